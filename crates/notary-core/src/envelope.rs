@@ -1,0 +1,364 @@
+use std::fmt;
+use std::str::FromStr;
+
+use time::OffsetDateTime;
+
+use crate::error::Error;
+use crate::keyspec::SignatureAlgorithm;
+use crate::payload::Payload;
+
+/// Names of the Notary protected and unprotected headers.
+pub mod header {
+    /// Signing scheme (protected, critical).
+    pub const SIGNING_SCHEME: &str = "io.cncf.notary.signingScheme";
+    /// Signing time (protected, `notary.x509` only, not critical).
+    pub const SIGNING_TIME: &str = "io.cncf.notary.signingTime";
+    /// Authentic signing time (protected, `notary.x509.signingAuthority` only, critical).
+    pub const AUTHENTIC_SIGNING_TIME: &str = "io.cncf.notary.authenticSigningTime";
+    /// Expiry (protected, critical when present).
+    pub const EXPIRY: &str = "io.cncf.notary.expiry";
+    /// Verification plugin name (protected extended attribute, critical).
+    pub const VERIFICATION_PLUGIN: &str = "io.cncf.notary.verificationPlugin";
+    /// Verification plugin minimum version (protected extended attribute, critical).
+    pub const VERIFICATION_PLUGIN_MIN_VERSION: &str = "io.cncf.notary.verificationPluginMinVersion";
+    /// RFC 3161 timestamp token (unprotected).
+    pub const TIMESTAMP_SIGNATURE: &str = "io.cncf.notary.timestampSignature";
+    /// Signing agent (unprotected).
+    pub const SIGNING_AGENT: &str = "io.cncf.notary.signingAgent";
+}
+
+/// The Notary protected header names that are not extended attributes.
+pub const KNOWN_PROTECTED_HEADERS: [&str; 4] = [
+    header::SIGNING_SCHEME,
+    header::SIGNING_TIME,
+    header::AUTHENTIC_SIGNING_TIME,
+    header::EXPIRY,
+];
+
+/// Envelope formats and their media types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EnvelopeMediaType {
+    /// JWS flattened JSON serialisation, `application/jose+json`.
+    Jws,
+    /// COSE_Sign1, `application/cose`.
+    Cose,
+}
+
+impl EnvelopeMediaType {
+    /// The media type string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Jws => "application/jose+json",
+            Self::Cose => "application/cose",
+        }
+    }
+
+    /// The short format name used by the CLI (`jws`, `cose`).
+    pub fn format_name(self) -> &'static str {
+        match self {
+            Self::Jws => "jws",
+            Self::Cose => "cose",
+        }
+    }
+
+    /// Parses the short format name (`jws`, `cose`).
+    pub fn from_format_name(name: &str) -> Result<Self, Error> {
+        match name {
+            "jws" => Ok(Self::Jws),
+            "cose" => Ok(Self::Cose),
+            _ => Err(Error::Unsupported {
+                what: "signature format",
+                value: name.to_string(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for EnvelopeMediaType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EnvelopeMediaType {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "application/jose+json" => Ok(Self::Jws),
+            "application/cose" => Ok(Self::Cose),
+            _ => Err(Error::Unsupported {
+                what: "signature envelope media type",
+                value: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// The two Notary signing schemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SigningScheme {
+    /// `notary.x509`: CA-issued certificate, optional RFC 3161 timestamp.
+    X509,
+    /// `notary.x509.signingAuthority`: the signing authority asserts an authentic signing time.
+    X509SigningAuthority,
+}
+
+impl SigningScheme {
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::X509 => "notary.x509",
+            Self::X509SigningAuthority => "notary.x509.signingAuthority",
+        }
+    }
+}
+
+impl fmt::Display for SigningScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SigningScheme {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "notary.x509" => Ok(Self::X509),
+            "notary.x509.signingAuthority" => Ok(Self::X509SigningAuthority),
+            _ => Err(Error::Unsupported {
+                what: "signing scheme",
+                value: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// Key of an extended protected attribute. JWS keys are always text; COSE labels may be
+/// integers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AttributeKey {
+    /// A text label.
+    Text(String),
+    /// An integer label (COSE only).
+    Int(i64),
+}
+
+impl AttributeKey {
+    /// The text label, if this key is text.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Self::Text(s) => Some(s),
+            Self::Int(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for AttributeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(s) => f.write_str(s),
+            Self::Int(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+impl From<&str> for AttributeKey {
+    fn from(s: &str) -> Self {
+        Self::Text(s.to_string())
+    }
+}
+
+/// Value of an extended protected attribute.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AttributeValue {
+    /// A text string.
+    Text(String),
+    /// An integer.
+    Int(i128),
+    /// A boolean.
+    Bool(bool),
+    /// A byte string (COSE only).
+    Bytes(Vec<u8>),
+    /// Any other JSON value (JWS), kept as compact JSON text.
+    Json(String),
+    /// Any other CBOR item (COSE), kept as its encoded bytes.
+    Cbor(Vec<u8>),
+}
+
+impl AttributeValue {
+    /// The text value, if this is a text string.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Self::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for AttributeValue {
+    fn from(s: &str) -> Self {
+        Self::Text(s.to_string())
+    }
+}
+
+/// An extended signed attribute (any protected header beyond the Notary-defined ones).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtendedAttribute {
+    /// Header name or label.
+    pub key: AttributeKey,
+    /// Header value.
+    pub value: AttributeValue,
+    /// Whether the header is listed in `crit`.
+    pub critical: bool,
+}
+
+/// A DER certificate chain, leaf first, root last.
+pub type CertificateChain = Vec<Vec<u8>>;
+
+/// Everything an envelope codec needs to produce a signature, apart from the signer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignRequest {
+    /// The exact payload bytes to embed.
+    pub payload: Vec<u8>,
+    /// The payload content type (`cty` / COSE label 3); normally [`crate::PAYLOAD_MEDIA_TYPE`].
+    pub payload_content_type: String,
+    /// The signing scheme.
+    pub signing_scheme: SigningScheme,
+    /// Signing time (`notary.x509`) or authentic signing time (`notary.x509.signingAuthority`).
+    /// Codecs truncate it to whole seconds; JWS keeps its UTC offset.
+    pub signing_time: OffsetDateTime,
+    /// Optional expiry; must be after the signing time.
+    pub expiry: Option<OffsetDateTime>,
+    /// Extended signed attributes, emitted in this order where the format keeps order.
+    pub extended_attributes: Vec<ExtendedAttribute>,
+    /// Optional signing agent (unprotected).
+    pub signing_agent: Option<String>,
+}
+
+impl SignRequest {
+    /// A request for `payload` with the v1 payload content type, scheme `notary.x509`, no
+    /// expiry, no extended attributes and no signing agent.
+    pub fn new(payload: Vec<u8>, signing_time: OffsetDateTime) -> Self {
+        Self {
+            payload,
+            payload_content_type: crate::PAYLOAD_MEDIA_TYPE.to_string(),
+            signing_scheme: SigningScheme::X509,
+            signing_time,
+            expiry: None,
+            extended_attributes: Vec::new(),
+            signing_agent: None,
+        }
+    }
+}
+
+/// The signed (protected) attributes of an envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedAttributes {
+    /// The signing scheme.
+    pub signing_scheme: SigningScheme,
+    /// `io.cncf.notary.signingTime` (`notary.x509`).
+    pub signing_time: Option<OffsetDateTime>,
+    /// `io.cncf.notary.authenticSigningTime` (`notary.x509.signingAuthority`).
+    pub authentic_signing_time: Option<OffsetDateTime>,
+    /// `io.cncf.notary.expiry`.
+    pub expiry: Option<OffsetDateTime>,
+    /// Payload content type.
+    pub content_type: String,
+    /// Extended attributes, with their criticality.
+    pub extended_attributes: Vec<ExtendedAttribute>,
+}
+
+impl SignedAttributes {
+    /// The extended attribute with a text key `name`.
+    pub fn extended(&self, name: &str) -> Option<&ExtendedAttribute> {
+        self.extended_attributes
+            .iter()
+            .find(|a| a.key.as_text() == Some(name))
+    }
+}
+
+/// The unsigned (unprotected) attributes of an envelope, apart from the certificate chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnsignedAttributes {
+    /// RFC 3161 TimeStampToken (DER) over the signature bytes.
+    pub timestamp_signature: Option<Vec<u8>>,
+    /// Signing agent.
+    pub signing_agent: Option<String>,
+}
+
+/// The signer information carried by an envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignerInfo {
+    /// Protected attributes.
+    pub signed_attributes: SignedAttributes,
+    /// Unprotected attributes.
+    pub unsigned_attributes: UnsignedAttributes,
+    /// The declared signature algorithm (already checked against the leaf key when obtained
+    /// from a [`VerifiedEnvelope`]).
+    pub signature_algorithm: SignatureAlgorithm,
+    /// DER certificates, leaf first.
+    pub certificate_chain: CertificateChain,
+    /// Raw signature bytes (RSASSA-PSS, or ECDSA `r||s`).
+    pub signature: Vec<u8>,
+}
+
+/// An envelope whose signature has been checked with its leaf certificate's key and whose
+/// headers follow the Notary rules. Only envelope codecs create it; the payload is reachable
+/// only through this type.
+///
+/// Integrity is all it proves: trust (chain rules, anchoring, identity, expiry, timestamp,
+/// revocation) is decided by the verifier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedEnvelope {
+    media_type: EnvelopeMediaType,
+    payload: Vec<u8>,
+    signer_info: SignerInfo,
+}
+
+impl VerifiedEnvelope {
+    /// For envelope codecs: wraps the result of a successful integrity verification.
+    #[doc(hidden)]
+    pub fn new_verified(
+        media_type: EnvelopeMediaType,
+        payload: Vec<u8>,
+        signer_info: SignerInfo,
+    ) -> Self {
+        Self {
+            media_type,
+            payload,
+            signer_info,
+        }
+    }
+
+    /// The envelope format.
+    pub fn media_type(&self) -> EnvelopeMediaType {
+        self.media_type
+    }
+
+    /// The exact payload bytes that were signed.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// Decodes the payload (after checking its content type is the v1 payload type).
+    pub fn decode_payload(&self) -> Result<Payload, Error> {
+        if self.signer_info.signed_attributes.content_type != crate::PAYLOAD_MEDIA_TYPE {
+            return Err(Error::InvalidPayload {
+                reason: format!(
+                    "payload content type {:?} is not {:?}",
+                    self.signer_info.signed_attributes.content_type,
+                    crate::PAYLOAD_MEDIA_TYPE
+                ),
+            });
+        }
+        Payload::from_slice(&self.payload)
+    }
+
+    /// The signer information.
+    pub fn signer_info(&self) -> &SignerInfo {
+        &self.signer_info
+    }
+}

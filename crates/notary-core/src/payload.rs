@@ -1,0 +1,164 @@
+use serde::{Deserialize, Serialize};
+
+use crate::descriptor::Descriptor;
+use crate::error::Error;
+
+/// Content type of the Notary payload.
+pub const PAYLOAD_MEDIA_TYPE: &str = "application/vnd.cncf.notary.payload.v1+json";
+
+/// The signed Notary payload: `{"targetArtifact": <descriptor>}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payload {
+    /// Descriptor of the signed artifact.
+    pub target_artifact: Descriptor,
+}
+
+impl Payload {
+    /// A payload for `target`, sanitised the way notation does (only `mediaType`, `digest`,
+    /// `size` and `annotations` are kept).
+    pub fn new(target: Descriptor) -> Self {
+        Self {
+            target_artifact: target.sanitized(),
+        }
+    }
+
+    /// Decodes the exact payload bytes that were signed. Never re-serialise a verified payload.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| Error::InvalidPayload {
+                reason: e.to_string(),
+            })?;
+        let obj = value.as_object().ok_or_else(|| Error::InvalidPayload {
+            reason: "payload is not a JSON object".into(),
+        })?;
+        let target = obj
+            .get("targetArtifact")
+            .ok_or_else(|| Error::InvalidPayload {
+                reason: "missing targetArtifact".into(),
+            })?;
+        let target_artifact: Descriptor =
+            serde_json::from_value(target.clone()).map_err(|e| Error::InvalidPayload {
+                reason: format!("targetArtifact: {e}"),
+            })?;
+        Ok(Self { target_artifact })
+    }
+
+    /// Encodes the payload as notation's COSE signer does: Go struct field order
+    /// (`mediaType`, `digest`, `size`, `annotations`), compact, HTML-escaped.
+    pub fn to_cose_json(&self) -> Result<Vec<u8>, Error> {
+        let t = &self.target_artifact;
+        let mut out = String::from("{\"targetArtifact\":{\"mediaType\":");
+        out.push_str(&json_string(&t.media_type)?);
+        out.push_str(",\"digest\":");
+        out.push_str(&json_string(&t.digest.to_string())?);
+        out.push_str(",\"size\":");
+        out.push_str(&t.size.to_string());
+        if let Some(a) = t.annotations.as_ref().filter(|a| !a.is_empty()) {
+            out.push_str(",\"annotations\":");
+            out.push_str(&to_json(a)?);
+        }
+        out.push_str("}}");
+        Ok(go_html_escape(&out).into_bytes())
+    }
+
+    /// Encodes the payload as notation's JWS signer does: every object's keys sorted
+    /// (`annotations`, `digest`, `mediaType`, `size`), compact, HTML-escaped.
+    pub fn to_jws_json(&self) -> Result<Vec<u8>, Error> {
+        let t = &self.target_artifact;
+        let mut out = String::from("{\"targetArtifact\":{");
+        if let Some(a) = t.annotations.as_ref().filter(|a| !a.is_empty()) {
+            out.push_str("\"annotations\":");
+            out.push_str(&to_json(a)?);
+            out.push(',');
+        }
+        out.push_str("\"digest\":");
+        out.push_str(&json_string(&t.digest.to_string())?);
+        out.push_str(",\"mediaType\":");
+        out.push_str(&json_string(&t.media_type)?);
+        out.push_str(",\"size\":");
+        out.push_str(&t.size.to_string());
+        out.push_str("}}");
+        Ok(go_html_escape(&out).into_bytes())
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, Error> {
+    serde_json::to_string(v).map_err(|e| Error::InvalidPayload {
+        reason: e.to_string(),
+    })
+}
+
+fn json_string(s: &str) -> Result<String, Error> {
+    to_json(&s)
+}
+
+/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings. Those
+/// characters never occur outside strings in compact JSON, so a textual pass is exact.
+pub(crate) fn go_html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn target() -> Descriptor {
+        let mut d = Descriptor::new(
+            "application/vnd.oci.image.manifest.v1+json",
+            "sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9"
+                .parse()
+                .unwrap(),
+            942,
+        );
+        d.annotations = Some(BTreeMap::from([
+            ("b".into(), "<&>".into()),
+            ("a".into(), "1".into()),
+        ]));
+        d.artifact_type = Some("x".into());
+        d
+    }
+
+    #[test]
+    fn cose_encoding_matches_go_struct_order() {
+        let p = Payload::new(target());
+        assert_eq!(
+            String::from_utf8(p.to_cose_json().unwrap()).unwrap(),
+            r#"{"targetArtifact":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9","size":942,"annotations":{"a":"1","b":"\u003c\u0026\u003e"}}}"#
+        );
+    }
+
+    #[test]
+    fn jws_encoding_sorts_keys() {
+        let p = Payload::new(target());
+        let s = String::from_utf8(p.to_jws_json().unwrap()).unwrap();
+        assert!(s.starts_with(
+            r#"{"targetArtifact":{"annotations":{"a":"1","b":"\u003c\u0026\u003e"},"digest":"#
+        ));
+        assert!(
+            s.ends_with(r#""mediaType":"application/vnd.oci.image.manifest.v1+json","size":942}}"#)
+        );
+        assert_eq!(Payload::from_slice(s.as_bytes()).unwrap(), p);
+    }
+
+    #[test]
+    fn decode_rejects_missing_target() {
+        assert!(matches!(
+            Payload::from_slice(br#"{"x":1}"#),
+            Err(Error::InvalidPayload { .. })
+        ));
+        assert!(Payload::from_slice(b"[]").is_err());
+    }
+}

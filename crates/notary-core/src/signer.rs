@@ -1,0 +1,53 @@
+use crate::envelope::CertificateChain;
+use crate::error::Error;
+use crate::keyspec::{KeySpec, SignatureAlgorithm};
+
+/// A raw signature and the certificate chain of the key that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawSignature {
+    /// RSASSA-PSS signature bytes, or ECDSA fixed-width `r||s`.
+    pub signature: Vec<u8>,
+    /// DER certificates, leaf first, root last.
+    pub certificate_chain: CertificateChain,
+}
+
+/// Produces raw signatures over the envelope's signing input.
+///
+/// Local keys, HSM tokens and plugins implement it. The signer never sees the envelope format
+/// or the registry. The signature algorithm is the one implied by [`Signer::key_spec`]; the
+/// signer hashes `signing_input` itself.
+pub trait Signer: Send + Sync {
+    /// The key spec of the signing key.
+    fn key_spec(&self) -> Result<KeySpec, Error>;
+
+    /// Signs `signing_input` (JWS: `protected.payload` ASCII; COSE: the Sig_structure bytes).
+    fn sign(&self, signing_input: &[u8]) -> Result<RawSignature, Error>;
+}
+
+impl<S: Signer + ?Sized> Signer for &S {
+    fn key_spec(&self) -> Result<KeySpec, Error> {
+        (**self).key_spec()
+    }
+    fn sign(&self, signing_input: &[u8]) -> Result<RawSignature, Error> {
+        (**self).sign(signing_input)
+    }
+}
+
+/// The crypto boundary used by envelope codecs to check a signature with a certificate's key.
+///
+/// Implementations must bind the algorithm to the key: when the key spec of the certificate's
+/// public key does not imply `algorithm`, `verify_signature` fails with
+/// [`Error::SignatureInvalid`] or [`Error::UnsupportedKey`] and never checks the bytes.
+pub trait SignatureVerifier: Send + Sync {
+    /// The key spec of the public key in the DER certificate `certificate`.
+    fn key_spec_of_certificate(&self, certificate: &[u8]) -> Result<KeySpec, Error>;
+
+    /// Verifies `signature` over `message` with the public key of `certificate`.
+    fn verify_signature(
+        &self,
+        certificate: &[u8],
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error>;
+}
