@@ -1,0 +1,111 @@
+use std::collections::BTreeMap;
+
+use notary_core::{
+    Descriptor, EnvelopeMediaType, ExtendedAttribute, Payload, SignRequest, Signer, SigningScheme,
+    VerifiedEnvelope, timefmt,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::envelope::{UnverifiedEnvelope, parse_chain};
+use crate::error::Error;
+
+/// Options of [`sign_artifact`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SignOptions {
+    /// Envelope format (`notation sign --signature-format`, default JWS).
+    pub format: EnvelopeMediaType,
+    /// Signing time; the clock is the caller's. Truncated to whole seconds.
+    pub signing_time: OffsetDateTime,
+    /// Signing scheme (default `notary.x509`).
+    pub signing_scheme: SigningScheme,
+    /// Expiry duration after the signing time (`--expiry`); whole seconds, not negative.
+    pub expiry: Option<Duration>,
+    /// User metadata added to the payload's annotations (`--user-metadata`).
+    pub user_metadata: BTreeMap<String, String>,
+    /// Extra signed attributes (e.g. verification-plugin headers).
+    pub extended_attributes: Vec<ExtendedAttribute>,
+    /// Signing agent recorded in the unprotected header.
+    pub signing_agent: Option<String>,
+}
+
+impl SignOptions {
+    /// JWS, `notary.x509`, no expiry, no metadata, signing agent `notary-rs/<version>`.
+    pub fn new(signing_time: OffsetDateTime) -> Self {
+        Self {
+            format: EnvelopeMediaType::Jws,
+            signing_time,
+            signing_scheme: SigningScheme::X509,
+            expiry: None,
+            user_metadata: BTreeMap::new(),
+            extended_attributes: Vec::new(),
+            signing_agent: Some(concat!("notary-rs/", env!("CARGO_PKG_VERSION")).to_string()),
+        }
+    }
+}
+
+/// A signed envelope, already re-verified.
+#[derive(Debug, Clone)]
+pub struct SignedEnvelope {
+    /// The envelope bytes.
+    pub bytes: Vec<u8>,
+    /// The verified view of the same bytes.
+    pub envelope: VerifiedEnvelope,
+}
+
+impl SignedEnvelope {
+    /// The envelope media type.
+    pub fn media_type(&self) -> EnvelopeMediaType {
+        self.envelope.media_type()
+    }
+}
+
+/// Signs the artifact described by `target`: builds the Notary payload (sanitised descriptor +
+/// user metadata), signs it in the chosen format and re-verifies the result, including the
+/// certificate chain at the signing time.
+pub fn sign_artifact(
+    target: &Descriptor,
+    signer: &dyn Signer,
+    options: &SignOptions,
+) -> Result<SignedEnvelope, Error> {
+    let target = target.sanitized().with_user_metadata(&options.user_metadata)?;
+    let payload = Payload::new(target);
+    let bytes = match options.format {
+        EnvelopeMediaType::Jws => payload.to_jws_json()?,
+        _ => payload.to_cose_json()?,
+    };
+    let signing_time = timefmt::truncate_to_seconds(options.signing_time);
+    let expiry = match options.expiry {
+        None => None,
+        Some(d) if d.is_negative() || d.subsec_nanoseconds() != 0 => {
+            return Err(Error::InvalidSignOptions {
+                reason: format!("expiry duration {d} must be a non-negative whole number of seconds"),
+            });
+        }
+        Some(d) if d.is_zero() => None,
+        Some(d) => Some(signing_time + d),
+    };
+    let mut request = SignRequest::new(bytes, signing_time);
+    request.signing_scheme = options.signing_scheme;
+    request.expiry = expiry;
+    request.extended_attributes = options.extended_attributes.clone();
+    request.signing_agent = options.signing_agent.clone();
+    sign_envelope(options.format, &request, signer)
+}
+
+/// Signs `request` in `format` and re-verifies the envelope (signature, header rules, and the
+/// certificate chain valid at the signing time) before returning it.
+pub fn sign_envelope(
+    format: EnvelopeMediaType,
+    request: &SignRequest,
+    signer: &dyn Signer,
+) -> Result<SignedEnvelope, Error> {
+    let bytes = match format {
+        EnvelopeMediaType::Jws => notary_envelope_jws::sign(request, signer)?,
+        _ => notary_envelope_cose::sign(request, signer)?,
+    };
+    let envelope = UnverifiedEnvelope::parse(format.as_str(), &bytes)?.verify_integrity()?;
+    let chain = parse_chain(&envelope.signer_info().certificate_chain)?;
+    notary_x509::validate_code_signing_chain(&chain, Some(request.signing_time))?;
+    Ok(SignedEnvelope { bytes, envelope })
+}

@@ -1,0 +1,162 @@
+//! Trust stores: named sets of trusted certificates, from notation's directory layout
+//! (`truststore/x509/{ca,signingAuthority,tsa}/NAME/*`) or from memory.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use notary_x509::TrustStoreType;
+use notary_x509::{Certificate, check_trust_store_certificate, read_certificates};
+
+/// Largest certificate file read from a trust store (a trust store holds roots, not archives).
+const MAX_CERT_FILE: u64 = 16 * 1024 * 1024;
+/// Most files read from one named store.
+const MAX_STORE_FILES: usize = 4096;
+
+/// Why a named trust store could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("trust store {store_type}:{name}: {reason}")]
+pub struct TrustStoreError {
+    /// Store type.
+    pub store_type: TrustStoreType,
+    /// Store name.
+    pub name: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Gives the certificates of a named trust store.
+pub trait TrustStore: Send + Sync {
+    /// The certificates of store `name` of type `store_type`; an empty or invalid store is an error.
+    fn certificates(&self, store_type: TrustStoreType, name: &str) -> Result<Vec<Certificate>, TrustStoreError>;
+}
+
+/// Checks a store or key name the way notation does (`[a-zA-Z0-9_.-]+`).
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+/// A trust store laid out as notation does: `<root>/x509/<type>/<name>/<files>`, where `<root>`
+/// is usually `$XDG_CONFIG_HOME/notation/truststore`.
+#[derive(Debug, Clone)]
+pub struct DirTrustStore {
+    root: PathBuf,
+}
+
+impl DirTrustStore {
+    /// A store rooted at `root` (the directory holding `x509/`).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The directory of a named store.
+    pub fn store_dir(&self, store_type: TrustStoreType, name: &str) -> PathBuf {
+        self.root.join("x509").join(store_type.as_str()).join(name)
+    }
+}
+
+impl TrustStore for DirTrustStore {
+    fn certificates(&self, store_type: TrustStoreType, name: &str) -> Result<Vec<Certificate>, TrustStoreError> {
+        let err = |reason: String| TrustStoreError {
+            store_type,
+            name: name.to_string(),
+            reason,
+        };
+        if !is_valid_name(name) {
+            return Err(err("the store name must match [a-zA-Z0-9_.-]+".into()));
+        }
+        let dir = self.store_dir(store_type, name);
+        let meta = fs::symlink_metadata(&dir)
+            .map_err(|e| err(format!("{}: {e}", dir.display())))?;
+        if meta.file_type().is_symlink() {
+            return Err(err(format!("{} is a symlink, which is not allowed", dir.display())));
+        }
+        if !meta.is_dir() {
+            return Err(err(format!("{} is not a directory", dir.display())));
+        }
+        let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
+            .map_err(|e| err(format!("{}: {e}", dir.display())))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| err(format!("{}: {e}", dir.display())))?;
+        if entries.len() > MAX_STORE_FILES {
+            return Err(err(format!("more than {MAX_STORE_FILES} files")));
+        }
+        entries.sort();
+        let mut certs = Vec::new();
+        for path in entries {
+            certs.extend(read_store_file(&path, store_type).map_err(err)?);
+        }
+        if certs.is_empty() {
+            return Err(err(format!("{} has no certificates", dir.display())));
+        }
+        Ok(certs)
+    }
+}
+
+/// Reads one trust-store file, applying notation's rules: a regular file (no symlink, no
+/// sub-directory), every certificate parses, and each is acceptable for the store type.
+pub fn read_store_file(path: &Path, store_type: TrustStoreType) -> Result<Vec<Certificate>, String> {
+    let meta = fs::symlink_metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.file_type().is_symlink() {
+        return Err(format!("{} is a symlink, which is not allowed", path.display()));
+    }
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file (sub-directories are not allowed)", path.display()));
+    }
+    if meta.len() > MAX_CERT_FILE {
+        return Err(format!("{} is larger than {MAX_CERT_FILE} bytes", path.display()));
+    }
+    let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let certs = read_certificates(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    for c in &certs {
+        check_trust_store_certificate(c, store_type)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(certs)
+}
+
+/// A trust store held in memory (for embedding and tests).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryTrustStore {
+    stores: BTreeMap<(String, String), Vec<Certificate>>,
+}
+
+impl MemoryTrustStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds certificates to the named store, checking each is acceptable for the store type.
+    pub fn add(&mut self, store_type: TrustStoreType, name: &str, certs: Vec<Certificate>) -> Result<(), TrustStoreError> {
+        for c in &certs {
+            check_trust_store_certificate(c, store_type).map_err(|e| TrustStoreError {
+                store_type,
+                name: name.to_string(),
+                reason: e.to_string(),
+            })?;
+        }
+        self.stores
+            .entry((store_type.as_str().to_string(), name.to_string()))
+            .or_default()
+            .extend(certs);
+        Ok(())
+    }
+}
+
+impl TrustStore for MemoryTrustStore {
+    fn certificates(&self, store_type: TrustStoreType, name: &str) -> Result<Vec<Certificate>, TrustStoreError> {
+        match self.stores.get(&(store_type.as_str().to_string(), name.to_string())) {
+            Some(c) if !c.is_empty() => Ok(c.clone()),
+            _ => Err(TrustStoreError {
+                store_type,
+                name: name.to_string(),
+                reason: "no such trust store, or it is empty".into(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything the quickstart and the tests need on a fresh machine (Debian, root or sudo).
+# Idempotent: re-running skips what is already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
+
+need_apt=()
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v make >/dev/null || need_apt+=(make)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+command -v cargo >/dev/null || { echo "setup: cargo (Rust stable) is required" >&2; exit 1; }
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+# cargo-deny checks licences, advisories and sources of the dependency graph.
+if ! command -v cargo-deny >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-deny" ]; then
+  cargo install cargo-deny --locked --quiet
+fi
+echo "setup: done"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The project's test command (README "Run the tests"; .ci/run calls exactly this).
+# Set-up, lints, unit/integration/doc tests, the interop conformance corpus, fuzz smoke runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never
+
+bash scripts/setup.sh
+
+echo "== fmt";    cargo fmt --all -- --check
+echo "== clippy"; cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== deny";   cargo deny --log-level error check --disable-fetch bans licenses sources
+echo "== tests";  cargo test --workspace --quiet 2>&1 | tee target/test-output.txt
+
+echo "== conformance (../shared/interop)"
+SHARED="${NOTARY_SHARED:-../shared}"
+cargo run --release --quiet -p notary-conformance -- \
+  --cases "$SHARED/interop/cases.json" --data "$SHARED/interop/data" --allow-skip | tee target/conformance.txt
+
+echo "== fuzz"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+
+# Final tally in the plain form CI reads: cargo's per-binary results summed.
+awk '/^test result:/ {p+=$4; f+=$6; i+=$8} END {printf "%d passed, %d failed, %d skipped\n", p, f, i}' target/test-output.txt
