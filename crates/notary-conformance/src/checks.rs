@@ -1,11 +1,19 @@
 //! One handler per `check` kind. Handlers see only the case input.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::cases::Outcome;
+
+mod artifact;
+mod encode;
+mod envelope;
+mod policy;
+mod x509;
 
 pub struct Context<'a> {
     pub data: &'a Path,
@@ -13,8 +21,12 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.data.join(rel)
+    }
+
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
-        let p = self.data.join(rel);
+        let p = self.path(rel);
         std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
     }
 }
@@ -26,9 +38,105 @@ pub fn str_field<'a>(input: &'a Value, name: &str) -> Result<&'a str, String> {
         .ok_or_else(|| format!("case input lacks string field {name:?}"))
 }
 
-pub fn run(ctx: &Context<'_>, check: &str, input: &Value) -> Outcome {
-    let _ = (ctx, input);
-    match check {
-        other => Outcome::Skip(format!("check {other:?} is not implemented yet")),
+pub fn opt_str<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
+    input.get(name).and_then(Value::as_str)
+}
+
+/// `user_metadata` as a map (absent: empty).
+pub fn user_metadata(input: &Value) -> BTreeMap<String, String> {
+    input
+        .get("user_metadata")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Lays the case's trust-store entries out the way notation keeps them on disk
+/// (`x509/<type>/<name>/<file>`) in a fresh temporary directory, so the real loader runs.
+pub struct TempTrustStore {
+    pub root: PathBuf,
+}
+
+impl TempTrustStore {
+    pub fn build(ctx: &Context<'_>, entries: Option<&Value>) -> Result<Self, String> {
+        let root = std::env::temp_dir().join(format!(
+            "notary-conformance-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("x509")).map_err(|e| e.to_string())?;
+        for e in entries.and_then(Value::as_array).into_iter().flatten() {
+            let t = str_field(e, "type")?;
+            let n = str_field(e, "name")?;
+            let p = str_field(e, "path")?;
+            let dir = root.join("x509").join(t).join(n);
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let src = ctx.path(p);
+            let file = src.file_name().ok_or("trust store path has no file name")?;
+            std::fs::copy(&src, dir.join(file))
+                .map_err(|e| format!("cannot copy {}: {e}", src.display()))?;
+        }
+        Ok(Self { root })
     }
+
+    pub fn store(&self) -> Arc<dyn notary::truststore::TrustStore> {
+        Arc::new(notary::truststore::DirTrustStore::new(self.root.clone()))
+    }
+}
+
+impl Drop for TempTrustStore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Reads a policy building block: `{"kind", "path"}` or `{"kind", "document"}`.
+pub fn policy_bytes(ctx: &Context<'_>, input: &Value) -> Result<(String, Vec<u8>), String> {
+    let p = input.get("policy").ok_or("case input lacks \"policy\"")?;
+    let kind = str_field(p, "kind")?.to_string();
+    if let Some(doc) = p.get("document") {
+        return Ok((kind, serde_json::to_vec(doc).map_err(|e| e.to_string())?));
+    }
+    Ok((kind, ctx.read(str_field(p, "path")?)?))
+}
+
+/// Maps a verification error to the corpus' validation names.
+pub fn verification_failure(e: &notary::VerificationError) -> Outcome {
+    use notary::VerificationError as E;
+    let validation = match e {
+        E::Policy { .. } => "policy",
+        E::NoSignature { .. } => "no_signature",
+        E::Repository { .. } => "parse",
+        other => other.validation().map(|v| v.name()).unwrap_or("unsupported"),
+    };
+    Outcome::fail(validation, e)
+}
+
+pub fn run(ctx: &Context<'_>, check: &str, input: &Value) -> Outcome {
+    let result = match check {
+        "encode-conformance" => encode::encode_conformance(ctx, input),
+        "cert-file-read" => x509::cert_file_read(ctx, input),
+        "tsa-chain-validate" => x509::tsa_chain_validate(ctx, input),
+        "tsa-root-cert-file" => x509::tsa_root_cert_file(ctx, input),
+        "truststore-load" => x509::truststore_load(ctx, input),
+        "oci-policy-validate+select" => policy::oci_policy(ctx, input),
+        "blob-policy-validate" => policy::blob_policy(ctx, input),
+        "policy-parse" => policy::policy_parse(ctx, input),
+        "trusted-identity-match" => policy::identity_match(ctx, input),
+        "verify-envelope" | "verify-envelope+user-metadata" => envelope::verify_envelope(ctx, input),
+        "blob-verify" => envelope::blob_verify(ctx, input),
+        "verify" => artifact::verify(ctx, input),
+        "verify+inspect+list" => artifact::verify_inspect_list(ctx, input),
+        "inspect" => artifact::inspect(ctx, input),
+        "list" => artifact::list(ctx, input),
+        other => Ok(Outcome::Skip(format!("check {other:?} is not implemented yet"))),
+    };
+    result.unwrap_or_else(|e| Outcome::fail("runner-error", format!("the runner could not set up the case: {e}")))
 }

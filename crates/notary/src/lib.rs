@@ -12,8 +12,12 @@
 //! by the verifier built on top of this.
 #![forbid(unsafe_code)]
 
+pub mod artifact;
 mod envelope;
 mod error;
+#[doc(hidden)]
+pub mod fuzz_targets;
+pub mod inspect;
 pub mod revocation;
 mod signing;
 pub mod truststore;

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use notary_x509::TrustStoreType;
+
 use notary_x509::{Certificate, check_trust_store_certificate, read_certificates};
 
 /// Largest certificate file read from a trust store (a trust store holds roots, not archives).
@@ -15,14 +16,28 @@ const MAX_STORE_FILES: usize = 4096;
 
 /// Why a named trust store could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("trust store {store_type}:{name}: {reason}")]
+#[error("trust store {}:{name}: {reason}", store_type.as_str())]
 pub struct TrustStoreError {
+    /// What kind of failure it is.
+    pub kind: TrustStoreErrorKind,
     /// Store type.
     pub store_type: TrustStoreType,
     /// Store name.
     pub name: String,
     /// What is wrong.
     pub reason: String,
+}
+
+/// Kinds of trust-store failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustStoreErrorKind {
+    /// The store does not exist, is not a plain directory, or cannot be read.
+    Access,
+    /// A file in the store holds no decodable certificate.
+    Parse,
+    /// A certificate is not acceptable for the store type (not a CA / not self-signed / not a root).
+    Invalid,
 }
 
 /// Gives the certificates of a named trust store.
@@ -60,38 +75,39 @@ impl DirTrustStore {
 
 impl TrustStore for DirTrustStore {
     fn certificates(&self, store_type: TrustStoreType, name: &str) -> Result<Vec<Certificate>, TrustStoreError> {
-        let err = |reason: String| TrustStoreError {
+        let err = |kind: TrustStoreErrorKind, reason: String| TrustStoreError {
+            kind,
             store_type,
             name: name.to_string(),
             reason,
         };
         if !is_valid_name(name) {
-            return Err(err("the store name must match [a-zA-Z0-9_.-]+".into()));
+            return Err(err(TrustStoreErrorKind::Access, "the store name must match [a-zA-Z0-9_.-]+".into()));
         }
         let dir = self.store_dir(store_type, name);
         let meta = fs::symlink_metadata(&dir)
-            .map_err(|e| err(format!("{}: {e}", dir.display())))?;
+            .map_err(|e| err(TrustStoreErrorKind::Access, format!("{}: {e}", dir.display())))?;
         if meta.file_type().is_symlink() {
-            return Err(err(format!("{} is a symlink, which is not allowed", dir.display())));
+            return Err(err(TrustStoreErrorKind::Access, format!("{} is a symlink, which is not allowed", dir.display())));
         }
         if !meta.is_dir() {
-            return Err(err(format!("{} is not a directory", dir.display())));
+            return Err(err(TrustStoreErrorKind::Access, format!("{} is not a directory", dir.display())));
         }
         let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
-            .map_err(|e| err(format!("{}: {e}", dir.display())))?
+            .map_err(|e| err(TrustStoreErrorKind::Access, format!("{}: {e}", dir.display())))?
             .map(|e| e.map(|e| e.path()))
             .collect::<Result<_, _>>()
-            .map_err(|e| err(format!("{}: {e}", dir.display())))?;
+            .map_err(|e| err(TrustStoreErrorKind::Access, format!("{}: {e}", dir.display())))?;
         if entries.len() > MAX_STORE_FILES {
-            return Err(err(format!("more than {MAX_STORE_FILES} files")));
+            return Err(err(TrustStoreErrorKind::Access, format!("more than {MAX_STORE_FILES} files")));
         }
         entries.sort();
         let mut certs = Vec::new();
         for path in entries {
-            certs.extend(read_store_file(&path, store_type).map_err(err)?);
+            certs.extend(read_store_file(&path, store_type).map_err(|(k, r)| err(k, r))?);
         }
         if certs.is_empty() {
-            return Err(err(format!("{} has no certificates", dir.display())));
+            return Err(err(TrustStoreErrorKind::Access, format!("{} has no certificates", dir.display())));
         }
         Ok(certs)
     }
@@ -99,22 +115,26 @@ impl TrustStore for DirTrustStore {
 
 /// Reads one trust-store file, applying notation's rules: a regular file (no symlink, no
 /// sub-directory), every certificate parses, and each is acceptable for the store type.
-pub fn read_store_file(path: &Path, store_type: TrustStoreType) -> Result<Vec<Certificate>, String> {
-    let meta = fs::symlink_metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn read_store_file(
+    path: &Path,
+    store_type: TrustStoreType,
+) -> Result<Vec<Certificate>, (TrustStoreErrorKind, String)> {
+    use TrustStoreErrorKind::{Access, Invalid, Parse};
+    let at = |kind, e: &dyn std::fmt::Display| (kind, format!("{}: {e}", path.display()));
+    let meta = fs::symlink_metadata(path).map_err(|e| at(Access, &e))?;
     if meta.file_type().is_symlink() {
-        return Err(format!("{} is a symlink, which is not allowed", path.display()));
+        return Err(at(Access, &"a symlink, which is not allowed"));
     }
     if !meta.is_file() {
-        return Err(format!("{} is not a regular file (sub-directories are not allowed)", path.display()));
+        return Err(at(Access, &"not a regular file (sub-directories are not allowed)"));
     }
     if meta.len() > MAX_CERT_FILE {
-        return Err(format!("{} is larger than {MAX_CERT_FILE} bytes", path.display()));
+        return Err(at(Access, &format!("larger than {MAX_CERT_FILE} bytes")));
     }
-    let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let certs = read_certificates(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = fs::read(path).map_err(|e| at(Access, &e))?;
+    let certs = read_certificates(&bytes).map_err(|e| at(Parse, &e))?;
     for c in &certs {
-        check_trust_store_certificate(c, store_type)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        check_trust_store_certificate(c, store_type).map_err(|e| at(Invalid, &e))?;
     }
     Ok(certs)
 }
@@ -135,6 +155,7 @@ impl MemoryTrustStore {
     pub fn add(&mut self, store_type: TrustStoreType, name: &str, certs: Vec<Certificate>) -> Result<(), TrustStoreError> {
         for c in &certs {
             check_trust_store_certificate(c, store_type).map_err(|e| TrustStoreError {
+                kind: TrustStoreErrorKind::Invalid,
                 store_type,
                 name: name.to_string(),
                 reason: e.to_string(),
@@ -153,6 +174,7 @@ impl TrustStore for MemoryTrustStore {
         match self.stores.get(&(store_type.as_str().to_string(), name.to_string())) {
             Some(c) if !c.is_empty() => Ok(c.clone()),
             _ => Err(TrustStoreError {
+                kind: TrustStoreErrorKind::Access,
                 store_type,
                 name: name.to_string(),
                 reason: "no such trust store, or it is empty".into(),

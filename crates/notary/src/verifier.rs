@@ -256,6 +256,11 @@ impl Verifier {
         }
     }
 
+    /// The trust store.
+    pub fn trust_store(&self) -> &dyn TrustStore {
+        self.trust_store.as_ref()
+    }
+
     /// Sets the OCI trust policy.
     pub fn with_oci_policy(mut self, policy: OciTrustPolicy) -> Self {
         self.oci_policy = Some(policy);

@@ -1,0 +1,210 @@
+//! OCI-layout checks: `verify`, `verify+inspect+list`, `inspect`, `list`.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+
+use notary::Verifier;
+use notary::artifact::{VerifyArtifactOptions, verify_artifact};
+use notary_core::SignatureRepository;
+use notary_registry::OciLayout;
+use notary_trustpolicy::OciTrustPolicy;
+use serde_json::Value;
+
+use super::envelope::outcome_of;
+use super::{Context, TempTrustStore, policy_bytes, str_field, user_metadata};
+use crate::cases::Outcome;
+
+/// Drives a future to completion on this thread. The layout back end never waits on I/O
+/// readiness, so parking between polls is enough and no runtime is needed.
+fn block_on<F: Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = TaskContext::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return v,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+fn open_layout(ctx: &Context<'_>, input: &Value) -> Result<OciLayout, String> {
+    let path = ctx.path(str_field(input, "layout")?);
+    OciLayout::open(&path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn verify(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
+    let layout = open_layout(ctx, input)?;
+    let store = TempTrustStore::build(ctx, input.get("trust_store"))?;
+    let (_, policy) = policy_bytes(ctx, input)?;
+    let policy = match OciTrustPolicy::from_json(&policy) {
+        Ok(p) => p,
+        Err(e) => return Ok(Outcome::fail("policy", e)),
+    };
+    let verifier = Verifier::new(store.store()).with_oci_policy(policy);
+    let mut options = VerifyArtifactOptions::default();
+    options.user_metadata = user_metadata(input);
+    if let Some(n) = input.get("max_signatures").and_then(Value::as_u64) {
+        options.max_signatures = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    let result = block_on(verify_artifact(
+        &layout,
+        &verifier,
+        str_field(input, "reference")?,
+        str_field(input, "scope")?,
+        &options,
+        ctx.now,
+    ));
+    Ok(outcome_of(result.map(|v| v.outcome)))
+}
+
+fn listed(ctx: &Context<'_>, input: &Value) -> Result<Result<BTreeSet<String>, String>, String> {
+    let layout = open_layout(ctx, input)?;
+    let reference = str_field(input, "reference")?;
+    Ok(block_on(async {
+        let subject = layout.resolve(reference).await.map_err(|e| e.to_string())?;
+        let sigs = layout
+            .list_signatures(&subject, usize::MAX)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(sigs.into_iter().map(|d| d.digest.to_string()).collect())
+    }))
+}
+
+fn expected_signatures(input: &Value) -> Result<BTreeSet<String>, String> {
+    Ok(input
+        .get("expected_signatures")
+        .and_then(Value::as_array)
+        .ok_or("no expected_signatures in the input")?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect())
+}
+
+pub fn list(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
+    Ok(match listed(ctx, input)? {
+        Ok(got) if got == expected_signatures(input)? => Outcome::Pass,
+        Ok(got) => Outcome::fail("parse", format!("listed {got:?}")),
+        Err(e) => Outcome::fail("parse", e),
+    })
+}
+
+pub fn verify_inspect_list(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
+    let verified = verify(ctx, input)?;
+    match listed(ctx, input)? {
+        Ok(got) if got == expected_signatures(input)? => {}
+        Ok(got) => return Ok(Outcome::fail("parse", format!("listed {got:?}"))),
+        Err(e) => return Ok(Outcome::fail("parse", e)),
+    }
+    if input.get("expected_output").is_some() {
+        match inspect(ctx, input)? {
+            Outcome::Pass => {}
+            other => return Ok(other),
+        }
+    }
+    Ok(verified)
+}
+
+pub fn inspect(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
+    let ours = if input.get("layout").is_some() {
+        let layout = open_layout(ctx, input)?;
+        match block_on(notary::inspect::inspect_artifact(&layout, str_field(input, "reference")?, usize::MAX)) {
+            Ok(v) => v,
+            Err(e) => return Ok(Outcome::fail("parse", e)),
+        }
+    } else {
+        let bytes = ctx.read(str_field(input, "envelope")?)?;
+        match notary::inspect::inspect_envelope(str_field(input, "envelope_media_type")?, &bytes, None) {
+            Ok(v) => serde_json::to_value(v).map_err(|e| e.to_string())?,
+            Err(e) => return Ok(Outcome::fail("parse", e)),
+        }
+    };
+    if ours.to_string().contains(notary::inspect::NOT_AVAILABLE) {
+        return Ok(Outcome::Skip("the signature carries a timestamp token this build cannot decode yet".into()));
+    }
+    let Some(expected) = input.get("expected_output").and_then(Value::as_str) else {
+        return Ok(Outcome::Pass);
+    };
+    let want: Value = serde_json::from_slice(&ctx.read(expected)?).map_err(|e| e.to_string())?;
+    Ok(match compare_inspection(&want, &ours) {
+        Ok(()) => Outcome::Pass,
+        Err(why) => Outcome::fail("parse", why),
+    })
+}
+
+/// Loose comparison: the same signatures, digests, media types, attributes and certificate
+/// fingerprints (whitespace and key order do not matter; texts of error messages do not either).
+fn compare_inspection(want: &Value, got: &Value) -> Result<(), String> {
+    if let Some(ws) = want.get("signatures").and_then(Value::as_array) {
+        if want.get("mediaType") != got.get("mediaType") {
+            return Err(format!("mediaType {:?} != {:?}", got.get("mediaType"), want.get("mediaType")));
+        }
+        let gs = got.get("signatures").and_then(Value::as_array).cloned().unwrap_or_default();
+        if ws.len() != gs.len() {
+            return Err(format!("{} signatures, expected {}", gs.len(), ws.len()));
+        }
+        for w in ws {
+            let g = gs
+                .iter()
+                .find(|g| g.get("digest") == w.get("digest"))
+                .ok_or_else(|| format!("signature {:?} missing", w.get("digest")))?;
+            compare_signature(w, g)?;
+        }
+        return Ok(());
+    }
+    compare_signature(want, got)
+}
+
+fn fingerprints(v: Option<&Value>) -> Vec<Value> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|c| c.get("SHA256Fingerprint").cloned()).collect())
+        .unwrap_or_default()
+}
+
+fn compare_signature(w: &Value, g: &Value) -> Result<(), String> {
+    for key in ["signatureAlgorithm", "signatureEnvelopeType", "signedAttributes", "signedArtifact"] {
+        if w.get(key) != g.get(key) {
+            return Err(format!("{key}: got {:?}, expected {:?}", g.get(key), w.get(key)));
+        }
+    }
+    let empty = |v: Option<&Value>| v.is_none_or(|v| v.is_null() || v.as_object().is_some_and(|o| o.is_empty()));
+    let (wu, gu) = (w.get("userDefinedAttributes"), g.get("userDefinedAttributes"));
+    if !(empty(wu) && empty(gu)) && wu != gu {
+        return Err(format!("userDefinedAttributes: got {gu:?}, expected {wu:?}"));
+    }
+    if fingerprints(w.get("certificates")) != fingerprints(g.get("certificates")) {
+        return Err("certificate fingerprints differ".into());
+    }
+    let (wu, gu) = (w.get("unsignedAttributes"), g.get("unsignedAttributes"));
+    if wu.and_then(|u| u.get("signingAgent")) != gu.and_then(|u| u.get("signingAgent")) {
+        return Err("signingAgent differs".into());
+    }
+    let (wt, gt) = (
+        wu.and_then(|u| u.get("timestampSignature")),
+        gu.and_then(|u| u.get("timestampSignature")),
+    );
+    match (wt, gt) {
+        (None, None) => Ok(()),
+        (Some(w), Some(g)) => {
+            if w.get("error").is_some() != g.get("error").is_some() {
+                return Err(format!("timestampSignature: got {g}, expected {w}"));
+            }
+            if w.get("timestamp") != g.get("timestamp") {
+                return Err(format!("timestamp: got {:?}, expected {:?}", g.get("timestamp"), w.get("timestamp")));
+            }
+            if fingerprints(w.get("certificates")) != fingerprints(g.get("certificates")) {
+                return Err("timestamp certificate fingerprints differ".into());
+            }
+            Ok(())
+        }
+        _ => Err(format!("timestampSignature: got {gt:?}, expected {wt:?}")),
+    }
+}

@@ -1,0 +1,254 @@
+//! Signing and verifying artifacts where they live: any [`SignatureRepository`] (OCI registry
+//! or OCI image layout). This is the only async part of the facade; it awaits nothing but the
+//! repository.
+
+use std::collections::BTreeMap;
+
+use notary_core::{Descriptor, PushSignature, PushedSignature, SignatureRepository, THUMBPRINT_ANNOTATION};
+use sha2::Digest as _;
+use time::OffsetDateTime;
+
+use crate::envelope::thumbprints;
+use crate::signing::{SignOptions, SignedEnvelope, sign_artifact};
+use crate::verifier::{VerificationError, VerificationOutcome, Verifier};
+use crate::{Error, Signer};
+
+/// Annotation notation sets to the signing time on signature manifests.
+pub const CREATED_ANNOTATION: &str = "org.opencontainers.image.created";
+
+/// notation's default limit on signatures evaluated per artifact.
+pub const DEFAULT_MAX_SIGNATURES: usize = 100;
+
+/// Options of [`verify_artifact`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct VerifyArtifactOptions {
+    /// Most signatures evaluated (must be > 0).
+    pub max_signatures: usize,
+    /// User metadata the signed payload must carry.
+    pub user_metadata: BTreeMap<String, String>,
+}
+
+impl Default for VerifyArtifactOptions {
+    fn default() -> Self {
+        Self {
+            max_signatures: DEFAULT_MAX_SIGNATURES,
+            user_metadata: BTreeMap::new(),
+        }
+    }
+}
+
+/// A successful artifact verification.
+#[derive(Debug, Clone)]
+pub struct ArtifactVerification {
+    /// The resolved artifact.
+    pub artifact: Descriptor,
+    /// The signature manifest that verified (`None` when the level is `skip`).
+    pub signature_manifest: Option<Descriptor>,
+    /// The verification outcome.
+    pub outcome: VerificationOutcome,
+}
+
+/// Verifies an artifact: resolves `reference` in `repository`, lists its signatures and
+/// verifies them in turn until one passes. `policy_scope` is the `registry/repository` the
+/// trust policy sees (for an OCI layout, the user-chosen scope).
+///
+/// Signatures whose thumbprint annotation names a certificate of the policy's trust stores are
+/// tried first; annotations are unsigned, so this only orders the work and never decides trust.
+pub async fn verify_artifact<R: SignatureRepository>(
+    repository: &R,
+    verifier: &Verifier,
+    reference: &str,
+    policy_scope: &str,
+    options: &VerifyArtifactOptions,
+    now: OffsetDateTime,
+) -> Result<ArtifactVerification, VerificationError> {
+    if options.max_signatures == 0 {
+        return Err(VerificationError::Repository {
+            reason: "the maximum number of signatures must be greater than 0".into(),
+        });
+    }
+    let artifact = repository
+        .resolve(reference)
+        .await
+        .map_err(|e| VerificationError::Repository { reason: e.to_string() })?;
+    if let Some(d) = reference_digest(reference) {
+        if d != artifact.digest.to_string() {
+            return Err(VerificationError::Repository {
+                reason: format!("resolved digest {} does not match the reference digest {d}", artifact.digest),
+            });
+        }
+    }
+    let policy_reference = format!("{policy_scope}@{}", artifact.digest);
+    let statement = verifier.oci_statement(&policy_reference)?;
+    if statement.signature_verification.level.is_skip() {
+        let outcome = verifier.verify_oci(&[], "", &policy_reference, &artifact, &options.user_metadata, now)?;
+        return Ok(ArtifactVerification {
+            artifact,
+            signature_manifest: None,
+            outcome,
+        });
+    }
+    let mut signatures = repository
+        .list_signatures(&artifact, options.max_signatures.saturating_add(1))
+        .await
+        .map_err(|e| VerificationError::Repository { reason: e.to_string() })?;
+    if signatures.is_empty() {
+        return Err(VerificationError::NoSignature {
+            reference: reference.to_string(),
+        });
+    }
+    let trusted = verifier.trusted_thumbprints(statement);
+    // Stable sort: signatures naming a trusted certificate first, listing order otherwise.
+    signatures.sort_by_key(|s| !names_trusted_cert(s, &trusted));
+
+    let mut failures = Vec::new();
+    for (i, manifest) in signatures.iter().enumerate() {
+        if i >= options.max_signatures {
+            failures.push(VerificationError::TooManySignatures {
+                limit: options.max_signatures,
+            });
+            break;
+        }
+        let fetched = match repository.fetch_signature(manifest).await {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(VerificationError::Repository { reason: e.to_string() });
+                continue;
+            }
+        };
+        match verifier.verify_oci(
+            &fetched.envelope,
+            &fetched.envelope_media_type,
+            &policy_reference,
+            &artifact,
+            &options.user_metadata,
+            now,
+        ) {
+            Ok(outcome) => {
+                return Ok(ArtifactVerification {
+                    artifact,
+                    signature_manifest: Some(manifest.clone()),
+                    outcome,
+                });
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    // Report the signature that got furthest first.
+    failures.sort_by_key(|f| std::cmp::Reverse(f.progress()));
+    Err(VerificationError::AllFailed {
+        reference: reference.to_string(),
+        failures,
+    })
+}
+
+fn reference_digest(reference: &str) -> Option<&str> {
+    if reference.starts_with("sha256:") || reference.starts_with("sha384:") || reference.starts_with("sha512:") {
+        return Some(reference);
+    }
+    reference.rsplit_once('@').map(|(_, d)| d)
+}
+
+fn names_trusted_cert(manifest: &Descriptor, trusted: &[String]) -> bool {
+    let Some(value) = manifest.annotations.as_ref().and_then(|a| a.get(THUMBPRINT_ANNOTATION)) else {
+        return false;
+    };
+    let Ok(list) = serde_json::from_str::<Vec<String>>(value) else {
+        return false;
+    };
+    list.iter()
+        .any(|t| trusted.iter().any(|x| x.eq_ignore_ascii_case(t)))
+}
+
+/// What [`sign_and_push`] stored.
+#[derive(Debug, Clone)]
+pub struct PushedArtifactSignature {
+    /// The signed artifact.
+    pub artifact: Descriptor,
+    /// The envelope and its verified view.
+    pub signed: SignedEnvelope,
+    /// Where it was stored.
+    pub pushed: PushedSignature,
+}
+
+/// Signs the artifact `reference` resolves to and stores the signature next to it, with
+/// notation's thumbprint and creation-time annotations. The artifact is never modified.
+pub async fn sign_and_push<R: SignatureRepository>(
+    repository: &R,
+    reference: &str,
+    signer: &dyn Signer,
+    options: &SignOptions,
+) -> Result<PushedArtifactSignature, SignAndPushError> {
+    let artifact = repository
+        .resolve(reference)
+        .await
+        .map_err(|e| SignAndPushError::Repository(e.to_string()))?;
+    if let Some(d) = reference_digest(reference) {
+        if d != artifact.digest.to_string() {
+            return Err(SignAndPushError::Repository(format!(
+                "resolved digest {} does not match the reference digest {d}",
+                artifact.digest
+            )));
+        }
+    }
+    let signed = sign_artifact(&artifact, signer, options)?;
+    let info = signed.envelope.signer_info();
+    let time = info
+        .signed_attributes
+        .signing_time
+        .or(info.signed_attributes.authentic_signing_time)
+        .unwrap_or(options.signing_time);
+    let created = notary_core::timefmt::format_rfc3339(time.to_offset(time::UtcOffset::UTC))?;
+    let annotations = BTreeMap::from([
+        (THUMBPRINT_ANNOTATION.to_string(), thumbprints(&info.certificate_chain)),
+        (CREATED_ANNOTATION.to_string(), created),
+    ]);
+    let subject = Descriptor::new(artifact.media_type.clone(), artifact.digest.clone(), artifact.size);
+    let pushed = repository
+        .push_signature(PushSignature::new(
+            &subject,
+            signed.media_type().as_str(),
+            &signed.bytes,
+            annotations,
+        ))
+        .await
+        .map_err(|e| SignAndPushError::Repository(e.to_string()))?;
+    Ok(PushedArtifactSignature {
+        artifact,
+        signed,
+        pushed,
+    })
+}
+
+/// Why [`sign_and_push`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignAndPushError {
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] Error),
+    /// A time could not be formatted.
+    #[error(transparent)]
+    Core(#[from] notary_core::Error),
+    /// The repository failed.
+    #[error("repository: {0}")]
+    Repository(String),
+}
+
+impl Verifier {
+    /// SHA-256 thumbprints (lowercase hex) of the certificates of the statement's signing stores.
+    pub fn trusted_thumbprints(&self, statement: &notary_trustpolicy::TrustPolicyStatement) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in &statement.trust_stores {
+            for t in [crate::truststore::TrustStoreType::Ca, crate::truststore::TrustStoreType::SigningAuthority] {
+                if s.store_type.as_str() == t.as_str() {
+                    if let Ok(certs) = self.trust_store().certificates(t, &s.name) {
+                        out.extend(certs.iter().map(|c| hex::encode(sha2::Sha256::digest(c.der()))));
+                    }
+                }
+            }
+        }
+        out
+    }
+}

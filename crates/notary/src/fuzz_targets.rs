@@ -1,0 +1,51 @@
+//! Entry points shared by the cargo-fuzz targets (`fuzz/`) and the stable regression test that
+//! replays their corpora. Each must never panic, whatever the input.
+
+use notary_core::EnvelopeMediaType;
+
+/// JWS: parse, inspect, verify (the signature will not verify; the point is reaching every branch).
+pub fn jws_parse(data: &[u8]) {
+    envelope(EnvelopeMediaType::Jws, data);
+}
+
+/// COSE: parse, inspect, verify.
+pub fn cose_parse(data: &[u8]) {
+    envelope(EnvelopeMediaType::Cose, data);
+}
+
+fn envelope(mt: EnvelopeMediaType, data: &[u8]) {
+    if let Ok(mut e) = crate::UnverifiedEnvelope::parse(mt.as_str(), data) {
+        let _ = e.inspect();
+        let _ = e.verify_integrity();
+        e.set_timestamp_signature(data.to_vec());
+        let again = e.to_bytes();
+        let _ = crate::UnverifiedEnvelope::parse(mt.as_str(), &again);
+    }
+}
+
+/// Certificate input: the bytes are read as a PEM/DER certificate file and the certificates, in
+/// file order, are validated as a code-signing and as a timestamping chain.
+pub fn cert_chain(data: &[u8]) {
+    if let Ok(chain) = notary_x509::read_certificates(data) {
+        let _ = notary_x509::validate_code_signing_chain(&chain, None);
+        let _ = notary_x509::validate_timestamping_chain(&chain, None);
+        for c in &chain {
+            let _ = c.subject_string();
+            let _ = c.key_spec();
+        }
+    }
+    let _ = notary_x509::validate_tsa_root_certificate(data);
+}
+
+/// Trust policy documents, OCI and blob, plus selection.
+pub fn trust_policy(data: &[u8]) {
+    if let Ok(p) = notary_trustpolicy::OciTrustPolicy::from_json(data) {
+        let _ = p.statement_for("registry.example/repo@sha256:0000000000000000000000000000000000000000000000000000000000000000");
+    }
+    if let Ok(p) = notary_trustpolicy::BlobTrustPolicy::from_json(data) {
+        let _ = p.statement(None);
+    }
+    if let Ok(s) = std::str::from_utf8(data) {
+        let _ = notary_trustpolicy::parse_distinguished_name(s);
+    }
+}
