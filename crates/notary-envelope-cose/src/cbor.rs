@@ -1,0 +1,734 @@
+//! A small, strict CBOR (RFC 8949) codec for COSE envelopes.
+//!
+//! Decoding accepts only well-formed, definite-length items, rejects duplicate map keys, invalid
+//! UTF-8, reserved encodings and trailing bytes, and caps nesting depth and item count so that
+//! hostile input cannot exhaust the stack or memory. Non-preferred (longer than necessary) heads
+//! are accepted because Go's decoder accepts them and signatures cover the received bytes anyway.
+//!
+//! Encoding always emits definite lengths, the shortest head for every argument, and maps sorted
+//! by the length-first canonical rule (shorter encoded key first, then bytewise). That is the
+//! order go-cose produces (`cbor.SortCanonical`, RFC 7049 §3.9, RFC 8949 §4.2.3); it agrees with
+//! the RFC 8949 core deterministic order for every label notation emits (small integers and text
+//! strings of differing lengths).
+
+use std::collections::HashSet;
+
+use crate::error::Error;
+
+/// Maximum nesting depth of arrays, maps and tags (Go's decoder default is 32).
+pub(crate) const MAX_DEPTH: usize = 32;
+/// Maximum number of data items in one decoded document.
+pub(crate) const MAX_ITEMS: usize = 131_072;
+
+const MAJOR_UNSIGNED: u8 = 0;
+const MAJOR_NEGATIVE: u8 = 1;
+const MAJOR_BYTES: u8 = 2;
+const MAJOR_TEXT: u8 = 3;
+const MAJOR_ARRAY: u8 = 4;
+const MAJOR_MAP: u8 = 5;
+const MAJOR_TAG: u8 = 6;
+const MAJOR_SIMPLE: u8 = 7;
+
+/// Simple value `null`.
+pub(crate) const SIMPLE_NULL: u8 = 22;
+
+/// A decoded CBOR data item.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    /// Major type 0.
+    Unsigned(u64),
+    /// Major type 1: the value is `-1 - n`.
+    Negative(u64),
+    /// Major type 2.
+    Bytes(Vec<u8>),
+    /// Major type 3.
+    Text(String),
+    /// Major type 4.
+    Array(Vec<Value>),
+    /// Major type 5, in received order.
+    Map(Vec<(Value, Value)>),
+    /// Major type 6.
+    Tag(u64, Box<Value>),
+    /// Major type 7 simple values (false = 20, true = 21, null = 22, undefined = 23, ...).
+    Simple(u8),
+    /// Half-precision float, raw bits (kept at its received width).
+    Float16(u16),
+    /// Single-precision float, raw bits.
+    Float32(u32),
+    /// Double-precision float, raw bits.
+    Float64(u64),
+}
+
+impl Value {
+    /// The integer value of major types 0 and 1.
+    pub(crate) fn as_int(&self) -> Option<i128> {
+        match self {
+            Self::Unsigned(n) => Some(i128::from(*n)),
+            Self::Negative(n) => Some(-1 - i128::from(*n)),
+            _ => None,
+        }
+    }
+
+    /// A short description of the item's type, for error messages.
+    pub(crate) fn type_name(&self) -> String {
+        match self {
+            Self::Unsigned(_) => "unsigned integer".into(),
+            Self::Negative(_) => "negative integer".into(),
+            Self::Bytes(_) => "byte string".into(),
+            Self::Text(_) => "text string".into(),
+            Self::Array(_) => "array".into(),
+            Self::Map(_) => "map".into(),
+            Self::Tag(t, _) => format!("tag {t}"),
+            Self::Simple(20 | 21) => "boolean".into(),
+            Self::Simple(SIMPLE_NULL) => "null".into(),
+            Self::Simple(23) => "undefined".into(),
+            Self::Simple(n) => format!("simple value {n}"),
+            Self::Float16(_) | Self::Float32(_) | Self::Float64(_) => "float".into(),
+        }
+    }
+
+    /// Builds an integer item; `None` when outside the CBOR integer range [-2^64, 2^64 - 1].
+    pub(crate) fn from_int(v: i128) -> Option<Self> {
+        if v >= 0 {
+            u64::try_from(v).ok().map(Self::Unsigned)
+        } else {
+            u64::try_from(-1 - v).ok().map(Self::Negative)
+        }
+    }
+}
+
+/// Head of a data item: major type and argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Head {
+    pub(crate) major: u8,
+    /// Additional information bits (needed to tell floats from simple values).
+    pub(crate) info: u8,
+    pub(crate) arg: u64,
+}
+
+impl Head {
+    /// A short description of the item's type, for error messages.
+    pub(crate) fn type_name(&self) -> String {
+        match self.major {
+            MAJOR_UNSIGNED => "unsigned integer".into(),
+            MAJOR_NEGATIVE => "negative integer".into(),
+            MAJOR_BYTES => "byte string".into(),
+            MAJOR_TEXT => "text string".into(),
+            MAJOR_ARRAY => format!("array of {} items", self.arg),
+            MAJOR_MAP => "map".into(),
+            MAJOR_TAG => format!("tag {}", self.arg),
+            _ => match self.info {
+                25..=27 => "float".into(),
+                _ => Value::Simple(u8::try_from(self.arg).unwrap_or(u8::MAX)).type_name(),
+            },
+        }
+    }
+
+    /// True when this head opens a map.
+    pub(crate) fn is_map(&self) -> bool {
+        self.major == MAJOR_MAP
+    }
+
+    /// True when this head is tag `tag`.
+    pub(crate) fn is_tag(&self, tag: u64) -> bool {
+        self.major == MAJOR_TAG && self.arg == tag
+    }
+
+    /// True when this head opens an array of `len` items.
+    pub(crate) fn is_array_of(&self, len: u64) -> bool {
+        self.major == MAJOR_ARRAY && self.arg == len
+    }
+}
+
+/// One map entry with the exact bytes of its value as received.
+#[derive(Debug, Clone)]
+pub(crate) struct RawEntry<'a> {
+    pub(crate) key: Value,
+    pub(crate) value: Value,
+    pub(crate) raw_value: &'a [u8],
+}
+
+/// Strict decoder over a byte slice.
+#[derive(Debug)]
+pub(crate) struct Decoder<'a> {
+    data: &'a [u8],
+    pos: usize,
+    items: usize,
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder positioned at the start of `data`.
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            pos: 0,
+            items: 0,
+        }
+    }
+
+    /// Fails unless every byte has been consumed.
+    pub(crate) fn finish(&self) -> Result<(), Error> {
+        if self.pos == self.data.len() {
+            Ok(())
+        } else {
+            Err(Error::CborTrailingBytes {
+                offset: self.pos,
+                trailing: self.data.len().saturating_sub(self.pos),
+            })
+        }
+    }
+
+    fn take(&mut self, len: u64) -> Result<&'a [u8], Error> {
+        let remaining = self.data.len().saturating_sub(self.pos);
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|l| *l <= remaining)
+            .ok_or(Error::CborTruncated { offset: self.pos })?;
+        let slice = self
+            .data
+            .get(self.pos..self.pos + len)
+            .ok_or(Error::CborTruncated { offset: self.pos })?;
+        self.pos += len;
+        Ok(slice)
+    }
+
+    fn be_uint(&mut self, len: u64) -> Result<u64, Error> {
+        Ok(self
+            .take(len)?
+            .iter()
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+    }
+
+    /// Reads one head, rejecting indefinite lengths, reserved encodings and two-byte simple
+    /// values below 32. Counts the item against [`MAX_ITEMS`].
+    pub(crate) fn head(&mut self) -> Result<Head, Error> {
+        let offset = self.pos;
+        let initial = *self
+            .take(1)?
+            .first()
+            .ok_or(Error::CborTruncated { offset })?;
+        let major = initial >> 5;
+        let info = initial & 0x1f;
+        let arg = match info {
+            0..=23 => u64::from(info),
+            24 => self.be_uint(1)?,
+            25 => self.be_uint(2)?,
+            26 => self.be_uint(4)?,
+            27 => self.be_uint(8)?,
+            28..=30 => {
+                return Err(Error::CborMalformed {
+                    offset,
+                    reason: format!("reserved additional information value {info}"),
+                });
+            }
+            _ => {
+                return Err(match major {
+                    MAJOR_BYTES | MAJOR_TEXT | MAJOR_ARRAY | MAJOR_MAP => {
+                        Error::CborIndefiniteLength { offset }
+                    }
+                    MAJOR_SIMPLE => Error::CborMalformed {
+                        offset,
+                        reason: "unexpected break stop code".into(),
+                    },
+                    _ => Error::CborMalformed {
+                        offset,
+                        reason: format!("indefinite length is not valid for major type {major}"),
+                    },
+                });
+            }
+        };
+        if major == MAJOR_SIMPLE && info == 24 && arg < 32 {
+            return Err(Error::CborMalformed {
+                offset,
+                reason: format!("simple value {arg} must use the one-byte encoding"),
+            });
+        }
+        self.items += 1;
+        if self.items > MAX_ITEMS {
+            return Err(Error::CborTooManyItems { limit: MAX_ITEMS });
+        }
+        Ok(Head { major, info, arg })
+    }
+
+    /// Looks at the next head without consuming anything.
+    pub(crate) fn peek_head(&self) -> Result<Head, Error> {
+        let mut probe = Decoder {
+            data: self.data,
+            pos: self.pos,
+            items: 0,
+        };
+        probe.head()
+    }
+
+    fn check_depth(&self, depth: usize) -> Result<(), Error> {
+        if depth > MAX_DEPTH {
+            Err(Error::CborNestingTooDeep {
+                offset: self.pos,
+                limit: MAX_DEPTH,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Decodes one complete data item at nesting level `depth`.
+    pub(crate) fn value(&mut self, depth: usize) -> Result<Value, Error> {
+        self.check_depth(depth)?;
+        let offset = self.pos;
+        let head = self.head()?;
+        self.value_after_head(head, offset, depth)
+    }
+
+    fn value_after_head(
+        &mut self,
+        head: Head,
+        offset: usize,
+        depth: usize,
+    ) -> Result<Value, Error> {
+        Ok(match head.major {
+            MAJOR_UNSIGNED => Value::Unsigned(head.arg),
+            MAJOR_NEGATIVE => Value::Negative(head.arg),
+            MAJOR_BYTES => Value::Bytes(self.take(head.arg)?.to_vec()),
+            MAJOR_TEXT => {
+                let bytes = self.take(head.arg)?;
+                let text =
+                    std::str::from_utf8(bytes).map_err(|_| Error::CborInvalidUtf8 { offset })?;
+                Value::Text(text.to_string())
+            }
+            MAJOR_ARRAY => {
+                // Every item takes at least one byte: refuse lengths the input cannot hold before
+                // allocating anything.
+                let len = self.bounded_count(head.arg, 1, offset)?;
+                let mut items = Vec::with_capacity(len);
+                for _ in 0..len {
+                    items.push(self.value(depth + 1)?);
+                }
+                Value::Array(items)
+            }
+            MAJOR_MAP => Value::Map(
+                self.map_body(head.arg, offset, depth)?
+                    .into_iter()
+                    .map(|e| (e.key, e.value))
+                    .collect(),
+            ),
+            MAJOR_TAG => Value::Tag(head.arg, Box::new(self.value(depth + 1)?)),
+            _ => match head.info {
+                25 => Value::Float16(u16::try_from(head.arg).unwrap_or(u16::MAX)),
+                26 => Value::Float32(u32::try_from(head.arg).unwrap_or(u32::MAX)),
+                27 => Value::Float64(head.arg),
+                _ => Value::Simple(u8::try_from(head.arg).unwrap_or(u8::MAX)),
+            },
+        })
+    }
+
+    fn bounded_count(
+        &self,
+        count: u64,
+        min_bytes_each: u64,
+        offset: usize,
+    ) -> Result<usize, Error> {
+        let remaining = u64::try_from(self.data.len().saturating_sub(self.pos)).unwrap_or(u64::MAX);
+        if count.saturating_mul(min_bytes_each) > remaining {
+            return Err(Error::CborTruncated { offset });
+        }
+        usize::try_from(count).map_err(|_| Error::CborTruncated { offset })
+    }
+
+    fn map_body(
+        &mut self,
+        pairs: u64,
+        offset: usize,
+        depth: usize,
+    ) -> Result<Vec<RawEntry<'a>>, Error> {
+        let len = self.bounded_count(pairs, 2, offset)?;
+        let mut entries = Vec::with_capacity(len);
+        let mut seen = HashSet::with_capacity(len);
+        for _ in 0..len {
+            let key_offset = self.pos;
+            let key = self.value(depth + 1)?;
+            if !seen.insert(key_identity(&key)) {
+                return Err(Error::CborDuplicateKey { offset: key_offset });
+            }
+            let start = self.pos;
+            let value = self.value(depth + 1)?;
+            let raw_value = self.data.get(start..self.pos).unwrap_or_default();
+            entries.push(RawEntry {
+                key,
+                value,
+                raw_value,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Decodes a map at nesting level `depth`, keeping the raw bytes of each value. Returns
+    /// `Ok(Err(head))` without consuming the item when the next item is not a map.
+    pub(crate) fn map_entries(
+        &mut self,
+        depth: usize,
+    ) -> Result<Result<Vec<RawEntry<'a>>, Head>, Error> {
+        self.check_depth(depth)?;
+        let head = self.peek_head()?;
+        if !head.is_map() {
+            return Ok(Err(head));
+        }
+        let offset = self.pos;
+        let head = self.head()?;
+        self.map_body(head.arg, offset, depth).map(Ok)
+    }
+}
+
+/// Decodes `data` as exactly one data item.
+pub(crate) fn decode(data: &[u8]) -> Result<Value, Error> {
+    let mut dec = Decoder::new(data);
+    let value = dec.value(0)?;
+    dec.finish()?;
+    Ok(value)
+}
+
+/// The identity of a map key for duplicate detection: its canonical encoding with floats
+/// widened to double precision, so that equal values with different encodings collide.
+fn key_identity(key: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_inner(key, &mut out, true);
+    out
+}
+
+/// Writes a head with the shortest argument encoding.
+pub(crate) fn write_head(out: &mut Vec<u8>, major: u8, arg: u64) {
+    let m = major << 5;
+    if arg < 24 {
+        out.push(m | arg as u8);
+    } else if let Ok(a) = u8::try_from(arg) {
+        out.extend_from_slice(&[m | 24, a]);
+    } else if let Ok(a) = u16::try_from(arg) {
+        out.push(m | 25);
+        out.extend_from_slice(&a.to_be_bytes());
+    } else if let Ok(a) = u32::try_from(arg) {
+        out.push(m | 26);
+        out.extend_from_slice(&a.to_be_bytes());
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&arg.to_be_bytes());
+    }
+}
+
+fn len_arg(len: usize) -> u64 {
+    u64::try_from(len).unwrap_or(u64::MAX)
+}
+
+/// Appends a byte string.
+pub(crate) fn write_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    write_head(out, MAJOR_BYTES, len_arg(bytes.len()));
+    out.extend_from_slice(bytes);
+}
+
+/// Appends a text string.
+pub(crate) fn write_text(out: &mut Vec<u8>, text: &str) {
+    write_head(out, MAJOR_TEXT, len_arg(text.len()));
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// Appends an array head for `len` items.
+pub(crate) fn write_array_head(out: &mut Vec<u8>, len: usize) {
+    write_head(out, MAJOR_ARRAY, len_arg(len));
+}
+
+/// Appends a tag head.
+pub(crate) fn write_tag(out: &mut Vec<u8>, tag: u64) {
+    write_head(out, MAJOR_TAG, tag);
+}
+
+/// Appends a map whose entries are given as (encoded key, encoded value), sorted length-first
+/// canonically. The caller guarantees keys are distinct.
+pub(crate) fn write_map(out: &mut Vec<u8>, mut entries: Vec<(Vec<u8>, Vec<u8>)>) {
+    entries.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.cmp(&b.0)));
+    write_head(out, MAJOR_MAP, len_arg(entries.len()));
+    for (k, v) in entries {
+        out.extend_from_slice(&k);
+        out.extend_from_slice(&v);
+    }
+}
+
+/// Canonical encoding of `value`.
+pub(crate) fn encode(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_inner(value, &mut out, false);
+    out
+}
+
+fn encode_inner(value: &Value, out: &mut Vec<u8>, widen_floats: bool) {
+    match value {
+        Value::Unsigned(n) => write_head(out, MAJOR_UNSIGNED, *n),
+        Value::Negative(n) => write_head(out, MAJOR_NEGATIVE, *n),
+        Value::Bytes(b) => write_bytes(out, b),
+        Value::Text(t) => write_text(out, t),
+        Value::Array(items) => {
+            write_array_head(out, items.len());
+            for item in items {
+                encode_inner(item, out, widen_floats);
+            }
+        }
+        Value::Map(entries) => {
+            let encoded = entries
+                .iter()
+                .map(|(k, v)| {
+                    let mut ke = Vec::new();
+                    encode_inner(k, &mut ke, widen_floats);
+                    let mut ve = Vec::new();
+                    encode_inner(v, &mut ve, widen_floats);
+                    (ke, ve)
+                })
+                .collect();
+            write_map(out, encoded);
+        }
+        Value::Tag(t, inner) => {
+            write_tag(out, *t);
+            encode_inner(inner, out, widen_floats);
+        }
+        Value::Simple(n) => {
+            if *n < 24 {
+                out.push((MAJOR_SIMPLE << 5) | n);
+            } else {
+                out.extend_from_slice(&[(MAJOR_SIMPLE << 5) | 24, *n]);
+            }
+        }
+        Value::Float16(bits) if widen_floats => write_f64(out, f16_to_f64(*bits)),
+        Value::Float32(bits) if widen_floats => write_f64(out, f64::from(f32::from_bits(*bits))),
+        Value::Float16(bits) => {
+            out.push((MAJOR_SIMPLE << 5) | 25);
+            out.extend_from_slice(&bits.to_be_bytes());
+        }
+        Value::Float32(bits) => {
+            out.push((MAJOR_SIMPLE << 5) | 26);
+            out.extend_from_slice(&bits.to_be_bytes());
+        }
+        Value::Float64(bits) => {
+            out.push((MAJOR_SIMPLE << 5) | 27);
+            out.extend_from_slice(&bits.to_be_bytes());
+        }
+    }
+}
+
+fn write_f64(out: &mut Vec<u8>, v: f64) {
+    out.push((MAJOR_SIMPLE << 5) | 27);
+    out.extend_from_slice(&v.to_bits().to_be_bytes());
+}
+
+/// IEEE 754 half precision to double (exact).
+fn f16_to_f64(bits: u16) -> f64 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from((bits >> 10) & 0x1f);
+    let mant = f64::from(bits & 0x3ff);
+    let magnitude = match exp {
+        0 => mant * 2f64.powi(-24),
+        31 if mant == 0.0 => f64::INFINITY,
+        31 => f64::NAN,
+        _ => (1.0 + mant / 1024.0) * 2f64.powi(exp - 15),
+    };
+    sign * magnitude
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn decodes_rfc8949_examples() {
+        assert_eq!(decode(&hex("00")).unwrap(), Value::Unsigned(0));
+        assert_eq!(decode(&hex("1903e8")).unwrap(), Value::Unsigned(1000));
+        assert_eq!(decode(&hex("3863")).unwrap().as_int(), Some(-100));
+        assert_eq!(
+            decode(&hex("3bffffffffffffffff")).unwrap().as_int(),
+            Some(-18_446_744_073_709_551_616)
+        );
+        assert_eq!(
+            decode(&hex("6449455446")).unwrap(),
+            Value::Text("IETF".into())
+        );
+        assert_eq!(
+            decode(&hex("c11a514b67b0")).unwrap(),
+            Value::Tag(1, Box::new(Value::Unsigned(1_363_896_240)))
+        );
+        assert_eq!(decode(&hex("f93c00")).unwrap(), Value::Float16(0x3c00));
+        assert_eq!(decode(&hex("f5")).unwrap(), Value::Simple(21));
+        assert_eq!(decode(&hex("f8ff")).unwrap(), Value::Simple(255));
+        let map = decode(&hex("a201020304")).unwrap();
+        assert_eq!(
+            map,
+            Value::Map(vec![
+                (Value::Unsigned(1), Value::Unsigned(2)),
+                (Value::Unsigned(3), Value::Unsigned(4))
+            ])
+        );
+    }
+
+    #[test]
+    fn rejects_indefinite_lengths() {
+        for input in ["5f41014102ff", "7f6161ff", "9f01ff", "bf0102ff"] {
+            assert_eq!(
+                decode(&hex(input)),
+                Err(Error::CborIndefiniteLength { offset: 0 }),
+                "{input}"
+            );
+        }
+        assert!(matches!(
+            decode(&hex("ff")),
+            Err(Error::CborMalformed { .. })
+        ));
+        assert!(matches!(
+            decode(&hex("1f")),
+            Err(Error::CborMalformed { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_even_when_encoded_differently() {
+        assert_eq!(
+            decode(&hex("a201020103")),
+            Err(Error::CborDuplicateKey { offset: 3 })
+        );
+        // 1 and 0x18 0x01 are the same key.
+        assert_eq!(
+            decode(&hex("a20102180103")),
+            Err(Error::CborDuplicateKey { offset: 3 })
+        );
+        // 1.0 as half and as double are the same key.
+        assert!(matches!(
+            decode(&hex("a2f93c0001fb3ff000000000000002")),
+            Err(Error::CborDuplicateKey { .. })
+        ));
+        assert_eq!(
+            decode(&hex("a2616101616102")),
+            Err(Error::CborDuplicateKey { offset: 4 })
+        );
+        // Different types with the same payload are distinct keys.
+        assert!(decode(&hex("a2616101416102")).is_ok());
+    }
+
+    #[test]
+    fn rejects_malformed_and_truncated_input() {
+        assert_eq!(decode(&hex("")), Err(Error::CborTruncated { offset: 0 }));
+        assert_eq!(decode(&hex("19")), Err(Error::CborTruncated { offset: 1 }));
+        assert_eq!(
+            decode(&hex("5a00010000")),
+            Err(Error::CborTruncated { offset: 5 })
+        );
+        assert_eq!(
+            decode(&hex("9bffffffffffffffff")),
+            Err(Error::CborTruncated { offset: 0 })
+        );
+        assert_eq!(
+            decode(&hex("bbffffffffffffffff")),
+            Err(Error::CborTruncated { offset: 0 })
+        );
+        assert!(matches!(
+            decode(&hex("1c")),
+            Err(Error::CborMalformed { .. })
+        ));
+        assert!(matches!(
+            decode(&hex("f801")),
+            Err(Error::CborMalformed { .. })
+        ));
+        assert_eq!(
+            decode(&hex("62c328")),
+            Err(Error::CborInvalidUtf8 { offset: 0 })
+        );
+        assert_eq!(
+            decode(&hex("0000")),
+            Err(Error::CborTrailingBytes {
+                offset: 1,
+                trailing: 1
+            })
+        );
+    }
+
+    #[test]
+    fn caps_depth_and_item_count() {
+        let deep = vec![0x81u8; MAX_DEPTH + 2];
+        assert!(matches!(
+            decode(&deep),
+            Err(Error::CborNestingTooDeep { .. })
+        ));
+        let mut ok = vec![0x81u8; MAX_DEPTH];
+        ok.push(0x00);
+        assert!(decode(&ok).is_ok());
+        let mut tags = vec![0xc1u8; MAX_DEPTH + 1];
+        tags.push(0x00);
+        assert!(matches!(
+            decode(&tags),
+            Err(Error::CborNestingTooDeep { .. })
+        ));
+
+        let mut many = Vec::new();
+        write_array_head(&mut many, MAX_ITEMS);
+        many.extend(std::iter::repeat_n(0u8, MAX_ITEMS));
+        assert_eq!(
+            decode(&many),
+            Err(Error::CborTooManyItems { limit: MAX_ITEMS })
+        );
+        let mut fits = Vec::new();
+        write_array_head(&mut fits, MAX_ITEMS - 1);
+        fits.extend(std::iter::repeat_n(0u8, MAX_ITEMS - 1));
+        assert!(decode(&fits).is_ok());
+    }
+
+    #[test]
+    fn accepts_non_preferred_heads_but_encodes_shortest() {
+        let v = decode(&hex("1b0000000000000001")).unwrap();
+        assert_eq!(v, Value::Unsigned(1));
+        assert_eq!(encode(&v), hex("01"));
+        for (n, expected) in [
+            (23u64, "17"),
+            (24, "1818"),
+            (255, "18ff"),
+            (256, "190100"),
+            (65_535, "19ffff"),
+            (65_536, "1a00010000"),
+            (u64::from(u32::MAX), "1affffffff"),
+            (u64::from(u32::MAX) + 1, "1b0000000100000000"),
+        ] {
+            assert_eq!(encode(&Value::Unsigned(n)), hex(expected), "{n}");
+        }
+        assert_eq!(encode(&Value::from_int(-38).unwrap()), hex("3825"));
+        assert_eq!(Value::from_int(i128::from(u64::MAX) + 1), None);
+        assert_eq!(Value::from_int(-1 - i128::from(u64::MAX) - 1), None);
+    }
+
+    #[test]
+    fn encodes_maps_length_first() {
+        let map = Value::Map(vec![
+            (Value::Text("aa".into()), Value::Unsigned(0)),
+            (Value::Unsigned(1000), Value::Unsigned(0)),
+            (Value::Text("b".into()), Value::Unsigned(0)),
+            (Value::Negative(0), Value::Unsigned(0)),
+            (Value::Unsigned(33), Value::Unsigned(0)),
+            (Value::Unsigned(1), Value::Unsigned(0)),
+        ]);
+        // 1 (01), -1 (20), 33 (1821), "b" (6162), 1000 (1903e8), "aa" (626161).
+        assert_eq!(encode(&map), hex("a6010020001821006162001903e80062616100"));
+    }
+
+    #[test]
+    fn round_trips_nested_values() {
+        let input = hex("a3016141820203a1636b657982f6f5c1fb41d4dc23c000000000");
+        let v = decode(&input).unwrap();
+        assert_eq!(decode(&encode(&v)).unwrap(), v);
+    }
+
+    #[test]
+    fn half_float_conversion() {
+        assert_eq!(f16_to_f64(0x3c00), 1.0);
+        assert_eq!(f16_to_f64(0xc400), -4.0);
+        assert_eq!(f16_to_f64(0x0001), 5.960_464_477_539_063e-8);
+        assert_eq!(f16_to_f64(0x7c00), f64::INFINITY);
+        assert!(f16_to_f64(0x7e00).is_nan());
+    }
+}

@@ -1,0 +1,474 @@
+//! Building and checking the protected and unprotected header maps.
+
+use std::collections::HashSet;
+
+use notary_core::{
+    AttributeKey, AttributeValue, ExtendedAttribute, SignRequest, SignatureAlgorithm,
+    SignedAttributes, SigningScheme, header, timefmt,
+};
+use time::OffsetDateTime;
+
+use crate::cbor::{self, RawEntry, Value};
+use crate::error::Error;
+
+/// COSE label `alg`.
+pub(crate) const LABEL_ALG: i64 = 1;
+/// COSE label `crit`.
+pub(crate) const LABEL_CRIT: i64 = 2;
+/// COSE label `content type`.
+pub(crate) const LABEL_CONTENT_TYPE: i64 = 3;
+/// COSE label `x5chain` (RFC 9360).
+pub(crate) const LABEL_X5CHAIN: i64 = 33;
+/// CBOR tag for epoch-based date/time.
+const TAG_EPOCH: u64 = 1;
+
+/// Human-readable name of a label for error messages.
+pub(crate) fn label_name(label: &AttributeKey) -> String {
+    match label {
+        AttributeKey::Int(LABEL_ALG) => "alg (1)".into(),
+        AttributeKey::Int(LABEL_CRIT) => "crit (2)".into(),
+        AttributeKey::Int(LABEL_CONTENT_TYPE) => "content type (3)".into(),
+        AttributeKey::Int(LABEL_X5CHAIN) => "x5chain (33)".into(),
+        AttributeKey::Int(n) => n.to_string(),
+        AttributeKey::Text(t) => format!("{t:?}"),
+    }
+}
+
+fn label_value(label: &AttributeKey) -> Value {
+    match label {
+        AttributeKey::Int(n) => Value::from_int(i128::from(*n)).unwrap_or(Value::Unsigned(0)),
+        AttributeKey::Text(t) => Value::Text(t.clone()),
+    }
+}
+
+/// The label of a header map key, or `None` when it is not an i64 integer or a text string.
+pub(crate) fn to_label(key: &Value) -> Option<AttributeKey> {
+    match key {
+        Value::Text(t) => Some(AttributeKey::Text(t.clone())),
+        _ => key
+            .as_int()
+            .and_then(|i| i64::try_from(i).ok())
+            .map(AttributeKey::Int),
+    }
+}
+
+fn text_label(name: &str) -> AttributeKey {
+    AttributeKey::Text(name.to_string())
+}
+
+/// Seconds since the Unix epoch of `t` truncated to whole seconds (notation truncates).
+fn epoch_seconds(t: OffsetDateTime) -> i64 {
+    timefmt::truncate_to_seconds(t).unix_timestamp()
+}
+
+fn time_value(secs: i64) -> Value {
+    Value::Tag(
+        TAG_EPOCH,
+        Box::new(Value::from_int(i128::from(secs)).unwrap_or(Value::Unsigned(0))),
+    )
+}
+
+/// Checks a content type has the `type/subtype` shape go-cose requires.
+pub(crate) fn check_content_type(value: &str) -> Result<(), Error> {
+    let shaped = value.trim() == value
+        && value
+            .split_once('/')
+            .is_some_and(|(t, s)| !t.is_empty() && !s.is_empty());
+    if shaped {
+        Ok(())
+    } else {
+        Err(Error::InvalidContentType {
+            value: value.chars().take(100).collect(),
+        })
+    }
+}
+
+/// Header names that may not be used as extended attribute keys.
+fn is_reserved_key(key: &AttributeKey) -> bool {
+    match key {
+        // COSE common parameters and x5chain belong to COSE itself.
+        AttributeKey::Int(n) => (0..=8).contains(n) || *n == LABEL_X5CHAIN,
+        AttributeKey::Text(t) => {
+            notary_core::KNOWN_PROTECTED_HEADERS.contains(&t.as_str())
+                || t == header::TIMESTAMP_SIGNATURE
+                || t == header::SIGNING_AGENT
+        }
+    }
+}
+
+fn attribute_value(key: &AttributeKey, value: &AttributeValue) -> Result<Value, Error> {
+    let unsupported = |reason: &str| Error::UnsupportedAttributeValue {
+        key: key.to_string(),
+        reason: reason.to_string(),
+    };
+    match value {
+        AttributeValue::Text(t) => Ok(Value::Text(t.clone())),
+        AttributeValue::Int(i) => {
+            Value::from_int(*i).ok_or_else(|| unsupported("integer outside the CBOR range"))
+        }
+        AttributeValue::Bool(b) => Ok(Value::Simple(if *b { 21 } else { 20 })),
+        AttributeValue::Bytes(b) => Ok(Value::Bytes(b.clone())),
+        // Re-encoded canonically after a strict decode, like every other part of the map.
+        AttributeValue::Cbor(bytes) => {
+            cbor::decode(bytes).map_err(|e| unsupported(&format!("invalid CBOR value: {e}")))
+        }
+        AttributeValue::Json(_) => Err(unsupported("JSON values belong to JWS envelopes")),
+        _ => Err(unsupported("value kind not supported by COSE")),
+    }
+}
+
+/// Encodes the protected header map for `request`, signed with `alg`.
+pub(crate) fn build_protected(
+    request: &SignRequest,
+    alg: SignatureAlgorithm,
+) -> Result<Vec<u8>, Error> {
+    check_content_type(&request.payload_content_type)?;
+    let signing_time = epoch_seconds(request.signing_time);
+    let expiry = request.expiry.map(epoch_seconds);
+    if let Some(expiry) = expiry {
+        if expiry <= signing_time {
+            return Err(Error::ExpiryNotAfterSigningTime {
+                signing_time,
+                expiry,
+            });
+        }
+    }
+    let time_label = match request.signing_scheme {
+        SigningScheme::X509 => header::SIGNING_TIME,
+        SigningScheme::X509SigningAuthority => header::AUTHENTIC_SIGNING_TIME,
+        other => {
+            return Err(Error::UnsupportedSigningScheme {
+                value: other.to_string(),
+            });
+        }
+    };
+
+    // crit order follows notation-core-go: scheme, authentic signing time, expiry, then the
+    // critical extended attributes in request order.
+    let mut crit = vec![Value::Text(header::SIGNING_SCHEME.into())];
+    if time_label == header::AUTHENTIC_SIGNING_TIME {
+        crit.push(Value::Text(time_label.into()));
+    }
+    let mut entries: Vec<(Value, Value)> = vec![
+        (
+            Value::Unsigned(1),
+            Value::from_int(i128::from(alg.cose_value())).unwrap_or(Value::Unsigned(0)),
+        ),
+        (
+            Value::Unsigned(3),
+            Value::Text(request.payload_content_type.clone()),
+        ),
+        (
+            Value::Text(header::SIGNING_SCHEME.into()),
+            Value::Text(request.signing_scheme.as_str().into()),
+        ),
+        (Value::Text(time_label.into()), time_value(signing_time)),
+    ];
+    if let Some(expiry) = expiry {
+        crit.push(Value::Text(header::EXPIRY.into()));
+        entries.push((Value::Text(header::EXPIRY.into()), time_value(expiry)));
+    }
+
+    let mut seen: HashSet<&AttributeKey> = HashSet::new();
+    for attr in &request.extended_attributes {
+        if is_reserved_key(&attr.key) {
+            return Err(Error::ReservedAttributeKey {
+                key: attr.key.to_string(),
+            });
+        }
+        if !seen.insert(&attr.key) {
+            return Err(Error::DuplicateAttributeKey {
+                key: attr.key.to_string(),
+            });
+        }
+        let key = label_value(&attr.key);
+        if attr.critical {
+            crit.push(key.clone());
+        }
+        entries.push((key, attribute_value(&attr.key, &attr.value)?));
+    }
+    entries.push((Value::Unsigned(2), Value::Array(crit)));
+    Ok(cbor::encode(&Value::Map(entries)))
+}
+
+/// The checked contents of a protected header.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ProtectedHeaders {
+    pub(crate) algorithm: SignatureAlgorithm,
+    pub(crate) signed_attributes: SignedAttributes,
+    /// Every label present, to detect labels repeated in the unprotected header.
+    pub(crate) labels: HashSet<AttributeKey>,
+}
+
+/// A header map entry with its label and the raw bytes of its value.
+pub(crate) struct Entry<'a> {
+    pub(crate) label: AttributeKey,
+    pub(crate) value: Value,
+    pub(crate) raw: &'a [u8],
+}
+
+/// Converts raw map entries to labelled entries, rejecting labels that are not int/tstr.
+pub(crate) fn labelled<'a>(
+    entries: Vec<RawEntry<'a>>,
+    bucket: &'static str,
+) -> Result<Vec<Entry<'a>>, Error> {
+    entries
+        .into_iter()
+        .map(|e| {
+            let label = to_label(&e.key).ok_or_else(|| Error::InvalidHeaderLabel {
+                bucket,
+                found: match e.key.as_int() {
+                    Some(i) => format!("integer {i} outside the i64 range"),
+                    None => e.key.type_name(),
+                },
+            })?;
+            Ok(Entry {
+                label,
+                value: e.value,
+                raw: e.raw_value,
+            })
+        })
+        .collect()
+}
+
+fn find<'e, 'a>(entries: &'e [Entry<'a>], label: &AttributeKey) -> Option<&'e Entry<'a>> {
+    entries.iter().find(|e| &e.label == label)
+}
+
+fn parse_time(entries: &[Entry<'_>], name: &str) -> Result<Option<(i64, OffsetDateTime)>, Error> {
+    let Some(entry) = find(entries, &text_label(name)) else {
+        return Ok(None);
+    };
+    let inner = match &entry.value {
+        Value::Tag(TAG_EPOCH, inner) => inner,
+        other => {
+            return Err(Error::TimeNotEpochTag {
+                header: name.to_string(),
+                found: other.type_name(),
+            });
+        }
+    };
+    let secs = inner.as_int().ok_or_else(|| Error::TimeNotInteger {
+        header: name.to_string(),
+        found: inner.type_name(),
+    })?;
+    let out_of_range = || Error::TimeOutOfRange {
+        header: name.to_string(),
+        value: secs.to_string(),
+    };
+    let secs = i64::try_from(secs).map_err(|_| out_of_range())?;
+    let t = OffsetDateTime::from_unix_timestamp(secs).map_err(|_| out_of_range())?;
+    Ok(Some((secs, t)))
+}
+
+fn attribute_from(value: &Value, raw: &[u8]) -> AttributeValue {
+    match value {
+        Value::Text(t) => AttributeValue::Text(t.clone()),
+        Value::Bytes(b) => AttributeValue::Bytes(b.clone()),
+        Value::Simple(20) => AttributeValue::Bool(false),
+        Value::Simple(21) => AttributeValue::Bool(true),
+        v => match v.as_int() {
+            Some(i) => AttributeValue::Int(i),
+            None => AttributeValue::Cbor(raw.to_vec()),
+        },
+    }
+}
+
+/// Decodes and checks the protected header bytes (the content of the protected bstr).
+pub(crate) fn parse_protected(raw: &[u8]) -> Result<ProtectedHeaders, Error> {
+    if raw.is_empty() {
+        return Err(Error::EmptyProtectedHeader);
+    }
+    let mut dec = cbor::Decoder::new(raw);
+    let entries = dec
+        .map_entries(0)?
+        .map_err(|head| Error::ProtectedHeaderNotMap {
+            found: head.type_name(),
+        })?;
+    dec.finish()?;
+    let entries = labelled(entries, "protected")?;
+
+    // Unsigned attributes and the certificate chain never belong in the protected bucket
+    // (notation ignores a protected x5chain; we refuse it).
+    for misplaced in [
+        AttributeKey::Int(LABEL_X5CHAIN),
+        text_label(header::TIMESTAMP_SIGNATURE),
+        text_label(header::SIGNING_AGENT),
+    ] {
+        if find(&entries, &misplaced).is_some() {
+            return Err(Error::MisplacedHeader {
+                label: label_name(&misplaced),
+                bucket: "protected",
+            });
+        }
+    }
+
+    // Sets keep the checks linear in the number of entries, whatever the input holds.
+    let labels: HashSet<AttributeKey> = entries.iter().map(|e| e.label.clone()).collect();
+    let algorithm = parse_alg(&entries)?;
+    let crit = parse_crit(&entries, &labels)?;
+
+    let content_type = match find(&entries, &AttributeKey::Int(LABEL_CONTENT_TYPE)) {
+        None => return Err(missing(&AttributeKey::Int(LABEL_CONTENT_TYPE))),
+        Some(Entry {
+            value: Value::Text(t),
+            ..
+        }) => t.clone(),
+        Some(e) => return Err(wrong_type(&e.label, "text string", &e.value)),
+    };
+    check_content_type(&content_type)?;
+
+    let scheme_label = text_label(header::SIGNING_SCHEME);
+    let signing_scheme = match find(&entries, &scheme_label) {
+        None => return Err(missing(&scheme_label)),
+        Some(Entry {
+            value: Value::Text(t),
+            ..
+        }) => t
+            .parse::<SigningScheme>()
+            .map_err(|_| Error::UnsupportedSigningScheme {
+                value: t.chars().take(100).collect(),
+            })?,
+        Some(e) => return Err(wrong_type(&e.label, "text string", &e.value)),
+    };
+
+    let (required, forbidden) = match signing_scheme {
+        SigningScheme::X509SigningAuthority => {
+            (header::AUTHENTIC_SIGNING_TIME, header::SIGNING_TIME)
+        }
+        _ => (header::SIGNING_TIME, header::AUTHENTIC_SIGNING_TIME),
+    };
+    if find(&entries, &text_label(forbidden)).is_some() {
+        return Err(Error::UnexpectedHeader {
+            header: forbidden.to_string(),
+            scheme: signing_scheme.to_string(),
+        });
+    }
+    let (signing_secs, signing_time) =
+        parse_time(&entries, required)?.ok_or_else(|| missing(&text_label(required)))?;
+    let expiry = parse_time(&entries, header::EXPIRY)?;
+    if let Some((expiry_secs, _)) = expiry {
+        if expiry_secs <= signing_secs {
+            return Err(Error::ExpiryNotAfterSigningTime {
+                signing_time: signing_secs,
+                expiry: expiry_secs,
+            });
+        }
+    }
+
+    let mut must_be_critical = vec![header::SIGNING_SCHEME];
+    if signing_scheme == SigningScheme::X509SigningAuthority {
+        must_be_critical.push(header::AUTHENTIC_SIGNING_TIME);
+    }
+    if expiry.is_some() {
+        must_be_critical.push(header::EXPIRY);
+    }
+    for name in must_be_critical {
+        if !crit.contains(&text_label(name)) {
+            return Err(Error::HeaderNotCritical {
+                header: name.to_string(),
+            });
+        }
+    }
+
+    let extended_attributes = entries
+        .iter()
+        .filter(|e| match &e.label {
+            AttributeKey::Int(n) => ![LABEL_ALG, LABEL_CRIT, LABEL_CONTENT_TYPE].contains(n),
+            AttributeKey::Text(t) => !notary_core::KNOWN_PROTECTED_HEADERS.contains(&t.as_str()),
+        })
+        .map(|e| ExtendedAttribute {
+            key: e.label.clone(),
+            value: attribute_from(&e.value, e.raw),
+            critical: crit.contains(&e.label),
+        })
+        .collect();
+
+    let (signing_time, authentic_signing_time) = match signing_scheme {
+        SigningScheme::X509SigningAuthority => (None, Some(signing_time)),
+        _ => (Some(signing_time), None),
+    };
+    Ok(ProtectedHeaders {
+        algorithm,
+        signed_attributes: SignedAttributes {
+            signing_scheme,
+            signing_time,
+            authentic_signing_time,
+            expiry: expiry.map(|(_, t)| t),
+            content_type,
+            extended_attributes,
+        },
+        labels,
+    })
+}
+
+fn missing(label: &AttributeKey) -> Error {
+    Error::MissingHeader {
+        header: label_name(label),
+    }
+}
+
+fn wrong_type(label: &AttributeKey, expected: &'static str, found: &Value) -> Error {
+    Error::InvalidHeaderType {
+        header: label_name(label),
+        expected,
+        found: found.type_name(),
+    }
+}
+
+fn parse_alg(entries: &[Entry<'_>]) -> Result<SignatureAlgorithm, Error> {
+    let label = AttributeKey::Int(LABEL_ALG);
+    let entry = find(entries, &label).ok_or_else(|| missing(&label))?;
+    let value = entry
+        .value
+        .as_int()
+        .ok_or_else(|| wrong_type(&label, "integer", &entry.value))?;
+    i64::try_from(value)
+        .ok()
+        .and_then(|v| SignatureAlgorithm::from_cose_value(v).ok())
+        .ok_or(Error::UnsupportedAlgorithm {
+            value: value.to_string(),
+        })
+}
+
+/// Checks `crit` and returns the labels it lists.
+fn parse_crit(
+    entries: &[Entry<'_>],
+    labels: &HashSet<AttributeKey>,
+) -> Result<HashSet<AttributeKey>, Error> {
+    let label = AttributeKey::Int(LABEL_CRIT);
+    let entry = find(entries, &label).ok_or_else(|| missing(&label))?;
+    let Value::Array(items) = &entry.value else {
+        return Err(wrong_type(&label, "array", &entry.value));
+    };
+    if items.is_empty() {
+        return Err(Error::EmptyCrit);
+    }
+    let mut crit = HashSet::with_capacity(items.len());
+    for item in items {
+        let name = to_label(item).ok_or_else(|| Error::InvalidCritEntry {
+            found: item.type_name(),
+        })?;
+        let forbidden = match &name {
+            AttributeKey::Int(n) => (0..=8).contains(n),
+            AttributeKey::Text(t) => t == header::SIGNING_TIME,
+        };
+        if forbidden {
+            return Err(Error::CritLabelForbidden {
+                label: label_name(&name),
+            });
+        }
+        if crit.contains(&name) {
+            return Err(Error::CritDuplicate {
+                label: label_name(&name),
+            });
+        }
+        if !labels.contains(&name) {
+            return Err(Error::CritLabelNotPresent {
+                label: label_name(&name),
+            });
+        }
+        crit.insert(name);
+    }
+    Ok(crit)
+}

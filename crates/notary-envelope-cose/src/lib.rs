@@ -1,0 +1,137 @@
+//! COSE_Sign1 signature envelope (`application/cose`) of notary-rs, byte-compatible with
+//! notation-go / notation-core-go.
+//!
+//! This crate is a codec: it has no cryptographic backend. It signs through a
+//! [`notary_core::Signer`] and checks signatures through a [`notary_core::SignatureVerifier`].
+//! It carries its own strict CBOR codec (definite lengths only, no duplicate map keys, capped
+//! nesting and item counts, canonical output) so that every byte is under control.
+//!
+//! - [`sign`] builds the protected header exactly as notation does, signs the `Sig_structure`
+//!   and returns a `COSE_Sign1_Tagged` message.
+//! - [`UnverifiedCose::parse`] checks structure and header rules; the payload is then reachable
+//!   only through [`UnverifiedCose::verify`] (which returns a [`notary_core::VerifiedEnvelope`])
+//!   or the explicitly untrusted [`UnverifiedCose::inspect`].
+//!
+//! ```
+//! use notary_core::{KeySpec, RawSignature, SignRequest, SignatureAlgorithm, SignatureVerifier, Signer};
+//! use notary_envelope_cose::{UnverifiedCose, sign};
+//!
+//! // A toy "key" for illustration only: the signature is a checksum, not cryptography.
+//! fn toy_signature(message: &[u8]) -> Vec<u8> {
+//!     let mut sig = vec![0u8; 64];
+//!     for (i, b) in message.iter().enumerate() {
+//!         sig[i % 64] = sig[i % 64].wrapping_mul(31).wrapping_add(*b);
+//!     }
+//!     sig
+//! }
+//! struct ToySigner;
+//! impl Signer for ToySigner {
+//!     fn key_spec(&self) -> Result<KeySpec, notary_core::Error> { Ok(KeySpec::EcP256) }
+//!     fn sign(&self, input: &[u8]) -> Result<RawSignature, notary_core::Error> {
+//!         Ok(RawSignature { signature: toy_signature(input), certificate_chain: vec![b"leaf".to_vec()] })
+//!     }
+//! }
+//! struct ToyVerifier;
+//! impl SignatureVerifier for ToyVerifier {
+//!     fn key_spec_of_certificate(&self, _cert: &[u8]) -> Result<KeySpec, notary_core::Error> {
+//!         Ok(KeySpec::EcP256)
+//!     }
+//!     fn verify_signature(&self, _cert: &[u8], _alg: SignatureAlgorithm, message: &[u8], signature: &[u8])
+//!         -> Result<(), notary_core::Error> {
+//!         if toy_signature(message) == signature { Ok(()) } else {
+//!             Err(notary_core::Error::SignatureInvalid { reason: "mismatch".into() })
+//!         }
+//!     }
+//! }
+//!
+//! let time = time::macros::datetime!(2022-08-24 06:18:44 UTC);
+//! let request = SignRequest::new(br#"{"targetArtifact":{}}"#.to_vec(), time);
+//! let envelope = sign(&request, &ToySigner)?;
+//!
+//! let parsed = UnverifiedCose::parse(&envelope)?;
+//! let verified = parsed.verify(&ToyVerifier)?;
+//! assert_eq!(verified.payload(), request.payload.as_slice());
+//! assert_eq!(verified.signer_info().signed_attributes.signing_time, Some(time));
+//! # Ok::<(), notary_envelope_cose::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod cbor;
+mod error;
+mod headers;
+mod message;
+
+pub use error::Error;
+pub use message::{
+    InspectedCose, MAX_ENVELOPE_SIZE, UnprotectedHeaders, UnverifiedCose, encode_sign1,
+    sig_structure,
+};
+
+use notary_core::{SignRequest, SignatureAlgorithm, Signer};
+
+/// Media type of COSE envelopes.
+pub const MEDIA_TYPE: &str = "application/cose";
+
+/// Encodes the protected header map notation-go would produce for `request` signed with `alg`:
+/// `alg` (1), `crit` (2), content type (3), `io.cncf.notary.signingScheme`, the scheme's time
+/// header as tag 1 integer seconds (truncated), `io.cncf.notary.expiry` when set, and the
+/// extended attributes. `crit` lists the signing scheme, the authentic signing time (signing
+/// authority scheme), the expiry, then the critical extended attributes in request order.
+///
+/// Fails when the content type is not a `type/subtype` media type, the expiry is not after the
+/// signing time, or an extended attribute is reserved, duplicated or not encodable.
+pub fn protected_header_bytes(
+    request: &SignRequest,
+    alg: SignatureAlgorithm,
+) -> Result<Vec<u8>, Error> {
+    headers::build_protected(request, alg)
+}
+
+/// Signs `request` with `signer` and returns the `COSE_Sign1_Tagged` envelope.
+///
+/// The algorithm is the one implied by the signer's key spec. The unprotected header carries the
+/// signer's certificate chain (label 33, always an array) and the request's signing agent
+/// (omitted when empty, as notation does). The codec cannot parse certificates: callers that
+/// want to be sure the chain's leaf matches the key should verify the result with
+/// [`UnverifiedCose::verify`].
+pub fn sign(request: &SignRequest, signer: &dyn Signer) -> Result<Vec<u8>, Error> {
+    if request.payload.is_empty() {
+        return Err(Error::EmptyPayload);
+    }
+    let key_spec = signer.key_spec().map_err(|e| Error::SigningFailed {
+        reason: e.to_string(),
+    })?;
+    let alg = key_spec.signature_algorithm();
+    let protected = protected_header_bytes(request, alg)?;
+    let raw = signer
+        .sign(&sig_structure(&protected, &request.payload))
+        .map_err(|e| Error::SigningFailed {
+            reason: e.to_string(),
+        })?;
+    if raw.signature.is_empty() {
+        return Err(Error::EmptySignature);
+    }
+    if let Some(expected) = alg.ecdsa_signature_len() {
+        if raw.signature.len() != expected {
+            return Err(Error::InvalidSignatureLength {
+                algorithm: alg.to_string(),
+                expected,
+                found: raw.signature.len(),
+            });
+        }
+    }
+    if raw.certificate_chain.is_empty() {
+        return Err(Error::EmptyCertificateChain);
+    }
+    let unprotected = UnprotectedHeaders {
+        certificate_chain: raw.certificate_chain,
+        timestamp_signature: None,
+        signing_agent: request.signing_agent.clone().filter(|a| !a.is_empty()),
+    };
+    Ok(encode_sign1(
+        &protected,
+        &unprotected,
+        &request.payload,
+        &raw.signature,
+    ))
+}

@@ -1,0 +1,405 @@
+//! COSE_Sign1 encoding and the parsed, not yet verified, message.
+
+use std::fmt;
+
+use notary_core::{
+    AttributeKey, EnvelopeMediaType, SignatureAlgorithm, SignatureVerifier, SignerInfo,
+    UnsignedAttributes, VerifiedEnvelope, header,
+};
+
+use crate::cbor::{self, Value};
+use crate::error::Error;
+use crate::headers::{
+    self, LABEL_ALG, LABEL_CONTENT_TYPE, LABEL_CRIT, LABEL_X5CHAIN, ProtectedHeaders,
+};
+
+/// Largest envelope accepted by [`UnverifiedCose::parse`] (32 MiB, notation's blob cap).
+pub const MAX_ENVELOPE_SIZE: usize = 32 * 1024 * 1024;
+
+/// CBOR tag of COSE_Sign1.
+const TAG_SIGN1: u64 = 18;
+
+/// The Notary unprotected headers of a COSE envelope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnprotectedHeaders {
+    /// DER certificates, leaf first (label 33, always encoded as an array).
+    pub certificate_chain: Vec<Vec<u8>>,
+    /// RFC 3161 TimeStampToken over the signature bytes (`io.cncf.notary.timestampSignature`).
+    pub timestamp_signature: Option<Vec<u8>>,
+    /// Signing agent (`io.cncf.notary.signingAgent`).
+    pub signing_agent: Option<String>,
+}
+
+impl UnprotectedHeaders {
+    /// The canonical CBOR encoding of this header map. The x5chain entry is omitted when the
+    /// chain is empty.
+    pub fn to_cbor(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        cbor::write_map(&mut out, self.entries());
+        out
+    }
+
+    fn entries(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut entries = Vec::with_capacity(3);
+        if !self.certificate_chain.is_empty() {
+            let mut value = Vec::new();
+            cbor::write_array_head(&mut value, self.certificate_chain.len());
+            for cert in &self.certificate_chain {
+                cbor::write_bytes(&mut value, cert);
+            }
+            entries.push((cbor::encode(&Value::Unsigned(33)), value));
+        }
+        if let Some(token) = &self.timestamp_signature {
+            let mut value = Vec::new();
+            cbor::write_bytes(&mut value, token);
+            entries.push((text_key(header::TIMESTAMP_SIGNATURE), value));
+        }
+        if let Some(agent) = &self.signing_agent {
+            let mut value = Vec::new();
+            cbor::write_text(&mut value, agent);
+            entries.push((text_key(header::SIGNING_AGENT), value));
+        }
+        entries
+    }
+}
+
+fn text_key(name: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    cbor::write_text(&mut out, name);
+    out
+}
+
+/// Encodes the `Sig_structure` for COSE_Sign1 with empty external AAD:
+/// `["Signature1", protected, h'', payload]`. `protected` is the content of the protected
+/// header byte string exactly as it appears in the message.
+///
+/// ```
+/// let tbs = notary_envelope_cose::sig_structure(&[0xa0], b"hi");
+/// assert_eq!(tbs, b"\x84\x6aSignature1\x41\xa0\x40\x42hi");
+/// ```
+pub fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(protected.len() + payload.len() + 32);
+    cbor::write_array_head(&mut out, 4);
+    cbor::write_text(&mut out, "Signature1");
+    cbor::write_bytes(&mut out, protected);
+    cbor::write_bytes(&mut out, &[]);
+    cbor::write_bytes(&mut out, payload);
+    out
+}
+
+/// Encodes a COSE_Sign1_Tagged message from its parts. `protected` is the encoded protected
+/// header map (e.g. from [`crate::protected_header_bytes`]).
+pub fn encode_sign1(
+    protected: &[u8],
+    unprotected: &UnprotectedHeaders,
+    payload: &[u8],
+    signature: &[u8],
+) -> Vec<u8> {
+    encode_parts(protected, unprotected.entries(), payload, signature)
+}
+
+fn encode_parts(
+    protected: &[u8],
+    unprotected: Vec<(Vec<u8>, Vec<u8>)>,
+    payload: &[u8],
+    signature: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(protected.len() + payload.len() + signature.len() + 64);
+    cbor::write_tag(&mut out, TAG_SIGN1);
+    cbor::write_array_head(&mut out, 4);
+    cbor::write_bytes(&mut out, protected);
+    cbor::write_map(&mut out, unprotected);
+    cbor::write_bytes(&mut out, payload);
+    cbor::write_bytes(&mut out, signature);
+    out
+}
+
+/// The UNVERIFIED contents of a COSE envelope, for display (`notation inspect`).
+///
+/// Nothing here has been checked against a key: the signer information and payload may have
+/// been forged. Use [`UnverifiedCose::verify`] for anything that decides trust.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct InspectedCose {
+    /// Signer information as claimed by the envelope (untrusted).
+    pub signer_info: SignerInfo,
+    /// Payload bytes as carried by the envelope (untrusted).
+    pub payload: Vec<u8>,
+}
+
+/// A parsed COSE_Sign1 Notary envelope whose signature has not been checked.
+///
+/// Parsing enforces the structure and header rules; the payload is reachable only through
+/// [`UnverifiedCose::verify`] or the explicitly untrusted [`UnverifiedCose::inspect`].
+#[derive(Clone, PartialEq)]
+pub struct UnverifiedCose {
+    /// Content of the protected bstr exactly as received (the signature covers these bytes).
+    protected: Vec<u8>,
+    headers: ProtectedHeaders,
+    unprotected: UnprotectedHeaders,
+    /// Unprotected entries notation does not define, kept (encoded key, raw value) so that
+    /// re-encoding does not drop them.
+    other_unprotected: Vec<(Vec<u8>, Vec<u8>)>,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl fmt::Debug for UnverifiedCose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The payload is left out on purpose: it is untrusted until verified.
+        f.debug_struct("UnverifiedCose")
+            .field("protected_len", &self.protected.len())
+            .field("headers", &self.headers)
+            .field("unprotected", &self.unprotected)
+            .field("payload_len", &self.payload.len())
+            .field("signature_len", &self.signature.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl UnverifiedCose {
+    /// Parses a COSE_Sign1_Tagged Notary envelope, strictly.
+    ///
+    /// Rejects: input over [`MAX_ENVELOPE_SIZE`]; malformed or indefinite-length CBOR,
+    /// duplicate map keys, excessive nesting; untagged messages; an empty protected header;
+    /// detached or empty payloads; empty signatures; any violation of the Notary header rules
+    /// (alg, crit, content type, signing scheme and times, expiry); an x5chain that is missing,
+    /// empty, not an array of byte strings or in the protected header; a timestamp signature
+    /// that is not a byte string; a signing agent that is not a text string.
+    pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() > MAX_ENVELOPE_SIZE {
+            return Err(Error::InputTooLarge {
+                size: bytes.len(),
+                limit: MAX_ENVELOPE_SIZE,
+            });
+        }
+        let mut dec = cbor::Decoder::new(bytes);
+        let head = dec.head()?;
+        if !head.is_tag(TAG_SIGN1) {
+            return Err(Error::NotSign1Tagged {
+                found: head.type_name(),
+            });
+        }
+        let head = dec.head()?;
+        if !head.is_array_of(4) {
+            return Err(Error::NotSign1Array {
+                found: head.type_name(),
+            });
+        }
+        let protected = match dec.value(2)? {
+            Value::Bytes(b) => b,
+            other => return Err(field_error("protected", "byte string", &other)),
+        };
+        let unprotected_entries = dec
+            .map_entries(2)?
+            .map_err(|head| Error::InvalidSign1Field {
+                field: "unprotected",
+                expected: "map",
+                found: head.type_name(),
+            })?;
+        let payload = match dec.value(2)? {
+            Value::Bytes(b) => b,
+            Value::Simple(cbor::SIMPLE_NULL) => return Err(Error::DetachedPayload),
+            other => return Err(field_error("payload", "byte string", &other)),
+        };
+        let signature = match dec.value(2)? {
+            Value::Bytes(b) => b,
+            other => return Err(field_error("signature", "byte string", &other)),
+        };
+        dec.finish()?;
+
+        let headers = headers::parse_protected(&protected)?;
+        let (unprotected, other_unprotected) = parse_unprotected(
+            headers::labelled(unprotected_entries, "unprotected")?,
+            &headers,
+        )?;
+        if payload.is_empty() {
+            return Err(Error::EmptyPayload);
+        }
+        if signature.is_empty() {
+            return Err(Error::EmptySignature);
+        }
+        Ok(Self {
+            protected,
+            headers,
+            unprotected,
+            other_unprotected,
+            payload,
+            signature,
+        })
+    }
+
+    /// Verifies the signature over the Sig_structure built from the received protected bytes,
+    /// with the leaf certificate's key and the declared algorithm (which must be the one the
+    /// leaf key implies).
+    ///
+    /// This proves integrity only: chain validation, trust anchoring, identity, expiry,
+    /// timestamps, revocation and unknown critical extended attributes are for the caller.
+    pub fn verify(&self, verifier: &dyn SignatureVerifier) -> Result<VerifiedEnvelope, Error> {
+        let leaf = self
+            .unprotected
+            .certificate_chain
+            .first()
+            .ok_or(Error::EmptyCertificateChain)?;
+        let key_spec =
+            verifier
+                .key_spec_of_certificate(leaf)
+                .map_err(|e| Error::CertificateKey {
+                    reason: e.to_string(),
+                })?;
+        let declared = self.headers.algorithm;
+        if key_spec.signature_algorithm() != declared {
+            return Err(Error::AlgorithmMismatch {
+                declared: declared.to_string(),
+                certificate: key_spec.to_string(),
+            });
+        }
+        let tbs = sig_structure(&self.protected, &self.payload);
+        verifier
+            .verify_signature(leaf, declared, &tbs, &self.signature)
+            .map_err(|e| Error::SignatureInvalid {
+                reason: e.to_string(),
+            })?;
+        Ok(VerifiedEnvelope::new_verified(
+            EnvelopeMediaType::Cose,
+            self.payload.clone(),
+            self.signer_info(),
+        ))
+    }
+
+    /// The UNVERIFIED signer information and payload, for display only (`notation inspect`).
+    /// Nothing returned here is trustworthy; see [`InspectedCose`].
+    pub fn inspect(&self) -> Result<InspectedCose, Error> {
+        Ok(InspectedCose {
+            signer_info: self.signer_info(),
+            payload: self.payload.clone(),
+        })
+    }
+
+    fn signer_info(&self) -> SignerInfo {
+        SignerInfo {
+            signed_attributes: self.headers.signed_attributes.clone(),
+            unsigned_attributes: UnsignedAttributes {
+                timestamp_signature: self.unprotected.timestamp_signature.clone(),
+                signing_agent: self.unprotected.signing_agent.clone(),
+            },
+            signature_algorithm: self.headers.algorithm,
+            certificate_chain: self.unprotected.certificate_chain.clone(),
+            signature: self.signature.clone(),
+        }
+    }
+
+    /// The certificate chain from x5chain (label 33), leaf first. Unverified.
+    pub fn certificate_chain(&self) -> &[Vec<u8>] {
+        &self.unprotected.certificate_chain
+    }
+
+    /// The raw signature bytes (the message an RFC 3161 timestamp is requested over).
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The algorithm declared in the protected header (not yet checked against a key).
+    pub fn declared_algorithm(&self) -> SignatureAlgorithm {
+        self.headers.algorithm
+    }
+
+    /// Replaces the unprotected `io.cncf.notary.timestampSignature` header.
+    pub fn set_timestamp_signature(&mut self, token: Vec<u8>) {
+        self.unprotected.timestamp_signature = Some(token);
+    }
+
+    /// Encodes the message again. The protected bytes, payload and signature are emitted
+    /// exactly as received; the unprotected map is re-encoded canonically.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut entries = self.unprotected.entries();
+        entries.extend(self.other_unprotected.iter().cloned());
+        encode_parts(&self.protected, entries, &self.payload, &self.signature)
+    }
+}
+
+fn field_error(field: &'static str, expected: &'static str, found: &Value) -> Error {
+    Error::InvalidSign1Field {
+        field,
+        expected,
+        found: found.type_name(),
+    }
+}
+
+type OtherEntries = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn parse_unprotected(
+    entries: Vec<headers::Entry<'_>>,
+    protected: &ProtectedHeaders,
+) -> Result<(UnprotectedHeaders, OtherEntries), Error> {
+    let mut headers = UnprotectedHeaders::default();
+    let mut chain_seen = false;
+    let mut others = Vec::new();
+    for headers::Entry { label, value, raw } in entries {
+        if protected.labels.contains(&label) {
+            return Err(Error::HeaderInBothBuckets {
+                label: headers::label_name(&label),
+            });
+        }
+        let signed_header = match &label {
+            AttributeKey::Int(n) => [LABEL_ALG, LABEL_CRIT, LABEL_CONTENT_TYPE].contains(n),
+            AttributeKey::Text(t) => notary_core::KNOWN_PROTECTED_HEADERS.contains(&t.as_str()),
+        };
+        if signed_header {
+            return Err(Error::MisplacedHeader {
+                label: headers::label_name(&label),
+                bucket: "unprotected",
+            });
+        }
+        let wrong = |expected: &'static str, found: &Value| Error::InvalidHeaderType {
+            header: headers::label_name(&label),
+            expected,
+            found: found.type_name(),
+        };
+        match (&label, value) {
+            (AttributeKey::Int(LABEL_X5CHAIN), Value::Array(items)) => {
+                chain_seen = true;
+                for item in items {
+                    match item {
+                        Value::Bytes(cert) => headers.certificate_chain.push(cert),
+                        other => return Err(wrong("array of byte strings", &other)),
+                    }
+                }
+            }
+            // A lone bstr is valid RFC 9360 but notation rejects it; so do we.
+            (AttributeKey::Int(LABEL_X5CHAIN), other) => {
+                return Err(wrong("array of byte strings", &other));
+            }
+            (AttributeKey::Text(t), Value::Bytes(token)) if t == header::TIMESTAMP_SIGNATURE => {
+                headers.timestamp_signature = Some(token);
+            }
+            (AttributeKey::Text(t), other) if t == header::TIMESTAMP_SIGNATURE => {
+                return Err(wrong("byte string", &other));
+            }
+            (AttributeKey::Text(t), Value::Text(agent)) if t == header::SIGNING_AGENT => {
+                headers.signing_agent = Some(agent);
+            }
+            (AttributeKey::Text(t), other) if t == header::SIGNING_AGENT => {
+                return Err(wrong("text string", &other));
+            }
+            (label, _) => others.push((
+                cbor::encode(&match label {
+                    AttributeKey::Int(n) => {
+                        Value::from_int(i128::from(*n)).unwrap_or(Value::Unsigned(0))
+                    }
+                    AttributeKey::Text(t) => Value::Text(t.clone()),
+                }),
+                raw.to_vec(),
+            )),
+        }
+    }
+    if !chain_seen {
+        return Err(Error::MissingHeader {
+            header: headers::label_name(&AttributeKey::Int(LABEL_X5CHAIN)),
+        });
+    }
+    if headers.certificate_chain.is_empty() {
+        return Err(Error::EmptyCertificateChain);
+    }
+    Ok((headers, others))
+}

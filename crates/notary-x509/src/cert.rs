@@ -1,0 +1,756 @@
+//! The parsed certificate.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use aws_lc_rs::digest;
+use notary_core::KeySpec;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+use crate::der::{self, Reader, tag};
+use crate::error::Error;
+use crate::name;
+use crate::signature::{self, PublicKey};
+
+/// Largest certificate accepted (real ones are a few KiB).
+pub(crate) const MAX_CERT_LEN: usize = 1 << 20;
+/// Most extensions accepted in one certificate.
+const MAX_EXTENSIONS: usize = 128;
+
+const OID_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
+const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
+const OID_EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
+const OID_AUTHORITY_INFO_ACCESS: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
+const OID_AD_OCSP: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+const OID_CRL_DISTRIBUTION_POINTS: &[u8] = &[0x55, 0x1d, 0x1f];
+const OID_FRESHEST_CRL: &[u8] = &[0x55, 0x1d, 0x2e];
+/// Most URLs kept per revocation extension.
+const MAX_URLS: usize = 32;
+
+/// The basicConstraints extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BasicConstraints {
+    /// The cA flag.
+    pub ca: bool,
+    /// pathLenConstraint when present (a negative value counts as absent, as in Go).
+    pub path_len: Option<u64>,
+    /// Whether the extension is marked critical.
+    pub critical: bool,
+}
+
+/// The keyUsage extension; bit `i` of `bits` is named bit `i` of RFC 5280 (Go's numbering:
+/// `1 << 0` = digitalSignature ... `1 << 8` = decipherOnly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyUsage {
+    /// The usage bits.
+    pub bits: u16,
+    /// Whether the extension is marked critical.
+    pub critical: bool,
+}
+
+impl KeyUsage {
+    /// digitalSignature.
+    pub const DIGITAL_SIGNATURE: u16 = 1 << 0;
+    /// nonRepudiation / contentCommitment.
+    pub const CONTENT_COMMITMENT: u16 = 1 << 1;
+    /// keyEncipherment.
+    pub const KEY_ENCIPHERMENT: u16 = 1 << 2;
+    /// dataEncipherment.
+    pub const DATA_ENCIPHERMENT: u16 = 1 << 3;
+    /// keyAgreement.
+    pub const KEY_AGREEMENT: u16 = 1 << 4;
+    /// keyCertSign.
+    pub const KEY_CERT_SIGN: u16 = 1 << 5;
+    /// cRLSign.
+    pub const CRL_SIGN: u16 = 1 << 6;
+    /// encipherOnly.
+    pub const ENCIPHER_ONLY: u16 = 1 << 7;
+    /// decipherOnly.
+    pub const DECIPHER_ONLY: u16 = 1 << 8;
+
+    /// True when every bit of `mask` is set.
+    pub fn has(&self, mask: u16) -> bool {
+        self.bits & mask == mask
+    }
+}
+
+/// The extendedKeyUsage extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtendedKeyUsage {
+    /// The usage OIDs in dotted form, in certificate order.
+    pub usages: Vec<String>,
+    /// Whether the extension is marked critical.
+    pub critical: bool,
+}
+
+impl ExtendedKeyUsage {
+    /// id-kp-serverAuth.
+    pub const SERVER_AUTH: &'static str = "1.3.6.1.5.5.7.3.1";
+    /// id-kp-clientAuth.
+    pub const CLIENT_AUTH: &'static str = "1.3.6.1.5.5.7.3.2";
+    /// id-kp-codeSigning.
+    pub const CODE_SIGNING: &'static str = "1.3.6.1.5.5.7.3.3";
+    /// id-kp-emailProtection.
+    pub const EMAIL_PROTECTION: &'static str = "1.3.6.1.5.5.7.3.4";
+    /// id-kp-timeStamping.
+    pub const TIME_STAMPING: &'static str = "1.3.6.1.5.5.7.3.8";
+    /// id-kp-OCSPSigning.
+    pub const OCSP_SIGNING: &'static str = "1.3.6.1.5.5.7.3.9";
+    /// anyExtendedKeyUsage.
+    pub const ANY: &'static str = "2.5.29.37.0";
+
+    /// True when `oid` (dotted) is listed.
+    pub fn contains(&self, oid: &str) -> bool {
+        self.usages.iter().any(|u| u == oid)
+    }
+}
+
+/// Byte ranges of the raw pieces of a certificate.
+#[derive(Debug, Clone)]
+struct RawParts {
+    tbs: Range<usize>,
+    sig_alg: Range<usize>,
+    signature: Range<usize>,
+    serial: Range<usize>,
+    issuer: Range<usize>,
+    subject: Range<usize>,
+    spki: Range<usize>,
+}
+
+fn range_of(whole: &[u8], part: &[u8]) -> Range<usize> {
+    // `part` is a sub-slice of `whole`; the address difference is its offset.
+    let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+    start..start + part.len()
+}
+
+/// The structure of a certificate: raw ranges plus the pieces decoded later.
+struct Structure<'a> {
+    parts: RawParts,
+    version: u32,
+    validity: &'a [u8],
+    /// The content of the Extensions SEQUENCE, when present.
+    extensions: Option<&'a [u8]>,
+}
+
+/// Walks a DER certificate (RFC 5280 §4.1) without allocating.
+fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
+    let cert = der::parse_single(der, tag::SEQUENCE)?;
+    let mut outer = Reader::new(cert.value);
+    let tbs = outer.read(tag::SEQUENCE)?;
+    let sig_alg = outer.read(tag::SEQUENCE)?;
+    let sig = outer.read(tag::BIT_STRING)?;
+    outer.finish()?;
+    let signature = der::bit_string_bytes(&sig)?;
+
+    let mut t = Reader::new(tbs.value);
+    let version = match t.read_optional(0xa0)? {
+        Some(v) => {
+            let int = der::parse_single(v.value, tag::INTEGER)?;
+            match der::small_uint(int.value)? {
+                n @ 0..=2 => n as u32 + 1,
+                _ => return Err("invalid certificate version"),
+            }
+        }
+        None => 1,
+    };
+    let serial = t.read(tag::INTEGER)?;
+    der::check_integer(serial.value)?;
+    if serial.value.first().is_some_and(|b| b & 0x80 != 0) {
+        // Go refuses negative serial numbers.
+        return Err("negative serial number");
+    }
+    let inner_alg = t.read(tag::SEQUENCE)?;
+    if inner_alg.raw != sig_alg.raw {
+        return Err("inner and outer signature algorithm identifiers differ");
+    }
+    let issuer = t.read(tag::SEQUENCE)?;
+    let validity = t.read(tag::SEQUENCE)?;
+    let subject = t.read(tag::SEQUENCE)?;
+    let spki = t.read(tag::SEQUENCE)?;
+    if version > 1 {
+        t.read_optional(0x81)?; // issuerUniqueID
+        t.read_optional(0x82)?; // subjectUniqueID
+    }
+    let extensions = match t.read_optional(0xa3)? {
+        Some(_) if version != 3 => return Err("extensions are only allowed in version 3"),
+        Some(e) => Some(der::parse_single(e.value, tag::SEQUENCE)?.value),
+        None => None,
+    };
+    t.finish()?;
+    Ok(Structure {
+        parts: RawParts {
+            tbs: range_of(der, tbs.raw),
+            sig_alg: range_of(der, sig_alg.raw),
+            signature: range_of(der, signature),
+            serial: range_of(der, serial.value),
+            issuer: range_of(der, issuer.raw),
+            subject: range_of(der, subject.raw),
+            spki: range_of(der, spki.raw),
+        },
+        version,
+        validity: validity.value,
+        extensions,
+    })
+}
+
+/// Decodes an RFC 5280 Time: UTCTime `YYMMDDHHMMSSZ` or GeneralizedTime `YYYYMMDDHHMMSSZ`.
+fn parse_time(tlv: der::Tlv<'_>) -> der::DerResult<OffsetDateTime> {
+    let digits = |s: &[u8]| -> der::DerResult<u32> {
+        s.iter().try_fold(0u32, |acc, &b| {
+            if b.is_ascii_digit() {
+                Ok(acc * 10 + u32::from(b - b'0'))
+            } else {
+                Err("invalid time digit")
+            }
+        })
+    };
+    let (year, rest) = match (tlv.tag, tlv.value.len()) {
+        (0x17, 13) => {
+            let yy = digits(tlv.value.get(..2).unwrap_or_default())?;
+            // RFC 5280: two-digit years 50..99 are 19xx, 00..49 are 20xx.
+            let year = if yy >= 50 { 1900 + yy } else { 2000 + yy };
+            (year, tlv.value.get(2..).unwrap_or_default())
+        }
+        (0x18, 15) => (
+            digits(tlv.value.get(..4).unwrap_or_default())?,
+            tlv.value.get(4..).unwrap_or_default(),
+        ),
+        (0x17 | 0x18, _) => return Err("time must be in UTC with seconds (…Z)"),
+        _ => return Err("invalid time type"),
+    };
+    if rest.get(10) != Some(&b'Z') {
+        return Err("time must end in Z");
+    }
+    let field = |i: usize| digits(rest.get(i..i + 2).unwrap_or_default());
+    let month = Month::try_from(u8::try_from(field(0)?).map_err(|_| "bad month")?)
+        .map_err(|_| "bad month")?;
+    let date = Date::from_calendar_date(
+        i32::try_from(year).map_err(|_| "bad year")?,
+        month,
+        u8::try_from(field(2)?).map_err(|_| "bad day")?,
+    )
+    .map_err(|_| "invalid date")?;
+    let time = Time::from_hms(
+        u8::try_from(field(4)?).map_err(|_| "bad hour")?,
+        u8::try_from(field(6)?).map_err(|_| "bad minute")?,
+        u8::try_from(field(8)?).map_err(|_| "bad second")?,
+    )
+    .map_err(|_| "invalid time of day")?;
+    Ok(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+/// The DER SubjectPublicKeyInfo of a DER certificate, found without a full parse.
+pub(crate) fn locate_spki(der: &[u8]) -> Result<&[u8], Error> {
+    if der.len() > MAX_CERT_LEN {
+        return Err(parse_err("certificate too large"));
+    }
+    let st = parse_structure(der).map_err(parse_err)?;
+    der.get(st.parts.spki)
+        .ok_or_else(|| parse_err("bad offsets"))
+}
+
+fn parse_err(reason: impl Into<String>) -> Error {
+    Error::Parse {
+        reason: reason.into(),
+    }
+}
+
+/// An X.509 certificate: the owned DER plus the fields the Notary rules need, parsed once.
+///
+/// ```
+/// use notary_x509::Certificate;
+/// let der = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/leaf.der")).unwrap();
+/// let cert = Certificate::from_der(&der)?;
+/// assert_eq!(cert.key_spec()?, notary_core::KeySpec::Rsa2048);
+/// assert!(cert.subject_string().starts_with("CN=Notary Test Leaf"));
+/// assert!(!cert.is_ca());
+/// # Ok::<(), notary_x509::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    parts: RawParts,
+    version: u32,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    basic_constraints: Option<BasicConstraints>,
+    key_usage: Option<KeyUsage>,
+    ext_key_usage: Option<ExtendedKeyUsage>,
+    ocsp_urls: Vec<String>,
+    crl_urls: Vec<String>,
+    freshest_crl_urls: Vec<String>,
+    /// Result of checking the signature with the certificate's own key, computed on demand.
+    self_signature: OnceLock<Result<(), Error>>,
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject_string())
+            .field("issuer", &self.issuer_string())
+            .field("serial", &self.serial_hex())
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Certificate {
+    /// Certificates are equal when their DER is identical.
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
+
+impl Certificate {
+    /// Parses one DER certificate; trailing bytes after it are an error.
+    ///
+    /// The structure is walked once with a strict DER reader (no copy besides the owned DER):
+    /// validity must be RFC 5280 UTC times, the inner and outer signature algorithms must be
+    /// identical, and, as in Go, negative serial numbers, duplicate extensions and name
+    /// attributes that are not valid strings are refused. Only basicConstraints, keyUsage and
+    /// extendedKeyUsage contents are decoded (malformed ones are errors); other extensions are
+    /// ignored, as the Notary rules require.
+    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+        if der.len() > MAX_CERT_LEN {
+            return Err(parse_err(format!(
+                "certificate is {} bytes, more than the {MAX_CERT_LEN} allowed",
+                der.len()
+            )));
+        }
+        let st = parse_structure(der).map_err(parse_err)?;
+
+        let mut validity = Reader::new(st.validity);
+        let (not_before, not_after) = (|| {
+            let nb = parse_time(validity.read_any()?)?;
+            let na = parse_time(validity.read_any()?)?;
+            validity.finish()?;
+            Ok((nb, na))
+        })()
+        .map_err(|e: &str| parse_err(format!("invalid validity: {e}")))?;
+
+        let mut basic_constraints = None;
+        let mut key_usage = None;
+        let mut ext_key_usage = None;
+        let (mut ocsp_urls, mut crl_urls, mut freshest_crl_urls) =
+            (Vec::new(), Vec::new(), Vec::new());
+        if let Some(exts) = st.extensions {
+            let mut seen: Vec<&[u8]> = Vec::new();
+            let mut r = Reader::new(exts);
+            while !r.is_empty() {
+                if seen.len() >= MAX_EXTENSIONS {
+                    return Err(parse_err("too many extensions"));
+                }
+                let (oid, critical, value) = read_extension(&mut r)
+                    .map_err(|e| parse_err(format!("invalid extension: {e}")))?;
+                if seen.contains(&oid) {
+                    return Err(parse_err("certificate contains duplicate extensions"));
+                }
+                seen.push(oid);
+                match oid {
+                    OID_BASIC_CONSTRAINTS => {
+                        basic_constraints = Some(parse_basic_constraints(value, critical)?)
+                    }
+                    OID_KEY_USAGE => key_usage = Some(parse_key_usage(value, critical)?),
+                    OID_EXT_KEY_USAGE => {
+                        ext_key_usage = Some(parse_ext_key_usage(value, critical)?)
+                    }
+                    OID_AUTHORITY_INFO_ACCESS => {
+                        ocsp_urls = parse_aia_ocsp(value)
+                            .map_err(|e| ext_err("authority information access", e))?
+                    }
+                    OID_CRL_DISTRIBUTION_POINTS => {
+                        crl_urls = parse_distribution_points(value)
+                            .map_err(|e| ext_err("CRL distribution points", e))?
+                    }
+                    OID_FRESHEST_CRL => {
+                        freshest_crl_urls = parse_distribution_points(value)
+                            .map_err(|e| ext_err("freshest CRL", e))?
+                    }
+                    _ => {}
+                }
+            }
+        }
+
+        let slice = |r: &Range<usize>| der.get(r.clone()).unwrap_or_default();
+        name::validate(slice(&st.parts.subject)).map_err(|e| parse_err(format!("subject: {e}")))?;
+        name::validate(slice(&st.parts.issuer)).map_err(|e| parse_err(format!("issuer: {e}")))?;
+
+        Ok(Self {
+            der: der.to_vec(),
+            parts: st.parts,
+            version: st.version,
+            not_before,
+            not_after,
+            basic_constraints,
+            key_usage,
+            ext_key_usage,
+            ocsp_urls,
+            crl_urls,
+            freshest_crl_urls,
+            self_signature: OnceLock::new(),
+        })
+    }
+
+    fn slice(&self, r: &Range<usize>) -> &[u8] {
+        self.der.get(r.clone()).unwrap_or_default()
+    }
+
+    /// OCSP responder URLs from the authority information access extension, in order.
+    pub fn ocsp_urls(&self) -> &[String] {
+        &self.ocsp_urls
+    }
+
+    /// URI full names of the CRL distribution points, in order (other name forms skipped).
+    pub fn crl_urls(&self) -> &[String] {
+        &self.crl_urls
+    }
+
+    /// URI full names of the freshest-CRL (delta CRL) extension, in order.
+    pub fn freshest_crl_urls(&self) -> &[String] {
+        &self.freshest_crl_urls
+    }
+
+    /// True when the certificate publishes an OCSP responder or a CRL distribution point.
+    pub fn has_revocation_endpoints(&self) -> bool {
+        !self.ocsp_urls.is_empty() || !self.crl_urls.is_empty()
+    }
+
+    /// The DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The raw DER of the subject Name.
+    pub fn subject_raw(&self) -> &[u8] {
+        self.slice(&self.parts.subject)
+    }
+
+    /// The raw DER of the issuer Name.
+    pub fn issuer_raw(&self) -> &[u8] {
+        self.slice(&self.parts.issuer)
+    }
+
+    /// The DER of the signed TBSCertificate.
+    pub fn tbs_der(&self) -> &[u8] {
+        self.slice(&self.parts.tbs)
+    }
+
+    /// The DER AlgorithmIdentifier of the certificate signature.
+    pub fn signature_algorithm_der(&self) -> &[u8] {
+        self.slice(&self.parts.sig_alg)
+    }
+
+    /// The signature bytes.
+    pub fn signature(&self) -> &[u8] {
+        self.slice(&self.parts.signature)
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> &[u8] {
+        self.slice(&self.parts.spki)
+    }
+
+    /// The X.509 version (1, 2 or 3).
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// NotBefore.
+    pub fn not_before(&self) -> OffsetDateTime {
+        self.not_before
+    }
+
+    /// NotAfter.
+    pub fn not_after(&self) -> OffsetDateTime {
+        self.not_after
+    }
+
+    /// True when `at` lies within NotBefore ..= NotAfter.
+    pub fn is_valid_at(&self, at: OffsetDateTime) -> bool {
+        self.not_before <= at && at <= self.not_after
+    }
+
+    /// The content bytes of the serial number INTEGER (two's complement, big-endian).
+    pub fn serial_bytes(&self) -> &[u8] {
+        self.slice(&self.parts.serial)
+    }
+
+    /// The serial number as lowercase hex of its bytes, leading zero bytes removed
+    /// (`"0"` for zero).
+    pub fn serial_hex(&self) -> String {
+        let bytes = self.serial_bytes();
+        let skip = bytes
+            .iter()
+            .take_while(|&&b| b == 0)
+            .count()
+            .min(bytes.len().saturating_sub(1));
+        let hexed = hex::encode(bytes.get(skip..).unwrap_or_default());
+        if hexed.is_empty() { "0".into() } else { hexed }
+    }
+
+    pub(crate) fn public_key(&self) -> Result<PublicKey<'_>, Error> {
+        signature::parse_spki(self.spki_der())
+    }
+
+    /// The Notary key spec of the certificate's key: RSA 2048/3072/4096 by the modulus byte
+    /// length × 8 (Go's rule), EC by curve P-256/P-384/P-521; anything else is
+    /// [`Error::UnsupportedKey`].
+    pub fn key_spec(&self) -> Result<KeySpec, Error> {
+        self.public_key()?.key_spec()
+    }
+
+    /// basicConstraints, when present.
+    pub fn basic_constraints(&self) -> Option<BasicConstraints> {
+        self.basic_constraints
+    }
+
+    /// keyUsage, when present.
+    pub fn key_usage(&self) -> Option<KeyUsage> {
+        self.key_usage
+    }
+
+    /// extendedKeyUsage, when present.
+    pub fn extended_key_usage(&self) -> Option<&ExtendedKeyUsage> {
+        self.ext_key_usage.as_ref()
+    }
+
+    /// True when the raw subject equals the raw issuer.
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_raw() == self.issuer_raw()
+    }
+
+    /// Checks the certificate's signature with its own key (SHA-1/MD5 refused). The result is
+    /// computed once and cached.
+    pub fn check_self_signature(&self) -> Result<(), Error> {
+        self.self_signature
+            .get_or_init(|| self.verify_signed_by(self))
+            .clone()
+    }
+
+    /// True when the certificate is self-issued and its signature verifies with its own key.
+    pub fn is_self_signed(&self) -> bool {
+        self.is_self_issued() && self.check_self_signature().is_ok()
+    }
+
+    /// True when basicConstraints is present with cA = true.
+    pub fn is_ca(&self) -> bool {
+        self.basic_constraints.is_some_and(|bc| bc.ca)
+    }
+
+    /// Whether Go's `CheckSignatureFrom` would let this certificate sign certificates:
+    /// a v3 certificate needs basicConstraints, basicConstraints must say cA, and a non-empty
+    /// keyUsage must include keyCertSign. `Err` names the constraint.
+    pub(crate) fn may_sign_certificates(&self) -> Result<(), String> {
+        match self.basic_constraints {
+            None if self.version == 3 => {
+                return Err(
+                    "certificate has no basic constraints, so it may not sign certificates".into(),
+                );
+            }
+            Some(bc) if !bc.ca => {
+                return Err(
+                    "basic constraints cA is false, so it may not sign certificates".into(),
+                );
+            }
+            _ => {}
+        }
+        if let Some(ku) = self.key_usage {
+            if ku.bits != 0 && !ku.has(KeyUsage::KEY_CERT_SIGN) {
+                return Err("key usage lacks keyCertSign".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The subject rendered exactly as Go's `pkix.Name.String()` (reverse order, standard
+    /// attributes regrouped as CN, SERIALNUMBER, OU, O, POSTALCODE, STREET, L, ST, C, other
+    /// attributes as `<oid>=#<hex DER>`, RFC 4514 escaping).
+    pub fn subject_string(&self) -> String {
+        name::to_go_string(self.subject_raw())
+    }
+
+    /// The issuer rendered like [`Certificate::subject_string`].
+    pub fn issuer_string(&self) -> String {
+        name::to_go_string(self.issuer_raw())
+    }
+
+    /// SHA-256 of the DER, lowercase hex.
+    pub fn sha256_fingerprint(&self) -> String {
+        hex::encode(digest::digest(&digest::SHA256, &self.der))
+    }
+
+    /// SHA-1 of the DER, lowercase hex (display only).
+    pub fn sha1_fingerprint(&self) -> String {
+        hex::encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &self.der))
+    }
+
+    /// Checks this certificate's signature with `issuer`'s public key. Only the signature is
+    /// checked (names and CA constraints are the chain rules' business); SHA-1 and MD5
+    /// signatures are [`Error::WeakSignatureAlgorithm`].
+    pub fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), Error> {
+        let key = issuer.public_key()?;
+        signature::verify_cert_signature(
+            &key,
+            self.signature_algorithm_der(),
+            self.tbs_der(),
+            self.signature(),
+        )
+    }
+}
+
+/// Reads one Extension: OID, critical flag (default false) and the OCTET STRING contents.
+fn read_extension<'a>(r: &mut Reader<'a>) -> der::DerResult<(&'a [u8], bool, &'a [u8])> {
+    let ext = r.read(tag::SEQUENCE)?;
+    let mut e = Reader::new(ext.value);
+    let oid = e.read(tag::OID)?;
+    let critical = match e.read_optional(tag::BOOLEAN)? {
+        Some(b) => match b.value {
+            [0x00] => false,
+            [0xff] => true,
+            _ => return Err("critical is not a DER boolean"),
+        },
+        None => false,
+    };
+    let value = e.read(OCTET_STRING)?;
+    e.finish()?;
+    Ok((oid.value, critical, value.value))
+}
+
+const OCTET_STRING: u8 = 0x04;
+
+fn uri(tlv: &der::Tlv<'_>) -> Option<String> {
+    // GeneralName uniformResourceIdentifier [6] IA5String, implicit.
+    (tlv.tag == 0x86).then(|| String::from_utf8_lossy(tlv.value).into_owned())
+}
+
+/// AuthorityInfoAccessSyntax: the OCSP access locations that are URIs.
+fn parse_aia_ocsp(value: &[u8]) -> der::DerResult<Vec<String>> {
+    let seq = der::parse_single(value, tag::SEQUENCE)?;
+    let mut r = Reader::new(seq.value);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let ad = r.read(tag::SEQUENCE)?;
+        let mut a = Reader::new(ad.value);
+        let method = a.read(tag::OID)?;
+        let location = a.read_any()?;
+        a.finish()?;
+        if method.value == OID_AD_OCSP {
+            if let Some(u) = uri(&location) {
+                if out.len() < MAX_URLS {
+                    out.push(u);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// CRLDistributionPoints (also the syntax of FreshestCRL): URI full names, in order.
+fn parse_distribution_points(value: &[u8]) -> der::DerResult<Vec<String>> {
+    let seq = der::parse_single(value, tag::SEQUENCE)?;
+    let mut r = Reader::new(seq.value);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let dp = r.read(tag::SEQUENCE)?;
+        let mut d = Reader::new(dp.value);
+        // distributionPoint [0] DistributionPointName { fullName [0] GeneralNames | nameRelativeToCRLIssuer [1] }
+        if let Some(name) = d.read_optional(0xa0)? {
+            let mut n = Reader::new(name.value);
+            if let Some(full) = n.read_optional(0xa0)? {
+                let mut g = Reader::new(full.value);
+                while !g.is_empty() {
+                    let gn = g.read_any()?;
+                    if let Some(u) = uri(&gn) {
+                        if out.len() < MAX_URLS {
+                            out.push(u);
+                        }
+                    }
+                }
+            }
+        }
+        // reasons [1] and cRLIssuer [2] are not needed for the lookup.
+    }
+    Ok(out)
+}
+
+fn ext_err(what: &str, e: &str) -> Error {
+    parse_err(format!("invalid {what} extension: {e}"))
+}
+
+fn parse_basic_constraints(value: &[u8], critical: bool) -> Result<BasicConstraints, Error> {
+    let err = |e| ext_err("basic constraints", e);
+    let seq = der::parse_single(value, tag::SEQUENCE).map_err(err)?;
+    let mut r = Reader::new(seq.value);
+    let ca = match r.read_optional(tag::BOOLEAN).map_err(err)? {
+        Some(b) => match b.value {
+            [0x00] => false,
+            [0xff] => true,
+            _ => return Err(err("cA is not a DER boolean")),
+        },
+        None => false,
+    };
+    let path_len = match r.read_optional(tag::INTEGER).map_err(err)? {
+        Some(i) => {
+            der::check_integer(i.value).map_err(err)?;
+            if i.value.first().is_some_and(|b| b & 0x80 != 0) {
+                None
+            } else {
+                Some(der::small_uint(i.value).map_err(err)?)
+            }
+        }
+        None => None,
+    };
+    r.finish().map_err(err)?;
+    Ok(BasicConstraints {
+        ca,
+        path_len,
+        critical,
+    })
+}
+
+fn parse_key_usage(value: &[u8], critical: bool) -> Result<KeyUsage, Error> {
+    let err = |e| ext_err("key usage", e);
+    let bits = der::parse_single(value, tag::BIT_STRING).map_err(err)?;
+    let (&unused, bytes) = bits
+        .value
+        .split_first()
+        .ok_or_else(|| err("empty bit string"))?;
+    if unused > 7 || (bytes.is_empty() && unused != 0) {
+        return Err(err("bad unused-bit count"));
+    }
+    if let Some(&last) = bytes.last() {
+        if last & ((1u8 << unused) - 1) != 0 {
+            return Err(err("unused bits are not zero"));
+        }
+    }
+    let mut out = 0u16;
+    for i in 0..9usize {
+        let byte = bytes.get(i / 8).copied().unwrap_or(0);
+        if byte & (0x80 >> (i % 8)) != 0 {
+            out |= 1 << i;
+        }
+    }
+    Ok(KeyUsage {
+        bits: out,
+        critical,
+    })
+}
+
+fn parse_ext_key_usage(value: &[u8], critical: bool) -> Result<ExtendedKeyUsage, Error> {
+    let err = |e| ext_err("extended key usage", e);
+    let seq = der::parse_single(value, tag::SEQUENCE).map_err(err)?;
+    let mut r = Reader::new(seq.value);
+    let mut usages = Vec::new();
+    while !r.is_empty() {
+        if usages.len() >= 64 {
+            return Err(err("too many usages"));
+        }
+        let oid = r.read(tag::OID).map_err(err)?;
+        usages.push(der::oid_to_string(oid.value).ok_or_else(|| err("malformed OID"))?);
+    }
+    Ok(ExtendedKeyUsage { usages, critical })
+}

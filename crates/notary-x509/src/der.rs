@@ -1,0 +1,281 @@
+//! A minimal, strict DER reader: just enough to locate the raw pieces of a certificate
+//! (the signed TBS bytes, names, the public key) and to decode algorithm identifiers and
+//! the three extensions the Notary rules evaluate.
+//!
+//! It accepts only definite, minimally encoded lengths and single-byte tags, which is all
+//! X.509 needs, and never indexes past the input.
+
+/// Universal tags used in this crate.
+pub(crate) mod tag {
+    pub const BOOLEAN: u8 = 0x01;
+    pub const INTEGER: u8 = 0x02;
+    pub const BIT_STRING: u8 = 0x03;
+    pub const NULL: u8 = 0x05;
+    pub const OID: u8 = 0x06;
+    pub const SEQUENCE: u8 = 0x30;
+    pub const SET: u8 = 0x31;
+}
+
+/// One decoded element: its tag, its content and the whole encoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tlv<'a> {
+    pub tag: u8,
+    pub value: &'a [u8],
+    pub raw: &'a [u8],
+}
+
+/// Reads elements one after another from a byte slice.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+pub(crate) type DerResult<T> = Result<T, &'static str>;
+
+impl<'a> Reader<'a> {
+    pub fn new(input: &'a [u8]) -> Self {
+        Self { rest: input }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    /// The tag of the next element, if any.
+    pub fn peek_tag(&self) -> Option<u8> {
+        self.rest.first().copied()
+    }
+
+    /// Reads the next element, whatever its tag.
+    pub fn read_any(&mut self) -> DerResult<Tlv<'a>> {
+        let input = self.rest;
+        let (&tag, after_tag) = input.split_first().ok_or("unexpected end of data")?;
+        if tag & 0x1f == 0x1f {
+            return Err("multi-byte tags are not supported");
+        }
+        let (&first, mut after_len) = after_tag.split_first().ok_or("missing length")?;
+        let len = if first < 0x80 {
+            usize::from(first)
+        } else if first == 0x80 {
+            return Err("indefinite length is not allowed in DER");
+        } else {
+            let count = usize::from(first & 0x7f);
+            if count > 4 {
+                return Err("length too large");
+            }
+            let bytes = after_len.get(..count).ok_or("truncated length")?;
+            if bytes.first() == Some(&0) {
+                return Err("non-minimal length encoding");
+            }
+            let len = bytes
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            if len < 0x80 {
+                return Err("non-minimal length encoding");
+            }
+            after_len = after_len.get(count..).ok_or("truncated length")?;
+            len
+        };
+        let value = after_len
+            .get(..len)
+            .ok_or("element extends past end of data")?;
+        let header_len = input.len() - after_len.len();
+        let raw = input
+            .get(..header_len + len)
+            .ok_or("element extends past end of data")?;
+        self.rest = after_len.get(len..).unwrap_or_default();
+        Ok(Tlv { tag, value, raw })
+    }
+
+    /// Reads the next element and requires `expected` as its tag.
+    pub fn read(&mut self, expected: u8) -> DerResult<Tlv<'a>> {
+        match self.peek_tag() {
+            Some(t) if t == expected => self.read_any(),
+            Some(_) => Err("unexpected tag"),
+            None => Err("unexpected end of data"),
+        }
+    }
+
+    /// Reads the next element if its tag is `expected`.
+    pub fn read_optional(&mut self, expected: u8) -> DerResult<Option<Tlv<'a>>> {
+        if self.peek_tag() == Some(expected) {
+            self.read_any().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Fails unless all input was consumed.
+    pub fn finish(&self) -> DerResult<()> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err("unexpected trailing data")
+        }
+    }
+}
+
+/// Parses exactly one element spanning all of `input`.
+pub(crate) fn parse_single(input: &[u8], expected: u8) -> DerResult<Tlv<'_>> {
+    let mut r = Reader::new(input);
+    let tlv = r.read(expected)?;
+    r.finish()?;
+    Ok(tlv)
+}
+
+/// Content of a BIT STRING that has no unused bits (signatures and keys).
+pub(crate) fn bit_string_bytes<'a>(tlv: &Tlv<'a>) -> DerResult<&'a [u8]> {
+    match tlv.value.split_first() {
+        Some((0, bytes)) => Ok(bytes),
+        Some(_) => Err("bit string has unused bits"),
+        None => Err("empty bit string"),
+    }
+}
+
+/// A non-negative DER INTEGER that fits `u64`.
+pub(crate) fn small_uint(value: &[u8]) -> DerResult<u64> {
+    check_integer(value)?;
+    if value.first().is_some_and(|b| b & 0x80 != 0) {
+        return Err("negative integer");
+    }
+    let digits = match value {
+        [0, rest @ ..] => rest,
+        _ => value,
+    };
+    if digits.len() > 8 {
+        return Err("integer too large");
+    }
+    Ok(digits
+        .iter()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+}
+
+/// Checks the DER rules for INTEGER contents (non-empty, minimal).
+pub(crate) fn check_integer(value: &[u8]) -> DerResult<()> {
+    match value {
+        [] => Err("empty integer"),
+        [0, next, ..] if next & 0x80 == 0 => Err("non-minimal integer"),
+        [0xff, next, ..] if next & 0x80 != 0 => Err("non-minimal integer"),
+        _ => Ok(()),
+    }
+}
+
+/// Renders OID contents in dotted-decimal form; `None` if malformed.
+pub(crate) fn oid_to_string(content: &[u8]) -> Option<String> {
+    let arcs = oid_arcs(content)?;
+    let mut out = String::with_capacity(arcs.len() * 4);
+    for (i, arc) in arcs.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(&arc.to_string());
+    }
+    Some(out)
+}
+
+/// Decodes OID contents into arcs; each arc must fit `u64`.
+pub(crate) fn oid_arcs(content: &[u8]) -> Option<Vec<u64>> {
+    if content.is_empty() || content.last().is_some_and(|b| b & 0x80 != 0) {
+        return None;
+    }
+    let mut arcs = Vec::with_capacity(content.len() + 1);
+    let mut acc: u64 = 0;
+    let mut started = false;
+    for &b in content {
+        if !started && b == 0x80 {
+            return None; // non-minimal base-128 encoding
+        }
+        started = true;
+        if acc > (u64::MAX >> 7) {
+            return None;
+        }
+        acc = (acc << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            if arcs.is_empty() {
+                let (first, second) = match acc {
+                    0..=39 => (0, acc),
+                    40..=79 => (1, acc - 40),
+                    _ => (2, acc - 80),
+                };
+                arcs.push(first);
+                arcs.push(second);
+            } else {
+                arcs.push(acc);
+            }
+            acc = 0;
+            started = false;
+        }
+    }
+    Some(arcs)
+}
+
+/// Appends a DER header (tag + length) for `len` content bytes.
+pub(crate) fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
+    out.push(tag);
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        let significant = bytes.get(skip..).unwrap_or_default();
+        out.push(0x80 | significant.len() as u8);
+        out.extend_from_slice(significant);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_short_and_long_lengths() {
+        let mut data = vec![0x04, 0x81, 0x80];
+        data.extend(std::iter::repeat_n(7u8, 0x80));
+        data.extend([0x05, 0x00]);
+        let mut r = Reader::new(&data);
+        let t = r.read(0x04).unwrap();
+        assert_eq!(t.value.len(), 0x80);
+        assert_eq!(t.raw.len(), 0x83);
+        assert_eq!(r.read(tag::NULL).unwrap().value, b"");
+        assert!(r.finish().is_ok());
+    }
+
+    #[test]
+    fn rejects_bad_lengths() {
+        assert!(Reader::new(&[0x04, 0x80]).read_any().is_err());
+        assert!(
+            Reader::new(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5])
+                .read_any()
+                .is_err()
+        );
+        assert!(Reader::new(&[0x04, 0x03, 1]).read_any().is_err());
+        assert!(Reader::new(&[0x1f, 0x01, 0x00]).read_any().is_err());
+    }
+
+    #[test]
+    fn oid_rendering() {
+        assert_eq!(
+            oid_to_string(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01]).unwrap(),
+            "1.2.840.113549.1.9.1"
+        );
+        assert_eq!(oid_to_string(&[0x55, 0x04, 0x03]).unwrap(), "2.5.4.3");
+        assert!(oid_to_string(&[0x55, 0x84]).is_none());
+        assert!(oid_to_string(&[0x80, 0x01]).is_none());
+    }
+
+    #[test]
+    fn header_encoding() {
+        let mut v = Vec::new();
+        push_header(&mut v, 0x0c, 5);
+        push_header(&mut v, 0x0c, 300);
+        assert_eq!(v, [0x0c, 5, 0x0c, 0x82, 0x01, 0x2c]);
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(small_uint(&[0x00, 0x80]).unwrap(), 128);
+        assert!(small_uint(&[0x00, 0x01]).is_err());
+        assert!(small_uint(&[0x80]).is_err());
+        assert!(small_uint(&[]).is_err());
+    }
+}

@@ -1,0 +1,42 @@
+//! X.509 certificates for notary-rs.
+//!
+//! - [`Certificate`]: owned DER plus the fields the Notary rules need, parsed once; Go-exact
+//!   subject rendering ([`Certificate::subject_string`]), key spec, fingerprints.
+//! - [`read_certificates`]: certificate files as Go's notation reads them (PEM blocks, or
+//!   concatenated DER).
+//! - [`validate_code_signing_chain`] / [`validate_timestamping_chain`]: the Notary
+//!   certificate-chain rules, every violation a distinct [`Error`] variant.
+//! - [`verify_signature_with_spki`] (X.509-style signatures), [`verify_raw_signature`]
+//!   (envelope signatures) and [`X509SignatureVerifier`], the aws-lc-rs backed
+//!   [`notary_core::SignatureVerifier`].
+//! - [`validate_tsa_root_certificate`] and [`check_trust_store_certificate`].
+//!
+//! ```
+//! use notary_x509::{read_certificates, validate_code_signing_chain};
+//! let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/chain.pem")).unwrap();
+//! let chain = read_certificates(&pem)?;
+//! assert_eq!(chain.len(), 3);
+//! validate_code_signing_chain(&chain, Some(chain[0].not_before()))?;
+//! # Ok::<(), notary_x509::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod cert;
+mod chain;
+mod der;
+mod error;
+mod name;
+mod read;
+mod signature;
+mod verifier;
+
+pub use cert::{BasicConstraints, Certificate, ExtendedKeyUsage, KeyUsage};
+pub use chain::{
+    ChainPurpose, validate_chain, validate_code_signing_chain, validate_timestamping_chain,
+};
+pub use error::Error;
+pub use read::{
+    TrustStoreType, check_trust_store_certificate, read_certificates, validate_tsa_root_certificate,
+};
+pub use signature::{key_spec_from_spki, verify_raw_signature, verify_signature_with_spki};
+pub use verifier::X509SignatureVerifier;

@@ -1,0 +1,190 @@
+//! Certificate files, the `--timestamp-root-cert` check and trust-store certificate rules.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::cert::{Certificate, MAX_CERT_LEN};
+use crate::der::Reader;
+use crate::error::Error;
+
+/// Most certificates read from one file.
+const MAX_CERTS_PER_FILE: usize = 1000;
+
+/// Reads certificates the way notation-core-go's `ReadCertificateFile` does: if the data holds
+/// any PEM block, every PEM block (whatever its label) must be a certificate; otherwise the
+/// bytes are one or more concatenated DER certificates. Zero certificates is
+/// [`Error::NoCertificates`].
+///
+/// ```
+/// let der = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/root.der")).unwrap();
+/// let mut two = der.clone();
+/// two.extend_from_slice(&der);
+/// assert_eq!(notary_x509::read_certificates(&two)?.len(), 2);
+/// assert!(matches!(notary_x509::read_certificates(b""), Err(notary_x509::Error::NoCertificates)));
+/// # Ok::<(), notary_x509::Error>(())
+/// ```
+pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, Error> {
+    let blocks = pem::parse_many(bytes).unwrap_or_default();
+    let mut certs = Vec::new();
+    if blocks.is_empty() {
+        if has_pem_marker(bytes) {
+            // Go's pem.Decode found no block either, so this is parsed as DER and fails.
+            return Err(Error::Parse {
+                reason: "data looks like PEM but holds no well-formed PEM block".into(),
+            });
+        }
+        let mut r = Reader::new(bytes);
+        while !r.is_empty() {
+            if certs.len() >= MAX_CERTS_PER_FILE {
+                return Err(too_many_in_file());
+            }
+            let tlv = r.read_any().map_err(|e| Error::Parse {
+                reason: format!("DER certificate {}: {e}", certs.len() + 1),
+            })?;
+            if tlv.raw.len() > MAX_CERT_LEN {
+                return Err(Error::Parse {
+                    reason: "certificate too large".into(),
+                });
+            }
+            certs.push(Certificate::from_der(tlv.raw)?);
+        }
+    } else {
+        if blocks.len() > MAX_CERTS_PER_FILE {
+            return Err(too_many_in_file());
+        }
+        for block in &blocks {
+            certs.push(Certificate::from_der(block.contents())?);
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::NoCertificates);
+    }
+    Ok(certs)
+}
+
+fn too_many_in_file() -> Error {
+    Error::Parse {
+        reason: format!("more than {MAX_CERTS_PER_FILE} certificates in one file"),
+    }
+}
+
+fn has_pem_marker(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+/// Go's `IsRootCertificate`: the certificate may sign certificates, verifies with its own key
+/// and its raw subject equals its raw issuer.
+fn check_root_certificate(cert: &Certificate) -> Result<(), Error> {
+    if let Err(reason) = cert.may_sign_certificates() {
+        return Err(Error::NotSelfSigned {
+            index: 0,
+            subject: cert.subject_string(),
+            reason,
+        });
+    }
+    cert.check_self_signature().map_err(|e| match e {
+        Error::WeakSignatureAlgorithm { algorithm } => Error::WeakCertificateSignature {
+            index: 0,
+            subject: cert.subject_string(),
+            algorithm,
+        },
+        other => Error::NotSelfSigned {
+            index: 0,
+            subject: cert.subject_string(),
+            reason: other.to_string(),
+        },
+    })?;
+    if !cert.is_self_issued() {
+        return Err(Error::NotSelfIssued {
+            index: 0,
+            subject: cert.subject_string(),
+            issuer: cert.issuer_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks the contents of a `--timestamp-root-cert` file: exactly one certificate
+/// ([`Error::NoCertificates`] / [`Error::TooManyCertificates`]), which is a root: allowed to
+/// sign certificates, self-signed ([`Error::NotSelfSigned`]) and self-issued, raw subject ==
+/// raw issuer ([`Error::NotSelfIssued`]).
+///
+/// ```
+/// let der = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/root.der")).unwrap();
+/// let root = notary_x509::validate_tsa_root_certificate(&der)?;
+/// assert!(root.is_self_signed());
+/// # Ok::<(), notary_x509::Error>(())
+/// ```
+pub fn validate_tsa_root_certificate(bytes: &[u8]) -> Result<Certificate, Error> {
+    let mut certs = read_certificates(bytes)?;
+    if certs.len() > 1 {
+        return Err(Error::TooManyCertificates { count: certs.len() });
+    }
+    let cert = certs.pop().ok_or(Error::NoCertificates)?;
+    check_root_certificate(&cert)?;
+    Ok(cert)
+}
+
+/// The three trust-store types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TrustStoreType {
+    /// `ca`: certificate authorities (notary.x509).
+    Ca,
+    /// `signingAuthority`: signing authorities (notary.x509.signingAuthority).
+    SigningAuthority,
+    /// `tsa`: timestamping authority roots.
+    Tsa,
+}
+
+impl TrustStoreType {
+    /// All three types.
+    pub const ALL: [TrustStoreType; 3] = [Self::Ca, Self::SigningAuthority, Self::Tsa];
+
+    /// The directory / policy name: `ca`, `signingAuthority` or `tsa`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ca => "ca",
+            Self::SigningAuthority => "signingAuthority",
+            Self::Tsa => "tsa",
+        }
+    }
+}
+
+impl fmt::Display for TrustStoreType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TrustStoreType {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| Error::UnknownTrustStoreType {
+                value: s.chars().take(100).collect(),
+            })
+    }
+}
+
+/// Checks one certificate read from a trust store of type `store`, as notation-go does:
+/// every certificate must be a CA (basicConstraints cA) or verify with its own key
+/// ([`Error::NotCaOrSelfSigned`]); `tsa` certificates must moreover be roots (see
+/// [`validate_tsa_root_certificate`]).
+pub fn check_trust_store_certificate(
+    cert: &Certificate,
+    store: TrustStoreType,
+) -> Result<(), Error> {
+    if !cert.is_ca() && cert.check_self_signature().is_err() {
+        return Err(Error::NotCaOrSelfSigned {
+            store: store.as_str().into(),
+            subject: cert.subject_string(),
+        });
+    }
+    if store == TrustStoreType::Tsa {
+        check_root_certificate(cert)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! Revocation endpoints read from real certificates of the interop corpus.
+
+use notary_x509::read_certificates;
+
+fn data(rel: &str) -> Vec<u8> {
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/interop/data/").to_string() + rel;
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+#[test]
+fn crl_chain_endpoints() {
+    let chain = read_certificates(&data("notation-e2e/config/crl/certchain_with_crl.pem")).unwrap();
+    assert_eq!(chain.len(), 3);
+    assert_eq!(chain[0].crl_urls(), ["http://localhost:10086/leaf.crl"]);
+    assert!(chain[0].ocsp_urls().is_empty());
+    assert_eq!(
+        chain[1].crl_urls(),
+        ["http://localhost:10086/intermediate.crl"]
+    );
+    assert_eq!(chain[1].ocsp_urls(), ["http://localhost.test/ocsp"]);
+    assert!(chain[0].has_revocation_endpoints());
+    assert!(!chain[2].has_revocation_endpoints());
+}
+
+#[test]
+fn ocsp_chain_endpoints() {
+    let chain =
+        read_certificates(&data("notation-e2e/config/ocsp/certchain_with_ocsp.pem")).unwrap();
+    assert_eq!(chain[0].ocsp_urls(), ["http://localhost:10087"]);
+    assert!(chain[0].crl_urls().is_empty());
+}
+
+#[test]
+fn freshest_crl_url() {
+    let c = read_certificates(&data("notation-core-go/crl/certificateWithDeltaCRL.cer")).unwrap();
+    assert_eq!(
+        c[0].freshest_crl_urls(),
+        [
+            "http://localhost:80/ejbca/publicweb/webdist/certdist?cmd=deltacrl&issuer=UID%3Dc-0nwwozqvawvao3ech%2CCN%3DManagementCA%2CO%3DEJBCA+Container+Quickstart"
+        ]
+    );
+}
