@@ -1,0 +1,142 @@
+use thiserror::Error;
+
+/// Why a JWS envelope could not be produced, parsed or verified.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The envelope is larger than [`crate::MAX_ENVELOPE_SIZE`].
+    #[error("envelope is {size} bytes, more than the {max} allowed")]
+    TooLarge {
+        /// Actual size.
+        size: usize,
+        /// Limit.
+        max: usize,
+    },
+    /// The bytes are not a JSON document of the expected shape.
+    #[error("malformed JSON in {part}: {reason}")]
+    Json {
+        /// `envelope` or `protected header`.
+        part: &'static str,
+        /// Parser message.
+        reason: String,
+    },
+    /// A JSON object repeats a member name.
+    #[error("duplicate member {name:?} in {part}")]
+    DuplicateMember {
+        /// Where.
+        part: &'static str,
+        /// The repeated name.
+        name: String,
+    },
+    /// A member the JWS envelope does not define.
+    #[error("unsupported member {name:?} in {part}")]
+    UnknownMember {
+        /// Where.
+        part: &'static str,
+        /// The member name.
+        name: String,
+    },
+    /// A required member or header is absent.
+    #[error("missing {name:?} in {part}")]
+    Missing {
+        /// Where.
+        part: &'static str,
+        /// What.
+        name: String,
+    },
+    /// A member or header has the wrong JSON type or an invalid value.
+    #[error("invalid {name:?} in {part}: {reason}")]
+    Invalid {
+        /// Where.
+        part: &'static str,
+        /// Which member or header.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A base64 or base64url field does not decode (padding in base64url is an error).
+    #[error("{name:?} is not valid {encoding}: {reason}")]
+    Base64 {
+        /// Which field.
+        name: String,
+        /// `base64url (unpadded)` or `base64`.
+        encoding: &'static str,
+        /// Decoder message.
+        reason: String,
+    },
+    /// The `alg` header is not one of the six Notary algorithms.
+    #[error("unsupported signature algorithm {alg:?}")]
+    UnsupportedAlgorithm {
+        /// The value found.
+        alg: String,
+    },
+    /// The signing scheme is not `notary.x509` or `notary.x509.signingAuthority`.
+    #[error("unsupported signing scheme {scheme:?}")]
+    UnsupportedSigningScheme {
+        /// The value found.
+        scheme: String,
+    },
+    /// A time header is not a valid RFC 3339 time.
+    #[error("invalid time in {header:?}: {reason}")]
+    InvalidTime {
+        /// The header.
+        header: String,
+        /// Why.
+        reason: String,
+    },
+    /// A header that the signing scheme forbids is present.
+    #[error("header {header:?} is not allowed with signing scheme {scheme}")]
+    HeaderNotAllowed {
+        /// The header.
+        header: String,
+        /// The scheme.
+        scheme: String,
+    },
+    /// `crit` is missing or empty.
+    #[error("the protected header must have a non-empty \"crit\"")]
+    MissingCrit,
+    /// A header that must be critical is not listed in `crit`.
+    #[error("header {header:?} must be listed in \"crit\"")]
+    NotCritical {
+        /// The header.
+        header: String,
+    },
+    /// `crit` lists a registered or non-critical header, repeats an entry, or names an absent header.
+    #[error("\"crit\" entry {entry:?} is invalid: {reason}")]
+    InvalidCrit {
+        /// The entry.
+        entry: String,
+        /// Why.
+        reason: String,
+    },
+    /// Expiry is not after the signing time.
+    #[error("expiry {expiry} is not after the signing time {signing_time}")]
+    ExpiryBeforeSigningTime {
+        /// Expiry, RFC 3339.
+        expiry: String,
+        /// Signing time, RFC 3339.
+        signing_time: String,
+    },
+    /// `x5c` is empty.
+    #[error("the certificate chain (x5c) is empty")]
+    EmptyCertificateChain,
+    /// The signature does not verify with the leaf certificate's key (or the algorithm does not
+    /// match the key).
+    #[error("signature is invalid: {reason}")]
+    SignatureInvalid {
+        /// The crypto layer's message.
+        reason: String,
+    },
+    /// The sign request cannot be encoded.
+    #[error("invalid sign request: {reason}")]
+    InvalidRequest {
+        /// Why.
+        reason: String,
+    },
+    /// The signer failed or returned something unusable.
+    #[error("signer: {reason}")]
+    Signer {
+        /// Why.
+        reason: String,
+    },
+}

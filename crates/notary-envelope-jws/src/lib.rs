@@ -1,0 +1,664 @@
+//! The JWS envelope of notary-rs: flattened JWS JSON serialisation, `application/jose+json`,
+//! byte-compatible with notation.
+//!
+//! This crate is a codec. It signs through a [`notary_core::Signer`] and checks signatures
+//! through a [`notary_core::SignatureVerifier`]; it has no cryptographic backend of its own.
+//! A parsed envelope ([`UnverifiedJws`]) gives its payload only through
+//! [`UnverifiedJws::verify`] (or the explicitly untrusted [`UnverifiedJws::inspect`]).
+//!
+//! ```
+//! use notary_core::{KeySpec, SignRequest, PAYLOAD_MEDIA_TYPE};
+//! use notary_envelope_jws::{UnverifiedJws, sign};
+//!
+//! let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+//! let chain = notary_crypto::pki::ChainBuilder::new(KeySpec::EcP256, now).build()?;
+//! let signer = chain.signer()?;
+//! let request = SignRequest::new(br#"{"targetArtifact":{}}"#.to_vec(), now);
+//! let envelope = sign(&request, &signer)?;
+//!
+//! let verified = UnverifiedJws::parse(&envelope)?.verify(&notary_x509::X509SignatureVerifier)?;
+//! assert_eq!(verified.payload(), request.payload.as_slice());
+//! assert_eq!(verified.signer_info().signed_attributes.content_type, PAYLOAD_MEDIA_TYPE);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod error;
+mod strict;
+
+use std::collections::{BTreeMap, HashSet};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use notary_core::{
+    AttributeKey, AttributeValue, EnvelopeMediaType, ExtendedAttribute, SignRequest,
+    SignatureAlgorithm, SignatureVerifier, SignedAttributes, Signer, SignerInfo, SigningScheme,
+    UnsignedAttributes, VerifiedEnvelope, header, timefmt,
+};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+pub use error::Error;
+
+/// The JWS envelope media type.
+pub const MEDIA_TYPE: &str = "application/jose+json";
+/// Largest envelope accepted (notation's signature blob cap).
+pub const MAX_ENVELOPE_SIZE: usize = 32 * 1024 * 1024;
+/// Most certificates accepted in `x5c`.
+pub const MAX_CHAIN_LEN: usize = 32;
+
+const ENVELOPE: &str = "envelope";
+const PROTECTED: &str = "protected header";
+const UNPROTECTED: &str = "unprotected header";
+
+/// Registered headers that may not appear in `crit`.
+const REGISTERED: [&str; 3] = ["alg", "cty", "crit"];
+
+/// A parsed JWS envelope whose signature has not been verified yet.
+#[derive(Clone)]
+pub struct UnverifiedJws {
+    protected_b64: String,
+    payload_b64: String,
+    signature_b64: String,
+    protected: Map<String, Value>,
+    signature: Vec<u8>,
+    chain: Vec<Vec<u8>>,
+    unprotected: UnsignedAttributes,
+}
+
+impl std::fmt::Debug for UnverifiedJws {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The payload stays out of Debug output: it is unverified.
+        f.debug_struct("UnverifiedJws")
+            .field("protected", &self.protected)
+            .field("chain_len", &self.chain.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `inspect` shows of an envelope. NOT verified: for display only.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct InspectedJws {
+    /// Signer information as found in the envelope (untrusted).
+    pub signer_info: SignerInfo,
+    /// Payload bytes as found in the envelope (untrusted).
+    pub payload: Vec<u8>,
+}
+
+fn b64url(name: &str, s: &str) -> Result<Vec<u8>, Error> {
+    URL_SAFE_NO_PAD.decode(s).map_err(|e| Error::Base64 {
+        name: name.to_string(),
+        encoding: "base64url (unpadded)",
+        reason: e.to_string(),
+    })
+}
+
+fn b64std(name: &str, s: &str) -> Result<Vec<u8>, Error> {
+    STANDARD.decode(s).map_err(|e| Error::Base64 {
+        name: name.to_string(),
+        encoding: "base64",
+        reason: e.to_string(),
+    })
+}
+
+fn take_string(obj: &Map<String, Value>, part: &'static str, name: &str) -> Result<String, Error> {
+    match obj.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(Error::Invalid {
+            part,
+            name: name.to_string(),
+            reason: "must be a string".into(),
+        }),
+        None => Err(Error::Missing {
+            part,
+            name: name.to_string(),
+        }),
+    }
+}
+
+impl UnverifiedJws {
+    /// Parses a flattened JWS JSON envelope, strictly: exactly the members `payload`,
+    /// `protected`, `header` and `signature`, no duplicate member names at any level, unpadded
+    /// base64url, a non-empty `x5c`.
+    pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() > MAX_ENVELOPE_SIZE {
+            return Err(Error::TooLarge {
+                size: bytes.len(),
+                max: MAX_ENVELOPE_SIZE,
+            });
+        }
+        let top = strict::parse_object(bytes, ENVELOPE)?;
+        for k in top.keys() {
+            if !matches!(k.as_str(), "payload" | "protected" | "header" | "signature") {
+                return Err(Error::UnknownMember {
+                    part: ENVELOPE,
+                    name: k.clone(),
+                });
+            }
+        }
+        let payload_b64 = take_string(&top, ENVELOPE, "payload")?;
+        let protected_b64 = take_string(&top, ENVELOPE, "protected")?;
+        let signature_b64 = take_string(&top, ENVELOPE, "signature")?;
+        // Decode everything up front so a malformed field is a decoding error, never a
+        // signature error.
+        b64url("payload", &payload_b64)?;
+        let signature = b64url("signature", &signature_b64)?;
+        if signature.is_empty() {
+            return Err(Error::Missing {
+                part: ENVELOPE,
+                name: "signature".into(),
+            });
+        }
+        let protected_json = b64url("protected", &protected_b64)?;
+        let protected = strict::parse_object(&protected_json, PROTECTED)?;
+
+        let header = match top.get("header") {
+            Some(Value::Object(h)) => h,
+            Some(_) => {
+                return Err(Error::Invalid {
+                    part: ENVELOPE,
+                    name: "header".into(),
+                    reason: "must be an object".into(),
+                });
+            }
+            None => {
+                return Err(Error::Missing {
+                    part: ENVELOPE,
+                    name: "header".into(),
+                });
+            }
+        };
+        let mut chain = Vec::new();
+        let mut unprotected = UnsignedAttributes::default();
+        for (k, v) in header {
+            match k.as_str() {
+                "x5c" => {
+                    let arr = v.as_array().ok_or_else(|| Error::Invalid {
+                        part: UNPROTECTED,
+                        name: "x5c".into(),
+                        reason: "must be an array of base64 strings".into(),
+                    })?;
+                    if arr.len() > MAX_CHAIN_LEN {
+                        return Err(Error::Invalid {
+                            part: UNPROTECTED,
+                            name: "x5c".into(),
+                            reason: format!("more than {MAX_CHAIN_LEN} certificates"),
+                        });
+                    }
+                    for (i, c) in arr.iter().enumerate() {
+                        let s = c.as_str().ok_or_else(|| Error::Invalid {
+                            part: UNPROTECTED,
+                            name: format!("x5c[{i}]"),
+                            reason: "must be a base64 string".into(),
+                        })?;
+                        chain.push(b64std(&format!("x5c[{i}]"), s)?);
+                    }
+                }
+                header::TIMESTAMP_SIGNATURE => {
+                    let s = v.as_str().ok_or_else(|| Error::Invalid {
+                        part: UNPROTECTED,
+                        name: k.clone(),
+                        reason: "must be a base64 string".into(),
+                    })?;
+                    unprotected.timestamp_signature = Some(b64std(k, s)?);
+                }
+                header::SIGNING_AGENT => {
+                    let s = v.as_str().ok_or_else(|| Error::Invalid {
+                        part: UNPROTECTED,
+                        name: k.clone(),
+                        reason: "must be a string".into(),
+                    })?;
+                    unprotected.signing_agent = Some(s.to_string());
+                }
+                _ => {
+                    return Err(Error::UnknownMember {
+                        part: UNPROTECTED,
+                        name: k.clone(),
+                    });
+                }
+            }
+        }
+        if chain.is_empty() {
+            return Err(Error::EmptyCertificateChain);
+        }
+        Ok(Self {
+            protected_b64,
+            payload_b64,
+            signature_b64,
+            protected,
+            signature,
+            chain,
+            unprotected,
+        })
+    }
+
+    /// The DER certificate chain as carried (unverified), leaf first.
+    pub fn certificate_chain(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+
+    /// The raw signature bytes (what an RFC 3161 timestamp is requested over).
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The declared algorithm (unverified).
+    pub fn declared_algorithm(&self) -> Result<SignatureAlgorithm, Error> {
+        let alg = take_string(&self.protected, PROTECTED, "alg")?;
+        SignatureAlgorithm::from_jws_name(&alg).map_err(|_| Error::UnsupportedAlgorithm { alg })
+    }
+
+    /// Verifies the signature over the received `protected.payload` text with the leaf
+    /// certificate's key (the verifier binds `alg` to the key), then the Notary header rules.
+    pub fn verify(&self, verifier: &dyn SignatureVerifier) -> Result<VerifiedEnvelope, Error> {
+        let alg = self.declared_algorithm()?;
+        let leaf = self.chain.first().ok_or(Error::EmptyCertificateChain)?;
+        let mut input = Vec::with_capacity(self.protected_b64.len() + 1 + self.payload_b64.len());
+        input.extend_from_slice(self.protected_b64.as_bytes());
+        input.push(b'.');
+        input.extend_from_slice(self.payload_b64.as_bytes());
+        verifier
+            .verify_signature(leaf, alg, &input, &self.signature)
+            .map_err(|e| Error::SignatureInvalid {
+                reason: e.to_string(),
+            })?;
+        let (payload, signer_info) = self.content(alg)?;
+        Ok(VerifiedEnvelope::new_verified(
+            EnvelopeMediaType::Jws,
+            payload,
+            signer_info,
+        ))
+    }
+
+    /// The envelope's content WITHOUT verifying the signature, for display. The header rules
+    /// are still applied, so a malformed envelope is reported as such.
+    pub fn inspect(&self) -> Result<InspectedJws, Error> {
+        let alg = self.declared_algorithm()?;
+        let (payload, signer_info) = self.content(alg)?;
+        Ok(InspectedJws {
+            signer_info,
+            payload,
+        })
+    }
+
+    fn content(&self, alg: SignatureAlgorithm) -> Result<(Vec<u8>, SignerInfo), Error> {
+        let signed_attributes = parse_protected(&self.protected)?;
+        let payload = b64url("payload", &self.payload_b64)?;
+        Ok((
+            payload,
+            SignerInfo {
+                signed_attributes,
+                unsigned_attributes: self.unprotected.clone(),
+                signature_algorithm: alg,
+                certificate_chain: self.chain.clone(),
+                signature: self.signature.clone(),
+            },
+        ))
+    }
+
+    /// Replaces the unprotected `io.cncf.notary.timestampSignature` (the signature stays valid).
+    pub fn set_timestamp_signature(&mut self, token: Vec<u8>) {
+        self.unprotected.timestamp_signature = Some(token);
+    }
+
+    /// Serialises the envelope; `protected`, `payload` and `signature` are the received strings.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        encode_envelope(
+            &self.protected_b64,
+            &self.payload_b64,
+            &self.signature_b64,
+            &self.chain,
+            &self.unprotected,
+        )
+    }
+}
+
+fn parse_time(obj: &Map<String, Value>, name: &str) -> Result<Option<OffsetDateTime>, Error> {
+    match obj.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => {
+            timefmt::parse_rfc3339(s)
+                .map(Some)
+                .map_err(|e| Error::InvalidTime {
+                    header: name.to_string(),
+                    reason: e.to_string(),
+                })
+        }
+        Some(_) => Err(Error::InvalidTime {
+            header: name.to_string(),
+            reason: "must be an RFC 3339 string".into(),
+        }),
+    }
+}
+
+/// The Notary rules on the protected header (notary-facts §4.2-§4.3), as notation-go applies
+/// them, and the signed attributes they carry.
+fn parse_protected(p: &Map<String, Value>) -> Result<SignedAttributes, Error> {
+    let scheme_text = take_string(p, PROTECTED, header::SIGNING_SCHEME)?;
+    let scheme: SigningScheme =
+        scheme_text
+            .parse()
+            .map_err(|_| Error::UnsupportedSigningScheme {
+                scheme: scheme_text.clone(),
+            })?;
+    let content_type = take_string(p, PROTECTED, "cty")?;
+    let signing_time = parse_time(p, header::SIGNING_TIME)?;
+    let authentic_signing_time = parse_time(p, header::AUTHENTIC_SIGNING_TIME)?;
+    let expiry = parse_time(p, header::EXPIRY)?;
+    let not_allowed = |h: &str| Error::HeaderNotAllowed {
+        header: h.to_string(),
+        scheme: scheme.to_string(),
+    };
+    let missing = |h: &str| Error::Missing {
+        part: PROTECTED,
+        name: h.to_string(),
+    };
+    let effective_time = match scheme {
+        SigningScheme::X509SigningAuthority => {
+            if signing_time.is_some() {
+                return Err(not_allowed(header::SIGNING_TIME));
+            }
+            authentic_signing_time.ok_or_else(|| missing(header::AUTHENTIC_SIGNING_TIME))?
+        }
+        _ => {
+            if authentic_signing_time.is_some() {
+                return Err(not_allowed(header::AUTHENTIC_SIGNING_TIME));
+            }
+            signing_time.ok_or_else(|| missing(header::SIGNING_TIME))?
+        }
+    };
+    if let Some(exp) = expiry {
+        if exp <= effective_time {
+            return Err(Error::ExpiryBeforeSigningTime {
+                expiry: timefmt::format_rfc3339(exp).unwrap_or_default(),
+                signing_time: timefmt::format_rfc3339(effective_time).unwrap_or_default(),
+            });
+        }
+    }
+
+    // crit: required, non-empty, strings, no duplicates, only present extended headers beyond
+    // the must-be-critical ones.
+    let crit = match p.get("crit") {
+        None => return Err(Error::MissingCrit),
+        Some(Value::Array(a)) if a.is_empty() => return Err(Error::MissingCrit),
+        Some(Value::Array(a)) => a,
+        Some(_) => {
+            return Err(Error::Invalid {
+                part: PROTECTED,
+                name: "crit".into(),
+                reason: "must be an array of strings".into(),
+            });
+        }
+    };
+    let mut must: Vec<&str> = vec![header::SIGNING_SCHEME];
+    if expiry.is_some() {
+        must.push(header::EXPIRY);
+    }
+    if scheme == SigningScheme::X509SigningAuthority {
+        must.push(header::AUTHENTIC_SIGNING_TIME);
+    }
+    let mut seen: HashSet<&str> = HashSet::new();
+    for entry in crit {
+        let e = entry.as_str().ok_or_else(|| Error::Invalid {
+            part: PROTECTED,
+            name: "crit".into(),
+            reason: "entries must be strings".into(),
+        })?;
+        if !seen.insert(e) {
+            return Err(Error::InvalidCrit {
+                entry: e.to_string(),
+                reason: "listed more than once".into(),
+            });
+        }
+        if must.contains(&e) {
+            continue;
+        }
+        if REGISTERED.contains(&e) || notary_core::KNOWN_PROTECTED_HEADERS.contains(&e) {
+            return Err(Error::InvalidCrit {
+                entry: e.to_string(),
+                reason: "this header may not be marked critical".into(),
+            });
+        }
+        if !p.contains_key(e) {
+            return Err(Error::InvalidCrit {
+                entry: e.to_string(),
+                reason: "no such header in the protected header".into(),
+            });
+        }
+    }
+    for m in &must {
+        if !seen.contains(m) {
+            return Err(Error::NotCritical {
+                header: (*m).to_string(),
+            });
+        }
+    }
+
+    let mut extended_attributes = Vec::new();
+    for (k, v) in p {
+        if REGISTERED.contains(&k.as_str())
+            || notary_core::KNOWN_PROTECTED_HEADERS.contains(&k.as_str())
+        {
+            continue;
+        }
+        let value = match v {
+            Value::String(s) => AttributeValue::Text(s.clone()),
+            Value::Bool(b) => AttributeValue::Bool(*b),
+            Value::Number(n) if n.is_i64() || n.is_u64() => AttributeValue::Int(
+                n.as_i64()
+                    .map_or_else(|| i128::from(n.as_u64().unwrap_or(0)), i128::from),
+            ),
+            other => AttributeValue::Json(other.to_string()),
+        };
+        extended_attributes.push(ExtendedAttribute {
+            key: AttributeKey::Text(k.clone()),
+            value,
+            critical: seen.contains(k.as_str()),
+        });
+    }
+    Ok(SignedAttributes {
+        signing_scheme: scheme,
+        signing_time,
+        authentic_signing_time,
+        expiry,
+        content_type,
+        extended_attributes,
+    })
+}
+
+/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029; compact JSON only has them
+/// inside strings, so a textual pass is exact.
+fn go_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn time_text(t: OffsetDateTime) -> Result<String, Error> {
+    timefmt::format_rfc3339(t).map_err(|e| Error::InvalidRequest {
+        reason: e.to_string(),
+    })
+}
+
+/// The exact `protected` string notation emits for `request` with `alg`: the header JSON with
+/// keys sorted, `crit` in notation's order, Go's escaping, base64url without padding.
+pub fn protected_header_b64(
+    request: &SignRequest,
+    alg: SignatureAlgorithm,
+) -> Result<String, Error> {
+    let bad = |reason: String| Error::InvalidRequest { reason };
+    if request.payload_content_type.is_empty() {
+        return Err(bad("the payload content type is empty".into()));
+    }
+    let signing_time = timefmt::truncate_to_seconds(request.signing_time);
+    let expiry = request.expiry.map(timefmt::truncate_to_seconds);
+    if let Some(e) = expiry {
+        if e <= signing_time {
+            return Err(bad("expiry must be after the signing time".into()));
+        }
+    }
+    let mut h: BTreeMap<String, Value> = BTreeMap::new();
+    let mut crit = vec![Value::from(header::SIGNING_SCHEME)];
+    for a in &request.extended_attributes {
+        let AttributeKey::Text(k) = &a.key else {
+            return Err(bad(format!(
+                "JWS header names are text; {} is an integer label",
+                a.key
+            )));
+        };
+        if k.is_empty()
+            || REGISTERED.contains(&k.as_str())
+            || notary_core::KNOWN_PROTECTED_HEADERS.contains(&k.as_str())
+        {
+            return Err(bad(format!("{k:?} cannot be an extended attribute")));
+        }
+        let v = match &a.value {
+            AttributeValue::Text(s) => Value::String(s.clone()),
+            AttributeValue::Bool(b) => Value::Bool(*b),
+            AttributeValue::Int(i) => match i64::try_from(*i) {
+                Ok(i) => Value::from(i),
+                Err(_) => return Err(bad(format!("{k:?}: integer out of range"))),
+            },
+            AttributeValue::Json(j) => {
+                serde_json::from_str(j).map_err(|e| bad(format!("{k:?}: {e}")))?
+            }
+            _ => {
+                return Err(bad(format!(
+                    "{k:?}: the value cannot be represented in JSON"
+                )));
+            }
+        };
+        if h.insert(k.clone(), v).is_some() {
+            return Err(bad(format!("extended attribute {k:?} is given twice")));
+        }
+        if a.critical {
+            crit.push(Value::from(k.as_str()));
+        }
+    }
+    h.insert("alg".into(), Value::from(alg.jws_name()));
+    h.insert(
+        "cty".into(),
+        Value::from(request.payload_content_type.as_str()),
+    );
+    h.insert(
+        header::SIGNING_SCHEME.into(),
+        Value::from(request.signing_scheme.as_str()),
+    );
+    match request.signing_scheme {
+        SigningScheme::X509SigningAuthority => {
+            h.insert(
+                header::AUTHENTIC_SIGNING_TIME.into(),
+                Value::from(time_text(signing_time)?),
+            );
+            crit.push(Value::from(header::AUTHENTIC_SIGNING_TIME));
+        }
+        _ => {
+            h.insert(
+                header::SIGNING_TIME.into(),
+                Value::from(time_text(signing_time)?),
+            );
+        }
+    }
+    if let Some(e) = expiry {
+        h.insert(header::EXPIRY.into(), Value::from(time_text(e)?));
+        crit.push(Value::from(header::EXPIRY));
+    }
+    h.insert("crit".into(), Value::Array(crit));
+    let json = serde_json::to_string(&h).map_err(|e| bad(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(go_escape(&json)))
+}
+
+fn encode_envelope(
+    protected_b64: &str,
+    payload_b64: &str,
+    signature_b64: &str,
+    chain: &[Vec<u8>],
+    unprotected: &UnsignedAttributes,
+) -> Vec<u8> {
+    // Member order as notation emits it.
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut out =
+        String::with_capacity(protected_b64.len() + payload_b64.len() + signature_b64.len() + 4096);
+    out.push_str("{\"payload\":");
+    out.push_str(&q(payload_b64));
+    out.push_str(",\"protected\":");
+    out.push_str(&q(protected_b64));
+    out.push_str(",\"header\":{");
+    if let Some(ts) = &unprotected.timestamp_signature {
+        out.push_str("\"io.cncf.notary.timestampSignature\":");
+        out.push_str(&q(&STANDARD.encode(ts)));
+        out.push(',');
+    }
+    out.push_str("\"x5c\":[");
+    for (i, c) in chain.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&q(&STANDARD.encode(c)));
+    }
+    out.push(']');
+    if let Some(agent) = &unprotected.signing_agent {
+        out.push_str(",\"io.cncf.notary.signingAgent\":");
+        out.push_str(&go_escape(&q(agent)));
+    }
+    out.push_str("},\"signature\":");
+    out.push_str(&q(signature_b64));
+    out.push('}');
+    out.into_bytes()
+}
+
+/// Signs `request` with `signer` and returns the JWS envelope bytes. The algorithm is the one
+/// the signer's key spec implies.
+pub fn sign(request: &SignRequest, signer: &dyn Signer) -> Result<Vec<u8>, Error> {
+    let spec = signer.key_spec().map_err(|e| Error::Signer {
+        reason: e.to_string(),
+    })?;
+    let alg = spec.signature_algorithm();
+    if request.payload.is_empty() {
+        return Err(Error::InvalidRequest {
+            reason: "the payload is empty".into(),
+        });
+    }
+    let protected_b64 = protected_header_b64(request, alg)?;
+    let payload_b64 = URL_SAFE_NO_PAD.encode(&request.payload);
+    let input = format!("{protected_b64}.{payload_b64}");
+    let raw = signer.sign(input.as_bytes()).map_err(|e| Error::Signer {
+        reason: e.to_string(),
+    })?;
+    if raw.certificate_chain.is_empty() {
+        return Err(Error::Signer {
+            reason: "the signer returned no certificate chain".into(),
+        });
+    }
+    if let Some(n) = alg.ecdsa_signature_len() {
+        if raw.signature.len() != n {
+            return Err(Error::Signer {
+                reason: format!(
+                    "{alg} signatures must be {n}-byte r||s, the signer returned {} bytes",
+                    raw.signature.len()
+                ),
+            });
+        }
+    }
+    let unprotected = UnsignedAttributes {
+        timestamp_signature: None,
+        signing_agent: request.signing_agent.clone(),
+    };
+    Ok(encode_envelope(
+        &protected_b64,
+        &payload_b64,
+        &URL_SAFE_NO_PAD.encode(&raw.signature),
+        &raw.certificate_chain,
+        &unprotected,
+    ))
+}
