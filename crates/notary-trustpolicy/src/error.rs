@@ -1,0 +1,48 @@
+use thiserror::Error;
+
+/// Why a trust policy was rejected, or why no statement or identity applies.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The document is not JSON of the trust-policy shape.
+    #[error("malformed trust policy: {reason}")]
+    Parse {
+        /// Decoder message.
+        reason: String,
+    },
+    /// The document breaks a validation rule.
+    #[error("{}{reason}", .statement.as_ref().map(|s| format!("trust policy statement {s:?}: ")).unwrap_or_default())]
+    Invalid {
+        /// The statement, if the rule is per statement.
+        statement: Option<String>,
+        /// The field (`version`, `registryScopes`, `trustStores`, ...).
+        field: &'static str,
+        /// What is wrong (notation's wording where known).
+        reason: String,
+    },
+    /// No statement applies to the artifact or name.
+    #[error("{reason}")]
+    NoApplicableStatement {
+        /// Why.
+        reason: String,
+    },
+    /// A distinguished name cannot be used as an `x509.subject` identity.
+    #[error("{reason}")]
+    InvalidDistinguishedName {
+        /// Why.
+        reason: String,
+    },
+    /// The leaf certificate's subject matches none of the trusted identities.
+    #[error("{reason}")]
+    IdentityMismatch {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// True for documents that do not decode at all (as opposed to breaking a rule).
+    pub fn is_parse_error(&self) -> bool {
+        matches!(self, Error::Parse { .. })
+    }
+}

@@ -1,0 +1,835 @@
+//! Trust policies of the Notary Project, validated and applied exactly as notation does.
+//!
+//! - [`OciTrustPolicy`] (`trustpolicy.oci.json`) and [`BlobTrustPolicy`]
+//!   (`trustpolicy.blob.json`), version `1.0`: every document and statement rule of notation
+//!   (registry scopes, trust stores, trusted identities, verification levels and overrides,
+//!   `verifyTimestamp`, the global blob statement);
+//! - statement selection for an artifact reference or a blob policy name;
+//! - [`match_trusted_identity`] for `x509.subject` identities.
+//!
+//! Field names are matched case-insensitively and unknown fields are ignored, as notation's
+//! decoder does, so the same files serve both tools.
+//!
+//! ```
+//! use notary_trustpolicy::{OciTrustPolicy, ValidationAction, ValidationType};
+//! let policy = OciTrustPolicy::from_json(br#"{
+//!   "version": "1.0",
+//!   "trustPolicies": [{
+//!     "name": "images", "registryScopes": ["registry.example/app"],
+//!     "signatureVerification": {"level": "permissive"},
+//!     "trustStores": ["ca:acme"], "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme"]
+//!   }]}"#)?;
+//! let st = policy.statement_for("registry.example/app@sha256:0d4d...")?;
+//! assert_eq!(st.name, "images");
+//! assert_eq!(st.signature_verification.level.action(ValidationType::Expiry), ValidationAction::Log);
+//! # Ok::<(), notary_trustpolicy::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod dn;
+mod error;
+mod scope;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{Map, Value};
+
+pub use dn::{DistinguishedName, parse_distinguished_name};
+pub use error::Error;
+pub use scope::validate_registry_scope;
+
+/// The validations a verification level assigns actions to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ValidationType {
+    /// Signature integrity (always enforced).
+    Integrity,
+    /// Trust-store anchoring and trusted identity.
+    Authenticity,
+    /// Validity of the signing chain at a trusted time.
+    AuthenticTimestamp,
+    /// Signature expiry.
+    Expiry,
+    /// Certificate revocation.
+    Revocation,
+}
+
+impl ValidationType {
+    const ALL: [ValidationType; 5] = [
+        Self::Integrity,
+        Self::Authenticity,
+        Self::AuthenticTimestamp,
+        Self::Expiry,
+        Self::Revocation,
+    ];
+
+    /// The name used in trust policies (`integrity`, `authenticity`, `authenticTimestamp`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Integrity => "integrity",
+            Self::Authenticity => "authenticity",
+            Self::AuthenticTimestamp => "authenticTimestamp",
+            Self::Expiry => "expiry",
+            Self::Revocation => "revocation",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What happens when a validation fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ValidationAction {
+    /// Failure stops verification.
+    Enforce,
+    /// Failure is recorded; verification goes on.
+    Log,
+    /// The validation is not run.
+    Skip,
+}
+
+impl ValidationAction {
+    /// `enforce`, `log` or `skip`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enforce => "enforce",
+            Self::Log => "log",
+            Self::Skip => "skip",
+        }
+    }
+}
+
+/// A verification level: a name and an action per validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationLevel {
+    name: String,
+    actions: [ValidationAction; 5],
+}
+
+impl VerificationLevel {
+    /// `strict`: everything enforced.
+    pub fn strict() -> Self {
+        use ValidationAction::*;
+        Self {
+            name: "strict".into(),
+            actions: [Enforce, Enforce, Enforce, Enforce, Enforce],
+        }
+    }
+    /// `permissive`: integrity and authenticity enforced, the rest logged.
+    pub fn permissive() -> Self {
+        use ValidationAction::*;
+        Self {
+            name: "permissive".into(),
+            actions: [Enforce, Enforce, Log, Log, Log],
+        }
+    }
+    /// `audit`: integrity enforced, the rest logged.
+    pub fn audit() -> Self {
+        use ValidationAction::*;
+        Self {
+            name: "audit".into(),
+            actions: [Enforce, Log, Log, Log, Log],
+        }
+    }
+    /// `skip`: nothing verified.
+    pub fn skip() -> Self {
+        use ValidationAction::*;
+        Self {
+            name: "skip".into(),
+            actions: [Skip, Skip, Skip, Skip, Skip],
+        }
+    }
+
+    /// The level's name (`custom` when overrides were applied).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The action for `v`.
+    pub fn action(&self, v: ValidationType) -> ValidationAction {
+        self.actions[v.index()]
+    }
+
+    /// True for the `skip` level.
+    pub fn is_skip(&self) -> bool {
+        self.name == "skip"
+    }
+}
+
+/// When the timestamp countersignature is verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifyTimestamp {
+    /// Always (default).
+    Always,
+    /// Only once some certificate of the signing chain has expired.
+    AfterCertExpiry,
+}
+
+/// `signatureVerification` of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureVerification {
+    /// The level with overrides applied.
+    pub level: VerificationLevel,
+    /// When timestamps are verified.
+    pub verify_timestamp: VerifyTimestamp,
+}
+
+/// Trust store types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrustStoreType {
+    /// `ca`: roots for `notary.x509` signatures.
+    Ca,
+    /// `signingAuthority`: roots for `notary.x509.signingAuthority` signatures.
+    SigningAuthority,
+    /// `tsa`: roots of timestamping authorities.
+    Tsa,
+}
+
+impl TrustStoreType {
+    /// `ca`, `signingAuthority` or `tsa`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ca => "ca",
+            Self::SigningAuthority => "signingAuthority",
+            Self::Tsa => "tsa",
+        }
+    }
+}
+
+impl FromStr for TrustStoreType {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "ca" => Ok(Self::Ca),
+            "signingAuthority" => Ok(Self::SigningAuthority),
+            "tsa" => Ok(Self::Tsa),
+            _ => Err(()),
+        }
+    }
+}
+
+/// A `<type>:<name>` trust store reference.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TrustStoreRef {
+    /// Store type.
+    pub store_type: TrustStoreType,
+    /// Store name.
+    pub name: String,
+}
+
+impl fmt::Display for TrustStoreRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.store_type.as_str(), self.name)
+    }
+}
+
+/// A trusted identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustedIdentity {
+    /// `*`: any signer anchored in the trust stores.
+    Any,
+    /// `x509.subject: <DN>`.
+    X509Subject(DistinguishedName),
+    /// Any other `<prefix>:<value>` (left to verification plugins).
+    Other {
+        /// The prefix.
+        prefix: String,
+        /// The value.
+        value: String,
+    },
+}
+
+impl FromStr for TrustedIdentity {
+    type Err = Error;
+    /// Parses one identity string; errors are notation's per-identity messages.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let inv = |reason: String| Error::Invalid {
+            statement: None,
+            field: "trustedIdentities",
+            reason,
+        };
+        if s.is_empty() {
+            return Err(inv("has an empty trusted identity".into()));
+        }
+        if s == "*" {
+            return Ok(Self::Any);
+        }
+        let (prefix, value) = s
+            .split_once(':')
+            .ok_or_else(|| inv(format!("has trusted identity {s:?} missing separator")))?;
+        if prefix == "x509.subject" {
+            if value.trim().is_empty() {
+                return Err(inv(format!(
+                    "has trusted identity {s:?} without an identity value"
+                )));
+            }
+            let dn = parse_distinguished_name(value).map_err(|e| inv(e.to_string()))?;
+            return Ok(Self::X509Subject(dn));
+        }
+        Ok(Self::Other {
+            prefix: prefix.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
+/// One trust policy statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustPolicyStatement {
+    /// Statement name (unique in the document).
+    pub name: String,
+    /// Registry scopes (OCI policies only).
+    pub registry_scopes: Vec<String>,
+    /// Level, overrides and timestamp setting.
+    pub signature_verification: SignatureVerification,
+    /// Trust stores.
+    pub trust_stores: Vec<TrustStoreRef>,
+    /// Trusted identities.
+    pub trusted_identities: Vec<TrustedIdentity>,
+    /// Whether this is the global blob statement.
+    pub global_policy: bool,
+    /// The identity strings as written (for display).
+    pub trusted_identity_strings: Vec<String>,
+}
+
+/// Looks a member up the way Go's decoder does: exact name first, else case-insensitively.
+fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    obj.get(name).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+fn parse_err(reason: impl Into<String>) -> Error {
+    Error::Parse {
+        reason: reason.into(),
+    }
+}
+
+fn string_field(obj: &Map<String, Value>, name: &str) -> Result<String, Error> {
+    match member(obj, name) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(parse_err(format!("{name:?} must be a string"))),
+    }
+}
+
+fn string_list(obj: &Map<String, Value>, name: &str) -> Result<Vec<String>, Error> {
+    match member(obj, name) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| parse_err(format!("{name:?} must be an array of strings")))
+            })
+            .collect(),
+        Some(_) => Err(parse_err(format!("{name:?} must be an array of strings"))),
+    }
+}
+
+/// A statement as decoded, before validation.
+struct RawStatement {
+    name: String,
+    registry_scopes: Vec<String>,
+    level: String,
+    overrides: BTreeMap<String, String>,
+    verify_timestamp: String,
+    trust_stores: Vec<String>,
+    trusted_identities: Vec<String>,
+    global_policy: bool,
+}
+
+fn decode_document(bytes: &[u8]) -> Result<(String, Vec<RawStatement>), Error> {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| parse_err(e.to_string()))?;
+    let obj = doc
+        .as_object()
+        .ok_or_else(|| parse_err("the document is not a JSON object"))?;
+    let version = string_field(obj, "version")?;
+    let list = match member(obj, "trustPolicies") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return Err(parse_err("\"trustPolicies\" must be an array")),
+    };
+    let mut out = Vec::new();
+    for s in &list {
+        let s = s
+            .as_object()
+            .ok_or_else(|| parse_err("a trust policy statement is not an object"))?;
+        let (level, overrides, verify_timestamp) = match member(s, "signatureVerification") {
+            None | Some(Value::Null) => (String::new(), BTreeMap::new(), String::new()),
+            Some(Value::Object(sv)) => {
+                let overrides = match member(sv, "override") {
+                    None | Some(Value::Null) => BTreeMap::new(),
+                    Some(Value::Object(o)) => o
+                        .iter()
+                        .map(|(k, v)| {
+                            v.as_str()
+                                .map(|v| (k.clone(), v.to_string()))
+                                .ok_or_else(|| parse_err("\"override\" values must be strings"))
+                        })
+                        .collect::<Result<_, _>>()?,
+                    Some(_) => return Err(parse_err("\"override\" must be an object")),
+                };
+                (
+                    string_field(sv, "level")?,
+                    overrides,
+                    string_field(sv, "verifyTimestamp")?,
+                )
+            }
+            Some(_) => return Err(parse_err("\"signatureVerification\" must be an object")),
+        };
+        let global_policy = match member(s, "globalPolicy") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(parse_err("\"globalPolicy\" must be a boolean")),
+        };
+        out.push(RawStatement {
+            name: string_field(s, "name")?,
+            registry_scopes: string_list(s, "registryScopes")?,
+            level,
+            overrides,
+            verify_timestamp,
+            trust_stores: string_list(s, "trustStores")?,
+            trusted_identities: string_list(s, "trustedIdentities")?,
+            global_policy,
+        })
+    }
+    Ok((version, out))
+}
+
+fn invalid(statement: Option<&str>, field: &'static str, reason: impl Into<String>) -> Error {
+    Error::Invalid {
+        statement: statement.map(str::to_string),
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
+    let st = Some(raw.name.as_str());
+    let mut level = match raw.level.as_str() {
+        "strict" => VerificationLevel::strict(),
+        "permissive" => VerificationLevel::permissive(),
+        "audit" => VerificationLevel::audit(),
+        "skip" => VerificationLevel::skip(),
+        other => {
+            return Err(invalid(
+                st,
+                "signatureVerification",
+                format!(
+                    "invalid signature verification level {other:?}, supported values are strict, permissive, audit and skip"
+                ),
+            ));
+        }
+    };
+    if !raw.overrides.is_empty() {
+        if level.is_skip() {
+            return Err(invalid(
+                st,
+                "signatureVerification",
+                "signature verification level skip can't be used to customize signature verification",
+            ));
+        }
+        for (k, v) in &raw.overrides {
+            let vt = ValidationType::ALL
+                .into_iter()
+                .find(|t| t.as_str() == k)
+                .ok_or_else(|| invalid(st, "signatureVerification", format!(
+                    "verification type {k:?} in custom signature verification is not supported, supported values are [\"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]"
+                )))?;
+            if vt == ValidationType::Integrity {
+                return Err(invalid(
+                    st,
+                    "signatureVerification",
+                    "\"integrity\" verification can not be overridden in custom signature verification",
+                ));
+            }
+            let action = match v.as_str() {
+                "enforce" => ValidationAction::Enforce,
+                "log" => ValidationAction::Log,
+                "skip" => ValidationAction::Skip,
+                other => {
+                    return Err(invalid(
+                        st,
+                        "signatureVerification",
+                        format!(
+                            "verification action {other:?} in custom signature verification is not supported, supported values are [\"enforce\" \"log\" \"skip\"]"
+                        ),
+                    ));
+                }
+            };
+            if action == ValidationAction::Skip && vt != ValidationType::Revocation {
+                return Err(invalid(
+                    st,
+                    "signatureVerification",
+                    format!(
+                        "{:?} verification can not be skipped in custom signature verification",
+                        vt.as_str()
+                    ),
+                ));
+            }
+            level.actions[vt.index()] = action;
+        }
+        level.name = "custom".into();
+    }
+    let verify_timestamp = match raw.verify_timestamp.as_str() {
+        "" | "always" => VerifyTimestamp::Always,
+        "afterCertExpiry" => VerifyTimestamp::AfterCertExpiry,
+        other => {
+            return Err(invalid(
+                st,
+                "signatureVerification",
+                format!(
+                    "has invalid verifyTimestamp {other:?}, supported values are \"always\" and \"afterCertExpiry\""
+                ),
+            ));
+        }
+    };
+    Ok(SignatureVerification {
+        level,
+        verify_timestamp,
+    })
+}
+
+fn is_store_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+/// Validates a statement's core (everything but registry scopes) and builds it.
+fn validate_statement(raw: &RawStatement) -> Result<TrustPolicyStatement, Error> {
+    let st = Some(raw.name.as_str());
+    let signature_verification = resolve_level(raw)?;
+    if signature_verification.level.is_skip() {
+        if !raw.trust_stores.is_empty() || !raw.trusted_identities.is_empty() {
+            return Err(invalid(
+                st,
+                "trustStores",
+                "is set to skip signature verification but configured with trust stores and/or trusted identities, remove them as they are not needed",
+            ));
+        }
+    } else if raw.trust_stores.is_empty() || raw.trusted_identities.is_empty() {
+        return Err(invalid(
+            st,
+            "trustStores",
+            "is either missing trust stores or trusted identities, both must be specified",
+        ));
+    }
+    let mut trust_stores = Vec::new();
+    for s in &raw.trust_stores {
+        let (t, n) = s.split_once(':').ok_or_else(|| invalid(st, "trustStores", format!(
+            "has malformed trust store value {s:?}. The required format is <TrustStoreType>:<TrustStoreName>"
+        )))?;
+        let store_type: TrustStoreType = t.parse().map_err(|_| {
+            invalid(
+                st,
+                "trustStores",
+                format!("uses an unsupported trust store type {t:?} in trust store value {s:?}"),
+            )
+        })?;
+        if !is_store_name(n) {
+            return Err(invalid(
+                st,
+                "trustStores",
+                format!(
+                    "uses an unsupported trust store name {n:?} in trust store value {s:?}. Named store name needs to follow [a-zA-Z0-9_.-]+ format"
+                ),
+            ));
+        }
+        trust_stores.push(TrustStoreRef {
+            store_type,
+            name: n.to_string(),
+        });
+    }
+    let mut trusted_identities = Vec::new();
+    for s in &raw.trusted_identities {
+        if s == "*" && raw.trusted_identities.len() > 1 {
+            return Err(invalid(
+                st,
+                "trustedIdentities",
+                "uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values",
+            ));
+        }
+        let id: TrustedIdentity = s.parse().map_err(|e| match e {
+            Error::Invalid { reason, field, .. } => invalid(st, field, reason),
+            other => other,
+        })?;
+        trusted_identities.push(id);
+    }
+    let dns: Vec<(&String, &DistinguishedName)> = raw
+        .trusted_identities
+        .iter()
+        .zip(&trusted_identities)
+        .filter_map(|(s, i)| match i {
+            TrustedIdentity::X509Subject(d) => Some((s, d)),
+            _ => None,
+        })
+        .collect();
+    for (i, (sa, a)) in dns.iter().enumerate() {
+        for (sb, b) in dns.iter().skip(i + 1) {
+            if a.is_subset_of(b) || b.is_subset_of(a) {
+                return Err(invalid(
+                    st,
+                    "trustedIdentities",
+                    format!("has overlapping x509 trustedIdentities, {sa:?} overlaps with {sb:?}"),
+                ));
+            }
+        }
+    }
+    Ok(TrustPolicyStatement {
+        name: raw.name.clone(),
+        registry_scopes: raw.registry_scopes.clone(),
+        signature_verification,
+        trust_stores,
+        trusted_identities,
+        global_policy: raw.global_policy,
+        trusted_identity_strings: raw.trusted_identities.clone(),
+    })
+}
+
+fn validate_document(
+    version: &str,
+    raws: &[RawStatement],
+    kind: &str,
+) -> Result<Vec<TrustPolicyStatement>, Error> {
+    if version.is_empty() {
+        return Err(invalid(
+            None,
+            "version",
+            "trust policy document has empty version, version must be specified",
+        ));
+    }
+    if version != "1.0" {
+        return Err(invalid(
+            None,
+            "version",
+            format!("trust policy document uses unsupported version {version:?}"),
+        ));
+    }
+    if raws.is_empty() {
+        return Err(invalid(
+            None,
+            "trustPolicies",
+            "trust policy document can not have zero trust policy statements",
+        ));
+    }
+    let mut names = HashSet::new();
+    let mut out = Vec::new();
+    for raw in raws {
+        if raw.name.is_empty() {
+            return Err(invalid(
+                None,
+                "name",
+                format!(
+                    "{kind} trust policy: a trust policy statement is missing a name, every statement requires a name"
+                ),
+            ));
+        }
+        if !names.insert(raw.name.as_str()) {
+            return Err(invalid(
+                None,
+                "name",
+                format!(
+                    "multiple {kind} trust policy statements use the same name {:?}, statement names must be unique",
+                    raw.name
+                ),
+            ));
+        }
+        out.push(validate_statement(raw)?);
+    }
+    Ok(out)
+}
+
+/// An OCI trust policy document (`trustpolicy.oci.json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OciTrustPolicy {
+    /// Document version (`1.0`).
+    pub version: String,
+    /// The statements.
+    pub statements: Vec<TrustPolicyStatement>,
+}
+
+impl OciTrustPolicy {
+    /// Decodes and validates a whole document (notation validates before using any statement).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
+        let (version, raws) = decode_document(bytes)?;
+        let statements = validate_document(&version, &raws, "oci")?;
+        let mut seen: HashSet<&str> = HashSet::new();
+        for s in &statements {
+            let st = Some(s.name.as_str());
+            if s.registry_scopes.is_empty() {
+                return Err(invalid(
+                    st,
+                    "registryScopes",
+                    format!(
+                        "oci trust policy statement {:?} has zero registry scopes, it must specify registry scopes with at least one value",
+                        s.name
+                    ),
+                ));
+            }
+            if s.registry_scopes.iter().any(|x| x == "*") && s.registry_scopes.len() > 1 {
+                return Err(invalid(
+                    st,
+                    "registryScopes",
+                    format!(
+                        "oci trust policy statement {:?} uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values",
+                        s.name
+                    ),
+                ));
+            }
+            for scope in &s.registry_scopes {
+                if scope != "*" {
+                    validate_registry_scope(scope)?;
+                }
+                // Also catches a scope repeated inside one statement, as notation does.
+                if !seen.insert(scope.as_str()) {
+                    return Err(invalid(
+                        None,
+                        "registryScopes",
+                        format!(
+                            "registry scope {scope:?} is present in multiple oci trust policy statements, one registry scope value can only be associated with one statement"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(Self {
+            version,
+            statements,
+        })
+    }
+
+    /// The statement that applies to `artifact_reference` (`registry/repository@digest`): the one
+    /// listing the exact repository, else the `*` statement.
+    pub fn statement_for(&self, artifact_reference: &str) -> Result<&TrustPolicyStatement, Error> {
+        let (path, _) = artifact_reference.rsplit_once('@').ok_or_else(|| Error::NoApplicableStatement {
+            reason: format!("artifact reference {artifact_reference:?} must have a digest (registry/repository@digest)"),
+        })?;
+        validate_registry_scope(path).map_err(|e| Error::NoApplicableStatement {
+            reason: e.to_string(),
+        })?;
+        self.statements
+            .iter()
+            .find(|s| s.registry_scopes.iter().any(|x| x == path))
+            .or_else(|| self.statements.iter().find(|s| s.registry_scopes.iter().any(|x| x == "*")))
+            .ok_or_else(|| Error::NoApplicableStatement {
+                reason: format!(
+                    "artifact {artifact_reference:?} has no applicable oci trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy"
+                ),
+            })
+    }
+}
+
+/// A blob trust policy document (`trustpolicy.blob.json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobTrustPolicy {
+    /// Document version (`1.0`).
+    pub version: String,
+    /// The statements.
+    pub statements: Vec<TrustPolicyStatement>,
+}
+
+impl BlobTrustPolicy {
+    /// Decodes and validates a whole document. `registryScopes`, if present, is ignored as
+    /// notation does. Stricter than notation: the global statement may not use level `skip`
+    /// (the spec forbids it; notation's check never fires).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
+        let (version, raws) = decode_document(bytes)?;
+        let statements = validate_document(&version, &raws, "blob")?;
+        let globals: Vec<&TrustPolicyStatement> =
+            statements.iter().filter(|s| s.global_policy).collect();
+        if globals.len() > 1 {
+            return Err(invalid(
+                None,
+                "globalPolicy",
+                "multiple blob trust policy statements have globalPolicy set to true, only one trust policy statement can be marked as global policy",
+            ));
+        }
+        if let Some(g) = globals.first() {
+            if g.signature_verification.level.is_skip() {
+                return Err(invalid(
+                    Some(&g.name),
+                    "globalPolicy",
+                    "the global blob trust policy statement cannot use the skip verification level",
+                ));
+            }
+        }
+        Ok(Self {
+            version,
+            statements,
+        })
+    }
+
+    /// The statement named `name`, or the global statement when `name` is `None`.
+    pub fn statement(&self, name: Option<&str>) -> Result<&TrustPolicyStatement, Error> {
+        match name {
+            Some(n) if n.trim().is_empty() => Err(Error::NoApplicableStatement {
+                reason: "the blob trust policy name must not be blank".into(),
+            }),
+            Some(n) => self.statements.iter().find(|s| s.name == n).ok_or_else(|| Error::NoApplicableStatement {
+                reason: format!("trust policy statement {n:?} for blob not found"),
+            }),
+            None => self.statements.iter().find(|s| s.global_policy).ok_or_else(|| Error::NoApplicableStatement {
+                reason: "no global blob trust policy statement was found; use --policy-name to select one".into(),
+            }),
+        }
+    }
+}
+
+/// Checks the leaf certificate's subject (Go's `pkix.Name.String()` rendering) against the
+/// trusted identities: `*` matches every signer; otherwise the first `x509.subject` identity
+/// whose attributes all appear, with equal values, in the subject matches.
+pub fn match_trusted_identity(
+    identities: &[TrustedIdentity],
+    leaf_subject: &str,
+) -> Result<(), Error> {
+    if identities.iter().any(|i| matches!(i, TrustedIdentity::Any)) {
+        return Ok(());
+    }
+    let x509: Vec<&DistinguishedName> = identities
+        .iter()
+        .filter_map(|i| match i {
+            TrustedIdentity::X509Subject(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    if x509.is_empty() {
+        return Err(Error::IdentityMismatch {
+            reason: "no x509 trusted identities are configured in the trust policy".into(),
+        });
+    }
+    let subject = parse_distinguished_name(leaf_subject).map_err(|e| Error::IdentityMismatch {
+        reason: format!(
+            "error while parsing the certificate subject from the digital signature: {e}"
+        ),
+    })?;
+    if x509.iter().any(|d| d.is_subset_of(&subject)) {
+        Ok(())
+    } else {
+        Err(Error::IdentityMismatch {
+            reason: format!(
+                "signing certificate from the digital signature does not match the X.509 trusted identities {:?} defined in the trust policy",
+                x509.iter()
+                    .map(|d| d
+                        .attributes()
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(","))
+                    .collect::<Vec<_>>()
+            ),
+        })
+    }
+}
