@@ -29,7 +29,11 @@ impl CaseFile {
         let f: CaseFile = serde_json::from_slice(&bytes)
             .map_err(|e| format!("{}: not a case file: {e}", path.display()))?;
         if f.schema != 2 {
-            return Err(format!("{}: schema {} is not supported (2)", path.display(), f.schema));
+            return Err(format!(
+                "{}: schema {} is not supported (2)",
+                path.display(),
+                f.schema
+            ));
         }
         Ok(f)
     }

@@ -114,7 +114,10 @@ pub fn verification_failure(e: &notary::VerificationError) -> Outcome {
         E::Policy { .. } => "policy",
         E::NoSignature { .. } => "no_signature",
         E::Repository { .. } => "parse",
-        other => other.validation().map(|v| v.name()).unwrap_or("unsupported"),
+        other => other
+            .validation()
+            .map(|v| v.name())
+            .unwrap_or("unsupported"),
     };
     Outcome::fail(validation, e)
 }
@@ -130,13 +133,22 @@ pub fn run(ctx: &Context<'_>, check: &str, input: &Value) -> Outcome {
         "blob-policy-validate" => policy::blob_policy(ctx, input),
         "policy-parse" => policy::policy_parse(ctx, input),
         "trusted-identity-match" => policy::identity_match(ctx, input),
-        "verify-envelope" | "verify-envelope+user-metadata" => envelope::verify_envelope(ctx, input),
+        "verify-envelope" | "verify-envelope+user-metadata" => {
+            envelope::verify_envelope(ctx, input)
+        }
         "blob-verify" => envelope::blob_verify(ctx, input),
         "verify" => artifact::verify(ctx, input),
         "verify+inspect+list" => artifact::verify_inspect_list(ctx, input),
         "inspect" => artifact::inspect(ctx, input),
         "list" => artifact::list(ctx, input),
-        other => Ok(Outcome::Skip(format!("check {other:?} is not implemented yet"))),
+        other => Ok(Outcome::Skip(format!(
+            "check {other:?} is not implemented yet"
+        ))),
     };
-    result.unwrap_or_else(|e| Outcome::fail("runner-error", format!("the runner could not set up the case: {e}")))
+    result.unwrap_or_else(|e| {
+        Outcome::fail(
+            "runner-error",
+            format!("the runner could not set up the case: {e}"),
+        )
+    })
 }

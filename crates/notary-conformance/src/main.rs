@@ -23,6 +23,7 @@ struct Args {
     data: PathBuf,
     allow_skip: bool,
     filter: Option<String>,
+    verbose: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,6 +31,7 @@ fn parse_args() -> Result<Args, String> {
     let mut data = None;
     let mut allow_skip = false;
     let mut filter = None;
+    let mut verbose = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -37,8 +39,9 @@ fn parse_args() -> Result<Args, String> {
             "--data" => data = it.next().map(PathBuf::from),
             "--allow-skip" => allow_skip = true,
             "--filter" => filter = it.next(),
+            "-v" | "--verbose" => verbose = true,
             "-h" | "--help" => {
-                return Err("usage: notary-conformance --cases FILE --data DIR [--allow-skip] [--filter SUBSTRING]".into());
+                return Err("usage: notary-conformance --cases FILE --data DIR [--allow-skip] [--filter SUBSTRING] [--verbose]".into());
             }
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
@@ -48,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
         data: data.ok_or("--data DIR is required")?,
         allow_skip,
         filter,
+        verbose,
     })
 }
 
@@ -83,7 +87,12 @@ fn main() -> ExitCode {
         match judge(case, &outcome) {
             Verdict::Pass => {
                 passed += 1;
-                println!("PASS {}", case.id);
+                match (&outcome, args.verbose) {
+                    (Outcome::Fail { validation, reason }, true) => {
+                        println!("PASS {} (failed {validation}: {reason})", case.id)
+                    }
+                    _ => println!("PASS {}", case.id),
+                }
             }
             Verdict::Fail(why) => {
                 failed += 1;
@@ -127,8 +136,8 @@ fn judge(case: &Case, outcome: &Outcome) -> Verdict {
                 ))
             }
         }
-        (Outcome::Fail { validation, reason }, _) => {
-            Verdict::Fail(format!("failed {validation}: {reason}, but notation passes it"))
-        }
+        (Outcome::Fail { validation, reason }, _) => Verdict::Fail(format!(
+            "failed {validation}: {reason}, but notation passes it"
+        )),
     }
 }

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use notary_core::{Descriptor, PushSignature, PushedSignature, SignatureRepository, THUMBPRINT_ANNOTATION};
+use notary_core::{
+    Descriptor, PushSignature, PushedSignature, SignatureRepository, THUMBPRINT_ANNOTATION,
+};
 use sha2::Digest as _;
 use time::OffsetDateTime;
 
@@ -68,21 +70,34 @@ pub async fn verify_artifact<R: SignatureRepository>(
             reason: "the maximum number of signatures must be greater than 0".into(),
         });
     }
-    let artifact = repository
-        .resolve(reference)
-        .await
-        .map_err(|e| VerificationError::Repository { reason: e.to_string() })?;
+    let artifact =
+        repository
+            .resolve(reference)
+            .await
+            .map_err(|e| VerificationError::Repository {
+                reason: e.to_string(),
+            })?;
     if let Some(d) = reference_digest(reference) {
         if d != artifact.digest.to_string() {
             return Err(VerificationError::Repository {
-                reason: format!("resolved digest {} does not match the reference digest {d}", artifact.digest),
+                reason: format!(
+                    "resolved digest {} does not match the reference digest {d}",
+                    artifact.digest
+                ),
             });
         }
     }
     let policy_reference = format!("{policy_scope}@{}", artifact.digest);
     let statement = verifier.oci_statement(&policy_reference)?;
     if statement.signature_verification.level.is_skip() {
-        let outcome = verifier.verify_oci(&[], "", &policy_reference, &artifact, &options.user_metadata, now)?;
+        let outcome = verifier.verify_oci(
+            &[],
+            "",
+            &policy_reference,
+            &artifact,
+            &options.user_metadata,
+            now,
+        )?;
         return Ok(ArtifactVerification {
             artifact,
             signature_manifest: None,
@@ -92,7 +107,9 @@ pub async fn verify_artifact<R: SignatureRepository>(
     let mut signatures = repository
         .list_signatures(&artifact, options.max_signatures.saturating_add(1))
         .await
-        .map_err(|e| VerificationError::Repository { reason: e.to_string() })?;
+        .map_err(|e| VerificationError::Repository {
+            reason: e.to_string(),
+        })?;
     if signatures.is_empty() {
         return Err(VerificationError::NoSignature {
             reference: reference.to_string(),
@@ -113,7 +130,9 @@ pub async fn verify_artifact<R: SignatureRepository>(
         let fetched = match repository.fetch_signature(manifest).await {
             Ok(f) => f,
             Err(e) => {
-                failures.push(VerificationError::Repository { reason: e.to_string() });
+                failures.push(VerificationError::Repository {
+                    reason: e.to_string(),
+                });
                 continue;
             }
         };
@@ -144,14 +163,21 @@ pub async fn verify_artifact<R: SignatureRepository>(
 }
 
 fn reference_digest(reference: &str) -> Option<&str> {
-    if reference.starts_with("sha256:") || reference.starts_with("sha384:") || reference.starts_with("sha512:") {
+    if reference.starts_with("sha256:")
+        || reference.starts_with("sha384:")
+        || reference.starts_with("sha512:")
+    {
         return Some(reference);
     }
     reference.rsplit_once('@').map(|(_, d)| d)
 }
 
 fn names_trusted_cert(manifest: &Descriptor, trusted: &[String]) -> bool {
-    let Some(value) = manifest.annotations.as_ref().and_then(|a| a.get(THUMBPRINT_ANNOTATION)) else {
+    let Some(value) = manifest
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(THUMBPRINT_ANNOTATION))
+    else {
         return false;
     };
     let Ok(list) = serde_json::from_str::<Vec<String>>(value) else {
@@ -201,10 +227,17 @@ pub async fn sign_and_push<R: SignatureRepository>(
         .unwrap_or(options.signing_time);
     let created = notary_core::timefmt::format_rfc3339(time.to_offset(time::UtcOffset::UTC))?;
     let annotations = BTreeMap::from([
-        (THUMBPRINT_ANNOTATION.to_string(), thumbprints(&info.certificate_chain)),
+        (
+            THUMBPRINT_ANNOTATION.to_string(),
+            thumbprints(&info.certificate_chain),
+        ),
         (CREATED_ANNOTATION.to_string(), created),
     ]);
-    let subject = Descriptor::new(artifact.media_type.clone(), artifact.digest.clone(), artifact.size);
+    let subject = Descriptor::new(
+        artifact.media_type.clone(),
+        artifact.digest.clone(),
+        artifact.size,
+    );
     let pushed = repository
         .push_signature(PushSignature::new(
             &subject,
@@ -238,13 +271,23 @@ pub enum SignAndPushError {
 
 impl Verifier {
     /// SHA-256 thumbprints (lowercase hex) of the certificates of the statement's signing stores.
-    pub fn trusted_thumbprints(&self, statement: &notary_trustpolicy::TrustPolicyStatement) -> Vec<String> {
+    pub fn trusted_thumbprints(
+        &self,
+        statement: &notary_trustpolicy::TrustPolicyStatement,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         for s in &statement.trust_stores {
-            for t in [crate::truststore::TrustStoreType::Ca, crate::truststore::TrustStoreType::SigningAuthority] {
+            for t in [
+                crate::truststore::TrustStoreType::Ca,
+                crate::truststore::TrustStoreType::SigningAuthority,
+            ] {
                 if s.store_type.as_str() == t.as_str() {
                     if let Ok(certs) = self.trust_store().certificates(t, &s.name) {
-                        out.extend(certs.iter().map(|c| hex::encode(sha2::Sha256::digest(c.der()))));
+                        out.extend(
+                            certs
+                                .iter()
+                                .map(|c| hex::encode(sha2::Sha256::digest(c.der()))),
+                        );
                     }
                 }
             }

@@ -60,6 +60,12 @@ impl UnverifiedEnvelope {
     /// and the Notary certificate-chain rules (without validity periods, as notation does at this
     /// step).
     pub fn verify_integrity(&self) -> Result<VerifiedEnvelope, Error> {
+        self.verify_integrity_with_chain().map(|(v, _)| v)
+    }
+
+    /// [`Self::verify_integrity`], also returning the parsed chain so callers need not parse
+    /// it again.
+    pub(crate) fn verify_integrity_with_chain(&self) -> Result<(VerifiedEnvelope, Vec<Certificate>), Error> {
         let verifier = X509SignatureVerifier;
         let verified = match self {
             Self::Jws(e) => e.verify(&verifier)?,
@@ -67,7 +73,7 @@ impl UnverifiedEnvelope {
         };
         let chain = parse_chain(&verified.signer_info().certificate_chain)?;
         notary_x509::validate_code_signing_chain(&chain, None)?;
-        Ok(verified)
+        Ok((verified, chain))
     }
 
     /// The envelope's content WITHOUT any verification, for display (`inspect`).

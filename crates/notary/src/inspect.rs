@@ -65,12 +65,15 @@ pub struct SignatureInspection {
     pub signed_artifact: Value,
 }
 
+/// Renders a timestamp token (DER) as the JSON `inspect` shows.
+pub type TimestampRenderer<'a> = &'a dyn Fn(&[u8]) -> Value;
+
 /// Inspects one envelope. `timestamp` renders the timestamp countersignature (token bytes to
 /// JSON); without it the token is reported as not decodable by this build.
 pub fn inspect_envelope(
     media_type: &str,
     bytes: &[u8],
-    timestamp: Option<&dyn Fn(&[u8]) -> Value>,
+    timestamp: Option<TimestampRenderer<'_>>,
 ) -> Result<SignatureInspection, Error> {
     let env = UnverifiedEnvelope::parse(media_type, bytes)?;
     let seen = env.inspect()?;
@@ -78,7 +81,10 @@ pub fn inspect_envelope(
     let attrs = &info.signed_attributes;
     let mut signed = BTreeMap::new();
     signed.insert("contentType".to_string(), attrs.content_type.clone());
-    signed.insert("signingScheme".to_string(), attrs.signing_scheme.as_str().to_string());
+    signed.insert(
+        "signingScheme".to_string(),
+        attrs.signing_scheme.as_str().to_string(),
+    );
     let time = match attrs.signing_scheme {
         SigningScheme::X509SigningAuthority => attrs.authentic_signing_time,
         _ => attrs.signing_time,
@@ -102,7 +108,10 @@ pub fn inspect_envelope(
         signed.insert(a.key.to_string(), v);
     }
     let payload: Value = serde_json::from_slice(&seen.payload).unwrap_or(Value::Null);
-    let target = payload.get("targetArtifact").cloned().unwrap_or(Value::Null);
+    let target = payload
+        .get("targetArtifact")
+        .cloned()
+        .unwrap_or(Value::Null);
     let user: Option<BTreeMap<String, String>> = target
         .get("annotations")
         .and_then(|a| serde_json::from_value(a.clone()).ok())
@@ -120,7 +129,9 @@ pub fn inspect_envelope(
     if let Some(tok) = &info.unsigned_attributes.timestamp_signature {
         let v = match timestamp {
             Some(f) => f(tok),
-            None => serde_json::json!({ "error": format!("timestamp countersignature decoding is {NOT_AVAILABLE}") }),
+            None => {
+                serde_json::json!({ "error": format!("timestamp countersignature decoding is {NOT_AVAILABLE}") })
+            }
         };
         unsigned.insert("timestampSignature".to_string(), v);
     }
@@ -149,7 +160,10 @@ pub async fn inspect_artifact<R: SignatureRepository>(
     reference: &str,
     max_signatures: usize,
 ) -> Result<Value, String> {
-    let artifact: Descriptor = repository.resolve(reference).await.map_err(|e| e.to_string())?;
+    let artifact: Descriptor = repository
+        .resolve(reference)
+        .await
+        .map_err(|e| e.to_string())?;
     let list = repository
         .list_signatures(&artifact, max_signatures)
         .await
@@ -162,9 +176,13 @@ pub async fn inspect_artifact<R: SignatureRepository>(
                     s.digest = Some(manifest.digest.to_string());
                     serde_json::to_value(s).map_err(|e| e.to_string())?
                 }
-                Err(e) => serde_json::json!({"digest": manifest.digest.to_string(), "error": e.to_string()}),
+                Err(e) => {
+                    serde_json::json!({"digest": manifest.digest.to_string(), "error": e.to_string()})
+                }
             },
-            Err(e) => serde_json::json!({"digest": manifest.digest.to_string(), "error": e.to_string()}),
+            Err(e) => {
+                serde_json::json!({"digest": manifest.digest.to_string(), "error": e.to_string()})
+            }
         };
         signatures.push(item);
     }

@@ -30,8 +30,9 @@ pub use notary_core::{
     Descriptor, Digest, EnvelopeMediaType, KeySpec, Payload, SignatureAlgorithm, Signer,
     SigningScheme, VerifiedEnvelope,
 };
+pub use notary_trustpolicy as trustpolicy;
 pub use signing::{SignOptions, SignedEnvelope, sign_artifact, sign_envelope};
 pub use verifier::{
-    BlobTarget, CheckResult, CheckStatus, Validation, VerificationError, VerificationOutcome, Verifier,
+    BlobTarget, CheckResult, CheckStatus, Validation, VerificationError, VerificationOutcome,
+    Verifier,
 };
-pub use notary_trustpolicy as trustpolicy;

@@ -68,7 +68,9 @@ pub fn sign_artifact(
     signer: &dyn Signer,
     options: &SignOptions,
 ) -> Result<SignedEnvelope, Error> {
-    let target = target.sanitized().with_user_metadata(&options.user_metadata)?;
+    let target = target
+        .sanitized()
+        .with_user_metadata(&options.user_metadata)?;
     let payload = Payload::new(target);
     let bytes = match options.format {
         EnvelopeMediaType::Jws => payload.to_jws_json()?,
@@ -79,7 +81,9 @@ pub fn sign_artifact(
         None => None,
         Some(d) if d.is_negative() || d.subsec_nanoseconds() != 0 => {
             return Err(Error::InvalidSignOptions {
-                reason: format!("expiry duration {d} must be a non-negative whole number of seconds"),
+                reason: format!(
+                    "expiry duration {d} must be a non-negative whole number of seconds"
+                ),
             });
         }
         Some(d) if d.is_zero() => None,

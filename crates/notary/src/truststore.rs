@@ -43,7 +43,11 @@ pub enum TrustStoreErrorKind {
 /// Gives the certificates of a named trust store.
 pub trait TrustStore: Send + Sync {
     /// The certificates of store `name` of type `store_type`; an empty or invalid store is an error.
-    fn certificates(&self, store_type: TrustStoreType, name: &str) -> Result<Vec<Certificate>, TrustStoreError>;
+    fn certificates(
+        &self,
+        store_type: TrustStoreType,
+        name: &str,
+    ) -> Result<Vec<Certificate>, TrustStoreError>;
 }
 
 /// Checks a store or key name the way notation does (`[a-zA-Z0-9_.-]+`).
@@ -74,7 +78,11 @@ impl DirTrustStore {
 }
 
 impl TrustStore for DirTrustStore {
-    fn certificates(&self, store_type: TrustStoreType, name: &str) -> Result<Vec<Certificate>, TrustStoreError> {
+    fn certificates(
+        &self,
+        store_type: TrustStoreType,
+        name: &str,
+    ) -> Result<Vec<Certificate>, TrustStoreError> {
         let err = |kind: TrustStoreErrorKind, reason: String| TrustStoreError {
             kind,
             store_type,
@@ -82,24 +90,50 @@ impl TrustStore for DirTrustStore {
             reason,
         };
         if !is_valid_name(name) {
-            return Err(err(TrustStoreErrorKind::Access, "the store name must match [a-zA-Z0-9_.-]+".into()));
+            return Err(err(
+                TrustStoreErrorKind::Access,
+                "the store name must match [a-zA-Z0-9_.-]+".into(),
+            ));
         }
         let dir = self.store_dir(store_type, name);
-        let meta = fs::symlink_metadata(&dir)
-            .map_err(|e| err(TrustStoreErrorKind::Access, format!("{}: {e}", dir.display())))?;
+        let meta = fs::symlink_metadata(&dir).map_err(|e| {
+            err(
+                TrustStoreErrorKind::Access,
+                format!("{}: {e}", dir.display()),
+            )
+        })?;
         if meta.file_type().is_symlink() {
-            return Err(err(TrustStoreErrorKind::Access, format!("{} is a symlink, which is not allowed", dir.display())));
+            return Err(err(
+                TrustStoreErrorKind::Access,
+                format!("{} is a symlink, which is not allowed", dir.display()),
+            ));
         }
         if !meta.is_dir() {
-            return Err(err(TrustStoreErrorKind::Access, format!("{} is not a directory", dir.display())));
+            return Err(err(
+                TrustStoreErrorKind::Access,
+                format!("{} is not a directory", dir.display()),
+            ));
         }
         let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
-            .map_err(|e| err(TrustStoreErrorKind::Access, format!("{}: {e}", dir.display())))?
+            .map_err(|e| {
+                err(
+                    TrustStoreErrorKind::Access,
+                    format!("{}: {e}", dir.display()),
+                )
+            })?
             .map(|e| e.map(|e| e.path()))
             .collect::<Result<_, _>>()
-            .map_err(|e| err(TrustStoreErrorKind::Access, format!("{}: {e}", dir.display())))?;
+            .map_err(|e| {
+                err(
+                    TrustStoreErrorKind::Access,
+                    format!("{}: {e}", dir.display()),
+                )
+            })?;
         if entries.len() > MAX_STORE_FILES {
-            return Err(err(TrustStoreErrorKind::Access, format!("more than {MAX_STORE_FILES} files")));
+            return Err(err(
+                TrustStoreErrorKind::Access,
+                format!("more than {MAX_STORE_FILES} files"),
+            ));
         }
         entries.sort();
         let mut certs = Vec::new();
@@ -107,7 +141,10 @@ impl TrustStore for DirTrustStore {
             certs.extend(read_store_file(&path, store_type).map_err(|(k, r)| err(k, r))?);
         }
         if certs.is_empty() {
-            return Err(err(TrustStoreErrorKind::Access, format!("{} has no certificates", dir.display())));
+            return Err(err(
+                TrustStoreErrorKind::Access,
+                format!("{} has no certificates", dir.display()),
+            ));
         }
         Ok(certs)
     }
@@ -126,7 +163,10 @@ pub fn read_store_file(
         return Err(at(Access, &"a symlink, which is not allowed"));
     }
     if !meta.is_file() {
-        return Err(at(Access, &"not a regular file (sub-directories are not allowed)"));
+        return Err(at(
+            Access,
+            &"not a regular file (sub-directories are not allowed)",
+        ));
     }
     if meta.len() > MAX_CERT_FILE {
         return Err(at(Access, &format!("larger than {MAX_CERT_FILE} bytes")));
@@ -152,7 +192,12 @@ impl MemoryTrustStore {
     }
 
     /// Adds certificates to the named store, checking each is acceptable for the store type.
-    pub fn add(&mut self, store_type: TrustStoreType, name: &str, certs: Vec<Certificate>) -> Result<(), TrustStoreError> {
+    pub fn add(
+        &mut self,
+        store_type: TrustStoreType,
+        name: &str,
+        certs: Vec<Certificate>,
+    ) -> Result<(), TrustStoreError> {
         for c in &certs {
             check_trust_store_certificate(c, store_type).map_err(|e| TrustStoreError {
                 kind: TrustStoreErrorKind::Invalid,
@@ -170,8 +215,15 @@ impl MemoryTrustStore {
 }
 
 impl TrustStore for MemoryTrustStore {
-    fn certificates(&self, store_type: TrustStoreType, name: &str) -> Result<Vec<Certificate>, TrustStoreError> {
-        match self.stores.get(&(store_type.as_str().to_string(), name.to_string())) {
+    fn certificates(
+        &self,
+        store_type: TrustStoreType,
+        name: &str,
+    ) -> Result<Vec<Certificate>, TrustStoreError> {
+        match self
+            .stores
+            .get(&(store_type.as_str().to_string(), name.to_string()))
+        {
             Some(c) if !c.is_empty() => Ok(c.clone()),
             _ => Err(TrustStoreError {
                 kind: TrustStoreErrorKind::Access,

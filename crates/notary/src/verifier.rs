@@ -20,7 +20,7 @@ use notary_x509::Certificate;
 use sha2::Digest as _;
 use time::OffsetDateTime;
 
-use crate::envelope::{UnverifiedEnvelope, parse_chain};
+use crate::envelope::UnverifiedEnvelope;
 use crate::revocation::{RevocationChecker, RevocationPurpose, RevocationStatus};
 use crate::truststore::{TrustStore, TrustStoreType};
 
@@ -91,7 +91,9 @@ pub enum VerificationError {
         reason: String,
     },
     /// The artifact has no signature.
-    #[error("no signature is associated with {reference:?}, make sure the artifact was signed successfully")]
+    #[error(
+        "no signature is associated with {reference:?}, make sure the artifact was signed successfully"
+    )]
     NoSignature {
         /// The artifact reference.
         reference: String,
@@ -280,23 +282,39 @@ impl Verifier {
     }
 
     /// The OCI statement that applies to `reference` (`registry/repository@sha256:...`).
-    pub fn oci_statement(&self, reference: &str) -> Result<&TrustPolicyStatement, VerificationError> {
-        let policy = self.oci_policy.as_ref().ok_or_else(|| VerificationError::Policy {
-            reason: "no OCI trust policy is configured".into(),
-        })?;
+    pub fn oci_statement(
+        &self,
+        reference: &str,
+    ) -> Result<&TrustPolicyStatement, VerificationError> {
+        let policy = self
+            .oci_policy
+            .as_ref()
+            .ok_or_else(|| VerificationError::Policy {
+                reason: "no OCI trust policy is configured".into(),
+            })?;
         policy
             .statement_for(reference)
-            .map_err(|e| VerificationError::Policy { reason: e.to_string() })
+            .map_err(|e| VerificationError::Policy {
+                reason: e.to_string(),
+            })
     }
 
     /// The blob statement named `name`, or the global one.
-    pub fn blob_statement(&self, name: Option<&str>) -> Result<&TrustPolicyStatement, VerificationError> {
-        let policy = self.blob_policy.as_ref().ok_or_else(|| VerificationError::Policy {
-            reason: "no blob trust policy is configured".into(),
-        })?;
+    pub fn blob_statement(
+        &self,
+        name: Option<&str>,
+    ) -> Result<&TrustPolicyStatement, VerificationError> {
+        let policy = self
+            .blob_policy
+            .as_ref()
+            .ok_or_else(|| VerificationError::Policy {
+                reason: "no blob trust policy is configured".into(),
+            })?;
         policy
             .statement(name)
-            .map_err(|e| VerificationError::Policy { reason: e.to_string() })
+            .map_err(|e| VerificationError::Policy {
+                reason: e.to_string(),
+            })
     }
 
     /// Verifies one signature of an OCI artifact. `reference` selects the policy statement and
@@ -363,7 +381,10 @@ impl Verifier {
             .map(|e| e.signer_info().signature_algorithm.hash_algorithm())
             .unwrap_or(DigestAlgorithm::Sha256);
         let (digest, size) = hash_stream(algorithm, blob.content).map_err(|e| {
-            VerificationError::failed(Validation::TargetMismatch, format!("cannot read the blob: {e}"))
+            VerificationError::failed(
+                Validation::TargetMismatch,
+                format!("cannot read the blob: {e}"),
+            )
         })?;
         let signed = &payload.target_artifact;
         if signed.digest.to_string() != digest || signed.size != size {
@@ -407,10 +428,10 @@ impl Verifier {
         let mut checks = Vec::new();
 
         // Integrity: always enforced.
-        let verified = UnverifiedEnvelope::parse(media_type, envelope)
-            .and_then(|e| e.verify_integrity())
+        let (verified, chain) = UnverifiedEnvelope::parse(media_type, envelope)
+            .and_then(|e| e.verify_integrity_with_chain())
             .map_err(|e| VerificationError::failed(Validation::Integrity, e.to_string()))?;
-        verified
+        let payload = verified
             .decode_payload()
             .map_err(|e| VerificationError::failed(Validation::Integrity, e.to_string()))?;
         checks.push(CheckResult {
@@ -418,40 +439,39 @@ impl Verifier {
             status: CheckStatus::Passed,
         });
         let info = verified.signer_info();
-        let chain = parse_chain(&info.certificate_chain)
-            .map_err(|e| VerificationError::failed(Validation::Integrity, e.to_string()))?;
 
         // Verification plugins: a signature that names one, or that carries critical attributes
         // nobody here understands, cannot be trusted without a plugin (spec: fail closed).
         plugin_gate(&verified)?;
 
-        let mut record = |validation: Validation, vt: ValidationType, result: Result<(), String>| {
-            let action = level.action(vt);
-            match (action, result) {
-                (ValidationAction::Skip, _) => {
-                    checks.push(CheckResult {
-                        validation,
-                        status: CheckStatus::Skipped,
-                    });
-                    Ok(())
+        let mut record =
+            |validation: Validation, vt: ValidationType, result: Result<(), String>| {
+                let action = level.action(vt);
+                match (action, result) {
+                    (ValidationAction::Skip, _) => {
+                        checks.push(CheckResult {
+                            validation,
+                            status: CheckStatus::Skipped,
+                        });
+                        Ok(())
+                    }
+                    (_, Ok(())) => {
+                        checks.push(CheckResult {
+                            validation,
+                            status: CheckStatus::Passed,
+                        });
+                        Ok(())
+                    }
+                    (ValidationAction::Log, Err(reason)) => {
+                        checks.push(CheckResult {
+                            validation,
+                            status: CheckStatus::Logged(reason),
+                        });
+                        Ok(())
+                    }
+                    (_, Err(reason)) => Err(VerificationError::failed(validation, reason)),
                 }
-                (_, Ok(())) => {
-                    checks.push(CheckResult {
-                        validation,
-                        status: CheckStatus::Passed,
-                    });
-                    Ok(())
-                }
-                (ValidationAction::Log, Err(reason)) => {
-                    checks.push(CheckResult {
-                        validation,
-                        status: CheckStatus::Logged(reason),
-                    });
-                    Ok(())
-                }
-                (_, Err(reason)) => Err(VerificationError::failed(validation, reason)),
-            }
-        };
+            };
 
         let scheme = info.signed_attributes.signing_scheme;
         let authenticity_action = level.action(ValidationType::Authenticity);
@@ -467,7 +487,11 @@ impl Verifier {
                 check_identity(&statement.trusted_identities, &chain),
             )?;
         } else {
-            record(Validation::Authenticity, ValidationType::Authenticity, Ok(()))?;
+            record(
+                Validation::Authenticity,
+                ValidationType::Authenticity,
+                Ok(()),
+            )?;
         }
 
         let expiry = info.signed_attributes.expiry;
@@ -491,15 +515,14 @@ impl Verifier {
 
         if level.action(ValidationType::Revocation) != ValidationAction::Skip {
             let authentic_time = match scheme {
-                SigningScheme::X509SigningAuthority => info.signed_attributes.authentic_signing_time,
+                SigningScheme::X509SigningAuthority => {
+                    info.signed_attributes.authentic_signing_time
+                }
                 _ => None,
             };
-            let status = self.revocation.check(
-                &chain,
-                RevocationPurpose::CodeSigning,
-                authentic_time,
-                now,
-            );
+            let status =
+                self.revocation
+                    .check(&chain, RevocationPurpose::CodeSigning, authentic_time, now);
             let result = match status {
                 RevocationStatus::Good => Ok(()),
                 RevocationStatus::Revoked { reason } => Err(reason),
@@ -514,7 +537,7 @@ impl Verifier {
             level: level.name().to_string(),
             policy_name: statement.name.clone(),
             envelope: Some(verified),
-            payload: None,
+            payload: Some(payload),
             checks,
         })
     }
@@ -585,8 +608,8 @@ impl Verifier {
         let any_expired = chain.iter().any(|c| now > c.not_after());
         let triggered = has_tsa_store
             && match statement.signature_verification.verify_timestamp {
-                VerifyTimestamp::Always => true,
                 VerifyTimestamp::AfterCertExpiry => any_expired,
+                _ => true,
             };
         if !triggered {
             return chain_valid_at(chain, now, "the verification time");
@@ -602,7 +625,10 @@ impl Verifier {
         }
         // RFC 3161 token verification is delivered with the trusted-time work; until then a
         // policy that demands it fails closed rather than trusting an unchecked token.
-        Err("RFC 3161 timestamp countersignature verification is not available in this build".into())
+        Err(
+            "RFC 3161 timestamp countersignature verification is not available in this build"
+                .into(),
+        )
     }
 }
 
@@ -637,7 +663,9 @@ fn plugin_gate(envelope: &VerifiedEnvelope) -> Result<(), VerificationError> {
         let name = p.value.as_text().unwrap_or("<non-string>");
         return Err(VerificationError::failed(
             Validation::Plugin,
-            format!("the signature requires the verification plugin {name:?}, and no plugin manager is configured"),
+            format!(
+                "the signature requires the verification plugin {name:?}, and no plugin manager is configured"
+            ),
         ));
     }
     let unknown: Vec<String> = attrs
@@ -658,12 +686,10 @@ fn plugin_gate(envelope: &VerifiedEnvelope) -> Result<(), VerificationError> {
 }
 
 fn decoded_payload(outcome: &VerificationOutcome) -> Result<Payload, VerificationError> {
-    let env = outcome
-        .envelope
-        .as_ref()
-        .ok_or_else(|| VerificationError::failed(Validation::Integrity, "no envelope"))?;
-    env.decode_payload()
-        .map_err(|e| VerificationError::failed(Validation::Integrity, e.to_string()))
+    outcome
+        .payload
+        .clone()
+        .ok_or_else(|| VerificationError::failed(Validation::Integrity, "no payload"))
 }
 
 fn check_user_metadata(
@@ -672,7 +698,11 @@ fn check_user_metadata(
     outcome: &mut VerificationOutcome,
 ) -> Result<(), VerificationError> {
     let empty = BTreeMap::new();
-    let signed = payload.target_artifact.annotations.as_ref().unwrap_or(&empty);
+    let signed = payload
+        .target_artifact
+        .annotations
+        .as_ref()
+        .unwrap_or(&empty);
     for (k, v) in required {
         match signed.get(k) {
             Some(sv) if sv == v => {}

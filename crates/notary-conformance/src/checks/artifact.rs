@@ -116,19 +116,29 @@ pub fn verify_inspect_list(ctx: &Context<'_>, input: &Value) -> Result<Outcome, 
 pub fn inspect(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
     let ours = if input.get("layout").is_some() {
         let layout = open_layout(ctx, input)?;
-        match block_on(notary::inspect::inspect_artifact(&layout, str_field(input, "reference")?, usize::MAX)) {
+        match block_on(notary::inspect::inspect_artifact(
+            &layout,
+            str_field(input, "reference")?,
+            usize::MAX,
+        )) {
             Ok(v) => v,
             Err(e) => return Ok(Outcome::fail("parse", e)),
         }
     } else {
         let bytes = ctx.read(str_field(input, "envelope")?)?;
-        match notary::inspect::inspect_envelope(str_field(input, "envelope_media_type")?, &bytes, None) {
+        match notary::inspect::inspect_envelope(
+            str_field(input, "envelope_media_type")?,
+            &bytes,
+            None,
+        ) {
             Ok(v) => serde_json::to_value(v).map_err(|e| e.to_string())?,
             Err(e) => return Ok(Outcome::fail("parse", e)),
         }
     };
     if ours.to_string().contains(notary::inspect::NOT_AVAILABLE) {
-        return Ok(Outcome::Skip("the signature carries a timestamp token this build cannot decode yet".into()));
+        return Ok(Outcome::Skip(
+            "the signature carries a timestamp token this build cannot decode yet".into(),
+        ));
     }
     let Some(expected) = input.get("expected_output").and_then(Value::as_str) else {
         return Ok(Outcome::Pass);
@@ -145,9 +155,17 @@ pub fn inspect(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
 fn compare_inspection(want: &Value, got: &Value) -> Result<(), String> {
     if let Some(ws) = want.get("signatures").and_then(Value::as_array) {
         if want.get("mediaType") != got.get("mediaType") {
-            return Err(format!("mediaType {:?} != {:?}", got.get("mediaType"), want.get("mediaType")));
+            return Err(format!(
+                "mediaType {:?} != {:?}",
+                got.get("mediaType"),
+                want.get("mediaType")
+            ));
         }
-        let gs = got.get("signatures").and_then(Value::as_array).cloned().unwrap_or_default();
+        let gs = got
+            .get("signatures")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if ws.len() != gs.len() {
             return Err(format!("{} signatures, expected {}", gs.len(), ws.len()));
         }
@@ -165,20 +183,40 @@ fn compare_inspection(want: &Value, got: &Value) -> Result<(), String> {
 
 fn fingerprints(v: Option<&Value>) -> Vec<Value> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|c| c.get("SHA256Fingerprint").cloned()).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.get("SHA256Fingerprint").cloned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn compare_signature(w: &Value, g: &Value) -> Result<(), String> {
-    for key in ["signatureAlgorithm", "signatureEnvelopeType", "signedAttributes", "signedArtifact"] {
+    for key in [
+        "signatureAlgorithm",
+        "signatureEnvelopeType",
+        "signedAttributes",
+        "signedArtifact",
+    ] {
         if w.get(key) != g.get(key) {
-            return Err(format!("{key}: got {:?}, expected {:?}", g.get(key), w.get(key)));
+            return Err(format!(
+                "{key}: got {:?}, expected {:?}",
+                g.get(key),
+                w.get(key)
+            ));
         }
     }
-    let empty = |v: Option<&Value>| v.is_none_or(|v| v.is_null() || v.as_object().is_some_and(|o| o.is_empty()));
-    let (wu, gu) = (w.get("userDefinedAttributes"), g.get("userDefinedAttributes"));
+    let empty = |v: Option<&Value>| {
+        v.is_none_or(|v| v.is_null() || v.as_object().is_some_and(|o| o.is_empty()))
+    };
+    let (wu, gu) = (
+        w.get("userDefinedAttributes"),
+        g.get("userDefinedAttributes"),
+    );
     if !(empty(wu) && empty(gu)) && wu != gu {
-        return Err(format!("userDefinedAttributes: got {gu:?}, expected {wu:?}"));
+        return Err(format!(
+            "userDefinedAttributes: got {gu:?}, expected {wu:?}"
+        ));
     }
     if fingerprints(w.get("certificates")) != fingerprints(g.get("certificates")) {
         return Err("certificate fingerprints differ".into());
@@ -198,7 +236,11 @@ fn compare_signature(w: &Value, g: &Value) -> Result<(), String> {
                 return Err(format!("timestampSignature: got {g}, expected {w}"));
             }
             if w.get("timestamp") != g.get("timestamp") {
-                return Err(format!("timestamp: got {:?}, expected {:?}", g.get("timestamp"), w.get("timestamp")));
+                return Err(format!(
+                    "timestamp: got {:?}, expected {:?}",
+                    g.get("timestamp"),
+                    w.get("timestamp")
+                ));
             }
             if fingerprints(w.get("certificates")) != fingerprints(g.get("certificates")) {
                 return Err("timestamp certificate fingerprints differ".into());

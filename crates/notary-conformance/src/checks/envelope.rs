@@ -4,7 +4,9 @@ use notary::{BlobTarget, Descriptor, VerificationError, Verifier};
 use notary_trustpolicy::{BlobTrustPolicy, OciTrustPolicy};
 use serde_json::Value;
 
-use super::{Context, TempTrustStore, opt_str, policy_bytes, str_field, user_metadata, verification_failure};
+use super::{
+    Context, TempTrustStore, opt_str, policy_bytes, str_field, user_metadata, verification_failure,
+};
 use crate::cases::Outcome;
 
 /// Verification paths that notary-rs does not implement yet fail closed with this phrase; the
@@ -28,8 +30,13 @@ pub fn verify_envelope(ctx: &Context<'_>, input: &Value) -> Result<Outcome, Stri
         Ok(p) => p,
         Err(e) => return Ok(Outcome::fail("policy", e)),
     };
-    let target: Descriptor = serde_json::from_value(input.get("target_descriptor").cloned().ok_or("no target_descriptor")?)
-        .map_err(|e| format!("target_descriptor: {e}"))?;
+    let target: Descriptor = serde_json::from_value(
+        input
+            .get("target_descriptor")
+            .cloned()
+            .ok_or("no target_descriptor")?,
+    )
+    .map_err(|e| format!("target_descriptor: {e}"))?;
     let verifier = Verifier::new(store.store()).with_oci_policy(policy);
     Ok(outcome_of(verifier.verify_oci(
         &envelope,
@@ -51,7 +58,8 @@ pub fn blob_verify(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> 
         Err(e) => return Ok(Outcome::fail("policy", e)),
     };
     let blob_path = ctx.path(str_field(input, "blob")?);
-    let mut blob = std::fs::File::open(&blob_path).map_err(|e| format!("{}: {e}", blob_path.display()))?;
+    let mut blob =
+        std::fs::File::open(&blob_path).map_err(|e| format!("{}: {e}", blob_path.display()))?;
     let verifier = Verifier::new(store.store()).with_blob_policy(policy);
     Ok(outcome_of(verifier.verify_blob(
         &envelope,

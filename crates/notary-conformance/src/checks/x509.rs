@@ -30,7 +30,11 @@ pub fn tsa_root_cert_file(ctx: &Context<'_>, input: &Value) -> Result<Outcome, S
 
 pub fn tsa_chain_validate(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
     let mut chain = Vec::new();
-    for p in input.get("chain").and_then(Value::as_array).ok_or("no chain")? {
+    for p in input
+        .get("chain")
+        .and_then(Value::as_array)
+        .ok_or("no chain")?
+    {
         let bytes = ctx.read(p.as_str().ok_or("chain entry is not a string")?)?;
         match notary_x509::read_certificates(&bytes) {
             Ok(c) => chain.extend(c),
@@ -49,14 +53,18 @@ pub fn tsa_chain_validate(ctx: &Context<'_>, input: &Value) -> Result<Outcome, S
 
 pub fn truststore_load(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
     let store = DirTrustStore::new(ctx.path(str_field(input, "trust_store_dir")?));
-    let store_type: TrustStoreType = str_field(input, "type")?.parse().map_err(|e| format!("{e}"))?;
+    let store_type: TrustStoreType = str_field(input, "type")?
+        .parse()
+        .map_err(|e| format!("{e}"))?;
     let validation = match store_type {
         TrustStoreType::Tsa => "authentic_timestamp",
         _ => "authenticity",
     };
-    Ok(match store.certificates(store_type, str_field(input, "name")?) {
-        Ok(_) => Outcome::Pass,
-        Err(e) if e.kind == TrustStoreErrorKind::Parse => Outcome::fail("parse", e),
-        Err(e) => Outcome::fail(validation, e),
-    })
+    Ok(
+        match store.certificates(store_type, str_field(input, "name")?) {
+            Ok(_) => Outcome::Pass,
+            Err(e) if e.kind == TrustStoreErrorKind::Parse => Outcome::fail("parse", e),
+            Err(e) => Outcome::fail(validation, e),
+        },
+    )
 }

@@ -1,0 +1,445 @@
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use notary_core::{
+    Descriptor, Digest, FetchedSignature, PushSignature, PushedSignature, SignatureRepository,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::manifest::{self, IMAGE_INDEX, Manifest};
+use crate::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE};
+
+/// Annotation that names a tag in `index.json`.
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// Largest `index.json` read.
+const MAX_INDEX_SIZE: u64 = 64 * 1024 * 1024;
+/// Most manifests visited when looking for referrers.
+const MAX_NODES: usize = 100_000;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Index {
+    schema_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    media_type: Option<String>,
+    #[serde(default)]
+    manifests: Vec<Descriptor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+/// An OCI image layout directory used as a signature repository.
+#[derive(Debug)]
+pub struct OciLayout {
+    root: PathBuf,
+    // Serialises read-modify-write cycles of index.json within this process.
+    index_lock: Mutex<()>,
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Writes `data` to `path` atomically: a temporary file in the same directory, then rename.
+fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io_err(path, "no parent directory"))?;
+    fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+    let tmp = dir.join(format!(
+        ".tmp-{}-{:?}-{}",
+        std::process::id(),
+        std::thread::current().id(),
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("x")
+    ));
+    let mut f = fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
+    f.write_all(data).map_err(|e| io_err(&tmp, e))?;
+    f.sync_all().map_err(|e| io_err(&tmp, e))?;
+    drop(f);
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_err(path, e)
+    })
+}
+
+impl OciLayout {
+    /// Opens an existing layout (`oci-layout` and `index.json` must exist).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let root = path.as_ref().to_path_buf();
+        let marker = root.join("oci-layout");
+        let text = fs::read(&marker).map_err(|e| Error::InvalidLayout {
+            path: root.display().to_string(),
+            reason: format!("oci-layout: {e}"),
+        })?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&text).map_err(|e| Error::InvalidLayout {
+                path: root.display().to_string(),
+                reason: format!("oci-layout: {e}"),
+            })?;
+        if v.get("imageLayoutVersion").and_then(|x| x.as_str()) != Some("1.0.0") {
+            return Err(Error::InvalidLayout {
+                path: root.display().to_string(),
+                reason: "oci-layout must declare imageLayoutVersion 1.0.0".into(),
+            });
+        }
+        let layout = Self {
+            root,
+            index_lock: Mutex::new(()),
+        };
+        layout.read_index()?;
+        Ok(layout)
+    }
+
+    /// Opens the layout at `path`, creating it (and the directory) if needed.
+    pub fn create(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let root = path.as_ref().to_path_buf();
+        fs::create_dir_all(root.join("blobs").join("sha256")).map_err(|e| io_err(&root, e))?;
+        if !root.join("oci-layout").exists() {
+            atomic_write(
+                &root.join("oci-layout"),
+                br#"{"imageLayoutVersion":"1.0.0"}"#,
+            )?;
+        }
+        if !root.join("index.json").exists() {
+            let idx = Index {
+                schema_version: 2,
+                media_type: Some(IMAGE_INDEX.to_string()),
+                ..Index::default()
+            };
+            atomic_write(
+                &root.join("index.json"),
+                &serde_json::to_vec(&idx).unwrap_or_default(),
+            )?;
+        }
+        Self::open(root)
+    }
+
+    /// The layout directory.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    fn blob_path(&self, d: &Digest) -> PathBuf {
+        self.root
+            .join("blobs")
+            .join(d.algorithm().name())
+            .join(d.hex())
+    }
+
+    fn read_index(&self) -> Result<Index, Error> {
+        let p = self.root.join("index.json");
+        let len = fs::metadata(&p).map_err(|e| io_err(&p, e))?.len();
+        if len > MAX_INDEX_SIZE {
+            return Err(io_err(&p, format!("larger than {MAX_INDEX_SIZE} bytes")));
+        }
+        let bytes = fs::read(&p).map_err(|e| io_err(&p, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::InvalidLayout {
+            path: self.root.display().to_string(),
+            reason: format!("index.json: {e}"),
+        })
+    }
+
+    /// Whether the blob exists.
+    pub fn exists(&self, d: &Digest) -> bool {
+        self.blob_path(d).is_file()
+    }
+
+    /// Reads a blob, checking its size and digest against `desc` and the cap.
+    pub fn fetch(&self, desc: &Descriptor, max_size: u64) -> Result<Vec<u8>, Error> {
+        if desc.size > max_size {
+            return Err(Error::TooLarge {
+                what: if manifest::is_manifest_type(&desc.media_type) {
+                    "manifest"
+                } else {
+                    "blob"
+                },
+                digest: desc.digest.to_string(),
+                size: desc.size,
+                max: max_size,
+            });
+        }
+        let p = self.blob_path(&desc.digest);
+        let meta = fs::metadata(&p).map_err(|_| Error::NotFound {
+            reference: desc.digest.to_string(),
+        })?;
+        if meta.len() != desc.size {
+            return Err(Error::DigestMismatch {
+                digest: desc.digest.to_string(),
+                reason: format!(
+                    "{} bytes on disk, the descriptor says {}",
+                    meta.len(),
+                    desc.size
+                ),
+            });
+        }
+        let data = fs::read(&p).map_err(|e| io_err(&p, e))?;
+        if !desc.digest.matches(&data) {
+            return Err(Error::DigestMismatch {
+                digest: desc.digest.to_string(),
+                reason: "the content hashes to another digest".into(),
+            });
+        }
+        Ok(data)
+    }
+
+    /// Stores a blob (content-addressed; written only if absent) and returns its descriptor.
+    pub fn push_blob(&self, media_type: &str, data: &[u8]) -> Result<Descriptor, Error> {
+        let d = Descriptor::for_content(media_type, data);
+        let p = self.blob_path(&d.digest);
+        if !p.exists() {
+            atomic_write(&p, data)?;
+        }
+        Ok(d)
+    }
+
+    /// Stores a manifest and adds it to `index.json` (tagged when `tag` is given; a tag moves to
+    /// the new manifest). Never touches other entries.
+    pub fn push_manifest(
+        &self,
+        media_type: &str,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<Descriptor, Error> {
+        let m: Manifest = serde_json::from_slice(data).map_err(|e| Error::InvalidManifest {
+            digest: Descriptor::for_content(media_type, data).digest.to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut d = self.push_blob(media_type, data)?;
+        d.artifact_type = m.artifact_type.clone();
+        let _guard = self.index_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idx = self.read_index()?;
+        let mut entry = Descriptor::new(media_type, d.digest.clone(), d.size);
+        entry.artifact_type = m.artifact_type;
+        if let Some(t) = tag {
+            // The tag moves: drop it from whichever entry had it.
+            for e in &mut idx.manifests {
+                if e.annotations
+                    .as_ref()
+                    .and_then(|a| a.get(REF_NAME))
+                    .map(String::as_str)
+                    == Some(t)
+                {
+                    if let Some(a) = e.annotations.as_mut() {
+                        a.remove(REF_NAME);
+                    }
+                }
+            }
+            // An untagged entry for the same manifest is replaced by the tagged one.
+            idx.manifests.retain(|e| {
+                e.digest != d.digest || e.annotations.as_ref().is_some_and(|a| !a.is_empty())
+            });
+            entry.annotations = Some(BTreeMap::from([(REF_NAME.to_string(), t.to_string())]));
+            idx.manifests.push(entry);
+        } else if !idx.manifests.iter().any(|e| e.digest == d.digest) {
+            idx.manifests.push(entry);
+        }
+        let bytes = serde_json::to_vec(&idx).map_err(|e| io_err(&self.root, e))?;
+        atomic_write(&self.root.join("index.json"), &bytes)?;
+        Ok(d)
+    }
+
+    /// Resolves a tag, a digest, or `name@digest` / `name:tag` forms to the manifest descriptor.
+    pub fn resolve_reference(&self, reference: &str) -> Result<Descriptor, Error> {
+        let idx = self.read_index()?;
+        let digest_part = reference.rsplit_once('@').map(|(_, d)| d).or_else(|| {
+            reference
+                .contains(':')
+                .then_some(reference)
+                .filter(|r| r.parse::<Digest>().is_ok())
+        });
+        if let Some(ds) = digest_part {
+            let digest: Digest =
+                ds.parse()
+                    .map_err(|e: notary_core::Error| Error::InvalidReference {
+                        reference: reference.to_string(),
+                        reason: e.to_string(),
+                    })?;
+            if let Some(e) = idx.manifests.iter().find(|e| e.digest == digest) {
+                return Ok(Descriptor::new(e.media_type.clone(), digest, e.size));
+            }
+            // Not listed at the top level (e.g. a child of an index): read the blob itself.
+            let p = self.blob_path(&digest);
+            let data = fs::read(&p).map_err(|_| Error::NotFound {
+                reference: reference.to_string(),
+            })?;
+            if !digest.matches(&data) {
+                return Err(Error::DigestMismatch {
+                    digest: digest.to_string(),
+                    reason: "the content hashes to another digest".into(),
+                });
+            }
+            let m: Manifest =
+                serde_json::from_slice(&data).map_err(|e| Error::InvalidManifest {
+                    digest: digest.to_string(),
+                    reason: e.to_string(),
+                })?;
+            let mt = m.media_type.ok_or_else(|| Error::InvalidManifest {
+                digest: digest.to_string(),
+                reason: "no mediaType".into(),
+            })?;
+            return Ok(Descriptor::new(mt, digest, data.len() as u64));
+        }
+        let tag = reference.rsplit_once(':').map_or(reference, |(_, t)| t);
+        idx.manifests
+            .iter()
+            .rev()
+            .find(|e| {
+                e.annotations
+                    .as_ref()
+                    .and_then(|a| a.get(REF_NAME))
+                    .map(String::as_str)
+                    == Some(tag)
+            })
+            .map(|e| Descriptor::new(e.media_type.clone(), e.digest.clone(), e.size))
+            .ok_or_else(|| Error::NotFound {
+                reference: reference.to_string(),
+            })
+    }
+
+    /// Every manifest reachable from `index.json` (through indexes), with its parsed content.
+    fn walk(&self) -> Result<Vec<(Descriptor, Manifest)>, Error> {
+        let idx = self.read_index()?;
+        let mut queue: VecDeque<Descriptor> = idx.manifests.into_iter().collect();
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        while let Some(d) = queue.pop_front() {
+            if !seen.insert(d.digest.clone()) || !manifest::is_manifest_type(&d.media_type) {
+                continue;
+            }
+            if seen.len() > MAX_NODES {
+                return Err(Error::InvalidLayout {
+                    path: self.root.display().to_string(),
+                    reason: format!("more than {MAX_NODES} manifests"),
+                });
+            }
+            let Ok(data) = self.fetch(&d, MAX_MANIFEST_SIZE) else {
+                // Blobs an index points at but the layout does not hold (partial copies) are skipped.
+                continue;
+            };
+            let Ok(m) = serde_json::from_slice::<Manifest>(&data) else {
+                continue;
+            };
+            if let Some(children) = &m.manifests {
+                queue.extend(children.iter().cloned());
+            }
+            out.push((d, m));
+        }
+        Ok(out)
+    }
+
+    /// Descriptors of every manifest whose `subject` is `subject` (optionally of one artifact type).
+    pub fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>, Error> {
+        let target = subject.digest.to_string();
+        Ok(self
+            .walk()?
+            .into_iter()
+            .filter(|(_, m)| {
+                m.subject.as_ref().map(|s| s.digest.to_string()) == Some(target.clone())
+            })
+            .map(|(d, m)| describe(d, &m))
+            .filter(|d| artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type)
+            .collect())
+    }
+}
+
+/// A descriptor for listing: media type, digest, size, artifact type (or the legacy config
+/// type) and the manifest's annotations.
+fn describe(d: Descriptor, m: &Manifest) -> Descriptor {
+    let mut out = Descriptor::new(d.media_type, d.digest, d.size);
+    out.artifact_type = m
+        .artifact_type
+        .clone()
+        .or_else(|| m.config.as_ref().map(|c| c.media_type.clone()));
+    out.annotations = m.annotations.clone();
+    out
+}
+
+impl SignatureRepository for OciLayout {
+    type Error = Error;
+
+    async fn resolve(&self, reference: &str) -> Result<Descriptor, Error> {
+        self.resolve_reference(reference)
+    }
+
+    async fn list_signatures(
+        &self,
+        subject: &Descriptor,
+        limit: usize,
+    ) -> Result<Vec<Descriptor>, Error> {
+        let target = subject.digest.to_string();
+        let mut out: Vec<Descriptor> = self
+            .walk()?
+            .into_iter()
+            .filter(|(d, m)| manifest::is_signature_for(&d.media_type, m, &target))
+            .map(|(d, m)| describe(d, &m))
+            .collect();
+        // Deterministic order: oldest first by creation annotation, then digest.
+        out.sort_by(|a, b| {
+            let created = |d: &Descriptor| {
+                d.annotations
+                    .as_ref()
+                    .and_then(|a| a.get("org.opencontainers.image.created").cloned())
+                    .unwrap_or_default()
+            };
+            created(a)
+                .cmp(&created(b))
+                .then_with(|| a.digest.cmp(&b.digest))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn fetch_signature(&self, manifest_desc: &Descriptor) -> Result<FetchedSignature, Error> {
+        let data = self.fetch(manifest_desc, MAX_MANIFEST_SIZE)?;
+        let m: Manifest = serde_json::from_slice(&data).map_err(|e| Error::InvalidManifest {
+            digest: manifest_desc.digest.to_string(),
+            reason: e.to_string(),
+        })?;
+        let layer = match m.content() {
+            [one] => one.clone(),
+            other => {
+                return Err(Error::InvalidManifest {
+                    digest: manifest_desc.digest.to_string(),
+                    reason: format!(
+                        "a signature manifest must have exactly one layer, it has {}",
+                        other.len()
+                    ),
+                });
+            }
+        };
+        if layer.size > MAX_ENVELOPE_SIZE {
+            return Err(Error::TooLarge {
+                what: "signature envelope",
+                digest: layer.digest.to_string(),
+                size: layer.size,
+                max: MAX_ENVELOPE_SIZE,
+            });
+        }
+        let envelope = self.fetch(&layer, MAX_ENVELOPE_SIZE)?;
+        Ok(FetchedSignature {
+            manifest: manifest_desc.clone(),
+            envelope_media_type: layer.media_type.clone(),
+            envelope,
+            annotations: m.annotations.unwrap_or_default(),
+        })
+    }
+
+    async fn push_signature(&self, request: PushSignature<'_>) -> Result<PushedSignature, Error> {
+        let blob = self.push_blob(request.envelope_media_type, request.envelope)?;
+        self.push_blob(manifest::EMPTY_JSON, b"{}")?;
+        let data = manifest::signature_manifest(&blob, request.subject, &request.annotations);
+        let manifest = self.push_manifest(manifest::IMAGE_MANIFEST, &data, None)?;
+        Ok(PushedSignature { blob, manifest })
+    }
+}

@@ -1,0 +1,41 @@
+//! Where signatures live: [`notary_core::SignatureRepository`] back ends.
+//!
+//! - [`OciLayout`]: an OCI image layout directory on disk, the offline default. Signatures are
+//!   found through the `subject` of every manifest reachable from `index.json` (including a
+//!   referrers-tag-schema index), written atomically, and `index.json` stays valid under
+//!   concurrent writers in one process.
+//! - [`manifest`]: OCI manifest and index types and the Notary signature-manifest rules shared
+//!   by every back end.
+//!
+//! ```
+//! use notary_core::{Descriptor, PushSignature, SignatureRepository};
+//! use notary_registry::OciLayout;
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let w = std::task::Waker::noop(); let mut cx = std::task::Context::from_waker(&w);
+//! #     let mut f = std::pin::pin!(f);
+//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+//! # }
+//! let dir = tempfile::tempdir()?;
+//! let layout = OciLayout::create(dir.path())?;
+//! let config = layout.push_blob("application/vnd.oci.empty.v1+json", b"{}")?;
+//! let manifest = notary_registry::manifest::image_manifest(&config, &[], None, None, None);
+//! let artifact = layout.push_manifest(notary_registry::manifest::IMAGE_MANIFEST, &manifest, Some("v1"))?;
+//! assert_eq!(block_on(layout.resolve("v1"))?, artifact);
+//! block_on(layout.push_signature(PushSignature::new(&artifact, "application/jose+json", b"{}", Default::default())))?;
+//! assert_eq!(block_on(layout.list_signatures(&artifact, 10))?.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod error;
+mod layout;
+pub mod manifest;
+
+pub use error::Error;
+pub use layout::OciLayout;
+pub use manifest::thumbprint_annotation;
+
+/// Largest signature manifest read (notation's cap).
+pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
+/// Largest signature envelope read (notation's cap).
+pub const MAX_ENVELOPE_SIZE: u64 = 32 * 1024 * 1024;

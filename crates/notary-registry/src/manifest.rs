@@ -1,0 +1,154 @@
+//! OCI manifests and indexes, and the Notary signature-manifest rules (notary-facts §7).
+
+use std::collections::BTreeMap;
+
+use notary_core::{Descriptor, SIGNATURE_ARTIFACT_TYPE};
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+
+/// OCI image manifest media type.
+pub const IMAGE_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// OCI image index media type.
+pub const IMAGE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// Legacy OCI artifact manifest media type (read only).
+pub const ARTIFACT_MANIFEST: &str = "application/vnd.oci.artifact.manifest.v1+json";
+/// Docker schema 2 manifest and list (read only; never a signature).
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// Docker manifest list.
+pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+/// The empty JSON config media type.
+pub const EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
+/// Digest of `{}`.
+pub const EMPTY_JSON_DIGEST: &str =
+    "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+
+/// True for media types that are manifests or indexes (as opposed to blobs).
+pub fn is_manifest_type(media_type: &str) -> bool {
+    matches!(
+        media_type,
+        IMAGE_MANIFEST | IMAGE_INDEX | ARTIFACT_MANIFEST | DOCKER_MANIFEST | DOCKER_MANIFEST_LIST
+    )
+}
+
+/// The parts of any manifest or index that matter here. Unknown members are ignored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    /// Always 2.
+    #[serde(default)]
+    pub schema_version: u32,
+    /// The manifest's own media type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Artifact type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    /// Config (image manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Descriptor>,
+    /// Layers (image manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<Descriptor>>,
+    /// Blobs (legacy artifact manifest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blobs: Option<Vec<Descriptor>>,
+    /// Children (index).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<Vec<Descriptor>>,
+    /// Subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
+    /// Annotations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+impl Manifest {
+    /// The content blobs: `layers` of an image manifest or `blobs` of an artifact manifest.
+    pub fn content(&self) -> &[Descriptor] {
+        self.layers
+            .as_deref()
+            .or(self.blobs.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+/// Whether `m` (of media type `media_type`) is a Notary signature manifest for `subject`
+/// digest, in any of the accepted forms: image manifest with artifactType = signature and an
+/// empty-JSON config, image manifest without artifactType whose config is the signature type,
+/// or a legacy artifact manifest with artifactType = signature.
+pub fn is_signature_for(media_type: &str, m: &Manifest, subject_digest: &str) -> bool {
+    if m.subject.as_ref().map(|s| s.digest.to_string()).as_deref() != Some(subject_digest) {
+        return false;
+    }
+    let config_type = m.config.as_ref().map(|c| c.media_type.as_str());
+    match media_type {
+        IMAGE_MANIFEST => match m.artifact_type.as_deref() {
+            Some(SIGNATURE_ARTIFACT_TYPE) => config_type == Some(EMPTY_JSON),
+            Some(_) => false,
+            None => config_type == Some(SIGNATURE_ARTIFACT_TYPE),
+        },
+        ARTIFACT_MANIFEST => m.artifact_type.as_deref() == Some(SIGNATURE_ARTIFACT_TYPE),
+        _ => false,
+    }
+}
+
+/// Serialises an OCI image manifest.
+pub fn image_manifest(
+    config: &Descriptor,
+    layers: &[Descriptor],
+    artifact_type: Option<&str>,
+    subject: Option<&Descriptor>,
+    annotations: Option<&BTreeMap<String, String>>,
+) -> Vec<u8> {
+    let m = Manifest {
+        schema_version: 2,
+        media_type: Some(IMAGE_MANIFEST.to_string()),
+        artifact_type: artifact_type.map(str::to_string),
+        config: Some(config.clone()),
+        layers: Some(layers.to_vec()),
+        blobs: None,
+        manifests: None,
+        subject: subject.cloned(),
+        annotations: annotations.filter(|a| !a.is_empty()).cloned(),
+    };
+    serde_json::to_vec(&m).unwrap_or_default()
+}
+
+/// The empty-JSON config descriptor, with its data inlined as notation writes it.
+pub fn empty_config() -> Descriptor {
+    let mut d = Descriptor::for_content(EMPTY_JSON, b"{}");
+    d.data = Some("e30=".to_string());
+    d
+}
+
+/// A Notary signature manifest (the 1.1 form notation writes today): artifactType
+/// `application/vnd.cncf.notary.signature`, empty config, one layer (the envelope), the subject.
+pub fn signature_manifest(
+    envelope: &Descriptor,
+    subject: &Descriptor,
+    annotations: &BTreeMap<String, String>,
+) -> Vec<u8> {
+    let subject = Descriptor::new(
+        subject.media_type.clone(),
+        subject.digest.clone(),
+        subject.size,
+    );
+    image_manifest(
+        &empty_config(),
+        std::slice::from_ref(envelope),
+        Some(SIGNATURE_ARTIFACT_TYPE),
+        Some(&subject),
+        Some(annotations),
+    )
+}
+
+/// The `io.cncf.notary.x509chain.thumbprint#S256` value: a compact JSON array of the lowercase
+/// hex SHA-256 of each DER certificate, leaf first.
+pub fn thumbprint_annotation(chain: &[Vec<u8>]) -> String {
+    let v: Vec<String> = chain
+        .iter()
+        .map(|c| hex::encode(sha2::Sha256::digest(c)))
+        .collect();
+    serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
+}

@@ -1,0 +1,175 @@
+//! The OCI layout back end on notation's real e2e layouts and on layouts it writes itself.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use notary_core::{PushSignature, SignatureRepository};
+use notary_registry::{Error, OciLayout, manifest};
+
+fn block_on<F: Future>(f: F) -> F::Output {
+    let w = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(w);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+fn e2e(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/interop/data/notation-e2e/oci_layout")
+        .join(name)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), t).unwrap();
+        }
+    }
+}
+
+fn sigs(layout: &OciLayout, reference: &str) -> Vec<String> {
+    let subject = block_on(layout.resolve(reference)).unwrap();
+    block_on(layout.list_signatures(&subject, 100))
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest.to_string())
+        .collect()
+}
+
+#[test]
+fn notation_layouts_list_their_signatures() {
+    assert!(sigs(&OciLayout::open(e2e("e2e")).unwrap(), "v1").is_empty());
+    assert_eq!(
+        sigs(&OciLayout::open(e2e("e2e-valid-signature")).unwrap(), "v1"),
+        ["sha256:90ceaff260d657d797c408ac73564a9c7bb9d86055877c2a811f0e63b8c6524f"]
+    );
+    let mut multi = sigs(
+        &OciLayout::open(e2e("e2e-valid-multiple-signatures")).unwrap(),
+        "sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9",
+    );
+    multi.sort();
+    assert_eq!(
+        multi,
+        [
+            "sha256:90ceaff260d657d797c408ac73564a9c7bb9d86055877c2a811f0e63b8c6524f",
+            "sha256:c3ebe4a20b6832328fc5078a7795ddc1114b896e13fca2add38109c3866b5fbf"
+        ]
+    );
+}
+
+#[test]
+fn fetch_takes_the_media_type_from_the_layer() {
+    let l = OciLayout::open(e2e("e2e-invalid-signature")).unwrap();
+    let subject = block_on(l.resolve("v1")).unwrap();
+    let list = block_on(l.list_signatures(&subject, 10)).unwrap();
+    assert_eq!(list.len(), 1);
+    let f = block_on(l.fetch_signature(&list[0])).unwrap();
+    assert_eq!(
+        f.envelope_media_type,
+        "application/vnd.oci.image.layer.v1.tar"
+    );
+    assert_eq!(f.envelope, b"invalid signature\n");
+
+    let l = OciLayout::open(e2e("e2e-valid-signature")).unwrap();
+    let subject = block_on(l.resolve("v1")).unwrap();
+    let list = block_on(l.list_signatures(&subject, 10)).unwrap();
+    let f = block_on(l.fetch_signature(&list[0])).unwrap();
+    assert_eq!(f.envelope_media_type, "application/jose+json");
+    assert!(
+        f.annotations
+            .contains_key("io.cncf.notary.x509chain.thumbprint#S256")
+    );
+}
+
+#[test]
+fn corrupted_blobs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&e2e("e2e-valid-signature"), dir.path());
+    let l = OciLayout::open(dir.path()).unwrap();
+    let subject = block_on(l.resolve("v1")).unwrap();
+    let sig = block_on(l.list_signatures(&subject, 10)).unwrap().remove(0);
+    let m: manifest::Manifest = serde_json::from_slice(&l.fetch(&sig, 1 << 22).unwrap()).unwrap();
+    let layer = &m.content()[0];
+    let p = dir.path().join("blobs/sha256").join(layer.digest.hex());
+    let mut bytes = std::fs::read(&p).unwrap();
+    bytes[5] ^= 1;
+    std::fs::write(&p, bytes).unwrap();
+    assert!(matches!(
+        block_on(l.fetch_signature(&sig)),
+        Err(Error::DigestMismatch { .. })
+    ));
+    assert!(matches!(
+        OciLayout::open(dir.path().join("nope")),
+        Err(Error::InvalidLayout { .. })
+    ));
+    assert!(matches!(
+        l.resolve_reference("v9"),
+        Err(Error::NotFound { .. })
+    ));
+}
+
+#[test]
+fn push_then_list_and_concurrent_writers_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = Arc::new(OciLayout::create(dir.path()).unwrap());
+    let config = l.push_blob(manifest::EMPTY_JSON, b"{}").unwrap();
+    let layer = l.push_blob("text/plain", b"hello").unwrap();
+    let art = l
+        .push_manifest(
+            manifest::IMAGE_MANIFEST,
+            &manifest::image_manifest(&config, &[layer], Some("text/x"), None, None),
+            Some("v1"),
+        )
+        .unwrap();
+    let before = std::fs::read(dir.path().join("blobs/sha256").join(art.digest.hex())).unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let l = Arc::clone(&l);
+            let art = art.clone();
+            std::thread::spawn(move || {
+                let env = format!("envelope {i}");
+                let ann = BTreeMap::from([(
+                    "org.opencontainers.image.created".to_string(),
+                    format!("2026-01-01T00:00:0{i}Z"),
+                )]);
+                block_on(l.push_signature(PushSignature::new(
+                    &art,
+                    "application/jose+json",
+                    env.as_bytes(),
+                    ann,
+                )))
+                .unwrap()
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let reopened = OciLayout::open(dir.path()).unwrap();
+    assert_eq!(sigs(&reopened, "v1").len(), 8);
+    // The artifact itself never changes, and its tag still points at it.
+    assert_eq!(
+        std::fs::read(dir.path().join("blobs/sha256").join(art.digest.hex())).unwrap(),
+        before
+    );
+    assert_eq!(reopened.resolve_reference("v1").unwrap(), art_desc(&art));
+    assert_eq!(
+        block_on(reopened.list_signatures(&art, 3)).unwrap().len(),
+        3
+    );
+}
+
+fn art_desc(d: &notary_core::Descriptor) -> notary_core::Descriptor {
+    notary_core::Descriptor::new(d.media_type.clone(), d.digest.clone(), d.size)
+}
