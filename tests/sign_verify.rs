@@ -18,7 +18,8 @@ use time::Duration;
 use time::macros::datetime;
 
 const NOW: time::OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
-const REF: &str = "registry.example/app@sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9";
+const REF: &str =
+    "registry.example/app@sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9";
 
 fn target() -> Descriptor {
     Descriptor::new(
@@ -40,8 +41,12 @@ fn policy(level: &str, extra: &str, identity: &str) -> OciTrustPolicy {
 fn verifier(chain: &TestChain, level: &str, extra: &str, identity: &str) -> Verifier {
     let mut store = MemoryTrustStore::new();
     let root = Certificate::from_der(chain.root()).unwrap();
-    store.add(TrustStoreType::Ca, "s", vec![root.clone()]).unwrap();
-    store.add(TrustStoreType::SigningAuthority, "s", vec![root]).unwrap();
+    store
+        .add(TrustStoreType::Ca, "s", vec![root.clone()])
+        .unwrap();
+    store
+        .add(TrustStoreType::SigningAuthority, "s", vec![root])
+        .unwrap();
     Verifier::new(Arc::new(store)).with_oci_policy(policy(level, extra, identity))
 }
 
@@ -49,15 +54,23 @@ fn sign(chain: &TestChain, format: EnvelopeMediaType, f: impl FnOnce(&mut SignOp
     let mut o = SignOptions::new(NOW);
     o.format = format;
     f(&mut o);
-    notary::sign_artifact(&target(), &chain.signer().unwrap(), &o).unwrap().bytes
+    notary::sign_artifact(&target(), &chain.signer().unwrap(), &o)
+        .unwrap()
+        .bytes
 }
 
-fn verify(v: &Verifier, env: &[u8], format: EnvelopeMediaType) -> Result<notary::VerificationOutcome, VerificationError> {
+fn verify(
+    v: &Verifier,
+    env: &[u8],
+    format: EnvelopeMediaType,
+) -> Result<notary::VerificationOutcome, VerificationError> {
     v.verify_oci(env, format.as_str(), REF, &target(), &BTreeMap::new(), NOW)
 }
 
 fn failed(r: Result<notary::VerificationOutcome, VerificationError>) -> Validation {
-    r.expect_err("verification must fail").validation().expect("a validation failure")
+    r.expect_err("verification must fail")
+        .validation()
+        .expect("a validation failure")
 }
 
 const ID: &str = "x509.subject: C=US, ST=WA, O=Notary, CN=Notary Test Leaf";
@@ -75,14 +88,26 @@ fn six_key_specs_two_envelopes_two_schemes() {
                     o.user_metadata.insert("build".into(), "42".into());
                 });
                 let out = v
-                    .verify_oci(&env, format.as_str(), REF, &target(), &BTreeMap::from([("build".into(), "42".into())]), NOW)
+                    .verify_oci(
+                        &env,
+                        format.as_str(),
+                        REF,
+                        &target(),
+                        &BTreeMap::from([("build".into(), "42".into())]),
+                        NOW,
+                    )
                     .unwrap_or_else(|e| panic!("{spec} {format} {scheme}: {e}"));
                 assert_eq!(out.level, "strict");
                 assert_eq!(out.warnings().count(), 0);
                 let info = out.envelope.as_ref().unwrap().signer_info();
                 assert_eq!(info.signed_attributes.signing_scheme, scheme);
                 assert_eq!(info.signature_algorithm, spec.signature_algorithm());
-                assert!(out.payload.unwrap().target_artifact.content_equals(&target()));
+                assert!(
+                    out.payload
+                        .unwrap()
+                        .target_artifact
+                        .content_equals(&target())
+                );
             }
         }
     }
@@ -103,20 +128,54 @@ fn tampering_is_caught_at_integrity() {
                 // Only bytes outside the signed content (e.g. JSON whitespace-equivalent or the
                 // unprotected signing agent) may change without failing.
                 let info = out.envelope.unwrap();
-                assert_eq!(info.payload(), UnverifiedEnvelope::parse(format.as_str(), &env).unwrap().verify_integrity().unwrap().payload());
+                assert_eq!(
+                    info.payload(),
+                    UnverifiedEnvelope::parse(format.as_str(), &env)
+                        .unwrap()
+                        .verify_integrity()
+                        .unwrap()
+                        .payload()
+                );
             }
         }
         if format == EnvelopeMediaType::Jws {
             // The chain reordered (root first): the leaf is no longer where the key is taken from.
             let mut v_env: serde_json::Value = serde_json::from_slice(&env).unwrap();
-            let chain_json = v_env["header"]["x5c"].as_array().unwrap().iter().rev().cloned().collect();
+            let chain_json = v_env["header"]["x5c"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .rev()
+                .cloned()
+                .collect();
             v_env["header"]["x5c"] = serde_json::Value::Array(chain_json);
             let reordered = serde_json::to_vec(&v_env).unwrap();
-            assert_eq!(failed(verify(&v, &reordered, format)), Validation::Integrity);
+            assert_eq!(
+                failed(verify(&v, &reordered, format)),
+                Validation::Integrity
+            );
         }
-        let wrong_media = verify(&v, &env, if format == EnvelopeMediaType::Jws { EnvelopeMediaType::Cose } else { EnvelopeMediaType::Jws });
+        let wrong_media = verify(
+            &v,
+            &env,
+            if format == EnvelopeMediaType::Jws {
+                EnvelopeMediaType::Cose
+            } else {
+                EnvelopeMediaType::Jws
+            },
+        );
         assert_eq!(failed(wrong_media), Validation::Integrity);
-        assert_eq!(failed(v.verify_oci(&env, "application/octet-stream", REF, &target(), &BTreeMap::new(), NOW)), Validation::Integrity);
+        assert_eq!(
+            failed(v.verify_oci(
+                &env,
+                "application/octet-stream",
+                REF,
+                &target(),
+                &BTreeMap::new(),
+                NOW
+            )),
+            Validation::Integrity
+        );
     }
 }
 
@@ -126,34 +185,87 @@ fn trust_is_byte_equality_with_a_store_certificate() {
     // Same keys, new certificates: nothing in the envelope's chain is in this store.
     let reissued = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
     let env = sign(&chain, EnvelopeMediaType::Jws, |_| {});
-    assert_eq!(failed(verify(&verifier(&reissued, "strict", "", "*"), &env, EnvelopeMediaType::Jws)), Validation::Authenticity);
+    assert_eq!(
+        failed(verify(
+            &verifier(&reissued, "strict", "", "*"),
+            &env,
+            EnvelopeMediaType::Jws
+        )),
+        Validation::Authenticity
+    );
     // Audit logs it instead.
-    let out = verify(&verifier(&reissued, "audit", "", "*"), &env, EnvelopeMediaType::Jws).unwrap();
+    let out = verify(
+        &verifier(&reissued, "audit", "", "*"),
+        &env,
+        EnvelopeMediaType::Jws,
+    )
+    .unwrap();
     assert!(out.warnings().any(|(v, _)| v == Validation::Authenticity));
 }
 
 #[test]
 fn identity_expiry_and_validity_follow_the_level() {
     let chain = ChainBuilder::new(KeySpec::Rsa2048, NOW).build().unwrap();
-    let env = sign(&chain, EnvelopeMediaType::Cose, |o| o.expiry = Some(Duration::hours(1)));
+    let env = sign(&chain, EnvelopeMediaType::Cose, |o| {
+        o.expiry = Some(Duration::hours(1))
+    });
     let wrong_id = "x509.subject: C=US, ST=WA, O=Someone Else";
-    assert_eq!(failed(verify(&verifier(&chain, "strict", "", wrong_id), &env, EnvelopeMediaType::Cose)), Validation::TrustedIdentity);
-    assert!(verify(&verifier(&chain, "audit", "", wrong_id), &env, EnvelopeMediaType::Cose).is_ok());
+    assert_eq!(
+        failed(verify(
+            &verifier(&chain, "strict", "", wrong_id),
+            &env,
+            EnvelopeMediaType::Cose
+        )),
+        Validation::TrustedIdentity
+    );
+    assert!(
+        verify(
+            &verifier(&chain, "audit", "", wrong_id),
+            &env,
+            EnvelopeMediaType::Cose
+        )
+        .is_ok()
+    );
 
     let later = NOW + Duration::hours(2);
-    let at = |v: &Verifier| v.verify_oci(&env, "application/cose", REF, &target(), &BTreeMap::new(), later);
+    let at = |v: &Verifier| {
+        v.verify_oci(
+            &env,
+            "application/cose",
+            REF,
+            &target(),
+            &BTreeMap::new(),
+            later,
+        )
+    };
     let v = verifier(&chain, "strict", "", "*");
     assert_eq!(at(&v).unwrap_err().validation(), Some(Validation::Expiry));
     let out = at(&verifier(&chain, "permissive", "", "*")).unwrap();
     assert!(out.warnings().any(|(v, _)| v == Validation::Expiry));
-    let out = at(&verifier(&chain, "strict", r#","override":{"expiry":"log"}"#, "*")).unwrap();
+    let out = at(&verifier(
+        &chain,
+        "strict",
+        r#","override":{"expiry":"log"}"#,
+        "*",
+    ))
+    .unwrap();
     assert_eq!(out.level, "custom");
 
     // Certificates expired at verification time, no timestamp: authentic timestamp fails.
     let much_later = NOW + Duration::days(400);
     let env = sign(&chain, EnvelopeMediaType::Jws, |_| {});
-    let r = v.verify_oci(&env, "application/jose+json", REF, &target(), &BTreeMap::new(), much_later);
-    assert_eq!(r.unwrap_err().validation(), Some(Validation::AuthenticTimestamp));
+    let r = v.verify_oci(
+        &env,
+        "application/jose+json",
+        REF,
+        &target(),
+        &BTreeMap::new(),
+        much_later,
+    );
+    assert_eq!(
+        r.unwrap_err().validation(),
+        Some(Validation::AuthenticTimestamp)
+    );
 }
 
 #[test]
@@ -167,18 +279,49 @@ fn unknown_critical_attributes_fail_closed_and_target_and_metadata_are_fatal() {
             critical: true,
         })
     });
-    assert_eq!(failed(verify(&v, &env, EnvelopeMediaType::Jws)), Validation::Plugin);
+    assert_eq!(
+        failed(verify(&v, &env, EnvelopeMediaType::Jws)),
+        Validation::Plugin
+    );
 
     let env = sign(&chain, EnvelopeMediaType::Jws, |_| {});
-    let other = Descriptor::new("application/vnd.oci.image.manifest.v1+json", DigestAlgorithm::Sha256.digest(b"x"), 1);
-    assert_eq!(failed(v.verify_oci(&env, "application/jose+json", REF, &other, &BTreeMap::new(), NOW)), Validation::TargetMismatch);
+    let other = Descriptor::new(
+        "application/vnd.oci.image.manifest.v1+json",
+        DigestAlgorithm::Sha256.digest(b"x"),
+        1,
+    );
+    assert_eq!(
+        failed(v.verify_oci(
+            &env,
+            "application/jose+json",
+            REF,
+            &other,
+            &BTreeMap::new(),
+            NOW
+        )),
+        Validation::TargetMismatch
+    );
     let md = BTreeMap::from([("k".to_string(), "v".to_string())]);
-    assert_eq!(failed(v.verify_oci(&env, "application/jose+json", REF, &target(), &md, NOW)), Validation::UserMetadata);
+    assert_eq!(
+        failed(v.verify_oci(&env, "application/jose+json", REF, &target(), &md, NOW)),
+        Validation::UserMetadata
+    );
     // skip level: nothing is verified, even garbage passes.
     let skip = Verifier::new(Arc::new(MemoryTrustStore::new())).with_oci_policy(
         OciTrustPolicy::from_json(br#"{"version":"1.0","trustPolicies":[{"name":"s","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#).unwrap(),
     );
-    assert!(skip.verify_oci(b"garbage", "application/jose+json", REF, &target(), &BTreeMap::new(), NOW).unwrap().is_skipped());
+    assert!(
+        skip.verify_oci(
+            b"garbage",
+            "application/jose+json",
+            REF,
+            &target(),
+            &BTreeMap::new(),
+            NOW
+        )
+        .unwrap()
+        .is_skipped()
+    );
 }
 
 #[test]
@@ -191,22 +334,48 @@ fn blob_signatures_hash_with_the_key_and_check_digest_size_and_media_type() {
         let desc = Descriptor::new("application/octet-stream", digest.parse().unwrap(), size);
         let mut o = SignOptions::new(NOW);
         o.format = EnvelopeMediaType::Cose;
-        let env = notary::sign_artifact(&desc, &chain.signer().unwrap(), &o).unwrap().bytes;
+        let env = notary::sign_artifact(&desc, &chain.signer().unwrap(), &o)
+            .unwrap()
+            .bytes;
         let mut store = MemoryTrustStore::new();
-        store.add(TrustStoreType::Ca, "s", vec![Certificate::from_der(chain.root()).unwrap()]).unwrap();
+        store
+            .add(
+                TrustStoreType::Ca,
+                "s",
+                vec![Certificate::from_der(chain.root()).unwrap()],
+            )
+            .unwrap();
         let v = Verifier::new(Arc::new(store)).with_blob_policy(
             BlobTrustPolicy::from_json(br#"{"version":"1.0","trustPolicies":[{"name":"b","globalPolicy":true,"signatureVerification":{"level":"strict"},"trustStores":["ca:s"],"trustedIdentities":["*"]}]}"#).unwrap(),
         );
         let run = |content: &[u8], mt: Option<&str>| {
             let mut r = content;
-            v.verify_blob(&env, "application/cose", BlobTarget { content: &mut r, media_type: mt, policy_name: None }, &BTreeMap::new(), NOW)
+            v.verify_blob(
+                &env,
+                "application/cose",
+                BlobTarget {
+                    content: &mut r,
+                    media_type: mt,
+                    policy_name: None,
+                },
+                &BTreeMap::new(),
+                NOW,
+            )
         };
         let out = run(&blob, Some("application/octet-stream")).unwrap();
-        assert!(out.checks.iter().any(|c| c.validation == Validation::TargetMismatch && c.status == CheckStatus::Passed));
+        assert!(
+            out.checks
+                .iter()
+                .any(|c| c.validation == Validation::TargetMismatch
+                    && c.status == CheckStatus::Passed)
+        );
         let mut tampered = blob.clone();
         tampered[0] ^= 1;
         assert_eq!(failed(run(&tampered, None)), Validation::TargetMismatch);
         assert_eq!(failed(run(&blob[1..], None)), Validation::TargetMismatch);
-        assert_eq!(failed(run(&blob, Some("image/png"))), Validation::TargetMismatch);
+        assert_eq!(
+            failed(run(&blob, Some("image/png"))),
+            Validation::TargetMismatch
+        );
     }
 }

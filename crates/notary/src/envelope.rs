@@ -65,7 +65,9 @@ impl UnverifiedEnvelope {
 
     /// [`Self::verify_integrity`], also returning the parsed chain so callers need not parse
     /// it again.
-    pub(crate) fn verify_integrity_with_chain(&self) -> Result<(VerifiedEnvelope, Vec<Certificate>), Error> {
+    pub(crate) fn verify_integrity_with_chain(
+        &self,
+    ) -> Result<(VerifiedEnvelope, Vec<Certificate>), Error> {
         let verifier = X509SignatureVerifier;
         let verified = match self {
             Self::Jws(e) => e.verify(&verifier)?,

@@ -1,0 +1,259 @@
+//! `notary blob`: detached signatures of arbitrary files.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use notary::truststore::DirTrustStore;
+use notary::{BlobTarget, Descriptor, EnvelopeMediaType, SignOptions, Verifier};
+
+use crate::config::{self, SigningKeys};
+use crate::policy::{self, Kind, PolicyCommand};
+use crate::{CmdResult, Failure, parse_duration, parse_pairs};
+
+#[derive(Subcommand)]
+pub enum BlobCommand {
+    /// Produce a detached signature for a file
+    Sign(BlobSignArgs),
+    /// Verify a file against its detached signature
+    Verify(BlobVerifyArgs),
+    /// Inspect a detached signature
+    Inspect {
+        /// Output format: text or json
+        #[arg(short = 'o', long = "output", default_value = "text")]
+        output: String,
+        /// The signature file (`<name>.jws.sig` or `<name>.cose.sig`)
+        signature: PathBuf,
+    },
+    /// Manage the blob trust policy
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Args)]
+pub struct BlobSignArgs {
+    /// Signature envelope format: jws or cose (default from config.json, else jws)
+    #[arg(long = "signature-format")]
+    pub format: Option<String>,
+    /// Signing key name (default: the default key)
+    #[arg(short = 'k', long = "key")]
+    pub key: Option<String>,
+    /// Directory to write the signature to
+    #[arg(short = 'd', long = "signature-directory", default_value = ".")]
+    pub dir: PathBuf,
+    /// Media type of the blob
+    #[arg(long = "media-type", default_value = "application/octet-stream")]
+    pub media_type: String,
+    /// Signature expiry duration (e.g. 24h)
+    #[arg(short = 'e', long = "expiry")]
+    pub expiry: Option<String>,
+    /// User metadata key=value (repeatable)
+    #[arg(short = 'm', long = "user-metadata")]
+    pub user_metadata: Vec<String>,
+    /// Overwrite an existing signature file
+    #[arg(long)]
+    pub force: bool,
+    /// The file to sign
+    pub file: PathBuf,
+}
+
+#[derive(Args)]
+pub struct BlobVerifyArgs {
+    /// The signature file
+    #[arg(short = 's', long = "signature")]
+    pub signature: PathBuf,
+    /// Blob trust policy statement name (default: the global statement)
+    #[arg(long = "policy-name")]
+    pub policy_name: Option<String>,
+    /// Media type the signed blob must have
+    #[arg(long = "media-type")]
+    pub media_type: Option<String>,
+    /// User metadata the signature must carry, key=value (repeatable)
+    #[arg(short = 'm', long = "user-metadata")]
+    pub user_metadata: Vec<String>,
+    /// The file to verify
+    pub file: PathBuf,
+}
+
+/// The signer for a `signingkeys.json` entry.
+pub fn signer_for(key: Option<&str>) -> Result<notary_crypto::LocalSigner, Failure> {
+    let dir = config::config_dir()?;
+    let keys = SigningKeys::load(&dir)?;
+    let entry = keys.get(key)?;
+    match (&entry.key_path, &entry.cert_path, &entry.plugin_name) {
+        (Some(k), Some(c), _) => Ok(notary_crypto::LocalSigner::from_files(
+            Path::new(k),
+            Path::new(c),
+        )?),
+        (_, _, Some(p)) => Err(Failure::msg(format!(
+            "signing key {:?} uses plugin {p:?}; plugin keys are not supported by this build yet",
+            entry.name
+        ))),
+        _ => Err(Failure::msg(format!(
+            "signing key {:?} has neither keyPath/certPath nor a plugin",
+            entry.name
+        ))),
+    }
+}
+
+/// Envelope type from a signature file name: `x.jws.sig` or `x.cose.sig` (`.sig` any case).
+pub fn envelope_type_of(path: &Path) -> Result<EnvelopeMediaType, Failure> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let bad = || {
+        Failure::msg(format!(
+            "signature file {name:?} must be named <file>.jws.sig or <file>.cose.sig"
+        ))
+    };
+    let (rest, ext) = name.rsplit_once('.').ok_or_else(bad)?;
+    if !ext.eq_ignore_ascii_case("sig") {
+        return Err(bad());
+    }
+    let (_, fmt) = rest.rsplit_once('.').ok_or_else(bad)?;
+    EnvelopeMediaType::from_format_name(fmt).map_err(|_| bad())
+}
+
+pub fn sign_options(
+    format: Option<String>,
+    expiry: Option<String>,
+    metadata: &[String],
+) -> Result<SignOptions, Failure> {
+    let dir = config::config_dir()?;
+    let format = match format {
+        Some(f) => f,
+        None => config::default_signature_format(&dir)?,
+    };
+    let mut o = SignOptions::new(crate::now());
+    o.format = EnvelopeMediaType::from_format_name(&format).map_err(|_| {
+        Failure::msg(format!(
+            "signature format {format:?} is not supported, use jws or cose"
+        ))
+    })?;
+    o.expiry = expiry.map(|e| parse_duration(&e)).transpose()?;
+    o.user_metadata = parse_pairs(metadata, "--user-metadata")?;
+    Ok(o)
+}
+
+fn sign(a: BlobSignArgs) -> CmdResult {
+    let signer = signer_for(a.key.as_deref())?;
+    let spec = notary_core::Signer::key_spec(&signer)?;
+    let options = sign_options(a.format, a.expiry, &a.user_metadata)?;
+    let mut f =
+        File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
+    // Streamed once with the hash the signing key implies: memory does not grow with the file.
+    let (digest, size) = notary::verifier::hash_stream(spec.hash_algorithm(), &mut f)
+        .map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
+    let desc = Descriptor::new(a.media_type, digest.parse()?, size);
+    let signed = notary::sign_artifact(&desc, &signer, &options)?;
+    let base = a
+        .file
+        .file_name()
+        .ok_or_else(|| Failure::msg(format!("{}: not a file", a.file.display())))?
+        .to_string_lossy()
+        .to_string();
+    let out = a
+        .dir
+        .join(format!("{base}.{}.sig", options.format.format_name()));
+    if out.exists() && !a.force {
+        return Err(Failure::msg(format!(
+            "signature file {} already exists, use --force to overwrite it",
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(&a.dir)
+        .map_err(|e| Failure::msg(format!("{}: {e}", a.dir.display())))?;
+    config::write_private(&out, &signed.bytes)?;
+    println!("Successfully signed {}", a.file.display());
+    println!("Signature file written to {}", out.display());
+    Ok(())
+}
+
+pub fn verifier(kind: Kind) -> Result<Verifier, Failure> {
+    let dir = config::config_dir()?;
+    let store = Arc::new(DirTrustStore::new(dir.join("truststore")));
+    let (path, bytes) = policy::load_bytes(kind)?;
+    let v = Verifier::new(store);
+    Ok(match kind {
+        Kind::Blob => v.with_blob_policy(
+            notary_trustpolicy::BlobTrustPolicy::from_json(&bytes)
+                .map_err(|e| Failure::msg(format!("{}: {e}", path.display())))?,
+        ),
+        Kind::Oci => v.with_oci_policy(
+            notary_trustpolicy::OciTrustPolicy::from_json(&bytes)
+                .map_err(|e| Failure::msg(format!("{}: {e}", path.display())))?,
+        ),
+    })
+}
+
+pub fn print_warnings(out: &notary::VerificationOutcome) {
+    for (v, reason) in out.warnings() {
+        eprintln!("Warning: {v} was set to \"log\" and failed with error: {reason}");
+    }
+}
+
+fn verify(a: BlobVerifyArgs) -> CmdResult {
+    let format = envelope_type_of(&a.signature)?;
+    let envelope = std::fs::read(&a.signature)
+        .map_err(|e| Failure::msg(format!("{}: {e}", a.signature.display())))?;
+    let v = verifier(Kind::Blob)?;
+    let metadata: BTreeMap<String, String> = parse_pairs(&a.user_metadata, "--user-metadata")?;
+    let mut f =
+        File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
+    let out = v
+        .verify_blob(
+            &envelope,
+            format.as_str(),
+            BlobTarget {
+                content: &mut f,
+                media_type: a.media_type.as_deref(),
+                policy_name: a.policy_name.as_deref(),
+            },
+            &metadata,
+            crate::now(),
+        )
+        .map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
+    if out.is_skipped() {
+        println!(
+            "Trust policy is configured to skip signature verification for {}",
+            a.file.display()
+        );
+        return Ok(());
+    }
+    print_warnings(&out);
+    println!("Successfully verified signature {}", a.signature.display());
+    Ok(())
+}
+
+fn inspect(output: &str, sig: &Path) -> CmdResult {
+    let format = envelope_type_of(sig)?;
+    let bytes = std::fs::read(sig).map_err(|e| Failure::msg(format!("{}: {e}", sig.display())))?;
+    let i = notary::inspect::inspect_envelope(format.as_str(), &bytes, None)
+        .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
+    let v = serde_json::to_value(&i)?;
+    match output {
+        "json" => println!("{}", serde_json::to_string_pretty(&v)?),
+        "text" | "tree" => print!(
+            "{}",
+            crate::output::signature_tree(sig.display().to_string(), &v).render()
+        ),
+        other => {
+            return Err(Failure::msg(format!(
+                "unsupported output format {other:?}, use text or json"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn run(c: BlobCommand) -> CmdResult {
+    match c {
+        BlobCommand::Sign(a) => sign(a),
+        BlobCommand::Verify(a) => verify(a),
+        BlobCommand::Inspect { output, signature } => inspect(&output, &signature),
+        BlobCommand::Policy(p) => policy::run(p, Kind::Blob),
+    }
+}

@@ -1,0 +1,323 @@
+//! `notary cert`: trust store certificates and test certificates.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use notary::truststore::{TrustStoreType, is_valid_name, read_store_file};
+use notary_core::KeySpec;
+
+use crate::config::{self, KeyEntry, SigningKeys};
+use crate::{CmdResult, Failure};
+
+#[derive(Subcommand)]
+pub enum CertCommand {
+    /// Add certificates to a trust store
+    Add {
+        /// Trust store type: ca, signingAuthority or tsa
+        #[arg(short = 't', long = "type")]
+        store_type: String,
+        /// Trust store name
+        #[arg(short = 's', long = "store")]
+        store: String,
+        /// Certificate files (PEM or DER)
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List certificates in trust stores
+    #[command(alias = "ls")]
+    List {
+        /// Only this trust store type
+        #[arg(short = 't', long = "type")]
+        store_type: Option<String>,
+        /// Only this trust store name
+        #[arg(short = 's', long = "store")]
+        store: Option<String>,
+    },
+    /// Show certificate details
+    Show {
+        /// Trust store type
+        #[arg(short = 't', long = "type")]
+        store_type: String,
+        /// Trust store name
+        #[arg(short = 's', long = "store")]
+        store: String,
+        /// Certificate file name in the store
+        file: String,
+    },
+    /// Delete certificates from a trust store
+    #[command(alias = "rm")]
+    Delete {
+        /// Trust store type
+        #[arg(short = 't', long = "type")]
+        store_type: String,
+        /// Trust store name
+        #[arg(short = 's', long = "store")]
+        store: String,
+        /// Delete every certificate of the store
+        #[arg(short = 'a', long = "all")]
+        all: bool,
+        /// Do not prompt for confirmation
+        #[arg(short = 'y', long = "yes")]
+        yes: bool,
+        /// Certificate file name (unless --all)
+        file: Option<String>,
+    },
+    /// Generate a test RSA key and a self-signed certificate, add it as a signing key and to the trust store ca/NAME
+    GenerateTest {
+        /// Common name of the certificate (also the key and store name)
+        name: String,
+        /// Make it the default signing key
+        #[arg(long)]
+        default: bool,
+        /// Key spec (notation always uses RSA-2048)
+        #[arg(long = "key-spec", default_value = "RSA-2048", hide = true)]
+        key_spec: String,
+    },
+}
+
+fn store_type(s: &str) -> Result<TrustStoreType, Failure> {
+    s.parse().map_err(|_| {
+        Failure::msg(format!(
+            "unsupported trust store type {s:?}, use ca, signingAuthority or tsa"
+        ))
+    })
+}
+
+fn store_dir(t: TrustStoreType, name: &str) -> Result<PathBuf, Failure> {
+    if !is_valid_name(name) {
+        return Err(Failure::msg(format!(
+            "named store {name:?} is invalid: names must match [a-zA-Z0-9_.-]+"
+        )));
+    }
+    Ok(config::config_dir()?
+        .join("truststore")
+        .join("x509")
+        .join(t.as_str())
+        .join(name))
+}
+
+/// Copies `src` into the store after checking it holds acceptable certificates.
+pub fn add_to_store(t: TrustStoreType, store: &str, src: &Path) -> Result<PathBuf, Failure> {
+    read_store_file(src, t).map_err(|(_, reason)| {
+        Failure::msg(format!("failed to add {}: {reason}", src.display()))
+    })?;
+    let dir = store_dir(t, store)?;
+    config::ensure_dir(&dir)?;
+    let name = src
+        .file_name()
+        .ok_or_else(|| Failure::msg(format!("{}: no file name", src.display())))?;
+    let dst = dir.join(name);
+    if dst.exists() {
+        return Err(Failure::msg(format!(
+            "certificate {} already exists in the trust store {}:{store}",
+            name.to_string_lossy(),
+            t.as_str()
+        )));
+    }
+    let data = fs::read(src).map_err(|e| Failure::msg(format!("{}: {e}", src.display())))?;
+    config::write_private(&dst, &data)?;
+    Ok(dst)
+}
+
+pub fn run(c: CertCommand) -> CmdResult {
+    match c {
+        CertCommand::Add {
+            store_type: t,
+            store,
+            paths,
+        } => {
+            let t = store_type(&t)?;
+            for p in paths {
+                add_to_store(t, &store, &p)?;
+                println!(
+                    "Successfully added following certificates to named store {store} of type {}:\n{}",
+                    t.as_str(),
+                    p.display()
+                );
+            }
+            Ok(())
+        }
+        CertCommand::List {
+            store_type: t,
+            store,
+        } => {
+            let types: Vec<TrustStoreType> = match t {
+                Some(t) => vec![store_type(&t)?],
+                None => TrustStoreType::ALL.to_vec(),
+            };
+            let root = config::config_dir()?.join("truststore").join("x509");
+            let mut any = false;
+            for t in types {
+                let Ok(entries) = fs::read_dir(root.join(t.as_str())) else {
+                    continue;
+                };
+                let mut stores: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_dir())
+                    .collect();
+                stores.sort();
+                for s in stores {
+                    if store
+                        .as_deref()
+                        .is_some_and(|n| s.file_name().and_then(|f| f.to_str()) != Some(n))
+                    {
+                        continue;
+                    }
+                    let mut files: Vec<PathBuf> = fs::read_dir(&s)
+                        .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                        .unwrap_or_default();
+                    files.sort();
+                    for f in files {
+                        any = true;
+                        println!("{}", f.display());
+                    }
+                }
+            }
+            if !any {
+                println!("No certificates found");
+            }
+            Ok(())
+        }
+        CertCommand::Show {
+            store_type: t,
+            store,
+            file,
+        } => {
+            let t = store_type(&t)?;
+            let path = store_dir(t, &store)?.join(&file);
+            let certs = read_store_file(&path, t).map_err(|(_, r)| Failure::msg(r))?;
+            for c in certs {
+                println!("Issuer: {}", c.issuer_string());
+                println!("Subject: {}", c.subject_string());
+                println!(
+                    "Valid from: {}",
+                    crate::output::ansic(
+                        &notary_core::timefmt::format_rfc3339(c.not_before()).unwrap_or_default()
+                    )
+                );
+                println!(
+                    "Valid to: {}",
+                    crate::output::ansic(
+                        &notary_core::timefmt::format_rfc3339(c.not_after()).unwrap_or_default()
+                    )
+                );
+                println!("IsCA: {}", c.is_ca());
+                println!("SHA256 Thumbprint: {}\n", c.sha256_fingerprint());
+            }
+            Ok(())
+        }
+        CertCommand::Delete {
+            store_type: t,
+            store,
+            all,
+            yes,
+            file,
+        } => {
+            let t = store_type(&t)?;
+            let dir = store_dir(t, &store)?;
+            if !yes
+                && !confirm(&format!(
+                    "Are you sure you want to delete {} from {}:{store}?",
+                    file.as_deref().unwrap_or("all certificates"),
+                    t.as_str()
+                ))?
+            {
+                return Ok(());
+            }
+            match (all, file) {
+                (true, None) => {
+                    fs::remove_dir_all(&dir)
+                        .map_err(|e| Failure::msg(format!("{}: {e}", dir.display())))?;
+                    println!("Successfully deleted {}", dir.display());
+                }
+                (false, Some(f)) => {
+                    let p = dir.join(&f);
+                    fs::remove_file(&p)
+                        .map_err(|e| Failure::msg(format!("{}: {e}", p.display())))?;
+                    println!(
+                        "Successfully deleted {f} from trust store {}:{store}",
+                        t.as_str()
+                    );
+                }
+                _ => return Err(Failure::msg("give either a certificate file name or --all")),
+            }
+            Ok(())
+        }
+        CertCommand::GenerateTest {
+            name,
+            default,
+            key_spec,
+        } => generate_test(&name, default, &key_spec),
+    }
+}
+
+fn confirm(q: &str) -> Result<bool, Failure> {
+    use std::io::{BufRead as _, IsTerminal as _};
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::msg(
+            "refusing to delete without confirmation; use --yes",
+        ));
+    }
+    eprint!("{q} [y/N] ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+}
+
+fn generate_test(name: &str, default: bool, key_spec: &str) -> CmdResult {
+    if !is_valid_name(name) {
+        return Err(Failure::msg(format!(
+            "{name:?} is not a valid name: names must match [a-zA-Z0-9_.-]+"
+        )));
+    }
+    let spec = KeySpec::from_name(key_spec)?;
+    let dir = config::config_dir()?;
+    let mut keys = SigningKeys::load(&dir)?;
+    if keys.keys.iter().any(|k| k.name == name) {
+        return Err(Failure::msg(format!("signing key {name:?} already exists")));
+    }
+    let g = notary_crypto::generate_test_certificate(name, spec, crate::now())?;
+    let local = dir.join("localkeys");
+    let key_path = local.join(format!("{name}.key"));
+    let cert_path = local.join(format!("{name}.crt"));
+    config::write_private(&key_path, g.key_pem.as_bytes())?;
+    config::write_private(&cert_path, g.cert_pem.as_bytes())?;
+    println!(
+        "generating {} key with 2048 bits",
+        if spec.is_rsa() { "RSA" } else { "EC" }
+    );
+    println!(
+        "generated certificate expiring on {}",
+        notary_core::timefmt::format_rfc3339(
+            notary_x509::Certificate::from_der(&g.cert_der)?.not_after()
+        )?
+    );
+    println!("wrote key: {}", key_path.display());
+    println!("wrote certificate: {}", cert_path.display());
+    let abs = |p: &Path| {
+        fs::canonicalize(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string()
+    };
+    add_to_store(TrustStoreType::Ca, name, &cert_path)?;
+    println!("Successfully added {name}.crt to named store {name} of type ca");
+    keys.keys.push(KeyEntry {
+        name: name.to_string(),
+        key_path: Some(abs(&key_path)),
+        cert_path: Some(abs(&cert_path)),
+        id: None,
+        plugin_name: None,
+        plugin_config: None,
+    });
+    if default {
+        keys.default = Some(name.to_string());
+    }
+    keys.save(&dir)?;
+    println!("{name}: added to the key list");
+    if default {
+        println!("{name}: mark as default signing key");
+    }
+    Ok(())
+}

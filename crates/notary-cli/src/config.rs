@@ -1,0 +1,200 @@
+//! notation's configuration directory: where it is and the files in it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Failure;
+
+/// `$NOTATION_CONFIG`, else `$XDG_CONFIG_HOME/notation`, else `$HOME/.config/notation`.
+pub fn config_dir() -> Result<PathBuf, Failure> {
+    if let Some(d) = std::env::var_os("NOTATION_CONFIG").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(d));
+    }
+    if let Some(d) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(d).join("notation"));
+    }
+    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        Some(h) => Ok(PathBuf::from(h).join(".config").join("notation")),
+        None => Err(Failure::msg(
+            "cannot find the configuration directory: set NOTATION_CONFIG, XDG_CONFIG_HOME or HOME",
+        )),
+    }
+}
+
+/// Refuses symlinks for configuration files, as notation does.
+pub fn read_config_file(path: &Path) -> Result<Option<Vec<u8>>, Failure> {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Failure::msg(format!("{}: {e}", path.display()))),
+        Ok(m) if m.file_type().is_symlink() => Err(Failure::msg(format!(
+            "{}: symbolic links are not allowed for configuration files",
+            path.display()
+        ))),
+        Ok(m) if !m.is_file() => Err(Failure::msg(format!(
+            "{}: not a regular file",
+            path.display()
+        ))),
+        Ok(_) => fs::read(path)
+            .map(Some)
+            .map_err(|e| Failure::msg(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Creates `dir` (and parents) with mode 0700.
+pub fn ensure_dir(dir: &Path) -> Result<(), Failure> {
+    fs::create_dir_all(dir).map_err(|e| Failure::msg(format!("{}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
+}
+
+/// Writes a file with mode 0600, atomically (temporary file + rename).
+pub fn write_private(path: &Path, data: &[u8]) -> Result<(), Failure> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Failure::msg(format!("{}: no parent directory", path.display())))?;
+    ensure_dir(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("f"),
+        std::process::id()
+    ));
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(&tmp)
+        .map_err(|e| Failure::msg(format!("{}: {e}", tmp.display())))?;
+    f.write_all(data)
+        .map_err(|e| Failure::msg(format!("{}: {e}", tmp.display())))?;
+    f.sync_all()
+        .map_err(|e| Failure::msg(format!("{}: {e}", tmp.display())))?;
+    fs::rename(&tmp, path).map_err(|e| Failure::msg(format!("{}: {e}", path.display())))
+}
+
+/// One entry of `signingkeys.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct KeyEntry {
+    /// Key name.
+    pub name: String,
+    /// Local key file (absolute).
+    #[serde(rename = "keyPath", default, skip_serializing_if = "Option::is_none")]
+    pub key_path: Option<String>,
+    /// Local certificate chain file (absolute).
+    #[serde(rename = "certPath", default, skip_serializing_if = "Option::is_none")]
+    pub cert_path: Option<String>,
+    /// Plugin key id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Plugin name.
+    #[serde(
+        rename = "pluginName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub plugin_name: Option<String>,
+    /// Plugin configuration.
+    #[serde(
+        rename = "pluginConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub plugin_config: Option<BTreeMap<String, String>>,
+}
+
+/// `signingkeys.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SigningKeys {
+    /// Default key name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The keys.
+    #[serde(default)]
+    pub keys: Vec<KeyEntry>,
+}
+
+impl SigningKeys {
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join("signingkeys.json")
+    }
+
+    pub fn load(dir: &Path) -> Result<Self, Failure> {
+        let p = Self::path(dir);
+        let Some(bytes) = read_config_file(&p)? else {
+            return Ok(Self::default());
+        };
+        let keys: Self = serde_json::from_slice(&bytes).map_err(|e| {
+            Failure::msg(format!("{}: malformed signingkeys.json: {e}", p.display()))
+        })?;
+        let mut names = std::collections::HashSet::new();
+        for k in &keys.keys {
+            if k.name.is_empty() || !names.insert(k.name.as_str()) {
+                return Err(Failure::msg(format!(
+                    "{}: key names must be non-empty and unique ({:?})",
+                    p.display(),
+                    k.name
+                )));
+            }
+        }
+        if let Some(d) = &keys.default {
+            if !names.contains(d.as_str()) {
+                return Err(Failure::msg(format!(
+                    "{}: default key {d:?} is not in the key list",
+                    p.display()
+                )));
+            }
+        }
+        Ok(keys)
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<(), Failure> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| Failure::msg(e.to_string()))?;
+        write_private(&Self::path(dir), &bytes)
+    }
+
+    pub fn get(&self, name: Option<&str>) -> Result<&KeyEntry, Failure> {
+        let name = match name {
+            Some(n) => n,
+            None => self.default.as_deref().ok_or_else(|| Failure::msg("no signing key was given (--key) and no default key is configured; use `notary key update NAME --default` or `notary cert generate-test NAME --default`"))?,
+        };
+        self.keys.iter().find(|k| k.name == name).ok_or_else(|| {
+            Failure::msg(format!(
+                "signing key {name:?} not found in signingkeys.json"
+            ))
+        })
+    }
+}
+
+/// `config.json`, kept as a JSON object so unknown fields survive a rewrite.
+pub fn load_config_json(dir: &Path) -> Result<serde_json::Map<String, Value>, Failure> {
+    let p = dir.join("config.json");
+    match read_config_file(&p)? {
+        None => Ok(serde_json::Map::new()),
+        Some(b) => match serde_json::from_slice(&b) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err(Failure::msg(format!("{}: not a JSON object", p.display()))),
+            Err(e) => Err(Failure::msg(format!("{}: {e}", p.display()))),
+        },
+    }
+}
+
+/// The signature format from `config.json` (`signatureFormat`), default JWS.
+pub fn default_signature_format(dir: &Path) -> Result<String, Failure> {
+    Ok(load_config_json(dir)?
+        .get("signatureFormat")
+        .and_then(Value::as_str)
+        .unwrap_or("jws")
+        .to_string())
+}

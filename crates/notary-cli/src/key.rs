@@ -1,0 +1,169 @@
+//! `notary key`: the signing keys of `signingkeys.json`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::config::{self, KeyEntry, SigningKeys};
+use crate::{CmdResult, Failure, parse_pairs};
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Add a signing key (a plugin key, or a local key and certificate chain)
+    Add {
+        /// Key name
+        name: String,
+        /// Plugin name (plugin keys)
+        #[arg(long)]
+        plugin: Option<String>,
+        /// Key id for the plugin
+        #[arg(long)]
+        id: Option<String>,
+        /// Plugin configuration, key=value
+        #[arg(long = "plugin-config")]
+        plugin_config: Vec<String>,
+        /// Local private key file (PEM)
+        #[arg(long = "key")]
+        key_file: Option<PathBuf>,
+        /// Local certificate chain file (PEM, leaf first)
+        #[arg(long = "cert")]
+        cert_file: Option<PathBuf>,
+        /// Make it the default signing key
+        #[arg(long)]
+        default: bool,
+    },
+    /// List signing keys
+    #[command(alias = "ls")]
+    List,
+    /// Update a signing key
+    #[command(alias = "set")]
+    Update {
+        /// Key name
+        name: String,
+        /// Make it the default signing key
+        #[arg(long)]
+        default: bool,
+    },
+    /// Remove signing keys from the key list (files are kept)
+    #[command(alias = "rm")]
+    Delete {
+        /// Key names
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+pub fn run(c: KeyCommand) -> CmdResult {
+    let dir = config::config_dir()?;
+    let mut keys = SigningKeys::load(&dir)?;
+    match c {
+        KeyCommand::Add {
+            name,
+            plugin,
+            id,
+            plugin_config,
+            key_file,
+            cert_file,
+            default,
+        } => {
+            if name.is_empty() || !notary::truststore::is_valid_name(&name) {
+                return Err(Failure::msg(format!(
+                    "invalid key name {name:?}: names must match [a-zA-Z0-9_.-]+"
+                )));
+            }
+            if keys.keys.iter().any(|k| k.name == name) {
+                return Err(Failure::msg(format!("signing key {name:?} already exists")));
+            }
+            let entry = match (plugin, key_file, cert_file) {
+                (Some(p), None, None) => KeyEntry {
+                    name: name.clone(),
+                    key_path: None,
+                    cert_path: None,
+                    id: Some(id.ok_or_else(|| Failure::msg("--id is required with --plugin"))?),
+                    plugin_name: Some(p),
+                    plugin_config: Some(parse_pairs(&plugin_config, "--plugin-config")?)
+                        .filter(|m| !m.is_empty()),
+                },
+                (None, Some(k), Some(c)) => {
+                    // Refuse keys that cannot sign before they are registered.
+                    notary_crypto::LocalSigner::from_files(&k, &c)?;
+                    let abs = |p: &PathBuf| {
+                        std::fs::canonicalize(p)
+                            .unwrap_or_else(|_| p.clone())
+                            .display()
+                            .to_string()
+                    };
+                    KeyEntry {
+                        name: name.clone(),
+                        key_path: Some(abs(&k)),
+                        cert_path: Some(abs(&c)),
+                        id: None,
+                        plugin_name: None,
+                        plugin_config: None,
+                    }
+                }
+                _ => {
+                    return Err(Failure::msg(
+                        "give either --plugin NAME --id ID, or --key FILE --cert FILE",
+                    ));
+                }
+            };
+            keys.keys.push(entry);
+            if default {
+                keys.default = Some(name.clone());
+            }
+            keys.save(&dir)?;
+            println!("{name}");
+        }
+        KeyCommand::List => {
+            println!(
+                "{:<4}{:<24}{:<48}{:<48}",
+                "", "NAME", "KEY PATH", "CERTIFICATE PATH / PLUGIN"
+            );
+            for k in &keys.keys {
+                let mark = if keys.default.as_deref() == Some(k.name.as_str()) {
+                    "* "
+                } else {
+                    ""
+                };
+                let right = k
+                    .cert_path
+                    .clone()
+                    .or_else(|| k.plugin_name.clone())
+                    .unwrap_or_default();
+                println!(
+                    "{:<4}{:<24}{:<48}{:<48}",
+                    mark,
+                    k.name,
+                    k.key_path
+                        .clone()
+                        .or_else(|| k.id.clone())
+                        .unwrap_or_default(),
+                    right
+                );
+            }
+        }
+        KeyCommand::Update { name, default } => {
+            keys.get(Some(&name))?;
+            if default {
+                keys.default = Some(name.clone());
+                keys.save(&dir)?;
+                println!("{name}: marked as default");
+            }
+        }
+        KeyCommand::Delete { names } => {
+            for n in &names {
+                keys.get(Some(n))?;
+            }
+            keys.keys.retain(|k| !names.contains(&k.name));
+            if keys.default.as_ref().is_some_and(|d| names.contains(d)) {
+                keys.default = None;
+            }
+            keys.save(&dir)?;
+            for n in names {
+                println!("Removed {n} from signing key list");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! `notary`: the notation-compatible command line of notary-rs.
+//!
+//! Same commands, flags, exit codes and configuration directory as `notation`
+//! (`$NOTATION_CONFIG`, else `$XDG_CONFIG_HOME/notation`): trust policies, trust stores,
+//! `signingkeys.json` and `localkeys/` written by one tool are read by the other.
+#![forbid(unsafe_code)]
+
+mod blob;
+mod cert;
+mod config;
+mod key;
+mod oci;
+mod output;
+mod policy;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A user-facing failure: printed as `Error: ...`, exit code 1.
+#[derive(Debug)]
+pub struct Failure(String);
+
+impl Failure {
+    /// A failure with this message.
+    pub fn msg(m: impl Into<String>) -> Self {
+        Self(m.into())
+    }
+}
+
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// What every command returns.
+pub type CmdResult = Result<(), Failure>;
+
+#[derive(Parser)]
+#[command(
+    name = "notary",
+    version,
+    about = "Sign and verify artifacts: a notation-compatible CLI (notary-rs)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage certificates in trust stores
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
+    /// Manage signing keys
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Manage OCI trust policy configuration
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+    /// Sign, verify and inspect signatures of arbitrary files
+    #[command(subcommand)]
+    Blob(blob::BlobCommand),
+    /// Sign artifacts
+    Sign(oci::SignArgs),
+    /// Verify artifacts
+    Verify(oci::VerifyArgs),
+    /// List signatures of the signed artifact
+    #[command(alias = "ls")]
+    List(oci::ListArgs),
+    /// Inspect all signatures associated with the signed artifact
+    Inspect(oci::InspectArgs),
+    /// Show the notary version information
+    Version,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Cert(c) => cert::run(c),
+        Command::Key(c) => key::run(c),
+        Command::Policy(c) => policy::run(c, policy::Kind::Oci),
+        Command::Blob(c) => blob::run(c),
+        Command::Sign(a) => oci::sign(a),
+        Command::Verify(a) => oci::verify(a),
+        Command::List(a) => oci::list(a),
+        Command::Inspect(a) => oci::inspect(a),
+        Command::Version => {
+            println!(
+                "notary - a notation-compatible tool to sign and verify artifacts (notary-rs)\n\nVersion:     {}",
+                env!("CARGO_PKG_VERSION")
+            );
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(m)) => {
+            eprintln!("Error: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Parses `k=v` pairs of `--user-metadata` / `--plugin-config`.
+pub fn parse_pairs(
+    pairs: &[String],
+    flag: &str,
+) -> Result<std::collections::BTreeMap<String, String>, Failure> {
+    let mut out = std::collections::BTreeMap::new();
+    for p in pairs {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| Failure::msg(format!("{flag} {p:?} must be of the form key=value")))?;
+        if k.is_empty() {
+            return Err(Failure::msg(format!("{flag} {p:?} has an empty key")));
+        }
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(Failure::msg(format!(
+                "{flag} key {k:?} is given more than once"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a Go-style duration (`24h`, `1h30m`, `90s`, `1.5h`) into whole seconds.
+pub fn parse_duration(s: &str) -> Result<time::Duration, Failure> {
+    let bad = || {
+        Failure::msg(format!(
+            "invalid duration {s:?} (examples: 24h, 1h30m, 90s)"
+        ))
+    };
+    if s == "0" {
+        return Ok(time::Duration::ZERO);
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let n_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let n: f64 = rest[..n_end].parse().map_err(|_| bad())?;
+        rest = &rest[n_end..];
+        let u_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = match &rest[..u_end] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(bad()),
+        };
+        total += n * unit;
+        rest = &rest[u_end..];
+    }
+    if total.fract() != 0.0 || !(0.0..=1e12).contains(&total) {
+        return Err(Failure::msg(format!(
+            "duration {s:?} must be a non-negative whole number of seconds"
+        )));
+    }
+    Ok(time::Duration::seconds(total as i64))
+}
+
+/// The current time: the CLI owns the clock; the library takes it as a parameter.
+pub fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}

@@ -1,0 +1,117 @@
+//! `notary policy` and `notary blob policy`: import and show trust policies.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::config;
+use crate::{CmdResult, Failure};
+
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Oci,
+    Blob,
+}
+
+impl Kind {
+    fn file(self) -> &'static str {
+        match self {
+            Kind::Oci => "trustpolicy.oci.json",
+            Kind::Blob => "trustpolicy.blob.json",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Oci => "OCI",
+            Kind::Blob => "blob",
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Import a trust policy configuration from a JSON file
+    Import {
+        /// The policy file
+        file: PathBuf,
+        /// Overwrite the existing configuration without prompting
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show the trust policy configuration
+    Show,
+}
+
+fn validate(kind: Kind, bytes: &[u8]) -> Result<(), notary_trustpolicy::Error> {
+    match kind {
+        Kind::Oci => notary_trustpolicy::OciTrustPolicy::from_json(bytes).map(|_| ()),
+        Kind::Blob => notary_trustpolicy::BlobTrustPolicy::from_json(bytes).map(|_| ()),
+    }
+}
+
+/// Reads the policy file of `kind` (OCI falls back to the legacy `trustpolicy.json`).
+pub fn load_bytes(kind: Kind) -> Result<(PathBuf, Vec<u8>), Failure> {
+    let dir = config::config_dir()?;
+    let mut candidates = vec![dir.join(kind.file())];
+    if let Kind::Oci = kind {
+        candidates.push(dir.join("trustpolicy.json"));
+    }
+    for p in candidates {
+        if let Some(b) = config::read_config_file(&p)? {
+            return Ok((p, b));
+        }
+    }
+    Err(Failure::msg(format!(
+        "{} trust policy configuration {} does not exist. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy",
+        kind.label(),
+        dir.join(kind.file()).display()
+    )))
+}
+
+pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
+    match c {
+        PolicyCommand::Import { file, force } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Failure::msg(format!("{}: {e}", file.display())))?;
+            validate(kind, &bytes).map_err(|e| {
+                Failure::msg(format!(
+                    "failed to parse {} trust policy configuration {}: {e}",
+                    kind.label(),
+                    file.display()
+                ))
+            })?;
+            let dst = config::config_dir()?.join(kind.file());
+            if dst.exists() && !force {
+                return Err(Failure::msg(format!(
+                    "{} already exists; use --force to overwrite it",
+                    dst.display()
+                )));
+            }
+            config::write_private(&dst, &bytes)?;
+            println!(
+                "Successfully imported {} trust policy configuration to {}",
+                kind.label(),
+                dst.display()
+            );
+            Ok(())
+        }
+        PolicyCommand::Show => {
+            let (path, bytes) = load_bytes(kind)?;
+            let text = String::from_utf8_lossy(&bytes);
+            if let Err(e) = validate(kind, &bytes) {
+                eprintln!(
+                    "Existing {} trust policy configuration is invalid, you may update or create a new one via `notary {}policy import <path_to_policy_file>`. {e}",
+                    kind.label(),
+                    if let Kind::Blob = kind { "blob " } else { "" }
+                );
+                println!("{text}");
+                return Err(Failure::msg(format!(
+                    "{}: invalid trust policy",
+                    path.display()
+                )));
+            }
+            println!("{text}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Drives the `notary` binary as a user would, with a fresh configuration directory per test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Env {
+    _tmp: tempfile::TempDir,
+    config: PathBuf,
+    work: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = tmp.path().join("config/notation");
+        let work = tmp.path().join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        Self {
+            _tmp: tmp,
+            config,
+            work,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_notary"))
+            .args(args)
+            .current_dir(&self.work)
+            .env_remove("NOTATION_CONFIG")
+            .env("XDG_CONFIG_HOME", self.config.parent().unwrap())
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        let o = self.run(args);
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        );
+        assert!(o.status.success(), "notary {args:?} failed:\n{out}\n{err}");
+        (out, err)
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert_eq!(o.status.code(), Some(1), "notary {args:?} should exit 1");
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(err.starts_with("Error: "), "one-line error expected: {err}");
+        err
+    }
+
+    fn write(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.work.join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+}
+
+fn blob_policy(level: &str, identity: &str) -> String {
+    format!(
+        r#"{{"version":"1.0","trustPolicies":[{{"name":"wabbit","globalPolicy":true,
+        "signatureVerification":{{"level":"{level}"}},"trustStores":["ca:wabbit"],"trustedIdentities":["{identity}"]}}]}}"#
+    )
+}
+
+#[test]
+fn blob_sign_verify_tamper_identity_audit() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "wabbit", "--default"]);
+    // notation's layout and JSON field names.
+    let keys: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(e.config.join("signingkeys.json")).unwrap()).unwrap();
+    assert_eq!(keys["default"], "wabbit");
+    assert_eq!(keys["keys"][0]["name"], "wabbit");
+    assert!(
+        Path::new(keys["keys"][0]["keyPath"].as_str().unwrap()).ends_with("localkeys/wabbit.key")
+    );
+    assert!(
+        Path::new(keys["keys"][0]["certPath"].as_str().unwrap()).ends_with("localkeys/wabbit.crt")
+    );
+    assert!(
+        e.config
+            .join("truststore/x509/ca/wabbit/wabbit.crt")
+            .is_file()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(e.config.join("localkeys/wabbit.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let blob = e.write("artifact.bin", "the release artifact\n");
+    e.ok(&["blob", "sign", "artifact.bin"]);
+    e.ok(&[
+        "blob",
+        "sign",
+        "--signature-format",
+        "cose",
+        "-m",
+        "buildId=7",
+        "artifact.bin",
+    ]);
+    assert!(e.work.join("artifact.bin.jws.sig").is_file());
+    assert!(e.work.join("artifact.bin.cose.sig").is_file());
+    let err = e.fails(&["blob", "sign", "artifact.bin"]);
+    assert!(err.contains("already exists"), "{err}");
+
+    let pol = e.write(
+        "policy.json",
+        &blob_policy(
+            "strict",
+            "x509.subject: C=US, ST=WA, L=Seattle, O=Notary, CN=wabbit",
+        ),
+    );
+    e.ok(&["blob", "policy", "import", pol.to_str().unwrap()]);
+    assert!(e.config.join("trustpolicy.blob.json").is_file());
+    for sig in ["artifact.bin.jws.sig", "artifact.bin.cose.sig"] {
+        let (out, _) = e.ok(&["blob", "verify", "--signature", sig, "artifact.bin"]);
+        assert!(out.contains("Successfully verified signature"), "{out}");
+    }
+    e.ok(&[
+        "blob",
+        "verify",
+        "-s",
+        "artifact.bin.cose.sig",
+        "-m",
+        "buildId=7",
+        "artifact.bin",
+    ]);
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "-s",
+        "artifact.bin.cose.sig",
+        "-m",
+        "buildId=8",
+        "artifact.bin",
+    ]);
+    assert!(err.contains("user_metadata"), "{err}");
+
+    // Tampered blob.
+    std::fs::write(&blob, "the release artifact, modified\n").unwrap();
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "--signature",
+        "artifact.bin.jws.sig",
+        "artifact.bin",
+    ]);
+    assert!(
+        err.contains("signature verification failed") && err.contains("target_mismatch"),
+        "{err}"
+    );
+    std::fs::write(&blob, "the release artifact\n").unwrap();
+
+    // Another trusted identity: refused under strict.
+    let pol = e.write(
+        "policy2.json",
+        &blob_policy("strict", "x509.subject: C=US, ST=WA, O=Someone Else"),
+    );
+    e.ok(&["blob", "policy", "import", "--force", pol.to_str().unwrap()]);
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "--signature",
+        "artifact.bin.jws.sig",
+        "artifact.bin",
+    ]);
+    assert!(err.contains("trusted_identity"), "{err}");
+
+    // Audit: passes with a warning.
+    let pol = e.write(
+        "policy3.json",
+        &blob_policy("audit", "x509.subject: C=US, ST=WA, O=Someone Else"),
+    );
+    e.ok(&["blob", "policy", "import", "--force", pol.to_str().unwrap()]);
+    let (out, err) = e.ok(&[
+        "blob",
+        "verify",
+        "--signature",
+        "artifact.bin.jws.sig",
+        "artifact.bin",
+    ]);
+    assert!(out.contains("Successfully verified signature"), "{out}");
+    assert!(
+        err.contains("Warning: trusted_identity was set to \"log\""),
+        "{err}"
+    );
+
+    let (out, _) = e.ok(&["blob", "inspect", "-o", "json", "artifact.bin.cose.sig"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["signatureEnvelopeType"], "application/cose");
+    assert_eq!(v["userDefinedAttributes"]["buildId"], "7");
+    let (out, _) = e.ok(&["blob", "inspect", "artifact.bin.jws.sig"]);
+    assert!(
+        out.contains("signature algorithm: RSASSA-PSS-SHA-256"),
+        "{out}"
+    );
+}
+
+#[test]
+fn policy_and_cert_commands_validate_and_name_the_problem() {
+    let e = Env::new();
+    let bad = e.write("bad.json", r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],"signatureVerification":{"level":"strict","override":{"integrity":"log"}},"trustStores":["ca:x"],"trustedIdentities":["*"]}]}"#);
+    let err = e.fails(&["policy", "import", bad.to_str().unwrap()]);
+    assert!(
+        err.contains("integrity") && err.contains("bad.json"),
+        "{err}"
+    );
+    assert!(!e.config.join("trustpolicy.oci.json").exists());
+    let good = e.write("good.json", r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:x"],"trustedIdentities":["*"]}]}"#);
+    e.ok(&["policy", "import", good.to_str().unwrap()]);
+    let (out, _) = e.ok(&["policy", "show"]);
+    assert!(out.contains("\"name\":\"p\""), "{out}");
+
+    let notcert = e.write("not-a-cert.pem", "hello");
+    let err = e.fails(&[
+        "cert",
+        "add",
+        "-t",
+        "ca",
+        "-s",
+        "x",
+        notcert.to_str().unwrap(),
+    ]);
+    assert!(err.contains("not-a-cert.pem"), "{err}");
+    e.ok(&["cert", "generate-test", "tester"]);
+    let (out, _) = e.ok(&["cert", "list"]);
+    assert!(
+        out.contains("truststore/x509/ca/tester/tester.crt"),
+        "{out}"
+    );
+    let (out, _) = e.ok(&["cert", "show", "-t", "ca", "-s", "tester", "tester.crt"]);
+    assert!(
+        out.contains("Subject: CN=tester,O=Notary,L=Seattle,ST=WA,C=US"),
+        "{out}"
+    );
+    e.ok(&[
+        "cert",
+        "delete",
+        "-t",
+        "ca",
+        "-s",
+        "tester",
+        "-y",
+        "tester.crt",
+    ]);
+    let (out, _) = e.ok(&["key", "list"]);
+    assert!(out.contains("tester"));
+    e.ok(&["key", "update", "tester", "--default"]);
+    e.ok(&["key", "delete", "tester"]);
+    let err = e.fails(&["blob", "sign", "good.json"]);
+    assert!(err.contains("no default key"), "{err}");
+    let err = e.fails(&["sign", "registry.example/app:v1"]);
+    assert!(err.contains("remote registries are not supported"), "{err}");
+}
+
+#[test]
+fn oci_layout_sign_verify_list_inspect() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "acme", "--default"]);
+    // A layout with one artifact, written with the library.
+    let layout = e.work.join("layout");
+    let l = notary_registry::OciLayout::create(&layout).unwrap();
+    let config = l
+        .push_blob("application/vnd.oci.empty.v1+json", b"{}")
+        .unwrap();
+    let layer = l.push_blob("text/plain", b"hello").unwrap();
+    let art = l
+        .push_manifest(
+            notary_registry::manifest::IMAGE_MANIFEST,
+            &notary_registry::manifest::image_manifest(
+                &config,
+                &[layer],
+                Some("application/vnd.example"),
+                None,
+                None,
+            ),
+            Some("v1"),
+        )
+        .unwrap();
+    let reference = format!("{}:v1", layout.display());
+    let (_, err) = e.ok(&["sign", "--oci-layout", &reference]);
+    assert!(
+        err.contains("Always sign the artifact using digest"),
+        "{err}"
+    );
+    e.ok(&[
+        "sign",
+        "--oci-layout",
+        "--signature-format",
+        "cose",
+        &format!("{}@{}", layout.display(), art.digest),
+    ]);
+    let (out, _) = e.ok(&["list", "--oci-layout", &reference]);
+    assert_eq!(out.matches("sha256:").count(), 3, "{out}");
+    let pol = e.write("p.json", r#"{"version":"1.0","trustPolicies":[{"name":"local","registryScopes":["local/app"],"signatureVerification":{"level":"strict"},"trustStores":["ca:acme"],"trustedIdentities":["x509.subject: C=US, ST=WA, O=Notary, CN=acme"]}]}"#);
+    e.ok(&["policy", "import", pol.to_str().unwrap()]);
+    let (out, _) = e.ok(&["verify", "--oci-layout", "--scope", "local/app", &reference]);
+    assert!(out.contains("Successfully verified signature for"), "{out}");
+    let err = e.fails(&[
+        "verify",
+        "--oci-layout",
+        "--scope",
+        "local/other",
+        &reference,
+    ]);
+    assert!(err.contains("no applicable oci trust policy"), "{err}");
+    let (out, _) = e.ok(&["inspect", "--oci-layout", "-o", "json", &reference]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["signatures"].as_array().unwrap().len(), 2);
+}
