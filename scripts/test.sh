@@ -10,7 +10,7 @@ bash scripts/setup.sh
 
 echo "== fmt";    cargo fmt --all -- --check
 echo "== clippy"; cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== deny";   cargo deny --log-level error check --disable-fetch bans licenses sources
+echo "== deny";   cargo deny --log-level error check bans licenses sources
 echo "== tests";  cargo test --workspace --quiet 2>&1 | tee target/test-output.txt
 
 echo "== conformance (../shared/interop)"
