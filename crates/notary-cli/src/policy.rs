@@ -80,7 +80,14 @@ pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
                     file.display()
                 ))
             })?;
-            let dst = config::config_dir()?.join(kind.file());
+            let dir = config::config_dir()?;
+            // notation v1.x reads only trustpolicy.json; later versions prefer
+            // trustpolicy.oci.json and fall back to trustpolicy.json. Writing trustpolicy.json
+            // (unless trustpolicy.oci.json already exists and would shadow it) serves both.
+            let dst = match kind {
+                Kind::Oci if !dir.join(kind.file()).exists() => dir.join("trustpolicy.json"),
+                _ => dir.join(kind.file()),
+            };
             if dst.exists() && !force {
                 return Err(Failure::msg(format!(
                     "{} already exists; use --force to overwrite it",

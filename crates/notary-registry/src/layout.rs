@@ -36,6 +36,7 @@ struct Index {
 #[derive(Debug)]
 pub struct OciLayout {
     root: PathBuf,
+    form: manifest::SignatureManifestForm,
     // Serialises read-modify-write cycles of index.json within this process.
     index_lock: Mutex<()>,
 }
@@ -91,6 +92,7 @@ impl OciLayout {
         }
         let layout = Self {
             root,
+            form: manifest::SignatureManifestForm::default(),
             index_lock: Mutex::new(()),
         };
         layout.read_index()?;
@@ -119,6 +121,12 @@ impl OciLayout {
             )?;
         }
         Self::open(root)
+    }
+
+    /// Chooses the form of the signature manifests this layout writes.
+    pub fn with_signature_manifest_form(mut self, form: manifest::SignatureManifestForm) -> Self {
+        self.form = form;
+        self
     }
 
     /// The layout directory.
@@ -438,7 +446,8 @@ impl SignatureRepository for OciLayout {
     async fn push_signature(&self, request: PushSignature<'_>) -> Result<PushedSignature, Error> {
         let blob = self.push_blob(request.envelope_media_type, request.envelope)?;
         self.push_blob(manifest::EMPTY_JSON, b"{}")?;
-        let data = manifest::signature_manifest(&blob, request.subject, &request.annotations);
+        let data =
+            manifest::signature_manifest(&blob, request.subject, &request.annotations, self.form);
         let manifest = self.push_manifest(manifest::IMAGE_MANIFEST, &data, None)?;
         Ok(PushedSignature { blob, manifest })
     }

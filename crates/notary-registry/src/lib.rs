@@ -33,7 +33,7 @@ pub mod manifest;
 
 pub use error::Error;
 pub use layout::OciLayout;
-pub use manifest::thumbprint_annotation;
+pub use manifest::{SignatureManifestForm, thumbprint_annotation};
 
 /// Largest signature manifest read (notation's cap).
 pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;

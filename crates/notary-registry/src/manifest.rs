@@ -122,22 +122,44 @@ pub fn empty_config() -> Descriptor {
     d
 }
 
-/// A Notary signature manifest (the 1.1 form notation writes today): artifactType
-/// `application/vnd.cncf.notary.signature`, empty config, one layer (the envelope), the subject.
+/// The two signature-manifest forms of the Notary specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SignatureManifestForm {
+    /// No `artifactType`; config media type `application/vnd.cncf.notary.signature` over `{}`.
+    /// What the released notation v1.x CLI writes, and the only form notation v1.3 finds in OCI
+    /// image layouts; registries derive the artifact type from the config media type.
+    #[default]
+    ConfigMediaType,
+    /// `artifactType: application/vnd.cncf.notary.signature` with the empty-JSON config
+    /// (image-spec 1.1 form).
+    ArtifactType,
+}
+
+/// A Notary signature manifest: one layer (the envelope), the subject (media type, digest and
+/// size only) and the annotations, in the given form.
 pub fn signature_manifest(
     envelope: &Descriptor,
     subject: &Descriptor,
     annotations: &BTreeMap<String, String>,
+    form: SignatureManifestForm,
 ) -> Vec<u8> {
     let subject = Descriptor::new(
         subject.media_type.clone(),
         subject.digest.clone(),
         subject.size,
     );
+    let (config, artifact_type) = match form {
+        SignatureManifestForm::ArtifactType => (empty_config(), Some(SIGNATURE_ARTIFACT_TYPE)),
+        _ => (
+            Descriptor::for_content(SIGNATURE_ARTIFACT_TYPE, b"{}"),
+            None,
+        ),
+    };
     image_manifest(
-        &empty_config(),
+        &config,
         std::slice::from_ref(envelope),
-        Some(SIGNATURE_ARTIFACT_TYPE),
+        artifact_type,
         Some(&subject),
         Some(annotations),
     )

@@ -173,3 +173,59 @@ fn push_then_list_and_concurrent_writers_lose_nothing() {
 fn art_desc(d: &notary_core::Descriptor) -> notary_core::Descriptor {
     notary_core::Descriptor::new(d.media_type.clone(), d.digest.clone(), d.size)
 }
+
+#[test]
+fn both_signature_manifest_forms_are_written_and_listed() {
+    use notary_registry::SignatureManifestForm;
+    let dir = tempfile::tempdir().unwrap();
+    let config = OciLayout::create(dir.path())
+        .unwrap()
+        .push_blob(manifest::EMPTY_JSON, b"{}")
+        .unwrap();
+    let mut digests = Vec::new();
+    for form in [
+        SignatureManifestForm::ConfigMediaType,
+        SignatureManifestForm::ArtifactType,
+    ] {
+        let l = OciLayout::open(dir.path())
+            .unwrap()
+            .with_signature_manifest_form(form);
+        let art = l
+            .push_manifest(
+                manifest::IMAGE_MANIFEST,
+                &manifest::image_manifest(&config, &[], None, None, None),
+                Some("v1"),
+            )
+            .unwrap();
+        let pushed = block_on(l.push_signature(PushSignature::new(
+            &art,
+            "application/cose",
+            format!("{form:?}").as_bytes(),
+            BTreeMap::new(),
+        )))
+        .unwrap();
+        let m: manifest::Manifest =
+            serde_json::from_slice(&l.fetch(&pushed.manifest, 1 << 22).unwrap()).unwrap();
+        match form {
+            SignatureManifestForm::ConfigMediaType => {
+                assert_eq!(m.artifact_type, None);
+                assert_eq!(
+                    m.config.unwrap().media_type,
+                    "application/vnd.cncf.notary.signature"
+                );
+            }
+            _ => {
+                assert_eq!(
+                    m.artifact_type.as_deref(),
+                    Some("application/vnd.cncf.notary.signature")
+                );
+                assert_eq!(m.config.unwrap().media_type, manifest::EMPTY_JSON);
+            }
+        }
+        digests.push(pushed.manifest.digest.to_string());
+    }
+    let mut listed = sigs(&OciLayout::open(dir.path()).unwrap(), "v1");
+    listed.sort();
+    digests.sort();
+    assert_eq!(listed, digests);
+}
