@@ -133,9 +133,10 @@ pub fn run(ctx: &Context<'_>, check: &str, input: &Value) -> Outcome {
         "blob-policy-validate" => policy::blob_policy(ctx, input),
         "policy-parse" => policy::policy_parse(ctx, input),
         "trusted-identity-match" => policy::identity_match(ctx, input),
-        "verify-envelope" | "verify-envelope+user-metadata" => {
+        "verify-envelope" | "verify-envelope+user-metadata" | "verify-authentic-timestamp" => {
             envelope::verify_envelope(ctx, input)
         }
+        "tsa-token-verify" => envelope::tsa_token_verify(ctx, input),
         "blob-verify" => envelope::blob_verify(ctx, input),
         "verify" => artifact::verify(ctx, input),
         "verify+inspect+list" => artifact::verify_inspect_list(ctx, input),

@@ -11,9 +11,6 @@ use serde_json::Value;
 use crate::envelope::UnverifiedEnvelope;
 use crate::error::Error;
 
-/// Phrase used where this build cannot decode something yet (e.g. timestamp tokens).
-pub const NOT_AVAILABLE: &str = "not available in this build";
-
 /// One certificate as `inspect` shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CertificateSummary {
@@ -69,7 +66,7 @@ pub struct SignatureInspection {
 pub type TimestampRenderer<'a> = &'a dyn Fn(&[u8]) -> Value;
 
 /// Inspects one envelope. `timestamp` renders the timestamp countersignature (token bytes to
-/// JSON); without it the token is reported as not decodable by this build.
+/// JSON); by default [`notary_timestamp::inspect_json`] does.
 pub fn inspect_envelope(
     media_type: &str,
     bytes: &[u8],
@@ -129,9 +126,7 @@ pub fn inspect_envelope(
     if let Some(tok) = &info.unsigned_attributes.timestamp_signature {
         let v = match timestamp {
             Some(f) => f(tok),
-            None => {
-                serde_json::json!({ "error": format!("timestamp countersignature decoding is {NOT_AVAILABLE}") })
-            }
+            None => notary_timestamp::inspect_json(tok),
         };
         unsigned.insert("timestampSignature".to_string(), v);
     }

@@ -135,11 +135,6 @@ pub fn inspect(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
             Err(e) => return Ok(Outcome::fail("parse", e)),
         }
     };
-    if ours.to_string().contains(notary::inspect::NOT_AVAILABLE) {
-        return Ok(Outcome::Skip(
-            "the signature carries a timestamp token this build cannot decode yet".into(),
-        ));
-    }
     let Some(expected) = input.get("expected_output").and_then(Value::as_str) else {
         return Ok(Outcome::Pass);
     };

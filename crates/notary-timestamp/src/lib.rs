@@ -1,0 +1,590 @@
+//! RFC 3161 timestamp countersignatures for notary-rs.
+//!
+//! [`TimestampToken::parse`] decodes a TimeStampToken (CMS SignedData carrying a TSTInfo);
+//! [`TimestampToken::verify`] checks it against the caller's TSA roots the way notation does:
+//! message imprint, `signingCertificateV2`, CMS signed attributes and signature, a TSA chain to a
+//! trusted root valid at `genTime` under the timestamping certificate rules, and `signingTime`.
+//! [`inspect_json`] renders a token the way `notation inspect -o json` shows it.
+//!
+//! Parsing never trusts the token; only a successful `verify` yields a trusted time range.
+#![forbid(unsafe_code)]
+
+mod der;
+
+use der::{Reader, Tlv, single, small_uint, tag};
+use notary_core::DigestAlgorithm;
+use notary_x509::Certificate;
+use time::{Duration, OffsetDateTime};
+
+/// Largest token accepted (notation's TSA response cap).
+pub const MAX_TOKEN_SIZE: usize = 1024 * 1024;
+const MAX_CERTS: usize = 64;
+const MAX_CHAIN: usize = 10;
+
+const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+const OID_TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
+const OID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
+const OID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+const OID_SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
+const OID_SIGNING_CERT_V2: &str = "1.2.840.113549.1.9.16.2.47";
+const OID_BASELINE_POLICY: &str = "0.4.0.2023.1.1";
+
+/// Why a token was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The token is not a well-formed TimeStampToken.
+    #[error("cms: syntax error: {reason}")]
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A hash algorithm other than SHA-256/384/512.
+    #[error("unsupported hash algorithm {oid}")]
+    UnsupportedHash {
+        /// The OID.
+        oid: String,
+    },
+    /// The imprint does not match the timestamped message.
+    #[error("the timestamp's message imprint does not match the signature")]
+    ImprintMismatch,
+    /// No usable `signingCertificateV2` attribute.
+    #[error("invalid signing certificate: {reason}")]
+    SigningCertificate {
+        /// Why.
+        reason: String,
+    },
+    /// Signed attributes missing or wrong.
+    #[error("invalid signed attribute: {reason}")]
+    SignedAttributes {
+        /// Why.
+        reason: String,
+    },
+    /// The CMS signature does not verify with the signing certificate.
+    #[error("cms verification failure: {reason}")]
+    Signature {
+        /// Why.
+        reason: String,
+    },
+    /// The signing certificate does not chain to any of the TSA roots.
+    #[error(
+        "failed to verify signed token: cms verification failure: x509: certificate signed by unknown authority"
+    )]
+    UnknownAuthority,
+    /// The TSA chain breaks the timestamping certificate rules at `genTime`.
+    #[error("invalid timestamping certificate chain: {reason}")]
+    Chain {
+        /// Why.
+        reason: String,
+    },
+}
+
+fn bad(reason: impl Into<String>) -> Error {
+    Error::Malformed {
+        reason: reason.into(),
+    }
+}
+
+fn hash_of(oid: &str) -> Result<DigestAlgorithm, Error> {
+    match oid {
+        "2.16.840.1.101.3.4.2.1" => Ok(DigestAlgorithm::Sha256),
+        "2.16.840.1.101.3.4.2.2" => Ok(DigestAlgorithm::Sha384),
+        "2.16.840.1.101.3.4.2.3" => Ok(DigestAlgorithm::Sha512),
+        other => Err(Error::UnsupportedHash {
+            oid: other.to_string(),
+        }),
+    }
+}
+
+fn alg_oid(alg_id: &[u8]) -> Result<String, Error> {
+    let seq = single(alg_id, tag::SEQUENCE).map_err(bad)?;
+    let mut r = Reader::new(seq.value);
+    Ok(der::oid_text(r.read(tag::OID).map_err(bad)?.value))
+}
+
+/// A parsed, not yet verified, TimeStampToken.
+#[derive(Debug, Clone)]
+pub struct TimestampToken {
+    certificates: Vec<Certificate>,
+    e_content: Vec<u8>,
+    digest_alg: DigestAlgorithm,
+    signed_attrs: Vec<u8>,
+    signature_alg: Vec<u8>,
+    signature: Vec<u8>,
+    sid_serial: Option<Vec<u8>>,
+    imprint_alg: DigestAlgorithm,
+    imprint: Vec<u8>,
+    policy: String,
+    gen_time: OffsetDateTime,
+    accuracy: Duration,
+    nonce: Option<Vec<u8>>,
+}
+
+/// A verified timestamp.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct VerifiedTimestamp {
+    /// `[genTime - accuracy, genTime + accuracy]`.
+    pub range: (OffsetDateTime, OffsetDateTime),
+    /// The TSA chain, leaf first, ending at a trusted root.
+    pub tsa_chain: Vec<Certificate>,
+}
+
+fn parse_generalized_time(v: &[u8]) -> Result<OffsetDateTime, Error> {
+    let s = std::str::from_utf8(v).map_err(|_| bad("genTime is not ASCII"))?;
+    let s = s
+        .strip_suffix('Z')
+        .ok_or_else(|| bad("genTime must be UTC (Z)"))?;
+    let (main, frac) = s.split_once('.').unwrap_or((s, ""));
+    if main.len() != 14
+        || !main.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad("genTime must be YYYYMMDDHHMMSS[.f]Z"));
+    }
+    let n = |a: usize, b: usize| main[a..b].parse::<u32>().unwrap_or(0);
+    let month = time::Month::try_from(n(4, 6) as u8).map_err(|_| bad("bad month"))?;
+    let date = time::Date::from_calendar_date(n(0, 4) as i32, month, n(6, 8) as u8)
+        .map_err(|_| bad("bad date"))?;
+    let mut nanos = 0u32;
+    for (i, c) in frac.bytes().take(9).enumerate() {
+        nanos += u32::from(c - b'0') * 10u32.pow(8 - i as u32);
+    }
+    let t = time::Time::from_hms_nano(n(8, 10) as u8, n(10, 12) as u8, n(12, 14) as u8, nanos)
+        .map_err(|_| bad("bad time"))?;
+    Ok(time::PrimitiveDateTime::new(date, t).assume_utc())
+}
+
+fn parse_accuracy(v: &[u8]) -> Result<Duration, Error> {
+    let mut r = Reader::new(v);
+    let mut total = Duration::ZERO;
+    if let Some(s) = r.read_optional(tag::INTEGER).map_err(bad)? {
+        total += Duration::seconds(small_uint(s.value).map_err(bad)? as i64);
+    }
+    if let Some(ms) = r.read_optional(0x80).map_err(bad)? {
+        total += Duration::milliseconds(small_uint(ms.value).map_err(bad)? as i64);
+    }
+    if let Some(us) = r.read_optional(0x81).map_err(bad)? {
+        total += Duration::microseconds(small_uint(us.value).map_err(bad)? as i64);
+    }
+    r.finish().map_err(bad)?;
+    Ok(total)
+}
+
+impl TimestampToken {
+    /// Parses a DER TimeStampToken.
+    pub fn parse(der: &[u8]) -> Result<Self, Error> {
+        if der.len() > MAX_TOKEN_SIZE {
+            return Err(bad(format!(
+                "token of {} bytes exceeds {MAX_TOKEN_SIZE}",
+                der.len()
+            )));
+        }
+        let ci = single(der, tag::SEQUENCE).map_err(bad)?;
+        let mut r = Reader::new(ci.value);
+        if der::oid_text(r.read(tag::OID).map_err(bad)?.value) != OID_SIGNED_DATA {
+            return Err(bad("content type is not signedData"));
+        }
+        let explicit = r.read(0xa0).map_err(bad)?;
+        r.finish().map_err(bad)?;
+        let sd = single(explicit.value, tag::SEQUENCE).map_err(bad)?;
+        let mut s = Reader::new(sd.value);
+        if small_uint(s.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)? != 3 {
+            return Err(bad("SignedData version must be 3"));
+        }
+        s.read(tag::SET).map_err(bad)?; // digestAlgorithms
+        let eci = s.read(tag::SEQUENCE).map_err(bad)?;
+        let mut e = Reader::new(eci.value);
+        if der::oid_text(e.read(tag::OID).map_err(bad)?.value) != OID_TST_INFO {
+            return Err(bad("encapsulated content is not id-ct-TSTInfo"));
+        }
+        let econ = e.read(0xa0).map_err(bad)?;
+        let e_content = single(econ.value, tag::OCTET_STRING)
+            .map_err(bad)?
+            .value
+            .to_vec();
+        let mut certificates = Vec::new();
+        if let Some(c) = s.read_optional(0xa0).map_err(bad)? {
+            let mut cr = Reader::new(c.value);
+            while !cr.is_empty() {
+                let t = cr.read_any().map_err(bad)?;
+                if t.tag == tag::SEQUENCE {
+                    if certificates.len() >= MAX_CERTS {
+                        return Err(bad("too many certificates"));
+                    }
+                    certificates
+                        .push(Certificate::from_der(t.raw).map_err(|e| bad(e.to_string()))?);
+                }
+            }
+        }
+        s.read_optional(0xa1).map_err(bad)?; // crls
+        let infos = s.read(tag::SET).map_err(bad)?;
+        s.finish().map_err(bad)?;
+        let mut ir = Reader::new(infos.value);
+        let si = ir.read(tag::SEQUENCE).map_err(bad)?;
+        if !ir.is_empty() {
+            return Err(bad("exactly one SignerInfo is supported"));
+        }
+        let mut sr = Reader::new(si.value);
+        if small_uint(sr.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)? != 1 {
+            return Err(bad("SignerInfo version must be 1"));
+        }
+        let sid = sr.read_any().map_err(bad)?;
+        let sid_serial = if sid.tag == tag::SEQUENCE {
+            let mut x = Reader::new(sid.value);
+            x.read(tag::SEQUENCE).map_err(bad)?;
+            Some(x.read(tag::INTEGER).map_err(bad)?.value.to_vec())
+        } else {
+            None
+        };
+        let digest_alg = hash_of(&alg_oid(sr.read(tag::SEQUENCE).map_err(bad)?.raw)?)?;
+        let attrs = sr
+            .read(0xa0)
+            .map_err(|_| bad("SignerInfo has no signed attributes"))?;
+        // The signature covers the attributes re-tagged as a SET OF.
+        let mut signed_attrs = Vec::with_capacity(attrs.raw.len());
+        der::push_header(&mut signed_attrs, tag::SET, attrs.value.len());
+        signed_attrs.extend_from_slice(attrs.value);
+        let signature_alg = sr.read(tag::SEQUENCE).map_err(bad)?.raw.to_vec();
+        let signature = sr.read(tag::OCTET_STRING).map_err(bad)?.value.to_vec();
+
+        // TSTInfo
+        let tst = single(&e_content, tag::SEQUENCE).map_err(bad)?;
+        let mut t = Reader::new(tst.value);
+        if small_uint(t.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)? != 1 {
+            return Err(bad("TSTInfo version must be 1"));
+        }
+        let policy = der::oid_text(t.read(tag::OID).map_err(bad)?.value);
+        let mi = t.read(tag::SEQUENCE).map_err(bad)?;
+        let mut m = Reader::new(mi.value);
+        let imprint_alg = hash_of(&alg_oid(m.read(tag::SEQUENCE).map_err(bad)?.raw)?)?;
+        let imprint = m.read(tag::OCTET_STRING).map_err(bad)?.value.to_vec();
+        t.read(tag::INTEGER).map_err(bad)?; // serialNumber
+        let gen_time = parse_generalized_time(t.read(tag::GENERALIZED_TIME).map_err(bad)?.value)?;
+        let mut accuracy = match t.read_optional(tag::SEQUENCE).map_err(bad)? {
+            Some(a) => parse_accuracy(a.value)?,
+            None => Duration::ZERO,
+        };
+        if accuracy.is_zero() && policy == OID_BASELINE_POLICY {
+            accuracy = Duration::seconds(1);
+        }
+        t.read_optional(tag::BOOLEAN).map_err(bad)?;
+        let nonce = t
+            .read_optional(tag::INTEGER)
+            .map_err(bad)?
+            .map(|n| n.value.to_vec());
+        Ok(Self {
+            certificates,
+            e_content,
+            digest_alg,
+            signed_attrs,
+            signature_alg,
+            signature,
+            sid_serial,
+            imprint_alg,
+            imprint,
+            policy,
+            gen_time,
+            accuracy,
+            nonce,
+        })
+    }
+
+    /// `genTime`.
+    pub fn gen_time(&self) -> OffsetDateTime {
+        self.gen_time
+    }
+
+    /// The accuracy (1 s for the baseline policy without one, else 0 when absent).
+    pub fn accuracy(&self) -> Duration {
+        self.accuracy
+    }
+
+    /// `[genTime - accuracy, genTime + accuracy]`.
+    pub fn timestamp_range(&self) -> (OffsetDateTime, OffsetDateTime) {
+        (self.gen_time - self.accuracy, self.gen_time + self.accuracy)
+    }
+
+    /// The message imprint: hash algorithm and hash.
+    pub fn message_imprint(&self) -> (DigestAlgorithm, &[u8]) {
+        (self.imprint_alg, &self.imprint)
+    }
+
+    /// Certificates embedded in the token.
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+
+    /// The TSA policy OID.
+    pub fn policy_oid(&self) -> &str {
+        &self.policy
+    }
+
+    /// The nonce, if any.
+    pub fn nonce(&self) -> Option<&[u8]> {
+        self.nonce.as_deref()
+    }
+
+    fn attributes(&self) -> Result<Vec<(String, Tlv<'_>)>, Error> {
+        let set = single(&self.signed_attrs, tag::SET).map_err(bad)?;
+        let mut r = Reader::new(set.value);
+        let mut out = Vec::new();
+        while !r.is_empty() {
+            let a = r.read(tag::SEQUENCE).map_err(bad)?;
+            let mut ar = Reader::new(a.value);
+            let oid = der::oid_text(ar.read(tag::OID).map_err(bad)?.value);
+            let values = ar.read(tag::SET).map_err(bad)?;
+            let mut vr = Reader::new(values.value);
+            let first = vr.read_any().map_err(bad)?;
+            out.push((oid, first));
+        }
+        Ok(out)
+    }
+
+    /// The signing certificate named by `signingCertificateV2`.
+    fn signer(&self, attrs: &[(String, Tlv<'_>)]) -> Result<&Certificate, Error> {
+        let sc = attrs
+            .iter()
+            .find(|(o, _)| o == OID_SIGNING_CERT_V2)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| Error::SigningCertificate {
+                reason: "the signingCertificateV2 attribute is missing".into(),
+            })?;
+        let err = |r: String| Error::SigningCertificate { reason: r };
+        let mut r = Reader::new(sc.value);
+        let certs = r.read(tag::SEQUENCE).map_err(err)?;
+        let mut cr = Reader::new(certs.value);
+        let id = cr.read(tag::SEQUENCE).map_err(err)?;
+        let mut ir = Reader::new(id.value);
+        let hash = match ir.peek_tag() {
+            Some(tag::SEQUENCE) => hash_of(&alg_oid(ir.read(tag::SEQUENCE).map_err(err)?.raw)?)?,
+            _ => DigestAlgorithm::Sha256,
+        };
+        let cert_hash = ir.read(tag::OCTET_STRING).map_err(err)?.value;
+        let cert = self
+            .certificates
+            .iter()
+            .find(|c| hash.hash(c.der()) == cert_hash)
+            .ok_or_else(|| {
+                err("no embedded certificate matches the signingCertificateV2 hash".into())
+            })?;
+        if let Some(serial) = &self.sid_serial {
+            if cert.serial_bytes() != serial.as_slice() {
+                return Err(err(
+                    "the SignerInfo identifier does not name the signing certificate".into(),
+                ));
+            }
+        }
+        Ok(cert)
+    }
+
+    /// Verifies the token for `message` (the bytes whose hash it imprints) against `tsa_roots`.
+    pub fn verify(
+        &self,
+        message: &[u8],
+        tsa_roots: &[Certificate],
+    ) -> Result<VerifiedTimestamp, Error> {
+        if self.imprint_alg.hash(message) != self.imprint {
+            return Err(Error::ImprintMismatch);
+        }
+        let attrs = self.attributes()?;
+        let attr = |oid: &str| attrs.iter().find(|(o, _)| o == oid).map(|(_, v)| *v);
+        let ct = attr(OID_CONTENT_TYPE).ok_or_else(|| Error::SignedAttributes {
+            reason: "contentType is missing".into(),
+        })?;
+        if ct.tag != tag::OID || der::oid_text(ct.value) != OID_TST_INFO {
+            return Err(Error::SignedAttributes {
+                reason: "contentType is not id-ct-TSTInfo".into(),
+            });
+        }
+        let md = attr(OID_MESSAGE_DIGEST).ok_or_else(|| Error::SignedAttributes {
+            reason: "messageDigest is missing".into(),
+        })?;
+        if md.tag != tag::OCTET_STRING
+            || md.value != self.digest_alg.hash(&self.e_content).as_slice()
+        {
+            return Err(Error::SignedAttributes {
+                reason: "messageDigest does not match the TSTInfo".into(),
+            });
+        }
+        let signer = self.signer(&attrs)?;
+        let alg = signature_algorithm(&self.signature_alg, self.digest_alg)?;
+        notary_x509::verify_signature_with_spki(
+            signer.spki_der(),
+            &alg,
+            &self.signed_attrs,
+            &self.signature,
+        )
+        .map_err(|e| Error::Signature {
+            reason: e.to_string(),
+        })?;
+        let chain = build_chain(signer, &self.certificates, tsa_roots)?;
+        notary_x509::validate_timestamping_chain(&chain, Some(self.gen_time)).map_err(|e| {
+            Error::Chain {
+                reason: e.to_string(),
+            }
+        })?;
+        if let Some(st) = attr(OID_SIGNING_TIME) {
+            let t = match st.tag {
+                tag::GENERALIZED_TIME => parse_generalized_time(st.value)?,
+                tag::UTC_TIME => {
+                    let mut v = if st.value.first().is_some_and(|d| *d >= b'5') {
+                        b"19".to_vec()
+                    } else {
+                        b"20".to_vec()
+                    };
+                    v.extend_from_slice(st.value);
+                    parse_generalized_time(&v)?
+                }
+                _ => {
+                    return Err(Error::SignedAttributes {
+                        reason: "signingTime has a bad type".into(),
+                    });
+                }
+            };
+            if chain
+                .iter()
+                .any(|c| t < c.not_before() || t > c.not_after())
+            {
+                return Err(Error::Chain {
+                    reason: "the CMS signing time is outside the validity of the TSA chain".into(),
+                });
+            }
+        }
+        Ok(VerifiedTimestamp {
+            range: self.timestamp_range(),
+            tsa_chain: chain,
+        })
+    }
+}
+
+/// CMS often names only the key algorithm (`rsaEncryption`, `ecPublicKey`); combine it with the
+/// digest algorithm into the signature algorithm notary-x509 verifies.
+fn signature_algorithm(alg_id: &[u8], digest: DigestAlgorithm) -> Result<Vec<u8>, Error> {
+    let oid = alg_oid(alg_id)?;
+    let d = match digest {
+        DigestAlgorithm::Sha384 => 1,
+        DigestAlgorithm::Sha512 => 2,
+        _ => 0,
+    };
+    Ok(match oid.as_str() {
+        "1.2.840.113549.1.1.1" => {
+            let mut v = vec![
+                0x30,
+                0x0d,
+                0x06,
+                0x09,
+                0x2a,
+                0x86,
+                0x48,
+                0x86,
+                0xf7,
+                0x0d,
+                0x01,
+                0x01,
+                0x0b + d as u8,
+            ];
+            v.extend_from_slice(&[0x05, 0x00]);
+            v
+        }
+        "1.2.840.10045.2.1" => vec![
+            0x30,
+            0x0a,
+            0x06,
+            0x08,
+            0x2a,
+            0x86,
+            0x48,
+            0xce,
+            0x3d,
+            0x04,
+            0x03,
+            0x02 + d as u8,
+        ],
+        _ => alg_id.to_vec(),
+    })
+}
+
+/// Builds signer → ... → trusted root using the embedded certificates; the root must be
+/// byte-identical to one of `roots`.
+fn build_chain(
+    signer: &Certificate,
+    embedded: &[Certificate],
+    roots: &[Certificate],
+) -> Result<Vec<Certificate>, Error> {
+    let mut chain = vec![signer.clone()];
+    loop {
+        let cur = chain.last().cloned().ok_or(Error::UnknownAuthority)?;
+        if roots.iter().any(|r| r.der() == cur.der()) {
+            return Ok(chain);
+        }
+        if chain.len() > MAX_CHAIN {
+            return Err(Error::UnknownAuthority);
+        }
+        let parent = roots
+            .iter()
+            .chain(embedded.iter())
+            .find(|p| {
+                p.der() != cur.der()
+                    && p.subject_raw() == cur.issuer_raw()
+                    && cur.verify_signed_by(p).is_ok()
+            })
+            .cloned()
+            .ok_or(Error::UnknownAuthority)?;
+        chain.push(parent);
+    }
+}
+
+/// Go's RFC 3339 with nanoseconds, trailing zeros trimmed, UTC (`2025-01-21T09:17:46.141Z`).
+fn rfc3339_nano(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let base = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let n = t.nanosecond();
+    if n == 0 {
+        format!("{base}Z")
+    } else {
+        let frac = format!("{n:09}");
+        format!("{base}.{}Z", frac.trim_end_matches('0'))
+    }
+}
+
+/// The `timestampSignature` member of `notation inspect -o json` for a token.
+pub fn inspect_json(token: &[u8]) -> serde_json::Value {
+    match TimestampToken::parse(token) {
+        Ok(t) => {
+            let (a, b) = t.timestamp_range();
+            let certs: Vec<serde_json::Value> = t
+                .certificates
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "SHA256Fingerprint": c.sha256_fingerprint(),
+                        "issuedTo": c.subject_string(),
+                        "issuedBy": c.issuer_string(),
+                        "expiry": notary_core::timefmt::format_rfc3339(c.not_after()).unwrap_or_default(),
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "timestamp": format!("[{}, {}]", rfc3339_nano(a), rfc3339_nano(b)),
+                "certificates": certs,
+            })
+        }
+        Err(e) => {
+            serde_json::json!({ "error": format!("failed to parse timestamp countersignature: {e}") })
+        }
+    }
+}
+
+/// `hex` of a nonce, for display.
+pub fn nonce_hex(t: &TimestampToken) -> Option<String> {
+    t.nonce().map(hex::encode)
+}
