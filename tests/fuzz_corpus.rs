@@ -38,3 +38,8 @@ fn cert_chain_corpus() {
 fn trust_policy_corpus() {
     assert!(replay("trust_policy", notary::fuzz_targets::trust_policy) > 0);
 }
+
+#[test]
+fn timestamp_token_corpus() {
+    assert!(replay("timestamp_token", notary::fuzz_targets::timestamp_token) > 0);
+}

@@ -49,3 +49,12 @@ pub fn trust_policy(data: &[u8]) {
         let _ = notary_trustpolicy::parse_distinguished_name(s);
     }
 }
+
+/// RFC 3161 timestamp tokens: parse, render for inspect, verify (against no roots).
+pub fn timestamp_token(data: &[u8]) {
+    let _ = notary_timestamp::inspect_json(data);
+    if let Ok(t) = notary_timestamp::TimestampToken::parse(data) {
+        let _ = t.timestamp_range();
+        let _ = t.verify(data, &[]);
+    }
+}
