@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size="${1:-1024}"; rounds="${2:-3}"
 cargo build --release --quiet -p notary-cli
-bin="$PWD/target/release/notary"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/notary"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 export NOTATION_CONFIG="$work/config"
 "$bin" cert generate-test bench --default >/dev/null
