@@ -9,11 +9,9 @@
 //! Parsing never trusts the token; only a successful `verify` yields a trusted time range.
 #![forbid(unsafe_code)]
 
-mod der;
-
-use der::{Reader, Tlv, single, small_uint, tag};
 use notary_core::DigestAlgorithm;
 use notary_x509::Certificate;
+use notary_x509::der::{self, Reader, Tlv, small_uint, tag};
 use time::{Duration, OffsetDateTime};
 
 /// Largest token accepted (notation's TSA response cap).
@@ -79,6 +77,10 @@ pub enum Error {
     },
 }
 
+fn oid_text(content: &[u8]) -> String {
+    der::oid_to_string(content).unwrap_or_default()
+}
+
 fn bad(reason: impl Into<String>) -> Error {
     Error::Malformed {
         reason: reason.into(),
@@ -97,9 +99,9 @@ fn hash_of(oid: &str) -> Result<DigestAlgorithm, Error> {
 }
 
 fn alg_oid(alg_id: &[u8]) -> Result<String, Error> {
-    let seq = single(alg_id, tag::SEQUENCE).map_err(bad)?;
+    let seq = der::parse_single(alg_id, tag::SEQUENCE).map_err(bad)?;
     let mut r = Reader::new(seq.value);
-    Ok(der::oid_text(r.read(tag::OID).map_err(bad)?.value))
+    Ok(oid_text(r.read(tag::OID).map_err(bad)?.value))
 }
 
 /// A parsed, not yet verified, TimeStampToken.
@@ -180,14 +182,14 @@ impl TimestampToken {
                 der.len()
             )));
         }
-        let ci = single(der, tag::SEQUENCE).map_err(bad)?;
+        let ci = der::parse_single(der, tag::SEQUENCE).map_err(bad)?;
         let mut r = Reader::new(ci.value);
-        if der::oid_text(r.read(tag::OID).map_err(bad)?.value) != OID_SIGNED_DATA {
+        if oid_text(r.read(tag::OID).map_err(bad)?.value) != OID_SIGNED_DATA {
             return Err(bad("content type is not signedData"));
         }
         let explicit = r.read(0xa0).map_err(bad)?;
         r.finish().map_err(bad)?;
-        let sd = single(explicit.value, tag::SEQUENCE).map_err(bad)?;
+        let sd = der::parse_single(explicit.value, tag::SEQUENCE).map_err(bad)?;
         let mut s = Reader::new(sd.value);
         if small_uint(s.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)? != 3 {
             return Err(bad("SignedData version must be 3"));
@@ -195,11 +197,11 @@ impl TimestampToken {
         s.read(tag::SET).map_err(bad)?; // digestAlgorithms
         let eci = s.read(tag::SEQUENCE).map_err(bad)?;
         let mut e = Reader::new(eci.value);
-        if der::oid_text(e.read(tag::OID).map_err(bad)?.value) != OID_TST_INFO {
+        if oid_text(e.read(tag::OID).map_err(bad)?.value) != OID_TST_INFO {
             return Err(bad("encapsulated content is not id-ct-TSTInfo"));
         }
         let econ = e.read(0xa0).map_err(bad)?;
-        let e_content = single(econ.value, tag::OCTET_STRING)
+        let e_content = der::parse_single(econ.value, tag::OCTET_STRING)
             .map_err(bad)?
             .value
             .to_vec();
@@ -249,12 +251,12 @@ impl TimestampToken {
         let signature = sr.read(tag::OCTET_STRING).map_err(bad)?.value.to_vec();
 
         // TSTInfo
-        let tst = single(&e_content, tag::SEQUENCE).map_err(bad)?;
+        let tst = der::parse_single(&e_content, tag::SEQUENCE).map_err(bad)?;
         let mut t = Reader::new(tst.value);
         if small_uint(t.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)? != 1 {
             return Err(bad("TSTInfo version must be 1"));
         }
-        let policy = der::oid_text(t.read(tag::OID).map_err(bad)?.value);
+        let policy = oid_text(t.read(tag::OID).map_err(bad)?.value);
         let mi = t.read(tag::SEQUENCE).map_err(bad)?;
         let mut m = Reader::new(mi.value);
         let imprint_alg = hash_of(&alg_oid(m.read(tag::SEQUENCE).map_err(bad)?.raw)?)?;
@@ -326,13 +328,13 @@ impl TimestampToken {
     }
 
     fn attributes(&self) -> Result<Vec<(String, Tlv<'_>)>, Error> {
-        let set = single(&self.signed_attrs, tag::SET).map_err(bad)?;
+        let set = der::parse_single(&self.signed_attrs, tag::SET).map_err(bad)?;
         let mut r = Reader::new(set.value);
         let mut out = Vec::new();
         while !r.is_empty() {
             let a = r.read(tag::SEQUENCE).map_err(bad)?;
             let mut ar = Reader::new(a.value);
-            let oid = der::oid_text(ar.read(tag::OID).map_err(bad)?.value);
+            let oid = oid_text(ar.read(tag::OID).map_err(bad)?.value);
             let values = ar.read(tag::SET).map_err(bad)?;
             let mut vr = Reader::new(values.value);
             let first = vr.read_any().map_err(bad)?;
@@ -350,7 +352,9 @@ impl TimestampToken {
             .ok_or_else(|| Error::SigningCertificate {
                 reason: "the signingCertificateV2 attribute is missing".into(),
             })?;
-        let err = |r: String| Error::SigningCertificate { reason: r };
+        let err = |r: &str| Error::SigningCertificate {
+            reason: r.to_string(),
+        };
         let mut r = Reader::new(sc.value);
         let certs = r.read(tag::SEQUENCE).map_err(err)?;
         let mut cr = Reader::new(certs.value);
@@ -392,7 +396,7 @@ impl TimestampToken {
         let ct = attr(OID_CONTENT_TYPE).ok_or_else(|| Error::SignedAttributes {
             reason: "contentType is missing".into(),
         })?;
-        if ct.tag != tag::OID || der::oid_text(ct.value) != OID_TST_INFO {
+        if ct.tag != tag::OID || oid_text(ct.value) != OID_TST_INFO {
             return Err(Error::SignedAttributes {
                 reason: "contentType is not id-ct-TSTInfo".into(),
             });

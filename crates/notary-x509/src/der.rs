@@ -1,12 +1,12 @@
-//! A minimal, strict DER reader: just enough to locate the raw pieces of a certificate
-//! (the signed TBS bytes, names, the public key) and to decode algorithm identifiers and
-//! the three extensions the Notary rules evaluate.
+//! A minimal, strict DER reader: enough for certificates, CRLs, OCSP responses and CMS
+//! timestamp tokens. Shared by the notary crates that parse ASN.1.
 //!
 //! It accepts only definite, minimally encoded lengths and single-byte tags, which is all
 //! X.509 needs, and never indexes past the input.
 
 /// Universal tags used in this crate.
-pub(crate) mod tag {
+#[allow(missing_docs)] // the names are the ASN.1 universal tag names
+pub mod tag {
     pub const BOOLEAN: u8 = 0x01;
     pub const INTEGER: u8 = 0x02;
     pub const BIT_STRING: u8 = 0x03;
@@ -14,29 +14,39 @@ pub(crate) mod tag {
     pub const OID: u8 = 0x06;
     pub const SEQUENCE: u8 = 0x30;
     pub const SET: u8 = 0x31;
+    pub const OCTET_STRING: u8 = 0x04;
+    pub const ENUMERATED: u8 = 0x0a;
+    pub const UTC_TIME: u8 = 0x17;
+    pub const GENERALIZED_TIME: u8 = 0x18;
 }
 
 /// One decoded element: its tag, its content and the whole encoding.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Tlv<'a> {
+pub struct Tlv<'a> {
+    /// The tag byte.
     pub tag: u8,
+    /// The content octets.
     pub value: &'a [u8],
+    /// The whole encoding (tag, length and content).
     pub raw: &'a [u8],
 }
 
 /// Reads elements one after another from a byte slice.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Reader<'a> {
+pub struct Reader<'a> {
     rest: &'a [u8],
 }
 
-pub(crate) type DerResult<T> = Result<T, &'static str>;
+/// Decoding result; errors are static descriptions.
+pub type DerResult<T> = Result<T, &'static str>;
 
 impl<'a> Reader<'a> {
+    /// A reader over `input`.
     pub fn new(input: &'a [u8]) -> Self {
         Self { rest: input }
     }
 
+    /// True when nothing is left.
     pub fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
@@ -116,7 +126,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Parses exactly one element spanning all of `input`.
-pub(crate) fn parse_single(input: &[u8], expected: u8) -> DerResult<Tlv<'_>> {
+pub fn parse_single(input: &[u8], expected: u8) -> DerResult<Tlv<'_>> {
     let mut r = Reader::new(input);
     let tlv = r.read(expected)?;
     r.finish()?;
@@ -124,7 +134,7 @@ pub(crate) fn parse_single(input: &[u8], expected: u8) -> DerResult<Tlv<'_>> {
 }
 
 /// Content of a BIT STRING that has no unused bits (signatures and keys).
-pub(crate) fn bit_string_bytes<'a>(tlv: &Tlv<'a>) -> DerResult<&'a [u8]> {
+pub fn bit_string_bytes<'a>(tlv: &Tlv<'a>) -> DerResult<&'a [u8]> {
     match tlv.value.split_first() {
         Some((0, bytes)) => Ok(bytes),
         Some(_) => Err("bit string has unused bits"),
@@ -133,7 +143,7 @@ pub(crate) fn bit_string_bytes<'a>(tlv: &Tlv<'a>) -> DerResult<&'a [u8]> {
 }
 
 /// A non-negative DER INTEGER that fits `u64`.
-pub(crate) fn small_uint(value: &[u8]) -> DerResult<u64> {
+pub fn small_uint(value: &[u8]) -> DerResult<u64> {
     check_integer(value)?;
     if value.first().is_some_and(|b| b & 0x80 != 0) {
         return Err("negative integer");
@@ -151,7 +161,7 @@ pub(crate) fn small_uint(value: &[u8]) -> DerResult<u64> {
 }
 
 /// Checks the DER rules for INTEGER contents (non-empty, minimal).
-pub(crate) fn check_integer(value: &[u8]) -> DerResult<()> {
+pub fn check_integer(value: &[u8]) -> DerResult<()> {
     match value {
         [] => Err("empty integer"),
         [0, next, ..] if next & 0x80 == 0 => Err("non-minimal integer"),
@@ -161,7 +171,7 @@ pub(crate) fn check_integer(value: &[u8]) -> DerResult<()> {
 }
 
 /// Renders OID contents in dotted-decimal form; `None` if malformed.
-pub(crate) fn oid_to_string(content: &[u8]) -> Option<String> {
+pub fn oid_to_string(content: &[u8]) -> Option<String> {
     let arcs = oid_arcs(content)?;
     let mut out = String::with_capacity(arcs.len() * 4);
     for (i, arc) in arcs.iter().enumerate() {
@@ -174,7 +184,7 @@ pub(crate) fn oid_to_string(content: &[u8]) -> Option<String> {
 }
 
 /// Decodes OID contents into arcs; each arc must fit `u64`.
-pub(crate) fn oid_arcs(content: &[u8]) -> Option<Vec<u64>> {
+pub fn oid_arcs(content: &[u8]) -> Option<Vec<u64>> {
     if content.is_empty() || content.last().is_some_and(|b| b & 0x80 != 0) {
         return None;
     }
@@ -210,7 +220,7 @@ pub(crate) fn oid_arcs(content: &[u8]) -> Option<Vec<u64>> {
 }
 
 /// Appends a DER header (tag + length) for `len` content bytes.
-pub(crate) fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
+pub fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
     out.push(tag);
     if len < 0x80 {
         out.push(len as u8);

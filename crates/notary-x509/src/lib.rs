@@ -23,7 +23,7 @@
 
 mod cert;
 mod chain;
-mod der;
+pub mod der;
 mod error;
 mod name;
 mod read;
