@@ -279,7 +279,9 @@ pub struct Certificate {
     ext_key_usage: Option<ExtendedKeyUsage>,
     ocsp_urls: Vec<String>,
     crl_urls: Vec<String>,
-    freshest_crl_urls: Vec<String>,
+    /// The freshest-CRL extension value, decoded on demand: Go does not parse it with the
+    /// certificate, so a malformed one must not make the certificate unreadable.
+    freshest_crl: Option<Vec<u8>>,
     /// Result of checking the signature with the certificate's own key, computed on demand.
     self_signature: OnceLock<Result<(), Error>>,
 }
@@ -335,8 +337,7 @@ impl Certificate {
         let mut basic_constraints = None;
         let mut key_usage = None;
         let mut ext_key_usage = None;
-        let (mut ocsp_urls, mut crl_urls, mut freshest_crl_urls) =
-            (Vec::new(), Vec::new(), Vec::new());
+        let (mut ocsp_urls, mut crl_urls, mut freshest_crl) = (Vec::new(), Vec::new(), None);
         if let Some(exts) = st.extensions {
             let mut seen: Vec<&[u8]> = Vec::new();
             let mut r = Reader::new(exts);
@@ -366,10 +367,7 @@ impl Certificate {
                         crl_urls = parse_distribution_points(value)
                             .map_err(|e| ext_err("CRL distribution points", e))?
                     }
-                    OID_FRESHEST_CRL => {
-                        freshest_crl_urls = parse_distribution_points(value)
-                            .map_err(|e| ext_err("freshest CRL", e))?
-                    }
+                    OID_FRESHEST_CRL => freshest_crl = Some(value.to_vec()),
                     _ => {}
                 }
             }
@@ -390,7 +388,7 @@ impl Certificate {
             ext_key_usage,
             ocsp_urls,
             crl_urls,
-            freshest_crl_urls,
+            freshest_crl,
             self_signature: OnceLock::new(),
         })
     }
@@ -409,9 +407,13 @@ impl Certificate {
         &self.crl_urls
     }
 
-    /// URI full names of the freshest-CRL (delta CRL) extension, in order.
-    pub fn freshest_crl_urls(&self) -> &[String] {
-        &self.freshest_crl_urls
+    /// URI full names of the freshest-CRL (delta CRL) extension, in order; empty without the
+    /// extension, an error when it is malformed.
+    pub fn freshest_crl_urls(&self) -> Result<Vec<String>, Error> {
+        match &self.freshest_crl {
+            None => Ok(Vec::new()),
+            Some(v) => parse_distribution_points(v).map_err(|e| ext_err("freshest CRL", e)),
+        }
     }
 
     /// True when the certificate publishes an OCSP responder or a CRL distribution point.
@@ -659,6 +661,9 @@ fn parse_distribution_points(value: &[u8]) -> der::DerResult<Vec<String>> {
         let mut d = Reader::new(dp.value);
         // distributionPoint [0] DistributionPointName { fullName [0] GeneralNames | nameRelativeToCRLIssuer [1] }
         if let Some(name) = d.read_optional(0xa0)? {
+            if name.value.is_empty() {
+                return Err("distribution point name is empty");
+            }
             let mut n = Reader::new(name.value);
             if let Some(full) = n.read_optional(0xa0)? {
                 let mut g = Reader::new(full.value);

@@ -34,9 +34,18 @@ fn ocsp_chain_endpoints() {
 fn freshest_crl_url() {
     let c = read_certificates(&data("notation-core-go/crl/certificateWithDeltaCRL.cer")).unwrap();
     assert_eq!(
-        c[0].freshest_crl_urls(),
+        c[0].freshest_crl_urls().unwrap(),
         [
             "http://localhost:80/ejbca/publicweb/webdist/certdist?cmd=deltacrl&issuer=UID%3Dc-0nwwozqvawvao3ech%2CCN%3DManagementCA%2CO%3DEJBCA+Container+Quickstart"
         ]
     );
+}
+
+#[test]
+fn malformed_freshest_crl_is_an_error_only_when_asked() {
+    let c = read_certificates(&data(
+        "notation-core-go/crl/certificateWithIncompleteFreshestCRL.cer",
+    ))
+    .unwrap();
+    assert!(c[0].freshest_crl_urls().is_err());
 }
