@@ -43,3 +43,8 @@ fn trust_policy_corpus() {
 fn timestamp_token_corpus() {
     assert!(replay("timestamp_token", notary::fuzz_targets::timestamp_token) > 0);
 }
+
+#[test]
+fn revocation_corpus() {
+    assert!(replay("revocation", notary::fuzz_targets::revocation) > 0);
+}

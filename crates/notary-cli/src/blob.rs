@@ -176,7 +176,9 @@ pub fn verifier(kind: Kind) -> Result<Verifier, Failure> {
     let dir = config::config_dir()?;
     let store = Arc::new(DirTrustStore::new(dir.join("truststore")));
     let (path, bytes) = policy::load_bytes(kind)?;
-    let v = Verifier::new(store);
+    // Like notation, the CLI checks revocation online (OCSP, then CRL) with notation's timeouts.
+    let revocation = notary::revocation::Checker::new(Arc::new(notary::revocation::HttpFetcher));
+    let v = Verifier::new(store).with_revocation(Arc::new(revocation));
     Ok(match kind {
         Kind::Blob => v.with_blob_policy(
             notary_trustpolicy::BlobTrustPolicy::from_json(&bytes)

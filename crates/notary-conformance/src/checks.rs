@@ -13,6 +13,7 @@ mod artifact;
 mod encode;
 mod envelope;
 mod policy;
+mod revocation;
 mod x509;
 
 pub struct Context<'a> {
@@ -137,6 +138,8 @@ pub fn run(ctx: &Context<'_>, check: &str, input: &Value) -> Outcome {
             envelope::verify_envelope(ctx, input)
         }
         "tsa-token-verify" => envelope::tsa_token_verify(ctx, input),
+        "revocation-crl" | "revocation-ocsp" => revocation::chain_status(ctx, input),
+        "crl-extension-parse" => revocation::extension_parse(ctx, input),
         "blob-verify" => envelope::blob_verify(ctx, input),
         "verify" => artifact::verify(ctx, input),
         "verify+inspect+list" => artifact::verify_inspect_list(ctx, input),

@@ -58,3 +58,21 @@ pub fn timestamp_token(data: &[u8]) {
         let _ = t.verify(data, &[]);
     }
 }
+
+/// CRLs and OCSP responses: parse a CRL, and evaluate the bytes as an OCSP response for a fixed
+/// self-signed certificate.
+pub fn revocation(data: &[u8]) {
+    if let Ok(crl) = notary_revocation::crl::Crl::parse(data) {
+        let _ = crl.freshest_crl_urls.len();
+    }
+    static CERT: std::sync::OnceLock<Option<notary_x509::Certificate>> = std::sync::OnceLock::new();
+    let cert = CERT.get_or_init(|| {
+        notary_x509::read_certificates(include_bytes!("../../notary-x509/testdata/valid/leaf.der"))
+            .ok()
+            .and_then(|mut v| v.pop())
+    });
+    if let Some(c) = cert {
+        let _ =
+            notary_revocation::ocsp::evaluate(data, c, c, None, time::OffsetDateTime::UNIX_EPOCH);
+    }
+}

@@ -525,8 +525,10 @@ impl Verifier {
                     .check(&chain, RevocationPurpose::CodeSigning, authentic_time, now);
             let result = match status {
                 RevocationStatus::Good => Ok(()),
-                RevocationStatus::Revoked { reason } => Err(reason),
-                RevocationStatus::Unknown { reason } => Err(reason),
+                RevocationStatus::Revoked { reason } | RevocationStatus::Unknown { reason } => {
+                    Err(reason)
+                }
+                _ => Err("unexpected revocation status".into()),
             };
             record(Validation::Revocation, ValidationType::Revocation, result)?;
         } else {
@@ -658,6 +660,7 @@ impl Verifier {
             RevocationStatus::Revoked { reason } | RevocationStatus::Unknown { reason } => {
                 Err(format!("timestamping certificate chain: {reason}"))
             }
+            _ => Err("unexpected revocation status".into()),
         }
     }
 }

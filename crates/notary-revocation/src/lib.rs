@@ -1,0 +1,225 @@
+//! Certificate revocation for notary-rs, as notation checks it.
+//!
+//! [`Checker`] checks every certificate of a chain but the root: OCSP first (falling back to
+//! CRLs when the answer is unknown), else CRLs (every distribution point, delta CRLs), and
+//! combines the results: revoked beats unknown. All I/O goes through a [`Fetcher`], so
+//! air-gapped users can supply responses themselves ([`StaticFetcher`]) and tests can inject
+//! faults; [`HttpFetcher`] is the plain-HTTP client (OCSP and CRL URLs are `http`).
+//! [`OfflineRevocation`] never touches the network.
+#![forbid(unsafe_code)]
+
+pub mod crl;
+mod fetch;
+pub mod ocsp;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use fetch::{FetchError, Fetcher, HttpFetcher, StaticFetcher};
+use notary_x509::Certificate;
+use time::OffsetDateTime;
+
+/// Which chain is being checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevocationPurpose {
+    /// The signing certificate chain.
+    CodeSigning,
+    /// A timestamping authority's chain.
+    Timestamping,
+}
+
+/// The combined revocation status of a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevocationStatus {
+    /// No certificate is revoked (or none can be: no revocation information).
+    Good,
+    /// Some certificate is revoked (takes precedence over unknown).
+    Revoked {
+        /// Which certificate and why.
+        reason: String,
+    },
+    /// Some certificate's status could not be determined.
+    Unknown {
+        /// Which certificate and why.
+        reason: String,
+    },
+}
+
+/// Checks a chain (leaf first) for revocation.
+pub trait RevocationChecker: Send + Sync {
+    /// The chain's status. `authentic_signing_time` is set for the signing-authority scheme only.
+    fn check(
+        &self,
+        chain: &[Certificate],
+        purpose: RevocationPurpose,
+        authentic_signing_time: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> RevocationStatus;
+}
+
+/// A checker for machines with no network access: certificates that publish no revocation
+/// information are good; a certificate that publishes OCSP or CRL endpoints has an unknown
+/// status (what notation reports when the endpoints cannot be reached).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OfflineRevocation;
+
+impl RevocationChecker for OfflineRevocation {
+    fn check(
+        &self,
+        chain: &[Certificate],
+        _: RevocationPurpose,
+        _: Option<OffsetDateTime>,
+        _: OffsetDateTime,
+    ) -> RevocationStatus {
+        let n = chain.len().saturating_sub(1);
+        for c in chain.iter().take(n) {
+            if c.has_revocation_endpoints() {
+                return RevocationStatus::Unknown {
+                    reason: format!(
+                        "certificate with subject {:?} publishes revocation endpoints and no revocation checker is configured: revocation status is unknown",
+                        c.subject_string()
+                    ),
+                };
+            }
+        }
+        RevocationStatus::Good
+    }
+}
+
+/// The status of one certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertStatus {
+    /// Not revoked.
+    Good,
+    /// Revoked (the reason names the source).
+    Revoked(String),
+    /// Could not be determined.
+    Unknown(String),
+    /// The certificate publishes no revocation information.
+    NonRevokable,
+}
+
+/// OCSP and CRL checking through a [`Fetcher`].
+#[derive(Clone)]
+pub struct Checker {
+    fetcher: Arc<dyn Fetcher>,
+    ocsp_timeout: Duration,
+    crl_timeout: Duration,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker")
+            .field("ocsp_timeout", &self.ocsp_timeout)
+            .field("crl_timeout", &self.crl_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Checker {
+    /// A checker with notation's default timeouts (OCSP 2 s, CRL 5 s).
+    pub fn new(fetcher: Arc<dyn Fetcher>) -> Self {
+        Self {
+            fetcher,
+            ocsp_timeout: Duration::from_secs(2),
+            crl_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// Sets the per-request timeouts.
+    pub fn with_timeouts(mut self, ocsp: Duration, crl: Duration) -> Self {
+        self.ocsp_timeout = ocsp;
+        self.crl_timeout = crl;
+        self
+    }
+
+    /// The status of `cert`, issued by `issuer`.
+    pub fn check_certificate(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        authentic_signing_time: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> CertStatus {
+        let crl = || {
+            crl::check(
+                self.fetcher.as_ref(),
+                self.crl_timeout,
+                cert,
+                issuer,
+                authentic_signing_time,
+                now,
+            )
+        };
+        if !cert.ocsp_urls().is_empty() {
+            let r = ocsp::check(
+                self.fetcher.as_ref(),
+                self.ocsp_timeout,
+                cert,
+                issuer,
+                authentic_signing_time,
+                now,
+            );
+            return match r {
+                CertStatus::Unknown(why) if !cert.crl_urls().is_empty() => match crl() {
+                    CertStatus::Unknown(w2) => {
+                        CertStatus::Unknown(format!("{why}; CRL fallback: {w2}"))
+                    }
+                    other => other,
+                },
+                other => other,
+            };
+        }
+        if !cert.crl_urls().is_empty() {
+            return crl();
+        }
+        CertStatus::NonRevokable
+    }
+}
+
+impl RevocationChecker for Checker {
+    fn check(
+        &self,
+        chain: &[Certificate],
+        _purpose: RevocationPurpose,
+        authentic_signing_time: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> RevocationStatus {
+        let mut unknown = None;
+        // The root (last) is never checked.
+        for pair in chain.windows(2) {
+            let (cert, issuer) = (&pair[0], &pair[1]);
+            match self.check_certificate(cert, issuer, authentic_signing_time, now) {
+                CertStatus::Revoked(why) => {
+                    return RevocationStatus::Revoked {
+                        reason: format!(
+                            "signing certificate with subject {:?} is revoked: {why}",
+                            cert.subject_string()
+                        ),
+                    };
+                }
+                CertStatus::Unknown(why) => {
+                    unknown.get_or_insert_with(|| {
+                        format!(
+                            "certificate with subject {:?} revocation status is unknown: {why}",
+                            cert.subject_string()
+                        )
+                    });
+                }
+                CertStatus::Good | CertStatus::NonRevokable => {}
+            }
+        }
+        match unknown {
+            Some(reason) => RevocationStatus::Unknown { reason },
+            None => RevocationStatus::Good,
+        }
+    }
+}
+
+/// `http` URLs only (case-insensitive scheme), as notation requires for OCSP and CRLs.
+pub(crate) fn is_http(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+}

@@ -1,0 +1,177 @@
+//! Revocation checks on the corpus' CRL and OCSP material, and the HTTP fetcher against a
+//! loopback server (errors, size cap, timeout).
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use notary_revocation::{
+    CertStatus, Checker, Fetcher, HttpFetcher, RevocationChecker, RevocationPurpose,
+    RevocationStatus, StaticFetcher, crl::Crl,
+};
+use notary_x509::{Certificate, read_certificates};
+
+fn data(rel: &str) -> Vec<u8> {
+    let p = format!(
+        "{}/../../../shared/interop/data/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+fn now() -> time::OffsetDateTime {
+    time::macros::datetime!(2026-11-22 12:00 UTC)
+}
+
+fn crl_chain() -> Vec<Certificate> {
+    read_certificates(&data("notation-e2e/config/crl/certchain_with_crl.pem")).unwrap()
+}
+
+fn crl_status(leaf: &str, inter: &str) -> RevocationStatus {
+    let f = StaticFetcher::new()
+        .with_crl(
+            "http://localhost:10086/leaf.crl",
+            data(&format!("notation-e2e/config/crl/{leaf}")),
+        )
+        .with_crl(
+            "http://localhost:10086/intermediate.crl",
+            data(&format!("notation-e2e/config/crl/{inter}")),
+        );
+    Checker::new(Arc::new(f)).check(&crl_chain(), RevocationPurpose::CodeSigning, None, now())
+}
+
+#[test]
+fn crls() {
+    assert_eq!(
+        crl_status("leaf.crl", "intermediate.crl"),
+        RevocationStatus::Good
+    );
+    assert!(matches!(
+        crl_status("leaf_revoked.crl", "intermediate.crl"),
+        RevocationStatus::Revoked { .. }
+    ));
+    assert!(matches!(
+        crl_status("leaf.crl", "intermediate_revoked.crl"),
+        RevocationStatus::Revoked { .. }
+    ));
+    assert!(matches!(
+        crl_status("leaf_expired.crl", "intermediate.crl"),
+        RevocationStatus::Unknown { .. }
+    ));
+    // Revoked beats unknown.
+    assert!(matches!(
+        crl_status("leaf_expired.crl", "intermediate_revoked.crl"),
+        RevocationStatus::Revoked { .. }
+    ));
+    // Nothing served: unknown.
+    let st = Checker::new(Arc::new(StaticFetcher::new())).check(
+        &crl_chain(),
+        RevocationPurpose::CodeSigning,
+        None,
+        now(),
+    );
+    assert!(matches!(st, RevocationStatus::Unknown { .. }));
+    let c = Crl::parse(&data("notation-e2e/config/crl/leaf.crl")).unwrap();
+    assert_eq!(c.crl_number.as_deref(), Some(&[0x10, 0x00][..]));
+    assert!(Crl::parse(b"garbage").is_err());
+}
+
+#[test]
+fn ocsp_responses() {
+    let chain =
+        read_certificates(&data("notation-e2e/config/ocsp/certchain_with_ocsp.pem")).unwrap();
+    let status = |f: &str| {
+        let fetcher = StaticFetcher::new()
+            .with_ocsp("http://localhost:10087", data(&format!("derived/ocsp/{f}")));
+        Checker::new(Arc::new(fetcher)).check_certificate(&chain[0], &chain[1], None, now())
+    };
+    assert_eq!(status("leaf_good.ocsp.der"), CertStatus::Good);
+    assert!(matches!(
+        status("leaf_revoked.ocsp.der"),
+        CertStatus::Revoked(_)
+    ));
+    assert!(matches!(
+        status("leaf_unknown.ocsp.der"),
+        CertStatus::Unknown(_)
+    ));
+    // The request we send is the one the responses answer.
+    let req = notary_revocation::ocsp::request(&chain[0], &chain[1]).unwrap();
+    assert_eq!(req, data("derived/ocsp/leaf.ocsp-request.der"));
+    // A response for another certificate is not accepted for this one.
+    let crl_chain = crl_chain();
+    let r = notary_revocation::ocsp::evaluate(
+        &data("derived/ocsp/leaf_good.ocsp.der"),
+        &crl_chain[0],
+        &crl_chain[1],
+        None,
+        now(),
+    );
+    assert!(r.is_err());
+}
+
+/// Serves one canned HTTP response per connection, `delay` before answering.
+fn serve(response: Vec<u8>, delay: Duration) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(4) {
+            let Ok(mut s) = s else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            std::thread::sleep(delay);
+            let _ = s.write_all(&response);
+        }
+    });
+    format!("http://{addr}/x.crl")
+}
+
+#[test]
+fn http_fetcher_errors_caps_and_timeouts() {
+    let body = data("notation-e2e/config/crl/leaf.crl");
+    let mut ok = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+    ok.extend_from_slice(&body);
+    let url = serve(ok, Duration::ZERO);
+    assert_eq!(
+        HttpFetcher
+            .crl(&url, 1 << 20, Duration::from_secs(2))
+            .unwrap(),
+        body
+    );
+    // Exactly the cap is refused.
+    assert!(
+        HttpFetcher
+            .crl(&url, body.len(), Duration::from_secs(2))
+            .is_err()
+    );
+    let url = serve(
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        Duration::ZERO,
+    );
+    let e = HttpFetcher
+        .crl(&url, 1 << 20, Duration::from_secs(2))
+        .unwrap_err();
+    assert!(e.reason.contains("404"), "{e}");
+    let url = serve(
+        b"HTTP/1.1 200 OK\r\n\r\nlate".to_vec(),
+        Duration::from_secs(3),
+    );
+    let t = Instant::now();
+    let e = HttpFetcher
+        .crl(&url, 1 << 20, Duration::from_millis(300))
+        .unwrap_err();
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "the timeout must bound the call"
+    );
+    assert!(e.reason.contains("timed out"), "{e}");
+    assert!(
+        HttpFetcher
+            .crl(
+                "https://example.invalid/x.crl",
+                1 << 20,
+                Duration::from_secs(1)
+            )
+            .is_err()
+    );
+}
