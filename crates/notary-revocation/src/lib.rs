@@ -6,6 +6,21 @@
 //! air-gapped users can supply responses themselves ([`StaticFetcher`]) and tests can inject
 //! faults; [`HttpFetcher`] is the plain-HTTP client (OCSP and CRL URLs are `http`).
 //! [`OfflineRevocation`] never touches the network.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use notary_revocation::{Checker, RevocationChecker, RevocationPurpose, RevocationStatus, StaticFetcher};
+//! let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/interop/data/notation-e2e/config/crl/");
+//! let chain = notary_x509::read_certificates(&std::fs::read(format!("{data}certchain_with_crl.pem"))?)?;
+//! // An air-gapped site serves the CRLs it was given; every other URL is unreachable.
+//! let fetcher = StaticFetcher::new()
+//!     .with_crl("http://localhost:10086/leaf.crl", std::fs::read(format!("{data}leaf_revoked.crl"))?)
+//!     .with_crl("http://localhost:10086/intermediate.crl", std::fs::read(format!("{data}intermediate.crl"))?);
+//! let now = time::macros::datetime!(2026-06-01 0:00 UTC);
+//! let status = Checker::new(Arc::new(fetcher)).check(&chain, RevocationPurpose::CodeSigning, None, now);
+//! assert!(matches!(status, RevocationStatus::Revoked { .. }));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod crl;

@@ -7,6 +7,17 @@
 //! [`inspect_json`] renders a token the way `notation inspect -o json` shows it.
 //!
 //! Parsing never trusts the token; only a successful `verify` yields a trusted time range.
+//!
+//! ```
+//! use notary_timestamp::{Error, TimestampToken};
+//! // A token whose CMS signature was tampered with, and the root of its TSA.
+//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/interop/data/notation-core-go/timestamp/");
+//! let token = TimestampToken::parse(&std::fs::read(format!("{dir}TimeStampTokenWithInvalidSignature.p7s"))?)?;
+//! let roots = notary_x509::read_certificates(&std::fs::read(format!("{dir}tsaRootCert.cer"))?)?;
+//! println!("claims {} ± {}", token.gen_time(), token.accuracy());
+//! assert!(token.verify(b"notation", &roots).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 use notary_core::DigestAlgorithm;

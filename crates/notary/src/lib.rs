@@ -9,7 +9,38 @@
 //!   to the key), its header rules and the certificate-chain rules.
 //!
 //! Trust decisions (trust store, trust policy, identity, expiry, timestamp, revocation) are made
-//! by the verifier built on top of this.
+//! by [`Verifier`].
+//!
+//! ```
+//! use std::{collections::BTreeMap, sync::Arc};
+//! use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, Verifier};
+//! use notary::truststore::{MemoryTrustStore, TrustStoreType};
+//!
+//! let now = time::macros::datetime!(2026-06-01 12:00 UTC);
+//! // A test chain (root -> intermediate -> leaf) and a signer for its leaf key.
+//! let chain = notary_crypto::pki::ChainBuilder::new(KeySpec::EcP256, now).build()?;
+//! let artifact = Descriptor::new(
+//!     "application/vnd.oci.image.manifest.v1+json",
+//!     "sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9".parse()?,
+//!     942,
+//! );
+//! let mut options = SignOptions::new(now);
+//! options.format = EnvelopeMediaType::Cose;
+//! let signed = notary::sign_artifact(&artifact, &chain.signer()?, &options)?;
+//!
+//! // Trust the root, and apply a strict policy to registry.example/app.
+//! let mut store = MemoryTrustStore::new();
+//! store.add(TrustStoreType::Ca, "acme", vec![notary_x509::Certificate::from_der(chain.root())?])?;
+//! let policy = notary::trustpolicy::OciTrustPolicy::from_json(br#"{"version": "1.0", "trustPolicies": [{
+//!     "name": "app", "registryScopes": ["registry.example/app"], "signatureVerification": {"level": "strict"},
+//!     "trustStores": ["ca:acme"], "trustedIdentities": ["x509.subject: C=US, ST=WA, O=Notary"]}]}"#)?;
+//! let verifier = Verifier::new(Arc::new(store)).with_oci_policy(policy);
+//! let reference = format!("registry.example/app@{}", artifact.digest);
+//! let outcome = verifier.verify_oci(&signed.bytes, "application/cose", &reference, &artifact, &BTreeMap::new(), now)?;
+//! assert_eq!(outcome.level, "strict");
+//! assert_eq!(outcome.warnings().count(), 0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod artifact;
