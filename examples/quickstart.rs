@@ -10,26 +10,14 @@
 //! `cargo run --release --example quickstart -- [DIR]` (default `target/quickstart`).
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 
-use notary::artifact::{VerifyArtifactOptions, sign_and_push, verify_artifact};
+use notary::artifact::{VerifyArtifactOptions, block_on, sign_and_push, verify_artifact};
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
 use notary::{EnvelopeMediaType, KeySpec, SignOptions, Verifier};
 use notary_core::SignatureRepository;
 use notary_registry::{OciLayout, manifest};
 use notary_trustpolicy::OciTrustPolicy;
-
-/// The layout back end never waits on I/O readiness, so polling in a loop is enough.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 fn policy(identity: &str) -> Result<OciTrustPolicy, notary_trustpolicy::Error> {
     OciTrustPolicy::from_json(

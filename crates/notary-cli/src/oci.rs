@@ -1,29 +1,15 @@
 //! `notary sign|verify|list|inspect` on OCI artifacts (OCI image layouts in this build).
 
-use std::future::Future;
 use std::path::PathBuf;
 
 use clap::Args;
-use notary::artifact::{VerifyArtifactOptions, sign_and_push, verify_artifact};
+use notary::artifact::{VerifyArtifactOptions, block_on, sign_and_push, verify_artifact};
 use notary_core::SignatureRepository;
 use notary_registry::OciLayout;
 
 use crate::blob::{print_warnings, sign_options, signer_for, verifier};
 use crate::policy::Kind;
 use crate::{CmdResult, Failure, parse_pairs};
-
-/// Runs a repository future. The OCI layout back end never waits on I/O readiness.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let w = std::task::Waker::noop();
-    let mut cx = std::task::Context::from_waker(w);
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
-}
 
 #[derive(Args)]
 pub struct Common {

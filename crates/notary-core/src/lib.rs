@@ -41,7 +41,7 @@ pub use envelope::{
 };
 pub use error::Error;
 pub use keyspec::{HashAlgorithm, KeySpec, SignatureAlgorithm};
-pub use payload::{PAYLOAD_MEDIA_TYPE, Payload};
+pub use payload::{PAYLOAD_MEDIA_TYPE, Payload, go_json_escape};
 pub use repository::{FetchedSignature, PushSignature, PushedSignature, SignatureRepository};
 pub use signer::{RawSignature, SignatureVerifier, Signer};
 

@@ -59,7 +59,7 @@ impl Payload {
             out.push_str(&to_json(a)?);
         }
         out.push_str("}}");
-        Ok(go_html_escape(&out).into_bytes())
+        Ok(go_json_escape(&out).into_bytes())
     }
 
     /// Encodes the payload as notation's JWS signer does: every object's keys sorted
@@ -79,7 +79,7 @@ impl Payload {
         out.push_str(",\"size\":");
         out.push_str(&t.size.to_string());
         out.push_str("}}");
-        Ok(go_html_escape(&out).into_bytes())
+        Ok(go_json_escape(&out).into_bytes())
     }
 }
 
@@ -93,9 +93,14 @@ fn json_string(s: &str) -> Result<String, Error> {
     to_json(&s)
 }
 
-/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings. Those
-/// characters never occur outside strings in compact JSON, so a textual pass is exact.
-pub(crate) fn go_html_escape(s: &str) -> String {
+/// Applies Go `encoding/json`'s HTML escaping (`<`, `>`, `&`, U+2028, U+2029 as `\uXXXX`) to
+/// compact JSON text. Those characters never occur outside strings in compact JSON, so a
+/// textual pass is exact. Used to reproduce notation's bytes.
+///
+/// ```
+/// assert_eq!(notary_core::go_json_escape(r#"{"a":"<&>"}"#), r#"{"a":"\u003c\u0026\u003e"}"#);
+/// ```
+pub fn go_json_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -467,23 +467,6 @@ fn parse_protected(p: &Map<String, Value>) -> Result<SignedAttributes, Error> {
     })
 }
 
-/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029; compact JSON only has them
-/// inside strings, so a textual pass is exact.
-fn go_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn time_text(t: OffsetDateTime) -> Result<String, Error> {
     timefmt::format_rfc3339(t).map_err(|e| Error::InvalidRequest {
         reason: e.to_string(),
@@ -575,7 +558,7 @@ pub fn protected_header_b64(
     }
     h.insert("crit".into(), Value::Array(crit));
     let json = serde_json::to_string(&h).map_err(|e| bad(e.to_string()))?;
-    Ok(URL_SAFE_NO_PAD.encode(go_escape(&json)))
+    Ok(URL_SAFE_NO_PAD.encode(notary_core::go_json_escape(&json)))
 }
 
 fn encode_envelope(
@@ -609,7 +592,7 @@ fn encode_envelope(
     out.push(']');
     if let Some(agent) = &unprotected.signing_agent {
         out.push_str(",\"io.cncf.notary.signingAgent\":");
-        out.push_str(&go_escape(&q(agent)));
+        out.push_str(&notary_core::go_json_escape(&q(agent)));
     }
     out.push_str("},\"signature\":");
     out.push_str(&q(signature_b64));

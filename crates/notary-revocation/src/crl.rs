@@ -59,25 +59,7 @@ pub struct Crl {
 pub type CrlError = String;
 
 fn parse_time(t: Tlv<'_>) -> Result<OffsetDateTime, CrlError> {
-    let s = std::str::from_utf8(t.value).map_err(|_| "time is not ASCII")?;
-    let full = match t.tag {
-        tag::UTC_TIME if s.len() == 13 => {
-            format!("{}{s}", if s.as_bytes()[0] >= b'5' { "19" } else { "20" })
-        }
-        tag::GENERALIZED_TIME if s.len() == 15 => s.to_string(),
-        _ => return Err("unsupported time encoding".into()),
-    };
-    let b = full.as_bytes();
-    if b.len() != 15 || b[14] != b'Z' || !b[..14].iter().all(u8::is_ascii_digit) {
-        return Err("time must be YYYYMMDDHHMMSSZ".into());
-    }
-    let n = |a: usize, z: usize| full[a..z].parse::<u32>().unwrap_or(0);
-    let month = time::Month::try_from(n(4, 6) as u8).map_err(|_| "bad month")?;
-    let date = time::Date::from_calendar_date(n(0, 4) as i32, month, n(6, 8) as u8)
-        .map_err(|_| "bad date")?;
-    let tod = time::Time::from_hms(n(8, 10) as u8, n(10, 12) as u8, n(12, 14) as u8)
-        .map_err(|_| "bad time")?;
-    Ok(time::PrimitiveDateTime::new(date, tod).assume_utc())
+    Ok(der::parse_time(t)?)
 }
 
 fn oid(v: &[u8]) -> String {
@@ -98,30 +80,6 @@ fn extensions(content: &[u8]) -> Result<Vec<(String, bool, Vec<u8>)>, CrlError> 
         };
         let v = er.read(tag::OCTET_STRING)?.value.to_vec();
         out.push((o, critical, v));
-    }
-    Ok(out)
-}
-
-/// URI full names of a CRLDistributionPoints / FreshestCRL value.
-fn dp_urls(v: &[u8]) -> Result<Vec<String>, CrlError> {
-    let seq = der::parse_single(v, tag::SEQUENCE)?;
-    let mut r = Reader::new(seq.value);
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        let dp = r.read(tag::SEQUENCE)?;
-        let mut d = Reader::new(dp.value);
-        if let Some(name) = d.read_optional(0xa0)? {
-            let mut n = Reader::new(name.value);
-            if let Some(full) = n.read_optional(0xa0)? {
-                let mut g = Reader::new(full.value);
-                while !g.is_empty() {
-                    let gn = g.read_any()?;
-                    if gn.tag == 0x86 {
-                        out.push(String::from_utf8_lossy(gn.value).into_owned());
-                    }
-                }
-            }
-        }
     }
     Ok(out)
 }
@@ -203,7 +161,10 @@ impl Crl {
                             critical,
                         ))
                     }
-                    OID_FRESHEST_CRL => freshest_crl_urls = dp_urls(&v)?,
+                    OID_FRESHEST_CRL => {
+                        freshest_crl_urls =
+                            notary_x509::distribution_point_urls(&v).map_err(|e| e.to_string())?
+                    }
                     OID_ISSUING_DP | OID_AUTHORITY_KEY_ID => {}
                     _ if critical => return Err(format!("unsupported critical CRL extension {o}")),
                     _ => {}

@@ -65,22 +65,10 @@ pub fn request(cert: &Certificate, issuer: &Certificate) -> Result<Vec<u8>, Stri
 }
 
 fn gen_time(t: Tlv<'_>) -> Result<OffsetDateTime, String> {
-    let s = std::str::from_utf8(t.value).map_err(|_| "time is not ASCII")?;
-    let s = s.strip_suffix('Z').ok_or("time must be UTC")?;
-    let main = s.split('.').next().unwrap_or("");
-    if t.tag != tag::GENERALIZED_TIME
-        || main.len() != 14
-        || !main.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err("bad GeneralizedTime".into());
+    if t.tag != tag::GENERALIZED_TIME {
+        return Err("expected a GeneralizedTime".into());
     }
-    let n = |a: usize, z: usize| main[a..z].parse::<u32>().unwrap_or(0);
-    let month = time::Month::try_from(n(4, 6) as u8).map_err(|_| "bad month")?;
-    let date = time::Date::from_calendar_date(n(0, 4) as i32, month, n(6, 8) as u8)
-        .map_err(|_| "bad date")?;
-    let tod = time::Time::from_hms(n(8, 10) as u8, n(10, 12) as u8, n(12, 14) as u8)
-        .map_err(|_| "bad time")?;
-    Ok(time::PrimitiveDateTime::new(date, tod).assume_utc())
+    Ok(der::parse_time(t)?)
 }
 
 /// Validates a DER OCSP response for `cert` and returns its status.

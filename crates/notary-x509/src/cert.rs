@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use aws_lc_rs::digest;
 use notary_core::KeySpec;
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use time::OffsetDateTime;
 
 use crate::der::{self, Reader, tag};
 use crate::error::Error;
@@ -194,52 +194,6 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
     })
 }
 
-/// Decodes an RFC 5280 Time: UTCTime `YYMMDDHHMMSSZ` or GeneralizedTime `YYYYMMDDHHMMSSZ`.
-fn parse_time(tlv: der::Tlv<'_>) -> der::DerResult<OffsetDateTime> {
-    let digits = |s: &[u8]| -> der::DerResult<u32> {
-        s.iter().try_fold(0u32, |acc, &b| {
-            if b.is_ascii_digit() {
-                Ok(acc * 10 + u32::from(b - b'0'))
-            } else {
-                Err("invalid time digit")
-            }
-        })
-    };
-    let (year, rest) = match (tlv.tag, tlv.value.len()) {
-        (0x17, 13) => {
-            let yy = digits(tlv.value.get(..2).unwrap_or_default())?;
-            // RFC 5280: two-digit years 50..99 are 19xx, 00..49 are 20xx.
-            let year = if yy >= 50 { 1900 + yy } else { 2000 + yy };
-            (year, tlv.value.get(2..).unwrap_or_default())
-        }
-        (0x18, 15) => (
-            digits(tlv.value.get(..4).unwrap_or_default())?,
-            tlv.value.get(4..).unwrap_or_default(),
-        ),
-        (0x17 | 0x18, _) => return Err("time must be in UTC with seconds (…Z)"),
-        _ => return Err("invalid time type"),
-    };
-    if rest.get(10) != Some(&b'Z') {
-        return Err("time must end in Z");
-    }
-    let field = |i: usize| digits(rest.get(i..i + 2).unwrap_or_default());
-    let month = Month::try_from(u8::try_from(field(0)?).map_err(|_| "bad month")?)
-        .map_err(|_| "bad month")?;
-    let date = Date::from_calendar_date(
-        i32::try_from(year).map_err(|_| "bad year")?,
-        month,
-        u8::try_from(field(2)?).map_err(|_| "bad day")?,
-    )
-    .map_err(|_| "invalid date")?;
-    let time = Time::from_hms(
-        u8::try_from(field(4)?).map_err(|_| "bad hour")?,
-        u8::try_from(field(6)?).map_err(|_| "bad minute")?,
-        u8::try_from(field(8)?).map_err(|_| "bad second")?,
-    )
-    .map_err(|_| "invalid time of day")?;
-    Ok(PrimitiveDateTime::new(date, time).assume_utc())
-}
-
 /// The DER SubjectPublicKeyInfo of a DER certificate, found without a full parse.
 pub(crate) fn locate_spki(der: &[u8]) -> Result<&[u8], Error> {
     if der.len() > MAX_CERT_LEN {
@@ -327,8 +281,8 @@ impl Certificate {
 
         let mut validity = Reader::new(st.validity);
         let (not_before, not_after) = (|| {
-            let nb = parse_time(validity.read_any()?)?;
-            let na = parse_time(validity.read_any()?)?;
+            let nb = der::parse_time(validity.read_any()?)?;
+            let na = der::parse_time(validity.read_any()?)?;
             validity.finish()?;
             Ok((nb, na))
         })()
@@ -652,7 +606,7 @@ fn parse_aia_ocsp(value: &[u8]) -> der::DerResult<Vec<String>> {
 }
 
 /// CRLDistributionPoints (also the syntax of FreshestCRL): URI full names, in order.
-fn parse_distribution_points(value: &[u8]) -> der::DerResult<Vec<String>> {
+pub(crate) fn parse_distribution_points(value: &[u8]) -> der::DerResult<Vec<String>> {
     let seq = der::parse_single(value, tag::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
     let mut out = Vec::new();

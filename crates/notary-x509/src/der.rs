@@ -4,6 +4,8 @@
 //! It accepts only definite, minimally encoded lengths and single-byte tags, which is all
 //! X.509 needs, and never indexes past the input.
 
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
 /// Universal tags used in this crate.
 #[allow(missing_docs)] // the names are the ASN.1 universal tag names
 pub mod tag {
@@ -231,6 +233,52 @@ pub fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
         out.push(0x80 | significant.len() as u8);
         out.extend_from_slice(significant);
     }
+}
+
+/// Decodes an RFC 5280 Time: UTCTime `YYMMDDHHMMSSZ` or GeneralizedTime `YYYYMMDDHHMMSSZ`.
+pub fn parse_time(tlv: Tlv<'_>) -> DerResult<OffsetDateTime> {
+    let digits = |s: &[u8]| -> DerResult<u32> {
+        s.iter().try_fold(0u32, |acc, &b| {
+            if b.is_ascii_digit() {
+                Ok(acc * 10 + u32::from(b - b'0'))
+            } else {
+                Err("invalid time digit")
+            }
+        })
+    };
+    let (year, rest) = match (tlv.tag, tlv.value.len()) {
+        (0x17, 13) => {
+            let yy = digits(tlv.value.get(..2).unwrap_or_default())?;
+            // RFC 5280: two-digit years 50..99 are 19xx, 00..49 are 20xx.
+            let year = if yy >= 50 { 1900 + yy } else { 2000 + yy };
+            (year, tlv.value.get(2..).unwrap_or_default())
+        }
+        (0x18, 15) => (
+            digits(tlv.value.get(..4).unwrap_or_default())?,
+            tlv.value.get(4..).unwrap_or_default(),
+        ),
+        (0x17 | 0x18, _) => return Err("time must be in UTC with seconds (…Z)"),
+        _ => return Err("invalid time type"),
+    };
+    if rest.get(10) != Some(&b'Z') {
+        return Err("time must end in Z");
+    }
+    let field = |i: usize| digits(rest.get(i..i + 2).unwrap_or_default());
+    let month = Month::try_from(u8::try_from(field(0)?).map_err(|_| "bad month")?)
+        .map_err(|_| "bad month")?;
+    let date = Date::from_calendar_date(
+        i32::try_from(year).map_err(|_| "bad year")?,
+        month,
+        u8::try_from(field(2)?).map_err(|_| "bad day")?,
+    )
+    .map_err(|_| "invalid date")?;
+    let time = Time::from_hms(
+        u8::try_from(field(4)?).map_err(|_| "bad hour")?,
+        u8::try_from(field(6)?).map_err(|_| "bad minute")?,
+        u8::try_from(field(8)?).map_err(|_| "bad second")?,
+    )
+    .map_err(|_| "invalid time of day")?;
+    Ok(PrimitiveDateTime::new(date, time).assume_utc())
 }
 
 #[cfg(test)]

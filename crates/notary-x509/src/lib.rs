@@ -35,6 +35,14 @@ pub use chain::{
     ChainPurpose, validate_chain, validate_code_signing_chain, validate_timestamping_chain,
 };
 pub use error::Error;
+
+/// URI full names of a DER `CRLDistributionPoints` (or `FreshestCRL`) extension value, in
+/// order; other name forms are skipped.
+pub fn distribution_point_urls(value: &[u8]) -> Result<Vec<String>, Error> {
+    cert::parse_distribution_points(value).map_err(|e| Error::Parse {
+        reason: format!("invalid distribution points: {e}"),
+    })
+}
 pub use read::{
     TrustStoreType, check_trust_store_certificate, read_certificates, validate_tsa_root_certificate,
 };

@@ -15,6 +15,28 @@ use crate::signing::{SignOptions, SignedEnvelope, sign_artifact};
 use crate::verifier::{VerificationError, VerificationOutcome, Verifier};
 use crate::{Error, Signer};
 
+/// Runs a future to completion on the current thread, parking between polls until its waker
+/// fires. Enough for repositories that do their I/O synchronously (OCI layouts) or wake the
+/// task themselves; futures that need a specific runtime (e.g. tokio I/O) must be run on it.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return v,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
 /// Annotation notation sets to the signing time on signature manifests.
 pub const CREATED_ANNOTATION: &str = "org.opencontainers.image.created";
 

@@ -333,7 +333,7 @@ impl Verifier {
         if statement.signature_verification.level.is_skip() {
             return Ok(VerificationOutcome::skipped(statement));
         }
-        let mut outcome = self.verify_signature(statement, envelope, envelope_media_type, now)?;
+        let outcome = self.verify_signature(statement, envelope, envelope_media_type, now)?;
         let payload = decoded_payload(&outcome)?;
         if !payload.target_artifact.content_equals(target) {
             return Err(VerificationError::failed(
@@ -349,13 +349,7 @@ impl Verifier {
                 ),
             ));
         }
-        outcome.checks.push(CheckResult {
-            validation: Validation::TargetMismatch,
-            status: CheckStatus::Passed,
-        });
-        check_user_metadata(&payload, user_metadata, &mut outcome)?;
-        outcome.payload = Some(payload);
-        Ok(outcome)
+        finish(outcome, payload, user_metadata)
     }
 
     /// Verifies a detached blob signature. The blob is streamed once, hashed with the hash the
@@ -373,7 +367,7 @@ impl Verifier {
         if statement.signature_verification.level.is_skip() {
             return Ok(VerificationOutcome::skipped(statement));
         }
-        let mut outcome = self.verify_signature(statement, envelope, envelope_media_type, now)?;
+        let outcome = self.verify_signature(statement, envelope, envelope_media_type, now)?;
         let payload = decoded_payload(&outcome)?;
         let algorithm = outcome
             .envelope
@@ -407,13 +401,7 @@ impl Verifier {
                 ));
             }
         }
-        outcome.checks.push(CheckResult {
-            validation: Validation::TargetMismatch,
-            status: CheckStatus::Passed,
-        });
-        check_user_metadata(&payload, user_metadata, &mut outcome)?;
-        outcome.payload = Some(payload);
-        Ok(outcome)
+        finish(outcome, payload, user_metadata)
     }
 
     /// The signature checks shared by OCI and blob verification (everything up to revocation).
@@ -723,6 +711,21 @@ fn decoded_payload(outcome: &VerificationOutcome) -> Result<Payload, Verificatio
         .payload
         .clone()
         .ok_or_else(|| VerificationError::failed(Validation::Integrity, "no payload"))
+}
+
+/// The steps after a matched target: record it, check the user metadata, keep the payload.
+fn finish(
+    mut outcome: VerificationOutcome,
+    payload: Payload,
+    user_metadata: &BTreeMap<String, String>,
+) -> Result<VerificationOutcome, VerificationError> {
+    outcome.checks.push(CheckResult {
+        validation: Validation::TargetMismatch,
+        status: CheckStatus::Passed,
+    });
+    check_user_metadata(&payload, user_metadata, &mut outcome)?;
+    outcome.payload = Some(payload);
+    Ok(outcome)
 }
 
 fn check_user_metadata(

@@ -1,12 +1,9 @@
 //! OCI-layout checks: `verify`, `verify+inspect+list`, `inspect`, `list`.
 
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll, Wake, Waker};
 
 use notary::Verifier;
-use notary::artifact::{VerifyArtifactOptions, verify_artifact};
+use notary::artifact::{VerifyArtifactOptions, block_on, verify_artifact};
 use notary_core::SignatureRepository;
 use notary_registry::OciLayout;
 use notary_trustpolicy::OciTrustPolicy;
@@ -15,26 +12,6 @@ use serde_json::Value;
 use super::envelope::outcome_of;
 use super::{Context, TempTrustStore, policy_bytes, str_field, user_metadata};
 use crate::cases::Outcome;
-
-/// Drives a future to completion on this thread. The layout back end never waits on I/O
-/// readiness, so parking between polls is enough and no runtime is needed.
-fn block_on<F: Future>(fut: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = TaskContext::from_waker(&waker);
-    let mut fut = std::pin::pin!(fut);
-    loop {
-        match fut.as_mut().poll(&mut cx) {
-            Poll::Ready(v) => return v,
-            Poll::Pending => std::thread::park(),
-        }
-    }
-}
 
 fn open_layout(ctx: &Context<'_>, input: &Value) -> Result<OciLayout, String> {
     let path = ctx.path(str_field(input, "layout")?);
