@@ -55,6 +55,12 @@ pub struct BlobSignArgs {
     /// Overwrite an existing signature file
     #[arg(long)]
     pub force: bool,
+    /// RFC 3161 timestamp authority URL (http)
+    #[arg(long = "timestamp-url")]
+    pub timestamp_url: Option<String>,
+    /// The TSA's root certificate (one self-signed certificate, PEM or DER)
+    #[arg(long = "timestamp-root-cert")]
+    pub timestamp_root_cert: Option<PathBuf>,
     /// The file to sign
     pub file: PathBuf,
 }
@@ -117,6 +123,33 @@ pub fn envelope_type_of(path: &Path) -> Result<EnvelopeMediaType, Failure> {
     EnvelopeMediaType::from_format_name(fmt).map_err(|_| bad())
 }
 
+/// The timestamper for `--timestamp-url` / `--timestamp-root-cert` (both or neither).
+pub fn timestamper(
+    url: Option<String>,
+    root: Option<PathBuf>,
+) -> Result<Option<Arc<dyn notary::timestamp::Timestamper>>, Failure> {
+    match (url, root) {
+        (None, None) => Ok(None),
+        (Some(url), Some(root)) => {
+            let bytes = std::fs::read(&root)
+                .map_err(|e| Failure::msg(format!("{}: {e}", root.display())))?;
+            let cert = notary_x509::validate_tsa_root_certificate(&bytes).map_err(|e| {
+                Failure::msg(format!(
+                    "{}: not usable as --timestamp-root-cert: {e}",
+                    root.display()
+                ))
+            })?;
+            Ok(Some(Arc::new(notary::timestamp::Rfc3161Timestamper::new(
+                url,
+                vec![cert],
+            ))))
+        }
+        _ => Err(Failure::msg(
+            "--timestamp-url and --timestamp-root-cert must be given together",
+        )),
+    }
+}
+
 pub fn sign_options(
     format: Option<String>,
     expiry: Option<String>,
@@ -139,9 +172,11 @@ pub fn sign_options(
 }
 
 fn sign(a: BlobSignArgs) -> CmdResult {
+    // Flags are checked before the key is loaded, so usage errors come first.
+    let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
+    options.timestamper = timestamper(a.timestamp_url, a.timestamp_root_cert)?;
     let signer = signer_for(a.key.as_deref())?;
     let spec = notary_core::Signer::key_spec(&signer)?;
-    let options = sign_options(a.format, a.expiry, &a.user_metadata)?;
     let mut f =
         File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
     // Streamed once with the hash the signing key implies: memory does not grow with the file.

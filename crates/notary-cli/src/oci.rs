@@ -45,6 +45,12 @@ pub struct SignArgs {
     /// User metadata key=value (repeatable)
     #[arg(short = 'm', long = "user-metadata")]
     pub user_metadata: Vec<String>,
+    /// RFC 3161 timestamp authority URL (http)
+    #[arg(long = "timestamp-url")]
+    pub timestamp_url: Option<String>,
+    /// The TSA's root certificate (one self-signed certificate, PEM or DER)
+    #[arg(long = "timestamp-root-cert")]
+    pub timestamp_root_cert: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -122,8 +128,9 @@ fn warn_tag(path: &str, rest: &str, digest: &str) {
 
 pub fn sign(a: SignArgs) -> CmdResult {
     let (layout, path, rest) = layout_reference(&a.common)?;
+    let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
+    options.timestamper = crate::blob::timestamper(a.timestamp_url, a.timestamp_root_cert)?;
     let signer = signer_for(a.key.as_deref())?;
-    let options = sign_options(a.format, a.expiry, &a.user_metadata)?;
     let pushed = block_on(sign_and_push(&layout, &rest, &signer, &options))
         .map_err(|e| Failure::msg(e.to_string()))?;
     warn_tag(&path, &rest, &pushed.artifact.digest.to_string());

@@ -256,6 +256,14 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
     e.ok(&["key", "delete", "tester"]);
     let err = e.fails(&["blob", "sign", "good.json"]);
     assert!(err.contains("no default key"), "{err}");
+    let err = e.fails(&[
+        "blob",
+        "sign",
+        "--timestamp-url",
+        "http://127.0.0.1:9/tsa",
+        "good.json",
+    ]);
+    assert!(err.contains("must be given together"), "{err}");
     let err = e.fails(&["sign", "registry.example/app:v1"]);
     assert!(err.contains("remote registries are not supported"), "{err}");
 }

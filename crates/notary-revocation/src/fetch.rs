@@ -99,6 +99,19 @@ fn cap(url: &str, body: &[u8], max: usize) -> Result<Vec<u8>, FetchError> {
 pub struct HttpFetcher;
 
 impl HttpFetcher {
+    /// POSTs `body` to an `http` URL and returns the body of a 200 response (used for RFC 3161
+    /// timestamp requests as well as OCSP).
+    pub fn post(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: &[u8],
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, FetchError> {
+        self.request(url, "POST", Some(content_type), body, max, timeout)
+    }
+
     fn request(
         &self,
         url: &str,

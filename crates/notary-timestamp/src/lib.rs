@@ -601,3 +601,110 @@ pub fn inspect_json(token: &[u8]) -> serde_json::Value {
 pub fn nonce_hex(t: &TimestampToken) -> Option<String> {
     t.nonce().map(hex::encode)
 }
+
+/// DER of the AlgorithmIdentifier (with NULL parameters) of a SHA-2 hash.
+fn hash_alg_id(h: DigestAlgorithm) -> Vec<u8> {
+    let last = match h {
+        DigestAlgorithm::Sha384 => 2,
+        DigestAlgorithm::Sha512 => 3,
+        _ => 1,
+    };
+    vec![
+        0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, last, 0x05, 0x00,
+    ]
+}
+
+fn tlv(t: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + 6);
+    der::push_header(&mut out, t, content.len());
+    out.extend_from_slice(content);
+    out
+}
+
+/// An RFC 3161 TimeStampReq: the hash of the message, a random 159-bit nonce, `certReq` TRUE.
+#[derive(Debug, Clone)]
+pub struct TimestampRequest {
+    hash: DigestAlgorithm,
+    imprint: Vec<u8>,
+    nonce: Vec<u8>,
+}
+
+impl TimestampRequest {
+    /// A request for `message` hashed with `hash` and the given nonce (its top bit is cleared so
+    /// the nonce is positive and below 2^159, as notation's client does).
+    pub fn new(message: &[u8], hash: DigestAlgorithm, nonce: [u8; 20]) -> Self {
+        let mut n = nonce.to_vec();
+        n[0] &= 0x7f;
+        // Minimal INTEGER encoding: drop leading zeros, keep the value positive.
+        while n.len() > 1 && n[0] == 0 && n[1] & 0x80 == 0 {
+            n.remove(0);
+        }
+        Self {
+            hash,
+            imprint: hash.hash(message),
+            nonce: n,
+        }
+    }
+
+    /// A request with a fresh random nonce.
+    pub fn with_random_nonce(message: &[u8], hash: DigestAlgorithm) -> Result<Self, Error> {
+        use aws_lc_rs::rand::SecureRandom as _;
+        let mut nonce = [0u8; 20];
+        aws_lc_rs::rand::SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| bad("no randomness for the nonce"))?;
+        Ok(Self::new(message, hash, nonce))
+    }
+
+    /// The DER TimeStampReq.
+    pub fn to_der(&self) -> Vec<u8> {
+        let mut imprint = hash_alg_id(self.hash);
+        imprint.extend(tlv(tag::OCTET_STRING, &self.imprint));
+        let mut body = tlv(tag::INTEGER, &[1]);
+        body.extend(tlv(tag::SEQUENCE, &imprint));
+        body.extend(tlv(tag::INTEGER, &self.nonce));
+        body.extend(tlv(tag::BOOLEAN, &[0xff]));
+        tlv(tag::SEQUENCE, &body)
+    }
+
+    /// Checks a DER TimeStampResp for this request: status granted (or granted with
+    /// modifications), a token imprinting this message with this hash and echoing the nonce, and
+    /// certificates present (certReq). Returns the token and its DER. The token's signature and
+    /// chain are checked by [`TimestampToken::verify`].
+    pub fn validate_response(&self, response: &[u8]) -> Result<(TimestampToken, Vec<u8>), Error> {
+        if response.len() > MAX_TOKEN_SIZE {
+            return Err(bad(format!(
+                "response of {} bytes exceeds {MAX_TOKEN_SIZE}",
+                response.len()
+            )));
+        }
+        let resp = der::parse_single(response, tag::SEQUENCE).map_err(bad)?;
+        let mut r = Reader::new(resp.value);
+        let status = r.read(tag::SEQUENCE).map_err(bad)?;
+        let mut sr = Reader::new(status.value);
+        let code = small_uint(sr.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)?;
+        if code > 1 {
+            return Err(bad(format!(
+                "the TSA refused the request (PKIStatus {code})"
+            )));
+        }
+        let token_der = r
+            .read(tag::SEQUENCE)
+            .map_err(|_| bad("the response carries no token"))?
+            .raw
+            .to_vec();
+        let token = TimestampToken::parse(&token_der)?;
+        if token.imprint_alg != self.hash || token.imprint != self.imprint {
+            return Err(Error::ImprintMismatch);
+        }
+        if token.nonce.as_deref() != Some(self.nonce.as_slice()) {
+            return Err(bad("the response nonce does not match the request"));
+        }
+        if token.certificates.is_empty() {
+            return Err(Error::SigningCertificate {
+                reason: "the TSA returned no certificates although certReq was set".into(),
+            });
+        }
+        Ok((token, token_der))
+    }
+}

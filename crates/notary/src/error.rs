@@ -23,6 +23,12 @@ pub enum Error {
         /// The media type given.
         media_type: String,
     },
+    /// The timestamp authority failed or returned a token that does not verify.
+    #[error("timestamping failed: {reason}")]
+    Timestamp {
+        /// Why.
+        reason: String,
+    },
     /// Signing options were inconsistent.
     #[error("invalid signing options: {reason}")]
     InvalidSignOptions {

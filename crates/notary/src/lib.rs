@@ -51,6 +51,7 @@ pub mod fuzz_targets;
 pub mod inspect;
 pub mod revocation;
 mod signing;
+pub mod timestamp;
 pub mod truststore;
 pub mod verifier;
 

@@ -27,6 +27,8 @@ pub struct SignOptions {
     pub extended_attributes: Vec<ExtendedAttribute>,
     /// Signing agent recorded in the unprotected header.
     pub signing_agent: Option<String>,
+    /// RFC 3161 timestamping of the signature (`notary.x509` only).
+    pub timestamper: Option<std::sync::Arc<dyn crate::timestamp::Timestamper>>,
 }
 
 impl SignOptions {
@@ -40,6 +42,7 @@ impl SignOptions {
             user_metadata: BTreeMap::new(),
             extended_attributes: Vec::new(),
             signing_agent: Some(concat!("notary-rs/", env!("CARGO_PKG_VERSION")).to_string()),
+            timestamper: None,
         }
     }
 }
@@ -94,7 +97,28 @@ pub fn sign_artifact(
     request.expiry = expiry;
     request.extended_attributes = options.extended_attributes.clone();
     request.signing_agent = options.signing_agent.clone();
-    sign_envelope(options.format, &request, signer)
+    let signed = sign_envelope(options.format, &request, signer)?;
+    match &options.timestamper {
+        None => Ok(signed),
+        Some(_) if options.signing_scheme != SigningScheme::X509 => {
+            Err(Error::InvalidSignOptions {
+                reason: "timestamping applies to the notary.x509 signing scheme only".into(),
+            })
+        }
+        Some(t) => {
+            // The TSA countersigns the raw signature bytes, hashed as the signing key implies.
+            let info = signed.envelope.signer_info();
+            let token = t
+                .timestamp(&info.signature, info.signature_algorithm.hash_algorithm())
+                .map_err(|reason| Error::Timestamp { reason })?;
+            let mut env = UnverifiedEnvelope::parse(options.format.as_str(), &signed.bytes)?;
+            env.set_timestamp_signature(token);
+            let bytes = env.to_bytes();
+            let envelope =
+                UnverifiedEnvelope::parse(options.format.as_str(), &bytes)?.verify_integrity()?;
+            Ok(SignedEnvelope { bytes, envelope })
+        }
+    }
 }
 
 /// Signs `request` in `format` and re-verifies the envelope (signature, header rules, and the

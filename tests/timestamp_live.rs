@@ -1,0 +1,238 @@
+//! Timestamping against a real RFC 3161 TSA: OpenSSL (`openssl ts -reply`) behind a small
+//! loopback HTTP front, with a test PKI made by `tests/pki/make-tsa.sh`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use notary::timestamp::Rfc3161Timestamper;
+use notary::truststore::{MemoryTrustStore, TrustStoreType};
+use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, Validation, Verifier};
+use notary_crypto::pki::ChainBuilder;
+use notary_trustpolicy::OciTrustPolicy;
+use notary_x509::{Certificate, read_certificates};
+use time::{Duration, OffsetDateTime};
+
+fn make_pki() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pki/make-tsa.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(dir.path())
+        .output()
+        .expect("bash and openssl are installed by scripts/setup.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = dir.path().to_path_buf();
+    (dir, p)
+}
+
+/// The HTTP front: each POST body goes to `openssl ts -reply`; `mode` "garbage" answers junk.
+fn start_tsa(pki: &Path, mode: &'static str) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/tsa", l.local_addr().unwrap());
+    let pki = pki.to_path_buf();
+    std::thread::spawn(move || {
+        for (i, s) in l.incoming().enumerate().take(16) {
+            let Ok(mut s) = s else { continue };
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; len];
+            r.read_exact(&mut body).unwrap();
+            let reply = if mode == "garbage" {
+                b"not a timestamp".to_vec()
+            } else {
+                let q = pki.join(format!("q{i}.tsq"));
+                let a = pki.join(format!("a{i}.tsr"));
+                std::fs::write(&q, &body).unwrap();
+                let st = Command::new("openssl")
+                    .args(["ts", "-reply", "-config"])
+                    .arg(pki.join("tsa.cnf"))
+                    .arg("-queryfile")
+                    .arg(&q)
+                    .arg("-out")
+                    .arg(&a)
+                    .output()
+                    .unwrap();
+                assert!(
+                    st.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&st.stderr)
+                );
+                std::fs::read(&a).unwrap()
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\n\r\n",
+                reply.len()
+            );
+            let _ = s.write_all(&reply);
+        }
+    });
+    url
+}
+
+fn root(pki: &Path) -> Vec<Certificate> {
+    read_certificates(&std::fs::read(pki.join("ca.crt")).unwrap()).unwrap()
+}
+
+const REF: &str =
+    "registry.example/app@sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9";
+
+fn target() -> Descriptor {
+    Descriptor::new(
+        "application/vnd.oci.image.manifest.v1+json",
+        REF.rsplit_once('@').unwrap().1.parse().unwrap(),
+        942,
+    )
+}
+
+fn verifier(chain_root: &[u8], tsa_root: Option<Vec<Certificate>>) -> Verifier {
+    let mut store = MemoryTrustStore::new();
+    store
+        .add(
+            TrustStoreType::Ca,
+            "s",
+            vec![Certificate::from_der(chain_root).unwrap()],
+        )
+        .unwrap();
+    let stores = match tsa_root {
+        Some(r) => {
+            store.add(TrustStoreType::Tsa, "t", r).unwrap();
+            r#"["ca:s","tsa:t"]"#
+        }
+        None => r#"["ca:s"]"#,
+    };
+    let policy = format!(
+        r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["*"],"signatureVerification":{{"level":"strict"}},"trustStores":{stores},"trustedIdentities":["*"]}}]}}"#
+    );
+    Verifier::new(Arc::new(store))
+        .with_oci_policy(OciTrustPolicy::from_json(policy.as_bytes()).unwrap())
+}
+
+#[test]
+fn timestamp_keeps_an_expired_signature_valid_only_with_a_tsa_store() {
+    let (_keep, pki) = make_pki();
+    let url = start_tsa(&pki, "reply");
+    // The TSA stamps with the real clock, so this test runs at the real time.
+    let now = OffsetDateTime::now_utc();
+    for (spec, format) in [
+        (KeySpec::EcP384, EnvelopeMediaType::Jws),
+        (KeySpec::Rsa3072, EnvelopeMediaType::Cose),
+    ] {
+        let chain = ChainBuilder::new(spec, now)
+            .validity(now - Duration::hours(1), now + Duration::days(1))
+            .build()
+            .unwrap();
+        let mut opts = SignOptions::new(now);
+        opts.format = format;
+        opts.timestamper = Some(Arc::new(Rfc3161Timestamper::new(&url, root(&pki))));
+        let signed = notary::sign_artifact(&target(), &chain.signer().unwrap(), &opts).unwrap();
+        assert!(
+            signed
+                .envelope
+                .signer_info()
+                .unsigned_attributes
+                .timestamp_signature
+                .is_some()
+        );
+
+        let later = now + Duration::days(3);
+        let with_tsa = verifier(chain.root(), Some(root(&pki)));
+        with_tsa
+            .verify_oci(
+                &signed.bytes,
+                format.as_str(),
+                REF,
+                &target(),
+                &BTreeMap::new(),
+                now,
+            )
+            .unwrap();
+        with_tsa
+            .verify_oci(
+                &signed.bytes,
+                format.as_str(),
+                REF,
+                &target(),
+                &BTreeMap::new(),
+                later,
+            )
+            .unwrap_or_else(|e| panic!("{spec}: the timestamp must carry the expired chain: {e}"));
+        let without = verifier(chain.root(), None);
+        let e = without
+            .verify_oci(
+                &signed.bytes,
+                format.as_str(),
+                REF,
+                &target(),
+                &BTreeMap::new(),
+                later,
+            )
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::AuthenticTimestamp), "{e}");
+        // A TSA store that does not hold the TSA's root: "signed by unknown authority".
+        let other = verifier(
+            chain.root(),
+            Some(vec![Certificate::from_der(chain.root()).unwrap()]),
+        );
+        let e = other
+            .verify_oci(
+                &signed.bytes,
+                format.as_str(),
+                REF,
+                &target(),
+                &BTreeMap::new(),
+                later,
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown authority"), "{e}");
+    }
+}
+
+#[test]
+fn tsa_faults_stop_signing_with_a_clear_error() {
+    let (_keep, pki) = make_pki();
+    let now = OffsetDateTime::now_utc();
+    let chain = ChainBuilder::new(KeySpec::EcP256, now).build().unwrap();
+    let sign_with = |url: &str, roots: Vec<Certificate>| {
+        let mut opts = SignOptions::new(now);
+        opts.timestamper = Some(Arc::new(
+            Rfc3161Timestamper::new(url, roots).with_timeout(std::time::Duration::from_secs(2)),
+        ));
+        notary::sign_artifact(&target(), &chain.signer().unwrap(), &opts)
+    };
+    // Down: nothing listens there.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let e = sign_with(&format!("http://127.0.0.1:{port}/tsa"), root(&pki)).unwrap_err();
+    assert!(matches!(e, notary::Error::Timestamp { .. }), "{e}");
+    // Garbage answer.
+    let e = sign_with(&start_tsa(&pki, "garbage"), root(&pki)).unwrap_err();
+    assert!(e.to_string().contains("invalid timestamp response"), "{e}");
+    // A real token, but not from the root we trust.
+    let e = sign_with(
+        &start_tsa(&pki, "reply"),
+        vec![Certificate::from_der(chain.root()).unwrap()],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("does not verify"), "{e}");
+}
