@@ -212,7 +212,11 @@ pub fn verifier(kind: Kind) -> Result<Verifier, Failure> {
     let store = Arc::new(DirTrustStore::new(dir.join("truststore")));
     let (path, bytes) = policy::load_bytes(kind)?;
     // Like notation, the CLI checks revocation online (OCSP, then CRL) with notation's timeouts.
-    let revocation = notary::revocation::Checker::new(Arc::new(notary::revocation::HttpFetcher));
+    let mut revocation =
+        notary::revocation::Checker::new(Arc::new(notary::revocation::HttpFetcher));
+    if let Some(cache) = config::cache_dir() {
+        revocation = revocation.with_cache(notary_revocation::CrlCache::new(cache.join("crl")));
+    }
     let v = Verifier::new(store).with_revocation(Arc::new(revocation));
     Ok(match kind {
         Kind::Blob => v.with_blob_policy(

@@ -198,3 +198,17 @@ pub fn default_signature_format(dir: &Path) -> Result<String, Failure> {
         .unwrap_or("jws")
         .to_string())
 }
+
+/// `$NOTATION_CACHE`, else `$XDG_CACHE_HOME/notation`, else `$HOME/.cache/notation` (notation's
+/// cache directory; the CRL cache lives in its `crl/` sub-directory, shared with notation).
+pub fn cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("NOTATION_CACHE").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(d).join("notation"));
+    }
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|h| PathBuf::from(h).join(".cache").join("notation"))
+}

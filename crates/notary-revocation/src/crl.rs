@@ -6,6 +6,7 @@ use notary_x509::der::{self, Reader, Tlv, tag};
 use notary_x509::{Certificate, KeyUsage};
 use time::OffsetDateTime;
 
+use crate::cache::{CachedCrl, CrlCache};
 use crate::fetch::Fetcher;
 use crate::{CertStatus, is_http};
 
@@ -229,9 +230,90 @@ fn greater(a: &[u8], b: &[u8]) -> bool {
     a.len() > b.len() || (a.len() == b.len() && a > b)
 }
 
+/// The base CRL at `url` and its delta, from the cache when current, else downloaded,
+/// validated and cached.
+fn load(
+    fetcher: &dyn Fetcher,
+    cache: Option<&CrlCache>,
+    timeout: Duration,
+    url: &str,
+    issuer: &Certificate,
+    now: OffsetDateTime,
+) -> Result<(Crl, Option<Crl>), CrlError> {
+    if let Some(hit) = cache.and_then(|c| c.get(url, now)) {
+        let base = Crl::parse(&hit.base)?;
+        let delta = hit.delta.as_deref().map(Crl::parse).transpose()?;
+        // A cached entry is re-validated: the cache directory is not trusted more than the network.
+        base.validate(issuer, now)?;
+        if let Some(d) = &delta {
+            d.validate(issuer, now)?;
+        }
+        return Ok((base, delta));
+    }
+    let base_der = fetcher
+        .crl(url, MAX_CRL_SIZE, timeout)
+        .map_err(|e| e.to_string())?;
+    let base = Crl::parse(&base_der)?;
+    base.validate(issuer, now)?;
+    let mut delta_der = None;
+    let delta = if base.freshest_crl_urls.is_empty() {
+        None
+    } else {
+        let mut last_err = String::new();
+        for d in &base.freshest_crl_urls {
+            match fetcher
+                .crl(d, MAX_CRL_SIZE, timeout)
+                .map_err(|e| e.to_string())
+                .and_then(|b| Crl::parse(&b).map(|c| (b, c)))
+            {
+                Ok((der, c)) => {
+                    delta_der = Some(der);
+                    last_err.clear();
+                    c.validate(issuer, now)
+                        .map_err(|e| format!("delta CRL: {e}"))?;
+                    let (Some(bn), Some(dn), Some((ind, _))) =
+                        (&base.crl_number, &c.crl_number, &c.delta_crl_indicator)
+                    else {
+                        return Err("delta CRL lacks a CRL number or delta indicator".into());
+                    };
+                    if !greater(dn, bn) || greater(ind, bn) {
+                        return Err("delta CRL numbers are inconsistent with the base CRL".into());
+                    }
+                    return finish(cache, url, base_der, base, delta_der, Some(c));
+                }
+                Err(e) => last_err = e,
+            }
+        }
+        return Err(format!("delta CRL: {last_err}"));
+    };
+    finish(cache, url, base_der, base, delta_der, delta)
+}
+
+fn finish(
+    cache: Option<&CrlCache>,
+    url: &str,
+    base_der: Vec<u8>,
+    base: Crl,
+    delta_der: Option<Vec<u8>>,
+    delta: Option<Crl>,
+) -> Result<(Crl, Option<Crl>), CrlError> {
+    if let Some(c) = cache {
+        // A cache that cannot be written only costs a download next time.
+        let _ = c.set(
+            url,
+            &CachedCrl {
+                base: base_der,
+                delta: delta_der,
+            },
+        );
+    }
+    Ok((base, delta))
+}
+
 /// Checks `cert` against every CRL distribution point (notation: all must succeed).
 pub(crate) fn check(
     fetcher: &dyn Fetcher,
+    cache: Option<&CrlCache>,
     timeout: Duration,
     cert: &Certificate,
     issuer: &Certificate,
@@ -247,63 +329,15 @@ pub(crate) fn check(
         if !is_http(url) {
             return CertStatus::Unknown(format!("{url}: only http CRL URLs are supported"));
         }
-        let base = match fetcher
-            .crl(url, MAX_CRL_SIZE, timeout)
-            .map_err(|e| e.to_string())
-            .and_then(|b| Crl::parse(&b).map_err(|e| format!("{url}: {e}")))
-            .and_then(|c| {
-                c.validate(issuer, now)
-                    .map(|_| c)
-                    .map_err(|e| format!("{url}: {e}"))
-            }) {
-            Ok(c) => c,
-            Err(e) => return CertStatus::Unknown(e),
+        let (base, delta) = match load(fetcher, cache, timeout, url, issuer, now) {
+            Ok(x) => x,
+            Err(e) => return CertStatus::Unknown(format!("{url}: {e}")),
         };
-        let delta = if base.freshest_crl_urls.is_empty() {
-            if !cert_freshest.is_empty() {
-                return CertStatus::Unknown(
-                    "freshest CRL from certificate extension is not supported".into(),
-                );
-            }
-            None
-        } else {
-            let mut found = None;
-            let mut last_err = String::new();
-            for d in &base.freshest_crl_urls {
-                match fetcher
-                    .crl(d, MAX_CRL_SIZE, timeout)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| Crl::parse(&b))
-                {
-                    Ok(c) => {
-                        found = Some(c);
-                        break;
-                    }
-                    Err(e) => last_err = e,
-                }
-            }
-            let Some(delta) = found else {
-                return CertStatus::Unknown(format!("delta CRL: {last_err}"));
-            };
-            if let Err(e) = delta.validate(issuer, now) {
-                return CertStatus::Unknown(format!("delta CRL: {e}"));
-            }
-            let (Some(bn), Some(dn), Some((ind, _))) = (
-                &base.crl_number,
-                &delta.crl_number,
-                &delta.delta_crl_indicator,
-            ) else {
-                return CertStatus::Unknown(
-                    "delta CRL lacks a CRL number or delta indicator".into(),
-                );
-            };
-            if !greater(dn, bn) || greater(ind, bn) {
-                return CertStatus::Unknown(
-                    "delta CRL numbers are inconsistent with the base CRL".into(),
-                );
-            }
-            Some(delta)
-        };
+        if base.freshest_crl_urls.is_empty() && !cert_freshest.is_empty() {
+            return CertStatus::Unknown(
+                "freshest CRL from certificate extension is not supported".into(),
+            );
+        }
         match lookup(cert, &base, delta.as_ref(), authentic_signing_time) {
             CertStatus::Revoked(why) => return CertStatus::Revoked(format!("{url}: {why}")),
             CertStatus::Good => {}

@@ -23,6 +23,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod cache;
 pub mod crl;
 mod fetch;
 pub mod ocsp;
@@ -30,6 +31,7 @@ pub mod ocsp;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use cache::{CachedCrl, CrlCache};
 pub use fetch::{FetchError, Fetcher, HttpFetcher, StaticFetcher};
 use notary_x509::Certificate;
 use time::OffsetDateTime;
@@ -120,6 +122,7 @@ pub enum CertStatus {
 #[derive(Clone)]
 pub struct Checker {
     fetcher: Arc<dyn Fetcher>,
+    cache: Option<CrlCache>,
     ocsp_timeout: Duration,
     crl_timeout: Duration,
 }
@@ -138,9 +141,16 @@ impl Checker {
     pub fn new(fetcher: Arc<dyn Fetcher>) -> Self {
         Self {
             fetcher,
+            cache: None,
             ocsp_timeout: Duration::from_secs(2),
             crl_timeout: Duration::from_secs(5),
         }
+    }
+
+    /// Caches downloaded CRLs (and reuses them while current).
+    pub fn with_cache(mut self, cache: CrlCache) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// Sets the per-request timeouts.
@@ -161,6 +171,7 @@ impl Checker {
         let crl = || {
             crl::check(
                 self.fetcher.as_ref(),
+                self.cache.as_ref(),
                 self.crl_timeout,
                 cert,
                 issuer,

@@ -175,3 +175,82 @@ fn http_fetcher_errors_caps_and_timeouts() {
             .is_err()
     );
 }
+
+#[test]
+fn crl_cache_serves_offline_and_survives_concurrent_writers() {
+    use notary_revocation::{CachedCrl, CrlCache};
+    let dir = tempfile::tempdir().unwrap();
+    let cache = CrlCache::new(dir.path().join("crl"));
+    let online = StaticFetcher::new()
+        .with_crl(
+            "http://localhost:10086/leaf.crl",
+            data("notation-e2e/config/crl/leaf_revoked.crl"),
+        )
+        .with_crl(
+            "http://localhost:10086/intermediate.crl",
+            data("notation-e2e/config/crl/intermediate.crl"),
+        );
+    let chain = crl_chain();
+    let first = Checker::new(Arc::new(online))
+        .with_cache(cache.clone())
+        .check(&chain, RevocationPurpose::CodeSigning, None, now());
+    assert!(matches!(first, RevocationStatus::Revoked { .. }));
+    // notation's layout: one file per URL named by the SHA-256 of the URL, JSON with baseCRL.
+    let names: Vec<String> = std::fs::read_dir(cache.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // Revoked at the leaf: the intermediate's CRL was never needed.
+    assert_eq!(names.len(), 1);
+    assert!(
+        names
+            .iter()
+            .all(|n| n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+    );
+    let any: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cache.dir().join(&names[0])).unwrap()).unwrap();
+    assert!(any["baseCRL"].is_string() && any.get("deltaCRL").is_none());
+    // Offline now: the cache answers.
+    let offline = Checker::new(Arc::new(StaticFetcher::new())).with_cache(cache.clone());
+    assert!(matches!(
+        offline.check(&chain, RevocationPurpose::CodeSigning, None, now()),
+        RevocationStatus::Revoked { .. }
+    ));
+    // Corrupt entries are misses, never trusted.
+    for e in std::fs::read_dir(cache.dir()).unwrap() {
+        std::fs::write(e.unwrap().path(), b"{not json").unwrap();
+    }
+    assert!(matches!(
+        offline.check(&chain, RevocationPurpose::CodeSigning, None, now()),
+        RevocationStatus::Unknown { .. }
+    ));
+    // Concurrent writers of one entry leave a valid file.
+    let entry = CachedCrl {
+        base: data("notation-e2e/config/crl/leaf.crl"),
+        delta: None,
+    };
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (c, e) = (cache.clone(), entry.clone());
+            std::thread::spawn(move || {
+                for _ in 0..20 {
+                    c.set("http://localhost:10086/leaf.crl", &e).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(
+        cache.get("http://localhost:10086/leaf.crl", now()),
+        Some(entry)
+    );
+    assert!(
+        std::fs::read_dir(cache.dir()).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp"))
+    );
+}

@@ -3,6 +3,6 @@
 //! injectable [`Fetcher`].
 
 pub use notary_revocation::{
-    CertStatus, Checker, FetchError, Fetcher, HttpFetcher, OfflineRevocation, RevocationChecker,
-    RevocationPurpose, RevocationStatus, StaticFetcher,
+    CachedCrl, CertStatus, Checker, CrlCache, FetchError, Fetcher, HttpFetcher, OfflineRevocation,
+    RevocationChecker, RevocationPurpose, RevocationStatus, StaticFetcher,
 };

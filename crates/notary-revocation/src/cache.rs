@@ -1,0 +1,96 @@
+//! An on-disk CRL cache in notation's format, so both tools share `{NOTATION_CACHE}/crl`:
+//! one file per URL named by the lowercase hex SHA-256 of the URL, holding
+//! `{"baseCRL": <base64 DER>, "deltaCRL": <base64 DER, omitted without a delta>}`. Writes are
+//! atomic (temporary file + rename), so concurrent processes never see a torn file; a corrupt or
+//! expired entry is a miss.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use time::OffsetDateTime;
+
+use crate::crl::Crl;
+
+/// A base CRL and its delta, as cached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedCrl {
+    /// DER of the base CRL.
+    pub base: Vec<u8>,
+    /// DER of the delta CRL, if any.
+    pub delta: Option<Vec<u8>>,
+}
+
+/// The cache directory.
+#[derive(Debug, Clone)]
+pub struct CrlCache {
+    dir: PathBuf,
+}
+
+fn file_name(url: &str) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, url.as_bytes());
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl CrlCache {
+    /// A cache in `dir` (created with mode 0700 on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The cache directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The entry for `url` if it is readable and every CRL in it is current at `now`.
+    pub fn get(&self, url: &str, now: OffsetDateTime) -> Option<CachedCrl> {
+        let bytes = fs::read(self.dir.join(file_name(url))).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let base = STANDARD.decode(v.get("baseCRL")?.as_str()?).ok()?;
+        let delta = match v.get("deltaCRL").and_then(|d| d.as_str()) {
+            Some(d) => Some(STANDARD.decode(d).ok()?),
+            None => None,
+        };
+        let current = |der: &[u8]| {
+            Crl::parse(der)
+                .ok()
+                .and_then(|c| c.next_update)
+                .is_some_and(|n| now <= n)
+        };
+        if !current(&base) || delta.as_deref().is_some_and(|d| !current(d)) {
+            return None;
+        }
+        Some(CachedCrl { base, delta })
+    }
+
+    /// Stores the entry for `url` atomically. Errors are returned so callers may warn; a failed
+    /// write never leaves a partial file.
+    pub fn set(&self, url: &str, entry: &CachedCrl) -> std::io::Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700));
+        }
+        let mut doc = serde_json::json!({ "baseCRL": STANDARD.encode(&entry.base) });
+        if let Some(d) = &entry.delta {
+            doc["deltaCRL"] = serde_json::Value::String(STANDARD.encode(d));
+        }
+        let name = file_name(url);
+        let tmp = self.dir.join(format!(
+            ".{name}.{}.{:?}.tmp",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(doc.to_string().as_bytes())?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, self.dir.join(name)).inspect_err(|_| {
+            let _ = fs::remove_file(&tmp);
+        })
+    }
+}
