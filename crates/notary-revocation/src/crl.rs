@@ -1,5 +1,6 @@
 //! CRLs: parsing (RFC 5280 §5), validation against the issuer, delta CRLs and entry lookup.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use notary_x509::der::{self, Reader, Tlv, tag};
@@ -230,6 +231,51 @@ fn greater(a: &[u8], b: &[u8]) -> bool {
     a.len() > b.len() || (a.len() == b.len() && a > b)
 }
 
+/// CRLs already validated against an issuer, kept in memory while current, so a verifier that
+/// checks many signatures does not re-read and re-verify the same CRL each time.
+#[derive(Debug, Default)]
+pub(crate) struct Validated {
+    /// URL → (issuer DER, base and delta).
+    map: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, Loaded)>>,
+}
+
+/// A validated base CRL and its delta.
+type Loaded = Arc<(Crl, Option<Crl>)>;
+
+/// Where CRLs come from.
+pub(crate) struct Sources<'a> {
+    pub fetcher: &'a dyn Fetcher,
+    pub cache: Option<&'a CrlCache>,
+    pub validated: &'a Validated,
+    pub timeout: Duration,
+}
+
+/// Most CRLs kept in memory.
+const MAX_VALIDATED: usize = 256;
+
+impl Validated {
+    fn get(
+        &self,
+        url: &str,
+        issuer: &Certificate,
+        now: OffsetDateTime,
+    ) -> Option<Arc<(Crl, Option<Crl>)>> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let (issuer_der, v) = map.get(url)?;
+        let current = |c: &Crl| c.next_update.is_some_and(|n| now <= n);
+        (issuer_der.as_slice() == issuer.der() && current(&v.0) && v.1.as_ref().is_none_or(current))
+            .then(|| v.clone())
+    }
+
+    fn put(&self, url: &str, issuer: &Certificate, v: Loaded) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_VALIDATED {
+            map.clear();
+        }
+        map.insert(url.to_string(), (issuer.der().to_vec(), v));
+    }
+}
+
 /// The base CRL at `url` and its delta, from the cache when current, else downloaded,
 /// validated and cached.
 fn load(
@@ -312,9 +358,7 @@ fn finish(
 
 /// Checks `cert` against every CRL distribution point (notation: all must succeed).
 pub(crate) fn check(
-    fetcher: &dyn Fetcher,
-    cache: Option<&CrlCache>,
-    timeout: Duration,
+    src: &Sources<'_>,
     cert: &Certificate,
     issuer: &Certificate,
     authentic_signing_time: Option<OffsetDateTime>,
@@ -329,16 +373,24 @@ pub(crate) fn check(
         if !is_http(url) {
             return CertStatus::Unknown(format!("{url}: only http CRL URLs are supported"));
         }
-        let (base, delta) = match load(fetcher, cache, timeout, url, issuer, now) {
-            Ok(x) => x,
-            Err(e) => return CertStatus::Unknown(format!("{url}: {e}")),
+        let loaded = match src.validated.get(url, issuer, now) {
+            Some(v) => v,
+            None => match load(src.fetcher, src.cache, src.timeout, url, issuer, now) {
+                Ok(x) => {
+                    let v = Arc::new(x);
+                    src.validated.put(url, issuer, v.clone());
+                    v
+                }
+                Err(e) => return CertStatus::Unknown(format!("{url}: {e}")),
+            },
         };
+        let (base, delta) = (&loaded.0, &loaded.1);
         if base.freshest_crl_urls.is_empty() && !cert_freshest.is_empty() {
             return CertStatus::Unknown(
                 "freshest CRL from certificate extension is not supported".into(),
             );
         }
-        match lookup(cert, &base, delta.as_ref(), authentic_signing_time) {
+        match lookup(cert, base, delta.as_ref(), authentic_signing_time) {
             CertStatus::Revoked(why) => return CertStatus::Revoked(format!("{url}: {why}")),
             CertStatus::Good => {}
             other => result = other,

@@ -123,6 +123,7 @@ pub enum CertStatus {
 pub struct Checker {
     fetcher: Arc<dyn Fetcher>,
     cache: Option<CrlCache>,
+    validated: Arc<crl::Validated>,
     ocsp_timeout: Duration,
     crl_timeout: Duration,
 }
@@ -142,6 +143,7 @@ impl Checker {
         Self {
             fetcher,
             cache: None,
+            validated: Arc::default(),
             ocsp_timeout: Duration::from_secs(2),
             crl_timeout: Duration::from_secs(5),
         }
@@ -168,17 +170,13 @@ impl Checker {
         authentic_signing_time: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> CertStatus {
-        let crl = || {
-            crl::check(
-                self.fetcher.as_ref(),
-                self.cache.as_ref(),
-                self.crl_timeout,
-                cert,
-                issuer,
-                authentic_signing_time,
-                now,
-            )
+        let sources = crl::Sources {
+            fetcher: self.fetcher.as_ref(),
+            cache: self.cache.as_ref(),
+            validated: &self.validated,
+            timeout: self.crl_timeout,
         };
+        let crl = || crl::check(&sources, cert, issuer, authentic_signing_time, now);
         if !cert.ocsp_urls().is_empty() {
             let r = ocsp::check(
                 self.fetcher.as_ref(),

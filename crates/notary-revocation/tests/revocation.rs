@@ -216,10 +216,11 @@ fn crl_cache_serves_offline_and_survives_concurrent_writers() {
         offline.check(&chain, RevocationPurpose::CodeSigning, None, now()),
         RevocationStatus::Revoked { .. }
     ));
-    // Corrupt entries are misses, never trusted.
+    // Corrupt entries are misses, never trusted (a new checker: nothing validated in memory yet).
     for e in std::fs::read_dir(cache.dir()).unwrap() {
         std::fs::write(e.unwrap().path(), b"{not json").unwrap();
     }
+    let offline = Checker::new(Arc::new(StaticFetcher::new())).with_cache(cache.clone());
     assert!(matches!(
         offline.check(&chain, RevocationPurpose::CodeSigning, None, now()),
         RevocationStatus::Unknown { .. }
