@@ -48,3 +48,8 @@ fn timestamp_token_corpus() {
 fn revocation_corpus() {
     assert!(replay("revocation", notary::fuzz_targets::revocation) > 0);
 }
+
+#[test]
+fn oci_manifest_corpus() {
+    assert!(replay("oci_manifest", notary::fuzz_targets::oci_manifest) > 0);
+}
