@@ -138,6 +138,7 @@ pub fn run(ctx: &Context<'_>, check: &str, input: &Value) -> Outcome {
             envelope::verify_envelope(ctx, input)
         }
         "tsa-token-verify" => envelope::tsa_token_verify(ctx, input),
+        "plugin-min-version-gate" => envelope::verify_envelope(ctx, input),
         "revocation-crl" | "revocation-ocsp" => revocation::chain_status(ctx, input),
         "crl-extension-parse" => revocation::extension_parse(ctx, input),
         "blob-verify" => envelope::blob_verify(ctx, input),
@@ -155,4 +156,95 @@ pub fn run(ctx: &Context<'_>, check: &str, input: &Value) -> Outcome {
             format!("the runner could not set up the case: {e}"),
         )
     })
+}
+
+/// `--as-mock-plugin NAME VERSION COMMAND`: a verification plugin that succeeds at everything.
+pub fn mock_plugin(args: &[String]) -> std::process::ExitCode {
+    use std::io::Read as _;
+    let (Some(name), Some(version), Some(cmd)) = (args.first(), args.get(1), args.get(2)) else {
+        return std::process::ExitCode::from(2);
+    };
+    let mut input = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut input);
+    let out = match cmd.as_str() {
+        "get-plugin-metadata" => serde_json::json!({
+            "name": name, "description": "conformance mock", "version": version, "url": "https://example.invalid",
+            "supportedContractVersions": ["1.0"],
+            "capabilities": ["SIGNATURE_VERIFIER.TRUSTED_IDENTITY", "SIGNATURE_VERIFIER.REVOCATION_CHECK"],
+        }),
+        "verify-signature" => {
+            let req: Value = serde_json::from_slice(&input).unwrap_or(Value::Null);
+            let results: serde_json::Map<String, Value> = req
+                .pointer("/trustPolicy/signatureVerification")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| {
+                    c.as_str()
+                        .map(|c| (c.to_string(), serde_json::json!({"success": true})))
+                })
+                .collect();
+            serde_json::json!({
+                "verificationResults": results,
+                "processedAttributes": req.pointer("/signature/unprocessedAttributes").cloned().unwrap_or(Value::Array(vec![])),
+            })
+        }
+        _ => return std::process::ExitCode::from(1),
+    };
+    println!("{out}");
+    std::process::ExitCode::SUCCESS
+}
+
+/// Installs the case's `installed_plugins` as real plugin executables in a temporary directory.
+pub fn install_mock_plugins(input: &Value) -> Result<Option<tempdir::Dir>, String> {
+    let Some(list) = input.get("installed_plugins").and_then(Value::as_array) else {
+        return Ok(None);
+    };
+    let dir = tempdir::Dir::new()?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    for p in list {
+        let name = str_field(p, "name")?;
+        let version = str_field(p, "version")?;
+        let pdir = dir.path.join(name);
+        std::fs::create_dir_all(&pdir).map_err(|e| e.to_string())?;
+        let script = pdir.join(format!("notation-{name}"));
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nexec '{}' --as-mock-plugin '{name}' '{version}' \"$@\"\n",
+                exe.display()
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(Some(dir))
+}
+
+pub mod tempdir {
+    //! A temporary directory removed on drop.
+    pub struct Dir {
+        pub path: std::path::PathBuf,
+    }
+    impl Dir {
+        pub fn new() -> Result<Self, String> {
+            let path = std::env::temp_dir().join(format!(
+                "notary-conformance-plugins-{}-{}",
+                std::process::id(),
+                super::NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&path).map_err(|e| e.to_string())?;
+            Ok(Self { path })
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
 }

@@ -56,6 +56,12 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
+    // The runner doubles as the verification plugin of `plugin-min-version-gate` cases: a real
+    // process speaking the plugin protocol, answering every request with success.
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("--as-mock-plugin") {
+        return checks::mock_plugin(&argv[2..]);
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {

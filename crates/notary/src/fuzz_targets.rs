@@ -81,8 +81,15 @@ pub fn revocation(data: &[u8]) {
 pub fn oci_manifest(data: &[u8]) {
     if let Ok(m) = serde_json::from_slice::<notary_registry::manifest::Manifest>(data) {
         let _ = m.content().len();
-        for mt in [notary_registry::manifest::IMAGE_MANIFEST, notary_registry::manifest::ARTIFACT_MANIFEST] {
-            let _ = notary_registry::manifest::is_signature_for(mt, &m, "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+        for mt in [
+            notary_registry::manifest::IMAGE_MANIFEST,
+            notary_registry::manifest::ARTIFACT_MANIFEST,
+        ] {
+            let _ = notary_registry::manifest::is_signature_for(
+                mt,
+                &m,
+                "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+            );
         }
     }
 }

@@ -49,6 +49,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod inspect;
+pub mod plugin;
 pub mod revocation;
 mod signing;
 pub mod timestamp;

@@ -235,6 +235,7 @@ pub struct Verifier {
     oci_policy: Option<OciTrustPolicy>,
     blob_policy: Option<BlobTrustPolicy>,
     revocation: Arc<dyn RevocationChecker>,
+    plugins: Option<Arc<crate::plugin::PluginHost>>,
 }
 
 impl fmt::Debug for Verifier {
@@ -255,7 +256,15 @@ impl Verifier {
             oci_policy: None,
             blob_policy: None,
             revocation: Arc::new(crate::revocation::OfflineRevocation),
+            plugins: None,
         }
+    }
+
+    /// Runs the verification plugins that signatures name (`io.cncf.notary.verificationPlugin`)
+    /// from `host`.
+    pub fn with_plugins(mut self, host: Arc<crate::plugin::PluginHost>) -> Self {
+        self.plugins = Some(host);
+        self
     }
 
     /// The trust store.
@@ -430,7 +439,9 @@ impl Verifier {
 
         // Verification plugins: a signature that names one, or that carries critical attributes
         // nobody here understands, cannot be trusted without a plugin (spec: fail closed).
-        plugin_gate(&verified)?;
+        let plugin = self.plugin_gate(&verified)?;
+        let plugin_identity = plugin.as_ref().is_some_and(|p| p.identity);
+        let plugin_revocation = plugin.as_ref().is_some_and(|p| p.revocation);
 
         let mut record =
             |validation: Validation, vt: ValidationType, result: Result<(), String>| {
@@ -469,11 +480,14 @@ impl Verifier {
                 ValidationType::Authenticity,
                 self.check_authenticity(statement, scheme, &chain),
             )?;
-            record(
-                Validation::TrustedIdentity,
-                ValidationType::Authenticity,
-                check_identity(&statement.trusted_identities, &chain),
-            )?;
+            // A plugin with the TRUSTED_IDENTITY capability decides the identity instead.
+            if !plugin_identity {
+                record(
+                    Validation::TrustedIdentity,
+                    ValidationType::Authenticity,
+                    check_identity(&statement.trusted_identities, &chain),
+                )?;
+            }
         } else {
             record(
                 Validation::Authenticity,
@@ -501,7 +515,8 @@ impl Verifier {
             self.check_authentic_timestamp(statement, &verified, &chain, now),
         )?;
 
-        if level.action(ValidationType::Revocation) != ValidationAction::Skip {
+        if level.action(ValidationType::Revocation) != ValidationAction::Skip && !plugin_revocation
+        {
             let authentic_time = match scheme {
                 SigningScheme::X509SigningAuthority => {
                     info.signed_attributes.authentic_signing_time
@@ -519,8 +534,20 @@ impl Verifier {
                 _ => Err("unexpected revocation status".into()),
             };
             record(Validation::Revocation, ValidationType::Revocation, result)?;
-        } else {
+        } else if !plugin_revocation {
             record(Validation::Revocation, ValidationType::Revocation, Ok(()))?;
+        }
+
+        if let (Some(p), Some(host)) = (&plugin, &self.plugins) {
+            let revocation_skipped =
+                level.action(ValidationType::Revocation) == ValidationAction::Skip;
+            let (identity, revocation) = run_plugin(host, p, statement, info, revocation_skipped)?;
+            if let Some(r) = identity {
+                record(Validation::TrustedIdentity, ValidationType::Authenticity, r)?;
+            }
+            if let Some(r) = revocation {
+                record(Validation::Revocation, ValidationType::Revocation, r)?;
+            }
         }
 
         Ok(VerificationOutcome {
@@ -678,32 +705,231 @@ fn check_identity(identities: &[TrustedIdentity], chain: &[Certificate]) -> Resu
     match_trusted_identity(identities, &leaf.subject_string()).map_err(|e| e.to_string())
 }
 
-fn plugin_gate(envelope: &VerifiedEnvelope) -> Result<(), VerificationError> {
-    let attrs = &envelope.signer_info().signed_attributes;
-    if let Some(p) = attrs.extended(header::VERIFICATION_PLUGIN) {
-        let name = p.value.as_text().unwrap_or("<non-string>");
-        return Err(VerificationError::failed(
-            Validation::Plugin,
-            format!(
-                "the signature requires the verification plugin {name:?}, and no plugin manager is configured"
-            ),
-        ));
+/// A verification plugin a signature requires, resolved and gated.
+struct ResolvedPlugin {
+    name: String,
+    identity: bool,
+    revocation: bool,
+}
+
+fn plugin_failure(reason: impl Into<String>) -> VerificationError {
+    VerificationError::failed(Validation::Plugin, reason)
+}
+
+impl Verifier {
+    /// notation's plugin resolution: a signature naming a verification plugin needs that plugin,
+    /// installed, at least the minimum version the signature asks for, with a verifier
+    /// capability. Without a plugin, unknown critical attributes fail closed (spec).
+    fn plugin_gate(
+        &self,
+        envelope: &VerifiedEnvelope,
+    ) -> Result<Option<ResolvedPlugin>, VerificationError> {
+        let attrs = &envelope.signer_info().signed_attributes;
+        let Some(p) = attrs.extended(header::VERIFICATION_PLUGIN) else {
+            let unknown: Vec<String> = attrs
+                .extended_attributes
+                .iter()
+                .filter(|a| a.critical)
+                .map(|a| a.key.to_string())
+                .collect();
+            if !unknown.is_empty() {
+                return Err(plugin_failure(format!(
+                    "the signature has critical attributes {unknown:?} that can only be processed by a verification plugin"
+                )));
+            }
+            return Ok(None);
+        };
+        let name = p
+            .value
+            .as_text()
+            .filter(|n| !n.trim().is_empty())
+            .ok_or_else(|| {
+                plugin_failure(format!(
+                    "{} must be a non-empty string",
+                    header::VERIFICATION_PLUGIN
+                ))
+            })?;
+        if !p.critical {
+            return Err(plugin_failure(format!(
+                "{} must be marked critical",
+                header::VERIFICATION_PLUGIN
+            )));
+        }
+        let min = match attrs.extended(header::VERIFICATION_PLUGIN_MIN_VERSION) {
+            None => None,
+            Some(m) => {
+                let text = m
+                    .value
+                    .as_text()
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(|| {
+                        plugin_failure(format!(
+                            "{} must be a non-empty string",
+                            header::VERIFICATION_PLUGIN_MIN_VERSION
+                        ))
+                    })?;
+                if !m.critical {
+                    return Err(plugin_failure(format!(
+                        "{} must be marked critical",
+                        header::VERIFICATION_PLUGIN_MIN_VERSION
+                    )));
+                }
+                Some((
+                    text,
+                    crate::plugin::SemVer::parse(text).ok_or_else(|| {
+                        plugin_failure(format!("{text:?} is not a valid SemVer version"))
+                    })?,
+                ))
+            }
+        };
+        let host = self.plugins.as_ref().ok_or_else(|| {
+            plugin_failure(format!("the signature requires the verification plugin {name:?}, and no plugin directory is configured"))
+        })?;
+        let meta = host.metadata(name).map_err(plugin_failure)?;
+        let version = crate::plugin::SemVer::parse(&meta.version).ok_or_else(|| {
+            plugin_failure(format!(
+                "plugin {name} has an invalid version {:?}",
+                meta.version
+            ))
+        })?;
+        if let Some((text, min)) = min {
+            if version < min {
+                return Err(plugin_failure(format!(
+                    "found plugin {name} with version {} but signature verification needs plugin version greater than or equal to {text}",
+                    meta.version
+                )));
+            }
+        }
+        use notary_plugin_api::capability::{VERIFIER_REVOCATION_CHECK, VERIFIER_TRUSTED_IDENTITY};
+        let identity = meta
+            .capabilities
+            .iter()
+            .any(|c| c == VERIFIER_TRUSTED_IDENTITY);
+        let revocation = meta
+            .capabilities
+            .iter()
+            .any(|c| c == VERIFIER_REVOCATION_CHECK);
+        if !identity && !revocation {
+            return Err(plugin_failure(format!(
+                "plugin {name} has no verification capability"
+            )));
+        }
+        Ok(Some(ResolvedPlugin {
+            name: name.to_string(),
+            identity,
+            revocation,
+        }))
     }
-    let unknown: Vec<String> = attrs
+}
+
+/// Plugin `verify-signature`: the trusted-identity and revocation results it returns.
+type PluginResults = (Option<Result<(), String>>, Option<Result<(), String>>);
+
+fn run_plugin(
+    host: &crate::plugin::PluginHost,
+    p: &ResolvedPlugin,
+    statement: &TrustPolicyStatement,
+    info: &notary_core::SignerInfo,
+    revocation_skipped: bool,
+) -> Result<PluginResults, VerificationError> {
+    use base64::Engine as _;
+    use notary_plugin_api::capability::{VERIFIER_REVOCATION_CHECK, VERIFIER_TRUSTED_IDENTITY};
+    let attrs = &info.signed_attributes;
+    let mut caps = Vec::new();
+    if p.identity {
+        caps.push(VERIFIER_TRUSTED_IDENTITY.to_string());
+    }
+    if p.revocation && !revocation_skipped {
+        caps.push(VERIFIER_REVOCATION_CHECK.to_string());
+    }
+    // As notation: every text-keyed extended attribute but the two plugin headers is sent, and
+    // all of them are "unprocessed" for the plugin to claim.
+    let extended: std::collections::BTreeMap<String, serde_json::Value> = attrs
         .extended_attributes
         .iter()
-        .filter(|a| a.critical)
-        .map(|a| a.key.to_string())
+        .filter_map(|a| {
+            let k = a.key.as_text()?;
+            (k != header::VERIFICATION_PLUGIN && k != header::VERIFICATION_PLUGIN_MIN_VERSION).then(
+                || {
+                    let v = match &a.value {
+                        notary_core::AttributeValue::Text(t) => {
+                            serde_json::Value::String(t.clone())
+                        }
+                        notary_core::AttributeValue::Int(i) => serde_json::Value::from(*i as i64),
+                        notary_core::AttributeValue::Bool(b) => serde_json::Value::Bool(*b),
+                        notary_core::AttributeValue::Json(j) => {
+                            serde_json::from_str(j).unwrap_or(serde_json::Value::Null)
+                        }
+                        _ => serde_json::Value::Null,
+                    };
+                    (k.to_string(), v)
+                },
+            )
+        })
         .collect();
-    if !unknown.is_empty() {
-        return Err(VerificationError::failed(
-            Validation::Plugin,
-            format!(
-                "the signature has critical attributes {unknown:?} that can only be processed by a verification plugin"
-            ),
-        ));
+    let unprocessed: Vec<String> = extended.keys().cloned().collect();
+    let time = |t: Option<time::OffsetDateTime>| {
+        t.and_then(|t| notary_core::timefmt::format_rfc3339(t).ok())
+    };
+    let request = notary_plugin_api::VerifySignatureRequest {
+        contract_version: notary_plugin_api::CONTRACT_VERSION.to_string(),
+        signature: notary_plugin_api::SignatureInfo {
+            critical_attributes: notary_plugin_api::CriticalAttributes {
+                content_type: attrs.content_type.clone(),
+                signing_scheme: attrs.signing_scheme.as_str().to_string(),
+                expiry: time(attrs.expiry),
+                authentic_signing_time: time(attrs.authentic_signing_time),
+                extended_attributes: (!extended.is_empty()).then_some(extended),
+            },
+            unprocessed_attributes: unprocessed.clone(),
+            certificate_chain: info
+                .certificate_chain
+                .iter()
+                .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
+                .collect(),
+        },
+        trust_policy: notary_plugin_api::TrustPolicyInfo {
+            trusted_identities: statement.trusted_identity_strings.clone(),
+            signature_verification: caps.clone(),
+        },
+        plugin_config: None,
+    };
+    let response = host
+        .verify_signature(&p.name, &request)
+        .map_err(plugin_failure)?;
+    let missing: Vec<&String> = unprocessed
+        .iter()
+        .filter(|a| !response.processed_attributes.contains(a))
+        .collect();
+    if !missing.is_empty() {
+        return Err(plugin_failure(format!(
+            "plugin {} did not process the attributes {missing:?}",
+            p.name
+        )));
     }
-    Ok(())
+    let result_of = |cap: &str| -> Result<Option<Result<(), String>>, VerificationError> {
+        if !caps.iter().any(|c| c == cap) {
+            return Ok(None);
+        }
+        let r = response.verification_results.get(cap).ok_or_else(|| {
+            plugin_failure(format!(
+                "plugin {} returned no result for {cap}: verification is inconclusive",
+                p.name
+            ))
+        })?;
+        Ok(Some(if r.success {
+            Ok(())
+        } else {
+            Err(r
+                .reason
+                .clone()
+                .unwrap_or_else(|| format!("plugin {} reported {cap} failed", p.name)))
+        }))
+    };
+    Ok((
+        result_of(VERIFIER_TRUSTED_IDENTITY)?,
+        result_of(VERIFIER_REVOCATION_CHECK)?,
+    ))
 }
 
 fn decoded_payload(outcome: &VerificationOutcome) -> Result<Payload, VerificationError> {

@@ -40,7 +40,13 @@ pub fn verify_envelope(ctx: &Context<'_>, input: &Value) -> Result<Outcome, Stri
             .ok_or("no target_descriptor")?,
     )
     .map_err(|e| format!("target_descriptor: {e}"))?;
-    let verifier = Verifier::new(store.store()).with_oci_policy(policy);
+    let plugins = super::install_mock_plugins(input)?;
+    let mut verifier = Verifier::new(store.store()).with_oci_policy(policy);
+    if let Some(dir) = &plugins {
+        verifier = verifier.with_plugins(std::sync::Arc::new(notary::plugin::PluginHost::new(
+            dir.path.clone(),
+        )));
+    }
     Ok(outcome_of(verifier.verify_oci(
         &envelope,
         media_type,
