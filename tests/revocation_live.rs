@@ -3,12 +3,13 @@
 //! CRLs, both behind a loopback HTTP front. PKI from `tests/pki/make-ocsp-crl.sh`.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+mod support;
 
 use base64::Engine as _;
 use notary::revocation::{
@@ -114,26 +115,8 @@ impl Pki {
 }
 
 fn serve(root: &Path, mut s: std::net::TcpStream, i: usize, ocsp_down: &AtomicBool) {
-    let mut r = BufReader::new(s.try_clone().unwrap());
-    let mut first = String::new();
-    let _ = r.read_line(&mut first);
-    let mut len = 0usize;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0u8; len];
-    let _ = r.read_exact(&mut body);
-    let mut parts = first.split_whitespace();
-    let (method, target) = (
-        parts.next().unwrap_or(""),
-        parts.next().unwrap_or("").to_string(),
-    );
+    let req = support::read_request(&s);
+    let (method, target, body) = (req.method.as_str(), req.target, req.body);
     let (status, reply): (&str, Vec<u8>) = if let Some(rest) = target.strip_prefix("/ocsp-") {
         let (ca, req) = match (method, rest.split_once('/')) {
             ("GET", Some((ca, enc))) => {
@@ -195,12 +178,7 @@ fn serve(root: &Path, mut s: std::net::TcpStream, i: usize, ocsp_down: &AtomicBo
     } else {
         ("404 Not Found", Vec::new())
     };
-    let _ = write!(
-        s,
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        reply.len()
-    );
-    let _ = s.write_all(&reply);
+    support::respond(&mut s, status, "application/octet-stream", &reply);
 }
 
 fn check(chain: &[Certificate]) -> RevocationStatus {

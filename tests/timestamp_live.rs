@@ -2,11 +2,12 @@
 //! loopback HTTP front, with a test PKI made by `tests/pki/make-tsa.sh`.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
+
+mod support;
 
 use notary::timestamp::Rfc3161Timestamper;
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
@@ -41,19 +42,12 @@ fn start_tsa(pki: &Path, mode: &'static str) -> String {
     std::thread::spawn(move || {
         for (i, s) in l.incoming().enumerate().take(16) {
             let Ok(mut s) = s else { continue };
-            let mut r = BufReader::new(s.try_clone().unwrap());
-            let mut len = 0usize;
-            loop {
-                let mut line = String::new();
-                if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
+            let req = support::read_request(&s);
+            if req.method != "POST" || req.target != "/tsa" {
+                support::respond(&mut s, "404 Not Found", "text/plain", b"");
+                continue;
             }
-            let mut body = vec![0u8; len];
-            r.read_exact(&mut body).unwrap();
+            let body = req.body;
             let reply = if mode == "garbage" {
                 b"not a timestamp".to_vec()
             } else {
@@ -76,12 +70,7 @@ fn start_tsa(pki: &Path, mode: &'static str) -> String {
                 );
                 std::fs::read(&a).unwrap()
             };
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\n\r\n",
-                reply.len()
-            );
-            let _ = s.write_all(&reply);
+            support::respond(&mut s, "200 OK", "application/timestamp-reply", &reply);
         }
     });
     url
