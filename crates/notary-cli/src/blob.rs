@@ -217,7 +217,14 @@ pub fn verifier(kind: Kind) -> Result<Verifier, Failure> {
     if let Some(cache) = config::cache_dir() {
         revocation = revocation.with_cache(notary_revocation::CrlCache::new(cache.join("crl")));
     }
-    let v = Verifier::new(store).with_revocation(Arc::new(revocation));
+    // Verification plugins from `$NOTATION_LIBEXEC/plugins` (default: the config directory).
+    let libexec = std::env::var_os("NOTATION_LIBEXEC")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| dir.clone(), std::path::PathBuf::from);
+    let plugins = Arc::new(notary::plugin::PluginHost::new(libexec.join("plugins")));
+    let v = Verifier::new(store)
+        .with_revocation(Arc::new(revocation))
+        .with_plugins(plugins);
     Ok(match kind {
         Kind::Blob => v.with_blob_policy(
             notary_trustpolicy::BlobTrustPolicy::from_json(&bytes)
