@@ -11,6 +11,10 @@ need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v make >/dev/null || need_apt+=(make)
+# Real registries and tools of the live tests: Debian's Distribution 2.8 (no referrers API),
+# htpasswd for its Basic auth.
+[ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
+command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
@@ -23,4 +27,7 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 if ! command -v cargo-deny >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-deny" ]; then
   cargo install cargo-deny --locked --quiet
 fi
+# Go interop peers and registries (notation, ORAS, Distribution v3, olareg), built from their
+# released modules. The live tests fail, never skip, when one is missing.
+bash scripts/install-go-tools.sh "${NOTARY_TOOLS_BIN:-$HOME/.cache/notary-rs/tools}"
 echo "setup: done"

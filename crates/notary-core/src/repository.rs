@@ -14,6 +14,8 @@ pub struct FetchedSignature {
     pub envelope: Vec<u8>,
     /// The signature manifest's annotations.
     pub annotations: BTreeMap<String, String>,
+    /// The signature manifest's `subject` (unverified: the signed payload is what binds).
+    pub subject: Option<Descriptor>,
 }
 
 /// A request to store a signature next to its subject.
@@ -69,6 +71,14 @@ pub trait SignatureRepository: Send + Sync {
         &self,
         reference: &str,
     ) -> impl Future<Output = Result<Descriptor, Self::Error>> + Send;
+
+    /// Whether [`SignatureRepository::resolve`] costs nothing worth saving (a local lookup).
+    /// Remote repositories return `false`, and callers that hold a digest reference may then
+    /// skip resolution and take the subject descriptor from a signature manifest, checking its
+    /// digest against the reference (the signed payload binds digest, size and media type).
+    fn resolve_is_cheap(&self) -> bool {
+        true
+    }
 
     /// Lists signature manifests whose subject is `subject`, at most `limit` of them.
     fn list_signatures(

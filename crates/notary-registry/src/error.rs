@@ -62,4 +62,57 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A registry answered with an unexpected HTTP status.
+    #[error("{operation}: HTTP {status}{}", if message.is_empty() { String::new() } else { format!(": {message}") })]
+    Http {
+        /// What was being done (method and URL).
+        operation: String,
+        /// The status code.
+        status: u16,
+        /// The registry's error message, if any.
+        message: String,
+    },
+    /// The registry could not be reached, the connection failed or timed out.
+    #[error("{operation}: {reason}")]
+    Network {
+        /// What was being done (method and URL).
+        operation: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// Authentication failed or credentials could not be loaded.
+    #[error("authentication with {registry} failed: {reason}")]
+    Auth {
+        /// The registry host.
+        registry: String,
+        /// Why.
+        reason: String,
+    },
+    /// A registry client option is invalid (CA bundle, URL).
+    #[error("invalid registry client configuration: {reason}")]
+    Config {
+        /// Why.
+        reason: String,
+    },
+    /// The registry does not support an operation the request needs.
+    #[error("{registry}: {reason}")]
+    Unsupported {
+        /// The registry host.
+        registry: String,
+        /// What is missing.
+        reason: String,
+    },
+    /// A signature manifest was stored but the referrers tag index could not be updated, so it
+    /// may not be discoverable.
+    #[error(
+        "signature manifest {manifest} was pushed, but updating the referrers index {tag} failed: {reason}"
+    )]
+    ReferrersIndex {
+        /// The pushed manifest digest.
+        manifest: String,
+        /// The tag of the referrers index.
+        tag: String,
+        /// Why.
+        reason: String,
+    },
 }

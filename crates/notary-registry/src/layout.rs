@@ -440,6 +440,7 @@ impl SignatureRepository for OciLayout {
             envelope_media_type: layer.media_type.clone(),
             envelope,
             annotations: m.annotations.unwrap_or_default(),
+            subject: m.subject,
         })
     }
 

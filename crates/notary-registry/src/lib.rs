@@ -4,6 +4,9 @@
 //!   found through the `subject` of every manifest reachable from `index.json` (including a
 //!   referrers-tag-schema index), written atomically, and `index.json` stays valid under
 //!   concurrent writers in one process.
+//! - [`RemoteRepository`] (feature `remote`, on by default): one repository of an OCI
+//!   registry over HTTP(S), with the referrers API and the referrers tag schema fallback,
+//!   Basic and bearer-token auth, Docker credentials and helpers, retries and size caps.
 //! - [`manifest`]: OCI manifest and index types and the Notary signature-manifest rules shared
 //!   by every back end.
 //!
@@ -27,13 +30,19 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "remote")]
+pub mod copy;
 mod error;
 mod layout;
 pub mod manifest;
+#[cfg(feature = "remote")]
+pub mod remote;
 
 pub use error::Error;
 pub use layout::OciLayout;
 pub use manifest::{SignatureManifestForm, thumbprint_annotation};
+#[cfg(feature = "remote")]
+pub use remote::{RemoteOptions, RemoteReference, RemoteRepository};
 
 /// Largest signature manifest read (notation's cap).
 pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;

@@ -92,15 +92,29 @@ pub async fn verify_artifact<R: SignatureRepository>(
             reason: "the maximum number of signatures must be greater than 0".into(),
         });
     }
-    let artifact =
-        repository
+    let digest_ref = reference_digest(reference)
+        .map(|d| {
+            d.parse::<notary_core::Digest>()
+                .map_err(|e| VerificationError::Repository {
+                    reason: format!("{reference}: {e}"),
+                })
+        })
+        .transpose()?;
+    // A digest reference into a remote repository is not resolved: the subject descriptor is
+    // taken from each signature manifest and must carry the reference's digest; the signed
+    // payload then binds its size and media type. This saves a round trip per verification.
+    let lazy = digest_ref.as_ref().filter(|_| !repository.resolve_is_cheap());
+    let mut artifact = match lazy {
+        Some(d) => Descriptor::new("", d.clone(), 0),
+        None => repository
             .resolve(reference)
             .await
             .map_err(|e| VerificationError::Repository {
                 reason: e.to_string(),
-            })?;
-    if let Some(d) = reference_digest(reference) {
-        if d != artifact.digest.to_string() {
+            })?,
+    };
+    if let Some(d) = &digest_ref {
+        if *d != artifact.digest {
             return Err(VerificationError::Repository {
                 reason: format!(
                     "resolved digest {} does not match the reference digest {d}",
@@ -112,6 +126,13 @@ pub async fn verify_artifact<R: SignatureRepository>(
     let policy_reference = format!("{policy_scope}@{}", artifact.digest);
     let statement = verifier.oci_statement(&policy_reference)?;
     if statement.signature_verification.level.is_skip() {
+        if lazy.is_some() {
+            artifact = repository.resolve(reference).await.map_err(|e| {
+                VerificationError::Repository {
+                    reason: e.to_string(),
+                }
+            })?;
+        }
         let outcome = verifier.verify_oci(
             &[],
             "",
@@ -158,17 +179,42 @@ pub async fn verify_artifact<R: SignatureRepository>(
                 continue;
             }
         };
+        // The manifest must name this artifact as its subject (a listing, such as a referrers
+        // tag index, could point anywhere).
+        let subject = match (&fetched.subject, lazy) {
+            (Some(s), _) if s.digest == artifact.digest => {
+                if lazy.is_some() {
+                    s.clone()
+                } else {
+                    artifact.clone()
+                }
+            }
+            (None, None) => artifact.clone(),
+            (other, _) => {
+                failures.push(VerificationError::Repository {
+                    reason: format!(
+                        "signature manifest {} has subject {}, not {}",
+                        manifest.digest,
+                        other
+                            .as_ref()
+                            .map_or_else(|| "none".to_string(), |s| s.digest.to_string()),
+                        artifact.digest
+                    ),
+                });
+                continue;
+            }
+        };
         match verifier.verify_oci(
             &fetched.envelope,
             &fetched.envelope_media_type,
             &policy_reference,
-            &artifact,
+            &subject,
             &options.user_metadata,
             now,
         ) {
             Ok(outcome) => {
                 return Ok(ArtifactVerification {
-                    artifact,
+                    artifact: subject,
                     signature_manifest: Some(manifest.clone()),
                     outcome,
                 });

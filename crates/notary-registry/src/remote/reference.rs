@@ -1,0 +1,202 @@
+//! Registry references: `registry/repository[:tag][@digest]`, as notation takes them.
+
+use std::fmt;
+
+use notary_core::Digest;
+
+use crate::error::Error;
+
+/// A parsed registry reference. The registry host is required (notation does not guess
+/// `docker.io`), and a reference names either a tag or a digest (a digest wins when both are
+/// given, as in `host/repo:tag@sha256:...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteReference {
+    /// Registry host, with port when given (`localhost:5000`).
+    pub registry: String,
+    /// Repository path (`team/app`).
+    pub repository: String,
+    /// The tag, if the reference has one and no digest.
+    pub tag: Option<String>,
+    /// The digest, if the reference has one.
+    pub digest: Option<Digest>,
+}
+
+fn bad(reference: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidReference {
+        reference: reference.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn valid_repository(repo: &str) -> bool {
+    // distribution-spec: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*
+    repo.split('/').all(|part| {
+        let b = part.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_lowercase() | b[0].is_ascii_digit()
+            && b[b.len() - 1].is_ascii_lowercase() | b[b.len() - 1].is_ascii_digit()
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
+            && !part.contains("..")
+            && !part.contains("___")
+    }) && repo.len() <= 255
+}
+
+fn valid_tag(tag: &str) -> bool {
+    // [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}
+    let b = tag.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
+}
+
+fn valid_host(host: &str) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((n, p)) if !n.ends_with(']') || host.starts_with('[') => (n, Some(p)),
+        _ => (host, None),
+    };
+    if let Some(p) = port {
+        if p.parse::<u16>().is_err() {
+            return false;
+        }
+    }
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b".-[]:".contains(&c))
+}
+
+impl RemoteReference {
+    /// Parses `registry/repository:tag`, `registry/repository@digest` or
+    /// `registry/repository:tag@digest`.
+    pub fn parse(reference: &str) -> Result<Self, Error> {
+        let (registry, rest) = reference.split_once('/').ok_or_else(|| {
+            bad(
+                reference,
+                "expected <registry>/<repository>:<tag> or <registry>/<repository>@<digest>",
+            )
+        })?;
+        if !valid_host(registry) {
+            return Err(bad(
+                reference,
+                format!("invalid registry host {registry:?}"),
+            ));
+        }
+        let (name_tag, digest) = match rest.split_once('@') {
+            Some((n, d)) => (
+                n,
+                Some(
+                    d.parse::<Digest>()
+                        .map_err(|e| bad(reference, e.to_string()))?,
+                ),
+            ),
+            None => (rest, None),
+        };
+        let (repository, tag) = match name_tag.rsplit_once(':') {
+            Some((r, t)) if !t.contains('/') => (r, Some(t)),
+            _ => (name_tag, None),
+        };
+        if !valid_repository(repository) {
+            return Err(bad(
+                reference,
+                format!(
+                    "invalid repository name {repository:?} (lowercase letters, digits, separators)"
+                ),
+            ));
+        }
+        if let Some(t) = tag {
+            if !valid_tag(t) {
+                return Err(bad(reference, format!("invalid tag {t:?}")));
+            }
+        }
+        if tag.is_none() && digest.is_none() {
+            return Err(bad(reference, "a tag or digest is required"));
+        }
+        Ok(Self {
+            registry: registry.to_string(),
+            repository: repository.to_string(),
+            tag: if digest.is_some() {
+                None
+            } else {
+                tag.map(str::to_string)
+            },
+            digest,
+        })
+    }
+
+    /// The tag or digest as it appears in URLs.
+    pub fn object(&self) -> String {
+        match (&self.digest, &self.tag) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(t)) => t.clone(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// `registry/repository`, the scope a trust policy matches.
+    pub fn scope(&self) -> String {
+        format!("{}/{}", self.registry, self.repository)
+    }
+
+    /// The same repository at `digest`.
+    pub fn with_digest(&self, digest: Digest) -> Self {
+        Self {
+            registry: self.registry.clone(),
+            repository: self.repository.clone(),
+            tag: None,
+            digest: Some(digest),
+        }
+    }
+}
+
+impl fmt::Display for RemoteReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.digest, &self.tag) {
+            (Some(d), _) => write!(f, "{}/{}@{d}", self.registry, self.repository),
+            (None, Some(t)) => write!(f, "{}/{}:{t}", self.registry, self.repository),
+            (None, None) => write!(f, "{}/{}", self.registry, self.repository),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_tags_and_digests() {
+        let r = RemoteReference::parse("localhost:5000/team/app:v1").unwrap();
+        assert_eq!(r.registry, "localhost:5000");
+        assert_eq!(r.repository, "team/app");
+        assert_eq!(r.tag.as_deref(), Some("v1"));
+        assert_eq!(r.to_string(), "localhost:5000/team/app:v1");
+        let d = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+        let r = RemoteReference::parse(&format!("127.0.0.1:80/app:v1@{d}")).unwrap();
+        assert_eq!(r.tag, None);
+        assert_eq!(r.digest.as_ref().unwrap().to_string(), d);
+        assert_eq!(r.scope(), "127.0.0.1:80/app");
+    }
+
+    #[test]
+    fn rejects_bad_references() {
+        for r in [
+            "app:v1",
+            "localhost:5000/App:v1",
+            "localhost:5000/app",
+            "localhost:5000/app:-bad",
+            "localhost:x/app:v1",
+            "localhost:5000/app@sha256:zz",
+            "localhost:5000//app:v1",
+        ] {
+            assert!(
+                matches!(
+                    RemoteReference::parse(r),
+                    Err(Error::InvalidReference { .. })
+                ),
+                "{r}"
+            );
+        }
+    }
+}

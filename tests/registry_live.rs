@@ -1,0 +1,330 @@
+//! Signatures in real registries: Debian's docker-registry (Distribution 2.8, referrers tag
+//! schema) and CNCF Distribution v3 (referrers API), started on 127.0.0.1 by the test.
+
+#[path = "support/registry.rs"]
+mod registry;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use notary::artifact::{VerifyArtifactOptions, sign_and_push, verify_artifact};
+use notary::truststore::{MemoryTrustStore, TrustStoreType};
+use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, VerificationError, Verifier};
+use notary_core::{SIGNATURE_ARTIFACT_TYPE, SignatureRepository};
+use notary_crypto::pki::{ChainBuilder, TestChain};
+use notary_registry::copy::{Endpoint, copy};
+use notary_registry::manifest;
+use notary_registry::remote::{Credential, DockerConfig, ReferrersSupport, StaticCredential};
+use notary_registry::{Error, OciLayout, RemoteOptions, RemoteRepository};
+use notary_trustpolicy::OciTrustPolicy;
+use registry::{Kind, Options, Registry};
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn opts(reg: &Registry) -> RemoteOptions {
+    let mut o = RemoteOptions::default();
+    o.plain_http = reg.plain_http();
+    o.ca_certificates_pem = reg.ca_pem.iter().cloned().collect();
+    o.retry_base_delay = std::time::Duration::from_millis(20);
+    o
+}
+
+fn repo(reg: &Registry, name: &str) -> RemoteRepository {
+    RemoteRepository::new(&reg.host, name, opts(reg)).unwrap()
+}
+
+/// Pushes a small image (config + one layer) tagged `tag`.
+async fn push_artifact(r: &RemoteRepository, tag: &str, content: &[u8]) -> Descriptor {
+    let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+    let layer = r.push_blob("text/plain", content).await.unwrap();
+    let m = manifest::image_manifest(&config, &[layer], Some("application/vnd.example.hello"), None, None);
+    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag)).await.unwrap()
+}
+
+fn chain(spec: KeySpec) -> TestChain {
+    ChainBuilder::new(spec, now()).build().unwrap()
+}
+
+fn verifier(chain: &TestChain, scope: &str) -> Verifier {
+    let mut store = MemoryTrustStore::new();
+    let root = notary_x509::Certificate::from_der(chain.root()).unwrap();
+    store.add(TrustStoreType::Ca, "s", vec![root]).unwrap();
+    let policy = OciTrustPolicy::from_json(
+        format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["{scope}"],
+            "signatureVerification":{{"level":"strict"}},"trustStores":["ca:s"],"trustedIdentities":["*"]}}]}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    Verifier::new(Arc::new(store)).with_oci_policy(policy)
+}
+
+fn sign_options(format: EnvelopeMediaType) -> SignOptions {
+    let mut o = SignOptions::new(now());
+    o.format = format;
+    o.expiry = Some(time::Duration::hours(1));
+    o.user_metadata.insert("build".into(), "42".into());
+    o
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn sign_and_verify_by_tag_and_digest_on_both_registries() {
+    for kind in Kind::ALL {
+        let reg = Registry::start(kind, &Options::default());
+        rt().block_on(async {
+            let r = repo(&reg, "team/app");
+            let artifact = push_artifact(&r, "v1", b"hello").await;
+            let c = chain(KeySpec::EcP256);
+            let signer = c.signer().unwrap();
+            // JWS by tag, COSE by digest: two signatures side by side.
+            let jws = sign_and_push(&r, "v1", &signer, &sign_options(EnvelopeMediaType::Jws))
+                .await
+                .unwrap();
+            assert_eq!(jws.artifact, artifact);
+            let by_digest = format!("{}/team/app@{}", reg.host, artifact.digest);
+            let cose = sign_and_push(&r, &by_digest, &signer, &sign_options(EnvelopeMediaType::Cose))
+                .await
+                .unwrap();
+            assert_ne!(jws.pushed.manifest.digest, cose.pushed.manifest.digest);
+            // The artifact and its tag never change.
+            assert_eq!(r.resolve("v1").await.unwrap(), artifact);
+
+            let fresh = repo(&reg, "team/app");
+            let sigs = fresh.list_signatures(&artifact, 100).await.unwrap();
+            let mut listed: Vec<_> = sigs.iter().map(|d| d.digest.clone()).collect();
+            listed.sort();
+            let mut pushed = vec![jws.pushed.manifest.digest.clone(), cose.pushed.manifest.digest.clone()];
+            pushed.sort();
+            assert_eq!(listed, pushed, "{kind:?}");
+            for s in &sigs {
+                assert_eq!(s.artifact_type.as_deref(), Some(SIGNATURE_ARTIFACT_TYPE));
+                assert!(s.annotations.as_ref().unwrap().contains_key(notary_core::THUMBPRINT_ANNOTATION));
+            }
+            let expected = if kind.has_referrers_api() {
+                ReferrersSupport::Api
+            } else {
+                ReferrersSupport::TagSchema
+            };
+            assert_eq!(fresh.referrers_support(), expected, "{kind:?}");
+            if !kind.has_referrers_api() {
+                // The tag schema index holds both, written by us.
+                let tag = notary_registry::remote::referrers_tag(&artifact.digest);
+                let idx = fresh.resolve(&tag).await.unwrap();
+                assert_eq!(idx.media_type, manifest::IMAGE_INDEX);
+            }
+
+            let scope = format!("{}/team/app", reg.host);
+            let v = verifier(&c, &scope);
+            let mut vo = VerifyArtifactOptions::default();
+            vo.user_metadata.insert("build".into(), "42".into());
+            for reference in ["v1".to_string(), by_digest.clone()] {
+                let done = verify_artifact(&fresh, &v, &reference, &scope, &vo, now()).await.unwrap();
+                assert_eq!(done.artifact, artifact, "{kind:?} {reference}");
+                assert!(done.signature_manifest.is_some());
+            }
+            // A digest reference costs three requests once the client knows the registry.
+            let before = fresh.request_count();
+            verify_artifact(&fresh, &v, &by_digest, &scope, &vo, now()).await.unwrap();
+            assert_eq!(fresh.request_count() - before, 3, "{kind:?}");
+
+            // Metadata that was not signed fails; another CA is not trusted.
+            let mut wrong = VerifyArtifactOptions::default();
+            wrong.user_metadata.insert("build".into(), "43".into());
+            let e = verify_artifact(&fresh, &v, &by_digest, &scope, &wrong, now()).await.unwrap_err();
+            assert!(matches!(e, VerificationError::AllFailed { .. }), "{e}");
+            let other = chain(KeySpec::Rsa2048);
+            let e = verify_artifact(&fresh, &verifier(&other, &scope), "v1", &scope, &vo, now())
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("authenticity"), "{e}");
+
+            // An unsigned artifact has no signature.
+            let unsigned = push_artifact(&r, "v2", b"unsigned").await;
+            let e = verify_artifact(&fresh, &v, &unsigned.digest.to_string(), &scope, &vo, now())
+                .await
+                .unwrap_err();
+            assert!(matches!(e, VerificationError::NoSignature { .. }), "{e}");
+        });
+    }
+}
+
+#[test]
+fn forced_tag_schema_on_a_registry_with_the_api() {
+    let reg = Registry::start(Kind::Olareg, &Options::default());
+    rt().block_on(async {
+        let mut o = opts(&reg);
+        o.force_referrers_tag = true;
+        let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
+        let artifact = push_artifact(&r, "v1", b"x").await;
+        let c = chain(KeySpec::Rsa3072);
+        let s = sign_and_push(&r, "v1", &c.signer().unwrap(), &sign_options(EnvelopeMediaType::Jws))
+            .await
+            .unwrap();
+        // Both discovery paths see it: the API, and the tag index we wrote.
+        let tag = notary_registry::remote::referrers_tag(&artifact.digest);
+        let idx = r.resolve(&tag).await.unwrap();
+        let data = r.fetch_manifest(&idx, 1 << 20).await.unwrap();
+        let m: manifest::Manifest = serde_json::from_slice(&data).unwrap();
+        assert_eq!(m.manifests.unwrap()[0].digest, s.pushed.manifest.digest);
+        let listed = r.list_signatures(&artifact, 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(r.referrers_support(), ReferrersSupport::Api);
+    });
+}
+
+#[test]
+fn basic_auth_over_tls_with_flags_and_docker_config() {
+    let o = Options {
+        basic_auth: Some(("alice".into(), "s3cret".into())),
+        tls: true,
+    };
+    let reg = Registry::start(Kind::Distribution2, &o);
+    rt().block_on(async {
+        // Anonymous: a clear authentication error.
+        let anon = repo(&reg, "secure/app");
+        let e = anon.resolve("v1").await.unwrap_err();
+        assert!(matches!(e, Error::Auth { .. }), "{e}");
+        // Wrong password.
+        let mut bad = opts(&reg);
+        bad.credentials = Arc::new(StaticCredential(Credential::Basic {
+            username: "alice".into(),
+            password: "nope".into(),
+        }));
+        let e = RemoteRepository::new(&reg.host, "secure/app", bad)
+            .unwrap()
+            .resolve("v1")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Auth { .. }) && e.to_string().contains("refused"), "{e}");
+        // Without the CA, TLS fails.
+        let mut no_ca = opts(&reg);
+        no_ca.ca_certificates_pem.clear();
+        no_ca.max_retries = 0;
+        let e = RemoteRepository::new(&reg.host, "secure/app", no_ca)
+            .unwrap()
+            .resolve("v1")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Network { .. }), "{e}");
+
+        // Credentials from a Docker config.json.
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.json");
+        std::fs::write(
+            &cfg,
+            format!(
+                r#"{{"auths":{{"{}":{{"auth":"{}"}}}}}}"#,
+                reg.host,
+                base64_encode("alice:s3cret")
+            ),
+        )
+        .unwrap();
+        let mut good = opts(&reg);
+        good.credentials = Arc::new(DockerConfig::new(&cfg));
+        let r = RemoteRepository::new(&reg.host, "secure/app", good).unwrap();
+        let artifact = push_artifact(&r, "v1", b"secret").await;
+        let c = chain(KeySpec::EcP384);
+        sign_and_push(&r, "v1", &c.signer().unwrap(), &sign_options(EnvelopeMediaType::Cose))
+            .await
+            .unwrap();
+        let scope = format!("{}/secure/app", reg.host);
+        let done = verify_artifact(&r, &verifier(&c, &scope), "v1", &scope, &VerifyArtifactOptions::default(), now())
+            .await
+            .unwrap();
+        assert_eq!(done.artifact, artifact);
+    });
+}
+
+fn base64_encode(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+#[test]
+fn copy_registry_to_layout_to_second_registry_keeps_signatures_verifying() {
+    let src_reg = Registry::start(Kind::Olareg, &Options::default());
+    let dst_reg = Registry::start(Kind::Distribution2, &Options::default());
+    let layout_dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let src = repo(&src_reg, "prod/app");
+        let artifact = push_artifact(&src, "v1", b"payload to promote").await;
+        let c = chain(KeySpec::EcP256);
+        let signer = c.signer().unwrap();
+        sign_and_push(&src, "v1", &signer, &sign_options(EnvelopeMediaType::Jws)).await.unwrap();
+        // An SBOM referring to the artifact, and a signature of the SBOM.
+        let cfg = src.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+        let sbom_layer = src.push_blob("application/spdx+json", br#"{"spdxVersion":"SPDX-2.3"}"#).await.unwrap();
+        let sbom = manifest::image_manifest(&cfg, &[sbom_layer], Some("application/spdx+json"), Some(&artifact), None);
+        let sbom_desc = src.push_manifest(manifest::IMAGE_MANIFEST, &sbom, None).await.unwrap();
+        sign_and_push(&src, &sbom_desc.digest.to_string(), &signer, &sign_options(EnvelopeMediaType::Cose))
+            .await
+            .unwrap();
+
+        // Registry -> layout.
+        let layout = OciLayout::create(layout_dir.path()).unwrap();
+        let mut events = 0;
+        let report = copy(Endpoint::Remote(&src), "v1", Endpoint::Layout(&layout), Some("v1"), |_| events += 1)
+            .await
+            .unwrap();
+        assert_eq!(report.artifact, artifact);
+        assert_eq!(report.referrers.len(), 3, "signature, SBOM, SBOM signature");
+        assert!(events > 0 && report.progress.blobs_copied >= 4);
+        let local_scope = "local/app";
+        let done = verify_artifact(&layout, &verifier(&c, local_scope), "v1", local_scope, &VerifyArtifactOptions::default(), now())
+            .await
+            .unwrap();
+        assert_eq!(done.artifact.digest, artifact.digest);
+
+        // Layout -> second registry (no referrers API): signatures still verify there.
+        let dst = repo(&dst_reg, "airgap/app");
+        let report = copy(Endpoint::Layout(&layout), "v1", Endpoint::Remote(&dst), Some("v1"), |_| {})
+            .await
+            .unwrap();
+        assert_eq!(report.referrers.len(), 3);
+        let scope = format!("{}/airgap/app", dst_reg.host);
+        let fresh = repo(&dst_reg, "airgap/app");
+        let done = verify_artifact(&fresh, &verifier(&c, &scope), "v1", &scope, &VerifyArtifactOptions::default(), now())
+            .await
+            .unwrap();
+        assert_eq!(done.artifact, artifact);
+        let sbom_scope_ref = sbom_desc.digest.to_string();
+        let done = verify_artifact(&fresh, &verifier(&c, &scope), &sbom_scope_ref, &scope, &VerifyArtifactOptions::default(), now())
+            .await
+            .unwrap();
+        assert_eq!(done.artifact.digest, sbom_desc.digest);
+        // Copying again transfers nothing new.
+        let again = copy(Endpoint::Layout(&layout), "v1", Endpoint::Remote(&dst), Some("v1"), |_| {})
+            .await
+            .unwrap();
+        assert_eq!(again.progress.blobs_copied, 0);
+    });
+}
+
+#[test]
+fn missing_artifacts_and_bad_references_are_clear_errors() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    rt().block_on(async {
+        let r = repo(&reg, "app");
+        let e = r.resolve("nope").await.unwrap_err();
+        assert!(matches!(e, Error::NotFound { .. }), "{e}");
+        let e = r.resolve("other.example/app:v1").await.unwrap_err();
+        assert!(matches!(e, Error::InvalidReference { .. }), "{e}");
+        let e = r
+            .resolve("sha256:0000000000000000000000000000000000000000000000000000000000000000")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::NotFound { .. }), "{e}");
+        let _ = BTreeMap::<String, String>::new();
+    });
+}

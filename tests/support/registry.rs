@@ -1,0 +1,234 @@
+//! Real registries for the live tests and benches: Debian's `docker-registry` (CNCF
+//! Distribution 2.8, no referrers API) and CNCF Distribution v3 (referrers API), each started
+//! on 127.0.0.1 with a throwaway config and storage, optionally behind htpasswd and TLS.
+//! A missing registry binary fails the test: `scripts/setup.sh` installs both.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Which registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Debian `docker-registry` (Distribution 2.8): referrers tag schema only.
+    Distribution2,
+    /// CNCF Distribution v3.0.0: no referrers API either.
+    Distribution3,
+    /// olareg v0.1.2: OCI 1.1 referrers API (OCI-Subject, artifactType filter, pagination).
+    Olareg,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Distribution2, Kind::Distribution3, Kind::Olareg];
+
+    /// Whether the registry has the referrers API.
+    pub fn has_referrers_api(self) -> bool {
+        self == Kind::Olareg
+    }
+
+    pub fn binary(self) -> PathBuf {
+        let (env, candidates): (&str, Vec<PathBuf>) = match self {
+            Kind::Distribution2 => ("NOTARY_TEST_DOCKER_REGISTRY", vec!["/usr/bin/docker-registry".into()]),
+            Kind::Distribution3 => (
+                "NOTARY_TEST_DISTRIBUTION_V3",
+                vec![
+                    tools_dir().join("distribution-registry"),
+                    "/usr/local/bin/distribution-registry".into(),
+                ],
+            ),
+            Kind::Olareg => ("NOTARY_TEST_OLAREG", vec![tools_dir().join("olareg")]),
+        };
+        if let Some(p) = std::env::var_os(env) {
+            return p.into();
+        }
+        candidates
+            .into_iter()
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| {
+                panic!("{self:?} registry binary not found (set {env} or run scripts/setup.sh)")
+            })
+    }
+}
+
+/// Where scripts/setup.sh puts the Go tools.
+pub fn tools_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("NOTARY_TOOLS_BIN") {
+        return d.into();
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+    Path::new(&home).join(".cache/notary-rs/tools")
+}
+
+/// Options of a test registry.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// htpasswd Basic auth with this user and password.
+    pub basic_auth: Option<(String, String)>,
+    /// Serve HTTPS with a certificate issued by a fresh test CA.
+    pub tls: bool,
+}
+
+/// A running registry; stopped (SIGKILL, throwaway storage) on drop.
+pub struct Registry {
+    pub kind: Kind,
+    /// `127.0.0.1:<port>`
+    pub host: String,
+    /// PEM of the CA that issued the server certificate (TLS only).
+    pub ca_pem: Option<Vec<u8>>,
+    pub dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn make_tls(dir: &Path) -> (PathBuf, PathBuf, Vec<u8>) {
+    // A CA and a separate server leaf: rustls refuses a CA certificate used as a server cert.
+    let p = |n: &str| dir.join(n);
+    run(Command::new("openssl").args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
+        .arg("-keyout").arg(p("ca.key")).arg("-out").arg(p("ca.crt"))
+        .args(["-days", "2", "-subj", "/CN=notary-rs Test Registry CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]));
+    run(Command::new("openssl").args(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
+        .arg("-keyout").arg(p("server.key")).arg("-out").arg(p("server.csr")).args(["-subj", "/CN=localhost"]));
+    std::fs::write(
+        p("server.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    run(Command::new("openssl").args(["x509", "-req"]).arg("-in").arg(p("server.csr"))
+        .arg("-CA").arg(p("ca.crt")).arg("-CAkey").arg(p("ca.key")).args(["-CAcreateserial", "-days", "2", "-sha256"])
+        .arg("-extfile").arg(p("server.ext")).arg("-out").arg(p("server.crt")));
+    let ca = std::fs::read(p("ca.crt")).unwrap();
+    (p("server.crt"), p("server.key"), ca)
+}
+
+impl Registry {
+    pub fn start(kind: Kind, options: &Options) -> Registry {
+        let bin = kind.binary();
+        let dir = tempfile::tempdir().unwrap();
+        if kind == Kind::Olareg {
+            return Self::start_olareg(bin, dir, options);
+        }
+        let mut config = format!(
+            "version: 0.1\nlog: {{level: info, accesslog: {{disabled: true}}}}\nstorage: {{filesystem: {{rootdirectory: {}}}, delete: {{enabled: true}}}}\nhttp:\n  addr: 127.0.0.1:0\n  secret: test-only-secret\n",
+            dir.path().join("data").display()
+        );
+        let mut ca_pem = None;
+        if options.tls {
+            let (crt, key, ca) = make_tls(dir.path());
+            config.push_str(&format!(
+                "  tls: {{certificate: {}, key: {}}}\n",
+                crt.display(),
+                key.display()
+            ));
+            ca_pem = Some(ca);
+        }
+        if let Some((user, pass)) = &options.basic_auth {
+            let out = Command::new("htpasswd")
+                .args(["-Bbn", user, pass])
+                .output()
+                .expect("htpasswd (apache2-utils) is required: run scripts/setup.sh");
+            assert!(out.status.success());
+            let path = dir.path().join("htpasswd");
+            std::fs::write(&path, &out.stdout).unwrap();
+            config.push_str(&format!(
+                "auth: {{htpasswd: {{realm: test-realm, path: {}}}}}\n",
+                path.display()
+            ));
+        }
+        let config_path = dir.path().join("config.yml");
+        std::fs::write(&config_path, config).unwrap();
+        let log_path = dir.path().join("registry.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let child = Command::new(&bin)
+            .arg("serve")
+            .arg(&config_path)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
+        let mut reg = Registry {
+            kind,
+            host: String::new(),
+            ca_pem,
+            dir,
+            child,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+            if let Some(i) = text.find("listening on 127.0.0.1:") {
+                let rest = &text[i + "listening on 127.0.0.1:".len()..];
+                let port: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+                reg.host = format!("127.0.0.1:{port}");
+                return reg;
+            }
+            if let Ok(Some(status)) = reg.child.try_wait() {
+                panic!("{kind:?} registry exited with {status}: {text}");
+            }
+            assert!(Instant::now() < deadline, "{kind:?} registry did not start: {text}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn start_olareg(bin: PathBuf, dir: tempfile::TempDir, options: &Options) -> Registry {
+        assert!(options.basic_auth.is_none(), "olareg has no auth");
+        // olareg does not report an ephemeral port: take a free one and hand it over.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
+        let mut cmd = Command::new(&bin);
+        cmd.args(["serve", "--addr", "127.0.0.1", "--port", &port.to_string(), "--dir"])
+            .arg(dir.path().join("data"))
+            .args(["--api-delete", "--gc-frequency", "-1s"]);
+        let mut ca_pem = None;
+        if options.tls {
+            let (crt, key, ca) = make_tls(dir.path());
+            cmd.arg("--tls-cert").arg(crt).arg("--tls-key").arg(key);
+            ca_pem = Some(ca);
+        }
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
+        let mut reg = Registry {
+            kind: Kind::Olareg,
+            host: format!("127.0.0.1:{port}"),
+            ca_pem,
+            dir,
+            child,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&reg.host).is_err() {
+            if let Ok(Some(status)) = reg.child.try_wait() {
+                let text = std::fs::read_to_string(reg.dir.path().join("registry.log")).unwrap_or_default();
+                panic!("olareg exited with {status}: {text}");
+            }
+            assert!(Instant::now() < deadline, "olareg did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        reg
+    }
+
+    /// Whether clients must use plain HTTP.
+    pub fn plain_http(&self) -> bool {
+        self.ca_pem.is_none()
+    }
+}
