@@ -71,6 +71,10 @@ enum Command {
     List(oci::ListArgs),
     /// Inspect all signatures associated with the signed artifact
     Inspect(oci::InspectArgs),
+    /// Copy an artifact and all its referrers (signatures, SBOMs, ...) between registries and
+    /// OCI image layouts
+    #[command(alias = "cp")]
+    Copy(oci::CopyArgs),
     /// Show the notary version information
     Version,
 }
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => oci::verify(a),
         Command::List(a) => oci::list(a),
         Command::Inspect(a) => oci::inspect(a),
+        Command::Copy(a) => oci::copy(a),
         Command::Version => {
             println!(
                 "notary - a notation-compatible tool to sign and verify artifacts (notary-rs)\n\nVersion:     {}",

@@ -1,11 +1,14 @@
-//! `notary sign|verify|list|inspect` on OCI artifacts (OCI image layouts in this build).
+//! `notary sign|verify|list|inspect|copy` on OCI artifacts in registries and OCI image layouts.
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use clap::Args;
-use notary::artifact::{VerifyArtifactOptions, block_on, sign_and_push, verify_artifact};
+use clap::{ArgAction, Args};
+use notary::artifact::{VerifyArtifactOptions, sign_and_push, verify_artifact};
 use notary_core::SignatureRepository;
-use notary_registry::OciLayout;
+use notary_registry::remote::{Credential, DockerConfig, StaticCredential};
+use notary_registry::{AnyRepository, OciLayout, RemoteOptions, RemoteReference, RemoteRepository};
 
 use crate::blob::{print_warnings, sign_options, signer_for, verifier};
 use crate::policy::Kind;
@@ -16,17 +19,27 @@ pub struct Common {
     /// The reference is an OCI image layout: `<path>:<tag>` or `<path>@<digest>`
     #[arg(long = "oci-layout")]
     pub oci_layout: bool,
-    /// Plain HTTP for the registry
-    #[arg(long = "plain-http")]
-    pub plain_http: bool,
-    /// Registry user name
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// The artifact reference: `<registry>/<repository>:<tag>` or `...@<digest>`
+    pub reference: String,
+}
+
+/// How to reach registries.
+#[derive(Args, Clone, Default)]
+pub struct RegistryFlags {
+    /// Use plain HTTP instead of HTTPS for the registry (testing only)
+    #[arg(long = "insecure-registry", alias = "plain-http")]
+    pub insecure_registry: bool,
+    /// Registry user name (default $NOTATION_USERNAME)
     #[arg(short = 'u', long = "username")]
     pub username: Option<String>,
-    /// Registry password
+    /// Registry password or identity token (default $NOTATION_PASSWORD)
     #[arg(short = 'p', long = "password")]
     pub password: Option<String>,
-    /// The artifact reference
-    pub reference: String,
+    /// Extra trusted CA certificates (PEM) for the registry's TLS certificate
+    #[arg(long = "ca-file")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -51,6 +64,10 @@ pub struct SignArgs {
     /// The TSA's root certificate (one self-signed certificate, PEM or DER)
     #[arg(long = "timestamp-root-cert")]
     pub timestamp_root_cert: Option<PathBuf>,
+    /// Store the signature in the referrers tag schema even when the registry has the
+    /// referrers API (notation's default; `--force-referrers-tag=false` uses the API)
+    #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
+    pub force_referrers_tag: bool,
 }
 
 #[derive(Args)]
@@ -92,73 +109,178 @@ pub struct InspectArgs {
     pub output: String,
 }
 
-/// Splits `<path>@<digest>` or `<path>:<tag>`.
-fn layout_reference(c: &Common) -> Result<(OciLayout, String, String), Failure> {
-    if !c.oci_layout {
-        return Err(Failure::msg(format!(
-            "{}: remote registries are not supported by this build yet; use --oci-layout with an OCI image layout directory",
-            c.reference
-        )));
-    }
-    let r = &c.reference;
-    let (path, rest) = match r.rsplit_once('@') {
-        Some((p, d)) => (p.to_string(), d.to_string()),
-        None => match r.rsplit_once(':') {
-            Some((p, t)) if !t.contains('/') && !p.is_empty() => (p.to_string(), t.to_string()),
-            _ => {
-                return Err(Failure::msg(format!(
-                    "{r:?}: an OCI layout reference is <path>:<tag> or <path>@<digest>"
-                )));
-            }
-        },
-    };
-    let layout = OciLayout::open(PathBuf::from(&path))?;
-    Ok((layout, path, rest))
+/// Where the artifact lives and how to name it in output.
+pub struct Target {
+    pub repo: AnyRepository,
+    /// The layout path or `registry/repository`.
+    pub name: String,
+    /// The tag or digest inside it.
+    pub object: String,
+    /// `registry/repository` for registries (the trust policy scope).
+    pub scope: Option<String>,
 }
 
-fn warn_tag(path: &str, rest: &str, digest: &str) {
-    if !rest.contains(':') {
+impl Target {
+    fn at(&self, digest: &impl std::fmt::Display) -> String {
+        format!("{}@{digest}", self.name)
+    }
+}
+
+/// A current-thread runtime: the CLI does one thing at a time.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::msg(format!("cannot start the I/O runtime: {e}")))
+}
+
+/// Splits `<path>@<digest>` or `<path>:<tag>` (a missing tag is allowed when `optional`).
+fn split_layout(r: &str, optional: bool) -> Result<(String, Option<String>), Failure> {
+    match r.rsplit_once('@') {
+        Some((p, d)) => Ok((p.to_string(), Some(d.to_string()))),
+        None => match r.rsplit_once(':') {
+            Some((p, t)) if !t.contains('/') && !p.is_empty() => {
+                Ok((p.to_string(), Some(t.to_string())))
+            }
+            _ if optional => Ok((r.to_string(), None)),
+            _ => Err(Failure::msg(format!(
+                "{r:?}: an OCI layout reference is <path>:<tag> or <path>@<digest>"
+            ))),
+        },
+    }
+}
+
+/// Registry client options from flags, `config.json` and the environment, as notation does:
+/// plain HTTP for `--insecure-registry`, registries listed in `insecureRegistries` and
+/// `localhost`; credentials from the flags or `$NOTATION_USERNAME`/`$NOTATION_PASSWORD`, else
+/// notation's `config.json` when it configures any, else Docker's.
+pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOptions, Failure> {
+    let dir = crate::config::config_dir()?;
+    let config = crate::config::load_config_json(&dir)?;
+    let listed = config
+        .get("insecureRegistries")
+        .and_then(|v| v.as_array())
+        .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(registry)));
+    let host = registry.rsplit_once(':').map_or(registry, |(h, _)| h);
+    let mut o = RemoteOptions::default();
+    o.plain_http = flags.insecure_registry || listed || host == "localhost";
+    o.user_agent = format!("notary/{}", env!("CARGO_PKG_VERSION"));
+    if let Some(ca) = &flags.ca_file {
+        let pem = std::fs::read(ca).map_err(|e| Failure::msg(format!("{}: {e}", ca.display())))?;
+        o.ca_certificates_pem.push(pem);
+    }
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let user = flags.username.clone().or_else(|| env("NOTATION_USERNAME"));
+    let pass = flags.password.clone().or_else(|| env("NOTATION_PASSWORD"));
+    o.credentials = match (user, pass) {
+        (Some(u), Some(p)) => Arc::new(StaticCredential(Credential::Basic {
+            username: u,
+            password: p,
+        })),
+        // An identity token alone is a refresh token, as in notation.
+        (None, Some(p)) => Arc::new(StaticCredential(Credential::RefreshToken(p))),
+        (Some(_), None) => {
+            return Err(Failure::msg(
+                "a registry user name needs a password (--password or $NOTATION_PASSWORD)",
+            ));
+        }
+        (None, None) => {
+            let own = DockerConfig::new(dir.join("config.json"));
+            if own.is_configured() {
+                Arc::new(own)
+            } else {
+                let docker_dir = std::env::var_os("DOCKER_CONFIG")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(|| {
+                        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker"))
+                    });
+                match docker_dir {
+                    Some(d) => Arc::new(DockerConfig::new(d.join("config.json"))),
+                    None => Arc::new(notary_registry::remote::Anonymous),
+                }
+            }
+        }
+    };
+    Ok(o)
+}
+
+/// Opens the artifact's repository: an OCI layout with `--oci-layout`, else a registry.
+pub fn target(c: &Common, force_referrers_tag: bool) -> Result<Target, Failure> {
+    if c.oci_layout {
+        let (path, object) = split_layout(&c.reference, false)?;
+        let layout = OciLayout::open(PathBuf::from(&path))?;
+        return Ok(Target {
+            repo: AnyRepository::Layout(layout),
+            name: path,
+            object: object.unwrap_or_default(),
+            scope: None,
+        });
+    }
+    let r = RemoteReference::parse(&c.reference).map_err(|e| {
+        Failure::msg(format!(
+            "{e} (for an OCI image layout directory, add --oci-layout)"
+        ))
+    })?;
+    let mut o = remote_options(&c.registry, &r.registry)?;
+    o.force_referrers_tag = force_referrers_tag;
+    let repo = RemoteRepository::for_reference(&r, o)?;
+    Ok(Target {
+        repo: AnyRepository::Remote(repo),
+        name: format!("{}/{}", r.registry, r.repository),
+        object: r.object(),
+        scope: Some(r.scope()),
+    })
+}
+
+fn warn_tag(object: &str, digest: &str) {
+    if !object.contains(':') {
         eprintln!(
-            "Warning: Always sign the artifact using digest(@sha256:...) rather than a tag(:{rest}) because tags are mutable and a tag reference can point to a different artifact than the one signed."
+            "Warning: Always sign the artifact using digest(@sha256:...) rather than a tag(:{object}) because tags are mutable and a tag reference can point to a different artifact than the one signed."
         );
-        eprintln!("Resolved artifact tag `{rest}` to digest `{digest}` before signing.");
-        let _ = path;
+        eprintln!("Resolved artifact tag `{object}` to digest `{digest}` before signing.");
     }
 }
 
 pub fn sign(a: SignArgs) -> CmdResult {
-    let (layout, path, rest) = layout_reference(&a.common)?;
+    let t = target(&a.common, a.force_referrers_tag)?;
     let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
     options.timestamper = crate::blob::timestamper(a.timestamp_url, a.timestamp_root_cert)?;
     let signer = signer_for(a.key.as_deref())?;
-    let pushed = block_on(sign_and_push(&layout, &rest, &signer, &options))
+    let pushed = runtime()?
+        .block_on(sign_and_push(&t.repo, &t.object, &signer, &options))
         .map_err(|e| Failure::msg(e.to_string()))?;
-    warn_tag(&path, &rest, &pushed.artifact.digest.to_string());
-    println!("Successfully signed {path}@{}", pushed.artifact.digest);
+    warn_tag(&t.object, &pushed.artifact.digest.to_string());
+    println!("Successfully signed {}", t.at(&pushed.artifact.digest));
     println!(
-        "Pushed the signature to {path}@{}",
-        pushed.pushed.manifest.digest
+        "Pushed the signature to {}",
+        t.at(&pushed.pushed.manifest.digest)
     );
     Ok(())
 }
 
 pub fn verify(a: VerifyArgs) -> CmdResult {
-    let (layout, path, rest) = layout_reference(&a.common)?;
-    let scope = a.scope.clone().ok_or_else(|| Failure::msg("--scope is required with --oci-layout (the registry scope the trust policy applies to, e.g. local/app)"))?;
+    let t = target(&a.common, false)?;
+    let scope = match (&t.scope, &a.scope) {
+        (Some(s), None) => s.clone(),
+        (None, Some(s)) => s.clone(),
+        (Some(_), Some(_)) => return Err(Failure::msg("--scope is only for --oci-layout; a registry reference is its own scope")),
+        (None, None) => return Err(Failure::msg("--scope is required with --oci-layout (the registry scope the trust policy applies to, e.g. local/app)")),
+    };
     let v = verifier(Kind::Oci)?;
     let mut opts = VerifyArtifactOptions::default();
     opts.max_signatures = a.max_signatures;
     opts.user_metadata = parse_pairs(&a.user_metadata, "--user-metadata")?;
-    let res = block_on(verify_artifact(
-        &layout,
+    let res = runtime()?.block_on(verify_artifact(
+        &t.repo,
         &v,
-        &rest,
+        &t.object,
         &scope,
         &opts,
         crate::now(),
     ));
     let done = res.map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
-    let reference = format!("{path}@{}", done.artifact.digest);
+    let reference = t.at(&done.artifact.digest);
     if a.output == "json" {
         let info = done.outcome.envelope.as_ref().map(|e| e.signer_info());
         let json = serde_json::json!({
@@ -183,10 +305,11 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
 }
 
 pub fn list(a: ListArgs) -> CmdResult {
-    let (layout, path, rest) = layout_reference(&a.common)?;
-    let subject = block_on(layout.resolve(&rest))?;
-    let sigs = block_on(layout.list_signatures(&subject, a.max_signatures))?;
-    let reference = format!("{path}@{}", subject.digest);
+    let t = target(&a.common, false)?;
+    let rt = runtime()?;
+    let subject = rt.block_on(t.repo.resolve(&t.object))?;
+    let sigs = rt.block_on(t.repo.list_signatures(&subject, a.max_signatures))?;
+    let reference = t.at(&subject.digest);
     if sigs.is_empty() {
         println!("{reference} has no associated signatures");
         return Ok(());
@@ -208,19 +331,21 @@ pub fn list(a: ListArgs) -> CmdResult {
 }
 
 pub fn inspect(a: InspectArgs) -> CmdResult {
-    let (layout, path, rest) = layout_reference(&a.common)?;
-    let v = block_on(notary::inspect::inspect_artifact(
-        &layout,
-        &rest,
-        a.max_signatures,
-    ))
-    .map_err(Failure::msg)?;
+    let t = target(&a.common, false)?;
+    let rt = runtime()?;
+    let v = rt
+        .block_on(notary::inspect::inspect_artifact(
+            &t.repo,
+            &t.object,
+            a.max_signatures,
+        ))
+        .map_err(Failure::msg)?;
     if a.output == "json" {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    let subject = block_on(layout.resolve(&rest))?;
-    let reference = format!("{path}@{}", subject.digest);
+    let subject = rt.block_on(t.repo.resolve(&t.object))?;
+    let reference = t.at(&subject.digest);
     let sigs = v["signatures"].as_array().cloned().unwrap_or_default();
     if sigs.is_empty() {
         println!("{reference} has no associated signature");
@@ -238,5 +363,111 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
         )],
     );
     print!("{}", tree.render());
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct CopyArgs {
+    /// The source is an OCI image layout (`<path>:<tag>` or `<path>@<digest>`)
+    #[arg(long = "from-oci-layout")]
+    pub from_oci_layout: bool,
+    /// The destination is an OCI image layout (`<path>[:<tag>]`, created if missing)
+    #[arg(long = "to-oci-layout")]
+    pub to_oci_layout: bool,
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// Write the referrers tag schema at the destination even when it has the referrers API
+    #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
+    pub force_referrers_tag: bool,
+    /// Source artifact
+    pub source: String,
+    /// Destination: `<registry>/<repository>[:<tag>]` or a layout path
+    pub destination: String,
+}
+
+fn human(bytes: u64) -> String {
+    const U: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < U.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", U[i])
+    }
+}
+
+/// `notary copy`: the artifact and all its referrers, registry or layout to registry or layout.
+pub fn copy(a: CopyArgs) -> CmdResult {
+    let src = target(
+        &Common {
+            oci_layout: a.from_oci_layout,
+            registry: a.registry.clone(),
+            reference: a.source.clone(),
+        },
+        false,
+    )?;
+    let (dst, dst_name, dst_tag) = if a.to_oci_layout {
+        let (path, tag) = split_layout(&a.destination, true)?;
+        let layout = OciLayout::create(PathBuf::from(&path))?;
+        (AnyRepository::Layout(layout), path, tag)
+    } else {
+        // A destination may name just the repository.
+        let (r, tag) = match RemoteReference::parse(&a.destination) {
+            Ok(r) => {
+                if r.digest.is_some() {
+                    return Err(Failure::msg("the destination takes a tag, not a digest (the digest never changes)"));
+                }
+                let t = r.tag.clone();
+                (r, t)
+            }
+            Err(_) => (
+                RemoteReference::parse(&format!("{}:latest", a.destination))
+                    .map_err(|e| Failure::msg(format!("destination: {e}")))?,
+                None,
+            ),
+        };
+        let mut o = remote_options(&a.registry, &r.registry)?;
+        o.force_referrers_tag = a.force_referrers_tag;
+        (
+            AnyRepository::Remote(RemoteRepository::for_reference(&r, o)?),
+            format!("{}/{}", r.registry, r.repository),
+            tag,
+        )
+    };
+    let dst_tag = dst_tag.filter(|t| !t.contains(':'));
+    let tty = std::io::stderr().is_terminal();
+    let rt = runtime()?;
+    let report = rt.block_on(notary_registry::copy::copy(
+        src.repo.endpoint(),
+        &src.object,
+        dst.endpoint(),
+        dst_tag.as_deref(),
+        |p| {
+            if tty {
+                eprint!(
+                    "\rCopying: {} blobs ({} skipped), {} manifests, {}   ",
+                    p.blobs_copied,
+                    p.blobs_skipped,
+                    p.manifests,
+                    human(p.bytes)
+                );
+            }
+        },
+    ))?;
+    if tty {
+        eprintln!();
+    }
+    println!(
+        "Copied {} => {} ({} referrers, {} blobs, {})",
+        src.at(&report.artifact.digest),
+        format!("{dst_name}@{}", report.artifact.digest),
+        report.referrers.len(),
+        report.progress.blobs_copied,
+        human(report.progress.bytes)
+    );
     Ok(())
 }

@@ -124,6 +124,15 @@ impl DockerConfig {
         self
     }
 
+    /// Whether the file configures any credential (`auths`, `credHelpers` or `credsStore`).
+    pub fn is_configured(&self) -> bool {
+        self.read().is_ok_and(|c| {
+            !c.auths.is_empty()
+                || !c.cred_helpers.is_empty()
+                || c.creds_store.as_ref().is_some_and(|s| !s.is_empty())
+        })
+    }
+
     fn read(&self) -> Result<DockerConfigFile, Error> {
         let meta = match std::fs::metadata(&self.path) {
             Ok(m) => m,
