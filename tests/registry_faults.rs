@@ -1,0 +1,349 @@
+//! Fault injection between the client and a real registry (Debian's docker-registry): a
+//! loopback proxy of our own forwards each request and, when a rule matches, answers with a
+//! 5xx burst, 429 + Retry-After, a dropped connection, a truncated or corrupted body, an
+//! oversized manifest or a response slower than the client's timeout. Each ends in a
+//! successful retry or a clear typed error, and never in a half-pushed signature or a
+//! damaged referrers tag index.
+
+#[path = "support/registry.rs"]
+mod registry;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use notary::artifact::{VerifyArtifactOptions, sign_and_push, verify_artifact};
+use notary::truststore::{MemoryTrustStore, TrustStoreType};
+use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, VerificationError, Verifier};
+use notary_core::SignatureRepository;
+use notary_crypto::pki::{ChainBuilder, TestChain};
+use notary_registry::{Error, RemoteOptions, RemoteRepository, manifest};
+use notary_trustpolicy::OciTrustPolicy;
+use registry::{Kind, Options, Registry};
+
+#[derive(Clone, Debug)]
+enum Fault {
+    Status(u16, Option<u64>),
+    Drop,
+    Truncate,
+    Corrupt,
+    Oversize,
+    Slow(Duration),
+}
+
+#[derive(Clone, Debug)]
+struct Rule {
+    method: &'static str,
+    path: String,
+    fault: Fault,
+    remaining: usize,
+}
+
+#[derive(Default)]
+struct State {
+    rules: Vec<Rule>,
+    /// (method, path, fault applied)
+    log: Vec<(String, String, Option<String>)>,
+}
+
+struct Proxy {
+    host: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl Proxy {
+    fn start(upstream: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        let state = Arc::new(Mutex::new(State::default()));
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let st = st.clone();
+                let upstream = upstream.clone();
+                std::thread::spawn(move || serve(conn, &upstream, &st));
+            }
+        });
+        Proxy { host, state }
+    }
+
+    fn add(&self, method: &'static str, path: &str, fault: Fault, times: usize) {
+        self.state.lock().unwrap().rules.push(Rule {
+            method,
+            path: path.to_string(),
+            fault,
+            remaining: times,
+        });
+    }
+
+    fn clear(&self) {
+        self.state.lock().unwrap().rules.clear();
+    }
+
+    fn faults_served(&self) -> usize {
+        self.state.lock().unwrap().log.iter().filter(|l| l.2.is_some()).count()
+    }
+
+    fn requests(&self, method: &str, path: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|l| l.0 == method && l.1.contains(path))
+            .count()
+    }
+}
+
+/// Reads one HTTP/1.1 message head and its Content-Length body.
+fn read_message(r: &mut BufReader<TcpStream>) -> Option<(String, Vec<String>, Vec<u8>)> {
+    let mut first = String::new();
+    if r.read_line(&mut first).ok()? == 0 {
+        return None;
+    }
+    let mut headers = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 || line == "\r\n" {
+            break;
+        }
+        let l = line.trim_end().to_string();
+        if let Some(v) = l.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+        headers.push(l);
+    }
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body).ok()?;
+    Some((first.trim_end().to_string(), headers, body))
+}
+
+fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    let Some((line, headers, body)) = read_message(&mut reader) else {
+        return;
+    };
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let fault = {
+        let mut st = state.lock().unwrap();
+        let hit = st.rules.iter_mut().find(|r| {
+            r.remaining > 0 && r.method == method && path.contains(&r.path)
+        });
+        let fault = hit.map(|r| {
+            r.remaining -= 1;
+            r.fault.clone()
+        });
+        st.log.push((method.clone(), path.clone(), fault.as_ref().map(|f| format!("{f:?}"))));
+        fault
+    };
+    let mut client = client;
+    match &fault {
+        Some(Fault::Status(code, retry_after)) => {
+            let ra = retry_after.map(|s| format!("Retry-After: {s}\r\n")).unwrap_or_default();
+            let body = br#"{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}"#;
+            let _ = write!(
+                client,
+                "HTTP/1.1 {code} Injected\r\n{ra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = client.write_all(body);
+            return;
+        }
+        Some(Fault::Drop) => {
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        Some(Fault::Slow(d)) => std::thread::sleep(*d),
+        _ => {}
+    }
+    // Forward with Connection: close and relay the whole answer.
+    let Ok(mut up) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let mut req = format!("{line}\r\n");
+    for h in &headers {
+        let lower = h.to_ascii_lowercase();
+        if lower.starts_with("connection:") || lower.starts_with("keep-alive") {
+            continue;
+        }
+        req.push_str(h);
+        req.push_str("\r\n");
+    }
+    req.push_str("Connection: close\r\n\r\n");
+    let _ = up.write_all(req.as_bytes());
+    let _ = up.write_all(&body);
+    let mut resp = Vec::new();
+    let _ = up.read_to_end(&mut resp);
+    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    let (head, rbody) = match split {
+        Some(i) => (resp[..i].to_vec(), resp[i..].to_vec()),
+        None => (resp.clone(), Vec::new()),
+    };
+    match fault {
+        Some(Fault::Truncate) => {
+            let _ = client.write_all(&head);
+            let _ = client.write_all(&rbody[..rbody.len() / 2]);
+        }
+        Some(Fault::Corrupt) => {
+            let mut b = rbody;
+            if let Some(x) = b.iter_mut().rev().find(|c| c.is_ascii_alphanumeric()) {
+                *x = if *x == b'a' { b'b' } else { b'a' };
+            }
+            let _ = client.write_all(&head);
+            let _ = client.write_all(&b);
+        }
+        Some(Fault::Oversize) => {
+            let big = vec![b' '; 5 * 1024 * 1024];
+            let head = String::from_utf8_lossy(&head)
+                .lines()
+                .filter(|l| !l.to_ascii_lowercase().starts_with("content-length") && !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("\r\n");
+            let _ = write!(client, "{head}\r\nContent-Length: {}\r\n\r\n", big.len());
+            let _ = client.write_all(&big);
+        }
+        _ => {
+            let _ = client.write_all(&head);
+            let _ = client.write_all(&rbody);
+        }
+    }
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn client(host: &str, repo: &str) -> RemoteRepository {
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.timeout = Duration::from_millis(1500);
+    o.max_retries = 3;
+    o.retry_base_delay = Duration::from_millis(10);
+    RemoteRepository::new(host, repo, o).unwrap()
+}
+
+async fn push_artifact(r: &RemoteRepository, tag: &str) -> Descriptor {
+    let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+    let layer = r.push_blob("text/plain", tag.as_bytes()).await.unwrap();
+    let m = manifest::image_manifest(&config, &[layer], Some("application/vnd.example"), None, None);
+    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag)).await.unwrap()
+}
+
+fn verifier(c: &TestChain) -> Verifier {
+    let mut store = MemoryTrustStore::new();
+    store
+        .add(TrustStoreType::Ca, "s", vec![notary_x509::Certificate::from_der(c.root()).unwrap()])
+        .unwrap();
+    Verifier::new(Arc::new(store)).with_oci_policy(
+        OciTrustPolicy::from_json(
+            br#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],
+            "signatureVerification":{"level":"strict"},"trustStores":["ca:s"],"trustedIdentities":["*"]}]}"#,
+        )
+        .unwrap(),
+    )
+}
+
+fn opts() -> SignOptions {
+    let mut o = SignOptions::new(now());
+    o.format = EnvelopeMediaType::Jws;
+    o
+}
+
+#[test]
+fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let proxy = Proxy::start(reg.host.clone());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let c = ChainBuilder::new(KeySpec::EcP256, now()).build().unwrap();
+        let signer = c.signer().unwrap();
+        let v = verifier(&c);
+        let scope = format!("{}/app", proxy.host);
+        let vo = VerifyArtifactOptions::default();
+        let direct = client(&reg.host, "app");
+        let artifact = push_artifact(&direct, "v1").await;
+        let r = client(&proxy.host, "app");
+
+        // A 5xx burst on resolve and on the blob upload: retried, signed.
+        proxy.add("HEAD", "/manifests/v1", Fault::Status(503, None), 2);
+        proxy.add("PUT", "/blobs/uploads/", Fault::Status(500, None), 1);
+        let first = sign_and_push(&r, "v1", &signer, &opts()).await.unwrap();
+        assert_eq!(first.artifact, artifact);
+        assert_eq!(proxy.faults_served(), 3);
+
+        // 429 with Retry-After on the listing, and a dropped connection on the envelope GET.
+        let fresh = client(&proxy.host, "app");
+        proxy.add("GET", "/referrers/", Fault::Status(429, Some(1)), 1);
+        proxy.add("GET", "/blobs/sha256:", Fault::Drop, 1);
+        let done = verify_artifact(&fresh, &v, &artifact.digest.to_string(), &scope, &vo, now())
+            .await
+            .unwrap();
+        assert_eq!(done.artifact, artifact);
+        assert_eq!(proxy.faults_served(), 5);
+
+        // A body whose digest does not match: a typed failure naming the signature manifest.
+        let sig = first.pushed.manifest.digest.to_string();
+        proxy.add("GET", &format!("/manifests/{sig}"), Fault::Corrupt, 10);
+        let e = verify_artifact(&client(&proxy.host, "app"), &v, &artifact.digest.to_string(), &scope, &vo, now())
+            .await
+            .unwrap_err();
+        match &e {
+            VerificationError::AllFailed { failures, .. } => {
+                assert!(failures.iter().any(|f| f.to_string().contains("hashes to another digest")), "{e}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+        proxy.clear();
+
+        // A manifest larger than the 4 MiB cap is refused before it is parsed.
+        proxy.add("GET", &format!("/manifests/{sig}"), Fault::Oversize, 10);
+        let sigs = fresh.list_signatures(&artifact, 10).await.unwrap();
+        let e = fresh.fetch_signature(&sigs[0]).await.unwrap_err();
+        assert!(matches!(e, Error::TooLarge { .. } | Error::DigestMismatch { .. }), "{e}");
+        proxy.clear();
+
+        // A truncated envelope body, every time: retried, then a clear network error.
+        proxy.add("GET", "/blobs/sha256:", Fault::Truncate, 100);
+        let e = fresh.fetch_signature(&sigs[0]).await.unwrap_err();
+        assert!(matches!(e, Error::Network { .. }), "{e}");
+        proxy.clear();
+
+        // The referrers tag index cannot be written: the signature is reported as not
+        // discoverable and the existing index keeps its entry.
+        let tag = notary_registry::remote::referrers_tag(&artifact.digest);
+        proxy.add("PUT", &format!("/manifests/{tag}"), Fault::Status(503, None), 100);
+        let e = sign_and_push(&r, "v1", &signer, &opts()).await.unwrap_err();
+        assert!(e.to_string().contains("referrers index"), "{e}");
+        proxy.clear();
+        let listed = direct.list_signatures(&artifact, 10).await.unwrap();
+        assert_eq!(listed.len(), 1, "the index still lists exactly the first signature");
+        assert_eq!(listed[0].digest, first.pushed.manifest.digest);
+
+        // A response slower than the client's timeout: a timeout error, no partial state.
+        proxy.add("PUT", "/manifests/sha256:", Fault::Slow(Duration::from_secs(3)), 100);
+        let e = sign_and_push(&r, "v1", &signer, &opts()).await.unwrap_err();
+        assert!(e.to_string().contains("timed out"), "{e}");
+        proxy.clear();
+        let listed = direct.list_signatures(&artifact, 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+
+        // With the faults gone everything works and both signatures are found.
+        let second = sign_and_push(&r, "v1", &signer, &opts()).await.unwrap();
+        let listed = direct.list_signatures(&artifact, 10).await.unwrap();
+        let digests: Vec<_> = listed.iter().map(|d| d.digest.clone()).collect();
+        assert!(digests.contains(&first.pushed.manifest.digest) && digests.contains(&second.pushed.manifest.digest));
+        assert!(proxy.requests("GET", "/referrers/") >= 1);
+        verify_artifact(&direct, &v, "v1", &format!("{}/app", reg.host), &vo, now())
+            .await
+            .unwrap();
+    });
+}
