@@ -188,6 +188,7 @@ fn basic_auth_over_tls_with_flags_and_docker_config() {
     let o = Options {
         basic_auth: Some(("alice".into(), "s3cret".into())),
         tls: true,
+        ..Options::default()
     };
     let reg = Registry::start(Kind::Distribution2, &o);
     rt().block_on(async {
@@ -244,6 +245,124 @@ fn basic_auth_over_tls_with_flags_and_docker_config() {
             .unwrap();
         assert_eq!(done.artifact, artifact);
     });
+}
+
+/// A token server of the Docker token protocol: checks Basic credentials and issues ES256 JWTs
+/// with an `x5c` header, which the real registry verifies against its `rootcertbundle`.
+struct TokenServer {
+    url: String,
+    cert_pem: String,
+    hits: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+fn b64url(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+impl TokenServer {
+    fn start(user: &'static str, pass: &'static str) -> TokenServer {
+        use std::io::{BufRead, BufReader, Write};
+        use notary_core::Signer as _;
+        let generated = notary_crypto::generate_test_certificate("token-issuer", KeySpec::EcP256, now()).unwrap();
+        let signer = notary_crypto::LocalSigner::from_pem(generated.key_pem.as_bytes(), generated.cert_pem.as_bytes()).unwrap();
+        let x5c = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(&generated.cert_der)
+        };
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let h = hits.clone();
+        let expected = format!("Basic {}", base64_encode(&format!("{user}:{pass}")));
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                let mut first = String::new();
+                let _ = r.read_line(&mut first);
+                let mut authz = String::new();
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("authorization: ").or_else(|| line.strip_prefix("Authorization: ")) {
+                        authz = v.trim().to_string();
+                    }
+                }
+                let target = first.split_whitespace().nth(1).unwrap_or("").to_string();
+                let query = target.split_once('?').map(|x| x.1).unwrap_or("");
+                let param = |k: &str| {
+                    query.split('&').find_map(|kv| kv.strip_prefix(&format!("{k}="))).map(|v| {
+                        v.replace("%3A", ":").replace("%2C", ",").replace("%2F", "/")
+                    })
+                };
+                if authz != expected {
+                    let body = r#"{"details":"bad credentials"}"#;
+                    let _ = write!(conn, "HTTP/1.1 401 Unauthorized\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                    continue;
+                }
+                let access: Vec<serde_json::Value> = param("scope")
+                    .into_iter()
+                    .filter_map(|s| {
+                        let mut p = s.splitn(3, ':');
+                        let (t, n, a) = (p.next()?, p.next()?, p.next()?);
+                        Some(serde_json::json!({"type": t, "name": n, "actions": a.split(',').collect::<Vec<_>>()}))
+                    })
+                    .collect();
+                let t = now().unix_timestamp();
+                let header = serde_json::json!({"typ": "JWT", "alg": "ES256", "x5c": [x5c]});
+                let claims = serde_json::json!({
+                    "iss": "notary-test-issuer", "sub": user, "aud": param("service").unwrap_or_default(),
+                    "exp": t + 300, "nbf": t - 10, "iat": t, "jti": format!("{t}-{}", h.load(std::sync::atomic::Ordering::SeqCst)),
+                    "access": access,
+                });
+                let input = format!("{}.{}", b64url(header.to_string().as_bytes()), b64url(claims.to_string().as_bytes()));
+                let sig = signer.sign(input.as_bytes()).unwrap().signature;
+                let body = serde_json::json!({"token": format!("{input}.{}", b64url(&sig)), "expires_in": 300}).to_string();
+                let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            }
+        });
+        TokenServer { url, cert_pem: generated.cert_pem, hits }
+    }
+}
+
+#[test]
+fn bearer_token_auth_against_the_registrys_own_token_check() {
+    let ts = TokenServer::start("bob", "hunter2");
+    for kind in [Kind::Distribution2, Kind::Distribution3] {
+        let o = Options {
+            token: Some((ts.url.clone(), "notary-test".into(), "notary-test-issuer".into(), ts.cert_pem.clone())),
+            ..Options::default()
+        };
+        let reg = Registry::start(kind, &o);
+        rt().block_on(async {
+            // Anonymous: the token server refuses, a clear auth error.
+            let e = repo(&reg, "tok/app").resolve("v1").await.unwrap_err();
+            assert!(matches!(e, Error::Auth { .. }), "{kind:?}: {e}");
+            let mut good = opts(&reg);
+            good.credentials = Arc::new(StaticCredential(Credential::Basic {
+                username: "bob".into(),
+                password: "hunter2".into(),
+            }));
+            let r = RemoteRepository::new(&reg.host, "tok/app", good).unwrap();
+            let artifact = push_artifact(&r, "v1", b"token protected").await;
+            let c = chain(KeySpec::EcP256);
+            let before = ts.hits.load(std::sync::atomic::Ordering::SeqCst);
+            sign_and_push(&r, "v1", &c.signer().unwrap(), &sign_options(EnvelopeMediaType::Jws))
+                .await
+                .unwrap();
+            let scope = format!("{}/tok/app", reg.host);
+            let done = verify_artifact(&r, &verifier(&c, &scope), "v1", &scope, &VerifyArtifactOptions::default(), now())
+                .await
+                .unwrap();
+            assert_eq!(done.artifact, artifact);
+            // Tokens are cached per access class: signing and verifying again needs none.
+            assert!(ts.hits.load(std::sync::atomic::Ordering::SeqCst) - before <= 1, "{kind:?}");
+        });
+    }
 }
 
 fn base64_encode(s: &str) -> String {

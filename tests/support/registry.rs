@@ -67,6 +67,8 @@ pub struct Options {
     pub basic_auth: Option<(String, String)>,
     /// Serve HTTPS with a certificate issued by a fresh test CA.
     pub tls: bool,
+    /// Bearer-token auth: (realm URL, service, issuer, PEM of the token signing certificate).
+    pub token: Option<(String, String, String, String)>,
 }
 
 /// A running registry; stopped (SIGKILL, throwaway storage) on drop.
@@ -149,6 +151,14 @@ impl Registry {
             config.push_str(&format!(
                 "auth: {{htpasswd: {{realm: test-realm, path: {}}}}}\n",
                 path.display()
+            ));
+        }
+        if let Some((realm, service, issuer, cert_pem)) = &options.token {
+            let bundle = dir.path().join("token-root.pem");
+            std::fs::write(&bundle, cert_pem).unwrap();
+            config.push_str(&format!(
+                "auth: {{token: {{realm: \"{realm}\", service: {service}, issuer: {issuer}, rootcertbundle: {}}}}}\n",
+                bundle.display()
             ));
         }
         let config_path = dir.path().join("config.yml");
