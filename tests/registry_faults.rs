@@ -83,7 +83,13 @@ impl Proxy {
     }
 
     fn faults_served(&self) -> usize {
-        self.state.lock().unwrap().log.iter().filter(|l| l.2.is_some()).count()
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|l| l.2.is_some())
+            .count()
     }
 
     fn requests(&self, method: &str, path: &str) -> usize {
@@ -131,20 +137,27 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
     let path = parts.next().unwrap_or("").to_string();
     let fault = {
         let mut st = state.lock().unwrap();
-        let hit = st.rules.iter_mut().find(|r| {
-            r.remaining > 0 && r.method == method && path.contains(&r.path)
-        });
+        let hit = st
+            .rules
+            .iter_mut()
+            .find(|r| r.remaining > 0 && r.method == method && path.contains(&r.path));
         let fault = hit.map(|r| {
             r.remaining -= 1;
             r.fault.clone()
         });
-        st.log.push((method.clone(), path.clone(), fault.as_ref().map(|f| format!("{f:?}"))));
+        st.log.push((
+            method.clone(),
+            path.clone(),
+            fault.as_ref().map(|f| format!("{f:?}")),
+        ));
         fault
     };
     let mut client = client;
     match &fault {
         Some(Fault::Status(code, retry_after)) => {
-            let ra = retry_after.map(|s| format!("Retry-After: {s}\r\n")).unwrap_or_default();
+            let ra = retry_after
+                .map(|s| format!("Retry-After: {s}\r\n"))
+                .unwrap_or_default();
             let body = br#"{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}"#;
             let _ = write!(
                 client,
@@ -179,7 +192,10 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
     let _ = up.write_all(&body);
     let mut resp = Vec::new();
     let _ = up.read_to_end(&mut resp);
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    let split = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4);
     let (head, rbody) = match split {
         Some(i) => (resp[..i].to_vec(), resp[i..].to_vec()),
         None => (resp.clone(), Vec::new()),
@@ -230,14 +246,26 @@ fn client(host: &str, repo: &str) -> RemoteRepository {
 async fn push_artifact(r: &RemoteRepository, tag: &str) -> Descriptor {
     let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
     let layer = r.push_blob("text/plain", tag.as_bytes()).await.unwrap();
-    let m = manifest::image_manifest(&config, &[layer], Some("application/vnd.example"), None, None);
-    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag)).await.unwrap()
+    let m = manifest::image_manifest(
+        &config,
+        &[layer],
+        Some("application/vnd.example"),
+        None,
+        None,
+    );
+    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
+        .await
+        .unwrap()
 }
 
 fn verifier(c: &TestChain) -> Verifier {
     let mut store = MemoryTrustStore::new();
     store
-        .add(TrustStoreType::Ca, "s", vec![notary_x509::Certificate::from_der(c.root()).unwrap()])
+        .add(
+            TrustStoreType::Ca,
+            "s",
+            vec![notary_x509::Certificate::from_der(c.root()).unwrap()],
+        )
         .unwrap();
     Verifier::new(Arc::new(store)).with_oci_policy(
         OciTrustPolicy::from_json(
@@ -293,12 +321,24 @@ fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
         // A body whose digest does not match: a typed failure naming the signature manifest.
         let sig = first.pushed.manifest.digest.to_string();
         proxy.add("GET", &format!("/manifests/{sig}"), Fault::Corrupt, 10);
-        let e = verify_artifact(&client(&proxy.host, "app"), &v, &artifact.digest.to_string(), &scope, &vo, now())
-            .await
-            .unwrap_err();
+        let e = verify_artifact(
+            &client(&proxy.host, "app"),
+            &v,
+            &artifact.digest.to_string(),
+            &scope,
+            &vo,
+            now(),
+        )
+        .await
+        .unwrap_err();
         match &e {
             VerificationError::AllFailed { failures, .. } => {
-                assert!(failures.iter().any(|f| f.to_string().contains("hashes to another digest")), "{e}");
+                assert!(
+                    failures
+                        .iter()
+                        .any(|f| f.to_string().contains("hashes to another digest")),
+                    "{e}"
+                );
             }
             other => panic!("unexpected {other}"),
         }
@@ -308,7 +348,10 @@ fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
         proxy.add("GET", &format!("/manifests/{sig}"), Fault::Oversize, 10);
         let sigs = fresh.list_signatures(&artifact, 10).await.unwrap();
         let e = fresh.fetch_signature(&sigs[0]).await.unwrap_err();
-        assert!(matches!(e, Error::TooLarge { .. } | Error::DigestMismatch { .. }), "{e}");
+        assert!(
+            matches!(e, Error::TooLarge { .. } | Error::DigestMismatch { .. }),
+            "{e}"
+        );
         proxy.clear();
 
         // A truncated envelope body, every time: retried, then a clear network error.
@@ -320,16 +363,30 @@ fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
         // The referrers tag index cannot be written: the signature is reported as not
         // discoverable and the existing index keeps its entry.
         let tag = notary_registry::remote::referrers_tag(&artifact.digest);
-        proxy.add("PUT", &format!("/manifests/{tag}"), Fault::Status(503, None), 100);
+        proxy.add(
+            "PUT",
+            &format!("/manifests/{tag}"),
+            Fault::Status(503, None),
+            100,
+        );
         let e = sign_and_push(&r, "v1", &signer, &opts()).await.unwrap_err();
         assert!(e.to_string().contains("referrers index"), "{e}");
         proxy.clear();
         let listed = direct.list_signatures(&artifact, 10).await.unwrap();
-        assert_eq!(listed.len(), 1, "the index still lists exactly the first signature");
+        assert_eq!(
+            listed.len(),
+            1,
+            "the index still lists exactly the first signature"
+        );
         assert_eq!(listed[0].digest, first.pushed.manifest.digest);
 
         // A response slower than the client's timeout: a timeout error, no partial state.
-        proxy.add("PUT", "/manifests/sha256:", Fault::Slow(Duration::from_secs(3)), 100);
+        proxy.add(
+            "PUT",
+            "/manifests/sha256:",
+            Fault::Slow(Duration::from_secs(3)),
+            100,
+        );
         let e = sign_and_push(&r, "v1", &signer, &opts()).await.unwrap_err();
         assert!(e.to_string().contains("timed out"), "{e}");
         proxy.clear();
@@ -340,7 +397,10 @@ fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
         let second = sign_and_push(&r, "v1", &signer, &opts()).await.unwrap();
         let listed = direct.list_signatures(&artifact, 10).await.unwrap();
         let digests: Vec<_> = listed.iter().map(|d| d.digest.clone()).collect();
-        assert!(digests.contains(&first.pushed.manifest.digest) && digests.contains(&second.pushed.manifest.digest));
+        assert!(
+            digests.contains(&first.pushed.manifest.digest)
+                && digests.contains(&second.pushed.manifest.digest)
+        );
         assert!(proxy.requests("GET", "/referrers/") >= 1);
         verify_artifact(&direct, &v, "v1", &format!("{}/app", reg.host), &vo, now())
             .await

@@ -39,8 +39,16 @@ fn repo(reg: &Registry, name: &str) -> RemoteRepository {
 async fn push_artifact(r: &RemoteRepository, tag: &str, content: &[u8]) -> Descriptor {
     let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
     let layer = r.push_blob("text/plain", content).await.unwrap();
-    let m = manifest::image_manifest(&config, &[layer], Some("application/vnd.example.hello"), None, None);
-    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag)).await.unwrap()
+    let m = manifest::image_manifest(
+        &config,
+        &[layer],
+        Some("application/vnd.example.hello"),
+        None,
+        None,
+    );
+    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
+        .await
+        .unwrap()
 }
 
 fn chain(spec: KeySpec) -> TestChain {
@@ -93,9 +101,14 @@ fn sign_and_verify_by_tag_and_digest_on_both_registries() {
                 .unwrap();
             assert_eq!(jws.artifact, artifact);
             let by_digest = format!("{}/team/app@{}", reg.host, artifact.digest);
-            let cose = sign_and_push(&r, &by_digest, &signer, &sign_options(EnvelopeMediaType::Cose))
-                .await
-                .unwrap();
+            let cose = sign_and_push(
+                &r,
+                &by_digest,
+                &signer,
+                &sign_options(EnvelopeMediaType::Cose),
+            )
+            .await
+            .unwrap();
             assert_ne!(jws.pushed.manifest.digest, cose.pushed.manifest.digest);
             // The artifact and its tag never change.
             assert_eq!(r.resolve("v1").await.unwrap(), artifact);
@@ -104,12 +117,20 @@ fn sign_and_verify_by_tag_and_digest_on_both_registries() {
             let sigs = fresh.list_signatures(&artifact, 100).await.unwrap();
             let mut listed: Vec<_> = sigs.iter().map(|d| d.digest.clone()).collect();
             listed.sort();
-            let mut pushed = vec![jws.pushed.manifest.digest.clone(), cose.pushed.manifest.digest.clone()];
+            let mut pushed = vec![
+                jws.pushed.manifest.digest.clone(),
+                cose.pushed.manifest.digest.clone(),
+            ];
             pushed.sort();
             assert_eq!(listed, pushed, "{kind:?}");
             for s in &sigs {
                 assert_eq!(s.artifact_type.as_deref(), Some(SIGNATURE_ARTIFACT_TYPE));
-                assert!(s.annotations.as_ref().unwrap().contains_key(notary_core::THUMBPRINT_ANNOTATION));
+                assert!(
+                    s.annotations
+                        .as_ref()
+                        .unwrap()
+                        .contains_key(notary_core::THUMBPRINT_ANNOTATION)
+                );
             }
             let expected = if kind.has_referrers_api() {
                 ReferrersSupport::Api
@@ -129,19 +150,25 @@ fn sign_and_verify_by_tag_and_digest_on_both_registries() {
             let mut vo = VerifyArtifactOptions::default();
             vo.user_metadata.insert("build".into(), "42".into());
             for reference in ["v1".to_string(), by_digest.clone()] {
-                let done = verify_artifact(&fresh, &v, &reference, &scope, &vo, now()).await.unwrap();
+                let done = verify_artifact(&fresh, &v, &reference, &scope, &vo, now())
+                    .await
+                    .unwrap();
                 assert_eq!(done.artifact, artifact, "{kind:?} {reference}");
                 assert!(done.signature_manifest.is_some());
             }
             // A digest reference costs three requests once the client knows the registry.
             let before = fresh.request_count();
-            verify_artifact(&fresh, &v, &by_digest, &scope, &vo, now()).await.unwrap();
+            verify_artifact(&fresh, &v, &by_digest, &scope, &vo, now())
+                .await
+                .unwrap();
             assert_eq!(fresh.request_count() - before, 3, "{kind:?}");
 
             // Metadata that was not signed fails; another CA is not trusted.
             let mut wrong = VerifyArtifactOptions::default();
             wrong.user_metadata.insert("build".into(), "43".into());
-            let e = verify_artifact(&fresh, &v, &by_digest, &scope, &wrong, now()).await.unwrap_err();
+            let e = verify_artifact(&fresh, &v, &by_digest, &scope, &wrong, now())
+                .await
+                .unwrap_err();
             assert!(matches!(e, VerificationError::AllFailed { .. }), "{e}");
             let other = chain(KeySpec::Rsa2048);
             let e = verify_artifact(&fresh, &verifier(&other, &scope), "v1", &scope, &vo, now())
@@ -168,9 +195,14 @@ fn forced_tag_schema_on_a_registry_with_the_api() {
         let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
         let artifact = push_artifact(&r, "v1", b"x").await;
         let c = chain(KeySpec::Rsa3072);
-        let s = sign_and_push(&r, "v1", &c.signer().unwrap(), &sign_options(EnvelopeMediaType::Jws))
-            .await
-            .unwrap();
+        let s = sign_and_push(
+            &r,
+            "v1",
+            &c.signer().unwrap(),
+            &sign_options(EnvelopeMediaType::Jws),
+        )
+        .await
+        .unwrap();
         // Both discovery paths see it: the API, and the tag index we wrote.
         let tag = notary_registry::remote::referrers_tag(&artifact.digest);
         let idx = r.resolve(&tag).await.unwrap();
@@ -207,7 +239,10 @@ fn basic_auth_over_tls_with_flags_and_docker_config() {
             .resolve("v1")
             .await
             .unwrap_err();
-        assert!(matches!(e, Error::Auth { .. }) && e.to_string().contains("refused"), "{e}");
+        assert!(
+            matches!(e, Error::Auth { .. }) && e.to_string().contains("refused"),
+            "{e}"
+        );
         // Without the CA, TLS fails.
         let mut no_ca = opts(&reg);
         no_ca.ca_certificates_pem.clear();
@@ -236,13 +271,25 @@ fn basic_auth_over_tls_with_flags_and_docker_config() {
         let r = RemoteRepository::new(&reg.host, "secure/app", good).unwrap();
         let artifact = push_artifact(&r, "v1", b"secret").await;
         let c = chain(KeySpec::EcP384);
-        sign_and_push(&r, "v1", &c.signer().unwrap(), &sign_options(EnvelopeMediaType::Cose))
-            .await
-            .unwrap();
+        sign_and_push(
+            &r,
+            "v1",
+            &c.signer().unwrap(),
+            &sign_options(EnvelopeMediaType::Cose),
+        )
+        .await
+        .unwrap();
         let scope = format!("{}/secure/app", reg.host);
-        let done = verify_artifact(&r, &verifier(&c, &scope), "v1", &scope, &VerifyArtifactOptions::default(), now())
-            .await
-            .unwrap();
+        let done = verify_artifact(
+            &r,
+            &verifier(&c, &scope),
+            "v1",
+            &scope,
+            &VerifyArtifactOptions::default(),
+            now(),
+        )
+        .await
+        .unwrap();
         assert_eq!(done.artifact, artifact);
     });
 }
@@ -262,10 +309,16 @@ fn b64url(b: &[u8]) -> String {
 
 impl TokenServer {
     fn start(user: &'static str, pass: &'static str) -> TokenServer {
-        use std::io::{BufRead, BufReader, Write};
         use notary_core::Signer as _;
-        let generated = notary_crypto::generate_test_certificate("token-issuer", KeySpec::EcP256, now()).unwrap();
-        let signer = notary_crypto::LocalSigner::from_pem(generated.key_pem.as_bytes(), generated.cert_pem.as_bytes()).unwrap();
+        use std::io::{BufRead, BufReader, Write};
+        let generated =
+            notary_crypto::generate_test_certificate("token-issuer", KeySpec::EcP256, now())
+                .unwrap();
+        let signer = notary_crypto::LocalSigner::from_pem(
+            generated.key_pem.as_bytes(),
+            generated.cert_pem.as_bytes(),
+        )
+        .unwrap();
         let x5c = {
             use base64::Engine as _;
             base64::engine::general_purpose::STANDARD.encode(&generated.cert_der)
@@ -288,20 +341,32 @@ impl TokenServer {
                     if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
                         break;
                     }
-                    if let Some(v) = line.strip_prefix("authorization: ").or_else(|| line.strip_prefix("Authorization: ")) {
+                    if let Some(v) = line
+                        .strip_prefix("authorization: ")
+                        .or_else(|| line.strip_prefix("Authorization: "))
+                    {
                         authz = v.trim().to_string();
                     }
                 }
                 let target = first.split_whitespace().nth(1).unwrap_or("").to_string();
                 let query = target.split_once('?').map(|x| x.1).unwrap_or("");
                 let param = |k: &str| {
-                    query.split('&').find_map(|kv| kv.strip_prefix(&format!("{k}="))).map(|v| {
-                        v.replace("%3A", ":").replace("%2C", ",").replace("%2F", "/")
-                    })
+                    query
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                        .map(|v| {
+                            v.replace("%3A", ":")
+                                .replace("%2C", ",")
+                                .replace("%2F", "/")
+                        })
                 };
                 if authz != expected {
                     let body = r#"{"details":"bad credentials"}"#;
-                    let _ = write!(conn, "HTTP/1.1 401 Unauthorized\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                    let _ = write!(
+                        conn,
+                        "HTTP/1.1 401 Unauthorized\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
                     continue;
                 }
                 let access: Vec<serde_json::Value> = param("scope")
@@ -319,13 +384,25 @@ impl TokenServer {
                     "exp": t + 300, "nbf": t - 10, "iat": t, "jti": format!("{t}-{}", h.load(std::sync::atomic::Ordering::SeqCst)),
                     "access": access,
                 });
-                let input = format!("{}.{}", b64url(header.to_string().as_bytes()), b64url(claims.to_string().as_bytes()));
+                let input = format!(
+                    "{}.{}",
+                    b64url(header.to_string().as_bytes()),
+                    b64url(claims.to_string().as_bytes())
+                );
                 let sig = signer.sign(input.as_bytes()).unwrap().signature;
                 let body = serde_json::json!({"token": format!("{input}.{}", b64url(&sig)), "expires_in": 300}).to_string();
-                let _ = write!(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
             }
         });
-        TokenServer { url, cert_pem: generated.cert_pem, hits }
+        TokenServer {
+            url,
+            cert_pem: generated.cert_pem,
+            hits,
+        }
     }
 }
 
@@ -334,7 +411,12 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
     let ts = TokenServer::start("bob", "hunter2");
     for kind in [Kind::Distribution2, Kind::Distribution3] {
         let o = Options {
-            token: Some((ts.url.clone(), "notary-test".into(), "notary-test-issuer".into(), ts.cert_pem.clone())),
+            token: Some((
+                ts.url.clone(),
+                "notary-test".into(),
+                "notary-test-issuer".into(),
+                ts.cert_pem.clone(),
+            )),
             ..Options::default()
         };
         let reg = Registry::start(kind, &o);
@@ -351,16 +433,31 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
             let artifact = push_artifact(&r, "v1", b"token protected").await;
             let c = chain(KeySpec::EcP256);
             let before = ts.hits.load(std::sync::atomic::Ordering::SeqCst);
-            sign_and_push(&r, "v1", &c.signer().unwrap(), &sign_options(EnvelopeMediaType::Jws))
-                .await
-                .unwrap();
+            sign_and_push(
+                &r,
+                "v1",
+                &c.signer().unwrap(),
+                &sign_options(EnvelopeMediaType::Jws),
+            )
+            .await
+            .unwrap();
             let scope = format!("{}/tok/app", reg.host);
-            let done = verify_artifact(&r, &verifier(&c, &scope), "v1", &scope, &VerifyArtifactOptions::default(), now())
-                .await
-                .unwrap();
+            let done = verify_artifact(
+                &r,
+                &verifier(&c, &scope),
+                "v1",
+                &scope,
+                &VerifyArtifactOptions::default(),
+                now(),
+            )
+            .await
+            .unwrap();
             assert_eq!(done.artifact, artifact);
             // Tokens are cached per access class: signing and verifying again needs none.
-            assert!(ts.hits.load(std::sync::atomic::Ordering::SeqCst) - before <= 1, "{kind:?}");
+            assert!(
+                ts.hits.load(std::sync::atomic::Ordering::SeqCst) - before <= 1,
+                "{kind:?}"
+            );
         });
     }
 }
@@ -380,52 +477,110 @@ fn copy_registry_to_layout_to_second_registry_keeps_signatures_verifying() {
         let artifact = push_artifact(&src, "v1", b"payload to promote").await;
         let c = chain(KeySpec::EcP256);
         let signer = c.signer().unwrap();
-        sign_and_push(&src, "v1", &signer, &sign_options(EnvelopeMediaType::Jws)).await.unwrap();
-        // An SBOM referring to the artifact, and a signature of the SBOM.
-        let cfg = src.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
-        let sbom_layer = src.push_blob("application/spdx+json", br#"{"spdxVersion":"SPDX-2.3"}"#).await.unwrap();
-        let sbom = manifest::image_manifest(&cfg, &[sbom_layer], Some("application/spdx+json"), Some(&artifact), None);
-        let sbom_desc = src.push_manifest(manifest::IMAGE_MANIFEST, &sbom, None).await.unwrap();
-        sign_and_push(&src, &sbom_desc.digest.to_string(), &signer, &sign_options(EnvelopeMediaType::Cose))
+        sign_and_push(&src, "v1", &signer, &sign_options(EnvelopeMediaType::Jws))
             .await
             .unwrap();
+        // An SBOM referring to the artifact, and a signature of the SBOM.
+        let cfg = src.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+        let sbom_layer = src
+            .push_blob("application/spdx+json", br#"{"spdxVersion":"SPDX-2.3"}"#)
+            .await
+            .unwrap();
+        let sbom = manifest::image_manifest(
+            &cfg,
+            &[sbom_layer],
+            Some("application/spdx+json"),
+            Some(&artifact),
+            None,
+        );
+        let sbom_desc = src
+            .push_manifest(manifest::IMAGE_MANIFEST, &sbom, None)
+            .await
+            .unwrap();
+        sign_and_push(
+            &src,
+            &sbom_desc.digest.to_string(),
+            &signer,
+            &sign_options(EnvelopeMediaType::Cose),
+        )
+        .await
+        .unwrap();
 
         // Registry -> layout.
         let layout = OciLayout::create(layout_dir.path()).unwrap();
         let mut events = 0;
-        let report = copy(Endpoint::Remote(&src), "v1", Endpoint::Layout(&layout), Some("v1"), |_| events += 1)
-            .await
-            .unwrap();
+        let report = copy(
+            Endpoint::Remote(&src),
+            "v1",
+            Endpoint::Layout(&layout),
+            Some("v1"),
+            |_| events += 1,
+        )
+        .await
+        .unwrap();
         assert_eq!(report.artifact, artifact);
         assert_eq!(report.referrers.len(), 3, "signature, SBOM, SBOM signature");
         assert!(events > 0 && report.progress.blobs_copied >= 4);
         let local_scope = "local/app";
-        let done = verify_artifact(&layout, &verifier(&c, local_scope), "v1", local_scope, &VerifyArtifactOptions::default(), now())
-            .await
-            .unwrap();
+        let done = verify_artifact(
+            &layout,
+            &verifier(&c, local_scope),
+            "v1",
+            local_scope,
+            &VerifyArtifactOptions::default(),
+            now(),
+        )
+        .await
+        .unwrap();
         assert_eq!(done.artifact.digest, artifact.digest);
 
         // Layout -> second registry (no referrers API): signatures still verify there.
         let dst = repo(&dst_reg, "airgap/app");
-        let report = copy(Endpoint::Layout(&layout), "v1", Endpoint::Remote(&dst), Some("v1"), |_| {})
-            .await
-            .unwrap();
+        let report = copy(
+            Endpoint::Layout(&layout),
+            "v1",
+            Endpoint::Remote(&dst),
+            Some("v1"),
+            |_| {},
+        )
+        .await
+        .unwrap();
         assert_eq!(report.referrers.len(), 3);
         let scope = format!("{}/airgap/app", dst_reg.host);
         let fresh = repo(&dst_reg, "airgap/app");
-        let done = verify_artifact(&fresh, &verifier(&c, &scope), "v1", &scope, &VerifyArtifactOptions::default(), now())
-            .await
-            .unwrap();
+        let done = verify_artifact(
+            &fresh,
+            &verifier(&c, &scope),
+            "v1",
+            &scope,
+            &VerifyArtifactOptions::default(),
+            now(),
+        )
+        .await
+        .unwrap();
         assert_eq!(done.artifact, artifact);
         let sbom_scope_ref = sbom_desc.digest.to_string();
-        let done = verify_artifact(&fresh, &verifier(&c, &scope), &sbom_scope_ref, &scope, &VerifyArtifactOptions::default(), now())
-            .await
-            .unwrap();
+        let done = verify_artifact(
+            &fresh,
+            &verifier(&c, &scope),
+            &sbom_scope_ref,
+            &scope,
+            &VerifyArtifactOptions::default(),
+            now(),
+        )
+        .await
+        .unwrap();
         assert_eq!(done.artifact.digest, sbom_desc.digest);
         // Copying again transfers nothing new.
-        let again = copy(Endpoint::Layout(&layout), "v1", Endpoint::Remote(&dst), Some("v1"), |_| {})
-            .await
-            .unwrap();
+        let again = copy(
+            Endpoint::Layout(&layout),
+            "v1",
+            Endpoint::Remote(&dst),
+            Some("v1"),
+            |_| {},
+        )
+        .await
+        .unwrap();
         assert_eq!(again.progress.blobs_copied, 0);
     });
 }

@@ -29,7 +29,10 @@ impl Kind {
 
     pub fn binary(self) -> PathBuf {
         let (env, candidates): (&str, Vec<PathBuf>) = match self {
-            Kind::Distribution2 => ("NOTARY_TEST_DOCKER_REGISTRY", vec!["/usr/bin/docker-registry".into()]),
+            Kind::Distribution2 => (
+                "NOTARY_TEST_DOCKER_REGISTRY",
+                vec!["/usr/bin/docker-registry".into()],
+            ),
             Kind::Distribution3 => (
                 "NOTARY_TEST_DISTRIBUTION_V3",
                 vec![
@@ -101,20 +104,62 @@ fn run(cmd: &mut Command) {
 fn make_tls(dir: &Path) -> (PathBuf, PathBuf, Vec<u8>) {
     // A CA and a separate server leaf: rustls refuses a CA certificate used as a server cert.
     let p = |n: &str| dir.join(n);
-    run(Command::new("openssl").args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
-        .arg("-keyout").arg(p("ca.key")).arg("-out").arg(p("ca.crt"))
-        .args(["-days", "2", "-subj", "/CN=notary-rs Test Registry CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]));
-    run(Command::new("openssl").args(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
-        .arg("-keyout").arg(p("server.key")).arg("-out").arg(p("server.csr")).args(["-subj", "/CN=localhost"]));
+    run(Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .arg("-keyout")
+        .arg(p("ca.key"))
+        .arg("-out")
+        .arg(p("ca.crt"))
+        .args([
+            "-days",
+            "2",
+            "-subj",
+            "/CN=notary-rs Test Registry CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]));
+    run(Command::new("openssl")
+        .args([
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .arg("-keyout")
+        .arg(p("server.key"))
+        .arg("-out")
+        .arg(p("server.csr"))
+        .args(["-subj", "/CN=localhost"]));
     std::fs::write(
         p("server.ext"),
         "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
     )
     .unwrap();
-    run(Command::new("openssl").args(["x509", "-req"]).arg("-in").arg(p("server.csr"))
-        .arg("-CA").arg(p("ca.crt")).arg("-CAkey").arg(p("ca.key")).args(["-CAcreateserial", "-days", "2", "-sha256"])
-        .arg("-extfile").arg(p("server.ext")).arg("-out").arg(p("server.crt")));
+    run(Command::new("openssl")
+        .args(["x509", "-req"])
+        .arg("-in")
+        .arg(p("server.csr"))
+        .arg("-CA")
+        .arg(p("ca.crt"))
+        .arg("-CAkey")
+        .arg(p("ca.key"))
+        .args(["-CAcreateserial", "-days", "2", "-sha256"])
+        .arg("-extfile")
+        .arg(p("server.ext"))
+        .arg("-out")
+        .arg(p("server.crt")));
     let ca = std::fs::read(p("ca.crt")).unwrap();
     (p("server.crt"), p("server.key"), ca)
 }
@@ -192,7 +237,10 @@ impl Registry {
             if let Ok(Some(status)) = reg.child.try_wait() {
                 panic!("{kind:?} registry exited with {status}: {text}");
             }
-            assert!(Instant::now() < deadline, "{kind:?} registry did not start: {text}");
+            assert!(
+                Instant::now() < deadline,
+                "{kind:?} registry did not start: {text}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -200,12 +248,23 @@ impl Registry {
     fn start_olareg(bin: PathBuf, dir: tempfile::TempDir, options: &Options) -> Registry {
         assert!(options.basic_auth.is_none(), "olareg has no auth");
         // olareg does not report an ephemeral port: take a free one and hand it over.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
         let mut cmd = Command::new(&bin);
-        cmd.args(["serve", "--addr", "127.0.0.1", "--port", &port.to_string(), "--dir"])
-            .arg(dir.path().join("data"))
-            .args(["--api-delete", "--gc-frequency", "-1s"]);
+        cmd.args([
+            "serve",
+            "--addr",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--dir",
+        ])
+        .arg(dir.path().join("data"))
+        .args(["--api-delete", "--gc-frequency", "-1s"]);
         let mut ca_pem = None;
         if options.tls {
             let (crt, key, ca) = make_tls(dir.path());
@@ -228,7 +287,8 @@ impl Registry {
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(&reg.host).is_err() {
             if let Ok(Some(status)) = reg.child.try_wait() {
-                let text = std::fs::read_to_string(reg.dir.path().join("registry.log")).unwrap_or_default();
+                let text = std::fs::read_to_string(reg.dir.path().join("registry.log"))
+                    .unwrap_or_default();
                 panic!("olareg exited with {status}: {text}");
             }
             assert!(Instant::now() < deadline, "olareg did not start");

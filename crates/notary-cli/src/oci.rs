@@ -192,9 +192,7 @@ pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOpt
                 let docker_dir = std::env::var_os("DOCKER_CONFIG")
                     .filter(|v| !v.is_empty())
                     .map(PathBuf::from)
-                    .or_else(|| {
-                        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker"))
-                    });
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")));
                 match docker_dir {
                     Some(d) => Arc::new(DockerConfig::new(d.join("config.json"))),
                     None => Arc::new(notary_registry::remote::Anonymous),
@@ -264,8 +262,16 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
     let scope = match (&t.scope, &a.scope) {
         (Some(s), None) => s.clone(),
         (None, Some(s)) => s.clone(),
-        (Some(_), Some(_)) => return Err(Failure::msg("--scope is only for --oci-layout; a registry reference is its own scope")),
-        (None, None) => return Err(Failure::msg("--scope is required with --oci-layout (the registry scope the trust policy applies to, e.g. local/app)")),
+        (Some(_), Some(_)) => {
+            return Err(Failure::msg(
+                "--scope is only for --oci-layout; a registry reference is its own scope",
+            ));
+        }
+        (None, None) => {
+            return Err(Failure::msg(
+                "--scope is required with --oci-layout (the registry scope the trust policy applies to, e.g. local/app)",
+            ));
+        }
     };
     let v = verifier(Kind::Oci)?;
     let mut opts = VerifyArtifactOptions::default();
@@ -419,7 +425,9 @@ pub fn copy(a: CopyArgs) -> CmdResult {
         let (r, tag) = match RemoteReference::parse(&a.destination) {
             Ok(r) => {
                 if r.digest.is_some() {
-                    return Err(Failure::msg("the destination takes a tag, not a digest (the digest never changes)"));
+                    return Err(Failure::msg(
+                        "the destination takes a tag, not a digest (the digest never changes)",
+                    ));
                 }
                 let t = r.tag.clone();
                 (r, t)
@@ -462,9 +470,9 @@ pub fn copy(a: CopyArgs) -> CmdResult {
         eprintln!();
     }
     println!(
-        "Copied {} => {} ({} referrers, {} blobs, {})",
+        "Copied {} => {dst_name}@{} ({} referrers, {} blobs, {})",
         src.at(&report.artifact.digest),
-        format!("{dst_name}@{}", report.artifact.digest),
+        report.artifact.digest,
         report.referrers.len(),
         report.progress.blobs_copied,
         human(report.progress.bytes)

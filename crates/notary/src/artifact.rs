@@ -103,7 +103,9 @@ pub async fn verify_artifact<R: SignatureRepository>(
     // A digest reference into a remote repository is not resolved: the subject descriptor is
     // taken from each signature manifest and must carry the reference's digest; the signed
     // payload then binds its size and media type. This saves a round trip per verification.
-    let lazy = digest_ref.as_ref().filter(|_| !repository.resolve_is_cheap());
+    let lazy = digest_ref
+        .as_ref()
+        .filter(|_| !repository.resolve_is_cheap());
     let mut artifact = match lazy {
         Some(d) => Descriptor::new("", d.clone(), 0),
         None => repository
@@ -127,11 +129,13 @@ pub async fn verify_artifact<R: SignatureRepository>(
     let statement = verifier.oci_statement(&policy_reference)?;
     if statement.signature_verification.level.is_skip() {
         if lazy.is_some() {
-            artifact = repository.resolve(reference).await.map_err(|e| {
-                VerificationError::Repository {
-                    reason: e.to_string(),
-                }
-            })?;
+            artifact =
+                repository
+                    .resolve(reference)
+                    .await
+                    .map_err(|e| VerificationError::Repository {
+                        reason: e.to_string(),
+                    })?;
         }
         let outcome = verifier.verify_oci(
             &[],

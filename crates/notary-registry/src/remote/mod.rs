@@ -1314,8 +1314,10 @@ mod tests {
 
     #[test]
     fn bad_ca_bundles_are_refused() {
-        let mut o = RemoteOptions::default();
-        o.ca_certificates_pem = vec![b"not a pem".to_vec()];
+        let o = RemoteOptions {
+            ca_certificates_pem: vec![b"not a pem".to_vec()],
+            ..RemoteOptions::default()
+        };
         assert!(matches!(
             RemoteRepository::new("r.example", "app", o),
             Err(Error::Config { .. })
