@@ -630,7 +630,9 @@ impl PluginSigner {
                 if leaf_spec != spec {
                     return Err(self.invalid(
                         cmd,
-                        format!("leaf certificate key is {leaf_spec}, the key was described as {spec}"),
+                        format!(
+                            "leaf certificate key is {leaf_spec}, the key was described as {spec}"
+                        ),
                     ));
                 }
                 notary_x509::verify_raw_signature(cert.spki_der(), alg, signing_input, &signature)

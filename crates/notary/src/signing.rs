@@ -73,6 +73,11 @@ pub fn sign_artifact(
     signer: &dyn Signer,
     options: &SignOptions,
 ) -> Result<SignedEnvelope, Error> {
+    if options.timestamper.is_some() && signer.envelope_generator().is_some() {
+        return Err(Error::InvalidSignOptions {
+            reason: "an envelope-generating plugin timestamps its own signatures; a timestamp authority cannot be used with it".into(),
+        });
+    }
     let target = target
         .sanitized()
         .with_user_metadata(&options.user_metadata)?;
@@ -102,9 +107,7 @@ pub fn sign_artifact(
     let signed = sign_envelope(options.format, &request, signer)?;
     match &options.timestamper {
         None => Ok(signed),
-        Some(_) if signer.envelope_generator().is_some() => Err(Error::InvalidSignOptions {
-            reason: "an envelope-generating plugin timestamps its own signatures; --timestamp-url cannot be used with it".into(),
-        }),
+
         Some(_) if options.signing_scheme != SigningScheme::X509 => {
             Err(Error::InvalidSignOptions {
                 reason: "timestamping applies to the notary.x509 signing scheme only".into(),
@@ -145,11 +148,13 @@ pub fn sign_envelope(
     if let Some(generator) = signer.envelope_generator() {
         let expiry = match request.expiry {
             None => None,
-            Some(e) => Some(u64::try_from((e - request.signing_time).whole_seconds()).map_err(
-                |_| Error::InvalidSignOptions {
-                    reason: "expiry is before the signing time".into(),
-                },
-            )?),
+            Some(e) => Some(
+                u64::try_from((e - request.signing_time).whole_seconds()).map_err(|_| {
+                    Error::InvalidSignOptions {
+                        reason: "expiry is before the signing time".into(),
+                    }
+                })?,
+            ),
         };
         let generated = generator.generate_envelope(format, &request.payload, expiry)?;
         let envelope = check_generated_envelope(format, &request.payload, &generated.envelope)?;
@@ -188,8 +193,7 @@ pub fn check_generated_envelope(
     };
     let asked = Payload::from_slice(requested_payload)?.target_artifact;
     let got = envelope.decode_payload()?.target_artifact;
-    if got.media_type != asked.media_type || got.digest != asked.digest || got.size != asked.size
-    {
+    if got.media_type != asked.media_type || got.digest != asked.digest || got.size != asked.size {
         return Err(invalid(format!(
             "signs {} {} ({} bytes), not the requested {} {} ({} bytes)",
             got.media_type, got.digest, got.size, asked.media_type, asked.digest, asked.size
