@@ -311,8 +311,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(resp.signing_algorithm, "ECDSA-SHA-256");
-        let d = DescribeKeyResponse { key_id: "k".into(), key_spec: "RSA-3072".into() };
-        assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"keyId":"k","keySpec":"RSA-3072"}"#);
+        let d = DescribeKeyResponse {
+            key_id: "k".into(),
+            key_spec: "RSA-3072".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"keyId":"k","keySpec":"RSA-3072"}"#
+        );
         let env = GenerateEnvelopeResponse {
             signature_envelope: "e30=".into(),
             signature_envelope_type: "application/jose+json".into(),
@@ -323,6 +329,9 @@ mod tests {
             r#"{"signatureEnvelope":"e30=","signatureEnvelopeType":"application/jose+json","annotations":{"a":"b"}}"#
         );
         let err = PluginError::new(error_code::GENERIC, "boom");
-        assert_eq!(serde_json::to_string(&err).unwrap(), r#"{"errorCode":"ERROR","errorMessage":"boom"}"#);
+        assert_eq!(
+            serde_json::to_string(&err).unwrap(),
+            r#"{"errorCode":"ERROR","errorMessage":"boom"}"#
+        );
     }
 }
