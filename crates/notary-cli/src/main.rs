@@ -11,6 +11,7 @@ mod config;
 mod key;
 mod oci;
 mod output;
+mod plugin;
 mod policy;
 
 use std::process::ExitCode;
@@ -71,6 +72,9 @@ enum Command {
     List(oci::ListArgs),
     /// Inspect all signatures associated with the signed artifact
     Inspect(oci::InspectArgs),
+    /// Manage plugins
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
     /// Show the notary version information
     Version,
 }
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => oci::verify(a),
         Command::List(a) => oci::list(a),
         Command::Inspect(a) => oci::inspect(a),
+        Command::Plugin(c) => plugin::run(c),
         Command::Version => {
             println!(
                 "notary - a notation-compatible tool to sign and verify artifacts (notary-rs)\n\nVersion:     {}",
