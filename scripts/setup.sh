@@ -11,6 +11,9 @@ need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v make >/dev/null || need_apt+=(make)
+# PKCS#11 tests (crates/notary-pkcs11): SoftHSM2 and pkcs11-tool (opensc).
+command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
+command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
