@@ -1,7 +1,7 @@
 //! `notary plugin list|install|uninstall` with small shell-script plugins, packed as plain
 //! executables, .zip and .tar.gz archives (including hostile ones).
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -179,11 +179,14 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
     );
 }
 
+/// Writes a test package to the given path.
+type Maker<'a> = Box<dyn Fn(&Path) + 'a>;
+
 #[test]
 fn hostile_or_wrong_packages_are_refused() {
     let e = Env::new();
     let good = plugin_script("demo", "1.0.0");
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
+    let cases: Vec<(&str, Maker, &str)> = vec![
         (
             "slip.zip",
             Box::new(|p: &Path| zip_of(p, &[("../notation-demo", &good)])),
@@ -268,5 +271,3 @@ fn decompression_is_capped_while_streaming() {
     let err = e.fails(&["plugin", "install", "--file", bomb.to_str().unwrap()]);
     assert!(err.contains("exceeds 256 MiB"), "{err}");
 }
-
-use std::io::Read as _;

@@ -106,14 +106,14 @@ impl std::fmt::Debug for Pkcs11Config {
             .field("module", &self.module)
             .field("token_label", &self.token_label)
             .field("key_label", &self.key_label)
-            .field("key_id", &self.key_id.as_ref().map(hex_string))
+            .field("key_id", &self.key_id.as_deref().map(hex_string))
             .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
             .field("chain", &self.chain)
             .finish()
     }
 }
 
-fn hex_string(b: &Vec<u8>) -> String {
+fn hex_string(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 

@@ -160,8 +160,7 @@ fn raw_and_envelope_plugin_signatures_verify() {
                     pushed
                         .signed
                         .annotations
-                        .get("io.notaryrs.localkey.signed")
-                        .is_some(),
+                        .contains_key("io.notaryrs.localkey.signed"),
                     mode == "envelope"
                 );
                 let outcome = v
@@ -225,8 +224,7 @@ fn sign_fails(f: &Fixture, signer: &PluginSigner) -> String {
     let o = SignOptions::new(time::OffsetDateTime::now_utc());
     let before = signature_count(f);
     let err = block_on(sign_and_push(&f.layout, &reference(f), signer, &o))
-        .err()
-        .expect("signing must fail");
+        .expect_err("signing must fail");
     assert_eq!(signature_count(f), before, "no signature may be stored");
     err.to_string()
 }
