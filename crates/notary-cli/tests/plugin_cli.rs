@@ -270,4 +270,22 @@ fn decompression_is_capped_while_streaming() {
     assert!(std::fs::metadata(&bomb).unwrap().len() < 10 * 1024 * 1024);
     let err = e.fails(&["plugin", "install", "--file", bomb.to_str().unwrap()]);
     assert!(err.contains("exceeds 256 MiB"), "{err}");
+
+    // The same as a zip (one deflated entry).
+    let bomb = e.work.join("bomb.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&bomb).unwrap());
+    z.start_file(
+        "notation-demo",
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(1))
+            .large_file(true),
+    )
+    .unwrap();
+    std::io::copy(&mut std::io::repeat(0).take(size), &mut z).unwrap();
+    z.finish().unwrap();
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 10 * 1024 * 1024);
+    let err = e.fails(&["plugin", "install", "--file", bomb.to_str().unwrap()]);
+    assert!(err.contains("exceeds 256 MiB"), "{err}");
+    assert!(!e.plugins().join("demo").exists());
 }
