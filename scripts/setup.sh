@@ -15,6 +15,9 @@ command -v make >/dev/null || need_apt+=(make)
 # htpasswd for its Basic auth.
 [ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
 command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
+# PKCS#11 tests (crates/notary-pkcs11): SoftHSM2 and pkcs11-tool (opensc).
+command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
+command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"

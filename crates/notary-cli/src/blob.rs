@@ -61,6 +61,15 @@ pub struct BlobSignArgs {
     /// The TSA's root certificate (one self-signed certificate, PEM or DER)
     #[arg(long = "timestamp-root-cert")]
     pub timestamp_root_cert: Option<PathBuf>,
+    /// Sign with this plugin (with --id) instead of a configured key
+    #[arg(long, requires = "id", conflicts_with = "key")]
+    pub plugin: Option<String>,
+    /// Key id for --plugin
+    #[arg(long, requires = "plugin")]
+    pub id: Option<String>,
+    /// Plugin configuration key=value (repeatable; overrides the key's configuration)
+    #[arg(long = "plugin-config")]
+    pub plugin_config: Vec<String>,
     /// The file to sign
     pub file: PathBuf,
 }
@@ -83,20 +92,44 @@ pub struct BlobVerifyArgs {
     pub file: PathBuf,
 }
 
-/// The signer for a `signingkeys.json` entry.
-pub fn signer_for(key: Option<&str>) -> Result<notary_crypto::LocalSigner, Failure> {
+/// A plugin signer for `plugin` / `key_id` with `config` (`--plugin-config` entries override
+/// the key's own).
+pub fn plugin_signer(
+    plugin: &str,
+    key_id: &str,
+    config: BTreeMap<String, String>,
+) -> Result<Box<dyn notary_core::Signer>, Failure> {
+    let host = notary::plugin::PluginHost::new(config::plugins_dir()?);
+    let signer = notary::plugin::PluginSigner::new(host, plugin, key_id, config)
+        .map_err(|e| Failure::msg(format!("signing key uses {e}")))?;
+    Ok(Box::new(signer))
+}
+
+/// The signer for a `signingkeys.json` entry (a local key and certificate, or a plugin key),
+/// with `--plugin-config` overrides for plugin keys.
+pub fn signer_with(
+    key: Option<&str>,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Box<dyn notary_core::Signer>, Failure> {
     let dir = config::config_dir()?;
     let keys = SigningKeys::load(&dir)?;
     let entry = keys.get(key)?;
     match (&entry.key_path, &entry.cert_path, &entry.plugin_name) {
-        (Some(k), Some(c), _) => Ok(notary_crypto::LocalSigner::from_files(
+        (Some(k), Some(c), _) => Ok(Box::new(notary_crypto::LocalSigner::from_files(
             Path::new(k),
             Path::new(c),
-        )?),
-        (_, _, Some(p)) => Err(Failure::msg(format!(
-            "signing key {:?} uses plugin {p:?}; plugin keys are not supported by this build yet",
-            entry.name
-        ))),
+        )?)),
+        (_, _, Some(p)) => {
+            let id = entry.id.as_deref().ok_or_else(|| {
+                Failure::msg(format!(
+                    "signing key {:?} uses plugin {p:?} but has no key id",
+                    entry.name
+                ))
+            })?;
+            let mut config = entry.plugin_config.clone().unwrap_or_default();
+            config.extend(overrides.clone());
+            plugin_signer(p, id, config)
+        }
         _ => Err(Failure::msg(format!(
             "signing key {:?} has neither keyPath/certPath nor a plugin",
             entry.name
@@ -175,7 +208,16 @@ fn sign(a: BlobSignArgs) -> CmdResult {
     // Flags are checked before the key is loaded, so usage errors come first.
     let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
     options.timestamper = timestamper(a.timestamp_url, a.timestamp_root_cert)?;
-    let signer = signer_for(a.key.as_deref())?;
+    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
+    let signer = match (&a.plugin, &a.id) {
+        (Some(p), Some(id)) => plugin_signer(p, id, plugin_config)?,
+        _ => signer_with(a.key.as_deref(), &plugin_config)?,
+    };
+    if signer.envelope_generator().is_some() {
+        return Err(Failure::msg(
+            "blob signing needs a plugin with the SIGNATURE_GENERATOR.RAW capability",
+        ));
+    }
     let spec = notary_core::Signer::key_spec(&signer)?;
     let mut f =
         File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
@@ -218,10 +260,7 @@ pub fn verifier(kind: Kind) -> Result<Verifier, Failure> {
         revocation = revocation.with_cache(notary_revocation::CrlCache::new(cache.join("crl")));
     }
     // Verification plugins from `$NOTATION_LIBEXEC/plugins` (default: the config directory).
-    let libexec = std::env::var_os("NOTATION_LIBEXEC")
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| dir.clone(), std::path::PathBuf::from);
-    let plugins = Arc::new(notary::plugin::PluginHost::new(libexec.join("plugins")));
+    let plugins = Arc::new(notary::plugin::PluginHost::new(config::plugins_dir()?));
     let v = Verifier::new(store)
         .with_revocation(Arc::new(revocation))
         .with_plugins(plugins);

@@ -26,6 +26,15 @@ pub fn config_dir() -> Result<PathBuf, Failure> {
     }
 }
 
+/// The plugin directory: `$NOTATION_LIBEXEC/plugins`, else `<config dir>/plugins`.
+pub fn plugins_dir() -> Result<PathBuf, Failure> {
+    let base = match std::env::var_os("NOTATION_LIBEXEC").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => config_dir()?,
+    };
+    Ok(base.join("plugins"))
+}
+
 /// Refuses symlinks for configuration files, as notation does.
 pub fn read_config_file(path: &Path) -> Result<Option<Vec<u8>>, Failure> {
     match fs::symlink_metadata(path) {

@@ -11,6 +11,7 @@ mod config;
 mod key;
 mod oci;
 mod output;
+mod plugin;
 mod policy;
 
 use std::process::ExitCode;
@@ -75,6 +76,9 @@ enum Command {
     /// OCI image layouts
     #[command(alias = "cp")]
     Copy(oci::CopyArgs),
+    /// Manage plugins
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
     /// Show the notary version information
     Version,
 }
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
         Command::List(a) => oci::list(a),
         Command::Inspect(a) => oci::inspect(a),
         Command::Copy(a) => oci::copy(a),
+        Command::Plugin(c) => plugin::run(c),
         Command::Version => {
             println!(
                 "notary - a notation-compatible tool to sign and verify artifacts (notary-rs)\n\nVersion:     {}",

@@ -10,7 +10,7 @@ use notary_core::SignatureRepository;
 use notary_registry::remote::{Credential, DockerConfig, StaticCredential};
 use notary_registry::{AnyRepository, OciLayout, RemoteOptions, RemoteReference, RemoteRepository};
 
-use crate::blob::{print_warnings, sign_options, signer_for, verifier};
+use crate::blob::{print_warnings, sign_options, verifier};
 use crate::policy::Kind;
 use crate::{CmdResult, Failure, parse_pairs};
 
@@ -47,8 +47,17 @@ pub struct SignArgs {
     #[command(flatten)]
     pub common: Common,
     /// Signing key name
-    #[arg(short = 'k', long = "key")]
+    #[arg(short = 'k', long = "key", conflicts_with = "plugin")]
     pub key: Option<String>,
+    /// Sign with this plugin (with --id) instead of a configured key
+    #[arg(long, requires = "id")]
+    pub plugin: Option<String>,
+    /// Key id for --plugin
+    #[arg(long, requires = "plugin")]
+    pub id: Option<String>,
+    /// Plugin configuration key=value (repeatable)
+    #[arg(long = "plugin-config")]
+    pub plugin_config: Vec<String>,
     /// Signature envelope format: jws or cose
     #[arg(long = "signature-format")]
     pub format: Option<String>,
@@ -244,7 +253,11 @@ pub fn sign(a: SignArgs) -> CmdResult {
     let t = target(&a.common, a.force_referrers_tag)?;
     let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
     options.timestamper = crate::blob::timestamper(a.timestamp_url, a.timestamp_root_cert)?;
-    let signer = signer_for(a.key.as_deref())?;
+    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
+    let signer = match (&a.plugin, &a.id) {
+        (Some(p), Some(id)) => crate::blob::plugin_signer(p, id, plugin_config)?,
+        _ => crate::blob::signer_with(a.key.as_deref(), &plugin_config)?,
+    };
     let pushed = runtime()?
         .block_on(sign_and_push(&t.repo, &t.object, &signer, &options))
         .map_err(|e| Failure::msg(e.to_string()))?;

@@ -43,7 +43,7 @@ pub use error::Error;
 pub use keyspec::{HashAlgorithm, KeySpec, SignatureAlgorithm};
 pub use payload::{PAYLOAD_MEDIA_TYPE, Payload, go_json_escape};
 pub use repository::{FetchedSignature, PushSignature, PushedSignature, SignatureRepository};
-pub use signer::{RawSignature, SignatureVerifier, Signer};
+pub use signer::{EnvelopeGenerator, GeneratedEnvelope, RawSignature, SignatureVerifier, Signer};
 
 /// Artifact type (and legacy config media type) of Notary signature manifests.
 pub const SIGNATURE_ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";

@@ -1,4 +1,6 @@
-use crate::envelope::CertificateChain;
+use std::collections::BTreeMap;
+
+use crate::envelope::{CertificateChain, EnvelopeMediaType};
 use crate::error::Error;
 use crate::keyspec::{KeySpec, SignatureAlgorithm};
 
@@ -22,6 +24,13 @@ pub trait Signer: Send + Sync {
 
     /// Signs `signing_input` (JWS: `protected.payload` ASCII; COSE: the Sig_structure bytes).
     fn sign(&self, signing_input: &[u8]) -> Result<RawSignature, Error>;
+
+    /// A signer that produces whole envelopes (notation's `SIGNATURE_GENERATOR.ENVELOPE`
+    /// plugins) returns its generator here; the envelope is then built by it rather than by the
+    /// codecs, and checked by the caller. Default: none (raw signing).
+    fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
+        None
+    }
 }
 
 impl<S: Signer + ?Sized> Signer for &S {
@@ -31,6 +40,43 @@ impl<S: Signer + ?Sized> Signer for &S {
     fn sign(&self, signing_input: &[u8]) -> Result<RawSignature, Error> {
         (**self).sign(signing_input)
     }
+    fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
+        (**self).envelope_generator()
+    }
+}
+
+impl<S: Signer + ?Sized> Signer for Box<S> {
+    fn key_spec(&self) -> Result<KeySpec, Error> {
+        (**self).key_spec()
+    }
+    fn sign(&self, signing_input: &[u8]) -> Result<RawSignature, Error> {
+        (**self).sign(signing_input)
+    }
+    fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
+        (**self).envelope_generator()
+    }
+}
+
+/// An envelope produced whole by an [`EnvelopeGenerator`], not yet checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedEnvelope {
+    /// The envelope bytes.
+    pub envelope: Vec<u8>,
+    /// Annotations to add to the signature manifest.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// Produces complete signature envelopes over a Notary payload (signing time, expiry and any
+/// timestamp are the generator's).
+pub trait EnvelopeGenerator: Send + Sync {
+    /// Signs `payload` (the Notary payload JSON) into an envelope of `media_type`, valid for
+    /// `expiry_seconds` when given.
+    fn generate_envelope(
+        &self,
+        media_type: EnvelopeMediaType,
+        payload: &[u8],
+        expiry_seconds: Option<u64>,
+    ) -> Result<GeneratedEnvelope, Error>;
 }
 
 /// The crypto boundary used by envelope codecs to check a signature with a certificate's key.

@@ -208,6 +208,21 @@ impl ChainBuilder {
 
     /// Builds the chain.
     pub fn build(&self) -> Result<TestChain, Error> {
+        let (key, certificates) = self.build_inner(None)?;
+        Ok(TestChain {
+            leaf_key_pkcs8: key,
+            certificates,
+        })
+    }
+
+    /// Builds a chain (DER, leaf first) whose leaf certifies an externally held key, e.g. one
+    /// generated inside an HSM. `public_key` is the subjectPublicKey content: for RSA the DER
+    /// `RSAPublicKey`, for EC the uncompressed point `04||X||Y`. The leaf spec says which.
+    pub fn build_for_public_key(&self, public_key: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+        Ok(self.build_inner(Some(public_key))?.1)
+    }
+
+    fn build_inner(&self, external: Option<&[u8]>) -> Result<(Vec<u8>, Vec<Vec<u8>>), Error> {
         let key = |spec: KeySpec, v: usize| -> Result<rcgen::KeyPair, Error> {
             rcgen::KeyPair::try_from(fixture_key(spec, v).as_slice()).map_err(rcgen_err)
         };
@@ -255,12 +270,40 @@ impl ChainBuilder {
         let leaf_variant = if self.leaf_spec == self.ca_spec { 2 } else { 0 };
         let leaf_key_der = fixture_key(self.leaf_spec, leaf_variant);
         let leaf_key = key(self.leaf_spec, leaf_variant)?;
-        let leaf = p.signed_by(&leaf_key, &issuer).map_err(rcgen_err)?;
+        let leaf = match external {
+            None => p.signed_by(&leaf_key, &issuer).map_err(rcgen_err)?,
+            Some(bits) => {
+                let public = ExternalPublicKey {
+                    bits,
+                    alg: match self.leaf_spec {
+                        KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
+                            &rcgen::PKCS_RSA_SHA256
+                        }
+                        KeySpec::EcP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+                        KeySpec::EcP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+                        _ => &rcgen::PKCS_ECDSA_P521_SHA512,
+                    },
+                };
+                p.signed_by(&public, &issuer).map_err(rcgen_err)?
+            }
+        };
         certs.push(leaf.der().to_vec());
         certs.reverse();
-        Ok(TestChain {
-            leaf_key_pkcs8: leaf_key_der,
-            certificates: certs,
-        })
+        Ok((leaf_key_der, certs))
+    }
+}
+
+/// A public key given as raw subjectPublicKey bits (rcgen writes the SPKI around them).
+struct ExternalPublicKey<'a> {
+    bits: &'a [u8],
+    alg: &'static rcgen::SignatureAlgorithm,
+}
+
+impl rcgen::PublicKeyData for ExternalPublicKey<'_> {
+    fn der_bytes(&self) -> &[u8] {
+        self.bits
+    }
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        self.alg
     }
 }

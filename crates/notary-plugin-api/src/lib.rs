@@ -36,6 +36,122 @@ pub mod command {
     pub const GET_PLUGIN_METADATA: &str = "get-plugin-metadata";
     /// `verify-signature`.
     pub const VERIFY_SIGNATURE: &str = "verify-signature";
+    /// `describe-key`.
+    pub const DESCRIBE_KEY: &str = "describe-key";
+    /// `generate-signature`.
+    pub const GENERATE_SIGNATURE: &str = "generate-signature";
+    /// `generate-envelope`.
+    pub const GENERATE_ENVELOPE: &str = "generate-envelope";
+}
+
+/// Error codes of [`PluginError::error_code`].
+pub mod error_code {
+    /// The request was invalid (bad or missing field, unknown key).
+    pub const VALIDATION_ERROR: &str = "VALIDATION_ERROR";
+    /// The request's contract version is not supported by the plugin.
+    pub const UNSUPPORTED_CONTRACT_VERSION: &str = "UNSUPPORTED_CONTRACT_VERSION";
+    /// The plugin was refused access to a key or service.
+    pub const ACCESS_DENIED: &str = "ACCESS_DENIED";
+    /// A remote call of the plugin timed out.
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// A remote service throttled the plugin.
+    pub const THROTTLED: &str = "THROTTLED";
+    /// Any other failure (notation's generic code is spelled `ERROR`).
+    pub const GENERIC: &str = "ERROR";
+}
+
+/// Payload type of `generate-envelope` requests (the Notary payload).
+pub const PAYLOAD_TYPE_NOTARY_V1: &str = "application/vnd.cncf.notary.payload.v1+json";
+
+/// `describe-key` request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DescribeKeyRequest {
+    /// Always `1.0`.
+    pub contract_version: String,
+    /// The key id registered with the key.
+    pub key_id: String,
+    /// Plugin configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_config: Option<BTreeMap<String, String>>,
+}
+
+/// `describe-key` response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DescribeKeyResponse {
+    /// Must echo the request's key id.
+    pub key_id: String,
+    /// `RSA-2048`, `RSA-3072`, `RSA-4096`, `EC-256`, `EC-384` or `EC-521`.
+    pub key_spec: String,
+}
+
+/// `generate-signature` request (capability `SIGNATURE_GENERATOR.RAW`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerateSignatureRequest {
+    /// Always `1.0`.
+    pub contract_version: String,
+    /// The key id.
+    pub key_id: String,
+    /// The key spec `describe-key` returned.
+    pub key_spec: String,
+    /// `SHA-256`, `SHA-384` or `SHA-512`, as the key spec implies.
+    pub hash_algorithm: String,
+    /// Standard base64 of the bytes to sign; the plugin hashes them with `hash_algorithm`.
+    pub payload: String,
+    /// Plugin configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_config: Option<BTreeMap<String, String>>,
+}
+
+/// `generate-signature` response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerateSignatureResponse {
+    /// Must echo the request's key id.
+    pub key_id: String,
+    /// Standard base64 of the signature (RSASSA-PSS bytes, or raw `r||s` for ECDSA).
+    pub signature: String,
+    /// `RSASSA-PSS-SHA-256` ... `ECDSA-SHA-512`.
+    pub signing_algorithm: String,
+    /// Standard base64 DER certificates, leaf first, root last.
+    pub certificate_chain: Vec<String>,
+}
+
+/// `generate-envelope` request (capability `SIGNATURE_GENERATOR.ENVELOPE`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerateEnvelopeRequest {
+    /// Always `1.0`.
+    pub contract_version: String,
+    /// The key id.
+    pub key_id: String,
+    /// [`PAYLOAD_TYPE_NOTARY_V1`].
+    pub payload_type: String,
+    /// `application/jose+json` or `application/cose`.
+    pub signature_envelope_type: String,
+    /// Standard base64 of the Notary payload JSON.
+    pub payload: String,
+    /// Signature lifetime in seconds (omitted when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_duration_in_seconds: Option<u64>,
+    /// Plugin configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_config: Option<BTreeMap<String, String>>,
+}
+
+/// `generate-envelope` response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerateEnvelopeResponse {
+    /// Standard base64 of the envelope.
+    pub signature_envelope: String,
+    /// Must equal the request's envelope type.
+    pub signature_envelope_type: String,
+    /// Annotations the host adds to the signature manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
 }
 
 /// `get-plugin-metadata` request.
@@ -141,7 +257,7 @@ pub struct VerifySignatureResponse {
     pub processed_attributes: Vec<String>,
 }
 
-/// The error a failing plugin writes to stderr.
+/// The error a failing plugin writes to stderr (exit code 1).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct PluginError {
@@ -153,4 +269,69 @@ pub struct PluginError {
     /// Extra data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_metadata: Option<BTreeMap<String, String>>,
+}
+
+impl PluginError {
+    /// An error with `code` (see [`error_code`]) and `message`.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            error_code: code.to_string(),
+            error_message: message.into(),
+            error_metadata: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signing_messages_use_notation_field_names() {
+        let r = GenerateSignatureRequest {
+            contract_version: CONTRACT_VERSION.into(),
+            key_id: "k".into(),
+            key_spec: "EC-256".into(),
+            hash_algorithm: "SHA-256".into(),
+            payload: "AAE=".into(),
+            plugin_config: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"contractVersion":"1.0","keyId":"k","keySpec":"EC-256","hashAlgorithm":"SHA-256","payload":"AAE="}"#
+        );
+        let e: GenerateEnvelopeRequest = serde_json::from_str(
+            r#"{"contractVersion":"1.0","keyId":"k","payloadType":"application/vnd.cncf.notary.payload.v1+json",
+            "signatureEnvelopeType":"application/cose","payload":"e30=","expiryDurationInSeconds":3600,"unknown":1}"#,
+        )
+        .unwrap();
+        assert_eq!(e.expiry_duration_in_seconds, Some(3600));
+        let resp: GenerateSignatureResponse = serde_json::from_str(
+            r#"{"keyId":"k","signature":"AQ==","signingAlgorithm":"ECDSA-SHA-256","certificateChain":["AQ=="]}"#,
+        )
+        .unwrap();
+        assert_eq!(resp.signing_algorithm, "ECDSA-SHA-256");
+        let d = DescribeKeyResponse {
+            key_id: "k".into(),
+            key_spec: "RSA-3072".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"keyId":"k","keySpec":"RSA-3072"}"#
+        );
+        let env = GenerateEnvelopeResponse {
+            signature_envelope: "e30=".into(),
+            signature_envelope_type: "application/jose+json".into(),
+            annotations: Some(BTreeMap::from([("a".into(), "b".into())])),
+        };
+        assert_eq!(
+            serde_json::to_string(&env).unwrap(),
+            r#"{"signatureEnvelope":"e30=","signatureEnvelopeType":"application/jose+json","annotations":{"a":"b"}}"#
+        );
+        let err = PluginError::new(error_code::GENERIC, "boom");
+        assert_eq!(
+            serde_json::to_string(&err).unwrap(),
+            r#"{"errorCode":"ERROR","errorMessage":"boom"}"#
+        );
+    }
 }

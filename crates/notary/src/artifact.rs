@@ -298,7 +298,9 @@ pub async fn sign_and_push<R: SignatureRepository>(
         .or(info.signed_attributes.authentic_signing_time)
         .unwrap_or(options.signing_time);
     let created = notary_core::timefmt::format_rfc3339(time.to_offset(time::UtcOffset::UTC))?;
-    let annotations = BTreeMap::from([
+    // Annotations of an envelope plugin first, so the host's own keys win.
+    let mut annotations = signed.annotations.clone();
+    annotations.extend([
         (
             THUMBPRINT_ANNOTATION.to_string(),
             thumbprints(&info.certificate_chain),

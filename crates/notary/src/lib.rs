@@ -64,7 +64,9 @@ pub use notary_core::{
     SigningScheme, VerifiedEnvelope,
 };
 pub use notary_trustpolicy as trustpolicy;
-pub use signing::{SignOptions, SignedEnvelope, sign_artifact, sign_envelope};
+pub use signing::{
+    SignOptions, SignedEnvelope, check_generated_envelope, sign_artifact, sign_envelope,
+};
 pub use verifier::{
     BlobTarget, CheckResult, CheckStatus, Validation, VerificationError, VerificationOutcome,
     Verifier,

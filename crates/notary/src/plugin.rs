@@ -1,21 +1,172 @@
-//! Verification plugins: notation's plugin protocol, host side. Plugins live in
-//! `<dir>/<name>/notation-<name>` (usually `$XDG_CONFIG_HOME/notation/plugins`), run as separate
-//! processes with a timeout and output caps, and speak JSON on stdin/stdout.
+//! notation's plugin protocol, host side. Plugins live in `<dir>/<name>/notation-<name>`
+//! (usually `$XDG_CONFIG_HOME/notation/plugins`), run as separate processes with a timeout and
+//! output caps, and speak JSON on stdin/stdout.
+//!
+//! [`PluginHost`] runs the commands; [`PluginSigner`] signs through a plugin, either with
+//! `SIGNATURE_GENERATOR.RAW` (`describe-key`, then `generate-signature` for the codec's signing
+//! input) or with `SIGNATURE_GENERATOR.ENVELOPE` (`generate-envelope`, the plugin builds the
+//! whole envelope). Everything a plugin returns is checked before it is used.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use notary_core::{
+    EnvelopeGenerator, EnvelopeMediaType, GeneratedEnvelope, KeySpec, RawSignature,
+    SignatureAlgorithm, Signer,
+};
 use notary_plugin_api::{
-    CONTRACT_VERSION, GetMetadataRequest, GetMetadataResponse, PluginError, VerifySignatureRequest,
-    VerifySignatureResponse, command,
+    CONTRACT_VERSION, DescribeKeyRequest, DescribeKeyResponse, GenerateEnvelopeRequest,
+    GenerateEnvelopeResponse, GenerateSignatureRequest, GenerateSignatureResponse,
+    GetMetadataRequest, GetMetadataResponse, PAYLOAD_TYPE_NOTARY_V1, VerifySignatureRequest,
+    VerifySignatureResponse, capability, command,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Largest stdout or stderr read from a plugin (notation's cap).
-const MAX_OUTPUT: usize = 64 * 1024 * 1024;
+pub const MAX_OUTPUT: usize = 64 * 1024 * 1024;
+
+/// Why a plugin could not be used or what it returned was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PluginError {
+    /// The plugin name is not a valid directory name.
+    #[error("invalid plugin name {name:?}")]
+    InvalidName {
+        /// The name given.
+        name: String,
+    },
+    /// No executable at the expected path.
+    #[error("plugin {name} is not installed ({path} not found)")]
+    NotInstalled {
+        /// Plugin name.
+        name: String,
+        /// Expected executable path.
+        path: String,
+    },
+    /// The executable is a symlink or not a regular file.
+    #[error("plugin executable {path} must be a regular file (symlinks are not allowed)")]
+    NotRegularFile {
+        /// The executable path.
+        path: String,
+    },
+    /// The process could not be started or its pipes failed.
+    #[error("cannot run plugin {name} {command}: {reason}")]
+    Process {
+        /// Plugin name.
+        name: String,
+        /// Command.
+        command: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The plugin ran past the host's timeout and was killed.
+    #[error("plugin {name} {command} timed out after {timeout:?}")]
+    Timeout {
+        /// Plugin name.
+        name: String,
+        /// Command.
+        command: String,
+        /// The timeout.
+        timeout: Duration,
+    },
+    /// stdout or stderr exceeded [`MAX_OUTPUT`] bytes.
+    #[error("plugin {name} {command} wrote more than {limit} bytes")]
+    OutputTooLarge {
+        /// Plugin name.
+        name: String,
+        /// Command.
+        command: String,
+        /// The cap.
+        limit: usize,
+    },
+    /// The plugin failed and reported an error object.
+    #[error("plugin {name} {command} failed with {code}: {message}")]
+    Failed {
+        /// Plugin name.
+        name: String,
+        /// Command.
+        command: String,
+        /// `errorCode` (e.g. `ACCESS_DENIED`).
+        code: String,
+        /// `errorMessage`.
+        message: String,
+    },
+    /// The plugin exited non-zero without a usable error object.
+    #[error("plugin {name} {command} exited with {status}{detail}")]
+    ExitStatus {
+        /// Plugin name.
+        name: String,
+        /// Command.
+        command: String,
+        /// Exit status.
+        status: String,
+        /// Start of a malformed stderr, if any.
+        detail: String,
+    },
+    /// stdout was not the JSON response the command defines.
+    #[error("plugin {name} {command} returned a malformed response: {reason}")]
+    MalformedResponse {
+        /// Plugin name.
+        name: String,
+        /// Command.
+        command: String,
+        /// Parse error.
+        reason: String,
+    },
+    /// The response did not echo the key id that was asked for.
+    #[error("plugin {name} {command} answered for key {got:?} instead of {expected:?}")]
+    KeyIdMismatch {
+        /// Plugin name.
+        name: String,
+        /// Command.
+        command: String,
+        /// Requested key id.
+        expected: String,
+        /// Returned key id.
+        got: String,
+    },
+    /// The response was well formed but its content was refused.
+    #[error("plugin {name} {command}: {reason}")]
+    InvalidResponse {
+        /// Plugin name.
+        name: String,
+        /// Command.
+        command: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// `get-plugin-metadata` was refused (name, contract version, capabilities).
+    #[error("plugin {name}: {reason}")]
+    InvalidMetadata {
+        /// Plugin name.
+        name: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The plugin lacks the capability an operation needs.
+    #[error("plugin {name} has none of the capabilities {needed:?}")]
+    MissingCapability {
+        /// Plugin name.
+        name: String,
+        /// Capabilities that would do.
+        needed: Vec<String>,
+    },
+}
+
+impl From<PluginError> for notary_core::Error {
+    fn from(e: PluginError) -> Self {
+        notary_core::Error::SigningFailed {
+            reason: e.to_string(),
+        }
+    }
+}
 
 /// Finds and runs plugins.
 #[derive(Debug, Clone)]
@@ -24,7 +175,8 @@ pub struct PluginHost {
     timeout: Duration,
 }
 
-fn valid_name(name: &str) -> bool {
+/// True for names usable as a plugin directory (`[A-Za-z0-9._-]+`, not `.`/`..`).
+pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name != "."
         && name != ".."
@@ -33,9 +185,14 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
+enum ReadError {
+    TooLarge,
+    Io(String),
+}
+
 fn read_capped(
     mut r: impl Read + Send + 'static,
-) -> std::thread::JoinHandle<Result<Vec<u8>, String>> {
+) -> std::thread::JoinHandle<Result<Vec<u8>, ReadError>> {
     std::thread::spawn(move || {
         let mut out = Vec::new();
         let mut buf = [0u8; 65536];
@@ -44,11 +201,11 @@ fn read_capped(
                 Ok(0) => return Ok(out),
                 Ok(n) => {
                     if out.len() + n > MAX_OUTPUT {
-                        return Err(format!("output exceeds {MAX_OUTPUT} bytes"));
+                        return Err(ReadError::TooLarge);
                     }
                     out.extend_from_slice(&buf[..n]);
                 }
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(ReadError::Io(e.to_string())),
             }
         }
     })
@@ -70,103 +227,195 @@ impl PluginHost {
     }
 
     /// The executable of plugin `name`: a regular file (symlinks refused).
-    pub fn executable(&self, name: &str) -> Result<PathBuf, String> {
+    pub fn executable(&self, name: &str) -> Result<PathBuf, PluginError> {
         if !valid_name(name) {
-            return Err(format!("invalid plugin name {name:?}"));
+            return Err(PluginError::InvalidName {
+                name: name.to_string(),
+            });
         }
         let path = self.dir.join(name).join(format!("notation-{name}"));
-        let meta = std::fs::symlink_metadata(&path).map_err(|_| {
-            format!(
-                "plugin {name} is not installed ({} not found)",
-                path.display()
-            )
+        let meta = std::fs::symlink_metadata(&path).map_err(|_| PluginError::NotInstalled {
+            name: name.to_string(),
+            path: path.display().to_string(),
         })?;
         if meta.file_type().is_symlink() || !meta.is_file() {
-            return Err(format!(
-                "plugin executable {} must be a regular file (symlinks are not allowed)",
-                path.display()
-            ));
+            return Err(PluginError::NotRegularFile {
+                path: path.display().to_string(),
+            });
         }
         Ok(path)
     }
 
-    fn run<Req: Serialize, Resp: DeserializeOwned>(
+    /// The names of the plugin directories (sorted; symlinked directories skipped).
+    pub fn list(&self) -> Result<Vec<String>, PluginError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(PluginError::Process {
+                    name: String::new(),
+                    command: "list".into(),
+                    reason: format!("{}: {e}", self.dir.display()),
+                });
+            }
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| valid_name(n))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Runs `command` of plugin `name` with `request` on stdin and decodes its response.
+    pub fn run<Req: Serialize, Resp: DeserializeOwned>(
         &self,
         name: &str,
         cmd: &str,
         request: &Req,
-    ) -> Result<Resp, String> {
+    ) -> Result<Resp, PluginError> {
         let exe = self.executable(name)?;
-        let input = serde_json::to_vec(request).map_err(|e| e.to_string())?;
-        let mut child = Command::new(&exe)
+        self.run_executable(&exe, name, cmd, request)
+    }
+
+    /// Like [`PluginHost::run`], for an executable outside the plugin directory (used to
+    /// query a plugin before it is installed).
+    pub fn run_executable<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        exe: &Path,
+        name: &str,
+        cmd: &str,
+        request: &Req,
+    ) -> Result<Resp, PluginError> {
+        let process = |reason: String| PluginError::Process {
+            name: name.to_string(),
+            command: cmd.to_string(),
+            reason,
+        };
+        let input = serde_json::to_vec(request).map_err(|e| process(e.to_string()))?;
+        let mut child = Command::new(exe)
             .arg(cmd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot run plugin {name}: {e}"))?;
-        let out = read_capped(child.stdout.take().ok_or("no stdout")?);
-        let err = read_capped(child.stderr.take().ok_or("no stderr")?);
+            .map_err(|e| process(e.to_string()))?;
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(process("no stdout/stderr pipe".into()));
+        };
+        let out = read_capped(stdout);
+        let err = read_capped(stderr);
         if let Some(mut stdin) = child.stdin.take() {
             // A plugin that exits without reading its input is judged by its exit status.
             let _ = stdin.write_all(&input);
         }
         let deadline = Instant::now() + self.timeout;
         let status = loop {
-            match child.try_wait().map_err(|e| e.to_string())? {
+            match child.try_wait().map_err(|e| process(e.to_string()))? {
                 Some(s) => break s,
                 None if Instant::now() >= deadline => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    return Err(format!(
-                        "plugin {name} {cmd} timed out after {:?}",
-                        self.timeout
-                    ));
+                    return Err(PluginError::Timeout {
+                        name: name.to_string(),
+                        command: cmd.to_string(),
+                        timeout: self.timeout,
+                    });
                 }
                 None => std::thread::sleep(Duration::from_millis(5)),
             }
         };
-        let stdout = out.join().map_err(|_| "stdout reader failed")??;
-        let stderr = err.join().map_err(|_| "stderr reader failed")??;
+        let collect = |h: std::thread::JoinHandle<Result<Vec<u8>, ReadError>>| match h.join() {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(ReadError::TooLarge)) => Err(PluginError::OutputTooLarge {
+                name: name.to_string(),
+                command: cmd.to_string(),
+                limit: MAX_OUTPUT,
+            }),
+            Ok(Err(ReadError::Io(e))) => Err(process(e)),
+            Err(_) => Err(process("output reader failed".into())),
+        };
+        let stdout = collect(out)?;
+        let stderr = collect(err)?;
         if !status.success() {
-            return Err(match serde_json::from_slice::<PluginError>(&stderr) {
-                Ok(e) => format!(
-                    "plugin {name} {cmd} failed with {}: {}",
-                    e.error_code, e.error_message
-                ),
-                Err(_) if stderr.is_empty() => format!("plugin {name} {cmd} exited with {status}"),
-                Err(_) => format!(
-                    "plugin {name} {cmd} failed with a malformed error: {}",
-                    String::from_utf8_lossy(&stderr[..stderr.len().min(200)])
-                ),
-            });
+            return Err(
+                match serde_json::from_slice::<notary_plugin_api::PluginError>(&stderr) {
+                    Ok(e) if !e.error_code.is_empty() || !e.error_message.is_empty() => {
+                        PluginError::Failed {
+                            name: name.to_string(),
+                            command: cmd.to_string(),
+                            code: e.error_code,
+                            message: e.error_message,
+                        }
+                    }
+                    _ => PluginError::ExitStatus {
+                        name: name.to_string(),
+                        command: cmd.to_string(),
+                        status: status.to_string(),
+                        detail: if stderr.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " and a malformed error: {}",
+                                String::from_utf8_lossy(&stderr[..stderr.len().min(200)])
+                            )
+                        },
+                    },
+                },
+            );
         }
-        serde_json::from_slice(&stdout)
-            .map_err(|e| format!("plugin {name} {cmd} returned malformed JSON: {e}"))
+        serde_json::from_slice(&stdout).map_err(|e| PluginError::MalformedResponse {
+            name: name.to_string(),
+            command: cmd.to_string(),
+            reason: e.to_string(),
+        })
     }
 
     /// `get-plugin-metadata`, checked: the name matches, contract 1.0 is supported, capabilities
     /// are listed.
-    pub fn metadata(&self, name: &str) -> Result<GetMetadataResponse, String> {
-        let m: GetMetadataResponse = self.run(
+    pub fn metadata(&self, name: &str) -> Result<GetMetadataResponse, PluginError> {
+        let exe = self.executable(name)?;
+        let m = self.metadata_of(&exe, name)?;
+        if m.name != name {
+            return Err(PluginError::InvalidMetadata {
+                name: name.to_string(),
+                reason: format!("reports the name {:?}", m.name),
+            });
+        }
+        Ok(m)
+    }
+
+    /// `get-plugin-metadata` of the executable `exe` (any path), checked for contract 1.0 and
+    /// capabilities but not for its name.
+    pub fn metadata_of(&self, exe: &Path, name: &str) -> Result<GetMetadataResponse, PluginError> {
+        let m: GetMetadataResponse = self.run_executable(
+            exe,
             name,
             command::GET_PLUGIN_METADATA,
             &GetMetadataRequest::default(),
         )?;
-        if m.name != name {
-            return Err(format!("plugin {name} reports the name {:?}", m.name));
-        }
+        let invalid = |reason: String| PluginError::InvalidMetadata {
+            name: name.to_string(),
+            reason,
+        };
         if !m
             .supported_contract_versions
             .iter()
             .any(|v| v == CONTRACT_VERSION)
         {
-            return Err(format!(
-                "plugin {name} does not support contract version {CONTRACT_VERSION}"
-            ));
+            return Err(invalid(format!(
+                "does not support contract version {CONTRACT_VERSION}"
+            )));
         }
         if m.capabilities.is_empty() {
-            return Err(format!("plugin {name} lists no capabilities"));
+            return Err(invalid("lists no capabilities".into()));
+        }
+        if !valid_name(&m.name) {
+            return Err(invalid(format!("invalid plugin name {:?}", m.name)));
         }
         Ok(m)
     }
@@ -176,13 +425,302 @@ impl PluginHost {
         &self,
         name: &str,
         request: &VerifySignatureRequest,
-    ) -> Result<VerifySignatureResponse, String> {
+    ) -> Result<VerifySignatureResponse, PluginError> {
         self.run(name, command::VERIFY_SIGNATURE, request)
     }
 
     /// The plugin directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+/// How a [`PluginSigner`] signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningMode {
+    /// `SIGNATURE_GENERATOR.RAW`: the plugin signs bytes, the host builds the envelope.
+    Raw,
+    /// `SIGNATURE_GENERATOR.ENVELOPE`: the plugin builds the envelope.
+    Envelope,
+}
+
+/// A [`Signer`] backed by a signing plugin and one of its keys.
+///
+/// Raw mode is preferred when the plugin has both capabilities (as notation does).
+#[derive(Debug)]
+pub struct PluginSigner {
+    host: PluginHost,
+    name: String,
+    key_id: String,
+    config: BTreeMap<String, String>,
+    mode: SigningMode,
+    metadata: GetMetadataResponse,
+    key_spec: OnceLock<KeySpec>,
+}
+
+impl PluginSigner {
+    /// Resolves plugin `name` (metadata checked) for key `key_id` with `config` passed as
+    /// `pluginConfig` on every call.
+    pub fn new(
+        host: PluginHost,
+        name: &str,
+        key_id: &str,
+        config: BTreeMap<String, String>,
+    ) -> Result<Self, PluginError> {
+        let metadata = host.metadata(name)?;
+        let has = |c: &str| metadata.capabilities.iter().any(|x| x == c);
+        let mode = if has(capability::SIGNATURE_GENERATOR_RAW) {
+            SigningMode::Raw
+        } else if has(capability::SIGNATURE_GENERATOR_ENVELOPE) {
+            SigningMode::Envelope
+        } else {
+            return Err(PluginError::MissingCapability {
+                name: name.to_string(),
+                needed: vec![
+                    capability::SIGNATURE_GENERATOR_RAW.into(),
+                    capability::SIGNATURE_GENERATOR_ENVELOPE.into(),
+                ],
+            });
+        };
+        Ok(Self {
+            host,
+            name: name.to_string(),
+            key_id: key_id.to_string(),
+            config,
+            mode,
+            metadata,
+            key_spec: OnceLock::new(),
+        })
+    }
+
+    /// Forces the signing mode (the plugin must have the capability).
+    pub fn with_mode(mut self, mode: SigningMode) -> Result<Self, PluginError> {
+        let cap = match mode {
+            SigningMode::Raw => capability::SIGNATURE_GENERATOR_RAW,
+            SigningMode::Envelope => capability::SIGNATURE_GENERATOR_ENVELOPE,
+        };
+        if !self.metadata.capabilities.iter().any(|c| c == cap) {
+            return Err(PluginError::MissingCapability {
+                name: self.name.clone(),
+                needed: vec![cap.to_string()],
+            });
+        }
+        self.mode = mode;
+        Ok(self)
+    }
+
+    /// The signing mode in use.
+    pub fn mode(&self) -> SigningMode {
+        self.mode
+    }
+
+    /// The plugin's metadata.
+    pub fn metadata(&self) -> &GetMetadataResponse {
+        &self.metadata
+    }
+
+    fn config(&self) -> Option<BTreeMap<String, String>> {
+        (!self.config.is_empty()).then(|| self.config.clone())
+    }
+
+    fn invalid(&self, cmd: &str, reason: impl Into<String>) -> PluginError {
+        PluginError::InvalidResponse {
+            name: self.name.clone(),
+            command: cmd.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    fn check_key_id(&self, cmd: &str, got: &str) -> Result<(), PluginError> {
+        if got != self.key_id {
+            return Err(PluginError::KeyIdMismatch {
+                name: self.name.clone(),
+                command: cmd.to_string(),
+                expected: self.key_id.clone(),
+                got: got.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// `describe-key`: the key spec, checked (key id echoed, one of the six specs). Cached.
+    pub fn describe_key(&self) -> Result<KeySpec, PluginError> {
+        if let Some(k) = self.key_spec.get() {
+            return Ok(*k);
+        }
+        let cmd = command::DESCRIBE_KEY;
+        let resp: DescribeKeyResponse = self.host.run(
+            &self.name,
+            cmd,
+            &DescribeKeyRequest {
+                contract_version: CONTRACT_VERSION.into(),
+                key_id: self.key_id.clone(),
+                plugin_config: self.config(),
+            },
+        )?;
+        self.check_key_id(cmd, &resp.key_id)?;
+        let spec = KeySpec::from_name(&resp.key_spec)
+            .map_err(|_| self.invalid(cmd, format!("unsupported keySpec {:?}", resp.key_spec)))?;
+        Ok(*self.key_spec.get_or_init(|| spec))
+    }
+
+    /// `generate-signature` over `signing_input`, checked: key id echoed, signing algorithm the
+    /// one the key spec implies, non-empty signature of the right shape, a parseable chain whose
+    /// leaf key has the described spec, and a signature that verifies with that leaf.
+    pub fn generate_raw(&self, signing_input: &[u8]) -> Result<RawSignature, PluginError> {
+        let spec = self.describe_key()?;
+        let alg = spec.signature_algorithm();
+        let cmd = command::GENERATE_SIGNATURE;
+        let resp: GenerateSignatureResponse = self.host.run(
+            &self.name,
+            cmd,
+            &GenerateSignatureRequest {
+                contract_version: CONTRACT_VERSION.into(),
+                key_id: self.key_id.clone(),
+                key_spec: spec.name().into(),
+                hash_algorithm: alg.hash_algorithm().notary_name().into(),
+                payload: STANDARD.encode(signing_input),
+                plugin_config: self.config(),
+            },
+        )?;
+        self.check_key_id(cmd, &resp.key_id)?;
+        match SignatureAlgorithm::from_name(&resp.signing_algorithm) {
+            Ok(a) if a == alg => {}
+            _ => {
+                return Err(self.invalid(
+                    cmd,
+                    format!(
+                        "signingAlgorithm {:?} does not match key spec {spec} ({alg})",
+                        resp.signing_algorithm
+                    ),
+                ));
+            }
+        }
+        let signature = STANDARD
+            .decode(&resp.signature)
+            .map_err(|e| self.invalid(cmd, format!("signature is not base64: {e}")))?;
+        if signature.is_empty() {
+            return Err(self.invalid(cmd, "empty signature"));
+        }
+        if let Some(n) = alg.ecdsa_signature_len() {
+            if signature.len() != n {
+                return Err(self.invalid(
+                    cmd,
+                    format!(
+                        "ECDSA signature is {} bytes, expected raw r||s of {n} bytes",
+                        signature.len()
+                    ),
+                ));
+            }
+        }
+        if resp.certificate_chain.is_empty() {
+            return Err(self.invalid(cmd, "empty certificate chain"));
+        }
+        let mut chain = Vec::with_capacity(resp.certificate_chain.len());
+        for (i, c) in resp.certificate_chain.iter().enumerate() {
+            let der = STANDARD
+                .decode(c)
+                .map_err(|e| self.invalid(cmd, format!("certificate {i} is not base64: {e}")))?;
+            let cert = notary_x509::Certificate::from_der(&der)
+                .map_err(|e| self.invalid(cmd, format!("certificate {i}: {e}")))?;
+            if i == 0 {
+                let leaf_spec = cert
+                    .key_spec()
+                    .map_err(|e| self.invalid(cmd, format!("leaf certificate key: {e}")))?;
+                if leaf_spec != spec {
+                    return Err(self.invalid(
+                        cmd,
+                        format!(
+                            "leaf certificate key is {leaf_spec}, the key was described as {spec}"
+                        ),
+                    ));
+                }
+                notary_x509::verify_raw_signature(cert.spki_der(), alg, signing_input, &signature)
+                    .map_err(|e| {
+                        self.invalid(
+                            cmd,
+                            format!("signature does not verify with the leaf certificate: {e}"),
+                        )
+                    })?;
+            }
+            chain.push(der);
+        }
+        Ok(RawSignature {
+            signature,
+            certificate_chain: chain,
+        })
+    }
+
+    /// `generate-envelope` for `payload`, checked: envelope type echoed, base64, and the
+    /// envelope parses, verifies with its own leaf, signs exactly the requested target artifact
+    /// and has a chain valid at its signing time.
+    pub fn generate_envelope_checked(
+        &self,
+        media_type: EnvelopeMediaType,
+        payload: &[u8],
+        expiry_seconds: Option<u64>,
+    ) -> Result<GeneratedEnvelope, PluginError> {
+        let cmd = command::GENERATE_ENVELOPE;
+        let resp: GenerateEnvelopeResponse = self.host.run(
+            &self.name,
+            cmd,
+            &GenerateEnvelopeRequest {
+                contract_version: CONTRACT_VERSION.into(),
+                key_id: self.key_id.clone(),
+                payload_type: PAYLOAD_TYPE_NOTARY_V1.into(),
+                signature_envelope_type: media_type.as_str().into(),
+                payload: STANDARD.encode(payload),
+                expiry_duration_in_seconds: expiry_seconds.filter(|s| *s > 0),
+                plugin_config: self.config(),
+            },
+        )?;
+        if resp.signature_envelope_type != media_type.as_str() {
+            return Err(self.invalid(
+                cmd,
+                format!(
+                    "returned envelope type {:?}, asked for {:?}",
+                    resp.signature_envelope_type,
+                    media_type.as_str()
+                ),
+            ));
+        }
+        let envelope = STANDARD
+            .decode(&resp.signature_envelope)
+            .map_err(|e| self.invalid(cmd, format!("signatureEnvelope is not base64: {e}")))?;
+        crate::signing::check_generated_envelope(media_type, payload, &envelope)
+            .map_err(|e| self.invalid(cmd, format!("envelope refused: {e}")))?;
+        Ok(GeneratedEnvelope {
+            envelope,
+            annotations: resp.annotations.unwrap_or_default(),
+        })
+    }
+}
+
+impl Signer for PluginSigner {
+    fn key_spec(&self) -> Result<KeySpec, notary_core::Error> {
+        Ok(self.describe_key()?)
+    }
+
+    fn sign(&self, signing_input: &[u8]) -> Result<RawSignature, notary_core::Error> {
+        Ok(self.generate_raw(signing_input)?)
+    }
+
+    fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
+        match self.mode {
+            SigningMode::Raw => None,
+            SigningMode::Envelope => Some(self),
+        }
+    }
+}
+
+impl EnvelopeGenerator for PluginSigner {
+    fn generate_envelope(
+        &self,
+        media_type: EnvelopeMediaType,
+        payload: &[u8],
+        expiry_seconds: Option<u64>,
+    ) -> Result<GeneratedEnvelope, notary_core::Error> {
+        Ok(self.generate_envelope_checked(media_type, payload, expiry_seconds)?)
     }
 }
 

@@ -54,6 +54,8 @@ pub struct SignedEnvelope {
     pub bytes: Vec<u8>,
     /// The verified view of the same bytes.
     pub envelope: VerifiedEnvelope,
+    /// Annotations for the signature manifest supplied by the signer (envelope plugins).
+    pub annotations: BTreeMap<String, String>,
 }
 
 impl SignedEnvelope {
@@ -71,6 +73,11 @@ pub fn sign_artifact(
     signer: &dyn Signer,
     options: &SignOptions,
 ) -> Result<SignedEnvelope, Error> {
+    if options.timestamper.is_some() && signer.envelope_generator().is_some() {
+        return Err(Error::InvalidSignOptions {
+            reason: "an envelope-generating plugin timestamps its own signatures; a timestamp authority cannot be used with it".into(),
+        });
+    }
     let target = target
         .sanitized()
         .with_user_metadata(&options.user_metadata)?;
@@ -100,6 +107,7 @@ pub fn sign_artifact(
     let signed = sign_envelope(options.format, &request, signer)?;
     match &options.timestamper {
         None => Ok(signed),
+
         Some(_) if options.signing_scheme != SigningScheme::X509 => {
             Err(Error::InvalidSignOptions {
                 reason: "timestamping applies to the notary.x509 signing scheme only".into(),
@@ -116,18 +124,46 @@ pub fn sign_artifact(
             let bytes = env.to_bytes();
             let envelope =
                 UnverifiedEnvelope::parse(options.format.as_str(), &bytes)?.verify_integrity()?;
-            Ok(SignedEnvelope { bytes, envelope })
+            Ok(SignedEnvelope {
+                bytes,
+                envelope,
+                annotations: signed.annotations,
+            })
         }
     }
 }
 
 /// Signs `request` in `format` and re-verifies the envelope (signature, header rules, and the
 /// certificate chain valid at the signing time) before returning it.
+///
+/// A signer with an [`notary_core::EnvelopeGenerator`] builds the whole envelope itself; the
+/// result must then be of `format`, verify with its own leaf key, carry a v1 payload whose
+/// target artifact is the one asked for (same media type, digest, size, every original
+/// annotation kept), and have a chain valid at its own signing time.
 pub fn sign_envelope(
     format: EnvelopeMediaType,
     request: &SignRequest,
     signer: &dyn Signer,
 ) -> Result<SignedEnvelope, Error> {
+    if let Some(generator) = signer.envelope_generator() {
+        let expiry = match request.expiry {
+            None => None,
+            Some(e) => Some(
+                u64::try_from((e - request.signing_time).whole_seconds()).map_err(|_| {
+                    Error::InvalidSignOptions {
+                        reason: "expiry is before the signing time".into(),
+                    }
+                })?,
+            ),
+        };
+        let generated = generator.generate_envelope(format, &request.payload, expiry)?;
+        let envelope = check_generated_envelope(format, &request.payload, &generated.envelope)?;
+        return Ok(SignedEnvelope {
+            bytes: generated.envelope,
+            envelope,
+            annotations: generated.annotations,
+        });
+    }
     let bytes = match format {
         EnvelopeMediaType::Jws => notary_envelope_jws::sign(request, signer)?,
         _ => notary_envelope_cose::sign(request, signer)?,
@@ -135,5 +171,48 @@ pub fn sign_envelope(
     let envelope = UnverifiedEnvelope::parse(format.as_str(), &bytes)?.verify_integrity()?;
     let chain = parse_chain(&envelope.signer_info().certificate_chain)?;
     notary_x509::validate_code_signing_chain(&chain, Some(request.signing_time))?;
-    Ok(SignedEnvelope { bytes, envelope })
+    Ok(SignedEnvelope {
+        bytes,
+        envelope,
+        annotations: BTreeMap::new(),
+    })
+}
+
+/// Checks an envelope produced by an envelope generator for `requested_payload` (see
+/// [`sign_envelope`]) and returns its verified view.
+pub fn check_generated_envelope(
+    format: EnvelopeMediaType,
+    requested_payload: &[u8],
+    bytes: &[u8],
+) -> Result<VerifiedEnvelope, Error> {
+    let envelope = UnverifiedEnvelope::parse(format.as_str(), bytes)?.verify_integrity()?;
+    let invalid = |reason: String| {
+        Error::Core(notary_core::Error::InvalidPayload {
+            reason: format!("the generated envelope {reason}"),
+        })
+    };
+    let asked = Payload::from_slice(requested_payload)?.target_artifact;
+    let got = envelope.decode_payload()?.target_artifact;
+    if got.media_type != asked.media_type || got.digest != asked.digest || got.size != asked.size {
+        return Err(invalid(format!(
+            "signs {} {} ({} bytes), not the requested {} {} ({} bytes)",
+            got.media_type, got.digest, got.size, asked.media_type, asked.digest, asked.size
+        )));
+    }
+    let got_annotations = got.annotations.unwrap_or_default();
+    for (k, v) in asked.annotations.iter().flatten() {
+        if got_annotations.get(k) != Some(v) {
+            return Err(invalid(format!(
+                "drops or changes the target annotation {k:?}"
+            )));
+        }
+    }
+    let info = envelope.signer_info();
+    let time = info
+        .signed_attributes
+        .signing_time
+        .or(info.signed_attributes.authentic_signing_time);
+    let chain = parse_chain(&info.certificate_chain)?;
+    notary_x509::validate_code_signing_chain(&chain, time)?;
+    Ok(envelope)
 }

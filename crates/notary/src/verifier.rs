@@ -785,7 +785,9 @@ impl Verifier {
         let host = self.plugins.as_ref().ok_or_else(|| {
             plugin_failure(format!("the signature requires the verification plugin {name:?}, and no plugin directory is configured"))
         })?;
-        let meta = host.metadata(name).map_err(plugin_failure)?;
+        let meta = host
+            .metadata(name)
+            .map_err(|e| plugin_failure(e.to_string()))?;
         let version = crate::plugin::SemVer::parse(&meta.version).ok_or_else(|| {
             plugin_failure(format!(
                 "plugin {name} has an invalid version {:?}",
@@ -896,7 +898,7 @@ fn run_plugin(
     };
     let response = host
         .verify_signature(&p.name, &request)
-        .map_err(plugin_failure)?;
+        .map_err(|e| plugin_failure(e.to_string()))?;
     let missing: Vec<&String> = unprocessed
         .iter()
         .filter(|a| !response.processed_attributes.contains(a))

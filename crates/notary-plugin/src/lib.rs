@@ -1,0 +1,281 @@
+//! Write Notary Project (notation) plugins in Rust.
+//!
+//! Implement [`Plugin`] (only [`Plugin::metadata`] is required; every other command answers
+//! `VALIDATION_ERROR` "unsupported" by default) and call [`run`] from `main`. The binary must be
+//! installed as `notation-<name>`; notation (or `notary`) then runs it as
+//! `notation-<name> <command>` with the request JSON on stdin. [`run`] writes the response JSON
+//! to stdout and exits 0, or writes an error object to stderr and exits 1.
+//!
+//! ```
+//! use notary_plugin::{Plugin, api};
+//!
+//! struct Hello;
+//! impl Plugin for Hello {
+//!     fn metadata(&self, _: &api::GetMetadataRequest) -> api::GetMetadataResponse {
+//!         notary_plugin::metadata("hello", "says hello", "0.1.0", "https://example.com",
+//!             &[api::capability::SIGNATURE_GENERATOR_RAW])
+//!     }
+//! }
+//! let out = notary_plugin::dispatch(&Hello, "get-plugin-metadata", b"{}").unwrap();
+//! assert!(String::from_utf8(out).unwrap().contains(r#""name":"hello""#));
+//! let err = notary_plugin::dispatch(&Hello, "describe-key", br#"{"contractVersion":"1.0","keyId":"k"}"#).unwrap_err();
+//! assert_eq!(err.error_code, api::error_code::VALIDATION_ERROR);
+//! // fn main() -> std::process::ExitCode { notary_plugin::run(&Hello) }
+//! ```
+#![forbid(unsafe_code)]
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+pub use notary_plugin_api as api;
+use notary_plugin_api::{
+    CONTRACT_VERSION, DescribeKeyRequest, DescribeKeyResponse, GenerateEnvelopeRequest,
+    GenerateEnvelopeResponse, GenerateSignatureRequest, GenerateSignatureResponse,
+    GetMetadataRequest, GetMetadataResponse, PluginError, VerifySignatureRequest,
+    VerifySignatureResponse, command, error_code,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// What a command handler returns: its response, or the error object sent to the host.
+pub type PluginResult<T> = Result<T, PluginError>;
+
+/// Largest request read from stdin (the host never sends more than a payload and a chain).
+pub const MAX_REQUEST: u64 = 64 * 1024 * 1024;
+
+/// A `VALIDATION_ERROR` saying `command` is not supported by this plugin.
+pub fn unsupported(command: &str) -> PluginError {
+    PluginError::new(
+        error_code::VALIDATION_ERROR,
+        format!("{command} is not supported by this plugin"),
+    )
+}
+
+/// A `VALIDATION_ERROR` with `message`.
+pub fn validation_error(message: impl Into<String>) -> PluginError {
+    PluginError::new(error_code::VALIDATION_ERROR, message)
+}
+
+/// A generic (`ERROR`) error with `message`.
+pub fn generic_error(message: impl Into<String>) -> PluginError {
+    PluginError::new(error_code::GENERIC, message)
+}
+
+/// Metadata for contract version 1.0 with the given capabilities.
+pub fn metadata(
+    name: &str,
+    description: &str,
+    version: &str,
+    url: &str,
+    capabilities: &[&str],
+) -> GetMetadataResponse {
+    GetMetadataResponse {
+        name: name.into(),
+        description: description.into(),
+        version: version.into(),
+        url: url.into(),
+        supported_contract_versions: vec![CONTRACT_VERSION.into()],
+        capabilities: capabilities.iter().map(|c| c.to_string()).collect(),
+    }
+}
+
+/// A notation plugin: one method per protocol command.
+///
+/// Requests have already been decoded and their `contractVersion` checked (`1.0`); unknown
+/// request fields are ignored, as the protocol requires.
+pub trait Plugin {
+    /// `get-plugin-metadata`: name (must equal the install directory), version, capabilities.
+    fn metadata(&self, request: &GetMetadataRequest) -> GetMetadataResponse;
+
+    /// `describe-key` (`SIGNATURE_GENERATOR.RAW`): the key spec of `key_id`.
+    fn describe_key(&self, request: &DescribeKeyRequest) -> PluginResult<DescribeKeyResponse> {
+        let _ = request;
+        Err(unsupported(command::DESCRIBE_KEY))
+    }
+
+    /// `generate-signature` (`SIGNATURE_GENERATOR.RAW`): hash the payload with the requested
+    /// hash and sign it (RSASSA-PSS, or ECDSA as raw `r||s`).
+    fn generate_signature(
+        &self,
+        request: &GenerateSignatureRequest,
+    ) -> PluginResult<GenerateSignatureResponse> {
+        let _ = request;
+        Err(unsupported(command::GENERATE_SIGNATURE))
+    }
+
+    /// `generate-envelope` (`SIGNATURE_GENERATOR.ENVELOPE`): a complete envelope over the
+    /// Notary payload.
+    fn generate_envelope(
+        &self,
+        request: &GenerateEnvelopeRequest,
+    ) -> PluginResult<GenerateEnvelopeResponse> {
+        let _ = request;
+        Err(unsupported(command::GENERATE_ENVELOPE))
+    }
+
+    /// `verify-signature` (`SIGNATURE_VERIFIER.*`).
+    fn verify_signature(
+        &self,
+        request: &VerifySignatureRequest,
+    ) -> PluginResult<VerifySignatureResponse> {
+        let _ = request;
+        Err(unsupported(command::VERIFY_SIGNATURE))
+    }
+}
+
+fn decode<T: DeserializeOwned>(input: &[u8]) -> PluginResult<T> {
+    serde_json::from_slice(input).map_err(|e| validation_error(format!("malformed request: {e}")))
+}
+
+fn encode<T: Serialize>(value: &T) -> PluginResult<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| generic_error(format!("cannot encode response: {e}")))
+}
+
+fn check_contract(version: &str) -> PluginResult<()> {
+    if version != CONTRACT_VERSION {
+        return Err(PluginError::new(
+            error_code::UNSUPPORTED_CONTRACT_VERSION,
+            format!(
+                "contract version {version:?} is not supported, this plugin speaks {CONTRACT_VERSION}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `command` with the request bytes `input` and returns the response JSON (the testable
+/// core of [`run`]).
+pub fn dispatch<P: Plugin + ?Sized>(
+    plugin: &P,
+    command: &str,
+    input: &[u8],
+) -> PluginResult<Vec<u8>> {
+    match command {
+        command::GET_PLUGIN_METADATA => {
+            // An empty body is accepted: the request has no required field.
+            let req: GetMetadataRequest = if input.iter().all(u8::is_ascii_whitespace) {
+                GetMetadataRequest::default()
+            } else {
+                decode(input)?
+            };
+            encode(&plugin.metadata(&req))
+        }
+        command::DESCRIBE_KEY => {
+            let req: DescribeKeyRequest = decode(input)?;
+            check_contract(&req.contract_version)?;
+            encode(&plugin.describe_key(&req)?)
+        }
+        command::GENERATE_SIGNATURE => {
+            let req: GenerateSignatureRequest = decode(input)?;
+            check_contract(&req.contract_version)?;
+            encode(&plugin.generate_signature(&req)?)
+        }
+        command::GENERATE_ENVELOPE => {
+            let req: GenerateEnvelopeRequest = decode(input)?;
+            check_contract(&req.contract_version)?;
+            encode(&plugin.generate_envelope(&req)?)
+        }
+        command::VERIFY_SIGNATURE => {
+            let req: VerifySignatureRequest = decode(input)?;
+            check_contract(&req.contract_version)?;
+            encode(&plugin.verify_signature(&req)?)
+        }
+        other => Err(validation_error(format!("unknown command {other:?}"))),
+    }
+}
+
+/// The plugin's `main`: reads the command from the first argument and the request from stdin,
+/// writes the response to stdout (exit 0) or an error object to stderr (exit 1).
+///
+/// The `version` command prints the plugin's name and version for people.
+pub fn run<P: Plugin + ?Sized>(plugin: &P) -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let result = match args.get(1).map(String::as_str) {
+        None => Err(validation_error(
+            "usage: <plugin> <command> (request JSON on stdin)",
+        )),
+        Some("version") => {
+            let m = plugin.metadata(&GetMetadataRequest::default());
+            println!("{} - {}\nVersion: {}", m.name, m.description, m.version);
+            return ExitCode::SUCCESS;
+        }
+        Some(cmd) => {
+            let mut input = Vec::new();
+            match std::io::stdin().take(MAX_REQUEST).read_to_end(&mut input) {
+                Ok(_) => dispatch(plugin, cmd, &input),
+                Err(e) => Err(generic_error(format!("cannot read the request: {e}"))),
+            }
+        }
+    };
+    match result {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(&out)
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let body = serde_json::to_vec(&e).unwrap_or_else(|_| {
+                br#"{"errorCode":"ERROR","errorMessage":"unencodable error"}"#.to_vec()
+            });
+            let _ = std::io::stderr().lock().write_all(&body);
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixed;
+    impl Plugin for Fixed {
+        fn metadata(&self, _: &GetMetadataRequest) -> GetMetadataResponse {
+            metadata(
+                "fixed",
+                "test",
+                "1.0.0",
+                "https://example.com",
+                &[api::capability::SIGNATURE_GENERATOR_RAW],
+            )
+        }
+        fn describe_key(&self, r: &DescribeKeyRequest) -> PluginResult<DescribeKeyResponse> {
+            Ok(DescribeKeyResponse {
+                key_id: r.key_id.clone(),
+                key_spec: "EC-256".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn dispatch_checks_contract_and_json() {
+        let ok = dispatch(
+            &Fixed,
+            "describe-key",
+            br#"{"contractVersion":"1.0","keyId":"k1","extra":true}"#,
+        )
+        .unwrap();
+        assert_eq!(ok, br#"{"keyId":"k1","keySpec":"EC-256"}"#);
+        let e = dispatch(
+            &Fixed,
+            "describe-key",
+            br#"{"contractVersion":"2.0","keyId":"k1"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.error_code, error_code::UNSUPPORTED_CONTRACT_VERSION);
+        let e = dispatch(&Fixed, "describe-key", b"{not json").unwrap_err();
+        assert_eq!(e.error_code, error_code::VALIDATION_ERROR);
+        let e = dispatch(&Fixed, "generate-envelope", br#"{"contractVersion":"1.0","keyId":"k","payloadType":"p","signatureEnvelopeType":"application/cose","payload":""}"#).unwrap_err();
+        assert!(e.error_message.contains("not supported"), "{e:?}");
+        let e = dispatch(&Fixed, "frobnicate", b"{}").unwrap_err();
+        assert!(e.error_message.contains("unknown command"));
+        let m = dispatch(&Fixed, "get-plugin-metadata", b"").unwrap();
+        let m: GetMetadataResponse = serde_json::from_slice(&m).unwrap();
+        assert_eq!(m.supported_contract_versions, ["1.0"]);
+    }
+}
