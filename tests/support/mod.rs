@@ -6,6 +6,7 @@ use std::net::TcpStream;
 /// One request: method, target and body.
 pub struct Request {
     pub method: String,
+    #[allow(dead_code)]
     pub target: String,
     pub body: Vec<u8>,
 }

@@ -264,8 +264,13 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
         "good.json",
     ]);
     assert!(err.contains("must be given together"), "{err}");
-    let err = e.fails(&["sign", "registry.example/app:v1"]);
-    assert!(err.contains("remote registries are not supported"), "{err}");
+    let err = e.fails(&["sign", "app:v1"]);
+    assert!(
+        err.contains("<registry>/<repository>") && err.contains("--oci-layout"),
+        "{err}"
+    );
+    let err = e.fails(&["verify", "--insecure-registry", "127.0.0.1:9/app@sha256:zz"]);
+    assert!(err.contains("invalid reference"), "{err}");
 }
 
 #[test]

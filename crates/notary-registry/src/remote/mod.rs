@@ -969,7 +969,12 @@ impl RemoteRepository {
     ) -> Result<Vec<Descriptor>, Error> {
         if self.inner.referrers.load(Ordering::Relaxed) != REFERRERS_TAG_SCHEMA {
             if let Some(list) = self.referrers_api(subject, artifact_type, limit).await? {
-                return Ok(list);
+                // A client that wrote only the tag schema (notation's default
+                // --force-referrers-tag) can leave a registry's API without the referrer, so an
+                // empty answer also consults the tag schema.
+                if !list.is_empty() {
+                    return Ok(list);
+                }
             }
         }
         let mut list = self.read_tag_index(subject).await?;
