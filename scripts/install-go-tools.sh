@@ -30,3 +30,16 @@ build notation github.com/notaryproject/notation v1.3.2 github.com/notaryproject
 build oras oras.land/oras v1.2.3 oras.land/oras/cmd/oras
 build distribution-registry github.com/distribution/distribution/v3 v3.0.0 github.com/distribution/distribution/v3/cmd/registry
 build olareg github.com/olareg/olareg v0.1.2 github.com/olareg/olareg/cmd/olareg
+
+# The blob-signature peer (tests/interop-go/blobpeer): our own small program on notation-go and
+# notation-core-go, since notation v1.3.2 has no blob commands. Built from a copy so the source
+# tree stays clean.
+src="$(cd "$(dirname "$0")/.." && pwd)/tests/interop-go/blobpeer"
+stamp=$(cat "$src"/go.mod "$src"/*.go | sha256sum | cut -c1-16)
+if [ ! -x "$dest/blobpeer" ] || [ "$(cat "$dest/blobpeer.version" 2>/dev/null)" != "$stamp" ]; then
+  tmp=$(mktemp -d); cp "$src"/go.mod "$src"/*.go "$tmp"/
+  ( cd "$tmp" && go mod tidy >/dev/null 2>&1 && CGO_ENABLED=0 go build -trimpath -o "$dest/blobpeer" . ) \
+    || { echo "install-go-tools: building blobpeer failed" >&2; rm -rf "$tmp"; exit 1; }
+  echo "$stamp" > "$dest/blobpeer.version"; rm -rf "$tmp"
+  echo "install-go-tools: blobpeer -> $dest/blobpeer"
+fi

@@ -779,3 +779,72 @@ fn a_plugin_built_with_our_framework_signs_for_notation() {
         assert!(out.contains("Successfully verified"), "{out}");
     }
 }
+
+#[test]
+fn blob_signatures_both_ways_with_notations_libraries() {
+    // notation v1.3.2 has no blob commands: the Go peer signs and verifies with notation-go's
+    // signer and verifier and notation-core-go's envelopes (tests/interop-go/blobpeer).
+    let fx = Fixture::new();
+    let peer = tool("blobpeer");
+    std::fs::write(
+        fx.config().join("trustpolicy.blob.json"),
+        br#"{"version":"1.0","trustPolicies":[{"name":"blob","signatureVerification":{"level":"strict"},
+        "trustStores":["ca:interop"],"trustedIdentities":["*"],"globalPolicy":true}]}"#,
+    )
+    .unwrap();
+    let work = fx.dir.path().join("blobs");
+    std::fs::create_dir_all(&work).unwrap();
+    let keys = fx.config().join("interop-keys");
+    for (name, _) in SPECS {
+        for format in ["jws", "cose"] {
+            let file = work.join(format!("{name}-{format}.bin"));
+            std::fs::write(&file, format!("blob for {name} {format}\n").repeat(1000)).unwrap();
+            let f = file.display().to_string();
+            // notary signs, the Go libraries verify.
+            fx.notary(&[
+                "blob",
+                "sign",
+                "--key",
+                name,
+                "--signature-format",
+                format,
+                "-m",
+                "k=v",
+                "-d",
+                &work.display().to_string(),
+                &f,
+            ]);
+            let ours = format!("{f}.{format}.sig");
+            let out = fx.ok(
+                &peer,
+                &["verify", "-format", format, "-sig", &ours, "-m", "k=v", &f],
+            );
+            assert!(out.contains("verified"), "{out}");
+            // The Go libraries sign, notary verifies.
+            let theirs = work
+                .join(format!("{name}-{format}.go.{format}.sig"))
+                .display()
+                .to_string();
+            let key = keys.join(format!("{name}.key")).display().to_string();
+            let cert = keys.join(format!("{name}.crt")).display().to_string();
+            fx.ok(
+                &peer,
+                &[
+                    "sign", "-key", &key, "-cert", &cert, "-format", format, "-out", &theirs, "-m",
+                    "k=v", &f,
+                ],
+            );
+            let out = fx.notary(&["blob", "verify", "--signature", &theirs, "-m", "k=v", &f]);
+            assert!(out.contains("Successfully verified"), "{out}");
+            // A changed blob fails in both.
+            let changed = work.join(format!("{name}-{format}.changed"));
+            std::fs::write(&changed, b"something else").unwrap();
+            let c = changed.display().to_string();
+            fx.fails(&peer, &["verify", "-format", format, "-sig", &ours, &c]);
+            fx.fails(
+                &notary_bin(),
+                &["blob", "verify", "--signature", &theirs, &c],
+            );
+        }
+    }
+}
