@@ -245,7 +245,11 @@ impl RemoteRepository {
             }
             roots.extend(certs);
         }
-        if !roots.is_empty() {
+        if options.plain_http {
+            // No TLS will happen: skip loading the platform's roots (hundreds of files read and
+            // parsed at start-up, most of a short CLI run against a local registry).
+            builder = builder.tls_certs_only(roots);
+        } else if !roots.is_empty() {
             builder = builder.tls_certs_merge(roots);
         }
         let http = builder.build().map_err(|e| Error::Config {
@@ -768,8 +772,19 @@ impl RemoteRepository {
     /// A failed upload session is restarted from the beginning, so a retry never appends to
     /// a half-written upload.
     pub async fn push_blob(&self, media_type: &str, data: &[u8]) -> Result<Descriptor, Error> {
+        self.push_blob_checked(media_type, data, true).await
+    }
+
+    /// Uploads a blob, asking first whether the registry has it only when `check_exists`
+    /// (a fresh signature envelope is never there: the question would cost a round trip).
+    async fn push_blob_checked(
+        &self,
+        media_type: &str,
+        data: &[u8],
+        check_exists: bool,
+    ) -> Result<Descriptor, Error> {
         let desc = Descriptor::for_content(media_type, data);
-        if self.blob_exists(&desc.digest).await? {
+        if check_exists && self.blob_exists(&desc.digest).await? {
             return Ok(desc);
         }
         let body = Body {
@@ -967,7 +982,23 @@ impl RemoteRepository {
         artifact_type: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Descriptor>, Error> {
-        if self.inner.referrers.load(Ordering::Relaxed) != REFERRERS_TAG_SCHEMA {
+        let state = self.inner.referrers.load(Ordering::Relaxed);
+        if state == REFERRERS_UNKNOWN {
+            // First listing on this registry: ask the API and read the tag schema index at the
+            // same time, so a registry without the API costs one round trip, not two.
+            let (api, tags) = tokio::join!(
+                self.referrers_api(subject, artifact_type, limit),
+                self.read_tag_index(subject)
+            );
+            if let Some(list) = api?.filter(|l| !l.is_empty()) {
+                return Ok(list);
+            }
+            let mut list = tags?;
+            list.retain(|d| artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type);
+            list.truncate(limit);
+            return Ok(list);
+        }
+        if state != REFERRERS_TAG_SCHEMA {
             if let Some(list) = self.referrers_api(subject, artifact_type, limit).await? {
                 // A client that wrote only the tag schema (notation's default
                 // --force-referrers-tag) can leave a registry's API without the referrer, so an
@@ -1259,15 +1290,16 @@ impl SignatureRepository for RemoteRepository {
     }
 
     async fn push_signature(&self, request: PushSignature<'_>) -> Result<PushedSignature, Error> {
-        let blob = self
-            .push_blob(request.envelope_media_type, request.envelope)
-            .await?;
         let form = self.inner.options.signature_manifest_form;
         let config_type = match form {
             manifest::SignatureManifestForm::ArtifactType => manifest::EMPTY_JSON,
             _ => SIGNATURE_ARTIFACT_TYPE,
         };
-        self.push_blob(config_type, b"{}").await?;
+        // The envelope and the config blob go up side by side; the manifest only after both.
+        let (blob, _) = tokio::try_join!(
+            self.push_blob_checked(request.envelope_media_type, request.envelope, false),
+            self.push_blob(config_type, b"{}"),
+        )?;
         let data = manifest::signature_manifest(&blob, request.subject, &request.annotations, form);
         let manifest = self.push_manifest(IMAGE_MANIFEST, &data, None).await?;
         Ok(PushedSignature { blob, manifest })

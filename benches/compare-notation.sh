@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Side-by-side: `notary` and the Go `notation` (v1.3.2) doing the same work in one run on one
+# machine, sharing one configuration directory (key, trust store, trust policy):
+#   - sign 100 artifacts, verify 100 artifacts, in an OCI layout and in a local registry
+#     (Debian's docker-registry on 127.0.0.1);
+#   - blob sign and verify of a 1 GiB file (notation v1.3.2 has no blob commands: the Go side is
+#     tests/interop-go/blobpeer, notation's own signer/verifier libraries).
+# Prints each pair and the ratio notation/notary (targets: verify >= 3, sign >= 2, blob >= 1).
+# Usage: benches/compare-notation.sh [ARTIFACTS] [BLOB_MIB]   (tools from scripts/setup.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-100}"; blob_mib="${2:-1024}"
+tools="${NOTARY_TOOLS_BIN:-$HOME/.cache/notary-rs/tools}"
+for t in notation oras blobpeer; do
+  [ -x "$tools/$t" ] || { echo "compare-notation: $tools/$t missing (run scripts/setup.sh)" >&2; exit 1; }
+done
+[ -x /usr/bin/docker-registry ] || { echo "compare-notation: docker-registry missing (run scripts/setup.sh)" >&2; exit 1; }
+cargo build --release --quiet -p notary-cli
+notary="${CARGO_TARGET_DIR:-$PWD/target}/release/notary"
+notation="$tools/notation"; oras="$tools/oras"; blobpeer="$tools/blobpeer"
+
+work=$(mktemp -d); reg_pid=""
+cleanup() { [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+export HOME="$work/home" XDG_CONFIG_HOME="$work/xdg" NOTATION_EXPERIMENTAL=1
+mkdir -p "$HOME"
+"$notary" cert generate-test bench --default >/dev/null
+cfg="$XDG_CONFIG_HOME/notation"
+cat > "$cfg/trustpolicy.json" <<'JSON'
+{"version":"1.0","trustPolicies":[{"name":"bench","registryScopes":["*"],
+ "signatureVerification":{"level":"strict"},"trustStores":["ca:bench"],"trustedIdentities":["*"]}]}
+JSON
+cat > "$cfg/trustpolicy.blob.json" <<'JSON'
+{"version":"1.0","trustPolicies":[{"name":"bench","signatureVerification":{"level":"strict"},
+ "trustStores":["ca:bench"],"trustedIdentities":["*"],"globalPolicy":true}]}
+JSON
+# blobpeer verifies against the trust store named "interop".
+mkdir -p "$cfg/truststore/x509/ca/interop"; cp "$cfg/truststore/x509/ca/bench/"* "$cfg/truststore/x509/ca/interop/"
+
+# A local registry (Distribution 2.8) on an ephemeral port.
+mkdir -p "$work/reg"
+printf 'version: 0.1\nlog: {level: info, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:0}\n' "$work/reg/data" > "$work/reg/config.yml"
+setsid /usr/bin/docker-registry serve "$work/reg/config.yml" > "$work/reg/log" 2>&1 < /dev/null &
+reg_pid=$!
+for _ in $(seq 200); do
+  port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/reg/log" | head -1 | cut -d: -f2 || true)
+  [ -n "$port" ] && break; sleep 0.05
+done
+[ -n "${port:-}" ] || { cat "$work/reg/log" >&2; echo "compare-notation: registry did not start" >&2; exit 1; }
+host="127.0.0.1:$port"
+
+# Nanoseconds without forking (bash 5 EPOCHREALTIME), so the harness adds little to each run.
+now() { local t=${EPOCHREALTIME/[.,]/}; echo $(( t * 1000 )); }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+spawn_us=0  # the harness's own cost per process start, measured below
+report() { # label notary_ms notation_ms target [invocations]
+  local k=${5:-0} net_n net_g
+  net_n=$(( $2 - spawn_us * k / 1000 )); net_g=$(( $3 - spawn_us * k / 1000 ))
+  printf '%-40s notary %6d ms  notation %6d ms  notation/notary %5sx' "$1" "$2" "$3" "$(ratio "$3" "$2")"
+  if [ "$k" -gt 0 ]; then
+    printf '  (less process start-up: %5sx)' "$(ratio "$net_g" "$net_n")"
+  fi
+  printf '  target >= %s\n' "$4"
+}
+
+# Artifacts: N per tool and place, each signed once by the tool that signs it.
+echo "preparing $n artifacts x 4 ..."
+for i in $(seq "$n"); do echo "artifact $i" > "$work/a$i.txt"; done
+push_layout() { (cd "$work" && "$oras" push --oci-layout "$1:v$2" "a$2.txt" >/dev/null); }
+push_reg() { (cd "$work" && "$oras" push --plain-http "$host/$1:v$2" "a$2.txt" >/dev/null); }
+declare -A dig
+for i in $(seq "$n"); do
+  for who in notary notation; do
+    push_layout "$work/layout-$who" "$i"
+    push_reg "bench-$who" "$i"
+    dig[$who-layout-$i]=$("$oras" resolve --oci-layout "$work/layout-$who:v$i")
+    dig[$who-reg-$i]=$("$oras" resolve --plain-http "$host/bench-$who:v$i")
+  done
+done
+
+run_sign() { # tool place i
+  local who=$1 place=$2 i=$3 bin
+  bin=$notary; [ "$who" = notation ] && bin=$notation
+  if [ "$place" = layout ]; then
+    "$bin" sign --oci-layout "$work/layout-$who@${dig[$who-layout-$i]}" >/dev/null 2>&1
+  else
+    "$bin" sign --insecure-registry "$host/bench-$who@${dig[$who-reg-$i]}" >/dev/null 2>&1
+  fi
+}
+run_verify() { # tool place i (verifies the artifacts notary signed, so both check the same bytes)
+  local who=$1 place=$2 i=$3 bin
+  bin=$notary; [ "$who" = notation ] && bin=$notation
+  if [ "$place" = layout ]; then
+    "$bin" verify --oci-layout --scope local/bench "$work/layout-notary@${dig[notary-layout-$i]}" >/dev/null 2>&1
+  else
+    "$bin" verify --insecure-registry "$host/bench-notary@${dig[notary-reg-$i]}" >/dev/null 2>&1
+  fi
+}
+
+# Each operation is timed per invocation and the two tools alternate artifact by artifact, so
+# registry warm-up and machine noise fall on both alike.
+declare -A total
+# What starting a trivial process costs this harness (fork, exec, timing), in microseconds;
+# both tools pay it on every run, so the net ratio subtracts it (as
+# hyperfine subtracts shell start-up).
+a=${EPOCHREALTIME/[.,]/}; for _ in $(seq 200); do /bin/true; done; b=${EPOCHREALTIME/[.,]/}
+spawn_us=$(( (b - a) / 200 ))
+timed() { # key command...
+  local a b; a=${EPOCHREALTIME/[.,]/}; "${@:2}"; b=${EPOCHREALTIME/[.,]/}
+  total[$1]=$(( ${total[$1]:-0} + (b - a) * 1000 ))
+}
+for place in layout reg; do
+  label="OCI layout"; [ "$place" = reg ] && label="registry (docker-registry)"
+  for i in $(seq "$n"); do
+    timed "sign-notary-$place" run_sign notary "$place" "$i"
+    timed "sign-notation-$place" run_sign notation "$place" "$i"
+  done
+  report "sign $n, $label" "$(( total[sign-notary-$place] / 1000000 ))" "$(( total[sign-notation-$place] / 1000000 ))" 2 "$n"
+  for round in 1 2; do
+    for i in $(seq "$n"); do
+      timed "verify-notary-$place" run_verify notary "$place" "$i"
+      timed "verify-notation-$place" run_verify notation "$place" "$i"
+    done
+  done
+  report "verify $n (x2), $label" "$(( total[verify-notary-$place] / 1000000 ))" "$(( total[verify-notation-$place] / 1000000 ))" 3 "$((2 * n))"
+done
+
+# Blob: 1 GiB.
+head -c "$((blob_mib * 1024 * 1024))" /dev/urandom > "$work/blob.bin"
+key="$cfg/localkeys/bench.key"; crt="$cfg/localkeys/bench.crt"
+a=$(now); "$notary" blob sign --force -d "$work" "$work/blob.bin" >/dev/null; b=$(now)
+"$blobpeer" sign -key "$key" -cert "$crt" -format jws -out "$work/blob.go.jws.sig" "$work/blob.bin"; c=$(now)
+report "blob sign ${blob_mib} MiB" "$(ms "$a" "$b")" "$(ms "$b" "$c")" 1
+a=$(now); "$notary" blob verify --signature "$work/blob.bin.jws.sig" "$work/blob.bin" >/dev/null; b=$(now)
+"$blobpeer" verify -format jws -sig "$work/blob.go.jws.sig" "$work/blob.bin" >/dev/null; c=$(now)
+report "blob verify ${blob_mib} MiB (Go: notation-go)" "$(ms "$a" "$b")" "$(ms "$b" "$c")" 1
