@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side: `notary` and the Go `notation` (v1.3.2) doing the same work in one run on one
 # machine, sharing one configuration directory (key, trust store, trust policy):
-#   - sign 100 artifacts, verify 100 artifacts, in an OCI layout and in a local registry
-#     (Debian's docker-registry on 127.0.0.1);
+#   - sign 100 artifacts, verify 100 artifacts, in an OCI layout and in two local registries
+#     (Debian's docker-registry, tag schema; olareg, referrers API; both on 127.0.0.1);
 #   - blob sign and verify of a 1 GiB file (notation v1.3.2 has no blob commands: the Go side is
 #     tests/interop-go/blobpeer, notation's own signer/verifier libraries).
 # Prints each pair and the ratio notation/notary (targets: verify >= 3, sign >= 2, blob >= 1).
@@ -20,7 +20,8 @@ notary="${CARGO_TARGET_DIR:-$PWD/target}/release/notary"
 notation="$tools/notation"; oras="$tools/oras"; blobpeer="$tools/blobpeer"
 
 work=$(mktemp -d); reg_pid=""
-cleanup() { [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null; rm -rf "$work"; }
+ola_pid=""
+cleanup() { for p in $reg_pid $ola_pid; do kill "$p" 2>/dev/null; done; rm -rf "$work"; }
 trap cleanup EXIT
 export HOME="$work/home" XDG_CONFIG_HOME="$work/xdg" NOTATION_EXPERIMENTAL=1
 mkdir -p "$HOME"
@@ -48,6 +49,13 @@ for _ in $(seq 200); do
 done
 [ -n "${port:-}" ] || { cat "$work/reg/log" >&2; echo "compare-notation: registry did not start" >&2; exit 1; }
 host="127.0.0.1:$port"
+# olareg (referrers API) on a free port; both tools use the API there (--force-referrers-tag=false).
+[ -x "$tools/olareg" ] || { echo "compare-notation: $tools/olareg missing (run scripts/setup.sh)" >&2; exit 1; }
+oport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$tools/olareg" serve --addr 127.0.0.1 --port "$oport" --dir "$work/olareg" --gc-frequency -1s > "$work/olareg.log" 2>&1 &
+ola_pid=$!
+for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$oport") 2>/dev/null && break; sleep 0.05; done
+ohost="127.0.0.1:$oport"
 
 # Nanoseconds without forking (bash 5 EPOCHREALTIME), so the harness adds little to each run.
 now() { local t=${EPOCHREALTIME/[.,]/}; echo $(( t * 1000 )); }
@@ -68,14 +76,16 @@ report() { # label notary_ms notation_ms target [invocations]
 echo "preparing $n artifacts x 4 ..."
 for i in $(seq "$n"); do echo "artifact $i" > "$work/a$i.txt"; done
 push_layout() { (cd "$work" && "$oras" push --oci-layout "$1:v$2" "a$2.txt" >/dev/null); }
-push_reg() { (cd "$work" && "$oras" push --plain-http "$host/$1:v$2" "a$2.txt" >/dev/null); }
+push_reg() { (cd "$work" && "$oras" push --plain-http "$3/$1:v$2" "a$2.txt" >/dev/null); }
 declare -A dig
 for i in $(seq "$n"); do
   for who in notary notation; do
     push_layout "$work/layout-$who" "$i"
-    push_reg "bench-$who" "$i"
+    push_reg "bench-$who" "$i" "$host"
+    push_reg "bench-$who" "$i" "$ohost"
     dig[$who-layout-$i]=$("$oras" resolve --oci-layout "$work/layout-$who:v$i")
     dig[$who-reg-$i]=$("$oras" resolve --plain-http "$host/bench-$who:v$i")
+    dig[$who-ola-$i]=$("$oras" resolve --plain-http "$ohost/bench-$who:v$i")
   done
 done
 
@@ -84,6 +94,8 @@ run_sign() { # tool place i
   bin=$notary; [ "$who" = notation ] && bin=$notation
   if [ "$place" = layout ]; then
     "$bin" sign --oci-layout "$work/layout-$who@${dig[$who-layout-$i]}" >/dev/null 2>&1
+  elif [ "$place" = ola ]; then
+    "$bin" sign --insecure-registry --force-referrers-tag=false "$ohost/bench-$who@${dig[$who-ola-$i]}" >/dev/null 2>&1
   else
     "$bin" sign --insecure-registry "$host/bench-$who@${dig[$who-reg-$i]}" >/dev/null 2>&1
   fi
@@ -93,6 +105,8 @@ run_verify() { # tool place i (verifies the artifacts notary signed, so both che
   bin=$notary; [ "$who" = notation ] && bin=$notation
   if [ "$place" = layout ]; then
     "$bin" verify --oci-layout --scope local/bench "$work/layout-notary@${dig[notary-layout-$i]}" >/dev/null 2>&1
+  elif [ "$place" = ola ]; then
+    "$bin" verify --insecure-registry "$ohost/bench-notary@${dig[notary-ola-$i]}" >/dev/null 2>&1
   else
     "$bin" verify --insecure-registry "$host/bench-notary@${dig[notary-reg-$i]}" >/dev/null 2>&1
   fi
@@ -110,8 +124,12 @@ timed() { # key command...
   local a b; a=${EPOCHREALTIME/[.,]/}; "${@:2}"; b=${EPOCHREALTIME/[.,]/}
   total[$1]=$(( ${total[$1]:-0} + (b - a) * 1000 ))
 }
-for place in layout reg; do
-  label="OCI layout"; [ "$place" = reg ] && label="registry (docker-registry)"
+for place in layout reg ola; do
+  case $place in
+    layout) label="OCI layout" ;;
+    reg) label="docker-registry (tag schema)" ;;
+    ola) label="olareg (referrers API)" ;;
+  esac
   for i in $(seq "$n"); do
     timed "sign-notary-$place" run_sign notary "$place" "$i"
     timed "sign-notation-$place" run_sign notation "$place" "$i"

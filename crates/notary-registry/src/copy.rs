@@ -218,6 +218,30 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
 
 /// Copies the artifact `src_reference` names from `src` to `dst` (tagged `dst_tag` there when
 /// given), then every referrer of it, recursively. `on_progress` is called after each object.
+///
+/// ```
+/// use notary_core::{PushSignature, SignatureRepository};
+/// use notary_registry::copy::{Endpoint, copy};
+/// use notary_registry::{OciLayout, manifest};
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let w = std::task::Waker::noop(); let mut cx = std::task::Context::from_waker(&w);
+/// #     let mut f = std::pin::pin!(f);
+/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+/// # }
+/// let (a, b) = (tempfile::tempdir()?, tempfile::tempdir()?);
+/// let src = OciLayout::create(a.path())?;
+/// let config = src.push_blob(manifest::EMPTY_JSON, b"{}")?;
+/// let image = manifest::image_manifest(&config, &[], None, None, None);
+/// let artifact = src.push_manifest(manifest::IMAGE_MANIFEST, &image, Some("v1"))?;
+/// block_on(src.push_signature(PushSignature::new(&artifact, "application/jose+json", b"{}", Default::default())))?;
+///
+/// let dst = OciLayout::create(b.path())?;
+/// let report = block_on(copy(Endpoint::Layout(&src), "v1", Endpoint::Layout(&dst), Some("v1"), |_| {}))?;
+/// assert_eq!(report.artifact, artifact);
+/// assert_eq!(report.referrers.len(), 1);
+/// assert_eq!(block_on(dst.list_signatures(&artifact, 10))?.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub async fn copy(
     src: Endpoint<'_>,
     src_reference: &str,

@@ -107,6 +107,38 @@ struct Inner {
 
 /// One repository of an OCI registry, used as a [`SignatureRepository`] and as a copy source
 /// or destination. Cheap to clone; clones share connections, tokens and counters.
+///
+/// ```
+/// use std::sync::Arc;
+/// use notary_registry::remote::{Credential, StaticCredential};
+/// use notary_registry::{RemoteOptions, RemoteReference, RemoteRepository};
+///
+/// let reference = RemoteReference::parse("localhost:5000/team/app:v1")?;
+/// let mut options = RemoteOptions::default();
+/// options.plain_http = true; // a local test registry
+/// options.credentials = Arc::new(StaticCredential(Credential::Basic {
+///     username: "ci".into(),
+///     password: "secret".into(),
+/// }));
+/// let repo = RemoteRepository::for_reference(&reference, options)?;
+/// assert_eq!(repo.repository(), "team/app");
+/// assert_eq!(repo.request_count(), 0); // nothing is sent until an operation runs
+/// # Ok::<(), notary_registry::Error>(())
+/// ```
+///
+/// Signing and verifying go through the `notary` facade (`notary::artifact::sign_and_push`,
+/// `verify_artifact`) on a tokio runtime:
+///
+/// ```no_run
+/// # async fn demo(repo: notary_registry::RemoteRepository) -> Result<(), notary_registry::Error> {
+/// use notary_core::SignatureRepository;
+/// let artifact = repo.resolve("v1").await?;
+/// for signature in repo.list_signatures(&artifact, 100).await? {
+///     let fetched = repo.fetch_signature(&signature).await?; // digest and size checked
+///     println!("{} {}", signature.digest, fetched.envelope_media_type);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RemoteRepository {
     inner: Arc<Inner>,
