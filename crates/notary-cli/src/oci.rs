@@ -133,6 +133,15 @@ impl Target {
     fn at(&self, digest: &impl std::fmt::Display) -> String {
         format!("{}@{digest}", self.name)
     }
+
+    /// The reference as given: `name@digest` or `name:tag`.
+    fn given(&self) -> String {
+        if self.object.contains(':') {
+            self.at(&self.object)
+        } else {
+            format!("{}:{}", self.name, self.object)
+        }
+    }
 }
 
 /// A current-thread runtime: the CLI does one thing at a time.
@@ -298,7 +307,23 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         &opts,
         crate::now(),
     ));
-    let done = res.map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
+    let done = match res {
+        Ok(d) => d,
+        Err(notary::VerificationError::AllFailed { failures, .. }) if failures.len() > 1 => {
+            // Every signature's failure, most progressed first.
+            let lines: Vec<String> = failures
+                .iter()
+                .enumerate()
+                .map(|(i, f)| format!("  signature {}: {f}", i + 1))
+                .collect();
+            return Err(Failure::msg(format!(
+                "signature verification failed for all the signatures associated with {}:\n{}",
+                t.given(),
+                lines.join("\n")
+            )));
+        }
+        Err(e) => return Err(Failure::msg(format!("signature verification failed: {e}"))),
+    };
     let reference = t.at(&done.artifact.digest);
     if a.output == "json" {
         let info = done.outcome.envelope.as_ref().map(|e| e.signer_info());
