@@ -53,3 +53,13 @@ fn revocation_corpus() {
 fn oci_manifest_corpus() {
     assert!(replay("oci_manifest", notary::fuzz_targets::oci_manifest) > 0);
 }
+
+#[test]
+fn registry_text_corpus() {
+    assert!(replay("registry_text", notary::fuzz_targets::registry_text) > 0);
+}
+
+#[test]
+fn plugin_output_corpus() {
+    assert!(replay("plugin_output", notary::fuzz_targets::plugin_output) > 0);
+}

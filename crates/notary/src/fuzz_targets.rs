@@ -93,3 +93,21 @@ pub fn oci_manifest(data: &[u8]) {
         }
     }
 }
+
+/// The registry client's text parsers: auth challenges, `Link` headers, references, error
+/// bodies, Docker `config.json`.
+pub fn registry_text(data: &[u8]) {
+    notary_registry::remote::fuzz_text(data);
+}
+
+/// Plugin responses as the host reads them: every response type of the protocol, and the
+/// error body.
+pub fn plugin_output(data: &[u8]) {
+    use notary_plugin_api as api;
+    let _ = serde_json::from_slice::<api::GetMetadataResponse>(data);
+    let _ = serde_json::from_slice::<api::DescribeKeyResponse>(data);
+    let _ = serde_json::from_slice::<api::GenerateSignatureResponse>(data);
+    let _ = serde_json::from_slice::<api::GenerateEnvelopeResponse>(data);
+    let _ = serde_json::from_slice::<api::VerifySignatureResponse>(data);
+    let _ = serde_json::from_slice::<api::PluginError>(data);
+}

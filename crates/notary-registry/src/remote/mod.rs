@@ -1187,6 +1187,40 @@ impl RemoteRepository {
     }
 }
 
+/// Runs the registry client's parsers of untrusted text on `data` (fuzzing entry point): the
+/// first byte picks `WWW-Authenticate`, `Link`, a reference, an error body or a Docker
+/// `config.json`. Never panics.
+#[doc(hidden)]
+pub fn fuzz_text(data: &[u8]) {
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    match which % 5 {
+        0 => {
+            let _ = auth::parse_challenge(&text);
+        }
+        1 => {
+            if let Ok(v) = HeaderValue::from_bytes(rest) {
+                let mut h = HeaderMap::new();
+                h.insert(header::LINK, v);
+                let _ = next_link(&h);
+            }
+        }
+        2 => {
+            if let Ok(r) = RemoteReference::parse(&text) {
+                let _ = (r.to_string(), r.scope(), r.object());
+            }
+        }
+        3 => {
+            let _ = error_message(rest);
+        }
+        _ => {
+            let _ = auth::fuzz_docker_config(rest);
+        }
+    }
+}
+
 fn form_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
