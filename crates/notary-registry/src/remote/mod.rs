@@ -838,10 +838,21 @@ impl RemoteRepository {
 
     async fn upload_once(&self, desc: &Descriptor, body: &Body) -> Result<(), Error> {
         let url = format!("{}/blobs/uploads/", self.inner.base);
-        let resp = self
-            .send(Method::POST, &url, &[], None, "push", true)
-            .await?;
+        // Small blobs (envelopes, configs) go in a single monolithic POST where the registry
+        // takes it (201); one that answers 202 opened a session, and the PUT below completes it.
+        let small = body.bytes.len() <= 64 * 1024;
+        let resp = if small {
+            let u = format!("{url}?digest={}", form_encode(&desc.digest.to_string()));
+            self.send(Method::POST, &u, &[], Some(body), "push", true)
+                .await?
+        } else {
+            self.send(Method::POST, &url, &[], None, "push", true)
+                .await?
+        };
         let status = resp.status();
+        if small && status == StatusCode::CREATED {
+            return Ok(());
+        }
         if status != StatusCode::ACCEPTED {
             let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
             return Err(self.unexpected(format!("POST {url}"), status, &b));
