@@ -449,7 +449,8 @@ fn plugin_and_cli_sign_with_the_token() {
         ));
 
         // The CLI: key add with --plugin, then sign --key, then verify.
-        let config = dir.path().join("config");
+        // notation's layout under XDG_CONFIG_HOME, so notation reads the same files below.
+        let config = dir.path().join("xdg/notation");
         let notary = |args: &[&str]| {
             let o = Command::new(notary_bin())
                 .args(args)
@@ -567,5 +568,50 @@ fn plugin_and_cli_sign_with_the_token() {
             block_on(layout.list_signatures(&art, 100)).unwrap().len(),
             2
         );
+
+        // The Go notation CLI drives the same token through the same plugin and key entry, and
+        // each tool verifies the other's HSM signatures.
+        let notation = notation_bin();
+        install_plugin(&config.join("plugins"));
+        let notation_run = |args: &[&str]| {
+            let o = Command::new(&notation)
+                .args(args)
+                .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
+                .env("HOME", dir.path())
+                .env("NOTATION_EXPERIMENTAL", "1")
+                .env("SOFTHSM2_CONF", &t.conf)
+                .env("NOTARY_TEST_HSM_PIN", PIN)
+                .output()
+                .unwrap();
+            let out = String::from_utf8_lossy(&o.stdout).to_string()
+                + &String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success(), "notation {args:?}: {out}");
+            out
+        };
+        let out = notation_run(&["sign", "--oci-layout", "--key", "hsm-key", &reference]);
+        assert!(out.contains("Successfully signed"), "{out}");
+        assert_eq!(verify_in_layout(&layout, &art, &root), 3);
+        let out = notation_run(&["verify", "--oci-layout", "--scope", "local/app", &reference]);
+        assert!(out.contains("Successfully verified"), "{out}");
+        let out = ok(&["verify", "--oci-layout", "--scope", "local/app", &reference]);
+        assert!(out.contains("Successfully verified"), "{out}");
     });
+}
+
+/// The Go notation CLI that scripts/setup.sh builds (`$NOTARY_TOOLS_BIN`, default
+/// `~/.cache/notary-rs/tools`).
+fn notation_bin() -> PathBuf {
+    let dir = std::env::var_os("NOTARY_TOOLS_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
+                .join(".cache/notary-rs/tools")
+        });
+    let bin = dir.join("notation");
+    assert!(
+        bin.is_file(),
+        "{} not found: run scripts/setup.sh",
+        bin.display()
+    );
+    bin
 }
