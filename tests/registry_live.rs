@@ -602,3 +602,99 @@ fn missing_artifacts_and_bad_references_are_clear_errors() {
         let _ = BTreeMap::<String, String>::new();
     });
 }
+
+#[test]
+fn large_blobs_are_streamed_through_copy_in_every_direction() {
+    let src_reg = Registry::start(Kind::Olareg, &Options::default());
+    let dst_reg = Registry::start(Kind::Distribution2, &Options::default());
+    let layout_dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let src = repo(&src_reg, "big/app");
+        // 24 MiB, above the streaming threshold, pushed in one piece by the test.
+        let mut big = Vec::with_capacity(24 << 20);
+        let mut x: u32 = 12345;
+        while big.len() < 24 << 20 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            big.extend_from_slice(&x.to_le_bytes());
+        }
+        assert!(big.len() as u64 > notary_registry::copy::STREAM_ABOVE);
+        let config = src.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+        let layer = src
+            .push_blob("application/octet-stream", &big)
+            .await
+            .unwrap();
+        let m = manifest::image_manifest(&config, std::slice::from_ref(&layer), None, None, None);
+        let artifact = src
+            .push_manifest(manifest::IMAGE_MANIFEST, &m, Some("v1"))
+            .await
+            .unwrap();
+        let c = chain(KeySpec::EcP256);
+        sign_and_push(
+            &src,
+            "v1",
+            &c.signer().unwrap(),
+            &sign_options(EnvelopeMediaType::Jws),
+        )
+        .await
+        .unwrap();
+
+        let layout = OciLayout::create(layout_dir.path()).unwrap();
+        copy(
+            Endpoint::Remote(&src),
+            "v1",
+            Endpoint::Layout(&layout),
+            Some("v1"),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(layout.fetch(&layer, 1 << 30).unwrap(), big);
+        // No staging file is left behind.
+        let leftovers: Vec<_> = std::fs::read_dir(layout_dir.path().join("blobs"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".notary-copy"))
+            .collect();
+        assert!(leftovers.is_empty());
+
+        let dst = repo(&dst_reg, "big/app");
+        copy(
+            Endpoint::Layout(&layout),
+            "v1",
+            Endpoint::Remote(&dst),
+            Some("v1"),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        let mut f = tempfile::tempfile().unwrap();
+        dst.fetch_blob_to(&layer, &mut f).await.unwrap();
+        assert_eq!(f.metadata().unwrap().len(), big.len() as u64);
+        // Registry to registry, and the signature still verifies at the end of the chain.
+        let third = repo(&src_reg, "big/copy");
+        copy(
+            Endpoint::Remote(&dst),
+            "v1",
+            Endpoint::Remote(&third),
+            Some("v1"),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        let scope = format!("{}/big/copy", src_reg.host);
+        let done = verify_artifact(
+            &third,
+            &verifier(&c, &scope),
+            "v1",
+            &scope,
+            &VerifyArtifactOptions::default(),
+            now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(done.artifact, artifact);
+        assert_eq!(third.fetch_blob(&layer, 1 << 30).await.unwrap(), big);
+    });
+}

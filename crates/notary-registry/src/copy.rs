@@ -10,8 +10,48 @@ use crate::error::Error;
 use crate::manifest::{self, Manifest};
 use crate::{MAX_MANIFEST_SIZE, OciLayout, RemoteRepository};
 
-/// Largest blob copied (blobs are held in memory while copied).
-pub const MAX_COPY_BLOB: u64 = 4 * 1024 * 1024 * 1024;
+/// Blobs larger than this are streamed through a file instead of held in memory.
+pub const STREAM_ABOVE: u64 = 16 * 1024 * 1024;
+
+/// A temporary file removed on drop.
+struct TempFile {
+    path: std::path::PathBuf,
+}
+
+impl TempFile {
+    fn new(dir: &std::path::Path, digest: &Digest) -> Result<Self, Error> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+            path: dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            path: dir.join(format!(
+                ".notary-copy-{}-{}",
+                std::process::id(),
+                digest.hex()
+            )),
+        })
+    }
+
+    fn create(&self) -> Result<std::fs::File, Error> {
+        std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&self.path)
+            .map_err(|e| Error::Io {
+                path: self.path.display().to_string(),
+                reason: e.to_string(),
+            })
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
 /// Most referrers followed per subject.
 const MAX_REFERRERS: usize = 10_000;
 /// Most manifests copied in one run.
@@ -68,8 +108,8 @@ impl Endpoint<'_> {
 
     async fn blob(&self, d: &Descriptor) -> Result<Vec<u8>, Error> {
         match self {
-            Self::Layout(l) => l.fetch(d, MAX_COPY_BLOB),
-            Self::Remote(r) => r.fetch_blob(d, MAX_COPY_BLOB).await,
+            Self::Layout(l) => l.fetch(d, STREAM_ABOVE),
+            Self::Remote(r) => r.fetch_blob(d, STREAM_ABOVE).await,
         }
     }
 
@@ -134,6 +174,7 @@ impl Endpoint<'_> {
 struct Copier<'a, F> {
     src: Endpoint<'a>,
     dst: Endpoint<'a>,
+    temp_dir: std::path::PathBuf,
     progress: CopyProgress,
     on_progress: F,
     done: HashSet<Digest>,
@@ -195,24 +236,38 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
     }
 
     async fn copy_blob(&mut self, d: &Descriptor) -> Result<(), Error> {
-        if d.size > MAX_COPY_BLOB {
-            return Err(Error::TooLarge {
-                what: "blob",
-                digest: d.digest.to_string(),
-                size: d.size,
-                max: MAX_COPY_BLOB,
-            });
-        }
         if self.dst.has_blob(&d.digest).await? {
             self.progress.blobs_skipped += 1;
-        } else {
+        } else if d.size <= STREAM_ABOVE {
             let data = self.src.blob(d).await?;
             self.dst.put_blob(d, &data).await?;
             self.progress.blobs_copied += 1;
             self.progress.bytes += data.len() as u64;
+        } else {
+            self.copy_large_blob(d).await?;
+            self.progress.blobs_copied += 1;
+            self.progress.bytes += d.size;
         }
         (self.on_progress)(&self.progress);
         Ok(())
+    }
+
+    /// Large blobs go through a file (the source layout's own, or a temporary one for a
+    /// registry source) and are streamed with bounded memory, digest-checked on both sides.
+    async fn copy_large_blob(&mut self, d: &Descriptor) -> Result<(), Error> {
+        let (path, _tmp) = match self.src {
+            Endpoint::Layout(l) => (l.blob_file(d)?, None),
+            Endpoint::Remote(r) => {
+                let tmp = TempFile::new(&self.temp_dir, &d.digest)?;
+                let mut f = tmp.create()?;
+                r.fetch_blob_to(d, &mut f).await?;
+                (tmp.path.clone(), Some(tmp))
+            }
+        };
+        match self.dst {
+            Endpoint::Layout(l) => l.push_blob_file(d, &path),
+            Endpoint::Remote(r) => r.push_blob_file(d, &path).await,
+        }
     }
 }
 
@@ -250,9 +305,16 @@ pub async fn copy(
     on_progress: impl FnMut(&CopyProgress),
 ) -> Result<CopyReport, Error> {
     let artifact = src.resolve(src_reference).await?;
+    // Large blobs from a registry are staged next to a destination layout (same file system),
+    // else in the system's temporary directory.
+    let temp_dir = match dst {
+        Endpoint::Layout(l) => l.path().join("blobs"),
+        Endpoint::Remote(_) => std::env::temp_dir(),
+    };
     let mut c = Copier {
         src,
         dst,
+        temp_dir,
         progress: CopyProgress::default(),
         on_progress,
         done: HashSet::new(),

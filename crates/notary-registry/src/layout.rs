@@ -207,6 +207,77 @@ impl OciLayout {
         Ok(d)
     }
 
+    /// The file holding a blob, after checking it exists with the descriptor's size (its
+    /// content is checked by whoever streams it).
+    pub fn blob_file(&self, desc: &Descriptor) -> Result<PathBuf, Error> {
+        let p = self.blob_path(&desc.digest);
+        let meta = fs::metadata(&p).map_err(|_| Error::NotFound {
+            reference: desc.digest.to_string(),
+        })?;
+        if meta.len() != desc.size {
+            return Err(Error::DigestMismatch {
+                digest: desc.digest.to_string(),
+                reason: format!(
+                    "{} bytes on disk, the descriptor says {}",
+                    meta.len(),
+                    desc.size
+                ),
+            });
+        }
+        Ok(p)
+    }
+
+    /// Stores a blob by streaming it from `src` (bounded memory), checking size and digest
+    /// before it becomes visible (temporary file, then rename).
+    pub fn push_blob_file(&self, desc: &Descriptor, src: &Path) -> Result<(), Error> {
+        use std::io::Read as _;
+        let dst = self.blob_path(&desc.digest);
+        if dst.is_file() {
+            return Ok(());
+        }
+        let dir = dst
+            .parent()
+            .ok_or_else(|| io_err(&dst, "no parent directory"))?;
+        fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let tmp = dir.join(format!(
+            ".tmp-{}-{:?}-{}",
+            std::process::id(),
+            std::thread::current().id(),
+            desc.digest.hex()
+        ));
+        let result = (|| {
+            let mut input = fs::File::open(src).map_err(|e| io_err(src, e))?;
+            let mut out = fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
+            let mut hasher = manifest::StreamHasher::new(desc.digest.algorithm());
+            let mut buf = vec![0u8; 1 << 20];
+            let mut n = 0u64;
+            loop {
+                let k = input.read(&mut buf).map_err(|e| io_err(src, e))?;
+                if k == 0 {
+                    break;
+                }
+                n += k as u64;
+                if n > desc.size {
+                    break;
+                }
+                hasher.update(&buf[..k]);
+                out.write_all(&buf[..k]).map_err(|e| io_err(&tmp, e))?;
+            }
+            if n != desc.size || !hasher.matches(&desc.digest) {
+                return Err(Error::DigestMismatch {
+                    digest: desc.digest.to_string(),
+                    reason: format!("the content ({n} bytes) does not hash to the descriptor"),
+                });
+            }
+            out.sync_all().map_err(|e| io_err(&tmp, e))?;
+            fs::rename(&tmp, &dst).map_err(|e| io_err(&dst, e))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
     /// Stores a manifest and adds it to `index.json` (tagged when `tag` is given; a tag moves to
     /// the new manifest). Never touches other entries.
     pub fn push_manifest(

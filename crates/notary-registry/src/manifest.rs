@@ -174,3 +174,45 @@ pub fn thumbprint_annotation(chain: &[Vec<u8>]) -> String {
         .collect();
     serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
 }
+
+/// An incremental hasher for a descriptor's digest algorithm, for content too large to buffer.
+#[derive(Clone)]
+pub struct StreamHasher(Hasher);
+
+#[derive(Clone)]
+enum Hasher {
+    Sha256(sha2::Sha256),
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+}
+
+impl StreamHasher {
+    /// A hasher for `algorithm`.
+    pub fn new(algorithm: notary_core::DigestAlgorithm) -> Self {
+        Self(match algorithm {
+            notary_core::DigestAlgorithm::Sha384 => Hasher::Sha384(sha2::Sha384::new()),
+            notary_core::DigestAlgorithm::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
+            _ => Hasher::Sha256(sha2::Sha256::new()),
+        })
+    }
+
+    /// Feeds bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        match &mut self.0 {
+            Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha384(h) => h.update(data),
+            Hasher::Sha512(h) => h.update(data),
+        }
+    }
+
+    /// Whether the bytes fed hash to `digest`.
+    pub fn matches(self, digest: &notary_core::Digest) -> bool {
+        let out = match self.0 {
+            Hasher::Sha256(h) => h.finalize().to_vec(),
+            Hasher::Sha384(h) => h.finalize().to_vec(),
+            Hasher::Sha512(h) => h.finalize().to_vec(),
+        };
+        // Different algorithms give different lengths, so equal bytes mean equal digests.
+        digest.bytes() == out
+    }
+}

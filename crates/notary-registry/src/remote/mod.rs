@@ -767,6 +767,227 @@ impl RemoteRepository {
         Ok(body)
     }
 
+    /// Streams a blob into `out` (truncated first), checking size and digest as it arrives, so
+    /// memory stays bounded whatever the blob's size. A dropped or truncated transfer starts
+    /// over, up to the retry limit.
+    pub async fn fetch_blob_to(
+        &self,
+        desc: &Descriptor,
+        out: &mut std::fs::File,
+    ) -> Result<(), Error> {
+        use std::io::{Seek as _, Write as _};
+        let url = format!("{}/blobs/{}", self.inner.base, desc.digest);
+        let op = format!("GET {url}");
+        let file_err = |e: std::io::Error| Error::Io {
+            path: format!("temporary copy of {}", desc.digest),
+            reason: e.to_string(),
+        };
+        let mut attempt = 0u32;
+        loop {
+            out.set_len(0).map_err(file_err)?;
+            out.rewind().map_err(file_err)?;
+            let mut resp = self
+                .send(
+                    Method::GET,
+                    &url,
+                    &[(header::ACCEPT, "*/*")],
+                    None,
+                    "pull",
+                    true,
+                )
+                .await?;
+            let status = resp.status();
+            if status == StatusCode::NOT_FOUND {
+                return Err(Error::NotFound {
+                    reference: desc.digest.to_string(),
+                });
+            }
+            if !status.is_success() {
+                let b = read_capped(resp, 64 * 1024, &op).await.unwrap_or_default();
+                return Err(self.unexpected(op, status, &b));
+            }
+            let mut hasher = manifest::StreamHasher::new(desc.digest.algorithm());
+            let mut n = 0u64;
+            let streamed: Result<(), Error> = async {
+                while let Some(chunk) = resp.chunk().await.map_err(|e| network(&op, &e))? {
+                    n += chunk.len() as u64;
+                    if n > desc.size {
+                        return Err(Error::DigestMismatch {
+                            digest: desc.digest.to_string(),
+                            reason: format!("the registry sent more than {} bytes", desc.size),
+                        });
+                    }
+                    hasher.update(&chunk);
+                    out.write_all(&chunk).map_err(file_err)?;
+                }
+                Ok(())
+            }
+            .await;
+            match streamed {
+                Err(Error::Network { .. }) if attempt < self.inner.options.max_retries => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+                Ok(()) => {}
+            }
+            if n != desc.size || !hasher.matches(&desc.digest) {
+                return Err(Error::DigestMismatch {
+                    digest: desc.digest.to_string(),
+                    reason: format!(
+                        "the {n} bytes the registry sent do not hash to the descriptor"
+                    ),
+                });
+            }
+            return out.flush().map_err(file_err);
+        }
+    }
+
+    /// Uploads a blob from a file in chunks (POST, PATCH with `Content-Range`, PUT with the
+    /// digest), so memory stays bounded; the registry checks the digest at the end. A failed
+    /// session starts over from the first byte.
+    pub async fn push_blob_file(
+        &self,
+        desc: &Descriptor,
+        path: &std::path::Path,
+    ) -> Result<(), Error> {
+        if self.blob_exists(&desc.digest).await? {
+            return Ok(());
+        }
+        let mut attempt = 0u32;
+        loop {
+            match self.chunked_upload_once(desc, path).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < self.inner.options.max_retries && is_transient(&e) => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn chunked_upload_once(
+        &self,
+        desc: &Descriptor,
+        path: &std::path::Path,
+    ) -> Result<(), Error> {
+        use std::io::Read as _;
+        const CHUNK: usize = 8 * 1024 * 1024;
+        let url = format!("{}/blobs/uploads/", self.inner.base);
+        let resp = self
+            .send(Method::POST, &url, &[], None, "push", true)
+            .await?;
+        let status = resp.status();
+        if status != StatusCode::ACCEPTED {
+            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+            return Err(self.unexpected(format!("POST {url}"), status, &b));
+        }
+        let mut location = self.location(&resp, &url)?;
+        let mut file = std::fs::File::open(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut offset = 0u64;
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let mut filled = 0;
+            while filled < CHUNK {
+                let k = file.read(&mut buf[filled..]).map_err(|e| Error::Io {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+                if k == 0 {
+                    break;
+                }
+                filled += k;
+            }
+            if filled == 0 {
+                break;
+            }
+            let range = format!("{}-{}", offset, offset + filled as u64 - 1);
+            let body = Body {
+                bytes: Bytes::copy_from_slice(&buf[..filled]),
+                content_type: "application/octet-stream",
+            };
+            let resp = self
+                .send(
+                    Method::PATCH,
+                    &location,
+                    &[(header::CONTENT_RANGE, &range)],
+                    Some(&body),
+                    "push",
+                    false,
+                )
+                .await?;
+            let status = resp.status();
+            if status != StatusCode::ACCEPTED {
+                let b = read_capped(resp, 64 * 1024, &location)
+                    .await
+                    .unwrap_or_default();
+                return Err(self.unexpected(format!("PATCH {location}"), status, &b));
+            }
+            location = self.location(&resp, &url)?;
+            offset += filled as u64;
+        }
+        if offset != desc.size {
+            return Err(Error::DigestMismatch {
+                digest: desc.digest.to_string(),
+                reason: format!(
+                    "{} holds {offset} bytes, the descriptor says {}",
+                    path.display(),
+                    desc.size
+                ),
+            });
+        }
+        let mut put = reqwest::Url::parse(&location).map_err(|e| Error::Config {
+            reason: e.to_string(),
+        })?;
+        put.query_pairs_mut()
+            .append_pair("digest", &desc.digest.to_string());
+        let put = put.to_string();
+        let resp = self
+            .send(Method::PUT, &put, &[], None, "push", false)
+            .await?;
+        let status = resp.status();
+        if status != StatusCode::CREATED {
+            let b = read_capped(resp, 64 * 1024, &put).await.unwrap_or_default();
+            return Err(self.unexpected(format!("PUT {put}"), status, &b));
+        }
+        Ok(())
+    }
+
+    /// The absolute upload URL of a response's `Location`, refused when it leaves the registry.
+    fn location(&self, resp: &reqwest::Response, op: &str) -> Result<String, Error> {
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| Error::Http {
+                operation: op.to_string(),
+                status: resp.status().as_u16(),
+                message: "no Location header".into(),
+            })?;
+        let base = reqwest::Url::parse(&self.inner.base).map_err(|e| Error::Config {
+            reason: e.to_string(),
+        })?;
+        let u = base.join(location).map_err(|e| Error::Http {
+            operation: op.to_string(),
+            status: resp.status().as_u16(),
+            message: format!("bad Location {location:?}: {e}"),
+        })?;
+        if u.host_str() != base.host_str()
+            || u.port_or_known_default() != base.port_or_known_default()
+        {
+            return Err(Error::Unsupported {
+                registry: self.inner.registry.clone(),
+                reason: format!("upload location {location:?} is on another host"),
+            });
+        }
+        Ok(u.to_string())
+    }
+
     /// Whether the repository holds the blob.
     pub async fn blob_exists(&self, digest: &Digest) -> Result<bool, Error> {
         let url = format!("{}/blobs/{digest}", self.inner.base);
