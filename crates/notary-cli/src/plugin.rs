@@ -20,7 +20,7 @@ pub enum PluginCommand {
     List,
     /// Install a plugin from an executable, a .zip or a .tar.gz holding one executable
     Install {
-        /// The plugin file (notation-<name>, or an archive containing only it)
+        /// The plugin file (`notation-<name>`, or an archive containing only it)
         #[arg(long = "file")]
         file: PathBuf,
         /// Overwrite an installed plugin of the same name
