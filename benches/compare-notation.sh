@@ -144,6 +144,39 @@ for place in layout reg ola; do
   report "verify $n (x2), $label" "$(( total[verify-notary-$place] / 1000000 ))" "$(( total[verify-notation-$place] / 1000000 ))" 3 "$((2 * n))"
 done
 
+# Batch: notary takes many references in one invocation (8 at a time, one client per
+# repository); notation takes one per invocation. Same work: the N artifacts above, against
+# notation's per-invocation totals measured above (verify: one round's average).
+batch_refs() { # tool place
+  local i
+  for i in $(seq "$n"); do
+    case $2 in
+      layout) echo "$work/layout-$1@${dig[$1-layout-$i]}" ;;
+      reg) echo "$host/bench-$1@${dig[$1-reg-$i]}" ;;
+      ola) echo "$ohost/bench-$1@${dig[$1-ola-$i]}" ;;
+    esac
+  done
+}
+for place in layout reg ola; do
+  case $place in
+    layout) label="OCI layout"; flags=(--oci-layout --scope local/bench) ;;
+    reg) label="docker-registry"; flags=(--insecure-registry) ;;
+    ola) label="olareg"; flags=(--insecure-registry) ;;
+  esac
+  mapfile -t refs < <(batch_refs notary "$place")
+  a=${EPOCHREALTIME/[.,]/}
+  "$notary" verify "${flags[@]}" "${refs[@]}" >/dev/null 2>&1 || { echo "batch verify failed ($place)" >&2; exit 1; }
+  b=${EPOCHREALTIME/[.,]/}
+  report "verify $n, one notary run, $label" "$(( (b - a) / 1000 ))" "$(( total[verify-notation-$place] / 2000000 ))" 3
+  sflags=("${flags[@]}")
+  [ "$place" = layout ] && sflags=(--oci-layout)
+  [ "$place" = ola ] && sflags+=(--force-referrers-tag=false)
+  a=${EPOCHREALTIME/[.,]/}
+  "$notary" sign "${sflags[@]}" "${refs[@]}" >/dev/null 2>&1 || { echo "batch sign failed ($place)" >&2; exit 1; }
+  b=${EPOCHREALTIME/[.,]/}
+  report "sign $n, one notary run, $label" "$(( (b - a) / 1000 ))" "$(( total[sign-notation-$place] / 1000000 ))" 2
+done
+
 # Blob: 1 GiB.
 head -c "$((blob_mib * 1024 * 1024))" /dev/urandom > "$work/blob.bin"
 key="$cfg/localkeys/bench.key"; crt="$cfg/localkeys/bench.crt"

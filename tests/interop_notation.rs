@@ -848,3 +848,44 @@ fn blob_signatures_both_ways_with_notations_libraries() {
         }
     }
 }
+
+#[test]
+fn batch_sign_and_verify_in_one_invocation() {
+    let fx = Fixture::new();
+    fx.write_policy(&[], false);
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let rt = rt();
+    let store = Store::Remote(reg);
+    let refs: Vec<String> = (0..6)
+        .map(|i| store.push(&rt, "batch", &format!("batch artifact {i}")).0)
+        .collect();
+    let signed = &refs[..5];
+    let mut sign = vec!["sign", "--insecure-registry", "--key", "ec256"];
+    sign.extend(signed.iter().map(String::as_str));
+    let out = fx.notary(&sign);
+    assert_eq!(out.matches("Successfully signed").count(), 5, "{out}");
+    // Each verifies with notation, one invocation per artifact.
+    for r in signed {
+        let out = fx.notation(&["verify", "--insecure-registry", r]);
+        assert!(out.contains("Successfully verified"), "{out}");
+    }
+    // notary verifies all of them in one invocation.
+    let mut verify = vec!["verify", "--insecure-registry"];
+    verify.extend(signed.iter().map(String::as_str));
+    let out = fx.notary(&verify);
+    assert_eq!(out.matches("Successfully verified").count(), 5, "{out}");
+    // With an unsigned one among them: the others still verify, the run fails naming it.
+    let mut all = vec!["verify", "--insecure-registry", "-o", "json"];
+    all.extend(refs.iter().map(String::as_str));
+    let out = fx.run(&notary_bin(), &all);
+    assert!(!out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), 6);
+    assert_eq!(items.iter().filter(|i| i["level"] == "strict").count(), 5);
+    assert!(
+        items[5]["error"].as_str().unwrap().contains("no signature"),
+        "{json}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 6 artifacts failed verification"));
+}

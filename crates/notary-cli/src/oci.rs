@@ -1,5 +1,6 @@
 //! `notary sign|verify|list|inspect|copy` on OCI artifacts in registries and OCI image layouts.
 
+use std::collections::HashMap;
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use notary_core::SignatureRepository;
 use notary_registry::remote::{Credential, DockerConfig, StaticCredential};
 use notary_registry::{AnyRepository, OciLayout, RemoteOptions, RemoteReference, RemoteRepository};
 
-use crate::blob::{print_warnings, sign_options, verifier};
+use crate::blob::{sign_options, verifier};
 use crate::policy::Kind;
 use crate::{CmdResult, Failure, parse_pairs};
 
@@ -77,6 +78,9 @@ pub struct SignArgs {
     /// referrers API (notation's default; `--force-referrers-tag=false` uses the API)
     #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
     pub force_referrers_tag: bool,
+    /// More artifacts to sign with the same key and options (signed concurrently)
+    #[arg(value_name = "MORE")]
+    pub more: Vec<String>,
 }
 
 #[derive(Args)]
@@ -95,6 +99,10 @@ pub struct VerifyArgs {
     /// Output format: text or json
     #[arg(short = 'o', long = "output", default_value = "text")]
     pub output: String,
+    /// More artifacts to verify with the same policy and options (verified concurrently;
+    /// `-o json` then prints an array)
+    #[arg(value_name = "MORE")]
+    pub more: Vec<String>,
 }
 
 #[derive(Args)]
@@ -223,6 +231,16 @@ pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOpt
 
 /// Opens the artifact's repository: an OCI layout with `--oci-layout`, else a registry.
 pub fn target(c: &Common, force_referrers_tag: bool) -> Result<Target, Failure> {
+    target_shared(c, force_referrers_tag, &mut HashMap::new())
+}
+
+/// Like [`target`], reusing one client per registry repository across references (shared
+/// connections, tokens and what the client learned about the registry).
+fn target_shared(
+    c: &Common,
+    force_referrers_tag: bool,
+    clients: &mut HashMap<String, RemoteRepository>,
+) -> Result<Target, Failure> {
     if c.oci_layout {
         let (path, object) = split_layout(&c.reference, false)?;
         let layout = OciLayout::open(PathBuf::from(&path))?;
@@ -238,9 +256,16 @@ pub fn target(c: &Common, force_referrers_tag: bool) -> Result<Target, Failure> 
             "{e} (for an OCI image layout directory, add --oci-layout)"
         ))
     })?;
-    let mut o = remote_options(&c.registry, &r.registry)?;
-    o.force_referrers_tag = force_referrers_tag;
-    let repo = RemoteRepository::for_reference(&r, o)?;
+    let repo = match clients.get(&r.scope()) {
+        Some(existing) => existing.clone(),
+        None => {
+            let mut o = remote_options(&c.registry, &r.registry)?;
+            o.force_referrers_tag = force_referrers_tag;
+            let repo = RemoteRepository::for_reference(&r, o)?;
+            clients.insert(r.scope(), repo.clone());
+            repo
+        }
+    };
     Ok(Target {
         repo: AnyRepository::Remote(repo),
         name: format!("{}/{}", r.registry, r.repository),
@@ -258,55 +283,127 @@ fn warn_tag(object: &str, digest: &str) {
     }
 }
 
+/// How many artifacts a batch signs or verifies at once.
+const BATCH_CONCURRENCY: usize = 8;
+
+/// One target per reference (`first` then `more`), sharing registry clients.
+fn targets(
+    common: &Common,
+    more: &[String],
+    force_referrers_tag: bool,
+) -> Result<Vec<Arc<Target>>, Failure> {
+    let mut clients = HashMap::new();
+    std::iter::once(common.reference.clone())
+        .chain(more.iter().cloned())
+        .map(|reference| {
+            let c = Common {
+                oci_layout: common.oci_layout,
+                registry: common.registry.clone(),
+                reference,
+            };
+            target_shared(&c, force_referrers_tag, &mut clients).map(Arc::new)
+        })
+        .collect()
+}
+
+/// Runs `work` for every target, at most [`BATCH_CONCURRENCY`] at a time, and returns the
+/// results in target order.
+fn run_batch<T, F, Fut>(targets: &[Arc<Target>], work: F) -> Result<Vec<T>, Failure>
+where
+    T: Send + 'static,
+    F: Fn(Arc<Target>) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    // One artifact runs on the current thread; a batch also spreads verification work over
+    // the cores.
+    let rt = if targets.len() > 1 {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::msg(format!("cannot start the I/O runtime: {e}")))?
+    } else {
+        runtime()?
+    };
+    rt.block_on(async {
+        let sem = Arc::new(tokio::sync::Semaphore::new(BATCH_CONCURRENCY));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, t) in targets.iter().enumerate() {
+            let sem = sem.clone();
+            let fut = work(t.clone());
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                (i, fut.await)
+            });
+        }
+        let mut out: Vec<Option<T>> = (0..targets.len()).map(|_| None).collect();
+        while let Some(done) = set.join_next().await {
+            let (i, v) = done.map_err(|e| Failure::msg(format!("internal task failure: {e}")))?;
+            out[i] = Some(v);
+        }
+        Ok(out.into_iter().flatten().collect())
+    })
+}
+
 pub fn sign(a: SignArgs) -> CmdResult {
-    let t = target(&a.common, a.force_referrers_tag)?;
+    let targets = targets(&a.common, &a.more, a.force_referrers_tag)?;
     let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
     options.timestamper = crate::blob::timestamper(a.timestamp_url, a.timestamp_root_cert)?;
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
-    let signer = match (&a.plugin, &a.id) {
+    let signer: Arc<dyn notary_core::Signer> = Arc::from(match (&a.plugin, &a.id) {
         (Some(p), Some(id)) => crate::blob::plugin_signer(p, id, plugin_config)?,
         _ => crate::blob::signer_with(a.key.as_deref(), &plugin_config)?,
-    };
-    let pushed = runtime()?
-        .block_on(sign_and_push(&t.repo, &t.object, &signer, &options))
-        .map_err(|e| Failure::msg(e.to_string()))?;
-    warn_tag(&t.object, &pushed.artifact.digest.to_string());
-    println!("Successfully signed {}", t.at(&pushed.artifact.digest));
-    println!(
-        "Pushed the signature to {}",
-        t.at(&pushed.pushed.manifest.digest)
-    );
+    });
+    let options = Arc::new(options);
+    let results = run_batch(&targets, |t| {
+        let (signer, options) = (signer.clone(), options.clone());
+        async move {
+            sign_and_push(&t.repo, &t.object, signer.as_ref(), &options)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    })?;
+    let mut failed = 0;
+    for (t, r) in targets.iter().zip(results) {
+        match r {
+            Ok(pushed) => {
+                warn_tag(&t.object, &pushed.artifact.digest.to_string());
+                println!("Successfully signed {}", t.at(&pushed.artifact.digest));
+                println!(
+                    "Pushed the signature to {}",
+                    t.at(&pushed.pushed.manifest.digest)
+                );
+            }
+            Err(e) if targets.len() == 1 => return Err(Failure::msg(e)),
+            Err(e) => {
+                failed += 1;
+                eprintln!("Error: {}: {e}", t.given());
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Failure::msg(format!(
+            "{failed} of {} artifacts were not signed",
+            targets.len()
+        )));
+    }
     Ok(())
 }
 
-pub fn verify(a: VerifyArgs) -> CmdResult {
-    let t = target(&a.common, false)?;
-    let scope = match (&t.scope, &a.scope) {
-        (Some(s), None) => s.clone(),
-        (None, Some(s)) => s.clone(),
-        (Some(_), Some(_)) => {
-            return Err(Failure::msg(
-                "--scope is only for --oci-layout; a registry reference is its own scope",
-            ));
-        }
-        (None, None) => {
-            return Err(Failure::msg(
-                "--scope is required with --oci-layout (the registry scope the trust policy applies to, e.g. local/app)",
-            ));
-        }
-    };
-    let v = verifier(Kind::Oci)?;
-    let mut opts = VerifyArtifactOptions::default();
-    opts.max_signatures = a.max_signatures;
-    opts.user_metadata = parse_pairs(&a.user_metadata, "--user-metadata")?;
-    let res = runtime()?.block_on(verify_artifact(
-        &t.repo,
-        &v,
-        &t.object,
-        &scope,
-        &opts,
-        crate::now(),
-    ));
+/// What one verification printed: JSON value or text lines, warnings, or the failure.
+struct Verified {
+    json: serde_json::Value,
+    text: String,
+    warnings: Vec<String>,
+}
+
+async fn verify_one(
+    t: Arc<Target>,
+    scope: String,
+    v: Arc<notary::Verifier>,
+    opts: Arc<VerifyArtifactOptions>,
+) -> Result<Verified, String> {
+    let res = verify_artifact(&t.repo, &v, &t.object, &scope, &opts, crate::now()).await;
     let done = match res {
         Ok(d) => d,
         Err(notary::VerificationError::AllFailed { failures, .. }) if failures.len() > 1 => {
@@ -316,35 +413,114 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
                 .enumerate()
                 .map(|(i, f)| format!("  signature {}: {f}", i + 1))
                 .collect();
-            return Err(Failure::msg(format!(
+            return Err(format!(
                 "signature verification failed for all the signatures associated with {}:\n{}",
                 t.given(),
                 lines.join("\n")
-            )));
+            ));
         }
-        Err(e) => return Err(Failure::msg(format!("signature verification failed: {e}"))),
+        Err(e) => return Err(format!("signature verification failed: {e}")),
     };
     let reference = t.at(&done.artifact.digest);
-    if a.output == "json" {
-        let info = done.outcome.envelope.as_ref().map(|e| e.signer_info());
-        let json = serde_json::json!({
-            "reference": reference,
-            "level": done.outcome.level,
-            "policy": done.outcome.policy_name,
-            "signature": done.signature_manifest.as_ref().map(|d| d.digest.to_string()),
-            "userMetadata": done.outcome.payload.as_ref().and_then(|p| p.target_artifact.annotations.clone()),
-            "signatureAlgorithm": info.map(|i| i.signature_algorithm.name()),
-            "warnings": done.outcome.warnings().map(|(v, r)| serde_json::json!({"validation": v.name(), "error": r})).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+    let info = done.outcome.envelope.as_ref().map(|e| e.signer_info());
+    let json = serde_json::json!({
+        "reference": reference,
+        "level": done.outcome.level,
+        "policy": done.outcome.policy_name,
+        "signature": done.signature_manifest.as_ref().map(|d| d.digest.to_string()),
+        "userMetadata": done.outcome.payload.as_ref().and_then(|p| p.target_artifact.annotations.clone()),
+        "signatureAlgorithm": info.map(|i| i.signature_algorithm.name()),
+        "warnings": done.outcome.warnings().map(|(v, r)| serde_json::json!({"validation": v.name(), "error": r})).collect::<Vec<_>>(),
+    });
+    let text = if done.outcome.is_skipped() {
+        format!("Trust policy is configured to skip signature verification for {reference}")
+    } else {
+        format!("Successfully verified signature for {reference}")
+    };
+    let warnings = done
+        .outcome
+        .warnings()
+        .map(|(v, r)| format!("Warning: {v} was set to \"log\" and failed with error: {r}"))
+        .collect();
+    Ok(Verified {
+        json,
+        text,
+        warnings,
+    })
+}
+
+pub fn verify(a: VerifyArgs) -> CmdResult {
+    let targets = targets(&a.common, &a.more, false)?;
+    if a.scope.is_some() && !a.common.oci_layout {
+        return Err(Failure::msg(
+            "--scope is only for --oci-layout; a registry reference is its own scope",
+        ));
+    }
+    if a.scope.is_none() && a.common.oci_layout {
+        return Err(Failure::msg(
+            "--scope is required with --oci-layout (the registry scope the trust policy applies to, e.g. local/app)",
+        ));
+    }
+    let v = Arc::new(verifier(Kind::Oci)?);
+    let mut opts = VerifyArtifactOptions::default();
+    opts.max_signatures = a.max_signatures;
+    opts.user_metadata = parse_pairs(&a.user_metadata, "--user-metadata")?;
+    let opts = Arc::new(opts);
+    let layout_scope = a.scope.clone().unwrap_or_default();
+    let results = run_batch(&targets, |t| {
+        let scope = t.scope.clone().unwrap_or_else(|| layout_scope.clone());
+        verify_one(t, scope, v.clone(), opts.clone())
+    })?;
+    let json = a.output == "json";
+    if targets.len() == 1 {
+        let r = results
+            .into_iter()
+            .next()
+            .ok_or_else(|| Failure::msg("no result"))?;
+        let done = r.map_err(Failure::msg)?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&done.json)?);
+        } else {
+            for w in &done.warnings {
+                eprintln!("{w}");
+            }
+            println!("{}", done.text);
+        }
         return Ok(());
     }
-    if done.outcome.is_skipped() {
-        println!("Trust policy is configured to skip signature verification for {reference}");
-        return Ok(());
+    let mut failed = 0;
+    let mut array = Vec::new();
+    for (t, r) in targets.iter().zip(results) {
+        match r {
+            Ok(done) => {
+                if json {
+                    array.push(done.json);
+                } else {
+                    for w in &done.warnings {
+                        eprintln!("{w}");
+                    }
+                    println!("{}", done.text);
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                if json {
+                    array.push(serde_json::json!({"reference": t.given(), "error": e}));
+                } else {
+                    eprintln!("Error: {}: {e}", t.given());
+                }
+            }
+        }
     }
-    print_warnings(&done.outcome);
-    println!("Successfully verified signature for {reference}");
+    if json {
+        println!("{}", serde_json::to_string_pretty(&array)?);
+    }
+    if failed > 0 {
+        return Err(Failure::msg(format!(
+            "{failed} of {} artifacts failed verification",
+            targets.len()
+        )));
+    }
     Ok(())
 }
 

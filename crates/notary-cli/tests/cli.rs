@@ -328,3 +328,61 @@ fn oci_layout_sign_verify_list_inspect() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["signatures"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn parallel_processes_and_batches_signing_one_layout_lose_nothing() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "acme", "--default"]);
+    let layout = e.work.join("layout");
+    let l = notary_registry::OciLayout::create(&layout).unwrap();
+    let config = l
+        .push_blob("application/vnd.oci.empty.v1+json", b"{}")
+        .unwrap();
+    let mut digests = Vec::new();
+    for i in 0..4 {
+        let layer = l
+            .push_blob("text/plain", format!("artifact {i}").as_bytes())
+            .unwrap();
+        let art = l
+            .push_manifest(
+                notary_registry::manifest::IMAGE_MANIFEST,
+                &notary_registry::manifest::image_manifest(&config, &[layer], None, None, None),
+                Some(&format!("v{i}")),
+            )
+            .unwrap();
+        digests.push(art.digest.to_string());
+    }
+    let first = format!("{}@{}", layout.display(), digests[0]);
+    // Eight processes sign the same artifact at once: index.json keeps every signature.
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_notary"))
+                .args(["sign", "--oci-layout", &first])
+                .current_dir(&e.work)
+                .env_remove("NOTATION_CONFIG")
+                .env("XDG_CONFIG_HOME", e.config.parent().unwrap())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut h in handles {
+        assert!(h.wait().unwrap().success());
+    }
+    let (out, _) = e.ok(&["list", "--oci-layout", &first]);
+    assert_eq!(out.matches("sha256:").count(), 1 + 8, "{out}");
+    // One batch run signs the other three concurrently.
+    let rest: Vec<String> = digests[1..]
+        .iter()
+        .map(|d| format!("{}@{d}", layout.display()))
+        .collect();
+    let mut args = vec!["sign", "--oci-layout"];
+    args.extend(rest.iter().map(String::as_str));
+    let (out, _) = e.ok(&args);
+    assert_eq!(out.matches("Successfully signed").count(), 3, "{out}");
+    for r in &rest {
+        let (out, _) = e.ok(&["list", "--oci-layout", r]);
+        assert_eq!(out.matches("sha256:").count(), 2, "{out}");
+    }
+}

@@ -37,8 +37,9 @@ struct Index {
 pub struct OciLayout {
     root: PathBuf,
     form: manifest::SignatureManifestForm,
-    // Serialises read-modify-write cycles of index.json within this process.
-    index_lock: Mutex<()>,
+    // Serialises read-modify-write cycles of index.json within this process: shared by every
+    // `OciLayout` opened on the same directory.
+    index_lock: std::sync::Arc<Mutex<()>>,
 }
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -70,6 +71,27 @@ fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Error> {
     })
 }
 
+/// The process-wide index lock of a layout directory (by canonical path), so two `OciLayout`
+/// values opened on the same directory never interleave their index.json updates.
+fn lock_for(root: &Path) -> std::sync::Arc<Mutex<()>> {
+    static LOCKS: std::sync::OnceLock<
+        Mutex<std::collections::HashMap<PathBuf, std::sync::Weak<Mutex<()>>>>,
+    > = std::sync::OnceLock::new();
+    let key = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut map = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(lock) = map.get(&key).and_then(std::sync::Weak::upgrade) {
+        return lock;
+    }
+    // Forget directories no layout value holds any more.
+    map.retain(|_, w| w.strong_count() > 0);
+    let lock = std::sync::Arc::new(Mutex::new(()));
+    map.insert(key, std::sync::Arc::downgrade(&lock));
+    lock
+}
+
 impl OciLayout {
     /// Opens an existing layout (`oci-layout` and `index.json` must exist).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
@@ -90,10 +112,11 @@ impl OciLayout {
                 reason: "oci-layout must declare imageLayoutVersion 1.0.0".into(),
             });
         }
+        let index_lock = lock_for(&root);
         let layout = Self {
             root,
             form: manifest::SignatureManifestForm::default(),
-            index_lock: Mutex::new(()),
+            index_lock,
         };
         layout.read_index()?;
         Ok(layout)
@@ -293,6 +316,15 @@ impl OciLayout {
         let mut d = self.push_blob(media_type, data)?;
         d.artifact_type = m.artifact_type.clone();
         let _guard = self.index_lock.lock().unwrap_or_else(|p| p.into_inner());
+        // Other processes (e.g. parallel `notary sign` runs) take the same advisory lock file.
+        let lock_path = self.root.join(".notary-index.lock");
+        let lock_file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io_err(&lock_path, e))?;
+        lock_file.lock().map_err(|e| io_err(&lock_path, e))?;
         let mut idx = self.read_index()?;
         let mut entry = Descriptor::new(media_type, d.digest.clone(), d.size);
         entry.artifact_type = m.artifact_type;

@@ -229,3 +229,40 @@ fn both_signature_manifest_forms_are_written_and_listed() {
     digests.sort();
     assert_eq!(listed, digests);
 }
+
+#[test]
+fn separately_opened_layouts_on_one_directory_lose_nothing() {
+    // Each writer opens its own `OciLayout` value (as a CLI batch or two libraries in one
+    // process would): they still share one index lock.
+    let dir = tempfile::tempdir().unwrap();
+    let l = OciLayout::create(dir.path()).unwrap();
+    let config = l.push_blob(manifest::EMPTY_JSON, b"{}").unwrap();
+    let art = l
+        .push_manifest(
+            manifest::IMAGE_MANIFEST,
+            &manifest::image_manifest(&config, &[], Some("text/x"), None, None),
+            Some("v1"),
+        )
+        .unwrap();
+    let threads: Vec<_> = (0..16)
+        .map(|i| {
+            let path = dir.path().to_path_buf();
+            let art = art.clone();
+            std::thread::spawn(move || {
+                let own = OciLayout::open(&path).unwrap();
+                let env = format!("envelope {i}");
+                block_on(own.push_signature(PushSignature::new(
+                    &art,
+                    "application/jose+json",
+                    env.as_bytes(),
+                    BTreeMap::new(),
+                )))
+                .unwrap()
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(sigs(&OciLayout::open(dir.path()).unwrap(), "v1").len(), 16);
+}
