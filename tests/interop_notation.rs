@@ -256,10 +256,10 @@ impl Store {
     /// itself could not find its signature; use the API as a notation user would there.
     fn notation_sign(&self, base: &[String]) -> Vec<String> {
         let mut v = base.to_vec();
-        if let Store::Remote(reg) = self {
-            if reg.kind.has_referrers_api() {
-                v.push("--force-referrers-tag=false".into());
-            }
+        if let Store::Remote(reg) = self
+            && reg.kind.has_referrers_api()
+        {
+            v.push("--force-referrers-tag=false".into());
         }
         v
     }

@@ -157,13 +157,13 @@ impl SigningKeys {
                 )));
             }
         }
-        if let Some(d) = &keys.default {
-            if !names.contains(d.as_str()) {
-                return Err(Failure::msg(format!(
-                    "{}: default key {d:?} is not in the key list",
-                    p.display()
-                )));
-            }
+        if let Some(d) = &keys.default
+            && !names.contains(d.as_str())
+        {
+            return Err(Failure::msg(format!(
+                "{}: default key {d:?} is not in the key list",
+                p.display()
+            )));
         }
         Ok(keys)
     }

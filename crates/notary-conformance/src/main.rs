@@ -80,10 +80,11 @@ fn main() -> ExitCode {
     let now = time::OffsetDateTime::now_utc();
     let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
     for case in &file.cases {
-        if let Some(f) = &args.filter {
-            if !case.id.contains(f.as_str()) && case.check != *f {
-                continue;
-            }
+        if let Some(f) = &args.filter
+            && !case.id.contains(f.as_str())
+            && case.check != *f
+        {
+            continue;
         }
         let ctx = checks::Context {
             data: &args.data,

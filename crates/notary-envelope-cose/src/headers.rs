@@ -125,13 +125,13 @@ pub(crate) fn build_protected(
     check_content_type(&request.payload_content_type)?;
     let signing_time = epoch_seconds(request.signing_time);
     let expiry = request.expiry.map(epoch_seconds);
-    if let Some(expiry) = expiry {
-        if expiry <= signing_time {
-            return Err(Error::ExpiryNotAfterSigningTime {
-                signing_time,
-                expiry,
-            });
-        }
+    if let Some(expiry) = expiry
+        && expiry <= signing_time
+    {
+        return Err(Error::ExpiryNotAfterSigningTime {
+            signing_time,
+            expiry,
+        });
     }
     let time_label = match request.signing_scheme {
         SigningScheme::X509 => header::SIGNING_TIME,
@@ -347,13 +347,13 @@ pub(crate) fn parse_protected(raw: &[u8]) -> Result<ProtectedHeaders, Error> {
     let (signing_secs, signing_time) =
         parse_time(&entries, required)?.ok_or_else(|| missing(&text_label(required)))?;
     let expiry = parse_time(&entries, header::EXPIRY)?;
-    if let Some((expiry_secs, _)) = expiry {
-        if expiry_secs <= signing_secs {
-            return Err(Error::ExpiryNotAfterSigningTime {
-                signing_time: signing_secs,
-                expiry: expiry_secs,
-            });
-        }
+    if let Some((expiry_secs, _)) = expiry
+        && expiry_secs <= signing_secs
+    {
+        return Err(Error::ExpiryNotAfterSigningTime {
+            signing_time: signing_secs,
+            expiry: expiry_secs,
+        });
     }
 
     let mut must_be_critical = vec![header::SIGNING_SCHEME];

@@ -111,14 +111,14 @@ pub fn sign(request: &SignRequest, signer: &dyn Signer) -> Result<Vec<u8>, Error
     if raw.signature.is_empty() {
         return Err(Error::EmptySignature);
     }
-    if let Some(expected) = alg.ecdsa_signature_len() {
-        if raw.signature.len() != expected {
-            return Err(Error::InvalidSignatureLength {
-                algorithm: alg.to_string(),
-                expected,
-                found: raw.signature.len(),
-            });
-        }
+    if let Some(expected) = alg.ecdsa_signature_len()
+        && raw.signature.len() != expected
+    {
+        return Err(Error::InvalidSignatureLength {
+            algorithm: alg.to_string(),
+            expected,
+            found: raw.signature.len(),
+        });
     }
     if raw.certificate_chain.is_empty() {
         return Err(Error::EmptyCertificateChain);

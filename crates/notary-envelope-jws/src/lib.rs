@@ -368,13 +368,13 @@ fn parse_protected(p: &Map<String, Value>) -> Result<SignedAttributes, Error> {
             signing_time.ok_or_else(|| missing(header::SIGNING_TIME))?
         }
     };
-    if let Some(exp) = expiry {
-        if exp <= effective_time {
-            return Err(Error::ExpiryBeforeSigningTime {
-                expiry: timefmt::format_rfc3339(exp).unwrap_or_default(),
-                signing_time: timefmt::format_rfc3339(effective_time).unwrap_or_default(),
-            });
-        }
+    if let Some(exp) = expiry
+        && exp <= effective_time
+    {
+        return Err(Error::ExpiryBeforeSigningTime {
+            expiry: timefmt::format_rfc3339(exp).unwrap_or_default(),
+            signing_time: timefmt::format_rfc3339(effective_time).unwrap_or_default(),
+        });
     }
 
     // crit: required, non-empty, strings, no duplicates, only present extended headers beyond
@@ -485,10 +485,10 @@ pub fn protected_header_b64(
     }
     let signing_time = timefmt::truncate_to_seconds(request.signing_time);
     let expiry = request.expiry.map(timefmt::truncate_to_seconds);
-    if let Some(e) = expiry {
-        if e <= signing_time {
-            return Err(bad("expiry must be after the signing time".into()));
-        }
+    if let Some(e) = expiry
+        && e <= signing_time
+    {
+        return Err(bad("expiry must be after the signing time".into()));
     }
     let mut h: BTreeMap<String, Value> = BTreeMap::new();
     let mut crit = vec![Value::from(header::SIGNING_SCHEME)];
@@ -623,15 +623,15 @@ pub fn sign(request: &SignRequest, signer: &dyn Signer) -> Result<Vec<u8>, Error
             reason: "the signer returned no certificate chain".into(),
         });
     }
-    if let Some(n) = alg.ecdsa_signature_len() {
-        if raw.signature.len() != n {
-            return Err(Error::Signer {
-                reason: format!(
-                    "{alg} signatures must be {n}-byte r||s, the signer returned {} bytes",
-                    raw.signature.len()
-                ),
-            });
-        }
+    if let Some(n) = alg.ecdsa_signature_len()
+        && raw.signature.len() != n
+    {
+        return Err(Error::Signer {
+            reason: format!(
+                "{alg} signatures must be {n}-byte r||s, the signer returned {} bytes",
+                raw.signature.len()
+            ),
+        });
     }
     let unprotected = UnsignedAttributes {
         timestamp_signature: None,

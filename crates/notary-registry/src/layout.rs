@@ -336,10 +336,9 @@ impl OciLayout {
                     .and_then(|a| a.get(REF_NAME))
                     .map(String::as_str)
                     == Some(t)
+                    && let Some(a) = e.annotations.as_mut()
                 {
-                    if let Some(a) = e.annotations.as_mut() {
-                        a.remove(REF_NAME);
-                    }
+                    a.remove(REF_NAME);
                 }
             }
             // An untagged entry for the same manifest is replaced by the tagged one.

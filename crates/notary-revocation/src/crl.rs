@@ -415,10 +415,10 @@ fn lookup(
         if big(&e.serial) != serial {
             continue;
         }
-        if let (Some(inv), Some(st)) = (e.invalidity_date, signing_time) {
-            if st < inv {
-                return CertStatus::Good;
-            }
+        if let (Some(inv), Some(st)) = (e.invalidity_date, signing_time)
+            && st < inv
+        {
+            return CertStatus::Good;
         }
         match e.reason {
             Some(6) | Some(8) => {

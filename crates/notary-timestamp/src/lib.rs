@@ -381,12 +381,12 @@ impl TimestampToken {
             .iter()
             .find(|c| hash.hash(c.der()) == cert_hash)
             .ok_or_else(|| err("no embedded certificate matches the signingCertificateV2 hash"))?;
-        if let Some(serial) = &self.sid_serial {
-            if cert.serial_bytes() != serial.as_slice() {
-                return Err(err(
-                    "the SignerInfo identifier does not name the signing certificate",
-                ));
-            }
+        if let Some(serial) = &self.sid_serial
+            && cert.serial_bytes() != serial.as_slice()
+        {
+            return Err(err(
+                "the SignerInfo identifier does not name the signing certificate",
+            ));
         }
         Ok(cert)
     }

@@ -757,14 +757,14 @@ impl BlobTrustPolicy {
                 "multiple blob trust policy statements have globalPolicy set to true, only one trust policy statement can be marked as global policy",
             ));
         }
-        if let Some(g) = globals.first() {
-            if g.signature_verification.level.is_skip() {
-                return Err(invalid(
-                    Some(&g.name),
-                    "globalPolicy",
-                    "the global blob trust policy statement cannot use the skip verification level",
-                ));
-            }
+        if let Some(g) = globals.first()
+            && g.signature_verification.level.is_skip()
+        {
+            return Err(invalid(
+                Some(&g.name),
+                "globalPolicy",
+                "the global blob trust policy statement cannot use the skip verification level",
+            ));
         }
         Ok(Self {
             version,

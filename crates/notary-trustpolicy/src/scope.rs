@@ -26,10 +26,10 @@ fn domain(d: &str) -> bool {
         Some((h, p)) => (h, Some(p)),
         None => (d, None),
     };
-    if let Some(p) = port {
-        if p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
-            return false;
-        }
+    if let Some(p) = port
+        && (p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return false;
     }
     host.split('.').all(domain_label)
 }

@@ -514,10 +514,11 @@ impl Certificate {
             }
             _ => {}
         }
-        if let Some(ku) = self.key_usage {
-            if ku.bits != 0 && !ku.has(KeyUsage::KEY_CERT_SIGN) {
-                return Err("key usage lacks keyCertSign".into());
-            }
+        if let Some(ku) = self.key_usage
+            && ku.bits != 0
+            && !ku.has(KeyUsage::KEY_CERT_SIGN)
+        {
+            return Err("key usage lacks keyCertSign".into());
         }
         Ok(())
     }
@@ -594,12 +595,11 @@ fn parse_aia_ocsp(value: &[u8]) -> der::DerResult<Vec<String>> {
         let method = a.read(tag::OID)?;
         let location = a.read_any()?;
         a.finish()?;
-        if method.value == OID_AD_OCSP {
-            if let Some(u) = uri(&location) {
-                if out.len() < MAX_URLS {
-                    out.push(u);
-                }
-            }
+        if method.value == OID_AD_OCSP
+            && let Some(u) = uri(&location)
+            && out.len() < MAX_URLS
+        {
+            out.push(u);
         }
     }
     Ok(out)
@@ -623,10 +623,10 @@ pub(crate) fn parse_distribution_points(value: &[u8]) -> der::DerResult<Vec<Stri
                 let mut g = Reader::new(full.value);
                 while !g.is_empty() {
                     let gn = g.read_any()?;
-                    if let Some(u) = uri(&gn) {
-                        if out.len() < MAX_URLS {
-                            out.push(u);
-                        }
+                    if let Some(u) = uri(&gn)
+                        && out.len() < MAX_URLS
+                    {
+                        out.push(u);
                     }
                 }
             }
@@ -681,10 +681,10 @@ fn parse_key_usage(value: &[u8], critical: bool) -> Result<KeyUsage, Error> {
     if unused > 7 || (bytes.is_empty() && unused != 0) {
         return Err(err("bad unused-bit count"));
     }
-    if let Some(&last) = bytes.last() {
-        if last & ((1u8 << unused) - 1) != 0 {
-            return Err(err("unused bits are not zero"));
-        }
+    if let Some(&last) = bytes.last()
+        && last & ((1u8 << unused) - 1) != 0
+    {
+        return Err(err("unused bits are not zero"));
     }
     let mut out = 0u16;
     for i in 0..9usize {

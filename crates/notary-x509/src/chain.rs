@@ -188,15 +188,15 @@ fn check_ca(index: usize, cert: &Certificate, purpose: ChainPurpose) -> Result<(
             })?;
     // Number of CA certificates below this one.
     let expected = index.saturating_sub(1);
-    if let Some(path_len) = bc.path_len {
-        if path_len < expected as u64 {
-            return Err(Error::PathLength {
-                index,
-                subject: cert.subject_string(),
-                path_len,
-                expected,
-            });
-        }
+    if let Some(path_len) = bc.path_len
+        && path_len < expected as u64
+    {
+        return Err(Error::PathLength {
+            index,
+            subject: cert.subject_string(),
+            path_len,
+            expected,
+        });
     }
     let ku = check_key_usage_present(index, cert, purpose)?;
     if !ku.has(KeyUsage::KEY_CERT_SIGN) {

@@ -257,7 +257,7 @@ fn check_string(value_tag: u8, value: &[u8]) -> Result<(), String> {
         T61_STRING => true,
         PRINTABLE_STRING => value.iter().all(|&b| is_printable_lenient(b)),
         UTF8_STRING => std::str::from_utf8(value).is_ok(),
-        BMP_STRING => value.len() % 2 == 0,
+        BMP_STRING => value.len().is_multiple_of(2),
         IA5_STRING => value.is_ascii(),
         NUMERIC_STRING => value.iter().all(|&b| b.is_ascii_digit() || b == b' '),
         other => return Err(format!("unsupported string type 0x{other:02x} in name")),
@@ -284,7 +284,7 @@ fn decode_string(value_tag: u8, value: &[u8]) -> Result<String, String> {
             .map(str::to_owned)
             .map_err(|_| "invalid UTF-8 string in name".into()),
         BMP_STRING => {
-            if value.len() % 2 != 0 {
+            if !value.len().is_multiple_of(2) {
                 return Err("invalid BMPString in name".into());
             }
             let value = match value {

@@ -248,10 +248,10 @@ fn parse_hash_alg(alg: &[u8]) -> der::DerResult<&[u8]> {
     let seq = der::parse_single(alg, tag::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
     let oid = r.read(tag::OID)?;
-    if let Some(p) = r.read_optional(tag::NULL)? {
-        if !p.value.is_empty() {
-            return Err("bad NULL");
-        }
+    if let Some(p) = r.read_optional(tag::NULL)?
+        && !p.value.is_empty()
+    {
+        return Err("bad NULL");
     }
     r.finish()?;
     Ok(oid.value)
@@ -525,16 +525,16 @@ pub(crate) fn verify_raw_with_key(
             });
         }
     };
-    if let Some(len) = alg.ecdsa_signature_len() {
-        if signature.len() != len {
-            return Err(Error::SignatureMismatch {
-                reason: format!(
-                    "{} signature must be {len} bytes (fixed-width r||s), got {}",
-                    alg.name(),
-                    signature.len()
-                ),
-            });
-        }
+    if let Some(len) = alg.ecdsa_signature_len()
+        && signature.len() != len
+    {
+        return Err(Error::SignatureMismatch {
+            reason: format!(
+                "{} signature must be {len} bytes (fixed-width r||s), got {}",
+                alg.name(),
+                signature.len()
+            ),
+        });
     }
     UnparsedPublicKey::new(lc_alg, key_bytes)
         .verify(message, signature)

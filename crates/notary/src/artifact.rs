@@ -115,15 +115,15 @@ pub async fn verify_artifact<R: SignatureRepository>(
                 reason: e.to_string(),
             })?,
     };
-    if let Some(d) = &digest_ref {
-        if *d != artifact.digest {
-            return Err(VerificationError::Repository {
-                reason: format!(
-                    "resolved digest {} does not match the reference digest {d}",
-                    artifact.digest
-                ),
-            });
-        }
+    if let Some(d) = &digest_ref
+        && *d != artifact.digest
+    {
+        return Err(VerificationError::Repository {
+            reason: format!(
+                "resolved digest {} does not match the reference digest {d}",
+                artifact.digest
+            ),
+        });
     }
     let policy_reference = format!("{policy_scope}@{}", artifact.digest);
     let statement = verifier.oci_statement(&policy_reference)?;
@@ -282,13 +282,13 @@ pub async fn sign_and_push<R: SignatureRepository>(
         .resolve(reference)
         .await
         .map_err(|e| SignAndPushError::Repository(e.to_string()))?;
-    if let Some(d) = reference_digest(reference) {
-        if d != artifact.digest.to_string() {
-            return Err(SignAndPushError::Repository(format!(
-                "resolved digest {} does not match the reference digest {d}",
-                artifact.digest
-            )));
-        }
+    if let Some(d) = reference_digest(reference)
+        && d != artifact.digest.to_string()
+    {
+        return Err(SignAndPushError::Repository(format!(
+            "resolved digest {} does not match the reference digest {d}",
+            artifact.digest
+        )));
     }
     let signed = sign_artifact(&artifact, signer, options)?;
     let info = signed.envelope.signer_info();
@@ -355,14 +355,14 @@ impl Verifier {
                 crate::truststore::TrustStoreType::Ca,
                 crate::truststore::TrustStoreType::SigningAuthority,
             ] {
-                if s.store_type.as_str() == t.as_str() {
-                    if let Ok(certs) = self.trust_store().certificates(t, &s.name) {
-                        out.extend(
-                            certs
-                                .iter()
-                                .map(|c| hex::encode(sha2::Sha256::digest(c.der()))),
-                        );
-                    }
+                if s.store_type.as_str() == t.as_str()
+                    && let Ok(certs) = self.trust_store().certificates(t, &s.name)
+                {
+                    out.extend(
+                        certs
+                            .iter()
+                            .map(|c| hex::encode(sha2::Sha256::digest(c.der()))),
+                    );
                 }
             }
         }

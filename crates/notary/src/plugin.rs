@@ -602,16 +602,16 @@ impl PluginSigner {
         if signature.is_empty() {
             return Err(self.invalid(cmd, "empty signature"));
         }
-        if let Some(n) = alg.ecdsa_signature_len() {
-            if signature.len() != n {
-                return Err(self.invalid(
-                    cmd,
-                    format!(
-                        "ECDSA signature is {} bytes, expected raw r||s of {n} bytes",
-                        signature.len()
-                    ),
-                ));
-            }
+        if let Some(n) = alg.ecdsa_signature_len()
+            && signature.len() != n
+        {
+            return Err(self.invalid(
+                cmd,
+                format!(
+                    "ECDSA signature is {} bytes, expected raw r||s of {n} bytes",
+                    signature.len()
+                ),
+            ));
         }
         if resp.certificate_chain.is_empty() {
             return Err(self.invalid(cmd, "empty certificate chain"));

@@ -399,16 +399,16 @@ impl Verifier {
                 ),
             ));
         }
-        if let Some(mt) = blob.media_type {
-            if signed.media_type != mt {
-                return Err(VerificationError::failed(
-                    Validation::TargetMismatch,
-                    format!(
-                        "the signature is for media type {:?}, not {mt:?}",
-                        signed.media_type
-                    ),
-                ));
-            }
+        if let Some(mt) = blob.media_type
+            && signed.media_type != mt
+        {
+            return Err(VerificationError::failed(
+                Validation::TargetMismatch,
+                format!(
+                    "the signature is for media type {:?}, not {mt:?}",
+                    signed.media_type
+                ),
+            ));
         }
         finish(outcome, payload, user_metadata)
     }
@@ -794,13 +794,13 @@ impl Verifier {
                 meta.version
             ))
         })?;
-        if let Some((text, min)) = min {
-            if version < min {
-                return Err(plugin_failure(format!(
-                    "found plugin {name} with version {} but signature verification needs plugin version greater than or equal to {text}",
-                    meta.version
-                )));
-            }
+        if let Some((text, min)) = min
+            && version < min
+        {
+            return Err(plugin_failure(format!(
+                "found plugin {name} with version {} but signature verification needs plugin version greater than or equal to {text}",
+                meta.version
+            )));
         }
         use notary_plugin_api::capability::{VERIFIER_REVOCATION_CHECK, VERIFIER_TRUSTED_IDENTITY};
         let identity = meta

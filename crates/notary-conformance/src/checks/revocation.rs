@@ -89,10 +89,10 @@ fn one(ctx: &Context<'_>, obj: &Value) -> Result<Result<(), String>, String> {
             Ok(u) => u,
             Err(e) => return Ok(Err(e.to_string())),
         };
-        if let Some(want) = expected.get("freshest_crl_urls") {
-            if *want != serde_json::json!(urls) {
-                return Ok(Err(format!("freshest CRL URLs {urls:?}")));
-            }
+        if let Some(want) = expected.get("freshest_crl_urls")
+            && *want != serde_json::json!(urls)
+        {
+            return Ok(Err(format!("freshest CRL URLs {urls:?}")));
         }
         return Ok(Ok(()));
     }
@@ -100,39 +100,36 @@ fn one(ctx: &Context<'_>, obj: &Value) -> Result<Result<(), String>, String> {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    if let Some(want) = expected.get("crl_number") {
-        if !crl
+    if let Some(want) = expected.get("crl_number")
+        && !crl
             .crl_number
             .as_deref()
             .is_some_and(|n| same_number(want, n))
-        {
-            return Ok(Err("CRL number differs".into()));
-        }
+    {
+        return Ok(Err("CRL number differs".into()));
     }
-    if let Some(want) = expected.get("delta_crl_indicator") {
-        if !crl
+    if let Some(want) = expected.get("delta_crl_indicator")
+        && !crl
             .delta_crl_indicator
             .as_ref()
             .is_some_and(|(n, _)| same_number(want, n))
-        {
-            return Ok(Err("delta CRL indicator differs".into()));
-        }
+    {
+        return Ok(Err("delta CRL indicator differs".into()));
     }
-    if let Some(want) = expected.get("delta_crl_indicator_critical") {
-        if crl
+    if let Some(want) = expected.get("delta_crl_indicator_critical")
+        && crl
             .delta_crl_indicator
             .as_ref()
             .map(|(_, c)| Value::Bool(*c))
             .as_ref()
             != Some(want)
-        {
-            return Ok(Err("delta CRL indicator criticality differs".into()));
-        }
+    {
+        return Ok(Err("delta CRL indicator criticality differs".into()));
     }
-    if let Some(want) = expected.get("freshest_crl_urls") {
-        if *want != serde_json::json!(crl.freshest_crl_urls) {
-            return Ok(Err("freshest CRL URLs differ".into()));
-        }
+    if let Some(want) = expected.get("freshest_crl_urls")
+        && *want != serde_json::json!(crl.freshest_crl_urls)
+    {
+        return Ok(Err("freshest CRL URLs differ".into()));
     }
     Ok(Ok(()))
 }

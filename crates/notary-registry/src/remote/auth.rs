@@ -303,12 +303,12 @@ pub(crate) fn fuzz_docker_config(data: &[u8]) -> Option<usize> {
     let mut n = 0;
     for (key, a) in &cfg.auths {
         n += config_keys(key).len();
-        if let Some(enc) = &a.auth {
-            if let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(enc.trim()) {
-                n += String::from_utf8_lossy(&raw)
-                    .split_once(':')
-                    .map_or(0, |(u, _)| u.len());
-            }
+        if let Some(enc) = &a.auth
+            && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(enc.trim())
+        {
+            n += String::from_utf8_lossy(&raw)
+                .split_once(':')
+                .map_or(0, |(u, _)| u.len());
         }
     }
     Some(n + cfg.cred_helpers.len() + usize::from(cfg.creds_store.is_some()))

@@ -1262,14 +1262,14 @@ impl RemoteRepository {
             list.truncate(limit);
             return Ok(list);
         }
-        if state != REFERRERS_TAG_SCHEMA {
-            if let Some(list) = self.referrers_api(subject, artifact_type, limit).await? {
-                // A client that wrote only the tag schema (notation's default
-                // --force-referrers-tag) can leave a registry's API without the referrer, so an
-                // empty answer also consults the tag schema.
-                if !list.is_empty() {
-                    return Ok(list);
-                }
+        if state != REFERRERS_TAG_SCHEMA
+            && let Some(list) = self.referrers_api(subject, artifact_type, limit).await?
+        {
+            // A client that wrote only the tag schema (notation's default
+            // --force-referrers-tag) can leave a registry's API without the referrer, so an
+            // empty answer also consults the tag schema.
+            if !list.is_empty() {
+                return Ok(list);
             }
         }
         let mut list = self.read_tag_index(subject).await?;
@@ -1538,10 +1538,10 @@ async fn read_body(
         size,
         max: cap,
     };
-    if let Some(len) = resp.content_length() {
-        if len > cap {
-            return Err(too_large(len));
-        }
+    if let Some(len) = resp.content_length()
+        && len > cap
+    {
+        return Err(too_large(len));
     }
     let mut out = Vec::with_capacity(resp.content_length().unwrap_or(0).min(cap) as usize);
     while let Some(chunk) = resp.chunk().await.map_err(|e| network(op, &e))? {

@@ -57,10 +57,10 @@ fn valid_host(host: &str) -> bool {
         Some((n, p)) if !n.ends_with(']') || host.starts_with('[') => (n, Some(p)),
         _ => (host, None),
     };
-    if let Some(p) = port {
-        if p.parse::<u16>().is_err() {
-            return false;
-        }
+    if let Some(p) = port
+        && p.parse::<u16>().is_err()
+    {
+        return false;
     }
     !name.is_empty()
         && name
@@ -106,10 +106,10 @@ impl RemoteReference {
                 ),
             ));
         }
-        if let Some(t) = tag {
-            if !valid_tag(t) {
-                return Err(bad(reference, format!("invalid tag {t:?}")));
-            }
+        if let Some(t) = tag
+            && !valid_tag(t)
+        {
+            return Err(bad(reference, format!("invalid tag {t:?}")));
         }
         if tag.is_none() && digest.is_none() {
             return Err(bad(reference, "a tag or digest is required"));
