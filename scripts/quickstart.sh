@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-bash scripts/setup.sh >/dev/null
+NOTARY_SKIP_GO_TOOLS=1 bash scripts/setup.sh >/dev/null
 cargo run --release --quiet --example quickstart -- "${1:-target/quickstart}"

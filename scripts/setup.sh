@@ -32,5 +32,8 @@ if ! command -v cargo-deny >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-deny" ];
 fi
 # Go interop peers and registries (notation, ORAS, Distribution v3, olareg), built from their
 # released modules. The live tests fail, never skip, when one is missing.
-bash scripts/install-go-tools.sh "${NOTARY_TOOLS_BIN:-$HOME/.cache/notary-rs/tools}"
+# The quickstart needs none of them (NOTARY_SKIP_GO_TOOLS=1); the tests always do.
+if [ "${NOTARY_SKIP_GO_TOOLS:-0}" != 1 ]; then
+  bash scripts/install-go-tools.sh "${NOTARY_TOOLS_BIN:-$HOME/.cache/notary-rs/tools}"
+fi
 echo "setup: done"
