@@ -13,7 +13,6 @@ mod registry;
 mod support;
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -600,46 +599,6 @@ fn notary_copy_output_verifies_with_notation() {
     );
 }
 
-fn start_tsa(pki: &Path) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/tsa", l.local_addr().unwrap());
-    let pki = pki.to_path_buf();
-    std::thread::spawn(move || {
-        for (i, s) in l.incoming().enumerate() {
-            let Ok(mut s) = s else { continue };
-            let req = support::read_request(&s);
-            if req.method != "POST" {
-                support::respond(&mut s, "404 Not Found", "text/plain", b"");
-                continue;
-            }
-            let q = pki.join(format!("q{i}.tsq"));
-            let a = pki.join(format!("a{i}.tsr"));
-            std::fs::write(&q, &req.body).unwrap();
-            let st = Command::new("openssl")
-                .args(["ts", "-reply", "-config"])
-                .arg(pki.join("tsa.cnf"))
-                .arg("-queryfile")
-                .arg(&q)
-                .arg("-out")
-                .arg(&a)
-                .output()
-                .unwrap();
-            assert!(
-                st.status.success(),
-                "{}",
-                String::from_utf8_lossy(&st.stderr)
-            );
-            support::respond(
-                &mut s,
-                "200 OK",
-                "application/timestamp-reply",
-                &std::fs::read(&a).unwrap(),
-            );
-        }
-    });
-    url
-}
-
 #[test]
 fn timestamped_signatures_both_ways() {
     let fx = Fixture::new();
@@ -658,7 +617,7 @@ fn timestamped_signatures_both_ways() {
     let tsa_store = fx.config().join("truststore/x509/tsa/interop");
     std::fs::create_dir_all(&tsa_store).unwrap();
     std::fs::copy(pki.join("ca.crt"), tsa_store.join("tsa-root.crt")).unwrap();
-    let url = start_tsa(&pki);
+    let url = support::start_tsa(&pki, false);
     let root = pki.join("ca.crt").display().to_string();
     let reg = Registry::start(Kind::Distribution2, &Options::default());
     let rt = rt();

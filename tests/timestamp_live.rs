@@ -34,48 +34,6 @@ fn make_pki() -> (tempfile::TempDir, PathBuf) {
     (dir, p)
 }
 
-/// The HTTP front: each POST body goes to `openssl ts -reply`; `mode` "garbage" answers junk.
-fn start_tsa(pki: &Path, mode: &'static str) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/tsa", l.local_addr().unwrap());
-    let pki = pki.to_path_buf();
-    std::thread::spawn(move || {
-        for (i, s) in l.incoming().enumerate().take(16) {
-            let Ok(mut s) = s else { continue };
-            let req = support::read_request(&s);
-            if req.method != "POST" || req.target != "/tsa" {
-                support::respond(&mut s, "404 Not Found", "text/plain", b"");
-                continue;
-            }
-            let body = req.body;
-            let reply = if mode == "garbage" {
-                b"not a timestamp".to_vec()
-            } else {
-                let q = pki.join(format!("q{i}.tsq"));
-                let a = pki.join(format!("a{i}.tsr"));
-                std::fs::write(&q, &body).unwrap();
-                let st = Command::new("openssl")
-                    .args(["ts", "-reply", "-config"])
-                    .arg(pki.join("tsa.cnf"))
-                    .arg("-queryfile")
-                    .arg(&q)
-                    .arg("-out")
-                    .arg(&a)
-                    .output()
-                    .unwrap();
-                assert!(
-                    st.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&st.stderr)
-                );
-                std::fs::read(&a).unwrap()
-            };
-            support::respond(&mut s, "200 OK", "application/timestamp-reply", &reply);
-        }
-    });
-    url
-}
-
 fn root(pki: &Path) -> Vec<Certificate> {
     read_certificates(&std::fs::read(pki.join("ca.crt")).unwrap()).unwrap()
 }
@@ -117,7 +75,7 @@ fn verifier(chain_root: &[u8], tsa_root: Option<Vec<Certificate>>) -> Verifier {
 #[test]
 fn timestamp_keeps_an_expired_signature_valid_only_with_a_tsa_store() {
     let (_keep, pki) = make_pki();
-    let url = start_tsa(&pki, "reply");
+    let url = support::start_tsa(&pki, false);
     // The TSA stamps with the real clock, so this test runs at the real time.
     let now = OffsetDateTime::now_utc();
     for (spec, format) in [
@@ -215,11 +173,11 @@ fn tsa_faults_stop_signing_with_a_clear_error() {
     let e = sign_with(&format!("http://127.0.0.1:{port}/tsa"), root(&pki)).unwrap_err();
     assert!(matches!(e, notary::Error::Timestamp { .. }), "{e}");
     // Garbage answer.
-    let e = sign_with(&start_tsa(&pki, "garbage"), root(&pki)).unwrap_err();
+    let e = sign_with(&support::start_tsa(&pki, true), root(&pki)).unwrap_err();
     assert!(e.to_string().contains("invalid timestamp response"), "{e}");
     // A real token, but not from the root we trust.
     let e = sign_with(
-        &start_tsa(&pki, "reply"),
+        &support::start_tsa(&pki, false),
         vec![Certificate::from_der(chain.root()).unwrap()],
     )
     .unwrap_err();

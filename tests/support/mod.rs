@@ -1,4 +1,6 @@
-//! Shared by the live tests: the small HTTP/1.1 server side used in front of OpenSSL.
+//! Shared by the live tests: the small HTTP/1.1 server side used in front of OpenSSL, and the
+//! RFC 3161 TSA front built on it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -6,7 +8,6 @@ use std::net::TcpStream;
 /// One request: method, target and body.
 pub struct Request {
     pub method: String,
-    #[allow(dead_code)]
     pub target: String,
     pub body: Vec<u8>,
 }
@@ -44,4 +45,46 @@ pub fn respond(s: &mut TcpStream, status: &str, content_type: &str, body: &[u8])
         body.len()
     );
     let _ = s.write_all(body);
+}
+
+/// An HTTP front for `openssl ts -reply` with the PKI of `tests/pki/make-tsa.sh` in `pki`:
+/// each `POST /tsa` body is answered by OpenSSL (or, with `garbage`, by junk). Returns the URL.
+pub fn start_tsa(pki: &std::path::Path, garbage: bool) -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/tsa", l.local_addr().unwrap());
+    let pki = pki.to_path_buf();
+    std::thread::spawn(move || {
+        for (i, s) in l.incoming().enumerate() {
+            let Ok(mut s) = s else { continue };
+            let req = read_request(&s);
+            if req.method != "POST" || req.target != "/tsa" {
+                respond(&mut s, "404 Not Found", "text/plain", b"");
+                continue;
+            }
+            let reply = if garbage {
+                b"not a timestamp".to_vec()
+            } else {
+                let q = pki.join(format!("q{i}.tsq"));
+                let a = pki.join(format!("a{i}.tsr"));
+                std::fs::write(&q, &req.body).unwrap();
+                let st = std::process::Command::new("openssl")
+                    .args(["ts", "-reply", "-config"])
+                    .arg(pki.join("tsa.cnf"))
+                    .arg("-queryfile")
+                    .arg(&q)
+                    .arg("-out")
+                    .arg(&a)
+                    .output()
+                    .unwrap();
+                assert!(
+                    st.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&st.stderr)
+                );
+                std::fs::read(&a).unwrap()
+            };
+            respond(&mut s, "200 OK", "application/timestamp-reply", &reply);
+        }
+    });
+    url
 }

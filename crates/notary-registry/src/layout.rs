@@ -49,18 +49,24 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Writes `data` to `path` atomically: a temporary file in the same directory, then rename.
-fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Error> {
+/// A temporary path in `path`'s directory (created if needed), unique per process and thread,
+/// for a write that becomes visible by renaming onto `path`.
+fn temp_beside(path: &Path) -> Result<PathBuf, Error> {
     let dir = path
         .parent()
         .ok_or_else(|| io_err(path, "no parent directory"))?;
     fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-    let tmp = dir.join(format!(
+    Ok(dir.join(format!(
         ".tmp-{}-{:?}-{}",
         std::process::id(),
         std::thread::current().id(),
         path.file_name().and_then(|n| n.to_str()).unwrap_or("x")
-    ));
+    )))
+}
+
+/// Writes `data` to `path` atomically: a temporary file in the same directory, then rename.
+fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Error> {
+    let tmp = temp_beside(path)?;
     let mut f = fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
     f.write_all(data).map_err(|e| io_err(&tmp, e))?;
     f.sync_all().map_err(|e| io_err(&tmp, e))?;
@@ -184,18 +190,7 @@ impl OciLayout {
 
     /// Reads a blob, checking its size and digest against `desc` and the cap.
     pub fn fetch(&self, desc: &Descriptor, max_size: u64) -> Result<Vec<u8>, Error> {
-        if desc.size > max_size {
-            return Err(Error::TooLarge {
-                what: if manifest::is_manifest_type(&desc.media_type) {
-                    "manifest"
-                } else {
-                    "blob"
-                },
-                digest: desc.digest.to_string(),
-                size: desc.size,
-                max: max_size,
-            });
-        }
+        manifest::check_cap(desc, max_size)?;
         let p = self.blob_path(&desc.digest);
         let meta = fs::metadata(&p).map_err(|_| Error::NotFound {
             reference: desc.digest.to_string(),
@@ -258,16 +253,7 @@ impl OciLayout {
         if dst.is_file() {
             return Ok(());
         }
-        let dir = dst
-            .parent()
-            .ok_or_else(|| io_err(&dst, "no parent directory"))?;
-        fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-        let tmp = dir.join(format!(
-            ".tmp-{}-{:?}-{}",
-            std::process::id(),
-            std::thread::current().id(),
-            desc.digest.hex()
-        ));
+        let tmp = temp_beside(&dst)?;
         let result = (|| {
             let mut input = fs::File::open(src).map_err(|e| io_err(src, e))?;
             let mut out = fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
@@ -512,30 +498,7 @@ impl SignatureRepository for OciLayout {
 
     async fn fetch_signature(&self, manifest_desc: &Descriptor) -> Result<FetchedSignature, Error> {
         let data = self.fetch(manifest_desc, MAX_MANIFEST_SIZE)?;
-        let m: Manifest = serde_json::from_slice(&data).map_err(|e| Error::InvalidManifest {
-            digest: manifest_desc.digest.to_string(),
-            reason: e.to_string(),
-        })?;
-        let layer = match m.content() {
-            [one] => one.clone(),
-            other => {
-                return Err(Error::InvalidManifest {
-                    digest: manifest_desc.digest.to_string(),
-                    reason: format!(
-                        "a signature manifest must have exactly one layer, it has {}",
-                        other.len()
-                    ),
-                });
-            }
-        };
-        if layer.size > MAX_ENVELOPE_SIZE {
-            return Err(Error::TooLarge {
-                what: "signature envelope",
-                digest: layer.digest.to_string(),
-                size: layer.size,
-                max: MAX_ENVELOPE_SIZE,
-            });
-        }
+        let (m, layer) = manifest::signature_layer(manifest_desc, &data)?;
         let envelope = self.fetch(&layer, MAX_ENVELOPE_SIZE)?;
         Ok(FetchedSignature {
             manifest: manifest_desc.clone(),

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use notary_core::{Descriptor, SIGNATURE_ARTIFACT_TYPE};
+
+use crate::error::Error;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
@@ -215,4 +217,55 @@ impl StreamHasher {
         // Different algorithms give different lengths, so equal bytes mean equal digests.
         digest.bytes() == out
     }
+}
+
+/// Refuses content whose descriptor declares more than `cap` bytes, before any of it is read.
+pub(crate) fn check_cap(desc: &Descriptor, cap: u64) -> Result<(), Error> {
+    if desc.size > cap {
+        return Err(Error::TooLarge {
+            what: if is_manifest_type(&desc.media_type) {
+                "manifest"
+            } else {
+                "blob"
+            },
+            digest: desc.digest.to_string(),
+            size: desc.size,
+            max: cap,
+        });
+    }
+    Ok(())
+}
+
+/// Parses the signature manifest `data` (of `desc`) and returns it with its envelope layer:
+/// exactly one layer, no larger than the envelope cap. Every back end reads signatures through
+/// this.
+pub(crate) fn signature_layer(
+    desc: &Descriptor,
+    data: &[u8],
+) -> Result<(Manifest, Descriptor), Error> {
+    let m: Manifest = serde_json::from_slice(data).map_err(|e| Error::InvalidManifest {
+        digest: desc.digest.to_string(),
+        reason: e.to_string(),
+    })?;
+    let layer = match m.content() {
+        [one] => one.clone(),
+        other => {
+            return Err(Error::InvalidManifest {
+                digest: desc.digest.to_string(),
+                reason: format!(
+                    "a signature manifest must have exactly one layer, it has {}",
+                    other.len()
+                ),
+            });
+        }
+    };
+    if layer.size > crate::MAX_ENVELOPE_SIZE {
+        return Err(Error::TooLarge {
+            what: "signature envelope",
+            digest: layer.digest.to_string(),
+            size: layer.size,
+            max: crate::MAX_ENVELOPE_SIZE,
+        });
+    }
+    Ok((m, layer))
 }

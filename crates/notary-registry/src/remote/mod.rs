@@ -730,7 +730,7 @@ impl RemoteRepository {
 
     /// Fetches a manifest (or index) by descriptor, checking size, cap and digest.
     pub async fn fetch_manifest(&self, desc: &Descriptor, cap: u64) -> Result<Vec<u8>, Error> {
-        check_cap(desc, cap)?;
+        manifest::check_cap(desc, cap)?;
         let url = format!("{}/manifests/{}", self.inner.base, desc.digest);
         let accept = if manifest::is_manifest_type(&desc.media_type) {
             format!("{}, {MANIFEST_ACCEPT}", desc.media_type)
@@ -752,7 +752,7 @@ impl RemoteRepository {
 
     /// Fetches a blob by descriptor, checking size, cap and digest.
     pub async fn fetch_blob(&self, desc: &Descriptor, cap: u64) -> Result<Vec<u8>, Error> {
-        check_cap(desc, cap)?;
+        manifest::check_cap(desc, cap)?;
         let url = format!("{}/blobs/{}", self.inner.base, desc.digest);
         let (status, _, body) = self.get(&url, "*/*", cap, "blob").await?;
         if status == StatusCode::NOT_FOUND {
@@ -941,21 +941,7 @@ impl RemoteRepository {
                 ),
             });
         }
-        let mut put = reqwest::Url::parse(&location).map_err(|e| Error::Config {
-            reason: e.to_string(),
-        })?;
-        put.query_pairs_mut()
-            .append_pair("digest", &desc.digest.to_string());
-        let put = put.to_string();
-        let resp = self
-            .send(Method::PUT, &put, &[], None, "push", false)
-            .await?;
-        let status = resp.status();
-        if status != StatusCode::CREATED {
-            let b = read_capped(resp, 64 * 1024, &put).await.unwrap_or_default();
-            return Err(self.unexpected(format!("PUT {put}"), status, &b));
-        }
-        Ok(())
+        self.finish_upload(&location, desc, None).await
     }
 
     /// The absolute upload URL of a response's `Location`, refused when it leaves the registry.
@@ -990,29 +976,25 @@ impl RemoteRepository {
 
     /// Whether the repository holds the blob.
     pub async fn blob_exists(&self, digest: &Digest) -> Result<bool, Error> {
-        let url = format!("{}/blobs/{digest}", self.inner.base);
-        let resp = self
-            .send(Method::HEAD, &url, &[], None, "pull", true)
-            .await?;
-        match resp.status() {
-            s if s.is_success() => Ok(true),
-            StatusCode::NOT_FOUND => Ok(false),
-            s => Err(self.unexpected(format!("HEAD {url}"), s, &[])),
-        }
+        self.exists(&format!("{}/blobs/{digest}", self.inner.base), &[])
+            .await
     }
 
     /// Whether the repository holds the manifest.
     pub async fn manifest_exists(&self, desc: &Descriptor) -> Result<bool, Error> {
         let url = format!("{}/manifests/{}", self.inner.base, desc.digest);
+        self.exists(&url, &[(header::ACCEPT, MANIFEST_ACCEPT)])
+            .await
+    }
+
+    /// HEAD `url`: true on 2xx, false on 404.
+    async fn exists(
+        &self,
+        url: &str,
+        headers: &[(header::HeaderName, &str)],
+    ) -> Result<bool, Error> {
         let resp = self
-            .send(
-                Method::HEAD,
-                &url,
-                &[(header::ACCEPT, MANIFEST_ACCEPT)],
-                None,
-                "pull",
-                true,
-            )
+            .send(Method::HEAD, url, headers, None, "pull", true)
             .await?;
         match resp.status() {
             s if s.is_success() => Ok(true),
@@ -1078,38 +1060,26 @@ impl RemoteRepository {
             let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
             return Err(self.unexpected(format!("POST {url}"), status, &b));
         }
-        let location = resp
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| Error::Http {
-                operation: format!("POST {url}"),
-                status: status.as_u16(),
-                message: "no Location header".into(),
-            })?
-            .to_string();
-        let base = reqwest::Url::parse(&self.inner.base).map_err(|e| Error::Config {
+        let location = self.location(&resp, &format!("POST {url}"))?;
+        self.finish_upload(&location, desc, Some(body)).await
+    }
+
+    /// Closes an upload session with `PUT <location>&digest=...` (carrying the last bytes, if
+    /// any) and expects 201.
+    async fn finish_upload(
+        &self,
+        location: &str,
+        desc: &Descriptor,
+        body: Option<&Body>,
+    ) -> Result<(), Error> {
+        let mut put = reqwest::Url::parse(location).map_err(|e| Error::Config {
             reason: e.to_string(),
         })?;
-        let mut put = base.join(&location).map_err(|e| Error::Http {
-            operation: format!("POST {url}"),
-            status: status.as_u16(),
-            message: format!("bad Location {location:?}: {e}"),
-        })?;
-        if put.host_str() != base.host_str()
-            || put.port_or_known_default() != base.port_or_known_default()
-        {
-            // Credentials must not follow an upload to another host.
-            return Err(Error::Unsupported {
-                registry: self.inner.registry.clone(),
-                reason: format!("upload location {location:?} is on another host"),
-            });
-        }
         put.query_pairs_mut()
             .append_pair("digest", &desc.digest.to_string());
         let put = put.to_string();
         let resp = self
-            .send(Method::PUT, &put, &[], Some(body), "push", false)
+            .send(Method::PUT, &put, &[], body, "push", false)
             .await?;
         let status = resp.status();
         if status != StatusCode::CREATED {
@@ -1384,30 +1354,7 @@ impl RemoteRepository {
             });
         }
         let data = self.fetch_manifest(desc, MAX_MANIFEST_SIZE).await?;
-        let m: Manifest = serde_json::from_slice(&data).map_err(|e| Error::InvalidManifest {
-            digest: desc.digest.to_string(),
-            reason: e.to_string(),
-        })?;
-        let layer = match m.content() {
-            [one] => one.clone(),
-            other => {
-                return Err(Error::InvalidManifest {
-                    digest: desc.digest.to_string(),
-                    reason: format!(
-                        "a signature manifest must have exactly one layer, it has {}",
-                        other.len()
-                    ),
-                });
-            }
-        };
-        if layer.size > MAX_ENVELOPE_SIZE {
-            return Err(Error::TooLarge {
-                what: "signature envelope",
-                digest: layer.digest.to_string(),
-                size: layer.size,
-                max: MAX_ENVELOPE_SIZE,
-            });
-        }
+        let (m, layer) = manifest::signature_layer(desc, &data)?;
         let envelope = self.fetch_blob(&layer, MAX_ENVELOPE_SIZE).await?;
         Ok(FetchedSignature {
             manifest: desc.clone(),
@@ -1483,22 +1430,6 @@ fn is_transient(e: &Error) -> bool {
         }
         _ => false,
     }
-}
-
-fn check_cap(desc: &Descriptor, cap: u64) -> Result<(), Error> {
-    if desc.size > cap {
-        return Err(Error::TooLarge {
-            what: if manifest::is_manifest_type(&desc.media_type) {
-                "manifest"
-            } else {
-                "blob"
-            },
-            digest: desc.digest.to_string(),
-            size: desc.size,
-            max: cap,
-        });
-    }
-    Ok(())
 }
 
 fn check_content(desc: &Descriptor, body: &[u8]) -> Result<(), Error> {
