@@ -182,7 +182,7 @@ fn serve(root: &Path, mut s: std::net::TcpStream, i: usize, ocsp_down: &AtomicBo
 }
 
 fn check(chain: &[Certificate]) -> RevocationStatus {
-    Checker::new(Arc::new(HttpFetcher)).check(
+    Checker::new(Arc::new(HttpFetcher::new())).check(
         chain,
         RevocationPurpose::CodeSigning,
         None,
@@ -247,7 +247,7 @@ fn revoked_intermediate_and_the_verifier_levels() {
         );
         Verifier::new(Arc::new(store))
             .with_oci_policy(OciTrustPolicy::from_json(policy.as_bytes()).unwrap())
-            .with_revocation(Arc::new(Checker::new(Arc::new(HttpFetcher))))
+            .with_revocation(Arc::new(Checker::new(Arc::new(HttpFetcher::new()))))
     };
     let e = verifier("strict")
         .verify_oci(

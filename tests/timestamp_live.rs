@@ -8,7 +8,10 @@ use std::process::Command;
 use std::sync::Arc;
 
 mod support;
+#[path = "support/tls.rs"]
+mod tls;
 
+use notary::revocation::{HttpFetcher, ProxyConfig};
 use notary::timestamp::Rfc3161Timestamper;
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
 use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, Validation, Verifier};
@@ -182,4 +185,52 @@ fn tsa_faults_stop_signing_with_a_clear_error() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("does not verify"), "{e}");
+}
+
+#[test]
+fn timestamping_over_https_trusts_the_given_ca_only() {
+    let (_keep, pki) = make_pki();
+    // The OpenSSL TSA behind a TLS front whose certificate a test CA issued.
+    let tls = tls::TestTls::new();
+    let url = tls.front(&support::start_tsa(&pki, false));
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let now = OffsetDateTime::now_utc();
+    let chain = ChainBuilder::new(KeySpec::EcP256, now)
+        .validity(now - Duration::hours(1), now + Duration::days(1))
+        .build()
+        .unwrap();
+    let sign_with = |t: Rfc3161Timestamper| {
+        let mut opts = SignOptions::new(now);
+        opts.timestamper = Some(Arc::new(t.with_timeout(std::time::Duration::from_secs(10))));
+        notary::sign_artifact(&target(), &chain.signer().unwrap(), &opts)
+    };
+    let http = HttpFetcher::builder()
+        .proxy(ProxyConfig::none())
+        .add_root_certificate_der(tls.ca_der.clone())
+        .build()
+        .unwrap();
+    let signed = sign_with(Rfc3161Timestamper::new(&url, root(&pki)).with_http(http)).unwrap();
+    assert!(
+        signed
+            .envelope
+            .signer_info()
+            .unsigned_attributes
+            .timestamp_signature
+            .is_some()
+    );
+    // The timestamp carries the signature past its certificate's expiry.
+    verifier(chain.root(), Some(root(&pki)))
+        .verify_oci(
+            &signed.bytes,
+            EnvelopeMediaType::Jws.as_str(),
+            REF,
+            &target(),
+            &BTreeMap::new(),
+            now + Duration::days(3),
+        )
+        .unwrap();
+    // Without the test CA the TLS handshake fails and nothing is signed.
+    let e = sign_with(Rfc3161Timestamper::new(&url, root(&pki))).unwrap_err();
+    assert!(matches!(e, notary::Error::Timestamp { .. }), "{e}");
+    assert!(e.to_string().contains("certificate"), "{e}");
 }

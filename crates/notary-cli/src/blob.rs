@@ -255,7 +255,7 @@ pub fn verifier(kind: Kind) -> Result<Verifier, Failure> {
     let (path, bytes) = policy::load_bytes(kind)?;
     // Like notation, the CLI checks revocation online (OCSP, then CRL) with notation's timeouts.
     let mut revocation =
-        notary::revocation::Checker::new(Arc::new(notary::revocation::HttpFetcher));
+        notary::revocation::Checker::new(Arc::new(notary::revocation::HttpFetcher::new()));
     if let Some(cache) = config::cache_dir() {
         revocation = revocation.with_cache(notary_revocation::CrlCache::new(cache.join("crl")));
     }

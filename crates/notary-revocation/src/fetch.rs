@@ -1,20 +1,78 @@
 //! Fetching OCSP responses and CRLs: the only I/O of this crate.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use base64::Engine as _;
+#[cfg(feature = "http")]
+mod http;
+
+#[cfg(feature = "http")]
+pub use http::{HttpFetcher, HttpFetcherBuilder, ProxyConfig};
+
+/// What kind of failure a [`FetchError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchErrorKind {
+    /// The URL does not parse, has no host, or holds control characters (never sent).
+    InvalidUrl,
+    /// The URL's scheme is neither `http` nor `https` (never sent).
+    UnsupportedScheme,
+    /// The client could not be set up (an extra root certificate or a proxy setting is bad).
+    Config,
+    /// No answer: nothing at that URL, the name does not resolve, the connection or the proxy
+    /// failed.
+    Unreachable,
+    /// The TLS handshake failed (e.g. the server's certificate is not trusted).
+    Tls,
+    /// The timeout (overall, connect or DNS resolution) expired.
+    Timeout,
+    /// The response body reached the size cap.
+    TooLarge,
+    /// The server answered with a status other than 200.
+    HttpStatus(u16),
+    /// Any other failure while talking to the server.
+    Transport,
+}
 
 /// Why a fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{url}: {reason}")]
+#[non_exhaustive]
 pub struct FetchError {
-    /// The URL.
+    /// The URL (control characters escaped).
     pub url: String,
+    /// What kind of failure.
+    pub kind: FetchErrorKind,
     /// What happened.
     pub reason: String,
+}
+
+impl FetchError {
+    /// An error of `kind` for `url`; control characters of `url` are escaped so that the message
+    /// is safe to print.
+    pub fn new(url: &str, kind: FetchErrorKind, reason: impl Into<String>) -> Self {
+        Self {
+            url: escape_controls(url),
+            kind,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// `url` with control characters (CR, LF, ...) shown as escapes, everything else as is.
+fn escape_controls(url: &str) -> String {
+    if !url.chars().any(char::is_control) {
+        return url.to_string();
+    }
+    url.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Retrieves revocation material. Implementations must honour the size cap and the timeout.
@@ -57,10 +115,7 @@ impl StaticFetcher {
 }
 
 fn unreachable(url: &str) -> FetchError {
-    FetchError {
-        url: url.to_string(),
-        reason: "unreachable".into(),
-    }
+    FetchError::new(url, FetchErrorKind::Unreachable, "unreachable")
 }
 
 impl Fetcher for StaticFetcher {
@@ -83,191 +138,18 @@ impl Fetcher for StaticFetcher {
     }
 }
 
+/// The error for a body that reached `max` bytes (a body of exactly the cap is refused).
+pub(crate) fn too_large(url: &str, max: usize) -> FetchError {
+    FetchError::new(
+        url,
+        FetchErrorKind::TooLarge,
+        format!("response exceeds the {max}-byte limit"),
+    )
+}
+
 fn cap(url: &str, body: &[u8], max: usize) -> Result<Vec<u8>, FetchError> {
     if body.len() >= max {
-        return Err(FetchError {
-            url: url.into(),
-            reason: format!("response exceeds the {max}-byte limit"),
-        });
+        return Err(too_large(url, max));
     }
     Ok(body.to_vec())
-}
-
-/// Plain HTTP/1.1 over TCP (OCSP and CRL URLs are `http`): connect and read deadlines, body
-/// size caps (a body of exactly the cap is refused), status 200 required.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HttpFetcher;
-
-impl HttpFetcher {
-    /// POSTs `body` to an `http` URL and returns the body of a 200 response (used for RFC 3161
-    /// timestamp requests as well as OCSP).
-    pub fn post(
-        &self,
-        url: &str,
-        content_type: &str,
-        body: &[u8],
-        max: usize,
-        timeout: Duration,
-    ) -> Result<Vec<u8>, FetchError> {
-        self.request(url, "POST", Some(content_type), body, max, timeout)
-    }
-
-    fn request(
-        &self,
-        url: &str,
-        method: &str,
-        content_type: Option<&str>,
-        body: &[u8],
-        max: usize,
-        timeout: Duration,
-    ) -> Result<Vec<u8>, FetchError> {
-        let err = |reason: String| FetchError {
-            url: url.to_string(),
-            reason,
-        };
-        let rest = url
-            .get(7..)
-            .filter(|_| crate::is_http(url))
-            .ok_or_else(|| err("only http URLs are supported".into()))?;
-        let (hostport, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let addr_text = if hostport.contains(':') {
-            hostport.to_string()
-        } else {
-            format!("{hostport}:80")
-        };
-        let deadline = Instant::now() + timeout;
-        let addr = addr_text
-            .to_socket_addrs()
-            .map_err(|e| err(e.to_string()))?
-            .next()
-            .ok_or_else(|| err("no address".into()))?;
-        let mut s = TcpStream::connect_timeout(&addr, timeout).map_err(|e| err(e.to_string()))?;
-        let left = || {
-            deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1))
-        };
-        s.set_write_timeout(Some(left()))
-            .map_err(|e| err(e.to_string()))?;
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\nUser-Agent: notary-rs\r\n"
-        );
-        if let Some(ct) = content_type {
-            head.push_str(&format!(
-                "Content-Type: {ct}\r\nContent-Length: {}\r\n",
-                body.len()
-            ));
-        }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes())
-            .and_then(|_| s.write_all(body))
-            .map_err(|e| err(e.to_string()))?;
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 16384];
-        loop {
-            if Instant::now() >= deadline {
-                return Err(err(format!("timed out after {timeout:?}")));
-            }
-            s.set_read_timeout(Some(left()))
-                .map_err(|e| err(e.to_string()))?;
-            match s.read(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => {
-                    buf.extend_from_slice(&chunk[..n]);
-                    if buf.len() > max + 64 * 1024 {
-                        return Err(err(format!("response exceeds the {max}-byte limit")));
-                    }
-                }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return Err(err(format!("timed out after {timeout:?}")));
-                }
-                Err(e) => return Err(err(e.to_string())),
-            }
-        }
-        let split = buf
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or_else(|| err("malformed HTTP response".into()))?;
-        let header = String::from_utf8_lossy(&buf[..split]).to_string();
-        let mut body = buf[split + 4..].to_vec();
-        let status = header.split_whitespace().nth(1).unwrap_or("");
-        if status != "200" {
-            return Err(err(format!("HTTP status {status}")));
-        }
-        if header
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            body = dechunk(&body).ok_or_else(|| err("malformed chunked body".into()))?;
-        }
-        cap(url, &body, max)
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = b.windows(2).position(|w| w == b"\r\n")?;
-        let size = usize::from_str_radix(
-            std::str::from_utf8(&b[..line_end])
-                .ok()?
-                .split(';')
-                .next()?
-                .trim(),
-            16,
-        )
-        .ok()?;
-        b = b.get(line_end + 2..)?;
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(b.get(..size)?);
-        b = b.get(size + 2..)?;
-    }
-}
-
-impl Fetcher for HttpFetcher {
-    fn ocsp(
-        &self,
-        responder: &str,
-        request: &[u8],
-        max: usize,
-        timeout: Duration,
-    ) -> Result<Vec<u8>, FetchError> {
-        // GET when the encoded request is short, as notation does; POST otherwise.
-        let b64 = base64::engine::general_purpose::STANDARD.encode(request);
-        let escaped: String = b64
-            .chars()
-            .map(|c| match c {
-                '+' => "%2B".to_string(),
-                '/' => "%2F".to_string(),
-                '=' => "%3D".to_string(),
-                c => c.to_string(),
-            })
-            .collect();
-        if b64.len() < 255 && escaped.len() < 255 {
-            let url = format!("{}/{escaped}", responder.trim_end_matches('/'));
-            self.request(&url, "GET", None, &[], max, timeout)
-        } else {
-            self.request(
-                responder,
-                "POST",
-                Some("application/ocsp-request"),
-                request,
-                max,
-                timeout,
-            )
-        }
-    }
-    fn crl(&self, url: &str, max: usize, timeout: Duration) -> Result<Vec<u8>, FetchError> {
-        self.request(url, "GET", None, &[], max, timeout)
-    }
 }

@@ -4,7 +4,7 @@
 //! CRLs when the answer is unknown), else CRLs (every distribution point, delta CRLs), and
 //! combines the results: revoked beats unknown. All I/O goes through a [`Fetcher`], so
 //! air-gapped users can supply responses themselves ([`StaticFetcher`]) and tests can inject
-//! faults; [`HttpFetcher`] is the plain-HTTP client (OCSP and CRL URLs are `http`).
+//! faults; `HttpFetcher` (cargo feature `http`, on by default) is the HTTP(S) client.
 //! [`OfflineRevocation`] never touches the network.
 //!
 //! ```
@@ -32,7 +32,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use cache::{CachedCrl, CrlCache};
-pub use fetch::{FetchError, Fetcher, HttpFetcher, StaticFetcher};
+pub use fetch::{FetchError, FetchErrorKind, Fetcher, StaticFetcher};
+#[cfg(feature = "http")]
+pub use fetch::{HttpFetcher, HttpFetcherBuilder, ProxyConfig};
 use notary_x509::Certificate;
 use time::OffsetDateTime;
 

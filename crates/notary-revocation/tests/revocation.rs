@@ -133,14 +133,14 @@ fn http_fetcher_errors_caps_and_timeouts() {
     ok.extend_from_slice(&body);
     let url = serve(ok, Duration::ZERO);
     assert_eq!(
-        HttpFetcher
+        HttpFetcher::new()
             .crl(&url, 1 << 20, Duration::from_secs(2))
             .unwrap(),
         body
     );
     // Exactly the cap is refused.
     assert!(
-        HttpFetcher
+        HttpFetcher::new()
             .crl(&url, body.len(), Duration::from_secs(2))
             .is_err()
     );
@@ -148,7 +148,7 @@ fn http_fetcher_errors_caps_and_timeouts() {
         b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
         Duration::ZERO,
     );
-    let e = HttpFetcher
+    let e = HttpFetcher::new()
         .crl(&url, 1 << 20, Duration::from_secs(2))
         .unwrap_err();
     assert!(e.reason.contains("404"), "{e}");
@@ -157,7 +157,7 @@ fn http_fetcher_errors_caps_and_timeouts() {
         Duration::from_secs(3),
     );
     let t = Instant::now();
-    let e = HttpFetcher
+    let e = HttpFetcher::new()
         .crl(&url, 1 << 20, Duration::from_millis(300))
         .unwrap_err();
     assert!(
@@ -166,9 +166,9 @@ fn http_fetcher_errors_caps_and_timeouts() {
     );
     assert!(e.reason.contains("timed out"), "{e}");
     assert!(
-        HttpFetcher
+        HttpFetcher::new()
             .crl(
-                "https://example.invalid/x.crl",
+                "ftp://example.invalid/x.crl",
                 1 << 20,
                 Duration::from_secs(1)
             )

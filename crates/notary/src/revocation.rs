@@ -3,6 +3,7 @@
 //! injectable [`Fetcher`].
 
 pub use notary_revocation::{
-    CachedCrl, CertStatus, Checker, CrlCache, FetchError, Fetcher, HttpFetcher, OfflineRevocation,
-    RevocationChecker, RevocationPurpose, RevocationStatus, StaticFetcher,
+    CachedCrl, CertStatus, Checker, CrlCache, FetchError, FetchErrorKind, Fetcher, HttpFetcher,
+    HttpFetcherBuilder, OfflineRevocation, ProxyConfig, RevocationChecker, RevocationPurpose,
+    RevocationStatus, StaticFetcher,
 };

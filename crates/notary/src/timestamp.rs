@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use notary_core::DigestAlgorithm;
+use notary_revocation::HttpFetcher;
 use notary_timestamp::TimestampRequest;
 use notary_x509::Certificate;
 
@@ -14,13 +15,18 @@ pub trait Timestamper: Send + Sync + fmt::Debug {
     fn timestamp(&self, message: &[u8], hash: DigestAlgorithm) -> Result<Vec<u8>, String>;
 }
 
-/// An RFC 3161 client over plain HTTP (`--timestamp-url`), with the TSA root certificate the
+/// An RFC 3161 client over HTTP or HTTPS (`--timestamp-url`), with the TSA root certificate the
 /// token must chain to (`--timestamp-root-cert`).
+///
+/// HTTPS trusts the platform's roots (`SSL_CERT_FILE` / `SSL_CERT_DIR` when set) and honours
+/// `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; pass an [`HttpFetcher`] built with extra roots or
+/// explicit proxies through [`Rfc3161Timestamper::with_http`].
 #[derive(Debug, Clone)]
 pub struct Rfc3161Timestamper {
     url: String,
     roots: Vec<Certificate>,
     timeout: Duration,
+    http: HttpFetcher,
 }
 
 /// Largest TSA response read (notation's limit).
@@ -34,7 +40,15 @@ impl Rfc3161Timestamper {
             url: url.into(),
             roots,
             timeout: Duration::from_secs(15),
+            http: HttpFetcher::new(),
         }
+    }
+
+    /// Uses `http` for the requests (extra trusted roots for an HTTPS TSA, proxies, connect
+    /// and DNS timeouts).
+    pub fn with_http(mut self, http: HttpFetcher) -> Self {
+        self.http = http;
+        self
     }
 
     /// Sets the HTTP timeout.
@@ -48,7 +62,8 @@ impl Timestamper for Rfc3161Timestamper {
     fn timestamp(&self, message: &[u8], hash: DigestAlgorithm) -> Result<Vec<u8>, String> {
         let request =
             TimestampRequest::with_random_nonce(message, hash).map_err(|e| e.to_string())?;
-        let response = notary_revocation::HttpFetcher
+        let response = self
+            .http
             .post(
                 &self.url,
                 "application/timestamp-query",

@@ -1,0 +1,143 @@
+//! `notary blob sign --timestamp-url https://...`: the OpenSSL TSA behind a TLS front whose
+//! certificate a test CA issued; the CLI trusts that CA through `SSL_CERT_FILE` (as Go does).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+#[path = "support/proxy.rs"]
+mod proxy;
+mod support;
+#[path = "support/tls.rs"]
+mod tls;
+
+fn notary(config: &Path, work: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_notary"));
+    c.args(args)
+        .current_dir(work)
+        .env_remove("NOTATION_CONFIG")
+        .env("XDG_CONFIG_HOME", config)
+        // Only what this test sets: no proxy or CA settings of the caller's environment.
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR");
+    for v in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        c.env_remove(v);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn blob_sign_with_an_https_tsa_trusted_through_ssl_cert_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (config, work, pki) = (
+        tmp.path().join("config"),
+        tmp.path().join("work"),
+        tmp.path().join("pki"),
+    );
+    std::fs::create_dir_all(&work).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pki/make-tsa.sh");
+    let o = Command::new("bash").arg(script).arg(&pki).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tls = tls::TestTls::new();
+    let url = tls.front(&support::start_tsa(&pki, false));
+    let ca_file = tmp.path().join("https-ca.pem");
+    std::fs::write(&ca_file, &tls.ca_pem).unwrap();
+    std::fs::write(work.join("good.json"), "{}").unwrap();
+    let tsa_root = pki.join("ca.crt");
+    let tsa_root = tsa_root.to_str().unwrap();
+
+    let o = notary(
+        &config,
+        &work,
+        &[],
+        &["cert", "generate-test", "wabbit", "--default"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sign = [
+        "blob",
+        "sign",
+        "--timestamp-url",
+        &url,
+        "--timestamp-root-cert",
+        tsa_root,
+        "good.json",
+    ];
+
+    // Without the test CA: the TLS handshake fails, one clear error, no signature.
+    let o = notary(&config, &work, &[], &sign);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("certificate"), "{err}");
+    assert!(!work.join("good.json.jws.sig").exists());
+
+    // SSL_CERT_FILE names the test CA: signed, with the TSA's countersignature.
+    let o = notary(
+        &config,
+        &work,
+        &[("SSL_CERT_FILE", ca_file.to_str().unwrap())],
+        &sign,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sig = std::fs::read_to_string(work.join("good.json.jws.sig")).unwrap();
+    assert!(sig.contains("io.cncf.notary.timestampSignature"), "{sig}");
+}
+
+#[test]
+fn blob_sign_reaches_the_tsa_through_http_proxy_unless_no_proxy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (config, work, pki) = (
+        tmp.path().join("config"),
+        tmp.path().join("work"),
+        tmp.path().join("pki"),
+    );
+    std::fs::create_dir_all(&work).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pki/make-tsa.sh");
+    let o = Command::new("bash").arg(script).arg(&pki).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let url = support::start_tsa(&pki, false);
+    let (proxy_url, seen) = proxy::start();
+    std::fs::write(work.join("good.json"), "{}").unwrap();
+    let tsa_root = pki.join("ca.crt");
+    let tsa_root = tsa_root.to_str().unwrap();
+    let o = notary(
+        &config,
+        &work,
+        &[],
+        &["cert", "generate-test", "wabbit", "--default"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sign = [
+        "blob",
+        "sign",
+        "--force",
+        "--timestamp-url",
+        &url,
+        "--timestamp-root-cert",
+        tsa_root,
+        "good.json",
+    ];
+    let o = notary(&config, &work, &[("HTTP_PROXY", &proxy_url)], &sign);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(*seen.lock().unwrap(), vec![format!("POST {url}")]);
+    // NO_PROXY (lower case here) covers the host: straight to the TSA.
+    let o = notary(
+        &config,
+        &work,
+        &[
+            ("http_proxy", &proxy_url),
+            ("no_proxy", "localhost,127.0.0.1"),
+        ],
+        &sign,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(seen.lock().unwrap().len(), 1, "the proxy must not see it");
+}
