@@ -79,16 +79,15 @@ const UNPROTECTED_MEMBERS: [(&str, Unprotected); 3] = [
 ];
 
 /// Whether notation-go's `encoding/json` would decode member `name` into the field named
-/// `known` (ASCII): an exact match or a case-insensitive one. Go (1.21+) folds every rune with
-/// `ToUpper(ToLower(r))`, which maps exactly four non-ASCII runes onto ASCII letters.
+/// `known` (ASCII): an exact match or one under Unicode simple case folding, in which exactly
+/// two non-ASCII runes fold onto ASCII letters (checked against Go 1.26).
 fn go_name_matches(name: &str, known: &str) -> bool {
     let mut chars = name.chars();
     for k in known.chars() {
         let folded = match chars.next() {
             None => return false,
-            Some('\u{212A}') => 'K',              // KELVIN SIGN
-            Some('\u{017F}') => 'S',              // LATIN SMALL LETTER LONG S
-            Some('\u{0130}' | '\u{0131}') => 'I', // dotted capital I, dotless small i
+            Some('\u{212A}') => 'K', // KELVIN SIGN
+            Some('\u{017F}') => 'S', // LATIN SMALL LETTER LONG S
             Some(c) => c.to_ascii_uppercase(),
         };
         if folded != k.to_ascii_uppercase() {
