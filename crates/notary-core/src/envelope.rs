@@ -218,6 +218,10 @@ pub struct ExtendedAttribute {
 /// A DER certificate chain, leaf first, root last.
 pub type CertificateChain = Vec<Vec<u8>>;
 
+/// Most certificates an envelope may carry (JWS `x5c`, COSE `x5chain`). Every link is checked
+/// before trust anchoring, so the codecs refuse longer chains at parse time.
+pub const MAX_CERTIFICATE_CHAIN_LEN: usize = 32;
+
 /// Everything an envelope codec needs to produce a signature, apart from the signer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignRequest {

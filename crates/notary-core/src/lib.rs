@@ -36,8 +36,8 @@ pub use descriptor::{Descriptor, validate_user_metadata};
 pub use digest::{Digest, DigestAlgorithm};
 pub use envelope::{
     AttributeKey, AttributeValue, CertificateChain, EnvelopeMediaType, ExtendedAttribute,
-    KNOWN_PROTECTED_HEADERS, SignRequest, SignedAttributes, SignerInfo, SigningScheme,
-    UnsignedAttributes, VerifiedEnvelope, header,
+    KNOWN_PROTECTED_HEADERS, MAX_CERTIFICATE_CHAIN_LEN, SignRequest, SignedAttributes, SignerInfo,
+    SigningScheme, UnsignedAttributes, VerifiedEnvelope, header,
 };
 pub use error::Error;
 pub use keyspec::{HashAlgorithm, KeySpec, SignatureAlgorithm};

@@ -132,6 +132,7 @@ pub struct ChainBuilder {
     purpose: LeafPurpose,
     leaf_cn: String,
     leaf_ekus: Option<Vec<ExtendedKeyUsagePurpose>>,
+    ca_bc_critical: bool,
 }
 
 fn dn(cn: &str) -> DistinguishedName {
@@ -157,6 +158,7 @@ impl ChainBuilder {
             purpose: LeafPurpose::CodeSigning,
             leaf_cn: "Notary Test Leaf".into(),
             leaf_ekus: None,
+            ca_bc_critical: true,
         }
     }
 
@@ -197,6 +199,30 @@ impl ChainBuilder {
         self
     }
 
+    /// Whether the root's and intermediates' basicConstraints are critical (the default; pass
+    /// `false` to break the Notary CA rule on purpose).
+    pub fn ca_basic_constraints_critical(mut self, critical: bool) -> Self {
+        self.ca_bc_critical = critical;
+        self
+    }
+
+    /// Marks `p` as a CA, with basicConstraints critical or not as configured.
+    fn make_ca(&self, p: &mut CertificateParams) {
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        if self.ca_bc_critical {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        } else {
+            // rcgen always writes basicConstraints critical, so write it by hand:
+            // SEQUENCE { cA BOOLEAN TRUE }.
+            p.is_ca = IsCa::NoCa;
+            p.custom_extensions
+                .push(rcgen::CustomExtension::from_oid_content(
+                    &[2, 5, 29, 19],
+                    vec![0x30, 0x03, 0x01, 0x01, 0xff],
+                ));
+        }
+    }
+
     fn params(&self, cn: &str) -> Result<CertificateParams, Error> {
         let mut p = CertificateParams::default();
         p.distinguished_name = dn(cn);
@@ -227,8 +253,7 @@ impl ChainBuilder {
             rcgen::KeyPair::try_from(fixture_key(spec, v).as_slice()).map_err(rcgen_err)
         };
         let mut ca_params = self.params("Notary Test Root")?;
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        self.make_ca(&mut ca_params);
         let root_key = key(self.ca_spec, 0)?;
         let root = ca_params.self_signed(&root_key).map_err(rcgen_err)?;
         let issuer_params_root = ca_params;
@@ -237,8 +262,7 @@ impl ChainBuilder {
         let mut issuer = rcgen::Issuer::new(issuer_params_root, root_key);
         for i in 0..self.intermediates {
             let mut p = self.params(&format!("Notary Test Intermediate {}", i + 1))?;
-            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            self.make_ca(&mut p);
             let k = key(self.ca_spec, 1)?;
             let c = p.signed_by(&k, &issuer).map_err(rcgen_err)?;
             certs.push(c.der().to_vec());

@@ -64,7 +64,7 @@ impl Value {
     pub(crate) fn as_int(&self) -> Option<i128> {
         match self {
             Self::Unsigned(n) => Some(i128::from(*n)),
-            Self::Negative(n) => Some(-1 - i128::from(*n)),
+            Self::Negative(n) => (-1i128).checked_sub(i128::from(*n)),
             _ => None,
         }
     }
@@ -92,7 +92,10 @@ impl Value {
         if v >= 0 {
             u64::try_from(v).ok().map(Self::Unsigned)
         } else {
-            u64::try_from(-1 - v).ok().map(Self::Negative)
+            (-1i128)
+                .checked_sub(v)
+                .and_then(|n| u64::try_from(n).ok())
+                .map(Self::Negative)
         }
     }
 }
@@ -179,16 +182,13 @@ impl<'a> Decoder<'a> {
     }
 
     fn take(&mut self, len: u64) -> Result<&'a [u8], Error> {
-        let remaining = self.data.len().saturating_sub(self.pos);
-        let len = usize::try_from(len)
+        let truncated = Error::CborTruncated { offset: self.pos };
+        let end = usize::try_from(len)
             .ok()
-            .filter(|l| *l <= remaining)
-            .ok_or(Error::CborTruncated { offset: self.pos })?;
-        let slice = self
-            .data
-            .get(self.pos..self.pos + len)
-            .ok_or(Error::CborTruncated { offset: self.pos })?;
-        self.pos += len;
+            .and_then(|l| self.pos.checked_add(l))
+            .ok_or_else(|| truncated.clone())?;
+        let slice = self.data.get(self.pos..end).ok_or(truncated)?;
+        self.pos = end;
         Ok(slice)
     }
 
@@ -243,7 +243,7 @@ impl<'a> Decoder<'a> {
                 reason: format!("simple value {arg} must use the one-byte encoding"),
             });
         }
-        self.items += 1;
+        self.items = self.items.saturating_add(1);
         if self.items > MAX_ITEMS {
             return Err(Error::CborTooManyItems { limit: MAX_ITEMS });
         }
@@ -301,7 +301,7 @@ impl<'a> Decoder<'a> {
                 let len = self.bounded_count(head.arg, 1, offset)?;
                 let mut items = Vec::with_capacity(len);
                 for _ in 0..len {
-                    items.push(self.value(depth + 1)?);
+                    items.push(self.value(depth.saturating_add(1))?);
                 }
                 Value::Array(items)
             }
@@ -311,7 +311,7 @@ impl<'a> Decoder<'a> {
                     .map(|e| (e.key, e.value))
                     .collect(),
             ),
-            MAJOR_TAG => Value::Tag(head.arg, Box::new(self.value(depth + 1)?)),
+            MAJOR_TAG => Value::Tag(head.arg, Box::new(self.value(depth.saturating_add(1))?)),
             _ => match head.info {
                 25 => Value::Float16(u16::try_from(head.arg).unwrap_or(u16::MAX)),
                 26 => Value::Float32(u32::try_from(head.arg).unwrap_or(u32::MAX)),
@@ -345,12 +345,12 @@ impl<'a> Decoder<'a> {
         let mut seen = HashSet::with_capacity(len);
         for _ in 0..len {
             let key_offset = self.pos;
-            let key = self.value(depth + 1)?;
+            let key = self.value(depth.saturating_add(1))?;
             if !seen.insert(key_identity(&key)) {
                 return Err(Error::CborDuplicateKey { offset: key_offset });
             }
             let start = self.pos;
-            let value = self.value(depth + 1)?;
+            let value = self.value(depth.saturating_add(1))?;
             let raw_value = self.data.get(start..self.pos).unwrap_or_default();
             entries.push(RawEntry {
                 key,
@@ -524,7 +524,7 @@ fn f16_to_f64(bits: u16) -> f64 {
         0 => mant * 2f64.powi(-24),
         31 if mant == 0.0 => f64::INFINITY,
         31 => f64::NAN,
-        _ => (1.0 + mant / 1024.0) * 2f64.powi(exp - 15),
+        _ => (1.0 + mant / 1024.0) * 2f64.powi(exp.saturating_sub(15)),
     };
     sign * magnitude
 }

@@ -247,6 +247,15 @@ pub enum Error {
         /// Expiry, Unix seconds.
         expiry: i64,
     },
+    /// The x5chain holds more certificates than [`crate::MAX_CHAIN_LEN`] (or a signer returned
+    /// more).
+    #[error("certificate chain (x5chain) has {count} certificates, more than the {max} allowed")]
+    CertificateChainTooLong {
+        /// Certificates found.
+        count: usize,
+        /// Limit.
+        max: usize,
+    },
     /// The x5chain array is empty (or a signer returned no certificate).
     #[error("certificate chain is empty")]
     EmptyCertificateChain,

@@ -55,6 +55,16 @@
 //! # Ok::<(), notary_envelope_cose::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod cbor;
 mod error;
@@ -63,8 +73,8 @@ mod message;
 
 pub use error::Error;
 pub use message::{
-    InspectedCose, MAX_ENVELOPE_SIZE, UnprotectedHeaders, UnverifiedCose, encode_sign1,
-    sig_structure,
+    InspectedCose, MAX_CHAIN_LEN, MAX_ENVELOPE_SIZE, UnprotectedHeaders, UnverifiedCose,
+    encode_sign1, sig_structure,
 };
 
 use notary_core::{SignRequest, SignatureAlgorithm, Signer};
@@ -122,6 +132,13 @@ pub fn sign(request: &SignRequest, signer: &dyn Signer) -> Result<Vec<u8>, Error
     }
     if raw.certificate_chain.is_empty() {
         return Err(Error::EmptyCertificateChain);
+    }
+    // An envelope that parse would refuse is never written.
+    if raw.certificate_chain.len() > MAX_CHAIN_LEN {
+        return Err(Error::CertificateChainTooLong {
+            count: raw.certificate_chain.len(),
+            max: MAX_CHAIN_LEN,
+        });
     }
     let unprotected = UnprotectedHeaders {
         certificate_chain: raw.certificate_chain,

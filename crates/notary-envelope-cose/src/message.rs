@@ -16,6 +16,9 @@ use crate::headers::{
 /// Largest envelope accepted by [`UnverifiedCose::parse`] (32 MiB, notation's blob cap).
 pub const MAX_ENVELOPE_SIZE: usize = 32 * 1024 * 1024;
 
+/// Most certificates accepted in x5chain (the cap shared with the JWS codec).
+pub const MAX_CHAIN_LEN: usize = notary_core::MAX_CERTIFICATE_CHAIN_LEN;
+
 /// CBOR tag of COSE_Sign1.
 const TAG_SIGN1: u64 = 18;
 
@@ -78,7 +81,12 @@ fn text_key(name: &str) -> Vec<u8> {
 /// assert_eq!(tbs, b"\x84\x6aSignature1\x41\xa0\x40\x42hi");
 /// ```
 pub fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(protected.len() + payload.len() + 32);
+    let mut out = Vec::with_capacity(
+        protected
+            .len()
+            .saturating_add(payload.len())
+            .saturating_add(32),
+    );
     cbor::write_array_head(&mut out, 4);
     cbor::write_text(&mut out, "Signature1");
     cbor::write_bytes(&mut out, protected);
@@ -104,7 +112,13 @@ fn encode_parts(
     payload: &[u8],
     signature: &[u8],
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(protected.len() + payload.len() + signature.len() + 64);
+    let mut out = Vec::with_capacity(
+        protected
+            .len()
+            .saturating_add(payload.len())
+            .saturating_add(signature.len())
+            .saturating_add(64),
+    );
     cbor::write_tag(&mut out, TAG_SIGN1);
     cbor::write_array_head(&mut out, 4);
     cbor::write_bytes(&mut out, protected);
@@ -164,7 +178,8 @@ impl UnverifiedCose {
     /// duplicate map keys, excessive nesting; untagged messages; an empty protected header;
     /// detached or empty payloads; empty signatures; any violation of the Notary header rules
     /// (alg, crit, content type, signing scheme and times, expiry); an x5chain that is missing,
-    /// empty, not an array of byte strings or in the protected header; a timestamp signature
+    /// empty, longer than [`MAX_CHAIN_LEN`], not an array of byte strings or in the protected
+    /// header; a timestamp signature
     /// that is not a byte string; a signing agent that is not a text string.
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
         if bytes.len() > MAX_ENVELOPE_SIZE {
@@ -358,6 +373,13 @@ fn parse_unprotected(
         };
         match (&label, value) {
             (AttributeKey::Int(LABEL_X5CHAIN), Value::Array(items)) => {
+                // Every link costs a signature check later: refuse long chains up front.
+                if items.len() > MAX_CHAIN_LEN {
+                    return Err(Error::CertificateChainTooLong {
+                        count: items.len(),
+                        max: MAX_CHAIN_LEN,
+                    });
+                }
                 chain_seen = true;
                 for item in items {
                     match item {

@@ -193,3 +193,31 @@ fn every_truncation_and_many_mutations_are_rejected_without_panic() {
         }
     }
 }
+
+#[test]
+fn unknown_unprotected_labels_on_a_notation_envelope_are_ignored_and_kept() {
+    // blob.cose.sig with three labels added to its unprotected map by tests/data/make_fixtures.py.
+    let path = format!(
+        "{}/tests/data/unknown-unprotected-labels.cose.sig",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let original = read_interop(BLOB);
+    assert_eq!(bytes.len(), original.len() + 69, "fixture is stale");
+    let parsed = UnverifiedCose::parse(&bytes).unwrap();
+    let verified = parsed.verify(&X509Verifier).unwrap();
+    let unsigned = &verified.signer_info().unsigned_attributes;
+    // notation reads labels exactly: the case variant is not the signing agent.
+    assert_eq!(
+        unsigned.signing_agent.as_deref(),
+        Some("notation-go/1.3.0+unreleased")
+    );
+    assert!(unsigned.timestamp_signature.is_some());
+    let again = parsed.to_bytes();
+    assert_eq!(again.len(), bytes.len());
+    assert!(again.windows(11).any(|w| w == b"\x4alegacy-key"));
+    UnverifiedCose::parse(&again)
+        .unwrap()
+        .verify(&X509Verifier)
+        .unwrap();
+}

@@ -945,6 +945,47 @@ fn x5chain_rules() {
 }
 
 #[test]
+fn x5chain_is_capped_at_parse() {
+    assert_eq!(notary_envelope_cose::MAX_CHAIN_LEN, 32);
+    assert_eq!(
+        notary_envelope_cose::MAX_CHAIN_LEN,
+        notary_core::MAX_CERTIFICATE_CHAIN_LEN
+    );
+    // good_protected() declares ES256.
+    let signer = EcSigner::new(KeySpec::EcP256);
+    let p = map(&good_protected());
+    let chain_of_len = |n: usize| {
+        let certs: Vec<Vec<u8>> = std::iter::repeat_n(bstr(&signer.leaf()), n).collect();
+        map(&[(int(33), arr(&certs))])
+    };
+    let parsed = UnverifiedCose::parse(&build(&signer, &p, &chain_of_len(32))).unwrap();
+    assert_eq!(parsed.certificate_chain().len(), 32);
+    parsed.verify(&FakeCertVerifier).unwrap();
+    assert_eq!(
+        parse_err(&build(&signer, &p, &chain_of_len(33))),
+        Error::CertificateChainTooLong { count: 33, max: 32 }
+    );
+    // Refused before the items are looked at.
+    let ints: Vec<Vec<u8>> = std::iter::repeat_n(int(0), 33).collect();
+    assert!(matches!(
+        parse_err(&build(&signer, &p, &map(&[(int(33), arr(&ints))]))),
+        Error::CertificateChainTooLong { .. }
+    ));
+    // Nothing is written that parse would refuse.
+    let padded = |n: usize| {
+        let mut s = EcSigner::new(KeySpec::EcP256);
+        let last = s.chain.last().unwrap().clone();
+        s.chain.resize(n, last);
+        s
+    };
+    assert!(sign(&request(), &padded(32)).is_ok());
+    assert_eq!(
+        sign(&request(), &padded(33)).unwrap_err(),
+        Error::CertificateChainTooLong { count: 33, max: 32 }
+    );
+}
+
+#[test]
 fn unsigned_attribute_types_are_enforced() {
     let signer = EcSigner::new(KeySpec::EcP256);
     let p = map(&good_protected());

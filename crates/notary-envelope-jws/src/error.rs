@@ -117,6 +117,36 @@ pub enum Error {
         /// Signing time, RFC 3339.
         signing_time: String,
     },
+    /// Two unprotected members name the same header when compared case-insensitively, as
+    /// notation-go compares them (`x5c` and `X5C`); Go would silently take the last one.
+    #[error(
+        "members {first:?} and {second:?} in {part} both name the same header (names match case-insensitively)"
+    )]
+    AmbiguousMember {
+        /// Where.
+        part: &'static str,
+        /// One member name.
+        first: String,
+        /// The other member name.
+        second: String,
+    },
+    /// A protected header member differs from a JOSE or Notary header only in case (notation-go
+    /// would read it as that header).
+    #[error("protected header member {name:?} differs from {header:?} only in case")]
+    CaseVariantHeader {
+        /// The member as received.
+        name: String,
+        /// The header it would be read as.
+        header: String,
+    },
+    /// `x5c` holds more certificates than [`crate::MAX_CHAIN_LEN`].
+    #[error("the certificate chain (x5c) has {count} certificates, more than the {max} allowed")]
+    CertificateChainTooLong {
+        /// Certificates found.
+        count: usize,
+        /// Limit.
+        max: usize,
+    },
     /// `x5c` is empty.
     #[error("the certificate chain (x5c) is empty")]
     EmptyCertificateChain,

@@ -22,6 +22,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod error;
 mod strict;
@@ -44,8 +54,8 @@ pub use error::Error;
 pub const MEDIA_TYPE: &str = "application/jose+json";
 /// Largest envelope accepted (notation's signature blob cap).
 pub const MAX_ENVELOPE_SIZE: usize = 32 * 1024 * 1024;
-/// Most certificates accepted in `x5c`.
-pub const MAX_CHAIN_LEN: usize = 32;
+/// Most certificates accepted in `x5c` (the cap shared with the COSE codec).
+pub const MAX_CHAIN_LEN: usize = notary_core::MAX_CERTIFICATE_CHAIN_LEN;
 
 const ENVELOPE: &str = "envelope";
 const PROTECTED: &str = "protected header";
@@ -53,6 +63,58 @@ const UNPROTECTED: &str = "unprotected header";
 
 /// Registered headers that may not appear in `crit`.
 const REGISTERED: [&str; 3] = ["alg", "cty", "crit"];
+
+/// The unprotected members notation reads; anything else there is ignored (RFC 7515 §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unprotected {
+    X5c,
+    TimestampSignature,
+    SigningAgent,
+}
+
+const UNPROTECTED_MEMBERS: [(&str, Unprotected); 3] = [
+    ("x5c", Unprotected::X5c),
+    (header::TIMESTAMP_SIGNATURE, Unprotected::TimestampSignature),
+    (header::SIGNING_AGENT, Unprotected::SigningAgent),
+];
+
+/// Whether notation-go's `encoding/json` would decode member `name` into the field named
+/// `known` (ASCII): an exact match or one under Unicode simple case folding, in which exactly
+/// two non-ASCII runes fold onto ASCII letters (checked against Go 1.26).
+fn go_name_matches(name: &str, known: &str) -> bool {
+    let mut chars = name.chars();
+    for k in known.chars() {
+        let folded = match chars.next() {
+            None => return false,
+            Some('\u{212A}') => 'K', // KELVIN SIGN
+            Some('\u{017F}') => 'S', // LATIN SMALL LETTER LONG S
+            Some(c) => c.to_ascii_uppercase(),
+        };
+        if folded != k.to_ascii_uppercase() {
+            return false;
+        }
+    }
+    chars.next().is_none()
+}
+
+/// Refuses protected members that differ from a header notation-go decodes (`alg`, `cty`,
+/// `crit` and the Notary headers) only in case: Go would read them as that header, possibly
+/// over the exact one, so the signed header would mean different things to Go and to us.
+fn check_protected_names(protected: &Map<String, Value>) -> Result<(), Error> {
+    for name in protected.keys() {
+        let known = REGISTERED
+            .iter()
+            .chain(notary_core::KNOWN_PROTECTED_HEADERS.iter())
+            .find(|k| name != *k && go_name_matches(name, k));
+        if let Some(known) = known {
+            return Err(Error::CaseVariantHeader {
+                name: name.clone(),
+                header: (*known).to_string(),
+            });
+        }
+    }
+    Ok(())
+}
 
 /// A parsed JWS envelope whose signature has not been verified yet.
 #[derive(Clone)]
@@ -64,6 +126,8 @@ pub struct UnverifiedJws {
     signature: Vec<u8>,
     chain: Vec<Vec<u8>>,
     unprotected: UnsignedAttributes,
+    /// Unprotected members notation does not read, kept so that re-encoding preserves them.
+    other_unprotected: Vec<(String, Value)>,
 }
 
 impl std::fmt::Debug for UnverifiedJws {
@@ -118,9 +182,18 @@ fn take_string(obj: &Map<String, Value>, part: &'static str, name: &str) -> Resu
 }
 
 impl UnverifiedJws {
-    /// Parses a flattened JWS JSON envelope, strictly: exactly the members `payload`,
-    /// `protected`, `header` and `signature`, no duplicate member names at any level, unpadded
-    /// base64url, a non-empty `x5c`.
+    /// Parses a flattened JWS JSON envelope: exactly the members `payload`, `protected`,
+    /// `header` and `signature`, no duplicate member names at any level, unpadded base64url,
+    /// a non-empty `x5c` of at most [`MAX_CHAIN_LEN`] certificates.
+    ///
+    /// The unprotected `header` is read as notation-go reads it: `x5c`,
+    /// `io.cncf.notary.timestampSignature` and `io.cncf.notary.signingAgent` match
+    /// case-insensitively (early notation releases wrote `io.cncf.notary.SigningAgent`), and
+    /// other members are ignored, as RFC 7515 §4 requires for unsigned parameters (they are
+    /// kept for [`UnverifiedJws::to_bytes`]). Two members matching the same header (`x5c` and
+    /// `X5C`) are refused rather than resolved the way Go does (last one wins). The protected
+    /// header stays exact: a member differing from a Notary or JOSE header only in case is
+    /// refused.
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
         if bytes.len() > MAX_ENVELOPE_SIZE {
             return Err(Error::TooLarge {
@@ -152,6 +225,7 @@ impl UnverifiedJws {
         }
         let protected_json = b64url("protected", &protected_b64)?;
         let protected = strict::parse_object(&protected_json, PROTECTED)?;
+        check_protected_names(&protected)?;
 
         let header = match top.get("header") {
             Some(Value::Object(h)) => h,
@@ -169,33 +243,30 @@ impl UnverifiedJws {
                 });
             }
         };
-        let mut chain = Vec::new();
+        let mut chain = None;
         let mut unprotected = UnsignedAttributes::default();
+        let mut other_unprotected = Vec::new();
+        let mut matched: Vec<(Unprotected, &str)> = Vec::new();
         for (k, v) in header {
-            match k.as_str() {
-                "x5c" => {
-                    let arr = v.as_array().ok_or_else(|| Error::Invalid {
-                        part: UNPROTECTED,
-                        name: "x5c".into(),
-                        reason: "must be an array of base64 strings".into(),
-                    })?;
-                    if arr.len() > MAX_CHAIN_LEN {
-                        return Err(Error::Invalid {
-                            part: UNPROTECTED,
-                            name: "x5c".into(),
-                            reason: format!("more than {MAX_CHAIN_LEN} certificates"),
-                        });
-                    }
-                    for (i, c) in arr.iter().enumerate() {
-                        let s = c.as_str().ok_or_else(|| Error::Invalid {
-                            part: UNPROTECTED,
-                            name: format!("x5c[{i}]"),
-                            reason: "must be a base64 string".into(),
-                        })?;
-                        chain.push(b64std(&format!("x5c[{i}]"), s)?);
-                    }
-                }
-                header::TIMESTAMP_SIGNATURE => {
+            let Some(member) = UNPROTECTED_MEMBERS
+                .iter()
+                .find(|(known, _)| go_name_matches(k, known))
+                .map(|(_, m)| *m)
+            else {
+                other_unprotected.push((k.clone(), v.clone()));
+                continue;
+            };
+            if let Some((_, first)) = matched.iter().find(|(m, _)| *m == member) {
+                return Err(Error::AmbiguousMember {
+                    part: UNPROTECTED,
+                    first: (*first).to_string(),
+                    second: k.clone(),
+                });
+            }
+            matched.push((member, k.as_str()));
+            match member {
+                Unprotected::X5c => chain = Some(parse_x5c(k, v)?),
+                Unprotected::TimestampSignature => {
                     let s = v.as_str().ok_or_else(|| Error::Invalid {
                         part: UNPROTECTED,
                         name: k.clone(),
@@ -203,7 +274,7 @@ impl UnverifiedJws {
                     })?;
                     unprotected.timestamp_signature = Some(b64std(k, s)?);
                 }
-                header::SIGNING_AGENT => {
+                Unprotected::SigningAgent => {
                     let s = v.as_str().ok_or_else(|| Error::Invalid {
                         part: UNPROTECTED,
                         name: k.clone(),
@@ -211,14 +282,9 @@ impl UnverifiedJws {
                     })?;
                     unprotected.signing_agent = Some(s.to_string());
                 }
-                _ => {
-                    return Err(Error::UnknownMember {
-                        part: UNPROTECTED,
-                        name: k.clone(),
-                    });
-                }
             }
         }
+        let chain = chain.unwrap_or_default();
         if chain.is_empty() {
             return Err(Error::EmptyCertificateChain);
         }
@@ -230,6 +296,7 @@ impl UnverifiedJws {
             signature,
             chain,
             unprotected,
+            other_unprotected,
         })
     }
 
@@ -254,7 +321,12 @@ impl UnverifiedJws {
     pub fn verify(&self, verifier: &dyn SignatureVerifier) -> Result<VerifiedEnvelope, Error> {
         let alg = self.declared_algorithm()?;
         let leaf = self.chain.first().ok_or(Error::EmptyCertificateChain)?;
-        let mut input = Vec::with_capacity(self.protected_b64.len() + 1 + self.payload_b64.len());
+        let mut input = Vec::with_capacity(
+            self.protected_b64
+                .len()
+                .saturating_add(self.payload_b64.len())
+                .saturating_add(1),
+        );
         input.extend_from_slice(self.protected_b64.as_bytes());
         input.push(b'.');
         input.extend_from_slice(self.payload_b64.as_bytes());
@@ -310,8 +382,37 @@ impl UnverifiedJws {
             &self.signature_b64,
             &self.chain,
             &self.unprotected,
+            &self.other_unprotected,
         )
     }
+}
+
+/// The `x5c` array (member `name` as received): base64 DER certificates, at most
+/// [`MAX_CHAIN_LEN`], counted before anything is decoded.
+fn parse_x5c(name: &str, value: &Value) -> Result<Vec<Vec<u8>>, Error> {
+    let arr = value.as_array().ok_or_else(|| Error::Invalid {
+        part: UNPROTECTED,
+        name: name.to_string(),
+        reason: "must be an array of base64 strings".into(),
+    })?;
+    if arr.len() > MAX_CHAIN_LEN {
+        return Err(Error::CertificateChainTooLong {
+            count: arr.len(),
+            max: MAX_CHAIN_LEN,
+        });
+    }
+    arr.iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let item = format!("{name}[{i}]");
+            let s = c.as_str().ok_or_else(|| Error::Invalid {
+                part: UNPROTECTED,
+                name: item.clone(),
+                reason: "must be a base64 string".into(),
+            })?;
+            b64std(&item, s)
+        })
+        .collect()
 }
 
 fn parse_time(obj: &Map<String, Value>, name: &str) -> Result<Option<OffsetDateTime>, Error> {
@@ -567,11 +668,17 @@ fn encode_envelope(
     signature_b64: &str,
     chain: &[Vec<u8>],
     unprotected: &UnsignedAttributes,
+    others: &[(String, Value)],
 ) -> Vec<u8> {
     // Member order as notation emits it.
     let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    let mut out =
-        String::with_capacity(protected_b64.len() + payload_b64.len() + signature_b64.len() + 4096);
+    let mut out = String::with_capacity(
+        protected_b64
+            .len()
+            .saturating_add(payload_b64.len())
+            .saturating_add(signature_b64.len())
+            .saturating_add(4096),
+    );
     out.push_str("{\"payload\":");
     out.push_str(&q(payload_b64));
     out.push_str(",\"protected\":");
@@ -593,6 +700,14 @@ fn encode_envelope(
     if let Some(agent) = &unprotected.signing_agent {
         out.push_str(",\"io.cncf.notary.signingAgent\":");
         out.push_str(&notary_core::go_json_escape(&q(agent)));
+    }
+    for (name, value) in others {
+        out.push(',');
+        out.push_str(&notary_core::go_json_escape(&q(name)));
+        out.push(':');
+        out.push_str(&notary_core::go_json_escape(
+            &serde_json::to_string(value).unwrap_or_default(),
+        ));
     }
     out.push_str("},\"signature\":");
     out.push_str(&q(signature_b64));
@@ -623,6 +738,13 @@ pub fn sign(request: &SignRequest, signer: &dyn Signer) -> Result<Vec<u8>, Error
             reason: "the signer returned no certificate chain".into(),
         });
     }
+    // An envelope that parse would refuse is never written.
+    if raw.certificate_chain.len() > MAX_CHAIN_LEN {
+        return Err(Error::CertificateChainTooLong {
+            count: raw.certificate_chain.len(),
+            max: MAX_CHAIN_LEN,
+        });
+    }
     if let Some(n) = alg.ecdsa_signature_len()
         && raw.signature.len() != n
     {
@@ -643,5 +765,6 @@ pub fn sign(request: &SignRequest, signer: &dyn Signer) -> Result<Vec<u8>, Error
         &URL_SAFE_NO_PAD.encode(&raw.signature),
         &raw.certificate_chain,
         &unprotected,
+        &[],
     ))
 }

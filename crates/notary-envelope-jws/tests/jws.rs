@@ -397,9 +397,10 @@ fn envelope_tampering_each_has_its_error() {
     v["extra"] = json!(1);
     assert!(matches!(try_env(v), Err(Error::UnknownMember { .. })));
 
+    // Unsigned parameters that are not understood are ignored (RFC 7515 §4).
     let mut v = env.clone();
     v["header"]["kid"] = json!("x");
-    assert!(matches!(try_env(v), Err(Error::UnknownMember { .. })));
+    assert!(try_env(v).is_ok());
 
     let text = String::from_utf8(bytes.clone()).unwrap();
     let dup = text.replacen("{\"payload\":", "{\"payload\":\"e30\",\"payload\":", 1);
@@ -437,5 +438,287 @@ fn timestamp_can_be_added_without_breaking_the_signature() {
     assert_eq!(
         v.signer_info().unsigned_attributes.signing_agent.as_deref(),
         Some("notary-rs-test")
+    );
+}
+
+// --- unprotected members as notation reads them, and the chain cap -----------------------------
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+/// `jws_signature.sig` (made by notation-go) with its JSON text edited by `f`.
+fn notation_jws_edited(f: impl FnOnce(String) -> String) -> Result<UnverifiedJws, Error> {
+    let text =
+        String::from_utf8(shared("notation-go/internal-testdata/jws_signature.sig")).unwrap();
+    let edited = f(text.clone());
+    assert_ne!(edited, text, "the edit changed nothing");
+    UnverifiedJws::parse(edited.as_bytes())
+}
+
+#[test]
+fn legacy_signing_agent_member_is_read_like_notation() {
+    let bytes = fixture("legacy-signing-agent.jws.sig");
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains("\"io.cncf.notary.SigningAgent\":\"Notation/1.0.0\""));
+    assert!(!text.contains("io.cncf.notary.signingAgent"));
+    let env = UnverifiedJws::parse(&bytes).unwrap();
+    let v = env.verify(&X509SignatureVerifier).unwrap();
+    assert_eq!(
+        v.signer_info().unsigned_attributes.signing_agent.as_deref(),
+        Some("Notation/1.0.0")
+    );
+    let shown = env.inspect().unwrap();
+    assert_eq!(
+        shown
+            .signer_info
+            .unsigned_attributes
+            .signing_agent
+            .as_deref(),
+        Some("Notation/1.0.0")
+    );
+    // Re-encoding writes the current member name; the signature still holds.
+    let again = env.to_bytes();
+    assert!(String::from_utf8_lossy(&again).contains("\"io.cncf.notary.signingAgent\":"));
+    UnverifiedJws::parse(&again)
+        .unwrap()
+        .verify(&X509SignatureVerifier)
+        .unwrap();
+}
+
+#[test]
+fn unknown_unprotected_members_are_ignored_and_kept() {
+    let bytes = fixture("unknown-unprotected-members.jws.sig");
+    let env = UnverifiedJws::parse(&bytes).unwrap();
+    let v = env.verify(&X509SignatureVerifier).unwrap();
+    let unsigned = &v.signer_info().unsigned_attributes;
+    assert!(unsigned.timestamp_signature.is_some());
+    assert_eq!(
+        unsigned.signing_agent.as_deref(),
+        Some("notation-go/1.3.0+unreleased")
+    );
+    let again = String::from_utf8(env.to_bytes()).unwrap();
+    assert!(again.contains(r#""kid":"legacy-key""#), "{again}");
+    assert!(
+        again.contains(r#""com.example.note":{"list":[1,true,null],"n":1.5}"#),
+        "{again}"
+    );
+    UnverifiedJws::parse(again.as_bytes())
+        .unwrap()
+        .verify(&X509SignatureVerifier)
+        .unwrap();
+}
+
+#[test]
+fn unprotected_members_match_case_insensitively_like_go() {
+    let env = notation_jws_edited(|t| t.replacen("\"x5c\":", "\"X5C\":", 1)).unwrap();
+    assert_eq!(env.certificate_chain().len(), 1);
+    env.verify(&X509SignatureVerifier).unwrap();
+    // Go folds U+017F (long s) to 'S' and U+212A (Kelvin sign) to 'K'.
+    let env = notation_jws_edited(|t| {
+        t.replacen(
+            "\"io.cncf.notary.signingAgent\":",
+            "\"io.cncf.notary.\u{17f}igningAgent\":",
+            1,
+        )
+    })
+    .unwrap();
+    assert_eq!(
+        env.inspect()
+            .unwrap()
+            .signer_info
+            .unsigned_attributes
+            .signing_agent
+            .as_deref(),
+        Some("Notation/1.0.0")
+    );
+    // Near misses are just unknown members (Go does not fold U+0131 dotless i onto 'i').
+    for other in [
+        "io.cncf.notary.signingAgent2",
+        "\u{131}o.cncf.notary.signingAgent",
+    ] {
+        let env = notation_jws_edited(|t| {
+            t.replacen(
+                "\"io.cncf.notary.signingAgent\":",
+                &format!("{other:?}:"),
+                1,
+            )
+        })
+        .unwrap();
+        assert_eq!(
+            env.inspect()
+                .unwrap()
+                .signer_info
+                .unsigned_attributes
+                .signing_agent,
+            None,
+            "{other}"
+        );
+    }
+    // A matched member of the wrong type is an error, as in Go.
+    let err = notation_jws_edited(|t| {
+        t.replacen(
+            "\"io.cncf.notary.signingAgent\":\"Notation/1.0.0\"",
+            "\"IO.CNCF.NOTARY.SIGNINGAGENT\":7",
+            1,
+        )
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid { name, .. } if name == "IO.CNCF.NOTARY.SIGNINGAGENT"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ambiguous_unprotected_members_are_refused() {
+    let names = |e: &Error| match e {
+        Error::AmbiguousMember {
+            part,
+            first,
+            second,
+        } => {
+            let mut n = [first.clone(), second.clone()];
+            n.sort();
+            Some((*part, n))
+        }
+        _ => None,
+    };
+    // Go would take whichever comes last; the envelope must not mean two things.
+    let err = notation_jws_edited(|t| t.replacen("\"header\":{", "\"header\":{\"X5C\":[],", 1))
+        .unwrap_err();
+    assert_eq!(
+        names(&err),
+        Some(("unprotected header", ["X5C".to_string(), "x5c".to_string()])),
+        "{err}"
+    );
+    let err = notation_jws_edited(|t| {
+        t.replacen(
+            "\"header\":{",
+            "\"header\":{\"io.cncf.notary.signingagent\":\"other\",",
+            1,
+        )
+    })
+    .unwrap_err();
+    assert!(names(&err).is_some(), "{err}");
+    // Exact duplicates stay a duplicate-member error.
+    let err = notation_jws_edited(|t| {
+        t.replacen(
+            "\"header\":{",
+            "\"header\":{\"kid\":\"a\",\"kid\":\"b\",",
+            1,
+        )
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::DuplicateMember { name, .. } if name == "kid"),
+        "{err}"
+    );
+}
+
+#[test]
+fn top_level_members_and_the_protected_header_stay_strict() {
+    let err = notation_jws_edited(|t| t.replacen("{\"payload\":", "{\"extra\":1,\"payload\":", 1))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownMember { part: "envelope", name } if name == "extra"),
+        "{err}"
+    );
+    // Go would read `Header` as `header`; the spec names exactly four members.
+    let err = notation_jws_edited(|t| t.replacen("\"header\":{", "\"Header\":{", 1)).unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownMember { part: "envelope", name } if name == "Header"),
+        "{err}"
+    );
+    // An unknown member added to the protected header is signed content: integrity fails.
+    let text =
+        String::from_utf8(shared("notation-go/internal-testdata/jws_signature.sig")).unwrap();
+    let env: Value = serde_json::from_str(&text).unwrap();
+    let protected = env["protected"].as_str().unwrap();
+    let mut h: serde_json::Map<String, Value> =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(protected).unwrap()).unwrap();
+    h.insert("kid".into(), json!("x"));
+    let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&h).unwrap());
+    let err = notation_jws_edited(|t| t.replacen(protected, &forged, 1))
+        .unwrap()
+        .verify(&X509SignatureVerifier)
+        .unwrap_err();
+    assert!(matches!(err, Error::SignatureInvalid { .. }), "{err}");
+    // A signed protected member that Go would read as a registered or Notary header is refused,
+    // whether or not the exact header is also present.
+    for (variant, header) in [
+        ("CTY", "cty"),
+        ("Alg", "alg"),
+        (
+            "io.cncf.notary.SigningScheme",
+            "io.cncf.notary.signingScheme",
+        ),
+    ] {
+        let err = with_protected(|h| {
+            h.insert(variant.into(), json!("x"));
+        })
+        .unwrap_err();
+        assert_eq!(
+            err,
+            Error::CaseVariantHeader {
+                name: variant.into(),
+                header: header.into()
+            }
+        );
+    }
+    let err = with_protected(|h| {
+        let cty = h.remove("cty").unwrap();
+        h.insert("Cty".into(), cty);
+    })
+    .unwrap_err();
+    assert!(matches!(err, Error::CaseVariantHeader { .. }), "{err}");
+}
+
+/// A signer whose chain is the real one padded with copies of its last certificate.
+struct PaddedChain(notary_crypto::LocalSigner, usize);
+
+impl notary_core::Signer for PaddedChain {
+    fn key_spec(&self) -> Result<KeySpec, notary_core::Error> {
+        notary_core::Signer::key_spec(&self.0)
+    }
+    fn sign(&self, input: &[u8]) -> Result<notary_core::RawSignature, notary_core::Error> {
+        let mut raw = notary_core::Signer::sign(&self.0, input)?;
+        let last = raw.certificate_chain.last().unwrap().clone();
+        raw.certificate_chain.resize(self.1, last);
+        Ok(raw)
+    }
+}
+
+#[test]
+fn certificate_chains_are_capped_at_parse() {
+    assert_eq!(notary_envelope_jws::MAX_CHAIN_LEN, 32);
+    assert_eq!(
+        notary_envelope_jws::MAX_CHAIN_LEN,
+        notary_core::MAX_CERTIFICATE_CHAIN_LEN
+    );
+    let bytes = signed(KeySpec::EcP521, |_| {});
+    let mut env: Value = serde_json::from_slice(&bytes).unwrap();
+    let leaf = env["header"]["x5c"][0].clone();
+    env["header"]["x5c"] = Value::Array(vec![leaf.clone(); 32]);
+    let parsed = UnverifiedJws::parse(&serde_json::to_vec(&env).unwrap()).unwrap();
+    assert_eq!(parsed.certificate_chain().len(), 32);
+    env["header"]["x5c"] = Value::Array(vec![leaf; 33]);
+    assert_eq!(
+        UnverifiedJws::parse(&serde_json::to_vec(&env).unwrap()).unwrap_err(),
+        Error::CertificateChainTooLong { count: 33, max: 32 }
+    );
+    // Refused before any element is looked at.
+    env["header"]["x5c"] = Value::Array(vec![json!(0); 33]);
+    assert!(matches!(
+        UnverifiedJws::parse(&serde_json::to_vec(&env).unwrap()),
+        Err(Error::CertificateChainTooLong { .. })
+    ));
+    // Nothing is written that parse would refuse.
+    let req = SignRequest::new(br#"{"targetArtifact":{}}"#.to_vec(), NOW);
+    assert!(sign(&req, &PaddedChain(signer(KeySpec::EcP256), 32)).is_ok());
+    assert_eq!(
+        sign(&req, &PaddedChain(signer(KeySpec::EcP256), 33)).unwrap_err(),
+        Error::CertificateChainTooLong { count: 33, max: 32 }
     );
 }

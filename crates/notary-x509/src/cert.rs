@@ -121,7 +121,7 @@ struct RawParts {
 fn range_of(whole: &[u8], part: &[u8]) -> Range<usize> {
     // `part` is a sub-slice of `whole`; the address difference is its offset.
     let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
-    start..start + part.len()
+    start..start.saturating_add(part.len())
 }
 
 /// The structure of a certificate: raw ranges plus the pieces decoded later.
@@ -148,7 +148,9 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
         Some(v) => {
             let int = der::parse_single(v.value, tag::INTEGER)?;
             match der::small_uint(int.value)? {
-                n @ 0..=2 => n as u32 + 1,
+                0 => 1,
+                1 => 2,
+                2 => 3,
                 _ => return Err("invalid certificate version"),
             }
         }
@@ -681,16 +683,31 @@ fn parse_key_usage(value: &[u8], critical: bool) -> Result<KeyUsage, Error> {
     if unused > 7 || (bytes.is_empty() && unused != 0) {
         return Err(err("bad unused-bit count"));
     }
+    // The low `unused` bits of the last byte.
+    let unused_mask = 0xffu8
+        .checked_shr(8u32.saturating_sub(u32::from(unused)))
+        .unwrap_or(0);
     if let Some(&last) = bytes.last()
-        && last & ((1u8 << unused) - 1) != 0
+        && last & unused_mask != 0
     {
         return Err(err("unused bits are not zero"));
     }
+    // (byte, bit mask in that byte, usage): named bits 0..=8, most significant bit first.
+    const NAMED_BITS: [(usize, u8, u16); 9] = [
+        (0, 0x80, KeyUsage::DIGITAL_SIGNATURE),
+        (0, 0x40, KeyUsage::CONTENT_COMMITMENT),
+        (0, 0x20, KeyUsage::KEY_ENCIPHERMENT),
+        (0, 0x10, KeyUsage::DATA_ENCIPHERMENT),
+        (0, 0x08, KeyUsage::KEY_AGREEMENT),
+        (0, 0x04, KeyUsage::KEY_CERT_SIGN),
+        (0, 0x02, KeyUsage::CRL_SIGN),
+        (0, 0x01, KeyUsage::ENCIPHER_ONLY),
+        (1, 0x80, KeyUsage::DECIPHER_ONLY),
+    ];
     let mut out = 0u16;
-    for i in 0..9usize {
-        let byte = bytes.get(i / 8).copied().unwrap_or(0);
-        if byte & (0x80 >> (i % 8)) != 0 {
-            out |= 1 << i;
+    for (byte, mask, usage) in NAMED_BITS {
+        if bytes.get(byte).is_some_and(|b| b & mask != 0) {
+            out |= usage;
         }
     }
     Ok(KeyUsage {

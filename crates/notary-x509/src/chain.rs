@@ -39,8 +39,9 @@ pub fn validate_timestamping_chain(
 /// - Several: the last is self-signed and self-issued; the others are not self-signed, are
 ///   signed by the next certificate and name its subject (raw bytes) as their issuer; index 0
 ///   follows the leaf rules, the others the CA rules.
-/// - CA rules: basicConstraints cA = true; a pathLenConstraint, when present, at least the
-///   number of CAs below; keyUsage present (critical for code signing) with keyCertSign.
+/// - CA rules: basicConstraints critical with cA = true; a pathLenConstraint, when present, at
+///   least the number of CAs below; keyUsage present (critical for code signing) with
+///   keyCertSign.
 /// - Leaf rules: basicConstraints, if present, not a CA; keyUsage present (critical for code
 ///   signing) with digitalSignature and none of keyEncipherment, dataEncipherment,
 ///   keyAgreement, keyCertSign, cRLSign, encipherOnly, decipherOnly; code signing: no
@@ -51,8 +52,9 @@ pub fn validate_timestamping_chain(
 /// - When `at` is given, NotBefore ≤ `at` ≤ NotAfter for every certificate; `None` checks
 ///   structure only.
 ///
-/// Deliberately stricter than notation-go: SHA-1 in a lone self-signed certificate and
-/// anyExtendedKeyUsage on a code-signing leaf are refused. Go's extra `CheckSignatureFrom`
+/// Deliberately stricter than notation-go, following the specification: SHA-1 in a lone
+/// self-signed certificate, anyExtendedKeyUsage on a code-signing leaf and a non-critical
+/// basicConstraints on a root or intermediate are refused. Go's extra `CheckSignatureFrom`
 /// constraints on issuers are covered by the CA rules, which give a typed error instead.
 pub fn validate_chain(
     chain: &[Certificate],
@@ -69,7 +71,10 @@ pub fn validate_chain(
         if i == last {
             check_root(i, cert)?;
         } else {
-            let parent = chain.get(i + 1).ok_or(Error::EmptyChain)?;
+            let parent = i
+                .checked_add(1)
+                .and_then(|p| chain.get(p))
+                .ok_or(Error::EmptyChain)?;
             check_link(i, cert, parent)?;
         }
         if i == 0 {
@@ -186,6 +191,13 @@ fn check_ca(index: usize, cert: &Certificate, purpose: ChainPurpose) -> Result<(
                 index,
                 subject: cert.subject_string(),
             })?;
+    // The specification requires it critical on every CA; notation-go does not check.
+    if !bc.critical {
+        return Err(Error::CaBasicConstraintsNotCritical {
+            index,
+            subject: cert.subject_string(),
+        });
+    }
     // Number of CA certificates below this one.
     let expected = index.saturating_sub(1);
     if let Some(path_len) = bc.path_len

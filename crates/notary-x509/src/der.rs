@@ -91,9 +91,13 @@ impl<'a> Reader<'a> {
         let value = after_len
             .get(..len)
             .ok_or("element extends past end of data")?;
-        let header_len = input.len() - after_len.len();
+        let raw_len = input
+            .len()
+            .checked_sub(after_len.len())
+            .and_then(|header_len| header_len.checked_add(len))
+            .ok_or("element extends past end of data")?;
         let raw = input
-            .get(..header_len + len)
+            .get(..raw_len)
             .ok_or("element extends past end of data")?;
         self.rest = after_len.get(len..).unwrap_or_default();
         Ok(Tlv { tag, value, raw })
@@ -175,7 +179,7 @@ pub fn check_integer(value: &[u8]) -> DerResult<()> {
 /// Renders OID contents in dotted-decimal form; `None` if malformed.
 pub fn oid_to_string(content: &[u8]) -> Option<String> {
     let arcs = oid_arcs(content)?;
-    let mut out = String::with_capacity(arcs.len() * 4);
+    let mut out = String::with_capacity(arcs.len().saturating_mul(4));
     for (i, arc) in arcs.iter().enumerate() {
         if i > 0 {
             out.push('.');
@@ -190,7 +194,7 @@ pub fn oid_arcs(content: &[u8]) -> Option<Vec<u64>> {
     if content.is_empty() || content.last().is_some_and(|b| b & 0x80 != 0) {
         return None;
     }
-    let mut arcs = Vec::with_capacity(content.len() + 1);
+    let mut arcs = Vec::with_capacity(content.len().saturating_add(1));
     let mut acc: u64 = 0;
     let mut started = false;
     for &b in content {
@@ -206,8 +210,8 @@ pub fn oid_arcs(content: &[u8]) -> Option<Vec<u64>> {
             if arcs.is_empty() {
                 let (first, second) = match acc {
                     0..=39 => (0, acc),
-                    40..=79 => (1, acc - 40),
-                    _ => (2, acc - 80),
+                    40..=79 => (1, acc.saturating_sub(40)),
+                    _ => (2, acc.saturating_sub(80)),
                 };
                 arcs.push(first);
                 arcs.push(second);
@@ -239,18 +243,17 @@ pub fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
 pub fn parse_time(tlv: Tlv<'_>) -> DerResult<OffsetDateTime> {
     let digits = |s: &[u8]| -> DerResult<u32> {
         s.iter().try_fold(0u32, |acc, &b| {
-            if b.is_ascii_digit() {
-                Ok(acc * 10 + u32::from(b - b'0'))
-            } else {
-                Err("invalid time digit")
-            }
+            char::from(b)
+                .to_digit(10)
+                .and_then(|d| acc.checked_mul(10)?.checked_add(d))
+                .ok_or("invalid time digit")
         })
     };
     let (year, rest) = match (tlv.tag, tlv.value.len()) {
         (0x17, 13) => {
             let yy = digits(tlv.value.get(..2).unwrap_or_default())?;
             // RFC 5280: two-digit years 50..99 are 19xx, 00..49 are 20xx.
-            let year = if yy >= 50 { 1900 + yy } else { 2000 + yy };
+            let year = yy.saturating_add(if yy >= 50 { 1900 } else { 2000 });
             (year, tlv.value.get(2..).unwrap_or_default())
         }
         (0x18, 15) => (
@@ -263,7 +266,7 @@ pub fn parse_time(tlv: Tlv<'_>) -> DerResult<OffsetDateTime> {
     if rest.get(10) != Some(&b'Z') {
         return Err("time must end in Z");
     }
-    let field = |i: usize| digits(rest.get(i..i + 2).unwrap_or_default());
+    let field = |i: usize| digits(rest.get(i..i.saturating_add(2)).unwrap_or_default());
     let month = Month::try_from(u8::try_from(field(0)?).map_err(|_| "bad month")?)
         .map_err(|_| "bad month")?;
     let date = Date::from_calendar_date(

@@ -169,6 +169,17 @@ pub enum Error {
         /// Subject DN.
         subject: String,
     },
+    /// A CA certificate (root or intermediate) whose basicConstraints is not marked critical, as
+    /// the Notary specification requires.
+    #[error(
+        "certificate {index} with subject {subject:?}: basic constraints must be marked critical on a CA certificate"
+    )]
+    CaBasicConstraintsNotCritical {
+        /// Position in the chain.
+        index: usize,
+        /// Subject DN.
+        subject: String,
+    },
     /// A CA certificate whose pathLenConstraint is smaller than the number of CAs below it.
     #[error(
         "certificate {index} with subject {subject:?}: path length constraint {path_len} is less than the {expected} CA certificate(s) below it"

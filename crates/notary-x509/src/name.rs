@@ -85,7 +85,7 @@ fn for_each_attribute<'a>(
             .map_err(|e| format!("invalid RDN: {e}"))?;
         let mut atvs = Reader::new(set.value);
         while !atvs.is_empty() {
-            count += 1;
+            count = count.saturating_add(1);
             if count > MAX_ATTRIBUTES {
                 return Err("name has too many attributes".into());
             }
@@ -330,7 +330,7 @@ fn go_marshal_string(value: &str) -> Vec<u8> {
     } else {
         UTF8_STRING
     };
-    let mut out = Vec::with_capacity(value.len() + 4);
+    let mut out = Vec::with_capacity(value.len().saturating_add(4));
     der::push_header(&mut out, tag, value.len());
     out.extend_from_slice(value.as_bytes());
     out

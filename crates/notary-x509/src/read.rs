@@ -39,7 +39,7 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, Error> {
                 return Err(too_many_in_file());
             }
             let tlv = r.read_any().map_err(|e| Error::Parse {
-                reason: format!("DER certificate {}: {e}", certs.len() + 1),
+                reason: format!("DER certificate {}: {e}", certs.len().saturating_add(1)),
             })?;
             if tlv.raw.len() > MAX_CERT_LEN {
                 return Err(Error::Parse {

@@ -368,3 +368,52 @@ fn every_error_message_names_the_subject() {
         assert!(err.to_string().contains("CN=Notary"), "{err}");
     }
 }
+
+#[test]
+fn ca_basic_constraints_must_be_critical() {
+    use notary_crypto::pki::{ChainBuilder, LeafPurpose};
+    let now = datetime!(2026-01-01 00:00 UTC);
+    let rest = ",O=Notary,L=Seattle,ST=WA,C=US";
+    for purpose in [LeafPurpose::CodeSigning, LeafPurpose::Timestamping] {
+        let chain = |intermediates: usize, critical: bool| -> Vec<Certificate> {
+            ChainBuilder::new(notary_core::KeySpec::EcP256, now)
+                .purpose(purpose)
+                .intermediates(intermediates)
+                .ca_basic_constraints_critical(critical)
+                .build()
+                .unwrap()
+                .certificates
+                .iter()
+                .map(|der| Certificate::from_der(der).unwrap())
+                .collect()
+        };
+        let validate = |c: &[Certificate]| match purpose {
+            LeafPurpose::CodeSigning => validate_code_signing_chain(c, Some(now)),
+            _ => validate_timestamping_chain(c, Some(now)),
+        };
+        validate(&chain(1, true)).unwrap();
+
+        let lenient = chain(1, false);
+        for ca in &lenient[1..] {
+            let bc = ca.basic_constraints().unwrap();
+            assert!(bc.ca && !bc.critical, "{purpose:?}: {bc:?}");
+        }
+        assert_eq!(
+            validate(&lenient).unwrap_err(),
+            Error::CaBasicConstraintsNotCritical {
+                index: 1,
+                subject: format!("CN=Notary Test Intermediate 1{rest}"),
+            },
+            "{purpose:?}"
+        );
+        // Root directly above the leaf.
+        assert_eq!(
+            validate(&chain(0, false)).unwrap_err(),
+            Error::CaBasicConstraintsNotCritical {
+                index: 1,
+                subject: format!("CN=Notary Test Root{rest}"),
+            },
+            "{purpose:?}"
+        );
+    }
+}
