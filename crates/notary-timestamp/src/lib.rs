@@ -721,7 +721,8 @@ impl TimestampRequest {
 
     /// Checks a DER TimeStampResp for this request: status granted (or granted with
     /// modifications), a token imprinting this message with this hash and echoing the nonce, and
-    /// certificates present (certReq). Returns the token and its DER. The token's signature and
+    /// certificates present (certReq). Returns the token and its bytes as the TSA sent them (BER
+    /// tokens are converted to DER only for parsing, as notation does). The token's signature and
     /// chain are checked by [`TimestampToken::verify`].
     pub fn validate_response(&self, response: &[u8]) -> Result<(TimestampToken, Vec<u8>), Error> {
         if response.len() > MAX_TOKEN_SIZE {
