@@ -379,3 +379,18 @@ fn blob_signatures_hash_with_the_key_and_check_digest_size_and_media_type() {
         );
     }
 }
+
+#[test]
+fn expiry_past_the_representable_range_is_an_invalid_sign_option() {
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    for expiry in [Duration::hours(277_777_777), Duration::seconds(i64::MAX)] {
+        let mut o = SignOptions::new(NOW);
+        o.expiry = Some(expiry);
+        match notary::sign_artifact(&target(), &chain.signer().unwrap(), &o) {
+            Err(notary::Error::InvalidSignOptions { reason }) => {
+                assert!(reason.contains("expiry"), "{reason}")
+            }
+            other => panic!("expected InvalidSignOptions, got {other:?}"),
+        }
+    }
+}

@@ -234,3 +234,95 @@ fn timestamping_over_https_trusts_the_given_ca_only() {
     assert!(matches!(e, notary::Error::Timestamp { .. }), "{e}");
     assert!(e.to_string().contains("certificate"), "{e}");
 }
+
+/// Re-encodes a DER token as BER: every length in the 4-octet long form, or (`indefinite`)
+/// constructed elements with indefinite lengths.
+fn to_ber(der: &[u8], indefinite: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut r = notary_x509::der::Reader::new(der);
+    while !r.is_empty() {
+        let t = r.read_any().unwrap();
+        out.push(t.tag);
+        let constructed = t.tag & 0x20 != 0;
+        let content = if constructed {
+            to_ber(t.value, indefinite)
+        } else {
+            t.value.to_vec()
+        };
+        if indefinite && constructed {
+            out.push(0x80);
+            out.extend(content);
+            out.extend([0, 0]);
+        } else {
+            out.push(0x84);
+            out.extend(u32::try_from(content.len()).unwrap().to_be_bytes());
+            out.extend(content);
+        }
+    }
+    out
+}
+
+/// The real TSA's token, re-encoded as BER (and optionally with its last byte, inside the CMS
+/// signature, changed) before it is embedded.
+#[derive(Debug)]
+struct BerTimestamper {
+    inner: Rfc3161Timestamper,
+    indefinite: bool,
+    tamper: bool,
+}
+
+impl notary::timestamp::Timestamper for BerTimestamper {
+    fn timestamp(
+        &self,
+        message: &[u8],
+        hash: notary_core::DigestAlgorithm,
+    ) -> Result<Vec<u8>, String> {
+        let der = self.inner.timestamp(message, hash)?;
+        let mut ber = to_ber(&der, self.indefinite);
+        assert_ne!(ber, der);
+        if self.tamper
+            && let Some(last) = ber.last_mut()
+        {
+            *last ^= 0x01;
+        }
+        Ok(ber)
+    }
+}
+
+#[test]
+fn ber_encoded_token_from_the_real_tsa_is_accepted_like_notation() {
+    let (_keep, pki) = make_pki();
+    let url = support::start_tsa(&pki, false);
+    let now = OffsetDateTime::now_utc();
+    let chain = ChainBuilder::new(KeySpec::EcP256, now)
+        .validity(now - Duration::hours(1), now + Duration::days(1))
+        .build()
+        .unwrap();
+    let later = now + Duration::days(3);
+    let with_tsa = verifier(chain.root(), Some(root(&pki)));
+    let sign_and_verify = |indefinite: bool, tamper: bool| {
+        let mut opts = SignOptions::new(now);
+        opts.timestamper = Some(Arc::new(BerTimestamper {
+            inner: Rfc3161Timestamper::new(&url, root(&pki)),
+            indefinite,
+            tamper,
+        }));
+        let signed = notary::sign_artifact(&target(), &chain.signer().unwrap(), &opts).unwrap();
+        // After the chain expired, only the timestamp keeps the signature valid.
+        with_tsa.verify_oci(
+            &signed.bytes,
+            EnvelopeMediaType::Jws.as_str(),
+            REF,
+            &target(),
+            &BTreeMap::new(),
+            later,
+        )
+    };
+    sign_and_verify(false, false).unwrap_or_else(|e| panic!("BER token refused: {e}"));
+    let e = sign_and_verify(false, true).unwrap_err();
+    assert_eq!(e.validation(), Some(Validation::AuthenticTimestamp), "{e}");
+    // notation's BER conversion refuses indefinite lengths; so does notary-rs.
+    let e = sign_and_verify(true, false).unwrap_err();
+    assert_eq!(e.validation(), Some(Validation::AuthenticTimestamp), "{e}");
+    assert!(e.to_string().contains("indefinite length"), "{e}");
+}

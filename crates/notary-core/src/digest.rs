@@ -152,7 +152,7 @@ impl FromStr for Digest {
             .ok_or_else(|| bad("missing ':' separator"))?;
         let algorithm = DigestAlgorithm::from_name(alg)
             .ok_or_else(|| bad("unsupported algorithm (expected sha256, sha384 or sha512)"))?;
-        if hex.len() != algorithm.output_len() * 2 {
+        if algorithm.output_len().checked_mul(2) != Some(hex.len()) {
             return Err(bad("wrong hex length for the algorithm"));
         }
         if !hex

@@ -81,12 +81,15 @@ impl KeySpec {
     /// The key spec of an RSA key whose modulus is `modulus_bytes` long (notation measures the
     /// byte length, so a 2047-bit modulus counts as 2048).
     pub fn from_rsa_modulus_len(modulus_bytes: usize) -> Result<Self, Error> {
-        match modulus_bytes * 8 {
-            2048 => Ok(Self::Rsa2048),
-            3072 => Ok(Self::Rsa3072),
-            4096 => Ok(Self::Rsa4096),
-            bits => Err(Error::UnsupportedKey {
-                reason: format!("RSA key size {bits} bits is not supported (2048, 3072 or 4096)"),
+        match modulus_bytes {
+            256 => Ok(Self::Rsa2048),
+            384 => Ok(Self::Rsa3072),
+            512 => Ok(Self::Rsa4096),
+            bytes => Err(Error::UnsupportedKey {
+                reason: format!(
+                    "RSA key size {} bits is not supported (2048, 3072 or 4096)",
+                    bytes.saturating_mul(8)
+                ),
             }),
         }
     }

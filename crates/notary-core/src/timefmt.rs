@@ -21,6 +21,17 @@ pub fn format_rfc3339(t: OffsetDateTime) -> Result<String, Error> {
         })
 }
 
+/// Converts to UTC. Unlike `OffsetDateTime::to_offset`, which panics, a time whose UTC date
+/// leaves the supported range (e.g. `9999-12-31T23:59:59-01:00` from an envelope or a plugin) is
+/// an error.
+pub fn to_utc(t: OffsetDateTime) -> Result<OffsetDateTime, Error> {
+    t.checked_to_offset(time::UtcOffset::UTC)
+        .ok_or_else(|| Error::InvalidTime {
+            value: t.to_string(),
+            reason: "the time is outside the supported range (years -9999 to 9999) in UTC".into(),
+        })
+}
+
 /// Parses an RFC 3339 time with any offset (fractional seconds tolerated).
 pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, Error> {
     OffsetDateTime::parse(s, &Rfc3339).map_err(|e| Error::InvalidTime {
@@ -40,5 +51,16 @@ mod tests {
         let z = parse_rfc3339("2022-08-29T13:50:00.123Z").unwrap();
         assert_eq!(format_rfc3339(z).unwrap(), "2022-08-29T13:50:00Z");
         assert!(parse_rfc3339("2022-08-29 13:50:00").is_err());
+    }
+
+    #[test]
+    fn to_utc_refuses_times_past_9999_in_utc() {
+        let t = parse_rfc3339("9999-12-31T23:59:59-01:00").unwrap();
+        assert!(matches!(to_utc(t), Err(Error::InvalidTime { .. })));
+        let t = parse_rfc3339("2023-06-27T13:30:33+08:00").unwrap();
+        assert_eq!(
+            format_rfc3339(to_utc(t).unwrap()).unwrap(),
+            "2023-06-27T05:30:33Z"
+        );
     }
 }

@@ -136,7 +136,10 @@ impl Plugin for LocalKeyPlugin {
         let mut request = SignRequest::new(payload, now);
         if let Some(secs) = r.expiry_duration_in_seconds.filter(|s| *s > 0) {
             let secs = i64::try_from(secs).map_err(|_| validation_error("expiry too large"))?;
-            request.expiry = Some(now + time::Duration::seconds(secs));
+            let expiry = now
+                .checked_add(time::Duration::seconds(secs))
+                .ok_or_else(|| validation_error("expiry is after the year 9999"))?;
+            request.expiry = Some(expiry);
         }
         request.signing_agent =
             Some(concat!("notation-localkey/", env!("CARGO_PKG_VERSION")).into());

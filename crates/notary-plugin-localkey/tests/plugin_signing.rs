@@ -485,3 +485,38 @@ fn envelope_plugin_output_is_checked() {
 fn payload_for(d: &Descriptor) -> Vec<u8> {
     notary::Payload::new(d.clone()).to_jws_json().unwrap()
 }
+
+#[test]
+fn localkey_refuses_an_expiry_past_year_9999_without_panicking() {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let f = fixture(KeySpec::EcP256);
+    // Paths and base64 need no JSON escaping beyond what `{:?}` gives for plain text.
+    let request = format!(
+        r#"{{"contractVersion":"1.0","keyId":"k","payloadType":"application/vnd.cncf.notary.payload.v1+json","signatureEnvelopeType":"application/jose+json","payload":{:?},"expiryDurationInSeconds":{},"pluginConfig":{{"key":{:?},"cert":{:?}}}}}"#,
+        base64::engine::general_purpose::STANDARD.encode(payload_for(&f.artifact)),
+        i64::MAX,
+        f.config["key"],
+        f.config["cert"],
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_notation-localkey"))
+        .arg("generate-envelope")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("VALIDATION_ERROR") && err.contains("expiry"),
+        "{err}"
+    );
+}

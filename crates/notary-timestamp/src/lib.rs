@@ -19,6 +19,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+mod ber;
 
 use notary_core::DigestAlgorithm;
 use notary_x509::Certificate;
@@ -86,6 +98,16 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A time field of the TSTInfo, or a time computed from it, is outside the range RFC 3161
+    /// allows or this implementation can represent (years -9999 to 9999).
+    #[error("timestamp {field} is out of range: {reason}")]
+    OutOfRange {
+        /// The field (`accuracy.seconds`, `accuracy.millis`, `accuracy.micros`, `accuracy`,
+        /// `genTime - accuracy` or `genTime + accuracy`).
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
 }
 
 fn oid_text(content: &[u8]) -> String {
@@ -94,6 +116,13 @@ fn oid_text(content: &[u8]) -> String {
 
 fn bad(reason: impl Into<String>) -> Error {
     Error::Malformed {
+        reason: reason.into(),
+    }
+}
+
+fn out_of_range(field: &'static str, reason: impl Into<String>) -> Error {
+    Error::OutOfRange {
+        field,
         reason: reason.into(),
     }
 }
@@ -130,6 +159,7 @@ pub struct TimestampToken {
     policy: String,
     gen_time: OffsetDateTime,
     accuracy: Duration,
+    range: (OffsetDateTime, OffsetDateTime),
     nonce: Option<Vec<u8>>,
 }
 
@@ -155,44 +185,74 @@ fn parse_generalized_time(v: &[u8]) -> Result<OffsetDateTime, Error> {
     {
         return Err(bad("genTime must be YYYYMMDDHHMMSS[.f]Z"));
     }
-    let n = |a: usize, b: usize| main[a..b].parse::<u32>().unwrap_or(0);
-    let month = time::Month::try_from(n(4, 6) as u8).map_err(|_| bad("bad month"))?;
-    let date = time::Date::from_calendar_date(n(0, 4) as i32, month, n(6, 8) as u8)
+    // All digits (checked above), so each field parses; at most 4 digits, so it fits.
+    let n = |a: usize, b: usize| {
+        main.get(a..b)
+            .and_then(|d| d.parse::<u16>().ok())
+            .ok_or_else(|| bad("genTime must be YYYYMMDDHHMMSS[.f]Z"))
+    };
+    let small =
+        |a: usize, b: usize| n(a, b).and_then(|v| u8::try_from(v).map_err(|_| bad("bad time")));
+    let month = time::Month::try_from(small(4, 6)?).map_err(|_| bad("bad month"))?;
+    let date = time::Date::from_calendar_date(i32::from(n(0, 4)?), month, small(6, 8)?)
         .map_err(|_| bad("bad date"))?;
-    let mut nanos = 0u32;
-    for (i, c) in frac.bytes().take(9).enumerate() {
-        nanos += u32::from(c - b'0') * 10u32.pow(8 - i as u32);
+    // Nanoseconds: the first nine fraction digits, right-padded with zeros.
+    let mut digits: String = frac.chars().take(9).collect();
+    while digits.len() < 9 {
+        digits.push('0');
     }
-    let t = time::Time::from_hms_nano(n(8, 10) as u8, n(10, 12) as u8, n(12, 14) as u8, nanos)
+    let nanos = digits.parse::<u32>().map_err(|_| bad("bad fraction"))?;
+    let t = time::Time::from_hms_nano(small(8, 10)?, small(10, 12)?, small(12, 14)?, nanos)
         .map_err(|_| bad("bad time"))?;
     Ok(time::PrimitiveDateTime::new(date, t).assume_utc())
 }
 
+/// `millis [0] INTEGER (1..999)` / `micros [1] INTEGER (1..999)` (RFC 3161 §2.4.2).
+fn sub_second(tlv: Option<Tlv<'_>>, field: &'static str) -> Result<i64, Error> {
+    let Some(tlv) = tlv else { return Ok(0) };
+    let v = small_uint(tlv.value).map_err(|e| out_of_range(field, e))?;
+    match i64::try_from(v) {
+        Ok(v @ 1..=999) => Ok(v),
+        _ => Err(out_of_range(field, format!("{v} is not in 1..999"))),
+    }
+}
+
+/// The Accuracy, summed with checked arithmetic (a hostile TSTInfo can carry any INTEGER).
 fn parse_accuracy(v: &[u8]) -> Result<Duration, Error> {
     let mut r = Reader::new(v);
-    let mut total = Duration::ZERO;
-    if let Some(s) = r.read_optional(tag::INTEGER).map_err(bad)? {
-        total += Duration::seconds(small_uint(s.value).map_err(bad)? as i64);
-    }
-    if let Some(ms) = r.read_optional(0x80).map_err(bad)? {
-        total += Duration::milliseconds(small_uint(ms.value).map_err(bad)? as i64);
-    }
-    if let Some(us) = r.read_optional(0x81).map_err(bad)? {
-        total += Duration::microseconds(small_uint(us.value).map_err(bad)? as i64);
-    }
+    let seconds = match r.read_optional(tag::INTEGER).map_err(bad)? {
+        None => 0,
+        Some(s) => {
+            let secs = small_uint(s.value).map_err(|e| out_of_range("accuracy.seconds", e))?;
+            i64::try_from(secs)
+                .map_err(|_| out_of_range("accuracy.seconds", format!("{secs} exceeds 2^63-1")))?
+        }
+    };
+    let millis = sub_second(r.read_optional(0x80).map_err(bad)?, "accuracy.millis")?;
+    let micros = sub_second(r.read_optional(0x81).map_err(bad)?, "accuracy.micros")?;
     r.finish().map_err(bad)?;
-    Ok(total)
+    Duration::seconds(seconds)
+        .checked_add(Duration::milliseconds(millis))
+        .and_then(|d| d.checked_add(Duration::microseconds(micros)))
+        .ok_or_else(|| out_of_range("accuracy", "the sum does not fit a duration"))
 }
 
 impl TimestampToken {
-    /// Parses a DER TimeStampToken.
-    pub fn parse(der: &[u8]) -> Result<Self, Error> {
-        if der.len() > MAX_TOKEN_SIZE {
+    /// Parses a TimeStampToken, DER or BER with definite lengths (converted to DER first, as
+    /// notation does; the signature and digests are then checked over the DER).
+    pub fn parse(token: &[u8]) -> Result<Self, Error> {
+        if token.len() > MAX_TOKEN_SIZE {
             return Err(bad(format!(
                 "token of {} bytes exceeds {MAX_TOKEN_SIZE}",
-                der.len()
+                token.len()
             )));
         }
+        let der = ber::to_der(token)
+            .map_err(|e| bad(format!("failed to convert the token from BER to DER: {e}")))?;
+        Self::parse_der(&der)
+    }
+
+    fn parse_der(der: &[u8]) -> Result<Self, Error> {
         let ci = der::parse_single(der, tag::SEQUENCE).map_err(bad)?;
         let mut r = Reader::new(ci.value);
         if oid_text(r.read(tag::OID).map_err(bad)?.value) != OID_SIGNED_DATA {
@@ -281,6 +341,14 @@ impl TimestampToken {
         if accuracy.is_zero() && policy == OID_BASELINE_POLICY {
             accuracy = Duration::seconds(1);
         }
+        let range = (
+            gen_time
+                .checked_sub(accuracy)
+                .ok_or_else(|| out_of_range("genTime - accuracy", "before the year -9999"))?,
+            gen_time
+                .checked_add(accuracy)
+                .ok_or_else(|| out_of_range("genTime + accuracy", "after the year 9999"))?,
+        );
         t.read_optional(tag::BOOLEAN).map_err(bad)?;
         let nonce = t
             .read_optional(tag::INTEGER)
@@ -299,6 +367,7 @@ impl TimestampToken {
             policy,
             gen_time,
             accuracy,
+            range,
             nonce,
         })
     }
@@ -315,7 +384,7 @@ impl TimestampToken {
 
     /// `[genTime - accuracy, genTime + accuracy]`.
     pub fn timestamp_range(&self) -> (OffsetDateTime, OffsetDateTime) {
-        (self.gen_time - self.accuracy, self.gen_time + self.accuracy)
+        self.range
     }
 
     /// The message imprint: hash algorithm and hash.
@@ -475,44 +544,22 @@ impl TimestampToken {
 /// digest algorithm into the signature algorithm notary-x509 verifies.
 fn signature_algorithm(alg_id: &[u8], digest: DigestAlgorithm) -> Result<Vec<u8>, Error> {
     let oid = alg_oid(alg_id)?;
-    let d = match digest {
-        DigestAlgorithm::Sha384 => 1,
-        DigestAlgorithm::Sha512 => 2,
-        _ => 0,
+    // Last OID byte of sha{256,384,512}WithRSAEncryption and ecdsa-with-SHA{256,384,512}.
+    let (rsa_last, ecdsa_last) = match digest {
+        DigestAlgorithm::Sha384 => (0x0c, 0x03),
+        DigestAlgorithm::Sha512 => (0x0d, 0x04),
+        _ => (0x0b, 0x02),
     };
     Ok(match oid.as_str() {
         "1.2.840.113549.1.1.1" => {
             let mut v = vec![
-                0x30,
-                0x0d,
-                0x06,
-                0x09,
-                0x2a,
-                0x86,
-                0x48,
-                0x86,
-                0xf7,
-                0x0d,
-                0x01,
-                0x01,
-                0x0b + d as u8,
+                0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, rsa_last,
             ];
             v.extend_from_slice(&[0x05, 0x00]);
             v
         }
         "1.2.840.10045.2.1" => vec![
-            0x30,
-            0x0a,
-            0x06,
-            0x08,
-            0x2a,
-            0x86,
-            0x48,
-            0xce,
-            0x3d,
-            0x04,
-            0x03,
-            0x02 + d as u8,
+            0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, ecdsa_last,
         ],
         _ => alg_id.to_vec(),
     })
@@ -550,7 +597,8 @@ fn build_chain(
 
 /// Go's RFC 3339 with nanoseconds, trailing zeros trimmed, UTC (`2025-01-21T09:17:46.141Z`).
 fn rfc3339_nano(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    // The range is computed in UTC already; never panic on an offset conversion.
+    let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
     let base = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         t.year(),
@@ -615,7 +663,7 @@ fn hash_alg_id(h: DigestAlgorithm) -> Vec<u8> {
 }
 
 fn tlv(t: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len() + 6);
+    let mut out = Vec::with_capacity(content.len().saturating_add(6));
     der::push_header(&mut out, t, content.len());
     out.extend_from_slice(content);
     out
@@ -634,9 +682,13 @@ impl TimestampRequest {
     /// the nonce is positive and below 2^159, as notation's client does).
     pub fn new(message: &[u8], hash: DigestAlgorithm, nonce: [u8; 20]) -> Self {
         let mut n = nonce.to_vec();
-        n[0] &= 0x7f;
+        if let Some(first) = n.first_mut() {
+            *first &= 0x7f;
+        }
         // Minimal INTEGER encoding: drop leading zeros, keep the value positive.
-        while n.len() > 1 && n[0] == 0 && n[1] & 0x80 == 0 {
+        while let [0, next, ..] = n.as_slice()
+            && next & 0x80 == 0
+        {
             n.remove(0);
         }
         Self {
@@ -669,7 +721,8 @@ impl TimestampRequest {
 
     /// Checks a DER TimeStampResp for this request: status granted (or granted with
     /// modifications), a token imprinting this message with this hash and echoing the nonce, and
-    /// certificates present (certReq). Returns the token and its DER. The token's signature and
+    /// certificates present (certReq). Returns the token and its bytes as the TSA sent them (BER
+    /// tokens are converted to DER only for parsing, as notation does). The token's signature and
     /// chain are checked by [`TimestampToken::verify`].
     pub fn validate_response(&self, response: &[u8]) -> Result<(TimestampToken, Vec<u8>), Error> {
         if response.len() > MAX_TOKEN_SIZE {

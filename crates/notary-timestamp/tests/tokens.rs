@@ -104,3 +104,76 @@ fn inspect_matches_notation_output() {
     assert!(inspect_json(b"invalid\n").get("error").is_some());
     assert!(TimestampToken::parse(b"").is_err());
 }
+
+/// Re-encodes DER as BER: every length in the 4-octet long form (`indefinite`: constructed
+/// elements with indefinite lengths and end-of-contents octets instead).
+fn to_ber(der: &[u8], indefinite: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut r = notary_x509::der::Reader::new(der);
+    while !r.is_empty() {
+        let t = r.read_any().unwrap();
+        out.push(t.tag);
+        let content = if t.tag & 0x20 != 0 {
+            to_ber(t.value, indefinite)
+        } else {
+            t.value.to_vec()
+        };
+        if indefinite && t.tag & 0x20 != 0 {
+            out.push(0x80);
+            out.extend(content);
+            out.extend([0, 0]);
+        } else {
+            out.push(0x84);
+            out.extend(u32::try_from(content.len()).unwrap().to_be_bytes());
+            out.extend(content);
+        }
+    }
+    out
+}
+
+#[test]
+fn ber_token_with_non_minimal_lengths_verifies_like_its_der() {
+    let der = data("derived/tsa-tokens/notation-go-jwsWithTimestamp.tst.der");
+    let msg = jws_signature("notation-go/verifier-testdata/timestamp/sigEnv/jwsWithTimestamp.sig");
+    let roots = certs(
+        "notation-go/verifier-testdata/truststore/x509/tsa/test-timestamp/globalsignRoot.cer",
+    );
+    let ber = to_ber(&der, false);
+    assert!(ber.len() > der.len());
+    let tok = TimestampToken::parse(&ber).unwrap();
+    let v = tok.verify(&msg, &roots).unwrap();
+    let want = TimestampToken::parse(&der).unwrap();
+    assert_eq!(v.range, want.timestamp_range());
+    assert_eq!(inspect_json(&ber), inspect_json(&der));
+
+    // The same token with a changed TSTInfo (one genTime digit) or signature is refused.
+    let gen_time = want.gen_time().year().to_string();
+    let at = ber
+        .windows(4)
+        .position(|w| w == gen_time.as_bytes())
+        .unwrap();
+    let mut changed = ber.clone();
+    changed[at + 3] ^= 0x01;
+    let e = TimestampToken::parse(&changed)
+        .unwrap()
+        .verify(&msg, &roots)
+        .unwrap_err();
+    assert!(matches!(e, Error::SignedAttributes { .. }), "{e:?}");
+    let mut changed = ber.clone();
+    let last = changed.len() - 1; // the signature value ends the token
+    changed[last] ^= 0x01;
+    let e = TimestampToken::parse(&changed)
+        .unwrap()
+        .verify(&msg, &roots)
+        .unwrap_err();
+    assert!(matches!(e, Error::Signature { .. }), "{e:?}");
+}
+
+#[test]
+fn indefinite_length_token_is_refused_as_notation_does() {
+    let der = data("derived/tsa-tokens/notation-go-jwsWithTimestamp.tst.der");
+    match TimestampToken::parse(&to_ber(&der, true)) {
+        Err(Error::Malformed { reason }) => assert!(reason.contains("indefinite"), "{reason}"),
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+}

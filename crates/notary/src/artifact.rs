@@ -297,7 +297,7 @@ pub async fn sign_and_push<R: SignatureRepository>(
         .signing_time
         .or(info.signed_attributes.authentic_signing_time)
         .unwrap_or(options.signing_time);
-    let created = notary_core::timefmt::format_rfc3339(time.to_offset(time::UtcOffset::UTC))?;
+    let created = notary_core::timefmt::format_rfc3339(notary_core::timefmt::to_utc(time)?)?;
     // Annotations of an envelope plugin first, so the host's own keys win.
     let mut annotations = signed.annotations.clone();
     annotations.extend([

@@ -97,7 +97,13 @@ pub fn sign_artifact(
             });
         }
         Some(d) if d.is_zero() => None,
-        Some(d) => Some(signing_time + d),
+        Some(d) => Some(signing_time.checked_add(d).ok_or_else(|| {
+            Error::InvalidSignOptions {
+                reason: format!(
+                    "expiry: the signing time plus the expiry duration {d} is after the year 9999"
+                ),
+            }
+        })?),
     };
     let mut request = SignRequest::new(bytes, signing_time);
     request.signing_scheme = options.signing_scheme;
