@@ -49,6 +49,59 @@ fn revocation_corpus() {
     assert!(replay("revocation", notary::fuzz_targets::revocation) > 0);
 }
 
+/// The revocation seeds are signed by the fixed test CA, so they reach the CRL and OCSP logic
+/// (not just the signature check) and give the status their OpenSSL origin says.
+#[test]
+fn revocation_seeds_reach_the_revocation_logic() {
+    use notary::revocation::CertStatus;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/revocation");
+    let status = |name: &str| {
+        let data = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        notary::fuzz_targets::revocation_status(&data)
+            .unwrap_or_else(|| panic!("{name}: not a structured seed"))
+    };
+    let good = [
+        "seed-crl-empty",
+        "seed-crl-base-delta-empty",
+        "seed-ocsp-good",
+        "seed-ocsp-good-delegated",
+    ];
+    for name in good {
+        assert_eq!(status(name), CertStatus::Good, "{name}");
+    }
+    let revoked = [
+        "seed-crl-revoked",
+        "seed-crl-revoked-signing-time",
+        "seed-crl-base-delta-revoked",
+        "seed-crl-idp-user-revoked",
+        // A partial-reasons CRL that lists the certificate.
+        "seed-crl-idp-reasons",
+        "seed-ocsp-revoked",
+        "seed-ocsp-revoked-delegated",
+        "seed-ocsp-revoked-signing-time",
+    ];
+    for name in revoked {
+        assert!(
+            matches!(status(name), CertStatus::Revoked(_)),
+            "{name}: {:?}",
+            status(name)
+        );
+    }
+    let unknown = [
+        "seed-crl-delta-as-base",
+        "seed-crl-idp-ca-only",
+        "seed-crl-idp-indirect",
+        "seed-ocsp-unknown",
+    ];
+    for name in unknown {
+        assert!(
+            matches!(status(name), CertStatus::Unknown(_)),
+            "{name}: {:?}",
+            status(name)
+        );
+    }
+}
+
 #[test]
 fn oci_manifest_corpus() {
     assert!(replay("oci_manifest", notary::fuzz_targets::oci_manifest) > 0);

@@ -75,10 +75,18 @@ impl CrlCache {
             use std::os::unix::fs::PermissionsExt as _;
             let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700));
         }
-        let mut doc = serde_json::json!({ "baseCRL": STANDARD.encode(&entry.base) });
+        let mut doc = serde_json::Map::new();
+        doc.insert(
+            "baseCRL".into(),
+            serde_json::Value::String(STANDARD.encode(&entry.base)),
+        );
         if let Some(d) = &entry.delta {
-            doc["deltaCRL"] = serde_json::Value::String(STANDARD.encode(d));
+            doc.insert(
+                "deltaCRL".into(),
+                serde_json::Value::String(STANDARD.encode(d)),
+            );
         }
+        let doc = serde_json::Value::Object(doc);
         let name = file_name(url);
         let tmp = self.dir.join(format!(
             ".{name}.{}.{:?}.tmp",

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::cache::{CachedCrl, CrlCache};
 use crate::fetch::Fetcher;
-use crate::{CertStatus, is_http};
+use crate::{CertStatus, Error, is_http};
 
 /// Largest CRL fetched (a body of exactly this size is refused, as notation does).
 pub const MAX_CRL_SIZE: usize = 32 * 1024 * 1024;
@@ -55,129 +55,217 @@ pub struct Crl {
     pub delta_crl_indicator: Option<(Vec<u8>, bool)>,
     /// URI names of the freshestCRL extension.
     pub freshest_crl_urls: Vec<String>,
+    /// issuingDistributionPoint (the CRL's scope), if present.
+    pub issuing_distribution_point: Option<IssuingDistributionPoint>,
+    /// The extension's value as signed, to compare a delta's scope with its base's.
+    idp_der: Option<Vec<u8>>,
 }
 
-/// Why a CRL cannot be used.
-pub type CrlError = String;
+/// Why a CRL cannot be used (the crate's [`Error`]).
+pub type CrlError = Error;
+
+/// Most extensions read from one Extensions list.
+const MAX_EXTENSIONS: usize = 64;
+
+fn crl_der(reason: &'static str) -> Error {
+    Error::malformed("CRL", reason)
+}
 
 fn parse_time(t: Tlv<'_>) -> Result<OffsetDateTime, CrlError> {
-    Ok(der::parse_time(t)?)
+    der::parse_time(t).map_err(crl_der)
 }
 
-fn oid(v: &[u8]) -> String {
-    der::oid_to_string(v).unwrap_or_default()
+/// A DER BOOLEAN: exactly `0xff` (TRUE) or `0x00` (FALSE); anything else is malformed, so a
+/// BER-encoded TRUE on a critical flag is never read as FALSE.
+pub(crate) fn der_bool(v: &[u8]) -> Result<bool, &'static str> {
+    match v {
+        [0xff] => Ok(true),
+        [0x00] => Ok(false),
+        _ => Err("BOOLEAN is not DER (0x00 or 0xff)"),
+    }
 }
 
-/// Reads `Extensions` (SEQUENCE OF Extension) into (oid, critical, value).
-fn extensions(content: &[u8]) -> Result<Vec<(String, bool, Vec<u8>)>, CrlError> {
+/// One extension: OID (dotted), critical flag, extnValue content.
+pub(crate) struct Extension {
+    pub oid: String,
+    pub critical: bool,
+    pub value: Vec<u8>,
+}
+
+/// Reads `Extensions` (SEQUENCE OF Extension). Duplicate OIDs are refused (RFC 5280 §4.2).
+pub(crate) fn extensions(content: &[u8]) -> Result<Vec<Extension>, &'static str> {
     let mut r = Reader::new(content);
-    let mut out = Vec::new();
+    let mut out: Vec<Extension> = Vec::new();
     while !r.is_empty() {
+        if out.len() >= MAX_EXTENSIONS {
+            return Err("too many extensions");
+        }
         let e = r.read(tag::SEQUENCE)?;
         let mut er = Reader::new(e.value);
-        let o = oid(er.read(tag::OID)?.value);
+        let oid = der::oid_to_string(er.read(tag::OID)?.value).ok_or("malformed OID")?;
         let critical = match er.read_optional(tag::BOOLEAN)? {
-            Some(b) => b.value == [0xff],
+            Some(b) => der_bool(b.value)?,
             None => false,
         };
-        let v = er.read(tag::OCTET_STRING)?.value.to_vec();
-        out.push((o, critical, v));
+        let value = er.read(tag::OCTET_STRING)?.value.to_vec();
+        er.finish()?;
+        if out.iter().any(|x| x.oid == oid) {
+            return Err("duplicate extension");
+        }
+        out.push(Extension {
+            oid,
+            critical,
+            value,
+        });
     }
     Ok(out)
 }
 
-impl Crl {
-    /// Parses a DER CRL. Unknown critical CRL or entry extensions are refused.
-    pub fn parse(der_bytes: &[u8]) -> Result<Self, CrlError> {
-        let cl = der::parse_single(der_bytes, tag::SEQUENCE)?;
-        let mut r = Reader::new(cl.value);
-        let tbs = r.read(tag::SEQUENCE)?;
-        let sig_alg = r.read(tag::SEQUENCE)?;
-        let sig = r.read(tag::BIT_STRING)?;
-        r.finish()?;
-        let mut t = Reader::new(tbs.value);
-        t.read_optional(tag::INTEGER)?; // version
-        let inner_alg = t.read(tag::SEQUENCE)?;
-        if inner_alg.raw != sig_alg.raw {
-            return Err("inner and outer signature algorithms differ".into());
+/// The issuingDistributionPoint CRL extension (RFC 5280 §5.2.5): the CRL's scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssuingDistributionPoint {
+    /// Whether a distributionPoint name is present (in either form).
+    pub has_distribution_point: bool,
+    /// The URI names of the distributionPoint fullName.
+    pub full_name_uris: Vec<String>,
+    /// onlyContainsUserCerts.
+    pub only_user_certs: bool,
+    /// onlyContainsCACerts.
+    pub only_ca_certs: bool,
+    /// Whether onlySomeReasons is present (the CRL covers only some revocation reasons).
+    pub only_some_reasons: bool,
+    /// indirectCRL.
+    pub indirect_crl: bool,
+    /// onlyContainsAttributeCerts.
+    pub only_attribute_certs: bool,
+}
+
+fn parse_idp(v: &[u8]) -> Result<IssuingDistributionPoint, &'static str> {
+    let seq = der::parse_single(v, tag::SEQUENCE)?;
+    let mut r = Reader::new(seq.value);
+    let mut idp = IssuingDistributionPoint::default();
+    // distributionPoint [0] DistributionPointName (a CHOICE, so explicitly tagged):
+    // fullName [0] GeneralNames | nameRelativeToCRLIssuer [1] RelativeDistinguishedName.
+    if let Some(dp) = r.read_optional(0xa0)? {
+        idp.has_distribution_point = true;
+        let name =
+            der::parse_single(dp.value, 0xa0).or_else(|_| der::parse_single(dp.value, 0xa1))?;
+        if name.tag == 0xa0 {
+            let mut g = Reader::new(name.value);
+            while !g.is_empty() {
+                let gn = g.read_any()?;
+                // uniformResourceIdentifier [6] IA5String
+                if gn.tag == 0x86 {
+                    if idp.full_name_uris.len() >= MAX_EXTENSIONS {
+                        return Err("too many distribution point names");
+                    }
+                    let u = std::str::from_utf8(gn.value).map_err(|_| "URI is not ASCII")?;
+                    idp.full_name_uris.push(u.to_string());
+                }
+            }
         }
-        let issuer = t.read(tag::SEQUENCE)?;
-        let this_update = parse_time(t.read_any()?)?;
+    }
+    let mut flag = |t: u8| -> Result<bool, &'static str> {
+        match r.read_optional(t)? {
+            Some(b) => der_bool(b.value),
+            None => Ok(false),
+        }
+    };
+    idp.only_user_certs = flag(0x81)?;
+    idp.only_ca_certs = flag(0x82)?;
+    // onlySomeReasons [3] ReasonFlags (BIT STRING)
+    if let Some(b) = r.read_optional(0x83)? {
+        if b.value.is_empty() {
+            return Err("empty onlySomeReasons");
+        }
+        idp.only_some_reasons = true;
+    }
+    let mut flag = |t: u8| -> Result<bool, &'static str> {
+        match r.read_optional(t)? {
+            Some(b) => der_bool(b.value),
+            None => Ok(false),
+        }
+    };
+    idp.indirect_crl = flag(0x84)?;
+    idp.only_attribute_certs = flag(0x85)?;
+    r.finish()?;
+    Ok(idp)
+}
+
+impl Crl {
+    /// Parses a DER CRL. Unknown critical CRL or entry extensions, duplicate extensions and
+    /// non-DER booleans are refused.
+    pub fn parse(der_bytes: &[u8]) -> Result<Self, CrlError> {
+        let cl = der::parse_single(der_bytes, tag::SEQUENCE).map_err(crl_der)?;
+        let mut r = Reader::new(cl.value);
+        let tbs = r.read(tag::SEQUENCE).map_err(crl_der)?;
+        let sig_alg = r.read(tag::SEQUENCE).map_err(crl_der)?;
+        let sig = r.read(tag::BIT_STRING).map_err(crl_der)?;
+        r.finish().map_err(crl_der)?;
+        let mut t = Reader::new(tbs.value);
+        t.read_optional(tag::INTEGER).map_err(crl_der)?; // version
+        let inner_alg = t.read(tag::SEQUENCE).map_err(crl_der)?;
+        if inner_alg.raw != sig_alg.raw {
+            return Err(crl_der("inner and outer signature algorithms differ"));
+        }
+        let issuer = t.read(tag::SEQUENCE).map_err(crl_der)?;
+        let this_update = parse_time(t.read_any().map_err(crl_der)?)?;
         let next_update = match t.peek_tag() {
-            Some(tag::UTC_TIME | tag::GENERALIZED_TIME) => Some(parse_time(t.read_any()?)?),
+            Some(tag::UTC_TIME | tag::GENERALIZED_TIME) => {
+                Some(parse_time(t.read_any().map_err(crl_der)?)?)
+            }
             _ => None,
         };
         let mut entries = Vec::new();
-        if let Some(list) = t.read_optional(tag::SEQUENCE)? {
+        if let Some(list) = t.read_optional(tag::SEQUENCE).map_err(crl_der)? {
             let mut lr = Reader::new(list.value);
             while !lr.is_empty() {
                 if entries.len() >= MAX_ENTRIES {
-                    return Err("too many CRL entries".into());
+                    return Err(crl_der("too many CRL entries"));
                 }
-                let e = lr.read(tag::SEQUENCE)?;
-                let mut er = Reader::new(e.value);
-                let serial = er.read(tag::INTEGER)?.value.to_vec();
-                let revocation_date = parse_time(er.read_any()?)?;
-                let (mut reason, mut invalidity_date) = (None, None);
-                if let Some(exts) = er.read_optional(tag::SEQUENCE)? {
-                    for (o, critical, v) in extensions(exts.value)? {
-                        match o.as_str() {
-                            OID_REASON_CODE => {
-                                reason = Some(der::small_uint(
-                                    der::parse_single(&v, tag::ENUMERATED)?.value,
-                                )?)
-                            }
-                            OID_INVALIDITY_DATE => {
-                                invalidity_date =
-                                    Some(parse_time(der::parse_single(&v, tag::GENERALIZED_TIME)?)?)
-                            }
-                            _ if critical => {
-                                return Err(format!(
-                                    "unsupported critical CRL entry extension {o}"
-                                ));
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                entries.push(Entry {
-                    serial,
-                    revocation_date,
-                    reason,
-                    invalidity_date,
-                });
+                entries.push(parse_entry(lr.read(tag::SEQUENCE).map_err(crl_der)?.value)?);
             }
         }
         let (mut crl_number, mut delta_crl_indicator, mut freshest_crl_urls) =
             (None, None, Vec::new());
-        if let Some(x) = t.read_optional(0xa0)? {
-            let seq = der::parse_single(x.value, tag::SEQUENCE)?;
-            for (o, critical, v) in extensions(seq.value)? {
-                match o.as_str() {
+        let (mut issuing_distribution_point, mut idp_der) = (None, None);
+        if let Some(x) = t.read_optional(0xa0).map_err(crl_der)? {
+            let seq = der::parse_single(x.value, tag::SEQUENCE).map_err(crl_der)?;
+            for e in extensions(seq.value).map_err(crl_der)? {
+                match e.oid.as_str() {
                     OID_CRL_NUMBER => {
-                        crl_number = Some(der::parse_single(&v, tag::INTEGER)?.value.to_vec())
+                        crl_number = Some(integer(&e.value)?);
                     }
                     OID_DELTA_CRL_INDICATOR => {
-                        delta_crl_indicator = Some((
-                            der::parse_single(&v, tag::INTEGER)?.value.to_vec(),
-                            critical,
-                        ))
+                        delta_crl_indicator = Some((integer(&e.value)?, e.critical));
                     }
                     OID_FRESHEST_CRL => {
-                        freshest_crl_urls =
-                            notary_x509::distribution_point_urls(&v).map_err(|e| e.to_string())?
+                        freshest_crl_urls = notary_x509::distribution_point_urls(&e.value)
+                            .map_err(|err| Error::malformed("CRL", err.to_string()))?
                     }
-                    OID_ISSUING_DP | OID_AUTHORITY_KEY_ID => {}
-                    _ if critical => return Err(format!("unsupported critical CRL extension {o}")),
+                    OID_ISSUING_DP => {
+                        issuing_distribution_point =
+                            Some(parse_idp(&e.value).map_err(|err| {
+                                Error::malformed("issuingDistributionPoint", err)
+                            })?);
+                        idp_der = Some(e.value);
+                    }
+                    OID_AUTHORITY_KEY_ID => {}
+                    _ if e.critical => {
+                        return Err(Error::UnsupportedCriticalExtension {
+                            location: "CRL",
+                            oid: e.oid,
+                        });
+                    }
                     _ => {}
                 }
             }
         }
-        t.finish()?;
+        t.finish().map_err(crl_der)?;
         Ok(Self {
             tbs: tbs.raw.to_vec(),
             sig_alg: sig_alg.raw.to_vec(),
-            signature: der::bit_string_bytes(&sig)?.to_vec(),
+            signature: der::bit_string_bytes(&sig).map_err(crl_der)?.to_vec(),
             issuer: issuer.raw.to_vec(),
             this_update,
             next_update,
@@ -185,25 +273,30 @@ impl Crl {
             crl_number,
             delta_crl_indicator,
             freshest_crl_urls,
+            issuing_distribution_point,
+            idp_der,
         })
     }
 
     /// Checks the CRL was issued and signed by `issuer` and is current at `now`.
     pub fn validate(&self, issuer: &Certificate, now: OffsetDateTime) -> Result<(), CrlError> {
         if self.issuer != issuer.subject_raw() {
-            return Err(
-                "the CRL issuer is not the certificate's issuer (indirect CRLs are not supported)"
-                    .into(),
-            );
+            return Err(Error::unusable(
+                "the CRL issuer is not the certificate's issuer (indirect CRLs are not supported)",
+            ));
         }
         if !issuer.is_ca() {
-            return Err("the CRL issuer is not a CA".into());
+            return Err(Error::Signature {
+                reason: "the CRL issuer is not a CA".into(),
+            });
         }
         if issuer
             .key_usage()
             .is_some_and(|ku| !ku.has(KeyUsage::CRL_SIGN))
         {
-            return Err("the CRL issuer's key usage lacks cRLSign".into());
+            return Err(Error::Signature {
+                reason: "the CRL issuer's key usage lacks cRLSign".into(),
+            });
         }
         notary_x509::verify_signature_with_spki(
             issuer.spki_der(),
@@ -211,19 +304,139 @@ impl Crl {
             &self.tbs,
             &self.signature,
         )
-        .map_err(|e| format!("CRL signature: {e}"))?;
+        .map_err(|e| Error::Signature {
+            reason: format!("CRL signature: {e}"),
+        })?;
         match self.next_update {
-            None => Err("the CRL has no nextUpdate".into()),
-            Some(n) if now > n => Err(format!("the CRL expired at {n}")),
+            None => Err(Error::NotCurrent {
+                reason: "the CRL has no nextUpdate".into(),
+            }),
+            Some(n) if now > n => Err(Error::NotCurrent {
+                reason: format!("the CRL expired at {n}"),
+            }),
             Some(_) => Ok(()),
         }
     }
+
+    /// [`Crl::validate`], and the CRL must be a complete CRL: a delta CRL (deltaCRLIndicator)
+    /// lists only the changes since its base, so it is never accepted in a base CRL's place.
+    pub fn validate_complete(
+        &self,
+        issuer: &Certificate,
+        now: OffsetDateTime,
+    ) -> Result<(), CrlError> {
+        self.validate(issuer, now)?;
+        match &self.delta_crl_indicator {
+            Some((base, _)) => Err(Error::DeltaCrlAsBase {
+                base_crl_number: hex(base),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether this CRL's scope (issuingDistributionPoint) covers `cert`, fetched from
+    /// distribution point `url` (RFC 5280 §6.3.3 (b)(2), (d)).
+    pub fn coverage(&self, cert: &Certificate, url: &str) -> Result<Coverage, CrlError> {
+        let Some(idp) = &self.issuing_distribution_point else {
+            return Ok(Coverage::Complete);
+        };
+        if idp.indirect_crl {
+            return Err(Error::scope(
+                "indirect CRLs (indirectCRL) are not supported",
+            ));
+        }
+        if idp.only_attribute_certs {
+            return Err(Error::scope(
+                "the CRL lists only attribute certificates (onlyContainsAttributeCerts)",
+            ));
+        }
+        if idp.only_user_certs && cert.is_ca() {
+            return Err(Error::scope(
+                "the CRL lists only end-entity certificates (onlyContainsUserCerts) and the certificate is a CA",
+            ));
+        }
+        if idp.only_ca_certs && !cert.is_ca() {
+            return Err(Error::scope(
+                "the CRL lists only CA certificates (onlyContainsCACerts) and the certificate is not a CA",
+            ));
+        }
+        // The CRL was fetched through the certificate's distribution point `url`: the CRL's
+        // own distribution point name must name it, else it is some other partition's CRL.
+        if idp.has_distribution_point && !idp.full_name_uris.iter().any(|u| u == url) {
+            return Err(Error::scope(format!(
+                "the CRL's issuing distribution point {:?} does not name {url}, the certificate's distribution point",
+                idp.full_name_uris
+            )));
+        }
+        Ok(if idp.only_some_reasons {
+            Coverage::SomeReasons
+        } else {
+            Coverage::Complete
+        })
+    }
 }
 
-fn big(v: &[u8]) -> Vec<u8> {
-    // INTEGER content without leading zero octets, for numeric comparison by length then bytes.
+/// How far a CRL whose scope includes a certificate covers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Coverage {
+    /// Every revocation reason: absence from the CRL means not revoked.
+    Complete,
+    /// Only some reasons (onlySomeReasons): a listed certificate is revoked, but absence is no
+    /// evidence of good status.
+    SomeReasons,
+}
+
+fn hex(v: &[u8]) -> String {
+    v.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The content of a DER INTEGER extension value (cRLNumber, deltaCRLIndicator).
+fn integer(v: &[u8]) -> Result<Vec<u8>, CrlError> {
+    let i = der::parse_single(v, tag::INTEGER).map_err(crl_der)?;
+    der::check_integer(i.value).map_err(crl_der)?;
+    Ok(i.value.to_vec())
+}
+
+fn parse_entry(content: &[u8]) -> Result<Entry, CrlError> {
+    let mut er = Reader::new(content);
+    let serial = er.read(tag::INTEGER).map_err(crl_der)?.value.to_vec();
+    let revocation_date = parse_time(er.read_any().map_err(crl_der)?)?;
+    let (mut reason, mut invalidity_date) = (None, None);
+    if let Some(exts) = er.read_optional(tag::SEQUENCE).map_err(crl_der)? {
+        for e in extensions(exts.value).map_err(crl_der)? {
+            match e.oid.as_str() {
+                OID_REASON_CODE => {
+                    let v = der::parse_single(&e.value, tag::ENUMERATED).map_err(crl_der)?;
+                    reason = Some(der::small_uint(v.value).map_err(crl_der)?);
+                }
+                OID_INVALIDITY_DATE => {
+                    let v = der::parse_single(&e.value, tag::GENERALIZED_TIME).map_err(crl_der)?;
+                    invalidity_date = Some(parse_time(v)?);
+                }
+                _ if e.critical => {
+                    return Err(Error::UnsupportedCriticalExtension {
+                        location: "CRL entry",
+                        oid: e.oid,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    er.finish().map_err(crl_der)?;
+    Ok(Entry {
+        serial,
+        revocation_date,
+        reason,
+        invalidity_date,
+    })
+}
+
+/// INTEGER content without leading zero octets, for numeric comparison by length then bytes.
+fn big(v: &[u8]) -> &[u8] {
     let i = v.iter().take_while(|b| **b == 0).count();
-    v[i..].to_vec()
+    v.get(i..).unwrap_or_default()
 }
 
 fn greater(a: &[u8], b: &[u8]) -> bool {
@@ -276,6 +489,40 @@ impl Validated {
     }
 }
 
+/// Checks `delta` is a valid delta for `base` (RFC 5280 §5.2.4, §6.3.3 (b)(1)): signed by the
+/// same issuer, current, a delta (deltaCRLIndicator no newer than the base), newer than the
+/// base, and of the same scope.
+fn validate_delta(
+    base: &Crl,
+    delta: &Crl,
+    issuer: &Certificate,
+    now: OffsetDateTime,
+) -> Result<(), CrlError> {
+    delta
+        .validate(issuer, now)
+        .map_err(|e| Error::unusable(format!("delta CRL: {e}")))?;
+    let (Some(bn), Some(dn), Some((ind, _))) = (
+        &base.crl_number,
+        &delta.crl_number,
+        &delta.delta_crl_indicator,
+    ) else {
+        return Err(Error::unusable(
+            "delta CRL lacks a CRL number or delta indicator",
+        ));
+    };
+    if !greater(dn, bn) || greater(ind, bn) {
+        return Err(Error::unusable(
+            "delta CRL numbers are inconsistent with the base CRL",
+        ));
+    }
+    if delta.idp_der != base.idp_der {
+        return Err(Error::unusable(
+            "the delta CRL's scope (issuingDistributionPoint) differs from its base CRL's",
+        ));
+    }
+    Ok(())
+}
+
 /// The base CRL at `url` and its delta, from the cache when current, else downloaded,
 /// validated and cached.
 fn load(
@@ -287,52 +534,47 @@ fn load(
     now: OffsetDateTime,
 ) -> Result<(Crl, Option<Crl>), CrlError> {
     if let Some(hit) = cache.and_then(|c| c.get(url, now)) {
+        // A cached entry is re-validated: the cache directory is not trusted more than the network.
         let base = Crl::parse(&hit.base)?;
         let delta = hit.delta.as_deref().map(Crl::parse).transpose()?;
-        // A cached entry is re-validated: the cache directory is not trusted more than the network.
-        base.validate(issuer, now)?;
-        if let Some(d) = &delta {
-            d.validate(issuer, now)?;
+        base.validate_complete(issuer, now)?;
+        match (&delta, base.freshest_crl_urls.is_empty()) {
+            (Some(d), false) => {
+                validate_delta(&base, d, issuer, now)?;
+                return Ok((base, delta));
+            }
+            (None, true) => return Ok((base, None)),
+            // A delta the base does not announce, or an announced delta missing: refetch.
+            _ => {}
         }
-        return Ok((base, delta));
     }
     let base_der = fetcher
         .crl(url, MAX_CRL_SIZE, timeout)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Error::Fetch {
+            reason: e.to_string(),
+        })?;
     let base = Crl::parse(&base_der)?;
-    base.validate(issuer, now)?;
-    let mut delta_der = None;
-    let delta = if base.freshest_crl_urls.is_empty() {
-        None
-    } else {
-        let mut last_err = String::new();
-        for d in &base.freshest_crl_urls {
-            match fetcher
-                .crl(d, MAX_CRL_SIZE, timeout)
-                .map_err(|e| e.to_string())
-                .and_then(|b| Crl::parse(&b).map(|c| (b, c)))
-            {
-                Ok((der, c)) => {
-                    delta_der = Some(der);
-                    last_err.clear();
-                    c.validate(issuer, now)
-                        .map_err(|e| format!("delta CRL: {e}"))?;
-                    let (Some(bn), Some(dn), Some((ind, _))) =
-                        (&base.crl_number, &c.crl_number, &c.delta_crl_indicator)
-                    else {
-                        return Err("delta CRL lacks a CRL number or delta indicator".into());
-                    };
-                    if !greater(dn, bn) || greater(ind, bn) {
-                        return Err("delta CRL numbers are inconsistent with the base CRL".into());
-                    }
-                    return finish(cache, url, base_der, base, delta_der, Some(c));
-                }
-                Err(e) => last_err = e,
+    base.validate_complete(issuer, now)?;
+    if base.freshest_crl_urls.is_empty() {
+        return finish(cache, url, base_der, base, None, None);
+    }
+    let mut last_err = String::new();
+    for d in &base.freshest_crl_urls {
+        let fetched = fetcher
+            .crl(d, MAX_CRL_SIZE, timeout)
+            .map_err(|e| e.to_string())
+            .and_then(|b| Crl::parse(&b).map(|c| (b, c)).map_err(|e| e.to_string()));
+        match fetched {
+            Ok((der, c)) => {
+                validate_delta(&base, &c, issuer, now)?;
+                return finish(cache, url, base_der, base, Some(der), Some(c));
             }
+            Err(e) => last_err = e,
         }
-        return Err(format!("delta CRL: {last_err}"));
-    };
-    finish(cache, url, base_der, base, delta_der, delta)
+    }
+    Err(Error::Fetch {
+        reason: format!("delta CRL: {last_err}"),
+    })
 }
 
 fn finish(
@@ -390,10 +632,28 @@ pub(crate) fn check(
                 "freshest CRL from certificate extension is not supported".into(),
             );
         }
-        match lookup(cert, base, delta.as_ref(), authentic_signing_time) {
-            CertStatus::Revoked(why) => return CertStatus::Revoked(format!("{url}: {why}")),
-            CertStatus::Good => {}
-            other => result = other,
+        // The delta has the base's scope (validate_delta), so the base's scope decides.
+        // Out of scope is no evidence either way; other distribution points may still
+        // show a revocation, which beats unknown.
+        let coverage = match base.coverage(cert, url) {
+            Ok(c) => c,
+            Err(e) => {
+                result = CertStatus::Unknown(format!("{url}: {e}"));
+                continue;
+            }
+        };
+        match (
+            lookup(cert, base, delta.as_ref(), authentic_signing_time),
+            coverage,
+        ) {
+            (CertStatus::Revoked(why), _) => return CertStatus::Revoked(format!("{url}: {why}")),
+            (CertStatus::Good, Coverage::Complete) => {}
+            (CertStatus::Good, _) => {
+                result = CertStatus::Unknown(format!(
+                    "{url}: the CRL covers only some revocation reasons (onlySomeReasons), so it is no evidence that the certificate is not revoked"
+                ))
+            }
+            (other, _) => result = other,
         }
     }
     result

@@ -6,69 +6,91 @@ use notary_x509::der::{self, Reader, Tlv, tag};
 use notary_x509::{Certificate, ExtendedKeyUsage};
 use time::OffsetDateTime;
 
+use aws_lc_rs::digest;
+
 use crate::fetch::Fetcher;
-use crate::{CertStatus, is_http};
+use crate::{CertStatus, Error, is_http};
 
 /// Largest OCSP response read (notation's limit).
 pub const MAX_OCSP_RESPONSE: usize = 20480;
+/// How far a response's thisUpdate may lie after the check time (clock skew between responder
+/// and verifier): 5 minutes, OpenSSL's default for `OCSP_check_validity` (`openssl ocsp
+/// -validity_period`). A response "from the future" is refused: it is either pre-produced or
+/// the responder's clock is off. (notation-core-go and x/crypto/ocsp do not check thisUpdate.)
+pub const MAX_CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
 const OID_OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
 const OID_INVALIDITY_DATE: &str = "2.5.29.24";
-/// AlgorithmIdentifier of SHA-1 with NULL parameters.
+/// AlgorithmIdentifier of SHA-1 with NULL parameters (what notation and OpenSSL send).
 const SHA1_ALG: [u8; 11] = [
     0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00,
 ];
+/// OID contents of the CertID hash algorithms a response may use.
+const OID_SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
+const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+const OID_SHA384: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
+const OID_SHA512: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
 
-fn sha1(data: &[u8]) -> Vec<u8> {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, data)
-        .as_ref()
-        .to_vec()
+fn ocsp_der(reason: &'static str) -> Error {
+    Error::malformed("OCSP response", reason)
 }
 
 fn tlv(tag_byte: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(content.len() + 6);
+    let mut out = Vec::with_capacity(content.len().saturating_add(6));
     der::push_header(&mut out, tag_byte, content.len());
     out.extend_from_slice(content);
     out
 }
 
-fn issuer_key_hash(issuer: &Certificate) -> Result<Vec<u8>, String> {
-    let spki = der::parse_single(issuer.spki_der(), tag::SEQUENCE)?;
+fn issuer_key_bits(issuer: &Certificate) -> Result<&[u8], Error> {
+    let bad = |e| Error::malformed("issuer public key", e);
+    let spki = der::parse_single(issuer.spki_der(), tag::SEQUENCE).map_err(bad)?;
     let mut r = Reader::new(spki.value);
-    r.read(tag::SEQUENCE)?;
-    let bits = r.read(tag::BIT_STRING)?;
-    Ok(sha1(der::bit_string_bytes(&bits)?))
+    r.read(tag::SEQUENCE).map_err(bad)?;
+    let bits = r.read(tag::BIT_STRING).map_err(bad)?;
+    der::bit_string_bytes(&bits).map_err(bad)
 }
 
-/// A SHA-1 CertID: issuer name hash, issuer key hash, serial number content.
-type CertId = (Vec<u8>, Vec<u8>, Vec<u8>);
-
-/// The CertID (SHA-1) of `cert` issued by `issuer`.
-fn cert_id(cert: &Certificate, issuer: &Certificate) -> Result<CertId, String> {
-    Ok((
-        sha1(issuer.subject_raw()),
-        issuer_key_hash(issuer)?,
-        cert.serial_bytes().to_vec(),
-    ))
+/// The hash of a CertID's AlgorithmIdentifier, compared by OID: parameters may be absent or
+/// NULL (RFC 5754 §2; responders differ), anything else does not match.
+fn cert_id_hash(alg: &Tlv<'_>) -> Option<&'static digest::Algorithm> {
+    let mut r = Reader::new(alg.value);
+    let oid = r.read(tag::OID).ok()?;
+    if let Some(params) = r.read_optional(tag::NULL).ok()?
+        && !params.value.is_empty()
+    {
+        return None;
+    }
+    r.finish().ok()?;
+    match oid.value {
+        OID_SHA1 => Some(&digest::SHA1_FOR_LEGACY_USE_ONLY),
+        OID_SHA256 => Some(&digest::SHA256),
+        OID_SHA384 => Some(&digest::SHA384),
+        OID_SHA512 => Some(&digest::SHA512),
+        _ => None,
+    }
 }
 
 /// A DER OCSPRequest for `cert` (no nonce, SHA-1 CertID, as notation sends).
-pub fn request(cert: &Certificate, issuer: &Certificate) -> Result<Vec<u8>, String> {
-    let (nh, kh, serial) = cert_id(cert, issuer)?;
+pub fn request(cert: &Certificate, issuer: &Certificate) -> Result<Vec<u8>, Error> {
+    let sha1 = |d: &[u8]| digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, d);
     let mut id = SHA1_ALG.to_vec();
-    id.extend(tlv(tag::OCTET_STRING, &nh));
-    id.extend(tlv(tag::OCTET_STRING, &kh));
-    id.extend(tlv(tag::INTEGER, &serial));
+    id.extend(tlv(tag::OCTET_STRING, sha1(issuer.subject_raw()).as_ref()));
+    id.extend(tlv(
+        tag::OCTET_STRING,
+        sha1(issuer_key_bits(issuer)?).as_ref(),
+    ));
+    id.extend(tlv(tag::INTEGER, cert.serial_bytes()));
     let req = tlv(tag::SEQUENCE, &tlv(tag::SEQUENCE, &id));
     let list = tlv(tag::SEQUENCE, &req);
     let tbs = tlv(tag::SEQUENCE, &list);
     Ok(tlv(tag::SEQUENCE, &tbs))
 }
 
-fn gen_time(t: Tlv<'_>) -> Result<OffsetDateTime, String> {
+fn gen_time(t: Tlv<'_>) -> Result<OffsetDateTime, Error> {
     if t.tag != tag::GENERALIZED_TIME {
-        return Err("expected a GeneralizedTime".into());
+        return Err(ocsp_der("expected a GeneralizedTime"));
     }
-    Ok(der::parse_time(t)?)
+    der::parse_time(t).map_err(ocsp_der)
 }
 
 /// Validates a DER OCSP response for `cert` and returns its status.
@@ -78,30 +100,45 @@ pub fn evaluate(
     issuer: &Certificate,
     authentic_signing_time: Option<OffsetDateTime>,
     now: OffsetDateTime,
-) -> Result<CertStatus, String> {
-    let top = der::parse_single(response, tag::SEQUENCE)?;
+) -> Result<CertStatus, Error> {
+    let top = der::parse_single(response, tag::SEQUENCE).map_err(ocsp_der)?;
     let mut r = Reader::new(top.value);
-    let status = der::small_uint(r.read(tag::ENUMERATED)?.value)?;
+    let status =
+        der::small_uint(r.read(tag::ENUMERATED).map_err(ocsp_der)?.value).map_err(ocsp_der)?;
     if status != 0 {
-        return Err(format!("OCSP responder error (status {status})"));
+        return Err(Error::unusable(format!(
+            "OCSP responder error (status {status})"
+        )));
     }
-    let rb = der::parse_single(r.read(0xa0)?.value, tag::SEQUENCE)?;
+    let rb = der::parse_single(r.read(0xa0).map_err(ocsp_der)?.value, tag::SEQUENCE)
+        .map_err(ocsp_der)?;
     let mut rbr = Reader::new(rb.value);
-    if der::oid_to_string(rbr.read(tag::OID)?.value).as_deref() != Some(OID_OCSP_BASIC) {
-        return Err("not a basic OCSP response".into());
+    if der::oid_to_string(rbr.read(tag::OID).map_err(ocsp_der)?.value).as_deref()
+        != Some(OID_OCSP_BASIC)
+    {
+        return Err(Error::unusable("not a basic OCSP response"));
     }
-    let basic = der::parse_single(rbr.read(tag::OCTET_STRING)?.value, tag::SEQUENCE)?;
+    let basic = der::parse_single(
+        rbr.read(tag::OCTET_STRING).map_err(ocsp_der)?.value,
+        tag::SEQUENCE,
+    )
+    .map_err(ocsp_der)?;
     let mut br = Reader::new(basic.value);
-    let tbs = br.read(tag::SEQUENCE)?;
-    let sig_alg = br.read(tag::SEQUENCE)?;
-    let signature = der::bit_string_bytes(&br.read(tag::BIT_STRING)?)?.to_vec();
+    let tbs = br.read(tag::SEQUENCE).map_err(ocsp_der)?;
+    let sig_alg = br.read(tag::SEQUENCE).map_err(ocsp_der)?;
+    let signature = der::bit_string_bytes(&br.read(tag::BIT_STRING).map_err(ocsp_der)?)
+        .map_err(ocsp_der)?
+        .to_vec();
     let mut certs = Vec::new();
-    if let Some(c) = br.read_optional(0xa0)? {
-        let seq = der::parse_single(c.value, tag::SEQUENCE)?;
+    if let Some(c) = br.read_optional(0xa0).map_err(ocsp_der)? {
+        let seq = der::parse_single(c.value, tag::SEQUENCE).map_err(ocsp_der)?;
         let mut cr = Reader::new(seq.value);
         while !cr.is_empty() {
-            let t = cr.read(tag::SEQUENCE)?;
-            certs.push(Certificate::from_der(t.raw).map_err(|e| e.to_string())?);
+            let t = cr.read(tag::SEQUENCE).map_err(ocsp_der)?;
+            certs.push(
+                Certificate::from_der(t.raw)
+                    .map_err(|e| Error::malformed("OCSP responder certificate", e.to_string()))?,
+            );
         }
     }
     // The responder is the issuer, or a delegate the issuer certified for OCSP signing.
@@ -119,76 +156,103 @@ pub fn evaluate(
                 && signer_ok(d)
         });
     if !trusted {
-        return Err(
-            "the OCSP response is not signed by the issuer or a delegated responder".into(),
-        );
+        return Err(Error::Signature {
+            reason: "the OCSP response is not signed by the issuer or a delegated responder".into(),
+        });
     }
     let mut tr = Reader::new(tbs.value);
-    tr.read_optional(0xa0)?; // version
-    tr.read_any()?; // responderID
-    tr.read(tag::GENERALIZED_TIME)?; // producedAt
-    let responses = tr.read(tag::SEQUENCE)?;
-    let (nh, kh, serial) = cert_id(cert, issuer)?;
+    tr.read_optional(0xa0).map_err(ocsp_der)?; // version
+    tr.read_any().map_err(ocsp_der)?; // responderID
+    tr.read(tag::GENERALIZED_TIME).map_err(ocsp_der)?; // producedAt
+    let responses = tr.read(tag::SEQUENCE).map_err(ocsp_der)?;
+    let key_bits = issuer_key_bits(issuer)?;
     let mut rr = Reader::new(responses.value);
     while !rr.is_empty() {
-        let single = rr.read(tag::SEQUENCE)?;
+        let single = rr.read(tag::SEQUENCE).map_err(ocsp_der)?;
         let mut sr = Reader::new(single.value);
-        let id = sr.read(tag::SEQUENCE)?;
+        let id = sr.read(tag::SEQUENCE).map_err(ocsp_der)?;
         let mut ir = Reader::new(id.value);
-        let alg = ir.read(tag::SEQUENCE)?;
+        let alg = ir.read(tag::SEQUENCE).map_err(ocsp_der)?;
         let (inh, ikh, iserial) = (
-            ir.read(tag::OCTET_STRING)?.value,
-            ir.read(tag::OCTET_STRING)?.value,
-            ir.read(tag::INTEGER)?.value,
+            ir.read(tag::OCTET_STRING).map_err(ocsp_der)?.value,
+            ir.read(tag::OCTET_STRING).map_err(ocsp_der)?.value,
+            ir.read(tag::INTEGER).map_err(ocsp_der)?.value,
         );
-        if alg.raw != SHA1_ALG.as_slice() && alg.raw.get(..9) != SHA1_ALG.get(..9) {
+        // The CertID names this certificate when its hashes, in its own algorithm, match.
+        let Some(hash) = cert_id_hash(&alg) else {
+            continue;
+        };
+        if iserial != cert.serial_bytes()
+            || inh != digest::digest(hash, issuer.subject_raw()).as_ref()
+            || ikh != digest::digest(hash, key_bits).as_ref()
+        {
             continue;
         }
-        if inh != nh.as_slice() || ikh != kh.as_slice() || iserial != serial.as_slice() {
-            continue;
-        }
-        let cs = sr.read_any()?;
-        gen_time(sr.read(tag::GENERALIZED_TIME)?)?; // thisUpdate
-        let next = match sr.read_optional(0xa0)? {
-            Some(n) => Some(gen_time(der::parse_single(
-                n.value,
-                tag::GENERALIZED_TIME,
-            )?)?),
+        let cs = sr.read_any().map_err(ocsp_der)?;
+        let this_update = gen_time(sr.read(tag::GENERALIZED_TIME).map_err(ocsp_der)?)?;
+        let next = match sr.read_optional(0xa0).map_err(ocsp_der)? {
+            Some(n) => Some(gen_time(
+                der::parse_single(n.value, tag::GENERALIZED_TIME).map_err(ocsp_der)?,
+            )?),
             None => None,
         };
+        let latest = now.checked_add(MAX_CLOCK_SKEW).unwrap_or(now);
+        if this_update > latest {
+            return Err(Error::NotCurrent {
+                reason: format!(
+                    "the OCSP response's thisUpdate {this_update} is later than the check time {now} (allowed clock skew {MAX_CLOCK_SKEW})"
+                ),
+            });
+        }
         // A response without nextUpdate is treated as expired, as notation does.
         match next {
+            Some(n) if n < this_update => {
+                return Err(ocsp_der("nextUpdate is before thisUpdate"));
+            }
             Some(n) if now <= n => {}
-            _ => return Err("expired OCSP response".into()),
+            _ => {
+                return Err(Error::NotCurrent {
+                    reason: "expired OCSP response".into(),
+                });
+            }
         }
         let mut invalidity = None;
-        if let Some(ext) = sr.read_optional(0xa1)? {
-            let seq = der::parse_single(ext.value, tag::SEQUENCE)?;
-            let mut er = Reader::new(seq.value);
-            while !er.is_empty() {
-                let e = er.read(tag::SEQUENCE)?;
-                let mut x = Reader::new(e.value);
-                let o = der::oid_to_string(x.read(tag::OID)?.value).unwrap_or_default();
-                x.read_optional(tag::BOOLEAN)?;
-                let v = x.read(tag::OCTET_STRING)?;
-                if o == OID_INVALIDITY_DATE {
-                    invalidity = Some(gen_time(der::parse_single(
-                        v.value,
-                        tag::GENERALIZED_TIME,
-                    )?)?);
+        if let Some(ext) = sr.read_optional(0xa1).map_err(ocsp_der)? {
+            let seq = der::parse_single(ext.value, tag::SEQUENCE).map_err(ocsp_der)?;
+            for e in crate::crl::extensions(seq.value).map_err(ocsp_der)? {
+                match e.oid.as_str() {
+                    OID_INVALIDITY_DATE => {
+                        invalidity = Some(gen_time(
+                            der::parse_single(&e.value, tag::GENERALIZED_TIME).map_err(ocsp_der)?,
+                        )?);
+                    }
+                    // As x/crypto/ocsp: an unknown critical single extension is refused.
+                    _ if e.critical => {
+                        return Err(Error::UnsupportedCriticalExtension {
+                            location: "OCSP single response",
+                            oid: e.oid,
+                        });
+                    }
+                    _ => {}
                 }
             }
         }
-        return Ok(match cs.tag {
-            0x80 => CertStatus::Good,
-            0xa1 => match (invalidity, authentic_signing_time) {
+        sr.finish().map_err(ocsp_der)?;
+        return match cs.tag {
+            0x80 if cs.value.is_empty() => Ok(CertStatus::Good),
+            0xa1 => Ok(match (invalidity, authentic_signing_time) {
                 (Some(inv), Some(st)) if st < inv => CertStatus::Good,
                 _ => CertStatus::Revoked("OCSP responder reports the certificate revoked".into()),
-            },
-            _ => CertStatus::Unknown("OCSP responder does not know the certificate".into()),
-        });
+            }),
+            0x82 if cs.value.is_empty() => Ok(CertStatus::Unknown(
+                "OCSP responder does not know the certificate".into(),
+            )),
+            _ => Err(ocsp_der("invalid certStatus")),
+        };
     }
-    Err("the OCSP response has no answer for this certificate".into())
+    Err(Error::unusable(
+        "the OCSP response has no answer for this certificate",
+    ))
 }
 
 /// Asks each OCSP responder in turn; the first definitive answer wins.
@@ -202,7 +266,7 @@ pub(crate) fn check(
 ) -> CertStatus {
     let req = match request(cert, issuer) {
         Ok(r) => r,
-        Err(e) => return CertStatus::Unknown(e),
+        Err(e) => return CertStatus::Unknown(e.to_string()),
     };
     let mut errors = Vec::new();
     for url in cert.ocsp_urls() {

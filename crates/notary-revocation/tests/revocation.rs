@@ -81,11 +81,23 @@ fn crls() {
 fn ocsp_responses() {
     let chain =
         read_certificates(&data("notation-e2e/config/ocsp/certchain_with_ocsp.pem")).unwrap();
-    let status = |f: &str| {
+    // The responses were produced at 2026-11-22 13:05:26: a check before that (less the
+    // allowed clock skew) refuses them.
+    let produced = time::macros::datetime!(2026-11-22 13:05:26 UTC);
+    let status_at = |f: &str, at| {
         let fetcher = StaticFetcher::new()
             .with_ocsp("http://localhost:10087", data(&format!("derived/ocsp/{f}")));
-        Checker::new(Arc::new(fetcher)).check_certificate(&chain[0], &chain[1], None, now())
+        Checker::new(Arc::new(fetcher)).check_certificate(&chain[0], &chain[1], None, at)
     };
+    let status = |f: &str| status_at(f, produced + time::Duration::hours(1));
+    assert!(matches!(
+        status_at("leaf_good.ocsp.der", produced - time::Duration::minutes(6)),
+        CertStatus::Unknown(_)
+    ));
+    assert_eq!(
+        status_at("leaf_good.ocsp.der", produced - time::Duration::minutes(5)),
+        CertStatus::Good
+    );
     assert_eq!(status("leaf_good.ocsp.der"), CertStatus::Good);
     assert!(matches!(
         status("leaf_revoked.ocsp.der"),

@@ -59,21 +59,226 @@ pub fn timestamp_token(data: &[u8]) {
     }
 }
 
-/// CRLs and OCSP responses: parse a CRL, and evaluate the bytes as an OCSP response for a fixed
-/// self-signed certificate.
+/// CRLs and OCSP responses, signed by a fixed test CA so that the fuzzed bytes get past the
+/// signature checks and reach CRL entry parsing, delta CRL handling, scope
+/// (issuingDistributionPoint) checks and OCSP status parsing. The first byte selects what the
+/// rest is (`% 4`):
+/// - 1: a TBSCertList, optionally followed by a delta CRL's TBSCertList; each is signed with
+///   the CA key and served at the fixed leaf's CRL distribution point (the delta at any other
+///   URL, i.e. the base CRL's freshestCRL);
+/// - 2: an OCSP ResponseData, signed by the CA;
+/// - 3: an OCSP ResponseData, signed by the CA's delegated responder (embedded);
+/// - 0 (whole DER files start with 0x30): the bytes as a CRL and as an OCSP response.
+///
+/// Bit 2 of the first byte passes an authentic signing time. The CA
+/// (`crates/notary-revocation/testdata/fixed-ca`, made by `tests/pki/make-fixed-revocation-ca.sh`)
+/// is public test material.
 pub fn revocation(data: &[u8]) {
-    if let Ok(crl) = notary_revocation::crl::Crl::parse(data) {
-        let _ = crl.freshest_crl_urls.len();
+    let _ = revocation_status(data);
+}
+
+/// [`revocation`], returning the fixed leaf's status in modes 1 to 3 (so tests can check the
+/// seeds reach the revocation logic).
+pub fn revocation_status(data: &[u8]) -> Option<notary_revocation::CertStatus> {
+    use notary_revocation::crl::Crl;
+    let (&selector, rest) = data.split_first()?;
+    let fx = fixed_ca::get()?;
+    let now = time::macros::datetime!(2030-01-01 0:00 UTC);
+    let signing_time = (selector & 4 != 0).then_some(time::macros::datetime!(2029-06-01 0:00 UTC));
+    let fetcher = match selector % 4 {
+        1 => {
+            let mut r = notary_x509::der::Reader::new(rest);
+            let base_tbs = r.read_any().ok()?;
+            let base = fixed_ca::signed(&fx.ca_key, base_tbs.raw);
+            let delta = r
+                .read_any()
+                .ok()
+                .map(|d| fixed_ca::signed(&fx.ca_key, d.raw));
+            if let Ok(c) = Crl::parse(&base) {
+                let _ = c.validate_complete(&fx.ca, now);
+                let _ = c.coverage(&fx.ca, fixed_ca::CRL_URL);
+                let _ = c.coverage(&fx.leaf, fixed_ca::CRL_URL);
+            }
+            fixed_ca::Fetcher {
+                base: Some(base),
+                delta,
+                ocsp: None,
+            }
+        }
+        2 | 3 => {
+            let delegated = selector % 4 == 3;
+            let (key, cert) = if delegated {
+                (&fx.responder_key, Some(fixed_ca::RESPONDER))
+            } else {
+                (&fx.ca_key, None)
+            };
+            let response = fixed_ca::ocsp_response(key, rest, cert);
+            let _ =
+                notary_revocation::ocsp::evaluate(&response, &fx.leaf, &fx.ca, signing_time, now);
+            fixed_ca::Fetcher {
+                base: None,
+                delta: None,
+                ocsp: Some(response),
+            }
+        }
+        _ => {
+            if let Ok(crl) = Crl::parse(data) {
+                let _ = crl.validate_complete(&fx.ca, now);
+                let _ = crl.coverage(&fx.leaf, fixed_ca::CRL_URL);
+            }
+            let _ = notary_revocation::ocsp::evaluate(data, &fx.leaf, &fx.ca, signing_time, now);
+            let _ = notary_revocation::ocsp::evaluate(
+                data,
+                &fx.leaf,
+                &fx.leaf,
+                None,
+                time::OffsetDateTime::UNIX_EPOCH,
+            );
+            return None;
+        }
+    };
+    let checker = notary_revocation::Checker::new(std::sync::Arc::new(fetcher));
+    Some(checker.check_certificate(&fx.leaf, &fx.ca, signing_time, now))
+}
+
+/// The fixed revocation test CA of the `revocation` fuzz target.
+mod fixed_ca {
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    use notary_revocation::FetchError;
+    use notary_x509::Certificate;
+    use notary_x509::der::{push_header, tag};
+
+    const CA: &[u8] = include_bytes!("../../notary-revocation/testdata/fixed-ca/ca.der");
+    const CA_KEY: &[u8] = include_bytes!("../../notary-revocation/testdata/fixed-ca/ca.pk8");
+    const LEAF: &[u8] = include_bytes!("../../notary-revocation/testdata/fixed-ca/leaf.der");
+    pub const RESPONDER: &[u8] =
+        include_bytes!("../../notary-revocation/testdata/fixed-ca/responder.der");
+    const RESPONDER_KEY: &[u8] =
+        include_bytes!("../../notary-revocation/testdata/fixed-ca/responder.pk8");
+    /// The leaf's CRL distribution point.
+    pub const CRL_URL: &str = "http://127.0.0.1/fixed-ca/leaf.crl";
+    /// ecdsa-with-SHA256, as OpenSSL writes it (no parameters).
+    const ECDSA_SHA256: [u8; 12] = [
+        0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
+    ];
+    /// id-pkix-ocsp-basic.
+    const OCSP_BASIC: [u8; 11] = [
+        0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01,
+    ];
+
+    pub struct Fixed {
+        pub ca: Certificate,
+        pub leaf: Certificate,
+        pub ca_key: EcdsaKeyPair,
+        pub responder_key: EcdsaKeyPair,
     }
-    static CERT: std::sync::OnceLock<Option<notary_x509::Certificate>> = std::sync::OnceLock::new();
-    let cert = CERT.get_or_init(|| {
-        notary_x509::read_certificates(include_bytes!("../../notary-x509/testdata/valid/leaf.der"))
-            .ok()
-            .and_then(|mut v| v.pop())
-    });
-    if let Some(c) = cert {
-        let _ =
-            notary_revocation::ocsp::evaluate(data, c, c, None, time::OffsetDateTime::UNIX_EPOCH);
+
+    pub fn get() -> Option<&'static Fixed> {
+        static FIXED: OnceLock<Option<Fixed>> = OnceLock::new();
+        FIXED
+            .get_or_init(|| {
+                Some(Fixed {
+                    ca: Certificate::from_der(CA).ok()?,
+                    leaf: Certificate::from_der(LEAF).ok()?,
+                    ca_key: EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, CA_KEY)
+                        .ok()?,
+                    responder_key: EcdsaKeyPair::from_pkcs8(
+                        &ECDSA_P256_SHA256_ASN1_SIGNING,
+                        RESPONDER_KEY,
+                    )
+                    .ok()?,
+                })
+            })
+            .as_ref()
+    }
+
+    fn tlv(tag_byte: u8, parts: &[&[u8]]) -> Vec<u8> {
+        let len = parts.iter().map(|p| p.len()).sum();
+        let mut out = Vec::with_capacity(len + 6);
+        push_header(&mut out, tag_byte, len);
+        for p in parts {
+            out.extend_from_slice(p);
+        }
+        out
+    }
+
+    fn signature(key: &EcdsaKeyPair, tbs: &[u8]) -> Vec<u8> {
+        let sig = key
+            .sign(&SystemRandom::new(), tbs)
+            .map(|s| s.as_ref().to_vec())
+            .unwrap_or_default();
+        tlv(tag::BIT_STRING, &[&[0], &sig])
+    }
+
+    /// SEQUENCE { tbs, ecdsa-with-SHA256, signature }: a CRL (or certificate) around `tbs`.
+    pub fn signed(key: &EcdsaKeyPair, tbs: &[u8]) -> Vec<u8> {
+        tlv(tag::SEQUENCE, &[tbs, &ECDSA_SHA256, &signature(key, tbs)])
+    }
+
+    /// A successful OCSPResponse whose BasicOCSPResponse signs `response_data` with `key`,
+    /// embedding `cert` when given.
+    pub fn ocsp_response(key: &EcdsaKeyPair, response_data: &[u8], cert: Option<&[u8]>) -> Vec<u8> {
+        let certs = cert
+            .map(|c| tlv(0xa0, &[&tlv(tag::SEQUENCE, &[c])]))
+            .unwrap_or_default();
+        let basic = tlv(
+            tag::SEQUENCE,
+            &[
+                response_data,
+                &ECDSA_SHA256,
+                &signature(key, response_data),
+                &certs,
+            ],
+        );
+        let bytes = tlv(
+            tag::SEQUENCE,
+            &[&OCSP_BASIC, &tlv(tag::OCTET_STRING, &[&basic])],
+        );
+        tlv(tag::SEQUENCE, &[&[0x0a, 0x01, 0x00], &tlv(0xa0, &[&bytes])])
+    }
+
+    /// Serves the base CRL at [`CRL_URL`], the delta at any other URL, and the OCSP response.
+    pub struct Fetcher {
+        pub base: Option<Vec<u8>>,
+        pub delta: Option<Vec<u8>>,
+        pub ocsp: Option<Vec<u8>>,
+    }
+
+    fn serve(url: &str, v: &Option<Vec<u8>>, max: usize) -> Result<Vec<u8>, FetchError> {
+        match v {
+            Some(b) if b.len() < max => Ok(b.clone()),
+            _ => Err(FetchError {
+                url: url.to_string(),
+                reason: "unreachable".into(),
+            }),
+        }
+    }
+
+    impl notary_revocation::Fetcher for Fetcher {
+        fn ocsp(
+            &self,
+            responder: &str,
+            _: &[u8],
+            max: usize,
+            _: Duration,
+        ) -> Result<Vec<u8>, FetchError> {
+            serve(responder, &self.ocsp, max)
+        }
+        fn crl(&self, url: &str, max: usize, _: Duration) -> Result<Vec<u8>, FetchError> {
+            serve(
+                url,
+                if url == CRL_URL {
+                    &self.base
+                } else {
+                    &self.delta
+                },
+                max,
+            )
+        }
     }
 }
 

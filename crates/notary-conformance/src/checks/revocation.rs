@@ -98,7 +98,7 @@ fn one(ctx: &Context<'_>, obj: &Value) -> Result<Result<(), String>, String> {
     }
     let crl = match Crl::parse(&ctx.read(str_field(obj, "crl")?)?) {
         Ok(c) => c,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return Ok(Err(e.to_string())),
     };
     if let Some(want) = expected.get("crl_number")
         && !crl
