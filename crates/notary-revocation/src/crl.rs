@@ -364,8 +364,9 @@ impl Crl {
         // own distribution point name must name it, else it is some other partition's CRL.
         if idp.has_distribution_point && !idp.full_name_uris.iter().any(|u| u == url) {
             return Err(Error::scope(format!(
-                "the CRL's issuing distribution point {:?} does not name {url}, the certificate's distribution point",
-                idp.full_name_uris
+                "the CRL's issuing distribution point {:?} does not name {}, the certificate's distribution point",
+                idp.full_name_uris,
+                url.escape_debug()
             )));
         }
         Ok(if idp.only_some_reasons {
@@ -612,8 +613,10 @@ pub(crate) fn check(
     };
     let mut result = CertStatus::Good;
     for url in cert.crl_urls() {
+        // The URL comes from the certificate: escape control characters before it reaches a message.
+        let shown = url.escape_debug().to_string();
         if !is_http(url) {
-            return CertStatus::Unknown(format!("{url}: only http CRL URLs are supported"));
+            return CertStatus::Unknown(format!("{shown}: only http CRL URLs are supported"));
         }
         let loaded = match src.validated.get(url, issuer, now) {
             Some(v) => v,
@@ -623,7 +626,7 @@ pub(crate) fn check(
                     src.validated.put(url, issuer, v.clone());
                     v
                 }
-                Err(e) => return CertStatus::Unknown(format!("{url}: {e}")),
+                Err(e) => return CertStatus::Unknown(format!("{shown}: {e}")),
             },
         };
         let (base, delta) = (&loaded.0, &loaded.1);
@@ -638,7 +641,7 @@ pub(crate) fn check(
         let coverage = match base.coverage(cert, url) {
             Ok(c) => c,
             Err(e) => {
-                result = CertStatus::Unknown(format!("{url}: {e}"));
+                result = CertStatus::Unknown(format!("{shown}: {e}"));
                 continue;
             }
         };
@@ -646,11 +649,11 @@ pub(crate) fn check(
             lookup(cert, base, delta.as_ref(), authentic_signing_time),
             coverage,
         ) {
-            (CertStatus::Revoked(why), _) => return CertStatus::Revoked(format!("{url}: {why}")),
+            (CertStatus::Revoked(why), _) => return CertStatus::Revoked(format!("{shown}: {why}")),
             (CertStatus::Good, Coverage::Complete) => {}
             (CertStatus::Good, _) => {
                 result = CertStatus::Unknown(format!(
-                    "{url}: the CRL covers only some revocation reasons (onlySomeReasons), so it is no evidence that the certificate is not revoked"
+                    "{shown}: the CRL covers only some revocation reasons (onlySomeReasons), so it is no evidence that the certificate is not revoked"
                 ))
             }
             (other, _) => result = other,

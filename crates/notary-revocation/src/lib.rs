@@ -35,14 +35,6 @@
 
 mod cache;
 pub mod crl;
-// fetch.rs is being replaced (hardening #11); its lints are enforced after the rewrite.
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 mod fetch;
 pub mod ocsp;
 

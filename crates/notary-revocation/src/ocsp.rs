@@ -271,7 +271,10 @@ pub(crate) fn check(
     let mut errors = Vec::new();
     for url in cert.ocsp_urls() {
         if !is_http(url) {
-            errors.push(format!("{url}: only http OCSP responders are supported"));
+            errors.push(format!(
+                "{}: only http OCSP responders are supported",
+                url.escape_debug()
+            ));
             continue;
         }
         match fetcher
@@ -279,7 +282,7 @@ pub(crate) fn check(
             .map_err(|e| e.to_string())
             .and_then(|resp| {
                 evaluate(&resp, cert, issuer, authentic_signing_time, now)
-                    .map_err(|e| format!("{url}: {e}"))
+                    .map_err(|e| format!("{}: {e}", url.escape_debug()))
             }) {
             Ok(status) => return status,
             Err(e) => errors.push(e),

@@ -136,7 +136,7 @@ impl Pki {
 }
 
 fn status(chain: &[Certificate], i: usize) -> CertStatus {
-    Checker::new(Arc::new(HttpFetcher)).check_certificate(
+    Checker::new(Arc::new(HttpFetcher::new())).check_certificate(
         &chain[i],
         &chain[i + 1],
         None,
@@ -184,7 +184,7 @@ fn delta_crl_served_at_the_base_url_is_no_evidence() {
     // Nor is it cached as a base CRL.
     let cache_dir = tempfile::tempdir().unwrap();
     let cache = CrlCache::new(cache_dir.path().join("crl"));
-    let st = Checker::new(Arc::new(HttpFetcher))
+    let st = Checker::new(Arc::new(HttpFetcher::new()))
         .with_cache(cache.clone())
         .check_certificate(&chain[0], &chain[1], None, OffsetDateTime::now_utc());
     assert_unknown(st, "delta CRL");

@@ -251,10 +251,11 @@ mod fixed_ca {
     fn serve(url: &str, v: &Option<Vec<u8>>, max: usize) -> Result<Vec<u8>, FetchError> {
         match v {
             Some(b) if b.len() < max => Ok(b.clone()),
-            _ => Err(FetchError {
-                url: url.to_string(),
-                reason: "unreachable".into(),
-            }),
+            _ => Err(FetchError::new(
+                url,
+                notary_revocation::FetchErrorKind::Unreachable,
+                "unreachable",
+            )),
         }
     }
 
