@@ -268,7 +268,7 @@ fn install(file: &Path, force: bool) -> CmdResult {
         }
         std::fs::remove_dir_all(&target).map_err(io(&target))?;
     }
-    std::fs::create_dir_all(&target).map_err(io(&target))?;
+    config::ensure_dir(&target)?;
     let dst = target.join(&staged.file_name);
     std::fs::rename(&exe, &dst).map_err(io(&dst))?;
     println!(

@@ -69,12 +69,15 @@ impl CrlCache {
     /// Stores the entry for `url` atomically. Errors are returned so callers may warn; a failed
     /// write never leaves a partial file.
     pub fn set(&self, url: &str, entry: &CachedCrl) -> std::io::Result<()> {
-        fs::create_dir_all(&self.dir)?;
+        // Missing directories are created 0700; an existing one keeps its mode (as notation).
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt as _;
-            let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700));
+            use std::os::unix::fs::DirBuilderExt as _;
+            builder.mode(0o700);
         }
+        builder.create(&self.dir)?;
         let mut doc = serde_json::json!({ "baseCRL": STANDARD.encode(&entry.base) });
         if let Some(d) = &entry.delta {
             doc["deltaCRL"] = serde_json::Value::String(STANDARD.encode(d));
