@@ -50,6 +50,7 @@ mod error;
 pub mod fuzz_targets;
 pub mod inspect;
 pub mod plugin;
+pub mod plugin_package;
 pub mod revocation;
 mod signing;
 pub mod timestamp;

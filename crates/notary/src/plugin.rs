@@ -150,6 +150,19 @@ pub enum PluginError {
         /// What was wrong.
         reason: String,
     },
+    /// A plugin package (executable or archive) was refused: unsafe or unexpected entries,
+    /// not exactly one file, a wrong executable name, or a malformed archive.
+    #[error("{reason}")]
+    InvalidPackage {
+        /// What was wrong.
+        reason: String,
+    },
+    /// A plugin package, or its decompressed content, is larger than the limit.
+    #[error("plugin content exceeds {} MiB", .limit / 1024 / 1024)]
+    PackageTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The plugin lacks the capability an operation needs.
     #[error("plugin {name} has none of the capabilities {needed:?}")]
     MissingCapability {
