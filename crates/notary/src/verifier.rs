@@ -141,7 +141,7 @@ impl VerificationError {
     /// How far verification got before this error (used to pick the most telling failure).
     pub(crate) fn progress(&self) -> usize {
         match self {
-            Self::Failed { validation, .. } => 1 + *validation as usize,
+            Self::Failed { validation, .. } => (*validation as usize).saturating_add(1),
             _ => 0,
         }
     }
@@ -758,13 +758,16 @@ fn plugin_attributes(
             }
         };
         match plugin_json_value(&a.value) {
-            Some(v) => {
-                if out.insert(key.clone(), v).is_some() {
+            Some(v) => match out.entry(key.clone()) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                std::collections::btree_map::Entry::Occupied(_) => {
                     return Err(plugin_failure(format!(
                         "the signature has the attribute {key:?} twice"
                     )));
                 }
-            }
+            },
             None if a.critical => {
                 return Err(plugin_failure(format!(
                     "the critical attribute {key:?} has a value that cannot be passed to a verification plugin"
@@ -1042,8 +1045,9 @@ pub fn hash_stream(algorithm: DigestAlgorithm, r: &mut dyn Read) -> std::io::Res
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            h.update(&buf[..k]);
-            n += k as u64;
+            h.update(buf.get(..k).unwrap_or_default());
+            // A stream longer than u64::MAX bytes cannot exist; saturate rather than wrap.
+            n = n.saturating_add(u64::try_from(k).unwrap_or(u64::MAX));
         }
         Ok((h.finalize().to_vec(), n))
     }
