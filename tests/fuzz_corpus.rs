@@ -116,3 +116,55 @@ fn registry_text_corpus() {
 fn plugin_output_corpus() {
     assert!(replay("plugin_output", notary::fuzz_targets::plugin_output) > 0);
 }
+
+#[test]
+fn verifier_corpus() {
+    assert!(replay("verifier", notary::fuzz_targets::verifier) > 0);
+}
+
+/// The `verifier` seeds get the fuzzer past parsing and signature checks: each `valid-*` seed
+/// verifies for its target (OCI or blob) under the strict policy, and fails for the other one
+/// only at the target check. Seeds are written by `fuzz/make_seeds.rs`.
+#[test]
+fn verifier_seeds_verify_with_the_fuzz_ca() {
+    use notary::Validation;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/verifier");
+    let mut formats = std::collections::BTreeSet::new();
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("valid-") {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap();
+        formats.insert(data[0] & 1);
+        let (oci, blob) = notary::fuzz_targets::verifier_results(&data).expect("fixed material");
+        let (good, other) = if name.ends_with("-oci") {
+            (oci, blob)
+        } else {
+            (blob, oci)
+        };
+        let outcome = good.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(outcome.level, "strict", "{name}");
+        assert_eq!(
+            other.unwrap_err().validation(),
+            Some(Validation::TargetMismatch),
+            "{name}"
+        );
+        // One flipped byte in the signature value (the envelope's tail) breaks integrity.
+        let mut tampered = data.clone();
+        let last = tampered.len() - 1;
+        tampered[last - 8] ^= 1;
+        let (oci, blob) = notary::fuzz_targets::verifier_results(&tampered).unwrap();
+        assert!(oci.is_err() && blob.is_err(), "{name}");
+        n += 1;
+    }
+    assert!(n >= 8, "{n} valid seeds");
+    assert_eq!(formats.len(), 2, "both JWS and COSE seeds");
+}
+
+#[test]
+fn plugin_archive_corpus() {
+    assert!(replay("plugin_archive", notary::fuzz_targets::plugin_archive) > 0);
+}

@@ -54,43 +54,44 @@ pub fn read_config_file(path: &Path) -> Result<Option<Vec<u8>>, Failure> {
     }
 }
 
-/// Creates `dir` (and parents) with mode 0700.
+/// Creates `dir` and its missing parents with mode 0700, as notation does. An existing
+/// directory keeps its mode: it may be shared (`-d /tmp`), and its owner chose the mode.
 pub fn ensure_dir(dir: &Path) -> Result<(), Failure> {
-    fs::create_dir_all(dir).map_err(|e| Failure::msg(format!("{}: {e}", dir.display())))?;
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| Failure::msg(format!("{}: {e}", dir.display())))
+}
+
+/// Writes a file with mode 0600, atomically: a temporary file with an unpredictable name is
+/// created exclusively (never following a planted symlink) in the same directory, then renamed
+/// over `path`. Missing directories are created 0700; existing ones are left as they are.
+pub fn write_private(path: &Path, data: &[u8]) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    ensure_dir(dir)?;
+    let fail = |p: &Path, e: std::io::Error| Failure::msg(format!("{}: {e}", p.display()));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".notary-").suffix(".tmp");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        builder.permissions(fs::Permissions::from_mode(0o600));
     }
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| fail(dir, e))?;
+    tmp.write_all(data).map_err(|e| fail(tmp.path(), e))?;
+    tmp.as_file().sync_all().map_err(|e| fail(tmp.path(), e))?;
+    // On failure the temporary file is removed when `e.file` drops: nothing half-written.
+    tmp.persist(path).map_err(|e| fail(path, e.error))?;
     Ok(())
-}
-
-/// Writes a file with mode 0600, atomically (temporary file + rename).
-pub fn write_private(path: &Path, data: &[u8]) -> Result<(), Failure> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Failure::msg(format!("{}: no parent directory", path.display())))?;
-    ensure_dir(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("f"),
-        std::process::id()
-    ));
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(&tmp)
-        .map_err(|e| Failure::msg(format!("{}: {e}", tmp.display())))?;
-    f.write_all(data)
-        .map_err(|e| Failure::msg(format!("{}: {e}", tmp.display())))?;
-    f.sync_all()
-        .map_err(|e| Failure::msg(format!("{}: {e}", tmp.display())))?;
-    fs::rename(&tmp, path).map_err(|e| Failure::msg(format!("{}: {e}", path.display())))
 }
 
 /// One entry of `signingkeys.json`.
@@ -220,4 +221,44 @@ pub fn cache_dir() -> Option<PathBuf> {
     std::env::var_os("HOME")
         .filter(|v| !v.is_empty())
         .map(|h| PathBuf::from(h).join(".cache").join("notation"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn write_private_does_not_follow_a_symlink_planted_at_the_old_temporary_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::create_dir_all(&out).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        let victim = elsewhere.join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        // The name the writer used to pick: `.<file>.tmp-<pid>`.
+        let planted = out.join(format!(".artifact.sig.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+
+        let target = out.join("artifact.sig");
+        write_private(&target, b"signature").unwrap();
+
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        let meta = fs::symlink_metadata(&target).unwrap();
+        assert!(
+            meta.file_type().is_file(),
+            "the signature must be a regular file"
+        );
+        assert_eq!(fs::read(&target).unwrap(), b"signature");
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        // Only the planted link and the signature are left: no stray temporary file.
+        let mut names: Vec<_> = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
 }

@@ -10,6 +10,16 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use std::collections::BTreeMap;
 
@@ -195,7 +205,9 @@ pub struct CriticalAttributes {
     /// Authentic signing time (RFC 3339, signing-authority scheme).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentic_signing_time: Option<String>,
-    /// Extended attributes by name.
+    /// Extended attributes by name. Only text-labelled attributes with JSON-representable values
+    /// fit here; a host must fail verification on a critical attribute that does not (an
+    /// integer COSE label, a byte string), since the plugin could never report it processed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extended_attributes: Option<BTreeMap<String, serde_json::Value>>,
 }

@@ -69,12 +69,15 @@ impl CrlCache {
     /// Stores the entry for `url` atomically. Errors are returned so callers may warn; a failed
     /// write never leaves a partial file.
     pub fn set(&self, url: &str, entry: &CachedCrl) -> std::io::Result<()> {
-        fs::create_dir_all(&self.dir)?;
+        // Missing directories are created 0700; an existing one keeps its mode (as notation).
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt as _;
-            let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700));
+            use std::os::unix::fs::DirBuilderExt as _;
+            builder.mode(0o700);
         }
+        builder.create(&self.dir)?;
         let mut doc = serde_json::Map::new();
         doc.insert(
             "baseCRL".into(),
@@ -88,17 +91,15 @@ impl CrlCache {
         }
         let doc = serde_json::Value::Object(doc);
         let name = file_name(url);
-        let tmp = self.dir.join(format!(
-            ".{name}.{}.{:?}.tmp",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let mut f = fs::File::create(&tmp)?;
+        // An exclusively created temporary file with an unpredictable name in the cache directory
+        // (never a pre-planted symlink), renamed into place: readers see the old or the new file.
+        let mut f = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&self.dir)?;
         f.write_all(doc.to_string().as_bytes())?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, self.dir.join(name)).inspect_err(|_| {
-            let _ = fs::remove_file(&tmp);
-        })
+        f.as_file().sync_all()?;
+        f.persist(self.dir.join(name)).map_err(|e| e.error)?;
+        Ok(())
     }
 }

@@ -42,6 +42,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 pub mod artifact;
 mod envelope;
@@ -50,6 +60,7 @@ mod error;
 pub mod fuzz_targets;
 pub mod inspect;
 pub mod plugin;
+pub mod plugin_package;
 pub mod revocation;
 mod signing;
 pub mod timestamp;

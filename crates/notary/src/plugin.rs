@@ -150,6 +150,19 @@ pub enum PluginError {
         /// What was wrong.
         reason: String,
     },
+    /// A plugin package (executable or archive) was refused: unsafe or unexpected entries,
+    /// not exactly one file, a wrong executable name, or a malformed archive.
+    #[error("{reason}")]
+    InvalidPackage {
+        /// What was wrong.
+        reason: String,
+    },
+    /// A plugin package, or its decompressed content, is larger than the limit.
+    #[error("plugin content exceeds {} MiB", .limit / 1024 / 1024)]
+    PackageTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The plugin lacks the capability an operation needs.
     #[error("plugin {name} has none of the capabilities {needed:?}")]
     MissingCapability {
@@ -188,28 +201,78 @@ pub fn valid_name(name: &str) -> bool {
 enum ReadError {
     TooLarge,
     Io(String),
+    /// The reader thread ended without a result (it panicked).
+    Lost,
 }
 
-fn read_capped(
-    mut r: impl Read + Send + 'static,
-) -> std::thread::JoinHandle<Result<Vec<u8>, ReadError>> {
+type ReadResult = Result<Vec<u8>, ReadError>;
+
+/// Reads a plugin pipe on its own thread, at most [`MAX_OUTPUT`] bytes. The result arrives on
+/// the returned channel, so the host can wait for it with a deadline: a grandchild holding the
+/// pipe open must not make the host wait forever.
+fn read_capped(mut r: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<ReadResult> {
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut out = Vec::new();
         let mut buf = [0u8; 65536];
-        loop {
+        let result = loop {
             match r.read(&mut buf) {
-                Ok(0) => return Ok(out),
+                Ok(0) => break Ok(out),
                 Ok(n) => {
-                    if out.len() + n > MAX_OUTPUT {
-                        return Err(ReadError::TooLarge);
+                    let Some(chunk) = buf.get(..n) else {
+                        break Err(ReadError::Io("read past the buffer".into()));
+                    };
+                    if out.len().saturating_add(n) > MAX_OUTPUT {
+                        break Err(ReadError::TooLarge);
                     }
-                    out.extend_from_slice(&buf[..n]);
+                    out.extend_from_slice(chunk);
                 }
-                Err(e) => return Err(ReadError::Io(e.to_string())),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(ReadError::Io(e.to_string())),
             }
-        }
-    })
+        };
+        // The host may have given up already; nobody to tell then.
+        let _ = tx.send(result);
+    });
+    rx
 }
+
+/// Takes a reader's result if it has arrived (`slot` keeps it).
+fn poll_reader(rx: &std::sync::mpsc::Receiver<ReadResult>, slot: &mut Option<ReadResult>) {
+    if slot.is_none() {
+        match rx.try_recv() {
+            Ok(r) => *slot = Some(r),
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => *slot = Some(Err(ReadError::Lost)),
+        }
+    }
+}
+
+/// Kills the plugin's process group (the plugin was started as its leader, so this reaches the
+/// processes it forked too), then the plugin itself in case it is not in the group, and reaps it.
+fn kill_plugin(child: &mut std::process::Child, reaped: bool) {
+    kill_group(child.id());
+    if !reaped {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+/// SIGKILL to the process group `leader` leads. While the plugin is not reaped its pid cannot
+/// be reused; after that, the group id stays reserved as long as any member is alive. ESRCH
+/// (nobody left in the group) is the expected outcome when all have exited.
+#[cfg(unix)]
+fn kill_group(leader: u32) {
+    if let Some(pgid) = i32::try_from(leader)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_group(_leader: u32) {}
 
 impl PluginHost {
     /// Plugins under `dir`, each call limited to 60 s.
@@ -295,52 +358,88 @@ impl PluginHost {
             reason,
         };
         let input = serde_json::to_vec(request).map_err(|e| process(e.to_string()))?;
-        let mut child = Command::new(exe)
+        // The deadline covers the whole exchange: writing the request, the run, and reading
+        // every byte of output.
+        let deadline = Instant::now().checked_add(self.timeout);
+        let past_deadline = || deadline.is_some_and(|d| Instant::now() >= d);
+        let mut command = Command::new(exe);
+        command
             .arg(cmd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| process(e.to_string()))?;
-        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(process("no stdout/stderr pipe".into()));
+            .stderr(Stdio::piped());
+        // Its own process group, so a timeout kills whatever the plugin forked as well.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command.spawn().map_err(|e| process(e.to_string()))?;
+        let (Some(stdout), Some(stderr), Some(mut stdin)) =
+            (child.stdout.take(), child.stderr.take(), child.stdin.take())
+        else {
+            kill_plugin(&mut child, false);
+            return Err(process("no stdin/stdout/stderr pipe".into()));
         };
         let out = read_capped(stdout);
         let err = read_capped(stderr);
-        if let Some(mut stdin) = child.stdin.take() {
-            // A plugin that exits without reading its input is judged by its exit status.
+        // Written on a thread: a plugin that never reads a request larger than the pipe buffer
+        // must not block the host past the deadline. A plugin that exits without reading its
+        // input is judged by its exit status, so write errors are ignored.
+        std::thread::spawn(move || {
             let _ = stdin.write_all(&input);
-        }
-        let deadline = Instant::now() + self.timeout;
-        let status = loop {
-            match child.try_wait().map_err(|e| process(e.to_string()))? {
-                Some(s) => break s,
-                None if Instant::now() >= deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(PluginError::Timeout {
-                        name: name.to_string(),
-                        command: cmd.to_string(),
-                        timeout: self.timeout,
-                    });
-                }
-                None => std::thread::sleep(Duration::from_millis(5)),
+        });
+        let timeout = || PluginError::Timeout {
+            name: name.to_string(),
+            command: cmd.to_string(),
+            timeout: self.timeout,
+        };
+        let too_large = || PluginError::OutputTooLarge {
+            name: name.to_string(),
+            command: cmd.to_string(),
+            limit: MAX_OUTPUT,
+        };
+        let mut status = None;
+        let mut stdout = None;
+        let mut stderr = None;
+        let (status, stdout, stderr) = loop {
+            poll_reader(&out, &mut stdout);
+            poll_reader(&err, &mut stderr);
+            if matches!(stdout, Some(Err(ReadError::TooLarge)))
+                || matches!(stderr, Some(Err(ReadError::TooLarge)))
+            {
+                kill_plugin(&mut child, status.is_some());
+                return Err(too_large());
             }
+            if status.is_none() {
+                match child.try_wait() {
+                    Ok(s) => status = s,
+                    Err(e) => {
+                        kill_plugin(&mut child, false);
+                        return Err(process(e.to_string()));
+                    }
+                }
+            }
+            match (status, stdout.take(), stderr.take()) {
+                (Some(s), Some(o), Some(e)) => break (s, o, e),
+                (_, o, e) => {
+                    stdout = o;
+                    stderr = e;
+                }
+            }
+            if past_deadline() {
+                // Either the plugin still runs, or it exited and something it forked still
+                // holds its output open: both are out of time, and both are killed.
+                kill_plugin(&mut child, status.is_some());
+                return Err(timeout());
+            }
+            std::thread::sleep(Duration::from_millis(5));
         };
-        let collect = |h: std::thread::JoinHandle<Result<Vec<u8>, ReadError>>| match h.join() {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(ReadError::TooLarge)) => Err(PluginError::OutputTooLarge {
-                name: name.to_string(),
-                command: cmd.to_string(),
-                limit: MAX_OUTPUT,
-            }),
-            Ok(Err(ReadError::Io(e))) => Err(process(e)),
-            Err(_) => Err(process("output reader failed".into())),
+        let collect = |r: ReadResult| match r {
+            Ok(v) => Ok(v),
+            Err(ReadError::TooLarge) => Err(too_large()),
+            Err(ReadError::Io(e)) => Err(process(e)),
+            Err(ReadError::Lost) => Err(process("output reader failed".into())),
         };
-        let stdout = collect(out)?;
-        let stderr = collect(err)?;
+        let stdout = collect(stdout)?;
+        let stderr = collect(stderr)?;
         if !status.success() {
             return Err(
                 match serde_json::from_slice::<notary_plugin_api::PluginError>(&stderr) {
@@ -361,7 +460,7 @@ impl PluginHost {
                         } else {
                             format!(
                                 " and a malformed error: {}",
-                                String::from_utf8_lossy(&stderr[..stderr.len().min(200)])
+                                String::from_utf8_lossy(stderr.get(..200).unwrap_or(&stderr))
                             )
                         },
                     },

@@ -141,7 +141,7 @@ impl VerificationError {
     /// How far verification got before this error (used to pick the most telling failure).
     pub(crate) fn progress(&self) -> usize {
         match self {
-            Self::Failed { validation, .. } => 1 + *validation as usize,
+            Self::Failed { validation, .. } => (*validation as usize).saturating_add(1),
             _ => 0,
         }
     }
@@ -710,6 +710,73 @@ struct ResolvedPlugin {
     name: String,
     identity: bool,
     revocation: bool,
+    /// The extended attributes the plugin is given and must all report as processed.
+    attributes: BTreeMap<String, serde_json::Value>,
+}
+
+/// An attribute value as plugin-request JSON, or `None` when JSON cannot carry it faithfully
+/// (byte strings and other CBOR items, integers beyond 64 bits, malformed JSON text).
+fn plugin_json_value(v: &notary_core::AttributeValue) -> Option<serde_json::Value> {
+    use notary_core::AttributeValue;
+    match v {
+        AttributeValue::Text(t) => Some(serde_json::Value::String(t.clone())),
+        AttributeValue::Int(i) => i64::try_from(*i)
+            .map(serde_json::Value::from)
+            .or_else(|_| u64::try_from(*i).map(serde_json::Value::from))
+            .ok(),
+        AttributeValue::Bool(b) => Some(serde_json::Value::Bool(*b)),
+        AttributeValue::Json(j) => serde_json::from_str(j).ok(),
+        _ => None,
+    }
+}
+
+/// The extended attributes a verification plugin is given (every text-keyed one but the two
+/// plugin headers, as notation). The plugin request can only name text keys with JSON values:
+/// a critical attribute that cannot be represented there could never be reported as
+/// processed, so it fails verification here (fail closed); a non-critical one is left out.
+fn plugin_attributes(
+    attrs: &notary_core::SignedAttributes,
+) -> Result<BTreeMap<String, serde_json::Value>, VerificationError> {
+    use notary_core::AttributeKey;
+    let mut out = BTreeMap::new();
+    for a in &attrs.extended_attributes {
+        let key = match &a.key {
+            AttributeKey::Text(k)
+                if k == header::VERIFICATION_PLUGIN
+                    || k == header::VERIFICATION_PLUGIN_MIN_VERSION =>
+            {
+                continue;
+            }
+            AttributeKey::Text(k) => k,
+            other => {
+                if a.critical {
+                    return Err(plugin_failure(format!(
+                        "the signature has the critical attribute with integer label {other}, which cannot be passed to a verification plugin"
+                    )));
+                }
+                continue;
+            }
+        };
+        match plugin_json_value(&a.value) {
+            Some(v) => match out.entry(key.clone()) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                std::collections::btree_map::Entry::Occupied(_) => {
+                    return Err(plugin_failure(format!(
+                        "the signature has the attribute {key:?} twice"
+                    )));
+                }
+            },
+            None if a.critical => {
+                return Err(plugin_failure(format!(
+                    "the critical attribute {key:?} has a value that cannot be passed to a verification plugin"
+                )));
+            }
+            None => {}
+        }
+    }
+    Ok(out)
 }
 
 fn plugin_failure(reason: impl Into<String>) -> VerificationError {
@@ -782,6 +849,7 @@ impl Verifier {
                 ))
             }
         };
+        let attributes = plugin_attributes(attrs)?;
         let host = self.plugins.as_ref().ok_or_else(|| {
             plugin_failure(format!("the signature requires the verification plugin {name:?}, and no plugin directory is configured"))
         })?;
@@ -820,6 +888,7 @@ impl Verifier {
             name: name.to_string(),
             identity,
             revocation,
+            attributes,
         }))
     }
 }
@@ -844,31 +913,8 @@ fn run_plugin(
     if p.revocation && !revocation_skipped {
         caps.push(VERIFIER_REVOCATION_CHECK.to_string());
     }
-    // As notation: every text-keyed extended attribute but the two plugin headers is sent, and
-    // all of them are "unprocessed" for the plugin to claim.
-    let extended: std::collections::BTreeMap<String, serde_json::Value> = attrs
-        .extended_attributes
-        .iter()
-        .filter_map(|a| {
-            let k = a.key.as_text()?;
-            (k != header::VERIFICATION_PLUGIN && k != header::VERIFICATION_PLUGIN_MIN_VERSION).then(
-                || {
-                    let v = match &a.value {
-                        notary_core::AttributeValue::Text(t) => {
-                            serde_json::Value::String(t.clone())
-                        }
-                        notary_core::AttributeValue::Int(i) => serde_json::Value::from(*i as i64),
-                        notary_core::AttributeValue::Bool(b) => serde_json::Value::Bool(*b),
-                        notary_core::AttributeValue::Json(j) => {
-                            serde_json::from_str(j).unwrap_or(serde_json::Value::Null)
-                        }
-                        _ => serde_json::Value::Null,
-                    };
-                    (k.to_string(), v)
-                },
-            )
-        })
-        .collect();
+    // Every attribute sent is "unprocessed" for the plugin to claim (see plugin_attributes).
+    let extended = p.attributes.clone();
     let unprocessed: Vec<String> = extended.keys().cloned().collect();
     let time = |t: Option<time::OffsetDateTime>| {
         t.and_then(|t| notary_core::timefmt::format_rfc3339(t).ok())
@@ -999,8 +1045,9 @@ pub fn hash_stream(algorithm: DigestAlgorithm, r: &mut dyn Read) -> std::io::Res
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            h.update(&buf[..k]);
-            n += k as u64;
+            h.update(buf.get(..k).unwrap_or_default());
+            // A stream longer than u64::MAX bytes cannot exist; saturate rather than wrap.
+            n = n.saturating_add(u64::try_from(k).unwrap_or(u64::MAX));
         }
         Ok((h.finalize().to_vec(), n))
     }

@@ -1,0 +1,424 @@
+//! Plugin host hardening: the deadline covers the whole exchange (stdin write, output readers,
+//! grandchildren holding pipes) and kills the plugin's whole process group; critical extended
+//! attributes a verification plugin cannot be given, or does not process, fail verification.
+//!
+//! The plugins are small shell scripts in a temporary plugin directory.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use notary::plugin::{PluginError, PluginHost};
+use notary::truststore::{MemoryTrustStore, TrustStoreType};
+use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, Validation, Verifier};
+use notary_core::{AttributeKey, AttributeValue, ExtendedAttribute, header};
+use notary_crypto::pki::{ChainBuilder, TestChain};
+use notary_plugin_api::{
+    CONTRACT_VERSION, CriticalAttributes, SignatureInfo, TrustPolicyInfo, VerifySignatureRequest,
+};
+use time::macros::datetime;
+
+const TIMEOUT: Duration = Duration::from_secs(1);
+/// Slack for a loaded machine: the call must end within TIMEOUT + MARGIN.
+const MARGIN: Duration = Duration::from_secs(4);
+
+fn script(plugins: &Path, name: &str, body: &str) {
+    let dir = plugins.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dst = dir.join(format!("notation-{name}"));
+    std::fs::write(&dst, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn request(padding: usize) -> VerifySignatureRequest {
+    VerifySignatureRequest {
+        contract_version: CONTRACT_VERSION.into(),
+        signature: SignatureInfo {
+            critical_attributes: CriticalAttributes {
+                content_type: "application/vnd.cncf.notary.payload.v1+json".into(),
+                signing_scheme: "notary.x509".into(),
+                expiry: None,
+                authentic_signing_time: None,
+                extended_attributes: None,
+            },
+            unprocessed_attributes: Vec::new(),
+            certificate_chain: vec!["A".repeat(padding)],
+        },
+        trust_policy: TrustPolicyInfo {
+            trusted_identities: vec!["*".into()],
+            signature_verification: Vec::new(),
+        },
+        plugin_config: None,
+    }
+}
+
+/// True while `pid` is a live process (a zombie awaiting its reaper counts as gone).
+fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => false,
+        Ok(stat) => {
+            // Field 3, after the parenthesised command name, is the state.
+            let state = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next());
+            !matches!(state, Some("Z") | Some("X"))
+        }
+    }
+}
+
+fn wait_gone(pid: u32) -> bool {
+    let until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < until {
+        if !alive(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    !alive(pid)
+}
+
+fn read_pids(file: &Path) -> Vec<u32> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect()
+}
+
+/// Runs `verify-signature` of plugin `name` on a thread and gives up (test failure instead of a
+/// hang) after TIMEOUT + MARGIN.
+fn run_bounded(
+    plugins: &Path,
+    name: &str,
+    padding: usize,
+) -> (
+    Result<notary_plugin_api::VerifySignatureResponse, PluginError>,
+    Duration,
+) {
+    let host = PluginHost::new(plugins).with_timeout(TIMEOUT);
+    let name = name.to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let started = Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx.send(host.verify_signature(&name, &request(padding)));
+    });
+    let r = rx
+        .recv_timeout(TIMEOUT + MARGIN)
+        .expect("the plugin call must end within the deadline plus a margin");
+    (r, started.elapsed())
+}
+
+fn assert_timeout_and_no_survivor(
+    r: Result<notary_plugin_api::VerifySignatureResponse, PluginError>,
+    elapsed: Duration,
+    pid_file: &Path,
+    expected_pids: usize,
+) {
+    assert!(
+        matches!(r, Err(PluginError::Timeout { ref command, timeout, .. }) if command == "verify-signature" && timeout == TIMEOUT),
+        "{r:?}"
+    );
+    assert!(elapsed >= TIMEOUT, "ended before the deadline: {elapsed:?}");
+    let pids = read_pids(pid_file);
+    assert_eq!(pids.len(), expected_pids, "the plugin recorded its pids");
+    for pid in pids {
+        assert!(wait_gone(pid), "process {pid} survived the plugin timeout");
+    }
+}
+
+#[test]
+fn plugin_that_never_reads_a_large_request_times_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    let pids = tmp.path().join("pids");
+    // The shell never reads stdin; its `sleep` child is in its process group too.
+    script(
+        &plugins,
+        "deaf",
+        &format!(
+            "echo $$ > {p}; sleep 300 & echo $! >> {p}; wait",
+            p = pids.display()
+        ),
+    );
+    // 1 MiB of request: far more than a pipe buffer holds.
+    let (r, elapsed) = run_bounded(&plugins, "deaf", 1024 * 1024);
+    assert_timeout_and_no_survivor(r, elapsed, &pids, 2);
+}
+
+#[test]
+fn grandchild_holding_stdout_after_the_plugin_exits_times_out_and_is_killed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    let pids = tmp.path().join("pids");
+    // A valid answer, then exit 0 while a background grandchild keeps stdout open.
+    script(
+        &plugins,
+        "forker",
+        &format!(
+            r#"cat >/dev/null; sleep 300 & echo $! > {p}; echo '{{"verificationResults":{{}},"processedAttributes":[]}}'; exit 0"#,
+            p = pids.display()
+        ),
+    );
+    let (r, elapsed) = run_bounded(&plugins, "forker", 16);
+    assert_timeout_and_no_survivor(r, elapsed, &pids, 1);
+}
+
+#[test]
+fn plugin_sleeping_past_the_deadline_is_killed_with_its_grandchild() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    let pids = tmp.path().join("pids");
+    script(
+        &plugins,
+        "sleeper",
+        &format!(
+            "cat >/dev/null; echo $$ > {p}; sleep 300 & echo $! >> {p}; sleep 300",
+            p = pids.display()
+        ),
+    );
+    let (r, elapsed) = run_bounded(&plugins, "sleeper", 16);
+    assert_timeout_and_no_survivor(r, elapsed, &pids, 2);
+}
+
+#[test]
+fn well_behaved_plugin_with_a_large_request_still_answers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    script(
+        &plugins,
+        "good",
+        r#"cat >/dev/null; echo '{"verificationResults":{},"processedAttributes":["x"]}'"#,
+    );
+    let (r, _) = run_bounded(&plugins, "good", 1024 * 1024);
+    assert_eq!(r.unwrap().processed_attributes, vec!["x".to_string()]);
+}
+
+// --- critical extended attributes and verification plugins ---
+
+const NOW: time::OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+const REF: &str =
+    "registry.example/app@sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9";
+
+fn target() -> Descriptor {
+    Descriptor::new(
+        "application/vnd.oci.image.manifest.v1+json",
+        REF.rsplit_once('@').unwrap().1.parse().unwrap(),
+        942,
+    )
+}
+
+/// A verification plugin that claims every attribute it is asked about and reports success,
+/// and records the request it got.
+fn claiming_plugin(plugins: &Path, seen: &Path) {
+    script(
+        plugins,
+        "claim",
+        &format!(
+            r#"case "$1" in
+get-plugin-metadata) echo '{{"name":"claim","description":"d","version":"1.0.0","url":"u","supportedContractVersions":["1.0"],"capabilities":["SIGNATURE_VERIFIER.TRUSTED_IDENTITY"]}}';;
+verify-signature)
+  cat > {seen}
+  # Claim exactly what was listed as unprocessed.
+  attrs=$(sed -n 's/.*"unprocessedAttributes":\(\[[^]]*\]\).*/\1/p' {seen})
+  echo "{{\"verificationResults\":{{\"SIGNATURE_VERIFIER.TRUSTED_IDENTITY\":{{\"success\":true}}}},\"processedAttributes\":${{attrs:-[]}}}}";;
+*) exit 1;;
+esac"#,
+            seen = seen.display()
+        ),
+    );
+}
+
+fn plugin_verifier(chain: &TestChain, plugins: &Path) -> Verifier {
+    let mut store = MemoryTrustStore::new();
+    store
+        .add(
+            TrustStoreType::Ca,
+            "s",
+            vec![notary_x509::Certificate::from_der(chain.root()).unwrap()],
+        )
+        .unwrap();
+    let policy = notary::trustpolicy::OciTrustPolicy::from_json(
+        br#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],
+        "signatureVerification":{"level":"strict"},"trustStores":["ca:s"],"trustedIdentities":["*"]}]}"#,
+    )
+    .unwrap();
+    Verifier::new(Arc::new(store))
+        .with_oci_policy(policy)
+        .with_plugins(Arc::new(
+            PluginHost::new(plugins).with_timeout(Duration::from_secs(20)),
+        ))
+}
+
+fn sign_with(
+    chain: &TestChain,
+    format: EnvelopeMediaType,
+    extra: Vec<ExtendedAttribute>,
+) -> Vec<u8> {
+    let mut o = SignOptions::new(NOW);
+    o.format = format;
+    o.extended_attributes.push(ExtendedAttribute {
+        key: AttributeKey::Text(header::VERIFICATION_PLUGIN.into()),
+        value: AttributeValue::Text("claim".into()),
+        critical: true,
+    });
+    o.extended_attributes.extend(extra);
+    notary::sign_artifact(&target(), &chain.signer().unwrap(), &o)
+        .unwrap()
+        .bytes
+}
+
+struct PluginFixture {
+    _tmp: tempfile::TempDir,
+    plugins: PathBuf,
+    seen: PathBuf,
+    chain: TestChain,
+}
+
+fn plugin_fixture() -> PluginFixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    let seen = tmp.path().join("request.json");
+    claiming_plugin(&plugins, &seen);
+    PluginFixture {
+        chain: ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap(),
+        _tmp: tmp,
+        plugins,
+        seen,
+    }
+}
+
+#[test]
+fn text_labelled_critical_attribute_is_sent_to_the_plugin_and_claimed() {
+    let f = plugin_fixture();
+    let v = plugin_verifier(&f.chain, &f.plugins);
+    for format in [EnvelopeMediaType::Jws, EnvelopeMediaType::Cose] {
+        let env = sign_with(
+            &f.chain,
+            format,
+            vec![ExtendedAttribute {
+                key: AttributeKey::Text("com.example.mustUnderstand".into()),
+                value: AttributeValue::Text("yes".into()),
+                critical: true,
+            }],
+        );
+        let out = v
+            .verify_oci(&env, format.as_str(), REF, &target(), &BTreeMap::new(), NOW)
+            .unwrap();
+        assert_eq!(out.level, "strict");
+        let seen: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&f.seen).unwrap()).unwrap();
+        assert_eq!(
+            seen["signature"]["criticalAttributes"]["extendedAttributes"]["com.example.mustUnderstand"],
+            "yes"
+        );
+        assert_eq!(
+            seen["signature"]["unprocessedAttributes"],
+            serde_json::json!(["com.example.mustUnderstand"])
+        );
+    }
+}
+
+#[test]
+fn integer_labelled_critical_cose_attribute_with_a_plugin_fails_closed() {
+    let f = plugin_fixture();
+    let v = plugin_verifier(&f.chain, &f.plugins);
+    let env = sign_with(
+        &f.chain,
+        EnvelopeMediaType::Cose,
+        vec![ExtendedAttribute {
+            key: AttributeKey::Int(-70_000),
+            value: AttributeValue::Int(5),
+            critical: true,
+        }],
+    );
+    // The envelope itself is sound: it parses and carries the critical integer label.
+    let parsed = notary::UnverifiedEnvelope::parse("application/cose", &env)
+        .unwrap()
+        .verify_integrity()
+        .unwrap();
+    assert!(
+        parsed
+            .signer_info()
+            .signed_attributes
+            .extended_attributes
+            .iter()
+            .any(|a| a.key == AttributeKey::Int(-70_000) && a.critical)
+    );
+    let err = v
+        .verify_oci(
+            &env,
+            "application/cose",
+            REF,
+            &target(),
+            &BTreeMap::new(),
+            NOW,
+        )
+        .expect_err("a critical attribute the plugin cannot be given must fail verification");
+    assert_eq!(err.validation(), Some(Validation::Plugin), "{err}");
+    assert!(err.to_string().contains("-70000"), "{err}");
+}
+
+#[test]
+fn critical_attribute_with_a_value_the_plugin_request_cannot_carry_fails_closed() {
+    let f = plugin_fixture();
+    let v = plugin_verifier(&f.chain, &f.plugins);
+    let env = sign_with(
+        &f.chain,
+        EnvelopeMediaType::Cose,
+        vec![ExtendedAttribute {
+            key: AttributeKey::Text("com.example.blob".into()),
+            value: AttributeValue::Bytes(vec![1, 2, 3]),
+            critical: true,
+        }],
+    );
+    let err = v
+        .verify_oci(
+            &env,
+            "application/cose",
+            REF,
+            &target(),
+            &BTreeMap::new(),
+            NOW,
+        )
+        .expect_err("a critical byte-string attribute cannot be sent as JSON faithfully");
+    assert_eq!(err.validation(), Some(Validation::Plugin), "{err}");
+    assert!(err.to_string().contains("com.example.blob"), "{err}");
+}
+
+#[test]
+fn critical_attribute_the_plugin_does_not_claim_fails() {
+    let f = plugin_fixture();
+    // A plugin that processes nothing.
+    script(
+        &f.plugins,
+        "claim",
+        r#"case "$1" in
+get-plugin-metadata) echo '{"name":"claim","description":"d","version":"1.0.0","url":"u","supportedContractVersions":["1.0"],"capabilities":["SIGNATURE_VERIFIER.TRUSTED_IDENTITY"]}';;
+verify-signature) cat >/dev/null; echo '{"verificationResults":{"SIGNATURE_VERIFIER.TRUSTED_IDENTITY":{"success":true}},"processedAttributes":[]}';;
+esac"#,
+    );
+    let v = plugin_verifier(&f.chain, &f.plugins);
+    let env = sign_with(
+        &f.chain,
+        EnvelopeMediaType::Jws,
+        vec![ExtendedAttribute {
+            key: AttributeKey::Text("com.example.mustUnderstand".into()),
+            value: AttributeValue::Text("yes".into()),
+            critical: true,
+        }],
+    );
+    let err = v
+        .verify_oci(
+            &env,
+            "application/jose+json",
+            REF,
+            &target(),
+            &BTreeMap::new(),
+            NOW,
+        )
+        .unwrap_err();
+    assert_eq!(err.validation(), Some(Validation::Plugin), "{err}");
+    assert!(err.to_string().contains("did not process"), "{err}");
+}
