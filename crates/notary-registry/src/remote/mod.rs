@@ -624,7 +624,13 @@ impl RemoteRepository {
     fn object_of(&self, reference: &str) -> Result<String, Error> {
         if reference.contains('/') {
             let r = RemoteReference::parse(reference)?;
-            if r.registry != self.inner.registry || r.repository != self.inner.repository {
+            let mine = RemoteReference {
+                registry: self.inner.registry.clone(),
+                repository: self.inner.repository.clone(),
+                tag: None,
+                digest: None,
+            };
+            if !r.same_repository(&mine) {
                 return Err(Error::InvalidReference {
                     reference: reference.to_string(),
                     reason: format!(
