@@ -12,6 +12,16 @@ pub enum Error {
         /// The OS message.
         reason: String,
     },
+    /// A layout file is not a regular file inside the layout (a symbolic link, a FIFO, a device
+    /// or a directory): refused, so that reading it can neither hang, nor run unbounded, nor
+    /// leave the layout.
+    #[error("{path}: {reason}")]
+    NotRegularFile {
+        /// The file.
+        path: String,
+        /// What it is instead.
+        reason: String,
+    },
     /// The directory is not a valid OCI image layout.
     #[error("invalid OCI image layout at {path}: {reason}")]
     InvalidLayout {

@@ -33,6 +33,7 @@
 #[cfg(feature = "remote")]
 pub mod copy;
 mod error;
+mod fsread;
 mod layout;
 pub mod manifest;
 #[cfg(feature = "remote")]

@@ -891,10 +891,13 @@ impl RemoteRepository {
             return Err(self.unexpected(format!("POST {url}"), status, &b));
         }
         let mut location = self.location(&resp, &url)?;
-        let mut file = std::fs::File::open(path).map_err(|e| Error::Io {
+        // A regular file (no link, FIFO or device), read no further than one byte past the
+        // descriptor's size: a file that grew is refused below, not uploaded forever.
+        let (file, _) = crate::fsread::open_regular(path)?.ok_or_else(|| Error::Io {
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: "no such file".into(),
         })?;
+        let mut file = file.take(desc.size.saturating_add(1));
         let mut offset = 0u64;
         let mut buf = vec![0u8; CHUNK];
         loop {
