@@ -272,12 +272,13 @@ impl OciLayout {
                 if k == 0 {
                     break;
                 }
-                n += k as u64;
+                n = n.saturating_add(k as u64);
                 if n > desc.size {
                     break;
                 }
-                hasher.update(&buf[..k]);
-                out.write_all(&buf[..k]).map_err(|e| io_err(&tmp, e))?;
+                let chunk = buf.get(..k).unwrap_or_default();
+                hasher.update(chunk);
+                out.write_all(chunk).map_err(|e| io_err(&tmp, e))?;
             }
             if n != desc.size || !hasher.matches(&desc.digest) {
                 return Err(Error::DigestMismatch {

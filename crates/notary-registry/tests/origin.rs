@@ -258,9 +258,11 @@ fn assert_no_credentials(s: &Server, name: &str) {
             assert!(!all.contains(&secret), "{name} got the credentials: {all}");
         }
     }
-    for p in s.plaintext.lock().unwrap().iter() {
-        panic!("{name} got a plain-HTTP request on its TLS port: {p}");
-    }
+    let plain = s.plaintext.lock().unwrap().clone();
+    assert!(
+        plain.is_empty(),
+        "{name} got plain-HTTP requests on its TLS port: {plain:?}"
+    );
 }
 
 fn client(host: &str, plain_http: bool, ca: Option<&[u8]>) -> RemoteRepository {

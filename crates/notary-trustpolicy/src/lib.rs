@@ -25,6 +25,17 @@
 //! # Ok::<(), notary_trustpolicy::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+// Input-derived values must not panic or wrap: checked operations and `get` instead.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod dn;
 mod error;
@@ -155,7 +166,11 @@ impl VerificationLevel {
 
     /// The action for `v`.
     pub fn action(&self, v: ValidationType) -> ValidationAction {
-        self.actions[v.index()]
+        // `index` is below 5 for every type; a miss would enforce (fail closed).
+        self.actions
+            .get(v.index())
+            .copied()
+            .unwrap_or(ValidationAction::Enforce)
     }
 
     /// True for the `skip` level.
@@ -482,7 +497,9 @@ fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
                     ),
                 ));
             }
-            level.actions[vt.index()] = action;
+            if let Some(slot) = level.actions.get_mut(vt.index()) {
+                *slot = action;
+            }
         }
         level.name = "custom".into();
     }
@@ -581,7 +598,7 @@ fn validate_statement(raw: &RawStatement) -> Result<TrustPolicyStatement, Error>
         })
         .collect();
     for (i, (sa, a)) in dns.iter().enumerate() {
-        for (sb, b) in dns.iter().skip(i + 1) {
+        for (sb, b) in dns.iter().skip(i).skip(1) {
             if a.is_subset_of(b) || b.is_subset_of(a) {
                 return Err(invalid(
                     st,

@@ -273,7 +273,7 @@ fn error_message(body: &[u8]) -> String {
             .collect::<Vec<_>>()
             .join("; ");
     }
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+    let text = String::from_utf8_lossy(body.get(..200).unwrap_or(body));
     text.trim().to_string()
 }
 
@@ -665,7 +665,7 @@ impl RemoteRepository {
                 }
                 Ok(resp) => return Ok(resp),
             };
-            attempt += 1;
+            attempt = attempt.saturating_add(1);
             tokio::time::sleep(delay).await;
         }
     }
@@ -707,7 +707,7 @@ impl RemoteRepository {
                 Err(e @ Error::Network { .. }) if attempt < self.inner.options.max_retries => {
                     let _ = e;
                     tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                 }
                 Err(e) => return Err(e),
             }
@@ -919,7 +919,7 @@ impl RemoteRepository {
             let mut n = 0u64;
             let streamed: Result<(), Error> = async {
                 while let Some(chunk) = resp.chunk().await.map_err(|e| network(&op, &e))? {
-                    n += chunk.len() as u64;
+                    n = n.saturating_add(chunk.len() as u64);
                     if n > desc.size {
                         return Err(Error::DigestMismatch {
                             digest: desc.digest.to_string(),
@@ -935,7 +935,7 @@ impl RemoteRepository {
             match streamed {
                 Err(Error::Network { .. }) if attempt < self.inner.options.max_retries => {
                     tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -970,7 +970,7 @@ impl RemoteRepository {
                 Ok(()) => return Ok(()),
                 Err(e) if attempt < self.inner.options.max_retries && is_transient(&e) => {
                     tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                 }
                 Err(e) => return Err(e),
             }
@@ -1006,21 +1006,25 @@ impl RemoteRepository {
         loop {
             let mut filled = 0;
             while filled < CHUNK {
-                let k = file.read(&mut buf[filled..]).map_err(|e| Error::Io {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
+                let k = file
+                    .read(buf.get_mut(filled..).unwrap_or_default())
+                    .map_err(|e| Error::Io {
+                        path: path.display().to_string(),
+                        reason: e.to_string(),
+                    })?;
                 if k == 0 {
                     break;
                 }
-                filled += k;
+                filled = filled.saturating_add(k);
             }
             if filled == 0 {
                 break;
             }
-            let range = format!("{}-{}", offset, offset + filled as u64 - 1);
+            // filled >= 1 here.
+            let last = offset.saturating_add(filled as u64).saturating_sub(1);
+            let range = format!("{offset}-{last}");
             let body = Body {
-                bytes: Bytes::copy_from_slice(&buf[..filled]),
+                bytes: Bytes::copy_from_slice(buf.get(..filled).unwrap_or_default()),
                 content_type: "application/octet-stream",
             };
             let resp = self
@@ -1041,7 +1045,7 @@ impl RemoteRepository {
                 return Err(self.unexpected(format!("PATCH {location}"), status, &b));
             }
             location = self.location(&resp, &url)?;
-            offset += filled as u64;
+            offset = offset.saturating_add(filled as u64);
         }
         if offset != desc.size {
             return Err(Error::DigestMismatch {
@@ -1166,7 +1170,7 @@ impl RemoteRepository {
                 Ok(()) => return Ok(desc),
                 Err(e) if attempt < self.inner.options.max_retries && is_transient(&e) => {
                     tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                 }
                 Err(e) => return Err(e),
             }
@@ -1605,8 +1609,9 @@ async fn read_body(
     }
     let mut out = Vec::with_capacity(resp.content_length().unwrap_or(0).min(cap) as usize);
     while let Some(chunk) = resp.chunk().await.map_err(|e| network(op, &e))? {
-        if out.len() as u64 + chunk.len() as u64 > cap {
-            return Err(too_large(out.len() as u64 + chunk.len() as u64));
+        let total = (out.len() as u64).saturating_add(chunk.len() as u64);
+        if total > cap {
+            return Err(too_large(total));
         }
         out.extend_from_slice(&chunk);
     }
