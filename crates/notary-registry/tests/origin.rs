@@ -502,3 +502,52 @@ fn https_is_never_downgraded_to_http() {
         assert!(matches!(e, Error::InsecureDowngrade { .. }), "{e:?}");
     }
 }
+
+#[test]
+fn token_server_redirects_are_not_followed() {
+    let rt = rt();
+    let capture = capture();
+    let elsewhere = capture.origin.clone();
+    // The realm the registry names (a legitimate recipient of the refresh token) redirects
+    // the POST, body and all, to another origin.
+    let token_server = start(None, None, move |_, r| {
+        Action::Respond(
+            "307 Temporary Redirect",
+            vec![format!("Location: {elsewhere}{}", r.target)],
+            Vec::new(),
+        )
+    });
+    let realm = format!("{}/token", token_server.origin);
+    let registry = start(None, None, move |_, _| {
+        Action::Respond(
+            "401 Unauthorized",
+            vec![format!(
+                "WWW-Authenticate: Bearer realm=\"{realm}\",service=\"registry\""
+            )],
+            b"{}".to_vec(),
+        )
+    });
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.max_retries = 0;
+    o.credentials = Arc::new(StaticCredential(Credential::RefreshToken(
+        "refresh-s3cret".into(),
+    )));
+    let c = RemoteRepository::new(host_of(&registry.origin), "app", o).unwrap();
+    let d: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    let e = rt.block_on(c.blob_exists(&d)).unwrap_err();
+    assert!(
+        token_server
+            .seen()
+            .iter()
+            .any(|r| String::from_utf8_lossy(&r.body).contains("refresh-s3cret")),
+        "the registry's realm was not asked"
+    );
+    assert!(
+        capture.seen().is_empty(),
+        "the token request was sent on: {:?}",
+        capture.seen()
+    );
+    assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+    assert!(e.to_string().contains("307"), "{e}");
+}
