@@ -73,8 +73,11 @@ pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, u64)>, Error> {
         opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
     #[cfg(not(unix))]
-    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(not_regular(path, "a symbolic link"));
+    {
+        // No O_NOFOLLOW: check the link before opening (best effort), the type after.
+        if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(not_regular(path, "a symbolic link"));
+        }
     }
     let file = match opts.open(path) {
         Ok(f) => f,
