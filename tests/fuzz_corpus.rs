@@ -63,3 +63,8 @@ fn registry_text_corpus() {
 fn plugin_output_corpus() {
     assert!(replay("plugin_output", notary::fuzz_targets::plugin_output) > 0);
 }
+
+#[test]
+fn oci_layout_corpus() {
+    assert!(replay("oci_layout", notary::fuzz_targets::oci_layout) > 0);
+}
