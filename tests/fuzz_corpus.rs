@@ -168,3 +168,8 @@ fn verifier_seeds_verify_with_the_fuzz_ca() {
 fn plugin_archive_corpus() {
     assert!(replay("plugin_archive", notary::fuzz_targets::plugin_archive) > 0);
 }
+
+#[test]
+fn oci_layout_corpus() {
+    assert!(replay("oci_layout", notary::fuzz_targets::oci_layout) > 0);
+}

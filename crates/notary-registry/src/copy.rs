@@ -225,8 +225,8 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
                     if this_tag.is_some() || !self.dst.has_manifest(&d).await? {
                         self.dst.put_manifest(&d, &bytes, this_tag).await?;
                     }
-                    self.progress.manifests += 1;
-                    self.progress.bytes += bytes.len() as u64;
+                    self.progress.manifests = self.progress.manifests.saturating_add(1);
+                    self.progress.bytes = self.progress.bytes.saturating_add(bytes.len() as u64);
                     (self.on_progress)(&self.progress);
                     self.done.insert(d.digest.clone());
                 }
@@ -237,16 +237,16 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
 
     async fn copy_blob(&mut self, d: &Descriptor) -> Result<(), Error> {
         if self.dst.has_blob(&d.digest).await? {
-            self.progress.blobs_skipped += 1;
+            self.progress.blobs_skipped = self.progress.blobs_skipped.saturating_add(1);
         } else if d.size <= STREAM_ABOVE {
             let data = self.src.blob(d).await?;
             self.dst.put_blob(d, &data).await?;
-            self.progress.blobs_copied += 1;
-            self.progress.bytes += data.len() as u64;
+            self.progress.blobs_copied = self.progress.blobs_copied.saturating_add(1);
+            self.progress.bytes = self.progress.bytes.saturating_add(data.len() as u64);
         } else {
             self.copy_large_blob(d).await?;
-            self.progress.blobs_copied += 1;
-            self.progress.bytes += d.size;
+            self.progress.blobs_copied = self.progress.blobs_copied.saturating_add(1);
+            self.progress.bytes = self.progress.bytes.saturating_add(d.size);
         }
         (self.on_progress)(&self.progress);
         Ok(())

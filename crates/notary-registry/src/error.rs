@@ -12,6 +12,16 @@ pub enum Error {
         /// The OS message.
         reason: String,
     },
+    /// A layout file is not a regular file inside the layout (a symbolic link, a FIFO, a device
+    /// or a directory): refused, so that reading it can neither hang, nor run unbounded, nor
+    /// leave the layout.
+    #[error("{path}: {reason}")]
+    NotRegularFile {
+        /// The file.
+        path: String,
+        /// What it is instead.
+        reason: String,
+    },
     /// The directory is not a valid OCI image layout.
     #[error("invalid OCI image layout at {path}: {reason}")]
     InvalidLayout {
@@ -87,6 +97,29 @@ pub enum Error {
         registry: String,
         /// Why.
         reason: String,
+    },
+    /// A server other than the registry (a redirect target such as blob storage or a CDN, or
+    /// the origin of a `Link` or `Location` URL) asked for what only the registry may have:
+    /// credentials, or to be sent requests carrying them. Refused; origins are compared by
+    /// scheme, host and port.
+    #[error("{registry}: refused {url}: {reason}")]
+    ForeignOrigin {
+        /// The registry host.
+        registry: String,
+        /// The URL on the other origin.
+        url: String,
+        /// What it asked for.
+        reason: String,
+    },
+    /// A redirect, `Link` or `Location` would move a request from HTTPS to plain HTTP.
+    #[error("{registry}: refused to follow {from} to {to}: HTTPS is never downgraded to HTTP")]
+    InsecureDowngrade {
+        /// The registry host.
+        registry: String,
+        /// The HTTPS URL.
+        from: String,
+        /// The HTTP URL it pointed to.
+        to: String,
     },
     /// A registry client option is invalid (CA bundle, URL).
     #[error("invalid registry client configuration: {reason}")]

@@ -10,6 +10,7 @@ use notary_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fsread;
 use crate::manifest::{self, IMAGE_INDEX, Manifest};
 use crate::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE};
 
@@ -17,6 +18,8 @@ use crate::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE};
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// Largest `index.json` read.
 const MAX_INDEX_SIZE: u64 = 64 * 1024 * 1024;
+/// Largest `oci-layout` marker read.
+const MAX_MARKER_SIZE: u64 = 64 * 1024;
 /// Most manifests visited when looking for referrers.
 const MAX_NODES: usize = 100_000;
 
@@ -103,10 +106,15 @@ impl OciLayout {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
         let root = path.as_ref().to_path_buf();
         let marker = root.join("oci-layout");
-        let text = fs::read(&marker).map_err(|e| Error::InvalidLayout {
-            path: root.display().to_string(),
-            reason: format!("oci-layout: {e}"),
-        })?;
+        let text = fsread::read_capped(&marker, MAX_MARKER_SIZE)
+            .map_err(|e| Error::InvalidLayout {
+                path: root.display().to_string(),
+                reason: format!("oci-layout: {e}"),
+            })?
+            .ok_or_else(|| Error::InvalidLayout {
+                path: root.display().to_string(),
+                reason: "oci-layout: no such file".into(),
+            })?;
         let v: serde_json::Value =
             serde_json::from_slice(&text).map_err(|e| Error::InvalidLayout {
                 path: root.display().to_string(),
@@ -170,42 +178,41 @@ impl OciLayout {
             .join(d.hex())
     }
 
+    /// The path of a blob, after refusing symbolically linked `blobs/` directories (the file
+    /// itself is checked when opened).
+    fn checked_blob_path(&self, d: &Digest) -> Result<PathBuf, Error> {
+        let blobs = self.root.join("blobs");
+        fsread::check_dir(&blobs)?;
+        fsread::check_dir(&blobs.join(d.algorithm().name()))?;
+        Ok(self.blob_path(d))
+    }
+
     fn read_index(&self) -> Result<Index, Error> {
         let p = self.root.join("index.json");
-        let len = fs::metadata(&p).map_err(|e| io_err(&p, e))?.len();
-        if len > MAX_INDEX_SIZE {
-            return Err(io_err(&p, format!("larger than {MAX_INDEX_SIZE} bytes")));
-        }
-        let bytes = fs::read(&p).map_err(|e| io_err(&p, e))?;
+        let bytes =
+            fsread::read_capped(&p, MAX_INDEX_SIZE)?.ok_or_else(|| io_err(&p, "no such file"))?;
         serde_json::from_slice(&bytes).map_err(|e| Error::InvalidLayout {
             path: self.root.display().to_string(),
             reason: format!("index.json: {e}"),
         })
     }
 
-    /// Whether the blob exists.
+    /// Whether the blob exists as a regular file (not a symbolic link) in the layout.
     pub fn exists(&self, d: &Digest) -> bool {
-        self.blob_path(d).is_file()
+        self.checked_blob_path(d)
+            .is_ok_and(|p| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file()))
     }
 
     /// Reads a blob, checking its size and digest against `desc` and the cap.
     pub fn fetch(&self, desc: &Descriptor, max_size: u64) -> Result<Vec<u8>, Error> {
         manifest::check_cap(desc, max_size)?;
-        let p = self.blob_path(&desc.digest);
-        let meta = fs::metadata(&p).map_err(|_| Error::NotFound {
-            reference: desc.digest.to_string(),
-        })?;
-        if meta.len() != desc.size {
-            return Err(Error::DigestMismatch {
-                digest: desc.digest.to_string(),
-                reason: format!(
-                    "{} bytes on disk, the descriptor says {}",
-                    meta.len(),
-                    desc.size
-                ),
-            });
-        }
-        let data = fs::read(&p).map_err(|e| io_err(&p, e))?;
+        let p = self.checked_blob_path(&desc.digest)?;
+        let data =
+            fsread::read_exact_size(&p, desc.size, &desc.digest.to_string())?.ok_or_else(|| {
+                Error::NotFound {
+                    reference: desc.digest.to_string(),
+                }
+            })?;
         if !desc.digest.matches(&data) {
             return Err(Error::DigestMismatch {
                 digest: desc.digest.to_string(),
@@ -218,8 +225,9 @@ impl OciLayout {
     /// Stores a blob (content-addressed; written only if absent) and returns its descriptor.
     pub fn push_blob(&self, media_type: &str, data: &[u8]) -> Result<Descriptor, Error> {
         let d = Descriptor::for_content(media_type, data);
-        let p = self.blob_path(&d.digest);
-        if !p.exists() {
+        let p = self.checked_blob_path(&d.digest)?;
+        // Anything but a regular file there (a link, a FIFO) is replaced by the rename.
+        if !self.exists(&d.digest) {
             atomic_write(&p, data)?;
         }
         Ok(d)
@@ -227,19 +235,17 @@ impl OciLayout {
 
     /// The file holding a blob, after checking it exists with the descriptor's size (its
     /// content is checked by whoever streams it).
+    /// The file is a regular file, not a link; whoever streams it opens it with the same
+    /// checks and reads no more than the descriptor's size.
     pub fn blob_file(&self, desc: &Descriptor) -> Result<PathBuf, Error> {
-        let p = self.blob_path(&desc.digest);
-        let meta = fs::metadata(&p).map_err(|_| Error::NotFound {
+        let p = self.checked_blob_path(&desc.digest)?;
+        let (_, len) = fsread::open_regular(&p)?.ok_or_else(|| Error::NotFound {
             reference: desc.digest.to_string(),
         })?;
-        if meta.len() != desc.size {
+        if len != desc.size {
             return Err(Error::DigestMismatch {
                 digest: desc.digest.to_string(),
-                reason: format!(
-                    "{} bytes on disk, the descriptor says {}",
-                    meta.len(),
-                    desc.size
-                ),
+                reason: format!("{len} bytes on disk, the descriptor says {}", desc.size),
             });
         }
         Ok(p)
@@ -249,13 +255,14 @@ impl OciLayout {
     /// before it becomes visible (temporary file, then rename).
     pub fn push_blob_file(&self, desc: &Descriptor, src: &Path) -> Result<(), Error> {
         use std::io::Read as _;
-        let dst = self.blob_path(&desc.digest);
-        if dst.is_file() {
+        let dst = self.checked_blob_path(&desc.digest)?;
+        if self.exists(&desc.digest) {
             return Ok(());
         }
         let tmp = temp_beside(&dst)?;
         let result = (|| {
-            let mut input = fs::File::open(src).map_err(|e| io_err(src, e))?;
+            let (mut input, _) =
+                fsread::open_regular(src)?.ok_or_else(|| io_err(src, "no such file"))?;
             let mut out = fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
             let mut hasher = manifest::StreamHasher::new(desc.digest.algorithm());
             let mut buf = vec![0u8; 1 << 20];
@@ -265,12 +272,13 @@ impl OciLayout {
                 if k == 0 {
                     break;
                 }
-                n += k as u64;
+                n = n.saturating_add(k as u64);
                 if n > desc.size {
                     break;
                 }
-                hasher.update(&buf[..k]);
-                out.write_all(&buf[..k]).map_err(|e| io_err(&tmp, e))?;
+                let chunk = buf.get(..k).unwrap_or_default();
+                hasher.update(chunk);
+                out.write_all(chunk).map_err(|e| io_err(&tmp, e))?;
             }
             if n != desc.size || !hasher.matches(&desc.digest) {
                 return Err(Error::DigestMismatch {
@@ -361,10 +369,11 @@ impl OciLayout {
                 return Ok(Descriptor::new(e.media_type.clone(), digest, e.size));
             }
             // Not listed at the top level (e.g. a child of an index): read the blob itself.
-            let p = self.blob_path(&digest);
-            let data = fs::read(&p).map_err(|_| Error::NotFound {
-                reference: reference.to_string(),
-            })?;
+            let p = self.checked_blob_path(&digest)?;
+            let data =
+                fsread::read_capped(&p, MAX_MANIFEST_SIZE)?.ok_or_else(|| Error::NotFound {
+                    reference: reference.to_string(),
+                })?;
             if !digest.matches(&data) {
                 return Err(Error::DigestMismatch {
                     digest: digest.to_string(),

@@ -29,10 +29,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+// Input-derived values must not panic or wrap: checked operations and `get` instead.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 #[cfg(feature = "remote")]
 pub mod copy;
 mod error;
+mod fsread;
 mod layout;
 pub mod manifest;
 #[cfg(feature = "remote")]

@@ -20,6 +20,15 @@ pub enum Error {
         /// What is wrong (notation's wording where known).
         reason: String,
     },
+    /// An artifact reference is not `registry/repository@digest` with a valid registry host and
+    /// a repository name valid per the distribution spec.
+    #[error("invalid artifact reference {reference:?}: {reason}")]
+    InvalidReference {
+        /// The reference (or its name part).
+        reference: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// No statement applies to the artifact or name.
     #[error("{reason}")]
     NoApplicableStatement {

@@ -25,6 +25,17 @@
 //! # Ok::<(), notary_trustpolicy::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+// Input-derived values must not panic or wrap: checked operations and `get` instead.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod dn;
 mod error;
@@ -38,7 +49,10 @@ use serde_json::{Map, Value};
 
 pub use dn::{DistinguishedName, parse_distinguished_name};
 pub use error::Error;
-pub use scope::validate_registry_scope;
+pub use scope::{
+    MAX_NAME_LENGTH, canonical_reference_name, canonical_registry, canonical_registry_scope,
+    valid_repository, validate_registry_scope,
+};
 
 /// The validations a verification level assigns actions to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,7 +166,11 @@ impl VerificationLevel {
 
     /// The action for `v`.
     pub fn action(&self, v: ValidationType) -> ValidationAction {
-        self.actions[v.index()]
+        // `index` is below 5 for every type; a miss would enforce (fail closed).
+        self.actions
+            .get(v.index())
+            .copied()
+            .unwrap_or(ValidationAction::Enforce)
     }
 
     /// True for the `skip` level.
@@ -479,7 +497,9 @@ fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
                     ),
                 ));
             }
-            level.actions[vt.index()] = action;
+            if let Some(slot) = level.actions.get_mut(vt.index()) {
+                *slot = action;
+            }
         }
         level.name = "custom".into();
     }
@@ -578,7 +598,7 @@ fn validate_statement(raw: &RawStatement) -> Result<TrustPolicyStatement, Error>
         })
         .collect();
     for (i, (sa, a)) in dns.iter().enumerate() {
-        for (sb, b) in dns.iter().skip(i + 1) {
+        for (sb, b) in dns.iter().skip(i).skip(1) {
             if a.is_subset_of(b) || b.is_subset_of(a) {
                 return Err(invalid(
                     st,
@@ -665,9 +685,9 @@ impl OciTrustPolicy {
     /// Decodes and validates a whole document (notation validates before using any statement).
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
         let (version, raws) = decode_document(bytes)?;
-        let statements = validate_document(&version, &raws, "oci")?;
-        let mut seen: HashSet<&str> = HashSet::new();
-        for s in &statements {
+        let mut statements = validate_document(&version, &raws, "oci")?;
+        let mut seen: HashSet<String> = HashSet::new();
+        for s in &mut statements {
             let st = Some(s.name.as_str());
             if s.registry_scopes.is_empty() {
                 return Err(invalid(
@@ -689,12 +709,14 @@ impl OciTrustPolicy {
                     ),
                 ));
             }
-            for scope in &s.registry_scopes {
+            for scope in &mut s.registry_scopes {
+                // Stored canonical (lowercase host, no :443), the form references are matched
+                // in, so two spellings of one repository cannot select different statements.
                 if scope != "*" {
-                    validate_registry_scope(scope)?;
+                    *scope = canonical_registry_scope(scope)?;
                 }
                 // Also catches a scope repeated inside one statement, as notation does.
-                if !seen.insert(scope.as_str()) {
+                if !seen.insert(scope.clone()) {
                     return Err(invalid(
                         None,
                         "registryScopes",
@@ -712,17 +734,23 @@ impl OciTrustPolicy {
     }
 
     /// The statement that applies to `artifact_reference` (`registry/repository@digest`): the one
-    /// listing the exact repository, else the `*` statement.
+    /// listing the repository, else the `*` statement. The registry part is compared in
+    /// canonical form (see [`canonical_registry_scope`]): `REGISTRY.EXAMPLE:443/app` selects the
+    /// statement of `registry.example/app`. A repository that is not valid per the distribution
+    /// spec, or a name longer than 255 bytes, is an [`Error::InvalidReference`].
     pub fn statement_for(&self, artifact_reference: &str) -> Result<&TrustPolicyStatement, Error> {
-        let (path, _) = artifact_reference.rsplit_once('@').ok_or_else(|| Error::NoApplicableStatement {
-            reason: format!("artifact reference {artifact_reference:?} must have a digest (registry/repository@digest)"),
-        })?;
-        validate_registry_scope(path).map_err(|e| Error::NoApplicableStatement {
-            reason: e.to_string(),
-        })?;
+        let (path, _) =
+            artifact_reference
+                .rsplit_once('@')
+                .ok_or_else(|| Error::InvalidReference {
+                    reference: artifact_reference.to_string(),
+                    reason: "an artifact reference must have a digest (registry/repository@digest)"
+                        .into(),
+                })?;
+        let path = canonical_reference_name(path)?;
         self.statements
             .iter()
-            .find(|s| s.registry_scopes.iter().any(|x| x == path))
+            .find(|s| s.registry_scopes.contains(&path))
             .or_else(|| self.statements.iter().find(|s| s.registry_scopes.iter().any(|x| x == "*")))
             .ok_or_else(|| Error::NoApplicableStatement {
                 reason: format!(

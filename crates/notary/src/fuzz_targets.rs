@@ -197,8 +197,8 @@ mod fixed_ca {
     }
 
     fn tlv(tag_byte: u8, parts: &[&[u8]]) -> Vec<u8> {
-        let len = parts.iter().map(|p| p.len()).sum();
-        let mut out = Vec::with_capacity(len + 6);
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let mut out = Vec::with_capacity(len.saturating_add(6));
         push_header(&mut out, tag_byte, len);
         for p in parts {
             out.extend_from_slice(p);
@@ -466,4 +466,74 @@ pub fn plugin_archive(data: &[u8]) {
         assert!(crate::plugin::valid_name(&staged.name));
         assert!(std::fs::metadata(&staged.path).is_ok_and(|m| m.len() <= PLUGIN_ARCHIVE_LIMIT));
     }
+}
+
+/// OCI image layouts as read from disk. The input is split at its first NUL byte into
+/// `index.json` and one blob, stored under its own digest (`@M@` and `@S@` in the index stand
+/// for that digest and size, so the fuzzer can point at it); the layout is then opened,
+/// resolved by tag and by digest, and its referrers and signatures listed and fetched.
+pub fn oci_layout(data: &[u8]) {
+    use notary_core::{Descriptor, SignatureRepository};
+    use notary_registry::{OciLayout, manifest};
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        // The layout's futures never wait: one poll finishes them, the loop is a safeguard.
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut f = std::pin::pin!(f);
+        loop {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    let (index, blob) = match data.iter().position(|b| *b == 0) {
+        Some(i) => (
+            data.get(..i).unwrap_or_default(),
+            data.get(i.saturating_add(1)..).unwrap_or_default(),
+        ),
+        None => (data, &[][..]),
+    };
+    let blob_desc = Descriptor::for_content(manifest::IMAGE_MANIFEST, blob);
+    let index = String::from_utf8_lossy(index)
+        .replace("@M@", &blob_desc.digest.to_string())
+        .replace("@S@", &blob.len().to_string());
+    let dir = std::env::temp_dir().join(format!(
+        "notary-fuzz-oci-layout-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let blobs = dir.join("blobs").join("sha256");
+    if std::fs::create_dir_all(&blobs).is_err()
+        || std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).is_err()
+        || std::fs::write(dir.join("index.json"), index.as_bytes()).is_err()
+        || std::fs::write(blobs.join(blob_desc.digest.hex()), blob).is_err()
+    {
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    if let Ok(layout) = OciLayout::open(&dir) {
+        let _ = block_on(layout.resolve("v1"));
+        let empty = Descriptor::new(
+            manifest::EMPTY_JSON,
+            manifest::EMPTY_JSON_DIGEST
+                .parse()
+                .unwrap_or(blob_desc.digest.clone()),
+            2,
+        );
+        let mut subjects = vec![empty];
+        if let Ok(d) = block_on(layout.resolve(&blob_desc.digest.to_string())) {
+            subjects.push(d);
+        }
+        for subject in &subjects {
+            let _ = layout.referrers(subject, None);
+            if let Ok(list) = block_on(layout.list_signatures(subject, 16)) {
+                for s in &list {
+                    let _ = block_on(layout.fetch_signature(s));
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

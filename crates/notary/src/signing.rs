@@ -155,10 +155,12 @@ pub fn sign_envelope(
         let expiry = match request.expiry {
             None => None,
             Some(e) => Some(
-                u64::try_from((e - request.signing_time).whole_seconds()).map_err(|_| {
-                    Error::InvalidSignOptions {
-                        reason: "expiry is before the signing time".into(),
-                    }
+                u64::try_from(
+                    e.unix_timestamp()
+                        .saturating_sub(request.signing_time.unix_timestamp()),
+                )
+                .map_err(|_| Error::InvalidSignOptions {
+                    reason: "expiry is before the signing time".into(),
                 })?,
             ),
         };

@@ -182,11 +182,11 @@ impl DockerConfig {
         if let Some(mut stdin) = child.stdin.take() {
             let _ = stdin.write_all(registry.as_bytes());
         }
-        let deadline = std::time::Instant::now() + self.helper_timeout;
+        let started = std::time::Instant::now();
         loop {
             match child.try_wait().map_err(|e| fail(e.to_string()))? {
                 Some(_) => break,
-                None if std::time::Instant::now() > deadline => {
+                None if started.elapsed() > self.helper_timeout => {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(fail("timed out".into()));
@@ -300,18 +300,23 @@ impl CredentialProvider for DockerConfig {
 /// running helpers (fuzzing).
 pub(crate) fn fuzz_docker_config(data: &[u8]) -> Option<usize> {
     let cfg: DockerConfigFile = serde_json::from_slice(data).ok()?;
-    let mut n = 0;
+    let mut n = 0usize;
     for (key, a) in &cfg.auths {
-        n += config_keys(key).len();
+        n = n.saturating_add(config_keys(key).len());
         if let Some(enc) = &a.auth
             && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(enc.trim())
         {
-            n += String::from_utf8_lossy(&raw)
-                .split_once(':')
-                .map_or(0, |(u, _)| u.len());
+            n = n.saturating_add(
+                String::from_utf8_lossy(&raw)
+                    .split_once(':')
+                    .map_or(0, |(u, _)| u.len()),
+            );
         }
     }
-    Some(n + cfg.cred_helpers.len() + usize::from(cfg.creds_store.is_some()))
+    Some(
+        n.saturating_add(cfg.cred_helpers.len())
+            .saturating_add(usize::from(cfg.creds_store.is_some())),
+    )
 }
 
 /// A parsed `WWW-Authenticate` challenge.
@@ -354,7 +359,7 @@ pub(crate) fn parse_challenge(header: &str) -> Option<Challenge> {
                         }
                     }
                     '"' => {
-                        end = Some(i + 1);
+                        end = i.checked_add(1);
                         break;
                     }
                     c => v.push(c),

@@ -38,6 +38,74 @@ const MAX_INDEX_SIZE: u64 = 4 * 1024 * 1024;
 const MAX_PAGES: usize = 256;
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// Most redirects followed for one request (blob GETs are redirected to storage once or twice).
+const MAX_REDIRECTS: usize = 10;
+
+/// Whether two URLs share an origin: scheme, host and port (the default port of the scheme
+/// when none is written).
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// The error the redirect policy stops an HTTPS-to-HTTP redirect with; `send` finds it in the
+/// transport error's sources and reports [`Error::InsecureDowngrade`].
+#[derive(Debug)]
+struct DowngradeRedirect {
+    from: String,
+    to: String,
+}
+
+impl std::fmt::Display for DowngradeRedirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect from {} to {} refused", self.from, self.to)
+    }
+}
+
+impl std::error::Error for DowngradeRedirect {}
+
+fn downgrade_in(e: &reqwest::Error) -> Option<&DowngradeRedirect> {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(d) = s.downcast_ref::<DowngradeRedirect>() {
+            return Some(d);
+        }
+        src = s.source();
+    }
+    None
+}
+
+/// The redirect policy of the client of the registry at `origin`. Redirects are followed only
+/// for requests that started at the registry's `/v2/` API (a blob GET sent on to storage or a
+/// CDN): token requests and anything else stop at the redirect, so a token server cannot send
+/// a refresh token or a password on to another origin. HTTPS is never downgraded to HTTP.
+/// reqwest itself drops `Authorization` on every hop that changes scheme, host or port.
+fn redirect_policy(origin: reqwest::Url) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let previous = attempt.previous();
+        let from_api = previous
+            .first()
+            .is_some_and(|u| same_origin(u, &origin) && u.path().starts_with("/v2/"));
+        let downgrade = previous
+            .last()
+            .filter(|from| from.scheme() == "https" && attempt.url().scheme() != "https")
+            .map(|from| DowngradeRedirect {
+                from: from.to_string(),
+                to: attempt.url().to_string(),
+            });
+        let too_many = previous.len() > MAX_REDIRECTS;
+        if !from_api {
+            attempt.stop()
+        } else if let Some(d) = downgrade {
+            attempt.error(d)
+        } else if too_many {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
 
 /// Options of a [`RemoteRepository`].
 #[derive(Debug, Clone)]
@@ -95,6 +163,9 @@ const REFERRERS_TAG_SCHEMA: u8 = 2;
 struct Inner {
     http: reqwest::Client,
     base: String,
+    /// The registry the user addressed: the only origin that gets credentials and tokens, and
+    /// whose auth challenges are answered.
+    origin: reqwest::Url,
     registry: String,
     repository: String,
     options: RemoteOptions,
@@ -202,7 +273,7 @@ fn error_message(body: &[u8]) -> String {
             .collect::<Vec<_>>()
             .join("; ");
     }
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+    let text = String::from_utf8_lossy(body.get(..200).unwrap_or(body));
     text.trim().to_string()
 }
 
@@ -258,13 +329,17 @@ pub fn referrers_tag(digest: &Digest) -> String {
 impl RemoteRepository {
     /// A client of `repository` on `registry` (`host[:port]`).
     pub fn new(registry: &str, repository: &str, options: RemoteOptions) -> Result<Self, Error> {
+        let scheme = if options.plain_http { "http" } else { "https" };
+        let base = format!("{scheme}://{registry}/v2/{repository}");
+        let origin = reqwest::Url::parse(&base).map_err(|e| Error::Config {
+            reason: format!("registry URL {base:?}: {e}"),
+        })?;
         let mut builder = reqwest::Client::builder()
             .user_agent(options.user_agent.clone())
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(30)))
             .pool_max_idle_per_host(32)
-            // Blob GETs are redirected to storage; 10 hops is plenty and never loops forever.
-            .redirect(reqwest::redirect::Policy::limited(10));
+            .redirect(redirect_policy(origin.clone()));
         let mut roots = Vec::new();
         for pem in &options.ca_certificates_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| Error::Config {
@@ -287,11 +362,11 @@ impl RemoteRepository {
         let http = builder.build().map_err(|e| Error::Config {
             reason: e.to_string(),
         })?;
-        let scheme = if options.plain_http { "http" } else { "https" };
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
-                base: format!("{scheme}://{registry}/v2/{repository}"),
+                base,
+                origin,
                 registry: registry.to_string(),
                 repository: repository.to_string(),
                 options,
@@ -510,6 +585,8 @@ impl RemoteRepository {
         retry: bool,
     ) -> Result<reqwest::Response, Error> {
         let op = format!("{method} {url}");
+        // Every request carries the registry's credentials: never to another origin.
+        self.check_origin(url, "request")?;
         let mut attempt = 0u32;
         let mut authenticated = false;
         loop {
@@ -527,12 +604,38 @@ impl RemoteRepository {
             }
             self.inner.requests.fetch_add(1, Ordering::Relaxed);
             let delay = match req.send().await {
+                Err(e) if downgrade_in(&e).is_some() => {
+                    let (from, to) = downgrade_in(&e)
+                        .map(|d| (d.from.clone(), d.to.clone()))
+                        .unwrap_or_default();
+                    return Err(Error::InsecureDowngrade {
+                        registry: self.inner.registry.clone(),
+                        from,
+                        to,
+                    });
+                }
                 Err(e) => {
-                    if retry && attempt < self.inner.options.max_retries && !e.is_builder() {
+                    if retry
+                        && attempt < self.inner.options.max_retries
+                        && !e.is_builder()
+                        && !e.is_redirect()
+                    {
                         self.backoff(attempt)
                     } else {
                         return Err(network(&op, &e));
                     }
+                }
+                Ok(resp)
+                    if resp.status() == StatusCode::UNAUTHORIZED
+                        && !same_origin(resp.url(), &self.inner.origin) =>
+                {
+                    // A redirect target (blob storage, a CDN) asking for credentials: its
+                    // challenge is not answered, whatever realm it names.
+                    return Err(Error::ForeignOrigin {
+                        registry: self.inner.registry.clone(),
+                        url: resp.url().to_string(),
+                        reason: "the redirect target answered 401 asking for credentials; the registry's credentials and tokens are sent only to the registry".into(),
+                    });
                 }
                 Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED && !authenticated => {
                     let challenge = resp
@@ -562,7 +665,7 @@ impl RemoteRepository {
                 }
                 Ok(resp) => return Ok(resp),
             };
-            attempt += 1;
+            attempt = attempt.saturating_add(1);
             tokio::time::sleep(delay).await;
         }
     }
@@ -604,7 +707,7 @@ impl RemoteRepository {
                 Err(e @ Error::Network { .. }) if attempt < self.inner.options.max_retries => {
                     let _ = e;
                     tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                 }
                 Err(e) => return Err(e),
             }
@@ -624,7 +727,13 @@ impl RemoteRepository {
     fn object_of(&self, reference: &str) -> Result<String, Error> {
         if reference.contains('/') {
             let r = RemoteReference::parse(reference)?;
-            if r.registry != self.inner.registry || r.repository != self.inner.repository {
+            let mine = RemoteReference {
+                registry: self.inner.registry.clone(),
+                repository: self.inner.repository.clone(),
+                tag: None,
+                digest: None,
+            };
+            if !r.same_repository(&mine) {
                 return Err(Error::InvalidReference {
                     reference: reference.to_string(),
                     reason: format!(
@@ -810,7 +919,7 @@ impl RemoteRepository {
             let mut n = 0u64;
             let streamed: Result<(), Error> = async {
                 while let Some(chunk) = resp.chunk().await.map_err(|e| network(&op, &e))? {
-                    n += chunk.len() as u64;
+                    n = n.saturating_add(chunk.len() as u64);
                     if n > desc.size {
                         return Err(Error::DigestMismatch {
                             digest: desc.digest.to_string(),
@@ -826,7 +935,7 @@ impl RemoteRepository {
             match streamed {
                 Err(Error::Network { .. }) if attempt < self.inner.options.max_retries => {
                     tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -861,7 +970,7 @@ impl RemoteRepository {
                 Ok(()) => return Ok(()),
                 Err(e) if attempt < self.inner.options.max_retries && is_transient(&e) => {
                     tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                 }
                 Err(e) => return Err(e),
             }
@@ -885,30 +994,37 @@ impl RemoteRepository {
             return Err(self.unexpected(format!("POST {url}"), status, &b));
         }
         let mut location = self.location(&resp, &url)?;
-        let mut file = std::fs::File::open(path).map_err(|e| Error::Io {
+        // A regular file (no link, FIFO or device), read no further than one byte past the
+        // descriptor's size: a file that grew is refused below, not uploaded forever.
+        let (file, _) = crate::fsread::open_regular(path)?.ok_or_else(|| Error::Io {
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: "no such file".into(),
         })?;
+        let mut file = file.take(desc.size.saturating_add(1));
         let mut offset = 0u64;
         let mut buf = vec![0u8; CHUNK];
         loop {
             let mut filled = 0;
             while filled < CHUNK {
-                let k = file.read(&mut buf[filled..]).map_err(|e| Error::Io {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
+                let k = file
+                    .read(buf.get_mut(filled..).unwrap_or_default())
+                    .map_err(|e| Error::Io {
+                        path: path.display().to_string(),
+                        reason: e.to_string(),
+                    })?;
                 if k == 0 {
                     break;
                 }
-                filled += k;
+                filled = filled.saturating_add(k);
             }
             if filled == 0 {
                 break;
             }
-            let range = format!("{}-{}", offset, offset + filled as u64 - 1);
+            // filled >= 1 here.
+            let last = offset.saturating_add(filled as u64).saturating_sub(1);
+            let range = format!("{offset}-{last}");
             let body = Body {
-                bytes: Bytes::copy_from_slice(&buf[..filled]),
+                bytes: Bytes::copy_from_slice(buf.get(..filled).unwrap_or_default()),
                 content_type: "application/octet-stream",
             };
             let resp = self
@@ -929,7 +1045,7 @@ impl RemoteRepository {
                 return Err(self.unexpected(format!("PATCH {location}"), status, &b));
             }
             location = self.location(&resp, &url)?;
-            offset += filled as u64;
+            offset = offset.saturating_add(filled as u64);
         }
         if offset != desc.size {
             return Err(Error::DigestMismatch {
@@ -963,15 +1079,37 @@ impl RemoteRepository {
             status: resp.status().as_u16(),
             message: format!("bad Location {location:?}: {e}"),
         })?;
-        if u.host_str() != base.host_str()
-            || u.port_or_known_default() != base.port_or_known_default()
-        {
-            return Err(Error::Unsupported {
+        self.check_origin(u.as_str(), "upload location")?;
+        Ok(u.to_string())
+    }
+
+    /// Refuses `url` unless it is on the registry's origin (scheme, host and port): an HTTPS
+    /// registry pointing at HTTP is an [`Error::InsecureDowngrade`], any other origin an
+    /// [`Error::ForeignOrigin`]. `what` names the URL's source for the message.
+    fn check_origin(&self, url: &str, what: &str) -> Result<(), Error> {
+        let u = reqwest::Url::parse(url).map_err(|e| Error::Config {
+            reason: format!("{what} {url:?}: {e}"),
+        })?;
+        let origin = &self.inner.origin;
+        if same_origin(&u, origin) {
+            return Ok(());
+        }
+        if origin.scheme() == "https" && u.scheme() != "https" {
+            return Err(Error::InsecureDowngrade {
                 registry: self.inner.registry.clone(),
-                reason: format!("upload location {location:?} is on another host"),
+                from: origin.to_string(),
+                to: url.to_string(),
             });
         }
-        Ok(u.to_string())
+        Err(Error::ForeignOrigin {
+            registry: self.inner.registry.clone(),
+            url: url.to_string(),
+            reason: format!(
+                "{what} is on another origin; requests with the registry's credentials go only to {}://{}",
+                origin.scheme(),
+                origin.host_str().unwrap_or_default()
+            ) + &origin.port().map(|p| format!(":{p}")).unwrap_or_default(),
+        })
     }
 
     /// Whether the repository holds the blob.
@@ -1032,7 +1170,7 @@ impl RemoteRepository {
                 Ok(()) => return Ok(desc),
                 Err(e) if attempt < self.inner.options.max_retries && is_transient(&e) => {
                     tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
+                    attempt = attempt.saturating_add(1);
                 }
                 Err(e) => return Err(e),
             }
@@ -1324,12 +1462,7 @@ impl RemoteRepository {
                         status: status.as_u16(),
                         message: format!("bad Link {next:?}: {e}"),
                     })?;
-                    if u.host_str() != base.host_str() {
-                        return Err(Error::Unsupported {
-                            registry: self.inner.registry.clone(),
-                            reason: format!("referrers page link {next:?} leaves the registry"),
-                        });
-                    }
+                    self.check_origin(u.as_str(), "referrers page link")?;
                     url = u.to_string();
                 }
                 None => return Ok(Some(out)),
@@ -1476,8 +1609,9 @@ async fn read_body(
     }
     let mut out = Vec::with_capacity(resp.content_length().unwrap_or(0).min(cap) as usize);
     while let Some(chunk) = resp.chunk().await.map_err(|e| network(op, &e))? {
-        if out.len() as u64 + chunk.len() as u64 > cap {
-            return Err(too_large(out.len() as u64 + chunk.len() as u64));
+        let total = (out.len() as u64).saturating_add(chunk.len() as u64);
+        if total > cap {
+            return Err(too_large(total));
         }
         out.extend_from_slice(&chunk);
     }

@@ -28,44 +28,14 @@ fn bad(reference: &str, reason: impl Into<String>) -> Error {
     }
 }
 
-fn valid_repository(repo: &str) -> bool {
-    // distribution-spec: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*
-    repo.split('/').all(|part| {
-        let b = part.as_bytes();
-        !b.is_empty()
-            && b[0].is_ascii_lowercase() | b[0].is_ascii_digit()
-            && b[b.len() - 1].is_ascii_lowercase() | b[b.len() - 1].is_ascii_digit()
-            && b.iter()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
-            && !part.contains("..")
-            && !part.contains("___")
-    }) && repo.len() <= 255
-}
-
 fn valid_tag(tag: &str) -> bool {
     // [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}
     let b = tag.as_bytes();
-    !b.is_empty()
-        && b.len() <= 128
-        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
+    b.len() <= 128
+        && b.first()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
-}
-
-fn valid_host(host: &str) -> bool {
-    let (name, port) = match host.rsplit_once(':') {
-        Some((n, p)) if !n.ends_with(']') || host.starts_with('[') => (n, Some(p)),
-        _ => (host, None),
-    };
-    if let Some(p) = port
-        && p.parse::<u16>().is_err()
-    {
-        return false;
-    }
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b".-[]:".contains(&c))
 }
 
 impl RemoteReference {
@@ -78,7 +48,7 @@ impl RemoteReference {
                 "expected <registry>/<repository>:<tag> or <registry>/<repository>@<digest>",
             )
         })?;
-        if !valid_host(registry) {
+        if notary_trustpolicy::canonical_registry(registry).is_err() {
             return Err(bad(
                 reference,
                 format!("invalid registry host {registry:?}"),
@@ -98,14 +68,16 @@ impl RemoteReference {
             Some((r, t)) if !t.contains('/') => (r, Some(t)),
             _ => (name_tag, None),
         };
-        if !valid_repository(repository) {
-            return Err(bad(
-                reference,
-                format!(
-                    "invalid repository name {repository:?} (lowercase letters, digits, separators)"
-                ),
-            ));
-        }
+        // Repository syntax and the 255-byte name limit of the distribution spec, checked by
+        // the same code that matches trust policy scopes.
+        notary_trustpolicy::canonical_reference_name(&format!("{registry}/{repository}")).map_err(
+            |e| match e {
+                notary_trustpolicy::Error::InvalidReference { reason, .. } => {
+                    bad(reference, reason)
+                }
+                other => bad(reference, other.to_string()),
+            },
+        )?;
         if let Some(t) = tag
             && !valid_tag(t)
         {
@@ -135,9 +107,19 @@ impl RemoteReference {
         }
     }
 
-    /// `registry/repository`, the scope a trust policy matches.
+    /// `registry/repository` in canonical form (lowercase host, no `:443`, RFC 5952 IPv6
+    /// literal), the scope a trust policy matches: `REGISTRY.EXAMPLE:443/app` and
+    /// `registry.example/app` are one scope. The `registry` field keeps the host as given, for
+    /// connecting.
     pub fn scope(&self) -> String {
-        format!("{}/{}", self.registry, self.repository)
+        let registry = notary_trustpolicy::canonical_registry(&self.registry)
+            .unwrap_or_else(|_| self.registry.clone());
+        format!("{registry}/{}", self.repository)
+    }
+
+    /// Whether `other` names the same repository (registry compared in canonical form).
+    pub fn same_repository(&self, other: &RemoteReference) -> bool {
+        self.scope() == other.scope()
     }
 
     /// The same repository at `digest`.
@@ -177,6 +159,53 @@ mod tests {
         assert_eq!(r.tag, None);
         assert_eq!(r.digest.as_ref().unwrap().to_string(), d);
         assert_eq!(r.scope(), "127.0.0.1:80/app");
+    }
+
+    #[test]
+    fn scopes_are_canonical() {
+        let d = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+        for (r, scope) in [
+            ("REGISTRY.EXAMPLE/app", "registry.example/app"),
+            ("registry.example:443/app", "registry.example/app"),
+            ("Registry.Example:443/team/app", "registry.example/team/app"),
+            ("registry.example:80/app", "registry.example:80/app"),
+            ("[0:0::1]:5000/app", "[::1]:5000/app"),
+        ] {
+            let parsed = RemoteReference::parse(&format!("{r}@{d}")).unwrap();
+            assert_eq!(parsed.scope(), scope, "{r}");
+            // The host the client connects to is the one given.
+            assert_eq!(format!("{}/{}", parsed.registry, parsed.repository), r);
+        }
+    }
+
+    #[test]
+    fn rejects_repositories_the_distribution_spec_refuses() {
+        for r in [
+            "r.example/a._b:v1",
+            "r.example/a.-b:v1",
+            "r.example/a-.b:v1",
+            "r.example/a_-b:v1",
+            "r.example/a___b:v1",
+            "r.example/a/:v1",
+            "[::1:5000/app:v1",
+            "-r.example/app:v1",
+        ] {
+            assert!(
+                matches!(
+                    RemoteReference::parse(r),
+                    Err(Error::InvalidReference { .. })
+                ),
+                "{r}"
+            );
+        }
+        // 255 bytes of registry/repository at most.
+        let name = format!("r.example/{}", "a".repeat(245));
+        assert_eq!(name.len(), 255);
+        assert!(RemoteReference::parse(&format!("{name}:v1")).is_ok());
+        assert!(matches!(
+            RemoteReference::parse(&format!("{name}a:v1")),
+            Err(Error::InvalidReference { .. })
+        ));
     }
 
     #[test]

@@ -1,0 +1,553 @@
+//! Registry credentials stay with the registry. A real docker-registry (htpasswd Basic auth)
+//! sits behind a loopback front of our own that injects what a hostile or careless network
+//! path could: blob GETs redirected (307) to a "storage" server that answers 401 with a
+//! challenge whose realm is a capture server; `Location` and `Link` URLs on another port or on
+//! plain HTTP; over TLS, redirects to HTTP. The capture and storage servers must never see the
+//! registry's credentials, and every case must end in a clear typed error.
+
+#[path = "../../../tests/support/registry.rs"]
+mod registry;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use notary_core::Digest;
+use notary_registry::remote::{Credential, StaticCredential};
+use notary_registry::{Error, RemoteOptions, RemoteRepository, manifest};
+use registry::{Kind, Options, Registry};
+
+const USER: &str = "origin-user";
+const PASS: &str = "origin-s3cret-pw";
+
+trait Conn: Read + Write + Send {}
+impl<T: Read + Write + Send> Conn for T {}
+
+/// One request as a test server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    target: String,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Seen {
+    fn has_header(&self, name: &str) -> bool {
+        self.head.lines().any(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+    }
+}
+
+/// What the front does with a request.
+enum Action {
+    /// Relay to the registry and back.
+    Forward,
+    /// Relay, then point the answer's `Location` at this origin (same path).
+    ForwardRelocated(String),
+    /// Answer with this status line, extra headers and body.
+    Respond(&'static str, Vec<String>, Vec<u8>),
+}
+
+type Rule = Arc<dyn Fn(&Seen) -> Action + Send + Sync>;
+
+struct Server {
+    origin: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    /// Plain-HTTP requests that arrived at a TLS port.
+    plaintext: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn read_request(c: &mut dyn Conn) -> Option<Seen> {
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if c.read(&mut b).ok()? == 0 || head.len() > 64 * 1024 {
+            return None;
+        }
+        head.push(b[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_string();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    c.read_exact(&mut body).ok()?;
+    let mut first = head.split_whitespace();
+    Some(Seen {
+        method: first.next()?.to_string(),
+        target: first.next()?.to_string(),
+        head,
+        body,
+    })
+}
+
+fn respond(c: &mut dyn Conn, status: &str, headers: &[String], body: &[u8]) {
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    for h in headers {
+        out.push_str(h);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    let _ = c.write_all(out.as_bytes());
+    let _ = c.write_all(body);
+    let _ = c.flush();
+}
+
+fn forward(c: &mut dyn Conn, req: &Seen, upstream: &str, relocate: Option<&str>) {
+    let Ok(mut up) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let mut head = String::new();
+    for (i, line) in req.head.split("\r\n").enumerate() {
+        let lower = line.to_ascii_lowercase();
+        if line.is_empty() || lower.starts_with("connection:") {
+            continue;
+        }
+        head.push_str(line);
+        head.push_str("\r\n");
+        if i == 0 {
+            head.push_str("Connection: close\r\n");
+        }
+    }
+    head.push_str("\r\n");
+    let _ = up.write_all(head.as_bytes());
+    let _ = up.write_all(&req.body);
+    let mut resp = Vec::new();
+    let _ = up.read_to_end(&mut resp);
+    let split = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(resp.len(), |i| i + 4);
+    let (head, body) = resp.split_at(split);
+    let mut head = String::from_utf8_lossy(head).to_string();
+    if let Some(origin) = relocate {
+        head = head
+            .split("\r\n")
+            .map(|l| match l.split_once(':') {
+                Some((k, v)) if k.eq_ignore_ascii_case("location") => {
+                    let v = v.trim();
+                    // Keep the path, move it to `origin`.
+                    let path = v.find("/v2/").map_or(v.to_string(), |i| v[i..].to_string());
+                    format!("Location: {origin}{path}")
+                }
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\r\n");
+    }
+    let _ = c.write_all(head.as_bytes());
+    let _ = c.write_all(body);
+    let _ = c.flush();
+}
+
+/// Starts a loopback server (TLS when `tls` is given) that applies `rule` to each request,
+/// relaying to `upstream` where the rule says so. `rule` gets the server's own origin.
+fn start(
+    tls: Option<Arc<rustls::ServerConfig>>,
+    upstream: Option<String>,
+    rule: impl Fn(&str, &Seen) -> Action + Send + Sync + 'static,
+) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let origin = format!("{scheme}://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let plaintext = Arc::new(Mutex::new(Vec::new()));
+    let own = origin.clone();
+    let rule: Rule = Arc::new(move |s| rule(&own, s));
+    let (seen2, plain2) = (seen.clone(), plaintext.clone());
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(tcp) = tcp else { continue };
+            let (tls, upstream, rule, seen, plain) = (
+                tls.clone(),
+                upstream.clone(),
+                rule.clone(),
+                seen2.clone(),
+                plain2.clone(),
+            );
+            std::thread::spawn(move || {
+                let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut conn: Box<dyn Conn> = match tls {
+                    Some(cfg) => {
+                        let mut first = [0u8; 1];
+                        if tcp.peek(&mut first).unwrap_or(0) == 1 && first[0] != 0x16 {
+                            // Not a TLS handshake: a plain-HTTP request sent to the TLS port.
+                            let mut raw: Box<dyn Conn> = Box::new(tcp);
+                            if let Some(r) = read_request(raw.as_mut()) {
+                                plain.lock().unwrap().push(r.head);
+                            }
+                            return;
+                        }
+                        let server = rustls::ServerConnection::new(cfg).unwrap();
+                        Box::new(rustls::StreamOwned::new(server, tcp))
+                    }
+                    None => Box::new(tcp),
+                };
+                let Some(req) = read_request(conn.as_mut()) else {
+                    return;
+                };
+                seen.lock().unwrap().push(req.clone());
+                match rule(&req) {
+                    Action::Forward => {
+                        forward(conn.as_mut(), &req, upstream.as_deref().unwrap(), None)
+                    }
+                    Action::ForwardRelocated(o) => {
+                        forward(conn.as_mut(), &req, upstream.as_deref().unwrap(), Some(&o))
+                    }
+                    Action::Respond(status, headers, body) => {
+                        respond(conn.as_mut(), status, &headers, &body)
+                    }
+                }
+            });
+        }
+    });
+    Server {
+        origin,
+        seen,
+        plaintext,
+    }
+}
+
+/// A capture server: records everything and hands out a token to whoever asks.
+fn capture() -> Server {
+    start(None, None, |_, _| {
+        Action::Respond(
+            "200 OK",
+            vec!["Content-Type: application/json".into()],
+            br#"{"token":"captured-token","access_token":"captured-token"}"#.to_vec(),
+        )
+    })
+}
+
+fn secrets() -> Vec<String> {
+    vec![
+        PASS.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASS}")),
+    ]
+}
+
+/// Asserts that `s` never received an Authorization header or the credentials in any form.
+fn assert_no_credentials(s: &Server, name: &str) {
+    for r in s.seen() {
+        assert!(
+            !r.has_header("authorization"),
+            "{name} got an Authorization header: {}",
+            r.head
+        );
+        let all = format!("{}{}", r.head, String::from_utf8_lossy(&r.body));
+        for secret in secrets() {
+            assert!(!all.contains(&secret), "{name} got the credentials: {all}");
+        }
+    }
+    let plain = s.plaintext.lock().unwrap().clone();
+    assert!(
+        plain.is_empty(),
+        "{name} got plain-HTTP requests on its TLS port: {plain:?}"
+    );
+}
+
+fn client(host: &str, plain_http: bool, ca: Option<&[u8]>) -> RemoteRepository {
+    let mut o = RemoteOptions::default();
+    o.plain_http = plain_http;
+    o.ca_certificates_pem = ca.map(|c| vec![c.to_vec()]).unwrap_or_default();
+    o.timeout = Duration::from_secs(10);
+    o.max_retries = 1;
+    o.retry_base_delay = Duration::from_millis(10);
+    o.credentials = Arc::new(StaticCredential(Credential::Basic {
+        username: USER.into(),
+        password: PASS.into(),
+    }));
+    RemoteRepository::new(host, "app", o).unwrap()
+}
+
+fn host_of(origin: &str) -> &str {
+    origin.split_once("://").unwrap().1
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn auth_registry() -> Registry {
+    Registry::start(
+        Kind::Distribution2,
+        &Options {
+            basic_auth: Some((USER.into(), PASS.into())),
+            ..Options::default()
+        },
+    )
+}
+
+#[test]
+fn a_401_from_a_redirect_target_never_gets_the_registry_credentials() {
+    let reg = auth_registry();
+    let rt = rt();
+    let capture = capture();
+    let challenges = [
+        format!(
+            "WWW-Authenticate: Bearer realm=\"{}/token\",service=\"storage\",scope=\"repository:app:pull\"",
+            capture.origin
+        ),
+        format!("WWW-Authenticate: Basic realm=\"{}\"", capture.origin),
+    ];
+    for challenge in challenges {
+        let storage = start(None, None, move |_, _| {
+            Action::Respond("401 Unauthorized", vec![challenge.clone()], b"{}".to_vec())
+        });
+        let storage_origin = storage.origin.clone();
+        let front = start(None, Some(reg.host.clone()), move |_, r| {
+            if r.method == "GET" && r.target.contains("/blobs/sha256:") {
+                Action::Respond(
+                    "307 Temporary Redirect",
+                    vec![format!("Location: {storage_origin}/storage{}", r.target)],
+                    Vec::new(),
+                )
+            } else {
+                Action::Forward
+            }
+        });
+        let errors = rt.block_on(async {
+            // A client that already holds the registry's credentials (it pushed), and a fresh one
+            // whose very first answer is the storage's 401.
+            let pushing = client(host_of(&front.origin), true, None);
+            let desc = pushing
+                .push_blob("text/plain", b"blob behind a redirect")
+                .await
+                .unwrap();
+            let fresh = client(host_of(&front.origin), true, None);
+            let mut errors = Vec::new();
+            for (name, c) in [("authenticated", &pushing), ("fresh", &fresh)] {
+                errors.push((name, c.fetch_blob(&desc, 1024).await.unwrap_err()));
+            }
+            errors
+        });
+        // No leak first, then the error each client ended with.
+        assert!(
+            capture.seen().is_empty(),
+            "the challenge realm was contacted: {:?}",
+            capture.seen()
+        );
+        for (name, e) in errors {
+            match &e {
+                Error::ForeignOrigin { url, .. } => {
+                    assert!(url.contains(host_of(&storage.origin)), "{name}: {e}")
+                }
+                other => panic!("{name}: expected ForeignOrigin, got {other:?}"),
+            }
+        }
+        assert!(!storage.seen().is_empty(), "the redirect was not followed");
+        assert_no_credentials(&storage, "storage");
+    }
+}
+
+#[test]
+fn links_and_locations_on_another_port_are_not_followed() {
+    let reg = auth_registry();
+    let rt = rt();
+    let capture = capture();
+    let elsewhere = capture.origin.clone();
+    let front = start(None, Some(reg.host.clone()), move |own, r| {
+        if r.method == "POST" && r.target.contains("/blobs/uploads/") {
+            Action::ForwardRelocated(elsewhere.clone())
+        } else if r.method == "GET" && r.target.contains("/referrers/") {
+            let _ = own;
+            Action::Respond(
+                "200 OK",
+                vec![
+                    format!("Content-Type: {}", manifest::IMAGE_INDEX),
+                    format!(
+                        "Link: <{elsewhere}{}?last=x>; rel=\"next\"",
+                        r.target.split('?').next().unwrap()
+                    ),
+                ],
+                br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#
+                    .to_vec(),
+            )
+        } else {
+            Action::Forward
+        }
+    });
+    let errors = rt.block_on(async {
+        let c = client(host_of(&front.origin), true, None);
+        // The upload session's Location points at another port of the same host.
+        let upload = c
+            .push_blob("text/plain", b"relocated upload")
+            .await
+            .unwrap_err();
+        // The client holds the registry's Basic credentials now; the next page is elsewhere.
+        let d: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+        let link = c.referrers(&d, None, 10).await.map(|_| ());
+        [Err(upload), link]
+    });
+    assert!(
+        capture.seen().is_empty(),
+        "another origin was contacted: {:?}",
+        capture.seen()
+    );
+    for e in errors {
+        assert!(matches!(e, Err(Error::ForeignOrigin { .. })), "{e:?}");
+    }
+}
+
+fn tls_config() -> (Arc<rustls::ServerConfig>, Vec<u8>) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap();
+    (Arc::new(cfg), ca.pem().into_bytes())
+}
+
+#[test]
+fn https_is_never_downgraded_to_http() {
+    let reg = auth_registry();
+    let rt = rt();
+    let capture = capture();
+    let (cfg, ca) = tls_config();
+    let http_elsewhere = capture.origin.clone();
+    let front = start(Some(cfg), Some(reg.host.clone()), move |own, r| {
+        // The same host and port, over plain HTTP.
+        let downgraded = own.replacen("https://", "http://", 1);
+        if r.method == "POST" && r.target.contains("/blobs/uploads/") {
+            Action::ForwardRelocated(downgraded)
+        } else if r.method == "GET" && r.target.contains("/blobs/sha256:") {
+            Action::Respond(
+                "307 Temporary Redirect",
+                vec![format!("Location: {http_elsewhere}{}", r.target)],
+                Vec::new(),
+            )
+        } else if r.method == "GET" && r.target.contains("/referrers/") {
+            Action::Respond(
+                "200 OK",
+                vec![
+                    format!("Content-Type: {}", manifest::IMAGE_INDEX),
+                    format!(
+                        "Link: <{downgraded}{}?last=x>; rel=\"next\"",
+                        r.target.split('?').next().unwrap()
+                    ),
+                ],
+                br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#
+                    .to_vec(),
+            )
+        } else {
+            Action::Forward
+        }
+    });
+    let errors = rt.block_on(async {
+        // A blob pushed straight to the registry, to be fetched through the TLS front.
+        let direct = client(&reg.host, true, None);
+        let desc = direct.push_blob("text/plain", b"over tls").await.unwrap();
+
+        let c = client(host_of(&front.origin), false, Some(&ca));
+        let d: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+        let errors = [
+            c.push_blob("text/plain", b"downgraded upload")
+                .await
+                .unwrap_err(),
+            c.fetch_blob(&desc, 1024).await.unwrap_err(),
+            c.referrers(&d, None, 10).await.unwrap_err(),
+        ];
+        // The front itself was reached over TLS, with the registry's credentials.
+        assert!(front.seen().iter().any(|r| r.has_header("authorization")));
+        errors
+    });
+    let plain = front.plaintext.lock().unwrap().clone();
+    assert!(
+        plain.is_empty(),
+        "plain-HTTP requests reached the TLS port: {plain:?}"
+    );
+    assert!(
+        capture.seen().is_empty(),
+        "an HTTP origin was contacted: {:?}",
+        capture.seen()
+    );
+    for e in errors {
+        assert!(matches!(e, Error::InsecureDowngrade { .. }), "{e:?}");
+    }
+}
+
+#[test]
+fn token_server_redirects_are_not_followed() {
+    let rt = rt();
+    let capture = capture();
+    let elsewhere = capture.origin.clone();
+    // The realm the registry names (a legitimate recipient of the refresh token) redirects
+    // the POST, body and all, to another origin.
+    let token_server = start(None, None, move |_, r| {
+        Action::Respond(
+            "307 Temporary Redirect",
+            vec![format!("Location: {elsewhere}{}", r.target)],
+            Vec::new(),
+        )
+    });
+    let realm = format!("{}/token", token_server.origin);
+    let registry = start(None, None, move |_, _| {
+        Action::Respond(
+            "401 Unauthorized",
+            vec![format!(
+                "WWW-Authenticate: Bearer realm=\"{realm}\",service=\"registry\""
+            )],
+            b"{}".to_vec(),
+        )
+    });
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.max_retries = 0;
+    o.credentials = Arc::new(StaticCredential(Credential::RefreshToken(
+        "refresh-s3cret".into(),
+    )));
+    let c = RemoteRepository::new(host_of(&registry.origin), "app", o).unwrap();
+    let d: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    let e = rt.block_on(c.blob_exists(&d)).unwrap_err();
+    assert!(
+        token_server
+            .seen()
+            .iter()
+            .any(|r| String::from_utf8_lossy(&r.body).contains("refresh-s3cret")),
+        "the registry's realm was not asked"
+    );
+    assert!(
+        capture.seen().is_empty(),
+        "the token request was sent on: {:?}",
+        capture.seen()
+    );
+    assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+    assert!(e.to_string().contains("307"), "{e}");
+}
