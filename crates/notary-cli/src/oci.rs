@@ -256,13 +256,16 @@ fn target_shared(
             "{e} (for an OCI image layout directory, add --oci-layout)"
         ))
     })?;
-    let repo = match clients.get(&r.scope()) {
+    // Keyed by the registry as typed: with plain HTTP, `host:443` and `host` (port 80) are two
+    // endpoints although their policy scope is the same.
+    let client_key = format!("{}/{}", r.registry, r.repository);
+    let repo = match clients.get(&client_key) {
         Some(existing) => existing.clone(),
         None => {
             let mut o = remote_options(&c.registry, &r.registry)?;
             o.force_referrers_tag = force_referrers_tag;
             let repo = RemoteRepository::for_reference(&r, o)?;
-            clients.insert(r.scope(), repo.clone());
+            clients.insert(client_key, repo.clone());
             repo
         }
     };
