@@ -1,6 +1,7 @@
 //! Answering the registry's authentication challenges: Basic credentials, or bearer tokens
 //! fetched from the token server the challenge names. Credentials go only to the registry's
-//! origin and to an HTTPS token realm (see `transport` for the origin checks).
+//! origin and to an HTTPS token realm (HTTP only with `plain_http`); `transport` does the
+//! origin checks.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
@@ -13,6 +14,7 @@ use super::credentials::Credential;
 use super::transport::{error_message, form_encode, network, read_capped};
 use crate::error::Error;
 
+/// What the registry's challenges have taught the client, shared by clones.
 #[derive(Default)]
 pub(super) struct AuthState {
     /// Set once the registry asked for Basic auth.
