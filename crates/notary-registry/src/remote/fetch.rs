@@ -1,0 +1,296 @@
+//! Reading from the registry: resolving references and fetching manifests, blobs and
+//! signatures, each size-capped and checked against its descriptor's digest before use.
+
+use notary_core::{Descriptor, Digest, FetchedSignature};
+use reqwest::header;
+use reqwest::{Method, StatusCode};
+
+use super::transport::{network, read_capped};
+use super::{RemoteReference, RemoteRepository};
+use crate::error::Error;
+use crate::manifest::{self, IMAGE_MANIFEST, Manifest};
+use crate::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE};
+
+/// Every manifest media type a registry may answer with, in the `Accept` header. Distribution
+/// refuses OCI manifests to clients that do not list them, even by digest.
+pub(super) const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.oci.artifact.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
+
+impl RemoteRepository {
+    /// The `<tag>` or `<digest>` part of a reference into this repository: a bare tag or
+    /// digest, or a full `registry/repository[:tag|@digest]` naming this repository.
+    pub(super) fn object_of(&self, reference: &str) -> Result<String, Error> {
+        if reference.contains('/') {
+            let r = RemoteReference::parse(reference)?;
+            let mine = RemoteReference {
+                registry: self.inner.registry.clone(),
+                repository: self.inner.repository.clone(),
+                tag: None,
+                digest: None,
+            };
+            if !r.same_repository(&mine) {
+                return Err(Error::InvalidReference {
+                    reference: reference.to_string(),
+                    reason: format!(
+                        "not in repository {}/{}",
+                        self.inner.registry, self.inner.repository
+                    ),
+                });
+            }
+            return Ok(r.object());
+        }
+        if reference.contains(':') {
+            let d: Digest =
+                reference
+                    .parse()
+                    .map_err(|e: notary_core::Error| Error::InvalidReference {
+                        reference: reference.to_string(),
+                        reason: e.to_string(),
+                    })?;
+            return Ok(d.to_string());
+        }
+        RemoteReference::parse(&format!(
+            "{}/{}:{reference}",
+            self.inner.registry, self.inner.repository
+        ))
+        .map(|r| r.object())
+    }
+
+    /// Resolves a tag or digest to the manifest descriptor with one HEAD request (a GET when
+    /// the registry omits the digest or length).
+    pub async fn resolve_reference(&self, reference: &str) -> Result<Descriptor, Error> {
+        let object = self.object_of(reference)?;
+        let url = format!("{}/manifests/{object}", self.inner.base);
+        let resp = self
+            .send(
+                Method::HEAD,
+                &url,
+                &[(header::ACCEPT, MANIFEST_ACCEPT)],
+                None,
+                "pull",
+                true,
+            )
+            .await?;
+        let status = resp.status();
+        if status == StatusCode::NOT_FOUND {
+            return Err(Error::NotFound {
+                reference: format!("{}/{}:{object}", self.inner.registry, self.inner.repository)
+                    .replace(":sha", "@sha"),
+            });
+        }
+        if !status.is_success() {
+            return Err(self.unexpected(format!("HEAD {url}"), status, &[]));
+        }
+        let h = resp.headers();
+        let media_type = h
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.split(';').next().unwrap_or(s).trim().to_string());
+        let digest = h
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.parse::<Digest>().ok());
+        let size = h
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.parse::<u64>().ok());
+        let desc = match (media_type, digest, size) {
+            (Some(mt), Some(d), Some(s)) if manifest::is_manifest_type(&mt) => {
+                Descriptor::new(mt, d, s)
+            }
+            _ => {
+                // Fall back to fetching the manifest and describing it ourselves.
+                let (status, headers, body) = self
+                    .get(&url, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, "manifest")
+                    .await?;
+                if !status.is_success() {
+                    return Err(self.unexpected(format!("GET {url}"), status, &body));
+                }
+                let mt = headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|s| s.split(';').next().unwrap_or(s).trim().to_string())
+                    .filter(|m| manifest::is_manifest_type(m))
+                    .or_else(|| {
+                        serde_json::from_slice::<Manifest>(&body)
+                            .ok()
+                            .and_then(|m| m.media_type)
+                    })
+                    .ok_or_else(|| Error::InvalidManifest {
+                        digest: object.clone(),
+                        reason: "no manifest media type".into(),
+                    })?;
+                Descriptor::for_content(mt, &body)
+            }
+        };
+        if object.contains(':') && desc.digest.to_string() != object {
+            return Err(Error::DigestMismatch {
+                digest: object,
+                reason: format!("the registry resolved it to {}", desc.digest),
+            });
+        }
+        Ok(desc)
+    }
+
+    /// Fetches a manifest (or index) by descriptor, checking size, cap and digest.
+    pub async fn fetch_manifest(&self, desc: &Descriptor, cap: u64) -> Result<Vec<u8>, Error> {
+        manifest::check_cap(desc, cap)?;
+        let url = format!("{}/manifests/{}", self.inner.base, desc.digest);
+        let accept = if manifest::is_manifest_type(&desc.media_type) {
+            format!("{}, {MANIFEST_ACCEPT}", desc.media_type)
+        } else {
+            MANIFEST_ACCEPT.to_string()
+        };
+        let (status, _, body) = self.get(&url, &accept, cap, "manifest").await?;
+        if status == StatusCode::NOT_FOUND {
+            return Err(Error::NotFound {
+                reference: desc.digest.to_string(),
+            });
+        }
+        if !status.is_success() {
+            return Err(self.unexpected(format!("GET {url}"), status, &body));
+        }
+        check_content(desc, &body)?;
+        Ok(body)
+    }
+
+    /// Fetches a blob by descriptor, checking size, cap and digest.
+    pub async fn fetch_blob(&self, desc: &Descriptor, cap: u64) -> Result<Vec<u8>, Error> {
+        manifest::check_cap(desc, cap)?;
+        let url = format!("{}/blobs/{}", self.inner.base, desc.digest);
+        let (status, _, body) = self.get(&url, "*/*", cap, "blob").await?;
+        if status == StatusCode::NOT_FOUND {
+            return Err(Error::NotFound {
+                reference: desc.digest.to_string(),
+            });
+        }
+        if !status.is_success() {
+            return Err(self.unexpected(format!("GET {url}"), status, &body));
+        }
+        check_content(desc, &body)?;
+        Ok(body)
+    }
+
+    /// Streams a blob into `out` (truncated first), checking size and digest as it arrives, so
+    /// memory stays bounded whatever the blob's size. A dropped or truncated transfer starts
+    /// over, up to the retry limit.
+    pub async fn fetch_blob_to(
+        &self,
+        desc: &Descriptor,
+        out: &mut std::fs::File,
+    ) -> Result<(), Error> {
+        use std::io::{Seek as _, Write as _};
+        let url = format!("{}/blobs/{}", self.inner.base, desc.digest);
+        let op = format!("GET {url}");
+        let file_err = |e: std::io::Error| Error::Io {
+            path: format!("temporary copy of {}", desc.digest),
+            reason: e.to_string(),
+        };
+        let mut attempt = 0u32;
+        loop {
+            out.set_len(0).map_err(file_err)?;
+            out.rewind().map_err(file_err)?;
+            let mut resp = self
+                .send(
+                    Method::GET,
+                    &url,
+                    &[(header::ACCEPT, "*/*")],
+                    None,
+                    "pull",
+                    true,
+                )
+                .await?;
+            let status = resp.status();
+            if status == StatusCode::NOT_FOUND {
+                return Err(Error::NotFound {
+                    reference: desc.digest.to_string(),
+                });
+            }
+            if !status.is_success() {
+                let b = read_capped(resp, 64 * 1024, &op).await.unwrap_or_default();
+                return Err(self.unexpected(op, status, &b));
+            }
+            let mut hasher = manifest::StreamHasher::new(desc.digest.algorithm());
+            let mut n = 0u64;
+            let streamed: Result<(), Error> = async {
+                while let Some(chunk) = resp.chunk().await.map_err(|e| network(&op, &e))? {
+                    n = n.saturating_add(chunk.len() as u64);
+                    if n > desc.size {
+                        return Err(Error::DigestMismatch {
+                            digest: desc.digest.to_string(),
+                            reason: format!("the registry sent more than {} bytes", desc.size),
+                        });
+                    }
+                    hasher.update(&chunk);
+                    out.write_all(&chunk).map_err(file_err)?;
+                }
+                Ok(())
+            }
+            .await;
+            match streamed {
+                Err(Error::Network { .. }) if attempt < self.inner.options.max_retries => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt = attempt.saturating_add(1);
+                    continue;
+                }
+                Err(e) => return Err(e),
+                Ok(()) => {}
+            }
+            if n != desc.size || !hasher.matches(&desc.digest) {
+                return Err(Error::DigestMismatch {
+                    digest: desc.digest.to_string(),
+                    reason: format!(
+                        "the {n} bytes the registry sent do not hash to the descriptor"
+                    ),
+                });
+            }
+            return out.flush().map_err(file_err);
+        }
+    }
+
+    /// Fetches and parses the signature manifest `desc` and its envelope, checking every
+    /// digest, size and cap.
+    pub(super) async fn fetch_signature_inner(
+        &self,
+        desc: &Descriptor,
+    ) -> Result<FetchedSignature, Error> {
+        if desc.media_type != IMAGE_MANIFEST && desc.media_type != manifest::ARTIFACT_MANIFEST {
+            return Err(Error::InvalidManifest {
+                digest: desc.digest.to_string(),
+                reason: format!(
+                    "media type {} is not a signature manifest type",
+                    desc.media_type
+                ),
+            });
+        }
+        let data = self.fetch_manifest(desc, MAX_MANIFEST_SIZE).await?;
+        let (m, layer) = manifest::signature_layer(desc, &data)?;
+        let envelope = self.fetch_blob(&layer, MAX_ENVELOPE_SIZE).await?;
+        Ok(FetchedSignature {
+            manifest: desc.clone(),
+            envelope_media_type: layer.media_type.clone(),
+            envelope,
+            annotations: m.annotations.unwrap_or_default(),
+            subject: m.subject,
+        })
+    }
+}
+
+fn check_content(desc: &Descriptor, body: &[u8]) -> Result<(), Error> {
+    if body.len() as u64 != desc.size {
+        return Err(Error::DigestMismatch {
+            digest: desc.digest.to_string(),
+            reason: format!(
+                "the registry sent {} bytes, the descriptor says {}",
+                body.len(),
+                desc.size
+            ),
+        });
+    }
+    if !desc.digest.matches(body) {
+        return Err(Error::DigestMismatch {
+            digest: desc.digest.to_string(),
+            reason: "the content the registry sent hashes to another digest".into(),
+        });
+    }
+    Ok(())
+}

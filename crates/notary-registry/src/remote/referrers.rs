@@ -1,0 +1,294 @@
+//! Finding referrers: the referrers API (every page) and, where a registry lacks it, the
+//! referrers tag schema, whose index is updated without ever dropping an existing referrer.
+
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use notary_core::{Descriptor, Digest};
+use reqwest::header::{self, HeaderMap};
+use reqwest::{Method, StatusCode};
+
+use super::RemoteRepository;
+use super::transport::{Body, form_encode, read_capped};
+use crate::error::Error;
+use crate::manifest::{IMAGE_INDEX, Manifest};
+
+/// Largest referrers index page or tag-schema index read.
+const MAX_INDEX_SIZE: u64 = 4 * 1024 * 1024;
+/// Most referrers pages followed.
+const MAX_PAGES: usize = 256;
+
+// Values of `Inner::referrers`: what the client has learned of the registry's referrers API.
+pub(super) const REFERRERS_UNKNOWN: u8 = 0;
+pub(super) const REFERRERS_API: u8 = 1;
+pub(super) const REFERRERS_TAG_SCHEMA: u8 = 2;
+
+/// Whether a manifest PUT or referrers listing learned that the registry has the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReferrersSupport {
+    /// Not known yet.
+    Unknown,
+    /// The registry has the referrers API.
+    Api,
+    /// The registry lacks it; the tag schema is used.
+    TagSchema,
+}
+
+/// The `<url>` of a `Link: <url>; rel="next"` header.
+pub(super) fn next_link(h: &HeaderMap) -> Option<String> {
+    for v in h.get_all(header::LINK) {
+        let v = v.to_str().ok()?;
+        for part in v.split(',') {
+            let (url, params) = part.split_once(';').unwrap_or((part, ""));
+            if params.replace(' ', "").contains("rel=\"next\"") || params.contains("rel=next") {
+                return Some(
+                    url.trim()
+                        .trim_start_matches('<')
+                        .trim_end_matches('>')
+                        .to_string(),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// The tag of the referrers tag schema index of `digest`: `<alg>-<hex>`, truncated as the
+/// distribution spec says.
+pub fn referrers_tag(digest: &Digest) -> String {
+    let alg: String = digest.algorithm().name().chars().take(32).collect();
+    let hex: String = digest.hex().chars().take(64).collect();
+    format!("{alg}-{hex}")
+}
+
+impl RemoteRepository {
+    pub(super) async fn add_to_tag_index(
+        &self,
+        subject: &Descriptor,
+        entry: Descriptor,
+    ) -> Result<(), Error> {
+        let tag = referrers_tag(&subject.digest);
+        let _guard = self.inner.tag_index_lock.lock().await;
+        let fail = |e: Error| Error::ReferrersIndex {
+            manifest: entry.digest.to_string(),
+            tag: tag.clone(),
+            reason: e.to_string(),
+        };
+        let mut index = self.read_tag_index(&subject.digest).await.map_err(fail)?;
+        if index.iter().any(|d| d.digest == entry.digest) {
+            return Ok(());
+        }
+        index.push(entry.clone());
+        let doc = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": IMAGE_INDEX,
+            "manifests": index,
+        });
+        let bytes = serde_json::to_vec(&doc).map_err(|e| {
+            fail(Error::Config {
+                reason: e.to_string(),
+            })
+        })?;
+        let url = format!("{}/manifests/{tag}", self.inner.base);
+        let body = Body {
+            bytes: Bytes::from(bytes),
+            content_type: IMAGE_INDEX,
+        };
+        let resp = self
+            .send(Method::PUT, &url, &[], Some(&body), "push", true)
+            .await
+            .map_err(fail)?;
+        let status = resp.status();
+        if status != StatusCode::CREATED {
+            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+            return Err(fail(self.unexpected(format!("PUT {url}"), status, &b)));
+        }
+        Ok(())
+    }
+
+    /// The descriptors of the referrers tag schema index of `subject` (empty when absent).
+    async fn read_tag_index(&self, subject: &Digest) -> Result<Vec<Descriptor>, Error> {
+        let tag = referrers_tag(subject);
+        let url = format!("{}/manifests/{tag}", self.inner.base);
+        let (status, _, body) = self
+            .get(&url, IMAGE_INDEX, MAX_INDEX_SIZE, "referrers index")
+            .await?;
+        if status == StatusCode::NOT_FOUND {
+            return Ok(Vec::new());
+        }
+        if !status.is_success() {
+            return Err(self.unexpected(format!("GET {url}"), status, &body));
+        }
+        let m: Manifest = serde_json::from_slice(&body).map_err(|e| Error::InvalidManifest {
+            digest: tag.clone(),
+            reason: e.to_string(),
+        })?;
+        if m.media_type.as_deref().is_some_and(|t| t != IMAGE_INDEX) {
+            return Err(Error::InvalidManifest {
+                digest: tag,
+                reason: "the referrers tag does not name an OCI image index".into(),
+            });
+        }
+        Ok(m.manifests.unwrap_or_default())
+    }
+
+    /// Referrers of `subject`, optionally of one artifact type, through the referrers API
+    /// (every page) or, where the registry lacks it, the referrers tag schema. Stops after
+    /// `limit` descriptors.
+    pub async fn referrers(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Descriptor>, Error> {
+        let state = self.inner.referrers.load(Ordering::Relaxed);
+        if state == REFERRERS_UNKNOWN {
+            // First listing on this registry: ask the API and read the tag schema index at the
+            // same time, so a registry without the API costs one round trip, not two.
+            let (api, tags) = tokio::join!(
+                self.referrers_api(subject, artifact_type, limit),
+                self.read_tag_index(subject)
+            );
+            if let Some(list) = api?.filter(|l| !l.is_empty()) {
+                return Ok(list);
+            }
+            let mut list = tags?;
+            list.retain(|d| artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type);
+            list.truncate(limit);
+            return Ok(list);
+        }
+        if state != REFERRERS_TAG_SCHEMA
+            && let Some(list) = self.referrers_api(subject, artifact_type, limit).await?
+        {
+            // A client that wrote only the tag schema (notation's default
+            // --force-referrers-tag) can leave a registry's API without the referrer, so an
+            // empty answer also consults the tag schema.
+            if !list.is_empty() {
+                return Ok(list);
+            }
+        }
+        let mut list = self.read_tag_index(subject).await?;
+        list.retain(|d| artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type);
+        list.truncate(limit);
+        Ok(list)
+    }
+
+    /// `None` when the registry has no referrers API.
+    async fn referrers_api(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+        limit: usize,
+    ) -> Result<Option<Vec<Descriptor>>, Error> {
+        let mut url = format!("{}/referrers/{subject}", self.inner.base);
+        if let Some(t) = artifact_type {
+            url.push_str("?artifactType=");
+            url.push_str(&form_encode(t));
+        }
+        let base = reqwest::Url::parse(&self.inner.base).map_err(|e| Error::Config {
+            reason: e.to_string(),
+        })?;
+        let mut out = Vec::new();
+        for page in 0..MAX_PAGES {
+            let (status, headers, body) = self
+                .get(&url, IMAGE_INDEX, MAX_INDEX_SIZE, "referrers index")
+                .await?;
+            if page == 0
+                && matches!(
+                    status,
+                    StatusCode::NOT_FOUND
+                        | StatusCode::BAD_REQUEST
+                        | StatusCode::METHOD_NOT_ALLOWED
+                        | StatusCode::NOT_IMPLEMENTED
+                )
+            {
+                // Distribution 2.8 answers 404 text/plain: no API, use the tag schema.
+                self.inner
+                    .referrers
+                    .store(REFERRERS_TAG_SCHEMA, Ordering::Relaxed);
+                return Ok(None);
+            }
+            if !status.is_success() {
+                return Err(self.unexpected(format!("GET {url}"), status, &body));
+            }
+            let content_type = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if page == 0 && !content_type.starts_with(IMAGE_INDEX) {
+                self.inner
+                    .referrers
+                    .store(REFERRERS_TAG_SCHEMA, Ordering::Relaxed);
+                return Ok(None);
+            }
+            self.inner.referrers.store(REFERRERS_API, Ordering::Relaxed);
+            let m: Manifest =
+                serde_json::from_slice(&body).map_err(|e| Error::InvalidManifest {
+                    digest: format!("referrers of {subject}"),
+                    reason: e.to_string(),
+                })?;
+            let filtered = headers
+                .get("oci-filters-applied")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
+            for d in m.manifests.unwrap_or_default() {
+                if filtered
+                    || artifact_type.is_none()
+                    || d.artifact_type.as_deref() == artifact_type
+                {
+                    out.push(d);
+                }
+                if out.len() >= limit {
+                    return Ok(Some(out));
+                }
+            }
+            match next_link(&headers) {
+                Some(next) => {
+                    let u = base.join(&next).map_err(|e| Error::Http {
+                        operation: format!("GET {url}"),
+                        status: status.as_u16(),
+                        message: format!("bad Link {next:?}: {e}"),
+                    })?;
+                    self.check_origin(u.as_str(), "referrers page link")?;
+                    url = u.to_string();
+                }
+                None => return Ok(Some(out)),
+            }
+        }
+        Err(Error::Unsupported {
+            registry: self.inner.registry.clone(),
+            reason: format!("more than {MAX_PAGES} pages of referrers"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn referrers_tags_follow_the_schema() {
+        let d: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+        assert_eq!(
+            referrers_tag(&d),
+            "sha256-44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+    }
+
+    #[test]
+    fn parses_link_headers() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::LINK,
+            HeaderValue::from_static("</v2/a/referrers/sha256:x?n=1&last=y>; rel=\"next\""),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("/v2/a/referrers/sha256:x?n=1&last=y")
+        );
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+}

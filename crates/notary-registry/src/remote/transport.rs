@@ -1,0 +1,442 @@
+//! Sending requests to the registry: the HTTP client and its redirect policy, retries with
+//! backoff, size-capped body reads and the origin checks that keep credentials on the registry.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{self, HeaderMap};
+use reqwest::{Method, StatusCode};
+
+use super::{RemoteOptions, RemoteRepository};
+use crate::error::Error;
+
+/// Longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// Most redirects followed for one request (blob GETs are redirected to storage once or twice).
+const MAX_REDIRECTS: usize = 10;
+
+/// Whether two URLs share an origin: scheme, host and port (the default port of the scheme
+/// when none is written).
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// The error the redirect policy stops an HTTPS-to-HTTP redirect with; `send` finds it in the
+/// transport error's sources and reports [`Error::InsecureDowngrade`].
+#[derive(Debug)]
+struct DowngradeRedirect {
+    from: String,
+    to: String,
+}
+
+impl std::fmt::Display for DowngradeRedirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect from {} to {} refused", self.from, self.to)
+    }
+}
+
+impl std::error::Error for DowngradeRedirect {}
+
+fn downgrade_in(e: &reqwest::Error) -> Option<&DowngradeRedirect> {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(d) = s.downcast_ref::<DowngradeRedirect>() {
+            return Some(d);
+        }
+        src = s.source();
+    }
+    None
+}
+
+/// The redirect policy of the client of the registry at `origin`. Redirects are followed only
+/// for requests that started at the registry's `/v2/` API (a blob GET sent on to storage or a
+/// CDN): token requests and anything else stop at the redirect, so a token server cannot send
+/// a refresh token or a password on to another origin. HTTPS is never downgraded to HTTP.
+/// reqwest itself drops `Authorization` on every hop that changes scheme, host or port.
+fn redirect_policy(origin: reqwest::Url) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let previous = attempt.previous();
+        let from_api = previous
+            .first()
+            .is_some_and(|u| same_origin(u, &origin) && u.path().starts_with("/v2/"));
+        let downgrade = previous
+            .last()
+            .filter(|from| from.scheme() == "https" && attempt.url().scheme() != "https")
+            .map(|from| DowngradeRedirect {
+                from: from.to_string(),
+                to: attempt.url().to_string(),
+            });
+        let too_many = previous.len() > MAX_REDIRECTS;
+        if !from_api {
+            attempt.stop()
+        } else if let Some(d) = downgrade {
+            attempt.error(d)
+        } else if too_many {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// The HTTP client of the registry at `origin`: timeouts, connection pool, the redirect policy
+/// and the trusted roots of `options`.
+pub(super) fn http_client(
+    options: &RemoteOptions,
+    origin: &reqwest::Url,
+) -> Result<reqwest::Client, Error> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(options.user_agent.clone())
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout.min(Duration::from_secs(30)))
+        .pool_max_idle_per_host(32)
+        .redirect(redirect_policy(origin.clone()));
+    let mut roots = Vec::new();
+    for pem in &options.ca_certificates_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| Error::Config {
+            reason: format!("CA bundle: {e}"),
+        })?;
+        if certs.is_empty() {
+            return Err(Error::Config {
+                reason: "CA bundle holds no PEM certificate".into(),
+            });
+        }
+        roots.extend(certs);
+    }
+    if options.plain_http {
+        // No TLS will happen: skip loading the platform's roots (hundreds of files read and
+        // parsed at start-up, most of a short CLI run against a local registry).
+        builder = builder.tls_certs_only(roots);
+    } else if !roots.is_empty() {
+        builder = builder.tls_certs_merge(roots);
+    }
+    builder.build().map_err(|e| Error::Config {
+        reason: e.to_string(),
+    })
+}
+
+pub(super) fn network(operation: &str, e: &reqwest::Error) -> Error {
+    let mut reason = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        reason.push_str(": ");
+        reason.push_str(&s.to_string());
+        src = s.source();
+    }
+    if e.is_timeout() {
+        reason = format!("timed out ({reason})");
+    }
+    Error::Network {
+        operation: operation.to_string(),
+        reason,
+    }
+}
+
+/// The `errors[].message` of a distribution-spec error body, or the body's start.
+pub(super) fn error_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Errs {
+        errors: Vec<Err>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Err {
+        #[serde(default)]
+        code: String,
+        #[serde(default)]
+        message: String,
+    }
+    if let Ok(e) = serde_json::from_slice::<Errs>(body) {
+        return e
+            .errors
+            .iter()
+            .map(|e| format!("{} {}", e.code, e.message).trim().to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    let text = String::from_utf8_lossy(body.get(..200).unwrap_or(body));
+    text.trim().to_string()
+}
+
+fn retryable_status(s: StatusCode) -> bool {
+    s == StatusCode::TOO_MANY_REQUESTS
+        || s == StatusCode::INTERNAL_SERVER_ERROR
+        || s == StatusCode::BAD_GATEWAY
+        || s == StatusCode::SERVICE_UNAVAILABLE
+        || s == StatusCode::GATEWAY_TIMEOUT
+}
+
+fn retry_after(h: &HeaderMap) -> Option<Duration> {
+    let v = h.get(header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim()
+        .parse::<u64>()
+        .ok()
+        .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER))
+}
+
+/// A request body shared by retries.
+pub(super) struct Body {
+    pub(super) bytes: Bytes,
+    pub(super) content_type: &'static str,
+}
+
+impl RemoteRepository {
+    /// Sends a request, answering one auth challenge and retrying 429/5xx and connection
+    /// failures with backoff. Returns the final response whatever its status.
+    pub(super) async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(header::HeaderName, &str)],
+        body: Option<&Body>,
+        class: &'static str,
+        retry: bool,
+    ) -> Result<reqwest::Response, Error> {
+        let op = format!("{method} {url}");
+        // Every request carries the registry's credentials: never to another origin.
+        self.check_origin(url, "request")?;
+        let mut attempt = 0u32;
+        let mut authenticated = false;
+        loop {
+            let mut req = self.inner.http.request(method.clone(), url);
+            for (k, v) in headers {
+                req = req.header(k, *v);
+            }
+            if let Some(b) = body {
+                req = req
+                    .header(header::CONTENT_TYPE, b.content_type)
+                    .body(b.bytes.clone());
+            }
+            if let Some(h) = self.auth_header(class) {
+                req = req.header(header::AUTHORIZATION, h);
+            }
+            self.inner.requests.fetch_add(1, Ordering::Relaxed);
+            let delay = match req.send().await {
+                Err(e) if downgrade_in(&e).is_some() => {
+                    let (from, to) = downgrade_in(&e)
+                        .map(|d| (d.from.clone(), d.to.clone()))
+                        .unwrap_or_default();
+                    return Err(Error::InsecureDowngrade {
+                        registry: self.inner.registry.clone(),
+                        from,
+                        to,
+                    });
+                }
+                Err(e) => {
+                    if retry
+                        && attempt < self.inner.options.max_retries
+                        && !e.is_builder()
+                        && !e.is_redirect()
+                    {
+                        self.backoff(attempt)
+                    } else {
+                        return Err(network(&op, &e));
+                    }
+                }
+                Ok(resp)
+                    if resp.status() == StatusCode::UNAUTHORIZED
+                        && !same_origin(resp.url(), &self.inner.origin) =>
+                {
+                    // A redirect target (blob storage, a CDN) asking for credentials: its
+                    // challenge is not answered, whatever realm it names.
+                    return Err(Error::ForeignOrigin {
+                        registry: self.inner.registry.clone(),
+                        url: resp.url().to_string(),
+                        reason: "the redirect target answered 401 asking for credentials; the registry's credentials and tokens are sent only to the registry".into(),
+                    });
+                }
+                Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED && !authenticated => {
+                    let challenge = resp
+                        .headers()
+                        .get(header::WWW_AUTHENTICATE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            self.auth_error("HTTP 401 without a WWW-Authenticate challenge")
+                        })?;
+                    self.authenticate(&challenge, class).await?;
+                    authenticated = true;
+                    continue;
+                }
+                Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED => {
+                    let body = read_capped(resp, 64 * 1024, &op).await.unwrap_or_default();
+                    return Err(
+                        self.auth_error(format!("credentials refused: {}", error_message(&body)))
+                    );
+                }
+                Ok(resp)
+                    if retry
+                        && retryable_status(resp.status())
+                        && attempt < self.inner.options.max_retries =>
+                {
+                    retry_after(resp.headers()).unwrap_or_else(|| self.backoff(attempt))
+                }
+                Ok(resp) => return Ok(resp),
+            };
+            attempt = attempt.saturating_add(1);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    pub(super) fn backoff(&self, attempt: u32) -> Duration {
+        self.inner
+            .options
+            .retry_base_delay
+            .saturating_mul(1u32 << attempt.min(6))
+            .min(MAX_RETRY_AFTER)
+    }
+
+    /// GETs `url` and reads its body under `cap`, retrying transport failures (dropped or
+    /// truncated responses) as well as 429/5xx. Returns status, headers and body.
+    pub(super) async fn get(
+        &self,
+        url: &str,
+        accept: &str,
+        cap: u64,
+        what: &'static str,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), Error> {
+        let op = format!("GET {url}");
+        let mut attempt = 0u32;
+        loop {
+            let resp = self
+                .send(
+                    Method::GET,
+                    url,
+                    &[(header::ACCEPT, accept)],
+                    None,
+                    "pull",
+                    true,
+                )
+                .await?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            match read_body(resp, cap, &op, what).await {
+                Ok(b) => return Ok((status, headers, b)),
+                Err(e @ Error::Network { .. }) if attempt < self.inner.options.max_retries => {
+                    let _ = e;
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt = attempt.saturating_add(1);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub(super) fn unexpected(&self, op: String, status: StatusCode, body: &[u8]) -> Error {
+        Error::Http {
+            operation: op,
+            status: status.as_u16(),
+            message: error_message(body),
+        }
+    }
+
+    /// Refuses `url` unless it is on the registry's origin (scheme, host and port): an HTTPS
+    /// registry pointing at HTTP is an [`Error::InsecureDowngrade`], any other origin an
+    /// [`Error::ForeignOrigin`]. `what` names the URL's source for the message.
+    pub(super) fn check_origin(&self, url: &str, what: &str) -> Result<(), Error> {
+        let u = reqwest::Url::parse(url).map_err(|e| Error::Config {
+            reason: format!("{what} {url:?}: {e}"),
+        })?;
+        let origin = &self.inner.origin;
+        if same_origin(&u, origin) {
+            return Ok(());
+        }
+        if origin.scheme() == "https" && u.scheme() != "https" {
+            return Err(Error::InsecureDowngrade {
+                registry: self.inner.registry.clone(),
+                from: origin.to_string(),
+                to: url.to_string(),
+            });
+        }
+        Err(Error::ForeignOrigin {
+            registry: self.inner.registry.clone(),
+            url: url.to_string(),
+            reason: format!(
+                "{what} is on another origin; requests with the registry's credentials go only to {}://{}",
+                origin.scheme(),
+                origin.host_str().unwrap_or_default()
+            ) + &origin.port().map(|p| format!(":{p}")).unwrap_or_default(),
+        })
+    }
+}
+
+pub(super) fn form_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub(super) fn is_transient(e: &Error) -> bool {
+    match e {
+        Error::Network { .. } => true,
+        Error::Http { status, .. } => {
+            *status == 429 || *status >= 500 || *status == 404 /* upload session lost */
+        }
+        _ => false,
+    }
+}
+
+pub(super) async fn read_capped(
+    resp: reqwest::Response,
+    cap: u64,
+    op: &str,
+) -> Result<Vec<u8>, Error> {
+    read_body(resp, cap, op, "response").await
+}
+
+/// Reads a body, refusing more than `cap` bytes before buffering them.
+async fn read_body(
+    mut resp: reqwest::Response,
+    cap: u64,
+    op: &str,
+    what: &'static str,
+) -> Result<Vec<u8>, Error> {
+    let too_large = |size: u64| Error::TooLarge {
+        what,
+        digest: resp_url(op),
+        size,
+        max: cap,
+    };
+    if let Some(len) = resp.content_length()
+        && len > cap
+    {
+        return Err(too_large(len));
+    }
+    let mut out = Vec::with_capacity(resp.content_length().unwrap_or(0).min(cap) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| network(op, &e))? {
+        let total = (out.len() as u64).saturating_add(chunk.len() as u64);
+        if total > cap {
+            return Err(too_large(total));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+fn resp_url(op: &str) -> String {
+    op.split_once(' ').map_or(op, |(_, u)| u).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_are_summarised() {
+        assert_eq!(
+            error_message(
+                br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#
+            ),
+            "MANIFEST_UNKNOWN manifest unknown"
+        );
+        assert_eq!(error_message(b"404 page not found\n"), "404 page not found");
+    }
+}

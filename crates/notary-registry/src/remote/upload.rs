@@ -1,0 +1,325 @@
+//! Writing to the registry: blob uploads (monolithic, or chunked from a file) that restart from
+//! the first byte on failure, and manifest PUTs that keep the referrers tag schema up to date.
+
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use notary_core::{Descriptor, Digest};
+use reqwest::header;
+use reqwest::{Method, StatusCode};
+
+use super::RemoteRepository;
+use super::fetch::MANIFEST_ACCEPT;
+use super::referrers::REFERRERS_API;
+use super::transport::{Body, form_encode, is_transient, read_capped};
+use crate::error::Error;
+use crate::manifest::{self, IMAGE_INDEX, IMAGE_MANIFEST, Manifest};
+
+impl RemoteRepository {
+    /// Uploads a blob from a file in chunks (POST, PATCH with `Content-Range`, PUT with the
+    /// digest), so memory stays bounded; the registry checks the digest at the end. A failed
+    /// session starts over from the first byte.
+    pub async fn push_blob_file(
+        &self,
+        desc: &Descriptor,
+        path: &std::path::Path,
+    ) -> Result<(), Error> {
+        if self.blob_exists(&desc.digest).await? {
+            return Ok(());
+        }
+        let mut attempt = 0u32;
+        loop {
+            match self.chunked_upload_once(desc, path).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < self.inner.options.max_retries && is_transient(&e) => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt = attempt.saturating_add(1);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn chunked_upload_once(
+        &self,
+        desc: &Descriptor,
+        path: &std::path::Path,
+    ) -> Result<(), Error> {
+        use std::io::Read as _;
+        const CHUNK: usize = 8 * 1024 * 1024;
+        let url = format!("{}/blobs/uploads/", self.inner.base);
+        let resp = self
+            .send(Method::POST, &url, &[], None, "push", true)
+            .await?;
+        let status = resp.status();
+        if status != StatusCode::ACCEPTED {
+            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+            return Err(self.unexpected(format!("POST {url}"), status, &b));
+        }
+        let mut location = self.location(&resp, &url)?;
+        // A regular file (no link, FIFO or device), read no further than one byte past the
+        // descriptor's size: a file that grew is refused below, not uploaded forever.
+        let (file, _) = crate::fsread::open_regular(path)?.ok_or_else(|| Error::Io {
+            path: path.display().to_string(),
+            reason: "no such file".into(),
+        })?;
+        let mut file = file.take(desc.size.saturating_add(1));
+        let mut offset = 0u64;
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let mut filled = 0;
+            while filled < CHUNK {
+                let k = file
+                    .read(buf.get_mut(filled..).unwrap_or_default())
+                    .map_err(|e| Error::Io {
+                        path: path.display().to_string(),
+                        reason: e.to_string(),
+                    })?;
+                if k == 0 {
+                    break;
+                }
+                filled = filled.saturating_add(k);
+            }
+            if filled == 0 {
+                break;
+            }
+            // filled >= 1 here.
+            let last = offset.saturating_add(filled as u64).saturating_sub(1);
+            let range = format!("{offset}-{last}");
+            let body = Body {
+                bytes: Bytes::copy_from_slice(buf.get(..filled).unwrap_or_default()),
+                content_type: "application/octet-stream",
+            };
+            let resp = self
+                .send(
+                    Method::PATCH,
+                    &location,
+                    &[(header::CONTENT_RANGE, &range)],
+                    Some(&body),
+                    "push",
+                    false,
+                )
+                .await?;
+            let status = resp.status();
+            if status != StatusCode::ACCEPTED {
+                let b = read_capped(resp, 64 * 1024, &location)
+                    .await
+                    .unwrap_or_default();
+                return Err(self.unexpected(format!("PATCH {location}"), status, &b));
+            }
+            location = self.location(&resp, &url)?;
+            offset = offset.saturating_add(filled as u64);
+        }
+        if offset != desc.size {
+            return Err(Error::DigestMismatch {
+                digest: desc.digest.to_string(),
+                reason: format!(
+                    "{} holds {offset} bytes, the descriptor says {}",
+                    path.display(),
+                    desc.size
+                ),
+            });
+        }
+        self.finish_upload(&location, desc, None).await
+    }
+
+    /// The absolute upload URL of a response's `Location`, refused when it leaves the registry.
+    fn location(&self, resp: &reqwest::Response, op: &str) -> Result<String, Error> {
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| Error::Http {
+                operation: op.to_string(),
+                status: resp.status().as_u16(),
+                message: "no Location header".into(),
+            })?;
+        let base = reqwest::Url::parse(&self.inner.base).map_err(|e| Error::Config {
+            reason: e.to_string(),
+        })?;
+        let u = base.join(location).map_err(|e| Error::Http {
+            operation: op.to_string(),
+            status: resp.status().as_u16(),
+            message: format!("bad Location {location:?}: {e}"),
+        })?;
+        self.check_origin(u.as_str(), "upload location")?;
+        Ok(u.to_string())
+    }
+
+    /// Whether the repository holds the blob.
+    pub async fn blob_exists(&self, digest: &Digest) -> Result<bool, Error> {
+        self.exists(&format!("{}/blobs/{digest}", self.inner.base), &[])
+            .await
+    }
+
+    /// Whether the repository holds the manifest.
+    pub async fn manifest_exists(&self, desc: &Descriptor) -> Result<bool, Error> {
+        let url = format!("{}/manifests/{}", self.inner.base, desc.digest);
+        self.exists(&url, &[(header::ACCEPT, MANIFEST_ACCEPT)])
+            .await
+    }
+
+    /// HEAD `url`: true on 2xx, false on 404.
+    async fn exists(
+        &self,
+        url: &str,
+        headers: &[(header::HeaderName, &str)],
+    ) -> Result<bool, Error> {
+        let resp = self
+            .send(Method::HEAD, url, headers, None, "pull", true)
+            .await?;
+        match resp.status() {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            s => Err(self.unexpected(format!("HEAD {url}"), s, &[])),
+        }
+    }
+
+    /// Uploads a blob (skipped when the registry has it) and returns its descriptor.
+    /// A failed upload session is restarted from the beginning, so a retry never appends to
+    /// a half-written upload.
+    pub async fn push_blob(&self, media_type: &str, data: &[u8]) -> Result<Descriptor, Error> {
+        self.push_blob_checked(media_type, data, true).await
+    }
+
+    /// Uploads a blob, asking first whether the registry has it only when `check_exists`
+    /// (a fresh signature envelope is never there: the question would cost a round trip).
+    pub(super) async fn push_blob_checked(
+        &self,
+        media_type: &str,
+        data: &[u8],
+        check_exists: bool,
+    ) -> Result<Descriptor, Error> {
+        let desc = Descriptor::for_content(media_type, data);
+        if check_exists && self.blob_exists(&desc.digest).await? {
+            return Ok(desc);
+        }
+        let body = Body {
+            bytes: Bytes::copy_from_slice(data),
+            content_type: "application/octet-stream",
+        };
+        let mut attempt = 0u32;
+        loop {
+            match self.upload_once(&desc, &body).await {
+                Ok(()) => return Ok(desc),
+                Err(e) if attempt < self.inner.options.max_retries && is_transient(&e) => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt = attempt.saturating_add(1);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn upload_once(&self, desc: &Descriptor, body: &Body) -> Result<(), Error> {
+        let url = format!("{}/blobs/uploads/", self.inner.base);
+        // Small blobs (envelopes, configs) go in a single monolithic POST where the registry
+        // takes it (201); one that answers 202 opened a session, and the PUT below completes it.
+        let small = body.bytes.len() <= 64 * 1024;
+        let resp = if small {
+            let u = format!("{url}?digest={}", form_encode(&desc.digest.to_string()));
+            self.send(Method::POST, &u, &[], Some(body), "push", true)
+                .await?
+        } else {
+            self.send(Method::POST, &url, &[], None, "push", true)
+                .await?
+        };
+        let status = resp.status();
+        if small && status == StatusCode::CREATED {
+            return Ok(());
+        }
+        if status != StatusCode::ACCEPTED {
+            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+            return Err(self.unexpected(format!("POST {url}"), status, &b));
+        }
+        let location = self.location(&resp, &format!("POST {url}"))?;
+        self.finish_upload(&location, desc, Some(body)).await
+    }
+
+    /// Closes an upload session with `PUT <location>&digest=...` (carrying the last bytes, if
+    /// any) and expects 201.
+    async fn finish_upload(
+        &self,
+        location: &str,
+        desc: &Descriptor,
+        body: Option<&Body>,
+    ) -> Result<(), Error> {
+        let mut put = reqwest::Url::parse(location).map_err(|e| Error::Config {
+            reason: e.to_string(),
+        })?;
+        put.query_pairs_mut()
+            .append_pair("digest", &desc.digest.to_string());
+        let put = put.to_string();
+        let resp = self
+            .send(Method::PUT, &put, &[], body, "push", false)
+            .await?;
+        let status = resp.status();
+        if status != StatusCode::CREATED {
+            let b = read_capped(resp, 64 * 1024, &put).await.unwrap_or_default();
+            return Err(self.unexpected(format!("PUT {put}"), status, &b));
+        }
+        Ok(())
+    }
+
+    /// Stores a manifest by digest (and under `tag` when given). A manifest with a `subject`
+    /// is made discoverable: when the registry does not acknowledge the subject
+    /// (`OCI-Subject` header) or `force_referrers_tag` is set, the referrers tag index of the
+    /// subject is updated, keeping every referrer already listed.
+    pub async fn push_manifest(
+        &self,
+        media_type: &str,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<Descriptor, Error> {
+        let mut desc = Descriptor::for_content(media_type, data);
+        let m: Manifest = serde_json::from_slice(data).map_err(|e| Error::InvalidManifest {
+            digest: desc.digest.to_string(),
+            reason: e.to_string(),
+        })?;
+        let object = match tag {
+            Some(t) => self.object_of(t)?,
+            None => desc.digest.to_string(),
+        };
+        let url = format!("{}/manifests/{object}", self.inner.base);
+        let body = Body {
+            bytes: Bytes::copy_from_slice(data),
+            content_type: static_media_type(media_type),
+        };
+        let resp = self
+            .send(Method::PUT, &url, &[], Some(&body), "push", true)
+            .await?;
+        let status = resp.status();
+        let has_subject_header = resp.headers().contains_key("oci-subject");
+        if status != StatusCode::CREATED {
+            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+            return Err(self.unexpected(format!("PUT {url}"), status, &b));
+        }
+        desc.artifact_type = m
+            .artifact_type
+            .clone()
+            .or_else(|| m.config.as_ref().map(|c| c.media_type.clone()))
+            .filter(|_| m.subject.is_some());
+        if let Some(subject) = &m.subject {
+            if has_subject_header {
+                self.inner.referrers.store(REFERRERS_API, Ordering::Relaxed);
+            }
+            if !has_subject_header || self.inner.options.force_referrers_tag {
+                let mut entry = Descriptor::new(media_type, desc.digest.clone(), desc.size);
+                entry.artifact_type = desc.artifact_type.clone();
+                entry.annotations = m.annotations.clone().filter(|a| !a.is_empty());
+                self.add_to_tag_index(subject, entry).await?;
+            }
+        }
+        Ok(desc)
+    }
+}
+
+fn static_media_type(mt: &str) -> &'static str {
+    match mt {
+        IMAGE_INDEX => IMAGE_INDEX,
+        manifest::ARTIFACT_MANIFEST => manifest::ARTIFACT_MANIFEST,
+        manifest::DOCKER_MANIFEST => manifest::DOCKER_MANIFEST,
+        manifest::DOCKER_MANIFEST_LIST => manifest::DOCKER_MANIFEST_LIST,
+        _ => IMAGE_MANIFEST,
+    }
+}
