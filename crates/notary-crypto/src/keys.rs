@@ -108,15 +108,16 @@ fn spki_key_bits(spki: &[u8]) -> Option<&[u8]> {
             if n == 0 || n > 4 || rest.len() < n {
                 return None;
             }
-            let len = rest[..n]
+            let len = rest
+                .get(..n)?
                 .iter()
                 .fold(0usize, |a, &b| (a << 8) | usize::from(b));
-            (len, &rest[n..])
+            (len, rest.get(n..)?)
         };
         if rest.len() < len {
             return None;
         }
-        Some((tag, &rest[..len], &rest[len..]))
+        Some((tag, rest.get(..len)?, rest.get(len..)?))
     }
     let (tag, seq, _) = tlv(spki)?;
     if tag != 0x30 {

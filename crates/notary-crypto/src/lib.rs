@@ -18,6 +18,16 @@
 //! assert_eq!(raw.certificate_chain.len(), 1);
 //! # Ok::<(), notary_core::Error>(())
 //! ```
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 #![forbid(unsafe_code)]
 
 mod keys;

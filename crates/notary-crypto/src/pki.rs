@@ -61,7 +61,14 @@ pub fn fixture_key(spec: KeySpec, variant: usize) -> Vec<u8> {
         KeySpec::EcP384 => "ec-384",
         _ => "ec-521",
     };
-    let name = format!("{prefix}-{}", ["a", "b", "c"][variant % 3]);
+    let name = format!(
+        "{prefix}-{}",
+        match variant % 3 {
+            0 => "a",
+            1 => "b",
+            _ => "c",
+        }
+    );
     FIXTURES
         .iter()
         .find(|(n, _)| *n == name)
@@ -153,8 +160,8 @@ impl ChainBuilder {
             leaf_spec,
             ca_spec: leaf_spec,
             intermediates: 1,
-            not_before: now - Duration::hours(1),
-            not_after: now + Duration::days(365),
+            not_before: now.saturating_sub(Duration::hours(1)),
+            not_after: now.saturating_add(Duration::days(365)),
             purpose: LeafPurpose::CodeSigning,
             leaf_cn: "Notary Test Leaf".into(),
             leaf_ekus: None,
@@ -261,7 +268,8 @@ impl ChainBuilder {
         let mut certs = vec![root.der().to_vec()];
         let mut issuer = rcgen::Issuer::new(issuer_params_root, root_key);
         for i in 0..self.intermediates {
-            let mut p = self.params(&format!("Notary Test Intermediate {}", i + 1))?;
+            let mut p =
+                self.params(&format!("Notary Test Intermediate {}", i.saturating_add(1)))?;
             self.make_ca(&mut p);
             let k = key(self.ca_spec, 1)?;
             let c = p.signed_by(&k, &issuer).map_err(rcgen_err)?;

@@ -60,7 +60,7 @@ pub fn generate_test_certificate(
     params.distinguished_name = dn;
     let now = now.replace_nanosecond(0).unwrap_or(now);
     params.not_before = now;
-    params.not_after = now + Duration::days(1);
+    params.not_after = now.saturating_add(Duration::days(1));
     params.serial_number = Some(SerialNumber::from_slice(&random_serial()?));
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];

@@ -22,6 +22,16 @@
 //! assert_eq!(err.error_code, api::error_code::VALIDATION_ERROR);
 //! // fn main() -> std::process::ExitCode { notary_plugin::run(&Hello) }
 //! ```
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 #![forbid(unsafe_code)]
 
 use std::io::{Read, Write};
