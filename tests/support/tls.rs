@@ -1,7 +1,8 @@
 //! A TLS front for the loopback test servers: a test CA (rcgen) issues a server certificate for
 //! 127.0.0.1 and `localhost`, and each TLS connection's HTTP/1.1 request is passed to a plain
 //! HTTP backend (e.g. the OpenSSL TSA front of `support::start_tsa`) and its answer sent back.
-//! Included with `#[path = "support/tls.rs"] mod tls;` by the tests that need it.
+//! Included with `#[path = ".../tests/support/tls.rs"] mod tls;` by the tests that need it
+//! (top-level tests and the registry and revocation crates' tests).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -18,6 +19,12 @@ pub struct TestTls {
 }
 
 impl TestTls {
+    /// The server configuration (certificate for 127.0.0.1 and `localhost`, chain with the CA),
+    /// for tests that run their own TLS servers.
+    pub fn config(&self) -> Arc<rustls::ServerConfig> {
+        self.config.clone()
+    }
+
     pub fn new() -> Self {
         let ca_key = rcgen::KeyPair::generate().unwrap();
         let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();

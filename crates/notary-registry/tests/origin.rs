@@ -7,6 +7,8 @@
 
 #[path = "../../../tests/support/registry.rs"]
 mod registry;
+#[path = "../../../tests/support/tls.rs"]
+mod tls;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -413,26 +415,8 @@ fn links_and_locations_on_another_port_are_not_followed() {
 }
 
 fn tls_config() -> (Arc<rustls::ServerConfig>, Vec<u8>) {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &ca)
-        .unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let cfg = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-        )
-        .unwrap();
-    (Arc::new(cfg), ca.pem().into_bytes())
+    let tls = tls::TestTls::new();
+    (tls.config(), tls.ca_pem.into_bytes())
 }
 
 #[test]

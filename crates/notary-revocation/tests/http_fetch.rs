@@ -3,6 +3,9 @@
 //! settings (and NO_PROXY), size caps while streaming, timeouts, and use from inside tokio
 //! runtimes.
 
+#[path = "../../../tests/support/tls.rs"]
+mod tls;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -263,46 +266,6 @@ fn only_http_and_https_urls_are_fetched() {
     }
 }
 
-/// A test CA and a TLS server for 127.0.0.1 issued by it.
-struct Tls {
-    ca_der: Vec<u8>,
-    config: Arc<rustls::ServerConfig>,
-}
-
-fn tls() -> Tls {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name
-        .push(rcgen::DnType::CommonName, "HTTPS Test CA");
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::CrlSign,
-    ];
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca, ca_key);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    leaf.subject_alt_names
-        .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
-    leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let cert = leaf.signed_by(&key, &issuer).unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone(), ca_cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-        )
-        .unwrap();
-    Tls {
-        ca_der: ca_cert.der().to_vec(),
-        config: Arc::new(config),
-    }
-}
-
 /// An HTTPS origin: records each request and answers 200 with `body`.
 fn tls_origin(config: Arc<rustls::ServerConfig>, body: Vec<u8>) -> (SocketAddr, Log) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -336,9 +299,9 @@ fn tls_origin(config: Arc<rustls::ServerConfig>, body: Vec<u8>) -> (SocketAddr, 
 
 #[test]
 fn https_with_an_extra_root_and_not_without() {
-    let tls = tls();
+    let tls = tls::TestTls::new();
     let body = crl_bytes();
-    let (addr, log) = tls_origin(tls.config.clone(), body.clone());
+    let (addr, log) = tls_origin(tls.config(), body.clone());
     let trusting = HttpFetcher::builder()
         .proxy(ProxyConfig::none())
         .add_root_certificate_der(tls.ca_der.clone())
@@ -441,9 +404,9 @@ fn http_proxy_gets_the_requests_unless_no_proxy_covers_the_host() {
 
 #[test]
 fn https_proxy_tunnels_with_connect() {
-    let tls = tls();
+    let tls = tls::TestTls::new();
     let body = crl_bytes();
-    let (addr, log) = tls_origin(tls.config.clone(), body.clone());
+    let (addr, log) = tls_origin(tls.config(), body.clone());
     let (proxy_url, proxied) = proxy();
     let f = HttpFetcher::builder()
         .proxy(ProxyConfig::none().https(proxy_url))
