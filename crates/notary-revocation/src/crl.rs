@@ -307,6 +307,18 @@ impl Crl {
         .map_err(|e| Error::Signature {
             reason: format!("CRL signature: {e}"),
         })?;
+        // A CRL issued "in the future" is refused beyond a small clock skew, as OCSP responses
+        // are: it cannot be evidence about the state at `now`.
+        let latest = now.checked_add(crate::ocsp::MAX_CLOCK_SKEW).unwrap_or(now);
+        if self.this_update > latest {
+            return Err(Error::NotCurrent {
+                reason: format!(
+                    "the CRL's thisUpdate {} is later than the check time {now} (allowed clock skew {})",
+                    self.this_update,
+                    crate::ocsp::MAX_CLOCK_SKEW
+                ),
+            });
+        }
         match self.next_update {
             None => Err(Error::NotCurrent {
                 reason: "the CRL has no nextUpdate".into(),

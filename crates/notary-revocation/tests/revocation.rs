@@ -41,6 +41,20 @@ fn crl_status(leaf: &str, inter: &str) -> RevocationStatus {
     Checker::new(Arc::new(f)).check(&crl_chain(), RevocationPurpose::CodeSigning, None, now())
 }
 
+/// A CRL whose thisUpdate lies more than `MAX_CLOCK_SKEW` after the check time is no evidence.
+#[test]
+fn crl_this_update_in_the_future_is_refused() {
+    let crl = Crl::parse(&data("notation-e2e/config/crl/leaf.crl")).unwrap();
+    let issuer = &crl_chain()[1];
+    let skew = notary_revocation::ocsp::MAX_CLOCK_SKEW;
+    let early = crl.this_update - skew - time::Duration::minutes(1);
+    let e = crl.validate(issuer, early).unwrap_err();
+    assert!(e.to_string().contains("thisUpdate"), "{e}");
+    // Within the skew it is accepted (the CRL is otherwise current then).
+    crl.validate(issuer, crl.this_update - skew + time::Duration::minutes(1))
+        .unwrap();
+}
+
 #[test]
 fn crls() {
     assert_eq!(
