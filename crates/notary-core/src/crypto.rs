@@ -27,8 +27,10 @@ use crate::keyspec::{KeySpec, SignatureAlgorithm};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A hash function a provider computes.
+///
+/// Closed on purpose (not `#[non_exhaustive]`): [`Hashing::start`] is infallible, so every
+/// provider computes every hash listed here, and a new one is a breaking change for providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum HashFunction {
     /// SHA-1, for digests only (OCSP CertID, legacy fingerprints). Providers refuse it inside
     /// every [`SignatureKind`].
