@@ -7,7 +7,8 @@
 //! - [`SigningScheme`] and the envelope model ([`SignRequest`], [`SignerInfo`], [`VerifiedEnvelope`]);
 //! - the [`Signer`] trait (raw signature over bytes + certificate chain + key spec), the
 //!   [`SignatureVerifier`] crypto boundary used by the envelope codecs, and the async
-//!   [`SignatureRepository`] trait implemented by registry back ends.
+//!   [`SignatureRepository`] trait implemented by registry back ends;
+//! - the [`crypto`] module: the [`crypto::CryptoProvider`] boundary that backends implement.
 //!
 //! ```
 //! use notary_core::{Descriptor, Digest, KeySpec, Payload};
@@ -32,6 +33,7 @@
     )
 )]
 
+pub mod crypto;
 mod descriptor;
 mod digest;
 mod envelope;
