@@ -52,7 +52,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Manage certificates in trust stores
-    #[command(subcommand)]
+    #[command(subcommand, name = "certificate", alias = "cert")]
     Cert(cert::CertCommand),
     /// Manage signing keys
     #[command(subcommand)]
