@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the quickstart and the tests need on a fresh machine (Debian, root or sudo).
+# Installs everything the tests need on a fresh machine (Debian, root or sudo); scripts/test.sh
+# runs it. The quickstart needs none of this: scripts/quickstart.sh checks its own few needs.
 # Idempotent: re-running skips what is already present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ if ! command -v cargo-deny >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-deny" ];
 fi
 # Go interop peers and registries (notation, ORAS, Distribution v3, olareg), built from their
 # released modules. The live tests fail, never skip, when one is missing.
-# The quickstart needs none of them (NOTARY_SKIP_GO_TOOLS=1); the tests always do.
+# The tests always need them; NOTARY_SKIP_GO_TOOLS=1 skips them for a partial set-up.
 if [ "${NOTARY_SKIP_GO_TOOLS:-0}" != 1 ]; then
   bash scripts/install-go-tools.sh "${NOTARY_TOOLS_BIN:-$HOME/.cache/notary-rs/tools}"
 fi

@@ -769,7 +769,7 @@ fn blob_signatures_both_ways_with_notations_libraries() {
                 format,
                 "-m",
                 "k=v",
-                "-d",
+                "--signature-directory",
                 &work.display().to_string(),
                 &f,
             ]);

@@ -40,8 +40,8 @@ pub struct BlobSignArgs {
     /// Signing key name (default: the default key)
     #[arg(short = 'k', long = "key")]
     pub key: Option<String>,
-    /// Directory to write the signature to
-    #[arg(short = 'd', long = "signature-directory", default_value = ".")]
+    /// Directory to write the signature to (no short form: notation's `-d` is `--debug`)
+    #[arg(long = "signature-directory", default_value = ".")]
     pub dir: PathBuf,
     /// Media type of the blob
     #[arg(long = "media-type", default_value = "application/octet-stream")]
@@ -88,6 +88,9 @@ pub struct BlobVerifyArgs {
     /// User metadata the signature must carry, key=value (repeatable)
     #[arg(short = 'm', long = "user-metadata")]
     pub user_metadata: Vec<String>,
+    /// Configuration key=value passed to the verification plugin (repeatable)
+    #[arg(long = "plugin-config")]
+    pub plugin_config: Vec<String>,
     /// The file to verify
     pub file: PathBuf,
 }
@@ -285,7 +288,8 @@ fn verify(a: BlobVerifyArgs) -> CmdResult {
     let format = envelope_type_of(&a.signature)?;
     let envelope = std::fs::read(&a.signature)
         .map_err(|e| Failure::msg(format!("{}: {e}", a.signature.display())))?;
-    let v = verifier(Kind::Blob)?;
+    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
+    let v = verifier(Kind::Blob)?.with_plugin_config(plugin_config);
     let metadata: BTreeMap<String, String> = parse_pairs(&a.user_metadata, "--user-metadata")?;
     let mut f =
         File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
@@ -315,22 +319,20 @@ fn verify(a: BlobVerifyArgs) -> CmdResult {
 }
 
 fn inspect(output: &str, sig: &Path) -> CmdResult {
+    // `tree` is notation's name of the text view here.
+    let json = crate::output::wants_json(if output == "tree" { "text" } else { output })?;
     let format = envelope_type_of(sig)?;
     let bytes = std::fs::read(sig).map_err(|e| Failure::msg(format!("{}: {e}", sig.display())))?;
     let i = notary::inspect::inspect_envelope(format.as_str(), &bytes, None)
         .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
     let v = serde_json::to_value(&i)?;
-    match output {
-        "json" => println!("{}", serde_json::to_string_pretty(&v)?),
-        "text" | "tree" => print!(
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print!(
             "{}",
             crate::output::signature_tree(sig.display().to_string(), &v).render()
-        ),
-        other => {
-            return Err(Failure::msg(format!(
-                "unsupported output format {other:?}, use text or json"
-            )));
-        }
+        );
     }
     Ok(())
 }

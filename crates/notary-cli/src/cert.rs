@@ -63,16 +63,20 @@ pub enum CertCommand {
         /// Certificate file name (unless --all)
         file: Option<String>,
     },
-    /// Generate a test RSA key and a self-signed certificate, add it as a signing key and to the trust store ca/NAME
+    /// Generate a test key and a self-signed certificate, add it as a signing key and to the trust store ca/NAME
     GenerateTest {
         /// Common name of the certificate (also the key and store name)
         name: String,
         /// Make it the default signing key
         #[arg(long)]
         default: bool,
-        /// Key spec (notation always uses RSA-2048)
-        #[arg(long = "key-spec", default_value = "RSA-2048", hide = true)]
-        key_spec: String,
+        /// Key size: RSA 2048, 3072 or 4096 (as notation); 256, 384 or 521 give an EC key on
+        /// that NIST curve (notation generates RSA only)
+        #[arg(short = 'b', long = "bits", default_value_t = 2048)]
+        bits: u32,
+        /// Key spec by name (RSA-2048 ... EC-521); an alternative to --bits
+        #[arg(long = "key-spec", hide = true, conflicts_with = "bits")]
+        key_spec: Option<String>,
     },
 }
 
@@ -247,8 +251,15 @@ pub fn run(c: CertCommand) -> CmdResult {
         CertCommand::GenerateTest {
             name,
             default,
+            bits,
             key_spec,
-        } => generate_test(&name, default, &key_spec),
+        } => {
+            let spec = match key_spec {
+                Some(k) => KeySpec::from_name(&k)?,
+                None => key_spec_of_bits(bits)?,
+            };
+            generate_test(&name, default, spec)
+        }
     }
 }
 
@@ -265,13 +276,34 @@ fn confirm(q: &str) -> Result<bool, Failure> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
-fn generate_test(name: &str, default: bool, key_spec: &str) -> CmdResult {
+/// `--bits`: the RSA sizes notation signs with, and the EC curve sizes.
+const KEY_BITS: [(u32, KeySpec); 6] = [
+    (2048, KeySpec::Rsa2048),
+    (3072, KeySpec::Rsa3072),
+    (4096, KeySpec::Rsa4096),
+    (256, KeySpec::EcP256),
+    (384, KeySpec::EcP384),
+    (521, KeySpec::EcP521),
+];
+
+fn key_spec_of_bits(bits: u32) -> Result<KeySpec, Failure> {
+    KEY_BITS
+        .iter()
+        .find(|(b, _)| *b == bits)
+        .map(|(_, s)| *s)
+        .ok_or_else(|| {
+            Failure::msg(format!(
+                "--bits {bits} is not supported: use 2048, 3072 or 4096 for RSA, or 256, 384 or 521 for EC"
+            ))
+        })
+}
+
+fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
     if !is_valid_name(name) {
         return Err(Failure::msg(format!(
             "{name:?} is not a valid name: names must match [a-zA-Z0-9_.-]+"
         )));
     }
-    let spec = KeySpec::from_name(key_spec)?;
     let dir = config::config_dir()?;
     let mut keys = SigningKeys::load(&dir)?;
     if keys.keys.iter().any(|k| k.name == name) {
@@ -283,10 +315,13 @@ fn generate_test(name: &str, default: bool, key_spec: &str) -> CmdResult {
     let cert_path = local.join(format!("{name}.crt"));
     config::write_private(&key_path, g.key_pem.as_bytes())?;
     config::write_private(&cert_path, g.cert_pem.as_bytes())?;
-    println!(
-        "generating {} key with 2048 bits",
-        if spec.is_rsa() { "RSA" } else { "EC" }
-    );
+    match KEY_BITS.iter().find(|(_, s)| *s == spec) {
+        Some((bits, _)) => println!(
+            "generating {} Key with {bits} bits",
+            if spec.is_rsa() { "RSA" } else { "EC" }
+        ),
+        None => println!("generating {} key", spec.name()),
+    }
     println!(
         "generated certificate expiring on {}",
         notary_core::timefmt::format_rfc3339(

@@ -9,6 +9,7 @@ mod blob;
 mod cert;
 mod config;
 mod key;
+mod login;
 mod oci;
 mod output;
 mod plugin;
@@ -52,7 +53,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Manage certificates in trust stores
-    #[command(subcommand)]
+    #[command(subcommand, name = "certificate", alias = "cert")]
     Cert(cert::CertCommand),
     /// Manage signing keys
     #[command(subcommand)]
@@ -76,6 +77,10 @@ enum Command {
     /// OCI image layouts
     #[command(alias = "cp")]
     Copy(oci::CopyArgs),
+    /// Log in to an OCI registry (credentials are checked, then stored as notation stores them)
+    Login(login::LoginArgs),
+    /// Log out from a registry
+    Logout(login::LogoutArgs),
     /// Manage plugins
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
@@ -95,6 +100,8 @@ fn main() -> ExitCode {
         Command::List(a) => oci::list(a),
         Command::Inspect(a) => oci::inspect(a),
         Command::Copy(a) => oci::copy(a),
+        Command::Login(a) => login::login(a),
+        Command::Logout(a) => login::logout(a),
         Command::Plugin(c) => plugin::run(c),
         Command::Version => {
             println!(

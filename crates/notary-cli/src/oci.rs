@@ -96,6 +96,9 @@ pub struct VerifyArgs {
     /// Most signatures evaluated
     #[arg(long = "max-signatures", default_value_t = 100)]
     pub max_signatures: usize,
+    /// Configuration key=value passed to the verification plugin (repeatable)
+    #[arg(long = "plugin-config")]
+    pub plugin_config: Vec<String>,
     /// Output format: text or json
     #[arg(short = 'o', long = "output", default_value = "text")]
     pub output: String,
@@ -453,6 +456,7 @@ async fn verify_one(
 }
 
 pub fn verify(a: VerifyArgs) -> CmdResult {
+    let json = crate::output::wants_json(&a.output)?;
     let targets = targets(&a.common, &a.more, false)?;
     if a.scope.is_some() && !a.common.oci_layout {
         return Err(Failure::msg(
@@ -464,7 +468,8 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
             "--scope is required with --oci-layout (the registry scope the trust policy applies to, e.g. local/app)",
         ));
     }
-    let v = Arc::new(verifier(Kind::Oci)?);
+    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
+    let v = Arc::new(verifier(Kind::Oci)?.with_plugin_config(plugin_config));
     let mut opts = VerifyArtifactOptions::default();
     opts.max_signatures = a.max_signatures;
     opts.user_metadata = parse_pairs(&a.user_metadata, "--user-metadata")?;
@@ -474,7 +479,6 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         let scope = t.scope.clone().unwrap_or_else(|| layout_scope.clone());
         verify_one(t, scope, v.clone(), opts.clone())
     })?;
-    let json = a.output == "json";
     if targets.len() == 1 {
         let r = results
             .into_iter()
@@ -554,6 +558,7 @@ pub fn list(a: ListArgs) -> CmdResult {
 }
 
 pub fn inspect(a: InspectArgs) -> CmdResult {
+    let json = crate::output::wants_json(&a.output)?;
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let v = rt
@@ -563,7 +568,7 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
             a.max_signatures,
         ))
         .map_err(Failure::msg)?;
-    if a.output == "json" {
+    if json {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }

@@ -2,6 +2,21 @@
 
 use serde_json::Value;
 
+use crate::Failure;
+
+/// `-o/--output` of `verify` and `inspect`: whether JSON was asked for. Any value but `text`
+/// and `json` is refused before the command does anything, as notation does, rather than
+/// silently printed as text.
+pub fn wants_json(value: &str) -> Result<bool, Failure> {
+    match value {
+        "json" => Ok(true),
+        "text" => Ok(false),
+        other => Err(Failure::msg(format!(
+            "unrecognized output format {other:?}: use text or json"
+        ))),
+    }
+}
+
 /// Go's `time.ANSIC`-like rendering notation uses in tree output (`Tue Jan 21 09:17:46 2025`).
 pub fn ansic(rfc3339: &str) -> String {
     let Ok(t) = notary_core::timefmt::parse_rfc3339(rfc3339) else {

@@ -2,7 +2,7 @@
 //! (default `<config dir>/plugins`), one directory per plugin holding `notation-<name>`.
 
 use std::io::{BufRead as _, Read as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::Subcommand;
 use notary::plugin::PluginHost;
@@ -17,14 +17,24 @@ pub enum PluginCommand {
     /// List installed plugins
     #[command(alias = "ls")]
     List,
-    /// Install a plugin from an executable, a .zip or a .tar.gz holding one executable
+    /// Install a plugin from a file or an HTTPS URL: an executable, or a .zip or .tar.gz holding
+    /// one executable `notation-<name>`
+    #[command(alias = "add")]
     Install {
-        /// The plugin file (`notation-<name>`, or an archive containing only it)
-        #[arg(long = "file")]
-        file: PathBuf,
+        /// The source is a file on the file system
+        #[arg(long, conflicts_with = "url")]
+        file: bool,
+        /// The source is an HTTPS URL (needs --sha256sum; the download times out after 10m)
+        #[arg(long)]
+        url: bool,
+        /// SHA-256 (hex) the plugin source must have; required with --url
+        #[arg(long = "sha256sum")]
+        sha256sum: Option<String>,
         /// Overwrite an installed plugin of the same name
         #[arg(long)]
         force: bool,
+        /// The plugin file path or URL
+        source: String,
     },
     /// Uninstall a plugin
     #[command(alias = "remove", alias = "rm")]
@@ -84,12 +94,130 @@ fn io(p: &Path) -> impl Fn(std::io::Error) -> Failure + '_ {
     move |e| Failure::msg(format!("{}: {e}", p.display()))
 }
 
-fn install(file: &Path, force: bool) -> CmdResult {
-    let data = read_file(file)?;
-    let file_name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+/// How long a plugin download may take, as notation.
+const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+/// Most redirects followed by a download.
+const MAX_REDIRECTS: usize = 10;
+
+/// Checks `data` against the `--sha256sum` the user gave (hex, any case).
+fn check_sha256(data: &[u8], expected: &str) -> CmdResult {
+    use sha2::Digest as _;
+    let actual = hex::encode(sha2::Sha256::digest(data));
+    if !actual.eq_ignore_ascii_case(expected.trim()) {
+        return Err(Failure::msg(format!(
+            "plugin checksum does not match user input. Expecting {expected}, got {actual}"
+        )));
+    }
+    Ok(())
+}
+
+/// Downloads `url` (HTTPS only, redirects too) into memory, refusing a body of
+/// [`MAX_PLUGIN_SIZE`] bytes or more while it streams in. HTTPS trusts the platform's roots
+/// (`SSL_CERT_FILE` / `SSL_CERT_DIR` when set). Returns the body and the URL's file name.
+fn download(url: &str) -> Result<(Vec<u8>, String), Failure> {
+    let fail = |m: String| Failure::msg(format!("failed to download plugin from URL {url}: {m}"));
+    let parsed = reqwest::Url::parse(url).map_err(|e| fail(e.to_string()))?;
+    if parsed.scheme() != "https" {
+        return Err(fail(format!(
+            "only the HTTPS scheme is supported, but got {}",
+            parsed.scheme()
+        )));
+    }
+    let file_name = parsed
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default()
+        .to_string();
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.url().scheme() != "https" {
+            let to = attempt.url().to_string();
+            attempt.error(format!("refusing a redirect to {to}: not HTTPS"))
+        } else if attempt.previous().len() >= MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    });
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("notary/", env!("CARGO_PKG_VERSION")))
+        .timeout(DOWNLOAD_TIMEOUT)
+        .redirect(policy)
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let rt = crate::oci::runtime()?;
+    let data = rt.block_on(async {
+        let mut resp = client
+            .get(parsed)
+            .send()
+            .await
+            .map_err(|e| fail(error_chain(&e)))?;
+        if resp.status() != reqwest::StatusCode::OK {
+            return Err(fail(format!(
+                "https response bad status: {}",
+                resp.status()
+            )));
+        }
+        let too_large = || {
+            fail(format!(
+                "the plugin source reached the {} MiB size limit",
+                MAX_PLUGIN_SIZE / (1024 * 1024)
+            ))
+        };
+        if resp.content_length().is_some_and(|n| n >= MAX_PLUGIN_SIZE) {
+            return Err(too_large());
+        }
+        let mut data = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| fail(error_chain(&e)))? {
+            if (data.len() as u64).saturating_add(chunk.len() as u64) >= MAX_PLUGIN_SIZE {
+                return Err(too_large());
+            }
+            data.extend_from_slice(&chunk);
+        }
+        Ok(data)
+    })?;
+    Ok((data, file_name))
+}
+
+/// An error with its causes (reqwest's own message hides the TLS or connection reason).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cur = c.source();
+    }
+    out
+}
+
+fn install(source: &str, is_url: bool, sha256sum: Option<&str>, force: bool) -> CmdResult {
+    let sha256sum = sha256sum.filter(|s| !s.is_empty());
+    let (data, file_name) = if is_url {
+        let sum = sha256sum.ok_or_else(|| {
+            Failure::msg("installing from URL requires non-empty SHA256 checksum of the plugin source (--sha256sum)")
+        })?;
+        let (data, name) = download(source)?;
+        // Checked before anything is unpacked or run.
+        check_sha256(&data, sum)?;
+        (data, name)
+    } else {
+        let file = Path::new(source);
+        let data = read_file(file)?;
+        if let Some(sum) = sha256sum {
+            check_sha256(&data, sum)?;
+        }
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        (data, name)
+    };
+    install_package(&data, &file_name, source, force)
+}
+
+/// Installs the plugin package `data` (named `file_name`; `source` is how the user named it).
+fn install_package(data: &[u8], file_name: &str, source: &str, force: bool) -> CmdResult {
     let dir = config::plugins_dir()?;
     config::ensure_dir(&dir)?;
     // Stage inside the plugin directory, so the final move is a rename on one file system.
@@ -98,13 +226,13 @@ fn install(file: &Path, force: bool) -> CmdResult {
         .tempdir_in(&dir)
         .map_err(io(&dir))?;
     let staged =
-        notary::plugin_package::stage_package(&data, file_name, tmp.path(), MAX_PLUGIN_SIZE)
+        notary::plugin_package::stage_package(data, file_name, tmp.path(), MAX_PLUGIN_SIZE)
             .map_err(|e| Failure::msg(e.to_string()))?;
     let (name, exe) = (staged.name.clone(), staged.path.clone());
     let host = PluginHost::new(&dir);
     let meta = host
         .metadata_of(&exe, &name)
-        .map_err(|e| Failure::msg(format!("{} is not a valid plugin: {e}", file.display())))?;
+        .map_err(|e| Failure::msg(format!("{source} is not a valid plugin: {e}")))?;
     if meta.name != name {
         return Err(Failure::msg(format!(
             "the executable is named notation-{name} but the plugin reports the name {:?}",
@@ -160,7 +288,20 @@ fn uninstall(name: &str, yes: bool) -> CmdResult {
 pub fn run(c: PluginCommand) -> CmdResult {
     match c {
         PluginCommand::List => list(),
-        PluginCommand::Install { file, force } => install(&file, force),
+        PluginCommand::Install {
+            file,
+            url,
+            sha256sum,
+            force,
+            source,
+        } => {
+            if file == url {
+                return Err(Failure::msg(
+                    "must choose one and only one flag from [--file, --url]",
+                ));
+            }
+            install(&source, url, sha256sum.as_deref(), force)
+        }
         PluginCommand::Uninstall { name, yes } => uninstall(&name, yes),
     }
 }

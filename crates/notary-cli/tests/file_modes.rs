@@ -68,7 +68,13 @@ fn blob_sign_into_existing_directories_keeps_their_mode() {
     for (name, m) in [("shared", 0o1777), ("public", 0o755)] {
         let dir = e.root.join(name);
         dir_with_mode(&dir, m);
-        e.ok(&["blob", "sign", "-d", dir.to_str().unwrap(), "artifact.bin"]);
+        e.ok(&[
+            "blob",
+            "sign",
+            "--signature-directory",
+            dir.to_str().unwrap(),
+            "artifact.bin",
+        ]);
         let sig = dir.join("artifact.bin.jws.sig");
         assert_eq!(mode(&sig), 0o600, "{}", sig.display());
         assert_eq!(mode(&dir), m, "blob sign changed the mode of {name}");
@@ -84,7 +90,13 @@ fn blob_sign_into_existing_directories_keeps_their_mode() {
 fn blob_sign_creates_missing_directories_0700() {
     let e = signed_env();
     let dir = e.root.join("new/sigs");
-    e.ok(&["blob", "sign", "-d", dir.to_str().unwrap(), "artifact.bin"]);
+    e.ok(&[
+        "blob",
+        "sign",
+        "--signature-directory",
+        dir.to_str().unwrap(),
+        "artifact.bin",
+    ]);
     assert_eq!(mode(&dir.join("artifact.bin.jws.sig")), 0o600);
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&e.root.join("new")), 0o700);

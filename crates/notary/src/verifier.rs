@@ -236,6 +236,7 @@ pub struct Verifier {
     blob_policy: Option<BlobTrustPolicy>,
     revocation: Arc<dyn RevocationChecker>,
     plugins: Option<Arc<crate::plugin::PluginHost>>,
+    plugin_config: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for Verifier {
@@ -257,6 +258,7 @@ impl Verifier {
             blob_policy: None,
             revocation: Arc::new(crate::revocation::OfflineRevocation),
             plugins: None,
+            plugin_config: BTreeMap::new(),
         }
     }
 
@@ -264,6 +266,13 @@ impl Verifier {
     /// from `host`.
     pub fn with_plugins(mut self, host: Arc<crate::plugin::PluginHost>) -> Self {
         self.plugins = Some(host);
+        self
+    }
+
+    /// The `pluginConfig` sent to verification plugins in `verify-signature` requests (notation's
+    /// `verify --plugin-config`). Empty (the default) sends none.
+    pub fn with_plugin_config(mut self, config: BTreeMap<String, String>) -> Self {
+        self.plugin_config = config;
         self
     }
 
@@ -541,7 +550,14 @@ impl Verifier {
         if let (Some(p), Some(host)) = (&plugin, &self.plugins) {
             let revocation_skipped =
                 level.action(ValidationType::Revocation) == ValidationAction::Skip;
-            let (identity, revocation) = run_plugin(host, p, statement, info, revocation_skipped)?;
+            let (identity, revocation) = run_plugin(
+                host,
+                p,
+                statement,
+                info,
+                revocation_skipped,
+                &self.plugin_config,
+            )?;
             if let Some(r) = identity {
                 record(Validation::TrustedIdentity, ValidationType::Authenticity, r)?;
             }
@@ -902,6 +918,7 @@ fn run_plugin(
     statement: &TrustPolicyStatement,
     info: &notary_core::SignerInfo,
     revocation_skipped: bool,
+    config: &BTreeMap<String, String>,
 ) -> Result<PluginResults, VerificationError> {
     use base64::Engine as _;
     use notary_plugin_api::capability::{VERIFIER_REVOCATION_CHECK, VERIFIER_TRUSTED_IDENTITY};
@@ -940,7 +957,7 @@ fn run_plugin(
             trusted_identities: statement.trusted_identity_strings.clone(),
             signature_verification: caps.clone(),
         },
-        plugin_config: None,
+        plugin_config: (!config.is_empty()).then(|| config.clone()),
     };
     let response = host
         .verify_signature(&p.name, &request)

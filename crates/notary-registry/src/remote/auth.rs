@@ -14,6 +14,9 @@ use super::credentials::Credential;
 use super::transport::{error_message, form_encode, network, read_capped};
 use crate::error::Error;
 
+/// The access class of registry-level requests (`GET /v2/`): their tokens have no scope.
+pub(super) const REGISTRY_CLASS: &str = "registry";
+
 /// What the registry's challenges have taught the client, shared by clones.
 #[derive(Default)]
 pub(super) struct AuthState {
@@ -146,9 +149,11 @@ impl RemoteRepository {
                 service,
                 scope,
             } => {
-                let scope = scope.unwrap_or_else(|| {
-                    let actions = if class == "push" { "pull,push" } else { "pull" };
-                    format!("repository:{}:{actions}", self.inner.repository)
+                // A registry-level request (`ping`) asks for a token of no repository scope.
+                let scope = scope.unwrap_or_else(|| match class {
+                    REGISTRY_CLASS => String::new(),
+                    "push" => format!("repository:{}:pull,push", self.inner.repository),
+                    _ => format!("repository:{}:pull", self.inner.repository),
                 });
                 let token = self
                     .fetch_token(&realm, service.as_deref(), &scope, credential)
@@ -188,8 +193,10 @@ impl RemoteRepository {
                     ("grant_type", "refresh_token"),
                     ("refresh_token", rt.as_str()),
                     ("client_id", "notary-rs"),
-                    ("scope", scope),
                 ];
+                if !scope.is_empty() {
+                    form.push(("scope", scope));
+                }
                 if let Some(s) = service {
                     form.push(("service", s));
                 }
@@ -213,7 +220,9 @@ impl RemoteRepository {
                     if let Some(s) = service {
                         q.append_pair("service", s);
                     }
-                    q.append_pair("scope", scope);
+                    if !scope.is_empty() {
+                        q.append_pair("scope", scope);
+                    }
                 }
                 let mut req = self.inner.http.get(u);
                 if let Some(Credential::Basic { username, password }) = other {

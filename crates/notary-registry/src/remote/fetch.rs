@@ -16,6 +16,34 @@ use crate::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE};
 pub(super) const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.oci.artifact.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
 
 impl RemoteRepository {
+    /// Checks that the registry speaks the distribution API and accepts the configured
+    /// credentials: `GET /v2/`, answering its challenge (a bearer token is asked for with no
+    /// repository scope). This is how `notation login` validates credentials before storing
+    /// them; the repository of this client plays no part.
+    pub async fn ping(&self) -> Result<(), Error> {
+        let url = self.inner.origin.join("/v2/").map_err(|e| Error::Config {
+            reason: format!("registry URL: {e}"),
+        })?;
+        let resp = self
+            .send(
+                Method::GET,
+                url.as_str(),
+                &[],
+                None,
+                super::auth::REGISTRY_CLASS,
+                true,
+            )
+            .await?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let body = read_capped(resp, 64 * 1024, &format!("GET {url}"))
+            .await
+            .unwrap_or_default();
+        Err(self.unexpected(format!("GET {url}"), status, &body))
+    }
+
     /// The `<tag>` or `<digest>` part of a reference into this repository: a bare tag or
     /// digest, or a full `registry/repository[:tag|@digest]` naming this repository.
     pub(super) fn object_of(&self, reference: &str) -> Result<String, Error> {

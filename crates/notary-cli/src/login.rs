@@ -1,0 +1,369 @@
+//! `notary login|logout`: registry credentials, validated against the registry and stored where
+//! notation keeps them.
+//!
+//! The store is chosen as notation v1.3 does: notation's `config.json` when it configures any
+//! credential (`auths`, `credsStore` or `credHelpers`), else Docker's `config.json` when it
+//! does, else notation's. In the chosen file, a credential helper named for the server
+//! (`credHelpers`) or for all (`credsStore`) gets the credential through
+//! `docker-credential-<helper> store|erase`; without one it goes into `auths`. The registry
+//! commands read credentials from the same place (see `oci::remote_options`).
+
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use clap::Args;
+use notary_registry::RemoteRepository;
+use notary_registry::remote::{Credential, StaticCredential};
+use serde_json::{Map, Value};
+
+use crate::config;
+use crate::oci::RegistryFlags;
+use crate::{CmdResult, Failure};
+
+/// notation's page on registry authentication, named in its warning.
+const AUTH_DOC: &str = "https://notaryproject.dev/docs/how-to/registry-authentication/";
+
+#[derive(Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// Take the password from stdin
+    #[arg(long = "password-stdin", conflicts_with = "password")]
+    pub password_stdin: bool,
+    /// The registry: `host[:port]`
+    pub server: String,
+}
+
+#[derive(Args)]
+pub struct LogoutArgs {
+    /// The registry: `host[:port]`
+    pub server: String,
+}
+
+/// A registry name as notation takes it: `host[:port]`, no scheme and no path.
+fn check_server(server: &str) -> Result<(), Failure> {
+    if server.is_empty() || server.contains('/') || server.contains('@') {
+        return Err(Failure::msg(format!(
+            "invalid registry {server:?}: give host[:port], without scheme or path"
+        )));
+    }
+    Ok(())
+}
+
+/// The key a credential is stored under (Docker Hub keeps its legacy index URL).
+fn server_key(server: &str) -> String {
+    if server == "docker.io" {
+        "https://index.docker.io/v1/".to_string()
+    } else {
+        server.to_string()
+    }
+}
+
+/// Docker's `config.json`: `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`.
+fn docker_config_path() -> Option<PathBuf> {
+    std::env::var_os("DOCKER_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".docker"))
+        })
+        .map(|d| d.join("config.json"))
+}
+
+fn read_json(path: &Path) -> Result<Map<String, Value>, Failure> {
+    match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
+        Err(e) => Err(Failure::msg(format!("{}: {e}", path.display()))),
+        Ok(b) => match serde_json::from_slice(&b) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err(Failure::msg(format!(
+                "{}: not a JSON object",
+                path.display()
+            ))),
+            Err(e) => Err(Failure::msg(format!("{}: {e}", path.display()))),
+        },
+    }
+}
+
+fn non_empty_object(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_object).is_some_and(|m| !m.is_empty())
+}
+
+/// Whether a `config.json` configures credentials (oras' `IsAuthConfigured`).
+fn auth_configured(cfg: &Map<String, Value>) -> bool {
+    non_empty_object(cfg.get("auths"))
+        || non_empty_object(cfg.get("credHelpers"))
+        || cfg
+            .get("credsStore")
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+}
+
+/// The credentials file notation would use, with its content.
+fn choose_store() -> Result<(PathBuf, Map<String, Value>), Failure> {
+    let dir = config::config_dir()?;
+    let own = config::load_config_json(&dir)?;
+    if auth_configured(&own) {
+        return Ok((dir.join("config.json"), own));
+    }
+    if let Some(docker) = docker_config_path() {
+        let cfg = read_json(&docker)?;
+        if auth_configured(&cfg) {
+            return Ok((docker, cfg));
+        }
+    }
+    Ok((dir.join("config.json"), own))
+}
+
+/// The credential helper the file names for `server`, if any.
+fn helper_for(cfg: &Map<String, Value>, server: &str) -> Option<String> {
+    cfg.get("credHelpers")
+        .and_then(|h| h.get(server))
+        .or_else(|| cfg.get("credsStore"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Runs `docker-credential-<helper> <action>` with `input` on stdin (the Docker
+/// credential-helper protocol; the helper is looked up on `PATH`).
+fn run_helper(helper: &str, action: &str, input: &[u8]) -> CmdResult {
+    if !helper
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return Err(Failure::msg(format!(
+            "invalid credential helper name {helper:?}"
+        )));
+    }
+    let program = format!("docker-credential-{helper}");
+    let mut child = Command::new(&program)
+        .arg(action)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure::msg(format!("credential helper {program}: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input)
+            .map_err(|e| Failure::msg(format!("credential helper {program}: {e}")))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Failure::msg(format!("credential helper {program}: {e}")))?;
+    if !out.status.success() {
+        // The protocol reports errors on stdout.
+        let mut msg = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if msg.is_empty() {
+            msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        }
+        return Err(Failure::msg(format!(
+            "credential helper {program} {action} failed ({}): {msg}",
+            out.status
+        )));
+    }
+    Ok(())
+}
+
+/// Reads one line (without its line end) from `r`.
+fn read_line(r: &mut impl std::io::BufRead) -> Result<String, Failure> {
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Reads a password from the terminal without echoing it.
+#[cfg(unix)]
+fn read_hidden(prompt: &str) -> Result<String, Failure> {
+    use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    let stdin = std::io::stdin();
+    eprint!("{prompt}");
+    let saved = tcgetattr(&stdin).map_err(|e| Failure::msg(format!("terminal: {e}")))?;
+    let mut quiet = saved.clone();
+    quiet.local_modes.remove(LocalModes::ECHO);
+    tcsetattr(&stdin, OptionalActions::Now, &quiet)
+        .map_err(|e| Failure::msg(format!("terminal: {e}")))?;
+    let line = read_line(&mut stdin.lock());
+    // Echo comes back whatever the read gave.
+    let _ = tcsetattr(&stdin, OptionalActions::Now, &saved);
+    eprintln!();
+    line
+}
+
+#[cfg(not(unix))]
+fn read_hidden(_prompt: &str) -> Result<String, Failure> {
+    Err(Failure::msg(
+        "no password given: use --password-stdin, --password or $NOTATION_PASSWORD",
+    ))
+}
+
+/// The credential to log in with: flags, then `$NOTATION_USERNAME` / `$NOTATION_PASSWORD`,
+/// then prompts (hidden on a terminal). An empty user name makes the password an identity
+/// token, as in notation.
+fn credential(a: &LoginArgs) -> Result<(String, String), Failure> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let mut username = a
+        .registry
+        .username
+        .clone()
+        .or_else(|| env("NOTATION_USERNAME"))
+        .unwrap_or_default();
+    let mut password = if a.password_stdin {
+        let mut all = String::new();
+        std::io::stdin()
+            .read_to_string(&mut all)
+            .map_err(|e| Failure::msg(format!("reading the password from stdin: {e}")))?;
+        let p = all.strip_suffix('\n').unwrap_or(&all);
+        p.strip_suffix('\r').unwrap_or(p).to_string()
+    } else {
+        a.registry
+            .password
+            .clone()
+            .or_else(|| env("NOTATION_PASSWORD"))
+            .unwrap_or_default()
+    };
+    if password.is_empty() && !a.password_stdin {
+        let tty = std::io::stdin().is_terminal();
+        if username.is_empty() {
+            eprint!("Username: ");
+            username = read_line(&mut std::io::stdin().lock())?;
+        }
+        let what = if username.is_empty() {
+            "Token"
+        } else {
+            "Password"
+        };
+        password = if tty {
+            read_hidden(&format!("{what}: "))?
+        } else {
+            eprint!("{what}: ");
+            read_line(&mut std::io::stdin().lock())?
+        };
+    }
+    if password.is_empty() {
+        return Err(Failure::msg(if username.is_empty() {
+            "token required"
+        } else {
+            "password required"
+        }));
+    }
+    Ok((username, password))
+}
+
+pub fn login(a: LoginArgs) -> CmdResult {
+    check_server(&a.server)?;
+    let (username, password) = credential(&a)?;
+    // Validate first: nothing is stored for credentials the registry refuses.
+    let mut flags = a.registry.clone();
+    flags.username = (!username.is_empty()).then(|| username.clone());
+    flags.password = Some(password.clone());
+    let mut options = crate::oci::remote_options(&flags, &a.server)?;
+    options.credentials = Arc::new(StaticCredential(if username.is_empty() {
+        Credential::RefreshToken(password.clone())
+    } else {
+        Credential::Basic {
+            username: username.clone(),
+            password: password.clone(),
+        }
+    }));
+    // The repository plays no part in `GET /v2/`.
+    let registry = RemoteRepository::new(&a.server, "notary/login", options)?;
+    crate::oci::runtime()?
+        .block_on(registry.ping())
+        .map_err(|e| {
+            Failure::msg(format!(
+                "failed to log in to {}: failed to validate the credentials: {e}",
+                a.server
+            ))
+        })?;
+
+    let key = server_key(&a.server);
+    let (path, mut cfg) = choose_store()?;
+    if let Some(helper) = helper_for(&cfg, &a.server) {
+        let input = serde_json::json!({
+            "ServerURL": key,
+            "Username": if username.is_empty() { "<token>" } else { username.as_str() },
+            "Secret": password,
+        });
+        run_helper(&helper, "store", input.to_string().as_bytes())?;
+    } else {
+        let entry = if username.is_empty() {
+            serde_json::json!({ "identitytoken": password })
+        } else {
+            serde_json::json!({
+                "auth": base64::engine::general_purpose::STANDARD
+                    .encode(format!("{username}:{password}"))
+            })
+        };
+        let auths = cfg
+            .entry("auths")
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(auths) = auths else {
+            return Err(Failure::msg(format!(
+                "{}: \"auths\" is not a JSON object",
+                path.display()
+            )));
+        };
+        auths.insert(key, entry);
+        config::write_private(&path, &serde_json::to_vec_pretty(&cfg)?)?;
+        eprintln!(
+            "Warning: The credentials store is not set up. It is recommended to configure the credentials store to securely store your credentials. See {AUTH_DOC}.\nThe credentials are stored unencrypted in {}.",
+            path.display()
+        );
+    }
+    println!("Login Succeeded");
+    Ok(())
+}
+
+pub fn logout(a: LogoutArgs) -> CmdResult {
+    check_server(&a.server)?;
+    let key = server_key(&a.server);
+    let (path, mut cfg) = choose_store()?;
+    let fail = |e: Failure| Failure::msg(format!("failed to log out of {}: {}", a.server, e.0));
+    if let Some(helper) = helper_for(&cfg, &a.server) {
+        run_helper(&helper, "erase", key.as_bytes()).map_err(fail)?;
+    } else if let Some(Value::Object(auths)) = cfg.get_mut("auths")
+        && auths.remove(&key).is_some()
+    {
+        config::write_private(&path, &serde_json::to_vec_pretty(&cfg)?).map_err(fail)?;
+    }
+    println!("Logout Succeeded");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_selection_follows_notation() {
+        let mut cfg = Map::new();
+        assert!(!auth_configured(&cfg));
+        cfg.insert("auths".into(), serde_json::json!({}));
+        cfg.insert("credsStore".into(), serde_json::json!(""));
+        assert!(!auth_configured(&cfg), "empty entries configure nothing");
+        cfg.insert(
+            "credHelpers".into(),
+            serde_json::json!({"r.example": "pass"}),
+        );
+        assert!(auth_configured(&cfg));
+        assert_eq!(helper_for(&cfg, "r.example").as_deref(), Some("pass"));
+        assert_eq!(helper_for(&cfg, "other.example"), None);
+        cfg.insert("credsStore".into(), serde_json::json!("secretservice"));
+        assert_eq!(
+            helper_for(&cfg, "other.example").as_deref(),
+            Some("secretservice")
+        );
+        assert_eq!(server_key("docker.io"), "https://index.docker.io/v1/");
+        assert_eq!(server_key("localhost:5000"), "localhost:5000");
+        assert!(check_server("https://r.example").is_err());
+        assert!(check_server("r.example/repo").is_err());
+        assert!(check_server("r.example:5000").is_ok());
+    }
+}

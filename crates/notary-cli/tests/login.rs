@@ -1,0 +1,321 @@
+//! `notary login|logout` against a real registry (Debian's docker-registry behind htpasswd):
+//! credentials are checked before they are stored, then `sign`/`verify`/`list` use them without
+//! `-u/-p`, and `logout` takes them away again. Stored as notation does: in `auths` of
+//! notation's `config.json`, or through the `docker-credential-<helper>` it names.
+
+#[path = "../../../tests/support/registry.rs"]
+mod registry;
+
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use notary_registry::remote::{Credential, StaticCredential};
+use notary_registry::{RemoteOptions, RemoteRepository, manifest};
+use registry::{Kind, Options, Registry};
+
+const USER: &str = "alice";
+const PASS: &str = "s3cret";
+
+struct Env {
+    tmp: tempfile::TempDir,
+    config: PathBuf,
+    work: PathBuf,
+    /// Prepended to PATH (credential helpers).
+    bin: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = tmp.path().join("config");
+        let work = tmp.path().join("work");
+        let bin = tmp.path().join("bin");
+        std::fs::create_dir_all(&work).unwrap();
+        std::fs::create_dir_all(&bin).unwrap();
+        Self {
+            config,
+            work,
+            bin,
+            tmp,
+        }
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
+        let path = format!(
+            "{}:{}",
+            self.bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut child = Command::new(env!("CARGO_BIN_EXE_notary"))
+            .args(args)
+            .current_dir(&self.work)
+            .env("NOTATION_CONFIG", &self.config)
+            // Never the real Docker configuration.
+            .env("HOME", self.tmp.path())
+            .env("DOCKER_CONFIG", self.tmp.path().join("docker"))
+            .env("PATH", path)
+            .env_remove("NOTATION_USERNAME")
+            .env_remove("NOTATION_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with_stdin(args, b"")
+    }
+
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        let o = self.run(args);
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        );
+        assert!(o.status.success(), "notary {args:?} failed:\n{out}\n{err}");
+        (out, err)
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "notary {args:?} should exit 1: {err}"
+        );
+        err
+    }
+
+    fn notation_config(&self) -> serde_json::Value {
+        match std::fs::read(self.config.join("config.json")) {
+            Ok(b) => serde_json::from_slice(&b).unwrap(),
+            Err(_) => serde_json::Value::Null,
+        }
+    }
+}
+
+fn start_registry() -> Registry {
+    Registry::start(
+        Kind::Distribution2,
+        &Options {
+            basic_auth: Some((USER.into(), PASS.into())),
+            ..Options::default()
+        },
+    )
+}
+
+/// Pushes a small image to `app:v1` with the library (and the right credentials).
+fn push_artifact(reg: &Registry) -> String {
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.credentials = Arc::new(StaticCredential(Credential::Basic {
+        username: USER.into(),
+        password: PASS.into(),
+    }));
+    let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let desc = rt.block_on(async {
+        let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+        let layer = r.push_blob("text/plain", b"hello").await.unwrap();
+        let m = manifest::image_manifest(&config, &[layer], None, None, None);
+        r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some("v1"))
+            .await
+            .unwrap()
+    });
+    format!("{}/app@{}", reg.host, desc.digest)
+}
+
+fn trust(e: &Env, reg: &Registry) {
+    e.ok(&[
+        "cert",
+        "generate-test",
+        "--bits",
+        "256",
+        "acme",
+        "--default",
+    ]);
+    let policy = e.work.join("policy.json");
+    std::fs::write(
+        &policy,
+        format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["{}/app"],
+            "signatureVerification":{{"level":"strict"}},"trustStores":["ca:acme"],"trustedIdentities":["*"]}}]}}"#,
+            reg.host
+        ),
+    )
+    .unwrap();
+    e.ok(&["policy", "import", policy.to_str().unwrap()]);
+}
+
+#[test]
+fn login_stores_checked_credentials_in_auths_and_logout_removes_them() {
+    let reg = start_registry();
+    let e = Env::new();
+    trust(&e, &reg);
+    let reference = push_artifact(&reg);
+    let host = reg.host.as_str();
+
+    // Without credentials the registry refuses.
+    let err = e.fails(&["verify", "--insecure-registry", &reference]);
+    assert!(err.contains("user name and password"), "{err}");
+
+    // A wrong password is refused by the registry, and nothing is stored.
+    let err = e.fails(&[
+        "login",
+        "-u",
+        USER,
+        "-p",
+        "wrong",
+        "--insecure-registry",
+        host,
+    ]);
+    assert!(
+        err.contains("failed to log in to") && err.contains("refused"),
+        "{err}"
+    );
+    assert_eq!(e.notation_config()["auths"], serde_json::Value::Null);
+
+    // The right one, from stdin: stored in notation's config.json, 0600.
+    let o = e.run_with_stdin(
+        &[
+            "login",
+            "-u",
+            USER,
+            "--password-stdin",
+            "--insecure-registry",
+            host,
+        ],
+        format!("{PASS}\n").as_bytes(),
+    );
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("Login Succeeded"), "{out}");
+    assert!(err.contains("stored unencrypted"), "{err}");
+    let cfg = e.notation_config();
+    let auth = cfg["auths"][host]["auth"].as_str().unwrap();
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(auth)
+            .unwrap(),
+        format!("{USER}:{PASS}").as_bytes()
+    );
+    let mode = std::fs::metadata(e.config.join("config.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // sign and verify without -u/-p.
+    let (out, _) = e.ok(&["sign", "--insecure-registry", &reference]);
+    assert!(out.contains("Successfully signed"), "{out}");
+    let (out, _) = e.ok(&["verify", "--insecure-registry", &reference]);
+    assert!(out.contains("Successfully verified"), "{out}");
+
+    // Other settings in config.json survive login and logout.
+    let mut with_extra = e.notation_config();
+    with_extra["signatureFormat"] = "cose".into();
+    std::fs::write(
+        e.config.join("config.json"),
+        serde_json::to_vec(&with_extra).unwrap(),
+    )
+    .unwrap();
+    let (out, _) = e.ok(&["logout", host]);
+    assert!(out.contains("Logout Succeeded"), "{out}");
+    let cfg = e.notation_config();
+    assert_eq!(cfg["auths"][host], serde_json::Value::Null, "{cfg}");
+    assert_eq!(cfg["signatureFormat"], "cose");
+
+    // Logged out: the registry refuses again.
+    let err = e.fails(&["verify", "--insecure-registry", &reference]);
+    assert!(err.contains("user name and password"), "{err}");
+}
+
+/// A credential helper keeping one credential in a file and logging each action.
+fn fake_helper(bin: &Path, state: &Path) {
+    let exe = bin.join("docker-credential-test");
+    std::fs::write(
+        &exe,
+        format!(
+            r#"#!/bin/sh
+s={state}
+case "$1" in
+store) cat > "$s/cred.json"; echo store >> "$s/log";;
+get) read host; echo "get $host" >> "$s/log"; if [ -f "$s/cred.json" ]; then cat "$s/cred.json"; else echo "credentials not found in native keychain"; exit 1; fi;;
+erase) read host; echo "erase $host" >> "$s/log"; rm -f "$s/cred.json";;
+*) exit 1;;
+esac
+"#,
+            state = state.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn login_and_logout_go_through_the_configured_credential_helper() {
+    let reg = start_registry();
+    let e = Env::new();
+    let host = reg.host.as_str();
+    let reference = push_artifact(&reg);
+    let state = e.tmp.path().join("helper-state");
+    std::fs::create_dir_all(&state).unwrap();
+    fake_helper(&e.bin, &state);
+    std::fs::create_dir_all(&e.config).unwrap();
+    std::fs::write(e.config.join("config.json"), r#"{"credsStore":"test"}"#).unwrap();
+    let log = || std::fs::read_to_string(state.join("log")).unwrap_or_default();
+
+    // Refused credentials never reach the helper.
+    e.fails(&[
+        "login",
+        "-u",
+        USER,
+        "-p",
+        "wrong",
+        "--insecure-registry",
+        host,
+    ]);
+    assert!(!log().contains("store"), "{}", log());
+
+    let (out, err) = e.ok(&["login", "-u", USER, "-p", PASS, "--insecure-registry", host]);
+    assert!(out.contains("Login Succeeded"), "{out}");
+    assert!(!err.contains("unencrypted"), "{err}");
+    assert_eq!(log().lines().collect::<Vec<_>>(), vec!["store"]);
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("cred.json")).unwrap()).unwrap();
+    assert_eq!(
+        stored,
+        serde_json::json!({"ServerURL": host, "Username": USER, "Secret": PASS})
+    );
+    // Nothing in plain text.
+    assert_eq!(
+        e.notation_config(),
+        serde_json::json!({"credsStore": "test"})
+    );
+
+    // The registry commands get the credential from the helper.
+    let (out, _) = e.ok(&["list", "--insecure-registry", &reference]);
+    assert!(out.contains("has no associated signatures"), "{out}");
+    assert!(log().contains(&format!("get {host}")), "{}", log());
+
+    let (out, _) = e.ok(&["logout", host]);
+    assert!(out.contains("Logout Succeeded"), "{out}");
+    assert!(log().contains(&format!("erase {host}")), "{}", log());
+    assert!(!state.join("cred.json").exists());
+    let err = e.fails(&["list", "--insecure-registry", &reference]);
+    assert!(err.contains("user name and password"), "{err}");
+}

@@ -1,0 +1,349 @@
+//! Flags and names the `notary` command shares with notation v1.3: the `certificate` command
+//! name, `cert generate-test --bits`, `-o` values refused rather than printed as text, the `-d`
+//! letter left free (notation's `--debug`), and `--plugin-config` reaching verification plugins.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use notary::{EnvelopeMediaType, SignOptions};
+use notary_core::header;
+use notary_core::{AttributeKey, AttributeValue, ExtendedAttribute};
+
+struct Env {
+    _tmp: tempfile::TempDir,
+    config: PathBuf,
+    libexec: PathBuf,
+    work: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = tmp.path().join("config");
+        let libexec = tmp.path().join("libexec");
+        let work = tmp.path().join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        Self {
+            _tmp: tmp,
+            config,
+            libexec,
+            work,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_notary"))
+            .args(args)
+            .current_dir(&self.work)
+            .env("NOTATION_CONFIG", &self.config)
+            .env("NOTATION_LIBEXEC", &self.libexec)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        let out = String::from_utf8_lossy(&o.stdout).to_string();
+        assert!(
+            o.status.success(),
+            "notary {args:?} failed:\n{out}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        out
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "notary {args:?} should exit 1: {err}"
+        );
+        assert!(err.starts_with("Error: "), "{err}");
+        err
+    }
+
+    fn signer(&self, name: &str) -> notary_crypto::LocalSigner {
+        let local = self.config.join("localkeys");
+        notary_crypto::LocalSigner::from_files(
+            &local.join(format!("{name}.key")),
+            &local.join(format!("{name}.crt")),
+        )
+        .unwrap()
+    }
+}
+
+#[test]
+fn certificate_is_the_command_name_and_cert_its_alias() {
+    let e = Env::new();
+    e.ok(&["certificate", "generate-test", "long"]);
+    e.ok(&["cert", "generate-test", "short"]);
+    let listed = e.ok(&["certificate", "ls"]);
+    assert!(listed.contains("ca/long/long.crt"), "{listed}");
+    assert!(listed.contains("ca/short/short.crt"), "{listed}");
+    let help = e.ok(&["--help"]);
+    assert!(help.contains("certificate"), "{help}");
+}
+
+#[test]
+fn generate_test_bits_picks_the_key() {
+    use notary_core::{KeySpec, Signer as _};
+    let e = Env::new();
+    for (bits, spec, kind) in [
+        ("2048", KeySpec::Rsa2048, "RSA"),
+        ("3072", KeySpec::Rsa3072, "RSA"),
+        ("4096", KeySpec::Rsa4096, "RSA"),
+        ("256", KeySpec::EcP256, "EC"),
+        ("384", KeySpec::EcP384, "EC"),
+        ("521", KeySpec::EcP521, "EC"),
+    ] {
+        let name = format!("k{bits}");
+        let flag = if bits == "3072" { "-b" } else { "--bits" };
+        let out = e.ok(&["cert", "generate-test", flag, bits, &name]);
+        assert!(
+            out.contains(&format!("generating {kind} Key with {bits} bits")),
+            "{out}"
+        );
+        assert_eq!(e.signer(&name).key_spec().unwrap(), spec, "--bits {bits}");
+    }
+    // Without --bits: RSA-2048, as notation.
+    e.ok(&["cert", "generate-test", "plain"]);
+    assert_eq!(e.signer("plain").key_spec().unwrap(), KeySpec::Rsa2048);
+
+    // A size nothing can sign with is refused before anything is written.
+    let err = e.fails(&["cert", "generate-test", "--bits", "1024", "weak"]);
+    assert!(err.contains("--bits 1024 is not supported"), "{err}");
+    assert!(!e.config.join("localkeys/weak.key").exists());
+    assert!(!e.config.join("truststore/x509/ca/weak").exists());
+    let keys = std::fs::read_to_string(e.config.join("signingkeys.json")).unwrap();
+    assert!(!keys.contains("weak"), "{keys}");
+}
+
+#[test]
+fn unsupported_output_formats_are_errors_not_text() {
+    let e = Env::new();
+    // Refused before the artifact is even looked up: the layout does not exist.
+    let missing = format!("{}:v1", e.work.join("no-layout").display());
+    for args in [
+        vec![
+            "verify",
+            "--oci-layout",
+            "--scope",
+            "local/app",
+            "-o",
+            "yaml",
+            &missing,
+        ],
+        vec!["inspect", "--oci-layout", "-o", "yaml", &missing],
+        vec!["inspect", "--oci-layout", "--output", "tree", &missing],
+    ] {
+        let err = e.fails(&args);
+        assert!(
+            err.contains("unrecognized output format"),
+            "{args:?}: {err}"
+        );
+    }
+    // The supported values still reach the command (which then finds no layout).
+    let err = e.fails(&["inspect", "--oci-layout", "-o", "json", &missing]);
+    assert!(!err.contains("output format"), "{err}");
+    let err = e.fails(&["blob", "inspect", "-o", "yaml", "x.jws.sig"]);
+    assert!(err.contains("output format"), "{err}");
+}
+
+#[test]
+fn blob_sign_has_no_short_d_and_signature_directory_still_works() {
+    let e = Env::new();
+    e.ok(&[
+        "cert",
+        "generate-test",
+        "--bits",
+        "256",
+        "wabbit",
+        "--default",
+    ]);
+    std::fs::write(e.work.join("artifact.bin"), b"bytes").unwrap();
+    let out_dir = e.work.join("sigs");
+    // `-d` is notation's --debug: not an abbreviation of --signature-directory.
+    let o = e.run(&[
+        "blob",
+        "sign",
+        "-d",
+        out_dir.to_str().unwrap(),
+        "artifact.bin",
+    ]);
+    assert!(!o.status.success());
+    assert!(!out_dir.exists());
+    e.ok(&[
+        "blob",
+        "sign",
+        "--signature-directory",
+        out_dir.to_str().unwrap(),
+        "artifact.bin",
+    ]);
+    assert!(out_dir.join("artifact.bin.jws.sig").is_file());
+    // The default is the current directory, as notation's `blob sign`.
+    let sub = e.work.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("other.bin"), b"more").unwrap();
+    e.ok(&["blob", "sign", "sub/other.bin"]);
+    assert!(e.work.join("other.bin.jws.sig").is_file());
+    assert!(!sub.join("other.bin.jws.sig").exists());
+}
+
+/// A verification plugin `claim` that records each `verify-signature` request in `seen` and
+/// reports the trusted identity as verified.
+fn claiming_plugin(plugins: &Path, seen: &Path) {
+    let dir = plugins.join("claim");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("notation-claim");
+    std::fs::write(
+        &exe,
+        format!(
+            r#"#!/bin/sh
+case "$1" in
+get-plugin-metadata) cat >/dev/null; echo '{{"name":"claim","description":"d","version":"1.0.0","url":"u","supportedContractVersions":["1.0"],"capabilities":["SIGNATURE_VERIFIER.TRUSTED_IDENTITY"]}}';;
+verify-signature) cat > {seen}; echo '{{"verificationResults":{{"SIGNATURE_VERIFIER.TRUSTED_IDENTITY":{{"success":true}}}},"processedAttributes":[]}}';;
+*) exit 1;;
+esac
+"#,
+            seen = seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Sign options naming the verification plugin `claim`.
+fn options_for_claim(format: EnvelopeMediaType) -> SignOptions {
+    let mut o = SignOptions::new(time::OffsetDateTime::now_utc());
+    o.format = format;
+    o.extended_attributes.push(ExtendedAttribute {
+        key: AttributeKey::Text(header::VERIFICATION_PLUGIN.into()),
+        value: AttributeValue::Text("claim".into()),
+        critical: true,
+    });
+    o
+}
+
+fn plugin_config_seen(seen: &Path) -> serde_json::Value {
+    let request: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(seen).expect("the plugin was run")).unwrap();
+    std::fs::remove_file(seen).unwrap();
+    request["pluginConfig"].clone()
+}
+
+#[test]
+fn blob_verify_plugin_config_reaches_the_verification_plugin() {
+    let e = Env::new();
+    let seen = e.work.join("request.json");
+    claiming_plugin(&e.libexec.join("plugins"), &seen);
+    e.ok(&["cert", "generate-test", "--bits", "256", "wabbit"]);
+    let blob = e.work.join("artifact.bin");
+    std::fs::write(&blob, b"release\n").unwrap();
+    let (digest, size) = notary::verifier::hash_stream(
+        notary_core::DigestAlgorithm::Sha256,
+        &mut std::fs::File::open(&blob).unwrap(),
+    )
+    .unwrap();
+    let desc = notary::Descriptor::new("application/octet-stream", digest.parse().unwrap(), size);
+    let signed = notary::sign_artifact(
+        &desc,
+        &e.signer("wabbit"),
+        &options_for_claim(EnvelopeMediaType::Jws),
+    )
+    .unwrap();
+    std::fs::write(e.work.join("artifact.bin.jws.sig"), &signed.bytes).unwrap();
+    let policy = e.work.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":"1.0","trustPolicies":[{"name":"p","globalPolicy":true,
+        "signatureVerification":{"level":"strict"},"trustStores":["ca:wabbit"],"trustedIdentities":["*"]}]}"#,
+    )
+    .unwrap();
+    e.ok(&["blob", "policy", "import", policy.to_str().unwrap()]);
+
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["blob", "verify", "-s", "artifact.bin.jws.sig"];
+        args.extend_from_slice(extra);
+        args.push("artifact.bin");
+        let out = e.ok(&args);
+        assert!(out.contains("Successfully verified"), "{out}");
+    };
+    verify(&[
+        "--plugin-config",
+        "region=eu",
+        "--plugin-config",
+        "mode=strict",
+    ]);
+    assert_eq!(
+        plugin_config_seen(&seen),
+        serde_json::json!({"region": "eu", "mode": "strict"})
+    );
+    verify(&[]);
+    assert_eq!(plugin_config_seen(&seen), serde_json::Value::Null);
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "-s",
+        "artifact.bin.jws.sig",
+        "--plugin-config",
+        "novalue",
+        "artifact.bin",
+    ]);
+    assert!(err.contains("--plugin-config"), "{err}");
+}
+
+#[test]
+fn verify_plugin_config_reaches_the_verification_plugin() {
+    let e = Env::new();
+    let seen = e.work.join("request.json");
+    claiming_plugin(&e.libexec.join("plugins"), &seen);
+    e.ok(&["cert", "generate-test", "--bits", "256", "acme"]);
+    let layout = e.work.join("layout");
+    let l = notary_registry::OciLayout::create(&layout).unwrap();
+    let config = l
+        .push_blob("application/vnd.oci.empty.v1+json", b"{}")
+        .unwrap();
+    let layer = l.push_blob("text/plain", b"hello").unwrap();
+    let art = l
+        .push_manifest(
+            notary_registry::manifest::IMAGE_MANIFEST,
+            &notary_registry::manifest::image_manifest(&config, &[layer], None, None, None),
+            Some("v1"),
+        )
+        .unwrap();
+    let repo = notary_registry::AnyRepository::Layout(l);
+    notary::artifact::block_on(notary::artifact::sign_and_push(
+        &repo,
+        &art.digest.to_string(),
+        &e.signer("acme"),
+        &options_for_claim(EnvelopeMediaType::Cose),
+    ))
+    .unwrap();
+    let policy = e.work.join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["local/app"],
+        "signatureVerification":{"level":"strict"},"trustStores":["ca:acme"],"trustedIdentities":["*"]}]}"#,
+    )
+    .unwrap();
+    e.ok(&["policy", "import", policy.to_str().unwrap()]);
+    let reference = format!("{}@{}", layout.display(), art.digest);
+    let out = e.ok(&[
+        "verify",
+        "--oci-layout",
+        "--scope",
+        "local/app",
+        "--plugin-config",
+        "tenant=42",
+        &reference,
+    ]);
+    assert!(out.contains("Successfully verified"), "{out}");
+    assert_eq!(
+        plugin_config_seen(&seen),
+        serde_json::json!({"tenant": "42"})
+    );
+}
