@@ -15,9 +15,9 @@ t_sha=0; t_not=0
 now() { date +%s.%N; }
 for r in $(seq "$rounds"); do
   a=$(now); sha256sum "$work/blob.bin" >/dev/null; b=$(now)
-  "$bin" blob sign --force -d "$work" "$work/blob.bin" >/dev/null; c=$(now)
+  "$bin" blob sign --force --signature-directory "$work" "$work/blob.bin" >/dev/null; c=$(now)
   t_sha=$(echo "$t_sha + $b - $a" | bc -l); t_not=$(echo "$t_not + $c - $b" | bc -l)
 done
-rss=$( { /usr/bin/time -f '%M' "$bin" blob sign --force -d "$work" "$work/blob.bin" >/dev/null; } 2>&1 | tail -1 )
+rss=$( { /usr/bin/time -f '%M' "$bin" blob sign --force --signature-directory "$work" "$work/blob.bin" >/dev/null; } 2>&1 | tail -1 )
 printf 'blob of %d MiB, %d rounds: sha256sum %.3f s, notary blob sign %.3f s, ratio %.3f, notary peak RSS %s KiB\n' \
   "$size" "$rounds" "$(echo "$t_sha / $rounds" | bc -l)" "$(echo "$t_not / $rounds" | bc -l)" "$(echo "$t_not / $t_sha" | bc -l)" "$rss"

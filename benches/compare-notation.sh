@@ -180,7 +180,7 @@ done
 # Blob: 1 GiB.
 head -c "$((blob_mib * 1024 * 1024))" /dev/urandom > "$work/blob.bin"
 key="$cfg/localkeys/bench.key"; crt="$cfg/localkeys/bench.crt"
-a=$(now); "$notary" blob sign --force -d "$work" "$work/blob.bin" >/dev/null; b=$(now)
+a=$(now); "$notary" blob sign --force --signature-directory "$work" "$work/blob.bin" >/dev/null; b=$(now)
 "$blobpeer" sign -key "$key" -cert "$crt" -format jws -out "$work/blob.go.jws.sig" "$work/blob.bin"; c=$(now)
 report "blob sign ${blob_mib} MiB" "$(ms "$a" "$b")" "$(ms "$b" "$c")" 1
 a=$(now); "$notary" blob verify --signature "$work/blob.bin.jws.sig" "$work/blob.bin" >/dev/null; b=$(now)

@@ -534,7 +534,7 @@ fn plugin_and_cli_sign_with_the_token() {
             "pkcs11".into(),
             "--id".into(),
             "ecp256".into(),
-            "-d".into(),
+            "--signature-directory".into(),
             dir.path().display().to_string(),
         ];
         for c in settings(&pem_ec).iter().map(|(k, v)| format!("{k}={v}")) {
