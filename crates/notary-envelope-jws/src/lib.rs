@@ -16,7 +16,8 @@
 //! let request = SignRequest::new(br#"{"targetArtifact":{}}"#.to_vec(), now);
 //! let envelope = sign(&request, &signer)?;
 //!
-//! let verified = UnverifiedJws::parse(&envelope)?.verify(&notary_x509::X509SignatureVerifier)?;
+//! let x509 = notary_x509::X509Verifier::new(notary_provider_aws_lc_rs::provider());
+//! let verified = UnverifiedJws::parse(&envelope)?.verify(&x509)?;
 //! assert_eq!(verified.payload(), request.payload.as_slice());
 //! assert_eq!(verified.signer_info().signed_attributes.content_type, PAYLOAD_MEDIA_TYPE);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -41,9 +42,9 @@ use std::collections::{BTreeMap, HashSet};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use notary_core::{
-    AttributeKey, AttributeValue, EnvelopeMediaType, ExtendedAttribute, SignRequest,
-    SignatureAlgorithm, SignatureVerifier, SignedAttributes, Signer, SignerInfo, SigningScheme,
-    UnsignedAttributes, VerifiedEnvelope, header, timefmt,
+    AttributeKey, AttributeValue, EnvelopeMediaType, ExtendedAttribute, KeySpec, RawSignature,
+    SignRequest, SignatureAlgorithm, SignatureVerifier, SignedAttributes, Signer, SignerInfo,
+    SigningScheme, UnsignedAttributes, VerifiedEnvelope, header, timefmt,
 };
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -716,12 +717,27 @@ fn encode_envelope(
 }
 
 /// Signs `request` with `signer` and returns the JWS envelope bytes. The algorithm is the one
-/// the signer's key spec implies.
+/// the signer's key spec implies. Equivalent to [`prepare`], [`Signer::sign`] over
+/// [`UnsignedJws::signing_input`], then [`UnsignedJws::finish`].
 pub fn sign(request: &SignRequest, signer: &dyn Signer) -> Result<Vec<u8>, Error> {
     let spec = signer.key_spec().map_err(|e| Error::Signer {
         reason: e.to_string(),
     })?;
-    let alg = spec.signature_algorithm();
+    let unsigned = prepare(request, spec)?;
+    let raw = signer
+        .sign(unsigned.signing_input())
+        .map_err(|e| Error::Signer {
+            reason: e.to_string(),
+        })?;
+    unsigned.finish(raw)
+}
+
+/// The first phase of signing: fixes the protected header (the algorithm `key_spec` implies)
+/// and the payload, and gives the bytes to sign. The codec never calls a signer: the caller
+/// signs [`UnsignedJws::signing_input`] however it likes (synchronously, in a KMS, on another
+/// task) and passes the result to [`UnsignedJws::finish`].
+pub fn prepare(request: &SignRequest, key_spec: KeySpec) -> Result<UnsignedJws, Error> {
+    let alg = key_spec.signature_algorithm();
     if request.payload.is_empty() {
         return Err(Error::InvalidRequest {
             reason: "the payload is empty".into(),
@@ -729,42 +745,76 @@ pub fn sign(request: &SignRequest, signer: &dyn Signer) -> Result<Vec<u8>, Error
     }
     let protected_b64 = protected_header_b64(request, alg)?;
     let payload_b64 = URL_SAFE_NO_PAD.encode(&request.payload);
-    let input = format!("{protected_b64}.{payload_b64}");
-    let raw = signer.sign(input.as_bytes()).map_err(|e| Error::Signer {
-        reason: e.to_string(),
-    })?;
-    if raw.certificate_chain.is_empty() {
-        return Err(Error::Signer {
-            reason: "the signer returned no certificate chain".into(),
-        });
-    }
-    // An envelope that parse would refuse is never written.
-    if raw.certificate_chain.len() > MAX_CHAIN_LEN {
-        return Err(Error::CertificateChainTooLong {
-            count: raw.certificate_chain.len(),
-            max: MAX_CHAIN_LEN,
-        });
-    }
-    if let Some(n) = alg.ecdsa_signature_len()
-        && raw.signature.len() != n
-    {
-        return Err(Error::Signer {
-            reason: format!(
-                "{alg} signatures must be {n}-byte r||s, the signer returned {} bytes",
-                raw.signature.len()
-            ),
-        });
-    }
-    let unprotected = UnsignedAttributes {
-        timestamp_signature: None,
+    let signing_input = format!("{protected_b64}.{payload_b64}");
+    Ok(UnsignedJws {
+        alg,
+        protected_b64,
+        payload_b64,
+        signing_input,
         signing_agent: request.signing_agent.clone(),
-    };
-    Ok(encode_envelope(
-        &protected_b64,
-        &payload_b64,
-        &URL_SAFE_NO_PAD.encode(&raw.signature),
-        &raw.certificate_chain,
-        &unprotected,
-        &[],
-    ))
+    })
+}
+
+/// A JWS envelope whose protected header and payload are fixed and whose signature is missing.
+/// Made by [`prepare`].
+#[derive(Debug, Clone)]
+pub struct UnsignedJws {
+    alg: SignatureAlgorithm,
+    protected_b64: String,
+    payload_b64: String,
+    signing_input: String,
+    signing_agent: Option<String>,
+}
+
+impl UnsignedJws {
+    /// The bytes to sign: `BASE64URL(protected) || '.' || BASE64URL(payload)`.
+    pub fn signing_input(&self) -> &[u8] {
+        self.signing_input.as_bytes()
+    }
+
+    /// The signature algorithm the protected header declares.
+    pub fn algorithm(&self) -> SignatureAlgorithm {
+        self.alg
+    }
+
+    /// Completes the envelope with `raw`: the signature over [`UnsignedJws::signing_input`]
+    /// (ECDSA as fixed-width `r || s` of the algorithm's length) and a non-empty certificate
+    /// chain, leaf first.
+    pub fn finish(self, raw: RawSignature) -> Result<Vec<u8>, Error> {
+        let alg = self.alg;
+        if raw.certificate_chain.is_empty() {
+            return Err(Error::Signer {
+                reason: "the signer returned no certificate chain".into(),
+            });
+        }
+        // An envelope that parse would refuse is never written.
+        if raw.certificate_chain.len() > MAX_CHAIN_LEN {
+            return Err(Error::CertificateChainTooLong {
+                count: raw.certificate_chain.len(),
+                max: MAX_CHAIN_LEN,
+            });
+        }
+        if let Some(n) = alg.ecdsa_signature_len()
+            && raw.signature.len() != n
+        {
+            return Err(Error::Signer {
+                reason: format!(
+                    "{alg} signatures must be {n}-byte r||s, the signer returned {} bytes",
+                    raw.signature.len()
+                ),
+            });
+        }
+        let unprotected = UnsignedAttributes {
+            timestamp_signature: None,
+            signing_agent: self.signing_agent,
+        };
+        Ok(encode_envelope(
+            &self.protected_b64,
+            &self.payload_b64,
+            &URL_SAFE_NO_PAD.encode(&raw.signature),
+            &raw.certificate_chain,
+            &unprotected,
+            &[],
+        ))
+    }
 }

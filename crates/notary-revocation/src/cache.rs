@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use notary_core::crypto::{CryptoProvider, HashFunction, Hashing};
 use time::OffsetDateTime;
 
 use crate::crl::Crl;
@@ -27,17 +28,30 @@ pub struct CachedCrl {
 #[derive(Debug, Clone)]
 pub struct CrlCache {
     dir: PathBuf,
-}
-
-fn file_name(url: &str) -> String {
-    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, url.as_bytes());
-    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    /// Hashes URLs into file names.
+    hashing: &'static dyn Hashing,
 }
 
 impl CrlCache {
-    /// A cache in `dir` (created with mode 0700 on first write).
+    /// A cache in `dir` (created with mode 0700 on first write) whose file names are hashed by
+    /// `provider`.
+    pub fn new_with(provider: &CryptoProvider, dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: dir.into(),
+            hashing: provider.hashing,
+        }
+    }
+
+    /// A cache in `dir` hashing file names with aws-lc-rs. Compatibility shim: use
+    /// [`CrlCache::new_with`].
+    #[cfg(feature = "compat-aws-lc")]
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self::new_with(&notary_provider_aws_lc_rs::provider(), dir)
+    }
+
+    /// The file of `url`: the lowercase hex SHA-256 of the URL, as notation names it.
+    fn file_name(&self, url: &str) -> String {
+        hex_lower(&self.hashing.hash(HashFunction::Sha256, url.as_bytes()))
     }
 
     /// The cache directory.
@@ -47,7 +61,7 @@ impl CrlCache {
 
     /// The entry for `url` if it is readable and every CRL in it is current at `now`.
     pub fn get(&self, url: &str, now: OffsetDateTime) -> Option<CachedCrl> {
-        let bytes = fs::read(self.dir.join(file_name(url))).ok()?;
+        let bytes = fs::read(self.dir.join(self.file_name(url))).ok()?;
         let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
         let base = STANDARD.decode(v.get("baseCRL")?.as_str()?).ok()?;
         let delta = match v.get("deltaCRL").and_then(|d| d.as_str()) {
@@ -90,7 +104,7 @@ impl CrlCache {
             );
         }
         let doc = serde_json::Value::Object(doc);
-        let name = file_name(url);
+        let name = self.file_name(url);
         // An exclusively created temporary file with an unpredictable name in the cache directory
         // (never a pre-planted symlink), renamed into place: readers see the old or the new file.
         let mut f = tempfile::Builder::new()
@@ -102,4 +116,8 @@ impl CrlCache {
         f.persist(self.dir.join(name)).map_err(|e| e.error)?;
         Ok(())
     }
+}
+
+fn hex_lower(d: &[u8]) -> String {
+    d.iter().map(|b| format!("{b:02x}")).collect()
 }

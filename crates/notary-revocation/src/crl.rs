@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use notary_x509::der::{self, Reader, Tlv, tag};
-use notary_x509::{Certificate, KeyUsage};
+use notary_x509::{Certificate, KeyUsage, X509Verifier};
 use time::OffsetDateTime;
 
 use crate::cache::{CachedCrl, CrlCache};
@@ -34,6 +34,12 @@ pub struct Entry {
     pub reason: Option<u64>,
     /// Invalidity date, if given.
     pub invalidity_date: Option<OffsetDateTime>,
+}
+
+/// The aws-lc-rs verifier behind the compatibility shims.
+#[cfg(feature = "compat-aws-lc")]
+fn compat_verifier() -> X509Verifier {
+    X509Verifier::new(notary_provider_aws_lc_rs::provider())
 }
 
 /// A parsed CRL (not yet validated).
@@ -278,8 +284,30 @@ impl Crl {
         })
     }
 
-    /// Checks the CRL was issued and signed by `issuer` and is current at `now`.
+    /// [`Crl::validate_with`] on the aws-lc-rs provider. Compatibility shim.
+    #[cfg(feature = "compat-aws-lc")]
     pub fn validate(&self, issuer: &Certificate, now: OffsetDateTime) -> Result<(), CrlError> {
+        self.validate_with(&compat_verifier(), issuer, now)
+    }
+
+    /// [`Crl::validate_complete_with`] on the aws-lc-rs provider. Compatibility shim.
+    #[cfg(feature = "compat-aws-lc")]
+    pub fn validate_complete(
+        &self,
+        issuer: &Certificate,
+        now: OffsetDateTime,
+    ) -> Result<(), CrlError> {
+        self.validate_complete_with(&compat_verifier(), issuer, now)
+    }
+
+    /// Checks the CRL was issued and signed by `issuer` (signature verified by `x509`) and is
+    /// current at `now`.
+    pub fn validate_with(
+        &self,
+        x509: &X509Verifier,
+        issuer: &Certificate,
+        now: OffsetDateTime,
+    ) -> Result<(), CrlError> {
         if self.issuer != issuer.subject_raw() {
             return Err(Error::unusable(
                 "the CRL issuer is not the certificate's issuer (indirect CRLs are not supported)",
@@ -298,7 +326,7 @@ impl Crl {
                 reason: "the CRL issuer's key usage lacks cRLSign".into(),
             });
         }
-        notary_x509::verify_signature_with_spki(
+        x509.verify_signature_with_spki(
             issuer.spki_der(),
             &self.sig_alg,
             &self.tbs,
@@ -330,14 +358,16 @@ impl Crl {
         }
     }
 
-    /// [`Crl::validate`], and the CRL must be a complete CRL: a delta CRL (deltaCRLIndicator)
-    /// lists only the changes since its base, so it is never accepted in a base CRL's place.
-    pub fn validate_complete(
+    /// [`Crl::validate_with`], and the CRL must be a complete CRL: a delta CRL
+    /// (deltaCRLIndicator) lists only the changes since its base, so it is never accepted in a
+    /// base CRL's place.
+    pub fn validate_complete_with(
         &self,
+        x509: &X509Verifier,
         issuer: &Certificate,
         now: OffsetDateTime,
     ) -> Result<(), CrlError> {
-        self.validate(issuer, now)?;
+        self.validate_with(x509, issuer, now)?;
         match &self.delta_crl_indicator {
             Some((base, _)) => Err(Error::DeltaCrlAsBase {
                 base_crl_number: hex(base),
@@ -470,6 +500,7 @@ type Loaded = Arc<(Crl, Option<Crl>)>;
 
 /// Where CRLs come from.
 pub(crate) struct Sources<'a> {
+    pub x509: &'a X509Verifier,
     pub fetcher: &'a dyn Fetcher,
     pub cache: Option<&'a CrlCache>,
     pub validated: &'a Validated,
@@ -506,13 +537,14 @@ impl Validated {
 /// same issuer, current, a delta (deltaCRLIndicator no newer than the base), newer than the
 /// base, and of the same scope.
 fn validate_delta(
+    x509: &X509Verifier,
     base: &Crl,
     delta: &Crl,
     issuer: &Certificate,
     now: OffsetDateTime,
 ) -> Result<(), CrlError> {
     delta
-        .validate(issuer, now)
+        .validate_with(x509, issuer, now)
         .map_err(|e| Error::unusable(format!("delta CRL: {e}")))?;
     let (Some(bn), Some(dn), Some((ind, _))) = (
         &base.crl_number,
@@ -539,6 +571,7 @@ fn validate_delta(
 /// The base CRL at `url` and its delta, from the cache when current, else downloaded,
 /// validated and cached.
 fn load(
+    x509: &X509Verifier,
     fetcher: &dyn Fetcher,
     cache: Option<&CrlCache>,
     timeout: Duration,
@@ -550,10 +583,10 @@ fn load(
         // A cached entry is re-validated: the cache directory is not trusted more than the network.
         let base = Crl::parse(&hit.base)?;
         let delta = hit.delta.as_deref().map(Crl::parse).transpose()?;
-        base.validate_complete(issuer, now)?;
+        base.validate_complete_with(x509, issuer, now)?;
         match (&delta, base.freshest_crl_urls.is_empty()) {
             (Some(d), false) => {
-                validate_delta(&base, d, issuer, now)?;
+                validate_delta(x509, &base, d, issuer, now)?;
                 return Ok((base, delta));
             }
             (None, true) => return Ok((base, None)),
@@ -567,7 +600,7 @@ fn load(
             reason: e.to_string(),
         })?;
     let base = Crl::parse(&base_der)?;
-    base.validate_complete(issuer, now)?;
+    base.validate_complete_with(x509, issuer, now)?;
     if base.freshest_crl_urls.is_empty() {
         return finish(cache, url, base_der, base, None, None);
     }
@@ -579,7 +612,7 @@ fn load(
             .and_then(|b| Crl::parse(&b).map(|c| (b, c)).map_err(|e| e.to_string()));
         match fetched {
             Ok((der, c)) => {
-                validate_delta(&base, &c, issuer, now)?;
+                validate_delta(x509, &base, &c, issuer, now)?;
                 return finish(cache, url, base_der, base, Some(der), Some(c));
             }
             Err(e) => last_err = e,
@@ -632,7 +665,15 @@ pub(crate) fn check(
         }
         let loaded = match src.validated.get(url, issuer, now) {
             Some(v) => v,
-            None => match load(src.fetcher, src.cache, src.timeout, url, issuer, now) {
+            None => match load(
+                src.x509,
+                src.fetcher,
+                src.cache,
+                src.timeout,
+                url,
+                issuer,
+                now,
+            ) {
                 Ok(x) => {
                     let v = Arc::new(x);
                     src.validated.put(url, issuer, v.clone());

@@ -5,7 +5,11 @@
 //! combines the results: revoked beats unknown. All I/O goes through a [`Fetcher`], so
 //! air-gapped users can supply responses themselves ([`StaticFetcher`]) and tests can inject
 //! faults; `HttpFetcher` (cargo feature `http`, on by default) is the HTTP(S) client.
-//! [`OfflineRevocation`] never touches the network.
+//! [`OfflineRevocation`] never touches the network. Signatures and hashes (OCSP CertIDs, the
+//! CRL cache's file names) go through the [`X509Verifier`] and crypto provider the caller
+//! passes; feature `compat-aws-lc` (off by default, transitional) keeps the provider-less
+//! `Checker::new`, `CrlCache::new`, `ocsp::{request, evaluate}` and
+//! `Crl::{validate, validate_complete}` on the aws-lc-rs provider.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -17,7 +21,8 @@
 //!     .with_crl("http://localhost:10086/leaf.crl", std::fs::read(format!("{data}leaf_revoked.crl"))?)
 //!     .with_crl("http://localhost:10086/intermediate.crl", std::fs::read(format!("{data}intermediate.crl"))?);
 //! let now = time::macros::datetime!(2026-06-01 0:00 UTC);
-//! let status = Checker::new(Arc::new(fetcher)).check(&chain, RevocationPurpose::CodeSigning, None, now);
+//! let x509 = notary_x509::X509Verifier::new(notary_provider_aws_lc_rs::provider());
+//! let status = Checker::new_with(x509, Arc::new(fetcher)).check(&chain, RevocationPurpose::CodeSigning, None, now);
 //! assert!(matches!(status, RevocationStatus::Revoked { .. }));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -45,7 +50,7 @@ pub use cache::{CachedCrl, CrlCache};
 pub use fetch::{FetchError, FetchErrorKind, Fetcher, StaticFetcher};
 #[cfg(feature = "http")]
 pub use fetch::{HttpFetcher, HttpFetcherBuilder, ProxyConfig};
-use notary_x509::Certificate;
+use notary_x509::{Certificate, X509Verifier};
 use time::OffsetDateTime;
 
 /// Why a CRL or OCSP response cannot be used as revocation evidence.
@@ -216,6 +221,7 @@ pub enum CertStatus {
 /// OCSP and CRL checking through a [`Fetcher`].
 #[derive(Clone)]
 pub struct Checker {
+    x509: X509Verifier,
     fetcher: Arc<dyn Fetcher>,
     cache: Option<CrlCache>,
     validated: Arc<crl::Validated>,
@@ -233,9 +239,20 @@ impl std::fmt::Debug for Checker {
 }
 
 impl Checker {
-    /// A checker with notation's default timeouts (OCSP 2 s, CRL 5 s).
+    /// A checker on the aws-lc-rs provider. Compatibility shim: use [`Checker::new_with`].
+    #[cfg(feature = "compat-aws-lc")]
     pub fn new(fetcher: Arc<dyn Fetcher>) -> Self {
+        Self::new_with(
+            X509Verifier::new(notary_provider_aws_lc_rs::provider()),
+            fetcher,
+        )
+    }
+
+    /// A checker verifying OCSP responses and CRLs with `x509`, with notation's default
+    /// timeouts (OCSP 2 s, CRL 5 s).
+    pub fn new_with(x509: X509Verifier, fetcher: Arc<dyn Fetcher>) -> Self {
         Self {
+            x509,
             fetcher,
             cache: None,
             validated: Arc::default(),
@@ -266,6 +283,7 @@ impl Checker {
         now: OffsetDateTime,
     ) -> CertStatus {
         let sources = crl::Sources {
+            x509: &self.x509,
             fetcher: self.fetcher.as_ref(),
             cache: self.cache.as_ref(),
             validated: &self.validated,
@@ -274,6 +292,7 @@ impl Checker {
         let crl = || crl::check(&sources, cert, issuer, authentic_signing_time, now);
         if !cert.ocsp_urls().is_empty() {
             let r = ocsp::check(
+                &self.x509,
                 self.fetcher.as_ref(),
                 self.ocsp_timeout,
                 cert,

@@ -6,7 +6,8 @@ use notary_x509::der::{self, Reader, Tlv, tag};
 use notary_x509::{Certificate, ExtendedKeyUsage};
 use time::OffsetDateTime;
 
-use aws_lc_rs::digest;
+use notary_core::crypto::{CryptoProvider, HashFunction};
+use notary_x509::X509Verifier;
 
 use crate::fetch::Fetcher;
 use crate::{CertStatus, Error, is_http};
@@ -52,7 +53,7 @@ fn issuer_key_bits(issuer: &Certificate) -> Result<&[u8], Error> {
 
 /// The hash of a CertID's AlgorithmIdentifier, compared by OID: parameters may be absent or
 /// NULL (RFC 5754 §2; responders differ), anything else does not match.
-fn cert_id_hash(alg: &Tlv<'_>) -> Option<&'static digest::Algorithm> {
+fn cert_id_hash(alg: &Tlv<'_>) -> Option<HashFunction> {
     let mut r = Reader::new(alg.value);
     let oid = r.read(tag::OID).ok()?;
     if let Some(params) = r.read_optional(tag::NULL).ok()?
@@ -62,17 +63,41 @@ fn cert_id_hash(alg: &Tlv<'_>) -> Option<&'static digest::Algorithm> {
     }
     r.finish().ok()?;
     match oid.value {
-        OID_SHA1 => Some(&digest::SHA1_FOR_LEGACY_USE_ONLY),
-        OID_SHA256 => Some(&digest::SHA256),
-        OID_SHA384 => Some(&digest::SHA384),
-        OID_SHA512 => Some(&digest::SHA512),
+        OID_SHA1 => Some(HashFunction::Sha1),
+        OID_SHA256 => Some(HashFunction::Sha256),
+        OID_SHA384 => Some(HashFunction::Sha384),
+        OID_SHA512 => Some(HashFunction::Sha512),
         _ => None,
     }
 }
 
-/// A DER OCSPRequest for `cert` (no nonce, SHA-1 CertID, as notation sends).
+/// [`request_with`] on the aws-lc-rs provider. Compatibility shim.
+#[cfg(feature = "compat-aws-lc")]
 pub fn request(cert: &Certificate, issuer: &Certificate) -> Result<Vec<u8>, Error> {
-    let sha1 = |d: &[u8]| digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, d);
+    request_with(&notary_provider_aws_lc_rs::provider(), cert, issuer)
+}
+
+/// [`evaluate_with`] on the aws-lc-rs provider. Compatibility shim.
+#[cfg(feature = "compat-aws-lc")]
+pub fn evaluate(
+    response: &[u8],
+    cert: &Certificate,
+    issuer: &Certificate,
+    authentic_signing_time: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<CertStatus, Error> {
+    let x509 = X509Verifier::new(notary_provider_aws_lc_rs::provider());
+    evaluate_with(&x509, response, cert, issuer, authentic_signing_time, now)
+}
+
+/// A DER OCSPRequest for `cert` (no nonce, SHA-1 CertID hashed by `provider`, as notation
+/// sends).
+pub fn request_with(
+    provider: &CryptoProvider,
+    cert: &Certificate,
+    issuer: &Certificate,
+) -> Result<Vec<u8>, Error> {
+    let sha1 = |d: &[u8]| provider.hashing.hash(HashFunction::Sha1, d);
     let mut id = SHA1_ALG.to_vec();
     id.extend(tlv(tag::OCTET_STRING, sha1(issuer.subject_raw()).as_ref()));
     id.extend(tlv(
@@ -93,8 +118,10 @@ fn gen_time(t: Tlv<'_>) -> Result<OffsetDateTime, Error> {
     der::parse_time(t).map_err(ocsp_der)
 }
 
-/// Validates a DER OCSP response for `cert` and returns its status.
-pub fn evaluate(
+/// Validates a DER OCSP response for `cert` and returns its status; signatures and CertID
+/// hashes go through `x509` and its provider.
+pub fn evaluate_with(
+    x509: &X509Verifier,
     response: &[u8],
     cert: &Certificate,
     issuer: &Certificate,
@@ -143,13 +170,13 @@ pub fn evaluate(
     }
     // The responder is the issuer, or a delegate the issuer certified for OCSP signing.
     let signer_ok = |k: &Certificate| {
-        notary_x509::verify_signature_with_spki(k.spki_der(), sig_alg.raw, tbs.raw, &signature)
+        x509.verify_signature_with_spki(k.spki_der(), sig_alg.raw, tbs.raw, &signature)
             .is_ok()
     };
     let trusted = signer_ok(issuer)
         || certs.iter().any(|d| {
             d.issuer_raw() == issuer.subject_raw()
-                && d.verify_signed_by(issuer).is_ok()
+                && x509.verify_signed_by(d, issuer).is_ok()
                 && d.extended_key_usage()
                     .is_some_and(|e| e.usages.iter().any(|u| u == ExtendedKeyUsage::OCSP_SIGNING))
                 && d.is_valid_at(now)
@@ -183,8 +210,8 @@ pub fn evaluate(
             continue;
         };
         if iserial != cert.serial_bytes()
-            || inh != digest::digest(hash, issuer.subject_raw()).as_ref()
-            || ikh != digest::digest(hash, key_bits).as_ref()
+            || inh != x509.provider().hashing.hash(hash, issuer.subject_raw())
+            || ikh != x509.provider().hashing.hash(hash, key_bits)
         {
             continue;
         }
@@ -257,6 +284,7 @@ pub fn evaluate(
 
 /// Asks each OCSP responder in turn; the first definitive answer wins.
 pub(crate) fn check(
+    x509: &X509Verifier,
     fetcher: &dyn Fetcher,
     timeout: Duration,
     cert: &Certificate,
@@ -264,7 +292,7 @@ pub(crate) fn check(
     authentic_signing_time: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> CertStatus {
-    let req = match request(cert, issuer) {
+    let req = match request_with(x509.provider(), cert, issuer) {
         Ok(r) => r,
         Err(e) => return CertStatus::Unknown(e.to_string()),
     };
@@ -281,7 +309,7 @@ pub(crate) fn check(
             .ocsp(url, &req, MAX_OCSP_RESPONSE, timeout)
             .map_err(|e| e.to_string())
             .and_then(|resp| {
-                evaluate(&resp, cert, issuer, authentic_signing_time, now)
+                evaluate_with(x509, &resp, cert, issuer, authentic_signing_time, now)
                     .map_err(|e| format!("{}: {e}", url.escape_debug()))
             }) {
             Ok(status) => return status,

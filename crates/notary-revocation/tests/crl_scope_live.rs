@@ -136,7 +136,7 @@ impl Pki {
 }
 
 fn status(chain: &[Certificate], i: usize) -> CertStatus {
-    Checker::new(Arc::new(HttpFetcher::new())).check_certificate(
+    Checker::new_with(x509(), Arc::new(HttpFetcher::new())).check_certificate(
         &chain[i],
         &chain[i + 1],
         None,
@@ -183,8 +183,8 @@ fn delta_crl_served_at_the_base_url_is_no_evidence() {
 
     // Nor is it cached as a base CRL.
     let cache_dir = tempfile::tempdir().unwrap();
-    let cache = CrlCache::new(cache_dir.path().join("crl"));
-    let st = Checker::new(Arc::new(HttpFetcher::new()))
+    let cache = CrlCache::new_with(&provider(), cache_dir.path().join("crl"));
+    let st = Checker::new_with(x509(), Arc::new(HttpFetcher::new()))
         .with_cache(cache.clone())
         .check_certificate(&chain[0], &chain[1], None, OffsetDateTime::now_utc());
     assert_unknown(st, "delta CRL");
@@ -200,7 +200,7 @@ fn delta_crl_served_at_the_base_url_is_no_evidence() {
             },
         )
         .unwrap();
-    let st = Checker::new(Arc::new(StaticFetcher::new()))
+    let st = Checker::new_with(x509(), Arc::new(StaticFetcher::new()))
         .with_cache(cache)
         .check_certificate(&chain[0], &chain[1], None, OffsetDateTime::now_utc());
     assert_unknown(st, "delta CRL");
@@ -335,4 +335,13 @@ fn issuing_distribution_point_scope_is_honoured() {
         Err(e) if e.to_string().contains("1.3.6.1.4.1.55555.1")
     ));
     assert_unknown(status(&chain, 0), "1.3.6.1.4.1.55555.1");
+}
+
+/// These tests exercise HTTP and CRL scope handling; one provider is enough.
+fn provider() -> notary_core::crypto::CryptoProvider {
+    notary_provider_aws_lc_rs::provider()
+}
+
+fn x509() -> notary_x509::X509Verifier {
+    notary_x509::X509Verifier::new(provider())
 }

@@ -234,7 +234,7 @@ fn crlf_in_a_certificates_crl_distribution_point_never_reaches_the_server() {
         "the URL is carried as is"
     );
 
-    let status = Checker::new(Arc::new(HttpFetcher::new())).check(
+    let status = Checker::new_with(x509(), Arc::new(HttpFetcher::new())).check(
         &chain,
         RevocationPurpose::CodeSigning,
         None,
@@ -605,4 +605,13 @@ fn works_from_inside_tokio_runtimes() {
         current.block_on(async { lazy.crl(&url, MAX, T) }).unwrap(),
         body
     );
+}
+
+/// These tests exercise HTTP and CRL scope handling; one provider is enough.
+fn provider() -> notary_core::crypto::CryptoProvider {
+    notary_provider_aws_lc_rs::provider()
+}
+
+fn x509() -> notary_x509::X509Verifier {
+    notary_x509::X509Verifier::new(provider())
 }

@@ -1,12 +1,17 @@
 //! RFC 3161 timestamp countersignatures for notary-rs.
 //!
 //! [`TimestampToken::parse`] decodes a TimeStampToken (CMS SignedData carrying a TSTInfo);
-//! [`TimestampToken::verify`] checks it against the caller's TSA roots the way notation does:
+//! [`TimestampToken::verify_with`] checks it against the caller's TSA roots the way notation does,
+//! with the hashes and signatures of an [`X509Verifier`]'s crypto provider:
 //! message imprint, `signingCertificateV2`, CMS signed attributes and signature, a TSA chain to a
 //! trusted root valid at `genTime` under the timestamping certificate rules, and `signingTime`.
-//! [`inspect_json`] renders a token the way `notation inspect -o json` shows it.
+//! [`inspect_json_with`] renders a token the way `notation inspect -o json` shows it.
 //!
-//! Parsing never trusts the token; only a successful `verify` yields a trusted time range.
+//! Parsing never trusts the token; only a successful `verify_with` yields a trusted time range.
+//!
+//! Feature `compat-aws-lc` (off by default, transitional) keeps the provider-less
+//! `TimestampToken::verify`, `TimestampRequest::new` and `TimestampRequest::with_random_nonce`
+//! on the aws-lc-rs provider.
 //!
 //! ```
 //! use notary_timestamp::{Error, TimestampToken};
@@ -15,7 +20,8 @@
 //! let token = TimestampToken::parse(&std::fs::read(format!("{dir}TimeStampTokenWithInvalidSignature.p7s"))?)?;
 //! let roots = notary_x509::read_certificates(&std::fs::read(format!("{dir}tsaRootCert.cer"))?)?;
 //! println!("claims {} ± {}", token.gen_time(), token.accuracy());
-//! assert!(token.verify(b"notation", &roots).is_err());
+//! let x509 = notary_x509::X509Verifier::new(notary_provider_aws_lc_rs::provider());
+//! assert!(token.verify_with(&x509, b"notation", &roots).is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -33,8 +39,9 @@
 mod ber;
 
 use notary_core::DigestAlgorithm;
-use notary_x509::Certificate;
+use notary_core::crypto::{CryptoProvider, HashFunction};
 use notary_x509::der::{self, Reader, Tlv, small_uint, tag};
+use notary_x509::{Certificate, X509Verifier};
 use time::{Duration, OffsetDateTime};
 
 /// Largest token accepted (notation's TSA response cap).
@@ -424,7 +431,11 @@ impl TimestampToken {
     }
 
     /// The signing certificate named by `signingCertificateV2`.
-    fn signer(&self, attrs: &[(String, Tlv<'_>)]) -> Result<&Certificate, Error> {
+    fn signer(
+        &self,
+        provider: &CryptoProvider,
+        attrs: &[(String, Tlv<'_>)],
+    ) -> Result<&Certificate, Error> {
         let sc = attrs
             .iter()
             .find(|(o, _)| o == OID_SIGNING_CERT_V2)
@@ -448,7 +459,7 @@ impl TimestampToken {
         let cert = self
             .certificates
             .iter()
-            .find(|c| hash.hash(c.der()) == cert_hash)
+            .find(|c| digest(provider, hash, c.der()) == cert_hash)
             .ok_or_else(|| err("no embedded certificate matches the signingCertificateV2 hash"))?;
         if let Some(serial) = &self.sid_serial
             && cert.serial_bytes() != serial.as_slice()
@@ -460,13 +471,29 @@ impl TimestampToken {
         Ok(cert)
     }
 
-    /// Verifies the token for `message` (the bytes whose hash it imprints) against `tsa_roots`.
+    /// Verifies the token for `message` (the bytes whose hash it imprints) against
+    /// `tsa_roots` on the aws-lc-rs provider. Compatibility shim: use
+    /// [`TimestampToken::verify_with`].
+    #[cfg(feature = "compat-aws-lc")]
     pub fn verify(
         &self,
         message: &[u8],
         tsa_roots: &[Certificate],
     ) -> Result<VerifiedTimestamp, Error> {
-        if self.imprint_alg.hash(message) != self.imprint {
+        self.verify_with(&compat_verifier(), message, tsa_roots)
+    }
+
+    /// Verifies the token for `message` (the bytes whose hash it imprints) against
+    /// `tsa_roots`: the imprint, the signed attributes and the CMS signature through `x509`'s
+    /// provider, then the TSA chain under the timestamping rules at `genTime`.
+    pub fn verify_with(
+        &self,
+        x509: &X509Verifier,
+        message: &[u8],
+        tsa_roots: &[Certificate],
+    ) -> Result<VerifiedTimestamp, Error> {
+        let provider = x509.provider();
+        if digest(provider, self.imprint_alg, message) != self.imprint {
             return Err(Error::ImprintMismatch);
         }
         let attrs = self.attributes()?;
@@ -483,15 +510,15 @@ impl TimestampToken {
             reason: "messageDigest is missing".into(),
         })?;
         if md.tag != tag::OCTET_STRING
-            || md.value != self.digest_alg.hash(&self.e_content).as_slice()
+            || md.value != digest(provider, self.digest_alg, &self.e_content).as_slice()
         {
             return Err(Error::SignedAttributes {
                 reason: "messageDigest does not match the TSTInfo".into(),
             });
         }
-        let signer = self.signer(&attrs)?;
+        let signer = self.signer(provider, &attrs)?;
         let alg = signature_algorithm(&self.signature_alg, self.digest_alg)?;
-        notary_x509::verify_signature_with_spki(
+        x509.verify_signature_with_spki(
             signer.spki_der(),
             &alg,
             &self.signed_attrs,
@@ -500,12 +527,11 @@ impl TimestampToken {
         .map_err(|e| Error::Signature {
             reason: e.to_string(),
         })?;
-        let chain = build_chain(signer, &self.certificates, tsa_roots)?;
-        notary_x509::validate_timestamping_chain(&chain, Some(self.gen_time)).map_err(|e| {
-            Error::Chain {
+        let chain = build_chain(x509, signer, &self.certificates, tsa_roots)?;
+        x509.validate_timestamping_chain(&chain, Some(self.gen_time))
+            .map_err(|e| Error::Chain {
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         if let Some(st) = attr(OID_SIGNING_TIME) {
             let t = match st.tag {
                 tag::GENERALIZED_TIME => parse_generalized_time(st.value)?,
@@ -540,6 +566,17 @@ impl TimestampToken {
     }
 }
 
+/// `data` hashed with `alg` by `provider`.
+fn digest(provider: &CryptoProvider, alg: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
+    provider.hashing.hash(HashFunction::from(alg), data)
+}
+
+/// The aws-lc-rs verifier behind the compatibility shims.
+#[cfg(feature = "compat-aws-lc")]
+fn compat_verifier() -> X509Verifier {
+    X509Verifier::new(notary_provider_aws_lc_rs::provider())
+}
+
 /// CMS often names only the key algorithm (`rsaEncryption`, `ecPublicKey`); combine it with the
 /// digest algorithm into the signature algorithm notary-x509 verifies.
 fn signature_algorithm(alg_id: &[u8], digest: DigestAlgorithm) -> Result<Vec<u8>, Error> {
@@ -568,6 +605,7 @@ fn signature_algorithm(alg_id: &[u8], digest: DigestAlgorithm) -> Result<Vec<u8>
 /// Builds signer → ... → trusted root using the embedded certificates; the root must be
 /// byte-identical to one of `roots`.
 fn build_chain(
+    x509: &X509Verifier,
     signer: &Certificate,
     embedded: &[Certificate],
     roots: &[Certificate],
@@ -587,7 +625,7 @@ fn build_chain(
             .find(|p| {
                 p.der() != cur.der()
                     && p.subject_raw() == cur.issuer_raw()
-                    && cur.verify_signed_by(p).is_ok()
+                    && x509.verify_signed_by(&cur, p).is_ok()
             })
             .cloned()
             .ok_or(Error::UnknownAuthority)?;
@@ -617,8 +655,16 @@ fn rfc3339_nano(t: OffsetDateTime) -> String {
     }
 }
 
-/// The `timestampSignature` member of `notation inspect -o json` for a token.
+/// [`inspect_json_with`] on the aws-lc-rs provider. Compatibility shim.
+#[cfg(feature = "compat-aws-lc")]
 pub fn inspect_json(token: &[u8]) -> serde_json::Value {
+    inspect_json_with(compat_verifier().provider(), token)
+}
+
+/// The `timestampSignature` member of `notation inspect -o json` for a token (certificate
+/// fingerprints hashed by `provider`).
+pub fn inspect_json_with(provider: &CryptoProvider, token: &[u8]) -> serde_json::Value {
+    let x509 = X509Verifier::new(*provider);
     match TimestampToken::parse(token) {
         Ok(t) => {
             let (a, b) = t.timestamp_range();
@@ -627,7 +673,7 @@ pub fn inspect_json(token: &[u8]) -> serde_json::Value {
                 .iter()
                 .map(|c| {
                     serde_json::json!({
-                        "SHA256Fingerprint": c.sha256_fingerprint(),
+                        "SHA256Fingerprint": x509.sha256_fingerprint(c),
                         "issuedTo": c.subject_string(),
                         "issuedBy": c.issuer_string(),
                         "expiry": notary_core::timefmt::format_rfc3339(c.not_after()).unwrap_or_default(),
@@ -678,9 +724,28 @@ pub struct TimestampRequest {
 }
 
 impl TimestampRequest {
-    /// A request for `message` hashed with `hash` and the given nonce (its top bit is cleared so
-    /// the nonce is positive and below 2^159, as notation's client does).
+    /// A request for `message` hashed with `hash` on the aws-lc-rs provider. Compatibility
+    /// shim: use [`TimestampRequest::new_with`].
+    #[cfg(feature = "compat-aws-lc")]
     pub fn new(message: &[u8], hash: DigestAlgorithm, nonce: [u8; 20]) -> Self {
+        Self::new_with(compat_verifier().provider(), message, hash, nonce)
+    }
+
+    /// A request with a fresh nonce from the aws-lc-rs provider. Compatibility shim: use
+    /// [`TimestampRequest::with_random_nonce_from`].
+    #[cfg(feature = "compat-aws-lc")]
+    pub fn with_random_nonce(message: &[u8], hash: DigestAlgorithm) -> Result<Self, Error> {
+        Self::with_random_nonce_from(compat_verifier().provider(), message, hash)
+    }
+
+    /// A request for `message` hashed with `hash` by `provider` and the given nonce (its top
+    /// bit is cleared so the nonce is positive and below 2^159, as notation's client does).
+    pub fn new_with(
+        provider: &CryptoProvider,
+        message: &[u8],
+        hash: DigestAlgorithm,
+        nonce: [u8; 20],
+    ) -> Self {
         let mut n = nonce.to_vec();
         if let Some(first) = n.first_mut() {
             *first &= 0x7f;
@@ -693,19 +758,23 @@ impl TimestampRequest {
         }
         Self {
             hash,
-            imprint: hash.hash(message),
+            imprint: digest(provider, hash, message),
             nonce: n,
         }
     }
 
-    /// A request with a fresh random nonce.
-    pub fn with_random_nonce(message: &[u8], hash: DigestAlgorithm) -> Result<Self, Error> {
-        use aws_lc_rs::rand::SecureRandom as _;
+    /// A request with a fresh nonce from `provider`'s random source.
+    pub fn with_random_nonce_from(
+        provider: &CryptoProvider,
+        message: &[u8],
+        hash: DigestAlgorithm,
+    ) -> Result<Self, Error> {
         let mut nonce = [0u8; 20];
-        aws_lc_rs::rand::SystemRandom::new()
+        provider
+            .random
             .fill(&mut nonce)
-            .map_err(|_| bad("no randomness for the nonce"))?;
-        Ok(Self::new(message, hash, nonce))
+            .map_err(|e| bad(format!("no randomness for the nonce: {e}")))?;
+        Ok(Self::new_with(provider, message, hash, nonce))
     }
 
     /// The DER TimeStampReq.
@@ -723,7 +792,7 @@ impl TimestampRequest {
     /// modifications), a token imprinting this message with this hash and echoing the nonce, and
     /// certificates present (certReq). Returns the token and its bytes as the TSA sent them (BER
     /// tokens are converted to DER only for parsing, as notation does). The token's signature and
-    /// chain are checked by [`TimestampToken::verify`].
+    /// chain are checked by [`TimestampToken::verify_with`].
     pub fn validate_response(&self, response: &[u8]) -> Result<(TimestampToken, Vec<u8>), Error> {
         if response.len() > MAX_TOKEN_SIZE {
             return Err(bad(format!(

@@ -4,7 +4,6 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use aws_lc_rs::digest;
 use notary_core::KeySpec;
 use time::OffsetDateTime;
 
@@ -238,8 +237,9 @@ pub struct Certificate {
     /// The freshest-CRL extension value, decoded on demand: Go does not parse it with the
     /// certificate, so a malformed one must not make the certificate unreadable.
     freshest_crl: Option<Vec<u8>>,
-    /// Result of checking the signature with the certificate's own key, computed on demand.
-    self_signature: OnceLock<Result<(), Error>>,
+    /// Result of checking the signature with the certificate's own key, computed on demand,
+    /// with the name of the provider that computed it (another provider recomputes).
+    pub(crate) self_signature: OnceLock<(&'static str, Result<(), Error>)>,
 }
 
 impl fmt::Debug for Certificate {
@@ -458,7 +458,7 @@ impl Certificate {
     /// length × 8 (Go's rule), EC by curve P-256/P-384/P-521; anything else is
     /// [`Error::UnsupportedKey`].
     pub fn key_spec(&self) -> Result<KeySpec, Error> {
-        self.public_key()?.key_spec()
+        signature::key_spec_of(&self.public_key()?)
     }
 
     /// basicConstraints, when present.
@@ -481,17 +481,18 @@ impl Certificate {
         self.subject_raw() == self.issuer_raw()
     }
 
-    /// Checks the certificate's signature with its own key (SHA-1/MD5 refused). The result is
-    /// computed once and cached.
+    /// Checks the certificate's signature with its own key (SHA-1/MD5 refused) through the
+    /// aws-lc-rs provider. Compatibility shim: use [`crate::X509Verifier::check_self_signature`].
+    #[cfg(feature = "compat-aws-lc")]
     pub fn check_self_signature(&self) -> Result<(), Error> {
-        self.self_signature
-            .get_or_init(|| self.verify_signed_by(self))
-            .clone()
+        crate::compat::verifier().check_self_signature(self)
     }
 
-    /// True when the certificate is self-issued and its signature verifies with its own key.
+    /// True when the certificate is self-issued and its signature verifies with its own key
+    /// (aws-lc-rs). Compatibility shim: use [`crate::X509Verifier::is_self_signed`].
+    #[cfg(feature = "compat-aws-lc")]
     pub fn is_self_signed(&self) -> bool {
-        self.is_self_issued() && self.check_self_signature().is_ok()
+        crate::compat::verifier().is_self_signed(self)
     }
 
     /// True when basicConstraints is present with cA = true.
@@ -537,27 +538,25 @@ impl Certificate {
         name::to_go_string(self.issuer_raw())
     }
 
-    /// SHA-256 of the DER, lowercase hex.
+    /// SHA-256 of the DER, lowercase hex (aws-lc-rs). Compatibility shim: use
+    /// [`crate::X509Verifier::sha256_fingerprint`].
+    #[cfg(feature = "compat-aws-lc")]
     pub fn sha256_fingerprint(&self) -> String {
-        hex::encode(digest::digest(&digest::SHA256, &self.der))
+        crate::compat::verifier().sha256_fingerprint(self)
     }
 
-    /// SHA-1 of the DER, lowercase hex (display only).
+    /// SHA-1 of the DER, lowercase hex (display only; aws-lc-rs). Compatibility shim: use
+    /// [`crate::X509Verifier::sha1_fingerprint`].
+    #[cfg(feature = "compat-aws-lc")]
     pub fn sha1_fingerprint(&self) -> String {
-        hex::encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &self.der))
+        crate::compat::verifier().sha1_fingerprint(self)
     }
 
-    /// Checks this certificate's signature with `issuer`'s public key. Only the signature is
-    /// checked (names and CA constraints are the chain rules' business); SHA-1 and MD5
-    /// signatures are [`Error::WeakSignatureAlgorithm`].
+    /// Checks this certificate's signature with `issuer`'s public key (aws-lc-rs).
+    /// Compatibility shim: use [`crate::X509Verifier::verify_signed_by`].
+    #[cfg(feature = "compat-aws-lc")]
     pub fn verify_signed_by(&self, issuer: &Certificate) -> Result<(), Error> {
-        let key = issuer.public_key()?;
-        signature::verify_cert_signature(
-            &key,
-            self.signature_algorithm_der(),
-            self.tbs_der(),
-            self.signature(),
-        )
+        crate::compat::verifier().verify_signed_by(self, issuer)
     }
 }
 

@@ -6,6 +6,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::cert::{Certificate, ExtendedKeyUsage, KeyUsage};
 use crate::error::Error;
+use crate::verifier::X509Verifier;
 
 /// Which chain rules to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,47 +17,9 @@ pub enum ChainPurpose {
     Timestamping,
 }
 
-/// Validates a code-signing chain (leaf first, root last). See [`validate_chain`].
-pub fn validate_code_signing_chain(
-    chain: &[Certificate],
-    at: Option<OffsetDateTime>,
-) -> Result<(), Error> {
-    validate_chain(chain, ChainPurpose::CodeSigning, at)
-}
-
-/// Validates a timestamping chain (leaf first, root last). See [`validate_chain`].
-pub fn validate_timestamping_chain(
-    chain: &[Certificate],
-    at: Option<OffsetDateTime>,
-) -> Result<(), Error> {
-    validate_chain(chain, ChainPurpose::Timestamping, at)
-}
-
-/// Applies the Notary chain rules to `chain` (leaf first, root last).
-///
-/// - One certificate: its signature verifies with its own key, its raw subject equals its
-///   raw issuer, and it satisfies the leaf rules.
-/// - Several: the last is self-signed and self-issued; the others are not self-signed, are
-///   signed by the next certificate and name its subject (raw bytes) as their issuer; index 0
-///   follows the leaf rules, the others the CA rules.
-/// - CA rules: basicConstraints critical with cA = true; a pathLenConstraint, when present, at
-///   least the number of CAs below; keyUsage present (critical for code signing) with
-///   keyCertSign.
-/// - Leaf rules: basicConstraints, if present, not a CA; keyUsage present (critical for code
-///   signing) with digitalSignature and none of keyEncipherment, dataEncipherment,
-///   keyAgreement, keyCertSign, cRLSign, encipherOnly, decipherOnly; code signing: no
-///   serverAuth, clientAuth, emailProtection, timeStamping, OCSPSigning or
-///   anyExtendedKeyUsage EKU; timestamping: EKU exactly timeStamping and critical; the key is
-///   one of the six Notary key specs.
-/// - SHA-1 and MD5 signatures are refused everywhere (also on a lone self-signed cert).
-/// - When `at` is given, NotBefore ≤ `at` ≤ NotAfter for every certificate; `None` checks
-///   structure only.
-///
-/// Deliberately stricter than notation-go, following the specification: SHA-1 in a lone
-/// self-signed certificate, anyExtendedKeyUsage on a code-signing leaf and a non-critical
-/// basicConstraints on a root or intermediate are refused. Go's extra `CheckSignatureFrom`
-/// constraints on issuers are covered by the CA rules, which give a typed error instead.
-pub fn validate_chain(
+/// The Notary chain rules; documented on [`X509Verifier::validate_chain`].
+pub(crate) fn validate_chain(
+    x509: &X509Verifier,
     chain: &[Certificate],
     purpose: ChainPurpose,
     at: Option<OffsetDateTime>,
@@ -69,13 +32,13 @@ pub fn validate_chain(
             check_validity(i, cert, t)?;
         }
         if i == last {
-            check_root(i, cert)?;
+            check_root(x509, i, cert)?;
         } else {
             let parent = i
                 .checked_add(1)
                 .and_then(|p| chain.get(p))
                 .ok_or(Error::EmptyChain)?;
-            check_link(i, cert, parent)?;
+            check_link(x509, i, cert, parent)?;
         }
         if i == 0 {
             check_leaf(i, cert, purpose)?;
@@ -131,8 +94,8 @@ fn signature_error(index: usize, cert: &Certificate, e: Error, self_check: bool)
     }
 }
 
-fn check_root(index: usize, cert: &Certificate) -> Result<(), Error> {
-    cert.check_self_signature()
+fn check_root(x509: &X509Verifier, index: usize, cert: &Certificate) -> Result<(), Error> {
+    x509.check_self_signature(cert)
         .map_err(|e| signature_error(index, cert, e, true))?;
     if !cert.is_self_issued() {
         return Err(Error::NotSelfIssued {
@@ -144,15 +107,20 @@ fn check_root(index: usize, cert: &Certificate) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_link(index: usize, cert: &Certificate, parent: &Certificate) -> Result<(), Error> {
+fn check_link(
+    x509: &X509Verifier,
+    index: usize,
+    cert: &Certificate,
+    parent: &Certificate,
+) -> Result<(), Error> {
     // Only a self-issued certificate can be self-signed; skip the extra verification otherwise.
-    if cert.is_self_signed() {
+    if x509.is_self_signed(cert) {
         return Err(Error::SelfSignedNonRoot {
             index,
             subject: cert.subject_string(),
         });
     }
-    cert.verify_signed_by(parent)
+    x509.verify_signed_by(cert, parent)
         .map_err(|e| signature_error(index, cert, e, false))?;
     if cert.issuer_raw() != parent.subject_raw() {
         return Err(Error::IssuerMismatch {

@@ -4,19 +4,22 @@
 //!   subject rendering ([`Certificate::subject_string`]), key spec, fingerprints.
 //! - [`read_certificates`]: certificate files as Go's notation reads them (PEM blocks, or
 //!   concatenated DER).
-//! - [`validate_code_signing_chain`] / [`validate_timestamping_chain`]: the Notary
-//!   certificate-chain rules, every violation a distinct [`Error`] variant.
-//! - [`verify_signature_with_spki`] (X.509-style signatures), [`verify_raw_signature`]
-//!   (envelope signatures) and [`X509SignatureVerifier`], the aws-lc-rs backed
-//!   [`notary_core::SignatureVerifier`].
-//! - [`validate_tsa_root_certificate`] and [`check_trust_store_certificate`].
+//! - [`X509Verifier`]: everything that needs cryptography, through a
+//!   [`notary_core::crypto::CryptoProvider`] that does only the mathematics (this crate keeps
+//!   the policy): the Notary certificate-chain rules
+//!   ([`X509Verifier::validate_code_signing_chain`], every violation a distinct [`Error`]
+//!   variant), X.509-style and envelope signatures, trust-store and TSA-root checks,
+//!   fingerprints, and the [`notary_core::SignatureVerifier`] of the envelope codecs.
+//! - Feature `compat-aws-lc` (off by default, transitional): the provider-less free functions
+//!   and [`Certificate`] methods of the previous API, on the aws-lc-rs provider.
 //!
 //! ```
-//! use notary_x509::{read_certificates, validate_code_signing_chain};
+//! use notary_x509::{X509Verifier, read_certificates};
 //! let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/chain.pem")).unwrap();
 //! let chain = read_certificates(&pem)?;
 //! assert_eq!(chain.len(), 3);
-//! validate_code_signing_chain(&chain, Some(chain[0].not_before()))?;
+//! let x509 = X509Verifier::new(notary_provider_aws_lc_rs::provider());
+//! x509.validate_code_signing_chain(&chain, Some(chain[0].not_before()))?;
 //! # Ok::<(), notary_x509::Error>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -33,6 +36,8 @@
 
 mod cert;
 mod chain;
+#[cfg(feature = "compat-aws-lc")]
+mod compat;
 pub mod der;
 mod error;
 mod name;
@@ -41,8 +46,12 @@ mod signature;
 mod verifier;
 
 pub use cert::{BasicConstraints, Certificate, ExtendedKeyUsage, KeyUsage};
-pub use chain::{
-    ChainPurpose, validate_chain, validate_code_signing_chain, validate_timestamping_chain,
+pub use chain::ChainPurpose;
+#[cfg(feature = "compat-aws-lc")]
+pub use compat::{
+    X509SignatureVerifier, check_trust_store_certificate, validate_chain,
+    validate_code_signing_chain, validate_timestamping_chain, validate_tsa_root_certificate,
+    verify_raw_signature, verify_signature_with_spki,
 };
 pub use error::Error;
 
@@ -53,8 +62,6 @@ pub fn distribution_point_urls(value: &[u8]) -> Result<Vec<String>, Error> {
         reason: format!("invalid distribution points: {e}"),
     })
 }
-pub use read::{
-    TrustStoreType, check_trust_store_certificate, read_certificates, validate_tsa_root_certificate,
-};
-pub use signature::{key_spec_from_spki, verify_raw_signature, verify_signature_with_spki};
-pub use verifier::X509SignatureVerifier;
+pub use read::{TrustStoreType, read_certificates};
+pub use signature::key_spec_from_spki;
+pub use verifier::X509Verifier;

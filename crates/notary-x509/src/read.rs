@@ -6,6 +6,7 @@ use std::str::FromStr;
 use crate::cert::{Certificate, MAX_CERT_LEN};
 use crate::der::Reader;
 use crate::error::Error;
+use crate::verifier::X509Verifier;
 
 /// Most certificates read from one file.
 const MAX_CERTS_PER_FILE: usize = 1000;
@@ -74,7 +75,7 @@ fn has_pem_marker(bytes: &[u8]) -> bool {
 
 /// Go's `IsRootCertificate`: the certificate may sign certificates, verifies with its own key
 /// and its raw subject equals its raw issuer.
-fn check_root_certificate(cert: &Certificate) -> Result<(), Error> {
+fn check_root_certificate(x509: &X509Verifier, cert: &Certificate) -> Result<(), Error> {
     if let Err(reason) = cert.may_sign_certificates() {
         return Err(Error::NotSelfSigned {
             index: 0,
@@ -82,7 +83,7 @@ fn check_root_certificate(cert: &Certificate) -> Result<(), Error> {
             reason,
         });
     }
-    cert.check_self_signature().map_err(|e| match e {
+    x509.check_self_signature(cert).map_err(|e| match e {
         Error::WeakSignatureAlgorithm { algorithm } => Error::WeakCertificateSignature {
             index: 0,
             subject: cert.subject_string(),
@@ -104,24 +105,17 @@ fn check_root_certificate(cert: &Certificate) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks the contents of a `--timestamp-root-cert` file: exactly one certificate
-/// ([`Error::NoCertificates`] / [`Error::TooManyCertificates`]), which is a root: allowed to
-/// sign certificates, self-signed ([`Error::NotSelfSigned`]) and self-issued, raw subject ==
-/// raw issuer ([`Error::NotSelfIssued`]).
-///
-/// ```
-/// let der = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/root.der")).unwrap();
-/// let root = notary_x509::validate_tsa_root_certificate(&der)?;
-/// assert!(root.is_self_signed());
-/// # Ok::<(), notary_x509::Error>(())
-/// ```
-pub fn validate_tsa_root_certificate(bytes: &[u8]) -> Result<Certificate, Error> {
+/// See [`X509Verifier::validate_tsa_root_certificate`].
+pub(crate) fn validate_tsa_root_certificate(
+    x509: &X509Verifier,
+    bytes: &[u8],
+) -> Result<Certificate, Error> {
     let mut certs = read_certificates(bytes)?;
     if certs.len() > 1 {
         return Err(Error::TooManyCertificates { count: certs.len() });
     }
     let cert = certs.pop().ok_or(Error::NoCertificates)?;
-    check_root_certificate(&cert)?;
+    check_root_certificate(x509, &cert)?;
     Ok(cert)
 }
 
@@ -169,22 +163,20 @@ impl FromStr for TrustStoreType {
     }
 }
 
-/// Checks one certificate read from a trust store of type `store`, as notation-go does:
-/// every certificate must be a CA (basicConstraints cA) or verify with its own key
-/// ([`Error::NotCaOrSelfSigned`]); `tsa` certificates must moreover be roots (see
-/// [`validate_tsa_root_certificate`]).
-pub fn check_trust_store_certificate(
+/// See [`X509Verifier::check_trust_store_certificate`].
+pub(crate) fn check_trust_store_certificate(
+    x509: &X509Verifier,
     cert: &Certificate,
     store: TrustStoreType,
 ) -> Result<(), Error> {
-    if !cert.is_ca() && cert.check_self_signature().is_err() {
+    if !cert.is_ca() && x509.check_self_signature(cert).is_err() {
         return Err(Error::NotCaOrSelfSigned {
             store: store.as_str().into(),
             subject: cert.subject_string(),
         });
     }
     if store == TrustStoreType::Tsa {
-        check_root_certificate(cert)?;
+        check_root_certificate(x509, cert)?;
     }
     Ok(())
 }

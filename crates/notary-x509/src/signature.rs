@@ -1,6 +1,8 @@
-//! Public-key parsing and signature verification backed by aws-lc-rs.
+//! Public-key parsing and the signature policy (algorithm identifiers, PSS parameters, key
+//! bounds, the binding of a key to an algorithm). The mathematics is the provider's: see
+//! [`crate::X509Verifier`].
 
-use aws_lc_rs::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
+use notary_core::crypto::{CryptoError, CryptoProvider, EcCurve, HashFunction, SignatureKind};
 use notary_core::{KeySpec, SignatureAlgorithm};
 
 use crate::der::{self, Reader, tag};
@@ -35,61 +37,106 @@ pub(crate) mod oid {
     pub const SHA512: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
 }
 
-/// Elliptic curves accepted for keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Curve {
-    P256,
-    P384,
-    P521,
+/// A decoded SubjectPublicKeyInfo, borrowing from the DER (the provider's key type).
+pub(crate) type PublicKey<'a> = notary_core::crypto::PublicKey<'a>;
+
+/// Modulus length in bytes of an RSA key, leading zero bytes not counted.
+fn rsa_modulus_len(modulus: &[u8]) -> usize {
+    modulus
+        .len()
+        .saturating_sub(modulus.iter().take_while(|&&b| b == 0).count())
 }
 
-/// A decoded SubjectPublicKeyInfo, borrowing from the DER.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum PublicKey<'a> {
-    /// RSA; `pkcs1` is the RSAPublicKey, `modulus_len` the modulus length in bytes.
-    Rsa { pkcs1: &'a [u8], modulus_len: usize },
-    /// ECDSA on a named curve; `spki` is the whole SubjectPublicKeyInfo.
-    Ec { spki: &'a [u8], curve: Curve },
-    /// Ed25519; `key` is the raw 32-byte key.
-    Ed25519 { key: &'a [u8] },
-}
-
-impl PublicKey<'_> {
-    /// The Notary key spec (Go rule: RSA size = modulus byte length × 8).
-    pub(crate) fn key_spec(&self) -> Result<KeySpec, Error> {
-        match *self {
-            PublicKey::Rsa { modulus_len, .. } => KeySpec::from_rsa_modulus_len(modulus_len)
-                .map_err(|_| Error::UnsupportedKey {
-                    reason: format!(
-                        "RSA key size {} bits is not supported (2048, 3072 or 4096)",
-                        modulus_len.saturating_mul(8)
-                    ),
-                }),
-            PublicKey::Ec { curve, .. } => Ok(match curve {
-                Curve::P256 => KeySpec::EcP256,
-                Curve::P384 => KeySpec::EcP384,
-                Curve::P521 => KeySpec::EcP521,
-            }),
-            PublicKey::Ed25519 { .. } => Err(Error::UnsupportedKey {
-                reason: "Ed25519 keys are not a Notary signing key type".into(),
-            }),
+/// The Notary key spec (Go rule: RSA size = modulus byte length × 8).
+pub(crate) fn key_spec_of(key: &PublicKey<'_>) -> Result<KeySpec, Error> {
+    match *key {
+        PublicKey::Rsa { modulus, .. } => {
+            let modulus_len = rsa_modulus_len(modulus);
+            KeySpec::from_rsa_modulus_len(modulus_len).map_err(|_| Error::UnsupportedKey {
+                reason: format!(
+                    "RSA key size {} bits is not supported (2048, 3072 or 4096)",
+                    modulus_len.saturating_mul(8)
+                ),
+            })
         }
+        PublicKey::Ec { curve, .. } => Ok(match curve {
+            EcCurve::P256 => KeySpec::EcP256,
+            EcCurve::P384 => KeySpec::EcP384,
+            // EcCurve is non_exhaustive; parse_spki only produces the three curves.
+            _ => KeySpec::EcP521,
+        }),
+        _ => Err(Error::UnsupportedKey {
+            reason: "Ed25519 keys are not a Notary signing key type".into(),
+        }),
     }
+}
 
-    /// Short human description for messages.
-    pub(crate) fn describe(&self) -> String {
-        match *self {
-            PublicKey::Rsa { modulus_len, .. } => {
-                format!("RSA {} bits", modulus_len.saturating_mul(8))
+/// Short human description for messages.
+pub(crate) fn describe(key: &PublicKey<'_>) -> String {
+    match *key {
+        PublicKey::Rsa { modulus, .. } => {
+            format!("RSA {} bits", rsa_modulus_len(modulus).saturating_mul(8))
+        }
+        ref other => other.describe(),
+    }
+}
+
+/// Significant bits of a big-endian unsigned integer.
+fn bit_len(v: &[u8]) -> usize {
+    let v = v
+        .get(v.iter().take_while(|&&b| b == 0).count()..)
+        .unwrap_or_default();
+    match v.first() {
+        Some(&b) => v.len().saturating_sub(1).saturating_mul(8).saturating_add(
+            usize::try_from(u8::BITS.saturating_sub(b.leading_zeros())).unwrap_or(0),
+        ),
+        None => 0,
+    }
+}
+
+/// The key rules that aws-lc once applied implicitly, made explicit so that every provider is
+/// given the same keys: RSA with 2048 to 8192 modulus bits and an odd exponent `3 <= e < 2^33`;
+/// EC as an uncompressed point of the curve's length (Go's parser refuses other forms);
+/// Ed25519 keys of 32 bytes.
+pub(crate) fn check_key_bounds(key: &PublicKey<'_>) -> Result<(), Error> {
+    match *key {
+        PublicKey::Rsa { modulus, exponent } => {
+            let bits = bit_len(modulus);
+            if !(2048..=8192).contains(&bits) {
+                return Err(Error::UnsupportedKey {
+                    reason: format!("RSA modulus of {bits} bits (2048 to 8192 accepted)"),
+                });
             }
-            PublicKey::Ec { curve, .. } => match curve {
-                Curve::P256 => "EC P-256".into(),
-                Curve::P384 => "EC P-384".into(),
-                Curve::P521 => "EC P-521".into(),
-            },
-            PublicKey::Ed25519 { .. } => "Ed25519".into(),
+            let e = if bit_len(exponent) <= 34 {
+                exponent
+                    .iter()
+                    .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+            } else {
+                u64::MAX
+            };
+            if !(3..1 << 33).contains(&e) || e & 1 == 0 {
+                return Err(Error::UnsupportedKey {
+                    reason: "RSA public exponent must be odd, at least 3 and below 2^33".into(),
+                });
+            }
         }
+        PublicKey::Ec { curve, point }
+            if point.len() != curve.uncompressed_point_len() || point.first() != Some(&0x04) =>
+        {
+            return Err(Error::UnsupportedKey {
+                reason: format!(
+                    "{} public key must be an uncompressed point of {} bytes",
+                    curve.name(),
+                    curve.uncompressed_point_len()
+                ),
+            });
+        }
+        PublicKey::Ed25519 { key } if key.len() != 32 => {
+            return Err(bad_key("Ed25519 key must be 32 bytes"));
+        }
+        _ => {}
     }
+    Ok(())
 }
 
 fn bad_key(reason: &str) -> Error {
@@ -141,10 +188,11 @@ pub(crate) fn parse_spki(spki: &[u8]) -> Result<PublicKey<'_>, Error> {
             if modulus.is_empty() {
                 return Err(bad_key("zero RSA modulus"));
             }
-            Ok(PublicKey::Rsa {
-                pkcs1: key,
-                modulus_len: modulus.len(),
-            })
+            let exponent = match e.value {
+                [0, rest @ ..] => rest,
+                v => v,
+            };
+            Ok(PublicKey::Rsa { modulus, exponent })
         }
         oid::EC_PUBLIC_KEY => {
             let curve_oid = match params {
@@ -152,9 +200,9 @@ pub(crate) fn parse_spki(spki: &[u8]) -> Result<PublicKey<'_>, Error> {
                 _ => return Err(bad_key("EC key parameters must name a curve")),
             };
             let curve = match curve_oid {
-                oid::P256 => Curve::P256,
-                oid::P384 => Curve::P384,
-                oid::P521 => Curve::P521,
+                oid::P256 => EcCurve::P256,
+                oid::P384 => EcCurve::P384,
+                oid::P521 => EcCurve::P521,
                 other => {
                     return Err(Error::UnsupportedKey {
                         reason: format!(
@@ -164,7 +212,7 @@ pub(crate) fn parse_spki(spki: &[u8]) -> Result<PublicKey<'_>, Error> {
                     });
                 }
             };
-            Ok(PublicKey::Ec { spki, curve })
+            Ok(PublicKey::Ec { curve, point: key })
         }
         oid::ED25519 => {
             if params.is_some() || key.len() != 32 {
@@ -191,7 +239,7 @@ pub(crate) fn parse_spki(spki: &[u8]) -> Result<PublicKey<'_>, Error> {
 /// # Ok::<(), notary_x509::Error>(())
 /// ```
 pub fn key_spec_from_spki(spki_der: &[u8]) -> Result<KeySpec, Error> {
-    parse_spki(spki_der)?.key_spec()
+    key_spec_of(&parse_spki(spki_der)?)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -365,166 +413,80 @@ fn parse_cert_sig_alg(algorithm_identifier_der: &[u8]) -> Result<CertSigAlg, Err
     })
 }
 
-/// Picks the aws-lc-rs algorithm and the key encoding it should be given.
-fn cert_verification_alg<'k>(
-    alg: CertSigAlg,
-    key: &PublicKey<'k>,
-) -> Option<(&'static dyn VerificationAlgorithm, &'k [u8])> {
-    use Hash::*;
-    Some(match (alg, *key) {
-        (CertSigAlg::RsaPkcs1(h), PublicKey::Rsa { pkcs1, .. }) => (
-            match h {
-                Sha256 => &sig::RSA_PKCS1_2048_8192_SHA256,
-                Sha384 => &sig::RSA_PKCS1_2048_8192_SHA384,
-                Sha512 => &sig::RSA_PKCS1_2048_8192_SHA512,
-            },
-            pkcs1,
-        ),
-        (CertSigAlg::RsaPss(h), PublicKey::Rsa { pkcs1, .. }) => (
-            match h {
-                Sha256 => &sig::RSA_PSS_2048_8192_SHA256,
-                Sha384 => &sig::RSA_PSS_2048_8192_SHA384,
-                Sha512 => &sig::RSA_PSS_2048_8192_SHA512,
-            },
-            pkcs1,
-        ),
-        (CertSigAlg::Ecdsa(h), PublicKey::Ec { spki, curve }) => (
-            match (curve, h) {
-                (Curve::P256, Sha256) => &sig::ECDSA_P256_SHA256_ASN1,
-                (Curve::P256, Sha384) => &sig::ECDSA_P256_SHA384_ASN1,
-                (Curve::P256, Sha512) => &sig::ECDSA_P256_SHA512_ASN1,
-                (Curve::P384, Sha256) => &sig::ECDSA_P384_SHA256_ASN1,
-                (Curve::P384, Sha384) => &sig::ECDSA_P384_SHA384_ASN1,
-                (Curve::P384, Sha512) => &sig::ECDSA_P384_SHA512_ASN1,
-                (Curve::P521, Sha256) => &sig::ECDSA_P521_SHA256_ASN1,
-                (Curve::P521, Sha384) => &sig::ECDSA_P521_SHA384_ASN1,
-                (Curve::P521, Sha512) => &sig::ECDSA_P521_SHA512_ASN1,
-            },
-            spki,
-        ),
-        (CertSigAlg::Ed25519, PublicKey::Ed25519 { key }) => (&sig::ED25519, key),
+impl Hash {
+    fn function(self) -> HashFunction {
+        match self {
+            Hash::Sha256 => HashFunction::Sha256,
+            Hash::Sha384 => HashFunction::Sha384,
+            Hash::Sha512 => HashFunction::Sha512,
+        }
+    }
+}
+
+/// The provider's signature kind for a certificate algorithm and a key, `None` when the key
+/// cannot make that kind of signature.
+fn cert_signature_kind(alg: CertSigAlg, key: &PublicKey<'_>) -> Option<SignatureKind> {
+    Some(match (alg, key) {
+        (CertSigAlg::RsaPkcs1(h), PublicKey::Rsa { .. }) => {
+            SignatureKind::RsaPkcs1v15(h.function())
+        }
+        (CertSigAlg::RsaPss(h), PublicKey::Rsa { .. }) => SignatureKind::RsaPss(h.function()),
+        (CertSigAlg::Ecdsa(h), PublicKey::Ec { .. }) => SignatureKind::EcdsaDer(h.function()),
+        (CertSigAlg::Ed25519, PublicKey::Ed25519 { .. }) => SignatureKind::Ed25519,
         _ => return None,
     })
 }
 
-/// Verifies an X.509-style signature (certificates, and later CRLs, OCSP responses and CMS):
-/// `signature` over `signed` with the key `spki_der`, using the algorithm described by the DER
-/// AlgorithmIdentifier `algorithm_identifier_der`.
-///
-/// Accepted: sha256/384/512WithRSAEncryption, RSASSA-PSS (SHA-256/384/512, MGF1 with the same
-/// hash, salt = hash length), ecdsa-with-SHA256/384/512 (DER signature) and Ed25519. RSA keys
-/// must have 2048 to 8192 bits. SHA-1 and MD5 based algorithms give
-/// [`Error::WeakSignatureAlgorithm`].
-///
-/// ```
-/// use notary_x509::{Certificate, verify_signature_with_spki};
-/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/");
-/// let leaf = Certificate::from_der(&std::fs::read(format!("{dir}leaf.der")).unwrap())?;
-/// let inter = Certificate::from_der(&std::fs::read(format!("{dir}inter.der")).unwrap())?;
-/// verify_signature_with_spki(
-///     inter.spki_der(),
-///     leaf.signature_algorithm_der(),
-///     leaf.tbs_der(),
-///     leaf.signature(),
-/// )?;
-/// # Ok::<(), notary_x509::Error>(())
-/// ```
-pub fn verify_signature_with_spki(
-    spki_der: &[u8],
-    algorithm_identifier_der: &[u8],
-    signed: &[u8],
-    signature: &[u8],
-) -> Result<(), Error> {
-    let alg = parse_cert_sig_alg(algorithm_identifier_der)?;
-    let key = parse_spki(spki_der)?;
-    verify_with_key(alg, &key, signed, signature)
+/// A provider failure as this crate's error. The provider's reason is kept only when it is
+/// not a plain mismatch (a key the backend refuses, a backend fault).
+fn provider_error(e: CryptoError, alg: &str, key: &str) -> Error {
+    let base = format!("{alg} signature does not verify with the {key} key");
+    Error::SignatureMismatch {
+        reason: match e {
+            CryptoError::BadSignature => base,
+            other => format!("{base}: {other}"),
+        },
+    }
 }
 
-fn verify_with_key(
-    alg: CertSigAlg,
+/// Verifies an X.509-style signature (certificates, CRLs, OCSP responses, CMS) whose algorithm
+/// identifier is `alg_der`, with `key`, through `provider`.
+pub(crate) fn verify_cert_signature(
+    provider: &CryptoProvider,
     key: &PublicKey<'_>,
+    alg_der: &[u8],
     signed: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let (lc_alg, key_bytes) =
-        cert_verification_alg(alg, key).ok_or_else(|| Error::KeyAlgorithmMismatch {
-            algorithm: alg.name().into(),
-            key: key.describe(),
-        })?;
-    UnparsedPublicKey::new(lc_alg, key_bytes)
-        .verify(signed, signature)
-        .map_err(|_| Error::SignatureMismatch {
-            reason: format!(
-                "{} signature does not verify with the {} key",
-                alg.name(),
-                key.describe()
-            ),
-        })
+    let alg = parse_cert_sig_alg(alg_der)?;
+    let kind = cert_signature_kind(alg, key).ok_or_else(|| Error::KeyAlgorithmMismatch {
+        algorithm: alg.name().into(),
+        key: describe(key),
+    })?;
+    check_key_bounds(key)?;
+    provider
+        .signatures
+        .verify(kind, key, signed, signature)
+        .map_err(|e| provider_error(e, alg.name(), &describe(key)))
 }
 
-/// Verifies a Notary envelope signature: `signature` over `message` with the key `spki_der`
-/// using one of the six Notary algorithms.
-///
-/// The algorithm must be the one implied by the key's spec ([`Error::KeyAlgorithmMismatch`]
-/// otherwise, checked before any cryptography). RSASSA-PSS uses MGF1 with the same hash and a
-/// salt as long as the hash; ECDSA signatures are fixed-width `r || s`, not DER.
-///
-/// ```
-/// use notary_core::SignatureAlgorithm;
-/// use notary_x509::{Certificate, verify_raw_signature};
-/// let leaf = Certificate::from_der(&std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/leaf.der")).unwrap())?;
-/// // An RSA-2048 key only accepts PS256.
-/// let err = verify_raw_signature(leaf.spki_der(), SignatureAlgorithm::EcdsaSha256, b"msg", &[0; 64]);
-/// assert!(matches!(err, Err(notary_x509::Error::KeyAlgorithmMismatch { .. })));
-/// # Ok::<(), notary_x509::Error>(())
-/// ```
-pub fn verify_raw_signature(
-    spki_der: &[u8],
-    alg: SignatureAlgorithm,
-    message: &[u8],
-    signature: &[u8],
-) -> Result<(), Error> {
-    let key = parse_spki(spki_der)?;
-    verify_raw_with_key(&key, alg, message, signature)
-}
-
+/// Verifies a Notary envelope signature with `key` through `provider`: the algorithm must be
+/// the one the key's spec implies, ECDSA signatures fixed-width `r || s`.
 pub(crate) fn verify_raw_with_key(
+    provider: &CryptoProvider,
     key: &PublicKey<'_>,
     alg: SignatureAlgorithm,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    let spec = key.key_spec()?;
+    let spec = key_spec_of(key)?;
     if spec.signature_algorithm() != alg {
         return Err(Error::KeyAlgorithmMismatch {
             algorithm: alg.name().into(),
             key: spec.name().into(),
         });
     }
-    let (lc_alg, key_bytes): (&'static dyn VerificationAlgorithm, &[u8]) = match *key {
-        PublicKey::Rsa { pkcs1, .. } => (
-            match alg {
-                SignatureAlgorithm::RsaPssSha256 => &sig::RSA_PSS_2048_8192_SHA256,
-                SignatureAlgorithm::RsaPssSha384 => &sig::RSA_PSS_2048_8192_SHA384,
-                _ => &sig::RSA_PSS_2048_8192_SHA512,
-            },
-            pkcs1,
-        ),
-        PublicKey::Ec { spki, .. } => (
-            match alg {
-                SignatureAlgorithm::EcdsaSha256 => &sig::ECDSA_P256_SHA256_FIXED,
-                SignatureAlgorithm::EcdsaSha384 => &sig::ECDSA_P384_SHA384_FIXED,
-                _ => &sig::ECDSA_P521_SHA512_FIXED,
-            },
-            spki,
-        ),
-        // key_spec() already refused it.
-        PublicKey::Ed25519 { .. } => {
-            return Err(Error::UnsupportedKey {
-                reason: "Ed25519 keys are not a Notary signing key type".into(),
-            });
-        }
-    };
+    check_key_bounds(key)?;
     if let Some(len) = alg.ecdsa_signature_len()
         && signature.len() != len
     {
@@ -536,25 +498,8 @@ pub(crate) fn verify_raw_with_key(
             ),
         });
     }
-    UnparsedPublicKey::new(lc_alg, key_bytes)
-        .verify(message, signature)
-        .map_err(|_| Error::SignatureMismatch {
-            reason: format!(
-                "{} signature does not verify with the {} key",
-                alg.name(),
-                spec.name()
-            ),
-        })
-}
-
-/// Verifies a certificate-style signature whose algorithm identifier is `alg_der`, used for
-/// chain links (SHA-1/MD5 give [`Error::WeakSignatureAlgorithm`]).
-pub(crate) fn verify_cert_signature(
-    issuer_key: &PublicKey<'_>,
-    alg_der: &[u8],
-    signed: &[u8],
-    signature: &[u8],
-) -> Result<(), Error> {
-    let alg = parse_cert_sig_alg(alg_der)?;
-    verify_with_key(alg, issuer_key, signed, signature)
+    provider
+        .signatures
+        .verify(SignatureKind::from(alg), key, message, signature)
+        .map_err(|e| provider_error(e, alg.name(), spec.name()))
 }

@@ -31,3 +31,83 @@ pub fn cert(path: &str) -> Certificate {
 pub fn fx(rel: &str) -> Certificate {
     cert(&fixture(rel))
 }
+
+/// Expands the enclosed items once per crypto provider, as `mod aws_lc_rs` and
+/// `mod rustcrypto`, each with `x509()` (its [`notary_x509::X509Verifier`]) and the
+/// provider-bound shorthands the tests use.
+#[macro_export]
+macro_rules! for_each_provider {
+    ($($items:tt)*) => {
+        mod aws_lc_rs {
+            #![allow(unused_imports, dead_code)]
+            use super::*;
+            fn x509() -> notary_x509::X509Verifier {
+                notary_x509::X509Verifier::new(notary_provider_aws_lc_rs::provider())
+            }
+            $crate::provider_shims!();
+            $($items)*
+        }
+        mod rustcrypto {
+            #![allow(unused_imports, dead_code)]
+            use super::*;
+            fn x509() -> notary_x509::X509Verifier {
+                notary_x509::X509Verifier::new(notary_provider_rustcrypto::provider())
+            }
+            $crate::provider_shims!();
+            $($items)*
+        }
+    };
+}
+
+/// Free-function forms of the [`notary_x509::X509Verifier`] methods on the module's `x509()`.
+#[macro_export]
+macro_rules! provider_shims {
+    () => {
+        fn validate_code_signing_chain(
+            chain: &[notary_x509::Certificate],
+            at: Option<time::OffsetDateTime>,
+        ) -> Result<(), notary_x509::Error> {
+            x509().validate_code_signing_chain(chain, at)
+        }
+        fn validate_timestamping_chain(
+            chain: &[notary_x509::Certificate],
+            at: Option<time::OffsetDateTime>,
+        ) -> Result<(), notary_x509::Error> {
+            x509().validate_timestamping_chain(chain, at)
+        }
+        fn validate_chain(
+            chain: &[notary_x509::Certificate],
+            purpose: notary_x509::ChainPurpose,
+            at: Option<time::OffsetDateTime>,
+        ) -> Result<(), notary_x509::Error> {
+            x509().validate_chain(chain, purpose, at)
+        }
+        fn verify_signature_with_spki(
+            spki: &[u8],
+            alg: &[u8],
+            signed: &[u8],
+            signature: &[u8],
+        ) -> Result<(), notary_x509::Error> {
+            x509().verify_signature_with_spki(spki, alg, signed, signature)
+        }
+        fn verify_raw_signature(
+            spki: &[u8],
+            alg: notary_core::SignatureAlgorithm,
+            message: &[u8],
+            signature: &[u8],
+        ) -> Result<(), notary_x509::Error> {
+            x509().verify_raw_signature(spki, alg, message, signature)
+        }
+        fn check_trust_store_certificate(
+            cert: &notary_x509::Certificate,
+            store: notary_x509::TrustStoreType,
+        ) -> Result<(), notary_x509::Error> {
+            x509().check_trust_store_certificate(cert, store)
+        }
+        fn validate_tsa_root_certificate(
+            bytes: &[u8],
+        ) -> Result<notary_x509::Certificate, notary_x509::Error> {
+            x509().validate_tsa_root_certificate(bytes)
+        }
+    };
+}
