@@ -169,6 +169,18 @@ impl RemoteRepository {
             MANIFEST_ACCEPT.to_string()
         };
         let (status, _, body) = self.get(&url, &accept, cap, "manifest").await?;
+        self.fetched(&url, desc, status, body)
+    }
+
+    /// The common end of a fetch by digest: 404 is `NotFound`, any other failure is unexpected,
+    /// and a success must match the descriptor (size and digest).
+    fn fetched(
+        &self,
+        url: &str,
+        desc: &Descriptor,
+        status: StatusCode,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, Error> {
         if status == StatusCode::NOT_FOUND {
             return Err(Error::NotFound {
                 reference: desc.digest.to_string(),
@@ -186,16 +198,7 @@ impl RemoteRepository {
         manifest::check_cap(desc, cap)?;
         let url = format!("{}/blobs/{}", self.inner.base, desc.digest);
         let (status, _, body) = self.get(&url, "*/*", cap, "blob").await?;
-        if status == StatusCode::NOT_FOUND {
-            return Err(Error::NotFound {
-                reference: desc.digest.to_string(),
-            });
-        }
-        if !status.is_success() {
-            return Err(self.unexpected(format!("GET {url}"), status, &body));
-        }
-        check_content(desc, &body)?;
-        Ok(body)
+        self.fetched(&url, desc, status, body)
     }
 
     /// Streams a blob into `out` (truncated first), checking size and digest as it arrives, so
