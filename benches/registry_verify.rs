@@ -15,9 +15,9 @@ mod registry;
 use std::sync::Arc;
 use std::time::Instant;
 
-use notary::artifact::{VerifyArtifactOptions, sign_and_push, verify_artifact};
+use notary::artifact::{sign_and_push, verify_artifact};
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
-use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, Verifier};
+use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::SignatureRepository;
 use notary_crypto::pki::ChainBuilder;
 use notary_registry::{RemoteOptions, RemoteRepository, manifest};
@@ -101,7 +101,7 @@ async fn run_case(kind: Kind) {
         artifacts.push(a);
     }
 
-    let mut store = MemoryTrustStore::new();
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     store
         .add(
             TrustStoreType::Ca,
@@ -109,7 +109,7 @@ async fn run_case(kind: Kind) {
             vec![notary_x509::Certificate::from_der(trusted.root()).unwrap()],
         )
         .unwrap();
-    let verifier = Arc::new(Verifier::new(Arc::new(store)).with_oci_policy(
+    let verifier = Arc::new(notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(
         OciTrustPolicy::from_json(
             br#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],
             "signatureVerification":{"level":"strict"},"trustStores":["ca:s"],"trustedIdentities":["*"]}]}"#,
@@ -122,10 +122,11 @@ async fn run_case(kind: Kind) {
     verify_artifact(
         &repo,
         &verifier,
-        &artifacts[0].digest.to_string(),
-        &scope,
-        &VerifyArtifactOptions::default(),
-        now,
+        &notary::artifact::VerifyArtifactRequest::new(
+            &artifacts[0].digest.to_string(),
+            &scope,
+            now,
+        ),
     )
     .await
     .unwrap();
@@ -153,10 +154,7 @@ async fn run_case(kind: Kind) {
                 let done = verify_artifact(
                     &repo,
                     &verifier,
-                    &reference,
-                    &scope,
-                    &VerifyArtifactOptions::default(),
-                    now,
+                    &notary::artifact::VerifyArtifactRequest::new(&reference, &scope, now),
                 )
                 .await
                 .unwrap();

@@ -3,7 +3,6 @@
 //! revocation skipped. Target: at most 1.10x. The chain and key are the notation e2e CRL fixtures.
 #![allow(missing_docs)]
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
@@ -27,8 +26,8 @@ fn crl_dir() -> std::path::PathBuf {
 fn setup() -> (
     Vec<u8>,
     Descriptor,
-    Verifier,
-    Verifier,
+    notary::NotaryVerifier,
+    notary::NotaryVerifier,
     time::OffsetDateTime,
 ) {
     let d = crl_dir();
@@ -48,7 +47,7 @@ fn setup() -> (
         .bytes;
     let chain =
         read_certificates(&std::fs::read(d.join("certchain_with_crl.pem")).unwrap()).unwrap();
-    let mut store = MemoryTrustStore::new();
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     store
         .add(TrustStoreType::Ca, "s", vec![chain[2].clone()])
         .unwrap();
@@ -65,26 +64,25 @@ fn setup() -> (
             "http://localhost:10086/intermediate.crl",
             std::fs::read(d.join("intermediate.crl")).unwrap(),
         );
-    let with = Verifier::new(store.clone())
+    let with = notary::NotaryVerifier::new(notary::default_provider(), store.clone())
         .with_oci_policy(policy(""))
         .with_revocation(Arc::new(Checker::new(Arc::new(fetcher))));
-    let without =
-        Verifier::new(store).with_oci_policy(policy(r#","override":{"revocation":"skip"}"#));
+    let without = notary::NotaryVerifier::new(notary::default_provider(), store)
+        .with_oci_policy(policy(r#","override":{"revocation":"skip"}"#));
     (env, target, with, without, now)
 }
 
 fn bench(c: &mut Criterion) {
     let (env, target, with, without, now) = setup();
-    let run = |v: &Verifier| {
-        black_box(
-            v.verify_oci(
+    let run = |v: &notary::NotaryVerifier| {
+        let _ = black_box(
+            v.verify(notary::VerifyRequest::oci(
                 black_box(&env),
-                "application/jose+json",
-                REF,
+                notary::EnvelopeMediaType::Jws,
+                scope_of(REF),
                 &target,
-                &BTreeMap::new(),
                 now,
-            )
+            ))
             .unwrap(),
         );
     };
@@ -124,3 +122,10 @@ criterion_group! {
     targets = bench
 }
 criterion_main!(benches);
+
+/// The `registry/repository` of a digest reference (what the trust policy is selected by).
+fn scope_of(reference: &str) -> &str {
+    reference
+        .split_once('@')
+        .map_or(reference, |(scope, _)| scope)
+}

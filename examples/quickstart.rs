@@ -12,9 +12,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use notary::artifact::{VerifyArtifactOptions, block_on, sign_and_push, verify_artifact};
+use notary::artifact::{VerifyArtifactRequest, block_on, sign_and_push, verify_artifact};
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
-use notary::{EnvelopeMediaType, KeySpec, SignOptions, Verifier};
+use notary::{EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::SignatureRepository;
 use notary_registry::{OciLayout, manifest};
 use notary_trustpolicy::OciTrustPolicy;
@@ -92,42 +92,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 4. Verify against a trust policy.
-    let mut store = MemoryTrustStore::new();
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     store.add(TrustStoreType::Ca, "quickstart", vec![cert])?;
     let store = Arc::new(store);
-    let mut options = VerifyArtifactOptions::default();
-    options.user_metadata = BTreeMap::from([("purpose".into(), "quickstart".into())]);
-    let verifier = Verifier::new(store.clone()).with_oci_policy(policy(
-        "x509.subject: C=US, ST=WA, O=Notary, CN=quickstart",
-    )?);
-    let ok = block_on(verify_artifact(
-        &layout,
-        &verifier,
-        "v1",
-        "local/quickstart",
-        &options,
-        now,
-    ))?;
+    let metadata = BTreeMap::from([("purpose".into(), "quickstart".into())]);
+    let request =
+        VerifyArtifactRequest::new("v1", "local/quickstart", now).with_user_metadata(&metadata);
+    let verifier = notary::NotaryVerifier::new(notary::default_provider(), store.clone())
+        .with_oci_policy(policy(
+            "x509.subject: C=US, ST=WA, O=Notary, CN=quickstart",
+        )?);
+    let ok = block_on(verify_artifact(&layout, &verifier, &request))?;
     println!(
         "verified {} with policy {:?} (level {}): signature {}",
         ok.artifact.digest,
-        ok.outcome.policy_name,
-        ok.outcome.level,
+        ok.outcome.policy_name(),
+        ok.outcome.level().name(),
         ok.signature_manifest
             .map(|d| d.digest.to_string())
             .unwrap_or_default()
     );
 
-    let stranger =
-        Verifier::new(store).with_oci_policy(policy("x509.subject: C=US, ST=WA, O=Someone Else")?);
-    match block_on(verify_artifact(
-        &layout,
-        &stranger,
-        "v1",
-        "local/quickstart",
-        &options,
-        now,
-    )) {
+    let stranger = notary::NotaryVerifier::new(notary::default_provider(), store)
+        .with_oci_policy(policy("x509.subject: C=US, ST=WA, O=Someone Else")?);
+    match block_on(verify_artifact(&layout, &stranger, &request)) {
         Ok(_) => return Err("a policy trusting another identity must refuse the artifact".into()),
         Err(e) => println!("as expected, a policy trusting another identity refuses it: {e}"),
     }

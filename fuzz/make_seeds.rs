@@ -1,4 +1,4 @@
-//! Writes the fuzz test CA (`crates/notary/testdata/fuzz/root.der`) and the seed corpora of
+//! Writes the fuzz test CA (`crates/notary-fuzz-targets/testdata/fuzz/root.der`) and the seed corpora of
 //! the `verifier` and `plugin_archive` targets. Run from the repository root, twice (the
 //! library embeds the root at build time, so the second run builds against the new one and
 //! `cargo test -p notary --test fuzz_corpus` then checks the seeds verify):
@@ -10,23 +10,26 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use notary::fuzz_targets::{VERIFIER_BLOB, VERIFIER_NOW, verifier_oci_target};
 use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, SigningScheme};
 use notary_crypto::pki::ChainBuilder;
+use notary_fuzz_targets::{VERIFIER_BLOB, VERIFIER_NOW, verifier_oci_target};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let chain = ChainBuilder::new(KeySpec::EcP256, VERIFIER_NOW).build()?;
     std::fs::write(
-        root.join("crates/notary/testdata/fuzz/root.der"),
+        root.join("crates/notary-fuzz-targets/testdata/fuzz/root.der"),
         chain.root(),
     )?;
 
     let corpus = root.join("fuzz/corpus/verifier");
     std::fs::create_dir_all(&corpus)?;
-    let (digest, size) =
-        notary::verifier::hash_stream(KeySpec::EcP256.hash_algorithm(), &mut { VERIFIER_BLOB })?;
-    let blob = Descriptor::new("application/octet-stream", digest.parse()?, size);
+    let (digest, size) = notary::verifier::hash_reader(
+        &notary::default_provider(),
+        KeySpec::EcP256.hash_algorithm(),
+        &mut { VERIFIER_BLOB },
+    )?;
+    let blob = Descriptor::new("application/octet-stream", digest, size);
     let oci = verifier_oci_target().ok_or("no OCI target")?;
     for (format, selector) in [
         (EnvelopeMediaType::Jws, 0u8),

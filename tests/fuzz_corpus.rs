@@ -21,32 +21,32 @@ fn replay(target: &str, f: fn(&[u8])) -> usize {
 
 #[test]
 fn jws_corpus() {
-    assert!(replay("jws_parse", notary::fuzz_targets::jws_parse) > 0);
+    assert!(replay("jws_parse", notary_fuzz_targets::jws_parse) > 0);
 }
 
 #[test]
 fn cose_corpus() {
-    assert!(replay("cose_parse", notary::fuzz_targets::cose_parse) > 0);
+    assert!(replay("cose_parse", notary_fuzz_targets::cose_parse) > 0);
 }
 
 #[test]
 fn cert_chain_corpus() {
-    assert!(replay("cert_chain", notary::fuzz_targets::cert_chain) > 0);
+    assert!(replay("cert_chain", notary_fuzz_targets::cert_chain) > 0);
 }
 
 #[test]
 fn trust_policy_corpus() {
-    assert!(replay("trust_policy", notary::fuzz_targets::trust_policy) > 0);
+    assert!(replay("trust_policy", notary_fuzz_targets::trust_policy) > 0);
 }
 
 #[test]
 fn timestamp_token_corpus() {
-    assert!(replay("timestamp_token", notary::fuzz_targets::timestamp_token) > 0);
+    assert!(replay("timestamp_token", notary_fuzz_targets::timestamp_token) > 0);
 }
 
 #[test]
 fn revocation_corpus() {
-    assert!(replay("revocation", notary::fuzz_targets::revocation) > 0);
+    assert!(replay("revocation", notary_fuzz_targets::revocation) > 0);
 }
 
 /// The revocation seeds are signed by the fixed test CA, so they reach the CRL and OCSP logic
@@ -57,7 +57,7 @@ fn revocation_seeds_reach_the_revocation_logic() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/revocation");
     let status = |name: &str| {
         let data = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        notary::fuzz_targets::revocation_status(&data)
+        notary_fuzz_targets::revocation_status(&data)
             .unwrap_or_else(|| panic!("{name}: not a structured seed"))
     };
     let good = [
@@ -104,22 +104,22 @@ fn revocation_seeds_reach_the_revocation_logic() {
 
 #[test]
 fn oci_manifest_corpus() {
-    assert!(replay("oci_manifest", notary::fuzz_targets::oci_manifest) > 0);
+    assert!(replay("oci_manifest", notary_fuzz_targets::oci_manifest) > 0);
 }
 
 #[test]
 fn registry_text_corpus() {
-    assert!(replay("registry_text", notary::fuzz_targets::registry_text) > 0);
+    assert!(replay("registry_text", notary_fuzz_targets::registry_text) > 0);
 }
 
 #[test]
 fn plugin_output_corpus() {
-    assert!(replay("plugin_output", notary::fuzz_targets::plugin_output) > 0);
+    assert!(replay("plugin_output", notary_fuzz_targets::plugin_output) > 0);
 }
 
 #[test]
 fn verifier_corpus() {
-    assert!(replay("verifier", notary::fuzz_targets::verifier) > 0);
+    assert!(replay("verifier", notary_fuzz_targets::verifier) > 0);
 }
 
 /// The `verifier` seeds get the fuzzer past parsing and signature checks: each `valid-*` seed
@@ -139,14 +139,14 @@ fn verifier_seeds_verify_with_the_fuzz_ca() {
         }
         let data = std::fs::read(&path).unwrap();
         formats.insert(data[0] & 1);
-        let (oci, blob) = notary::fuzz_targets::verifier_results(&data).expect("fixed material");
+        let (oci, blob) = notary_fuzz_targets::verifier_results(&data).expect("fixed material");
         let (good, other) = if name.ends_with("-oci") {
             (oci, blob)
         } else {
             (blob, oci)
         };
         let outcome = good.unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(outcome.level, "strict", "{name}");
+        assert_eq!(outcome.level().name(), "strict", "{name}");
         assert_eq!(
             other.unwrap_err().validation(),
             Some(Validation::TargetMismatch),
@@ -156,7 +156,7 @@ fn verifier_seeds_verify_with_the_fuzz_ca() {
         let mut tampered = data.clone();
         let last = tampered.len() - 1;
         tampered[last - 8] ^= 1;
-        let (oci, blob) = notary::fuzz_targets::verifier_results(&tampered).unwrap();
+        let (oci, blob) = notary_fuzz_targets::verifier_results(&tampered).unwrap();
         assert!(oci.is_err() && blob.is_err(), "{name}");
         n += 1;
     }
@@ -166,10 +166,10 @@ fn verifier_seeds_verify_with_the_fuzz_ca() {
 
 #[test]
 fn plugin_archive_corpus() {
-    assert!(replay("plugin_archive", notary::fuzz_targets::plugin_archive) > 0);
+    assert!(replay("plugin_archive", notary_fuzz_targets::plugin_archive) > 0);
 }
 
 #[test]
 fn oci_layout_corpus() {
-    assert!(replay("oci_layout", notary::fuzz_targets::oci_layout) > 0);
+    assert!(replay("oci_layout", notary_fuzz_targets::oci_layout) > 0);
 }

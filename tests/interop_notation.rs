@@ -503,15 +503,10 @@ async fn push_tampered<R: SignatureRepository>(
             notary_core::THUMBPRINT_ANNOTATION.to_string(),
             notary_registry::thumbprint_annotation(&chain.certificates),
         );
-        repo.push_signature(PushSignature::new(
-            &subject,
-            format.as_str(),
-            &bad,
-            annotations,
-        ))
-        .await
-        .map_err(|e| e.to_string())
-        .unwrap();
+        repo.push_signature(PushSignature::new(&subject, format, &bad, annotations))
+            .await
+            .map_err(|e| e.to_string())
+            .unwrap();
     }
 }
 

@@ -4,7 +4,6 @@
 //!
 //! The plugins are small shell scripts in a temporary plugin directory.
 
-use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -230,8 +229,8 @@ esac"#,
     );
 }
 
-fn plugin_verifier(chain: &TestChain, plugins: &Path) -> Verifier {
-    let mut store = MemoryTrustStore::new();
+fn plugin_verifier(chain: &TestChain, plugins: &Path) -> notary::NotaryVerifier {
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     store
         .add(
             TrustStoreType::Ca,
@@ -244,7 +243,7 @@ fn plugin_verifier(chain: &TestChain, plugins: &Path) -> Verifier {
         "signatureVerification":{"level":"strict"},"trustStores":["ca:s"],"trustedIdentities":["*"]}]}"#,
     )
     .unwrap();
-    Verifier::new(Arc::new(store))
+    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store))
         .with_oci_policy(policy)
         .with_plugins(Arc::new(
             PluginHost::new(plugins).with_timeout(Duration::from_secs(20)),
@@ -304,9 +303,15 @@ fn text_labelled_critical_attribute_is_sent_to_the_plugin_and_claimed() {
             }],
         );
         let out = v
-            .verify_oci(&env, format.as_str(), REF, &target(), &BTreeMap::new(), NOW)
+            .verify(notary::VerifyRequest::oci(
+                &env,
+                format,
+                scope_of(REF),
+                &target(),
+                NOW,
+            ))
             .unwrap();
-        assert_eq!(out.level, "strict");
+        assert_eq!(out.level().name(), "strict");
         let seen: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&f.seen).unwrap()).unwrap();
         assert_eq!(
@@ -334,9 +339,9 @@ fn integer_labelled_critical_cose_attribute_with_a_plugin_fails_closed() {
         }],
     );
     // The envelope itself is sound: it parses and carries the critical integer label.
-    let parsed = notary::UnverifiedEnvelope::parse("application/cose", &env)
+    let parsed = notary::UnverifiedEnvelope::parse(notary::EnvelopeMediaType::Cose, &env)
         .unwrap()
-        .verify_integrity()
+        .verify_integrity(&notary_x509::X509Verifier::new(notary::default_provider()))
         .unwrap();
     assert!(
         parsed
@@ -347,14 +352,13 @@ fn integer_labelled_critical_cose_attribute_with_a_plugin_fails_closed() {
             .any(|a| a.key == AttributeKey::Int(-70_000) && a.critical)
     );
     let err = v
-        .verify_oci(
+        .verify(notary::VerifyRequest::oci(
             &env,
-            "application/cose",
-            REF,
+            notary::EnvelopeMediaType::Cose,
+            scope_of(REF),
             &target(),
-            &BTreeMap::new(),
             NOW,
-        )
+        ))
         .expect_err("a critical attribute the plugin cannot be given must fail verification");
     assert_eq!(err.validation(), Some(Validation::Plugin), "{err}");
     assert!(err.to_string().contains("-70000"), "{err}");
@@ -374,14 +378,13 @@ fn critical_attribute_with_a_value_the_plugin_request_cannot_carry_fails_closed(
         }],
     );
     let err = v
-        .verify_oci(
+        .verify(notary::VerifyRequest::oci(
             &env,
-            "application/cose",
-            REF,
+            notary::EnvelopeMediaType::Cose,
+            scope_of(REF),
             &target(),
-            &BTreeMap::new(),
             NOW,
-        )
+        ))
         .expect_err("a critical byte-string attribute cannot be sent as JSON faithfully");
     assert_eq!(err.validation(), Some(Validation::Plugin), "{err}");
     assert!(err.to_string().contains("com.example.blob"), "{err}");
@@ -410,15 +413,21 @@ esac"#,
         }],
     );
     let err = v
-        .verify_oci(
+        .verify(notary::VerifyRequest::oci(
             &env,
-            "application/jose+json",
-            REF,
+            notary::EnvelopeMediaType::Jws,
+            scope_of(REF),
             &target(),
-            &BTreeMap::new(),
             NOW,
-        )
+        ))
         .unwrap_err();
     assert_eq!(err.validation(), Some(Validation::Plugin), "{err}");
     assert!(err.to_string().contains("did not process"), "{err}");
+}
+
+/// The `registry/repository` of a digest reference (what the trust policy is selected by).
+fn scope_of(reference: &str) -> &str {
+    reference
+        .split_once('@')
+        .map_or(reference, |(scope, _)| scope)
 }

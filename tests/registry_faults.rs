@@ -13,9 +13,9 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use notary::artifact::{VerifyArtifactOptions, sign_and_push, verify_artifact};
+use notary::artifact::{sign_and_push, verify_artifact};
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
-use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, VerificationError, Verifier};
+use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::SignatureRepository;
 use notary_crypto::pki::{ChainBuilder, TestChain};
 use notary_registry::{Error, RemoteOptions, RemoteRepository, manifest};
@@ -258,8 +258,8 @@ async fn push_artifact(r: &RemoteRepository, tag: &str) -> Descriptor {
         .unwrap()
 }
 
-fn verifier(c: &TestChain) -> Verifier {
-    let mut store = MemoryTrustStore::new();
+fn verifier(c: &TestChain) -> notary::NotaryVerifier {
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     store
         .add(
             TrustStoreType::Ca,
@@ -267,7 +267,7 @@ fn verifier(c: &TestChain) -> Verifier {
             vec![notary_x509::Certificate::from_der(c.root()).unwrap()],
         )
         .unwrap();
-    Verifier::new(Arc::new(store)).with_oci_policy(
+    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(
         OciTrustPolicy::from_json(
             br#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],
             "signatureVerification":{"level":"strict"},"trustStores":["ca:s"],"trustedIdentities":["*"]}]}"#,
@@ -296,7 +296,6 @@ fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
         let signer = c.signer().unwrap();
         let v = verifier(&c);
         let scope = format!("{}/app", proxy.host);
-        let vo = VerifyArtifactOptions::default();
         let direct = client(&reg.host, "app");
         let artifact = push_artifact(&direct, "v1").await;
         let r = client(&proxy.host, "app");
@@ -312,9 +311,17 @@ fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
         let fresh = client(&proxy.host, "app");
         proxy.add("GET", "/referrers/", Fault::Status(429, Some(1)), 1);
         proxy.add("GET", "/blobs/sha256:", Fault::Drop, 1);
-        let done = verify_artifact(&fresh, &v, &artifact.digest.to_string(), &scope, &vo, now())
-            .await
-            .unwrap();
+        let done = verify_artifact(
+            &fresh,
+            &v,
+            &notary::artifact::VerifyArtifactRequest::new(
+                &artifact.digest.to_string(),
+                &scope,
+                now(),
+            ),
+        )
+        .await
+        .unwrap();
         assert_eq!(done.artifact, artifact);
         assert_eq!(proxy.faults_served(), 5);
 
@@ -324,15 +331,16 @@ fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
         let e = verify_artifact(
             &client(&proxy.host, "app"),
             &v,
-            &artifact.digest.to_string(),
-            &scope,
-            &vo,
-            now(),
+            &notary::artifact::VerifyArtifactRequest::new(
+                &artifact.digest.to_string(),
+                &scope,
+                now(),
+            ),
         )
         .await
         .unwrap_err();
         match &e {
-            VerificationError::AllFailed { failures, .. } => {
+            notary::artifact::VerifyArtifactError::AllFailed { failures, .. } => {
                 assert!(
                     failures
                         .iter()
@@ -402,8 +410,16 @@ fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
                 && digests.contains(&second.pushed.manifest.digest)
         );
         assert!(proxy.requests("GET", "/referrers/") >= 1);
-        verify_artifact(&direct, &v, "v1", &format!("{}/app", reg.host), &vo, now())
-            .await
-            .unwrap();
+        verify_artifact(
+            &direct,
+            &v,
+            &notary::artifact::VerifyArtifactRequest::new(
+                "v1",
+                &format!("{}/app", reg.host),
+                now(),
+            ),
+        )
+        .await
+        .unwrap();
     });
 }

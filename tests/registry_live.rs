@@ -7,9 +7,9 @@ mod registry;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use notary::artifact::{VerifyArtifactOptions, sign_and_push, verify_artifact};
+use notary::artifact::{VerifyArtifactError, sign_and_push, verify_artifact};
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
-use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, VerificationError, Verifier};
+use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::{SIGNATURE_ARTIFACT_TYPE, SignatureRepository};
 use notary_crypto::pki::{ChainBuilder, TestChain};
 use notary_registry::copy::{Endpoint, copy};
@@ -55,8 +55,8 @@ fn chain(spec: KeySpec) -> TestChain {
     ChainBuilder::new(spec, now()).build().unwrap()
 }
 
-fn verifier(chain: &TestChain, scope: &str) -> Verifier {
-    let mut store = MemoryTrustStore::new();
+fn verifier(chain: &TestChain, scope: &str) -> notary::NotaryVerifier {
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     let root = notary_x509::Certificate::from_der(chain.root()).unwrap();
     store.add(TrustStoreType::Ca, "s", vec![root]).unwrap();
     let policy = OciTrustPolicy::from_json(
@@ -67,7 +67,7 @@ fn verifier(chain: &TestChain, scope: &str) -> Verifier {
         .as_bytes(),
     )
     .unwrap();
-    Verifier::new(Arc::new(store)).with_oci_policy(policy)
+    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(policy)
 }
 
 fn sign_options(format: EnvelopeMediaType) -> SignOptions {
@@ -147,41 +147,57 @@ fn sign_and_verify_by_tag_and_digest_on_both_registries() {
 
             let scope = format!("{}/team/app", reg.host);
             let v = verifier(&c, &scope);
-            let mut vo = VerifyArtifactOptions::default();
-            vo.user_metadata.insert("build".into(), "42".into());
+            let md = BTreeMap::from([("build".to_string(), "42".to_string())]);
+            fn req<'a>(
+                r: &'a str,
+                scope: &'a str,
+                md: &'a BTreeMap<String, String>,
+            ) -> notary::artifact::VerifyArtifactRequest<'a> {
+                notary::artifact::VerifyArtifactRequest::new(r, scope, now()).with_user_metadata(md)
+            }
             for reference in ["v1".to_string(), by_digest.clone()] {
-                let done = verify_artifact(&fresh, &v, &reference, &scope, &vo, now())
-                    .await
-                    .unwrap();
+                let done = verify_artifact(
+                    &fresh,
+                    &v,
+                    &notary::artifact::VerifyArtifactRequest::new(&reference, &scope, now())
+                        .with_user_metadata(&md),
+                )
+                .await
+                .unwrap();
                 assert_eq!(done.artifact, artifact, "{kind:?} {reference}");
                 assert!(done.signature_manifest.is_some());
             }
             // A digest reference costs three requests once the client knows the registry.
             let before = fresh.request_count();
-            verify_artifact(&fresh, &v, &by_digest, &scope, &vo, now())
+            verify_artifact(&fresh, &v, &req(&by_digest, &scope, &md))
                 .await
                 .unwrap();
             assert_eq!(fresh.request_count() - before, 3, "{kind:?}");
 
             // Metadata that was not signed fails; another CA is not trusted.
-            let mut wrong = VerifyArtifactOptions::default();
-            wrong.user_metadata.insert("build".into(), "43".into());
-            let e = verify_artifact(&fresh, &v, &by_digest, &scope, &wrong, now())
-                .await
-                .unwrap_err();
-            assert!(matches!(e, VerificationError::AllFailed { .. }), "{e}");
+            let wrong = BTreeMap::from([("build".to_string(), "43".to_string())]);
+            let e = verify_artifact(
+                &fresh,
+                &v,
+                &notary::artifact::VerifyArtifactRequest::new(&by_digest, &scope, now())
+                    .with_user_metadata(&wrong),
+            )
+            .await
+            .unwrap_err();
+            assert!(matches!(e, VerifyArtifactError::AllFailed { .. }), "{e}");
+            assert_eq!(e.validation(), Some(notary::Validation::UserMetadata));
             let other = chain(KeySpec::Rsa2048);
-            let e = verify_artifact(&fresh, &verifier(&other, &scope), "v1", &scope, &vo, now())
+            let e = verify_artifact(&fresh, &verifier(&other, &scope), &req("v1", &scope, &md))
                 .await
                 .unwrap_err();
             assert!(e.to_string().contains("authenticity"), "{e}");
 
             // An unsigned artifact has no signature.
             let unsigned = push_artifact(&r, "v2", b"unsigned").await;
-            let e = verify_artifact(&fresh, &v, &unsigned.digest.to_string(), &scope, &vo, now())
+            let e = verify_artifact(&fresh, &v, &req(&unsigned.digest.to_string(), &scope, &md))
                 .await
                 .unwrap_err();
-            assert!(matches!(e, VerificationError::NoSignature { .. }), "{e}");
+            assert!(matches!(e, VerifyArtifactError::NoSignature { .. }), "{e}");
         });
     }
 }
@@ -283,10 +299,7 @@ fn basic_auth_over_tls_with_flags_and_docker_config() {
         let done = verify_artifact(
             &r,
             &verifier(&c, &scope),
-            "v1",
-            &scope,
-            &VerifyArtifactOptions::default(),
-            now(),
+            &notary::artifact::VerifyArtifactRequest::new("v1", &scope, now()),
         )
         .await
         .unwrap();
@@ -445,10 +458,7 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
             let done = verify_artifact(
                 &r,
                 &verifier(&c, &scope),
-                "v1",
-                &scope,
-                &VerifyArtifactOptions::default(),
-                now(),
+                &notary::artifact::VerifyArtifactRequest::new("v1", &scope, now()),
             )
             .await
             .unwrap();
@@ -525,10 +535,7 @@ fn copy_registry_to_layout_to_second_registry_keeps_signatures_verifying() {
         let done = verify_artifact(
             &layout,
             &verifier(&c, local_scope),
-            "v1",
-            local_scope,
-            &VerifyArtifactOptions::default(),
-            now(),
+            &notary::artifact::VerifyArtifactRequest::new("v1", local_scope, now()),
         )
         .await
         .unwrap();
@@ -551,10 +558,7 @@ fn copy_registry_to_layout_to_second_registry_keeps_signatures_verifying() {
         let done = verify_artifact(
             &fresh,
             &verifier(&c, &scope),
-            "v1",
-            &scope,
-            &VerifyArtifactOptions::default(),
-            now(),
+            &notary::artifact::VerifyArtifactRequest::new("v1", &scope, now()),
         )
         .await
         .unwrap();
@@ -563,10 +567,7 @@ fn copy_registry_to_layout_to_second_registry_keeps_signatures_verifying() {
         let done = verify_artifact(
             &fresh,
             &verifier(&c, &scope),
-            &sbom_scope_ref,
-            &scope,
-            &VerifyArtifactOptions::default(),
-            now(),
+            &notary::artifact::VerifyArtifactRequest::new(&sbom_scope_ref, &scope, now()),
         )
         .await
         .unwrap();
@@ -687,10 +688,7 @@ fn large_blobs_are_streamed_through_copy_in_every_direction() {
         let done = verify_artifact(
             &third,
             &verifier(&c, &scope),
-            "v1",
-            &scope,
-            &VerifyArtifactOptions::default(),
-            now(),
+            &notary::artifact::VerifyArtifactRequest::new("v1", &scope, now()),
         )
         .await
         .unwrap();

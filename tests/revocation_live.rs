@@ -2,7 +2,6 @@
 //! per request, so a revocation shows on the next request) and `openssl ca -gencrl` makes the
 //! CRLs, both behind a loopback HTTP front. PKI from `tests/pki/make-ocsp-crl.sh`.
 
-use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -238,37 +237,42 @@ fn revoked_intermediate_and_the_verifier_levels() {
         .unwrap()
         .bytes;
     let verifier = |level: &str| {
-        let mut store = MemoryTrustStore::new();
+        let mut store = MemoryTrustStore::new(notary::default_provider());
         store
             .add(TrustStoreType::Ca, "s", vec![chain[2].clone()])
             .unwrap();
         let policy = format!(
             r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["*"],"signatureVerification":{{"level":"{level}"}},"trustStores":["ca:s"],"trustedIdentities":["*"]}}]}}"#
         );
-        Verifier::new(Arc::new(store))
+        notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store))
             .with_oci_policy(OciTrustPolicy::from_json(policy.as_bytes()).unwrap())
             .with_revocation(Arc::new(Checker::new(Arc::new(HttpFetcher::new()))))
     };
     let e = verifier("strict")
-        .verify_oci(
+        .verify(notary::VerifyRequest::oci(
             &env,
-            "application/jose+json",
-            reference,
+            notary::EnvelopeMediaType::Jws,
+            scope_of(reference),
             &target,
-            &BTreeMap::new(),
             now,
-        )
+        ))
         .unwrap_err();
     assert_eq!(e.validation(), Some(Validation::Revocation), "{e}");
     let out = verifier("permissive")
-        .verify_oci(
+        .verify(notary::VerifyRequest::oci(
             &env,
-            "application/jose+json",
-            reference,
+            notary::EnvelopeMediaType::Jws,
+            scope_of(reference),
             &target,
-            &BTreeMap::new(),
             now,
-        )
+        ))
         .unwrap();
     assert!(out.warnings().any(|(v, _)| v == Validation::Revocation));
+}
+
+/// The `registry/repository` of a digest reference (what the trust policy is selected by).
+fn scope_of(reference: &str) -> &str {
+    reference
+        .split_once('@')
+        .map_or(reference, |(scope, _)| scope)
 }

@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
-use notary::verifier::hash_stream;
 use notary::{
-    BlobTarget, CheckStatus, Descriptor, EnvelopeMediaType, KeySpec, SignOptions, SigningScheme,
+    CheckStatus, Descriptor, EnvelopeMediaType, KeySpec, SignOptions, SigningScheme,
     UnverifiedEnvelope, Validation, VerificationError, Verifier,
 };
 use notary_core::{AttributeKey, AttributeValue, DigestAlgorithm, ExtendedAttribute};
@@ -38,8 +37,8 @@ fn policy(level: &str, extra: &str, identity: &str) -> OciTrustPolicy {
     .unwrap()
 }
 
-fn verifier(chain: &TestChain, level: &str, extra: &str, identity: &str) -> Verifier {
-    let mut store = MemoryTrustStore::new();
+fn verifier(chain: &TestChain, level: &str, extra: &str, identity: &str) -> notary::NotaryVerifier {
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     let root = Certificate::from_der(chain.root()).unwrap();
     store
         .add(TrustStoreType::Ca, "s", vec![root.clone()])
@@ -47,7 +46,8 @@ fn verifier(chain: &TestChain, level: &str, extra: &str, identity: &str) -> Veri
     store
         .add(TrustStoreType::SigningAuthority, "s", vec![root])
         .unwrap();
-    Verifier::new(Arc::new(store)).with_oci_policy(policy(level, extra, identity))
+    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store))
+        .with_oci_policy(policy(level, extra, identity))
 }
 
 fn sign(chain: &TestChain, format: EnvelopeMediaType, f: impl FnOnce(&mut SignOptions)) -> Vec<u8> {
@@ -60,11 +60,17 @@ fn sign(chain: &TestChain, format: EnvelopeMediaType, f: impl FnOnce(&mut SignOp
 }
 
 fn verify(
-    v: &Verifier,
+    v: &notary::NotaryVerifier,
     env: &[u8],
     format: EnvelopeMediaType,
 ) -> Result<notary::VerificationOutcome, VerificationError> {
-    v.verify_oci(env, format.as_str(), REF, &target(), &BTreeMap::new(), NOW)
+    v.verify(notary::VerifyRequest::oci(
+        env,
+        format,
+        scope_of(REF),
+        &target(),
+        NOW,
+    ))
 }
 
 fn failed(r: Result<notary::VerificationOutcome, VerificationError>) -> Validation {
@@ -88,26 +94,18 @@ fn six_key_specs_two_envelopes_two_schemes() {
                     o.user_metadata.insert("build".into(), "42".into());
                 });
                 let out = v
-                    .verify_oci(
-                        &env,
-                        format.as_str(),
-                        REF,
-                        &target(),
-                        &BTreeMap::from([("build".into(), "42".into())]),
-                        NOW,
+                    .verify(
+                        notary::VerifyRequest::oci(&env, format, scope_of(REF), &target(), NOW)
+                            .with_user_metadata(&BTreeMap::from([("build".into(), "42".into())])),
                     )
                     .unwrap_or_else(|e| panic!("{spec} {format} {scheme}: {e}"));
-                assert_eq!(out.level, "strict");
+                assert_eq!(out.level().name(), "strict");
                 assert_eq!(out.warnings().count(), 0);
-                let info = out.envelope.as_ref().unwrap().signer_info();
+                let verified = out.verified().unwrap();
+                let info = verified.envelope().signer_info();
                 assert_eq!(info.signed_attributes.signing_scheme, scheme);
                 assert_eq!(info.signature_algorithm, spec.signature_algorithm());
-                assert!(
-                    out.payload
-                        .unwrap()
-                        .target_artifact
-                        .content_equals(&target())
-                );
+                assert!(verified.payload().target_artifact.content_equals(&target()));
             }
         }
     }
@@ -127,12 +125,14 @@ fn tampering_is_caught_at_integrity() {
             if let Ok(out) = verify(&v, &bad, format) {
                 // Only bytes outside the signed content (e.g. JSON whitespace-equivalent or the
                 // unprotected signing agent) may change without failing.
-                let info = out.envelope.unwrap();
+                let info = out.verified().unwrap().envelope().clone();
                 assert_eq!(
                     info.payload(),
-                    UnverifiedEnvelope::parse(format.as_str(), &env)
+                    UnverifiedEnvelope::parse(format, &env)
                         .unwrap()
-                        .verify_integrity()
+                        .verify_integrity(&notary_x509::X509Verifier::new(
+                            notary::default_provider()
+                        ))
                         .unwrap()
                         .payload()
                 );
@@ -166,14 +166,17 @@ fn tampering_is_caught_at_integrity() {
         );
         assert_eq!(failed(wrong_media), Validation::Integrity);
         assert_eq!(
-            failed(v.verify_oci(
-                &env,
-                "application/octet-stream",
-                REF,
-                &target(),
-                &BTreeMap::new(),
-                NOW
-            )),
+            failed(
+                v.verify(notary::VerifyRequest::oci(
+                    &env,
+                    "application/octet-stream"
+                        .parse::<notary::EnvelopeMediaType>()
+                        .unwrap(),
+                    scope_of(REF),
+                    &target(),
+                    NOW
+                ))
+            ),
             Validation::Integrity
         );
     }
@@ -228,15 +231,14 @@ fn identity_expiry_and_validity_follow_the_level() {
     );
 
     let later = NOW + Duration::hours(2);
-    let at = |v: &Verifier| {
-        v.verify_oci(
+    let at = |v: &notary::NotaryVerifier| {
+        v.verify(notary::VerifyRequest::oci(
             &env,
-            "application/cose",
-            REF,
+            notary::EnvelopeMediaType::Cose,
+            scope_of(REF),
             &target(),
-            &BTreeMap::new(),
             later,
-        )
+        ))
     };
     let v = verifier(&chain, "strict", "", "*");
     assert_eq!(at(&v).unwrap_err().validation(), Some(Validation::Expiry));
@@ -249,19 +251,18 @@ fn identity_expiry_and_validity_follow_the_level() {
         "*",
     ))
     .unwrap();
-    assert_eq!(out.level, "custom");
+    assert_eq!(out.level(), notary::VerificationLevel::Custom);
 
     // Certificates expired at verification time, no timestamp: authentic timestamp fails.
     let much_later = NOW + Duration::days(400);
     let env = sign(&chain, EnvelopeMediaType::Jws, |_| {});
-    let r = v.verify_oci(
+    let r = v.verify(notary::VerifyRequest::oci(
         &env,
-        "application/jose+json",
-        REF,
+        notary::EnvelopeMediaType::Jws,
+        scope_of(REF),
         &target(),
-        &BTreeMap::new(),
         much_later,
-    );
+    ));
     assert_eq!(
         r.unwrap_err().validation(),
         Some(Validation::AuthenticTimestamp)
@@ -291,34 +292,43 @@ fn unknown_critical_attributes_fail_closed_and_target_and_metadata_are_fatal() {
         1,
     );
     assert_eq!(
-        failed(v.verify_oci(
+        failed(v.verify(notary::VerifyRequest::oci(
             &env,
-            "application/jose+json",
-            REF,
+            notary::EnvelopeMediaType::Jws,
+            scope_of(REF),
             &other,
-            &BTreeMap::new(),
             NOW
-        )),
+        ))),
         Validation::TargetMismatch
     );
     let md = BTreeMap::from([("k".to_string(), "v".to_string())]);
     assert_eq!(
-        failed(v.verify_oci(&env, "application/jose+json", REF, &target(), &md, NOW)),
+        failed(
+            v.verify(
+                notary::VerifyRequest::oci(
+                    &env,
+                    notary::EnvelopeMediaType::Jws,
+                    scope_of(REF),
+                    &target(),
+                    NOW
+                )
+                .with_user_metadata(&md)
+            )
+        ),
         Validation::UserMetadata
     );
     // skip level: nothing is verified, even garbage passes.
-    let skip = Verifier::new(Arc::new(MemoryTrustStore::new())).with_oci_policy(
+    let skip = notary::NotaryVerifier::new(notary::default_provider(), Arc::new(MemoryTrustStore::new(notary::default_provider()))).with_oci_policy(
         OciTrustPolicy::from_json(br#"{"version":"1.0","trustPolicies":[{"name":"s","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#).unwrap(),
     );
     assert!(
-        skip.verify_oci(
+        skip.verify(notary::VerifyRequest::oci(
             b"garbage",
-            "application/jose+json",
-            REF,
+            notary::EnvelopeMediaType::Jws,
+            scope_of(REF),
             &target(),
-            &BTreeMap::new(),
             NOW
-        )
+        ))
         .unwrap()
         .is_skipped()
     );
@@ -329,15 +339,20 @@ fn blob_signatures_hash_with_the_key_and_check_digest_size_and_media_type() {
     for spec in [KeySpec::Rsa3072, KeySpec::EcP521] {
         let chain = ChainBuilder::new(spec, NOW).build().unwrap();
         let blob = b"blob content for notary".repeat(1000);
-        let (digest, size) = hash_stream(spec.hash_algorithm(), &mut blob.as_slice()).unwrap();
-        assert!(digest.starts_with(spec.hash_algorithm().name()));
-        let desc = Descriptor::new("application/octet-stream", digest.parse().unwrap(), size);
+        let (digest, size) = notary::verifier::hash_reader(
+            &notary::default_provider(),
+            spec.hash_algorithm(),
+            &mut blob.as_slice(),
+        )
+        .unwrap();
+        assert_eq!(digest.algorithm(), spec.hash_algorithm());
+        let desc = Descriptor::new("application/octet-stream", digest, size);
         let mut o = SignOptions::new(NOW);
         o.format = EnvelopeMediaType::Cose;
         let env = notary::sign_artifact(&desc, &chain.signer().unwrap(), &o)
             .unwrap()
             .bytes;
-        let mut store = MemoryTrustStore::new();
+        let mut store = MemoryTrustStore::new(notary::default_provider());
         store
             .add(
                 TrustStoreType::Ca,
@@ -345,29 +360,24 @@ fn blob_signatures_hash_with_the_key_and_check_digest_size_and_media_type() {
                 vec![Certificate::from_der(chain.root()).unwrap()],
             )
             .unwrap();
-        let v = Verifier::new(Arc::new(store)).with_blob_policy(
+        let v = notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_blob_policy(
             BlobTrustPolicy::from_json(br#"{"version":"1.0","trustPolicies":[{"name":"b","globalPolicy":true,"signatureVerification":{"level":"strict"},"trustStores":["ca:s"],"trustedIdentities":["*"]}]}"#).unwrap(),
         );
         let run = |content: &[u8], mt: Option<&str>| {
             let mut r = content;
-            v.verify_blob(
+            v.verify(notary::VerifyRequest::blob(
                 &env,
-                "application/cose",
-                BlobTarget {
-                    content: &mut r,
-                    media_type: mt,
-                    policy_name: None,
-                },
-                &BTreeMap::new(),
+                notary::EnvelopeMediaType::Cose,
+                blob_target(&mut r, mt, None),
                 NOW,
-            )
+            ))
         };
         let out = run(&blob, Some("application/octet-stream")).unwrap();
         assert!(
-            out.checks
+            out.checks()
                 .iter()
-                .any(|c| c.validation == Validation::TargetMismatch
-                    && c.status == CheckStatus::Passed)
+                .any(|c| c.validation() == Validation::TargetMismatch
+                    && *c.status() == CheckStatus::Passed)
         );
         let mut tampered = blob.clone();
         tampered[0] ^= 1;
@@ -393,4 +403,26 @@ fn expiry_past_the_representable_range_is_an_invalid_sign_option() {
             other => panic!("expected InvalidSignOptions, got {other:?}"),
         }
     }
+}
+
+/// The `registry/repository` of a digest reference (what the trust policy is selected by).
+fn scope_of(reference: &str) -> &str {
+    reference
+        .split_once('@')
+        .map_or(reference, |(scope, _)| scope)
+}
+
+fn blob_target<'a>(
+    content: &'a mut dyn std::io::Read,
+    media_type: Option<&'a str>,
+    policy_name: Option<&'a str>,
+) -> notary::BlobTarget<'a> {
+    let mut t = notary::BlobTarget::new(content);
+    if let Some(m) = media_type {
+        t = t.with_media_type(m);
+    }
+    if let Some(n) = policy_name {
+        t = t.with_policy_name(n);
+    }
+    t
 }

@@ -1,7 +1,6 @@
 //! Timestamping against a real RFC 3161 TSA: OpenSSL (`openssl ts -reply`) behind a small
 //! loopback HTTP front, with a test PKI made by `tests/pki/make-tsa.sh`.
 
-use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -52,8 +51,8 @@ fn target() -> Descriptor {
     )
 }
 
-fn verifier(chain_root: &[u8], tsa_root: Option<Vec<Certificate>>) -> Verifier {
-    let mut store = MemoryTrustStore::new();
+fn verifier(chain_root: &[u8], tsa_root: Option<Vec<Certificate>>) -> notary::NotaryVerifier {
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     store
         .add(
             TrustStoreType::Ca,
@@ -71,7 +70,7 @@ fn verifier(chain_root: &[u8], tsa_root: Option<Vec<Certificate>>) -> Verifier {
     let policy = format!(
         r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["*"],"signatureVerification":{{"level":"strict"}},"trustStores":{stores},"trustedIdentities":["*"]}}]}}"#
     );
-    Verifier::new(Arc::new(store))
+    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store))
         .with_oci_policy(OciTrustPolicy::from_json(policy.as_bytes()).unwrap())
 }
 
@@ -104,36 +103,41 @@ fn timestamp_keeps_an_expired_signature_valid_only_with_a_tsa_store() {
 
         let later = now + Duration::days(3);
         let with_tsa = verifier(chain.root(), Some(root(&pki)));
-        with_tsa
-            .verify_oci(
-                &signed.bytes,
-                format.as_str(),
-                REF,
-                &target(),
-                &BTreeMap::new(),
-                now,
-            )
-            .unwrap();
-        with_tsa
-            .verify_oci(
-                &signed.bytes,
-                format.as_str(),
-                REF,
-                &target(),
-                &BTreeMap::new(),
-                later,
-            )
-            .unwrap_or_else(|e| panic!("{spec}: the timestamp must carry the expired chain: {e}"));
+        assert!(
+            with_tsa
+                .verify(notary::VerifyRequest::oci(
+                    &signed.bytes,
+                    format,
+                    scope_of(REF),
+                    &target(),
+                    now
+                ))
+                .unwrap()
+                .is_verified()
+        );
+        assert!(
+            with_tsa
+                .verify(notary::VerifyRequest::oci(
+                    &signed.bytes,
+                    format,
+                    scope_of(REF),
+                    &target(),
+                    later
+                ))
+                .unwrap_or_else(|e| panic!(
+                    "{spec}: the timestamp must carry the expired chain: {e}"
+                ))
+                .is_verified()
+        );
         let without = verifier(chain.root(), None);
         let e = without
-            .verify_oci(
+            .verify(notary::VerifyRequest::oci(
                 &signed.bytes,
-                format.as_str(),
-                REF,
+                format,
+                scope_of(REF),
                 &target(),
-                &BTreeMap::new(),
                 later,
-            )
+            ))
             .unwrap_err();
         assert_eq!(e.validation(), Some(Validation::AuthenticTimestamp), "{e}");
         // A TSA store that does not hold the TSA's root: "signed by unknown authority".
@@ -142,14 +146,13 @@ fn timestamp_keeps_an_expired_signature_valid_only_with_a_tsa_store() {
             Some(vec![Certificate::from_der(chain.root()).unwrap()]),
         );
         let e = other
-            .verify_oci(
+            .verify(notary::VerifyRequest::oci(
                 &signed.bytes,
-                format.as_str(),
-                REF,
+                format,
+                scope_of(REF),
                 &target(),
-                &BTreeMap::new(),
                 later,
-            )
+            ))
             .unwrap_err();
         assert!(e.to_string().contains("unknown authority"), "{e}");
     }
@@ -219,16 +222,18 @@ fn timestamping_over_https_trusts_the_given_ca_only() {
             .is_some()
     );
     // The timestamp carries the signature past its certificate's expiry.
-    verifier(chain.root(), Some(root(&pki)))
-        .verify_oci(
-            &signed.bytes,
-            EnvelopeMediaType::Jws.as_str(),
-            REF,
-            &target(),
-            &BTreeMap::new(),
-            now + Duration::days(3),
-        )
-        .unwrap();
+    assert!(
+        verifier(chain.root(), Some(root(&pki)))
+            .verify(notary::VerifyRequest::oci(
+                &signed.bytes,
+                EnvelopeMediaType::Jws,
+                scope_of(REF),
+                &target(),
+                now + Duration::days(3)
+            ))
+            .unwrap()
+            .is_verified()
+    );
     // Without the test CA the TLS handshake fails and nothing is signed.
     let e = sign_with(Rfc3161Timestamper::new(&url, root(&pki))).unwrap_err();
     assert!(matches!(e, notary::Error::Timestamp { .. }), "{e}");
@@ -276,7 +281,7 @@ impl notary::timestamp::Timestamper for BerTimestamper {
         &self,
         message: &[u8],
         hash: notary_core::DigestAlgorithm,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, notary::timestamp::TimestampError> {
         let der = self.inner.timestamp(message, hash)?;
         let mut ber = to_ber(&der, self.indefinite);
         assert_ne!(ber, der);
@@ -309,20 +314,30 @@ fn ber_encoded_token_from_the_real_tsa_is_accepted_like_notation() {
         }));
         let signed = notary::sign_artifact(&target(), &chain.signer().unwrap(), &opts).unwrap();
         // After the chain expired, only the timestamp keeps the signature valid.
-        with_tsa.verify_oci(
+        with_tsa.verify(notary::VerifyRequest::oci(
             &signed.bytes,
-            EnvelopeMediaType::Jws.as_str(),
-            REF,
+            EnvelopeMediaType::Jws,
+            scope_of(REF),
             &target(),
-            &BTreeMap::new(),
             later,
-        )
+        ))
     };
-    sign_and_verify(false, false).unwrap_or_else(|e| panic!("BER token refused: {e}"));
+    assert!(
+        sign_and_verify(false, false)
+            .unwrap_or_else(|e| panic!("BER token refused: {e}"))
+            .is_verified()
+    );
     let e = sign_and_verify(false, true).unwrap_err();
     assert_eq!(e.validation(), Some(Validation::AuthenticTimestamp), "{e}");
     // notation's BER conversion refuses indefinite lengths; so does notary-rs.
     let e = sign_and_verify(true, false).unwrap_err();
     assert_eq!(e.validation(), Some(Validation::AuthenticTimestamp), "{e}");
     assert!(e.to_string().contains("indefinite length"), "{e}");
+}
+
+/// The `registry/repository` of a digest reference (what the trust policy is selected by).
+fn scope_of(reference: &str) -> &str {
+    reference
+        .split_once('@')
+        .map_or(reference, |(scope, _)| scope)
 }

@@ -1,4 +1,4 @@
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    notary::fuzz_targets::oci_layout(data);
+    notary_fuzz_targets::oci_layout(data);
 });

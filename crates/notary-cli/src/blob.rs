@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use notary::truststore::DirTrustStore;
-use notary::{BlobTarget, Descriptor, EnvelopeMediaType, SignOptions, Verifier};
+use notary::{
+    BlobTarget, Descriptor, EnvelopeMediaType, NotaryVerifier, SignOptions, Verifier, VerifyRequest,
+};
 
 use crate::config::{self, SigningKeys};
 use crate::policy::{self, Kind, PolicyCommand};
@@ -225,9 +226,10 @@ fn sign(a: BlobSignArgs) -> CmdResult {
     let mut f =
         File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
     // Streamed once with the hash the signing key implies: memory does not grow with the file.
-    let (digest, size) = notary::verifier::hash_stream(spec.hash_algorithm(), &mut f)
-        .map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
-    let desc = Descriptor::new(a.media_type, digest.parse()?, size);
+    let (digest, size) =
+        notary::verifier::hash_reader(&crate::provider(), spec.hash_algorithm(), &mut f)
+            .map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
+    let desc = Descriptor::new(a.media_type, digest, size);
     let signed = notary::sign_artifact(&desc, &signer, &options)?;
     let base = a
         .file
@@ -251,31 +253,16 @@ fn sign(a: BlobSignArgs) -> CmdResult {
     Ok(())
 }
 
-pub fn verifier(kind: Kind) -> Result<Verifier, Failure> {
-    let dir = config::config_dir()?;
-    let store = Arc::new(DirTrustStore::new(dir.join("truststore")));
-    let (path, bytes) = policy::load_bytes(kind)?;
-    // Like notation, the CLI checks revocation online (OCSP, then CRL) with notation's timeouts.
-    let mut revocation =
-        notary::revocation::Checker::new(Arc::new(notary::revocation::HttpFetcher::new()));
-    if let Some(cache) = config::cache_dir() {
-        revocation = revocation.with_cache(notary_revocation::CrlCache::new(cache.join("crl")));
-    }
-    // Verification plugins from `$NOTATION_LIBEXEC/plugins` (default: the config directory).
-    let plugins = Arc::new(notary::plugin::PluginHost::new(config::plugins_dir()?));
-    let v = Verifier::new(store)
-        .with_revocation(Arc::new(revocation))
-        .with_plugins(plugins);
-    Ok(match kind {
-        Kind::Blob => v.with_blob_policy(
-            notary_trustpolicy::BlobTrustPolicy::from_json(&bytes)
-                .map_err(|e| Failure::msg(format!("{}: {e}", path.display())))?,
-        ),
-        Kind::Oci => v.with_oci_policy(
-            notary_trustpolicy::OciTrustPolicy::from_json(&bytes)
-                .map_err(|e| Failure::msg(format!("{}: {e}", path.display())))?,
-        ),
-    })
+/// The verifier `notation verify` / `notation blob verify` builds from the configuration
+/// directory: its trust policy, trust store, online revocation (OCSP then CRL, CRLs cached in
+/// notation's cache directory) and plugins.
+pub fn verifier(kind: Kind) -> Result<NotaryVerifier, Failure> {
+    let dir = crate::notation_dir()?;
+    let built = match kind {
+        Kind::Blob => dir.blob_verifier(crate::provider()),
+        Kind::Oci => dir.oci_verifier(crate::provider()),
+    };
+    built.map_err(|e| Failure::msg(e.to_string()))
 }
 
 pub fn print_warnings(out: &notary::VerificationOutcome) {
@@ -293,17 +280,17 @@ fn verify(a: BlobVerifyArgs) -> CmdResult {
     let metadata: BTreeMap<String, String> = parse_pairs(&a.user_metadata, "--user-metadata")?;
     let mut f =
         File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
+    let mut blob = BlobTarget::new(&mut f);
+    if let Some(mt) = a.media_type.as_deref() {
+        blob = blob.with_media_type(mt);
+    }
+    if let Some(name) = a.policy_name.as_deref() {
+        blob = blob.with_policy_name(name);
+    }
     let out = v
-        .verify_blob(
-            &envelope,
-            format.as_str(),
-            BlobTarget {
-                content: &mut f,
-                media_type: a.media_type.as_deref(),
-                policy_name: a.policy_name.as_deref(),
-            },
-            &metadata,
-            crate::now(),
+        .verify(
+            VerifyRequest::blob(&envelope, format, blob, crate::now())
+                .with_user_metadata(&metadata),
         )
         .map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
     if out.is_skipped() {
@@ -323,7 +310,7 @@ fn inspect(output: &str, sig: &Path) -> CmdResult {
     let json = crate::output::wants_json(if output == "tree" { "text" } else { output })?;
     let format = envelope_type_of(sig)?;
     let bytes = std::fs::read(sig).map_err(|e| Failure::msg(format!("{}: {e}", sig.display())))?;
-    let i = notary::inspect::inspect_envelope(format.as_str(), &bytes, None)
+    let i = notary::inspect::inspect_envelope(format, &bytes, None)
         .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
     let v = serde_json::to_value(&i)?;
     if json {

@@ -103,9 +103,9 @@ fn store_dir(t: TrustStoreType, name: &str) -> Result<PathBuf, Failure> {
 
 /// Copies `src` into the store after checking it holds acceptable certificates.
 pub fn add_to_store(t: TrustStoreType, store: &str, src: &Path) -> Result<PathBuf, Failure> {
-    read_store_file(src, t).map_err(|(_, reason)| {
-        Failure::msg(format!("failed to add {}: {reason}", src.display()))
-    })?;
+    read_store_file(&notary_x509::X509Verifier::new(crate::provider()), src, t).map_err(
+        |(_, reason)| Failure::msg(format!("failed to add {}: {reason}", src.display())),
+    )?;
     let dir = store_dir(t, store)?;
     config::ensure_dir(&dir)?;
     let name = src
@@ -190,7 +190,9 @@ pub fn run(c: CertCommand) -> CmdResult {
         } => {
             let t = store_type(&t)?;
             let path = store_dir(t, &store)?.join(&file);
-            let certs = read_store_file(&path, t).map_err(|(_, r)| Failure::msg(r))?;
+            let certs =
+                read_store_file(&notary_x509::X509Verifier::new(crate::provider()), &path, t)
+                    .map_err(|(_, r)| Failure::msg(r))?;
             for c in certs {
                 println!("Issuer: {}", c.issuer_string());
                 println!("Subject: {}", c.subject_string());

@@ -10,48 +10,19 @@ use serde_json::Value;
 
 use crate::Failure;
 
-/// `$NOTATION_CONFIG`, else `$XDG_CONFIG_HOME/notation`, else `$HOME/.config/notation`.
+/// notation's configuration directory (see [`notary::config::NotationDir::from_env`]).
 pub fn config_dir() -> Result<PathBuf, Failure> {
-    if let Some(d) = std::env::var_os("NOTATION_CONFIG").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(d));
-    }
-    if let Some(d) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(d).join("notation"));
-    }
-    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
-        Some(h) => Ok(PathBuf::from(h).join(".config").join("notation")),
-        None => Err(Failure::msg(
-            "cannot find the configuration directory: set NOTATION_CONFIG, XDG_CONFIG_HOME or HOME",
-        )),
-    }
+    Ok(crate::notation_dir()?.config_dir().to_path_buf())
 }
 
 /// The plugin directory: `$NOTATION_LIBEXEC/plugins`, else `<config dir>/plugins`.
 pub fn plugins_dir() -> Result<PathBuf, Failure> {
-    let base = match std::env::var_os("NOTATION_LIBEXEC").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => config_dir()?,
-    };
-    Ok(base.join("plugins"))
+    Ok(crate::notation_dir()?.plugins_dir().to_path_buf())
 }
 
 /// Refuses symlinks for configuration files, as notation does.
 pub fn read_config_file(path: &Path) -> Result<Option<Vec<u8>>, Failure> {
-    match fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Failure::msg(format!("{}: {e}", path.display()))),
-        Ok(m) if m.file_type().is_symlink() => Err(Failure::msg(format!(
-            "{}: symbolic links are not allowed for configuration files",
-            path.display()
-        ))),
-        Ok(m) if !m.is_file() => Err(Failure::msg(format!(
-            "{}: not a regular file",
-            path.display()
-        ))),
-        Ok(_) => fs::read(path)
-            .map(Some)
-            .map_err(|e| Failure::msg(format!("{}: {e}", path.display()))),
-    }
+    notary::config::read_config_file(path).map_err(|e| Failure::msg(e.to_string()))
 }
 
 /// Creates `dir` and its missing parents with mode 0700, as notation does. An existing
@@ -207,20 +178,6 @@ pub fn default_signature_format(dir: &Path) -> Result<String, Failure> {
         .and_then(Value::as_str)
         .unwrap_or("jws")
         .to_string())
-}
-
-/// `$NOTATION_CACHE`, else `$XDG_CACHE_HOME/notation`, else `$HOME/.cache/notation` (notation's
-/// cache directory; the CRL cache lives in its `crl/` sub-directory, shared with notation).
-pub fn cache_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("NOTATION_CACHE").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(d));
-    }
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(d).join("notation"));
-    }
-    std::env::var_os("HOME")
-        .filter(|v| !v.is_empty())
-        .map(|h| PathBuf::from(h).join(".cache").join("notation"))
 }
 
 #[cfg(test)]

@@ -48,6 +48,16 @@ pub type CmdResult = Result<(), Failure>;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The crypto backend (`aws-lc-rs`, the default, or `rustcrypto`); for testing both.
+    #[arg(long, global = true, hide = true, default_value = "aws-lc-rs")]
+    crypto: String,
+}
+
+static PROVIDER: std::sync::OnceLock<notary::CryptoProvider> = std::sync::OnceLock::new();
+
+/// The crypto provider chosen with the hidden `--crypto` flag.
+pub fn provider() -> notary::CryptoProvider {
+    *PROVIDER.get_or_init(notary::default_provider)
 }
 
 #[derive(Subcommand)]
@@ -90,6 +100,15 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match notary::provider_by_name(&cli.crypto) {
+        Some(p) => {
+            let _ = PROVIDER.set(p);
+        }
+        None => {
+            eprintln!("Error: unknown crypto provider {:?}", cli.crypto);
+            return ExitCode::from(1);
+        }
+    }
     let result = match cli.command {
         Command::Cert(c) => cert::run(c),
         Command::Key(c) => key::run(c),
@@ -184,6 +203,11 @@ pub fn parse_duration(s: &str) -> Result<time::Duration, Failure> {
         )));
     }
     Ok(time::Duration::seconds(total as i64))
+}
+
+/// notation's configuration and cache directories, from the environment.
+pub fn notation_dir() -> Result<notary::config::NotationDir, Failure> {
+    notary::config::NotationDir::from_env().map_err(|e| Failure::msg(e.to_string()))
 }
 
 /// The current time: the CLI owns the clock; the library takes it as a parameter.

@@ -6,10 +6,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{ArgAction, Args};
-use notary::artifact::{VerifyArtifactOptions, sign_and_push, verify_artifact};
+use notary::DynSignatureRepository;
+use notary::artifact::{
+    VerifyArtifactError, VerifyArtifactRequest, sign_and_push, verify_artifact,
+};
 use notary_core::SignatureRepository;
+use notary_registry::copy::Endpoint;
 use notary_registry::remote::{Credential, DockerConfig, StaticCredential};
-use notary_registry::{AnyRepository, OciLayout, RemoteOptions, RemoteReference, RemoteRepository};
+use notary_registry::{OciLayout, RemoteOptions, RemoteReference, RemoteRepository};
 
 use crate::blob::{sign_options, verifier};
 use crate::policy::Kind;
@@ -129,9 +133,33 @@ pub struct InspectArgs {
     pub output: String,
 }
 
+/// A repository chosen at run time: an OCI layout or a registry.
+pub enum Store {
+    Layout(OciLayout),
+    Remote(RemoteRepository),
+}
+
+impl Store {
+    /// The repository behind the object-safe trait, for the artifact flows.
+    pub fn repo(&self) -> &dyn DynSignatureRepository {
+        match self {
+            Self::Layout(l) => l,
+            Self::Remote(r) => r,
+        }
+    }
+
+    /// The copy endpoint.
+    pub fn endpoint(&self) -> Endpoint<'_> {
+        match self {
+            Self::Layout(l) => Endpoint::Layout(l),
+            Self::Remote(r) => Endpoint::Remote(r),
+        }
+    }
+}
+
 /// Where the artifact lives and how to name it in output.
 pub struct Target {
-    pub repo: AnyRepository,
+    pub repo: Store,
     /// The layout path or `registry/repository`.
     pub name: String,
     /// The tag or digest inside it.
@@ -248,7 +276,7 @@ fn target_shared(
         let (path, object) = split_layout(&c.reference, false)?;
         let layout = OciLayout::open(PathBuf::from(&path))?;
         return Ok(Target {
-            repo: AnyRepository::Layout(layout),
+            repo: Store::Layout(layout),
             name: path,
             object: object.unwrap_or_default(),
             scope: None,
@@ -273,7 +301,7 @@ fn target_shared(
         }
     };
     Ok(Target {
-        repo: AnyRepository::Remote(repo),
+        repo: Store::Remote(repo),
         name: format!("{}/{}", r.registry, r.repository),
         object: r.object(),
         scope: Some(r.scope()),
@@ -364,7 +392,7 @@ pub fn sign(a: SignArgs) -> CmdResult {
     let results = run_batch(&targets, |t| {
         let (signer, options) = (signer.clone(), options.clone());
         async move {
-            sign_and_push(&t.repo, &t.object, signer.as_ref(), &options)
+            sign_and_push(t.repo.repo(), &t.object, signer.as_ref(), &options)
                 .await
                 .map_err(|e| e.to_string())
         }
@@ -396,6 +424,12 @@ pub fn sign(a: SignArgs) -> CmdResult {
     Ok(())
 }
 
+/// `verify`'s options shared by the verifications of a batch.
+struct VerifyOptions {
+    max_signatures: usize,
+    user_metadata: std::collections::BTreeMap<String, String>,
+}
+
 /// What one verification printed: JSON value or text lines, warnings, or the failure.
 struct Verified {
     json: serde_json::Value,
@@ -406,13 +440,18 @@ struct Verified {
 async fn verify_one(
     t: Arc<Target>,
     scope: String,
-    v: Arc<notary::Verifier>,
-    opts: Arc<VerifyArtifactOptions>,
+    v: Arc<dyn notary::Verifier>,
+    opts: Arc<VerifyOptions>,
 ) -> Result<Verified, String> {
-    let res = verify_artifact(&t.repo, &v, &t.object, &scope, &opts, crate::now()).await;
+    let mut request = VerifyArtifactRequest::new(&t.object, &scope, crate::now())
+        .with_max_signatures(opts.max_signatures);
+    if !opts.user_metadata.is_empty() {
+        request = request.with_user_metadata(&opts.user_metadata);
+    }
+    let res = verify_artifact(t.repo.repo(), v.as_ref(), &request).await;
     let done = match res {
         Ok(d) => d,
-        Err(notary::VerificationError::AllFailed { failures, .. }) if failures.len() > 1 => {
+        Err(VerifyArtifactError::AllFailed { failures, .. }) if failures.len() > 1 => {
             // Every signature's failure, most progressed first.
             let lines: Vec<String> = failures
                 .iter()
@@ -428,13 +467,14 @@ async fn verify_one(
         Err(e) => return Err(format!("signature verification failed: {e}")),
     };
     let reference = t.at(&done.artifact.digest);
-    let info = done.outcome.envelope.as_ref().map(|e| e.signer_info());
+    let verified = done.outcome.verified();
+    let info = verified.map(|v| v.envelope().signer_info());
     let json = serde_json::json!({
         "reference": reference,
-        "level": done.outcome.level,
-        "policy": done.outcome.policy_name,
+        "level": done.outcome.level().name(),
+        "policy": done.outcome.policy_name(),
         "signature": done.signature_manifest.as_ref().map(|d| d.digest.to_string()),
-        "userMetadata": done.outcome.payload.as_ref().and_then(|p| p.target_artifact.annotations.clone()),
+        "userMetadata": verified.and_then(|v| v.payload().target_artifact.annotations.clone()),
         "signatureAlgorithm": info.map(|i| i.signature_algorithm.name()),
         "warnings": done.outcome.warnings().map(|(v, r)| serde_json::json!({"validation": v.name(), "error": r})).collect::<Vec<_>>(),
     });
@@ -469,11 +509,12 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         ));
     }
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
-    let v = Arc::new(verifier(Kind::Oci)?.with_plugin_config(plugin_config));
-    let mut opts = VerifyArtifactOptions::default();
-    opts.max_signatures = a.max_signatures;
-    opts.user_metadata = parse_pairs(&a.user_metadata, "--user-metadata")?;
-    let opts = Arc::new(opts);
+    let v: Arc<dyn notary::Verifier> =
+        Arc::new(verifier(Kind::Oci)?.with_plugin_config(plugin_config));
+    let opts = Arc::new(VerifyOptions {
+        max_signatures: a.max_signatures,
+        user_metadata: parse_pairs(&a.user_metadata, "--user-metadata")?,
+    });
     let layout_scope = a.scope.clone().unwrap_or_default();
     let results = run_batch(&targets, |t| {
         let scope = t.scope.clone().unwrap_or_else(|| layout_scope.clone());
@@ -534,8 +575,8 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
 pub fn list(a: ListArgs) -> CmdResult {
     let t = target(&a.common, false)?;
     let rt = runtime()?;
-    let subject = rt.block_on(t.repo.resolve(&t.object))?;
-    let sigs = rt.block_on(t.repo.list_signatures(&subject, a.max_signatures))?;
+    let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
+    let sigs = rt.block_on(t.repo.repo().list_signatures(&subject, a.max_signatures))?;
     let reference = t.at(&subject.digest);
     if sigs.is_empty() {
         println!("{reference} has no associated signatures");
@@ -563,7 +604,7 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
     let rt = runtime()?;
     let v = rt
         .block_on(notary::inspect::inspect_artifact(
-            &t.repo,
+            t.repo.repo(),
             &t.object,
             a.max_signatures,
         ))
@@ -572,7 +613,7 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    let subject = rt.block_on(t.repo.resolve(&t.object))?;
+    let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
     let reference = t.at(&subject.digest);
     let sigs = v["signatures"].as_array().cloned().unwrap_or_default();
     if sigs.is_empty() {
@@ -641,7 +682,7 @@ pub fn copy(a: CopyArgs) -> CmdResult {
     let (dst, dst_name, dst_tag) = if a.to_oci_layout {
         let (path, tag) = split_layout(&a.destination, true)?;
         let layout = OciLayout::create(PathBuf::from(&path))?;
-        (AnyRepository::Layout(layout), path, tag)
+        (Store::Layout(layout), path, tag)
     } else {
         // A destination may name just the repository.
         let (r, tag) = match RemoteReference::parse(&a.destination) {
@@ -663,7 +704,7 @@ pub fn copy(a: CopyArgs) -> CmdResult {
         let mut o = remote_options(&a.registry, &r.registry)?;
         o.force_referrers_tag = a.force_referrers_tag;
         (
-            AnyRepository::Remote(RemoteRepository::for_reference(&r, o)?),
+            Store::Remote(RemoteRepository::for_reference(&r, o)?),
             format!("{}/{}", r.registry, r.repository),
             tag,
         )

@@ -51,21 +51,13 @@ fn validate(kind: Kind, bytes: &[u8]) -> Result<(), notary_trustpolicy::Error> {
 
 /// Reads the policy file of `kind` (OCI falls back to the legacy `trustpolicy.json`).
 pub fn load_bytes(kind: Kind) -> Result<(PathBuf, Vec<u8>), Failure> {
-    let dir = config::config_dir()?;
-    let mut candidates = vec![dir.join(kind.file())];
-    if let Kind::Oci = kind {
-        candidates.push(dir.join("trustpolicy.json"));
-    }
-    for p in candidates {
-        if let Some(b) = config::read_config_file(&p)? {
-            return Ok((p, b));
-        }
-    }
-    Err(Failure::msg(format!(
-        "{} trust policy configuration {} does not exist. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy",
-        kind.label(),
-        dir.join(kind.file()).display()
-    )))
+    let kind = match kind {
+        Kind::Oci => notary::config::PolicyKind::Oci,
+        Kind::Blob => notary::config::PolicyKind::Blob,
+    };
+    crate::notation_dir()?
+        .policy_bytes(kind)
+        .map_err(|e| Failure::msg(e.to_string()))
 }
 
 pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {

@@ -243,12 +243,13 @@ fn blob_verify_plugin_config_reaches_the_verification_plugin() {
     e.ok(&["cert", "generate-test", "--bits", "256", "wabbit"]);
     let blob = e.work.join("artifact.bin");
     std::fs::write(&blob, b"release\n").unwrap();
-    let (digest, size) = notary::verifier::hash_stream(
+    let (digest, size) = notary::verifier::hash_reader(
+        &notary::default_provider(),
         notary_core::DigestAlgorithm::Sha256,
         &mut std::fs::File::open(&blob).unwrap(),
     )
     .unwrap();
-    let desc = notary::Descriptor::new("application/octet-stream", digest.parse().unwrap(), size);
+    let desc = notary::Descriptor::new("application/octet-stream", digest, size);
     let signed = notary::sign_artifact(
         &desc,
         &e.signer("wabbit"),
@@ -315,7 +316,7 @@ fn verify_plugin_config_reaches_the_verification_plugin() {
             Some("v1"),
         )
         .unwrap();
-    let repo = notary_registry::AnyRepository::Layout(l);
+    let repo = l;
     notary::artifact::block_on(notary::artifact::sign_and_push(
         &repo,
         &art.digest.to_string(),

@@ -19,6 +19,8 @@ mod x509;
 pub struct Context<'a> {
     pub data: &'a Path,
     pub now: OffsetDateTime,
+    /// The crypto backend every check verifies and hashes with (`--crypto`).
+    pub provider: notary::CryptoProvider,
 }
 
 impl Context<'_> {
@@ -85,8 +87,11 @@ impl TempTrustStore {
         Ok(Self { root })
     }
 
-    pub fn store(&self) -> Arc<dyn notary::truststore::TrustStore> {
-        Arc::new(notary::truststore::DirTrustStore::new(self.root.clone()))
+    pub fn store(&self, ctx: &Context<'_>) -> Arc<dyn notary::truststore::TrustStore> {
+        Arc::new(notary::truststore::DirTrustStore::new(
+            ctx.provider,
+            self.root.clone(),
+        ))
     }
 }
 
@@ -110,15 +115,26 @@ pub fn policy_bytes(ctx: &Context<'_>, input: &Value) -> Result<(String, Vec<u8>
 
 /// Maps a verification error to the corpus' validation names.
 pub fn verification_failure(e: &notary::VerificationError) -> Outcome {
-    use notary::VerificationError as E;
+    let validation = match e.validation() {
+        Some(v) => v.name(),
+        None => "policy",
+    };
+    Outcome::fail(validation, e)
+}
+
+/// Maps an artifact verification error to the corpus' validation names.
+pub fn artifact_failure(e: &notary::artifact::VerifyArtifactError) -> Outcome {
+    use notary::artifact::{SignatureFailure, VerifyArtifactError as E};
     let validation = match e {
-        E::Policy { .. } => "policy",
+        E::Policy(p) => return verification_failure(p),
         E::NoSignature { .. } => "no_signature",
-        E::Repository { .. } => "parse",
-        other => other
-            .validation()
-            .map(|v| v.name())
-            .unwrap_or("unsupported"),
+        E::AllFailed { failures, .. } => match failures.first() {
+            Some(SignatureFailure::Verification(v)) => {
+                return Outcome::fail(v.validation().map_or("policy", |x| x.name()), e);
+            }
+            _ => "parse",
+        },
+        _ => "parse",
     };
     Outcome::fail(validation, e)
 }

@@ -24,6 +24,7 @@ struct Args {
     allow_skip: bool,
     filter: Option<String>,
     verbose: bool,
+    provider: notary::CryptoProvider,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -32,6 +33,7 @@ fn parse_args() -> Result<Args, String> {
     let mut allow_skip = false;
     let mut filter = None;
     let mut verbose = false;
+    let mut crypto = "aws-lc-rs".to_string();
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -40,8 +42,9 @@ fn parse_args() -> Result<Args, String> {
             "--allow-skip" => allow_skip = true,
             "--filter" => filter = it.next(),
             "-v" | "--verbose" => verbose = true,
+            "--crypto" => crypto = it.next().unwrap_or_default(),
             "-h" | "--help" => {
-                return Err("usage: notary-conformance --cases FILE --data DIR [--allow-skip] [--filter SUBSTRING] [--verbose]".into());
+                return Err("usage: notary-conformance --cases FILE --data DIR [--allow-skip] [--filter SUBSTRING] [--verbose] [--crypto aws-lc-rs|rustcrypto]".into());
             }
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
@@ -52,6 +55,9 @@ fn parse_args() -> Result<Args, String> {
         allow_skip,
         filter,
         verbose,
+        provider: notary::provider_by_name(&crypto).ok_or_else(|| {
+            format!("unknown crypto provider {crypto:?} (aws-lc-rs or rustcrypto)")
+        })?,
     })
 }
 
@@ -89,6 +95,7 @@ fn main() -> ExitCode {
         let ctx = checks::Context {
             data: &args.data,
             now: case.verification_time.unwrap_or(now),
+            provider: args.provider,
         };
         let outcome = checks::run(&ctx, &case.check, &case.input);
         match judge(case, &outcome) {

@@ -36,8 +36,10 @@ pub const KNOWN_PROTECTED_HEADERS: [&str; 4] = [
 ];
 
 /// Envelope formats and their media types.
+///
+/// Exhaustive on purpose: a new format must be handled by every dispatch (no "not JWS, so
+/// COSE" fallbacks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum EnvelopeMediaType {
     /// JWS flattened JSON serialisation, `application/jose+json`.
     Jws,
@@ -323,18 +325,35 @@ pub struct VerifiedEnvelope {
 }
 
 impl VerifiedEnvelope {
-    /// For envelope codecs: wraps the result of a successful integrity verification.
-    #[doc(hidden)]
-    pub fn new_verified(
+    /// For envelope codecs: checks `signer_info.signature` over `signing_input` (the exact
+    /// bytes received) with the leaf certificate's key through `verifier`, which binds the
+    /// declared algorithm to that key, and only then wraps the envelope. This is the only way
+    /// to obtain a `VerifiedEnvelope`.
+    pub fn from_signature_check(
         media_type: EnvelopeMediaType,
         payload: Vec<u8>,
         signer_info: SignerInfo,
-    ) -> Self {
-        Self {
+        signing_input: &[u8],
+        verifier: &dyn crate::SignatureVerifier,
+    ) -> Result<Self, Error> {
+        let leaf =
+            signer_info
+                .certificate_chain
+                .first()
+                .ok_or_else(|| Error::SignatureInvalid {
+                    reason: "the certificate chain is empty".into(),
+                })?;
+        verifier.verify_signature(
+            leaf,
+            signer_info.signature_algorithm,
+            signing_input,
+            &signer_info.signature,
+        )?;
+        Ok(Self {
             media_type,
             payload,
             signer_info,
-        }
+        })
     }
 
     /// The envelope format.

@@ -8,6 +8,8 @@
 //! - the [`Signer`] trait (raw signature over bytes + certificate chain + key spec), the
 //!   [`SignatureVerifier`] crypto boundary used by the envelope codecs, and the async
 //!   [`SignatureRepository`] trait implemented by registry back ends;
+//! - the [`Verifier`] trait ([`verify`]): one envelope, one target, a [`VerificationOutcome`]
+//!   only a verifier can make, and the trust-policy vocabulary it uses ([`policy`]);
 //! - the [`crypto`] module: the [`crypto::CryptoProvider`] boundary that backends implement.
 //!
 //! ```
@@ -40,9 +42,11 @@ mod envelope;
 mod error;
 mod keyspec;
 mod payload;
+pub mod policy;
 mod repository;
 mod signer;
 pub mod timefmt;
+pub mod verify;
 
 pub use descriptor::{Descriptor, validate_user_metadata};
 pub use digest::{Digest, DigestAlgorithm};
@@ -54,8 +58,21 @@ pub use envelope::{
 pub use error::Error;
 pub use keyspec::{HashAlgorithm, KeySpec, SignatureAlgorithm};
 pub use payload::{PAYLOAD_MEDIA_TYPE, Payload, go_json_escape};
-pub use repository::{FetchedSignature, PushSignature, PushedSignature, SignatureRepository};
-pub use signer::{EnvelopeGenerator, GeneratedEnvelope, RawSignature, SignatureVerifier, Signer};
+pub use policy::{
+    Enforcement, TrustStoreType, ValidationAction, ValidationType, VerificationLevel,
+};
+pub use repository::{
+    BoxFuture, DynSignatureRepository, FetchedSignature, PushSignature, PushedSignature,
+    RepositoryError, SignatureRepository, UnsupportedEnvelopeFormat,
+};
+pub use signer::{
+    AsyncSigner, EnvelopeGenerator, GeneratedEnvelope, RawSignature, SignatureVerifier, Signer,
+};
+pub use verify::{
+    AppliedPolicy, BlobTarget, CheckResult, CheckStatus, PolicyTarget, SkippedVerification,
+    Validation, VerificationError, VerificationOutcome, VerifiedSignature, Verifier, VerifyRequest,
+    VerifyTarget,
+};
 
 /// Artifact type (and legacy config media type) of Notary signature manifests.
 pub const SIGNATURE_ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";

@@ -1,15 +1,21 @@
 use std::collections::BTreeMap;
+use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use crate::descriptor::Descriptor;
+use crate::envelope::EnvelopeMediaType;
 
 /// A signature envelope fetched from a repository, with its digest and size already checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FetchedSignature {
     /// Descriptor of the signature manifest.
     pub manifest: Descriptor,
-    /// The envelope media type, taken from the manifest's layer descriptor.
-    pub envelope_media_type: String,
+    /// The envelope format, from the manifest's layer descriptor (a repository refuses a layer
+    /// media type that is not a Notary envelope format).
+    pub envelope_media_type: EnvelopeMediaType,
     /// The envelope bytes.
     pub envelope: Vec<u8>,
     /// The signature manifest's annotations.
@@ -18,14 +24,91 @@ pub struct FetchedSignature {
     pub subject: Option<Descriptor>,
 }
 
+impl FetchedSignature {
+    /// A fetched signature with no annotations and no subject.
+    pub fn new(
+        manifest: Descriptor,
+        envelope_media_type: EnvelopeMediaType,
+        envelope: Vec<u8>,
+    ) -> Self {
+        Self {
+            manifest,
+            envelope_media_type,
+            envelope,
+            annotations: BTreeMap::new(),
+            subject: None,
+        }
+    }
+
+    /// Sets the manifest's annotations.
+    #[must_use]
+    pub fn with_annotations(mut self, annotations: BTreeMap<String, String>) -> Self {
+        self.annotations = annotations;
+        self
+    }
+
+    /// Sets the manifest's subject.
+    #[must_use]
+    pub fn with_subject(mut self, subject: Option<Descriptor>) -> Self {
+        self.subject = subject;
+        self
+    }
+}
+
+/// A signature manifest whose envelope layer is not a Notary envelope format. Repositories
+/// return it as the source of their error, so callers count the signature as failing integrity
+/// (as notation does) rather than as an unreachable repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnsupportedEnvelopeFormat {
+    /// The signature manifest.
+    pub manifest: crate::Digest,
+    /// The layer's media type (truncated to 100 characters).
+    pub media_type: String,
+}
+
+impl UnsupportedEnvelopeFormat {
+    /// The error for a layer of `media_type` in the signature manifest `manifest`.
+    pub fn new(manifest: crate::Digest, media_type: &str) -> Self {
+        Self {
+            manifest,
+            media_type: crate::error::truncate(media_type),
+        }
+    }
+
+    /// Finds this error in the source chain of `error`.
+    pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Self> {
+        let mut current = Some(error);
+        while let Some(e) = current {
+            if let Some(found) = e.downcast_ref::<Self>() {
+                return Some(found);
+            }
+            current = e.source();
+        }
+        None
+    }
+}
+
+impl fmt::Display for UnsupportedEnvelopeFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "signature manifest {} has an envelope of media type {:?}, which is not a Notary signature envelope format",
+            self.manifest, self.media_type
+        )
+    }
+}
+
+impl std::error::Error for UnsupportedEnvelopeFormat {}
+
 /// A request to store a signature next to its subject.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct PushSignature<'a> {
     /// The signed artifact (resolved manifest descriptor).
     pub subject: &'a Descriptor,
-    /// The envelope media type.
-    pub envelope_media_type: &'a str,
+    /// The envelope format.
+    pub envelope_media_type: EnvelopeMediaType,
     /// The envelope bytes.
     pub envelope: &'a [u8],
     /// Annotations of the signature manifest (thumbprints, creation time, plugin annotations).
@@ -36,7 +119,7 @@ impl<'a> PushSignature<'a> {
     /// A push request.
     pub fn new(
         subject: &'a Descriptor,
-        envelope_media_type: &'a str,
+        envelope_media_type: EnvelopeMediaType,
         envelope: &'a [u8],
         annotations: BTreeMap<String, String>,
     ) -> Self {
@@ -51,11 +134,19 @@ impl<'a> PushSignature<'a> {
 
 /// What a push stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PushedSignature {
     /// Descriptor of the envelope blob.
     pub blob: Descriptor,
     /// Descriptor of the signature manifest.
     pub manifest: Descriptor,
+}
+
+impl PushedSignature {
+    /// What a push stored: the envelope blob and the signature manifest.
+    pub fn new(blob: Descriptor, manifest: Descriptor) -> Self {
+        Self { blob, manifest }
+    }
 }
 
 /// Where signatures live: an OCI registry or an OCI image layout.
@@ -99,3 +190,157 @@ pub trait SignatureRepository: Send + Sync {
         request: PushSignature<'_>,
     ) -> impl Future<Output = Result<PushedSignature, Self::Error>> + Send;
 }
+
+/// A boxed, sendable future (the return type of [`DynSignatureRepository`]'s methods).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The error of a type-erased repository: the implementation's own error, kept as the source.
+pub struct RepositoryError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl RepositoryError {
+    /// Wraps a repository's error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Box::new(error))
+    }
+
+    /// The wrapped error, if it is a `T`.
+    pub fn downcast_ref<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
+
+    /// The wrapped error.
+    pub fn into_inner(self) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self.0
+    }
+}
+
+impl fmt::Debug for RepositoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for RepositoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for RepositoryError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.0.as_ref())
+    }
+}
+
+/// The object-safe form of [`SignatureRepository`], so a program can pick a registry or a
+/// layout at run time and hold it as `Box<dyn DynSignatureRepository>`. Every
+/// `SignatureRepository` implements it, and `dyn DynSignatureRepository` (boxed or shared)
+/// implements `SignatureRepository` again, so it can be passed to the artifact flows.
+pub trait DynSignatureRepository: Send + Sync {
+    /// See [`SignatureRepository::resolve`].
+    fn resolve_dyn<'a>(
+        &'a self,
+        reference: &'a str,
+    ) -> BoxFuture<'a, Result<Descriptor, RepositoryError>>;
+    /// See [`SignatureRepository::resolve_is_cheap`].
+    fn resolve_is_cheap_dyn(&self) -> bool;
+    /// See [`SignatureRepository::list_signatures`].
+    fn list_signatures_dyn<'a>(
+        &'a self,
+        subject: &'a Descriptor,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<Descriptor>, RepositoryError>>;
+    /// See [`SignatureRepository::fetch_signature`].
+    fn fetch_signature_dyn<'a>(
+        &'a self,
+        manifest: &'a Descriptor,
+    ) -> BoxFuture<'a, Result<FetchedSignature, RepositoryError>>;
+    /// See [`SignatureRepository::push_signature`].
+    fn push_signature_dyn<'a>(
+        &'a self,
+        request: PushSignature<'a>,
+    ) -> BoxFuture<'a, Result<PushedSignature, RepositoryError>>;
+}
+
+impl<R: SignatureRepository> DynSignatureRepository for R {
+    fn resolve_dyn<'a>(
+        &'a self,
+        reference: &'a str,
+    ) -> BoxFuture<'a, Result<Descriptor, RepositoryError>> {
+        Box::pin(async move { self.resolve(reference).await.map_err(RepositoryError::new) })
+    }
+    fn resolve_is_cheap_dyn(&self) -> bool {
+        self.resolve_is_cheap()
+    }
+    fn list_signatures_dyn<'a>(
+        &'a self,
+        subject: &'a Descriptor,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<Descriptor>, RepositoryError>> {
+        Box::pin(async move {
+            self.list_signatures(subject, limit)
+                .await
+                .map_err(RepositoryError::new)
+        })
+    }
+    fn fetch_signature_dyn<'a>(
+        &'a self,
+        manifest: &'a Descriptor,
+    ) -> BoxFuture<'a, Result<FetchedSignature, RepositoryError>> {
+        Box::pin(async move {
+            self.fetch_signature(manifest)
+                .await
+                .map_err(RepositoryError::new)
+        })
+    }
+    fn push_signature_dyn<'a>(
+        &'a self,
+        request: PushSignature<'a>,
+    ) -> BoxFuture<'a, Result<PushedSignature, RepositoryError>> {
+        Box::pin(async move {
+            self.push_signature(request)
+                .await
+                .map_err(RepositoryError::new)
+        })
+    }
+}
+
+macro_rules! dyn_repository {
+    ($ty:ty) => {
+        impl<'r> SignatureRepository for $ty {
+            type Error = RepositoryError;
+            fn resolve(
+                &self,
+                reference: &str,
+            ) -> impl Future<Output = Result<Descriptor, RepositoryError>> + Send {
+                async move { self.resolve_dyn(reference).await }
+            }
+            fn resolve_is_cheap(&self) -> bool {
+                self.resolve_is_cheap_dyn()
+            }
+            fn list_signatures(
+                &self,
+                subject: &Descriptor,
+                limit: usize,
+            ) -> impl Future<Output = Result<Vec<Descriptor>, RepositoryError>> + Send {
+                async move { self.list_signatures_dyn(subject, limit).await }
+            }
+            fn fetch_signature(
+                &self,
+                manifest: &Descriptor,
+            ) -> impl Future<Output = Result<FetchedSignature, RepositoryError>> + Send {
+                async move { self.fetch_signature_dyn(manifest).await }
+            }
+            fn push_signature(
+                &self,
+                request: PushSignature<'_>,
+            ) -> impl Future<Output = Result<PushedSignature, RepositoryError>> + Send {
+                async move { self.push_signature_dyn(request).await }
+            }
+        }
+    };
+}
+
+dyn_repository!(dyn DynSignatureRepository + 'r);
+dyn_repository!(Box<dyn DynSignatureRepository + 'r>);
+dyn_repository!(Arc<dyn DynSignatureRepository + 'r>);

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use crate::envelope::{CertificateChain, EnvelopeMediaType};
 use crate::error::Error;
@@ -54,6 +55,65 @@ impl<S: Signer + ?Sized> Signer for Box<S> {
     }
     fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
         (**self).envelope_generator()
+    }
+}
+
+/// A signer whose key operations may wait (a remote KMS, an HSM over the network), for async
+/// programs that must not block their runtime.
+///
+/// Every [`Signer`] is an `AsyncSigner` (it signs inline). A blocking signer used from a tokio
+/// program can instead be moved to the blocking pool with an adapter such as:
+///
+/// ```
+/// use std::sync::Arc;
+/// use notary_core::{AsyncSigner, Error, KeySpec, RawSignature, Signer};
+///
+/// /// Runs a blocking signer on tokio's blocking pool.
+/// struct SpawnBlocking<S>(Arc<S>);
+///
+/// impl<S: Signer + 'static> AsyncSigner for SpawnBlocking<S> {
+///     async fn key_spec_async(&self) -> Result<KeySpec, Error> {
+///         let s = Arc::clone(&self.0);
+///         tokio::task::spawn_blocking(move || s.key_spec())
+///             .await
+///             .map_err(|e| Error::SigningFailed { reason: e.to_string() })?
+///     }
+///     async fn sign_async(&self, input: &[u8]) -> Result<RawSignature, Error> {
+///         let (s, input) = (Arc::clone(&self.0), input.to_vec());
+///         tokio::task::spawn_blocking(move || s.sign(&input))
+///             .await
+///             .map_err(|e| Error::SigningFailed { reason: e.to_string() })?
+///     }
+/// }
+/// ```
+pub trait AsyncSigner: Send + Sync {
+    /// The key spec of the signing key.
+    fn key_spec_async(&self) -> impl Future<Output = Result<KeySpec, Error>> + Send;
+
+    /// Signs `signing_input` (see [`Signer::sign`]).
+    fn sign_async(
+        &self,
+        signing_input: &[u8],
+    ) -> impl Future<Output = Result<RawSignature, Error>> + Send;
+
+    /// See [`Signer::envelope_generator`]. Default: none.
+    fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
+        None
+    }
+}
+
+impl<S: Signer + ?Sized> AsyncSigner for S {
+    fn key_spec_async(&self) -> impl Future<Output = Result<KeySpec, Error>> + Send {
+        std::future::ready(self.key_spec())
+    }
+    fn sign_async(
+        &self,
+        signing_input: &[u8],
+    ) -> impl Future<Output = Result<RawSignature, Error>> + Send {
+        std::future::ready(self.sign(signing_input))
+    }
+    fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
+        Signer::envelope_generator(self)
     }
 }
 

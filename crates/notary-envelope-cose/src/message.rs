@@ -270,16 +270,16 @@ impl UnverifiedCose {
             });
         }
         let tbs = sig_structure(&self.protected, &self.payload);
-        verifier
-            .verify_signature(leaf, declared, &tbs, &self.signature)
-            .map_err(|e| Error::SignatureInvalid {
-                reason: e.to_string(),
-            })?;
-        Ok(VerifiedEnvelope::new_verified(
+        VerifiedEnvelope::from_signature_check(
             EnvelopeMediaType::Cose,
             self.payload.clone(),
             self.signer_info(),
-        ))
+            &tbs,
+            verifier,
+        )
+        .map_err(|e| Error::SignatureInvalid {
+            reason: e.to_string(),
+        })
     }
 
     /// The UNVERIFIED signer information and payload, for display only (`notation inspect`).

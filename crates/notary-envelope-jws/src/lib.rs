@@ -321,7 +321,10 @@ impl UnverifiedJws {
     /// certificate's key (the verifier binds `alg` to the key), then the Notary header rules.
     pub fn verify(&self, verifier: &dyn SignatureVerifier) -> Result<VerifiedEnvelope, Error> {
         let alg = self.declared_algorithm()?;
-        let leaf = self.chain.first().ok_or(Error::EmptyCertificateChain)?;
+        // An empty chain is a format error of its own, reported before any crypto.
+        if self.chain.is_empty() {
+            return Err(Error::EmptyCertificateChain);
+        }
         let mut input = Vec::with_capacity(
             self.protected_b64
                 .len()
@@ -331,17 +334,17 @@ impl UnverifiedJws {
         input.extend_from_slice(self.protected_b64.as_bytes());
         input.push(b'.');
         input.extend_from_slice(self.payload_b64.as_bytes());
-        verifier
-            .verify_signature(leaf, alg, &input, &self.signature)
-            .map_err(|e| Error::SignatureInvalid {
-                reason: e.to_string(),
-            })?;
         let (payload, signer_info) = self.content(alg)?;
-        Ok(VerifiedEnvelope::new_verified(
+        VerifiedEnvelope::from_signature_check(
             EnvelopeMediaType::Jws,
             payload,
             signer_info,
-        ))
+            &input,
+            verifier,
+        )
+        .map_err(|e| Error::SignatureInvalid {
+            reason: e.to_string(),
+        })
     }
 
     /// The envelope's content WITHOUT verifying the signature, for display. The header rules

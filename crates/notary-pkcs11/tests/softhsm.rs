@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use notary::artifact::{VerifyArtifactOptions, block_on, sign_and_push, verify_artifact};
+use notary::artifact::{block_on, sign_and_push, verify_artifact};
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
 use notary::{EnvelopeMediaType, KeySpec, SignOptions, Verifier};
 use notary_core::{Descriptor, SignatureRepository};
@@ -184,8 +184,8 @@ fn layout_with_artifact(dir: &Path) -> (OciLayout, Descriptor) {
     (layout, art)
 }
 
-fn verifier(root: &[u8]) -> Verifier {
-    let mut store = MemoryTrustStore::new();
+fn verifier(root: &[u8]) -> notary::NotaryVerifier {
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     store
         .add(
             TrustStoreType::Ca,
@@ -193,7 +193,7 @@ fn verifier(root: &[u8]) -> Verifier {
             vec![notary_x509::Certificate::from_der(root).unwrap()],
         )
         .unwrap();
-    Verifier::new(Arc::new(store)).with_oci_policy(
+    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(
         notary::trustpolicy::OciTrustPolicy::from_json(
             br#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["local/app"],
             "signatureVerification":{"level":"strict"},"trustStores":["ca:hsm"],
@@ -207,10 +207,11 @@ fn verify_in_layout(layout: &OciLayout, art: &Descriptor, root: &[u8]) -> usize 
     let res = block_on(verify_artifact(
         layout,
         &verifier(root),
-        &art.digest.to_string(),
-        "local/app",
-        &VerifyArtifactOptions::default(),
-        time::OffsetDateTime::now_utc(),
+        &notary::artifact::VerifyArtifactRequest::new(
+            &art.digest.to_string(),
+            "local/app",
+            time::OffsetDateTime::now_utc(),
+        ),
     ))
     .unwrap();
     assert!(res.signature_manifest.is_some());
@@ -294,16 +295,16 @@ fn library_signs_in_the_token_and_signatures_verify() {
                     if let Some(n) = spec.signature_algorithm().ecdsa_signature_len() {
                         assert_eq!(info.signature.len(), n, "raw r||s");
                     }
-                    verifier(&root)
-                        .verify_oci(
+                    let outcome = verifier(&root)
+                        .verify(notary::VerifyRequest::oci(
                             &pushed.signed.bytes,
-                            format.as_str(),
-                            &format!("local/app@{}", art.digest),
+                            format,
+                            "local/app",
                             &art,
-                            &BTreeMap::new(),
                             time::OffsetDateTime::now_utc(),
-                        )
+                        ))
                         .unwrap_or_else(|e| panic!("{label} {format:?}: {e}"));
+                    assert!(outcome.is_verified());
                 }
                 assert_eq!(verify_in_layout(&layout, &art, &root), count);
             }
@@ -344,16 +345,16 @@ fn library_signs_in_the_token_and_signatures_verify() {
                 &SignOptions::new(time::OffsetDateTime::now_utc()),
             )
             .unwrap();
-            verifier(&root)
-                .verify_oci(
+            let outcome = verifier(&root)
+                .verify(notary::VerifyRequest::oci(
                     &signed.bytes,
-                    "application/jose+json",
-                    &format!("local/app@{}", art.digest),
+                    notary::EnvelopeMediaType::Jws,
+                    "local/app",
                     &art,
-                    &BTreeMap::new(),
                     time::OffsetDateTime::now_utc(),
-                )
+                ))
                 .unwrap();
+            assert!(outcome.is_verified());
         },
     );
 }
@@ -544,7 +545,8 @@ fn plugin_and_cli_sign_with_the_token() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         ok(&args);
         let sig = std::fs::read(dir.path().join("file.txt.jws.sig")).unwrap();
-        let i = notary::inspect::inspect_envelope("application/jose+json", &sig, None).unwrap();
+        let i =
+            notary::inspect::inspect_envelope(notary::EnvelopeMediaType::Jws, &sig, None).unwrap();
         let v = serde_json::to_value(&i).unwrap().to_string();
         assert!(v.contains("ES256") || v.contains("ECDSA"), "{v}");
 

@@ -143,7 +143,7 @@ impl Plugin for LocalKeyPlugin {
         }
         request.signing_agent =
             Some(concat!("notation-localkey/", env!("CARGO_PKG_VERSION")).into());
-        let signed = notary::sign_envelope(format, &request, &s)
+        let signed = notary::sign_envelope(format, &request, &s, &notary::default_provider())
             .map_err(|e| generic_error(e.to_string()))?;
         Ok(GenerateEnvelopeResponse {
             signature_envelope: STANDARD.encode(&signed.bytes),

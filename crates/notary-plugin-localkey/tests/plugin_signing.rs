@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use notary::artifact::{VerifyArtifactOptions, block_on, sign_and_push, verify_artifact};
+use notary::artifact::{block_on, sign_and_push, verify_artifact};
 use notary::plugin::{PluginError, PluginHost, PluginSigner, SigningMode};
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
 use notary::{EnvelopeMediaType, KeySpec, SignOptions, Verifier};
@@ -94,8 +94,8 @@ fn fixture(spec: KeySpec) -> Fixture {
     }
 }
 
-fn verifier(root: &[u8]) -> Verifier {
-    let mut store = MemoryTrustStore::new();
+fn verifier(root: &[u8]) -> notary::NotaryVerifier {
+    let mut store = MemoryTrustStore::new(notary::default_provider());
     store
         .add(
             TrustStoreType::Ca,
@@ -109,7 +109,7 @@ fn verifier(root: &[u8]) -> Verifier {
         "trustedIdentities":["x509.subject: C=US, ST=WA, O=Notary"]}]}"#,
     )
     .unwrap();
-    Verifier::new(Arc::new(store)).with_oci_policy(policy)
+    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(policy)
 }
 
 fn signature_count(f: &Fixture) -> usize {
@@ -164,16 +164,15 @@ fn raw_and_envelope_plugin_signatures_verify() {
                     mode == "envelope"
                 );
                 let outcome = v
-                    .verify_oci(
+                    .verify(notary::VerifyRequest::oci(
                         &pushed.signed.bytes,
-                        format.as_str(),
-                        &format!("local/app@{}", f.artifact.digest),
+                        format,
+                        "local/app",
                         &f.artifact,
-                        &BTreeMap::new(),
                         time::OffsetDateTime::now_utc(),
-                    )
+                    ))
                     .unwrap_or_else(|e| panic!("{spec} {mode} {format:?}: {e}"));
-                assert_eq!(outcome.level, "strict");
+                assert_eq!(outcome.level().name(), "strict");
                 assert_eq!(outcome.warnings().count(), 0);
             }
         }
@@ -181,10 +180,11 @@ fn raw_and_envelope_plugin_signatures_verify() {
         let res = block_on(verify_artifact(
             &f.layout,
             &v,
-            &reference(&f),
-            "local/app",
-            &VerifyArtifactOptions::default(),
-            time::OffsetDateTime::now_utc(),
+            &notary::artifact::VerifyArtifactRequest::new(
+                &reference(&f),
+                "local/app",
+                time::OffsetDateTime::now_utc(),
+            ),
         ))
         .unwrap();
         assert!(res.signature_manifest.is_some());
@@ -207,14 +207,13 @@ fn wrong_trust_anchor_does_not_verify_plugin_signature() {
     // Same fixed test keys, but a different (random-serial) root certificate.
     assert!(
         verifier(&other.root)
-            .verify_oci(
+            .verify(notary::VerifyRequest::oci(
                 &signed.bytes,
-                "application/jose+json",
-                &format!("local/app@{}", f.artifact.digest),
+                notary::EnvelopeMediaType::Jws,
+                "local/app",
                 &f.artifact,
-                &BTreeMap::new(),
-                time::OffsetDateTime::now_utc(),
-            )
+                time::OffsetDateTime::now_utc()
+            ))
             .is_err()
     );
 }

@@ -288,7 +288,7 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
 /// let config = src.push_blob(manifest::EMPTY_JSON, b"{}")?;
 /// let image = manifest::image_manifest(&config, &[], None, None, None);
 /// let artifact = src.push_manifest(manifest::IMAGE_MANIFEST, &image, Some("v1"))?;
-/// block_on(src.push_signature(PushSignature::new(&artifact, "application/jose+json", b"{}", Default::default())))?;
+/// block_on(src.push_signature(PushSignature::new(&artifact, notary_core::EnvelopeMediaType::Jws, b"{}", Default::default())))?;
 ///
 /// let dst = OciLayout::create(b.path())?;
 /// let report = block_on(copy(Endpoint::Layout(&src), "v1", Endpoint::Layout(&dst), Some("v1"), |_| {}))?;

@@ -64,6 +64,9 @@ pub enum Error {
         /// The cap.
         max: u64,
     },
+    /// A signature manifest's envelope layer is not a Notary envelope format.
+    #[error("{0}")]
+    UnsupportedEnvelope(#[source] notary_core::UnsupportedEnvelopeFormat),
     /// A manifest or index cannot be decoded or breaks a rule.
     #[error("invalid manifest {digest}: {reason}")]
     InvalidManifest {

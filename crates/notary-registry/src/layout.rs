@@ -507,23 +507,21 @@ impl SignatureRepository for OciLayout {
 
     async fn fetch_signature(&self, manifest_desc: &Descriptor) -> Result<FetchedSignature, Error> {
         let data = self.fetch(manifest_desc, MAX_MANIFEST_SIZE)?;
-        let (m, layer) = manifest::signature_layer(manifest_desc, &data)?;
+        let (m, layer, format) = manifest::signature_layer(manifest_desc, &data)?;
         let envelope = self.fetch(&layer, MAX_ENVELOPE_SIZE)?;
-        Ok(FetchedSignature {
-            manifest: manifest_desc.clone(),
-            envelope_media_type: layer.media_type.clone(),
-            envelope,
-            annotations: m.annotations.unwrap_or_default(),
-            subject: m.subject,
-        })
+        Ok(
+            FetchedSignature::new(manifest_desc.clone(), format, envelope)
+                .with_annotations(m.annotations.unwrap_or_default())
+                .with_subject(m.subject),
+        )
     }
 
     async fn push_signature(&self, request: PushSignature<'_>) -> Result<PushedSignature, Error> {
-        let blob = self.push_blob(request.envelope_media_type, request.envelope)?;
+        let blob = self.push_blob(request.envelope_media_type.as_str(), request.envelope)?;
         self.push_blob(manifest::EMPTY_JSON, b"{}")?;
         let data =
             manifest::signature_manifest(&blob, request.subject, &request.annotations, self.form);
         let manifest = self.push_manifest(manifest::IMAGE_MANIFEST, &data, None)?;
-        Ok(PushedSignature { blob, manifest })
+        Ok(PushedSignature::new(blob, manifest))
     }
 }

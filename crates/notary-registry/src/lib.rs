@@ -24,7 +24,7 @@
 //! let manifest = notary_registry::manifest::image_manifest(&config, &[], None, None, None);
 //! let artifact = layout.push_manifest(notary_registry::manifest::IMAGE_MANIFEST, &manifest, Some("v1"))?;
 //! assert_eq!(block_on(layout.resolve("v1"))?, artifact);
-//! block_on(layout.push_signature(PushSignature::new(&artifact, "application/jose+json", b"{}", Default::default())))?;
+//! block_on(layout.push_signature(PushSignature::new(&artifact, notary_core::EnvelopeMediaType::Jws, b"{}", Default::default())))?;
 //! assert_eq!(block_on(layout.list_signatures(&artifact, 10))?.len(), 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -60,76 +60,3 @@ pub use remote::{RemoteOptions, RemoteReference, RemoteRepository};
 pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
 /// Largest signature envelope read (notation's cap).
 pub const MAX_ENVELOPE_SIZE: u64 = 32 * 1024 * 1024;
-
-/// Either back end behind one type, for tools that take a layout path or a registry reference
-/// at run time.
-#[cfg(feature = "remote")]
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum AnyRepository {
-    /// An OCI image layout directory.
-    Layout(OciLayout),
-    /// A registry repository.
-    Remote(RemoteRepository),
-}
-
-#[cfg(feature = "remote")]
-impl AnyRepository {
-    /// The copy endpoint of this repository.
-    pub fn endpoint(&self) -> copy::Endpoint<'_> {
-        match self {
-            Self::Layout(l) => copy::Endpoint::Layout(l),
-            Self::Remote(r) => copy::Endpoint::Remote(r),
-        }
-    }
-}
-
-#[cfg(feature = "remote")]
-impl notary_core::SignatureRepository for AnyRepository {
-    type Error = Error;
-
-    async fn resolve(&self, reference: &str) -> Result<notary_core::Descriptor, Error> {
-        match self {
-            Self::Layout(l) => l.resolve(reference).await,
-            Self::Remote(r) => r.resolve(reference).await,
-        }
-    }
-
-    fn resolve_is_cheap(&self) -> bool {
-        match self {
-            Self::Layout(l) => l.resolve_is_cheap(),
-            Self::Remote(r) => r.resolve_is_cheap(),
-        }
-    }
-
-    async fn list_signatures(
-        &self,
-        subject: &notary_core::Descriptor,
-        limit: usize,
-    ) -> Result<Vec<notary_core::Descriptor>, Error> {
-        match self {
-            Self::Layout(l) => l.list_signatures(subject, limit).await,
-            Self::Remote(r) => r.list_signatures(subject, limit).await,
-        }
-    }
-
-    async fn fetch_signature(
-        &self,
-        manifest: &notary_core::Descriptor,
-    ) -> Result<notary_core::FetchedSignature, Error> {
-        match self {
-            Self::Layout(l) => l.fetch_signature(manifest).await,
-            Self::Remote(r) => r.fetch_signature(manifest).await,
-        }
-    }
-
-    async fn push_signature(
-        &self,
-        request: notary_core::PushSignature<'_>,
-    ) -> Result<notary_core::PushedSignature, Error> {
-        match self {
-            Self::Layout(l) => l.push_signature(request).await,
-            Self::Remote(r) => r.push_signature(request).await,
-        }
-    }
-}

@@ -242,7 +242,7 @@ pub(crate) fn check_cap(desc: &Descriptor, cap: u64) -> Result<(), Error> {
 pub(crate) fn signature_layer(
     desc: &Descriptor,
     data: &[u8],
-) -> Result<(Manifest, Descriptor), Error> {
+) -> Result<(Manifest, Descriptor, notary_core::EnvelopeMediaType), Error> {
     let m: Manifest = serde_json::from_slice(data).map_err(|e| Error::InvalidManifest {
         digest: desc.digest.to_string(),
         reason: e.to_string(),
@@ -267,5 +267,16 @@ pub(crate) fn signature_layer(
             max: crate::MAX_ENVELOPE_SIZE,
         });
     }
-    Ok((m, layer))
+    // Only the two Notary envelope formats are signatures; anything else is refused here,
+    // never passed on as an unknown format.
+    let format = layer
+        .media_type
+        .parse::<notary_core::EnvelopeMediaType>()
+        .map_err(|_| {
+            Error::UnsupportedEnvelope(notary_core::UnsupportedEnvelopeFormat::new(
+                desc.digest.clone(),
+                &layer.media_type,
+            ))
+        })?;
+    Ok((m, layer, format))
 }

@@ -70,22 +70,22 @@ fn notation_layouts_list_their_signatures() {
 
 #[test]
 fn fetch_takes_the_media_type_from_the_layer() {
+    // A layer that is not a Notary envelope format is refused with a typed error whose
+    // source says so (the verifier counts it as an integrity failure, as notation does).
     let l = OciLayout::open(e2e("e2e-invalid-signature")).unwrap();
     let subject = block_on(l.resolve("v1")).unwrap();
     let list = block_on(l.list_signatures(&subject, 10)).unwrap();
     assert_eq!(list.len(), 1);
-    let f = block_on(l.fetch_signature(&list[0])).unwrap();
-    assert_eq!(
-        f.envelope_media_type,
-        "application/vnd.oci.image.layer.v1.tar"
-    );
-    assert_eq!(f.envelope, b"invalid signature\n");
+    let e = block_on(l.fetch_signature(&list[0])).unwrap_err();
+    let found = notary_core::UnsupportedEnvelopeFormat::find(&e).expect("typed source");
+    assert_eq!(found.media_type, "application/vnd.oci.image.layer.v1.tar");
+    assert_eq!(found.manifest, list[0].digest);
 
     let l = OciLayout::open(e2e("e2e-valid-signature")).unwrap();
     let subject = block_on(l.resolve("v1")).unwrap();
     let list = block_on(l.list_signatures(&subject, 10)).unwrap();
     let f = block_on(l.fetch_signature(&list[0])).unwrap();
-    assert_eq!(f.envelope_media_type, "application/jose+json");
+    assert_eq!(f.envelope_media_type, notary_core::EnvelopeMediaType::Jws);
     assert!(
         f.annotations
             .contains_key("io.cncf.notary.x509chain.thumbprint#S256")
@@ -145,7 +145,7 @@ fn push_then_list_and_concurrent_writers_lose_nothing() {
                 )]);
                 block_on(l.push_signature(PushSignature::new(
                     &art,
-                    "application/jose+json",
+                    notary_core::EnvelopeMediaType::Jws,
                     env.as_bytes(),
                     ann,
                 )))
@@ -199,7 +199,7 @@ fn both_signature_manifest_forms_are_written_and_listed() {
             .unwrap();
         let pushed = block_on(l.push_signature(PushSignature::new(
             &art,
-            "application/cose",
+            notary_core::EnvelopeMediaType::Cose,
             format!("{form:?}").as_bytes(),
             BTreeMap::new(),
         )))
@@ -253,7 +253,7 @@ fn separately_opened_layouts_on_one_directory_lose_nothing() {
                 let env = format!("envelope {i}");
                 block_on(own.push_signature(PushSignature::new(
                     &art,
-                    "application/jose+json",
+                    notary_core::EnvelopeMediaType::Jws,
                     env.as_bytes(),
                     BTreeMap::new(),
                 )))

@@ -54,7 +54,7 @@ fn fixture() -> Fixture {
         .unwrap();
     let pushed = block_on(layout.push_signature(PushSignature::new(
         &artifact,
-        "application/jose+json",
+        notary_core::EnvelopeMediaType::Jws,
         b"{\"payload\":\"x\"}",
         Default::default(),
     )))

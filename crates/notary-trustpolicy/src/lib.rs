@@ -21,7 +21,7 @@
 //!   }]}"#)?;
 //! let st = policy.statement_for("registry.example/app@sha256:0d4d...")?;
 //! assert_eq!(st.name, "images");
-//! assert_eq!(st.signature_verification.level.action(ValidationType::Expiry), ValidationAction::Log);
+//! assert_eq!(st.signature_verification.enforcement.action(ValidationType::Expiry), ValidationAction::Log);
 //! # Ok::<(), notary_trustpolicy::Error>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -49,135 +49,13 @@ use serde_json::{Map, Value};
 
 pub use dn::{DistinguishedName, parse_distinguished_name};
 pub use error::Error;
+pub use notary_core::policy::{
+    Enforcement, TrustStoreType, ValidationAction, ValidationType, VerificationLevel,
+};
 pub use scope::{
     MAX_NAME_LENGTH, canonical_reference_name, canonical_registry, canonical_registry_scope,
     valid_repository, validate_registry_scope,
 };
-
-/// The validations a verification level assigns actions to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ValidationType {
-    /// Signature integrity (always enforced).
-    Integrity,
-    /// Trust-store anchoring and trusted identity.
-    Authenticity,
-    /// Validity of the signing chain at a trusted time.
-    AuthenticTimestamp,
-    /// Signature expiry.
-    Expiry,
-    /// Certificate revocation.
-    Revocation,
-}
-
-impl ValidationType {
-    const ALL: [ValidationType; 5] = [
-        Self::Integrity,
-        Self::Authenticity,
-        Self::AuthenticTimestamp,
-        Self::Expiry,
-        Self::Revocation,
-    ];
-
-    /// The name used in trust policies (`integrity`, `authenticity`, `authenticTimestamp`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Integrity => "integrity",
-            Self::Authenticity => "authenticity",
-            Self::AuthenticTimestamp => "authenticTimestamp",
-            Self::Expiry => "expiry",
-            Self::Revocation => "revocation",
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// What happens when a validation fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ValidationAction {
-    /// Failure stops verification.
-    Enforce,
-    /// Failure is recorded; verification goes on.
-    Log,
-    /// The validation is not run.
-    Skip,
-}
-
-impl ValidationAction {
-    /// `enforce`, `log` or `skip`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Enforce => "enforce",
-            Self::Log => "log",
-            Self::Skip => "skip",
-        }
-    }
-}
-
-/// A verification level: a name and an action per validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerificationLevel {
-    name: String,
-    actions: [ValidationAction; 5],
-}
-
-impl VerificationLevel {
-    /// `strict`: everything enforced.
-    pub fn strict() -> Self {
-        use ValidationAction::*;
-        Self {
-            name: "strict".into(),
-            actions: [Enforce, Enforce, Enforce, Enforce, Enforce],
-        }
-    }
-    /// `permissive`: integrity and authenticity enforced, the rest logged.
-    pub fn permissive() -> Self {
-        use ValidationAction::*;
-        Self {
-            name: "permissive".into(),
-            actions: [Enforce, Enforce, Log, Log, Log],
-        }
-    }
-    /// `audit`: integrity enforced, the rest logged.
-    pub fn audit() -> Self {
-        use ValidationAction::*;
-        Self {
-            name: "audit".into(),
-            actions: [Enforce, Log, Log, Log, Log],
-        }
-    }
-    /// `skip`: nothing verified.
-    pub fn skip() -> Self {
-        use ValidationAction::*;
-        Self {
-            name: "skip".into(),
-            actions: [Skip, Skip, Skip, Skip, Skip],
-        }
-    }
-
-    /// The level's name (`custom` when overrides were applied).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The action for `v`.
-    pub fn action(&self, v: ValidationType) -> ValidationAction {
-        // `index` is below 5 for every type; a miss would enforce (fail closed).
-        self.actions
-            .get(v.index())
-            .copied()
-            .unwrap_or(ValidationAction::Enforce)
-    }
-
-    /// True for the `skip` level.
-    pub fn is_skip(&self) -> bool {
-        self.name == "skip"
-    }
-}
 
 /// When the timestamp countersignature is verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,45 +70,12 @@ pub enum VerifyTimestamp {
 /// `signatureVerification` of a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureVerification {
-    /// The level with overrides applied.
+    /// The level (`Custom` when overrides apply).
     pub level: VerificationLevel,
+    /// The action of each validation: the level's defaults with the overrides applied.
+    pub enforcement: Enforcement,
     /// When timestamps are verified.
     pub verify_timestamp: VerifyTimestamp,
-}
-
-/// Trust store types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TrustStoreType {
-    /// `ca`: roots for `notary.x509` signatures.
-    Ca,
-    /// `signingAuthority`: roots for `notary.x509.signingAuthority` signatures.
-    SigningAuthority,
-    /// `tsa`: roots of timestamping authorities.
-    Tsa,
-}
-
-impl TrustStoreType {
-    /// `ca`, `signingAuthority` or `tsa`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ca => "ca",
-            Self::SigningAuthority => "signingAuthority",
-            Self::Tsa => "tsa",
-        }
-    }
-}
-
-impl FromStr for TrustStoreType {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        match s {
-            "ca" => Ok(Self::Ca),
-            "signingAuthority" => Ok(Self::SigningAuthority),
-            "tsa" => Ok(Self::Tsa),
-            _ => Err(()),
-        }
-    }
 }
 
 /// A `<type>:<name>` trust store reference.
@@ -436,12 +281,11 @@ fn invalid(statement: Option<&str>, field: &'static str, reason: impl Into<Strin
 
 fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
     let st = Some(raw.name.as_str());
-    let mut level = match raw.level.as_str() {
-        "strict" => VerificationLevel::strict(),
-        "permissive" => VerificationLevel::permissive(),
-        "audit" => VerificationLevel::audit(),
-        "skip" => VerificationLevel::skip(),
-        other => {
+    let parsed = raw.level.parse::<VerificationLevel>().ok();
+    let (mut level, mut enforcement) = match parsed.and_then(|l| Some((l, Enforcement::of(l)?))) {
+        Some(found) => found,
+        None => {
+            let other = &raw.level;
             return Err(invalid(
                 st,
                 "signatureVerification",
@@ -452,7 +296,7 @@ fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
         }
     };
     if !raw.overrides.is_empty() {
-        if level.is_skip() {
+        if level == VerificationLevel::Skip {
             return Err(invalid(
                 st,
                 "signatureVerification",
@@ -497,11 +341,9 @@ fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
                     ),
                 ));
             }
-            if let Some(slot) = level.actions.get_mut(vt.index()) {
-                *slot = action;
-            }
+            enforcement = enforcement.with(vt, action);
         }
-        level.name = "custom".into();
+        level = VerificationLevel::Custom;
     }
     let verify_timestamp = match raw.verify_timestamp.as_str() {
         "" | "always" => VerifyTimestamp::Always,
@@ -518,6 +360,7 @@ fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
     };
     Ok(SignatureVerification {
         level,
+        enforcement,
         verify_timestamp,
     })
 }
@@ -532,7 +375,7 @@ fn is_store_name(s: &str) -> bool {
 fn validate_statement(raw: &RawStatement) -> Result<TrustPolicyStatement, Error> {
     let st = Some(raw.name.as_str());
     let signature_verification = resolve_level(raw)?;
-    if signature_verification.level.is_skip() {
+    if signature_verification.level == VerificationLevel::Skip {
         if !raw.trust_stores.is_empty() || !raw.trusted_identities.is_empty() {
             return Err(invalid(
                 st,
@@ -786,7 +629,7 @@ impl BlobTrustPolicy {
             ));
         }
         if let Some(g) = globals.first()
-            && g.signature_verification.level.is_skip()
+            && g.signature_verification.level == VerificationLevel::Skip
         {
             return Err(invalid(
                 Some(&g.name),

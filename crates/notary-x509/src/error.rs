@@ -296,12 +296,6 @@ pub enum Error {
         /// The key found.
         reason: String,
     },
-    /// A trust-store type name other than `ca`, `signingAuthority` or `tsa`.
-    #[error("unsupported trust store type {value:?} (expected ca, signingAuthority or tsa)")]
-    UnknownTrustStoreType {
-        /// The name given.
-        value: String,
-    },
     /// A trust-store certificate that is neither a CA nor self-signed.
     #[error(
         "certificate with subject {subject:?} in a {store} trust store is not a CA certificate or self-signed signing certificate"

@@ -1,8 +1,5 @@
 //! Certificate files, the `--timestamp-root-cert` check and trust-store certificate rules.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::cert::{Certificate, MAX_CERT_LEN};
 use crate::der::Reader;
 use crate::error::Error;
@@ -119,49 +116,7 @@ pub(crate) fn validate_tsa_root_certificate(
     Ok(cert)
 }
 
-/// The three trust-store types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TrustStoreType {
-    /// `ca`: certificate authorities (notary.x509).
-    Ca,
-    /// `signingAuthority`: signing authorities (notary.x509.signingAuthority).
-    SigningAuthority,
-    /// `tsa`: timestamping authority roots.
-    Tsa,
-}
-
-impl TrustStoreType {
-    /// All three types.
-    pub const ALL: [TrustStoreType; 3] = [Self::Ca, Self::SigningAuthority, Self::Tsa];
-
-    /// The directory / policy name: `ca`, `signingAuthority` or `tsa`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ca => "ca",
-            Self::SigningAuthority => "signingAuthority",
-            Self::Tsa => "tsa",
-        }
-    }
-}
-
-impl fmt::Display for TrustStoreType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for TrustStoreType {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| Error::UnknownTrustStoreType {
-                value: s.chars().take(100).collect(),
-            })
-    }
-}
+pub use notary_core::TrustStoreType;
 
 /// See [`X509Verifier::check_trust_store_certificate`].
 pub(crate) fn check_trust_store_certificate(

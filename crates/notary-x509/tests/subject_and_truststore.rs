@@ -136,7 +136,7 @@ for_each_provider! {
         );
         assert!(matches!(
             "CA".parse::<TrustStoreType>(),
-            Err(Error::UnknownTrustStoreType { .. })
+            Err(notary_core::Error::Unsupported { .. })
         ));
     }
 }

@@ -5,15 +5,15 @@
 use std::collections::BTreeMap;
 
 use notary_core::{
-    Descriptor, PushSignature, PushedSignature, SignatureRepository, THUMBPRINT_ANNOTATION,
+    AsyncSigner, Descriptor, PolicyTarget, PushSignature, PushedSignature, SignatureRepository,
+    SkippedVerification, THUMBPRINT_ANNOTATION, UnsupportedEnvelopeFormat, Validation,
+    VerificationError, VerificationOutcome, Verifier, VerifyRequest,
 };
-use sha2::Digest as _;
 use time::OffsetDateTime;
 
-use crate::envelope::thumbprints;
-use crate::signing::{SignOptions, SignedEnvelope, sign_artifact};
-use crate::verifier::{VerificationError, VerificationOutcome, Verifier};
-use crate::{Error, Signer};
+use crate::Error;
+use crate::signing::{SignOptions, SignedEnvelope, sign_artifact_async};
+use notary_verifier::thumbprints;
 
 /// Runs a future to completion on the current thread, parking between polls until its waker
 /// fires. Enough for repositories that do their I/O synchronously (OCI layouts) or wake the
@@ -43,192 +43,376 @@ pub const CREATED_ANNOTATION: &str = "org.opencontainers.image.created";
 /// notation's default limit on signatures evaluated per artifact.
 pub const DEFAULT_MAX_SIGNATURES: usize = 100;
 
-/// Options of [`verify_artifact`].
+/// What to verify: a reference in a repository, under the policy of a scope, at a time.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct VerifyArtifactOptions {
-    /// Most signatures evaluated (must be > 0).
+pub struct VerifyArtifactRequest<'a> {
+    /// The artifact reference (`registry/repo:tag`, `registry/repo@sha256:...`, or a tag or
+    /// digest of an OCI layout).
+    pub reference: &'a str,
+    /// The `registry/repository` the trust policy sees (for an OCI layout, the user-chosen scope).
+    pub policy_scope: &'a str,
+    /// Most signatures evaluated (must be > 0; notation's default is 100).
     pub max_signatures: usize,
     /// User metadata the signed payload must carry.
-    pub user_metadata: BTreeMap<String, String>,
+    pub user_metadata: Option<&'a BTreeMap<String, String>>,
+    /// The verification time.
+    pub now: OffsetDateTime,
 }
 
-impl Default for VerifyArtifactOptions {
-    fn default() -> Self {
+impl<'a> VerifyArtifactRequest<'a> {
+    /// A request with notation's defaults (at most 100 signatures, no user metadata).
+    pub fn new(reference: &'a str, policy_scope: &'a str, now: OffsetDateTime) -> Self {
         Self {
+            reference,
+            policy_scope,
             max_signatures: DEFAULT_MAX_SIGNATURES,
-            user_metadata: BTreeMap::new(),
+            user_metadata: None,
+            now,
         }
+    }
+
+    /// Sets the most signatures evaluated.
+    #[must_use]
+    pub fn with_max_signatures(mut self, max: usize) -> Self {
+        self.max_signatures = max;
+        self
+    }
+
+    /// Requires user metadata.
+    #[must_use]
+    pub fn with_user_metadata(mut self, metadata: &'a BTreeMap<String, String>) -> Self {
+        self.user_metadata = Some(metadata);
+        self
     }
 }
 
 /// A successful artifact verification.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ArtifactVerification {
     /// The resolved artifact.
     pub artifact: Descriptor,
     /// The signature manifest that verified (`None` when the level is `skip`).
     pub signature_manifest: Option<Descriptor>,
-    /// The verification outcome.
+    /// The verification outcome (only a [`Verifier`] makes one).
     pub outcome: VerificationOutcome,
 }
 
-/// Verifies an artifact: resolves `reference` in `repository`, lists its signatures and
-/// verifies them in turn until one passes. `policy_scope` is the `registry/repository` the
-/// trust policy sees (for an OCI layout, the user-chosen scope).
+/// Boxed error source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The repository call that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RepositoryOperation {
+    /// Resolving the reference.
+    Resolve,
+    /// Listing the signatures.
+    List,
+}
+
+/// Why an artifact did not verify.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyArtifactError {
+    /// The request is invalid (e.g. a zero signature limit).
+    #[error("{reason}")]
+    InvalidRequest {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The reference's digest is malformed.
+    #[error("invalid reference {reference:?}: {source}")]
+    InvalidReference {
+        /// The reference.
+        reference: String,
+        /// The digest error.
+        #[source]
+        source: notary_core::Error,
+    },
+    /// The repository failed to resolve the reference or list its signatures.
+    #[error("cannot retrieve signatures: {source}")]
+    Repository {
+        /// The call that failed.
+        operation: RepositoryOperation,
+        /// The repository's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The repository resolved the reference to another digest than the reference names.
+    #[error("resolved digest {resolved} does not match the reference digest {expected}")]
+    DigestMismatch {
+        /// The reference's digest.
+        expected: notary_core::Digest,
+        /// The resolved digest.
+        resolved: notary_core::Digest,
+    },
+    /// No trust-policy statement applies, or the policy is invalid.
+    #[error(transparent)]
+    Policy(VerificationError),
+    /// The artifact has no signature.
+    #[error(
+        "no signature is associated with {reference:?}, make sure the artifact was signed successfully"
+    )]
+    NoSignature {
+        /// The artifact reference.
+        reference: String,
+    },
+    /// Every signature failed; the first failure is the one that got furthest.
+    #[error("signature verification failed for all the signatures associated with {reference:?}: {}", .failures.first().map(|f| f.to_string()).unwrap_or_default())]
+    AllFailed {
+        /// The artifact reference.
+        reference: String,
+        /// One failure per signature tried, best first.
+        failures: Vec<SignatureFailure>,
+    },
+}
+
+impl VerifyArtifactError {
+    /// The validation that failed, for [`Self::AllFailed`] that of the signature that got
+    /// furthest.
+    pub fn validation(&self) -> Option<Validation> {
+        match self {
+            Self::AllFailed { failures, .. } => failures.first().and_then(|f| f.validation()),
+            _ => None,
+        }
+    }
+}
+
+/// Why one signature of the artifact failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureFailure {
+    /// The signature could not be fetched.
+    #[error("cannot fetch signature {manifest}: {source}")]
+    Fetch {
+        /// The signature manifest's digest.
+        manifest: notary_core::Digest,
+        /// The repository's error.
+        #[source]
+        source: BoxError,
+    },
+    /// The signature manifest names another subject.
+    #[error("signature manifest {manifest} has subject {found}, not {expected}")]
+    SubjectMismatch {
+        /// The signature manifest's digest.
+        manifest: notary_core::Digest,
+        /// The subject it names (`none` when absent).
+        found: String,
+        /// The artifact's digest.
+        expected: notary_core::Digest,
+    },
+    /// More signatures than the limit.
+    #[error("signature evaluation stopped: the configured limit of {limit} signatures was reached")]
+    TooManySignatures {
+        /// The limit.
+        limit: usize,
+    },
+    /// The verifier refused it.
+    #[error(transparent)]
+    Verification(VerificationError),
+}
+
+impl SignatureFailure {
+    /// The validation that failed, when the verifier refused the signature.
+    pub fn validation(&self) -> Option<Validation> {
+        match self {
+            Self::Verification(e) => e.validation(),
+            _ => None,
+        }
+    }
+
+    fn progress(&self) -> usize {
+        match self {
+            Self::Verification(e) => e.progress(),
+            _ => 0,
+        }
+    }
+}
+
+/// The artifact's descriptor: resolved, or only its digest while resolution was skipped.
+enum Subject {
+    Resolved(Descriptor),
+    Pending(notary_core::Digest),
+}
+
+impl Subject {
+    fn digest(&self) -> &notary_core::Digest {
+        match self {
+            Self::Resolved(d) => &d.digest,
+            Self::Pending(d) => d,
+        }
+    }
+}
+
+/// Verifies an artifact: resolves the reference in `repository`, asks `verifier` for the policy,
+/// lists the signatures and verifies them in turn until one passes.
 ///
 /// Signatures whose thumbprint annotation names a certificate of the policy's trust stores are
 /// tried first; annotations are unsigned, so this only orders the work and never decides trust.
-pub async fn verify_artifact<R: SignatureRepository>(
+pub async fn verify_artifact<R, V>(
     repository: &R,
-    verifier: &Verifier,
-    reference: &str,
-    policy_scope: &str,
-    options: &VerifyArtifactOptions,
-    now: OffsetDateTime,
-) -> Result<ArtifactVerification, VerificationError> {
-    if options.max_signatures == 0 {
-        return Err(VerificationError::Repository {
+    verifier: &V,
+    request: &VerifyArtifactRequest<'_>,
+) -> Result<ArtifactVerification, VerifyArtifactError>
+where
+    R: SignatureRepository + ?Sized,
+    V: Verifier + ?Sized,
+{
+    let reference = request.reference;
+    if request.max_signatures == 0 {
+        return Err(VerifyArtifactError::InvalidRequest {
             reason: "the maximum number of signatures must be greater than 0".into(),
         });
     }
+    let repo_err = |operation| {
+        move |e: R::Error| VerifyArtifactError::Repository {
+            operation,
+            source: Box::new(e),
+        }
+    };
     let digest_ref = reference_digest(reference)
         .map(|d| {
-            d.parse::<notary_core::Digest>()
-                .map_err(|e| VerificationError::Repository {
-                    reason: format!("{reference}: {e}"),
-                })
+            d.parse::<notary_core::Digest>().map_err(|source| {
+                VerifyArtifactError::InvalidReference {
+                    reference: reference.to_string(),
+                    source,
+                }
+            })
         })
         .transpose()?;
     // A digest reference into a remote repository is not resolved: the subject descriptor is
     // taken from each signature manifest and must carry the reference's digest; the signed
     // payload then binds its size and media type. This saves a round trip per verification.
-    let lazy = digest_ref
-        .as_ref()
-        .filter(|_| !repository.resolve_is_cheap());
-    let mut artifact = match lazy {
-        Some(d) => Descriptor::new("", d.clone(), 0),
-        None => repository
-            .resolve(reference)
-            .await
-            .map_err(|e| VerificationError::Repository {
-                reason: e.to_string(),
-            })?,
-    };
-    if let Some(d) = &digest_ref
-        && *d != artifact.digest
-    {
-        return Err(VerificationError::Repository {
-            reason: format!(
-                "resolved digest {} does not match the reference digest {d}",
-                artifact.digest
-            ),
-        });
-    }
-    let policy_reference = format!("{policy_scope}@{}", artifact.digest);
-    let statement = verifier.oci_statement(&policy_reference)?;
-    if statement.signature_verification.level.is_skip() {
-        if lazy.is_some() {
-            artifact =
-                repository
-                    .resolve(reference)
-                    .await
-                    .map_err(|e| VerificationError::Repository {
-                        reason: e.to_string(),
-                    })?;
+    let subject = match digest_ref {
+        Some(d) if !repository.resolve_is_cheap() => Subject::Pending(d),
+        _ => {
+            let resolved = repository
+                .resolve(reference)
+                .await
+                .map_err(repo_err(RepositoryOperation::Resolve))?;
+            if let Some(d) = &digest_ref
+                && *d != resolved.digest
+            {
+                return Err(VerifyArtifactError::DigestMismatch {
+                    expected: d.clone(),
+                    resolved: resolved.digest,
+                });
+            }
+            Subject::Resolved(resolved)
         }
-        let outcome = verifier.verify_oci(
-            &[],
-            "",
-            &policy_reference,
-            &artifact,
-            &options.user_metadata,
-            now,
-        )?;
+    };
+    let policy = verifier
+        .policy(PolicyTarget::Oci {
+            scope: request.policy_scope,
+            digest: subject.digest(),
+        })
+        .map_err(VerifyArtifactError::Policy)?;
+    if policy.is_skip() {
+        let artifact = match subject {
+            Subject::Resolved(d) => d,
+            Subject::Pending(_) => repository
+                .resolve(reference)
+                .await
+                .map_err(repo_err(RepositoryOperation::Resolve))?,
+        };
+        let skipped =
+            SkippedVerification::assertion(policy).map_err(VerifyArtifactError::Policy)?;
         return Ok(ArtifactVerification {
             artifact,
             signature_manifest: None,
-            outcome,
+            outcome: VerificationOutcome::Skipped(skipped),
         });
     }
+    let listing_subject = match &subject {
+        Subject::Resolved(d) => d.clone(),
+        // Listing needs only the digest.
+        Subject::Pending(d) => Descriptor::new("", d.clone(), 0),
+    };
     let mut signatures = repository
-        .list_signatures(&artifact, options.max_signatures.saturating_add(1))
+        .list_signatures(&listing_subject, request.max_signatures.saturating_add(1))
         .await
-        .map_err(|e| VerificationError::Repository {
-            reason: e.to_string(),
-        })?;
+        .map_err(repo_err(RepositoryOperation::List))?;
     if signatures.is_empty() {
-        return Err(VerificationError::NoSignature {
+        return Err(VerifyArtifactError::NoSignature {
             reference: reference.to_string(),
         });
     }
-    let trusted = verifier.trusted_thumbprints(statement);
+    let trusted = policy.trusted_thumbprints();
     // Stable sort: signatures naming a trusted certificate first, listing order otherwise.
-    signatures.sort_by_key(|s| !names_trusted_cert(s, &trusted));
+    signatures.sort_by_key(|s| !names_trusted_cert(s, trusted));
 
     let mut failures = Vec::new();
     for (i, manifest) in signatures.iter().enumerate() {
-        if i >= options.max_signatures {
-            failures.push(VerificationError::TooManySignatures {
-                limit: options.max_signatures,
+        if i >= request.max_signatures {
+            failures.push(SignatureFailure::TooManySignatures {
+                limit: request.max_signatures,
             });
             break;
         }
         let fetched = match repository.fetch_signature(manifest).await {
             Ok(f) => f,
+            // Not a Notary envelope: the signature fails integrity (notation's verdict), it is
+            // not a repository failure.
+            Err(e) if UnsupportedEnvelopeFormat::find(&e).is_some() => {
+                let reason = UnsupportedEnvelopeFormat::find(&e)
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                failures.push(SignatureFailure::Verification(
+                    VerificationError::failed_with(Validation::Integrity, reason, e),
+                ));
+                continue;
+            }
             Err(e) => {
-                failures.push(VerificationError::Repository {
-                    reason: e.to_string(),
+                failures.push(SignatureFailure::Fetch {
+                    manifest: manifest.digest.clone(),
+                    source: Box::new(e),
                 });
                 continue;
             }
         };
         // The manifest must name this artifact as its subject (a listing, such as a referrers
         // tag index, could point anywhere).
-        let subject = match (&fetched.subject, lazy) {
-            (Some(s), _) if s.digest == artifact.digest => {
-                if lazy.is_some() {
-                    s.clone()
-                } else {
-                    artifact.clone()
-                }
-            }
-            (None, None) => artifact.clone(),
+        let artifact = match (&fetched.subject, &subject) {
+            (Some(s), Subject::Pending(d)) if s.digest == *d => s.clone(),
+            (Some(s), Subject::Resolved(r)) if s.digest == r.digest => r.clone(),
+            (None, Subject::Resolved(r)) => r.clone(),
             (other, _) => {
-                failures.push(VerificationError::Repository {
-                    reason: format!(
-                        "signature manifest {} has subject {}, not {}",
-                        manifest.digest,
-                        other
-                            .as_ref()
-                            .map_or_else(|| "none".to_string(), |s| s.digest.to_string()),
-                        artifact.digest
-                    ),
+                failures.push(SignatureFailure::SubjectMismatch {
+                    manifest: manifest.digest.clone(),
+                    found: other
+                        .as_ref()
+                        .map_or_else(|| "none".to_string(), |s| s.digest.to_string()),
+                    expected: subject.digest().clone(),
                 });
                 continue;
             }
         };
-        match verifier.verify_oci(
+        let mut verify = VerifyRequest::oci(
             &fetched.envelope,
-            &fetched.envelope_media_type,
-            &policy_reference,
-            &subject,
-            &options.user_metadata,
-            now,
-        ) {
+            fetched.envelope_media_type,
+            request.policy_scope,
+            &artifact,
+            request.now,
+        );
+        if let Some(m) = request.user_metadata {
+            verify = verify.with_user_metadata(m);
+        }
+        match verifier.verify(verify) {
             Ok(outcome) => {
                 return Ok(ArtifactVerification {
-                    artifact: subject,
+                    artifact,
                     signature_manifest: Some(manifest.clone()),
                     outcome,
                 });
             }
-            Err(e) => failures.push(e),
+            Err(e) => failures.push(SignatureFailure::Verification(e)),
         }
     }
     // Report the signature that got furthest first.
     failures.sort_by_key(|f| std::cmp::Reverse(f.progress()));
-    Err(VerificationError::AllFailed {
+    Err(VerifyArtifactError::AllFailed {
         reference: reference.to_string(),
         failures,
     })
@@ -261,6 +445,7 @@ fn names_trusted_cert(manifest: &Descriptor, trusted: &[String]) -> bool {
 
 /// What [`sign_and_push`] stored.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PushedArtifactSignature {
     /// The signed artifact.
     pub artifact: Descriptor,
@@ -272,25 +457,32 @@ pub struct PushedArtifactSignature {
 
 /// Signs the artifact `reference` resolves to and stores the signature next to it, with
 /// notation's thumbprint and creation-time annotations. The artifact is never modified.
-pub async fn sign_and_push<R: SignatureRepository>(
+///
+/// The signer is awaited (see [`AsyncSigner`]; every [`crate::Signer`] is one), so a remote
+/// KMS does not block the runtime.
+pub async fn sign_and_push<R, S>(
     repository: &R,
     reference: &str,
-    signer: &dyn Signer,
+    signer: &S,
     options: &SignOptions,
-) -> Result<PushedArtifactSignature, SignAndPushError> {
+) -> Result<PushedArtifactSignature, SignAndPushError>
+where
+    R: SignatureRepository + ?Sized,
+    S: AsyncSigner + ?Sized,
+{
     let artifact = repository
         .resolve(reference)
         .await
-        .map_err(|e| SignAndPushError::Repository(e.to_string()))?;
+        .map_err(|e| SignAndPushError::Repository(Box::new(e)))?;
     if let Some(d) = reference_digest(reference)
         && d != artifact.digest.to_string()
     {
-        return Err(SignAndPushError::Repository(format!(
-            "resolved digest {} does not match the reference digest {d}",
-            artifact.digest
-        )));
+        return Err(SignAndPushError::DigestMismatch {
+            expected: d.to_string(),
+            resolved: artifact.digest.clone(),
+        });
     }
-    let signed = sign_artifact(&artifact, signer, options)?;
+    let signed = sign_artifact_async(&artifact, signer, options).await?;
     let info = signed.envelope.signer_info();
     let time = info
         .signed_attributes
@@ -303,7 +495,7 @@ pub async fn sign_and_push<R: SignatureRepository>(
     annotations.extend([
         (
             THUMBPRINT_ANNOTATION.to_string(),
-            thumbprints(&info.certificate_chain),
+            thumbprints(&options.provider, &info.certificate_chain),
         ),
         (CREATED_ANNOTATION.to_string(), created),
     ]);
@@ -315,12 +507,12 @@ pub async fn sign_and_push<R: SignatureRepository>(
     let pushed = repository
         .push_signature(PushSignature::new(
             &subject,
-            signed.media_type().as_str(),
+            signed.media_type(),
             &signed.bytes,
             annotations,
         ))
         .await
-        .map_err(|e| SignAndPushError::Repository(e.to_string()))?;
+        .map_err(|e| SignAndPushError::Repository(Box::new(e)))?;
     Ok(PushedArtifactSignature {
         artifact,
         signed,
@@ -338,34 +530,15 @@ pub enum SignAndPushError {
     /// A time could not be formatted.
     #[error(transparent)]
     Core(#[from] notary_core::Error),
-    /// The repository failed.
+    /// The repository failed (its error is the source).
     #[error("repository: {0}")]
-    Repository(String),
-}
-
-impl Verifier {
-    /// SHA-256 thumbprints (lowercase hex) of the certificates of the statement's signing stores.
-    pub fn trusted_thumbprints(
-        &self,
-        statement: &notary_trustpolicy::TrustPolicyStatement,
-    ) -> Vec<String> {
-        let mut out = Vec::new();
-        for s in &statement.trust_stores {
-            for t in [
-                crate::truststore::TrustStoreType::Ca,
-                crate::truststore::TrustStoreType::SigningAuthority,
-            ] {
-                if s.store_type.as_str() == t.as_str()
-                    && let Ok(certs) = self.trust_store().certificates(t, &s.name)
-                {
-                    out.extend(
-                        certs
-                            .iter()
-                            .map(|c| hex::encode(sha2::Sha256::digest(c.der()))),
-                    );
-                }
-            }
-        }
-        out
-    }
+    Repository(#[source] BoxError),
+    /// The repository resolved the reference to another digest than the reference names.
+    #[error("resolved digest {resolved} does not match the reference digest {expected}")]
+    DigestMismatch {
+        /// The reference's digest.
+        expected: String,
+        /// The resolved digest.
+        resolved: notary_core::Digest,
+    },
 }

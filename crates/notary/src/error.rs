@@ -17,22 +17,28 @@ pub enum Error {
     /// A certificate could not be parsed or the chain broke a Notary certificate rule.
     #[error("certificate chain: {0}")]
     Certificate(#[from] notary_x509::Error),
-    /// The signature media type is neither `application/jose+json` nor `application/cose`.
-    #[error("unsupported signature envelope media type {media_type:?}")]
-    UnsupportedMediaType {
-        /// The media type given.
-        media_type: String,
-    },
     /// The timestamp authority failed or returned a token that does not verify.
-    #[error("timestamping failed: {reason}")]
-    Timestamp {
-        /// Why.
-        reason: String,
-    },
+    #[error("timestamping failed: {0}")]
+    Timestamp(#[source] crate::timestamp::TimestampError),
     /// Signing options were inconsistent.
     #[error("invalid signing options: {reason}")]
     InvalidSignOptions {
         /// What is wrong.
         reason: String,
     },
+}
+
+impl From<notary_verifier::EnvelopeError> for Error {
+    fn from(e: notary_verifier::EnvelopeError) -> Self {
+        use notary_verifier::EnvelopeError as E;
+        match e {
+            E::Jws(e) => Self::Jws(e),
+            E::Cose(e) => Self::Cose(e),
+            E::Certificate(e) => Self::Certificate(e),
+            // A kind added later keeps its message.
+            other => Self::Core(notary_core::Error::InvalidPayload {
+                reason: other.to_string(),
+            }),
+        }
+    }
 }

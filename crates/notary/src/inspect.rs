@@ -8,8 +8,9 @@ use notary_x509::Certificate;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::envelope::UnverifiedEnvelope;
 use crate::error::Error;
+use notary_core::EnvelopeMediaType;
+use notary_verifier::UnverifiedEnvelope;
 
 /// One certificate as `inspect` shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -68,7 +69,7 @@ pub type TimestampRenderer<'a> = &'a dyn Fn(&[u8]) -> Value;
 /// Inspects one envelope. `timestamp` renders the timestamp countersignature (token bytes to
 /// JSON); by default [`notary_timestamp::inspect_json`] does.
 pub fn inspect_envelope(
-    media_type: &str,
+    media_type: EnvelopeMediaType,
     bytes: &[u8],
     timestamp: Option<TimestampRenderer<'_>>,
 ) -> Result<SignatureInspection, Error> {
@@ -150,7 +151,7 @@ pub fn inspect_envelope(
 /// Inspects every signature of an artifact: `{"mediaType": ..., "signatures": [...]}`.
 /// A signature that cannot be parsed is listed with an `error` member instead of failing the
 /// whole listing.
-pub async fn inspect_artifact<R: SignatureRepository>(
+pub async fn inspect_artifact<R: SignatureRepository + ?Sized>(
     repository: &R,
     reference: &str,
     max_signatures: usize,
@@ -166,7 +167,7 @@ pub async fn inspect_artifact<R: SignatureRepository>(
     let mut signatures = Vec::new();
     for manifest in list {
         let item = match repository.fetch_signature(&manifest).await {
-            Ok(f) => match inspect_envelope(&f.envelope_media_type, &f.envelope, None) {
+            Ok(f) => match inspect_envelope(f.envelope_media_type, &f.envelope, None) {
                 Ok(mut s) => {
                     s.digest = Some(manifest.digest.to_string());
                     serde_json::to_value(s).map_err(|e| e.to_string())?

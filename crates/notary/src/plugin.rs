@@ -786,8 +786,13 @@ impl PluginSigner {
         let envelope = STANDARD
             .decode(&resp.signature_envelope)
             .map_err(|e| self.invalid(cmd, format!("signatureEnvelope is not base64: {e}")))?;
-        crate::signing::check_generated_envelope(media_type, payload, &envelope)
-            .map_err(|e| self.invalid(cmd, format!("envelope refused: {e}")))?;
+        crate::signing::check_generated_envelope(
+            media_type,
+            payload,
+            &envelope,
+            &crate::default_provider(),
+        )
+        .map_err(|e| self.invalid(cmd, format!("envelope refused: {e}")))?;
         Ok(GeneratedEnvelope {
             envelope,
             annotations: resp.annotations.unwrap_or_default(),
@@ -823,74 +828,35 @@ impl EnvelopeGenerator for PluginSigner {
     }
 }
 
-/// A SemVer 2.0 version, compared by precedence (build metadata ignored).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SemVer {
-    core: (u64, u64, u64),
-    pre: Vec<String>,
-}
+impl notary_verifier::plugin::VerificationPlugin for PluginHost {
+    fn metadata(
+        &self,
+        name: &str,
+    ) -> Result<GetMetadataResponse, notary_verifier::plugin::PluginError> {
+        PluginHost::metadata(self, name).map_err(|e| into_engine_error(name, e))
+    }
 
-impl SemVer {
-    /// Parses `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]` (an optional leading `v` is accepted).
-    pub fn parse(s: &str) -> Option<Self> {
-        let s = s.strip_prefix('v').unwrap_or(s);
-        let s = s.split('+').next()?;
-        let (core, pre) = match s.split_once('-') {
-            Some((c, p)) => (c, p.split('.').map(str::to_string).collect::<Vec<_>>()),
-            None => (s, Vec::new()),
-        };
-        let num = |x: &str| {
-            (!x.is_empty()
-                && x.bytes().all(|b| b.is_ascii_digit())
-                && (x == "0" || !x.starts_with('0')))
-            .then(|| x.parse().ok())
-            .flatten()
-        };
-        let mut it = core.split('.');
-        let v = (num(it.next()?)?, num(it.next()?)?, num(it.next()?)?);
-        if it.next().is_some() || pre.iter().any(String::is_empty) {
-            return None;
-        }
-        Some(Self { core: v, pre })
+    fn verify_signature(
+        &self,
+        name: &str,
+        request: &VerifySignatureRequest,
+    ) -> Result<VerifySignatureResponse, notary_verifier::plugin::PluginError> {
+        PluginHost::verify_signature(self, name, request).map_err(|e| into_engine_error(name, e))
     }
 }
 
-impl PartialOrd for SemVer {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for SemVer {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        use std::cmp::Ordering::*;
-        self.core
-            .cmp(&other.core)
-            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
-                (true, true) => Equal,
-                (true, false) => Greater,
-                (false, true) => Less,
-                (false, false) => {
-                    for (a, b) in self.pre.iter().zip(&other.pre) {
-                        let o = match (a.parse::<u64>(), b.parse::<u64>()) {
-                            (Ok(x), Ok(y)) => x.cmp(&y),
-                            (Ok(_), Err(_)) => Less,
-                            (Err(_), Ok(_)) => Greater,
-                            (Err(_), Err(_)) => a.cmp(b),
-                        };
-                        if o != Equal {
-                            return o;
-                        }
-                    }
-                    self.pre.len().cmp(&other.pre.len())
-                }
-            })
+/// The host's error becomes the engine's source, so its message (with the executable path)
+/// reaches the user unchanged.
+fn into_engine_error(name: &str, e: PluginError) -> notary_verifier::plugin::PluginError {
+    notary_verifier::plugin::PluginError::Failed {
+        name: name.to_string(),
+        source: Box::new(e),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::SemVer;
+    use notary_verifier::plugin::SemVer;
 
     #[test]
     fn semver_precedence() {

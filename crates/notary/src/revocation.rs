@@ -3,7 +3,8 @@
 //! injectable [`Fetcher`].
 
 pub use notary_revocation::{
-    CachedCrl, CertStatus, Checker, CrlCache, FetchError, FetchErrorKind, Fetcher, HttpFetcher,
-    HttpFetcherBuilder, OfflineRevocation, ProxyConfig, RevocationChecker, RevocationPurpose,
-    RevocationStatus, StaticFetcher,
+    CachedCrl, CertStatus, Checker, CrlCache, FetchError, FetchErrorKind, Fetcher,
+    OfflineRevocation, RevocationChecker, RevocationPurpose, RevocationStatus, StaticFetcher,
 };
+#[cfg(feature = "http")]
+pub use notary_revocation::{HttpFetcher, HttpFetcherBuilder, ProxyConfig};

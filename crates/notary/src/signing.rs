@@ -1,12 +1,15 @@
 use std::collections::BTreeMap;
 
 use notary_core::{
-    Descriptor, EnvelopeMediaType, ExtendedAttribute, Payload, SignRequest, Signer, SigningScheme,
-    VerifiedEnvelope, timefmt,
+    AsyncSigner, Descriptor, EnvelopeGenerator, EnvelopeMediaType, ExtendedAttribute, Payload,
+    SignRequest, Signer, SigningScheme, VerifiedEnvelope, timefmt,
 };
 use time::{Duration, OffsetDateTime};
 
-use crate::envelope::{UnverifiedEnvelope, parse_chain};
+use notary_core::crypto::CryptoProvider;
+use notary_verifier::UnverifiedEnvelope;
+use notary_x509::X509Verifier;
+
 use crate::error::Error;
 
 /// Options of [`sign_artifact`].
@@ -29,6 +32,8 @@ pub struct SignOptions {
     pub signing_agent: Option<String>,
     /// RFC 3161 timestamping of the signature (`notary.x509` only).
     pub timestamper: Option<std::sync::Arc<dyn crate::timestamp::Timestamper>>,
+    /// The crypto backend that re-verifies what the signer returned.
+    pub provider: CryptoProvider,
 }
 
 impl SignOptions {
@@ -43,6 +48,7 @@ impl SignOptions {
             extended_attributes: Vec::new(),
             signing_agent: Some(concat!("notary-rs/", env!("CARGO_PKG_VERSION")).to_string()),
             timestamper: None,
+            provider: crate::default_provider(),
         }
     }
 }
@@ -73,7 +79,50 @@ pub fn sign_artifact(
     signer: &dyn Signer,
     options: &SignOptions,
 ) -> Result<SignedEnvelope, Error> {
-    if options.timestamper.is_some() && signer.envelope_generator().is_some() {
+    let request = build_request(target, options, signer.envelope_generator().is_some())?;
+    let signed = sign_envelope(options.format, &request, signer, &options.provider)?;
+    add_timestamp(signed, options)
+}
+
+/// [`sign_artifact`] with a signer that may wait (a remote KMS), for async programs: the
+/// signature is awaited, nothing blocks. The envelope is re-verified exactly as
+/// [`sign_artifact`] does.
+pub async fn sign_artifact_async<S: AsyncSigner + ?Sized>(
+    target: &Descriptor,
+    signer: &S,
+    options: &SignOptions,
+) -> Result<SignedEnvelope, Error> {
+    let generator = AsyncSigner::envelope_generator(signer);
+    let request = build_request(target, options, generator.is_some())?;
+    let signed = match generator {
+        Some(g) => generate(options.format, &request, g, &options.provider)?,
+        None => {
+            let key_spec = signer.key_spec_async().await?;
+            let bytes = match options.format {
+                EnvelopeMediaType::Jws => {
+                    let unsigned = notary_envelope_jws::prepare(&request, key_spec)?;
+                    let raw = signer.sign_async(unsigned.signing_input()).await?;
+                    unsigned.finish(raw)?
+                }
+                EnvelopeMediaType::Cose => {
+                    let unsigned = notary_envelope_cose::prepare(&request, key_spec)?;
+                    let raw = signer.sign_async(unsigned.signing_input()).await?;
+                    unsigned.finish(raw)?
+                }
+            };
+            check_signed(options.format, bytes, &request, &options.provider)?
+        }
+    };
+    add_timestamp(signed, options)
+}
+
+/// The sign request for `target` under `options` (payload, truncated signing time, expiry).
+fn build_request(
+    target: &Descriptor,
+    options: &SignOptions,
+    generates_envelopes: bool,
+) -> Result<SignRequest, Error> {
+    if options.timestamper.is_some() && generates_envelopes {
         return Err(Error::InvalidSignOptions {
             reason: "an envelope-generating plugin timestamps its own signatures; a timestamp authority cannot be used with it".into(),
         });
@@ -84,7 +133,7 @@ pub fn sign_artifact(
     let payload = Payload::new(target);
     let bytes = match options.format {
         EnvelopeMediaType::Jws => payload.to_jws_json()?,
-        _ => payload.to_cose_json()?,
+        EnvelopeMediaType::Cose => payload.to_cose_json()?,
     };
     let signing_time = timefmt::truncate_to_seconds(options.signing_time);
     let expiry = match options.expiry {
@@ -110,7 +159,11 @@ pub fn sign_artifact(
     request.expiry = expiry;
     request.extended_attributes = options.extended_attributes.clone();
     request.signing_agent = options.signing_agent.clone();
-    let signed = sign_envelope(options.format, &request, signer)?;
+    Ok(request)
+}
+
+/// Adds the RFC 3161 countersignature `options` asks for, re-verifying the envelope.
+fn add_timestamp(signed: SignedEnvelope, options: &SignOptions) -> Result<SignedEnvelope, Error> {
     match &options.timestamper {
         None => Ok(signed),
 
@@ -124,12 +177,13 @@ pub fn sign_artifact(
             let info = signed.envelope.signer_info();
             let token = t
                 .timestamp(&info.signature, info.signature_algorithm.hash_algorithm())
-                .map_err(|reason| Error::Timestamp { reason })?;
-            let mut env = UnverifiedEnvelope::parse(options.format.as_str(), &signed.bytes)?;
+                .map_err(Error::Timestamp)?;
+            let x509 = X509Verifier::new(options.provider);
+            let mut env = UnverifiedEnvelope::parse(options.format, &signed.bytes)?;
             env.set_timestamp_signature(token);
             let bytes = env.to_bytes();
             let envelope =
-                UnverifiedEnvelope::parse(options.format.as_str(), &bytes)?.verify_integrity()?;
+                UnverifiedEnvelope::parse(options.format, &bytes)?.verify_integrity(&x509)?;
             Ok(SignedEnvelope {
                 bytes,
                 envelope,
@@ -150,8 +204,26 @@ pub fn sign_envelope(
     format: EnvelopeMediaType,
     request: &SignRequest,
     signer: &dyn Signer,
+    provider: &CryptoProvider,
 ) -> Result<SignedEnvelope, Error> {
     if let Some(generator) = signer.envelope_generator() {
+        return generate(format, request, generator, provider);
+    }
+    let bytes = match format {
+        EnvelopeMediaType::Jws => notary_envelope_jws::sign(request, signer)?,
+        EnvelopeMediaType::Cose => notary_envelope_cose::sign(request, signer)?,
+    };
+    check_signed(format, bytes, request, provider)
+}
+
+/// Has `generator` build the whole envelope, then checks it (see [`check_generated_envelope`]).
+fn generate(
+    format: EnvelopeMediaType,
+    request: &SignRequest,
+    generator: &dyn EnvelopeGenerator,
+    provider: &CryptoProvider,
+) -> Result<SignedEnvelope, Error> {
+    {
         let expiry = match request.expiry {
             None => None,
             Some(e) => Some(
@@ -165,20 +237,28 @@ pub fn sign_envelope(
             ),
         };
         let generated = generator.generate_envelope(format, &request.payload, expiry)?;
-        let envelope = check_generated_envelope(format, &request.payload, &generated.envelope)?;
-        return Ok(SignedEnvelope {
+        let envelope =
+            check_generated_envelope(format, &request.payload, &generated.envelope, provider)?;
+        Ok(SignedEnvelope {
             bytes: generated.envelope,
             envelope,
             annotations: generated.annotations,
-        });
+        })
     }
-    let bytes = match format {
-        EnvelopeMediaType::Jws => notary_envelope_jws::sign(request, signer)?,
-        _ => notary_envelope_cose::sign(request, signer)?,
-    };
-    let envelope = UnverifiedEnvelope::parse(format.as_str(), &bytes)?.verify_integrity()?;
-    let chain = parse_chain(&envelope.signer_info().certificate_chain)?;
-    notary_x509::validate_code_signing_chain(&chain, Some(request.signing_time))?;
+}
+
+/// Re-verifies a freshly signed envelope: signature, header rules and the chain at the signing
+/// time.
+fn check_signed(
+    format: EnvelopeMediaType,
+    bytes: Vec<u8>,
+    request: &SignRequest,
+    provider: &CryptoProvider,
+) -> Result<SignedEnvelope, Error> {
+    let x509 = X509Verifier::new(*provider);
+    let (envelope, chain) =
+        UnverifiedEnvelope::parse(format, &bytes)?.verify_integrity_with_chain(&x509)?;
+    x509.validate_code_signing_chain(&chain, Some(request.signing_time))?;
     Ok(SignedEnvelope {
         bytes,
         envelope,
@@ -192,8 +272,11 @@ pub fn check_generated_envelope(
     format: EnvelopeMediaType,
     requested_payload: &[u8],
     bytes: &[u8],
+    provider: &CryptoProvider,
 ) -> Result<VerifiedEnvelope, Error> {
-    let envelope = UnverifiedEnvelope::parse(format.as_str(), bytes)?.verify_integrity()?;
+    let x509 = X509Verifier::new(*provider);
+    let (envelope, chain) =
+        UnverifiedEnvelope::parse(format, bytes)?.verify_integrity_with_chain(&x509)?;
     let invalid = |reason: String| {
         Error::Core(notary_core::Error::InvalidPayload {
             reason: format!("the generated envelope {reason}"),
@@ -220,7 +303,6 @@ pub fn check_generated_envelope(
         .signed_attributes
         .signing_time
         .or(info.signed_attributes.authentic_signing_time);
-    let chain = parse_chain(&info.certificate_chain)?;
-    notary_x509::validate_code_signing_chain(&chain, time)?;
+    x509.validate_code_signing_chain(&chain, time)?;
     Ok(envelope)
 }

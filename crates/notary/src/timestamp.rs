@@ -2,82 +2,158 @@
 //! (`notary.x509` scheme only), checked against the caller's TSA roots before it is embedded.
 
 use std::fmt;
-use std::time::Duration;
 
 use notary_core::DigestAlgorithm;
-use notary_revocation::HttpFetcher;
-use notary_timestamp::TimestampRequest;
-use notary_x509::Certificate;
 
 /// Obtains a verified RFC 3161 token (DER) over `message`.
 pub trait Timestamper: Send + Sync + fmt::Debug {
     /// A token imprinting `message` hashed with `hash`, verified against the TSA roots.
-    fn timestamp(&self, message: &[u8], hash: DigestAlgorithm) -> Result<Vec<u8>, String>;
+    fn timestamp(&self, message: &[u8], hash: DigestAlgorithm) -> Result<Vec<u8>, TimestampError>;
 }
 
-/// An RFC 3161 client over HTTP or HTTPS (`--timestamp-url`), with the TSA root certificate the
-/// token must chain to (`--timestamp-root-cert`).
-///
-/// HTTPS trusts the platform's roots (`SSL_CERT_FILE` / `SSL_CERT_DIR` when set) and honours
-/// `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; pass an [`HttpFetcher`] built with extra roots or
-/// explicit proxies through [`Rfc3161Timestamper::with_http`].
-#[derive(Debug, Clone)]
-pub struct Rfc3161Timestamper {
-    url: String,
-    roots: Vec<Certificate>,
-    timeout: Duration,
-    http: HttpFetcher,
+/// Boxed error source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why a timestamp could not be obtained. The lower layer's error is kept as the source.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimestampError {
+    /// The request could not be built.
+    #[error("cannot build the timestamp request: {0}")]
+    Request(#[source] BoxError),
+    /// The TSA could not be reached or answered with an HTTP error.
+    #[error("timestamp request to {url} failed: {source}")]
+    Transport {
+        /// The TSA URL.
+        url: String,
+        /// The transport error.
+        #[source]
+        source: BoxError,
+    },
+    /// The TSA's response is not a valid answer to the request.
+    #[error("invalid timestamp response from {url}: {source}")]
+    InvalidResponse {
+        /// The TSA URL.
+        url: String,
+        /// What is wrong with it.
+        #[source]
+        source: BoxError,
+    },
+    /// The token does not verify against the TSA roots.
+    #[error("the timestamp from {url} does not verify: {source}")]
+    DoesNotVerify {
+        /// The TSA URL.
+        url: String,
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
+    /// Any other failure of a custom timestamper.
+    #[error(transparent)]
+    Other(BoxError),
 }
 
-/// Largest TSA response read (notation's limit).
-const MAX_RESPONSE: usize = 1024 * 1024;
+#[cfg(feature = "http")]
+pub use rfc3161::Rfc3161Timestamper;
 
-impl Rfc3161Timestamper {
-    /// A client for the TSA at `url` whose tokens must chain to one of `roots`; notation's
-    /// CLI timeout (15 s).
-    pub fn new(url: impl Into<String>, roots: Vec<Certificate>) -> Self {
-        Self {
-            url: url.into(),
-            roots,
-            timeout: Duration::from_secs(15),
-            http: HttpFetcher::new(),
+#[cfg(feature = "http")]
+mod rfc3161 {
+    use std::time::Duration;
+
+    use notary_core::DigestAlgorithm;
+    use notary_revocation::HttpFetcher;
+    use notary_timestamp::TimestampRequest;
+    use notary_x509::{Certificate, X509Verifier};
+
+    use super::{TimestampError, Timestamper};
+
+    /// An RFC 3161 client over HTTP or HTTPS (`--timestamp-url`), with the TSA root certificate the
+    /// token must chain to (`--timestamp-root-cert`).
+    ///
+    /// HTTPS trusts the platform's roots (`SSL_CERT_FILE` / `SSL_CERT_DIR` when set) and honours
+    /// `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; pass an [`HttpFetcher`] built with extra roots or
+    /// explicit proxies through [`Rfc3161Timestamper::with_http`].
+    #[derive(Debug, Clone)]
+    pub struct Rfc3161Timestamper {
+        url: String,
+        roots: Vec<Certificate>,
+        timeout: Duration,
+        http: HttpFetcher,
+        x509: X509Verifier,
+    }
+
+    /// Largest TSA response read (notation's limit).
+    const MAX_RESPONSE: usize = 1024 * 1024;
+
+    impl Rfc3161Timestamper {
+        /// A client for the TSA at `url` whose tokens must chain to one of `roots`; notation's
+        /// CLI timeout (15 s).
+        pub fn new(url: impl Into<String>, roots: Vec<Certificate>) -> Self {
+            Self {
+                url: url.into(),
+                roots,
+                timeout: Duration::from_secs(15),
+                http: HttpFetcher::new(),
+                x509: X509Verifier::new(crate::default_provider()),
+            }
+        }
+
+        /// Uses `provider` for the request digest, the nonce and the token's verification.
+        pub fn with_provider(mut self, provider: notary_core::crypto::CryptoProvider) -> Self {
+            self.x509 = X509Verifier::new(provider);
+            self
+        }
+
+        /// Uses `http` for the requests (extra trusted roots for an HTTPS TSA, proxies, connect
+        /// and DNS timeouts).
+        pub fn with_http(mut self, http: HttpFetcher) -> Self {
+            self.http = http;
+            self
+        }
+
+        /// Sets the HTTP timeout.
+        pub fn with_timeout(mut self, timeout: Duration) -> Self {
+            self.timeout = timeout;
+            self
         }
     }
 
-    /// Uses `http` for the requests (extra trusted roots for an HTTPS TSA, proxies, connect
-    /// and DNS timeouts).
-    pub fn with_http(mut self, http: HttpFetcher) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Sets the HTTP timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-}
-
-impl Timestamper for Rfc3161Timestamper {
-    fn timestamp(&self, message: &[u8], hash: DigestAlgorithm) -> Result<Vec<u8>, String> {
-        let request =
-            TimestampRequest::with_random_nonce(message, hash).map_err(|e| e.to_string())?;
-        let response = self
-            .http
-            .post(
-                &self.url,
-                "application/timestamp-query",
-                &request.to_der(),
-                MAX_RESPONSE,
-                self.timeout,
-            )
-            .map_err(|e| format!("timestamp request failed: {e}"))?;
-        let (token, der) = request
-            .validate_response(&response)
-            .map_err(|e| format!("invalid timestamp response from {}: {e}", self.url))?;
-        token
-            .verify(message, &self.roots)
-            .map_err(|e| format!("the timestamp from {} does not verify: {e}", self.url))?;
-        Ok(der)
+    impl Timestamper for Rfc3161Timestamper {
+        fn timestamp(
+            &self,
+            message: &[u8],
+            hash: DigestAlgorithm,
+        ) -> Result<Vec<u8>, TimestampError> {
+            let url = || self.url.clone();
+            let request =
+                TimestampRequest::with_random_nonce_from(self.x509.provider(), message, hash)
+                    .map_err(|e| TimestampError::Request(Box::new(e)))?;
+            let response = self
+                .http
+                .post(
+                    &self.url,
+                    "application/timestamp-query",
+                    &request.to_der(),
+                    MAX_RESPONSE,
+                    self.timeout,
+                )
+                .map_err(|e| TimestampError::Transport {
+                    url: url(),
+                    source: Box::new(e),
+                })?;
+            let (token, der) = request.validate_response(&response).map_err(|e| {
+                TimestampError::InvalidResponse {
+                    url: url(),
+                    source: Box::new(e),
+                }
+            })?;
+            token
+                .verify_with(&self.x509, message, &self.roots)
+                .map_err(|e| TimestampError::DoesNotVerify {
+                    url: url(),
+                    source: Box::new(e),
+                })?;
+            Ok(der)
+        }
     }
 }

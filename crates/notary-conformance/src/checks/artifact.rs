@@ -2,15 +2,14 @@
 
 use std::collections::BTreeSet;
 
-use notary::Verifier;
-use notary::artifact::{VerifyArtifactOptions, block_on, verify_artifact};
+use notary::NotaryVerifier;
+use notary::artifact::{VerifyArtifactRequest, block_on, verify_artifact};
 use notary_core::SignatureRepository;
 use notary_registry::OciLayout;
 use notary_trustpolicy::OciTrustPolicy;
 use serde_json::Value;
 
-use super::envelope::outcome_of;
-use super::{Context, TempTrustStore, policy_bytes, str_field, user_metadata};
+use super::{Context, TempTrustStore, artifact_failure, policy_bytes, str_field, user_metadata};
 use crate::cases::Outcome;
 
 fn open_layout(ctx: &Context<'_>, input: &Value) -> Result<OciLayout, String> {
@@ -26,21 +25,23 @@ pub fn verify(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
         Ok(p) => p,
         Err(e) => return Ok(Outcome::fail("policy", e)),
     };
-    let verifier = Verifier::new(store.store()).with_oci_policy(policy);
-    let mut options = VerifyArtifactOptions::default();
-    options.user_metadata = user_metadata(input);
-    if let Some(n) = input.get("max_signatures").and_then(Value::as_u64) {
-        options.max_signatures = usize::try_from(n).unwrap_or(usize::MAX);
-    }
-    let result = block_on(verify_artifact(
-        &layout,
-        &verifier,
+    let verifier = NotaryVerifier::new(ctx.provider, store.store(ctx)).with_oci_policy(policy);
+    let metadata = user_metadata(input);
+    let mut request = VerifyArtifactRequest::new(
         str_field(input, "reference")?,
         str_field(input, "scope")?,
-        &options,
         ctx.now,
-    ));
-    Ok(outcome_of(result.map(|v| v.outcome)))
+    )
+    .with_user_metadata(&metadata);
+    if let Some(n) = input.get("max_signatures").and_then(Value::as_u64) {
+        request = request.with_max_signatures(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    Ok(
+        match block_on(verify_artifact(&layout, &verifier, &request)) {
+            Ok(_) => Outcome::Pass,
+            Err(e) => artifact_failure(&e),
+        },
+    )
 }
 
 fn listed(ctx: &Context<'_>, input: &Value) -> Result<Result<BTreeSet<String>, String>, String> {
@@ -103,11 +104,11 @@ pub fn inspect(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
         }
     } else {
         let bytes = ctx.read(str_field(input, "envelope")?)?;
-        match notary::inspect::inspect_envelope(
-            str_field(input, "envelope_media_type")?,
-            &bytes,
-            None,
-        ) {
+        let media_type = match str_field(input, "envelope_media_type")?.parse() {
+            Ok(m) => m,
+            Err(e) => return Ok(Outcome::fail("parse", e)),
+        };
+        match notary::inspect::inspect_envelope(media_type, &bytes, None) {
             Ok(v) => serde_json::to_value(v).map_err(|e| e.to_string())?,
             Err(e) => return Ok(Outcome::fail("parse", e)),
         }

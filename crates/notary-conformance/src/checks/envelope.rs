@@ -1,6 +1,9 @@
 //! Single-envelope verification: `verify-envelope`, `verify-envelope+user-metadata`, `blob-verify`.
 
-use notary::{BlobTarget, Descriptor, VerificationError, Verifier};
+use notary::{
+    BlobTarget, Descriptor, EnvelopeMediaType, NotaryVerifier, VerificationError, Verifier,
+    VerifyRequest,
+};
 use notary_trustpolicy::{BlobTrustPolicy, OciTrustPolicy};
 use serde_json::Value;
 
@@ -16,9 +19,20 @@ pub fn outcome_of(result: Result<notary::VerificationOutcome, VerificationError>
     }
 }
 
+/// The case's envelope media type; one that is not a Notary format fails integrity, as an
+/// unparsable envelope does.
+fn media_type_of(input: &Value) -> Result<Result<EnvelopeMediaType, Outcome>, String> {
+    Ok(str_field(input, "envelope_media_type")?
+        .parse::<EnvelopeMediaType>()
+        .map_err(|e| Outcome::fail("integrity", e)))
+}
+
 pub fn verify_envelope(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
     let mut envelope = ctx.read(str_field(input, "envelope")?)?;
-    let media_type = str_field(input, "envelope_media_type")?;
+    let media_type = match media_type_of(input)? {
+        Ok(m) => m,
+        Err(outcome) => return Ok(outcome),
+    };
     // verify-authentic-timestamp: put the given token in the unsigned timestamp header first.
     if let Some(tok) = opt_str(input, "timestamp_token") {
         let token = ctx.read(tok)?;
@@ -41,25 +55,30 @@ pub fn verify_envelope(ctx: &Context<'_>, input: &Value) -> Result<Outcome, Stri
     )
     .map_err(|e| format!("target_descriptor: {e}"))?;
     let plugins = super::install_mock_plugins(input)?;
-    let mut verifier = Verifier::new(store.store()).with_oci_policy(policy);
+    let mut verifier = NotaryVerifier::new(ctx.provider, store.store(ctx)).with_oci_policy(policy);
     if let Some(dir) = &plugins {
         verifier = verifier.with_plugins(std::sync::Arc::new(notary::plugin::PluginHost::new(
             dir.path.clone(),
         )));
     }
-    Ok(outcome_of(verifier.verify_oci(
-        &envelope,
-        media_type,
-        str_field(input, "reference")?,
-        &target,
-        &user_metadata(input),
-        ctx.now,
-    )))
+    // The policy sees the reference's `registry/repository`; the digest is the target's.
+    let reference = str_field(input, "reference")?;
+    let scope = reference.split_once('@').map_or(reference, |(s, _)| s);
+    let metadata = user_metadata(input);
+    Ok(outcome_of(
+        verifier.verify(
+            VerifyRequest::oci(&envelope, media_type, scope, &target, ctx.now)
+                .with_user_metadata(&metadata),
+        ),
+    ))
 }
 
 pub fn blob_verify(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
     let envelope = ctx.read(str_field(input, "envelope")?)?;
-    let media_type = str_field(input, "envelope_media_type")?;
+    let media_type = match media_type_of(input)? {
+        Ok(m) => m,
+        Err(outcome) => return Ok(outcome),
+    };
     let store = TempTrustStore::build(ctx, input.get("trust_store"))?;
     let (_, policy) = policy_bytes(ctx, input)?;
     let policy = match BlobTrustPolicy::from_json(&policy) {
@@ -69,17 +88,17 @@ pub fn blob_verify(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> 
     let blob_path = ctx.path(str_field(input, "blob")?);
     let mut blob =
         std::fs::File::open(&blob_path).map_err(|e| format!("{}: {e}", blob_path.display()))?;
-    let verifier = Verifier::new(store.store()).with_blob_policy(policy);
-    Ok(outcome_of(verifier.verify_blob(
-        &envelope,
-        media_type,
-        BlobTarget {
-            content: &mut blob,
-            media_type: opt_str(input, "blob_media_type"),
-            policy_name: opt_str(input, "policy_name"),
-        },
-        &user_metadata(input),
-        ctx.now,
+    let verifier = NotaryVerifier::new(ctx.provider, store.store(ctx)).with_blob_policy(policy);
+    let mut target = BlobTarget::new(&mut blob);
+    if let Some(mt) = opt_str(input, "blob_media_type") {
+        target = target.with_media_type(mt);
+    }
+    if let Some(name) = opt_str(input, "policy_name") {
+        target = target.with_policy_name(name);
+    }
+    let metadata = user_metadata(input);
+    Ok(outcome_of(verifier.verify(
+        VerifyRequest::blob(&envelope, media_type, target, ctx.now).with_user_metadata(&metadata),
     )))
 }
 
@@ -99,7 +118,7 @@ pub fn tsa_token_verify(ctx: &Context<'_>, input: &Value) -> Result<Outcome, Str
     {
         let name = str_field(e, "name")?;
         match store
-            .store()
+            .store(ctx)
             .certificates(notary::truststore::TrustStoreType::Tsa, name)
         {
             Ok(c) => roots.extend(c),
@@ -107,9 +126,13 @@ pub fn tsa_token_verify(ctx: &Context<'_>, input: &Value) -> Result<Outcome, Str
         }
     }
     Ok(
-        match notary_timestamp::TimestampToken::parse(&token)
-            .and_then(|t| t.verify(&message, &roots))
-        {
+        match notary_timestamp::TimestampToken::parse(&token).and_then(|t| {
+            t.verify_with(
+                &notary_x509::X509Verifier::new(ctx.provider),
+                &message,
+                &roots,
+            )
+        }) {
             Ok(_) => Outcome::Pass,
             Err(e) => Outcome::fail("authentic_timestamp", e),
         },

@@ -44,12 +44,12 @@ pub fn chain_status(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String>
         None => ctx.now,
     };
     Ok(
-        match Checker::new(Arc::new(fetcher)).check(
-            &chain,
-            RevocationPurpose::CodeSigning,
-            None,
-            now,
-        ) {
+        match Checker::new_with(
+            notary_x509::X509Verifier::new(ctx.provider),
+            Arc::new(fetcher),
+        )
+        .check(&chain, RevocationPurpose::CodeSigning, None, now)
+        {
             RevocationStatus::Good => Outcome::Pass,
             RevocationStatus::Revoked { reason } | RevocationStatus::Unknown { reason } => {
                 Outcome::fail("revocation", reason)

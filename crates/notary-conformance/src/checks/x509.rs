@@ -22,10 +22,12 @@ pub fn tsa_root_cert_file(ctx: &Context<'_>, input: &Value) -> Result<Outcome, S
     if let Err(e) = notary_x509::read_certificates(&bytes) {
         return Ok(Outcome::fail("parse", e));
     }
-    Ok(match notary_x509::validate_tsa_root_certificate(&bytes) {
-        Ok(_) => Outcome::Pass,
-        Err(e) => Outcome::fail("authentic_timestamp", e),
-    })
+    Ok(
+        match notary_x509::X509Verifier::new(ctx.provider).validate_tsa_root_certificate(&bytes) {
+            Ok(_) => Outcome::Pass,
+            Err(e) => Outcome::fail("authentic_timestamp", e),
+        },
+    )
 }
 
 pub fn tsa_chain_validate(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
@@ -45,14 +47,16 @@ pub fn tsa_chain_validate(ctx: &Context<'_>, input: &Value) -> Result<Outcome, S
         Some(s) => Some(notary_core::timefmt::parse_rfc3339(s).map_err(|e| e.to_string())?),
         None => None,
     };
-    Ok(match notary_x509::validate_timestamping_chain(&chain, at) {
-        Ok(()) => Outcome::Pass,
-        Err(e) => Outcome::fail("authentic_timestamp", e),
-    })
+    Ok(
+        match notary_x509::X509Verifier::new(ctx.provider).validate_timestamping_chain(&chain, at) {
+            Ok(()) => Outcome::Pass,
+            Err(e) => Outcome::fail("authentic_timestamp", e),
+        },
+    )
 }
 
 pub fn truststore_load(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
-    let store = DirTrustStore::new(ctx.path(str_field(input, "trust_store_dir")?));
+    let store = DirTrustStore::new(ctx.provider, ctx.path(str_field(input, "trust_store_dir")?));
     let store_type: TrustStoreType = str_field(input, "type")?
         .parse()
         .map_err(|e| format!("{e}"))?;

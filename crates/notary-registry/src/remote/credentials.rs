@@ -298,6 +298,7 @@ impl CredentialProvider for DockerConfig {
 
 /// Parses a Docker `config.json` and looks up a registry in it, as the provider does, without
 /// running helpers (fuzzing).
+#[cfg(feature = "fuzzing")]
 pub(crate) fn fuzz_docker_config(data: &[u8]) -> Option<usize> {
     let cfg: DockerConfigFile = serde_json::from_slice(data).ok()?;
     let mut n = 0usize;

@@ -294,15 +294,11 @@ impl RemoteRepository {
             });
         }
         let data = self.fetch_manifest(desc, MAX_MANIFEST_SIZE).await?;
-        let (m, layer) = manifest::signature_layer(desc, &data)?;
+        let (m, layer, format) = manifest::signature_layer(desc, &data)?;
         let envelope = self.fetch_blob(&layer, MAX_ENVELOPE_SIZE).await?;
-        Ok(FetchedSignature {
-            manifest: desc.clone(),
-            envelope_media_type: layer.media_type.clone(),
-            envelope,
-            annotations: m.annotations.unwrap_or_default(),
-            subject: m.subject,
-        })
+        Ok(FetchedSignature::new(desc.clone(), format, envelope)
+            .with_annotations(m.annotations.unwrap_or_default())
+            .with_subject(m.subject))
     }
 }
 

@@ -25,7 +25,6 @@ use notary_core::{
     Descriptor, FetchedSignature, PushSignature, PushedSignature, SIGNATURE_ARTIFACT_TYPE,
     SignatureRepository,
 };
-use reqwest::header::{self, HeaderMap, HeaderValue};
 
 pub use credentials::{Anonymous, Credential, CredentialProvider, DockerConfig, StaticCredential};
 pub use reference::RemoteReference;
@@ -34,8 +33,7 @@ pub use referrers::{ReferrersSupport, referrers_tag};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_MANIFEST};
 use auth::AuthState;
-use referrers::{REFERRERS_API, REFERRERS_TAG_SCHEMA, REFERRERS_UNKNOWN, next_link};
-use transport::error_message;
+use referrers::{REFERRERS_API, REFERRERS_TAG_SCHEMA, REFERRERS_UNKNOWN};
 
 /// Options of a [`RemoteRepository`].
 #[derive(Debug, Clone)]
@@ -202,8 +200,12 @@ impl RemoteRepository {
 /// Runs the registry client's parsers of untrusted text on `data` (fuzzing entry point): the
 /// first byte picks `WWW-Authenticate`, `Link`, a reference, an error body or a Docker
 /// `config.json`. Never panics.
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub fn fuzz_text(data: &[u8]) {
+    use referrers::next_link;
+    use reqwest::header::{self, HeaderMap, HeaderValue};
+    use transport::error_message;
     let Some((&which, rest)) = data.split_first() else {
         return;
     };
@@ -271,12 +273,16 @@ impl SignatureRepository for RemoteRepository {
         };
         // The envelope and the config blob go up side by side; the manifest only after both.
         let (blob, _) = tokio::try_join!(
-            self.push_blob_checked(request.envelope_media_type, request.envelope, false),
+            self.push_blob_checked(
+                request.envelope_media_type.as_str(),
+                request.envelope,
+                false
+            ),
             self.push_blob(config_type, b"{}"),
         )?;
         let data = manifest::signature_manifest(&blob, request.subject, &request.annotations, form);
         let manifest = self.push_manifest(IMAGE_MANIFEST, &data, None).await?;
-        Ok(PushedSignature { blob, manifest })
+        Ok(PushedSignature::new(blob, manifest))
     }
 }
 

@@ -1,5 +1,7 @@
 //! Entry points shared by the cargo-fuzz targets (`fuzz/`) and the stable regression test that
-//! replays their corpora. Each must never panic, whatever the input.
+//! replays their corpora. Each must never panic, whatever the input. Not published: the fuzz
+//! helpers are not part of any library's public API.
+#![forbid(unsafe_code)]
 
 use notary_core::EnvelopeMediaType;
 
@@ -14,12 +16,12 @@ pub fn cose_parse(data: &[u8]) {
 }
 
 fn envelope(mt: EnvelopeMediaType, data: &[u8]) {
-    if let Ok(mut e) = crate::UnverifiedEnvelope::parse(mt.as_str(), data) {
+    if let Ok(mut e) = notary::UnverifiedEnvelope::parse(mt, data) {
         let _ = e.inspect();
-        let _ = e.verify_integrity();
+        let _ = e.verify_integrity(&notary_x509::X509Verifier::new(notary::default_provider()));
         e.set_timestamp_signature(data.to_vec());
         let again = e.to_bytes();
-        let _ = crate::UnverifiedEnvelope::parse(mt.as_str(), &again);
+        let _ = notary::UnverifiedEnvelope::parse(mt, &again);
     }
 }
 
@@ -325,16 +327,19 @@ const FUZZ_ROOT: &[u8] = include_bytes!("../testdata/fuzz/root.der");
 /// The verification time of the `verifier` target (the fuzz CA's chain is valid then).
 pub const VERIFIER_NOW: time::OffsetDateTime = time::macros::datetime!(2026-06-01 12:00 UTC);
 
-/// The artifact reference the `verifier` target verifies OCI signatures for.
-pub const VERIFIER_REFERENCE: &str =
-    "registry.example/app@sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9";
+/// The policy scope of the artifact the `verifier` target verifies OCI signatures for.
+pub const VERIFIER_SCOPE: &str = "registry.example/app";
+
+/// The digest of the artifact the `verifier` target verifies OCI signatures for.
+const VERIFIER_DIGEST: &str =
+    "sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9";
 
 /// The blob the `verifier` target verifies blob signatures against.
 pub const VERIFIER_BLOB: &[u8] = b"notary-rs fuzz blob\n";
 
-/// The OCI manifest descriptor [`VERIFIER_REFERENCE`] resolves to.
+/// The OCI manifest descriptor the `verifier` target verifies OCI signatures for.
 pub fn verifier_oci_target() -> Option<notary_core::Descriptor> {
-    let digest = VERIFIER_REFERENCE.rsplit_once('@')?.1.parse().ok()?;
+    let digest = VERIFIER_DIGEST.parse().ok()?;
     Some(notary_core::Descriptor::new(
         "application/vnd.oci.image.manifest.v1+json",
         digest,
@@ -351,13 +356,13 @@ const VERIFIER_LEVELS: [(&str, &str); 4] = [
     ("strict", r#""ca:fuzz","signingAuthority:fuzz","tsa:fuzz""#),
 ];
 
-fn fuzz_verifiers() -> &'static [crate::Verifier] {
-    static V: std::sync::OnceLock<Vec<crate::Verifier>> = std::sync::OnceLock::new();
+fn fuzz_verifiers() -> &'static [notary::NotaryVerifier] {
+    static V: std::sync::OnceLock<Vec<notary::NotaryVerifier>> = std::sync::OnceLock::new();
     V.get_or_init(|| {
-        let build = |level: &str, stores: &str| -> Option<crate::Verifier> {
-            use crate::truststore::{MemoryTrustStore, TrustStoreType};
+        let build = |level: &str, stores: &str| -> Option<notary::NotaryVerifier> {
+            use notary::truststore::{MemoryTrustStore, TrustStoreType};
             let root = notary_x509::Certificate::from_der(FUZZ_ROOT).ok()?;
-            let mut store = MemoryTrustStore::new();
+            let mut store = MemoryTrustStore::new(notary::default_provider());
             for t in [
                 TrustStoreType::Ca,
                 TrustStoreType::SigningAuthority,
@@ -376,7 +381,7 @@ fn fuzz_verifiers() -> &'static [crate::Verifier] {
                 r#"{{"version":"1.0","trustPolicies":[{{"name":"b","globalPolicy":true,{statement}}}]}}"#
             ).as_bytes()).ok()?;
             Some(
-                crate::Verifier::new(std::sync::Arc::new(store))
+                notary::NotaryVerifier::new(notary::default_provider(), std::sync::Arc::new(store))
                     .with_oci_policy(oci)
                     .with_blob_policy(blob),
             )
@@ -391,12 +396,12 @@ fn fuzz_verifiers() -> &'static [crate::Verifier] {
 /// What the `verifier` target concluded for one input: the OCI and the blob verification
 /// results (`None` when the input is empty or the fixed material did not load).
 pub type VerifierResults = Option<(
-    Result<crate::VerificationOutcome, crate::VerificationError>,
-    Result<crate::VerificationOutcome, crate::VerificationError>,
+    Result<notary::VerificationOutcome, notary::VerificationError>,
+    Result<notary::VerificationOutcome, notary::VerificationError>,
 )>;
 
-/// Runs the whole [`crate::Verifier`] on fuzzed envelope bytes, as `verify_oci` and
-/// `verify_blob` would: the first byte selects the envelope format (bit 0: JWS or COSE) and
+/// Runs the whole [`notary::NotaryVerifier`] on fuzzed envelope bytes, for an OCI target and a
+/// blob target: the first byte selects the envelope format (bit 0: JWS or COSE) and
 /// the trust policy (bits 1-2, see `VERIFIER_LEVELS`); the rest is the envelope.
 pub fn verifier_results(data: &[u8]) -> VerifierResults {
     let (&selector, envelope) = data.split_first()?;
@@ -408,27 +413,21 @@ pub fn verifier_results(data: &[u8]) -> VerifierResults {
     let verifiers = fuzz_verifiers();
     let verifier = verifiers.get(usize::from((selector >> 1) & 3))?;
     let target = verifier_oci_target()?;
-    let none = std::collections::BTreeMap::new();
-    let oci = verifier.verify_oci(
+    use notary::Verifier as _;
+    let oci = verifier.verify(notary::VerifyRequest::oci(
         envelope,
-        media_type.as_str(),
-        VERIFIER_REFERENCE,
+        media_type,
+        VERIFIER_SCOPE,
         &target,
-        &none,
         VERIFIER_NOW,
-    );
+    ));
     let mut blob = VERIFIER_BLOB;
-    let blob = verifier.verify_blob(
+    let blob = verifier.verify(notary::VerifyRequest::blob(
         envelope,
-        media_type.as_str(),
-        crate::BlobTarget {
-            content: &mut blob,
-            media_type: Some("application/octet-stream"),
-            policy_name: None,
-        },
-        &none,
+        media_type,
+        notary::BlobTarget::new(&mut blob).with_media_type("application/octet-stream"),
         VERIFIER_NOW,
-    );
+    ));
     Some((oci, blob))
 }
 
@@ -438,7 +437,7 @@ pub fn verifier(data: &[u8]) {
 }
 
 /// Decompressed-size cap of the `plugin_archive` target (the CLI uses
-/// [`crate::plugin_package::MAX_PLUGIN_SIZE`]; a smaller cap keeps fuzzing fast and exercises
+/// [`notary::plugin_package::MAX_PLUGIN_SIZE`]; a smaller cap keeps fuzzing fast and exercises
 /// the same code).
 pub const PLUGIN_ARCHIVE_LIMIT: u64 = 1024 * 1024;
 
@@ -458,12 +457,12 @@ pub fn plugin_archive(data: &[u8]) {
         return;
     };
     if let Ok(staged) =
-        crate::plugin_package::stage_package(package, file_name, dir.path(), PLUGIN_ARCHIVE_LIMIT)
+        notary::plugin_package::stage_package(package, file_name, dir.path(), PLUGIN_ARCHIVE_LIMIT)
     {
         // Whatever an archive says, the executable lands directly in the staging directory
         // under a valid plugin name, within the cap.
         assert_eq!(staged.path.parent(), Some(dir.path()));
-        assert!(crate::plugin::valid_name(&staged.name));
+        assert!(notary::plugin::valid_name(&staged.name));
         assert!(std::fs::metadata(&staged.path).is_ok_and(|m| m.len() <= PLUGIN_ARCHIVE_LIMIT));
     }
 }

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub use notary_x509::TrustStoreType;
+pub use notary_core::TrustStoreType;
 
-use notary_x509::{Certificate, check_trust_store_certificate, read_certificates};
+use notary_core::crypto::CryptoProvider;
+use notary_x509::{Certificate, X509Verifier, read_certificates};
 
 /// Largest certificate file read from a trust store (a trust store holds roots, not archives).
 const MAX_CERT_FILE: u64 = 16 * 1024 * 1024;
@@ -62,13 +63,18 @@ pub fn is_valid_name(name: &str) -> bool {
 /// is usually `$XDG_CONFIG_HOME/notation/truststore`.
 #[derive(Debug, Clone)]
 pub struct DirTrustStore {
+    x509: X509Verifier,
     root: PathBuf,
 }
 
 impl DirTrustStore {
-    /// A store rooted at `root` (the directory holding `x509/`).
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    /// A store rooted at `root` (the directory holding `x509/`); `provider` checks the
+    /// self-signatures of the certificates it reads.
+    pub fn new(provider: CryptoProvider, root: impl Into<PathBuf>) -> Self {
+        Self {
+            x509: X509Verifier::new(provider),
+            root: root.into(),
+        }
     }
 
     /// The directory of a named store.
@@ -138,7 +144,9 @@ impl TrustStore for DirTrustStore {
         entries.sort();
         let mut certs = Vec::new();
         for path in entries {
-            certs.extend(read_store_file(&path, store_type).map_err(|(k, r)| err(k, r))?);
+            certs.extend(
+                read_store_file(&self.x509, &path, store_type).map_err(|(k, r)| err(k, r))?,
+            );
         }
         if certs.is_empty() {
             return Err(err(
@@ -153,6 +161,7 @@ impl TrustStore for DirTrustStore {
 /// Reads one trust-store file, applying notation's rules: a regular file (no symlink, no
 /// sub-directory), every certificate parses, and each is acceptable for the store type.
 pub fn read_store_file(
+    x509: &X509Verifier,
     path: &Path,
     store_type: TrustStoreType,
 ) -> Result<Vec<Certificate>, (TrustStoreErrorKind, String)> {
@@ -174,21 +183,43 @@ pub fn read_store_file(
     let bytes = fs::read(path).map_err(|e| at(Access, &e))?;
     let certs = read_certificates(&bytes).map_err(|e| at(Parse, &e))?;
     for c in &certs {
-        check_trust_store_certificate(c, store_type).map_err(|e| at(Invalid, &e))?;
+        x509.check_trust_store_certificate(c, store_type)
+            .map_err(|e| at(Invalid, &e))?;
     }
     Ok(certs)
 }
 
 /// A trust store held in memory (for embedding and tests).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MemoryTrustStore {
-    stores: BTreeMap<(String, String), Vec<Certificate>>,
+    x509: X509Verifier,
+    stores: BTreeMap<(TrustStoreType, String), Vec<Certificate>>,
 }
 
 impl MemoryTrustStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
+    /// An empty store; `provider` checks the self-signatures of the certificates added.
+    pub fn new(provider: CryptoProvider) -> Self {
+        Self {
+            x509: X509Verifier::new(provider),
+            stores: BTreeMap::new(),
+        }
+    }
+
+    /// Adds the certificates of a PEM (or DER) document to the named store, with the checks of
+    /// [`Self::add`].
+    pub fn add_pem(
+        &mut self,
+        store_type: TrustStoreType,
+        name: &str,
+        pem: &[u8],
+    ) -> Result<(), TrustStoreError> {
+        let certs = read_certificates(pem).map_err(|e| TrustStoreError {
+            kind: TrustStoreErrorKind::Parse,
+            store_type,
+            name: name.to_string(),
+            reason: e.to_string(),
+        })?;
+        self.add(store_type, name, certs)
     }
 
     /// Adds certificates to the named store, checking each is acceptable for the store type.
@@ -199,15 +230,17 @@ impl MemoryTrustStore {
         certs: Vec<Certificate>,
     ) -> Result<(), TrustStoreError> {
         for c in &certs {
-            check_trust_store_certificate(c, store_type).map_err(|e| TrustStoreError {
-                kind: TrustStoreErrorKind::Invalid,
-                store_type,
-                name: name.to_string(),
-                reason: e.to_string(),
-            })?;
+            self.x509
+                .check_trust_store_certificate(c, store_type)
+                .map_err(|e| TrustStoreError {
+                    kind: TrustStoreErrorKind::Invalid,
+                    store_type,
+                    name: name.to_string(),
+                    reason: e.to_string(),
+                })?;
         }
         self.stores
-            .entry((store_type.as_str().to_string(), name.to_string()))
+            .entry((store_type, name.to_string()))
             .or_default()
             .extend(certs);
         Ok(())
@@ -220,10 +253,7 @@ impl TrustStore for MemoryTrustStore {
         store_type: TrustStoreType,
         name: &str,
     ) -> Result<Vec<Certificate>, TrustStoreError> {
-        match self
-            .stores
-            .get(&(store_type.as_str().to_string(), name.to_string()))
-        {
+        match self.stores.get(&(store_type, name.to_string())) {
             Some(c) if !c.is_empty() => Ok(c.clone()),
             _ => Err(TrustStoreError {
                 kind: TrustStoreErrorKind::Access,

@@ -1,0 +1,129 @@
+//! Verification plugins as the trust engine sees them: a [`VerificationPlugin`] answers
+//! `get-plugin-metadata` and `verify-signature` (the notation plugin protocol's wire types).
+//! The process-based host that runs plugin executables lives outside this crate (the `notary`
+//! facade's `PluginHost`), so the engine never spawns processes.
+
+use std::fmt;
+
+use notary_plugin_api::{GetMetadataResponse, VerifySignatureRequest, VerifySignatureResponse};
+
+/// Boxed error source of a plugin failure.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Runs verification plugins by name.
+pub trait VerificationPlugin: Send + Sync + fmt::Debug {
+    /// The metadata of plugin `name` (`get-plugin-metadata`).
+    fn metadata(&self, name: &str) -> Result<GetMetadataResponse, PluginError>;
+
+    /// Asks plugin `name` to verify a signature (`verify-signature`).
+    fn verify_signature(
+        &self,
+        name: &str,
+        request: &VerifySignatureRequest,
+    ) -> Result<VerifySignatureResponse, PluginError>;
+}
+
+/// Why a verification plugin could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PluginError {
+    /// No plugin of that name is installed.
+    #[error("plugin {name:?} is not installed")]
+    NotInstalled {
+        /// The plugin name.
+        name: String,
+    },
+    /// The plugin failed or answered something invalid (the message is the source's, which
+    /// names the plugin).
+    #[error("{source}")]
+    Failed {
+        /// The plugin name.
+        name: String,
+        /// What went wrong.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// A SemVer 2.0 version, compared by precedence (build metadata ignored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemVer {
+    core: (u64, u64, u64),
+    pre: Vec<String>,
+}
+
+impl SemVer {
+    /// Parses `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]` (an optional leading `v` is accepted).
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.strip_prefix('v').unwrap_or(s);
+        let s = s.split('+').next()?;
+        let (core, pre) = match s.split_once('-') {
+            Some((c, p)) => (c, p.split('.').map(str::to_string).collect::<Vec<_>>()),
+            None => (s, Vec::new()),
+        };
+        let num = |x: &str| {
+            (!x.is_empty()
+                && x.bytes().all(|b| b.is_ascii_digit())
+                && (x == "0" || !x.starts_with('0')))
+            .then(|| x.parse().ok())
+            .flatten()
+        };
+        let mut it = core.split('.');
+        let v = (num(it.next()?)?, num(it.next()?)?, num(it.next()?)?);
+        if it.next().is_some() || pre.iter().any(String::is_empty) {
+            return None;
+        }
+        Some(Self { core: v, pre })
+    }
+}
+
+impl PartialOrd for SemVer {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SemVer {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use std::cmp::Ordering::*;
+        self.core
+            .cmp(&other.core)
+            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
+                (true, true) => Equal,
+                (true, false) => Greater,
+                (false, true) => Less,
+                (false, false) => {
+                    for (a, b) in self.pre.iter().zip(&other.pre) {
+                        let o = match (a.parse::<u64>(), b.parse::<u64>()) {
+                            (Ok(x), Ok(y)) => x.cmp(&y),
+                            (Ok(_), Err(_)) => Less,
+                            (Err(_), Ok(_)) => Greater,
+                            (Err(_), Err(_)) => a.cmp(b),
+                        };
+                        if o != Equal {
+                            return o;
+                        }
+                    }
+                    self.pre.len().cmp(&other.pre.len())
+                }
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SemVer;
+
+    #[test]
+    fn semver_precedence() {
+        let v = |s| SemVer::parse(s).unwrap();
+        assert!(v("1.0.0") > v("0.0.9"));
+        assert!(v("1.0.0") < v("1.0.9"));
+        assert!(v("1.0.0-alpha") < v("1.0.0"));
+        assert!(v("1.0.0-alpha.1") < v("1.0.0-alpha.beta"));
+        assert!(v("v2.1.3+build") == v("2.1.3"));
+        for bad in ["1.0", "01.0.0", "1.0.0-", "x.y.z", ""] {
+            assert!(SemVer::parse(bad).is_none(), "{bad}");
+        }
+    }
+}
