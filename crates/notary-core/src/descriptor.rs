@@ -50,7 +50,8 @@ impl Descriptor {
         }
     }
 
-    /// The descriptor of `content` hashed with SHA-256.
+    /// The descriptor of `content` hashed with SHA-256 (feature `sha2`).
+    #[cfg(feature = "sha2")]
     pub fn for_content(media_type: impl Into<String>, content: &[u8]) -> Self {
         Self::new(
             media_type,

@@ -2,6 +2,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+#[cfg(feature = "sha2")]
 use sha2::Digest as _;
 
 use crate::error::{Error, truncate};
@@ -56,7 +57,9 @@ impl DigestAlgorithm {
         }
     }
 
-    /// Hashes `data` in one go.
+    /// Hashes `data` in one go (feature `sha2`; the verification crates hash through a
+    /// [`crate::crypto::CryptoProvider`] instead).
+    #[cfg(feature = "sha2")]
     pub fn hash(self, data: &[u8]) -> Vec<u8> {
         match self {
             Self::Sha256 => sha2::Sha256::digest(data).to_vec(),
@@ -65,7 +68,8 @@ impl DigestAlgorithm {
         }
     }
 
-    /// Computes the [`Digest`] of `data`.
+    /// Computes the [`Digest`] of `data` (feature `sha2`).
+    #[cfg(feature = "sha2")]
     pub fn digest(self, data: &[u8]) -> Digest {
         Digest {
             algorithm: self,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use notary_core::crypto::{CryptoProvider, HashFunction, Hashing};
+use notary_core::crypto::{CryptoProvider, HashFunction, Hashing, SecureRandom};
 use time::OffsetDateTime;
 
 use crate::crl::Crl;
@@ -30,6 +30,8 @@ pub struct CrlCache {
     dir: PathBuf,
     /// Hashes URLs into file names.
     hashing: &'static dyn Hashing,
+    /// Names temporary files unpredictably.
+    random: &'static dyn SecureRandom,
 }
 
 impl CrlCache {
@@ -39,6 +41,7 @@ impl CrlCache {
         Self {
             dir: dir.into(),
             hashing: provider.hashing,
+            random: provider.random,
         }
     }
 
@@ -105,16 +108,39 @@ impl CrlCache {
         }
         let doc = serde_json::Value::Object(doc);
         let name = self.file_name(url);
-        // An exclusively created temporary file with an unpredictable name in the cache directory
-        // (never a pre-planted symlink), renamed into place: readers see the old or the new file.
-        let mut f = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&self.dir)?;
-        f.write_all(doc.to_string().as_bytes())?;
-        f.as_file().sync_all()?;
-        f.persist(self.dir.join(name)).map_err(|e| e.error)?;
-        Ok(())
+        // An exclusively created (O_EXCL: never a pre-planted symlink) 0600 temporary file with
+        // an unpredictable name in the cache directory, renamed into place: readers see the old
+        // or the new file.
+        // A provider without randomness (RustCrypto without `sign`) still gets a unique name;
+        // O_EXCL alone is what keeps a planted link from being followed.
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let mut nonce = [0u8; 16];
+        let unique = match self.random.fill(&mut nonce) {
+            Ok(()) => hex_lower(&nonce),
+            Err(_) => format!(
+                "{}-{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
+        };
+        let tmp = self.dir.join(format!(".{name}.{unique}.tmp"));
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut f = options.open(&tmp)?;
+        let written = f
+            .write_all(doc.to_string().as_bytes())
+            .and_then(|()| f.sync_all())
+            .and_then(|()| fs::rename(&tmp, self.dir.join(name)));
+        if written.is_err() {
+            // Nothing half-written is left behind.
+            let _ = fs::remove_file(&tmp);
+        }
+        written
     }
 }
 

@@ -1,0 +1,481 @@
+//! The trust engine on its own (no facade, no registry, no processes), under both crypto
+//! providers: the verdicts, the typed outcome and the error sources.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use notary_core::crypto::CryptoProvider;
+use notary_core::{
+    AttributeKey, AttributeValue, BlobTarget, CheckStatus, Descriptor, EnvelopeMediaType,
+    ExtendedAttribute, KeySpec, Payload, SignRequest, Signer as _, Validation, VerificationLevel,
+    Verifier, VerifyRequest, header,
+};
+use notary_crypto::pki::{ChainBuilder, TestChain};
+use notary_plugin_api::capability::{VERIFIER_REVOCATION_CHECK, VERIFIER_TRUSTED_IDENTITY};
+use notary_plugin_api::{
+    GetMetadataResponse, VerificationResult, VerifySignatureRequest, VerifySignatureResponse,
+};
+use notary_trustpolicy::{BlobTrustPolicy, OciTrustPolicy, TrustStoreType};
+use notary_verifier::NotaryVerifier;
+use notary_verifier::plugin::{PluginError, VerificationPlugin};
+use notary_verifier::truststore::MemoryTrustStore;
+use time::OffsetDateTime;
+
+const NOW: OffsetDateTime = time::macros::datetime!(2026-06-01 12:00 UTC);
+const SCOPE: &str = "registry.example/app";
+
+fn providers() -> [CryptoProvider; 2] {
+    [
+        notary_provider_aws_lc_rs::provider(),
+        notary_provider_rustcrypto::provider(),
+    ]
+}
+
+fn artifact() -> Descriptor {
+    Descriptor::new(
+        "application/vnd.oci.image.manifest.v1+json",
+        "sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9"
+            .parse()
+            .unwrap(),
+        942,
+    )
+}
+
+fn sign(
+    chain: &TestChain,
+    format: EnvelopeMediaType,
+    target: &Descriptor,
+    attrs: Vec<ExtendedAttribute>,
+) -> Vec<u8> {
+    let signer = chain.signer().unwrap();
+    let payload = Payload::new(target.clone());
+    let bytes = match format {
+        EnvelopeMediaType::Jws => payload.to_jws_json().unwrap(),
+        EnvelopeMediaType::Cose => payload.to_cose_json().unwrap(),
+    };
+    let mut request = SignRequest::new(bytes, NOW);
+    request.extended_attributes = attrs;
+    match format {
+        EnvelopeMediaType::Jws => {
+            let u = notary_envelope_jws::prepare(&request, signer.key_spec().unwrap()).unwrap();
+            let raw = signer.sign(u.signing_input()).unwrap();
+            u.finish(raw).unwrap()
+        }
+        EnvelopeMediaType::Cose => {
+            let u = notary_envelope_cose::prepare(&request, signer.key_spec().unwrap()).unwrap();
+            let raw = signer.sign(u.signing_input()).unwrap();
+            u.finish(raw).unwrap()
+        }
+    }
+}
+
+fn policy(level: &str) -> OciTrustPolicy {
+    OciTrustPolicy::from_json(
+        format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"app","registryScopes":["{SCOPE}"],
+            "signatureVerification":{{"level":"{level}"}},"trustStores":["ca:acme"],
+            "trustedIdentities":["x509.subject: C=US, ST=WA, O=Notary"]}}]}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+fn verifier(provider: CryptoProvider, root: &[u8], level: &str) -> NotaryVerifier {
+    let mut store = MemoryTrustStore::new(provider);
+    store
+        .add(
+            TrustStoreType::Ca,
+            "acme",
+            vec![notary_x509::Certificate::from_der(root).unwrap()],
+        )
+        .unwrap();
+    NotaryVerifier::new(provider, Arc::new(store)).with_oci_policy(policy(level))
+}
+
+#[test]
+fn every_key_spec_verifies_under_both_providers_in_both_formats() {
+    for provider in providers() {
+        for spec in [
+            KeySpec::Rsa2048,
+            KeySpec::Rsa3072,
+            KeySpec::Rsa4096,
+            KeySpec::EcP256,
+            KeySpec::EcP384,
+            KeySpec::EcP521,
+        ] {
+            let chain = ChainBuilder::new(spec, NOW).build().unwrap();
+            let v = verifier(provider, chain.root(), "strict");
+            for format in [EnvelopeMediaType::Jws, EnvelopeMediaType::Cose] {
+                let env = sign(&chain, format, &artifact(), Vec::new());
+                let out = v
+                    .verify(VerifyRequest::oci(&env, format, SCOPE, &artifact(), NOW))
+                    .unwrap_or_else(|e| panic!("{} {spec} {format}: {e}", provider.name));
+                assert!(out.is_verified());
+                assert_eq!(out.level(), VerificationLevel::Strict);
+                let verified = out.verified().unwrap();
+                assert_eq!(verified.payload().target_artifact.digest, artifact().digest);
+                assert_eq!(
+                    verified.envelope().signer_info().signature_algorithm,
+                    spec.signature_algorithm()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn tampering_another_root_and_another_target_fail_with_their_validation() {
+    for provider in providers() {
+        let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+        let other = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+        let env = sign(&chain, EnvelopeMediaType::Cose, &artifact(), Vec::new());
+        let v = verifier(provider, chain.root(), "strict");
+
+        let mut bad = env.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        let e = v
+            .verify(VerifyRequest::oci(
+                &bad,
+                EnvelopeMediaType::Cose,
+                SCOPE,
+                &artifact(),
+                NOW,
+            ))
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::Integrity), "{e}");
+        // The codec's error is kept as the source, not flattened into the message only.
+        assert!(std::error::Error::source(&e).is_some(), "{e}");
+
+        let e = verifier(provider, other.root(), "strict")
+            .verify(VerifyRequest::oci(
+                &env,
+                EnvelopeMediaType::Cose,
+                SCOPE,
+                &artifact(),
+                NOW,
+            ))
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::Authenticity), "{e}");
+
+        let mut elsewhere = artifact();
+        elsewhere.size += 1;
+        let e = v
+            .verify(VerifyRequest::oci(
+                &env,
+                EnvelopeMediaType::Cose,
+                SCOPE,
+                &elsewhere,
+                NOW,
+            ))
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::TargetMismatch), "{e}");
+
+        // The wrong format for the bytes is an integrity failure, never a fallback.
+        let e = v
+            .verify(VerifyRequest::oci(
+                &env,
+                EnvelopeMediaType::Jws,
+                SCOPE,
+                &artifact(),
+                NOW,
+            ))
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::Integrity), "{e}");
+
+        // Audit: another root is only logged.
+        let out = verifier(provider, other.root(), "audit")
+            .verify(VerifyRequest::oci(
+                &env,
+                EnvelopeMediaType::Cose,
+                SCOPE,
+                &artifact(),
+                NOW,
+            ))
+            .unwrap();
+        assert!(out.is_verified());
+        assert_eq!(out.level(), VerificationLevel::Audit);
+        assert!(
+            out.warnings().any(|(v, _)| v == Validation::Authenticity),
+            "{:?}",
+            out.checks()
+        );
+    }
+}
+
+#[test]
+fn policy_errors_keep_the_trust_policy_error_as_source() {
+    let provider = notary_provider_aws_lc_rs::provider();
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    let env = sign(&chain, EnvelopeMediaType::Jws, &artifact(), Vec::new());
+    let e = verifier(provider, chain.root(), "strict")
+        .verify(VerifyRequest::oci(
+            &env,
+            EnvelopeMediaType::Jws,
+            "other.example/repo",
+            &artifact(),
+            NOW,
+        ))
+        .unwrap_err();
+    assert_eq!(e.validation(), None);
+    let source = std::error::Error::source(&e).expect("source");
+    assert!(
+        source.downcast_ref::<notary_trustpolicy::Error>().is_some(),
+        "{source}"
+    );
+}
+
+#[test]
+fn skip_gives_a_skipped_outcome_without_parsing() {
+    let provider = notary_provider_rustcrypto::provider();
+    let store = MemoryTrustStore::new(provider);
+    let skip = OciTrustPolicy::from_json(
+        br#"{"version":"1.0","trustPolicies":[{"name":"s","registryScopes":["*"],
+        "signatureVerification":{"level":"skip"}}]}"#,
+    )
+    .unwrap();
+    let v = NotaryVerifier::new(provider, Arc::new(store)).with_oci_policy(skip);
+    let out = v
+        .verify(VerifyRequest::oci(
+            b"garbage",
+            EnvelopeMediaType::Jws,
+            SCOPE,
+            &artifact(),
+            NOW,
+        ))
+        .unwrap();
+    assert!(out.is_skipped());
+    assert!(out.verified().is_none());
+    assert_eq!(out.policy_name(), "s");
+}
+
+#[test]
+fn blobs_are_hashed_by_the_provider_and_user_metadata_is_enforced() {
+    for provider in providers() {
+        let chain = ChainBuilder::new(KeySpec::EcP384, NOW).build().unwrap();
+        let blob = b"release notes\n".repeat(100);
+        let (digest, size) = notary_verifier::hash_reader(
+            &provider,
+            KeySpec::EcP384.hash_algorithm(),
+            &mut blob.as_slice(),
+        )
+        .unwrap();
+        let mut desc = Descriptor::new("application/octet-stream", digest, size);
+        desc.annotations = Some(BTreeMap::from([("build".into(), "7".into())]));
+        let env = sign(&chain, EnvelopeMediaType::Jws, &desc, Vec::new());
+        let mut store = MemoryTrustStore::new(provider);
+        store
+            .add(
+                TrustStoreType::Ca,
+                "acme",
+                vec![notary_x509::Certificate::from_der(chain.root()).unwrap()],
+            )
+            .unwrap();
+        let v = NotaryVerifier::new(provider, Arc::new(store)).with_blob_policy(
+            BlobTrustPolicy::from_json(
+                br#"{"version":"1.0","trustPolicies":[{"name":"b","globalPolicy":true,
+                "signatureVerification":{"level":"strict"},"trustStores":["ca:acme"],
+                "trustedIdentities":["*"]}]}"#,
+            )
+            .unwrap(),
+        );
+        let good = BTreeMap::from([("build".to_string(), "7".to_string())]);
+        let out = v
+            .verify(
+                VerifyRequest::blob(
+                    &env,
+                    EnvelopeMediaType::Jws,
+                    BlobTarget::new(&mut blob.as_slice())
+                        .with_media_type("application/octet-stream"),
+                    NOW,
+                )
+                .with_user_metadata(&good),
+            )
+            .unwrap();
+        assert!(
+            out.checks()
+                .iter()
+                .any(|c| c.validation() == Validation::UserMetadata
+                    && *c.status() == CheckStatus::Passed)
+        );
+        let bad = BTreeMap::from([("build".to_string(), "8".to_string())]);
+        let e = v
+            .verify(
+                VerifyRequest::blob(
+                    &env,
+                    EnvelopeMediaType::Jws,
+                    BlobTarget::new(&mut blob.as_slice()),
+                    NOW,
+                )
+                .with_user_metadata(&bad),
+            )
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::UserMetadata));
+        let e = v
+            .verify(VerifyRequest::blob(
+                &env,
+                EnvelopeMediaType::Jws,
+                BlobTarget::new(&mut &blob[1..]),
+                NOW,
+            ))
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::TargetMismatch));
+    }
+}
+
+/// An in-process verification plugin: what a registry server would plug in instead of
+/// executables. Records the requests it gets.
+#[derive(Debug)]
+struct FakePlugin {
+    version: &'static str,
+    capabilities: Vec<&'static str>,
+    processes: bool,
+    answer: Option<bool>,
+    seen: Mutex<Vec<VerifySignatureRequest>>,
+}
+
+impl FakePlugin {
+    fn new(version: &'static str, capabilities: Vec<&'static str>) -> Self {
+        Self {
+            version,
+            capabilities,
+            processes: true,
+            answer: Some(true),
+            seen: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl VerificationPlugin for FakePlugin {
+    fn metadata(&self, name: &str) -> Result<GetMetadataResponse, PluginError> {
+        if name != "fake" {
+            return Err(PluginError::NotInstalled { name: name.into() });
+        }
+        Ok(GetMetadataResponse {
+            name: name.into(),
+            description: String::new(),
+            version: self.version.into(),
+            url: String::new(),
+            supported_contract_versions: vec!["1.0".into()],
+            capabilities: self.capabilities.iter().map(|c| c.to_string()).collect(),
+        })
+    }
+
+    fn verify_signature(
+        &self,
+        _name: &str,
+        request: &VerifySignatureRequest,
+    ) -> Result<VerifySignatureResponse, PluginError> {
+        self.seen.lock().unwrap().push(request.clone());
+        let mut results = BTreeMap::new();
+        if let Some(success) = self.answer {
+            for cap in &request.trust_policy.signature_verification {
+                results.insert(
+                    cap.clone(),
+                    VerificationResult {
+                        success,
+                        reason: (!success).then(|| "the fake plugin says no".into()),
+                    },
+                );
+            }
+        }
+        Ok(VerifySignatureResponse {
+            verification_results: results,
+            processed_attributes: if self.processes {
+                request.signature.unprocessed_attributes.clone()
+            } else {
+                Vec::new()
+            },
+        })
+    }
+}
+
+fn plugin_attrs(min_version: Option<&str>) -> Vec<ExtendedAttribute> {
+    let text = |k: &str, v: &str| ExtendedAttribute {
+        key: AttributeKey::Text(k.into()),
+        value: AttributeValue::Text(v.into()),
+        critical: true,
+    };
+    let mut v = vec![
+        text(header::VERIFICATION_PLUGIN, "fake"),
+        text("io.example.claim", "ok"),
+    ];
+    if let Some(m) = min_version {
+        v.push(text(header::VERIFICATION_PLUGIN_MIN_VERSION, m));
+    }
+    v
+}
+
+fn plugin_outcome(
+    plugin: Option<Arc<FakePlugin>>,
+    min_version: Option<&str>,
+) -> Result<notary_core::VerificationOutcome, notary_core::VerificationError> {
+    let provider = notary_provider_aws_lc_rs::provider();
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    let env = sign(
+        &chain,
+        EnvelopeMediaType::Cose,
+        &artifact(),
+        plugin_attrs(min_version),
+    );
+    let mut v = verifier(provider, chain.root(), "strict");
+    if let Some(p) = plugin {
+        v = v.with_plugins(p);
+    }
+    v.verify(VerifyRequest::oci(
+        &env,
+        EnvelopeMediaType::Cose,
+        SCOPE,
+        &artifact(),
+        NOW,
+    ))
+}
+
+#[test]
+fn a_signature_naming_a_plugin_fails_closed_without_one() {
+    let e = plugin_outcome(None, None).unwrap_err();
+    assert_eq!(e.validation(), Some(Validation::Plugin), "{e}");
+}
+
+#[test]
+fn the_plugin_gate_checks_version_and_capabilities() {
+    let both = vec![VERIFIER_TRUSTED_IDENTITY, VERIFIER_REVOCATION_CHECK];
+    let p = Arc::new(FakePlugin::new("1.2.0", both.clone()));
+    let out = plugin_outcome(Some(p.clone()), Some("1.0.0")).unwrap();
+    assert!(out.is_verified());
+    let seen = p.seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].signature.unprocessed_attributes,
+        vec!["io.example.claim".to_string()]
+    );
+    drop(seen);
+
+    let e = plugin_outcome(
+        Some(Arc::new(FakePlugin::new("0.9.0", both.clone()))),
+        Some("1.0.0"),
+    )
+    .unwrap_err();
+    assert_eq!(e.validation(), Some(Validation::Plugin), "{e}");
+    assert!(e.to_string().contains("1.0.0"), "{e}");
+
+    let e = plugin_outcome(Some(Arc::new(FakePlugin::new("1.0.0", Vec::new()))), None).unwrap_err();
+    assert!(e.to_string().contains("no verification capability"), "{e}");
+
+    let mut lazy = FakePlugin::new("1.0.0", both.clone());
+    lazy.processes = false;
+    let e = plugin_outcome(Some(Arc::new(lazy)), None).unwrap_err();
+    assert!(e.to_string().contains("did not process"), "{e}");
+
+    let mut silent = FakePlugin::new("1.0.0", both.clone());
+    silent.answer = None;
+    let e = plugin_outcome(Some(Arc::new(silent)), None).unwrap_err();
+    assert!(e.to_string().contains("inconclusive"), "{e}");
+
+    let mut no = FakePlugin::new("1.0.0", both);
+    no.answer = Some(false);
+    let e = plugin_outcome(Some(Arc::new(no)), None).unwrap_err();
+    assert_eq!(e.validation(), Some(Validation::TrustedIdentity), "{e}");
+    assert!(e.to_string().contains("the fake plugin says no"), "{e}");
+}
