@@ -20,6 +20,10 @@
 //!   refreshes the file's modification time) down to three quarters of the bound. The scan that
 //!   measures the total runs on about one write in 32 and whenever this process has written a
 //!   sixteenth of the bound since its last scan, so a short process rarely pays for it.
+//! - Besides content, one hint per registry: whether it was last seen answering the referrers
+//!   API (`<dir>/hints/referrers-api/<hex of host[:port]>`), so that a new process asks the API
+//!   alone instead of the API and the tag schema at once. A wrong hint costs a round trip, never
+//!   a signature (see [`BlobCache::referrers_api_hint`]).
 //! - A cache that cannot be written (read-only, full, or a path through a regular file) turns
 //!   itself off for the rest of the process after one warning: the cache never fails an
 //!   operation.
@@ -248,17 +252,7 @@ impl BlobCache {
             return;
         }
         if let Err(e) = self.write(desc, data) {
-            let first = self
-                .state
-                .lock()
-                .map(|mut s| !std::mem::replace(&mut s.disabled, true))
-                .unwrap_or(false);
-            if first {
-                self.warn(&format!(
-                    "signature cache {} cannot be written ({e}): continuing without it",
-                    self.dir.display()
-                ));
-            }
+            self.disable(&e);
             return;
         }
         self.writes.fetch_add(1, Ordering::Relaxed);
@@ -289,14 +283,7 @@ impl BlobCache {
         let Some(parent) = path.parent() else {
             return Err(std::io::Error::other("no parent directory"));
         };
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt as _;
-            builder.mode(0o700);
-        }
-        builder.create(parent)?;
+        create_private_dir(parent)?;
         // Exclusively created with an unpredictable name (never a pre-planted link), 0600, then
         // renamed over the entry. No fsync: a torn entry after a crash fails the digest check
         // on its next read and is replaced, so durability buys nothing here.
@@ -307,6 +294,66 @@ impl BlobCache {
         f.write_all(data)?;
         f.persist(&path).map_err(|e| e.error)?;
         Ok(())
+    }
+
+    fn hint_path(&self, registry: &str) -> PathBuf {
+        self.dir
+            .join("hints")
+            .join("referrers-api")
+            .join(hex::encode(registry.as_bytes()))
+    }
+
+    /// Whether `registry` (`host[:port]`) was last seen answering the referrers API. A hint
+    /// only: a client that trusts it asks the API alone first, and still falls back to the
+    /// referrers tag schema when the API is gone or lists nothing, so a wrong hint costs a
+    /// round trip, never a signature.
+    pub fn referrers_api_hint(&self, registry: &str) -> bool {
+        self.is_enabled()
+            && fs::symlink_metadata(self.hint_path(registry)).is_ok_and(|m| m.is_file())
+    }
+
+    /// Records whether `registry` answers the referrers API (best effort: errors are ignored,
+    /// a write failure turns the cache off as for [`Self::put`]).
+    pub fn set_referrers_api_hint(&self, registry: &str, has_api: bool) {
+        let path = self.hint_path(registry);
+        if !has_api {
+            let _ = fs::remove_file(path);
+            return;
+        }
+        if !self.is_enabled() {
+            return;
+        }
+        let written = path
+            .parent()
+            .ok_or_else(|| std::io::Error::other("no parent directory"))
+            .and_then(|parent| {
+                create_private_dir(parent)?;
+                // Empty, so a torn write cannot exist: exclusive create, then rename.
+                tempfile::Builder::new()
+                    .prefix(".hint.")
+                    .suffix(".tmp")
+                    .tempfile_in(parent)?
+                    .persist(&path)
+                    .map_err(|e| e.error)
+                    .map(drop)
+            });
+        if let Err(e) = written {
+            self.disable(&e);
+        }
+    }
+
+    fn disable(&self, e: &std::io::Error) {
+        let first = self
+            .state
+            .lock()
+            .map(|mut s| !std::mem::replace(&mut s.disabled, true))
+            .unwrap_or(false);
+        if first {
+            self.warn(&format!(
+                "signature cache {} cannot be written ({e}): continuing without it",
+                self.dir.display()
+            ));
+        }
     }
 
     /// Measures the cache and, over the bound, deletes the least recently used entries until
@@ -356,4 +403,17 @@ impl BlobCache {
             }
         }
     }
+}
+
+/// Creates `dir` and its missing parents with mode 0700; an existing directory keeps its mode
+/// (its owner chose it, and it may be shared).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }

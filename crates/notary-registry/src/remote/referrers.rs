@@ -177,7 +177,38 @@ impl RemoteRepository {
         artifact_type: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Descriptor>, Error> {
-        let state = self.inner.referrers.load(Ordering::Relaxed);
+        let cache = self.inner.options.cache.as_deref();
+        let initial = self.inner.referrers.load(Ordering::Relaxed);
+        let mut state = initial;
+        let hinted = initial == REFERRERS_UNKNOWN
+            && cache.is_some_and(|c| c.referrers_api_hint(&self.inner.registry));
+        if hinted {
+            // The registry answered the API last time: ask it alone. The API path below still
+            // falls back to the tag schema when the API is gone or lists nothing, exactly as
+            // the joined first listing would, so the hint changes the requests, not the result.
+            state = REFERRERS_API;
+        }
+        let list = self
+            .referrers_listing(subject, artifact_type, limit, state)
+            .await;
+        if let Some(c) = cache.filter(|_| initial == REFERRERS_UNKNOWN) {
+            let learned = self.inner.referrers.load(Ordering::Relaxed);
+            if !hinted && learned == REFERRERS_API {
+                c.set_referrers_api_hint(&self.inner.registry, true);
+            } else if hinted && learned == REFERRERS_TAG_SCHEMA {
+                c.set_referrers_api_hint(&self.inner.registry, false);
+            }
+        }
+        list
+    }
+
+    async fn referrers_listing(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+        limit: usize,
+        state: u8,
+    ) -> Result<Vec<Descriptor>, Error> {
         if state == REFERRERS_UNKNOWN {
             // First listing on this registry: ask the API and read the tag schema index at the
             // same time, so a registry without the API costs one round trip, not two.
