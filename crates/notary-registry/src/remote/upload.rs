@@ -311,8 +311,12 @@ impl RemoteRepository {
             .or_else(|| m.config.as_ref().map(|c| c.media_type.clone()))
             .filter(|_| m.subject.is_some());
         if let Some(subject) = &m.subject {
-            if has_subject_header {
-                self.inner.referrers.store(REFERRERS_API, Ordering::Relaxed);
+            if has_subject_header
+                && self.inner.referrers.swap(REFERRERS_API, Ordering::Relaxed) != REFERRERS_API
+                && let Some(c) = &self.inner.options.cache
+                && !c.referrers_api_hint(&self.inner.registry)
+            {
+                c.set_referrers_api_hint(&self.inner.registry, true);
             }
             if !has_subject_header || self.inner.options.force_referrers_tag {
                 let mut entry = Descriptor::new(media_type, desc.digest.clone(), desc.size);
