@@ -391,3 +391,23 @@ fn signatures_added_or_removed_between_verifications_are_seen_tag_schema() {
 fn signatures_added_or_removed_between_verifications_are_seen_referrers_api() {
     additions_and_removals_are_seen(Kind::Olareg);
 }
+
+#[test]
+fn one_batch_signing_one_artifact_several_times_keeps_every_signature_in_the_tag_index() {
+    // The referrers tag index is read while the signature uploads: concurrent signers of one
+    // subject in one process must still each add their entry.
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let e = Env::new();
+    let artifact = push_artifact(&reg, 0);
+    let refs = vec![artifact.as_str(); 5];
+    let mut sign = vec!["sign", "--insecure-registry"];
+    sign.extend(&refs);
+    let (out, _) = e.ok(&sign);
+    assert_eq!(out.matches("Pushed the signature").count(), 5, "{out}");
+    let (out, _) = e.ok(&["list", "--insecure-registry", &artifact]);
+    assert_eq!(
+        out.matches("sha256:").count(),
+        6,
+        "artifact and 5 signatures: {out}"
+    );
+}
