@@ -6,7 +6,12 @@
 #   - blob sign and verify of a 1 GiB file (notation v1.3.2 has no blob commands: the Go side is
 #     tests/interop-go/blobpeer, notation's own signer/verifier libraries).
 # Prints each pair and the ratio notation/notary (targets: verify >= 3, sign >= 2, blob >= 1).
+# `notary` keeps its signature cache (manifests and envelopes by digest) in the cache directory
+# of this run: the first verify round of each place fills it, the second runs warm; notation
+# has no such cache. Then it prints the HTTP requests of one `notary sign` and one cold and one
+# warm `notary verify` by digest on each registry (from `notary -d`).
 # Usage: benches/compare-notation.sh [ARTIFACTS] [BLOB_MIB]   (tools from scripts/setup.sh)
+#   NOTARY_BIN=path: time that notary binary instead of building this tree's (before/after runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-100}"; blob_mib="${2:-1024}"
@@ -15,8 +20,12 @@ for t in notation oras blobpeer; do
   [ -x "$tools/$t" ] || { echo "compare-notation: $tools/$t missing (run scripts/setup.sh)" >&2; exit 1; }
 done
 [ -x /usr/bin/docker-registry ] || { echo "compare-notation: docker-registry missing (run scripts/setup.sh)" >&2; exit 1; }
-cargo build --release --quiet -p notary-cli
-notary="${CARGO_TARGET_DIR:-$PWD/target}/release/notary"
+if [ -n "${NOTARY_BIN:-}" ]; then
+  notary=$NOTARY_BIN
+else
+  cargo build --release --quiet -p notary-cli
+  notary="${CARGO_TARGET_DIR:-$PWD/target}/release/notary"
+fi
 notation="$tools/notation"; oras="$tools/oras"; blobpeer="$tools/blobpeer"
 
 work=$(mktemp -d); reg_pid=""
@@ -143,6 +152,22 @@ for place in layout reg ola; do
   done
   report "verify $n (x2), $label" "$(( total[verify-notary-$place] / 1000000 ))" "$(( total[verify-notation-$place] / 1000000 ))" 3 "$((2 * n))"
 done
+
+# Requests per operation (`notary -d` counts them; binaries without -d skip this).
+if "$notary" verify --help 2>/dev/null | grep -q -- '--debug'; then
+  requests() { "$@" 2>&1 >/dev/null | sed -n 's/^Debug: [^:]*:[^:]*: \([0-9]*\) HTTP requests.*/\1/p' | head -1; }
+  for place in reg ola; do
+    case $place in
+      reg) h=$host; label="docker-registry (tag schema)"; sflags=() ;;
+      ola) h=$ohost; label="olareg (referrers API)"; sflags=(--force-referrers-tag=false) ;;
+    esac
+    r="$h/bench-notary@${dig[notary-$place-1]}"
+    s=$(requests "$notary" sign -d --insecure-registry "${sflags[@]}" "$r")
+    c=$(requests "$notary" verify -d --no-signature-cache --insecure-registry "$r")
+    w=$(requests "$notary" verify -d --insecure-registry "$r")
+    printf '%-40s sign %s, verify by digest: cold %s, warm %s HTTP requests\n' "requests, $label" "$s" "$c" "$w"
+  done
+fi
 
 # Batch: notary takes many references in one invocation (8 at a time, one client per
 # repository); notation takes one per invocation. Same work: the N artifacts above, against

@@ -11,6 +11,7 @@ use notary::artifact::{
     VerifyArtifactError, VerifyArtifactRequest, sign_and_push, verify_artifact,
 };
 use notary_core::SignatureRepository;
+use notary_registry::cache::BlobCache;
 use notary_registry::copy::Endpoint;
 use notary_registry::remote::{Credential, DockerConfig, StaticCredential};
 use notary_registry::{OciLayout, RemoteOptions, RemoteReference, RemoteRepository};
@@ -26,8 +27,73 @@ pub struct Common {
     pub oci_layout: bool,
     #[command(flatten)]
     pub registry: RegistryFlags,
+    /// Do not use the signature cache (signature manifests and envelopes kept by digest in
+    /// `$NOTATION_CACHE/notary-signatures`); also `NOTARY_SIGNATURE_CACHE=off`
+    #[arg(long = "no-signature-cache")]
+    pub no_signature_cache: bool,
+    /// Print debug information: HTTP requests sent to each registry repository and signature
+    /// cache use
+    #[arg(short = 'd', long = "debug")]
+    pub debug: bool,
     /// The artifact reference: `<registry>/<repository>:<tag>` or `...@<digest>`
     pub reference: String,
+}
+
+/// The process's signature cache: on by default in `$NOTATION_CACHE/notary-signatures`; off
+/// with `--no-signature-cache`, `NOTARY_SIGNATURE_CACHE=off` (or `0`, `false`), or when no cache
+/// directory can be found. A cache that cannot be written warns once and is skipped.
+fn signature_cache(c: &Common) -> Option<Arc<BlobCache>> {
+    static CACHE: std::sync::OnceLock<Option<Arc<BlobCache>>> = std::sync::OnceLock::new();
+    if c.no_signature_cache {
+        return None;
+    }
+    CACHE
+        .get_or_init(|| {
+            let off = std::env::var("NOTARY_SIGNATURE_CACHE").is_ok_and(|v| {
+                matches!(
+                    v.to_ascii_lowercase().as_str(),
+                    "off" | "0" | "false" | "no"
+                )
+            });
+            if off {
+                return None;
+            }
+            let dir = crate::notation_dir().ok()?.cache_dir()?.to_path_buf();
+            Some(Arc::new(
+                BlobCache::in_notation_cache(dir)
+                    .with_warning_handler(|m| eprintln!("Warning: {m}")),
+            ))
+        })
+        .clone()
+}
+
+/// With `--debug`: HTTP requests per registry repository (and signature cache use) on stderr.
+fn print_debug(c: &Common, targets: &[Arc<Target>]) {
+    if !c.debug {
+        return;
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for t in targets {
+        if let Store::Remote(r) = &t.repo {
+            seen.entry(t.name.clone()).or_insert_with(|| r.clone());
+        }
+    }
+    for (name, r) in seen {
+        let cache = match r.cache() {
+            Some(c) => {
+                let s = c.stats();
+                format!(
+                    "signature cache: {} hits, {} misses, {} written, {} discarded",
+                    s.hits, s.misses, s.writes, s.discarded
+                )
+            }
+            None => "signature cache: off".to_string(),
+        };
+        eprintln!(
+            "Debug: {name}: {} HTTP requests; {cache}",
+            r.request_count()
+        );
+    }
 }
 
 /// How to reach registries.
@@ -295,6 +361,7 @@ fn target_shared(
         None => {
             let mut o = remote_options(&c.registry, &r.registry)?;
             o.force_referrers_tag = force_referrers_tag;
+            o.cache = signature_cache(c);
             let repo = RemoteRepository::for_reference(&r, o)?;
             clients.insert(client_key, repo.clone());
             repo
@@ -333,6 +400,8 @@ fn targets(
             let c = Common {
                 oci_layout: common.oci_layout,
                 registry: common.registry.clone(),
+                no_signature_cache: common.no_signature_cache,
+                debug: common.debug,
                 reference,
             };
             target_shared(&c, force_referrers_tag, &mut clients).map(Arc::new)
@@ -397,6 +466,7 @@ pub fn sign(a: SignArgs) -> CmdResult {
                 .map_err(|e| e.to_string())
         }
     })?;
+    print_debug(&a.common, &targets);
     let mut failed = 0;
     for (t, r) in targets.iter().zip(results) {
         match r {
@@ -520,6 +590,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         let scope = t.scope.clone().unwrap_or_else(|| layout_scope.clone());
         verify_one(t, scope, v.clone(), opts.clone())
     })?;
+    print_debug(&a.common, &targets);
     if targets.len() == 1 {
         let r = results
             .into_iter()
@@ -675,6 +746,8 @@ pub fn copy(a: CopyArgs) -> CmdResult {
         &Common {
             oci_layout: a.from_oci_layout,
             registry: a.registry.clone(),
+            no_signature_cache: true,
+            debug: false,
             reference: a.source.clone(),
         },
         false,

@@ -7,6 +7,9 @@
 //! - [`RemoteRepository`] (feature `remote`, on by default): one repository of an OCI
 //!   registry over HTTP(S), with the referrers API and the referrers tag schema fallback,
 //!   Basic and bearer-token auth, Docker credentials and helpers, retries and size caps.
+//! - [`cache`]: a content-addressed cache of signature manifests and envelopes shared between
+//!   processes, which a [`RemoteRepository`] consults for fetches by digest (the embedder
+//!   chooses one, or none: [`RemoteOptions::cache`]).
 //! - [`manifest`]: OCI manifest and index types and the Notary signature-manifest rules shared
 //!   by every back end.
 //!
@@ -41,6 +44,7 @@
     )
 )]
 
+pub mod cache;
 #[cfg(feature = "remote")]
 pub mod copy;
 mod error;

@@ -278,6 +278,32 @@ impl RemoteRepository {
         }
     }
 
+    /// A manifest (`is_manifest`) or blob by digest from the cache when it holds it intact,
+    /// else from the registry (then cached). Both paths check size, cap and digest.
+    async fn fetch_cached(
+        &self,
+        desc: &Descriptor,
+        cap: u64,
+        is_manifest: bool,
+    ) -> Result<Vec<u8>, Error> {
+        manifest::check_cap(desc, cap)?;
+        let cache = self.inner.options.cache.as_ref();
+        // Small local files (a signature manifest, an envelope): read and written inline rather
+        // than on a blocking thread, which would cost more than the I/O.
+        if let Some(hit) = cache.and_then(|c| c.get(desc)) {
+            return Ok(hit);
+        }
+        let data = if is_manifest {
+            self.fetch_manifest(desc, cap).await?
+        } else {
+            self.fetch_blob(desc, cap).await?
+        };
+        if let Some(c) = cache {
+            c.put(desc, &data);
+        }
+        Ok(data)
+    }
+
     /// Fetches and parses the signature manifest `desc` and its envelope, checking every
     /// digest, size and cap.
     pub(super) async fn fetch_signature_inner(
@@ -293,9 +319,9 @@ impl RemoteRepository {
                 ),
             });
         }
-        let data = self.fetch_manifest(desc, MAX_MANIFEST_SIZE).await?;
+        let data = self.fetch_cached(desc, MAX_MANIFEST_SIZE, true).await?;
         let (m, layer, format) = manifest::signature_layer(desc, &data)?;
-        let envelope = self.fetch_blob(&layer, MAX_ENVELOPE_SIZE).await?;
+        let envelope = self.fetch_cached(&layer, MAX_ENVELOPE_SIZE, false).await?;
         Ok(FetchedSignature::new(desc.clone(), format, envelope)
             .with_annotations(m.annotations.unwrap_or_default())
             .with_subject(m.subject))

@@ -30,6 +30,7 @@ pub use credentials::{Anonymous, Credential, CredentialProvider, DockerConfig, S
 pub use reference::RemoteReference;
 pub use referrers::{ReferrersSupport, referrers_tag};
 
+use crate::cache::BlobCache;
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_MANIFEST};
 use auth::AuthState;
@@ -58,6 +59,19 @@ pub struct RemoteOptions {
     pub credentials: Arc<dyn CredentialProvider>,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// Where signature manifests and envelopes fetched by digest are cached between
+    /// operations and processes (none by default). Listings, tag indexes and tags are never
+    /// cached: see [`crate::cache`].
+    pub cache: Option<Arc<BlobCache>>,
+}
+
+impl RemoteOptions {
+    /// These options with `cache` (or none).
+    #[must_use]
+    pub fn with_cache(mut self, cache: Option<Arc<BlobCache>>) -> Self {
+        self.cache = cache;
+        self
+    }
 }
 
 impl Default for RemoteOptions {
@@ -72,6 +86,7 @@ impl Default for RemoteOptions {
             signature_manifest_form: manifest::SignatureManifestForm::default(),
             credentials: Arc::new(Anonymous),
             user_agent: concat!("notary-rs/", env!("CARGO_PKG_VERSION")).to_string(),
+            cache: None,
         }
     }
 }
@@ -88,8 +103,10 @@ struct Inner {
     auth: std::sync::Mutex<AuthState>,
     referrers: AtomicU8,
     requests: AtomicU64,
-    // Serialises read-modify-write cycles of referrers tag indexes within this process.
-    tag_index_lock: tokio::sync::Mutex<()>,
+    // Serialises read-modify-write cycles of referrers tag indexes within this process, and
+    // counts the writes of each tag so that an index read ahead of time (while a signature
+    // uploads) is used only if no writer of this process has changed it since.
+    tag_index_lock: tokio::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 /// One repository of an OCI registry, used as a [`SignatureRepository`] and as a copy source
@@ -159,7 +176,7 @@ impl RemoteRepository {
                 auth: std::sync::Mutex::new(AuthState::default()),
                 referrers: AtomicU8::new(REFERRERS_UNKNOWN),
                 requests: AtomicU64::new(0),
-                tag_index_lock: tokio::sync::Mutex::new(()),
+                tag_index_lock: tokio::sync::Mutex::new(std::collections::HashMap::new()),
             }),
         })
     }
@@ -185,6 +202,11 @@ impl RemoteRepository {
     /// HTTP requests sent so far (token requests and retries included).
     pub fn request_count(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// The signature cache this client consults, if any.
+    pub fn cache(&self) -> Option<&Arc<BlobCache>> {
+        self.inner.options.cache.as_ref()
     }
 
     /// What the client has learned about the registry's referrers API.
@@ -272,16 +294,30 @@ impl SignatureRepository for RemoteRepository {
             _ => SIGNATURE_ARTIFACT_TYPE,
         };
         // The envelope and the config blob go up side by side; the manifest only after both.
-        let (blob, _) = tokio::try_join!(
+        // When the referrers tag index will be written (forced, or a registry known to lack the
+        // API), it is read at the same time, not after the manifest: one round trip less. A
+        // failed read is retried at update time, where its error is reported as before.
+        let read_index = self.inner.options.force_referrers_tag
+            || self.inner.referrers.load(Ordering::Relaxed) == REFERRERS_TAG_SCHEMA;
+        let (blob, _, index) = tokio::try_join!(
             self.push_blob_checked(
                 request.envelope_media_type.as_str(),
                 request.envelope,
                 false
             ),
             self.push_blob(config_type, b"{}"),
+            async {
+                Ok(if read_index {
+                    self.read_tag_index_ahead(&request.subject.digest).await
+                } else {
+                    None
+                })
+            },
         )?;
         let data = manifest::signature_manifest(&blob, request.subject, &request.annotations, form);
-        let manifest = self.push_manifest(IMAGE_MANIFEST, &data, None).await?;
+        let manifest = self
+            .push_manifest_with(IMAGE_MANIFEST, &data, None, index)
+            .await?;
         Ok(PushedSignature::new(blob, manifest))
     }
 }

@@ -62,20 +62,54 @@ pub fn referrers_tag(digest: &Digest) -> String {
     format!("{alg}-{hex}")
 }
 
+/// A referrers tag index read ahead of its update: its entries, and the number of writes of its
+/// tag by this process when the read started.
+pub(super) struct TagIndex {
+    generation: u64,
+    entries: Vec<Descriptor>,
+}
+
 impl RemoteRepository {
+    /// Reads the referrers tag index of `subject` before it is updated (while a signature
+    /// uploads). `None` when the read failed: the update reads it again.
+    pub(super) async fn read_tag_index_ahead(&self, subject: &Digest) -> Option<TagIndex> {
+        let tag = referrers_tag(subject);
+        let generation = self
+            .inner
+            .tag_index_lock
+            .lock()
+            .await
+            .get(&tag)
+            .copied()
+            .unwrap_or(0);
+        let entries = self.read_tag_index(subject).await.ok()?;
+        Some(TagIndex {
+            generation,
+            entries,
+        })
+    }
+
+    /// Adds `entry` to the referrers tag index of `subject`, keeping every referrer listed.
+    /// `ahead` is the index read earlier by [`Self::read_tag_index_ahead`]: used unless this
+    /// process has written the tag since (then the index is read again).
     pub(super) async fn add_to_tag_index(
         &self,
         subject: &Descriptor,
         entry: Descriptor,
+        ahead: Option<TagIndex>,
     ) -> Result<(), Error> {
         let tag = referrers_tag(&subject.digest);
-        let _guard = self.inner.tag_index_lock.lock().await;
+        let mut generations = self.inner.tag_index_lock.lock().await;
         let fail = |e: Error| Error::ReferrersIndex {
             manifest: entry.digest.to_string(),
             tag: tag.clone(),
             reason: e.to_string(),
         };
-        let mut index = self.read_tag_index(&subject.digest).await.map_err(fail)?;
+        let generation = generations.get(&tag).copied().unwrap_or(0);
+        let mut index = match ahead.filter(|a| a.generation == generation) {
+            Some(a) => a.entries,
+            None => self.read_tag_index(&subject.digest).await.map_err(fail)?,
+        };
         if index.iter().any(|d| d.digest == entry.digest) {
             return Ok(());
         }
@@ -104,6 +138,7 @@ impl RemoteRepository {
             let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
             return Err(fail(self.unexpected(format!("PUT {url}"), status, &b)));
         }
+        generations.insert(tag.clone(), generation.saturating_add(1));
         Ok(())
     }
 
@@ -142,7 +177,38 @@ impl RemoteRepository {
         artifact_type: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Descriptor>, Error> {
-        let state = self.inner.referrers.load(Ordering::Relaxed);
+        let cache = self.inner.options.cache.as_deref();
+        let initial = self.inner.referrers.load(Ordering::Relaxed);
+        let mut state = initial;
+        let hinted = initial == REFERRERS_UNKNOWN
+            && cache.is_some_and(|c| c.referrers_api_hint(&self.inner.registry));
+        if hinted {
+            // The registry answered the API last time: ask it alone. The API path below still
+            // falls back to the tag schema when the API is gone or lists nothing, exactly as
+            // the joined first listing would, so the hint changes the requests, not the result.
+            state = REFERRERS_API;
+        }
+        let list = self
+            .referrers_listing(subject, artifact_type, limit, state)
+            .await;
+        if let Some(c) = cache.filter(|_| initial == REFERRERS_UNKNOWN) {
+            let learned = self.inner.referrers.load(Ordering::Relaxed);
+            if !hinted && learned == REFERRERS_API {
+                c.set_referrers_api_hint(&self.inner.registry, true);
+            } else if hinted && learned == REFERRERS_TAG_SCHEMA {
+                c.set_referrers_api_hint(&self.inner.registry, false);
+            }
+        }
+        list
+    }
+
+    async fn referrers_listing(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+        limit: usize,
+        state: u8,
+    ) -> Result<Vec<Descriptor>, Error> {
         if state == REFERRERS_UNKNOWN {
             // First listing on this registry: ask the API and read the tag schema index at the
             // same time, so a registry without the API costs one round trip, not two.

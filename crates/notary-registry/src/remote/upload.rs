@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 
 use super::RemoteRepository;
 use super::fetch::MANIFEST_ACCEPT;
-use super::referrers::REFERRERS_API;
+use super::referrers::{REFERRERS_API, TagIndex};
 use super::transport::{Body, form_encode, is_transient, read_capped};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_INDEX, IMAGE_MANIFEST, Manifest};
@@ -271,6 +271,17 @@ impl RemoteRepository {
         data: &[u8],
         tag: Option<&str>,
     ) -> Result<Descriptor, Error> {
+        self.push_manifest_with(media_type, data, tag, None).await
+    }
+
+    /// [`Self::push_manifest`] with the subject's referrers tag index already read, if it was.
+    pub(super) async fn push_manifest_with(
+        &self,
+        media_type: &str,
+        data: &[u8],
+        tag: Option<&str>,
+        index_ahead: Option<TagIndex>,
+    ) -> Result<Descriptor, Error> {
         let mut desc = Descriptor::for_content(media_type, data);
         let m: Manifest = serde_json::from_slice(data).map_err(|e| Error::InvalidManifest {
             digest: desc.digest.to_string(),
@@ -300,14 +311,18 @@ impl RemoteRepository {
             .or_else(|| m.config.as_ref().map(|c| c.media_type.clone()))
             .filter(|_| m.subject.is_some());
         if let Some(subject) = &m.subject {
-            if has_subject_header {
-                self.inner.referrers.store(REFERRERS_API, Ordering::Relaxed);
+            if has_subject_header
+                && self.inner.referrers.swap(REFERRERS_API, Ordering::Relaxed) != REFERRERS_API
+                && let Some(c) = &self.inner.options.cache
+                && !c.referrers_api_hint(&self.inner.registry)
+            {
+                c.set_referrers_api_hint(&self.inner.registry, true);
             }
             if !has_subject_header || self.inner.options.force_referrers_tag {
                 let mut entry = Descriptor::new(media_type, desc.digest.clone(), desc.size);
                 entry.artifact_type = desc.artifact_type.clone();
                 entry.annotations = m.annotations.clone().filter(|a| !a.is_empty());
-                self.add_to_tag_index(subject, entry).await?;
+                self.add_to_tag_index(subject, entry, index_ahead).await?;
             }
         }
         Ok(desc)

@@ -1,0 +1,413 @@
+//! The signature cache through the `notary` binary against real registries (Debian's
+//! docker-registry: referrers tag schema; olareg: referrers API): a warm verification by digest
+//! costs one round trip, a poisoned entry is detected and replaced, two processes fill one cache
+//! at once, an unwritable cache directory only warns, and a signature added or removed between
+//! two verifications is seen by the second (listings are never cached).
+
+#[path = "../../../tests/support/registry.rs"]
+mod registry;
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use notary_registry::{RemoteOptions, RemoteRepository, manifest};
+use registry::{Kind, Options, Registry};
+
+struct Env {
+    tmp: tempfile::TempDir,
+    /// `$NOTATION_CACHE`.
+    cache: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = tmp.path().join("cache");
+        let e = Self { tmp, cache };
+        e.ok(&[
+            "cert",
+            "generate-test",
+            "--bits",
+            "256",
+            "good",
+            "--default",
+        ]);
+        e.ok(&["cert", "generate-test", "--bits", "256", "other"]);
+        let policy = e.tmp.path().join("policy.json");
+        std::fs::write(
+            &policy,
+            r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],
+            "signatureVerification":{"level":"strict"},"trustStores":["ca:good"],"trustedIdentities":["*"]}]}"#,
+        )
+        .unwrap();
+        e.ok(&["policy", "import", policy.to_str().unwrap()]);
+        e
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_notary"));
+        c.args(args)
+            .env("NOTATION_CONFIG", self.tmp.path().join("config"))
+            .env("NOTATION_CACHE", &self.cache)
+            .env("HOME", self.tmp.path())
+            .env("DOCKER_CONFIG", self.tmp.path().join("docker"))
+            .env_remove("NOTARY_SIGNATURE_CACHE")
+            .env_remove("NOTATION_USERNAME")
+            .env_remove("NOTATION_PASSWORD");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        let o = self.run(args);
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        );
+        assert!(o.status.success(), "notary {args:?} failed:\n{out}\n{err}");
+        (out, err)
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "notary {args:?} should fail: {err}"
+        );
+        err
+    }
+
+    /// Signs `reference` (with `key`, default the trusted one) and returns the signature
+    /// manifest digest.
+    fn sign(&self, reference: &str, key: Option<&str>) -> String {
+        let mut args = vec!["sign", "--insecure-registry", reference];
+        if let Some(k) = key {
+            args.extend(["--key", k]);
+        }
+        let (out, _) = self.ok(&args);
+        out.lines()
+            .find_map(|l| l.strip_prefix("Pushed the signature to "))
+            .and_then(|r| r.rsplit_once('@'))
+            .map(|(_, d)| d.to_string())
+            .unwrap_or_else(|| panic!("no signature digest in {out}"))
+    }
+
+    /// `verify -d`: (HTTP requests, cache hits, misses, discarded) from the debug line.
+    fn verify_counted(&self, references: &[&str]) -> (u64, u64, u64, u64, String) {
+        let mut args = vec!["verify", "-d", "--insecure-registry"];
+        args.extend(references);
+        let (_, err) = self.ok(&args);
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("Debug: "))
+            .unwrap_or_else(|| panic!("no debug line in {err}"));
+        let num = |before: &str| -> u64 {
+            let i = line
+                .find(before)
+                .unwrap_or_else(|| panic!("{before:?} in {line}"));
+            line[..i]
+                .trim_end()
+                .rsplit(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        (
+            num(" HTTP requests"),
+            num(" hits"),
+            num(" misses"),
+            num(" discarded"),
+            err,
+        )
+    }
+
+    fn entries(&self) -> Vec<PathBuf> {
+        let dir = self.cache.join("notary-signatures").join("sha256");
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn client(reg: &Registry) -> RemoteRepository {
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    RemoteRepository::new(&reg.host, "app", o).unwrap()
+}
+
+/// Pushes a small image tagged `v<i>` and returns `host/app@digest`.
+fn push_artifact(reg: &Registry, i: usize) -> String {
+    let r = client(reg);
+    let desc = runtime().block_on(async {
+        let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+        let layer = r
+            .push_blob("text/plain", format!("artifact {i}").as_bytes())
+            .await
+            .unwrap();
+        let m = manifest::image_manifest(&config, &[layer], None, None, None);
+        r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(&format!("v{i}")))
+            .await
+            .unwrap()
+    });
+    format!("{}/app@{}", reg.host, desc.digest)
+}
+
+/// Every cache entry holds the bytes its name says, and no temporary file is left.
+fn assert_entries_intact(e: &Env) {
+    let entries = e.entries();
+    assert!(!entries.is_empty());
+    for p in entries {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "temporary file left: {name}");
+        let digest: notary_core::Digest = format!("sha256:{name}").parse().unwrap();
+        assert!(
+            digest.matches(&std::fs::read(&p).unwrap()),
+            "{name} is corrupted"
+        );
+    }
+}
+
+/// Removes the signature manifest `signature` of `artifact` as a registry client would: from
+/// the referrers tag index where the registry has no referrers API, then the manifest itself.
+fn delete_signature(reg: &Registry, artifact: &str, signature: &str) {
+    let r = client(reg);
+    let subject: notary_core::Digest = artifact.rsplit_once('@').unwrap().1.parse().unwrap();
+    if !reg.kind.has_referrers_api() {
+        runtime().block_on(async {
+            let kept: Vec<_> = r
+                .referrers(&subject, None, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|d| d.digest.to_string() != signature)
+                .collect();
+            let index = serde_json::json!({
+                "schemaVersion": 2, "mediaType": manifest::IMAGE_INDEX, "manifests": kept,
+            });
+            let tag = notary_registry::remote::referrers_tag(&subject);
+            r.push_manifest(
+                manifest::IMAGE_INDEX,
+                &serde_json::to_vec(&index).unwrap(),
+                Some(&tag),
+            )
+            .await
+            .unwrap();
+        });
+    }
+    let mut s = std::net::TcpStream::connect(&reg.host).unwrap();
+    write!(
+        s,
+        "DELETE /v2/app/manifests/{signature} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        reg.host
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 202"), "DELETE: {resp}");
+}
+
+fn warm_verification_and_poisoned_entries(kind: Kind) {
+    let reg = Registry::start(kind, &Options::default());
+    let e = Env::new();
+    let artifact = push_artifact(&reg, 0);
+    e.sign(&artifact, None);
+
+    let (cold, hits, misses, _, _) = e.verify_counted(&[&artifact]);
+    assert_eq!((hits, misses), (0, 2), "manifest and envelope fetched once");
+    let (warm, hits, misses, _, _) = e.verify_counted(&[&artifact]);
+    assert_eq!((hits, misses), (2, 0));
+    // Only the listing is sent: the referrers API alone where the registry has it (remembered
+    // from the first run); the API probe and the tag schema index side by side where it does
+    // not, which is still one round trip.
+    let expected = if kind.has_referrers_api() { 1 } else { 2 };
+    assert_eq!(
+        warm, expected,
+        "{kind:?}: warm verification by digest (cold: {cold})"
+    );
+    // Signing learned whether the registry has the API.
+    assert_eq!(cold, expected + 2, "{kind:?}: cold verification");
+
+    // Poison every entry: same length, other bytes.
+    for p in e.entries() {
+        let mut bytes = std::fs::read(&p).unwrap();
+        bytes.reverse();
+        bytes.push(b'!');
+        bytes.remove(0);
+        std::fs::write(&p, bytes).unwrap();
+    }
+    let (requests, hits, misses, discarded, err) = e.verify_counted(&[&artifact]);
+    assert_eq!((hits, misses, discarded), (0, 2, 2), "{err}");
+    assert_eq!(requests, expected + 2, "poisoned entries are fetched again");
+    assert_eq!(
+        err.matches("Warning: signature cache entry").count(),
+        2,
+        "{err}"
+    );
+    assert_entries_intact(&e);
+    let (_, hits, _, discarded, _) = e.verify_counted(&[&artifact]);
+    assert_eq!((hits, discarded), (2, 0), "the replaced entries are used");
+
+    // Off by flag and by environment: nothing read, nothing written.
+    let (_, err) = e.ok(&[
+        "verify",
+        "-d",
+        "--no-signature-cache",
+        "--insecure-registry",
+        &artifact,
+    ]);
+    assert!(err.contains("signature cache: off"), "{err}");
+    let o = e
+        .command(&["verify", "-d", "--insecure-registry", &artifact])
+        .env("NOTARY_SIGNATURE_CACHE", "off")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("signature cache: off"));
+}
+
+#[test]
+fn warm_verification_is_one_round_trip_and_poisoned_entries_are_replaced_tag_schema() {
+    warm_verification_and_poisoned_entries(Kind::Distribution2);
+}
+
+#[test]
+fn warm_verification_is_one_round_trip_and_poisoned_entries_are_replaced_referrers_api() {
+    warm_verification_and_poisoned_entries(Kind::Olareg);
+}
+
+#[test]
+fn two_processes_fill_the_cache_at_once() {
+    let reg = Registry::start(Kind::Olareg, &Options::default());
+    let e = Env::new();
+    let artifacts: Vec<String> = (0..6).map(|i| push_artifact(&reg, i)).collect();
+    let mut sign = vec!["sign", "--insecure-registry"];
+    sign.extend(artifacts.iter().map(String::as_str));
+    e.ok(&sign);
+    let mut verify = vec!["verify", "--insecure-registry"];
+    verify.extend(artifacts.iter().map(String::as_str));
+    for round in 0..3 {
+        let children: Vec<_> = (0..2)
+            .map(|_| {
+                e.command(&verify)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let o = c.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success(), "round {round}: {err}");
+            assert!(!err.contains("Warning"), "round {round}: {err}");
+        }
+        assert_entries_intact(&e);
+        if round == 0 {
+            assert_eq!(
+                e.entries().len(),
+                12,
+                "a manifest and an envelope per artifact"
+            );
+        }
+    }
+    let refs: Vec<&str> = artifacts.iter().map(String::as_str).collect();
+    let (_, hits, misses, discarded, _) = e.verify_counted(&refs);
+    assert_eq!((hits, misses, discarded), (12, 0, 0));
+}
+
+#[test]
+fn an_unwritable_cache_directory_degrades_to_no_cache_with_one_warning() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let mut e = Env::new();
+    let artifacts: Vec<String> = (0..3).map(|i| push_artifact(&reg, i)).collect();
+    let mut sign = vec!["sign", "--insecure-registry"];
+    sign.extend(artifacts.iter().map(String::as_str));
+    e.ok(&sign);
+    // Through a regular file: not writable even by root (the tests run as root here).
+    let file = e.tmp.path().join("a-file");
+    std::fs::write(&file, b"not a directory").unwrap();
+    e.cache = file.join("cache");
+    let mut verify = vec!["verify", "--insecure-registry"];
+    verify.extend(artifacts.iter().map(String::as_str));
+    let (out, err) = e.ok(&verify);
+    assert_eq!(out.matches("Successfully verified").count(), 3, "{out}");
+    assert_eq!(err.matches("Warning: ").count(), 1, "one warning: {err}");
+    assert!(err.contains("cannot be written"), "{err}");
+    let (out, _) = e.ok(&["verify", "--insecure-registry", &artifacts[0]]);
+    assert!(out.contains("Successfully verified"));
+}
+
+fn additions_and_removals_are_seen(kind: Kind) {
+    let reg = Registry::start(kind, &Options::default());
+    let e = Env::new();
+    let artifact = push_artifact(&reg, 0);
+    let verify = ["verify", "--insecure-registry", artifact.as_str()];
+
+    // Signed by an untrusted key only: refused, and its objects are now cached.
+    e.sign(&artifact, Some("other"));
+    e.fails(&verify);
+    // A trusted signature added: the next verification sees it.
+    let good = e.sign(&artifact, None);
+    e.ok(&verify);
+    e.ok(&verify);
+    // Removed again: its manifest and envelope are still cached, but it is no longer listed.
+    delete_signature(&reg, &artifact, &good);
+    let err = e.fails(&verify);
+    assert!(!err.contains("Successfully"), "{err}");
+    assert!(
+        Path::new(&e.cache)
+            .join("notary-signatures/sha256")
+            .join(good.trim_start_matches("sha256:"))
+            .exists(),
+        "the removed signature's manifest is still in the cache"
+    );
+    // And added once more.
+    e.sign(&artifact, None);
+    e.ok(&verify);
+}
+
+#[test]
+fn signatures_added_or_removed_between_verifications_are_seen_tag_schema() {
+    additions_and_removals_are_seen(Kind::Distribution2);
+}
+
+#[test]
+fn signatures_added_or_removed_between_verifications_are_seen_referrers_api() {
+    additions_and_removals_are_seen(Kind::Olareg);
+}
+
+#[test]
+fn one_batch_signing_one_artifact_several_times_keeps_every_signature_in_the_tag_index() {
+    // The referrers tag index is read while the signature uploads: concurrent signers of one
+    // subject in one process must still each add their entry.
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let e = Env::new();
+    let artifact = push_artifact(&reg, 0);
+    let refs = vec![artifact.as_str(); 5];
+    let mut sign = vec!["sign", "--insecure-registry"];
+    sign.extend(&refs);
+    let (out, _) = e.ok(&sign);
+    assert_eq!(out.matches("Pushed the signature").count(), 5, "{out}");
+    let (out, _) = e.ok(&["list", "--insecure-registry", &artifact]);
+    assert_eq!(
+        out.matches("sha256:").count(),
+        6,
+        "artifact and 5 signatures: {out}"
+    );
+}
