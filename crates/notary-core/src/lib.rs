@@ -8,7 +8,9 @@
 //! - the [`Signer`] trait (raw signature over bytes + certificate chain + key spec), the
 //!   [`SignatureVerifier`] crypto boundary used by the envelope codecs, and the async
 //!   [`SignatureRepository`] trait implemented by registry back ends;
-//! - the [`crypto`] module: the [`crypto::CryptoProvider`] boundary that backends implement.
+//! - the [`crypto`] module: the [`crypto::CryptoProvider`] boundary that backends implement;
+//! - with the `oci-spec` feature, the `oci_spec` module: `From`/`TryFrom` conversions with the
+//!   `oci_spec::image` digest and descriptor types.
 //!
 //! ```
 //! use notary_core::{Descriptor, Digest, KeySpec, Payload};
@@ -39,6 +41,8 @@ mod digest;
 mod envelope;
 mod error;
 mod keyspec;
+#[cfg(feature = "oci-spec")]
+pub mod oci_spec;
 mod payload;
 mod repository;
 mod signer;
