@@ -239,10 +239,7 @@ pub(crate) fn check_cap(desc: &Descriptor, cap: u64) -> Result<(), Error> {
 /// Parses the signature manifest `data` (of `desc`) and returns it with its envelope layer:
 /// exactly one layer, no larger than the envelope cap. Every back end reads signatures through
 /// this (public for back ends in other crates, such as `notary-oci-client`).
-pub fn signature_layer(
-    desc: &Descriptor,
-    data: &[u8],
-) -> Result<(Manifest, Descriptor), Error> {
+pub fn signature_layer(desc: &Descriptor, data: &[u8]) -> Result<(Manifest, Descriptor), Error> {
     let m: Manifest = serde_json::from_slice(data).map_err(|e| Error::InvalidManifest {
         digest: desc.digest.to_string(),
         reason: e.to_string(),
