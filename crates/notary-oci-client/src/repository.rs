@@ -671,6 +671,49 @@ mod tests {
         ));
     }
 
+    fn server(code: u16) -> OciDistributionError {
+        OciDistributionError::ServerError {
+            code,
+            url: "http://r/v2/app/referrers/x".into(),
+            message: String::new(),
+        }
+    }
+
+    fn envelope(code: &str) -> OciDistributionError {
+        OciDistributionError::RegistryError {
+            envelope: serde_json::from_value(
+                serde_json::json!({"errors": [{"code": code, "message": ""}]}),
+            )
+            .unwrap(),
+            url: "http://r/v2/app/manifests/v1".into(),
+        }
+    }
+
+    #[test]
+    fn oci_client_errors_are_classified() {
+        assert!(is_not_found(&server(404)));
+        assert!(is_not_found(&envelope("MANIFEST_UNKNOWN")));
+        assert!(is_not_found(&envelope("NAME_UNKNOWN")));
+        assert!(!is_not_found(&envelope("DENIED")));
+        assert!(!is_not_found(&server(500)));
+        assert!(!is_not_found(&OciDistributionError::UnauthorizedError {
+            url: String::new()
+        }));
+        // No referrers API: 400, 404, 405 and 501 answers, and bodies that are not an index.
+        for code in [400, 404, 405, 501] {
+            assert!(api_missing(&server(code)), "{code}");
+        }
+        assert!(api_missing(&OciDistributionError::ManifestParsingError(
+            "html".into()
+        )));
+        // But an outage or a refused login is an error, not a missing API.
+        assert!(!api_missing(&server(500)));
+        assert!(!api_missing(&server(503)));
+        assert!(!api_missing(&OciDistributionError::UnauthorizedError {
+            url: String::new()
+        }));
+    }
+
     #[test]
     fn registry_errors_keep_the_oci_client_error_as_source() {
         let e = registry_error(
