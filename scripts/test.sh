@@ -13,6 +13,11 @@ echo "== fmt";    cargo fmt --all -- --check
 echo "== clippy"; cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== deny";   cargo deny --log-level error check bans licenses sources
 echo "== tests";  cargo test --workspace --quiet 2>&1 | tee target/test-output.txt
+# The oci-spec conversions are behind a feature nothing in the workspace turns on.
+OCI_SPEC=(-p notary-core -p notary-registry --features notary-core/oci-spec,notary-registry/oci-spec)
+echo "== oci-spec feature"
+cargo clippy "${OCI_SPEC[@]}" --all-targets --quiet -- -D warnings
+cargo test "${OCI_SPEC[@]}" --quiet -- oci_spec every_e2e 2>&1 | tee -a target/test-output.txt
 
 echo "== conformance (../shared/interop)"
 SHARED="${NOTARY_SHARED:-../shared}"

@@ -10,7 +10,9 @@
 //!   [`SignatureRepository`] trait implemented by registry back ends;
 //! - the [`Verifier`] trait ([`verify`]): one envelope, one target, a [`VerificationOutcome`]
 //!   only a verifier can make, and the trust-policy vocabulary it uses ([`policy`]);
-//! - the [`crypto`] module: the [`crypto::CryptoProvider`] boundary that backends implement.
+//! - the [`crypto`] module: the [`crypto::CryptoProvider`] boundary that backends implement;
+//! - with the `oci-spec` feature, the `oci_spec` module: `From`/`TryFrom` conversions with the
+//!   `oci_spec::image` digest and descriptor types.
 //!
 //! ```
 //! use notary_core::{Descriptor, Digest, KeySpec, Payload};
@@ -41,6 +43,8 @@ mod digest;
 mod envelope;
 mod error;
 mod keyspec;
+#[cfg(feature = "oci-spec")]
+pub mod oci_spec;
 mod payload;
 pub mod policy;
 mod repository;

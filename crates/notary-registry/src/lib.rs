@@ -12,6 +12,8 @@
 //!   chooses one, or none: [`RemoteOptions::cache`]).
 //! - [`manifest`]: OCI manifest and index types and the Notary signature-manifest rules shared
 //!   by every back end.
+//! - [`oci_spec`] (feature `oci-spec`): `TryFrom` conversions between [`manifest::Manifest`]
+//!   and oci-spec's `ImageManifest` and `ImageIndex`.
 //!
 //! ```
 //! use notary_core::{Descriptor, PushSignature, SignatureRepository};
@@ -51,6 +53,8 @@ mod error;
 mod fsread;
 mod layout;
 pub mod manifest;
+#[cfg(feature = "oci-spec")]
+pub mod oci_spec;
 #[cfg(feature = "remote")]
 pub mod remote;
 

@@ -238,8 +238,9 @@ pub(crate) fn check_cap(desc: &Descriptor, cap: u64) -> Result<(), Error> {
 
 /// Parses the signature manifest `data` (of `desc`) and returns it with its envelope layer:
 /// exactly one layer, no larger than the envelope cap. Every back end reads signatures through
-/// this.
-pub(crate) fn signature_layer(
+/// this (public for back ends in other crates, such as `notary-oci-client`). A layer that is not a
+/// Notary envelope format is [`Error::UnsupportedEnvelope`].
+pub fn signature_layer(
     desc: &Descriptor,
     data: &[u8],
 ) -> Result<(Manifest, Descriptor, notary_core::EnvelopeMediaType), Error> {

@@ -1,0 +1,728 @@
+//! [`OciClientRepository`]: the [`SignatureRepository`] operations on top of `oci-client`.
+
+use futures_util::StreamExt as _;
+use http::HeaderValue;
+use notary_core::{
+    Descriptor, Digest, FetchedSignature, PushSignature, PushedSignature, SIGNATURE_ARTIFACT_TYPE,
+    SignatureRepository,
+};
+use notary_registry::manifest::{
+    self, ARTIFACT_MANIFEST, EMPTY_JSON, IMAGE_INDEX, IMAGE_MANIFEST, Manifest,
+    SignatureManifestForm,
+};
+use notary_registry::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE};
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference};
+
+use crate::error::Error;
+
+/// Every manifest media type a registry may answer a resolve with (Distribution refuses OCI
+/// manifests to clients that do not list them, even by digest).
+const MANIFEST_TYPES: &[&str] = &[
+    IMAGE_MANIFEST,
+    IMAGE_INDEX,
+    ARTIFACT_MANIFEST,
+    manifest::DOCKER_MANIFEST,
+    manifest::DOCKER_MANIFEST_LIST,
+];
+
+/// Options of an [`OciClientRepository`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct OciClientOptions {
+    /// Always write the referrers tag schema index, even when the registry lists the new
+    /// signature through its referrers API (notation's `--force-referrers-tag`).
+    pub force_referrers_tag: bool,
+    /// The signature manifest form written (default: config media type
+    /// `application/vnd.cncf.notary.signature`, what notation v1 writes).
+    pub signature_manifest_form: SignatureManifestForm,
+}
+
+/// One repository of a registry, reached through an [`oci_client::Client`], as a notary-rs
+/// [`SignatureRepository`]. See the [crate] documentation for the rules it applies.
+pub struct OciClientRepository {
+    client: Client,
+    auth: RegistryAuth,
+    registry: String,
+    resolved_registry: String,
+    repository: String,
+    options: OciClientOptions,
+    // Serialises read-modify-write cycles of referrers tag indexes within this process.
+    tag_index_lock: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for OciClientRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OciClientRepository")
+            .field("registry", &self.registry)
+            .field("repository", &self.repository)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The tag of the referrers tag schema index of `digest`: `<alg>-<hex>`, truncated as the
+/// distribution spec says.
+pub fn referrers_tag(digest: &Digest) -> String {
+    let alg: String = digest.algorithm().name().chars().take(32).collect();
+    let hex: String = digest.hex().chars().take(64).collect();
+    format!("{alg}-{hex}")
+}
+
+/// `<tag>` or `<digest>` of a reference into the repository.
+enum Object {
+    Tag(String),
+    Digest(Digest),
+}
+
+impl OciClientRepository {
+    /// The repository of `image` (its tag or digest is ignored), reached through `client` with
+    /// `auth`, which is stored in the client for the registry unless it already holds one.
+    pub fn new(client: Client, image: &Reference, auth: RegistryAuth) -> Self {
+        Self {
+            client,
+            auth,
+            registry: image.registry().to_string(),
+            resolved_registry: image.resolve_registry().to_string(),
+            repository: image.repository().to_string(),
+            options: OciClientOptions::default(),
+            tag_index_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The repository with other options.
+    #[must_use]
+    pub fn with_options(mut self, options: OciClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The `oci-client` client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The registry host, as the reference named it.
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    /// The repository name.
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    fn with_digest(&self, digest: &Digest) -> Reference {
+        Reference::with_digest(
+            self.registry.clone(),
+            self.repository.clone(),
+            digest.to_string(),
+        )
+    }
+
+    fn with_tag(&self, tag: &str) -> Reference {
+        Reference::with_tag(
+            self.registry.clone(),
+            self.repository.clone(),
+            tag.to_string(),
+        )
+    }
+
+    fn display(&self, object: &str) -> String {
+        let sep = if object.contains(':') { '@' } else { ':' };
+        format!("{}/{}{sep}{object}", self.registry, self.repository)
+    }
+
+    /// Makes sure the client answers challenges for this registry with our credentials.
+    async fn authorise(&self) {
+        self.client
+            .store_auth_if_needed(&self.resolved_registry, &self.auth)
+            .await;
+    }
+
+    /// The tag or digest `reference` names: a bare tag or digest, or a full
+    /// `registry/repository[:tag|@digest]` naming this repository.
+    fn object_of(&self, reference: &str) -> Result<Object, Error> {
+        let bad = |reason: String| Error::InvalidReference {
+            reference: reference.to_string(),
+            reason,
+        };
+        if reference.contains('/') {
+            let r: Reference = reference.parse().map_err(|e| bad(format!("{e}")))?;
+            if r.resolve_registry() != self.resolved_registry || r.repository() != self.repository {
+                return Err(bad(format!(
+                    "not in repository {}/{}",
+                    self.registry, self.repository
+                )));
+            }
+            return match r.digest() {
+                Some(d) => Ok(Object::Digest(
+                    d.parse()
+                        .map_err(|e: notary_core::Error| bad(e.to_string()))?,
+                )),
+                None => Ok(Object::Tag(r.tag().unwrap_or("latest").to_string())),
+            };
+        }
+        if reference.contains(':') {
+            return reference
+                .parse()
+                .map(Object::Digest)
+                .map_err(|e: notary_core::Error| bad(e.to_string()));
+        }
+        // The distribution spec's tag grammar: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}.
+        let ok = reference.len() <= 128
+            && reference.bytes().enumerate().all(|(i, b)| {
+                b.is_ascii_alphanumeric() || b == b'_' || (i > 0 && (b == b'.' || b == b'-'))
+            })
+            && !reference.is_empty();
+        if !ok {
+            return Err(bad("not a tag or digest".into()));
+        }
+        Ok(Object::Tag(reference.to_string()))
+    }
+
+    /// A manifest (or index) by tag or digest, whole; refused above the manifest cap and, by
+    /// digest, unless it hashes to the digest.
+    async fn pull_manifest(
+        &self,
+        reference: &Reference,
+        accept: &[&str],
+        shown: &str,
+    ) -> Result<Vec<u8>, Error> {
+        let (body, _) = self
+            .client
+            .pull_manifest_raw(reference, &self.auth, accept)
+            .await
+            .map_err(|e| {
+                if is_not_found(&e) {
+                    Error::NotFound {
+                        reference: shown.to_string(),
+                    }
+                } else {
+                    registry_error(format!("pull manifest {shown}"), e)
+                }
+            })?;
+        let len = body.len() as u64;
+        if len > MAX_MANIFEST_SIZE {
+            return Err(Error::TooLarge {
+                what: "manifest",
+                digest: shown.to_string(),
+                size: len,
+                max: MAX_MANIFEST_SIZE,
+            });
+        }
+        Ok(body.to_vec())
+    }
+
+    /// The descriptors of the referrers tag schema index of `subject` (empty when absent).
+    async fn read_tag_index(&self, subject: &Digest) -> Result<Vec<Descriptor>, Error> {
+        let tag = referrers_tag(subject);
+        let shown = self.display(&tag);
+        let body = match self
+            .pull_manifest(&self.with_tag(&tag), &[IMAGE_INDEX], &shown)
+            .await
+        {
+            Ok(b) => b,
+            Err(Error::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let m: Manifest = serde_json::from_slice(&body).map_err(|e| Error::InvalidManifest {
+            digest: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        if m.media_type.as_deref().is_some_and(|t| t != IMAGE_INDEX) {
+            return Err(Error::InvalidManifest {
+                digest: shown,
+                reason: "the referrers tag does not name an OCI image index".into(),
+            });
+        }
+        Ok(m.manifests.unwrap_or_default())
+    }
+
+    /// Referrers of `subject` of `artifact_type` through the referrers API; `None` when the
+    /// registry answers that it has no such API.
+    async fn referrers_api(
+        &self,
+        subject: &Digest,
+        artifact_type: &str,
+    ) -> Result<Option<Vec<Descriptor>>, Error> {
+        let reference = self.with_digest(subject);
+        let index = match self
+            .client
+            .pull_referrers(&reference, Some(artifact_type))
+            .await
+        {
+            Ok(index) => index,
+            Err(e) if api_missing(&e) => return Ok(None),
+            Err(e) => {
+                return Err(registry_error(
+                    format!("list referrers of {}", self.display(&subject.to_string())),
+                    e,
+                ));
+            }
+        };
+        // Entries go through our descriptor type: a negative size or a digest outside the
+        // SHA-2 family refuses the listing, as it does in notary-rs's own client.
+        let list = index
+            .manifests
+            .iter()
+            .map(|entry| {
+                serde_json::to_value(entry)
+                    .and_then(serde_json::from_value::<Descriptor>)
+                    .map_err(|e| Error::InvalidManifest {
+                        digest: format!("referrers of {subject}"),
+                        reason: format!("entry {}: {e}", entry.digest),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(list))
+    }
+
+    /// Adds `entry` to the referrers tag schema index of `subject`, keeping every referrer
+    /// already listed.
+    async fn add_to_tag_index(&self, subject: &Descriptor, entry: Descriptor) -> Result<(), Error> {
+        let tag = referrers_tag(&subject.digest);
+        let _guard = self.tag_index_lock.lock().await;
+        let fail = |e: Error| Error::ReferrersIndex {
+            manifest: entry.digest.to_string(),
+            tag: tag.clone(),
+            source: Box::new(e),
+        };
+        let mut index = self.read_tag_index(&subject.digest).await.map_err(fail)?;
+        if index.iter().any(|d| d.digest == entry.digest) {
+            return Ok(());
+        }
+        index.push(entry.clone());
+        let doc = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": IMAGE_INDEX,
+            "manifests": index,
+        });
+        let bytes = serde_json::to_vec(&doc).map_err(|e| {
+            fail(Error::InvalidManifest {
+                digest: tag.clone(),
+                reason: e.to_string(),
+            })
+        })?;
+        self.client
+            .push_manifest_raw(
+                &self.with_tag(&tag),
+                bytes,
+                HeaderValue::from_static(IMAGE_INDEX),
+            )
+            .await
+            .map_err(|e| fail(registry_error(format!("push {}", self.display(&tag)), e)))?;
+        Ok(())
+    }
+
+    /// A blob by descriptor, streamed and stopped past the descriptor's size, then checked
+    /// against its size and digest.
+    async fn pull_blob(&self, desc: &Descriptor, cap: u64) -> Result<Vec<u8>, Error> {
+        let digest = desc.digest.to_string();
+        if desc.size > cap {
+            return Err(Error::TooLarge {
+                what: "signature envelope",
+                digest,
+                size: desc.size,
+                max: cap,
+            });
+        }
+        let too_much = || Error::DigestMismatch {
+            digest: digest.clone(),
+            reason: format!("the registry sent more than {} bytes", desc.size),
+        };
+        let op = || format!("pull blob {}", self.display(&digest));
+        // A bare digest: the layer's `urls` (other hosts) are never followed.
+        let mut stream = self
+            .client
+            .pull_blob_stream(&self.with_digest(&desc.digest), digest.as_str())
+            .await
+            .map_err(|e| {
+                if is_not_found(&e) {
+                    Error::NotFound {
+                        reference: self.display(&digest),
+                    }
+                } else {
+                    registry_error(op(), e)
+                }
+            })?;
+        if stream.content_length.is_some_and(|n| n > desc.size) {
+            return Err(too_much());
+        }
+        let mut out = Vec::with_capacity(usize::try_from(desc.size).unwrap_or(0));
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| registry_error(op(), e))?;
+            if (out.len() as u64).saturating_add(chunk.len() as u64) > desc.size {
+                return Err(too_much());
+            }
+            out.extend_from_slice(&chunk);
+        }
+        check_content(desc, &out)?;
+        Ok(out)
+    }
+
+    /// Uploads `data` as a blob of `desc` unless the registry has it.
+    async fn push_blob(
+        &self,
+        desc: &Descriptor,
+        data: &[u8],
+        check_exists: bool,
+    ) -> Result<(), Error> {
+        let reference = self.with_digest(&desc.digest);
+        let digest = desc.digest.to_string();
+        let op = || format!("push blob {}", self.display(&digest));
+        if check_exists
+            && self
+                .client
+                .blob_exists(&reference, &digest)
+                .await
+                .map_err(|e| registry_error(op(), e))?
+        {
+            return Ok(());
+        }
+        self.client
+            .push_blob(&reference, data.to_vec(), &digest)
+            .await
+            .map_err(|e| registry_error(op(), e))?;
+        Ok(())
+    }
+}
+
+impl SignatureRepository for OciClientRepository {
+    type Error = Error;
+
+    async fn resolve(&self, reference: &str) -> Result<Descriptor, Error> {
+        self.authorise().await;
+        let (r, shown, wanted) = match self.object_of(reference)? {
+            Object::Tag(t) => (self.with_tag(&t), self.display(&t), None),
+            Object::Digest(d) => (self.with_digest(&d), self.display(&d.to_string()), Some(d)),
+        };
+        let body = self.pull_manifest(&r, MANIFEST_TYPES, &shown).await?;
+        let m: Manifest = serde_json::from_slice(&body).map_err(|e| Error::InvalidManifest {
+            digest: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        // oci-client does not hand over the Content-Type; the body's own mediaType, or its
+        // shape, says what it is.
+        let media_type = match m.media_type {
+            Some(mt) if manifest::is_manifest_type(&mt) => mt,
+            Some(mt) => {
+                return Err(Error::InvalidManifest {
+                    digest: shown,
+                    reason: format!("{mt} is not a manifest media type"),
+                });
+            }
+            None if m.manifests.is_some() => IMAGE_INDEX.to_string(),
+            None if m.config.is_some() => IMAGE_MANIFEST.to_string(),
+            None => {
+                return Err(Error::InvalidManifest {
+                    digest: shown,
+                    reason: "no manifest media type".into(),
+                });
+            }
+        };
+        let digest = match wanted {
+            Some(d) if !d.matches(&body) => {
+                return Err(Error::DigestMismatch {
+                    digest: d.to_string(),
+                    reason: "the manifest the registry sent hashes to another digest".into(),
+                });
+            }
+            Some(d) => d,
+            None => notary_core::DigestAlgorithm::Sha256.digest(&body),
+        };
+        Ok(Descriptor::new(media_type, digest, body.len() as u64))
+    }
+
+    fn resolve_is_cheap(&self) -> bool {
+        false
+    }
+
+    async fn list_signatures(
+        &self,
+        subject: &Descriptor,
+        limit: usize,
+    ) -> Result<Vec<Descriptor>, Error> {
+        self.authorise().await;
+        let mut list = self
+            .referrers_api(&subject.digest, SIGNATURE_ARTIFACT_TYPE)
+            .await?
+            .unwrap_or_default();
+        // oci-client falls back to the tag schema only on a 404; an empty answer also consults
+        // it, since a signer may have written only the tag schema (notation's default).
+        if list.is_empty() {
+            list = self.read_tag_index(&subject.digest).await?;
+        }
+        list.retain(|d| {
+            d.artifact_type.as_deref() == Some(SIGNATURE_ARTIFACT_TYPE)
+                && (d.media_type == IMAGE_MANIFEST || d.media_type == ARTIFACT_MANIFEST)
+        });
+        list.truncate(limit);
+        Ok(list)
+    }
+
+    async fn fetch_signature(&self, desc: &Descriptor) -> Result<FetchedSignature, Error> {
+        if desc.media_type != IMAGE_MANIFEST && desc.media_type != ARTIFACT_MANIFEST {
+            return Err(Error::InvalidManifest {
+                digest: desc.digest.to_string(),
+                reason: format!(
+                    "media type {} is not a signature manifest type",
+                    desc.media_type
+                ),
+            });
+        }
+        if desc.size > MAX_MANIFEST_SIZE {
+            return Err(Error::TooLarge {
+                what: "manifest",
+                digest: desc.digest.to_string(),
+                size: desc.size,
+                max: MAX_MANIFEST_SIZE,
+            });
+        }
+        self.authorise().await;
+        let shown = self.display(&desc.digest.to_string());
+        let data = self
+            .pull_manifest(
+                &self.with_digest(&desc.digest),
+                &[desc.media_type.as_str()],
+                &shown,
+            )
+            .await?;
+        check_content(desc, &data)?;
+        let (m, layer, format) =
+            manifest::signature_layer(desc, &data).map_err(Error::from_rules)?;
+        let envelope = self.pull_blob(&layer, MAX_ENVELOPE_SIZE).await?;
+        Ok(FetchedSignature::new(desc.clone(), format, envelope)
+            .with_annotations(m.annotations.unwrap_or_default())
+            .with_subject(m.subject))
+    }
+
+    async fn push_signature(&self, request: PushSignature<'_>) -> Result<PushedSignature, Error> {
+        self.authorise().await;
+        let form = self.options.signature_manifest_form;
+        let config_type = match form {
+            SignatureManifestForm::ArtifactType => EMPTY_JSON,
+            _ => SIGNATURE_ARTIFACT_TYPE,
+        };
+        // Both forms' config is `{}` (the empty-JSON blob), under one media type or the other.
+        let config = Descriptor::for_content(config_type, b"{}");
+        let blob = Descriptor::for_content(request.envelope_media_type.as_str(), request.envelope);
+        // A fresh envelope is never there already: no existence check for it.
+        let (config_pushed, blob_pushed) = tokio::join!(
+            self.push_blob(&config, b"{}", true),
+            self.push_blob(&blob, request.envelope, false),
+        );
+        config_pushed?;
+        blob_pushed?;
+        let data = manifest::signature_manifest(&blob, request.subject, &request.annotations, form);
+        let mut manifest = Descriptor::for_content(IMAGE_MANIFEST, &data);
+        manifest.artifact_type = Some(SIGNATURE_ARTIFACT_TYPE.to_string());
+        let shown = self.display(&manifest.digest.to_string());
+        self.client
+            .push_manifest_raw(
+                &self.with_digest(&manifest.digest),
+                data,
+                HeaderValue::from_static(IMAGE_MANIFEST),
+            )
+            .await
+            .map_err(|e| registry_error(format!("push manifest {shown}"), e))?;
+        // oci-client does not hand over the `OCI-Subject` header, so ask the referrers API
+        // whether it lists the new manifest; anything short of a yes writes the tag schema.
+        let listed = !self.options.force_referrers_tag
+            && matches!(
+                self.referrers_api(&request.subject.digest, SIGNATURE_ARTIFACT_TYPE).await,
+                Ok(Some(list)) if list.iter().any(|d| d.digest == manifest.digest)
+            );
+        if !listed {
+            let mut entry = Descriptor::new(IMAGE_MANIFEST, manifest.digest.clone(), manifest.size);
+            entry.artifact_type = manifest.artifact_type.clone();
+            entry.annotations = Some(request.annotations.clone()).filter(|a| !a.is_empty());
+            self.add_to_tag_index(request.subject, entry).await?;
+        }
+        Ok(PushedSignature::new(blob, manifest))
+    }
+}
+
+fn registry_error(operation: String, e: impl Into<crate::BoxError>) -> Error {
+    Error::Registry {
+        operation,
+        source: e.into(),
+    }
+}
+
+/// Whether `e` says the manifest, blob or repository does not exist.
+fn is_not_found(e: &OciDistributionError) -> bool {
+    match e {
+        OciDistributionError::ImageManifestNotFoundError(_) => true,
+        OciDistributionError::ServerError { code, .. } => *code == 404,
+        OciDistributionError::RegistryError { envelope, .. } => envelope.errors.iter().any(|x| {
+            matches!(
+                x.code,
+                OciErrorCode::ManifestUnknown
+                    | OciErrorCode::BlobUnknown
+                    | OciErrorCode::NameUnknown
+                    | OciErrorCode::NotFound
+            )
+        }),
+        _ => false,
+    }
+}
+
+/// Whether `e`, the answer to a referrers API request, says the registry has no such API
+/// (oci-client handles only the 404 itself): a client error other than 401, a 501, or a body
+/// that is not an index.
+fn api_missing(e: &OciDistributionError) -> bool {
+    match e {
+        OciDistributionError::ServerError { code, .. } => (400..500).contains(code) || *code == 501,
+        OciDistributionError::RegistryError { .. }
+        | OciDistributionError::ManifestParsingError(_)
+        | OciDistributionError::SpecViolationError(_) => true,
+        _ => false,
+    }
+}
+
+/// Refuses `body` unless it is exactly `desc`'s size and hashes to its digest.
+fn check_content(desc: &Descriptor, body: &[u8]) -> Result<(), Error> {
+    if body.len() as u64 != desc.size {
+        return Err(Error::DigestMismatch {
+            digest: desc.digest.to_string(),
+            reason: format!(
+                "the registry sent {} bytes, the descriptor says {}",
+                body.len(),
+                desc.size
+            ),
+        });
+    }
+    if !desc.digest.matches(body) {
+        return Err(Error::DigestMismatch {
+            digest: desc.digest.to_string(),
+            reason: "the content the registry sent hashes to another digest".into(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notary_registry::manifest::EMPTY_JSON_DIGEST;
+
+    fn repo() -> OciClientRepository {
+        let image: Reference = "127.0.0.1:5000/team/app:v1".parse().unwrap();
+        OciClientRepository::new(Client::default(), &image, RegistryAuth::Anonymous)
+    }
+
+    #[test]
+    fn references_name_a_tag_or_digest_of_this_repository() {
+        let r = repo();
+        let d = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+        assert!(matches!(r.object_of("v1"), Ok(Object::Tag(t)) if t == "v1"));
+        assert!(matches!(r.object_of(d), Ok(Object::Digest(x)) if x.to_string() == d));
+        assert!(matches!(
+            r.object_of(&format!("127.0.0.1:5000/team/app@{d}")),
+            Ok(Object::Digest(_))
+        ));
+        assert!(matches!(
+            r.object_of("127.0.0.1:5000/team/app:v2"),
+            Ok(Object::Tag(t)) if t == "v2"
+        ));
+        for bad in [
+            "127.0.0.1:5000/team/other:v1",
+            "other.example/team/app:v1",
+            "sha256:ABC",
+            "md5:00",
+            "-v1",
+            "v 1",
+            "",
+        ] {
+            assert!(
+                matches!(r.object_of(bad), Err(Error::InvalidReference { .. })),
+                "{bad}"
+            );
+        }
+        assert!(r.object_of(&"a".repeat(129)).is_err());
+        assert!(r.object_of(&"a".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn referrers_tags_follow_the_schema() {
+        let d: Digest = EMPTY_JSON_DIGEST.parse().unwrap();
+        assert_eq!(
+            referrers_tag(&d),
+            "sha256-44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+    }
+
+    #[test]
+    fn content_must_match_size_and_digest() {
+        let desc = Descriptor::for_content("text/plain", b"hello");
+        assert!(check_content(&desc, b"hello").is_ok());
+        assert!(matches!(
+            check_content(&desc, b"hell"),
+            Err(Error::DigestMismatch { .. })
+        ));
+        assert!(matches!(
+            check_content(&desc, b"jello"),
+            Err(Error::DigestMismatch { .. })
+        ));
+    }
+
+    fn server(code: u16) -> OciDistributionError {
+        OciDistributionError::ServerError {
+            code,
+            url: "http://r/v2/app/referrers/x".into(),
+            message: String::new(),
+        }
+    }
+
+    fn envelope(code: &str) -> OciDistributionError {
+        OciDistributionError::RegistryError {
+            envelope: serde_json::from_value(
+                serde_json::json!({"errors": [{"code": code, "message": ""}]}),
+            )
+            .unwrap(),
+            url: "http://r/v2/app/manifests/v1".into(),
+        }
+    }
+
+    #[test]
+    fn oci_client_errors_are_classified() {
+        assert!(is_not_found(&server(404)));
+        assert!(is_not_found(&envelope("MANIFEST_UNKNOWN")));
+        assert!(is_not_found(&envelope("NAME_UNKNOWN")));
+        assert!(!is_not_found(&envelope("DENIED")));
+        assert!(!is_not_found(&server(500)));
+        assert!(!is_not_found(&OciDistributionError::UnauthorizedError {
+            url: String::new()
+        }));
+        // No referrers API: 400, 404, 405 and 501 answers, and bodies that are not an index.
+        for code in [400, 404, 405, 501] {
+            assert!(api_missing(&server(code)), "{code}");
+        }
+        assert!(api_missing(&OciDistributionError::ManifestParsingError(
+            "html".into()
+        )));
+        // But an outage or a refused login is an error, not a missing API.
+        assert!(!api_missing(&server(500)));
+        assert!(!api_missing(&server(503)));
+        assert!(!api_missing(&OciDistributionError::UnauthorizedError {
+            url: String::new()
+        }));
+    }
+
+    #[test]
+    fn registry_errors_keep_the_oci_client_error_as_source() {
+        let e = registry_error(
+            "pull".into(),
+            OciDistributionError::ServerError {
+                code: 500,
+                url: "http://r/v2/".into(),
+                message: "boom".into(),
+            },
+        );
+        let source = std::error::Error::source(&e).unwrap();
+        assert!(source.downcast_ref::<OciDistributionError>().is_some());
+        assert!(e.to_string().contains("boom"), "{e}");
+    }
+}

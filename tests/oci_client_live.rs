@@ -1,0 +1,503 @@
+//! `notary-oci-client` against real registries (Debian's docker-registry and CNCF Distribution
+//! v3 without the referrers API, olareg with it), side by side with notary-rs's own client:
+//! signatures pushed by one are found, fetched and verified by the other, and the fetch checks
+//! refuse what a registry should not have sent.
+
+#[path = "support/registry.rs"]
+mod registry;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use notary::artifact::{sign_and_push, verify_artifact};
+use notary::truststore::{MemoryTrustStore, TrustStoreType};
+use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
+use notary_core::{PushSignature, SIGNATURE_ARTIFACT_TYPE, SignatureRepository};
+use notary_crypto::pki::{ChainBuilder, TestChain};
+use notary_oci_client::{Error, OciClientOptions, OciClientRepository};
+use notary_registry::manifest::{self, SignatureManifestForm};
+use notary_registry::remote::referrers_tag;
+use notary_registry::{RemoteOptions, RemoteRepository};
+use notary_trustpolicy::OciTrustPolicy;
+use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference};
+use registry::{Kind, Options, Registry};
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn remote(reg: &Registry, name: &str) -> RemoteRepository {
+    let mut o = RemoteOptions::default();
+    o.plain_http = reg.plain_http();
+    o.ca_certificates_pem = reg.ca_pem.iter().cloned().collect();
+    o.retry_base_delay = std::time::Duration::from_millis(20);
+    RemoteRepository::new(&reg.host, name, o).unwrap()
+}
+
+/// An oci-client client for the test registry: plain HTTP for it alone (`HttpsExcept`), or
+/// HTTPS trusting its test CA.
+fn client(reg: &Registry) -> Client {
+    let mut config = ClientConfig::default();
+    match &reg.ca_pem {
+        None => config.protocol = ClientProtocol::HttpsExcept(vec![reg.host.clone()]),
+        Some(ca) => config.extra_root_certificates.push(Certificate {
+            encoding: CertificateEncoding::Pem,
+            data: ca.clone(),
+        }),
+    }
+    Client::new(config)
+}
+
+fn oci(reg: &Registry, name: &str, auth: RegistryAuth) -> OciClientRepository {
+    let image: Reference = format!("{}/{name}:v1", reg.host).parse().unwrap();
+    OciClientRepository::new(client(reg), &image, auth)
+}
+
+/// Pushes a small image (config + one layer) tagged `tag` with notary-rs's own client.
+async fn push_artifact(r: &RemoteRepository, tag: &str, content: &[u8]) -> Descriptor {
+    let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+    let layer = r.push_blob("text/plain", content).await.unwrap();
+    let m = manifest::image_manifest(
+        &config,
+        &[layer],
+        Some("application/vnd.example.hello"),
+        None,
+        None,
+    );
+    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
+        .await
+        .unwrap()
+}
+
+fn chain(spec: KeySpec) -> TestChain {
+    ChainBuilder::new(spec, now()).build().unwrap()
+}
+
+fn verifier(chain: &TestChain, scope: &str) -> notary::NotaryVerifier {
+    let mut store = MemoryTrustStore::new(notary::default_provider());
+    let root = notary_x509::Certificate::from_der(chain.root()).unwrap();
+    store.add(TrustStoreType::Ca, "s", vec![root]).unwrap();
+    let policy = OciTrustPolicy::from_json(
+        format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["{scope}"],
+            "signatureVerification":{{"level":"strict"}},"trustStores":["ca:s"],"trustedIdentities":["*"]}}]}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(policy)
+}
+
+fn sign_options(format: EnvelopeMediaType) -> SignOptions {
+    let mut o = SignOptions::new(now());
+    o.format = format;
+    o.expiry = Some(time::Duration::hours(1));
+    o
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn sorted(mut v: Vec<Descriptor>) -> Vec<String> {
+    let mut d: Vec<String> = v.drain(..).map(|d| d.digest.to_string()).collect();
+    d.sort();
+    d
+}
+
+#[test]
+fn signatures_cross_between_remote_repository_and_oci_client_on_every_registry() {
+    for kind in Kind::ALL {
+        let reg = Registry::start(kind, &Options::default());
+        rt().block_on(async {
+            let ours = remote(&reg, "team/app");
+            let theirs = oci(&reg, "team/app", RegistryAuth::Anonymous);
+            let artifact = push_artifact(&ours, "v1", b"hello").await;
+            let by_digest = format!("{}/team/app@{}", reg.host, artifact.digest);
+            // Both clients resolve the tag and the digest to the same descriptor.
+            for reference in ["v1", by_digest.as_str(), &artifact.digest.to_string()] {
+                assert_eq!(
+                    theirs.resolve(reference).await.unwrap(),
+                    artifact,
+                    "{kind:?}"
+                );
+            }
+
+            let c = chain(KeySpec::EcP256);
+            let signer = c.signer().unwrap();
+            // JWS through RemoteRepository, COSE through oci-client.
+            let jws = sign_and_push(&ours, "v1", &signer, &sign_options(EnvelopeMediaType::Jws))
+                .await
+                .unwrap();
+            let cose = sign_and_push(
+                &theirs,
+                &by_digest,
+                &signer,
+                &sign_options(EnvelopeMediaType::Cose),
+            )
+            .await
+            .unwrap();
+            assert_eq!(cose.artifact, artifact);
+            let pushed = sorted(vec![
+                jws.pushed.manifest.clone(),
+                cose.pushed.manifest.clone(),
+            ]);
+
+            // Each client lists both, with fresh state.
+            let fresh_ours = remote(&reg, "team/app");
+            let fresh_theirs = oci(&reg, "team/app", RegistryAuth::Anonymous);
+            let listed_ours = fresh_ours.list_signatures(&artifact, 100).await.unwrap();
+            let listed_theirs = fresh_theirs.list_signatures(&artifact, 100).await.unwrap();
+            assert_eq!(sorted(listed_ours), pushed, "{kind:?}");
+            assert_eq!(sorted(listed_theirs.clone()), pushed, "{kind:?}");
+            for d in &listed_theirs {
+                assert_eq!(d.artifact_type.as_deref(), Some(SIGNATURE_ARTIFACT_TYPE));
+            }
+            assert_eq!(
+                fresh_theirs
+                    .list_signatures(&artifact, 1)
+                    .await
+                    .unwrap()
+                    .len(),
+                1
+            );
+
+            // Where the registry has no referrers API, the tag schema index holds both, the
+            // second entry written by oci-client next to the first; where it has the API, the
+            // oci-client push saw its manifest listed and wrote no index.
+            let tag = referrers_tag(&artifact.digest);
+            if kind.has_referrers_api() {
+                assert!(matches!(
+                    fresh_ours.resolve(&tag).await,
+                    Err(notary_registry::Error::NotFound { .. })
+                ));
+            } else {
+                let index = fresh_ours.resolve(&tag).await.unwrap();
+                assert_eq!(index.media_type, manifest::IMAGE_INDEX);
+                let data = fresh_ours
+                    .fetch_manifest(&index, notary_registry::MAX_MANIFEST_SIZE)
+                    .await
+                    .unwrap();
+                let m: manifest::Manifest = serde_json::from_slice(&data).unwrap();
+                assert_eq!(sorted(m.manifests.unwrap()), pushed, "{kind:?}");
+            }
+
+            // The envelope each client fetches is the one pushed, whoever pushed it.
+            for (signed, media_type) in [
+                (&jws, EnvelopeMediaType::Jws),
+                (&cose, EnvelopeMediaType::Cose),
+            ] {
+                let a = fresh_theirs
+                    .fetch_signature(&signed.pushed.manifest)
+                    .await
+                    .unwrap();
+                let b = fresh_ours
+                    .fetch_signature(&signed.pushed.manifest)
+                    .await
+                    .unwrap();
+                assert_eq!(a, b);
+                assert_eq!(a.envelope_media_type, media_type);
+                assert_eq!(
+                    a.subject.as_ref().map(|s| &s.digest),
+                    Some(&artifact.digest)
+                );
+                assert!(
+                    a.annotations
+                        .contains_key(notary_core::THUMBPRINT_ANNOTATION)
+                );
+            }
+
+            // Verification through oci-client, by tag and by digest, and through ours.
+            let scope = format!("{}/team/app", reg.host);
+            let v = verifier(&c, &scope);
+            for reference in ["v1", by_digest.as_str()] {
+                let done = verify_artifact(
+                    &fresh_theirs,
+                    &v,
+                    &notary::artifact::VerifyArtifactRequest::new(reference, &scope, now()),
+                )
+                .await
+                .unwrap();
+                assert_eq!(done.artifact, artifact, "{kind:?} {reference}");
+                assert!(done.signature_manifest.is_some());
+                verify_artifact(
+                    &fresh_ours,
+                    &v,
+                    &notary::artifact::VerifyArtifactRequest::new(reference, &scope, now()),
+                )
+                .await
+                .unwrap();
+            }
+            // Another CA is not trusted; an unsigned artifact has no signature.
+            let other = chain(KeySpec::Rsa2048);
+            let e = verify_artifact(
+                &fresh_theirs,
+                &verifier(&other, &scope),
+                &notary::artifact::VerifyArtifactRequest::new("v1", &scope, now()),
+            )
+            .await
+            .unwrap_err();
+            assert!(e.to_string().contains("authenticity"), "{e}");
+            let unsigned = push_artifact(&ours, "v2", b"unsigned").await;
+            let e = verify_artifact(
+                &fresh_theirs,
+                &v,
+                &notary::artifact::VerifyArtifactRequest::new(
+                    &unsigned.digest.to_string(),
+                    &scope,
+                    now(),
+                ),
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                matches!(e, notary::artifact::VerifyArtifactError::NoSignature { .. }),
+                "{e}"
+            );
+
+            // Unknown references.
+            assert!(matches!(
+                fresh_theirs.resolve("v9").await,
+                Err(Error::NotFound { .. })
+            ));
+            assert!(matches!(
+                fresh_theirs.resolve("other.example/team/app:v1").await,
+                Err(Error::InvalidReference { .. })
+            ));
+        });
+    }
+}
+
+#[test]
+fn artifact_type_form_and_forced_tag_schema_on_a_registry_with_the_api() {
+    let reg = Registry::start(Kind::Olareg, &Options::default());
+    rt().block_on(async {
+        let ours = remote(&reg, "app");
+        let artifact = push_artifact(&ours, "v1", b"x").await;
+        let mut o = OciClientOptions::default();
+        o.force_referrers_tag = true;
+        o.signature_manifest_form = SignatureManifestForm::ArtifactType;
+        let theirs = oci(&reg, "app", RegistryAuth::Anonymous).with_options(o);
+        let c = chain(KeySpec::Rsa3072);
+        let s = sign_and_push(
+            &theirs,
+            "v1",
+            &c.signer().unwrap(),
+            &sign_options(EnvelopeMediaType::Jws),
+        )
+        .await
+        .unwrap();
+        // The image-spec 1.1 form: artifactType and the empty-JSON config.
+        let data = ours
+            .fetch_manifest(&s.pushed.manifest, notary_registry::MAX_MANIFEST_SIZE)
+            .await
+            .unwrap();
+        let m: manifest::Manifest = serde_json::from_slice(&data).unwrap();
+        assert_eq!(m.artifact_type.as_deref(), Some(SIGNATURE_ARTIFACT_TYPE));
+        assert_eq!(m.config.as_ref().unwrap().media_type, manifest::EMPTY_JSON);
+        assert_eq!(m.subject.as_ref().unwrap().digest, artifact.digest);
+        assert!(manifest::is_signature_for(
+            manifest::IMAGE_MANIFEST,
+            &m,
+            &artifact.digest.to_string()
+        ));
+        // Forced: the tag schema index was written although the API lists the signature.
+        let index = ours
+            .resolve(&referrers_tag(&artifact.digest))
+            .await
+            .unwrap();
+        assert_eq!(index.media_type, manifest::IMAGE_INDEX);
+        let listed = ours.list_signatures(&artifact, 10).await.unwrap();
+        assert_eq!(sorted(listed), sorted(vec![s.pushed.manifest.clone()]));
+        // Pushing the same signature again keeps one index entry.
+        let again = theirs
+            .push_signature(PushSignature::new(
+                &artifact,
+                EnvelopeMediaType::Jws,
+                &ours
+                    .fetch_signature(&s.pushed.manifest)
+                    .await
+                    .unwrap()
+                    .envelope,
+                ours.fetch_signature(&s.pushed.manifest)
+                    .await
+                    .unwrap()
+                    .annotations,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(again.manifest, s.pushed.manifest);
+        let data = ours
+            .fetch_manifest(
+                &ours
+                    .resolve(&referrers_tag(&artifact.digest))
+                    .await
+                    .unwrap(),
+                notary_registry::MAX_MANIFEST_SIZE,
+            )
+            .await
+            .unwrap();
+        let idx: manifest::Manifest = serde_json::from_slice(&data).unwrap();
+        assert_eq!(idx.manifests.unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn fetches_refuse_what_does_not_match_the_descriptor() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    rt().block_on(async {
+        let ours = remote(&reg, "app");
+        let theirs = oci(&reg, "app", RegistryAuth::Anonymous);
+        let artifact = push_artifact(&ours, "v1", b"x").await;
+        let envelope = br#"{"payload":"e30","protected":"e30","signature":"AA"}"#;
+        let pushed = ours
+            .push_signature(PushSignature::new(
+                &artifact,
+                EnvelopeMediaType::Jws,
+                envelope,
+                BTreeMap::new(),
+            ))
+            .await
+            .unwrap();
+        let good = theirs.fetch_signature(&pushed.manifest).await.unwrap();
+        assert_eq!(good.envelope, envelope);
+
+        // The descriptor says another size: refused, shorter or longer.
+        for delta in [-1i64, 1] {
+            let mut d = pushed.manifest.clone();
+            d.size = d.size.checked_add_signed(delta).unwrap();
+            let e = theirs.fetch_signature(&d).await.unwrap_err();
+            assert!(matches!(e, Error::DigestMismatch { .. }), "{e:?}");
+        }
+        // Over the manifest cap, or not a manifest type: refused before any request.
+        let mut huge = pushed.manifest.clone();
+        huge.size = notary_registry::MAX_MANIFEST_SIZE + 1;
+        assert!(matches!(
+            theirs.fetch_signature(&huge).await,
+            Err(Error::TooLarge {
+                what: "manifest",
+                ..
+            })
+        ));
+        let mut layer = pushed.manifest.clone();
+        layer.media_type = "application/octet-stream".into();
+        assert!(matches!(
+            theirs.fetch_signature(&layer).await,
+            Err(Error::InvalidManifest { .. })
+        ));
+
+        // A signature manifest whose layer descriptor understates the envelope: the transfer
+        // stops past the descriptor's size. One whose layer claims more than 32 MiB is refused
+        // before the envelope is asked for. One with two layers breaks the Notary rule.
+        let subject = Descriptor::new(
+            artifact.media_type.clone(),
+            artifact.digest.clone(),
+            artifact.size,
+        );
+        let config = ours
+            .push_blob(SIGNATURE_ARTIFACT_TYPE, b"{}")
+            .await
+            .unwrap();
+        let mut short = pushed.blob.clone();
+        short.size -= 5;
+        let mut big = pushed.blob.clone();
+        big.size = notary_registry::MAX_ENVELOPE_SIZE + 1;
+        for (layers, check) in [
+            (vec![short], "mismatch"),
+            (vec![big], "too large"),
+            (vec![pushed.blob.clone(), pushed.blob.clone()], "two layers"),
+        ] {
+            let m = manifest::image_manifest(&config, &layers, None, Some(&subject), None);
+            let d = ours
+                .push_manifest(manifest::IMAGE_MANIFEST, &m, None)
+                .await
+                .unwrap();
+            let e = theirs.fetch_signature(&d).await.unwrap_err();
+            match check {
+                "mismatch" => assert!(matches!(e, Error::DigestMismatch { .. }), "{e:?}"),
+                "too large" => assert!(
+                    matches!(
+                        e,
+                        Error::TooLarge {
+                            what: "signature envelope",
+                            ..
+                        }
+                    ),
+                    "{e:?}"
+                ),
+                _ => assert!(matches!(e, Error::InvalidManifest { .. }), "{e:?}"),
+            }
+        }
+
+        // A manifest that is not there.
+        let mut gone = pushed.manifest.clone();
+        gone.digest = notary_core::DigestAlgorithm::Sha256.digest(b"nothing");
+        let e = theirs.fetch_signature(&gone).await.unwrap_err();
+        assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+    });
+}
+
+#[test]
+fn basic_auth_over_tls_with_registry_auth() {
+    let reg = Registry::start(
+        Kind::Distribution2,
+        &Options {
+            basic_auth: Some(("alice".into(), "s3cret".into())),
+            tls: true,
+            ..Options::default()
+        },
+    );
+    rt().block_on(async {
+        let theirs = oci(
+            &reg,
+            "team/app",
+            RegistryAuth::Basic("alice".into(), "s3cret".into()),
+        );
+        let mut o = RemoteOptions::default();
+        o.ca_certificates_pem = reg.ca_pem.iter().cloned().collect();
+        o.credentials = Arc::new(notary_registry::remote::StaticCredential(
+            notary_registry::remote::Credential::Basic {
+                username: "alice".into(),
+                password: "s3cret".into(),
+            },
+        ));
+        let ours = RemoteRepository::new(&reg.host, "team/app", o).unwrap();
+        let artifact = push_artifact(&ours, "v1", b"secret").await;
+        let c = chain(KeySpec::EcP384);
+        let s = sign_and_push(
+            &theirs,
+            "v1",
+            &c.signer().unwrap(),
+            &sign_options(EnvelopeMediaType::Jws),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.artifact, artifact);
+        let scope = format!("{}/team/app", reg.host);
+        verify_artifact(
+            &ours,
+            &verifier(&c, &scope),
+            &notary::artifact::VerifyArtifactRequest::new("v1", &scope, now()),
+        )
+        .await
+        .unwrap();
+
+        // Without credentials the registry refuses, and the error keeps oci-client's as source.
+        let anonymous = oci(&reg, "team/app", RegistryAuth::Anonymous);
+        let e = anonymous.resolve("v1").await.unwrap_err();
+        assert!(matches!(e, Error::Registry { .. }), "{e:?}");
+        let source = std::error::Error::source(&e).unwrap();
+        assert!(
+            source
+                .downcast_ref::<oci_client::errors::OciDistributionError>()
+                .is_some(),
+            "{source:?}"
+        );
+    });
+}
