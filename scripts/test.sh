@@ -19,10 +19,17 @@ echo "== oci-spec feature"
 cargo clippy "${OCI_SPEC[@]}" --all-targets --quiet -- -D warnings
 cargo test "${OCI_SPEC[@]}" --quiet -- oci_spec every_e2e 2>&1 | tee -a target/test-output.txt
 
-echo "== conformance (../shared/interop)"
+echo "== features (every library crate alone, default and --no-default-features)"
+bash scripts/check-features.sh
+
+echo "== conformance (../shared/interop), under both crypto providers"
 SHARED="${NOTARY_SHARED:-../shared}"
-cargo run --release --quiet -p notary-conformance -- \
-  --cases "$SHARED/interop/cases.json" --data "$SHARED/interop/data" | tee target/conformance.txt
+for crypto in aws-lc-rs rustcrypto; do
+  echo "-- --crypto $crypto"
+  cargo run --release --quiet -p notary-conformance -- --crypto "$crypto" \
+    --cases "$SHARED/interop/cases.json" --data "$SHARED/interop/data" | tee "target/conformance-$crypto.txt"
+  tail -1 "target/conformance-$crypto.txt" | grep -q ' 0 failed, 0 skipped$'
+done
 
 echo "== fuzz"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

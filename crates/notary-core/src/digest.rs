@@ -132,7 +132,8 @@ impl Digest {
         hex::decode(&self.hex).unwrap_or_default()
     }
 
-    /// True when `data` hashes to this digest.
+    /// True when `data` hashes to this digest (feature `sha2`).
+    #[cfg(feature = "sha2")]
     pub fn matches(&self, data: &[u8]) -> bool {
         self.algorithm.hash(data) == self.bytes()
     }
