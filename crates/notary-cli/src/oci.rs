@@ -719,6 +719,10 @@ pub struct CopyArgs {
     /// Write the referrers tag schema at the destination even when it has the referrers API
     #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
     pub force_referrers_tag: bool,
+    /// Also copy signatures of the Notary v2 prototypes (ORAS artifact manifests, notation <=
+    /// 0.12), rewritten as OCI 1.1 signature manifests around the same envelopes
+    #[arg(long)]
+    pub migrate: bool,
     /// Source artifact
     pub source: String,
     /// Destination: `<registry>/<repository>[:<tag>]` or a layout path
@@ -785,11 +789,13 @@ pub fn copy(a: CopyArgs) -> CmdResult {
     let dst_tag = dst_tag.filter(|t| !t.contains(':'));
     let tty = std::io::stderr().is_terminal();
     let rt = runtime()?;
-    let report = rt.block_on(notary_registry::copy::copy(
+    let options = notary_registry::copy::CopyOptions::default().with_migration(a.migrate);
+    let report = rt.block_on(notary_registry::copy::copy_with(
         src.repo.endpoint(),
         &src.object,
         dst.endpoint(),
         dst_tag.as_deref(),
+        &options,
         |p| {
             if tty {
                 eprint!(

@@ -271,6 +271,35 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
     }
 }
 
+/// Rewrites one ORAS-era signature as an OCI 1.1 signature manifest in `dst`: the envelope
+/// bytes, their media type and the manifest's annotations are kept; the subject is `artifact`.
+async fn migrate_signature(
+    src: &RemoteRepository,
+    dst: &Endpoint<'_>,
+    artifact: &Descriptor,
+    old: &Descriptor,
+) -> Result<Descriptor, Error> {
+    use notary_core::{PushSignature, SignatureRepository as _};
+    let fetched = src.fetch_signature(old).await?;
+    if fetched.subject.as_ref().map(|s| &s.digest) != Some(&artifact.digest) {
+        return Err(Error::InvalidManifest {
+            digest: old.digest.to_string(),
+            reason: format!("its subject is not {}", artifact.digest),
+        });
+    }
+    let request = PushSignature::new(
+        artifact,
+        fetched.envelope_media_type,
+        &fetched.envelope,
+        fetched.annotations.clone(),
+    );
+    let pushed = match dst {
+        Endpoint::Layout(l) => l.push_signature(request).await?,
+        Endpoint::Remote(r) => r.push_signature(request).await?,
+    };
+    Ok(pushed.manifest)
+}
+
 /// Copies the artifact `src_reference` names from `src` to `dst` (tagged `dst_tag` there when
 /// given), then every referrer of it, recursively. `on_progress` is called after each object.
 ///
@@ -304,6 +333,46 @@ pub async fn copy(
     dst_tag: Option<&str>,
     on_progress: impl FnMut(&CopyProgress),
 ) -> Result<CopyReport, Error> {
+    copy_with(
+        src,
+        src_reference,
+        dst,
+        dst_tag,
+        &CopyOptions::default(),
+        on_progress,
+    )
+    .await
+}
+
+/// Options of [`copy_with`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CopyOptions {
+    /// Also copy the signatures of the Notary v2 prototypes (ORAS artifact manifests found
+    /// through the ORAS referrers API, as notation <= 0.12 pushed them), rewritten as OCI 1.1
+    /// signature manifests (subject, `application/vnd.cncf.notary.signature`) around the same
+    /// envelope bytes, so they keep verifying.
+    pub migrate_prototype_signatures: bool,
+}
+
+impl CopyOptions {
+    /// Sets [`Self::migrate_prototype_signatures`].
+    #[must_use]
+    pub fn with_migration(mut self, migrate: bool) -> Self {
+        self.migrate_prototype_signatures = migrate;
+        self
+    }
+}
+
+/// [`copy`] with options (see [`CopyOptions`]).
+pub async fn copy_with(
+    src: Endpoint<'_>,
+    src_reference: &str,
+    dst: Endpoint<'_>,
+    dst_tag: Option<&str>,
+    options: &CopyOptions,
+    on_progress: impl FnMut(&CopyProgress),
+) -> Result<CopyReport, Error> {
     let artifact = src.resolve(src_reference).await?;
     // Large blobs from a registry are staged next to a destination layout (same file system),
     // else in the system's temporary directory.
@@ -333,6 +402,21 @@ pub async fn copy(
             c.copy_node(&plain, None).await?;
             referrers.push(r);
             queue.push(plain);
+        }
+    }
+    if options.migrate_prototype_signatures
+        && let Endpoint::Remote(r) = c.src
+    {
+        for old in r.oras_referrers(&artifact.digest, MAX_REFERRERS).await? {
+            if old.media_type != manifest::ORAS_ARTIFACT_MANIFEST
+                || !seen.insert(old.digest.clone())
+            {
+                continue;
+            }
+            let migrated = migrate_signature(r, &c.dst, &artifact, &old).await?;
+            c.progress.manifests = c.progress.manifests.saturating_add(1);
+            (c.on_progress)(&c.progress);
+            referrers.push(migrated);
         }
     }
     Ok(CopyReport {

@@ -67,6 +67,17 @@ pub enum Error {
     /// A signature manifest's envelope layer is not a Notary envelope format.
     #[error("{0}")]
     UnsupportedEnvelope(#[source] notary_core::UnsupportedEnvelopeFormat),
+    /// A signature in a format of the Notary v2 prototypes that no current tool verifies (the
+    /// nv2 JWT signatures). Never taken for a signature of the current format.
+    #[error(
+        "{digest} is a {format} signature, a format of the Notary v2 prototypes that is no longer verified; re-sign the artifact with a current tool (notary or notation v1+)"
+    )]
+    PrototypeSignature {
+        /// The signature manifest.
+        digest: String,
+        /// The format, named.
+        format: &'static str,
+    },
     /// A manifest or index cannot be decoded or breaks a rule.
     #[error("invalid manifest {digest}: {reason}")]
     InvalidManifest {

@@ -14,6 +14,13 @@ pub const IMAGE_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const IMAGE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 /// Legacy OCI artifact manifest media type (read only).
 pub const ARTIFACT_MANIFEST: &str = "application/vnd.oci.artifact.manifest.v1+json";
+/// ORAS artifact manifest of the Notary v2 prototypes (notation <= 0.12 stored signatures in
+/// it, found through the ORAS referrers API). Read, and migrated by `copy`; never written.
+pub const ORAS_ARTIFACT_MANIFEST: &str = "application/vnd.cncf.oras.artifact.manifest.v1+json";
+/// Artifact type of signatures in ORAS artifact manifests (notation <= 0.12).
+pub const NOTARY_V2_SIGNATURE_TYPE: &str = "application/vnd.cncf.notary.v2.signature";
+/// Config media type of the nv2 prototype's JWT signatures (recognised and refused).
+pub const NV2_CONFIG: &str = "application/vnd.cncf.notary.config.v2+json";
 /// Docker schema 2 manifest and list (read only; never a signature).
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 /// Docker manifest list.
@@ -28,7 +35,12 @@ pub const EMPTY_JSON_DIGEST: &str =
 pub fn is_manifest_type(media_type: &str) -> bool {
     matches!(
         media_type,
-        IMAGE_MANIFEST | IMAGE_INDEX | ARTIFACT_MANIFEST | DOCKER_MANIFEST | DOCKER_MANIFEST_LIST
+        IMAGE_MANIFEST
+            | IMAGE_INDEX
+            | ARTIFACT_MANIFEST
+            | ORAS_ARTIFACT_MANIFEST
+            | DOCKER_MANIFEST
+            | DOCKER_MANIFEST_LIST
     )
 }
 
@@ -91,8 +103,23 @@ pub fn is_signature_for(media_type: &str, m: &Manifest, subject_digest: &str) ->
             None => config_type == Some(SIGNATURE_ARTIFACT_TYPE),
         },
         ARTIFACT_MANIFEST => m.artifact_type.as_deref() == Some(SIGNATURE_ARTIFACT_TYPE),
+        ORAS_ARTIFACT_MANIFEST => matches!(
+            m.artifact_type.as_deref(),
+            Some(NOTARY_V2_SIGNATURE_TYPE | SIGNATURE_ARTIFACT_TYPE)
+        ),
         _ => false,
     }
+}
+
+/// The Notary v2 prototype format `m` is in, if it is one no current tool verifies: the nv2
+/// JWT signatures (config or artifact type `application/vnd.cncf.notary.config.v2+json`).
+pub fn prototype_format(m: &Manifest) -> Option<&'static str> {
+    let nv2 = m
+        .config
+        .as_ref()
+        .is_some_and(|c| c.media_type == NV2_CONFIG)
+        || m.artifact_type.as_deref() == Some(NV2_CONFIG);
+    nv2.then_some("nv2 JWT prototype (application/vnd.cncf.notary.config.v2+json)")
 }
 
 /// Serialises an OCI image manifest.
@@ -248,6 +275,12 @@ pub fn signature_layer(
         digest: desc.digest.to_string(),
         reason: e.to_string(),
     })?;
+    if let Some(format) = prototype_format(&m) {
+        return Err(Error::PrototypeSignature {
+            digest: desc.digest.to_string(),
+            format,
+        });
+    }
     let layer = match m.content() {
         [one] => one.clone(),
         other => {

@@ -310,7 +310,10 @@ impl RemoteRepository {
         &self,
         desc: &Descriptor,
     ) -> Result<FetchedSignature, Error> {
-        if desc.media_type != IMAGE_MANIFEST && desc.media_type != manifest::ARTIFACT_MANIFEST {
+        if desc.media_type != IMAGE_MANIFEST
+            && desc.media_type != manifest::ARTIFACT_MANIFEST
+            && desc.media_type != manifest::ORAS_ARTIFACT_MANIFEST
+        {
             return Err(Error::InvalidManifest {
                 digest: desc.digest.to_string(),
                 reason: format!(

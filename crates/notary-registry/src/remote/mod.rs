@@ -280,6 +280,12 @@ impl SignatureRepository for RemoteRepository {
         list.retain(|d| {
             d.media_type == IMAGE_MANIFEST || d.media_type == manifest::ARTIFACT_MANIFEST
         });
+        if list.is_empty() {
+            // Signatures of the Notary v2 prototypes (notation <= 0.12) are only reachable
+            // through the ORAS referrers API. Asked only when nothing else is found, so a signed
+            // artifact costs no extra request.
+            list = self.oras_referrers(&subject.digest, limit).await?;
+        }
         Ok(list)
     }
 

@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use super::RemoteRepository;
 use super::transport::{Body, form_encode, read_capped};
 use crate::error::Error;
-use crate::manifest::{IMAGE_INDEX, Manifest};
+use crate::manifest::{self, IMAGE_INDEX, Manifest};
 
 /// Largest referrers index page or tag-schema index read.
 const MAX_INDEX_SIZE: u64 = 4 * 1024 * 1024;
@@ -238,6 +238,55 @@ impl RemoteRepository {
         list.retain(|d| artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type);
         list.truncate(limit);
         Ok(list)
+    }
+
+    /// Signature manifests of `subject` listed by the ORAS referrers API of the Notary v2
+    /// prototypes (`/oras/artifacts/v1/<name>/manifests/<digest>/referrers`): ORAS artifact
+    /// manifests of the prototype signature type, and nv2 prototype signatures (listed so they
+    /// can be shown and refused by name). Empty when the registry does not serve that API.
+    pub async fn oras_referrers(
+        &self,
+        subject: &Digest,
+        limit: usize,
+    ) -> Result<Vec<Descriptor>, Error> {
+        let url = format!(
+            "{}/manifests/{subject}/referrers",
+            self.inner.base.replacen("/v2/", "/oras/artifacts/v1/", 1)
+        );
+        let (status, _, body) = self
+            .get(&url, "application/json", MAX_INDEX_SIZE, "ORAS referrers")
+            .await?;
+        if !status.is_success() {
+            // Every current registry: no such API.
+            return Ok(Vec::new());
+        }
+        #[derive(serde::Deserialize)]
+        struct OrasReferrers {
+            #[serde(default)]
+            references: Vec<Descriptor>,
+        }
+        let listed: OrasReferrers =
+            serde_json::from_slice(&body).map_err(|e| Error::InvalidManifest {
+                digest: format!("ORAS referrers of {subject}"),
+                reason: e.to_string(),
+            })?;
+        let mut out: Vec<Descriptor> = listed
+            .references
+            .into_iter()
+            .filter(|d| {
+                manifest::is_manifest_type(&d.media_type)
+                    && matches!(
+                        d.artifact_type.as_deref(),
+                        Some(
+                            manifest::NOTARY_V2_SIGNATURE_TYPE
+                                | notary_core::SIGNATURE_ARTIFACT_TYPE
+                                | manifest::NV2_CONFIG
+                        )
+                    )
+            })
+            .collect();
+        out.truncate(limit);
+        Ok(out)
     }
 
     /// `None` when the registry has no referrers API.
