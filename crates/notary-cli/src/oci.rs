@@ -199,6 +199,37 @@ pub struct InspectArgs {
     pub output: String,
 }
 
+/// Runs a blocking signer (local key, plugin process, PKCS#11 token) on tokio's blocking pool:
+/// the `AsyncSigner` adapter documented in `notary_core::AsyncSigner`.
+struct SpawnBlocking(Arc<dyn notary_core::Signer>);
+
+impl notary::AsyncSigner for SpawnBlocking {
+    async fn key_spec_async(&self) -> Result<notary::KeySpec, notary_core::Error> {
+        let s = Arc::clone(&self.0);
+        tokio::task::spawn_blocking(move || s.key_spec())
+            .await
+            .map_err(|e| notary_core::Error::SigningFailed {
+                reason: e.to_string(),
+            })?
+    }
+
+    async fn sign_async(
+        &self,
+        input: &[u8],
+    ) -> Result<notary_core::RawSignature, notary_core::Error> {
+        let (s, input) = (Arc::clone(&self.0), input.to_vec());
+        tokio::task::spawn_blocking(move || s.sign(&input))
+            .await
+            .map_err(|e| notary_core::Error::SigningFailed {
+                reason: e.to_string(),
+            })?
+    }
+
+    fn envelope_generator(&self) -> Option<&dyn notary_core::EnvelopeGenerator> {
+        self.0.envelope_generator()
+    }
+}
+
 /// A repository chosen at run time: an OCI layout or a registry.
 pub enum Store {
     Layout(OciLayout),
@@ -458,6 +489,9 @@ pub fn sign(a: SignArgs) -> CmdResult {
         _ => crate::blob::signer_with(a.key.as_deref(), &plugin_config)?,
     });
     let options = Arc::new(options);
+    // Keys may sit behind a plugin process or an HSM: signing runs on the blocking pool so the
+    // batch's other uploads go on meanwhile.
+    let signer = Arc::new(SpawnBlocking(signer));
     let results = run_batch(&targets, |t| {
         let (signer, options) = (signer.clone(), options.clone());
         async move {
