@@ -31,10 +31,6 @@ pub struct Common {
     /// `$NOTATION_CACHE/notary-signatures`); also `NOTARY_SIGNATURE_CACHE=off`
     #[arg(long = "no-signature-cache")]
     pub no_signature_cache: bool,
-    /// Print debug information: HTTP requests sent to each registry repository and signature
-    /// cache use
-    #[arg(short = 'd', long = "debug")]
-    pub debug: bool,
     /// The artifact reference: `<registry>/<repository>:<tag>` or `...@<digest>`
     pub reference: String,
 }
@@ -67,9 +63,10 @@ fn signature_cache(c: &Common) -> Option<Arc<BlobCache>> {
         .clone()
 }
 
-/// With `--debug`: HTTP requests per registry repository (and signature cache use) on stderr.
-fn print_debug(c: &Common, targets: &[Arc<Target>]) {
-    if !c.debug {
+/// The request and signature-cache counts of each registry repository, as a debug event
+/// (shown with `--debug`).
+fn debug_counts(targets: &[Arc<Target>]) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
         return;
     }
     let mut seen = std::collections::BTreeMap::new();
@@ -79,19 +76,16 @@ fn print_debug(c: &Common, targets: &[Arc<Target>]) {
         }
     }
     for (name, r) in seen {
-        let cache = match r.cache() {
-            Some(c) => {
-                let s = c.stats();
-                format!(
-                    "signature cache: {} hits, {} misses, {} written, {} discarded",
-                    s.hits, s.misses, s.writes, s.discarded
-                )
-            }
-            None => "signature cache: off".to_string(),
-        };
-        eprintln!(
-            "Debug: {name}: {} HTTP requests; {cache}",
-            r.request_count()
+        let stats = r.cache().map(|c| c.stats());
+        tracing::debug!(
+            repository = name.as_str(),
+            requests = r.request_count(),
+            cache = if stats.is_some() { "on" } else { "off" },
+            cache_hits = stats.as_ref().map(|s| s.hits),
+            cache_misses = stats.as_ref().map(|s| s.misses),
+            cache_writes = stats.as_ref().map(|s| s.writes),
+            cache_discarded = stats.as_ref().map(|s| s.discarded),
+            "registry request counts"
         );
     }
 }
@@ -401,7 +395,6 @@ fn targets(
                 oci_layout: common.oci_layout,
                 registry: common.registry.clone(),
                 no_signature_cache: common.no_signature_cache,
-                debug: common.debug,
                 reference,
             };
             target_shared(&c, force_referrers_tag, &mut clients).map(Arc::new)
@@ -466,7 +459,7 @@ pub fn sign(a: SignArgs) -> CmdResult {
                 .map_err(|e| e.to_string())
         }
     })?;
-    print_debug(&a.common, &targets);
+    debug_counts(&targets);
     let mut failed = 0;
     for (t, r) in targets.iter().zip(results) {
         match r {
@@ -590,7 +583,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         let scope = t.scope.clone().unwrap_or_else(|| layout_scope.clone());
         verify_one(t, scope, v.clone(), opts.clone())
     })?;
-    print_debug(&a.common, &targets);
+    debug_counts(&targets);
     if targets.len() == 1 {
         let r = results
             .into_iter()
@@ -747,7 +740,6 @@ pub fn copy(a: CopyArgs) -> CmdResult {
             oci_layout: a.from_oci_layout,
             registry: a.registry.clone(),
             no_signature_cache: true,
-            debug: false,
             reference: a.source.clone(),
         },
         false,
