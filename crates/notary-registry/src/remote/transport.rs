@@ -514,12 +514,13 @@ mod tests {
     #[test]
     fn logged_urls_carry_no_user_info_and_no_unknown_query_value() {
         assert_eq!(
-            redact_url("https://user:hunter2@auth.example/token?service=reg&scope=repository:a:pull&access_token=s3cret"),
+            redact_url(
+                "https://user:hunter2@auth.example/token?service=reg&scope=repository:a:pull&access_token=s3cret"
+            ),
             "https://auth.example/token?service=reg&scope=repository%3Aa%3Apull&access_token=REDACTED"
         );
-        let upload = redact_url(
-            "http://localhost:5000/v2/a/blobs/uploads/u1?_state=abc&digest=sha256:00",
-        );
+        let upload =
+            redact_url("http://localhost:5000/v2/a/blobs/uploads/u1?_state=abc&digest=sha256:00");
         assert!(!upload.contains("abc"), "{upload}");
         assert!(upload.contains("digest=sha256%3A00"), "{upload}");
         assert_eq!(
