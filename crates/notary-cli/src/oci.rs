@@ -13,7 +13,7 @@ use notary::artifact::{
 use notary_core::SignatureRepository;
 use notary_registry::cache::BlobCache;
 use notary_registry::copy::Endpoint;
-use notary_registry::remote::{Credential, DockerConfig, StaticCredential};
+use notary_registry::remote::{Credential, StaticCredential};
 use notary_registry::{OciLayout, RemoteOptions, RemoteReference, RemoteRepository};
 
 use crate::blob::{sign_options, verifier};
@@ -272,15 +272,8 @@ fn split_layout(r: &str, optional: bool) -> Result<(String, Option<String>), Fai
 /// `localhost`; credentials from the flags or `$NOTATION_USERNAME`/`$NOTATION_PASSWORD`, else
 /// notation's `config.json` when it configures any, else Docker's.
 pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOptions, Failure> {
-    let dir = crate::config::config_dir()?;
-    let config = crate::config::load_config_json(&dir)?;
-    let listed = config
-        .get("insecureRegistries")
-        .and_then(|v| v.as_array())
-        .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(registry)));
-    let host = registry.rsplit_once(':').map_or(registry, |(h, _)| h);
-    let mut o = RemoteOptions::default();
-    o.plain_http = flags.insecure_registry || listed || host == "localhost";
+    let mut o = crate::notation_dir()?.remote_options(registry)?;
+    o.plain_http |= flags.insecure_registry;
     o.user_agent = format!("notary/{}", env!("CARGO_PKG_VERSION"));
     if let Some(ca) = &flags.ca_file {
         let pem = std::fs::read(ca).map_err(|e| Failure::msg(format!("{}: {e}", ca.display())))?;
@@ -289,34 +282,25 @@ pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOpt
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let user = flags.username.clone().or_else(|| env("NOTATION_USERNAME"));
     let pass = flags.password.clone().or_else(|| env("NOTATION_PASSWORD"));
-    o.credentials = match (user, pass) {
-        (Some(u), Some(p)) => Arc::new(StaticCredential(Credential::Basic {
-            username: u,
-            password: p,
-        })),
+    match (user, pass) {
+        (Some(u), Some(p)) => {
+            o.credentials = Arc::new(StaticCredential(Credential::Basic {
+                username: u,
+                password: p,
+            }));
+        }
         // An identity token alone is a refresh token, as in notation.
-        (None, Some(p)) => Arc::new(StaticCredential(Credential::RefreshToken(p))),
+        (None, Some(p)) => {
+            o.credentials = Arc::new(StaticCredential(Credential::RefreshToken(p)));
+        }
         (Some(_), None) => {
             return Err(Failure::msg(
                 "a registry user name needs a password (--password or $NOTATION_PASSWORD)",
             ));
         }
-        (None, None) => {
-            let own = DockerConfig::new(dir.join("config.json"));
-            if own.is_configured() {
-                Arc::new(own)
-            } else {
-                let docker_dir = std::env::var_os("DOCKER_CONFIG")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")));
-                match docker_dir {
-                    Some(d) => Arc::new(DockerConfig::new(d.join("config.json"))),
-                    None => Arc::new(notary_registry::remote::Anonymous),
-                }
-            }
-        }
-    };
+        // notation's config.json when it configures credentials, else Docker's.
+        (None, None) => {}
+    }
     Ok(o)
 }
 
