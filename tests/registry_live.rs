@@ -443,6 +443,8 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
                 password: "hunter2".into(),
             }));
             let r = RemoteRepository::new(&reg.host, "tok/app", good).unwrap();
+            let log = Captured::default();
+            let _logging = log.install();
             let artifact = push_artifact(&r, "v1", b"token protected").await;
             let c = chain(KeySpec::EcP256);
             let before = ts.hits.load(std::sync::atomic::Ordering::SeqCst);
@@ -468,7 +470,66 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
                 ts.hits.load(std::sync::atomic::Ordering::SeqCst) - before <= 1,
                 "{kind:?}"
             );
+            // The debug log shows the token requests (realm, service, scope), never the
+            // password, the Basic credential or a token (every JWT starts `eyJ`).
+            let log = log.text();
+            assert!(log.contains("token request"), "{log}");
+            assert!(
+                log.contains("scope=\"repository:tok/app:pull,push\""),
+                "{log}"
+            );
+            assert!(log.contains("status=200"), "{log}");
+            let basic = base64_encode("bob:hunter2");
+            for secret in ["hunter2", basic.as_str(), "eyJ", "Bearer ", "Basic "] {
+                assert!(
+                    !log.contains(secret),
+                    "{kind:?}: {secret:?} in the log:\n{log}"
+                );
+            }
         });
+    }
+}
+
+/// The notary crates' DEBUG events, formatted as `notary --debug` prints them, for the
+/// current thread while the guard of [`Captured::install`] lives.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn install(&self) -> tracing::dispatcher::DefaultGuard {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        use tracing_subscriber::{Layer as _, filter};
+        let targets = filter::Targets::new().with_target("notary", filter::LevelFilter::DEBUG);
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(self.clone())
+                    .with_ansi(false)
+                    .with_filter(targets),
+            )
+            .set_default()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
     }
 }
 

@@ -10,7 +10,9 @@ use notary::{
     BlobTarget, Descriptor, EnvelopeMediaType, NotaryVerifier, SignOptions, Verifier, VerifyRequest,
 };
 
-use crate::config::{self, SigningKeys};
+use notary::config::KeySource;
+
+use crate::config;
 use crate::policy::{self, Kind, PolicyCommand};
 use crate::{CmdResult, Failure, parse_duration, parse_pairs};
 
@@ -115,27 +117,24 @@ pub fn signer_with(
     key: Option<&str>,
     overrides: &BTreeMap<String, String>,
 ) -> Result<Box<dyn notary_core::Signer>, Failure> {
-    let dir = config::config_dir()?;
-    let keys = SigningKeys::load(&dir)?;
-    let entry = keys.get(key)?;
-    match (&entry.key_path, &entry.cert_path, &entry.plugin_name) {
-        (Some(k), Some(c), _) => Ok(Box::new(notary_crypto::LocalSigner::from_files(
-            Path::new(k),
-            Path::new(c),
-        )?)),
-        (_, _, Some(p)) => {
-            let id = entry.id.as_deref().ok_or_else(|| {
-                Failure::msg(format!(
-                    "signing key {:?} uses plugin {p:?} but has no key id",
-                    entry.name
-                ))
-            })?;
-            let mut config = entry.plugin_config.clone().unwrap_or_default();
+    let keys = crate::notation_dir()?.signing_keys()?;
+    let entry = keys.get(key).map_err(|e| match e {
+        notary::config::ConfigError::NoDefaultKey => Failure::msg(format!(
+            "{e}; use --key, `notary key update NAME --default` or `notary cert generate-test NAME --default`"
+        )),
+        e => Failure::from(e),
+    })?;
+    match entry.source()? {
+        KeySource::Local { key, cert } => {
+            Ok(Box::new(notary_crypto::LocalSigner::from_files(key, cert)?))
+        }
+        KeySource::Plugin { plugin, id, config } => {
+            let mut config = config.cloned().unwrap_or_default();
             config.extend(overrides.clone());
-            plugin_signer(p, id, config)
+            plugin_signer(plugin, id, config)
         }
         _ => Err(Failure::msg(format!(
-            "signing key {:?} has neither keyPath/certPath nor a plugin",
+            "signing key {:?}: unsupported key source",
             entry.name
         ))),
     }
@@ -192,10 +191,13 @@ pub fn sign_options(
     expiry: Option<String>,
     metadata: &[String],
 ) -> Result<SignOptions, Failure> {
-    let dir = config::config_dir()?;
     let format = match format {
         Some(f) => f,
-        None => config::default_signature_format(&dir)?,
+        None => crate::notation_dir()?
+            .config_json()?
+            .signature_format_name()
+            .unwrap_or("jws")
+            .to_string(),
     };
     let mut o = SignOptions::new(crate::now());
     o.format = EnvelopeMediaType::from_format_name(&format).map_err(|_| {

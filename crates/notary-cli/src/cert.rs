@@ -7,7 +7,9 @@ use clap::Subcommand;
 use notary::truststore::{TrustStoreType, is_valid_name, read_store_file};
 use notary_core::KeySpec;
 
-use crate::config::{self, KeyEntry, SigningKeys};
+use notary::config::KeyEntry;
+
+use crate::config;
 use crate::{CmdResult, Failure};
 
 #[derive(Subcommand)]
@@ -307,7 +309,7 @@ fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
         )));
     }
     let dir = config::config_dir()?;
-    let mut keys = SigningKeys::load(&dir)?;
+    let mut keys = crate::notation_dir()?.signing_keys()?;
     if keys.keys.iter().any(|k| k.name == name) {
         return Err(Failure::msg(format!("signing key {name:?} already exists")));
     }
@@ -340,18 +342,12 @@ fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
     };
     add_to_store(TrustStoreType::Ca, name, &cert_path)?;
     println!("Successfully added {name}.crt to named store {name} of type ca");
-    keys.keys.push(KeyEntry {
-        name: name.to_string(),
-        key_path: Some(abs(&key_path)),
-        cert_path: Some(abs(&cert_path)),
-        id: None,
-        plugin_name: None,
-        plugin_config: None,
-    });
+    keys.keys
+        .push(KeyEntry::local(name, abs(&key_path), abs(&cert_path)));
     if default {
         keys.default = Some(name.to_string());
     }
-    keys.save(&dir)?;
+    config::save_signing_keys(&dir, &keys)?;
     println!("{name}: added to the key list");
     if default {
         println!("{name}: mark as default signing key");

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use crate::config::{self, KeyEntry, SigningKeys};
+use notary::config::KeyEntry;
+
+use crate::config;
 use crate::{CmdResult, Failure, parse_pairs};
 
 #[derive(Subcommand)]
@@ -55,7 +57,7 @@ pub enum KeyCommand {
 
 pub fn run(c: KeyCommand) -> CmdResult {
     let dir = config::config_dir()?;
-    let mut keys = SigningKeys::load(&dir)?;
+    let mut keys = crate::notation_dir()?.signing_keys()?;
     match c {
         KeyCommand::Add {
             name,
@@ -75,15 +77,12 @@ pub fn run(c: KeyCommand) -> CmdResult {
                 return Err(Failure::msg(format!("signing key {name:?} already exists")));
             }
             let entry = match (plugin, key_file, cert_file) {
-                (Some(p), None, None) => KeyEntry {
-                    name: name.clone(),
-                    key_path: None,
-                    cert_path: None,
-                    id: Some(id.ok_or_else(|| Failure::msg("--id is required with --plugin"))?),
-                    plugin_name: Some(p),
-                    plugin_config: Some(parse_pairs(&plugin_config, "--plugin-config")?)
-                        .filter(|m| !m.is_empty()),
-                },
+                (Some(p), None, None) => KeyEntry::plugin(
+                    name.clone(),
+                    p,
+                    id.ok_or_else(|| Failure::msg("--id is required with --plugin"))?,
+                    parse_pairs(&plugin_config, "--plugin-config")?,
+                ),
                 (None, Some(k), Some(c)) => {
                     // Refuse keys that cannot sign before they are registered.
                     notary_crypto::LocalSigner::from_files(&k, &c)?;
@@ -93,14 +92,7 @@ pub fn run(c: KeyCommand) -> CmdResult {
                             .display()
                             .to_string()
                     };
-                    KeyEntry {
-                        name: name.clone(),
-                        key_path: Some(abs(&k)),
-                        cert_path: Some(abs(&c)),
-                        id: None,
-                        plugin_name: None,
-                        plugin_config: None,
-                    }
+                    KeyEntry::local(name.clone(), abs(&k), abs(&c))
                 }
                 _ => {
                     return Err(Failure::msg(
@@ -112,7 +104,7 @@ pub fn run(c: KeyCommand) -> CmdResult {
             if default {
                 keys.default = Some(name.clone());
             }
-            keys.save(&dir)?;
+            config::save_signing_keys(&dir, &keys)?;
             println!("{name}");
         }
         KeyCommand::List => {
@@ -147,7 +139,7 @@ pub fn run(c: KeyCommand) -> CmdResult {
             keys.get(Some(&name))?;
             if default {
                 keys.default = Some(name.clone());
-                keys.save(&dir)?;
+                config::save_signing_keys(&dir, &keys)?;
                 println!("{name}: marked as default");
             }
         }
@@ -159,7 +151,7 @@ pub fn run(c: KeyCommand) -> CmdResult {
             if keys.default.as_ref().is_some_and(|d| names.contains(d)) {
                 keys.default = None;
             }
-            keys.save(&dir)?;
+            config::save_signing_keys(&dir, &keys)?;
             for n in names {
                 println!("Removed {n} from signing key list");
             }

@@ -9,7 +9,6 @@
 //! commands read credentials from the same place (see `oci::remote_options`).
 
 use std::io::{IsTerminal as _, Read as _, Write as _};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
@@ -60,74 +59,6 @@ fn server_key(server: &str) -> String {
     } else {
         server.to_string()
     }
-}
-
-/// Docker's `config.json`: `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`.
-fn docker_config_path() -> Option<PathBuf> {
-    std::env::var_os("DOCKER_CONFIG")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".docker"))
-        })
-        .map(|d| d.join("config.json"))
-}
-
-fn read_json(path: &Path) -> Result<Map<String, Value>, Failure> {
-    match std::fs::read(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
-        Err(e) => Err(Failure::msg(format!("{}: {e}", path.display()))),
-        Ok(b) => match serde_json::from_slice(&b) {
-            Ok(Value::Object(m)) => Ok(m),
-            Ok(_) => Err(Failure::msg(format!(
-                "{}: not a JSON object",
-                path.display()
-            ))),
-            Err(e) => Err(Failure::msg(format!("{}: {e}", path.display()))),
-        },
-    }
-}
-
-fn non_empty_object(v: Option<&Value>) -> bool {
-    v.and_then(Value::as_object).is_some_and(|m| !m.is_empty())
-}
-
-/// Whether a `config.json` configures credentials (oras' `IsAuthConfigured`).
-fn auth_configured(cfg: &Map<String, Value>) -> bool {
-    non_empty_object(cfg.get("auths"))
-        || non_empty_object(cfg.get("credHelpers"))
-        || cfg
-            .get("credsStore")
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
-}
-
-/// The credentials file notation would use, with its content.
-fn choose_store() -> Result<(PathBuf, Map<String, Value>), Failure> {
-    let dir = config::config_dir()?;
-    let own = config::load_config_json(&dir)?;
-    if auth_configured(&own) {
-        return Ok((dir.join("config.json"), own));
-    }
-    if let Some(docker) = docker_config_path() {
-        let cfg = read_json(&docker)?;
-        if auth_configured(&cfg) {
-            return Ok((docker, cfg));
-        }
-    }
-    Ok((dir.join("config.json"), own))
-}
-
-/// The credential helper the file names for `server`, if any.
-fn helper_for(cfg: &Map<String, Value>, server: &str) -> Option<String> {
-    cfg.get("credHelpers")
-        .and_then(|h| h.get(server))
-        .or_else(|| cfg.get("credsStore"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
 }
 
 /// Runs `docker-credential-<helper> <action>` with `input` on stdin (the Docker
@@ -284,15 +215,17 @@ pub fn login(a: LoginArgs) -> CmdResult {
         })?;
 
     let key = server_key(&a.server);
-    let (path, mut cfg) = choose_store()?;
-    if let Some(helper) = helper_for(&cfg, &a.server) {
+    let store = crate::notation_dir()?.credentials_file()?;
+    let path = store.path().to_path_buf();
+    if let Some(helper) = store.credential_helper(&a.server) {
         let input = serde_json::json!({
             "ServerURL": key,
             "Username": if username.is_empty() { "<token>" } else { username.as_str() },
             "Secret": password,
         });
-        run_helper(&helper, "store", input.to_string().as_bytes())?;
+        run_helper(helper, "store", input.to_string().as_bytes())?;
     } else {
+        let mut cfg = store.into_json();
         let entry = if username.is_empty() {
             serde_json::json!({ "identitytoken": password })
         } else {
@@ -324,14 +257,18 @@ pub fn login(a: LoginArgs) -> CmdResult {
 pub fn logout(a: LogoutArgs) -> CmdResult {
     check_server(&a.server)?;
     let key = server_key(&a.server);
-    let (path, mut cfg) = choose_store()?;
+    let store = crate::notation_dir()?.credentials_file()?;
+    let path = store.path().to_path_buf();
     let fail = |e: Failure| Failure::msg(format!("failed to log out of {}: {}", a.server, e.0));
-    if let Some(helper) = helper_for(&cfg, &a.server) {
-        run_helper(&helper, "erase", key.as_bytes()).map_err(fail)?;
-    } else if let Some(Value::Object(auths)) = cfg.get_mut("auths")
-        && auths.remove(&key).is_some()
-    {
-        config::write_private(&path, &serde_json::to_vec_pretty(&cfg)?).map_err(fail)?;
+    if let Some(helper) = store.credential_helper(&a.server) {
+        run_helper(helper, "erase", key.as_bytes()).map_err(fail)?;
+    } else {
+        let mut cfg = store.into_json();
+        if let Some(Value::Object(auths)) = cfg.get_mut("auths")
+            && auths.remove(&key).is_some()
+        {
+            config::write_private(&path, &serde_json::to_vec_pretty(&cfg)?).map_err(fail)?;
+        }
     }
     println!("Logout Succeeded");
     Ok(())
@@ -342,24 +279,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn store_selection_follows_notation() {
-        let mut cfg = Map::new();
-        assert!(!auth_configured(&cfg));
-        cfg.insert("auths".into(), serde_json::json!({}));
-        cfg.insert("credsStore".into(), serde_json::json!(""));
-        assert!(!auth_configured(&cfg), "empty entries configure nothing");
-        cfg.insert(
-            "credHelpers".into(),
-            serde_json::json!({"r.example": "pass"}),
-        );
-        assert!(auth_configured(&cfg));
-        assert_eq!(helper_for(&cfg, "r.example").as_deref(), Some("pass"));
-        assert_eq!(helper_for(&cfg, "other.example"), None);
-        cfg.insert("credsStore".into(), serde_json::json!("secretservice"));
-        assert_eq!(
-            helper_for(&cfg, "other.example").as_deref(),
-            Some("secretservice")
-        );
+    fn server_names_and_keys_follow_notation() {
         assert_eq!(server_key("docker.io"), "https://index.docker.io/v1/");
         assert_eq!(server_key("localhost:5000"), "localhost:5000");
         assert!(check_server("https://r.example").is_err());

@@ -51,6 +51,37 @@ struct Cli {
     /// The crypto backend (`aws-lc-rs`, the default, or `rustcrypto`); for testing both.
     #[arg(long, global = true, hide = true, default_value = "aws-lc-rs")]
     crypto: String,
+    /// Debug level output: HTTP requests, token requests (never credentials or tokens),
+    /// signature and CRL cache use, plugin runs and every validation, on stderr
+    #[arg(short = 'd', long, global = true)]
+    debug: bool,
+    /// Verbose output: the trust policy and result of each validation, on stderr
+    #[arg(short = 'v', long, global = true)]
+    verbose: bool,
+}
+
+/// Sends the notary crates' events to stderr: DEBUG with `--debug`, INFO with `--verbose`
+/// (notation's `-d`/`-v`). Other crates (the HTTP stack) stay quiet; without either flag nothing
+/// is installed and events cost nothing.
+fn init_logging(debug: bool, verbose: bool) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::{Layer as _, filter};
+
+    let level = match (debug, verbose) {
+        (true, _) => filter::LevelFilter::DEBUG,
+        (false, true) => filter::LevelFilter::INFO,
+        (false, false) => return,
+    };
+    // Targets match by prefix: `notary` covers this binary and every `notary_*` crate.
+    let targets = filter::Targets::new().with_target("notary", level);
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_filter(targets);
+    // Fails only when a subscriber is already set, which nothing here does.
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 static PROVIDER: std::sync::OnceLock<notary::CryptoProvider> = std::sync::OnceLock::new();
@@ -100,6 +131,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.debug, cli.verbose);
     match notary::provider_by_name(&cli.crypto) {
         Some(p) => {
             let _ = PROVIDER.set(p);

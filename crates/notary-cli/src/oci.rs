@@ -13,7 +13,7 @@ use notary::artifact::{
 use notary_core::SignatureRepository;
 use notary_registry::cache::BlobCache;
 use notary_registry::copy::Endpoint;
-use notary_registry::remote::{Credential, DockerConfig, StaticCredential};
+use notary_registry::remote::{Credential, StaticCredential};
 use notary_registry::{OciLayout, RemoteOptions, RemoteReference, RemoteRepository};
 
 use crate::blob::{sign_options, verifier};
@@ -31,10 +31,6 @@ pub struct Common {
     /// `$NOTATION_CACHE/notary-signatures`); also `NOTARY_SIGNATURE_CACHE=off`
     #[arg(long = "no-signature-cache")]
     pub no_signature_cache: bool,
-    /// Print debug information: HTTP requests sent to each registry repository and signature
-    /// cache use
-    #[arg(short = 'd', long = "debug")]
-    pub debug: bool,
     /// The artifact reference: `<registry>/<repository>:<tag>` or `...@<digest>`
     pub reference: String,
 }
@@ -67,9 +63,10 @@ fn signature_cache(c: &Common) -> Option<Arc<BlobCache>> {
         .clone()
 }
 
-/// With `--debug`: HTTP requests per registry repository (and signature cache use) on stderr.
-fn print_debug(c: &Common, targets: &[Arc<Target>]) {
-    if !c.debug {
+/// The request and signature-cache counts of each registry repository, as a debug event
+/// (shown with `--debug`).
+fn debug_counts(targets: &[Arc<Target>]) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
         return;
     }
     let mut seen = std::collections::BTreeMap::new();
@@ -79,19 +76,16 @@ fn print_debug(c: &Common, targets: &[Arc<Target>]) {
         }
     }
     for (name, r) in seen {
-        let cache = match r.cache() {
-            Some(c) => {
-                let s = c.stats();
-                format!(
-                    "signature cache: {} hits, {} misses, {} written, {} discarded",
-                    s.hits, s.misses, s.writes, s.discarded
-                )
-            }
-            None => "signature cache: off".to_string(),
-        };
-        eprintln!(
-            "Debug: {name}: {} HTTP requests; {cache}",
-            r.request_count()
+        let stats = r.cache().map(|c| c.stats());
+        tracing::debug!(
+            repository = name.as_str(),
+            requests = r.request_count(),
+            cache = if stats.is_some() { "on" } else { "off" },
+            cache_hits = stats.as_ref().map(|s| s.hits),
+            cache_misses = stats.as_ref().map(|s| s.misses),
+            cache_writes = stats.as_ref().map(|s| s.writes),
+            cache_discarded = stats.as_ref().map(|s| s.discarded),
+            "registry request counts"
         );
     }
 }
@@ -309,15 +303,8 @@ fn split_layout(r: &str, optional: bool) -> Result<(String, Option<String>), Fai
 /// `localhost`; credentials from the flags or `$NOTATION_USERNAME`/`$NOTATION_PASSWORD`, else
 /// notation's `config.json` when it configures any, else Docker's.
 pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOptions, Failure> {
-    let dir = crate::config::config_dir()?;
-    let config = crate::config::load_config_json(&dir)?;
-    let listed = config
-        .get("insecureRegistries")
-        .and_then(|v| v.as_array())
-        .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(registry)));
-    let host = registry.rsplit_once(':').map_or(registry, |(h, _)| h);
-    let mut o = RemoteOptions::default();
-    o.plain_http = flags.insecure_registry || listed || host == "localhost";
+    let mut o = crate::notation_dir()?.remote_options(registry)?;
+    o.plain_http |= flags.insecure_registry;
     o.user_agent = format!("notary/{}", env!("CARGO_PKG_VERSION"));
     if let Some(ca) = &flags.ca_file {
         let pem = std::fs::read(ca).map_err(|e| Failure::msg(format!("{}: {e}", ca.display())))?;
@@ -326,34 +313,25 @@ pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOpt
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let user = flags.username.clone().or_else(|| env("NOTATION_USERNAME"));
     let pass = flags.password.clone().or_else(|| env("NOTATION_PASSWORD"));
-    o.credentials = match (user, pass) {
-        (Some(u), Some(p)) => Arc::new(StaticCredential(Credential::Basic {
-            username: u,
-            password: p,
-        })),
+    match (user, pass) {
+        (Some(u), Some(p)) => {
+            o.credentials = Arc::new(StaticCredential(Credential::Basic {
+                username: u,
+                password: p,
+            }));
+        }
         // An identity token alone is a refresh token, as in notation.
-        (None, Some(p)) => Arc::new(StaticCredential(Credential::RefreshToken(p))),
+        (None, Some(p)) => {
+            o.credentials = Arc::new(StaticCredential(Credential::RefreshToken(p)));
+        }
         (Some(_), None) => {
             return Err(Failure::msg(
                 "a registry user name needs a password (--password or $NOTATION_PASSWORD)",
             ));
         }
-        (None, None) => {
-            let own = DockerConfig::new(dir.join("config.json"));
-            if own.is_configured() {
-                Arc::new(own)
-            } else {
-                let docker_dir = std::env::var_os("DOCKER_CONFIG")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")));
-                match docker_dir {
-                    Some(d) => Arc::new(DockerConfig::new(d.join("config.json"))),
-                    None => Arc::new(notary_registry::remote::Anonymous),
-                }
-            }
-        }
-    };
+        // notation's config.json when it configures credentials, else Docker's.
+        (None, None) => {}
+    }
     Ok(o)
 }
 
@@ -432,7 +410,6 @@ fn targets(
                 oci_layout: common.oci_layout,
                 registry: common.registry.clone(),
                 no_signature_cache: common.no_signature_cache,
-                debug: common.debug,
                 reference,
             };
             target_shared(&c, force_referrers_tag, &mut clients).map(Arc::new)
@@ -500,7 +477,7 @@ pub fn sign(a: SignArgs) -> CmdResult {
                 .map_err(|e| e.to_string())
         }
     })?;
-    print_debug(&a.common, &targets);
+    debug_counts(&targets);
     let mut failed = 0;
     for (t, r) in targets.iter().zip(results) {
         match r {
@@ -624,7 +601,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         let scope = t.scope.clone().unwrap_or_else(|| layout_scope.clone());
         verify_one(t, scope, v.clone(), opts.clone())
     })?;
-    print_debug(&a.common, &targets);
+    debug_counts(&targets);
     if targets.len() == 1 {
         let r = results
             .into_iter()
@@ -785,7 +762,6 @@ pub fn copy(a: CopyArgs) -> CmdResult {
             oci_layout: a.from_oci_layout,
             registry: a.registry.clone(),
             no_signature_cache: true,
-            debug: false,
             reference: a.source.clone(),
         },
         false,

@@ -285,6 +285,29 @@ fn blob_verify_plugin_config_reaches_the_verification_plugin() {
     );
     verify(&[]);
     assert_eq!(plugin_config_seen(&seen), serde_json::Value::Null);
+    // --debug shows the plugin run (name, command, duration, exit), never its request, whose
+    // pluginConfig may hold secrets.
+    let o = e.run(&[
+        "--debug",
+        "blob",
+        "verify",
+        "-s",
+        "artifact.bin.jws.sig",
+        "--plugin-config",
+        "token=plugin-s3cret",
+        "artifact.bin",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.lines().any(|l| l.contains("plugin run")
+            && l.contains("command=\"verify-signature\"")
+            && l.contains("duration_ms=")
+            && l.contains("exit=\"success\"")),
+        "{err}"
+    );
+    assert!(!err.contains("plugin-s3cret"), "{err}");
+    plugin_config_seen(&seen);
     let err = e.fails(&[
         "blob",
         "verify",

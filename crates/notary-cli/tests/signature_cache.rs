@@ -98,32 +98,28 @@ impl Env {
             .unwrap_or_else(|| panic!("no signature digest in {out}"))
     }
 
-    /// `verify -d`: (HTTP requests, cache hits, misses, discarded) from the debug line.
+    /// `verify -d`: (HTTP requests, cache hits, misses, discarded) from the debug event
+    /// `registry request counts requests=N cache_hits=N ...`.
     fn verify_counted(&self, references: &[&str]) -> (u64, u64, u64, u64, String) {
         let mut args = vec!["verify", "-d", "--insecure-registry"];
         args.extend(references);
         let (_, err) = self.ok(&args);
         let line = err
             .lines()
-            .find(|l| l.starts_with("Debug: "))
-            .unwrap_or_else(|| panic!("no debug line in {err}"));
-        let num = |before: &str| -> u64 {
-            let i = line
-                .find(before)
-                .unwrap_or_else(|| panic!("{before:?} in {line}"));
-            line[..i]
-                .trim_end()
-                .rsplit(|c: char| !c.is_ascii_digit())
-                .next()
-                .unwrap()
+            .find(|l| l.contains("registry request counts"))
+            .unwrap_or_else(|| panic!("no request counts in {err}"));
+        let num = |key: &str| -> u64 {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(&format!("{key}=")))
+                .unwrap_or_else(|| panic!("{key:?} in {line}"))
                 .parse()
-                .unwrap()
+                .unwrap_or_else(|e| panic!("{key:?} in {line}: {e}"))
         };
         (
-            num(" HTTP requests"),
-            num(" hits"),
-            num(" misses"),
-            num(" discarded"),
+            num("requests"),
+            num("cache_hits"),
+            num("cache_misses"),
+            num("cache_discarded"),
             err,
         )
     }
@@ -271,14 +267,14 @@ fn warm_verification_and_poisoned_entries(kind: Kind) {
         "--insecure-registry",
         &artifact,
     ]);
-    assert!(err.contains("signature cache: off"), "{err}");
+    assert!(err.contains("cache=\"off\""), "{err}");
     let o = e
         .command(&["verify", "-d", "--insecure-registry", &artifact])
         .env("NOTARY_SIGNATURE_CACHE", "off")
         .output()
         .unwrap();
     assert!(o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("signature cache: off"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cache=\"off\""));
 }
 
 #[test]

@@ -579,7 +579,15 @@ fn load(
     issuer: &Certificate,
     now: OffsetDateTime,
 ) -> Result<(Crl, Option<Crl>), CrlError> {
-    if let Some(hit) = cache.and_then(|c| c.get(url, now)) {
+    let hit = cache.and_then(|c| c.get(url, now));
+    if cache.is_some() {
+        tracing::debug!(
+            url = %url.escape_debug(),
+            cache = if hit.is_some() { "hit" } else { "miss" },
+            "CRL cache"
+        );
+    }
+    if let Some(hit) = hit {
         // A cached entry is re-validated: the cache directory is not trusted more than the network.
         let base = Crl::parse(&hit.base)?;
         let delta = hit.delta.as_deref().map(Crl::parse).transpose()?;
@@ -599,6 +607,7 @@ fn load(
         .map_err(|e| Error::Fetch {
             reason: e.to_string(),
         })?;
+    tracing::debug!(url = %url.escape_debug(), bytes = base_der.len(), "CRL downloaded");
     let base = Crl::parse(&base_der)?;
     base.validate_complete_with(x509, issuer, now)?;
     if base.freshest_crl_urls.is_empty() {

@@ -218,6 +218,18 @@ pub enum CertStatus {
     NonRevokable,
 }
 
+impl CertStatus {
+    /// `good`, `revoked`, `unknown` or `non-revokable`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::Revoked(_) => "revoked",
+            Self::Unknown(_) => "unknown",
+            Self::NonRevokable => "non-revokable",
+        }
+    }
+}
+
 /// OCSP and CRL checking through a [`Fetcher`].
 #[derive(Clone)]
 pub struct Checker {
@@ -276,6 +288,30 @@ impl Checker {
 
     /// The status of `cert`, issued by `issuer`.
     pub fn check_certificate(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        authentic_signing_time: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> CertStatus {
+        let status = self.check_certificate_inner(cert, issuer, authentic_signing_time, now);
+        match &status {
+            CertStatus::Revoked(why) | CertStatus::Unknown(why) => tracing::debug!(
+                subject = ?cert.subject_string(),
+                result = status.name(),
+                reason = why.as_str(),
+                "revocation status"
+            ),
+            _ => tracing::debug!(
+                subject = ?cert.subject_string(),
+                result = status.name(),
+                "revocation status"
+            ),
+        }
+        status
+    }
+
+    fn check_certificate_inner(
         &self,
         cert: &Certificate,
         issuer: &Certificate,

@@ -312,8 +312,14 @@ pub(crate) fn check(
                 evaluate_with(x509, &resp, cert, issuer, authentic_signing_time, now)
                     .map_err(|e| format!("{}: {e}", url.escape_debug()))
             }) {
-            Ok(status) => return status,
-            Err(e) => errors.push(e),
+            Ok(status) => {
+                tracing::debug!(url = %url.escape_debug(), result = status.name(), "OCSP response");
+                return status;
+            }
+            Err(e) => {
+                tracing::debug!(url = %url.escape_debug(), result = "unknown", reason = e.as_str(), "OCSP request");
+                errors.push(e);
+            }
         }
     }
     CertStatus::Unknown(errors.join("; "))

@@ -175,7 +175,7 @@ impl NotaryVerifier {
         verified
             .decode_payload()
             .map_err(|e| VerificationError::failed_with(Validation::Integrity, e.to_string(), e))?;
-        checks.push(CheckResult::new(Validation::Integrity, CheckStatus::Passed));
+        push_check(&mut checks, Validation::Integrity, CheckStatus::Passed);
         let info = verified.signer_info();
 
         // Verification plugins: a signature that names one, or that carries critical attributes
@@ -189,15 +189,15 @@ impl NotaryVerifier {
             result,
         ) {
             (ValidationAction::Skip, _) => {
-                checks.push(CheckResult::new(validation, CheckStatus::Skipped));
+                push_check(&mut checks, validation, CheckStatus::Skipped);
                 Ok(())
             }
             (_, Ok(())) => {
-                checks.push(CheckResult::new(validation, CheckStatus::Passed));
+                push_check(&mut checks, validation, CheckStatus::Passed);
                 Ok(())
             }
             (ValidationAction::Log, Err(f)) => {
-                checks.push(CheckResult::new(validation, CheckStatus::Logged(f.reason)));
+                push_check(&mut checks, validation, CheckStatus::Logged(f.reason));
                 Ok(())
             }
             (_, Err(f)) => Err(VerificationError::Failed {
@@ -346,6 +346,44 @@ impl Verifier for NotaryVerifier {
     fn verify(&self, request: VerifyRequest<'_>) -> Result<VerificationOutcome, VerificationError> {
         let statement = self.statement(request.policy_target())?;
         let policy = self.applied(statement);
+        // One span per verification: the events of each validation (and of the revocation
+        // checker and plugins it calls) nest under the policy that decided them.
+        let span = tracing::info_span!(
+            "verify",
+            policy = policy.name(),
+            level = policy.level().name(),
+            envelope = request.media_type.as_str(),
+        );
+        let _entered = span.enter();
+        let result = self.verify_with(policy, statement, request);
+        match &result {
+            Ok(VerificationOutcome::Skipped(_)) => {
+                tracing::info!(outcome = "skipped", "trust policy level is skip");
+            }
+            Ok(_) => tracing::info!(outcome = "verified", "signature verified"),
+            Err(VerificationError::Failed {
+                validation, reason, ..
+            }) => {
+                tracing::warn!(
+                    validation = validation.name(),
+                    result = "failed",
+                    reason = reason.as_str(),
+                    "validation failed"
+                );
+            }
+            Err(e) => tracing::warn!(outcome = "failed", error = %e, "verification failed"),
+        }
+        result
+    }
+}
+
+impl NotaryVerifier {
+    fn verify_with(
+        &self,
+        policy: AppliedPolicy,
+        statement: &TrustPolicyStatement,
+        request: VerifyRequest<'_>,
+    ) -> Result<VerificationOutcome, VerificationError> {
         if policy.is_skip() {
             return SkippedVerification::assertion(policy).map(VerificationOutcome::Skipped);
         }
@@ -372,16 +410,41 @@ impl Verifier for NotaryVerifier {
                 ));
             }
         }
-        checks.push(CheckResult::new(
-            Validation::TargetMismatch,
-            CheckStatus::Passed,
-        ));
+        push_check(&mut checks, Validation::TargetMismatch, CheckStatus::Passed);
         if target::check_user_metadata(&payload, request.user_metadata)? {
-            checks.push(CheckResult::new(
-                Validation::UserMetadata,
-                CheckStatus::Passed,
-            ));
+            push_check(&mut checks, Validation::UserMetadata, CheckStatus::Passed);
         }
         VerifiedSignature::assertion(policy, envelope, checks).map(VerificationOutcome::Verified)
     }
+}
+
+/// Records a validation's result and reports it as an event (passed and skipped at INFO, a
+/// failure whose action is `log` at WARN).
+fn push_check(checks: &mut Vec<CheckResult>, validation: Validation, status: CheckStatus) {
+    match &status {
+        CheckStatus::Passed => {
+            tracing::info!(
+                validation = validation.name(),
+                result = "passed",
+                "validation passed"
+            );
+        }
+        CheckStatus::Skipped => {
+            tracing::info!(
+                validation = validation.name(),
+                result = "skipped",
+                "validation skipped"
+            );
+        }
+        CheckStatus::Logged(reason) => {
+            tracing::warn!(
+                validation = validation.name(),
+                result = "logged",
+                reason = reason.as_str(),
+                "validation failed, logged only"
+            );
+        }
+        _ => {}
+    }
+    checks.push(CheckResult::new(validation, status));
 }

@@ -1,21 +1,45 @@
 //! notation's configuration directory as a library call: where it is, its trust policies, its
 //! trust store and its plugins, turned into a ready [`NotaryVerifier`] (the counterpart of
-//! notation-go's `verifier.NewOCIVerifierFromConfig`).
+//! notation-go's `verifier.NewOCIVerifierFromConfig`); its signing keys (`signingkeys.json`),
+//! its settings and credentials (`config.json`, else Docker's).
 //!
 //! The environment is read only by [`NotationDir::from_env`]; [`NotationDir::at`] takes explicit
 //! paths, for servers that mount a configuration directory.
 //!
 //! ```
-//! use notary::config::NotationDir;
+//! use notary::config::{KeySource, NotationDir};
 //! # let tmp = tempfile::tempdir()?;
 //! # std::fs::write(tmp.path().join("trustpolicy.oci.json"), br#"{"version": "1.0",
 //! #   "trustPolicies": [{"name": "skip-all", "registryScopes": ["*"],
 //! #   "signatureVerification": {"level": "skip"}}]}"#)?;
+//! # std::fs::write(tmp.path().join("signingkeys.json"), br#"{"default": "release",
+//! #   "keys": [{"name": "release", "id": "arn:aws:kms:key/1", "pluginName": "aws-kms"}]}"#)?;
+//! # std::fs::write(tmp.path().join("config.json"), br#"{"signatureFormat": "cose",
+//! #   "insecureRegistries": ["localhost:5000"]}"#)?;
 //! let dir = NotationDir::at(tmp.path());
+//! // `notation verify`'s verifier: the OCI policy, the trust store, revocation and plugins.
 //! let verifier = dir.oci_verifier(notary::default_provider())?;
+//!
+//! // `notation sign`'s default key and envelope format.
+//! let keys = dir.signing_keys()?;
+//! let key = keys.get(None)?;
+//! assert!(matches!(key.source()?, KeySource::Plugin { plugin: "aws-kms", .. }));
+//! let settings = dir.config_json()?;
+//! assert_eq!(settings.signature_format()?, notary::EnvelopeMediaType::Cose);
+//!
+//! // How to reach a registry: plain HTTP for `insecureRegistries`, credentials from
+//! // `config.json` (or Docker's).
+//! let options = dir.remote_options("localhost:5000")?;
+//! assert!(options.plain_http);
 //! # let _ = verifier;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+mod settings;
+mod signing_keys;
+
+pub use settings::NotationConfig;
+pub use signing_keys::{KeyEntry, KeySource, SigningKeys};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -72,6 +96,31 @@ pub enum ConfigError {
         #[source]
         source: notary_trustpolicy::Error,
     },
+    /// `signingkeys.json` or `config.json` is not what notation writes.
+    #[error("{}: {reason}", path.display())]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No key name was given and `signingkeys.json` names no default key.
+    #[error("no signing key was given and there is no default key in signingkeys.json")]
+    NoDefaultKey,
+    /// `signingkeys.json` has no key of this name.
+    #[error("signing key {name:?} not found in signingkeys.json")]
+    KeyNotFound {
+        /// The name asked for.
+        name: String,
+    },
+    /// A `signingkeys.json` entry cannot sign.
+    #[error("signing key {name:?} {reason}")]
+    InvalidKey {
+        /// The key name.
+        name: String,
+        /// What is missing.
+        reason: String,
+    },
 }
 
 /// The policy documents of a configuration directory.
@@ -109,13 +158,15 @@ pub struct NotationDir {
     config: PathBuf,
     plugins: PathBuf,
     cache: Option<PathBuf>,
+    docker_config: Option<PathBuf>,
 }
 
 impl NotationDir {
     /// The directories notation uses: `$NOTATION_CONFIG`, else `$XDG_CONFIG_HOME/notation`,
     /// else `$HOME/.config/notation`; plugins in `$NOTATION_LIBEXEC/plugins`, else
     /// `<config>/plugins`; the cache in `$NOTATION_CACHE`, else `$XDG_CACHE_HOME/notation`, else
-    /// `$HOME/.cache/notation`.
+    /// `$HOME/.cache/notation`; Docker's credentials in `$DOCKER_CONFIG/config.json`, else
+    /// `$HOME/.docker/config.json`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let var = |k: &str| {
             std::env::var_os(k)
@@ -132,21 +183,113 @@ impl NotationDir {
         let cache = var("NOTATION_CACHE")
             .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("notation")))
             .or_else(|| var("HOME").map(|h| h.join(".cache").join("notation")));
+        let docker_config = var("DOCKER_CONFIG")
+            .or_else(|| var("HOME").map(|h| h.join(".docker")))
+            .map(|d| d.join("config.json"));
         Ok(Self {
             config,
             plugins,
             cache,
+            docker_config,
         })
     }
 
-    /// A configuration directory at `config`, plugins in `<config>/plugins`, no cache.
+    /// A configuration directory at `config`, plugins in `<config>/plugins`, no cache and no
+    /// Docker configuration.
     pub fn at(config: impl Into<PathBuf>) -> Self {
         let config = config.into();
         Self {
             plugins: config.join("plugins"),
             config,
             cache: None,
+            docker_config: None,
         }
+    }
+
+    /// Falls back to the Docker `config.json` at `path` for credentials (see
+    /// [`Self::credentials_file`]).
+    #[must_use]
+    pub fn with_docker_config(mut self, path: impl Into<PathBuf>) -> Self {
+        self.docker_config = Some(path.into());
+        self
+    }
+
+    /// Docker's `config.json`, if one is known.
+    pub fn docker_config_path(&self) -> Option<&Path> {
+        self.docker_config.as_deref()
+    }
+
+    /// `<config>/signingkeys.json`, checked (see [`SigningKeys::from_json`]); empty when the
+    /// file does not exist.
+    pub fn signing_keys(&self) -> Result<SigningKeys, ConfigError> {
+        let path = SigningKeys::path(&self.config);
+        match read_config_file(&path)? {
+            None => Ok(SigningKeys::default()),
+            Some(bytes) => SigningKeys::from_json(&path, &bytes),
+        }
+    }
+
+    /// `<config>/config.json`; empty when the file does not exist.
+    pub fn config_json(&self) -> Result<NotationConfig, ConfigError> {
+        let path = self.config.join("config.json");
+        match read_config_file(&path)? {
+            None => Ok(NotationConfig::empty(&path)),
+            Some(bytes) => NotationConfig::from_json(&path, &bytes),
+        }
+    }
+
+    /// The `config.json` that holds registry credentials, as notation v1.3 chooses it:
+    /// notation's when it configures any (`auths`, `credHelpers` or `credsStore`), else
+    /// Docker's when it does, else notation's (where `login` then stores them).
+    pub fn credentials_file(&self) -> Result<NotationConfig, ConfigError> {
+        let own = self.config_json()?;
+        if own.configures_credentials() {
+            return Ok(own);
+        }
+        if let Some(path) = &self.docker_config {
+            // Docker's file is not a notation configuration file: a symbolic link is fine.
+            let docker = match fs::read(path) {
+                Ok(bytes) => NotationConfig::from_json(path, &bytes)?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => NotationConfig::empty(path),
+                Err(source) => {
+                    return Err(ConfigError::Read {
+                        path: path.clone(),
+                        source,
+                    });
+                }
+            };
+            if docker.configures_credentials() {
+                return Ok(docker);
+            }
+        }
+        Ok(own)
+    }
+
+    /// The registry credentials of [`Self::credentials_file`]: its `auths`, or the
+    /// `docker-credential-<helper>` programs its `credHelpers`/`credsStore` name.
+    #[cfg(feature = "remote")]
+    pub fn credentials(
+        &self,
+    ) -> Result<std::sync::Arc<dyn notary_registry::remote::CredentialProvider>, ConfigError> {
+        let file = self.credentials_file()?;
+        Ok(Arc::new(notary_registry::remote::DockerConfig::new(
+            file.path(),
+        )))
+    }
+
+    /// Registry client options as notation sets them for `registry` (`host[:port]`): plain HTTP
+    /// for registries listed in `insecureRegistries` and for `localhost`, and the credentials
+    /// of [`Self::credentials`].
+    #[cfg(feature = "remote")]
+    pub fn remote_options(
+        &self,
+        registry: &str,
+    ) -> Result<notary_registry::RemoteOptions, ConfigError> {
+        let host = registry.rsplit_once(':').map_or(registry, |(h, _)| h);
+        let mut o = notary_registry::RemoteOptions::default();
+        o.plain_http = host == "localhost" || self.config_json()?.is_insecure_registry(registry);
+        o.credentials = self.credentials()?;
+        Ok(o)
     }
 
     /// Uses `dir` as the plugin directory.
@@ -290,6 +433,7 @@ pub fn read_config_file(path: &Path) -> Result<Option<Vec<u8>>, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use notary_core::EnvelopeMediaType;
 
     #[test]
     fn the_legacy_oci_policy_name_is_read_when_the_new_one_is_missing() {
@@ -322,5 +466,158 @@ mod tests {
             .policy_bytes(PolicyKind::Blob)
             .unwrap_err();
         assert!(err.to_string().contains("symbolic links"), "{err}");
+    }
+
+    #[test]
+    fn signing_keys_give_the_default_or_named_key_and_what_it_signs_with() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = NotationDir::at(tmp.path());
+        // No file: no keys, and no default.
+        assert_eq!(dir.signing_keys().unwrap(), SigningKeys::default());
+        assert!(matches!(
+            dir.signing_keys().unwrap().get(None),
+            Err(ConfigError::NoDefaultKey)
+        ));
+        fs::write(
+            tmp.path().join("signingkeys.json"),
+            br#"{"default": "local", "keys": [
+                {"name": "local", "keyPath": "/k/local.key", "certPath": "/k/local.crt"},
+                {"name": "kms", "id": "key-1", "pluginName": "aws-kms", "pluginConfig": {"region": "eu"}},
+                {"name": "broken", "pluginName": "aws-kms"}]}"#,
+        )
+        .unwrap();
+        let keys = dir.signing_keys().unwrap();
+        assert_eq!(
+            keys.get(None).unwrap().source().unwrap(),
+            KeySource::Local {
+                key: Path::new("/k/local.key"),
+                cert: Path::new("/k/local.crt")
+            }
+        );
+        let KeySource::Plugin { plugin, id, config } =
+            keys.get(Some("kms")).unwrap().source().unwrap()
+        else {
+            panic!("kms is a plugin key");
+        };
+        assert_eq!((plugin, id), ("aws-kms", "key-1"));
+        assert_eq!(config.unwrap()["region"], "eu");
+        let err = keys.get(Some("broken")).unwrap().source().unwrap_err();
+        assert!(err.to_string().contains("no key id"), "{err}");
+        assert!(matches!(
+            keys.get(Some("missing")),
+            Err(ConfigError::KeyNotFound { name }) if name == "missing"
+        ));
+        // Written back as notation writes it.
+        let mut edited = keys.clone();
+        edited.keys.push(KeyEntry::plugin(
+            "other",
+            "p",
+            "id-2",
+            std::collections::BTreeMap::new(),
+        ));
+        let json = serde_json::to_value(&edited).unwrap();
+        assert_eq!(
+            json["keys"][3],
+            serde_json::json!({"name": "other", "id": "id-2", "pluginName": "p"})
+        );
+        assert_eq!(json["keys"][0]["keyPath"], "/k/local.key");
+    }
+
+    #[test]
+    fn signing_keys_with_duplicate_names_or_an_unknown_default_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = NotationDir::at(tmp.path());
+        for (doc, why) in [
+            (
+                r#"{"keys": [{"name": "a", "id": "1", "pluginName": "p"}, {"name": "a", "id": "2", "pluginName": "p"}]}"#,
+                "unique",
+            ),
+            (r#"{"default": "b", "keys": []}"#, "not in the key list"),
+            (r#"{"keys": 7}"#, "invalid type"),
+        ] {
+            fs::write(tmp.path().join("signingkeys.json"), doc).unwrap();
+            let err = dir.signing_keys().unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Malformed { .. }) && err.to_string().contains(why),
+                "{doc}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn config_json_gives_the_signature_format_and_insecure_registries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = NotationDir::at(tmp.path());
+        let empty = dir.config_json().unwrap();
+        assert_eq!(empty.signature_format().unwrap(), EnvelopeMediaType::Jws);
+        assert!(!empty.is_insecure_registry("localhost:5000"));
+        fs::write(
+            tmp.path().join("config.json"),
+            br#"{"signatureFormat": "cose", "insecureRegistries": ["reg.test:5000"], "other": 1}"#,
+        )
+        .unwrap();
+        let c = dir.config_json().unwrap();
+        assert_eq!(c.signature_format().unwrap(), EnvelopeMediaType::Cose);
+        assert!(c.is_insecure_registry("reg.test:5000"));
+        assert!(!c.is_insecure_registry("reg.test"));
+        assert_eq!(c.as_json()["other"], 1);
+        fs::write(
+            tmp.path().join("config.json"),
+            br#"{"signatureFormat": "pgp"}"#,
+        )
+        .unwrap();
+        let err = dir.config_json().unwrap().signature_format().unwrap_err();
+        assert!(err.to_string().contains("use jws or cose"), "{err}");
+        fs::write(tmp.path().join("config.json"), b"[]").unwrap();
+        let err = dir.config_json().unwrap_err();
+        assert!(err.to_string().contains("not a JSON object"), "{err}");
+    }
+
+    #[test]
+    fn credentials_come_from_notation_then_docker_then_nowhere() {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = tmp.path().join("notation");
+        let docker = tmp.path().join("docker.json");
+        fs::create_dir_all(&config).unwrap();
+        let dir = NotationDir::at(&config).with_docker_config(&docker);
+        // Neither configures credentials: notation's file (where login would store them).
+        assert_eq!(
+            dir.credentials_file().unwrap().path(),
+            config.join("config.json")
+        );
+        // Docker's does.
+        fs::write(&docker, br#"{"auths": {"reg.test": {"auth": "dTpw"}}}"#).unwrap();
+        assert_eq!(dir.credentials_file().unwrap().path(), docker);
+        // notation's wins once it configures any.
+        fs::write(config.join("config.json"), br#"{"credsStore": "pass"}"#).unwrap();
+        let own = dir.credentials_file().unwrap();
+        assert_eq!(own.path(), config.join("config.json"));
+        assert_eq!(own.credential_helper("reg.test"), Some("pass"));
+    }
+
+    #[cfg(feature = "remote")]
+    #[test]
+    fn remote_options_use_insecure_registries_and_the_credentials_file() {
+        use notary_registry::remote::Credential;
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(
+            tmp.path().join("config.json"),
+            br#"{"insecureRegistries": ["reg.test:5000"], "auths": {"reg.test:5000": {"auth": "dTpw"}}}"#,
+        )
+        .unwrap();
+        let dir = NotationDir::at(tmp.path());
+        let o = dir.remote_options("reg.test:5000").unwrap();
+        assert!(o.plain_http);
+        assert_eq!(
+            o.credentials.credential("reg.test:5000").unwrap(),
+            Some(Credential::Basic {
+                username: "u".into(),
+                password: "p".into()
+            })
+        );
+        assert!(dir.remote_options("localhost:5000").unwrap().plain_http);
+        let o = dir.remote_options("elsewhere.test").unwrap();
+        assert!(!o.plain_http);
+        assert_eq!(o.credentials.credential("elsewhere.test").unwrap(), None);
     }
 }

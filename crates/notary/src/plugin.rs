@@ -352,6 +352,37 @@ impl PluginHost {
         cmd: &str,
         request: &Req,
     ) -> Result<Resp, PluginError> {
+        let started = Instant::now();
+        let result = self.exchange(exe, name, cmd, request);
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        // Name, command, duration and how it ended; never the request, whose pluginConfig may
+        // hold secrets, nor the response.
+        match &result {
+            Ok(_) => tracing::debug!(
+                plugin = name,
+                command = cmd,
+                duration_ms,
+                exit = "success",
+                "plugin run"
+            ),
+            Err(e) => tracing::debug!(
+                plugin = name,
+                command = cmd,
+                duration_ms,
+                error = %e,
+                "plugin run failed"
+            ),
+        }
+        result
+    }
+
+    fn exchange<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        exe: &Path,
+        name: &str,
+        cmd: &str,
+        request: &Req,
+    ) -> Result<Resp, PluginError> {
         let process = |reason: String| PluginError::Process {
             name: name.to_string(),
             command: cmd.to_string(),

@@ -137,10 +137,18 @@ mod rfc3161 {
                     MAX_RESPONSE,
                     self.timeout,
                 )
-                .map_err(|e| TimestampError::Transport {
-                    url: url(),
-                    source: Box::new(e),
+                .map_err(|e| {
+                    tracing::debug!(url = %logged_url(&self.url), error = %e, "timestamp request failed");
+                    TimestampError::Transport {
+                        url: url(),
+                        source: Box::new(e),
+                    }
                 })?;
+            tracing::debug!(
+                url = %logged_url(&self.url),
+                bytes = response.len(),
+                "timestamp response"
+            );
             let (token, der) = request.validate_response(&response).map_err(|e| {
                 TimestampError::InvalidResponse {
                     url: url(),
@@ -153,7 +161,36 @@ mod rfc3161 {
                     url: url(),
                     source: Box::new(e),
                 })?;
+            tracing::debug!(url = %logged_url(&self.url), "timestamp verified");
             Ok(der)
+        }
+    }
+
+    /// The TSA URL as logged: without user info, query or fragment (each may carry a
+    /// credential).
+    pub(crate) fn logged_url(url: &str) -> String {
+        let end = url.find(['?', '#']).unwrap_or(url.len());
+        let url = url.get(..end).unwrap_or(url);
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return url.to_string();
+        };
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        format!("{scheme}://{host}{path}")
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn logged_tsa_urls_carry_no_credentials() {
+            assert_eq!(
+                super::logged_url("https://u:p%40ss@tsa.example:8443/ts?key=s3cret#x"),
+                "https://tsa.example:8443/ts"
+            );
+            assert_eq!(
+                super::logged_url("http://127.0.0.1:9/"),
+                "http://127.0.0.1:9/"
+            );
         }
     }
 }

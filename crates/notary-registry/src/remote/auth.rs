@@ -11,7 +11,7 @@ use reqwest::header::{self, HeaderValue};
 
 use super::RemoteRepository;
 use super::credentials::Credential;
-use super::transport::{error_message, form_encode, network, read_capped};
+use super::transport::{error_message, form_encode, network, read_capped, redact_url};
 use crate::error::Error;
 
 /// The access class of registry-level requests (`GET /v2/`): their tokens have no scope.
@@ -233,6 +233,20 @@ impl RemoteRepository {
         }
         .map_err(|e| network(&op, &e))?;
         let status = resp.status();
+        // The realm, service and scope only: the credential sent and the token received are
+        // never logged.
+        tracing::debug!(
+            realm = %redact_url(realm),
+            service,
+            scope,
+            credential = match &credential {
+                Some(Credential::Basic { .. }) => "basic",
+                Some(Credential::RefreshToken(_)) => "refresh token",
+                None => "anonymous",
+            },
+            status = status.as_u16(),
+            "token request"
+        );
         let body = read_capped(resp, 1024 * 1024, &op).await?;
         if !status.is_success() {
             return Err(self.auth_error(format!(

@@ -291,7 +291,11 @@ impl RemoteRepository {
         // Small local files (a signature manifest, an envelope): read and written inline rather
         // than on a blocking thread, which would cost more than the I/O.
         if let Some(hit) = cache.and_then(|c| c.get(desc)) {
+            tracing::debug!(digest = %desc.digest, bytes = hit.len(), "signature cache hit");
             return Ok(hit);
+        }
+        if cache.is_some() {
+            tracing::debug!(digest = %desc.digest, "signature cache miss");
         }
         let data = if is_manifest {
             self.fetch_manifest(desc, cap).await?

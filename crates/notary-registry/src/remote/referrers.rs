@@ -233,6 +233,7 @@ impl RemoteRepository {
             if !list.is_empty() {
                 return Ok(list);
             }
+            tracing::debug!(subject = %subject, "the referrers API listed nothing: reading the referrers tag schema");
         }
         let mut list = self.read_tag_index(subject).await?;
         list.retain(|d| artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type);
@@ -319,6 +320,11 @@ impl RemoteRepository {
                 )
             {
                 // Distribution 2.8 answers 404 text/plain: no API, use the tag schema.
+                tracing::debug!(
+                    subject = %subject,
+                    status = status.as_u16(),
+                    "no referrers API: falling back to the referrers tag schema"
+                );
                 self.inner
                     .referrers
                     .store(REFERRERS_TAG_SCHEMA, Ordering::Relaxed);
@@ -332,6 +338,11 @@ impl RemoteRepository {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             if page == 0 && !content_type.starts_with(IMAGE_INDEX) {
+                tracing::debug!(
+                    subject = %subject,
+                    content_type,
+                    "the referrers API answered no index: falling back to the referrers tag schema"
+                );
                 self.inner
                     .referrers
                     .store(REFERRERS_TAG_SCHEMA, Ordering::Relaxed);

@@ -213,7 +213,28 @@ impl RemoteRepository {
                 req = req.header(header::AUTHORIZATION, h);
             }
             self.inner.requests.fetch_add(1, Ordering::Relaxed);
-            let delay = match req.send().await {
+            let sent = req.send().await;
+            // Method, URL (secrets redacted), status and size; never a header value, so neither
+            // the credentials nor the token of `Authorization` can reach a log.
+            match &sent {
+                Ok(resp) => tracing::debug!(
+                    method = %method,
+                    url = %redact_url(url),
+                    status = resp.status().as_u16(),
+                    bytes = resp.content_length(),
+                    sent = body.map(|b| b.bytes.len()),
+                    attempt,
+                    "HTTP request"
+                ),
+                Err(e) => tracing::debug!(
+                    method = %method,
+                    url = %redact_url(url),
+                    error = %e,
+                    attempt,
+                    "HTTP request failed"
+                ),
+            }
+            let delay = match sent {
                 Err(e) if downgrade_in(&e).is_some() => {
                     let (from, to) = downgrade_in(&e)
                         .map(|d| (d.from.clone(), d.to.clone()))
@@ -256,6 +277,11 @@ impl RemoteRepository {
                         .ok_or_else(|| {
                             self.auth_error("HTTP 401 without a WWW-Authenticate challenge")
                         })?;
+                    tracing::debug!(
+                        scheme = challenge.split_whitespace().next().unwrap_or_default(),
+                        class,
+                        "authentication challenge"
+                    );
                     self.authenticate(&challenge, class).await?;
                     authenticated = true;
                     continue;
@@ -276,6 +302,13 @@ impl RemoteRepository {
                 Ok(resp) => return Ok(resp),
             };
             attempt = attempt.saturating_add(1);
+            tracing::debug!(
+                method = %method,
+                url = %redact_url(url),
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                attempt,
+                "retrying"
+            );
             tokio::time::sleep(delay).await;
         }
     }
@@ -315,7 +348,7 @@ impl RemoteRepository {
             match read_body(resp, cap, &op, what).await {
                 Ok(b) => return Ok((status, headers, b)),
                 Err(e @ Error::Network { .. }) if attempt < self.inner.options.max_retries => {
-                    let _ = e;
+                    tracing::debug!(url = %redact_url(url), error = %e, attempt, "body read failed, retrying");
                     tokio::time::sleep(self.backoff(attempt)).await;
                     attempt = attempt.saturating_add(1);
                 }
@@ -360,6 +393,44 @@ impl RemoteRepository {
             ) + &origin.port().map(|p| format!(":{p}")).unwrap_or_default(),
         })
     }
+}
+
+/// Query parameters whose values are logged: pagination, filters and token scopes. Any other
+/// value (an upload session's `_state`, a pre-signed storage signature, a token someone put in
+/// a realm URL) is replaced, and user info is dropped.
+const LOGGED_QUERY_KEYS: &[&str] = &[
+    "service",
+    "scope",
+    "n",
+    "last",
+    "artifactType",
+    "digest",
+    "mount",
+    "from",
+];
+
+/// `url` as it may be logged (see [`LOGGED_QUERY_KEYS`]).
+pub(crate) fn redact_url(url: &str) -> String {
+    let Ok(mut u) = reqwest::Url::parse(url) else {
+        return "<unparsable URL>".to_string();
+    };
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    if u.query().is_some() {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if LOGGED_QUERY_KEYS.contains(&k.as_ref()) {
+                    v.into_owned()
+                } else {
+                    "REDACTED".to_string()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 pub(super) fn form_encode(s: &str) -> String {
@@ -438,5 +509,24 @@ mod tests {
             "MANIFEST_UNKNOWN manifest unknown"
         );
         assert_eq!(error_message(b"404 page not found\n"), "404 page not found");
+    }
+
+    #[test]
+    fn logged_urls_carry_no_user_info_and_no_unknown_query_value() {
+        assert_eq!(
+            redact_url(
+                "https://user:hunter2@auth.example/token?service=reg&scope=repository:a:pull&access_token=s3cret"
+            ),
+            "https://auth.example/token?service=reg&scope=repository%3Aa%3Apull&access_token=REDACTED"
+        );
+        let upload =
+            redact_url("http://localhost:5000/v2/a/blobs/uploads/u1?_state=abc&digest=sha256:00");
+        assert!(!upload.contains("abc"), "{upload}");
+        assert!(upload.contains("digest=sha256%3A00"), "{upload}");
+        assert_eq!(
+            redact_url("http://localhost:5000/v2/a/manifests/v1"),
+            "http://localhost:5000/v2/a/manifests/v1"
+        );
+        assert_eq!(redact_url("not a url"), "<unparsable URL>");
     }
 }

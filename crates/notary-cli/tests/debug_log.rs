@@ -1,0 +1,232 @@
+//! `notary --debug verify` against a real registry (Debian's docker-registry behind htpasswd):
+//! the HTTP exchanges (method, URL, status) and then every validation appear on stderr in the
+//! order they happen, and neither the password nor any `Authorization` value does. `-v` shows
+//! the validations without the HTTP exchanges; without a flag nothing is logged.
+
+#[path = "../../../tests/support/registry.rs"]
+mod registry;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use notary_registry::remote::{Credential, StaticCredential};
+use notary_registry::{RemoteOptions, RemoteRepository, manifest};
+use registry::{Kind, Options, Registry};
+
+const USER: &str = "alice";
+const PASS: &str = "pa55-w0rd-never-logged";
+
+struct Env {
+    tmp: tempfile::TempDir,
+    config: PathBuf,
+    work: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = tmp.path().join("config");
+        let work = tmp.path().join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        Self { config, work, tmp }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_notary"))
+            .args(args)
+            .current_dir(&self.work)
+            .env("NOTATION_CONFIG", &self.config)
+            .env("NOTATION_CACHE", self.tmp.path().join("cache"))
+            .env("HOME", self.tmp.path())
+            .env("DOCKER_CONFIG", self.tmp.path().join("docker"))
+            .env_remove("NOTATION_USERNAME")
+            .env_remove("NOTATION_PASSWORD")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        let o = self.run(args);
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        );
+        assert!(o.status.success(), "notary {args:?} failed:\n{out}\n{err}");
+        (out, err)
+    }
+}
+
+/// Pushes a small image to `app:v1` with the library and returns `host/app@digest`.
+fn push_artifact(reg: &Registry) -> String {
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.credentials = Arc::new(StaticCredential(Credential::Basic {
+        username: USER.into(),
+        password: PASS.into(),
+    }));
+    let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let desc = rt.block_on(async {
+        let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+        let layer = r.push_blob("text/plain", b"hello").await.unwrap();
+        let m = manifest::image_manifest(&config, &[layer], None, None, None);
+        r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some("v1"))
+            .await
+            .unwrap()
+    });
+    format!("{}/app@{}", reg.host, desc.digest)
+}
+
+/// A test key as the default signing key, and a strict policy trusting it for `host/app`.
+fn trust(e: &Env, reg: &Registry) {
+    e.ok(&[
+        "cert",
+        "generate-test",
+        "--bits",
+        "256",
+        "acme",
+        "--default",
+    ]);
+    let policy = e.work.join("policy.json");
+    std::fs::write(
+        &policy,
+        format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"app-policy","registryScopes":["{}/app"],
+            "signatureVerification":{{"level":"strict"}},"trustStores":["ca:acme"],"trustedIdentities":["*"]}}]}}"#,
+            reg.host
+        ),
+    )
+    .unwrap();
+    e.ok(&["policy", "import", policy.to_str().unwrap()]);
+}
+
+/// The index of the first line at or after `from` containing every one of `parts`.
+fn find(lines: &[&str], from: usize, parts: &[&str]) -> usize {
+    lines
+        .iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, l)| parts.iter().all(|p| l.contains(p)))
+        .map(|(i, _)| i)
+        .unwrap_or_else(|| {
+            panic!(
+                "no line containing {parts:?} after line {from}:\n{}",
+                lines.join("\n")
+            )
+        })
+}
+
+#[test]
+fn debug_verify_logs_requests_then_validations_in_order_and_no_secret() {
+    let reg = Registry::start(
+        Kind::Distribution2,
+        &Options {
+            basic_auth: Some((USER.into(), PASS.into())),
+            ..Options::default()
+        },
+    );
+    let e = Env::new();
+    trust(&e, &reg);
+    let reference = push_artifact(&reg);
+    let creds = ["-u", USER, "-p", PASS, "--insecure-registry"];
+    let mut sign = vec!["sign"];
+    sign.extend(creds);
+    sign.push(&reference);
+    e.ok(&sign);
+
+    let mut verify = vec!["--debug", "verify"];
+    verify.extend(creds);
+    verify.push(&reference);
+    let (out, err) = e.ok(&verify);
+    assert!(out.contains("Successfully verified"), "{out}");
+    let lines: Vec<&str> = err.lines().collect();
+    let manifests = format!("url=http://{}/v2/app/manifests/", reg.host);
+
+    // The exchanges: a request refused with 401 and the Basic challenge; the listing (the
+    // referrers API and the tag schema index are asked together; Distribution 2 has no API, so
+    // the tag schema is used), then the signature manifest and the envelope.
+    let refused = find(&lines, 0, &["HTTP request", "method=GET", "status=401"]);
+    let challenge = find(&lines, refused, &["authentication challenge", "Basic"]);
+    let referrers = find(
+        &lines,
+        challenge,
+        &["HTTP request", "/v2/app/referrers/sha256:", "status=404"],
+    );
+    let fallback = find(
+        &lines,
+        referrers,
+        &["falling back to the referrers tag schema"],
+    );
+    let tag_index = find(
+        &lines,
+        challenge,
+        &["HTTP request", &manifests, "sha256-", "status=200"],
+    );
+    let signature = find(
+        &lines,
+        fallback.max(tag_index),
+        &["HTTP request", &format!("{manifests}sha256:"), "status=200"],
+    );
+    let envelope = find(
+        &lines,
+        signature,
+        &[
+            "HTTP request",
+            "method=GET",
+            "/v2/app/blobs/sha256:",
+            "status=200",
+        ],
+    );
+
+    // Then the validations, in notation's order, in the span of the policy that decided them.
+    let span = r#"verify{policy="app-policy" level="strict""#;
+    let mut at = envelope;
+    for v in [
+        "integrity",
+        "authenticity",
+        "trusted_identity",
+        "expiry",
+        "authentic_timestamp",
+        "revocation",
+        "target_mismatch",
+    ] {
+        at = find(
+            &lines,
+            at,
+            &[span, &format!("validation=\"{v}\""), "result=\"passed\""],
+        );
+    }
+    let verified = find(&lines, at, &[span, "signature verified"]);
+    find(
+        &lines,
+        verified,
+        &["registry request counts", "requests=", "cache_misses="],
+    );
+
+    // No secret: not the password, not the Basic credential, no Authorization value at all.
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASS}"));
+    for secret in [PASS, basic.as_str(), "Basic ", "Bearer ", "uthorization"] {
+        assert!(!err.contains(secret), "{secret:?} in:\n{err}");
+    }
+
+    // -v: the validations, not the HTTP exchanges.
+    let mut verbose = vec!["verify", "-v"];
+    verbose.extend(creds);
+    verbose.push(&reference);
+    let (_, err) = e.ok(&verbose);
+    assert!(err.contains("validation=\"integrity\""), "{err}");
+    assert!(!err.contains("HTTP request"), "{err}");
+
+    // No flag: nothing but the command's own output.
+    let mut quiet = vec!["verify"];
+    quiet.extend(creds);
+    quiet.push(&reference);
+    let (_, err) = e.ok(&quiet);
+    assert!(!err.contains("validation"), "{err}");
+}

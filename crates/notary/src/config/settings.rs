@@ -1,0 +1,118 @@
+//! notation's `config.json`: the default signature format, the registries reached over plain
+//! HTTP and where credentials are kept.
+
+use std::path::{Path, PathBuf};
+
+use notary_core::EnvelopeMediaType;
+use serde_json::{Map, Value};
+
+use super::ConfigError;
+
+/// A `config.json` (notation's or Docker's), kept as a JSON object so that a tool rewriting it
+/// (`login`, `logout`) keeps the members it does not know.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NotationConfig {
+    path: PathBuf,
+    json: Map<String, Value>,
+}
+
+impl NotationConfig {
+    /// Parses `bytes` read from `path`; it must be a JSON object.
+    pub fn from_json(path: &Path, bytes: &[u8]) -> Result<Self, ConfigError> {
+        let malformed = |reason: String| ConfigError::Malformed {
+            path: path.to_path_buf(),
+            reason,
+        };
+        match serde_json::from_slice(bytes) {
+            Ok(Value::Object(json)) => Ok(Self {
+                path: path.to_path_buf(),
+                json,
+            }),
+            Ok(_) => Err(malformed("not a JSON object".into())),
+            Err(e) => Err(malformed(e.to_string())),
+        }
+    }
+
+    /// An empty configuration for a file that does not exist (yet) at `path`.
+    pub fn empty(path: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            json: Map::new(),
+        }
+    }
+
+    /// Where it was read from (or would be written to).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The JSON object.
+    pub fn as_json(&self) -> &Map<String, Value> {
+        &self.json
+    }
+
+    /// The JSON object, to edit and write back.
+    pub fn into_json(self) -> Map<String, Value> {
+        self.json
+    }
+
+    /// `signatureFormat` as written (`jws` or `cose`), if set.
+    pub fn signature_format_name(&self) -> Option<&str> {
+        self.json.get("signatureFormat").and_then(Value::as_str)
+    }
+
+    /// The default envelope format: `signatureFormat`, else JWS (notation's default).
+    pub fn signature_format(&self) -> Result<EnvelopeMediaType, ConfigError> {
+        match self.signature_format_name() {
+            None => Ok(EnvelopeMediaType::Jws),
+            Some(name) => {
+                EnvelopeMediaType::from_format_name(name).map_err(|_| ConfigError::Malformed {
+                    path: self.path.clone(),
+                    reason: format!("signature format {name:?} is not supported, use jws or cose"),
+                })
+            }
+        }
+    }
+
+    /// `insecureRegistries`: the registries (`host[:port]`) reached over plain HTTP.
+    pub fn insecure_registries(&self) -> Vec<&str> {
+        self.json
+            .get("insecureRegistries")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether `registry` is listed in `insecureRegistries`.
+    pub fn is_insecure_registry(&self, registry: &str) -> bool {
+        self.insecure_registries().contains(&registry)
+    }
+
+    /// Whether the file configures credentials: a non-empty `auths` or `credHelpers`, or a
+    /// `credsStore` (oras' `IsAuthConfigured`, which notation uses to pick the file).
+    pub fn configures_credentials(&self) -> bool {
+        let non_empty = |k: &str| {
+            self.json
+                .get(k)
+                .and_then(Value::as_object)
+                .is_some_and(|m| !m.is_empty())
+        };
+        non_empty("auths")
+            || non_empty("credHelpers")
+            || self
+                .json
+                .get("credsStore")
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty())
+    }
+
+    /// The credential helper for `server`: `credHelpers[server]`, else `credsStore`.
+    pub fn credential_helper(&self, server: &str) -> Option<&str> {
+        self.json
+            .get("credHelpers")
+            .and_then(|h| h.get(server))
+            .or_else(|| self.json.get("credsStore"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+}
