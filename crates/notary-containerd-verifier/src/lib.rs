@@ -15,6 +15,34 @@
 //!
 //! The binary is `notary-containerd-verifier`; this library part holds what it does, so that it
 //! can be tested without containerd.
+//!
+//! # Installing
+//!
+//! containerd runs *every* entry of the directory, in name order, and refuses every pull if one
+//! is not executable (a `README` there breaks all pulls). containerd passes no options, so they
+//! go in [`DEFAULT_CONFIG_PATH`] (see [`ConfigFile`]) or in a wrapper script:
+//!
+//! ```sh
+//! install -m 0755 target/release/notary-containerd-verifier /usr/local/bin/
+//! mkdir -p /opt/containerd/image-verifier/bin
+//! ln -s /usr/local/bin/notary-containerd-verifier /opt/containerd/image-verifier/bin/50-notary
+//! cat > /etc/notary/containerd-verifier.json <<'JSON'
+//! {"notationConfigDir": "/etc/notation", "timeoutSeconds": 8}
+//! JSON
+//! ```
+//!
+//! That directory and a 10 s `per_verifier_timeout` are containerd's defaults; to change them,
+//! in containerd's `config.toml` (`version = 3` is read by every 2.x):
+//!
+//! ```toml
+//! [plugins."io.containerd.image-verifier.v1.bindir"]
+//!   bin_dir = "/opt/containerd/image-verifier/bin"
+//!   max_verifiers = 10
+//!   per_verifier_timeout = "10s"   # keep timeoutSeconds below it
+//! ```
+//!
+//! Verifiers run only on transfer-service pulls (`ctr image pull` without `--local`; CRI pulls
+//! since containerd 2.1 unless `use_local_image_pull` is set).
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),

@@ -21,6 +21,7 @@ use notary::artifact::sign_and_push;
 use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::{PushSignature, SignatureRepository};
 use notary_crypto::pki::{ChainBuilder, TestChain};
+use notary_registry::remote::{Credential, StaticCredential};
 use notary_registry::{RemoteOptions, RemoteRepository};
 use registry::{Kind, Options, Registry};
 use sha2::{Digest as _, Sha256};
@@ -160,7 +161,14 @@ disabled_plugins = [
     /// `ctr image pull --plain-http REF` through the transfer service (never `--local`, which
     /// skips verifiers): success, and stderr.
     fn pull(&self, reference: &str) -> (bool, String) {
-        let out = self.ctr(&["image", "pull", "--plain-http", reference]);
+        self.pull_with(&[], reference)
+    }
+
+    fn pull_with(&self, extra: &[&str], reference: &str) -> (bool, String) {
+        let mut args = vec!["image", "pull", "--plain-http"];
+        args.extend_from_slice(extra);
+        args.push(reference);
+        let out = self.ctr(&args);
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -333,12 +341,21 @@ fn install_verifier(c: &Containerd, notation: &Path, registry: &str) {
         &script,
         format!(
             "#!/bin/sh\nexec '{}' --config '{}' \"$@\"\n",
-            env!("CARGO_BIN_EXE_notary-containerd-verifier"),
+            verifier_binary().display(),
             cfg.display()
         ),
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The verifier under test: this build's, or `$NOTARY_CONTAINERD_VERIFIER_BIN` (e.g. a release
+/// build for the latency benchmark).
+fn verifier_binary() -> PathBuf {
+    std::env::var_os("NOTARY_CONTAINERD_VERIFIER_BIN").map_or_else(
+        || env!("CARGO_BIN_EXE_notary-containerd-verifier").into(),
+        PathBuf::from,
+    )
 }
 
 fn remove_verifier(c: &Containerd) {
@@ -354,7 +371,17 @@ fn ctr_line(stderr: &str) -> &str {
 }
 
 fn assert_refused(c: &Containerd, reference: &str, digest: &str, expect: &[&str]) {
-    let (ok, stderr) = c.pull(reference);
+    assert_refused_with(c, &[], reference, digest, expect);
+}
+
+fn assert_refused_with(
+    c: &Containerd,
+    extra: &[&str],
+    reference: &str,
+    digest: &str,
+    expect: &[&str],
+) {
+    let (ok, stderr) = c.pull_with(extra, reference);
     assert!(!ok, "{reference} was pulled; daemon log:\n{}", c.log());
     let line = ctr_line(&stderr);
     eprintln!("refused as expected: {line}");
@@ -513,6 +540,75 @@ fn containerd_pulls_only_images_whose_notary_signature_verifies() {
         "{stderr}"
     );
     assert!(c.images().contains(&format!("{host}/test/unsigned:v1")));
+}
+
+#[test]
+fn registry_credentials_come_from_a_docker_config() {
+    let Some((containerd, ctr)) = tools() else {
+        return;
+    };
+    let rt = rt();
+    let (user, pass) = ("puller", "s3cret-pass");
+    let reg = Registry::start(
+        Kind::Distribution2,
+        &Options {
+            basic_auth: Some((user.into(), pass.into())),
+            ..Options::default()
+        },
+    );
+    let mut opts = RemoteOptions::default();
+    opts.plain_http = true;
+    opts.credentials = std::sync::Arc::new(StaticCredential(Credential::Basic {
+        username: user.into(),
+        password: pass.into(),
+    }));
+    let r = RemoteRepository::new(&reg.host, "private/app", opts).unwrap();
+    let chain = ChainBuilder::new(KeySpec::EcP256, time::OffsetDateTime::now_utc())
+        .build()
+        .unwrap();
+    let image = rt.block_on(async {
+        let image = push_image(&r, "private", "amd64", Some("v1")).await;
+        sign(&r, "v1", &chain).await;
+        image
+    });
+    let c = Containerd::start(&containerd, &ctr);
+    let work = tempfile::tempdir().unwrap();
+    install_verifier(&c, &notation_dir(work.path(), &chain), &reg.host);
+    let reference = format!("{}/private/app:v1", reg.host);
+    let creds = format!("{user}:{pass}");
+
+    // containerd has the credentials (from ctr), the verifier none: refused, and it says why.
+    assert_refused_with(
+        &c,
+        &["--user", &creds],
+        &reference,
+        &image.digest.to_string(),
+        &[
+            "signature verification failed: cannot retrieve signatures",
+            "requires a user name and password",
+        ],
+    );
+    // The verifier's own Docker config.json.
+    let docker = work.path().join("docker-config.json");
+    std::fs::write(
+        &docker,
+        serde_json::to_vec(
+            &serde_json::json!({"auths": {reg.host.clone(): {"auth": base64_encode(&creds)}}}),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let cfg = c.dir.path().join("verifier.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
+    v["dockerConfig"] = docker.display().to_string().into();
+    std::fs::write(&cfg, serde_json::to_vec(&v).unwrap()).unwrap();
+    let (ok, stderr) = c.pull_with(&["--user", &creds], &reference);
+    assert!(ok, "{stderr}\n{}", c.log());
+}
+
+fn base64_encode(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
 }
 
 /// A front for `upstream` that passes connections through, except those whose first request
