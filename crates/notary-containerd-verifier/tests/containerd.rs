@@ -803,3 +803,101 @@ fn pull_latency_with_and_without_the_verifier() {
     row("image present, without verifier", &again_without);
     row("verifier process alone (signature cache warm)", &alone);
 }
+
+/// Runs the verifier as containerd does (no containerd needed): exit code and stdout.
+fn run_verifier(extra: &[&str], name: &str, stdin: &str) -> (Option<i32>, String) {
+    let digest = serde_json::from_str::<serde_json::Value>(stdin).unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut child = Command::new(verifier_binary())
+        .args(extra)
+        .args(["-name", name, "-digest", &digest])
+        .args([
+            "-stdin-media-type",
+            notary_containerd_verifier::DESCRIPTOR_MEDIA_TYPE,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one line on stdout: {stdout:?}");
+    (out.status.code(), stdout)
+}
+
+#[test]
+fn the_signed_descriptor_must_be_the_pulled_one_and_skip_policies_allow() {
+    let rt = rt();
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let mut opts = RemoteOptions::default();
+    opts.plain_http = true;
+    let r = RemoteRepository::new(&reg.host, "direct/app", opts).unwrap();
+    let chain = ChainBuilder::new(KeySpec::EcP256, time::OffsetDateTime::now_utc())
+        .build()
+        .unwrap();
+    let (signed, unsigned) = rt.block_on(async {
+        let signed = push_image(&r, "direct", "amd64", Some("v1")).await;
+        sign(&r, "v1", &chain).await;
+        (
+            signed,
+            push_image(&r, "unsigned", "amd64", Some("v2")).await,
+        )
+    });
+    let work = tempfile::tempdir().unwrap();
+    let notation = notation_dir(work.path(), &chain);
+    let flags = [
+        "--no-signature-cache",
+        "--notation-config",
+        notation.to_str().unwrap(),
+        "--plain-http",
+        &reg.host,
+    ];
+    let stdin = |d: &Descriptor, size: u64| {
+        format!(
+            r#"{{"mediaType":"{}","digest":"{}","size":{size}}}"#,
+            d.media_type, d.digest
+        )
+    };
+    let name = format!("{}/direct/app:v1", reg.host);
+    let (code, out) = run_verifier(&flags, &name, &stdin(&signed, signed.size));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains(": verified (trust policy"), "{out}");
+    // containerd would pull a descriptor of another size than the one signed.
+    let (code, out) = run_verifier(&flags, &name, &stdin(&signed, signed.size + 1));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("the signed descriptor (application/vnd.oci.image.manifest.v1+json,"),
+        "{out}"
+    );
+
+    // A policy at level skip lets an unsigned image through, and says so.
+    std::fs::write(
+        notation.join("trustpolicy.oci.json"),
+        br#"{"version": "1.0", "trustPolicies": [{"name": "no-check", "registryScopes": ["*"],
+            "signatureVerification": {"level": "skip"}}]}"#,
+    )
+    .unwrap();
+    let (code, out) = run_verifier(
+        &flags,
+        &format!("{}/direct/app:v2", reg.host),
+        &stdin(&unsigned, unsigned.size),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("trust policy \"no-check\" skips signature verification"),
+        "{out}"
+    );
+    // No trust policy at all: refused, naming the missing file.
+    std::fs::remove_file(notation.join("trustpolicy.oci.json")).unwrap();
+    let (code, out) = run_verifier(&flags, &name, &stdin(&signed, signed.size));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("trust policy configuration"), "{out}");
+}
