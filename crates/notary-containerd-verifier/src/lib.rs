@@ -144,6 +144,9 @@ pub struct Args {
     pub config: Option<PathBuf>,
     /// `--notation-config DIR`: notation's configuration directory (default: as notation finds it).
     pub notation_config: Option<PathBuf>,
+    /// `--cache-dir DIR`: notation's cache directory, for the signature and CRL caches
+    /// (default: as notation finds it).
+    pub cache_dir: Option<PathBuf>,
     /// `--plain-http REGISTRY` (repeatable): registries spoken to over plain HTTP.
     pub plain_http: Vec<String>,
     /// `--ca-file FILE` (repeatable): extra root certificates (PEM) for registry TLS.
@@ -177,6 +180,8 @@ Options (also settable in the JSON configuration file):
                             else /etc/notary/containerd-verifier.json when it exists)
   --notation-config DIR     notation's configuration directory (default: $NOTATION_CONFIG,
                             else $XDG_CONFIG_HOME/notation, else $HOME/.config/notation)
+  --cache-dir DIR           notation's cache directory (signature and CRL caches; default:
+                            $NOTATION_CACHE, else $XDG_CACHE_HOME/notation, else ~/.cache/notation)
   --plain-http REGISTRY     talk plain HTTP to REGISTRY (host[:port]; repeatable)
   --ca-file FILE            extra root certificates (PEM) for registry TLS (repeatable)
   --docker-config FILE      Docker config.json with registry credentials
@@ -237,6 +242,7 @@ impl Args {
                         "stdin-media-type" => out.stdin_media_type = Some(value),
                         "config" => out.config = Some(value.into()),
                         "notation-config" => out.notation_config = Some(value.into()),
+                        "cache-dir" => out.cache_dir = Some(value.into()),
                         "plain-http" => out.plain_http.push(value),
                         "ca-file" => out.ca_files.push(value.into()),
                         "docker-config" => out.docker_config = Some(value.into()),
@@ -285,6 +291,7 @@ fn parse_max_signatures(value: &str) -> Result<usize, Error> {
 /// ```json
 /// {
 ///   "notationConfigDir": "/etc/notation",
+///   "cacheDir": "/var/cache/notation",
 ///   "plainHttp": ["registry.local:5000"],
 ///   "caFiles": ["/etc/ssl/certs/registry-ca.pem"],
 ///   "dockerConfig": "/root/.docker/config.json",
@@ -301,6 +308,9 @@ pub struct ConfigFile {
     /// notation's configuration directory.
     #[serde(default)]
     pub notation_config_dir: Option<PathBuf>,
+    /// notation's cache directory (signature and CRL caches).
+    #[serde(default)]
+    pub cache_dir: Option<PathBuf>,
     /// Registries (`host[:port]`) spoken to over plain HTTP.
     #[serde(default)]
     pub plain_http: Vec<String>,
@@ -404,20 +414,24 @@ impl Settings {
 
     /// Merges `args` over `file` (flags win; lists are joined).
     pub fn from_parts(args: &Args, file: ConfigFile) -> Result<Self, Error> {
+        let from_env = NotationDir::from_env();
         let notation = match args.notation_config.clone().or(file.notation_config_dir) {
-            // An explicit directory keeps notation's cache lookup for the CRL and signature
-            // caches.
-            Some(dir) => match NotationDir::from_env().ok().and_then(|d| {
-                d.cache_dir().map(Path::to_path_buf)
-            }) {
-                Some(cache) => NotationDir::at(dir).with_cache_dir(cache),
-                None => NotationDir::at(dir),
-            },
-            None => NotationDir::from_env().map_err(|e| {
+            Some(dir) => NotationDir::at(dir),
+            None => from_env.as_ref().map(Clone::clone).map_err(|e| {
                 config(format!(
-                    "{e} (containerd's environment has none: use --notation-config or \"notationConfigDir\")"
+                    "{e} (containerd's environment may have none: use --notation-config or \"notationConfigDir\")"
                 ))
             })?,
+        };
+        // containerd run by systemd often has no HOME, hence no cache directory to find.
+        let cache_dir = args.cache_dir.clone().or(file.cache_dir).or_else(|| {
+            from_env
+                .ok()
+                .and_then(|d| d.cache_dir().map(Path::to_path_buf))
+        });
+        let notation = match cache_dir {
+            Some(d) => notation.with_cache_dir(d),
+            None => notation,
         };
         let mut plain_http = file.plain_http;
         plain_http.extend(args.plain_http.iter().cloned());
@@ -922,8 +936,20 @@ mod tests {
             assert!(s.is_plain_http(r), "{r}");
         }
         assert!(!s.is_plain_http("from-file:2"));
-        let s = Settings::from_parts(&Args::default(), file).unwrap();
+        let s = Settings::from_parts(&Args::default(), file.clone()).unwrap();
         assert_eq!(s.timeout, Duration::from_secs(3));
+        // The signature cache lives in the configured cache directory.
+        let with_cache = ConfigFile {
+            cache_dir: Some(tmp.path().join("cache")),
+            signature_cache: None,
+            ..file
+        };
+        let s = Settings::from_parts(&Args::default(), with_cache).unwrap();
+        assert_eq!(
+            s.notation.cache_dir(),
+            Some(tmp.path().join("cache").as_path())
+        );
+        assert!(s.cache.unwrap().dir().starts_with(tmp.path().join("cache")));
 
         let e = serde_json::from_str::<ConfigFile>(r#"{"plainHTTP": []}"#).unwrap_err();
         assert!(e.to_string().contains("unknown field"), "{e}");
