@@ -40,6 +40,14 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let label = label_of(&args);
+    // A bug must still refuse with a reason on stdout, not only a backtrace on stderr.
+    let panic_label = label.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        emit(&Verdict::deny(
+            &panic_label,
+            format_args!("internal error: {info}"),
+        ))
+    }));
     let settings = match Settings::load(&args) {
         Ok(s) => s,
         Err(e) => emit(&Verdict::deny(&label, e)),
