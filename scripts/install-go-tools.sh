@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Go interop peers from their released modules: notation v1.3.2, ORAS v1.2.3,
 # CNCF Distribution v3.0.0 (no referrers API, like Debian's 2.8) and olareg v0.1.2 (a registry
-# with the OCI 1.1 referrers API: OCI-Subject, artifactType filtering, Link pagination).
+# with the OCI 1.1 referrers API: OCI-Subject, artifactType filtering, Link pagination), and
+# containerd v2.4.2 + ctr (the image-verifier tests of crates/notary-containerd-verifier).
 # `go install mod@version` needs the proxy's @v/list endpoint, which some proxies refuse, so each
 # tool is built from a throwaway module that requires the exact version.
 # Usage: install-go-tools.sh DEST_BIN_DIR. Idempotent. Fails loudly if a tool cannot be built.
@@ -30,6 +31,10 @@ build notation github.com/notaryproject/notation v1.3.2 github.com/notaryproject
 build oras oras.land/oras v1.2.3 oras.land/oras/cmd/oras
 build distribution-registry github.com/distribution/distribution/v3 v3.0.0 github.com/distribution/distribution/v3/cmd/registry
 build olareg github.com/olareg/olareg v0.1.2 github.com/olareg/olareg/cmd/olareg
+# containerd's go.mod needs Go >= 1.26.6; CGO is not needed for the pull path the tests use.
+# About 60 s once (ctr then reuses the build cache).
+build containerd github.com/containerd/containerd/v2 v2.4.2 github.com/containerd/containerd/v2/cmd/containerd
+build ctr github.com/containerd/containerd/v2 v2.4.2 github.com/containerd/containerd/v2/cmd/ctr
 
 # The blob-signature peer (tests/interop-go/blobpeer): our own small program on notation-go and
 # notation-core-go, since notation v1.3.2 has no blob commands. Built from a copy so the source

@@ -31,8 +31,9 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 if ! command -v cargo-deny >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-deny" ]; then
   cargo install cargo-deny --locked --quiet
 fi
-# Go interop peers and registries (notation, ORAS, Distribution v3, olareg), built from their
-# released modules. The live tests fail, never skip, when one is missing.
+# Go interop peers and registries (notation, ORAS, Distribution v3, olareg) and containerd + ctr
+# (the image-verifier tests, which also need root), built from their released modules. The live
+# tests fail, never skip, when one is missing.
 # The tests always need them; NOTARY_SKIP_GO_TOOLS=1 skips them for a partial set-up.
 if [ "${NOTARY_SKIP_GO_TOOLS:-0}" != 1 ]; then
   bash scripts/install-go-tools.sh "${NOTARY_TOOLS_BIN:-$HOME/.cache/notary-rs/tools}"

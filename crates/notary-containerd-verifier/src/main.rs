@@ -1,0 +1,95 @@
+//! `notary-containerd-verifier`: containerd's image-verifier executable (see the library docs).
+//! Prints exactly one line on stdout (the reason containerd shows) and exits 0 to allow.
+#![forbid(unsafe_code)]
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use notary_containerd_verifier::{Args, HELP, Image, MAX_INPUT, Settings, Verdict, label_of};
+
+/// Held by whoever prints the verdict: the main thread or the timeout watchdog, never both.
+static DECIDED: Mutex<()> = Mutex::new(());
+
+fn emit(verdict: &Verdict) -> ! {
+    let _guard = DECIDED.lock();
+    for w in &verdict.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", verdict.reason);
+    let _ = out.flush();
+    // Exit while holding the lock so that a late watchdog cannot print a second line.
+    std::process::exit(i32::from(verdict.exit_code()))
+}
+
+fn main() -> ExitCode {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(e) => emit(&Verdict::deny(
+            "(arguments)",
+            format_args!("{e} (see --help)"),
+        )),
+    };
+    if args.help {
+        print!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
+    if args.version {
+        println!("notary-containerd-verifier {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    let label = label_of(&args);
+    // A bug must still refuse with a reason on stdout, not only a backtrace on stderr.
+    let panic_label = label.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        emit(&Verdict::deny(
+            &panic_label,
+            format_args!("internal error: {info}"),
+        ))
+    }));
+    let settings = match Settings::load(&args) {
+        Ok(s) => s,
+        Err(e) => emit(&Verdict::deny(&label, e)),
+    };
+    // A verification that overruns (a slow registry, an OCSP responder, a plugin) is refused
+    // with our reason before containerd's own per-verifier timeout kills the process.
+    let timeout = settings.timeout;
+    let watchdog_label = label.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout);
+        emit(&Verdict::deny(
+            &watchdog_label,
+            format_args!(
+                "verification timed out after {:.1} s (raise --timeout, and containerd's per_verifier_timeout above it)",
+                timeout.as_secs_f64()
+            ),
+        ));
+    });
+    let stdin = if args.stdin_media_type.is_some() {
+        let mut buf = Vec::new();
+        if let Err(e) = std::io::stdin()
+            .lock()
+            .take(MAX_INPUT)
+            .read_to_end(&mut buf)
+        {
+            emit(&Verdict::deny(&label, format_args!("stdin: {e}")));
+        }
+        Some(buf)
+    } else {
+        None
+    };
+    let image = match Image::from_args(&args, stdin.as_deref()) {
+        Ok(i) => i,
+        Err(e) => emit(&Verdict::deny(&label, e)),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => emit(&Verdict::deny(&label, format_args!("runtime: {e}"))),
+    };
+    let verdict = runtime.block_on(notary_containerd_verifier::verify(&image, &settings));
+    emit(&verdict)
+}
