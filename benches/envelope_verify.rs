@@ -3,7 +3,7 @@
 //! RSA-3072 and P-256 chains of three certificates, in both envelope formats, on both crypto
 //! providers (aws-lc-rs and the pure-Rust RustCrypto one).
 //!
-//! Run: `cargo bench -p notary --bench envelope_verify`. Besides
+//! Run: `cargo bench -p notary-rs --bench envelope_verify`. Besides
 //! criterion's figures it prints, per case, the ratio full/bare measured in the same process
 //! with interleaved batches (target ≤ 1.2 for each provider), and the RustCrypto cost as a
 //! multiple of the aws-lc-rs cost, measured in the same run.

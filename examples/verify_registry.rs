@@ -3,7 +3,7 @@
 //! the way `notation verify` does.
 //!
 //! ```text
-//! cargo run -p notary --example verify_registry -- localhost:5000/app@sha256:...
+//! cargo run -p notary-rs --example verify_registry -- localhost:5000/app@sha256:...
 //! ```
 //! (`localhost` registries are spoken to over plain HTTP, as notation does; Docker/notation
 //! credentials are not read here, see `RemoteOptions::credentials`.)

@@ -1,10 +1,10 @@
 //! Writes the fuzz test CA (`crates/notary-fuzz-targets/testdata/fuzz/root.der`) and the seed corpora of
 //! the `verifier` and `plugin_archive` targets. Run from the repository root, twice (the
 //! library embeds the root at build time, so the second run builds against the new one and
-//! `cargo test -p notary --test fuzz_corpus` then checks the seeds verify):
+//! `cargo test -p notary-fuzz-targets --test fuzz_corpus` then checks the seeds verify):
 //!
 //! ```sh
-//! cargo run -p notary --example fuzz_seeds
+//! cargo run -p notary-fuzz-targets --example fuzz_seeds
 //! ```
 
 use std::io::Write as _;

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 crates=()
 for dir in crates/*/; do
-  name=$(basename "$dir")
   [ -f "$dir/src/lib.rs" ] || continue
+  # The package name, not the directory's (crates/notary is published as notary-rs).
+  name=$(sed -n 's/^name = "\(.*\)"/\1/p' "$dir/Cargo.toml" | head -1)
   grep -q '^publish = false' "$dir/Cargo.toml" && continue
   crates+=("$name")
 done

@@ -22,6 +22,15 @@ cargo test "${OCI_SPEC[@]}" --quiet -- oci_spec every_e2e 2>&1 | tee -a target/t
 echo "== features (every library crate alone, default and --no-default-features)"
 bash scripts/check-features.sh
 
+echo "== package (crates.io metadata, README crate docs, cargo package --no-verify)"
+bash scripts/check-package.sh
+
+# Opt-in: the FIPS module (aws-lc-fips-sys: C, CMake and Go) adds ~3 minutes of C build.
+if [ "${NOTARY_TEST_FIPS:-0}" = 1 ]; then
+  echo "== fips (aws-lc-rs on the FIPS module: the provider reports FIPS mode and signs/verifies)"
+  cargo test -p notary-provider-aws-lc-rs --features fips --quiet 2>&1 | tee -a target/test-output.txt
+fi
+
 echo "== conformance (../shared/interop), under both crypto providers"
 SHARED="${NOTARY_SHARED:-../shared}"
 for crypto in aws-lc-rs rustcrypto; do

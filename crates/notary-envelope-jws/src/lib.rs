@@ -1,27 +1,4 @@
-//! The JWS envelope of notary-rs: flattened JWS JSON serialisation, `application/jose+json`,
-//! byte-compatible with notation.
-//!
-//! This crate is a codec. It signs through a [`notary_core::Signer`] and checks signatures
-//! through a [`notary_core::SignatureVerifier`]; it has no cryptographic backend of its own.
-//! A parsed envelope ([`UnverifiedJws`]) gives its payload only through
-//! [`UnverifiedJws::verify`] (or the explicitly untrusted [`UnverifiedJws::inspect`]).
-//!
-//! ```
-//! use notary_core::{KeySpec, SignRequest, PAYLOAD_MEDIA_TYPE};
-//! use notary_envelope_jws::{UnverifiedJws, sign};
-//!
-//! let now = time::macros::datetime!(2026-01-01 0:00 UTC);
-//! let chain = notary_crypto::pki::ChainBuilder::new(KeySpec::EcP256, now).build()?;
-//! let signer = chain.signer()?;
-//! let request = SignRequest::new(br#"{"targetArtifact":{}}"#.to_vec(), now);
-//! let envelope = sign(&request, &signer)?;
-//!
-//! let x509 = notary_x509::X509Verifier::new(notary_provider_aws_lc_rs::provider());
-//! let verified = UnverifiedJws::parse(&envelope)?.verify(&x509)?;
-//! assert_eq!(verified.payload(), request.payload.as_slice());
-//! assert_eq!(verified.signer_info().signed_attributes.content_type, PAYLOAD_MEDIA_TYPE);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),

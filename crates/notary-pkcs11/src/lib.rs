@@ -1,17 +1,4 @@
-//! PKCS#11 signing for notary-rs: a [`Signer`] whose private key stays inside a token (an HSM,
-//! a smart card, SoftHSM2), and the `notation-pkcs11` plugin built on it.
-//!
-//! [`Pkcs11Signer`] opens the module, finds the token by label, logs in with the user PIN and
-//! finds the private key by label and/or id. Key specs follow the Notary table: RSA 2048/3072/
-//! 4096 sign with RSASSA-PSS and SHA-256/384/512 (MGF1 with the same hash, salt = hash length);
-//! EC P-256/P-384/P-521 with ECDSA and SHA-256/384/512. The signing input is hashed on the host
-//! and the digest signed with `CKM_RSA_PKCS_PSS` or `CKM_ECDSA` (tokens such as SoftHSM2 lack
-//! the combined ECDSA-with-hash mechanisms); ECDSA output is returned as fixed-width `r||s`
-//! (a DER `ECDSA-Sig-Value`, which some tokens return, is converted).
-//!
-//! The certificate chain comes from a PEM file (leaf first) or from certificate objects on the
-//! token (the leaf with the key's id or label, issuers found by subject). The leaf's public key
-//! must be the token key's.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod plugin;

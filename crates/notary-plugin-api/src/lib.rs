@@ -1,14 +1,4 @@
-//! Wire types of the Notary Project plugin protocol, contract version `1.0`: the JSON a host
-//! writes to a plugin's stdin and reads from its stdout (field names exactly as notation uses
-//! them). No process handling here.
-//!
-//! ```
-//! use notary_plugin_api::{GetMetadataResponse, capability};
-//! let m: GetMetadataResponse = serde_json::from_str(r#"{"name":"com.example.p","description":"d","version":"1.2.0",
-//!   "url":"https://example.com","supportedContractVersions":["1.0"],"capabilities":["SIGNATURE_VERIFIER.TRUSTED_IDENTITY"]}"#)?;
-//! assert!(m.capabilities.iter().any(|c| c == capability::VERIFIER_TRUSTED_IDENTITY));
-//! # Ok::<(), serde_json::Error>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),

@@ -1,27 +1,4 @@
-//! Write Notary Project (notation) plugins in Rust.
-//!
-//! Implement [`Plugin`] (only [`Plugin::metadata`] is required; every other command answers
-//! `VALIDATION_ERROR` "unsupported" by default) and call [`run`] from `main`. The binary must be
-//! installed as `notation-<name>`; notation (or `notary`) then runs it as
-//! `notation-<name> <command>` with the request JSON on stdin. [`run`] writes the response JSON
-//! to stdout and exits 0, or writes an error object to stderr and exits 1.
-//!
-//! ```
-//! use notary_plugin::{Plugin, api};
-//!
-//! struct Hello;
-//! impl Plugin for Hello {
-//!     fn metadata(&self, _: &api::GetMetadataRequest) -> api::GetMetadataResponse {
-//!         notary_plugin::metadata("hello", "says hello", "0.1.0", "https://example.com",
-//!             &[api::capability::SIGNATURE_GENERATOR_RAW])
-//!     }
-//! }
-//! let out = notary_plugin::dispatch(&Hello, "get-plugin-metadata", b"{}").unwrap();
-//! assert!(String::from_utf8(out).unwrap().contains(r#""name":"hello""#));
-//! let err = notary_plugin::dispatch(&Hello, "describe-key", br#"{"contractVersion":"1.0","keyId":"k"}"#).unwrap_err();
-//! assert_eq!(err.error_code, api::error_code::VALIDATION_ERROR);
-//! // fn main() -> std::process::ExitCode { notary_plugin::run(&Hello) }
-//! ```
+#![doc = include_str!("../README.md")]
 #![cfg_attr(
     not(test),
     deny(

@@ -1,42 +1,4 @@
-//! The default crypto provider of notary-rs, on [aws-lc-rs](https://docs.rs/aws-lc-rs).
-//!
-//! [`provider()`] returns a [`CryptoProvider`] that verifies every
-//! [`SignatureKind`](notary_core::crypto::SignatureKind) notary-rs uses (RSA PKCS#1 v1.5 and
-//! PSS with SHA-256/384/512 for 2048- to 8192-bit keys, ECDSA on P-256/384/521 with any of the
-//! three hashes in DER or fixed `r || s` form, Ed25519), hashes with SHA-1/256/384/512, draws
-//! random bytes from the system, and loads the six Notary key specs from PKCS#8, PKCS#1 (RSA)
-//! and SEC1 (EC) DER for signing.
-//!
-//! aws-lc-rs builds AWS-LC, a C library, so this crate needs a C toolchain (and CMake on some
-//! targets). `notary-provider-rustcrypto` is the pure-Rust alternative.
-//!
-//! ```
-//! use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
-//! use notary_core::crypto::{EcCurve, HashFunction, PrivateKeyDer, PublicKey, SignatureKind};
-//!
-//! let provider = notary_provider_aws_lc_rs::provider();
-//! assert_eq!(provider.name, "aws-lc-rs");
-//!
-//! // Load a P-256 key (PKCS#8) and sign: ES256, fixed-width r || s.
-//! let rng = aws_lc_rs::rand::SystemRandom::new();
-//! let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-//! let key = provider.load_private_key(PrivateKeyDer::Pkcs8(pkcs8.as_ref()))?;
-//! assert_eq!(key.key_spec(), notary_core::KeySpec::EcP256);
-//! let signature = key.sign(b"signing input")?;
-//! assert_eq!(signature.len(), 64);
-//!
-//! // Verify it with the public key (the SEC1 point of the certificate).
-//! let point = key.public_key();
-//! let public = PublicKey::Ec { curve: EcCurve::P256, point: &point };
-//! let kind = SignatureKind::EcdsaFixed(HashFunction::Sha256);
-//! provider.signatures.verify(kind, &public, b"signing input", &signature)?;
-//! assert!(provider.signatures.verify(kind, &public, b"other input", &signature).is_err());
-//!
-//! // Hashing.
-//! let digest = provider.hashing.hash(HashFunction::Sha256, b"abc");
-//! assert_eq!(digest[..4], [0xba, 0x78, 0x16, 0xbf]);
-//! # Ok::<(), notary_core::crypto::CryptoError>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -60,6 +22,16 @@ use notary_core::crypto::{
 /// The aws-lc-rs provider, with key loading.
 pub const fn provider() -> CryptoProvider {
     CryptoProvider::new("aws-lc-rs", &verify::Signatures, &Hashes, &Random).with_keys(&keys::Keys)
+}
+
+/// Whether aws-lc-rs runs on the FIPS 140-3 validated AWS-LC module, in FIPS mode.
+///
+/// True only in a build with this crate's `fips` feature (or another crate's `aws-lc-rs/fips`:
+/// a build has one aws-lc-rs, so the feature applies to every user of it). Like rustls'
+/// `CryptoProvider::fips`, this reports how the library was built, not whether a deployment is
+/// compliant: that also depends on the algorithms and key sizes used and the environment.
+pub fn fips() -> bool {
+    aws_lc_rs::try_fips_mode().is_ok()
 }
 
 /// [`Hashing`] on `aws_lc_rs::digest`.
@@ -114,6 +86,36 @@ impl SecureRandom for Random {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fips_mode_follows_the_feature() {
+        assert_eq!(fips(), cfg!(feature = "fips"));
+    }
+
+    /// The FIPS module accepts what notary-rs does: ES256 signing and verification through the
+    /// provider, and the SHA-1 digest (OCSP CertID) stays available.
+    #[cfg(feature = "fips")]
+    #[test]
+    fn fips_module_signs_and_verifies() {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+        use notary_core::crypto::{EcCurve, PrivateKeyDer, PublicKey, SignatureKind};
+        let p = provider();
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let key = p
+            .load_private_key(PrivateKeyDer::Pkcs8(pkcs8.as_ref()))
+            .unwrap();
+        let sig = key.sign(b"m").unwrap();
+        let point = key.public_key();
+        let public = PublicKey::Ec {
+            curve: EcCurve::P256,
+            point: &point,
+        };
+        let kind = SignatureKind::EcdsaFixed(HashFunction::Sha256);
+        p.signatures.verify(kind, &public, b"m", &sig).unwrap();
+        assert!(p.signatures.verify(kind, &public, b"n", &sig).is_err());
+        assert_eq!(p.hashing.hash(HashFunction::Sha1, b"abc").len(), 20);
+    }
 
     #[test]
     fn random_fills() {

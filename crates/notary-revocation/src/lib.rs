@@ -1,31 +1,4 @@
-//! Certificate revocation for notary-rs, as notation checks it.
-//!
-//! [`Checker`] checks every certificate of a chain but the root: OCSP first (falling back to
-//! CRLs when the answer is unknown), else CRLs (every distribution point, delta CRLs), and
-//! combines the results: revoked beats unknown. All I/O goes through a [`Fetcher`], so
-//! air-gapped users can supply responses themselves ([`StaticFetcher`]) and tests can inject
-//! faults; `HttpFetcher` (cargo feature `http`, on by default) is the HTTP(S) client.
-//! [`OfflineRevocation`] never touches the network. Signatures and hashes (OCSP CertIDs, the
-//! CRL cache's file names) go through the [`X509Verifier`] and crypto provider the caller
-//! passes; feature `compat-aws-lc` (off by default, transitional) keeps the provider-less
-//! `Checker::new`, `CrlCache::new`, `ocsp::{request, evaluate}` and
-//! `Crl::{validate, validate_complete}` on the aws-lc-rs provider.
-//!
-//! ```
-//! use std::sync::Arc;
-//! use notary_revocation::{Checker, RevocationChecker, RevocationPurpose, RevocationStatus, StaticFetcher};
-//! let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/interop/data/notation-e2e/config/crl/");
-//! let chain = notary_x509::read_certificates(&std::fs::read(format!("{data}certchain_with_crl.pem"))?)?;
-//! // An air-gapped site serves the CRLs it was given; every other URL is unreachable.
-//! let fetcher = StaticFetcher::new()
-//!     .with_crl("http://localhost:10086/leaf.crl", std::fs::read(format!("{data}leaf_revoked.crl"))?)
-//!     .with_crl("http://localhost:10086/intermediate.crl", std::fs::read(format!("{data}intermediate.crl"))?);
-//! let now = time::macros::datetime!(2026-06-01 0:00 UTC);
-//! let x509 = notary_x509::X509Verifier::new(notary_provider_aws_lc_rs::provider());
-//! let status = Checker::new_with(x509, Arc::new(fetcher)).check(&chain, RevocationPurpose::CodeSigning, None, now);
-//! assert!(matches!(status, RevocationStatus::Revoked { .. }));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),

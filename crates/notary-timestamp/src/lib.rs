@@ -1,29 +1,4 @@
-//! RFC 3161 timestamp countersignatures for notary-rs.
-//!
-//! [`TimestampToken::parse`] decodes a TimeStampToken (CMS SignedData carrying a TSTInfo);
-//! [`TimestampToken::verify_with`] checks it against the caller's TSA roots the way notation does,
-//! with the hashes and signatures of an [`X509Verifier`]'s crypto provider:
-//! message imprint, `signingCertificateV2`, CMS signed attributes and signature, a TSA chain to a
-//! trusted root valid at `genTime` under the timestamping certificate rules, and `signingTime`.
-//! [`inspect_json_with`] renders a token the way `notation inspect -o json` shows it.
-//!
-//! Parsing never trusts the token; only a successful `verify_with` yields a trusted time range.
-//!
-//! Feature `compat-aws-lc` (off by default, transitional) keeps the provider-less
-//! `TimestampToken::verify`, `TimestampRequest::new` and `TimestampRequest::with_random_nonce`
-//! on the aws-lc-rs provider.
-//!
-//! ```
-//! use notary_timestamp::{Error, TimestampToken};
-//! // A token whose CMS signature was tampered with, and the root of its TSA.
-//! let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/interop/data/notation-core-go/timestamp/");
-//! let token = TimestampToken::parse(&std::fs::read(format!("{dir}TimeStampTokenWithInvalidSignature.p7s"))?)?;
-//! let roots = notary_x509::read_certificates(&std::fs::read(format!("{dir}tsaRootCert.cer"))?)?;
-//! println!("claims {} ± {}", token.gen_time(), token.accuracy());
-//! let x509 = notary_x509::X509Verifier::new(notary_provider_aws_lc_rs::provider());
-//! assert!(token.verify_with(&x509, b"notation", &roots).is_err());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),

@@ -1,29 +1,4 @@
-//! Trust policies of the Notary Project, validated and applied exactly as notation does.
-//!
-//! - [`OciTrustPolicy`] (`trustpolicy.oci.json`) and [`BlobTrustPolicy`]
-//!   (`trustpolicy.blob.json`), version `1.0`: every document and statement rule of notation
-//!   (registry scopes, trust stores, trusted identities, verification levels and overrides,
-//!   `verifyTimestamp`, the global blob statement);
-//! - statement selection for an artifact reference or a blob policy name;
-//! - [`match_trusted_identity`] for `x509.subject` identities.
-//!
-//! Field names are matched case-insensitively and unknown fields are ignored, as notation's
-//! decoder does, so the same files serve both tools.
-//!
-//! ```
-//! use notary_trustpolicy::{OciTrustPolicy, ValidationAction, ValidationType};
-//! let policy = OciTrustPolicy::from_json(br#"{
-//!   "version": "1.0",
-//!   "trustPolicies": [{
-//!     "name": "images", "registryScopes": ["registry.example/app"],
-//!     "signatureVerification": {"level": "permissive"},
-//!     "trustStores": ["ca:acme"], "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme"]
-//!   }]}"#)?;
-//! let st = policy.statement_for("registry.example/app@sha256:0d4d...")?;
-//! assert_eq!(st.name, "images");
-//! assert_eq!(st.signature_verification.enforcement.action(ValidationType::Expiry), ValidationAction::Log);
-//! # Ok::<(), notary_trustpolicy::Error>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 // Input-derived values must not panic or wrap: checked operations and `get` instead.
 #![cfg_attr(

@@ -1,27 +1,4 @@
-//! X.509 certificates for notary-rs.
-//!
-//! - [`Certificate`]: owned DER plus the fields the Notary rules need, parsed once; Go-exact
-//!   subject rendering ([`Certificate::subject_string`]), key spec, fingerprints.
-//! - [`read_certificates`]: certificate files as Go's notation reads them (PEM blocks, or
-//!   concatenated DER).
-//! - [`X509Verifier`]: everything that needs cryptography, through a
-//!   [`notary_core::crypto::CryptoProvider`] that does only the mathematics (this crate keeps
-//!   the policy): the Notary certificate-chain rules
-//!   ([`X509Verifier::validate_code_signing_chain`], every violation a distinct [`Error`]
-//!   variant), X.509-style and envelope signatures, trust-store and TSA-root checks,
-//!   fingerprints, and the [`notary_core::SignatureVerifier`] of the envelope codecs.
-//! - Feature `compat-aws-lc` (off by default, transitional): the provider-less free functions
-//!   and [`Certificate`] methods of the previous API, on the aws-lc-rs provider.
-//!
-//! ```
-//! use notary_x509::{X509Verifier, read_certificates};
-//! let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/chain.pem")).unwrap();
-//! let chain = read_certificates(&pem)?;
-//! assert_eq!(chain.len(), 3);
-//! let x509 = X509Verifier::new(notary_provider_aws_lc_rs::provider());
-//! x509.validate_code_signing_chain(&chain, Some(chain[0].not_before()))?;
-//! # Ok::<(), notary_x509::Error>(())
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
