@@ -169,16 +169,17 @@ pub fn timestamper(
         (Some(url), Some(root)) => {
             let bytes = std::fs::read(&root)
                 .map_err(|e| Failure::msg(format!("{}: {e}", root.display())))?;
-            let cert = notary_x509::validate_tsa_root_certificate(&bytes).map_err(|e| {
+            let x509 = notary_x509::X509Verifier::new(crate::provider());
+            let cert = x509.validate_tsa_root_certificate(&bytes).map_err(|e| {
                 Failure::msg(format!(
                     "{}: not usable as --timestamp-root-cert: {e}",
                     root.display()
                 ))
             })?;
-            Ok(Some(Arc::new(notary::timestamp::Rfc3161Timestamper::new(
-                url,
-                vec![cert],
-            ))))
+            Ok(Some(Arc::new(
+                notary::timestamp::Rfc3161Timestamper::new(url, vec![cert])
+                    .with_provider(crate::provider()),
+            )))
         }
         _ => Err(Failure::msg(
             "--timestamp-url and --timestamp-root-cert must be given together",
@@ -200,6 +201,7 @@ pub fn sign_options(
             .to_string(),
     };
     let mut o = SignOptions::new(crate::now());
+    o.provider = crate::provider();
     o.format = EnvelopeMediaType::from_format_name(&format).map_err(|_| {
         Failure::msg(format!(
             "signature format {format:?} is not supported, use jws or cose"

@@ -211,7 +211,10 @@ pub fn run(c: CertCommand) -> CmdResult {
                     )
                 );
                 println!("IsCA: {}", c.is_ca());
-                println!("SHA256 Thumbprint: {}\n", c.sha256_fingerprint());
+                println!(
+                    "SHA256 Thumbprint: {}\n",
+                    notary_x509::X509Verifier::new(crate::provider()).sha256_fingerprint(&c)
+                );
             }
             Ok(())
         }

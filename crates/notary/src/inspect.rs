@@ -32,7 +32,8 @@ impl CertificateSummary {
     /// Summarises a parsed certificate.
     pub fn of(c: &Certificate) -> Self {
         Self {
-            sha256_fingerprint: c.sha256_fingerprint(),
+            sha256_fingerprint: notary_x509::X509Verifier::new(crate::default_provider())
+                .sha256_fingerprint(c),
             issued_to: c.subject_string(),
             issued_by: c.issuer_string(),
             expiry: timefmt::format_rfc3339(c.not_after()).unwrap_or_default(),
@@ -127,7 +128,7 @@ pub fn inspect_envelope(
     if let Some(tok) = &info.unsigned_attributes.timestamp_signature {
         let v = match timestamp {
             Some(f) => f(tok),
-            None => notary_timestamp::inspect_json(tok),
+            None => notary_timestamp::inspect_json_with(&crate::default_provider(), tok),
         };
         unsigned.insert("timestampSignature".to_string(), v);
     }

@@ -765,7 +765,8 @@ impl PluginSigner {
                         ),
                     ));
                 }
-                notary_x509::verify_raw_signature(cert.spki_der(), alg, signing_input, &signature)
+                notary_x509::X509Verifier::new(crate::default_provider())
+                    .verify_raw_signature(cert.spki_der(), alg, signing_input, &signature)
                     .map_err(|e| {
                         self.invalid(
                             cmd,
