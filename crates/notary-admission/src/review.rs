@@ -65,6 +65,8 @@ pub struct AdmissionRequest {
 pub struct Status {
     /// HTTP-style code the API server reports (403 for a policy denial).
     pub code: u16,
+    /// Machine-readable reason (`Forbidden`), shown by the API server in its `Status`.
+    pub reason: &'static str,
     /// Shown to the user after `admission webhook "..." denied the request: `.
     pub message: String,
 }

@@ -315,7 +315,11 @@ impl Webhook {
             AdmissionResponse {
                 uid: request.uid.clone(),
                 allowed,
-                status: message.map(|message| Status { code: 403, message }),
+                status: message.map(|message| Status {
+                    code: 403,
+                    reason: "Forbidden",
+                    message,
+                }),
                 warnings,
             }
         };
