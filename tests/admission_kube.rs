@@ -228,6 +228,13 @@ fn the_api_server_admits_signed_images_and_refuses_the_rest() {
     let imgs = images(&rt, 0);
     let dir = tempfile::tempdir().unwrap();
     let notation = notation_dir(dir.path(), imgs.host(), &imgs.trusted);
+    // Mounted as a ConfigMap: symbolic links, which notation's own readers refuse.
+    admission::as_configmap_volume(&notation);
+    assert!(
+        std::fs::symlink_metadata(notation.join("trustpolicy.oci.json"))
+            .unwrap()
+            .is_symlink()
+    );
     let (webhook_ca, cert, key) = server_cert(dir.path(), "webhook");
     let hook = start_webhook(BIN, &notation, &cert, &key, &["--plain-http", imgs.host()]);
     let cluster = start_cluster(&dir.path().join("cluster").tap_mkdir());

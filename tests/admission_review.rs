@@ -141,6 +141,19 @@ fn verdicts_cache_and_tag_policy_against_a_real_registry() {
         let (ok, msg, _) = review(&c, &strict.addr, &pod_review("t2", &[signed], false)).await;
         assert!(ok, "{msg}");
 
+        // Rotating the trust store changes the configuration hash: the cached verdict of the
+        // signed image is not reused, and the image no longer verifies.
+        let other = admission::chain();
+        let fresh = tempfile::tempdir().unwrap();
+        let replacement = notation_dir(fresh.path(), imgs.host(), &other);
+        std::fs::copy(
+            replacement.join("truststore/x509/ca/test/root.pem"),
+            notation.join("truststore/x509/ca/test/root.pem"),
+        )
+        .unwrap();
+        let (ok, msg, _) = review(&c, &strict.addr, &pod_review("r", &[signed], false)).await;
+        assert!(!ok && msg.contains("authenticity"), "{msg}");
+
         let m = metrics(&c, addr).await;
         assert_eq!(
             metric(&m, "notary_admission_verdicts_total{verdict=\"denied\"}"),

@@ -353,3 +353,23 @@ pub fn metric(text: &str, name: &str) -> u64 {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| panic!("metric {name} not found in\n{text}"))
 }
+
+/// Rearranges `config` the way the kubelet mounts a ConfigMap: the files live in a timestamped
+/// directory, `..data` links to it, and each top-level name is a link into `..data`.
+pub fn as_configmap_volume(config: &Path) {
+    let stamp = config.join("..2026_12_01_00_00_00.000000001");
+    std::fs::create_dir_all(&stamp).unwrap();
+    let names: Vec<_> = std::fs::read_dir(config)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| !n.to_string_lossy().starts_with(".."))
+        .collect();
+    for n in &names {
+        std::fs::rename(config.join(n), stamp.join(n)).unwrap();
+    }
+    std::os::unix::fs::symlink(stamp.file_name().unwrap(), config.join("..data")).unwrap();
+    for n in &names {
+        std::os::unix::fs::symlink(Path::new("..data").join(n), config.join(n)).unwrap();
+    }
+}

@@ -87,6 +87,9 @@ pub struct Settings {
     pub cache_max_entries: usize,
     /// Largest review body accepted.
     pub max_review_bytes: usize,
+    /// Where private copies of the configuration are written for the verifier (notation's
+    /// readers refuse the symbolic links of mounted ConfigMaps and Secrets).
+    pub snapshot_dir: PathBuf,
 }
 
 impl Settings {
@@ -100,6 +103,8 @@ impl Settings {
             cache_ttl: Duration::from_secs(300),
             cache_max_entries: 10_000,
             max_review_bytes: DEFAULT_MAX_REVIEW_BYTES,
+            snapshot_dir: std::env::temp_dir()
+                .join(format!("notary-admission-{}", std::process::id())),
         }
     }
 }
@@ -122,6 +127,12 @@ type CacheKey = (String, Digest, [u8; 32]);
 /// The configuration in force: its hash and the verifier built from it.
 type Snapshot = ([u8; 32], Arc<NotaryVerifier>);
 
+struct SnapshotState {
+    hash: [u8; 32],
+    verifier: Arc<NotaryVerifier>,
+    dir: PathBuf,
+}
+
 /// The webhook: stateless per review apart from its caches, metrics and registry clients.
 pub struct Webhook {
     settings: Settings,
@@ -129,7 +140,8 @@ pub struct Webhook {
     metrics: Metrics,
     cache: OnceCache<CacheKey, Verdict>,
     repositories: Mutex<HashMap<(String, String), RemoteRepository>>,
-    snapshot: Mutex<Option<Snapshot>>,
+    snapshot: Mutex<Option<SnapshotState>>,
+    previous_snapshot: Mutex<Option<PathBuf>>,
 }
 
 impl std::fmt::Debug for Webhook {
@@ -153,27 +165,57 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Hashes the OCI trust policy and every trust-store file (path and bytes, in path order), so
-/// an edited policy or a rotated certificate invalidates cached results.
-fn config_hash(dir: &NotationDir) -> Result<[u8; 32], Error> {
-    let (path, policy) = dir
-        .policy_bytes(PolicyKind::Oci)
-        .map_err(|e| Error::Config { reason: chain(&e) })?;
-    let mut h = Sha256::new();
-    h.update(path.as_os_str().as_encoded_bytes());
-    h.update((policy.len() as u64).to_be_bytes());
-    h.update(&policy);
+/// The configuration as read from disk: the OCI trust policy (file name, bytes) and every
+/// trust-store file (path relative to `truststore/`, bytes), with their hash.
+struct ConfigFiles {
+    hash: [u8; 32],
+    policy: (&'static str, Vec<u8>),
+    trust_store: Vec<(PathBuf, Vec<u8>)>,
+}
+
+/// Reads and hashes the OCI trust policy and every trust-store file (path and bytes, in path
+/// order), so an edited policy or a rotated certificate invalidates cached results.
+///
+/// Symbolic links are followed here: Kubernetes mounts ConfigMaps and Secrets as links into a
+/// `..data` directory, which notation's readers refuse. The verifier reads a private copy of
+/// exactly these bytes instead (see [`materialise`]).
+fn read_config(dir: &Path) -> Result<ConfigFiles, Error> {
+    let policy = [PolicyKind::Oci.file_name(), "trustpolicy.json"]
+        .into_iter()
+        .find_map(|name| std::fs::read(dir.join(name)).ok().map(|b| (name, b)))
+        .ok_or_else(|| Error::Config {
+            reason: format!(
+                "no OCI trust policy: {} not found",
+                dir.join(PolicyKind::Oci.file_name()).display()
+            ),
+        })?;
+    let store = dir.join("truststore");
     let mut files = Vec::new();
-    collect_files(&dir.trust_store_dir(), &mut files);
+    collect_files(&store, &mut files);
     files.sort();
+    let mut h = Sha256::new();
+    h.update(policy.0.as_bytes());
+    h.update((policy.1.len() as u64).to_be_bytes());
+    h.update(&policy.1);
+    let mut trust_store = Vec::new();
     for f in files {
-        // Unreadable files still change the hash by name; the verifier reports them.
-        let bytes = std::fs::read(&f).unwrap_or_default();
-        h.update(f.as_os_str().as_encoded_bytes());
+        let Ok(rel) = f.strip_prefix(&store).map(Path::to_path_buf) else {
+            continue;
+        };
+        // An unreadable file is left out of the copy, where the verifier reports it missing.
+        let Ok(bytes) = std::fs::read(&f) else {
+            continue;
+        };
+        h.update(rel.as_os_str().as_encoded_bytes());
         h.update((bytes.len() as u64).to_be_bytes());
         h.update(&bytes);
+        trust_store.push((rel, bytes));
     }
-    Ok(h.finalize().into())
+    Ok(ConfigFiles {
+        hash: h.finalize().into(),
+        policy,
+        trust_store,
+    })
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -181,17 +223,43 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
         return;
     };
     for e in entries.flatten() {
+        // `..data` and `..<timestamp>` are the atomic writer's internals of a mounted volume;
+        // the visible names link into them.
+        if e.file_name().as_encoded_bytes().starts_with(b"..") {
+            continue;
+        }
         let p = e.path();
-        // Kubernetes mounts Secrets and ConfigMaps through symbolic links (`..data`), so
-        // follow them; a directory loop is cut by depth.
         if p.is_dir() {
+            // Links are followed, so cut directory loops by depth and count.
             if out.len() < 10_000 && p.components().count() < 64 {
                 collect_files(&p, out);
             }
-        } else {
+        } else if p.is_file() {
             out.push(p);
         }
     }
+}
+
+/// Writes `files` as a notation configuration directory of regular files under `root`.
+fn materialise(root: &Path, files: &ConfigFiles) -> Result<PathBuf, Error> {
+    let io = |p: &Path, e: std::io::Error| Error::Config {
+        reason: format!("writing the configuration snapshot {}: {e}", p.display()),
+    };
+    let dir = root.join(hex::encode(files.hash.get(..8).unwrap_or_default()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    let policy = dir.join(files.policy.0);
+    std::fs::write(&policy, &files.policy.1).map_err(|e| io(&policy, e))?;
+    for (rel, bytes) in &files.trust_store {
+        let p = dir.join("truststore").join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::write(&p, bytes).map_err(|e| io(&p, e))?;
+    }
+    Ok(dir)
 }
 
 impl Webhook {
@@ -210,6 +278,7 @@ impl Webhook {
             metrics: Metrics::default(),
             repositories: Mutex::new(HashMap::new()),
             snapshot: Mutex::new(None),
+            previous_snapshot: Mutex::new(None),
         }
     }
 
@@ -220,20 +289,44 @@ impl Webhook {
 
     /// The configuration in force, rebuilt when the policy or trust store changed on disk.
     fn snapshot(&self) -> Result<Snapshot, Error> {
-        let dir = NotationDir::at(&self.settings.notation_dir);
-        let hash = config_hash(&dir)?;
+        let files = read_config(&self.settings.notation_dir)?;
         let mut current = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((h, v)) = current.as_ref()
-            && *h == hash
+        if let Some(s) = current.as_ref()
+            && s.hash == files.hash
         {
-            return Ok((hash, v.clone()));
+            return Ok((s.hash, s.verifier.clone()));
         }
+        let copy = materialise(&self.settings.snapshot_dir, &files)?;
+        let dir =
+            NotationDir::at(&copy).with_plugins_dir(self.settings.notation_dir.join("plugins"));
         let verifier = Arc::new(
             dir.oci_verifier(self.settings.provider)
                 .map_err(|e| Error::Config { reason: chain(&e) })?,
         );
-        *current = Some((hash, verifier.clone()));
-        Ok((hash, verifier))
+        // The copy before the one being replaced is no longer read by any verification that
+        // started under it (those finished long ago or read their files already); the one
+        // being replaced may still be.
+        let previous = current.take().map(|s| s.dir);
+        if let Some(old) = self
+            .previous_snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            && Some(&old) != previous.as_ref()
+            && old != copy
+        {
+            let _ = std::fs::remove_dir_all(old);
+        }
+        *self
+            .previous_snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = previous;
+        *current = Some(SnapshotState {
+            hash: files.hash,
+            verifier: verifier.clone(),
+            dir: copy,
+        });
+        Ok((files.hash, verifier))
     }
 
     /// Ready when the notation configuration directory holds a valid OCI trust policy.

@@ -62,6 +62,10 @@ struct Args {
     /// timeoutSeconds).
     #[arg(long, default_value_t = 5)]
     registry_timeout_seconds: u64,
+    /// Where private copies of the notation configuration are written (default: a directory
+    /// under the system temporary directory).
+    #[arg(long, value_name = "DIR")]
+    snapshot_dir: Option<PathBuf>,
     /// Crypto provider: aws-lc-rs or rustcrypto (when built in).
     #[arg(long, default_value = "aws-lc-rs")]
     crypto: String,
@@ -88,6 +92,9 @@ fn run(args: Args) -> Result<(), String> {
     settings.cache_ttl = Duration::from_secs(args.cache_ttl_seconds);
     settings.cache_max_entries = args.cache_max_entries;
     settings.max_review_bytes = args.max_review_bytes;
+    if let Some(d) = args.snapshot_dir {
+        settings.snapshot_dir = d;
+    }
     let webhook = Arc::new(Webhook::new(settings));
     if let Err(e) = webhook.ready() {
         // Not fatal: /readyz reports it until the configuration appears.
