@@ -254,6 +254,46 @@ fn the_api_server_admits_signed_images_and_refuses_the_rest() {
         )
         .await;
         assert!(s == 201 || s == 409, "{s} {b}");
+        // The example manifest set is valid for this API server (server-side dry run, before
+        // any webhook is registered).
+        let (s, b, _) = api(
+            Method::POST,
+            "/api/v1/namespaces",
+            Some(json!({"metadata": {"name": "notary-admission"}})),
+        )
+        .await;
+        assert_eq!(s, 201, "{b}");
+        let kubeconfig = cluster.dir.join("kubeconfig");
+        std::fs::write(
+            &kubeconfig,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters: [{{name: t, cluster: {{server: \"{}\", certificate-authority: {}}}}}]\nusers: [{{name: a, user: {{token: {}}}}}]\ncontexts: [{{name: t, context: {{cluster: t, user: a}}}}]\ncurrent-context: t\n",
+                cluster.url,
+                cluster.ca.display(),
+                cluster.token
+            ),
+        )
+        .unwrap();
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/admission");
+        let out = Command::new(tool("kubectl"))
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .args(["apply", "--dry-run=server", "-f"])
+            .arg(&examples)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl apply --dry-run=server {}: {}{}",
+            examples.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let applied = String::from_utf8_lossy(&out.stdout);
+        for kind in ["deployment.apps", "service", "validatingwebhookconfiguration.admissionregistration.k8s.io", "configmap"] {
+            assert!(applied.contains(&format!("{kind}/notary-admission")) || applied.contains(&format!("{kind}/notation-config")), "{kind}: {applied}");
+        }
+
         let rule = |groups: &[&str], resources: &[&str]| {
             json!({"apiGroups": groups, "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
                    "resources": resources, "scope": "Namespaced"})
