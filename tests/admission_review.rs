@@ -286,3 +286,43 @@ fn the_serving_certificate_is_reloaded_when_the_files_change() {
         assert!(client(&ca_a).get(&url).send().await.is_err());
     });
 }
+
+#[test]
+fn a_review_is_answered_within_the_api_servers_timeout() {
+    // A "registry" that accepts connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = silent.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let notation = notation_dir(dir.path(), &host, &admission::chain());
+    let (ca, cert, key) = server_cert(dir.path(), "webhook");
+    let hook = start_webhook(
+        BIN,
+        &notation,
+        &cert,
+        &key,
+        &["--plain-http", &host, "--registry-timeout-seconds", "30"],
+    );
+    let image = format!(
+        "{host}/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    );
+    let c = client(&ca);
+    rt().block_on(async {
+        let start = std::time::Instant::now();
+        let r = c
+            .post(format!("https://{}/validate?timeout=2s", hook.addr))
+            .body(serde_json::to_vec(&pod_review("slow", &[&image], false)).unwrap())
+            .send()
+            .await
+            .unwrap();
+        let took = start.elapsed();
+        let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+        assert_eq!(v["response"]["allowed"], false, "{v}");
+        let msg = v["response"]["status"]["message"].as_str().unwrap();
+        assert!(
+            msg.contains(&image) && msg.contains("did not finish"),
+            "{msg}"
+        );
+    });
+    drop(silent);
+}

@@ -114,13 +114,14 @@ async fn handle(webhook: Arc<Webhook>, req: Request<Incoming>) -> Response<Full<
         ),
         (&Method::POST, VALIDATE_PATH) => {
             let start = Instant::now();
+            let budget = req.uri().query().and_then(budget_of);
             let max = webhook.settings().max_review_bytes;
             // One byte over the limit is enough to know it is too large.
             let limited = Limited::new(req.into_body(), max.saturating_add(1));
             let response = match limited.collect().await {
                 Ok(body) => {
                     let body = body.to_bytes();
-                    match webhook.review(&body).await {
+                    match webhook.review_within(&body, budget).await {
                         Ok(r) => text(StatusCode::OK, "application/json", r.to_review_json()),
                         Err(e) => text(StatusCode::BAD_REQUEST, "text/plain", format!("{e}\n")),
                     }
@@ -150,6 +151,40 @@ async fn handle(webhook: Arc<Webhook>, req: Request<Incoming>) -> Response<Full<
             "method not allowed\n",
         ),
         _ => text(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
+    }
+}
+
+/// The time to answer a review the API server allows (its `?timeout=10s` query parameter, a
+/// Go duration in whole or fractional seconds), less a margin for the response's way back.
+fn budget_of(query: &str) -> Option<Duration> {
+    let value = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("timeout="))?;
+    let (number, unit) = match value.strip_suffix("ms") {
+        Some(n) => (n, 0.001),
+        None => (value.strip_suffix('s')?, 1.0),
+    };
+    let secs = number.parse::<f64>().ok()? * unit;
+    let total = Duration::try_from_secs_f64(secs).ok()?;
+    let margin = Duration::from_millis(500).min(total / 4);
+    Some(total.saturating_sub(margin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_servers_timeout_parameter_sets_the_budget() {
+        assert_eq!(budget_of("timeout=10s"), Some(Duration::from_millis(9500)));
+        assert_eq!(
+            budget_of("a=b&timeout=1.5s"),
+            Some(Duration::from_millis(1125))
+        );
+        assert_eq!(budget_of("timeout=800ms"), Some(Duration::from_millis(600)));
+        assert_eq!(budget_of("timeout=10"), None);
+        assert_eq!(budget_of("timeout=-1s"), None);
+        assert_eq!(budget_of("other=1s"), None);
     }
 }
 

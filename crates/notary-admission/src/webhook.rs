@@ -373,6 +373,19 @@ impl Webhook {
     /// Answers one review body: `Ok` with the response to send (HTTP 200), or
     /// [`Error::MalformedReview`] for a body that is no `AdmissionReview` v1 (HTTP 400).
     pub async fn review(self: &Arc<Self>, body: &[u8]) -> Result<AdmissionResponse, Error> {
+        self.review_within(body, None).await
+    }
+
+    /// [`Self::review`], answering within `budget`: images whose verification has not finished
+    /// by then are denied with a message saying so (better than the API server's bare timeout
+    /// error), and their verifications go on in the background to fill the cache, so a retry
+    /// is answered at once.
+    pub async fn review_within(
+        self: &Arc<Self>,
+        body: &[u8],
+        budget: Option<Duration>,
+    ) -> Result<AdmissionResponse, Error> {
+        let deadline = budget.map(|b| tokio::time::Instant::now() + b);
         inc(&self.metrics.reviews);
         let malformed = |reason: String| {
             inc(&self.metrics.malformed);
@@ -445,7 +458,18 @@ impl Webhook {
             tasks.spawn(async move { (i, me.check(&image, hash, verifier).await) });
         }
         let mut verdicts: Vec<Option<Verdict>> = vec![None; list.len()];
-        while let Some(done) = tasks.join_next().await {
+        loop {
+            let next = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, tasks.join_next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        tasks.detach_all();
+                        break;
+                    }
+                },
+                None => tasks.join_next().await,
+            };
+            let Some(done) = next else { break };
             if let Ok((i, v)) = done
                 && let Some(slot) = verdicts.get_mut(i)
             {
@@ -463,7 +487,9 @@ impl Webhook {
                 Some(Verdict::Denied { reason } | Verdict::Error { reason }) => {
                     denials.push(format!("image {image:?}: {reason}"));
                 }
-                None => denials.push(format!("image {image:?}: the verification task failed")),
+                None => denials.push(format!(
+                    "image {image:?}: verification did not finish within the API server's timeout; it goes on in the background, retry shortly"
+                )),
             }
         }
         if denials.is_empty() {
