@@ -166,26 +166,8 @@ fn budget_of(query: &str) -> Option<Duration> {
     };
     let secs = number.parse::<f64>().ok()? * unit;
     let total = Duration::try_from_secs_f64(secs).ok()?;
-    let margin = Duration::from_millis(500).min(total / 4);
+    let margin = Duration::from_millis(500).min(total.checked_div(4).unwrap_or_default());
     Some(total.saturating_sub(margin))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_api_servers_timeout_parameter_sets_the_budget() {
-        assert_eq!(budget_of("timeout=10s"), Some(Duration::from_millis(9500)));
-        assert_eq!(
-            budget_of("a=b&timeout=1.5s"),
-            Some(Duration::from_millis(1125))
-        );
-        assert_eq!(budget_of("timeout=800ms"), Some(Duration::from_millis(600)));
-        assert_eq!(budget_of("timeout=10"), None);
-        assert_eq!(budget_of("timeout=-1s"), None);
-        assert_eq!(budget_of("other=1s"), None);
-    }
 }
 
 /// Serves `webhook` on `listener` over TLS until `shutdown` completes. The certificate pair is
@@ -258,4 +240,22 @@ pub async fn serve(
     };
     reloader.abort();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_servers_timeout_parameter_sets_the_budget() {
+        assert_eq!(budget_of("timeout=10s"), Some(Duration::from_millis(9500)));
+        assert_eq!(
+            budget_of("a=b&timeout=1.5s"),
+            Some(Duration::from_millis(1125))
+        );
+        assert_eq!(budget_of("timeout=800ms"), Some(Duration::from_millis(600)));
+        assert_eq!(budget_of("timeout=10"), None);
+        assert_eq!(budget_of("timeout=-1s"), None);
+        assert_eq!(budget_of("other=1s"), None);
+    }
 }

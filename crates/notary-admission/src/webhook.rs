@@ -385,7 +385,7 @@ impl Webhook {
         body: &[u8],
         budget: Option<Duration>,
     ) -> Result<AdmissionResponse, Error> {
-        let deadline = budget.map(|b| tokio::time::Instant::now() + b);
+        let deadline = budget.and_then(|b| tokio::time::Instant::now().checked_add(b));
         inc(&self.metrics.reviews);
         let malformed = |reason: String| {
             inc(&self.metrics.malformed);
