@@ -437,6 +437,34 @@ fn the_api_server_admits_signed_images_and_refuses_the_rest() {
         assert!(metric(&m, "notary_admission_reviews_total") >= 12, "{m}");
         assert!(metric(&m, "notary_admission_cache_hits_total") >= 3, "{m}");
         assert_eq!(metric(&m, "notary_admission_malformed_reviews_total"), 0, "{m}");
+
+        // For the record (no assertion: timing depends on the machine): the webhook's latency
+        // as the API server measures it.
+        let text = c
+            .get(format!("{}/metrics", cluster.url))
+            .bearer_auth(&cluster.token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let sum_count = |suffix: &str| -> f64 {
+            text.lines()
+                .filter(|l| {
+                    l.starts_with(&format!("apiserver_admission_webhook_admission_duration_seconds_{suffix}"))
+                        && l.contains(WEBHOOK_NAME)
+                })
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum()
+        };
+        let (sum, count) = (sum_count("sum"), sum_count("count"));
+        if count > 0.0 {
+            eprintln!(
+                "webhook calls measured by kube-apiserver: {count} calls, mean {:.2} ms",
+                sum / count * 1000.0
+            );
+        }
     });
 }
 
