@@ -66,7 +66,13 @@ fn verdicts_cache_and_tag_policy_against_a_real_registry() {
     let dir = tempfile::tempdir().unwrap();
     let notation = notation_dir(dir.path(), imgs.host(), &imgs.trusted);
     let (ca, cert, key) = server_cert(dir.path(), "webhook");
-    let hook = start_webhook(BIN, &notation, &cert, &key, &["--plain-http", imgs.host()]);
+    let hook = start_webhook(
+        BIN,
+        &notation,
+        &cert,
+        &key,
+        &["--plain-http", imgs.host(), "--tag-cache-ttl-seconds", "60"],
+    );
     let strict = start_webhook(
         BIN,
         &notation,
@@ -101,10 +107,16 @@ fn verdicts_cache_and_tag_policy_against_a_real_registry() {
         let hits = "notary_admission_cache_hits_total";
         assert_eq!(metric(&after, hits), metric(&before, hits) + 1);
 
-        // By tag: resolved to the digest (one HEAD), then the cached verdict.
+        // By tag: resolved to the digest (one HEAD), then the cached verdict; with
+        // --tag-cache-ttl-seconds the resolution is reused too.
         let by_tag = format!("{}/app:v1", imgs.host());
-        let (ok, msg, _) = review(&c, addr, &pod_review("u3", &[&by_tag], false)).await;
-        assert!(ok, "{msg}");
+        for (uid, registry_requests) in [("u3", 1), ("u4", 0)] {
+            let before = metric(&metrics(&c, addr).await, reqs);
+            let (ok, msg, _) = review(&c, addr, &pod_review(uid, &[&by_tag], false)).await;
+            assert!(ok, "{msg}");
+            let after = metric(&metrics(&c, addr).await, reqs);
+            assert_eq!(after - before, registry_requests, "{uid}");
+        }
         let cases = [
             ("unsigned", "no signature is associated"),
             ("untrusted", "authenticity validation failed"),

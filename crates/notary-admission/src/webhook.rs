@@ -85,6 +85,9 @@ pub struct Settings {
     pub cache_ttl: Duration,
     /// Most verification results kept.
     pub cache_max_entries: usize,
+    /// How long a tag's resolution to a digest is reused (zero: every admission by tag asks
+    /// the registry). Tags move; a longer time admits the digest the tag named that long ago.
+    pub tag_cache_ttl: Duration,
     /// Largest review body accepted.
     pub max_review_bytes: usize,
     /// Where private copies of the configuration are written for the verifier (notation's
@@ -102,6 +105,7 @@ impl Settings {
             deny_tag_only: false,
             cache_ttl: Duration::from_secs(300),
             cache_max_entries: 10_000,
+            tag_cache_ttl: Duration::ZERO,
             max_review_bytes: DEFAULT_MAX_REVIEW_BYTES,
             snapshot_dir: std::env::temp_dir()
                 .join(format!("notary-admission-{}", std::process::id())),
@@ -139,6 +143,7 @@ pub struct Webhook {
     plain_http: Vec<String>,
     metrics: Metrics,
     cache: OnceCache<CacheKey, Verdict>,
+    tags: OnceCache<(String, String, String), Result<Digest, String>>,
     repositories: Mutex<HashMap<(String, String), RemoteRepository>>,
     snapshot: Mutex<Option<SnapshotState>>,
     previous_snapshot: Mutex<Option<PathBuf>>,
@@ -273,6 +278,7 @@ impl Webhook {
             .collect();
         Self {
             cache: OnceCache::new(settings.cache_ttl, settings.cache_max_entries),
+            tags: OnceCache::new(settings.tag_cache_ttl, settings.cache_max_entries),
             plain_http,
             settings,
             metrics: Metrics::default(),
@@ -542,14 +548,29 @@ impl Webhook {
                 };
             }
             (None, tag) => {
-                let tag = tag.as_deref().unwrap_or("latest");
-                match repo.resolve_reference(tag).await {
-                    Ok(d) => d.digest,
-                    Err(e) => {
-                        return Verdict::Error {
-                            reason: format!("cannot resolve tag {tag:?}: {}", chain(&e)),
-                        };
-                    }
+                let tag = tag.clone().unwrap_or_else(|| "latest".into());
+                let key = (
+                    r.connect_host().to_string(),
+                    r.repository.clone(),
+                    tag.clone(),
+                );
+                let repo = repo.clone();
+                let resolve = || async move {
+                    repo.resolve_reference(&tag)
+                        .await
+                        .map(|d| d.digest)
+                        .map_err(|e| format!("cannot resolve tag {tag:?}: {}", chain(&e)))
+                };
+                // Concurrent admissions of one tag share the lookup; with a zero TTL nothing
+                // is kept beyond that.
+                match self
+                    .tags
+                    .get_or_compute(key, Result::is_ok, resolve)
+                    .await
+                    .0
+                {
+                    Ok(d) => d,
+                    Err(reason) => return Verdict::Error { reason },
                 }
             }
         };

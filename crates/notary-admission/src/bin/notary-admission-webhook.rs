@@ -42,6 +42,11 @@ struct Args {
     /// (0 disables the cache; concurrent admissions still share a verification).
     #[arg(long, default_value_t = 300)]
     cache_ttl_seconds: u64,
+    /// Seconds a tag's resolution to a digest is reused (0: every admission by tag asks the
+    /// registry). Tags move: the webhook then admits the digest the tag named up to this long
+    /// ago; --deny-tag-only avoids the question.
+    #[arg(long, default_value_t = 0)]
+    tag_cache_ttl_seconds: u64,
     /// Most verification results cached.
     #[arg(long, default_value_t = 10_000)]
     cache_max_entries: usize,
@@ -91,6 +96,7 @@ fn run(args: Args) -> Result<(), String> {
     settings.deny_tag_only = args.deny_tag_only;
     settings.cache_ttl = Duration::from_secs(args.cache_ttl_seconds);
     settings.cache_max_entries = args.cache_max_entries;
+    settings.tag_cache_ttl = Duration::from_secs(args.tag_cache_ttl_seconds);
     settings.max_review_bytes = args.max_review_bytes;
     if let Some(d) = args.snapshot_dir {
         settings.snapshot_dir = d;
