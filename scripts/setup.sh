@@ -19,6 +19,8 @@ command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
 # PKCS#11 tests (crates/notary-pkcs11): SoftHSM2 and pkcs11-tool (opensc).
 command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
+# jq: reading k8s.io/kubernetes' go.mod when building kube-apiserver (scripts/install-go-tools.sh).
+command -v jq >/dev/null || need_apt+=(jq)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"

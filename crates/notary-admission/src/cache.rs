@@ -1,0 +1,161 @@
+//! The verification result cache: one slot per key, filled once. Concurrent admissions of the
+//! same image wait on the slot being filled instead of verifying again; later ones read it
+//! until the TTL runs out.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type Slot<V> = Arc<tokio::sync::OnceCell<(Instant, V)>>;
+
+/// A TTL cache whose misses are computed once per key, however many callers ask at once.
+#[derive(Debug)]
+pub(crate) struct OnceCache<K, V> {
+    ttl: Duration,
+    max_entries: usize,
+    slots: Mutex<HashMap<K, Slot<V>>>,
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> OnceCache<K, V> {
+    pub(crate) fn new(ttl: Duration, max_entries: usize) -> Self {
+        Self {
+            ttl,
+            max_entries: max_entries.max(1),
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.slots.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    fn fresh(&self, slot: &Slot<V>, now: Instant) -> bool {
+        slot.get()
+            .is_none_or(|(t, _)| now.saturating_duration_since(*t) < self.ttl)
+    }
+
+    /// The value of `key`, computing it with `compute` unless it is cached and fresh or being
+    /// computed by another caller. Values `keep` refuses (transient errors) are handed to the
+    /// callers waiting for them but not kept. Returns the value and whether this caller was
+    /// spared the computation.
+    pub(crate) async fn get_or_compute<F, Fut>(
+        &self,
+        key: K,
+        keep: impl Fn(&V) -> bool,
+        compute: F,
+    ) -> (V, bool)
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = V>,
+    {
+        let slot = {
+            // A poisoned lock only means another admission panicked mid-insert; the map is
+            // still a valid map.
+            let mut map = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            if map.get(&key).is_some_and(|s| !self.fresh(s, now)) {
+                map.remove(&key);
+            }
+            if map.len() >= self.max_entries && !map.contains_key(&key) {
+                map.retain(|_, s| self.fresh(s, now));
+                if map.len() >= self.max_entries {
+                    // Still full of fresh entries: start over rather than grow without bound.
+                    map.clear();
+                }
+            }
+            map.entry(key.clone()).or_default().clone()
+        };
+        let ran = AtomicBool::new(false);
+        let (_, value) = slot
+            .get_or_init(|| async {
+                ran.store(true, Ordering::Relaxed);
+                let v = compute().await;
+                (Instant::now(), v)
+            })
+            .await;
+        let value = value.clone();
+        let ran = ran.load(Ordering::Relaxed);
+        if ran && !keep(&value) {
+            let mut map = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            if map.get(&key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                map.remove(&key);
+            }
+        }
+        (value, !ran)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU32;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_share_one_computation() {
+        let cache = Arc::new(OnceCache::<u32, u32>::new(Duration::from_secs(60), 10));
+        let runs = Arc::new(AtomicU32::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (cache, runs) = (cache.clone(), runs.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get_or_compute(
+                        1,
+                        |_| true,
+                        || async {
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            42
+                        },
+                    )
+                    .await
+            }));
+        }
+        let mut spared = 0;
+        for t in tasks {
+            let (v, hit) = t.await.unwrap();
+            assert_eq!(v, 42);
+            spared += u32::from(hit);
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert_eq!(spared, 15);
+        // Cached afterwards.
+        let (v, hit) = cache.get_or_compute(1, |_| true, || async { 0 }).await;
+        assert_eq!((v, hit), (42, true));
+    }
+
+    #[tokio::test]
+    async fn expired_and_unkept_values_are_recomputed() {
+        let cache = OnceCache::<u32, u32>::new(Duration::from_millis(30), 10);
+        assert_eq!(
+            cache.get_or_compute(1, |_| true, || async { 1 }).await,
+            (1, false)
+        );
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        assert_eq!(
+            cache.get_or_compute(1, |_| true, || async { 2 }).await,
+            (2, false)
+        );
+        // A transient result is not kept.
+        assert_eq!(
+            cache.get_or_compute(2, |v| *v != 7, || async { 7 }).await,
+            (7, false)
+        );
+        assert_eq!(
+            cache.get_or_compute(2, |_| true, || async { 8 }).await,
+            (8, false)
+        );
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_map_stays_bounded() {
+        let cache = OnceCache::<u32, u32>::new(Duration::from_secs(60), 3);
+        for k in 0..10 {
+            cache.get_or_compute(k, |_| true, || async { k }).await;
+            assert!(cache.len() <= 3);
+        }
+    }
+}

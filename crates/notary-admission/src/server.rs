@@ -1,0 +1,261 @@
+//! The HTTPS server: `/validate` (AdmissionReview), `/healthz`, `/readyz`, `/metrics`, over
+//! HTTP/1.1 or h2 (the API server takes h2 when offered), with the certificate and key read from
+//! mounted files and reloaded when they change.
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode, header};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::Error;
+use crate::webhook::Webhook;
+
+/// The path the `ValidatingWebhookConfiguration` points at.
+pub const VALIDATE_PATH: &str = "/validate";
+
+/// Where the serving certificate and key live, and how often to look for a new pair.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TlsFiles {
+    /// PEM certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// How often the files' modification times are compared.
+    pub reload_interval: Duration,
+}
+
+impl TlsFiles {
+    /// Certificate and key files, checked for changes every 10 seconds.
+    pub fn new(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        Self {
+            cert: cert.into(),
+            key: key.into(),
+            reload_interval: Duration::from_secs(10),
+        }
+    }
+
+    fn stamp(&self) -> Option<(SystemTime, u64, SystemTime, u64)> {
+        let c = std::fs::metadata(&self.cert).ok()?;
+        let k = std::fs::metadata(&self.key).ok()?;
+        Some((c.modified().ok()?, c.len(), k.modified().ok()?, k.len()))
+    }
+
+    /// Reads the pair into a server configuration offering h2 and HTTP/1.1.
+    pub fn load(&self) -> Result<Arc<ServerConfig>, Error> {
+        let tls = |what: &str, e: &dyn std::fmt::Display| Error::Tls {
+            reason: format!("{what}: {e}"),
+        };
+        let certs = CertificateDer::pem_file_iter(&self.cert)
+            .map_err(|e| tls(&self.cert.display().to_string(), &e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| tls(&self.cert.display().to_string(), &e))?;
+        if certs.is_empty() {
+            return Err(Error::Tls {
+                reason: format!("{}: no certificate", self.cert.display()),
+            });
+        }
+        let key = PrivateKeyDer::from_pem_file(&self.key)
+            .map_err(|e| tls(&self.key.display().to_string(), &e))?;
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| tls("protocol versions", &e))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| tls("certificate and key", &e))?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
+}
+
+fn text(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    r
+}
+
+async fn handle(webhook: Arc<Webhook>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let path = req.uri().path().to_string();
+    match (req.method(), path.as_str()) {
+        (&Method::GET, "/healthz") => text(StatusCode::OK, "text/plain", "ok\n"),
+        (&Method::GET, "/readyz") => match webhook.ready() {
+            Ok(()) => text(StatusCode::OK, "text/plain", "ok\n"),
+            Err(e) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                format!("{e}\n"),
+            ),
+        },
+        (&Method::GET, "/metrics") => text(
+            StatusCode::OK,
+            "text/plain; version=0.0.4",
+            webhook.metrics_text(),
+        ),
+        (&Method::POST, VALIDATE_PATH) => {
+            let start = Instant::now();
+            let budget = req.uri().query().and_then(budget_of);
+            let max = webhook.settings().max_review_bytes;
+            // One byte over the limit is enough to know it is too large.
+            let limited = Limited::new(req.into_body(), max.saturating_add(1));
+            let response = match limited.collect().await {
+                Ok(body) => {
+                    let body = body.to_bytes();
+                    match webhook.review_within(&body, budget).await {
+                        Ok(r) => text(StatusCode::OK, "application/json", r.to_review_json()),
+                        Err(e) => text(StatusCode::BAD_REQUEST, "text/plain", format!("{e}\n")),
+                    }
+                }
+                Err(e) => {
+                    let m = webhook.metrics();
+                    crate::metrics::inc(&m.reviews);
+                    crate::metrics::inc(&m.malformed);
+                    let reason = if e.is::<http_body_util::LengthLimitError>() {
+                        format!("the body exceeds the limit of {max} bytes")
+                    } else {
+                        format!("cannot read the body: {e}")
+                    };
+                    text(
+                        StatusCode::BAD_REQUEST,
+                        "text/plain",
+                        format!("{}\n", Error::MalformedReview { reason }),
+                    )
+                }
+            };
+            webhook.metrics().observe(start.elapsed());
+            response
+        }
+        (_, "/healthz" | "/readyz" | "/metrics" | VALIDATE_PATH) => text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain",
+            "method not allowed\n",
+        ),
+        _ => text(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
+    }
+}
+
+/// The time to answer a review the API server allows (its `?timeout=10s` query parameter, a
+/// Go duration in whole or fractional seconds), less a margin for the response's way back.
+fn budget_of(query: &str) -> Option<Duration> {
+    let value = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("timeout="))?;
+    let (number, unit) = match value.strip_suffix("ms") {
+        Some(n) => (n, 0.001),
+        None => (value.strip_suffix('s')?, 1.0),
+    };
+    let secs = number.parse::<f64>().ok()? * unit;
+    let total = Duration::try_from_secs_f64(secs).ok()?;
+    let margin = Duration::from_millis(500).min(total.checked_div(4).unwrap_or_default());
+    Some(total.saturating_sub(margin))
+}
+
+/// Serves `webhook` on `listener` over TLS until `shutdown` completes. The certificate pair is
+/// loaded once up front (an unusable pair is an error) and then reloaded whenever the files
+/// change; a changed pair that does not load is reported on stderr and the previous one kept.
+pub async fn serve(
+    listener: TcpListener,
+    webhook: Arc<Webhook>,
+    tls: TlsFiles,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), Error> {
+    let config = Arc::new(RwLock::new(tls.load()?));
+    let reloader = {
+        let (config, tls) = (config.clone(), tls.clone());
+        tokio::spawn(async move {
+            let mut stamp = tls.stamp();
+            let mut tick = tokio::time::interval(tls.reload_interval);
+            loop {
+                tick.tick().await;
+                let now = tls.stamp();
+                if now == stamp {
+                    continue;
+                }
+                match tls.load() {
+                    Ok(c) => {
+                        *config.write().unwrap_or_else(|e| e.into_inner()) = c;
+                        stamp = now;
+                        eprintln!("notary-admission: reloaded the TLS certificate");
+                    }
+                    // Secrets are updated file by file: the pair may be half written. Try
+                    // again on the next tick.
+                    Err(e) => eprintln!("notary-admission: keeping the previous certificate: {e}"),
+                }
+            }
+        })
+    };
+    let mut shutdown = std::pin::pin!(shutdown);
+    let result = loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            () = &mut shutdown => break Ok(()),
+        };
+        let (tcp, _) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                eprintln!("notary-admission: accept: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Responses go out in one write; no reason to wait for Nagle.
+        let _ = tcp.set_nodelay(true);
+        let acceptor = TlsAcceptor::from(config.read().unwrap_or_else(|e| e.into_inner()).clone());
+        let webhook = webhook.clone();
+        tokio::spawn(async move {
+            let Ok(Ok(stream)) =
+                tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+            else {
+                return;
+            };
+            let service = hyper::service::service_fn(move |req| {
+                let webhook = webhook.clone();
+                async move { Ok::<_, Infallible>(handle(webhook, req).await) }
+            });
+            let _ = auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    };
+    reloader.abort();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_servers_timeout_parameter_sets_the_budget() {
+        assert_eq!(budget_of("timeout=10s"), Some(Duration::from_millis(9500)));
+        assert_eq!(
+            budget_of("a=b&timeout=1.5s"),
+            Some(Duration::from_millis(1125))
+        );
+        assert_eq!(budget_of("timeout=800ms"), Some(Duration::from_millis(600)));
+        assert_eq!(budget_of("timeout=10"), None);
+        assert_eq!(budget_of("timeout=-1s"), None);
+        assert_eq!(budget_of("other=1s"), None);
+    }
+}

@@ -1,0 +1,686 @@
+//! The admission decision: which images an object runs, whether each verifies against the
+//! notation configuration directory, and the review response that says so.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use notary::NotaryVerifier;
+use notary::artifact::{
+    SignatureFailure, VerifyArtifactError, VerifyArtifactRequest, verify_artifact,
+};
+use notary::config::{NotationDir, PolicyKind};
+use notary_core::crypto::CryptoProvider;
+use notary_core::{Digest, PolicyTarget, VerificationLevel, VerificationOutcome, Verifier};
+use notary_registry::remote::{Anonymous, CredentialProvider};
+use notary_registry::{RemoteOptions, RemoteRepository};
+use sha2::{Digest as _, Sha256};
+
+use crate::Error;
+use crate::cache::OnceCache;
+use crate::images::images;
+use crate::metrics::{Metrics, inc};
+use crate::reference::ImageReference;
+use crate::review::{API_VERSION, AdmissionResponse, AdmissionReview, KIND, Status};
+
+/// The API server's own limit on request bodies (3 MiB); a review cannot be larger.
+pub const DEFAULT_MAX_REVIEW_BYTES: usize = 3 * 1024 * 1024;
+
+/// How registries are reached. Kubernetes passes the webhook no pull secrets, so these come
+/// from the webhook's own flags and mounted files.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RegistrySettings {
+    /// Registries (`host[:port]`, any case) reached over plain HTTP.
+    pub plain_http: Vec<String>,
+    /// Extra trusted root certificates (PEM).
+    pub ca_certificates_pem: Vec<Vec<u8>>,
+    /// Where credentials come from (anonymous by default).
+    pub credentials: Arc<dyn CredentialProvider>,
+    /// Time limit of each registry request: admission has the API server's webhook timeout
+    /// (10 s by default) for everything.
+    pub timeout: Duration,
+    /// Retries of a failed registry request.
+    pub max_retries: u32,
+}
+
+impl std::fmt::Debug for RegistrySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistrySettings")
+            .field("plain_http", &self.plain_http)
+            .field("ca_certificates", &self.ca_certificates_pem.len())
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RegistrySettings {
+    fn default() -> Self {
+        Self {
+            plain_http: Vec::new(),
+            ca_certificates_pem: Vec::new(),
+            credentials: Arc::new(Anonymous),
+            timeout: Duration::from_secs(5),
+            max_retries: 1,
+        }
+    }
+}
+
+/// What the webhook enforces.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The notation configuration directory (`trustpolicy.oci.json`, `truststore/`, `plugins/`).
+    pub notation_dir: PathBuf,
+    /// The crypto provider of verification.
+    pub provider: CryptoProvider,
+    /// Registry access.
+    pub registry: RegistrySettings,
+    /// Deny images referenced by tag only instead of resolving the tag to a digest.
+    pub deny_tag_only: bool,
+    /// How long a verification result is reused for the same digest, scope and configuration.
+    pub cache_ttl: Duration,
+    /// Most verification results kept.
+    pub cache_max_entries: usize,
+    /// How long a tag's resolution to a digest is reused (zero: every admission by tag asks
+    /// the registry). Tags move; a longer time admits the digest the tag named that long ago.
+    pub tag_cache_ttl: Duration,
+    /// Largest review body accepted.
+    pub max_review_bytes: usize,
+    /// Where private copies of the configuration are written for the verifier (notation's
+    /// readers refuse the symbolic links of mounted ConfigMaps and Secrets).
+    pub snapshot_dir: PathBuf,
+}
+
+impl Settings {
+    /// Defaults for a configuration directory: default provider, tags resolved, 5-minute cache.
+    pub fn new(notation_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            notation_dir: notation_dir.into(),
+            provider: notary::default_provider(),
+            registry: RegistrySettings::default(),
+            deny_tag_only: false,
+            cache_ttl: Duration::from_secs(300),
+            cache_max_entries: 10_000,
+            tag_cache_ttl: Duration::ZERO,
+            max_review_bytes: DEFAULT_MAX_REVIEW_BYTES,
+            snapshot_dir: std::env::temp_dir()
+                .join(format!("notary-admission-{}", std::process::id())),
+        }
+    }
+}
+
+/// The result of checking one image.
+#[derive(Debug, Clone)]
+enum Verdict {
+    /// Verified (or allowed by an `audit` policy); warnings to pass on.
+    Allowed { warnings: Vec<String> },
+    /// The policy says `skip`.
+    Skipped,
+    /// Refused: the reason names the failed validation.
+    Denied { reason: String },
+    /// A registry or configuration failure: denied (fail closed), never cached.
+    Error { reason: String },
+}
+
+type CacheKey = (String, Digest, [u8; 32]);
+
+/// The configuration in force: its hash and the verifier built from it.
+type Snapshot = ([u8; 32], Arc<NotaryVerifier>);
+
+struct SnapshotState {
+    hash: [u8; 32],
+    verifier: Arc<NotaryVerifier>,
+    dir: PathBuf,
+}
+
+/// The webhook: stateless per review apart from its caches, metrics and registry clients.
+pub struct Webhook {
+    settings: Settings,
+    plain_http: Vec<String>,
+    metrics: Metrics,
+    cache: OnceCache<CacheKey, Verdict>,
+    tags: OnceCache<(String, String, String), Result<Digest, String>>,
+    repositories: Mutex<HashMap<(String, String), RemoteRepository>>,
+    snapshot: Mutex<Option<SnapshotState>>,
+    previous_snapshot: Mutex<Option<PathBuf>>,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(c) = source {
+        let text = c.to_string();
+        if !s.contains(&text) {
+            let _ = write!(s, ": {text}");
+        }
+        source = c.source();
+    }
+    s
+}
+
+/// The configuration as read from disk: the OCI trust policy (file name, bytes) and every
+/// trust-store file (path relative to `truststore/`, bytes), with their hash.
+struct ConfigFiles {
+    hash: [u8; 32],
+    policy: (&'static str, Vec<u8>),
+    trust_store: Vec<(PathBuf, Vec<u8>)>,
+}
+
+/// Reads and hashes the OCI trust policy and every trust-store file (path and bytes, in path
+/// order), so an edited policy or a rotated certificate invalidates cached results.
+///
+/// Symbolic links are followed here: Kubernetes mounts ConfigMaps and Secrets as links into a
+/// `..data` directory, which notation's readers refuse. The verifier reads a private copy of
+/// exactly these bytes instead (see [`materialise`]).
+fn read_config(dir: &Path) -> Result<ConfigFiles, Error> {
+    let policy = [PolicyKind::Oci.file_name(), "trustpolicy.json"]
+        .into_iter()
+        .find_map(|name| std::fs::read(dir.join(name)).ok().map(|b| (name, b)))
+        .ok_or_else(|| Error::Config {
+            reason: format!(
+                "no OCI trust policy: {} not found",
+                dir.join(PolicyKind::Oci.file_name()).display()
+            ),
+        })?;
+    let store = dir.join("truststore");
+    let mut files = Vec::new();
+    collect_files(&store, &mut files);
+    files.sort();
+    let mut h = Sha256::new();
+    h.update(policy.0.as_bytes());
+    h.update((policy.1.len() as u64).to_be_bytes());
+    h.update(&policy.1);
+    let mut trust_store = Vec::new();
+    for f in files {
+        let Ok(rel) = f.strip_prefix(&store).map(Path::to_path_buf) else {
+            continue;
+        };
+        // An unreadable file is left out of the copy, where the verifier reports it missing.
+        let Ok(bytes) = std::fs::read(&f) else {
+            continue;
+        };
+        h.update(rel.as_os_str().as_encoded_bytes());
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(&bytes);
+        trust_store.push((rel, bytes));
+    }
+    Ok(ConfigFiles {
+        hash: h.finalize().into(),
+        policy,
+        trust_store,
+    })
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        // `..data` and `..<timestamp>` are the atomic writer's internals of a mounted volume;
+        // the visible names link into them.
+        if e.file_name().as_encoded_bytes().starts_with(b"..") {
+            continue;
+        }
+        let p = e.path();
+        if p.is_dir() {
+            // Links are followed, so cut directory loops by depth and count.
+            if out.len() < 10_000 && p.components().count() < 64 {
+                collect_files(&p, out);
+            }
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+}
+
+/// Writes `files` as a notation configuration directory of regular files under `root`.
+fn materialise(root: &Path, files: &ConfigFiles) -> Result<PathBuf, Error> {
+    let io = |p: &Path, e: std::io::Error| Error::Config {
+        reason: format!("writing the configuration snapshot {}: {e}", p.display()),
+    };
+    let dir = root.join(hex::encode(files.hash.get(..8).unwrap_or_default()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    let policy = dir.join(files.policy.0);
+    std::fs::write(&policy, &files.policy.1).map_err(|e| io(&policy, e))?;
+    for (rel, bytes) in &files.trust_store {
+        let p = dir.join("truststore").join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::write(&p, bytes).map_err(|e| io(&p, e))?;
+    }
+    Ok(dir)
+}
+
+impl Webhook {
+    /// A webhook with these settings. Nothing is read until the first review or readiness check.
+    pub fn new(settings: Settings) -> Self {
+        let plain_http = settings
+            .registry
+            .plain_http
+            .iter()
+            .map(|h| notary_trustpolicy::canonical_registry(h).unwrap_or_else(|_| h.clone()))
+            .collect();
+        Self {
+            cache: OnceCache::new(settings.cache_ttl, settings.cache_max_entries),
+            tags: OnceCache::new(settings.tag_cache_ttl, settings.cache_max_entries),
+            plain_http,
+            settings,
+            metrics: Metrics::default(),
+            repositories: Mutex::new(HashMap::new()),
+            snapshot: Mutex::new(None),
+            previous_snapshot: Mutex::new(None),
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The configuration in force, rebuilt when the policy or trust store changed on disk.
+    fn snapshot(&self) -> Result<Snapshot, Error> {
+        let files = read_config(&self.settings.notation_dir)?;
+        let mut current = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = current.as_ref()
+            && s.hash == files.hash
+        {
+            return Ok((s.hash, s.verifier.clone()));
+        }
+        let copy = materialise(&self.settings.snapshot_dir, &files)?;
+        let dir =
+            NotationDir::at(&copy).with_plugins_dir(self.settings.notation_dir.join("plugins"));
+        let verifier = Arc::new(
+            dir.oci_verifier(self.settings.provider)
+                .map_err(|e| Error::Config { reason: chain(&e) })?,
+        );
+        // The copy before the one being replaced is no longer read by any verification that
+        // started under it (those finished long ago or read their files already); the one
+        // being replaced may still be.
+        let previous = current.take().map(|s| s.dir);
+        if let Some(old) = self
+            .previous_snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            && Some(&old) != previous.as_ref()
+            && old != copy
+        {
+            let _ = std::fs::remove_dir_all(old);
+        }
+        *self
+            .previous_snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = previous;
+        *current = Some(SnapshotState {
+            hash: files.hash,
+            verifier: verifier.clone(),
+            dir: copy,
+        });
+        Ok((files.hash, verifier))
+    }
+
+    /// Ready when the notation configuration directory holds a valid OCI trust policy.
+    pub fn ready(&self) -> Result<(), Error> {
+        self.snapshot().map(|_| ())
+    }
+
+    /// HTTP requests sent to registries so far.
+    pub fn registry_requests(&self) -> u64 {
+        self.repositories
+            .lock()
+            .map(|m| m.values().map(RemoteRepository::request_count).sum())
+            .unwrap_or(0)
+    }
+
+    /// The metrics in Prometheus text format.
+    pub fn metrics_text(&self) -> String {
+        self.metrics
+            .render(self.registry_requests(), self.cache.len())
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    fn repository(&self, r: &ImageReference) -> Result<RemoteRepository, String> {
+        let key = (r.connect_host().to_string(), r.repository.clone());
+        let mut map = self.repositories.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(repo) = map.get(&key) {
+            return Ok(repo.clone());
+        }
+        let mut options = RemoteOptions::default();
+        options.plain_http = self.plain_http.contains(&r.registry);
+        options.ca_certificates_pem = self.settings.registry.ca_certificates_pem.clone();
+        options.credentials = self.settings.registry.credentials.clone();
+        options.timeout = self.settings.registry.timeout;
+        options.max_retries = self.settings.registry.max_retries;
+        options.user_agent = concat!("notary-admission/", env!("CARGO_PKG_VERSION")).into();
+        let repo = RemoteRepository::new(&key.0, &key.1, options).map_err(|e| chain(&e))?;
+        map.insert(key, repo.clone());
+        Ok(repo)
+    }
+
+    /// Answers one review body: `Ok` with the response to send (HTTP 200), or
+    /// [`Error::MalformedReview`] for a body that is no `AdmissionReview` v1 (HTTP 400).
+    pub async fn review(self: &Arc<Self>, body: &[u8]) -> Result<AdmissionResponse, Error> {
+        self.review_within(body, None).await
+    }
+
+    /// [`Self::review`], answering within `budget`: images whose verification has not finished
+    /// by then are denied with a message saying so (better than the API server's bare timeout
+    /// error), and their verifications go on in the background to fill the cache, so a retry
+    /// is answered at once.
+    pub async fn review_within(
+        self: &Arc<Self>,
+        body: &[u8],
+        budget: Option<Duration>,
+    ) -> Result<AdmissionResponse, Error> {
+        let deadline = budget.and_then(|b| tokio::time::Instant::now().checked_add(b));
+        inc(&self.metrics.reviews);
+        let malformed = |reason: String| {
+            inc(&self.metrics.malformed);
+            Error::MalformedReview { reason }
+        };
+        if body.len() > self.settings.max_review_bytes {
+            return Err(malformed(format!(
+                "the body of {} bytes exceeds the limit of {} bytes",
+                body.len(),
+                self.settings.max_review_bytes
+            )));
+        }
+        let review: AdmissionReview =
+            serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
+        if review.api_version != API_VERSION || review.kind != KIND {
+            return Err(malformed(format!(
+                "expected {API_VERSION} {KIND}, got {} {}",
+                review.api_version, review.kind
+            )));
+        }
+        let request = review
+            .request
+            .ok_or_else(|| malformed("no request".into()))?;
+        if request.uid.is_empty() {
+            return Err(malformed("the request has no uid".into()));
+        }
+        let response = |allowed: bool, message: Option<String>, warnings: Vec<String>| {
+            inc(if allowed {
+                &self.metrics.allowed
+            } else {
+                &self.metrics.denied
+            });
+            AdmissionResponse {
+                uid: request.uid.clone(),
+                allowed,
+                status: message.map(|message| Status {
+                    code: 403,
+                    reason: "Forbidden",
+                    message,
+                }),
+                warnings,
+            }
+        };
+        let Some(object) = request.object.as_ref().filter(|o| !o.is_null()) else {
+            // DELETE and CONNECT carry no new object: nothing will run.
+            return Ok(response(true, None, Vec::new()));
+        };
+        let list = match images(&request.kind, object) {
+            Ok(l) => l,
+            Err(reason) => return Ok(response(false, Some(reason), Vec::new())),
+        };
+        if list.is_empty() {
+            return Ok(response(true, None, Vec::new()));
+        }
+        let (hash, verifier) = match self.snapshot() {
+            Ok(s) => s,
+            Err(e) => {
+                let n = list.len();
+                (0..n).for_each(|_| inc(&self.metrics.errors));
+                return Ok(response(
+                    false,
+                    Some(format!("notary-admission cannot verify images: {e}")),
+                    Vec::new(),
+                ));
+            }
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, image) in list.iter().enumerate() {
+            let (me, image, verifier) = (self.clone(), image.clone(), verifier.clone());
+            tasks.spawn(async move { (i, me.check(&image, hash, verifier).await) });
+        }
+        let mut verdicts: Vec<Option<Verdict>> = vec![None; list.len()];
+        loop {
+            let next = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, tasks.join_next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        tasks.detach_all();
+                        break;
+                    }
+                },
+                None => tasks.join_next().await,
+            };
+            let Some(done) = next else { break };
+            if let Ok((i, v)) = done
+                && let Some(slot) = verdicts.get_mut(i)
+            {
+                *slot = Some(v);
+            }
+        }
+        let mut denials = Vec::new();
+        let mut warnings = Vec::new();
+        for (image, verdict) in list.iter().zip(verdicts) {
+            match verdict {
+                Some(Verdict::Allowed { warnings: w }) => {
+                    warnings.extend(w.into_iter().map(|w| format!("image {image:?}: {w}")));
+                }
+                Some(Verdict::Skipped) => {}
+                Some(Verdict::Denied { reason } | Verdict::Error { reason }) => {
+                    denials.push(format!("image {image:?}: {reason}"));
+                }
+                None => denials.push(format!(
+                    "image {image:?}: verification did not finish within the API server's timeout; it goes on in the background, retry shortly"
+                )),
+            }
+        }
+        if denials.is_empty() {
+            Ok(response(true, None, warnings))
+        } else {
+            Ok(response(
+                false,
+                Some(format!("notary-admission: {}", denials.join("; "))),
+                warnings,
+            ))
+        }
+    }
+
+    /// Checks one image: parse, resolve a tag, then the cached or shared verification.
+    async fn check(
+        self: Arc<Self>,
+        image: &str,
+        hash: [u8; 32],
+        verifier: Arc<NotaryVerifier>,
+    ) -> Verdict {
+        let verdict = self.check_uncounted(image, hash, verifier).await;
+        inc(match &verdict {
+            Verdict::Allowed { .. } => &self.metrics.verified,
+            Verdict::Skipped => &self.metrics.skipped,
+            Verdict::Denied { .. } => &self.metrics.failed,
+            Verdict::Error { .. } => &self.metrics.errors,
+        });
+        verdict
+    }
+
+    async fn check_uncounted(
+        self: &Arc<Self>,
+        image: &str,
+        hash: [u8; 32],
+        verifier: Arc<NotaryVerifier>,
+    ) -> Verdict {
+        let r = match ImageReference::parse(image) {
+            Ok(r) => r,
+            Err(reason) => return Verdict::Denied { reason },
+        };
+        let repo = match self.repository(&r) {
+            Ok(repo) => repo,
+            Err(reason) => return Verdict::Error { reason },
+        };
+        let digest = match (&r.digest, &r.tag) {
+            (Some(d), _) => d.clone(),
+            (None, _) if self.settings.deny_tag_only => {
+                return Verdict::Denied {
+                    reason: "tag-only references are not allowed: reference the image by digest (name@sha256:...)".into(),
+                };
+            }
+            (None, tag) => {
+                let tag = tag.clone().unwrap_or_else(|| "latest".into());
+                let key = (
+                    r.connect_host().to_string(),
+                    r.repository.clone(),
+                    tag.clone(),
+                );
+                let repo = repo.clone();
+                let resolve = || async move {
+                    repo.resolve_reference(&tag)
+                        .await
+                        .map(|d| d.digest)
+                        .map_err(|e| format!("cannot resolve tag {tag:?}: {}", chain(&e)))
+                };
+                // Concurrent admissions of one tag share the lookup; with a zero TTL nothing
+                // is kept beyond that.
+                match self
+                    .tags
+                    .get_or_compute(key, Result::is_ok, resolve)
+                    .await
+                    .0
+                {
+                    Ok(d) => d,
+                    Err(reason) => return Verdict::Error { reason },
+                }
+            }
+        };
+        let scope = r.scope();
+        let key = (scope.clone(), digest.clone(), hash);
+        let me = self.clone();
+        let (verdict, spared) = self
+            .cache
+            .get_or_compute(
+                key,
+                |v| !matches!(v, Verdict::Error { .. }),
+                || async move {
+                    // Run on its own task: a client that hangs up must not cancel a
+                    // verification other admissions are waiting for.
+                    tokio::spawn(async move { me.verify(&r, &repo, &digest, &verifier).await })
+                        .await
+                        .unwrap_or_else(|e| Verdict::Error {
+                            reason: format!("verification task failed: {e}"),
+                        })
+                },
+            )
+            .await;
+        inc(if spared {
+            &self.metrics.cache_hits
+        } else {
+            &self.metrics.cache_misses
+        });
+        verdict
+    }
+
+    async fn verify(
+        &self,
+        r: &ImageReference,
+        repo: &RemoteRepository,
+        digest: &Digest,
+        verifier: &NotaryVerifier,
+    ) -> Verdict {
+        let scope = r.scope();
+        let reference = format!("{}/{}@{digest}", r.connect_host(), r.repository);
+        let request =
+            VerifyArtifactRequest::new(&reference, &scope, time::OffsetDateTime::now_utc());
+        match verify_artifact(repo, verifier, &request).await {
+            Ok(v) => match &v.outcome {
+                VerificationOutcome::Skipped(_) => Verdict::Skipped,
+                outcome => Verdict::Allowed {
+                    warnings: outcome
+                        .warnings()
+                        .map(|(validation, reason)| {
+                            format!(
+                                "trust policy {:?} ({}) logged a failed {} validation: {reason}",
+                                outcome.policy_name(),
+                                outcome.level().name(),
+                                validation.name()
+                            )
+                        })
+                        .collect(),
+                },
+            },
+            Err(e) => self.refusal(&scope, digest, verifier, &e),
+        }
+    }
+
+    fn refusal(
+        &self,
+        scope: &str,
+        digest: &Digest,
+        verifier: &NotaryVerifier,
+        e: &VerifyArtifactError,
+    ) -> Verdict {
+        match e {
+            VerifyArtifactError::Repository { .. } => Verdict::Error {
+                reason: format!("{scope}@{digest}: {}", chain(e)),
+            },
+            VerifyArtifactError::AllFailed { failures, .. }
+                if failures
+                    .iter()
+                    .any(|f| matches!(f, SignatureFailure::Fetch { .. })) =>
+            {
+                Verdict::Error {
+                    reason: format!("{scope}@{digest}: {}", chain(e)),
+                }
+            }
+            VerifyArtifactError::NoSignature { .. } => {
+                // An `audit` statement records failures without enforcing them; an unsigned
+                // image is admitted with a warning.
+                let audit = verifier
+                    .policy(PolicyTarget::Oci { scope, digest })
+                    .ok()
+                    .filter(|p| p.level() == VerificationLevel::Audit);
+                match audit {
+                    Some(p) => Verdict::Allowed {
+                        warnings: vec![format!(
+                            "trust policy {:?} (audit): no signature is associated with {scope}@{digest}",
+                            p.name()
+                        )],
+                    },
+                    None => Verdict::Denied {
+                        reason: format!("no signature is associated with {scope}@{digest}"),
+                    },
+                }
+            }
+            _ => {
+                let validation = e
+                    .validation()
+                    .map(|v| format!("{} validation failed: ", v.name()))
+                    .unwrap_or_default();
+                Verdict::Denied {
+                    reason: format!("{validation}{}", chain(e)),
+                }
+            }
+        }
+    }
+}
