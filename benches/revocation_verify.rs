@@ -66,7 +66,10 @@ fn setup() -> (
         );
     let with = notary::NotaryVerifier::new(notary::default_provider(), store.clone())
         .with_oci_policy(policy(""))
-        .with_revocation(Arc::new(Checker::new(Arc::new(fetcher))));
+        .with_revocation(Arc::new(Checker::new_with(
+            notary_x509::X509Verifier::new(notary::default_provider()),
+            Arc::new(fetcher),
+        )));
     let without = notary::NotaryVerifier::new(notary::default_provider(), store)
         .with_oci_policy(policy(r#","override":{"revocation":"skip"}"#));
     (env, target, with, without, now)

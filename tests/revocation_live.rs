@@ -181,7 +181,11 @@ fn serve(root: &Path, mut s: std::net::TcpStream, i: usize, ocsp_down: &AtomicBo
 }
 
 fn check(chain: &[Certificate]) -> RevocationStatus {
-    Checker::new(Arc::new(HttpFetcher::new())).check(
+    Checker::new_with(
+        notary_x509::X509Verifier::new(notary::default_provider()),
+        Arc::new(HttpFetcher::new()),
+    )
+    .check(
         chain,
         RevocationPurpose::CodeSigning,
         None,
@@ -246,7 +250,10 @@ fn revoked_intermediate_and_the_verifier_levels() {
         );
         notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store))
             .with_oci_policy(OciTrustPolicy::from_json(policy.as_bytes()).unwrap())
-            .with_revocation(Arc::new(Checker::new(Arc::new(HttpFetcher::new()))))
+            .with_revocation(Arc::new(Checker::new_with(
+                notary_x509::X509Verifier::new(notary::default_provider()),
+                Arc::new(HttpFetcher::new()),
+            )))
     };
     let e = verifier("strict")
         .verify(notary::VerifyRequest::oci(
