@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use notary_core::crypto::CryptoProvider;
 use notary_core::{
-    AppliedPolicy, CheckResult, CheckStatus, EnvelopeMediaType, PolicyTarget, SigningScheme,
-    SkippedVerification, Validation, ValidationAction, ValidationType, VerificationError,
-    VerificationOutcome, VerifiedEnvelope, VerifiedSignature, Verifier, VerifyRequest,
-    VerifyTarget,
+    AppliedPolicy, CheckResult, CheckStatus, EnvelopeMediaType, Payload, PolicyTarget,
+    SigningScheme, SkippedVerification, Validation, ValidationAction, ValidationType,
+    VerificationError, VerificationOutcome, VerifiedEnvelope, VerifiedSignature, Verifier,
+    VerifyRequest, VerifyTarget,
 };
 use notary_revocation::{
     OfflineRevocation, RevocationChecker, RevocationPurpose, RevocationStatus,
@@ -165,14 +165,14 @@ impl NotaryVerifier {
         envelope: &[u8],
         media_type: EnvelopeMediaType,
         now: OffsetDateTime,
-    ) -> Result<(VerifiedEnvelope, Vec<CheckResult>), VerificationError> {
+    ) -> Result<(VerifiedEnvelope, Payload, Vec<CheckResult>), VerificationError> {
         let mut checks = Vec::new();
 
         // Integrity: always enforced.
         let (verified, chain) = UnverifiedEnvelope::parse(media_type, envelope)
             .and_then(|e| e.verify_integrity_with_chain(&self.x509))
             .map_err(|e| VerificationError::failed_with(Validation::Integrity, e.to_string(), e))?;
-        verified
+        let payload = verified
             .decode_payload()
             .map_err(|e| VerificationError::failed_with(Validation::Integrity, e.to_string(), e))?;
         push_check(&mut checks, Validation::Integrity, CheckStatus::Passed);
@@ -293,7 +293,7 @@ impl NotaryVerifier {
                 )?;
             }
         }
-        Ok((verified, checks))
+        Ok((verified, payload, checks))
     }
 
     fn check_revocation(
@@ -387,16 +387,13 @@ impl NotaryVerifier {
         if policy.is_skip() {
             return SkippedVerification::assertion(policy).map(VerificationOutcome::Skipped);
         }
-        let (envelope, mut checks) = self.verify_signature(
+        let (envelope, payload, mut checks) = self.verify_signature(
             &policy,
             statement,
             request.envelope,
             request.media_type,
             request.now,
         )?;
-        let payload = envelope
-            .decode_payload()
-            .map_err(|e| VerificationError::failed_with(Validation::Integrity, e.to_string(), e))?;
         match request.target {
             VerifyTarget::Oci { artifact, .. } => target::check_oci(&payload, artifact)?,
             VerifyTarget::Blob(blob) => {
