@@ -64,7 +64,7 @@ use notary::config::NotationDir;
 use notary_core::crypto::CryptoProvider;
 use notary_core::{Descriptor, Digest};
 use notary_registry::cache::BlobCache;
-use notary_registry::remote::{Anonymous, CredentialProvider, DockerConfig};
+use notary_registry::remote::{CredentialProvider, DockerConfig};
 use notary_registry::{RemoteOptions, RemoteReference, RemoteRepository};
 use serde::Deserialize;
 
@@ -426,6 +426,7 @@ impl Settings {
         // containerd run by systemd often has no HOME, hence no cache directory to find.
         let cache_dir = args.cache_dir.clone().or(file.cache_dir).or_else(|| {
             from_env
+                .as_ref()
                 .ok()
                 .and_then(|d| d.cache_dir().map(Path::to_path_buf))
         });
@@ -436,26 +437,30 @@ impl Settings {
         let mut plain_http = file.plain_http;
         plain_http.extend(args.plain_http.iter().cloned());
         // notation's own list of plain-HTTP registries.
-        if let Some(bytes) = notation
-            .read_file("config.json")
-            .map_err(|e| config(e.to_string()))?
-        {
-            let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-                config(format!(
-                    "{}: {e}",
-                    notation.config_dir().join("config.json").display()
-                ))
-            })?;
-            if let Some(list) = json.get("insecureRegistries").and_then(|v| v.as_array()) {
-                plain_http.extend(list.iter().filter_map(|v| v.as_str()).map(str::to_string));
-            }
-        }
+        let notation_config = notation.config_json().map_err(|e| config(e.to_string()))?;
+        plain_http.extend(
+            notation_config
+                .insecure_registries()
+                .into_iter()
+                .map(str::to_string),
+        );
         let mut ca_certificates_pem = Vec::new();
         for f in file.ca_files.iter().chain(&args.ca_files) {
             ca_certificates_pem.push(read_capped(f)?);
         }
         let docker_config = args.docker_config.clone().or(file.docker_config);
-        let credentials = credentials(&notation, docker_config);
+        let credentials = match docker_config {
+            Some(path) => Arc::new(DockerConfig::new(path)) as Arc<dyn CredentialProvider>,
+            None => {
+                // A directory given explicitly still finds Docker's file as notation would.
+                let env_docker = from_env.as_ref().ok().and_then(|d| d.docker_config_path());
+                let notation = match (notation.docker_config_path(), env_docker) {
+                    (None, Some(p)) => notation.clone().with_docker_config(p),
+                    _ => notation.clone(),
+                };
+                notation.credentials().map_err(|e| config(e.to_string()))?
+            }
+        };
         let timeout = match (args.timeout, file.timeout_seconds) {
             (Some(t), _) => t,
             (None, Some(s)) => parse_seconds(&s.to_string())?,
@@ -502,27 +507,6 @@ impl Settings {
     pub fn is_plain_http(&self, registry: &str) -> bool {
         let host = registry.rsplit_once(':').map_or(registry, |(h, _)| h);
         host == "localhost" || self.plain_http.iter().any(|r| r == registry)
-    }
-}
-
-/// Credentials as `notation` finds them: an explicit Docker config, else notation's
-/// `config.json` when it configures any, else `$DOCKER_CONFIG/config.json` or
-/// `~/.docker/config.json`.
-fn credentials(notation: &NotationDir, explicit: Option<PathBuf>) -> Arc<dyn CredentialProvider> {
-    if let Some(path) = explicit {
-        return Arc::new(DockerConfig::new(path));
-    }
-    let own = DockerConfig::new(notation.config_dir().join("config.json"));
-    if own.is_configured() {
-        return Arc::new(own);
-    }
-    let docker_dir = std::env::var_os("DOCKER_CONFIG")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")));
-    match docker_dir {
-        Some(d) => Arc::new(DockerConfig::new(d.join("config.json"))),
-        None => Arc::new(Anonymous),
     }
 }
 
