@@ -353,18 +353,15 @@ where
         }
         let fetched = match repository.fetch_signature(manifest).await {
             Ok(f) => f,
-            // Not a Notary envelope: the signature fails integrity (notation's verdict), it is
-            // not a repository failure.
-            Err(e) if UnsupportedEnvelopeFormat::find(&e).is_some() => {
-                let reason = UnsupportedEnvelopeFormat::find(&e)
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                failures.push(SignatureFailure::Verification(
-                    VerificationError::failed_with(Validation::Integrity, reason, e),
-                ));
-                continue;
-            }
             Err(e) => {
+                // Not a Notary envelope: the signature fails integrity (notation's verdict), it
+                // is not a repository failure.
+                if let Some(reason) = UnsupportedEnvelopeFormat::find(&e).map(ToString::to_string) {
+                    failures.push(SignatureFailure::Verification(
+                        VerificationError::failed_with(Validation::Integrity, reason, e),
+                    ));
+                    continue;
+                }
                 failures.push(SignatureFailure::Fetch {
                     manifest: manifest.digest.clone(),
                     source: Box::new(e),
