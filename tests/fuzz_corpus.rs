@@ -113,6 +113,11 @@ fn registry_text_corpus() {
 }
 
 #[test]
+fn admission_review_corpus() {
+    assert!(replay("admission_review", notary_fuzz_targets::admission_review) > 0);
+}
+
+#[test]
 fn plugin_output_corpus() {
     assert!(replay("plugin_output", notary_fuzz_targets::plugin_output) > 0);
 }

@@ -308,6 +308,33 @@ pub fn registry_text(data: &[u8]) {
     notary_registry::remote::fuzz_text(data);
 }
 
+/// Admission reviews as the webhook reads them: the review JSON, the images of every pod spec
+/// it may hold, and each image reference's scope and digest-pinned form.
+pub fn admission_review(data: &[u8]) {
+    use notary_admission::{images, reference::ImageReference, review::AdmissionReview};
+    let Ok(review) = serde_json::from_slice::<AdmissionReview>(data) else {
+        return;
+    };
+    let Some(request) = review.request else {
+        return;
+    };
+    let _ = images::pod_spec_pointer(&request.kind);
+    let Some(object) = request.object else {
+        return;
+    };
+    if let Ok(found) = images::images(&request.kind, &object) {
+        for image in found {
+            if let Ok(r) = ImageReference::parse(&image) {
+                let _ = r.scope();
+                let _ = r.connect_host();
+                if let Ok(d) = VERIFIER_DIGEST.parse::<notary_core::Digest>() {
+                    let _ = r.pinned(&d);
+                }
+            }
+        }
+    }
+}
+
 /// Plugin responses as the host reads them: every response type of the protocol, and the
 /// error body.
 pub fn plugin_output(data: &[u8]) {
