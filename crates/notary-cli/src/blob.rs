@@ -117,6 +117,26 @@ pub fn signer_with(
     key: Option<&str>,
     overrides: &BTreeMap<String, String>,
 ) -> Result<Box<dyn notary_core::Signer>, Failure> {
+    match signer_source(key, overrides)? {
+        SignerSource::Ready(s) => Ok(s),
+        SignerSource::LocalFiles { key, cert } => Ok(Box::new(
+            notary_crypto::LocalSigner::from_files(&key, &cert)?,
+        )),
+    }
+}
+
+/// Where a signer comes from: built already (a plugin key), or a local key and certificate
+/// still to be read and parsed (which `notary sign` does while its first requests are out).
+pub enum SignerSource {
+    Ready(Box<dyn notary_core::Signer>),
+    LocalFiles { key: PathBuf, cert: PathBuf },
+}
+
+/// [`signer_with`], leaving local key files unread.
+pub fn signer_source(
+    key: Option<&str>,
+    overrides: &BTreeMap<String, String>,
+) -> Result<SignerSource, Failure> {
     let keys = crate::notation_dir()?.signing_keys()?;
     let entry = keys.get(key).map_err(|e| match e {
         notary::config::ConfigError::NoDefaultKey => Failure::msg(format!(
@@ -125,13 +145,14 @@ pub fn signer_with(
         e => Failure::from(e),
     })?;
     match entry.source()? {
-        KeySource::Local { key, cert } => {
-            Ok(Box::new(notary_crypto::LocalSigner::from_files(key, cert)?))
-        }
+        KeySource::Local { key, cert } => Ok(SignerSource::LocalFiles {
+            key: PathBuf::from(key),
+            cert: PathBuf::from(cert),
+        }),
         KeySource::Plugin { plugin, id, config } => {
             let mut config = config.cloned().unwrap_or_default();
             config.extend(overrides.clone());
-            plugin_signer(plugin, id, config)
+            plugin_signer(plugin, id, config).map(SignerSource::Ready)
         }
         _ => Err(Failure::msg(format!(
             "signing key {:?}: unsupported key source",

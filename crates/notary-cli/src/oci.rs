@@ -11,6 +11,7 @@ use notary::artifact::{
     VerifyArtifactError, VerifyArtifactRequest, sign_and_push, verify_artifact,
 };
 use notary_core::SignatureRepository;
+use notary_crypto::LocalSigner;
 use notary_registry::cache::BlobCache;
 use notary_registry::copy::Endpoint;
 use notary_registry::remote::{Credential, StaticCredential};
@@ -193,34 +194,95 @@ pub struct InspectArgs {
     pub output: String,
 }
 
+/// A signer, or a local key and certificate being read and parsed on a thread of their own.
+#[derive(Clone)]
+enum SignerSlot {
+    Ready(Arc<dyn notary_core::Signer>),
+    Loading(Arc<LoadingSigner>),
+}
+
+struct LoadingSigner {
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<Result<LocalSigner, String>>>>,
+    done: std::sync::OnceLock<Result<Arc<dyn notary_core::Signer>, String>>,
+}
+
+impl SignerSlot {
+    fn start(source: crate::blob::SignerSource) -> Self {
+        match source {
+            crate::blob::SignerSource::Ready(s) => Self::Ready(Arc::from(s)),
+            crate::blob::SignerSource::LocalFiles { key, cert } => {
+                let thread = std::thread::spawn(move || {
+                    LocalSigner::from_files(&key, &cert).map_err(|e| e.to_string())
+                });
+                Self::Loading(Arc::new(LoadingSigner {
+                    thread: std::sync::Mutex::new(Some(thread)),
+                    done: std::sync::OnceLock::new(),
+                }))
+            }
+        }
+    }
+
+    /// The signer, waiting for its files to be parsed (blocking: call off the runtime).
+    fn get(&self) -> Result<Arc<dyn notary_core::Signer>, String> {
+        match self {
+            Self::Ready(s) => Ok(Arc::clone(s)),
+            Self::Loading(l) => l
+                .done
+                .get_or_init(|| {
+                    let handle = l.thread.lock().ok().and_then(|mut t| t.take());
+                    match handle.map(std::thread::JoinHandle::join) {
+                        Some(Ok(Ok(s))) => Ok(Arc::new(s) as Arc<dyn notary_core::Signer>),
+                        Some(Ok(Err(m))) => Err(m),
+                        _ => Err("the signing key could not be loaded".to_string()),
+                    }
+                })
+                .clone(),
+        }
+    }
+}
+
 /// Runs a blocking signer (local key, plugin process, PKCS#11 token) on tokio's blocking pool:
 /// the `AsyncSigner` adapter documented in `notary_core::AsyncSigner`.
-struct SpawnBlocking(Arc<dyn notary_core::Signer>);
+struct SpawnBlocking(SignerSlot);
+
+impl SpawnBlocking {
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn notary_core::Signer) -> Result<T, notary_core::Error> + Send + 'static,
+    ) -> Result<T, notary_core::Error> {
+        let slot = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            let s = slot
+                .get()
+                .map_err(|reason| notary_core::Error::SigningFailed { reason })?;
+            f(s.as_ref())
+        })
+        .await
+        .map_err(|e| notary_core::Error::SigningFailed {
+            reason: e.to_string(),
+        })?
+    }
+}
 
 impl notary::AsyncSigner for SpawnBlocking {
     async fn key_spec_async(&self) -> Result<notary::KeySpec, notary_core::Error> {
-        let s = Arc::clone(&self.0);
-        tokio::task::spawn_blocking(move || s.key_spec())
-            .await
-            .map_err(|e| notary_core::Error::SigningFailed {
-                reason: e.to_string(),
-            })?
+        self.run(|s| s.key_spec()).await
     }
 
     async fn sign_async(
         &self,
         input: &[u8],
     ) -> Result<notary_core::RawSignature, notary_core::Error> {
-        let (s, input) = (Arc::clone(&self.0), input.to_vec());
-        tokio::task::spawn_blocking(move || s.sign(&input))
-            .await
-            .map_err(|e| notary_core::Error::SigningFailed {
-                reason: e.to_string(),
-            })?
+        let input = input.to_vec();
+        self.run(move |s| s.sign(&input)).await
     }
 
     fn envelope_generator(&self) -> Option<&dyn notary_core::EnvelopeGenerator> {
-        self.0.envelope_generator()
+        // Local keys (the only ones loaded late) never generate envelopes themselves.
+        match &self.0 {
+            SignerSlot::Ready(s) => s.envelope_generator(),
+            SignerSlot::Loading(_) => None,
+        }
     }
 }
 
@@ -461,14 +523,18 @@ pub fn sign(a: SignArgs) -> CmdResult {
     let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
     options.timestamper = crate::blob::timestamper(a.timestamp_url, a.timestamp_root_cert)?;
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
-    let signer: Arc<dyn notary_core::Signer> = Arc::from(match (&a.plugin, &a.id) {
-        (Some(p), Some(id)) => crate::blob::plugin_signer(p, id, plugin_config)?,
-        _ => crate::blob::signer_with(a.key.as_deref(), &plugin_config)?,
-    });
+    let source = match (&a.plugin, &a.id) {
+        (Some(p), Some(id)) => {
+            crate::blob::SignerSource::Ready(crate::blob::plugin_signer(p, id, plugin_config)?)
+        }
+        _ => crate::blob::signer_source(a.key.as_deref(), &plugin_config)?,
+    };
     let options = Arc::new(options);
     // Keys may sit behind a plugin process or an HSM: signing runs on the blocking pool so the
-    // batch's other uploads go on meanwhile.
-    let signer = Arc::new(SpawnBlocking(signer));
+    // batch's other uploads go on meanwhile. A local key is read and parsed on its own thread
+    // while the first requests are out.
+    let slot = SignerSlot::start(source);
+    let signer = Arc::new(SpawnBlocking(slot.clone()));
     let results = run_batch(&targets, |t| {
         let (signer, options) = (signer.clone(), options.clone());
         async move {
@@ -478,6 +544,8 @@ pub fn sign(a: SignArgs) -> CmdResult {
         }
     })?;
     debug_counts(&targets);
+    // A key that could not be loaded failed every target: say so once, as before any request.
+    slot.get().map_err(Failure::msg)?;
     let mut failed = 0;
     for (t, r) in targets.iter().zip(results) {
         match r {

@@ -2,7 +2,9 @@
 //! docker-registry: referrers tag schema; olareg: referrers API): a warm verification by digest
 //! costs one round trip, a poisoned entry is detected and replaced, two processes fill one cache
 //! at once, an unwritable cache directory only warns, and a signature added or removed between
-//! two verifications is seen by the second (listings are never cached).
+//! two verifications is seen by the second (listings are never cached). Signing: what the cache
+//! remembers of a registry (two-step uploads, the config blob) saves requests, and a config
+//! blob remembered but gone is pushed again.
 
 #[path = "../../../tests/support/registry.rs"]
 mod registry;
@@ -122,6 +124,25 @@ impl Env {
             num("cache_discarded"),
             err,
         )
+    }
+
+    /// `sign -d` with `extra` flags: (HTTP requests, debug log).
+    fn sign_counted(&self, reference: &str, extra: &[&str]) -> (u64, String) {
+        let mut args = vec!["sign", "-d", "--insecure-registry"];
+        args.extend(extra);
+        args.push(reference);
+        let (_, err) = self.ok(&args);
+        let requests = err
+            .lines()
+            .find(|l| l.contains("registry request counts"))
+            .and_then(|l| {
+                l.split_whitespace()
+                    .find_map(|w| w.strip_prefix("requests="))
+            })
+            .unwrap_or_else(|| panic!("no request count in {err}"))
+            .parse()
+            .unwrap();
+        (requests, err)
     }
 
     fn entries(&self) -> Vec<PathBuf> {
@@ -406,4 +427,126 @@ fn one_batch_signing_one_artifact_several_times_keeps_every_signature_in_the_tag
         6,
         "artifact and 5 signatures: {out}"
     );
+}
+
+/// The HTTP requests of a debug log, as `METHOD path?query` (host dropped).
+fn requests_of(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| l.contains("HTTP request method="))
+        .map(|l| {
+            let method = l
+                .split("method=")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap();
+            let url = l.split("url=").nth(1).unwrap().split(' ').next().unwrap();
+            let path = url.splitn(4, '/').nth(3).unwrap_or(url);
+            format!("{method} /{path}")
+        })
+        .collect()
+}
+
+#[test]
+fn signing_prepares_its_push_and_recovers_a_config_blob_remembered_but_gone_tag_schema() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let e = Env::new();
+    let artifacts: Vec<String> = (1..=5).map(|i| push_artifact(&reg, i)).collect();
+
+    // A first process learns that this registry answers a monolithic POST with an upload
+    // session (202, then a PUT) and sees the config blob there.
+    let (n, log) = e.sign_counted(&artifacts[0], &[]);
+    let sent = requests_of(&log);
+    assert_eq!(n, 7, "{sent:#?}");
+    assert!(
+        sent.iter()
+            .any(|r| r.starts_with("POST /v2/app/blobs/uploads/?digest=")),
+        "{sent:#?}"
+    );
+    assert!(
+        sent.iter()
+            .any(|r| r.starts_with("HEAD /v2/app/blobs/sha256:"))
+    );
+
+    // The next process opens its upload session while the artifact resolves, and does not ask
+    // for the config blob: HEAD manifest, POST, GET tag index, PUT blob, PUT manifest, PUT index.
+    let (n, log) = e.sign_counted(&artifacts[1], &[]);
+    let sent = requests_of(&log);
+    assert_eq!(n, 6, "{sent:#?}");
+    assert!(
+        sent.contains(&"POST /v2/app/blobs/uploads/".to_string()),
+        "{sent:#?}"
+    );
+    assert!(
+        !sent.iter().any(|r| r.starts_with("HEAD /v2/app/blobs/")),
+        "{sent:#?}"
+    );
+    assert_eq!(
+        sent.iter().filter(|r| r.starts_with("PUT ")).count(),
+        3,
+        "{sent:#?}"
+    );
+
+    // Without the cache nothing is remembered: the first process's requests again.
+    let (n, _) = e.sign_counted(&artifacts[2], &["--no-signature-cache"]);
+    assert_eq!(n, 7);
+
+    // The config blob goes from the repository; the cache still remembers it there. The
+    // manifest push is refused, the blob found missing, pushed again, and the manifest pushed.
+    let mut s = std::net::TcpStream::connect(&reg.host).unwrap();
+    write!(
+        s,
+        "DELETE /v2/app/blobs/{} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        manifest::EMPTY_JSON_DIGEST,
+        reg.host
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 202"), "DELETE: {resp}");
+    let (_, log) = e.sign_counted(&artifacts[3], &[]);
+    assert!(
+        log.contains("config blob the cache remembered is gone"),
+        "{log}"
+    );
+    let sent = requests_of(&log);
+    let manifest_puts = sent
+        .iter()
+        .filter(|r| r.starts_with("PUT /v2/app/manifests/sha256:"))
+        .count();
+    assert_eq!(manifest_puts, 2, "refused once, then stored: {sent:#?}");
+    // And it is remembered again.
+    let (n, _) = e.sign_counted(&artifacts[4], &[]);
+    assert_eq!(n, 6);
+
+    // Every signature is there and verifies.
+    for a in &artifacts {
+        let (out, _) = e.ok(&["verify", "--insecure-registry", a]);
+        assert!(out.contains("Successfully verified"), "{out}");
+    }
+}
+
+#[test]
+fn signing_on_a_registry_taking_monolithic_uploads_opens_no_session_referrers_api() {
+    let reg = Registry::start(Kind::Olareg, &Options::default());
+    let e = Env::new();
+    let a = push_artifact(&reg, 1);
+    let b = push_artifact(&reg, 2);
+    let api = ["--force-referrers-tag=false"];
+    // HEAD manifest, HEAD config, POST with the envelope (201), PUT manifest.
+    let (n, log) = e.sign_counted(&a, &api);
+    assert_eq!(n, 4, "{:#?}", requests_of(&log));
+    // The config blob is remembered: three requests in three round trips, the floor.
+    let (n, log) = e.sign_counted(&b, &api);
+    let sent = requests_of(&log);
+    assert_eq!(n, 3, "{sent:#?}");
+    assert!(
+        !sent.contains(&"POST /v2/app/blobs/uploads/".to_string()),
+        "no session is opened where one POST stores the blob: {sent:#?}"
+    );
+    for r in [&a, &b] {
+        let (out, _) = e.ok(&["verify", "--insecure-registry", r]);
+        assert!(out.contains("Successfully verified"), "{out}");
+    }
 }

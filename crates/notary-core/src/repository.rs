@@ -4,6 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::Digest;
 use crate::descriptor::Descriptor;
 use crate::envelope::EnvelopeMediaType;
 
@@ -189,6 +190,17 @@ pub trait SignatureRepository: Send + Sync {
         &self,
         request: PushSignature<'_>,
     ) -> impl Future<Output = Result<PushedSignature, Self::Error>> + Send;
+
+    /// Starts the part of a coming [`SignatureRepository::push_signature`] that does not need
+    /// the envelope (a registry opens an upload session, makes sure the manifest's config blob
+    /// is there and, when `subject` is known, reads its referrers tag index), so that a signer
+    /// runs it alongside resolving and signing instead of after them. A hint only: nothing is
+    /// reported here, whatever failed is done again (and reported) by the push, and a push
+    /// without it works the same. The default does nothing.
+    fn prepare_push_signature(&self, subject: Option<&Digest>) -> impl Future<Output = ()> + Send {
+        let _ = subject;
+        std::future::ready(())
+    }
 }
 
 /// A boxed, sendable future (the return type of [`DynSignatureRepository`]'s methods).
@@ -260,6 +272,8 @@ pub trait DynSignatureRepository: Send + Sync {
         &'a self,
         request: PushSignature<'a>,
     ) -> BoxFuture<'a, Result<PushedSignature, RepositoryError>>;
+    /// See [`SignatureRepository::prepare_push_signature`].
+    fn prepare_push_signature_dyn<'a>(&'a self, subject: Option<&'a Digest>) -> BoxFuture<'a, ()>;
 }
 
 impl<R: SignatureRepository> DynSignatureRepository for R {
@@ -303,6 +317,9 @@ impl<R: SignatureRepository> DynSignatureRepository for R {
                 .map_err(RepositoryError::new)
         })
     }
+    fn prepare_push_signature_dyn<'a>(&'a self, subject: Option<&'a Digest>) -> BoxFuture<'a, ()> {
+        Box::pin(self.prepare_push_signature(subject))
+    }
 }
 
 macro_rules! dyn_repository {
@@ -336,6 +353,12 @@ macro_rules! dyn_repository {
                 request: PushSignature<'_>,
             ) -> impl Future<Output = Result<PushedSignature, RepositoryError>> + Send {
                 async move { self.push_signature_dyn(request).await }
+            }
+            fn prepare_push_signature(
+                &self,
+                subject: Option<&Digest>,
+            ) -> impl Future<Output = ()> + Send {
+                async move { self.prepare_push_signature_dyn(subject).await }
             }
         }
     };

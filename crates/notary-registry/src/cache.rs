@@ -20,10 +20,13 @@
 //!   refreshes the file's modification time) down to three quarters of the bound. The scan that
 //!   measures the total runs on about one write in 32 and whenever this process has written a
 //!   sixteenth of the bound since its last scan, so a short process rarely pays for it.
-//! - Besides content, one hint per registry: whether it was last seen answering the referrers
-//!   API (`<dir>/hints/referrers-api/<hex of host[:port]>`), so that a new process asks the API
-//!   alone instead of the API and the tag schema at once. A wrong hint costs a round trip, never
-//!   a signature (see [`BlobCache::referrers_api_hint`]).
+//! - Besides content, a few empty files as hints (`<dir>/hints/<kind>/<hex of name>`): per
+//!   registry, whether it was last seen answering the referrers API (a new process then asks
+//!   the API alone instead of the API and the tag schema at once) and whether it refuses
+//!   monolithic blob POSTs (a signer then opens its upload session early); per repository,
+//!   whether it holds the empty config blob of signature manifests (a signer then does not
+//!   ask). A wrong hint costs round trips, never a signature (see
+//!   [`BlobCache::referrers_api_hint`]).
 //! - A cache that cannot be written (read-only, full, or a path through a regular file) turns
 //!   itself off for the rest of the process after one warning: the cache never fails an
 //!   operation.
@@ -296,27 +299,21 @@ impl BlobCache {
         Ok(())
     }
 
-    fn hint_path(&self, registry: &str) -> PathBuf {
+    fn hint_path(&self, kind: &str, registry: &str) -> PathBuf {
         self.dir
             .join("hints")
-            .join("referrers-api")
+            .join(kind)
             .join(hex::encode(registry.as_bytes()))
     }
 
-    /// Whether `registry` (`host[:port]`) was last seen answering the referrers API. A hint
-    /// only: a client that trusts it asks the API alone first, and still falls back to the
-    /// referrers tag schema when the API is gone or lists nothing, so a wrong hint costs a
-    /// round trip, never a signature.
-    pub fn referrers_api_hint(&self, registry: &str) -> bool {
+    fn hint(&self, kind: &str, registry: &str) -> bool {
         self.is_enabled()
-            && fs::symlink_metadata(self.hint_path(registry)).is_ok_and(|m| m.is_file())
+            && fs::symlink_metadata(self.hint_path(kind, registry)).is_ok_and(|m| m.is_file())
     }
 
-    /// Records whether `registry` answers the referrers API (best effort: errors are ignored,
-    /// a write failure turns the cache off as for [`Self::put`]).
-    pub fn set_referrers_api_hint(&self, registry: &str, has_api: bool) {
-        let path = self.hint_path(registry);
-        if !has_api {
+    fn set_hint(&self, kind: &str, registry: &str, on: bool) {
+        let path = self.hint_path(kind, registry);
+        if !on {
             let _ = fs::remove_file(path);
             return;
         }
@@ -340,6 +337,48 @@ impl BlobCache {
         if let Err(e) = written {
             self.disable(&e);
         }
+    }
+
+    /// Whether `registry` (`host[:port]`) was last seen answering the referrers API. A hint
+    /// only: a client that trusts it asks the API alone first, and still falls back to the
+    /// referrers tag schema when the API is gone or lists nothing, so a wrong hint costs a
+    /// round trip, never a signature.
+    pub fn referrers_api_hint(&self, registry: &str) -> bool {
+        self.hint("referrers-api", registry)
+    }
+
+    /// Records whether `registry` answers the referrers API (best effort: errors are ignored,
+    /// a write failure turns the cache off as for [`Self::put`]).
+    pub fn set_referrers_api_hint(&self, registry: &str, has_api: bool) {
+        self.set_hint("referrers-api", registry, has_api);
+    }
+
+    /// Whether `registry` was last seen answering a monolithic blob POST with an upload
+    /// session instead of storing the blob. A client that trusts it opens the session of a
+    /// signature push while it resolves and signs; a wrong hint costs one spare session or
+    /// one round trip, never a signature.
+    pub fn two_step_upload_hint(&self, registry: &str) -> bool {
+        self.hint("two-step-upload", registry)
+    }
+
+    /// Records whether `registry` needs two steps for a small blob upload (best effort, as
+    /// [`Self::set_referrers_api_hint`]).
+    pub fn set_two_step_upload_hint(&self, registry: &str, two_step: bool) {
+        self.set_hint("two-step-upload", registry, two_step);
+    }
+
+    /// Whether the empty JSON config blob (`{}`) of signature manifests was last seen in
+    /// `repository` of `registry`. A client that trusts it skips asking; should the blob be
+    /// gone, the manifest push fails, and the client then checks, pushes the blob and pushes
+    /// the manifest again: a wrong hint costs round trips, never a signature.
+    pub fn config_blob_hint(&self, registry: &str, repository: &str) -> bool {
+        self.hint("empty-config", &format!("{registry}/{repository}"))
+    }
+
+    /// Records whether the empty config blob is in `repository` (best effort, as
+    /// [`Self::set_referrers_api_hint`]).
+    pub fn set_config_blob_hint(&self, registry: &str, repository: &str, present: bool) {
+        self.set_hint("empty-config", &format!("{registry}/{repository}"), present);
     }
 
     fn disable(&self, e: &std::io::Error) {

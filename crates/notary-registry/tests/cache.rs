@@ -220,3 +220,23 @@ fn the_referrers_api_hint_is_remembered_and_forgotten() {
     cache.set_referrers_api_hint("r.example:5000", false);
     assert!(!cache.referrers_api_hint("r.example:5000"));
 }
+
+#[test]
+fn the_upload_and_config_blob_hints_are_kept_apart_and_forgotten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = BlobCache::new(tmp.path());
+    assert!(!cache.two_step_upload_hint("r.example"));
+    assert!(!cache.config_blob_hint("r.example", "team/app"));
+    cache.set_two_step_upload_hint("r.example", true);
+    cache.set_config_blob_hint("r.example", "team/app", true);
+    let again = BlobCache::new(tmp.path());
+    assert!(again.two_step_upload_hint("r.example"));
+    assert!(again.config_blob_hint("r.example", "team/app"));
+    // Per repository, and no hint answers for another kind.
+    assert!(!again.config_blob_hint("r.example", "team/other"));
+    assert!(!again.referrers_api_hint("r.example"));
+    cache.set_config_blob_hint("r.example", "team/app", false);
+    cache.set_two_step_upload_hint("r.example", false);
+    assert!(!again.config_blob_hint("r.example", "team/app"));
+    assert!(!again.two_step_upload_hint("r.example"));
+}

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use notary_core::{
-    AsyncSigner, Descriptor, PolicyTarget, PushSignature, PushedSignature, SignatureRepository,
-    SkippedVerification, THUMBPRINT_ANNOTATION, UnsupportedEnvelopeFormat, Validation,
-    VerificationError, VerificationOutcome, Verifier, VerifyRequest,
+    AsyncSigner, Descriptor, Digest, PolicyTarget, PushSignature, PushedSignature,
+    SignatureRepository, SkippedVerification, THUMBPRINT_ANNOTATION, UnsupportedEnvelopeFormat,
+    Validation, VerificationError, VerificationOutcome, Verifier, VerifyRequest,
 };
 use time::OffsetDateTime;
 
@@ -425,6 +425,33 @@ fn reference_digest(reference: &str) -> Option<&str> {
     reference.rsplit_once('@').map(|(_, d)| d)
 }
 
+/// Runs two futures concurrently on the caller's task (no runtime needed) until both finish.
+async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    use std::task::Poll;
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(move |cx| {
+        if ra.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
 fn names_trusted_cert(manifest: &Descriptor, trusted: &[String]) -> bool {
     let Some(value) = manifest
         .annotations
@@ -467,19 +494,28 @@ where
     R: SignatureRepository + ?Sized,
     S: AsyncSigner + ?Sized,
 {
-    let artifact = repository
-        .resolve(reference)
-        .await
-        .map_err(|e| SignAndPushError::Repository(Box::new(e)))?;
-    if let Some(d) = reference_digest(reference)
-        && d != artifact.digest.to_string()
-    {
-        return Err(SignAndPushError::DigestMismatch {
-            expected: d.to_string(),
-            resolved: artifact.digest.clone(),
-        });
-    }
-    let signed = sign_artifact_async(&artifact, signer, options).await?;
+    // What the push can do without the envelope (an upload session, the config blob, the tag
+    // index) runs while the artifact is resolved and signed, not after.
+    let subject_hint = reference_digest(reference).and_then(|d| d.parse::<Digest>().ok());
+    let prepare = repository.prepare_push_signature(subject_hint.as_ref());
+    let resolve_and_sign = async {
+        let artifact = repository
+            .resolve(reference)
+            .await
+            .map_err(|e| SignAndPushError::Repository(Box::new(e)))?;
+        if let Some(d) = reference_digest(reference)
+            && d != artifact.digest.to_string()
+        {
+            return Err(SignAndPushError::DigestMismatch {
+                expected: d.to_string(),
+                resolved: artifact.digest.clone(),
+            });
+        }
+        let signed = sign_artifact_async(&artifact, signer, options).await?;
+        Ok((artifact, signed))
+    };
+    let ((), done) = join(prepare, resolve_and_sign).await;
+    let (artifact, signed) = done?;
     let info = signed.envelope.signer_info();
     let time = info
         .signed_attributes

@@ -18,7 +18,7 @@ mod upload;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use notary_core::{
@@ -107,6 +107,15 @@ struct Inner {
     // counts the writes of each tag so that an index read ahead of time (while a signature
     // uploads) is used only if no writer of this process has changed it since.
     tag_index_lock: tokio::sync::Mutex<std::collections::HashMap<String, u64>>,
+    /// Whether a small blob goes up in one POST (see `upload::MONOLITHIC_*`).
+    monolithic: AtomicU8,
+    /// The empty config blob of signature manifests is known to be in the repository (checked
+    /// or pushed by this client), so pushes stop asking.
+    config_ready: AtomicBool,
+    /// ... and this client has seen it itself (not only on the cache's word).
+    config_checked: AtomicBool,
+    /// Work of coming signature pushes done ahead of them by `prepare_push_signature`.
+    prepared: std::sync::Mutex<upload::Prepared>,
 }
 
 /// One repository of an OCI registry, used as a [`SignatureRepository`] and as a copy source
@@ -177,6 +186,10 @@ impl RemoteRepository {
                 referrers: AtomicU8::new(REFERRERS_UNKNOWN),
                 requests: AtomicU64::new(0),
                 tag_index_lock: tokio::sync::Mutex::new(std::collections::HashMap::new()),
+                monolithic: AtomicU8::new(upload::MONOLITHIC_UNKNOWN),
+                config_ready: AtomicBool::new(false),
+                config_checked: AtomicBool::new(false),
+                prepared: std::sync::Mutex::new(upload::Prepared::default()),
             }),
         })
     }
@@ -295,36 +308,35 @@ impl SignatureRepository for RemoteRepository {
 
     async fn push_signature(&self, request: PushSignature<'_>) -> Result<PushedSignature, Error> {
         let form = self.inner.options.signature_manifest_form;
-        let config_type = match form {
-            manifest::SignatureManifestForm::ArtifactType => manifest::EMPTY_JSON,
-            _ => SIGNATURE_ARTIFACT_TYPE,
-        };
+        // What `prepare_push_signature` did ahead: an upload session, the subject's tag index.
+        let (session, index_ahead) = self.take_prepared(&request.subject.digest);
         // The envelope and the config blob go up side by side; the manifest only after both.
         // When the referrers tag index will be written (forced, or a registry known to lack the
-        // API), it is read at the same time, not after the manifest: one round trip less. A
-        // failed read is retried at update time, where its error is reported as before.
-        let read_index = self.inner.options.force_referrers_tag
-            || self.inner.referrers.load(Ordering::Relaxed) == REFERRERS_TAG_SCHEMA;
-        let (blob, _, index) = tokio::try_join!(
-            self.push_blob_checked(
+        // API) and was not read ahead, it is read at the same time, not after the manifest: one
+        // round trip less. A failed read is retried at update time, where its error is reported.
+        let read_index = index_ahead.is_none() && self.writes_tag_index();
+        let (blob, (), index) = tokio::try_join!(
+            self.push_envelope(
                 request.envelope_media_type.as_str(),
                 request.envelope,
-                false
+                session
             ),
-            self.push_blob(config_type, b"{}"),
+            self.ensure_config_blob(),
             async {
                 Ok(if read_index {
                     self.read_tag_index_ahead(&request.subject.digest).await
                 } else {
-                    None
+                    index_ahead
                 })
             },
         )?;
         let data = manifest::signature_manifest(&blob, request.subject, &request.annotations, form);
-        let manifest = self
-            .push_manifest_with(IMAGE_MANIFEST, &data, None, index)
-            .await?;
+        let manifest = self.push_signature_manifest(&data, index).await?;
         Ok(PushedSignature::new(blob, manifest))
+    }
+
+    async fn prepare_push_signature(&self, subject: Option<&notary_core::Digest>) {
+        self.prepare_push(subject).await;
     }
 }
 

@@ -15,7 +15,205 @@ use super::transport::{Body, form_encode, is_transient, read_capped};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_INDEX, IMAGE_MANIFEST, Manifest};
 
+// Values of `Inner::monolithic`: whether the registry stores a small blob sent in one POST
+// (`?digest=`, 201) or answers it with an upload session (202) that a PUT must complete.
+pub(super) const MONOLITHIC_UNKNOWN: u8 = 0;
+pub(super) const MONOLITHIC_YES: u8 = 1;
+pub(super) const MONOLITHIC_NO: u8 = 2;
+
+/// Most upload sessions and tag indexes kept ready by `prepare_push` at once: a caller that
+/// prepares without pushing cannot make the client hoard them.
+const MAX_PREPARED: usize = 16;
+
+/// Work of coming signature pushes done ahead of them ([`RemoteRepository::prepare_push`]).
+#[derive(Default)]
+pub(super) struct Prepared {
+    /// Open upload sessions (absolute `Location`s), each good for one blob.
+    sessions: Vec<String>,
+    /// Referrers tag indexes read ahead, by tag.
+    indexes: std::collections::HashMap<String, TagIndex>,
+}
+
 impl RemoteRepository {
+    /// Does ahead of a signature push what needs no envelope, concurrently: opens an upload
+    /// session where the registry is known to refuse monolithic POSTs, makes sure the empty
+    /// config blob is there, and reads `subject`'s referrers tag index where it will be
+    /// written. Failures are dropped: the push does that part itself and reports them.
+    pub(super) async fn prepare_push(&self, subject: Option<&Digest>) {
+        let session = async {
+            if self.expects_two_step_upload() && self.prepared_len().0 < MAX_PREPARED {
+                self.open_upload_session().await.ok()
+            } else {
+                None
+            }
+        };
+        let index = async {
+            match subject {
+                Some(d) if self.writes_tag_index() && self.prepared_len().1 < MAX_PREPARED => self
+                    .read_tag_index_ahead(d)
+                    .await
+                    .map(|i| (super::referrers_tag(d), i)),
+                _ => None,
+            }
+        };
+        let ((), session, index) = tokio::join!(
+            async {
+                let _ = self.ensure_config_blob().await;
+            },
+            session,
+            index
+        );
+        if let Ok(mut p) = self.inner.prepared.lock() {
+            p.sessions.extend(session);
+            if let Some((tag, i)) = index {
+                p.indexes.insert(tag, i);
+            }
+        }
+    }
+
+    fn prepared_len(&self) -> (usize, usize) {
+        self.inner
+            .prepared
+            .lock()
+            .map_or((MAX_PREPARED, MAX_PREPARED), |p| {
+                (p.sessions.len(), p.indexes.len())
+            })
+    }
+
+    /// Takes an upload session and `subject`'s tag index prepared ahead, if any.
+    pub(super) fn take_prepared(&self, subject: &Digest) -> (Option<String>, Option<TagIndex>) {
+        let tag = super::referrers_tag(subject);
+        self.inner.prepared.lock().map_or((None, None), |mut p| {
+            (p.sessions.pop(), p.indexes.remove(&tag))
+        })
+    }
+
+    /// Whether a signature push will write the referrers tag index: forced, or the registry
+    /// is known to lack the referrers API.
+    pub(super) fn writes_tag_index(&self) -> bool {
+        self.inner.options.force_referrers_tag
+            || self.inner.referrers.load(Ordering::Relaxed) == super::REFERRERS_TAG_SCHEMA
+    }
+
+    /// Whether this registry answers a monolithic POST with an upload session: learned by this
+    /// client, else remembered in the cache from an earlier process.
+    fn expects_two_step_upload(&self) -> bool {
+        match self.inner.monolithic.load(Ordering::Relaxed) {
+            MONOLITHIC_NO => true,
+            MONOLITHIC_YES => false,
+            _ => self
+                .inner
+                .options
+                .cache
+                .as_ref()
+                .is_some_and(|c| c.two_step_upload_hint(&self.inner.registry)),
+        }
+    }
+
+    fn learn_monolithic(&self, works: bool) {
+        let v = if works { MONOLITHIC_YES } else { MONOLITHIC_NO };
+        if self.inner.monolithic.swap(v, Ordering::Relaxed) != v
+            && let Some(c) = &self.inner.options.cache
+            && c.two_step_upload_hint(&self.inner.registry) == works
+        {
+            c.set_two_step_upload_hint(&self.inner.registry, !works);
+        }
+    }
+
+    /// Opens an upload session (POST without a body) and returns its absolute location.
+    async fn open_upload_session(&self) -> Result<String, Error> {
+        let url = format!("{}/blobs/uploads/", self.inner.base);
+        let resp = self
+            .send(Method::POST, &url, &[], None, "push", true)
+            .await?;
+        let status = resp.status();
+        if status != StatusCode::ACCEPTED {
+            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+            return Err(self.unexpected(format!("POST {url}"), status, &b));
+        }
+        self.location(&resp, &format!("POST {url}"))
+    }
+
+    /// Uploads a signature envelope, through `session` when one was opened ahead (a session
+    /// the registry no longer knows falls back to a fresh upload).
+    pub(super) async fn push_envelope(
+        &self,
+        media_type: &str,
+        data: &[u8],
+        session: Option<String>,
+    ) -> Result<Descriptor, Error> {
+        if let Some(location) = session {
+            let desc = Descriptor::for_content(media_type, data);
+            let body = Body {
+                bytes: Bytes::copy_from_slice(data),
+                content_type: "application/octet-stream",
+            };
+            match self.finish_upload(&location, &desc, Some(&body)).await {
+                Ok(()) => return Ok(desc),
+                Err(e) => {
+                    tracing::debug!(error = %e, "prepared upload session failed; uploading afresh")
+                }
+            }
+        }
+        // A fresh signature envelope is never there already: no existence check.
+        self.push_blob_checked(media_type, data, false).await
+    }
+
+    /// Makes sure the empty JSON config blob (`{}`) of signature manifests is in the
+    /// repository, asking once per client, or not at all when the cache remembers it there
+    /// (then [`Self::push_signature_manifest`] recovers should it be gone).
+    pub(super) async fn ensure_config_blob(&self) -> Result<(), Error> {
+        if self.inner.config_ready.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if let Some(c) = &self.inner.options.cache
+            && c.config_blob_hint(&self.inner.registry, &self.inner.repository)
+        {
+            self.inner.config_ready.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        self.push_blob(manifest::EMPTY_JSON, b"{}").await?;
+        self.inner.config_ready.store(true, Ordering::Relaxed);
+        self.inner.config_checked.store(true, Ordering::Relaxed);
+        if let Some(c) = &self.inner.options.cache {
+            c.set_config_blob_hint(&self.inner.registry, &self.inner.repository, true);
+        }
+        Ok(())
+    }
+
+    /// Pushes a signature manifest. When the registry refuses it (4xx) and the config blob was
+    /// taken on the cache's word, not checked, the blob may be gone: it is checked, pushed if
+    /// missing, and the manifest pushed once more; otherwise the refusal stands.
+    pub(super) async fn push_signature_manifest(
+        &self,
+        data: &[u8],
+        index: Option<TagIndex>,
+    ) -> Result<Descriptor, Error> {
+        let first = self
+            .push_manifest_with(IMAGE_MANIFEST, data, None, index)
+            .await;
+        let refused = matches!(
+            &first,
+            Err(Error::Http { operation, status: 400..=499, .. }) if operation.starts_with("PUT ")
+        );
+        if !refused || self.inner.config_checked.load(Ordering::Relaxed) {
+            return first;
+        }
+        self.inner.config_checked.store(true, Ordering::Relaxed);
+        let empty = Descriptor::for_content(manifest::EMPTY_JSON, b"{}").digest;
+        if self.blob_exists(&empty).await? {
+            return first;
+        }
+        tracing::debug!("the config blob the cache remembered is gone; pushing it again");
+        let pushed = self.push_blob(manifest::EMPTY_JSON, b"{}").await;
+        if let Some(c) = &self.inner.options.cache {
+            c.set_config_blob_hint(&self.inner.registry, &self.inner.repository, pushed.is_ok());
+        }
+        pushed?;
+        self.push_manifest_with(IMAGE_MANIFEST, data, None, None)
+            .await
+    }
+
     /// Uploads a blob from a file in chunks (POST, PATCH with `Content-Range`, PUT with the
     /// digest), so memory stays bounded; the registry checks the digest at the end. A failed
     /// session starts over from the first byte.
@@ -226,7 +424,11 @@ impl RemoteRepository {
         };
         let status = resp.status();
         if small && status == StatusCode::CREATED {
+            self.learn_monolithic(true);
             return Ok(());
+        }
+        if small && status == StatusCode::ACCEPTED {
+            self.learn_monolithic(false);
         }
         if status != StatusCode::ACCEPTED {
             let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
