@@ -145,7 +145,17 @@ fn debug_verify_logs_requests_then_validations_in_order_and_no_secret() {
     verify.push(&reference);
     let (out, err) = e.ok(&verify);
     assert!(out.contains("Successfully verified"), "{out}");
+    // The README's transcript comes from here (`-- --nocapture`).
+    eprintln!("{err}");
     let lines: Vec<&str> = err.lines().collect();
+    // Each exchange says how long its response took.
+    for l in lines.iter().filter(|l| l.contains("HTTP request")) {
+        let ms = l
+            .split(" ms=")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no ms= in {l}"));
+        assert!(ms.trim().parse::<f64>().is_ok_and(|v| v >= 0.0), "{l}");
+    }
     let manifests = format!("url=http://{}/v2/app/manifests/", reg.host);
 
     // The exchanges: a request refused with 401 and the Basic challenge; the listing (the

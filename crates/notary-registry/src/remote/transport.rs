@@ -213,7 +213,10 @@ impl RemoteRepository {
                 req = req.header(header::AUTHORIZATION, h);
             }
             self.inner.requests.fetch_add(1, Ordering::Relaxed);
+            // Only for the log: how long the response took (headers, not the body).
+            let started = std::time::Instant::now();
             let sent = req.send().await;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
             // Method, URL (secrets redacted), status and size; never a header value, so neither
             // the credentials nor the token of `Authorization` can reach a log.
             match &sent {
@@ -224,6 +227,7 @@ impl RemoteRepository {
                     bytes = resp.content_length(),
                     sent = body.map(|b| b.bytes.len()),
                     attempt,
+                    ms = format_args!("{ms:.1}"),
                     "HTTP request"
                 ),
                 Err(e) => tracing::debug!(
@@ -231,6 +235,7 @@ impl RemoteRepository {
                     url = %redact_url(url),
                     error = %e,
                     attempt,
+                    ms = format_args!("{ms:.1}"),
                     "HTTP request failed"
                 ),
             }
