@@ -760,3 +760,65 @@ fn large_blobs_are_streamed_through_copy_in_every_direction() {
         assert_eq!(third.fetch_blob(&layer, 1 << 30).await.unwrap(), big);
     });
 }
+
+/// One client, no cache: the first push learns that docker-registry answers a monolithic POST
+/// with an upload session and sees the config blob; the next pushes of the same client prepare
+/// the session and the tag index while the artifact resolves and skip the config blob. A
+/// repository prepared for a push that never comes gives its session to the next push.
+#[test]
+fn one_client_learns_and_prepares_its_pushes_on_a_tag_schema_registry() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    rt().block_on(async {
+        let mut o = opts(&reg);
+        o.force_referrers_tag = true;
+        let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
+        let mut artifacts = Vec::new();
+        for i in 0..4 {
+            let a = push_artifact(&r, &format!("v{i}"), format!("p{i}").as_bytes()).await;
+            artifacts.push(a.digest.to_string());
+        }
+        let c = chain(KeySpec::EcP256);
+        let signer = c.signer().unwrap();
+        let options = sign_options(EnvelopeMediaType::Cose);
+        let counted = |n: u64| r.request_count() - n;
+
+        let before = r.request_count();
+        sign_and_push(&r, &artifacts[0], &signer, &options)
+            .await
+            .unwrap();
+        // HEAD artifact, HEAD config, POST with the envelope (202), PUT envelope, GET tag
+        // index, PUT manifest, PUT tag index.
+        assert_eq!(counted(before), 7);
+
+        let before = r.request_count();
+        sign_and_push(&r, &artifacts[1], &signer, &options)
+            .await
+            .unwrap();
+        // HEAD artifact + POST session + GET tag index, then PUT envelope, PUT manifest, PUT
+        // tag index.
+        assert_eq!(counted(before), 6);
+
+        // Prepared, but the push does not come (say, the signer failed): the session waits.
+        let subject: notary_core::Digest = artifacts[2].parse().unwrap();
+        let before = r.request_count();
+        r.prepare_push_signature(Some(&subject)).await;
+        assert_eq!(counted(before), 2, "POST session + GET tag index");
+        // The next push (of another artifact) takes the session: its own prepare opens another.
+        let before = r.request_count();
+        sign_and_push(&r, &artifacts[3], &signer, &options)
+            .await
+            .unwrap();
+        assert_eq!(counted(before), 6);
+
+        let scope = format!("{}/app", reg.host);
+        let v = verifier(&c, &scope);
+        let md = BTreeMap::from([("build".to_string(), "42".to_string())]);
+        for (i, a) in artifacts.iter().enumerate() {
+            let req = notary::artifact::VerifyArtifactRequest::new(a, &scope, now())
+                .with_user_metadata(&md);
+            let done = verify_artifact(&r, &v, &req).await;
+            // The artifact that was only prepared for has no signature.
+            assert_eq!(done.is_ok(), i != 2, "{a}: {done:?}");
+        }
+    });
+}
