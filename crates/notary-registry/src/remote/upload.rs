@@ -25,13 +25,18 @@ pub(super) const MONOLITHIC_NO: u8 = 2;
 /// prepares without pushing cannot make the client hoard them.
 const MAX_PREPARED: usize = 16;
 
+/// How long a tag index read ahead stays usable. Another writer may update the index after
+/// the read, and its entry would be lost by a write based on an old read: a push that comes
+/// later than this reads the index again.
+const PREPARED_INDEX_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Work of coming signature pushes done ahead of them ([`RemoteRepository::prepare_push`]).
 #[derive(Default)]
 pub(super) struct Prepared {
     /// Open upload sessions (absolute `Location`s), each good for one blob.
     sessions: Vec<String>,
-    /// Referrers tag indexes read ahead, by tag.
-    indexes: std::collections::HashMap<String, TagIndex>,
+    /// Referrers tag indexes read ahead, by tag, with when they were read.
+    indexes: std::collections::HashMap<String, (std::time::Instant, TagIndex)>,
 }
 
 impl RemoteRepository {
@@ -49,10 +54,12 @@ impl RemoteRepository {
         };
         let index = async {
             match subject {
-                Some(d) if self.writes_tag_index() && self.prepared_len().1 < MAX_PREPARED => self
-                    .read_tag_index_ahead(d)
-                    .await
-                    .map(|i| (super::referrers_tag(d), i)),
+                Some(d) if self.writes_tag_index() && self.prepared_len().1 < MAX_PREPARED => {
+                    let read_at = std::time::Instant::now();
+                    self.read_tag_index_ahead(d)
+                        .await
+                        .map(|i| (super::referrers_tag(d), (read_at, i)))
+                }
                 _ => None,
             }
         };
@@ -65,6 +72,8 @@ impl RemoteRepository {
         );
         if let Ok(mut p) = self.inner.prepared.lock() {
             p.sessions.extend(session);
+            p.indexes
+                .retain(|_, (at, _)| at.elapsed() < PREPARED_INDEX_TTL);
             if let Some((tag, i)) = index {
                 p.indexes.insert(tag, i);
             }
@@ -84,7 +93,12 @@ impl RemoteRepository {
     pub(super) fn take_prepared(&self, subject: &Digest) -> (Option<String>, Option<TagIndex>) {
         let tag = super::referrers_tag(subject);
         self.inner.prepared.lock().map_or((None, None), |mut p| {
-            (p.sessions.pop(), p.indexes.remove(&tag))
+            let index = p
+                .indexes
+                .remove(&tag)
+                .filter(|(at, _)| at.elapsed() < PREPARED_INDEX_TTL)
+                .map(|(_, i)| i);
+            (p.sessions.pop(), index)
         })
     }
 
