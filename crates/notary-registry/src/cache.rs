@@ -369,8 +369,10 @@ impl BlobCache {
 
     /// Whether the empty JSON config blob (`{}`) of signature manifests was last seen in
     /// `repository` of `registry`. A client that trusts it skips asking; should the blob be
-    /// gone, the manifest push fails, and the client then checks, pushes the blob and pushes
-    /// the manifest again: a wrong hint costs round trips, never a signature.
+    /// gone, a registry that checks a manifest's blobs (Distribution, zot) refuses the manifest,
+    /// and the client then checks, pushes the blob and pushes the manifest again: a wrong hint
+    /// costs round trips, never a signature. (A registry that checks nothing stores the
+    /// manifest regardless; verification never reads the config blob.)
     pub fn config_blob_hint(&self, registry: &str, repository: &str) -> bool {
         self.hint("empty-config", &format!("{registry}/{repository}"))
     }
