@@ -106,17 +106,7 @@ impl Env {
         let mut args = vec!["verify", "-d", "--insecure-registry"];
         args.extend(references);
         let (_, err) = self.ok(&args);
-        let line = err
-            .lines()
-            .find(|l| l.contains("registry request counts"))
-            .unwrap_or_else(|| panic!("no request counts in {err}"));
-        let num = |key: &str| -> u64 {
-            line.split_whitespace()
-                .find_map(|w| w.strip_prefix(&format!("{key}=")))
-                .unwrap_or_else(|| panic!("{key:?} in {line}"))
-                .parse()
-                .unwrap_or_else(|e| panic!("{key:?} in {line}: {e}"))
-        };
+        let num = |key: &str| count(&err, key);
         (
             num("requests"),
             num("cache_hits"),
@@ -132,17 +122,7 @@ impl Env {
         args.extend(extra);
         args.push(reference);
         let (_, err) = self.ok(&args);
-        let requests = err
-            .lines()
-            .find(|l| l.contains("registry request counts"))
-            .and_then(|l| {
-                l.split_whitespace()
-                    .find_map(|w| w.strip_prefix("requests="))
-            })
-            .unwrap_or_else(|| panic!("no request count in {err}"))
-            .parse()
-            .unwrap();
-        (requests, err)
+        (count(&err, "requests"), err)
     }
 
     fn entries(&self) -> Vec<PathBuf> {
@@ -153,6 +133,33 @@ impl Env {
         v.sort();
         v
     }
+}
+
+/// The `key=N` of the debug event `registry request counts requests=N cache_hits=N ...`.
+fn count(log: &str, key: &str) -> u64 {
+    let line = log
+        .lines()
+        .find(|l| l.contains("registry request counts"))
+        .unwrap_or_else(|| panic!("no request counts in {log}"));
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("{key:?} in {line}"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{key:?} in {line}: {e}"))
+}
+
+/// Sends `DELETE <path>` to the registry and expects 202 Accepted.
+fn delete(reg: &Registry, path: &str) {
+    let mut s = std::net::TcpStream::connect(&reg.host).unwrap();
+    write!(
+        s,
+        "DELETE {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        reg.host
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 202"), "DELETE {path}: {resp}");
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -227,16 +234,7 @@ fn delete_signature(reg: &Registry, artifact: &str, signature: &str) {
             .unwrap();
         });
     }
-    let mut s = std::net::TcpStream::connect(&reg.host).unwrap();
-    write!(
-        s,
-        "DELETE /v2/app/manifests/{signature} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        reg.host
-    )
-    .unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    assert!(resp.starts_with("HTTP/1.1 202"), "DELETE: {resp}");
+    delete(reg, &format!("/v2/app/manifests/{signature}"));
 }
 
 fn warm_verification_and_poisoned_entries(kind: Kind) {
@@ -494,17 +492,10 @@ fn signing_prepares_its_push_and_recovers_a_config_blob_remembered_but_gone_tag_
 
     // The config blob goes from the repository; the cache still remembers it there. The
     // manifest push is refused, the blob found missing, pushed again, and the manifest pushed.
-    let mut s = std::net::TcpStream::connect(&reg.host).unwrap();
-    write!(
-        s,
-        "DELETE /v2/app/blobs/{} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        manifest::EMPTY_JSON_DIGEST,
-        reg.host
-    )
-    .unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    assert!(resp.starts_with("HTTP/1.1 202"), "DELETE: {resp}");
+    delete(
+        &reg,
+        &format!("/v2/app/blobs/{}", manifest::EMPTY_JSON_DIGEST),
+    );
     let (_, log) = e.sign_counted(&artifacts[3], &[]);
     assert!(
         log.contains("config blob the cache remembered is gone"),

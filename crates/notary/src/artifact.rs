@@ -496,14 +496,15 @@ where
 {
     // What the push can do without the envelope (an upload session, the config blob, the tag
     // index) runs while the artifact is resolved and signed, not after.
-    let subject_hint = reference_digest(reference).and_then(|d| d.parse::<Digest>().ok());
+    let digest = reference_digest(reference);
+    let subject_hint = digest.and_then(|d| d.parse::<Digest>().ok());
     let prepare = repository.prepare_push_signature(subject_hint.as_ref());
     let resolve_and_sign = async {
         let artifact = repository
             .resolve(reference)
             .await
             .map_err(|e| SignAndPushError::Repository(Box::new(e)))?;
-        if let Some(d) = reference_digest(reference)
+        if let Some(d) = digest
             && d != artifact.digest.to_string()
         {
             return Err(SignAndPushError::DigestMismatch {

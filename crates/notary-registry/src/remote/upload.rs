@@ -219,7 +219,10 @@ impl RemoteRepository {
             return first;
         }
         tracing::debug!("the config blob the cache remembered is gone; pushing it again");
-        let pushed = self.push_blob(manifest::EMPTY_JSON, b"{}").await;
+        // Just found missing: upload without asking again.
+        let pushed = self
+            .push_blob_checked(manifest::EMPTY_JSON, b"{}", false)
+            .await;
         if let Some(c) = &self.inner.options.cache {
             c.set_config_blob_hint(&self.inner.registry, &self.inner.repository, pushed.is_ok());
         }
@@ -260,15 +263,7 @@ impl RemoteRepository {
         use std::io::Read as _;
         const CHUNK: usize = 8 * 1024 * 1024;
         let url = format!("{}/blobs/uploads/", self.inner.base);
-        let resp = self
-            .send(Method::POST, &url, &[], None, "push", true)
-            .await?;
-        let status = resp.status();
-        if status != StatusCode::ACCEPTED {
-            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
-            return Err(self.unexpected(format!("POST {url}"), status, &b));
-        }
-        let mut location = self.location(&resp, &url)?;
+        let mut location = self.open_upload_session().await?;
         // A regular file (no link, FIFO or device), read no further than one byte past the
         // descriptor's size: a file that grew is refused below, not uploaded forever.
         let (file, _) = crate::fsread::open_regular(path)?.ok_or_else(|| Error::Io {
@@ -424,29 +419,27 @@ impl RemoteRepository {
     }
 
     async fn upload_once(&self, desc: &Descriptor, body: &Body) -> Result<(), Error> {
-        let url = format!("{}/blobs/uploads/", self.inner.base);
+        if body.bytes.len() > 64 * 1024 {
+            let location = self.open_upload_session().await?;
+            return self.finish_upload(&location, desc, Some(body)).await;
+        }
         // Small blobs (envelopes, configs) go in a single monolithic POST where the registry
         // takes it (201); one that answers 202 opened a session, and the PUT below completes it.
-        let small = body.bytes.len() <= 64 * 1024;
-        let resp = if small {
-            let u = format!("{url}?digest={}", form_encode(&desc.digest.to_string()));
-            self.send(Method::POST, &u, &[], Some(body), "push", true)
-                .await?
-        } else {
-            self.send(Method::POST, &url, &[], None, "push", true)
-                .await?
-        };
-        let status = resp.status();
-        if small && status == StatusCode::CREATED {
-            self.learn_monolithic(true);
-            return Ok(());
-        }
-        if small && status == StatusCode::ACCEPTED {
-            self.learn_monolithic(false);
-        }
-        if status != StatusCode::ACCEPTED {
-            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
-            return Err(self.unexpected(format!("POST {url}"), status, &b));
+        let url = format!("{}/blobs/uploads/", self.inner.base);
+        let u = format!("{url}?digest={}", form_encode(&desc.digest.to_string()));
+        let resp = self
+            .send(Method::POST, &u, &[], Some(body), "push", true)
+            .await?;
+        match resp.status() {
+            StatusCode::CREATED => {
+                self.learn_monolithic(true);
+                return Ok(());
+            }
+            StatusCode::ACCEPTED => self.learn_monolithic(false),
+            status => {
+                let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+                return Err(self.unexpected(format!("POST {url}"), status, &b));
+            }
         }
         let location = self.location(&resp, &format!("POST {url}"))?;
         self.finish_upload(&location, desc, Some(body)).await
