@@ -287,7 +287,12 @@ pub fn verifier(kind: Kind) -> Result<NotaryVerifier, Failure> {
         Kind::Blob => dir.blob_verifier(crate::provider()),
         Kind::Oci => dir.oci_verifier(crate::provider()),
     };
-    built.map_err(|e| Failure::msg(e.to_string()))
+    // One run reads each named store once (the thumbprint filter, then every signature).
+    let store =
+        notary::truststore::SnapshotTrustStore::new(Arc::new(dir.trust_store(crate::provider())));
+    built
+        .map(|v| v.with_trust_store(Arc::new(store)))
+        .map_err(|e| Failure::msg(e.to_string()))
 }
 
 pub fn print_warnings(out: &notary::VerificationOutcome) {

@@ -222,7 +222,7 @@ impl SignerSlot {
         }
     }
 
-    /// The signer, waiting for its files to be parsed (blocking: call off the runtime).
+    /// The signer, waiting for its files to be parsed (blocking).
     fn get(&self) -> Result<Arc<dyn notary_core::Signer>, String> {
         match self {
             Self::Ready(s) => Ok(Arc::clone(s)),
@@ -243,14 +243,28 @@ impl SignerSlot {
 
 /// Runs a blocking signer (local key, plugin process, PKCS#11 token) on tokio's blocking pool:
 /// the `AsyncSigner` adapter documented in `notary_core::AsyncSigner`.
-struct SpawnBlocking(SignerSlot);
+///
+/// With `inline`, a local key signs on the runtime's own thread: one artifact has nothing else
+/// to do while its one signature is computed (about a millisecond), and a thread start costs
+/// as much. Plugins and tokens, which may take seconds, always go to the pool.
+struct SpawnBlocking {
+    slot: SignerSlot,
+    inline: bool,
+}
 
 impl SpawnBlocking {
     async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&dyn notary_core::Signer) -> Result<T, notary_core::Error> + Send + 'static,
     ) -> Result<T, notary_core::Error> {
-        let slot = self.0.clone();
+        if self.inline && matches!(self.slot, SignerSlot::Loading(_)) {
+            let s = self
+                .slot
+                .get()
+                .map_err(|reason| notary_core::Error::SigningFailed { reason })?;
+            return f(s.as_ref());
+        }
+        let slot = self.slot.clone();
         tokio::task::spawn_blocking(move || {
             let s = slot
                 .get()
@@ -279,7 +293,7 @@ impl notary::AsyncSigner for SpawnBlocking {
 
     fn envelope_generator(&self) -> Option<&dyn notary_core::EnvelopeGenerator> {
         // Local keys (the only ones loaded late) never generate envelopes themselves.
-        match &self.0 {
+        match &self.slot {
             SignerSlot::Ready(s) => s.envelope_generator(),
             SignerSlot::Loading(_) => None,
         }
@@ -531,10 +545,13 @@ pub fn sign(a: SignArgs) -> CmdResult {
     };
     let options = Arc::new(options);
     // Keys may sit behind a plugin process or an HSM: signing runs on the blocking pool so the
-    // batch's other uploads go on meanwhile. A local key is read and parsed on its own thread
-    // while the first requests are out.
+    // batch's other uploads go on meanwhile (one artifact signs with a local key in place). A
+    // local key is read and parsed on its own thread while the first requests are out.
     let slot = SignerSlot::start(source);
-    let signer = Arc::new(SpawnBlocking(slot.clone()));
+    let signer = Arc::new(SpawnBlocking {
+        slot: slot.clone(),
+        inline: targets.len() == 1,
+    });
     let results = run_batch(&targets, |t| {
         let (signer, options) = (signer.clone(), options.clone());
         async move {

@@ -661,7 +661,10 @@ pub fn connect_host(registry: &str) -> &str {
 pub async fn verify(image: &Image, settings: &Settings) -> Verdict {
     let label = image.label();
     let verifier = match settings.notation.oci_verifier(settings.provider) {
-        Ok(v) => v,
+        // One call is one process: each named store is read once.
+        Ok(v) => v.with_trust_store(Arc::new(notary::truststore::SnapshotTrustStore::new(
+            Arc::new(settings.notation.trust_store(settings.provider)),
+        ))),
         Err(e) => return Verdict::deny(&label, format_args!("configuration: {e}")),
     };
     let registry = &image.reference.registry;

@@ -1,9 +1,10 @@
 //! Trust stores: named sets of trusted certificates, from notation's directory layout
 //! (`truststore/x509/{ca,signingAuthority,tsa}/NAME/*`) or from memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub use notary_core::TrustStoreType;
 
@@ -187,6 +188,68 @@ pub fn read_store_file(
             .map_err(|e| at(Invalid, &e))?;
     }
     Ok(certs)
+}
+
+/// A trust store that reads each named store of an inner store once and keeps what it read for
+/// its own lifetime.
+///
+/// One verification asks for the same store more than once (the thumbprint filter before any
+/// envelope is fetched, then the chain check), and a batch asks again for every artifact. Wrap
+/// the store in this for one-shot processes (a CLI run, a containerd verifier call); a service
+/// that must see trust store edits without a restart builds a new one per reload. Failures are
+/// not kept: a store that could not be read is read again next time.
+///
+/// ```
+/// use std::sync::Arc;
+/// use notary_verifier::truststore::{MemoryTrustStore, SnapshotTrustStore, TrustStore, TrustStoreType};
+///
+/// let provider = notary_provider_rustcrypto::provider();
+/// let store = SnapshotTrustStore::new(Arc::new(MemoryTrustStore::new(provider)));
+/// // An empty store is an error, and errors are not kept.
+/// assert!(store.certificates(TrustStoreType::Ca, "acme").is_err());
+/// ```
+pub struct SnapshotTrustStore {
+    inner: Arc<dyn TrustStore>,
+    read: Mutex<HashMap<(TrustStoreType, String), Vec<Certificate>>>,
+}
+
+impl SnapshotTrustStore {
+    /// Keeps what `inner` gives, store by store.
+    pub fn new(inner: Arc<dyn TrustStore>) -> Self {
+        Self {
+            inner,
+            read: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl std::fmt::Debug for SnapshotTrustStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let stores = self.read.lock().map_or(0, |m| m.len());
+        f.debug_struct("SnapshotTrustStore")
+            .field("stores_read", &stores)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TrustStore for SnapshotTrustStore {
+    fn certificates(
+        &self,
+        store_type: TrustStoreType,
+        name: &str,
+    ) -> Result<Vec<Certificate>, TrustStoreError> {
+        let key = (store_type, name.to_string());
+        if let Some(certs) = self.read.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(certs);
+        }
+        // Read outside the lock: two threads may both read a store the first time, which only
+        // costs the second read.
+        let certs = self.inner.certificates(store_type, name)?;
+        if let Ok(mut m) = self.read.lock() {
+            m.entry(key).or_insert_with(|| certs.clone());
+        }
+        Ok(certs)
+    }
 }
 
 /// A trust store held in memory (for embedding and tests).

@@ -68,6 +68,14 @@ impl NotaryVerifier {
         }
     }
 
+    /// Replaces the trust store (for example with a
+    /// [`SnapshotTrustStore`](crate::truststore::SnapshotTrustStore) over the one it has).
+    #[must_use]
+    pub fn with_trust_store(mut self, trust_store: Arc<dyn TrustStore>) -> Self {
+        self.trust_store = trust_store;
+        self
+    }
+
     /// Sets the OCI trust policy.
     #[must_use]
     pub fn with_oci_policy(mut self, policy: OciTrustPolicy) -> Self {

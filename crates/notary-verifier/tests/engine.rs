@@ -18,7 +18,9 @@ use notary_plugin_api::{
 use notary_trustpolicy::{BlobTrustPolicy, OciTrustPolicy, TrustStoreType};
 use notary_verifier::NotaryVerifier;
 use notary_verifier::plugin::{PluginError, VerificationPlugin};
-use notary_verifier::truststore::MemoryTrustStore;
+use notary_verifier::truststore::{
+    MemoryTrustStore, SnapshotTrustStore, TrustStore, TrustStoreError, TrustStoreErrorKind,
+};
 use time::OffsetDateTime;
 
 const NOW: OffsetDateTime = time::macros::datetime!(2026-06-01 12:00 UTC);
@@ -122,6 +124,85 @@ fn every_key_spec_verifies_under_both_providers_in_both_formats() {
             }
         }
     }
+}
+
+/// Counts the reads of an inner store, and fails the first `fail_first` of them.
+struct Counting {
+    inner: MemoryTrustStore,
+    reads: Mutex<usize>,
+    fail_first: usize,
+}
+
+impl TrustStore for Counting {
+    fn certificates(
+        &self,
+        store_type: TrustStoreType,
+        name: &str,
+    ) -> Result<Vec<notary_x509::Certificate>, TrustStoreError> {
+        let n = {
+            let mut r = self.reads.lock().unwrap();
+            *r += 1;
+            *r
+        };
+        if n <= self.fail_first {
+            return Err(TrustStoreError {
+                kind: TrustStoreErrorKind::Access,
+                store_type,
+                name: name.to_string(),
+                reason: "not mounted yet".into(),
+            });
+        }
+        self.inner.certificates(store_type, name)
+    }
+}
+
+#[test]
+fn a_snapshot_store_reads_each_store_once_across_policy_and_verify_but_keeps_no_failure() {
+    let provider = notary_provider_aws_lc_rs::provider();
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    let mut inner = MemoryTrustStore::new(provider);
+    inner
+        .add(
+            TrustStoreType::Ca,
+            "acme",
+            vec![notary_x509::Certificate::from_der(chain.root()).unwrap()],
+        )
+        .unwrap();
+    let counting = Arc::new(Counting {
+        inner,
+        reads: Mutex::new(0),
+        fail_first: 1,
+    });
+    let v = NotaryVerifier::new(provider, counting.clone())
+        .with_oci_policy(policy("strict"))
+        .with_trust_store(Arc::new(SnapshotTrustStore::new(counting.clone())));
+    let env = sign(&chain, EnvelopeMediaType::Jws, &artifact(), Vec::new());
+    let verify = || {
+        v.verify(VerifyRequest::oci(
+            &env,
+            EnvelopeMediaType::Jws,
+            SCOPE,
+            &artifact(),
+            NOW,
+        ))
+    };
+
+    // The first read fails: the verification fails on it, and the failure is not kept.
+    let e = verify().unwrap_err();
+    assert!(e.to_string().contains("not mounted yet"), "{e}");
+    assert_eq!(*counting.reads.lock().unwrap(), 1);
+
+    // The thumbprint filter and two verifications then share one successful read.
+    let applied = v
+        .policy(notary_core::PolicyTarget::Oci {
+            scope: SCOPE,
+            digest: &artifact().digest,
+        })
+        .unwrap();
+    assert_eq!(applied.trusted_thumbprints().len(), 1);
+    assert!(verify().unwrap().is_verified());
+    assert!(verify().unwrap().is_verified());
+    assert_eq!(*counting.reads.lock().unwrap(), 2);
 }
 
 #[test]
