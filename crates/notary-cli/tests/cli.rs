@@ -1,61 +1,12 @@
 //! Drives the `notary` binary as a user would, with a fresh configuration directory per test.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/env.rs"]
+mod support;
 
-struct Env {
-    _tmp: tempfile::TempDir,
-    config: PathBuf,
-    work: PathBuf,
-}
+use std::path::Path;
+use std::process::Command;
 
-impl Env {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = tmp.path().join("config/notation");
-        let work = tmp.path().join("work");
-        std::fs::create_dir_all(&work).unwrap();
-        Self {
-            _tmp: tmp,
-            config,
-            work,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_notary"))
-            .args(args)
-            .current_dir(&self.work)
-            .env_remove("NOTATION_CONFIG")
-            .env("XDG_CONFIG_HOME", self.config.parent().unwrap())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> (String, String) {
-        let o = self.run(args);
-        let (out, err) = (
-            String::from_utf8_lossy(&o.stdout).to_string(),
-            String::from_utf8_lossy(&o.stderr).to_string(),
-        );
-        assert!(o.status.success(), "notary {args:?} failed:\n{out}\n{err}");
-        (out, err)
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert_eq!(o.status.code(), Some(1), "notary {args:?} should exit 1");
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        assert!(err.starts_with("Error: "), "one-line error expected: {err}");
-        err
-    }
-
-    fn write(&self, name: &str, content: &str) -> PathBuf {
-        let p = self.work.join(name);
-        std::fs::write(&p, content).unwrap();
-        p
-    }
-}
+use support::Env;
 
 fn blob_policy(level: &str, identity: &str) -> String {
     format!(
@@ -67,7 +18,7 @@ fn blob_policy(level: &str, identity: &str) -> String {
 #[test]
 fn blob_sign_verify_tamper_identity_audit() {
     let e = Env::new();
-    e.ok(&["cert", "generate-test", "wabbit", "--default"]);
+    e.ok_both(&["cert", "generate-test", "wabbit", "--default"]);
     // notation's layout and JSON field names.
     let keys: serde_json::Value =
         serde_json::from_slice(&std::fs::read(e.config.join("signingkeys.json")).unwrap()).unwrap();
@@ -95,8 +46,8 @@ fn blob_sign_verify_tamper_identity_audit() {
     }
 
     let blob = e.write("artifact.bin", "the release artifact\n");
-    e.ok(&["blob", "sign", "artifact.bin"]);
-    e.ok(&[
+    e.ok_both(&["blob", "sign", "artifact.bin"]);
+    e.ok_both(&[
         "blob",
         "sign",
         "--signature-format",
@@ -117,13 +68,13 @@ fn blob_sign_verify_tamper_identity_audit() {
             "x509.subject: C=US, ST=WA, L=Seattle, O=Notary, CN=wabbit",
         ),
     );
-    e.ok(&["blob", "policy", "import", pol.to_str().unwrap()]);
+    e.ok_both(&["blob", "policy", "import", pol.to_str().unwrap()]);
     assert!(e.config.join("trustpolicy.blob.json").is_file());
     for sig in ["artifact.bin.jws.sig", "artifact.bin.cose.sig"] {
-        let (out, _) = e.ok(&["blob", "verify", "--signature", sig, "artifact.bin"]);
+        let (out, _) = e.ok_both(&["blob", "verify", "--signature", sig, "artifact.bin"]);
         assert!(out.contains("Successfully verified signature"), "{out}");
     }
-    e.ok(&[
+    e.ok_both(&[
         "blob",
         "verify",
         "-s",
@@ -163,7 +114,7 @@ fn blob_sign_verify_tamper_identity_audit() {
         "policy2.json",
         &blob_policy("strict", "x509.subject: C=US, ST=WA, O=Someone Else"),
     );
-    e.ok(&["blob", "policy", "import", "--force", pol.to_str().unwrap()]);
+    e.ok_both(&["blob", "policy", "import", "--force", pol.to_str().unwrap()]);
     let err = e.fails(&[
         "blob",
         "verify",
@@ -178,8 +129,8 @@ fn blob_sign_verify_tamper_identity_audit() {
         "policy3.json",
         &blob_policy("audit", "x509.subject: C=US, ST=WA, O=Someone Else"),
     );
-    e.ok(&["blob", "policy", "import", "--force", pol.to_str().unwrap()]);
-    let (out, err) = e.ok(&[
+    e.ok_both(&["blob", "policy", "import", "--force", pol.to_str().unwrap()]);
+    let (out, err) = e.ok_both(&[
         "blob",
         "verify",
         "--signature",
@@ -192,11 +143,11 @@ fn blob_sign_verify_tamper_identity_audit() {
         "{err}"
     );
 
-    let (out, _) = e.ok(&["blob", "inspect", "-o", "json", "artifact.bin.cose.sig"]);
+    let (out, _) = e.ok_both(&["blob", "inspect", "-o", "json", "artifact.bin.cose.sig"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["signatureEnvelopeType"], "application/cose");
     assert_eq!(v["userDefinedAttributes"]["buildId"], "7");
-    let (out, _) = e.ok(&["blob", "inspect", "artifact.bin.jws.sig"]);
+    let (out, _) = e.ok_both(&["blob", "inspect", "artifact.bin.jws.sig"]);
     assert!(
         out.contains("signature algorithm: RSASSA-PSS-SHA-256"),
         "{out}"
@@ -214,8 +165,8 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
     );
     assert!(!e.config.join("trustpolicy.oci.json").exists());
     let good = e.write("good.json", r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:x"],"trustedIdentities":["*"]}]}"#);
-    e.ok(&["policy", "import", good.to_str().unwrap()]);
-    let (out, _) = e.ok(&["policy", "show"]);
+    e.ok_both(&["policy", "import", good.to_str().unwrap()]);
+    let (out, _) = e.ok_both(&["policy", "show"]);
     assert!(out.contains("\"name\":\"p\""), "{out}");
 
     let notcert = e.write("not-a-cert.pem", "hello");
@@ -229,18 +180,18 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
         notcert.to_str().unwrap(),
     ]);
     assert!(err.contains("not-a-cert.pem"), "{err}");
-    e.ok(&["cert", "generate-test", "tester"]);
-    let (out, _) = e.ok(&["cert", "list"]);
+    e.ok_both(&["cert", "generate-test", "tester"]);
+    let (out, _) = e.ok_both(&["cert", "list"]);
     assert!(
         out.contains("truststore/x509/ca/tester/tester.crt"),
         "{out}"
     );
-    let (out, _) = e.ok(&["cert", "show", "-t", "ca", "-s", "tester", "tester.crt"]);
+    let (out, _) = e.ok_both(&["cert", "show", "-t", "ca", "-s", "tester", "tester.crt"]);
     assert!(
         out.contains("Subject: CN=tester,O=Notary,L=Seattle,ST=WA,C=US"),
         "{out}"
     );
-    e.ok(&[
+    e.ok_both(&[
         "cert",
         "delete",
         "-t",
@@ -250,10 +201,10 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
         "-y",
         "tester.crt",
     ]);
-    let (out, _) = e.ok(&["key", "list"]);
+    let (out, _) = e.ok_both(&["key", "list"]);
     assert!(out.contains("tester"));
-    e.ok(&["key", "update", "tester", "--default"]);
-    e.ok(&["key", "delete", "tester"]);
+    e.ok_both(&["key", "update", "tester", "--default"]);
+    e.ok_both(&["key", "delete", "tester"]);
     let err = e.fails(&["blob", "sign", "good.json"]);
     assert!(err.contains("no default key"), "{err}");
     let err = e.fails(&[
@@ -276,7 +227,7 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
 #[test]
 fn oci_layout_sign_verify_list_inspect() {
     let e = Env::new();
-    e.ok(&["cert", "generate-test", "acme", "--default"]);
+    e.ok_both(&["cert", "generate-test", "acme", "--default"]);
     // A layout with one artifact, written with the library.
     let layout = e.work.join("layout");
     let l = notary_registry::OciLayout::create(&layout).unwrap();
@@ -298,23 +249,23 @@ fn oci_layout_sign_verify_list_inspect() {
         )
         .unwrap();
     let reference = format!("{}:v1", layout.display());
-    let (_, err) = e.ok(&["sign", "--oci-layout", &reference]);
+    let (_, err) = e.ok_both(&["sign", "--oci-layout", &reference]);
     assert!(
         err.contains("Always sign the artifact using digest"),
         "{err}"
     );
-    e.ok(&[
+    e.ok_both(&[
         "sign",
         "--oci-layout",
         "--signature-format",
         "cose",
         &format!("{}@{}", layout.display(), art.digest),
     ]);
-    let (out, _) = e.ok(&["list", "--oci-layout", &reference]);
+    let (out, _) = e.ok_both(&["list", "--oci-layout", &reference]);
     assert_eq!(out.matches("sha256:").count(), 3, "{out}");
     let pol = e.write("p.json", r#"{"version":"1.0","trustPolicies":[{"name":"local","registryScopes":["local/app"],"signatureVerification":{"level":"strict"},"trustStores":["ca:acme"],"trustedIdentities":["x509.subject: C=US, ST=WA, O=Notary, CN=acme"]}]}"#);
-    e.ok(&["policy", "import", pol.to_str().unwrap()]);
-    let (out, _) = e.ok(&["verify", "--oci-layout", "--scope", "local/app", &reference]);
+    e.ok_both(&["policy", "import", pol.to_str().unwrap()]);
+    let (out, _) = e.ok_both(&["verify", "--oci-layout", "--scope", "local/app", &reference]);
     assert!(out.contains("Successfully verified signature for"), "{out}");
     let err = e.fails(&[
         "verify",
@@ -324,7 +275,7 @@ fn oci_layout_sign_verify_list_inspect() {
         &reference,
     ]);
     assert!(err.contains("no applicable oci trust policy"), "{err}");
-    let (out, _) = e.ok(&["inspect", "--oci-layout", "-o", "json", &reference]);
+    let (out, _) = e.ok_both(&["inspect", "--oci-layout", "-o", "json", &reference]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["signatures"].as_array().unwrap().len(), 2);
 }
@@ -332,7 +283,7 @@ fn oci_layout_sign_verify_list_inspect() {
 #[test]
 fn parallel_processes_and_batches_signing_one_layout_lose_nothing() {
     let e = Env::new();
-    e.ok(&["cert", "generate-test", "acme", "--default"]);
+    e.ok_both(&["cert", "generate-test", "acme", "--default"]);
     let layout = e.work.join("layout");
     let l = notary_registry::OciLayout::create(&layout).unwrap();
     let config = l
@@ -370,7 +321,7 @@ fn parallel_processes_and_batches_signing_one_layout_lose_nothing() {
     for mut h in handles {
         assert!(h.wait().unwrap().success());
     }
-    let (out, _) = e.ok(&["list", "--oci-layout", &first]);
+    let (out, _) = e.ok_both(&["list", "--oci-layout", &first]);
     assert_eq!(out.matches("sha256:").count(), 1 + 8, "{out}");
     // One batch run signs the other three concurrently.
     let rest: Vec<String> = digests[1..]
@@ -379,10 +330,10 @@ fn parallel_processes_and_batches_signing_one_layout_lose_nothing() {
         .collect();
     let mut args = vec!["sign", "--oci-layout"];
     args.extend(rest.iter().map(String::as_str));
-    let (out, _) = e.ok(&args);
+    let (out, _) = e.ok_both(&args);
     assert_eq!(out.matches("Successfully signed").count(), 3, "{out}");
     for r in &rest {
-        let (out, _) = e.ok(&["list", "--oci-layout", r]);
+        let (out, _) = e.ok_both(&["list", "--oci-layout", r]);
         assert_eq!(out.matches("sha256:").count(), 2, "{out}");
     }
 }

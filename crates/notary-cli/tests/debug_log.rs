@@ -3,11 +3,12 @@
 //! order they happen, and neither the password nor any `Authorization` value does. `-v` shows
 //! the validations without the HTTP exchanges; without a flag nothing is logged.
 
+#[path = "support/env.rs"]
+mod support;
+
 #[path = "../../../tests/support/registry.rs"]
 mod registry;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -15,49 +16,10 @@ use notary_registry::remote::{Credential, StaticCredential};
 use notary_registry::{RemoteOptions, RemoteRepository, manifest};
 use registry::{Kind, Options, Registry};
 
+use support::Env;
+
 const USER: &str = "alice";
 const PASS: &str = "pa55-w0rd-never-logged";
-
-struct Env {
-    tmp: tempfile::TempDir,
-    config: PathBuf,
-    work: PathBuf,
-}
-
-impl Env {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = tmp.path().join("config");
-        let work = tmp.path().join("work");
-        std::fs::create_dir_all(&work).unwrap();
-        Self { config, work, tmp }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_notary"))
-            .args(args)
-            .current_dir(&self.work)
-            .env("NOTATION_CONFIG", &self.config)
-            .env("NOTATION_CACHE", self.tmp.path().join("cache"))
-            .env("HOME", self.tmp.path())
-            .env("DOCKER_CONFIG", self.tmp.path().join("docker"))
-            .env_remove("NOTATION_USERNAME")
-            .env_remove("NOTATION_PASSWORD")
-            .env_remove("RUST_LOG")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> (String, String) {
-        let o = self.run(args);
-        let (out, err) = (
-            String::from_utf8_lossy(&o.stdout).to_string(),
-            String::from_utf8_lossy(&o.stderr).to_string(),
-        );
-        assert!(o.status.success(), "notary {args:?} failed:\n{out}\n{err}");
-        (out, err)
-    }
-}
 
 /// Pushes a small image to `app:v1` with the library and returns `host/app@digest`.
 fn push_artifact(reg: &Registry) -> String {
@@ -85,7 +47,7 @@ fn push_artifact(reg: &Registry) -> String {
 
 /// A test key as the default signing key, and a strict policy trusting it for `host/app`.
 fn trust(e: &Env, reg: &Registry) {
-    e.ok(&[
+    e.ok_both(&[
         "cert",
         "generate-test",
         "--bits",
@@ -103,7 +65,7 @@ fn trust(e: &Env, reg: &Registry) {
         ),
     )
     .unwrap();
-    e.ok(&["policy", "import", policy.to_str().unwrap()]);
+    e.ok_both(&["policy", "import", policy.to_str().unwrap()]);
 }
 
 /// The index of the first line at or after `from` containing every one of `parts`.
@@ -138,12 +100,12 @@ fn debug_verify_logs_requests_then_validations_in_order_and_no_secret() {
     let mut sign = vec!["sign"];
     sign.extend(creds);
     sign.push(&reference);
-    e.ok(&sign);
+    e.ok_both(&sign);
 
     let mut verify = vec!["--debug", "verify"];
     verify.extend(creds);
     verify.push(&reference);
-    let (out, err) = e.ok(&verify);
+    let (out, err) = e.ok_both(&verify);
     assert!(out.contains("Successfully verified"), "{out}");
     // The README's transcript comes from here (`-- --nocapture`).
     eprintln!("{err}");
@@ -231,7 +193,7 @@ fn debug_verify_logs_requests_then_validations_in_order_and_no_secret() {
     let mut verbose = vec!["verify", "-v"];
     verbose.extend(creds);
     verbose.push(&reference);
-    let (_, err) = e.ok(&verbose);
+    let (_, err) = e.ok_both(&verbose);
     assert!(err.contains("validation=\"integrity\""), "{err}");
     assert!(!err.contains("HTTP request"), "{err}");
 
@@ -239,6 +201,6 @@ fn debug_verify_logs_requests_then_validations_in_order_and_no_secret() {
     let mut quiet = vec!["verify"];
     quiet.extend(creds);
     quiet.push(&reference);
-    let (_, err) = e.ok(&quiet);
+    let (_, err) = e.ok_both(&quiet);
     assert!(!err.contains("validation"), "{err}");
 }

@@ -1,54 +1,12 @@
 //! Hostile time values reach the CLI as clear errors, never as a panic (exit code 101): a
 //! signature carrying a crafted timestamp token, and an expiry past the year 9999.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+#[path = "support/env.rs"]
+mod support;
 
 use base64::Engine as _;
 
-struct Env {
-    _tmp: tempfile::TempDir,
-    config: PathBuf,
-    work: PathBuf,
-}
-
-impl Env {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = tmp.path().join("config/notation");
-        let work = tmp.path().join("work");
-        std::fs::create_dir_all(&work).unwrap();
-        Self {
-            _tmp: tmp,
-            config,
-            work,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_notary"))
-            .args(args)
-            .current_dir(&self.work)
-            .env_remove("NOTATION_CONFIG")
-            .env("XDG_CONFIG_HOME", self.config.parent().unwrap())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        let (out, err) = (
-            String::from_utf8_lossy(&o.stdout).to_string(),
-            String::from_utf8_lossy(&o.stderr).to_string(),
-        );
-        assert!(
-            o.status.success(),
-            "notary {args:?} exited {:?}:\n{out}\n{err}",
-            o.status.code()
-        );
-        out
-    }
-}
+use support::Env;
 
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];

@@ -3,13 +3,15 @@
 //! `-u/-p`, and `logout` takes them away again. Stored as notation does: in `auths` of
 //! notation's `config.json`, or through the `docker-credential-<helper>` it names.
 
+#[path = "support/env.rs"]
+mod support;
+
 #[path = "../../../tests/support/registry.rs"]
 mod registry;
 
-use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -17,83 +19,14 @@ use notary_registry::remote::{Credential, StaticCredential};
 use notary_registry::{RemoteOptions, RemoteRepository, manifest};
 use registry::{Kind, Options, Registry};
 
-const USER: &str = "alice";
-const PASS: &str = "s3cret";
+use support::Env;
 
-struct Env {
-    tmp: tempfile::TempDir,
-    config: PathBuf,
-    work: PathBuf,
-    /// Prepended to PATH (credential helpers).
-    bin: PathBuf,
+/// notation's `config.json` as written.
+trait NotationConfig {
+    fn notation_config(&self) -> serde_json::Value;
 }
 
-impl Env {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = tmp.path().join("config");
-        let work = tmp.path().join("work");
-        let bin = tmp.path().join("bin");
-        std::fs::create_dir_all(&work).unwrap();
-        std::fs::create_dir_all(&bin).unwrap();
-        Self {
-            config,
-            work,
-            bin,
-            tmp,
-        }
-    }
-
-    fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let path = format!(
-            "{}:{}",
-            self.bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut child = Command::new(env!("CARGO_BIN_EXE_notary"))
-            .args(args)
-            .current_dir(&self.work)
-            .env("NOTATION_CONFIG", &self.config)
-            // Never the real Docker configuration.
-            .env("HOME", self.tmp.path())
-            .env("DOCKER_CONFIG", self.tmp.path().join("docker"))
-            .env("PATH", path)
-            .env_remove("NOTATION_USERNAME")
-            .env_remove("NOTATION_PASSWORD")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin).unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with_stdin(args, b"")
-    }
-
-    fn ok(&self, args: &[&str]) -> (String, String) {
-        let o = self.run(args);
-        let (out, err) = (
-            String::from_utf8_lossy(&o.stdout).to_string(),
-            String::from_utf8_lossy(&o.stderr).to_string(),
-        );
-        assert!(o.status.success(), "notary {args:?} failed:\n{out}\n{err}");
-        (out, err)
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        assert_eq!(
-            o.status.code(),
-            Some(1),
-            "notary {args:?} should exit 1: {err}"
-        );
-        err
-    }
-
+impl NotationConfig for Env {
     fn notation_config(&self) -> serde_json::Value {
         match std::fs::read(self.config.join("config.json")) {
             Ok(b) => serde_json::from_slice(&b).unwrap(),
@@ -101,6 +34,9 @@ impl Env {
         }
     }
 }
+
+const USER: &str = "alice";
+const PASS: &str = "s3cret";
 
 fn start_registry() -> Registry {
     Registry::start(
@@ -137,7 +73,7 @@ fn push_artifact(reg: &Registry) -> String {
 }
 
 fn trust(e: &Env, reg: &Registry) {
-    e.ok(&[
+    e.ok_both(&[
         "cert",
         "generate-test",
         "--bits",
@@ -155,7 +91,7 @@ fn trust(e: &Env, reg: &Registry) {
         ),
     )
     .unwrap();
-    e.ok(&["policy", "import", policy.to_str().unwrap()]);
+    e.ok_both(&["policy", "import", policy.to_str().unwrap()]);
 }
 
 #[test]
@@ -220,9 +156,9 @@ fn login_stores_checked_credentials_in_auths_and_logout_removes_them() {
     assert_eq!(mode & 0o777, 0o600);
 
     // sign and verify without -u/-p.
-    let (out, _) = e.ok(&["sign", "--insecure-registry", &reference]);
+    let (out, _) = e.ok_both(&["sign", "--insecure-registry", &reference]);
     assert!(out.contains("Successfully signed"), "{out}");
-    let (out, _) = e.ok(&["verify", "--insecure-registry", &reference]);
+    let (out, _) = e.ok_both(&["verify", "--insecure-registry", &reference]);
     assert!(out.contains("Successfully verified"), "{out}");
 
     // Other settings in config.json survive login and logout.
@@ -233,7 +169,7 @@ fn login_stores_checked_credentials_in_auths_and_logout_removes_them() {
         serde_json::to_vec(&with_extra).unwrap(),
     )
     .unwrap();
-    let (out, _) = e.ok(&["logout", host]);
+    let (out, _) = e.ok_both(&["logout", host]);
     assert!(out.contains("Logout Succeeded"), "{out}");
     let cfg = e.notation_config();
     assert_eq!(cfg["auths"][host], serde_json::Value::Null, "{cfg}");
@@ -272,7 +208,7 @@ fn login_and_logout_go_through_the_configured_credential_helper() {
     let e = Env::new();
     let host = reg.host.as_str();
     let reference = push_artifact(&reg);
-    let state = e.tmp.path().join("helper-state");
+    let state = e.root().join("helper-state");
     std::fs::create_dir_all(&state).unwrap();
     fake_helper(&e.bin, &state);
     std::fs::create_dir_all(&e.config).unwrap();
@@ -291,7 +227,7 @@ fn login_and_logout_go_through_the_configured_credential_helper() {
     ]);
     assert!(!log().contains("store"), "{}", log());
 
-    let (out, err) = e.ok(&["login", "-u", USER, "-p", PASS, "--insecure-registry", host]);
+    let (out, err) = e.ok_both(&["login", "-u", USER, "-p", PASS, "--insecure-registry", host]);
     assert!(out.contains("Login Succeeded"), "{out}");
     assert!(!err.contains("unencrypted"), "{err}");
     assert_eq!(log().lines().collect::<Vec<_>>(), vec!["store"]);
@@ -308,11 +244,11 @@ fn login_and_logout_go_through_the_configured_credential_helper() {
     );
 
     // The registry commands get the credential from the helper.
-    let (out, _) = e.ok(&["list", "--insecure-registry", &reference]);
+    let (out, _) = e.ok_both(&["list", "--insecure-registry", &reference]);
     assert!(out.contains("has no associated signatures"), "{out}");
     assert!(log().contains(&format!("get {host}")), "{}", log());
 
-    let (out, _) = e.ok(&["logout", host]);
+    let (out, _) = e.ok_both(&["logout", host]);
     assert!(out.contains("Logout Succeeded"), "{out}");
     assert!(log().contains(&format!("erase {host}")), "{}", log());
     assert!(!state.join("cred.json").exists());

@@ -2,70 +2,24 @@
 //! name, `cert generate-test --bits`, `-o` values refused rather than printed as text, the `-d`
 //! letter left free (notation's `--debug`), and `--plugin-config` reaching verification plugins.
 
+#[path = "support/env.rs"]
+mod support;
+
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use notary::{EnvelopeMediaType, SignOptions};
 use notary_core::header;
 use notary_core::{AttributeKey, AttributeValue, ExtendedAttribute};
 
-struct Env {
-    _tmp: tempfile::TempDir,
-    config: PathBuf,
-    libexec: PathBuf,
-    work: PathBuf,
+use support::Env;
+
+/// The keys `cert generate-test` left in the configuration.
+trait Keys {
+    fn signer(&self, name: &str) -> notary_crypto::LocalSigner;
 }
 
-impl Env {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = tmp.path().join("config");
-        let libexec = tmp.path().join("libexec");
-        let work = tmp.path().join("work");
-        std::fs::create_dir_all(&work).unwrap();
-        Self {
-            _tmp: tmp,
-            config,
-            libexec,
-            work,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_notary"))
-            .args(args)
-            .current_dir(&self.work)
-            .env("NOTATION_CONFIG", &self.config)
-            .env("NOTATION_LIBEXEC", &self.libexec)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        let out = String::from_utf8_lossy(&o.stdout).to_string();
-        assert!(
-            o.status.success(),
-            "notary {args:?} failed:\n{out}\n{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        out
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        assert_eq!(
-            o.status.code(),
-            Some(1),
-            "notary {args:?} should exit 1: {err}"
-        );
-        assert!(err.starts_with("Error: "), "{err}");
-        err
-    }
-
+impl Keys for Env {
     fn signer(&self, name: &str) -> notary_crypto::LocalSigner {
         let local = self.config.join("localkeys");
         notary_crypto::LocalSigner::from_files(

@@ -1,65 +1,14 @@
 //! `notary plugin list|install|uninstall` with small shell-script plugins, packed as plain
 //! executables, .zip and .tar.gz archives (including hostile ones).
 
+#[path = "support/env.rs"]
+mod support;
+
 use std::io::{Read as _, Write as _};
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-struct Env {
-    _tmp: tempfile::TempDir,
-    config: PathBuf,
-    libexec: PathBuf,
-    work: PathBuf,
-}
-
-impl Env {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = tmp.path().join("config");
-        let libexec = tmp.path().join("libexec");
-        let work = tmp.path().join("work");
-        std::fs::create_dir_all(&work).unwrap();
-        Self {
-            _tmp: tmp,
-            config,
-            libexec,
-            work,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_notary"))
-            .args(args)
-            .current_dir(&self.work)
-            .env("NOTATION_CONFIG", &self.config)
-            .env("NOTATION_LIBEXEC", &self.libexec)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        let out = String::from_utf8_lossy(&o.stdout).to_string();
-        assert!(
-            o.status.success(),
-            "notary {args:?} failed:\n{out}\n{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        out
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert_eq!(o.status.code(), Some(1), "notary {args:?} should exit 1");
-        String::from_utf8_lossy(&o.stderr).to_string()
-    }
-
-    fn plugins(&self) -> PathBuf {
-        self.libexec.join("plugins")
-    }
-}
+use support::Env;
 
 fn plugin_script(name: &str, version: &str) -> Vec<u8> {
     format!(

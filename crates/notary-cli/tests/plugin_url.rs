@@ -3,84 +3,38 @@
 //! CLI trusts through `SSL_CERT_FILE`. A wrong checksum, plain HTTP, a missing checksum or an
 //! announced oversized body install nothing.
 
+#[path = "support/env.rs"]
+mod support;
+
 #[path = "../../../tests/support/tls.rs"]
 mod tls;
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-struct Env {
-    _tmp: tempfile::TempDir,
-    config: PathBuf,
-    libexec: PathBuf,
-    work: PathBuf,
-    ca_file: PathBuf,
+use support::Env;
+
+/// A fresh configuration whose TLS roots are the test CA's only.
+fn env(tls: &tls::TestTls) -> Env {
+    let mut e = Env::new();
+    let ca_file = e.root().join("ca.pem");
+    std::fs::write(&ca_file, &tls.ca_pem).unwrap();
+    e.set_var("SSL_CERT_FILE", &ca_file);
+    e.remove_var("SSL_CERT_DIR");
+    e
 }
 
-impl Env {
-    fn new(tls: &tls::TestTls) -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let work = tmp.path().join("work");
-        std::fs::create_dir_all(&work).unwrap();
-        let ca_file = tmp.path().join("ca.pem");
-        std::fs::write(&ca_file, &tls.ca_pem).unwrap();
-        Self {
-            config: tmp.path().join("config"),
-            libexec: tmp.path().join("libexec"),
-            work,
-            ca_file,
-            _tmp: tmp,
-        }
-    }
+/// What is in the plugin directory.
+trait Installed {
+    fn installed(&self) -> Vec<String>;
+}
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_notary"))
-            .args(args)
-            .current_dir(&self.work)
-            .env("NOTATION_CONFIG", &self.config)
-            .env("NOTATION_LIBEXEC", &self.libexec)
-            .env("SSL_CERT_FILE", &self.ca_file)
-            .env_remove("SSL_CERT_DIR")
-            .env_remove("HTTPS_PROXY")
-            .env_remove("https_proxy")
-            .env_remove("ALL_PROXY")
-            .env_remove("all_proxy")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        let out = String::from_utf8_lossy(&o.stdout).to_string();
-        assert!(
-            o.status.success(),
-            "notary {args:?} failed:\n{out}\n{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        out
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        assert_eq!(
-            o.status.code(),
-            Some(1),
-            "notary {args:?} should exit 1: {err}"
-        );
-        err
-    }
-
-    fn plugins(&self) -> PathBuf {
-        self.libexec.join("plugins")
-    }
-
+impl Installed for Env {
     fn installed(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.plugins())
             .map(|r| {
@@ -160,7 +114,7 @@ fn backend(package: Vec<u8>) -> (String, Arc<AtomicUsize>) {
 #[test]
 fn install_from_https_url_checks_the_checksum_first() {
     let tls = tls::TestTls::new();
-    let e = Env::new(&tls);
+    let e = env(&tls);
     let pkg_path = e.work.join("pkg.zip");
     plugin_zip(&pkg_path, "downloaded");
     let package = std::fs::read(&pkg_path).unwrap();
@@ -223,7 +177,7 @@ fn install_from_https_url_checks_the_checksum_first() {
 #[test]
 fn url_downloads_that_fail_install_nothing() {
     let tls = tls::TestTls::new();
-    let e = Env::new(&tls);
+    let e = env(&tls);
     let (base, _) = backend(Vec::new());
     let sum = "a".repeat(64);
     // Over the size cap (announced): refused without reading it.

@@ -6,93 +6,59 @@
 //! remembers of a registry (two-step uploads, the config blob) saves requests, and a config
 //! blob remembered but gone is pushed again.
 
+#[path = "support/env.rs"]
+mod support;
+
 #[path = "../../../tests/support/registry.rs"]
 mod registry;
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use notary_registry::{RemoteOptions, RemoteRepository, manifest};
 use registry::{Kind, Options, Registry};
 
-struct Env {
-    tmp: tempfile::TempDir,
-    /// `$NOTATION_CACHE`.
-    cache: PathBuf,
+use support::Env;
+
+/// A fresh configuration with a trusted key (`good`, the default), an untrusted one (`other`)
+/// and a strict policy for every scope.
+fn env() -> Env {
+    let e = Env::new();
+    e.ok(&[
+        "cert",
+        "generate-test",
+        "--bits",
+        "256",
+        "good",
+        "--default",
+    ]);
+    e.ok(&["cert", "generate-test", "--bits", "256", "other"]);
+    let policy = e.root().join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],
+        "signatureVerification":{"level":"strict"},"trustStores":["ca:good"],"trustedIdentities":["*"]}]}"#,
+    )
+    .unwrap();
+    e.ok(&["policy", "import", policy.to_str().unwrap()]);
+    e
 }
 
-impl Env {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let cache = tmp.path().join("cache");
-        let e = Self { tmp, cache };
-        e.ok(&[
-            "cert",
-            "generate-test",
-            "--bits",
-            "256",
-            "good",
-            "--default",
-        ]);
-        e.ok(&["cert", "generate-test", "--bits", "256", "other"]);
-        let policy = e.tmp.path().join("policy.json");
-        std::fs::write(
-            &policy,
-            r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],
-            "signatureVerification":{"level":"strict"},"trustStores":["ca:good"],"trustedIdentities":["*"]}]}"#,
-        )
-        .unwrap();
-        e.ok(&["policy", "import", policy.to_str().unwrap()]);
-        e
-    }
+/// Signing and verifying with the debug counts, and the cache entries.
+trait CacheRuns {
+    fn sign(&self, reference: &str, key: Option<&str>) -> String;
+    fn verify_counted(&self, references: &[&str]) -> (u64, u64, u64, u64, String);
+    fn sign_counted(&self, reference: &str, extra: &[&str]) -> (u64, String);
+    fn entries(&self) -> Vec<PathBuf>;
+}
 
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_notary"));
-        c.args(args)
-            .env("NOTATION_CONFIG", self.tmp.path().join("config"))
-            .env("NOTATION_CACHE", &self.cache)
-            .env("HOME", self.tmp.path())
-            .env("DOCKER_CONFIG", self.tmp.path().join("docker"))
-            .env_remove("NOTARY_SIGNATURE_CACHE")
-            .env_remove("NOTATION_USERNAME")
-            .env_remove("NOTATION_PASSWORD");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> (String, String) {
-        let o = self.run(args);
-        let (out, err) = (
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        );
-        assert!(o.status.success(), "notary {args:?} failed:\n{out}\n{err}");
-        (out, err)
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        let err = String::from_utf8_lossy(&o.stderr).into_owned();
-        assert_eq!(
-            o.status.code(),
-            Some(1),
-            "notary {args:?} should fail: {err}"
-        );
-        err
-    }
-
-    /// Signs `reference` (with `key`, default the trusted one) and returns the signature
-    /// manifest digest.
+impl CacheRuns for Env {
     fn sign(&self, reference: &str, key: Option<&str>) -> String {
         let mut args = vec!["sign", "--insecure-registry", reference];
         if let Some(k) = key {
             args.extend(["--key", k]);
         }
-        let (out, _) = self.ok(&args);
+        let (out, _) = self.ok_both(&args);
         out.lines()
             .find_map(|l| l.strip_prefix("Pushed the signature to "))
             .and_then(|r| r.rsplit_once('@'))
@@ -100,12 +66,10 @@ impl Env {
             .unwrap_or_else(|| panic!("no signature digest in {out}"))
     }
 
-    /// `verify -d`: (HTTP requests, cache hits, misses, discarded) from the debug event
-    /// `registry request counts requests=N cache_hits=N ...`.
     fn verify_counted(&self, references: &[&str]) -> (u64, u64, u64, u64, String) {
         let mut args = vec!["verify", "-d", "--insecure-registry"];
         args.extend(references);
-        let (_, err) = self.ok(&args);
+        let (_, err) = self.ok_both(&args);
         let num = |key: &str| count(&err, key);
         (
             num("requests"),
@@ -116,12 +80,11 @@ impl Env {
         )
     }
 
-    /// `sign -d` with `extra` flags: (HTTP requests, debug log).
     fn sign_counted(&self, reference: &str, extra: &[&str]) -> (u64, String) {
         let mut args = vec!["sign", "-d", "--insecure-registry"];
         args.extend(extra);
         args.push(reference);
-        let (_, err) = self.ok(&args);
+        let (_, err) = self.ok_both(&args);
         (count(&err, "requests"), err)
     }
 
@@ -239,7 +202,7 @@ fn delete_signature(reg: &Registry, artifact: &str, signature: &str) {
 
 fn warm_verification_and_poisoned_entries(kind: Kind) {
     let reg = Registry::start(kind, &Options::default());
-    let e = Env::new();
+    let e = env();
     let artifact = push_artifact(&reg, 0);
     e.sign(&artifact, None);
 
@@ -279,7 +242,7 @@ fn warm_verification_and_poisoned_entries(kind: Kind) {
     assert_eq!((hits, discarded), (2, 0), "the replaced entries are used");
 
     // Off by flag and by environment: nothing read, nothing written.
-    let (_, err) = e.ok(&[
+    let (_, err) = e.ok_both(&[
         "verify",
         "-d",
         "--no-signature-cache",
@@ -309,11 +272,11 @@ fn warm_verification_is_one_round_trip_and_poisoned_entries_are_replaced_referre
 #[test]
 fn two_processes_fill_the_cache_at_once() {
     let reg = Registry::start(Kind::Olareg, &Options::default());
-    let e = Env::new();
+    let e = env();
     let artifacts: Vec<String> = (0..6).map(|i| push_artifact(&reg, i)).collect();
     let mut sign = vec!["sign", "--insecure-registry"];
     sign.extend(artifacts.iter().map(String::as_str));
-    e.ok(&sign);
+    e.ok_both(&sign);
     let mut verify = vec!["verify", "--insecure-registry"];
     verify.extend(artifacts.iter().map(String::as_str));
     for round in 0..3 {
@@ -349,28 +312,28 @@ fn two_processes_fill_the_cache_at_once() {
 #[test]
 fn an_unwritable_cache_directory_degrades_to_no_cache_with_one_warning() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());
-    let mut e = Env::new();
+    let mut e = env();
     let artifacts: Vec<String> = (0..3).map(|i| push_artifact(&reg, i)).collect();
     let mut sign = vec!["sign", "--insecure-registry"];
     sign.extend(artifacts.iter().map(String::as_str));
-    e.ok(&sign);
+    e.ok_both(&sign);
     // Through a regular file: not writable even by root (the tests run as root here).
-    let file = e.tmp.path().join("a-file");
+    let file = e.root().join("a-file");
     std::fs::write(&file, b"not a directory").unwrap();
     e.cache = file.join("cache");
     let mut verify = vec!["verify", "--insecure-registry"];
     verify.extend(artifacts.iter().map(String::as_str));
-    let (out, err) = e.ok(&verify);
+    let (out, err) = e.ok_both(&verify);
     assert_eq!(out.matches("Successfully verified").count(), 3, "{out}");
     assert_eq!(err.matches("Warning: ").count(), 1, "one warning: {err}");
     assert!(err.contains("cannot be written"), "{err}");
-    let (out, _) = e.ok(&["verify", "--insecure-registry", &artifacts[0]]);
+    let (out, _) = e.ok_both(&["verify", "--insecure-registry", &artifacts[0]]);
     assert!(out.contains("Successfully verified"));
 }
 
 fn additions_and_removals_are_seen(kind: Kind) {
     let reg = Registry::start(kind, &Options::default());
-    let e = Env::new();
+    let e = env();
     let artifact = push_artifact(&reg, 0);
     let verify = ["verify", "--insecure-registry", artifact.as_str()];
 
@@ -379,8 +342,8 @@ fn additions_and_removals_are_seen(kind: Kind) {
     e.fails(&verify);
     // A trusted signature added: the next verification sees it.
     let good = e.sign(&artifact, None);
-    e.ok(&verify);
-    e.ok(&verify);
+    e.ok_both(&verify);
+    e.ok_both(&verify);
     // Removed again: its manifest and envelope are still cached, but it is no longer listed.
     delete_signature(&reg, &artifact, &good);
     let err = e.fails(&verify);
@@ -394,7 +357,7 @@ fn additions_and_removals_are_seen(kind: Kind) {
     );
     // And added once more.
     e.sign(&artifact, None);
-    e.ok(&verify);
+    e.ok_both(&verify);
 }
 
 #[test]
@@ -412,14 +375,14 @@ fn one_batch_signing_one_artifact_several_times_keeps_every_signature_in_the_tag
     // The referrers tag index is read while the signature uploads: concurrent signers of one
     // subject in one process must still each add their entry.
     let reg = Registry::start(Kind::Distribution2, &Options::default());
-    let e = Env::new();
+    let e = env();
     let artifact = push_artifact(&reg, 0);
     let refs = vec![artifact.as_str(); 5];
     let mut sign = vec!["sign", "--insecure-registry"];
     sign.extend(&refs);
-    let (out, _) = e.ok(&sign);
+    let (out, _) = e.ok_both(&sign);
     assert_eq!(out.matches("Pushed the signature").count(), 5, "{out}");
-    let (out, _) = e.ok(&["list", "--insecure-registry", &artifact]);
+    let (out, _) = e.ok_both(&["list", "--insecure-registry", &artifact]);
     assert_eq!(
         out.matches("sha256:").count(),
         6,
@@ -449,7 +412,7 @@ fn requests_of(log: &str) -> Vec<String> {
 #[test]
 fn signing_prepares_its_push_and_recovers_a_config_blob_remembered_but_gone_tag_schema() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());
-    let e = Env::new();
+    let e = env();
     let artifacts: Vec<String> = (1..=5).map(|i| push_artifact(&reg, i)).collect();
 
     // A first process learns that this registry answers a monolithic POST with an upload
@@ -513,7 +476,7 @@ fn signing_prepares_its_push_and_recovers_a_config_blob_remembered_but_gone_tag_
 
     // Every signature is there and verifies.
     for a in &artifacts {
-        let (out, _) = e.ok(&["verify", "--insecure-registry", a]);
+        let (out, _) = e.ok_both(&["verify", "--insecure-registry", a]);
         assert!(out.contains("Successfully verified"), "{out}");
     }
 }
@@ -521,7 +484,7 @@ fn signing_prepares_its_push_and_recovers_a_config_blob_remembered_but_gone_tag_
 #[test]
 fn signing_on_a_registry_taking_monolithic_uploads_opens_no_session_referrers_api() {
     let reg = Registry::start(Kind::Olareg, &Options::default());
-    let e = Env::new();
+    let e = env();
     let a = push_artifact(&reg, 1);
     let b = push_artifact(&reg, 2);
     let api = ["--force-referrers-tag=false"];
@@ -537,7 +500,7 @@ fn signing_on_a_registry_taking_monolithic_uploads_opens_no_session_referrers_ap
         "no session is opened where one POST stores the blob: {sent:#?}"
     );
     for r in [&a, &b] {
-        let (out, _) = e.ok(&["verify", "--insecure-registry", r]);
+        let (out, _) = e.ok_both(&["verify", "--insecure-registry", r]);
         assert!(out.contains("Successfully verified"), "{out}");
     }
 }
