@@ -505,8 +505,8 @@ impl Settings {
     /// Whether `registry` (as written in the image name) is spoken to over plain HTTP: listed,
     /// or `localhost` (as notation does).
     pub fn is_plain_http(&self, registry: &str) -> bool {
-        let host = registry.rsplit_once(':').map_or(registry, |(h, _)| h);
-        host == "localhost" || self.plain_http.iter().any(|r| r == registry)
+        notary_registry::remote::is_localhost(registry)
+            || self.plain_http.iter().any(|r| r == registry)
     }
 }
 

@@ -285,9 +285,9 @@ impl NotationDir {
         &self,
         registry: &str,
     ) -> Result<notary_registry::RemoteOptions, ConfigError> {
-        let host = registry.rsplit_once(':').map_or(registry, |(h, _)| h);
         let mut o = notary_registry::RemoteOptions::default();
-        o.plain_http = host == "localhost" || self.config_json()?.is_insecure_registry(registry);
+        o.plain_http = notary_registry::remote::is_localhost(registry)
+            || self.config_json()?.is_insecure_registry(registry);
         o.credentials = self.credentials()?;
         Ok(o)
     }

@@ -27,7 +27,7 @@ use notary_core::{
 };
 
 pub use credentials::{Anonymous, Credential, CredentialProvider, DockerConfig, StaticCredential};
-pub use reference::RemoteReference;
+pub use reference::{RemoteReference, is_localhost};
 pub use referrers::{ReferrersSupport, referrers_tag};
 
 use crate::cache::BlobCache;

@@ -38,6 +38,19 @@ fn valid_tag(tag: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
 }
 
+/// Whether `registry` (`host[:port]`, as written in a reference) is `localhost`, which notation
+/// speaks to over plain HTTP without being told.
+///
+/// ```
+/// use notary_registry::remote::is_localhost;
+/// assert!(is_localhost("localhost:5000"));
+/// assert!(is_localhost("localhost"));
+/// assert!(!is_localhost("localhost.example:5000"));
+/// ```
+pub fn is_localhost(registry: &str) -> bool {
+    registry.rsplit_once(':').map_or(registry, |(h, _)| h) == "localhost"
+}
+
 impl RemoteReference {
     /// Parses `registry/repository:tag`, `registry/repository@digest` or
     /// `registry/repository:tag@digest`.
