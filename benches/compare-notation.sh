@@ -6,7 +6,8 @@
 #   - blob sign and verify of a 1 GiB file (notation v1.3.2 has no blob commands: the Go side is
 #     tests/interop-go/blobpeer, notation's own signer/verifier libraries).
 # Prints each pair and the ratio notation/notary (targets: verify >= 3, sign >= 2, blob >= 1; one
-# process per artifact against a registry: verify >= 2, sign >= 1.6).
+# process per artifact against a registry: verify >= 2, sign >= 1.6), and for each registry the
+# floor: its own time for the requests of one sign with no client work (registry-floor.py).
 # `notary` keeps its signature cache (manifests and envelopes by digest) in the cache directory
 # of this run: the first verify round of each place fills it, the second runs warm; notation
 # has no such cache. Then it prints the HTTP requests of one `notary sign` and one cold and one
@@ -98,6 +99,14 @@ for i in $(seq "$n"); do
     dig[$who-ola-$i]=$("$oras" resolve --plain-http "$ohost/bench-$who:v$i")
   done
 done
+# Subjects for the registries' own floor (registry-floor.py): what signing costs with no client.
+floor_n=$(( n < 20 ? n : 20 ))
+declare -A floor_digs
+for i in $(seq "$floor_n"); do
+  push_reg floor "$i" "$host"; push_reg floor "$i" "$ohost"
+  floor_digs[reg]+=" $("$oras" resolve --plain-http "$host/floor:v$i")"
+  floor_digs[ola]+=" $("$oras" resolve --plain-http "$ohost/floor:v$i")"
+done
 
 run_sign() { # tool place i
   local who=$1 place=$2 i=$3 bin
@@ -148,6 +157,17 @@ for place in layout reg ola; do
   # process per artifact is bound by the registry's own time: 1.6x sign, 2x verify.
   st=2; vt=3; [ "$place" != layout ] && { st=1.6; vt=2; }
   report "sign $n, $label" "$(( total[sign-notary-$place] / 1000000 ))" "$(( total[sign-notation-$place] / 1000000 ))" "$st" "$n"
+  if [ "$place" != layout ]; then
+    # The registry's own time for notary's requests of one sign, sent with no client work:
+    # notation's time over it is the most any client could show against this registry.
+    fh=$host; pattern=tag; [ "$place" = ola ] && { fh=$ohost; pattern=api; }
+    # shellcheck disable=SC2086 # the digests are words
+    read -r floor_ms _ < <(python3 "$(dirname "$0")/registry-floor.py" "$fh" floor "$pattern" ${floor_digs[$place]})
+    per_notation=$(awk -v t="${total[sign-notation-$place]}" -v n="$n" 'BEGIN { printf "%.1f", t / n / 1e6 }')
+    per_notary=$(awk -v t="${total[sign-notary-$place]}" -v n="$n" 'BEGIN { printf "%.1f", t / n / 1e6 }')
+    printf '%-40s %s ms per sign with no client at all (notary %s ms, notation %s ms): notation/floor %sx, the most any client could show\n' \
+      "registry floor, $label" "$floor_ms" "$per_notary" "$per_notation" "$(ratio "$per_notation" "$floor_ms")"
+  fi
   for round in 1 2; do
     for i in $(seq "$n"); do
       timed "verify-notary-$place" run_verify notary "$place" "$i"

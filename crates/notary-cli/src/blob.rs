@@ -17,6 +17,8 @@ use crate::policy::{self, Kind, PolicyCommand};
 use crate::{CmdResult, Failure, parse_duration, parse_pairs};
 
 #[derive(Subcommand)]
+// Built when used: a run parses one subcommand, not the whole tree.
+#[command(defer = true)]
 pub enum BlobCommand {
     /// Produce a detached signature for a file
     Sign(BlobSignArgs),

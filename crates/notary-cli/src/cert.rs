@@ -13,6 +13,8 @@ use crate::config;
 use crate::{CmdResult, Failure};
 
 #[derive(Subcommand)]
+// Built when used: a run parses one subcommand, not the whole tree.
+#[command(defer = true)]
 pub enum CertCommand {
     /// Add certificates to a trust store
     Add {

@@ -10,6 +10,8 @@ use crate::config;
 use crate::{CmdResult, Failure, parse_pairs};
 
 #[derive(Subcommand)]
+// Built when used: a run parses one subcommand, not the whole tree.
+#[command(defer = true)]
 pub enum KeyCommand {
     /// Add a signing key (a plugin key, or a local key and certificate chain)
     Add {

@@ -92,6 +92,8 @@ pub fn provider() -> notary::CryptoProvider {
 }
 
 #[derive(Subcommand)]
+// Built when used: a run parses one subcommand, not the whole tree.
+#[command(defer = true)]
 enum Command {
     /// Manage certificates in trust stores
     #[command(subcommand, name = "certificate", alias = "cert")]
@@ -245,4 +247,36 @@ pub fn notation_dir() -> Result<notary::config::NotationDir, Failure> {
 /// The current time: the CLI owns the clock; the library takes it as a parameter.
 pub fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_whole_command_tree_is_consistent_deferred_subcommands_included() {
+        // Subcommands are built only when used; building them all here checks every one.
+        super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_deferred_subcommand_still_parses_its_arguments() {
+        use clap::Parser as _;
+        let cli = super::Cli::try_parse_from([
+            "notary",
+            "sign",
+            "--insecure-registry",
+            "--key",
+            "k",
+            "localhost:5000/app@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        ])
+        .unwrap();
+        assert!(
+            matches!(cli.command, super::Command::Sign(ref a) if a.key.as_deref() == Some("k"))
+        );
+        assert!(
+            super::Cli::try_parse_from(["notary", "sign", "--no-such-flag", "x"]).is_err(),
+            "unknown flags of a deferred subcommand are refused"
+        );
+    }
 }

@@ -13,6 +13,8 @@ use crate::{CmdResult, Failure};
 use notary::plugin_package::MAX_PLUGIN_SIZE;
 
 #[derive(Subcommand)]
+// Built when used: a run parses one subcommand, not the whole tree.
+#[command(defer = true)]
 pub enum PluginCommand {
     /// List installed plugins
     #[command(alias = "ls")]

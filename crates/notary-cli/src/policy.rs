@@ -29,6 +29,8 @@ impl Kind {
 }
 
 #[derive(Subcommand)]
+// Built when used: a run parses one subcommand, not the whole tree.
+#[command(defer = true)]
 pub enum PolicyCommand {
     /// Import a trust policy configuration from a JSON file
     Import {
