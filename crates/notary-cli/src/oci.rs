@@ -533,9 +533,9 @@ where
 }
 
 pub fn sign(a: SignArgs) -> CmdResult {
-    let targets = targets(&a.common, &a.more, a.force_referrers_tag)?;
-    let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
-    options.timestamper = crate::blob::timestamper(a.timestamp_url, a.timestamp_root_cert)?;
+    // The signer first, then the signing options, then the repositories, as notation does; a
+    // local key is read and parsed on its own thread from here on, while the clients are built
+    // and the first requests are out.
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
     let source = match (&a.plugin, &a.id) {
         (Some(p), Some(id)) => {
@@ -543,11 +543,13 @@ pub fn sign(a: SignArgs) -> CmdResult {
         }
         _ => crate::blob::signer_source(a.key.as_deref(), &plugin_config)?,
     };
-    let options = Arc::new(options);
-    // Keys may sit behind a plugin process or an HSM: signing runs on the blocking pool so the
-    // batch's other uploads go on meanwhile (one artifact signs with a local key in place). A
-    // local key is read and parsed on its own thread while the first requests are out.
     let slot = SignerSlot::start(source);
+    let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
+    options.timestamper = crate::blob::timestamper(a.timestamp_url, a.timestamp_root_cert)?;
+    let options = Arc::new(options);
+    let targets = targets(&a.common, &a.more, a.force_referrers_tag)?;
+    // Keys may sit behind a plugin process or an HSM: signing runs on the blocking pool so the
+    // batch's other uploads go on meanwhile (one artifact signs with a local key in place).
     let signer = Arc::new(SpawnBlocking {
         slot: slot.clone(),
         inline: targets.len() == 1,

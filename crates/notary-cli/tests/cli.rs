@@ -204,8 +204,16 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
     let (out, _) = e.ok_both(&["key", "list"]);
     assert!(out.contains("tester"));
     e.ok_both(&["key", "update", "tester", "--default"]);
+    let err = e.fails(&["sign", "app:v1"]);
+    assert!(
+        err.contains("<registry>/<repository>") && err.contains("--oci-layout"),
+        "{err}"
+    );
     e.ok_both(&["key", "delete", "tester"]);
     let err = e.fails(&["blob", "sign", "good.json"]);
+    assert!(err.contains("no default key"), "{err}");
+    // Like notation, the signer is looked at before the reference.
+    let err = e.fails(&["sign", "app:v1"]);
     assert!(err.contains("no default key"), "{err}");
     let err = e.fails(&[
         "blob",
@@ -215,11 +223,6 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
         "good.json",
     ]);
     assert!(err.contains("must be given together"), "{err}");
-    let err = e.fails(&["sign", "app:v1"]);
-    assert!(
-        err.contains("<registry>/<repository>") && err.contains("--oci-layout"),
-        "{err}"
-    );
     let err = e.fails(&["verify", "--insecure-registry", "127.0.0.1:9/app@sha256:zz"]);
     assert!(err.contains("invalid reference"), "{err}");
 }
