@@ -305,9 +305,14 @@ impl Webhook {
         let copy = materialise(&self.settings.snapshot_dir, &files)?;
         let dir =
             NotationDir::at(&copy).with_plugins_dir(self.settings.notation_dir.join("plugins"));
+        // The copy never changes (a change makes a new one), so its trust store is read once.
+        let store = notary::truststore::SnapshotTrustStore::new(Arc::new(
+            dir.trust_store(self.settings.provider),
+        ));
         let verifier = Arc::new(
             dir.oci_verifier(self.settings.provider)
-                .map_err(|e| Error::Config { reason: chain(&e) })?,
+                .map_err(|e| Error::Config { reason: chain(&e) })?
+                .with_trust_store(Arc::new(store)),
         );
         // The copy before the one being replaced is no longer read by any verification that
         // started under it (those finished long ago or read their files already); the one
