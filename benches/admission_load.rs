@@ -11,6 +11,8 @@
 mod admission;
 #[path = "../tests/support/registry.rs"]
 mod registry;
+#[path = "../tests/support/trust.rs"]
+mod trust;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

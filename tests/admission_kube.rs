@@ -12,13 +12,16 @@
 mod admission;
 #[path = "support/registry.rs"]
 mod registry;
+#[path = "support/trust.rs"]
+mod trust;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use admission::{images, metric, notation_dir, rt, run, server_cert, start_webhook};
+use admission::{images, metric, notation_dir, rt, server_cert, start_webhook};
 use base64::Engine;
+use registry::run;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_notary-admission-webhook");

@@ -8,6 +8,8 @@
 mod admission;
 #[path = "support/registry.rs"]
 mod registry;
+#[path = "support/trust.rs"]
+mod trust;
 
 use admission::{client, images, metric, notation_dir, pod_review, rt, server_cert, start_webhook};
 use serde_json::{Value, json};

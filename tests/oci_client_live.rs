@@ -5,36 +5,24 @@
 
 #[path = "support/registry.rs"]
 mod registry;
+#[path = "support/trust.rs"]
+mod trust;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use notary::artifact::{sign_and_push, verify_artifact};
-use notary::truststore::{MemoryTrustStore, TrustStoreType};
 use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::{PushSignature, SIGNATURE_ARTIFACT_TYPE, SignatureRepository};
-use notary_crypto::pki::{ChainBuilder, TestChain};
 use notary_oci_client::{Error, OciClientOptions, OciClientRepository};
 use notary_registry::manifest::{self, SignatureManifestForm};
 use notary_registry::remote::referrers_tag;
 use notary_registry::{RemoteOptions, RemoteRepository};
-use notary_trustpolicy::OciTrustPolicy;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use registry::{Kind, Options, Registry};
-
-fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
-}
-
-fn remote(reg: &Registry, name: &str) -> RemoteRepository {
-    let mut o = RemoteOptions::default();
-    o.plain_http = reg.plain_http();
-    o.ca_certificates_pem = reg.ca_pem.iter().cloned().collect();
-    o.retry_base_delay = std::time::Duration::from_millis(20);
-    RemoteRepository::new(&reg.host, name, o).unwrap()
-}
+use trust::{chain, now, push_artifact, rt, verifier};
 
 /// An oci-client client for the test registry: plain HTTP for it alone (`HttpsExcept`), or
 /// HTTPS trusting its test CA.
@@ -55,54 +43,11 @@ fn oci(reg: &Registry, name: &str, auth: RegistryAuth) -> OciClientRepository {
     OciClientRepository::new(client(reg), &image, auth)
 }
 
-/// Pushes a small image (config + one layer) tagged `tag` with notary-rs's own client.
-async fn push_artifact(r: &RemoteRepository, tag: &str, content: &[u8]) -> Descriptor {
-    let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
-    let layer = r.push_blob("text/plain", content).await.unwrap();
-    let m = manifest::image_manifest(
-        &config,
-        &[layer],
-        Some("application/vnd.example.hello"),
-        None,
-        None,
-    );
-    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
-        .await
-        .unwrap()
-}
-
-fn chain(spec: KeySpec) -> TestChain {
-    ChainBuilder::new(spec, now()).build().unwrap()
-}
-
-fn verifier(chain: &TestChain, scope: &str) -> notary::NotaryVerifier {
-    let mut store = MemoryTrustStore::new(notary::default_provider());
-    let root = notary_x509::Certificate::from_der(chain.root()).unwrap();
-    store.add(TrustStoreType::Ca, "s", vec![root]).unwrap();
-    let policy = OciTrustPolicy::from_json(
-        format!(
-            r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["{scope}"],
-            "signatureVerification":{{"level":"strict"}},"trustStores":["ca:s"],"trustedIdentities":["*"]}}]}}"#
-        )
-        .as_bytes(),
-    )
-    .unwrap();
-    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(policy)
-}
-
 fn sign_options(format: EnvelopeMediaType) -> SignOptions {
     let mut o = SignOptions::new(now());
     o.format = format;
     o.expiry = Some(time::Duration::hours(1));
     o
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 fn sorted(mut v: Vec<Descriptor>) -> Vec<String> {
@@ -116,7 +61,7 @@ fn signatures_cross_between_remote_repository_and_oci_client_on_every_registry()
     for kind in Kind::ALL {
         let reg = Registry::start(kind, &Options::default());
         rt().block_on(async {
-            let ours = remote(&reg, "team/app");
+            let ours = reg.repo("team/app");
             let theirs = oci(&reg, "team/app", RegistryAuth::Anonymous);
             let artifact = push_artifact(&ours, "v1", b"hello").await;
             let by_digest = format!("{}/team/app@{}", reg.host, artifact.digest);
@@ -150,7 +95,7 @@ fn signatures_cross_between_remote_repository_and_oci_client_on_every_registry()
             ]);
 
             // Each client lists both, with fresh state.
-            let fresh_ours = remote(&reg, "team/app");
+            let fresh_ours = reg.repo("team/app");
             let fresh_theirs = oci(&reg, "team/app", RegistryAuth::Anonymous);
             let listed_ours = fresh_ours.list_signatures(&artifact, 100).await.unwrap();
             let listed_theirs = fresh_theirs.list_signatures(&artifact, 100).await.unwrap();
@@ -278,7 +223,7 @@ fn signatures_cross_between_remote_repository_and_oci_client_on_every_registry()
 fn artifact_type_form_and_forced_tag_schema_on_a_registry_with_the_api() {
     let reg = Registry::start(Kind::Olareg, &Options::default());
     rt().block_on(async {
-        let ours = remote(&reg, "app");
+        let ours = reg.repo("app");
         let artifact = push_artifact(&ours, "v1", b"x").await;
         let mut o = OciClientOptions::default();
         o.force_referrers_tag = true;
@@ -352,7 +297,7 @@ fn artifact_type_form_and_forced_tag_schema_on_a_registry_with_the_api() {
 fn fetches_refuse_what_does_not_match_the_descriptor() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());
     rt().block_on(async {
-        let ours = remote(&reg, "app");
+        let ours = reg.repo("app");
         let theirs = oci(&reg, "app", RegistryAuth::Anonymous);
         let artifact = push_artifact(&ours, "v1", b"x").await;
         let envelope = br#"{"payload":"e30","protected":"e30","signature":"AA"}"#;

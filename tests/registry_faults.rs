@@ -7,6 +7,8 @@
 
 #[path = "support/registry.rs"]
 mod registry;
+#[path = "support/trust.rs"]
+mod trust;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -14,13 +16,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use notary::artifact::{sign_and_push, verify_artifact};
-use notary::truststore::{MemoryTrustStore, TrustStoreType};
-use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
+use notary::{EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::SignatureRepository;
-use notary_crypto::pki::{ChainBuilder, TestChain};
-use notary_registry::{Error, RemoteOptions, RemoteRepository, manifest};
-use notary_trustpolicy::OciTrustPolicy;
+use notary_registry::{Error, RemoteOptions, RemoteRepository};
 use registry::{Kind, Options, Registry};
+use trust::{chain, now, push_artifact, rt, verifier};
 
 #[derive(Clone, Debug)]
 enum Fault {
@@ -230,10 +230,6 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
     }
 }
 
-fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
-}
-
 fn client(host: &str, repo: &str) -> RemoteRepository {
     let mut o = RemoteOptions::default();
     o.plain_http = true;
@@ -241,39 +237,6 @@ fn client(host: &str, repo: &str) -> RemoteRepository {
     o.max_retries = 3;
     o.retry_base_delay = Duration::from_millis(10);
     RemoteRepository::new(host, repo, o).unwrap()
-}
-
-async fn push_artifact(r: &RemoteRepository, tag: &str) -> Descriptor {
-    let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
-    let layer = r.push_blob("text/plain", tag.as_bytes()).await.unwrap();
-    let m = manifest::image_manifest(
-        &config,
-        &[layer],
-        Some("application/vnd.example"),
-        None,
-        None,
-    );
-    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
-        .await
-        .unwrap()
-}
-
-fn verifier(c: &TestChain) -> notary::NotaryVerifier {
-    let mut store = MemoryTrustStore::new(notary::default_provider());
-    store
-        .add(
-            TrustStoreType::Ca,
-            "s",
-            vec![notary_x509::Certificate::from_der(c.root()).unwrap()],
-        )
-        .unwrap();
-    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(
-        OciTrustPolicy::from_json(
-            br#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],
-            "signatureVerification":{"level":"strict"},"trustStores":["ca:s"],"trustedIdentities":["*"]}]}"#,
-        )
-        .unwrap(),
-    )
 }
 
 fn opts() -> SignOptions {
@@ -286,18 +249,13 @@ fn opts() -> SignOptions {
 fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());
     let proxy = Proxy::start(reg.host.clone());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let c = ChainBuilder::new(KeySpec::EcP256, now()).build().unwrap();
+    rt().block_on(async {
+        let c = chain(KeySpec::EcP256);
         let signer = c.signer().unwrap();
-        let v = verifier(&c);
+        let v = verifier(&c, "*");
         let scope = format!("{}/app", proxy.host);
         let direct = client(&reg.host, "app");
-        let artifact = push_artifact(&direct, "v1").await;
+        let artifact = push_artifact(&direct, "v1", b"v1").await;
         let r = client(&proxy.host, "app");
 
         // A 5xx burst on resolve and on the blob upload: retried, signed.

@@ -3,72 +3,21 @@
 
 #[path = "support/registry.rs"]
 mod registry;
+#[path = "support/trust.rs"]
+mod trust;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use notary::artifact::{VerifyArtifactError, sign_and_push, verify_artifact};
-use notary::truststore::{MemoryTrustStore, TrustStoreType};
-use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
+use notary::{EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::{SIGNATURE_ARTIFACT_TYPE, SignatureRepository};
-use notary_crypto::pki::{ChainBuilder, TestChain};
 use notary_registry::copy::{Endpoint, copy};
 use notary_registry::manifest;
 use notary_registry::remote::{Credential, DockerConfig, ReferrersSupport, StaticCredential};
-use notary_registry::{Error, OciLayout, RemoteOptions, RemoteRepository};
-use notary_trustpolicy::OciTrustPolicy;
+use notary_registry::{Error, OciLayout, RemoteRepository};
 use registry::{Kind, Options, Registry};
-
-fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
-}
-
-fn opts(reg: &Registry) -> RemoteOptions {
-    let mut o = RemoteOptions::default();
-    o.plain_http = reg.plain_http();
-    o.ca_certificates_pem = reg.ca_pem.iter().cloned().collect();
-    o.retry_base_delay = std::time::Duration::from_millis(20);
-    o
-}
-
-fn repo(reg: &Registry, name: &str) -> RemoteRepository {
-    RemoteRepository::new(&reg.host, name, opts(reg)).unwrap()
-}
-
-/// Pushes a small image (config + one layer) tagged `tag`.
-async fn push_artifact(r: &RemoteRepository, tag: &str, content: &[u8]) -> Descriptor {
-    let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
-    let layer = r.push_blob("text/plain", content).await.unwrap();
-    let m = manifest::image_manifest(
-        &config,
-        &[layer],
-        Some("application/vnd.example.hello"),
-        None,
-        None,
-    );
-    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
-        .await
-        .unwrap()
-}
-
-fn chain(spec: KeySpec) -> TestChain {
-    ChainBuilder::new(spec, now()).build().unwrap()
-}
-
-fn verifier(chain: &TestChain, scope: &str) -> notary::NotaryVerifier {
-    let mut store = MemoryTrustStore::new(notary::default_provider());
-    let root = notary_x509::Certificate::from_der(chain.root()).unwrap();
-    store.add(TrustStoreType::Ca, "s", vec![root]).unwrap();
-    let policy = OciTrustPolicy::from_json(
-        format!(
-            r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["{scope}"],
-            "signatureVerification":{{"level":"strict"}},"trustStores":["ca:s"],"trustedIdentities":["*"]}}]}}"#
-        )
-        .as_bytes(),
-    )
-    .unwrap();
-    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(policy)
-}
+use trust::{chain, now, push_artifact, rt, verifier};
 
 fn sign_options(format: EnvelopeMediaType) -> SignOptions {
     let mut o = SignOptions::new(now());
@@ -78,20 +27,12 @@ fn sign_options(format: EnvelopeMediaType) -> SignOptions {
     o
 }
 
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn sign_and_verify_by_tag_and_digest_on_both_registries() {
     for kind in Kind::ALL {
         let reg = Registry::start(kind, &Options::default());
         rt().block_on(async {
-            let r = repo(&reg, "team/app");
+            let r = reg.repo("team/app");
             let artifact = push_artifact(&r, "v1", b"hello").await;
             let c = chain(KeySpec::EcP256);
             let signer = c.signer().unwrap();
@@ -113,7 +54,7 @@ fn sign_and_verify_by_tag_and_digest_on_both_registries() {
             // The artifact and its tag never change.
             assert_eq!(r.resolve("v1").await.unwrap(), artifact);
 
-            let fresh = repo(&reg, "team/app");
+            let fresh = reg.repo("team/app");
             let sigs = fresh.list_signatures(&artifact, 100).await.unwrap();
             let mut listed: Vec<_> = sigs.iter().map(|d| d.digest.clone()).collect();
             listed.sort();
@@ -206,7 +147,7 @@ fn sign_and_verify_by_tag_and_digest_on_both_registries() {
 fn forced_tag_schema_on_a_registry_with_the_api() {
     let reg = Registry::start(Kind::Olareg, &Options::default());
     rt().block_on(async {
-        let mut o = opts(&reg);
+        let mut o = reg.remote_options();
         o.force_referrers_tag = true;
         let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
         let artifact = push_artifact(&r, "v1", b"x").await;
@@ -241,11 +182,11 @@ fn basic_auth_over_tls_with_flags_and_docker_config() {
     let reg = Registry::start(Kind::Distribution2, &o);
     rt().block_on(async {
         // Anonymous: a clear authentication error.
-        let anon = repo(&reg, "secure/app");
+        let anon = reg.repo("secure/app");
         let e = anon.resolve("v1").await.unwrap_err();
         assert!(matches!(e, Error::Auth { .. }), "{e}");
         // Wrong password.
-        let mut bad = opts(&reg);
+        let mut bad = reg.remote_options();
         bad.credentials = Arc::new(StaticCredential(Credential::Basic {
             username: "alice".into(),
             password: "nope".into(),
@@ -260,7 +201,7 @@ fn basic_auth_over_tls_with_flags_and_docker_config() {
             "{e}"
         );
         // Without the CA, TLS fails.
-        let mut no_ca = opts(&reg);
+        let mut no_ca = reg.remote_options();
         no_ca.ca_certificates_pem.clear();
         no_ca.max_retries = 0;
         let e = RemoteRepository::new(&reg.host, "secure/app", no_ca)
@@ -282,7 +223,7 @@ fn basic_auth_over_tls_with_flags_and_docker_config() {
             ),
         )
         .unwrap();
-        let mut good = opts(&reg);
+        let mut good = reg.remote_options();
         good.credentials = Arc::new(DockerConfig::new(&cfg));
         let r = RemoteRepository::new(&reg.host, "secure/app", good).unwrap();
         let artifact = push_artifact(&r, "v1", b"secret").await;
@@ -435,9 +376,9 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
         let reg = Registry::start(kind, &o);
         rt().block_on(async {
             // Anonymous: the token server refuses, a clear auth error.
-            let e = repo(&reg, "tok/app").resolve("v1").await.unwrap_err();
+            let e = reg.repo("tok/app").resolve("v1").await.unwrap_err();
             assert!(matches!(e, Error::Auth { .. }), "{kind:?}: {e}");
-            let mut good = opts(&reg);
+            let mut good = reg.remote_options();
             good.credentials = Arc::new(StaticCredential(Credential::Basic {
                 username: "bob".into(),
                 password: "hunter2".into(),
@@ -547,7 +488,7 @@ fn copy_registry_to_layout_to_second_registry_keeps_signatures_verifying() {
     let dst_reg = Registry::start(Kind::Distribution2, &Options::default());
     let layout_dir = tempfile::tempdir().unwrap();
     rt().block_on(async {
-        let src = repo(&src_reg, "prod/app");
+        let src = src_reg.repo("prod/app");
         let artifact = push_artifact(&src, "v1", b"payload to promote").await;
         let c = chain(KeySpec::EcP256);
         let signer = c.signer().unwrap();
@@ -606,7 +547,7 @@ fn copy_registry_to_layout_to_second_registry_keeps_signatures_verifying() {
         assert_eq!(done.artifact.digest, artifact.digest);
 
         // Layout -> second registry (no referrers API): signatures still verify there.
-        let dst = repo(&dst_reg, "airgap/app");
+        let dst = dst_reg.repo("airgap/app");
         let report = copy(
             Endpoint::Layout(&layout),
             "v1",
@@ -618,7 +559,7 @@ fn copy_registry_to_layout_to_second_registry_keeps_signatures_verifying() {
         .unwrap();
         assert_eq!(report.referrers.len(), 3);
         let scope = format!("{}/airgap/app", dst_reg.host);
-        let fresh = repo(&dst_reg, "airgap/app");
+        let fresh = dst_reg.repo("airgap/app");
         let done = verify_artifact(
             &fresh,
             &verifier(&c, &scope),
@@ -654,7 +595,7 @@ fn copy_registry_to_layout_to_second_registry_keeps_signatures_verifying() {
 fn missing_artifacts_and_bad_references_are_clear_errors() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());
     rt().block_on(async {
-        let r = repo(&reg, "app");
+        let r = reg.repo("app");
         let e = r.resolve("nope").await.unwrap_err();
         assert!(matches!(e, Error::NotFound { .. }), "{e}");
         let e = r.resolve("other.example/app:v1").await.unwrap_err();
@@ -674,7 +615,7 @@ fn large_blobs_are_streamed_through_copy_in_every_direction() {
     let dst_reg = Registry::start(Kind::Distribution2, &Options::default());
     let layout_dir = tempfile::tempdir().unwrap();
     rt().block_on(async {
-        let src = repo(&src_reg, "big/app");
+        let src = src_reg.repo("big/app");
         // 24 MiB, above the streaming threshold, pushed in one piece by the test.
         let mut big = Vec::with_capacity(24 << 20);
         let mut x: u32 = 12345;
@@ -724,7 +665,7 @@ fn large_blobs_are_streamed_through_copy_in_every_direction() {
             .collect();
         assert!(leftovers.is_empty());
 
-        let dst = repo(&dst_reg, "big/app");
+        let dst = dst_reg.repo("big/app");
         copy(
             Endpoint::Layout(&layout),
             "v1",
@@ -738,7 +679,7 @@ fn large_blobs_are_streamed_through_copy_in_every_direction() {
         dst.fetch_blob_to(&layer, &mut f).await.unwrap();
         assert_eq!(f.metadata().unwrap().len(), big.len() as u64);
         // Registry to registry, and the signature still verifies at the end of the chain.
-        let third = repo(&src_reg, "big/copy");
+        let third = src_reg.repo("big/copy");
         copy(
             Endpoint::Remote(&dst),
             "v1",
@@ -769,7 +710,7 @@ fn large_blobs_are_streamed_through_copy_in_every_direction() {
 fn one_client_learns_and_prepares_its_pushes_on_a_tag_schema_registry() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());
     rt().block_on(async {
-        let mut o = opts(&reg);
+        let mut o = reg.remote_options();
         o.force_referrers_tag = true;
         let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
         let mut artifacts = Vec::new();

@@ -13,84 +13,20 @@ use notary::artifact::sign_and_push;
 use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::{PushSignature, SignatureRepository};
 use notary_crypto::pki::{ChainBuilder, TestChain};
-use notary_registry::{RemoteOptions, RemoteRepository, manifest};
+use notary_registry::{RemoteRepository, manifest};
 
 use super::registry::{Kind, Options, Registry};
+use super::trust::now;
+pub use super::trust::rt;
 
-pub fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-pub fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// A CA and a leaf for `127.0.0.1` (Go ignores the CN: the SAN is required), as PEM files in
-/// `dir`: `<name>-ca.crt`, `<name>.crt`, `<name>.key`.
+/// A CA and a leaf for the webhook or the API server, valid for the addresses they are
+/// reached at: `<name>-ca.crt`, `<name>.crt`, `<name>.key` in `dir`.
 pub fn server_cert(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
-    let p = |s: &str| dir.join(format!("{name}{s}"));
-    run(Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ])
-        .arg("-keyout")
-        .arg(p("-ca.key"))
-        .arg("-out")
-        .arg(p("-ca.crt"))
-        .args(["-days", "2", "-subj", &format!("/CN={name} test CA")])
-        .args(["-addext", "basicConstraints=critical,CA:TRUE"])
-        .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]));
-    run(Command::new("openssl")
-        .args([
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ])
-        .arg("-keyout")
-        .arg(p(".key"))
-        .arg("-out")
-        .arg(p(".csr"))
-        .args(["-subj", "/CN=127.0.0.1"]));
-    std::fs::write(
-        p(".ext"),
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc,IP:10.0.0.1\n",
+    super::registry::server_cert(
+        dir,
+        name,
+        "IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc,IP:10.0.0.1",
     )
-    .unwrap();
-    run(Command::new("openssl")
-        .args(["x509", "-req", "-sha256", "-days", "2", "-CAcreateserial"])
-        .arg("-in")
-        .arg(p(".csr"))
-        .arg("-CA")
-        .arg(p("-ca.crt"))
-        .arg("-CAkey")
-        .arg(p("-ca.key"))
-        .arg("-extfile")
-        .arg(p(".ext"))
-        .arg("-out")
-        .arg(p(".crt")));
-    (p("-ca.crt"), p(".crt"), p(".key"))
-}
-
-fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
 }
 
 pub fn chain() -> TestChain {
@@ -144,9 +80,7 @@ impl Images {
     }
 
     pub fn repo(&self, name: &str) -> RemoteRepository {
-        let mut o = RemoteOptions::default();
-        o.plain_http = true;
-        RemoteRepository::new(&self.registry.host, name, o).unwrap()
+        self.registry.repo(name)
     }
 }
 
@@ -164,9 +98,7 @@ pub fn images(rt: &tokio::runtime::Runtime, bulk: usize) -> Images {
     let host = registry.host.clone();
     let mut refs = BTreeMap::new();
     rt.block_on(async {
-        let mut o = RemoteOptions::default();
-        o.plain_http = true;
-        let repo = |n: &str| RemoteRepository::new(&host, n, o.clone()).unwrap();
+        let repo = |n: &str| registry.repo(n);
         let signer = trusted.signer().unwrap();
         let bad_signer = untrusted.signer().unwrap();
         let opts = sign_options();

@@ -92,7 +92,8 @@ impl Drop for Registry {
     }
 }
 
-fn run(cmd: &mut Command) {
+/// Runs `cmd`, failing the test with its stderr if it fails.
+pub fn run(cmd: &mut Command) {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(
         out.status.success(),
@@ -101,67 +102,63 @@ fn run(cmd: &mut Command) {
     );
 }
 
-fn make_tls(dir: &Path) -> (PathBuf, PathBuf, Vec<u8>) {
-    // A CA and a separate server leaf: rustls refuses a CA certificate used as a server cert.
-    let p = |n: &str| dir.join(n);
+/// A P-256 CA and a separate server leaf (rustls refuses a CA certificate used as a server
+/// certificate) for `subject_alt_names` (OpenSSL syntax; Go ignores the CN, the SAN is
+/// required), as PEM files in `dir`: `<name>-ca.crt`, `<name>.crt`, `<name>.key`.
+/// Returns (CA, leaf, key) paths.
+pub fn server_cert(dir: &Path, name: &str, subject_alt_names: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let p = |s: &str| dir.join(format!("{name}{s}"));
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
     run(Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ])
+        .args(["req", "-x509"])
+        .args(ec)
         .arg("-keyout")
-        .arg(p("ca.key"))
+        .arg(p("-ca.key"))
         .arg("-out")
-        .arg(p("ca.crt"))
-        .args([
-            "-days",
-            "2",
-            "-subj",
-            "/CN=notary-rs Test Registry CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ]));
+        .arg(p("-ca.crt"))
+        .args(["-days", "2", "-subj", &format!("/CN={name} test CA")])
+        .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+        .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]));
     run(Command::new("openssl")
-        .args([
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ])
+        .arg("req")
+        .args(ec)
         .arg("-keyout")
-        .arg(p("server.key"))
+        .arg(p(".key"))
         .arg("-out")
-        .arg(p("server.csr"))
+        .arg(p(".csr"))
         .args(["-subj", "/CN=localhost"]));
     std::fs::write(
-        p("server.ext"),
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        p(".ext"),
+        format!(
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName={subject_alt_names}\n"
+        ),
     )
     .unwrap();
     run(Command::new("openssl")
-        .args(["x509", "-req"])
+        .args(["x509", "-req", "-sha256", "-days", "2", "-CAcreateserial"])
         .arg("-in")
-        .arg(p("server.csr"))
+        .arg(p(".csr"))
         .arg("-CA")
-        .arg(p("ca.crt"))
+        .arg(p("-ca.crt"))
         .arg("-CAkey")
-        .arg(p("ca.key"))
-        .args(["-CAcreateserial", "-days", "2", "-sha256"])
+        .arg(p("-ca.key"))
         .arg("-extfile")
-        .arg(p("server.ext"))
+        .arg(p(".ext"))
         .arg("-out")
-        .arg(p("server.crt")));
-    let ca = std::fs::read(p("ca.crt")).unwrap();
-    (p("server.crt"), p("server.key"), ca)
+        .arg(p(".crt")));
+    (p("-ca.crt"), p(".crt"), p(".key"))
+}
+
+/// The registry's server certificate: (leaf, key, CA PEM).
+fn make_tls(dir: &Path) -> (PathBuf, PathBuf, Vec<u8>) {
+    let (ca, crt, key) = server_cert(dir, "registry", "IP:127.0.0.1,DNS:localhost");
+    (crt, key, std::fs::read(ca).unwrap())
 }
 
 impl Registry {
@@ -300,5 +297,53 @@ impl Registry {
     /// Whether clients must use plain HTTP.
     pub fn plain_http(&self) -> bool {
         self.ca_pem.is_none()
+    }
+
+    /// notary-rs client options for this registry: plain HTTP or its test CA, quick retries.
+    pub fn remote_options(&self) -> notary_registry::RemoteOptions {
+        let mut o = notary_registry::RemoteOptions::default();
+        o.plain_http = self.plain_http();
+        o.ca_certificates_pem = self.ca_pem.iter().cloned().collect();
+        o.retry_base_delay = Duration::from_millis(20);
+        o
+    }
+
+    /// Pushes a small image (empty config, one `content` layer) to `repo:tag` with notary-rs's
+    /// client, as `basic` (user, password) where given, and returns `host/repo@digest`.
+    pub fn push_image(
+        &self,
+        repo: &str,
+        tag: &str,
+        content: &[u8],
+        basic: Option<(&str, &str)>,
+    ) -> String {
+        use notary_registry::manifest;
+        use notary_registry::remote::{Credential, StaticCredential};
+        let mut o = self.remote_options();
+        if let Some((username, password)) = basic {
+            o.credentials = std::sync::Arc::new(StaticCredential(Credential::Basic {
+                username: username.into(),
+                password: password.into(),
+            }));
+        }
+        let r = notary_registry::RemoteRepository::new(&self.host, repo, o).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let desc = rt.block_on(async {
+            let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+            let layer = r.push_blob("text/plain", content).await.unwrap();
+            let m = manifest::image_manifest(&config, &[layer], None, None, None);
+            r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
+                .await
+                .unwrap()
+        });
+        format!("{}/{repo}@{}", self.host, desc.digest)
+    }
+
+    /// A notary-rs client for repository `name` of this registry.
+    pub fn repo(&self, name: &str) -> notary_registry::RemoteRepository {
+        notary_registry::RemoteRepository::new(&self.host, name, self.remote_options()).unwrap()
     }
 }

@@ -9,64 +9,13 @@ mod support;
 #[path = "../../../tests/support/registry.rs"]
 mod registry;
 
-use std::sync::Arc;
-
 use base64::Engine as _;
-use notary_registry::remote::{Credential, StaticCredential};
-use notary_registry::{RemoteOptions, RemoteRepository, manifest};
 use registry::{Kind, Options, Registry};
 
 use support::Env;
 
 const USER: &str = "alice";
 const PASS: &str = "pa55-w0rd-never-logged";
-
-/// Pushes a small image to `app:v1` with the library and returns `host/app@digest`.
-fn push_artifact(reg: &Registry) -> String {
-    let mut o = RemoteOptions::default();
-    o.plain_http = true;
-    o.credentials = Arc::new(StaticCredential(Credential::Basic {
-        username: USER.into(),
-        password: PASS.into(),
-    }));
-    let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let desc = rt.block_on(async {
-        let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
-        let layer = r.push_blob("text/plain", b"hello").await.unwrap();
-        let m = manifest::image_manifest(&config, &[layer], None, None, None);
-        r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some("v1"))
-            .await
-            .unwrap()
-    });
-    format!("{}/app@{}", reg.host, desc.digest)
-}
-
-/// A test key as the default signing key, and a strict policy trusting it for `host/app`.
-fn trust(e: &Env, reg: &Registry) {
-    e.ok_both(&[
-        "cert",
-        "generate-test",
-        "--bits",
-        "256",
-        "acme",
-        "--default",
-    ]);
-    let policy = e.work.join("policy.json");
-    std::fs::write(
-        &policy,
-        format!(
-            r#"{{"version":"1.0","trustPolicies":[{{"name":"app-policy","registryScopes":["{}/app"],
-            "signatureVerification":{{"level":"strict"}},"trustStores":["ca:acme"],"trustedIdentities":["*"]}}]}}"#,
-            reg.host
-        ),
-    )
-    .unwrap();
-    e.ok_both(&["policy", "import", policy.to_str().unwrap()]);
-}
 
 /// The index of the first line at or after `from` containing every one of `parts`.
 fn find(lines: &[&str], from: usize, parts: &[&str]) -> usize {
@@ -94,8 +43,8 @@ fn debug_verify_logs_requests_then_validations_in_order_and_no_secret() {
         },
     );
     let e = Env::new();
-    trust(&e, &reg);
-    let reference = push_artifact(&reg);
+    e.trust_test_key("acme", &format!("{}/app", reg.host), "app-policy");
+    let reference = reg.push_image("app", "v1", b"hello", Some((USER, PASS)));
     let creds = ["-u", USER, "-p", PASS, "--insecure-registry"];
     let mut sign = vec!["sign"];
     sign.extend(creds);

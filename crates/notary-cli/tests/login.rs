@@ -12,11 +12,7 @@ mod registry;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
-use std::sync::Arc;
-
 use base64::Engine as _;
-use notary_registry::remote::{Credential, StaticCredential};
-use notary_registry::{RemoteOptions, RemoteRepository, manifest};
 use registry::{Kind, Options, Registry};
 
 use support::Env;
@@ -48,58 +44,12 @@ fn start_registry() -> Registry {
     )
 }
 
-/// Pushes a small image to `app:v1` with the library (and the right credentials).
-fn push_artifact(reg: &Registry) -> String {
-    let mut o = RemoteOptions::default();
-    o.plain_http = true;
-    o.credentials = Arc::new(StaticCredential(Credential::Basic {
-        username: USER.into(),
-        password: PASS.into(),
-    }));
-    let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let desc = rt.block_on(async {
-        let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
-        let layer = r.push_blob("text/plain", b"hello").await.unwrap();
-        let m = manifest::image_manifest(&config, &[layer], None, None, None);
-        r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some("v1"))
-            .await
-            .unwrap()
-    });
-    format!("{}/app@{}", reg.host, desc.digest)
-}
-
-fn trust(e: &Env, reg: &Registry) {
-    e.ok_both(&[
-        "cert",
-        "generate-test",
-        "--bits",
-        "256",
-        "acme",
-        "--default",
-    ]);
-    let policy = e.work.join("policy.json");
-    std::fs::write(
-        &policy,
-        format!(
-            r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["{}/app"],
-            "signatureVerification":{{"level":"strict"}},"trustStores":["ca:acme"],"trustedIdentities":["*"]}}]}}"#,
-            reg.host
-        ),
-    )
-    .unwrap();
-    e.ok_both(&["policy", "import", policy.to_str().unwrap()]);
-}
-
 #[test]
 fn login_stores_checked_credentials_in_auths_and_logout_removes_them() {
     let reg = start_registry();
     let e = Env::new();
-    trust(&e, &reg);
-    let reference = push_artifact(&reg);
+    e.trust_test_key("acme", &format!("{}/app", reg.host), "p");
+    let reference = reg.push_image("app", "v1", b"hello", Some((USER, PASS)));
     let host = reg.host.as_str();
 
     // Without credentials the registry refuses.
@@ -207,7 +157,7 @@ fn login_and_logout_go_through_the_configured_credential_helper() {
     let reg = start_registry();
     let e = Env::new();
     let host = reg.host.as_str();
-    let reference = push_artifact(&reg);
+    let reference = reg.push_image("app", "v1", b"hello", Some((USER, PASS)));
     let state = e.root().join("helper-state");
     std::fs::create_dir_all(&state).unwrap();
     fake_helper(&e.bin, &state);

@@ -15,7 +15,7 @@ mod registry;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use notary_registry::{RemoteOptions, RemoteRepository, manifest};
+use notary_registry::{RemoteRepository, manifest};
 use registry::{Kind, Options, Registry};
 
 use support::Env;
@@ -133,26 +133,17 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn client(reg: &Registry) -> RemoteRepository {
-    let mut o = RemoteOptions::default();
-    o.plain_http = true;
-    RemoteRepository::new(&reg.host, "app", o).unwrap()
+    reg.repo("app")
 }
 
 /// Pushes a small image tagged `v<i>` and returns `host/app@digest`.
 fn push_artifact(reg: &Registry, i: usize) -> String {
-    let r = client(reg);
-    let desc = runtime().block_on(async {
-        let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
-        let layer = r
-            .push_blob("text/plain", format!("artifact {i}").as_bytes())
-            .await
-            .unwrap();
-        let m = manifest::image_manifest(&config, &[layer], None, None, None);
-        r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(&format!("v{i}")))
-            .await
-            .unwrap()
-    });
-    format!("{}/app@{}", reg.host, desc.digest)
+    reg.push_image(
+        "app",
+        &format!("v{i}"),
+        format!("artifact {i}").as_bytes(),
+        None,
+    )
 }
 
 /// Every cache entry holds the bytes its name says, and no temporary file is left.

@@ -170,4 +170,18 @@ impl Env {
     pub fn plugins(&self) -> PathBuf {
         self.libexec.join("plugins")
     }
+
+    /// A P-256 test key `name` as the default signing key, and a strict policy `policy` for
+    /// `scope` trusting its CA (trust store `ca:<name>`), imported with `notary policy import`.
+    pub fn trust_test_key(&self, name: &str, scope: &str, policy: &str) {
+        self.ok_both(&["cert", "generate-test", "--bits", "256", name, "--default"]);
+        let file = self.write(
+            "policy.json",
+            &format!(
+                r#"{{"version":"1.0","trustPolicies":[{{"name":"{policy}","registryScopes":["{scope}"],
+                "signatureVerification":{{"level":"strict"}},"trustStores":["ca:{name}"],"trustedIdentities":["*"]}}]}}"#
+            ),
+        );
+        self.ok_both(&["policy", "import", file.to_str().unwrap()]);
+    }
 }

@@ -1,0 +1,62 @@
+//! Shared by the live tests: a test chain, a verifier trusting its root for one scope, a
+//! runtime, and a small image pushed with notary-rs's own client.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use notary::truststore::{MemoryTrustStore, TrustStoreType};
+use notary::{Descriptor, KeySpec};
+use notary_crypto::pki::{ChainBuilder, TestChain};
+use notary_registry::{RemoteRepository, manifest};
+use notary_trustpolicy::OciTrustPolicy;
+
+/// The wall clock: live tests talk to real services that read it too.
+pub fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+/// A fresh root -> intermediate -> leaf chain with a `spec` leaf key, valid now.
+pub fn chain(spec: KeySpec) -> TestChain {
+    ChainBuilder::new(spec, now()).build().unwrap()
+}
+
+/// A strict verifier trusting `chain`'s root (trust store `ca:s`) for `scope` (or `*`).
+pub fn verifier(chain: &TestChain, scope: &str) -> notary::NotaryVerifier {
+    let mut store = MemoryTrustStore::new(notary::default_provider());
+    let root = notary_x509::Certificate::from_der(chain.root()).unwrap();
+    store.add(TrustStoreType::Ca, "s", vec![root]).unwrap();
+    let policy = OciTrustPolicy::from_json(
+        format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["{scope}"],
+            "signatureVerification":{{"level":"strict"}},"trustStores":["ca:s"],"trustedIdentities":["*"]}}]}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(policy)
+}
+
+/// A two-worker runtime, so blocking signers and servers in the test can make progress.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Pushes a small image (empty config, one `content` layer) tagged `tag`.
+pub async fn push_artifact(r: &RemoteRepository, tag: &str, content: &[u8]) -> Descriptor {
+    let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+    let layer = r.push_blob("text/plain", content).await.unwrap();
+    let m = manifest::image_manifest(
+        &config,
+        &[layer],
+        Some("application/vnd.example.hello"),
+        None,
+        None,
+    );
+    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
+        .await
+        .unwrap()
+}
