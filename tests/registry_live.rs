@@ -27,6 +27,117 @@ fn sign_options(format: EnvelopeMediaType) -> SignOptions {
     o
 }
 
+/// A TCP relay on loopback to `upstream` that counts the connections it accepts.
+fn counting_relay(upstream: String) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let pairs = [
+                (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                (server, client),
+            ];
+            for (mut from, mut to) in pairs {
+                std::thread::spawn(move || {
+                    use std::io::{Read as _, Write as _};
+                    // What arrives within a millisecond is passed on in one write, so the
+                    // client finds a whole response in its socket at once, as it does with a
+                    // registry on loopback (the relay's own reads would otherwise trickle it).
+                    let mut buf = vec![0u8; 1 << 18];
+                    while let Ok(first @ 1..) = from.read(&mut buf) {
+                        let mut n = first;
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                        let _ = from.set_nonblocking(true);
+                        while let Ok(more @ 1..) = from.read(&mut buf[n..]) {
+                            n += more;
+                        }
+                        let _ = from.set_nonblocking(false);
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        }
+    });
+    (host, accepted)
+}
+
+#[test]
+fn a_verification_sends_its_requests_over_one_connection() {
+    for kind in Kind::ALL {
+        let reg = Registry::start(kind, &Options::default());
+        let (relay, accepted) = counting_relay(reg.host.clone());
+        let cache_dir = tempfile::tempdir().unwrap();
+        let cache = Arc::new(notary_registry::cache::BlobCache::new(cache_dir.path()));
+        let via_relay = || {
+            let mut o = reg.remote_options();
+            o.cache = Some(cache.clone());
+            RemoteRepository::new(&relay, "app", o).unwrap()
+        };
+        // The CLI's runtime: one thread, where a connection is back in the pool only once its
+        // task has run after the response body ended.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let r = reg.repo("app");
+            let c = chain(KeySpec::EcP256);
+            let signer = c.signer().unwrap();
+            let opts = sign_options(EnvelopeMediaType::Jws);
+            // v2 carries 40 signatures: a listing of ~14 KB arrives in several reads, so the
+            // listing's connection is still busy when its body has been read.
+            let mut digests = Vec::new();
+            for (tag, signatures) in [("v1", 1), ("v2", 40)] {
+                let a = push_artifact(&r, tag, tag.as_bytes()).await;
+                for _ in 0..signatures {
+                    sign_and_push(&r, tag, &signer, &opts).await.unwrap();
+                }
+                digests.push(a.digest.to_string());
+            }
+            let scope = format!("{relay}/app");
+            let v = Arc::new(verifier(&c, &scope));
+            // As the CLI runs it: in a task of its own (the root future is polled differently).
+            let verify = |repo: RemoteRepository, digest: String| {
+                let (v, scope) = (v.clone(), scope.clone());
+                async move {
+                    tokio::spawn(async move {
+                        let req =
+                            notary::artifact::VerifyArtifactRequest::new(&digest, &scope, now());
+                        verify_artifact(&repo, v.as_ref(), &req).await.unwrap();
+                        repo.request_count()
+                    })
+                    .await
+                    .unwrap()
+                }
+            };
+            // The first client learns how the registry lists referrers (the cache keeps it).
+            verify(via_relay(), digests[0].clone()).await;
+            let before = accepted.load(std::sync::atomic::Ordering::SeqCst);
+            // A new client, nothing of v2 cached: the listing (where the registry has no
+            // referrers API, the API is asked too, at the same time as the tag), then the
+            // signature manifest and the envelope on a connection the listing used.
+            let requests = verify(via_relay(), digests[1].clone()).await;
+            let parallel = if kind.has_referrers_api() { 1 } else { 2 };
+            assert_eq!(requests, 2 + parallel, "{kind:?}");
+            let opened = accepted.load(std::sync::atomic::Ordering::SeqCst) - before;
+            assert_eq!(
+                opened, parallel as usize,
+                "{kind:?}: connections opened for one verification"
+            );
+        });
+    }
+}
+
 #[test]
 fn sign_and_verify_by_tag_and_digest_on_both_registries() {
     for kind in Kind::ALL {

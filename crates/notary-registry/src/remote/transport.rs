@@ -494,6 +494,11 @@ async fn read_body(
         }
         out.extend_from_slice(&chunk);
     }
+    // The connection goes back to the pool only once its task has run after the body ended:
+    // without this turn, a request sent right away (listing, then manifest, then envelope)
+    // finds the pool empty and opens a second connection to the registry.
+    drop(resp);
+    tokio::task::yield_now().await;
     Ok(out)
 }
 
