@@ -68,6 +68,34 @@ impl Descriptor {
             && self.size == other.size
     }
 
+    /// Why `content` is not what this descriptor describes, in words, or `None` when it is:
+    /// the size is compared first, then the digest. `from` names where the content came from
+    /// (`"the registry sent"`).
+    ///
+    /// ```
+    /// use notary_core::{Descriptor, DigestAlgorithm};
+    /// let d = Descriptor::new("text/plain", DigestAlgorithm::Sha256.digest(b"hello"), 5);
+    /// assert_eq!(d.content_mismatch(b"hello", "the registry sent"), None);
+    /// assert_eq!(
+    ///     d.content_mismatch(b"hell", "the registry sent").as_deref(),
+    ///     Some("the registry sent 4 bytes, the descriptor says 5")
+    /// );
+    /// assert!(d.content_mismatch(b"HELLO", "the registry sent").is_some());
+    /// ```
+    pub fn content_mismatch(&self, content: &[u8], from: &str) -> Option<String> {
+        if content.len() as u64 != self.size {
+            return Some(format!(
+                "{from} {} bytes, the descriptor says {}",
+                content.len(),
+                self.size
+            ));
+        }
+        if !self.digest.matches(content) {
+            return Some(format!("the content {from} hashes to another digest"));
+        }
+        None
+    }
+
     /// The descriptor as notation signs it: only `mediaType`, `digest`, `size` and
     /// `annotations` are kept.
     pub fn sanitized(&self) -> Descriptor {

@@ -584,23 +584,13 @@ fn api_missing(e: &OciDistributionError) -> bool {
 
 /// Refuses `body` unless it is exactly `desc`'s size and hashes to its digest.
 fn check_content(desc: &Descriptor, body: &[u8]) -> Result<(), Error> {
-    if body.len() as u64 != desc.size {
-        return Err(Error::DigestMismatch {
+    match desc.content_mismatch(body, "the registry sent") {
+        None => Ok(()),
+        Some(reason) => Err(Error::DigestMismatch {
             digest: desc.digest.to_string(),
-            reason: format!(
-                "the registry sent {} bytes, the descriptor says {}",
-                body.len(),
-                desc.size
-            ),
-        });
+            reason,
+        }),
     }
-    if !desc.digest.matches(body) {
-        return Err(Error::DigestMismatch {
-            digest: desc.digest.to_string(),
-            reason: "the content the registry sent hashes to another digest".into(),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
