@@ -82,6 +82,7 @@ impl Descriptor {
     /// );
     /// assert!(d.content_mismatch(b"HELLO", "the registry sent").is_some());
     /// ```
+    #[cfg(feature = "sha2")]
     pub fn content_mismatch(&self, content: &[u8], from: &str) -> Option<String> {
         if content.len() as u64 != self.size {
             return Some(format!(
