@@ -12,7 +12,7 @@ use base64::Engine;
 use notary::artifact::sign_and_push;
 use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::{PushSignature, SignatureRepository};
-use notary_crypto::pki::{ChainBuilder, TestChain};
+use notary_crypto::pki::TestChain;
 use notary_registry::{RemoteRepository, manifest};
 
 use super::registry::{Kind, Options, Registry};
@@ -30,7 +30,7 @@ pub fn server_cert(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
 }
 
 pub fn chain() -> TestChain {
-    ChainBuilder::new(KeySpec::EcP256, now()).build().unwrap()
+    super::trust::chain(KeySpec::EcP256)
 }
 
 fn sign_options() -> SignOptions {
