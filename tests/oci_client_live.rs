@@ -21,8 +21,8 @@ use notary_registry::{RemoteOptions, RemoteRepository};
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
-use registry::{Kind, Options, Registry};
-use trust::{chain, now, push_artifact, rt, verifier};
+use registry::{Kind, Options, Registry, push_artifact};
+use trust::{chain, now, rt, verifier};
 
 /// An oci-client client for the test registry: plain HTTP for it alone (`HttpsExcept`), or
 /// HTTPS trusting its test CA.

@@ -317,7 +317,6 @@ impl Registry {
         content: &[u8],
         basic: Option<(&str, &str)>,
     ) -> String {
-        use notary_registry::manifest;
         use notary_registry::remote::{Credential, StaticCredential};
         let mut o = self.remote_options();
         if let Some((username, password)) = basic {
@@ -331,14 +330,7 @@ impl Registry {
             .enable_all()
             .build()
             .unwrap();
-        let desc = rt.block_on(async {
-            let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
-            let layer = r.push_blob("text/plain", content).await.unwrap();
-            let m = manifest::image_manifest(&config, &[layer], None, None, None);
-            r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
-                .await
-                .unwrap()
-        });
+        let desc = rt.block_on(push_artifact(&r, tag, content));
         format!("{}/{repo}@{}", self.host, desc.digest)
     }
 
@@ -346,4 +338,19 @@ impl Registry {
     pub fn repo(&self, name: &str) -> notary_registry::RemoteRepository {
         notary_registry::RemoteRepository::new(&self.host, name, self.remote_options()).unwrap()
     }
+}
+
+/// Pushes a small image (empty config, one `content` layer) tagged `tag` through `r`.
+pub async fn push_artifact(
+    r: &notary_registry::RemoteRepository,
+    tag: &str,
+    content: &[u8],
+) -> notary_core::Descriptor {
+    use notary_registry::manifest;
+    let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+    let layer = r.push_blob("text/plain", content).await.unwrap();
+    let m = manifest::image_manifest(&config, &[layer], None, None, None);
+    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
+        .await
+        .unwrap()
 }

@@ -1,13 +1,12 @@
 //! Shared by the live tests: a test chain, a verifier trusting its root for one scope, a
-//! runtime, and a small image pushed with notary-rs's own client.
+//! runtime.
 #![allow(dead_code)]
 
 use std::sync::Arc;
 
+use notary::KeySpec;
 use notary::truststore::{MemoryTrustStore, TrustStoreType};
-use notary::{Descriptor, KeySpec};
 use notary_crypto::pki::{ChainBuilder, TestChain};
-use notary_registry::{RemoteRepository, manifest};
 use notary_trustpolicy::OciTrustPolicy;
 
 /// The wall clock: live tests talk to real services that read it too.
@@ -42,21 +41,5 @@ pub fn rt() -> tokio::runtime::Runtime {
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap()
-}
-
-/// Pushes a small image (empty config, one `content` layer) tagged `tag`.
-pub async fn push_artifact(r: &RemoteRepository, tag: &str, content: &[u8]) -> Descriptor {
-    let config = r.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
-    let layer = r.push_blob("text/plain", content).await.unwrap();
-    let m = manifest::image_manifest(
-        &config,
-        &[layer],
-        Some("application/vnd.example.hello"),
-        None,
-        None,
-    );
-    r.push_manifest(manifest::IMAGE_MANIFEST, &m, Some(tag))
-        .await
         .unwrap()
 }
