@@ -200,6 +200,11 @@ impl RemoteRepository {
         let mut attempt = 0u32;
         let mut authenticated = false;
         loop {
+            // A connection goes back to the pool only once its task has run after the previous
+            // response ended (body read or dropped unread): without this turn, a request sent
+            // right after another (listing, manifest, envelope; HEAD, POST, PUT) finds the pool
+            // empty and opens a second connection to the registry.
+            tokio::task::yield_now().await;
             let mut req = self.inner.http.request(method.clone(), url);
             for (k, v) in headers {
                 req = req.header(k, *v);
@@ -494,11 +499,6 @@ async fn read_body(
         }
         out.extend_from_slice(&chunk);
     }
-    // The connection goes back to the pool only once its task has run after the body ended:
-    // without this turn, a request sent right away (listing, then manifest, then envelope)
-    // finds the pool empty and opens a second connection to the registry.
-    drop(resp);
-    tokio::task::yield_now().await;
     Ok(out)
 }
 
