@@ -20,6 +20,10 @@ pub(crate) const MAX_DEPTH: usize = 32;
 /// Maximum number of data items in one decoded document.
 pub(crate) const MAX_ITEMS: usize = 131_072;
 
+/// Most items reserved ahead for one array or map: a count is only an upper bound until its
+/// items are read, and a few bytes of heads must not reserve gigabytes.
+const PREALLOC: usize = 64;
+
 const MAJOR_UNSIGNED: u8 = 0;
 const MAJOR_NEGATIVE: u8 = 1;
 const MAJOR_BYTES: u8 = 2;
@@ -84,6 +88,18 @@ impl Value {
             Self::Simple(23) => "undefined".into(),
             Self::Simple(n) => format!("simple value {n}"),
             Self::Float16(_) | Self::Float32(_) | Self::Float64(_) => "float".into(),
+        }
+    }
+
+    /// Whether a tag occurs anywhere in this item (nesting is capped at decode time).
+    pub(crate) fn contains_tag(&self) -> bool {
+        match self {
+            Self::Tag(..) => true,
+            Self::Array(items) => items.iter().any(Self::contains_tag),
+            Self::Map(entries) => entries
+                .iter()
+                .any(|(k, v)| k.contains_tag() || v.contains_tag()),
+            _ => false,
         }
     }
 
@@ -286,6 +302,13 @@ impl<'a> Decoder<'a> {
         depth: usize,
     ) -> Result<Value, Error> {
         Ok(match head.major {
+            // go-cose decodes every integer to int64 and refuses the rest; so do we.
+            MAJOR_UNSIGNED | MAJOR_NEGATIVE if head.arg > i64::MAX as u64 => {
+                return Err(Error::CborMalformed {
+                    offset,
+                    reason: "integer outside the int64 range".into(),
+                });
+            }
             MAJOR_UNSIGNED => Value::Unsigned(head.arg),
             MAJOR_NEGATIVE => Value::Negative(head.arg),
             MAJOR_BYTES => Value::Bytes(self.take(head.arg)?.to_vec()),
@@ -299,7 +322,7 @@ impl<'a> Decoder<'a> {
                 // Every item takes at least one byte: refuse lengths the input cannot hold before
                 // allocating anything.
                 let len = self.bounded_count(head.arg, 1, offset)?;
-                let mut items = Vec::with_capacity(len);
+                let mut items = Vec::with_capacity(reserve(len));
                 for _ in 0..len {
                     items.push(self.value(depth.saturating_add(1))?);
                 }
@@ -341,11 +364,19 @@ impl<'a> Decoder<'a> {
         depth: usize,
     ) -> Result<Vec<RawEntry<'a>>, Error> {
         let len = self.bounded_count(pairs, 2, offset)?;
-        let mut entries = Vec::with_capacity(len);
-        let mut seen = HashSet::with_capacity(len);
+        let mut entries = Vec::with_capacity(reserve(len));
+        let mut seen = HashSet::with_capacity(reserve(len));
         for _ in 0..len {
             let key_offset = self.pos;
             let key = self.value(depth.saturating_add(1))?;
+            // go-cose cannot decode an array, map or tag as a map key (unhashable); refusing
+            // them also keeps the duplicate check linear (no nested key re-encoded per level).
+            if matches!(key, Value::Array(_) | Value::Map(_) | Value::Tag(..)) {
+                return Err(Error::CborMalformed {
+                    offset: key_offset,
+                    reason: format!("{} as a map key", key.type_name()),
+                });
+            }
             if !seen.insert(key_identity(&key)) {
                 return Err(Error::CborDuplicateKey { offset: key_offset });
             }
@@ -376,6 +407,11 @@ impl<'a> Decoder<'a> {
         let head = self.head()?;
         self.map_body(head.arg, offset, depth).map(Ok)
     }
+}
+
+/// How many items to reserve for an array or map that announces `len`.
+fn reserve(len: usize) -> usize {
+    len.min(PREALLOC)
 }
 
 /// Decodes `data` as exactly one data item.
@@ -545,10 +581,25 @@ mod tests {
         assert_eq!(decode(&hex("00")).unwrap(), Value::Unsigned(0));
         assert_eq!(decode(&hex("1903e8")).unwrap(), Value::Unsigned(1000));
         assert_eq!(decode(&hex("3863")).unwrap().as_int(), Some(-100));
+        // The int64 range only, as go-cose: -2^63 and 2^63 - 1 decode, one further does not.
         assert_eq!(
-            decode(&hex("3bffffffffffffffff")).unwrap().as_int(),
-            Some(-18_446_744_073_709_551_616)
+            decode(&hex("3b7fffffffffffffff")).unwrap().as_int(),
+            Some(-9_223_372_036_854_775_808)
         );
+        assert_eq!(
+            decode(&hex("1b7fffffffffffffff")).unwrap().as_int(),
+            Some(9_223_372_036_854_775_807)
+        );
+        for out_of_range in [
+            "3bffffffffffffffff",
+            "3b8000000000000000",
+            "1b8000000000000000",
+        ] {
+            assert!(matches!(
+                decode(&hex(out_of_range)),
+                Err(Error::CborMalformed { offset: 0, .. })
+            ));
+        }
         assert_eq!(
             decode(&hex("6449455446")).unwrap(),
             Value::Text("IETF".into())
@@ -718,9 +769,44 @@ mod tests {
 
     #[test]
     fn round_trips_nested_values() {
-        let input = hex("a3016141820203a1636b657982f6f5c1fb41d4dc23c000000000");
+        let input = hex("a40161410282020303a1636b657982f6f504c1fb41d4dc23c0000000");
         let v = decode(&input).unwrap();
         assert_eq!(decode(&encode(&v)).unwrap(), v);
+    }
+
+    #[test]
+    fn arrays_maps_and_tags_are_refused_as_map_keys() {
+        for (input, offset) in [
+            ("a1820102f6", 1),
+            ("a1a10102f6", 1),
+            ("a2 01 00 c1 00 f6", 3),
+        ] {
+            let input = hex(&input.replace(' ', ""));
+            assert!(
+                matches!(decode(&input), Err(Error::CborMalformed { offset: o, .. }) if o == offset),
+                "{input:02x?}"
+            );
+        }
+    }
+
+    #[test]
+    fn huge_counts_reserve_nothing_ahead() {
+        assert_eq!(reserve(1 << 23), PREALLOC);
+        assert_eq!(reserve(3), 3);
+        // 2^23 pairs announced by nine bytes and backed by 16 MiB of zeros: the count check
+        // passes, then the decode fails on the duplicate key; 2^24 items exceed the item cap.
+        let mut input = hex("bb0000000000800000");
+        input.resize(9 + (1 << 24), 0);
+        assert!(matches!(
+            decode(&input),
+            Err(Error::CborDuplicateKey { offset: 11 })
+        ));
+        let mut input = hex("9b0000000001000000");
+        input.resize(9 + (1 << 24), 0);
+        assert!(matches!(
+            decode(&input),
+            Err(Error::CborTooManyItems { limit: MAX_ITEMS })
+        ));
     }
 
     #[test]

@@ -287,6 +287,7 @@ pub(crate) fn parse_protected(raw: &[u8]) -> Result<ProtectedHeaders, Error> {
         })?;
     dec.finish()?;
     let entries = labelled(entries, "protected")?;
+    check_generic_labels(&entries, "protected")?;
 
     // Unsigned attributes and the certificate chain never belong in the protected bucket
     // (notation ignores a protected x5chain; we refuse it).
@@ -406,6 +407,47 @@ fn missing(label: &AttributeKey) -> Error {
     Error::MissingHeader {
         header: label_name(label),
     }
+}
+
+/// go-cose's checks of the generic header parameters (RFC 9052 §3.1), which notation applies
+/// to every envelope: kid (4), IV (5) and Partial IV (6) are byte strings and the two IVs are
+/// never both present; counter signatures (7, 9, 11, 12) are unprotected only, 9 and 12 byte
+/// strings, 7 and 11 arrays.
+pub(crate) fn check_generic_labels(
+    entries: &[Entry<'_>],
+    bucket: &'static str,
+) -> Result<(), Error> {
+    for e in entries {
+        let AttributeKey::Int(n) = e.label else {
+            continue;
+        };
+        let bytes = match n {
+            7 | 9 | 11 | 12 if bucket == "protected" => {
+                return Err(Error::MisplacedHeader {
+                    label: label_name(&e.label),
+                    bucket,
+                });
+            }
+            4 | 5 | 6 | 9 | 12 => true,
+            7 | 11 => false,
+            _ => continue,
+        };
+        match (&e.value, bytes) {
+            (Value::Bytes(_), true) | (Value::Array(_), false) => {}
+            (other, true) => return Err(wrong_type(&e.label, "byte string", other)),
+            (other, false) => return Err(wrong_type(&e.label, "array", other)),
+        }
+    }
+    if find(entries, &AttributeKey::Int(5)).is_some()
+        && find(entries, &AttributeKey::Int(6)).is_some()
+    {
+        return Err(Error::InvalidHeaderType {
+            header: "IV (5)".into(),
+            expected: "header without Partial IV (6)",
+            found: "both".into(),
+        });
+    }
+    Ok(())
 }
 
 fn wrong_type(label: &AttributeKey, expected: &'static str, found: &Value) -> Error {

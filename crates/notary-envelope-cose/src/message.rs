@@ -195,10 +195,22 @@ impl UnverifiedCose {
                 found: head.type_name(),
             });
         }
+        // These heads are outside the signature: only their one shortest form (d2 84, as
+        // go-cose requires) is accepted, so one signature cannot travel in several blobs.
+        if bytes.first() != Some(&0xd2) {
+            return Err(Error::NotSign1Tagged {
+                found: "tag 18 in a longer than shortest encoding".into(),
+            });
+        }
         let head = dec.head()?;
         if !head.is_array_of(4) {
             return Err(Error::NotSign1Array {
                 found: head.type_name(),
+            });
+        }
+        if bytes.get(1) != Some(&0x84) {
+            return Err(Error::NotSign1Array {
+                found: "an array of 4 in a longer than shortest encoding".into(),
             });
         }
         let protected = match dec.value(2)? {
@@ -347,6 +359,7 @@ fn parse_unprotected(
     entries: Vec<headers::Entry<'_>>,
     protected: &ProtectedHeaders,
 ) -> Result<(UnprotectedHeaders, OtherEntries), Error> {
+    headers::check_generic_labels(&entries, "unprotected")?;
     let mut headers = UnprotectedHeaders::default();
     let mut chain_seen = false;
     let mut others = Vec::new();
@@ -371,6 +384,14 @@ fn parse_unprotected(
             expected,
             found: found.type_name(),
         };
+        // go-cose decodes the message outside the protected bytes with tags forbidden.
+        if value.contains_tag() {
+            return Err(Error::InvalidHeaderType {
+                header: headers::label_name(&label),
+                expected: "value without CBOR tags (unprotected header)",
+                found: value.type_name(),
+            });
+        }
         match (&label, value) {
             (AttributeKey::Int(LABEL_X5CHAIN), Value::Array(items)) => {
                 // Every link costs a signature check later: refuse long chains up front.
