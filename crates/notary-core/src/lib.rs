@@ -16,6 +16,8 @@ mod descriptor;
 mod digest;
 mod envelope;
 mod error;
+#[doc(hidden)]
+pub mod json;
 mod keyspec;
 #[cfg(feature = "oci-spec")]
 pub mod oci_spec;

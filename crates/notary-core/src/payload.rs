@@ -6,6 +6,25 @@ use crate::error::Error;
 /// Content type of the Notary payload.
 pub const PAYLOAD_MEDIA_TYPE: &str = "application/vnd.cncf.notary.payload.v1+json";
 
+/// The members of an OCI descriptor (Go's `ocispec.Descriptor`).
+const DESCRIPTOR_MEMBERS: &[&str] = &[
+    "mediaType",
+    "digest",
+    "size",
+    "urls",
+    "annotations",
+    "data",
+    "platform",
+    "artifactType",
+];
+
+fn case_variant_error(name: &str, known: &str) -> Error {
+    let shown: String = name.chars().take(64).collect();
+    Error::InvalidPayload {
+        reason: format!("member {shown:?} is a case variant of {known:?}"),
+    }
+}
+
 /// The signed Notary payload: `{"targetArtifact": <descriptor>}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,18 +44,28 @@ impl Payload {
 
     /// Decodes the exact payload bytes that were signed. Never re-serialise a verified payload.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, Error> {
-        let value: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| Error::InvalidPayload {
-                reason: e.to_string(),
-            })?;
+        // Strict: a duplicate member, or a case variant of a member Go's decoder would read
+        // in its place (`TargetArtifact`, `DIGEST`), would make the payload name one artifact
+        // to notation-go and another to us.
+        let value = crate::json::parse_strict(bytes)
+            .map_err(|e| Error::InvalidPayload { reason: e.message })?;
         let obj = value.as_object().ok_or_else(|| Error::InvalidPayload {
             reason: "payload is not a JSON object".into(),
         })?;
+        if let Some((name, known)) = crate::json::case_variant(obj, &["targetArtifact"]) {
+            return Err(case_variant_error(name, known));
+        }
         let target = obj
             .get("targetArtifact")
             .ok_or_else(|| Error::InvalidPayload {
                 reason: "missing targetArtifact".into(),
             })?;
+        if let Some((name, known)) = target
+            .as_object()
+            .and_then(|t| crate::json::case_variant(t, DESCRIPTOR_MEMBERS))
+        {
+            return Err(case_variant_error(name, known));
+        }
         let target_artifact: Descriptor =
             serde_json::from_value(target.clone()).map_err(|e| Error::InvalidPayload {
                 reason: format!("targetArtifact: {e}"),
@@ -134,6 +163,47 @@ mod tests {
         ]));
         d.artifact_type = Some("x".into());
         d
+    }
+
+    #[test]
+    fn ambiguous_payloads_are_refused() {
+        let d = "sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9";
+        let m = "application/vnd.oci.image.manifest.v1+json";
+        let good = format!(r#"{{"targetArtifact":{{"mediaType":"{m}","digest":"{d}","size":1}}}}"#);
+        assert_eq!(
+            Payload::from_slice(good.as_bytes())
+                .unwrap()
+                .target_artifact
+                .size,
+            1
+        );
+        for bad in [
+            // Duplicates: Go takes the last, serde_json's Value too; one of two readings.
+            format!(
+                r#"{{"targetArtifact":{{"mediaType":"{m}","digest":"{d}","size":1,"size":2}}}}"#
+            ),
+            format!(
+                r#"{{"targetArtifact":{{"mediaType":"{m}","digest":"{d}","size":1}},"targetArtifact":{{}}}}"#
+            ),
+            // Case variants Go's decoder reads as the member (the later one wins in Go).
+            format!(
+                r#"{{"targetArtifact":{{"mediaType":"{m}","digest":"{d}","size":1}},"TargetArtifact":{{}}}}"#
+            ),
+            format!(
+                r#"{{"targetArtifact":{{"mediaType":"{m}","digest":"{d}","size":1,"SIZE":2}}}}"#
+            ),
+            format!(
+                r#"{{"targetArtifact":{{"mediaType":"{m}","digest":"{d}","size":1,"digeſt":"x"}}}}"#
+            ),
+        ] {
+            assert!(
+                matches!(
+                    Payload::from_slice(bad.as_bytes()),
+                    Err(Error::InvalidPayload { .. })
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

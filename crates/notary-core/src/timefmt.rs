@@ -34,6 +34,20 @@ pub fn to_utc(t: OffsetDateTime) -> Result<OffsetDateTime, Error> {
 
 /// Parses an RFC 3339 time with any offset (fractional seconds tolerated).
 pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, Error> {
+    // Go's RFC 3339 parser, which notation uses, wants an upper-case `T` between date and time
+    // and `Z` for UTC, and refuses second 60; the time crate skips whatever byte sits between
+    // date and time and takes lower case and leap seconds.
+    let b = s.as_bytes();
+    let go_form = b.get(10) == Some(&b'T')
+        && !b.iter().any(|c| matches!(c, b't' | b'z'))
+        && b.get(17..19) != Some(b"60".as_slice());
+    if !go_form {
+        return Err(Error::InvalidTime {
+            value: truncate(s),
+            reason: "not RFC 3339 as notation writes it (YYYY-MM-DDThh:mm:ss, Z or an offset)"
+                .into(),
+        });
+    }
     OffsetDateTime::parse(s, &Rfc3339).map_err(|e| Error::InvalidTime {
         value: truncate(s),
         reason: e.to_string(),
@@ -51,6 +65,17 @@ mod tests {
         let z = parse_rfc3339("2022-08-29T13:50:00.123Z").unwrap();
         assert_eq!(format_rfc3339(z).unwrap(), "2022-08-29T13:50:00Z");
         assert!(parse_rfc3339("2022-08-29 13:50:00").is_err());
+        // What the time crate alone would take and Go refuses.
+        for bad in [
+            "2022-08-29 13:50:00Z",
+            "2022-08-29_13:50:00Z",
+            "2022-08-29t13:50:00Z",
+            "2022-08-29T13:50:00z",
+            "2016-12-31T23:59:60Z",
+        ] {
+            assert!(parse_rfc3339(bad).is_err(), "{bad}");
+        }
+        assert!(parse_rfc3339("2016-12-31T23:59:59.5-07:30").is_ok());
     }
 
     #[test]

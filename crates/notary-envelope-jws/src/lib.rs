@@ -56,25 +56,6 @@ const UNPROTECTED_MEMBERS: [(&str, Unprotected); 3] = [
     (header::SIGNING_AGENT, Unprotected::SigningAgent),
 ];
 
-/// Whether notation-go's `encoding/json` would decode member `name` into the field named
-/// `known` (ASCII): an exact match or one under Unicode simple case folding, in which exactly
-/// two non-ASCII runes fold onto ASCII letters (checked against Go 1.26).
-fn go_name_matches(name: &str, known: &str) -> bool {
-    let mut chars = name.chars();
-    for k in known.chars() {
-        let folded = match chars.next() {
-            None => return false,
-            Some('\u{212A}') => 'K', // KELVIN SIGN
-            Some('\u{017F}') => 'S', // LATIN SMALL LETTER LONG S
-            Some(c) => c.to_ascii_uppercase(),
-        };
-        if folded != k.to_ascii_uppercase() {
-            return false;
-        }
-    }
-    chars.next().is_none()
-}
-
 /// Refuses protected members that differ from a header notation-go decodes (`alg`, `cty`,
 /// `crit` and the Notary headers) only in case: Go would read them as that header, possibly
 /// over the exact one, so the signed header would mean different things to Go and to us.
@@ -83,7 +64,7 @@ fn check_protected_names(protected: &Map<String, Value>) -> Result<(), Error> {
         let known = REGISTERED
             .iter()
             .chain(notary_core::KNOWN_PROTECTED_HEADERS.iter())
-            .find(|k| name != *k && go_name_matches(name, k));
+            .find(|k| name != *k && notary_core::json::go_name_matches(name, k));
         if let Some(known) = known {
             return Err(Error::CaseVariantHeader {
                 name: name.clone(),
@@ -228,7 +209,7 @@ impl UnverifiedJws {
         for (k, v) in header {
             let Some(member) = UNPROTECTED_MEMBERS
                 .iter()
-                .find(|(known, _)| go_name_matches(k, known))
+                .find(|(known, _)| notary_core::json::go_name_matches(k, known))
                 .map(|(_, m)| *m)
             else {
                 other_unprotected.push((k.clone(), v.clone()));
