@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 const DUP: &str = "duplicate member ";
@@ -20,79 +20,113 @@ pub struct JsonIssue {
     pub message: String,
 }
 
-struct Strict(Value);
+/// Most JSON values one document may hold. A Notary envelope or payload holds a few dozen; a
+/// decoded value costs some 16 times its two bytes of text (`0,`), so a 32 MiB document of
+/// tiny values would otherwise take half a gigabyte.
+pub const MAX_VALUES: usize = 1 << 16;
 
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor)
+const TOO_MANY: &str = "more than 65536 JSON values";
+
+/// Decodes one value, counting every value against [`MAX_VALUES`].
+#[derive(Clone, Copy)]
+struct Strict<'c>(&'c std::cell::Cell<usize>);
+
+impl Strict<'_> {
+    fn count<E: de::Error>(self) -> Result<(), E> {
+        let n = self.0.get().saturating_add(1);
+        self.0.set(n);
+        if n > MAX_VALUES {
+            return Err(E::custom(TOO_MANY));
+        }
+        Ok(())
     }
 }
 
-struct StrictVisitor;
+impl<'de> de::DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
 
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Strict;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_> {
+    type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
-        Ok(Strict(Value::Bool(v)))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.count()?;
+        Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
-        Ok(Strict(Value::from(v)))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.count()?;
+        Ok(Value::from(v))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
-        Ok(Strict(Value::from(v)))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.count()?;
+        Ok(Value::from(v))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Strict, E> {
-        Ok(Strict(
-            serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-        ))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.count()?;
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
-        Ok(Strict(Value::String(v.to_string())))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        self.count()?;
+        Ok(Value::String(v.to_string()))
     }
-    fn visit_string<E>(self, v: String) -> Result<Strict, E> {
-        Ok(Strict(Value::String(v)))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        self.count()?;
+        Ok(Value::String(v))
     }
-    fn visit_unit<E>(self) -> Result<Strict, E> {
-        Ok(Strict(Value::Null))
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.count()?;
+        Ok(Value::Null)
     }
-    fn visit_none<E>(self) -> Result<Strict, E> {
-        Ok(Strict(Value::Null))
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.count()?;
+        Ok(Value::Null)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.count()?;
         let mut out = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
+        while let Some(v) = seq.next_element_seed(self)? {
             out.push(v);
         }
-        Ok(Strict(Value::Array(out)))
+        Ok(Value::Array(out))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.count()?;
         let mut out = Map::new();
         while let Some(k) = map.next_key::<String>()? {
             if out.contains_key(&k) {
-                return Err(de::Error::custom(format!("{DUP}{k:?}")));
+                let shown: String = k.chars().take(64).collect();
+                return Err(de::Error::custom(format!("{DUP}{shown:?}")));
             }
-            let Strict(v) = map.next_value()?;
+            let v = map.next_value_seed(self)?;
             out.insert(k, v);
         }
-        Ok(Strict(Value::Object(out)))
+        Ok(Value::Object(out))
     }
 }
 
-/// Parses `bytes` as one JSON value, refusing duplicate member names anywhere.
+/// Parses `bytes` as one JSON value, refusing duplicate member names anywhere and documents of
+/// more than [`MAX_VALUES`] values.
 ///
 /// ```
 /// use notary_core::json::parse_strict;
 /// assert!(parse_strict(br#"{"a":{"b":1}}"#).is_ok());
 /// let issue = parse_strict(br#"{"a":{"b":1,"b":2}}"#).unwrap_err();
 /// assert_eq!(issue.duplicate.as_deref(), Some("b"));
+/// let many = format!("[{}0]", "0,".repeat(notary_core::json::MAX_VALUES));
+/// assert!(parse_strict(many.as_bytes()).is_err());
 /// ```
 pub fn parse_strict(bytes: &[u8]) -> Result<Value, JsonIssue> {
-    serde_json::from_slice::<Strict>(bytes)
-        .map(|Strict(v)| v)
+    let counter = std::cell::Cell::new(0);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de::DeserializeSeed::deserialize(Strict(&counter), &mut de)
+        .and_then(|v| de.end().map(|()| v))
         .map_err(|e| {
             let message = e.to_string();
             // `duplicate member "name" at line L column C`
