@@ -151,19 +151,17 @@ pub fn parse_strict(bytes: &[u8]) -> Result<Value, JsonIssue> {
 /// assert!(!go_name_matches("digests", "digest"));
 /// ```
 pub fn go_name_matches(name: &str, known: &str) -> bool {
-    let mut chars = name.chars();
-    for k in known.chars() {
-        let folded = match chars.next() {
-            None => return false,
-            Some('\u{212A}') => 'K', // KELVIN SIGN
-            Some('\u{017F}') => 'S', // LATIN SMALL LETTER LONG S
-            Some(c) => c.to_ascii_uppercase(),
-        };
-        if folded != k.to_ascii_uppercase() {
-            return false;
-        }
+    name.chars().map(go_fold).eq(known.chars().map(go_fold))
+}
+
+/// One character under the folding Go's `encoding/json` matches member names with: ASCII
+/// case-insensitive, and exactly two non-ASCII runes fold onto ASCII letters.
+pub fn go_fold(c: char) -> char {
+    match c {
+        '\u{212A}' => 'K', // KELVIN SIGN
+        '\u{017F}' => 'S', // LATIN SMALL LETTER LONG S
+        c => c.to_ascii_uppercase(),
     }
-    chars.next().is_none()
 }
 
 /// The first member of `object` that is not one of `known` but that Go would read as one of

@@ -20,6 +20,20 @@ pub enum Error {
         /// What is wrong (notation's wording where known).
         reason: String,
     },
+    /// One JSON object of the document has two members notation-go decodes into the same place:
+    /// equal names, or (except in `override`, whose keys are data) names equal under Go's case
+    /// folding, such as `level` and `Level`. Go keeps the last, so refused rather than guessed.
+    #[error("{}{object} has members {first:?} and {second:?}, which notation-go reads as one", .statement.as_ref().map(|s| format!("trust policy statement {s:?}: ")).unwrap_or_default())]
+    AmbiguousMember {
+        /// The statement, when the object is in one and it has a name.
+        statement: Option<String>,
+        /// The object: `document`, `statement`, `signatureVerification` or `override`.
+        object: &'static str,
+        /// The earlier member name, as written.
+        first: String,
+        /// The later member name, as written (the one notation-go would use).
+        second: String,
+    },
     /// An artifact reference is not `registry/repository@digest` with a valid registry host and
     /// a repository name valid per the distribution spec.
     #[error("invalid artifact reference {reference:?}: {reason}")]

@@ -16,11 +16,11 @@ mod dn;
 mod error;
 mod scope;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::{Map, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 pub use dn::{DistinguishedName, parse_distinguished_name};
 pub use error::Error;
@@ -138,13 +138,110 @@ pub struct TrustPolicyStatement {
     pub trusted_identity_strings: Vec<String>,
 }
 
-/// Looks a member up the way Go's decoder does: exact name first, else case-insensitively.
-fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    obj.get(name).or_else(|| {
-        obj.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
+/// A JSON value as decoded, objects keeping every member in document order: serde_json's
+/// `Value` silently keeps only the last of two equal names, which would hide duplicates.
+enum Json {
+    Null,
+    Bool(bool),
+    Number,
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Json, E> {
+        Ok(Json::Number)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Json, E> {
+        Ok(Json::Number)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Json, E> {
+        Ok(Json::Number)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Json::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut out = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Json>()? {
+            out.push((k, v));
+        }
+        Ok(Json::Object(out))
+    }
+}
+
+type Members = [(String, Json)];
+
+/// Whether Go's decoder treats member names `a` and `b` as one field name.
+fn go_name_eq(a: &str, b: &str) -> bool {
+    notary_core::json::go_name_matches(a, b)
+}
+
+/// Looks a member up the way Go's decoder does. Go assigns every matching member in turn, so
+/// the last one counts; [`check_members`] has already refused objects with more than one.
+fn member<'a>(obj: &'a Members, name: &str) -> Option<&'a Json> {
+    obj.iter()
+        .rev()
+        .find(|(k, _)| go_name_eq(k, name))
+        .map(|(_, v)| v)
+}
+
+/// Refuses an object with two members notation-go decodes into the same place: for a struct
+/// (`fold`), names equal under Go's case folding; for a map, equal names. Otherwise the last
+/// one silently wins in Go, which a reviewer of the policy can easily misread.
+fn check_members(
+    obj: &Members,
+    statement: Option<&str>,
+    object: &'static str,
+    fold: bool,
+) -> Result<(), Error> {
+    let mut seen: HashMap<String, &str> = HashMap::with_capacity(obj.len());
+    for (k, _) in obj {
+        let key = if fold {
+            k.chars().map(notary_core::json::go_fold).collect()
+        } else {
+            k.clone()
+        };
+        if let Some(first) = seen.insert(key, k) {
+            return Err(Error::AmbiguousMember {
+                statement: statement.map(str::to_string),
+                object,
+                first: first.to_string(),
+                second: k.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn parse_err(reason: impl Into<String>) -> Error {
@@ -153,23 +250,22 @@ fn parse_err(reason: impl Into<String>) -> Error {
     }
 }
 
-fn string_field(obj: &Map<String, Value>, name: &str) -> Result<String, Error> {
+fn string_field(obj: &Members, name: &str) -> Result<String, Error> {
     match member(obj, name) {
-        None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
+        None | Some(Json::Null) => Ok(String::new()),
+        Some(Json::String(s)) => Ok(s.clone()),
         Some(_) => Err(parse_err(format!("{name:?} must be a string"))),
     }
 }
 
-fn string_list(obj: &Map<String, Value>, name: &str) -> Result<Vec<String>, Error> {
+fn string_list(obj: &Members, name: &str) -> Result<Vec<String>, Error> {
     match member(obj, name) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(a)) => a
+        None | Some(Json::Null) => Ok(Vec::new()),
+        Some(Json::Array(a)) => a
             .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| parse_err(format!("{name:?} must be an array of strings")))
+            .map(|v| match v {
+                Json::String(s) => Ok(s.clone()),
+                _ => Err(parse_err(format!("{name:?} must be an array of strings"))),
             })
             .collect(),
         Some(_) => Err(parse_err(format!("{name:?} must be an array of strings"))),
@@ -189,34 +285,44 @@ struct RawStatement {
 }
 
 fn decode_document(bytes: &[u8]) -> Result<(String, Vec<RawStatement>), Error> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| parse_err(e.to_string()))?;
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| parse_err("the document is not a JSON object"))?;
-    let version = string_field(obj, "version")?;
-    let list = match member(obj, "trustPolicies") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a.clone(),
+    let doc: Json = serde_json::from_slice(bytes).map_err(|e| parse_err(e.to_string()))?;
+    let Json::Object(obj) = doc else {
+        return Err(parse_err("the document is not a JSON object"));
+    };
+    check_members(&obj, None, "document", true)?;
+    let version = string_field(&obj, "version")?;
+    let list: &[Json] = match member(&obj, "trustPolicies") {
+        None | Some(Json::Null) => &[],
+        Some(Json::Array(a)) => a,
         Some(_) => return Err(parse_err("\"trustPolicies\" must be an array")),
     };
     let mut out = Vec::new();
-    for s in &list {
-        let s = s
-            .as_object()
-            .ok_or_else(|| parse_err("a trust policy statement is not an object"))?;
+    for s in list {
+        let Json::Object(s) = s else {
+            return Err(parse_err("a trust policy statement is not an object"));
+        };
+        // The name as Go would read it, only to say which statement is ambiguous.
+        let st = match member(s, "name") {
+            Some(Json::String(n)) if !n.is_empty() => Some(n.as_str()),
+            _ => None,
+        };
+        check_members(s, st, "statement", true)?;
         let (level, overrides, verify_timestamp) = match member(s, "signatureVerification") {
-            None | Some(Value::Null) => (String::new(), BTreeMap::new(), String::new()),
-            Some(Value::Object(sv)) => {
+            None | Some(Json::Null) => (String::new(), BTreeMap::new(), String::new()),
+            Some(Json::Object(sv)) => {
+                check_members(sv, st, "signatureVerification", true)?;
                 let overrides = match member(sv, "override") {
-                    None | Some(Value::Null) => BTreeMap::new(),
-                    Some(Value::Object(o)) => o
-                        .iter()
-                        .map(|(k, v)| {
-                            v.as_str()
-                                .map(|v| (k.clone(), v.to_string()))
-                                .ok_or_else(|| parse_err("\"override\" values must be strings"))
-                        })
-                        .collect::<Result<_, _>>()?,
+                    None | Some(Json::Null) => BTreeMap::new(),
+                    // A Go map: keys are data, matched exactly, so only exact repeats collide.
+                    Some(Json::Object(o)) => {
+                        check_members(o, st, "override", false)?;
+                        o.iter()
+                            .map(|(k, v)| match v {
+                                Json::String(v) => Ok((k.clone(), v.clone())),
+                                _ => Err(parse_err("\"override\" values must be strings")),
+                            })
+                            .collect::<Result<_, _>>()?
+                    }
                     Some(_) => return Err(parse_err("\"override\" must be an object")),
                 };
                 (
@@ -228,8 +334,8 @@ fn decode_document(bytes: &[u8]) -> Result<(String, Vec<RawStatement>), Error> {
             Some(_) => return Err(parse_err("\"signatureVerification\" must be an object")),
         };
         let global_policy = match member(s, "globalPolicy") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
+            None | Some(Json::Null) => false,
+            Some(Json::Bool(b)) => *b,
             Some(_) => return Err(parse_err("\"globalPolicy\" must be a boolean")),
         };
         out.push(RawStatement {
