@@ -60,6 +60,36 @@ pub mod error_code {
     pub const GENERIC: &str = "ERROR";
 }
 
+/// Reads `null` as the empty value. Go encodes a nil slice or map as `null` in fields declared
+/// without `omitempty` (notation-go sends `"unprocessedAttributes":null` when nothing is left
+/// unprocessed), and Go readers take it as empty. A missing field is still an error.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// `verificationResults`, where the map or any entry may be `null` (Go's
+/// `map[Capability]*VerificationResult`). A `null` entry is dropped: notation-go treats a nil
+/// result like a missing one (verification inconclusive for that capability), and so does a
+/// host reading this map, which fails on a requested capability without a result.
+fn verification_results<'de, D>(
+    deserializer: D,
+) -> Result<BTreeMap<String, VerificationResult>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let map: Option<BTreeMap<String, Option<VerificationResult>>> =
+        Option::deserialize(deserializer)?;
+    Ok(map
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect())
+}
+
 /// Payload type of `generate-envelope` requests (the Notary payload).
 pub const PAYLOAD_TYPE_NOTARY_V1: &str = "application/vnd.cncf.notary.payload.v1+json";
 
@@ -115,7 +145,8 @@ pub struct GenerateSignatureResponse {
     pub signature: String,
     /// `RSASSA-PSS-SHA-256` ... `ECDSA-SHA-512`.
     pub signing_algorithm: String,
-    /// Standard base64 DER certificates, leaf first, root last.
+    /// Standard base64 DER certificates, leaf first, root last (`null` reads as empty).
+    #[serde(deserialize_with = "null_as_empty")]
     pub certificate_chain: Vec<String>,
 }
 
@@ -175,9 +206,11 @@ pub struct GetMetadataResponse {
     pub version: String,
     /// Project URL.
     pub url: String,
-    /// Contract versions supported (must include `1.0`).
+    /// Contract versions supported (must include `1.0`; `null` reads as empty).
+    #[serde(deserialize_with = "null_as_empty")]
     pub supported_contract_versions: Vec<String>,
-    /// Capabilities.
+    /// Capabilities (`null` reads as empty).
+    #[serde(deserialize_with = "null_as_empty")]
     pub capabilities: Vec<String>,
 }
 
@@ -208,9 +241,12 @@ pub struct CriticalAttributes {
 pub struct SignatureInfo {
     /// Critical attributes.
     pub critical_attributes: CriticalAttributes,
-    /// Attributes the host did not process; the plugin must return those it processed.
+    /// Attributes the host did not process; the plugin must return those it processed
+    /// (`null` reads as empty).
+    #[serde(deserialize_with = "null_as_empty")]
     pub unprocessed_attributes: Vec<String>,
-    /// Standard base64 DER certificates, leaf first.
+    /// Standard base64 DER certificates, leaf first (`null` reads as empty).
+    #[serde(deserialize_with = "null_as_empty")]
     pub certificate_chain: Vec<String>,
 }
 
@@ -218,9 +254,11 @@ pub struct SignatureInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct TrustPolicyInfo {
-    /// Trusted identities of the statement.
+    /// Trusted identities of the statement (`null` reads as empty).
+    #[serde(deserialize_with = "null_as_empty")]
     pub trusted_identities: Vec<String>,
-    /// Capabilities the plugin is asked to run.
+    /// Capabilities the plugin is asked to run (`null` reads as empty).
+    #[serde(deserialize_with = "null_as_empty")]
     pub signature_verification: Vec<String>,
 }
 
@@ -253,9 +291,11 @@ pub struct VerificationResult {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifySignatureResponse {
-    /// Result per requested capability.
+    /// Result per requested capability (`null`, and `null` entries, read as absent).
+    #[serde(deserialize_with = "verification_results")]
     pub verification_results: BTreeMap<String, VerificationResult>,
-    /// Attributes the plugin processed.
+    /// Attributes the plugin processed (`null` reads as empty).
+    #[serde(deserialize_with = "null_as_empty")]
     pub processed_attributes: Vec<String>,
 }
 
@@ -335,5 +375,97 @@ mod tests {
             serde_json::to_string(&err).unwrap(),
             r#"{"errorCode":"ERROR","errorMessage":"boom"}"#
         );
+    }
+
+    /// What notation-go sends for a signature with no extended critical attribute: Go's nil
+    /// slices as `null` (here also a nil `trustedIdentities`).
+    #[test]
+    fn go_null_slices_in_a_verify_request_read_as_empty() {
+        let r: VerifySignatureRequest = serde_json::from_str(
+            r#"{"contractVersion":"1.0","signature":{"criticalAttributes":{"contentType":"application/vnd.cncf.notary.payload.v1+json","signingScheme":"notary.x509"},"unprocessedAttributes":null,"certificateChain":["AQID"]},"trustPolicy":{"trustedIdentities":null,"signatureVerification":["SIGNATURE_VERIFIER.REVOCATION_CHECK"]}}"#,
+        )
+        .unwrap();
+        assert!(r.signature.unprocessed_attributes.is_empty());
+        assert_eq!(r.signature.certificate_chain, ["AQID"]);
+        assert!(r.trust_policy.trusted_identities.is_empty());
+        assert_eq!(
+            r.trust_policy.signature_verification,
+            [capability::VERIFIER_REVOCATION_CHECK]
+        );
+        let r: VerifySignatureRequest = serde_json::from_str(
+            r#"{"contractVersion":"1.0","signature":{"criticalAttributes":{"contentType":"c","signingScheme":"notary.x509"},"unprocessedAttributes":["a"],"certificateChain":null},"trustPolicy":{"trustedIdentities":["*"],"signatureVerification":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.signature.unprocessed_attributes, ["a"]);
+        assert!(r.signature.certificate_chain.is_empty());
+        assert!(r.trust_policy.signature_verification.is_empty());
+        // Written as before: empty lists, never `null`.
+        assert_eq!(
+            serde_json::to_string(&r.signature).unwrap(),
+            r#"{"criticalAttributes":{"contentType":"c","signingScheme":"notary.x509"},"unprocessedAttributes":["a"],"certificateChain":[]}"#
+        );
+    }
+
+    /// What a Go plugin returns from nil slices and maps, and from a nil `*VerificationResult`.
+    #[test]
+    fn go_null_slices_and_maps_in_plugin_responses_read_as_empty() {
+        let v: VerifySignatureResponse = serde_json::from_str(
+            r#"{"verificationResults":{"SIGNATURE_VERIFIER.TRUSTED_IDENTITY":{"success":true},"SIGNATURE_VERIFIER.REVOCATION_CHECK":null},"processedAttributes":null}"#,
+        )
+        .unwrap();
+        // The null entry is dropped: a requested capability without a result.
+        assert_eq!(
+            v.verification_results,
+            BTreeMap::from([(
+                capability::VERIFIER_TRUSTED_IDENTITY.to_string(),
+                VerificationResult {
+                    success: true,
+                    reason: None
+                }
+            )])
+        );
+        assert!(v.processed_attributes.is_empty());
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"verificationResults":{"SIGNATURE_VERIFIER.TRUSTED_IDENTITY":{"success":true}},"processedAttributes":[]}"#
+        );
+        let v: VerifySignatureResponse =
+            serde_json::from_str(r#"{"verificationResults":null,"processedAttributes":["x"]}"#)
+                .unwrap();
+        assert!(v.verification_results.is_empty());
+        assert_eq!(v.processed_attributes, ["x"]);
+
+        let m: GetMetadataResponse = serde_json::from_str(
+            r#"{"name":"p","description":"d","version":"1.0.0","url":"u","supportedContractVersions":null,"capabilities":null}"#,
+        )
+        .unwrap();
+        assert!(m.supported_contract_versions.is_empty());
+        assert!(m.capabilities.is_empty());
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"name":"p","description":"d","version":"1.0.0","url":"u","supportedContractVersions":[],"capabilities":[]}"#
+        );
+
+        let g: GenerateSignatureResponse = serde_json::from_str(
+            r#"{"keyId":"k","signature":"AQ==","signingAlgorithm":"ECDSA-SHA-256","certificateChain":null}"#,
+        )
+        .unwrap();
+        assert!(g.certificate_chain.is_empty());
+    }
+
+    /// Only `null` is relaxed: a missing field or a wrong type is still refused.
+    #[test]
+    fn missing_or_mistyped_lists_are_still_refused() {
+        for bad in [
+            r#"{"verificationResults":{}}"#,
+            r#"{"processedAttributes":[]}"#,
+            r#"{"verificationResults":{"X":true},"processedAttributes":[]}"#,
+            r#"{"verificationResults":{},"processedAttributes":"a"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<VerifySignatureResponse>(bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

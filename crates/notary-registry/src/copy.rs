@@ -13,45 +13,35 @@ use crate::{MAX_MANIFEST_SIZE, OciLayout, RemoteRepository};
 /// Blobs larger than this are streamed through a file instead of held in memory.
 pub const STREAM_ABOVE: u64 = 16 * 1024 * 1024;
 
-/// A temporary file removed on drop.
-struct TempFile {
-    path: std::path::PathBuf,
-}
+/// A staging file removed on drop. Created exclusively under an unpredictable name (owner-only
+/// mode), so a link planted in the staging directory (a destination layout's `blobs/`, or the
+/// shared system temporary directory) is never followed, and concurrent copies of the same
+/// blob never share a file.
+struct TempFile(tempfile::NamedTempFile);
 
 impl TempFile {
     fn new(dir: &std::path::Path, digest: &Digest) -> Result<Self, Error> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+        let io_err = |e: std::io::Error| Error::Io {
             path: dir.display().to_string(),
             reason: e.to_string(),
-        })?;
-        Ok(Self {
-            path: dir.join(format!(
-                ".notary-copy-{}-{}",
-                std::process::id(),
-                digest.hex()
-            )),
-        })
+        };
+        std::fs::create_dir_all(dir).map_err(io_err)?;
+        tempfile::Builder::new()
+            .prefix(&format!(".notary-copy-{}-", digest.hex()))
+            .tempfile_in(dir)
+            .map(Self)
+            .map_err(io_err)
     }
 
-    fn create(&self) -> Result<std::fs::File, Error> {
-        std::fs::File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&self.path)
-            .map_err(|e| Error::Io {
-                path: self.path.display().to_string(),
-                reason: e.to_string(),
-            })
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+
+    fn file(&mut self) -> &mut std::fs::File {
+        self.0.as_file_mut()
     }
 }
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
 /// Most referrers followed per subject.
 const MAX_REFERRERS: usize = 10_000;
 /// Most manifests copied in one run.
@@ -258,10 +248,9 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
         let (path, _tmp) = match self.src {
             Endpoint::Layout(l) => (l.blob_file(d)?, None),
             Endpoint::Remote(r) => {
-                let tmp = TempFile::new(&self.temp_dir, &d.digest)?;
-                let mut f = tmp.create()?;
-                r.fetch_blob_to(d, &mut f).await?;
-                (tmp.path.clone(), Some(tmp))
+                let mut tmp = TempFile::new(&self.temp_dir, &d.digest)?;
+                r.fetch_blob_to(d, tmp.file()).await?;
+                (tmp.path().to_path_buf(), Some(tmp))
             }
         };
         match self.dst {

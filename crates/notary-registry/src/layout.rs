@@ -52,32 +52,80 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// A temporary path in `path`'s directory (created if needed), unique per process and thread,
-/// for a write that becomes visible by renaming onto `path`.
-fn temp_beside(path: &Path) -> Result<PathBuf, Error> {
+/// Writes a new file at `path` atomically: `fill` writes a temporary file in the same
+/// directory (created if needed), which is then synced and renamed onto `path`. The temporary
+/// is created exclusively under an unpredictable name, so a link or FIFO planted beside `path`
+/// (a layout from an archive) is never opened, and it is removed on every error path (dropped
+/// `NamedTempFile`, including inside a failed `persist`).
+fn write_via_temp(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File, &Path) -> Result<(), Error>,
+) -> Result<(), Error> {
     let dir = path
         .parent()
         .ok_or_else(|| io_err(path, "no parent directory"))?;
     fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-    Ok(dir.join(format!(
-        ".tmp-{}-{:?}-{}",
-        std::process::id(),
-        std::thread::current().id(),
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("x")
-    )))
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    // Same mode as `File::create` gave (0o666 less the umask), not tempfile's 0o600: layout
+    // files are shared like any other file the user writes.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| io_err(dir, e))?;
+    let tmp_path = tmp.path().to_path_buf();
+    fill(tmp.as_file_mut(), &tmp_path)?;
+    tmp.as_file().sync_all().map_err(|e| io_err(&tmp_path, e))?;
+    tmp.persist(path).map_err(|e| io_err(path, e.error))?;
+    Ok(())
 }
 
-/// Writes `data` to `path` atomically: a temporary file in the same directory, then rename.
+/// Writes `data` to `path` atomically (see [`write_via_temp`]).
 fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Error> {
-    let tmp = temp_beside(path)?;
-    let mut f = fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
-    f.write_all(data).map_err(|e| io_err(&tmp, e))?;
-    f.sync_all().map_err(|e| io_err(&tmp, e))?;
-    drop(f);
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        io_err(path, e)
-    })
+    write_via_temp(path, |f, tmp| f.write_all(data).map_err(|e| io_err(tmp, e)))
+}
+
+/// Opens (creating if needed) the advisory lock file of `index.json` updates. It is not
+/// trusted either: a link is refused rather than followed (it could create or lock a file
+/// elsewhere), and a FIFO is refused instead of blocking the open.
+fn open_lock_file(path: &Path) -> Result<fs::File, Error> {
+    let refused = |what: &str| {
+        io_err(
+            path,
+            format!("is {what}, not a regular lock file (refused)"),
+        )
+    };
+    let mut opts = fs::OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // O_NOFOLLOW: the last component must not be a link (ELOOP, even with O_CREAT).
+        // O_NONBLOCK: a FIFO without reader fails (ENXIO) instead of waiting; it does not
+        // make the blocking `lock()` below non-blocking (flock only looks at LOCK_NB).
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    #[cfg(not(unix))]
+    {
+        // No O_NOFOLLOW: check the link before opening (best effort), the type after.
+        if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(refused("a symbolic link"));
+        }
+    }
+    let file = opts
+        .open(path)
+        .map_err(|e| match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => refused("a symbolic link"),
+            Ok(m) if !m.is_file() => refused("not a regular file"),
+            _ => io_err(path, e),
+        })?;
+    let meta = file.metadata().map_err(|e| io_err(path, e))?;
+    if !meta.is_file() {
+        return Err(refused("not a regular file"));
+    }
+    Ok(file)
 }
 
 /// The process-wide index lock of a layout directory (by canonical path), so two `OciLayout`
@@ -259,11 +307,9 @@ impl OciLayout {
         if self.exists(&desc.digest) {
             return Ok(());
         }
-        let tmp = temp_beside(&dst)?;
-        let result = (|| {
-            let (mut input, _) =
-                fsread::open_regular(src)?.ok_or_else(|| io_err(src, "no such file"))?;
-            let mut out = fs::File::create(&tmp).map_err(|e| io_err(&tmp, e))?;
+        let (mut input, _) =
+            fsread::open_regular(src)?.ok_or_else(|| io_err(src, "no such file"))?;
+        write_via_temp(&dst, |out, tmp| {
             let mut hasher = manifest::StreamHasher::new(desc.digest.algorithm());
             let mut buf = vec![0u8; 1 << 20];
             let mut n = 0u64;
@@ -278,7 +324,7 @@ impl OciLayout {
                 }
                 let chunk = buf.get(..k).unwrap_or_default();
                 hasher.update(chunk);
-                out.write_all(chunk).map_err(|e| io_err(&tmp, e))?;
+                out.write_all(chunk).map_err(|e| io_err(tmp, e))?;
             }
             if n != desc.size || !hasher.matches(&desc.digest) {
                 return Err(Error::DigestMismatch {
@@ -286,13 +332,8 @@ impl OciLayout {
                     reason: format!("the content ({n} bytes) does not hash to the descriptor"),
                 });
             }
-            out.sync_all().map_err(|e| io_err(&tmp, e))?;
-            fs::rename(&tmp, &dst).map_err(|e| io_err(&dst, e))
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
+            Ok(())
+        })
     }
 
     /// Stores a manifest and adds it to `index.json` (tagged when `tag` is given; a tag moves to
@@ -312,12 +353,7 @@ impl OciLayout {
         let _guard = self.index_lock.lock().unwrap_or_else(|p| p.into_inner());
         // Other processes (e.g. parallel `notary sign` runs) take the same advisory lock file.
         let lock_path = self.root.join(".notary-index.lock");
-        let lock_file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| io_err(&lock_path, e))?;
+        let lock_file = open_lock_file(&lock_path)?;
         lock_file.lock().map_err(|e| io_err(&lock_path, e))?;
         let mut idx = self.read_index()?;
         let mut entry = Descriptor::new(media_type, d.digest.clone(), d.size);
