@@ -45,7 +45,8 @@ fn compat_verifier() -> X509Verifier {
 /// A parsed CRL (not yet validated).
 #[derive(Debug, Clone)]
 pub struct Crl {
-    tbs: Vec<u8>,
+    /// The signed TBSCertList, up to [`MAX_CRL_SIZE`]; `None` once released after validation.
+    tbs: Option<Vec<u8>>,
     sig_alg: Vec<u8>,
     signature: Vec<u8>,
     issuer: Vec<u8>,
@@ -269,7 +270,7 @@ impl Crl {
         }
         t.finish().map_err(crl_der)?;
         Ok(Self {
-            tbs: tbs.raw.to_vec(),
+            tbs: Some(tbs.raw.to_vec()),
             sig_alg: sig_alg.raw.to_vec(),
             signature: der::bit_string_bytes(&sig).map_err(crl_der)?.to_vec(),
             issuer: issuer.raw.to_vec(),
@@ -326,15 +327,13 @@ impl Crl {
                 reason: "the CRL issuer's key usage lacks cRLSign".into(),
             });
         }
-        x509.verify_signature_with_spki(
-            issuer.spki_der(),
-            &self.sig_alg,
-            &self.tbs,
-            &self.signature,
-        )
-        .map_err(|e| Error::Signature {
-            reason: format!("CRL signature: {e}"),
+        let tbs = self.tbs.as_deref().ok_or_else(|| Error::Signature {
+            reason: "the CRL's signed bytes were released after an earlier validation".into(),
         })?;
+        x509.verify_signature_with_spki(issuer.spki_der(), &self.sig_alg, tbs, &self.signature)
+            .map_err(|e| Error::Signature {
+                reason: format!("CRL signature: {e}"),
+            })?;
         // A CRL issued "in the future" is refused beyond a small clock skew, as OCSP responses
         // are: it cannot be evidence about the state at `now`.
         let latest = now.checked_add(crate::ocsp::MAX_CLOCK_SKEW).unwrap_or(now);
@@ -374,6 +373,27 @@ impl Crl {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Drops the signed bytes once the CRL is validated: only its fields are read after that,
+    /// and an in-memory CRL should not hold a second copy of up to [`MAX_CRL_SIZE`].
+    fn release_signed_bytes(&mut self) {
+        self.tbs = None;
+    }
+
+    /// Approximate heap and inline size, for the in-memory cache's byte budget.
+    fn approx_size(&self) -> usize {
+        let fixed = std::mem::size_of::<Self>()
+            .saturating_add(self.tbs.as_ref().map_or(0, Vec::len))
+            .saturating_add(self.sig_alg.len())
+            .saturating_add(self.signature.len())
+            .saturating_add(self.issuer.len())
+            .saturating_add(self.idp_der.as_ref().map_or(0, Vec::len))
+            .saturating_add(self.freshest_crl_urls.iter().map(String::len).sum());
+        self.entries.iter().fold(fixed, |n, e| {
+            n.saturating_add(std::mem::size_of::<Entry>())
+                .saturating_add(e.serial.len())
+        })
     }
 
     /// Whether this CRL's scope (issuingDistributionPoint) covers `cert`, fetched from
@@ -491,8 +511,25 @@ fn greater(a: &[u8], b: &[u8]) -> bool {
 /// checks many signatures does not re-read and re-verify the same CRL each time.
 #[derive(Debug, Default)]
 pub(crate) struct Validated {
-    /// URL → (issuer DER, base and delta).
-    map: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, Loaded)>>,
+    inner: std::sync::Mutex<ValidatedInner>,
+}
+
+#[derive(Debug, Default)]
+struct ValidatedInner {
+    /// URL → slot.
+    map: std::collections::HashMap<String, Slot>,
+    /// Sum of the slots' `size`.
+    bytes: usize,
+    /// Insertion counter: the smallest `seq` is the oldest slot.
+    next_seq: u64,
+}
+
+#[derive(Debug)]
+struct Slot {
+    issuer_der: Vec<u8>,
+    loaded: Loaded,
+    size: usize,
+    seq: u64,
 }
 
 /// A validated base CRL and its delta.
@@ -509,6 +546,8 @@ pub(crate) struct Sources<'a> {
 
 /// Most CRLs kept in memory.
 const MAX_VALIDATED: usize = 256;
+/// Approximate bytes (entries, signed parts, issuer) kept in memory; oldest CRLs go first.
+const MAX_VALIDATED_BYTES: usize = 256 * 1024 * 1024;
 
 impl Validated {
     fn get(
@@ -517,19 +556,69 @@ impl Validated {
         issuer: &Certificate,
         now: OffsetDateTime,
     ) -> Option<Arc<(Crl, Option<Crl>)>> {
-        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        let (issuer_der, v) = map.get(url)?;
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = inner.map.get(url)?;
+        let v = &slot.loaded;
         let current = |c: &Crl| c.next_update.is_some_and(|n| now <= n);
-        (issuer_der.as_slice() == issuer.der() && current(&v.0) && v.1.as_ref().is_none_or(current))
-            .then(|| v.clone())
+        (slot.issuer_der.as_slice() == issuer.der()
+            && current(&v.0)
+            && v.1.as_ref().is_none_or(current))
+        .then(|| v.clone())
     }
 
     fn put(&self, url: &str, issuer: &Certificate, v: Loaded) {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_VALIDATED {
-            map.clear();
+        self.put_within(url, issuer.der(), v, MAX_VALIDATED, MAX_VALIDATED_BYTES);
+    }
+
+    /// Inserts, evicting the oldest CRLs until at most `max_count` and `max_bytes` are held; a
+    /// CRL larger than `max_bytes` on its own is not kept.
+    fn put_within(
+        &self,
+        url: &str,
+        issuer_der: &[u8],
+        v: Loaded,
+        max_count: usize,
+        max_bytes: usize,
+    ) {
+        let size =
+            v.0.approx_size()
+                .saturating_add(v.1.as_ref().map_or(0, Crl::approx_size))
+                .saturating_add(issuer_der.len())
+                .saturating_add(url.len());
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = inner.map.remove(url) {
+            inner.bytes = inner.bytes.saturating_sub(old.size);
         }
-        map.insert(url.to_string(), (issuer.der().to_vec(), v));
+        if size > max_bytes {
+            return;
+        }
+        while !inner.map.is_empty()
+            && (inner.map.len() >= max_count || inner.bytes.saturating_add(size) > max_bytes)
+        {
+            let Some(oldest) = inner
+                .map
+                .iter()
+                .min_by_key(|(_, s)| s.seq)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(old) = inner.map.remove(&oldest) {
+                inner.bytes = inner.bytes.saturating_sub(old.size);
+            }
+        }
+        let seq = inner.next_seq;
+        inner.next_seq = seq.saturating_add(1);
+        inner.bytes = inner.bytes.saturating_add(size);
+        inner.map.insert(
+            url.to_string(),
+            Slot {
+                issuer_der: issuer_der.to_vec(),
+                loaded: v,
+                size,
+                seq,
+            },
+        );
     }
 }
 
@@ -615,6 +704,11 @@ fn load(
     }
     let mut last_err = String::new();
     for d in &base.freshest_crl_urls {
+        // Only http, as for the certificate's own URLs (notation's fetchCRL refuses others).
+        if !is_http(d) {
+            last_err = format!("{}: only http CRL URLs are supported", d.escape_debug());
+            continue;
+        }
         let fetched = fetcher
             .crl(d, MAX_CRL_SIZE, timeout)
             .map_err(|e| e.to_string())
@@ -683,8 +777,12 @@ pub(crate) fn check(
                 issuer,
                 now,
             ) {
-                Ok(x) => {
-                    let v = Arc::new(x);
+                Ok((mut base, mut delta)) => {
+                    base.release_signed_bytes();
+                    if let Some(d) = delta.as_mut() {
+                        d.release_signed_bytes();
+                    }
+                    let v = Arc::new((base, delta));
                     src.validated.put(url, issuer, v.clone());
                     v
                 }
@@ -759,5 +857,137 @@ fn lookup(
             CertStatus::Revoked(format!("on hold since {}", e.revocation_date))
         }
         _ => CertStatus::Good,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StaticFetcher;
+
+    fn data(rel: &str) -> Vec<u8> {
+        let p = format!(
+            "{}/../../../shared/interop/data/notation-e2e/config/crl/{rel}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    fn x509() -> X509Verifier {
+        X509Verifier::new(notary_provider_aws_lc_rs::provider())
+    }
+
+    fn now() -> OffsetDateTime {
+        time::macros::datetime!(2026-11-22 12:00 UTC)
+    }
+
+    /// An unsigned CRL with `n` entries of 20-byte serials.
+    fn crl_with(n: usize) -> Crl {
+        let entry = Entry {
+            serial: vec![0x11; 20],
+            revocation_date: now(),
+            reason: None,
+            invalidity_date: None,
+        };
+        Crl {
+            tbs: None,
+            sig_alg: Vec::new(),
+            signature: Vec::new(),
+            issuer: Vec::new(),
+            this_update: now(),
+            next_update: None,
+            entries: vec![entry; n],
+            crl_number: None,
+            delta_crl_indicator: None,
+            freshest_crl_urls: Vec::new(),
+            issuing_distribution_point: None,
+            idp_der: None,
+        }
+    }
+
+    fn urls(v: &Validated) -> Vec<String> {
+        let inner = v.inner.lock().unwrap();
+        let mut u: Vec<String> = inner.map.keys().cloned().collect();
+        u.sort();
+        u
+    }
+
+    #[test]
+    fn validated_cache_is_bounded_by_bytes_evicting_the_oldest() {
+        let one = Arc::new((crl_with(1000), None));
+        let size = one.0.approx_size() + "issuer".len() + "u0".len();
+        assert!(size > 1000 * 20, "{size}");
+        // Room for three such CRLs by bytes, far more by count.
+        let v = Validated::default();
+        for i in 0..3 {
+            v.put_within(&format!("u{i}"), b"issuer", one.clone(), 100, 3 * size);
+        }
+        assert_eq!(urls(&v), ["u0", "u1", "u2"]);
+        assert_eq!(v.inner.lock().unwrap().bytes, 3 * size);
+        // A fourth evicts the oldest only.
+        v.put_within("u3", b"issuer", one.clone(), 100, 3 * size);
+        assert_eq!(urls(&v), ["u1", "u2", "u3"]);
+        // Replacing an entry does not count it twice (nothing evicted), and makes it the newest.
+        v.put_within("u1", b"issuer", one.clone(), 100, 3 * size);
+        assert_eq!(urls(&v), ["u1", "u2", "u3"]);
+        assert_eq!(v.inner.lock().unwrap().bytes, 3 * size);
+        // One as big as two: the two oldest (u2, u3) go.
+        let big = Arc::new((crl_with(1000), Some(crl_with(1000))));
+        v.put_within("u4", b"issuer", big, 100, 3 * size);
+        assert_eq!(urls(&v), ["u1", "u4"]);
+        // One bigger than the whole budget is not kept, and evicts nothing.
+        v.put_within(
+            "huge",
+            b"issuer",
+            Arc::new((crl_with(4000), None)),
+            100,
+            3 * size,
+        );
+        assert_eq!(urls(&v), ["u1", "u4"]);
+        // The count bound still holds.
+        let small = Validated::default();
+        for i in 0..5 {
+            small.put_within(&format!("u{i}"), b"issuer", one.clone(), 2, usize::MAX);
+        }
+        assert_eq!(urls(&small), ["u3", "u4"]);
+    }
+
+    #[test]
+    fn validated_crls_drop_their_signed_bytes() {
+        let chain = notary_x509::read_certificates(&data("certchain_with_crl.pem")).unwrap();
+        let (leaf, issuer) = (&chain[0], &chain[1]);
+        let mut crl = Crl::parse(&data("leaf.crl")).unwrap();
+        crl.validate_with(&x509(), issuer, now()).unwrap();
+        let before = crl.approx_size();
+        let tbs_len = crl.tbs.as_ref().map_or(0, Vec::len);
+        assert!(tbs_len > 0);
+        crl.release_signed_bytes();
+        assert_eq!(crl.approx_size(), before - tbs_len);
+        // Released bytes can no longer be verified: refused, not accepted unchecked.
+        assert!(matches!(
+            crl.validate_with(&x509(), issuer, now()),
+            Err(Error::Signature { .. })
+        ));
+
+        // What the checker keeps in memory holds no signed bytes.
+        let url = leaf.crl_urls()[0].clone();
+        let fetcher = StaticFetcher::new().with_crl(&url, data("leaf.crl"));
+        let validated = Validated::default();
+        let src = Sources {
+            x509: &x509(),
+            fetcher: &fetcher,
+            cache: None,
+            validated: &validated,
+            timeout: Duration::from_secs(1),
+        };
+        assert_eq!(check(&src, leaf, issuer, None, now()), CertStatus::Good);
+        let kept = validated.get(&url, issuer, now()).unwrap();
+        assert!(kept.0.tbs.is_none());
+        // Served from memory afterwards: still good with nothing left to fetch.
+        let src = Sources {
+            fetcher: &StaticFetcher::new(),
+            ..src
+        };
+        assert_eq!(check(&src, leaf, issuer, None, now()), CertStatus::Good);
     }
 }

@@ -16,7 +16,7 @@ mod ber;
 use notary_core::DigestAlgorithm;
 use notary_core::crypto::{CryptoProvider, HashFunction};
 use notary_x509::der::{self, Reader, Tlv, small_uint, tag};
-use notary_x509::{Certificate, X509Verifier};
+use notary_x509::{Certificate, ExtendedKeyUsage, X509Verifier};
 use time::{Duration, OffsetDateTime};
 
 /// Largest token accepted (notation's TSA response cap).
@@ -74,6 +74,33 @@ pub enum Error {
         "failed to verify signed token: cms verification failure: x509: certificate signed by unknown authority"
     )]
     UnknownAuthority,
+    /// A CA certificate of the TSA chain has an extendedKeyUsage without id-kp-timeStamping or
+    /// anyExtendedKeyUsage: Go's path validation (tspclient-go verifies with
+    /// `KeyUsages: [timeStamping]`) lets every certificate of the path narrow the usages.
+    #[error(
+        "failed to verify signed token: cms verification failure: x509: certificate specifies an incompatible key usage: certificate {index} ({subject:?}) allows only extended key usages {found}"
+    )]
+    IncompatibleKeyUsage {
+        /// Position in the chain (0 is the signing certificate).
+        index: usize,
+        /// The certificate's subject.
+        subject: String,
+        /// Its extended key usages (dotted OIDs).
+        found: String,
+    },
+    /// A certificate of the TSA chain has a critical extension this crate does not process
+    /// (RFC 5280 §4.2; Go's path validation refuses them too).
+    #[error(
+        "failed to verify signed token: cms verification failure: x509: unhandled critical extension {oid} in certificate {index} ({subject:?})"
+    )]
+    UnhandledCriticalExtension {
+        /// Position in the chain (0 is the signing certificate).
+        index: usize,
+        /// The certificate's subject.
+        subject: String,
+        /// The extension's OID, dotted.
+        oid: String,
+    },
     /// The TSA chain breaks the timestamping certificate rules at `genTime`.
     #[error("invalid timestamping certificate chain: {reason}")]
     Chain {
@@ -460,7 +487,9 @@ impl TimestampToken {
 
     /// Verifies the token for `message` (the bytes whose hash it imprints) against
     /// `tsa_roots`: the imprint, the signed attributes and the CMS signature through `x509`'s
-    /// provider, then the TSA chain under the timestamping rules at `genTime`.
+    /// provider, then the TSA chain: Go's path rules as tspclient-go applies them (unhandled
+    /// critical extensions, extended key usages of the CAs) and the Notary timestamping rules
+    /// at `genTime`.
     pub fn verify_with(
         &self,
         x509: &X509Verifier,
@@ -503,6 +532,7 @@ impl TimestampToken {
             reason: e.to_string(),
         })?;
         let chain = build_chain(x509, signer, &self.certificates, tsa_roots)?;
+        check_path_rules(&chain)?;
         x509.validate_timestamping_chain(&chain, Some(self.gen_time))
             .map_err(|e| Error::Chain {
                 reason: e.to_string(),
@@ -606,6 +636,57 @@ fn build_chain(
             .ok_or(Error::UnknownAuthority)?;
         chain.push(parent);
     }
+}
+
+/// Critical extensions a TSA chain certificate may carry: those notary-x509 reads or that carry
+/// no constraint on the path. Go also handles nameConstraints, policyMappings,
+/// policyConstraints and inhibitAnyPolicy, but nothing here enforces them, so they are refused
+/// rather than ignored; Go refuses a critical freshestCRL too.
+const HANDLED_CRITICAL_EXTENSIONS: [&str; 9] = [
+    "2.5.29.15",         // keyUsage
+    "2.5.29.19",         // basicConstraints
+    "2.5.29.37",         // extKeyUsage
+    "2.5.29.17",         // subjectAltName (names play no part in TSA chains)
+    "2.5.29.32",         // certificatePolicies (notation asks for no policy)
+    "2.5.29.35",         // authorityKeyIdentifier
+    "2.5.29.14",         // subjectKeyIdentifier
+    "2.5.29.31",         // cRLDistributionPoints
+    "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+];
+
+/// The path rules Go's `x509.Certificate.Verify` adds to the Notary chain rules when
+/// tspclient-go verifies a token: no certificate may carry an unhandled critical extension,
+/// and a CA's extendedKeyUsage, when present and non-empty, must allow timeStamping (or any
+/// usage). The signing certificate's EKU is held to RFC 3161's stricter rule by
+/// `validate_timestamping_chain`.
+fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
+    for (index, cert) in chain.iter().enumerate() {
+        if let Some(oid) = cert
+            .critical_extension_oids()
+            .iter()
+            .find(|oid| !HANDLED_CRITICAL_EXTENSIONS.contains(&oid.as_str()))
+        {
+            return Err(Error::UnhandledCriticalExtension {
+                index,
+                subject: cert.subject_string(),
+                oid: oid.clone(),
+            });
+        }
+        if index > 0
+            && let Some(eku) = cert.extended_key_usage()
+            // Go treats an empty list like an absent extension: unrestricted.
+            && !eku.usages.is_empty()
+            && !eku.contains(ExtendedKeyUsage::TIME_STAMPING)
+            && !eku.contains(ExtendedKeyUsage::ANY)
+        {
+            return Err(Error::IncompatibleKeyUsage {
+                index,
+                subject: cert.subject_string(),
+                found: eku.usages.join(", "),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Go's RFC 3339 with nanoseconds, trailing zeros trimmed, UTC (`2025-01-21T09:17:46.141Z`).

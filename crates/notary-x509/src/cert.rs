@@ -232,6 +232,8 @@ pub struct Certificate {
     basic_constraints: Option<BasicConstraints>,
     key_usage: Option<KeyUsage>,
     ext_key_usage: Option<ExtendedKeyUsage>,
+    /// Dotted OIDs of the extensions marked critical, in certificate order.
+    critical_extensions: Vec<String>,
     ocsp_urls: Vec<String>,
     crl_urls: Vec<String>,
     /// The freshest-CRL extension value, decoded on demand: Go does not parse it with the
@@ -271,7 +273,8 @@ impl Certificate {
     /// identical, and, as in Go, negative serial numbers, duplicate extensions and name
     /// attributes that are not valid strings are refused. Only basicConstraints, keyUsage and
     /// extendedKeyUsage contents are decoded (malformed ones are errors); other extensions are
-    /// ignored, as the Notary rules require.
+    /// ignored, as the Notary rules require, except that every critical flag is recorded
+    /// ([`Certificate::critical_extension_oids`]).
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         if der.len() > MAX_CERT_LEN {
             return Err(parse_err(format!(
@@ -293,6 +296,7 @@ impl Certificate {
         let mut basic_constraints = None;
         let mut key_usage = None;
         let mut ext_key_usage = None;
+        let mut critical_extensions = Vec::new();
         let (mut ocsp_urls, mut crl_urls, mut freshest_crl) = (Vec::new(), Vec::new(), None);
         if let Some(exts) = st.extensions {
             let mut seen: Vec<&[u8]> = Vec::new();
@@ -307,6 +311,12 @@ impl Certificate {
                     return Err(parse_err("certificate contains duplicate extensions"));
                 }
                 seen.push(oid);
+                if critical {
+                    // A malformed OID gets a name no caller can recognise, so it fails closed.
+                    critical_extensions.push(
+                        der::oid_to_string(oid).unwrap_or_else(|| format!("#{}", hex::encode(oid))),
+                    );
+                }
                 match oid {
                     OID_BASIC_CONSTRAINTS => {
                         basic_constraints = Some(parse_basic_constraints(value, critical)?)
@@ -342,6 +352,7 @@ impl Certificate {
             basic_constraints,
             key_usage,
             ext_key_usage,
+            critical_extensions,
             ocsp_urls,
             crl_urls,
             freshest_crl,
@@ -474,6 +485,13 @@ impl Certificate {
     /// extendedKeyUsage, when present.
     pub fn extended_key_usage(&self) -> Option<&ExtendedKeyUsage> {
         self.ext_key_usage.as_ref()
+    }
+
+    /// Dotted OIDs of every extension marked critical, in certificate order (a malformed OID
+    /// as `#` and its hex). The chain rules read only some extensions; a verifier that must
+    /// refuse critical extensions it does not process (RFC 5280 §4.2) decides with this.
+    pub fn critical_extension_oids(&self) -> &[String] {
+        &self.critical_extensions
     }
 
     /// True when the raw subject equals the raw issuer.

@@ -44,6 +44,9 @@ for_each_provider! {
         let root = Certificate::from_der(&read(&fixture("valid/root.der"))).unwrap();
         assert!(root.is_ca() && root.is_self_issued() && x509().is_self_signed(&root));
         assert_eq!(root.key_spec().unwrap(), KeySpec::Rsa3072);
+        // Critical extensions in certificate order; non-critical ones are not listed.
+        assert_eq!(root.critical_extension_oids(), ["2.5.29.19", "2.5.29.15"]);
+        assert_eq!(c.critical_extension_oids(), ["2.5.29.15"]);
     }
 
     #[test]
