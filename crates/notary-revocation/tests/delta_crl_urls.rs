@@ -12,7 +12,8 @@ use ::aws_lc_rs::rand::SystemRandom;
 use ::aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use notary_revocation::{CertStatus, Checker, FetchError, Fetcher, StaticFetcher};
 use notary_x509::Certificate;
-use notary_x509::der::{push_header, tag};
+use notary_x509::der::tag;
+use providers::{fixed, tlv};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -20,22 +21,6 @@ const BASE_URL: &str = "http://127.0.0.1/fixed-ca/leaf.crl";
 const HTTP_DELTA: &str = "http://127.0.0.1/fixed-ca/delta.crl";
 const HTTPS_DELTA: &str = "https://127.0.0.1/fixed-ca/delta.crl";
 const FTP_DELTA: &str = "ftp://127.0.0.1/fixed-ca/delta.crl";
-
-fn fixed(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/testdata/fixed-ca/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn tlv(t: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let content = parts.concat();
-    let mut out = Vec::new();
-    push_header(&mut out, t, content.len());
-    out.extend(content);
-    out
-}
 
 fn utc_time(t: OffsetDateTime) -> Vec<u8> {
     let s = format!(

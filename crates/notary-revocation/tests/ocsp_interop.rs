@@ -12,27 +12,12 @@ use ::aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use notary_revocation::ocsp::evaluate_with;
 use notary_revocation::{CertStatus, Checker, StaticFetcher};
 use notary_x509::Certificate;
-use notary_x509::der::{self, Reader, push_header, tag};
+use notary_x509::der::{self, Reader, tag};
+use providers::{fixed, tlv};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 for_each_provider! {
-    fn fixed(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/testdata/fixed-ca/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
-
-    fn tlv(t: u8, parts: &[&[u8]]) -> Vec<u8> {
-        let content: Vec<u8> = parts.concat();
-        let mut out = Vec::new();
-        push_header(&mut out, t, content.len());
-        out.extend(content);
-        out
-    }
-
     fn gen_time(t: OffsetDateTime) -> Vec<u8> {
         let s = format!(
             "{:04}{:02}{:02}{:02}{:02}{:02}Z",

@@ -4,29 +4,11 @@
 //! The tokens carry a syntactically complete SignedData around the crafted TSTInfo; their
 //! signature is garbage, since parsing must refuse them before any verification.
 
+#[macro_use]
+mod common;
+
 use notary_timestamp::{Error, TimestampToken};
 use notary_x509::der::push_header;
-
-/// Expands the enclosed tests once per crypto provider (`mod aws_lc_rs`, `mod rustcrypto`),
-/// each with `x509()` and `inspect_json` on that provider.
-macro_rules! for_each_provider {
-    ($($items:tt)*) => {
-        mod aws_lc_rs {
-            use super::*;
-            fn provider() -> notary_core::crypto::CryptoProvider {
-                notary_provider_aws_lc_rs::provider()
-            }
-            $($items)*
-        }
-        mod rustcrypto {
-            use super::*;
-            fn provider() -> notary_core::crypto::CryptoProvider {
-                notary_provider_rustcrypto::provider()
-            }
-            $($items)*
-        }
-    };
-}
 
 for_each_provider! {
     #[allow(dead_code)]

@@ -1,29 +1,11 @@
 //! Real RFC 3161 tokens from the interop corpus: parse, verify, inspect.
 
+#[macro_use]
+mod common;
+
 use base64::Engine as _;
 use notary_timestamp::{Error, TimestampToken};
 use notary_x509::{Certificate, read_certificates};
-
-/// Expands the enclosed tests once per crypto provider (`mod aws_lc_rs`, `mod rustcrypto`),
-/// each with `x509()` and `inspect_json` on that provider.
-macro_rules! for_each_provider {
-    ($($items:tt)*) => {
-        mod aws_lc_rs {
-            use super::*;
-            fn provider() -> notary_core::crypto::CryptoProvider {
-                notary_provider_aws_lc_rs::provider()
-            }
-            $($items)*
-        }
-        mod rustcrypto {
-            use super::*;
-            fn provider() -> notary_core::crypto::CryptoProvider {
-                notary_provider_rustcrypto::provider()
-            }
-            $($items)*
-        }
-    };
-}
 
 for_each_provider! {
     #[allow(dead_code)]

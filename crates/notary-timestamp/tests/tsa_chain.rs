@@ -5,6 +5,9 @@
 //! Each test builds root → intermediate → TSA leaf with rcgen, varies one certificate, and
 //! signs a real token with the leaf key.
 
+#[macro_use]
+mod common;
+
 use notary_core::crypto::HashFunction;
 use notary_timestamp::{Error, TimestampToken};
 use notary_x509::Certificate;
@@ -14,26 +17,6 @@ use rcgen::{
     Issuer, KeyPair, KeyUsagePurpose, SigningKey,
 };
 use time::macros::datetime;
-
-/// Expands the enclosed tests once per crypto provider (`mod aws_lc_rs`, `mod rustcrypto`).
-macro_rules! for_each_provider {
-    ($($items:tt)*) => {
-        mod aws_lc_rs {
-            use super::*;
-            fn provider() -> notary_core::crypto::CryptoProvider {
-                notary_provider_aws_lc_rs::provider()
-            }
-            $($items)*
-        }
-        mod rustcrypto {
-            use super::*;
-            fn provider() -> notary_core::crypto::CryptoProvider {
-                notary_provider_rustcrypto::provider()
-            }
-            $($items)*
-        }
-    };
-}
 
 const MESSAGE: &[u8] = b"notary tsa chain test";
 const UNKNOWN_OID: &[u64] = &[1, 3, 6, 1, 4, 1, 55555, 1];

@@ -1,4 +1,5 @@
-//! The crypto providers the revocation tests run under.
+//! What the revocation tests share: the crypto providers they run under, the fixed test CA's
+//! files, and a DER writer for the structures they build.
 
 /// Expands the enclosed items once per crypto provider (`mod aws_lc_rs`, `mod rustcrypto`),
 /// each with `provider()` and `x509()`.
@@ -25,4 +26,24 @@ macro_rules! for_each_provider {
             $($items)*
         }
     };
+}
+
+/// A file of the fixed test CA (`testdata/fixed-ca`, made by OpenSSL).
+#[allow(dead_code)]
+pub fn fixed(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/testdata/fixed-ca/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// One DER element: tag `t` around the concatenated `parts`.
+#[allow(dead_code)]
+pub fn tlv(t: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let content = parts.concat();
+    let mut out = Vec::new();
+    notary_x509::der::push_header(&mut out, t, content.len());
+    out.extend(content);
+    out
 }
