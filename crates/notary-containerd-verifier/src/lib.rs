@@ -43,6 +43,18 @@
 //!
 //! Verifiers run only on transfer-service pulls (`ctr image pull` without `--local`; CRI pulls
 //! since containerd 2.1 unless `use_local_image_pull` is set).
+//!
+//! # Run-time verification (`verify_on_run`)
+//!
+//! A proposed containerd change (containerd/containerd PR #12541, stored at commit `10836d6e`:
+//! `pkg/imageverifier/bindir/bindir.go`, `pkg/imageverifier/image_verifier.go`,
+//! `docs/image-verification.md`; no released containerd up to 2.4 has it) adds a bindir option
+//! `verify_on_run`. With it on, containerd also runs the verifiers when CRI creates a container,
+//! adding `-operation run` and announcing [`VERIFIER_INPUT_MEDIA_TYPE`], whose stdin wraps the
+//! descriptor: `{"descriptor": {…}, "operation": "run", "annotations": {…}}` ([`VerifierInput`]);
+//! a later revision of its documentation passes `-operation pull` and this input on pulls too.
+//! Both are accepted: the nested descriptor is checked and verified exactly like a pull's, and
+//! the annotations (partly set by the caller, so not trusted) are ignored.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -70,6 +82,62 @@ use serde::Deserialize;
 
 /// The stdin media type containerd announces: one OCI descriptor as JSON.
 pub const DESCRIPTOR_MEDIA_TYPE: &str = "application/vnd.oci.descriptor.v1+json";
+
+/// The stdin media type of containerd's proposed `verify_on_run` mode (see the crate docs): a
+/// [`VerifierInput`] as JSON.
+pub const VERIFIER_INPUT_MEDIA_TYPE: &str =
+    "application/vnd.containerd.image-verifier.input.v1+json";
+
+/// The phase containerd verifies for (`-operation`, only passed in its proposed `verify_on_run`
+/// mode; without it, the call is a pull).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `pull`: before an image is pulled.
+    Pull,
+    /// `run`: before CRI creates a container from a pulled image.
+    Run,
+}
+
+impl Operation {
+    /// The name containerd passes (`pull` or `run`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Pull => "pull",
+            Operation::Run => "run",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "pull" => Some(Operation::Pull),
+            "run" => Some(Operation::Run),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The stdin of [`VERIFIER_INPUT_MEDIA_TYPE`], as containerd's `imageverifier.VerifierInput`
+/// encodes it (every field `omitempty`). Unknown fields are ignored, as Go's decoder would.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct VerifierInput {
+    /// The image's OCI descriptor (what a pull sends alone).
+    #[serde(default)]
+    pub descriptor: Option<Descriptor>,
+    /// `pull` or `run`.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// The container's annotations (run only), partly supplied by the CRI caller. Not used.
+    #[serde(default)]
+    pub annotations: Option<std::collections::BTreeMap<String, String>>,
+}
 
 /// The configuration file read when neither `--config` nor
 /// `$NOTARY_CONTAINERD_VERIFIER_CONFIG` names one (a missing file is no error).
@@ -140,6 +208,8 @@ pub struct Args {
     pub digest: Option<String>,
     /// `-stdin-media-type`: what stdin holds.
     pub stdin_media_type: Option<String>,
+    /// `-operation`: `pull` or `run` (containerd's proposed `verify_on_run` mode only).
+    pub operation: Option<Operation>,
     /// `--config FILE`: the verifier's JSON configuration ([`ConfigFile`]).
     pub config: Option<PathBuf>,
     /// `--notation-config DIR`: notation's configuration directory (default: as notation finds it).
@@ -174,6 +244,8 @@ notary-containerd-verifier: a containerd image verifier for Notary Project signa
 containerd runs it from its io.containerd.image-verifier.v1.bindir directory as
   notary-containerd-verifier -name REF -digest DIGEST -stdin-media-type application/vnd.oci.descriptor.v1+json
 with the image descriptor on stdin. Exit status 0 allows the pull; the reason is printed on stdout.
+With containerd's proposed verify_on_run, it also gets -operation pull|run and stdin of type
+application/vnd.containerd.image-verifier.input.v1+json; the descriptor in it is verified the same way.
 
 Options (also settable in the JSON configuration file):
   --config FILE             configuration file (default: $NOTARY_CONTAINERD_VERIFIER_CONFIG,
@@ -240,6 +312,14 @@ impl Args {
                         "name" => out.name = Some(value),
                         "digest" => out.digest = Some(value),
                         "stdin-media-type" => out.stdin_media_type = Some(value),
+                        "operation" => {
+                            out.operation =
+                                Some(Operation::from_name(&value).ok_or_else(|| {
+                                    usage(format!(
+                                        "unsupported -operation {value:?} (expected pull or run)"
+                                    ))
+                                })?);
+                        }
                         "config" => out.config = Some(value.into()),
                         "notation-config" => out.notation_config = Some(value.into()),
                         "cache-dir" => out.cache_dir = Some(value.into()),
@@ -520,6 +600,8 @@ pub struct Image {
     pub digest: Digest,
     /// The descriptor from stdin, when containerd sent one.
     pub descriptor: Option<Descriptor>,
+    /// `-operation` (or the stdin input's `operation`), when containerd passed one.
+    pub operation: Option<Operation>,
 }
 
 impl Image {
@@ -547,23 +629,39 @@ impl Image {
                 reason: format!("the name's digest {d} is not the resolved digest {digest}"),
             });
         }
+        let mut operation = args.operation;
         let descriptor = match (args.stdin_media_type.as_deref(), stdin) {
             (None, _) => None,
             (Some(DESCRIPTOR_MEDIA_TYPE), Some(bytes)) => {
                 let d: Descriptor = serde_json::from_slice(bytes).map_err(|e| Error::Stdin {
                     reason: format!("not an OCI descriptor: {e}"),
                 })?;
-                if d.digest != digest {
-                    return Err(Error::Stdin {
-                        reason: format!(
-                            "the descriptor's digest {} is not -digest {digest}",
-                            d.digest
-                        ),
-                    });
-                }
-                Some(d)
+                Some(check_descriptor(d, &digest)?)
             }
-            (Some(DESCRIPTOR_MEDIA_TYPE), None) => {
+            (Some(VERIFIER_INPUT_MEDIA_TYPE), Some(bytes)) => {
+                let input: VerifierInput =
+                    serde_json::from_slice(bytes).map_err(|e| Error::Stdin {
+                        reason: format!("not a containerd image-verifier input: {e}"),
+                    })?;
+                if let Some(name) = input.operation.as_deref().filter(|n| !n.is_empty()) {
+                    let op = Operation::from_name(name).ok_or_else(|| Error::Stdin {
+                        reason: format!("unsupported operation {name:?} (expected pull or run)"),
+                    })?;
+                    if let Some(flag) = operation
+                        && flag != op
+                    {
+                        return Err(Error::Stdin {
+                            reason: format!("the input's operation {op} is not -operation {flag}"),
+                        });
+                    }
+                    operation = Some(op);
+                }
+                let d = input.descriptor.ok_or_else(|| Error::Stdin {
+                    reason: "the image-verifier input has no descriptor".into(),
+                })?;
+                Some(check_descriptor(d, &digest)?)
+            }
+            (Some(DESCRIPTOR_MEDIA_TYPE | VERIFIER_INPUT_MEDIA_TYPE), None) => {
                 return Err(Error::Stdin {
                     reason: "no descriptor".into(),
                 });
@@ -571,7 +669,7 @@ impl Image {
             (Some(other), _) => {
                 return Err(Error::Stdin {
                     reason: format!(
-                        "unsupported -stdin-media-type {other:?} (expected {DESCRIPTOR_MEDIA_TYPE})"
+                        "unsupported -stdin-media-type {other:?} (expected {DESCRIPTOR_MEDIA_TYPE} or {VERIFIER_INPUT_MEDIA_TYPE})"
                     ),
                 });
             }
@@ -580,6 +678,7 @@ impl Image {
             reference,
             digest,
             descriptor,
+            operation,
         })
     }
 
@@ -587,6 +686,19 @@ impl Image {
     pub fn label(&self) -> String {
         self.reference.with_digest(self.digest.clone()).to_string()
     }
+}
+
+/// The stdin descriptor must be the image of `-digest`.
+fn check_descriptor(d: Descriptor, digest: &Digest) -> Result<Descriptor, Error> {
+    if d.digest != *digest {
+        return Err(Error::Stdin {
+            reason: format!(
+                "the descriptor's digest {} is not -digest {digest}",
+                d.digest
+            ),
+        });
+    }
+    Ok(d)
 }
 
 /// The best name for messages before `-name` and `-digest` were checked.
@@ -865,6 +977,110 @@ mod tests {
         let e = Image::from_args(&args("app:v1", D, None), None).unwrap_err();
         assert!(matches!(e, Error::Image { .. }), "{e}");
     }
+
+    #[test]
+    fn containerds_operation_flag_is_accepted_and_unknown_operations_refused() {
+        // Without the flag the command line is what containerd 2.0-2.4 pass.
+        let a = Args::parse(strings(&["-name", "r/a:v1", "-digest", D])).unwrap();
+        assert_eq!(a.operation, None);
+        // verify_on_run (containerd PR #12541): `-operation run`, Go style, and `--operation=pull`.
+        let a = Args::parse(strings(&[
+            "-name",
+            "r/a:v1",
+            "-digest",
+            D,
+            "-stdin-media-type",
+            VERIFIER_INPUT_MEDIA_TYPE,
+            "-operation",
+            "run",
+        ]))
+        .unwrap();
+        assert_eq!(a.operation, Some(Operation::Run));
+        assert_eq!(
+            a.stdin_media_type.as_deref(),
+            Some(VERIFIER_INPUT_MEDIA_TYPE)
+        );
+        let a = Args::parse(strings(&["--operation=pull", "-name", "r/a:v1"])).unwrap();
+        assert_eq!(a.operation, Some(Operation::Pull));
+        assert_eq!(a.name.as_deref(), Some("r/a:v1"));
+        // An operation this verifier does not know is refused, never verified as a pull.
+        for bad in [
+            &["-operation", "delete"][..],
+            &["--operation=Run"],
+            &["-operation="],
+            &["-operation"],
+        ] {
+            let e = Args::parse(strings(bad)).unwrap_err();
+            assert!(matches!(e, Error::Usage { .. }), "{bad:?}: {e}");
+        }
+        let e = Args::parse(strings(&["-operation", "delete"])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"usage: unsupported -operation "delete" (expected pull or run)"#
+        );
+    }
+
+    /// The stdin of `verify_on_run`, as containerd's bindir.go encodes `VerifierInput`
+    /// (json.Encoder: compact, trailing newline) at containerd commit 10836d6e for a run.
+    fn run_input(digest: &str, operation: &str) -> String {
+        format!(
+            "{{\"descriptor\":{{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"digest\":\"{digest}\",\"size\":401}},\"operation\":\"{operation}\",\"annotations\":{{\"io.kubernetes.cri.container-name\":\"app\",\"io.kubernetes.cri.image-name\":\"r.example:5000/a/b:v1\",\"io.kubernetes.cri.sandbox-id\":\"0123abcd\",\"io.kubernetes.cri.sandbox-name\":\"pod\",\"io.kubernetes.cri.sandbox-namespace\":\"default\",\"io.kubernetes.cri.sandbox-uid\":\"00000000-0000-0000-0000-000000000000\"}}}}\n"
+        )
+    }
+
+    #[test]
+    fn the_verify_on_run_input_carries_the_descriptor_to_check() {
+        let mut a = args("r.example:5000/a/b:v1", D, Some(VERIFIER_INPUT_MEDIA_TYPE));
+        a.operation = Some(Operation::Run);
+        let img = Image::from_args(&a, Some(run_input(D, "run").as_bytes())).unwrap();
+        let d = img.descriptor.as_ref().unwrap();
+        assert_eq!(d.digest.to_string(), D);
+        assert_eq!(d.media_type, "application/vnd.oci.image.index.v1+json");
+        assert_eq!(d.size, 401);
+        assert_eq!(img.operation, Some(Operation::Run));
+        assert_eq!(img.label(), format!("r.example:5000/a/b@{D}"));
+
+        // The later documented pull form; and the input's operation alone is enough.
+        a.operation = Some(Operation::Pull);
+        let pull = format!(
+            r#"{{"descriptor":{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{D}","size":7}},"operation":"pull"}}"#
+        );
+        let img = Image::from_args(&a, Some(pull.as_bytes())).unwrap();
+        assert_eq!(img.operation, Some(Operation::Pull));
+        a.operation = None;
+        let img = Image::from_args(&a, Some(run_input(D, "run").as_bytes())).unwrap();
+        assert_eq!(img.operation, Some(Operation::Run));
+
+        // Everything that does not name one image of one operation is refused.
+        a.operation = Some(Operation::Run);
+        let other = D.replace("ab20", "cd20");
+        for (stdin, expect) in [
+            (run_input(&other, "run"), "is not -digest"),
+            (
+                run_input(D, "pull"),
+                "the input's operation pull is not -operation run",
+            ),
+            (run_input(D, "delete"), r#"unsupported operation "delete""#),
+            (r#"{"operation":"run"}"#.to_string(), "has no descriptor"),
+            // A bare descriptor announced as the input has no `descriptor` field.
+            (
+                format!(r#"{{"mediaType":"{MANIFEST}","digest":"{D}","size":7}}"#),
+                "has no descriptor",
+            ),
+            (
+                r#""run""#.to_string(),
+                "not a containerd image-verifier input",
+            ),
+        ] {
+            let e = Image::from_args(&a, Some(stdin.as_bytes())).unwrap_err();
+            assert!(matches!(e, Error::Stdin { .. }), "{stdin}: {e}");
+            assert!(e.to_string().contains(expect), "{stdin}: {e}");
+        }
+        let e = Image::from_args(&a, None).unwrap_err();
+        assert!(e.to_string().contains("no descriptor"), "{e}");
+    }
+
+    const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
     #[test]
     fn labels_name_the_digest_not_the_tag() {

@@ -811,13 +811,28 @@ fn run_verifier(extra: &[&str], name: &str, stdin: &str) -> (Option<i32>, String
         .as_str()
         .unwrap()
         .to_string();
+    run_verifier_with(
+        extra,
+        name,
+        &digest,
+        notary_containerd_verifier::DESCRIPTOR_MEDIA_TYPE,
+        stdin,
+    )
+}
+
+/// Runs the verifier with `-digest digest -stdin-media-type media_type` (and `extra`, which
+/// may carry `-operation`): exit code and stdout.
+fn run_verifier_with(
+    extra: &[&str],
+    name: &str,
+    digest: &str,
+    media_type: &str,
+    stdin: &str,
+) -> (Option<i32>, String) {
     let mut child = Command::new(verifier_binary())
         .args(extra)
-        .args(["-name", name, "-digest", &digest])
-        .args([
-            "-stdin-media-type",
-            notary_containerd_verifier::DESCRIPTOR_MEDIA_TYPE,
-        ])
+        .args(["-name", name, "-digest", digest])
+        .args(["-stdin-media-type", media_type])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -901,4 +916,80 @@ fn the_signed_descriptor_must_be_the_pulled_one_and_skip_policies_allow() {
     let (code, out) = run_verifier(&flags, &name, &stdin(&signed, signed.size));
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("trust policy configuration"), "{out}");
+}
+
+/// containerd's proposed `verify_on_run` (PR #12541, containerd commit 10836d6e) runs the verifier
+/// at container creation with `-operation run` and the descriptor nested in a
+/// `VerifierInput`: the binary verifies it like a pull.
+#[test]
+fn verify_on_run_input_is_verified_like_a_pull() {
+    use notary_containerd_verifier::VERIFIER_INPUT_MEDIA_TYPE;
+    let rt = rt();
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let mut opts = RemoteOptions::default();
+    opts.plain_http = true;
+    let r = RemoteRepository::new(&reg.host, "run/app", opts).unwrap();
+    let chain = ChainBuilder::new(KeySpec::EcP256, time::OffsetDateTime::now_utc())
+        .build()
+        .unwrap();
+    let (signed, unsigned) = rt.block_on(async {
+        let signed = push_image(&r, "run", "amd64", Some("v1")).await;
+        sign(&r, "v1", &chain).await;
+        (
+            signed,
+            push_image(&r, "unsigned", "amd64", Some("v2")).await,
+        )
+    });
+    let work = tempfile::tempdir().unwrap();
+    let notation = notation_dir(work.path(), &chain);
+    let flags = |op: &'static str| {
+        vec![
+            "--no-signature-cache".to_string(),
+            "--notation-config".into(),
+            notation.to_str().unwrap().into(),
+            "--plain-http".into(),
+            reg.host.clone(),
+            "-operation".into(),
+            op.into(),
+        ]
+    };
+    // As bindir.go encodes imageverifier.VerifierInput (json.Encoder: a trailing newline).
+    let input = |d: &Descriptor, size: u64, op: &str| {
+        format!(
+            "{{\"descriptor\":{{\"mediaType\":\"{}\",\"digest\":\"{}\",\"size\":{size}}},\"operation\":\"{op}\",\"annotations\":{{\"io.kubernetes.cri.container-name\":\"app\",\"io.kubernetes.cri.sandbox-namespace\":\"default\"}}}}\n",
+            d.media_type, d.digest
+        )
+    };
+    let run = |op: &'static str, name: &str, d: &Descriptor, stdin: &str| {
+        let f = flags(op);
+        let f: Vec<&str> = f.iter().map(String::as_str).collect();
+        run_verifier_with(
+            &f,
+            name,
+            &d.digest.to_string(),
+            VERIFIER_INPUT_MEDIA_TYPE,
+            stdin,
+        )
+    };
+    let v1 = format!("{}/run/app:v1", reg.host);
+    let v2 = format!("{}/run/app:v2", reg.host);
+    for op in ["run", "pull"] {
+        let (code, out) = run(op, &v1, &signed, &input(&signed, signed.size, op));
+        assert_eq!(code, Some(0), "{op}: {out}");
+        assert!(out.contains(": verified (trust policy"), "{op}: {out}");
+        let (code, out) = run(op, &v2, &unsigned, &input(&unsigned, unsigned.size, op));
+        assert_eq!(code, Some(1), "{op}: {out}");
+        assert!(out.contains("no signature is associated"), "{op}: {out}");
+    }
+    // The nested descriptor is the one checked against the signed one.
+    let (code, out) = run("run", &v1, &signed, &input(&signed, signed.size + 1, "run"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("is not the pulled one"), "{out}");
+    // An operation this verifier does not know is refused before any registry request.
+    let (code, out) = run("delete", &v1, &signed, &input(&signed, signed.size, "run"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(r#"unsupported -operation "delete" (expected pull or run)"#),
+        "{out}"
+    );
 }
