@@ -1,5 +1,6 @@
 //! `notary cert`: trust store certificates and test certificates.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -105,26 +106,78 @@ fn store_dir(t: TrustStoreType, name: &str) -> Result<PathBuf, Failure> {
         .join(name))
 }
 
-/// Copies `src` into the store after checking it holds acceptable certificates.
+/// Largest certificate file `cert add` reads (as the trust store reader: roots, not archives).
+const MAX_CERT_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads a certificate file given on the command line. Unlike a file inside the trust store, a
+/// symlink is followed, as notation does (`/etc/ssl/certs/*.pem` are links on Debian and
+/// Ubuntu); the target must still be a regular file of bounded size.
+fn read_source(src: &Path) -> Result<Vec<u8>, Failure> {
+    use std::io::Read as _;
+    let fail =
+        |e: &dyn std::fmt::Display| Failure::msg(format!("failed to add {}: {e}", src.display()));
+    let regular = |m: &fs::Metadata| -> Result<(), Failure> {
+        if !m.is_file() {
+            return Err(fail(&"not a regular file"));
+        }
+        if m.len() > MAX_CERT_FILE {
+            return Err(fail(&format!("larger than {MAX_CERT_FILE} bytes")));
+        }
+        Ok(())
+    };
+    // Checked before opening: opening a FIFO would block.
+    regular(&fs::metadata(src).map_err(|e| fail(&e))?)?;
+    let file = fs::File::open(src).map_err(|e| fail(&e))?;
+    // Checked again on the open file, in case the path changed in between.
+    regular(&file.metadata().map_err(|e| fail(&e))?)?;
+    let mut data = Vec::new();
+    file.take(MAX_CERT_FILE + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| fail(&e))?;
+    if data.len() as u64 > MAX_CERT_FILE {
+        return Err(fail(&format!("larger than {MAX_CERT_FILE} bytes")));
+    }
+    Ok(data)
+}
+
+/// Checks that `data` holds certificates acceptable for a store of type `t`.
+fn check_certificates(t: TrustStoreType, data: &[u8], src: &Path) -> Result<(), Failure> {
+    let fail =
+        |e: &dyn std::fmt::Display| Failure::msg(format!("failed to add {}: {e}", src.display()));
+    let x509 = notary_x509::X509Verifier::new(crate::provider());
+    for c in notary_x509::read_certificates(data).map_err(|e| fail(&e))? {
+        x509.check_trust_store_certificate(&c, t)
+            .map_err(|e| fail(&e))?;
+    }
+    Ok(())
+}
+
+/// Where file `name` of store `t:store` lives; an error naming it if it already exists (a
+/// dangling symlink counts: writing there would follow it).
+fn new_store_file(t: TrustStoreType, store: &str, name: &OsStr) -> Result<PathBuf, Failure> {
+    let dst = store_dir(t, store)?.join(name);
+    if fs::symlink_metadata(&dst).is_ok() {
+        return Err(Failure::msg(format!(
+            "certificate {} already exists in the trust store {}:{store}: {}",
+            name.to_string_lossy(),
+            t.as_str(),
+            dst.display()
+        )));
+    }
+    Ok(dst)
+}
+
+/// Copies the certificates of `src` (a regular file, or a link to one) into the store after
+/// checking them; an existing file of the same name is never replaced.
 pub fn add_to_store(t: TrustStoreType, store: &str, src: &Path) -> Result<PathBuf, Failure> {
-    read_store_file(&notary_x509::X509Verifier::new(crate::provider()), src, t).map_err(
-        |(_, reason)| Failure::msg(format!("failed to add {}: {reason}", src.display())),
-    )?;
-    let dir = store_dir(t, store)?;
-    config::ensure_dir(&dir)?;
     let name = src
         .file_name()
         .ok_or_else(|| Failure::msg(format!("{}: no file name", src.display())))?;
-    let dst = dir.join(name);
-    if dst.exists() {
-        return Err(Failure::msg(format!(
-            "certificate {} already exists in the trust store {}:{store}",
-            name.to_string_lossy(),
-            t.as_str()
-        )));
-    }
-    let data = fs::read(src).map_err(|e| Failure::msg(format!("{}: {e}", src.display())))?;
-    config::write_private(&dst, &data)?;
+    let data = read_source(src)?;
+    check_certificates(t, &data, src)?;
+    let dst = new_store_file(t, store, name)?;
+    // Written as a regular file holding the content: the store never refers to the source.
+    config::write_private_new(&dst, &data)?;
     Ok(dst)
 }
 
@@ -272,17 +325,23 @@ pub fn run(c: CertCommand) -> CmdResult {
     }
 }
 
+/// Asks on stdout and reads one line of stdin, as notation's `AskForConfirmation`: stdin need
+/// not be a terminal (`echo y | notary cert delete ...`); only "y" or "yes" (any case) agree, and
+/// no answer at all (end of input) declines.
 fn confirm(q: &str) -> Result<bool, Failure> {
-    use std::io::{BufRead as _, IsTerminal as _};
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::msg(
-            "refusing to delete without confirmation; use --yes",
-        ));
-    }
-    eprint!("{q} [y/N] ");
+    use std::io::{BufRead as _, Write as _};
+    print!("{q} [y/N] ");
+    std::io::stdout().flush()?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+    if std::io::stdin().lock().read_line(&mut line)? == 0 {
+        return Ok(false);
+    }
+    let answer = line.trim_end_matches(['\n', '\r']).to_ascii_lowercase();
+    if matches!(answer.as_str(), "y" | "yes") {
+        return Ok(true);
+    }
+    println!("Operation cancelled.");
+    Ok(false)
 }
 
 /// `--bits`: the RSA sizes notation signs with, and the EC curve sizes.
@@ -307,6 +366,52 @@ fn key_spec_of_bits(bits: u32) -> Result<KeySpec, Failure> {
         })
 }
 
+/// Files and directories one `generate-test` run created, removed again if a later step fails
+/// so that nothing is left half-done.
+#[derive(Default)]
+struct Created {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Created {
+    /// Notes the directories of `dir` (it and its parents) that do not exist yet.
+    fn note_missing_dirs(&mut self, dir: &Path) {
+        for d in dir.ancestors() {
+            if d.as_os_str().is_empty() || fs::symlink_metadata(d).is_ok() {
+                break;
+            }
+            if !self.dirs.iter().any(|x| x == d) {
+                self.dirs.push(d.to_path_buf());
+            }
+        }
+    }
+
+    /// Writes a new file (never replacing one) and notes it.
+    fn write(&mut self, path: &Path, data: &[u8]) -> Result<(), Failure> {
+        if let Some(parent) = path.parent() {
+            self.note_missing_dirs(parent);
+        }
+        config::write_private_new(path, data)?;
+        self.files.push(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Removes what was created, newest first. Best effort: the error being reported matters
+    /// more, and a directory something else wrote into meanwhile is kept (remove_dir refuses).
+    fn undo(self) {
+        for f in self.files.iter().rev() {
+            let _ = fs::remove_file(f);
+        }
+        // Deepest first, so that each parent is empty when its turn comes.
+        let mut dirs = self.dirs;
+        dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for d in dirs {
+            let _ = fs::remove_dir(d);
+        }
+    }
+}
+
 fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
     if !is_valid_name(name) {
         return Err(Failure::msg(format!(
@@ -314,16 +419,53 @@ fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
         )));
     }
     let dir = config::config_dir()?;
-    let mut keys = crate::notation_dir()?.signing_keys()?;
+    let keys = crate::notation_dir()?.signing_keys()?;
     if keys.keys.iter().any(|k| k.name == name) {
         return Err(Failure::msg(format!("signing key {name:?} already exists")));
     }
-    let g = notary_crypto::generate_test_certificate(name, spec, crate::now())?;
     let local = dir.join("localkeys");
     let key_path = local.join(format!("{name}.key"));
     let cert_path = local.join(format!("{name}.crt"));
-    config::write_private(&key_path, g.key_pem.as_bytes())?;
-    config::write_private(&cert_path, g.cert_pem.as_bytes())?;
+    // Every destination is checked before anything is written: files left by `key delete`
+    // (which keeps them) or by notation are never replaced (notation writes them with O_EXCL).
+    for (what, p) in [("key", &key_path), ("certificate", &cert_path)] {
+        if fs::symlink_metadata(p).is_ok() {
+            return Err(Failure::msg(format!(
+                "failed to write {what} file: {}: file exists",
+                p.display()
+            )));
+        }
+    }
+    let store_file = new_store_file(TrustStoreType::Ca, name, OsStr::new(&format!("{name}.crt")))?;
+    let g = notary_crypto::generate_test_certificate(name, spec, crate::now())?;
+    check_certificates(TrustStoreType::Ca, g.cert_pem.as_bytes(), &cert_path)?;
+    let mut created = Created::default();
+    let result = write_test_files(
+        &mut created,
+        &g,
+        &dir,
+        name,
+        default,
+        keys,
+        [&key_path, &cert_path, &store_file],
+    );
+    if result.is_err() {
+        created.undo();
+    }
+    result
+}
+
+/// The writing half of `generate-test`: key, certificate, trust store copy, then the key list.
+fn write_test_files(
+    created: &mut Created,
+    g: &notary_crypto::GeneratedCertificate,
+    dir: &Path,
+    name: &str,
+    default: bool,
+    mut keys: notary::config::SigningKeys,
+    [key_path, cert_path, store_file]: [&Path; 3],
+) -> CmdResult {
+    let spec = g.key_spec;
     match KEY_BITS.iter().find(|(_, s)| *s == spec) {
         Some((bits, _)) => println!(
             "generating {} Key with {bits} bits",
@@ -337,7 +479,13 @@ fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
             notary_x509::Certificate::from_der(&g.cert_der)?.not_after()
         )?
     );
+    created
+        .write(key_path, g.key_pem.as_bytes())
+        .map_err(|e| Failure::msg(format!("failed to write key file: {}", e.0)))?;
     println!("wrote key: {}", key_path.display());
+    created
+        .write(cert_path, g.cert_pem.as_bytes())
+        .map_err(|e| Failure::msg(format!("failed to write certificate file: {}", e.0)))?;
     println!("wrote certificate: {}", cert_path.display());
     let abs = |p: &Path| {
         fs::canonicalize(p)
@@ -345,14 +493,14 @@ fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
             .display()
             .to_string()
     };
-    add_to_store(TrustStoreType::Ca, name, &cert_path)?;
+    created.write(store_file, g.cert_pem.as_bytes())?;
     println!("Successfully added {name}.crt to named store {name} of type ca");
     keys.keys
-        .push(KeyEntry::local(name, abs(&key_path), abs(&cert_path)));
+        .push(KeyEntry::local(name, abs(key_path), abs(cert_path)));
     if default {
         keys.default = Some(name.to_string());
     }
-    config::save_signing_keys(&dir, &keys)?;
+    config::save_signing_keys(dir, &keys)?;
     println!("{name}: added to the key list");
     if default {
         println!("{name}: mark as default signing key");

@@ -37,12 +37,34 @@ pub fn ensure_dir(dir: &Path) -> Result<(), Failure> {
 /// created exclusively (never following a planted symlink) in the same directory, then renamed
 /// over `path`. Missing directories are created 0700; existing ones are left as they are.
 pub fn write_private(path: &Path, data: &[u8]) -> Result<(), Failure> {
+    let tmp = complete_temp(path, data)?;
+    // On failure the temporary file is removed when `e.file` drops: nothing half-written.
+    tmp.persist(path).map_err(|e| fail(path, e.error))?;
+    Ok(())
+}
+
+/// Like [`write_private`], but never replaces anything: when `path` exists (even as a dangling
+/// symlink) it fails with "file exists" and leaves it untouched, as notation's `O_EXCL` writes do.
+/// The file appears complete or not at all.
+pub fn write_private_new(path: &Path, data: &[u8]) -> Result<(), Failure> {
+    let tmp = complete_temp(path, data)?;
+    // A no-replace rename (or link + unlink): atomic, and refused when the name is taken.
+    tmp.persist_noclobber(path)
+        .map_err(|e| fail(path, e.error))?;
+    Ok(())
+}
+
+fn fail(p: &Path, e: std::io::Error) -> Failure {
+    Failure::msg(format!("{}: {e}", p.display()))
+}
+
+/// A 0600 temporary file holding all of `data`, synced, next to `path`.
+fn complete_temp(path: &Path, data: &[u8]) -> Result<tempfile::NamedTempFile, Failure> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     ensure_dir(dir)?;
-    let fail = |p: &Path, e: std::io::Error| Failure::msg(format!("{}: {e}", p.display()));
     let mut builder = tempfile::Builder::new();
     builder.prefix(".notary-").suffix(".tmp");
     #[cfg(unix)]
@@ -53,9 +75,7 @@ pub fn write_private(path: &Path, data: &[u8]) -> Result<(), Failure> {
     let mut tmp = builder.tempfile_in(dir).map_err(|e| fail(dir, e))?;
     tmp.write_all(data).map_err(|e| fail(tmp.path(), e))?;
     tmp.as_file().sync_all().map_err(|e| fail(tmp.path(), e))?;
-    // On failure the temporary file is removed when `e.file` drops: nothing half-written.
-    tmp.persist(path).map_err(|e| fail(path, e.error))?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// Writes `signingkeys.json` (read with [`notary::config::NotationDir::signing_keys`]).

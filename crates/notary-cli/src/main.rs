@@ -132,7 +132,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_exit(&e),
+    };
     init_logging(cli.debug, cli.verbose);
     match notary::provider_by_name(&cli.crypto) {
         Some(p) => {
@@ -170,6 +173,22 @@ fn main() -> ExitCode {
             eprintln!("Error: {m}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Ends a run clap did not get to a command: notation (cobra) exits 0 after help or version
+/// output, including the help shown for a missing subcommand, and 1 for every error (clap's own
+/// default is 2).
+fn usage_exit(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    // clap picks the stream: stdout for help and version, stderr for errors. If even that
+    // cannot be written, the exit code still tells.
+    let _ = e.print();
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
     }
 }
 
