@@ -4,7 +4,8 @@
 //! CronJob are created through the REST API. Admission happens inside the API server, so this
 //! is the path a cluster takes: signed images are admitted, unsigned, untrusted and tampered
 //! ones are refused with the webhook's message in the API server's 403, an image update of a
-//! Deployment (UPDATE) is checked, and `dryRun=All` is verified without storing anything.
+//! Deployment (UPDATE) is checked, an unsigned image volume behind a signed container is
+//! refused, and `dryRun=All` is verified without storing anything.
 //! A missing etcd or kube-apiserver fails the test (see ../shared/infra/kubernetes.md).
 
 #[allow(clippy::duplicate_mod)]
@@ -427,6 +428,31 @@ fn the_api_server_admits_signed_images_and_refuses_the_rest() {
                 "containers": [{"name": "app", "image": signed}]}}}}}});
         let (s, b, _) = api(Method::POST, "/apis/batch/v1/namespaces/default/cronjobs", Some(cron)).await;
         assert_eq!(s, 403, "{b}");
+
+        // Image volumes: the API server passes them on and the webhook verifies them.
+        let with_volume = |name: &str, reference: &str| {
+            let mut p = pod(name, signed);
+            p["spec"]["volumes"] = json!([{"name": "data", "image": {"reference": reference}}]);
+            p["spec"]["containers"][0]["volumeMounts"] = json!([{"name": "data", "mountPath": "/data"}]);
+            p
+        };
+        let (s, b, _) = api(Method::POST, PODS, Some(with_volume("vol-unsigned", unsigned))).await;
+        assert_eq!(s, 403, "{b}");
+        let msg = b["message"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains(&format!("volume \"data\" image {unsigned:?}")) && msg.contains("no signature is associated"),
+            "{msg}"
+        );
+        let (s, b, _) = api(Method::POST, PODS, Some(with_volume("vol-signed", imgs.get("app:v2")))).await;
+        assert_eq!(s, 201, "{b}");
+        // Without a reference the API server refuses a Pod and a pod template itself (422,
+        // before admission); the webhook's own refusal is for reviews that skip that check.
+        let (s, b, _) = api(Method::POST, PODS, Some(with_volume("vol-empty", ""))).await;
+        assert_eq!(s, 422, "{b}");
+        let mut d = deployment("vol-empty", signed);
+        d["spec"]["template"]["spec"]["volumes"] = json!([{"name": "data", "image": {"reference": ""}}]);
+        let (s, b, _) = api(Method::POST, DEPLOYMENTS, Some(d)).await;
+        assert_eq!(s, 422, "{b}");
 
         // The webhook saw all of it, and re-admitted digests came from its cache.
         let m = admission::client(&webhook_ca)

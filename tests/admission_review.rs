@@ -1,7 +1,8 @@
 //! The admission webhook binary answering AdmissionReview requests directly (no API server):
 //! verdicts for signed, unsigned, untrusted, tampered and audited images from a real local
-//! registry, the verification cache and in-flight sharing, tag-only denial, malformed and
-//! oversized reviews, health endpoints, and the TLS certificate reloaded from disk.
+//! registry, image volumes verified like containers, the verification cache and in-flight
+//! sharing, tag-only denial, malformed, oversized and too-many-images reviews, health endpoints,
+//! the TLS certificate reloaded from disk, and slow or surplus connections.
 
 #[allow(clippy::duplicate_mod)]
 #[path = "support/admission.rs"]
@@ -339,4 +340,253 @@ fn a_review_is_answered_within_the_api_servers_timeout() {
         );
     });
     drop(silent);
+}
+
+/// `review` with image volumes (name, reference) added to the Pod's spec.
+fn with_volumes(mut review: Value, volumes: &[(&str, &str)]) -> Value {
+    let volumes: Vec<Value> = volumes
+        .iter()
+        .map(|(name, image)| json!({"name": name, "image": {"reference": image, "pullPolicy": "IfNotPresent"}}))
+        .collect();
+    review["request"]["object"]["spec"]["volumes"] = json!(volumes);
+    review
+}
+
+#[test]
+fn image_volumes_are_verified_like_container_images() {
+    let rt = rt();
+    let imgs = images(&rt, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let notation = notation_dir(dir.path(), imgs.host(), &imgs.trusted);
+    let (ca, cert, key) = server_cert(dir.path(), "webhook");
+    let hook = start_webhook(BIN, &notation, &cert, &key, &["--plain-http", imgs.host()]);
+    let c = client(&ca);
+    rt.block_on(async {
+        let addr = hook.addr.as_str();
+        let (signed, unsigned) = (imgs.get("app:v1"), imgs.get("unsigned"));
+
+        // A signed container mounting unsigned content: refused, naming the volume.
+        let pod = with_volumes(pod_review("v1", &[signed], false), &[("data", unsigned)]);
+        let (ok, msg, _) = review(&c, addr, &pod).await;
+        assert!(!ok, "an unsigned image volume was admitted");
+        assert!(
+            msg.contains(&format!(
+                "volume \"data\" image {unsigned:?}: no signature is associated"
+            )),
+            "{msg}"
+        );
+        assert!(!msg.contains(&format!("{signed:?}")), "{msg}");
+
+        // The same in a Deployment's pod template.
+        let mut deployment = pod.clone();
+        deployment["request"]["uid"] = json!("v2");
+        deployment["request"]["kind"] =
+            json!({"group": "apps", "version": "v1", "kind": "Deployment"});
+        let spec = pod["request"]["object"]["spec"].clone();
+        deployment["request"]["object"] = json!({"spec": {"template": {"spec": spec}}});
+        let (ok, msg, _) = review(&c, addr, &deployment).await;
+        assert!(!ok && msg.contains("volume \"data\""), "{msg}");
+
+        // Signed content in the volume: admitted.
+        let pod = with_volumes(
+            pod_review("v3", &[signed], false),
+            &[("data", imgs.get("app:v2"))],
+        );
+        let (ok, msg, warnings) = review(&c, addr, &pod).await;
+        assert!(ok, "{msg}");
+        assert!(warnings.is_empty(), "{warnings:?}");
+
+        // No reference to verify: refused without asking the registry.
+        let before = metric(
+            &metrics(&c, addr).await,
+            "notary_admission_registry_requests_total",
+        );
+        let pod = with_volumes(pod_review("v4", &[signed], false), &[("data", "")]);
+        let (ok, msg, _) = review(&c, addr, &pod).await;
+        assert!(!ok && msg.contains("without a reference"), "{msg}");
+        let after = metric(
+            &metrics(&c, addr).await,
+            "notary_admission_registry_requests_total",
+        );
+        assert_eq!(before, after);
+    });
+}
+
+#[test]
+fn a_review_naming_too_many_images_is_denied_at_once_without_registry_requests() {
+    let rt = rt();
+    // A "registry" that counts the connections made to it.
+    let registry = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = registry.local_addr().unwrap().to_string();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    {
+        let connections = connections.clone();
+        std::thread::spawn(move || {
+            for s in registry.incoming() {
+                connections.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(s);
+            }
+        });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let notation = notation_dir(dir.path(), &host, &admission::chain());
+    // Every repository in scope, so each image would be verified against the registry.
+    std::fs::write(
+        notation.join("trustpolicy.oci.json"),
+        r#"{"version":"1.0","trustPolicies":[{"name":"all","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:test"],"trustedIdentities":["*"]}]}"#,
+    )
+    .unwrap();
+    let (ca, cert, key) = server_cert(dir.path(), "webhook");
+    let hook = start_webhook(BIN, &notation, &cert, &key, &["--plain-http", &host]);
+    let c = client(&ca);
+    // As many distinct repositories as fit in the API server's 3 MiB.
+    let n = 24_000;
+    let refs: Vec<String> = (0..n)
+        .map(|i| format!("{host}/r{i}@sha256:{:064x}", i))
+        .collect();
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    let body = pod_review("many", &refs, false);
+    assert!(serde_json::to_vec(&body).unwrap().len() < 3 * 1024 * 1024);
+    rt.block_on(async {
+        let start = std::time::Instant::now();
+        let (ok, msg, _) = review(&c, &hook.addr, &body).await;
+        let took = start.elapsed();
+        assert!(!ok);
+        assert!(
+            msg.contains(&format!("names {n} distinct images, more than the 256")),
+            "{}",
+            &msg[..msg.len().min(500)]
+        );
+        assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+        let m = metrics(&c, &hook.addr).await;
+        assert_eq!(metric(&m, "notary_admission_registry_requests_total"), 0);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    });
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+/// A TLS connection to the webhook offering `alpn`, handshake done.
+async fn tls_connect(
+    ca: &std::path::Path,
+    addr: &str,
+    alpn: &[u8],
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
+/// How long until the server closes `stream` (reading whatever it sends); `None` if it stays
+/// open for `limit`.
+async fn closed_after(
+    stream: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    limit: std::time::Duration,
+) -> Option<std::time::Duration> {
+    use tokio::io::AsyncReadExt as _;
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(limit, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .ok()
+    .map(|()| start.elapsed())
+}
+
+#[test]
+fn slow_clients_are_cut_off_and_connections_are_capped() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let dir = tempfile::tempdir().unwrap();
+    let notation = dir.path().join("empty");
+    std::fs::create_dir_all(&notation).unwrap();
+    let (ca, cert, key) = server_cert(dir.path(), "webhook");
+    let hook = start_webhook(
+        BIN,
+        &notation,
+        &cert,
+        &key,
+        &[
+            "--max-connections",
+            "2",
+            "--header-read-timeout-seconds",
+            "2",
+        ],
+    );
+    let addr = hook.addr.as_str();
+    let healthz = format!("https://{addr}/healthz");
+    let quick = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap())
+        .timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap();
+    rt().block_on(async {
+        // Two clients that never finish their request headers hold both slots...
+        let mut slow = Vec::new();
+        for _ in 0..2 {
+            let mut s = tls_connect(&ca, addr, b"http/1.1").await;
+            s.write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n")
+                .await
+                .unwrap();
+            s.flush().await.unwrap();
+            slow.push(s);
+        }
+        // ...so a third waits,
+        assert!(
+            quick.get(&healthz).send().await.is_err(),
+            "served past the limit"
+        );
+        // until the header timeout closes them.
+        for s in &mut slow {
+            let took = closed_after(s, std::time::Duration::from_secs(8)).await;
+            assert!(took.is_some(), "a slow client was never cut off");
+        }
+        let r = quick.get(&healthz).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+
+        // An h2 client that sends nothing at all is cut off too.
+        let mut idle = tls_connect(&ca, addr, b"h2").await;
+        assert_eq!(idle.get_ref().1.alpn_protocol(), Some(b"h2".as_slice()));
+        let took = closed_after(&mut idle, std::time::Duration::from_secs(8)).await;
+        assert!(took.is_some(), "an idle h2 connection was kept");
+        // A normal client is unaffected.
+        let r = quick.get(&healthz).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+
+        // HTTP/1.1 keep-alive: after a served request, the next one's headers are timed too.
+        let mut kept = tls_connect(&ca, addr, b"http/1.1").await;
+        kept.write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !seen.ends_with(b"ok\n") {
+            let n = kept.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed before answering");
+            seen.extend_from_slice(&buf[..n]);
+        }
+        assert!(seen.starts_with(b"HTTP/1.1 200"));
+        kept.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+        let took = closed_after(&mut kept, std::time::Duration::from_secs(8)).await;
+        assert!(took.is_some(), "a slow second request was waited for");
+    });
 }

@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -11,7 +12,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
@@ -170,9 +171,42 @@ fn budget_of(query: &str) -> Option<Duration> {
     Some(total.saturating_sub(margin))
 }
 
+/// The HTTP server of a connection whose TLS handshake negotiated `alpn`: h2 when it says so,
+/// else HTTP/1.1 (Go's servers do the same), never a guess from the first bytes, which would
+/// wait for them without a time limit.
+fn http_builder(
+    alpn: Option<&[u8]>,
+    header_read_timeout: Duration,
+) -> auto::Builder<TokioExecutor> {
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = if alpn == Some(b"h2".as_slice()) {
+        builder.http2_only()
+    } else {
+        builder.http1_only()
+    };
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    // Pings drop connections whose peer vanished (a node gone without a FIN), which would
+    // otherwise hold one of the connection slots for good.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(30)))
+        .keep_alive_timeout(Duration::from_secs(10));
+    builder
+}
+
 /// Serves `webhook` on `listener` over TLS until `shutdown` completes. The certificate pair is
 /// loaded once up front (an unusable pair is an error) and then reloaded whenever the files
 /// change; a changed pair that does not load is reported on stderr and the previous one kept.
+///
+/// At most `max_connections` of the webhook's settings are served at once (further ones wait
+/// in the listen backlog), and a connection must deliver request headers within
+/// `header_read_timeout` (HTTP/1.1: each request, so idle keep-alive connections are closed
+/// too; h2: its first request, later idle time is the API server's long-lived connection) or
+/// it is closed.
 pub async fn serve(
     listener: TcpListener,
     webhook: Arc<Webhook>,
@@ -204,8 +238,36 @@ pub async fn serve(
             }
         })
     };
+    let max_connections = webhook.settings().max_connections.max(1);
+    let header_read_timeout = webhook.settings().header_read_timeout;
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    // Warn once per stretch at the limit, not once per connection.
+    let mut saturated = false;
     let mut shutdown = std::pin::pin!(shutdown);
     let result = loop {
+        // A slot first, then the connection: at the limit, new clients wait in the backlog.
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(p) => {
+                saturated = false;
+                p
+            }
+            Err(_) => {
+                if !saturated {
+                    saturated = true;
+                    tracing::warn!(
+                        max_connections,
+                        "connection limit reached; new connections wait until one closes"
+                    );
+                }
+                tokio::select! {
+                    p = slots.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => break Ok(()),
+                    },
+                    () = &mut shutdown => break Ok(()),
+                }
+            }
+        };
         let accepted = tokio::select! {
             a = listener.accept() => a,
             () = &mut shutdown => break Ok(()),
@@ -224,18 +286,36 @@ pub async fn serve(
         let acceptor = TlsAcceptor::from(config.read().unwrap_or_else(|e| e.into_inner()).clone());
         let webhook = webhook.clone();
         tokio::spawn(async move {
+            // Held until the connection ends.
+            let _permit = permit;
             let Ok(Ok(stream)) =
                 tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
             else {
                 return;
             };
-            let service = hyper::service::service_fn(move |req| {
-                let webhook = webhook.clone();
-                async move { Ok::<_, Infallible>(handle(webhook, req).await) }
-            });
-            let _ = auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let builder = http_builder(stream.get_ref().1.alpn_protocol(), header_read_timeout);
+            let started = Arc::new(AtomicBool::new(false));
+            let service = {
+                let started = started.clone();
+                hyper::service::service_fn(move |req| {
+                    started.store(true, Ordering::Relaxed);
+                    let webhook = webhook.clone();
+                    async move { Ok::<_, Infallible>(handle(webhook, req).await) }
+                })
+            };
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                () = tokio::time::sleep(header_read_timeout) => {}
+            }
+            // HTTP/1.1 enforces the header timeout itself; an h2 client that has not sent a
+            // whole request by now is not the API server, and its connection is dropped.
+            if started.load(Ordering::Relaxed) {
+                let _ = connection.await;
+            } else {
+                tracing::debug!("closing a connection that sent no request in time");
+            }
         });
     };
     reloader.abort();

@@ -20,13 +20,30 @@ use sha2::{Digest as _, Sha256};
 
 use crate::Error;
 use crate::cache::OnceCache;
-use crate::images::images;
+use crate::images::{PodImage, pod_images};
 use crate::metrics::{Metrics, inc};
 use crate::reference::ImageReference;
 use crate::review::{API_VERSION, AdmissionResponse, AdmissionReview, KIND, Status};
 
 /// The API server's own limit on request bodies (3 MiB); a review cannot be larger.
 pub const DEFAULT_MAX_REVIEW_BYTES: usize = 3 * 1024 * 1024;
+
+/// Most distinct images (containers and image volumes together) one review may name; an object
+/// naming more is denied before any is verified. Each image costs a verification task and
+/// registry requests, and a 3 MiB review could name tens of thousands; real Pods name a few.
+pub const DEFAULT_MAX_IMAGES_PER_REVIEW: usize = 256;
+
+/// Most registry clients (one per registry and repository, each with its own connection pool)
+/// kept between reviews; past that the least recently used is dropped.
+pub const DEFAULT_MAX_REGISTRY_CLIENTS: usize = 512;
+
+/// Most client connections served at once; further ones wait in the listen backlog until one
+/// closes. The API server keeps a few long-lived connections, probes and scrapes add short ones.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// How long a client has to send a request's headers (HTTP/1.1: every request, idle keep-alive
+/// included; h2: the connection's first request). The API server's webhook timeout is 10 s.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How registries are reached. Kubernetes passes the webhook no pull secrets, so these come
 /// from the webhook's own flags and mounted files.
@@ -90,6 +107,15 @@ pub struct Settings {
     pub tag_cache_ttl: Duration,
     /// Largest review body accepted.
     pub max_review_bytes: usize,
+    /// Most distinct images one review may name ([`DEFAULT_MAX_IMAGES_PER_REVIEW`]).
+    pub max_images_per_review: usize,
+    /// Most registry clients kept ([`DEFAULT_MAX_REGISTRY_CLIENTS`]).
+    pub max_registry_clients: usize,
+    /// Most connections served at once by [`crate::serve`] ([`DEFAULT_MAX_CONNECTIONS`]).
+    pub max_connections: usize,
+    /// Time a client has to send request headers to [`crate::serve`]
+    /// ([`DEFAULT_HEADER_READ_TIMEOUT`]).
+    pub header_read_timeout: Duration,
     /// Where private copies of the configuration are written for the verifier (notation's
     /// readers refuse the symbolic links of mounted ConfigMaps and Secrets).
     pub snapshot_dir: PathBuf,
@@ -107,6 +133,10 @@ impl Settings {
             cache_max_entries: 10_000,
             tag_cache_ttl: Duration::ZERO,
             max_review_bytes: DEFAULT_MAX_REVIEW_BYTES,
+            max_images_per_review: DEFAULT_MAX_IMAGES_PER_REVIEW,
+            max_registry_clients: DEFAULT_MAX_REGISTRY_CLIENTS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             snapshot_dir: std::env::temp_dir()
                 .join(format!("notary-admission-{}", std::process::id())),
         }
@@ -137,6 +167,69 @@ struct SnapshotState {
     dir: PathBuf,
 }
 
+/// The registry clients, one per (connect host, repository), least recently used evicted past
+/// `max`.
+struct Clients {
+    max: usize,
+    map: HashMap<(String, String), (RemoteRepository, u64)>,
+    /// Logical clock of uses, for the eviction order.
+    tick: u64,
+    /// Requests sent by evicted clients, so the request metric does not go backwards (a
+    /// verification still holding an evicted client goes uncounted from then on).
+    retired_requests: u64,
+}
+
+impl Clients {
+    fn new(max: usize) -> Self {
+        Self {
+            max: max.max(1),
+            map: HashMap::new(),
+            tick: 0,
+            retired_requests: 0,
+        }
+    }
+
+    fn get(&mut self, key: &(String, String)) -> Option<RemoteRepository> {
+        self.tick = self.tick.wrapping_add(1);
+        let tick = self.tick;
+        self.map.get_mut(key).map(|(repo, used)| {
+            *used = tick;
+            repo.clone()
+        })
+    }
+
+    fn insert(&mut self, key: (String, String), repo: RemoteRepository) {
+        while self.map.len() >= self.max {
+            // A linear scan: the map is small and a new repository is rare next to reuse.
+            let Some(oldest) = self
+                .map
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some((old, _)) = self.map.remove(&oldest) {
+                tracing::debug!(
+                    host = %oldest.0,
+                    repository = %oldest.1,
+                    "registry client evicted (least recently used)"
+                );
+                self.retired_requests = self.retired_requests.saturating_add(old.request_count());
+            }
+        }
+        self.tick = self.tick.wrapping_add(1);
+        self.map.insert(key, (repo, self.tick));
+    }
+
+    fn request_count(&self) -> u64 {
+        self.map
+            .values()
+            .map(|(r, _)| r.request_count())
+            .fold(self.retired_requests, u64::saturating_add)
+    }
+}
+
 /// The webhook: stateless per review apart from its caches, metrics and registry clients.
 pub struct Webhook {
     settings: Settings,
@@ -144,7 +237,7 @@ pub struct Webhook {
     metrics: Metrics,
     cache: OnceCache<CacheKey, Verdict>,
     tags: OnceCache<(String, String, String), Result<Digest, String>>,
-    repositories: Mutex<HashMap<(String, String), RemoteRepository>>,
+    repositories: Mutex<Clients>,
     snapshot: Mutex<Option<SnapshotState>>,
     previous_snapshot: Mutex<Option<PathBuf>>,
 }
@@ -279,10 +372,10 @@ impl Webhook {
         Self {
             cache: OnceCache::new(settings.cache_ttl, settings.cache_max_entries),
             tags: OnceCache::new(settings.tag_cache_ttl, settings.cache_max_entries),
+            repositories: Mutex::new(Clients::new(settings.max_registry_clients)),
             plain_http,
             settings,
             metrics: Metrics::default(),
-            repositories: Mutex::new(HashMap::new()),
             snapshot: Mutex::new(None),
             previous_snapshot: Mutex::new(None),
         }
@@ -349,7 +442,7 @@ impl Webhook {
     pub fn registry_requests(&self) -> u64 {
         self.repositories
             .lock()
-            .map(|m| m.values().map(RemoteRepository::request_count).sum())
+            .map(|c| c.request_count())
             .unwrap_or(0)
     }
 
@@ -365,9 +458,9 @@ impl Webhook {
 
     fn repository(&self, r: &ImageReference) -> Result<RemoteRepository, String> {
         let key = (r.connect_host().to_string(), r.repository.clone());
-        let mut map = self.repositories.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(repo) = map.get(&key) {
-            return Ok(repo.clone());
+        let mut clients = self.repositories.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(repo) = clients.get(&key) {
+            return Ok(repo);
         }
         let mut options = RemoteOptions::default();
         options.plain_http = self.plain_http.contains(&r.registry);
@@ -377,7 +470,7 @@ impl Webhook {
         options.max_retries = self.settings.registry.max_retries;
         options.user_agent = concat!("notary-admission/", env!("CARGO_PKG_VERSION")).into();
         let repo = RemoteRepository::new(&key.0, &key.1, options).map_err(|e| chain(&e))?;
-        map.insert(key, repo.clone());
+        clients.insert(key, repo.clone());
         Ok(repo)
     }
 
@@ -429,6 +522,13 @@ impl Webhook {
             } else {
                 &self.metrics.denied
             });
+            let (uid, kind) = (&request.uid, &request.kind.kind);
+            let namespace = request.namespace.as_deref().unwrap_or_default();
+            let name = request.name.as_deref().unwrap_or_default();
+            match &message {
+                Some(m) => tracing::info!(%uid, %kind, %namespace, %name, reason = %m, "denied"),
+                None => tracing::debug!(%uid, %kind, %namespace, %name, "allowed"),
+            }
             AdmissionResponse {
                 uid: request.uid.clone(),
                 allowed,
@@ -444,12 +544,25 @@ impl Webhook {
             // DELETE and CONNECT carry no new object: nothing will run.
             return Ok(response(true, None, Vec::new()));
         };
-        let list = match images(&request.kind, object) {
+        let list = match pod_images(&request.kind, object) {
             Ok(l) => l,
             Err(reason) => return Ok(response(false, Some(reason), Vec::new())),
         };
         if list.is_empty() {
             return Ok(response(true, None, Vec::new()));
+        }
+        let max = self.settings.max_images_per_review;
+        if list.len() > max {
+            // Fail closed before any task, registry client or request exists for them.
+            return Ok(response(
+                false,
+                Some(format!(
+                    "notary-admission: the {} names {} distinct images, more than the {max} one review may verify; none was verified",
+                    request.kind.kind,
+                    list.len()
+                )),
+                Vec::new(),
+            ));
         }
         let (hash, verifier) = match self.snapshot() {
             Ok(s) => s,
@@ -465,7 +578,7 @@ impl Webhook {
         };
         let mut tasks = tokio::task::JoinSet::new();
         for (i, image) in list.iter().enumerate() {
-            let (me, image, verifier) = (self.clone(), image.clone(), verifier.clone());
+            let (me, image, verifier) = (self.clone(), image.reference.clone(), verifier.clone());
             tasks.spawn(async move { (i, me.check(&image, hash, verifier).await) });
         }
         let mut verdicts: Vec<Option<Verdict>> = vec![None; list.len()];
@@ -490,16 +603,17 @@ impl Webhook {
         let mut denials = Vec::new();
         let mut warnings = Vec::new();
         for (image, verdict) in list.iter().zip(verdicts) {
+            let subject = PodImage::subject(image);
             match verdict {
                 Some(Verdict::Allowed { warnings: w }) => {
-                    warnings.extend(w.into_iter().map(|w| format!("image {image:?}: {w}")));
+                    warnings.extend(w.into_iter().map(|w| format!("{subject}: {w}")));
                 }
                 Some(Verdict::Skipped) => {}
                 Some(Verdict::Denied { reason } | Verdict::Error { reason }) => {
-                    denials.push(format!("image {image:?}: {reason}"));
+                    denials.push(format!("{subject}: {reason}"));
                 }
                 None => denials.push(format!(
-                    "image {image:?}: verification did not finish within the API server's timeout; it goes on in the background, retry shortly"
+                    "{subject}: verification did not finish within the API server's timeout; it goes on in the background, retry shortly"
                 )),
             }
         }
@@ -687,5 +801,194 @@ impl Webhook {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    fn pod_review(spec: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "apiVersion": API_VERSION, "kind": KIND,
+            "request": {
+                "uid": "u",
+                "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "operation": "CREATE",
+                "object": {"spec": spec}
+            }
+        }))
+        .unwrap()
+    }
+
+    /// A webhook whose configuration directory holds a policy that skips verification for
+    /// every scope (nothing in it needs a trust store), or no policy at all.
+    fn webhook(dir: &Path, policy: bool, tweak: impl FnOnce(&mut Settings)) -> Arc<Webhook> {
+        if policy {
+            std::fs::write(
+                dir.join("trustpolicy.oci.json"),
+                r#"{"version":"1.0","trustPolicies":[{"name":"all","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#,
+            )
+            .unwrap();
+        }
+        let mut settings = Settings::new(dir);
+        settings.snapshot_dir = dir.join("snapshots");
+        tweak(&mut settings);
+        Arc::new(Webhook::new(settings))
+    }
+
+    fn message(r: &AdmissionResponse) -> &str {
+        r.status.as_ref().map_or("", |s| s.message.as_str())
+    }
+
+    #[tokio::test]
+    async fn image_volumes_are_checked_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let hook = webhook(dir.path(), true, |s| s.deny_tag_only = true);
+        let body = pod_review(json!({
+            "containers": [{"name": "a", "image": "registry.test/app:1"}],
+            "volumes": [
+                {"name": "cfg", "configMap": {"name": "c"}},
+                {"name": "data", "image": {"reference": "registry.test/data:1"}}
+            ]
+        }));
+        let r = hook.review(&body).await.unwrap();
+        assert!(!r.allowed);
+        let m = message(&r);
+        assert!(
+            m.contains(r#"image "registry.test/app:1": tag-only"#)
+                && m.contains(r#"volume "data" image "registry.test/data:1": tag-only"#),
+            "{m}"
+        );
+        // Refused before any registry request.
+        assert_eq!(hook.registry_requests(), 0);
+
+        let empty = pod_review(json!({
+            "containers": [{"name": "a", "image": "registry.test/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}],
+            "volumes": [{"name": "data", "image": {"reference": ""}}]
+        }));
+        let r = hook.review(&empty).await.unwrap();
+        assert!(!r.allowed);
+        assert!(message(&r).contains(r#"volume "data" is an image volume without a reference"#));
+    }
+
+    #[tokio::test]
+    async fn a_review_with_too_many_distinct_images_is_denied_unverified() {
+        let dir = tempfile::tempdir().unwrap();
+        let hook = webhook(dir.path(), true, |_| {});
+        let max = DEFAULT_MAX_IMAGES_PER_REVIEW;
+        let spec = |n: usize| {
+            let containers: Vec<Value> = (0..n)
+                .map(
+                    |i| json!({"name": format!("c{i}"), "image": format!("registry.test/app:{i}")}),
+                )
+                .collect();
+            // Repeats of a listed image and a volume of one are not new images.
+            json!({
+                "containers": containers,
+                "initContainers": [{"name": "i", "image": "registry.test/app:0"}],
+                "volumes": [{"name": "v", "image": {"reference": "registry.test/app:1"}}]
+            })
+        };
+        let start = std::time::Instant::now();
+        let r = hook.review(&pod_review(spec(max + 1))).await.unwrap();
+        assert!(!r.allowed);
+        assert_eq!(
+            message(&r),
+            format!(
+                "notary-admission: the Pod names {} distinct images, more than the {max} one review may verify; none was verified",
+                max + 1
+            )
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(hook.registry_requests(), 0);
+        assert_eq!(hook.repositories.lock().unwrap().map.len(), 0);
+
+        // At the limit the images are checked (here: refused as tag-only, each by itself).
+        let strict = webhook(dir.path(), true, |s| s.deny_tag_only = true);
+        let r = strict.review(&pod_review(spec(max))).await.unwrap();
+        assert!(!r.allowed);
+        assert!(!message(&r).contains("distinct images"), "{}", message(&r));
+        assert_eq!(message(&r).matches("tag-only").count(), max);
+    }
+
+    #[tokio::test]
+    async fn registry_clients_are_bounded_least_recently_used_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let hook = webhook(dir.path(), false, |s| s.max_registry_clients = 3);
+        let client = |name: &str| {
+            hook.repository(&ImageReference::parse(&format!("registry.test/{name}:1")).unwrap())
+                .unwrap()
+        };
+        let held = |hook: &Webhook| {
+            let mut names: Vec<String> = hook
+                .repositories
+                .lock()
+                .unwrap()
+                .map
+                .keys()
+                .map(|(_, r)| r.clone())
+                .collect();
+            names.sort();
+            names
+        };
+        for name in ["a", "b", "c"] {
+            client(name);
+        }
+        client("a");
+        client("d");
+        assert_eq!(held(&hook), ["a", "c", "d"]);
+        for i in 0..6 {
+            client(&format!("x{i}"));
+            assert!(held(&hook).len() <= 3);
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_of_evicted_clients_stay_counted() {
+        // A "registry" answering 404 to everything.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let mut seen = Vec::new();
+                    while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tcp.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let _ = tcp
+                        .write_all(
+                            b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        )
+                        .await;
+                });
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let hook = webhook(dir.path(), false, |s| {
+            s.max_registry_clients = 1;
+            s.registry.plain_http = vec![host.clone()];
+            s.registry.max_retries = 0;
+        });
+        let repo = hook
+            .repository(&ImageReference::parse(&format!("{host}/a:1")).unwrap())
+            .unwrap();
+        assert!(repo.resolve_reference("1").await.is_err());
+        let sent = hook.registry_requests();
+        assert!(sent >= 1);
+        hook.repository(&ImageReference::parse(&format!("{host}/b:1")).unwrap())
+            .unwrap();
+        assert_eq!(hook.repositories.lock().unwrap().map.len(), 1);
+        assert_eq!(hook.registry_requests(), sent);
     }
 }

@@ -53,6 +53,16 @@ struct Args {
     /// Largest AdmissionReview body accepted, in bytes (the API server sends at most 3 MiB).
     #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_REVIEW_BYTES)]
     max_review_bytes: usize,
+    /// Most connections served at once; more wait in the listen backlog.
+    #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers before its connection is closed.
+    #[arg(long, default_value_t = notary_admission::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    header_read_timeout_seconds: u64,
+    /// Events printed on stderr: off, error, warn, info (denials) or debug (every decision,
+    /// and the verifier's steps).
+    #[arg(long, default_value = "info")]
+    log_level: tracing_subscriber::filter::LevelFilter,
     /// A registry (host[:port]) reached over plain HTTP; repeatable. Test registries only.
     #[arg(long = "plain-http", value_name = "REGISTRY")]
     plain_http: Vec<String>,
@@ -76,7 +86,33 @@ struct Args {
     crypto: String,
 }
 
+/// Prints the webhook's events on stderr up to `level`. The other notary crates' events (the
+/// verifier reports every passed validation at info) only from warn, or with debug; other
+/// crates (the HTTP stack) stay quiet.
+fn init_logging(level: tracing_subscriber::filter::LevelFilter) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::{Layer as _, filter};
+
+    let libraries = if level >= filter::LevelFilter::DEBUG {
+        level
+    } else {
+        level.min(filter::LevelFilter::WARN)
+    };
+    // Targets match by prefix, the longest one winning.
+    let targets = filter::Targets::new()
+        .with_target("notary", libraries)
+        .with_target("notary_admission", level);
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_filter(targets);
+    // Fails only when a subscriber is already set, which nothing here does.
+    let _ = tracing_subscriber::registry().with(layer).try_init();
+}
+
 fn run(args: Args) -> Result<(), String> {
+    init_logging(args.log_level);
     let provider = notary::provider_by_name(&args.crypto)
         .ok_or_else(|| format!("unknown or unavailable crypto provider {:?}", args.crypto))?;
     let mut registry = RegistrySettings::default();
@@ -98,6 +134,8 @@ fn run(args: Args) -> Result<(), String> {
     settings.cache_max_entries = args.cache_max_entries;
     settings.tag_cache_ttl = Duration::from_secs(args.tag_cache_ttl_seconds);
     settings.max_review_bytes = args.max_review_bytes;
+    settings.max_connections = args.max_connections;
+    settings.header_read_timeout = Duration::from_secs(args.header_read_timeout_seconds.max(1));
     if let Some(d) = args.snapshot_dir {
         settings.snapshot_dir = d;
     }
