@@ -56,7 +56,8 @@ fn split(name: &str) -> Result<Vec<Attr>, String> {
             }
             ty.push(c);
         }
-        let ty = ty.trim().to_string();
+        // go-ldap trims ASCII spaces only: a tab or NBSP stays part of the type or value.
+        let ty = ty.trim_matches(' ').to_string();
         if !found_eq {
             return Err(format!("attribute type {ty:?} has no value"));
         }
@@ -106,7 +107,7 @@ fn split(name: &str) -> Result<Vec<Attr>, String> {
                     end = Some(c);
                     break;
                 }
-                c if c.is_whitespace() && !started => {}
+                ' ' if !started => {}
                 c => {
                     started = true;
                     push(&mut value, c);
@@ -190,6 +191,22 @@ mod tests {
         assert!(parse_distinguished_name("C=US,ST=WA,O=a,CN").is_err());
         assert!(parse_distinguished_name("").is_err());
         assert!(parse_distinguished_name("C=US,ST=WA,O=a,CN=x\\").is_err());
+    }
+
+    #[test]
+    fn only_ascii_spaces_are_trimmed() {
+        // A certificate subject whose O is "\tAcme Corp" (rendered as is by Go's pkix) must not
+        // match an identity naming "Acme Corp": go-ldap keeps the tab, so notation fails it.
+        let identity = parse_distinguished_name("C=US,ST=WA,O=Acme Corp").unwrap();
+        for lead in ['\t', '\u{a0}', '\u{2003}'] {
+            let subject =
+                parse_distinguished_name(&format!("CN=x,O={lead}Acme Corp,ST=WA,C=US")).unwrap();
+            assert!(!identity.is_subset_of(&subject), "{lead:?}");
+        }
+        let spaced = parse_distinguished_name("CN=x, O=  Acme Corp ,ST=WA,C=US").unwrap();
+        assert!(identity.is_subset_of(&spaced));
+        // "\tO" is not the type O, so the identity lacks O and is refused.
+        assert!(parse_distinguished_name("C=US,ST=WA,\tO=Acme").is_err());
     }
 
     #[test]
