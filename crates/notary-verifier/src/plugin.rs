@@ -53,24 +53,35 @@ pub struct SemVer {
 }
 
 impl SemVer {
-    /// Parses `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]` (an optional leading `v` is accepted).
+    /// Parses `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]` exactly as notation-go's SemVer 2.0
+    /// pattern does: no `v` prefix, no shorthand, identifiers of `[0-9A-Za-z-]`, no leading
+    /// zero in a numeric one.
     pub fn parse(s: &str) -> Option<Self> {
-        let s = s.strip_prefix('v').unwrap_or(s);
-        let s = s.split('+').next()?;
+        let ident_ok =
+            |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let (s, build) = match s.split_once('+') {
+            Some((v, b)) => (v, Some(b)),
+            None => (s, None),
+        };
+        if build.is_some_and(|b| !b.split('.').all(ident_ok)) {
+            return None;
+        }
         let (core, pre) = match s.split_once('-') {
             Some((c, p)) => (c, p.split('.').map(str::to_string).collect::<Vec<_>>()),
             None => (s, Vec::new()),
         };
+        let numeric = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
         let num = |x: &str| {
-            (!x.is_empty()
-                && x.bytes().all(|b| b.is_ascii_digit())
-                && (x == "0" || !x.starts_with('0')))
-            .then(|| x.parse().ok())
-            .flatten()
+            (numeric(x) && (x == "0" || !x.starts_with('0')))
+                .then(|| x.parse().ok())
+                .flatten()
         };
         let mut it = core.split('.');
         let v = (num(it.next()?)?, num(it.next()?)?, num(it.next()?)?);
-        if it.next().is_some() || pre.iter().any(String::is_empty) {
+        let pre_ok = pre
+            .iter()
+            .all(|p| ident_ok(p) && !(numeric(p) && p.len() > 1 && p.starts_with('0')));
+        if it.next().is_some() || !pre_ok {
             return None;
         }
         Some(Self { core: v, pre })
@@ -121,8 +132,23 @@ mod tests {
         assert!(v("1.0.0") < v("1.0.9"));
         assert!(v("1.0.0-alpha") < v("1.0.0"));
         assert!(v("1.0.0-alpha.1") < v("1.0.0-alpha.beta"));
-        assert!(v("v2.1.3+build") == v("2.1.3"));
-        for bad in ["1.0", "01.0.0", "1.0.0-", "x.y.z", ""] {
+        assert!(v("2.1.3+build.7-x") == v("2.1.3"));
+        assert!(v("1.0.0-0.3.7") < v("1.0.0-x-y.1"));
+        // What notation-go's pattern refuses (its verifier then fails as inconclusive).
+        for bad in [
+            "1.0",
+            "01.0.0",
+            "1.0.0-",
+            "x.y.z",
+            "",
+            "v2.1.3",
+            "1.0.0-01",
+            "1.0.0-a..b",
+            "1.0.0-\u{e9}",
+            "1.0.0+",
+            "1.0.0+a..b",
+            "1.0.0+a_b",
+        ] {
             assert!(SemVer::parse(bad).is_none(), "{bad}");
         }
     }

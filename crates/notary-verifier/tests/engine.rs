@@ -560,3 +560,50 @@ fn the_plugin_gate_checks_version_and_capabilities() {
     assert_eq!(e.validation(), Some(Validation::TrustedIdentity), "{e}");
     assert!(e.to_string().contains("the fake plugin says no"), "{e}");
 }
+
+#[test]
+fn a_plugin_with_nothing_to_do_is_not_called() {
+    // A revocation-only plugin, a policy that skips revocation, and no attribute for the plugin
+    // to claim: notation-go calls no plugin, and neither do we.
+    let provider = notary_provider_aws_lc_rs::provider();
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    let attrs = vec![ExtendedAttribute {
+        key: AttributeKey::Text(header::VERIFICATION_PLUGIN.into()),
+        value: AttributeValue::Text("fake".into()),
+        critical: true,
+    }];
+    let env = sign(&chain, EnvelopeMediaType::Cose, &artifact(), attrs);
+    let mut store = MemoryTrustStore::new(provider);
+    store
+        .add(
+            TrustStoreType::Ca,
+            "acme",
+            vec![notary_x509::Certificate::from_der(chain.root()).unwrap()],
+        )
+        .unwrap();
+    let policy = OciTrustPolicy::from_json(
+        format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"app","registryScopes":["{SCOPE}"],
+            "signatureVerification":{{"level":"strict","override":{{"revocation":"skip"}}}},
+            "trustStores":["ca:acme"],"trustedIdentities":["*"]}}]}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let target = artifact();
+    let request = || VerifyRequest::oci(&env, EnvelopeMediaType::Cose, SCOPE, &target, NOW);
+    let idle = Arc::new(FakePlugin::new("1.0.0", vec![VERIFIER_REVOCATION_CHECK]));
+    let v = NotaryVerifier::new(provider, Arc::new(store))
+        .with_oci_policy(policy)
+        .with_plugins(idle.clone());
+    assert!(v.verify(request()).unwrap().is_verified());
+    assert!(idle.seen.lock().unwrap().is_empty());
+    // With an identity capability there is something to ask: the plugin is called.
+    let asked = Arc::new(FakePlugin::new(
+        "1.0.0",
+        vec![VERIFIER_REVOCATION_CHECK, VERIFIER_TRUSTED_IDENTITY],
+    ));
+    let v = v.with_plugins(asked.clone());
+    assert!(v.verify(request()).unwrap().is_verified());
+    assert_eq!(asked.seen.lock().unwrap().len(), 1);
+}

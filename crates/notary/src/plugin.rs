@@ -885,21 +885,3 @@ fn into_engine_error(name: &str, e: PluginError) -> notary_verifier::plugin::Plu
         source: Box::new(e),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use notary_verifier::plugin::SemVer;
-
-    #[test]
-    fn semver_precedence() {
-        let v = |s| SemVer::parse(s).unwrap();
-        assert!(v("1.0.0") > v("0.0.9"));
-        assert!(v("1.0.0") < v("1.0.9"));
-        assert!(v("1.0.0-alpha") < v("1.0.0"));
-        assert!(v("1.0.0-alpha.1") < v("1.0.0-alpha.beta"));
-        assert!(v("v2.1.3+build") == v("2.1.3"));
-        for bad in ["1.0", "01.0.0", "1.0.0-", "x.y.z", ""] {
-            assert!(SemVer::parse(bad).is_none(), "{bad}");
-        }
-    }
-}

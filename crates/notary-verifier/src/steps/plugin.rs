@@ -216,6 +216,12 @@ pub(crate) fn run_plugin(
     if p.revocation && !revocation_skipped {
         caps.push(VERIFIER_REVOCATION_CHECK.to_string());
     }
+    // notation-go calls no plugin when nothing is asked of it (revocation-only plugin, revocation
+    // skipped). Attributes left for the plugin to claim still need the call: they must not pass
+    // unprocessed.
+    if caps.is_empty() && p.attributes.is_empty() {
+        return Ok((None, None));
+    }
     // Every attribute sent is "unprocessed" for the plugin to claim (see plugin_attributes).
     let extended = p.attributes.clone();
     let unprocessed: Vec<String> = extended.keys().cloned().collect();
