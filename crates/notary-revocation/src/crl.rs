@@ -865,11 +865,10 @@ mod tests {
     use super::*;
     use crate::StaticFetcher;
 
+    /// A file copied from notation's e2e CRL material (the shared interop corpus), kept in
+    /// the crate so its tests run from the published package too.
     fn data(rel: &str) -> Vec<u8> {
-        let p = format!(
-            "{}/../../../shared/interop/data/notation-e2e/config/crl/{rel}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let p = format!("{}/testdata/notation-e2e/{rel}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
     }
 
