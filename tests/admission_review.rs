@@ -12,7 +12,9 @@ mod registry;
 #[path = "support/trust.rs"]
 mod trust;
 
-use admission::{client, images, metric, notation_dir, pod_review, rt, server_cert, start_webhook};
+use admission::{
+    client, images, metric, notation_dir, pod_review, rt, server_cert, start_webhook, webhook_for,
+};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_notary-admission-webhook");
@@ -184,10 +186,7 @@ fn concurrent_admissions_of_one_digest_share_one_verification() {
     let rt = rt();
     let imgs = images(&rt, 0);
     let dir = tempfile::tempdir().unwrap();
-    let notation = notation_dir(dir.path(), imgs.host(), &imgs.trusted);
-    let (ca, cert, key) = server_cert(dir.path(), "webhook");
-    let hook = start_webhook(BIN, &notation, &cert, &key, &["--plain-http", imgs.host()]);
-    let c = client(&ca);
+    let (hook, c) = webhook_for(BIN, &imgs, dir.path());
     rt.block_on(async {
         let image = imgs.get("app:v2").to_string();
         let mut tasks = Vec::new();
@@ -357,10 +356,7 @@ fn image_volumes_are_verified_like_container_images() {
     let rt = rt();
     let imgs = images(&rt, 0);
     let dir = tempfile::tempdir().unwrap();
-    let notation = notation_dir(dir.path(), imgs.host(), &imgs.trusted);
-    let (ca, cert, key) = server_cert(dir.path(), "webhook");
-    let hook = start_webhook(BIN, &notation, &cert, &key, &["--plain-http", imgs.host()]);
-    let c = client(&ca);
+    let (hook, c) = webhook_for(BIN, &imgs, dir.path());
     rt.block_on(async {
         let addr = hook.addr.as_str();
         let (signed, unsigned) = (imgs.get("app:v1"), imgs.get("unsigned"));

@@ -250,6 +250,15 @@ pub fn start_webhook(
     WebhookProcess { addr, child }
 }
 
+/// The webhook `bin` trusting `imgs`'s chain for its registry (over plain HTTP), with its
+/// configuration and serving certificate in `dir`, and a client trusting that certificate.
+pub fn webhook_for(bin: &str, imgs: &Images, dir: &Path) -> (WebhookProcess, reqwest::Client) {
+    let notation = notation_dir(dir, imgs.host(), &imgs.trusted);
+    let (ca, cert, key) = server_cert(dir, "webhook");
+    let hook = start_webhook(bin, &notation, &cert, &key, &["--plain-http", imgs.host()]);
+    (hook, client(&ca))
+}
+
 /// An HTTPS client trusting `ca`.
 pub fn client(ca: &Path) -> reqwest::Client {
     reqwest::Client::builder()

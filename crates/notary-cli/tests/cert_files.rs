@@ -134,6 +134,10 @@ fn generate_test_removes_what_it_wrote_when_a_later_step_fails() {
 
 #[test]
 fn cert_add_follows_a_symlinked_source_and_stores_a_regular_file() {
+    /// `cert add -t ca -s corp PATH`
+    fn add(p: &Path) -> [&str; 7] {
+        ["cert", "add", "-t", "ca", "-s", "corp", p.to_str().unwrap()]
+    }
     let e = Env::new();
     e.ok(&["cert", "generate-test", "--bits", "256", "seed"]);
     let pem = std::fs::read(e.config.join("localkeys/seed.crt")).unwrap();
@@ -144,15 +148,7 @@ fn cert_add_follows_a_symlinked_source_and_stores_a_regular_file() {
     let link = certs.join("Root.pem");
     std::os::unix::fs::symlink(certs.join("real.crt"), &link).unwrap();
 
-    e.ok(&[
-        "cert",
-        "add",
-        "-t",
-        "ca",
-        "-s",
-        "corp",
-        link.to_str().unwrap(),
-    ]);
+    e.ok(&add(&link));
     let stored = e.config.join("truststore/x509/ca/corp/Root.pem");
     let meta = std::fs::symlink_metadata(&stored).unwrap();
     assert!(meta.file_type().is_file(), "a copy, not a link");
@@ -162,27 +158,11 @@ fn cert_add_follows_a_symlinked_source_and_stores_a_regular_file() {
     // Links with nothing behind them are refused.
     let broken = certs.join("broken.pem");
     std::os::unix::fs::symlink(certs.join("missing"), &broken).unwrap();
-    e.fails(&[
-        "cert",
-        "add",
-        "-t",
-        "ca",
-        "-s",
-        "corp",
-        broken.to_str().unwrap(),
-    ]);
+    e.fails(&add(&broken));
 
     // Adding it again leaves the stored file as it is.
     std::fs::write(&stored, b"edited by hand").unwrap();
-    let err = e.fails(&[
-        "cert",
-        "add",
-        "-t",
-        "ca",
-        "-s",
-        "corp",
-        link.to_str().unwrap(),
-    ]);
+    let err = e.fails(&add(&link));
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read(&stored).unwrap(), b"edited by hand");
 
@@ -198,7 +178,7 @@ fn cert_add_follows_a_symlinked_source_and_stores_a_regular_file() {
     for (name, target) in [("fifo.pem", fifo.clone()), ("dir.pem", certs.clone())] {
         let l = certs.join(name);
         std::os::unix::fs::symlink(&target, &l).unwrap();
-        let err = e.fails(&["cert", "add", "-t", "ca", "-s", "corp", l.to_str().unwrap()]);
+        let err = e.fails(&add(&l));
         assert!(err.contains("not a regular file"), "{name}: {err}");
         assert!(!e.config.join("truststore/x509/ca/corp").join(name).exists());
     }

@@ -83,7 +83,8 @@ fn policy(level: &str) -> OciTrustPolicy {
     .unwrap()
 }
 
-fn verifier(provider: CryptoProvider, root: &[u8], level: &str) -> NotaryVerifier {
+/// A trust store holding `root` as `ca:acme`.
+fn store(provider: CryptoProvider, root: &[u8]) -> MemoryTrustStore {
     let mut store = MemoryTrustStore::new(provider);
     store
         .add(
@@ -92,7 +93,11 @@ fn verifier(provider: CryptoProvider, root: &[u8], level: &str) -> NotaryVerifie
             vec![notary_x509::Certificate::from_der(root).unwrap()],
         )
         .unwrap();
-    NotaryVerifier::new(provider, Arc::new(store)).with_oci_policy(policy(level))
+    store
+}
+
+fn verifier(provider: CryptoProvider, root: &[u8], level: &str) -> NotaryVerifier {
+    NotaryVerifier::new(provider, Arc::new(store(provider, root))).with_oci_policy(policy(level))
 }
 
 #[test]
@@ -345,22 +350,15 @@ fn blobs_are_hashed_by_the_provider_and_user_metadata_is_enforced() {
         let mut desc = Descriptor::new("application/octet-stream", digest, size);
         desc.annotations = Some(BTreeMap::from([("build".into(), "7".into())]));
         let env = sign(&chain, EnvelopeMediaType::Jws, &desc, Vec::new());
-        let mut store = MemoryTrustStore::new(provider);
-        store
-            .add(
-                TrustStoreType::Ca,
-                "acme",
-                vec![notary_x509::Certificate::from_der(chain.root()).unwrap()],
-            )
-            .unwrap();
-        let v = NotaryVerifier::new(provider, Arc::new(store)).with_blob_policy(
-            BlobTrustPolicy::from_json(
-                br#"{"version":"1.0","trustPolicies":[{"name":"b","globalPolicy":true,
+        let v = NotaryVerifier::new(provider, Arc::new(store(provider, chain.root())))
+            .with_blob_policy(
+                BlobTrustPolicy::from_json(
+                    br#"{"version":"1.0","trustPolicies":[{"name":"b","globalPolicy":true,
                 "signatureVerification":{"level":"strict"},"trustStores":["ca:acme"],
                 "trustedIdentities":["*"]}]}"#,
-            )
-            .unwrap(),
-        );
+                )
+                .unwrap(),
+            );
         let good = BTreeMap::from([("build".to_string(), "7".to_string())]);
         let out = v
             .verify(
@@ -573,14 +571,6 @@ fn a_plugin_with_nothing_to_do_is_not_called() {
         critical: true,
     }];
     let env = sign(&chain, EnvelopeMediaType::Cose, &artifact(), attrs);
-    let mut store = MemoryTrustStore::new(provider);
-    store
-        .add(
-            TrustStoreType::Ca,
-            "acme",
-            vec![notary_x509::Certificate::from_der(chain.root()).unwrap()],
-        )
-        .unwrap();
     let policy = OciTrustPolicy::from_json(
         format!(
             r#"{{"version":"1.0","trustPolicies":[{{"name":"app","registryScopes":["{SCOPE}"],
@@ -593,7 +583,7 @@ fn a_plugin_with_nothing_to_do_is_not_called() {
     let target = artifact();
     let request = || VerifyRequest::oci(&env, EnvelopeMediaType::Cose, SCOPE, &target, NOW);
     let idle = Arc::new(FakePlugin::new("1.0.0", vec![VERIFIER_REVOCATION_CHECK]));
-    let v = NotaryVerifier::new(provider, Arc::new(store))
+    let v = NotaryVerifier::new(provider, Arc::new(store(provider, chain.root())))
         .with_oci_policy(policy)
         .with_plugins(idle.clone());
     assert!(v.verify(request()).unwrap().is_verified());
