@@ -202,17 +202,12 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
 type Members = [(String, Json)];
 
-/// Whether Go's decoder treats member names `a` and `b` as one field name.
-fn go_name_eq(a: &str, b: &str) -> bool {
-    notary_core::json::go_name_matches(a, b)
-}
-
 /// Looks a member up the way Go's decoder does. Go assigns every matching member in turn, so
 /// the last one counts; [`check_members`] has already refused objects with more than one.
 fn member<'a>(obj: &'a Members, name: &str) -> Option<&'a Json> {
     obj.iter()
         .rev()
-        .find(|(k, _)| go_name_eq(k, name))
+        .find(|(k, _)| notary_core::json::go_name_matches(k, name))
         .map(|(_, v)| v)
 }
 
