@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[cfg(feature = "sha2")]
 use sha2::Digest as _;
 
-use crate::error::{Error, truncate};
+use crate::error::{Error, shown};
 
 /// Hash algorithms usable in Notary digests (`sha256`, `sha384`, `sha512`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,7 +149,7 @@ impl FromStr for Digest {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         let bad = |reason: &str| Error::InvalidDigest {
-            digest: truncate(s),
+            digest: shown(s),
             reason: reason.to_string(),
         };
         let (alg, hex) = s

@@ -77,6 +77,13 @@ pub enum Error {
     },
 }
 
-pub(crate) fn truncate(s: &str) -> String {
-    s.chars().take(100).collect()
+/// Most characters of an unverified name or value an error repeats.
+pub const SHOWN_CHARS: usize = 100;
+
+/// At most [`SHOWN_CHARS`] characters of `s`, for errors about untrusted input: errors reach
+/// logs and admission denials, and the input may be megabytes. Shared by the envelope crates;
+/// not a stable API.
+#[doc(hidden)]
+pub fn shown(s: &str) -> String {
+    s.chars().take(SHOWN_CHARS).collect()
 }

@@ -101,7 +101,7 @@ impl<'de> Visitor<'de> for Strict<'_> {
         let mut out = Map::new();
         while let Some(k) = map.next_key::<String>()? {
             if out.contains_key(&k) {
-                let shown: String = k.chars().take(64).collect();
+                let shown = crate::error::shown(&k);
                 return Err(de::Error::custom(format!("{DUP}{shown:?}")));
             }
             let v = map.next_value_seed(self)?;

@@ -36,6 +36,8 @@ pub use envelope::{
     SigningScheme, UnsignedAttributes, VerifiedEnvelope, header,
 };
 pub use error::Error;
+#[doc(hidden)]
+pub use error::shown;
 pub use keyspec::{HashAlgorithm, KeySpec, SignatureAlgorithm};
 pub use payload::{PAYLOAD_MEDIA_TYPE, Payload, go_json_escape};
 pub use policy::{

@@ -35,7 +35,7 @@ use oci_spec::image as oci;
 
 use crate::descriptor::Descriptor;
 use crate::digest::{Digest, DigestAlgorithm};
-use crate::error::{Error, truncate};
+use crate::error::{Error, shown};
 
 impl From<DigestAlgorithm> for oci::DigestAlgorithm {
     fn from(a: DigestAlgorithm) -> Self {
@@ -54,7 +54,7 @@ impl TryFrom<&oci::DigestAlgorithm> for DigestAlgorithm {
     fn try_from(a: &oci::DigestAlgorithm) -> Result<Self, Error> {
         DigestAlgorithm::from_name(a.as_ref()).ok_or_else(|| Error::Unsupported {
             what: "digest algorithm",
-            value: truncate(a.as_ref()),
+            value: shown(a.as_ref()),
         })
     }
 }
@@ -167,7 +167,7 @@ impl TryFrom<oci::Descriptor> for Descriptor {
 /// the same object.
 fn oci_platform(p: &serde_json::Value) -> Result<oci::Platform, Error> {
     let bad = |reason: String| Error::InvalidDescriptor {
-        reason: format!("platform {}: {reason}", truncate(&p.to_string())),
+        reason: format!("platform {}: {reason}", shown(&p.to_string())),
     };
     let platform: oci::Platform =
         serde_json::from_value(p.clone()).map_err(|e| bad(e.to_string()))?;
@@ -175,7 +175,7 @@ fn oci_platform(p: &serde_json::Value) -> Result<oci::Platform, Error> {
     if &back != p {
         return Err(bad(format!(
             "oci-spec would keep only {}",
-            truncate(&back.to_string())
+            shown(&back.to_string())
         )));
     }
     Ok(platform)

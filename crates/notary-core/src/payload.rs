@@ -19,9 +19,11 @@ const DESCRIPTOR_MEMBERS: &[&str] = &[
 ];
 
 fn case_variant_error(name: &str, known: &str) -> Error {
-    let shown: String = name.chars().take(64).collect();
     Error::InvalidPayload {
-        reason: format!("member {shown:?} is a case variant of {known:?}"),
+        reason: format!(
+            "member {:?} is a case variant of {known:?}",
+            crate::error::shown(name)
+        ),
     }
 }
 

@@ -48,7 +48,7 @@ impl FromStr for TrustStoreType {
             .find(|t| t.as_str() == s)
             .ok_or_else(|| Error::Unsupported {
                 what: "trust store type",
-                value: crate::error::truncate(s),
+                value: crate::error::shown(s),
             })
     }
 }
@@ -102,7 +102,7 @@ impl FromStr for ValidationType {
             .find(|t| t.as_str() == s)
             .ok_or_else(|| Error::Unsupported {
                 what: "validation type",
-                value: crate::error::truncate(s),
+                value: crate::error::shown(s),
             })
     }
 }
@@ -138,7 +138,7 @@ impl FromStr for ValidationAction {
             "skip" => Ok(Self::Skip),
             _ => Err(Error::Unsupported {
                 what: "validation action",
-                value: crate::error::truncate(s),
+                value: crate::error::shown(s),
             }),
         }
     }
@@ -190,7 +190,7 @@ impl FromStr for VerificationLevel {
             "skip" => Ok(Self::Skip),
             _ => Err(Error::Unsupported {
                 what: "signature verification level",
-                value: crate::error::truncate(s),
+                value: crate::error::shown(s),
             }),
         }
     }

@@ -73,7 +73,7 @@ impl UnsupportedEnvelopeFormat {
     pub fn new(manifest: crate::Digest, media_type: &str) -> Self {
         Self {
             manifest,
-            media_type: crate::error::truncate(media_type),
+            media_type: crate::error::shown(media_type),
         }
     }
 

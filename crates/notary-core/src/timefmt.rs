@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::error::{Error, truncate};
+use crate::error::{Error, shown};
 
 /// Drops sub-second precision (notation truncates signing time and expiry to seconds).
 pub fn truncate_to_seconds(t: OffsetDateTime) -> OffsetDateTime {
@@ -43,13 +43,13 @@ pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, Error> {
         && b.get(17..19) != Some(b"60".as_slice());
     if !go_form {
         return Err(Error::InvalidTime {
-            value: truncate(s),
+            value: shown(s),
             reason: "not RFC 3339 as notation writes it (YYYY-MM-DDThh:mm:ss, Z or an offset)"
                 .into(),
         });
     }
     OffsetDateTime::parse(s, &Rfc3339).map_err(|e| Error::InvalidTime {
-        value: truncate(s),
+        value: shown(s),
         reason: e.to_string(),
     })
 }

@@ -78,7 +78,7 @@ pub(crate) fn check_content_type(value: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::InvalidContentType {
-            value: value.chars().take(100).collect(),
+            value: notary_core::shown(value),
         })
     }
 }
@@ -328,7 +328,7 @@ pub(crate) fn parse_protected(raw: &[u8]) -> Result<ProtectedHeaders, Error> {
         }) => t
             .parse::<SigningScheme>()
             .map_err(|_| Error::UnsupportedSigningScheme {
-                value: t.chars().take(100).collect(),
+                value: notary_core::shown(t),
             })?,
         Some(e) => return Err(wrong_type(&e.label, "text string", &e.value)),
     };

@@ -56,12 +56,6 @@ const UNPROTECTED_MEMBERS: [(&str, Unprotected); 3] = [
     (header::SIGNING_AGENT, Unprotected::SigningAgent),
 ];
 
-/// At most 100 characters of a name or value from an unverified envelope, for errors: they
-/// reach logs and admission denials.
-fn shown(s: &str) -> String {
-    s.chars().take(100).collect()
-}
-
 /// Refuses protected members that differ from a header notation-go decodes (`alg`, `cty`,
 /// `crit` and the Notary headers) only in case: Go would read them as that header, possibly
 /// over the exact one, so the signed header would mean different things to Go and to us.
@@ -73,7 +67,7 @@ fn check_protected_names(protected: &Map<String, Value>) -> Result<(), Error> {
             .find(|k| name != *k && notary_core::json::go_name_matches(name, k));
         if let Some(known) = known {
             return Err(Error::CaseVariantHeader {
-                name: shown(name),
+                name: notary_core::shown(name),
                 header: (*known).to_string(),
             });
         }
@@ -171,7 +165,7 @@ impl UnverifiedJws {
             if !matches!(k.as_str(), "payload" | "protected" | "header" | "signature") {
                 return Err(Error::UnknownMember {
                     part: ENVELOPE,
-                    name: shown(k),
+                    name: notary_core::shown(k),
                 });
             }
         }
@@ -278,8 +272,9 @@ impl UnverifiedJws {
     /// The declared algorithm (unverified).
     pub fn declared_algorithm(&self) -> Result<SignatureAlgorithm, Error> {
         let alg = take_string(&self.protected, PROTECTED, "alg")?;
-        SignatureAlgorithm::from_jws_name(&alg)
-            .map_err(|_| Error::UnsupportedAlgorithm { alg: shown(&alg) })
+        SignatureAlgorithm::from_jws_name(&alg).map_err(|_| Error::UnsupportedAlgorithm {
+            alg: notary_core::shown(&alg),
+        })
     }
 
     /// Verifies the signature over the received `protected.payload` text with the leaf
@@ -410,7 +405,7 @@ fn parse_protected(p: &Map<String, Value>) -> Result<SignedAttributes, Error> {
         scheme_text
             .parse()
             .map_err(|_| Error::UnsupportedSigningScheme {
-                scheme: shown(&scheme_text),
+                scheme: notary_core::shown(&scheme_text),
             })?;
     let content_type = take_string(p, PROTECTED, "cty")?;
     let signing_time = parse_time(p, header::SIGNING_TIME)?;
@@ -477,7 +472,7 @@ fn parse_protected(p: &Map<String, Value>) -> Result<SignedAttributes, Error> {
         })?;
         if !seen.insert(e) {
             return Err(Error::InvalidCrit {
-                entry: shown(e),
+                entry: notary_core::shown(e),
                 reason: "listed more than once".into(),
             });
         }
@@ -486,13 +481,13 @@ fn parse_protected(p: &Map<String, Value>) -> Result<SignedAttributes, Error> {
         }
         if REGISTERED.contains(&e) || notary_core::KNOWN_PROTECTED_HEADERS.contains(&e) {
             return Err(Error::InvalidCrit {
-                entry: shown(e),
+                entry: notary_core::shown(e),
                 reason: "this header may not be marked critical".into(),
             });
         }
         if !p.contains_key(e) {
             return Err(Error::InvalidCrit {
-                entry: shown(e),
+                entry: notary_core::shown(e),
                 reason: "no such header in the protected header".into(),
             });
         }
