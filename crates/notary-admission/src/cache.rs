@@ -2,28 +2,40 @@
 //! same image wait on the slot being filled instead of verifying again; later ones read it
 //! until the TTL runs out.
 
-use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{Hash, RandomState};
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use lru::LruCache;
+
 type Slot<V> = Arc<tokio::sync::OnceCell<(Instant, V)>>;
 
-/// A TTL cache whose misses are computed once per key, however many callers ask at once.
+/// A map that drops its least recently used entry when full.
+pub(crate) type LruMap<K, V> = LruCache<K, V, RandomState>;
+
+/// An [`LruMap`] holding at most `max` entries (at least one), with std's SipHash (keys come
+/// from reviewed objects) and no storage reserved up front (`max` is a bound, not a size).
+pub(crate) fn lru_map<K: Hash + Eq, V>(max: usize) -> LruMap<K, V> {
+    let mut map = LruCache::unbounded_with_hasher(RandomState::new());
+    map.resize(NonZeroUsize::new(max).unwrap_or(NonZeroUsize::MIN));
+    map
+}
+
+/// A TTL cache whose misses are computed once per key, however many callers ask at once. Past
+/// `max_entries` the least recently used entry is dropped.
 #[derive(Debug)]
-pub(crate) struct OnceCache<K, V> {
+pub(crate) struct OnceCache<K: Hash + Eq, V> {
     ttl: Duration,
-    max_entries: usize,
-    slots: Mutex<HashMap<K, Slot<V>>>,
+    slots: Mutex<LruMap<K, Slot<V>>>,
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> OnceCache<K, V> {
     pub(crate) fn new(ttl: Duration, max_entries: usize) -> Self {
         Self {
             ttl,
-            max_entries: max_entries.max(1),
-            slots: Mutex::new(HashMap::new()),
+            slots: Mutex::new(lru_map(max_entries)),
         }
     }
 
@@ -55,17 +67,17 @@ impl<K: Hash + Eq + Clone, V: Clone> OnceCache<K, V> {
             // still a valid map.
             let mut map = self.slots.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
-            if map.get(&key).is_some_and(|s| !self.fresh(s, now)) {
-                map.remove(&key);
-            }
-            if map.len() >= self.max_entries && !map.contains_key(&key) {
-                map.retain(|_, s| self.fresh(s, now));
-                if map.len() >= self.max_entries {
-                    // Still full of fresh entries: start over rather than grow without bound.
-                    map.clear();
+            // `get` marks the entry used; an expired one is replaced below.
+            match map.get(&key).filter(|s| self.fresh(s, now)).cloned() {
+                Some(slot) => slot,
+                None => {
+                    let slot = Slot::default();
+                    // Full: the least recently used entry goes (a verification in flight in
+                    // it still reaches the callers already waiting for it).
+                    map.put(key.clone(), slot.clone());
+                    slot
                 }
             }
-            map.entry(key.clone()).or_default().clone()
         };
         let ran = AtomicBool::new(false);
         let (_, value) = slot
@@ -79,8 +91,8 @@ impl<K: Hash + Eq + Clone, V: Clone> OnceCache<K, V> {
         let ran = ran.load(Ordering::Relaxed);
         if ran && !keep(&value) {
             let mut map = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            if map.get(&key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
-                map.remove(&key);
+            if map.peek(&key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                map.pop(&key);
             }
         }
         (value, !ran)
@@ -157,5 +169,24 @@ mod tests {
             cache.get_or_compute(k, |_| true, || async { k }).await;
             assert!(cache.len() <= 3);
         }
+    }
+
+    #[tokio::test]
+    async fn a_full_cache_drops_only_the_least_recently_used_entry() {
+        let cache = OnceCache::<u32, u32>::new(Duration::from_secs(60), 3);
+        // A computation gives 100 + key: a recomputed entry is one that was dropped.
+        let get = |k: u32| cache.get_or_compute(k, |_| true, move || async move { 100 + k });
+        for k in [1, 2, 3] {
+            assert_eq!(get(k).await, (100 + k, false));
+        }
+        // 1 is used again, so 2 is now the least recently used...
+        assert_eq!(get(1).await, (101, true));
+        // ...and the only entry a new key pushes out.
+        assert_eq!(get(4).await, (104, false));
+        assert_eq!(cache.len(), 3);
+        for k in [1, 3, 4] {
+            assert_eq!(get(k).await, (100 + k, true), "entry {k} was dropped");
+        }
+        assert_eq!(get(2).await, (102, false));
     }
 }

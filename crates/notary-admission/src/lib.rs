@@ -35,9 +35,14 @@
 //!
 //! An object naming more than [`DEFAULT_MAX_IMAGES_PER_REVIEW`] distinct images is denied
 //! before any is verified; at most [`DEFAULT_MAX_REGISTRY_CLIENTS`] registry clients are kept
-//! (least recently used dropped); [`serve`] serves at most [`DEFAULT_MAX_CONNECTIONS`]
-//! connections at once and closes those that do not send request headers within
-//! [`DEFAULT_HEADER_READ_TIMEOUT`] (all adjustable in [`Settings`]).
+//! (least recently used dropped), and at most [`Settings::cache_max_entries`] verdicts (least
+//! recently used dropped); [`serve`] serves at most [`DEFAULT_MAX_CONNECTIONS`] connections at
+//! once and closes those that do not send request headers within [`DEFAULT_HEADER_READ_TIMEOUT`].
+//! It handles at most [`DEFAULT_MAX_REVIEWS_IN_FLIGHT`] reviews at once (over all connections;
+//! it is also each h2 connection's stream limit): a review that finds them all taken waits up
+//! to its time budget (the API server's `timeout` parameter, else 1 s) without its body being
+//! read, then gets `429 Too Many Requests` with `Retry-After: 1`, and the API server applies
+//! the webhook's `failurePolicy` as it does for a timeout. All are adjustable in [`Settings`].
 //!
 //! The `notary-admission-webhook` binary wires both to command-line flags; `examples/admission/`
 //! has a manifest set to deploy it.
@@ -66,5 +71,6 @@ pub use error::Error;
 pub use server::{TlsFiles, VALIDATE_PATH, serve};
 pub use webhook::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IMAGES_PER_REVIEW,
-    DEFAULT_MAX_REGISTRY_CLIENTS, DEFAULT_MAX_REVIEW_BYTES, RegistrySettings, Settings, Webhook,
+    DEFAULT_MAX_REGISTRY_CLIENTS, DEFAULT_MAX_REVIEW_BYTES, DEFAULT_MAX_REVIEWS_IN_FLIGHT,
+    RegistrySettings, Settings, Webhook,
 };

@@ -15,6 +15,7 @@ const BUCKETS: [f64; 12] = [
 pub struct Metrics {
     pub(crate) reviews: AtomicU64,
     pub(crate) malformed: AtomicU64,
+    pub(crate) throttled: AtomicU64,
     pub(crate) allowed: AtomicU64,
     pub(crate) denied: AtomicU64,
     pub(crate) verified: AtomicU64,
@@ -66,6 +67,11 @@ impl Metrics {
             "notary_admission_malformed_reviews_total",
             "Requests refused with 400 (unreadable, oversized or not an AdmissionReview v1).",
             &[("", g(&self.malformed))],
+        );
+        counter(
+            "notary_admission_throttled_reviews_total",
+            "Requests refused with 429, unread: the reviews in flight stayed at their limit for the request's whole wait.",
+            &[("", g(&self.throttled))],
         );
         counter(
             "notary_admission_verdicts_total",
@@ -130,6 +136,7 @@ mod tests {
         m.observe(Duration::from_micros(300));
         m.observe(Duration::from_millis(20));
         m.observe(Duration::from_secs(10));
+        inc(&m.throttled);
         let text = m.render(7, 2);
         assert!(
             text.contains("notary_admission_review_duration_seconds_bucket{le=\"0.0005\"} 1\n")
@@ -140,5 +147,6 @@ mod tests {
         assert!(text.contains("notary_admission_review_duration_seconds_count 3\n"));
         assert!(text.contains("notary_admission_registry_requests_total 7\n"));
         assert!(text.contains("notary_admission_cache_entries 2\n"));
+        assert!(text.contains("notary_admission_throttled_reviews_total 1\n"));
     }
 }

@@ -18,9 +18,11 @@ use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 use crate::Error;
+use crate::metrics::inc;
 use crate::webhook::Webhook;
 
 /// The path the `ValidatingWebhookConfiguration` points at.
@@ -96,7 +98,52 @@ fn text(
     r
 }
 
-async fn handle(webhook: Arc<Webhook>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+/// How long a review without a `timeout` parameter waits for a slot. The API server always
+/// sends one; for other clients a second absorbs a burst without holding their request long.
+const SLOT_WAIT: Duration = Duration::from_secs(1);
+
+/// The slots of the reviews in flight, taken before a body is read.
+struct ReviewSlots {
+    slots: Arc<Semaphore>,
+    max: usize,
+    /// Set from the first refusal until a review finds a slot free, to warn once per stretch.
+    saturated: AtomicBool,
+}
+
+impl ReviewSlots {
+    fn new(max: usize) -> Self {
+        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        Self {
+            slots: Arc::new(Semaphore::new(max)),
+            max,
+            saturated: AtomicBool::new(false),
+        }
+    }
+
+    /// A slot, waiting at most `wait` for one (first come, first served); `None` if none came.
+    async fn acquire(&self, wait: Duration) -> Option<OwnedSemaphorePermit> {
+        if let Ok(p) = self.slots.clone().try_acquire_owned() {
+            self.saturated.store(false, Ordering::Relaxed);
+            return Some(p);
+        }
+        if let Ok(Ok(p)) = tokio::time::timeout(wait, self.slots.clone().acquire_owned()).await {
+            return Some(p);
+        }
+        if !self.saturated.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                max_reviews_in_flight = self.max,
+                "review limit reached; reviews that find no slot within their time budget get 429"
+            );
+        }
+        None
+    }
+}
+
+async fn handle(
+    webhook: Arc<Webhook>,
+    reviews: Arc<ReviewSlots>,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_string();
     match (req.method(), path.as_str()) {
         (&Method::GET, "/healthz") => text(StatusCode::OK, "text/plain", "ok\n"),
@@ -116,6 +163,26 @@ async fn handle(webhook: Arc<Webhook>, req: Request<Incoming>) -> Response<Full<
         (&Method::POST, VALIDATE_PATH) => {
             let start = Instant::now();
             let budget = req.uri().query().and_then(budget_of);
+            // A slot before the body: waiting requests hold no more than their flow-control
+            // window. Past the budget the API server gives up anyway; without the uid in the
+            // body there is no AdmissionReview to answer, so the API server's failurePolicy
+            // decides, as for a timeout.
+            let Some(_slot) = reviews.acquire(budget.unwrap_or(SLOT_WAIT)).await else {
+                let m = webhook.metrics();
+                inc(&m.reviews);
+                inc(&m.throttled);
+                m.observe(start.elapsed());
+                let mut r = text(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "text/plain",
+                    "notary-admission: too many reviews in flight, retry shortly\n",
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                return r;
+            };
+            // The wait comes out of the budget.
+            let budget = budget.map(|b| b.saturating_sub(start.elapsed()));
             let max = webhook.settings().max_review_bytes;
             // One byte over the limit is enough to know it is too large.
             let limited = Limited::new(req.into_body(), max.saturating_add(1));
@@ -129,8 +196,8 @@ async fn handle(webhook: Arc<Webhook>, req: Request<Incoming>) -> Response<Full<
                 }
                 Err(e) => {
                     let m = webhook.metrics();
-                    crate::metrics::inc(&m.reviews);
-                    crate::metrics::inc(&m.malformed);
+                    inc(&m.reviews);
+                    inc(&m.malformed);
                     let reason = if e.is::<http_body_util::LengthLimitError>() {
                         format!("the body exceeds the limit of {max} bytes")
                     } else {
@@ -177,6 +244,7 @@ fn budget_of(query: &str) -> Option<Duration> {
 fn http_builder(
     alpn: Option<&[u8]>,
     header_read_timeout: Duration,
+    max_streams: u32,
 ) -> auto::Builder<TokioExecutor> {
     let builder = auto::Builder::new(TokioExecutor::new());
     let mut builder = if alpn == Some(b"h2".as_slice()) {
@@ -189,10 +257,12 @@ fn http_builder(
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout);
     // Pings drop connections whose peer vanished (a node gone without a FIN), which would
-    // otherwise hold one of the connection slots for good.
+    // otherwise hold one of the connection slots for good. The stream limit tells the client
+    // the review bound in SETTINGS: streams past it would only wait for a slot.
     builder
         .http2()
         .timer(TokioTimer::new())
+        .max_concurrent_streams(max_streams)
         .keep_alive_interval(Some(Duration::from_secs(30)))
         .keep_alive_timeout(Duration::from_secs(10));
     builder
@@ -207,6 +277,12 @@ fn http_builder(
 /// `header_read_timeout` (HTTP/1.1: each request, so idle keep-alive connections are closed
 /// too; h2: its first request, later idle time is the API server's long-lived connection) or
 /// it is closed.
+///
+/// At most `max_reviews_in_flight` `/validate` requests are handled at once, over all
+/// connections (each h2 connection also advertises it as its stream limit). A slot is taken
+/// before the body is read; a request that finds none waits up to its time budget (the
+/// `timeout` query parameter, else one second), then gets `429 Too Many Requests` with
+/// `Retry-After: 1`.
 pub async fn serve(
     listener: TcpListener,
     webhook: Arc<Webhook>,
@@ -240,7 +316,9 @@ pub async fn serve(
     };
     let max_connections = webhook.settings().max_connections.max(1);
     let header_read_timeout = webhook.settings().header_read_timeout;
-    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    let reviews = Arc::new(ReviewSlots::new(webhook.settings().max_reviews_in_flight));
+    let max_streams = u32::try_from(reviews.max).unwrap_or(u32::MAX);
+    let slots = Arc::new(Semaphore::new(max_connections));
     // Warn once per stretch at the limit, not once per connection.
     let mut saturated = false;
     let mut shutdown = std::pin::pin!(shutdown);
@@ -284,7 +362,7 @@ pub async fn serve(
         // Responses go out in one write; no reason to wait for Nagle.
         let _ = tcp.set_nodelay(true);
         let acceptor = TlsAcceptor::from(config.read().unwrap_or_else(|e| e.into_inner()).clone());
-        let webhook = webhook.clone();
+        let (webhook, reviews) = (webhook.clone(), reviews.clone());
         tokio::spawn(async move {
             // Held until the connection ends.
             let _permit = permit;
@@ -293,14 +371,18 @@ pub async fn serve(
             else {
                 return;
             };
-            let builder = http_builder(stream.get_ref().1.alpn_protocol(), header_read_timeout);
+            let builder = http_builder(
+                stream.get_ref().1.alpn_protocol(),
+                header_read_timeout,
+                max_streams,
+            );
             let started = Arc::new(AtomicBool::new(false));
             let service = {
                 let started = started.clone();
                 hyper::service::service_fn(move |req| {
                     started.store(true, Ordering::Relaxed);
-                    let webhook = webhook.clone();
-                    async move { Ok::<_, Infallible>(handle(webhook, req).await) }
+                    let (webhook, reviews) = (webhook.clone(), reviews.clone());
+                    async move { Ok::<_, Infallible>(handle(webhook, reviews, req).await) }
                 })
             };
             let connection = builder.serve_connection(TokioIo::new(stream), service);

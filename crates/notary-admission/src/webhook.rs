@@ -1,7 +1,6 @@
 //! The admission decision: which images an object runs, whether each verifies against the
 //! notation configuration directory, and the review response that says so.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -19,7 +18,7 @@ use notary_registry::{RemoteOptions, RemoteRepository};
 use sha2::{Digest as _, Sha256};
 
 use crate::Error;
-use crate::cache::OnceCache;
+use crate::cache::{LruMap, OnceCache, lru_map};
 use crate::images::{PodImage, pod_images};
 use crate::metrics::{Metrics, inc};
 use crate::reference::ImageReference;
@@ -40,6 +39,14 @@ pub const DEFAULT_MAX_REGISTRY_CLIENTS: usize = 512;
 /// Most client connections served at once; further ones wait in the listen backlog until one
 /// closes. The API server keeps a few long-lived connections, probes and scrapes add short ones.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// Most `/validate` requests [`crate::serve`] handles at once, over all connections and h2
+/// streams; the slot is taken before the body is read. Each holds up to
+/// [`DEFAULT_MAX_REVIEW_BYTES`] of body and its parsed form: real reviews are a few KiB (128 of
+/// them, a few MiB), and even 128 bodies at the limit stay under 400 MiB. Concurrent reviews of
+/// one image share a verification, so bursts such as a Deployment scaling out fit; past the
+/// bound, requests wait up to their time budget, then get 429.
+pub const DEFAULT_MAX_REVIEWS_IN_FLIGHT: usize = 128;
 
 /// How long a client has to send a request's headers (HTTP/1.1: every request, idle keep-alive
 /// included; h2: the connection's first request). The API server's webhook timeout is 10 s.
@@ -100,7 +107,7 @@ pub struct Settings {
     pub deny_tag_only: bool,
     /// How long a verification result is reused for the same digest, scope and configuration.
     pub cache_ttl: Duration,
-    /// Most verification results kept.
+    /// Most verification results kept (least recently used dropped past it).
     pub cache_max_entries: usize,
     /// How long a tag's resolution to a digest is reused (zero: every admission by tag asks
     /// the registry). Tags move; a longer time admits the digest the tag named that long ago.
@@ -113,6 +120,9 @@ pub struct Settings {
     pub max_registry_clients: usize,
     /// Most connections served at once by [`crate::serve`] ([`DEFAULT_MAX_CONNECTIONS`]).
     pub max_connections: usize,
+    /// Most reviews [`crate::serve`] handles at once ([`DEFAULT_MAX_REVIEWS_IN_FLIGHT`]); also
+    /// each h2 connection's limit of concurrent streams.
+    pub max_reviews_in_flight: usize,
     /// Time a client has to send request headers to [`crate::serve`]
     /// ([`DEFAULT_HEADER_READ_TIMEOUT`]).
     pub header_read_timeout: Duration,
@@ -136,6 +146,7 @@ impl Settings {
             max_images_per_review: DEFAULT_MAX_IMAGES_PER_REVIEW,
             max_registry_clients: DEFAULT_MAX_REGISTRY_CLIENTS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_reviews_in_flight: DEFAULT_MAX_REVIEWS_IN_FLIGHT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             snapshot_dir: std::env::temp_dir()
                 .join(format!("notary-admission-{}", std::process::id())),
@@ -168,12 +179,9 @@ struct SnapshotState {
 }
 
 /// The registry clients, one per (connect host, repository), least recently used evicted past
-/// `max`.
+/// [`Settings::max_registry_clients`].
 struct Clients {
-    max: usize,
-    map: HashMap<(String, String), (RemoteRepository, u64)>,
-    /// Logical clock of uses, for the eviction order.
-    tick: u64,
+    map: LruMap<(String, String), RemoteRepository>,
     /// Requests sent by evicted clients, so the request metric does not go backwards (a
     /// verification still holding an evicted client goes uncounted from then on).
     retired_requests: u64,
@@ -182,50 +190,31 @@ struct Clients {
 impl Clients {
     fn new(max: usize) -> Self {
         Self {
-            max: max.max(1),
-            map: HashMap::new(),
-            tick: 0,
+            map: lru_map(max),
             retired_requests: 0,
         }
     }
 
     fn get(&mut self, key: &(String, String)) -> Option<RemoteRepository> {
-        self.tick = self.tick.wrapping_add(1);
-        let tick = self.tick;
-        self.map.get_mut(key).map(|(repo, used)| {
-            *used = tick;
-            repo.clone()
-        })
+        self.map.get(key).cloned()
     }
 
     fn insert(&mut self, key: (String, String), repo: RemoteRepository) {
-        while self.map.len() >= self.max {
-            // A linear scan: the map is small and a new repository is rare next to reuse.
-            let Some(oldest) = self
-                .map
-                .iter()
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            if let Some((old, _)) = self.map.remove(&oldest) {
-                tracing::debug!(
-                    host = %oldest.0,
-                    repository = %oldest.1,
-                    "registry client evicted (least recently used)"
-                );
-                self.retired_requests = self.retired_requests.saturating_add(old.request_count());
-            }
+        // Called after a miss, so what `push` hands back is the evicted client.
+        if let Some(((host, repository), old)) = self.map.push(key, repo) {
+            tracing::debug!(
+                %host,
+                %repository,
+                "registry client evicted (least recently used)"
+            );
+            self.retired_requests = self.retired_requests.saturating_add(old.request_count());
         }
-        self.tick = self.tick.wrapping_add(1);
-        self.map.insert(key, (repo, self.tick));
     }
 
     fn request_count(&self) -> u64 {
         self.map
-            .values()
-            .map(|(r, _)| r.request_count())
+            .iter()
+            .map(|(_, r)| r.request_count())
             .fold(self.retired_requests, u64::saturating_add)
     }
 }
@@ -932,8 +921,8 @@ mod tests {
                 .lock()
                 .unwrap()
                 .map
-                .keys()
-                .map(|(_, r)| r.clone())
+                .iter()
+                .map(|((_, r), _)| r.clone())
                 .collect();
             names.sort();
             names

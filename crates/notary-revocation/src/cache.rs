@@ -72,7 +72,7 @@ impl CrlCache {
             None => None,
         };
         let current = |der: &[u8]| {
-            Crl::parse(der)
+            Crl::parse_fields(der)
                 .ok()
                 .and_then(|c| c.next_update)
                 .is_some_and(|n| now <= n)
@@ -86,6 +86,16 @@ impl CrlCache {
     /// Stores the entry for `url` atomically. Errors are returned so callers may warn; a failed
     /// write never leaves a partial file.
     pub fn set(&self, url: &str, entry: &CachedCrl) -> std::io::Result<()> {
+        self.set_der(url, &entry.base, entry.delta.as_deref())
+    }
+
+    /// [`CrlCache::set`] from borrowed DER.
+    pub(crate) fn set_der(
+        &self,
+        url: &str,
+        base: &[u8],
+        delta: Option<&[u8]>,
+    ) -> std::io::Result<()> {
         // Missing directories are created 0700; an existing one keeps its mode (as notation).
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true);
@@ -98,9 +108,9 @@ impl CrlCache {
         let mut doc = serde_json::Map::new();
         doc.insert(
             "baseCRL".into(),
-            serde_json::Value::String(STANDARD.encode(&entry.base)),
+            serde_json::Value::String(STANDARD.encode(base)),
         );
-        if let Some(d) = &entry.delta {
+        if let Some(d) = delta {
             doc.insert(
                 "deltaCRL".into(),
                 serde_json::Value::String(STANDARD.encode(d)),

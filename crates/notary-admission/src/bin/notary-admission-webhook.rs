@@ -56,6 +56,10 @@ struct Args {
     /// Most connections served at once; more wait in the listen backlog.
     #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+    /// Most reviews handled at once, over all connections; more wait up to their timeout, then
+    /// get 429 (the webhook's failurePolicy applies).
+    #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_REVIEWS_IN_FLIGHT)]
+    max_reviews_in_flight: usize,
     /// Seconds a client has to send a request's headers before its connection is closed.
     #[arg(long, default_value_t = notary_admission::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
     header_read_timeout_seconds: u64,
@@ -135,6 +139,7 @@ fn run(args: Args) -> Result<(), String> {
     settings.tag_cache_ttl = Duration::from_secs(args.tag_cache_ttl_seconds);
     settings.max_review_bytes = args.max_review_bytes;
     settings.max_connections = args.max_connections;
+    settings.max_reviews_in_flight = args.max_reviews_in_flight;
     settings.header_read_timeout = Duration::from_secs(args.header_read_timeout_seconds.max(1));
     if let Some(d) = args.snapshot_dir {
         settings.snapshot_dir = d;

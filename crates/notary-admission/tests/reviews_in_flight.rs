@@ -1,0 +1,254 @@
+//! The bound on reviews in flight, through the real `serve` over TLS: a review past the limit
+//! gets 429 within its budget instead of waiting for a slow one, the next review after it is
+//! served, and h2 clients see the bound as the connection's stream limit.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use notary_admission::{Settings, TlsFiles, Webhook, serve};
+use serde_json::{Value, json};
+
+/// A test CA and a leaf for 127.0.0.1 in `dir`: (CA certificate, leaf chain, leaf key) paths.
+fn server_cert(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "webhook test CA");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    leaf.subject_alt_names
+        .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    let paths = (dir.join("ca.crt"), dir.join("tls.crt"), dir.join("tls.key"));
+    std::fs::write(&paths.0, ca_cert.pem()).unwrap();
+    std::fs::write(&paths.1, cert.pem()).unwrap();
+    std::fs::write(&paths.2, key.serialize_pem()).unwrap();
+    paths
+}
+
+/// The webhook serving on 127.0.0.1 with a trust policy that skips verification everywhere
+/// (tag resolution still asks the registry), `tweak`ed settings, until `stop` is dropped.
+struct Server {
+    addr: String,
+    ca: PathBuf,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(tweak: impl FnOnce(&mut Settings)) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let notation = dir.path().join("notation");
+    std::fs::create_dir_all(&notation).unwrap();
+    std::fs::write(
+        notation.join("trustpolicy.oci.json"),
+        r#"{"version":"1.0","trustPolicies":[{"name":"all","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#,
+    )
+    .unwrap();
+    let (ca, cert, key) = server_cert(dir.path());
+    let mut settings = Settings::new(&notation);
+    settings.snapshot_dir = dir.path().join("snapshots");
+    tweak(&mut settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let webhook = Arc::new(Webhook::new(settings));
+    tokio::spawn(serve(listener, webhook, TlsFiles::new(cert, key), async {
+        let _ = stopped.await;
+    }));
+    Server {
+        addr,
+        ca,
+        _stop: stop,
+        _dir: dir,
+    }
+}
+
+/// An HTTPS client trusting `ca`, with a connection pool of its own.
+fn client(ca: &Path) -> reqwest::Client {
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+fn pod_review(uid: &str, images: &[&str]) -> Vec<u8> {
+    let containers: Vec<Value> = images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
+        .collect();
+    serde_json::to_vec(&json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "operation": "CREATE",
+            "object": {"spec": {"containers": containers}}
+        }
+    }))
+    .unwrap()
+}
+
+/// Posts `body` to `/validate?timeout=...` over h2: (status, Retry-After, body).
+async fn post(
+    c: reqwest::Client,
+    addr: String,
+    timeout: &str,
+    body: Vec<u8>,
+) -> (u16, Option<String>, String) {
+    let r = c
+        .post(format!("https://{addr}/validate?timeout={timeout}"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    // ALPN picks h2, as with the API server: each review is a stream.
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    let retry_after = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (r.status().as_u16(), retry_after, r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_past_the_limit_gets_429_within_its_budget_and_the_next_is_served() {
+    // A "registry" that accepts connections and says nothing until released, then hangs up.
+    let registry = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = registry.local_addr().unwrap().to_string();
+    let (reached, reached_rx) = tokio::sync::oneshot::channel();
+    let release = Arc::new(tokio::sync::Notify::new());
+    {
+        let release = release.clone();
+        tokio::spawn(async move {
+            let (first, _) = registry.accept().await.unwrap();
+            let _ = reached.send(());
+            release.notified().await;
+            drop(first);
+            while let Ok((later, _)) = registry.accept().await {
+                drop(later);
+            }
+        });
+    }
+    let server = start(|s| {
+        s.max_reviews_in_flight = 1;
+        s.registry.plain_http = vec![host.clone()];
+        s.registry.timeout = Duration::from_secs(60);
+        s.registry.max_retries = 0;
+    })
+    .await;
+    // Separate clients: with one slot, the server allows one h2 stream per connection.
+    let (ca, addr) = (&server.ca, &server.addr);
+
+    // A review by tag waits on the registry, holding the only slot.
+    let slow = tokio::spawn(post(
+        client(ca),
+        addr.clone(),
+        "30s",
+        pod_review("slow", &[&format!("{host}/app:1")]),
+    ));
+    tokio::time::timeout(Duration::from_secs(20), reached_rx)
+        .await
+        .expect("the first review never reached the registry")
+        .unwrap();
+
+    // The next one waits its budget (1.5 s of 2 s) for the slot, then gets 429, unread.
+    let start = Instant::now();
+    let (status, retry_after, body) = post(
+        client(ca),
+        addr.clone(),
+        "2s",
+        pod_review("busy", &[&format!("{host}/app:2")]),
+    )
+    .await;
+    let took = start.elapsed();
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    assert!(body.contains("too many reviews in flight"), "{body}");
+    // Answered within its own budget, long before the first review's 30 s.
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(!slow.is_finished());
+
+    // The registry hangs up: the first review is answered (a registry error denies)...
+    release.notify_one();
+    let (status, _, body) = tokio::time::timeout(Duration::from_secs(20), slow)
+        .await
+        .expect("the first review was not answered")
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["response"]["uid"], "slow");
+    assert_eq!(v["response"]["allowed"], false, "{v}");
+
+    // ...and its slot serves the next review.
+    let (status, _, body) = post(client(ca), addr.clone(), "2s", pod_review("next", &[])).await;
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["response"]["uid"], "next");
+    assert_eq!(v["response"]["allowed"], true, "{v}");
+
+    let metrics = client(ca)
+        .get(format!("https://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("\nnotary_admission_throttled_reviews_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("\nnotary_admission_reviews_total 3\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn h2_clients_see_the_bound_as_the_stream_limit() {
+    use rustls::pki_types::pem::PemObject;
+    let server = start(|s| s.max_reviews_in_flight = 7).await;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_file_iter(&server.ca).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .unwrap();
+    let (_send, mut connection) = h2::client::handshake(tls).await.unwrap();
+    // Drive the connection until the server's SETTINGS have been read.
+    let limit = tokio::time::timeout(
+        Duration::from_secs(10),
+        std::future::poll_fn(|cx| {
+            if let std::task::Poll::Ready(r) = std::pin::Pin::new(&mut connection).poll(cx) {
+                panic!("connection ended: {r:?}");
+            }
+            match connection.max_concurrent_send_streams() {
+                usize::MAX => std::task::Poll::Pending,
+                n => std::task::Poll::Ready(n),
+            }
+        }),
+    )
+    .await
+    .expect("no SETTINGS from the server");
+    assert_eq!(limit, 7);
+}
