@@ -30,6 +30,10 @@
 //! - A cache that cannot be written (read-only, full, or a path through a regular file) turns
 //!   itself off for the rest of the process after one warning: the cache never fails an
 //!   operation.
+//! - Links are never followed below the cache directory (which may be shared, or restored from
+//!   a CI cache): a linked `<algorithm>/` or `hints/` directory is neither read, written nor
+//!   evicted from (a write through one turns the cache off), and eviction looks only into the
+//!   `<algorithm>/` directories themselves.
 
 use std::fs;
 use std::io::Write as _;
@@ -202,6 +206,9 @@ impl BlobCache {
             return self.miss();
         }
         let path = self.path_of(desc);
+        if !self.is_real_subdir(&path) {
+            return self.miss();
+        }
         let digest = desc.digest.to_string();
         let data = match crate::fsread::read_exact_size(&path, desc.size, &digest) {
             Ok(Some(d)) if desc.digest.matches(&d) => d,
@@ -283,10 +290,10 @@ impl BlobCache {
 
     fn write(&self, desc: &Descriptor, data: &[u8]) -> std::io::Result<()> {
         let path = self.path_of(desc);
+        self.create_real_subdir(&path)?;
         let Some(parent) = path.parent() else {
             return Err(std::io::Error::other("no parent directory"));
         };
-        create_private_dir(parent)?;
         // Exclusively created with an unpredictable name (never a pre-planted link), 0600, then
         // renamed over the entry. No fsync: a torn entry after a crash fails the digest check
         // on its next read and is replaced, so durability buys nothing here.
@@ -307,14 +314,18 @@ impl BlobCache {
     }
 
     fn hint(&self, kind: &str, registry: &str) -> bool {
+        let path = self.hint_path(kind, registry);
         self.is_enabled()
-            && fs::symlink_metadata(self.hint_path(kind, registry)).is_ok_and(|m| m.is_file())
+            && self.is_real_subdir(&path)
+            && fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
     }
 
     fn set_hint(&self, kind: &str, registry: &str, on: bool) {
         let path = self.hint_path(kind, registry);
         if !on {
-            let _ = fs::remove_file(path);
+            if self.is_real_subdir(&path) {
+                let _ = fs::remove_file(path);
+            }
             return;
         }
         if !self.is_enabled() {
@@ -324,7 +335,7 @@ impl BlobCache {
             .parent()
             .ok_or_else(|| std::io::Error::other("no parent directory"))
             .and_then(|parent| {
-                create_private_dir(parent)?;
+                self.create_real_subdir(&path)?;
                 // Empty, so a torn write cannot exist: exclusive create, then rename.
                 tempfile::Builder::new()
                     .prefix(".hint.")
@@ -383,6 +394,43 @@ impl BlobCache {
         self.set_hint("empty-config", &format!("{registry}/{repository}"), present);
     }
 
+    /// Whether every directory between the cache directory and `path` (an entry or a hint) is a
+    /// directory, not a link, or does not exist yet. The cache directory may be shared or
+    /// restored from a CI cache: a planted `sha256 -> ~/.ssh` would otherwise have entries
+    /// written, read and deleted there. (The cache directory itself may be a link: its owner
+    /// chose it.)
+    fn is_real_subdir(&self, path: &Path) -> bool {
+        let Ok(rest) = path.strip_prefix(&self.dir) else {
+            return false;
+        };
+        let mut dir = self.dir.clone();
+        let mut parts: Vec<_> = rest.components().collect();
+        parts.pop();
+        parts.into_iter().all(|c| {
+            dir.push(c);
+            match fs::symlink_metadata(&dir) {
+                Ok(m) => m.is_dir(),
+                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            }
+        })
+    }
+
+    /// Creates the missing directories of `path` (see [`create_private_dir`]), refusing a link
+    /// on the way before (`create_dir_all` would follow it) and after.
+    fn create_real_subdir(&self, path: &Path) -> std::io::Result<()> {
+        let parent = path
+            .parent()
+            .ok_or_else(|| std::io::Error::other("no parent directory"))?;
+        if !self.is_real_subdir(path) {
+            return Err(linked(parent));
+        }
+        create_private_dir(parent)?;
+        if !self.is_real_subdir(path) {
+            return Err(linked(parent));
+        }
+        Ok(())
+    }
+
     fn disable(&self, e: &std::io::Error) {
         let first = self
             .state
@@ -408,6 +456,17 @@ impl BlobCache {
             return;
         };
         for alg in algorithms.flatten() {
+            // Only the entry directories themselves: never through a link (a planted
+            // `x -> ~` would have the user's files evicted, and dot files taken for
+            // temporaries), and not `hints/`.
+            let is_entry_dir = alg.file_type().is_ok_and(|t| t.is_dir())
+                && alg
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| notary_core::DigestAlgorithm::from_name(n).is_some());
+            if !is_entry_dir {
+                continue;
+            }
             let Ok(files) = fs::read_dir(alg.path()) else {
                 continue;
             };
@@ -444,6 +503,13 @@ impl BlobCache {
             }
         }
     }
+}
+
+fn linked(dir: &Path) -> std::io::Error {
+    std::io::Error::other(format!(
+        "{} is a symbolic link or not a directory (refused)",
+        dir.display()
+    ))
 }
 
 /// Creates `dir` and its missing parents with mode 0700; an existing directory keeps its mode

@@ -44,8 +44,11 @@ impl TempFile {
 
 /// Most referrers followed per subject.
 const MAX_REFERRERS: usize = 10_000;
-/// Most manifests copied in one run.
-const MAX_MANIFESTS: usize = 100_000;
+/// Most objects one run takes on: descriptors listed by the manifests it reads (each time one
+/// lists it) and the roots it copies. Counted as listed, not as copied: a chain of indexes each
+/// listing thousands of entries would otherwise grow the walk without bound before anything
+/// is copied.
+const MAX_OBJECTS: usize = 100_000;
 
 /// A copy source or destination.
 #[derive(Debug, Clone, Copy)]
@@ -168,12 +171,15 @@ struct Copier<'a, F> {
     progress: CopyProgress,
     on_progress: F,
     done: HashSet<Digest>,
+    /// Objects taken on so far (see [`MAX_OBJECTS`]).
+    listed: usize,
 }
 
 impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
     /// Copies a manifest and everything it points at (children before the parent, so the
     /// destination never holds a manifest with missing content).
     async fn copy_node(&mut self, root: &Descriptor, tag: Option<&str>) -> Result<(), Error> {
+        self.take_on(root, 1)?;
         // Iterative post-order walk: (descriptor, children pushed?)
         let mut stack: Vec<(Descriptor, Option<Vec<u8>>)> = vec![(root.clone(), None)];
         while let Some((d, data)) = stack.pop() {
@@ -187,12 +193,6 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
             }
             match data {
                 None => {
-                    if self.done.len() > MAX_MANIFESTS {
-                        return Err(Error::InvalidManifest {
-                            digest: root.digest.to_string(),
-                            reason: format!("more than {MAX_MANIFESTS} objects to copy"),
-                        });
-                    }
                     let bytes = self.src.manifest(&d).await?;
                     let m: Manifest =
                         serde_json::from_slice(&bytes).map_err(|e| Error::InvalidManifest {
@@ -203,6 +203,7 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
                     children.extend(m.config.iter().cloned());
                     children.extend(m.content().iter().cloned());
                     children.extend(m.manifests.iter().flatten().cloned());
+                    self.take_on(root, children.len())?;
                     stack.push((d, Some(bytes)));
                     for c in children.into_iter().rev() {
                         if !self.done.contains(&c.digest) {
@@ -221,6 +222,18 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
                     self.done.insert(d.digest.clone());
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Counts `n` more objects under `root`, refusing more than [`MAX_OBJECTS`] in the run.
+    fn take_on(&mut self, root: &Descriptor, n: usize) -> Result<(), Error> {
+        self.listed = self.listed.saturating_add(n);
+        if self.listed > MAX_OBJECTS {
+            return Err(Error::InvalidManifest {
+                digest: root.digest.to_string(),
+                reason: format!("more than {MAX_OBJECTS} objects to copy"),
+            });
         }
         Ok(())
     }
@@ -376,6 +389,7 @@ pub async fn copy_with(
         progress: CopyProgress::default(),
         on_progress,
         done: HashSet::new(),
+        listed: 0,
     };
     c.copy_node(&artifact, dst_tag).await?;
     let mut referrers = Vec::new();

@@ -240,3 +240,75 @@ fn the_upload_and_config_blob_hints_are_kept_apart_and_forgotten() {
     assert!(!again.config_blob_hint("r.example", "team/app"));
     assert!(!again.two_step_upload_hint("r.example"));
 }
+
+/// A directory outside the cache holding a large file and an old dot file, as a home directory
+/// does; returns it and the two files.
+#[cfg(unix)]
+fn victim_dir(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = root.join("home");
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("thesis.pdf");
+    std::fs::write(&big, vec![0u8; 256 * 1024]).unwrap();
+    let dot = dir.join(".bashrc");
+    std::fs::write(&dot, b"# mine\n").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    for f in [&big, &dot] {
+        std::fs::File::options()
+            .append(true)
+            .open(f)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    (dir, big, dot)
+}
+
+#[cfg(unix)]
+#[test]
+fn eviction_never_follows_a_linked_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (victim, big, dot) = victim_dir(tmp.path());
+    let dir = tmp.path().join("cache");
+    let cache = BlobCache::new(&dir).with_max_bytes(64 * 1024);
+    let data = b"an entry";
+    cache.put(&desc(data), data);
+    // Planted links, under an algorithm's name and under any other name.
+    std::os::unix::fs::symlink(&victim, dir.join("sha512")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("x")).unwrap();
+    cache.evict();
+    assert!(big.exists(), "a file behind a link was evicted");
+    assert!(
+        dot.exists(),
+        "a dot file behind a link was taken for a stale temporary"
+    );
+    assert_eq!(cache.get(&desc(data)).as_deref(), Some(&data[..]));
+}
+
+#[cfg(unix)]
+#[test]
+fn entries_and_hints_are_never_written_through_a_linked_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let dir = tmp.path().join("cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("sha256")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("hints")).unwrap();
+    let (cache, warnings) = cache_with_warnings(&dir);
+    cache.set_referrers_api_hint("r.example", true);
+    let data = b"an envelope";
+    let d = desc(data);
+    cache.put(&d, data);
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "something was written through the link"
+    );
+    // An entry placed behind the link is not read through it either.
+    std::fs::write(outside.join(d.digest.hex()), data).unwrap();
+    assert_eq!(cache.get(&d), None);
+    assert!(!cache.is_enabled());
+    let w = warnings.lock().unwrap().clone();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("symbolic link"), "{w:?}");
+}

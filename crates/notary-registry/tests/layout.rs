@@ -266,3 +266,42 @@ fn separately_opened_layouts_on_one_directory_lose_nothing() {
     }
     assert_eq!(sigs(&OciLayout::open(dir.path()).unwrap(), "v1").len(), 16);
 }
+
+#[test]
+fn copy_bounds_the_objects_a_chain_of_indexes_lists() {
+    use notary_registry::copy::{Endpoint, copy};
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let src = OciLayout::create(a.path()).unwrap();
+    // One real blob, listed 30 000 times by each of four nested indexes (each under the 4 MiB
+    // manifest cap): 120 000 objects listed for one blob copied.
+    let blob = src.push_blob("x/y", b"x").unwrap();
+    let mut child: Option<notary_core::Descriptor> = None;
+    for level in 0..4 {
+        let mut entries: Vec<_> = child.iter().cloned().collect();
+        entries.extend(std::iter::repeat_n(blob.clone(), 30_000));
+        let index = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": manifest::IMAGE_INDEX,
+            "manifests": entries,
+        }))
+        .unwrap();
+        let tag = (level == 3).then_some("v1");
+        child = Some(
+            src.push_manifest(manifest::IMAGE_INDEX, &index, tag)
+                .unwrap(),
+        );
+    }
+    let dst = OciLayout::create(b.path()).unwrap();
+    let e = block_on(copy(
+        Endpoint::Layout(&src),
+        "v1",
+        Endpoint::Layout(&dst),
+        None,
+        |_| {},
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidManifest { reason, .. } if reason.contains("more than 100000 objects")),
+        "{e}"
+    );
+}

@@ -87,6 +87,15 @@ pub(crate) fn parse_challenge(header: &str) -> Option<Challenge> {
     })
 }
 
+/// An `Authorization` value marked sensitive, as reqwest's own `basic_auth` marks it: HTTP/2's
+/// HPACK then never indexes it (no compression-oracle recovery of the credential) and `Debug`
+/// of the header map does not print it.
+fn authorization(value: &str) -> Option<HeaderValue> {
+    let mut hv = HeaderValue::from_str(value).ok()?;
+    hv.set_sensitive(true);
+    Some(hv)
+}
+
 impl RemoteRepository {
     pub(super) fn auth_header(&self, class: &'static str) -> Option<HeaderValue> {
         let st = self.inner.auth.lock().unwrap_or_else(|p| p.into_inner());
@@ -135,8 +144,8 @@ impl RemoteRepository {
                 };
                 let v = base64::engine::general_purpose::STANDARD
                     .encode(format!("{username}:{password}"));
-                let hv = HeaderValue::from_str(&format!("Basic {v}"))
-                    .map_err(|_| self.auth_error("credential has invalid characters"))?;
+                let hv = authorization(&format!("Basic {v}"))
+                    .ok_or_else(|| self.auth_error("credential has invalid characters"))?;
                 self.inner
                     .auth
                     .lock()
@@ -158,8 +167,8 @@ impl RemoteRepository {
                 let token = self
                     .fetch_token(&realm, service.as_deref(), &scope, credential)
                     .await?;
-                let hv = HeaderValue::from_str(&format!("Bearer {token}"))
-                    .map_err(|_| self.auth_error("token has invalid characters"))?;
+                let hv = authorization(&format!("Bearer {token}"))
+                    .ok_or_else(|| self.auth_error("token has invalid characters"))?;
                 self.inner
                     .auth
                     .lock()
@@ -299,5 +308,52 @@ mod tests {
         assert_eq!(parse_challenge("Negotiate abc"), None);
         assert_eq!(parse_challenge("Bearer service=\"x\""), None);
         assert_eq!(parse_challenge("Bearer realm=\"unterminated"), None);
+    }
+
+    /// A token server on loopback that answers one request with `{"token":"t0k3n"}`.
+    fn token_server() -> String {
+        use std::io::{Read as _, Write as _};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut head = Vec::new();
+            let mut b = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && s.read(&mut b).unwrap() == 1 {
+                head.push(b[0]);
+            }
+            let body = br#"{"token":"t0k3n"}"#;
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(body);
+        });
+        format!("http://{addr}/token")
+    }
+
+    #[tokio::test]
+    async fn authorization_values_are_marked_sensitive() {
+        use crate::remote::{RemoteOptions, StaticCredential};
+        let options = |credential| RemoteOptions {
+            plain_http: true,
+            credentials: std::sync::Arc::new(StaticCredential(credential)),
+            ..RemoteOptions::default()
+        };
+        let basic = Credential::Basic {
+            username: "u".into(),
+            password: "p".into(),
+        };
+        let r = RemoteRepository::new("127.0.0.1:1", "app", options(basic.clone())).unwrap();
+        r.authenticate("Basic realm=\"r\"", "pull").await.unwrap();
+        assert!(r.auth_header("pull").unwrap().is_sensitive(), "Basic");
+
+        let r = RemoteRepository::new("127.0.0.1:1", "app", options(basic)).unwrap();
+        let challenge = format!("Bearer realm=\"{}\",service=\"s\"", token_server());
+        r.authenticate(&challenge, "pull").await.unwrap();
+        let h = r.auth_header("pull").unwrap();
+        assert_eq!(h.as_bytes(), b"Bearer t0k3n");
+        assert!(h.is_sensitive(), "Bearer");
     }
 }

@@ -133,6 +133,21 @@ impl RemoteRepository {
                 if !status.is_success() {
                     return Err(self.unexpected(format!("GET {url}"), status, &body));
                 }
+                // The digest the registry names must be that of what it sent (oras-go checks
+                // it too): otherwise what is signed is not what the tag names for others.
+                if let Some(named) = headers
+                    .get("docker-content-digest")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|s| s.parse::<Digest>().ok())
+                    && !named.matches(&body)
+                {
+                    return Err(Error::DigestMismatch {
+                        digest: named.to_string(),
+                        reason: format!(
+                            "the manifest the registry sent for {object} hashes to another digest"
+                        ),
+                    });
+                }
                 let mt = headers
                     .get(header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())

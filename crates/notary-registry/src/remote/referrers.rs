@@ -17,6 +17,9 @@ use crate::manifest::{self, IMAGE_INDEX, Manifest};
 const MAX_INDEX_SIZE: u64 = 4 * 1024 * 1024;
 /// Most referrers pages followed.
 const MAX_PAGES: usize = 256;
+/// Most descriptors one listing returns, whatever limit the caller gives: 256 pages of 4 MiB
+/// could otherwise hold tens of millions (gigabytes once parsed).
+const MAX_LISTED: usize = 10_000;
 
 // Values of `Inner::referrers`: what the client has learned of the registry's referrers API.
 pub(super) const REFERRERS_UNKNOWN: u8 = 0;
@@ -170,13 +173,14 @@ impl RemoteRepository {
 
     /// Referrers of `subject`, optionally of one artifact type, through the referrers API
     /// (every page) or, where the registry lacks it, the referrers tag schema. Stops after
-    /// `limit` descriptors.
+    /// `limit` descriptors, and after 10 000 whatever `limit` is.
     pub async fn referrers(
         &self,
         subject: &Digest,
         artifact_type: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Descriptor>, Error> {
+        let limit = limit.min(MAX_LISTED);
         let cache = self.inner.options.cache.as_deref();
         let initial = self.inner.referrers.load(Ordering::Relaxed);
         let mut state = initial;

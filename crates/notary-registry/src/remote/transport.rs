@@ -118,7 +118,9 @@ pub(super) fn http_client(
     })
 }
 
-pub(super) fn network(operation: &str, e: &reqwest::Error) -> Error {
+/// `e` and its sources, with the URL reqwest names in it redacted as in logs: after a redirect
+/// that is the storage URL, whose query may be a pre-signed grant (`X-Amz-Signature`, a SAS).
+fn describe(e: &reqwest::Error) -> String {
     let mut reason = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -126,6 +128,14 @@ pub(super) fn network(operation: &str, e: &reqwest::Error) -> Error {
         reason.push_str(&s.to_string());
         src = s.source();
     }
+    match e.url() {
+        Some(u) => reason.replace(u.as_str(), &redact_url(u.as_str())),
+        None => reason,
+    }
+}
+
+pub(super) fn network(operation: &str, e: &reqwest::Error) -> Error {
+    let mut reason = describe(e);
     if e.is_timeout() {
         reason = format!("timed out ({reason})");
     }
@@ -135,7 +145,12 @@ pub(super) fn network(operation: &str, e: &reqwest::Error) -> Error {
     }
 }
 
-/// The `errors[].message` of a distribution-spec error body, or the body's start.
+/// Most characters of a registry's error message repeated in an [`Error`].
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The `errors[].code` and `message`s of a distribution-spec error body, or the body's start:
+/// at most [`MAX_MESSAGE_CHARS`] characters, control characters and bidirectional overrides
+/// replaced. The registry writes it and errors reach terminals, logs and admission denials.
 pub(super) fn error_message(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct Errs {
@@ -148,16 +163,36 @@ pub(super) fn error_message(body: &[u8]) -> String {
         #[serde(default)]
         message: String,
     }
-    if let Ok(e) = serde_json::from_slice::<Errs>(body) {
-        return e
-            .errors
-            .iter()
-            .map(|e| format!("{} {}", e.code, e.message).trim().to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
+    let text = match serde_json::from_slice::<Errs>(body) {
+        Ok(e) => {
+            let mut text = String::new();
+            for e in &e.errors {
+                if text.len() > MAX_MESSAGE_CHARS {
+                    break;
+                }
+                if !text.is_empty() {
+                    text.push_str("; ");
+                }
+                text.push_str(format!("{} {}", e.code, e.message).trim());
+            }
+            text
+        }
+        Err(_) => String::from_utf8_lossy(body.get(..MAX_MESSAGE_CHARS).unwrap_or(body)).into(),
+    };
+    let mut out = String::new();
+    for (i, c) in text.trim().chars().enumerate() {
+        if i == MAX_MESSAGE_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(match c {
+            '\t' | '\n' | '\r' => ' ',
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        });
     }
-    let text = String::from_utf8_lossy(body.get(..200).unwrap_or(body));
-    text.trim().to_string()
+    out
 }
 
 fn retryable_status(s: StatusCode) -> bool {
@@ -238,7 +273,7 @@ impl RemoteRepository {
                 Err(e) => tracing::debug!(
                     method = %method,
                     url = %redact_url(url),
-                    error = %e,
+                    error = %describe(e),
                     attempt,
                     ms = format_args!("{ms:.1}"),
                     "HTTP request failed"
@@ -274,7 +309,7 @@ impl RemoteRepository {
                     // challenge is not answered, whatever realm it names.
                     return Err(Error::ForeignOrigin {
                         registry: self.inner.registry.clone(),
-                        url: resp.url().to_string(),
+                        url: redact_url(resp.url().as_str()),
                         reason: "the redirect target answered 401 asking for credentials; the registry's credentials and tokens are sent only to the registry".into(),
                     });
                 }
@@ -519,6 +554,30 @@ mod tests {
             "MANIFEST_UNKNOWN manifest unknown"
         );
         assert_eq!(error_message(b"404 page not found\n"), "404 page not found");
+    }
+
+    #[test]
+    fn error_messages_are_bounded_and_printable() {
+        // Terminal escapes, a bidirectional override and newlines from a hostile registry.
+        let hostile = serde_json::json!({"errors": [{
+            "code": "DENIED",
+            "message": "\u{1b}[2J\u{1b}]0;pwned\u{7}fake\nline \u{202e}txt.exe"
+        }]});
+        let m = error_message(hostile.to_string().as_bytes());
+        assert!(
+            !m.chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{m:?}"
+        );
+        assert!(m.starts_with("DENIED ") && m.contains("fake line"), "{m:?}");
+        let raw = error_message(b"\x1b[31mred\x1b[0m");
+        assert!(!raw.contains('\u{1b}'), "{raw:?}");
+        // Ten thousand messages (a 4 MiB error body) are not all repeated.
+        let many = serde_json::json!({
+            "errors": vec![serde_json::json!({"code": "X", "message": "m".repeat(300)}); 10_000]
+        });
+        let m = error_message(many.to_string().as_bytes());
+        assert!(m.chars().count() <= MAX_MESSAGE_CHARS + 1, "{}", m.len());
     }
 
     #[test]

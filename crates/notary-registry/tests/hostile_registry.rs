@@ -1,0 +1,138 @@
+//! A registry that lies or floods, played by the in-process fake server: what it answers must
+//! neither be taken for what it is not nor make the client's work unbounded.
+
+mod fake_server;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use notary_core::{Descriptor, Digest};
+use notary_registry::{Error, RemoteOptions, RemoteRepository, manifest};
+
+use fake_server::{Action, start};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn client(origin: &str) -> RemoteRepository {
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.timeout = Duration::from_secs(10);
+    o.max_retries = 0;
+    RemoteRepository::new(origin.split_once("://").unwrap().1, "app", o).unwrap()
+}
+
+fn not_found() -> Action {
+    Action::Respond("404 Not Found", Vec::new(), Vec::new())
+}
+
+#[test]
+fn a_tag_resolved_by_get_must_hash_to_the_digest_the_registry_names() {
+    let rt = rt();
+    let served = manifest::image_manifest(
+        &Descriptor::for_content(manifest::EMPTY_JSON, b"{}"),
+        &[Descriptor::for_content(
+            "text/plain",
+            b"what the client is sent",
+        )],
+        None,
+        None,
+        None,
+    );
+    let named = manifest::image_manifest(
+        &Descriptor::for_content(manifest::EMPTY_JSON, b"{}"),
+        &[Descriptor::for_content(
+            "text/plain",
+            b"what everyone else pulls",
+        )],
+        None,
+        None,
+        None,
+    );
+    let served_digest = Descriptor::for_content(manifest::IMAGE_MANIFEST, &served).digest;
+    let named_digest = Descriptor::for_content(manifest::IMAGE_MANIFEST, &named).digest;
+    let body = served.clone();
+    let server = start(None, None, move |_, r| {
+        // `lying` names another manifest's digest; `honest` names its own.
+        let digest = match r.target.as_str() {
+            "/v2/app/manifests/lying" => &named_digest,
+            "/v2/app/manifests/honest" => &served_digest,
+            _ => return not_found(),
+        };
+        let content_type = format!("Content-Type: {}", manifest::IMAGE_MANIFEST);
+        if r.method == "HEAD" {
+            // No digest on HEAD: the client falls back to GET.
+            return Action::Respond("200 OK", vec![content_type], Vec::new());
+        }
+        Action::Respond(
+            "200 OK",
+            vec![content_type, format!("Docker-Content-Digest: {digest}")],
+            body.clone(),
+        )
+    });
+    let c = client(&server.origin);
+    let e = rt.block_on(c.resolve_reference("lying")).unwrap_err();
+    match &e {
+        Error::DigestMismatch { digest, .. } => {
+            assert_eq!(
+                digest,
+                &Descriptor::for_content("", &named).digest.to_string()
+            )
+        }
+        other => panic!("expected DigestMismatch, got {other:?}"),
+    }
+    // A registry that names the digest of what it sends resolves as before.
+    let d = rt.block_on(c.resolve_reference("honest")).unwrap();
+    assert_eq!(
+        d,
+        Descriptor::for_content(manifest::IMAGE_MANIFEST, &served)
+    );
+}
+
+#[test]
+fn a_referrers_listing_is_capped_however_many_pages_the_registry_links() {
+    let rt = rt();
+    let subject: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    let entry = serde_json::json!({
+        "mediaType": manifest::IMAGE_MANIFEST,
+        "digest": Descriptor::for_content("", b"a signature manifest").digest,
+        "size": 20,
+        "artifactType": notary_core::SIGNATURE_ARTIFACT_TYPE,
+    });
+    // A thousand referrers a page, and always a next page.
+    let page = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": manifest::IMAGE_INDEX,
+        "manifests": vec![entry; 1000],
+    }))
+    .unwrap();
+    let pages = Arc::new(AtomicUsize::new(0));
+    let served = pages.clone();
+    let server = start(None, None, move |_, r| {
+        if !r.target.starts_with("/v2/app/referrers/") {
+            return not_found();
+        }
+        let n = served.fetch_add(1, Ordering::SeqCst);
+        let path = r.target.split('?').next().unwrap();
+        Action::Respond(
+            "200 OK",
+            vec![
+                format!("Content-Type: {}", manifest::IMAGE_INDEX),
+                format!("Link: <{path}?last={n}>; rel=\"next\""),
+            ],
+            page.clone(),
+        )
+    });
+    let c = client(&server.origin);
+    let list = rt
+        .block_on(c.referrers(&subject, None, usize::MAX))
+        .unwrap();
+    assert_eq!(list.len(), 10_000);
+    assert_eq!(pages.load(Ordering::SeqCst), 10, "pages read");
+}
