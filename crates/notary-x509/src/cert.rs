@@ -165,13 +165,20 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
     if inner_alg.raw != sig_alg.raw {
         return Err("inner and outer signature algorithm identifiers differ");
     }
+    check_algorithm_identifier(sig_alg.value)
+        .map_err(|_| "malformed signature algorithm identifier")?;
     let issuer = t.read(tag::SEQUENCE)?;
     let validity = t.read(tag::SEQUENCE)?;
     let subject = t.read(tag::SEQUENCE)?;
     let spki = t.read(tag::SEQUENCE)?;
+    check_spki_structure(spki.value).map_err(|_| "malformed subject public key info")?;
     if version > 1 {
-        t.read_optional(0x81)?; // issuerUniqueID
-        t.read_optional(0x82)?; // subjectUniqueID
+        // issuerUniqueID [1] and subjectUniqueID [2], IMPLICIT BIT STRING.
+        for unique_id in [0x81, 0x82] {
+            if let Some(id) = t.read_optional(unique_id)? {
+                der::check_bit_string(id.value).map_err(|_| "malformed unique identifier")?;
+            }
+        }
     }
     let extensions = match t.read_optional(0xa3)? {
         Some(_) if version != 3 => return Err("extensions are only allowed in version 3"),
@@ -193,6 +200,27 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
         validity: validity.value,
         extensions,
     })
+}
+
+/// Checks the content of an AlgorithmIdentifier: a well-formed OID and at most one
+/// parameters element (Go's `parseAI` refuses a malformed OID).
+fn check_algorithm_identifier(content: &[u8]) -> der::DerResult<()> {
+    let mut r = Reader::new(content);
+    der::check_oid(r.read(tag::OID)?.value)?;
+    if !r.is_empty() {
+        r.read_any()?;
+    }
+    r.finish()
+}
+
+/// Checks the shape of a SubjectPublicKeyInfo (an AlgorithmIdentifier and a well-formed BIT
+/// STRING, as Go's parser requires of every certificate). The key itself is decoded when it
+/// is used, so that certificates with key types this crate does not use still parse.
+fn check_spki_structure(content: &[u8]) -> der::DerResult<()> {
+    let mut r = Reader::new(content);
+    check_algorithm_identifier(r.read(tag::SEQUENCE)?.value)?;
+    der::check_bit_string(r.read(tag::BIT_STRING)?.value)?;
+    r.finish()
 }
 
 /// The DER SubjectPublicKeyInfo of a DER certificate, found without a full parse.
@@ -270,11 +298,12 @@ impl Certificate {
     ///
     /// The structure is walked once with a strict DER reader (no copy besides the owned DER):
     /// validity must be RFC 5280 UTC times, the inner and outer signature algorithms must be
-    /// identical, and, as in Go, negative serial numbers, duplicate extensions and name
-    /// attributes that are not valid strings are refused. Only basicConstraints, keyUsage and
-    /// extendedKeyUsage contents are decoded (malformed ones are errors); other extensions are
-    /// ignored, as the Notary rules require, except that every critical flag is recorded
-    /// ([`Certificate::critical_extension_oids`]).
+    /// identical, and, as in Go, negative serial numbers, duplicate extensions, malformed OIDs
+    /// (non-minimal, truncated, or a subidentifier of 2^31 or more), a malformed public key
+    /// info or unique identifier, and name attributes that are not valid strings are refused.
+    /// Only basicConstraints, keyUsage and extendedKeyUsage contents are decoded (malformed
+    /// ones are errors); other extensions are ignored, as the Notary rules require, except
+    /// that every critical flag is recorded ([`Certificate::critical_extension_oids`]).
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         if der.len() > MAX_CERT_LEN {
             return Err(parse_err(format!(
@@ -312,7 +341,8 @@ impl Certificate {
                 }
                 seen.push(oid);
                 if critical {
-                    // A malformed OID gets a name no caller can recognise, so it fails closed.
+                    // OIDs are checked by `read_extension`; should rendering still fail, the
+                    // name is one no caller can recognise, so it fails closed.
                     critical_extensions.push(
                         der::oid_to_string(oid).unwrap_or_else(|| format!("#{}", hex::encode(oid))),
                     );
@@ -583,6 +613,9 @@ fn read_extension<'a>(r: &mut Reader<'a>) -> der::DerResult<(&'a [u8], bool, &'a
     let ext = r.read(tag::SEQUENCE)?;
     let mut e = Reader::new(ext.value);
     let oid = e.read(tag::OID)?;
+    // A strict OID check makes the raw-byte duplicate check an OID comparison: a
+    // non-minimal encoding of an OID cannot pass as a second, different extension.
+    der::check_oid(oid.value)?;
     let critical = match e.read_optional(tag::BOOLEAN)? {
         Some(b) => match b.value {
             [0x00] => false,
@@ -612,6 +645,7 @@ fn parse_aia_ocsp(value: &[u8]) -> der::DerResult<Vec<String>> {
         let ad = r.read(tag::SEQUENCE)?;
         let mut a = Reader::new(ad.value);
         let method = a.read(tag::OID)?;
+        der::check_oid(method.value)?;
         let location = a.read_any()?;
         a.finish()?;
         if method.value == OID_AD_OCSP
@@ -693,22 +727,8 @@ fn parse_basic_constraints(value: &[u8], critical: bool) -> Result<BasicConstrai
 fn parse_key_usage(value: &[u8], critical: bool) -> Result<KeyUsage, Error> {
     let err = |e| ext_err("key usage", e);
     let bits = der::parse_single(value, tag::BIT_STRING).map_err(err)?;
-    let (&unused, bytes) = bits
-        .value
-        .split_first()
-        .ok_or_else(|| err("empty bit string"))?;
-    if unused > 7 || (bytes.is_empty() && unused != 0) {
-        return Err(err("bad unused-bit count"));
-    }
-    // The low `unused` bits of the last byte.
-    let unused_mask = 0xffu8
-        .checked_shr(8u32.saturating_sub(u32::from(unused)))
-        .unwrap_or(0);
-    if let Some(&last) = bytes.last()
-        && last & unused_mask != 0
-    {
-        return Err(err("unused bits are not zero"));
-    }
+    der::check_bit_string(bits.value).map_err(err)?;
+    let bytes = bits.value.get(1..).unwrap_or_default();
     // (byte, bit mask in that byte, usage): named bits 0..=8, most significant bit first.
     const NAMED_BITS: [(usize, u8, u16); 9] = [
         (0, 0x80, KeyUsage::DIGITAL_SIGNATURE),
@@ -743,6 +763,7 @@ fn parse_ext_key_usage(value: &[u8], critical: bool) -> Result<ExtendedKeyUsage,
             return Err(err("too many usages"));
         }
         let oid = r.read(tag::OID).map_err(err)?;
+        der::check_oid(oid.value).map_err(err)?;
         usages.push(der::oid_to_string(oid.value).ok_or_else(|| err("malformed OID"))?);
     }
     Ok(ExtendedKeyUsage { usages, critical })

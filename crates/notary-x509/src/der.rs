@@ -148,6 +148,55 @@ pub fn bit_string_bytes<'a>(tlv: &Tlv<'a>) -> DerResult<&'a [u8]> {
     }
 }
 
+/// Checks BIT STRING contents: an unused-bit count of 0 to 7 (0 when there is no data octet)
+/// and unused bits that are zero, as DER and Go's `cryptobyte` require.
+pub fn check_bit_string(value: &[u8]) -> DerResult<()> {
+    let (&unused, bytes) = value.split_first().ok_or("empty bit string")?;
+    if unused > 7 || (bytes.is_empty() && unused != 0) {
+        return Err("bad unused-bit count in bit string");
+    }
+    // The low `unused` bits of the last octet.
+    let unused_mask = 0xffu8
+        .checked_shr(8u32.saturating_sub(u32::from(unused)))
+        .unwrap_or(0);
+    if bytes.last().is_some_and(|&last| last & unused_mask != 0) {
+        return Err("unused bits of bit string are not zero");
+    }
+    Ok(())
+}
+
+/// Checks OBJECT IDENTIFIER contents as Go's `cryptobyte` reads them in certificates: not
+/// empty, every subidentifier minimally encoded (no leading `0x80` octet), complete, and
+/// below 2^31.
+///
+/// A DER OID has a single encoding, so contents that pass compare equal exactly when the
+/// OIDs are equal.
+pub fn check_oid(content: &[u8]) -> DerResult<()> {
+    if content.is_empty() {
+        return Err("empty OID");
+    }
+    let mut acc: u32 = 0;
+    let mut at_start = true;
+    for &b in content {
+        if at_start && b == 0x80 {
+            return Err("non-minimal OID subidentifier");
+        }
+        if acc >= 1 << 24 {
+            return Err("OID subidentifier does not fit 31 bits");
+        }
+        acc = (acc << 7) | u32::from(b & 0x7f);
+        at_start = b & 0x80 == 0;
+        if at_start {
+            acc = 0;
+        }
+    }
+    if at_start {
+        Ok(())
+    } else {
+        Err("truncated OID")
+    }
+}
+
 /// A non-negative DER INTEGER that fits `u64`.
 pub fn small_uint(value: &[u8]) -> DerResult<u64> {
     check_integer(value)?;
@@ -322,6 +371,31 @@ mod tests {
         assert_eq!(oid_to_string(&[0x55, 0x04, 0x03]).unwrap(), "2.5.4.3");
         assert!(oid_to_string(&[0x55, 0x84]).is_none());
         assert!(oid_to_string(&[0x80, 0x01]).is_none());
+    }
+
+    #[test]
+    fn oid_checks() {
+        assert!(check_oid(&[0x55, 0x1d, 0x13]).is_ok());
+        assert!(check_oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]).is_ok());
+        // 2^31 - 1 fits, 2^31 does not (Go's cryptobyte limit).
+        assert!(check_oid(&[0x2a, 0x87, 0xff, 0xff, 0xff, 0x7f]).is_ok());
+        assert!(check_oid(&[0x2a, 0x88, 0x80, 0x80, 0x80, 0x00]).is_err());
+        assert!(check_oid(&[]).is_err());
+        assert!(check_oid(&[0x55, 0x80, 0x1d, 0x13]).is_err());
+        assert!(check_oid(&[0x80, 0x55]).is_err());
+        assert!(check_oid(&[0x55, 0x9d]).is_err());
+    }
+
+    #[test]
+    fn bit_string_checks() {
+        assert!(check_bit_string(&[0x00]).is_ok());
+        assert!(check_bit_string(&[0x07, 0x80]).is_ok());
+        assert!(check_bit_string(&[0x00, 0xff]).is_ok());
+        assert!(check_bit_string(&[]).is_err());
+        assert!(check_bit_string(&[0x01]).is_err());
+        assert!(check_bit_string(&[0x08, 0x00]).is_err());
+        assert!(check_bit_string(&[0x01, 0x01]).is_err());
+        assert!(check_bit_string(&[0x07, 0x81]).is_err());
     }
 
     #[test]

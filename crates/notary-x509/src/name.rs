@@ -212,13 +212,9 @@ fn list_index(s: Standard) -> Option<usize> {
     LIST_ORDER.iter().position(|&x| x == s)
 }
 
-/// Go's cryptobyte refuses OID arcs that do not fit in 31 bits.
+/// Go's cryptobyte refuses malformed OIDs and subidentifiers that do not fit in 31 bits.
 fn check_go_oid(content: &[u8]) -> Result<(), String> {
-    let arcs = der::oid_arcs(content).ok_or("invalid attribute type OID")?;
-    if arcs.iter().any(|&a| a > i32::MAX as u64) {
-        return Err("attribute type OID arc too large".into());
-    }
-    Ok(())
+    der::check_oid(content).map_err(|e| format!("invalid attribute type OID: {e}"))
 }
 
 /// RFC 4514-style escaping as Go's `RDNSequence.String` does it.

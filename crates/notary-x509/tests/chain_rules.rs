@@ -265,6 +265,30 @@ for_each_provider! {
         ));
     }
 
+    /// A repeated certificate never passes: it is either an extra self-signed certificate or
+    /// not signed by its copy.
+    #[test]
+    fn duplicate_certificates() {
+        let (leaf, inter, root) = valid();
+        assert!(matches!(
+            validate_code_signing_chain(&[leaf.clone(), leaf.clone(), inter.clone(), root.clone()], None),
+            Err(Error::InvalidSignature { index: 0, .. })
+        ));
+        assert!(matches!(
+            validate_code_signing_chain(&[leaf, inter.clone(), inter, root.clone()], None),
+            Err(Error::InvalidSignature { index: 1, .. })
+        ));
+        assert!(matches!(
+            validate_code_signing_chain(&[root.clone(), root], None),
+            Err(Error::SelfSignedNonRoot { index: 0, .. })
+        ));
+        let lone = fx("self-signed/leaf.pem");
+        assert!(matches!(
+            validate_code_signing_chain(&[lone.clone(), lone], None),
+            Err(Error::SelfSignedNonRoot { index: 0, .. })
+        ));
+    }
+
     #[test]
     fn issuer_name_mismatch() {
         // Signed with the intermediate's key, but naming another issuer.
