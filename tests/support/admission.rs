@@ -17,6 +17,7 @@ use notary_registry::{RemoteRepository, manifest};
 
 use super::registry::{Kind, Options, Registry};
 use super::trust::now;
+#[allow(unused_imports)] // not every test using this module needs it
 pub use super::trust::rt;
 
 /// A CA and a leaf for the webhook or the API server, valid for the addresses they are

@@ -2,35 +2,20 @@
 //! gets 429 within its budget instead of waiting for a slow one, the next review after it is
 //! served, and h2 clients see the bound as the connection's stream limit.
 
-use std::path::{Path, PathBuf};
+#[path = "support/admission.rs"]
+mod admission;
+#[path = "support/registry.rs"]
+mod registry;
+#[path = "support/trust.rs"]
+mod trust;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use admission::{client, metric, server_cert};
 use notary_admission::{Settings, TlsFiles, Webhook, serve};
-use serde_json::{Value, json};
-
-/// A test CA and a leaf for 127.0.0.1 in `dir`: (CA certificate, leaf chain, leaf key) paths.
-fn server_cert(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name
-        .push(rcgen::DnType::CommonName, "webhook test CA");
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca, ca_key);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    leaf.subject_alt_names
-        .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
-    leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let cert = leaf.signed_by(&key, &issuer).unwrap();
-    let paths = (dir.join("ca.crt"), dir.join("tls.crt"), dir.join("tls.key"));
-    std::fs::write(&paths.0, ca_cert.pem()).unwrap();
-    std::fs::write(&paths.1, cert.pem()).unwrap();
-    std::fs::write(&paths.2, key.serialize_pem()).unwrap();
-    paths
-}
+use serde_json::Value;
 
 /// The webhook serving on 127.0.0.1 with a trust policy that skips verification everywhere
 /// (tag resolution still asks the registry), `tweak`ed settings, until `stop` is dropped.
@@ -50,7 +35,7 @@ async fn start(tweak: impl FnOnce(&mut Settings)) -> Server {
         r#"{"version":"1.0","trustPolicies":[{"name":"all","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#,
     )
     .unwrap();
-    let (ca, cert, key) = server_cert(dir.path());
+    let (ca, cert, key) = server_cert(dir.path(), "webhook");
     let mut settings = Settings::new(&notation);
     settings.snapshot_dir = dir.path().join("snapshots");
     tweak(&mut settings);
@@ -69,31 +54,9 @@ async fn start(tweak: impl FnOnce(&mut Settings)) -> Server {
     }
 }
 
-/// An HTTPS client trusting `ca`, with a connection pool of its own.
-fn client(ca: &Path) -> reqwest::Client {
-    reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(ca).unwrap()).unwrap())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap()
-}
-
+/// A review of a Pod running `images`, as bytes.
 fn pod_review(uid: &str, images: &[&str]) -> Vec<u8> {
-    let containers: Vec<Value> = images
-        .iter()
-        .enumerate()
-        .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
-        .collect();
-    serde_json::to_vec(&json!({
-        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-        "request": {
-            "uid": uid,
-            "kind": {"group": "", "version": "v1", "kind": "Pod"},
-            "operation": "CREATE",
-            "object": {"spec": {"containers": containers}}
-        }
-    }))
-    .unwrap()
+    serde_json::to_vec(&admission::pod_review(uid, images, false)).unwrap()
 }
 
 /// Posts `body` to `/validate?timeout=...` over h2: (status, Retry-After, body).
@@ -203,14 +166,11 @@ async fn a_review_past_the_limit_gets_429_within_its_budget_and_the_next_is_serv
         .text()
         .await
         .unwrap();
-    assert!(
-        metrics.contains("\nnotary_admission_throttled_reviews_total 1\n"),
-        "{metrics}"
+    assert_eq!(
+        metric(&metrics, "notary_admission_throttled_reviews_total"),
+        1
     );
-    assert!(
-        metrics.contains("\nnotary_admission_reviews_total 3\n"),
-        "{metrics}"
-    );
+    assert_eq!(metric(&metrics, "notary_admission_reviews_total"), 3);
 }
 
 #[tokio::test]
