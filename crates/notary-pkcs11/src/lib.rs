@@ -34,6 +34,14 @@ pub enum Pkcs11Error {
     /// No slot holds a token with this label.
     #[error("no PKCS#11 token labelled {0:?}")]
     TokenNotFound(String),
+    /// More than one slot holds a token with this label: which one holds the key is unknown.
+    #[error("{count} PKCS#11 tokens are labelled {label:?}; give each token a distinct label")]
+    AmbiguousToken {
+        /// Token label.
+        label: String,
+        /// How many tokens carry it.
+        count: usize,
+    },
     /// Opening a session or logging in failed.
     #[error("PKCS#11 login to token {token:?}: {reason}")]
     Login {
@@ -81,7 +89,7 @@ pub struct Pkcs11Config {
     pub key_label: Option<String>,
     /// Private key id (`CKA_ID`).
     pub key_id: Option<Vec<u8>>,
-    /// User PIN (never printed by `Debug`).
+    /// User PIN (never printed by `Debug`; overwritten with zeros when the config is dropped).
     pub pin: Option<String>,
     /// Certificate chain source.
     pub chain: ChainSource,
@@ -100,12 +108,26 @@ impl std::fmt::Debug for Pkcs11Config {
     }
 }
 
+impl Drop for Pkcs11Config {
+    /// Overwrites the PIN before its memory is freed (best effort: copies the caller made, the
+    /// environment variable it came from, are not reached).
+    fn drop(&mut self) {
+        if let Some(pin) = self.pin.take() {
+            let mut bytes = pin.into_bytes();
+            bytes.fill(0);
+            // Keeps the zeroing from being optimised away as a dead store.
+            std::hint::black_box(&mut bytes);
+        }
+    }
+}
+
 fn hex_string(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn parse_hex(s: &str) -> Option<Vec<u8>> {
-    if s.is_empty() || !s.len().is_multiple_of(2) {
+    // Digits only: `u8::from_str_radix` alone would also take a sign ("+f").
+    if s.is_empty() || !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..s.len())
@@ -272,6 +294,26 @@ fn der_tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     Some((tag, &rest[..len], &rest[len..]))
 }
 
+/// The uncompressed point `04||X||Y` from a `CKA_EC_POINT` value, which is a DER OCTET STRING
+/// around it (some tokens omit the wrapper). The wrapper is taken off only when what it holds
+/// has the curve's point length: a bare point can itself parse as an OCTET STRING (`04`, then
+/// a first X byte read as a length).
+fn ec_point(value: Vec<u8>, spec: KeySpec) -> Vec<u8> {
+    let coordinate = match spec {
+        KeySpec::EcP256 => 32,
+        KeySpec::EcP384 => 48,
+        KeySpec::EcP521 => 66,
+        _ => return value,
+    };
+    let point_len = 2 * coordinate + 1;
+    match der_tlv(&value) {
+        Some((0x04, inner, [])) if inner.len() == point_len && inner.first() == Some(&0x04) => {
+            inner.to_vec()
+        }
+        _ => value,
+    }
+}
+
 /// Converts an ECDSA signature to fixed-width `r||s` of `2 * width` bytes: passes raw input of
 /// the right length through, and converts a DER `SEQUENCE { r INTEGER, s INTEGER }`.
 pub fn ecdsa_to_raw(sig: &[u8], width: usize) -> Option<Vec<u8>> {
@@ -344,13 +386,23 @@ fn open_key(config: &Pkcs11Config) -> Result<OpenKey, Pkcs11Error> {
             module: module.clone(),
             reason: p11(e),
         })?;
-    let slot = slots
+    let matching: Vec<_> = slots
         .into_iter()
-        .find(|s| {
+        .filter(|s| {
             ctx.get_token_info(*s)
                 .is_ok_and(|i| i.label().trim_end() == token.as_str())
         })
-        .ok_or_else(|| Pkcs11Error::TokenNotFound(token.clone()))?;
+        .collect();
+    let slot = match matching.as_slice() {
+        [s] => *s,
+        [] => return Err(Pkcs11Error::TokenNotFound(token.clone())),
+        _ => {
+            return Err(Pkcs11Error::AmbiguousToken {
+                label: token.clone(),
+                count: matching.len(),
+            });
+        }
+    };
     let login = |reason: String| Pkcs11Error::Login {
         token: token.clone(),
         reason,
@@ -360,9 +412,13 @@ fn open_key(config: &Pkcs11Config) -> Result<OpenKey, Pkcs11Error> {
         .pin
         .as_ref()
         .ok_or_else(|| login("no PIN configured (pin / pinEnv)".into()))?;
-    session
-        .login(UserType::User, Some(&AuthPin::from(pin.as_str())))
-        .map_err(|e| login(p11(e)))?;
+    match session.login(UserType::User, Some(&AuthPin::from(pin.as_str()))) {
+        Ok(()) => {}
+        // Login state belongs to the application, not the session: while another signer of
+        // this process has a logged-in session on the token, this one is logged in too.
+        Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::UserAlreadyLoggedIn, _)) => {}
+        Err(e) => return Err(login(p11(e))),
+    }
 
     let key_desc = config.key_description();
     let key_err = |reason: String| Pkcs11Error::Key {
@@ -474,12 +530,7 @@ fn open_key(config: &Pkcs11Config) -> Result<OpenKey, Pkcs11Error> {
                 }
             };
             let point = point.ok_or_else(|| key_err("CKA_EC_POINT is not readable".into()))?;
-            // CKA_EC_POINT is a DER OCTET STRING around 04||X||Y (some tokens omit it).
-            let point = match der_tlv(&point) {
-                Some((0x04, inner, [])) if inner.first() == Some(&0x04) => inner.to_vec(),
-                _ => point,
-            };
-            (spec, point)
+            (spec, ec_point(point, spec))
         }
         _ => {
             return Err(Pkcs11Error::UnsupportedKey(
@@ -717,6 +768,44 @@ mod tests {
         assert_eq!(ecdsa_to_raw(&raw, 32).unwrap(), raw);
         assert!(ecdsa_to_raw(&[0x30, 0x00], 32).is_none());
         assert!(ecdsa_to_raw(&[1, 2, 3], 32).is_none());
+    }
+
+    #[test]
+    fn hex_key_ids_take_digits_only() {
+        assert_eq!(parse_hex("0aFf"), Some(vec![0x0a, 0xff]));
+        // `from_str_radix` alone accepts a sign.
+        for bad in ["+a+b", "+f", "-1", "0x", " 1", "1 ", "zz", "", "abc", "éé"] {
+            assert_eq!(parse_hex(bad), None, "{bad:?}");
+        }
+        let settings = BTreeMap::from([
+            ("module".to_string(), "m".to_string()),
+            ("token".to_string(), "t".to_string()),
+        ]);
+        assert!(matches!(
+            Pkcs11Config::from_settings(&settings, Some("id:+1+2")),
+            Err(Pkcs11Error::Config(_))
+        ));
+    }
+
+    #[test]
+    fn ec_points_are_unwrapped_only_at_the_curve_length() {
+        let mut bare = vec![0x04u8; 65];
+        // X starts 3f 04: the bare point also reads as OCTET STRING(63 bytes starting 04).
+        bare[1] = 0x3f;
+        assert_eq!(ec_point(bare.clone(), KeySpec::EcP256), bare);
+        let mut wrapped = vec![0x04, 0x41];
+        wrapped.extend(&bare);
+        assert_eq!(ec_point(wrapped, KeySpec::EcP256), bare);
+        // P-521: 133-byte point, long-form length.
+        let mut bare521 = vec![0x04u8; 133];
+        bare521[1] = 0x01;
+        let mut wrapped521 = vec![0x04, 0x81, 0x85];
+        wrapped521.extend(&bare521);
+        assert_eq!(ec_point(wrapped521, KeySpec::EcP521), bare521);
+        // A wrapper around a point of another curve's length is left alone.
+        let mut wrong = vec![0x04, 0x41];
+        wrong.extend(&bare);
+        assert_eq!(ec_point(wrong.clone(), KeySpec::EcP384), wrong);
     }
 
     #[test]

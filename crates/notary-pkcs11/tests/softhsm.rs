@@ -617,3 +617,57 @@ fn notation_bin() -> PathBuf {
     );
     bin
 }
+
+/// Two signers open on one token at once in one process (a library caller signing in
+/// parallel): the second login must not fail because the first one is logged in, both sign
+/// concurrently, and dropping one leaves the other usable.
+#[test]
+fn two_signers_on_one_token_at_once() {
+    hsm_test("two_signers_on_one_token_at_once", &KEYS[..2], |t| {
+        let (pem_rsa, _, _) = t.issue_chain("rsa3072");
+        let (pem_ec, _, _) = t.issue_chain("ecp256");
+        let a = Pkcs11Signer::open(&t.config("rsa3072", ChainSource::PemFile(pem_rsa))).unwrap();
+        let b =
+            Pkcs11Signer::open(&t.config("ecp256", ChainSource::PemFile(pem_ec.clone()))).unwrap();
+        let b2 = Pkcs11Signer::open(&t.config("ecp256", ChainSource::PemFile(pem_ec))).unwrap();
+        std::thread::scope(|s| {
+            for signer in [&a, &b, &b2] {
+                s.spawn(move || {
+                    for i in 0..5u8 {
+                        assert!(!signer.sign_message(&[i; 16]).unwrap().is_empty());
+                    }
+                });
+            }
+        });
+        drop(a);
+        drop(b);
+        assert_eq!(b2.sign_message(b"after the others").unwrap().len(), 64);
+    });
+}
+
+/// Two tokens with the same label (a second HSM partition, a smart card plugged in with a
+/// copied label): the signer refuses to guess which one holds the key.
+#[test]
+fn an_ambiguous_token_label_is_refused() {
+    hsm_test("an_ambiguous_token_label_is_refused", &KEYS[1..2], |t| {
+        let (pem, _, _) = t.issue_chain("ecp256");
+        Pkcs11Signer::open(&t.config("ecp256", ChainSource::PemFile(pem.clone()))).unwrap();
+        t.tool(
+            "softhsm2-util",
+            &[
+                "--init-token",
+                "--free",
+                "--label",
+                &t.label,
+                "--so-pin",
+                "5678",
+                "--pin",
+                PIN,
+            ],
+        );
+        assert!(matches!(
+            Pkcs11Signer::open(&t.config("ecp256", ChainSource::PemFile(pem))),
+            Err(Pkcs11Error::AmbiguousToken { ref label, count: 2 }) if *label == t.label
+        ));
+    });
+}

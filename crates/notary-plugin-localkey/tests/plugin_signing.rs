@@ -519,3 +519,72 @@ fn localkey_refuses_an_expiry_past_year_9999_without_panicking() {
         "{err}"
     );
 }
+
+/// A signature names its verification plugin (`io.cncf.notary.verificationPlugin`), so the
+/// name is attacker-controlled: one that would walk out of the plugin directory must never
+/// reach an executable, even where the walk would land on one.
+#[test]
+fn a_hostile_verification_plugin_name_in_a_signature_is_never_run() {
+    use notary_core::{AttributeKey, AttributeValue, ExtendedAttribute, header};
+    let f = fixture(KeySpec::EcP256);
+    let root = f._tmp.path();
+    let marker = root.join("ran");
+    // Where `<plugins>/<name>/notation-<name>` resolves for name "../evil".
+    let landing = root.join("evil/notation-..");
+    std::fs::create_dir_all(&landing).unwrap();
+    let evil = landing.join("evil");
+    std::fs::write(
+        &evil,
+        format!("#!/bin/sh\ntouch {}\nexit 1\n", marker.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let host = PluginHost::new(&f.plugins);
+    let signer = PluginSigner::new(host.clone(), "localkey", "k", f.config.clone()).unwrap();
+    for name in [
+        "../evil",
+        "../evil/",
+        "/bin/sh",
+        "..",
+        ".",
+        "",
+        "a/../../evil",
+    ] {
+        // The naive path for the first name does lead to the planted script.
+        if name == "../evil" {
+            assert!(
+                f.plugins
+                    .join(name)
+                    .join(format!("notation-{name}"))
+                    .is_file()
+            );
+        }
+        assert!(
+            matches!(host.metadata(name), Err(PluginError::InvalidName { .. })),
+            "{name:?}"
+        );
+        let mut o = SignOptions::new(time::OffsetDateTime::now_utc());
+        o.extended_attributes.push(ExtendedAttribute {
+            key: AttributeKey::Text(header::VERIFICATION_PLUGIN.into()),
+            value: AttributeValue::Text(name.into()),
+            critical: true,
+        });
+        let signed = notary::sign_artifact(&f.artifact, &signer, &o).unwrap();
+        let v = verifier(&f.root).with_plugins(Arc::new(host.clone()));
+        let e = v
+            .verify(notary::VerifyRequest::oci(
+                &signed.bytes,
+                EnvelopeMediaType::Jws,
+                "local/app",
+                &f.artifact,
+                time::OffsetDateTime::now_utc(),
+            ))
+            .expect_err(name)
+            .to_string();
+        assert!(
+            e.contains("invalid plugin name") || (name.is_empty() && e.contains("non-empty")),
+            "{name:?}: {e}"
+        );
+    }
+    assert!(!marker.exists(), "the planted executable was run");
+}

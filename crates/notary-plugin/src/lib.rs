@@ -27,7 +27,8 @@ use serde::de::DeserializeOwned;
 /// What a command handler returns: its response, or the error object sent to the host.
 pub type PluginResult<T> = Result<T, PluginError>;
 
-/// Largest request read from stdin (the host never sends more than a payload and a chain).
+/// Largest request read from stdin (the host never sends more than a payload and a chain); a
+/// larger one is refused, never cut short.
 pub const MAX_REQUEST: u64 = 64 * 1024 * 1024;
 
 /// A `VALIDATION_ERROR` saying `command` is not supported by this plugin.
@@ -68,8 +69,10 @@ pub fn metadata(
 
 /// A notation plugin: one method per protocol command.
 ///
-/// Requests have already been decoded and their `contractVersion` checked (`1.0`); unknown
-/// request fields are ignored, as the protocol requires.
+/// Requests have already been decoded, their `contractVersion` checked (`1.0`) and their
+/// required fields checked non-empty (as notation-plugin-framework-go does: `keyId`, `keySpec`,
+/// `hashAlgorithm`, `payload`, ...); unknown request fields are ignored, as the protocol
+/// requires.
 pub trait Plugin {
     /// `get-plugin-metadata`: name (must equal the install directory), version, capabilities.
     fn metadata(&self, request: &GetMetadataRequest) -> GetMetadataResponse;
@@ -111,7 +114,98 @@ pub trait Plugin {
 }
 
 fn decode<T: DeserializeOwned>(input: &[u8]) -> PluginResult<T> {
-    serde_json::from_slice(input).map_err(|e| validation_error(format!("malformed request: {e}")))
+    serde_json::from_slice(input)
+        .map_err(|e| validation_error(format!("malformed request: {}", json_error(&e))))
+}
+
+/// A JSON error without request content. serde's text for a wrong type or value quotes the
+/// value (`invalid type: integer `1234``), and a request's `pluginConfig` may hold secrets,
+/// while the error goes to stderr, which hosts show and log.
+fn json_error(e: &serde_json::Error) -> String {
+    if e.classify() != serde_json::error::Category::Data {
+        // Syntax and end-of-input errors name a position, never a value.
+        return e.to_string();
+    }
+    let text = e.to_string();
+    // These name a protocol field, never a value.
+    if text.starts_with("missing field") || text.starts_with("duplicate field") {
+        return text;
+    }
+    format!(
+        "a field has the wrong type or value at line {} column {}",
+        e.line(),
+        e.column()
+    )
+}
+
+/// Fails with `VALIDATION_ERROR` "`field` cannot be empty" when `empty` (the checks
+/// notation-plugin-framework-go makes on requests before a plugin sees them).
+fn require(empty: bool, field: &str) -> PluginResult<()> {
+    if empty {
+        return Err(validation_error(format!("{field} cannot be empty")));
+    }
+    Ok(())
+}
+
+fn check_describe_key(r: &DescribeKeyRequest) -> PluginResult<()> {
+    check_contract(&r.contract_version)?;
+    require(r.key_id.is_empty(), "keyId")
+}
+
+fn check_generate_signature(r: &GenerateSignatureRequest) -> PluginResult<()> {
+    check_contract(&r.contract_version)?;
+    require(r.key_id.is_empty(), "keyId")?;
+    require(r.key_spec.is_empty(), "keySpec")?;
+    require(r.hash_algorithm.is_empty(), "hashAlgorithm")?;
+    require(r.payload.is_empty(), "payload")
+}
+
+fn check_generate_envelope(r: &GenerateEnvelopeRequest) -> PluginResult<()> {
+    check_contract(&r.contract_version)?;
+    require(r.key_id.is_empty(), "keyId")?;
+    require(r.payload_type.is_empty(), "payloadType")?;
+    require(
+        r.signature_envelope_type.is_empty(),
+        "signatureEnvelopeType",
+    )?;
+    require(r.payload.is_empty(), "payload")
+}
+
+fn check_verify_signature(r: &VerifySignatureRequest) -> PluginResult<()> {
+    check_contract(&r.contract_version)?;
+    let attrs = &r.signature.critical_attributes;
+    require(
+        attrs.content_type.is_empty(),
+        "signature.criticalAttributes.contentType",
+    )?;
+    require(
+        attrs.signing_scheme.is_empty(),
+        "signature.criticalAttributes.signingScheme",
+    )?;
+    require(
+        r.signature.certificate_chain.is_empty(),
+        "signature.certificateChain",
+    )?;
+    require(
+        r.trust_policy.signature_verification.is_empty(),
+        "trustPolicy.signatureVerification",
+    )
+}
+
+/// Reads a request of at most `limit` bytes: one longer is refused, not cut at the limit (a
+/// cut request would fail as truncated JSON, or, padded with whitespace, be read as valid).
+fn read_request(input: impl Read, limit: u64) -> PluginResult<Vec<u8>> {
+    let mut request = Vec::new();
+    input
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut request)
+        .map_err(|e| generic_error(format!("cannot read the request: {e}")))?;
+    if u64::try_from(request.len()).unwrap_or(u64::MAX) > limit {
+        return Err(validation_error(format!(
+            "the request is larger than {limit} bytes"
+        )));
+    }
+    Ok(request)
 }
 
 fn encode<T: Serialize>(value: &T) -> PluginResult<Vec<u8>> {
@@ -149,22 +243,22 @@ pub fn dispatch<P: Plugin + ?Sized>(
         }
         command::DESCRIBE_KEY => {
             let req: DescribeKeyRequest = decode(input)?;
-            check_contract(&req.contract_version)?;
+            check_describe_key(&req)?;
             encode(&plugin.describe_key(&req)?)
         }
         command::GENERATE_SIGNATURE => {
             let req: GenerateSignatureRequest = decode(input)?;
-            check_contract(&req.contract_version)?;
+            check_generate_signature(&req)?;
             encode(&plugin.generate_signature(&req)?)
         }
         command::GENERATE_ENVELOPE => {
             let req: GenerateEnvelopeRequest = decode(input)?;
-            check_contract(&req.contract_version)?;
+            check_generate_envelope(&req)?;
             encode(&plugin.generate_envelope(&req)?)
         }
         command::VERIFY_SIGNATURE => {
             let req: VerifySignatureRequest = decode(input)?;
-            check_contract(&req.contract_version)?;
+            check_verify_signature(&req)?;
             encode(&plugin.verify_signature(&req)?)
         }
         other => Err(validation_error(format!("unknown command {other:?}"))),
@@ -186,13 +280,8 @@ pub fn run<P: Plugin + ?Sized>(plugin: &P) -> ExitCode {
             println!("{} - {}\nVersion: {}", m.name, m.description, m.version);
             return ExitCode::SUCCESS;
         }
-        Some(cmd) => {
-            let mut input = Vec::new();
-            match std::io::stdin().take(MAX_REQUEST).read_to_end(&mut input) {
-                Ok(_) => dispatch(plugin, cmd, &input),
-                Err(e) => Err(generic_error(format!("cannot read the request: {e}"))),
-            }
-        }
+        Some(cmd) => read_request(std::io::stdin().lock(), MAX_REQUEST)
+            .and_then(|input| dispatch(plugin, cmd, &input)),
     };
     match result {
         Ok(out) => {
@@ -257,12 +346,105 @@ mod tests {
         assert_eq!(e.error_code, error_code::UNSUPPORTED_CONTRACT_VERSION);
         let e = dispatch(&Fixed, "describe-key", b"{not json").unwrap_err();
         assert_eq!(e.error_code, error_code::VALIDATION_ERROR);
-        let e = dispatch(&Fixed, "generate-envelope", br#"{"contractVersion":"1.0","keyId":"k","payloadType":"p","signatureEnvelopeType":"application/cose","payload":""}"#).unwrap_err();
+        let e = dispatch(&Fixed, "generate-envelope", br#"{"contractVersion":"1.0","keyId":"k","payloadType":"p","signatureEnvelopeType":"application/cose","payload":"AA=="}"#).unwrap_err();
         assert!(e.error_message.contains("not supported"), "{e:?}");
         let e = dispatch(&Fixed, "frobnicate", b"{}").unwrap_err();
         assert!(e.error_message.contains("unknown command"));
         let m = dispatch(&Fixed, "get-plugin-metadata", b"").unwrap();
         let m: GetMetadataResponse = serde_json::from_slice(&m).unwrap();
         assert_eq!(m.supported_contract_versions, ["1.0"]);
+    }
+
+    /// The error goes to stderr, which hosts print and log: a request value (a secret in
+    /// `pluginConfig`) must not appear in it.
+    #[test]
+    fn malformed_request_errors_do_not_quote_request_values() {
+        for (command, request, secret) in [
+            (
+                "describe-key",
+                &br#"{"contractVersion":"1.0","keyId":"k","pluginConfig":{"pin":987654}}"#[..],
+                "987654",
+            ),
+            (
+                "describe-key",
+                br#"{"contractVersion":"1.0","keyId":"k","pluginConfig":["hunter2"]}"#,
+                "hunter2",
+            ),
+            (
+                "generate-envelope",
+                br#"{"contractVersion":"1.0","keyId":"k","payloadType":"p","signatureEnvelopeType":"application/cose","payload":"AA==","expiryDurationInSeconds":"hunter2","pluginConfig":{"token":"s3cret"}}"#,
+                "hunter2",
+            ),
+        ] {
+            let e = dispatch(&Fixed, command, request).unwrap_err();
+            assert_eq!(e.error_code, error_code::VALIDATION_ERROR);
+            assert!(!e.error_message.contains(secret), "{e:?}");
+            assert!(e.error_message.contains("line 1 column"), "{e:?}");
+        }
+        // Field names and syntax positions are still reported.
+        let e = dispatch(&Fixed, "describe-key", br#"{"contractVersion":"1.0"}"#).unwrap_err();
+        assert!(e.error_message.contains("missing field `keyId`"), "{e:?}");
+        let e = dispatch(&Fixed, "describe-key", b"{\"a\" 1}").unwrap_err();
+        assert!(e.error_message.contains("expected `:`"), "{e:?}");
+    }
+
+    /// notation-plugin-framework-go refuses requests with empty required fields before the
+    /// plugin runs; so does `dispatch`.
+    #[test]
+    fn empty_required_request_fields_are_refused() {
+        let chain = r#""certificateChain":["AQ=="]"#;
+        for (command, request, field) in [
+            (
+                "describe-key",
+                r#"{"contractVersion":"1.0","keyId":""}"#.to_string(),
+                "keyId",
+            ),
+            (
+                "generate-signature",
+                r#"{"contractVersion":"1.0","keyId":"k","keySpec":"EC-256","hashAlgorithm":"SHA-256","payload":""}"#.into(),
+                "payload",
+            ),
+            (
+                "generate-signature",
+                r#"{"contractVersion":"1.0","keyId":"k","keySpec":"","hashAlgorithm":"SHA-256","payload":"AA=="}"#.into(),
+                "keySpec",
+            ),
+            (
+                "generate-envelope",
+                r#"{"contractVersion":"1.0","keyId":"k","payloadType":"p","signatureEnvelopeType":"","payload":"AA=="}"#.into(),
+                "signatureEnvelopeType",
+            ),
+            (
+                "verify-signature",
+                r#"{"contractVersion":"1.0","signature":{"criticalAttributes":{"contentType":"c","signingScheme":"notary.x509"},"unprocessedAttributes":[],"certificateChain":[]},"trustPolicy":{"trustedIdentities":["*"],"signatureVerification":["SIGNATURE_VERIFIER.REVOCATION_CHECK"]}}"#.into(),
+                "signature.certificateChain",
+            ),
+            (
+                "verify-signature",
+                format!(
+                    r#"{{"contractVersion":"1.0","signature":{{"criticalAttributes":{{"contentType":"c","signingScheme":"notary.x509"}},"unprocessedAttributes":[],{chain}}},"trustPolicy":{{"trustedIdentities":["*"],"signatureVerification":null}}}}"#
+                ),
+                "trustPolicy.signatureVerification",
+            ),
+        ] {
+            let e = dispatch(&Fixed, command, request.as_bytes()).unwrap_err();
+            assert_eq!(e.error_code, error_code::VALIDATION_ERROR, "{field}");
+            assert_eq!(e.error_message, format!("{field} cannot be empty"));
+        }
+    }
+
+    #[test]
+    fn an_oversized_request_is_refused_not_cut_short() {
+        // Cut at the limit, this would be a valid request followed by whitespace.
+        let request = format!(
+            r#"{{"contractVersion":"1.0","keyId":"k"}}{}"#,
+            " ".repeat(64)
+        );
+        let limit = 40;
+        let e = read_request(request.as_bytes(), limit).unwrap_err();
+        assert_eq!(e.error_code, error_code::VALIDATION_ERROR);
+        assert!(e.error_message.contains("larger than 40 bytes"), "{e:?}");
+        let exact = request.as_bytes().get(..40).unwrap();
+        assert_eq!(read_request(exact, limit).unwrap(), exact);
     }
 }
