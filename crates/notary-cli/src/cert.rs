@@ -83,6 +83,13 @@ pub enum CertCommand {
         #[arg(long = "key-spec", hide = true, conflicts_with = "bits")]
         key_spec: Option<String>,
     },
+    /// Clean up a test key and its self-signed certificate created by generate-test: the key
+    /// and certificate files, the certificate in the trust store ca/NAME, and the key list entry
+    #[command(name = "cleanup-test")]
+    CleanupTest {
+        /// Common name given to generate-test
+        name: String,
+    },
 }
 
 fn store_type(s: &str) -> Result<TrustStoreType, Failure> {
@@ -104,6 +111,28 @@ fn store_dir(t: TrustStoreType, name: &str) -> Result<PathBuf, Failure> {
         .join("x509")
         .join(t.as_str())
         .join(name))
+}
+
+/// A certificate file named on the command line for `show` or `delete`: a name in the store,
+/// never a path that could lead out of it.
+fn store_file_name(f: &str) -> Result<&str, Failure> {
+    if f.is_empty()
+        || f == "."
+        || f == ".."
+        || f.contains('/')
+        || f.contains(std::path::MAIN_SEPARATOR)
+    {
+        return Err(Failure::msg(format!(
+            "invalid certificate file name {f:?}: give the name of a file in the trust store"
+        )));
+    }
+    Ok(f)
+}
+
+/// Whether `p` is a regular file or a directory itself (a symbolic link is neither: the trust
+/// store reader refuses links, so listing them would show what is never used).
+fn is_real(p: &Path, dir: bool) -> bool {
+    fs::symlink_metadata(p).is_ok_and(|m| if dir { m.is_dir() } else { m.is_file() })
 }
 
 /// Largest certificate file `cert add` reads (as the trust store reader: roots, not archives).
@@ -215,7 +244,7 @@ pub fn run(c: CertCommand) -> CmdResult {
                 };
                 let mut stores: Vec<PathBuf> = entries
                     .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.is_dir())
+                    .filter(|p| is_real(p, true))
                     .collect();
                 stores.sort();
                 for s in stores {
@@ -225,8 +254,13 @@ pub fn run(c: CertCommand) -> CmdResult {
                     {
                         continue;
                     }
+                    // Certificates are the regular files of the store, as notation lists them.
                     let mut files: Vec<PathBuf> = fs::read_dir(&s)
-                        .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                        .map(|r| {
+                            r.filter_map(|e| e.ok().map(|e| e.path()))
+                                .filter(|p| is_real(p, false))
+                                .collect()
+                        })
                         .unwrap_or_default();
                     files.sort();
                     for f in files {
@@ -246,7 +280,7 @@ pub fn run(c: CertCommand) -> CmdResult {
             file,
         } => {
             let t = store_type(&t)?;
-            let path = store_dir(t, &store)?.join(&file);
+            let path = store_dir(t, &store)?.join(store_file_name(&file)?);
             let certs =
                 read_store_file(&notary_x509::X509Verifier::new(crate::provider()), &path, t)
                     .map_err(|(_, r)| Failure::msg(r))?;
@@ -282,6 +316,9 @@ pub fn run(c: CertCommand) -> CmdResult {
         } => {
             let t = store_type(&t)?;
             let dir = store_dir(t, &store)?;
+            if let Some(f) = &file {
+                store_file_name(f)?;
+            }
             if !yes
                 && !confirm(&format!(
                     "Are you sure you want to delete {} from {}:{store}?",
@@ -322,13 +359,14 @@ pub fn run(c: CertCommand) -> CmdResult {
             };
             generate_test(&name, default, spec)
         }
+        CertCommand::CleanupTest { name } => cleanup_test(&name),
     }
 }
 
 /// Asks on stdout and reads one line of stdin, as notation's `AskForConfirmation`: stdin need
 /// not be a terminal (`echo y | notary cert delete ...`); only "y" or "yes" (any case) agree, and
 /// no answer at all (end of input) declines.
-fn confirm(q: &str) -> Result<bool, Failure> {
+pub(crate) fn confirm(q: &str) -> Result<bool, Failure> {
     use std::io::{BufRead as _, Write as _};
     print!("{q} [y/N] ");
     std::io::stdout().flush()?;
@@ -504,6 +542,92 @@ fn write_test_files(
     println!("{name}: added to the key list");
     if default {
         println!("{name}: mark as default signing key");
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` name the same directory (compared resolved when both exist).
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Removes `path`, as notation's `cleanup-test` does: a missing file is already cleaned up.
+fn remove_reporting(path: &Path, what: &str, failures: &mut Vec<String>) {
+    match fs::remove_file(path) {
+        Ok(()) => println!(
+            "Success: deleted the {what} file {:?}",
+            path.display().to_string()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!(
+            "Success: {what} file {:?} does not exist. It is already been cleaned up.",
+            path.display().to_string()
+        ),
+        Err(e) => failures.push(format!(
+            "cannot delete the {what} file {:?} during cleanup-test, {e}",
+            path.display().to_string()
+        )),
+    }
+}
+
+/// `cert cleanup-test NAME`, as notation v1.3: deletes the key and certificate files of the key
+/// `NAME`, its certificate in the trust store `ca/NAME`, and the key list entry. Only the files
+/// `generate-test` writes (`localkeys/NAME.key` and `localkeys/NAME.crt` of the configuration
+/// directory) are deleted: a key registered with `key add --key --cert` names the user's own
+/// files, which are never removed.
+fn cleanup_test(name: &str) -> CmdResult {
+    let dir = config::config_dir()?;
+    let mut keys = crate::notation_dir()?.signing_keys()?;
+    let entry = keys.get(Some(name))?.clone();
+    let (Some(key_path), Some(cert_path)) = (&entry.key_path, &entry.cert_path) else {
+        return Err(Failure::msg(if entry.plugin_name.is_some() {
+            "cleanup-test can only apply to non-external keys created by the generate-test command"
+        } else {
+            "cleanup-test requires key pair files created by the generate-test command"
+        }));
+    };
+    let local = dir.join("localkeys");
+    for (p, ext) in [(key_path, "key"), (cert_path, "crt")] {
+        let p = Path::new(p);
+        let generated = p.file_name() == Some(OsStr::new(&format!("{name}.{ext}")))
+            && p.parent().is_some_and(|d| same_dir(d, &local));
+        if !generated {
+            return Err(Failure::msg(format!(
+                "cleanup-test can only apply to keys created by the generate-test command: {} is not {}",
+                p.display(),
+                local.join(format!("{name}.{ext}")).display()
+            )));
+        }
+    }
+    let mut failures = Vec::new();
+    remove_reporting(Path::new(key_path), "key", &mut failures);
+    remove_reporting(Path::new(cert_path), "certificate", &mut failures);
+    let cert_file = format!("{name}.crt");
+    let stored = store_dir(TrustStoreType::Ca, name)?.join(&cert_file);
+    match fs::remove_file(&stored) {
+        Ok(()) => println!("Success: removed {cert_file:?} from trust store ca/{name}"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!(
+            "Success: certificate {cert_file:?} does not exist in trust store ca/{name}. It is already been cleaned up."
+        ),
+        Err(e) => failures.push(format!(
+            "cannot remove certificate {cert_file:?} from trust store ca/{name} during cleanup-test, {e}"
+        )),
+    }
+    keys.keys.retain(|k| k.name != name);
+    if keys.default.as_deref() == Some(name) {
+        keys.default = None;
+    }
+    config::save_signing_keys(&dir, &keys)?;
+    println!("Success: removed {name:?} from notation signing key list");
+    if !failures.is_empty() {
+        for f in &failures {
+            eprintln!("Failed: {f}");
+        }
+        return Err(Failure::msg(
+            "failed to complete the cleanup-test, manual deletion is required",
+        ));
     }
     Ok(())
 }

@@ -79,22 +79,26 @@ pub fn run(c: KeyCommand) -> CmdResult {
                 return Err(Failure::msg(format!("signing key {name:?} already exists")));
             }
             let entry = match (plugin, key_file, cert_file) {
-                (Some(p), None, None) => KeyEntry::plugin(
-                    name.clone(),
-                    p,
-                    id.ok_or_else(|| Failure::msg("--id is required with --plugin"))?,
-                    parse_pairs(&plugin_config, "--plugin-config")?,
-                ),
+                (Some(p), None, None) => {
+                    let id = id.filter(|i| !i.is_empty()).ok_or_else(|| {
+                        Failure::msg("missing key id: --id is required with --plugin")
+                    })?;
+                    let plugin_config = parse_pairs(&plugin_config, "--plugin-config")?;
+                    // As notation: the plugin must be installed.
+                    notary::plugin::PluginHost::new(config::plugins_dir()?).executable(&p)?;
+                    KeyEntry::plugin(name.clone(), p, id, plugin_config)
+                }
                 (None, Some(k), Some(c)) => {
                     // Refuse keys that cannot sign before they are registered.
                     notary_crypto::LocalSigner::from_files(&k, &c)?;
+                    // Absolute, but not resolved (notation's filepath.Abs): a link that is
+                    // moved to a renewed key keeps being used.
                     let abs = |p: &PathBuf| {
-                        std::fs::canonicalize(p)
-                            .unwrap_or_else(|_| p.clone())
-                            .display()
-                            .to_string()
+                        std::path::absolute(p)
+                            .map(|a| a.display().to_string())
+                            .map_err(|e| Failure::msg(format!("{}: {e}", p.display())))
                     };
-                    KeyEntry::local(name.clone(), abs(&k), abs(&c))
+                    KeyEntry::local(name.clone(), abs(&k)?, abs(&c)?)
                 }
                 _ => {
                     return Err(Failure::msg(
@@ -107,7 +111,11 @@ pub fn run(c: KeyCommand) -> CmdResult {
                 keys.default = Some(name.clone());
             }
             config::save_signing_keys(&dir, &keys)?;
-            println!("{name}");
+            if default {
+                println!("{name}: marked as default");
+            } else {
+                println!("{name}");
+            }
         }
         KeyCommand::List => {
             println!(
@@ -138,24 +146,49 @@ pub fn run(c: KeyCommand) -> CmdResult {
             }
         }
         KeyCommand::Update { name, default } => {
+            // As notation: without --default there is nothing to update.
+            if !default {
+                eprintln!("Warning: --default flag is not set, command did not take effect");
+                return Ok(());
+            }
             keys.get(Some(&name))?;
-            if default {
+            if keys.default.as_deref() != Some(name.as_str()) {
                 keys.default = Some(name.clone());
                 config::save_signing_keys(&dir, &keys)?;
-                println!("{name}: marked as default");
             }
+            println!("{name}: marked as default");
         }
         KeyCommand::Delete { names } => {
             for n in &names {
                 keys.get(Some(n))?;
             }
+            let prev_default = keys.default.clone();
             keys.keys.retain(|k| !names.contains(&k.name));
             if keys.default.as_ref().is_some_and(|d| names.contains(d)) {
                 keys.default = None;
             }
             config::save_signing_keys(&dir, &keys)?;
-            for n in names {
-                println!("Removed {n} from signing key list");
+            // notation's messages.
+            let is_default = |n: &String| prev_default.as_ref() == Some(n);
+            match names.as_slice() {
+                [n] if is_default(n) => println!(
+                    "Removed default key {n} from Notation signing key list. The source key still exists."
+                ),
+                [n] => println!(
+                    "Removed {n} from Notation signing key list. The source key still exists."
+                ),
+                _ => {
+                    println!(
+                        "Removed the following keys from Notation signing key list. The source keys still exist."
+                    );
+                    for n in &names {
+                        if is_default(n) {
+                            println!("{n} (default)");
+                        } else {
+                            println!("{n}");
+                        }
+                    }
+                }
             }
         }
     }

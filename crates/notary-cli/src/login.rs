@@ -8,14 +8,14 @@
 //! `docker-credential-<helper> store|erase`; without one it goes into `auths`. The registry
 //! commands read credentials from the same place (see `oci::remote_options`).
 
-use std::io::{IsTerminal as _, Read as _, Write as _};
-use std::process::{Command, Stdio};
+use std::io::{IsTerminal as _, Read as _};
 use std::sync::Arc;
 
 use base64::Engine as _;
 use clap::Args;
+use notary::config::NotationConfig;
 use notary_registry::RemoteRepository;
-use notary_registry::remote::{Credential, StaticCredential};
+use notary_registry::remote::{Credential, DockerConfig, StaticCredential};
 use serde_json::{Map, Value};
 
 use crate::config;
@@ -52,52 +52,26 @@ fn check_server(server: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The key a credential is stored under (Docker Hub keeps its legacy index URL).
+/// The key a credential is stored under: `host[:port]`, Docker Hub's legacy index URL for
+/// `docker.io` (oras-go's `ServerAddressFromRegistry`, as notation uses it). It is also the
+/// `credHelpers` key that picks the helper.
 fn server_key(server: &str) -> String {
-    if server == "docker.io" {
-        "https://index.docker.io/v1/".to_string()
-    } else {
-        server.to_string()
-    }
+    DockerConfig::server_address(server).to_string()
 }
 
-/// Runs `docker-credential-<helper> <action>` with `input` on stdin (the Docker
-/// credential-helper protocol; the helper is looked up on `PATH`).
-fn run_helper(helper: &str, action: &str, input: &[u8]) -> CmdResult {
-    if !helper
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-    {
-        return Err(Failure::msg(format!(
-            "invalid credential helper name {helper:?}"
-        )));
-    }
-    let program = format!("docker-credential-{helper}");
-    let mut child = Command::new(&program)
-        .arg(action)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Failure::msg(format!("credential helper {program}: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(input)
-            .map_err(|e| Failure::msg(format!("credential helper {program}: {e}")))?;
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Failure::msg(format!("credential helper {program}: {e}")))?;
-    if !out.status.success() {
-        // The protocol reports errors on stdout.
-        let mut msg = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        if msg.is_empty() {
-            msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        }
-        return Err(Failure::msg(format!(
-            "credential helper {program} {action} failed ({}): {msg}",
-            out.status
-        )));
+/// The credential helper configured for `server` in `store`: `credHelpers` under the server's
+/// key, else `credsStore` (oras-go's DynamicStore, as the registry commands read them).
+fn helper_for<'a>(store: &'a NotationConfig, server: &str) -> Option<&'a str> {
+    store.credential_helper(&server_key(server))
+}
+
+/// Refuses what `auths` cannot hold: `auth` is `base64(user:password)`, read back split at the
+/// first colon, so a user name with a colon would come back wrong (oras-go refuses it too).
+fn check_plaintext_username(username: &str) -> Result<(), Failure> {
+    if username.contains(':') {
+        return Err(Failure::msg(
+            "colons (:) are not allowed in the user name when the credential is stored in config.json",
+        ));
     }
     Ok(())
 }
@@ -190,19 +164,26 @@ fn credential(a: &LoginArgs) -> Result<(String, String), Failure> {
 pub fn login(a: LoginArgs) -> CmdResult {
     check_server(&a.server)?;
     let (username, password) = credential(&a)?;
-    // Validate first: nothing is stored for credentials the registry refuses.
-    let mut flags = a.registry.clone();
-    flags.username = (!username.is_empty()).then(|| username.clone());
-    flags.password = Some(password.clone());
-    let mut options = crate::oci::remote_options(&flags, &a.server)?;
-    options.credentials = Arc::new(StaticCredential(if username.is_empty() {
+    let credential = if username.is_empty() {
         Credential::RefreshToken(password.clone())
     } else {
         Credential::Basic {
             username: username.clone(),
             password: password.clone(),
         }
-    }));
+    };
+    let key = server_key(&a.server);
+    let store = crate::notation_dir()?.credentials_file()?;
+    let helper = helper_for(&store, &a.server).map(str::to_string);
+    if helper.is_none() {
+        check_plaintext_username(&username)?;
+    }
+    // Validate first: nothing is stored for credentials the registry refuses.
+    let mut flags = a.registry.clone();
+    flags.username = (!username.is_empty()).then(|| username.clone());
+    flags.password = Some(password.clone());
+    let mut options = crate::oci::remote_options(&flags, &a.server)?;
+    options.credentials = Arc::new(StaticCredential(credential.clone()));
     // The repository plays no part in `GET /v2/`.
     let registry = RemoteRepository::new(&a.server, "notary/login", options)?;
     crate::oci::runtime()?
@@ -214,16 +195,11 @@ pub fn login(a: LoginArgs) -> CmdResult {
             ))
         })?;
 
-    let key = server_key(&a.server);
-    let store = crate::notation_dir()?.credentials_file()?;
     let path = store.path().to_path_buf();
-    if let Some(helper) = store.credential_helper(&a.server) {
-        let input = serde_json::json!({
-            "ServerURL": key,
-            "Username": if username.is_empty() { "<token>" } else { username.as_str() },
-            "Secret": password,
-        });
-        run_helper(helper, "store", input.to_string().as_bytes())?;
+    if let Some(helper) = helper {
+        DockerConfig::new(&path)
+            .store_in_helper(&helper, &a.server, &credential)
+            .map_err(|e| Failure::msg(format!("failed to log in to {}: {e}", a.server)))?;
     } else {
         let mut cfg = store.into_json();
         let entry = if username.is_empty() {
@@ -260,8 +236,10 @@ pub fn logout(a: LogoutArgs) -> CmdResult {
     let store = crate::notation_dir()?.credentials_file()?;
     let path = store.path().to_path_buf();
     let fail = |e: Failure| Failure::msg(format!("failed to log out of {}: {}", a.server, e.0));
-    if let Some(helper) = store.credential_helper(&a.server) {
-        run_helper(helper, "erase", key.as_bytes()).map_err(fail)?;
+    if let Some(helper) = helper_for(&store, &a.server) {
+        DockerConfig::new(&path)
+            .erase_from_helper(helper, &a.server)
+            .map_err(|e| fail(e.into()))?;
     } else {
         let mut cfg = store.into_json();
         if let Some(Value::Object(auths)) = cfg.get_mut("auths")
@@ -281,9 +259,31 @@ mod tests {
     #[test]
     fn server_names_and_keys_follow_notation() {
         assert_eq!(server_key("docker.io"), "https://index.docker.io/v1/");
+        assert_eq!(
+            server_key("registry-1.docker.io"),
+            "https://index.docker.io/v1/"
+        );
         assert_eq!(server_key("localhost:5000"), "localhost:5000");
         assert!(check_server("https://r.example").is_err());
         assert!(check_server("r.example/repo").is_err());
         assert!(check_server("r.example:5000").is_ok());
+    }
+
+    #[test]
+    fn the_helper_is_the_one_configured_for_the_server_key() {
+        let path = std::path::Path::new("config.json");
+        let hub = NotationConfig::from_json(
+            path,
+            br#"{"credHelpers": {"https://index.docker.io/v1/": "hub", "r.example": "r"}}"#,
+        )
+        .unwrap();
+        assert_eq!(helper_for(&hub, "docker.io"), Some("hub"));
+        assert_eq!(helper_for(&hub, "registry-1.docker.io"), Some("hub"));
+        assert_eq!(helper_for(&hub, "r.example"), Some("r"));
+        assert_eq!(helper_for(&hub, "other.example"), None);
+        let all = NotationConfig::from_json(path, br#"{"credsStore": "pass"}"#).unwrap();
+        assert_eq!(helper_for(&all, "docker.io"), Some("pass"));
+        assert!(check_plaintext_username("a:b").is_err());
+        assert!(check_plaintext_username("ab").is_ok());
     }
 }

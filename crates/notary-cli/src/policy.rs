@@ -36,7 +36,7 @@ pub enum PolicyCommand {
     Import {
         /// The policy file
         file: PathBuf,
-        /// Overwrite the existing configuration without prompting
+        /// Override the existing trust policy configuration without prompt
         #[arg(long)]
         force: bool,
     },
@@ -82,11 +82,20 @@ pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
                 Kind::Oci if !dir.join(kind.file()).exists() => dir.join("trustpolicy.json"),
                 _ => dir.join(kind.file()),
             };
-            if dst.exists() && !force {
-                return Err(Failure::msg(format!(
-                    "{} already exists; use --force to overwrite it",
-                    dst.display()
-                )));
+            // As notation: an existing configuration is replaced only once the user agrees
+            // (stdin: "y" or "yes"; no answer declines and changes nothing), or with --force.
+            if std::fs::symlink_metadata(&dst).is_ok() {
+                if force {
+                    eprintln!(
+                        "Warning: existing {} trust policy configuration will be overwritten",
+                        kind.label()
+                    );
+                } else if !crate::cert::confirm(&format!(
+                    "The {} trust policy configuration already exists, do you want to overwrite it?",
+                    kind.label()
+                ))? {
+                    return Ok(());
+                }
             }
             config::write_private(&dst, &bytes)?;
             println!(

@@ -205,3 +205,47 @@ fn login_and_logout_go_through_the_configured_credential_helper() {
     let err = e.fails(&["list", "--insecure-registry", &reference]);
     assert!(err.contains("user name and password"), "{err}");
 }
+
+#[test]
+fn a_credential_helper_is_never_run_from_a_relative_path_entry() {
+    let reg = start_registry();
+    let mut e = Env::new();
+    let host = reg.host.clone();
+    // `PATH` names `rel`, relative to the working directory, where a helper waits.
+    let rel = e.work.join("rel");
+    std::fs::create_dir_all(&rel).unwrap();
+    let ran = e.root().join("ran");
+    let exe = rel.join("docker-credential-test");
+    std::fs::write(
+        &exe,
+        format!("#!/bin/sh\ntouch {}\ncat > /dev/null\n", ran.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(&e.config).unwrap();
+    std::fs::write(e.config.join("config.json"), r#"{"credsStore":"test"}"#).unwrap();
+    e.set_var(
+        "PATH",
+        format!("rel:{}", std::env::var("PATH").unwrap_or_default()),
+    );
+    let err = e.fails(&[
+        "login",
+        "-u",
+        USER,
+        "-p",
+        PASS,
+        "--insecure-registry",
+        &host,
+    ]);
+    assert!(err.contains("docker-credential-test not found"), "{err}");
+    assert!(!ran.exists(), "the helper in the working directory ran");
+}
+
+#[test]
+fn a_user_name_with_a_colon_is_refused_before_it_is_stored_in_plain_text() {
+    let e = Env::new();
+    // Nothing listens there: the refusal comes before any request.
+    let err = e.fails(&["login", "-u", "a:b", "-p", "pw", "localhost:1"]);
+    assert!(err.contains("colons (:) are not allowed"), "{err}");
+    assert!(!e.config.join("config.json").exists());
+}

@@ -247,9 +247,10 @@ impl NotationDir {
             return Ok(own);
         }
         if let Some(path) = &self.docker_config {
-            // Docker's file is not a notation configuration file: a symbolic link is fine.
-            let docker = match fs::read(path) {
-                Ok(bytes) => NotationConfig::from_json(path, &bytes)?,
+            // Docker's file is not a notation configuration file: a symbolic link is fine, but
+            // it must lead to a regular file of bounded size.
+            let docker = match fs::metadata(path) {
+                Ok(meta) => NotationConfig::from_json(path, &read_regular(path, &meta)?)?,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => NotationConfig::empty(path),
                 Err(source) => {
                     return Err(ConfigError::Read {
@@ -404,30 +405,80 @@ impl NotationDir {
     }
 }
 
+/// Largest configuration file read (trust policies, `signingkeys.json`, `config.json`,
+/// Docker's `config.json`): far above any real one, and a bound on what a stray file costs.
+pub const MAX_CONFIG_FILE: u64 = 16 * 1024 * 1024;
+
 /// Reads a configuration file: `None` when missing, an error for a symbolic link or anything
-/// but a regular file (notation refuses both).
+/// but a regular file (notation refuses both) or for one larger than [`MAX_CONFIG_FILE`]. What is
+/// read is the file that was checked: the open file must be the one `lstat` saw.
 pub fn read_config_file(path: &Path) -> Result<Option<Vec<u8>>, ConfigError> {
-    match fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
-        Ok(m) if m.file_type().is_symlink() => Err(ConfigError::NotARegularFile {
-            path: path.to_path_buf(),
-            reason: "symbolic links are not allowed for configuration files",
-        }),
-        Ok(m) if !m.is_file() => Err(ConfigError::NotARegularFile {
-            path: path.to_path_buf(),
-            reason: "not a regular file",
-        }),
-        Ok(_) => fs::read(path)
-            .map(Some)
-            .map_err(|source| ConfigError::Read {
+    let before = match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(ConfigError::Read {
                 path: path.to_path_buf(),
                 source,
-            }),
+            });
+        }
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(ConfigError::NotARegularFile {
+                path: path.to_path_buf(),
+                reason: "symbolic links are not allowed for configuration files",
+            });
+        }
+        Ok(m) => m,
+    };
+    read_regular(path, &before).map(Some)
+}
+
+/// Reads `path` (a symbolic link is followed), which `before` describes: a regular file of at
+/// most [`MAX_CONFIG_FILE`] bytes that the open file still is.
+fn read_regular(path: &Path, before: &fs::Metadata) -> Result<Vec<u8>, ConfigError> {
+    use std::io::Read as _;
+    let not_regular = || ConfigError::NotARegularFile {
+        path: path.to_path_buf(),
+        reason: "not a regular file",
+    };
+    let read_err = |source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Checked before opening: opening a FIFO would block.
+    if !before.is_file() {
+        return Err(not_regular());
     }
+    let file = fs::File::open(path).map_err(read_err)?;
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() || !same_file(before, &meta) {
+        return Err(not_regular());
+    }
+    let too_large = || ConfigError::Malformed {
+        path: path.to_path_buf(),
+        reason: format!("larger than {MAX_CONFIG_FILE} bytes"),
+    };
+    if meta.len() > MAX_CONFIG_FILE {
+        return Err(too_large());
+    }
+    let mut data = Vec::new();
+    file.take(MAX_CONFIG_FILE + 1)
+        .read_to_end(&mut data)
+        .map_err(read_err)?;
+    if data.len() as u64 > MAX_CONFIG_FILE {
+        return Err(too_large());
+    }
+    Ok(data)
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
+    true
 }
 
 #[cfg(test)]
@@ -619,5 +670,69 @@ mod tests {
         let o = dir.remote_options("elsewhere.test").unwrap();
         assert!(!o.plain_http);
         assert_eq!(o.credentials.credential("elsewhere.test").unwrap(), None);
+    }
+
+    #[test]
+    fn oversized_configuration_files_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = NotationDir::at(tmp.path());
+        for name in ["signingkeys.json", "config.json", "trustpolicy.oci.json"] {
+            fs::File::create(tmp.path().join(name))
+                .unwrap()
+                .set_len(MAX_CONFIG_FILE + 1)
+                .unwrap();
+        }
+        let errs = [
+            dir.signing_keys().unwrap_err(),
+            dir.config_json().unwrap_err(),
+            // (Only the size of what was read would be printed on failure.)
+            dir.policy_bytes(PolicyKind::Oci)
+                .map(|(p, b)| (p, b.len()))
+                .unwrap_err(),
+        ];
+        for err in errs {
+            assert!(err.to_string().contains("larger than"), "{err}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_docker_config_that_is_not_a_regular_file_is_refused_without_hanging() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("docker.json");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let dir = NotationDir::at(tmp.path().join("notation")).with_docker_config(&fifo);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(dir.credentials_file().map(|c| c.path().to_path_buf()));
+        });
+        let err = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO must not hang")
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::NotARegularFile { .. }), "{err}");
+    }
+
+    #[test]
+    fn signing_keys_keep_members_they_do_not_know_when_written_back() {
+        let doc = br#"{"default": "a", "future": {"x": 1}, "keys": [
+            {"name": "a", "id": "1", "pluginName": "p", "keySpec": "EC-256"}]}"#;
+        let mut keys = SigningKeys::from_json(Path::new("signingkeys.json"), doc).unwrap();
+        keys.keys.push(KeyEntry::local("b", "/k/b.key", "/k/b.crt"));
+        keys.default = Some("b".into());
+        let json = serde_json::to_value(&keys).unwrap();
+        assert_eq!(json["future"], serde_json::json!({"x": 1}), "{json}");
+        assert_eq!(json["keys"][0]["keySpec"], "EC-256", "{json}");
+        assert_eq!(json["default"], "b");
+        assert_eq!(
+            json["keys"][1],
+            serde_json::json!({"name": "b", "keyPath": "/k/b.key", "certPath": "/k/b.crt"})
+        );
     }
 }

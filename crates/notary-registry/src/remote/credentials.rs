@@ -6,10 +6,11 @@
 //! is always given by the caller: nothing here reads `$HOME`.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -97,7 +98,9 @@ struct HelperOutput {
     secret: String,
 }
 
-/// Credentials from a Docker `config.json` (`auths`, `credHelpers`, `credsStore`).
+/// Credentials from a Docker `config.json` (`auths`, `credHelpers`, `credsStore`), read as
+/// oras-go reads them for notation: a credential helper configured for the server
+/// (`credHelpers`, else `credsStore`) answers alone; without one, `auths` does.
 #[derive(Debug, Clone)]
 pub struct DockerConfig {
     path: PathBuf,
@@ -107,6 +110,15 @@ pub struct DockerConfig {
 
 /// Largest config.json or helper output read.
 const MAX_CONFIG: u64 = 4 * 1024 * 1024;
+/// Longest helper message quoted in an error, in characters.
+const MAX_MESSAGE: usize = 512;
+/// Bytes of a helper's stderr kept (the rest is read and dropped).
+const MAX_STDERR: u64 = 64 * 1024;
+/// A helper's answer when it has no credential for the server: compared whole (after
+/// trimming), as the Docker CLI and oras-go compare it.
+const NOT_FOUND: &str = "credentials not found in native keychain";
+/// The user name of a helper entry that holds an identity (refresh) token.
+const TOKEN_USERNAME: &str = "<token>";
 
 impl DockerConfig {
     /// Reads credentials from the `config.json` at `path` (a missing file means anonymous).
@@ -118,10 +130,31 @@ impl DockerConfig {
         }
     }
 
-    /// Looks up `docker-credential-*` helpers only in these directories (default: `PATH`).
+    /// Looks up `docker-credential-*` helpers only in these directories (default: the absolute
+    /// directories of `PATH`).
     pub fn with_helper_dirs(mut self, dirs: Vec<PathBuf>) -> Self {
         self.helper_dirs = Some(dirs);
         self
+    }
+
+    /// How long one helper call may take, output included (default 30 s); past it the helper
+    /// is killed and the call fails.
+    #[must_use]
+    pub fn with_helper_timeout(mut self, timeout: Duration) -> Self {
+        self.helper_timeout = timeout;
+        self
+    }
+
+    /// The key a registry's credential is kept under: Docker Hub's legacy index URL for
+    /// `docker.io` and `registry-1.docker.io`, else the registry (`host[:port]`) itself. It is
+    /// the `credHelpers` key, the `auths` key and what helpers are given (oras-go's
+    /// `ServerAddressFromRegistry`, as notation uses it).
+    pub fn server_address(registry: &str) -> &str {
+        if registry == "docker.io" || registry == "registry-1.docker.io" {
+            "https://index.docker.io/v1/"
+        } else {
+            registry
+        }
     }
 
     /// Whether the file configures any credential (`auths`, `credHelpers` or `credsStore`).
@@ -134,82 +167,78 @@ impl DockerConfig {
     }
 
     fn read(&self) -> Result<DockerConfigFile, Error> {
-        let meta = match std::fs::metadata(&self.path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(DockerConfigFile::default());
-            }
-            Err(e) => return Err(io(&self.path, e)),
+        let Some(bytes) = read_regular(&self.path, MAX_CONFIG).map_err(|e| io(&self.path, e))?
+        else {
+            return Ok(DockerConfigFile::default());
         };
-        if meta.len() > MAX_CONFIG {
-            return Err(io(&self.path, "larger than 4 MiB"));
-        }
-        let bytes = std::fs::read(&self.path).map_err(|e| io(&self.path, e))?;
         serde_json::from_slice(&bytes).map_err(|e| Error::Auth {
             registry: String::new(),
             reason: format!("{}: {e}", self.path.display()),
         })
     }
 
-    fn helper(&self, name: &str, registry: &str) -> Result<Option<Credential>, Error> {
-        let fail = |reason: String| Error::Auth {
-            registry: registry.to_string(),
-            reason: format!("credential helper docker-credential-{name}: {reason}"),
+    /// Stores `credential` for `registry` through `docker-credential-<helper> store`.
+    pub fn store_in_helper(
+        &self,
+        helper: &str,
+        registry: &str,
+        credential: &Credential,
+    ) -> Result<(), Error> {
+        let (username, secret) = match credential {
+            Credential::Basic { username, password } => (username.as_str(), password.as_str()),
+            Credential::RefreshToken(t) => (TOKEN_USERNAME, t.as_str()),
         };
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        {
-            return Err(fail("invalid helper name".into()));
-        }
-        let program = format!("docker-credential-{name}");
-        let path = match &self.helper_dirs {
-            Some(dirs) => dirs
-                .iter()
-                .map(|d| d.join(&program))
-                .find(|p| p.is_file())
-                .ok_or_else(|| fail("not found".into()))?,
-            None => PathBuf::from(&program),
-        };
-        let mut child = Command::new(&path)
-            .arg("get")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| fail(e.to_string()))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(registry.as_bytes());
-        }
-        let started = std::time::Instant::now();
-        loop {
-            match child.try_wait().map_err(|e| fail(e.to_string()))? {
-                Some(_) => break,
-                None if started.elapsed() > self.helper_timeout => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(fail("timed out".into()));
+        let input = serde_json::json!({
+            "ServerURL": Self::server_address(registry),
+            "Username": username,
+            "Secret": secret,
+        });
+        self.exchange(helper, "store", input.to_string().into_bytes())
+            .map(drop)
+            .map_err(|e| {
+                let mut reason = e.reason();
+                // A helper may echo what it was given: the secret never reaches an error.
+                if !secret.is_empty() {
+                    reason = reason.replace(secret, "***");
                 }
-                None => std::thread::sleep(Duration::from_millis(5)),
-            }
-        }
-        let out = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
-        if out.stdout.len() as u64 > MAX_CONFIG {
-            return Err(fail("output too large".into()));
-        }
-        if !out.status.success() {
-            let msg = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            // The protocol reports a missing entry on stdout with this message.
-            if msg.contains("credentials not found") {
-                return Ok(None);
-            }
-            return Err(fail(format!("exited with {}: {msg}", out.status)));
-        }
-        let h: HelperOutput =
-            serde_json::from_slice(&out.stdout).map_err(|e| fail(format!("bad output: {e}")))?;
-        if h.username == "<token>" {
-            return Ok(Some(Credential::RefreshToken(h.secret)));
+                helper_error(helper, "store", registry, reason)
+            })
+    }
+
+    /// Removes the credential of `registry` through `docker-credential-<helper> erase`.
+    pub fn erase_from_helper(&self, helper: &str, registry: &str) -> Result<(), Error> {
+        self.exchange(
+            helper,
+            "erase",
+            Self::server_address(registry).as_bytes().to_vec(),
+        )
+        .map(drop)
+        .map_err(|e| helper_error(helper, "erase", registry, e.reason()))
+    }
+
+    fn helper_get(&self, helper: &str, registry: &str) -> Result<Option<Credential>, Error> {
+        let server = Self::server_address(registry);
+        let out = match self.exchange(helper, "get", server.as_bytes().to_vec()) {
+            Ok(out) => out,
+            Err(HelperError::Failed { message }) if message == NOT_FOUND => return Ok(None),
+            Err(e) => return Err(helper_error(helper, "get", registry, e.reason())),
+        };
+        // serde's message may quote a value of the answer: only where it went wrong is told.
+        let h: HelperOutput = serde_json::from_slice(&out).map_err(|e| {
+            helper_error(
+                helper,
+                "get",
+                registry,
+                format!(
+                    "its answer is not a credential ({:?} error at line {}, column {})",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        if h.username == TOKEN_USERNAME {
+            return Ok((!h.secret.is_empty()).then_some(Credential::RefreshToken(h.secret)));
         }
         if h.username.is_empty() && h.secret.is_empty() {
             return Ok(None);
@@ -219,6 +248,252 @@ impl DockerConfig {
             password: h.secret,
         }))
     }
+
+    /// The helper program: `docker-credential-<name>` in the helper directories, else in the
+    /// absolute directories of `PATH`. A relative `PATH` entry (`.`, an empty one, `bin`) is
+    /// skipped, as Go's `exec.LookPath` refuses such results: the working directory must not
+    /// choose the program that receives credentials.
+    fn helper_program(&self, name: &str) -> Result<PathBuf, HelperError> {
+        if !valid_helper_name(name) {
+            return Err(HelperError::Other(format!(
+                "invalid helper name {:?}: names are [A-Za-z0-9._-]+",
+                sanitize(name.as_bytes())
+            )));
+        }
+        let program = format!("docker-credential-{name}");
+        let dirs: Vec<PathBuf> = match &self.helper_dirs {
+            Some(dirs) => dirs.clone(),
+            None => std::env::var_os("PATH")
+                .map(|p| std::env::split_paths(&p).collect())
+                .unwrap_or_default(),
+        };
+        dirs.iter()
+            .filter(|d| d.is_absolute())
+            .map(|d| d.join(&program))
+            .find(|p| is_executable_file(p))
+            .ok_or_else(|| {
+                HelperError::Other(format!(
+                    "{program} not found in the absolute directories of PATH"
+                ))
+            })
+    }
+
+    /// Runs `docker-credential-<name> <action>` with `input` on stdin; its stdout. The whole
+    /// exchange is bounded by the timeout (a helper, or a child of it holding its pipes open,
+    /// cannot hang the caller) and stdout by [`MAX_CONFIG`]; stderr is read (at most
+    /// [`MAX_STDERR`] kept) so that the helper never blocks on it.
+    fn exchange(&self, name: &str, action: &str, input: Vec<u8>) -> Result<Vec<u8>, HelperError> {
+        let program = self.helper_program(name)?;
+        let mut child = Command::new(&program)
+            .arg(action)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| HelperError::Other(e.to_string()))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // On its own thread: a helper that does not read its input must not block us. The
+            // pipe closes when the thread ends.
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(&input);
+            });
+        }
+        let stdout = child.stdout.take().map(|r| read_capped(r, MAX_CONFIG));
+        let stderr = child.stderr.take().map(|r| read_capped(r, MAX_STDERR));
+        let started = Instant::now();
+        let mut status = None;
+        let (mut out, mut err) = (None, None);
+        loop {
+            if status.is_none() {
+                status = child
+                    .try_wait()
+                    .map_err(|e| HelperError::Other(e.to_string()))?;
+            }
+            poll_reader(stdout.as_ref(), &mut out);
+            poll_reader(stderr.as_ref(), &mut err);
+            if status.is_some() && out.is_some() && err.is_some() {
+                break;
+            }
+            if started.elapsed() >= self.helper_timeout {
+                if status.is_none() {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+                return Err(HelperError::Other(format!(
+                    "timed out after {} s",
+                    self.helper_timeout.as_secs_f32()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (out, too_large) = out.unwrap_or_default();
+        if too_large {
+            return Err(HelperError::Other(format!(
+                "output larger than {MAX_CONFIG} bytes"
+            )));
+        }
+        let status = status.ok_or_else(|| HelperError::Other("not reaped".into()))?;
+        if !status.success() {
+            // The protocol reports errors on stdout; stderr is the fallback.
+            let (err, _) = err.unwrap_or_default();
+            let mut message = sanitize(&out);
+            if message.is_empty() {
+                message = sanitize(&err);
+            }
+            if message.is_empty() {
+                message = format!("exited with {status}");
+            }
+            return Err(HelperError::Failed { message });
+        }
+        Ok(out)
+    }
+}
+
+/// Why a helper call failed.
+enum HelperError {
+    /// The helper ran and failed; its (trimmed, bounded) message.
+    Failed { message: String },
+    /// It could not be run, or its answer could not be read.
+    Other(String),
+}
+
+impl HelperError {
+    fn reason(self) -> String {
+        match self {
+            Self::Failed { message } => format!("failed: {message}"),
+            Self::Other(r) => r,
+        }
+    }
+}
+
+fn helper_error(helper: &str, action: &str, registry: &str, reason: String) -> Error {
+    Error::Auth {
+        registry: registry.to_string(),
+        reason: format!(
+            "credential helper docker-credential-{} {action}: {reason}",
+            sanitize(helper.as_bytes())
+        ),
+    }
+}
+
+/// A helper name usable as the suffix of a program name: no path separator, so that
+/// `config.json` can only name a `docker-credential-*` program found on `PATH`.
+fn valid_helper_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// A regular file (a symlink to one counts) that can be executed.
+fn is_executable_file(p: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(p) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
+/// Helper output fit for a message: lossy UTF-8, trimmed, control characters replaced, at
+/// most [`MAX_MESSAGE`] characters.
+fn sanitize(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    let mut s: String = text
+        .chars()
+        .take(MAX_MESSAGE)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > MAX_MESSAGE {
+        s.push('…');
+    }
+    s
+}
+
+type Capped = (Vec<u8>, bool);
+
+/// Reads a pipe to its end on its own thread, keeping at most `cap` bytes; `true` when more
+/// came. The result arrives on the channel, so the caller can wait for it with a deadline.
+fn read_capped(mut r: impl Read + Send + 'static, cap: u64) -> mpsc::Receiver<Capped> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut over = false;
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = usize::try_from(cap)
+                        .unwrap_or(usize::MAX)
+                        .saturating_sub(kept.len());
+                    let chunk = buf.get(..n).unwrap_or_default();
+                    if chunk.len() > room {
+                        over = true;
+                    }
+                    kept.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let _ = tx.send((kept, over));
+    });
+    rx
+}
+
+fn poll_reader(rx: Option<&mpsc::Receiver<Capped>>, slot: &mut Option<Capped>) {
+    if slot.is_some() {
+        return;
+    }
+    match rx {
+        None => *slot = Some(Capped::default()),
+        Some(rx) => match rx.try_recv() {
+            Ok(r) => *slot = Some(r),
+            Err(mpsc::TryRecvError::Empty) => {}
+            Err(mpsc::TryRecvError::Disconnected) => *slot = Some(Capped::default()),
+        },
+    }
+}
+
+/// Reads the file at `path` (following symbolic links) when it is a regular file of at most
+/// `cap` bytes; `None` when it does not exist. Opened without blocking, so that a FIFO fails
+/// instead of hanging, and checked on the open file, so that it cannot change in between.
+fn read_regular(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > cap {
+        return Err(format!("larger than {cap} bytes"));
+    }
+    let mut data = Vec::new();
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| e.to_string())?;
+    if data.len() as u64 > cap {
+        return Err(format!("larger than {cap} bytes"));
+    }
+    Ok(Some(data))
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -228,69 +503,82 @@ fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Docker Hub keeps its credentials under its legacy index URL.
-fn config_keys(registry: &str) -> Vec<String> {
-    let mut keys = vec![
-        registry.to_string(),
-        format!("https://{registry}"),
-        format!("http://{registry}"),
-        format!("https://{registry}/v1/"),
-        format!("https://{registry}/v2/"),
-    ];
-    if registry == "docker.io" || registry == "registry-1.docker.io" {
-        keys.push("https://index.docker.io/v1/".into());
+/// A `config.json` key reduced to its host (Docker's `ConvertToHostname`, oras-go's
+/// `ToHostname`): legacy files keep keys such as `https://r.example/v1/`.
+fn to_hostname(key: &str) -> &str {
+    let key = key
+        .strip_prefix("http://")
+        .or_else(|| key.strip_prefix("https://"))
+        .unwrap_or(key);
+    key.split('/').next().unwrap_or(key)
+}
+
+impl DockerConfig {
+    /// The credential of an `auths` entry, if it holds one.
+    fn auth_entry(
+        &self,
+        registry: &str,
+        key: &str,
+        a: &DockerAuth,
+    ) -> Result<Option<Credential>, Error> {
+        if let Some(t) = a.identitytoken.as_ref().filter(|t| !t.is_empty()) {
+            return Ok(Some(Credential::RefreshToken(t.clone())));
+        }
+        if let Some(enc) = a.auth.as_ref().filter(|s| !s.is_empty()) {
+            // Neither the encoded nor the decoded value is ever quoted in an error.
+            let bad = |what: &str| Error::Auth {
+                registry: registry.to_string(),
+                reason: format!("{}: auths.{key}.auth is {what}", self.path.display()),
+            };
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(enc.trim())
+                .map_err(|_| bad("not base64"))?;
+            let text = String::from_utf8(raw).map_err(|_| bad("not UTF-8"))?;
+            let (u, p) = text
+                .split_once(':')
+                .ok_or_else(|| bad("not base64(user:password)"))?;
+            return Ok(Some(Credential::Basic {
+                username: u.to_string(),
+                password: p.to_string(),
+            }));
+        }
+        if let (Some(u), Some(p)) = (&a.username, &a.password) {
+            return Ok(Some(Credential::Basic {
+                username: u.clone(),
+                password: p.clone(),
+            }));
+        }
+        Ok(None)
     }
-    keys
 }
 
 impl CredentialProvider for DockerConfig {
     fn credential(&self, registry: &str) -> Result<Option<Credential>, Error> {
         let cfg = self.read()?;
-        if let Some(helper) = cfg.cred_helpers.get(registry) {
-            return self.helper(helper, registry);
+        let server = Self::server_address(registry);
+        // A helper for the server, else the store for all: it alone answers (oras-go's
+        // DynamicStore), so that a stale plain-text entry never overrides it.
+        let helper = cfg
+            .cred_helpers
+            .get(server)
+            .filter(|h| !h.is_empty())
+            .or(cfg.creds_store.as_ref().filter(|s| !s.is_empty()));
+        if let Some(helper) = helper {
+            return self.helper_get(helper, registry);
         }
-        for key in config_keys(registry) {
-            let Some(a) = cfg.auths.get(&key) else {
-                continue;
-            };
-            if let Some(t) = a.identitytoken.as_ref().filter(|t| !t.is_empty()) {
-                return Ok(Some(Credential::RefreshToken(t.clone())));
-            }
-            if let Some(enc) = a.auth.as_ref().filter(|s| !s.is_empty()) {
-                let raw = base64::engine::general_purpose::STANDARD
-                    .decode(enc.trim())
-                    .map_err(|e| Error::Auth {
-                        registry: registry.to_string(),
-                        reason: format!(
-                            "{}: auths.{key}.auth is not base64: {e}",
-                            self.path.display()
-                        ),
-                    })?;
-                let text = String::from_utf8(raw).map_err(|_| Error::Auth {
-                    registry: registry.to_string(),
-                    reason: format!("{}: auths.{key}.auth is not UTF-8", self.path.display()),
-                })?;
-                let (u, p) = text.split_once(':').ok_or_else(|| Error::Auth {
-                    registry: registry.to_string(),
-                    reason: format!(
-                        "{}: auths.{key}.auth is not user:password",
-                        self.path.display()
-                    ),
-                })?;
-                return Ok(Some(Credential::Basic {
-                    username: u.to_string(),
-                    password: p.to_string(),
-                }));
-            }
-            if let (Some(u), Some(p)) = (&a.username, &a.password) {
-                return Ok(Some(Credential::Basic {
-                    username: u.clone(),
-                    password: p.clone(),
-                }));
-            }
+        // The exact key, then legacy keys with a scheme or a path.
+        if let Some(a) = cfg.auths.get(server)
+            && let Some(c) = self.auth_entry(registry, server, a)?
+        {
+            return Ok(Some(c));
         }
-        if let Some(store) = cfg.creds_store.as_ref().filter(|s| !s.is_empty()) {
-            return self.helper(store, registry);
+        for (key, a) in &cfg.auths {
+            if key != server
+                && (to_hostname(key) == server || to_hostname(key) == registry)
+                && let Some(c) = self.auth_entry(registry, key, a)?
+            {
+                return Ok(Some(c));
+            }
         }
         Ok(None)
     }
@@ -303,7 +591,7 @@ pub(crate) fn fuzz_docker_config(data: &[u8]) -> Option<usize> {
     let cfg: DockerConfigFile = serde_json::from_slice(data).ok()?;
     let mut n = 0usize;
     for (key, a) in &cfg.auths {
-        n = n.saturating_add(config_keys(key).len());
+        n = n.saturating_add(to_hostname(key).len());
         if let Some(enc) = &a.auth
             && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(enc.trim())
         {
@@ -388,5 +676,338 @@ mod tests {
         assert_eq!(c.credential("unknown.example").unwrap(), None);
         let e = c.credential("broken.example").unwrap_err();
         assert!(e.to_string().contains("docker-credential-missing"), "{e}");
+    }
+    /// Writes an executable `docker-credential-<name>` shell script into `dir`.
+    #[cfg(unix)]
+    fn helper_script(dir: &Path, name: &str, body: &str) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = dir.join(format!("docker-credential-{name}"));
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn docker_hub_is_asked_for_under_its_index_url() {
+        let dir = tempfile::tempdir().unwrap();
+        helper_script(
+            dir.path(),
+            "hub",
+            r#"read host
+if [ "$host" = "https://index.docker.io/v1/" ]; then echo '{"Username":"hubuser","Secret":"hubpw"}'; exit 0; fi
+echo 'credentials not found in native keychain'; exit 1"#,
+        );
+        let path = dir.path().join("config.json");
+        let want = Some(Credential::Basic {
+            username: "hubuser".into(),
+            password: "hubpw".into(),
+        });
+        for doc in [
+            r#"{"credsStore":"hub"}"#,
+            r#"{"credHelpers":{"https://index.docker.io/v1/":"hub"}}"#,
+        ] {
+            std::fs::write(&path, doc).unwrap();
+            let c = DockerConfig::new(&path).with_helper_dirs(vec![dir.path().to_path_buf()]);
+            for registry in ["docker.io", "registry-1.docker.io"] {
+                assert_eq!(c.credential(registry).unwrap(), want, "{doc} {registry}");
+            }
+        }
+        // In `auths` too.
+        let auth = base64::engine::general_purpose::STANDARD.encode("hubuser:hubpw");
+        std::fs::write(
+            &path,
+            format!(r#"{{"auths":{{"https://index.docker.io/v1/":{{"auth":"{auth}"}}}}}}"#),
+        )
+        .unwrap();
+        assert_eq!(
+            DockerConfig::new(&path).credential("docker.io").unwrap(),
+            want
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_configured_helper_answers_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        helper_script(
+            dir.path(),
+            "fake",
+            r#"echo '{"Username":"bob","Secret":"pw"}'"#,
+        );
+        let path = dir.path().join("config.json");
+        let stale = base64::engine::general_purpose::STANDARD.encode("stale:old");
+        std::fs::write(
+            &path,
+            format!(r#"{{"credsStore":"fake","auths":{{"reg.example":{{"auth":"{stale}"}}}}}}"#),
+        )
+        .unwrap();
+        let c = DockerConfig::new(&path).with_helper_dirs(vec![dir.path().to_path_buf()]);
+        assert_eq!(
+            c.credential("reg.example").unwrap(),
+            Some(Credential::Basic {
+                username: "bob".into(),
+                password: "pw".into()
+            })
+        );
+    }
+
+    #[test]
+    fn auths_keys_may_carry_a_scheme_or_a_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let c = DockerConfig::new(&path);
+        let auth = base64::engine::general_purpose::STANDARD.encode("legacy:old");
+        // Legacy keys, as Docker's ConvertToHostname reads them.
+        for key in [
+            "https://reg.example/",
+            "http://reg.example/v1/",
+            "reg.example/v2/",
+        ] {
+            std::fs::write(
+                &path,
+                format!(r#"{{"auths":{{"{key}":{{"auth":"{auth}"}}}}}}"#),
+            )
+            .unwrap();
+            assert_eq!(
+                c.credential("reg.example").unwrap(),
+                Some(Credential::Basic {
+                    username: "legacy".into(),
+                    password: "old".into()
+                }),
+                "{key}"
+            );
+            assert_eq!(c.credential("other.example").unwrap(), None, "{key}");
+        }
+    }
+
+    /// A config.json whose credsStore is a helper answering per host, and its provider.
+    #[cfg(unix)]
+    fn odd_helper() -> (tempfile::TempDir, DockerConfig) {
+        let dir = tempfile::tempdir().unwrap();
+        helper_script(
+            dir.path(),
+            "odd",
+            r#"read host
+case "$host" in
+token.example) echo '{"Username":"<token>","Secret":"refresh"}';;
+emptytoken.example) echo '{"Username":"<token>","Secret":""}';;
+number.example) echo '{"Username":"u","Secret":12345678}';;
+locked.example) echo 'credentials not found in native keychain: the keyring is locked'; exit 1;;
+*) echo 'credentials not found in native keychain'; exit 1;;
+esac"#,
+        );
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"credsStore":"odd"}"#).unwrap();
+        let c = DockerConfig::new(&path).with_helper_dirs(vec![dir.path().to_path_buf()]);
+        (dir, c)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_token_answer_is_a_refresh_token_and_an_empty_one_is_none() {
+        let (_dir, c) = odd_helper();
+        assert_eq!(
+            c.credential("token.example").unwrap(),
+            Some(Credential::RefreshToken("refresh".into()))
+        );
+        assert_eq!(c.credential("missing.example").unwrap(), None);
+        assert_eq!(c.credential("emptytoken.example").unwrap(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_the_exact_not_found_answer_means_no_credential() {
+        let (_dir, c) = odd_helper();
+        let e = c.credential("locked.example").unwrap_err().to_string();
+        assert!(e.contains("keyring is locked"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_malformed_helper_answer_is_refused_without_quoting_it() {
+        let (_dir, c) = odd_helper();
+        let e = c.credential("number.example").unwrap_err().to_string();
+        assert!(
+            e.contains("not a credential") && !e.contains("12345678"),
+            "{e}"
+        );
+    }
+
+    /// Runs the helper `helper` (a script `body`) for a credential with a 2 s timeout; the
+    /// error, which must come within 10 s.
+    #[cfg(unix)]
+    fn helper_failure(helper: &str, body: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        helper_script(dir.path(), helper, body);
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, format!(r#"{{"credsStore":"{helper}"}}"#)).unwrap();
+        let mut c = DockerConfig::new(&path).with_helper_dirs(vec![dir.path().to_path_buf()]);
+        c.helper_timeout = Duration::from_secs(2);
+        let started = std::time::Instant::now();
+        let e = c.credential("reg.example").unwrap_err().to_string();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{helper}: {:?}",
+            started.elapsed()
+        );
+        e
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_helper_or_its_child_cannot_hold_the_call_past_the_timeout() {
+        // Exits at once, but a child keeps its stdout open.
+        let e = helper_failure(
+            "lingering",
+            "sleep 20 &\necho '{\"Username\":\"u\",\"Secret\":\"p\"}'",
+        );
+        assert!(e.contains("timed out"), "{e}");
+        let e = helper_failure("silent", "exec sleep 20");
+        assert!(e.contains("timed out"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn helper_output_is_capped() {
+        let e = helper_failure("chatty", "head -c 5242880 /dev/zero");
+        assert!(e.contains("larger than"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn helpers_are_never_taken_from_relative_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        helper_script(
+            dir.path(),
+            "fake",
+            r#"echo '{"Username":"u","Secret":"p"}'"#,
+        );
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"credsStore":"fake"}"#).unwrap();
+        // The same directory, named relative to the working directory.
+        let cwd = std::env::current_dir().unwrap();
+        let relative: PathBuf = std::iter::repeat_n("..", cwd.components().count())
+            .collect::<PathBuf>()
+            .join(dir.path().strip_prefix("/").unwrap());
+        assert!(relative.join("docker-credential-fake").is_file());
+        let e = DockerConfig::new(&path)
+            .with_helper_dirs(vec![relative])
+            .credential("reg.example")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not found"), "{e}");
+        // Names with a path separator never name a program.
+        for name in ["../fake", "/bin/sh", "a/b", ""] {
+            std::fs::write(
+                &path,
+                serde_json::json!({ "credsStore": "x", "credHelpers": { "reg.example": name } })
+                    .to_string(),
+            )
+            .unwrap();
+            let c = DockerConfig::new(&path).with_helper_dirs(vec![dir.path().to_path_buf()]);
+            let r = c.credential("reg.example");
+            assert!(r.is_err(), "{name:?}: {r:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn store_and_erase_go_through_the_helper_and_never_quote_the_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        helper_script(
+            dir.path(),
+            "rec",
+            &format!(
+                r#"case "$1" in
+store) cat >> {log}; echo >> {log};;
+erase) cat >> {log}; echo >> {log};;
+esac"#,
+                log = log.display()
+            ),
+        );
+        helper_script(
+            dir.path(),
+            "echoer",
+            r#"echo "cannot store $(cat)"; exit 1"#,
+        );
+        let c = DockerConfig::new(dir.path().join("config.json"))
+            .with_helper_dirs(vec![dir.path().to_path_buf()]);
+        c.store_in_helper(
+            "rec",
+            "docker.io",
+            &Credential::Basic {
+                username: "u".into(),
+                password: "p".into(),
+            },
+        )
+        .unwrap();
+        c.store_in_helper("rec", "r.example", &Credential::RefreshToken("t".into()))
+            .unwrap();
+        c.erase_from_helper("rec", "r.example").unwrap();
+        let lines: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(
+            first,
+            serde_json::json!({"ServerURL": "https://index.docker.io/v1/", "Username": "u", "Secret": "p"})
+        );
+        let second: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+        assert_eq!(
+            second,
+            serde_json::json!({"ServerURL": "r.example", "Username": "<token>", "Secret": "t"})
+        );
+        assert_eq!(lines[2], "r.example");
+        let e = c
+            .store_in_helper(
+                "echoer",
+                "r.example",
+                &Credential::Basic {
+                    username: "u".into(),
+                    password: "sup3r-s3cret".into(),
+                },
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cannot store") && !e.contains("sup3r-s3cret"),
+            "{e}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_json_that_is_not_a_regular_file_is_refused_without_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("config.json");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(DockerConfig::new(&fifo).credential("reg.example"));
+        });
+        let r = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("reading a FIFO must not hang");
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        let big = dir.path().join("big.json");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_CONFIG + 1)
+            .unwrap();
+        let e = DockerConfig::new(&big)
+            .credential("reg.example")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("larger than"), "{e}");
     }
 }

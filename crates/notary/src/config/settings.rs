@@ -106,7 +106,8 @@ impl NotationConfig {
                 .is_some_and(|s| !s.is_empty())
     }
 
-    /// The credential helper for `server`: `credHelpers[server]`, else `credsStore`.
+    /// The credential helper for `server` (its credential-store key: `host[:port]`, or Docker
+    /// Hub's `https://index.docker.io/v1/`): `credHelpers[server]`, else `credsStore`.
     pub fn credential_helper(&self, server: &str) -> Option<&str> {
         self.json
             .get("credHelpers")

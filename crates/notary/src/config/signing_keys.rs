@@ -38,6 +38,10 @@ pub struct KeyEntry {
         skip_serializing_if = "Option::is_none"
     )]
     pub plugin_config: Option<BTreeMap<String, String>>,
+    /// Members this version does not know (written by a later notation, or by hand): kept, so
+    /// that editing the file never drops them.
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a [`KeyEntry`] signs with.
@@ -76,6 +80,7 @@ impl KeyEntry {
             id: None,
             plugin_name: None,
             plugin_config: None,
+            extra: serde_json::Map::new(),
         }
     }
 
@@ -93,6 +98,7 @@ impl KeyEntry {
             id: Some(id.into()),
             plugin_name: Some(plugin_name.into()),
             plugin_config: Some(config).filter(|c| !c.is_empty()),
+            extra: serde_json::Map::new(),
         }
     }
 
@@ -132,6 +138,9 @@ pub struct SigningKeys {
     /// The keys.
     #[serde(default)]
     pub keys: Vec<KeyEntry>,
+    /// Members this version does not know: kept when the file is written back.
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl SigningKeys {

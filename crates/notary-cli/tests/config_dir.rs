@@ -1,0 +1,189 @@
+//! The configuration directory as notation v1.3 manages it: `cert cleanup-test`, `cert list`
+//! showing what the trust store reader uses, certificate file names that stay inside their
+//! store, `policy import` asking before it replaces a policy, and `key add|update|delete`.
+#![cfg(unix)]
+
+#[path = "support/env.rs"]
+mod support;
+
+use support::Env;
+
+fn signing_keys(e: &Env) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(e.config.join("signingkeys.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn cleanup_test_removes_what_generate_test_made_and_never_a_users_own_key() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "--default", "t"]);
+    let local = e.config.join("localkeys");
+    let stored = e.config.join("truststore/x509/ca/t/t.crt");
+    assert!(stored.is_file());
+    let out = e.ok(&["cert", "cleanup-test", "t"]);
+    assert!(out.contains("Success: deleted the key file"), "{out}");
+    assert!(!local.join("t.key").exists());
+    assert!(!local.join("t.crt").exists());
+    assert!(!stored.exists());
+    let keys = signing_keys(&e);
+    assert_eq!(keys["keys"], serde_json::json!([]), "{keys}");
+    assert_eq!(keys.get("default"), None, "{keys}");
+    // Again: nothing left to clean, and the key is gone from the list.
+    let err = e.fails(&["cert", "cleanup-test", "t"]);
+    assert!(err.contains("not found"), "{err}");
+
+    // A key registered from the user's own files: cleanup-test never deletes them.
+    e.ok(&["cert", "generate-test", "--bits", "256", "g"]);
+    let key = e.work.join("mine.key");
+    let cert = e.work.join("mine.crt");
+    std::fs::copy(local.join("g.key"), &key).unwrap();
+    std::fs::copy(local.join("g.crt"), &cert).unwrap();
+    e.ok(&[
+        "key",
+        "add",
+        "mine",
+        "--key",
+        key.to_str().unwrap(),
+        "--cert",
+        cert.to_str().unwrap(),
+    ]);
+    let err = e.fails(&["cert", "cleanup-test", "mine"]);
+    assert!(err.contains("generate-test"), "{err}");
+    assert!(key.is_file() && cert.is_file());
+    assert!(e.ok(&["key", "list"]).contains("mine"));
+}
+
+#[test]
+fn cert_list_shows_the_regular_files_of_real_store_directories() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "t"]);
+    let ca = e.config.join("truststore/x509/ca");
+    std::os::unix::fs::symlink(ca.join("t/t.crt"), ca.join("t/link.crt")).unwrap();
+    std::fs::create_dir(ca.join("t/sub")).unwrap();
+    std::os::unix::fs::symlink(ca.join("t"), ca.join("linked")).unwrap();
+    let out = e.ok(&["cert", "list"]);
+    assert!(out.contains("ca/t/t.crt"), "{out}");
+    for hidden in ["link.crt", "sub", "linked"] {
+        assert!(!out.contains(hidden), "{hidden}: {out}");
+    }
+}
+
+#[test]
+fn cert_show_and_delete_take_a_file_name_of_the_store_not_a_path() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "t"]);
+    let outside = "../../../../signingkeys.json";
+    for args in [
+        &["cert", "delete", "-t", "ca", "-s", "t", "-y", outside][..],
+        &["cert", "show", "-t", "ca", "-s", "t", outside],
+    ] {
+        let err = e.fails(args);
+        assert!(err.contains("invalid certificate file name"), "{err}");
+    }
+    assert!(e.config.join("signingkeys.json").is_file());
+}
+
+#[test]
+fn policy_import_asks_before_it_replaces_a_policy() {
+    let e = Env::new();
+    let policy = |name: &str| {
+        e.write(
+            &format!("{name}.json"),
+            &format!(
+                r#"{{"version":"1.0","trustPolicies":[{{"name":"{name}","registryScopes":["*"],"signatureVerification":{{"level":"skip"}}}}]}}"#
+            ),
+        )
+    };
+    let (first, second, third) = (policy("first"), policy("second"), policy("third"));
+    e.ok(&["policy", "import", first.to_str().unwrap()]);
+    let shown = || e.ok(&["policy", "show"]);
+    assert!(shown().contains("first"));
+
+    // No answer (stdin closed): nothing changes, as in notation.
+    let o = e.run_with_stdin(&["policy", "import", second.to_str().unwrap()], b"");
+    assert!(o.status.success(), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("already exists, do you want to overwrite it?"),
+        "{o:?}"
+    );
+    assert!(shown().contains("first"));
+    let o = e.run_with_stdin(&["policy", "import", second.to_str().unwrap()], b"n\n");
+    assert!(o.status.success(), "{o:?}");
+    assert!(shown().contains("first"));
+
+    // "y" replaces it.
+    let o = e.run_with_stdin(&["policy", "import", second.to_str().unwrap()], b"y\n");
+    assert!(o.status.success(), "{o:?}");
+    assert!(shown().contains("second"));
+
+    // --force never asks, and warns.
+    let (_, err) = e.ok_both(&["policy", "import", "--force", third.to_str().unwrap()]);
+    assert!(err.contains("will be overwritten"), "{err}");
+    assert!(shown().contains("third"));
+}
+
+#[test]
+fn key_add_needs_the_plugin_installed() {
+    let e = Env::new();
+    let err = e.fails(&["key", "add", "kms", "--plugin", "absent", "--id", "k1"]);
+    assert!(err.contains("absent"), "{err}");
+    assert!(!e.config.join("signingkeys.json").exists());
+}
+
+/// A test key `g`, and `link.key`/`link.crt` in the working directory linking to its files.
+fn linked_test_key(e: &Env) {
+    e.ok(&["cert", "generate-test", "--bits", "256", "g"]);
+    let local = e.config.join("localkeys");
+    std::os::unix::fs::symlink(local.join("g.key"), e.work.join("link.key")).unwrap();
+    std::os::unix::fs::symlink(local.join("g.crt"), e.work.join("link.crt")).unwrap();
+}
+
+#[test]
+fn key_add_records_local_files_absolute_without_resolving_links() {
+    let e = Env::new();
+    linked_test_key(&e);
+    e.ok(&[
+        "key", "add", "linked", "--key", "link.key", "--cert", "link.crt",
+    ]);
+    let work = std::fs::canonicalize(&e.work).unwrap();
+    let keys = signing_keys(&e);
+    let entry = &keys["keys"][1];
+    assert_eq!(entry["name"], "linked");
+    assert_eq!(entry["keyPath"], work.join("link.key").to_str().unwrap());
+    assert_eq!(entry["certPath"], work.join("link.crt").to_str().unwrap());
+}
+
+#[test]
+fn key_add_update_and_delete_say_what_notation_says() {
+    let e = Env::new();
+    linked_test_key(&e);
+    let out = e.ok(&[
+        "key",
+        "add",
+        "linked",
+        "--key",
+        "link.key",
+        "--cert",
+        "link.crt",
+        "--default",
+    ]);
+    assert_eq!(out.trim(), "linked: marked as default");
+    let out = e.ok(&["key", "delete", "linked"]);
+    assert_eq!(
+        out.trim(),
+        "Removed default key linked from Notation signing key list. The source key still exists."
+    );
+    let out = e.ok(&["key", "delete", "g"]);
+    assert_eq!(
+        out.trim(),
+        "Removed g from Notation signing key list. The source key still exists."
+    );
+}
+
+#[test]
+fn key_update_without_default_does_nothing() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "--default", "g"]);
+    let (_, err) = e.ok_both(&["key", "update", "nosuchkey"]);
+    assert!(err.contains("--default flag is not set"), "{err}");
+    assert_eq!(signing_keys(&e)["default"], "g");
+}
