@@ -431,3 +431,191 @@ fn scope_of(reference: &str) -> &str {
         .split_once('@')
         .map_or(reference, |(scope, _)| scope)
 }
+
+// --- get-plugin-metadata: the config it is sent, and what its answer must hold ---
+
+/// A signing plugin whose capabilities depend on its config: `SIGNATURE_GENERATOR.ENVELOPE`
+/// when `pluginConfig` has `mode=envelope`, `SIGNATURE_GENERATOR.RAW` otherwise. Each
+/// `get-plugin-metadata` request is written to `seen`.
+fn config_dependent_plugin(plugins: &Path, seen: &Path) {
+    script(
+        plugins,
+        "cfg",
+        &format!(
+            r#"case "$1" in
+get-plugin-metadata)
+  cat > {seen}
+  if grep -q '"mode":"envelope"' {seen}; then cap=ENVELOPE; else cap=RAW; fi
+  echo "{{\"name\":\"cfg\",\"description\":\"d\",\"version\":\"1.0.0\",\"url\":\"u\",\"supportedContractVersions\":[\"1.0\"],\"capabilities\":[\"SIGNATURE_GENERATOR.$cap\"]}}";;
+*) exit 1;;
+esac"#,
+            seen = seen.display()
+        ),
+    );
+}
+
+fn seen_request(seen: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(seen).expect("the plugin was asked")).unwrap()
+}
+
+#[test]
+fn signing_sends_its_plugin_config_with_get_plugin_metadata() {
+    use notary::plugin::{PluginSigner, SigningMode};
+    use std::collections::BTreeMap;
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    let seen = tmp.path().join("metadata.json");
+    config_dependent_plugin(&plugins, &seen);
+    let host = PluginHost::new(&plugins);
+    let config = BTreeMap::from([
+        ("mode".to_string(), "envelope".to_string()),
+        ("region".to_string(), "eu".to_string()),
+    ]);
+
+    // As notation-go's PluginSigner: the signing config goes with get-plugin-metadata, so the
+    // plugin's answer for that config decides how it signs.
+    let signer = PluginSigner::new(host.clone(), "cfg", "k", config.clone()).unwrap();
+    assert_eq!(
+        seen_request(&seen),
+        serde_json::json!({"pluginConfig": {"mode": "envelope", "region": "eu"}})
+    );
+    assert_eq!(signer.mode(), SigningMode::Envelope);
+    assert_eq!(
+        signer.metadata().capabilities,
+        vec!["SIGNATURE_GENERATOR.ENVELOPE".to_string()]
+    );
+
+    // No config: no pluginConfig at all (notation-go's omitempty), and the other capability.
+    let signer = PluginSigner::new(host.clone(), "cfg", "k", BTreeMap::new()).unwrap();
+    assert_eq!(seen_request(&seen), serde_json::json!({}));
+    assert_eq!(signer.mode(), SigningMode::Raw);
+
+    // The explicit variants: with a config, and without (plugin list and install).
+    let m = host.metadata_with_config("cfg", &config).unwrap();
+    assert_eq!(
+        m.capabilities,
+        vec!["SIGNATURE_GENERATOR.ENVELOPE".to_string()]
+    );
+    assert_eq!(seen_request(&seen)["pluginConfig"]["region"], "eu");
+    let m = host.metadata("cfg").unwrap();
+    assert_eq!(m.capabilities, vec!["SIGNATURE_GENERATOR.RAW".to_string()]);
+    assert_eq!(seen_request(&seen), serde_json::json!({}));
+    let exe = host.executable("cfg").unwrap();
+    host.metadata_of(&exe, "cfg").unwrap();
+    assert_eq!(seen_request(&seen), serde_json::json!({}));
+}
+
+#[test]
+fn metadata_must_fill_every_field_notation_go_requires() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    let host = PluginHost::new(&plugins);
+    let good = serde_json::json!({
+        "name": "meta", "description": "d", "version": "1.0.0", "url": "u",
+        "supportedContractVersions": ["1.0"], "capabilities": ["SIGNATURE_GENERATOR.RAW"],
+    });
+    let with = |changes: &[(&str, serde_json::Value)]| {
+        let mut m = good.clone();
+        for (field, value) in changes {
+            m[*field] = value.clone();
+        }
+        m
+    };
+    let answer = |m: &serde_json::Value| {
+        script(&plugins, "meta", &format!("cat >/dev/null; echo '{m}'"));
+    };
+    answer(&good);
+    host.metadata("meta").unwrap();
+
+    // notation-go's validate, in its order and words.
+    let none = serde_json::json!([]);
+    let cases = [
+        (with(&[("name", "".into())]), "empty name"),
+        (with(&[("description", "".into())]), "empty description"),
+        (with(&[("version", "".into())]), "empty version"),
+        (with(&[("url", "".into())]), "empty url"),
+        (
+            with(&[("capabilities", none.clone())]),
+            "empty capabilities",
+        ),
+        (
+            with(&[("capabilities", serde_json::Value::Null)]),
+            "empty capabilities",
+        ),
+        (
+            with(&[("supportedContractVersions", none.clone())]),
+            "supported contract versions not specified",
+        ),
+        (
+            with(&[(
+                "supportedContractVersions",
+                serde_json::json!(["2.0", "3.0"]),
+            )]),
+            r#"contract version "1.0" is not in the list of the plugin supported versions [2.0 3.0]"#,
+        ),
+        // Several missing: the first in notation-go's order is reported.
+        (
+            with(&[
+                ("capabilities", none.clone()),
+                ("url", "".into()),
+                ("description", "".into()),
+            ]),
+            "empty description",
+        ),
+    ];
+    for (meta, reason) in cases {
+        answer(&meta);
+        let exe = host.executable("meta").unwrap();
+        for r in [host.metadata("meta"), host.metadata_of(&exe, "meta")] {
+            match r {
+                Err(PluginError::InvalidMetadata {
+                    reason: ref got, ..
+                }) => assert_eq!(got, &format!("invalid metadata: {reason}"), "{meta}"),
+                other => panic!("{meta}: expected invalid metadata ({reason}), got {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn verification_sends_its_plugin_config_with_get_plugin_metadata() {
+    let f = plugin_fixture();
+    let meta_seen = f.plugins.join("metadata.json");
+    // A verification plugin that only claims the trusted-identity capability when its config
+    // says so, and records the get-plugin-metadata request.
+    script(
+        &f.plugins,
+        "claim",
+        &format!(
+            r#"case "$1" in
+get-plugin-metadata)
+  cat > {m}
+  if grep -q '"enable":"yes"' {m}; then caps='"SIGNATURE_VERIFIER.TRUSTED_IDENTITY"'; else caps='"SIGNATURE_GENERATOR.RAW"'; fi
+  echo "{{\"name\":\"claim\",\"description\":\"d\",\"version\":\"1.0.0\",\"url\":\"u\",\"supportedContractVersions\":[\"1.0\"],\"capabilities\":[$caps]}}";;
+verify-signature) cat >/dev/null; echo '{{"verificationResults":{{"SIGNATURE_VERIFIER.TRUSTED_IDENTITY":{{"success":true}}}},"processedAttributes":[]}}';;
+esac"#,
+            m = meta_seen.display()
+        ),
+    );
+    let env = sign_with(&f.chain, EnvelopeMediaType::Jws, Vec::new());
+    let verify = |v: notary::NotaryVerifier| {
+        v.verify(notary::VerifyRequest::oci(
+            &env,
+            EnvelopeMediaType::Jws,
+            scope_of(REF),
+            &target(),
+            NOW,
+        ))
+    };
+    let config = std::collections::BTreeMap::from([("enable".to_string(), "yes".to_string())]);
+    let out = verify(plugin_verifier(&f.chain, &f.plugins).with_plugin_config(config)).unwrap();
+    assert_eq!(out.level().name(), "strict");
+    assert_eq!(
+        seen_request(&meta_seen),
+        serde_json::json!({"pluginConfig": {"enable": "yes"}})
+    );
+    // Without the config the plugin has no verification capability.
+    let err = verify(plugin_verifier(&f.chain, &f.plugins)).unwrap_err();
+    assert_eq!(err.validation(), Some(Validation::Plugin), "{err}");
+    assert_eq!(seen_request(&meta_seen), serde_json::json!({}));
+}

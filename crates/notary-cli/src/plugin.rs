@@ -32,7 +32,8 @@ pub enum PluginCommand {
         /// SHA-256 (hex) the plugin source must have; required with --url
         #[arg(long = "sha256sum")]
         sha256sum: Option<String>,
-        /// Overwrite an installed plugin of the same name
+        /// Force the installation: skip the version check against an installed plugin of the
+        /// same name (without it only a higher version replaces it)
         #[arg(long)]
         force: bool,
         /// The plugin file path or URL
@@ -241,27 +242,81 @@ fn install_package(data: &[u8], file_name: &str, source: &str, force: bool) -> C
             meta.name
         )));
     }
+    let existing = existing_version(&host, &name, &meta.version, force)?;
+    // Whatever is left under the plugin's directory goes, as notation-go's install cleans up
+    // before it copies.
     let target = dir.join(&name);
     if std::fs::symlink_metadata(&target).is_ok() {
-        if !force {
-            let current = host
-                .metadata(&name)
-                .map(|m| format!(" (version {})", m.version))
-                .unwrap_or_default();
-            return Err(Failure::msg(format!(
-                "plugin {name}{current} is already installed, use --force to overwrite it"
-            )));
-        }
         std::fs::remove_dir_all(&target).map_err(io(&target))?;
     }
     config::ensure_dir(&target)?;
     let dst = target.join(&staged.file_name);
     std::fs::rename(&exe, &dst).map_err(io(&dst))?;
-    println!(
-        "Successfully installed plugin {name}, version {}",
-        meta.version
-    );
+    match existing {
+        Some(old) => println!(
+            "Successfully updated plugin {name} from version {old} to {}",
+            meta.version
+        ),
+        None => println!(
+            "Successfully installed plugin {name}, version {}",
+            meta.version
+        ),
+    }
     Ok(())
+}
+
+/// notation's check of an installed plugin of the same name (notation-go `CLIManager.Install`):
+/// without `force`, only a strictly higher `new_version` replaces it; the same version and a
+/// downgrade are refused, and so is an installed plugin that cannot be run or compared. With
+/// `force` nothing is checked. Returns the installed version when its metadata could be read.
+fn existing_version(
+    host: &PluginHost,
+    name: &str,
+    new_version: &str,
+    force: bool,
+) -> Result<Option<String>, Failure> {
+    use notary::plugin::PluginError;
+    use notary::verifier::plugin::SemVer;
+    let failed = |m: String| Failure::msg(format!("plugin installation failed: {m}"));
+    match host.executable(name) {
+        Ok(_) => {}
+        Err(PluginError::NotInstalled { .. }) => return Ok(None),
+        Err(_) if force => return Ok(None),
+        Err(e) => return Err(failed(format!("failed to check plugin existence: {e}"))),
+    }
+    let current = match host.metadata(name) {
+        Ok(m) => m.version,
+        Err(_) if force => return Ok(None),
+        Err(e) => {
+            return Err(failed(format!(
+                "failed to get metadata of existing plugin: {e}"
+            )));
+        }
+    };
+    if !force {
+        let parse = |v: &str| {
+            SemVer::parse(v).ok_or_else(|| {
+                failed(format!(
+                    "failed to compare plugin versions: {v} is not a valid semantic version"
+                ))
+            })
+        };
+        let (new, old) = (parse(new_version)?, parse(&current)?);
+        match new.cmp(&old) {
+            std::cmp::Ordering::Less => {
+                return Err(failed(format!(
+                    "failed to install plugin {name}. The installing plugin version {new_version} is lower than the existing plugin version {current}.\nIt is not recommended to install an older version. To force the installation, use the \"--force\" option"
+                )));
+            }
+            std::cmp::Ordering::Equal => {
+                return Err(failed(format!(
+                    "plugin {name} with version {current} already exists"
+                )));
+            }
+            std::cmp::Ordering::Greater => {}
+        }
+    }
+    Ok(Some(current))
 }
 
 fn uninstall(name: &str, yes: bool) -> CmdResult {

@@ -72,34 +72,25 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
     assert!(out.contains("demo") && out.contains("Demo plugin") && out.contains("1.0.0"));
     assert!(out.contains("[SIGNATURE_GENERATOR.RAW]"), "{out}");
 
-    // Already installed: refused without --force, replaced with it.
-    let err = e.fails(&["plugin", "install", "--file", exe.to_str().unwrap()]);
-    assert!(
-        err.contains("already installed") && err.contains("--force"),
-        "{err}"
-    );
+    // A higher version replaces it without --force, from any package format.
     let zip = e.work.join("demo.zip");
     zip_of(&zip, &[("notation-demo", &plugin_script("demo", "1.1.0"))]);
-    e.ok(&[
-        "plugin",
-        "install",
-        "--force",
-        "--file",
-        zip.to_str().unwrap(),
-    ]);
+    let out = e.ok(&["plugin", "install", "--file", zip.to_str().unwrap()]);
+    assert!(
+        out.contains("Successfully updated plugin demo from version 1.0.0 to 1.1.0"),
+        "{out}"
+    );
     assert!(e.ok(&["plugin", "list"]).contains("1.1.0"));
     let tgz = e.work.join("demo.tar.gz");
     tar_gz_of(
         &tgz,
         &[("bin/notation-demo", &plugin_script("demo", "1.2.0"))],
     );
-    e.ok(&[
-        "plugin",
-        "install",
-        "--force",
-        "--file",
-        tgz.to_str().unwrap(),
-    ]);
+    let out = e.ok(&["plugin", "install", "--file", tgz.to_str().unwrap()]);
+    assert!(
+        out.contains("Successfully updated plugin demo from version 1.1.0 to 1.2.0"),
+        "{out}"
+    );
     assert!(e.ok(&["plugin", "list"]).contains("1.2.0"));
 
     // A broken plugin shows its error in the list.
@@ -126,6 +117,264 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
         e.fails(&["plugin", "uninstall", "--yes", "../config"])
             .contains("invalid plugin name")
     );
+}
+
+/// The installed `demo` plugin's version, as `plugin list` shows it.
+fn installed_version(e: &Env) -> String {
+    let out = e.ok(&["plugin", "list"]);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("demo "))
+        .unwrap_or_else(|| panic!("demo is not listed: {out}"));
+    line.split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn reinstall_follows_notation_version_rules() {
+    let e = Env::new();
+    let pkg = |version: &str| {
+        let p = e.work.join(format!("v{version}/notation-demo"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        write_exe(&p, &plugin_script("demo", version));
+        p.to_str().unwrap().to_string()
+    };
+    let install = |version: &str, force: bool| {
+        let src = pkg(version);
+        let mut args = vec!["plugin", "install", "--file", src.as_str()];
+        if force {
+            args.push("--force");
+        }
+        e.run(&args)
+    };
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let ok = |version: &str, force: bool| {
+        let o = install(version, force);
+        assert!(o.status.success(), "{}", text(&o));
+        text(&o)
+    };
+    let refused = |version: &str| {
+        let o = install(version, false);
+        assert!(!o.status.success(), "{}", text(&o));
+        text(&o)
+    };
+
+    ok("1.2.0", false);
+    assert_eq!(installed_version(&e), "1.2.0");
+
+    // The same version: refused without --force, nothing changes.
+    let err = refused("1.2.0");
+    assert!(
+        err.contains(
+            "Error: plugin installation failed: plugin demo with version 1.2.0 already exists"
+        ),
+        "{err}"
+    );
+    // A lower version (a pre-release of the same one too): refused, pointing at --force.
+    for lower in ["1.1.9", "1.2.0-rc.1"] {
+        let err = refused(lower);
+        assert!(
+            err.contains(&format!("Error: plugin installation failed: failed to install plugin demo. The installing plugin version {lower} is lower than the existing plugin version 1.2.0.\nIt is not recommended to install an older version. To force the installation, use the \"--force\" option")),
+            "{err}"
+        );
+    }
+    assert_eq!(installed_version(&e), "1.2.0");
+
+    // A strictly higher version installs without --force (build metadata does not count).
+    let out = ok("1.10.0", false);
+    assert!(
+        out.contains("Successfully updated plugin demo from version 1.2.0 to 1.10.0"),
+        "{out}"
+    );
+    assert_eq!(installed_version(&e), "1.10.0");
+    assert!(refused("1.10.0+build.5").contains("with version 1.10.0 already exists"));
+
+    // --force skips the check: the same version, and a downgrade.
+    let out = ok("1.10.0", true);
+    assert!(
+        out.contains("Successfully updated plugin demo from version 1.10.0 to 1.10.0"),
+        "{out}"
+    );
+    let out = ok("0.9.0", true);
+    assert!(
+        out.contains("Successfully updated plugin demo from version 1.10.0 to 0.9.0"),
+        "{out}"
+    );
+    assert_eq!(installed_version(&e), "0.9.0");
+
+    // Versions that are not SemVer cannot be compared: refused without --force.
+    let err = refused("2.0");
+    assert!(
+        err.contains("failed to compare plugin versions: 2.0 is not a valid semantic version"),
+        "{err}"
+    );
+    assert_eq!(installed_version(&e), "0.9.0");
+
+    // An installed plugin that cannot answer is not replaced without --force; with it, it is
+    // (reported as a fresh install: there was no version to update from).
+    let exe = e.plugins().join("demo/notation-demo");
+    write_exe(&exe, b"#!/bin/sh\necho nope\n");
+    let err = refused("3.0.0");
+    assert!(
+        err.contains("plugin installation failed: failed to get metadata of existing plugin"),
+        "{err}"
+    );
+    let out = ok("3.0.0", true);
+    assert!(
+        out.contains("Successfully installed plugin demo, version 3.0.0"),
+        "{out}"
+    );
+    assert_eq!(installed_version(&e), "3.0.0");
+
+    // A leftover directory without an executable is no installed plugin.
+    std::fs::remove_file(&exe).unwrap();
+    std::fs::write(e.plugins().join("demo/stale"), b"x").unwrap();
+    let out = ok("1.0.0", false);
+    assert!(
+        out.contains("Successfully installed plugin demo, version 1.0.0"),
+        "{out}"
+    );
+    assert!(!e.plugins().join("demo/stale").exists());
+    assert_eq!(installed_version(&e), "1.0.0");
+}
+
+/// A plugin script answering `get-plugin-metadata` with `metadata` (JSON).
+fn metadata_script(metadata: &serde_json::Value) -> Vec<u8> {
+    format!(
+        "#!/bin/sh\ncat >/dev/null\nif [ \"$1\" = get-plugin-metadata ]; then echo '{metadata}'; exit 0; fi\nexit 1\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn metadata_without_the_fields_notation_requires_is_refused() {
+    let e = Env::new();
+    let good = serde_json::json!({
+        "name": "demo", "description": "Demo plugin", "version": "1.0.0",
+        "url": "https://example.com", "supportedContractVersions": ["1.0"],
+        "capabilities": ["SIGNATURE_GENERATOR.RAW"],
+    });
+    for (field, value, reason) in [
+        ("description", serde_json::json!(""), "empty description"),
+        ("version", serde_json::json!(""), "empty version"),
+        ("url", serde_json::json!(""), "empty url"),
+        ("capabilities", serde_json::json!([]), "empty capabilities"),
+        (
+            "supportedContractVersions",
+            serde_json::json!([]),
+            "supported contract versions not specified",
+        ),
+    ] {
+        let mut meta = good.clone();
+        meta[field] = value;
+        let exe = e.work.join("notation-demo");
+        write_exe(&exe, &metadata_script(&meta));
+        let err = e.fails(&["plugin", "install", "--file", exe.to_str().unwrap()]);
+        assert!(
+            err.contains("is not a valid plugin")
+                && err.contains(&format!("invalid metadata: {reason}")),
+            "{field}: {err}"
+        );
+        assert!(!e.plugins().join("demo").exists(), "{field}");
+
+        // An installed one shows the reason in the list.
+        let dir = e.plugins().join("demo");
+        std::fs::create_dir_all(&dir).unwrap();
+        write_exe(&dir.join("notation-demo"), &metadata_script(&meta));
+        let out = e.ok(&["plugin", "list"]);
+        assert!(
+            out.contains(&format!("invalid metadata: {reason}")),
+            "{field}: {out}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// A signing plugin `rec` that writes each request to `<seen>/<command>.json` and fails
+/// `describe-key` (the runs here only look at what it was sent).
+fn recording_plugin(plugins: &Path, seen: &Path) {
+    let dir = plugins.join("rec");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(seen).unwrap();
+    write_exe(
+        &dir.join("notation-rec"),
+        format!(
+            r#"#!/bin/sh
+cat > {seen}/$1.json
+case "$1" in
+get-plugin-metadata) echo '{{"name":"rec","description":"d","version":"1.0.0","url":"u","supportedContractVersions":["1.0"],"capabilities":["SIGNATURE_GENERATOR.RAW"]}}';;
+*) echo '{{"errorCode":"GENERIC","errorMessage":"recorded"}}' >&2; exit 1;;
+esac
+"#,
+            seen = seen.display()
+        )
+        .as_bytes(),
+    );
+}
+
+#[test]
+fn signing_sends_the_merged_plugin_config_with_get_plugin_metadata() {
+    let e = Env::new();
+    let seen = e.root().join("seen");
+    recording_plugin(&e.plugins(), &seen);
+    let request = |cmd: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(seen.join(format!("{cmd}.json"))).unwrap()).unwrap()
+    };
+    e.ok(&[
+        "key",
+        "add",
+        "rk",
+        "--plugin",
+        "rec",
+        "--id",
+        "kid",
+        "--plugin-config",
+        "region=eu",
+        "--plugin-config",
+        "color=red",
+    ]);
+    let blob = e.work.join("blob.txt");
+    std::fs::write(&blob, b"hello").unwrap();
+    // The key's config merged with --plugin-config (which wins), as notation-go's PluginSigner
+    // sends it: with get-plugin-metadata as with describe-key.
+    let err = e.fails(&[
+        "blob",
+        "sign",
+        "--key",
+        "rk",
+        "--plugin-config",
+        "color=blue",
+        blob.to_str().unwrap(),
+    ]);
+    assert!(err.contains("recorded"), "{err}");
+    let merged = serde_json::json!({"color": "blue", "region": "eu"});
+    assert_eq!(request("get-plugin-metadata")["pluginConfig"], merged);
+    assert_eq!(request("describe-key")["pluginConfig"], merged);
+
+    // --plugin/--id without config: no pluginConfig at all.
+    let err = e.fails(&[
+        "blob",
+        "sign",
+        "--plugin",
+        "rec",
+        "--id",
+        "kid",
+        blob.to_str().unwrap(),
+    ]);
+    assert!(err.contains("recorded"), "{err}");
+    assert_eq!(request("get-plugin-metadata"), serde_json::json!({}));
+
+    // plugin list asks with no config (as notation plugin list).
+    e.ok(&["plugin", "list"]);
+    assert_eq!(request("get-plugin-metadata"), serde_json::json!({}));
 }
 
 /// Writes a test package to the given path.

@@ -3,6 +3,7 @@
 //! The process-based host that runs plugin executables lives outside this crate (the `notary`
 //! facade's `PluginHost`), so the engine never spawns processes.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use notary_plugin_api::{GetMetadataResponse, VerifySignatureRequest, VerifySignatureResponse};
@@ -14,6 +15,17 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub trait VerificationPlugin: Send + Sync + fmt::Debug {
     /// The metadata of plugin `name` (`get-plugin-metadata`).
     fn metadata(&self, name: &str) -> Result<GetMetadataResponse, PluginError>;
+
+    /// The metadata of plugin `name` asked with `config` as its `pluginConfig`, as notation-go
+    /// asks when verifying (the verification's plugin config). The default ignores `config`.
+    fn metadata_with_config(
+        &self,
+        name: &str,
+        config: &BTreeMap<String, String>,
+    ) -> Result<GetMetadataResponse, PluginError> {
+        let _ = config;
+        self.metadata(name)
+    }
 
     /// Asks plugin `name` to verify a signature (`verify-signature`).
     fn verify_signature(

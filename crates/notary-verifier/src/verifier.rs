@@ -188,7 +188,8 @@ impl NotaryVerifier {
 
         // Verification plugins: a signature that names one, or that carries critical attributes
         // nobody here understands, cannot be trusted without a plugin (spec: fail closed).
-        let resolved = plugin::plugin_gate(self.plugins.as_deref(), &verified)?;
+        let resolved =
+            plugin::plugin_gate(self.plugins.as_deref(), &verified, &self.plugin_config)?;
         let plugin_identity = resolved.as_ref().is_some_and(|p| p.identity);
         let plugin_revocation = resolved.as_ref().is_some_and(|p| p.revocation);
 

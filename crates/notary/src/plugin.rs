@@ -198,6 +198,38 @@ pub fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
+/// notation-go's check of a `get-plugin-metadata` response, in its order and with its words:
+/// `name`, `description`, `version` and `url` must be non-empty, `capabilities` and
+/// `supportedContractVersions` must be listed, and the latter must include
+/// [`CONTRACT_VERSION`].
+fn validate_metadata(m: &GetMetadataResponse) -> Result<(), String> {
+    let empty = [
+        (m.name.is_empty(), "empty name"),
+        (m.description.is_empty(), "empty description"),
+        (m.version.is_empty(), "empty version"),
+        (m.url.is_empty(), "empty url"),
+        (m.capabilities.is_empty(), "empty capabilities"),
+        (
+            m.supported_contract_versions.is_empty(),
+            "supported contract versions not specified",
+        ),
+    ];
+    if let Some((_, reason)) = empty.iter().find(|(bad, _)| *bad) {
+        return Err((*reason).to_string());
+    }
+    if !m
+        .supported_contract_versions
+        .iter()
+        .any(|v| v == CONTRACT_VERSION)
+    {
+        return Err(format!(
+            "contract version {CONTRACT_VERSION:?} is not in the list of the plugin supported versions [{}]",
+            m.supported_contract_versions.join(" ")
+        ));
+    }
+    Ok(())
+}
+
 enum ReadError {
     TooLarge,
     Io(String),
@@ -505,11 +537,24 @@ impl PluginHost {
         })
     }
 
-    /// `get-plugin-metadata`, checked: the name matches, contract 1.0 is supported, capabilities
-    /// are listed.
+    /// `get-plugin-metadata` with no `pluginConfig` (as `notation plugin list` and `install`
+    /// ask), checked as notation-go checks it (`name`, `description`, `version` and `url`
+    /// non-empty, capabilities listed, contract 1.0 supported) and for its name.
     pub fn metadata(&self, name: &str) -> Result<GetMetadataResponse, PluginError> {
+        self.metadata_with_config(name, &BTreeMap::new())
+    }
+
+    /// `get-plugin-metadata` with `config` as its `pluginConfig` (none when empty), checked like
+    /// [`PluginHost::metadata`]. notation-go sends the signing config (the key's `pluginConfig`
+    /// merged with `--plugin-config`) when signing and the verification's plugin config when
+    /// verifying: a plugin may answer with other capabilities for another config.
+    pub fn metadata_with_config(
+        &self,
+        name: &str,
+        config: &BTreeMap<String, String>,
+    ) -> Result<GetMetadataResponse, PluginError> {
         let exe = self.executable(name)?;
-        let m = self.metadata_of(&exe, name)?;
+        let m = self.query_metadata(&exe, name, config)?;
         if m.name != name {
             return Err(PluginError::InvalidMetadata {
                 name: name.to_string(),
@@ -519,31 +564,31 @@ impl PluginHost {
         Ok(m)
     }
 
-    /// `get-plugin-metadata` of the executable `exe` (any path), checked for contract 1.0 and
-    /// capabilities but not for its name.
+    /// `get-plugin-metadata` of the executable `exe` (any path) with no `pluginConfig`, checked
+    /// like [`PluginHost::metadata`] but not for its name.
     pub fn metadata_of(&self, exe: &Path, name: &str) -> Result<GetMetadataResponse, PluginError> {
+        self.query_metadata(exe, name, &BTreeMap::new())
+    }
+
+    fn query_metadata(
+        &self,
+        exe: &Path,
+        name: &str,
+        config: &BTreeMap<String, String>,
+    ) -> Result<GetMetadataResponse, PluginError> {
         let m: GetMetadataResponse = self.run_executable(
             exe,
             name,
             command::GET_PLUGIN_METADATA,
-            &GetMetadataRequest::default(),
+            &GetMetadataRequest {
+                plugin_config: (!config.is_empty()).then(|| config.clone()),
+            },
         )?;
         let invalid = |reason: String| PluginError::InvalidMetadata {
             name: name.to_string(),
             reason,
         };
-        if !m
-            .supported_contract_versions
-            .iter()
-            .any(|v| v == CONTRACT_VERSION)
-        {
-            return Err(invalid(format!(
-                "does not support contract version {CONTRACT_VERSION}"
-            )));
-        }
-        if m.capabilities.is_empty() {
-            return Err(invalid("lists no capabilities".into()));
-        }
+        validate_metadata(&m).map_err(|e| invalid(format!("invalid metadata: {e}")))?;
         if !valid_name(&m.name) {
             return Err(invalid(format!("invalid plugin name {:?}", m.name)));
         }
@@ -590,14 +635,15 @@ pub struct PluginSigner {
 
 impl PluginSigner {
     /// Resolves plugin `name` (metadata checked) for key `key_id` with `config` passed as
-    /// `pluginConfig` on every call.
+    /// `pluginConfig` on every call, `get-plugin-metadata` included (as notation-go does).
     pub fn new(
         host: PluginHost,
         name: &str,
         key_id: &str,
         config: BTreeMap<String, String>,
     ) -> Result<Self, PluginError> {
-        let metadata = host.metadata(name)?;
+        // notation-go asks for the metadata with the signing config too.
+        let metadata = host.metadata_with_config(name, &config)?;
         let has = |c: &str| metadata.capabilities.iter().any(|x| x == c);
         let mode = if has(capability::SIGNATURE_GENERATOR_RAW) {
             SigningMode::Raw
@@ -866,6 +912,14 @@ impl notary_verifier::plugin::VerificationPlugin for PluginHost {
         name: &str,
     ) -> Result<GetMetadataResponse, notary_verifier::plugin::PluginError> {
         PluginHost::metadata(self, name).map_err(|e| into_engine_error(name, e))
+    }
+
+    fn metadata_with_config(
+        &self,
+        name: &str,
+        config: &BTreeMap<String, String>,
+    ) -> Result<GetMetadataResponse, notary_verifier::plugin::PluginError> {
+        PluginHost::metadata_with_config(self, name, config).map_err(|e| into_engine_error(name, e))
     }
 
     fn verify_signature(

@@ -93,6 +93,7 @@ fn plugin_failure(reason: impl Into<String>) -> VerificationError {
 pub(crate) fn plugin_gate(
     plugins: Option<&dyn VerificationPlugin>,
     envelope: &VerifiedEnvelope,
+    config: &BTreeMap<String, String>,
 ) -> Result<Option<ResolvedPlugin>, VerificationError> {
     let attrs = &envelope.signer_info().signed_attributes;
     let Some(p) = attrs.extended(header::VERIFICATION_PLUGIN) else {
@@ -157,7 +158,7 @@ pub(crate) fn plugin_gate(
             plugin_failure(format!("the signature requires the verification plugin {name:?}, and no plugin directory is configured"))
         })?;
     let meta = host
-        .metadata(name)
+        .metadata_with_config(name, config)
         .map_err(|e| VerificationError::failed_with(Validation::Plugin, e.to_string(), e))?;
     let version = SemVer::parse(&meta.version).ok_or_else(|| {
         plugin_failure(format!(
