@@ -15,6 +15,36 @@ use notary_x509::Certificate;
 /// Largest key or certificate PEM file read.
 const MAX_PEM_FILE: u64 = 1024 * 1024;
 
+/// Reads a key or certificate file (a link is followed): a regular file of at most
+/// [`MAX_PEM_FILE`] bytes. Its type is checked before the open (opening a FIFO would block) and
+/// on the opened file, and the read stops past the bound (`/dev/zero` and files that grow).
+fn read_pem_file(p: &Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    let fail = |e: &dyn std::fmt::Display| bad_key(format!("{}: {e}", p.display()));
+    let too_large = || fail(&format_args!("larger than {MAX_PEM_FILE} bytes"));
+    let before = std::fs::metadata(p).map_err(|e| fail(&e))?;
+    let file = if before.is_file() {
+        std::fs::File::open(p).map_err(|e| fail(&e))?
+    } else {
+        return Err(fail(&"not a regular file"));
+    };
+    let meta = file.metadata().map_err(|e| fail(&e))?;
+    if !meta.is_file() {
+        return Err(fail(&"not a regular file"));
+    }
+    if meta.len() > MAX_PEM_FILE {
+        return Err(too_large());
+    }
+    let mut data = Vec::new();
+    file.take(MAX_PEM_FILE.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| fail(&e))?;
+    if data.len() as u64 > MAX_PEM_FILE {
+        return Err(too_large());
+    }
+    Ok(data)
+}
+
 enum Key {
     Rsa(RsaKeyPair),
     Ec(EcdsaKeyPair),
@@ -170,20 +200,8 @@ impl LocalSigner {
 
     /// A signer from a key file and a certificate-chain file; errors name the file.
     pub fn from_files(key_path: &Path, cert_path: &Path) -> Result<Self, Error> {
-        let read = |p: &Path| -> Result<Vec<u8>, Error> {
-            let len = std::fs::metadata(p)
-                .map_err(|e| bad_key(format!("{}: {e}", p.display())))?
-                .len();
-            if len > MAX_PEM_FILE {
-                return Err(bad_key(format!(
-                    "{}: larger than {MAX_PEM_FILE} bytes",
-                    p.display()
-                )));
-            }
-            std::fs::read(p).map_err(|e| bad_key(format!("{}: {e}", p.display())))
-        };
-        let key = read(key_path)?;
-        let certs = read(cert_path)?;
+        let key = read_pem_file(key_path)?;
+        let certs = read_pem_file(cert_path)?;
         Self::from_pem(&key, &certs).map_err(|e| match e {
             Error::UnsupportedKey { reason } => {
                 bad_key(format!("{}: {reason}", key_path.display()))
@@ -301,5 +319,29 @@ mod tests {
         assert!(spki_key_bits(&[]).is_none());
         assert!(spki_key_bits(&[0x30, 0x05, 0x01]).is_none());
         assert!(spki_key_bits(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).is_none());
+    }
+
+    /// A FIFO or a device named as the key must be refused, not read until the writer closes
+    /// (which may be never) or until memory runs out.
+    #[cfg(unix)]
+    #[test]
+    fn key_files_must_be_regular_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("key.pem");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let cert = dir.path().join("cert.pem");
+        std::fs::write(&cert, "").unwrap();
+        for key in [fifo.as_path(), Path::new("/dev/zero")] {
+            let started = std::time::Instant::now();
+            let Err(e) = LocalSigner::from_files(key, &cert) else {
+                panic!("{} was accepted", key.display());
+            };
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        }
     }
 }

@@ -181,13 +181,39 @@ pub fn read_store_file(
     if meta.len() > MAX_CERT_FILE {
         return Err(at(Access, &format!("larger than {MAX_CERT_FILE} bytes")));
     }
-    let bytes = fs::read(path).map_err(|e| at(Access, &e))?;
+    // Read from the file just checked: the opened file must still be that regular file (not
+    // swapped for a link or a FIFO since), and the read stops past the bound.
+    let file = fs::File::open(path).map_err(|e| at(Access, &e))?;
+    let opened = file.metadata().map_err(|e| at(Access, &e))?;
+    if !opened.is_file() || !same_file(&meta, &opened) {
+        return Err(at(Access, &"replaced while being read"));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_CERT_FILE + 1),
+        &mut bytes,
+    )
+    .map_err(|e| at(Access, &e))?;
+    if bytes.len() as u64 > MAX_CERT_FILE {
+        return Err(at(Access, &format!("larger than {MAX_CERT_FILE} bytes")));
+    }
     let certs = read_certificates(&bytes).map_err(|e| at(Parse, &e))?;
     for c in &certs {
         x509.check_trust_store_certificate(c, store_type)
             .map_err(|e| at(Invalid, &e))?;
     }
     Ok(certs)
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    a.len() == b.len()
 }
 
 /// A trust store that reads each named store of an inner store once and keeps what it read for
