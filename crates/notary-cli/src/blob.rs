@@ -190,8 +190,7 @@ pub fn timestamper(
     match (url, root) {
         (None, None) => Ok(None),
         (Some(url), Some(root)) => {
-            let bytes = std::fs::read(&root)
-                .map_err(|e| Failure::msg(format!("{}: {e}", root.display())))?;
+            let bytes = crate::config::read_input(&root, crate::config::MAX_SMALL_FILE)?;
             let x509 = notary_x509::X509Verifier::new(crate::provider());
             let cert = x509.validate_tsa_root_certificate(&bytes).map_err(|e| {
                 Failure::msg(format!(
@@ -305,8 +304,7 @@ pub fn print_warnings(out: &notary::VerificationOutcome) {
 
 fn verify(a: BlobVerifyArgs) -> CmdResult {
     let format = envelope_type_of(&a.signature)?;
-    let envelope = std::fs::read(&a.signature)
-        .map_err(|e| Failure::msg(format!("{}: {e}", a.signature.display())))?;
+    let envelope = crate::config::read_input(&a.signature, crate::config::MAX_ENVELOPE_FILE)?;
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
     let v = verifier(Kind::Blob)?.with_plugin_config(plugin_config);
     let metadata: BTreeMap<String, String> = parse_pairs(&a.user_metadata, "--user-metadata")?;
@@ -341,7 +339,7 @@ fn inspect(output: &str, sig: &Path) -> CmdResult {
     // `tree` is notation's name of the text view here.
     let json = crate::output::wants_json(if output == "tree" { "text" } else { output })?;
     let format = envelope_type_of(sig)?;
-    let bytes = std::fs::read(sig).map_err(|e| Failure::msg(format!("{}: {e}", sig.display())))?;
+    let bytes = crate::config::read_input(sig, crate::config::MAX_ENVELOPE_FILE)?;
     let i = notary::inspect::inspect_envelope(format, &bytes, None)
         .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
     let v = serde_json::to_value(&i)?;

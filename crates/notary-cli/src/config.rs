@@ -18,6 +18,40 @@ pub fn plugins_dir() -> Result<PathBuf, Failure> {
     Ok(crate::notation_dir()?.plugins_dir().to_path_buf())
 }
 
+/// Reads an input file named on the command line (a link is followed): a regular file of at most
+/// `max` bytes. The type is checked before the open (opening a FIFO would block) and again on the
+/// opened file, and the read stops past `max` (a file that grows, `/dev/zero`). Errors name the
+/// file.
+pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, Failure> {
+    use std::io::Read as _;
+    let fail = |e: &dyn std::fmt::Display| Failure::msg(format!("{}: {e}", path.display()));
+    let check = |m: &fs::Metadata| -> Result<(), Failure> {
+        if !m.is_file() {
+            return Err(fail(&"not a regular file"));
+        }
+        if m.len() > max {
+            return Err(fail(&format_args!("larger than {max} bytes")));
+        }
+        Ok(())
+    };
+    check(&fs::metadata(path).map_err(|e| fail(&e))?)?;
+    let file = fs::File::open(path).map_err(|e| fail(&e))?;
+    check(&file.metadata().map_err(|e| fail(&e))?)?;
+    let mut data = Vec::new();
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| fail(&e))?;
+    if data.len() as u64 > max {
+        return Err(fail(&format_args!("larger than {max} bytes")));
+    }
+    Ok(data)
+}
+
+/// Largest envelope read from a file (as from a registry or a layout).
+pub const MAX_ENVELOPE_FILE: u64 = 32 * 1024 * 1024;
+/// Largest trust policy, certificate or CA bundle file read.
+pub const MAX_SMALL_FILE: u64 = 16 * 1024 * 1024;
+
 /// Creates `dir` and its missing parents with mode 0700, as notation does. An existing
 /// directory keeps its mode: it may be shared (`-d /tmp`), and its owner chose the mode.
 pub fn ensure_dir(dir: &Path) -> Result<(), Failure> {

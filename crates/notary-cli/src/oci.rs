@@ -383,7 +383,7 @@ pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOpt
     o.plain_http |= flags.insecure_registry;
     o.user_agent = format!("notary/{}", env!("CARGO_PKG_VERSION"));
     if let Some(ca) = &flags.ca_file {
-        let pem = std::fs::read(ca).map_err(|e| Failure::msg(format!("{}: {e}", ca.display())))?;
+        let pem = crate::config::read_input(ca, crate::config::MAX_SMALL_FILE)?;
         o.ca_certificates_pem.push(pem);
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());

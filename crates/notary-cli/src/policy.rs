@@ -65,8 +65,7 @@ pub fn load_bytes(kind: Kind) -> Result<(PathBuf, Vec<u8>), Failure> {
 pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
     match c {
         PolicyCommand::Import { file, force } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| Failure::msg(format!("{}: {e}", file.display())))?;
+            let bytes = crate::config::read_input(&file, crate::config::MAX_SMALL_FILE)?;
             validate(kind, &bytes).map_err(|e| {
                 Failure::msg(format!(
                     "failed to parse {} trust policy configuration {}: {e}",

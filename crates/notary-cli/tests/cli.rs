@@ -340,3 +340,50 @@ fn parallel_processes_and_batches_signing_one_layout_lose_nothing() {
         assert_eq!(out.matches("sha256:").count(), 2, "{out}");
     }
 }
+
+/// Files named on the command line must be regular files within a bound: a FIFO as the blob
+/// signature or the policy to import would block the command until a writer came (maybe
+/// never), and a huge signature file would be read whole into memory before any check.
+#[cfg(unix)]
+#[test]
+fn input_files_must_be_regular_and_bounded() {
+    let e = Env::new();
+    e.write("artifact.bin", "the release artifact\n");
+    let fifo = e.work.join("artifact.bin.jws.sig");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = std::time::Instant::now();
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "--signature",
+        "artifact.bin.jws.sig",
+        "artifact.bin",
+    ]);
+    assert!(err.contains("not a regular file"), "{err}");
+    let err = e.fails(&["blob", "inspect", "artifact.bin.jws.sig"]);
+    assert!(err.contains("not a regular file"), "{err}");
+    let err = e.fails(&["policy", "import", fifo.to_str().unwrap()]);
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+
+    // 33 MiB, sparse: over the 32 MiB an envelope may have.
+    let big = e.work.join("big.jws.sig");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(33 * 1024 * 1024)
+        .unwrap();
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "--signature",
+        "big.jws.sig",
+        "artifact.bin",
+    ]);
+    assert!(err.contains("larger than 33554432 bytes"), "{err}");
+}
