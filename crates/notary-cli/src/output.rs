@@ -51,10 +51,31 @@ impl Node {
         }
     }
     pub fn render(&self) -> String {
-        let mut out = format!("{}\n", self.label);
+        let mut out = format!("{}\n", printable(&self.label));
         render_children(&self.children, "", &mut out);
         out
     }
+}
+
+/// `s` with control characters and bidirectional overrides written as escapes (`\u{1b}`): an
+/// inspected envelope is not verified, and its strings (annotations, the signing agent, names
+/// in certificates) must not move the cursor, rewrite the terminal's title or reorder what is
+/// printed around them.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn render_children(children: &[Node], prefix: &str, out: &mut String) {
@@ -62,7 +83,7 @@ fn render_children(children: &[Node], prefix: &str, out: &mut String) {
         let last = i + 1 == children.len();
         out.push_str(prefix);
         out.push_str(if last { "└── " } else { "├── " });
-        out.push_str(&c.label);
+        out.push_str(&printable(&c.label));
         out.push('\n');
         let next = format!("{prefix}{}", if last { "    " } else { "│   " });
         render_children(&c.children, &next, out);
@@ -182,4 +203,25 @@ pub fn signature_tree(label: String, s: &Value) -> Node {
             ),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_labels_cannot_carry_terminal_controls() {
+        let tree = Node::new(
+            "signature",
+            vec![Node::leaf(
+                "signing agent: \u{1b}]0;pwned\u{7}x\u{202e}y\nz",
+            )],
+        );
+        let text = tree.render();
+        assert_eq!(
+            text,
+            "signature\n└── signing agent: \\u{1b}]0;pwned\\u{7}x\\u{202e}y\\u{a}z\n"
+        );
+        assert_eq!(printable("plain: é ✓"), "plain: é ✓");
+    }
 }
