@@ -52,7 +52,7 @@ pub struct BlobSignArgs {
     #[arg(long = "media-type", default_value = "application/octet-stream")]
     pub media_type: String,
     /// Signature expiry duration (e.g. 24h)
-    #[arg(short = 'e', long = "expiry")]
+    #[arg(short = 'e', long = "expiry", allow_hyphen_values = true)]
     pub expiry: Option<String>,
     /// User metadata key=value (repeatable)
     #[arg(short = 'm', long = "user-metadata")]
@@ -189,6 +189,13 @@ pub fn timestamper(
 ) -> Result<Option<Arc<dyn notary::timestamp::Timestamper>>, Failure> {
     match (url, root) {
         (None, None) => Ok(None),
+        // notation: an empty `--timestamp-url` is refused, not taken as "no timestamping".
+        (Some(url), _) if url.is_empty() => {
+            Err(Failure::msg("timestamping: tsa url cannot be empty"))
+        }
+        (Some(_), Some(root)) if root.as_os_str().is_empty() => Err(Failure::msg(
+            "timestamping: tsa root certificate path cannot be empty",
+        )),
         (Some(url), Some(root)) => {
             let bytes = crate::config::read_input(&root, crate::config::MAX_SMALL_FILE)?;
             let x509 = notary_x509::X509Verifier::new(crate::provider());

@@ -192,18 +192,27 @@ fn usage_exit(e: &clap::Error) -> ExitCode {
     }
 }
 
-/// Parses `k=v` pairs of `--user-metadata` / `--plugin-config`.
+/// Parses `k=v` pairs of `--user-metadata` / `--plugin-config`: as notation's `ParseFlagMap`,
+/// each needs a non-empty key and a non-empty value; a key given twice is refused (notation
+/// silently keeps the last one).
 pub fn parse_pairs(
     pairs: &[String],
     flag: &str,
 ) -> Result<std::collections::BTreeMap<String, String>, Failure> {
     let mut out = std::collections::BTreeMap::new();
     for p in pairs {
-        let (k, v) = p
-            .split_once('=')
-            .ok_or_else(|| Failure::msg(format!("{flag} {p:?} must be of the form key=value")))?;
+        let (k, v) = p.split_once('=').ok_or_else(|| {
+            Failure::msg(format!(
+                "could not parse flag {flag} {p:?}: key-value pair requires \"=\" as separator"
+            ))
+        })?;
         if k.is_empty() {
             return Err(Failure::msg(format!("{flag} {p:?} has an empty key")));
+        }
+        if v.is_empty() {
+            return Err(Failure::msg(format!(
+                "{flag} {p:?} has an empty value (notation refuses key-value pairs without a value)"
+            )));
         }
         if out.insert(k.to_string(), v.to_string()).is_some() {
             return Err(Failure::msg(format!(
@@ -214,48 +223,88 @@ pub fn parse_pairs(
     Ok(out)
 }
 
-/// Parses a Go-style duration (`24h`, `1h30m`, `90s`, `1.5h`) into whole seconds.
+/// Parses an `--expiry` duration as Go's `time.ParseDuration` does (`24h`, `1h30m`, `4.1m`,
+/// `90s`, `+1h`; at most 2562047h), in exact nanoseconds, then applies notation-go's rules:
+/// not negative, whole seconds.
 pub fn parse_duration(s: &str) -> Result<time::Duration, Failure> {
     let bad = || {
         Failure::msg(format!(
-            "invalid duration {s:?} (examples: 24h, 1h30m, 90s)"
+            "invalid expiry duration {s:?} (examples: 24h, 1h30m, 90s)"
         ))
     };
-    if s == "0" {
+    let (neg, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
         return Ok(time::Duration::ZERO);
     }
-    let mut total = 0f64;
-    let mut rest = s;
     if rest.is_empty() {
         return Err(bad());
     }
+    // Nanoseconds; Go's limit is i64::MAX.
+    let mut total: u128 = 0;
     while !rest.is_empty() {
-        let n_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let n: f64 = rest[..n_end].parse().map_err(|_| bad())?;
-        rest = &rest[n_end..];
-        let u_end = rest
+        let int_end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let int_part = &rest[..int_end];
+        rest = &rest[int_end..];
+        let mut frac_part = "";
+        if let Some(r) = rest.strip_prefix('.') {
+            let frac_end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            frac_part = &r[..frac_end];
+            rest = &r[frac_end..];
+        }
+        if int_part.is_empty() && frac_part.is_empty() {
+            return Err(bad());
+        }
+        let unit_end = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(rest.len());
-        let unit = match &rest[..u_end] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
+        let unit: u128 = match &rest[..unit_end] {
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return Err(bad()),
         };
-        total += n * unit;
-        rest = &rest[u_end..];
+        rest = &rest[unit_end..];
+        // Digits past what Go keeps (its precision) do not change the result.
+        let int: u128 = if int_part.is_empty() {
+            0
+        } else if int_part.len() > 20 {
+            return Err(bad());
+        } else {
+            int_part.parse().map_err(|_| bad())?
+        };
+        let frac_digits = &frac_part[..frac_part.len().min(18)];
+        let frac: u128 = if frac_digits.is_empty() {
+            0
+        } else {
+            frac_digits.parse().map_err(|_| bad())?
+        };
+        let scale = 10u128.pow(frac_digits.len() as u32);
+        total = total
+            .checked_add(int.checked_mul(unit).ok_or_else(bad)?)
+            .and_then(|t| t.checked_add(frac * unit / scale))
+            .ok_or_else(bad)?;
+        if total > i64::MAX as u128 {
+            return Err(bad());
+        }
     }
-    if total.fract() != 0.0 || !(0.0..=1e12).contains(&total) {
+    if neg && total > 0 {
+        return Err(Failure::msg("expiry duration cannot be a negative value"));
+    }
+    if !total.is_multiple_of(1_000_000_000) {
         return Err(Failure::msg(format!(
-            "duration {s:?} must be a non-negative whole number of seconds"
+            "expiry duration {s:?} supports minimum granularity of seconds"
         )));
     }
-    Ok(time::Duration::seconds(total as i64))
+    Ok(time::Duration::seconds((total / 1_000_000_000) as i64))
 }
 
 /// notation's configuration and cache directories, from the environment.

@@ -128,7 +128,7 @@ pub struct SignArgs {
     #[arg(long = "signature-format")]
     pub format: Option<String>,
     /// Signature expiry duration (e.g. 24h)
-    #[arg(short = 'e', long = "expiry")]
+    #[arg(short = 'e', long = "expiry", allow_hyphen_values = true)]
     pub expiry: Option<String>,
     /// User metadata key=value (repeatable)
     #[arg(short = 'm', long = "user-metadata")]
@@ -141,8 +141,11 @@ pub struct SignArgs {
     pub timestamp_root_cert: Option<PathBuf>,
     /// Store the signature in the referrers tag schema even when the registry has the
     /// referrers API (notation's default; `--force-referrers-tag=false` uses the API)
-    #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true", require_equals = true, conflicts_with = "oci_layout")]
     pub force_referrers_tag: bool,
+    /// Deprecated (notation v1.3): `--allow-referrers-api` is `--force-referrers-tag=false`
+    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true, conflicts_with_all = ["oci_layout", "force_referrers_tag"])]
+    pub allow_referrers_api: Option<bool>,
     /// More artifacts to sign with the same key and options (signed concurrently)
     #[arg(value_name = "MORE")]
     pub more: Vec<String>,
@@ -161,6 +164,9 @@ pub struct VerifyArgs {
     /// Most signatures evaluated
     #[arg(long = "max-signatures", default_value_t = 100)]
     pub max_signatures: usize,
+    /// Deprecated and ignored (notation v1.3 accepts it with a warning)
+    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub allow_referrers_api: Option<bool>,
     /// Configuration key=value passed to the verification plugin (repeatable)
     #[arg(long = "plugin-config")]
     pub plugin_config: Vec<String>,
@@ -180,6 +186,9 @@ pub struct ListArgs {
     /// Most signatures listed
     #[arg(long = "max-signatures", default_value_t = 100)]
     pub max_signatures: usize,
+    /// Deprecated and ignored (notation v1.3 accepts it with a warning)
+    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub allow_referrers_api: Option<bool>,
 }
 
 #[derive(Args)]
@@ -189,9 +198,28 @@ pub struct InspectArgs {
     /// Most signatures inspected
     #[arg(long = "max-signatures", default_value_t = 100)]
     pub max_signatures: usize,
+    /// Deprecated and ignored (notation v1.3 accepts it with a warning)
+    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub allow_referrers_api: Option<bool>,
     /// Output format: text or json
     #[arg(short = 'o', long = "output", default_value = "text")]
     pub output: String,
+}
+
+/// notation's checks of `--max-signatures` (must be positive) and of the deprecated
+/// `--allow-referrers-api` (accepted with a warning) for verify, list and inspect.
+fn check_listing_flags(max_signatures: usize, allow_referrers_api: Option<bool>) -> CmdResult {
+    if max_signatures == 0 {
+        return Err(Failure::msg(
+            "max-signatures value 0 must be a positive number",
+        ));
+    }
+    if allow_referrers_api.is_some() {
+        eprintln!(
+            "Warning: flag '--allow-referrers-api' is deprecated and will be removed in future versions."
+        );
+    }
+    Ok(())
 }
 
 /// A signer, or a local key and certificate being read and parsed on a thread of their own.
@@ -532,7 +560,19 @@ where
     })
 }
 
-pub fn sign(a: SignArgs) -> CmdResult {
+pub fn sign(mut a: SignArgs) -> CmdResult {
+    match a.allow_referrers_api {
+        Some(true) => {
+            eprintln!(
+                "Warning: flag '--allow-referrers-api' is deprecated and will be removed in future versions, use '--force-referrers-tag=false' instead."
+            );
+            a.force_referrers_tag = false;
+        }
+        Some(false) => eprintln!(
+            "Warning: flag '--allow-referrers-api' is deprecated and will be removed in future versions."
+        ),
+        None => {}
+    }
     // The signer first, then the signing options, then the repositories, as notation does; a
     // local key is read and parsed on its own thread from here on, while the clients are built
     // and the first requests are out.
@@ -665,6 +705,7 @@ async fn verify_one(
 
 pub fn verify(a: VerifyArgs) -> CmdResult {
     let json = crate::output::wants_json(&a.output)?;
+    check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
     let targets = targets(&a.common, &a.more, false)?;
     if a.scope.is_some() && !a.common.oci_layout {
         return Err(Failure::msg(
@@ -742,6 +783,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
 }
 
 pub fn list(a: ListArgs) -> CmdResult {
+    check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
@@ -769,6 +811,7 @@ pub fn list(a: ListArgs) -> CmdResult {
 
 pub fn inspect(a: InspectArgs) -> CmdResult {
     let json = crate::output::wants_json(&a.output)?;
+    check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let v = rt
@@ -815,7 +858,7 @@ pub struct CopyArgs {
     #[command(flatten)]
     pub registry: RegistryFlags,
     /// Write the referrers tag schema at the destination even when it has the referrers API
-    #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub force_referrers_tag: bool,
     /// Also copy signatures of the Notary v2 prototypes (ORAS artifact manifests, notation <=
     /// 0.12), rewritten as OCI 1.1 signature manifests around the same envelopes

@@ -1,0 +1,186 @@
+//! Flag validation of `sign`/`verify`/`list`/`inspect`/`blob sign` as notation v1.3 does it.
+
+#[path = "support/env.rs"]
+mod support;
+
+use support::Env;
+
+/// An environment with a default test key and a one-artifact OCI layout; the layout reference
+/// `<path>:v1`.
+fn env_with_layout() -> (Env, String) {
+    let e = Env::new();
+    e.ok_both(&["cert", "generate-test", "acme", "--default"]);
+    let layout = e.work.join("layout");
+    let l = notary_registry::OciLayout::create(&layout).unwrap();
+    let config = l
+        .push_blob("application/vnd.oci.empty.v1+json", b"{}")
+        .unwrap();
+    let layer = l.push_blob("text/plain", b"hello").unwrap();
+    l.push_manifest(
+        notary_registry::manifest::IMAGE_MANIFEST,
+        &notary_registry::manifest::image_manifest(
+            &config,
+            &[layer],
+            Some("application/vnd.example"),
+            None,
+            None,
+        ),
+        Some("v1"),
+    )
+    .unwrap();
+    let reference = format!("{}:v1", layout.display());
+    (e, reference)
+}
+
+/// The expiry the signature file records, minus its signing time, in seconds.
+fn expiry_seconds(e: &Env, sig: &str) -> i64 {
+    let out = e.ok(&["blob", "inspect", "-o", "json", sig]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let attrs = &v["signedAttributes"];
+    let parse = |k: &str| {
+        let s = attrs[k].as_str().unwrap_or_else(|| panic!("{k} in {out}"));
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|err| panic!("{s}: {err}"))
+    };
+    (parse("expiry") - parse("signingTime")).whole_seconds()
+}
+
+#[test]
+fn expiry_takes_go_durations_exactly_and_refuses_negative_or_sub_second_ones() {
+    let e = Env::new();
+    e.ok_both(&["cert", "generate-test", "acme", "--default"]);
+    e.write("artifact.bin", "the release artifact\n");
+    // Whole seconds in Go's exact arithmetic, which summing floats in seconds got wrong.
+    for (expiry, seconds) in [
+        ("4.1m", 246),
+        ("0.55h", 1980),
+        ("+1h30m", 5400),
+        ("1h0.5m", 3630),
+    ] {
+        e.ok_both(&["blob", "sign", "--force", "-e", expiry, "artifact.bin"]);
+        assert_eq!(
+            expiry_seconds(&e, "artifact.bin.jws.sig"),
+            seconds,
+            "{expiry}"
+        );
+    }
+    // `-e -1h` is the flag's value, as pflag takes it, refused as notation-go does.
+    let err = e.fails(&["blob", "sign", "--force", "-e", "-1h", "artifact.bin"]);
+    assert!(
+        err.contains("expiry duration cannot be a negative value"),
+        "{err}"
+    );
+    let err = e.fails(&["blob", "sign", "--force", "-e", "1500ms", "artifact.bin"]);
+    assert!(err.contains("minimum granularity of seconds"), "{err}");
+    // Past Go's largest duration (about 2562047h) pflag refuses the value.
+    for bad in ["2562048h", "1x", "h", ".h", "1", ""] {
+        let err = e.fails(&["blob", "sign", "--force", "-e", bad, "artifact.bin"]);
+        assert!(err.contains("invalid expiry duration"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn key_value_flags_need_a_key_and_a_value() {
+    let e = Env::new();
+    e.ok_both(&["cert", "generate-test", "acme", "--default"]);
+    e.write("artifact.bin", "the release artifact\n");
+    for flag in ["-m", "--plugin-config"] {
+        let err = e.fails(&["blob", "sign", flag, "buildId=", "artifact.bin"]);
+        assert!(err.contains("empty value"), "{flag}: {err}");
+        let err = e.fails(&["blob", "sign", flag, "=7", "artifact.bin"]);
+        assert!(err.contains("empty key"), "{flag}: {err}");
+        let err = e.fails(&["blob", "sign", flag, "buildId", "artifact.bin"]);
+        assert!(err.contains("requires \"=\" as separator"), "{flag}: {err}");
+    }
+    let err = e.fails(&["blob", "sign", "-m", "a=1", "-m", "a=2", "artifact.bin"]);
+    assert!(err.contains("more than once"), "{err}");
+    // The reserved prefix is refused on sign, as notation-go does.
+    let err = e.fails(&["blob", "sign", "-m", "io.cncf.notary.x=1", "artifact.bin"]);
+    assert!(err.contains("reserved"), "{err}");
+    assert!(!e.work.join("artifact.bin.jws.sig").exists());
+    // A value may itself hold '='.
+    e.ok_both(&["blob", "sign", "-m", "q=a=b", "artifact.bin"]);
+}
+
+#[test]
+fn max_signatures_must_be_positive() {
+    let (e, reference) = env_with_layout();
+    for cmd in ["list", "inspect"] {
+        let err = e.fails(&[cmd, "--oci-layout", "--max-signatures", "0", &reference]);
+        assert!(
+            err.contains("max-signatures value 0 must be a positive number"),
+            "{cmd}: {err}"
+        );
+    }
+    let err = e.fails(&[
+        "verify",
+        "--oci-layout",
+        "--scope",
+        "local/app",
+        "--max-signatures",
+        "0",
+        &reference,
+    ]);
+    assert!(
+        err.contains("max-signatures value 0 must be a positive number"),
+        "{err}"
+    );
+    let o = e.run(&["list", "--oci-layout", "--max-signatures=-1", &reference]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn allow_referrers_api_is_accepted_as_deprecated() {
+    let (e, reference) = env_with_layout();
+    e.ok_both(&["sign", "--oci-layout", &reference]);
+    for cmd in ["list", "inspect"] {
+        let (out, err) = e.ok_both(&[cmd, "--oci-layout", "--allow-referrers-api", &reference]);
+        assert!(out.contains("sha256:"), "{cmd}: {out}");
+        assert!(
+            err.contains("Warning: flag '--allow-referrers-api' is deprecated"),
+            "{cmd}: {err}"
+        );
+    }
+    // notation: mutually exclusive with --oci-layout and --force-referrers-tag on sign.
+    for extra in [&["--oci-layout"][..], &["--force-referrers-tag=false"][..]] {
+        let mut args = vec!["sign", "--allow-referrers-api"];
+        args.extend_from_slice(extra);
+        args.push("localhost:5000/app@sha256:0000000000000000000000000000000000000000000000000000000000000000");
+        let o = e.run(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("cannot be used with"), "{args:?}: {err}");
+    }
+    // Boolean flags take their value only after '=', as pflag's do: the next argument is the
+    // reference (an unreachable registry here), not the flag's value.
+    let unreachable =
+        "localhost:1/app@sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    for flag in ["--allow-referrers-api", "--force-referrers-tag"] {
+        let err = e.fails(&["sign", flag, unreachable]);
+        assert!(!err.contains("invalid value"), "{flag}: {err}");
+        assert!(err.contains("localhost:1"), "{flag}: {err}");
+    }
+    for cmd in ["list", "inspect"] {
+        let err = e.fails(&[cmd, "--allow-referrers-api", unreachable]);
+        assert!(err.contains("localhost:1"), "{cmd}: {err}");
+    }
+}
+
+#[test]
+fn an_empty_timestamp_url_is_refused() {
+    let e = Env::new();
+    e.ok_both(&["cert", "generate-test", "acme", "--default"]);
+    e.write("artifact.bin", "the release artifact\n");
+    let root = e.config.join("truststore/x509/ca/acme/acme.crt");
+    let err = e.fails(&[
+        "blob",
+        "sign",
+        "--timestamp-url",
+        "",
+        "--timestamp-root-cert",
+        root.to_str().unwrap(),
+        "artifact.bin",
+    ]);
+    assert!(err.contains("tsa url cannot be empty"), "{err}");
+    assert!(!e.work.join("artifact.bin.jws.sig").exists());
+}
