@@ -107,6 +107,20 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The TSA answered with a PKIStatus other than granted (0) or grantedWithMods (1).
+    #[error(
+        "the TSA refused the request: PKIStatus {status} ({status_name}); failure info: {fail_info}; status string: {status_string:?}"
+    )]
+    Rejected {
+        /// The PKIStatus.
+        status: u64,
+        /// Its RFC 3161 name (`rejection`, `waiting`, ...).
+        status_name: &'static str,
+        /// The PKIFailureInfo bits set, by RFC 3161 name (`badAlg`, ...), or `none`.
+        fail_info: String,
+        /// The PKIFreeText the TSA sent, if any.
+        status_string: Vec<String>,
+    },
     /// A time field of the TSTInfo, or a time computed from it, is outside the range RFC 3161
     /// allows or this implementation can represent (years -9999 to 9999).
     #[error("timestamp {field} is out of range: {reason}")]
@@ -194,6 +208,14 @@ fn parse_generalized_time(v: &[u8]) -> Result<OffsetDateTime, Error> {
     {
         return Err(bad("genTime must be YYYYMMDDHHMMSS[.f]Z"));
     }
+    // RFC 3161 §2.4.2 (and Go's encoding/asn1, which re-serialises the parsed time and refuses
+    // any difference): a decimal point only with a fraction, no trailing zero in the fraction,
+    // and at most nanosecond precision.
+    if s.contains('.') && (frac.is_empty() || frac.ends_with('0') || frac.len() > 9) {
+        return Err(bad(
+            "genTime fraction of a second must be 1 to 9 digits without a trailing zero",
+        ));
+    }
     // All digits (checked above), so each field parses; at most 4 digits, so it fits.
     let n = |a: usize, b: usize| {
         main.get(a..b)
@@ -205,8 +227,8 @@ fn parse_generalized_time(v: &[u8]) -> Result<OffsetDateTime, Error> {
     let month = time::Month::try_from(small(4, 6)?).map_err(|_| bad("bad month"))?;
     let date = time::Date::from_calendar_date(i32::from(n(0, 4)?), month, small(6, 8)?)
         .map_err(|_| bad("bad date"))?;
-    // Nanoseconds: the first nine fraction digits, right-padded with zeros.
-    let mut digits: String = frac.chars().take(9).collect();
+    // Nanoseconds: the (at most nine) fraction digits, right-padded with zeros.
+    let mut digits: String = frac.to_string();
     while digits.len() < 9 {
         digits.push('0');
     }
@@ -582,17 +604,27 @@ fn compat_verifier() -> X509Verifier {
     X509Verifier::new(notary_provider_aws_lc_rs::provider())
 }
 
-/// CMS often names only the key algorithm (`rsaEncryption`, `ecPublicKey`); combine it with the
-/// digest algorithm into the signature algorithm notary-x509 verifies.
+/// CMS often names only the key algorithm (`rsaEncryption`); combine it with the digest
+/// algorithm into the signature algorithm notary-x509 verifies.
 fn signature_algorithm(alg_id: &[u8], digest: DigestAlgorithm) -> Result<Vec<u8>, Error> {
     let oid = alg_oid(alg_id)?;
-    // Last OID byte of sha{256,384,512}WithRSAEncryption and ecdsa-with-SHA{256,384,512}.
-    let (rsa_last, ecdsa_last) = match digest {
-        DigestAlgorithm::Sha384 => (0x0c, 0x03),
-        DigestAlgorithm::Sha512 => (0x0d, 0x04),
-        _ => (0x0b, 0x02),
+    // Last OID byte of sha{256,384,512}WithRSAEncryption.
+    let rsa_last = match digest {
+        DigestAlgorithm::Sha384 => 0x0c,
+        DigestAlgorithm::Sha512 => 0x0d,
+        _ => 0x0b,
     };
+    // tspclient-go's set (`oid.ToSignatureAlgorithm`): PKCS #1 v1.5 or RSASSA-PSS with a SHA-2
+    // digest, ECDSA with SHA-2. Anything else (Ed25519, a bare ecPublicKey) Go refuses as an
+    // unknown signature algorithm, so a token notation rejects never verifies here.
     Ok(match oid.as_str() {
+        "1.2.840.113549.1.1.10" // RSASSA-PSS
+        | "1.2.840.113549.1.1.11" // sha256WithRSAEncryption
+        | "1.2.840.113549.1.1.12" // sha384WithRSAEncryption
+        | "1.2.840.113549.1.1.13" // sha512WithRSAEncryption
+        | "1.2.840.10045.4.3.2" // ecdsa-with-SHA256
+        | "1.2.840.10045.4.3.3" // ecdsa-with-SHA384
+        | "1.2.840.10045.4.3.4" => alg_id.to_vec(), // ecdsa-with-SHA512
         "1.2.840.113549.1.1.1" => {
             let mut v = vec![
                 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, rsa_last,
@@ -600,10 +632,11 @@ fn signature_algorithm(alg_id: &[u8], digest: DigestAlgorithm) -> Result<Vec<u8>
             v.extend_from_slice(&[0x05, 0x00]);
             v
         }
-        "1.2.840.10045.2.1" => vec![
-            0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, ecdsa_last,
-        ],
-        _ => alg_id.to_vec(),
+        other => {
+            return Err(Error::Signature {
+                reason: format!("unknown signature algorithm {other}"),
+            });
+        }
     })
 }
 
@@ -771,9 +804,75 @@ fn tlv(t: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
+/// RFC 3161 §2.4.2 PKIStatus names.
+fn status_name(code: u64) -> &'static str {
+    match code {
+        0 => "granted",
+        1 => "grantedWithMods",
+        2 => "rejection",
+        3 => "waiting",
+        4 => "revocationWarning",
+        5 => "revocationNotification",
+        _ => "unknown PKIStatus",
+    }
+}
+
+/// RFC 3161 §2.4.2 PKIFailureInfo bits.
+const FAIL_INFO: [(usize, &str); 8] = [
+    (0, "badAlg"),
+    (2, "badRequest"),
+    (5, "badDataFormat"),
+    (14, "timeNotAvailable"),
+    (15, "unacceptedPolicy"),
+    (16, "unacceptedExtension"),
+    (17, "addInfoNotAvailable"),
+    (25, "systemFailure"),
+];
+
+/// The error for a refused request, naming the status, the failInfo bits and the
+/// statusString the TSA sent (best effort: a malformed optional part is reported as such).
+fn rejection(status: u64, rest: &mut Reader<'_>) -> Error {
+    let mut status_string = Vec::new();
+    if let Ok(Some(texts)) = rest.read_optional(tag::SEQUENCE) {
+        let mut tr = Reader::new(texts.value);
+        while let Ok(t) = tr.read_any() {
+            status_string.push(String::from_utf8_lossy(t.value).into_owned());
+        }
+    }
+    let fail_info = match rest.read_optional(tag::BIT_STRING) {
+        Ok(Some(bits)) => {
+            let bytes = bits.value.get(1..).unwrap_or_default();
+            let set = |bit: usize| {
+                bytes
+                    .get(bit / 8)
+                    .is_some_and(|b| b & (0x80 >> (bit % 8)) != 0)
+            };
+            let names: Vec<&str> = FAIL_INFO
+                .iter()
+                .filter(|(bit, _)| set(*bit))
+                .map(|(_, name)| *name)
+                .collect();
+            if names.is_empty() {
+                format!("unknown PKIFailureInfo {}", hex::encode(bits.value))
+            } else {
+                names.join(", ")
+            }
+        }
+        Ok(None) => "none".into(),
+        Err(e) => format!("malformed ({e})"),
+    };
+    Error::Rejected {
+        status,
+        status_name: status_name(status),
+        fail_info,
+        status_string,
+    }
+}
+
 /// An RFC 3161 TimeStampReq: the hash of the message, a random 159-bit nonce, `certReq` TRUE.
 #[derive(Debug, Clone)]
 pub struct TimestampRequest {
+    provider: CryptoProvider,
     hash: DigestAlgorithm,
     imprint: Vec<u8>,
     nonce: Vec<u8>,
@@ -813,6 +912,7 @@ impl TimestampRequest {
             n.remove(0);
         }
         Self {
+            provider: *provider,
             hash,
             imprint: digest(provider, hash, message),
             nonce: n,
@@ -845,8 +945,9 @@ impl TimestampRequest {
     }
 
     /// Checks a DER TimeStampResp for this request: status granted (or granted with
-    /// modifications), a token imprinting this message with this hash and echoing the nonce, and
-    /// certificates present (certReq). Returns the token and its bytes as the TSA sent them (BER
+    /// modifications; any other status is an [`Error::Rejected`] naming the failInfo), a token
+    /// imprinting this message with this hash and echoing the nonce, and the TSA signing
+    /// certificate named by `signingCertificateV2` present (certReq). Returns the token and its bytes as the TSA sent them (BER
     /// tokens are converted to DER only for parsing, as notation does). The token's signature and
     /// chain are checked by [`TimestampToken::verify_with`].
     pub fn validate_response(&self, response: &[u8]) -> Result<(TimestampToken, Vec<u8>), Error> {
@@ -862,9 +963,7 @@ impl TimestampRequest {
         let mut sr = Reader::new(status.value);
         let code = small_uint(sr.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)?;
         if code > 1 {
-            return Err(bad(format!(
-                "the TSA refused the request (PKIStatus {code})"
-            )));
+            return Err(rejection(code, &mut sr));
         }
         let token_der = r
             .read(tag::SEQUENCE)
@@ -881,6 +980,16 @@ impl TimestampRequest {
         if token.certificates.is_empty() {
             return Err(Error::SigningCertificate {
                 reason: "the TSA returned no certificates although certReq was set".into(),
+            });
+        }
+        // certReq: the TSA's signing certificate itself must be in the token, located the way
+        // verification locates it (signingCertificateV2), as tspclient-go requires.
+        let attrs = token.attributes()?;
+        if let Err(e) = token.signer(&self.provider, &attrs) {
+            return Err(Error::SigningCertificate {
+                reason: format!(
+                    "certReq was set but the token does not carry the TSA signing certificate: {e}"
+                ),
             });
         }
         Ok((token, token_der))

@@ -68,6 +68,18 @@ fn critical(oid: &[u64], content: Vec<u8>) -> CustomExtension {
 /// A token over [`MESSAGE`] signed by a TSA leaf under root → intermediate, `vary` applied to
 /// the `who` certificate's parameters; returns the token DER and the root.
 fn token(who: Who, vary: impl FnOnce(&mut CertificateParams)) -> (Vec<u8>, Certificate) {
+    token_signed_as(who, vary, ECDSA_WITH_SHA256)
+}
+
+const ECDSA_WITH_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+
+/// [`token`] with the SignerInfo's signatureAlgorithm OID `sig_alg` (the signature itself is
+/// always ECDSA P-256 with SHA-256).
+fn token_signed_as(
+    who: Who,
+    vary: impl FnOnce(&mut CertificateParams),
+    sig_alg: &[u8],
+) -> (Vec<u8>, Certificate) {
     let mut vary = Some(vary);
     let mut apply = |w: Who, p: &mut CertificateParams| {
         if std::mem::discriminant(&w) == std::mem::discriminant(&who)
@@ -154,13 +166,7 @@ fn token(who: Who, vary: impl FnOnce(&mut CertificateParams)) -> (Vec<u8>, Certi
     attrs.sort(); // DER SET OF order
     let signed_attrs: Vec<u8> = attrs.concat();
     let signature = leaf_key.sign(&tlv(0x31, &[&signed_attrs])).unwrap();
-    let ecdsa_sha256 = tlv(
-        0x30,
-        &[&tlv(
-            0x06,
-            &[&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]],
-        )],
-    );
+    let ecdsa_sha256 = tlv(0x30, &[&tlv(0x06, &[sig_alg])]);
     let signer_info = tlv(
         0x30,
         &[
@@ -316,6 +322,27 @@ for_each_provider! {
                 assert_eq!(oid, "2.5.29.36")
             }
             other => panic!("expected UnhandledCriticalExtension, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_go_s_cms_signature_algorithms_are_accepted() {
+        // A bare ecPublicKey (with the SHA-256 digest algorithm) is a valid ECDSA signature
+        // here, but tspclient-go's `oid.ToSignatureAlgorithm` does not know it: notation refuses
+        // the token, so must this crate.
+        let ec_public_key = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+        match verify(token_signed_as(Who::Leaf, |_| {}, &ec_public_key)) {
+            Err(Error::Signature { reason }) => {
+                assert!(reason.contains("unknown signature algorithm 1.2.840.10045.2.1"), "{reason}")
+            }
+            other => panic!("expected an unknown signature algorithm, got {other:?}"),
+        }
+        // Ed25519 likewise.
+        match verify(token_signed_as(Who::Leaf, |_| {}, &[0x2b, 0x65, 0x70])) {
+            Err(Error::Signature { reason }) => {
+                assert!(reason.contains("unknown signature algorithm 1.3.101.112"), "{reason}")
+            }
+            other => panic!("expected an unknown signature algorithm, got {other:?}"),
         }
     }
 }
