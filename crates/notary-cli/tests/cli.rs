@@ -232,25 +232,7 @@ fn oci_layout_sign_verify_list_inspect() {
     let e = Env::new();
     e.ok_both(&["cert", "generate-test", "acme", "--default"]);
     // A layout with one artifact, written with the library.
-    let layout = e.work.join("layout");
-    let l = notary_registry::OciLayout::create(&layout).unwrap();
-    let config = l
-        .push_blob("application/vnd.oci.empty.v1+json", b"{}")
-        .unwrap();
-    let layer = l.push_blob("text/plain", b"hello").unwrap();
-    let art = l
-        .push_manifest(
-            notary_registry::manifest::IMAGE_MANIFEST,
-            &notary_registry::manifest::image_manifest(
-                &config,
-                &[layer],
-                Some("application/vnd.example"),
-                None,
-                None,
-            ),
-            Some("v1"),
-        )
-        .unwrap();
+    let (layout, art) = e.layout_with_artifact(Some("application/vnd.example"));
     let reference = format!("{}:v1", layout.display());
     let (_, err) = e.ok_both(&["sign", "--oci-layout", &reference]);
     assert!(

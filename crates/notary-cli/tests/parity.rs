@@ -280,20 +280,8 @@ fn verify_plugin_config_reaches_the_verification_plugin() {
     let seen = e.work.join("request.json");
     claiming_plugin(&e.libexec.join("plugins"), &seen);
     e.ok(&["cert", "generate-test", "--bits", "256", "acme"]);
-    let layout = e.work.join("layout");
-    let l = notary_registry::OciLayout::create(&layout).unwrap();
-    let config = l
-        .push_blob("application/vnd.oci.empty.v1+json", b"{}")
-        .unwrap();
-    let layer = l.push_blob("text/plain", b"hello").unwrap();
-    let art = l
-        .push_manifest(
-            notary_registry::manifest::IMAGE_MANIFEST,
-            &notary_registry::manifest::image_manifest(&config, &[layer], None, None, None),
-            Some("v1"),
-        )
-        .unwrap();
-    let repo = l;
+    let (layout, art) = e.layout_with_artifact(None);
+    let repo = notary_registry::OciLayout::open(&layout).unwrap();
     notary::artifact::block_on(notary::artifact::sign_and_push(
         &repo,
         &art.digest.to_string(),

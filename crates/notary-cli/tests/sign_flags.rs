@@ -10,24 +10,7 @@ use support::Env;
 fn env_with_layout() -> (Env, String) {
     let e = Env::new();
     e.ok_both(&["cert", "generate-test", "acme", "--default"]);
-    let layout = e.work.join("layout");
-    let l = notary_registry::OciLayout::create(&layout).unwrap();
-    let config = l
-        .push_blob("application/vnd.oci.empty.v1+json", b"{}")
-        .unwrap();
-    let layer = l.push_blob("text/plain", b"hello").unwrap();
-    l.push_manifest(
-        notary_registry::manifest::IMAGE_MANIFEST,
-        &notary_registry::manifest::image_manifest(
-            &config,
-            &[layer],
-            Some("application/vnd.example"),
-            None,
-            None,
-        ),
-        Some("v1"),
-    )
-    .unwrap();
+    let (layout, _) = e.layout_with_artifact(Some("application/vnd.example"));
     let reference = format!("{}:v1", layout.display());
     (e, reference)
 }

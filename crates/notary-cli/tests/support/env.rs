@@ -166,6 +166,30 @@ impl Env {
         p
     }
 
+    /// An OCI layout `work/layout` holding one small artifact (`hello`, tagged `v1`, of
+    /// `artifact_type`): the layout's path and the artifact's descriptor.
+    pub fn layout_with_artifact(
+        &self,
+        artifact_type: Option<&str>,
+    ) -> (PathBuf, notary_core::Descriptor) {
+        let layout = self.work.join("layout");
+        let l = notary_registry::OciLayout::create(&layout).unwrap();
+        let config = l
+            .push_blob("application/vnd.oci.empty.v1+json", b"{}")
+            .unwrap();
+        let layer = l.push_blob("text/plain", b"hello").unwrap();
+        let manifest =
+            notary_registry::manifest::image_manifest(&config, &[layer], artifact_type, None, None);
+        let artifact = l
+            .push_manifest(
+                notary_registry::manifest::IMAGE_MANIFEST,
+                &manifest,
+                Some("v1"),
+            )
+            .unwrap();
+        (layout, artifact)
+    }
+
     /// The plugin directory.
     pub fn plugins(&self) -> PathBuf {
         self.libexec.join("plugins")
