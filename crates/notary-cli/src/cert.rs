@@ -142,31 +142,8 @@ const MAX_CERT_FILE: u64 = 16 * 1024 * 1024;
 /// symlink is followed, as notation does (`/etc/ssl/certs/*.pem` are links on Debian and
 /// Ubuntu); the target must still be a regular file of bounded size.
 fn read_source(src: &Path) -> Result<Vec<u8>, Failure> {
-    use std::io::Read as _;
-    let fail =
-        |e: &dyn std::fmt::Display| Failure::msg(format!("failed to add {}: {e}", src.display()));
-    let regular = |m: &fs::Metadata| -> Result<(), Failure> {
-        if !m.is_file() {
-            return Err(fail(&"not a regular file"));
-        }
-        if m.len() > MAX_CERT_FILE {
-            return Err(fail(&format!("larger than {MAX_CERT_FILE} bytes")));
-        }
-        Ok(())
-    };
-    // Checked before opening: opening a FIFO would block.
-    regular(&fs::metadata(src).map_err(|e| fail(&e))?)?;
-    let file = fs::File::open(src).map_err(|e| fail(&e))?;
-    // Checked again on the open file, in case the path changed in between.
-    regular(&file.metadata().map_err(|e| fail(&e))?)?;
-    let mut data = Vec::new();
-    file.take(MAX_CERT_FILE + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| fail(&e))?;
-    if data.len() as u64 > MAX_CERT_FILE {
-        return Err(fail(&format!("larger than {MAX_CERT_FILE} bytes")));
-    }
-    Ok(data)
+    crate::config::read_input(src, MAX_CERT_FILE)
+        .map_err(|Failure(m)| Failure::msg(format!("failed to add {m}")))
 }
 
 /// Checks that `data` holds certificates acceptable for a store of type `t`.
