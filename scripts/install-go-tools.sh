@@ -10,7 +10,12 @@ set -euo pipefail
 dest=${1:?usage: install-go-tools.sh DEST_BIN_DIR}
 mkdir -p "$dest"
 command -v go >/dev/null || { echo "install-go-tools: Go toolchain not found" >&2; exit 1; }
-export GOFLAGS=-mod=mod GOSUMDB=${GOSUMDB:-off} GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+export GOSUMDB=${GOSUMDB:-off} GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+# Module and build caches of these builds (several GB with kube-apiserver) live only while this
+# script runs: the binaries are all the tests need, and a CI machine's disk is not ours to fill.
+gowork=$(mktemp -d)
+export GOFLAGS="-mod=mod -modcacherw" GOCACHE="$gowork/cache" GOMODCACHE="$gowork/mod"
+trap 'rm -rf "$gowork"' EXIT
 
 build() { # name module version package
   local name=$1 module=$2 version=$3 pkg=$4

@@ -6,8 +6,15 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
 
+# A one-shot CI run gains nothing from incremental caches, which are large.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+# Free space at each stage, so a full disk is seen where it happens.
+disk() { df -h . | awk -v s="$1" 'NR==2 {print "disk (" s "): " $4 " free of " $2}'; }
+
+disk start
 bash scripts/setup.sh
 mkdir -p target  # logs below land here
+disk "after setup"
 
 echo "== fmt";    cargo fmt --all -- --check
 echo "== clippy"; cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -15,6 +22,7 @@ echo "== deny";   cargo deny --log-level error check bans licenses sources
 echo "== tests";  cargo test --workspace --quiet 2>&1 | tee target/test-output.txt
 # The oci-spec conversions are behind a feature nothing in the workspace turns on.
 OCI_SPEC=(-p notary-core -p notary-registry --features notary-core/oci-spec,notary-registry/oci-spec)
+disk "after tests"
 echo "== oci-spec feature"
 cargo clippy "${OCI_SPEC[@]}" --all-targets --quiet -- -D warnings
 cargo test "${OCI_SPEC[@]}" --quiet -- oci_spec every_e2e 2>&1 | tee -a target/test-output.txt
@@ -31,6 +39,7 @@ if [ "${NOTARY_TEST_FIPS:-0}" = 1 ]; then
   cargo test -p notary-provider-aws-lc-rs --features fips --quiet 2>&1 | tee -a target/test-output.txt
 fi
 
+disk "after package"
 echo "== conformance (../shared/interop), under both crypto providers"
 SHARED="${NOTARY_SHARED:-../shared}"
 for crypto in aws-lc-rs rustcrypto; do
@@ -40,8 +49,10 @@ for crypto in aws-lc-rs rustcrypto; do
   tail -1 "target/conformance-$crypto.txt" | grep -q ' 0 failed, 0 skipped$'
 done
 
+disk "after conformance"
 echo "== fuzz"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 
+disk end
 # Final tally in the plain form CI reads: cargo's per-binary results summed.
 awk '/^test result:/ {p+=$4; f+=$6; i+=$8} END {printf "%d passed, %d failed, %d skipped\n", p, f, i}' target/test-output.txt
