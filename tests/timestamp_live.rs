@@ -188,6 +188,20 @@ fn tsa_faults_stop_signing_with_a_clear_error() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("does not verify"), "{e}");
+    // A real token under another Content-Type (RFC 3161 §3.4), as tspclient-go refuses it: a
+    // front that is not the TSA (a proxy's page, a load balancer's default) is named as such.
+    for wrong in [
+        "application/octet-stream",
+        "application/timestamp-reply; charset=binary",
+        "Application/Timestamp-Reply",
+    ] {
+        let e = sign_with(&support::start_tsa_typed(&pki, false, wrong), root(&pki)).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("unexpected response content type") && text.contains(wrong),
+            "{wrong}: {text}"
+        );
+    }
 }
 
 #[test]

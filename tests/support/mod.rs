@@ -50,6 +50,12 @@ pub fn respond(s: &mut TcpStream, status: &str, content_type: &str, body: &[u8])
 /// An HTTP front for `openssl ts -reply` with the PKI of `tests/pki/make-tsa.sh` in `pki`:
 /// each `POST /tsa` body is answered by OpenSSL (or, with `garbage`, by junk). Returns the URL.
 pub fn start_tsa(pki: &std::path::Path, garbage: bool) -> String {
+    start_tsa_typed(pki, garbage, "application/timestamp-reply")
+}
+
+/// [`start_tsa`] answering with `content_type` instead of `application/timestamp-reply`.
+pub fn start_tsa_typed(pki: &std::path::Path, garbage: bool, content_type: &str) -> String {
+    let content_type = content_type.to_string();
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/tsa", l.local_addr().unwrap());
     let pki = pki.to_path_buf();
@@ -83,7 +89,7 @@ pub fn start_tsa(pki: &std::path::Path, garbage: bool) -> String {
                 );
                 std::fs::read(&a).unwrap()
             };
-            respond(&mut s, "200 OK", "application/timestamp-reply", &reply);
+            respond(&mut s, "200 OK", &content_type, &reply);
         }
     });
     url

@@ -30,6 +30,9 @@ pub enum FetchErrorKind {
     TooLarge,
     /// The server answered with a status other than 200.
     HttpStatus(u16),
+    /// The response's `Content-Type` is not the one the protocol requires (RFC 3161 §3.4:
+    /// `application/timestamp-reply`).
+    UnexpectedContentType,
     /// Any other failure while talking to the server.
     Transport,
 }

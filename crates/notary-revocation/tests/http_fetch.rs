@@ -615,3 +615,57 @@ fn provider() -> notary_core::crypto::CryptoProvider {
 fn x509() -> notary_x509::X509Verifier {
     notary_x509::X509Verifier::new(provider())
 }
+
+#[test]
+fn post_expecting_requires_the_exact_content_type() {
+    let f = HttpFetcher::builder()
+        .proxy(ProxyConfig::none())
+        .build()
+        .unwrap();
+    let want = "application/timestamp-reply";
+    let answer = |ct: Option<&str>| {
+        let ct = ct.map_or_else(String::new, |c| format!("Content-Type: {c}\r\n"));
+        raw_server(
+            format!("HTTP/1.1 200 OK\r\n{ct}Content-Length: 65536\r\nConnection: close\r\n\r\n"),
+            64 * 1024,
+            Duration::ZERO,
+        )
+    };
+    let post = |addr: SocketAddr| {
+        f.post_expecting(
+            &format!("http://{addr}/tsa"),
+            "application/timestamp-query",
+            b"q",
+            want,
+            MAX,
+            T,
+        )
+    };
+    assert_eq!(post(answer(Some(want))).unwrap().len(), 64 * 1024);
+    for got in [
+        None,
+        Some("application/octet-stream"),
+        Some("application/timestamp-reply; charset=binary"),
+        Some("APPLICATION/TIMESTAMP-REPLY"),
+    ] {
+        let e = post(answer(got)).unwrap_err();
+        assert_eq!(
+            e.kind,
+            FetchErrorKind::UnexpectedContentType,
+            "{got:?}: {e}"
+        );
+        assert!(e.reason.contains(got.unwrap_or("none")), "{got:?}: {e}");
+    }
+    // `post` itself takes any type (OCSP and other users decide for themselves).
+    let addr = answer(Some("text/html"));
+    let body = f
+        .post(
+            &format!("http://{addr}/x"),
+            "application/ocsp-request",
+            b"q",
+            MAX,
+            T,
+        )
+        .unwrap();
+    assert_eq!(body.len(), 64 * 1024);
+}

@@ -130,10 +130,11 @@ mod rfc3161 {
                     .map_err(|e| TimestampError::Request(Box::new(e)))?;
             let response = self
                 .http
-                .post(
+                .post_expecting(
                     &self.url,
                     "application/timestamp-query",
                     &request.to_der(),
+                    "application/timestamp-reply",
                     MAX_RESPONSE,
                     self.timeout,
                 )

@@ -320,7 +320,53 @@ impl HttpFetcher {
         max: usize,
         timeout: Duration,
     ) -> Result<Vec<u8>, FetchError> {
-        self.request(Method::POST, url, Some(content_type), body, max, timeout)
+        self.request(
+            Method::POST,
+            url,
+            Some(content_type),
+            None,
+            body,
+            max,
+            timeout,
+        )
+    }
+
+    /// Like [`post`](Self::post), but the 200 response must also carry exactly
+    /// `response_type` as its `Content-Type` (as tspclient-go requires
+    /// `application/timestamp-reply` of a TSA); otherwise the error is
+    /// [`FetchErrorKind::UnexpectedContentType`] and the body is not read.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # let request_der: Vec<u8> = Vec::new();
+    /// let fetcher = notary_revocation::HttpFetcher::new();
+    /// let reply = fetcher.post_expecting(
+    ///     "http://tsa.example/",
+    ///     "application/timestamp-query",
+    ///     &request_der,
+    ///     "application/timestamp-reply",
+    ///     1 << 20,
+    ///     Duration::from_secs(15),
+    /// );
+    /// ```
+    pub fn post_expecting(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: &[u8],
+        response_type: &str,
+        max: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, FetchError> {
+        self.request(
+            Method::POST,
+            url,
+            Some(content_type),
+            Some(response_type),
+            body,
+            max,
+            timeout,
+        )
     }
 
     fn client(&self, url: &str) -> Result<reqwest::Client, FetchError> {
@@ -339,6 +385,7 @@ impl HttpFetcher {
         method: Method,
         url: &str,
         content_type: Option<&str>,
+        response_type: Option<&str>,
         body: &[u8],
         max: usize,
         timeout: Duration,
@@ -350,6 +397,7 @@ impl HttpFetcher {
             url: parsed,
             shown: url.to_string(),
             content_type: content_type.map(str::to_string),
+            response_type: response_type.map(str::to_string),
             body: body.to_vec(),
             max,
             timeout,
@@ -403,12 +451,13 @@ impl Fetcher for HttpFetcher {
             // The responder is checked on its own first, so that a bad one is reported as given.
             parse_url(responder)?;
             let url = format!("{}/{escaped}", responder.trim_end_matches('/'));
-            self.request(Method::GET, &url, None, &[], max, timeout)
+            self.request(Method::GET, &url, None, None, &[], max, timeout)
         } else {
             self.request(
                 Method::POST,
                 responder,
                 Some("application/ocsp-request"),
+                None,
                 request,
                 max,
                 timeout,
@@ -417,7 +466,7 @@ impl Fetcher for HttpFetcher {
     }
 
     fn crl(&self, url: &str, max: usize, timeout: Duration) -> Result<Vec<u8>, FetchError> {
-        self.request(Method::GET, url, None, &[], max, timeout)
+        self.request(Method::GET, url, None, None, &[], max, timeout)
     }
 }
 
@@ -521,6 +570,8 @@ struct Job {
     url: Url,
     shown: String,
     content_type: Option<String>,
+    /// The `Content-Type` the response must carry, when the protocol names one.
+    response_type: Option<String>,
     body: Vec<u8>,
     max: usize,
     timeout: Duration,
@@ -572,6 +623,26 @@ impl Job {
                 FetchErrorKind::HttpStatus(status.as_u16()),
                 format!("HTTP status {status}"),
             ));
+        }
+        if let Some(want) = &self.response_type {
+            // Exact match, parameters included, as tspclient-go compares it.
+            let got = resp.headers().get(reqwest::header::CONTENT_TYPE);
+            if got.is_none_or(|v| v.as_bytes() != want.as_bytes()) {
+                let shown = got.map_or_else(
+                    || "none".to_string(),
+                    |v| {
+                        format!(
+                            "{:?}",
+                            notary_core::shown(&String::from_utf8_lossy(v.as_bytes()))
+                        )
+                    },
+                );
+                return Err(FetchError::new(
+                    url,
+                    FetchErrorKind::UnexpectedContentType,
+                    format!("unexpected response content type {shown} (want {want})"),
+                ));
+            }
         }
         let max = u64::try_from(self.max).unwrap_or(u64::MAX);
         if resp.content_length().is_some_and(|n| n >= max) {
