@@ -358,3 +358,73 @@ fn transport_errors_do_not_repeat_presigned_storage_urls() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_registry_token_is_the_bearer_token_and_no_token_server_is_asked() {
+    let rt = rt();
+    let token_server = capture();
+    let realm = format!("{}/token", token_server.origin);
+    // The registry accepts only its own token; anything else is challenged.
+    let registry = start(None, None, move |_, r| {
+        if r.head
+            .lines()
+            .any(|l| l.eq_ignore_ascii_case("authorization: Bearer reg-token-1"))
+        {
+            Action::Respond("200 OK", Vec::new(), Vec::new())
+        } else {
+            Action::Respond(
+                "401 Unauthorized",
+                vec![format!(
+                    "WWW-Authenticate: Bearer realm=\"{realm}\",service=\"registry\""
+                )],
+                b"{}".to_vec(),
+            )
+        }
+    });
+    // As `docker` leaves it in config.json: `registrytoken` beside an identity token.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let host = host_of(&registry.origin).to_string();
+    std::fs::write(
+        &config,
+        format!(r#"{{"auths":{{"{host}":{{"registrytoken":"reg-token-1","identitytoken":"refresh"}}}}}}"#),
+    )
+    .unwrap();
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.max_retries = 0;
+    o.credentials = Arc::new(notary_registry::remote::DockerConfig::new(&config));
+    let c = RemoteRepository::new(&host, "app", o).unwrap();
+    let d: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    assert!(rt.block_on(c.blob_exists(&d)).unwrap());
+    assert!(
+        token_server.seen().is_empty(),
+        "the token server was asked: {:?}",
+        token_server.seen()
+    );
+    let seen = registry.seen();
+    assert!(
+        seen.last().unwrap().head.contains("Bearer reg-token-1"),
+        "{:?}",
+        seen
+    );
+
+    // A registry asking for Basic auth gets no token and a clear error.
+    let basic = start(None, None, |_, _| {
+        Action::Respond(
+            "401 Unauthorized",
+            vec!["WWW-Authenticate: Basic realm=\"r\"".into()],
+            b"{}".to_vec(),
+        )
+    });
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.max_retries = 0;
+    o.credentials = Arc::new(StaticCredential(Credential::AccessToken(
+        "reg-token-1".into(),
+    )));
+    let c = RemoteRepository::new(host_of(&basic.origin), "app", o).unwrap();
+    let e = rt.block_on(c.blob_exists(&d)).unwrap_err();
+    assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+    assert!(basic.seen().iter().all(|r| !r.has_header("authorization")));
+}

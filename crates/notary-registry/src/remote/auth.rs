@@ -164,9 +164,17 @@ impl RemoteRepository {
                     "push" => format!("repository:{}:pull,push", self.inner.repository),
                     _ => format!("repository:{}:pull", self.inner.repository),
                 });
-                let token = self
-                    .fetch_token(&realm, service.as_deref(), &scope, credential)
-                    .await?;
+                let token = match credential {
+                    // Docker's `registrytoken`: the token itself, no token server asked.
+                    Some(Credential::AccessToken(t)) => {
+                        tracing::debug!(scope, "bearer challenge answered with the registry token");
+                        t
+                    }
+                    other => {
+                        self.fetch_token(&realm, service.as_deref(), &scope, other)
+                            .await?
+                    }
+                };
                 let hv = authorization(&format!("Bearer {token}"))
                     .ok_or_else(|| self.auth_error("token has invalid characters"))?;
                 self.inner
@@ -251,6 +259,7 @@ impl RemoteRepository {
             credential = match &credential {
                 Some(Credential::Basic { .. }) => "basic",
                 Some(Credential::RefreshToken(_)) => "refresh token",
+                Some(Credential::AccessToken(_)) => "registry token",
                 None => "anonymous",
             },
             status = status.as_u16(),

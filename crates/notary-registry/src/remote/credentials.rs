@@ -30,6 +30,10 @@ pub enum Credential {
     },
     /// An OAuth2 refresh token (Docker's `identitytoken`), exchanged at the token server.
     RefreshToken(String),
+    /// A bearer token for the registry itself (Docker's `registrytoken`): sent as is when the
+    /// registry asks for a bearer token, with no token-server request (as oras-go sends a
+    /// credential's access token). A registry asking for Basic auth gets nothing.
+    AccessToken(String),
 }
 
 impl std::fmt::Debug for Credential {
@@ -38,6 +42,7 @@ impl std::fmt::Debug for Credential {
         match self {
             Self::Basic { username, .. } => write!(f, "Basic({username}, ***)"),
             Self::RefreshToken(_) => write!(f, "RefreshToken(***)"),
+            Self::AccessToken(_) => write!(f, "AccessToken(***)"),
         }
     }
 }
@@ -88,6 +93,8 @@ struct DockerAuth {
     password: Option<String>,
     #[serde(default)]
     identitytoken: Option<String>,
+    #[serde(default)]
+    registrytoken: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -187,6 +194,16 @@ impl DockerConfig {
         let (username, secret) = match credential {
             Credential::Basic { username, password } => (username.as_str(), password.as_str()),
             Credential::RefreshToken(t) => (TOKEN_USERNAME, t.as_str()),
+            // The helper protocol has no field for it (oras-go drops it there too): refused
+            // rather than stored as something it is not.
+            Credential::AccessToken(_) => {
+                return Err(Error::Auth {
+                    registry: registry.to_string(),
+                    reason: format!(
+                        "a registry token cannot be stored in the credential helper {helper:?}"
+                    ),
+                });
+            }
         };
         let input = serde_json::json!({
             "ServerURL": Self::server_address(registry),
@@ -521,6 +538,11 @@ impl DockerConfig {
         key: &str,
         a: &DockerAuth,
     ) -> Result<Option<Credential>, Error> {
+        // oras-go's order for a bearer challenge: the registry token as is, then the
+        // identity (refresh) token, then the user name and password.
+        if let Some(t) = a.registrytoken.as_ref().filter(|t| !t.is_empty()) {
+            return Ok(Some(Credential::AccessToken(t.clone())));
+        }
         if let Some(t) = a.identitytoken.as_ref().filter(|t| !t.is_empty()) {
             return Ok(Some(Credential::RefreshToken(t.clone())));
         }
@@ -620,7 +642,7 @@ mod tests {
         std::fs::write(
             &path,
             format!(
-                r#"{{"auths":{{"r.example:5000":{{"auth":"{auth}"}},"https://t.example":{{"identitytoken":"rt"}}}}}}"#
+                r#"{{"auths":{{"r.example:5000":{{"auth":"{auth}"}},"https://t.example":{{"identitytoken":"rt"}},"a.example":{{"registrytoken":"at","identitytoken":"rt2","auth":"{auth}"}}}}}}"#
             ),
         )
         .unwrap();
@@ -635,6 +657,14 @@ mod tests {
         assert_eq!(
             c.credential("t.example").unwrap(),
             Some(Credential::RefreshToken("rt".into()))
+        );
+        assert_eq!(
+            c.credential("a.example").unwrap(),
+            Some(Credential::AccessToken("at".into()))
+        );
+        assert_eq!(
+            format!("{:?}", c.credential("a.example").unwrap()),
+            "Some(AccessToken(***))"
         );
         assert_eq!(c.credential("other.example").unwrap(), None);
         assert_eq!(

@@ -323,9 +323,8 @@ impl HttpFetcher {
         self.request(
             Method::POST,
             url,
-            Some(content_type),
+            Some((content_type, body)),
             None,
-            body,
             max,
             timeout,
         )
@@ -361,9 +360,8 @@ impl HttpFetcher {
         self.request(
             Method::POST,
             url,
-            Some(content_type),
+            Some((content_type, body)),
             Some(response_type),
-            body,
             max,
             timeout,
         )
@@ -384,9 +382,9 @@ impl HttpFetcher {
         &self,
         method: Method,
         url: &str,
-        content_type: Option<&str>,
+        // The request body with its Content-Type.
+        body: Option<(&str, &[u8])>,
         response_type: Option<&str>,
-        body: &[u8],
         max: usize,
         timeout: Duration,
     ) -> Result<Vec<u8>, FetchError> {
@@ -396,9 +394,8 @@ impl HttpFetcher {
             method,
             url: parsed,
             shown: url.to_string(),
-            content_type: content_type.map(str::to_string),
+            body: body.map(|(ct, b)| (ct.to_string(), b.to_vec())),
             response_type: response_type.map(str::to_string),
-            body: body.to_vec(),
             max,
             timeout,
         };
@@ -451,14 +448,13 @@ impl Fetcher for HttpFetcher {
             // The responder is checked on its own first, so that a bad one is reported as given.
             parse_url(responder)?;
             let url = format!("{}/{escaped}", responder.trim_end_matches('/'));
-            self.request(Method::GET, &url, None, None, &[], max, timeout)
+            self.request(Method::GET, &url, None, None, max, timeout)
         } else {
             self.request(
                 Method::POST,
                 responder,
-                Some("application/ocsp-request"),
+                Some(("application/ocsp-request", request)),
                 None,
-                request,
                 max,
                 timeout,
             )
@@ -466,7 +462,7 @@ impl Fetcher for HttpFetcher {
     }
 
     fn crl(&self, url: &str, max: usize, timeout: Duration) -> Result<Vec<u8>, FetchError> {
-        self.request(Method::GET, url, None, None, &[], max, timeout)
+        self.request(Method::GET, url, None, None, max, timeout)
     }
 }
 
@@ -569,10 +565,10 @@ struct Job {
     method: Method,
     url: Url,
     shown: String,
-    content_type: Option<String>,
+    /// The request body with its `Content-Type`.
+    body: Option<(String, Vec<u8>)>,
     /// The `Content-Type` the response must carry, when the protocol names one.
     response_type: Option<String>,
-    body: Vec<u8>,
     max: usize,
     timeout: Duration,
 }
@@ -607,10 +603,10 @@ impl Job {
             .client
             .request(self.method.clone(), self.url.clone())
             .timeout(self.timeout);
-        if let Some(ct) = &self.content_type {
+        if let Some((ct, body)) = &self.body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, ct.as_str())
-                .body(self.body.clone());
+                .body(body.clone());
         }
         let mut resp = req
             .send()
