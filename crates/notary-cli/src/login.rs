@@ -61,8 +61,17 @@ fn server_key(server: &str) -> String {
 
 /// The credential helper configured for `server` in `store`: `credHelpers` under the server's
 /// key, else `credsStore` (oras-go's DynamicStore, as the registry commands read them).
-fn helper_for<'a>(store: &'a NotationConfig, server: &str) -> Option<&'a str> {
-    store.credential_helper(&server_key(server))
+/// The helper that keeps `server`'s credential: the one `store` names, else, when `store`
+/// configures no credential at all, the platform's store if its helper is installed (notation
+/// logs in to it then, rather than writing the password into `config.json`).
+fn helper_for(store: &NotationConfig, server: &str) -> Option<String> {
+    if let Some(h) = store.credential_helper(&server_key(server)) {
+        return Some(h.to_string());
+    }
+    if store.configures_credentials() {
+        return None;
+    }
+    DockerConfig::new(store.path()).detect_default_store()
 }
 
 /// Refuses what `auths` cannot hold: `auth` is `base64(user:password)`, read back split at the
@@ -174,7 +183,7 @@ pub fn login(a: LoginArgs) -> CmdResult {
     };
     let key = server_key(&a.server);
     let store = crate::notation_dir()?.credentials_file()?;
-    let helper = helper_for(&store, &a.server).map(str::to_string);
+    let helper = helper_for(&store, &a.server);
     if helper.is_none() {
         check_plaintext_username(&username)?;
     }
@@ -238,7 +247,7 @@ pub fn logout(a: LogoutArgs) -> CmdResult {
     let fail = |e: Failure| Failure::msg(format!("failed to log out of {}: {}", a.server, e.0));
     if let Some(helper) = helper_for(&store, &a.server) {
         DockerConfig::new(&path)
-            .erase_from_helper(helper, &a.server)
+            .erase_from_helper(&helper, &a.server)
             .map_err(|e| fail(e.into()))?;
     } else {
         let mut cfg = store.into_json();
@@ -277,12 +286,12 @@ mod tests {
             br#"{"credHelpers": {"https://index.docker.io/v1/": "hub", "r.example": "r"}}"#,
         )
         .unwrap();
-        assert_eq!(helper_for(&hub, "docker.io"), Some("hub"));
-        assert_eq!(helper_for(&hub, "registry-1.docker.io"), Some("hub"));
-        assert_eq!(helper_for(&hub, "r.example"), Some("r"));
+        assert_eq!(helper_for(&hub, "docker.io"), Some("hub".into()));
+        assert_eq!(helper_for(&hub, "registry-1.docker.io"), Some("hub".into()));
+        assert_eq!(helper_for(&hub, "r.example"), Some("r".into()));
         assert_eq!(helper_for(&hub, "other.example"), None);
         let all = NotationConfig::from_json(path, br#"{"credsStore": "pass"}"#).unwrap();
-        assert_eq!(helper_for(&all, "docker.io"), Some("pass"));
+        assert_eq!(helper_for(&all, "docker.io"), Some("pass".into()));
         assert!(check_plaintext_username("a:b").is_err());
         assert!(check_plaintext_username("ab").is_ok());
     }

@@ -132,7 +132,12 @@ fn login_stores_checked_credentials_in_auths_and_logout_removes_them() {
 
 /// A credential helper keeping one credential in a file and logging each action.
 fn fake_helper(bin: &Path, state: &Path) {
-    let exe = bin.join("docker-credential-test");
+    fake_helper_named(bin, "test", state);
+}
+
+/// [`fake_helper`] installed as `docker-credential-<name>`.
+fn fake_helper_named(bin: &Path, name: &str, state: &Path) {
+    let exe = bin.join(format!("docker-credential-{name}"));
     std::fs::write(
         &exe,
         format!(
@@ -204,6 +209,51 @@ fn login_and_logout_go_through_the_configured_credential_helper() {
     assert!(!state.join("cred.json").exists());
     let err = e.fails(&["list", "--insecure-registry", &reference]);
     assert!(err.contains("user name and password"), "{err}");
+}
+
+#[test]
+fn with_nothing_configured_the_platform_store_is_used_as_notation_does() {
+    let reg = start_registry();
+    let e = Env::new();
+    let host = reg.host.as_str();
+    let reference = reg.push_image("app", "v1", b"hello", Some((USER, PASS)));
+    let state = e.root().join("helper-state");
+    std::fs::create_dir_all(&state).unwrap();
+    // On Linux oras-go picks `pass` when the `pass` program is on PATH (put here, so that the
+    // machine's own programs do not decide), then needs its helper.
+    let pass = e.bin.join("pass");
+    std::fs::write(&pass, "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o755)).unwrap();
+    fake_helper_named(&e.bin, "pass", &state);
+    let log = || std::fs::read_to_string(state.join("log")).unwrap_or_default();
+
+    // No config.json anywhere: login stores through the platform's helper, not in plain text.
+    let (out, err) = e.ok_both(&["login", "-u", USER, "-p", PASS, "--insecure-registry", host]);
+    assert!(out.contains("Login Succeeded"), "{out}");
+    assert!(!err.contains("unencrypted"), "{err}");
+    assert_eq!(log().lines().collect::<Vec<_>>(), vec!["store"]);
+    assert_eq!(e.notation_config(), serde_json::Value::Null);
+
+    // The registry commands find it there.
+    let (out, _) = e.ok_both(&["list", "--insecure-registry", &reference]);
+    assert!(out.contains("has no associated signatures"), "{out}");
+    assert!(log().contains(&format!("get {host}")), "{}", log());
+
+    // A credential configured in config.json (for any registry) turns the fallback off.
+    std::fs::create_dir_all(&e.config).unwrap();
+    std::fs::write(
+        e.config.join("config.json"),
+        r#"{"auths":{"elsewhere.example":{"auth":"dTpw"}}}"#,
+    )
+    .unwrap();
+    let err = e.fails(&["list", "--insecure-registry", &reference]);
+    assert!(err.contains("user name and password"), "{err}");
+    std::fs::remove_file(e.config.join("config.json")).unwrap();
+
+    let (out, _) = e.ok_both(&["logout", host]);
+    assert!(out.contains("Logout Succeeded"), "{out}");
+    assert!(log().contains(&format!("erase {host}")), "{}", log());
+    assert!(!state.join("cred.json").exists());
 }
 
 #[test]

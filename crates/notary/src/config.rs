@@ -267,15 +267,20 @@ impl NotationDir {
     }
 
     /// The registry credentials of [`Self::credentials_file`]: its `auths`, or the
-    /// `docker-credential-<helper>` programs its `credHelpers`/`credsStore` name.
+    /// `docker-credential-<helper>` programs its `credHelpers`/`credsStore` name; when neither
+    /// file configures any, the platform's credential store if its helper is installed
+    /// (`pass` or `secretservice` on Linux, as notation detects it; see
+    /// [`DockerConfig::detect_default_store`](notary_registry::remote::DockerConfig::detect_default_store)).
     #[cfg(feature = "remote")]
     pub fn credentials(
         &self,
     ) -> Result<std::sync::Arc<dyn notary_registry::remote::CredentialProvider>, ConfigError> {
         let file = self.credentials_file()?;
-        Ok(Arc::new(notary_registry::remote::DockerConfig::new(
-            file.path(),
-        )))
+        let mut provider = notary_registry::remote::DockerConfig::new(file.path());
+        if !file.configures_credentials() {
+            provider = provider.with_detected_default_store();
+        }
+        Ok(Arc::new(provider))
     }
 
     /// Registry client options as notation sets them for `registry` (`host[:port]`): plain HTTP

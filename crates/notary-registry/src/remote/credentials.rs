@@ -113,6 +113,8 @@ pub struct DockerConfig {
     path: PathBuf,
     helper_dirs: Option<Vec<PathBuf>>,
     helper_timeout: Duration,
+    default_store: Option<String>,
+    detect_default_store: bool,
 }
 
 /// Largest config.json or helper output read.
@@ -134,7 +136,70 @@ impl DockerConfig {
             path: path.into(),
             helper_dirs: None,
             helper_timeout: Duration::from_secs(30),
+            default_store: None,
+            detect_default_store: false,
         }
+    }
+
+    /// Asks the helper `docker-credential-<name>` when the file configures no credential at
+    /// all (no `auths`, `credHelpers` or `credsStore`): notation's fallback to the platform's
+    /// store (see [`Self::detect_default_store`]).
+    #[must_use]
+    pub fn with_default_store(mut self, name: impl Into<String>) -> Self {
+        self.default_store = Some(name.into());
+        self
+    }
+
+    /// Like [`Self::with_default_store`] with the store [`Self::detect_default_store`] finds,
+    /// looked for only when a credential is first asked for (a registry that never challenges
+    /// costs no lookup). What notation does with no credential configured anywhere.
+    #[must_use]
+    pub fn with_detected_default_store(mut self) -> Self {
+        self.detect_default_store = true;
+        self
+    }
+
+    /// The helper configured as the fallback store, if any.
+    pub fn default_store(&self) -> Option<&str> {
+        self.default_store.as_deref()
+    }
+
+    /// The platform's credential store when its helper is installed, as oras-go detects it for
+    /// notation when no configuration names one: on Linux `pass` when the `pass` program is
+    /// found, else `secretservice`; `osxkeychain` on macOS; `wincred` on Windows. `None` when
+    /// that `docker-credential-<name>` is not in the helper directories (see
+    /// [`Self::with_helper_dirs`]).
+    pub fn detect_default_store(&self) -> Option<String> {
+        let name = if cfg!(target_os = "macos") {
+            "osxkeychain"
+        } else if cfg!(windows) {
+            "wincred"
+        } else if self.find_program("pass").is_some() {
+            "pass"
+        } else {
+            "secretservice"
+        };
+        let found = self.find_program(&format!("docker-credential-{name}"));
+        tracing::debug!(
+            helper = name,
+            found = found.is_some(),
+            "default credential store"
+        );
+        found.map(|_| name.to_string())
+    }
+
+    /// `program` in the helper directories, else in the absolute directories of `PATH`.
+    fn find_program(&self, program: &str) -> Option<PathBuf> {
+        let dirs: Vec<PathBuf> = match &self.helper_dirs {
+            Some(dirs) => dirs.clone(),
+            None => std::env::var_os("PATH")
+                .map(|p| std::env::split_paths(&p).collect())
+                .unwrap_or_default(),
+        };
+        dirs.iter()
+            .filter(|d| d.is_absolute())
+            .map(|d| d.join(program))
+            .find(|p| is_executable_file(p))
     }
 
     /// Looks up `docker-credential-*` helpers only in these directories (default: the absolute
@@ -166,11 +231,7 @@ impl DockerConfig {
 
     /// Whether the file configures any credential (`auths`, `credHelpers` or `credsStore`).
     pub fn is_configured(&self) -> bool {
-        self.read().is_ok_and(|c| {
-            !c.auths.is_empty()
-                || !c.cred_helpers.is_empty()
-                || c.creds_store.as_ref().is_some_and(|s| !s.is_empty())
-        })
+        self.read().is_ok_and(|c| configured(&c))
     }
 
     fn read(&self) -> Result<DockerConfigFile, Error> {
@@ -278,21 +339,11 @@ impl DockerConfig {
             )));
         }
         let program = format!("docker-credential-{name}");
-        let dirs: Vec<PathBuf> = match &self.helper_dirs {
-            Some(dirs) => dirs.clone(),
-            None => std::env::var_os("PATH")
-                .map(|p| std::env::split_paths(&p).collect())
-                .unwrap_or_default(),
-        };
-        dirs.iter()
-            .filter(|d| d.is_absolute())
-            .map(|d| d.join(&program))
-            .find(|p| is_executable_file(p))
-            .ok_or_else(|| {
-                HelperError::Other(format!(
-                    "{program} not found in the absolute directories of PATH"
-                ))
-            })
+        self.find_program(&program).ok_or_else(|| {
+            HelperError::Other(format!(
+                "{program} not found in the absolute directories of PATH"
+            ))
+        })
     }
 
     /// Runs `docker-credential-<name> <action>` with `input` on stdin; its stdout. The whole
@@ -513,6 +564,13 @@ fn read_regular(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, String> {
     Ok(Some(data))
 }
 
+/// oras-go's `IsAuthConfigured`.
+fn configured(c: &DockerConfigFile) -> bool {
+    !c.auths.is_empty()
+        || !c.cred_helpers.is_empty()
+        || c.creds_store.as_ref().is_some_and(|s| !s.is_empty())
+}
+
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Io {
         path: path.display().to_string(),
@@ -579,14 +637,27 @@ impl CredentialProvider for DockerConfig {
         let cfg = self.read()?;
         let server = Self::server_address(registry);
         // A helper for the server, else the store for all: it alone answers (oras-go's
-        // DynamicStore), so that a stale plain-text entry never overrides it.
+        // DynamicStore), so that a stale plain-text entry never overrides it. With nothing
+        // configured at all, the platform's store (notation's fallback).
         let helper = cfg
             .cred_helpers
             .get(server)
             .filter(|h| !h.is_empty())
-            .or(cfg.creds_store.as_ref().filter(|s| !s.is_empty()));
+            .or(cfg.creds_store.as_ref().filter(|s| !s.is_empty()))
+            .cloned()
+            .or_else(|| {
+                if configured(&cfg) {
+                    None
+                } else if self.default_store.is_some() {
+                    self.default_store.clone()
+                } else if self.detect_default_store {
+                    self.detect_default_store()
+                } else {
+                    None
+                }
+            });
         if let Some(helper) = helper {
-            return self.helper_get(helper, registry);
+            return self.helper_get(&helper, registry);
         }
         // The exact key, then legacy keys with a scheme or a path.
         if let Some(a) = cfg.auths.get(server)
@@ -714,6 +785,65 @@ mod tests {
         let path = dir.join(format!("docker-credential-{name}"));
         std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    #[test]
+    fn the_platform_store_is_detected_and_used_only_when_nothing_is_configured() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = vec![dir.path().to_path_buf()];
+        let path = dir.path().join("config.json");
+        let c = || DockerConfig::new(&path).with_helper_dirs(dirs.clone());
+        // No helper installed: nothing detected.
+        assert_eq!(c().detect_default_store(), None);
+        helper_script(
+            dir.path(),
+            "secretservice",
+            r#"read host; echo "{\"Username\":\"ss\",\"Secret\":\"pw-$host\"}""#,
+        );
+        assert_eq!(c().detect_default_store().as_deref(), Some("secretservice"));
+        // With `pass` on the path, oras-go picks `pass`: its helper must be there too.
+        let pass = dir.path().join("pass");
+        std::fs::write(&pass, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(c().detect_default_store(), None);
+        helper_script(
+            dir.path(),
+            "pass",
+            r#"read host; echo "{\"Username\":\"p\",\"Secret\":\"pass-$host\"}""#,
+        );
+        let detected = c().detect_default_store().unwrap();
+        assert_eq!(detected, "pass");
+        // Used for a file that configures nothing (missing, then empty)...
+        let with = || c().with_default_store(detected.clone());
+        let want = Some(Credential::Basic {
+            username: "p".into(),
+            password: "pass-r.example".into(),
+        });
+        assert_eq!(with().credential("r.example").unwrap(), want);
+        let detecting = c().with_detected_default_store();
+        assert_eq!(detecting.credential("r.example").unwrap(), want);
+        std::fs::write(&path, r#"{"auths":{}}"#).unwrap();
+        assert_eq!(with().credential("r.example").unwrap(), want);
+        // Not asked for: anonymous, as before.
+        assert_eq!(c().credential("r.example").unwrap(), None);
+        // ...never beside a configured credential, even for another registry.
+        let auth = base64::engine::general_purpose::STANDARD.encode("u:p");
+        std::fs::write(
+            &path,
+            format!(r#"{{"auths":{{"other.example":{{"auth":"{auth}"}}}}}}"#),
+        )
+        .unwrap();
+        assert_eq!(with().credential("r.example").unwrap(), None);
+        std::fs::write(&path, r#"{"credsStore":"secretservice"}"#).unwrap();
+        assert_eq!(
+            with().credential("r.example").unwrap(),
+            Some(Credential::Basic {
+                username: "ss".into(),
+                password: "pw-r.example".into()
+            })
+        );
     }
 
     #[cfg(unix)]
