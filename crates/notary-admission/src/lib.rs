@@ -42,7 +42,11 @@
 //! it is also each h2 connection's stream limit): a review that finds them all taken waits up
 //! to its time budget (the API server's `timeout` parameter, else 1 s) without its body being
 //! read, then gets `429 Too Many Requests` with `Retry-After: 1`, and the API server applies
-//! the webhook's `failurePolicy` as it does for a timeout. All are adjustable in [`Settings`].
+//! the webhook's `failurePolicy` as it does for a timeout. At most
+//! [`DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT`] image verifications run at once, counting those left
+//! running in the background after their review's deadline: an image that finds none free is
+//! denied unverified (an error, not cached) rather than queued. All are adjustable in
+//! [`Settings`].
 //!
 //! The `notary-admission-webhook` binary wires both to command-line flags; `examples/admission/`
 //! has a manifest set to deploy it.
@@ -72,5 +76,5 @@ pub use server::{TlsFiles, VALIDATE_PATH, serve};
 pub use webhook::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IMAGES_PER_REVIEW,
     DEFAULT_MAX_REGISTRY_CLIENTS, DEFAULT_MAX_REVIEW_BYTES, DEFAULT_MAX_REVIEWS_IN_FLIGHT,
-    RegistrySettings, Settings, Webhook,
+    DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT, RegistrySettings, Settings, Webhook,
 };

@@ -16,6 +16,7 @@ pub struct Metrics {
     pub(crate) reviews: AtomicU64,
     pub(crate) malformed: AtomicU64,
     pub(crate) throttled: AtomicU64,
+    pub(crate) verifications_refused: AtomicU64,
     pub(crate) allowed: AtomicU64,
     pub(crate) denied: AtomicU64,
     pub(crate) verified: AtomicU64,
@@ -72,6 +73,11 @@ impl Metrics {
             "notary_admission_throttled_reviews_total",
             "Requests refused with 429, unread: the reviews in flight stayed at their limit for the request's whole wait.",
             &[("", g(&self.throttled))],
+        );
+        counter(
+            "notary_admission_verifications_refused_total",
+            "Image checks denied unverified: the verifications running (background ones included) were at their limit.",
+            &[("", g(&self.verifications_refused))],
         );
         counter(
             "notary_admission_verdicts_total",
@@ -137,6 +143,7 @@ mod tests {
         m.observe(Duration::from_millis(20));
         m.observe(Duration::from_secs(10));
         inc(&m.throttled);
+        inc(&m.verifications_refused);
         let text = m.render(7, 2);
         assert!(
             text.contains("notary_admission_review_duration_seconds_bucket{le=\"0.0005\"} 1\n")
@@ -148,5 +155,6 @@ mod tests {
         assert!(text.contains("notary_admission_registry_requests_total 7\n"));
         assert!(text.contains("notary_admission_cache_entries 2\n"));
         assert!(text.contains("notary_admission_throttled_reviews_total 1\n"));
+        assert!(text.contains("notary_admission_verifications_refused_total 1\n"));
     }
 }

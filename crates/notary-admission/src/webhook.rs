@@ -16,6 +16,7 @@ use notary_core::{Digest, PolicyTarget, VerificationLevel, VerificationOutcome, 
 use notary_registry::remote::{Anonymous, CredentialProvider};
 use notary_registry::{RemoteOptions, RemoteRepository};
 use sha2::{Digest as _, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::Error;
 use crate::cache::{LruMap, OnceCache, lru_map};
@@ -47,6 +48,15 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// one image share a verification, so bursts such as a Deployment scaling out fit; past the
 /// bound, requests wait up to their time budget, then get 429.
 pub const DEFAULT_MAX_REVIEWS_IN_FLIGHT: usize = 128;
+
+/// Most image verifications running at once, those of reviews in flight and those left running
+/// in the background after their review's deadline alike; an image that finds none free is
+/// denied unverified (and not cached), never queued. Twice [`DEFAULT_MAX_REVIEWS_IN_FLIGHT`]:
+/// room for every review in flight to verify an image or two while earlier reviews' slow
+/// verifications finish, yet a flood of distinct images on slow registries cannot pile up
+/// tasks, connections and memory without bound (each verification lasts until its registry
+/// timeouts).
+pub const DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT: usize = 256;
 
 /// How long a client has to send a request's headers (HTTP/1.1: every request, idle keep-alive
 /// included; h2: the connection's first request). The API server's webhook timeout is 10 s.
@@ -123,6 +133,10 @@ pub struct Settings {
     /// Most reviews [`crate::serve`] handles at once ([`DEFAULT_MAX_REVIEWS_IN_FLIGHT`]); also
     /// each h2 connection's limit of concurrent streams.
     pub max_reviews_in_flight: usize,
+    /// Most image verifications running at once, in the foreground or left running after
+    /// their review gave up ([`DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT`]); past it an image is
+    /// denied unverified. Zero counts as one.
+    pub max_verifications_in_flight: usize,
     /// Time a client has to send request headers to [`crate::serve`]
     /// ([`DEFAULT_HEADER_READ_TIMEOUT`]).
     pub header_read_timeout: Duration,
@@ -147,6 +161,7 @@ impl Settings {
             max_registry_clients: DEFAULT_MAX_REGISTRY_CLIENTS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_reviews_in_flight: DEFAULT_MAX_REVIEWS_IN_FLIGHT,
+            max_verifications_in_flight: DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             snapshot_dir: std::env::temp_dir()
                 .join(format!("notary-admission-{}", std::process::id())),
@@ -227,6 +242,11 @@ pub struct Webhook {
     cache: OnceCache<CacheKey, Verdict>,
     tags: OnceCache<(String, String, String), Result<Digest, String>>,
     repositories: Mutex<Clients>,
+    /// The permits of verifications running, each held by its task until it ends
+    /// ([`Settings::max_verifications_in_flight`]).
+    verifications: Arc<Semaphore>,
+    /// The semaphore's size: the setting, at least one.
+    max_verifications: usize,
     snapshot: Mutex<Option<SnapshotState>>,
     previous_snapshot: Mutex<Option<PathBuf>>,
 }
@@ -358,10 +378,15 @@ impl Webhook {
             .iter()
             .map(|h| notary_trustpolicy::canonical_registry(h).unwrap_or_else(|_| h.clone()))
             .collect();
+        let max_verifications = settings
+            .max_verifications_in_flight
+            .clamp(1, Semaphore::MAX_PERMITS);
         Self {
             cache: OnceCache::new(settings.cache_ttl, settings.cache_max_entries),
             tags: OnceCache::new(settings.tag_cache_ttl, settings.cache_max_entries),
             repositories: Mutex::new(Clients::new(settings.max_registry_clients)),
+            verifications: Arc::new(Semaphore::new(max_verifications)),
+            max_verifications,
             plain_http,
             settings,
             metrics: Metrics::default(),
@@ -691,13 +716,33 @@ impl Webhook {
                 key,
                 |v| !matches!(v, Verdict::Error { .. }),
                 || async move {
+                    // Never wait for a permit: waiting tasks would themselves be an unbounded
+                    // queue. The permit moves into the task, so a verification left running
+                    // after its review gave up still counts until it really ends.
+                    let Ok(permit) = me.verifications.clone().try_acquire_owned() else {
+                        let max = me.max_verifications;
+                        inc(&me.metrics.verifications_refused);
+                        tracing::warn!(
+                            image = %format!("{scope}@{digest}"),
+                            max_verifications_in_flight = max,
+                            "verification limit reached; image denied unverified"
+                        );
+                        return Verdict::Error {
+                            reason: format!(
+                                "notary-admission is already running {max} verifications (--max-verifications-in-flight); this image was not verified, retry shortly"
+                            ),
+                        };
+                    };
                     // Run on its own task: a client that hangs up must not cancel a
                     // verification other admissions are waiting for.
-                    tokio::spawn(async move { me.verify(&r, &repo, &digest, &verifier).await })
-                        .await
-                        .unwrap_or_else(|e| Verdict::Error {
-                            reason: format!("verification task failed: {e}"),
-                        })
+                    tokio::spawn(async move {
+                        let _permit = permit;
+                        me.verify(&r, &repo, &digest, &verifier).await
+                    })
+                    .await
+                    .unwrap_or_else(|e| Verdict::Error {
+                        reason: format!("verification task failed: {e}"),
+                    })
                 },
             )
             .await;
@@ -937,6 +982,80 @@ mod tests {
             client(&format!("x{i}"));
             assert!(held(&hook).len() <= 3);
         }
+    }
+
+    #[tokio::test]
+    async fn verifications_left_running_after_their_review_still_count_against_the_limit() {
+        // A "registry" that accepts connections and never answers: a verification against it
+        // runs until its (long) registry timeout.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let accepted = connections.clone();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((tcp, _)) = listener.accept().await {
+                accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                held.push(tcp);
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        // Not `skip`: verifying then needs the registry's signatures.
+        std::fs::write(
+            dir.path().join("trustpolicy.oci.json"),
+            r#"{"version":"1.0","trustPolicies":[{"name":"all","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:test"],"trustedIdentities":["*"]}]}"#,
+        )
+        .unwrap();
+        let hook = webhook(dir.path(), false, |s| {
+            s.max_verifications_in_flight = 1;
+            s.registry.plain_http = vec![host.clone()];
+            s.registry.timeout = Duration::from_secs(30);
+            s.registry.max_retries = 0;
+        });
+        let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let review = |name: &str| {
+            pod_review(
+                json!({"containers": [{"name": "c", "image": format!("{host}/{name}@{digest}")}]}),
+            )
+        };
+
+        // The first review gives up at its deadline; its verification goes on.
+        let budget = Some(Duration::from_millis(300));
+        let r = hook.review_within(&review("slow"), budget).await.unwrap();
+        assert!(!r.allowed);
+        assert!(message(&r).contains("did not finish"), "{}", message(&r));
+        assert_eq!(hook.verifications.available_permits(), 0);
+        let reached = connections.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(reached >= 1, "the verification never reached the registry");
+
+        // Another image is refused at once instead of starting a second verification.
+        let start = std::time::Instant::now();
+        let budget = Some(Duration::from_secs(5));
+        let r = hook.review_within(&review("other"), budget).await.unwrap();
+        assert!(!r.allowed);
+        assert!(
+            message(&r).contains(&format!(
+                "image \"{host}/other@{digest}\": notary-admission is already running 1 verifications (--max-verifications-in-flight); this image was not verified"
+            )),
+            "{}",
+            message(&r)
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        let metrics = hook.metrics_text();
+        assert!(
+            metrics.contains("notary_admission_verifications_refused_total 1\n"),
+            "{metrics}"
+        );
+        assert_eq!(
+            connections.load(std::sync::atomic::Ordering::SeqCst),
+            reached
+        );
+        // An error: nothing cached for the refused image (the hanging one is still in flight).
+        assert_eq!(hook.cache.len(), 1);
     }
 
     #[tokio::test]

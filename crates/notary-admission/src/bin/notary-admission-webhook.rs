@@ -60,6 +60,10 @@ struct Args {
     /// get 429 (the webhook's failurePolicy applies).
     #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_REVIEWS_IN_FLIGHT)]
     max_reviews_in_flight: usize,
+    /// Most image verifications running at once, counting those still running after their
+    /// review timed out; an image finding none free is denied unverified (not cached).
+    #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT)]
+    max_verifications_in_flight: usize,
     /// Seconds a client has to send a request's headers before its connection is closed.
     #[arg(long, default_value_t = notary_admission::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
     header_read_timeout_seconds: u64,
@@ -140,6 +144,7 @@ fn run(args: Args) -> Result<(), String> {
     settings.max_review_bytes = args.max_review_bytes;
     settings.max_connections = args.max_connections;
     settings.max_reviews_in_flight = args.max_reviews_in_flight;
+    settings.max_verifications_in_flight = args.max_verifications_in_flight;
     settings.header_read_timeout = Duration::from_secs(args.header_read_timeout_seconds.max(1));
     if let Some(d) = args.snapshot_dir {
         settings.snapshot_dir = d;
