@@ -1028,8 +1028,8 @@ mod tests {
         let reached = connections.load(std::sync::atomic::Ordering::SeqCst);
         assert!(reached >= 1, "the verification never reached the registry");
 
-        // Another image is refused at once instead of starting a second verification.
-        let start = std::time::Instant::now();
+        // Another image is refused at once instead of starting a second verification (without
+        // the bound it would wait out its budget and report "did not finish" instead).
         let budget = Some(Duration::from_secs(5));
         let r = hook.review_within(&review("other"), budget).await.unwrap();
         assert!(!r.allowed);
@@ -1039,11 +1039,6 @@ mod tests {
             )),
             "{}",
             message(&r)
-        );
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "{:?}",
-            start.elapsed()
         );
         let metrics = hook.metrics_text();
         assert!(
