@@ -157,14 +157,21 @@ esac
     std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-#[test]
-fn login_and_logout_go_through_the_configured_credential_helper() {
+/// A registry with one image behind Basic auth, a user environment, the image's reference and
+/// a directory for a fake helper's state.
+fn helper_fixture() -> (Registry, Env, String, std::path::PathBuf) {
     let reg = start_registry();
     let e = Env::new();
-    let host = reg.host.as_str();
     let reference = reg.push_image("app", "v1", b"hello", Some((USER, PASS)));
     let state = e.root().join("helper-state");
     std::fs::create_dir_all(&state).unwrap();
+    (reg, e, reference, state)
+}
+
+#[test]
+fn login_and_logout_go_through_the_configured_credential_helper() {
+    let (reg, e, reference, state) = helper_fixture();
+    let host = reg.host.as_str();
     fake_helper(&e.bin, &state);
     std::fs::create_dir_all(&e.config).unwrap();
     std::fs::write(e.config.join("config.json"), r#"{"credsStore":"test"}"#).unwrap();
@@ -213,12 +220,8 @@ fn login_and_logout_go_through_the_configured_credential_helper() {
 
 #[test]
 fn with_nothing_configured_the_platform_store_is_used_as_notation_does() {
-    let reg = start_registry();
-    let e = Env::new();
+    let (reg, e, reference, state) = helper_fixture();
     let host = reg.host.as_str();
-    let reference = reg.push_image("app", "v1", b"hello", Some((USER, PASS)));
-    let state = e.root().join("helper-state");
-    std::fs::create_dir_all(&state).unwrap();
     // On Linux oras-go picks `pass` when the `pass` program is on PATH (put here, so that the
     // machine's own programs do not decide), then needs its helper.
     let pass = e.bin.join("pass");
