@@ -6,6 +6,7 @@
 //! `trustpolicy.oci.json` and `truststore/`). Prints `listening on ADDR` once bound.
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -54,16 +55,16 @@ struct Args {
     #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_REVIEW_BYTES)]
     max_review_bytes: usize,
     /// Most connections served at once; more wait in the listen backlog.
-    #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_CONNECTIONS)]
-    max_connections: usize,
+    #[arg(long, default_value_t = nonzero(notary_admission::DEFAULT_MAX_CONNECTIONS))]
+    max_connections: NonZeroUsize,
     /// Most reviews handled at once, over all connections; more wait up to their timeout, then
     /// get 429 (the webhook's failurePolicy applies).
-    #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_REVIEWS_IN_FLIGHT)]
-    max_reviews_in_flight: usize,
+    #[arg(long, default_value_t = nonzero(notary_admission::DEFAULT_MAX_REVIEWS_IN_FLIGHT))]
+    max_reviews_in_flight: NonZeroUsize,
     /// Most image verifications running at once, counting those still running after their
     /// review timed out; an image finding none free is denied unverified (not cached).
-    #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT)]
-    max_verifications_in_flight: usize,
+    #[arg(long, default_value_t = nonzero(notary_admission::DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT))]
+    max_verifications_in_flight: NonZeroUsize,
     /// Seconds a client has to send a request's headers before its connection is closed.
     #[arg(long, default_value_t = notary_admission::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
     header_read_timeout_seconds: u64,
@@ -142,9 +143,9 @@ fn run(args: Args) -> Result<(), String> {
     settings.cache_max_entries = args.cache_max_entries;
     settings.tag_cache_ttl = Duration::from_secs(args.tag_cache_ttl_seconds);
     settings.max_review_bytes = args.max_review_bytes;
-    settings.max_connections = args.max_connections;
-    settings.max_reviews_in_flight = args.max_reviews_in_flight;
-    settings.max_verifications_in_flight = args.max_verifications_in_flight;
+    settings.max_connections = args.max_connections.get();
+    settings.max_reviews_in_flight = args.max_reviews_in_flight.get();
+    settings.max_verifications_in_flight = args.max_verifications_in_flight.get();
     settings.header_read_timeout = Duration::from_secs(args.header_read_timeout_seconds.max(1));
     if let Some(d) = args.snapshot_dir {
         settings.snapshot_dir = d;
@@ -189,5 +190,52 @@ fn main() -> ExitCode {
             eprintln!("notary-admission-webhook: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A default limit as clap wants it: the limits are counts of things allowed at once, so `0`
+/// is refused at parse time rather than silently read as 1 (or as "no limit").
+fn nonzero(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_limits_are_refused_and_defaults_are_the_library_ones() {
+        let base = [
+            "notary-admission-webhook",
+            "--tls-cert",
+            "c",
+            "--tls-key",
+            "k",
+        ];
+        for flag in [
+            "--max-connections",
+            "--max-reviews-in-flight",
+            "--max-verifications-in-flight",
+        ] {
+            let err = Args::try_parse_from(base.iter().copied().chain([flag, "0"]))
+                .err()
+                .unwrap_or_else(|| panic!("{flag} 0 was accepted"));
+            assert!(err.to_string().contains("zero"), "{flag}: {err}");
+            let ok = Args::try_parse_from(base.iter().copied().chain([flag, "1"]));
+            assert!(ok.is_ok(), "{flag} 1: {:?}", ok.err());
+        }
+        let args = Args::try_parse_from(base).unwrap();
+        assert_eq!(
+            args.max_reviews_in_flight.get(),
+            notary_admission::DEFAULT_MAX_REVIEWS_IN_FLIGHT
+        );
+        assert_eq!(
+            args.max_verifications_in_flight.get(),
+            notary_admission::DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT
+        );
+        assert_eq!(
+            args.max_connections.get(),
+            notary_admission::DEFAULT_MAX_CONNECTIONS
+        );
     }
 }
