@@ -588,3 +588,20 @@ fn a_hostile_verification_plugin_name_in_a_signature_is_never_run() {
     }
     assert!(!marker.exists(), "the planted executable was run");
 }
+
+#[test]
+fn a_plugin_still_open_for_writing_runs_once_it_is_closed() {
+    let f = fixture(KeySpec::EcP256);
+    bad_plugin(&f, META_RAW, DESCRIBE_OK, "exit 3");
+    // Held open for writing, as a sibling thread's fork holds a just-written plugin until its
+    // exec: running it fails with ETXTBSY until the descriptor is gone.
+    let exe = f.plugins.join("bad").join("notation-bad");
+    let held = std::fs::OpenOptions::new().append(true).open(&exe).unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(30));
+        drop(held);
+    });
+    let meta = PluginHost::new(&f.plugins).metadata("bad");
+    release.join().unwrap();
+    assert_eq!(meta.unwrap().name, "bad");
+}

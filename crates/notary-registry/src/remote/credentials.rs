@@ -352,12 +352,24 @@ impl DockerConfig {
     /// [`MAX_STDERR`] kept) so that the helper never blocks on it.
     fn exchange(&self, name: &str, action: &str, input: Vec<u8>) -> Result<Vec<u8>, HelperError> {
         let program = self.helper_program(name)?;
-        let mut child = Command::new(&program)
+        let mut command = Command::new(&program);
+        command
             .arg(action)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+            .stderr(Stdio::piped());
+        // A helper just written by another thread may be busy (ETXTBSY) for a moment while a
+        // sibling thread's fork still holds it open: a few short retries, as cargo does.
+        let mut child = [1u64, 4, 16, 64, 256, 256, 256, 256]
+            .into_iter()
+            .find_map(|pause_ms| match command.spawn() {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(Duration::from_millis(pause_ms));
+                    None
+                }
+                other => Some(other),
+            })
+            .unwrap_or_else(|| command.spawn())
             .map_err(|e| HelperError::Other(e.to_string()))?;
         if let Some(mut stdin) = child.stdin.take() {
             // On its own thread: a helper that does not read its input must not block us. The
@@ -842,6 +854,36 @@ mod tests {
             Some(Credential::Basic {
                 username: "ss".into(),
                 password: "pw-r.example".into()
+            })
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_helper_still_open_for_writing_runs_once_it_is_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        helper_script(
+            dir.path(),
+            "busy",
+            r#"read host; echo '{"Username":"u","Secret":"s"}'"#,
+        );
+        std::fs::write(dir.path().join("config.json"), r#"{"credsStore":"busy"}"#).unwrap();
+        // As a sibling thread's fork holds a just-written helper until its exec (ETXTBSY).
+        let exe = dir.path().join("docker-credential-busy");
+        let held = std::fs::OpenOptions::new().append(true).open(&exe).unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            drop(held);
+        });
+        let got = DockerConfig::new(dir.path().join("config.json"))
+            .with_helper_dirs(vec![dir.path().to_path_buf()])
+            .credential("r.example");
+        release.join().unwrap();
+        assert_eq!(
+            got.unwrap(),
+            Some(Credential::Basic {
+                username: "u".into(),
+                password: "s".into()
             })
         );
     }
