@@ -21,12 +21,15 @@ mod layout;
 pub mod manifest;
 #[cfg(feature = "oci-spec")]
 pub mod oci_spec;
+mod process;
 #[cfg(feature = "remote")]
 pub mod remote;
 
 pub use error::Error;
 pub use layout::OciLayout;
 pub use manifest::{SignatureManifestForm, thumbprint_annotation};
+#[doc(hidden)]
+pub use process::spawn_when_not_busy;
 #[cfg(feature = "remote")]
 pub use remote::{RemoteOptions, RemoteReference, RemoteRepository};
 

@@ -276,11 +276,10 @@ impl NotationDir {
         &self,
     ) -> Result<std::sync::Arc<dyn notary_registry::remote::CredentialProvider>, ConfigError> {
         let file = self.credentials_file()?;
-        let mut provider = notary_registry::remote::DockerConfig::new(file.path());
-        if !file.configures_credentials() {
-            provider = provider.with_detected_default_store();
-        }
-        Ok(Arc::new(provider))
+        // The provider asks the platform's store only while the file configures nothing.
+        Ok(Arc::new(
+            notary_registry::remote::DockerConfig::new(file.path()).with_detected_default_store(),
+        ))
     }
 
     /// Registry client options as notation sets them for `registry` (`host[:port]`): plain HTTP

@@ -434,7 +434,8 @@ impl PluginHost {
         // Its own process group, so a timeout kills whatever the plugin forked as well.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let mut child = spawn_when_not_busy(&mut command).map_err(|e| process(e.to_string()))?;
+        let mut child = notary_registry::spawn_when_not_busy(&mut command)
+            .map_err(|e| process(e.to_string()))?;
         let (Some(stdout), Some(stderr), Some(mut stdin)) =
             (child.stdout.take(), child.stderr.take(), child.stdin.take())
         else {
@@ -938,20 +939,4 @@ fn into_engine_error(name: &str, e: PluginError) -> notary_verifier::plugin::Plu
         name: name.to_string(),
         source: Box::new(e),
     }
-}
-
-/// Spawns `command`, retrying for a while when the kernel reports the executable busy
-/// (ETXTBSY): a thread of this process that forks while another holds a just-written plugin
-/// open for writing leaves that descriptor open in its child until the child's exec. Cargo
-/// retries its build scripts the same way.
-fn spawn_when_not_busy(command: &mut Command) -> std::io::Result<std::process::Child> {
-    for pause_ms in [1u64, 2, 5, 10, 20, 50, 100, 200, 400] {
-        match command.spawn() {
-            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
-                std::thread::sleep(Duration::from_millis(pause_ms));
-            }
-            other => return other,
-        }
-    }
-    command.spawn()
 }

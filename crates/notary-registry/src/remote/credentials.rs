@@ -113,8 +113,18 @@ pub struct DockerConfig {
     path: PathBuf,
     helper_dirs: Option<Vec<PathBuf>>,
     helper_timeout: Duration,
-    default_store: Option<String>,
-    detect_default_store: bool,
+    fallback: Fallback,
+}
+
+/// The store asked when the file configures no credential at all.
+#[derive(Debug, Clone)]
+enum Fallback {
+    /// None: anonymous.
+    None,
+    /// This helper.
+    Store(String),
+    /// The platform's store, looked for on first use ([`DockerConfig::detect_default_store`]).
+    Detect,
 }
 
 /// Largest config.json or helper output read.
@@ -136,8 +146,7 @@ impl DockerConfig {
             path: path.into(),
             helper_dirs: None,
             helper_timeout: Duration::from_secs(30),
-            default_store: None,
-            detect_default_store: false,
+            fallback: Fallback::None,
         }
     }
 
@@ -146,7 +155,7 @@ impl DockerConfig {
     /// store (see [`Self::detect_default_store`]).
     #[must_use]
     pub fn with_default_store(mut self, name: impl Into<String>) -> Self {
-        self.default_store = Some(name.into());
+        self.fallback = Fallback::Store(name.into());
         self
     }
 
@@ -155,13 +164,8 @@ impl DockerConfig {
     /// costs no lookup). What notation does with no credential configured anywhere.
     #[must_use]
     pub fn with_detected_default_store(mut self) -> Self {
-        self.detect_default_store = true;
+        self.fallback = Fallback::Detect;
         self
-    }
-
-    /// The helper configured as the fallback store, if any.
-    pub fn default_store(&self) -> Option<&str> {
-        self.default_store.as_deref()
     }
 
     /// The platform's credential store when its helper is installed, as oras-go detects it for
@@ -358,18 +362,7 @@ impl DockerConfig {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // A helper just written by another thread may be busy (ETXTBSY) for a moment while a
-        // sibling thread's fork still holds it open: a few short retries, as cargo does.
-        let mut child = [1u64, 4, 16, 64, 256, 256, 256, 256]
-            .into_iter()
-            .find_map(|pause_ms| match command.spawn() {
-                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
-                    std::thread::sleep(Duration::from_millis(pause_ms));
-                    None
-                }
-                other => Some(other),
-            })
-            .unwrap_or_else(|| command.spawn())
+        let mut child = crate::spawn_when_not_busy(&mut command)
             .map_err(|e| HelperError::Other(e.to_string()))?;
         if let Some(mut stdin) = child.stdin.take() {
             // On its own thread: a helper that does not read its input must not block us. The
@@ -657,16 +650,11 @@ impl CredentialProvider for DockerConfig {
             .filter(|h| !h.is_empty())
             .or(cfg.creds_store.as_ref().filter(|s| !s.is_empty()))
             .cloned()
-            .or_else(|| {
-                if configured(&cfg) {
-                    None
-                } else if self.default_store.is_some() {
-                    self.default_store.clone()
-                } else if self.detect_default_store {
-                    self.detect_default_store()
-                } else {
-                    None
-                }
+            .or_else(|| match &self.fallback {
+                _ if configured(&cfg) => None,
+                Fallback::None => None,
+                Fallback::Store(name) => Some(name.clone()),
+                Fallback::Detect => self.detect_default_store(),
             });
         if let Some(helper) = helper {
             return self.helper_get(&helper, registry);
