@@ -347,4 +347,34 @@ mod tests {
             "unknown flags of a deferred subcommand are refused"
         );
     }
+
+    /// build.rs may link GCC's unwinder statically: panics must still unwind (tokio turns a
+    /// task's panic into an error that way) and backtraces must still walk the stack.
+    #[test]
+    fn panics_unwind_and_backtraces_walk_with_the_linked_unwinder() {
+        let caught = std::panic::catch_unwind(|| {
+            let v: Vec<u8> = Vec::new();
+            // An index out of bounds, the panic the runtime raises itself.
+            v[std::hint::black_box(3)]
+        });
+        assert!(caught.is_err(), "the panic was not caught");
+        let trace = std::backtrace::Backtrace::force_capture();
+        assert_eq!(trace.status(), std::backtrace::BacktraceStatus::Captured);
+        let text = trace.to_string();
+        assert!(
+            text.contains("panics_unwind_and_backtraces_walk"),
+            "the backtrace does not reach this test: {text}"
+        );
+    }
+
+    /// Where build.rs found `libgcc_eh.a`, the shared unwinder is not loaded at all.
+    #[cfg(notary_static_unwinder)]
+    #[test]
+    fn the_shared_gcc_unwinder_is_not_loaded() {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        assert!(
+            !maps.contains("libgcc_s"),
+            "libgcc_s is mapped although the unwinder was linked statically"
+        );
+    }
 }

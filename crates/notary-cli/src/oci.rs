@@ -529,17 +529,11 @@ where
     F: Fn(Arc<Target>) -> Fut,
     Fut: std::future::Future<Output = T> + Send + 'static,
 {
-    // One artifact runs on the current thread; a batch also spreads verification work over
-    // the cores.
-    let rt = if targets.len() > 1 {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
-            .enable_all()
-            .build()
-            .map_err(|e| Failure::msg(format!("cannot start the I/O runtime: {e}")))?
-    } else {
-        runtime()?
-    };
+    // A batch runs on the current thread too: its artifacts wait on the network, not on the
+    // CPU (a verification's own work is a fraction of a millisecond). Without tokio's
+    // multi-thread scheduler the binary needs no libm either, one shared library fewer to
+    // load in every run (compare-notation.sh measures one process per artifact).
+    let rt = runtime()?;
     rt.block_on(async {
         let sem = Arc::new(tokio::sync::Semaphore::new(BATCH_CONCURRENCY));
         let mut set = tokio::task::JoinSet::new();
