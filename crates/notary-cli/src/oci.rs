@@ -529,25 +529,35 @@ where
     F: Fn(Arc<Target>) -> Fut,
     Fut: std::future::Future<Output = T> + Send + 'static,
 {
-    // A batch runs on the current thread too: its artifacts wait on the network, not on the
-    // CPU (a verification's own work is a fraction of a millisecond). Without tokio's
-    // multi-thread scheduler the binary needs no libm either, one shared library fewer to
-    // load in every run (compare-notation.sh measures one process per artifact).
+    // One artifact runs on this thread. A batch runs each artifact on the blocking pool
+    // (`Handle::block_on`) while this thread drives the sockets and timers of all of them, so
+    // file writes (a layout syncs each one) and verification work overlap across cores. tokio's
+    // multi-thread scheduler would do the same but bring libm into the binary: one shared
+    // library more to load in every run (compare-notation.sh times one process per artifact).
     let rt = runtime()?;
+    let handle = (targets.len() > 1).then(|| rt.handle().clone());
     rt.block_on(async {
         let sem = Arc::new(tokio::sync::Semaphore::new(BATCH_CONCURRENCY));
         let mut set = tokio::task::JoinSet::new();
         for (i, t) in targets.iter().enumerate() {
             let sem = sem.clone();
             let fut = work(t.clone());
+            let handle = handle.clone();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
-                (i, fut.await)
+                match handle {
+                    Some(h) => tokio::task::spawn_blocking(move || h.block_on(fut))
+                        .await
+                        .map(|v| (i, v)),
+                    None => Ok((i, fut.await)),
+                }
             });
         }
         let mut out: Vec<Option<T>> = (0..targets.len()).map(|_| None).collect();
         while let Some(done) = set.join_next().await {
-            let (i, v) = done.map_err(|e| Failure::msg(format!("internal task failure: {e}")))?;
+            let (i, v) = done
+                .and_then(|r| r)
+                .map_err(|e| Failure::msg(format!("internal task failure: {e}")))?;
             out[i] = Some(v);
         }
         Ok(out.into_iter().flatten().collect())
