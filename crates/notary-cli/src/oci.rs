@@ -529,20 +529,22 @@ where
     F: Fn(Arc<Target>) -> Fut,
     Fut: std::future::Future<Output = T> + Send + 'static,
 {
-    // One artifact runs on this thread. A batch runs each artifact on the blocking pool
-    // (`Handle::block_on`) while this thread drives the sockets and timers of all of them, so
-    // file writes (a layout syncs each one) and verification work overlap across cores. tokio's
-    // multi-thread scheduler would do the same but bring libm into the binary: one shared
-    // library more to load in every run (compare-notation.sh times one process per artifact).
+    // Everything runs on this thread but a batch's OCI layouts: their reads and synced writes
+    // block, so each of those runs on the blocking pool (`Handle::block_on`) and they overlap
+    // across cores. Registry artifacts wait on the network and cost a fraction of a millisecond
+    // of CPU each: this thread drives them best. tokio's multi-thread scheduler would spread
+    // both but brings libm into the binary, one shared library more to load in every run
+    // (compare-notation.sh times one process per artifact).
     let rt = runtime()?;
-    let handle = (targets.len() > 1).then(|| rt.handle().clone());
+    let batch = targets.len() > 1;
     rt.block_on(async {
         let sem = Arc::new(tokio::sync::Semaphore::new(BATCH_CONCURRENCY));
         let mut set = tokio::task::JoinSet::new();
         for (i, t) in targets.iter().enumerate() {
             let sem = sem.clone();
             let fut = work(t.clone());
-            let handle = handle.clone();
+            let handle =
+                (batch && matches!(t.repo, Store::Layout(_))).then(tokio::runtime::Handle::current);
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 match handle {
