@@ -378,7 +378,7 @@ impl Target {
     }
 }
 
-/// A current-thread runtime: the CLI does one thing at a time.
+/// A current-thread runtime, for one artifact and for batches (see `run_batch`).
 pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
