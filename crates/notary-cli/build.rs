@@ -1,9 +1,11 @@
-//! Links GCC's unwinder into `notary` statically on Linux with glibc, as `-static-libgcc` does
-//! for C and C++ programs, so the binary needs no `libgcc_s.so.1`. The CLI runs once per
-//! artifact in CI jobs, containerd hooks and scripts: one shared library fewer to open, map and
-//! relocate, and no CPU-model probe in its constructor: 3-10% of a warm verification against a
-//! local registry in interleaved runs (README, Benchmarks). Anywhere else, or when the toolchain
-//! has no `libgcc_eh.a`, the build is unchanged.
+//! Links GCC's unwinder statically into the binaries of `notary-cli` and
+//! `notary-containerd-verifier` (whose build.rs is a link to this file) on Linux with glibc, as
+//! `-static-libgcc` does for C and C++ programs, so they need no `libgcc_s.so.1`. Both run once
+//! per artifact (CI jobs, scripts, one containerd pull each): one shared library fewer to open,
+//! map and relocate, and no CPU-model probe in its constructor: 3-10% of a warm verification
+//! against a local registry in interleaved runs (README, Benchmarks). Anywhere else, or when the
+//! toolchain has no `libgcc_eh.a`, the build is unchanged. Never for a published library: it
+//! would impose the static unwinder on every program linking it.
 
 use std::path::PathBuf;
 
@@ -28,10 +30,11 @@ fn main() {
 }
 
 /// The target compiler's `libgcc_eh.a`, if it has one (`cc` honours `CC_<target>` and friends,
-/// so a cross build asks the cross compiler).
+/// so a cross build asks the cross compiler). `cc` prints `rerun-if-env-changed` for each of
+/// those variables it reads, so choosing another compiler in an existing target directory runs
+/// this script again; it prints nothing else before a compilation, which never happens here.
 fn gcc_eh() -> Option<PathBuf> {
     let compiler = cc::Build::new()
-        .cargo_metadata(false)
         .cargo_warnings(false)
         .try_get_compiler()
         .ok()?;

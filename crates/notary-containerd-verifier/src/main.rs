@@ -93,3 +93,31 @@ fn main() -> ExitCode {
     let verdict = runtime.block_on(notary_containerd_verifier::verify(&image, &settings));
     emit(&verdict)
 }
+
+#[cfg(test)]
+mod tests {
+    /// containerd starts this binary once per pull: where build.rs (shared with notary-cli)
+    /// found `libgcc_eh.a`, the shared unwinder is not loaded at all.
+    #[cfg(notary_static_unwinder)]
+    #[test]
+    fn the_shared_gcc_unwinder_is_not_loaded() {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        assert!(!maps.contains("libgcc_s"), "libgcc_s is mapped");
+    }
+
+    /// The statically linked unwinder still unwinds a panic and walks the stack for a backtrace.
+    #[test]
+    fn panics_unwind_with_the_linked_unwinder() {
+        let caught = std::panic::catch_unwind(|| {
+            let v: Vec<u8> = Vec::new();
+            v[std::hint::black_box(3)]
+        });
+        assert!(caught.is_err(), "the panic was not caught");
+        let trace = std::backtrace::Backtrace::force_capture();
+        assert!(
+            trace
+                .to_string()
+                .contains("panics_unwind_with_the_linked_unwinder")
+        );
+    }
+}

@@ -1,0 +1,1 @@
+../notary-cli/build.rs
