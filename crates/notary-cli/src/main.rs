@@ -167,6 +167,8 @@ fn main() -> ExitCode {
             Ok(())
         }
     };
+    // Entries the signature cache is still writing (after the output, which need not wait).
+    oci::flush_signature_cache();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(m)) => {

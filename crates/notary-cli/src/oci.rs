@@ -36,11 +36,20 @@ pub struct Common {
     pub reference: String,
 }
 
+static CACHE: std::sync::OnceLock<Option<Arc<BlobCache>>> = std::sync::OnceLock::new();
+
+/// Waits for the signature cache's writes still under way (entries fetched by this process are
+/// written beside its requests and checks): called before the process exits.
+pub fn flush_signature_cache() {
+    if let Some(Some(c)) = CACHE.get() {
+        c.flush();
+    }
+}
+
 /// The process's signature cache: on by default in `$NOTATION_CACHE/notary-signatures`; off
 /// with `--no-signature-cache`, `NOTARY_SIGNATURE_CACHE=off` (or `0`, `false`), or when no cache
 /// directory can be found. A cache that cannot be written warns once and is skipped.
 fn signature_cache(c: &Common) -> Option<Arc<BlobCache>> {
-    static CACHE: std::sync::OnceLock<Option<Arc<BlobCache>>> = std::sync::OnceLock::new();
     if c.no_signature_cache {
         return None;
     }
@@ -76,6 +85,8 @@ fn debug_counts(targets: &[Arc<Target>]) {
             seen.entry(t.name.clone()).or_insert_with(|| r.clone());
         }
     }
+    // The counts include the writes still under way.
+    flush_signature_cache();
     for (name, r) in seen {
         let stats = r.cache().map(|c| c.stats());
         tracing::debug!(

@@ -91,6 +91,10 @@ fn main() -> ExitCode {
         Err(e) => emit(&Verdict::deny(&label, format_args!("runtime: {e}"))),
     };
     let verdict = runtime.block_on(notary_containerd_verifier::verify(&image, &settings));
+    // The signature cache writes beside the verification; `emit` exits the process.
+    if let Some(c) = &settings.cache {
+        c.flush();
+    }
     emit(&verdict)
 }
 

@@ -15,7 +15,10 @@
 //!   the entry rewritten. A cache entry is never trusted.
 //! - Writes are atomic: an exclusively created temporary file (mode 0600) in the same directory,
 //!   renamed into place, so concurrent processes see the old file, the new file or none, never a
-//!   torn one. Missing directories are created 0700; existing ones keep their mode.
+//!   torn one. Missing directories are created 0700; existing ones keep their mode. The
+//!   repository writes what it fetched on the cache's own thread
+//!   ([`BlobCache::put_in_background`]), beside its next request and the signature checks;
+//!   [`BlobCache::flush`] waits for those writes.
 //! - The total size is bounded (soft): entries are evicted least recently used first (a hit
 //!   refreshes the file's modification time) down to three quarters of the bound. The scan that
 //!   measures the total runs on about one write in 32 and whenever this process has written a
@@ -105,6 +108,16 @@ pub struct BlobCache {
     misses: AtomicU64,
     discarded: AtomicU64,
     writes: AtomicU64,
+    background: Mutex<Background>,
+}
+
+/// Writes handed to [`BlobCache::put_in_background`], and the thread writing them.
+#[derive(Default)]
+struct Background {
+    queue: std::collections::VecDeque<(Descriptor, Vec<u8>)>,
+    /// Set while a writer thread is draining `queue`.
+    running: bool,
+    writer: Option<std::thread::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for BlobCache {
@@ -130,6 +143,7 @@ impl BlobCache {
             misses: AtomicU64::new(0),
             discarded: AtomicU64::new(0),
             writes: AtomicU64::new(0),
+            background: Mutex::new(Background::default()),
         }
     }
 
@@ -285,6 +299,78 @@ impl BlobCache {
             .unwrap_or(false);
         if scan {
             self.evict();
+        }
+    }
+
+    /// Like [`put`](Self::put), on a thread of the cache's own, returning at once: a registry
+    /// fetch then goes on (the next request, the signature checks) while the entry is written.
+    /// Creating a file costs from tens of microseconds to half a millisecond and more,
+    /// depending on the file system, which a cold verification otherwise waits for twice.
+    /// Writes queue behind one writer thread, which exits when the queue is empty; call
+    /// [`flush`](Self::flush) before the process exits, or queued entries may not be written
+    /// (the cache is only ever a shortcut: nothing else is lost). Where no thread can be
+    /// started the entry is written in place.
+    pub fn put_in_background(self: &Arc<Self>, desc: &Descriptor, data: Vec<u8>) {
+        let Ok(mut bg) = self.background.lock() else {
+            return self.put(desc, &data);
+        };
+        bg.queue.push_back((desc.clone(), data));
+        if bg.running {
+            return;
+        }
+        let cache = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("notary-cache-writer".into())
+            .stack_size(256 * 1024)
+            .spawn(move || cache.drain());
+        match spawned {
+            Ok(handle) => {
+                bg.running = true;
+                // An earlier writer found the queue empty and is exiting: nothing to join.
+                bg.writer = Some(handle);
+            }
+            Err(_) => {
+                let queued: Vec<_> = bg.queue.drain(..).collect();
+                drop(bg);
+                for (d, v) in queued {
+                    self.put(&d, &v);
+                }
+            }
+        }
+    }
+
+    /// Writes what the writer thread finds queued, then exits.
+    fn drain(&self) {
+        loop {
+            let next = match self.background.lock() {
+                Ok(mut bg) => {
+                    let next = bg.queue.pop_front();
+                    if next.is_none() {
+                        bg.running = false;
+                    }
+                    next
+                }
+                Err(_) => None,
+            };
+            let Some((desc, data)) = next else { return };
+            self.put(&desc, &data);
+        }
+    }
+
+    /// Waits until every entry handed to [`put_in_background`](Self::put_in_background) has
+    /// been written (or refused, as [`put`](Self::put) refuses).
+    pub fn flush(&self) {
+        loop {
+            let writer = self
+                .background
+                .lock()
+                .ok()
+                .and_then(|mut bg| bg.writer.take());
+            match writer {
+                // A writer that panicked wrote nothing more: nothing to report either.
+                Some(w) => drop(w.join()),
+                None => return,
+            }
         }
     }
 

@@ -312,3 +312,59 @@ fn entries_and_hints_are_never_written_through_a_linked_directory() {
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].contains("symbolic link"), "{w:?}");
 }
+
+#[test]
+fn background_writes_are_all_on_disk_after_flush() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cache, warnings) = cache_with_warnings(tmp.path());
+    let cache = Arc::new(cache);
+    let objects: Vec<Vec<u8>> = (0..40)
+        .map(|i| format!("background {i} ").repeat(20).into_bytes())
+        .collect();
+    // From several threads at once, as a batch's tasks would, plus one that is not the object
+    // its descriptor names (refused, as `put` refuses it).
+    std::thread::scope(|s| {
+        for chunk in objects.chunks(10) {
+            let cache = cache.clone();
+            s.spawn(move || {
+                for o in chunk {
+                    cache.put_in_background(&desc(o), o.clone());
+                }
+            });
+        }
+    });
+    cache.put_in_background(&desc(b"named"), b"other".to_vec());
+    cache.flush();
+    for o in &objects {
+        assert_eq!(std::fs::read(entry_path(tmp.path(), &desc(o))).unwrap(), *o);
+    }
+    assert!(!entry_path(tmp.path(), &desc(b"named")).exists());
+    assert_eq!(cache.stats().writes, 40);
+    assert!(warnings.lock().unwrap().is_empty());
+    // The writer exits when its queue is empty; a later write starts another.
+    let late = b"written after a flush".to_vec();
+    cache.put_in_background(&desc(&late), late.clone());
+    cache.flush();
+    assert_eq!(cache.get(&desc(&late)), Some(late));
+    // Nothing queued: returns at once.
+    cache.flush();
+}
+
+#[test]
+fn background_writes_to_an_unwritable_directory_warn_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, b"not a directory").unwrap();
+    let (cache, warnings) = cache_with_warnings(&file.join("cache"));
+    let cache = Arc::new(cache);
+    for i in 0..5 {
+        let data = format!("envelope {i}").into_bytes();
+        cache.put_in_background(&desc(&data), data);
+    }
+    cache.flush();
+    assert!(!cache.is_enabled());
+    let w = warnings.lock().unwrap().clone();
+    assert_eq!(w.len(), 1, "one warning, not one per write: {w:?}");
+    assert!(w[0].contains("cannot be written"), "{w:?}");
+    assert_eq!(cache.stats().writes, 0);
+}

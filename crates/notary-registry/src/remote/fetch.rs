@@ -303,8 +303,8 @@ impl RemoteRepository {
     ) -> Result<Vec<u8>, Error> {
         manifest::check_cap(desc, cap)?;
         let cache = self.inner.options.cache.as_ref();
-        // Small local files (a signature manifest, an envelope): read and written inline rather
-        // than on a blocking thread, which would cost more than the I/O.
+        // Small local files (a signature manifest, an envelope): read inline rather than on a
+        // blocking thread, which would cost more than the read; written by the cache's writer.
         if let Some(hit) = cache.and_then(|c| c.get(desc)) {
             tracing::debug!(digest = %desc.digest, bytes = hit.len(), "signature cache hit");
             return Ok(hit);
@@ -318,7 +318,8 @@ impl RemoteRepository {
             self.fetch_blob(desc, cap).await?
         };
         if let Some(c) = cache {
-            c.put(desc, &data);
+            // Written beside the next request and the signature checks, not before them.
+            c.put_in_background(desc, data.clone());
         }
         Ok(data)
     }

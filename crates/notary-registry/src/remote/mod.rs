@@ -61,7 +61,8 @@ pub struct RemoteOptions {
     pub user_agent: String,
     /// Where signature manifests and envelopes fetched by digest are cached between
     /// operations and processes (none by default). Listings, tag indexes and tags are never
-    /// cached: see [`crate::cache`].
+    /// cached: see [`crate::cache`]. Fetched entries are written on the cache's writer thread
+    /// ([`BlobCache::put_in_background`]): call [`BlobCache::flush`] before the process exits.
     pub cache: Option<Arc<BlobCache>>,
 }
 
