@@ -311,6 +311,14 @@ impl BlobCache {
     /// (the cache is only ever a shortcut: nothing else is lost). Where no thread can be
     /// started the entry is written in place.
     pub fn put_in_background(self: &Arc<Self>, desc: &Descriptor, data: Vec<u8>) {
+        // What `put` would refuse without touching the disk needs no thread (the digest is
+        // checked by the writer).
+        if data.len() as u64 != desc.size
+            || data.len() as u64 > self.max_entry()
+            || !self.is_enabled()
+        {
+            return;
+        }
         let Ok(mut bg) = self.background.lock() else {
             return self.put(desc, &data);
         };
