@@ -264,17 +264,21 @@ impl BlobCache {
         ));
     }
 
+    /// Whether `data` could be stored as `desc` without hashing it: its size is the
+    /// descriptor's and within an eighth of the bound, and the cache is on.
+    fn would_store(&self, desc: &Descriptor, data: &[u8]) -> bool {
+        let len = data.len() as u64;
+        len == desc.size && len <= self.max_entry() && self.is_enabled()
+    }
+
     /// Stores `data` as the object `desc`, unless it is not that object (wrong size or digest:
     /// ignored) or is larger than an eighth of the bound. A failed write turns the cache off for
     /// the rest of the process, with one warning.
     pub fn put(&self, desc: &Descriptor, data: &[u8]) {
+        if !self.would_store(desc, data) || !desc.digest.matches(data) {
+            return;
+        }
         let len = data.len() as u64;
-        if len != desc.size || len > self.max_entry() || !desc.digest.matches(data) {
-            return;
-        }
-        if !self.is_enabled() {
-            return;
-        }
         if let Err(e) = self.write(desc, data) {
             self.disable(&e);
             return;
@@ -310,19 +314,16 @@ impl BlobCache {
     /// [`flush`](Self::flush) before the process exits, or queued entries may not be written
     /// (the cache is only ever a shortcut: nothing else is lost). Where no thread can be
     /// started the entry is written in place.
-    pub fn put_in_background(self: &Arc<Self>, desc: &Descriptor, data: Vec<u8>) {
-        // What `put` would refuse without touching the disk needs no thread (the digest is
+    pub fn put_in_background(self: &Arc<Self>, desc: &Descriptor, data: &[u8]) {
+        // What `put` would refuse without hashing needs no copy and no thread (the digest is
         // checked by the writer).
-        if data.len() as u64 != desc.size
-            || data.len() as u64 > self.max_entry()
-            || !self.is_enabled()
-        {
+        if !self.would_store(desc, data) {
             return;
         }
         let Ok(mut bg) = self.background.lock() else {
-            return self.put(desc, &data);
+            return self.put(desc, data);
         };
-        bg.queue.push_back((desc.clone(), data));
+        bg.queue.push_back((desc.clone(), data.to_vec()));
         if bg.running {
             return;
         }

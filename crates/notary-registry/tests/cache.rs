@@ -118,13 +118,27 @@ fn content_that_is_not_the_descriptor_is_never_stored() {
     assert!(!entry_path(tmp.path(), &d).exists());
 }
 
+/// A cache under a path through a regular file, which cannot be created, even by root.
+fn unwritable_cache(tmp: &Path) -> (BlobCache, Arc<Mutex<Vec<String>>>) {
+    let file = tmp.join("a-file");
+    std::fs::write(&file, b"not a directory").unwrap();
+    cache_with_warnings(&file.join("cache"))
+}
+
+/// The cache turned itself off after its first failed write, with one warning, having written
+/// nothing.
+fn assert_turned_off_once(cache: &BlobCache, warnings: &Mutex<Vec<String>>) {
+    assert!(!cache.is_enabled());
+    let w = warnings.lock().unwrap().clone();
+    assert_eq!(w.len(), 1, "one warning, not one per write: {w:?}");
+    assert!(w[0].contains("cannot be written"), "{w:?}");
+    assert_eq!(cache.stats().writes, 0);
+}
+
 #[test]
 fn an_unwritable_directory_warns_once_and_turns_the_cache_off() {
     let tmp = tempfile::tempdir().unwrap();
-    // A path through a regular file cannot be created, even by root.
-    let file = tmp.path().join("a-file");
-    std::fs::write(&file, b"not a directory").unwrap();
-    let (cache, warnings) = cache_with_warnings(&file.join("cache"));
+    let (cache, warnings) = unwritable_cache(tmp.path());
     for i in 0..3 {
         let data = format!("envelope {i}");
         let d = desc(data.as_bytes());
@@ -132,11 +146,7 @@ fn an_unwritable_directory_warns_once_and_turns_the_cache_off() {
         cache.put(&d, data.as_bytes());
         assert_eq!(cache.get(&d), None);
     }
-    assert!(!cache.is_enabled());
-    let w = warnings.lock().unwrap().clone();
-    assert_eq!(w.len(), 1, "one warning, not one per write: {w:?}");
-    assert!(w[0].contains("cannot be written"), "{w:?}");
-    assert_eq!(cache.stats().writes, 0);
+    assert_turned_off_once(&cache, &warnings);
 }
 
 #[test]
@@ -328,12 +338,12 @@ fn background_writes_are_all_on_disk_after_flush() {
             let cache = cache.clone();
             s.spawn(move || {
                 for o in chunk {
-                    cache.put_in_background(&desc(o), o.clone());
+                    cache.put_in_background(&desc(o), o);
                 }
             });
         }
     });
-    cache.put_in_background(&desc(b"named"), b"other".to_vec());
+    cache.put_in_background(&desc(b"named"), b"other");
     cache.flush();
     for o in &objects {
         assert_eq!(std::fs::read(entry_path(tmp.path(), &desc(o))).unwrap(), *o);
@@ -343,7 +353,7 @@ fn background_writes_are_all_on_disk_after_flush() {
     assert!(warnings.lock().unwrap().is_empty());
     // The writer exits when its queue is empty; a later write starts another.
     let late = b"written after a flush".to_vec();
-    cache.put_in_background(&desc(&late), late.clone());
+    cache.put_in_background(&desc(&late), &late);
     cache.flush();
     assert_eq!(cache.get(&desc(&late)), Some(late));
     // Nothing queued: returns at once.
@@ -353,18 +363,12 @@ fn background_writes_are_all_on_disk_after_flush() {
 #[test]
 fn background_writes_to_an_unwritable_directory_warn_once() {
     let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("a-file");
-    std::fs::write(&file, b"not a directory").unwrap();
-    let (cache, warnings) = cache_with_warnings(&file.join("cache"));
+    let (cache, warnings) = unwritable_cache(tmp.path());
     let cache = Arc::new(cache);
     for i in 0..5 {
         let data = format!("envelope {i}").into_bytes();
-        cache.put_in_background(&desc(&data), data);
+        cache.put_in_background(&desc(&data), &data);
     }
     cache.flush();
-    assert!(!cache.is_enabled());
-    let w = warnings.lock().unwrap().clone();
-    assert_eq!(w.len(), 1, "one warning, not one per write: {w:?}");
-    assert!(w[0].contains("cannot be written"), "{w:?}");
-    assert_eq!(cache.stats().writes, 0);
+    assert_turned_off_once(&cache, &warnings);
 }

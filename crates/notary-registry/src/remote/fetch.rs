@@ -319,7 +319,7 @@ impl RemoteRepository {
         };
         if let Some(c) = cache {
             // Written beside the next request and the signature checks, not before them.
-            c.put_in_background(desc, data.clone());
+            c.put_in_background(desc, &data);
         }
         Ok(data)
     }
