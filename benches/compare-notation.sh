@@ -13,7 +13,8 @@
 # has no such cache. Then it prints the HTTP requests of one `notary sign` and one cold and one
 # warm `notary verify` by digest on each registry (from `notary -d`).
 # Usage: benches/compare-notation.sh [ARTIFACTS] [BLOB_MIB]   (tools from scripts/setup.sh)
-#   NOTARY_BIN=path: time that notary binary instead of building this tree's (before/after runs).
+#   NOTARY_BIN=path: time that notary binary instead of this tree's release build
+#   (scripts/build-release.sh) for before/after runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-100}"; blob_mib="${2:-1024}"
@@ -25,8 +26,9 @@ done
 if [ -n "${NOTARY_BIN:-}" ]; then
   notary=$NOTARY_BIN
 else
-  cargo build --release --quiet -p notary-cli
-  notary="${CARGO_TARGET_DIR:-$PWD/target}/release/notary"
+  # The release build (static-pie on Linux with glibc, as notation's release binaries are
+  # static); NOTARY_STATIC=0 times the ordinary dynamically linked build instead.
+  notary=$(bash scripts/build-release.sh | head -1)
 fi
 notation="$tools/notation"; oras="$tools/oras"; blobpeer="$tools/blobpeer"
 

@@ -292,7 +292,7 @@ fn parallel_processes_and_batches_signing_one_layout_lose_nothing() {
     // Eight processes sign the same artifact at once: index.json keeps every signature.
     let handles: Vec<_> = (0..8)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_notary"))
+            Command::new(support::notary_bin())
                 .args(["sign", "--oci-layout", &first])
                 .current_dir(&e.work)
                 .env_remove("NOTATION_CONFIG")

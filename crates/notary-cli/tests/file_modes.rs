@@ -2,6 +2,9 @@
 //! chmods them), missing ones are created 0700, written files are 0600.
 #![cfg(unix)]
 
+#[path = "support/env.rs"]
+mod support;
+
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,7 +32,7 @@ impl Env {
     }
 
     fn ok(&self, args: &[&str]) {
-        let o = Command::new(env!("CARGO_BIN_EXE_notary"))
+        let o = Command::new(support::notary_bin())
             .args(args)
             .current_dir(&self.work)
             .env_remove("NOTATION_CONFIG")

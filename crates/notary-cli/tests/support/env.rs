@@ -26,6 +26,13 @@ const CLEARED: &[&str] = &[
     "all_proxy",
 ];
 
+/// The `notary` under test: this build's, or `$NOTARY_BIN` (the release build of
+/// `scripts/build-release.sh`, which `scripts/test.sh` runs this suite against as well).
+pub fn notary_bin() -> PathBuf {
+    std::env::var_os("NOTARY_BIN")
+        .map_or_else(|| env!("CARGO_BIN_EXE_notary").into(), PathBuf::from)
+}
+
 pub struct Env {
     tmp: tempfile::TempDir,
     /// notation's configuration directory (`$XDG_CONFIG_HOME/notation`).
@@ -83,7 +90,7 @@ impl Env {
             self.bin.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let mut c = Command::new(env!("CARGO_BIN_EXE_notary"));
+        let mut c = Command::new(notary_bin());
         c.args(args)
             .current_dir(&self.work)
             .env("XDG_CONFIG_HOME", self.config.parent().unwrap())
