@@ -31,6 +31,9 @@ else
   notary=$(bash scripts/build-release.sh | head -1)
 fi
 notation="$tools/notation"; oras="$tools/oras"; blobpeer="$tools/blobpeer"
+# Which build is timed: linking is part of what a process costs.
+if readelf -lW "$notary" 2>/dev/null | grep -q INTERP; then link=dynamic; else link=static; fi
+echo "notary: $notary ($link)"
 
 work=$(mktemp -d); reg_pid=""
 ola_pid=""
