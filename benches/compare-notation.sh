@@ -28,7 +28,7 @@ if [ -n "${NOTARY_BIN:-}" ]; then
 else
   # The release build (static-pie on Linux with glibc, as notation's release binaries are
   # static); NOTARY_STATIC=0 times the ordinary dynamically linked build instead.
-  notary=$(bash scripts/build-release.sh | head -1)
+  notary=$(bash scripts/build-release.sh | sed -n 1p)  # sed reads it all: no SIGPIPE under pipefail
 fi
 notation="$tools/notation"; oras="$tools/oras"; blobpeer="$tools/blobpeer"
 # Which build is timed: linking is part of what a process costs.
