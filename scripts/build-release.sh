@@ -5,9 +5,9 @@
 # On Linux with glibc they are static-pie executables (`-C target-feature=+crt-static`), as
 # notation's Go binaries are static: no dynamic loader, no libc.so to map and relocate. That
 # takes ~0.5 ms of CPU off every process: a warm `notary verify` against a local registry ran
-# 8-23% faster in interleaved A/B runs, a sign 0-13% (README, Benchmarks). Host names resolve through /etc/hosts and
-# DNS (glibc's built-in NSS modules, as notation's pure-Go resolver does); other NSS host
-# modules load only where the system's glibc is the one linked. Neither program loads shared
+# 8-23% faster in interleaved A/B runs, a sign 0-13% (README, Benchmarks). Host names resolve
+# through /etc/hosts and DNS (glibc's built-in NSS modules, as notation's pure-Go resolver
+# does); other NSS host modules load only where the system's glibc is the one linked. Neither program loads shared
 # libraries: PKCS#11 keys are used through the `notation-pkcs11` plugin, a separate and
 # dynamically linked process (it must dlopen the token's module), which this script leaves out.
 # Elsewhere, or with NOTARY_STATIC=0, it is the ordinary release build.
@@ -15,8 +15,8 @@
 # Usage: scripts/build-release.sh [OUT]   (prints the installed paths)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out="${1:-${CARGO_TARGET_DIR:-$PWD/target}/dist}"
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+out="${1:-$target_dir/dist}"
 host=$(rustc -vV | sed -n 's/^host: //p')
 bins=(notary notary-containerd-verifier)
 pkgs=(-p notary-cli -p notary-containerd-verifier)

@@ -8,6 +8,9 @@
 //! framework driven by notation, `oras discover`, and `notary copy` output verified by
 //! notation. A missing Go tool fails the suite: scripts/setup.sh installs them.
 
+// The CLI suite's harness, for the one definition of the `notary` under test (`$NOTARY_BIN`).
+#[path = "../crates/notary-cli/tests/support/env.rs"]
+mod cli_env;
 #[path = "support/registry.rs"]
 mod registry;
 mod support;
@@ -16,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use cli_env::notary_bin;
 use notary_core::{KeySpec, PushSignature, SignatureRepository};
 use notary_crypto::pki::ChainBuilder;
 use notary_registry::{OciLayout, RemoteOptions, RemoteRepository, manifest};
@@ -29,13 +33,6 @@ fn tool(name: &str) -> PathBuf {
         p.display()
     );
     p
-}
-
-/// This build's `notary`, or `$NOTARY_BIN` (the release build `scripts/test.sh` also runs
-/// the suite against).
-fn notary_bin() -> PathBuf {
-    std::env::var_os("NOTARY_BIN")
-        .map_or_else(|| env!("CARGO_BIN_EXE_notary").into(), PathBuf::from)
 }
 
 /// One shared configuration directory and the tools pointed at it.

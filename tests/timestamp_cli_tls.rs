@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+// The CLI suite's harness, for the one definition of the `notary` under test (`$NOTARY_BIN`).
+#[path = "../crates/notary-cli/tests/support/env.rs"]
+mod cli_env;
 #[path = "support/proxy.rs"]
 mod proxy;
 mod support;
@@ -11,12 +14,7 @@ mod support;
 mod tls;
 
 fn notary(config: &Path, work: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    // This build's `notary`, or `$NOTARY_BIN` (the release build scripts/test.sh also checks).
-    let bin = std::env::var_os("NOTARY_BIN").map_or_else(
-        || env!("CARGO_BIN_EXE_notary").into(),
-        std::path::PathBuf::from,
-    );
-    let mut c = Command::new(bin);
+    let mut c = Command::new(cli_env::notary_bin());
     c.args(args)
         .current_dir(work)
         .env_remove("NOTATION_CONFIG")
