@@ -19,11 +19,20 @@ command -v htpasswd >/dev/null || need_apt+=(apache2-utils)
 # PKCS#11 tests (crates/notary-pkcs11): SoftHSM2 and pkcs11-tool (opensc).
 command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null || need_apt+=(opensc)
+# The differential run against notation-go (tests/differential/envelopes.py) is Python.
+command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 # jq: reading k8s.io/kubernetes' go.mod when building kube-apiserver (scripts/install-go-tools.sh).
 command -v jq >/dev/null || need_apt+=(jq)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+# Its envelope and certificate builders: cryptography, and cbor2 below 6 (6 decodes CBOR arrays
+# as tuples, which the mutations edit in place).
+if ! python3 -c 'import cryptography, cbor2' 2>/dev/null; then
+  python3 -m pip install --quiet 'cryptography>=3.4' 'cbor2>=5.4,<6' \
+    || python3 -m pip install --quiet --break-system-packages 'cryptography>=3.4' 'cbor2>=5.4,<6'
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust stable) is required" >&2; exit 1; }

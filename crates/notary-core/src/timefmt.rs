@@ -32,6 +32,15 @@ pub fn to_utc(t: OffsetDateTime) -> Result<OffsetDateTime, Error> {
         })
 }
 
+/// Go's zero `time.Time`, 0001-01-01T00:00:00Z, in Unix seconds.
+pub const GO_ZERO_TIME_UNIX: i64 = -62_135_596_800;
+
+/// Whether `t` is Go's zero time (at any offset). notation reads a signing time there as no
+/// signing time ("signing-time not present") and refuses the signature, so do we.
+pub fn is_go_zero_time(t: OffsetDateTime) -> bool {
+    t.unix_timestamp() == GO_ZERO_TIME_UNIX && t.nanosecond() == 0
+}
+
 /// Parses an RFC 3339 time with any offset (fractional seconds tolerated).
 pub fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, Error> {
     // Go's RFC 3339 parser, which notation uses, wants an upper-case `T` between date and time

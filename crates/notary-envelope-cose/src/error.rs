@@ -239,6 +239,15 @@ pub enum Error {
         /// The value.
         value: String,
     },
+    /// The signing time is Go's zero time (0001-01-01T00:00:00Z), which notation reads as no
+    /// signing time.
+    #[error(
+        "header {header} is 0001-01-01T00:00:00Z (-62135596800), Go's zero time, which notation reads as no signing time"
+    )]
+    ZeroTime {
+        /// The header name.
+        header: String,
+    },
     /// Expiry is not strictly after the signing time.
     #[error("expiry {expiry} is not after signing time {signing_time} (Unix seconds)")]
     ExpiryNotAfterSigningTime {

@@ -142,6 +142,11 @@ pub(crate) fn build_protected(
             });
         }
     };
+    if signing_time == notary_core::timefmt::GO_ZERO_TIME_UNIX {
+        return Err(Error::ZeroTime {
+            header: time_label.to_string(),
+        });
+    }
 
     // crit order follows notation-core-go: scheme, authentic signing time, expiry, then the
     // critical extended attributes in request order.
@@ -347,6 +352,11 @@ pub(crate) fn parse_protected(raw: &[u8]) -> Result<ProtectedHeaders, Error> {
     }
     let (signing_secs, signing_time) =
         parse_time(&entries, required)?.ok_or_else(|| missing(&text_label(required)))?;
+    if notary_core::timefmt::is_go_zero_time(signing_time) {
+        return Err(Error::ZeroTime {
+            header: required.to_string(),
+        });
+    }
     let expiry = parse_time(&entries, header::EXPIRY)?;
     if let Some((expiry_secs, _)) = expiry
         && expiry_secs <= signing_secs

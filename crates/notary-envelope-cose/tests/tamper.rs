@@ -950,6 +950,32 @@ fn time_encoding_rules() {
 }
 
 #[test]
+fn go_zero_signing_time_is_no_signing_time() {
+    // notation reads 0001-01-01T00:00:00Z as "signing-time not present" and refuses it.
+    let mut p = good_protected();
+    set(
+        &mut p,
+        tstr(header::SIGNING_TIME),
+        tag(1, int(notary_core::timefmt::GO_ZERO_TIME_UNIX)),
+    );
+    assert_eq!(
+        protected_err(&p),
+        Error::ZeroTime {
+            header: header::SIGNING_TIME.into()
+        }
+    );
+    // One second later is a time like any other.
+    let mut p = good_protected();
+    set(
+        &mut p,
+        tstr(header::SIGNING_TIME),
+        tag(1, int(notary_core::timefmt::GO_ZERO_TIME_UNIX + 1)),
+    );
+    let bytes = with_protected(&EcSigner::new(KeySpec::EcP256), &p);
+    assert!(UnverifiedCose::parse(&bytes).is_ok());
+}
+
+#[test]
 fn expiry_must_follow_signing_time() {
     let mut p = good_protected();
     set(&mut p, tstr(header::EXPIRY), tag(1, int(T0)));
@@ -1146,6 +1172,14 @@ fn invalid_sign_requests_are_refused() {
         Err(Error::ExpiryNotAfterSigningTime {
             signing_time: T0,
             expiry: T0
+        })
+    );
+    let mut r = request();
+    r.signing_time = at(notary_core::timefmt::GO_ZERO_TIME_UNIX);
+    assert_eq!(
+        sign(&r, &signer),
+        Err(Error::ZeroTime {
+            header: header::SIGNING_TIME.into()
         })
     );
     let mut r = request();

@@ -419,20 +419,34 @@ fn parse_protected(p: &Map<String, Value>) -> Result<SignedAttributes, Error> {
         part: PROTECTED,
         name: h.to_string(),
     };
-    let effective_time = match scheme {
+    let (time_header, effective_time) = match scheme {
         SigningScheme::X509SigningAuthority => {
             if signing_time.is_some() {
                 return Err(not_allowed(header::SIGNING_TIME));
             }
-            authentic_signing_time.ok_or_else(|| missing(header::AUTHENTIC_SIGNING_TIME))?
+            (
+                header::AUTHENTIC_SIGNING_TIME,
+                authentic_signing_time.ok_or_else(|| missing(header::AUTHENTIC_SIGNING_TIME))?,
+            )
         }
         _ => {
             if authentic_signing_time.is_some() {
                 return Err(not_allowed(header::AUTHENTIC_SIGNING_TIME));
             }
-            signing_time.ok_or_else(|| missing(header::SIGNING_TIME))?
+            (
+                header::SIGNING_TIME,
+                signing_time.ok_or_else(|| missing(header::SIGNING_TIME))?,
+            )
         }
     };
+    if timefmt::is_go_zero_time(effective_time) {
+        return Err(Error::InvalidTime {
+            header: time_header.to_string(),
+            reason:
+                "0001-01-01T00:00:00Z is Go's zero time, which notation reads as no signing time"
+                    .into(),
+        });
+    }
     if let Some(exp) = expiry
         && exp <= effective_time
     {
@@ -549,6 +563,11 @@ pub fn protected_header_b64(
         return Err(bad("the payload content type is empty".into()));
     }
     let signing_time = timefmt::truncate_to_seconds(request.signing_time);
+    if timefmt::is_go_zero_time(signing_time) {
+        return Err(bad(
+            "the signing time is 0001-01-01T00:00:00Z, which notation reads as none".into(),
+        ));
+    }
     let expiry = request.expiry.map(timefmt::truncate_to_seconds);
     if let Some(e) = expiry
         && e <= signing_time

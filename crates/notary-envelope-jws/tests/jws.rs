@@ -285,6 +285,19 @@ for_each_provider! {
                 |e| matches!(e, Error::ExpiryBeforeSigningTime { .. }),
             ),
             (
+                // notation reads Go's zero time as no signing time and refuses the envelope.
+                "signing time is Go's zero time",
+                Box::new(|h| {
+                    h.insert(
+                        "io.cncf.notary.signingTime".into(),
+                        json!("0001-01-01T01:00:00+01:00"),
+                    );
+                }),
+                |e| {
+                    matches!(e, Error::InvalidTime { header, .. } if header == "io.cncf.notary.signingTime")
+                },
+            ),
+            (
                 "bad scheme",
                 Box::new(|h| {
                     h.insert(
@@ -810,6 +823,14 @@ for_each_provider! {
         assert!(matches!(
             prepare(&empty, KeySpec::Rsa2048),
             Err(Error::InvalidRequest { .. })
+        ));
+        // An envelope notation would read as having no signing time is never written.
+        let zero = time::OffsetDateTime::from_unix_timestamp(notary_core::timefmt::GO_ZERO_TIME_UNIX)
+            .unwrap();
+        let go_zero = SignRequest::new(br#"{"targetArtifact":{}}"#.to_vec(), zero);
+        assert!(matches!(
+            prepare(&go_zero, KeySpec::Rsa2048),
+            Err(Error::InvalidRequest { reason }) if reason.contains("0001-01-01")
         ));
     }
 }

@@ -1,0 +1,553 @@
+#!/usr/bin/env python3
+"""Differential run: mutated signature envelopes verified by notation-go and by notary.
+
+    envelopes.py NOTARY BLOBPEER WORKDIR
+
+Signs a blob with `notary blob sign` (JWS and COSE, RSA and EC keys), then derives envelopes
+from it: re-signed with changed protected headers or payloads, changed unprotected headers or
+framing, and chains of generated certificates. Each is verified by notation-go's verifier
+(tests/interop-go/blobpeer) and by `notary blob verify`, and the two outcomes (accepted or
+refused) are compared. Every case must agree, except those in STRICTER, where notary refuses on
+purpose what notation-go accepts (each with the rule that makes it refuse); a listed case that
+stops differing fails too, so the list stays true. Exits 1 on any such mismatch.
+
+Needs python3 with `cryptography` and `cbor2` (scripts/setup.sh installs them).
+"""
+import base64
+import copy
+import datetime
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import cbor2
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+NOTARY, PEER, WORK = sys.argv[1:4]
+CFG = f"{WORK}/xdg/notation"
+ENV = dict(os.environ, HOME=f"{WORK}/home", XDG_CONFIG_HOME=f"{WORK}/xdg",
+           XDG_CACHE_HOME=f"{WORK}/cache", NOTATION_EXPERIMENTAL="1")
+BLOB = f"{WORK}/blob.txt"
+STORE = f"{CFG}/truststore/x509/ca/interop"  # the store blobpeer's policy names
+
+# Refused by notary, accepted by notation-go: why (notary-facts.md, the specification).
+STRICTER = {
+    "jws: unknown top-level member": "JWS spec: no other top-level members",
+    "jws: member name in another case": "JSON member names are case-sensitive",
+    "jws: duplicate member": "duplicate JSON members are refused",
+    "jws: x5c with a line break": "x5c is base64 without line breaks (RFC 7515)",
+    "jws: general serialization member": "only the flattened serialization",
+    "jws: unknown critical header": "unknown critical attributes must fail (signature spec)",
+    "jws: b64 false, critical": "unknown critical attributes must fail",
+    "jws: plugin min version alone, critical": "unknown critical attributes must fail",
+    "jws: duplicate protected member": "duplicate JSON members are refused",
+    "jws: invalid UTF-8 in protected header": "JSON must be UTF-8",
+    "jws: payload member in another case": "JSON member names are case-sensitive",
+    "jws: duplicate payload member": "duplicate JSON members are refused",
+    "jws: expiry at Go's zero time, not critical": "an expiry before the signing time",
+    "cose: x5chain also protected": "x5chain belongs in the unprotected header (notation ignores the protected one)",
+    "cose: signingAgent not text": "typed unprotected headers",
+    "cose: timestampSignature not bytes": "typed unprotected headers",
+    "cose: alg also unprotected": "a label in both headers is ambiguous (RFC 9052)",
+    "cose: unknown critical header": "unknown critical attributes must fail",
+    "cose: unknown critical int header": "unknown critical attributes must fail",
+    "cose: crit lists alg": "crit must not list registered labels 0-8 (COSE spec)",
+    "cose: crit lists signingTime": "crit names only must-be-critical and extended headers (as JWS)",
+    "cose: crit lists scheme twice": "crit entries are unique (as JWS)",
+    "cose: signingTime tag 1 float": "times are integer seconds (notation writes integers)",
+    "cose: signingTime out of range": "times outside years 1-9999 are refused",
+    "cose: expiry at Go's zero time": "an expiry before the signing time",
+    "cose: authenticSigningTime under notary.x509": "the scheme forbids it (as JWS)",
+    "cose: duplicate payload member": "duplicate JSON members are refused",
+    "chain: leaf EKU anyExtendedKeyUsage": "signature spec: the leaf EKU must not contain it",
+    "chain: leaf EKU codeSigning and anyExtendedKeyUsage": "signature spec: the leaf EKU must not contain it",
+    "chain: CA basicConstraints not critical": "signature spec: critical on CA certificates",
+}
+
+
+# The envelopes the others are derived from: both must accept them, or every refusal is suspect.
+MUST_ACCEPT = {"jws: as signed by notary", "cose: as signed by notary",
+               "chain: EC P-256 leaf, intermediate, root"}
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def ub64u(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def notary(*args):
+    subprocess.run([NOTARY, *args], env=ENV, check=True, capture_output=True)
+
+
+# --- set-up: keys, trust store, policy, a blob signed by notary -----------------------------------
+os.makedirs(f"{WORK}/home", exist_ok=True)
+notary("cert", "generate-test", "rsa", "--default")
+notary("cert", "generate-test", "ec", "-b", "256")
+os.makedirs(STORE, exist_ok=True)
+for k in ("rsa", "ec"):
+    with open(f"{CFG}/localkeys/{k}.crt", "rb") as src, open(f"{STORE}/{k}.crt", "wb") as dst:
+        dst.write(src.read())
+with open(f"{CFG}/trustpolicy.blob.json", "w") as f:
+    json.dump({"version": "1.0", "trustPolicies": [{
+        "name": "blob", "signatureVerification": {"level": "strict"}, "trustStores": ["ca:interop"],
+        "trustedIdentities": ["*"], "globalPolicy": True}]}, f)
+with open(BLOB, "w") as f:
+    f.write("a blob for the differential run\n")
+for k in ("rsa", "ec"):
+    for fmt in ("jws", "cose"):
+        notary("blob", "sign", "--key", k, "--signature-format", fmt,
+               "--signature-directory", f"{WORK}/base-{k}", BLOB)
+
+
+def key(name):
+    with open(f"{CFG}/localkeys/{name}.key", "rb") as f:
+        return serialization.load_pem_private_key(f.read(), None)
+
+
+HASH = {"PS256": hashes.SHA256(), "PS384": hashes.SHA384(), "PS512": hashes.SHA512(),
+        "ES256": hashes.SHA256(), "ES384": hashes.SHA384(), "ES512": hashes.SHA512()}
+COSE_ALG = {"PS256": -37, "PS384": -38, "PS512": -39, "ES256": -7, "ES384": -35, "ES512": -36}
+ORDER = {32: 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
+         48: int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF"
+                 "581A0DB248B0A77AECEC196ACCC52973", 16),
+         66: int("01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+                 "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FC"
+                 "C0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409", 16)}
+
+
+def raw_sign(k, alg, msg, high_s=False):
+    """A JWS/COSE signature: RSA-PSS (salt = hash length) or ECDSA r||s (low S unless asked)."""
+    h = HASH[alg]
+    if alg.startswith("PS"):
+        return k.sign(msg, padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size), h)
+    r, s = utils.decode_dss_signature(k.sign(msg, ec.ECDSA(h)))
+    size = (k.curve.key_size + 7) // 8
+    n = ORDER[size]
+    if (s > n // 2) != high_s:
+        s = n - s
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
+def alg_of(k):
+    if isinstance(k, rsa.RSAPrivateKey):
+        return {2048: "PS256", 3072: "PS384", 4096: "PS512"}.get(k.key_size, "PS256")
+    return {256: "ES256", 384: "ES384", 521: "ES512"}.get(k.curve.key_size, "ES256")
+
+
+def base_jws(k):
+    with open(f"{WORK}/base-{k}/blob.txt.jws.sig") as f:
+        return json.load(f)
+
+
+def base_cose(k):
+    with open(f"{WORK}/base-{k}/blob.txt.cose.sig", "rb") as f:
+        return cbor2.loads(f.read()).value
+
+
+def compact(obj):
+    return json.dumps(obj, separators=(",", ":"))
+
+
+def jws(k, protected=None, payload=None, header=None, prot_raw=None, pay_raw=None,
+        sign_alg=None, high_s=False, envelope=None, sig_mut=None, signer=None, chain=None):
+    """The base JWS of key `k`, changed and signed again with `signer` (default: k's key)."""
+    b = base_jws(k)
+    p = json.loads(ub64u(b["protected"]))
+    if protected:
+        protected(p)
+    prot = prot_raw if prot_raw is not None else b64u(compact(p).encode())
+    pl = json.loads(ub64u(b["payload"]))
+    if payload:
+        payload(pl)
+    pay = pay_raw if pay_raw is not None else b64u(compact(pl).encode())
+    sk = signer or key(k)
+    alg = sign_alg or (p.get("alg") if p.get("alg") in HASH else alg_of(sk))
+    sig = b64u(raw_sign(sk, alg, f"{prot}.{pay}".encode(), high_s))
+    if sig_mut:
+        sig = sig_mut(sig)
+    h = copy.deepcopy(b["header"])
+    if chain is not None:
+        h["x5c"] = [base64.b64encode(c).decode() for c in chain]
+    if header:
+        h = header(h)
+    env = {"payload": pay, "protected": prot, "header": h, "signature": sig}
+    if envelope:
+        env = envelope(env)
+    return env if isinstance(env, bytes) else json.dumps(env).encode()
+
+
+def cose(k, protected=None, unprotected=None, payload=None, prot_raw=None, encode=None,
+         sign_alg=None, high_s=False, sig_mut=None, signer=None, chain=None):
+    """The base COSE_Sign1 of key `k`, changed and signed again."""
+    prot_b, unprot, pay, _ = base_cose(k)
+    p = cbor2.loads(prot_b)
+    if protected:
+        protected(p)
+    pb = prot_raw if prot_raw is not None else cbor2.dumps(p, canonical=True, datetime_as_timestamp=True)
+    pl = json.loads(pay)
+    if payload:
+        pl = payload(pl)
+    payb = pl if isinstance(pl, bytes) else compact(pl).encode()
+    sk = signer or key(k)
+    by_value = {v: a for a, v in COSE_ALG.items()}
+    alg = sign_alg or by_value.get(p.get(1) if isinstance(p.get(1), int) else None, alg_of(sk))
+    sig = raw_sign(sk, alg, cbor2.dumps(["Signature1", pb, b"", payb]), high_s)
+    if sig_mut:
+        sig = sig_mut(sig)
+    u = dict(unprot)
+    if chain is not None:
+        u[33] = list(chain)
+    if unprotected:
+        u = unprotected(u)
+    parts = [pb, u, payb, sig]
+    return encode(parts) if encode else cbor2.dumps(cbor2.CBORTag(18, parts))
+
+
+CASES = []
+
+
+def case(name, fmt, build):
+    CASES.append((name, fmt, build))
+
+
+def setk(name, value):
+    return lambda d: d.__setitem__(name, value)
+
+
+def also(*fs):
+    def run(d):
+        for f in fs:
+            f(d)
+    return run
+
+
+def crit(name):
+    return lambda p: p["crit" if "crit" in p else 2].append(name)
+
+
+ST, AST, EXP, SCH = ("io.cncf.notary.signingTime", "io.cncf.notary.authenticSigningTime",
+                     "io.cncf.notary.expiry", "io.cncf.notary.signingScheme")
+GO_ZERO = -62135596800
+
+
+def reordered(k):
+    p = cbor2.loads(base_cose(k)[0])
+    return cbor2.dumps(dict(reversed(list(p.items()))), datetime_as_timestamp=True)
+
+
+for k in ("rsa", "ec"):
+    A = "PS256" if k == "rsa" else "ES256"
+    pre = f"{k} "
+    # --- JWS: framing and unprotected header (the signature stays valid) --------------------------
+    J = [
+        ("jws: as signed by notary", {}),
+        ("jws: unknown top-level member", dict(envelope=lambda e: dict(e, foo=1))),
+        ("jws: member name in another case", dict(envelope=lambda e: {("Payload" if n == "payload" else n): v for n, v in e.items()})),
+        ("jws: duplicate member", dict(envelope=lambda e: ('{"payload":"e30",' + json.dumps(e)[1:]).encode())),
+        ("jws: general serialization member", dict(envelope=lambda e: dict(e, signatures=[]))),
+        ("jws: unprotected unknown member", dict(header=lambda h: dict(h, foo="bar"))),
+        ("jws: no signingAgent", dict(header=lambda h: {"x5c": h["x5c"]})),
+        ("jws: x5c not an array", dict(header=lambda h: dict(h, x5c=h["x5c"][0]))),
+        ("jws: x5c base64url", dict(header=lambda h: dict(h, x5c=[b64u(base64.b64decode(c)) for c in h["x5c"]]))),
+        ("jws: x5c with a line break", dict(header=lambda h: dict(h, x5c=[c[:10] + "\n" + c[10:] for c in h["x5c"]]))),
+        ("jws: x5c empty", dict(header=lambda h: dict(h, x5c=[]))),
+        ("jws: x5c leaf twice", dict(header=lambda h: dict(h, x5c=h["x5c"] * 2))),
+        ("jws: timestampSignature not a token", dict(header=lambda h: dict(h, **{"io.cncf.notary.timestampSignature": "AAAA"}))),
+        ("jws: no unprotected header", dict(envelope=lambda e: {n: v for n, v in e.items() if n != "header"})),
+        ("jws: x5c only in the protected header", dict(protected=lambda p: p.__setitem__("x5c", base_jws(k)["header"]["x5c"]), header=lambda h: {})),
+        ("jws: signature padded", dict(sig_mut=lambda s: s + "=" * (-len(s) % 4 or 2))),
+        ("jws: trailing whitespace", dict(envelope=lambda e: json.dumps(e).encode() + b"\n ")),
+        ("jws: trailing data", dict(envelope=lambda e: json.dumps(e).encode() + b"{}")),
+        ("jws: compact serialization", dict(envelope=lambda e: f'{e["protected"]}.{e["payload"]}.{e["signature"]}'.encode())),
+        # --- JWS: protected header, signed again ---------------------------------------------------
+        ("jws: unknown header, not critical", dict(protected=setk("foo", "bar"))),
+        ("jws: unknown critical header", dict(protected=also(setk("foo", "bar"), crit("foo")))),
+        ("jws: crit names an absent header", dict(protected=crit("foo"))),
+        ("jws: crit lists alg", dict(protected=crit("alg"))),
+        ("jws: crit lists signingTime", dict(protected=crit(ST))),
+        ("jws: crit lists scheme twice", dict(protected=crit(SCH))),
+        ("jws: crit empty", dict(protected=setk("crit", []))),
+        ("jws: crit missing", dict(protected=lambda p: p.pop("crit"))),
+        ("jws: crit not an array", dict(protected=setk("crit", SCH))),
+        ("jws: signingTime with nanoseconds", dict(protected=lambda p: p.__setitem__(ST, p[ST][:-1] + ".123456789Z"))),
+        ("jws: signingTime with an offset", dict(protected=setk(ST, "2026-12-03T09:00:00+08:00"))),
+        ("jws: signingTime lower-case t and z", dict(protected=setk(ST, "2026-12-03t01:00:00z"))),
+        ("jws: signingTime with a space", dict(protected=setk(ST, "2026-12-03 01:00:00Z"))),
+        ("jws: signingTime without zone", dict(protected=setk(ST, "2026-12-03T01:00:00"))),
+        ("jws: signingTime a number", dict(protected=setk(ST, 1796000000))),
+        ("jws: signingTime at Go's zero time", dict(protected=setk(ST, "0001-01-01T00:00:00Z"))),
+        ("jws: signingTime at Go's zero time, other offset", dict(protected=setk(ST, "0001-01-01T01:00:00+01:00"))),
+        ("jws: signingTime in the future", dict(protected=setk(ST, "2099-01-01T00:00:00Z"))),
+        ("jws: signingTime leap second", dict(protected=setk(ST, "2016-12-31T23:59:60Z"))),
+        ("jws: signingTime missing", dict(protected=lambda p: p.pop(ST))),
+        ("jws: authenticSigningTime under notary.x509", dict(protected=setk(AST, "2026-12-03T01:00:00Z"))),
+        ("jws: expiry ahead, critical", dict(protected=also(setk(EXP, "2099-01-01T00:00:00Z"), crit(EXP)))),
+        ("jws: expiry ahead, not critical", dict(protected=setk(EXP, "2099-01-01T00:00:00Z"))),
+        ("jws: expiry passed", dict(protected=also(setk(EXP, "2020-01-01T00:00:00Z"), crit(EXP)))),
+        ("jws: expiry at Go's zero time, not critical", dict(protected=setk(EXP, "0001-01-01T00:00:00Z"))),
+        ("jws: expiry at Go's zero time, critical", dict(protected=also(setk(EXP, "0001-01-01T00:00:00Z"), crit(EXP)))),
+        ("jws: signingAuthority scheme", dict(protected=setk(SCH, "notary.x509.signingAuthority"))),
+        ("jws: unknown scheme", dict(protected=setk(SCH, "notary.x509.foo"))),
+        ("jws: other content type", dict(protected=setk("cty", "application/json"))),
+        ("jws: content type missing", dict(protected=lambda p: p.pop("cty"))),
+        ("jws: content type with parameters", dict(protected=setk("cty", "application/vnd.cncf.notary.payload.v1+json; charset=utf-8"))),
+        ("jws: alg none", dict(protected=setk("alg", "none"), sign_alg=A)),
+        ("jws: alg lower case", dict(protected=setk("alg", A.lower()), sign_alg=A)),
+        ("jws: alg member in another case", dict(protected=lambda p: p.__setitem__("Alg", p.pop("alg")), sign_alg=A)),
+        ("jws: typ, kid and jku", dict(protected=also(setk("typ", "JWT"), setk("kid", "x"), setk("jku", "http://127.0.0.1:1/")))),
+        ("jws: b64 false, critical", dict(protected=also(setk("b64", False), crit("b64")))),
+        ("jws: verification plugin, critical", dict(protected=also(setk("io.cncf.notary.verificationPlugin", "nope"), crit("io.cncf.notary.verificationPlugin")))),
+        ("jws: plugin min version alone, critical", dict(protected=also(setk("io.cncf.notary.verificationPluginMinVersion", "1.0.0"), crit("io.cncf.notary.verificationPluginMinVersion")))),
+        ("jws: duplicate protected member", dict(prot_raw=b64u(('{"alg":"none",' + compact(json.loads(ub64u(base_jws(k)["protected"])))[1:]).encode()))),
+        ("jws: protected header pretty-printed", dict(prot_raw=b64u(json.dumps(json.loads(ub64u(base_jws(k)["protected"])), indent=2).encode()))),
+        ("jws: protected header padded", dict(prot_raw=base64.urlsafe_b64encode(json.dumps(json.loads(ub64u(base_jws(k)["protected"]))).encode()).decode())),
+        ("jws: protected header an array", dict(prot_raw=b64u(b"[]"))),
+        ("jws: invalid UTF-8 in protected header", dict(prot_raw=b64u(compact(json.loads(ub64u(base_jws(k)["protected"])))[:-1].encode() + b',"x":"\xff"}'))),
+        ("jws: escaped member name", dict(prot_raw=b64u(compact(json.loads(ub64u(base_jws(k)["protected"]))).replace('"alg"', '"\\u0061lg"').encode()))),
+        # --- JWS: payload ---------------------------------------------------------------------------
+        ("jws: payload unknown member", dict(payload=setk("foo", 1))),
+        ("jws: payload descriptor extras", dict(payload=lambda p: p["targetArtifact"].update(urls=["http://x"], artifactType="x/y"))),
+        ("jws: payload annotations not text", dict(payload=lambda p: p["targetArtifact"].__setitem__("annotations", {"a": 1}))),
+        ("jws: payload digest upper case", dict(payload=lambda p: p["targetArtifact"].__setitem__("digest", "sha256:" + p["targetArtifact"]["digest"][7:].upper()))),
+        ("jws: payload size a string", dict(payload=lambda p: p["targetArtifact"].__setitem__("size", "6"))),
+        ("jws: payload size negative", dict(payload=lambda p: p["targetArtifact"].__setitem__("size", -1))),
+        ("jws: payload member in another case", dict(payload=lambda p: p.__setitem__("TargetArtifact", p.pop("targetArtifact")))),
+        ("jws: duplicate payload member", dict(pay_raw=b64u(b'{"targetArtifact":{"digest":"sha256:00","mediaType":"x","size":1},' + compact(json.loads(ub64u(base_jws(k)["payload"]))).encode()[1:]))),
+        ("jws: payload not JSON", dict(pay_raw=b64u(b"hello"))),
+        ("jws: payload with whitespace", dict(pay_raw=b64u(b" " + ub64u(base_jws(k)["payload"]) + b"\n"))),
+    ]
+    if k == "ec":
+        J += [("jws: high S", dict(high_s=True)),
+              ("jws: ECDSA signature DER-encoded", dict(sig_mut=lambda s: b64u(utils.encode_dss_signature(int.from_bytes(ub64u(s)[:32], "big"), int.from_bytes(ub64u(s)[32:], "big"))))),
+              ("jws: ECDSA r = 0", dict(sig_mut=lambda s: b64u(bytes(32) + ub64u(s)[32:])))]
+    for name, kw in J:
+        case(pre + name, "jws", lambda k=k, kw=kw: jws(k, **kw))
+    # --- COSE ------------------------------------------------------------------------------------
+    leafchain = lambda k=k: base_cose(k)[1][33]
+    C = [
+        ("cose: as signed by notary", {}),
+        ("cose: untagged", dict(encode=lambda a: cbor2.dumps(a))),
+        ("cose: self-described", dict(encode=lambda a: cbor2.dumps(cbor2.CBORTag(55799, cbor2.CBORTag(18, a))))),
+        ("cose: COSE_Sign tag", dict(encode=lambda a: cbor2.dumps(cbor2.CBORTag(98, a)))),
+        ("cose: trailing byte", dict(encode=lambda a: cbor2.dumps(cbor2.CBORTag(18, a)) + b"\x00")),
+        ("cose: indefinite-length array", dict(encode=lambda a: (lambda b: b[:1] + b"\x9f" + b[2:] + b"\xff")(cbor2.dumps(cbor2.CBORTag(18, a))))),
+        ("cose: unknown unprotected labels", dict(unprotected=lambda u: {**u, "foo": 1, 99: b"x"})),
+        ("cose: x5chain a single bstr", dict(unprotected=lambda u: {**u, 33: u[33][0]})),
+        ("cose: x5chain empty", dict(unprotected=lambda u: {**u, 33: []})),
+        ("cose: x5chain only protected", dict(protected=lambda p: p.__setitem__(33, leafchain()), unprotected=lambda u: {n: v for n, v in u.items() if n != 33})),
+        ("cose: x5chain also protected", dict(protected=lambda p: p.__setitem__(33, leafchain()))),
+        ("cose: signingAgent not text", dict(unprotected=lambda u: {**u, "io.cncf.notary.signingAgent": 5})),
+        ("cose: timestampSignature not bytes", dict(unprotected=lambda u: {**u, "io.cncf.notary.timestampSignature": "x"})),
+        ("cose: alg also unprotected", dict(unprotected=lambda u: {**u, 1: -7})),
+        ("cose: crit unprotected", dict(unprotected=lambda u: {**u, 2: ["x"]})),
+        ("cose: no unprotected headers", dict(unprotected=lambda u: {})),
+        ("cose: detached payload", dict(encode=lambda a: cbor2.dumps(cbor2.CBORTag(18, [a[0], a[1], None, a[3]])))),
+        ("cose: unknown header, not critical", dict(protected=setk("foo", "bar"))),
+        ("cose: unknown critical header", dict(protected=also(setk("foo", "bar"), crit("foo")))),
+        ("cose: unknown critical int header", dict(protected=also(setk(77, "bar"), crit(77)))),
+        ("cose: crit names an absent header", dict(protected=crit("foo"))),
+        ("cose: crit lists alg", dict(protected=crit(1))),
+        ("cose: crit lists signingTime", dict(protected=crit(ST))),
+        ("cose: crit lists scheme twice", dict(protected=crit(SCH))),
+        ("cose: crit empty", dict(protected=setk(2, []))),
+        ("cose: crit missing", dict(protected=lambda p: p.pop(2))),
+        ("cose: signingTime untagged", dict(protected=lambda p: p.__setitem__(ST, int(p[ST].timestamp())))),
+        ("cose: signingTime tag 0", dict(protected=setk(ST, cbor2.CBORTag(0, "2026-12-03T01:00:00Z")))),
+        ("cose: signingTime text", dict(protected=setk(ST, "2026-12-03T01:00:00Z"))),
+        ("cose: signingTime tag 1 float", dict(protected=lambda p: p.__setitem__(ST, cbor2.CBORTag(1, p[ST].timestamp() + 0.5)))),
+        ("cose: signingTime before 1970", dict(protected=setk(ST, cbor2.CBORTag(1, -5)))),
+        ("cose: signingTime out of range", dict(protected=setk(ST, cbor2.CBORTag(1, 2 ** 62)))),
+        ("cose: signingTime at Go's zero time", dict(protected=setk(ST, cbor2.CBORTag(1, GO_ZERO)))),
+        ("cose: signingTime missing", dict(protected=lambda p: p.pop(ST))),
+        ("cose: authenticSigningTime under notary.x509", dict(protected=setk(AST, cbor2.CBORTag(1, 1796000000)))),
+        ("cose: expiry ahead, critical", dict(protected=also(setk(EXP, cbor2.CBORTag(1, 4000000000)), crit(EXP)))),
+        ("cose: expiry ahead, not critical", dict(protected=setk(EXP, cbor2.CBORTag(1, 4000000000)))),
+        ("cose: expiry passed", dict(protected=also(setk(EXP, cbor2.CBORTag(1, 1600000000)), crit(EXP)))),
+        ("cose: expiry at Go's zero time", dict(protected=also(setk(EXP, cbor2.CBORTag(1, GO_ZERO)), crit(EXP)))),
+        ("cose: content type a number", dict(protected=setk(3, 50))),
+        ("cose: other content type", dict(protected=setk(3, "application/json"))),
+        ("cose: content type missing", dict(protected=lambda p: p.pop(3))),
+        ("cose: alg as text", dict(protected=setk(1, A), sign_alg=A)),
+        ("cose: scheme a number", dict(protected=setk(SCH, 1))),
+        ("cose: signingAuthority scheme", dict(protected=setk(SCH, "notary.x509.signingAuthority"))),
+        ("cose: protected map in another order", dict(prot_raw=reordered(k))),
+        ("cose: protected header empty", dict(prot_raw=b"")),
+        ("cose: protected map indefinite", dict(prot_raw=(lambda b: b"\xbf" + b[1:] + b"\xff")(base_cose(k)[0]))),
+        ("cose: protected map duplicate key", dict(prot_raw=(lambda b: bytes([b[0] + 1]) + b[1:] + cbor2.dumps(SCH) + cbor2.dumps("notary.x509"))(base_cose(k)[0]))),
+        ("cose: protected trailing byte", dict(prot_raw=base_cose(k)[0] + b"\x00")),
+        ("cose: payload unknown member", dict(payload=lambda p: dict(p, foo=1))),
+        ("cose: payload with whitespace", dict(payload=lambda p: b" " + json.dumps(p).encode())),
+        ("cose: duplicate payload member", dict(payload=lambda p: b'{"targetArtifact":{"digest":"sha256:00","mediaType":"x","size":1},' + json.dumps(p).encode()[1:])),
+        ("cose: empty signature", dict(sig_mut=lambda s: b"")),
+    ]
+    if k == "ec":
+        C.append(("cose: high S", dict(high_s=True)))
+    for name, kw in C:
+        case(pre + name, "cose", lambda k=k, kw=kw: cose(k, **kw))
+
+# --- certificate chains ---------------------------------------------------------------------------
+NOW = datetime.datetime.now(datetime.timezone.utc)
+
+
+def name(cn):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "differential")])
+
+
+EKU = {"code": [ExtendedKeyUsageOID.CODE_SIGNING], "server": [ExtendedKeyUsageOID.SERVER_AUTH],
+       "any": [ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE], "ts": [ExtendedKeyUsageOID.TIME_STAMPING],
+       "code+any": [ExtendedKeyUsageOID.CODE_SIGNING, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE]}
+
+
+def cert(cn, pub, issuer_cn, issuer_key, ca=False, pathlen=None, ku=None, eku="code", nb=None, na=None,
+         extra=(), bc=True, bc_critical=True, ku_critical=True):
+    b = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name(issuer_cn)).public_key(pub)
+         .serial_number(x509.random_serial_number())
+         .not_valid_before(nb or NOW - datetime.timedelta(days=1))
+         .not_valid_after(na or NOW + datetime.timedelta(days=30)))
+    if bc:
+        b = b.add_extension(x509.BasicConstraints(ca=ca, path_length=pathlen), critical=bc_critical)
+    ku = ku if ku is not None else dict(digital_signature=not ca, key_cert_sign=ca, crl_sign=ca)
+    if ku is not False:
+        b = b.add_extension(x509.KeyUsage(
+            digital_signature=ku.get("digital_signature", False), content_commitment=False,
+            key_encipherment=False, data_encipherment=False, key_agreement=False,
+            key_cert_sign=ku.get("key_cert_sign", False), crl_sign=ku.get("crl_sign", False),
+            encipher_only=False, decipher_only=False), critical=ku_critical)
+    if not ca and eku:
+        b = b.add_extension(x509.ExtendedKeyUsage(EKU[eku]), critical=False)
+    for e, critical in extra:
+        b = b.add_extension(e, critical=critical)
+    return b.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+ROOT_KEY = rsa.generate_private_key(65537, 3072)
+ROOT = cert("differential root", ROOT_KEY.public_key(), "differential root", ROOT_KEY, ca=True)
+INT_KEY = rsa.generate_private_key(65537, 3072)
+INT = cert("differential ca", INT_KEY.public_key(), "differential root", ROOT_KEY, ca=True, pathlen=0)
+with open(f"{STORE}/differential-root.crt", "wb") as f:
+    f.write(ROOT)
+
+
+def chain_case(label, leaf_key=None, chain=None, alg=None, **leaf):
+    lk = leaf_key or ec.generate_private_key(ec.SECP256R1())
+    chain = chain(lk) if chain else [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY, **leaf), INT, ROOT]
+    # The payload's digest uses the hash of the leaf's key, as notation signs blobs.
+    with open(BLOB, "rb") as f:
+        data = f.read()
+    h = HASH[alg or alg_of(lk)]
+    digest = f"{h.name}:{hashlib.new(h.name, data).hexdigest()}"
+    pay = lambda p: p["targetArtifact"].__setitem__("digest", digest)
+    case(f"chain: {label} (jws)", "jws", lambda: jws("ec", payload=pay, signer=lk, chain=chain, sign_alg=alg,
+                                                       protected=setk("alg", alg or alg_of(lk))))
+    case(f"chain: {label} (cose)", "cose", lambda: cose("ec", payload=lambda p: (pay(p), p)[1], signer=lk, chain=chain, sign_alg=alg,
+                                                         protected=setk(1, COSE_ALG[alg or alg_of(lk)])))
+
+
+unknown_ext = x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.55738.666.1"), b"\x05\x00")
+chain_case("EC P-256 leaf, intermediate, root")
+chain_case("RSA 2048 leaf", rsa.generate_private_key(65537, 2048))
+chain_case("RSA 3072 leaf", rsa.generate_private_key(65537, 3072))
+chain_case("RSA 3072 leaf signing PS256", rsa.generate_private_key(65537, 3072), alg="PS256")
+chain_case("RSA 1024 leaf", rsa.generate_private_key(65537, 1024), alg="PS256")
+chain_case("RSA 2056 leaf", rsa.generate_private_key(65537, 2056), alg="PS256")
+chain_case("RSA leaf with e = 3", rsa.generate_private_key(3, 2048))
+chain_case("EC P-384 leaf", ec.generate_private_key(ec.SECP384R1()))
+chain_case("EC P-521 leaf", ec.generate_private_key(ec.SECP521R1()))
+chain_case("EC P-256 leaf signing ES384", alg="ES384")
+chain_case("secp256k1 leaf", ec.generate_private_key(ec.SECP256K1()), alg="ES256")
+chain_case("leaf without the root", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY), INT])
+chain_case("leaf without the intermediate", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY), ROOT])
+chain_case("intermediate first", chain=lambda lk: [INT, cert("differential leaf", lk.public_key(), "differential ca", INT_KEY), ROOT])
+chain_case("certificate after the root", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY), INT, ROOT, INT])
+chain_case("leaf key usage keyCertSign only", ku=dict(key_cert_sign=True))
+chain_case("leaf key usage also cRLSign", ku=dict(digital_signature=True, crl_sign=True))
+chain_case("leaf without key usage", ku=False)
+chain_case("leaf key usage not critical", ku_critical=False)
+chain_case("leaf without EKU", eku=None)
+chain_case("leaf EKU serverAuth", eku="server")
+chain_case("leaf EKU timeStamping", eku="ts")
+chain_case("leaf EKU anyExtendedKeyUsage", eku="any")
+chain_case("leaf EKU codeSigning and anyExtendedKeyUsage", eku="code+any")
+chain_case("leaf is a CA", ca=True, ku=dict(digital_signature=True, key_cert_sign=True))
+chain_case("leaf without basicConstraints", bc=False)
+chain_case("leaf not yet valid", nb=NOW + datetime.timedelta(days=1))
+chain_case("leaf expired", nb=NOW - datetime.timedelta(days=3), na=NOW - datetime.timedelta(hours=1))
+chain_case("leaf with an unknown critical extension", extra=[(unknown_ext, True)])
+chain_case("leaf with name constraints", extra=[(x509.NameConstraints(permitted_subtrees=[x509.DNSName("x")], excluded_subtrees=None), True)])
+chain_case("leaf with a trailing byte", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY) + b"\x00", INT, ROOT])
+CA2 = rsa.generate_private_key(65537, 2048)
+
+
+def under_ca2(**ca):
+    i = cert("differential ca2", CA2.public_key(), "differential root", ROOT_KEY, ca=True, **ca)
+    return lambda lk: [cert("differential leaf", lk.public_key(), "differential ca2", CA2), i, ROOT]
+
+
+chain_case("CA without keyCertSign", chain=under_ca2(ku=dict(digital_signature=True)))
+chain_case("CA without key usage", chain=under_ca2(ku=False))
+chain_case("CA without basicConstraints", chain=under_ca2(bc=False))
+chain_case("CA basicConstraints not critical", chain=under_ca2(bc_critical=False))
+chain_case("CA expired", chain=under_ca2(nb=NOW - datetime.timedelta(days=3), na=NOW - datetime.timedelta(hours=1)))
+chain_case("CA with an unknown critical extension", chain=under_ca2(extra=[(unknown_ext, True)]))
+I3_KEY = ec.generate_private_key(ec.SECP256R1())
+I3 = cert("differential ca3", I3_KEY.public_key(), "differential ca", INT_KEY, ca=True)
+chain_case("path length exceeded", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca3", I3_KEY), I3, INT, ROOT])
+chain_case("leaf under the root", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential root", ROOT_KEY), ROOT])
+SS_KEY = ec.generate_private_key(ec.SECP256R1())
+SS = cert("differential self-signed", SS_KEY.public_key(), "differential self-signed", SS_KEY)
+with open(f"{STORE}/differential-self-signed.crt", "wb") as f:
+    f.write(SS)
+chain_case("self-signed leaf in the trust store", SS_KEY, chain=lambda lk: [SS])
+chain_case("root signing", ROOT_KEY, chain=lambda lk: [ROOT])
+
+
+# --- run -----------------------------------------------------------------------------------------
+def verify(fmt, data):
+    path = f"{WORK}/case.{fmt}.sig"
+    with open(path, "wb") as f:
+        f.write(data)
+    go = subprocess.run([PEER, "verify", "-format", fmt, "-sig", path, BLOB], env=ENV, capture_output=True, text=True)
+    ours = subprocess.run([NOTARY, "blob", "verify", "--signature", path, BLOB], env=ENV, capture_output=True, text=True)
+    last = lambda r: ((r.stdout + r.stderr).strip().splitlines() or [""])[-1][:240]
+    return go.returncode == 0, last(go), ours.returncode == 0, last(ours)
+
+
+def kind(n):
+    return n.split(" ", 1)[1] if n.split(" ", 1)[0] in ("rsa", "ec") else n.rsplit(" (", 1)[0]
+
+
+bad, counts, seen_stricter = [], {"agree": 0, "stricter": 0}, set()
+only = os.environ.get("DIFFERENTIAL_ONLY", "")  # a substring of case names, when debugging
+for n, fmt, build in CASES:
+    if only not in n:
+        continue
+    g, gmsg, r, rmsg = verify(fmt, build())
+    listed = kind(n) in STRICTER
+    if kind(n) in MUST_ACCEPT and not (g and r):
+        bad.append(n)
+        print(f"MISMATCH {n}: a valid envelope the others derive from\n  notation-go: {gmsg}\n  notary: {rmsg}")
+    elif g == r and not listed:
+        counts["agree"] += 1
+        print(f"agree  {'accepted' if g else 'refused '}  {n}")
+    elif g and not r and listed:
+        counts["stricter"] += 1
+        seen_stricter.add(kind(n))
+        print(f"strict refused    {n}: {rmsg}")
+    else:
+        bad.append(n)
+        os.replace(f"{WORK}/case.{fmt}.sig", f"{WORK}/mismatch-{len(bad)}.{fmt}.sig")
+        print(f"MISMATCH {n}: notation-go {'accepted' if g else 'refused'}, notary {'accepted' if r else 'refused'}"
+              f"{' (listed as stricter: ' + STRICTER[kind(n)] + ')' if listed else ''}\n  notation-go: {gmsg}\n  notary: {rmsg}")
+for s in sorted(set(STRICTER) - seen_stricter) if not only else []:
+    bad.append(s)
+    print(f"MISMATCH {s}: listed as stricter but no case of it ran")
+print(f"{len(CASES)} cases: {counts['agree']} agree, {counts['stricter']} deliberately stricter, {len(bad)} mismatched")
+sys.exit(1 if bad else 0)
