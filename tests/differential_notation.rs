@@ -1,51 +1,67 @@
-//! Differential run against notation-go: ~340 envelopes derived from ones `notary` signs
-//! (changed protected and unprotected headers, payloads, framing, generated certificate chains)
-//! are verified by notation-go's verifier (tests/interop-go/blobpeer) and by `notary blob
-//! verify`; the outcomes must agree except where notary is stricter on purpose, each such case
-//! named with its rule (tests/differential/envelopes.py). Needs python3 with `cryptography` and
-//! `cbor2` and the Go tools: scripts/setup.sh installs them, and a missing one fails the test.
+//! Differential runs against notation-go, each a Python script in tests/differential:
+//! - envelopes.py: ~340 envelopes derived from ones `notary` signs (changed protected and
+//!   unprotected headers, payloads, framing, generated certificate chains) are verified by
+//!   notation-go's verifier (tests/interop-go/blobpeer) and by `notary blob verify`; the outcomes
+//!   must agree except where notary is stricter on purpose, each such case named with its rule.
+//! - identities.py: ~80 `x509.subject` identities against ~25 certificate subjects, `notation
+//!   verify` and `notary verify` on an OCI layout; every outcome must agree.
+//!
+//! Needs python3 with `cryptography` and `cbor2` and the Go tools: scripts/setup.sh installs
+//! them, and a missing one fails the test.
 
 #[path = "../crates/notary-cli/tests/support/env.rs"]
 mod cli_env;
 #[path = "support/registry.rs"]
 mod registry;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[test]
-fn notary_and_notation_go_agree_on_mutated_envelopes() {
-    let peer = registry::tools_dir().join("blobpeer");
+fn tool(name: &str) -> PathBuf {
+    let p = registry::tools_dir().join(name);
     assert!(
-        peer.is_file(),
+        p.is_file(),
         "{} not found: run scripts/setup.sh",
-        peer.display()
+        p.display()
     );
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/differential/envelopes.py");
+    p
+}
+
+/// Runs tests/differential/SCRIPT with `args` and a fresh work directory as its last argument,
+/// fails on a non-zero exit (printing the mismatches) and returns the output.
+fn run(script: &str, args: &[PathBuf]) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/differential")
+        .join(script);
     let work = tempfile::tempdir().unwrap();
     let out = Command::new("python3")
-        .arg(&script)
-        .arg(cli_env::notary_bin())
-        .arg(&peer)
+        .arg(&path)
+        .args(args)
         .arg(work.path())
         .output()
         .expect("python3 (scripts/setup.sh installs it with cryptography and cbor2)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let mismatches: Vec<&str> = stdout
         .lines()
         .filter(|l| l.starts_with("MISMATCH") || l.starts_with("  "))
         .collect();
     assert!(
         out.status.success(),
-        "notary and notation-go disagree:\n{}\n{}\n{stderr}",
+        "{script}: notary and notation disagree:\n{}\n{}\n{}",
         mismatches.join("\n"),
-        stdout.lines().last().unwrap_or_default()
+        stdout.lines().last().unwrap_or_default(),
+        String::from_utf8_lossy(&out.stderr)
     );
-    // The summary line: every case ran and most agree (a broken builder would refuse them all).
+    // The summary line: every case ran and none mismatched.
     let summary = stdout.lines().last().unwrap_or_default();
     assert!(summary.ends_with(" 0 mismatched"), "{summary}");
+    stdout
+}
+
+#[test]
+fn notary_and_notation_go_agree_on_mutated_envelopes() {
+    let stdout = run("envelopes.py", &[cli_env::notary_bin(), tool("blobpeer")]);
+    // A broken envelope builder would have both refuse everything.
     let accepted = stdout
         .lines()
         .filter(|l| l.starts_with("agree  accepted"))
@@ -53,5 +69,21 @@ fn notary_and_notation_go_agree_on_mutated_envelopes() {
     assert!(
         accepted >= 60,
         "only {accepted} cases accepted by both:\n{stdout}"
+    );
+}
+
+#[test]
+fn notary_and_notation_agree_on_trusted_identities() {
+    let stdout = run(
+        "identities.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
+    let accepted = stdout
+        .lines()
+        .filter(|l| l.starts_with("agree  accepted"))
+        .count();
+    assert!(
+        accepted >= 20,
+        "only {accepted} pairs accepted by both:\n{stdout}"
     );
 }

@@ -38,98 +38,100 @@ struct Attr {
     multi: bool,
 }
 
-/// Splits RFC 4514 text into attributes, resolving escapes (`\,` `\+` `\\` `\XX` ...).
+/// Splits RFC 4514 text into attributes the way go-ldap's `ParseDN` (v3.4.7 and later, which
+/// notation v1.3 uses) does, so that an identity parses, fails or matches exactly as in
+/// notation: `,` `;` end an RDN and `+` continues it unless escaped, the first unescaped `=`
+/// ends the type, and type and value are each trimmed of ASCII spaces and unescaped. There is no
+/// quoting: a `"` is an ordinary character (`O="a, b"` splits at the comma).
 fn split(name: &str) -> Result<Vec<Attr>, String> {
     let mut out = Vec::new();
-    let mut chars = name.chars().peekable();
-    loop {
-        // attribute type
-        let mut ty = String::new();
-        let mut found_eq = false;
-        for c in chars.by_ref() {
-            if c == '=' {
-                found_eq = true;
-                break;
+    if name.trim().is_empty() {
+        return Ok(out);
+    }
+    let piece = |from: usize, to: usize| {
+        name.get(from..to)
+            .ok_or_else(|| "malformed distinguished name".to_string())
+    };
+    let mut ty = String::new();
+    let mut escaping = false;
+    let mut start = 0;
+    // Delimiters are ASCII, so `i + 1` after one is the next char boundary.
+    for (i, c) in name.char_indices() {
+        if escaping {
+            escaping = false;
+            continue;
+        }
+        match c {
+            '\\' => escaping = true,
+            // An empty type counts as none, as in go-ldap: a later `=` sets it.
+            '=' if ty.is_empty() => {
+                ty = unescape(piece(start, i)?)?;
+                start = i.saturating_add(1);
             }
-            if matches!(c, ',' | '+' | ';') {
-                return Err(format!("attribute type {ty:?} has no value"));
+            ',' | ';' | '+' => {
+                if ty.is_empty() {
+                    return Err("incomplete type, value pair".into());
+                }
+                out.push(Attr {
+                    ty: std::mem::take(&mut ty),
+                    value: unescape(piece(start, i)?)?,
+                    multi: c == '+',
+                });
+                start = i.saturating_add(1);
             }
-            ty.push(c);
-        }
-        // go-ldap trims ASCII spaces only: a tab or NBSP stays part of the type or value.
-        let ty = ty.trim_matches(' ').to_string();
-        if !found_eq {
-            return Err(format!("attribute type {ty:?} has no value"));
-        }
-        if ty.is_empty() {
-            return Err("empty attribute type".into());
-        }
-        // value
-        let mut value: Vec<u8> = Vec::new();
-        let push = |v: &mut Vec<u8>, c: char| {
-            let mut buf = [0u8; 4];
-            v.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-        };
-        let mut trailing_escaped = 0usize;
-        let mut end = None;
-        let mut started = false;
-        while let Some(c) = chars.next() {
-            match c {
-                '"' if !started => {
-                    started = true;
-                    let mut closed = false;
-                    for q in chars.by_ref() {
-                        if q == '"' {
-                            closed = true;
-                            break;
-                        }
-                        push(&mut value, q);
-                    }
-                    if !closed {
-                        return Err("unterminated quoted value".into());
-                    }
-                    trailing_escaped = value.len();
-                }
-                '\\' => {
-                    started = true;
-                    let a = chars.next().ok_or("dangling escape at the end")?;
-                    if a.is_ascii_hexdigit() && chars.peek().is_some_and(char::is_ascii_hexdigit) {
-                        let b = chars.next().unwrap_or('0');
-                        let byte = u8::from_str_radix(&format!("{a}{b}"), 16)
-                            .map_err(|e| e.to_string())?;
-                        value.push(byte);
-                    } else {
-                        push(&mut value, a);
-                    }
-                    trailing_escaped = value.len();
-                }
-                ',' | ';' | '+' => {
-                    end = Some(c);
-                    break;
-                }
-                ' ' if !started => {}
-                c => {
-                    started = true;
-                    push(&mut value, c);
-                }
-            }
-        }
-        // Unescaped trailing spaces are not part of the value.
-        while value.len() > trailing_escaped && value.last() == Some(&b' ') {
-            value.pop();
-        }
-        let value =
-            String::from_utf8(value).map_err(|_| "escaped value is not UTF-8".to_string())?;
-        out.push(Attr {
-            ty,
-            value,
-            multi: end == Some('+'),
-        });
-        if end.is_none() {
-            break;
+            _ => {}
         }
     }
+    if ty.is_empty() {
+        return Err("DN ended with incomplete type, value pair".into());
+    }
+    out.push(Attr {
+        ty,
+        value: unescape(piece(start, name.len())?)?,
+        multi: false,
+    });
     Ok(out)
+}
+
+/// go-ldap's `decodeString`: trims ASCII spaces at both ends (keeping one after a trailing
+/// backslash), then resolves `\` followed by one of ` "#+,;<=>\` or by two hex digits; any
+/// other escape is an error.
+fn unescape(raw: &str) -> Result<String, String> {
+    let mut text = raw.trim_matches(' ').to_string();
+    if text.ends_with('\\') && raw.ends_with(' ') {
+        text.push(' ');
+    }
+    let bad = || {
+        format!(
+            "failed to decode escaped character in {text:?}: a backslash must be followed by a space, one of \"#+,;<=>\\ or two hex digits"
+        )
+    };
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    let mut buf = [0u8; 4];
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        let Some(next) = chars.next() else {
+            return Err(format!("got corrupted escaped character: {text:?}"));
+        };
+        if matches!(
+            next,
+            ' ' | '"' | '#' | '+' | ',' | ';' | '<' | '=' | '>' | '\\'
+        ) {
+            out.extend_from_slice(next.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        let second = chars.next().ok_or_else(bad)?;
+        if !next.is_ascii_hexdigit() || !second.is_ascii_hexdigit() {
+            return Err(bad());
+        }
+        let byte = u8::from_str_radix(&format!("{next}{second}"), 16).map_err(|_| bad())?;
+        out.push(byte);
+    }
+    String::from_utf8(out).map_err(|_| format!("escaped value {text:?} is not UTF-8"))
 }
 
 /// Parses an `x509.subject` value with notation's rules: RFC 4514 syntax, no `=#` (hex-encoded
@@ -191,6 +193,34 @@ mod tests {
         assert!(parse_distinguished_name("C=US,ST=WA,O=a,CN").is_err());
         assert!(parse_distinguished_name("").is_err());
         assert!(parse_distinguished_name("C=US,ST=WA,O=a,CN=x\\").is_err());
+    }
+
+    #[test]
+    fn quotes_and_escapes_as_go_ldap() {
+        // No quoting: `"` is an ordinary character and a quoted comma still splits.
+        let q = parse_distinguished_name("C=US,ST=WA,O=\"acme\"").unwrap();
+        assert_eq!(q.attributes()["O"], "\"acme\"");
+        let cert = parse_distinguished_name("CN=x,O=acme,ST=WA,C=US").unwrap();
+        assert!(!q.is_subset_of(&cert));
+        assert!(parse_distinguished_name("C=US,ST=WA,O=\"acme, inc\"").is_err());
+        // Escapes: a special character, or two hex digits; anything else is refused.
+        let e = parse_distinguished_name("C=US,ST=WA,O=a\\2C b\\+c\\\"d\\\\e").unwrap();
+        assert_eq!(e.attributes()["O"], "a, b+c\"d\\e");
+        for bad in [
+            "C=US,ST=WA,O=a\\q",
+            "C=US,ST=WA,O=a\\4",
+            "C=US,ST=WA,O=a\\4g",
+        ] {
+            assert!(parse_distinguished_name(bad).is_err(), "{bad}");
+        }
+        // An escaped trailing space stays; an escaped `=` in a type belongs to the type.
+        let t = parse_distinguished_name("C=US,ST=WA,O=acme\\ ").unwrap();
+        assert_eq!(t.attributes()["O"], "acme ");
+        let ty = parse_distinguished_name("C=US,ST=WA,O=acme,X\\=Y=z").unwrap();
+        assert_eq!(ty.attributes()["X=Y"], "z");
+        // `=` in a value is literal.
+        let v = parse_distinguished_name("C=US,ST=WA,O=a=b").unwrap();
+        assert_eq!(v.attributes()["O"], "a=b");
     }
 
     #[test]
