@@ -3,7 +3,7 @@
 //!   unprotected headers, payloads, framing, generated certificate chains) are verified by
 //!   notation-go's verifier (tests/interop-go/blobpeer) and by `notary blob verify`; the outcomes
 //!   must agree except where notary is stricter on purpose, each such case named with its rule.
-//! - identities.py: ~80 `x509.subject` identities against ~25 certificate subjects, `notation
+//! - identities.py: ~85 `x509.subject` identities against ~30 certificate subjects, `notation
 //!   verify` and `notary verify` on an OCI layout; every outcome must agree.
 //!
 //! Needs python3 with `cryptography` and `cbor2` and the Go tools: scripts/setup.sh installs

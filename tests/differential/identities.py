@@ -3,11 +3,12 @@
 
     identities.py NOTARY NOTATION ORAS WORKDIR
 
-Signs an artifact in an OCI layout with `notary` for each of ~25 leaf certificates whose subjects
+Signs an artifact in an OCI layout with `notary` for each of ~30 leaf certificates whose subjects
 carry the awkward parts of X.500 names (escaped specials, leading and trailing spaces, non-ASCII,
-multi-valued RDNs, repeated and non-standard attributes, PrintableString), then runs `notation
-verify` and `notary verify` under a trust policy naming one identity at a time (~80 identities:
-order, spacing, case, escapes, quotes, hex, aliases, malformed). The two must agree on every
+control characters, multi-valued RDNs, repeated and non-standard attributes, Printable, BMP,
+T61 and IA5 strings), then runs `notation verify` and `notary verify` under a trust policy
+naming one identity at a time (~85 pairs: order, spacing, case, escapes, quotes, hex, aliases,
+malformed). The two must agree on every
 pair, policy refusals included. Exits 1 on any disagreement.
 
 Needs python3 with `cryptography` (scripts/setup.sh installs it).
@@ -73,6 +74,12 @@ SUBJECTS = {
     "unknown oid": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme")], [A(ObjectIdentifier("1.2.3.4"), "x")]],
     "no ST": [[A(C, "US")], [A(O, "acme")], [A(CN, "s")]],
     "printable vs utf8": [[A(C, "US")], [A(ST, "WA", _ASN1Type.PrintableString)], [A(O, "acme", _ASN1Type.PrintableString)], [A(CN, "s")]],
+    "o bmp": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme", _ASN1Type.BMPString)], [A(CN, "s")]],
+    "o t61": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme", _ASN1Type.T61String)], [A(CN, "s")]],
+    "o ia5": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme", _ASN1Type.IA5String)], [A(CN, "s")]],
+    "o bmp unicode": [[A(C, "US")], [A(ST, "WA")], [A(O, "Müller€", _ASN1Type.BMPString)], [A(CN, "s")]],
+    "o control char": [[A(C, "US")], [A(ST, "WA")], [A(O, "a\x01b")], [A(CN, "s")]],
+    "o nul": [[A(C, "US")], [A(ST, "WA")], [A(O, "a\x00b")], [A(CN, "s")]],
     "cn equals": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme")], [A(CN, "a=b")]],
     "o backslash": [[A(C, "US")], [A(ST, "WA")], [A(O, "a\\b")], [A(CN, "s")]],
     "o semicolon": [[A(C, "US")], [A(ST, "WA")], [A(O, "a;b")], [A(CN, "s")]],
@@ -158,6 +165,13 @@ CASES = [
     ("o semicolon", ID + "C=US, ST=WA, O=a;b"),
     ("o angle", ID + "C=US, ST=WA, O=a\\<b\\>"),
     ("o angle", ID + "C=US, ST=WA, O=a<b>"),
+    ("o bmp", ID + "C=US, ST=WA, O=acme"),
+    ("o t61", ID + "C=US, ST=WA, O=acme"),
+    ("o ia5", ID + "C=US, ST=WA, O=acme"),
+    ("o bmp unicode", ID + "C=US, ST=WA, O=Müller€"),
+    ("o control char", ID + "C=US, ST=WA, O=a\\01b"),
+    ("o control char", ID + "C=US, ST=WA, O=a\x01b"),
+    ("o nul", ID + "C=US, ST=WA, O=a\\00b"),
     ("base", ID + "C=US, ST=WA, O=a\\q"),
     ("base", ID + "C=US, ST=WA, O=acm\\65"),
     ("base", ID + "C=US, ST=WA, O=acme\\"),
