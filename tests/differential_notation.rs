@@ -5,6 +5,9 @@
 //!   must agree except where notary is stricter on purpose, each such case named with its rule.
 //! - identities.py: ~85 `x509.subject` identities against ~30 certificate subjects, `notation
 //!   verify` and `notary verify` on an OCI layout; every outcome must agree.
+//! - levels.py: ~270 verifications on OCI layouts (expired, untrusted, tampered, mixed, COSE
+//!   signatures and more) under every verification level, overrides and odd trust store
+//!   contents, `notation verify` and `notary verify`; every outcome must agree.
 //!
 //! Needs python3 with `cryptography` and `cbor2` and the Go tools: scripts/setup.sh installs
 //! them, and a missing one fails the test.
@@ -85,5 +88,21 @@ fn notary_and_notation_agree_on_trusted_identities() {
     assert!(
         accepted >= 20,
         "only {accepted} pairs accepted by both:\n{stdout}"
+    );
+}
+
+#[test]
+fn notary_and_notation_agree_on_levels_overrides_and_trust_stores() {
+    let stdout = run(
+        "levels.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
+    let accepted = stdout
+        .lines()
+        .filter(|l| l.starts_with("agree  accepted"))
+        .count();
+    assert!(
+        accepted >= 50,
+        "only {accepted} verifications accepted by both:\n{stdout}"
     );
 }

@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Differential run: verification levels, overrides and trust store contents.
+
+    levels.py NOTARY NOTATION ORAS WORKDIR
+
+Signs artifacts in OCI layouts with `notary` (a good signature, an expired one, one by a signer
+outside the trust store, one whose certificate has expired, a mix, one with user metadata, a
+COSE one, a tampered one, none), then verifies each with `notation verify` and `notary verify`
+under every verification level and a set of overrides, with a matching and a non-matching
+trusted identity. Then it puts odd files into the trust store (another root, an intermediate, a
+leaf, an expired root, garbage, an empty file, a directory, symbolic links, DER, a key) and
+verifies the good signature again. The outcomes (accepted or refused) must agree everywhere.
+Exits 1 on any disagreement.
+
+Needs python3 with `cryptography` (scripts/setup.sh installs it).
+"""
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
+os.makedirs(f"{W}/home")
+CFG = f"{W}/xdg/notation"
+ENV = dict(os.environ, HOME=f"{W}/home", XDG_CONFIG_HOME=f"{W}/xdg",
+           XDG_CACHE_HOME=f"{W}/cache", NOTATION_EXPERIMENTAL="1")
+os.chdir(W)
+
+
+def sh(*args):
+    r = subprocess.run(args, env=ENV, capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(f"{' '.join(args)}: {r.stderr}")
+    return r.stdout.strip()
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def pem(c):
+    return c.public_bytes(serialization.Encoding.PEM)
+
+
+def cert(cn, key, issuer_cn, issuer_key, ca, not_after, not_before=None):
+    name = lambda n: x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                                x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "WA"),
+                                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "levels"),
+                                x509.NameAttribute(NameOID.COMMON_NAME, n)])
+    b = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name(issuer_cn))
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(not_before or now() - datetime.timedelta(days=1)).not_valid_after(not_after)
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+         .add_extension(x509.KeyUsage(not ca, False, False, False, False, ca, ca, False, False), critical=True))
+    if not ca:
+        b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
+    return b.sign(issuer_key, hashes.SHA256())
+
+
+sh(NOTARY, "cert", "generate-test", "good", "--default")
+sh(NOTARY, "cert", "generate-test", "other")  # its own store, which the policy does not name
+STORE = f"{CFG}/truststore/x509/ca/good"
+ROOT_KEY = rsa.generate_private_key(65537, 2048)
+ROOT = cert("levels root", ROOT_KEY, "levels root", ROOT_KEY, True, now() + datetime.timedelta(days=9))
+with open(f"{STORE}/levels-root.pem", "wb") as f:
+    f.write(pem(ROOT))
+
+
+def artifact(name):
+    with open(f"{name}.txt", "w") as f:
+        f.write(name)
+    sh(ORAS, "push", "--oci-layout", f"{name}:v1", f"{name}.txt")
+    return sh(ORAS, "resolve", "--oci-layout", f"{name}:v1")
+
+
+ART = {}
+for name, signs in [("good", [["--key", "good"]]), ("expiring", [["--key", "good", "--expiry", "2s"]]),
+                    ("untrusted", [["--key", "other"]]), ("mixed", [["--key", "other"], ["--key", "good"]]),
+                    ("metadata", [["--key", "good", "-m", "k=v"]]), ("none", []),
+                    ("cose", [["--key", "good", "--signature-format", "cose"]]), ("tampered", [["--key", "good"]])]:
+    ART[name] = artifact(name)
+    for args in signs:
+        sh(NOTARY, "sign", "--oci-layout", *args, f"{name}@{ART[name]}")
+
+# A signer whose certificate expires 3 s after it signs.
+ART["expired-cert"] = artifact("expired-cert")
+leaf_key = ec.generate_private_key(ec.SECP256R1())
+leaf_expiry = now() + datetime.timedelta(seconds=3)
+leaf = cert("short-lived", leaf_key, "levels root", ROOT_KEY, False, leaf_expiry)
+with open(f"{CFG}/short.key", "wb") as f:
+    f.write(leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption()))
+with open(f"{CFG}/short.crt", "wb") as f:
+    f.write(pem(leaf) + pem(ROOT))
+with open(f"{CFG}/signingkeys.json") as f:
+    keys = json.load(f)
+keys["keys"].append({"name": "short", "keyPath": f"{CFG}/short.key", "certPath": f"{CFG}/short.crt"})
+with open(f"{CFG}/signingkeys.json", "w") as f:
+    json.dump(keys, f)
+sh(NOTARY, "sign", "--oci-layout", "--key", "short", f"expired-cert@{ART['expired-cert']}")
+signed_by_short = now()
+
+# Tamper with the payload of the 'tampered' signature, keeping every digest and size right.
+with open("tampered/index.json") as f:
+    index = json.load(f)
+entry = next(m for m in index["manifests"] if m["digest"] != ART["tampered"])
+blob = lambda d: f"tampered/blobs/sha256/{d[7:]}"
+with open(blob(entry["digest"])) as f:
+    manifest = json.load(f)
+with open(blob(manifest["layers"][0]["digest"])) as f:
+    envelope = json.load(f)
+p = envelope["payload"]
+envelope["payload"] = p[:-2] + ("A" if p[-2] != "A" else "B") + p[-1]
+
+
+def put(data):
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    with open(blob(d), "wb") as f:
+        f.write(data)
+    return d, len(data)
+
+
+d, n = put(json.dumps(envelope).encode())
+manifest["layers"][0].update(digest=d, size=n)
+d, n = put(json.dumps(manifest).encode())
+entry.update(digest=d, size=n)
+with open("tampered/index.json", "w") as f:
+    json.dump(index, f)
+
+# Past the 2 s expiry and the short-lived certificate, measured, not assumed.
+time.sleep(max(0.0, (max(leaf_expiry, signed_by_short) - now()).total_seconds()) + 2.5)
+
+
+def policy(level, override, identity):
+    sv = {"level": level}
+    if override:
+        sv["override"] = override
+    st = {"name": "p", "registryScopes": ["*"], "signatureVerification": sv}
+    if level != "skip":
+        st.update(trustStores=["ca:good"], trustedIdentities=[identity])
+    with open(f"{CFG}/trustpolicy.json", "w") as f:
+        json.dump({"version": "1.0", "trustPolicies": [st]}, f)
+
+
+def verify(name, extra=()):
+    out = []
+    for tool in (NOTATION, NOTARY):
+        r = subprocess.run([tool, "verify", "--oci-layout", "--scope", "local/levels", *extra, f"{name}@{ART[name]}"],
+                           env=ENV, capture_output=True, text=True)
+        lines = [l for l in (r.stdout + r.stderr).splitlines() if not l.startswith("Warning: This feature")]
+        out.append((r.returncode == 0, (lines or [""])[-1][:220]))
+    return out
+
+
+results = {"agree": 0, "accepted": 0, "mismatched": 0}
+
+
+def record(label, out):
+    (g, gm), (n, nm) = out
+    if g == n:
+        results["agree"] += 1
+        results["accepted"] += g
+        print(f"agree  {'accepted' if g else 'refused '}  {label}")
+    else:
+        results["mismatched"] += 1
+        print(f"MISMATCH {label}: notation {'accepted' if g else 'refused'}, notary {'accepted' if n else 'refused'}"
+              f"\n  notation: {gm}\n  notary: {nm}")
+
+
+LEVELS = [("strict", None), ("permissive", None), ("audit", None), ("skip", None),
+          ("strict", {"expiry": "log"}), ("strict", {"authenticity": "log"}),
+          ("strict", {"authenticTimestamp": "log"}), ("permissive", {"expiry": "enforce"}),
+          ("audit", {"authenticity": "enforce"}), ("permissive", {"authenticTimestamp": "enforce"}),
+          ("strict", {"expiry": "skip"}), ("audit", {"expiry": "skip", "authenticity": "skip"}),
+          ("strict", {"revocation": "skip"}), ("permissive", {"integrity": "log"})]
+for name in ART:
+    for level, override in LEVELS:
+        for identity in ("*", "x509.subject: C=US, ST=WA, O=nomatch"):
+            policy(level, override, identity)
+            extra = ["--user-metadata", "k=v"] if name == "metadata" else []
+            record(f"{name}: {level} {override or ''} {identity[:20]}", verify(name, extra))
+
+# Odd trust store contents, with the good signature under a strict policy.
+policy("strict", None, "*")
+ik = ec.generate_private_key(ec.SECP256R1())
+der = lambda c: c.public_bytes(serialization.Encoding.DER)
+other_root = cert("other root", ik, "other root", ik, True, now() + datetime.timedelta(days=9))
+inter = cert("levels ca", ik, "levels root", ROOT_KEY, True, now() + datetime.timedelta(days=9))
+lone_leaf = cert("lone leaf", ec.generate_private_key(ec.SECP256R1()), "levels ca", ik, False,
+                 now() + datetime.timedelta(days=9))
+old_root = cert("old root", ik, "old root", ik, True, now() - datetime.timedelta(days=1),
+                now() - datetime.timedelta(days=9))
+STORE_CASES = {
+    "another root": {"r.pem": pem(other_root)}, "an intermediate": {"i.pem": pem(inter)},
+    "a leaf that is not self-signed": {"l.pem": pem(lone_leaf)}, "an expired root": {"e.pem": pem(old_root)},
+    "garbage": {"x.pem": b"garbage"}, "an empty file": {"x.pem": b""}, "a directory": {"sub": None},
+    "a hidden garbage file": {".hidden": b"garbage"}, "a DER root": {"r.der": der(other_root)},
+    "a link to a certificate": {"link.pem": ("link", "good.crt")}, "a dangling link": {"dl.pem": ("link", "nowhere")},
+    "the same certificate twice": {"copy.pem": open(f"{STORE}/good.crt", "rb").read()},
+    "a certificate and a key": {"k.pem": pem(other_root) + ik.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())},
+    "text after a certificate": {"t.pem": pem(other_root) + b"text\n"},
+}
+for label, files in STORE_CASES.items():
+    made = []
+    for fname, content in files.items():
+        path = f"{STORE}/{fname}"
+        if content is None:
+            os.makedirs(path)
+        elif isinstance(content, tuple):
+            os.symlink(content[1], path)
+        else:
+            with open(path, "wb") as f:
+                f.write(content)
+        made.append(path)
+    record(f"trust store with {label}", verify("good"))
+    for path in made:
+        shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+
+total = results["agree"] + results["mismatched"]
+print(f"{total} verifications: {results['agree']} agree ({results['accepted']} accepted by both), "
+      f"{results['mismatched']} mismatched")
+sys.exit(1 if results["mismatched"] or results["accepted"] < 50 else 0)
