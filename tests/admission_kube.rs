@@ -22,21 +22,11 @@ use std::time::{Duration, Instant};
 
 use admission::{images, metric, notation_dir, rt, server_cert, start_webhook};
 use base64::Engine;
-use registry::run;
+use registry::{run, tool};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_notary-admission-webhook");
 const WEBHOOK_NAME: &str = "images.notary-admission.test";
-
-fn tool(name: &str) -> PathBuf {
-    let p = registry::tools_dir().join(name);
-    assert!(
-        p.is_file(),
-        "{name} not found at {}: run scripts/setup.sh (scripts/install-go-tools.sh builds etcd, kube-apiserver and kubectl from the Go module proxy)",
-        p.display()
-    );
-    p
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

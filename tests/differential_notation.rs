@@ -20,19 +20,12 @@ mod registry;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn tool(name: &str) -> PathBuf {
-    let p = registry::tools_dir().join(name);
-    assert!(
-        p.is_file(),
-        "{} not found: run scripts/setup.sh",
-        p.display()
-    );
-    p
-}
+use registry::tool;
 
-/// Runs tests/differential/SCRIPT with `args` and a fresh work directory as its last argument,
-/// fails on a non-zero exit (printing the mismatches) and returns the output.
-fn run(script: &str, args: &[PathBuf]) -> String {
+/// Runs tests/differential/SCRIPT with `args` and a fresh work directory as its last argument.
+/// Fails on a non-zero exit (printing the mismatches), or when fewer than `min_accepted` cases
+/// were accepted by both tools (a broken builder would have both refuse everything).
+fn run(script: &str, args: &[PathBuf], min_accepted: usize) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/differential")
         .join(script);
@@ -58,51 +51,33 @@ fn run(script: &str, args: &[PathBuf]) -> String {
     // The summary line: every case ran and none mismatched.
     let summary = stdout.lines().last().unwrap_or_default();
     assert!(summary.ends_with(" 0 mismatched"), "{summary}");
-    stdout
-}
-
-#[test]
-fn notary_and_notation_go_agree_on_mutated_envelopes() {
-    let stdout = run("envelopes.py", &[cli_env::notary_bin(), tool("blobpeer")]);
-    // A broken envelope builder would have both refuse everything.
     let accepted = stdout
         .lines()
         .filter(|l| l.starts_with("agree  accepted"))
         .count();
     assert!(
-        accepted >= 60,
-        "only {accepted} cases accepted by both:\n{stdout}"
+        accepted >= min_accepted,
+        "{script}: only {accepted} cases accepted by both:\n{stdout}"
+    );
+}
+
+#[test]
+fn notary_and_notation_go_agree_on_mutated_envelopes() {
+    run(
+        "envelopes.py",
+        &[cli_env::notary_bin(), tool("blobpeer")],
+        60,
     );
 }
 
 #[test]
 fn notary_and_notation_agree_on_trusted_identities() {
-    let stdout = run(
-        "identities.py",
-        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
-    );
-    let accepted = stdout
-        .lines()
-        .filter(|l| l.starts_with("agree  accepted"))
-        .count();
-    assert!(
-        accepted >= 20,
-        "only {accepted} pairs accepted by both:\n{stdout}"
-    );
+    let tools = [cli_env::notary_bin(), tool("notation"), tool("oras")];
+    run("identities.py", &tools, 20);
 }
 
 #[test]
 fn notary_and_notation_agree_on_levels_overrides_and_trust_stores() {
-    let stdout = run(
-        "levels.py",
-        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
-    );
-    let accepted = stdout
-        .lines()
-        .filter(|l| l.starts_with("agree  accepted"))
-        .count();
-    assert!(
-        accepted >= 50,
-        "only {accepted} verifications accepted by both:\n{stdout}"
-    );
+    let tools = [cli_env::notary_bin(), tool("notation"), tool("oras")];
+    run("levels.py", &tools, 50);
 }

@@ -23,17 +23,7 @@ use cli_env::notary_bin;
 use notary_core::{KeySpec, PushSignature, SignatureRepository};
 use notary_crypto::pki::ChainBuilder;
 use notary_registry::{OciLayout, RemoteOptions, RemoteRepository, manifest};
-use registry::{Kind, Options, Registry};
-
-fn tool(name: &str) -> PathBuf {
-    let p = registry::tools_dir().join(name);
-    assert!(
-        p.is_file(),
-        "{} not found: the interop suite needs the Go tools (run scripts/setup.sh)",
-        p.display()
-    );
-    p
-}
+use registry::{Kind, Options, Registry, tool};
 
 /// One shared configuration directory and the tools pointed at it.
 struct Fixture {

@@ -63,6 +63,18 @@ pub fn tools_dir() -> PathBuf {
     Path::new(&home).join(".cache/notary-rs/tools")
 }
 
+/// A Go tool built by scripts/setup.sh (notation, oras, blobpeer, kube-apiserver, ...); a missing
+/// one fails the test that needs it, never skips it.
+pub fn tool(name: &str) -> PathBuf {
+    let p = tools_dir().join(name);
+    assert!(
+        p.is_file(),
+        "{name} not found at {}: run scripts/setup.sh (scripts/install-go-tools.sh builds the Go tools from their released modules)",
+        p.display()
+    );
+    p
+}
+
 /// Options of a test registry.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
