@@ -91,10 +91,11 @@ for name, signs in [("good", [["--key", "good"]]), ("expiring", [["--key", "good
     for args in signs:
         sh(NOTARY, "sign", "--oci-layout", *args, f"{name}@{ART[name]}")
 
-# A signer whose certificate expires 3 s after it signs.
+# A signer whose certificate expires a few seconds after it signs (8 s: room for a slow machine
+# to sign before it does).
 ART["expired-cert"] = artifact("expired-cert")
 leaf_key = ec.generate_private_key(ec.SECP256R1())
-leaf_expiry = now() + datetime.timedelta(seconds=3)
+leaf_expiry = now() + datetime.timedelta(seconds=8)
 leaf = cert("short-lived", leaf_key, "levels root", ROOT_KEY, False, leaf_expiry)
 with open(f"{CFG}/short.key", "wb") as f:
     f.write(leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
