@@ -7,8 +7,8 @@
 # takes ~0.5 ms of CPU off every process: a warm `notary verify` against a local registry ran
 # 8-23% faster in interleaved A/B runs, a sign 0-13% (README, Benchmarks). Host names resolve
 # through /etc/hosts and DNS (glibc's built-in NSS modules, as notation's pure-Go resolver
-# does); other NSS host modules load only where the system's glibc is the one linked. Neither program loads shared
-# libraries: PKCS#11 keys are used through the `notation-pkcs11` plugin, a separate and
+# does); other NSS host modules load only where the system's glibc is the one linked. Neither
+# program loads shared libraries: PKCS#11 keys are used through the `notation-pkcs11` plugin, a separate and
 # dynamically linked process (it must dlopen the token's module), which this script leaves out.
 # Elsewhere, or with NOTARY_STATIC=0, it is the ordinary release build.
 #
