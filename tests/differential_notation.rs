@@ -22,10 +22,10 @@ use std::process::Command;
 
 use registry::tool;
 
-/// Runs tests/differential/SCRIPT with `args` and a fresh work directory as its last argument.
-/// Fails on a non-zero exit (printing the mismatches), or when fewer than `min_accepted` cases
-/// were accepted by both tools (a broken builder would have both refuse everything).
-fn run(script: &str, args: &[PathBuf], min_accepted: usize) {
+/// Runs tests/differential/SCRIPT with `args` and a fresh work directory as its last argument;
+/// the script exits 1 on a mismatch or when too few cases were accepted by both tools
+/// (tests/differential/common.py), and the failure prints its MISMATCH lines.
+fn run(script: &str, args: &[PathBuf]) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/differential")
         .join(script);
@@ -36,10 +36,10 @@ fn run(script: &str, args: &[PathBuf], min_accepted: usize) {
         .arg(work.path())
         .output()
         .expect("python3 (scripts/setup.sh installs it with cryptography and cbor2)");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stdout = String::from_utf8_lossy(&out.stdout);
     let mismatches: Vec<&str> = stdout
         .lines()
-        .filter(|l| l.starts_with("MISMATCH") || l.starts_with("  "))
+        .filter(|l| l.starts_with("MISMATCH") || l.starts_with("  ") || l.starts_with("only "))
         .collect();
     assert!(
         out.status.success(),
@@ -51,33 +51,25 @@ fn run(script: &str, args: &[PathBuf], min_accepted: usize) {
     // The summary line: every case ran and none mismatched.
     let summary = stdout.lines().last().unwrap_or_default();
     assert!(summary.ends_with(" 0 mismatched"), "{summary}");
-    let accepted = stdout
-        .lines()
-        .filter(|l| l.starts_with("agree  accepted"))
-        .count();
-    assert!(
-        accepted >= min_accepted,
-        "{script}: only {accepted} cases accepted by both:\n{stdout}"
-    );
 }
 
 #[test]
 fn notary_and_notation_go_agree_on_mutated_envelopes() {
-    run(
-        "envelopes.py",
-        &[cli_env::notary_bin(), tool("blobpeer")],
-        60,
-    );
+    run("envelopes.py", &[cli_env::notary_bin(), tool("blobpeer")]);
 }
 
 #[test]
 fn notary_and_notation_agree_on_trusted_identities() {
-    let tools = [cli_env::notary_bin(), tool("notation"), tool("oras")];
-    run("identities.py", &tools, 20);
+    run(
+        "identities.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
 }
 
 #[test]
 fn notary_and_notation_agree_on_levels_overrides_and_trust_stores() {
-    let tools = [cli_env::notary_bin(), tool("notation"), tool("oras")];
-    run("levels.py", &tools, 50);
+    run(
+        "levels.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
 }

@@ -19,19 +19,19 @@ import datetime
 import hashlib
 import json
 import os
-import subprocess
 import sys
 
 import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+from common import Report, cert as make_cert, der, environment, now, outcome, run
 
 NOTARY, PEER, WORK = sys.argv[1:4]
 CFG = f"{WORK}/xdg/notation"
-ENV = dict(os.environ, HOME=f"{WORK}/home", XDG_CONFIG_HOME=f"{WORK}/xdg",
-           XDG_CACHE_HOME=f"{WORK}/cache", NOTATION_EXPERIMENTAL="1")
+ENV = environment(WORK)
 BLOB = f"{WORK}/blob.txt"
 STORE = f"{CFG}/truststore/x509/ca/interop"  # the store blobpeer's policy names
 
@@ -84,11 +84,10 @@ def ub64u(s):
 
 
 def notary(*args):
-    subprocess.run([NOTARY, *args], env=ENV, check=True, capture_output=True)
+    run(ENV, NOTARY, *args)
 
 
 # --- set-up: keys, trust store, policy, a blob signed by notary -----------------------------------
-os.makedirs(f"{WORK}/home", exist_ok=True)
 notary("cert", "generate-test", "rsa", "--default")
 notary("cert", "generate-test", "ec", "-b", "256")
 os.makedirs(STORE, exist_ok=True)
@@ -394,51 +393,30 @@ for k in ("rsa", "ec"):
         case(pre + name, "cose", lambda k=k, kw=kw: cose(k, **kw))
 
 # --- certificate chains ---------------------------------------------------------------------------
-NOW = datetime.datetime.now(datetime.timezone.utc)
+NOW = now()
 
 
 def name(cn):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "differential")])
 
 
-EKU = {"code": [ExtendedKeyUsageOID.CODE_SIGNING], "server": [ExtendedKeyUsageOID.SERVER_AUTH],
-       "any": [ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE], "ts": [ExtendedKeyUsageOID.TIME_STAMPING],
-       "code+any": [ExtendedKeyUsageOID.CODE_SIGNING, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE]}
-
-
-def cert(cn, pub, issuer_cn, issuer_key, ca=False, pathlen=None, ku=None, eku="code", nb=None, na=None,
-         extra=(), bc=True, bc_critical=True, ku_critical=True):
-    b = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name(issuer_cn)).public_key(pub)
-         .serial_number(x509.random_serial_number())
-         .not_valid_before(nb or NOW - datetime.timedelta(days=1))
-         .not_valid_after(na or NOW + datetime.timedelta(days=30)))
-    if bc:
-        b = b.add_extension(x509.BasicConstraints(ca=ca, path_length=pathlen), critical=bc_critical)
-    ku = ku if ku is not None else dict(digital_signature=not ca, key_cert_sign=ca, crl_sign=ca)
-    if ku is not False:
-        b = b.add_extension(x509.KeyUsage(
-            digital_signature=ku.get("digital_signature", False), content_commitment=False,
-            key_encipherment=False, data_encipherment=False, key_agreement=False,
-            key_cert_sign=ku.get("key_cert_sign", False), crl_sign=ku.get("crl_sign", False),
-            encipher_only=False, decipher_only=False), critical=ku_critical)
-    if not ca and eku:
-        b = b.add_extension(x509.ExtendedKeyUsage(EKU[eku]), critical=False)
-    for e, critical in extra:
-        b = b.add_extension(e, critical=critical)
-    return b.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+def cert(cn, pub, issuer_cn, issuer_key, nb=None, na=None, **kw):
+    """DER of common.cert with subject and issuer named by common name; `pub` is the subject's
+    key (its public half is used)."""
+    return der(make_cert(name(cn), pub, name(issuer_cn), issuer_key, not_before=nb, not_after=na, **kw))
 
 
 ROOT_KEY = rsa.generate_private_key(65537, 3072)
-ROOT = cert("differential root", ROOT_KEY.public_key(), "differential root", ROOT_KEY, ca=True)
+ROOT = cert("differential root", ROOT_KEY, "differential root", ROOT_KEY, ca=True)
 INT_KEY = rsa.generate_private_key(65537, 3072)
-INT = cert("differential ca", INT_KEY.public_key(), "differential root", ROOT_KEY, ca=True, pathlen=0)
+INT = cert("differential ca", INT_KEY, "differential root", ROOT_KEY, ca=True, pathlen=0)
 with open(f"{STORE}/differential-root.crt", "wb") as f:
     f.write(ROOT)
 
 
 def chain_case(label, leaf_key=None, chain=None, alg=None, **leaf):
     lk = leaf_key or ec.generate_private_key(ec.SECP256R1())
-    chain = chain(lk) if chain else [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY, **leaf), INT, ROOT]
+    chain = chain(lk) if chain else [cert("differential leaf", lk, "differential ca", INT_KEY, **leaf), INT, ROOT]
     # The payload's digest uses the hash of the leaf's key, as notation signs blobs.
     with open(BLOB, "rb") as f:
         data = f.read()
@@ -463,10 +441,10 @@ chain_case("EC P-384 leaf", ec.generate_private_key(ec.SECP384R1()))
 chain_case("EC P-521 leaf", ec.generate_private_key(ec.SECP521R1()))
 chain_case("EC P-256 leaf signing ES384", alg="ES384")
 chain_case("secp256k1 leaf", ec.generate_private_key(ec.SECP256K1()), alg="ES256")
-chain_case("leaf without the root", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY), INT])
-chain_case("leaf without the intermediate", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY), ROOT])
-chain_case("intermediate first", chain=lambda lk: [INT, cert("differential leaf", lk.public_key(), "differential ca", INT_KEY), ROOT])
-chain_case("certificate after the root", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY), INT, ROOT, INT])
+chain_case("leaf without the root", chain=lambda lk: [cert("differential leaf", lk, "differential ca", INT_KEY), INT])
+chain_case("leaf without the intermediate", chain=lambda lk: [cert("differential leaf", lk, "differential ca", INT_KEY), ROOT])
+chain_case("intermediate first", chain=lambda lk: [INT, cert("differential leaf", lk, "differential ca", INT_KEY), ROOT])
+chain_case("certificate after the root", chain=lambda lk: [cert("differential leaf", lk, "differential ca", INT_KEY), INT, ROOT, INT])
 chain_case("leaf key usage keyCertSign only", ku=dict(key_cert_sign=True))
 chain_case("leaf key usage also cRLSign", ku=dict(digital_signature=True, crl_sign=True))
 chain_case("leaf without key usage", ku=False)
@@ -482,13 +460,13 @@ chain_case("leaf not yet valid", nb=NOW + datetime.timedelta(days=1))
 chain_case("leaf expired", nb=NOW - datetime.timedelta(days=3), na=NOW - datetime.timedelta(hours=1))
 chain_case("leaf with an unknown critical extension", extra=[(unknown_ext, True)])
 chain_case("leaf with name constraints", extra=[(x509.NameConstraints(permitted_subtrees=[x509.DNSName("x")], excluded_subtrees=None), True)])
-chain_case("leaf with a trailing byte", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca", INT_KEY) + b"\x00", INT, ROOT])
+chain_case("leaf with a trailing byte", chain=lambda lk: [cert("differential leaf", lk, "differential ca", INT_KEY) + b"\x00", INT, ROOT])
 CA2 = rsa.generate_private_key(65537, 2048)
 
 
 def under_ca2(**ca):
-    i = cert("differential ca2", CA2.public_key(), "differential root", ROOT_KEY, ca=True, **ca)
-    return lambda lk: [cert("differential leaf", lk.public_key(), "differential ca2", CA2), i, ROOT]
+    i = cert("differential ca2", CA2, "differential root", ROOT_KEY, ca=True, **ca)
+    return lambda lk: [cert("differential leaf", lk, "differential ca2", CA2), i, ROOT]
 
 
 chain_case("CA without keyCertSign", chain=under_ca2(ku=dict(digital_signature=True)))
@@ -498,11 +476,11 @@ chain_case("CA basicConstraints not critical", chain=under_ca2(bc_critical=False
 chain_case("CA expired", chain=under_ca2(nb=NOW - datetime.timedelta(days=3), na=NOW - datetime.timedelta(hours=1)))
 chain_case("CA with an unknown critical extension", chain=under_ca2(extra=[(unknown_ext, True)]))
 I3_KEY = ec.generate_private_key(ec.SECP256R1())
-I3 = cert("differential ca3", I3_KEY.public_key(), "differential ca", INT_KEY, ca=True)
-chain_case("path length exceeded", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential ca3", I3_KEY), I3, INT, ROOT])
-chain_case("leaf under the root", chain=lambda lk: [cert("differential leaf", lk.public_key(), "differential root", ROOT_KEY), ROOT])
+I3 = cert("differential ca3", I3_KEY, "differential ca", INT_KEY, ca=True)
+chain_case("path length exceeded", chain=lambda lk: [cert("differential leaf", lk, "differential ca3", I3_KEY), I3, INT, ROOT])
+chain_case("leaf under the root", chain=lambda lk: [cert("differential leaf", lk, "differential root", ROOT_KEY), ROOT])
 SS_KEY = ec.generate_private_key(ec.SECP256R1())
-SS = cert("differential self-signed", SS_KEY.public_key(), "differential self-signed", SS_KEY)
+SS = cert("differential self-signed", SS_KEY, "differential self-signed", SS_KEY)
 with open(f"{STORE}/differential-self-signed.crt", "wb") as f:
     f.write(SS)
 chain_case("self-signed leaf in the trust store", SS_KEY, chain=lambda lk: [SS])
@@ -514,40 +492,26 @@ def verify(fmt, data):
     path = f"{WORK}/case.{fmt}.sig"
     with open(path, "wb") as f:
         f.write(data)
-    go = subprocess.run([PEER, "verify", "-format", fmt, "-sig", path, BLOB], env=ENV, capture_output=True, text=True)
-    ours = subprocess.run([NOTARY, "blob", "verify", "--signature", path, BLOB], env=ENV, capture_output=True, text=True)
-    last = lambda r: ((r.stdout + r.stderr).strip().splitlines() or [""])[-1][:240]
-    return go.returncode == 0, last(go), ours.returncode == 0, last(ours)
+    return (outcome([PEER, "verify", "-format", fmt, "-sig", path, BLOB], ENV),
+            outcome([NOTARY, "blob", "verify", "--signature", path, BLOB], ENV))
 
 
 def kind(n):
     return n.split(" ", 1)[1] if n.split(" ", 1)[0] in ("rsa", "ec") else n.rsplit(" (", 1)[0]
 
 
-bad, counts, seen_stricter = [], {"agree": 0, "stricter": 0}, set()
+report, seen_stricter = Report("notation-go"), set()
 only = os.environ.get("DIFFERENTIAL_ONLY", "")  # a substring of case names, when debugging
 for n, fmt, build in CASES:
     if only not in n:
         continue
-    g, gmsg, r, rmsg = verify(fmt, build())
-    listed = kind(n) in STRICTER
-    if kind(n) in MUST_ACCEPT and not (g and r):
-        bad.append(n)
-        print(f"MISMATCH {n}: a valid envelope the others derive from\n  notation-go: {gmsg}\n  notary: {rmsg}")
-    elif g == r and not listed:
-        counts["agree"] += 1
-        print(f"agree  {'accepted' if g else 'refused '}  {n}")
-    elif g and not r and listed:
-        counts["stricter"] += 1
+    theirs, ours = verify(fmt, build())
+    stricter = STRICTER.get(kind(n))
+    if stricter:
         seen_stricter.add(kind(n))
-        print(f"strict refused    {n}: {rmsg}")
-    else:
-        bad.append(n)
-        os.replace(f"{WORK}/case.{fmt}.sig", f"{WORK}/mismatch-{len(bad)}.{fmt}.sig")
-        print(f"MISMATCH {n}: notation-go {'accepted' if g else 'refused'}, notary {'accepted' if r else 'refused'}"
-              f"{' (listed as stricter: ' + STRICTER[kind(n)] + ')' if listed else ''}\n  notation-go: {gmsg}\n  notary: {rmsg}")
+    if not report.record(n, theirs, ours, stricter=stricter, must_accept=kind(n) in MUST_ACCEPT):
+        # Kept for a look: the verifiers' inputs of each mismatch.
+        os.replace(f"{WORK}/case.{fmt}.sig", f"{WORK}/mismatch-{len(report.mismatched)}.{fmt}.sig")
 for s in sorted(set(STRICTER) - seen_stricter) if not only else []:
-    bad.append(s)
-    print(f"MISMATCH {s}: listed as stricter but no case of it ran")
-print(f"{len(CASES)} cases: {counts['agree']} agree, {counts['stricter']} deliberately stricter, {len(bad)} mismatched")
-sys.exit(1 if bad else 0)
+    report.mismatch(s, "listed as stricter but no case of it ran")
+report.finish("cases", 60)

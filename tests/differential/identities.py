@@ -8,98 +8,105 @@ carry the awkward parts of X.500 names (escaped specials, leading and trailing s
 control characters, multi-valued RDNs, repeated and non-standard attributes, Printable, BMP,
 T61 and IA5 strings), then runs `notation verify` and `notary verify` under a trust policy
 naming one identity at a time (~85 pairs: order, spacing, case, escapes, quotes, hex, aliases,
-malformed). The two must agree on every
-pair, policy refusals included. Exits 1 on any disagreement.
+malformed). The two must agree on every pair, policy refusals included. Exits 1 on any
+disagreement.
 
 Needs python3 with `cryptography` (scripts/setup.sh installs it).
 """
-import datetime, json, os, subprocess, sys
+import json
+import os
+import sys
+
 from cryptography import x509
-from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID, ObjectIdentifier
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.name import _ASN1Type
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+from common import Report, cert, environment, outcome, pem, run
 
 NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
-os.makedirs(f"{W}/home")
+ENV = environment(W)
 CFG = f"{W}/xdg/notation"
-ENV = dict(os.environ, HOME=f"{W}/home", XDG_CONFIG_HOME=f"{W}/xdg", NOTATION_EXPERIMENTAL="1", XDG_CACHE_HOME=f"{W}/cache")
-NOW = datetime.datetime.now(datetime.timezone.utc)
 
 RK = rsa.generate_private_key(65537, 2048)
 RN = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "id root")])
-def b(): return x509.CertificateBuilder().serial_number(x509.random_serial_number()).not_valid_before(NOW - datetime.timedelta(days=1)).not_valid_after(NOW + datetime.timedelta(days=10))
-ROOT = (b().subject_name(RN).issuer_name(RN).public_key(RK.public_key())
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-        .sign(RK, hashes.SHA256()))
+ROOT = cert(RN, RK, RN, RK, ca=True)
 os.makedirs(f"{CFG}/truststore/x509/ca/id")
-open(f"{CFG}/truststore/x509/ca/id/root.pem", "wb").write(ROOT.public_bytes(serialization.Encoding.PEM))
+with open(f"{CFG}/truststore/x509/ca/id/root.pem", "wb") as f:
+    f.write(pem(ROOT))
 os.makedirs(f"{CFG}/keys")
+
 
 def A(oid, v, t=None):
     return x509.NameAttribute(oid, v, t) if t else x509.NameAttribute(oid, v)
 C, ST, L, O, OU, CN = NameOID.COUNTRY_NAME, NameOID.STATE_OR_PROVINCE_NAME, NameOID.LOCALITY_NAME, NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.COMMON_NAME
 BASE = [[A(C, "US")], [A(ST, "WA")], [A(L, "Seattle")], [A(O, "acme")], [A(CN, "signer")]]
 
+
+def us(*rdns):
+    """A subject with C=US and ST=WA first."""
+    return [[A(C, "US")], [A(ST, "WA")], *rdns]
+
+
 def leaf(name, rdns):
     k = ec.generate_private_key(ec.SECP256R1())
-    subj = x509.Name([x509.RelativeDistinguishedName(r) for r in rdns])
-    c = (b().subject_name(subj).issuer_name(RN).public_key(k.public_key())
-         .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
-         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
-         .sign(RK, hashes.SHA256()))
+    c = cert(x509.Name([x509.RelativeDistinguishedName(r) for r in rdns]), k, RN, RK, bc=False)
     kp, cp = f"{CFG}/keys/{name}.key", f"{CFG}/keys/{name}.crt"
-    open(kp, "wb").write(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    open(cp, "wb").write(c.public_bytes(serialization.Encoding.PEM) + ROOT.public_bytes(serialization.Encoding.PEM))
+    with open(kp, "wb") as f:
+        f.write(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()))
+    with open(cp, "wb") as f:
+        f.write(pem(c) + pem(ROOT))
     return {"name": name, "keyPath": kp, "certPath": cp}
+
 
 SUBJECTS = {
     "base": BASE,
-    "o comma": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme, inc")], [A(CN, "s")]],
-    "o plus": [[A(C, "US")], [A(ST, "WA")], [A(O, "a+b")], [A(CN, "s")]],
-    "o quote": [[A(C, "US")], [A(ST, "WA")], [A(O, 'a"b')], [A(CN, "s")]],
-    "o leading space": [[A(C, "US")], [A(ST, "WA")], [A(O, " acme")], [A(CN, "s")]],
-    "o trailing space": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme ")], [A(CN, "s")]],
-    "o hash first": [[A(C, "US")], [A(ST, "WA")], [A(O, "#acme")], [A(CN, "s")]],
-    "o unicode": [[A(C, "US")], [A(ST, "WA")], [A(O, "Müller")], [A(CN, "s")]],
-    "o upper": [[A(C, "US")], [A(ST, "WA")], [A(O, "ACME")], [A(CN, "s")]],
-    "multi-valued rdn": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme"), A(OU, "dev")], [A(CN, "s")]],
-    "two OU": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme")], [A(OU, "a")], [A(OU, "b")], [A(CN, "s")]],
-    "two O": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme")], [A(O, "other")], [A(CN, "s")]],
-    "email": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme")], [A(NameOID.EMAIL_ADDRESS, "a@b.example")]],
-    "serial": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme")], [A(NameOID.SERIAL_NUMBER, "123")]],
+    "o comma": us([A(O, "acme, inc")], [A(CN, "s")]),
+    "o plus": us([A(O, "a+b")], [A(CN, "s")]),
+    "o quote": us([A(O, 'a"b')], [A(CN, "s")]),
+    "o leading space": us([A(O, " acme")], [A(CN, "s")]),
+    "o trailing space": us([A(O, "acme ")], [A(CN, "s")]),
+    "o hash first": us([A(O, "#acme")], [A(CN, "s")]),
+    "o unicode": us([A(O, "Müller")], [A(CN, "s")]),
+    "o upper": us([A(O, "ACME")], [A(CN, "s")]),
+    "multi-valued rdn": us([A(O, "acme"), A(OU, "dev")], [A(CN, "s")]),
+    "two OU": us([A(O, "acme")], [A(OU, "a")], [A(OU, "b")], [A(CN, "s")]),
+    "two O": us([A(O, "acme")], [A(O, "other")], [A(CN, "s")]),
+    "email": us([A(O, "acme")], [A(NameOID.EMAIL_ADDRESS, "a@b.example")]),
+    "serial": us([A(O, "acme")], [A(NameOID.SERIAL_NUMBER, "123")]),
     "dc": [[A(NameOID.DOMAIN_COMPONENT, "example")], [A(C, "US")], [A(ST, "WA")], [A(O, "acme")]],
-    "uid": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme")], [A(NameOID.USER_ID, "u1")]],
-    "unknown oid": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme")], [A(ObjectIdentifier("1.2.3.4"), "x")]],
+    "uid": us([A(O, "acme")], [A(NameOID.USER_ID, "u1")]),
+    "unknown oid": us([A(O, "acme")], [A(ObjectIdentifier("1.2.3.4"), "x")]),
     "no ST": [[A(C, "US")], [A(O, "acme")], [A(CN, "s")]],
     "printable vs utf8": [[A(C, "US")], [A(ST, "WA", _ASN1Type.PrintableString)], [A(O, "acme", _ASN1Type.PrintableString)], [A(CN, "s")]],
-    "o bmp": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme", _ASN1Type.BMPString)], [A(CN, "s")]],
-    "o t61": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme", _ASN1Type.T61String)], [A(CN, "s")]],
-    "o ia5": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme", _ASN1Type.IA5String)], [A(CN, "s")]],
-    "o bmp unicode": [[A(C, "US")], [A(ST, "WA")], [A(O, "Müller€", _ASN1Type.BMPString)], [A(CN, "s")]],
-    "o control char": [[A(C, "US")], [A(ST, "WA")], [A(O, "a\x01b")], [A(CN, "s")]],
-    "o nul": [[A(C, "US")], [A(ST, "WA")], [A(O, "a\x00b")], [A(CN, "s")]],
-    "cn equals": [[A(C, "US")], [A(ST, "WA")], [A(O, "acme")], [A(CN, "a=b")]],
-    "o backslash": [[A(C, "US")], [A(ST, "WA")], [A(O, "a\\b")], [A(CN, "s")]],
-    "o semicolon": [[A(C, "US")], [A(ST, "WA")], [A(O, "a;b")], [A(CN, "s")]],
-    "o angle": [[A(C, "US")], [A(ST, "WA")], [A(O, "a<b>")], [A(CN, "s")]],
+    "o bmp": us([A(O, "acme", _ASN1Type.BMPString)], [A(CN, "s")]),
+    "o t61": us([A(O, "acme", _ASN1Type.T61String)], [A(CN, "s")]),
+    "o ia5": us([A(O, "acme", _ASN1Type.IA5String)], [A(CN, "s")]),
+    "o bmp unicode": us([A(O, "Müller€", _ASN1Type.BMPString)], [A(CN, "s")]),
+    "o control char": us([A(O, "a\x01b")], [A(CN, "s")]),
+    "o nul": us([A(O, "a\x00b")], [A(CN, "s")]),
+    "cn equals": us([A(O, "acme")], [A(CN, "a=b")]),
+    "o backslash": us([A(O, "a\\b")], [A(CN, "s")]),
+    "o semicolon": us([A(O, "a;b")], [A(CN, "s")]),
+    "o angle": us([A(O, "a<b>")], [A(CN, "s")]),
 }
 entries = [leaf(n, s) for n, s in SUBJECTS.items()]
-json.dump({"keys": entries}, open(f"{CFG}/signingkeys.json", "w"))
+with open(f"{CFG}/signingkeys.json", "w") as f:
+    json.dump({"keys": entries}, f)
 
-# one artifact per subject, signed by notary
+# One artifact per subject, signed by notary.
 os.chdir(W)
-open("a.txt", "w").write("x")
+with open("a.txt", "w") as f:
+    f.write("x")
 DIG = {}
 for n in SUBJECTS:
     lay = f"lay-{n.replace(' ', '_')}"
-    subprocess.run([ORAS, "push", "--oci-layout", f"{lay}:v1", "a.txt"], env=ENV, check=True, capture_output=True)
-    d = subprocess.run([ORAS, "resolve", "--oci-layout", f"{lay}:v1"], env=ENV, check=True, capture_output=True, text=True).stdout.strip()
-    r = subprocess.run([NOTARY, "sign", "--key", n, "--oci-layout", f"{lay}@{d}"], env=ENV, capture_output=True, text=True)
-    if r.returncode:
-        sys.exit(f"notary sign with the {n!r} leaf failed: {r.stderr}")
-    DIG[n] = (lay, d)
+    run(ENV, ORAS, "push", "--oci-layout", f"{lay}:v1", "a.txt")
+    d = run(ENV, ORAS, "resolve", "--oci-layout", f"{lay}:v1")
+    run(ENV, NOTARY, "sign", "--key", n, "--oci-layout", f"{lay}@{d}")
+    DIG[n] = f"{lay}@{d}"
 
 ID = "x509.subject: "
 CASES = [
@@ -192,25 +199,12 @@ CASES = [
     ("o unicode", ID + "C=US, ST=WA, O=M\\ü"),
 ]
 
-def verify(tool, lay, d):
-    r = subprocess.run([tool, "verify", "--oci-layout", "--scope", "local/x", f"{lay}@{d}"], env=ENV, capture_output=True, text=True)
-    out = [l for l in (r.stdout + r.stderr).strip().splitlines() if not l.startswith("Warning: This feature")]
-    return r.returncode == 0, (out or [""])[-1][:230]
-
-agree = dis = accepted = 0
+report = Report("notation")
 for subj, ident in CASES:
     pol = {"version": "1.0", "trustPolicies": [{"name": "p", "registryScopes": ["*"], "signatureVerification": {"level": "strict"},
            "trustStores": ["ca:id"], "trustedIdentities": [ident]}]}
-    json.dump(pol, open(f"{CFG}/trustpolicy.json", "w"))
-    lay, d = DIG[subj]
-    g, gm = verify(NOTATION, lay, d)
-    r, rm = verify(NOTARY, lay, d)
-    if g == r:
-        agree += 1
-        accepted += g
-        print(f"agree  {'accepted' if g else 'refused '}  [{subj}] {ident!r}")
-    else:
-        dis += 1
-        print(f"MISMATCH [{subj}] {ident!r}: notation {'accepted' if g else 'refused'}, notary {'accepted' if r else 'refused'}\n  notation: {gm}\n  notary: {rm}")
-print(f"{len(CASES)} identity/subject pairs: {agree} agree ({accepted} accepted by both), {dis} mismatched")
-sys.exit(1 if dis or accepted < 20 else 0)
+    with open(f"{CFG}/trustpolicy.json", "w") as f:
+        json.dump(pol, f)
+    args = ["verify", "--oci-layout", "--scope", "local/x", DIG[subj]]
+    report.record(f"[{subj}] {ident!r}", outcome([NOTATION, *args], ENV), outcome([NOTARY, *args], ENV))
+report.finish("identity/subject pairs", 20)

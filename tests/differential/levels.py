@@ -19,51 +19,36 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
+
+from common import Report, cert as make_cert, der, environment, now, outcome, pem, run
 
 NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
-os.makedirs(f"{W}/home")
+ENV = environment(W)
 CFG = f"{W}/xdg/notation"
-ENV = dict(os.environ, HOME=f"{W}/home", XDG_CONFIG_HOME=f"{W}/xdg",
-           XDG_CACHE_HOME=f"{W}/cache", NOTATION_EXPERIMENTAL="1")
 os.chdir(W)
 
 
 def sh(*args):
-    r = subprocess.run(args, env=ENV, capture_output=True, text=True)
-    if r.returncode:
-        sys.exit(f"{' '.join(args)}: {r.stderr}")
-    return r.stdout.strip()
+    return run(ENV, *args)
 
 
-def now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def pem(c):
-    return c.public_bytes(serialization.Encoding.PEM)
+def dn(cn):
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                      x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "WA"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "levels"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
 def cert(cn, key, issuer_cn, issuer_key, ca, not_after, not_before=None):
-    name = lambda n: x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
-                                x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "WA"),
-                                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "levels"),
-                                x509.NameAttribute(NameOID.COMMON_NAME, n)])
-    b = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name(issuer_cn))
-         .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(not_before or now() - datetime.timedelta(days=1)).not_valid_after(not_after)
-         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-         .add_extension(x509.KeyUsage(not ca, False, False, False, False, ca, ca, False, False), critical=True))
-    if not ca:
-        b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
-    return b.sign(issuer_key, hashes.SHA256())
+    return make_cert(dn(cn), key, dn(issuer_cn), issuer_key, ca=ca, not_before=not_before,
+                     not_after=not_after)
 
 
 sh(NOTARY, "cert", "generate-test", "good", "--default")
@@ -153,28 +138,11 @@ def policy(level, override, identity):
 
 
 def verify(name, extra=()):
-    out = []
-    for tool in (NOTATION, NOTARY):
-        r = subprocess.run([tool, "verify", "--oci-layout", "--scope", "local/levels", *extra, f"{name}@{ART[name]}"],
-                           env=ENV, capture_output=True, text=True)
-        lines = [l for l in (r.stdout + r.stderr).splitlines() if not l.startswith("Warning: This feature")]
-        out.append((r.returncode == 0, (lines or [""])[-1][:220]))
-    return out
+    args = ["verify", "--oci-layout", "--scope", "local/levels", *extra, f"{name}@{ART[name]}"]
+    return outcome([NOTATION, *args], ENV), outcome([NOTARY, *args], ENV)
 
 
-results = {"agree": 0, "accepted": 0, "mismatched": 0}
-
-
-def record(label, out):
-    (g, gm), (n, nm) = out
-    if g == n:
-        results["agree"] += 1
-        results["accepted"] += g
-        print(f"agree  {'accepted' if g else 'refused '}  {label}")
-    else:
-        results["mismatched"] += 1
-        print(f"MISMATCH {label}: notation {'accepted' if g else 'refused'}, notary {'accepted' if n else 'refused'}"
-              f"\n  notation: {gm}\n  notary: {nm}")
+report = Report("notation")
 
 
 LEVELS = [("strict", None), ("permissive", None), ("audit", None), ("skip", None),
@@ -188,12 +156,11 @@ for name in ART:
         for identity in ("*", "x509.subject: C=US, ST=WA, O=nomatch"):
             policy(level, override, identity)
             extra = ["--user-metadata", "k=v"] if name == "metadata" else []
-            record(f"{name}: {level} {override or ''} {identity[:20]}", verify(name, extra))
+            report.record(f"{name}: {level} {override or ''} {identity[:20]}", *verify(name, extra))
 
 # Odd trust store contents, with the good signature under a strict policy.
 policy("strict", None, "*")
 ik = ec.generate_private_key(ec.SECP256R1())
-der = lambda c: c.public_bytes(serialization.Encoding.DER)
 other_root = cert("other root", ik, "other root", ik, True, now() + datetime.timedelta(days=9))
 inter = cert("levels ca", ik, "levels root", ROOT_KEY, True, now() + datetime.timedelta(days=9))
 lone_leaf = cert("lone leaf", ec.generate_private_key(ec.SECP256R1()), "levels ca", ik, False,
@@ -223,11 +190,8 @@ for label, files in STORE_CASES.items():
             with open(path, "wb") as f:
                 f.write(content)
         made.append(path)
-    record(f"trust store with {label}", verify("good"))
+    report.record(f"trust store with {label}", *verify("good"))
     for path in made:
         shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
 
-total = results["agree"] + results["mismatched"]
-print(f"{total} verifications: {results['agree']} agree ({results['accepted']} accepted by both), "
-      f"{results['mismatched']} mismatched")
-sys.exit(1 if results["mismatched"] or results["accepted"] < 50 else 0)
+report.finish("verifications", 50)

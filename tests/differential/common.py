@@ -1,0 +1,125 @@
+"""What the differential scripts share: a private notation configuration, certificates, running a
+verification, and the report tests/differential_notation.rs reads (one line per case starting
+`agree  accepted`, `agree  refused`, `strict refused` or `MISMATCH`, then a summary ending in
+`N mismatched`; the exit status is 1 on any mismatch or too few cases accepted by both).
+
+Needs `cryptography` (scripts/setup.sh installs it).
+"""
+import datetime
+import os
+import subprocess
+import sys
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+
+def environment(work):
+    """The environment of both tools: notation's configuration and cache under `work`."""
+    os.makedirs(f"{work}/home", exist_ok=True)
+    return dict(os.environ, HOME=f"{work}/home", XDG_CONFIG_HOME=f"{work}/xdg",
+                XDG_CACHE_HOME=f"{work}/cache", NOTATION_EXPERIMENTAL="1")
+
+
+def run(env, *args):
+    """Runs a set-up step; its failure ends the script (a case never runs on a broken set-up)."""
+    r = subprocess.run(args, env=env, capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(f"{' '.join(args)}: {r.stderr}")
+    return r.stdout.strip()
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def pem(c):
+    return c.public_bytes(serialization.Encoding.PEM)
+
+
+def der(c):
+    return c.public_bytes(serialization.Encoding.DER)
+
+
+EKU = {"code": [ExtendedKeyUsageOID.CODE_SIGNING], "server": [ExtendedKeyUsageOID.SERVER_AUTH],
+       "any": [ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE], "ts": [ExtendedKeyUsageOID.TIME_STAMPING],
+       "code+any": [ExtendedKeyUsageOID.CODE_SIGNING, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE]}
+
+
+def cert(subject, key, issuer, issuer_key, ca=False, pathlen=None, ku=None, ku_critical=True, eku="code",
+         bc=True, bc_critical=True, not_before=None, not_after=None, extra=()):
+    """A certificate for `key` (subject and issuer are x509.Name), valid from a day ago for 30 days
+    unless told otherwise. By default a CA gets keyCertSign and cRLSign, a leaf digitalSignature
+    and the codeSigning EKU; `ku` is a dict of key usage bits or False for none, `eku` a key of
+    EKU or None, `extra` (extension, critical) pairs."""
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+         .serial_number(x509.random_serial_number())
+         .not_valid_before(not_before or now() - datetime.timedelta(days=1))
+         .not_valid_after(not_after or now() + datetime.timedelta(days=30)))
+    if bc:
+        b = b.add_extension(x509.BasicConstraints(ca=ca, path_length=pathlen), critical=bc_critical)
+    ku = ku if ku is not None else dict(digital_signature=not ca, key_cert_sign=ca, crl_sign=ca)
+    if ku is not False:
+        b = b.add_extension(x509.KeyUsage(
+            digital_signature=ku.get("digital_signature", False), content_commitment=False,
+            key_encipherment=False, data_encipherment=False, key_agreement=False,
+            key_cert_sign=ku.get("key_cert_sign", False), crl_sign=ku.get("crl_sign", False),
+            encipher_only=False, decipher_only=False), critical=ku_critical)
+    if not ca and eku:
+        b = b.add_extension(x509.ExtendedKeyUsage(EKU[eku]), critical=False)
+    for e, critical in extra:
+        b = b.add_extension(e, critical=critical)
+    return b.sign(issuer_key, hashes.SHA256())
+
+
+def outcome(args, env):
+    """Runs a verification: (accepted, its last line of output) without notation's experimental
+    feature warning."""
+    r = subprocess.run(args, env=env, capture_output=True, text=True)
+    lines = [l for l in (r.stdout + r.stderr).splitlines() if not l.startswith("Warning: This feature")]
+    return r.returncode == 0, (lines or [""])[-1][:240]
+
+
+class Report:
+    """Compares the peer's outcome with notary's, case by case, and prints the report."""
+
+    def __init__(self, peer):
+        self.peer = peer
+        self.agree = self.accepted = self.stricter = 0
+        self.mismatched = []
+
+    def mismatch(self, label, detail):
+        self.mismatched.append(label)
+        print(f"MISMATCH {label}: {detail}")
+
+    def record(self, label, theirs, ours, stricter=None, must_accept=False):
+        """`theirs` and `ours` are `outcome` pairs. `stricter` (the rule) marks a case notary must
+        refuse where the peer accepts; `must_accept`, one both must accept. True when it held."""
+        (g, gm), (n, nm) = theirs, ours
+        said = f"{self.peer} {'accepted' if g else 'refused'}, notary {'accepted' if n else 'refused'}"
+        if must_accept and not (g and n):
+            self.mismatch(label, f"{said}, and both must accept it\n  {self.peer}: {gm}\n  notary: {nm}")
+            return False
+        if stricter is None and g == n:
+            self.agree += 1
+            self.accepted += g
+            print(f"agree  {'accepted' if g else 'refused '}  {label}")
+            return True
+        if stricter is not None and g and not n:
+            self.stricter += 1
+            print(f"strict refused    {label}: {nm}")
+            return True
+        listed = f" (listed as stricter: {stricter})" if stricter else ""
+        self.mismatch(label, f"{said}{listed}\n  {self.peer}: {gm}\n  notary: {nm}")
+        return False
+
+    def finish(self, what, min_accepted):
+        """Prints the summary and exits: 1 on a mismatch or fewer than `min_accepted` cases both
+        accepted (a broken case builder would have both refuse everything)."""
+        if self.accepted < min_accepted:
+            print(f"only {self.accepted} cases accepted by both, expected at least {min_accepted}")
+        total = self.agree + self.stricter + len(self.mismatched)
+        print(f"{total} {what}: {self.agree} agree ({self.accepted} accepted by both), "
+              f"{self.stricter} deliberately stricter, {len(self.mismatched)} mismatched")
+        sys.exit(1 if self.mismatched or self.accepted < min_accepted else 0)
