@@ -251,6 +251,113 @@ fn the_upload_and_config_blob_hints_are_kept_apart_and_forgotten() {
     assert!(!again.two_step_upload_hint("r.example"));
 }
 
+/// Where an upload session of `registry/repository` is kept.
+fn session_file(dir: &Path, registry: &str, repository: &str) -> PathBuf {
+    let name: String = format!("{registry}/{repository}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    dir.join("hints").join("upload-session").join(name)
+}
+
+#[test]
+fn an_upload_session_is_kept_once_per_repository_and_taken_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = BlobCache::new(tmp.path());
+    let first = "https://r.example/v2/team/app/blobs/uploads/1?_state=a";
+    assert_eq!(cache.take_upload_session("r.example", "team/app"), None);
+    assert!(cache.put_upload_session("r.example", "team/app", first));
+    // One per repository: a second is refused (its opener closes it), the first stays.
+    assert!(!cache.put_upload_session("r.example", "team/app", "https://r.example/2"));
+    assert!(cache.put_upload_session("r.example", "team/other", "https://r.example/3"));
+    // Another process (another value) takes it, once; the other repository's stays.
+    let again = BlobCache::new(tmp.path());
+    let taken = again.take_upload_session("r.example", "team/app").unwrap();
+    assert_eq!(taken.location, first);
+    assert!(taken.age < std::time::Duration::from_secs(60), "{taken:?}");
+    assert_eq!(cache.take_upload_session("r.example", "team/app"), None);
+    assert_eq!(again.take_upload_session("r.example", "team/app"), None);
+    assert!(
+        cache
+            .take_upload_session("r.example", "team/other")
+            .is_some()
+    );
+    // Nothing left behind: no claim or temporary files.
+    let dir = session_file(tmp.path(), "r.example", "team/app");
+    assert_eq!(std::fs::read_dir(dir.parent().unwrap()).unwrap().count(), 0);
+    // Its age is its file's.
+    assert!(cache.put_upload_session("r.example", "team/app", first));
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .append(true)
+        .open(&dir)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let taken = cache.take_upload_session("r.example", "team/app").unwrap();
+    assert!(
+        taken.age >= std::time::Duration::from_secs(3600),
+        "{taken:?}"
+    );
+}
+
+#[test]
+fn racing_takers_share_out_one_session() {
+    let tmp = tempfile::tempdir().unwrap();
+    for round in 0..20 {
+        let location = format!("https://r.example/v2/app/blobs/uploads/{round}");
+        assert!(BlobCache::new(tmp.path()).put_upload_session("r.example", "app", &location));
+        let got: Vec<_> = std::thread::scope(|s| {
+            let takers: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| BlobCache::new(tmp.path()).take_upload_session("r.example", "app"))
+                })
+                .collect();
+            takers.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let won: Vec<_> = got.into_iter().flatten().collect();
+        assert_eq!(won.len(), 1, "round {round}: {won:?}");
+        assert_eq!(won[0].location, location);
+    }
+}
+
+#[test]
+fn odd_session_files_are_not_taken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = BlobCache::new(tmp.path());
+    let file = session_file(tmp.path(), "r.example", "app");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    // Longer than 4 KiB, or not UTF-8: dropped (and removed).
+    std::fs::write(&file, vec![b'a'; 5000]).unwrap();
+    assert_eq!(cache.take_upload_session("r.example", "app"), None);
+    assert!(!file.exists());
+    std::fs::write(&file, b"\xff\xfe").unwrap();
+    assert_eq!(cache.take_upload_session("r.example", "app"), None);
+    assert!(!cache.put_upload_session("r.example", "app", &"a".repeat(5000)));
+    // A directory in its place is left alone.
+    std::fs::create_dir(&file).unwrap();
+    assert_eq!(cache.take_upload_session("r.example", "app"), None);
+    assert!(file.is_dir());
+    #[cfg(unix)]
+    {
+        // A link is not followed.
+        std::fs::remove_dir(&file).unwrap();
+        let target = tmp.path().join("elsewhere");
+        std::fs::write(&target, b"https://r.example/v2/app/blobs/uploads/x").unwrap();
+        std::os::unix::fs::symlink(&target, &file).unwrap();
+        assert_eq!(cache.take_upload_session("r.example", "app"), None);
+        assert!(target.exists());
+    }
+    // A cache that cannot be written keeps nothing, and says so once.
+    let (off, warnings) = unwritable_cache(tmp.path());
+    assert!(!off.put_upload_session(
+        "r.example",
+        "app",
+        "https://r.example/v2/app/blobs/uploads/y"
+    ));
+    assert_turned_off_once(&off, &warnings);
+}
+
 /// A directory outside the cache holding a large file and an old dot file, as a home directory
 /// does; returns it and the two files.
 #[cfg(unix)]
