@@ -595,6 +595,12 @@ struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl Captured {
     fn install(&self) -> tracing::dispatcher::DefaultGuard {
+        // A second dispatch, alive for the whole run: with exactly one registered, tracing-core
+        // 0.1 takes the interest of a callsite first hit on another test's thread (no
+        // subscriber there) as "never" and caches it, and this thread's events are lost
+        // (tokio-rs/tracing#3611). With two, every callsite is asked of both.
+        static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+        SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
         use tracing_subscriber::layer::SubscriberExt as _;
         use tracing_subscriber::util::SubscriberInitExt as _;
         use tracing_subscriber::{Layer as _, filter};
