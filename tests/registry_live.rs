@@ -546,21 +546,11 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
                 );
             }
             // A new client (another process: no token yet) takes the session the first one
-            // kept (both Distributions take a blob in two requests). The artifact's HEAD is its
-            // only request before the envelope's PUT into that session (the config blob and the
-            // session come from the cache; it does not know yet that Distribution 2.8 needs
-            // the tag index): the token that HEAD's challenge brings covers pull and push, so
-            // the PUT meets no challenge and the token server is asked once.
+            // kept (both Distributions take a blob in two requests): asking for its status
+            // meets the push challenge beside the artifact's HEAD, so the envelope's PUT into
+            // it goes once, with the push token.
             assert!(cache.two_step_upload_hint(&reg.host), "{kind:?}");
-            let sessions = cache_dir.path().join("hints").join("upload-session");
-            let kept = || {
-                let files: Vec<_> = std::fs::read_dir(&sessions).unwrap().collect();
-                assert_eq!(files.len(), 1, "{kind:?}");
-                std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap()
-            };
-            let first = kept();
             let again = RemoteRepository::new(&reg.host, "tok/app", good.clone()).unwrap();
-            let before = ts.hits.load(std::sync::atomic::Ordering::SeqCst);
             sign_and_push(
                 &again,
                 "v1",
@@ -569,16 +559,19 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
             )
             .await
             .unwrap();
+            let log = captured.text();
             assert_eq!(
-                ts.hits.load(std::sync::atomic::Ordering::SeqCst) - before,
+                log.matches("upload session taken from the cache").count(),
                 1,
-                "{kind:?}"
+                "{kind:?}: {log}"
             );
-            assert_ne!(
-                kept(),
-                first,
-                "{kind:?}: the kept session was taken and replaced"
-            );
+            let taken = &log[log.find("upload session taken from the cache").unwrap()..];
+            let envelope_puts: Vec<_> = taken
+                .lines()
+                .filter(|l| l.contains("method=PUT") && l.contains("/blobs/uploads/"))
+                .collect();
+            assert_eq!(envelope_puts.len(), 1, "{kind:?}: {taken}");
+            assert!(envelope_puts[0].contains("status=201"), "{kind:?}: {taken}");
             let listed = again
                 .referrers(&artifact.digest, Some(SIGNATURE_ARTIFACT_TYPE), 10)
                 .await
