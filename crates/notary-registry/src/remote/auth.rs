@@ -164,58 +164,28 @@ impl RemoteRepository {
                     "push" => format!("repository:{}:pull,push", self.inner.repository),
                     _ => format!("repository:{}:pull", self.inner.repository),
                 });
-                let mut classes = vec![class];
                 let token = match credential {
                     // Docker's `registrytoken`: the token itself, no token server asked.
                     Some(Credential::AccessToken(t)) => {
                         tracing::debug!(scope, "bearer challenge answered with the registry token");
                         t
                     }
-                    other => match self.with_push_access(&scope, class) {
-                        // As oras-go (notation) does before a push: one token for both, asked
-                        // for at the first challenge, so the push's first request (an upload
-                        // into a session opened earlier) does not meet a challenge of its own.
-                        // Refused (no push right), the challenge's own scope is asked for.
-                        Some(wider) => match self
-                            .fetch_token(&realm, service.as_deref(), &wider, other.clone())
-                            .await
-                        {
-                            Ok(t) => {
-                                classes.push("push");
-                                t
-                            }
-                            Err(e) => {
-                                tracing::debug!(error = %e, "token with push access refused");
-                                self.fetch_token(&realm, service.as_deref(), &scope, other)
-                                    .await?
-                            }
-                        },
-                        None => {
-                            self.fetch_token(&realm, service.as_deref(), &scope, other)
-                                .await?
-                        }
-                    },
+                    other => {
+                        self.fetch_token(&realm, service.as_deref(), &scope, other)
+                            .await?
+                    }
                 };
                 let hv = authorization(&format!("Bearer {token}"))
                     .ok_or_else(|| self.auth_error("token has invalid characters"))?;
-                let mut st = self.inner.auth.lock().unwrap_or_else(|p| p.into_inner());
-                for c in classes {
-                    st.tokens.insert(c, hv.clone());
-                }
+                self.inner
+                    .auth
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .tokens
+                    .insert(class, hv);
                 Ok(())
             }
         }
-    }
-
-    /// The scope to ask for instead of `scope` when a push is coming: a challenge to a pull
-    /// of this repository (`repository:NAME:pull`) while a push is prepared, or to a push
-    /// request naming only pull (Distribution asks that for an upload's status), gets
-    /// `repository:NAME:pull,push`. Anything else is asked for as the registry named it.
-    fn with_push_access(&self, scope: &str, class: &'static str) -> Option<String> {
-        let pull_only = format!("repository:{}:pull", self.inner.repository);
-        let coming = class == "push"
-            || (class == "pull" && self.inner.push_expected.load(Ordering::Relaxed));
-        (coming && scope == pull_only).then(|| format!("{pull_only},push"))
     }
 
     async fn fetch_token(

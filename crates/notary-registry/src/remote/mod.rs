@@ -128,9 +128,6 @@ struct Inner {
     /// A push of this client left an upload session in the cache that no push of this client
     /// has taken since.
     spare_kept: AtomicBool,
-    /// A push is coming (`prepare_push_signature` ran): a bearer token this client asks for
-    /// this repository asks for push access too (see `auth::RemoteRepository::authenticate`).
-    push_expected: AtomicBool,
 }
 
 /// One repository of an OCI registry, used as a [`SignatureRepository`] and as a copy source
@@ -206,7 +203,6 @@ impl RemoteRepository {
                 config_checked: AtomicBool::new(false),
                 prepared: std::sync::Mutex::new(upload::Prepared::default()),
                 spare_kept: AtomicBool::new(false),
-                push_expected: AtomicBool::new(false),
             }),
         })
     }

@@ -52,8 +52,6 @@ impl RemoteRepository {
     /// config blob is there, and reads `subject`'s referrers tag index where it will be
     /// written. Failures are dropped: the push does that part itself and reports them.
     pub(super) async fn prepare_push(&self, subject: Option<&Digest>) {
-        // A token asked for while the artifact resolves then covers the push too.
-        self.inner.push_expected.store(true, Ordering::Relaxed);
         let session = async {
             if !self.expects_two_step_upload() || self.prepared_len().0 >= MAX_PREPARED {
                 return None;
