@@ -7,9 +7,8 @@ Sends, for each subject (a manifest already in REPOSITORY), exactly what `notary
 its caches are warm, over kept-alive connections, and prints the median and mean milliseconds per
 subject. The envelope is random bytes (registries do not look inside it).
 
-- `tag` (docker-registry, referrers tag schema): the upload session is the one the previous sign
-  left open; {HEAD subject, GET tag index} at once, then PUT envelope into that session, then
-  PUT signature manifest beside POST (the session left for the next sign), then PUT tag index.
+- `tag` (docker-registry, referrers tag schema): {POST upload session, HEAD subject, GET tag
+  index} at once, then PUT envelope, PUT signature manifest, PUT tag index.
 - `api` (a registry with the referrers API, `--force-referrers-tag=false`): HEAD subject, then the
   envelope in one POST, then PUT signature manifest.
 
@@ -56,9 +55,6 @@ def main():
     c = conn()
     loc = call(c, "POST", f"/v2/{repo}/blobs/uploads/", b"").getheader("Location")
     call(c, "PUT", f"{loc}{'&' if '?' in loc else '?'}digest={EMPTY}", b"{}")
-    # The session the first sign leaves for the next (each sign then leaves one in turn).
-    if pattern == "tag":
-        spare = call(c, "POST", f"/v2/{repo}/blobs/uploads/", b"").getheader("Location")
 
     times = []
     for subj in subjects:
@@ -73,23 +69,21 @@ def main():
             got["size"] = int(r.getheader("Content-Length"))
 
         if pattern == "tag":
+            def post():
+                got["loc"] = call(c1, "POST", f"/v2/{repo}/blobs/uploads/", b"").getheader("Location")
+
             def index():
                 call(c3, "GET", f"/v2/{repo}/manifests/sha256-{subj[7:]}",
                      headers={"Accept": "application/vnd.oci.image.index.v1+json"})
 
-            threads = [threading.Thread(target=f) for f in (head, index)]
+            threads = [threading.Thread(target=f) for f in (post, head, index)]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
-            call(c1, "PUT", f"{spare}{'&' if '?' in spare else '?'}digest={sha(env)}", env,
+            loc = got["loc"]
+            call(c1, "PUT", f"{loc}{'&' if '?' in loc else '?'}digest={sha(env)}", env,
                  {"Content-Type": "application/octet-stream"}, ok=(201,))
-
-            def post():
-                got["spare"] = call(c3, "POST", f"/v2/{repo}/blobs/uploads/", b"").getheader("Location")
-
-            leave = threading.Thread(target=post)
-            leave.start()
         else:
             head()
             call(c1, "POST", f"/v2/{repo}/blobs/uploads/?digest={sha(env)}", env,
@@ -115,8 +109,6 @@ def main():
             }).encode()
             call(c1, "PUT", f"/v2/{repo}/manifests/sha256-{subj[7:]}", index,
                  {"Content-Type": "application/vnd.oci.image.index.v1+json"}, ok=(201,))
-            leave.join()
-            spare = got["spare"]
         times.append((time.perf_counter() - t0) * 1000)
         for c in (c1, c2, c3):
             c.close()

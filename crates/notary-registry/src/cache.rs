@@ -29,9 +29,7 @@
 //!   monolithic blob POSTs (a signer then opens its upload session early); per repository,
 //!   whether it holds the empty config blob of signature manifests (a signer then does not
 //!   ask). A wrong hint costs round trips, never a signature (see
-//!   [`BlobCache::referrers_api_hint`]). And per repository, at most one upload session a
-//!   signature push opened for the next one (`hints/upload-session/`, its URL; see
-//!   [`BlobCache::take_upload_session`]), so that push does not wait for a session first.
+//!   [`BlobCache::referrers_api_hint`]).
 //! - A cache that cannot be written (read-only, full, or a path through a regular file) turns
 //!   itself off for the rest of the process after one warning: the cache never fails an
 //!   operation.
@@ -59,23 +57,6 @@ pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Temporary files older than this are left over by a writer that died; eviction removes them.
 const STALE_TEMPORARY: Duration = Duration::from_secs(3600);
-
-/// The hint kind holding an upload session kept for the next signature push.
-const UPLOAD_SESSION: &str = "upload-session";
-
-/// The longest upload location kept ([`BlobCache::put_upload_session`]).
-const MAX_UPLOAD_SESSION_BYTES: u64 = 4096;
-
-/// An upload session an earlier signature push left open for the next one
-/// ([`BlobCache::take_upload_session`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SpareUploadSession {
-    /// The absolute upload URL the registry gave (its `Location`), as stored: unchecked.
-    pub location: String,
-    /// How long ago it was stored.
-    pub age: Duration,
-}
 
 /// What the cache reports instead of failing: an entry discarded, or the cache turned off.
 type WarningHandler = Arc<dyn Fn(&str) + Send + Sync>;
@@ -506,75 +487,6 @@ impl BlobCache {
     /// [`Self::set_referrers_api_hint`]).
     pub fn set_config_blob_hint(&self, registry: &str, repository: &str, present: bool) {
         self.set_hint("empty-config", &format!("{registry}/{repository}"), present);
-    }
-
-    /// Takes the upload session an earlier signature push left open for the next one in
-    /// `repository` of `registry` ([`Self::put_upload_session`]), if there is one. Taking it
-    /// removes it: of processes racing for one session, one gets it (it is claimed by renaming
-    /// it to a name of this process's own), so a session is never used twice. The caller
-    /// checks what it gets (its origin, its path, its age) before sending anything to it.
-    pub fn take_upload_session(
-        &self,
-        registry: &str,
-        repository: &str,
-    ) -> Option<SpareUploadSession> {
-        let path = self.hint_path(UPLOAD_SESSION, &format!("{registry}/{repository}"));
-        if !self.is_enabled()
-            || !self.is_real_subdir(&path)
-            || !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
-        {
-            return None;
-        }
-        static CLAIMS: AtomicU64 = AtomicU64::new(0);
-        let claim = path.with_file_name(format!(
-            ".claim.{}.{}",
-            std::process::id(),
-            CLAIMS.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::rename(&path, &claim).ok()?;
-        let age = fs::symlink_metadata(&claim)
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .map(|t| SystemTime::now().duration_since(t).unwrap_or_default());
-        let read = crate::fsread::read_capped(&claim, MAX_UPLOAD_SESSION_BYTES);
-        let _ = fs::remove_file(&claim);
-        let location = String::from_utf8(read.ok()??).ok()?;
-        Some(SpareUploadSession {
-            location,
-            age: age?,
-        })
-    }
-
-    /// Keeps `location`, an upload session just opened in `repository` of `registry`, for the
-    /// next signature push, of this process or another ([`Self::take_upload_session`]). Returns
-    /// false when it was not kept: the cache is off, the location is longer than 4 KiB, or a
-    /// session is already kept there (the caller should then close its own).
-    pub fn put_upload_session(&self, registry: &str, repository: &str, location: &str) -> bool {
-        let path = self.hint_path(UPLOAD_SESSION, &format!("{registry}/{repository}"));
-        if !self.is_enabled() || location.len() as u64 > MAX_UPLOAD_SESSION_BYTES {
-            return false;
-        }
-        let written = path
-            .parent()
-            .ok_or_else(|| std::io::Error::other("no parent directory"))
-            .and_then(|parent| {
-                self.create_real_subdir(&path)?;
-                let mut f = tempfile::Builder::new()
-                    .prefix(".session.")
-                    .suffix(".tmp")
-                    .tempfile_in(parent)?;
-                f.write_all(location.as_bytes())?;
-                // Never over another: that session would be left open and forgotten.
-                f.persist_noclobber(&path).map_err(|e| e.error)
-            });
-        match written {
-            Ok(_) => true,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
-            Err(e) => {
-                self.disable(&e);
-                false
-            }
-        }
     }
 
     /// Whether every directory between the cache directory and `path` (an entry or a hint) is a

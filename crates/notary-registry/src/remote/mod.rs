@@ -64,13 +64,6 @@ pub struct RemoteOptions {
     /// cached: see [`crate::cache`]. Fetched entries are written on the cache's writer thread
     /// ([`BlobCache::put_in_background`]): call [`BlobCache::flush`] before the process exits.
     pub cache: Option<Arc<BlobCache>>,
-    /// With a cache, on a registry that takes a blob in two requests (an upload session, then
-    /// the bytes: Distribution): a signature push leaves one open upload session in the cache
-    /// for the next push into the same repository, of this process or a later one, which then
-    /// uploads its envelope as soon as it is signed instead of waiting for a session. At most
-    /// one per repository; one older than ten minutes is closed, not used; a registry removes
-    /// sessions never used (Distribution after a week). On by default.
-    pub spare_upload_session: bool,
 }
 
 impl RemoteOptions {
@@ -95,7 +88,6 @@ impl Default for RemoteOptions {
             credentials: Arc::new(Anonymous),
             user_agent: concat!("notary-rs/", env!("CARGO_PKG_VERSION")).to_string(),
             cache: None,
-            spare_upload_session: true,
         }
     }
 }
@@ -125,9 +117,6 @@ struct Inner {
     config_checked: AtomicBool,
     /// Work of coming signature pushes done ahead of them by `prepare_push_signature`.
     prepared: std::sync::Mutex<upload::Prepared>,
-    /// A push of this client left an upload session in the cache that no push of this client
-    /// has taken since.
-    spare_kept: AtomicBool,
 }
 
 /// One repository of an OCI registry, used as a [`SignatureRepository`] and as a copy source
@@ -202,7 +191,6 @@ impl RemoteRepository {
                 config_ready: AtomicBool::new(false),
                 config_checked: AtomicBool::new(false),
                 prepared: std::sync::Mutex::new(upload::Prepared::default()),
-                spare_kept: AtomicBool::new(false),
             }),
         })
     }
@@ -344,14 +332,8 @@ impl SignatureRepository for RemoteRepository {
             },
         )?;
         let data = manifest::signature_manifest(&blob, request.subject, &request.annotations, form);
-        // Beside the manifest and the tag index, off the push's path: a session for the next
-        // push (see `keep_spare_session`). Not beside the envelope: on docker-registry that
-        // slowed the envelope's PUT, which the manifest waits for.
-        let (manifest, ()) = tokio::join!(
-            self.push_signature_manifest(&data, index),
-            self.keep_spare_session()
-        );
-        Ok(PushedSignature::new(blob, manifest?))
+        let manifest = self.push_signature_manifest(&data, index).await?;
+        Ok(PushedSignature::new(blob, manifest))
     }
 
     async fn prepare_push_signature(&self, subject: Option<&notary_core::Digest>) {

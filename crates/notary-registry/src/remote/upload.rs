@@ -30,18 +30,11 @@ const MAX_PREPARED: usize = 16;
 /// later than this reads the index again.
 const PREPARED_INDEX_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// How long an upload session kept in the cache for a later push stays usable. Distribution
-/// keeps a session for a week and other registries may keep it less: an older one is closed
-/// (DELETE), not tried. The processes that gain sign one artifact after another, seconds apart.
-const SPARE_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(600);
-
 /// Work of coming signature pushes done ahead of them ([`RemoteRepository::prepare_push`]).
 #[derive(Default)]
 pub(super) struct Prepared {
     /// Open upload sessions (absolute `Location`s), each good for one blob.
     sessions: Vec<String>,
-    /// Sessions taken from the cache too old to use, closed by the next push.
-    stale: Vec<String>,
     /// Referrers tag indexes read ahead, by tag, with when they were read.
     indexes: std::collections::HashMap<String, (std::time::Instant, TagIndex)>,
 }
@@ -53,13 +46,10 @@ impl RemoteRepository {
     /// written. Failures are dropped: the push does that part itself and reports them.
     pub(super) async fn prepare_push(&self, subject: Option<&Digest>) {
         let session = async {
-            if !self.expects_two_step_upload() || self.prepared_len().0 >= MAX_PREPARED {
-                return None;
-            }
-            // One an earlier push left in the cache costs no round trip.
-            match self.take_spare_session() {
-                Some(s) => Some(s),
-                None => self.open_upload_session().await.ok(),
+            if self.expects_two_step_upload() && self.prepared_len().0 < MAX_PREPARED {
+                self.open_upload_session().await.ok()
+            } else {
+                None
             }
         };
         let index = async {
@@ -87,99 +77,6 @@ impl RemoteRepository {
             if let Some((tag, i)) = index {
                 p.indexes.insert(tag, i);
             }
-        }
-    }
-
-    /// An upload session of this repository left in the cache by an earlier push, if one is
-    /// there, fresh, and on this repository's upload path of this registry (anything else is
-    /// never sent a byte; a stale one of this repository is closed by the next push).
-    fn take_spare_session(&self) -> Option<String> {
-        let cache = self.inner.options.cache.as_ref()?;
-        if !self.inner.options.spare_upload_session {
-            return None;
-        }
-        let spare = cache.take_upload_session(&self.inner.registry, &self.inner.repository)?;
-        if !self.is_own_session(&spare.location) {
-            tracing::debug!("upload session in the cache is not this repository's: ignored");
-            return None;
-        }
-        if spare.age >= SPARE_SESSION_TTL {
-            if let Ok(mut p) = self.inner.prepared.lock() {
-                p.stale.push(spare.location);
-            }
-            return None;
-        }
-        tracing::debug!(
-            age_ms = spare.age.as_millis(),
-            "upload session taken from the cache"
-        );
-        // Whichever client kept it, the next push of this one may keep another.
-        self.inner.spare_kept.store(false, Ordering::Relaxed);
-        Some(spare.location)
-    }
-
-    /// Whether `location` is an upload session URL of this repository on this registry.
-    fn is_own_session(&self, location: &str) -> bool {
-        let prefix = format!("{}/blobs/uploads/", self.inner.base);
-        location.len() > prefix.len()
-            && location.starts_with(&prefix)
-            && reqwest::Url::parse(location).is_ok()
-            && self.check_origin(location, "upload location").is_ok()
-    }
-
-    /// Beside a signature push: leaves an open upload session in the cache for the next push
-    /// into this repository (of this process or a later one, which then uploads its envelope
-    /// without waiting for a session), and closes sessions taken from the cache too old to
-    /// use. Only with a cache and where uploads take two steps, and not while a session this
-    /// client kept is still there (a batch keeps one, not one per push); never fails the push
-    /// (a session that cannot be kept is closed).
-    pub(super) async fn keep_spare_session(&self) {
-        let Some(cache) = self.inner.options.cache.as_ref() else {
-            return;
-        };
-        let stale = self
-            .inner
-            .prepared
-            .lock()
-            .map(|mut p| std::mem::take(&mut p.stale))
-            .unwrap_or_default();
-        let close_stale = async {
-            for location in &stale {
-                self.close_upload_session(location).await;
-            }
-        };
-        let keep = async {
-            if !self.inner.options.spare_upload_session
-                || !self.expects_two_step_upload()
-                || self.inner.spare_kept.swap(true, Ordering::Relaxed)
-            {
-                return;
-            }
-            let Ok(location) = self.open_upload_session().await else {
-                self.inner.spare_kept.store(false, Ordering::Relaxed);
-                return;
-            };
-            let kept = self.is_own_session(&location)
-                && cache.put_upload_session(
-                    &self.inner.registry,
-                    &self.inner.repository,
-                    &location,
-                );
-            if !kept {
-                self.close_upload_session(&location).await;
-            }
-        };
-        tokio::join!(close_stale, keep);
-    }
-
-    /// Cancels an upload session (DELETE), best effort: a registry purges forgotten ones.
-    async fn close_upload_session(&self, location: &str) {
-        match self
-            .send(Method::DELETE, location, &[], None, "push", false)
-            .await
-        {
-            Ok(r) => tracing::debug!(status = r.status().as_u16(), "upload session closed"),
-            Err(e) => tracing::debug!(error = %e, "closing an upload session failed"),
         }
     }
 
