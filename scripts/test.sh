@@ -19,6 +19,8 @@ disk "after setup"
 echo "== fmt";    cargo fmt --all -- --check
 echo "== clippy"; cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== deny";   cargo deny --log-level error check bans licenses sources
+# Broken intra-doc links are errors, as warnings are for clippy.
+echo "== docs";   RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --quiet
 echo "== tests";  cargo test --workspace --quiet 2>&1 | tee target/test-output.txt
 # The oci-spec conversions are behind a feature nothing in the workspace turns on.
 OCI_SPEC=(-p notary-core -p notary-registry --features notary-core/oci-spec,notary-registry/oci-spec)

@@ -72,7 +72,7 @@ struct Args {
     /// and the verifier's steps).
     #[arg(long, default_value = "info")]
     log_level: tracing_subscriber::filter::LevelFilter,
-    /// A registry (host[:port]) reached over plain HTTP; repeatable. Test registries only.
+    /// A registry (host or host:port) reached over plain HTTP; repeatable. Test registries only.
     #[arg(long = "plain-http", value_name = "REGISTRY")]
     plain_http: Vec<String>,
     /// Extra trusted root certificate (PEM) for registries; repeatable.
