@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the Go interop peers from their released modules: notation v1.3.2, ORAS v1.2.3,
-# CNCF Distribution v3.0.0 (no referrers API, like Debian's 2.8) and olareg v0.1.2 (a registry
-# with the OCI 1.1 referrers API: OCI-Subject, artifactType filtering, Link pagination), and
-# containerd v2.4.2 + ctr (the image-verifier tests of crates/notary-containerd-verifier).
+# Builds the Go interop peers from their released modules: notation v1.3.2 and v1.0.0 (the
+# first release), ORAS v1.2.3, CNCF Distribution v3.0.0 (no referrers API, like Debian's 2.8)
+# and olareg v0.1.2 (a registry with the OCI 1.1 referrers API: OCI-Subject, artifactType
+# filtering, Link pagination), and containerd v2.4.2 + ctr (the image-verifier tests of
+# crates/notary-containerd-verifier).
 # `go install mod@version` needs the proxy's @v/list endpoint, which some proxies refuse, so each
 # tool is built from a throwaway module that requires the exact version.
 # Usage: install-go-tools.sh DEST_BIN_DIR. Idempotent. Fails loudly if a tool cannot be built.
@@ -33,6 +34,8 @@ build() { # name module version package
 }
 
 build notation github.com/notaryproject/notation v1.3.2 github.com/notaryproject/notation/cmd/notation
+# The first release, for envelopes and manifests as notation wrote them then (interop_notation.rs).
+build notation-v1.0.0 github.com/notaryproject/notation v1.0.0 github.com/notaryproject/notation/cmd/notation
 build oras oras.land/oras v1.2.3 oras.land/oras/cmd/oras
 build distribution-registry github.com/distribution/distribution/v3 v3.0.0 github.com/distribution/distribution/v3/cmd/registry
 build olareg github.com/olareg/olareg v0.1.2 github.com/olareg/olareg/cmd/olareg

@@ -6,7 +6,8 @@
 //! Also: expiry and user metadata, strict and audit levels, a tampered signature both refuse
 //! naming the same validation, timestamped signatures (OpenSSL TSA), a plugin built with our
 //! framework driven by notation, `oras discover`, and `notary copy` output verified by
-//! notation. A missing Go tool fails the suite: scripts/setup.sh installs them.
+//! notation. notation v1.0.0, the first release, meets notary both ways too (fewer cases).
+//! A missing Go tool fails the suite: scripts/setup.sh installs them.
 
 // The CLI suite's harness, for the one definition of the `notary` under test (`$NOTARY_BIN`).
 #[path = "../crates/notary-cli/tests/support/env.rs"]
@@ -520,6 +521,123 @@ fn interop_on_a_registry_without_the_referrers_api() {
 fn interop_on_a_registry_with_the_referrers_api() {
     let fx = Fixture::new();
     matrix(
+        Store::Remote(Registry::start(Kind::Olareg, &Options::default())),
+        &fx,
+    );
+}
+
+/// Both ways with notation v1.0.0 (the first release; scripts/setup.sh builds it beside v1.3.2):
+/// its envelopes, manifests and verification rules must still meet ours. v1.0.0 reads and writes
+/// the referrers API only with `--allow-referrers-api`, the tag schema otherwise.
+fn v1_0_both_ways(store: Store, fx: &Fixture) {
+    let rt = rt();
+    fx.write_policy(&[], false);
+    let v1_0 = tool("notation-v1.0.0");
+    let version = fx.ok(&v1_0, &["version"]);
+    assert!(version.contains("v1.0.0"), "{version}");
+    let api = matches!(&store, Store::Remote(reg) if reg.kind.has_referrers_api());
+    let repo = "interop-v1-0";
+    for (name, format) in [
+        ("rsa3072", "jws"),
+        ("ec384", "cose"),
+        ("ec256", "jws"),
+        ("rsa2048", "cose"),
+    ] {
+        // notation v1.0.0 signs (the tag schema on a registry, as by default), notary verifies.
+        let (reference, base) = store.push(&rt, repo, &format!("{name}-{format}-by-v1.0"));
+        let sign = [
+            "sign",
+            "--key",
+            name,
+            "--signature-format",
+            format,
+            "-e",
+            "24h",
+            "-m",
+            "by=v1.0",
+        ];
+        fx.ok(
+            &v1_0,
+            &args(&base, &[&sign[..], &[reference.as_str()]].concat()),
+        );
+        let vf = store.verify_flags(&base, repo);
+        let out = fx.notary(&args(&vf, &["verify", "-m", "by=v1.0", &reference]));
+        assert!(
+            out.contains("Successfully verified"),
+            "{name} {format}: {out}"
+        );
+        let e = fx.fails(
+            &notary_bin(),
+            &args(&vf, &["verify", "-m", "by=v1.1", &reference]),
+        );
+        assert!(e.contains("by"), "{e}");
+        let listed = fx.notary(&args(&base, &["inspect", "-o", "json", &reference]));
+        let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        let sig = &listed["signatures"][0];
+        let media_type = if format == "jws" {
+            "application/jose+json"
+        } else {
+            "application/cose"
+        };
+        assert_eq!(sig["signatureEnvelopeType"], media_type, "{listed}");
+        assert!(sig["signedAttributes"]["expiry"].is_string(), "{listed}");
+
+        // notary signs (through the API where the registry has it), notation v1.0.0 verifies.
+        let (reference, base) = store.push(&rt, repo, &format!("{name}-{format}-by-notary"));
+        let mut nb = base.clone();
+        let mut vb = store.verify_flags(&base, repo);
+        if api {
+            nb.push("--force-referrers-tag=false".into());
+            vb.push("--allow-referrers-api".into());
+        }
+        let sign = [
+            "sign",
+            "--key",
+            name,
+            "--signature-format",
+            format,
+            "-e",
+            "24h",
+            "-m",
+            "by=notary",
+        ];
+        fx.notary(&args(&nb, &[&sign[..], &[reference.as_str()]].concat()));
+        let out = fx.ok(
+            &v1_0,
+            &args(&vb, &["verify", "-m", "by=notary", &reference]),
+        );
+        assert!(
+            out.contains("Successfully verified"),
+            "{name} {format}: {out}"
+        );
+        fx.fails(&v1_0, &args(&vb, &["verify", "-m", "by=v1.0", &reference]));
+    }
+    if api {
+        // v1.0.0 through the API, notary verifies.
+        let (reference, base) = store.push(&rt, repo, "by-v1.0-through-the-api");
+        let mut sb = base.clone();
+        sb.push("--allow-referrers-api".into());
+        fx.ok(&v1_0, &args(&sb, &["sign", "--key", "ec521", &reference]));
+        let out = fx.notary(&args(&base, &["verify", &reference]));
+        assert!(out.contains("Successfully verified"), "{out}");
+    }
+}
+
+#[test]
+fn notation_v1_0_0_both_ways_on_an_oci_layout() {
+    let fx = Fixture::new();
+    let layout = OciLayout::create(fx.dir.path().join("layout")).unwrap();
+    v1_0_both_ways(Store::Layout(layout), &fx);
+}
+
+#[test]
+fn notation_v1_0_0_both_ways_on_registries() {
+    let fx = Fixture::new();
+    v1_0_both_ways(
+        Store::Remote(Registry::start(Kind::Distribution2, &Options::default())),
+        &fx,
+    );
+    v1_0_both_ways(
         Store::Remote(Registry::start(Kind::Olareg, &Options::default())),
         &fx,
     );
