@@ -537,15 +537,10 @@ fn v1_0_both_ways(store: Store, fx: &Fixture) {
     assert!(version.contains("v1.0.0"), "{version}");
     let api = matches!(&store, Store::Remote(reg) if reg.kind.has_referrers_api());
     let repo = "interop-v1-0";
-    for (name, format) in [
-        ("rsa3072", "jws"),
-        ("ec384", "cose"),
-        ("ec256", "jws"),
-        ("rsa2048", "cose"),
-    ] {
-        // notation v1.0.0 signs (the tag schema on a registry, as by default), notary verifies.
-        let (reference, base) = store.push(&rt, repo, &format!("{name}-{format}-by-v1.0"));
-        let sign = [
+    // The same `sign` for both tools; `by` names the signer in the user metadata.
+    let sign = |name: &str, format: &str, by: &str, reference: &str| -> Vec<String> {
+        let by = format!("by={by}");
+        [
             "sign",
             "--key",
             name,
@@ -554,11 +549,24 @@ fn v1_0_both_ways(store: Store, fx: &Fixture) {
             "-e",
             "24h",
             "-m",
-            "by=v1.0",
-        ];
+            &by,
+            reference,
+        ]
+        .map(str::to_string)
+        .to_vec()
+    };
+    for (name, format) in [
+        ("rsa3072", "jws"),
+        ("ec384", "cose"),
+        ("ec256", "jws"),
+        ("rsa2048", "cose"),
+    ] {
+        // notation v1.0.0 signs (the tag schema on a registry, as by default), notary verifies.
+        let (reference, base) = store.push(&rt, repo, &format!("{name}-{format}-by-v1.0"));
+        let a = sign(name, format, "v1.0", &reference);
         fx.ok(
             &v1_0,
-            &args(&base, &[&sign[..], &[reference.as_str()]].concat()),
+            &args(&base, &a.iter().map(String::as_str).collect::<Vec<_>>()),
         );
         let vf = store.verify_flags(&base, repo);
         let out = fx.notary(&args(&vf, &["verify", "-m", "by=v1.0", &reference]));
@@ -590,18 +598,11 @@ fn v1_0_both_ways(store: Store, fx: &Fixture) {
             nb.push("--force-referrers-tag=false".into());
             vb.push("--allow-referrers-api".into());
         }
-        let sign = [
-            "sign",
-            "--key",
-            name,
-            "--signature-format",
-            format,
-            "-e",
-            "24h",
-            "-m",
-            "by=notary",
-        ];
-        fx.notary(&args(&nb, &[&sign[..], &[reference.as_str()]].concat()));
+        let a = sign(name, format, "notary", &reference);
+        fx.notary(&args(
+            &nb,
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
         let out = fx.ok(
             &v1_0,
             &args(&vb, &["verify", "-m", "by=notary", &reference]),
