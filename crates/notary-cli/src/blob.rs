@@ -349,14 +349,10 @@ fn inspect(output: &str, sig: &Path) -> CmdResult {
     let bytes = crate::config::read_input(sig, crate::config::MAX_ENVELOPE_FILE)?;
     let i = notary::inspect::inspect_envelope(format, &bytes, None)
         .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
-    let v = serde_json::to_value(&i)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        print!("{}", notary::inspect::to_notation_json(&i)?);
     } else {
-        print!(
-            "{}",
-            crate::output::signature_tree(sig.display().to_string(), &v).render()
-        );
+        print!("{}", i.tree(sig.display().to_string()).render());
     }
     Ok(())
 }

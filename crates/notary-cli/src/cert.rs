@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use notary::truststore::{TrustStoreType, is_valid_name, read_store_file};
+use notary::truststore::{TrustStoreType, is_valid_name, read_certificate_file};
 use notary_core::KeySpec;
 
 use notary::config::KeyEntry;
@@ -214,7 +214,7 @@ pub fn run(c: CertCommand) -> CmdResult {
                 None => TrustStoreType::ALL.to_vec(),
             };
             let root = config::config_dir()?.join("truststore").join("x509");
-            let mut any = false;
+            let mut rows: Vec<[String; 3]> = Vec::new();
             for t in types {
                 let Ok(entries) = fs::read_dir(root.join(t.as_str())) else {
                     continue;
@@ -240,15 +240,30 @@ pub fn run(c: CertCommand) -> CmdResult {
                         })
                         .unwrap_or_default();
                     files.sort();
+                    // As notation: a file that does not parse fails the listing, one that
+                    // holds no certificate is left out.
                     for f in files {
-                        any = true;
-                        println!("{}", f.display());
+                        match read_certificate_file(&f) {
+                            Ok(certs) if certs.is_empty() => {}
+                            Ok(_) => rows.push([
+                                t.as_str().to_string(),
+                                s.file_name()
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .unwrap_or_default(),
+                                f.file_name()
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .unwrap_or_default(),
+                            ]),
+                            Err((_, e)) => {
+                                return Err(Failure::msg(format!(
+                                    "failed to list all certificates stored in the trust store, with error: {e}"
+                                )));
+                            }
+                        }
                     }
                 }
             }
-            if !any {
-                println!("No certificates found");
-            }
+            print!("{}", table(&rows));
             Ok(())
         }
         CertCommand::Show {
@@ -258,28 +273,28 @@ pub fn run(c: CertCommand) -> CmdResult {
         } => {
             let t = store_type(&t)?;
             let path = store_dir(t, &store)?.join(store_file_name(&file)?);
-            let certs =
-                read_store_file(&notary_x509::X509Verifier::new(crate::provider()), &path, t)
-                    .map_err(|(_, r)| Failure::msg(r))?;
-            for c in certs {
+            // Any certificate that parses is shown, as notation shows it: the store's rules
+            // apply when it is used.
+            let certs = read_certificate_file(&path).map_err(|(_, r)| {
+                Failure::msg(format!(
+                    "failed to show details of certificate {file}, with error: {r}"
+                ))
+            })?;
+            let rule = "-".repeat(80);
+            println!("Certificate details");
+            println!("{rule}");
+            for (i, c) in certs.iter().enumerate() {
+                if i > 0 {
+                    println!("{rule}");
+                }
                 println!("Issuer: {}", c.issuer_string());
                 println!("Subject: {}", c.subject_string());
-                println!(
-                    "Valid from: {}",
-                    crate::output::ansic(
-                        &notary_core::timefmt::format_rfc3339(c.not_before()).unwrap_or_default()
-                    )
-                );
-                println!(
-                    "Valid to: {}",
-                    crate::output::ansic(
-                        &notary_core::timefmt::format_rfc3339(c.not_after()).unwrap_or_default()
-                    )
-                );
+                println!("Valid from: {}", go_time(c.not_before()));
+                println!("Valid to: {}", go_time(c.not_after()));
                 println!("IsCA: {}", c.is_ca());
                 println!(
-                    "SHA256 Thumbprint: {}\n",
-                    notary_x509::X509Verifier::new(crate::provider()).sha256_fingerprint(&c)
+                    "SHA256 Thumbprint: {}",
+                    notary_x509::X509Verifier::new(crate::provider()).sha256_fingerprint(c)
                 );
             }
             Ok(())
@@ -607,4 +622,41 @@ fn cleanup_test(name: &str) -> CmdResult {
         ));
     }
     Ok(())
+}
+
+/// Go's `time.Time` default rendering of a UTC time (`2026-12-03 18:05:59 +0000 UTC`), as
+/// `notation cert show` prints validity dates.
+fn go_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} +0000 UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// `rows` under notation's `STORE TYPE  STORE NAME  CERTIFICATE` header, laid out as Go's
+/// `tabwriter` lays them out there (each cell padded to its column's widest plus three
+/// spaces, the last too); nothing at all when there are no rows.
+fn table(rows: &[[String; 3]]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let header = ["STORE TYPE", "STORE NAME", "CERTIFICATE"].map(str::to_string);
+    let all: Vec<&[String; 3]> = std::iter::once(&header).chain(rows).collect();
+    let width = |i: usize| all.iter().map(|r| r[i].chars().count()).max().unwrap_or(0) + 3;
+    let widths = [width(0), width(1), width(2)];
+    let mut out = String::new();
+    for r in all {
+        for (cell, w) in r.iter().zip(widths) {
+            out.push_str(cell);
+            out.push_str(&" ".repeat(w - cell.chars().count()));
+        }
+        out.push('\n');
+    }
+    out
 }

@@ -102,7 +102,8 @@ fn debug_counts(targets: &[Arc<Target>]) {
     }
 }
 
-/// How to reach registries.
+// How to reach registries (no doc comment: clap would show it as the about text of every
+// command that flattens these flags).
 #[derive(Args, Clone, Default)]
 pub struct RegistryFlags {
     /// Use plain HTTP instead of HTTPS for the registry (testing only)
@@ -838,29 +839,42 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
             a.max_signatures,
         ))
         .map_err(Failure::msg)?;
+    if !t.object.contains(':') {
+        eprintln!(
+            "Warning: Always inspect the artifact using digest(@sha256:...) rather than a tag(:{}) because resolved digest may not point to the same signed artifact, as tags are mutable.",
+            t.object
+        );
+    }
+    // As notation: say which signatures could not be shown, show the others, then fail.
+    for s in &v.skipped {
+        if s.unfetched {
+            eprintln!(
+                "Warning: unable to fetch signature {} due to error: {}",
+                s.digest, s.reason
+            );
+        } else {
+            eprintln!(
+                "Warning: Skipping signature {} because of error: {}",
+                s.digest, s.reason
+            );
+        }
+    }
     if json {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
+        print!("{}", notary::inspect::to_notation_json(&v)?);
+    } else {
+        print!("{}", v.render_tree(&t.at(&v.artifact.digest)));
     }
-    let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
-    let reference = t.at(&subject.digest);
-    let sigs = v["signatures"].as_array().cloned().unwrap_or_default();
-    if sigs.is_empty() {
-        println!("{reference} has no associated signature");
-        return Ok(());
+    if v.exceeded_limit {
+        eprintln!(
+            "Warning: exceeded configured limit of max signatures {} to examine",
+            a.max_signatures
+        );
     }
-    let children = sigs
-        .iter()
-        .map(|s| crate::output::signature_tree(s["digest"].as_str().unwrap_or("").to_string(), s))
-        .collect();
-    let tree = crate::output::Node::new(
-        reference,
-        vec![crate::output::Node::new(
-            notary_core::SIGNATURE_ARTIFACT_TYPE,
-            children,
-        )],
-    );
-    print!("{}", tree.render());
+    if !v.skipped.is_empty() {
+        return Err(Failure::msg(
+            "at least one signature was skipped and not displayed",
+        ));
+    }
     Ok(())
 }
 

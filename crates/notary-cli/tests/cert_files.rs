@@ -231,3 +231,59 @@ fn usage_errors_exit_1_and_help_exits_0() {
     let o = e.run(&["cert", "add", "--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
 }
+
+#[test]
+fn list_and_show_read_files_as_notation_does() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "a"]);
+    let store = e.config.join("truststore/x509/ca/a");
+    // A file that is neither PEM nor DER fails the listing, as in notation.
+    std::fs::write(store.join("notes.txt"), b"not a certificate").unwrap();
+    let err = e.fails(&["cert", "list"]);
+    assert!(
+        err.contains("failed to list all certificates stored in the trust store"),
+        "{err}"
+    );
+    std::fs::remove_file(store.join("notes.txt")).unwrap();
+    let out = e.ok(&["cert", "list", "--type", "ca"]);
+    assert!(
+        out.starts_with("STORE TYPE   STORE NAME   CERTIFICATE   \n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nca           a            a.crt         \n"),
+        "{out}"
+    );
+
+    // `show` shows any certificate that parses, even one the store's rules would refuse at
+    // verification (a leaf signed by another key is not a CA nor self-signed).
+    e.ok(&["cert", "generate-test", "--bits", "256", "b"]);
+    let leaf = leaf_signed_by_other_key(&e);
+    std::fs::write(store.join("leaf.pem"), &leaf).unwrap();
+    let out = e.ok(&["cert", "show", "-t", "ca", "-s", "a", "leaf.pem"]);
+    assert!(out.starts_with("Certificate details\n"), "{out}");
+    assert!(out.contains("IsCA: false"), "{out}");
+    assert!(out.contains(" +0000 UTC\n"), "{out}");
+}
+
+/// A PEM certificate whose subject is not its issuer: `b`'s certificate with the issuer name
+/// patched, so its self-signature no longer verifies (it still parses).
+fn leaf_signed_by_other_key(e: &Env) -> Vec<u8> {
+    let pem = std::fs::read_to_string(e.config.join("localkeys/b.crt")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    use base64::Engine as _;
+    let mut der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    // The issuer's CN=b becomes CN=c: same length, still DER, signature now wrong.
+    let at = der
+        .windows(4)
+        .position(|w| w[..3] == [0x0c, 0x01, b'b'])
+        .unwrap();
+    der[at + 2] = b'c';
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        base64::engine::general_purpose::STANDARD.encode(&der)
+    )
+    .into_bytes()
+}

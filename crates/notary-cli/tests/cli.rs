@@ -182,9 +182,10 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
     assert!(err.contains("not-a-cert.pem"), "{err}");
     e.ok_both(&["cert", "generate-test", "tester"]);
     let (out, _) = e.ok_both(&["cert", "list"]);
-    assert!(
-        out.contains("truststore/x509/ca/tester/tester.crt"),
-        "{out}"
+    // notation v1.3's table, laid out by Go's tabwriter.
+    assert_eq!(
+        out,
+        "STORE TYPE   STORE NAME   CERTIFICATE   \nca           tester       tester.crt    \n"
     );
     let (out, _) = e.ok_both(&["cert", "show", "-t", "ca", "-s", "tester", "tester.crt"]);
     assert!(
@@ -368,4 +369,22 @@ fn input_files_must_be_regular_and_bounded() {
         "artifact.bin",
     ]);
     assert!(err.contains("larger than 33554432 bytes"), "{err}");
+}
+
+#[test]
+fn each_command_help_starts_with_its_own_description() {
+    let e = Env::new();
+    for (cmd, about) in [
+        ("sign", "Sign artifacts"),
+        ("verify", "Verify artifacts"),
+        ("list", "List signatures of the signed artifact"),
+        (
+            "inspect",
+            "Inspect all signatures associated with the signed artifact",
+        ),
+        ("copy", "Copy an artifact and all its referrers"),
+    ] {
+        let out = e.ok(&[cmd, "--help"]);
+        assert!(out.starts_with(about), "notary {cmd} --help: {out}");
+    }
 }

@@ -166,7 +166,22 @@ pub fn read_store_file(
     path: &Path,
     store_type: TrustStoreType,
 ) -> Result<Vec<Certificate>, (TrustStoreErrorKind, String)> {
-    use TrustStoreErrorKind::{Access, Invalid, Parse};
+    let at = |kind, e: &dyn std::fmt::Display| (kind, format!("{}: {e}", path.display()));
+    let certs = read_certificate_file(path)?;
+    for c in &certs {
+        x509.check_trust_store_certificate(c, store_type)
+            .map_err(|e| at(TrustStoreErrorKind::Invalid, &e))?;
+    }
+    Ok(certs)
+}
+
+/// Reads the certificates of one trust-store file without the store's rules (what `cert
+/// show` and `cert list` display, as notation reads them): a regular file (no symlink, no
+/// sub-directory) of at most 16 MiB whose certificates all parse.
+pub fn read_certificate_file(
+    path: &Path,
+) -> Result<Vec<Certificate>, (TrustStoreErrorKind, String)> {
+    use TrustStoreErrorKind::{Access, Parse};
     let at = |kind, e: &dyn std::fmt::Display| (kind, format!("{}: {e}", path.display()));
     let meta = fs::symlink_metadata(path).map_err(|e| at(Access, &e))?;
     if meta.file_type().is_symlink() {
@@ -197,12 +212,7 @@ pub fn read_store_file(
     if bytes.len() as u64 > MAX_CERT_FILE {
         return Err(at(Access, &format!("larger than {MAX_CERT_FILE} bytes")));
     }
-    let certs = read_certificates(&bytes).map_err(|e| at(Parse, &e))?;
-    for c in &certs {
-        x509.check_trust_store_certificate(c, store_type)
-            .map_err(|e| at(Invalid, &e))?;
-    }
-    Ok(certs)
+    read_certificates(&bytes).map_err(|e| at(Parse, &e))
 }
 
 #[cfg(unix)]

@@ -92,16 +92,37 @@ pub fn verify_inspect_list(ctx: &Context<'_>, input: &Value) -> Result<Outcome, 
 }
 
 pub fn inspect(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
-    let ours = if input.get("layout").is_some() {
+    let expected = input.get("expected_output").and_then(Value::as_str);
+    // The tree notation printed, beside its JSON (`x.inspect.json` -> `x.inspect.tree.txt`).
+    let want_tree = match expected {
+        Some(e) => ctx.read(&e.replace(".json", ".tree.txt")).ok(),
+        None => None,
+    };
+    let want_tree = want_tree.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let (json, tree) = if input.get("layout").is_some() {
         let layout = open_layout(ctx, input)?;
-        match block_on(notary::inspect::inspect_artifact(
+        let got = match block_on(notary::inspect::inspect_artifact(
             &layout,
             str_field(input, "reference")?,
             usize::MAX,
         )) {
             Ok(v) => v,
             Err(e) => return Ok(Outcome::fail("parse", e)),
+        };
+        if let Some(s) = got.skipped.first() {
+            return Ok(Outcome::fail(
+                "parse",
+                format!("signature {} skipped: {}", s.digest, s.reason),
+            ));
         }
+        // notation's tree names the artifact by its registry reference (second line).
+        let reference = want_tree
+            .as_deref()
+            .and_then(|t| t.lines().nth(1))
+            .unwrap_or_default()
+            .to_string();
+        let tree = got.render_tree(&reference);
+        (notary::inspect::to_notation_json(&got), tree)
     } else {
         let bytes = ctx.read(str_field(input, "envelope")?)?;
         let media_type = match str_field(input, "envelope_media_type")?.parse() {
@@ -109,18 +130,54 @@ pub fn inspect(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
             Err(e) => return Ok(Outcome::fail("parse", e)),
         };
         match notary::inspect::inspect_envelope(media_type, &bytes, None) {
-            Ok(v) => serde_json::to_value(v).map_err(|e| e.to_string())?,
+            Ok(v) => (
+                notary::inspect::to_notation_json(&v),
+                v.tree("<SIGNATURE_FILE_PATH>").render(),
+            ),
             Err(e) => return Ok(Outcome::fail("parse", e)),
         }
     };
-    let Some(expected) = input.get("expected_output").and_then(Value::as_str) else {
+    let json = json.map_err(|e| e.to_string())?;
+    let Some(expected) = expected else {
         return Ok(Outcome::Pass);
     };
-    let want: Value = serde_json::from_slice(&ctx.read(expected)?).map_err(|e| e.to_string())?;
-    Ok(match compare_inspection(&want, &ours) {
-        Ok(()) => Outcome::Pass,
-        Err(why) => Outcome::fail("parse", why),
-    })
+    let want_json = String::from_utf8_lossy(&ctx.read(expected)?).into_owned();
+    let want: Value = serde_json::from_str(&want_json).map_err(|e| e.to_string())?;
+    let ours: Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+    if let Err(why) = compare_inspection(&want, &ours) {
+        return Ok(Outcome::fail("parse", why));
+    }
+    // Byte for byte as notation prints them, but for the wording of error messages.
+    if let Err(why) = same_text(&want_json, &json, "\"error\": ") {
+        return Ok(Outcome::fail("parse", format!("JSON text: {why}")));
+    }
+    if let Some(want_tree) = want_tree
+        && let Err(why) = same_text(&want_tree, &tree, "error: ")
+    {
+        return Ok(Outcome::fail("parse", format!("tree text: {why}")));
+    }
+    Ok(Outcome::Pass)
+}
+
+/// The same lines, where a line holding `error_marker` in `want` need only agree up to it.
+fn same_text(want: &str, got: &str, error_marker: &str) -> Result<(), String> {
+    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    if w.len() != g.len() {
+        return Err(format!("{} lines, expected {}", g.len(), w.len()));
+    }
+    for (i, (w, g)) in w.iter().zip(&g).enumerate() {
+        let same = match w.find(error_marker) {
+            Some(at) => {
+                g.get(..at.saturating_add(error_marker.len()))
+                    == w.get(..at.saturating_add(error_marker.len()))
+            }
+            None => w == g,
+        };
+        if !same {
+            return Err(format!("line {}: got {g:?}, expected {w:?}", i + 1));
+        }
+    }
+    Ok(())
 }
 
 /// Loose comparison: the same signatures, digests, media types, attributes and certificate
