@@ -8,9 +8,10 @@ use crate::verifier::X509Verifier;
 /// Most certificates read from one file.
 const MAX_CERTS_PER_FILE: usize = 1000;
 
-/// Reads certificates the way notation-core-go's `ReadCertificateFile` does: if the data holds
-/// any PEM block, every PEM block (whatever its label) must be a certificate; otherwise the
-/// bytes are one or more concatenated DER certificates. Zero certificates is
+/// Reads certificates the way notation-core-go's `ParseCertificates` does: if Go's
+/// `pem.Decode` finds a PEM block in the data, every block it finds (whatever its label) must
+/// hold exactly one certificate, and text it skips (including malformed blocks) is ignored;
+/// otherwise the bytes are one or more concatenated DER certificates. Zero certificates is
 /// [`Error::NoCertificates`].
 ///
 /// ```
@@ -22,15 +23,9 @@ const MAX_CERTS_PER_FILE: usize = 1000;
 /// # Ok::<(), notary_x509::Error>(())
 /// ```
 pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, Error> {
-    let blocks = pem::parse_many(bytes).unwrap_or_default();
     let mut certs = Vec::new();
-    if blocks.is_empty() {
-        if has_pem_marker(bytes) {
-            // Go's pem.Decode found no block either, so this is parsed as DER and fails.
-            return Err(Error::Parse {
-                reason: "data looks like PEM but holds no well-formed PEM block".into(),
-            });
-        }
+    let mut block = pem_decode(bytes);
+    if block.is_none() {
         let mut r = Reader::new(bytes);
         while !r.is_empty() {
             if certs.len() >= MAX_CERTS_PER_FILE {
@@ -46,13 +41,13 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, Error> {
             }
             certs.push(Certificate::from_der(tlv.raw)?);
         }
-    } else {
-        if blocks.len() > MAX_CERTS_PER_FILE {
+    }
+    while let Some((der, rest)) = block {
+        if certs.len() >= MAX_CERTS_PER_FILE {
             return Err(too_many_in_file());
         }
-        for block in &blocks {
-            certs.push(Certificate::from_der(block.contents())?);
-        }
+        certs.push(Certificate::from_der(&der)?);
+        block = pem_decode(rest);
     }
     if certs.is_empty() {
         return Err(Error::NoCertificates);
@@ -66,8 +61,155 @@ fn too_many_in_file() -> Error {
     }
 }
 
-fn has_pem_marker(bytes: &[u8]) -> bool {
-    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+/// Go's `pemStart` without its leading newline.
+const PEM_BEGIN: &[u8] = b"-----BEGIN ";
+/// Go's `pemEnd`; `PEM_END_AT` is how far into it the END type's separating space is.
+const PEM_END: &[u8] = b"\n-----END ";
+const PEM_END_AT: usize = 9;
+const PEM_END_OF_LINE: &[u8] = b"-----";
+
+/// Go's `base64.StdEncoding` once newlines are gone: padding required, nonzero trailing bits
+/// allowed (Go's encoding is not `Strict`).
+const GO_STD_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
+);
+
+/// Go's `encoding/pem.Decode` (Go 1.26, as in the notation release builds): the contents of
+/// the next PEM block and the data after it, or `None` when Go finds no block.
+fn pem_decode(data: &[u8]) -> Option<(Vec<u8>, &[u8])> {
+    let mut pos = 0;
+    loop {
+        match pem_attempt(data, pos)? {
+            Attempt::Block(contents, rest) => return Some((contents, rest)),
+            // Go: `rest = rest[endTrailerIndex:]`, giving up when that index went negative
+            // (header lines ran past the END line).
+            Attempt::Skip { at, resume } => {
+                if resume < at {
+                    return None;
+                }
+                pos = resume;
+            }
+        }
+    }
+}
+
+/// One pass of `pem.Decode`'s loop, with Go's `rest` at `data[pos..]`.
+enum Attempt<'a> {
+    /// The block's contents and the data after its END line.
+    Block(Vec<u8>, &'a [u8]),
+    /// Go's `continue`, taken with `rest` at `data[at..]`; the search resumes at
+    /// `data[resume..]`, just after the END marker seen.
+    Skip { at: usize, resume: usize },
+}
+
+/// Go's loop body, in absolute offsets into `data`; `None` is Go's `return nil, data`.
+fn pem_attempt(data: &[u8], pos: usize) -> Option<Attempt<'_>> {
+    // The first END line, then the last BEGIN before it, which must start a line (or `rest`).
+    let end = pos.checked_add(find(data.get(pos..)?, PEM_END)?)?;
+    let resume = end.checked_add(PEM_END.len())?;
+    let skip = |at| Some(Attempt::Skip { at, resume });
+    let Some(begin) = rfind(data.get(pos..end)?, PEM_BEGIN) else {
+        return skip(pos);
+    };
+    let begin = pos.checked_add(begin)?;
+    if begin > pos && data.get(begin.checked_sub(1)?) != Some(&b'\n') {
+        return skip(pos);
+    }
+    let mut cur = begin.checked_add(PEM_BEGIN.len())?;
+
+    let (type_line, consumed) = get_line(data.get(cur..)?);
+    cur = cur.checked_add(consumed)?;
+    let Some(label) = type_line.strip_suffix(PEM_END_OF_LINE) else {
+        return skip(cur);
+    };
+
+    // Header lines: every line holding a ':'.
+    let mut headers = false;
+    loop {
+        let rest = data.get(cur..)?;
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, consumed) = get_line(rest);
+        if !line.contains(&b':') {
+            break;
+        }
+        headers = true;
+        cur = cur.checked_add(consumed)?;
+    }
+    // Go's `endIndex` is `end - cur`: -1 when the END line directly follows the type line,
+    // which only a block without headers may do.
+    if headers && end < cur {
+        return skip(cur);
+    }
+
+    // The END line: the same label, five dashes, then only spaces and tabs.
+    let trailer_len = label.len().checked_add(PEM_END_OF_LINE.len())?;
+    let Some(trailer) = data.get(resume..).and_then(|t| t.get(..trailer_len)) else {
+        return skip(cur);
+    };
+    if !trailer.starts_with(label) || !trailer.ends_with(PEM_END_OF_LINE) {
+        return skip(cur);
+    }
+    let (end_line_rest, _) = get_line(data.get(resume.checked_add(trailer_len)?..)?);
+    if !end_line_rest.is_empty() {
+        return skip(cur);
+    }
+
+    let contents = if end > cur {
+        let Some(contents) = decode_base64(data.get(cur..end)?) else {
+            return skip(cur);
+        };
+        contents
+    } else {
+        Vec::new()
+    };
+    let tail = data.get(end.checked_add(PEM_END_AT)?..)?;
+    let (_, consumed) = get_line(tail);
+    Some(Attempt::Block(contents, tail.get(consumed..)?))
+}
+
+/// Go's `getLine`: the first `\n`- or `\r\n`-terminated line without trailing spaces and
+/// tabs, and how many bytes it took, terminator included.
+fn get_line(data: &[u8]) -> (&[u8], usize) {
+    let (line, consumed) = match data.iter().position(|&b| b == b'\n') {
+        Some(i) => {
+            let line = data.get(..i).unwrap_or_default();
+            (
+                line.strip_suffix(b"\r").unwrap_or(line),
+                i.saturating_add(1),
+            )
+        }
+        None => (data, data.len()),
+    };
+    let kept = line
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |i| i.saturating_add(1));
+    (line.get(..kept).unwrap_or_default(), consumed)
+}
+
+/// PEM contents as Go decodes them: spaces and tabs removed (`removeSpacesAndTabs`), `\r`
+/// and `\n` skipped (Go's base64 decoder ignores them anywhere), the rest standard base64.
+fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let text: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .collect();
+    GO_STD_BASE64.decode(text).ok()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 /// Go's `IsRootCertificate`: the certificate may sign certificates, verifies with its own key
