@@ -279,7 +279,15 @@ struct RawStatement {
     global_policy: bool,
 }
 
-fn decode_document(bytes: &[u8]) -> Result<(String, Vec<RawStatement>), Error> {
+/// Which document is decoded: the members of the other kind's statements are unknown members
+/// there, ignored whatever their type, as notation-go's decoder ignores them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DocKind {
+    Oci,
+    Blob,
+}
+
+fn decode_document(bytes: &[u8], kind: DocKind) -> Result<(String, Vec<RawStatement>), Error> {
     let doc: Json = serde_json::from_slice(bytes).map_err(|e| parse_err(e.to_string()))?;
     let Json::Object(obj) = doc else {
         return Err(parse_err("the document is not a JSON object"));
@@ -329,13 +337,17 @@ fn decode_document(bytes: &[u8]) -> Result<(String, Vec<RawStatement>), Error> {
             Some(_) => return Err(parse_err("\"signatureVerification\" must be an object")),
         };
         let global_policy = match member(s, "globalPolicy") {
+            _ if kind == DocKind::Oci => false,
             None | Some(Json::Null) => false,
             Some(Json::Bool(b)) => *b,
             Some(_) => return Err(parse_err("\"globalPolicy\" must be a boolean")),
         };
         out.push(RawStatement {
             name: string_field(s, "name")?,
-            registry_scopes: string_list(s, "registryScopes")?,
+            registry_scopes: match kind {
+                DocKind::Oci => string_list(s, "registryScopes")?,
+                DocKind::Blob => Vec::new(),
+            },
             level,
             overrides,
             verify_timestamp,
@@ -603,7 +615,7 @@ pub struct OciTrustPolicy {
 impl OciTrustPolicy {
     /// Decodes and validates a whole document (notation validates before using any statement).
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
-        let (version, raws) = decode_document(bytes)?;
+        let (version, raws) = decode_document(bytes, DocKind::Oci)?;
         let mut statements = validate_document(&version, &raws, "oci")?;
         let mut seen: HashSet<String> = HashSet::new();
         for s in &mut statements {
@@ -656,7 +668,8 @@ impl OciTrustPolicy {
     /// listing the repository, else the `*` statement. The registry part is compared in
     /// canonical form (see [`canonical_registry_scope`]): `REGISTRY.EXAMPLE:443/app` selects the
     /// statement of `registry.example/app`. A repository that is not valid per the distribution
-    /// spec, or a name longer than 255 bytes, is an [`Error::InvalidReference`].
+    /// spec is an [`Error::InvalidReference`]; its length is not limited here, as notation does
+    /// not limit it.
     pub fn statement_for(&self, artifact_reference: &str) -> Result<&TrustPolicyStatement, Error> {
         let (path, _) =
             artifact_reference
@@ -666,7 +679,7 @@ impl OciTrustPolicy {
                     reason: "an artifact reference must have a digest (registry/repository@digest)"
                         .into(),
                 })?;
-        let path = canonical_reference_name(path)?;
+        let path = scope::canonical_scope_name(path)?;
         self.statements
             .iter()
             .find(|s| s.registry_scopes.contains(&path))
@@ -693,7 +706,7 @@ impl BlobTrustPolicy {
     /// notation does. Stricter than notation: the global statement may not use level `skip`
     /// (the spec forbids it; notation's check never fires).
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
-        let (version, raws) = decode_document(bytes)?;
+        let (version, raws) = decode_document(bytes, DocKind::Blob)?;
         let statements = validate_document(&version, &raws, "blob")?;
         let globals: Vec<&TrustPolicyStatement> =
             statements.iter().filter(|s| s.global_policy).collect();

@@ -129,6 +129,23 @@ pub fn canonical_registry(registry: &str) -> Result<String, Error> {
 /// The canonical `registry/repository` of an artifact reference's name part, refusing a
 /// repository that is not valid per the distribution spec or a name longer than 255 bytes.
 pub fn canonical_reference_name(name: &str) -> Result<String, Error> {
+    let out = canonical_scope_name(name)?;
+    if out.len() > MAX_NAME_LENGTH {
+        return Err(Error::InvalidReference {
+            reference: name.to_string(),
+            reason: format!(
+                "the name is {} bytes long, more than the {MAX_NAME_LENGTH} allowed",
+                out.len()
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// [`canonical_reference_name`] without the length limit: the form a trust policy matches an
+/// artifact's scope in (notation sets no length limit on scopes, and an OCI layout's `--scope`
+/// is a name of the user's choosing, never sent to a registry).
+pub(crate) fn canonical_scope_name(name: &str) -> Result<String, Error> {
     let fail = |reason: String| Error::InvalidReference {
         reference: name.to_string(),
         reason,
@@ -143,14 +160,7 @@ pub fn canonical_reference_name(name: &str) -> Result<String, Error> {
             "invalid repository name {repo:?}: path components of lowercase letters and digits, separated by '.', '_', '__' or dashes, joined by '/'"
         )));
     }
-    let out = format!("{registry}/{repo}");
-    if out.len() > MAX_NAME_LENGTH {
-        return Err(fail(format!(
-            "the name is {} bytes long, more than the {MAX_NAME_LENGTH} allowed",
-            out.len()
-        )));
-    }
-    Ok(out)
+    Ok(format!("{registry}/{repo}"))
 }
 
 #[cfg(test)]
@@ -241,5 +251,6 @@ mod tests {
             Err(Error::InvalidReference { .. })
         ));
         assert!(canonical_reference_name(&long[..255]).is_ok());
+        assert_eq!(canonical_scope_name(&long).unwrap(), long);
     }
 }
