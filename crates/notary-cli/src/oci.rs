@@ -805,7 +805,20 @@ pub fn list(a: ListArgs) -> CmdResult {
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
-    let sigs = rt.block_on(t.repo.repo().list_signatures(&subject, a.max_signatures))?;
+    if !t.object.contains(':') {
+        eprintln!(
+            "Warning: Always list the artifact using digest(@sha256:...) rather than a tag(:{}) because resolved digest may not point to the same signed artifact, as tags are mutable.",
+            t.object
+        );
+    }
+    // One more than the limit tells whether there were more (notation warns then).
+    let mut sigs = rt.block_on(
+        t.repo
+            .repo()
+            .list_signatures(&subject, a.max_signatures.saturating_add(1)),
+    )?;
+    let exceeded = sigs.len() > a.max_signatures;
+    sigs.truncate(a.max_signatures);
     let reference = t.at(&subject.digest);
     if sigs.is_empty() {
         println!("{reference} has no associated signatures");
@@ -822,6 +835,12 @@ pub fn list(a: ListArgs) -> CmdResult {
                 "├──"
             },
             s.digest
+        );
+    }
+    if exceeded {
+        eprintln!(
+            "Warning: exceeded configured limit of max signatures {} to examine",
+            a.max_signatures
         );
     }
     Ok(())

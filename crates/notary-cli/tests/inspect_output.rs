@@ -201,16 +201,21 @@ fn tags_and_limits_are_warned_about() {
         ),
         "{err}"
     );
-    let o = e.run(&[
-        "inspect",
-        "--oci-layout",
-        "--max-signatures",
-        "1",
-        &reference,
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
+    let (_, err) = e.ok_both(&["list", "--oci-layout", &by_tag]);
     assert!(
-        err.contains("Warning: exceeded configured limit of max signatures 1 to examine"),
+        err.contains(
+            "Warning: Always list the artifact using digest(@sha256:...) rather than a tag(:v1)"
+        ),
         "{err}"
     );
+    for command in ["inspect", "list"] {
+        let o = e.run(&[command, "--oci-layout", "--max-signatures", "1", &reference]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("Warning: exceeded configured limit of max signatures 1 to examine"),
+            "{command}: {err}"
+        );
+    }
+    let (_, err) = e.ok_both(&["list", "--oci-layout", "--max-signatures", "2", &reference]);
+    assert!(!err.contains("exceeded"), "{err}");
 }
