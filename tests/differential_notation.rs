@@ -8,9 +8,19 @@
 //! - levels.py: ~270 verifications on OCI layouts (expired, untrusted, tampered, mixed, COSE
 //!   signatures and more) under every verification level, overrides and odd trust store
 //!   contents, `notation verify` and `notary verify`; every outcome must agree.
+//! - policies.py: ~360 trust policy documents given to `notation policy import` and `notary
+//!   policy import`, ~240 verifications choosing a statement by `--scope`, and documents written
+//!   straight into trustpolicy.json; the outcomes must agree except where notary differs on
+//!   purpose (duplicate members, canonical scopes, invalid Unicode, limits, IPv6 scopes), each
+//!   such case named with its rule.
+//! - certfiles.py: ~1,000 certificate files and trust store layouts (PEM and DER framing, odd
+//!   certificates, names, links) under `cert add`, `cert ls`, `cert show`, `verify` and
+//!   `sign --timestamp-root-cert` (with `openssl ts` as a local TSA); the outcomes, and the
+//!   output of `cert ls` and `cert show`, must agree except where notary is stricter on purpose,
+//!   each such case named with its rule.
 //!
-//! Needs python3 with `cryptography` and `cbor2` and the Go tools: scripts/setup.sh installs
-//! them, and a missing one fails the test.
+//! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
+//! installs them, and a missing one fails the test.
 
 #[path = "../crates/notary-cli/tests/support/env.rs"]
 mod cli_env;
@@ -70,6 +80,22 @@ fn notary_and_notation_agree_on_trusted_identities() {
 fn notary_and_notation_agree_on_levels_overrides_and_trust_stores() {
     run(
         "levels.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
+}
+
+#[test]
+fn notary_and_notation_agree_on_trust_policy_documents_and_statement_selection() {
+    run(
+        "policies.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
+}
+
+#[test]
+fn notary_and_notation_agree_on_certificate_files_and_trust_stores() {
+    run(
+        "certfiles.py",
         &[cli_env::notary_bin(), tool("notation"), tool("oras")],
     );
 }

@@ -241,8 +241,11 @@ pub fn run(c: CertCommand) -> CmdResult {
                         .unwrap_or_default();
                     files.sort();
                     // As notation: a file that does not parse fails the listing, one that
-                    // holds no certificate is left out.
+                    // holds no certificate (an empty file, for Go's reader) is left out.
                     for f in files {
+                        if fs::metadata(&f).is_ok_and(|m| m.len() == 0) {
+                            continue;
+                        }
                         match read_certificate_file(&f) {
                             Ok(certs) if certs.is_empty() => {}
                             Ok(_) => rows.push([
