@@ -330,15 +330,11 @@ fn verify(a: BlobVerifyArgs) -> CmdResult {
                 .with_user_metadata(&metadata),
         )
         .map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
-    if out.is_skipped() {
-        println!(
-            "Trust policy is configured to skip signature verification for {}",
-            a.file.display()
-        );
-        return Ok(());
-    }
     print_warnings(&out);
-    println!("Successfully verified signature {}", a.signature.display());
+    print!(
+        "{}",
+        crate::output::verification_text(&out, &a.file.display().to_string(), false)
+    );
     Ok(())
 }
 

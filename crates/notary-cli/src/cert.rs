@@ -214,7 +214,7 @@ pub fn run(c: CertCommand) -> CmdResult {
                 None => TrustStoreType::ALL.to_vec(),
             };
             let root = config::config_dir()?.join("truststore").join("x509");
-            let mut rows: Vec<[String; 3]> = Vec::new();
+            let mut rows: Vec<Vec<String>> = Vec::new();
             for t in types {
                 let Ok(entries) = fs::read_dir(root.join(t.as_str())) else {
                     continue;
@@ -248,7 +248,7 @@ pub fn run(c: CertCommand) -> CmdResult {
                         }
                         match read_certificate_file(&f) {
                             Ok(certs) if certs.is_empty() => {}
-                            Ok(_) => rows.push([
+                            Ok(_) => rows.push(vec![
                                 t.as_str().to_string(),
                                 s.file_name()
                                     .map(|n| n.to_string_lossy().into_owned())
@@ -266,7 +266,10 @@ pub fn run(c: CertCommand) -> CmdResult {
                     }
                 }
             }
-            print!("{}", table(&rows));
+            print!(
+                "{}",
+                crate::output::table(&["STORE TYPE", "STORE NAME", "CERTIFICATE"], &rows)
+            );
             Ok(())
         }
         CertCommand::Show {
@@ -640,26 +643,4 @@ fn go_time(t: time::OffsetDateTime) -> String {
         t.minute(),
         t.second()
     )
-}
-
-/// `rows` under notation's `STORE TYPE  STORE NAME  CERTIFICATE` header, laid out as Go's
-/// `tabwriter` lays them out there (each cell padded to its column's widest plus three
-/// spaces, the last too); nothing at all when there are no rows.
-fn table(rows: &[[String; 3]]) -> String {
-    if rows.is_empty() {
-        return String::new();
-    }
-    let header = ["STORE TYPE", "STORE NAME", "CERTIFICATE"].map(str::to_string);
-    let all: Vec<&[String; 3]> = std::iter::once(&header).chain(rows).collect();
-    let width = |i: usize| all.iter().map(|r| r[i].chars().count()).max().unwrap_or(0) + 3;
-    let widths = [width(0), width(1), width(2)];
-    let mut out = String::new();
-    for r in all {
-        for (cell, w) in r.iter().zip(widths) {
-            out.push_str(cell);
-            out.push_str(&" ".repeat(w - cell.chars().count()));
-        }
-        out.push('\n');
-    }
-    out
 }

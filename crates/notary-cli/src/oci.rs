@@ -500,8 +500,13 @@ fn target_shared(
     })
 }
 
+/// Whether the object of a reference is a tag (a digest holds its algorithm's `:`).
+fn is_tag(object: &str) -> bool {
+    !object.contains(':')
+}
+
 fn warn_tag(object: &str, digest: &str) {
-    if !object.contains(':') {
+    if is_tag(object) {
         eprintln!(
             "Warning: Always sign the artifact using digest(@sha256:...) rather than a tag(:{object}) because tags are mutable and a tag reference can point to a different artifact than the one signed."
         );
@@ -704,11 +709,8 @@ async fn verify_one(
         "signatureAlgorithm": info.map(|i| i.signature_algorithm.name()),
         "warnings": done.outcome.warnings().map(|(v, r)| serde_json::json!({"validation": v.name(), "error": r})).collect::<Vec<_>>(),
     });
-    let text = if done.outcome.is_skipped() {
-        format!("Trust policy is configured to skip signature verification for {reference}")
-    } else {
-        format!("Successfully verified signature for {reference}")
-    };
+    // A tag was warned about before verifying (see `verify`).
+    let text = crate::output::verification_text(&done.outcome, &reference, is_tag(&t.object));
     let warnings = done
         .outcome
         .warnings()
@@ -742,6 +744,12 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         max_signatures: a.max_signatures,
         user_metadata: parse_pairs(&a.user_metadata, "--user-metadata")?,
     });
+    for t in targets.iter().filter(|t| is_tag(&t.object)) {
+        eprintln!(
+            "Warning: Always verify the artifact using digest(@sha256:...) rather than a tag(:{}) because resolved digest may not point to the same signed artifact, as tags are mutable.",
+            t.object
+        );
+    }
     let layout_scope = a.scope.clone().unwrap_or_default();
     let results = run_batch(&targets, |t| {
         let scope = t.scope.clone().unwrap_or_else(|| layout_scope.clone());
@@ -760,7 +768,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
             for w in &done.warnings {
                 eprintln!("{w}");
             }
-            println!("{}", done.text);
+            print!("{}", done.text);
         }
         return Ok(());
     }
@@ -775,7 +783,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
                     for w in &done.warnings {
                         eprintln!("{w}");
                     }
-                    println!("{}", done.text);
+                    print!("{}", done.text);
                 }
             }
             Err(e) => {
@@ -805,7 +813,7 @@ pub fn list(a: ListArgs) -> CmdResult {
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
-    if !t.object.contains(':') {
+    if is_tag(&t.object) {
         eprintln!(
             "Warning: Always list the artifact using digest(@sha256:...) rather than a tag(:{}) because resolved digest may not point to the same signed artifact, as tags are mutable.",
             t.object
@@ -858,7 +866,7 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
             a.max_signatures,
         ))
         .map_err(Failure::msg)?;
-    if !t.object.contains(':') {
+    if is_tag(&t.object) {
         eprintln!(
             "Warning: Always inspect the artifact using digest(@sha256:...) rather than a tag(:{}) because resolved digest may not point to the same signed artifact, as tags are mutable.",
             t.object

@@ -1,7 +1,7 @@
-//! `notary inspect` and `notary blob inspect` print what notation prints: the interop corpus's
-//! tree and JSON files byte for byte, the header line, notation's order of signed attributes,
-//! Go's JSON escaping, and, for a signature that cannot be read, a warning, the others shown
-//! and a failing exit status.
+//! `notary inspect`, `blob inspect` and `verify` print what notation prints: the interop
+//! corpus's tree and JSON files byte for byte, the header line, notation's order of signed
+//! attributes, Go's JSON escaping, and, for a signature that cannot be read, a warning, the
+//! others shown and a failing exit status; after a verification, the user metadata table.
 
 #[path = "support/env.rs"]
 mod support;
@@ -218,4 +218,38 @@ fn tags_and_limits_are_warned_about() {
     }
     let (_, err) = e.ok_both(&["list", "--oci-layout", "--max-signatures", "2", &reference]);
     assert!(!err.contains("exceeded"), "{err}");
+}
+
+#[test]
+fn verify_prints_the_signed_user_metadata_as_notation_does() {
+    let e = Env::new();
+    let (layout, reference, _) = layout_with_a_bad_signature(&e);
+    let pol = e.write(
+        "p.json",
+        r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["local/app"],"signatureVerification":{"level":"strict"},"trustStores":["ca:acme"],"trustedIdentities":["*"]}]}"#,
+    );
+    e.ok_both(&["policy", "import", pol.to_str().unwrap()]);
+    let (out, err) = e.ok_both(&["verify", "--oci-layout", "--scope", "local/app", &reference]);
+    assert_eq!(
+        out,
+        format!(
+            "Successfully verified signature for {reference}\n\nThe artifact was signed with the following user metadata.\n\nKEY   VALUE   \nk     <a&b>   \n"
+        ),
+        "{err}"
+    );
+    // By tag: the warning on stderr, then a blank line before the result, as notation does.
+    let by_tag = format!("{}:v1", layout.display());
+    let (out, err) = e.ok_both(&["verify", "--oci-layout", "--scope", "local/app", &by_tag]);
+    assert!(
+        err.contains(
+            "Warning: Always verify the artifact using digest(@sha256:...) rather than a tag(:v1)"
+        ),
+        "{err}"
+    );
+    assert!(
+        out.starts_with(&format!(
+            "\nSuccessfully verified signature for {reference}\n"
+        )),
+        "{out}"
+    );
 }
