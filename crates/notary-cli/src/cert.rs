@@ -266,10 +266,13 @@ pub fn run(c: CertCommand) -> CmdResult {
                     }
                 }
             }
-            print!(
-                "{}",
-                crate::output::table(&["STORE TYPE", "STORE NAME", "CERTIFICATE"], &rows)
-            );
+            // notation prints nothing at all for no certificates.
+            if !rows.is_empty() {
+                print!(
+                    "{}",
+                    crate::output::table(&["STORE TYPE", "STORE NAME", "CERTIFICATE"], &rows)
+                );
+            }
             Ok(())
         }
         CertCommand::Show {

@@ -118,32 +118,32 @@ pub fn run(c: KeyCommand) -> CmdResult {
             }
         }
         KeyCommand::List => {
-            println!(
-                "{:<4}{:<24}{:<48}{:<48}",
-                "", "NAME", "KEY PATH", "CERTIFICATE PATH / PLUGIN"
+            // notation's table: the default key's name marked `* `.
+            let rows: Vec<Vec<String>> = keys
+                .keys
+                .iter()
+                .map(|k| {
+                    let name = if keys.default.as_deref() == Some(k.name.as_str()) {
+                        format!("* {}", k.name)
+                    } else {
+                        k.name.clone()
+                    };
+                    vec![
+                        name,
+                        k.key_path.clone().unwrap_or_default(),
+                        k.cert_path.clone().unwrap_or_default(),
+                        k.id.clone().unwrap_or_default(),
+                        k.plugin_name.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                crate::output::table(
+                    &["NAME", "KEY PATH", "CERTIFICATE PATH", "ID", "PLUGIN NAME"],
+                    &rows
+                )
             );
-            for k in &keys.keys {
-                let mark = if keys.default.as_deref() == Some(k.name.as_str()) {
-                    "* "
-                } else {
-                    ""
-                };
-                let right = k
-                    .cert_path
-                    .clone()
-                    .or_else(|| k.plugin_name.clone())
-                    .unwrap_or_default();
-                println!(
-                    "{:<4}{:<24}{:<48}{:<48}",
-                    mark,
-                    k.name,
-                    k.key_path
-                        .clone()
-                        .or_else(|| k.id.clone())
-                        .unwrap_or_default(),
-                    right
-                );
-            }
         }
         KeyCommand::Update { name, default } => {
             // As notation: without --default there is nothing to update.

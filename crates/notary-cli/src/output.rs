@@ -46,11 +46,8 @@ pub fn verification_text(out: &notary::VerificationOutcome, subject: &str, warne
 
 /// `rows` under `header`, laid out as Go's `tabwriter` (padding 3, every cell terminated by a
 /// tab) lays out notation's tables: each cell padded to its column's widest plus three spaces,
-/// the last cell too. Nothing at all when there are no rows.
+/// the last cell too.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    if rows.is_empty() {
-        return String::new();
-    }
     let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
     let all: Vec<&Vec<String>> = std::iter::once(&header).chain(rows).collect();
     let columns = header.len();

@@ -53,22 +53,33 @@ pub enum PluginCommand {
 fn list() -> CmdResult {
     let host = PluginHost::new(config::plugins_dir()?);
     let names = host.list().map_err(|e| Failure::msg(e.to_string()))?;
-    println!(
-        "{:<24}{:<40}{:<10}{:<60}ERROR",
-        "NAME", "DESCRIPTION", "VERSION", "CAPABILITIES"
-    );
-    for n in names {
-        match host.metadata(&n) {
-            Ok(m) => println!(
-                "{:<24}{:<40}{:<10}{:<60}<nil>",
+    // notation's table: Go's `%v` of the capabilities (`[a b]`) and of the error (`<nil>`).
+    let rows: Vec<Vec<String>> = names
+        .into_iter()
+        .map(|n| match host.metadata(&n) {
+            Ok(m) => vec![
                 n,
                 m.description,
                 m.version,
-                format!("[{}]", m.capabilities.join(" "))
-            ),
-            Err(e) => println!("{:<24}{:<40}{:<10}{:<60}{e}", n, "", "", ""),
-        }
-    }
+                format!("[{}]", m.capabilities.join(" ")),
+                "<nil>".to_string(),
+            ],
+            Err(e) => vec![
+                n,
+                String::new(),
+                String::new(),
+                "[]".to_string(),
+                e.to_string(),
+            ],
+        })
+        .collect();
+    print!(
+        "{}",
+        crate::output::table(
+            &["NAME", "DESCRIPTION", "VERSION", "CAPABILITIES", "ERROR"],
+            &rows
+        )
+    );
     Ok(())
 }
 

@@ -396,3 +396,41 @@ fn each_command_help_starts_with_its_own_description() {
         assert!(out.starts_with(about), "notary {cmd} --help: {out}");
     }
 }
+
+#[test]
+fn key_and_plugin_lists_are_notations_tables() {
+    let e = Env::new();
+    // No plugin: the header alone, laid out as Go's tabwriter lays it out.
+    assert_eq!(
+        e.ok(&["plugin", "list"]),
+        "NAME   DESCRIPTION   VERSION   CAPABILITIES   ERROR   \n"
+    );
+    e.ok_both(&[
+        "cert",
+        "generate-test",
+        "--bits",
+        "256",
+        "acme",
+        "--default",
+    ]);
+    let keys = e.config.join("localkeys");
+    let (key, crt) = (
+        keys.join("acme.key").display().to_string(),
+        keys.join("acme.crt").display().to_string(),
+    );
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w - s.chars().count()));
+    let (kw, cw) = (key.len() + 3, crt.len() + 3);
+    assert_eq!(
+        e.ok(&["key", "list"]),
+        format!(
+            "{}{}{}ID   PLUGIN NAME   \n{}{}{}{}\n",
+            pad("NAME", 9),
+            pad("KEY PATH", kw),
+            pad("CERTIFICATE PATH", cw),
+            pad("* acme", 9),
+            pad(&key, kw),
+            pad(&crt, cw),
+            " ".repeat(5 + 14),
+        )
+    );
+}
