@@ -21,6 +21,47 @@ pub fn format_rfc3339(t: OffsetDateTime) -> Result<String, Error> {
         })
 }
 
+/// Go's `time.RFC3339Nano` layout, as `time.Time` values appear in notation's JSON: fractional
+/// seconds without trailing zeros, `Z` for a zero offset, else the offset.
+///
+/// ```
+/// use notary_core::timefmt::{format_rfc3339_nano, parse_rfc3339};
+/// let t = parse_rfc3339("2025-01-21T09:17:46.1410Z").unwrap();
+/// assert_eq!(format_rfc3339_nano(t), "2025-01-21T09:17:46.141Z");
+/// let t = parse_rfc3339("2023-06-27T13:30:33+08:00").unwrap();
+/// assert_eq!(format_rfc3339_nano(t), "2023-06-27T13:30:33+08:00");
+/// ```
+pub fn format_rfc3339_nano(t: OffsetDateTime) -> String {
+    let mut s = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let n = t.nanosecond();
+    if n != 0 {
+        let frac = format!("{n:09}");
+        s.push('.');
+        s.push_str(frac.trim_end_matches('0'));
+    }
+    let off = t.offset();
+    if off.is_utc() {
+        s.push('Z');
+    } else {
+        let (h, m, _) = off.as_hms();
+        let sign = if off.is_negative() { '-' } else { '+' };
+        s.push_str(&format!(
+            "{sign}{:02}:{:02}",
+            h.unsigned_abs(),
+            m.unsigned_abs()
+        ));
+    }
+    s
+}
+
 /// Converts to UTC. Unlike `OffsetDateTime::to_offset`, which panics, a time whose UTC date
 /// leaves the supported range (e.g. `9999-12-31T23:59:59-01:00` from an envelope or a plugin) is
 /// an error.

@@ -726,22 +726,7 @@ fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
 fn rfc3339_nano(t: OffsetDateTime) -> String {
     // The range is computed in UTC already; never panic on an offset conversion.
     let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
-    let base = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
-    let n = t.nanosecond();
-    if n == 0 {
-        format!("{base}Z")
-    } else {
-        let frac = format!("{n:09}");
-        format!("{base}.{}Z", frac.trim_end_matches('0'))
-    }
+    notary_core::timefmt::format_rfc3339_nano(t)
 }
 
 /// [`inspect_json_with`] on the aws-lc-rs provider. Compatibility shim.

@@ -411,37 +411,9 @@ pub fn to_notation_json<T: Serialize + ?Sized>(value: &T) -> Result<String, serd
     Ok(out)
 }
 
-/// Go's `time.RFC3339Nano`: fractional seconds without trailing zeros, `Z` for UTC, else the
-/// offset (`2025-01-21T09:17:46.141Z`, `2023-06-27T13:30:33+08:00`).
+/// Go's `time.RFC3339Nano` (see [`timefmt::format_rfc3339_nano`]).
 pub fn rfc3339_nano(t: OffsetDateTime) -> String {
-    let mut s = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
-    let n = t.nanosecond();
-    if n != 0 {
-        let frac = format!("{n:09}");
-        s.push('.');
-        s.push_str(frac.trim_end_matches('0'));
-    }
-    let off = t.offset();
-    if off.is_utc() {
-        s.push('Z');
-    } else {
-        let (h, m, _) = off.as_hms();
-        let sign = if off.is_negative() { '-' } else { '+' };
-        s.push_str(&format!(
-            "{sign}{:02}:{:02}",
-            h.unsigned_abs(),
-            m.unsigned_abs()
-        ));
-    }
-    s
+    timefmt::format_rfc3339_nano(t)
 }
 
 /// Go's `time.ANSIC` layout notation uses in tree output (`Tue Jan 21 09:17:46 2025`), in the
