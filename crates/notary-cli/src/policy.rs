@@ -106,20 +106,25 @@ pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
         }
         PolicyCommand::Show => {
             let (path, bytes) = load_bytes(kind)?;
-            let text = String::from_utf8_lossy(&bytes);
+            // The file's bytes as they are, as notation writes them (no newline added).
+            let show = || {
+                use std::io::Write as _;
+                let mut out = std::io::stdout().lock();
+                out.write_all(&bytes).and_then(|()| out.flush())
+            };
             if let Err(e) = validate(kind, &bytes) {
                 eprintln!(
                     "Existing {} trust policy configuration is invalid, you may update or create a new one via `notary {}policy import <path_to_policy_file>`. {e}",
                     kind.label(),
                     if let Kind::Blob = kind { "blob " } else { "" }
                 );
-                println!("{text}");
+                show()?;
                 return Err(Failure::msg(format!(
                     "{}: invalid trust policy",
                     path.display()
                 )));
             }
-            println!("{text}");
+            show()?;
             Ok(())
         }
     }
