@@ -320,13 +320,18 @@ pub fn run(c: CertCommand) -> CmdResult {
             if let Some(f) = &file {
                 store_file_name(f)?;
             }
-            if !yes
-                && !confirm(&format!(
-                    "Are you sure you want to delete {} from {}:{store}?",
-                    file.as_deref().unwrap_or("all certificates"),
+            // notation's prompts, word for word.
+            let question = match &file {
+                Some(f) => format!(
+                    "Are you sure you want to delete \"{f}\" in \"{store}\" of type \"{}\"?",
                     t.as_str()
-                ))?
-            {
+                ),
+                None => format!(
+                    "Are you sure you want to delete all certificates in \"{store}\" of type \"{}\"?",
+                    t.as_str()
+                ),
+            };
+            if !yes && !confirm(&question)? {
                 return Ok(());
             }
             match (all, file) {
@@ -337,12 +342,13 @@ pub fn run(c: CertCommand) -> CmdResult {
                 }
                 (false, Some(f)) => {
                     let p = dir.join(&f);
-                    fs::remove_file(&p)
-                        .map_err(|e| Failure::msg(format!("{}: {e}", p.display())))?;
-                    println!(
-                        "Successfully deleted {f} from trust store {}:{store}",
-                        t.as_str()
-                    );
+                    fs::remove_file(&p).map_err(|e| {
+                        Failure::msg(format!(
+                            "failed to delete the certificate file: {}: {e}",
+                            p.display()
+                        ))
+                    })?;
+                    println!("Successfully deleted {f}");
                 }
                 _ => return Err(Failure::msg("give either a certificate file name or --all")),
             }

@@ -207,6 +207,11 @@ fn cert_delete_reads_the_answer_from_stdin() {
     let o = e.run_with_stdin(&delete, b"YES\n");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!stored.exists());
+    // notation's prompt and message, word for word.
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "Are you sure you want to delete \"a.crt\" in \"a\" of type \"ca\"? [y/N] Successfully deleted a.crt\n"
+    );
 }
 
 #[test]
