@@ -682,8 +682,19 @@ async fn verify_one(
     let res = verify_artifact(t.repo.repo(), v.as_ref(), &request).await;
     let done = match res {
         Ok(d) => d,
-        Err(VerifyArtifactError::AllFailed { failures, .. }) if failures.len() > 1 => {
-            // Every signature's failure, most progressed first.
+        // notation's headline, then why: inline for one signature, one line each for more
+        // (most progressed first).
+        Err(VerifyArtifactError::AllFailed { failures, .. }) if failures.len() == 1 => {
+            let why = failures
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            return Err(format!(
+                "signature verification failed for all the signatures associated with {}: {why}",
+                t.given()
+            ));
+        }
+        Err(VerifyArtifactError::AllFailed { failures, .. }) => {
             let lines: Vec<String> = failures
                 .iter()
                 .enumerate()

@@ -156,13 +156,13 @@ pub enum VerifyArtifactError {
         "no signature is associated with {reference:?}, make sure the artifact was signed successfully"
     )]
     NoSignature {
-        /// The artifact reference.
+        /// The artifact as `scope@digest` (for a registry, its full reference by digest).
         reference: String,
     },
     /// Every signature failed; the first failure is the one that got furthest.
     #[error("signature verification failed for all the signatures associated with {reference:?}: {}", .failures.first().map(|f| f.to_string()).unwrap_or_default())]
     AllFailed {
-        /// The artifact reference.
+        /// The artifact as `scope@digest` (for a registry, its full reference by digest).
         reference: String,
         /// One failure per signature tried, best first.
         failures: Vec<SignatureFailure>,
@@ -334,10 +334,10 @@ where
         .list_signatures(&listing_subject, request.max_signatures.saturating_add(1))
         .await
         .map_err(repo_err(RepositoryOperation::List))?;
+    // Named as notation names it: the scope the policy applies to, at the digest.
+    let named = format!("{}@{}", request.policy_scope, subject.digest());
     if signatures.is_empty() {
-        return Err(VerifyArtifactError::NoSignature {
-            reference: reference.to_string(),
-        });
+        return Err(VerifyArtifactError::NoSignature { reference: named });
     }
     let trusted = policy.trusted_thumbprints();
     // Stable sort: signatures naming a trusted certificate first, listing order otherwise.
@@ -410,7 +410,7 @@ where
     // Report the signature that got furthest first.
     failures.sort_by_key(|f| std::cmp::Reverse(f.progress()));
     Err(VerifyArtifactError::AllFailed {
-        reference: reference.to_string(),
+        reference: named,
         failures,
     })
 }
