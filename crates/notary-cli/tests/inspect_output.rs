@@ -253,3 +253,27 @@ fn verify_prints_the_signed_user_metadata_as_notation_does() {
         "{out}"
     );
 }
+
+#[test]
+fn a_timestamp_of_another_signature_is_shown_as_an_error() {
+    let e = Env::new();
+    // The corpus's timestamped JWS with its signature changed: the token no longer imprints it.
+    let mut jws: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(corpus().join("signatures/blob.jws.sig")).unwrap())
+            .unwrap();
+    let sig = jws["signature"].as_str().unwrap().to_string();
+    let first = if sig.starts_with('B') { "C" } else { "B" };
+    jws["signature"] = format!("{first}{}", &sig[1..]).into();
+    let path = e.work.join("other.jws.sig");
+    std::fs::write(&path, serde_json::to_vec(&jws).unwrap()).unwrap();
+    let (tree, _) = e.ok_both(&["blob", "inspect", path.to_str().unwrap()]);
+    assert!(
+        tree.contains("└── timestamp signature\n│       └── error: failed to parse timestamp countersignature: the timestamp's message imprint does not match the signature\n"),
+        "{tree}"
+    );
+    let (json, _) = e.ok_both(&["blob", "inspect", "-o", "json", path.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ts = &v["unsignedAttributes"]["timestampSignature"];
+    assert!(ts["error"].as_str().unwrap().contains("imprint"), "{json}");
+    assert!(ts.get("timestamp").is_none(), "{json}");
+}

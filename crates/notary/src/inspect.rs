@@ -73,24 +73,44 @@ pub struct TimestampInspection {
 impl TimestampInspection {
     /// Reads a timestamp token (DER), fingerprints hashed by the default provider.
     pub fn of(token: &[u8]) -> Self {
-        match notary_timestamp::TimestampToken::parse(token) {
-            Ok(t) => {
-                let (a, b) = t.timestamp_range();
-                Self {
-                    timestamp: Some(format!("[{}, {}]", rfc3339_nano(a), rfc3339_nano(b))),
-                    range: Some((a, b)),
-                    certificates: t
-                        .certificates()
-                        .iter()
-                        .map(CertificateSummary::of)
-                        .collect(),
-                    error: None,
-                }
+        Self::read(token, None)
+    }
+
+    /// [`TimestampInspection::of`] for the countersignature of `signature`: a token whose
+    /// message imprint is not the hash of `signature` is shown as an error, as notation shows
+    /// it (the token belongs to another signature).
+    pub fn of_countersignature(token: &[u8], signature: &[u8]) -> Self {
+        Self::read(token, Some(signature))
+    }
+
+    fn read(token: &[u8], signature: Option<&[u8]>) -> Self {
+        let failed = |e: &dyn std::fmt::Display| Self {
+            error: Some(format!("failed to parse timestamp countersignature: {e}")),
+            ..Self::default()
+        };
+        let t = match notary_timestamp::TimestampToken::parse(token) {
+            Ok(t) => t,
+            Err(e) => return failed(&e),
+        };
+        if let Some(signature) = signature {
+            let (alg, imprint) = t.message_imprint();
+            let hashed = crate::default_provider()
+                .hashing
+                .hash(notary_core::crypto::HashFunction::from(alg), signature);
+            if hashed != imprint {
+                return failed(&notary_timestamp::Error::ImprintMismatch);
             }
-            Err(e) => Self {
-                error: Some(format!("failed to parse timestamp countersignature: {e}")),
-                ..Self::default()
-            },
+        }
+        let (a, b) = t.timestamp_range();
+        Self {
+            timestamp: Some(format!("[{}, {}]", rfc3339_nano(a), rfc3339_nano(b))),
+            range: Some((a, b)),
+            certificates: t
+                .certificates()
+                .iter()
+                .map(CertificateSummary::of)
+                .collect(),
+            error: None,
         }
     }
 }
@@ -290,7 +310,7 @@ pub fn inspect_envelope(
             .as_ref()
             .map(|tok| match timestamp {
                 Some(f) => f(tok),
-                None => TimestampInspection::of(tok),
+                None => TimestampInspection::of_countersignature(tok, &info.signature),
             }),
     };
     let certificates = info
