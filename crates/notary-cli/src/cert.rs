@@ -247,7 +247,6 @@ pub fn run(c: CertCommand) -> CmdResult {
                             continue;
                         }
                         match read_certificate_file(&f) {
-                            Ok(certs) if certs.is_empty() => {}
                             Ok(_) => rows.push(vec![
                                 t.as_str().to_string(),
                                 s.file_name()

@@ -505,6 +505,20 @@ fn is_tag(object: &str) -> bool {
     !object.contains(':')
 }
 
+/// notation's warning for `verb` (verify, list, inspect) given a tag reference.
+fn warn_unpinned(verb: &str, object: &str) {
+    if is_tag(object) {
+        eprintln!(
+            "Warning: Always {verb} the artifact using digest(@sha256:...) rather than a tag(:{object}) because resolved digest may not point to the same signed artifact, as tags are mutable."
+        );
+    }
+}
+
+/// notation's warning when more signatures exist than `--max-signatures`.
+fn warn_exceeded(max_signatures: usize) {
+    eprintln!("Warning: exceeded configured limit of max signatures {max_signatures} to examine");
+}
+
 fn warn_tag(object: &str, digest: &str) {
     if is_tag(object) {
         eprintln!(
@@ -755,11 +769,8 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         max_signatures: a.max_signatures,
         user_metadata: parse_pairs(&a.user_metadata, "--user-metadata")?,
     });
-    for t in targets.iter().filter(|t| is_tag(&t.object)) {
-        eprintln!(
-            "Warning: Always verify the artifact using digest(@sha256:...) rather than a tag(:{}) because resolved digest may not point to the same signed artifact, as tags are mutable.",
-            t.object
-        );
+    for t in targets.iter() {
+        warn_unpinned("verify", &t.object);
     }
     let layout_scope = a.scope.clone().unwrap_or_default();
     let results = run_batch(&targets, |t| {
@@ -824,12 +835,7 @@ pub fn list(a: ListArgs) -> CmdResult {
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
-    if is_tag(&t.object) {
-        eprintln!(
-            "Warning: Always list the artifact using digest(@sha256:...) rather than a tag(:{}) because resolved digest may not point to the same signed artifact, as tags are mutable.",
-            t.object
-        );
-    }
+    warn_unpinned("list", &t.object);
     // One more than the limit tells whether there were more (notation warns then).
     let mut sigs = rt.block_on(
         t.repo
@@ -857,10 +863,7 @@ pub fn list(a: ListArgs) -> CmdResult {
         );
     }
     if exceeded {
-        eprintln!(
-            "Warning: exceeded configured limit of max signatures {} to examine",
-            a.max_signatures
-        );
+        warn_exceeded(a.max_signatures);
     }
     Ok(())
 }
@@ -877,12 +880,7 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
             a.max_signatures,
         ))
         .map_err(Failure::msg)?;
-    if is_tag(&t.object) {
-        eprintln!(
-            "Warning: Always inspect the artifact using digest(@sha256:...) rather than a tag(:{}) because resolved digest may not point to the same signed artifact, as tags are mutable.",
-            t.object
-        );
-    }
+    warn_unpinned("inspect", &t.object);
     // As notation: say which signatures could not be shown, show the others, then fail.
     for s in &v.skipped {
         if s.unfetched {
@@ -903,10 +901,7 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
         print!("{}", v.render_tree(&t.at(&v.artifact.digest)));
     }
     if v.exceeded_limit {
-        eprintln!(
-            "Warning: exceeded configured limit of max signatures {} to examine",
-            a.max_signatures
-        );
+        warn_exceeded(a.max_signatures);
     }
     if !v.skipped.is_empty() {
         return Err(Failure::msg(

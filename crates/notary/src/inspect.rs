@@ -56,11 +56,13 @@ impl CertificateSummary {
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TimestampInspection {
-    /// `[earliest, latest]` in RFC 3339 with nanoseconds (genTime minus and plus accuracy).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    /// The same range as times, for the tree view.
-    #[serde(skip)]
+    /// The earliest and latest time (genTime minus and plus accuracy); in JSON the member
+    /// `timestamp`, `[earliest, latest]` in RFC 3339 with nanoseconds.
+    #[serde(
+        rename = "timestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "range_text"
+    )]
     pub range: Option<(OffsetDateTime, OffsetDateTime)>,
     /// Certificates carried in the token.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -103,7 +105,6 @@ impl TimestampInspection {
         }
         let (a, b) = t.timestamp_range();
         Self {
-            timestamp: Some(format!("[{}, {}]", rfc3339_nano(a), rfc3339_nano(b))),
             range: Some((a, b)),
             certificates: t
                 .certificates()
@@ -229,6 +230,20 @@ pub struct SignatureInspection {
     pub signed_artifact: SignedArtifactInspection,
 }
 
+fn range_text<S: Serializer>(
+    range: &Option<(OffsetDateTime, OffsetDateTime)>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match range {
+        Some((a, b)) => s.serialize_str(&format!("[{}, {}]", rfc3339_nano(*a), rfc3339_nano(*b))),
+        None => s.serialize_none(),
+    }
+}
+
+fn media_type_of<S: Serializer>(artifact: &Descriptor, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&artifact.media_type)
+}
+
 fn sorted_map<S: Serializer>(v: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
     let map: BTreeMap<&str, &str> = v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     map.serialize(s)
@@ -348,10 +363,8 @@ pub struct SkippedSignature {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ArtifactInspection {
-    /// Media type of the artifact's manifest.
-    pub media_type: String,
-    /// The artifact's descriptor, as resolved.
-    #[serde(skip)]
+    /// The artifact's descriptor, as resolved; in JSON the member `mediaType`, its media type.
+    #[serde(rename = "mediaType", serialize_with = "media_type_of")]
     pub artifact: Descriptor,
     /// The signatures that could be read, in listing order.
     pub signatures: Vec<SignatureInspection>,
@@ -384,7 +397,6 @@ pub async fn inspect_artifact<R: SignatureRepository + ?Sized>(
     let exceeded_limit = list.len() > max_signatures;
     list.truncate(max_signatures);
     let mut out = ArtifactInspection {
-        media_type: artifact.media_type.clone(),
         artifact,
         signatures: Vec::new(),
         skipped: Vec::new(),
@@ -591,17 +603,11 @@ impl SignatureInspection {
         if let Some(ts) = &self.unsigned_attributes.timestamp_signature {
             let children = match (&ts.error, ts.range) {
                 (Some(e), _) => vec![Node::leaf(format!("error: {e}"))],
-                (None, Some((a, b))) => vec![
-                    Node::leaf(format!("timestamp: [{}, {}]", ansic(a), ansic(b))),
-                    certificates_node(&ts.certificates),
-                ],
-                (None, None) => vec![
-                    Node::leaf(format!(
-                        "timestamp: {}",
-                        ts.timestamp.as_deref().unwrap_or("")
-                    )),
-                    certificates_node(&ts.certificates),
-                ],
+                (None, range) => range
+                    .map(|(a, b)| Node::leaf(format!("timestamp: [{}, {}]", ansic(a), ansic(b))))
+                    .into_iter()
+                    .chain([certificates_node(&ts.certificates)])
+                    .collect(),
             };
             unsigned.push(Node::new("timestamp signature", children));
         }
