@@ -18,6 +18,13 @@
 //!   `sign --timestamp-root-cert` (with `openssl ts` as a local TSA); the outcomes, and the
 //!   output of `cert ls` and `cert show`, must agree except where notary is stricter on purpose,
 //!   each such case named with its rule.
+//! - revocation.py: ~240 verifications of chains whose CRLs and OCSP responses a local HTTP
+//!   server answers (revoked with each reason, on hold and released, expired, from the future,
+//!   without nextUpdate, wrong signer or name, unknown critical extensions, delta CRLs, v1 CRLs,
+//!   HTTP errors and redirects, size limits; OCSP statuses, delegated responders, embedded
+//!   certificates, several responders, OCSP falling back to CRL), the TSA's chain under a
+//!   timestamp, and revocation levels and overrides; the outcomes must agree except where
+//!   notary is stricter on purpose, each such case named with its rule.
 //!
 //! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
 //! installs them, and a missing one fails the test.
@@ -96,6 +103,14 @@ fn notary_and_notation_agree_on_trust_policy_documents_and_statement_selection()
 fn notary_and_notation_agree_on_certificate_files_and_trust_stores() {
     run(
         "certfiles.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
+}
+
+#[test]
+fn notary_and_notation_agree_on_revocation() {
+    run(
+        "revocation.py",
         &[cli_env::notary_bin(), tool("notation"), tool("oras")],
     );
 }

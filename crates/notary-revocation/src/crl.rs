@@ -35,6 +35,10 @@ pub struct Entry {
     pub reason: Option<u64>,
     /// Invalidity date, if given.
     pub invalidity_date: Option<OffsetDateTime>,
+    /// Why the entry cannot be evaluated (an unsupported critical entry extension, a malformed
+    /// invalidity date). It matters only for the certificate it names: like notation, a
+    /// problem in another certificate's entry does not make the whole CRL unusable.
+    pub unusable: Option<String>,
 }
 
 /// The aws-lc-rs verifier behind the compatibility shims.
@@ -199,9 +203,13 @@ fn parse_idp(v: &[u8]) -> Result<IssuingDistributionPoint, &'static str> {
     Ok(idp)
 }
 
-/// The tbsCertList, signatureAlgorithm and signatureValue of a CertificateList.
+/// The tbsCertList, signatureAlgorithm and signatureValue of a CertificateList. Bytes after
+/// the CertificateList are ignored, as Go's `x509.ParseRevocationList` (and so notation)
+/// ignores them: they are outside what the signature covers and change nothing.
 fn signed_parts(der_bytes: &[u8]) -> Result<(Tlv<'_>, Tlv<'_>, Tlv<'_>), CrlError> {
-    let cl = der::parse_single(der_bytes, tag::SEQUENCE).map_err(crl_der)?;
+    let cl = Reader::new(der_bytes)
+        .read(tag::SEQUENCE)
+        .map_err(crl_der)?;
     let mut r = Reader::new(cl.value);
     let tbs = r.read(tag::SEQUENCE).map_err(crl_der)?;
     let sig_alg = r.read(tag::SEQUENCE).map_err(crl_der)?;
@@ -232,7 +240,11 @@ impl Crl {
     pub(crate) fn parse_fields(der_bytes: &[u8]) -> Result<Self, CrlError> {
         let (tbs, sig_alg, sig) = signed_parts(der_bytes)?;
         let mut t = Reader::new(tbs.value);
-        t.read_optional(tag::INTEGER).map_err(crl_der)?; // version
+        // Only v2 CRLs (version 1), as Go's parser and so notation require.
+        match t.read_optional(tag::INTEGER).map_err(crl_der)? {
+            Some(v) if v.value == [1] => {}
+            Some(_) | None => return Err(crl_der("unsupported CRL version (only v2 CRLs are)")),
+        }
         let inner_alg = t.read(tag::SEQUENCE).map_err(crl_der)?;
         if inner_alg.raw != sig_alg.raw {
             return Err(crl_der("inner and outer signature algorithms differ"));
@@ -330,11 +342,9 @@ impl Crl {
         issuer: &Certificate,
         now: OffsetDateTime,
     ) -> Result<(), CrlError> {
-        if self.issuer != issuer.subject_raw() {
-            return Err(Error::unusable(
-                "the CRL issuer is not the certificate's issuer (indirect CRLs are not supported)",
-            ));
-        }
+        // The issuer is established by the signature, not by comparing names: notation (Go's
+        // `CheckSignatureFrom`) does the same, and a CA whose CRLs spell its name in another
+        // string type than its certificates still has its CRLs read.
         if !issuer.is_ca() {
             return Err(Error::Signature {
                 reason: "the CRL issuer is not a CA".into(),
@@ -358,18 +368,8 @@ impl Crl {
             .map_err(|e| Error::Signature {
                 reason: format!("CRL signature: {e}"),
             })?;
-        // A CRL issued "in the future" is refused beyond a small clock skew, as OCSP responses
-        // are: it cannot be evidence about the state at `now`.
-        let latest = now.checked_add(crate::ocsp::MAX_CLOCK_SKEW).unwrap_or(now);
-        if self.this_update > latest {
-            return Err(Error::NotCurrent {
-                reason: format!(
-                    "the CRL's thisUpdate {} is later than the check time {now} (allowed clock skew {})",
-                    self.this_update,
-                    crate::ocsp::MAX_CLOCK_SKEW
-                ),
-            });
-        }
+        // thisUpdate is not compared with `now`: a CRL dated ahead of a slow local clock is the
+        // issuer's current list all the same (notation and the Notary spec check nextUpdate only).
         match self.next_update {
             None => Err(Error::NotCurrent {
                 reason: "the CRL has no nextUpdate".into(),
@@ -487,7 +487,7 @@ fn parse_entry(content: &[u8]) -> Result<Entry, CrlError> {
     let mut er = Reader::new(content);
     let serial = er.read(tag::INTEGER).map_err(crl_der)?.value.to_vec();
     let revocation_date = parse_time(er.read_any().map_err(crl_der)?)?;
-    let (mut reason, mut invalidity_date) = (None, None);
+    let (mut reason, mut invalidity_date, mut unusable) = (None, None, None);
     if let Some(exts) = er.read_optional(tag::SEQUENCE).map_err(crl_der)? {
         for e in extensions(exts.value).map_err(crl_der)? {
             match e.oid.as_str() {
@@ -496,14 +496,24 @@ fn parse_entry(content: &[u8]) -> Result<Entry, CrlError> {
                     reason = Some(der::small_uint(v.value).map_err(crl_der)?);
                 }
                 OID_INVALIDITY_DATE => {
-                    let v = der::parse_single(&e.value, tag::GENERALIZED_TIME).map_err(crl_der)?;
-                    invalidity_date = Some(parse_time(v)?);
+                    match der::parse_single(&e.value, tag::GENERALIZED_TIME)
+                        .map_err(crl_der)
+                        .and_then(parse_time)
+                    {
+                        Ok(t) => invalidity_date = Some(t),
+                        Err(err) => {
+                            unusable.get_or_insert(format!("malformed invalidity date: {err}"));
+                        }
+                    }
                 }
                 _ if e.critical => {
-                    return Err(Error::UnsupportedCriticalExtension {
-                        location: "CRL entry",
-                        oid: e.oid,
-                    });
+                    unusable.get_or_insert(
+                        Error::UnsupportedCriticalExtension {
+                            location: "CRL entry",
+                            oid: e.oid,
+                        }
+                        .to_string(),
+                    );
                 }
                 _ => {}
             }
@@ -515,6 +525,7 @@ fn parse_entry(content: &[u8]) -> Result<Entry, CrlError> {
         revocation_date,
         reason,
         invalidity_date,
+        unusable,
     })
 }
 
@@ -851,6 +862,9 @@ fn lookup(
         if big(&e.serial) != serial {
             continue;
         }
+        if let Some(why) = &e.unusable {
+            return CertStatus::Unknown(why.clone());
+        }
         if let (Some(inv), Some(st)) = (e.invalidity_date, signing_time)
             && st < inv
         {
@@ -900,6 +914,7 @@ mod tests {
             revocation_date: now(),
             reason: None,
             invalidity_date: None,
+            unusable: None,
         };
         Crl {
             der: None,

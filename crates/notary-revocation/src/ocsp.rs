@@ -14,11 +14,6 @@ use crate::{CertStatus, Error, is_http};
 
 /// Largest OCSP response read (notation's limit).
 pub const MAX_OCSP_RESPONSE: usize = 20480;
-/// How far a response's thisUpdate may lie after the check time (clock skew between responder
-/// and verifier): 5 minutes, OpenSSL's default for `OCSP_check_validity` (`openssl ocsp
-/// -validity_period`). A response "from the future" is refused: it is either pre-produced or
-/// the responder's clock is off. (notation-core-go and x/crypto/ocsp do not check thisUpdate.)
-pub const MAX_CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
 const OID_OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
 const OID_INVALIDITY_DATE: &str = "2.5.29.24";
 /// AlgorithmIdentifier of SHA-1 with NULL parameters (what notation and OpenSSL send).
@@ -156,35 +151,52 @@ pub fn evaluate_with(
     let signature = der::bit_string_bytes(&br.read(tag::BIT_STRING).map_err(ocsp_der)?)
         .map_err(ocsp_der)?
         .to_vec();
-    let mut certs = Vec::new();
+    let mut first_cert = None;
     if let Some(c) = br.read_optional(0xa0).map_err(ocsp_der)? {
         let seq = der::parse_single(c.value, tag::SEQUENCE).map_err(ocsp_der)?;
         let mut cr = Reader::new(seq.value);
         while !cr.is_empty() {
             let t = cr.read(tag::SEQUENCE).map_err(ocsp_der)?;
-            certs.push(
-                Certificate::from_der(t.raw)
-                    .map_err(|e| Error::malformed("OCSP responder certificate", e.to_string()))?,
-            );
+            if first_cert.is_none() {
+                first_cert =
+                    Some(Certificate::from_der(t.raw).map_err(|e| {
+                        Error::malformed("OCSP responder certificate", e.to_string())
+                    })?);
+            }
         }
     }
-    // The responder is the issuer, or a delegate the issuer certified for OCSP signing.
     let signer_ok = |k: &Certificate| {
         x509.verify_signature_with_spki(k.spki_der(), sig_alg.raw, tbs.raw, &signature)
             .is_ok()
     };
-    let trusted = signer_ok(issuer)
-        || certs.iter().any(|d| {
-            d.issuer_raw() == issuer.subject_raw()
-                && x509.verify_signed_by(d, issuer).is_ok()
-                && d.extended_key_usage()
-                    .is_some_and(|e| e.usages.iter().any(|u| u == ExtendedKeyUsage::OCSP_SIGNING))
-                && d.is_valid_at(now)
-                && signer_ok(d)
-        });
+    // As notation (Go's `ocsp.ParseResponseForCert`): with no certificates the issuer signs;
+    // otherwise the first certificate is the signer and must be issued by the issuer (so the
+    // issuer itself qualifies only when self-signed); the others are not read. A delegated
+    // responder must also hold the OCSP-signing EKU and be valid now (RFC 6960 §4.2.2.2;
+    // notation checks neither): without that, any certificate the CA issued could vouch for
+    // its siblings.
+    let trusted = match &first_cert {
+        None => signer_ok(issuer),
+        Some(first) => {
+            x509.verify_signed_by(first, issuer).is_ok()
+                && signer_ok(first)
+                && (first.der() == issuer.der()
+                    || (first.issuer_raw() == issuer.subject_raw()
+                        && first.extended_key_usage().is_some_and(|e| {
+                            e.usages.iter().any(|u| u == ExtendedKeyUsage::OCSP_SIGNING)
+                        })
+                        && first.is_valid_at(now)))
+        }
+    };
     if !trusted {
         return Err(Error::Signature {
-            reason: "the OCSP response is not signed by the issuer or a delegated responder".into(),
+            reason: if first_cert.is_none() {
+                "the OCSP response is not signed by the issuer".into()
+            } else {
+                "the OCSP response's first certificate is not a responder the issuer delegated \
+                 (issued by it, OCSP-signing EKU, valid now) that signed the response"
+                    .into()
+            },
         });
     }
     let mut tr = Reader::new(tbs.value);
@@ -223,14 +235,8 @@ pub fn evaluate_with(
             )?),
             None => None,
         };
-        let latest = now.checked_add(MAX_CLOCK_SKEW).unwrap_or(now);
-        if this_update > latest {
-            return Err(Error::NotCurrent {
-                reason: format!(
-                    "the OCSP response's thisUpdate {this_update} is later than the check time {now} (allowed clock skew {MAX_CLOCK_SKEW})"
-                ),
-            });
-        }
+        // thisUpdate is not compared with `now` (notation does not either): a response dated
+        // ahead of a slow local clock is still the responder's current answer.
         // A response without nextUpdate is treated as expired, as notation does.
         match next {
             Some(n) if n < this_update => {

@@ -45,18 +45,15 @@ for_each_provider! {
         Checker::new_with(x509(), Arc::new(f)).check(&crl_chain(), RevocationPurpose::CodeSigning, None, now())
     }
 
-    /// A CRL whose thisUpdate lies more than `MAX_CLOCK_SKEW` after the check time is no evidence.
+    /// A CRL dated ahead of the check time is the issuer's current list all the same (notation
+    /// and the Notary spec check only nextUpdate): a slow local clock must not make it unusable.
     #[test]
-    fn crl_this_update_in_the_future_is_refused() {
+    fn crl_this_update_in_the_future_is_accepted() {
         let crl = Crl::parse(&data("notation-e2e/config/crl/leaf.crl")).unwrap();
         let issuer = &crl_chain()[1];
-        let skew = notary_revocation::ocsp::MAX_CLOCK_SKEW;
-        let early = crl.this_update - skew - time::Duration::minutes(1);
-        let e = crl.validate_with(&x509(), issuer, early).unwrap_err();
-        assert!(e.to_string().contains("thisUpdate"), "{e}");
-        // Within the skew it is accepted (the CRL is otherwise current then).
-        crl.validate_with(&x509(), issuer, crl.this_update - skew + time::Duration::minutes(1))
-            .unwrap();
+        for before in [time::Duration::minutes(6), time::Duration::days(2)] {
+            crl.validate_with(&x509(), issuer, crl.this_update - before).unwrap();
+        }
     }
 
     #[test]
@@ -99,8 +96,8 @@ for_each_provider! {
     fn ocsp_responses() {
         let chain =
             read_certificates(&data("notation-e2e/config/ocsp/certchain_with_ocsp.pem")).unwrap();
-        // The responses were produced at 2026-11-22 13:05:26: a check before that (less the
-        // allowed clock skew) refuses them.
+        // The responses were produced at 2026-11-22 13:05:26: a check on a clock behind that
+        // still reads them (thisUpdate is not compared with the clock, as in notation).
         let produced = time::macros::datetime!(2026-11-22 13:05:26 UTC);
         let status_at = |f: &str, at| {
             let fetcher = StaticFetcher::new()
@@ -108,12 +105,8 @@ for_each_provider! {
             Checker::new_with(x509(), Arc::new(fetcher)).check_certificate(&chain[0], &chain[1], None, at)
         };
         let status = |f: &str| status_at(f, produced + time::Duration::hours(1));
-        assert!(matches!(
-            status_at("leaf_good.ocsp.der", produced - time::Duration::minutes(6)),
-            CertStatus::Unknown(_)
-        ));
         assert_eq!(
-            status_at("leaf_good.ocsp.der", produced - time::Duration::minutes(5)),
+            status_at("leaf_good.ocsp.der", produced - time::Duration::days(1)),
             CertStatus::Good
         );
         assert_eq!(status("leaf_good.ocsp.der"), CertStatus::Good);
