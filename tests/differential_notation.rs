@@ -25,6 +25,12 @@
 //!   certificates, several responders, OCSP falling back to CRL), the TSA's chain under a
 //!   timestamp, and revocation levels and overrides; the outcomes must agree except where
 //!   notary is stricter on purpose, each such case named with its rule.
+//! - timestamps.py: ~650 cases: a local TSA (`openssl ts`, and tokens built by the script for
+//!   TSA certificates OpenSSL will not sign with) in ~25 configurations (EKU and key usage
+//!   variants, expired, CA, intermediates included or not, ESSCertID v1/v2, digests,
+//!   accuracies, ECDSA), both tools signing with it, then verifying every signature, with a
+//!   signing certificate still valid and one expired, under tsa stores with the root, another
+//!   root, the intermediate, none, and verifyTimestamp afterCertExpiry; every outcome must agree.
 //!
 //! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
 //! installs them, and a missing one fails the test.
@@ -111,6 +117,14 @@ fn notary_and_notation_agree_on_certificate_files_and_trust_stores() {
 fn notary_and_notation_agree_on_revocation() {
     run(
         "revocation.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
+}
+
+#[test]
+fn notary_and_notation_agree_on_timestamps() {
+    run(
+        "timestamps.py",
         &[cli_env::notary_bin(), tool("notation"), tool("oras")],
     );
 }

@@ -1,0 +1,417 @@
+#!/usr/bin/env python3
+"""Differential run: RFC 3161 timestamps under `notation sign`/`verify` and `notary sign`/`verify`.
+
+    timestamps.py NOTARY NOTATION ORAS WORKDIR
+
+A local TSA (`openssl ts -reply` behind this script's HTTP server) answers with one of ~20
+configurations: TSA certificates with the timeStamping EKU critical or not, other or no EKUs and
+key usages, expired or not yet valid, under an intermediate included in the token or not, RSA
+and ECDSA keys, ESSCertID v1 and v2, the chain's ids, SHA-384/512 digests, accuracies from none
+to weeks. With each, both tools sign (`--timestamp-url`, `--timestamp-root-cert`) an artifact
+whose signing certificate stays valid and one whose certificate expires seconds later; the
+sign outcomes must agree. Once the short-lived certificates have expired, both tools verify
+every signature either made under several policies (a tsa store with the root, none, another
+root, verifyTimestamp afterCertExpiry). The outcomes must agree. Exits 1 on any disagreement.
+
+Needs python3 with `cryptography` and `openssl` (scripts/setup.sh installs them).
+"""
+import base64
+import datetime
+import hashlib
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from common import Report, cert as make_cert, environment, now, outcome, pem, run
+
+NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
+ENV = environment(W)
+CFG = f"{W}/xdg/notation"
+os.chdir(W)
+DAY = datetime.timedelta(days=1)
+
+
+def sh(*args):
+    return run(ENV, *args)
+
+
+def dn(cn):
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "timestamps"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def rsa_key():
+    return rsa.generate_private_key(65537, 2048)
+
+
+def key_pem(key):
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+# --- the TSA -------------------------------------------------------------------------------------
+CURRENT = [None]  # the configuration file `openssl ts -reply` uses now
+LOCK = threading.Lock()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *_):
+        pass
+
+    def do_POST(self):
+        query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with LOCK:
+            with open(f"{W}/q.tsq", "wb") as f:
+                f.write(query)
+            r = subprocess.run(["openssl", "ts", "-reply", "-config", CURRENT[0], "-queryfile", f"{W}/q.tsq",
+                                "-out", f"{W}/a.tsr"], capture_output=True)
+            body = open(f"{W}/a.tsr", "rb").read() if r.returncode == 0 else b""
+        self.send_response(200 if body else 500)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+SERVER = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+threading.Thread(target=SERVER.serve_forever, daemon=True).start()
+TSA_URL = f"http://127.0.0.1:{SERVER.server_address[1]}/tsa"
+
+TSA_ROOT_KEY = rsa_key()
+TSA_ROOT = make_cert(dn("ts tsa root"), TSA_ROOT_KEY, dn("ts tsa root"), TSA_ROOT_KEY, ca=True,
+                     not_after=now() + 30 * DAY)
+TSA_INTER_KEY = rsa_key()
+TSA_INTER = make_cert(dn("ts tsa inter"), TSA_INTER_KEY, dn("ts tsa root"), TSA_ROOT_KEY, ca=True,
+                      not_after=now() + 20 * DAY)
+OTHER_ROOT_KEY = rsa_key()
+OTHER_ROOT = make_cert(dn("ts other root"), OTHER_ROOT_KEY, dn("ts other root"), OTHER_ROOT_KEY, ca=True)
+with open(f"{W}/tsaroot.pem", "wb") as f:
+    f.write(pem(TSA_ROOT))
+TS_EKU = [ExtendedKeyUsageOID.TIME_STAMPING]
+
+
+def tsa_cert(key, eku=(TS_EKU, True), ku="default", under_inter=False, not_before=None, not_after=None, ca=False,
+             ku_critical=True):
+    """A TSA certificate; `eku` is (usages, critical) or None, `ku` a key usage dict, "default"
+    (digitalSignature) or False."""
+    extra = []
+    if eku is not None:
+        extra.append((x509.ExtendedKeyUsage(eku[0]), eku[1]))
+    issuer, issuer_key = (TSA_INTER, TSA_INTER_KEY) if under_inter else (TSA_ROOT, TSA_ROOT_KEY)
+    return make_cert(dn("ts tsa"), key, issuer.subject, issuer_key, ca=ca, eku=None,
+                     ku=None if ku == "default" else ku, ku_critical=ku_critical, not_before=not_before,
+                     not_after=not_after or now() + 10 * DAY, extra=extra)
+
+
+def configure(name, key, cert, chain=(), digest="sha256", ess_alg="sha256", ess_chain="no", accuracy="secs:1"):
+    d = f"{W}/tsa-{name}"
+    os.makedirs(d, exist_ok=True)
+    for fn, data in (("tsa.crt", pem(cert)), ("tsa.key", key_pem(key)), ("serial", b"01\n"),
+                     ("chain.pem", b"".join(pem(c) for c in chain) or pem(TSA_ROOT))):
+        with open(f"{d}/{fn}", "wb") as f:
+            f.write(data)
+    acc = f"accuracy = {accuracy}\n" if accuracy else ""
+    with open(f"{d}/tsa.cnf", "w") as f:
+        f.write(f"""[ tsa ]
+default_tsa = c
+[ c ]
+dir = {d}
+serial = $dir/serial
+crypto_device = builtin
+signer_cert = $dir/tsa.crt
+certs = $dir/chain.pem
+signer_key = $dir/tsa.key
+signer_digest = {digest}
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+{acc}ordering = yes
+tsa_name = yes
+ess_cert_id_chain = {ess_chain}
+ess_cert_id_alg = {ess_alg}
+""")
+    return f"{d}/tsa.cnf"
+
+
+def variant(name, key=None, chain=(TSA_ROOT,), **kw):
+    key = key or rsa_key()
+    cert_kw = {k: kw.pop(k) for k in ("eku", "ku", "under_inter", "not_before", "not_after", "ca", "ku_critical")
+               if k in kw}
+    return name, configure(name, key, tsa_cert(key, **cert_kw), chain=chain, **kw)
+
+
+VARIANTS = [
+    variant("plain"),
+    variant("eku not critical", eku=(TS_EKU, False)),
+    variant("eku timeStamping and codeSigning", eku=(TS_EKU + [ExtendedKeyUsageOID.CODE_SIGNING], True)),
+    variant("eku anyExtendedKeyUsage", eku=([ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE], True)),
+    variant("no eku", eku=None),
+    variant("no key usage", ku=False),
+    variant("key usage keyEncipherment only", ku={"key_encipherment": True}),
+    variant("key usage digitalSignature not critical", ku_critical=False),
+    variant("under an intermediate, chain included", under_inter=True, chain=(TSA_INTER, TSA_ROOT)),
+    variant("under an intermediate, chain not included", under_inter=True, chain=(TSA_ROOT,)),
+    variant("ESSCertID v1 (SHA-1)", ess_alg="sha1"),
+    variant("ESSCertIDv2 SHA-512", ess_alg="sha512"),
+    variant("ESS ids of the chain", ess_chain="yes", under_inter=True, chain=(TSA_INTER, TSA_ROOT)),
+    variant("signed with SHA-384", digest="sha384"),
+    variant("signed with SHA-512", digest="sha512"),
+    variant("no accuracy", accuracy=None),
+    variant("accuracy 500 ms", accuracy="millisecs:500"),
+    variant("accuracy 1 hour", accuracy="secs:3600"),
+    variant("accuracy 3 days", accuracy="secs:259200"),
+    variant("TSA certificate expired", not_before=now() - 10 * DAY, not_after=now() - DAY),
+    variant("TSA certificate not yet valid", not_before=now() + DAY, not_after=now() + 10 * DAY),
+    variant("TSA certificate marked CA", ca=True, ku={"digital_signature": True, "key_cert_sign": True}),
+    variant("ECDSA P-256 TSA", key=ec.generate_private_key(ec.SECP256R1())),
+    variant("ECDSA P-384 TSA", key=ec.generate_private_key(ec.SECP384R1()), digest="sha384"),
+]
+# --- signing keys: one long-lived, one expiring half a minute after the signing starts --------------
+ROOT_KEY = rsa_key()
+ROOT = make_cert(dn("ts root"), ROOT_KEY, dn("ts root"), ROOT_KEY, ca=True, not_after=now() + 30 * DAY)
+os.makedirs(f"{CFG}/truststore/x509/ca/ts", exist_ok=True)
+with open(f"{CFG}/truststore/x509/ca/ts/root.pem", "wb") as f:
+    f.write(pem(ROOT))
+keys = {"keys": []}
+SHORT_UNTIL = now() + datetime.timedelta(seconds=40)
+for name, not_after in (("long", now() + 10 * DAY), ("short", SHORT_UNTIL)):
+    k = rsa_key()
+    c = make_cert(dn(f"ts {name}"), k, ROOT.subject, ROOT_KEY, not_after=not_after)
+    with open(f"{CFG}/{name}.key", "wb") as f:
+        f.write(key_pem(k))
+    with open(f"{CFG}/{name}.crt", "wb") as f:
+        f.write(pem(c) + pem(ROOT))
+    keys["keys"].append({"name": name, "keyPath": f"{CFG}/{name}.key", "certPath": f"{CFG}/{name}.crt"})
+with open(f"{CFG}/signingkeys.json", "w") as f:
+    json.dump(keys, f)
+
+report = Report("notation")
+SIGNED = []  # (label, layout, digest, signer)
+SIGN_RESULT = {}  # layout -> the signer's outcome
+for i, (vname, conf) in enumerate(VARIANTS):
+    CURRENT[0] = conf
+    for keyname in ("long", "short"):
+        for who, tool in (("notation", NOTATION), ("notary", NOTARY)):
+            lay = f"l{i}-{who}-{keyname}"
+            with open(f"{lay}.txt", "w") as f:
+                f.write(lay)
+            sh(ORAS, "push", "--oci-layout", f"{lay}:v1", f"{lay}.txt")
+            digest = sh(ORAS, "resolve", "--oci-layout", f"{lay}:v1")
+            SIGNED.append((f"{vname}, signed by {who} with the {keyname}-lived key", lay, digest, who))
+            SIGN_RESULT[lay] = outcome([tool, "sign", "--oci-layout", "--key", keyname, "--timestamp-url", TSA_URL,
+                                        "--timestamp-root-cert", f"{W}/tsaroot.pem", f"{lay}@{digest}"], ENV)
+        report.record(f"sign ({keyname}-lived key): {vname}", SIGN_RESULT[f"l{i}-notation-{keyname}"],
+                      SIGN_RESULT[f"l{i}-notary-{keyname}"])
+# Tokens from every configuration, including those the signers refuse, put into signatures made
+# with the plain TSA: the envelope signature does not cover its timestamp, so only the
+# verification of the token decides.
+PATCHED = []  # (label, layout, digest) of signatures whose token was replaced
+
+
+def blob(lay, d):
+    return f"{lay}/blobs/sha256/{d[7:]}"
+
+
+def put(lay, data):
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    with open(blob(lay, d), "wb") as f:
+        f.write(data)
+    return d, len(data)
+
+
+def patch_token(lay, subject, make_token):
+    """Replaces the timestamp of the one signature on `subject` in layout `lay` with
+    `make_token(signature bytes)` (DER, or None to drop the header)."""
+    with open(f"{lay}/index.json") as f:
+        index = json.load(f)
+    entry = next(m for m in index["manifests"] if m["digest"] != subject and
+                 m.get("artifactType", m.get("mediaType")) != "application/vnd.oci.image.index.v1+json"
+                 and m["mediaType"] == "application/vnd.oci.image.manifest.v1+json")
+    with open(blob(lay, entry["digest"])) as f:
+        manifest = json.load(f)
+    with open(blob(lay, manifest["layers"][0]["digest"])) as f:
+        envelope = json.load(f)
+    sig = base64.urlsafe_b64decode(envelope["signature"] + "=" * (-len(envelope["signature"]) % 4))
+    token = make_token(sig)
+    envelope.setdefault("header", {})
+    if token is None:
+        envelope["header"].pop("io.cncf.notary.timestampSignature", None)
+    else:
+        envelope["header"]["io.cncf.notary.timestampSignature"] = base64.b64encode(token).decode()
+    d, n = put(lay, json.dumps(envelope).encode())
+    manifest["layers"][0].update(digest=d, size=n)
+    d, n = put(lay, json.dumps(manifest).encode())
+    entry.update(digest=d, size=n)
+    with open(f"{lay}/index.json", "w") as f:
+        json.dump(index, f)
+
+
+def token_from(conf, digest_alg="sha256", other_data=False, response=False):
+    def make(sig):
+        with open(f"{W}/sig.bin", "wb") as f:
+            f.write(b"other" + sig if other_data else sig)
+        subprocess.run(["openssl", "ts", "-query", "-data", f"{W}/sig.bin", f"-{digest_alg}", "-cert",
+                        "-out", f"{W}/p.tsq"], check=True, capture_output=True)
+        args = [] if response else ["-token_out"]
+        subprocess.run(["openssl", "ts", "-reply", "-config", conf, "-queryfile", f"{W}/p.tsq", *args,
+                        "-out", f"{W}/p.der"], check=True, capture_output=True)
+        return open(f"{W}/p.der", "rb").read()
+    return make
+
+
+def der(tag, *parts):
+    body = b"".join(parts)
+    n = len(body)
+    if n < 0x80:
+        return bytes([tag, n]) + body
+    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(ln)]) + ln + body
+
+
+def oid(dotted):
+    arcs = [int(a) for a in dotted.split(".")]
+    out = bytes([40 * arcs[0] + arcs[1]])
+    for a in arcs[2:]:
+        chunk = [a & 0x7F]
+        a >>= 7
+        while a:
+            chunk.insert(0, 0x80 | (a & 0x7F))
+            a >>= 7
+        out += bytes(chunk)
+    return der(0x06, out)
+
+
+def integer(v):
+    return der(0x02, v.to_bytes(v.bit_length() // 8 + 1, "big", signed=True))
+
+
+SHA256_ALG = der(0x30, oid("2.16.840.1.101.3.4.2.1"))
+
+
+def cms_token(tsa_key, tsa_cert, chain):
+    """An RFC 3161 token built here (for TSA certificates `openssl ts` refuses to sign with):
+    SHA-256 imprint, signingCertificateV2, RSA PKCS#1 v1.5 or ECDSA with SHA-256."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def make(sig):
+        gen = now().strftime("%Y%m%d%H%M%SZ").encode()
+        tst = der(0x30, integer(1), oid("1.2.3.4.1"),
+                  der(0x30, SHA256_ALG, der(0x04, hashlib.sha256(sig).digest())),
+                  integer(int.from_bytes(os.urandom(8), "big")), der(0x18, gen),
+                  der(0x30, integer(1)))
+        cert_der = tsa_cert.public_bytes(serialization.Encoding.DER)
+        attrs = sorted([
+            der(0x30, oid("1.2.840.113549.1.9.3"), der(0x31, oid("1.2.840.113549.1.9.16.1.4"))),
+            der(0x30, oid("1.2.840.113549.1.9.4"), der(0x31, der(0x04, hashlib.sha256(tst).digest()))),
+            der(0x30, oid("1.2.840.113549.1.9.16.2.47"), der(0x31, der(0x30, der(0x30, der(
+                0x30, der(0x04, hashlib.sha256(cert_der).digest())))))),
+        ])
+        signed_attrs = der(0x31, *attrs)
+        if isinstance(tsa_key, rsa.RSAPrivateKey):
+            signature = tsa_key.sign(signed_attrs, padding.PKCS1v15(), hashes.SHA256())
+            sig_alg = der(0x30, oid("1.2.840.113549.1.1.11"), der(0x05))
+        else:
+            signature = tsa_key.sign(signed_attrs, ec.ECDSA(hashes.SHA256()))
+            sig_alg = der(0x30, oid("1.2.840.10045.4.3.2"))
+        issuer_serial = der(0x30, tsa_cert.issuer.public_bytes(), integer(tsa_cert.serial_number))
+        signer_info = der(0x30, integer(1), issuer_serial, SHA256_ALG, der(0xA0, *attrs), sig_alg,
+                          der(0x04, signature))
+        certs = der(0xA0, cert_der, *(c.public_bytes(serialization.Encoding.DER) for c in chain))
+        signed_data = der(0x30, integer(3), der(0x31, SHA256_ALG),
+                          der(0x30, oid("1.2.840.113549.1.9.16.1.4"), der(0xA0, der(0x04, tst))),
+                          certs, der(0x31, signer_info))
+        return der(0x30, oid("1.2.840.113549.1.7.2"), der(0xA0, signed_data))
+    return make
+
+
+def odd_tsa(**kw):
+    key = kw.pop("key", None) or rsa_key()
+    chain = kw.pop("chain", (TSA_ROOT,))
+    return cms_token(key, tsa_cert(key, **kw), chain)
+
+
+PLAIN = VARIANTS[0][1]
+# (`openssl ts` makes tokens only with TSA certificates it accepts itself.)
+TOKENS = [(f"token of '{name}'", token_from(conf)) for i, (name, conf) in enumerate(VARIANTS)
+          if SIGN_RESULT[f"l{i}-notary-long"][0] or SIGN_RESULT[f"l{i}-notation-long"][0]] + [
+    ("built token, plain TSA", odd_tsa()),
+    ("built token, eku not critical", odd_tsa(eku=(TS_EKU, False))),
+    ("built token, eku timeStamping and codeSigning", odd_tsa(eku=(TS_EKU + [ExtendedKeyUsageOID.CODE_SIGNING], True))),
+    ("built token, eku anyExtendedKeyUsage", odd_tsa(eku=([ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE], True))),
+    ("built token, no eku", odd_tsa(eku=None)),
+    ("built token, no key usage", odd_tsa(ku=False)),
+    ("built token, key usage keyEncipherment only", odd_tsa(ku={"key_encipherment": True})),
+    ("built token, TSA certificate expired", odd_tsa(not_before=now() - 10 * DAY, not_after=now() - DAY)),
+    ("built token, TSA certificate not yet valid", odd_tsa(not_before=now() + DAY, not_after=now() + 10 * DAY)),
+    ("built token, TSA certificate marked CA", odd_tsa(ca=True, ku={"digital_signature": True, "key_cert_sign": True})),
+    ("built token, under an intermediate not included", odd_tsa(under_inter=True)),
+    ("built token, under an intermediate included", odd_tsa(under_inter=True, chain=(TSA_INTER,))),
+    ("built token, ECDSA P-256 TSA", odd_tsa(key=ec.generate_private_key(ec.SECP256R1()))),
+    ("token imprinting SHA-384", token_from(PLAIN, "sha384")),
+    ("token imprinting SHA-512", token_from(PLAIN, "sha512")),
+    ("token over other bytes", token_from(PLAIN, other_data=True)),
+    ("a whole TimeStampResp instead of the token", token_from(PLAIN, response=True)),
+    ("token truncated", lambda sig: token_from(PLAIN)(sig)[:-40]),
+    ("token with a byte after it", lambda sig: token_from(PLAIN)(sig) + b"\x00"),
+    ("garbage token", lambda sig: b"garbage"),
+    ("empty token", lambda sig: b""),
+    ("no token", lambda sig: None),
+]
+CURRENT[0] = PLAIN
+for j, (tlabel, make) in enumerate(TOKENS):
+    for keyname in ("long", "short"):
+        lay = f"p{j}-{keyname}"
+        with open(f"{lay}.txt", "w") as f:
+            f.write(lay)
+        sh(ORAS, "push", "--oci-layout", f"{lay}:v1", f"{lay}.txt")
+        digest = sh(ORAS, "resolve", "--oci-layout", f"{lay}:v1")
+        sh(NOTARY, "sign", "--oci-layout", "--key", keyname, "--timestamp-url", TSA_URL,
+           "--timestamp-root-cert", f"{W}/tsaroot.pem", f"{lay}@{digest}")
+        patch_token(lay, digest, make)
+        SIGNED.append((f"{tlabel}, {keyname}-lived key", lay, digest, "patched"))
+        SIGN_RESULT[lay] = (True, "")
+
+if now() > SHORT_UNTIL:
+    sys.exit("signing took longer than the short-lived certificate lived: the run proves nothing")
+# Every signature of the short-lived key now rests on its timestamp alone.
+time.sleep(max(0.0, (SHORT_UNTIL - now()).total_seconds()) + 2)
+
+
+def policy(stores, verify_timestamp=None, level="strict"):
+    sv = {"level": level}
+    if verify_timestamp:
+        sv["verifyTimestamp"] = verify_timestamp
+    with open(f"{CFG}/trustpolicy.json", "w") as f:
+        json.dump({"version": "1.0", "trustPolicies": [{
+            "name": "ts", "registryScopes": ["*"], "signatureVerification": sv,
+            "trustStores": stores, "trustedIdentities": ["*"]}]}, f)
+
+
+for store, content in (("ts", TSA_ROOT), ("other", OTHER_ROOT), ("inter", TSA_INTER)):
+    os.makedirs(f"{CFG}/truststore/x509/tsa/{store}", exist_ok=True)
+    with open(f"{CFG}/truststore/x509/tsa/{store}/root.pem", "wb") as f:
+        f.write(pem(content))
+POLICIES = [("tsa store with the root", ["ca:ts", "tsa:ts"], None),
+            ("no tsa store", ["ca:ts"], None),
+            ("tsa store with another root", ["ca:ts", "tsa:other"], None),
+            ("tsa store with the intermediate", ["ca:ts", "tsa:inter"], None),
+            ("afterCertExpiry", ["ca:ts", "tsa:ts"], "afterCertExpiry")]
+for plabel, stores, vt in POLICIES:
+    policy(stores, vt)
+    for label, lay, digest, who in SIGNED:
+        if not SIGN_RESULT[lay][0]:
+            continue
+        args = ["verify", "--oci-layout", "--scope", "local/ts", f"{lay}@{digest}"]
+        report.record(f"verify ({plabel}): {label}", outcome([NOTATION, *args], ENV), outcome([NOTARY, *args], ENV))
+
+report.finish("cases", 40)
