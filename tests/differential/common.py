@@ -62,8 +62,10 @@ def cert(subject, key, issuer, issuer_key, ca=False, pathlen=None, ku=None, ku_c
     ku = ku if ku is not None else dict(digital_signature=not ca, key_cert_sign=ca, crl_sign=ca)
     if ku is not False:
         b = b.add_extension(x509.KeyUsage(
-            digital_signature=ku.get("digital_signature", False), content_commitment=False,
-            key_encipherment=False, data_encipherment=False, key_agreement=False,
+            digital_signature=ku.get("digital_signature", False),
+            content_commitment=ku.get("content_commitment", False),
+            key_encipherment=ku.get("key_encipherment", False),
+            data_encipherment=ku.get("data_encipherment", False), key_agreement=False,
             key_cert_sign=ku.get("key_cert_sign", False), crl_sign=ku.get("crl_sign", False),
             encipher_only=False, decipher_only=False), critical=ku_critical)
     if not ca and eku:

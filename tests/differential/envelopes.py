@@ -484,6 +484,40 @@ SS = cert("differential self-signed", SS_KEY, "differential self-signed", SS_KEY
 with open(f"{STORE}/differential-self-signed.crt", "wb") as f:
     f.write(SS)
 chain_case("self-signed leaf in the trust store", SS_KEY, chain=lambda lk: [SS])
+EKU_OID = x509.oid.ExtendedKeyUsageOID
+
+
+def eku(*usages, critical=False):
+    return [(x509.ExtendedKeyUsage(list(usages)), critical)]
+
+
+chain_case("leaf EKU codeSigning and serverAuth", eku=None, extra=eku(EKU_OID.CODE_SIGNING, EKU_OID.SERVER_AUTH))
+chain_case("leaf EKU codeSigning and OCSPSigning", eku=None, extra=eku(EKU_OID.CODE_SIGNING, EKU_OID.OCSP_SIGNING))
+chain_case("leaf EKU codeSigning and timeStamping", eku=None, extra=eku(EKU_OID.CODE_SIGNING, EKU_OID.TIME_STAMPING))
+chain_case("leaf EKU codeSigning, critical", eku=None, extra=eku(EKU_OID.CODE_SIGNING, critical=True))
+chain_case("leaf EKU codeSigning and an unknown usage", eku=None,
+           extra=eku(EKU_OID.CODE_SIGNING, ObjectIdentifier("1.3.6.1.4.1.55738.666.2")))
+chain_case("leaf key usage digitalSignature and nonRepudiation", ku=dict(digital_signature=True, content_commitment=True))
+chain_case("leaf key usage digitalSignature and keyEncipherment", ku=dict(digital_signature=True, key_encipherment=True))
+chain_case("leaf with critical certificate policies", extra=[(x509.CertificatePolicies(
+    [x509.PolicyInformation(ObjectIdentifier("1.3.6.1.4.1.55738.666.3"), None)]), True)])
+chain_case("leaf with a critical subject alternative name",
+           extra=[(x509.SubjectAlternativeName([x509.DNSName("signer.example")]), True)])
+chain_case("leaf with a critical email subject alternative name",
+           extra=[(x509.SubjectAlternativeName([x509.RFC822Name("signer@example.com")]), True)])
+chain_case("leaf valid until 2051", na=datetime.datetime(2051, 1, 1, tzinfo=datetime.timezone.utc))
+chain_case("leaf with a subject key identifier", extra=[(x509.SubjectKeyIdentifier(b"\x01" * 20), False)])
+chain_case("leaf with a wrong authority key identifier", extra=[(x509.AuthorityKeyIdentifier(
+    b"\x02" * 20, None, None), False)])
+chain_case("CA with EKU serverAuth only", chain=under_ca2(extra=eku(EKU_OID.SERVER_AUTH)))
+chain_case("CA with EKU codeSigning", chain=under_ca2(extra=eku(EKU_OID.CODE_SIGNING)))
+chain_case("CA with critical policy constraints", chain=under_ca2(extra=[(x509.PolicyConstraints(0, None), True)]))
+chain_case("CA with critical inhibitAnyPolicy", chain=under_ca2(extra=[(x509.InhibitAnyPolicy(0), True)]))
+chain_case("CA with critical certificate policies", chain=under_ca2(extra=[(x509.CertificatePolicies(
+    [x509.PolicyInformation(ObjectIdentifier("2.5.29.32.0"), None)]), True)]))
+chain_case("CA with key usage not critical", chain=under_ca2(ku_critical=False))
+chain_case("CA with path length 1 above the leaf", chain=under_ca2(pathlen=1))
+chain_case("CA not yet valid", chain=under_ca2(nb=NOW + datetime.timedelta(days=1)))
 chain_case("root signing", ROOT_KEY, chain=lambda lk: [ROOT])
 
 
