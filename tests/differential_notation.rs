@@ -1,6 +1,7 @@
 //! Differential runs against notation-go, each a Python script in tests/differential:
-//! - envelopes.py: ~340 envelopes derived from ones `notary` signs (changed protected and
-//!   unprotected headers, payloads, framing, generated certificate chains) are verified by
+//! - envelopes.py: ~410 envelopes derived from ones `notary` signs (changed protected and
+//!   unprotected headers, payloads, framing, generated certificate chains, the signingAuthority
+//!   scheme under a signingAuthority store) are verified by
 //!   notation-go's verifier (tests/interop-go/blobpeer) and by `notary blob verify`; the outcomes
 //!   must agree except where notary is stricter on purpose, each such case named with its rule.
 //! - identities.py: ~85 `x509.subject` identities against ~30 certificate subjects, `notation

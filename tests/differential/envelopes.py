@@ -5,7 +5,9 @@
 
 Signs a blob with `notary blob sign` (JWS and COSE, RSA and EC keys), then derives envelopes
 from it: re-signed with changed protected headers or payloads, changed unprotected headers or
-framing, and chains of generated certificates. Each is verified by notation-go's verifier
+framing, chains of generated certificates, and signingAuthority-scheme envelopes (verified under
+a signingAuthority store: authentic signing times inside and outside the chain's validity, the
+headers the scheme requires and forbids). Each is verified by notation-go's verifier
 (tests/interop-go/blobpeer) and by `notary blob verify`, and the two outcomes (accepted or
 refused) are compared. Every case must agree, except those in STRICTER, where notary refuses on
 purpose what notation-go accepts (each with the rule that makes it refuse); a listed case that
@@ -19,6 +21,7 @@ import datetime
 import hashlib
 import json
 import os
+import shutil
 import sys
 
 import cbor2
@@ -67,6 +70,7 @@ STRICTER = {
     "chain: leaf EKU anyExtendedKeyUsage": "signature spec: the leaf EKU must not contain it",
     "chain: leaf EKU codeSigning and anyExtendedKeyUsage": "signature spec: the leaf EKU must not contain it",
     "chain: CA basicConstraints not critical": "signature spec: critical on CA certificates",
+    "signingAuthority cose: signingTime as well": "the scheme forbids it (as JWS)",
 }
 
 
@@ -521,12 +525,92 @@ chain_case("CA not yet valid", chain=under_ca2(nb=NOW + datetime.timedelta(days=
 chain_case("root signing", ROOT_KEY, chain=lambda lk: [ROOT])
 
 
+# --- the signingAuthority scheme ------------------------------------------------------------------
+# Verified under a policy naming `signingAuthority:interop` (a copy of the ca store) unless the
+# case names other stores. The authentic signing time, not the clock, decides whether the
+# signing certificate was valid.
+STORES = {}  # case name -> the trust stores its policy names
+SA_STORE = f"{CFG}/truststore/x509/signingAuthority/interop"
+SA = "notary.x509.signingAuthority"
+
+
+def sa_case(label, stores="signingAuthority:interop", jws_prot=None, cose_prot=None, leaf_key=None, leaf=None,
+            ast=None):
+    """An SA-scheme envelope: no signingTime, an authenticSigningTime (`ast`, default an hour ago)
+    marked critical; `jws_prot`/`cose_prot` change the protected header further; `leaf` (keyword
+    arguments of `cert`) makes a chain of a generated leaf under the differential CA."""
+    at = ast or now()  # the notary test certificates begin when the run does
+    lk = leaf_key or (ec.generate_private_key(ec.SECP256R1()) if leaf is not None else None)
+    chain = [cert("differential leaf", lk, "differential ca", INT_KEY, **leaf), INT, ROOT] if leaf is not None else None
+    with open(BLOB, "rb") as f:
+        data = f.read()
+    digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    pay = (lambda p: p["targetArtifact"].__setitem__("digest", digest)) if lk else None
+
+    def j(p):
+        p[SCH] = SA
+        p.pop(ST, None)
+        p[AST] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        p["crit"] = [c for c in p["crit"] if c != ST] + [AST]
+        if jws_prot:
+            jws_prot(p)
+
+    def c(p):
+        p[SCH] = SA
+        p.pop(ST, None)
+        p[AST] = cbor2.CBORTag(1, int(at.timestamp()))
+        p[2] = [x for x in p[2] if x != ST] + [AST]
+        if cose_prot:
+            cose_prot(p)
+
+    for fmt, build in (("jws", lambda: jws("ec", protected=j, payload=pay, signer=lk, chain=chain,
+                                             sign_alg="ES256" if lk else None)),
+                       ("cose", lambda: cose("ec", protected=c, payload=(lambda p: (pay(p), p)[1]) if lk else None,
+                                             signer=lk, chain=chain, sign_alg="ES256" if lk else None))):
+        name = f"signingAuthority {fmt}: {label}"
+        case(name, fmt, build)
+        STORES[name] = stores
+
+
+sa_case("as notation writes it")
+sa_case("under a ca store", stores="ca:interop")
+sa_case("under a ca and a signingAuthority store", stores="ca:interop,signingAuthority:interop")
+sa_case("signingTime as well", jws_prot=setk(ST, NOW.strftime("%Y-%m-%dT%H:%M:%SZ")),
+        cose_prot=setk(ST, cbor2.CBORTag(1, int(NOW.timestamp()))))
+sa_case("authenticSigningTime missing", jws_prot=lambda p: (p.pop(AST), p["crit"].remove(AST)),
+        cose_prot=lambda p: (p.pop(AST), p[2].remove(AST)))
+sa_case("authenticSigningTime not critical", jws_prot=lambda p: p["crit"].remove(AST),
+        cose_prot=lambda p: p[2].remove(AST))
+sa_case("authenticSigningTime before the certificate", ast=datetime.datetime(2001, 1, 1, tzinfo=datetime.timezone.utc))
+sa_case("authenticSigningTime after the certificate", ast=datetime.datetime(2098, 1, 1, tzinfo=datetime.timezone.utc))
+# (the differential CA is valid from a day before NOW)
+sa_case("expired certificate, authenticSigningTime within it", ast=NOW - datetime.timedelta(hours=20),
+        leaf=dict(nb=NOW - datetime.timedelta(hours=22), na=NOW - datetime.timedelta(hours=1)))
+sa_case("expired certificate, authenticSigningTime after it", ast=NOW - datetime.timedelta(minutes=30),
+        leaf=dict(nb=NOW - datetime.timedelta(hours=22), na=NOW - datetime.timedelta(hours=1)))
+sa_case("expired certificate, authenticSigningTime before the CA", ast=NOW - datetime.timedelta(days=2),
+        leaf=dict(nb=NOW - datetime.timedelta(days=3), na=NOW - datetime.timedelta(hours=1)))
+sa_case("certificate not yet valid, authenticSigningTime within it", ast=NOW + datetime.timedelta(days=2),
+        leaf=dict(nb=NOW + datetime.timedelta(days=1), na=NOW + datetime.timedelta(days=3)))
+sa_case("generated chain", leaf={})
+sa_case("expiry passed", jws_prot=also(setk(EXP, "2020-01-01T00:00:00Z"), crit(EXP)),
+        cose_prot=also(setk(EXP, cbor2.CBORTag(1, 1600000000)), crit(EXP)))
+for fmt in ("jws", "cose"):
+    name = f"signingAuthority {fmt}: an x509-scheme signature under a signingAuthority store"
+    case(name, fmt, lambda fmt=fmt: jws("ec") if fmt == "jws" else cose("ec"))
+    STORES[name] = "signingAuthority:interop"
+
+
 # --- run -----------------------------------------------------------------------------------------
-def verify(fmt, data):
+def verify(fmt, data, stores="ca:interop"):
     path = f"{WORK}/case.{fmt}.sig"
     with open(path, "wb") as f:
         f.write(data)
-    return (outcome([PEER, "verify", "-format", fmt, "-sig", path, BLOB], ENV),
+    with open(f"{CFG}/trustpolicy.blob.json", "w") as f:
+        json.dump({"version": "1.0", "trustPolicies": [{
+            "name": "blob", "signatureVerification": {"level": "strict"}, "trustStores": stores.split(","),
+            "trustedIdentities": ["*"], "globalPolicy": True}]}, f)
+    return (outcome([PEER, "verify", "-format", fmt, "-sig", path, "-stores", stores, BLOB], ENV),
             outcome([NOTARY, "blob", "verify", "--signature", path, BLOB], ENV))
 
 
@@ -539,7 +623,9 @@ only = os.environ.get("DIFFERENTIAL_ONLY", "")  # a substring of case names, whe
 for n, fmt, build in CASES:
     if only not in n:
         continue
-    theirs, ours = verify(fmt, build())
+    if not os.path.isdir(SA_STORE):  # the signingAuthority store: the ca store's files
+        shutil.copytree(STORE, SA_STORE)
+    theirs, ours = verify(fmt, build(), STORES.get(n, "ca:interop"))
     stricter = STRICTER.get(kind(n))
     if stricter:
         seen_stricter.add(kind(n))

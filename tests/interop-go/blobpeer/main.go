@@ -4,7 +4,7 @@
 // COSE envelopes), reading keys, trust store and policy from the shared notation config dir.
 //
 //	blobpeer sign   -key K -cert C -format jws|cose -out SIG [-m k=v ...] FILE
-//	blobpeer verify -format jws|cose -sig SIG [-m k=v ...] FILE
+//	blobpeer verify -format jws|cose -sig SIG [-stores ca:interop,...] [-m k=v ...] FILE
 package main
 
 import (
@@ -80,6 +80,7 @@ func run() error {
 	format := fs.String("format", "jws", "jws or cose")
 	out := fs.String("out", "", "signature file to write")
 	sig := fs.String("sig", "", "signature file to verify")
+	stores := fs.String("stores", "ca:interop", "trust stores the verification policy names, comma-separated")
 	meta := pairs{}
 	fs.Var(meta, "m", "user metadata key=value")
 	if err := fs.Parse(os.Args[2:]); err != nil {
@@ -125,7 +126,7 @@ func run() error {
 				Name:                  "blobpeer",
 				RegistryScopes:        []string{"*"},
 				SignatureVerification: trustpolicy.SignatureVerification{VerificationLevel: "strict"},
-				TrustStores:           []string{"ca:interop"},
+				TrustStores:           strings.Split(*stores, ","),
 				TrustedIdentities:     []string{"*"},
 			}},
 		}
