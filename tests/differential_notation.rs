@@ -32,6 +32,11 @@
 //!   accuracies, ECDSA), both tools signing with it, then verifying every signature, with a
 //!   signing certificate still valid and one expired, under tsa stores with the root, another
 //!   root, the intermediate, none, and verifyTimestamp afterCertExpiry; every outcome must agree.
+//! - layouts.py: ~100 verify and list runs over OCI layouts changed one way each (index.json
+//!   entries, `oci-layout`, signature manifest forms and artifact types, layers, subject
+//!   descriptors, missing or corrupted blobs, tags, an image index as subject); outcomes and
+//!   listed signatures must agree except where notary differs on purpose, each case named with
+//!   its rule.
 //!
 //! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
 //! installs them, and a missing one fails the test.
@@ -126,6 +131,14 @@ fn notary_and_notation_agree_on_revocation() {
 fn notary_and_notation_agree_on_timestamps() {
     run(
         "timestamps.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
+}
+
+#[test]
+fn notary_and_notation_agree_on_oci_layouts() {
+    run(
+        "layouts.py",
         &[cli_env::notary_bin(), tool("notation"), tool("oras")],
     );
 }

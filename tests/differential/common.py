@@ -95,10 +95,20 @@ class Report:
         self.mismatched.append(label)
         print(f"MISMATCH {label}: {detail}")
 
-    def record(self, label, theirs, ours, stricter=None, must_accept=False):
+    def record(self, label, theirs, ours, stricter=None, must_accept=False, lenient=None):
         """`theirs` and `ours` are `outcome` pairs. `stricter` (the rule) marks a case notary must
-        refuse where the peer accepts; `must_accept`, one both must accept. True when it held."""
+        refuse where the peer accepts; `lenient` (the rule), one notary must accept where the
+        peer refuses; `must_accept`, one both must accept. True when it held."""
         (g, gm), (n, nm) = theirs, ours
+        if lenient is not None:
+            if n and not g:
+                self.stricter += 1
+                print(f"differs on purpose {label}: {lenient}")
+                return True
+            self.mismatch(label, f"{self.peer} {'accepted' if g else 'refused'}, notary "
+                                 f"{'accepted' if n else 'refused'} (listed as accepted by notary only: "
+                                 f"{lenient})\n  {self.peer}: {gm}\n  notary: {nm}")
+            return False
         said = f"{self.peer} {'accepted' if g else 'refused'}, notary {'accepted' if n else 'refused'}"
         if must_accept and not (g and n):
             self.mismatch(label, f"{said}, and both must accept it\n  {self.peer}: {gm}\n  notary: {nm}")
@@ -123,5 +133,5 @@ class Report:
             print(f"only {self.accepted} cases accepted by both, expected at least {min_accepted}")
         total = self.agree + self.stricter + len(self.mismatched)
         print(f"{total} {what}: {self.agree} agree ({self.accepted} accepted by both), "
-              f"{self.stricter} deliberately stricter, {len(self.mismatched)} mismatched")
+              f"{self.stricter} deliberately stricter or different, {len(self.mismatched)} mismatched")
         sys.exit(1 if self.mismatched or self.accepted < min_accepted else 0)

@@ -402,7 +402,9 @@ impl OciLayout {
                         reason: e.to_string(),
                     })?;
             if let Some(e) = idx.manifests.iter().find(|e| e.digest == digest) {
-                return Ok(Descriptor::new(e.media_type.clone(), digest, e.size));
+                let d = Descriptor::new(e.media_type.clone(), digest, e.size);
+                self.check_entry_size(&d)?;
+                return Ok(d);
             }
             // Not listed at the top level (e.g. a child of an index): read the blob itself.
             let p = self.checked_blob_path(&digest)?;
@@ -442,6 +444,21 @@ impl OciLayout {
             .ok_or_else(|| Error::NotFound {
                 reference: reference.to_string(),
             })
+            .and_then(|d| self.check_entry_size(&d).map(|()| d))
+    }
+
+    /// An `index.json` entry whose blob is present must give its size: a layout whose entry
+    /// says otherwise is refused, as notation refuses to open it. (A missing blob is left to
+    /// whoever reads it: partial copies of a layout are common.)
+    fn check_entry_size(&self, d: &Descriptor) -> Result<(), Error> {
+        let p = self.checked_blob_path(&d.digest)?;
+        match fsread::open_regular(&p)? {
+            Some((_, len)) if len != d.size => Err(Error::DigestMismatch {
+                digest: d.digest.to_string(),
+                reason: format!("index.json gives {} bytes, the blob has {len}", d.size),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Every manifest reachable from `index.json` (through indexes), with its parsed content.
@@ -519,10 +536,20 @@ impl SignatureRepository for OciLayout {
         limit: usize,
     ) -> Result<Vec<Descriptor>, Error> {
         let target = subject.digest.to_string();
+        // The signature's subject must be the subject's descriptor, not only its digest: a
+        // manifest naming another size or media type is not one of its signatures (notation's
+        // layout store matches whole descriptors too).
+        let same_subject = |m: &Manifest| {
+            m.subject
+                .as_ref()
+                .is_some_and(|s| s.media_type == subject.media_type && s.size == subject.size)
+        };
         let mut out: Vec<Descriptor> = self
             .walk()?
             .into_iter()
-            .filter(|(d, m)| manifest::is_signature_for(&d.media_type, m, &target))
+            .filter(|(d, m)| {
+                manifest::is_signature_for(&d.media_type, m, &target) && same_subject(m)
+            })
             .map(|(d, m)| describe(d, &m))
             .collect();
         // Deterministic order: oldest first by creation annotation, then digest.

@@ -89,19 +89,20 @@ impl Manifest {
 
 /// Whether `m` (of media type `media_type`) is a Notary signature manifest for `subject`
 /// digest, in any of the accepted forms: image manifest with artifactType = signature and an
-/// empty-JSON config, image manifest without artifactType whose config is the signature type,
-/// or a legacy artifact manifest with artifactType = signature.
+/// empty-JSON config, image manifest whose config is the signature type (whatever its
+/// artifactType: notation reads the config type alone there), or a legacy artifact manifest
+/// with artifactType = signature.
 pub fn is_signature_for(media_type: &str, m: &Manifest, subject_digest: &str) -> bool {
     if m.subject.as_ref().map(|s| s.digest.to_string()).as_deref() != Some(subject_digest) {
         return false;
     }
     let config_type = m.config.as_ref().map(|c| c.media_type.as_str());
     match media_type {
-        IMAGE_MANIFEST => match m.artifact_type.as_deref() {
-            Some(SIGNATURE_ARTIFACT_TYPE) => config_type == Some(EMPTY_JSON),
-            Some(_) => false,
-            None => config_type == Some(SIGNATURE_ARTIFACT_TYPE),
-        },
+        IMAGE_MANIFEST => {
+            config_type == Some(SIGNATURE_ARTIFACT_TYPE)
+                || (m.artifact_type.as_deref() == Some(SIGNATURE_ARTIFACT_TYPE)
+                    && config_type == Some(EMPTY_JSON))
+        }
         ARTIFACT_MANIFEST => m.artifact_type.as_deref() == Some(SIGNATURE_ARTIFACT_TYPE),
         ORAS_ARTIFACT_MANIFEST => matches!(
             m.artifact_type.as_deref(),

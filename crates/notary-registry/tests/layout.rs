@@ -305,3 +305,92 @@ fn copy_bounds_the_objects_a_chain_of_indexes_lists() {
         "{e}"
     );
 }
+
+/// What makes a manifest in a layout a signature of a subject, as notation's layout store
+/// decides it: the config type alone, or the newer form (artifactType with an empty config); the
+/// signature's subject descriptor must be the subject's (size and media type, not only the
+/// digest). And an index.json entry whose blob has another size is refused.
+#[test]
+fn layout_signatures_match_notation_forms_and_whole_subject_descriptors() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = OciLayout::create(dir.path()).unwrap();
+    let config = l.push_blob(manifest::EMPTY_JSON, b"{}").unwrap();
+    let sig_config = l
+        .push_blob("application/vnd.cncf.notary.signature", b"{}")
+        .unwrap();
+    let art = l
+        .push_manifest(
+            manifest::IMAGE_MANIFEST,
+            &manifest::image_manifest(&config, &[], None, None, None),
+            Some("v1"),
+        )
+        .unwrap();
+    let envelope = l.push_blob("application/cose", b"envelope").unwrap();
+    let subject = art_desc(&art);
+    let signature = |artifact_type: Option<&str>,
+                     cfg: &notary_core::Descriptor,
+                     subj: &notary_core::Descriptor| {
+        let mut v = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": manifest::IMAGE_MANIFEST,
+            "config": {"mediaType": cfg.media_type, "digest": cfg.digest.to_string(), "size": cfg.size},
+            "layers": [{"mediaType": "application/cose", "digest": envelope.digest.to_string(), "size": envelope.size}],
+            "subject": {"mediaType": subj.media_type, "digest": subj.digest.to_string(), "size": subj.size},
+        });
+        if let Some(t) = artifact_type {
+            v["artifactType"] = t.into();
+        }
+        l.push_manifest(
+            manifest::IMAGE_MANIFEST,
+            &serde_json::to_vec(&v).unwrap(),
+            None,
+        )
+        .unwrap()
+        .digest
+        .to_string()
+    };
+    let sig_type = Some("application/vnd.cncf.notary.signature");
+    let config_form = signature(None, &sig_config, &subject);
+    let newer_form = signature(sig_type, &config, &subject);
+    let config_form_other_type = signature(Some("application/spdx+json"), &sig_config, &subject);
+    // Not signatures: another artifact type over an empty config, the signature type over an
+    // image config, no artifact type over an empty config.
+    let image_config = l
+        .push_blob("application/vnd.oci.image.config.v1+json", b"{ }")
+        .unwrap();
+    signature(Some("application/spdx+json"), &config, &subject);
+    signature(sig_type, &image_config, &subject);
+    signature(None, &config, &subject);
+    // Not this subject's: its descriptor with another size or media type.
+    let mut bigger = subject.clone();
+    bigger.size += 1;
+    signature(None, &sig_config, &bigger);
+    let mut index_type = subject.clone();
+    index_type.media_type = manifest::IMAGE_INDEX.to_string();
+    signature(None, &sig_config, &index_type);
+
+    let mut listed = sigs(&OciLayout::open(dir.path()).unwrap(), "v1");
+    listed.sort();
+    let mut expected = vec![config_form, newer_form, config_form_other_type];
+    expected.sort();
+    assert_eq!(listed, expected);
+
+    // index.json gives the tagged manifest another size than its blob: refused.
+    let index_path = dir.path().join("index.json");
+    let index = std::fs::read_to_string(&index_path).unwrap();
+    let wrong = index.replacen(
+        &format!("\"size\":{}", subject.size),
+        &format!("\"size\":{}", subject.size + 5),
+        1,
+    );
+    assert_ne!(index, wrong);
+    std::fs::write(&index_path, wrong).unwrap();
+    let layout = OciLayout::open(dir.path()).unwrap();
+    for reference in ["v1".to_string(), subject.digest.to_string()] {
+        let e = block_on(layout.resolve(&reference)).unwrap_err();
+        assert!(
+            matches!(e, Error::DigestMismatch { .. }),
+            "{reference}: {e}"
+        );
+    }
+}
