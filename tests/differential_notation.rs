@@ -37,6 +37,11 @@
 //!   descriptors, missing or corrupted blobs, tags, an image index as subject); outcomes and
 //!   listed signatures must agree except where notary differs on purpose, each case named with
 //!   its rule.
+//! - plugins.py: ~65 verifications of envelopes naming a verification plugin (a Python plugin
+//!   installed in notation's plugin directory): minimum versions against installed versions
+//!   (SemVer edge cases), critical and other extended attributes and what the plugin reports
+//!   processed, capabilities, results, contract versions, failures; outcomes must agree except
+//!   where notary is stricter on purpose, each case named with its rule.
 //!
 //! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
 //! installs them, and a missing one fails the test.
@@ -139,6 +144,14 @@ fn notary_and_notation_agree_on_timestamps() {
 fn notary_and_notation_agree_on_oci_layouts() {
     run(
         "layouts.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
+}
+
+#[test]
+fn notary_and_notation_agree_on_verification_plugins() {
+    run(
+        "plugins.py",
         &[cli_env::notary_bin(), tool("notation"), tool("oras")],
     );
 }

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Differential run: verification plugins under `notation verify` and `notary verify`.
+
+    plugins.py NOTARY NOTATION ORAS WORKDIR
+
+Signs an artifact in an OCI layout with `notary`, then, per case, signs its payload again with
+changed protected headers (`io.cncf.notary.verificationPlugin` and its minimum version, critical
+or not; extended attributes, critical or not) and puts that envelope in the layout. A
+verification plugin (a Python script installed in notation's plugin directory) answers as the
+case says: its version (SemVer and not), capabilities, contract versions, name, identity and
+revocation results, the attributes it reports processed, an error, garbage. Both tools verify the
+artifact; the outcomes must agree. Exits 1 on any disagreement.
+
+Needs python3 with `cryptography` (scripts/setup.sh installs it).
+"""
+import base64
+import hashlib
+import json
+import os
+import stat
+import sys
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+
+from common import Report, environment, outcome, run
+
+NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
+ENV = environment(W)
+CFG = f"{W}/xdg/notation"
+os.chdir(W)
+PLUGIN = "io.example.differential"
+PLUGIN_DIR = f"{CFG}/plugins/{PLUGIN}"
+VP, VPMIN = "io.cncf.notary.verificationPlugin", "io.cncf.notary.verificationPluginMinVersion"
+
+
+def sh(*args):
+    return run(ENV, *args)
+
+
+sh(NOTARY, "cert", "generate-test", "good", "--default")
+with open(f"{CFG}/trustpolicy.json", "w") as f:
+    json.dump({"version": "1.0", "trustPolicies": [{
+        "name": "p", "registryScopes": ["*"], "signatureVerification": {"level": "strict"},
+        "trustStores": ["ca:good"], "trustedIdentities": ["*"]}]}, f)
+with open(f"{CFG}/localkeys/good.key", "rb") as f:
+    KEY = serialization.load_pem_private_key(f.read(), None)
+
+with open("a.txt", "w") as f:
+    f.write("plugin artifact\n")
+sh(ORAS, "push", "--oci-layout", "lay:v1", "a.txt")
+SUBJECT = sh(ORAS, "resolve", "--oci-layout", "lay:v1")
+sh(NOTARY, "sign", "--oci-layout", f"lay@{SUBJECT}")
+
+
+def blob(d):
+    return f"lay/blobs/sha256/{d[7:]}"
+
+
+def put(data):
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    with open(blob(d), "wb") as f:
+        f.write(data)
+    return d, len(data)
+
+
+INDEX = json.load(open("lay/index.json"))
+ENTRY = next(m for m in INDEX["manifests"] if m["digest"] != SUBJECT)
+MANIFEST = json.load(open(blob(ENTRY["digest"])))
+BASE = json.load(open(blob(MANIFEST["layers"][0]["digest"])))
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def ub64u(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+BASE_PROTECTED = json.loads(ub64u(BASE["protected"]))
+HASH = {"PS256": hashes.SHA256(), "PS384": hashes.SHA384(), "PS512": hashes.SHA512(),
+        "ES256": hashes.SHA256(), "ES384": hashes.SHA384(), "ES512": hashes.SHA512()}
+
+
+def envelope(extra=None, critical=()):
+    """The base JWS with `extra` protected members (those in `critical` listed in crit),
+    signed again with the test key."""
+    p = dict(BASE_PROTECTED)
+    p.update(extra or {})
+    p["crit"] = list(BASE_PROTECTED["crit"]) + list(critical)
+    prot = b64u(json.dumps(p, separators=(",", ":")).encode())
+    msg = f"{prot}.{BASE['payload']}".encode()
+    h = HASH[p["alg"]]
+    if p["alg"].startswith("PS"):
+        sig = KEY.sign(msg, padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size), h)
+    else:
+        r, s = utils.decode_dss_signature(KEY.sign(msg, ec.ECDSA(h)))
+        n = (KEY.curve.key_size + 7) // 8
+        sig = r.to_bytes(n, "big") + s.to_bytes(n, "big")
+    return json.dumps(dict(BASE, protected=prot, signature=b64u(sig))).encode()
+
+
+def install(envelope_bytes):
+    d, n = put(envelope_bytes)
+    m = json.loads(json.dumps(MANIFEST))
+    m["layers"][0].update(digest=d, size=n)
+    d, n = put(json.dumps(m).encode())
+    index = json.loads(json.dumps(INDEX))
+    for e in index["manifests"]:
+        if e["digest"] == ENTRY["digest"]:
+            e.update(digest=d, size=n)
+    with open("lay/index.json", "w") as f:
+        json.dump(index, f)
+
+
+# --- the plugin ----------------------------------------------------------------------------------
+PLUGIN_SOURCE = r'''#!/usr/bin/env python3
+import json, os, sys
+here = os.path.dirname(os.path.abspath(__file__))
+b = json.load(open(os.path.join(here, "behavior.json")))
+cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+req = sys.stdin.read()
+if b.get("garbage"):
+    print("not json"); sys.exit(0)
+if cmd == "get-plugin-metadata":
+    print(json.dumps({"name": b.get("name", "%s"), "description": "differential", "version": b["version"],
+                      "url": "https://example.com", "supportedContractVersions": b.get("contracts", ["1.0"]),
+                      "capabilities": b["capabilities"]}))
+    sys.exit(0)
+if cmd == "verify-signature":
+    if b.get("error"):
+        sys.stderr.write(json.dumps({"errorCode": "ERROR", "errorMessage": "told to fail"})); sys.exit(1)
+    r = json.loads(req)
+    asked = r["trustPolicy"]["signatureVerification"]
+    results = {c: {"success": b.get("results", {}).get(c, True), "reason": "told so"} for c in asked
+               if c not in b.get("omit", [])}
+    for c in b.get("extra_results", []):
+        results[c] = {"success": True}
+    unprocessed = r["signature"].get("unprocessedAttributes") or []
+    processed = unprocessed if b.get("processed", "all") == "all" else b.get("processed")
+    with open(os.path.join(here, "last-request.json"), "w") as f:
+        f.write(req)
+    print(json.dumps({"verificationResults": results, "processedAttributes": processed}))
+    sys.exit(0)
+sys.stderr.write(json.dumps({"errorCode": "ERROR", "errorMessage": "unknown command " + cmd})); sys.exit(1)
+''' % PLUGIN
+os.makedirs(PLUGIN_DIR, exist_ok=True)
+EXE = f"{PLUGIN_DIR}/notation-{PLUGIN}"
+with open(EXE, "w") as f:
+    f.write(PLUGIN_SOURCE)
+os.chmod(EXE, os.stat(EXE).st_mode | stat.S_IXUSR)
+CAPS = ["SIGNATURE_VERIFIER.TRUSTED_IDENTITY", "SIGNATURE_VERIFIER.REVOCATION_CHECK"]
+
+
+def behave(**b):
+    b.setdefault("version", "1.2.3")
+    b.setdefault("capabilities", CAPS)
+    with open(f"{PLUGIN_DIR}/behavior.json", "w") as f:
+        json.dump(b, f)
+
+
+report = Report("notation")
+
+
+UNKNOWN_CRITICAL = ("unknown critical protected headers fail unless a verification plugin processes them "
+                    "(README: Deliberate differences)")
+
+
+def case(label, extra=None, critical=(), policy_override=None, stricter=None, **plugin):
+    install(envelope(extra, critical))
+    behave(**plugin)
+    sv = {"level": "strict", **({"override": policy_override} if policy_override else {})}
+    with open(f"{CFG}/trustpolicy.json", "w") as f:
+        json.dump({"version": "1.0", "trustPolicies": [{
+            "name": "p", "registryScopes": ["*"], "signatureVerification": sv,
+            "trustStores": ["ca:good"], "trustedIdentities": ["*"]}]}, f)
+    args = ["verify", "--oci-layout", "--scope", "local/plugins", f"lay@{SUBJECT}"]
+    report.record(label, outcome([NOTATION, *args], ENV), outcome([NOTARY, *args], ENV), stricter=stricter)
+
+
+PLUG = {VP: PLUGIN}
+case("no plugin header, plugin installed")
+case("plugin header, critical", PLUG, [VP])
+case("plugin header, not critical", PLUG)
+case("plugin header naming a plugin not installed", {VP: "io.example.absent"}, [VP])
+case("plugin header empty", {VP: ""}, [VP])
+for minimum in ["1.2.3", "1.2.2", "1.2.4", "1.3.0", "2.0.0", "0.9.9", "1.10.0", "1.2", "1", "v1.2.3", "1.2.3-beta",
+                "1.2.3+build.5", "1.2.4-rc.1", "01.2.3", "", "latest", "1.2.3.4"]:
+    case(f"minimum version {minimum!r}, plugin 1.2.3", {**PLUG, VPMIN: minimum}, [VP, VPMIN])
+for installed, minimum in [("1.2.3-beta", "1.2.3"), ("1.2.3-beta.2", "1.2.3-beta.10"), ("1.2.3-alpha", "1.2.3-beta"),
+                           ("1.2.3+build", "1.2.3"), ("v1.2.3", "1.2.3"), ("1.2", "1.0.0"), ("1.2.3", "1.2.3-rc.1"),
+                           ("10.0.0", "9.0.0"), ("not-a-version", "1.0.0")]:
+    case(f"minimum version {minimum!r}, plugin {installed!r}", {**PLUG, VPMIN: minimum}, [VP, VPMIN], version=installed)
+case("plugin version 'not-a-version', no minimum", PLUG, [VP], version="not-a-version")
+case("minimum version, not critical", {**PLUG, VPMIN: "1.0.0"}, [VP])
+case("minimum version without plugin header", {VPMIN: "1.0.0"}, [VPMIN], stricter=UNKNOWN_CRITICAL)
+case("minimum version without plugin header, not critical", {VPMIN: "1.0.0"})
+ATTR = "io.example.attribute"
+case("critical extended attribute, processed", {**PLUG, ATTR: "x"}, [VP, ATTR])
+case("critical extended attribute, not processed", {**PLUG, ATTR: "x"}, [VP, ATTR], processed=[])
+case("critical extended attribute, no plugin", {ATTR: "x"}, [ATTR], stricter=UNKNOWN_CRITICAL)
+case("extended attribute not critical, processed", {**PLUG, ATTR: "x"}, [VP])
+case("extended attribute not critical, not processed", {**PLUG, ATTR: "x"}, [VP], processed=[])
+case("extended attribute not critical, no plugin", {ATTR: "x"})
+case("two critical attributes, one processed", {**PLUG, ATTR: "x", ATTR + "2": 5}, [VP, ATTR, ATTR + "2"],
+     processed=[ATTR])
+case("a number attribute, processed", {**PLUG, ATTR: 7}, [VP, ATTR])
+case("an object attribute, processed", {**PLUG, ATTR: {"a": 1}}, [VP, ATTR])
+case("processed lists an attribute not sent", PLUG, [VP], processed=["io.example.other"])
+case("only the trusted identity capability", PLUG, [VP], capabilities=CAPS[:1])
+case("only the revocation capability", PLUG, [VP], capabilities=CAPS[1:])
+case("no verification capability", PLUG, [VP], capabilities=["SIGNATURE_GENERATOR.RAW"])
+case("no capabilities at all", PLUG, [VP], capabilities=[])
+case("an unknown capability beside", PLUG, [VP], capabilities=CAPS + ["SIGNATURE_VERIFIER.SOMETHING"])
+case("identity refused", PLUG, [VP], results={CAPS[0]: False})
+case("revocation refused", PLUG, [VP], results={CAPS[1]: False})
+case("revocation refused, revocation logged", PLUG, [VP], results={CAPS[1]: False},
+     policy_override={"revocation": "log"})
+case("identity refused, authenticity logged", PLUG, [VP], results={CAPS[0]: False},
+     policy_override={"authenticity": "log"})
+case("revocation skipped, plugin refuses revocation", PLUG, [VP], results={CAPS[1]: False},
+     policy_override={"revocation": "skip"})
+case("identity result missing", PLUG, [VP], omit=[CAPS[0]])
+case("revocation result missing", PLUG, [VP], omit=[CAPS[1]])
+case("an extra result", PLUG, [VP], extra_results=["SIGNATURE_VERIFIER.SOMETHING"])
+case("plugin fails", PLUG, [VP], error=True)
+case("plugin answers garbage", PLUG, [VP], garbage=True)
+case("plugin metadata names another plugin", PLUG, [VP], name="io.example.other")
+case("plugin supports contract 2.0 only", PLUG, [VP], contracts=["2.0"])
+case("plugin supports contracts 1.0 and 2.0", PLUG, [VP], contracts=["1.0", "2.0"])
+case("plugin supports contract 1.1", PLUG, [VP], contracts=["1.1"])
+report.finish("cases", 15)
