@@ -724,6 +724,36 @@ for sl, sc in [("good", tb_leaf_ok), ("revoked", tb_leaf_rev), ("404", (404, b""
     for tl, tc in [("good", t_ok), ("revoked", tb_tsa_rev), ("404", (404, b""))]:
         verify(TB, f"timestamped, signer CRL {sl}, TSA CRL {tl}", {"leaf.crl": sc, "tsa.crl": tc})
 
+# --- One tool's CRL cache read by the other ({cache}/notation/crl, notation's format) -----------
+def cache_case(label, writer, reader, leaf_then, leaf_before=None):
+    """`writer` verifies while the good CRLs are served (filling the shared cache), then the
+    server answers `leaf_then` for the leaf CRL and `reader` verifies with the same cache: a
+    reader that takes the writer's entry never asks the server."""
+    global case_no
+    case_no += 1
+    env = dict(ENV, XDG_CACHE_HOME=f"{W}/shared-cache-{case_no}")
+    with open(f"{CFG}/trustpolicy.json", "w") as f:
+        json.dump({"version": "1.0", "trustPolicies": [{
+            "name": "rev", "registryScopes": ["*"], "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:rev"], "trustedIdentities": ["*"]}]}, f)
+    args = ["verify", "--oci-layout", "--scope", "local/rev", f"crl@{C.digest}"]
+    SERVED.clear()
+    SERVED.update({"/crl/leaf.crl": (200, leaf_before or leaf_ok), "/crl/int.crl": (200, root_ok)})
+    first = outcome([writer, *args], env)
+    SERVED["/crl/leaf.crl"] = leaf_then
+    results = {writer: first, reader: outcome([reader, *args], env)}
+    # The comparison: notation's outcome for its half against notary's for its half.
+    report.record(f"crl cache: {label}", results[NOTATION], results[NOTARY])
+
+
+cache_case("notary reads what notation cached (server now down)", NOTATION, NOTARY, (404, b""))
+cache_case("notation reads what notary cached (server now down)", NOTARY, NOTATION, (404, b""))
+# The server now answers a clean CRL: a reader that takes the cached one still sees the revocation.
+cache_case("notary reads notation's cache of a revoking CRL", NOTATION, NOTARY, (200, leaf_ok),
+           leaf_before=leaf_crl(revoked=[(L, None, None, [])]))
+cache_case("notation reads notary's cache of a revoking CRL", NOTARY, NOTATION, (200, leaf_ok),
+           leaf_before=leaf_crl(revoked=[(L, None, None, [])]))
+
 # --- Levels and overrides: revoked or unknown status logged or skipped ---------------------------
 for level, override in [("permissive", None), ("audit", None), ("strict", {"revocation": "log"}),
                         ("strict", {"revocation": "skip"}), ("permissive", {"revocation": "enforce"})]:
