@@ -19,6 +19,7 @@ Needs python3 with `cryptography` (scripts/setup.sh installs it).
 """
 import base64
 import datetime
+import hashlib
 import http.server
 import json
 import os
@@ -187,7 +188,10 @@ with open(f"{CFG}/trustpolicy.json", "w") as f:
 class Chain:
     """leaf <- intermediate <- the root, whose revocation information points at /NAME/..."""
 
-    def __init__(self, name, leaf_ext=(), int_ext=(), int_ku=None, key=rsa_key, direct=False, sign_args=()):
+    def __init__(self, name, leaf_ext=(), int_ext=(), int_ku=None, key=rsa_key, direct=False, sign_args=(),
+                 unsignable=False):
+        """`unsignable`: a leaf neither tool signs with (notary signs with a plain certificate for
+        the same key, and the envelope's x5c, which its signature does not cover, is replaced)."""
         self.name = name
         self.int_key = key()
         self.int = make_cert(dn(f"{name} ca"), self.int_key, dn("revocation root"), ROOT_KEY, ca=True,
@@ -201,8 +205,10 @@ class Chain:
         with open(kp, "wb") as f:
             f.write(self.leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                 serialization.NoEncryption()))
+        plain = make_cert(self.leaf.subject, self.leaf_key, self.int.subject, self.int_key,
+                          not_after=now() + 10 * DAY) if unsignable else self.leaf
         with open(cp, "wb") as f:
-            f.write(pem(self.leaf) + (b"" if direct else pem(self.int)) + pem(ROOT))
+            f.write(pem(plain) + (b"" if direct else pem(self.int)) + pem(ROOT))
         keys_path = f"{CFG}/signingkeys.json"
         keys = json.load(open(keys_path)) if os.path.exists(keys_path) else {"keys": []}
         keys["keys"].append({"name": name, "keyPath": kp, "certPath": cp})
@@ -214,6 +220,27 @@ class Chain:
         self.digest = sh(ORAS, "resolve", "--oci-layout", f"{name}:v1")
         # Signed while every revocation check would pass: signing does not check revocation.
         sh(NOTARY, "sign", "--oci-layout", "--key", name, *sign_args, f"{name}@{self.digest}")
+        if unsignable:
+            self.replace_x5c([self.leaf, self.int, ROOT])
+
+    def replace_x5c(self, certs):
+        blob = lambda d: f"{self.name}/blobs/sha256/{d[7:]}"
+        index = json.load(open(f"{self.name}/index.json"))
+        entry = next(m for m in index["manifests"] if m["digest"] != self.digest)
+        manifest = json.load(open(blob(entry["digest"])))
+        env = json.load(open(blob(manifest["layers"][0]["digest"])))
+        env["header"]["x5c"] = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+                                for c in certs]
+
+        def put(data):
+            d = "sha256:" + hashlib.sha256(data).hexdigest()
+            open(blob(d), "wb").write(data)
+            return d, len(data)
+        d, n = put(json.dumps(env).encode())
+        manifest["layers"][0].update(digest=d, size=n)
+        d, n = put(json.dumps(manifest).encode())
+        entry.update(digest=d, size=n)
+        json.dump(index, open(f"{self.name}/index.json", "w"))
 
 
 def url(chain_name, path):
@@ -591,6 +618,39 @@ HO = Chain("httpsocsp", leaf_ext=[aia(url("httpsocsp", "ocsp").replace("http://"
 verify(HO, "HTTPS OCSP responder")
 UP = Chain("upper", leaf_ext=[cdp(url("upper", "leaf.crl").replace("http://", "HTTP://"))])
 verify(UP, "distribution point in upper case scheme", {"leaf.crl": crl(UP.int_key, dn("upper ca"))})
+# How distribution point names are read (Go's x509 parser: the URIs of a fullName up to the first
+# name of another form; a nameRelativeToCRLIssuer makes the certificate unreadable).
+def dp(*names, relative=None):
+    return x509.DistributionPoint(list(names) if names else None, relative, None, None)
+
+
+DIR_NAME = x509.DirectoryName(dn("crl directory"))
+EVERY_URI = ("every URI of a distribution point's fullName is checked; Go stops at the first name of another "
+             "form (README: Deliberate differences)")
+for name, points in [
+        ("dirfirst", [dp(DIR_NAME, x509.UniformResourceIdentifier(url("dirfirst", "leaf.crl")))]),
+        ("dirmiddle", [dp(x509.UniformResourceIdentifier(url("dirmiddle", "a.crl")), DIR_NAME,
+                          x509.UniformResourceIdentifier(url("dirmiddle", "leaf.crl")))]),
+        ("dirthenpoint", [dp(DIR_NAME), dp(x509.UniformResourceIdentifier(url("dirthenpoint", "leaf.crl")))]),
+        ("relative", [dp(relative=x509.RelativeDistinguishedName(
+            [x509.NameAttribute(NameOID.COMMON_NAME, "crl")]))]),
+        ("nopointname", [x509.DistributionPoint(None, None, None, [DIR_NAME])])]:
+    ch = Chain(name, leaf_ext=[(x509.CRLDistributionPoints(points), False)], unsignable=name == "relative")
+    revoked = crl(ch.int_key, dn(f"{name} ca"), revoked=[(ch.leaf.serial_number, None, None, [])])
+    good = crl(ch.int_key, dn(f"{name} ca"))
+    rule = EVERY_URI if name in ("dirfirst", "dirmiddle") else None
+    verify(ch, "distribution point names: every CRL revokes", {"leaf.crl": revoked, "a.crl": revoked},
+           stricter=rule if name == "dirfirst" else None)
+    verify(ch, "distribution point names: every CRL good", {"leaf.crl": good, "a.crl": good})
+    verify(ch, "distribution point names: only the second URI's CRL revokes", {"leaf.crl": revoked, "a.crl": good},
+           stricter=rule)
+AD = Chain("aiadir", leaf_ext=[(x509.AuthorityInformationAccess([
+    x509.AccessDescription(AuthorityInformationAccessOID.OCSP, DIR_NAME),
+    x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(url("aiadir", "ocsp")))]),
+    False)])
+for label, status in [("good", S.GOOD), ("revoked", S.REVOKED)]:
+    verify(AD, f"OCSP access location a directory name, then a URI: {label}", {},
+           {AD.leaf.serial_number: ocsp_response(AD.leaf, AD.int, AD.int_key, status=status)})
 NONE = Chain("none")
 verify(NONE, "no revocation information")
 FR = Chain("fresh", leaf_ext=[cdp(url("fresh", "leaf.crl")), freshest(url("fresh", "delta.crl"))])

@@ -672,15 +672,20 @@ pub(crate) fn parse_distribution_points(value: &[u8]) -> der::DerResult<Vec<Stri
                 return Err("distribution point name is empty");
             }
             let mut n = Reader::new(name.value);
-            if let Some(full) = n.read_optional(0xa0)? {
-                let mut g = Reader::new(full.value);
-                while !g.is_empty() {
-                    let gn = g.read_any()?;
-                    if let Some(u) = uri(&gn)
-                        && out.len() < MAX_URLS
-                    {
-                        out.push(u);
-                    }
+            // Only a fullName can be read: Go's x509 parser (so notation) refuses a certificate
+            // whose distribution point is a nameRelativeToCRLIssuer.
+            let full = n
+                .read_optional(0xa0)?
+                .ok_or("a nameRelativeToCRLIssuer distribution point is not supported")?;
+            // Every URI of the fullName; Go stops at the first name of another form, so it
+            // checks fewer CRLs than these.
+            let mut g = Reader::new(full.value);
+            while !g.is_empty() {
+                let gn = g.read_any()?;
+                if let Some(u) = uri(&gn)
+                    && out.len() < MAX_URLS
+                {
+                    out.push(u);
                 }
             }
         }

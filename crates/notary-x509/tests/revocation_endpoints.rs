@@ -49,3 +49,29 @@ fn malformed_freshest_crl_is_an_error_only_when_asked() {
     .unwrap();
     assert!(c[0].freshest_crl_urls().is_err());
 }
+
+/// How CRL distribution point names are read (files made with Python `cryptography`, see
+/// `testdata/cdp/README`): a nameRelativeToCRLIssuer makes the certificate unreadable, as in
+/// Go's x509 parser (so notation cannot use it either); every URI of a fullName is taken, where
+/// Go stops at the first name of another form.
+#[test]
+fn distribution_point_name_forms() {
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/testdata/cdp/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let e = read_certificates(&fixture("relative-name.der")).unwrap_err();
+    assert!(e.to_string().contains("nameRelativeToCRLIssuer"), "{e}");
+    let c = read_certificates(&fixture("directory-name-first.der")).unwrap();
+    assert_eq!(
+        c[0].crl_urls(),
+        [
+            "http://example.test/a.crl",
+            "http://example.test/b.crl",
+            "http://example.test/c.crl"
+        ]
+    );
+}
