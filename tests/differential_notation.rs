@@ -14,8 +14,8 @@
 //!   straight into trustpolicy.json; the outcomes must agree except where notary differs on
 //!   purpose (duplicate members, canonical scopes, invalid Unicode, limits, IPv6 scopes), each
 //!   such case named with its rule.
-//! - certfiles.py: ~1,000 certificate files and trust store layouts (PEM and DER framing, odd
-//!   certificates, names, links) under `cert add`, `cert ls`, `cert show`, `verify` and
+//! - certfiles.py: ~1,900 certificate files and trust store layouts (PEM and DER framing, odd
+//!   certificates one edit away from Go's x509 parser rules, names, links) under `cert add`, `cert ls`, `cert show`, `verify` and
 //!   `sign --timestamp-root-cert` (with `openssl ts` as a local TSA); the outcomes, and the
 //!   output of `cert ls` and `cert show`, must agree except where notary is stricter on purpose,
 //!   each such case named with its rule.

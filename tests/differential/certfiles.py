@@ -78,6 +78,7 @@ STRICTER = {
         "M + root KU without keyCertSign (PEM)", "root KU without keyCertSign alone (PEM)",
         "M + root SHA-1 signed (PEM)", "root SHA-1 signed alone (PEM)",
         "M + self-issued but not self-signed (PEM)", "self-issued but not self-signed alone (PEM)",
+        "M + root with an empty extensions list (PEM)", "root with an empty extensions list alone (PEM)",
         "M re-issued no BC")},
     "add tsa: M + root RSA-1024 (PEM)": f"{ADD}; {RSA_2048}",
     "add tsa: root RSA-1024 alone (PEM)": f"{ADD}; {RSA_2048}",
@@ -206,6 +207,60 @@ def resign(cert, key, mutate, sha1=False):
     new_tbs = tlv(0x30, b"".join(els))
     sig = key.sign(new_tbs, padding.PKCS1v15(), hashes.SHA1() if sha1 else hashes.SHA256())
     return tlv(0x30, new_tbs + sigalg + tlv(0x03, b"\x00" + sig))
+
+
+OID_SAN, OID_NC, OID_BC, OID_KU, OID_SKI = (b"\x55\x1d\x11", b"\x55\x1d\x1e", b"\x55\x1d\x13",
+                                           b"\x55\x1d\x0f", b"\x55\x1d\x0e")
+
+
+def ext(oid, value, critical=False, explicit_false=False):
+    """One Extension: OID, critical flag (DER: present only when TRUE), OCTET STRING value."""
+    flag = b"\x01\x01\xff" if critical else (b"\x01\x01\x00" if explicit_false else b"")
+    return tlv(0x30, tlv(0x06, oid) + flag + tlv(0x04, value))
+
+
+def ext_list(els):
+    return children(body(body(els[-1])))
+
+
+def with_exts(els, exts):
+    return els[:-1] + [tlv(0xA3, tlv(0x30, b"".join(exts)))]
+
+
+def add_ext(e):
+    return lambda els: with_exts(els, ext_list(els) + [e if isinstance(e, bytes) else e(els)])
+
+
+def ski_again(els):
+    return next(x for x in ext_list(els) if OID_SKI in x[:8])
+
+
+def replace_ext(oid, new):
+    """Replaces the extension `oid` by `new` (bytes, or a function of the old extnValue)."""
+    def edit(els):
+        out = []
+        for x in ext_list(els):
+            parts = children(body(x))
+            if body(parts[0]) == oid:
+                x = new if isinstance(new, bytes) else new(body(parts[-1]))
+            out.append(x)
+        return with_exts(els, out)
+    return edit
+
+
+def validity(edit_time, swap=False):
+    def edit(els):
+        times = children(body(els[4]))
+        if swap:
+            times = times[::-1]
+        else:
+            times = [tlv(t[0], edit_time(body(t))) for t in times]
+        return els[:4] + [tlv(0x30, b"".join(times))] + els[5:]
+    return edit
+
+
+def names(edit_name):
+    return lambda els: els[:3] + [edit_name(els[3])] + els[4:5] + [edit_name(els[5])] + els[6:]
 
 
 def ber_outer(d):
@@ -367,7 +422,7 @@ def padded(*ders):
 
 def odd_certs():
     k = ec.generate_private_key(ec.SECP256R1())
-    v1k, negk, sk = rsakey(), rsakey(), rsakey()
+    v1k, negk, sk, gk = rsakey(), rsakey(), rsakey(), rsakey()
     return {
         "self-signed leaf (CA:false)": der(mk(name("ss leaf"), k, ca=False, eku=[ExtendedKeyUsageOID.CODE_SIGNING])),
         "self-signed leaf without BC": der(mk(name("ss leaf nobc"), k, bc=False, ku=None)),
@@ -395,6 +450,63 @@ def odd_certs():
         "negative serial root": resign(mk(name("neg root"), negk), negk, lambda els: [els[0], bytes([2, 1, 0xFF])] + els[2:]),
         "GeneralizedTime before 2050 root": resign(mk(name("gt root"), negk), negk, gentime),
         "BER outer length root": ber_outer(der(OTHER)),
+        # How Go's x509 parser reads extensions, names, times and fields (each one edit away
+        # from a valid root, re-signed).
+        **{label: resign(mk(name(f"go {i} root"), gk), gk, edit) for i, (label, edit) in enumerate([
+            ("root with a duplicated extension", add_ext(ski_again)),
+            ("root with a 5-byte IP SAN", add_ext(ext(OID_SAN, tlv(0x30, tlv(0x87, b"\x01\x02\x03\x04\x05"))))),
+            ("root with a non-ASCII DNS SAN", add_ext(ext(OID_SAN, tlv(0x30, tlv(0x82, b"ex\xe4mple.test"))))),
+            ("root with an empty DNS SAN", add_ext(ext(OID_SAN, tlv(0x30, tlv(0x82, b""))))),
+            ("root with a non-ASCII email SAN", add_ext(ext(OID_SAN, tlv(0x30, tlv(0x81, b"a\xe4@example.test"))))),
+            ("root with an empty SAN", add_ext(ext(OID_SAN, tlv(0x30, b"")))),
+            ("root with a URI SAN", add_ext(ext(OID_SAN, tlv(0x30, tlv(0x86, b"https://example.test/x"))))),
+            ("root with a critical empty-subject SAN", add_ext(ext(OID_SAN, tlv(0x30, tlv(0x82, b"x.test")), True))),
+            ("root with name constraints of a 3-byte IP", add_ext(ext(OID_NC, tlv(0x30, tlv(0xA0, tlv(0x30, tlv(0x87, b"\x01\x02\x03"))))))),
+            ("root with a negative path length", replace_ext(OID_BC, ext(OID_BC, tlv(0x30, b"\x01\x01\xff" + tlv(0x02, b"\xff")), True))),
+            ("root with an explicit FALSE critical flag", replace_ext(OID_SKI, lambda v: ext(OID_SKI, v, explicit_false=True))),
+            ("root with a key usage of 8 unused bits", replace_ext(OID_KU, ext(OID_KU, tlv(0x03, b"\x08\x06"), True))),
+            ("root with a key usage of nonzero padding bits", replace_ext(OID_KU, ext(OID_KU, tlv(0x03, b"\x01\x07"), True))),
+            ("root with serial number zero", lambda els: [els[0], tlv(0x02, b"\x00")] + els[2:]),
+            ("root with a 21-byte serial number", lambda els: [els[0], tlv(0x02, b"\x01" * 21)] + els[2:]),
+            ("root with a non-minimal serial number", lambda els: [els[0], tlv(0x02, b"\x00\x01")] + els[2:]),
+            ("root with UTCTime without seconds", validity(lambda t: t[:-3] + b"Z")),
+            ("root with UTCTime offset +0000", validity(lambda t: t[:-1] + b"+0000")),
+            ("root with version 4", lambda els: [tlv(0xA0, tlv(0x02, b"\x03"))] + els[1:]),
+            ("root with version 2 and extensions", lambda els: [tlv(0xA0, tlv(0x02, b"\x01"))] + els[1:]),
+            ("root with an explicit version 1 and no extensions",
+             lambda els: [tlv(0xA0, tlv(0x02, b"\x00"))] + [e for e in els[1:] if e[0] != 0xA3]),
+            ("root with an issuer unique ID", lambda els: els[:-1] + [tlv(0x81, b"\x00\x01")] + els[-1:]),
+            ("root with a PrintableString '@' in its name", names(lambda n: n.replace(b"\x13\x02US", b"\x13\x02U@"))),
+            ("root with an empty extensions list", lambda els: els[:-1] + [tlv(0xA3, tlv(0x30, b""))]),
+            ("root with notAfter before notBefore", validity(None, swap=True)),
+            *[(f"root with name constraints {label}", add_ext(ext(OID_NC, tlv(0x30, tlv(0xA0, b"".join(
+                tlv(0x30, tlv(t, v)) for t, v in subtrees)) if subtrees else b""))))
+              for label, subtrees in [
+                  ("of DNS .example.test", [(0x82, b".example.test")]),
+                  ("of DNS example..test", [(0x82, b"example..test")]),
+                  ("of DNS example.test.", [(0x82, b"example.test.")]),
+                  ("of an empty DNS name", [(0x82, b"")]),
+                  ("of IP 10.0.0.0/16", [(0x87, bytes([10, 0, 0, 0, 255, 255, 0, 0]))]),
+                  ("of IP with mask 255.0.255.0", [(0x87, bytes([10, 0, 0, 0, 255, 0, 255, 0]))]),
+                  ("of a 32-byte IPv6 range", [(0x87, bytes(16) + bytes([255] * 8 + [0] * 8))]),
+                  ("of email user@example.test", [(0x81, b"user@example.test")]),
+                  ("of email @example.test", [(0x81, b"@example.test")]),
+                  ("of email a..b@example.test", [(0x81, b"a..b@example.test")]),
+                  ("of a quoted email", [(0x81, b'"a b"@example.test')]),
+                  ("of email domain .example.test", [(0x81, b".example.test")]),
+                  ("of URI .example.test", [(0x86, b".example.test")]),
+                  ("of URI 192.0.2.1", [(0x86, b"192.0.2.1")]),
+                  ("of a directory name", [(0xA4, tlv(0x30, b""))]),
+                  ("with no subtrees", []),
+              ]],
+            *[(f"root with a SAN {label}", add_ext(ext(OID_SAN, tlv(0x30, tlv(0x86, uri)))))
+              for label, uri in [
+                  ("URI with an empty host label", b"https://exa..mple.test/"),
+                  ("URI host with a trailing dot", b"https://example.test./x"),
+                  ("URI with user and port", b"https://user@example.test:443/p"),
+                  ("URN", b"urn:isbn:0451450523"),
+              ]],
+        ])},
     }
 
 

@@ -110,7 +110,7 @@ fn gen_time(t: Tlv<'_>) -> Result<OffsetDateTime, Error> {
     if t.tag != tag::GENERALIZED_TIME {
         return Err(ocsp_der("expected a GeneralizedTime"));
     }
-    der::parse_time(t).map_err(ocsp_der)
+    der::parse_time_asn1(t).map_err(ocsp_der)
 }
 
 /// Validates a DER OCSP response for `cert` and returns its status; signatures and CertID

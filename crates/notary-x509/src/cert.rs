@@ -24,6 +24,8 @@ const OID_AUTHORITY_INFO_ACCESS: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0
 const OID_AD_OCSP: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
 const OID_CRL_DISTRIBUTION_POINTS: &[u8] = &[0x55, 0x1d, 0x1f];
 const OID_FRESHEST_CRL: &[u8] = &[0x55, 0x1d, 0x2e];
+const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
+const OID_NAME_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x1e];
 /// Most URLs kept per revocation extension.
 const MAX_URLS: usize = 32;
 
@@ -32,7 +34,7 @@ const MAX_URLS: usize = 32;
 pub struct BasicConstraints {
     /// The cA flag.
     pub ca: bool,
-    /// pathLenConstraint when present (a negative value counts as absent, as in Go).
+    /// pathLenConstraint when present (a negative one is refused, as in Go).
     pub path_len: Option<u64>,
     /// Whether the extension is marked critical.
     pub critical: bool,
@@ -172,6 +174,10 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
     let subject = t.read(tag::SEQUENCE)?;
     let spki = t.read(tag::SEQUENCE)?;
     check_spki_structure(spki.value).map_err(|_| "malformed subject public key info")?;
+    // As Go's parser (so notation) reads the rest: unique identifiers only from version 2 on,
+    // extensions only in version 3 (a v1 or v2 certificate has none, whatever follows), and
+    // nothing after them (the issuer signed it; it changes nothing read here).
+    let mut extensions = None;
     if version > 1 {
         // issuerUniqueID [1] and subjectUniqueID [2], IMPLICIT BIT STRING.
         for unique_id in [0x81, 0x82] {
@@ -179,13 +185,12 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
                 der::check_bit_string(id.value).map_err(|_| "malformed unique identifier")?;
             }
         }
+        if version == 3
+            && let Some(e) = t.read_optional(0xa3)?
+        {
+            extensions = Some(der::parse_single(e.value, tag::SEQUENCE)?.value);
+        }
     }
-    let extensions = match t.read_optional(0xa3)? {
-        Some(_) if version != 3 => return Err("extensions are only allowed in version 3"),
-        Some(e) => Some(der::parse_single(e.value, tag::SEQUENCE)?.value),
-        None => None,
-    };
-    t.finish()?;
     Ok(Structure {
         parts: RawParts {
             tbs: range_of(der, tbs.raw),
@@ -364,6 +369,12 @@ impl Certificate {
                             .map_err(|e| ext_err("CRL distribution points", e))?
                     }
                     OID_FRESHEST_CRL => freshest_crl = Some(value.to_vec()),
+                    // Not used here, but Go's parser (so notation) refuses a certificate whose
+                    // names in these are malformed, and so does this one.
+                    OID_SUBJECT_ALT_NAME => gonames::check_subject_alt_names(value)
+                        .map_err(|e| ext_err("subject alternative name", e))?,
+                    OID_NAME_CONSTRAINTS => gonames::check_name_constraints(value)
+                        .map_err(|e| ext_err("name constraints", e))?,
                     _ => {}
                 }
             }
@@ -713,11 +724,11 @@ fn parse_basic_constraints(value: &[u8], critical: bool) -> Result<BasicConstrai
     let path_len = match r.read_optional(tag::INTEGER).map_err(err)? {
         Some(i) => {
             der::check_integer(i.value).map_err(err)?;
+            // Go (1.26) refuses a negative pathLenConstraint.
             if i.value.first().is_some_and(|b| b & 0x80 != 0) {
-                None
-            } else {
-                Some(der::small_uint(i.value).map_err(err)?)
+                return Err(err("negative pathLenConstraint"));
             }
+            Some(der::small_uint(i.value).map_err(err)?)
         }
         None => None,
     };
@@ -772,4 +783,210 @@ fn parse_ext_key_usage(value: &[u8], critical: bool) -> Result<ExtendedKeyUsage,
         usages.push(der::oid_to_string(oid.value).ok_or_else(|| err("malformed OID"))?);
     }
     Ok(ExtendedKeyUsage { usages, critical })
+}
+
+/// The checks Go's x509 parser makes on names it reads but this crate does not use: a
+/// certificate that fails them is unreadable for notation, so it is for notary too.
+mod gonames {
+    use crate::der::{self, Reader, tag};
+
+    type Res = Result<(), &'static str>;
+
+    fn ia5(v: &[u8]) -> bool {
+        v.is_ascii()
+    }
+
+    /// Go's `domainToReverseLabels` succeeds: labels separated by dots, none empty, no trailing
+    /// dot, every character printable ASCII other than space.
+    fn domain_ok(domain: &[u8]) -> bool {
+        if domain.is_empty() {
+            return true;
+        }
+        domain
+            .split(|&c| c == b'.')
+            .all(|label| !label.is_empty() && label.iter().all(|&c| (33..=126).contains(&c)))
+    }
+
+    fn trim_dot(v: &[u8]) -> &[u8] {
+        v.strip_prefix(b".").unwrap_or(v)
+    }
+
+    /// Go's `parseRFC2821Mailbox` succeeds: a dot-atom or quoted local part, `@`, a domain.
+    fn mailbox_ok(v: &[u8]) -> bool {
+        let mut i = 0;
+        if v.first() == Some(&b'"') {
+            i = 1;
+            loop {
+                match v.get(i) {
+                    None => return false,
+                    Some(b'"') => {
+                        i = i.saturating_add(1);
+                        break;
+                    }
+                    Some(b'\\') => {
+                        match v.get(i.saturating_add(1)) {
+                            Some(c) if (1..=127).contains(c) && *c != b'\n' && *c != b'\r' => {}
+                            _ => return false,
+                        }
+                        i = i.saturating_add(2);
+                    }
+                    Some(&c)
+                        if c == 9
+                            || c == 32
+                            || c == 33
+                            || (35..=91).contains(&c)
+                            || (93..=126).contains(&c) =>
+                    {
+                        i = i.saturating_add(1)
+                    }
+                    Some(_) => return false,
+                }
+            }
+        } else {
+            let start = i;
+            while let Some(&c) = v.get(i) {
+                if c == b'\\' {
+                    if v.get(i.saturating_add(1)).is_none() {
+                        return false;
+                    }
+                    i = i.saturating_add(2);
+                } else if c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c) {
+                    i = i.saturating_add(1);
+                } else {
+                    break;
+                }
+            }
+            let local = v.get(start..i).unwrap_or_default();
+            if local.is_empty()
+                || local.first() == Some(&b'.')
+                || local.last() == Some(&b'.')
+                || local.windows(2).any(|w| w == b"..")
+            {
+                return false;
+            }
+        }
+        v.get(i) == Some(&b'@') && domain_ok(v.get(i.saturating_add(1)..).unwrap_or_default())
+    }
+
+    /// A URI's host as Go's `url.Parse` finds it (with its port), for the domain check.
+    fn uri_host(v: &[u8]) -> &[u8] {
+        let Some(p) = v.windows(3).position(|w| w == b"://") else {
+            return &[];
+        };
+        let rest = v.get(p.saturating_add(3)..).unwrap_or_default();
+        let end = rest
+            .iter()
+            .position(|c| b"/?#".contains(c))
+            .unwrap_or(rest.len());
+        let authority = rest.get(..end).unwrap_or_default();
+        match authority.iter().rposition(|&c| c == b'@') {
+            Some(at) => authority.get(at.saturating_add(1)..).unwrap_or_default(),
+            None => authority,
+        }
+    }
+
+    /// subjectAltName: e-mail, DNS and URI names are IA5 strings (a URI's host a domain), IP
+    /// addresses 4 or 16 bytes; other name forms are not looked into.
+    pub(super) fn check_subject_alt_names(value: &[u8]) -> Res {
+        let seq = der::parse_single(value, tag::SEQUENCE)?;
+        let mut r = Reader::new(seq.value);
+        while !r.is_empty() {
+            let gn = r.read_any()?;
+            match gn.tag {
+                0x81 if !ia5(gn.value) => return Err("SAN rfc822Name is malformed"),
+                0x82 if !ia5(gn.value) => return Err("SAN dNSName is malformed"),
+                0x86 if !ia5(gn.value) => return Err("SAN uniformResourceIdentifier is malformed"),
+                0x86 if !domain_ok(uri_host(gn.value)) => {
+                    return Err("cannot parse URI: invalid domain");
+                }
+                0x87 if gn.value.len() != 4 && gn.value.len() != 16 => {
+                    return Err("cannot parse IP address of this length");
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A netmask Go accepts: ones, then zeros.
+    fn mask_ok(mask: &[u8]) -> bool {
+        let mut zeros = false;
+        for &b in mask {
+            if zeros {
+                if b != 0 {
+                    return false;
+                }
+            } else if b != 0xff {
+                if b.leading_ones().saturating_add(b.trailing_zeros()) != 8 {
+                    return false;
+                }
+                zeros = true;
+            }
+        }
+        true
+    }
+
+    fn check_subtrees(v: &[u8]) -> Res {
+        let mut r = Reader::new(v);
+        while !r.is_empty() {
+            let subtree = r.read(tag::SEQUENCE)?;
+            let base = Reader::new(subtree.value).read_any()?;
+            let value = base.value;
+            match base.tag {
+                0x82 if !ia5(value) || !domain_ok(trim_dot(value)) => {
+                    return Err("failed to parse dnsName constraint");
+                }
+                0x87 => {
+                    let mask = match value.len() {
+                        8 => value.get(4..),
+                        32 => value.get(16..),
+                        _ => return Err("IP constraint contained a value of invalid length"),
+                    };
+                    if !mask.is_some_and(mask_ok) {
+                        return Err("IP constraint contained an invalid mask");
+                    }
+                }
+                0x81 => {
+                    let ok = ia5(value)
+                        && if value.contains(&b'@') {
+                            mailbox_ok(value)
+                        } else {
+                            domain_ok(trim_dot(value))
+                        };
+                    if !ok {
+                        return Err("failed to parse rfc822Name constraint");
+                    }
+                }
+                0x86 => {
+                    let ip = std::str::from_utf8(value)
+                        .ok()
+                        .is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok());
+                    if !ia5(value) || ip || !domain_ok(trim_dot(value)) {
+                        return Err("failed to parse URI constraint");
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// NameConstraints: permitted and excluded subtrees as Go reads them (one of them present
+    /// and not empty; DNS, e-mail, URI and IP bases well formed).
+    pub(super) fn check_name_constraints(value: &[u8]) -> Res {
+        let seq = der::parse_single(value, tag::SEQUENCE)?;
+        let mut r = Reader::new(seq.value);
+        let permitted = r.read_optional(0xa0)?;
+        let excluded = r.read_optional(0xa1)?;
+        r.finish()?;
+        if permitted.as_ref().is_none_or(|p| p.value.is_empty())
+            && excluded.as_ref().is_none_or(|e| e.value.is_empty())
+        {
+            return Err("empty name constraints extension");
+        }
+        for t in [permitted, excluded].into_iter().flatten() {
+            check_subtrees(t.value)?;
+        }
+        Ok(())
+    }
 }

@@ -288,9 +288,26 @@ pub fn push_header(out: &mut Vec<u8>, tag: u8, len: usize) {
     }
 }
 
-/// Decodes an RFC 5280 Time: UTCTime `YYMMDDHHMMSSZ` or GeneralizedTime `YYYYMMDDHHMMSSZ`.
+/// Decodes a Time of a certificate or CRL as Go's x509 parser (cryptobyte, so notation) does:
+/// UTCTime `YYMMDDHHMM[SS]` or GeneralizedTime `YYYYMMDDHHMMSS`, each ending in `Z` or a
+/// non-zero `±hhmm` offset (`+0000` is refused: Go requires the form it would write back). RFC
+/// 5280 asks for `Z` and whole seconds; Go takes the other forms, so both tools read them alike.
 pub fn parse_time(tlv: Tlv<'_>) -> DerResult<OffsetDateTime> {
+    parse_time_with(tlv, false)
+}
+
+/// [`parse_time`] as Go's `encoding/asn1` decodes a Time (OCSP responses, through
+/// x/crypto/ocsp): a GeneralizedTime may also carry fractional seconds, at most nine digits and
+/// without trailing zeros.
+pub fn parse_time_asn1(tlv: Tlv<'_>) -> DerResult<OffsetDateTime> {
+    parse_time_with(tlv, true)
+}
+
+fn parse_time_with(tlv: Tlv<'_>, fractions: bool) -> DerResult<OffsetDateTime> {
     let digits = |s: &[u8]| -> DerResult<u32> {
+        if s.is_empty() {
+            return Err("invalid time digit");
+        }
         s.iter().try_fold(0u32, |acc, &b| {
             char::from(b)
                 .to_digit(10)
@@ -298,44 +315,172 @@ pub fn parse_time(tlv: Tlv<'_>) -> DerResult<OffsetDateTime> {
                 .ok_or("invalid time digit")
         })
     };
-    let (year, rest) = match (tlv.tag, tlv.value.len()) {
-        (0x17, 13) => {
-            let yy = digits(tlv.value.get(..2).unwrap_or_default())?;
-            // RFC 5280: two-digit years 50..99 are 19xx, 00..49 are 20xx.
+    let v = tlv.value;
+    // (year, the rest from the month on, whether seconds are required and fractions allowed)
+    let (year, rest, generalized) = match tlv.tag {
+        0x17 => {
+            let yy = digits(v.get(..2).ok_or("time too short")?)?;
+            // Two-digit years 50..99 are 19xx, 00..49 are 20xx (RFC 5280, and Go).
             let year = yy.saturating_add(if yy >= 50 { 1900 } else { 2000 });
-            (year, tlv.value.get(2..).unwrap_or_default())
+            (year, v.get(2..).unwrap_or_default(), false)
         }
-        (0x18, 15) => (
-            digits(tlv.value.get(..4).unwrap_or_default())?,
-            tlv.value.get(4..).unwrap_or_default(),
+        0x18 => (
+            digits(v.get(..4).ok_or("time too short")?)?,
+            v.get(4..).unwrap_or_default(),
+            true,
         ),
-        (0x17 | 0x18, _) => return Err("time must be in UTC with seconds (…Z)"),
         _ => return Err("invalid time type"),
     };
-    if rest.get(10) != Some(&b'Z') {
-        return Err("time must end in Z");
+    let field = |i: usize| digits(rest.get(i..i.saturating_add(2)).ok_or("time too short")?);
+    let (month, day, hour, minute) = (field(0)?, field(2)?, field(4)?, field(6)?);
+    // Seconds: required in GeneralizedTime, optional in UTCTime (Go falls back to minutes).
+    let (second, mut zone_at) = match rest.get(8) {
+        Some(b) if b.is_ascii_digit() => (field(8)?, 10),
+        _ if generalized => return Err("GeneralizedTime without seconds"),
+        _ => (0, 8),
+    };
+    let mut nanos = 0u32;
+    if generalized && fractions && rest.get(zone_at) == Some(&b'.') {
+        let frac: Vec<u8> = rest
+            .get(zone_at.saturating_add(1)..)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .take_while(u8::is_ascii_digit)
+            .collect();
+        // Go writes a fraction back without trailing zeros and with at most nine digits.
+        if frac.is_empty() || frac.len() > 9 || frac.last() == Some(&b'0') {
+            return Err("invalid fractional seconds");
+        }
+        nanos = digits(&frac)?
+            .saturating_mul(10u32.saturating_pow(9u32.saturating_sub(frac.len() as u32)));
+        zone_at = zone_at.saturating_add(1).saturating_add(frac.len());
     }
-    let field = |i: usize| digits(rest.get(i..i.saturating_add(2)).unwrap_or_default());
-    let month = Month::try_from(u8::try_from(field(0)?).map_err(|_| "bad month")?)
-        .map_err(|_| "bad month")?;
+    let offset_seconds: i64 = match rest.get(zone_at..).unwrap_or_default() {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), hh @ ..] if hh.len() == 4 => {
+            let (h, m) = (
+                digits(hh.get(..2).unwrap_or_default())?,
+                digits(hh.get(2..).unwrap_or_default())?,
+            );
+            if h > 24 || m > 59 || (h == 0 && m == 0) {
+                return Err("invalid time zone offset");
+            }
+            let s = i64::from(h)
+                .saturating_mul(3600)
+                .saturating_add(i64::from(m).saturating_mul(60));
+            if *sign == b'-' { s.saturating_neg() } else { s }
+        }
+        _ => return Err("time must end in Z or a time zone offset"),
+    };
+    let month =
+        Month::try_from(u8::try_from(month).map_err(|_| "bad month")?).map_err(|_| "bad month")?;
     let date = Date::from_calendar_date(
         i32::try_from(year).map_err(|_| "bad year")?,
         month,
-        u8::try_from(field(2)?).map_err(|_| "bad day")?,
+        u8::try_from(day).map_err(|_| "bad day")?,
     )
     .map_err(|_| "invalid date")?;
-    let time = Time::from_hms(
-        u8::try_from(field(4)?).map_err(|_| "bad hour")?,
-        u8::try_from(field(6)?).map_err(|_| "bad minute")?,
-        u8::try_from(field(8)?).map_err(|_| "bad second")?,
+    let time = Time::from_hms_nano(
+        u8::try_from(hour).map_err(|_| "bad hour")?,
+        u8::try_from(minute).map_err(|_| "bad minute")?,
+        u8::try_from(second).map_err(|_| "bad second")?,
+        nanos,
     )
     .map_err(|_| "invalid time of day")?;
-    Ok(PrimitiveDateTime::new(date, time).assume_utc())
+    PrimitiveDateTime::new(date, time)
+        .assume_utc()
+        .checked_sub(time::Duration::seconds(offset_seconds))
+        .ok_or("time out of range")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Times as Go 1.26.8 reads them: cryptobyte (certificates, CRLs) and encoding/asn1 (OCSP);
+    /// `None` where Go refuses. Measured with a Go program over these exact strings.
+    #[test]
+    fn times_are_read_as_go_reads_them() {
+        use time::macros::datetime;
+        let cases: &[(u8, &str, Option<OffsetDateTime>, Option<OffsetDateTime>)] = &[
+            (
+                0x17,
+                "2401010000Z",
+                Some(datetime!(2024-01-01 0:00 UTC)),
+                Some(datetime!(2024-01-01 0:00 UTC)),
+            ),
+            (
+                0x17,
+                "240101000000Z",
+                Some(datetime!(2024-01-01 0:00 UTC)),
+                Some(datetime!(2024-01-01 0:00 UTC)),
+            ),
+            (0x17, "240101000000+0000", None, None),
+            (
+                0x17,
+                "240101000000+0100",
+                Some(datetime!(2023-12-31 23:00 UTC)),
+                Some(datetime!(2023-12-31 23:00 UTC)),
+            ),
+            (
+                0x17,
+                "2401010000+0100",
+                Some(datetime!(2023-12-31 23:00 UTC)),
+                Some(datetime!(2023-12-31 23:00 UTC)),
+            ),
+            (
+                0x17,
+                "240101000000-0130",
+                Some(datetime!(2024-01-01 1:30 UTC)),
+                Some(datetime!(2024-01-01 1:30 UTC)),
+            ),
+            (0x17, "240101000000+", None, None),
+            (
+                0x17,
+                "240101000000+2400",
+                Some(datetime!(2023-12-31 0:00 UTC)),
+                Some(datetime!(2023-12-31 0:00 UTC)),
+            ),
+            (0x17, "240101000000+0060", None, None),
+            (
+                0x18,
+                "20240101000000.5Z",
+                None,
+                Some(datetime!(2024-01-01 0:00:00.5 UTC)),
+            ),
+            (0x18, "20240101000000.50Z", None, None),
+            (0x18, "20240101000000.Z", None, None),
+            (
+                0x18,
+                "20240101000000Z",
+                Some(datetime!(2024-01-01 0:00 UTC)),
+                Some(datetime!(2024-01-01 0:00 UTC)),
+            ),
+            (0x18, "202401010000Z", None, None),
+            (
+                0x18,
+                "20240101000000+0100",
+                Some(datetime!(2023-12-31 23:00 UTC)),
+                Some(datetime!(2023-12-31 23:00 UTC)),
+            ),
+            (0x18, "20240101000000+0000", None, None),
+            (
+                0x18,
+                "20240101000000.123456789Z",
+                None,
+                Some(datetime!(2024-01-01 0:00:00.123456789 UTC)),
+            ),
+            (0x18, "20240101000000.1234567891Z", None, None),
+            (0x18, "20240101000000,5Z", None, None),
+        ];
+        for &(tag_byte, text, cryptobyte, asn1) in cases {
+            let raw = [&[tag_byte, text.len() as u8][..], text.as_bytes()].concat();
+            let t = || Reader::new(&raw).read_any().unwrap();
+            assert_eq!(parse_time(t()).ok(), cryptobyte, "cryptobyte {text}");
+            assert_eq!(parse_time_asn1(t()).ok(), asn1, "asn1 {text}");
+        }
+    }
 
     #[test]
     fn reads_short_and_long_lengths() {

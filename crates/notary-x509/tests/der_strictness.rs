@@ -368,10 +368,6 @@ fn refuses_what_go_refuses() {
             [l.clone(), vec![0x00]].concat(),
         ),
         (
-            "trailing field in TBSCertificate",
-            edit_tbs(&l, |t| t.push(vec![0x05, 0x00])),
-        ),
-        (
             "negative serial",
             edit_tbs(&l, |t| t[SERIAL] = tlv(0x02, &[0x80])),
         ),
@@ -389,24 +385,8 @@ fn refuses_what_go_refuses() {
             edit_tbs(&l, |t| t[VERSION] = tlv(0xa0, &[0x02, 0x01, 0xff])),
         ),
         (
-            "v2 with extensions",
-            edit_tbs(&l, |t| t[VERSION] = tlv(0xa0, &[0x02, 0x01, 0x01])),
-        ),
-        (
-            "v1 with a unique identifier",
-            edit_tbs(&l, |t| {
-                t.remove(VERSION);
-                t.pop();
-                t.push(tlv(0x81, &[0x00, 0x01]));
-            }),
-        ),
-        (
             "critical BOOLEAN not 0x00/0xff",
             with_extension(&l, extension(&[0x2a, 0x03], Some(0x01), &[0x05, 0x00])),
-        ),
-        (
-            "UTCTime without seconds",
-            edit_tbs(&l, |t| t[VALIDITY] = validity(tlv(0x17, b"2401010000Z"))),
         ),
         (
             "UTCTime with offset",
@@ -493,8 +473,79 @@ fn refuses_what_go_refuses() {
     outer[2][4] = 0x01;
     cases.push(("signature with unused bits", tlv(0x30, &outer.concat())));
 
+    // Names Go reads (and refuses when malformed) though notary does not use them.
+    const SAN: &[u8] = &[0x55, 0x1d, 0x11];
+    const NC: &[u8] = &[0x55, 0x1d, 0x1e];
+    let san = |name: Vec<u8>| with_extension(&l, extension(SAN, None, &tlv(0x30, &name)));
+    let nc = |subtrees: Vec<u8>| with_extension(&l, extension(NC, None, &tlv(0x30, &subtrees)));
+    let permitted = |base: Vec<u8>| tlv(0xa0, &tlv(0x30, &base));
+    cases.extend([
+        ("SAN IP of 5 bytes", san(tlv(0x87, &[1, 2, 3, 4, 5]))),
+        ("SAN DNS name not ASCII", san(tlv(0x82, b"ex\xe4mple.test"))),
+        (
+            "SAN e-mail not ASCII",
+            san(tlv(0x81, b"a\xe4@example.test")),
+        ),
+        (
+            "SAN URI host with an empty label",
+            san(tlv(0x86, b"https://a..b/")),
+        ),
+        (
+            "name constraint IP of 3 bytes",
+            nc(permitted(tlv(0x87, &[1, 2, 3]))),
+        ),
+        (
+            "name constraint IP mask with a gap",
+            nc(permitted(tlv(0x87, &[10, 0, 0, 0, 255, 0, 255, 0]))),
+        ),
+        (
+            "name constraint DNS with an empty label",
+            nc(permitted(tlv(0x82, b"a..b"))),
+        ),
+        (
+            "name constraint e-mail without a local part",
+            nc(permitted(tlv(0x81, b"@example.test"))),
+        ),
+        (
+            "name constraint URI that is an IP address",
+            nc(permitted(tlv(0x86, b"192.0.2.1"))),
+        ),
+        ("name constraints with no subtrees", nc(Vec::new())),
+        (
+            "negative pathLenConstraint",
+            with_extension(
+                &without_extension(&l, BASIC_CONSTRAINTS),
+                extension(
+                    BASIC_CONSTRAINTS,
+                    Some(0xff),
+                    &[0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0xff],
+                ),
+            ),
+        ),
+    ]);
     for (what, der) in cases {
         assert_refused(what, &der);
+    }
+    for (what, der) in [
+        ("SAN URN", san(tlv(0x86, b"urn:isbn:0451450523"))),
+        (
+            "SAN URI with user and port",
+            san(tlv(0x86, b"https://u@example.test:443/p")),
+        ),
+        (
+            "name constraint 10.0.0.0/16",
+            nc(permitted(tlv(0x87, &[10, 0, 0, 0, 255, 255, 0, 0]))),
+        ),
+        (
+            "name constraint DNS .example.test",
+            nc(permitted(tlv(0x82, b".example.test"))),
+        ),
+        (
+            "name constraint quoted mailbox",
+            nc(permitted(tlv(0x81, b"\"a b\"@example.test"))),
+        ),
+    ] {
+        assert_accepted(what, &der);
     }
 }
 
@@ -537,6 +588,48 @@ fn accepts_what_go_accepts() {
         (
             "empty extensions",
             edit_tbs(&l, |t| t[EXTENSIONS] = tlv(0xa3, &[0x30, 0x00])),
+        ),
+        // What Go 1.26.8 reads past: fields after the extensions, and in a v1 or v2
+        // certificate whatever follows the key (its extensions are not read at all).
+        (
+            "trailing field in TBSCertificate",
+            edit_tbs(&l, |t| t.push(vec![0x05, 0x00])),
+        ),
+        (
+            "v2 with extensions",
+            edit_tbs(&l, |t| t[VERSION] = tlv(0xa0, &[0x02, 0x01, 0x01])),
+        ),
+        (
+            "v1 with a unique identifier",
+            edit_tbs(&l, |t| {
+                t.remove(VERSION);
+                t.pop();
+                t.push(tlv(0x81, &[0x00, 0x01]));
+            }),
+        ),
+        // Times in forms Go's cryptobyte reads though RFC 5280 asks for `Z` and seconds
+        // (checked against Go 1.26.8): minute precision, a non-zero offset.
+        (
+            "UTCTime without seconds",
+            edit_tbs(&l, |t| {
+                t[VALIDITY] = tlv(
+                    0x30,
+                    &[tlv(0x17, b"2401010000Z"), tlv(0x17, b"300101000000Z")].concat(),
+                )
+            }),
+        ),
+        (
+            "UTCTime and GeneralizedTime with non-zero offsets",
+            edit_tbs(&l, |t| {
+                t[VALIDITY] = tlv(
+                    0x30,
+                    &[
+                        tlv(0x17, b"2401010000+0100"),
+                        tlv(0x18, b"20300101000000-0130"),
+                    ]
+                    .concat(),
+                )
+            }),
         ),
         // GeneralizedTime before 2050 / UTCTime of the 1900s.
         (
