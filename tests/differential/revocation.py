@@ -774,6 +774,22 @@ for label, resp in [("good", ocsp_response(tsa_ocsp_cert, TSA_ROOT, TSA_ROOT_KEY
                     ("unknown", ocsp_response(tsa_ocsp_cert, TSA_ROOT, TSA_ROOT_KEY, status=S.UNKNOWN)),
                     ("HTTP 500", (500, b""))]:
     verify(TO, f"timestamped, TSA OCSP {label}", {}, {tsa_ocsp_cert.serial_number: resp})
+# The TSA's revocation under other levels and overrides.
+for sv in [{"level": "strict", "override": {"revocation": "skip"}}, {"level": "strict", "override": {"revocation": "log"}},
+           {"level": "permissive"}, {"level": "audit"}, {"level": "strict", "override": {"authenticTimestamp": "log"}},
+           {"level": "permissive", "override": {"authenticTimestamp": "enforce"}}]:
+    with open(f"{CFG}/trustpolicy.json", "w") as f:
+        json.dump({"version": "1.0", "trustPolicies": [{
+            "name": "rev", "registryScopes": ["*"], "signatureVerification": sv,
+            "trustStores": ["ca:rev", "tsa:revtsa"], "trustedIdentities": ["*"]}]}, f)
+    for label, served in [("revoked", crl(TSA_ROOT_KEY, TSA_ROOT.subject,
+                                          revoked=[(tsa_crl_cert.serial_number, None, R.key_compromise, [])])),
+                          ("404", (404, b""))]:
+        verify(TC, f"timestamped, TSA CRL {label}, {json.dumps(sv, sort_keys=True)}", {"tsa.crl": served})
+with open(f"{CFG}/trustpolicy.json", "w") as f:
+    json.dump({"version": "1.0", "trustPolicies": [{
+        "name": "rev", "registryScopes": ["*"], "signatureVerification": {"level": "strict"},
+        "trustStores": ["ca:rev", "tsa:revtsa"], "trustedIdentities": ["*"]}]}, f)
 # A signer chain with its own revocation information beside the TSA's.
 tsa_both_cert, _ = tsa_leaf("tsa-both", [cdp(url("tsboth", "tsa.crl"))])
 TB = Chain("tsboth", leaf_ext=[cdp(url("tsboth", "leaf.crl"))], sign_args=TS_ARGS)
