@@ -34,9 +34,9 @@
 //!   root, the intermediate, none, and verifyTimestamp afterCertExpiry; every outcome must agree.
 //! - layouts.py: ~100 verify and list runs over OCI layouts changed one way each (index.json
 //!   entries, `oci-layout`, signature manifest forms and artifact types, layers, subject
-//!   descriptors, missing or corrupted blobs, tags, an image index as subject); outcomes and
-//!   listed signatures must agree except where notary differs on purpose, each case named with
-//!   its rule.
+//!   descriptors, missing or corrupted blobs, tags, an image index as subject), then ~210
+//!   signings and verifications with odd `--user-metadata`; outcomes and listed signatures must
+//!   agree except where notary differs on purpose, each case named with its rule.
 //! - plugins.py: ~65 verifications of envelopes naming a verification plugin (a Python plugin
 //!   installed in notation's plugin directory): minimum versions against installed versions
 //!   (SemVer edge cases), critical and other extended attributes and what the plugin reports

@@ -305,4 +305,46 @@ def index_subject():
 
 
 index_subject()
+
+
+# User metadata: what both tools accept at signing, and what verification requires.
+DUPLICATE_KEY = "--user-metadata refuses a key given twice (README: Deliberate differences)"
+
+
+def metadata():
+    signed = {}
+    for label, flags in [("k=v", ["-m", "k=v"]), ("two keys", ["-m", "a=1", "-m", "b=2"]),
+                         ("an empty value", ["-m", "k="]), ("no '='", ["-m", "k"]), ("an empty key", ["-m", "=v"]),
+                         ("a value with '='", ["-m", "k=a=b"]), ("a key twice", ["-m", "k=1", "-m", "k=2"]),
+                         ("a notary key", ["-m", "io.cncf.notary.x=1"]),
+                         ("an OCI annotation key", ["-m", "org.opencontainers.image.created=x"]),
+                         ("spaces", ["-m", " k = v "]), ("unicode", ["-m", "ключ=значение"])]:
+        results = []
+        for who, tool in (("notation", NOTATION), ("notary", NOTARY)):
+            lay = f"meta-{who}-{len(signed)}"
+            shutil.rmtree(lay, ignore_errors=True)
+            shutil.copytree("base", lay)
+            # the base layout's own signature is dropped: this one is the only signature
+            index = read_json(f"{lay}/index.json")
+            index["manifests"] = [m for m in index["manifests"] if m["digest"] == SUBJECT]
+            with open(f"{lay}/index.json", "w") as f:
+                json.dump(index, f)
+            results.append(outcome([tool, "sign", "--oci-layout", *flags, f"{lay}@{SUBJECT}"], ENV))
+            signed.setdefault(label, []).append(lay)
+        dup = DUPLICATE_KEY if label == "a key twice" else None
+        report.record(f"sign with {label}", *results, stricter=dup)
+    for label, (g_lay, n_lay) in signed.items():
+        for vlabel, flags in [("none", []), ("k=v", ["-m", "k=v"]), ("k=", ["-m", "k="]), ("k=1", ["-m", "k=1"]),
+                              ("k=2", ["-m", "k=2"]), ("a=1 and b=2", ["-m", "a=1", "-m", "b=2"]),
+                              ("k=a=b", ["-m", "k=a=b"]), ("no '='", ["-m", "k"]),
+                              ("k=1 then k=2", ["-m", "k=1", "-m", "k=2"])]:
+            for who, lay in (("notation", g_lay), ("notary", n_lay)):
+                args = ["verify", "--oci-layout", "--scope", "local/layouts", *flags, f"{lay}@{SUBJECT}"]
+                theirs, ours = outcome([NOTATION, *args], ENV), outcome([NOTARY, *args], ENV)
+                # notary refuses a key given twice whatever the signature holds
+                dup = DUPLICATE_KEY if vlabel == "k=1 then k=2" and theirs[0] else None
+                report.record(f"signed by {who} with {label}, verified with {vlabel}", theirs, ours, stricter=dup)
+
+
+metadata()
 report.finish("cases", 20)
