@@ -464,6 +464,21 @@ crl_case("leaf CRL not yet valid", leaf_crl(last=now() + DAY, next_=now() + 3 * 
 crl_case("leaf CRL without nextUpdate", leaf_crl(next_=False))
 crl_case("leaf CRL without CRL number", leaf_crl(number=None))
 crl_case("leaf CRL version 1", resign(leaf_crl(number=None), C.int_key, lambda kids: kids[1:]))
+CRL_NUMBER_OID = x509.ObjectIdentifier("2.5.29.20")
+for label, raw in [("0", b"\x02\x01\x00"), ("negative", b"\x02\x01\xff"), ("of 20 octets", b"\x02\x14" + b"\x7f" * 20),
+                   ("of 21 octets", b"\x02\x15" + b"\x7f" * 21), ("not minimal", b"\x02\x02\x00\x01"),
+                   ("not an INTEGER", b"\x04\x01\x01"), ("critical", None)]:
+    if raw is None:
+        ext = (x509.UnrecognizedExtension(CRL_NUMBER_OID, b"\x02\x01\x05"), True)
+    else:
+        ext = (x509.UnrecognizedExtension(CRL_NUMBER_OID, raw), False)
+    crl_case(f"leaf CRL number {label}", leaf_crl(number=None, extensions=[ext]))
+crl_case("leaf CRL with a critical authority key identifier", leaf_crl(extensions=[(
+    x509.AuthorityKeyIdentifier.from_issuer_public_key(C.int_key.public_key()), True)]))
+verify(C, "leaf CRL with a critical freshest CRL, delta good", {
+    "leaf.crl": leaf_crl(extensions=[(freshest(url("crl", "delta.crl"))[0], True)]),
+    "delta.crl": crl(C.int_key, INT_NAME, number=2, extensions=[(x509.DeltaCRLIndicator(1), True)]),
+    "int.crl": root_ok})
 crl_case("leaf CRL signed by another key of the same name", crl(rsa_key(), INT_NAME))
 crl_case("leaf CRL under another issuer name", crl(C.int_key, dn("someone else")))
 crl_case("leaf CRL signed by the root", crl(ROOT_KEY, ROOT_NAME))

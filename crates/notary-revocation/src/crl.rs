@@ -274,6 +274,15 @@ impl Crl {
             let seq = der::parse_single(x.value, tag::SEQUENCE).map_err(crl_der)?;
             for e in extensions(seq.value).map_err(crl_der)? {
                 match e.oid.as_str() {
+                    // notation handles only these two when critical (RFC 5280 makes the others
+                    // non-critical): a critical CRL number, authority key identifier or
+                    // freshest CRL makes the CRL unusable there, and so here.
+                    OID_CRL_NUMBER | OID_AUTHORITY_KEY_ID | OID_FRESHEST_CRL if e.critical => {
+                        return Err(Error::UnsupportedCriticalExtension {
+                            location: "CRL",
+                            oid: e.oid,
+                        });
+                    }
                     OID_CRL_NUMBER => {
                         crl_number = Some(integer(&e.value)?);
                     }

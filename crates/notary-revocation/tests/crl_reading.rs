@@ -52,6 +52,8 @@ struct Spec {
     this_update: OffsetDateTime,
     /// (serial, critical entry extension OID or none)
     entries: Vec<(Vec<u8>, Option<&'static [u8]>)>,
+    /// crlExtensions, each a whole Extension.
+    extensions: Vec<Vec<u8>>,
 }
 
 impl Default for Spec {
@@ -61,8 +63,22 @@ impl Default for Spec {
             issuer: ca().subject_raw().to_vec(),
             this_update: now() - time::Duration::hours(1),
             entries: Vec::new(),
+            extensions: Vec::new(),
         }
     }
+}
+
+/// An Extension: OID contents, critical, extnValue contents.
+fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
+    let flag: &[u8] = if critical { &[0x01, 0x01, 0xff] } else { &[] };
+    tlv(
+        tag::SEQUENCE,
+        &[
+            &tlv(tag::OID, &[oid]),
+            flag,
+            &tlv(tag::OCTET_STRING, &[value]),
+        ],
+    )
 }
 
 /// A CRL by the fixed CA (ECDSA P-256, SHA-256), current until a week after `now()`.
@@ -114,6 +130,11 @@ fn crl(spec: &Spec) -> Vec<u8> {
             &utc_time(spec.this_update),
             &utc_time(now() + time::Duration::days(7)),
             &revoked,
+            &if spec.extensions.is_empty() {
+                Vec::new()
+            } else {
+                tlv(0xa0, &[&tlv(tag::SEQUENCE, &[&spec.extensions.concat()])])
+            },
         ],
     );
     let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &fixed("ca.pk8")).unwrap();
@@ -187,6 +208,21 @@ for_each_provider! {
     fn a_crl_dated_ahead_of_the_clock_is_current() {
         let d = crl(&Spec { this_update: now() + time::Duration::days(1), ..Spec::default() });
         assert_eq!(status(d), CertStatus::Good);
+    }
+
+    /// notation handles only the issuing distribution point and the delta CRL indicator when
+    /// marked critical: a critical CRL number or authority key identifier makes the CRL unusable.
+    #[test]
+    fn only_two_crl_extensions_may_be_critical() {
+        let number = tlv(tag::INTEGER, &[&[5]]);
+        let aki = tlv(tag::SEQUENCE, &[&tlv(0x80, &[&[7; 20]])]);
+        for (oid, value) in [(&[0x55, 0x1d, 0x14][..], &number), (&[0x55, 0x1d, 0x23][..], &aki)] {
+            let ok = crl(&Spec { extensions: vec![extension(oid, false, value)], ..Spec::default() });
+            assert_eq!(status(ok), CertStatus::Good);
+            let critical =
+                crl(&Spec { extensions: vec![extension(oid, true, value)], ..Spec::default() });
+            assert!(matches!(status(critical), CertStatus::Unknown(_)), "{oid:?}");
+        }
     }
 
     #[test]
