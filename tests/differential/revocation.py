@@ -328,7 +328,7 @@ def resign(signed, key, edit, sha1=False):
 
 def ocsp_response(cert, issuer, responder_key, responder_cert=None, status=ocsp.OCSPCertStatus.GOOD,
                   this=None, next_=None, revoked_at=None, reason=None, certs=None, by_name=False,
-                  cert_id_hash=None, sig_hash=None):
+                  cert_id_hash=None, sig_hash=None, extensions=()):
     responder_cert = responder_cert or issuer
     b = ocsp.OCSPResponseBuilder().add_response(
         cert=cert, issuer=issuer, algorithm=cert_id_hash or hashes.SHA1(), cert_status=status,
@@ -337,6 +337,8 @@ def ocsp_response(cert, issuer, responder_key, responder_cert=None, status=ocsp.
         revocation_reason=reason if status == ocsp.OCSPCertStatus.REVOKED else None)
     b = b.responder_id(ocsp.OCSPResponderEncoding.NAME if by_name else ocsp.OCSPResponderEncoding.HASH,
                        responder_cert)
+    for e, critical in extensions:
+        b = b.add_extension(e, critical)
     if certs:
         b = b.certificates(certs)
     elif certs is None and responder_cert is not issuer:
@@ -577,6 +579,10 @@ ocsp_case("response without nextUpdate", leaf_resp(next_=False))
 ocsp_case("response from the future", leaf_resp(this=now() + DAY, next_=now() + 3 * DAY))
 ocsp_case("response from the future, revoked", leaf_resp(status=S.REVOKED, this=now() + DAY, next_=now() + 3 * DAY))
 ocsp_case("CertID by SHA-256", leaf_resp(cert_id_hash=hashes.SHA256()))
+ocsp_case("response with a nonce", leaf_resp(extensions=[(x509.OCSPNonce(b"0123456789abcdef"), False)]))
+ocsp_case("response with a critical nonce", leaf_resp(extensions=[(x509.OCSPNonce(b"0123456789abcdef"), True)]))
+ocsp_case("response with an unknown critical extension", leaf_resp(extensions=[(
+    x509.UnrecognizedExtension(x509.ObjectIdentifier("1.2.3.4.7"), b"\x05\x00"), True)]))
 ocsp_case("signed with SHA-1", leaf_resp(sig_hash=hashes.SHA1()), stricter=NO_SHA1)
 ocsp_case("response for the intermediate's serial", ocsp_response(O.int, ROOT, ROOT_KEY))
 ocsp_case("response for another certificate of the issuer", ocsp_response(
