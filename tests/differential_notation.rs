@@ -26,12 +26,13 @@
 //!   certificates, several responders, OCSP falling back to CRL), the TSA's chain under a
 //!   timestamp, and revocation levels and overrides; the outcomes must agree except where
 //!   notary is stricter on purpose, each such case named with its rule.
-//! - timestamps.py: ~650 cases: a local TSA (`openssl ts`, and tokens built by the script for
+//! - timestamps.py: ~770 cases: a local TSA (`openssl ts`, and tokens built by the script for
 //!   TSA certificates OpenSSL will not sign with) in ~25 configurations (EKU and key usage
-//!   variants, expired, CA, intermediates included or not, ESSCertID v1/v2, digests,
-//!   accuracies, ECDSA), both tools signing with it, then verifying every signature, with a
-//!   signing certificate still valid and one expired, under tsa stores with the root, another
-//!   root, the intermediate, none, and verifyTimestamp afterCertExpiry; every outcome must agree.
+//!   variants, expired, CA, intermediates of ~11 kinds, included or not, ESSCertID v1/v2,
+//!   digests, accuracies, ECDSA), both tools signing with it, then verifying every signature,
+//!   with a signing certificate still valid and one expired, under tsa stores with the root,
+//!   another root, the intermediate, none, and verifyTimestamp afterCertExpiry; outcomes must
+//!   agree except where notary is stricter on purpose, each case named with its rule.
 //! - layouts.py: ~100 verify and list runs over OCI layouts changed one way each (index.json
 //!   entries, `oci-layout`, signature manifest forms and artifact types, layers, subject
 //!   descriptors, missing or corrupted blobs, tags, an image index as subject), then ~210
