@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from common import Report, der, environment, now, pem, run
+from common import Report, der, environment, now, pem, run, ts_reply, tsa_config
 
 NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
 W = os.path.abspath(W)
@@ -296,42 +296,14 @@ with open(f"{CFG}/signingkeys.json", "w") as f:
     json.dump({"default": "k", "keys": [{"name": "k", "keyPath": f"{CFG}/k.key", "certPath": f"{CFG}/k.crt"}]}, f)
 
 # --- a local TSA: `openssl ts -reply` behind HTTP ---------------------------------------------------
-for fn, data in (("tsa.crt", pem(TSA)), ("tsa.key", pkey_pem(TSA_KEY)), ("tsaroot.crt", pem(TSA_ROOT)),
-                 ("tsaserial", b"01\n")):
-    with open(f"{W}/{fn}", "wb") as f:
-        f.write(data)
-with open(f"{W}/tsa.cnf", "w") as f:
-    f.write(f"""[ tsa ]
-default_tsa = tsa_config
-[ tsa_config ]
-dir = {W}
-serial = $dir/tsaserial
-crypto_device = builtin
-signer_cert = $dir/tsa.crt
-certs = $dir/tsaroot.crt
-signer_key = $dir/tsa.key
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-ordering = yes
-tsa_name = yes
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-""")
+TSA_CONF = tsa_config(f"{W}/tsa", TSA_KEY, TSA, [TSA_ROOT])
+with open(f"{W}/tsaroot.crt", "wb") as f:
+    f.write(pem(TSA_ROOT))
 
 
 class TSAHandler(http.server.BaseHTTPRequestHandler):
-    lock = threading.Lock()
-
     def do_POST(self):
-        query = self.rfile.read(int(self.headers["Content-Length"]))
-        with TSAHandler.lock:
-            with open(f"{W}/q.tsq", "wb") as f:
-                f.write(query)
-            r = subprocess.run(["openssl", "ts", "-reply", "-config", f"{W}/tsa.cnf", "-queryfile",
-                                f"{W}/q.tsq", "-out", f"{W}/a.tsr"], capture_output=True)
-            data = open(f"{W}/a.tsr", "rb").read() if r.returncode == 0 else b""
+        data = ts_reply(TSA_CONF, self.rfile.read(int(self.headers["Content-Length"])), W) or b""
         self.send_response(200 if data else 500)
         self.send_header("Content-Type", "application/timestamp-reply")
         self.send_header("Content-Length", str(len(data)))

@@ -9,6 +9,7 @@ import datetime
 import os
 import subprocess
 import sys
+import threading
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -73,6 +74,55 @@ def cert(subject, key, issuer, issuer_key, ca=False, pathlen=None, ku=None, ku_c
     for e, critical in extra:
         b = b.add_extension(e, critical=critical)
     return b.sign(issuer_key, hashes.SHA256())
+
+
+def tsa_config(directory, key, cert, chain, digest="sha256", ess_alg="sha256", ess_chain="no", accuracy="secs:1"):
+    """Writes an `openssl ts -reply` configuration in `directory` for the TSA `cert` (signed by
+    `key`, `chain` the certificates it adds to its tokens); returns its path."""
+    os.makedirs(directory, exist_ok=True)
+    files = {"tsa.crt": pem(cert), "serial": b"01\n", "chain.pem": b"".join(pem(c) for c in chain),
+             "tsa.key": key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption())}
+    for name, data in files.items():
+        with open(f"{directory}/{name}", "wb") as f:
+            f.write(data)
+    acc = f"accuracy = {accuracy}\n" if accuracy else ""
+    with open(f"{directory}/tsa.cnf", "w") as f:
+        f.write(f"""[ tsa ]
+default_tsa = c
+[ c ]
+dir = {directory}
+serial = $dir/serial
+crypto_device = builtin
+signer_cert = $dir/tsa.crt
+certs = $dir/chain.pem
+signer_key = $dir/tsa.key
+signer_digest = {digest}
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+{acc}ordering = yes
+tsa_name = yes
+ess_cert_id_chain = {ess_chain}
+ess_cert_id_alg = {ess_alg}
+""")
+    return f"{directory}/tsa.cnf"
+
+
+_TS_LOCK = threading.Lock()
+
+
+def ts_reply(config, query, work):
+    """The TimeStampResp `openssl ts -reply` gives for the DER `query` under `config`, or None
+    when it refuses (a TSA certificate it will not sign with)."""
+    with _TS_LOCK:
+        with open(f"{work}/q.tsq", "wb") as f:
+            f.write(query)
+        r = subprocess.run(["openssl", "ts", "-reply", "-config", config, "-queryfile", f"{work}/q.tsq",
+                            "-out", f"{work}/a.tsr"], capture_output=True)
+        if r.returncode:
+            return None
+        with open(f"{work}/a.tsr", "rb") as f:
+            return f.read()
 
 
 def outcome(args, env):

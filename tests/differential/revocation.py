@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-from common import Report, cert as make_cert, environment, now, outcome, pem, run
+from common import Report, cert as make_cert, environment, now, outcome, pem, run, ts_reply, tsa_config
 
 NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
 ENV = environment(W)
@@ -90,53 +90,15 @@ threading.Thread(target=SERVER.serve_forever, daemon=True).start()
 BASE = f"http://127.0.0.1:{SERVER.server_address[1]}"
 
 
-TSA_LOCK = threading.Lock()
+TSA_CONFIG = [None]  # the configuration the TSA at /tsa answers with
 
 
 def timestamp(query):
     """An RFC 3161 reply from `openssl ts -reply`, signed by the TSA of TSA_CONFIG."""
-    with TSA_LOCK:
-        with open(f"{W}/q.tsq", "wb") as f:
-            f.write(query)
-        r = subprocess.run(["openssl", "ts", "-reply", "-config", TSA_CONFIG[0], "-queryfile", f"{W}/q.tsq",
-                            "-out", f"{W}/a.tsr"], capture_output=True)
-        if r.returncode:
-            return 500, r.stderr
-        return 200, open(f"{W}/a.tsr", "rb").read(), {"Content-Type": "application/timestamp-reply"}
-
-
-TSA_CONFIG = [None]
-
-
-def tsa_config(name, key, cert, root):
-    """Writes a configuration for `openssl ts -reply` with this signer and makes it current."""
-    d = f"{W}/{name}"
-    os.makedirs(d, exist_ok=True)
-    for fn, data in (("tsa.crt", pem(cert)), ("tsaroot.crt", pem(root)), ("serial", b"01\n"),
-                     ("tsa.key", key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                   serialization.NoEncryption()))):
-        with open(f"{d}/{fn}", "wb") as f:
-            f.write(data)
-    with open(f"{d}/tsa.cnf", "w") as f:
-        f.write(f"""[ tsa ]
-default_tsa = c
-[ c ]
-dir = {d}
-serial = $dir/serial
-crypto_device = builtin
-signer_cert = $dir/tsa.crt
-certs = $dir/tsaroot.crt
-signer_key = $dir/tsa.key
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-ordering = yes
-tsa_name = yes
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-""")
-    TSA_CONFIG[0] = f"{d}/tsa.cnf"
+    reply = ts_reply(TSA_CONFIG[0], query, W)
+    if reply is None:
+        return 500, b"openssl ts refused"
+    return 200, reply, {"Content-Type": "application/timestamp-reply"}
 
 
 def sh(*args):
@@ -771,7 +733,7 @@ def tsa_leaf(name, ext):
     # notation requires the timeStamping EKU to be critical on a TSA certificate
     cert = make_cert(TSA_NAME, key, TSA_ROOT.subject, TSA_ROOT_KEY, eku=None, not_after=now() + 10 * DAY,
                      extra=list(ext) + [(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)])
-    tsa_config(name, key, cert, TSA_ROOT)
+    TSA_CONFIG[0] = tsa_config(f"{W}/{name}", key, cert, [TSA_ROOT])
     return cert, key
 
 

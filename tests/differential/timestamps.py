@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from common import Report, cert as make_cert, environment, now, outcome, pem, run
+from common import Report, cert as make_cert, environment, now, outcome, pem, run, ts_reply, tsa_config
 
 NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
 ENV = environment(W)
@@ -62,7 +62,6 @@ def key_pem(key):
 
 # --- the TSA -------------------------------------------------------------------------------------
 CURRENT = [None]  # the configuration file `openssl ts -reply` uses now
-LOCK = threading.Lock()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -70,13 +69,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):
-        query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        with LOCK:
-            with open(f"{W}/q.tsq", "wb") as f:
-                f.write(query)
-            r = subprocess.run(["openssl", "ts", "-reply", "-config", CURRENT[0], "-queryfile", f"{W}/q.tsq",
-                                "-out", f"{W}/a.tsr"], capture_output=True)
-            body = open(f"{W}/a.tsr", "rb").read() if r.returncode == 0 else b""
+        body = ts_reply(CURRENT[0], self.rfile.read(int(self.headers.get("Content-Length", "0"))), W) or b""
         self.send_response(200 if body else 500)
         self.send_header("Content-Type", "application/timestamp-reply")
         self.send_header("Content-Length", str(len(body)))
@@ -117,33 +110,8 @@ def tsa_cert(key, eku=(TS_EKU, True), ku="default", under_inter=False, not_befor
                      not_after=not_after or now() + 10 * DAY, extra=extra)
 
 
-def configure(name, key, cert, chain=(), digest="sha256", ess_alg="sha256", ess_chain="no", accuracy="secs:1"):
-    d = f"{W}/tsa-{name}"
-    os.makedirs(d, exist_ok=True)
-    for fn, data in (("tsa.crt", pem(cert)), ("tsa.key", key_pem(key)), ("serial", b"01\n"),
-                     ("chain.pem", b"".join(pem(c) for c in chain) or pem(TSA_ROOT))):
-        with open(f"{d}/{fn}", "wb") as f:
-            f.write(data)
-    acc = f"accuracy = {accuracy}\n" if accuracy else ""
-    with open(f"{d}/tsa.cnf", "w") as f:
-        f.write(f"""[ tsa ]
-default_tsa = c
-[ c ]
-dir = {d}
-serial = $dir/serial
-crypto_device = builtin
-signer_cert = $dir/tsa.crt
-certs = $dir/chain.pem
-signer_key = $dir/tsa.key
-signer_digest = {digest}
-default_policy = 1.2.3.4.1
-digests = sha256, sha384, sha512
-{acc}ordering = yes
-tsa_name = yes
-ess_cert_id_chain = {ess_chain}
-ess_cert_id_alg = {ess_alg}
-""")
-    return f"{d}/tsa.cnf"
+def configure(name, key, cert, chain=(), **kw):
+    return tsa_config(f"{W}/tsa-{name}", key, cert, list(chain) or [TSA_ROOT], **kw)
 
 
 def variant(name, key=None, chain=(TSA_ROOT,), **kw):

@@ -14,7 +14,7 @@ use notary_revocation::crl::Crl;
 use notary_revocation::{CertStatus, Checker, StaticFetcher};
 use notary_x509::Certificate;
 use notary_x509::der::tag;
-use providers::{fixed, tlv};
+use providers::{fixed, tlv, utc_time};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -22,19 +22,6 @@ const BASE_URL: &str = "http://127.0.0.1/fixed-ca/leaf.crl";
 
 fn now() -> OffsetDateTime {
     datetime!(2027-01-01 0:00 UTC)
-}
-
-fn utc_time(t: OffsetDateTime) -> Vec<u8> {
-    let s = format!(
-        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year() % 100,
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
-    tlv(tag::UTC_TIME, &[s.as_bytes()])
 }
 
 fn ca() -> Certificate {

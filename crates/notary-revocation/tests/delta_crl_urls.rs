@@ -13,7 +13,7 @@ use ::aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use notary_revocation::{CertStatus, Checker, FetchError, Fetcher, StaticFetcher};
 use notary_x509::Certificate;
 use notary_x509::der::tag;
-use providers::{fixed, tlv};
+use providers::{fixed, tlv, utc_time};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -21,19 +21,6 @@ const BASE_URL: &str = "http://127.0.0.1/fixed-ca/leaf.crl";
 const HTTP_DELTA: &str = "http://127.0.0.1/fixed-ca/delta.crl";
 const HTTPS_DELTA: &str = "https://127.0.0.1/fixed-ca/delta.crl";
 const FTP_DELTA: &str = "ftp://127.0.0.1/fixed-ca/delta.crl";
-
-fn utc_time(t: OffsetDateTime) -> Vec<u8> {
-    let s = format!(
-        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year() % 100,
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
-    tlv(tag::UTC_TIME, &[s.as_bytes()])
-}
 
 fn now() -> OffsetDateTime {
     datetime!(2027-01-01 0:00 UTC)

@@ -47,3 +47,18 @@ pub fn tlv(t: u8, parts: &[&[u8]]) -> Vec<u8> {
     out.extend(content);
     out
 }
+
+/// A DER UTCTime `YYMMDDHHMMSSZ` for `t` (years 1950..2049).
+#[allow(dead_code)]
+pub fn utc_time(t: time::OffsetDateTime) -> Vec<u8> {
+    let s = format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year() % 100,
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    tlv(notary_x509::der::tag::UTC_TIME, &[s.as_bytes()])
+}
