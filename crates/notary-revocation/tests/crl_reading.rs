@@ -14,7 +14,7 @@ use notary_revocation::crl::Crl;
 use notary_revocation::{CertStatus, Checker, StaticFetcher};
 use notary_x509::Certificate;
 use notary_x509::der::tag;
-use providers::{fixed, tlv, utc_time};
+use providers::{extension, fixed, tlv, utc_time};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -53,19 +53,6 @@ impl Default for Spec {
             extensions: Vec::new(),
         }
     }
-}
-
-/// An Extension: OID contents, critical, extnValue contents.
-fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
-    let flag: &[u8] = if critical { &[0x01, 0x01, 0xff] } else { &[] };
-    tlv(
-        tag::SEQUENCE,
-        &[
-            &tlv(tag::OID, &[oid]),
-            flag,
-            &tlv(tag::OCTET_STRING, &[value]),
-        ],
-    )
 }
 
 /// A CRL by the fixed CA (ECDSA P-256, SHA-256), current until a week after `now()`.

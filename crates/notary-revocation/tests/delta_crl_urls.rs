@@ -13,7 +13,7 @@ use ::aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use notary_revocation::{CertStatus, Checker, FetchError, Fetcher, StaticFetcher};
 use notary_x509::Certificate;
 use notary_x509::der::tag;
-use providers::{fixed, tlv, utc_time};
+use providers::{extension, fixed, tlv, utc_time};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -24,18 +24,6 @@ const FTP_DELTA: &str = "ftp://127.0.0.1/fixed-ca/delta.crl";
 
 fn now() -> OffsetDateTime {
     datetime!(2027-01-01 0:00 UTC)
-}
-
-fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
-    let flag: &[u8] = if critical { &[0x01, 0x01, 0xff] } else { &[] };
-    tlv(
-        tag::SEQUENCE,
-        &[
-            &tlv(tag::OID, &[oid]),
-            flag,
-            &tlv(tag::OCTET_STRING, &[value]),
-        ],
-    )
 }
 
 /// A CRL of the fixed CA: number `number`, the fixed leaf revoked when `revoke_leaf`, a

@@ -62,3 +62,19 @@ pub fn utc_time(t: time::OffsetDateTime) -> Vec<u8> {
     );
     tlv(notary_x509::der::tag::UTC_TIME, &[s.as_bytes()])
 }
+
+/// An Extension: OID contents, the critical flag (DER: written only when TRUE), extnValue
+/// contents.
+#[allow(dead_code)]
+pub fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
+    use notary_x509::der::tag;
+    let flag: &[u8] = if critical { &[0x01, 0x01, 0xff] } else { &[] };
+    tlv(
+        tag::SEQUENCE,
+        &[
+            &tlv(tag::OID, &[oid]),
+            flag,
+            &tlv(tag::OCTET_STRING, &[value]),
+        ],
+    )
+}
