@@ -19,12 +19,14 @@
 //!   `sign --timestamp-root-cert` (with `openssl ts` as a local TSA); the outcomes, and the
 //!   output of `cert ls` and `cert show`, must agree except where notary is stricter on purpose,
 //!   each such case named with its rule.
-//! - revocation.py: ~240 verifications of chains whose CRLs and OCSP responses a local HTTP
+//! - revocation.py: ~290 verifications of chains whose CRLs and OCSP responses a local HTTP
 //!   server answers (revoked with each reason, on hold and released, expired, from the future,
 //!   without nextUpdate, wrong signer or name, unknown critical extensions, delta CRLs, v1 CRLs,
 //!   HTTP errors and redirects, size limits; OCSP statuses, delegated responders, embedded
 //!   certificates, several responders, OCSP falling back to CRL), the TSA's chain under a
-//!   timestamp, and revocation levels and overrides; the outcomes must agree except where
+//!   timestamp, invalidity dates against a signingAuthority signature's authentic signing time,
+//!   each tool reading the other's CRL cache, and revocation levels and overrides; the outcomes
+//!   must agree except where
 //!   notary is stricter on purpose, each such case named with its rule.
 //! - timestamps.py: ~770 cases: a local TSA (`openssl ts`, and tokens built by the script for
 //!   TSA certificates OpenSSL will not sign with) in ~25 configurations (EKU and key usage

@@ -186,13 +186,37 @@ class Chain:
             self.replace_x5c([self.leaf, self.int, ROOT])
 
     def replace_x5c(self, certs):
+        def edit(env):
+            env["header"]["x5c"] = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+                                    for c in certs]
+        self.edit_envelope(edit)
+
+    def to_signing_authority(self, authentic_signing_time):
+        """Signs the payload again under the signingAuthority scheme with that authentic signing
+        time (RSA-PSS, as notary signed it)."""
+        def edit(env):
+            pad = lambda v: v + "=" * (-len(v) % 4)
+            p = json.loads(base64.urlsafe_b64decode(pad(env["protected"])))
+            p.pop("io.cncf.notary.signingTime", None)
+            p["io.cncf.notary.signingScheme"] = "notary.x509.signingAuthority"
+            p["io.cncf.notary.authenticSigningTime"] = authentic_signing_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+            p["crit"] = [c for c in p["crit"] if c != "io.cncf.notary.signingTime"] + [
+                "io.cncf.notary.authenticSigningTime"]
+            prot = base64.urlsafe_b64encode(json.dumps(p, separators=(",", ":")).encode()).rstrip(b"=").decode()
+            h = {"PS256": hashes.SHA256(), "PS384": hashes.SHA384(), "PS512": hashes.SHA512()}[p["alg"]]
+            sig = self.leaf_key.sign(f"{prot}.{env['payload']}".encode(),
+                                     padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size), h)
+            env["protected"] = prot
+            env["signature"] = base64.urlsafe_b64encode(sig).rstrip(b"=").decode()
+        self.edit_envelope(edit)
+
+    def edit_envelope(self, edit):
         blob = lambda d: f"{self.name}/blobs/sha256/{d[7:]}"
         index = json.load(open(f"{self.name}/index.json"))
         entry = next(m for m in index["manifests"] if m["digest"] != self.digest)
         manifest = json.load(open(blob(entry["digest"])))
         env = json.load(open(blob(manifest["layers"][0]["digest"])))
-        env["header"]["x5c"] = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
-                                for c in certs]
+        edit(env)
 
         def put(data):
             d = "sha256:" + hashlib.sha256(data).hexdigest()
@@ -324,6 +348,39 @@ def resign_ocsp(der_bytes, key):
     tbs, _alg, _sig, *rest = children(octets[os_:oe][bs:be])
     basic = seq(0x30, tbs + SHA1_RSA + seq(0x03, b"\x00" + sign_with(key, tbs, hashes.SHA1())) + b"".join(rest))
     return seq(0x30, status + seq(0xA0, seq(0x30, oid + seq(0x04, basic))))
+
+
+def ocsp_single_ext(cert, issuer, key, status, extensions):
+    """An OCSP response for `cert` whose SingleResponse carries `extensions` ((extension,
+    critical) pairs; only InvalidityDate here), signed by the issuer `key` (SHA-256)."""
+    der_bytes = ocsp_response(cert, issuer, key, status=status)
+    if not extensions:
+        return der_bytes
+    exts = b""
+    for e, critical in extensions:
+        value = seq(0x18, e.invalidity_date.strftime("%Y%m%d%H%M%SZ").encode())
+        exts += seq(0x30, seq(0x06, bytes.fromhex("551d18")) + (b"\x01\x01\xff" if critical else b"")
+                    + seq(0x04, value))
+    _, s_, e_ = tlv(der_bytes)
+    status_el, response_bytes = children(der_bytes[s_:e_])
+    _, rs, re_ = tlv(response_bytes)
+    (inner,) = children(response_bytes[rs:re_])
+    _, is_, ie = tlv(inner)
+    oid_el, octets = children(inner[is_:ie])
+    _, os_, oe = tlv(octets)
+    _, bs, be = tlv(octets[os_:oe])
+    tbs, alg, _sig, *rest = children(octets[os_:oe][bs:be])
+    _, ts, te = tlv(tbs)
+    parts = children(tbs[ts:te])
+    i = next(k for k, el in enumerate(parts) if el[0] == 0x30 and k >= 2)  # responses
+    _, rs2, re2 = tlv(parts[i])
+    singles = children(parts[i][rs2:re2])
+    _, ss, se = tlv(singles[0])
+    singles[0] = seq(0x30, singles[0][ss:se] + seq(0xA1, seq(0x30, exts)))
+    parts[i] = seq(0x30, b"".join(singles))
+    new_tbs = seq(0x30, b"".join(parts))
+    basic = seq(0x30, new_tbs + alg + seq(0x03, b"\x00" + sign_with(key, new_tbs)) + b"".join(rest))
+    return seq(0x30, status_el + seq(0xA0, seq(0x30, oid_el + seq(0x04, basic))))
 
 
 def flip_last(der_bytes):
@@ -812,6 +869,33 @@ cache_case("notary reads notation's cache of a revoking CRL", NOTATION, NOTARY, 
            leaf_before=leaf_crl(revoked=[(L, None, None, [])]))
 cache_case("notation reads notary's cache of a revoking CRL", NOTARY, NOTATION, (200, leaf_ok),
            leaf_before=leaf_crl(revoked=[(L, None, None, [])]))
+
+# --- The signingAuthority scheme: revocation judged at the authentic signing time ---------------
+SA_STORE = f"{CFG}/truststore/x509/signingAuthority/rev"
+os.makedirs(SA_STORE, exist_ok=True)
+with open(f"{SA_STORE}/root.pem", "wb") as f:
+    f.write(pem(ROOT))
+with open(f"{CFG}/trustpolicy.json", "w") as f:
+    json.dump({"version": "1.0", "trustPolicies": [{
+        "name": "rev", "registryScopes": ["*"], "signatureVerification": {"level": "strict"},
+        "trustStores": ["signingAuthority:rev"], "trustedIdentities": ["*"]}]}, f)
+AST = now() - datetime.timedelta(hours=1)
+SA = Chain("sa", leaf_ext=[aia(url("sa", "ocsp")), cdp(url("sa", "leaf.crl"))])
+SA.to_signing_authority(AST)
+SAL = SA.leaf.serial_number
+sa_ok = crl(SA.int_key, dn("sa ca"))
+for label, invalid in [("none", None), ("an hour after signing", AST + datetime.timedelta(hours=1)),
+                       ("an hour before signing", AST - datetime.timedelta(hours=1)), ("at signing", AST)]:
+    ext = [(x509.InvalidityDate(invalid), False)] if invalid else []
+    verify(SA, f"CRL revokes, invalidity date {label}", {"leaf.crl": crl(
+        SA.int_key, dn("sa ca"), revoked=[(SAL, None, R.key_compromise, ext)])},
+           {SAL: ocsp_response(SA.leaf, SA.int, SA.int_key, status=S.UNKNOWN)})
+    resp_ext = [(x509.InvalidityDate(invalid), False)] if invalid else []
+    # OCSP single-response extensions go through the builder's extensions of the response.
+    verify(SA, f"OCSP revokes, invalidity date {label}", {"leaf.crl": sa_ok},
+           {SAL: ocsp_single_ext(SA.leaf, SA.int, SA.int_key, S.REVOKED, resp_ext)})
+verify(SA, "signingAuthority, CRL and OCSP good", {"leaf.crl": sa_ok},
+       {SAL: ocsp_response(SA.leaf, SA.int, SA.int_key)})
 
 # --- Levels and overrides: revoked or unknown status logged or skipped ---------------------------
 for level, override in [("permissive", None), ("audit", None), ("strict", {"revocation": "log"}),
