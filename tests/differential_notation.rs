@@ -15,8 +15,8 @@
 //!   purpose (duplicate members, canonical scopes, invalid Unicode, limits, IPv6 scopes), each
 //!   such case named with its rule.
 //! - certfiles.py: ~1,900 certificate files and trust store layouts (PEM and DER framing, odd
-//!   certificates one edit away from Go's x509 parser rules, names, links) under `cert add`, `cert ls`, `cert show`, `verify` and
-//!   `sign --timestamp-root-cert` (with `openssl ts` as a local TSA); the outcomes, and the
+//!   certificates one edit away from Go's x509 parser rules, names, links) under `cert add`,
+//!   `cert ls`, `cert show`, `verify` and `sign --timestamp-root-cert` (with `openssl ts` as a local TSA); the outcomes, and the
 //!   output of `cert ls` and `cert show`, must agree except where notary is stricter on purpose,
 //!   each such case named with its rule.
 //! - revocation.py: ~290 verifications of chains whose CRLs and OCSP responses a local HTTP
@@ -26,8 +26,7 @@
 //!   certificates, several responders, OCSP falling back to CRL), the TSA's chain under a
 //!   timestamp, invalidity dates against a signingAuthority signature's authentic signing time,
 //!   each tool reading the other's CRL cache, and revocation levels and overrides; the outcomes
-//!   must agree except where
-//!   notary is stricter on purpose, each such case named with its rule.
+//!   must agree except where notary is stricter on purpose, each such case named with its rule.
 //! - timestamps.py: ~770 cases: a local TSA (`openssl ts`, and tokens built by the script for
 //!   TSA certificates OpenSSL will not sign with) in ~25 configurations (EKU and key usage
 //!   variants, expired, CA, intermediates of ~11 kinds, included or not, ESSCertID v1/v2,
