@@ -27,7 +27,7 @@
 //!   timestamp, invalidity dates against a signingAuthority signature's authentic signing time,
 //!   each tool reading the other's CRL cache, and revocation levels and overrides; the outcomes
 //!   must agree except where notary is stricter on purpose, each such case named with its rule.
-//! - timestamps.py: ~770 cases: a local TSA (`openssl ts`, and tokens built by the script for
+//! - timestamps.py: ~860 cases (JWS and COSE): a local TSA (`openssl ts`, and tokens built by the script for
 //!   TSA certificates OpenSSL will not sign with) in ~25 configurations (EKU and key usage
 //!   variants, expired, CA, intermediates of ~11 kinds, included or not, ESSCertID v1/v2,
 //!   digests, accuracies, ECDSA), both tools signing with it, then verifying every signature,

@@ -188,6 +188,25 @@ for i, (vname, conf) in enumerate(VARIANTS):
                                         "--timestamp-root-cert", f"{W}/tsaroot.pem", f"{lay}@{digest}"], ENV)
         report.record(f"sign ({keyname}-lived key): {vname}", SIGN_RESULT[f"l{i}-notation-{keyname}"],
                       SIGN_RESULT[f"l{i}-notary-{keyname}"])
+# COSE signatures with a few of the configurations (the token sits in another header there).
+for i, (vname, conf) in enumerate(VARIANTS):
+    if vname not in ("plain", "accuracy 500 ms", "ECDSA P-256 TSA", "under an intermediate, chain included",
+                     "eku not critical"):
+        continue
+    CURRENT[0] = conf
+    for keyname in ("long", "short"):
+        for who, tool in (("notation", NOTATION), ("notary", NOTARY)):
+            lay = f"c{i}-{who}-{keyname}"
+            with open(f"{lay}.txt", "w") as f:
+                f.write(lay)
+            sh(ORAS, "push", "--oci-layout", f"{lay}:v1", f"{lay}.txt")
+            digest = sh(ORAS, "resolve", "--oci-layout", f"{lay}:v1")
+            SIGNED.append((f"{vname}, COSE, signed by {who} with the {keyname}-lived key", lay, digest, who))
+            SIGN_RESULT[lay] = outcome([tool, "sign", "--oci-layout", "--signature-format", "cose", "--key", keyname,
+                                        "--timestamp-url", TSA_URL, "--timestamp-root-cert", f"{W}/tsaroot.pem",
+                                        f"{lay}@{digest}"], ENV)
+        report.record(f"sign COSE ({keyname}-lived key): {vname}", SIGN_RESULT[f"c{i}-notation-{keyname}"],
+                      SIGN_RESULT[f"c{i}-notary-{keyname}"])
 # Tokens from every configuration, including those the signers refuse, put into signatures made
 # with the plain TSA: the envelope signature does not cover its timestamp, so only the
 # verification of the token decides.
@@ -219,7 +238,20 @@ def patch_token(lay, subject, make_token):
     patch_envelope(lay, subject, edit)
 
 
-def patch_envelope(lay, subject, edit):
+def patch_cose_x5chain(lay, subject, leaf_der):
+    """Replaces the leaf of the COSE envelope's x5chain (unprotected label 33) in layout `lay`."""
+    import cbor2
+
+    def edit_bytes(data):
+        tagged = cbor2.loads(data)
+        prot, unprot, payload, sig = tagged.value
+        chain = unprot[33] if isinstance(unprot[33], list) else [unprot[33]]
+        unprot[33] = [leaf_der] + chain[1:]
+        return cbor2.dumps(cbor2.CBORTag(tagged.tag, [prot, unprot, payload, sig]))
+    patch_envelope(lay, subject, None, edit_bytes)
+
+
+def patch_envelope(lay, subject, edit, edit_bytes=None):
     """Applies `edit` to the JWS envelope of the one signature on `subject` in layout `lay`."""
     with open(f"{lay}/index.json") as f:
         index = json.load(f)
@@ -228,10 +260,15 @@ def patch_envelope(lay, subject, edit):
                  and m["mediaType"] == "application/vnd.oci.image.manifest.v1+json")
     with open(blob(lay, entry["digest"])) as f:
         manifest = json.load(f)
-    with open(blob(lay, manifest["layers"][0]["digest"])) as f:
-        envelope = json.load(f)
-    edit(envelope)
-    d, n = put(lay, json.dumps(envelope).encode())
+    if edit_bytes:
+        with open(blob(lay, manifest["layers"][0]["digest"]), "rb") as f:
+            data = edit_bytes(f.read())
+    else:
+        with open(blob(lay, manifest["layers"][0]["digest"])) as f:
+            envelope = json.load(f)
+        edit(envelope)
+        data = json.dumps(envelope).encode()
+    d, n = put(lay, data)
     manifest["layers"][0].update(digest=d, size=n)
     d, n = put(lay, json.dumps(manifest).encode())
     entry.update(digest=d, size=n)
@@ -390,8 +427,11 @@ EXPIRED = make_cert(dn("ts short"), KEYS["short"], ROOT.subject, ROOT_KEY, not_b
                     not_after=SHORT_UNTIL)
 for label, lay, digest, _ in SIGNED:
     if "short-lived" in label and SIGN_RESULT[lay][0]:
-        patch_envelope(lay, digest, lambda env: env["header"]["x5c"].__setitem__(
-            0, base64.b64encode(EXPIRED.public_bytes(serialization.Encoding.DER)).decode()))
+        if "COSE" in label:
+            patch_cose_x5chain(lay, digest, EXPIRED.public_bytes(serialization.Encoding.DER))
+        else:
+            patch_envelope(lay, digest, lambda env: env["header"]["x5c"].__setitem__(
+                0, base64.b64encode(EXPIRED.public_bytes(serialization.Encoding.DER)).decode()))
 # Every signature of the short-lived key now rests on its timestamp alone.
 time.sleep(max(0.0, (SHORT_UNTIL - now()).total_seconds()) + 2)
 
