@@ -20,6 +20,8 @@ import os
 import stat
 import sys
 
+import cbor2
+
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 
@@ -51,23 +53,32 @@ with open("a.txt", "w") as f:
 sh(ORAS, "push", "--oci-layout", "lay:v1", "a.txt")
 SUBJECT = sh(ORAS, "resolve", "--oci-layout", "lay:v1")
 sh(NOTARY, "sign", "--oci-layout", f"lay@{SUBJECT}")
+sh(ORAS, "push", "--oci-layout", "lay-cose:v1", "a.txt")
+assert sh(ORAS, "resolve", "--oci-layout", "lay-cose:v1") == SUBJECT
+sh(NOTARY, "sign", "--oci-layout", "--signature-format", "cose", f"lay-cose@{SUBJECT}")
 
 
-def blob(d):
-    return f"lay/blobs/sha256/{d[7:]}"
+def blob(d, lay="lay"):
+    return f"{lay}/blobs/sha256/{d[7:]}"
 
 
-def put(data):
+def put(data, lay="lay"):
     d = "sha256:" + hashlib.sha256(data).hexdigest()
-    with open(blob(d), "wb") as f:
+    with open(blob(d, lay), "wb") as f:
         f.write(data)
     return d, len(data)
 
 
-INDEX = json.load(open("lay/index.json"))
-ENTRY = next(m for m in INDEX["manifests"] if m["digest"] != SUBJECT)
-MANIFEST = json.load(open(blob(ENTRY["digest"])))
-BASE = json.load(open(blob(MANIFEST["layers"][0]["digest"])))
+def signature_of(lay):
+    index = json.load(open(f"{lay}/index.json"))
+    entry = next(m for m in index["manifests"] if m["digest"] != SUBJECT)
+    manifest = json.load(open(blob(entry["digest"], lay)))
+    return index, entry, manifest, open(blob(manifest["layers"][0]["digest"], lay), "rb").read()
+
+
+INDEX, ENTRY, MANIFEST, _raw = signature_of("lay")
+BASE = json.loads(_raw)
+COSE_INDEX, COSE_ENTRY, COSE_MANIFEST, COSE_BASE = signature_of("lay-cose")
 
 
 def b64u(b):
@@ -101,17 +112,39 @@ def envelope(extra=None, critical=()):
     return json.dumps(dict(BASE, protected=prot, signature=b64u(sig))).encode()
 
 
-def install(envelope_bytes):
-    d, n = put(envelope_bytes)
-    m = json.loads(json.dumps(MANIFEST))
+def install(envelope_bytes, lay="lay"):
+    index0, entry0, manifest0 = (INDEX, ENTRY, MANIFEST) if lay == "lay" else (COSE_INDEX, COSE_ENTRY, COSE_MANIFEST)
+    d, n = put(envelope_bytes, lay)
+    m = json.loads(json.dumps(manifest0))
     m["layers"][0].update(digest=d, size=n)
-    d, n = put(json.dumps(m).encode())
-    index = json.loads(json.dumps(INDEX))
+    d, n = put(json.dumps(m).encode(), lay)
+    index = json.loads(json.dumps(index0))
     for e in index["manifests"]:
-        if e["digest"] == ENTRY["digest"]:
+        if e["digest"] == entry0["digest"]:
             e.update(digest=d, size=n)
-    with open("lay/index.json", "w") as f:
+    with open(f"{lay}/index.json", "w") as f:
         json.dump(index, f)
+
+
+def cose_envelope(extra=None, critical=()):
+    """The base COSE_Sign1 with `extra` protected labels (those in `critical` listed in crit),
+    signed again with the test key."""
+    tagged = cbor2.loads(COSE_BASE)
+    prot_b, unprot, payload, _ = tagged.value
+    p = cbor2.loads(prot_b)
+    p.update(extra or {})
+    p[2] = list(p[2]) + list(critical)
+    prot = cbor2.dumps(p, canonical=True, datetime_as_timestamp=True)
+    alg = {-37: "PS256", -38: "PS384", -39: "PS512", -7: "ES256", -35: "ES384", -36: "ES512"}[p[1]]
+    msg = cbor2.dumps(["Signature1", prot, b"", payload])
+    h = HASH[alg]
+    if alg.startswith("PS"):
+        sig = KEY.sign(msg, padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size), h)
+    else:
+        r, s_ = utils.decode_dss_signature(KEY.sign(msg, ec.ECDSA(h)))
+        n = (KEY.curve.key_size + 7) // 8
+        sig = r.to_bytes(n, "big") + s_.to_bytes(n, "big")
+    return cbor2.dumps(cbor2.CBORTag(18, [prot, unprot, payload, sig]))
 
 
 # --- the plugin ----------------------------------------------------------------------------------
@@ -167,15 +200,18 @@ UNKNOWN_CRITICAL = ("unknown critical protected headers fail unless a verificati
                     "(README: Deliberate differences)")
 
 
-def case(label, extra=None, critical=(), policy_override=None, stricter=None, **plugin):
-    install(envelope(extra, critical))
+def case(label, extra=None, critical=(), policy_override=None, stricter=None, cose=False, **plugin):
+    if cose:
+        install(cose_envelope(extra, critical), "lay-cose")
+    else:
+        install(envelope(extra, critical))
     behave(**plugin)
     sv = {"level": "strict", **({"override": policy_override} if policy_override else {})}
     with open(f"{CFG}/trustpolicy.json", "w") as f:
         json.dump({"version": "1.0", "trustPolicies": [{
             "name": "p", "registryScopes": ["*"], "signatureVerification": sv,
             "trustStores": ["ca:good"], "trustedIdentities": ["*"]}]}, f)
-    args = ["verify", "--oci-layout", "--scope", "local/plugins", f"lay@{SUBJECT}"]
+    args = ["verify", "--oci-layout", "--scope", "local/plugins", f"{'lay-cose' if cose else 'lay'}@{SUBJECT}"]
     report.record(label, outcome([NOTATION, *args], ENV), outcome([NOTARY, *args], ENV), stricter=stricter)
 
 
@@ -230,4 +266,15 @@ case("plugin metadata names another plugin", PLUG, [VP], name="io.example.other"
 case("plugin supports contract 2.0 only", PLUG, [VP], contracts=["2.0"])
 case("plugin supports contracts 1.0 and 2.0", PLUG, [VP], contracts=["1.0", "2.0"])
 case("plugin supports contract 1.1", PLUG, [VP], contracts=["1.1"])
+# COSE: the same headers as text labels, and an extended attribute with an integer label (Go
+# forwards only text-labelled ones to plugins).
+case("COSE: plugin header, critical", PLUG, [VP], cose=True)
+case("COSE: minimum version '1.2.4', plugin 1.2.3", {**PLUG, VPMIN: "1.2.4"}, [VP, VPMIN], cose=True)
+case("COSE: minimum version '1.2.3', plugin 1.2.3", {**PLUG, VPMIN: "1.2.3"}, [VP, VPMIN], cose=True)
+case("COSE: critical extended attribute, processed", {**PLUG, ATTR: "x"}, [VP, ATTR], cose=True)
+case("COSE: critical extended attribute, not processed", {**PLUG, ATTR: "x"}, [VP, ATTR], processed=[], cose=True)
+case("COSE: extended attribute not critical, not processed", {**PLUG, ATTR: "x"}, [VP], processed=[], cose=True)
+case("COSE: critical integer-labelled attribute, plugin processes all", {**PLUG, 77777: "x"}, [VP, 77777], cose=True,
+     stricter=UNKNOWN_CRITICAL + "; an integer label is never sent to the plugin")
+case("COSE: identity refused", PLUG, [VP], results={CAPS[0]: False}, cose=True)
 report.finish("cases", 15)
