@@ -39,8 +39,9 @@
 //!   descriptors, missing or corrupted blobs, tags, an image index as subject), then ~210
 //!   signings and verifications with odd `--user-metadata`; outcomes and listed signatures must
 //!   agree except where notary differs on purpose, each case named with its rule.
-//! - plugins.py: ~70 verifications of JWS and COSE envelopes naming a verification plugin (a Python plugin
-//!   installed in notation's plugin directory): minimum versions against installed versions
+//! - plugins.py: ~70 verifications of JWS and COSE envelopes naming a verification plugin (a
+//!   Python plugin installed in notation's plugin directory): minimum versions against installed
+//!   versions
 //!   (SemVer edge cases), critical and other extended attributes and what the plugin reports
 //!   processed, capabilities, results, contract versions, failures; outcomes must agree except
 //!   where notary is stricter on purpose, each case named with its rule.
