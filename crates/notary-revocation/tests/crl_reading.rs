@@ -8,13 +8,11 @@ mod providers;
 
 use std::sync::Arc;
 
-use ::aws_lc_rs::rand::SystemRandom;
-use ::aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use notary_revocation::crl::Crl;
 use notary_revocation::{CertStatus, Checker, StaticFetcher};
 use notary_x509::Certificate;
 use notary_x509::der::tag;
-use providers::{extension, fixed, tlv, utc_time};
+use providers::{ecdsa_sha256, extension, fixed, signed_by_fixed_ca, tlv, utc_time};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -57,13 +55,7 @@ impl Default for Spec {
 
 /// A CRL by the fixed CA (ECDSA P-256, SHA-256), current until a week after `now()`.
 fn crl(spec: &Spec) -> Vec<u8> {
-    let ecdsa_sha256 = tlv(
-        tag::SEQUENCE,
-        &[&tlv(
-            tag::OID,
-            &[&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]],
-        )],
-    );
+    let ecdsa_sha256 = ecdsa_sha256();
     let entries: Vec<Vec<u8>> = spec
         .entries
         .iter()
@@ -111,16 +103,7 @@ fn crl(spec: &Spec) -> Vec<u8> {
             },
         ],
     );
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &fixed("ca.pk8")).unwrap();
-    let sig = key.sign(&SystemRandom::new(), &tbs).unwrap();
-    tlv(
-        tag::SEQUENCE,
-        &[
-            &tbs,
-            &ecdsa_sha256,
-            &tlv(tag::BIT_STRING, &[&[0], sig.as_ref()]),
-        ],
-    )
+    signed_by_fixed_ca(&tbs)
 }
 
 /// A Name other than the CA's: C=US, CN=someone else.

@@ -8,12 +8,10 @@ mod providers;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ::aws_lc_rs::rand::SystemRandom;
-use ::aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use notary_revocation::{CertStatus, Checker, FetchError, Fetcher, StaticFetcher};
 use notary_x509::Certificate;
 use notary_x509::der::tag;
-use providers::{extension, fixed, tlv, utc_time};
+use providers::{ecdsa_sha256, extension, fixed, signed_by_fixed_ca, tlv, utc_time};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -31,13 +29,7 @@ fn now() -> OffsetDateTime {
 fn crl(number: u8, delta: bool, revoke_leaf: bool, freshest: &[&str]) -> Vec<u8> {
     let ca = Certificate::from_der(&fixed("ca.der")).unwrap();
     let leaf = Certificate::from_der(&fixed("leaf.der")).unwrap();
-    let ecdsa_sha256 = tlv(
-        tag::SEQUENCE,
-        &[&tlv(
-            tag::OID,
-            &[&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]],
-        )],
-    );
+    let ecdsa_sha256 = ecdsa_sha256();
     let mut exts = vec![extension(
         &[0x55, 0x1d, 0x14],
         false,
@@ -93,16 +85,7 @@ fn crl(number: u8, delta: bool, revoke_leaf: bool, freshest: &[&str]) -> Vec<u8>
             &tlv(0xa0, &[&tlv(tag::SEQUENCE, &[&exts.concat()])]),
         ],
     );
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &fixed("ca.pk8")).unwrap();
-    let sig = key.sign(&SystemRandom::new(), &tbs).unwrap();
-    tlv(
-        tag::SEQUENCE,
-        &[
-            &tbs,
-            &ecdsa_sha256,
-            &tlv(tag::BIT_STRING, &[&[0], sig.as_ref()]),
-        ],
-    )
+    signed_by_fixed_ca(&tbs)
 }
 
 /// A [`StaticFetcher`] that records every CRL URL asked for.

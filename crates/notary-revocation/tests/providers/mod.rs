@@ -78,3 +78,35 @@ pub fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
         ],
     )
 }
+
+/// AlgorithmIdentifier ecdsa-with-SHA256 (no parameters).
+#[allow(dead_code)]
+pub fn ecdsa_sha256() -> Vec<u8> {
+    use notary_x509::der::tag;
+    tlv(
+        tag::SEQUENCE,
+        &[&tlv(
+            tag::OID,
+            &[&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]],
+        )],
+    )
+}
+
+/// `tbs` (a TBSCertList whose signature algorithm is [`ecdsa_sha256`]) signed by the fixed
+/// test CA: the whole CertificateList.
+#[allow(dead_code)]
+pub fn signed_by_fixed_ca(tbs: &[u8]) -> Vec<u8> {
+    use ::aws_lc_rs::rand::SystemRandom;
+    use ::aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+    use notary_x509::der::tag;
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &fixed("ca.pk8")).unwrap();
+    let sig = key.sign(&SystemRandom::new(), tbs).unwrap();
+    tlv(
+        tag::SEQUENCE,
+        &[
+            tbs,
+            &ecdsa_sha256(),
+            &tlv(tag::BIT_STRING, &[&[0], sig.as_ref()]),
+        ],
+    )
+}
