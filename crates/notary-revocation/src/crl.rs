@@ -53,7 +53,6 @@ pub struct Crl {
     /// The CertificateList DER, up to [`MAX_CRL_SIZE`]; its signature is verified over the
     /// tbsCertList in place, not a copy. `None` once released after validation.
     der: Option<Vec<u8>>,
-    issuer: Vec<u8>,
     /// thisUpdate.
     pub this_update: OffsetDateTime,
     /// nextUpdate, if present.
@@ -249,7 +248,7 @@ impl Crl {
         if inner_alg.raw != sig_alg.raw {
             return Err(crl_der("inner and outer signature algorithms differ"));
         }
-        let issuer = t.read(tag::SEQUENCE).map_err(crl_der)?;
+        t.read(tag::SEQUENCE).map_err(crl_der)?; // issuer: the signature establishes it
         let this_update = parse_time(t.read_any().map_err(crl_der)?)?;
         let next_update = match t.peek_tag() {
             Some(tag::UTC_TIME | tag::GENERALIZED_TIME) => {
@@ -315,7 +314,6 @@ impl Crl {
         der::bit_string_bytes(&sig).map_err(crl_der)?;
         Ok(Self {
             der: None,
-            issuer: issuer.raw.to_vec(),
             this_update,
             next_update,
             entries,
@@ -418,7 +416,6 @@ impl Crl {
     fn approx_size(&self) -> usize {
         let fixed = std::mem::size_of::<Self>()
             .saturating_add(self.der.as_ref().map_or(0, Vec::len))
-            .saturating_add(self.issuer.len())
             .saturating_add(self.idp_der.as_ref().map_or(0, Vec::len))
             .saturating_add(self.freshest_crl_urls.iter().map(String::len).sum());
         self.entries.iter().fold(fixed, |n, e| {
@@ -927,7 +924,6 @@ mod tests {
         };
         Crl {
             der: None,
-            issuer: Vec::new(),
             this_update: now(),
             next_update: Some(now() + time::Duration::days(1)),
             entries: vec![entry; n],
