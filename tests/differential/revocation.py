@@ -332,21 +332,21 @@ def ocsp_response(cert, issuer, responder_key, responder_cert=None, status=ocsp.
     sha1 = isinstance(sig_hash, hashes.SHA1)
     out = b.sign(responder_key, hashes.SHA256() if sha1 or sig_hash is None else sig_hash).public_bytes(
         serialization.Encoding.DER)
-    return resign_ocsp(out, responder_key) if sha1 else out
+    return resign_ocsp(out, responder_key, sha1=True) if sha1 else out
 
 
-def resign_ocsp(der_bytes, key):
-    """Re-signs a successful response with SHA-1 (the builder refuses it), naming that algorithm."""
-    _, s, e = tlv(der_bytes)
-    status, response_bytes = children(der_bytes[s:e])
-    _, rs, re_ = tlv(response_bytes)
-    (inner,) = children(response_bytes[rs:re_])
-    _, is_, ie = tlv(inner)
-    oid, octets = children(inner[is_:ie])
-    _, os_, oe = tlv(octets)
-    _, bs, be = tlv(octets[os_:oe])
-    tbs, _alg, _sig, *rest = children(octets[os_:oe][bs:be])
-    basic = seq(0x30, tbs + SHA1_RSA + seq(0x03, b"\x00" + sign_with(key, tbs, hashes.SHA1())) + b"".join(rest))
+def resign_ocsp(der_bytes, key, edit_tbs=lambda tbs: tbs, sha1=False):
+    """A successful response with `edit_tbs` applied to its ResponseData, signed again by `key`
+    (SHA-256, or SHA-1 naming that algorithm: the builder refuses SHA-1)."""
+    content = lambda el: el[tlv(el)[1]:tlv(el)[2]]
+    status, response_bytes = children(content(der_bytes))
+    (inner,) = children(content(response_bytes))
+    oid, octets = children(content(inner))
+    tbs, alg, _sig, *rest = children(content(content(octets)))
+    tbs = edit_tbs(tbs)
+    alg = SHA1_RSA if sha1 else alg
+    sig = sign_with(key, tbs, hashes.SHA1() if sha1 else None)
+    basic = seq(0x30, tbs + alg + seq(0x03, b"\x00" + sig) + b"".join(rest))
     return seq(0x30, status + seq(0xA0, seq(0x30, oid + seq(0x04, basic))))
 
 
@@ -361,26 +361,15 @@ def ocsp_single_ext(cert, issuer, key, status, extensions):
         value = seq(0x18, e.invalidity_date.strftime("%Y%m%d%H%M%SZ").encode())
         exts += seq(0x30, seq(0x06, bytes.fromhex("551d18")) + (b"\x01\x01\xff" if critical else b"")
                     + seq(0x04, value))
-    _, s_, e_ = tlv(der_bytes)
-    status_el, response_bytes = children(der_bytes[s_:e_])
-    _, rs, re_ = tlv(response_bytes)
-    (inner,) = children(response_bytes[rs:re_])
-    _, is_, ie = tlv(inner)
-    oid_el, octets = children(inner[is_:ie])
-    _, os_, oe = tlv(octets)
-    _, bs, be = tlv(octets[os_:oe])
-    tbs, alg, _sig, *rest = children(octets[os_:oe][bs:be])
-    _, ts, te = tlv(tbs)
-    parts = children(tbs[ts:te])
-    i = next(k for k, el in enumerate(parts) if el[0] == 0x30 and k >= 2)  # responses
-    _, rs2, re2 = tlv(parts[i])
-    singles = children(parts[i][rs2:re2])
-    _, ss, se = tlv(singles[0])
-    singles[0] = seq(0x30, singles[0][ss:se] + seq(0xA1, seq(0x30, exts)))
-    parts[i] = seq(0x30, b"".join(singles))
-    new_tbs = seq(0x30, b"".join(parts))
-    basic = seq(0x30, new_tbs + alg + seq(0x03, b"\x00" + sign_with(key, new_tbs)) + b"".join(rest))
-    return seq(0x30, status_el + seq(0xA0, seq(0x30, oid_el + seq(0x04, basic))))
+
+    def edit(tbs):
+        parts = children(tbs[tlv(tbs)[1]:])
+        i = next(k for k, el in enumerate(parts) if el[0] == 0x30 and k >= 2)  # responses
+        singles = children(parts[i][tlv(parts[i])[1]:])
+        singles[0] = seq(0x30, singles[0][tlv(singles[0])[1]:] + seq(0xA1, seq(0x30, exts)))
+        parts[i] = seq(0x30, b"".join(singles))
+        return seq(0x30, b"".join(parts))
+    return resign_ocsp(der_bytes, key, edit)
 
 
 def flip_last(der_bytes):
