@@ -174,39 +174,33 @@ with open(f"{CFG}/signingkeys.json", "w") as f:
 report = Report("notation")
 SIGNED = []  # (label, layout, digest, signer)
 SIGN_RESULT = {}  # layout -> the signer's outcome
-for i, (vname, conf) in enumerate(VARIANTS):
-    CURRENT[0] = conf
+def sign_both(i, vname, cose=False):
+    """Both tools sign an artifact each with the TSA of VARIANTS[i], with each key; the sign
+    outcomes are compared."""
+    CURRENT[0] = VARIANTS[i][1]
+    prefix, fmt, kind = ("c", ["--signature-format", "cose"], "COSE, ") if cose else ("l", [], "")
     for keyname in ("long", "short"):
         for who, tool in (("notation", NOTATION), ("notary", NOTARY)):
-            lay = f"l{i}-{who}-{keyname}"
+            lay = f"{prefix}{i}-{who}-{keyname}"
             with open(f"{lay}.txt", "w") as f:
                 f.write(lay)
             sh(ORAS, "push", "--oci-layout", f"{lay}:v1", f"{lay}.txt")
             digest = sh(ORAS, "resolve", "--oci-layout", f"{lay}:v1")
-            SIGNED.append((f"{vname}, signed by {who} with the {keyname}-lived key", lay, digest, who))
-            SIGN_RESULT[lay] = outcome([tool, "sign", "--oci-layout", "--key", keyname, "--timestamp-url", TSA_URL,
-                                        "--timestamp-root-cert", f"{W}/tsaroot.pem", f"{lay}@{digest}"], ENV)
-        report.record(f"sign ({keyname}-lived key): {vname}", SIGN_RESULT[f"l{i}-notation-{keyname}"],
-                      SIGN_RESULT[f"l{i}-notary-{keyname}"])
+            SIGNED.append((f"{vname}, {kind}signed by {who} with the {keyname}-lived key", lay, digest, who))
+            SIGN_RESULT[lay] = outcome([tool, "sign", "--oci-layout", *fmt, "--key", keyname, "--timestamp-url",
+                                        TSA_URL, "--timestamp-root-cert", f"{W}/tsaroot.pem", f"{lay}@{digest}"],
+                                       ENV)
+        report.record(f"sign {'COSE ' if cose else ''}({keyname}-lived key): {vname}",
+                      SIGN_RESULT[f"{prefix}{i}-notation-{keyname}"], SIGN_RESULT[f"{prefix}{i}-notary-{keyname}"])
+
+
+for i, (vname, _) in enumerate(VARIANTS):
+    sign_both(i, vname)
 # COSE signatures with a few of the configurations (the token sits in another header there).
-for i, (vname, conf) in enumerate(VARIANTS):
-    if vname not in ("plain", "accuracy 500 ms", "ECDSA P-256 TSA", "under an intermediate, chain included",
-                     "eku not critical"):
-        continue
-    CURRENT[0] = conf
-    for keyname in ("long", "short"):
-        for who, tool in (("notation", NOTATION), ("notary", NOTARY)):
-            lay = f"c{i}-{who}-{keyname}"
-            with open(f"{lay}.txt", "w") as f:
-                f.write(lay)
-            sh(ORAS, "push", "--oci-layout", f"{lay}:v1", f"{lay}.txt")
-            digest = sh(ORAS, "resolve", "--oci-layout", f"{lay}:v1")
-            SIGNED.append((f"{vname}, COSE, signed by {who} with the {keyname}-lived key", lay, digest, who))
-            SIGN_RESULT[lay] = outcome([tool, "sign", "--oci-layout", "--signature-format", "cose", "--key", keyname,
-                                        "--timestamp-url", TSA_URL, "--timestamp-root-cert", f"{W}/tsaroot.pem",
-                                        f"{lay}@{digest}"], ENV)
-        report.record(f"sign COSE ({keyname}-lived key): {vname}", SIGN_RESULT[f"c{i}-notation-{keyname}"],
-                      SIGN_RESULT[f"c{i}-notary-{keyname}"])
+for i, (vname, _) in enumerate(VARIANTS):
+    if vname in ("plain", "accuracy 500 ms", "ECDSA P-256 TSA", "under an intermediate, chain included",
+                 "eku not critical"):
+        sign_both(i, vname, cose=True)
 # Tokens from every configuration, including those the signers refuse, put into signatures made
 # with the plain TSA: the envelope signature does not cover its timestamp, so only the
 # verification of the token decides.
