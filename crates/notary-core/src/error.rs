@@ -87,3 +87,20 @@ pub const SHOWN_CHARS: usize = 100;
 pub fn shown(s: &str) -> String {
     s.chars().take(SHOWN_CHARS).collect()
 }
+
+impl Error {
+    /// The error as text, without the "signature verification failed" that
+    /// [`Error::SignatureInvalid`] starts with, for a caller whose own message says it already.
+    ///
+    /// ```
+    /// let e = notary_core::Error::SignatureInvalid { reason: "bad ECDSA signature".into() };
+    /// assert_eq!(e.to_string(), "signature verification failed: bad ECDSA signature");
+    /// assert_eq!(e.into_signature_reason(), "bad ECDSA signature");
+    /// ```
+    pub fn into_signature_reason(self) -> String {
+        match self {
+            Error::SignatureInvalid { reason } => reason,
+            other => other.to_string(),
+        }
+    }
+}

@@ -290,7 +290,7 @@ impl UnverifiedCose {
             verifier,
         )
         .map_err(|e| Error::SignatureInvalid {
-            reason: e.to_string(),
+            reason: e.into_signature_reason(),
         })
     }
 

@@ -303,7 +303,7 @@ impl UnverifiedJws {
             verifier,
         )
         .map_err(|e| Error::SignatureInvalid {
-            reason: e.to_string(),
+            reason: e.into_signature_reason(),
         })
     }
 

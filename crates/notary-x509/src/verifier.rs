@@ -252,6 +252,8 @@ fn to_core(e: Error) -> notary_core::Error {
     match e {
         Error::Parse { reason } => notary_core::Error::InvalidCertificate { reason },
         Error::UnsupportedKey { reason } => notary_core::Error::UnsupportedKey { reason },
+        // Both say "signature verification failed": the reason alone, not the phrase twice.
+        Error::SignatureMismatch { reason } => notary_core::Error::SignatureInvalid { reason },
         other => notary_core::Error::SignatureInvalid {
             reason: other.to_string(),
         },
