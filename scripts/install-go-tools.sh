@@ -56,6 +56,24 @@ if [ ! -x "$dest/blobpeer" ] || [ "$(cat "$dest/blobpeer.version" 2>/dev/null)" 
   echo "$stamp" > "$dest/blobpeer.version"; rm -rf "$tmp"
   echo "install-go-tools: blobpeer -> $dest/blobpeer"
 fi
+# The same program against each earlier notation-go release the module proxy serves (each with
+# the notation-core-go it requires: v1.0.0, v1.0.2, v1.1.0, v1.2.0), for envelopes as those
+# releases write and read them (tests/differential/releases.py). v1.0.x and v1.1.x name their
+# file signer differently (build tag notation_v1_0). About 15 s each.
+for v in v1.0.0 v1.1.0 v1.2.0 v1.3.0; do
+  name="blobpeer-$v"
+  if [ -x "$dest/$name" ] && [ "$(cat "$dest/$name.version" 2>/dev/null)" = "$v-$stamp" ]; then
+    continue
+  fi
+  tags=""; case "$v" in v1.0.*|v1.1.*) tags="notation_v1_0" ;; esac
+  tmp=$(mktemp -d); cp "$src"/*.go "$tmp"/
+  ( cd "$tmp" && go mod init notary-rs/blobpeer >/dev/null 2>&1 \
+      && go get "github.com/notaryproject/notation-go@$v" >/dev/null && go mod tidy >/dev/null 2>&1 \
+      && CGO_ENABLED=0 go build -tags "$tags" -trimpath -o "$dest/$name" . ) \
+    || { echo "install-go-tools: building $name failed" >&2; rm -rf "$tmp"; exit 1; }
+  echo "$v-$stamp" > "$dest/$name.version"; rm -rf "$tmp"
+  echo "install-go-tools: $name -> $dest/$name"
+done
 
 # etcd and kube-apiserver (+ kubectl) for the admission webhook tests (crates/notary-admission):
 # a real API server on loopback, no nodes. k8s.io/kubernetes requires its staging modules at

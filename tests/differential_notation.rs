@@ -4,6 +4,11 @@
 //!   scheme under a signingAuthority store) are verified by
 //!   notation-go's verifier (tests/interop-go/blobpeer) and by `notary blob verify`; the outcomes
 //!   must agree except where notary is stricter on purpose, each such case named with its rule.
+//! - releases.py: ~600 blob signatures as each notation-go release since v1.0.0 writes and
+//!   reads them (blobpeer built against v1.0.0, v1.1.0, v1.2.0, v1.3.0 and v1.3.2; six key
+//!   types, JWS and COSE, user metadata, expiry): each release's envelopes verify with notary,
+//!   notary's verify with each release, and changed, mismatched and expired ones are refused by
+//!   both, notary for the validation that must fail.
 //! - identities.py: ~85 `x509.subject` identities against ~30 certificate subjects, `notation
 //!   verify` and `notary verify` on an OCI layout; every outcome must agree.
 //! - levels.py: ~270 verifications on OCI layouts (expired, untrusted, tampered, mixed, COSE
@@ -93,6 +98,16 @@ fn run(script: &str, args: &[PathBuf]) {
 #[test]
 fn notary_and_notation_go_agree_on_mutated_envelopes() {
     run("envelopes.py", &[cli_env::notary_bin(), tool("blobpeer")]);
+}
+
+#[test]
+fn every_notation_go_release_and_notary_read_each_others_envelopes() {
+    let mut args = vec![cli_env::notary_bin()];
+    for release in ["v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0"] {
+        args.push(tool(&format!("blobpeer-{release}")));
+    }
+    args.push(tool("blobpeer"));
+    run("releases.py", &args);
 }
 
 #[test]

@@ -2,8 +2,11 @@
 // blob commands, so this small program signs and verifies blob signatures with the same
 // libraries the notation CLI uses (notation-go's signer and verifier, notation-core-go's JWS and
 // COSE envelopes), reading keys, trust store and policy from the shared notation config dir.
+// The same source builds against every notation-go release since v1.0.0 (scripts/install-go-tools.sh:
+// blobpeer-vX.Y.Z), so envelopes as each release writes and reads them meet notary's
+// (tests/differential/releases.py); newsigner*.go holds the one call that changed.
 //
-//	blobpeer sign   -key K -cert C -format jws|cose -out SIG [-m k=v ...] FILE
+//	blobpeer sign   -key K -cert C -format jws|cose -out SIG [-expiry D] [-m k=v ...] FILE
 //	blobpeer verify -format jws|cose -sig SIG [-stores ca:interop,...] [-m k=v ...] FILE
 package main
 
@@ -23,7 +26,6 @@ import (
 	"github.com/notaryproject/notation-core-go/signature/jws"
 	"github.com/notaryproject/notation-go"
 	"github.com/notaryproject/notation-go/dir"
-	"github.com/notaryproject/notation-go/signer"
 	"github.com/notaryproject/notation-go/verifier"
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/notaryproject/notation-go/verifier/truststore"
@@ -81,6 +83,7 @@ func run() error {
 	out := fs.String("out", "", "signature file to write")
 	sig := fs.String("sig", "", "signature file to verify")
 	stores := fs.String("stores", "ca:interop", "trust stores the verification policy names, comma-separated")
+	expiry := fs.Duration("expiry", 0, "signature expiry duration (0: none)")
 	meta := pairs{}
 	fs.Var(meta, "m", "user metadata key=value")
 	if err := fs.Parse(os.Args[2:]); err != nil {
@@ -93,7 +96,7 @@ func run() error {
 	ctx := context.Background()
 	switch os.Args[1] {
 	case "sign":
-		s, err := signer.NewGenericSignerFromFiles(*key, *cert)
+		s, err := newSigner(*key, *cert)
 		if err != nil {
 			return err
 		}
@@ -109,7 +112,7 @@ func run() error {
 		if len(meta) == 0 {
 			desc.Annotations = nil
 		}
-		envelope, _, err := s.Sign(ctx, desc, notation.SignerSignOptions{SignatureMediaType: mediaType(*format), SigningAgent: "blobpeer"})
+		envelope, _, err := s.Sign(ctx, desc, notation.SignerSignOptions{SignatureMediaType: mediaType(*format), SigningAgent: "blobpeer", ExpiryDuration: *expiry})
 		if err != nil {
 			return err
 		}
