@@ -78,6 +78,7 @@ STRICTER = {
         "M + root KU without keyCertSign (PEM)", "root KU without keyCertSign alone (PEM)",
         "M + root SHA-1 signed (PEM)", "root SHA-1 signed alone (PEM)",
         "M + self-issued but not self-signed (PEM)", "self-issued but not self-signed alone (PEM)",
+        "M + root whose signature has an unused bit (PEM)", "root whose signature has an unused bit alone (PEM)",
         "M + root with an empty extensions list (PEM)", "root with an empty extensions list alone (PEM)",
         "M re-issued no BC")},
     "add tsa: M + root RSA-1024 (PEM)": f"{ADD}; {RSA_2048}",
@@ -392,6 +393,15 @@ def padded(*ders):
     return next(d for d in ders if len(d) % 3)
 
 
+def signature_bits(d, last_bit):
+    """Certificate `d` with its signature BIT STRING claiming one unused bit, the last octet's
+    lowest bit set to `last_bit` (Go parses it when that bit is 0 and fails its signature)."""
+    tbs, alg, bits = children(body(d))
+    b = bytearray(body(bits))
+    b[0], b[-1] = 1, (b[-1] & 0xFE) | last_bit
+    return tlv(0x30, tbs + alg + tlv(0x03, bytes(b)))
+
+
 def odd_certs():
     k = ec.generate_private_key(ec.SECP256R1())
     v1k, negk, sk, gk = rsakey(), rsakey(), rsakey(), rsakey()
@@ -422,6 +432,8 @@ def odd_certs():
         "negative serial root": resign(mk(name("neg root"), negk), negk, lambda els: [els[0], bytes([2, 1, 0xFF])] + els[2:]),
         "GeneralizedTime before 2050 root": resign(mk(name("gt root"), negk), negk, gentime),
         "BER outer length root": ber_outer(der(OTHER)),
+        "root whose signature has an unused bit": signature_bits(der(mk(name("bits root"), rsakey())), 0),
+        "root whose signature has an unused bit set": signature_bits(der(mk(name("bits1 root"), rsakey())), 1),
         # How Go's x509 parser reads extensions, names, times and fields (each one edit away
         # from a valid root, re-signed).
         **{label: resign(mk(name(f"go {i} root"), gk), gk, edit) for i, (label, edit) in enumerate([

@@ -113,6 +113,9 @@ struct RawParts {
     tbs: Range<usize>,
     sig_alg: Range<usize>,
     signature: Range<usize>,
+    /// The signature BIT STRING has unused bits: Go parses such a certificate and fails its
+    /// signature check (the right-aligned value is not the signature), and so does notary.
+    signature_unaligned: bool,
     serial: Range<usize>,
     issuer: Range<usize>,
     subject: Range<usize>,
@@ -142,7 +145,8 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
     let sig_alg = outer.read(tag::SEQUENCE)?;
     let sig = outer.read(tag::BIT_STRING)?;
     outer.finish()?;
-    let signature = der::bit_string_bytes(&sig)?;
+    der::check_bit_string(sig.value).map_err(|_| "malformed signature")?;
+    let (unused, signature) = sig.value.split_first().ok_or("malformed signature")?;
 
     let mut t = Reader::new(tbs.value);
     let version = match t.read_optional(0xa0)? {
@@ -196,6 +200,7 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
             tbs: range_of(der, tbs.raw),
             sig_alg: range_of(der, sig_alg.raw),
             signature: range_of(der, signature),
+            signature_unaligned: *unused != 0,
             serial: range_of(der, serial.value),
             issuer: range_of(der, issuer.raw),
             subject: range_of(der, subject.raw),
@@ -457,6 +462,11 @@ impl Certificate {
     /// The signature bytes.
     pub fn signature(&self) -> &[u8] {
         self.slice(&self.parts.signature)
+    }
+
+    /// Whether the signature BIT STRING has unused bits, so that no key verifies it.
+    pub(crate) fn signature_unaligned(&self) -> bool {
+        self.parts.signature_unaligned
     }
 
     /// The DER SubjectPublicKeyInfo.

@@ -181,6 +181,11 @@ impl X509Verifier {
     /// [`Error::WeakSignatureAlgorithm`].
     pub fn verify_signed_by(&self, cert: &Certificate, issuer: &Certificate) -> Result<(), Error> {
         let key = issuer.public_key()?;
+        if cert.signature_unaligned() {
+            return Err(Error::SignatureMismatch {
+                reason: "the certificate's signature is a BIT STRING with unused bits".into(),
+            });
+        }
         signature::verify_cert_signature(
             &self.provider,
             &key,

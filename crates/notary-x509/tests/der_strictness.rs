@@ -466,12 +466,11 @@ fn refuses_what_go_refuses() {
         notary_x509::read_certificates(&high_tag),
         Err(Error::Parse { reason }) if reason.contains("multi-byte tags")
     ));
-    // A signature BIT STRING with unused bits.
-    let mut outer = children(&l);
-    // 03 82 LL LL <unused-bit count> <signature>
-    assert_eq!((outer[2][0], outer[2][1], outer[2][4]), (0x03, 0x82, 0x00));
-    outer[2][4] = 0x01;
-    cases.push(("signature with unused bits", tlv(0x30, &outer.concat())));
+    // A signature BIT STRING whose unused bits are not zero (cryptobyte refuses it).
+    cases.push((
+        "signature with unused bits set",
+        with_signature_bits(&l, 0x01),
+    ));
 
     // Names Go reads (and refuses when malformed) though notary does not use them.
     const SAN: &[u8] = &[0x55, 0x1d, 0x11];
@@ -547,6 +546,47 @@ fn refuses_what_go_refuses() {
     ] {
         assert_accepted(what, &der);
     }
+}
+
+/// `der` with the unused-bit count of its signature BIT STRING set to `unused`, the last
+/// signature octet keeping `last_bit` as its lowest bit.
+fn with_signature_bits(der: &[u8], last_bit: u8) -> Vec<u8> {
+    let mut outer = children(der);
+    // 03 82 LL LL <unused-bit count> <signature>
+    assert_eq!((outer[2][0], outer[2][1], outer[2][4]), (0x03, 0x82, 0x00));
+    outer[2][4] = 0x01;
+    let last = outer[2].last_mut().unwrap();
+    *last = (*last & 0xfe) | last_bit;
+    tlv(0x30, &outer.concat())
+}
+
+/// Finding (differential against Go 1.26.8): a signature BIT STRING with unused bits (zero, as
+/// DER requires) was refused at parse. Go parses the certificate (so `cert add`, a trust
+/// store holding it and `cert-file-read` succeed) and fails it where its signature is
+/// checked; notary now does the same.
+#[test]
+fn signature_with_unused_bits_parses_and_never_verifies() {
+    let verifier = X509Verifier::new(notary_provider_aws_lc_rs::provider());
+    let inter = Certificate::from_der(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/valid/inter.der"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let l = leaf();
+    verifier
+        .verify_signed_by(&Certificate::from_der(&l).unwrap(), &inter)
+        .expect("the fixture leaf is signed by the intermediate");
+    let odd = Certificate::from_der(&with_signature_bits(&l, 0x00)).expect("Go parses it");
+    match verifier.verify_signed_by(&odd, &inter) {
+        Err(Error::SignatureMismatch { reason }) => {
+            assert!(reason.contains("unused bits"), "{reason}")
+        }
+        other => panic!("expected a signature mismatch, got {other:?}"),
+    }
+    assert!(parse_error(&with_signature_bits(&l, 0x01)).contains("malformed signature"));
 }
 
 /// Pinned leniency: encodings RFC 5280 discourages that Go accepts and real certificates use.
