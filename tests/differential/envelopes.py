@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 
@@ -214,6 +215,40 @@ def cose(k, protected=None, unprotected=None, payload=None, prot_raw=None, encod
     return encode(parts) if encode else cbor2.dumps(cbor2.CBORTag(18, parts))
 
 
+def wide(o):
+    """CBOR with every integer, length and tag number in the four-byte argument form: valid
+    CBOR, not the shortest, as some streaming encoders write it."""
+    def head(major, n):
+        return bytes([major << 5 | 26]) + n.to_bytes(4, "big")
+    if isinstance(o, datetime.datetime):
+        return head(6, 1) + wide(int(o.timestamp()))
+    if isinstance(o, bool) or o is None:
+        return cbor2.dumps(o)
+    if isinstance(o, int):
+        return head(0, o) if o >= 0 else head(1, -1 - o)
+    if isinstance(o, bytes):
+        return head(2, len(o)) + o
+    if isinstance(o, str):
+        return head(3, len(o.encode())) + o.encode()
+    if isinstance(o, list):
+        return head(4, len(o)) + b"".join(wide(x) for x in o)
+    if isinstance(o, dict):
+        return head(5, len(o)) + b"".join(wide(k) + wide(v) for k, v in o.items())
+    if isinstance(o, cbor2.CBORTag):
+        return head(6, o.tag) + wide(o.value)
+    raise TypeError(o)
+
+
+def as_written_by(text, escapes):
+    """JSON text with characters escaped as other serializers write them (`escapes`: char ->
+    escape): .NET's System.Text.Json writes `+` as \u002B, Java's as-is writers `/` as \/."""
+    for c, e in escapes.items():
+        text = text.replace(c, e)
+    return text
+
+
+DOTNET, SLASHES = {"+": "\\u002B"}, {"/": "\\/"}
+
 CASES = []
 
 
@@ -314,6 +349,17 @@ for k in ("rsa", "ec"):
         ("jws: protected header padded", dict(prot_raw=base64.urlsafe_b64encode(json.dumps(json.loads(ub64u(base_jws(k)["protected"]))).encode()).decode())),
         ("jws: protected header an array", dict(prot_raw=b64u(b"[]"))),
         ("jws: invalid UTF-8 in protected header", dict(prot_raw=b64u(compact(json.loads(ub64u(base_jws(k)["protected"])))[:-1].encode() + b',"x":"\xff"}'))),
+        # Envelopes as other JSON serializers write them (Go reads every form).
+        ("jws: protected header escaped as System.Text.Json writes it", dict(prot_raw=b64u(as_written_by(compact(json.loads(ub64u(base_jws(k)["protected"]))), DOTNET).encode()))),
+        ("jws: protected header with escaped slashes", dict(prot_raw=b64u(as_written_by(compact(json.loads(ub64u(base_jws(k)["protected"]))), SLASHES).encode()))),
+        ("jws: payload escaped as System.Text.Json writes it", dict(pay_raw=b64u(as_written_by(compact(json.loads(ub64u(base_jws(k)["payload"]))), DOTNET).encode()))),
+        ("jws: payload with escaped slashes", dict(pay_raw=b64u(as_written_by(compact(json.loads(ub64u(base_jws(k)["payload"]))), SLASHES).encode()))),
+        ("jws: envelope escaped as System.Text.Json writes it", dict(envelope=lambda e: as_written_by(json.dumps(e), DOTNET).encode())),
+        ("jws: envelope with escaped slashes", dict(envelope=lambda e: as_written_by(json.dumps(e), SLASHES).encode())),
+        ("jws: envelope members reversed", dict(envelope=lambda e: dict(reversed(list(e.items()))))),
+        ("jws: envelope pretty-printed", dict(envelope=lambda e: json.dumps(e, indent=2).encode())),
+        ("jws: payload size 6.0", dict(pay_raw=b64u(re.sub(r'"size":(\d+)', r'"size":\1.0', compact(json.loads(ub64u(base_jws(k)["payload"])))).encode()))),
+        ("jws: payload size in exponent form", dict(pay_raw=b64u(re.sub(r'"size":(\d+)', r'"size":\1e0', compact(json.loads(ub64u(base_jws(k)["payload"])))).encode()))),
         ("jws: escaped member name", dict(prot_raw=b64u(compact(json.loads(ub64u(base_jws(k)["protected"]))).replace('"alg"', '"\\u0061lg"').encode()))),
         # --- JWS: payload ---------------------------------------------------------------------------
         ("jws: payload unknown member", dict(payload=setk("foo", 1))),
@@ -390,6 +436,12 @@ for k in ("rsa", "ec"):
         ("cose: payload with whitespace", dict(payload=lambda p: b" " + json.dumps(p).encode())),
         ("cose: duplicate payload member", dict(payload=lambda p: b'{"targetArtifact":{"digest":"sha256:00","mediaType":"x","size":1},' + json.dumps(p).encode()[1:])),
         ("cose: empty signature", dict(sig_mut=lambda s: b"")),
+        # COSE_Sign1 as other CBOR encoders write it.
+        ("cose: protected header in wide integers", dict(prot_raw=wide(cbor2.loads(base_cose(k)[0])))),
+        ("cose: lengths in wide form", dict(encode=lambda a: b"\xd2\x84" + b"".join(wide(x) for x in a))),
+        ("cose: unprotected map in wide form", dict(encode=lambda a: b"\xd2\x84" + cbor2.dumps(a[0]) + wide(a[1]) + cbor2.dumps(a[2]) + cbor2.dumps(a[3]))),
+        ("cose: tag and array head in wide form", dict(encode=lambda a: wide(cbor2.CBORTag(18, a)))),
+        ("cose: signature length in wide form", dict(encode=lambda a: b"\xd2\x84" + cbor2.dumps(a[0]) + cbor2.dumps(a[1]) + cbor2.dumps(a[2]) + wide(a[3]))),
     ]
     if k == "ec":
         C.append(("cose: high S", dict(high_s=True)))
