@@ -1,6 +1,7 @@
 //! Flags and names the `notary` command shares with notation v1.3: the `certificate` command
 //! name, `cert generate-test --bits`, `-o` values refused rather than printed as text, the `-d`
-//! letter left free (notation's `--debug`), and `--plugin-config` reaching verification plugins.
+//! letter left free (notation's `--debug`), `--plugin-config` reaching verification plugins,
+//! and notation's words for a missing trust policy.
 
 #[path = "support/env.rs"]
 mod support;
@@ -151,6 +152,46 @@ fn blob_sign_has_no_short_d_and_signature_directory_still_works() {
     e.ok(&["blob", "sign", "sub/other.bin"]);
     assert!(e.work.join("other.bin.jws.sig").is_file());
     assert!(!sub.join("other.bin.jws.sig").exists());
+}
+
+/// Without a trust policy, `verify` and `blob verify` fail with notation's words (its e2e
+/// tests and users' scripts match "trust policy is not present"), then name the file.
+#[test]
+fn a_missing_trust_policy_is_reported_in_notations_words() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "p", "--default"]);
+    std::fs::write(e.work.join("artifact.bin"), b"bytes").unwrap();
+    e.ok(&["blob", "sign", "artifact.bin"]);
+    let (layout, artifact) = e.layout_with_artifact(None);
+    let reference = format!("{}@{}", layout.display(), artifact.digest);
+    e.ok(&["sign", "--oci-layout", &reference]);
+    let notation = "trust policy is not present. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy";
+    for (args, file) in [
+        (
+            vec![
+                "verify",
+                "--oci-layout",
+                "--scope",
+                "local/x",
+                reference.as_str(),
+            ],
+            "trustpolicy.oci.json",
+        ),
+        (
+            vec![
+                "blob",
+                "verify",
+                "--signature",
+                "artifact.bin.jws.sig",
+                "artifact.bin",
+            ],
+            "trustpolicy.blob.json",
+        ),
+    ] {
+        let err = e.fails(&args);
+        assert!(err.contains(notation), "{err}");
+        assert!(err.contains(file), "{err}");
+    }
 }
 
 /// A verification plugin `claim` that records each `verify-signature` request in `seen` and

@@ -76,9 +76,10 @@ pub enum ConfigError {
         /// What it is instead.
         reason: &'static str,
     },
-    /// The trust policy of this kind does not exist.
+    /// The trust policy of this kind does not exist. The message starts as notation's does
+    /// (scripts and notation's own tests match it), then names the file looked for.
     #[error(
-        "{kind} trust policy configuration {} does not exist. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy",
+        "trust policy is not present. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy ({kind} trust policy configuration {} does not exist)",
         path.display()
     )]
     NoPolicy {
