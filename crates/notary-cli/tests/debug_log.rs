@@ -126,6 +126,16 @@ fn debug_verify_logs_requests_then_validations_in_order_and_no_secret() {
         );
     }
     let verified = find(&lines, at, &[span, "signature verified"]);
+    // notation's announcements of each check (its e2e tests look for them in `-d` output).
+    for check in [
+        "cert chain",
+        "trust identity",
+        "expiry",
+        "authentic timestamp",
+        "revocation",
+    ] {
+        find(&lines, envelope, &[span, &format!("Validating {check}")]);
+    }
     find(
         &lines,
         verified,
@@ -145,6 +155,7 @@ fn debug_verify_logs_requests_then_validations_in_order_and_no_secret() {
     let (_, err) = e.ok_both(&verbose);
     assert!(err.contains("validation=\"integrity\""), "{err}");
     assert!(!err.contains("HTTP request"), "{err}");
+    assert!(!err.contains("Validating cert chain"), "{err}");
 
     // No flag: nothing but the command's own output.
     let mut quiet = vec!["verify"];

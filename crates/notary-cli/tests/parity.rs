@@ -194,6 +194,32 @@ fn a_missing_trust_policy_is_reported_in_notations_words() {
     }
 }
 
+/// A failed validation is logged in notation's words under `-v` ("authenticity validation
+/// failed. Failure reason: ..."), as notation-go logs it.
+#[test]
+fn a_failed_validation_is_logged_in_notations_words() {
+    let e = Env::new();
+    e.trust_test_key("trusted", "local/words", "words");
+    e.ok(&["cert", "generate-test", "--bits", "256", "other"]);
+    let (layout, artifact) = e.layout_with_artifact(None);
+    let reference = format!("{}@{}", layout.display(), artifact.digest);
+    e.ok(&["sign", "--oci-layout", "--key", "other", &reference]);
+    let o = e.run(&[
+        "verify",
+        "-v",
+        "--oci-layout",
+        "--scope",
+        "local/words",
+        &reference,
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("authenticity validation failed. Failure reason: "),
+        "{err}"
+    );
+}
+
 /// A verification plugin `claim` that records each `verify-signature` request in `seen` and
 /// reports the trusted identity as verified.
 fn claiming_plugin(plugins: &Path, seen: &Path) {

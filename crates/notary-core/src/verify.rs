@@ -326,6 +326,23 @@ impl Validation {
         }
     }
 
+    /// The name notation gives this validation in its log messages and trust policy overrides:
+    /// `authenticTimestamp`, and `authenticity` for a trusted identity, which notation checks as
+    /// part of authenticity.
+    ///
+    /// ```
+    /// use notary_core::verify::Validation;
+    /// assert_eq!(Validation::AuthenticTimestamp.notation_name(), "authenticTimestamp");
+    /// assert_eq!(Validation::TrustedIdentity.notation_name(), "authenticity");
+    /// ```
+    pub fn notation_name(self) -> &'static str {
+        match self {
+            Self::TrustedIdentity => "authenticity",
+            Self::AuthenticTimestamp => "authenticTimestamp",
+            other => other.name(),
+        }
+    }
+
     /// How far verification got when this validation ran (used to pick the most telling of
     /// several failures).
     pub fn progress(self) -> usize {

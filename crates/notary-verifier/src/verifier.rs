@@ -218,6 +218,7 @@ impl NotaryVerifier {
 
         let scheme = info.signed_attributes.signing_scheme;
         if policy.action(ValidationType::Authenticity) != ValidationAction::Skip {
+            tracing::debug!("Validating cert chain");
             record(
                 Validation::Authenticity,
                 ValidationType::Authenticity,
@@ -230,6 +231,7 @@ impl NotaryVerifier {
             )?;
             // A plugin with the TRUSTED_IDENTITY capability decides the identity instead.
             if !plugin_identity {
+                tracing::debug!("Validating trust identity");
                 record(
                     Validation::TrustedIdentity,
                     ValidationType::Authenticity,
@@ -244,6 +246,7 @@ impl NotaryVerifier {
             )?;
         }
 
+        tracing::debug!("Validating expiry");
         record(
             Validation::Expiry,
             ValidationType::Expiry,
@@ -261,6 +264,7 @@ impl NotaryVerifier {
             trust_store: self.trust_store.as_ref(),
             revocation: self.revocation.as_ref(),
         };
+        tracing::debug!("Validating authentic timestamp");
         record(
             Validation::AuthenticTimestamp,
             ValidationType::AuthenticTimestamp,
@@ -273,6 +277,7 @@ impl NotaryVerifier {
             let result = if revocation_skipped {
                 Ok(())
             } else {
+                tracing::debug!("Validating revocation");
                 self.check_revocation(scheme, &verified, &chain, now)
             };
             record(Validation::Revocation, ValidationType::Revocation, result)?;
@@ -373,11 +378,12 @@ impl Verifier for NotaryVerifier {
             Err(VerificationError::Failed {
                 validation, reason, ..
             }) => {
-                tracing::warn!(
+                // notation's words, so that what its users grep for in `-d` output is there.
+                tracing::error!(
                     validation = validation.name(),
                     result = "failed",
-                    reason = reason.as_str(),
-                    "validation failed"
+                    "{} validation failed. Failure reason: {reason}",
+                    validation.notation_name()
                 );
             }
             Err(e) => tracing::warn!(outcome = "failed", error = %e, "verification failed"),
@@ -446,8 +452,8 @@ fn push_check(checks: &mut Vec<CheckResult>, validation: Validation, status: Che
             tracing::warn!(
                 validation = validation.name(),
                 result = "logged",
-                reason = reason.as_str(),
-                "validation failed, logged only"
+                "{} validation failed with validation action set to \"logged\". Failure reason: {reason}",
+                validation.notation_name()
             );
         }
         _ => {}

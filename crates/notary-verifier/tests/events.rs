@@ -144,39 +144,49 @@ fn each_validation_is_an_event_in_the_policy_span() {
     let span = r#"[verify policy="app" level="strict" envelope="application/jose+json"]"#;
 
     let events = events_of(&verifier(chain.root(), "strict"), &env);
+    // Each check after integrity is announced at DEBUG in notation's words ("Validating ...").
     let expected: Vec<String> = [
-        "integrity",
-        "authenticity",
-        "trusted_identity",
-        "expiry",
-        "authentic_timestamp",
-        "revocation",
-        "target_mismatch",
+        (None, "integrity"),
+        (Some("cert chain"), "authenticity"),
+        (Some("trust identity"), "trusted_identity"),
+        (Some("expiry"), "expiry"),
+        (Some("authentic timestamp"), "authentic_timestamp"),
+        (Some("revocation"), "revocation"),
+        (None, "target_mismatch"),
     ]
     .iter()
-    .map(|v| format!(r#"INFO {span} message=validation passed validation="{v}" result="passed""#))
+    .flat_map(|(announced, v)| {
+        announced
+            .map(|a| format!("DEBUG {span} message=Validating {a}"))
+            .into_iter()
+            .chain([format!(
+                r#"INFO {span} message=validation passed validation="{v}" result="passed""#
+            )])
+    })
     .chain([format!(
         r#"INFO {span} message=signature verified outcome="verified""#
     )])
     .collect();
     assert_eq!(events, expected);
 
-    // Enforced: the failure and its reason, then nothing more.
+    // Enforced: the failure and its reason in notation's words, then nothing more.
     let events = events_of(&verifier(other.root(), "strict"), &env);
     let last = events.last().unwrap();
     assert!(
-        last.starts_with(&format!("WARN {span} message=validation failed validation=\"authenticity\" result=\"failed\" reason=")),
+        last.starts_with(&format!(
+            "ERROR {span} message=authenticity validation failed. Failure reason: "
+        )) && last.ends_with(r#" validation="authenticity" result="failed""#),
         "{events:#?}"
     );
-    assert_eq!(events.len(), 2, "{events:#?}");
+    assert_eq!(events.len(), 3, "{events:#?}");
 
     // Audit: the failure is logged with its reason and verification goes on.
     let audit = span.replace("strict", "audit");
     let events = events_of(&verifier(other.root(), "audit"), &env);
     assert!(
         events.iter().any(|e| e.starts_with(&format!(
-            "WARN {audit} message=validation failed, logged only validation=\"authenticity\" result=\"logged\" reason="
-        ))),
+            "WARN {audit} message=authenticity validation failed with validation action set to \"logged\". Failure reason: "
+        )) && e.ends_with(r#" validation="authenticity" result="logged""#)),
         "{events:#?}"
     );
     assert_eq!(
