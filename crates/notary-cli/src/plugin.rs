@@ -336,7 +336,9 @@ fn uninstall(name: &str, yes: bool) -> CmdResult {
     }
     let dir = config::plugins_dir()?.join(name);
     if std::fs::symlink_metadata(&dir).is_err() {
-        return Err(Failure::msg(format!("plugin {name} is not installed")));
+        return Err(Failure::msg(format!(
+            "unable to find plugin {name}.\nTo view a list of installed plugins, use `notary plugin list`"
+        )));
     }
     if !yes {
         eprint!("Are you sure you want to uninstall plugin {name:?}? [y/N] ");

@@ -20,6 +20,12 @@ impl Kind {
             Kind::Blob => "trustpolicy.blob.json",
         }
     }
+    fn policy_kind(self) -> notary::config::PolicyKind {
+        match self {
+            Kind::Oci => notary::config::PolicyKind::Oci,
+            Kind::Blob => notary::config::PolicyKind::Blob,
+        }
+    }
     fn label(self) -> &'static str {
         match self {
             Kind::Oci => "OCI",
@@ -49,17 +55,6 @@ fn validate(kind: Kind, bytes: &[u8]) -> Result<(), notary_trustpolicy::Error> {
         Kind::Oci => notary_trustpolicy::OciTrustPolicy::from_json(bytes).map(|_| ()),
         Kind::Blob => notary_trustpolicy::BlobTrustPolicy::from_json(bytes).map(|_| ()),
     }
-}
-
-/// Reads the policy file of `kind` (OCI falls back to the legacy `trustpolicy.json`).
-pub fn load_bytes(kind: Kind) -> Result<(PathBuf, Vec<u8>), Failure> {
-    let kind = match kind {
-        Kind::Oci => notary::config::PolicyKind::Oci,
-        Kind::Blob => notary::config::PolicyKind::Blob,
-    };
-    crate::notation_dir()?
-        .policy_bytes(kind)
-        .map_err(|e| Failure::msg(e.to_string()))
 }
 
 pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
@@ -105,26 +100,34 @@ pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
             Ok(())
         }
         PolicyCommand::Show => {
-            let (path, bytes) = load_bytes(kind)?;
-            // The file's bytes as they are, as notation writes them (no newline added).
-            let show = || {
-                use std::io::Write as _;
-                let mut out = std::io::stdout().lock();
-                out.write_all(&bytes).and_then(|()| out.flush())
-            };
+            let blob = if let Kind::Blob = kind { "blob " } else { "" };
+            let (_, bytes) = crate::notation_dir()?
+                .policy_bytes(kind.policy_kind())
+                .map_err(|e| match e {
+                    // notation's words and hint.
+                    notary::config::ConfigError::NoPolicy { .. } => Failure::msg(format!(
+                        "failed to show {} trust policy as the trust policy file does not exist.\nYou can import one using `notary {blob}policy import <path-to-policy.json>`",
+                        kind.label()
+                    )),
+                    other => Failure::msg(other.to_string()),
+                })?;
+            // An invalid policy is shown all the same, after the reason and a hint on stderr,
+            // and the command succeeds, as notation's does (the hint is the point of it).
             if let Err(e) = validate(kind, &bytes) {
+                let existing = if let Kind::Blob = kind {
+                    "existing"
+                } else {
+                    "Existing"
+                };
                 eprintln!(
-                    "Existing {} trust policy configuration is invalid, you may update or create a new one via `notary {}policy import <path_to_policy_file>`. {e}",
-                    kind.label(),
-                    if let Kind::Blob = kind { "blob " } else { "" }
+                    "Error: {e}\n{existing} {} trust policy configuration is invalid, you may update or create a new one via `notary {blob}policy import <path-to-policy.json>`",
+                    kind.label()
                 );
-                show()?;
-                return Err(Failure::msg(format!(
-                    "{}: invalid trust policy",
-                    path.display()
-                )));
             }
-            show()?;
+            // The file's bytes as they are, as notation writes them (no newline added).
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes).and_then(|()| out.flush())?;
             Ok(())
         }
     }

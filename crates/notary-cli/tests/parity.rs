@@ -194,6 +194,81 @@ fn a_missing_trust_policy_is_reported_in_notations_words() {
     }
 }
 
+/// Messages in notation's words, which its users' scripts and its e2e tests look for.
+#[test]
+fn policy_plugin_key_and_trust_store_errors_use_notations_words() {
+    let e = Env::new();
+    let err = e.fails(&["policy", "show"]);
+    assert!(err.contains("failed to show OCI trust policy as the trust policy file does not exist.\nYou can import one using `notary policy import <path-to-policy.json>`"), "{err}");
+    let err = e.fails(&["blob", "policy", "show"]);
+    assert!(
+        err.contains("failed to show blob trust policy as the trust policy file does not exist."),
+        "{err}"
+    );
+    // An invalid policy is shown, with the reason and a hint, and the command succeeds.
+    let invalid = r#"{"version":"1.0","trustPolicies":[]}"#;
+    std::fs::create_dir_all(&e.config).unwrap();
+    for (file, args, hint) in [
+        (
+            "trustpolicy.json",
+            vec!["policy", "show"],
+            "Existing OCI trust policy configuration is invalid",
+        ),
+        (
+            "trustpolicy.blob.json",
+            vec!["blob", "policy", "show"],
+            "existing blob trust policy configuration is invalid",
+        ),
+    ] {
+        std::fs::write(e.config.join(file), invalid).unwrap();
+        let (out, err) = e.ok_both(&args);
+        assert_eq!(out, invalid);
+        assert!(
+            err.contains("Error: trust policy document can not have zero trust policy statements"),
+            "{err}"
+        );
+        assert!(err.contains(hint), "{err}");
+    }
+    let err = e.fails(&["plugin", "uninstall", "nope", "-y"]);
+    assert!(err.contains("unable to find plugin nope.\nTo view a list of installed plugins, use `notary plugin list`"), "{err}");
+    let err = e.fails(&["key", "delete", "nokey"]);
+    assert!(err.contains("signing key nokey not found"), "{err}");
+
+    // Trust policy statements and trust stores, as notation words them.
+    e.ok(&["cert", "generate-test", "--bits", "256", "e2e", "--default"]);
+    let (layout, artifact) = e.layout_with_artifact(None);
+    let reference = format!("{}@{}", layout.display(), artifact.digest);
+    e.ok(&["sign", "--oci-layout", &reference]);
+    for (statement, words) in [
+        (
+            r#""trustedIdentities":["*"]"#,
+            r#"trust policy statement "e2e" is either missing trust stores or trusted identities, both must be specified"#,
+        ),
+        (
+            r#""trustStores":["ca:e2e"],"trustedIdentities":["x509.subject: C=US, O=Notary"]"#,
+            r#"trust policy statement "e2e" has trusted identity "x509.subject: C=US, O=Notary" with invalid identity value: distinguished name (DN) " C=US, O=Notary" has no mandatory RDN attribute for "ST""#,
+        ),
+        (
+            r#""trustStores":["ca:e2e"],"trustedIdentities":["x509.subject:,"]"#,
+            r#"with invalid identity value: parsing distinguished name (DN) "," failed with err: "#,
+        ),
+        (
+            r#""trustStores":["ca:invalid_store"],"trustedIdentities":["*"]"#,
+            r#"the trust store "invalid_store" of type "ca" does not exist"#,
+        ),
+    ] {
+        std::fs::write(
+            e.config.join("trustpolicy.json"),
+            format!(
+                r#"{{"version":"1.0","trustPolicies":[{{"name":"e2e","registryScopes":["*"],"signatureVerification":{{"level":"strict"}},{statement}}}]}}"#
+            ),
+        )
+        .unwrap();
+        let err = e.fails(&["verify", "--oci-layout", "--scope", "local/x", &reference]);
+        assert!(err.contains(words), "{words}\n{err}");
+    }
+}
+
 /// A failed validation is logged in notation's words under `-v` ("authenticity validation
 /// failed. Failure reason: ..."), as notation-go logs it.
 #[test]

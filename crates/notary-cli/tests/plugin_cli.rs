@@ -111,7 +111,7 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
     assert!(!e.plugins().join("demo").exists());
     assert!(
         e.fails(&["plugin", "uninstall", "--yes", "demo"])
-            .contains("not installed")
+            .contains("unable to find plugin demo.")
     );
     assert!(
         e.fails(&["plugin", "uninstall", "--yes", "../config"])

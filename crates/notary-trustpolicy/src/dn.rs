@@ -145,7 +145,7 @@ pub fn parse_distinguished_name(name: &str) -> Result<DistinguishedName, Error> 
     }
     let attrs = split(name).map_err(|e| {
         invalid(format!(
-            "parsing distinguished name (DN) {name:?} failed: {e}. A valid DN must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard"
+            "parsing distinguished name (DN) {name:?} failed with err: {e}. A valid DN must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard"
         ))
     })?;
     let mut map = BTreeMap::new();

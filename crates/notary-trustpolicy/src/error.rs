@@ -11,7 +11,7 @@ pub enum Error {
         reason: String,
     },
     /// The document breaks a validation rule.
-    #[error("{}{reason}", .statement.as_ref().map(|s| format!("trust policy statement {s:?}: ")).unwrap_or_default())]
+    #[error("{}{reason}", .statement.as_ref().map(|s| format!("trust policy statement {s:?} ")).unwrap_or_default())]
     Invalid {
         /// The statement, if the rule is per statement.
         statement: Option<String>,

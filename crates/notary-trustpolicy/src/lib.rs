@@ -104,12 +104,17 @@ impl FromStr for TrustedIdentity {
             .split_once(':')
             .ok_or_else(|| inv(format!("has trusted identity {s:?} missing separator")))?;
         if prefix == "x509.subject" {
-            if value.trim().is_empty() {
+            // notation tests the value as written: "x509.subject: " is a DN without attributes.
+            if value.is_empty() {
                 return Err(inv(format!(
                     "has trusted identity {s:?} without an identity value"
                 )));
             }
-            let dn = parse_distinguished_name(value).map_err(|e| inv(e.to_string()))?;
+            let dn = parse_distinguished_name(value).map_err(|e| {
+                inv(format!(
+                    "has trusted identity {s:?} with invalid identity value: {e}"
+                ))
+            })?;
             return Ok(Self::X509Subject(dn));
         }
         Ok(Self::Other {
@@ -367,6 +372,15 @@ fn invalid(statement: Option<&str>, field: &'static str, reason: impl Into<Strin
     }
 }
 
+/// A statement's `signatureVerification` is invalid, in notation's words.
+fn invalid_verification(statement: Option<&str>, reason: String) -> Error {
+    invalid(
+        statement,
+        "signatureVerification",
+        format!("has invalid signatureVerification: {reason}"),
+    )
+}
+
 fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
     let st = Some(raw.name.as_str());
     let parsed = raw.level.parse::<VerificationLevel>().ok();
@@ -374,55 +388,54 @@ fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
         Some(found) => found,
         None => {
             let other = &raw.level;
-            return Err(invalid(
+            return Err(invalid_verification(
                 st,
-                "signatureVerification",
-                format!(
-                    "invalid signature verification level {other:?}, supported values are strict, permissive, audit and skip"
-                ),
+                if other.is_empty() {
+                    "signature verification level is empty or missing in the trust policy statement"
+                        .to_string()
+                } else {
+                    format!("invalid signature verification level {other:?}")
+                },
             ));
         }
     };
     if !raw.overrides.is_empty() {
         if level == VerificationLevel::Skip {
-            return Err(invalid(
+            return Err(invalid_verification(
                 st,
-                "signatureVerification",
-                "signature verification level skip can't be used to customize signature verification",
+                "signature verification level \"skip\" can't be used to customize signature verification".into(),
             ));
         }
         for (k, v) in &raw.overrides {
             let vt = ValidationType::ALL
                 .into_iter()
                 .find(|t| t.as_str() == k)
-                .ok_or_else(|| invalid(st, "signatureVerification", format!(
-                    "verification type {k:?} in custom signature verification is not supported, supported values are [\"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]"
+                .ok_or_else(|| invalid_verification(st, format!(
+                    "verification type {k:?} in custom signature verification is not supported, supported values are [\"integrity\" \"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]"
                 )))?;
-            if vt == ValidationType::Integrity {
-                return Err(invalid(
-                    st,
-                    "signatureVerification",
-                    "\"integrity\" verification can not be overridden in custom signature verification",
-                ));
-            }
+            // notation checks the action before refusing an integrity override.
             let action = match v.as_str() {
                 "enforce" => ValidationAction::Enforce,
                 "log" => ValidationAction::Log,
                 "skip" => ValidationAction::Skip,
                 other => {
-                    return Err(invalid(
+                    return Err(invalid_verification(
                         st,
-                        "signatureVerification",
                         format!(
                             "verification action {other:?} in custom signature verification is not supported, supported values are [\"enforce\" \"log\" \"skip\"]"
                         ),
                     ));
                 }
             };
-            if action == ValidationAction::Skip && vt != ValidationType::Revocation {
-                return Err(invalid(
+            if vt == ValidationType::Integrity {
+                return Err(invalid_verification(
                     st,
-                    "signatureVerification",
+                    "\"integrity\" verification can not be overridden in custom signature verification".into(),
+                ));
+            }
+            if action == ValidationAction::Skip && vt != ValidationType::Revocation {
+                return Err(invalid_verification(
+                    st,
                     format!(
                         "{:?} verification can not be skipped in custom signature verification",
                         vt.as_str()
@@ -437,11 +450,10 @@ fn resolve_level(raw: &RawStatement) -> Result<SignatureVerification, Error> {
         "" | "always" => VerifyTimestamp::Always,
         "afterCertExpiry" => VerifyTimestamp::AfterCertExpiry,
         other => {
-            return Err(invalid(
+            return Err(invalid_verification(
                 st,
-                "signatureVerification",
                 format!(
-                    "has invalid verifyTimestamp {other:?}, supported values are \"always\" and \"afterCertExpiry\""
+                    "verifyTimestamp must be \"always\" or \"afterCertExpiry\", but got {other:?}"
                 ),
             ));
         }
@@ -468,7 +480,7 @@ fn validate_statement(raw: &RawStatement) -> Result<TrustPolicyStatement, Error>
             return Err(invalid(
                 st,
                 "trustStores",
-                "is set to skip signature verification but configured with trust stores and/or trusted identities, remove them as they are not needed",
+                "is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped",
             ));
         }
     } else if raw.trust_stores.is_empty() || raw.trusted_identities.is_empty() {

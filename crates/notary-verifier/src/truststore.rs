@@ -17,8 +17,7 @@ const MAX_CERT_FILE: u64 = 16 * 1024 * 1024;
 const MAX_STORE_FILES: usize = 4096;
 
 /// Why a named trust store could not be loaded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("trust store {}:{name}: {reason}", store_type.as_str())]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustStoreError {
     /// What kind of failure it is.
     pub kind: TrustStoreErrorKind,
@@ -30,11 +29,30 @@ pub struct TrustStoreError {
     pub reason: String,
 }
 
+impl std::fmt::Display for TrustStoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let store_type = self.store_type.as_str();
+        match self.kind {
+            // notation's words (users and its tests look for them), then where it looked.
+            TrustStoreErrorKind::Missing => write!(
+                f,
+                "the trust store {:?} of type {store_type:?} does not exist ({})",
+                self.name, self.reason
+            ),
+            _ => write!(f, "trust store {store_type}:{}: {}", self.name, self.reason),
+        }
+    }
+}
+
+impl std::error::Error for TrustStoreError {}
+
 /// Kinds of trust-store failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TrustStoreErrorKind {
-    /// The store does not exist, is not a plain directory, or cannot be read.
+    /// The store does not exist (`reason` says where it was looked for).
+    Missing,
+    /// The store is not a plain directory or cannot be read.
     Access,
     /// A file in the store holds no decodable certificate.
     Parse,
@@ -103,11 +121,14 @@ impl TrustStore for DirTrustStore {
             ));
         }
         let dir = self.store_dir(store_type, name);
-        let meta = fs::symlink_metadata(&dir).map_err(|e| {
-            err(
+        let meta = fs::symlink_metadata(&dir).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                err(TrustStoreErrorKind::Missing, dir.display().to_string())
+            }
+            _ => err(
                 TrustStoreErrorKind::Access,
                 format!("{}: {e}", dir.display()),
-            )
+            ),
         })?;
         if meta.file_type().is_symlink() {
             return Err(err(
@@ -352,14 +373,19 @@ impl TrustStore for MemoryTrustStore {
         store_type: TrustStoreType,
         name: &str,
     ) -> Result<Vec<Certificate>, TrustStoreError> {
+        let err = |kind, reason: &str| TrustStoreError {
+            kind,
+            store_type,
+            name: name.to_string(),
+            reason: reason.into(),
+        };
         match self.stores.get(&(store_type, name.to_string())) {
             Some(c) if !c.is_empty() => Ok(c.clone()),
-            _ => Err(TrustStoreError {
-                kind: TrustStoreErrorKind::Access,
-                store_type,
-                name: name.to_string(),
-                reason: "no such trust store, or it is empty".into(),
-            }),
+            Some(_) => Err(err(TrustStoreErrorKind::Access, "it holds no certificate")),
+            None => Err(err(
+                TrustStoreErrorKind::Missing,
+                "none was added under that name",
+            )),
         }
     }
 }

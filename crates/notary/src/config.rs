@@ -109,7 +109,7 @@ pub enum ConfigError {
     #[error("no signing key was given and there is no default key in signingkeys.json")]
     NoDefaultKey,
     /// `signingkeys.json` has no key of this name.
-    #[error("signing key {name:?} not found in signingkeys.json")]
+    #[error("signing key {name} not found in signingkeys.json")]
     KeyNotFound {
         /// The name asked for.
         name: String,
