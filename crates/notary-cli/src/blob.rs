@@ -210,9 +210,15 @@ pub fn timestamper(
                     .with_provider(crate::provider()),
             )))
         }
-        _ => Err(Failure::msg(
-            "--timestamp-url and --timestamp-root-cert must be given together",
-        )),
+        // notation's (cobra's) words for a flag group given in part.
+        (url, _) => Err(Failure::msg(format!(
+            "if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [{}]",
+            if url.is_some() {
+                "timestamp-root-cert"
+            } else {
+                "timestamp-url"
+            }
+        ))),
     }
 }
 
@@ -233,7 +239,7 @@ pub fn sign_options(
     o.provider = crate::provider();
     o.format = EnvelopeMediaType::from_format_name(&format).map_err(|_| {
         Failure::msg(format!(
-            "signature format {format:?} is not supported, use jws or cose"
+            "signature format {format:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\""
         ))
     })?;
     o.expiry = expiry.map(|e| parse_duration(&e)).transpose()?;

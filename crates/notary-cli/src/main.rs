@@ -205,7 +205,8 @@ pub fn parse_pairs(
     for p in pairs {
         let (k, v) = p.split_once('=').ok_or_else(|| {
             Failure::msg(format!(
-                "could not parse flag {flag} {p:?}: key-value pair requires \"=\" as separator"
+                "could not parse flag {}: key-value pair requires \"=\" as separator",
+                flag.trim_start_matches('-')
             ))
         })?;
         if k.is_empty() {

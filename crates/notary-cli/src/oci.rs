@@ -759,7 +759,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
     }
     if a.scope.is_none() && a.common.oci_layout {
         return Err(Failure::msg(
-            "--scope is required with --oci-layout (the registry scope the trust policy applies to, e.g. local/app)",
+            "if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]",
         ));
     }
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;

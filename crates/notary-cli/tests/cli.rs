@@ -232,7 +232,10 @@ fn policy_and_cert_commands_validate_and_name_the_problem() {
         "http://127.0.0.1:9/tsa",
         "good.json",
     ]);
-    assert!(err.contains("must be given together"), "{err}");
+    assert!(
+        err.contains("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-root-cert]"),
+        "{err}"
+    );
     let err = e.fails(&["verify", "--insecure-registry", "127.0.0.1:9/app@sha256:zz"]);
     assert!(err.contains("invalid reference"), "{err}");
 }

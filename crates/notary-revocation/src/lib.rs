@@ -119,6 +119,17 @@ pub enum RevocationPurpose {
     Timestamping,
 }
 
+impl RevocationPurpose {
+    /// How notation names a certificate of such a chain in its messages ("signing certificate
+    /// with subject ... is revoked"); notation names any certificate of the chain so.
+    pub fn certificate_role(self) -> &'static str {
+        match self {
+            Self::CodeSigning => "signing certificate",
+            Self::Timestamping => "timestamping certificate",
+        }
+    }
+}
+
 /// The combined revocation status of a chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -159,7 +170,7 @@ impl RevocationChecker for OfflineRevocation {
     fn check(
         &self,
         chain: &[Certificate],
-        _: RevocationPurpose,
+        purpose: RevocationPurpose,
         _: Option<OffsetDateTime>,
         _: OffsetDateTime,
     ) -> RevocationStatus {
@@ -168,7 +179,8 @@ impl RevocationChecker for OfflineRevocation {
             if c.has_revocation_endpoints() {
                 return RevocationStatus::Unknown {
                     reason: format!(
-                        "certificate with subject {:?} publishes revocation endpoints and no revocation checker is configured: revocation status is unknown",
+                        "{} with subject {:?} revocation status is unknown: it publishes revocation endpoints and no revocation checker is configured",
+                        purpose.certificate_role(),
                         c.subject_string()
                     ),
                 };
@@ -330,10 +342,11 @@ impl RevocationChecker for Checker {
     fn check(
         &self,
         chain: &[Certificate],
-        _purpose: RevocationPurpose,
+        purpose: RevocationPurpose,
         authentic_signing_time: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> RevocationStatus {
+        let role = purpose.certificate_role();
         let mut unknown = None;
         // The root (last) is never checked.
         for pair in chain.windows(2) {
@@ -342,7 +355,7 @@ impl RevocationChecker for Checker {
                 CertStatus::Revoked(why) => {
                     return RevocationStatus::Revoked {
                         reason: format!(
-                            "signing certificate with subject {:?} is revoked: {why}",
+                            "{role} with subject {:?} is revoked: {why}",
                             cert.subject_string()
                         ),
                     };
@@ -350,7 +363,7 @@ impl RevocationChecker for Checker {
                 CertStatus::Unknown(why) => {
                     unknown.get_or_insert_with(|| {
                         format!(
-                            "certificate with subject {:?} revocation status is unknown: {why}",
+                            "{role} with subject {:?} revocation status is unknown: {why}",
                             cert.subject_string()
                         )
                     });

@@ -87,6 +87,28 @@ for_each_provider! {
             now(),
         );
         assert!(matches!(st, RevocationStatus::Unknown { .. }));
+        // Reasons in notation's words, naming the chain's role.
+        match crl_status("leaf_revoked.crl", "intermediate.crl") {
+            RevocationStatus::Revoked { reason } => assert!(
+                reason.starts_with("signing certificate with subject \"") && reason.contains("\" is revoked: "),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let tsa = Checker::new_with(x509(), Arc::new(StaticFetcher::new())).check(
+            &crl_chain(),
+            RevocationPurpose::Timestamping,
+            None,
+            now(),
+        );
+        match tsa {
+            RevocationStatus::Unknown { reason } => assert!(
+                reason.starts_with("timestamping certificate with subject \"")
+                    && reason.contains("\" revocation status is unknown: "),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
         let c = Crl::parse(&data("notation-e2e/config/crl/leaf.crl")).unwrap();
         assert_eq!(c.crl_number.as_deref(), Some(&[0x10, 0x00][..]));
         assert!(Crl::parse(b"garbage").is_err());

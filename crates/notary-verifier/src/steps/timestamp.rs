@@ -91,9 +91,10 @@ impl TimestampCheck<'_> {
             now,
         ) {
             RevocationStatus::Good => Ok(()),
-            RevocationStatus::Revoked { reason } | RevocationStatus::Unknown { reason } => Err(
-                StepFailure::new(format!("timestamping certificate chain: {reason}")),
-            ),
+            // The reason names the timestamping certificate, as notation's does.
+            RevocationStatus::Revoked { reason } | RevocationStatus::Unknown { reason } => {
+                Err(StepFailure::new(reason))
+            }
             _ => Err(StepFailure::new("unexpected revocation status")),
         }
     }
