@@ -147,6 +147,7 @@ impl RemoteRepository {
 
     /// The descriptors of the referrers tag schema index of `subject` (empty when absent).
     async fn read_tag_index(&self, subject: &Digest) -> Result<Vec<Descriptor>, Error> {
+        tracing::debug!(subject = %subject, "Using the referrers tag schema");
         let tag = referrers_tag(subject);
         let url = format!("{}/manifests/{tag}", self.inner.base);
         let (status, _, body) = self
@@ -301,6 +302,8 @@ impl RemoteRepository {
         artifact_type: Option<&str>,
         limit: usize,
     ) -> Result<Option<Vec<Descriptor>>, Error> {
+        // notation's words for this step, which its users look for in `-d` output.
+        tracing::debug!(subject = %subject, "Trying to use the referrers API");
         let mut url = format!("{}/referrers/{subject}", self.inner.base);
         if let Some(t) = artifact_type {
             url.push_str("?artifactType=");
@@ -327,7 +330,7 @@ impl RemoteRepository {
                 tracing::debug!(
                     subject = %subject,
                     status = status.as_u16(),
-                    "no referrers API: falling back to the referrers tag schema"
+                    "no referrers API ({status}): falling back to the referrers tag schema"
                 );
                 self.inner
                     .referrers
