@@ -30,7 +30,7 @@ pub enum BlobCommand {
         #[arg(short = 'o', long = "output", default_value = "text")]
         output: String,
         /// The signature file (`<name>.jws.sig` or `<name>.cose.sig`)
-        signature: PathBuf,
+        signature: Option<PathBuf>,
     },
     /// Manage the blob trust policy
     #[command(subcommand)]
@@ -83,7 +83,7 @@ pub struct BlobSignArgs {
 pub struct BlobVerifyArgs {
     /// The signature file
     #[arg(short = 's', long = "signature")]
-    pub signature: PathBuf,
+    pub signature: Option<PathBuf>,
     /// Blob trust policy statement name (default: the global statement)
     #[arg(long = "policy-name")]
     pub policy_name: Option<String>,
@@ -163,23 +163,34 @@ pub fn signer_source(
     }
 }
 
-/// Envelope type from a signature file name: `x.jws.sig` or `x.cose.sig` (`.sig` any case).
+/// Envelope type from a signature file name: `x.jws.sig` or `x.cose.sig` (`.sig` any case),
+/// refused in notation's words otherwise.
 pub fn envelope_type_of(path: &Path) -> Result<EnvelopeMediaType, Failure> {
     let name = path
         .file_name()
-        .and_then(|n| n.to_str())
+        .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let bad = || {
-        Failure::msg(format!(
-            "signature file {name:?} must be named <file>.jws.sig or <file>.cose.sig"
-        ))
+    let parts: Vec<&str> = name.split('.').collect();
+    let [.., fmt, ext] = parts.as_slice() else {
+        return Err(Failure::msg(format!(
+            "invalid signature filename {name}. A valid signature file name must contain signature format and .sig file extension"
+        )));
     };
-    let (rest, ext) = name.rsplit_once('.').ok_or_else(bad)?;
-    if !ext.eq_ignore_ascii_case("sig") {
-        return Err(bad());
+    if parts.len() < 3 {
+        return Err(Failure::msg(format!(
+            "invalid signature filename {name}. A valid signature file name must contain signature format and .sig file extension"
+        )));
     }
-    let (_, fmt) = rest.rsplit_once('.').ok_or_else(bad)?;
-    EnvelopeMediaType::from_format_name(fmt).map_err(|_| bad())
+    if !ext.eq_ignore_ascii_case("sig") {
+        return Err(Failure::msg(format!(
+            "invalid signature filename {name}. The file extension must be .sig"
+        )));
+    }
+    EnvelopeMediaType::from_format_name(fmt).map_err(|_| {
+        Failure::msg(format!(
+            "signature format {fmt:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\""
+        ))
+    })
 }
 
 /// The timestamper for `--timestamp-url` / `--timestamp-root-cert` (both or neither).
@@ -316,8 +327,14 @@ pub fn print_warnings(out: &notary::VerificationOutcome) {
 }
 
 fn verify(a: BlobVerifyArgs) -> CmdResult {
-    let format = envelope_type_of(&a.signature)?;
-    let envelope = crate::config::read_input(&a.signature, crate::config::MAX_ENVELOPE_FILE)?;
+    // Checked here rather than by the parser, for notation's words.
+    let signature = a
+        .signature
+        .as_deref()
+        .filter(|p| !p.as_os_str().is_empty())
+        .ok_or_else(|| Failure::msg("filepath of the signature cannot be empty"))?;
+    let format = envelope_type_of(signature)?;
+    let envelope = crate::config::read_input(signature, crate::config::MAX_ENVELOPE_FILE)?;
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
     let v = verifier(Kind::Blob)?.with_plugin_config(plugin_config);
     let metadata: BTreeMap<String, String> = parse_pairs(&a.user_metadata, "--user-metadata")?;
@@ -348,7 +365,8 @@ fn inspect(output: &str, sig: &Path) -> CmdResult {
     // `tree` is notation's name of the text view here.
     let json = crate::output::wants_json(if output == "tree" { "text" } else { output })?;
     let format = envelope_type_of(sig)?;
-    let bytes = crate::config::read_input(sig, crate::config::MAX_ENVELOPE_FILE)?;
+    let bytes = crate::config::read_input(sig, crate::config::MAX_ENVELOPE_FILE)
+        .map_err(|Failure(e)| Failure::msg(format!("failed to read signature file: {e}")))?;
     let i = notary::inspect::inspect_envelope(format, &bytes, None)
         .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
     if json {
@@ -363,7 +381,12 @@ pub fn run(c: BlobCommand) -> CmdResult {
     match c {
         BlobCommand::Sign(a) => sign(a),
         BlobCommand::Verify(a) => verify(a),
-        BlobCommand::Inspect { output, signature } => inspect(&output, &signature),
+        BlobCommand::Inspect { output, signature } => match signature {
+            Some(signature) => inspect(&output, &signature),
+            None => Err(Failure::msg(
+                "missing signature path: use `notary blob inspect --help` to see what parameters are required",
+            )),
+        },
         BlobCommand::Policy(p) => policy::run(p, Kind::Blob),
     }
 }

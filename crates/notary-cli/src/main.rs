@@ -172,9 +172,56 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(m)) => {
-            eprintln!("Error: {m}");
+            eprintln!("Error: {}", go_style_os_errors(&m));
             ExitCode::from(1)
         }
+    }
+}
+
+/// Operating-system errors as Go prints them, which notation's users and tests match ("no such
+/// file or directory", "permission denied"): Rust writes "No such file or directory (os error
+/// 2)".
+fn go_style_os_errors(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(" (os error ") {
+        let (head, tail) = rest.split_at(at);
+        let Some(close) = tail.find(')') else { break };
+        // The system's text starts after the last ": " before it.
+        let start = head.rfind(": ").map_or(0, |i| i + 2);
+        let (before, text) = head.split_at(start);
+        out.push_str(before);
+        let mut chars = text.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_lowercase());
+            out.push_str(chars.as_str());
+        }
+        rest = tail.split_at(close + 1).1;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod os_error_tests {
+    use super::go_style_os_errors;
+
+    #[test]
+    fn os_errors_read_as_go_writes_them() {
+        assert_eq!(
+            go_style_os_errors(
+                "failed to read signature file: x.jws.sig: No such file or directory (os error 2)"
+            ),
+            "failed to read signature file: x.jws.sig: no such file or directory"
+        );
+        assert_eq!(
+            go_style_os_errors(
+                "Permission denied (os error 13); then a: Is a directory (os error 21)"
+            ),
+            "permission denied; then a: is a directory"
+        );
+        assert_eq!(go_style_os_errors("nothing to change"), "nothing to change");
+        assert_eq!(go_style_os_errors("odd (os error 2"), "odd (os error 2");
     }
 }
 

@@ -321,6 +321,73 @@ fn flag_errors_use_notations_words() {
     }
 }
 
+/// `blob verify` and `blob inspect` refuse signature files and arguments in notation's words.
+#[test]
+fn blob_signature_file_errors_use_notations_words() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "b", "--default"]);
+    std::fs::write(e.work.join("blobFile.txt"), b"bytes").unwrap();
+    e.ok(&["blob", "sign", "blobFile.txt"]);
+    let signed = e.work.join("blobFile.txt.jws.sig");
+    for (name, words) in [
+        (
+            "blobFile.txt.jws.invalid",
+            "invalid signature filename blobFile.txt.jws.invalid. The file extension must be .sig",
+        ),
+        (
+            "blobFile.sig",
+            "invalid signature filename blobFile.sig. A valid signature file name must contain signature format and .sig file extension",
+        ),
+        (
+            "blobFile.txt.invalid.sig",
+            "signature format \"invalid\" not supported\nSupported signature envelope formats are \"jws\" and \"cose\"",
+        ),
+    ] {
+        std::fs::copy(&signed, e.work.join(name)).unwrap();
+        let err = e.fails(&["blob", "verify", "--signature", name, "blobFile.txt"]);
+        assert!(err.contains(words), "{words}\n{err}");
+    }
+    let err = e.fails(&["blob", "verify", "blobFile.txt"]);
+    assert!(
+        err.contains("filepath of the signature cannot be empty"),
+        "{err}"
+    );
+    let err = e.fails(&["blob", "inspect"]);
+    assert!(err.contains("missing signature path"), "{err}");
+    // Operating-system errors read as Go writes them.
+    let err = e.fails(&["blob", "inspect", "absent.jws.sig"]);
+    assert!(
+        err.contains("failed to read signature file: absent.jws.sig: no such file or directory"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
+    std::fs::write(
+        e.config.join("trustpolicy.blob.json"),
+        r#"{"version":"1.0","trustPolicies":[{"name":"g","signatureVerification":{"level":"strict"},"trustStores":["ca:b"],"trustedIdentities":["*"],"globalPolicy":true}]}"#,
+    )
+    .unwrap();
+    e.ok(&[
+        "blob",
+        "verify",
+        "--signature",
+        "blobFile.txt.jws.sig",
+        "blobFile.txt",
+    ]);
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "--media-type",
+        "image/jpeg",
+        "--signature",
+        "blobFile.txt.jws.sig",
+        "blobFile.txt",
+    ]);
+    assert!(
+        err.contains("integrity check failed. signature does not match the given blob"),
+        "{err}"
+    );
+}
+
 /// A failed validation is logged in notation's words under `-v` ("authenticity validation
 /// failed. Failure reason: ..."), as notation-go logs it.
 #[test]

@@ -45,8 +45,9 @@ pub(crate) fn check_blob(
     if signed.digest != digest || signed.size != size {
         return Err(VerificationError::failed(
             Validation::TargetMismatch,
+            // notation's words, then what differs.
             format!(
-                "the blob is {digest} ({size} bytes) but the signature is for {} ({} bytes)",
+                "integrity check failed. signature does not match the given blob (the blob is {digest}, {size} bytes; the signature is for {}, {} bytes)",
                 signed.digest, signed.size
             ),
         ));
@@ -57,7 +58,7 @@ pub(crate) fn check_blob(
         return Err(VerificationError::failed(
             Validation::TargetMismatch,
             format!(
-                "the signature is for media type {:?}, not {mt:?}",
+                "integrity check failed. signature does not match the given blob (the signature is for media type {:?}, not {mt:?})",
                 signed.media_type
             ),
         ));
