@@ -24,7 +24,7 @@ pub enum PluginCommand {
     #[command(alias = "add")]
     Install {
         /// The source is a file on the file system
-        #[arg(long, conflicts_with = "url")]
+        #[arg(long)]
         file: bool,
         /// The source is an HTTPS URL (needs --sha256sum; the download times out after 10m)
         #[arg(long)]
@@ -37,7 +37,7 @@ pub enum PluginCommand {
         #[arg(long)]
         force: bool,
         /// The plugin file path or URL
-        source: String,
+        source: Vec<String>,
     },
     /// Uninstall a plugin
     #[command(alias = "remove", alias = "rm")]
@@ -119,7 +119,7 @@ fn check_sha256(data: &[u8], expected: &str) -> CmdResult {
     let actual = hex::encode(sha2::Sha256::digest(data));
     if !actual.eq_ignore_ascii_case(expected.trim()) {
         return Err(Failure::msg(format!(
-            "plugin checksum does not match user input. Expecting {expected}, got {actual}"
+            "plugin installation failed: plugin SHA-256 checksum does not match user input. Expecting {expected}, got {actual}"
         )));
     }
     Ok(())
@@ -129,7 +129,8 @@ fn check_sha256(data: &[u8], expected: &str) -> CmdResult {
 /// [`MAX_PLUGIN_SIZE`] bytes or more while it streams in. HTTPS trusts the platform's roots
 /// (`SSL_CERT_FILE` / `SSL_CERT_DIR` when set). Returns the body and the URL's file name.
 fn download(url: &str) -> Result<(Vec<u8>, String), Failure> {
-    let fail = |m: String| Failure::msg(format!("failed to download plugin from URL {url}: {m}"));
+    // notation's words; the URL is the user's own.
+    let fail = |m: String| Failure::msg(format!("failed to download plugin from URL: {m}"));
     let parsed = reqwest::Url::parse(url).map_err(|e| fail(e.to_string()))?;
     if parsed.scheme() != "https" {
         return Err(fail(format!(
@@ -208,7 +209,9 @@ fn install(source: &str, is_url: bool, sha256sum: Option<&str>, force: bool) -> 
     let sha256sum = sha256sum.filter(|s| !s.is_empty());
     let (data, file_name) = if is_url {
         let sum = sha256sum.ok_or_else(|| {
-            Failure::msg("installing from URL requires non-empty SHA256 checksum of the plugin source (--sha256sum)")
+            Failure::msg(
+                "installing from URL requires non-empty SHA256 checksum of the plugin source",
+            )
         })?;
         let (data, name) = download(source)?;
         // Checked before anything is unpacked or run.
@@ -216,7 +219,8 @@ fn install(source: &str, is_url: bool, sha256sum: Option<&str>, force: bool) -> 
         (data, name)
     } else {
         let file = Path::new(source);
-        let data = read_file(file)?;
+        let data = read_file(file)
+            .map_err(|Failure(m)| Failure::msg(format!("plugin installation failed: {m}")))?;
         if let Some(sum) = sha256sum {
             check_sha256(&data, sum)?;
         }
@@ -365,10 +369,25 @@ pub fn run(c: PluginCommand) -> CmdResult {
             force,
             source,
         } => {
+            // notation's checks and words, in its order.
+            let source = match source.as_slice() {
+                [] if file => return Err(Failure::msg("missing plugin file path")),
+                [] if url => return Err(Failure::msg("missing plugin URL")),
+                [] => return Err(Failure::msg("missing plugin source location")),
+                [one] => one.clone(),
+                more => {
+                    return Err(Failure::msg(format!(
+                        "can only install one plugin at a time, but got [{}]",
+                        more.join(" ")
+                    )));
+                }
+            };
             if file == url {
-                return Err(Failure::msg(
-                    "must choose one and only one flag from [--file, --url]",
-                ));
+                return Err(Failure::msg(if file {
+                    "if any flags in the group [file url] are set none of the others can be; [file url] were all set"
+                } else {
+                    "at least one of the flags in the group [file url] is required"
+                }));
             }
             install(&source, url, sha256sum.as_deref(), force)
         }

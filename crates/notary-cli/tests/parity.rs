@@ -388,6 +388,62 @@ fn blob_signature_file_errors_use_notations_words() {
     );
 }
 
+/// `plugin install` checks its arguments in notation's order and words.
+#[test]
+fn plugin_install_argument_errors_use_notations_words() {
+    let e = Env::new();
+    std::fs::write(e.work.join("p.zip"), b"x").unwrap();
+    for (args, words) in [
+        (vec!["plugin", "install"], "missing plugin source location"),
+        (
+            vec!["plugin", "install", "--file"],
+            "missing plugin file path",
+        ),
+        (vec!["plugin", "install", "--url"], "missing plugin URL"),
+        (
+            vec!["plugin", "install", "--file", "a.zip", "b.zip"],
+            "can only install one plugin at a time, but got [a.zip b.zip]",
+        ),
+        (
+            vec!["plugin", "install", "p.zip"],
+            "at least one of the flags in the group [file url] is required",
+        ),
+        (
+            vec!["plugin", "install", "--url", "https://127.0.0.1:9/p.zip"],
+            "installing from URL requires non-empty SHA256 checksum of the plugin source",
+        ),
+        (
+            vec![
+                "plugin",
+                "install",
+                "--url",
+                "http://127.0.0.1:9/p.zip",
+                "--sha256sum",
+                "ab",
+            ],
+            "failed to download plugin from URL: only the HTTPS scheme is supported, but got http",
+        ),
+        (
+            vec![
+                "plugin",
+                "install",
+                "--file",
+                "p.zip",
+                "--sha256sum",
+                "abcd",
+            ],
+            "plugin installation failed: plugin SHA-256 checksum does not match user input. Expecting abcd",
+        ),
+        (
+            vec!["plugin", "install", "--file", "absent.zip"],
+            "plugin installation failed: absent.zip: no such file or directory",
+        ),
+    ] {
+        let err = e.fails(&args);
+        assert!(err.contains(words), "{words}\n{err}");
+    }
+}
+
 /// A failed validation is logged in notation's words under `-v` ("authenticity validation
 /// failed. Failure reason: ..."), as notation-go logs it.
 #[test]

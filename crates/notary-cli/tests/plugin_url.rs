@@ -149,7 +149,10 @@ fn install_from_https_url_checks_the_checksum_first() {
 
     // Neither or both of --file and --url.
     let err = e.fails(&["plugin", "install", &url, "--sha256sum", &sum]);
-    assert!(err.contains("[--file, --url]"), "{err}");
+    assert!(
+        err.contains("at least one of the flags in the group [file url] is required"),
+        "{err}"
+    );
 
     // The right checksum (upper case is fine): installed and listed.
     let out = e.ok(&[
