@@ -210,12 +210,9 @@ pub fn timestamper(
         (Some(url), Some(root)) => {
             let bytes = crate::config::read_input(&root, crate::config::MAX_SMALL_FILE)?;
             let x509 = notary_x509::X509Verifier::new(crate::provider());
-            let cert = x509.validate_tsa_root_certificate(&bytes).map_err(|e| {
-                Failure::msg(format!(
-                    "{}: not usable as --timestamp-root-cert: {e}",
-                    root.display()
-                ))
-            })?;
+            let cert = x509
+                .validate_tsa_root_certificate(&bytes)
+                .map_err(|e| tsa_root_failure(&root, e))?;
             Ok(Some(Arc::new(
                 notary::timestamp::Rfc3161Timestamper::new(url, vec![cert])
                     .with_provider(crate::provider()),
@@ -231,6 +228,25 @@ pub fn timestamper(
             }
         ))),
     }
+}
+
+/// Why `--timestamp-root-cert` is not usable, in notation's words.
+fn tsa_root_failure(root: &Path, e: notary_x509::Error) -> Failure {
+    use notary_x509::Error as E;
+    let file = root.display().to_string();
+    const EXPECTING: &str =
+        "Expecting single x509 root certificate in PEM or DER format from the file";
+    Failure::msg(match e {
+        E::NoCertificates => format!("cannot find any certificate from {file:?}. {EXPECTING}"),
+        E::TooManyCertificates { .. } => {
+            format!("found more than one certificates from {file:?}. {EXPECTING}")
+        }
+        E::Parse { .. } => format!("x509: {e} ({file})"),
+        E::NotSelfIssued { .. } => {
+            format!("certificate from {file:?} is not a root certificate. {EXPECTING}")
+        }
+        other => format!("failed to check root certificate with error: {other} ({file})"),
+    })
 }
 
 pub fn sign_options(

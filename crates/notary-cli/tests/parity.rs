@@ -444,6 +444,68 @@ fn plugin_install_argument_errors_use_notations_words() {
     }
 }
 
+/// `--timestamp-root-cert` and `--timestamp-url` failures in notation's words.
+#[test]
+fn timestamp_flag_failures_use_notations_words() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "t", "--default"]);
+    let (layout, artifact) = e.layout_with_artifact(None);
+    let reference = format!("{}@{}", layout.display(), artifact.digest);
+    let leaf = e.config.join("localkeys/t.crt");
+    let leaf_pem = std::fs::read(&leaf).unwrap();
+    std::fs::write(e.work.join("garbage.pem"), b"garbage").unwrap();
+    std::fs::write(e.work.join("empty.pem"), b"").unwrap();
+    std::fs::write(
+        e.work.join("two.pem"),
+        [leaf_pem.clone(), leaf_pem].concat(),
+    )
+    .unwrap();
+    let tsa = "http://127.0.0.1:9/tsa";
+    for (root, words) in [
+        ("garbage.pem", "x509: malformed certificate"),
+        (
+            "empty.pem",
+            "cannot find any certificate from \"empty.pem\". Expecting single x509 root certificate in PEM or DER format from the file",
+        ),
+        (
+            "two.pem",
+            "found more than one certificates from \"two.pem\". Expecting single x509 root certificate in PEM or DER format from the file",
+        ),
+    ] {
+        let err = e.fails(&[
+            "sign",
+            "--oci-layout",
+            "--timestamp-url",
+            tsa,
+            "--timestamp-root-cert",
+            root,
+            &reference,
+        ]);
+        assert!(err.contains(words), "{words}\n{err}");
+    }
+    // A usable root, and a TSA nobody answers at: Go's form of the failed POST.
+    let chain = notary_crypto::pki::ChainBuilder::new(
+        notary_core::KeySpec::EcP256,
+        time::OffsetDateTime::now_utc(),
+    )
+    .build()
+    .unwrap();
+    std::fs::write(e.work.join("root.der"), chain.root()).unwrap();
+    let err = e.fails(&[
+        "sign",
+        "--oci-layout",
+        "--timestamp-url",
+        tsa,
+        "--timestamp-root-cert",
+        "root.der",
+        &reference,
+    ]);
+    assert!(
+        err.contains("Error: timestamp: Post \"http://127.0.0.1:9/tsa\": "),
+        "{err}"
+    );
+}
+
 /// A failed validation is logged in notation's words under `-v` ("authenticity validation
 /// failed. Failure reason: ..."), as notation-go logs it.
 #[test]

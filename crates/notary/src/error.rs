@@ -18,7 +18,7 @@ pub enum Error {
     #[error("certificate chain: {0}")]
     Certificate(#[from] notary_x509::Error),
     /// The timestamp authority failed or returned a token that does not verify.
-    #[error("timestamping failed: {0}")]
+    #[error("{0}")]
     Timestamp(#[source] crate::timestamp::TimestampError),
     /// Signing options were inconsistent.
     #[error("invalid signing options: {reason}")]

@@ -19,10 +19,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum TimestampError {
     /// The request could not be built.
-    #[error("cannot build the timestamp request: {0}")]
+    #[error("timestamp: cannot build the timestamp request: {0}")]
     Request(#[source] BoxError),
     /// The TSA could not be reached or answered with an HTTP error.
-    #[error("timestamp request to {url} failed: {source}")]
+    // notation's (Go's) form, "timestamp: Post \"URL\": ...", which its users match.
+    #[error("timestamp: Post {url:?}: {source}")]
     Transport {
         /// The TSA URL.
         url: String,
@@ -31,7 +32,7 @@ pub enum TimestampError {
         source: BoxError,
     },
     /// The TSA's response is not a valid answer to the request.
-    #[error("invalid timestamp response from {url}: {source}")]
+    #[error("timestamp: invalid timestamp response from {url}: {source}")]
     InvalidResponse {
         /// The TSA URL.
         url: String,
@@ -40,7 +41,7 @@ pub enum TimestampError {
         source: BoxError,
     },
     /// The token does not verify against the TSA roots.
-    #[error("the timestamp from {url} does not verify: {source}")]
+    #[error("timestamp: the timestamp from {url} does not verify: {source}")]
     DoesNotVerify {
         /// The TSA URL.
         url: String,
