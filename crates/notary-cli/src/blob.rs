@@ -338,7 +338,11 @@ pub fn verifier(kind: Kind) -> Result<NotaryVerifier, Failure> {
 
 pub fn print_warnings(out: &notary::VerificationOutcome) {
     for (v, reason) in out.warnings() {
-        eprintln!("Warning: {v} was set to \"log\" and failed with error: {reason}");
+        // notation's names: authenticTimestamp, and authenticity for a trusted identity.
+        eprintln!(
+            "Warning: {} was set to \"log\" and failed with error: {reason}",
+            v.notation_name()
+        );
     }
 }
 

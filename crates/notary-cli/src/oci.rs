@@ -739,7 +739,12 @@ async fn verify_one(
     let warnings = done
         .outcome
         .warnings()
-        .map(|(v, r)| format!("Warning: {v} was set to \"log\" and failed with error: {r}"))
+        .map(|(v, r)| {
+            format!(
+                "Warning: {} was set to \"log\" and failed with error: {r}",
+                v.notation_name()
+            )
+        })
         .collect();
     Ok(Verified {
         json,

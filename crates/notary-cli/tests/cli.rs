@@ -147,7 +147,7 @@ fn blob_sign_verify_tamper_identity_audit() {
         "{out}"
     );
     assert!(
-        err.contains("Warning: trusted_identity was set to \"log\""),
+        err.contains("Warning: authenticity was set to \"log\" and failed with error: signing certificate from the digital signature does not match"),
         "{err}"
     );
 
