@@ -828,7 +828,7 @@ impl Webhook {
             _ => {
                 let validation = e
                     .validation()
-                    .map(|v| format!("{} validation failed: ", v.name()))
+                    .map(|v| format!("{} validation failed. Failure reason: ", v.notation_name()))
                     .unwrap_or_default();
                 Verdict::Denied {
                     reason: format!("{validation}{}", chain(e)),

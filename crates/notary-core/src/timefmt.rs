@@ -21,6 +21,44 @@ pub fn format_rfc3339(t: OffsetDateTime) -> Result<String, Error> {
         })
 }
 
+/// Go's `time.RFC1123Z` layout (`Mon, 02 Jan 2006 15:04:05 -0700`), in which notation's
+/// messages name certificate validity bounds and expiry times.
+///
+/// ```
+/// use notary_core::timefmt::{format_rfc1123z, parse_rfc3339};
+/// let t = parse_rfc3339("2023-06-27T13:21:21+08:00").unwrap();
+/// assert_eq!(format_rfc1123z(t), "Tue, 27 Jun 2023 13:21:21 +0800");
+/// let t = parse_rfc3339("2025-01-01T08:04:39Z").unwrap();
+/// assert_eq!(format_rfc1123z(t), "Wed, 01 Jan 2025 08:04:39 +0000");
+/// ```
+pub fn format_rfc1123z(t: OffsetDateTime) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = DAYS
+        .get(usize::from(t.weekday().number_days_from_monday()))
+        .copied()
+        .unwrap_or("???");
+    let month = MONTHS
+        .get(usize::from(u8::from(t.month())).saturating_sub(1))
+        .copied()
+        .unwrap_or("???");
+    let off = t.offset();
+    let (h, m, _) = off.as_hms();
+    let sign = if off.is_negative() { '-' } else { '+' };
+    format!(
+        "{day}, {:02} {month} {:04} {:02}:{:02}:{:02} {sign}{:02}{:02}",
+        t.day(),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        h.unsigned_abs(),
+        m.unsigned_abs()
+    )
+}
+
 /// Go's `time.RFC3339Nano` layout, as `time.Time` values appear in notation's JSON: fractional
 /// seconds without trailing zeros, `Z` for a zero offset, else the offset.
 ///

@@ -623,7 +623,13 @@ impl fmt::Display for VerificationError {
             Self::Policy { reason, .. } => write!(f, "trust policy: {reason}"),
             Self::Failed {
                 validation, reason, ..
-            } => write!(f, "{validation} validation failed: {reason}"),
+            // notation's words and names ("authenticTimestamp validation failed. Failure
+            // reason: ..."), which its users and tests match.
+            } => write!(
+                f,
+                "{} validation failed. Failure reason: {reason}",
+                validation.notation_name()
+            ),
         }
     }
 }

@@ -251,9 +251,10 @@ impl NotaryVerifier {
             Validation::Expiry,
             ValidationType::Expiry,
             match info.signed_attributes.expiry {
+                // notation's words and layout (Go's RFC1123Z, quoted).
                 Some(exp) if now >= exp => Err(StepFailure::new(format!(
-                    "digital signature has expired on {}",
-                    notary_core::timefmt::format_rfc3339(exp).unwrap_or_default()
+                    "digital signature has expired on \"{}\"",
+                    notary_core::timefmt::format_rfc1123z(exp)
                 ))),
                 _ => Ok(()),
             },

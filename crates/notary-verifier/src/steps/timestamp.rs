@@ -2,6 +2,7 @@
 //! signing time of `notary.x509.signingAuthority`, an RFC 3161 countersignature, or now), and
 //! the timestamping chain is not revoked.
 
+use notary_core::timefmt::format_rfc1123z;
 use notary_core::{SigningScheme, VerifiedEnvelope};
 use notary_revocation::{RevocationChecker, RevocationPurpose, RevocationStatus};
 use notary_trustpolicy::{TrustPolicyStatement, VerifyTimestamp};
@@ -31,7 +32,7 @@ impl TimestampCheck<'_> {
             let t = attrs
                 .authentic_signing_time
                 .ok_or("the signature lacks an authentic signing time")?;
-            return chain_valid_at(chain, t, "the authentic signing time");
+            return chain_valid_at_signing(chain, t);
         }
         let has_tsa_store = statement
             .trust_stores
@@ -44,7 +45,7 @@ impl TimestampCheck<'_> {
                 _ => true,
             };
         if !triggered {
-            return chain_valid_at(chain, now, "the verification time");
+            return chain_valid_at(chain, now);
         }
         let token = info
             .unsigned_attributes
@@ -74,12 +75,18 @@ impl TimestampCheck<'_> {
             })?;
         let (start, end) = verified.range;
         for c in chain {
-            if start < c.not_before() || end > c.not_after() {
+            if start < c.not_before() {
                 return Err(StepFailure::new(format!(
-                    "timestamp [{start}, {end}] is not within the validity period of certificate with subject {:?} [{}, {}]",
+                    "timestamp can be before certificate {:?} validity period, it will be valid from \"{}\"",
                     c.subject_string(),
-                    c.not_before(),
-                    c.not_after()
+                    format_rfc1123z(c.not_before())
+                )));
+            }
+            if end > c.not_after() {
+                return Err(StepFailure::new(format!(
+                    "timestamp can be after certificate {:?} validity period, it was expired at \"{}\"",
+                    c.subject_string(),
+                    format_rfc1123z(c.not_after())
                 )));
             }
         }
@@ -100,22 +107,38 @@ impl TimestampCheck<'_> {
     }
 }
 
-pub(crate) fn chain_valid_at(chain: &[Certificate], t: OffsetDateTime, what: &str) -> StepResult {
+/// Each certificate of `chain` is valid at the verification time `t` (notation's words).
+pub(crate) fn chain_valid_at(chain: &[Certificate], t: OffsetDateTime) -> StepResult {
     for c in chain {
         if t < c.not_before() {
             return Err(StepFailure::new(format!(
-                "certificate with subject {:?} is not valid yet at {what}, it will be valid from {}",
+                "verification time is before certificate {:?} validity period, it will be valid from \"{}\"",
                 c.subject_string(),
-                c.not_before()
+                format_rfc1123z(c.not_before())
             )));
         }
         if t > c.not_after() {
             return Err(StepFailure::new(format!(
-                "certificate with subject {:?} is not valid anymore at {what}, it was valid till {}",
+                "verification time is after certificate {:?} validity period, it was expired at \"{}\"",
                 c.subject_string(),
-                c.not_after()
+                format_rfc1123z(c.not_after())
             )));
         }
     }
     Ok(())
+}
+
+/// Each certificate of `chain` was valid at the authentic signing time `t` (notation's words).
+fn chain_valid_at_signing(chain: &[Certificate], t: OffsetDateTime) -> StepResult {
+    match chain
+        .iter()
+        .find(|c| t < c.not_before() || t > c.not_after())
+    {
+        Some(c) => Err(StepFailure::new(format!(
+            "certificate {:?} was not valid when the digital signature was produced at \"{}\"",
+            c.subject_string(),
+            format_rfc1123z(t)
+        ))),
+        None => Ok(()),
+    }
 }
