@@ -64,18 +64,32 @@ impl CrlCache {
 
     /// The entry for `url` if it is readable and every CRL in it is current at `now`.
     pub fn get(&self, url: &str, now: OffsetDateTime) -> Option<CachedCrl> {
-        let bytes = fs::read(self.dir.join(self.file_name(url))).ok()?;
+        // The debug lines are notation's, which its users look for.
+        tracing::debug!("Retrieving crl bundle from file cache with key {url:?} ...");
+        let bytes = match fs::read(self.dir.join(self.file_name(url))) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::debug!("CRL file cache miss. Key {url:?} does not exist");
+                return None;
+            }
+            Err(e) => {
+                tracing::debug!("failed to get crl bundle from file cache with key {url:?}: {e}");
+                return None;
+            }
+        };
         let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
         let base = STANDARD.decode(v.get("baseCRL")?.as_str()?).ok()?;
         let delta = match v.get("deltaCRL").and_then(|d| d.as_str()) {
             Some(d) => Some(STANDARD.decode(d).ok()?),
             None => None,
         };
-        let current = |der: &[u8]| {
-            Crl::parse_fields(der)
-                .ok()
-                .and_then(|c| c.next_update)
-                .is_some_and(|n| now <= n)
+        let current = |der: &[u8]| match Crl::parse_fields(der).ok().and_then(|c| c.next_update) {
+            Some(n) if now <= n => true,
+            Some(n) => {
+                tracing::debug!("CRL bundle retrieved from file cache has expired at {n}");
+                false
+            }
+            None => false,
         };
         if !current(&base) || delta.as_deref().is_some_and(|d| !current(d)) {
             return None;
@@ -96,6 +110,7 @@ impl CrlCache {
         base: &[u8],
         delta: Option<&[u8]>,
     ) -> std::io::Result<()> {
+        tracing::debug!("Storing crl bundle to file cache with key {url:?} ...");
         // Missing directories are created 0700; an existing one keeps its mode (as notation).
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true);

@@ -772,7 +772,9 @@ fn finish(
     // Just parsed and validated, so both still hold their DER.
     if let (Some(c), Some(base_der)) = (cache, base.der.as_deref()) {
         // A cache that cannot be written only costs a download next time.
-        let _ = c.set_der(url, base_der, delta.as_ref().and_then(|d| d.der.as_deref()));
+        if let Err(e) = c.set_der(url, base_der, delta.as_ref().and_then(|d| d.der.as_deref())) {
+            tracing::debug!("failed to store crl bundle in file cache: {e}");
+        }
     }
     Ok((base, delta))
 }
