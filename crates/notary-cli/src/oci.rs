@@ -767,6 +767,11 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
             "if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]",
         ));
     }
+    if let Some(scope) = &a.scope {
+        // notation's words for a --scope that no policy could name.
+        notary_trustpolicy::validate_registry_scope(scope)
+            .map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
+    }
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
     let v: Arc<dyn notary::Verifier> =
         Arc::new(verifier(Kind::Oci)?.with_plugin_config(plugin_config));

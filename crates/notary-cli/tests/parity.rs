@@ -267,6 +267,8 @@ fn policy_plugin_key_and_trust_store_errors_use_notations_words() {
         let err = e.fails(&["verify", "--oci-layout", "--scope", "local/x", &reference]);
         assert!(err.contains(words), "{words}\n{err}");
     }
+    let err = e.fails(&["verify", "--oci-layout", "--scope", "bad scope", &reference]);
+    assert!(err.contains(r#"registry scope "bad scope" is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag"#), "{err}");
 }
 
 /// Flag errors in notation's (cobra's) words.
