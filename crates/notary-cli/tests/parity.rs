@@ -31,6 +31,24 @@ impl Keys for Env {
     }
 }
 
+/// Runs each command, which must fail with an error containing its words.
+fn fails_with(e: &Env, cases: &[(Vec<&str>, &str)]) {
+    for (args, words) in cases {
+        let err = e.fails(args);
+        assert!(err.contains(words), "{words}\n{err}");
+    }
+}
+
+/// A P-256 test key `name` as the default key, and a layout artifact signed with it: the
+/// artifact's layout reference.
+fn signed_layout(e: &Env, name: &str) -> String {
+    e.ok(&["cert", "generate-test", "--bits", "256", name, "--default"]);
+    let (layout, artifact) = e.layout_with_artifact(None);
+    let reference = format!("{}@{}", layout.display(), artifact.digest);
+    e.ok(&["sign", "--oci-layout", &reference]);
+    reference
+}
+
 #[test]
 fn certificate_is_the_command_name_and_cert_its_alias() {
     let e = Env::new();
@@ -159,12 +177,9 @@ fn blob_sign_has_no_short_d_and_signature_directory_still_works() {
 #[test]
 fn a_missing_trust_policy_is_reported_in_notations_words() {
     let e = Env::new();
-    e.ok(&["cert", "generate-test", "--bits", "256", "p", "--default"]);
+    let reference = signed_layout(&e, "p");
     std::fs::write(e.work.join("artifact.bin"), b"bytes").unwrap();
     e.ok(&["blob", "sign", "artifact.bin"]);
-    let (layout, artifact) = e.layout_with_artifact(None);
-    let reference = format!("{}@{}", layout.display(), artifact.digest);
-    e.ok(&["sign", "--oci-layout", &reference]);
     let notation = "trust policy is not present. To create a trust policy, see: https://notaryproject.dev/docs/quickstart/#create-a-trust-policy";
     for (args, file) in [
         (
@@ -235,10 +250,7 @@ fn policy_plugin_key_and_trust_store_errors_use_notations_words() {
     assert!(err.contains("signing key nokey not found"), "{err}");
 
     // Trust policy statements and trust stores, as notation words them.
-    e.ok(&["cert", "generate-test", "--bits", "256", "e2e", "--default"]);
-    let (layout, artifact) = e.layout_with_artifact(None);
-    let reference = format!("{}@{}", layout.display(), artifact.digest);
-    e.ok(&["sign", "--oci-layout", &reference]);
+    let reference = signed_layout(&e, "e2e");
     for (statement, words) in [
         (
             r#""trustedIdentities":["*"]"#,
@@ -275,52 +287,50 @@ fn policy_plugin_key_and_trust_store_errors_use_notations_words() {
 #[test]
 fn flag_errors_use_notations_words() {
     let e = Env::new();
-    e.ok(&["cert", "generate-test", "--bits", "256", "f", "--default"]);
-    let (layout, artifact) = e.layout_with_artifact(None);
-    let reference = format!("{}@{}", layout.display(), artifact.digest);
-    for (args, words) in [
-        (
-            vec![
-                "sign",
-                "--oci-layout",
-                "--timestamp-root-cert",
-                "x.pem",
-                &reference,
-            ],
-            "if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-url]",
-        ),
-        (
-            vec!["verify", "--oci-layout", &reference],
-            "if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]",
-        ),
-        (
-            vec![
-                "sign",
-                "--oci-layout",
-                "--signature-format",
-                "invalid",
-                &reference,
-            ],
-            "signature format \"invalid\" not supported\nSupported signature envelope formats are \"jws\" and \"cose\"",
-        ),
-        (
-            vec!["sign", "--oci-layout", "-m", "novalue", &reference],
-            "could not parse flag user-metadata: key-value pair requires \"=\" as separator",
-        ),
-        (
-            vec![
-                "sign",
-                "--oci-layout",
-                "--plugin-config",
-                "novalue",
-                &reference,
-            ],
-            "could not parse flag plugin-config: key-value pair requires \"=\" as separator",
-        ),
-    ] {
-        let err = e.fails(&args);
-        assert!(err.contains(words), "{words}\n{err}");
-    }
+    let reference = signed_layout(&e, "f");
+    fails_with(
+        &e,
+        &[
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--timestamp-root-cert",
+                    "x.pem",
+                    &reference,
+                ],
+                "if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-url]",
+            ),
+            (
+                vec!["verify", "--oci-layout", &reference],
+                "if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--signature-format",
+                    "invalid",
+                    &reference,
+                ],
+                "signature format \"invalid\" not supported\nSupported signature envelope formats are \"jws\" and \"cose\"",
+            ),
+            (
+                vec!["sign", "--oci-layout", "-m", "novalue", &reference],
+                "could not parse flag user-metadata: key-value pair requires \"=\" as separator",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--plugin-config",
+                    "novalue",
+                    &reference,
+                ],
+                "could not parse flag plugin-config: key-value pair requires \"=\" as separator",
+            ),
+        ],
+    );
 }
 
 /// `blob verify` and `blob inspect` refuse signature files and arguments in notation's words.
@@ -395,64 +405,62 @@ fn blob_signature_file_errors_use_notations_words() {
 fn plugin_install_argument_errors_use_notations_words() {
     let e = Env::new();
     std::fs::write(e.work.join("p.zip"), b"x").unwrap();
-    for (args, words) in [
-        (vec!["plugin", "install"], "missing plugin source location"),
-        (
-            vec!["plugin", "install", "--file"],
-            "missing plugin file path",
-        ),
-        (vec!["plugin", "install", "--url"], "missing plugin URL"),
-        (
-            vec!["plugin", "install", "--file", "a.zip", "b.zip"],
-            "can only install one plugin at a time, but got [a.zip b.zip]",
-        ),
-        (
-            vec!["plugin", "install", "p.zip"],
-            "at least one of the flags in the group [file url] is required",
-        ),
-        (
-            vec!["plugin", "install", "--url", "https://127.0.0.1:9/p.zip"],
-            "installing from URL requires non-empty SHA256 checksum of the plugin source",
-        ),
-        (
-            vec![
-                "plugin",
-                "install",
-                "--url",
-                "http://127.0.0.1:9/p.zip",
-                "--sha256sum",
-                "ab",
-            ],
-            "failed to download plugin from URL: only the HTTPS scheme is supported, but got http",
-        ),
-        (
-            vec![
-                "plugin",
-                "install",
-                "--file",
-                "p.zip",
-                "--sha256sum",
-                "abcd",
-            ],
-            "plugin installation failed: plugin SHA-256 checksum does not match user input. Expecting abcd",
-        ),
-        (
-            vec!["plugin", "install", "--file", "absent.zip"],
-            "plugin installation failed: absent.zip: no such file or directory",
-        ),
-    ] {
-        let err = e.fails(&args);
-        assert!(err.contains(words), "{words}\n{err}");
-    }
+    fails_with(
+        &e,
+        &[
+            (vec!["plugin", "install"], "missing plugin source location"),
+            (
+                vec!["plugin", "install", "--file"],
+                "missing plugin file path",
+            ),
+            (vec!["plugin", "install", "--url"], "missing plugin URL"),
+            (
+                vec!["plugin", "install", "--file", "a.zip", "b.zip"],
+                "can only install one plugin at a time, but got [a.zip b.zip]",
+            ),
+            (
+                vec!["plugin", "install", "p.zip"],
+                "at least one of the flags in the group [file url] is required",
+            ),
+            (
+                vec!["plugin", "install", "--url", "https://127.0.0.1:9/p.zip"],
+                "installing from URL requires non-empty SHA256 checksum of the plugin source",
+            ),
+            (
+                vec![
+                    "plugin",
+                    "install",
+                    "--url",
+                    "http://127.0.0.1:9/p.zip",
+                    "--sha256sum",
+                    "ab",
+                ],
+                "failed to download plugin from URL: only the HTTPS scheme is supported, but got http",
+            ),
+            (
+                vec![
+                    "plugin",
+                    "install",
+                    "--file",
+                    "p.zip",
+                    "--sha256sum",
+                    "abcd",
+                ],
+                "plugin installation failed: plugin SHA-256 checksum does not match user input. Expecting abcd",
+            ),
+            (
+                vec!["plugin", "install", "--file", "absent.zip"],
+                "plugin installation failed: absent.zip: no such file or directory",
+            ),
+        ],
+    );
 }
 
 /// `--timestamp-root-cert` and `--timestamp-url` failures in notation's words.
 #[test]
 fn timestamp_flag_failures_use_notations_words() {
     let e = Env::new();
-    e.ok(&["cert", "generate-test", "--bits", "256", "t", "--default"]);
-    let (layout, artifact) = e.layout_with_artifact(None);
-    let reference = format!("{}@{}", layout.display(), artifact.digest);
+    let reference = signed_layout(&e, "t");
     let leaf = e.config.join("localkeys/t.crt");
     let leaf_pem = std::fs::read(&leaf).unwrap();
     std::fs::write(e.work.join("garbage.pem"), b"garbage").unwrap();

@@ -32,18 +32,7 @@ pub fn format_rfc3339(t: OffsetDateTime) -> Result<String, Error> {
 /// assert_eq!(format_rfc1123z(t), "Wed, 01 Jan 2025 08:04:39 +0000");
 /// ```
 pub fn format_rfc1123z(t: OffsetDateTime) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let day = DAYS
-        .get(usize::from(t.weekday().number_days_from_monday()))
-        .copied()
-        .unwrap_or("???");
-    let month = MONTHS
-        .get(usize::from(u8::from(t.month())).saturating_sub(1))
-        .copied()
-        .unwrap_or("???");
+    let (day, month) = day_and_month(t);
     let off = t.offset();
     let (h, m, _) = off.as_hms();
     let sign = if off.is_negative() { '-' } else { '+' };
@@ -57,6 +46,43 @@ pub fn format_rfc1123z(t: OffsetDateTime) -> String {
         h.unsigned_abs(),
         m.unsigned_abs()
     )
+}
+
+/// Go's `time.ANSIC` layout (`Tue Jan 21 09:17:46 2025`), in the time's own offset, as
+/// notation's tree output shows times.
+///
+/// ```
+/// use notary_core::timefmt::{format_ansic, parse_rfc3339};
+/// let t = parse_rfc3339("2025-01-07T08:42:43Z").unwrap();
+/// assert_eq!(format_ansic(t), "Tue Jan  7 08:42:43 2025");
+/// ```
+pub fn format_ansic(t: OffsetDateTime) -> String {
+    let (day, month) = day_and_month(t);
+    format!(
+        "{day} {month} {:>2} {:02}:{:02}:{:02} {}",
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.year()
+    )
+}
+
+/// The English three-letter names Go's layouts use for `t`'s weekday and month.
+fn day_and_month(t: OffsetDateTime) -> (&'static str, &'static str) {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = DAYS
+        .get(usize::from(t.weekday().number_days_from_monday()))
+        .copied()
+        .unwrap_or("???");
+    let month = MONTHS
+        .get(usize::from(u8::from(t.month())).saturating_sub(1))
+        .copied()
+        .unwrap_or("???");
+    (day, month)
 }
 
 /// Go's `time.RFC3339Nano` layout, as `time.Time` values appear in notation's JSON: fractional

@@ -451,26 +451,7 @@ pub fn rfc3339_nano(t: OffsetDateTime) -> String {
 /// Go's `time.ANSIC` layout notation uses in tree output (`Tue Jan 21 09:17:46 2025`), in the
 /// time's own offset.
 pub fn ansic(t: OffsetDateTime) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let day = DAYS
-        .get(usize::from(t.weekday().number_days_from_monday()))
-        .copied()
-        .unwrap_or("???");
-    let month = MONTHS
-        .get(usize::from(u8::from(t.month())).saturating_sub(1))
-        .copied()
-        .unwrap_or("???");
-    format!(
-        "{day} {month} {:>2} {:02}:{:02}:{:02} {}",
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.year()
-    )
+    timefmt::format_ansic(t)
 }
 
 /// [`ansic`] of an RFC 3339 text; the text itself when it does not parse.
