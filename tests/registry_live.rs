@@ -880,3 +880,60 @@ fn one_client_learns_and_prepares_its_pushes_on_a_tag_schema_registry() {
         }
     });
 }
+
+#[test]
+fn a_referrers_tag_holding_a_docker_manifest_list_is_read_and_kept_on_update() {
+    // The tag was last written by a client that stored a Docker manifest list (with one entry
+    // twice): the registry serves it only to a client that accepts that type.
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    rt().block_on(async {
+        let mut o = reg.remote_options();
+        o.force_referrers_tag = true;
+        let r = RemoteRepository::new(&reg.host, "app", o).unwrap();
+        let artifact = push_artifact(&r, "v1", b"payload").await;
+        let c = chain(KeySpec::EcP256);
+        let signer = c.signer().unwrap();
+        let options = sign_options(EnvelopeMediaType::Jws);
+        let subject = artifact.digest.to_string();
+        let first = sign_and_push(&r, &subject, &signer, &options)
+            .await
+            .unwrap()
+            .pushed
+            .manifest;
+        let tag = notary_registry::remote::referrers_tag(&artifact.digest);
+        let entry = serde_json::to_value(&first).unwrap();
+        let list = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": manifest::DOCKER_MANIFEST_LIST,
+            "manifests": [entry.clone(), entry],
+        }))
+        .unwrap();
+        r.push_manifest(manifest::DOCKER_MANIFEST_LIST, &list, Some(&tag))
+            .await
+            .unwrap();
+
+        // A fresh client (nothing learned, nothing cached) lists the signature once.
+        let fresh = reg.repo("app");
+        let listed = fresh.list_signatures(&artifact, 10).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|d| &d.digest).collect::<Vec<_>>(),
+            [&first.digest, &first.digest],
+            "both entries, as stored"
+        );
+        // Signing again keeps the first signature (once) and adds the second.
+        let second = sign_and_push(&fresh, &subject, &signer, &options)
+            .await
+            .unwrap()
+            .pushed
+            .manifest;
+        let listed = reg
+            .repo("app")
+            .list_signatures(&artifact, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.iter().map(|d| &d.digest).collect::<Vec<_>>(),
+            [&first.digest, &second.digest]
+        );
+    });
+}

@@ -167,3 +167,42 @@ fn an_empty_timestamp_url_is_refused() {
     assert!(err.contains("tsa url cannot be empty"), "{err}");
     assert!(!e.work.join("artifact.bin.jws.sig").exists());
 }
+
+#[test]
+fn max_signatures_bounds_the_candidates_before_trusted_ones_are_tried_first() {
+    let e = Env::new();
+    e.ok_both(&["cert", "generate-test", "--bits", "256", "stranger"]);
+    e.trust_test_key("acme", "local/app", "app");
+    let (layout, _) = e.layout_with_artifact(Some("application/vnd.example"));
+    let reference = format!("{}:v1", layout.display());
+    // Listed first: a signature of a key no policy trusts; then one of the trusted key.
+    e.ok_both(&["sign", "--oci-layout", "--key", "stranger", &reference]);
+    e.ok_both(&["sign", "--oci-layout", &reference]);
+    let verify = |max: &str| {
+        e.run(&[
+            "verify",
+            "--oci-layout",
+            "--scope",
+            "local/app",
+            "--max-signatures",
+            max,
+            &reference,
+        ])
+    };
+    // With a limit of one only the first listed signature may be evaluated (notation), even
+    // though the second names a trusted certificate.
+    let o = verify("1");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("signature verification failed for all the signatures"),
+        "{err}"
+    );
+    let o = verify("2");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -136,3 +136,132 @@ fn a_referrers_listing_is_capped_however_many_pages_the_registry_links() {
     assert_eq!(list.len(), 10_000);
     assert_eq!(pages.load(Ordering::SeqCst), 10, "pages read");
 }
+
+#[test]
+fn relative_referrers_page_links_resolve_against_the_page_that_carries_them() {
+    let rt = rt();
+    let subject: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    let page = |n: u8| {
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": manifest::IMAGE_INDEX,
+            "manifests": [{
+                "mediaType": manifest::IMAGE_MANIFEST,
+                "digest": Descriptor::for_content("", &[n]).digest,
+                "size": 1,
+                "artifactType": notary_core::SIGNATURE_ARTIFACT_TYPE,
+            }],
+        }))
+        .unwrap()
+    };
+    let path = format!("/v2/app/referrers/{subject}");
+    let relative = format!("<./{subject}?page=3>");
+    let server = start(None, None, move |_, r| {
+        let index = format!("Content-Type: {}", manifest::IMAGE_INDEX);
+        // Page 1 links a query of its own path, page 2 a path relative to its directory.
+        let (body, link) = if r.target == path {
+            (page(1), Some("<?page=2>".to_string()))
+        } else if r.target == format!("{path}?page=2") {
+            (page(2), Some(relative.clone()))
+        } else if r.target == format!("{path}?page=3") {
+            (page(3), None)
+        } else {
+            return not_found();
+        };
+        let mut headers = vec![index];
+        headers.extend(link.map(|l| format!("Link: {l}; rel=\"next\"")));
+        Action::Respond("200 OK", headers, body)
+    });
+    let c = client(&server.origin);
+    let list = rt.block_on(c.referrers(&subject, None, 10)).unwrap();
+    assert_eq!(
+        list.iter().map(|d| d.digest.clone()).collect::<Vec<_>>(),
+        [1u8, 2, 3]
+            .map(|n| Descriptor::for_content("", &[n]).digest)
+            .to_vec()
+    );
+}
+
+#[test]
+fn an_unreadable_referrers_tag_entry_is_skipped_when_listing_and_kept_when_updating() {
+    let rt = rt();
+    let subject = Descriptor::for_content(manifest::IMAGE_MANIFEST, b"the artifact");
+    let tag = notary_registry::remote::referrers_tag(&subject.digest);
+    let good = serde_json::json!({
+        "mediaType": manifest::IMAGE_MANIFEST,
+        "digest": Descriptor::for_content("", b"a signature manifest").digest,
+        "size": 20,
+        "artifactType": notary_core::SIGNATURE_ARTIFACT_TYPE,
+    });
+    let junk = serde_json::json!({
+        "mediaType": manifest::IMAGE_MANIFEST,
+        "digest": format!("sha256:{}", "Z".repeat(64)),
+        "size": 20,
+        "artifactType": notary_core::SIGNATURE_ARTIFACT_TYPE,
+    });
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": manifest::IMAGE_INDEX,
+        "manifests": [junk.clone(), good.clone(), good.clone()],
+    }))
+    .unwrap();
+    let written = Arc::new(std::sync::Mutex::new(None::<Vec<u8>>));
+    let seen = written.clone();
+    let tag_path = format!("/v2/app/manifests/{tag}");
+    let server = start(None, None, move |_, r| {
+        let created = |h: Vec<String>| Action::Respond("201 Created", h, Vec::new());
+        match (r.method.as_str(), r.target.as_str()) {
+            ("GET", t) if t == tag_path => Action::Respond(
+                "200 OK",
+                vec![format!("Content-Type: {}", manifest::IMAGE_INDEX)],
+                index.clone(),
+            ),
+            ("PUT", t) if t == tag_path => {
+                *seen.lock().unwrap() = Some(r.body.clone());
+                created(Vec::new())
+            }
+            ("HEAD", t) if t.starts_with("/v2/app/blobs/") => {
+                Action::Respond("200 OK", vec!["Content-Length: 2".into()], Vec::new())
+            }
+            ("POST", t) if t.starts_with("/v2/app/blobs/uploads/") => Action::Respond(
+                "202 Accepted",
+                vec!["Location: /v2/app/blobs/uploads/u1".into()],
+                Vec::new(),
+            ),
+            ("PUT", t) if t.starts_with("/v2/app/blobs/uploads/u1") => created(Vec::new()),
+            ("PUT", t) if t.starts_with("/v2/app/manifests/sha256:") => created(Vec::new()),
+            _ => not_found(),
+        }
+    });
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.max_retries = 0;
+    o.force_referrers_tag = true;
+    let host = server.origin.split_once("://").unwrap().1;
+    let c = RemoteRepository::new(host, "app", o).unwrap();
+    // Listing: the junk entry is left out, the signature listed.
+    let list = rt.block_on(c.referrers(&subject.digest, None, 10)).unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(list.iter().all(|d| d.digest.to_string() == good["digest"]));
+    // Updating: the junk entry is written back as it was, the duplicate once, then the new one.
+    use notary_core::SignatureRepository as _;
+    let pushed = rt
+        .block_on(c.push_signature(notary_core::PushSignature::new(
+            &subject,
+            notary_core::EnvelopeMediaType::Jws,
+            b"{}",
+            Default::default(),
+        )))
+        .unwrap();
+    let body = written
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the tag index was written");
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let entries = doc["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{doc}");
+    assert_eq!(entries[0], junk);
+    assert_eq!(entries[1], good);
+    assert_eq!(entries[2]["digest"], pushed.manifest.digest.to_string());
+}

@@ -339,18 +339,16 @@ where
     if signatures.is_empty() {
         return Err(VerifyArtifactError::NoSignature { reference: named });
     }
+    // Only the first `max_signatures` of the listing are candidates (as in notation); the one
+    // listed beyond them only tells that the limit was reached.
+    let exceeded = signatures.len() > request.max_signatures;
+    signatures.truncate(request.max_signatures);
     let trusted = policy.trusted_thumbprints();
     // Stable sort: signatures naming a trusted certificate first, listing order otherwise.
     signatures.sort_by_key(|s| !names_trusted_cert(s, trusted));
 
     let mut failures = Vec::new();
-    for (i, manifest) in signatures.iter().enumerate() {
-        if i >= request.max_signatures {
-            failures.push(SignatureFailure::TooManySignatures {
-                limit: request.max_signatures,
-            });
-            break;
-        }
+    for manifest in &signatures {
         let fetched = match repository.fetch_signature(manifest).await {
             Ok(f) => f,
             Err(e) => {
@@ -406,6 +404,11 @@ where
             }
             Err(e) => failures.push(SignatureFailure::Verification(e)),
         }
+    }
+    if exceeded {
+        failures.push(SignatureFailure::TooManySignatures {
+            limit: request.max_signatures,
+        });
     }
     // Report the signature that got furthest first.
     failures.sort_by_key(|f| std::cmp::Reverse(f.progress()));

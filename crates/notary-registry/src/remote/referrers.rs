@@ -9,6 +9,7 @@ use reqwest::header::{self, HeaderMap};
 use reqwest::{Method, StatusCode};
 
 use super::RemoteRepository;
+use super::fetch::MANIFEST_ACCEPT;
 use super::transport::{Body, form_encode, read_capped};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_INDEX, Manifest};
@@ -69,7 +70,7 @@ pub fn referrers_tag(digest: &Digest) -> String {
 /// tag by this process when the read started.
 pub(super) struct TagIndex {
     generation: u64,
-    entries: Vec<Descriptor>,
+    entries: Vec<serde_json::Value>,
 }
 
 impl RemoteRepository {
@@ -85,7 +86,7 @@ impl RemoteRepository {
             .get(&tag)
             .copied()
             .unwrap_or(0);
-        let entries = self.read_tag_index(subject).await.ok()?;
+        let entries = self.read_tag_index_entries(subject).await.ok()?;
         Some(TagIndex {
             generation,
             entries,
@@ -109,14 +110,37 @@ impl RemoteRepository {
             reason: e.to_string(),
         };
         let generation = generations.get(&tag).copied().unwrap_or(0);
-        let mut index = match ahead.filter(|a| a.generation == generation) {
+        let stored = match ahead.filter(|a| a.generation == generation) {
             Some(a) => a.entries,
-            None => self.read_tag_index(&subject.digest).await.map_err(fail)?,
+            None => self
+                .read_tag_index_entries(&subject.digest)
+                .await
+                .map_err(fail)?,
         };
-        if index.iter().any(|d| d.digest == entry.digest) {
+        let digest_of = |v: &serde_json::Value| {
+            v.get("digest")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let new_digest = entry.digest.to_string();
+        if stored
+            .iter()
+            .any(|v| digest_of(v).as_deref() == Some(new_digest.as_str()))
+        {
             return Ok(());
         }
-        index.push(entry.clone());
+        // Every entry is kept as stored, once: an entry listed twice is written once (as
+        // oras-go writes it), one this client cannot read is still written.
+        let mut seen = std::collections::HashSet::new();
+        let mut index: Vec<serde_json::Value> = stored
+            .into_iter()
+            .filter(|v| digest_of(v).is_none_or(|d| seen.insert(d)))
+            .collect();
+        index.push(serde_json::to_value(&entry).map_err(|e| {
+            fail(Error::Config {
+                reason: e.to_string(),
+            })
+        })?);
         let doc = serde_json::json!({
             "schemaVersion": 2,
             "mediaType": IMAGE_INDEX,
@@ -145,13 +169,39 @@ impl RemoteRepository {
         Ok(())
     }
 
-    /// The descriptors of the referrers tag schema index of `subject` (empty when absent).
+    /// The descriptors of the referrers tag schema index of `subject` (empty when absent). An
+    /// entry that is not a readable descriptor is left out (and logged), as a junk referrer
+    /// must not hide the others.
     async fn read_tag_index(&self, subject: &Digest) -> Result<Vec<Descriptor>, Error> {
+        let entries = self.read_tag_index_entries(subject).await?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|v| match serde_json::from_value::<Descriptor>(v) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    tracing::warn!(subject = %subject, error = %e, "skipping an unreadable entry of the referrers tag index");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// The `manifests` entries of the referrers tag schema index of `subject` as stored, so an
+    /// update rewrites every one of them, readable or not (empty when the tag is absent).
+    ///
+    /// The tag is read whatever manifest type it holds, as oras-go reads it: a registry serves
+    /// a Docker manifest list (or anything else stored there) only to a client that accepts
+    /// it, and answering "absent" to that would make the next signature overwrite the tag and
+    /// drop the referrers it lists.
+    async fn read_tag_index_entries(
+        &self,
+        subject: &Digest,
+    ) -> Result<Vec<serde_json::Value>, Error> {
         tracing::debug!(subject = %subject, "Using the referrers tag schema");
         let tag = referrers_tag(subject);
         let url = format!("{}/manifests/{tag}", self.inner.base);
         let (status, _, body) = self
-            .get(&url, IMAGE_INDEX, MAX_INDEX_SIZE, "referrers index")
+            .get(&url, MANIFEST_ACCEPT, MAX_INDEX_SIZE, "referrers index")
             .await?;
         if status == StatusCode::NOT_FOUND {
             return Ok(Vec::new());
@@ -159,17 +209,22 @@ impl RemoteRepository {
         if !status.is_success() {
             return Err(self.unexpected(format!("GET {url}"), status, &body));
         }
-        let m: Manifest = serde_json::from_slice(&body).map_err(|e| Error::InvalidManifest {
+        let invalid = |reason: String| Error::InvalidManifest {
             digest: tag.clone(),
-            reason: e.to_string(),
-        })?;
-        if m.media_type.as_deref().is_some_and(|t| t != IMAGE_INDEX) {
-            return Err(Error::InvalidManifest {
-                digest: tag,
-                reason: "the referrers tag does not name an OCI image index".into(),
-            });
+            reason,
+        };
+        let doc: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| invalid(e.to_string()))?;
+        let serde_json::Value::Object(mut doc) = doc else {
+            return Err(invalid("the referrers index is not a JSON object".into()));
+        };
+        match doc.remove("manifests") {
+            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+            Some(serde_json::Value::Array(entries)) => Ok(entries),
+            Some(_) => Err(invalid(
+                "the referrers index's `manifests` is not an array".into(),
+            )),
         }
-        Ok(m.manifests.unwrap_or_default())
     }
 
     /// Referrers of `subject`, optionally of one artifact type, through the referrers API
@@ -309,9 +364,6 @@ impl RemoteRepository {
             url.push_str("?artifactType=");
             url.push_str(&form_encode(t));
         }
-        let base = reqwest::Url::parse(&self.inner.base).map_err(|e| Error::Config {
-            reason: e.to_string(),
-        })?;
         let mut out = Vec::new();
         for page in 0..MAX_PAGES {
             let (status, headers, body) = self
@@ -378,7 +430,12 @@ impl RemoteRepository {
             }
             match next_link(&headers) {
                 Some(next) => {
-                    let u = base.join(&next).map_err(|e| Error::Http {
+                    // Relative to the page that carries it (RFC 8288, RFC 3986), as oras-go
+                    // resolves it: `<?page=2>` is this path's next page.
+                    let current = reqwest::Url::parse(&url).map_err(|e| Error::Config {
+                        reason: e.to_string(),
+                    })?;
+                    let u = current.join(&next).map_err(|e| Error::Http {
                         operation: format!("GET {url}"),
                         status: status.as_u16(),
                         message: format!("bad Link {next:?}: {e}"),
