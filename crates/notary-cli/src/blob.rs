@@ -67,10 +67,10 @@ pub struct BlobSignArgs {
     #[arg(long = "timestamp-root-cert")]
     pub timestamp_root_cert: Option<PathBuf>,
     /// Sign with this plugin (with --id) instead of a configured key
-    #[arg(long, requires = "id", conflicts_with = "key")]
+    #[arg(long)]
     pub plugin: Option<String>,
     /// Key id for --plugin
-    #[arg(long, requires = "plugin")]
+    #[arg(long)]
     pub id: Option<String>,
     /// Plugin configuration key=value (repeatable; overrides the key's configuration)
     #[arg(long = "plugin-config")]
@@ -135,10 +135,53 @@ pub enum SignerSource {
 }
 
 /// [`signer_with`], leaving local key files unread.
+/// notation's (cobra's) flag groups of the signer flags, in cobra's order: `--id` and
+/// `--plugin` together, then `--key` apart from each (a flag counts as set even when empty).
+/// Returns the plugin and key id when a plugin signs.
+pub fn signer_flags<'a>(
+    key: Option<&str>,
+    plugin: Option<&'a str>,
+    id: Option<&'a str>,
+) -> Result<Option<(&'a str, &'a str)>, Failure> {
+    match (plugin, id) {
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(Failure::msg(format!(
+                "if any flags in the group [id plugin] are set they must all be set; missing [{}]",
+                if plugin.is_some() { "id" } else { "plugin" }
+            )));
+        }
+        _ => {}
+    }
+    if key.is_some() {
+        for (other, set) in [("id", id.is_some()), ("plugin", plugin.is_some())] {
+            if set {
+                let mut both = ["key", other];
+                both.sort_unstable();
+                return Err(Failure::msg(format!(
+                    "if any flags in the group [key {other}] are set none of the others can be; [{} {}] were all set",
+                    both[0], both[1]
+                )));
+            }
+        }
+    }
+    match (plugin, id) {
+        // notation would fall back to the default key here; a plugin asked for by name is
+        // never silently replaced.
+        (Some(""), _) | (_, Some("")) => Err(Failure::msg(
+            "--plugin and --id must name a plugin and a key id",
+        )),
+        (Some(p), Some(i)) => Ok(Some((p, i))),
+        _ => Ok(None),
+    }
+}
+
+/// The signer of `--key` (an empty name is the default key, as in notation), configured in
+/// `signingkeys.json`.
 pub fn signer_source(
     key: Option<&str>,
     overrides: &BTreeMap<String, String>,
 ) -> Result<SignerSource, Failure> {
+    let key = key.filter(|k| !k.is_empty());
     let keys = crate::notation_dir()?.signing_keys()?;
     let entry = keys.get(key).map_err(|e| match e {
         notary::config::ConfigError::NoDefaultKey => Failure::msg(format!(
@@ -275,13 +318,15 @@ pub fn sign_options(
 }
 
 fn sign(a: BlobSignArgs) -> CmdResult {
-    // Flags are checked before the key is loaded, so usage errors come first.
+    // Flags are checked before the key is loaded, so usage errors come first (flag groups
+    // first, as cobra checks them).
+    let plugin = signer_flags(a.key.as_deref(), a.plugin.as_deref(), a.id.as_deref())?;
     let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
     options.timestamper = timestamper(a.timestamp_url, a.timestamp_root_cert)?;
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
-    let signer = match (&a.plugin, &a.id) {
-        (Some(p), Some(id)) => plugin_signer(p, id, plugin_config)?,
-        _ => signer_with(a.key.as_deref(), &plugin_config)?,
+    let signer = match plugin {
+        Some((p, id)) => plugin_signer(p, id, plugin_config)?,
+        None => signer_with(a.key.as_deref(), &plugin_config)?,
     };
     if signer.envelope_generator().is_some() {
         return Err(Failure::msg(

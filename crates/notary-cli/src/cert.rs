@@ -195,13 +195,34 @@ pub fn run(c: CertCommand) -> CmdResult {
             paths,
         } => {
             let t = store_type(&t)?;
+            store_dir(t, &store)?;
+            // Every file is tried, as notation does: the good ones are added and listed, then
+            // the others are reported together.
+            let (mut added, mut failed) = (Vec::new(), String::new());
             for p in paths {
-                add_to_store(t, &store, &p)?;
+                match add_to_store(t, &store, &p) {
+                    Ok(_) => added.push(p),
+                    Err(Failure(e)) => failed.push_str(&format!(
+                        "{}, with error {:?}\n",
+                        p.display(),
+                        crate::go_style_os_errors(&e)
+                    )),
+                }
+            }
+            if !added.is_empty() {
                 println!(
-                    "Successfully added following certificates to named store {store} of type {}:\n{}",
-                    t.as_str(),
-                    p.display()
+                    "Successfully added following certificates to named store {store} of type {}:",
+                    t.as_str()
                 );
+                for p in &added {
+                    println!("{}", p.display());
+                }
+            }
+            if !failed.is_empty() {
+                return Err(Failure::msg(format!(
+                    "Failed to add following certificates to named store {store} of type {}:\n{failed}",
+                    t.as_str()
+                )));
             }
             Ok(())
         }
@@ -209,6 +230,8 @@ pub fn run(c: CertCommand) -> CmdResult {
             store_type: t,
             store,
         } => {
+            // An empty value is no filter, as in notation.
+            let (t, store) = (t.filter(|t| !t.is_empty()), store.filter(|s| !s.is_empty()));
             let types: Vec<TrustStoreType> = match t {
                 Some(t) => vec![store_type(&t)?],
                 None => TrustStoreType::ALL.to_vec(),
@@ -431,12 +454,21 @@ impl Created {
         }
     }
 
-    /// Writes a new file (never replacing one) and notes it.
+    /// Writes a new private file (never replacing one) and notes it.
     fn write(&mut self, path: &Path, data: &[u8]) -> Result<(), Failure> {
+        self.write_as(path, data, false)
+    }
+
+    /// [`Self::write`], readable by others when `public`.
+    fn write_as(&mut self, path: &Path, data: &[u8], public: bool) -> Result<(), Failure> {
         if let Some(parent) = path.parent() {
             self.note_missing_dirs(parent);
         }
-        config::write_private_new(path, data)?;
+        if public {
+            config::write_public_new(path, data)?;
+        } else {
+            config::write_private_new(path, data)?;
+        }
         self.files.push(path.to_path_buf());
         Ok(())
     }
@@ -527,8 +559,9 @@ fn write_test_files(
         .write(key_path, g.key_pem.as_bytes())
         .map_err(|e| Failure::msg(format!("failed to write key file: {}", e.0)))?;
     println!("wrote key: {}", key_path.display());
+    // The key stays private; its certificate is public (0644, as notation writes it).
     created
-        .write(cert_path, g.cert_pem.as_bytes())
+        .write_as(cert_path, g.cert_pem.as_bytes(), true)
         .map_err(|e| Failure::msg(format!("failed to write certificate file: {}", e.0)))?;
     println!("wrote certificate: {}", cert_path.display());
     let abs = |p: &Path| {

@@ -23,13 +23,23 @@ pub fn plugins_dir() -> Result<PathBuf, Failure> {
 /// opened file, and the read stops past `max` (a file that grows, `/dev/zero`). Errors name the
 /// file.
 pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, Failure> {
+    read_capped(path, max, false)
+}
+
+/// [`read_input`] that also reads a pipe or a character device (`policy import /dev/stdin`,
+/// `<(...)`), as notation does: what the user named explicitly to be read. Still capped.
+pub fn read_input_or_stream(path: &Path, max: u64) -> Result<Vec<u8>, Failure> {
+    read_capped(path, max, true)
+}
+
+fn read_capped(path: &Path, max: u64, streams: bool) -> Result<Vec<u8>, Failure> {
     use std::io::Read as _;
     let fail = |e: &dyn std::fmt::Display| Failure::msg(format!("{}: {e}", path.display()));
     let check = |m: &fs::Metadata| -> Result<(), Failure> {
-        if !m.is_file() {
+        if !(m.is_file() || streams && !m.is_dir()) {
             return Err(fail(&"not a regular file"));
         }
-        if m.len() > max {
+        if m.is_file() && m.len() > max {
             return Err(fail(&format_args!("larger than {max} bytes")));
         }
         Ok(())
@@ -81,7 +91,25 @@ pub fn write_private(path: &Path, data: &[u8]) -> Result<(), Failure> {
 /// symlink) it fails with "file exists" and leaves it untouched, as notation's `O_EXCL` writes do.
 /// The file appears complete or not at all.
 pub fn write_private_new(path: &Path, data: &[u8]) -> Result<(), Failure> {
+    write_new(path, data, false)
+}
+
+/// [`write_private_new`] for a file others may read (0644, as notation writes the certificate of
+/// `cert generate-test`).
+pub fn write_public_new(path: &Path, data: &[u8]) -> Result<(), Failure> {
+    write_new(path, data, true)
+}
+
+fn write_new(path: &Path, data: &[u8], public: bool) -> Result<(), Failure> {
     let tmp = complete_temp(path, data)?;
+    #[cfg(unix)]
+    if public {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))
+            .map_err(|e| fail(tmp.path(), e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = public;
     // A no-replace rename (or link + unlink): atomic, and refused when the name is taken.
     tmp.persist_noclobber(path)
         .map_err(|e| fail(path, e.error))?;
@@ -114,7 +142,15 @@ fn complete_temp(path: &Path, data: &[u8]) -> Result<tempfile::NamedTempFile, Fa
 
 /// Writes `signingkeys.json` (read with [`notary::config::NotationDir::signing_keys`]).
 pub fn save_signing_keys(dir: &Path, keys: &SigningKeys) -> Result<(), Failure> {
-    let bytes = serde_json::to_vec_pretty(keys).map_err(|e| Failure::msg(e.to_string()))?;
+    // As notation's encoder writes it: four-space indent, a final newline.
+    let mut bytes = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    serde::Serialize::serialize(
+        keys,
+        &mut serde_json::Serializer::with_formatter(&mut bytes, fmt),
+    )
+    .map_err(|e| Failure::msg(e.to_string()))?;
+    bytes.push(b'\n');
     write_private(&SigningKeys::path(dir), &bytes)
 }
 

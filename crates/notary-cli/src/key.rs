@@ -70,10 +70,9 @@ pub fn run(c: KeyCommand) -> CmdResult {
             cert_file,
             default,
         } => {
-            if name.is_empty() || !notary::truststore::is_valid_name(&name) {
-                return Err(Failure::msg(format!(
-                    "invalid key name {name:?}: names must match [a-zA-Z0-9_.-]+"
-                )));
+            // Any name but an empty one, as notation: a key entry names no file.
+            if name.is_empty() {
+                return Err(Failure::msg("key name cannot be empty"));
             }
             if keys.keys.iter().any(|k| k.name == name) {
                 return Err(Failure::msg(format!("signing key {name:?} already exists")));
@@ -159,13 +158,19 @@ pub fn run(c: KeyCommand) -> CmdResult {
             println!("{name}: marked as default");
         }
         KeyCommand::Delete { names } => {
-            for n in &names {
-                keys.get(Some(n))?;
-            }
             let prev_default = keys.default.clone();
-            keys.keys.retain(|k| !names.contains(&k.name));
-            if keys.default.as_ref().is_some_and(|d| names.contains(d)) {
-                keys.default = None;
+            // One at a time, as notation removes them: a name given twice is not found the
+            // second time, and then nothing is written.
+            for n in &names {
+                let at = keys
+                    .keys
+                    .iter()
+                    .position(|k| &k.name == n)
+                    .ok_or_else(|| Failure::msg(format!("signing key {n} not found")))?;
+                keys.keys.remove(at);
+                if keys.default.as_ref() == Some(n) {
+                    keys.default = None;
+                }
             }
             config::save_signing_keys(&dir, &keys)?;
             // notation's messages.

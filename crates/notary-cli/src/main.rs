@@ -43,7 +43,9 @@ pub type CmdResult = Result<(), Failure>;
 #[command(
     name = "notary",
     version,
-    about = "Sign and verify artifacts: a notation-compatible CLI (notary-rs)"
+    about = "Sign and verify artifacts: a notation-compatible CLI (notary-rs)",
+    // pflag: a flag given twice takes its last value.
+    args_override_self = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -132,9 +134,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args = go_bool_flags(std::env::args_os());
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => return usage_exit(&e),
+        Err(e) => return usage_exit(&e, &args),
     };
     init_logging(cli.debug, cli.verbose);
     match notary::provider_by_name(&cli.crypto) {
@@ -178,6 +181,120 @@ fn main() -> ExitCode {
     }
 }
 
+/// The boolean flags (switches) of every command, long and short: pflag lets each take a value
+/// after `=` in any of Go's `strconv.ParseBool` spellings (`--default=false`, `-y=1`).
+const SWITCHES: &[&str] = &[
+    "all",
+    "debug",
+    "default",
+    "file",
+    "force",
+    "from-oci-layout",
+    "insecure-registry",
+    "migrate",
+    "no-signature-cache",
+    "oci-layout",
+    "password-stdin",
+    "plain-http",
+    "to-oci-layout",
+    "url",
+    "verbose",
+    "yes",
+    "a",
+    "d",
+    "v",
+    "y",
+];
+/// Boolean flags that already take `=true`/`=false` (their default is true).
+const VALUED_SWITCHES: &[&str] = &["allow-referrers-api", "force-referrers-tag"];
+
+/// Go's `strconv.ParseBool`.
+fn go_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Rewrites `--switch=<Go bool>` as clap reads switches: `--switch` for true, nothing for
+/// false (a valued switch gets `=true`/`=false`). Other arguments, a value that is not a Go
+/// boolean (clap then names the flag and the value) and everything after `--` pass unchanged.
+fn go_bool_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut operands = false;
+    for arg in args {
+        if !operands && let Some(s) = arg.to_str() {
+            if s == "--" {
+                operands = true;
+            } else if let Some((dashes, name, value)) = s
+                .strip_prefix("--")
+                .map(|f| ("--", f))
+                .or_else(|| s.strip_prefix('-').map(|f| ("-", f)))
+                .and_then(|(d, f)| f.split_once('=').map(|(n, v)| (d, n, v)))
+                && (dashes == "--") == (name.len() > 1)
+                && let Some(b) = go_bool(value)
+            {
+                if SWITCHES.contains(&name) {
+                    if b {
+                        out.push(format!("{dashes}{name}").into());
+                    }
+                    continue;
+                }
+                if VALUED_SWITCHES.contains(&name) {
+                    out.push(format!("--{name}={b}").into());
+                    continue;
+                }
+            }
+        }
+        out.push(arg);
+    }
+    out
+}
+
+/// An integer flag value as pflag reads one (Go's `strconv.ParseInt(s, 0, 64)`): an optional
+/// sign, then decimal, `0x`/`0o`/`0b` or leading-`0` octal digits, with `_` between digits.
+pub fn go_int(s: &str) -> Result<i64, String> {
+    let bad = || format!("strconv.ParseInt: parsing {s:?}: invalid syntax");
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.get(..2).map(str::to_ascii_lowercase);
+    let (radix, digits, prefixed) = match lower.as_deref() {
+        Some("0x") => (16, &body[2..], true),
+        Some("0o") => (8, &body[2..], true),
+        Some("0b") => (2, &body[2..], true),
+        _ if body.len() > 1 && body.starts_with('0') => (8, &body[1..], true),
+        _ => (10, body, false),
+    };
+    // Go's underscoreOK: each `_` follows a digit (or the base prefix) and precedes a digit.
+    let mut prev_digit = prefixed;
+    let mut clean = String::with_capacity(digits.len());
+    for c in digits.chars() {
+        if c == '_' {
+            if !prev_digit {
+                return Err(bad());
+            }
+            prev_digit = false;
+        } else {
+            clean.push(c);
+            prev_digit = true;
+        }
+    }
+    if clean.is_empty() || !prev_digit {
+        return Err(bad());
+    }
+    let magnitude = u64::from_str_radix(&clean, radix).map_err(|_| bad())?;
+    let value = if neg {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    };
+    value.ok_or_else(|| format!("strconv.ParseInt: parsing {s:?}: value out of range"))
+}
+
 /// Operating-system errors as Go prints them, which notation's users and tests match ("no such
 /// file or directory", "permission denied"): Rust writes "No such file or directory (os error
 /// 2)".
@@ -200,6 +317,131 @@ fn go_style_os_errors(message: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod switch_tests {
+    use super::{Cli, SWITCHES, VALUED_SWITCHES, go_bool_flags};
+    use clap::{ArgAction, CommandFactory as _};
+
+    fn collect(cmd: &clap::Command, switches: &mut Vec<String>, valued: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            let names: Vec<String> = a
+                .get_long_and_visible_aliases()
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_owned)
+                .chain(
+                    a.get_aliases()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(str::to_owned),
+                )
+                .chain(a.get_short().map(String::from))
+                .collect();
+            match a.get_action() {
+                ArgAction::SetTrue => switches.extend(names),
+                // Bool-valued flags that may stand alone.
+                ArgAction::Set if a.get_num_args().is_some_and(|r| r.min_values() == 0) => {
+                    valued.extend(names)
+                }
+                _ => {}
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            collect(sub, switches, valued);
+        }
+    }
+
+    #[test]
+    fn the_switch_lists_name_every_boolean_flag() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let (mut switches, mut valued) = (Vec::new(), Vec::new());
+        collect(&cmd, &mut switches, &mut valued);
+        for list in [&mut switches, &mut valued] {
+            list.retain(|n| n != "help" && n != "version" && n != "h" && n != "V");
+            list.sort();
+            list.dedup();
+        }
+        let mut expected: Vec<String> = SWITCHES.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(switches, expected);
+        let mut expected: Vec<String> = VALUED_SWITCHES.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(valued, expected);
+    }
+
+    #[test]
+    fn integers_are_read_as_go_reads_them() {
+        use super::go_int;
+        for (s, v) in [
+            ("10", 10),
+            ("+7", 7),
+            ("-1", -1),
+            ("0x10", 16),
+            ("0X1f", 31),
+            ("0b101", 5),
+            ("0o17", 15),
+            ("017", 15),
+            ("0", 0),
+            ("1_000", 1000),
+            ("0x_1F", 31),
+            ("-9223372036854775808", i64::MIN),
+        ] {
+            assert_eq!(go_int(s), Ok(v), "{s}");
+        }
+        for s in [
+            "",
+            "-",
+            "abc",
+            "1__0",
+            "_1",
+            "1_",
+            "0x",
+            "08",
+            "1.0",
+            " 1",
+            "9223372036854775808",
+        ] {
+            assert!(go_int(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn switches_take_go_boolean_values() {
+        let run = |args: &[&str]| -> Vec<String> {
+            go_bool_flags(args.iter().map(|a| a.into()))
+                .into_iter()
+                .map(|a| a.into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            run(&["notary", "--oci-layout=T", "--default=0", "-y=1", "x"]),
+            ["notary", "--oci-layout", "-y", "x"]
+        );
+        assert_eq!(
+            run(&[
+                "notary",
+                "--force-referrers-tag=FALSE",
+                "--allow-referrers-api=t"
+            ]),
+            [
+                "notary",
+                "--force-referrers-tag=false",
+                "--allow-referrers-api=true"
+            ]
+        );
+        // Not a Go boolean, not a switch, a long name with one dash, or an operand: unchanged.
+        for args in [
+            &["notary", "--default=yes"][..],
+            &["notary", "--key=1"],
+            &["notary", "-default=1"],
+            &["notary", "--", "--oci-layout=true"],
+        ] {
+            assert_eq!(run(args), args);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -228,15 +470,40 @@ mod os_error_tests {
 /// Ends a run clap did not get to a command: notation (cobra) exits 0 after help or version
 /// output, including the help shown for a missing subcommand, and 1 for every error (clap's own
 /// default is 2).
-fn usage_exit(e: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
+fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    match e.kind() {
+        // cobra prints a command group's help on stdout when no subcommand is given.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            print!("{}", e.render());
+            return ExitCode::SUCCESS;
+        }
+        // An unknown subcommand of a group (`notary key bogus`): cobra shows the group's help
+        // and exits 0 (only the root command refuses unknown commands).
+        ErrorKind::InvalidSubcommand => {
+            if let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidSubcommand)
+                && let Some(at) = args.iter().position(|a| a.to_str() == Some(bad.as_str()))
+                && args[1..at]
+                    .iter()
+                    .any(|a| !a.to_str().is_some_and(|s| s.starts_with('-')))
+            {
+                let mut help: Vec<std::ffi::OsString> = args[..at].to_vec();
+                help.push("--help".into());
+                if let Err(h) = Cli::try_parse_from(&help)
+                    && h.kind() == ErrorKind::DisplayHelp
+                {
+                    let _ = h.print();
+                    return ExitCode::SUCCESS;
+                }
+            }
+        }
+        _ => {}
+    }
     // clap picks the stream: stdout for help and version, stderr for errors. If even that
     // cannot be written, the exit code still tells.
     let _ = e.print();
     match e.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     }
 }

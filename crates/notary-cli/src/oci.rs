@@ -125,13 +125,13 @@ pub struct SignArgs {
     #[command(flatten)]
     pub common: Common,
     /// Signing key name
-    #[arg(short = 'k', long = "key", conflicts_with = "plugin")]
+    #[arg(short = 'k', long = "key")]
     pub key: Option<String>,
     /// Sign with this plugin (with --id) instead of a configured key
-    #[arg(long, requires = "id")]
+    #[arg(long)]
     pub plugin: Option<String>,
     /// Key id for --plugin
-    #[arg(long, requires = "plugin")]
+    #[arg(long)]
     pub id: Option<String>,
     /// Plugin configuration key=value (repeatable)
     #[arg(long = "plugin-config")]
@@ -174,8 +174,8 @@ pub struct VerifyArgs {
     #[arg(short = 'm', long = "user-metadata")]
     pub user_metadata: Vec<String>,
     /// Most signatures evaluated
-    #[arg(long = "max-signatures", default_value_t = 100)]
-    pub max_signatures: usize,
+    #[arg(long = "max-signatures", default_value_t = 100, value_parser = crate::go_int, allow_hyphen_values = true)]
+    pub max_signatures: i64,
     /// Deprecated and ignored (notation v1.3 accepts it with a warning)
     #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub allow_referrers_api: Option<bool>,
@@ -196,8 +196,8 @@ pub struct ListArgs {
     #[command(flatten)]
     pub common: Common,
     /// Most signatures listed
-    #[arg(long = "max-signatures", default_value_t = 100)]
-    pub max_signatures: usize,
+    #[arg(long = "max-signatures", default_value_t = 100, value_parser = crate::go_int, allow_hyphen_values = true)]
+    pub max_signatures: i64,
     /// Deprecated and ignored (notation v1.3 accepts it with a warning)
     #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub allow_referrers_api: Option<bool>,
@@ -208,8 +208,8 @@ pub struct InspectArgs {
     #[command(flatten)]
     pub common: Common,
     /// Most signatures inspected
-    #[arg(long = "max-signatures", default_value_t = 100)]
-    pub max_signatures: usize,
+    #[arg(long = "max-signatures", default_value_t = 100, value_parser = crate::go_int, allow_hyphen_values = true)]
+    pub max_signatures: i64,
     /// Deprecated and ignored (notation v1.3 accepts it with a warning)
     #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub allow_referrers_api: Option<bool>,
@@ -220,18 +220,24 @@ pub struct InspectArgs {
 
 /// notation's checks of `--max-signatures` (must be positive) and of the deprecated
 /// `--allow-referrers-api` (accepted with a warning) for verify, list and inspect.
-fn check_listing_flags(max_signatures: usize, allow_referrers_api: Option<bool>) -> CmdResult {
-    if max_signatures == 0 {
-        return Err(Failure::msg(
-            "max-signatures value 0 must be a positive number",
-        ));
-    }
+fn check_listing_flags(
+    max_signatures: i64,
+    allow_referrers_api: Option<bool>,
+) -> Result<usize, Failure> {
+    let max = usize::try_from(max_signatures)
+        .ok()
+        .filter(|m| *m > 0)
+        .ok_or_else(|| {
+            Failure::msg(format!(
+                "max-signatures value {max_signatures} must be a positive number"
+            ))
+        })?;
     if allow_referrers_api.is_some() {
         eprintln!(
             "Warning: flag '--allow-referrers-api' is deprecated and will be removed in future versions."
         );
     }
-    Ok(())
+    Ok(max)
 }
 
 /// A signer, or a local key and certificate being read and parsed on a thread of their own.
@@ -524,7 +530,8 @@ fn warn_tag(object: &str, digest: &str) {
         eprintln!(
             "Warning: Always sign the artifact using digest(@sha256:...) rather than a tag(:{object}) because tags are mutable and a tag reference can point to a different artifact than the one signed."
         );
-        eprintln!("Resolved artifact tag `{object}` to digest `{digest}` before signing.");
+        // notation-go logs this at info level (shown with -v), not as output.
+        tracing::info!("Resolved artifact tag `{object}` to digest `{digest}` before signing");
     }
 }
 
@@ -598,6 +605,8 @@ where
 }
 
 pub fn sign(mut a: SignArgs) -> CmdResult {
+    // cobra checks flag groups before anything runs.
+    let plugin = crate::blob::signer_flags(a.key.as_deref(), a.plugin.as_deref(), a.id.as_deref())?;
     match a.allow_referrers_api {
         Some(true) => {
             eprintln!(
@@ -614,11 +623,11 @@ pub fn sign(mut a: SignArgs) -> CmdResult {
     // local key is read and parsed on its own thread from here on, while the clients are built
     // and the first requests are out.
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
-    let source = match (&a.plugin, &a.id) {
-        (Some(p), Some(id)) => {
+    let source = match plugin {
+        Some((p, id)) => {
             crate::blob::SignerSource::Ready(crate::blob::plugin_signer(p, id, plugin_config)?)
         }
-        _ => crate::blob::signer_source(a.key.as_deref(), &plugin_config)?,
+        None => crate::blob::signer_source(a.key.as_deref(), &plugin_config)?,
     };
     let slot = SignerSlot::start(source);
     let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
@@ -755,7 +764,7 @@ async fn verify_one(
 
 pub fn verify(a: VerifyArgs) -> CmdResult {
     let json = crate::output::wants_json(&a.output)?;
-    check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
+    let max_signatures = check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
     let targets = targets(&a.common, &a.more, false)?;
     if a.scope.is_some() && !a.common.oci_layout {
         return Err(Failure::msg(
@@ -776,7 +785,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
     let v: Arc<dyn notary::Verifier> =
         Arc::new(verifier(Kind::Oci)?.with_plugin_config(plugin_config));
     let opts = Arc::new(VerifyOptions {
-        max_signatures: a.max_signatures,
+        max_signatures,
         user_metadata: parse_pairs(&a.user_metadata, "--user-metadata")?,
     });
     for t in targets.iter() {
@@ -841,7 +850,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
 }
 
 pub fn list(a: ListArgs) -> CmdResult {
-    check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
+    let max_signatures = check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
@@ -850,10 +859,10 @@ pub fn list(a: ListArgs) -> CmdResult {
     let mut sigs = rt.block_on(
         t.repo
             .repo()
-            .list_signatures(&subject, a.max_signatures.saturating_add(1)),
+            .list_signatures(&subject, max_signatures.saturating_add(1)),
     )?;
-    let exceeded = sigs.len() > a.max_signatures;
-    sigs.truncate(a.max_signatures);
+    let exceeded = sigs.len() > max_signatures;
+    sigs.truncate(max_signatures);
     let reference = t.at(&subject.digest);
     if sigs.is_empty() {
         println!("{reference} has no associated signatures");
@@ -873,21 +882,21 @@ pub fn list(a: ListArgs) -> CmdResult {
         );
     }
     if exceeded {
-        warn_exceeded(a.max_signatures);
+        warn_exceeded(max_signatures);
     }
     Ok(())
 }
 
 pub fn inspect(a: InspectArgs) -> CmdResult {
     let json = crate::output::wants_json(&a.output)?;
-    check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
+    let max_signatures = check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let v = rt
         .block_on(notary::inspect::inspect_artifact(
             t.repo.repo(),
             &t.object,
-            a.max_signatures,
+            max_signatures,
         ))
         .map_err(Failure::msg)?;
     warn_unpinned("inspect", &t.object);
@@ -911,7 +920,7 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
         print!("{}", v.render_tree(&t.at(&v.artifact.digest)));
     }
     if v.exceeded_limit {
-        warn_exceeded(a.max_signatures);
+        warn_exceeded(max_signatures);
     }
     if !v.skipped.is_empty() {
         return Err(Failure::msg(

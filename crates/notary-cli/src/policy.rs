@@ -60,7 +60,7 @@ fn validate(kind: Kind, bytes: &[u8]) -> Result<(), notary_trustpolicy::Error> {
 pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
     match c {
         PolicyCommand::Import { file, force } => {
-            let bytes = crate::config::read_input(&file, crate::config::MAX_SMALL_FILE)?;
+            let bytes = crate::config::read_input_or_stream(&file, crate::config::MAX_SMALL_FILE)?;
             validate(kind, &bytes).map_err(|e| {
                 Failure::msg(format!(
                     "failed to parse {} trust policy configuration {}: {e}",

@@ -177,6 +177,8 @@ fn max_signatures_bounds_the_candidates_before_trusted_ones_are_tried_first() {
     let reference = format!("{}:v1", layout.display());
     // Listed first: a signature of a key no policy trusts; then one of the trusted key.
     e.ok_both(&["sign", "--oci-layout", "--key", "stranger", &reference]);
+    // A layout lists oldest first by the creation annotation (whole seconds), then by digest.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     e.ok_both(&["sign", "--oci-layout", &reference]);
     let verify = |max: &str| {
         e.run(&[

@@ -307,7 +307,11 @@ pub fn generate_private_key(spec: KeySpec) -> Result<Vec<u8>, Error> {
 
 /// PEM (`PRIVATE KEY`) of a PKCS#8 DER key.
 pub fn private_key_to_pem(pkcs8_der: &[u8]) -> String {
-    pem::encode(&pem::Pem::new("PRIVATE KEY", pkcs8_der.to_vec()))
+    // LF line endings, as Go's encoding/pem writes them (the crate's default is CRLF).
+    pem::encode_config(
+        &pem::Pem::new("PRIVATE KEY", pkcs8_der.to_vec()),
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
 }
 
 #[cfg(test)]

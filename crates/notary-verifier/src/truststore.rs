@@ -70,9 +70,13 @@ pub trait TrustStore: Send + Sync {
     ) -> Result<Vec<Certificate>, TrustStoreError>;
 }
 
-/// Checks a store or key name the way notation does (`[a-zA-Z0-9_.-]+`).
+/// Checks a store or key name the way notation does (`[a-zA-Z0-9_.-]+`), except that `.` and
+/// `..` are refused.
 pub fn is_valid_name(name: &str) -> bool {
+    // `.` and `..` match notation's pattern too, but name a directory above the store.
     !name.is_empty()
+        && name != "."
+        && name != ".."
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')

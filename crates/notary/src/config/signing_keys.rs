@@ -135,12 +135,16 @@ pub struct SigningKeys {
     /// The default key's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
-    /// The keys.
-    #[serde(default)]
+    /// The keys (`null` reads as none, as Go reads it).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub keys: Vec<KeyEntry>,
     /// Members this version does not know: kept when the file is written back.
     #[serde(flatten)]
     extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<KeyEntry>, D::Error> {
+    Ok(Option::<Vec<KeyEntry>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl SigningKeys {

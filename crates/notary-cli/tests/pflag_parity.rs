@@ -1,0 +1,301 @@
+//! Command lines read as notation's pflag/cobra read them, and the key, certificate and policy
+//! commands' outcomes as notation v1.3.2 gives them (found by a differential run of ~850
+//! command lines against it).
+
+#[path = "support/env.rs"]
+mod support;
+
+use support::Env;
+
+/// A default test key `acme` and a one-artifact OCI layout; the layout reference `<path>:v1`.
+fn env_with_layout() -> (Env, String) {
+    let e = Env::new();
+    e.ok_both(&[
+        "cert",
+        "generate-test",
+        "--bits",
+        "256",
+        "acme",
+        "--default",
+    ]);
+    let (layout, _) = e.layout_with_artifact(Some("application/vnd.example"));
+    (e, format!("{}:v1", layout.display()))
+}
+
+fn status(e: &Env, args: &[&str]) -> Option<i32> {
+    e.run(args).status.code()
+}
+
+#[test]
+fn boolean_flags_take_go_boolean_values_after_an_equals_sign() {
+    let (e, reference) = env_with_layout();
+    for on in ["true", "1", "t", "T", "TRUE", "True"] {
+        let flag = format!("--oci-layout={on}");
+        e.ok_both(&["list", &flag, &reference]);
+    }
+    // `--oci-layout=false`: the reference is then a registry's, which this one cannot be.
+    assert_eq!(
+        status(&e, &["list", "--oci-layout=false", &reference]),
+        Some(1)
+    );
+    // Not a Go boolean: refused.
+    assert_eq!(
+        status(&e, &["list", "--oci-layout=yes", &reference]),
+        Some(1)
+    );
+    e.ok_both(&["cert", "generate-test", "--bits", "256", "second"]);
+    e.ok_both(&["key", "update", "--default=T", "second"]);
+    let keys = std::fs::read_to_string(e.config.join("signingkeys.json")).unwrap();
+    assert!(keys.contains("\"default\": \"second\""), "{keys}");
+    // `--default=false` leaves the default as it is, and says so.
+    let (_, err) = e.ok_both(&["key", "update", "--default=false", "acme"]);
+    assert!(err.contains("--default flag is not set"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(e.config.join("signingkeys.json")).unwrap(),
+        keys
+    );
+}
+
+#[test]
+fn a_flag_given_twice_takes_its_last_value() {
+    let (e, reference) = env_with_layout();
+    e.ok_both(&[
+        "sign",
+        "--oci-layout",
+        "--signature-format",
+        "jws",
+        "--signature-format",
+        "cose",
+        "-e",
+        "1h",
+        "-e",
+        "2h",
+        &reference,
+    ]);
+    let inspect = e.ok(&["inspect", "--oci-layout", "-o", "json", &reference]);
+    assert!(inspect.contains("application/cose"), "{inspect}");
+}
+
+#[test]
+fn signer_flags_are_checked_in_cobras_groups_and_an_empty_key_is_the_default() {
+    let (e, reference) = env_with_layout();
+    let err = e.fails(&[
+        "sign",
+        "--oci-layout",
+        "--id",
+        "x",
+        "--key",
+        "acme",
+        &reference,
+    ]);
+    assert!(
+        err.contains(
+            "if any flags in the group [id plugin] are set they must all be set; missing [plugin]"
+        ),
+        "{err}"
+    );
+    let err = e.fails(&["sign", "--oci-layout", "--plugin", "p", &reference]);
+    assert!(err.contains("missing [id]"), "{err}");
+    let err = e.fails(&[
+        "sign",
+        "--oci-layout",
+        "--key",
+        "acme",
+        "--plugin",
+        "p",
+        "--id",
+        "x",
+        &reference,
+    ]);
+    assert!(
+        err.contains(
+            "if any flags in the group [key id] are set none of the others can be; [id key] were all set"
+        ),
+        "{err}"
+    );
+    // `--key ""` is the default key, as in notation.
+    e.ok_both(&["sign", "--oci-layout", "--key", "", &reference]);
+}
+
+#[test]
+fn max_signatures_takes_go_integers_and_refuses_negative_ones_in_notations_words() {
+    let (e, reference) = env_with_layout();
+    e.ok_both(&["sign", "--oci-layout", &reference]);
+    for n in ["0x10", "0b1", "1_0", "010"] {
+        e.ok_both(&["list", "--oci-layout", "--max-signatures", n, &reference]);
+    }
+    for n in ["-1", "-0x2"] {
+        let err = e.fails(&["list", "--oci-layout", "--max-signatures", n, &reference]);
+        assert!(
+            err.contains(&format!(
+                "max-signatures value {} must be a positive number",
+                if n == "-1" { "-1" } else { "-2" }
+            )),
+            "{n}: {err}"
+        );
+    }
+    assert_eq!(
+        status(
+            &e,
+            &[
+                "list",
+                "--oci-layout",
+                "--max-signatures",
+                "1__0",
+                &reference
+            ]
+        ),
+        Some(1)
+    );
+}
+
+#[test]
+fn key_delete_removes_names_one_at_a_time_and_writes_nothing_when_one_is_missing() {
+    let e = Env::new();
+    e.ok_both(&["cert", "generate-test", "--bits", "256", "k1", "--default"]);
+    e.ok_both(&["cert", "generate-test", "--bits", "256", "k2"]);
+    let file = e.config.join("signingkeys.json");
+    let before = std::fs::read(&file).unwrap();
+    let err = e.fails(&["key", "delete", "k2", "k2"]);
+    assert!(err.contains("signing key k2 not found"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), before, "nothing written");
+    e.ok_both(&["key", "delete", "k2"]);
+    // Written as notation's encoder writes it: four-space indent, final newline.
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(after.starts_with("{\n    \"default\": \"k1\""), "{after}");
+    assert!(after.ends_with("}\n"), "{after:?}");
+}
+
+#[test]
+fn a_null_key_list_reads_as_empty() {
+    let e = Env::new();
+    std::fs::create_dir_all(&e.config).unwrap();
+    std::fs::write(e.config.join("signingkeys.json"), r#"{"keys":null}"#).unwrap();
+    let out = e.ok(&["key", "list"]);
+    assert!(out.starts_with("NAME"), "{out}");
+    e.ok_both(&["cert", "generate-test", "--bits", "256", "k1"]);
+}
+
+#[test]
+fn key_add_takes_any_non_empty_name_as_notation_does() {
+    let e = Env::new();
+    e.ok_both(&["cert", "generate-test", "--bits", "256", "local"]);
+    let key = e.config.join("localkeys/local.key");
+    let cert = e.config.join("localkeys/local.crt");
+    for name in ["a b", "k:1", "ключ"] {
+        e.ok_both(&[
+            "key",
+            "add",
+            "--key",
+            key.to_str().unwrap(),
+            "--cert",
+            cert.to_str().unwrap(),
+            name,
+        ]);
+    }
+    let out = e.ok(&["key", "list"]);
+    assert!(out.contains("ключ"), "{out}");
+    let err = e.fails(&[
+        "key",
+        "add",
+        "--key",
+        key.to_str().unwrap(),
+        "--cert",
+        cert.to_str().unwrap(),
+        "",
+    ]);
+    assert!(err.contains("key name cannot be empty"), "{err}");
+}
+
+#[test]
+fn generate_test_writes_an_lf_key_and_a_public_certificate_and_refuses_dot_names() {
+    let e = Env::new();
+    e.ok_both(&["cert", "generate-test", "--bits", "256", "k1"]);
+    let key = std::fs::read_to_string(e.config.join("localkeys/k1.key")).unwrap();
+    assert!(key.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{key:?}");
+    assert!(!key.contains('\r'), "{key:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &str| {
+            std::fs::metadata(e.config.join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("localkeys/k1.key"), 0o600);
+        assert_eq!(mode("localkeys/k1.crt"), 0o644);
+    }
+    for name in [".", ".."] {
+        e.fails(&["cert", "generate-test", "--bits", "256", name]);
+    }
+    assert!(!e.config.join("truststore/x509/...crt").exists());
+    assert!(!e.config.join("localkeys/...key").exists());
+}
+
+#[test]
+fn cert_add_adds_every_good_file_and_reports_the_others_together() {
+    let e = Env::new();
+    e.ok_both(&["cert", "generate-test", "--bits", "256", "k1"]);
+    let good = e.config.join("localkeys/k1.crt");
+    e.write("garbage.pem", "not a certificate\n");
+    let o = e.run(&[
+        "cert",
+        "add",
+        "-t",
+        "ca",
+        "-s",
+        "s",
+        "garbage.pem",
+        good.to_str().unwrap(),
+    ]);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "Successfully added following certificates to named store s of type ca:\n{}\n",
+            good.display()
+        )
+    );
+    assert!(
+        err.starts_with(
+            "Error: Failed to add following certificates to named store s of type ca:\ngarbage.pem, with error \""
+        ),
+        "{err}"
+    );
+    assert!(e.config.join("truststore/x509/ca/s/k1.crt").exists());
+}
+
+#[test]
+fn policy_import_reads_a_pipe() {
+    let e = Env::new();
+    let policy = r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#;
+    let o = e.run_with_stdin(&["policy", "import", "/dev/stdin"], policy.as_bytes());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let written = std::fs::read_to_string(e.config.join("trustpolicy.json")).unwrap();
+    assert_eq!(written, policy);
+}
+
+#[test]
+fn a_group_prints_its_help_on_stdout_for_a_missing_or_unknown_subcommand() {
+    let e = Env::new();
+    for args in [
+        &["key"][..],
+        &["key", "bogus"],
+        &["blob", "policy", "bogus"],
+    ] {
+        let o = e.run(args);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(out.contains("Usage: notary"), "{args:?}: {out}");
+    }
+    // The root command refuses an unknown command, as cobra does.
+    let o = e.run(&["bogus"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bogus"));
+}
