@@ -93,18 +93,15 @@ pub enum CertCommand {
 }
 
 fn store_type(s: &str) -> Result<TrustStoreType, Failure> {
-    s.parse().map_err(|_| {
-        Failure::msg(format!(
-            "unsupported trust store type {s:?}, use ca, signingAuthority or tsa"
-        ))
-    })
+    s.parse()
+        .map_err(|_| Failure::msg(format!("unsupported store type: {s}")))
 }
 
 fn store_dir(t: TrustStoreType, name: &str) -> Result<PathBuf, Failure> {
     if !is_valid_name(name) {
-        return Err(Failure::msg(format!(
-            "named store {name:?} is invalid: names must match [a-zA-Z0-9_.-]+"
-        )));
+        return Err(Failure::msg(
+            "named store name needs to follow [a-zA-Z0-9_.-]+ format",
+        ));
     }
     Ok(config::config_dir()?
         .join("truststore")
@@ -372,7 +369,11 @@ pub fn run(c: CertCommand) -> CmdResult {
                     })?;
                     println!("Successfully deleted {f}");
                 }
-                _ => return Err(Failure::msg("give either a certificate file name or --all")),
+                _ => {
+                    return Err(Failure::msg(
+                        "delete requires either the certificate file name that needs to be deleted or --all flag to delete all certificates in the given named trust store",
+                    ));
+                }
             }
             Ok(())
         }
@@ -490,14 +491,14 @@ impl Created {
 
 fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
     if !is_valid_name(name) {
-        return Err(Failure::msg(format!(
-            "{name:?} is not a valid name: names must match [a-zA-Z0-9_.-]+"
-        )));
+        return Err(Failure::msg("name needs to follow [a-zA-Z0-9_.-]+ format"));
     }
     let dir = config::config_dir()?;
     let keys = crate::notation_dir()?.signing_keys()?;
     if keys.keys.iter().any(|k| k.name == name) {
-        return Err(Failure::msg(format!("signing key {name:?} already exists")));
+        return Err(Failure::msg(format!(
+            "signing key with name {name:?} already exists"
+        )));
     }
     let local = dir.join("localkeys");
     let key_path = local.join(format!("{name}.key"));

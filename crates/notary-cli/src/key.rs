@@ -75,13 +75,15 @@ pub fn run(c: KeyCommand) -> CmdResult {
                 return Err(Failure::msg("key name cannot be empty"));
             }
             if keys.keys.iter().any(|k| k.name == name) {
-                return Err(Failure::msg(format!("signing key {name:?} already exists")));
+                return Err(Failure::msg(format!(
+                    "signing key with name {name:?} already exists"
+                )));
             }
             let entry = match (plugin, key_file, cert_file) {
                 (Some(p), None, None) => {
-                    let id = id.filter(|i| !i.is_empty()).ok_or_else(|| {
-                        Failure::msg("missing key id: --id is required with --plugin")
-                    })?;
+                    let id = id
+                        .filter(|i| !i.is_empty())
+                        .ok_or_else(|| Failure::msg("missing key id"))?;
                     let plugin_config = parse_pairs(&plugin_config, "--plugin-config")?;
                     // As notation: the plugin must be installed.
                     notary::plugin::PluginHost::new(config::plugins_dir()?).executable(&p)?;
@@ -101,7 +103,7 @@ pub fn run(c: KeyCommand) -> CmdResult {
                 }
                 _ => {
                     return Err(Failure::msg(
-                        "give either --plugin NAME --id ID, or --key FILE --cert FILE",
+                        "required flag(s) \"plugin\" not set (or give --key FILE --cert FILE)",
                     ));
                 }
             };
@@ -147,10 +149,13 @@ pub fn run(c: KeyCommand) -> CmdResult {
         KeyCommand::Update { name, default } => {
             // As notation: without --default there is nothing to update.
             if !default {
-                eprintln!("Warning: --default flag is not set, command did not take effect");
+                // notation logs this as a warning (shown with -v), not as output.
+                tracing::warn!("--default flag is not set, command did not take effect");
                 return Ok(());
             }
-            keys.get(Some(&name))?;
+            if !keys.keys.iter().any(|k| k.name == name) {
+                return Err(Failure::msg(format!("signing key {name} not found")));
+            }
             if keys.default.as_deref() != Some(name.as_str()) {
                 keys.default = Some(name.clone());
                 config::save_signing_keys(&dir, &keys)?;

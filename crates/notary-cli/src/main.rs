@@ -286,7 +286,12 @@ pub fn go_int(s: &str) -> Result<i64, String> {
     if clean.is_empty() || !prev_digit {
         return Err(bad());
     }
-    let magnitude = u64::from_str_radix(&clean, radix).map_err(|_| bad())?;
+    let magnitude = u64::from_str_radix(&clean, radix).map_err(|e| match e.kind() {
+        std::num::IntErrorKind::PosOverflow => {
+            format!("strconv.ParseInt: parsing {s:?}: value out of range")
+        }
+        _ => bad(),
+    })?;
     let value = if neg {
         0i64.checked_sub_unsigned(magnitude)
     } else {
@@ -497,6 +502,37 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
                 }
             }
         }
+        // pflag's words for an unknown flag and a value it cannot read (notation's e2e tests
+        // and users' scripts match them).
+        ErrorKind::UnknownArgument => {
+            if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
+                if let Some(long) = arg.strip_prefix("--").filter(|l| !l.is_empty()) {
+                    let name = long.split('=').next().unwrap_or(long);
+                    eprintln!("Error: unknown flag: --{name}");
+                    return ExitCode::from(1);
+                }
+                if let Some(c) = arg.strip_prefix('-').and_then(|s| s.chars().next()) {
+                    eprintln!("Error: unknown shorthand flag: '{c}' in {arg}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue | ErrorKind::TooManyValues => {
+            if let (Some(ContextValue::String(arg)), Some(ContextValue::String(value))) = (
+                e.get(ContextKind::InvalidArg),
+                e.get(ContextKind::InvalidValue),
+            ) {
+                let flag = arg.split([' ', '=', '[']).next().unwrap_or(arg);
+                let name = flag.trim_start_matches('-');
+                let reason = if SWITCHES.contains(&name) || VALUED_SWITCHES.contains(&name) {
+                    format!("strconv.ParseBool: parsing {value:?}: invalid syntax")
+                } else {
+                    std::error::Error::source(e).map_or_else(String::new, ToString::to_string)
+                };
+                eprintln!("Error: invalid argument {value:?} for {flag:?} flag: {reason}");
+                return ExitCode::from(1);
+            }
+        }
         _ => {}
     }
     // clap picks the stream: stdout for help and version, stderr for errors. If even that
@@ -523,12 +559,11 @@ pub fn parse_pairs(
                 flag.trim_start_matches('-')
             ))
         })?;
-        if k.is_empty() {
-            return Err(Failure::msg(format!("{flag} {p:?} has an empty key")));
-        }
-        if v.is_empty() {
+        // notation's words for an empty key or value too.
+        if k.is_empty() || v.is_empty() {
             return Err(Failure::msg(format!(
-                "{flag} {p:?} has an empty value (notation refuses key-value pairs without a value)"
+                "could not parse flag {}: key-value pair requires \"=\" as separator",
+                flag.trim_start_matches('-')
             )));
         }
         if out.insert(k.to_string(), v.to_string()).is_some() {
@@ -544,11 +579,13 @@ pub fn parse_pairs(
 /// `90s`, `+1h`; at most 2562047h), in exact nanoseconds, then applies notation-go's rules:
 /// not negative, whole seconds.
 pub fn parse_duration(s: &str) -> Result<time::Duration, Failure> {
-    let bad = || {
+    // pflag's words around Go's time.ParseDuration's.
+    let flag_err = |reason: String| {
         Failure::msg(format!(
-            "invalid expiry duration {s:?} (examples: 24h, 1h30m, 90s)"
+            "invalid argument {s:?} for \"-e, --expiry\" flag: time: {reason}"
         ))
     };
+    let bad = || flag_err(format!("invalid duration {s:?}"));
     let (neg, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -587,7 +624,8 @@ pub fn parse_duration(s: &str) -> Result<time::Duration, Failure> {
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            _ => return Err(bad()),
+            "" => return Err(flag_err(format!("missing unit in duration {s:?}"))),
+            u => return Err(flag_err(format!("unknown unit {u:?} in duration {s:?}"))),
         };
         rest = &rest[unit_end..];
         // Digits past what Go keeps (its precision) do not change the result.
@@ -617,9 +655,9 @@ pub fn parse_duration(s: &str) -> Result<time::Duration, Failure> {
         return Err(Failure::msg("expiry duration cannot be a negative value"));
     }
     if !total.is_multiple_of(1_000_000_000) {
-        return Err(Failure::msg(format!(
-            "expiry duration {s:?} supports minimum granularity of seconds"
-        )));
+        return Err(Failure::msg(
+            "expiry duration supports minimum granularity of seconds",
+        ));
     }
     Ok(time::Duration::seconds((total / 1_000_000_000) as i64))
 }

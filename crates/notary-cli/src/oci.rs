@@ -409,12 +409,13 @@ fn split_layout(r: &str, optional: bool) -> Result<(String, Option<String>), Fai
     match r.rsplit_once('@') {
         Some((p, d)) => Ok((p.to_string(), Some(d.to_string()))),
         None => match r.rsplit_once(':') {
-            Some((p, t)) if !t.contains('/') && !p.is_empty() => {
+            Some((p, t)) if !t.contains('/') && !p.is_empty() && !t.is_empty() => {
                 Ok((p.to_string(), Some(t.to_string())))
             }
             _ if optional => Ok((r.to_string(), None)),
+            // notation's words.
             _ => Err(Failure::msg(format!(
-                "{r:?}: an OCI layout reference is <path>:<tag> or <path>@<digest>"
+                "{r:?}: invalid reference: missing tag or digest. Expecting <file_path>:<tag> or <file_path>@<digest>"
             ))),
         },
     }
@@ -480,9 +481,21 @@ fn target_shared(
         });
     }
     let r = RemoteReference::parse(&c.reference).map_err(|e| {
-        Failure::msg(format!(
-            "{e} (for an OCI image layout directory, add --oci-layout)"
-        ))
+        // notation's words for the two commonest mistakes, then ours; with a hint.
+        let reference = &c.reference;
+        let expecting = "Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest> (for an OCI image layout directory, add --oci-layout)";
+        let (registry, rest) = reference.split_once('/').unwrap_or(("", ""));
+        if registry.is_empty() || rest.is_empty() {
+            Failure::msg(format!(
+                "{reference:?}: invalid reference: missing registry or repository. {expecting}"
+            ))
+        } else if !rest.contains('@') && !rest.rsplit('/').next().is_some_and(|l| l.contains(':')) {
+            Failure::msg(format!(
+                "{reference:?}: invalid reference: no tag or digest. {expecting}"
+            ))
+        } else {
+            Failure::msg(format!("{e}. {expecting}"))
+        }
     })?;
     // Keyed by the registry as typed: with plain HTTP, `host:443` and `host` (port 80) are two
     // endpoints although their policy scope is the same.
@@ -768,7 +781,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
     let targets = targets(&a.common, &a.more, false)?;
     if a.scope.is_some() && !a.common.oci_layout {
         return Err(Failure::msg(
-            "--scope is only for --oci-layout; a registry reference is its own scope",
+            "if any flags in the group [oci-layout scope] are set they must all be set; missing [oci-layout]",
         ));
     }
     if a.scope.is_none() && a.common.oci_layout {

@@ -60,13 +60,16 @@ fn validate(kind: Kind, bytes: &[u8]) -> Result<(), notary_trustpolicy::Error> {
 pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
     match c {
         PolicyCommand::Import { file, force } => {
-            let bytes = crate::config::read_input_or_stream(&file, crate::config::MAX_SMALL_FILE)?;
-            validate(kind, &bytes).map_err(|e| {
-                Failure::msg(format!(
-                    "failed to parse {} trust policy configuration {}: {e}",
-                    kind.label(),
-                    file.display()
-                ))
+            // notation's three steps and their words: read, parse, validate.
+            let bytes = crate::config::read_input_or_stream(&file, crate::config::MAX_SMALL_FILE)
+                .map_err(|Failure(e)| {
+                Failure::msg(format!("failed to read trust policy file: {e}"))
+            })?;
+            validate(kind, &bytes).map_err(|e| match e {
+                notary_trustpolicy::Error::Parse { reason } => Failure::msg(format!(
+                    "failed to parse trust policy configuration: {reason}"
+                )),
+                e => Failure::msg(format!("failed to validate trust policy: {e}")),
             })?;
             let dir = config::config_dir()?;
             // notation v1.x reads only trustpolicy.json; later versions prefer

@@ -186,7 +186,10 @@ fn key_add_update_and_delete_say_what_notation_says() {
 fn key_update_without_default_does_nothing() {
     let e = Env::new();
     e.ok(&["cert", "generate-test", "--bits", "256", "--default", "g"]);
+    // Quiet, as notation: its warning is a log line, shown with -v.
     let (_, err) = e.ok_both(&["key", "update", "nosuchkey"]);
+    assert_eq!(err, "");
+    let (_, err) = e.ok_both(&["key", "update", "-v", "nosuchkey"]);
     assert!(err.contains("--default flag is not set"), "{err}");
     assert_eq!(signing_keys(&e)["default"], "g");
 }

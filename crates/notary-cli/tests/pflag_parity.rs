@@ -48,7 +48,7 @@ fn boolean_flags_take_go_boolean_values_after_an_equals_sign() {
     let keys = std::fs::read_to_string(e.config.join("signingkeys.json")).unwrap();
     assert!(keys.contains("\"default\": \"second\""), "{keys}");
     // `--default=false` leaves the default as it is, and says so.
-    let (_, err) = e.ok_both(&["key", "update", "--default=false", "acme"]);
+    let (_, err) = e.ok_both(&["key", "update", "-v", "--default=false", "acme"]);
     assert!(err.contains("--default flag is not set"), "{err}");
     assert_eq!(
         std::fs::read_to_string(e.config.join("signingkeys.json")).unwrap(),

@@ -282,6 +282,20 @@ pub fn signature_layer(
             format,
         });
     }
+    // A listing can name anything; a signature is an OCI image manifest (or an artifact
+    // manifest of the OCI 1.1 drafts and the ORAS prototypes).
+    if !desc.media_type.is_empty()
+        && ![IMAGE_MANIFEST, ARTIFACT_MANIFEST, ORAS_ARTIFACT_MANIFEST]
+            .contains(&desc.media_type.as_str())
+    {
+        return Err(Error::InvalidManifest {
+            digest: desc.digest.to_string(),
+            reason: format!(
+                "a signature manifest must be of type {IMAGE_MANIFEST:?}, not {:?}",
+                desc.media_type
+            ),
+        });
+    }
     let layer = match m.content() {
         [one] => one.clone(),
         other => {

@@ -265,3 +265,22 @@ fn an_unreadable_referrers_tag_entry_is_skipped_when_listing_and_kept_when_updat
     assert_eq!(entries[1], good);
     assert_eq!(entries[2]["digest"], pushed.manifest.digest.to_string());
 }
+
+#[test]
+fn a_listed_manifest_that_is_not_an_oci_image_manifest_is_listed_but_never_read_as_a_signature() {
+    // A Docker image manifest whose one layer would otherwise pass for an envelope.
+    let envelope = Descriptor::for_content("application/jose+json", b"{}");
+    let body = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": manifest::DOCKER_MANIFEST,
+        "config": Descriptor::for_content(notary_core::SIGNATURE_ARTIFACT_TYPE, b"{}"),
+        "layers": [envelope],
+    }))
+    .unwrap();
+    let desc = Descriptor::for_content(manifest::DOCKER_MANIFEST, &body);
+    let err = manifest::signature_layer(&desc, &body).unwrap_err();
+    assert!(err.to_string().contains("must be of type"), "{err}");
+    // The same bytes named as an OCI image manifest are read.
+    let desc = Descriptor::for_content(manifest::IMAGE_MANIFEST, &body);
+    assert!(manifest::signature_layer(&desc, &body).is_ok());
+}

@@ -32,7 +32,7 @@ pub use referrers::{ReferrersSupport, referrers_tag};
 
 use crate::cache::BlobCache;
 use crate::error::Error;
-use crate::manifest::{self, IMAGE_MANIFEST};
+use crate::manifest;
 use auth::AuthState;
 use referrers::{REFERRERS_API, REFERRERS_TAG_SCHEMA, REFERRERS_UNKNOWN};
 
@@ -290,10 +290,8 @@ impl SignatureRepository for RemoteRepository {
         let mut list = self
             .referrers(&subject.digest, Some(SIGNATURE_ARTIFACT_TYPE), limit)
             .await?;
-        // Only manifest types can be signatures; anything else would fail later anyway.
-        list.retain(|d| {
-            d.media_type == IMAGE_MANIFEST || d.media_type == manifest::ARTIFACT_MANIFEST
-        });
+        // Listed whatever their media type, as notation lists them: one that is not a
+        // signature manifest fails when it is fetched (verify tries the next; inspect names it).
         if list.is_empty() {
             // Signatures of the Notary v2 prototypes (notation <= 0.12) are only reachable
             // through the ORAS referrers API. Asked only when nothing else is found, so a signed
