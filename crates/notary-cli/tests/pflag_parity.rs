@@ -299,3 +299,56 @@ fn a_group_prints_its_help_on_stdout_for_a_missing_or_unknown_subcommand() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("bogus"));
 }
+
+#[test]
+fn flag_and_reference_errors_read_as_pflag_and_notation_write_them() {
+    let (e, reference) = env_with_layout();
+    for (args, expected) in [
+        (
+            vec!["list", "--oci-layout", "--bogus", &reference],
+            "Error: unknown flag: --bogus\n",
+        ),
+        (
+            vec!["list", "--oci-layout", "-Z", &reference],
+            "Error: unknown shorthand flag: 'Z' in -Z\n",
+        ),
+        (
+            vec![
+                "list",
+                "--oci-layout",
+                "--max-signatures",
+                "abc",
+                &reference,
+            ],
+            "Error: invalid argument \"abc\" for \"--max-signatures\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n",
+        ),
+        (
+            vec!["list", "--oci-layout=yes", &reference],
+            "Error: invalid argument \"yes\" for \"--oci-layout\" flag: strconv.ParseBool: parsing \"yes\": invalid syntax\n",
+        ),
+        (
+            vec!["sign", "--oci-layout", "-e", "1d", &reference],
+            "Error: invalid argument \"1d\" for \"-e, --expiry\" flag: time: unknown unit \"d\" in duration \"1d\"\n",
+        ),
+        (
+            vec!["list", "--oci-layout", "layout"],
+            "Error: \"layout\": invalid reference: missing tag or digest. Expecting <file_path>:<tag> or <file_path>@<digest>\n",
+        ),
+    ] {
+        let o = e.run(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&o.stderr), expected, "{args:?}");
+    }
+    for (reference, reason) in [
+        ("app:v1", "missing registry or repository"),
+        ("localhost:5000/app", "no tag or digest"),
+    ] {
+        let err = e.fails(&["list", reference]);
+        assert!(
+            err.starts_with(&format!(
+                "Error: {reference:?}: invalid reference: {reason}. Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest>"
+            )),
+            "{err}"
+        );
+    }
+}
