@@ -412,14 +412,7 @@ fn key_and_plugin_lists_are_notations_tables() {
         e.ok(&["plugin", "list"]),
         "NAME   DESCRIPTION   VERSION   CAPABILITIES   ERROR   \n"
     );
-    e.ok_both(&[
-        "cert",
-        "generate-test",
-        "--bits",
-        "256",
-        "acme",
-        "--default",
-    ]);
+    e.default_test_key("acme");
     let keys = e.config.join("localkeys");
     let (key, crt) = (
         keys.join("acme.key").display().to_string(),

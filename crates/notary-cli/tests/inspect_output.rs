@@ -69,14 +69,7 @@ fn corpus_inspections_match_notation_byte_for_byte() {
 /// A layout with one artifact signed by notary with `k=<a&b>` and an expiry, plus a
 /// signature manifest whose JWS envelope is not a JWS.
 fn layout_with_a_bad_signature(e: &Env) -> (PathBuf, String, String) {
-    e.ok_both(&[
-        "cert",
-        "generate-test",
-        "--bits",
-        "256",
-        "acme",
-        "--default",
-    ]);
+    e.default_test_key("acme");
     let (layout, art) = e.layout_with_artifact(None);
     let reference = format!("{}@{}", layout.display(), art.digest);
     e.ok_both(&[

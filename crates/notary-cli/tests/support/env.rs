@@ -202,10 +202,15 @@ impl Env {
         self.libexec.join("plugins")
     }
 
+    /// A P-256 test key `name` (`cert generate-test`) as the default signing key.
+    pub fn default_test_key(&self, name: &str) {
+        self.ok_both(&["cert", "generate-test", "--bits", "256", name, "--default"]);
+    }
+
     /// A P-256 test key `name` as the default signing key, and a strict policy `policy` for
     /// `scope` trusting its CA (trust store `ca:<name>`), imported with `notary policy import`.
     pub fn trust_test_key(&self, name: &str, scope: &str, policy: &str) {
-        self.ok_both(&["cert", "generate-test", "--bits", "256", name, "--default"]);
+        self.default_test_key(name);
         let file = self.write(
             "policy.json",
             &format!(
