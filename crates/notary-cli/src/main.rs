@@ -131,6 +131,12 @@ enum Command {
     Plugin(plugin::PluginCommand),
     /// Show the notary version information
     Version,
+    /// Generate the autocompletion script for a shell (bash, zsh, fish, powershell, elvish), as
+    /// `notation completion` does: `source <(notary completion bash)`
+    Completion {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -162,6 +168,19 @@ fn main() -> ExitCode {
         Command::Login(a) => login::login(a),
         Command::Logout(a) => login::logout(a),
         Command::Plugin(c) => plugin::run(c),
+        Command::Completion { shell } => {
+            use clap::CommandFactory as _;
+            // Rendered first: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "notary", &mut script);
+            match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+                // A reader that stopped early (`| head`) is not an error of ours.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(Failure::msg(format!("writing the completion script: {e}")))
+                }
+                _ => Ok(()),
+            }
+        }
         Command::Version => {
             println!(
                 "notary - a notation-compatible tool to sign and verify artifacts (notary-rs)\n\nVersion:     {}",
@@ -521,7 +540,8 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
             if let (Some(ContextValue::String(arg)), Some(ContextValue::String(value))) = (
                 e.get(ContextKind::InvalidArg),
                 e.get(ContextKind::InvalidValue),
-            ) {
+            ) && arg.starts_with('-')
+            {
                 let flag = arg.split([' ', '=', '[']).next().unwrap_or(arg);
                 let name = flag.trim_start_matches('-');
                 let reason = if SWITCHES.contains(&name) || VALUED_SWITCHES.contains(&name) {

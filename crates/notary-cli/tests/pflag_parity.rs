@@ -333,3 +333,16 @@ fn flag_and_reference_errors_read_as_pflag_and_notation_write_them() {
         );
     }
 }
+
+#[test]
+fn completion_scripts_are_generated_for_notations_shells() {
+    let e = Env::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = e.ok(&["completion", shell]);
+        // Every command is offered.
+        for command in ["sign", "verify", "inspect", "certificate", "policy"] {
+            assert!(out.contains(command), "{shell}: {command}");
+        }
+    }
+    assert_eq!(status(&e, &["completion", "ksh"]), Some(1));
+}
