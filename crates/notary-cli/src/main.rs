@@ -520,6 +520,28 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
                     return ExitCode::SUCCESS;
                 }
             }
+            // At the root: cobra's words.
+            if let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidSubcommand) {
+                let mut text = format!("Error: unknown command {bad:?} for \"notary\"\n");
+                // cobra suggests commands within two edits, or that start with the input.
+                let near: Vec<&String> = match e.get(ContextKind::SuggestedSubcommand) {
+                    Some(ContextValue::Strings(s)) => s
+                        .iter()
+                        .filter(|c| edit_distance(c, bad) <= 2 || c.starts_with(bad.as_str()))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if !near.is_empty() {
+                    text.push_str("\nDid you mean this?\n");
+                    for s in near {
+                        text.push_str(&format!("\t{s}\n"));
+                    }
+                    text.push('\n');
+                }
+                text.push_str("Run 'notary --help' for usage.");
+                eprintln!("{text}");
+                return ExitCode::from(1);
+            }
         }
         // pflag's words for an unknown flag and a value it cannot read (notation's e2e tests
         // and users' scripts match them).
@@ -562,6 +584,24 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
     }
+}
+
+/// Levenshtein distance (case-insensitive, as cobra's suggestions compare).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (
+        a.to_lowercase().chars().collect(),
+        b.to_lowercase().chars().collect(),
+    );
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut row = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            row.push((prev[j] + cost).min(prev[j + 1] + 1).min(row[j] + 1));
+        }
+        prev = row;
+    }
+    prev[b.len()]
 }
 
 /// Parses `k=v` pairs of `--user-metadata` / `--plugin-config`: as notation's `ParseFlagMap`,

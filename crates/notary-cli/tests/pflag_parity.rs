@@ -278,7 +278,15 @@ fn a_group_prints_its_help_on_stdout_for_a_missing_or_unknown_subcommand() {
     // The root command refuses an unknown command, as cobra does.
     let o = e.run(&["bogus"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("bogus"));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "Error: unknown command \"bogus\" for \"notary\"\nRun 'notary --help' for usage.\n"
+    );
+    let o = e.run(&["sgn"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "Error: unknown command \"sgn\" for \"notary\"\n\nDid you mean this?\n\tsign\n\nRun 'notary --help' for usage.\n"
+    );
 }
 
 #[test]
