@@ -173,3 +173,24 @@ fn notary_and_notation_agree_on_verification_plugins() {
         &[cli_env::notary_bin(), tool("notation"), tool("oras")],
     );
 }
+
+/// registries.py: ~330 list, verify, inspect and sign runs on real registries
+/// (Distribution 2.8 without the referrers API, olareg with it, a fault-injecting proxy in
+/// front): referrers tag index states (absent, empty, SBOMs, deleted signatures, a Docker
+/// manifest list, invalid JSON, odd entries, duplicates), odd signature manifests, signature
+/// order and `--max-signatures`, paginated referrers with relative `Link` headers, API errors,
+/// reference forms and repeated signing by both tools; outcomes, the signatures shown and the
+/// tag index each signing leaves must agree except where notary differs on purpose, each such
+/// case named with its rule.
+#[test]
+fn notary_and_notation_agree_on_registry_states() {
+    run(
+        "registries.py",
+        &[
+            cli_env::notary_bin(),
+            tool("notation"),
+            registry::Kind::Distribution2.binary(),
+            registry::Kind::Olareg.binary(),
+        ],
+    );
+}

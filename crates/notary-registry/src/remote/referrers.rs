@@ -129,12 +129,13 @@ impl RemoteRepository {
         {
             return Ok(());
         }
-        // Every entry is kept as stored, once: an entry listed twice is written once (as
-        // oras-go writes it), one this client cannot read is still written.
+        // Every entry is kept as stored, once: an entry listed twice is written once, and one
+        // with no digest at all (which names nothing) is dropped, as oras-go writes the index;
+        // one this client cannot otherwise read is still written.
         let mut seen = std::collections::HashSet::new();
         let mut index: Vec<serde_json::Value> = stored
             .into_iter()
-            .filter(|v| digest_of(v).is_none_or(|d| seen.insert(d)))
+            .filter(|v| digest_of(v).is_some_and(|d| seen.insert(d)))
             .collect();
         index.push(serde_json::to_value(&entry).map_err(|e| {
             fail(Error::Config {
