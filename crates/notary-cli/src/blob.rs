@@ -134,7 +134,6 @@ pub enum SignerSource {
     LocalFiles { key: PathBuf, cert: PathBuf },
 }
 
-/// [`signer_with`], leaving local key files unread.
 /// notation's (cobra's) flag groups of the signer flags, in cobra's order: `--id` and
 /// `--plugin` together, then `--key` apart from each (a flag counts as set even when empty).
 /// Returns the plugin and key id when a plugin signs.
@@ -175,8 +174,8 @@ pub fn signer_flags<'a>(
     }
 }
 
-/// The signer of `--key` (an empty name is the default key, as in notation), configured in
-/// `signingkeys.json`.
+/// [`signer_with`], leaving local key files unread: the signer of `--key` (an empty name is the
+/// default key, as in notation), configured in `signingkeys.json`.
 pub fn signer_source(
     key: Option<&str>,
     overrides: &BTreeMap<String, String>,

@@ -154,7 +154,7 @@ pub fn run(c: KeyCommand) -> CmdResult {
                 return Ok(());
             }
             if !keys.keys.iter().any(|k| k.name == name) {
-                return Err(Failure::msg(format!("signing key {name} not found")));
+                return Err(key_not_found(&name));
             }
             if keys.default.as_deref() != Some(name.as_str()) {
                 keys.default = Some(name.clone());
@@ -171,7 +171,7 @@ pub fn run(c: KeyCommand) -> CmdResult {
                     .keys
                     .iter()
                     .position(|k| &k.name == n)
-                    .ok_or_else(|| Failure::msg(format!("signing key {n} not found")))?;
+                    .ok_or_else(|| key_not_found(n))?;
                 keys.keys.remove(at);
                 if keys.default.as_ref() == Some(n) {
                     keys.default = None;
@@ -203,4 +203,10 @@ pub fn run(c: KeyCommand) -> CmdResult {
         }
     }
     Ok(())
+}
+
+/// notation's words for a key name `signingkeys.json` does not hold (`key update`, `key
+/// delete`).
+fn key_not_found(name: &str) -> Failure {
+    Failure::msg(format!("signing key {name} not found"))
 }

@@ -275,6 +275,7 @@ fn go_bool_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi
 /// sign, then decimal, `0x`/`0o`/`0b` or leading-`0` octal digits, with `_` between digits.
 pub fn go_int(s: &str) -> Result<i64, String> {
     let bad = || format!("strconv.ParseInt: parsing {s:?}: invalid syntax");
+    let out_of_range = || format!("strconv.ParseInt: parsing {s:?}: value out of range");
     let (neg, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -306,9 +307,7 @@ pub fn go_int(s: &str) -> Result<i64, String> {
         return Err(bad());
     }
     let magnitude = u64::from_str_radix(&clean, radix).map_err(|e| match e.kind() {
-        std::num::IntErrorKind::PosOverflow => {
-            format!("strconv.ParseInt: parsing {s:?}: value out of range")
-        }
+        std::num::IntErrorKind::PosOverflow => out_of_range(),
         _ => bad(),
     })?;
     let value = if neg {
@@ -316,7 +315,7 @@ pub fn go_int(s: &str) -> Result<i64, String> {
     } else {
         i64::try_from(magnitude).ok()
     };
-    value.ok_or_else(|| format!("strconv.ParseInt: parsing {s:?}: value out of range"))
+    value.ok_or_else(out_of_range)
 }
 
 /// Operating-system errors as Go prints them, which notation's users and tests match ("no such
@@ -505,23 +504,22 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
         // An unknown subcommand of a group (`notary key bogus`): cobra shows the group's help
         // and exits 0 (only the root command refuses unknown commands).
         ErrorKind::InvalidSubcommand => {
-            if let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidSubcommand)
-                && let Some(at) = args.iter().position(|a| a.to_str() == Some(bad.as_str()))
-                && args[1..at]
-                    .iter()
-                    .any(|a| !a.to_str().is_some_and(|s| s.starts_with('-')))
-            {
-                let mut help: Vec<std::ffi::OsString> = args[..at].to_vec();
-                help.push("--help".into());
-                if let Err(h) = Cli::try_parse_from(&help)
-                    && h.kind() == ErrorKind::DisplayHelp
-                {
-                    let _ = h.print();
-                    return ExitCode::SUCCESS;
-                }
-            }
-            // At the root: cobra's words.
             if let Some(ContextValue::String(bad)) = e.get(ContextKind::InvalidSubcommand) {
+                if let Some(at) = args.iter().position(|a| a.to_str() == Some(bad.as_str()))
+                    && args[1..at]
+                        .iter()
+                        .any(|a| !a.to_str().is_some_and(|s| s.starts_with('-')))
+                {
+                    let mut help: Vec<std::ffi::OsString> = args[..at].to_vec();
+                    help.push("--help".into());
+                    if let Err(h) = Cli::try_parse_from(&help)
+                        && h.kind() == ErrorKind::DisplayHelp
+                    {
+                        let _ = h.print();
+                        return ExitCode::SUCCESS;
+                    }
+                }
+                // At the root: cobra's words.
                 let mut text = format!("Error: unknown command {bad:?} for \"notary\"\n");
                 // cobra suggests commands within two edits, or that start with the input.
                 let near: Vec<&String> = match e.get(ContextKind::SuggestedSubcommand) {
@@ -613,19 +611,16 @@ pub fn parse_pairs(
 ) -> Result<std::collections::BTreeMap<String, String>, Failure> {
     let mut out = std::collections::BTreeMap::new();
     for p in pairs {
-        let (k, v) = p.split_once('=').ok_or_else(|| {
-            Failure::msg(format!(
-                "could not parse flag {}: key-value pair requires \"=\" as separator",
-                flag.trim_start_matches('-')
-            ))
-        })?;
-        // notation's words for an empty key or value too.
-        if k.is_empty() || v.is_empty() {
-            return Err(Failure::msg(format!(
-                "could not parse flag {}: key-value pair requires \"=\" as separator",
-                flag.trim_start_matches('-')
-            )));
-        }
+        // notation's one message for a missing separator, key or value.
+        let (k, v) = p
+            .split_once('=')
+            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+            .ok_or_else(|| {
+                Failure::msg(format!(
+                    "could not parse flag {}: key-value pair requires \"=\" as separator",
+                    flag.trim_start_matches('-')
+                ))
+            })?;
         if out.insert(k.to_string(), v.to_string()).is_some() {
             return Err(Failure::msg(format!(
                 "{flag} key {k:?} is given more than once"
