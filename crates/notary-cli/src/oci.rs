@@ -173,12 +173,8 @@ pub struct VerifyArgs {
     /// User metadata the signature must carry, key=value (repeatable)
     #[arg(short = 'm', long = "user-metadata")]
     pub user_metadata: Vec<String>,
-    /// Most signatures evaluated
-    #[arg(long = "max-signatures", default_value_t = 100, value_parser = crate::go_int, allow_hyphen_values = true)]
-    pub max_signatures: i64,
-    /// Deprecated and ignored (notation v1.3 accepts it with a warning)
-    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
-    pub allow_referrers_api: Option<bool>,
+    #[command(flatten)]
+    pub listing: ListingArgs,
     /// Configuration key=value passed to the verification plugin (repeatable)
     #[arg(long = "plugin-config")]
     pub plugin_config: Vec<String>,
@@ -195,49 +191,52 @@ pub struct VerifyArgs {
 pub struct ListArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Most signatures listed
-    #[arg(long = "max-signatures", default_value_t = 100, value_parser = crate::go_int, allow_hyphen_values = true)]
-    pub max_signatures: i64,
-    /// Deprecated and ignored (notation v1.3 accepts it with a warning)
-    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
-    pub allow_referrers_api: Option<bool>,
+    #[command(flatten)]
+    pub listing: ListingArgs,
 }
 
 #[derive(Args)]
 pub struct InspectArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Most signatures inspected
-    #[arg(long = "max-signatures", default_value_t = 100, value_parser = crate::go_int, allow_hyphen_values = true)]
-    pub max_signatures: i64,
-    /// Deprecated and ignored (notation v1.3 accepts it with a warning)
-    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
-    pub allow_referrers_api: Option<bool>,
+    #[command(flatten)]
+    pub listing: ListingArgs,
     /// Output format: text or json
     #[arg(short = 'o', long = "output", default_value = "text")]
     pub output: String,
 }
 
-/// notation's checks of `--max-signatures` (must be positive) and of the deprecated
-/// `--allow-referrers-api` (accepted with a warning) for verify, list and inspect.
-fn check_listing_flags(
-    max_signatures: i64,
-    allow_referrers_api: Option<bool>,
-) -> Result<usize, Failure> {
-    let max = usize::try_from(max_signatures)
-        .ok()
-        .filter(|m| *m > 0)
-        .ok_or_else(|| {
-            Failure::msg(format!(
-                "max-signatures value {max_signatures} must be a positive number"
-            ))
-        })?;
-    if allow_referrers_api.is_some() {
-        eprintln!(
-            "Warning: flag '--allow-referrers-api' is deprecated and will be removed in future versions."
-        );
+/// The listing flags of verify, list and inspect.
+#[derive(Args)]
+pub struct ListingArgs {
+    /// Most signatures examined
+    #[arg(long = "max-signatures", default_value_t = 100, value_parser = crate::go_int, allow_hyphen_values = true)]
+    pub max_signatures: i64,
+    /// Deprecated and ignored (notation v1.3 accepts it with a warning)
+    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub allow_referrers_api: Option<bool>,
+}
+
+impl ListingArgs {
+    /// notation's checks: `--max-signatures` must be positive, and the deprecated
+    /// `--allow-referrers-api` is accepted with a warning. Returns the limit.
+    fn check(&self) -> Result<usize, Failure> {
+        let max = usize::try_from(self.max_signatures)
+            .ok()
+            .filter(|m| *m > 0)
+            .ok_or_else(|| {
+                Failure::msg(format!(
+                    "max-signatures value {} must be a positive number",
+                    self.max_signatures
+                ))
+            })?;
+        if self.allow_referrers_api.is_some() {
+            eprintln!(
+                "Warning: flag '--allow-referrers-api' is deprecated and will be removed in future versions."
+            );
+        }
+        Ok(max)
     }
-    Ok(max)
 }
 
 /// A signer, or a local key and certificate being read and parsed on a thread of their own.
@@ -481,20 +480,13 @@ fn target_shared(
         });
     }
     let r = RemoteReference::parse(&c.reference).map_err(|e| {
-        // notation's words for the two commonest mistakes, then ours; with a hint.
-        let reference = &c.reference;
+        // notation's shape (`"REF": invalid reference: WHY. Expecting ...`), with a hint.
         let expecting = "Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest> (for an OCI image layout directory, add --oci-layout)";
-        let (registry, rest) = reference.split_once('/').unwrap_or(("", ""));
-        if registry.is_empty() || rest.is_empty() {
-            Failure::msg(format!(
-                "{reference:?}: invalid reference: missing registry or repository. {expecting}"
-            ))
-        } else if !rest.contains('@') && !rest.rsplit('/').next().is_some_and(|l| l.contains(':')) {
-            Failure::msg(format!(
-                "{reference:?}: invalid reference: no tag or digest. {expecting}"
-            ))
-        } else {
-            Failure::msg(format!("{e}. {expecting}"))
+        match e {
+            notary_registry::Error::InvalidReference { reference, reason } => Failure::msg(
+                format!("{reference:?}: invalid reference: {reason}. {expecting}"),
+            ),
+            other => Failure::msg(format!("{other}. {expecting}")),
         }
     })?;
     // Keyed by the registry as typed: with plain HTTP, `host:443` and `host` (port 80) are two
@@ -777,7 +769,7 @@ async fn verify_one(
 
 pub fn verify(a: VerifyArgs) -> CmdResult {
     let json = crate::output::wants_json(&a.output)?;
-    let max_signatures = check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
+    let max_signatures = a.listing.check()?;
     let targets = targets(&a.common, &a.more, false)?;
     if a.scope.is_some() && !a.common.oci_layout {
         return Err(Failure::msg(
@@ -863,7 +855,7 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
 }
 
 pub fn list(a: ListArgs) -> CmdResult {
-    let max_signatures = check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
+    let max_signatures = a.listing.check()?;
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
@@ -902,7 +894,7 @@ pub fn list(a: ListArgs) -> CmdResult {
 
 pub fn inspect(a: InspectArgs) -> CmdResult {
     let json = crate::output::wants_json(&a.output)?;
-    let max_signatures = check_listing_flags(a.max_signatures, a.allow_referrers_api)?;
+    let max_signatures = a.listing.check()?;
     let t = target(&a.common, false)?;
     let rt = runtime()?;
     let v = rt

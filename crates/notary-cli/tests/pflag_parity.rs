@@ -328,15 +328,25 @@ fn flag_and_reference_errors_read_as_pflag_and_notation_write_them() {
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&o.stderr), expected, "{args:?}");
     }
+    // oras-go's reasons, which notation prints, come from the library's parser.
     for (reference, reason) in [
         ("app:v1", "missing registry or repository"),
         ("localhost:5000/app", "no tag or digest"),
+        ("/app:v1", "invalid registry \"\""),
+        ("localhost:5000/App:v1", "invalid repository \"App\""),
+        ("localhost:5000/app:-v1", "invalid tag \"-v1\""),
+        (
+            "localhost:5000/app@sha256:ab",
+            "invalid digest \"sha256:ab\"",
+        ),
     ] {
         let err = e.fails(&["list", reference]);
         assert!(
             err.starts_with(&format!(
-                "Error: {reference:?}: invalid reference: {reason}. Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest>"
-            )),
+                "Error: {reference:?}: invalid reference: {reason}"
+            )) && err.trim_end().ends_with(
+                ". Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest> (for an OCI image layout directory, add --oci-layout)"
+            ),
             "{err}"
         );
     }

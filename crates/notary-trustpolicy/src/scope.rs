@@ -157,7 +157,7 @@ pub(crate) fn canonical_scope_name(name: &str) -> Result<String, Error> {
         .map_err(|()| fail(format!("invalid registry host {registry:?}")))?;
     if !valid_repository(repo) {
         return Err(fail(format!(
-            "invalid repository name {repo:?}: path components of lowercase letters and digits, separated by '.', '_', '__' or dashes, joined by '/'"
+            "invalid repository {repo:?}: path components of lowercase letters and digits, separated by '.', '_', '__' or dashes, joined by '/'"
         )));
     }
     Ok(format!("{registry}/{repo}"))

@@ -54,26 +54,38 @@ pub fn is_localhost(registry: &str) -> bool {
 impl RemoteReference {
     /// Parses `registry/repository:tag`, `registry/repository@digest` or
     /// `registry/repository:tag@digest`.
+    ///
+    /// A refused reference is an [`Error::InvalidReference`] whose reason uses the words of
+    /// oras-go's parser, which notation reports: `missing registry or repository`,
+    /// `invalid registry "..."`, `invalid repository "..."`, `invalid tag "..."`,
+    /// `invalid digest "...": ...`, and `no tag or digest` (notation's own check, since
+    /// signatures hang off a tag or digest).
+    ///
+    /// ```
+    /// use notary_registry::{Error, remote::RemoteReference};
+    /// let r = RemoteReference::parse("localhost:5000/team/app:v1").unwrap();
+    /// assert_eq!((r.registry.as_str(), r.tag.as_deref()), ("localhost:5000", Some("v1")));
+    /// let Err(Error::InvalidReference { reason, .. }) = RemoteReference::parse("app:v1") else {
+    ///     panic!("no registry")
+    /// };
+    /// assert_eq!(reason, "missing registry or repository");
+    /// ```
     pub fn parse(reference: &str) -> Result<Self, Error> {
-        let (registry, rest) = reference.split_once('/').ok_or_else(|| {
-            bad(
-                reference,
-                "expected <registry>/<repository>:<tag> or <registry>/<repository>@<digest>",
-            )
-        })?;
+        let (registry, rest) = reference
+            .split_once('/')
+            .ok_or_else(|| bad(reference, "missing registry or repository"))?;
         if notary_trustpolicy::canonical_registry(registry).is_err() {
-            return Err(bad(
-                reference,
-                format!("invalid registry host {registry:?}"),
-            ));
+            return Err(bad(reference, format!("invalid registry {registry:?}")));
         }
         let (name_tag, digest) = match rest.split_once('@') {
             Some((n, d)) => (
                 n,
-                Some(
-                    d.parse::<Digest>()
-                        .map_err(|e| bad(reference, e.to_string()))?,
-                ),
+                Some(d.parse::<Digest>().map_err(|e| match e {
+                    notary_core::Error::InvalidDigest { reason, .. } => {
+                        bad(reference, format!("invalid digest {d:?}: {reason}"))
+                    }
+                    other => bad(reference, other.to_string()),
+                })?),
             ),
             None => (rest, None),
         };
@@ -81,8 +93,8 @@ impl RemoteReference {
             Some((r, t)) if !t.contains('/') => (r, Some(t)),
             _ => (name_tag, None),
         };
-        // Repository syntax and the 255-byte name limit of the distribution spec, checked by
-        // the same code that matches trust policy scopes.
+        // Repository syntax (`invalid repository "..."`) and the 255-byte name limit of the
+        // distribution spec, checked by the same code that matches trust policy scopes.
         notary_trustpolicy::canonical_reference_name(&format!("{registry}/{repository}")).map_err(
             |e| match e {
                 notary_trustpolicy::Error::InvalidReference { reason, .. } => {
@@ -97,7 +109,7 @@ impl RemoteReference {
             return Err(bad(reference, format!("invalid tag {t:?}")));
         }
         if tag.is_none() && digest.is_none() {
-            return Err(bad(reference, "a tag or digest is required"));
+            return Err(bad(reference, "no tag or digest"));
         }
         Ok(Self {
             registry: registry.to_string(),
@@ -219,6 +231,48 @@ mod tests {
             RemoteReference::parse(&format!("{name}a:v1")),
             Err(Error::InvalidReference { .. })
         ));
+    }
+
+    #[test]
+    fn reasons_use_notations_words() {
+        let d = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+        for (r, want) in [
+            ("app:v1", "missing registry or repository".to_string()),
+            ("localhost:5000/app", "no tag or digest".to_string()),
+            ("/app:v1", "invalid registry \"\"".to_string()),
+            (
+                "localhost:x/app:v1",
+                "invalid registry \"localhost:x\"".to_string(),
+            ),
+            (
+                "localhost:5000/App:v1",
+                "invalid repository \"App\": ".to_string(),
+            ),
+            (
+                "localhost:5000/:v1",
+                "invalid repository \"\": ".to_string(),
+            ),
+            (
+                "localhost:5000/app:-bad",
+                "invalid tag \"-bad\"".to_string(),
+            ),
+            (
+                "localhost:5000/app@sha256:zz",
+                "invalid digest \"sha256:zz\": wrong hex length".to_string(),
+            ),
+            (
+                &format!("localhost:5000/app@md5:{}", &d[7..]),
+                "invalid digest \"md5:".to_string(),
+            ),
+        ] {
+            match RemoteReference::parse(r) {
+                Err(Error::InvalidReference { reference, reason }) => {
+                    assert_eq!(reference, r);
+                    assert!(reason.starts_with(&want), "{r}: {reason}");
+                }
+                other => panic!("{r}: {other:?}"),
+            }
+        }
     }
 
     #[test]
