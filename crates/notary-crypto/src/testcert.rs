@@ -62,7 +62,9 @@ pub fn generate_test_certificate(
     params.not_before = now;
     params.not_after = now.saturating_add(Duration::days(1));
     params.serial_number = Some(SerialNumber::from_slice(&random_serial()?));
-    params.is_ca = IsCa::ExplicitNoCa;
+    // As notation's (Go template without BasicConstraintsValid): no basicConstraints and no
+    // subject key identifier, only key usage and the code-signing EKU.
+    params.is_ca = IsCa::NoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
     let cert = params.self_signed(&key).map_err(rcgen_err)?;

@@ -183,3 +183,21 @@ fn openssl_accepts_pss_signatures() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn generated_test_certificates_carry_notations_extensions_only() {
+    // notation's template: key usage (critical, digitalSignature) and the code-signing EKU;
+    // no basicConstraints and no subject key identifier.
+    for spec in [KeySpec::Rsa2048, KeySpec::EcP256] {
+        let g = generate_test_certificate("ext", spec, NOW).unwrap();
+        let cert = Certificate::from_der(&g.cert_der).unwrap();
+        assert!(cert.basic_constraints().is_none(), "{spec}");
+        assert_eq!(cert.critical_extension_oids(), ["2.5.29.15"], "{spec}");
+        // The subject key identifier OID (2.5.29.14) appears nowhere in the DER.
+        assert!(
+            !g.cert_der.windows(5).any(|w| w == [0x06, 0x03, 0x55, 0x1d, 0x0e]),
+            "{spec}"
+        );
+        validate_code_signing_chain(&[cert], Some(NOW)).unwrap();
+    }
+}
