@@ -284,3 +284,48 @@ fn a_listed_manifest_that_is_not_an_oci_image_manifest_is_listed_but_never_read_
     let desc = Descriptor::for_content(manifest::IMAGE_MANIFEST, &body);
     assert!(manifest::signature_layer(&desc, &body).is_ok());
 }
+
+#[test]
+fn a_repository_the_registry_names_unknown_is_an_error_where_an_unknown_tag_lists_nothing() {
+    // A digest reference is not resolved before its signatures are listed, so the listing is
+    // where a misspelled repository shows. Distribution 2.8/3 and olareg answer MANIFEST_UNKNOWN
+    // there (nothing to tell); registries that answer NAME_UNKNOWN (ECR, among others) are
+    // reported as lacking the repository, not as listing no signatures.
+    let rt = rt();
+    let subject = Descriptor::for_content(manifest::IMAGE_MANIFEST, b"the artifact");
+    for (code, absent) in [("MANIFEST_UNKNOWN", false), ("NAME_UNKNOWN", true)] {
+        let body = serde_json::to_vec(&serde_json::json!({
+            "errors": [{"code": code, "message": "unknown"}]
+        }))
+        .unwrap();
+        let server = start(None, None, move |_, _| {
+            Action::Respond(
+                "404 Not Found",
+                vec!["Content-Type: application/json".into()],
+                body.clone(),
+            )
+        });
+        let c = client(&server.origin);
+        let listed = rt.block_on(c.referrers(&subject.digest, None, 10));
+        if absent {
+            let e = listed.unwrap_err();
+            assert!(matches!(e, Error::NotFound { .. }), "{e}");
+            let host = server.origin.split_once("://").unwrap().1;
+            assert!(
+                e.to_string().contains(&format!("repository {host}/app")),
+                "{e}"
+            );
+            // A NAME_UNKNOWN from the referrers API says nothing of the API.
+            assert_eq!(
+                c.referrers_support(),
+                notary_registry::remote::ReferrersSupport::Unknown
+            );
+        } else {
+            assert_eq!(listed.unwrap(), Vec::new());
+            assert_eq!(
+                c.referrers_support(),
+                notary_registry::remote::ReferrersSupport::TagSchema
+            );
+        }
+    }
+}

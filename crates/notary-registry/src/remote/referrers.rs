@@ -205,6 +205,16 @@ impl RemoteRepository {
             .get(&url, MANIFEST_ACCEPT, MAX_INDEX_SIZE, "referrers index")
             .await?;
         if status == StatusCode::NOT_FOUND {
+            // No such repository (a digest reference is not resolved first, so this is where
+            // a misspelled repository shows): say so, not "no signatures".
+            if super::transport::has_error_code(&body, "NAME_UNKNOWN") {
+                return Err(Error::NotFound {
+                    reference: format!(
+                        "repository {}/{}",
+                        self.inner.registry, self.inner.repository
+                    ),
+                });
+            }
             return Ok(Vec::new());
         }
         if !status.is_success() {
@@ -379,15 +389,19 @@ impl RemoteRepository {
                         | StatusCode::NOT_IMPLEMENTED
                 )
             {
-                // Distribution 2.8 answers 404 text/plain: no API, use the tag schema.
+                // Distribution 2.8 answers 404 text/plain: no API, use the tag schema. A
+                // NAME_UNKNOWN says nothing of the API (the repository is absent, which the
+                // tag schema read then reports), so nothing is learned from it.
                 tracing::debug!(
                     subject = %subject,
                     status = status.as_u16(),
                     "no referrers API ({status}): falling back to the referrers tag schema"
                 );
-                self.inner
-                    .referrers
-                    .store(REFERRERS_TAG_SCHEMA, Ordering::Relaxed);
+                if !super::transport::has_error_code(&body, "NAME_UNKNOWN") {
+                    self.inner
+                        .referrers
+                        .store(REFERRERS_TAG_SCHEMA, Ordering::Relaxed);
+                }
                 return Ok(None);
             }
             if !status.is_success() {

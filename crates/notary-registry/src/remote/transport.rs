@@ -148,6 +148,21 @@ pub(super) fn network(operation: &str, e: &reqwest::Error) -> Error {
 /// Most characters of a registry's error message repeated in an [`Error`].
 const MAX_MESSAGE_CHARS: usize = 300;
 
+/// Whether an error body of the distribution spec (`{"errors": [{"code": ...}]}`) carries
+/// `code`.
+pub(super) fn has_error_code(body: &[u8], code: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Errs {
+        errors: Vec<Code>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Code {
+        #[serde(default)]
+        code: String,
+    }
+    serde_json::from_slice::<Errs>(body).is_ok_and(|e| e.errors.iter().any(|e| e.code == code))
+}
+
 /// The `errors[].code` and `message`s of a distribution-spec error body, or the body's start:
 /// at most [`MAX_MESSAGE_CHARS`] characters, control characters and bidirectional overrides
 /// replaced. The registry writes it and errors reach terminals, logs and admission denials.
