@@ -15,7 +15,8 @@ agree) and, for group 1, sign it: outcomes must agree and the tag index afterwar
 every previous referrer and add one. Group 3 runs on olareg (referrers API): order of
 signatures, `--max-signatures` with untrusted signatures listed before a trusted one, SBOMs,
 and, through a fault-injecting proxy, paginated answers (relative `Link` headers), API errors.
-Group 4 tries reference forms and an image index as subject, group 5 repeated signing by both
+Group 4 tries reference forms (~20 malformed ones too, whose refusal must be worded as notation
+words it) and an image index as subject, group 5 repeated signing by both
 tools. Where notary differs on purpose (README: Deliberate differences from notation) the case is
 named with its rule. Exits 1 on any mismatch.
 """
@@ -665,6 +666,39 @@ def group_4_5():
             same("a digest that names nothing", [cmd, f"{h}/app@sha256:" + "ab" * 32])
             same("a repository that does not exist", [cmd, f"{h}/nope@{s['digest']}"])
             same("a digest in upper case", [cmd, f"{h}/app@sha256:" + s["digest"][7:].upper()])
+        # Malformed and unusual reference forms: outcomes agree and, where notation names the
+        # reference invalid, its reason opens notary's (which may add a detail).
+        forms = {
+            "no registry": "app:v1",
+            "an empty registry": "/app:v1",
+            "a registry with a bad port": "127.0.0.1:x/app:v1",
+            "an upper-case repository": f"{h}/App:v1",
+            "an empty repository": f"{h}/:v1",
+            "a repository ending in /": f"{h}/app/:v1",
+            "a repository with a__b": f"{h}/a__b:v1",
+            "a repository with a___b": f"{h}/a___b:v1",
+            "a repository with a.-b": f"{h}/a.-b:v1",
+            "a tag of 128 characters": f"{h}/app:" + "a" * 128,
+            "a tag of 129 characters": f"{h}/app:" + "a" * 129,
+            "a tag starting with -": f"{h}/app:-v1",
+            "a tag starting with .": f"{h}/app:.v1",
+            "no tag or digest": f"{h}/app",
+            "an empty tag": f"{h}/app:",
+            "an empty digest": f"{h}/app@",
+            "a short digest": f"{h}/app@sha256:abcd",
+            "a sha384 digest": f"{h}/app@sha384:" + "ab" * 48,
+            "a sha512 digest": f"{h}/app@sha512:" + "ab" * 64,
+            "an md5 digest": f"{h}/app@md5:" + "ab" * 16,
+            "a tag and a malformed digest": f"{h}/app:v1@sha256:zz",
+        }
+        for label, ref in forms.items():
+            for cmd in ("list", "verify", "inspect", "sign"):
+                res = {t: tool_run(t, [cmd, "--insecure-registry", ref]) for t in ("notation", "notary")}
+                g, n = res["notation"], res["notary"]
+                theirs = g["msg"].split(". Expecting")[0]
+                worded = "invalid reference" not in theirs or n["msg"].startswith(theirs)
+                compare(f"{cmd}: {label}", ((g["rc"] == 0, None), g["msg"]),
+                        ((n["rc"] == 0, None if worded else "other words"), n["msg"]))
         ix = r.index_subject("multi", "m")
         for cmd in ("sign", "list", "verify", "inspect"):
             same("an image index, by digest", [cmd, f"{h}/multi@{ix['digest']}"])

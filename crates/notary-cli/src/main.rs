@@ -495,6 +495,9 @@ mod os_error_tests {
 /// default is 2).
 fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() == ErrorKind::InvalidSubcommand && args.get(1).is_some_and(|a| a == "help") {
+        return help_topic(&args[2..]);
+    }
     match e.kind() {
         // cobra prints a command group's help on stdout when no subcommand is given.
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -585,6 +588,56 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
 }
 
 /// Levenshtein distance (case-insensitive, as cobra's suggestions compare).
+/// `notary help TOPIC...` where clap found no such command, as cobra's help command answers:
+/// the help of the deepest command the topics name (words after it are ignored), or, when the
+/// first names no command, `Unknown help topic [...]` and the root's help on stderr; exit 0.
+fn help_topic(topics: &[std::ffi::OsString]) -> ExitCode {
+    use clap::CommandFactory as _;
+    use std::io::Write as _;
+    let root = Cli::command();
+    let mut cmd = &root;
+    let mut path = Vec::new();
+    for t in topics {
+        let Some(sub) = t.to_str().and_then(|t| cmd.find_subcommand(t)) else {
+            break;
+        };
+        path.push(sub.get_name().to_string());
+        cmd = sub;
+    }
+    if path.is_empty() {
+        // Go's %#q of the topics: backquoted where Go can, else double-quoted with escapes.
+        let quoted: Vec<String> = topics
+            .iter()
+            .map(|t| {
+                let t = t.to_string_lossy();
+                if t.chars()
+                    .all(|c| c != '`' && c != '\u{feff}' && (c == '\t' || !c.is_control()))
+                {
+                    format!("`{t}`")
+                } else {
+                    format!("{t:?}")
+                }
+            })
+            .collect();
+        // Written, not eprint!ed: a closed stderr (`2>&1 | head`) is no reason to panic.
+        let _ = write!(
+            std::io::stderr(),
+            "Unknown help topic [{}]\n{}",
+            quoted.join(" "),
+            root.clone().render_help()
+        );
+        return ExitCode::SUCCESS;
+    }
+    // clap renders the command's help as for `notary PATH --help`.
+    let mut argv = vec![std::ffi::OsString::from("notary")];
+    argv.extend(path.into_iter().map(Into::into));
+    argv.push("--help".into());
+    if let Err(h) = Cli::try_parse_from(&argv) {
+        let _ = h.print();
+    }
+    ExitCode::SUCCESS
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (
         a.to_lowercase().chars().collect(),

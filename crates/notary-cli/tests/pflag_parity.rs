@@ -287,6 +287,36 @@ fn a_group_prints_its_help_on_stdout_for_a_missing_or_unknown_subcommand() {
         String::from_utf8_lossy(&o.stderr),
         "Error: unknown command \"sgn\" for \"notary\"\n\nDid you mean this?\n\tsign\n\nRun 'notary --help' for usage.\n"
     );
+    // cobra's help command: an unknown topic is named (Go's %#q), the root's help follows on
+    // stderr, and it exits 0; words after a known command are ignored.
+    for (topics, named) in [
+        (vec!["bogus"], "[`bogus`]"),
+        (vec!["bogus", "x"], "[`bogus` `x`]"),
+        (vec!["a`b"], "[\"a`b\"]"),
+    ] {
+        let mut args = vec!["help"];
+        args.extend(topics);
+        let o = e.run(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.starts_with(&format!("Unknown help topic {named}\n"))
+                && err.contains("Usage: notary"),
+            "{args:?}: {err}"
+        );
+    }
+    for args in [["help", "key", "bogus"], ["help", "cert", "list"]] {
+        let o = e.run(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let out = String::from_utf8_lossy(&o.stdout);
+        let want = if args[1] == "key" {
+            "Usage: notary key"
+        } else {
+            "Usage: notary certificate list"
+        };
+        assert!(out.contains(want), "{args:?}: {out}");
+    }
 }
 
 #[test]

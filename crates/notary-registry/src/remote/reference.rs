@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use notary_core::Digest;
+use notary_core::{Digest, DigestAlgorithm};
 
 use crate::error::Error;
 
@@ -38,6 +38,39 @@ fn valid_tag(tag: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
 }
 
+/// Why go-digest refuses `d` (a digest that notary_core's parser refused), in its words,
+/// which notation prints.
+fn go_digest_reason(d: &str) -> &'static str {
+    const FORMAT: &str = "invalid checksum digest format";
+    let Some((alg, encoded)) = d
+        .split_once(':')
+        .filter(|(a, e)| !a.is_empty() && !e.is_empty())
+    else {
+        return FORMAT;
+    };
+    match DigestAlgorithm::from_name(alg) {
+        // go-digest's grammar: algorithm components of [a-z0-9] joined by one of `+._-`, an
+        // encoded part of [a-zA-Z0-9=_-].
+        None => {
+            let alg_ok = alg.split(['+', '.', '_', '-']).all(|c| {
+                !c.is_empty()
+                    && c.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+            let enc_ok = encoded
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"=_-".contains(&b));
+            if alg_ok && enc_ok {
+                "unsupported digest algorithm"
+            } else {
+                FORMAT
+            }
+        }
+        Some(a) if a.output_len() * 2 != encoded.len() => "invalid checksum digest length",
+        Some(_) => FORMAT,
+    }
+}
+
 /// Whether `registry` (`host[:port]`, as written in a reference) is `localhost`, which notation
 /// speaks to over plain HTTP without being told.
 ///
@@ -71,27 +104,20 @@ impl RemoteReference {
     /// assert_eq!(reason, "missing registry or repository");
     /// ```
     pub fn parse(reference: &str) -> Result<Self, Error> {
-        let (registry, rest) = reference
+        // The forms and the order of checks of oras-go's ParseReference: a tag before a digest
+        // is dropped unread, an empty tag or digest is no tag or digest.
+        let (registry, path) = reference
             .split_once('/')
             .ok_or_else(|| bad(reference, "missing registry or repository"))?;
         if notary_trustpolicy::canonical_registry(registry).is_err() {
             return Err(bad(reference, format!("invalid registry {registry:?}")));
         }
-        let (name_tag, digest) = match rest.split_once('@') {
-            Some((n, d)) => (
-                n,
-                Some(d.parse::<Digest>().map_err(|e| match e {
-                    notary_core::Error::InvalidDigest { reason, .. } => {
-                        bad(reference, format!("invalid digest {d:?}: {reason}"))
-                    }
-                    other => bad(reference, other.to_string()),
-                })?),
-            ),
-            None => (rest, None),
-        };
-        let (repository, tag) = match name_tag.rsplit_once(':') {
-            Some((r, t)) if !t.contains('/') => (r, Some(t)),
-            _ => (name_tag, None),
+        let (repository, tag, digest) = match path.split_once('@') {
+            Some((name, d)) => (name.split(':').next().unwrap_or(name), None, Some(d)),
+            None => match path.split_once(':') {
+                Some((name, t)) => (name, Some(t), None),
+                None => (path, None, None),
+            },
         };
         // Repository syntax (`invalid repository "..."`) and the 255-byte name limit of the
         // distribution spec, checked by the same code that matches trust policy scopes.
@@ -103,22 +129,29 @@ impl RemoteReference {
                 other => bad(reference, other.to_string()),
             },
         )?;
-        if let Some(t) = tag
-            && !valid_tag(t)
-        {
-            return Err(bad(reference, format!("invalid tag {t:?}")));
-        }
-        if tag.is_none() && digest.is_none() {
-            return Err(bad(reference, "no tag or digest"));
-        }
+        let (tag, digest) = match (
+            tag.filter(|t| !t.is_empty()),
+            digest.filter(|d| !d.is_empty()),
+        ) {
+            (None, None) => return Err(bad(reference, "no tag or digest")),
+            (Some(t), _) if !valid_tag(t) => {
+                return Err(bad(reference, format!("invalid tag {t:?}")));
+            }
+            (t, None) => (t, None),
+            (_, Some(d)) => match d.parse::<Digest>() {
+                Ok(d) => (None, Some(d)),
+                Err(_) => {
+                    return Err(bad(
+                        reference,
+                        format!("invalid digest {d:?}: {}", go_digest_reason(d)),
+                    ));
+                }
+            },
+        };
         Ok(Self {
             registry: registry.to_string(),
             repository: repository.to_string(),
-            tag: if digest.is_some() {
-                None
-            } else {
-                tag.map(str::to_string)
-            },
+            tag: tag.map(str::to_string),
             digest,
         })
     }
@@ -184,6 +217,10 @@ mod tests {
         assert_eq!(r.tag, None);
         assert_eq!(r.digest.as_ref().unwrap().to_string(), d);
         assert_eq!(r.scope(), "127.0.0.1:80/app");
+        // As oras-go: a tag before a digest is dropped unread.
+        let r = RemoteReference::parse(&format!("127.0.0.1:80/app:-not-a-tag@{d}")).unwrap();
+        assert_eq!((r.repository.as_str(), r.tag.as_ref()), ("app", None));
+        assert_eq!(r.digest.as_ref().unwrap().to_string(), d);
     }
 
     #[test]
@@ -258,11 +295,34 @@ mod tests {
             ),
             (
                 "localhost:5000/app@sha256:zz",
-                "invalid digest \"sha256:zz\": wrong hex length".to_string(),
+                "invalid digest \"sha256:zz\": invalid checksum digest length".to_string(),
             ),
             (
                 &format!("localhost:5000/app@md5:{}", &d[7..]),
                 "invalid digest \"md5:".to_string(),
+            ),
+            (
+                "localhost:5000/app@md5:abab",
+                "invalid digest \"md5:abab\": unsupported digest algorithm".to_string(),
+            ),
+            (
+                "localhost:5000/app@SHA256:abab",
+                "invalid digest \"SHA256:abab\": invalid checksum digest format".to_string(),
+            ),
+            (
+                &format!("localhost:5000/app@sha256:{}", d[7..].to_uppercase()),
+                "invalid digest \"sha256:".to_string(),
+            ),
+            (
+                "localhost:5000/app@sha256",
+                "invalid digest \"sha256\": invalid checksum digest format".to_string(),
+            ),
+            ("localhost:5000/app:", "no tag or digest".to_string()),
+            ("localhost:5000/app@", "no tag or digest".to_string()),
+            ("localhost:5000/app:v1@", "no tag or digest".to_string()),
+            (
+                "localhost:5000/a:b/c:v1",
+                "invalid tag \"b/c:v1\"".to_string(),
             ),
         ] {
             match RemoteReference::parse(r) {
