@@ -66,7 +66,9 @@ fn go_digest_reason(d: &str) -> &'static str {
                 FORMAT
             }
         }
-        Some(a) if a.output_len() * 2 != encoded.len() => "invalid checksum digest length",
+        Some(a) if a.output_len().checked_mul(2) != Some(encoded.len()) => {
+            "invalid checksum digest length"
+        }
         Some(_) => FORMAT,
     }
 }
