@@ -405,19 +405,36 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 /// Splits `<path>@<digest>` or `<path>:<tag>` (a missing tag is allowed when `optional`).
 fn split_layout(r: &str, optional: bool) -> Result<(String, Option<String>), Failure> {
-    match r.rsplit_once('@') {
-        Some((p, d)) => Ok((p.to_string(), Some(d.to_string()))),
+    // notation's split: the last `@` (a digest), else the last `:` (a tag); an empty path or
+    // an empty tag or digest is refused in its words.
+    let missing = || {
+        Failure::msg(format!(
+            "{r:?}: invalid reference: missing tag or digest. Expecting <file_path>:<tag> or <file_path>@<digest>"
+        ))
+    };
+    let (path, object) = match r.rsplit_once('@') {
+        Some((p, d)) => (p, d),
         None => match r.rsplit_once(':') {
-            Some((p, t)) if !t.contains('/') && !p.is_empty() && !t.is_empty() => {
-                Ok((p.to_string(), Some(t.to_string())))
-            }
-            _ if optional => Ok((r.to_string(), None)),
-            // notation's words.
-            _ => Err(Failure::msg(format!(
-                "{r:?}: invalid reference: missing tag or digest. Expecting <file_path>:<tag> or <file_path>@<digest>"
-            ))),
+            // A destination may be a bare path whose directories hold a `:`.
+            Some((_, t)) if optional && t.contains('/') => return Ok((r.to_string(), None)),
+            Some((p, t)) => (p, t),
+            None if optional => return Ok((r.to_string(), None)),
+            None => return Err(missing()),
         },
+    };
+    if path.is_empty() {
+        return Err(Failure::msg(format!(
+            "{r:?}: invalid reference: missing oci-layout file path. Expecting <file_path>:<tag> or <file_path>@<digest>"
+        )));
     }
+    if object.is_empty() {
+        return if optional {
+            Ok((path.to_string(), None))
+        } else {
+            Err(missing())
+        };
+    }
+    Ok((path.to_string(), Some(object.to_string())))
 }
 
 /// Registry client options from flags, `config.json` and the environment, as notation does:

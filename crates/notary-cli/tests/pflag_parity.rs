@@ -353,6 +353,18 @@ fn flag_and_reference_errors_read_as_pflag_and_notation_write_them() {
             vec!["list", "--oci-layout", "layout"],
             "Error: \"layout\": invalid reference: missing tag or digest. Expecting <file_path>:<tag> or <file_path>@<digest>\n",
         ),
+        (
+            vec!["list", "--oci-layout", "layout@"],
+            "Error: \"layout@\": invalid reference: missing tag or digest. Expecting <file_path>:<tag> or <file_path>@<digest>\n",
+        ),
+        (
+            vec!["list", "--oci-layout", "layout:v1@"],
+            "Error: \"layout:v1@\": invalid reference: missing tag or digest. Expecting <file_path>:<tag> or <file_path>@<digest>\n",
+        ),
+        (
+            vec!["list", "--oci-layout", ":v1"],
+            "Error: \":v1\": invalid reference: missing oci-layout file path. Expecting <file_path>:<tag> or <file_path>@<digest>\n",
+        ),
     ] {
         let o = e.run(&args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
