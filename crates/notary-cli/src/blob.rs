@@ -184,7 +184,7 @@ pub fn signer_source(
     let keys = crate::notation_dir()?.signing_keys()?;
     let entry = keys.get(key).map_err(|e| match e {
         notary::config::ConfigError::NoDefaultKey => Failure::msg(format!(
-            "{e}; use --key, `notary key update NAME --default` or `notary cert generate-test NAME --default`"
+            "{e} (--key NAME; `notary key update NAME --default` or `notary cert generate-test NAME --default` sets one)"
         )),
         e => Failure::from(e),
     })?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{ArgAction, Args};
 use notary::DynSignatureRepository;
 use notary::artifact::{
-    VerifyArtifactError, VerifyArtifactRequest, sign_and_push, verify_artifact,
+    RepositoryOperation, VerifyArtifactError, VerifyArtifactRequest, sign_and_push, verify_artifact,
 };
 use notary_core::SignatureRepository;
 use notary_crypto::LocalSigner;
@@ -206,7 +206,8 @@ pub struct InspectArgs {
     pub output: String,
 }
 
-/// The listing flags of verify, list and inspect.
+// The listing flags of verify, list and inspect (a plain comment: clap would take a doc
+// comment here for the about text of every command that flattens it).
 #[derive(Args)]
 pub struct ListingArgs {
     /// Most signatures examined
@@ -725,6 +726,16 @@ async fn verify_one(
         request = request.with_user_metadata(&opts.user_metadata);
     }
     let res = verify_artifact(t.repo.repo(), v.as_ref(), &request).await;
+    // As notation: the tag warning once the tag has resolved.
+    if !matches!(
+        res,
+        Err(VerifyArtifactError::Repository {
+            operation: RepositoryOperation::Resolve,
+            ..
+        })
+    ) {
+        warn_unpinned("verify", &t.object);
+    }
     let done = match res {
         Ok(d) => d,
         // notation's headline, then why: inline for one signature, one line each for more
@@ -751,6 +762,13 @@ async fn verify_one(
                 lines.join("\n")
             ));
         }
+        // notation resolves before it verifies: its words, with no verification headline.
+        Err(
+            e @ VerifyArtifactError::Repository {
+                operation: RepositoryOperation::Resolve,
+                ..
+            },
+        ) => return Err(e.to_string()),
         Err(e) => return Err(format!("signature verification failed: {e}")),
     };
     let reference = t.at(&done.artifact.digest);
@@ -810,9 +828,6 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         max_signatures,
         user_metadata: parse_pairs(&a.user_metadata, "--user-metadata")?,
     });
-    for t in targets.iter() {
-        warn_unpinned("verify", &t.object);
-    }
     let layout_scope = a.scope.clone().unwrap_or_default();
     let results = run_batch(&targets, |t| {
         let scope = t.scope.clone().unwrap_or_else(|| layout_scope.clone());
@@ -875,7 +890,9 @@ pub fn list(a: ListArgs) -> CmdResult {
     let max_signatures = a.listing.check()?;
     let t = target(&a.common, false)?;
     let rt = runtime()?;
-    let subject = rt.block_on(t.repo.repo().resolve(&t.object))?;
+    let subject = rt
+        .block_on(t.repo.repo().resolve(&t.object))
+        .map_err(|e| Failure::msg(format!("failed to get manifest descriptor: {e}")))?;
     warn_unpinned("list", &t.object);
     // One more than the limit tells whether there were more (notation warns then).
     let mut sigs = rt.block_on(

@@ -406,3 +406,34 @@ fn completion_scripts_are_generated_for_notations_shells() {
     }
     assert_eq!(status(&e, &["completion", "ksh"]), Some(1));
 }
+
+#[test]
+fn an_artifact_that_cannot_be_resolved_is_named_in_notations_words() {
+    // notation resolves before it signs, lists, inspects or verifies, and says so.
+    let e = Env::new();
+    e.trust_test_key("acme", "local/app", "app");
+    let (layout, _) = e.layout_with_artifact(Some("application/vnd.example"));
+    let reference = format!("{}:v1", layout.display());
+    let missing = reference.replace(":v1", ":nope");
+    for args in [
+        vec!["sign", "--oci-layout", &missing],
+        vec!["list", "--oci-layout", &missing],
+        vec!["inspect", "--oci-layout", &missing],
+        vec!["verify", "--oci-layout", "--scope", "local/app", &missing],
+    ] {
+        let err = e.fails(&args);
+        assert!(
+            err.starts_with("Error: failed to get manifest descriptor: ") && err.contains("nope"),
+            "{args:?}: {err}"
+        );
+    }
+    // With no key at all: notation's words first.
+    let bare = Env::new();
+    let err = bare.fails(&["sign", "--oci-layout", &reference]);
+    assert!(
+        err.starts_with(
+            "Error: default signing key not set. Please set default signing key or specify a key name"
+        ),
+        "{err}"
+    );
+}

@@ -131,8 +131,12 @@ pub enum VerifyArtifactError {
         #[source]
         source: notary_core::Error,
     },
-    /// The repository failed to resolve the reference or list its signatures.
-    #[error("cannot retrieve signatures: {source}")]
+    /// The repository failed to resolve the reference (`failed to get manifest descriptor: `,
+    /// notation's words) or to list its signatures (`cannot retrieve signatures: `).
+    #[error("{}{source}", match operation {
+        RepositoryOperation::Resolve => "failed to get manifest descriptor: ",
+        _ => "cannot retrieve signatures: ",
+    })]
     Repository {
         /// The call that failed.
         operation: RepositoryOperation,
@@ -506,7 +510,7 @@ where
         let artifact = repository
             .resolve(reference)
             .await
-            .map_err(|e| SignAndPushError::Repository(Box::new(e)))?;
+            .map_err(|e| SignAndPushError::Resolve(Box::new(e)))?;
         if let Some(d) = digest
             && d != artifact.digest.to_string()
         {
@@ -567,6 +571,9 @@ pub enum SignAndPushError {
     /// A time could not be formatted.
     #[error(transparent)]
     Core(#[from] notary_core::Error),
+    /// The artifact could not be resolved (its error is the source); in notation's words.
+    #[error("failed to get manifest descriptor: {0}")]
+    Resolve(#[source] BoxError),
     /// The repository failed (its error is the source).
     #[error("repository: {0}")]
     Repository(#[source] BoxError),

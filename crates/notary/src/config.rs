@@ -106,7 +106,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// No key name was given and `signingkeys.json` names no default key.
-    #[error("no signing key was given and there is no default key in signingkeys.json")]
+    #[error("default signing key not set. Please set default signing key or specify a key name")]
     NoDefaultKey,
     /// `signingkeys.json` has no key of this name.
     #[error("signing key {name} not found in signingkeys.json")]

@@ -388,7 +388,7 @@ pub async fn inspect_artifact<R: SignatureRepository + ?Sized>(
     let artifact: Descriptor = repository
         .resolve(reference)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("failed to get manifest descriptor: {e}"))?;
     let mut list = repository
         .list_signatures(&artifact, max_signatures.saturating_add(1))
         .await
