@@ -195,7 +195,9 @@ fn generated_test_certificates_carry_notations_extensions_only() {
         assert_eq!(cert.critical_extension_oids(), ["2.5.29.15"], "{spec}");
         // The subject key identifier OID (2.5.29.14) appears nowhere in the DER.
         assert!(
-            !g.cert_der.windows(5).any(|w| w == [0x06, 0x03, 0x55, 0x1d, 0x0e]),
+            !g.cert_der
+                .windows(5)
+                .any(|w| w == [0x06, 0x03, 0x55, 0x1d, 0x0e]),
             "{spec}"
         );
         validate_code_signing_chain(&[cert], Some(NOW)).unwrap();
