@@ -259,11 +259,14 @@ pub fn fuzz_text(data: &[u8]) {
         }
         2 => {
             if let Ok(r) = RemoteReference::parse(&text) {
-                let _ = (r.to_string(), r.scope(), r.object());
+                let _ = (r.scope(), r.object());
+                // What a reference prints, it parses back to.
+                assert_eq!(RemoteReference::parse(&r.to_string()).as_ref(), Ok(&r));
             }
         }
         3 => {
             let _ = error_message(rest);
+            let _ = transport::has_error_code(rest, "NAME_UNKNOWN");
         }
         _ => {
             let _ = credentials::fuzz_docker_config(rest);
