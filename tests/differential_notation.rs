@@ -174,14 +174,14 @@ fn notary_and_notation_agree_on_verification_plugins() {
     );
 }
 
-/// registries.py: ~410 list, verify, inspect and sign runs on real registries
-/// (Distribution 2.8 without the referrers API, olareg with it, a fault-injecting proxy in
+/// registries.py: ~630 list, verify, inspect and sign runs on real registries
+/// (Distribution 2.8 and v3 without the referrers API, olareg with it, a fault-injecting proxy in
 /// front): referrers tag index states (absent, empty, SBOMs, deleted signatures, a Docker
 /// manifest list, invalid JSON, odd entries, duplicates), odd signature manifests, signature
 /// order and `--max-signatures`, paginated referrers with relative `Link` headers, API errors,
-/// reference forms (malformed ones refused in notation's words) and repeated signing by both tools; outcomes, the signatures shown and the
-/// tag index each signing leaves must agree except where notary differs on purpose, each such
-/// case named with its rule.
+/// reference forms (malformed ones refused in notation's words) and repeated signing by both
+/// tools; outcomes, the signatures shown and the tag index each signing leaves must agree except
+/// where notary differs on purpose, each such case named with its rule.
 #[test]
 fn notary_and_notation_agree_on_registry_states() {
     run(
@@ -191,6 +191,7 @@ fn notary_and_notation_agree_on_registry_states() {
             tool("notation"),
             registry::Kind::Distribution2.binary(),
             registry::Kind::Olareg.binary(),
+            registry::Kind::Distribution3.binary(),
         ],
     );
 }

@@ -2,10 +2,10 @@
 """Differential run: registry states under `notation list/verify/inspect/sign` and `notary
 list/verify/inspect/sign`, on real registries.
 
-    registries.py NOTARY NOTATION DOCKER_REGISTRY OLAREG WORKDIR
+    registries.py NOTARY NOTATION DOCKER_REGISTRY OLAREG DISTRIBUTION_V3 WORKDIR
 
 Group 1 builds referrers tag schema states on Distribution 2.8 (`docker-registry`, no referrers
-API) by raw pushes: the tag index absent, empty or with null manifests, SBOM entries, entries
+API) and again on CNCF Distribution v3 by raw pushes: the tag index absent, empty or with null manifests, SBOM entries, entries
 whose signature was deleted, the tag on an image manifest or a signature manifest, a Docker
 manifest list as index, invalid JSON, entries with a sha512 or malformed digest, a wrong size,
 other media or artifact types, duplicates. Group 2 lists odd signature manifests (layers,
@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from common import Report, environment, run
 
-NOTARY, NOTATION, DOCKER_REGISTRY, OLAREG, W = sys.argv[1:6]
+NOTARY, NOTATION, DOCKER_REGISTRY, OLAREG, DIST3, W = sys.argv[1:7]
 import registry_lib as R  # noqa: E402
 from registry_lib import (COSE, DOCKER_LIST, DOCKER_MANIFEST, EMPTY_TYPE, OCI_INDEX,  # noqa: E402
                           OCI_MANIFEST, SBOM, SIG_TYPE, Proxy, Registry, entry, jdump, sha256)
@@ -42,7 +42,7 @@ for k in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
     ENV.pop(k, None)
 CFG = f"{W}/xdg/notation"
 os.chdir(W)
-R.BINARIES.update(d2=DOCKER_REGISTRY, ola=OLAREG)
+R.BINARIES.update(d2=DOCKER_REGISTRY, d3=DIST3, ola=OLAREG)
 R.WORK = W
 TOOLS = {"notary": NOTARY, "notation": NOTATION}
 
@@ -528,14 +528,17 @@ def run_case(r, group, name, cmds, build):
     return out
 
 
-def groups_1_2():
-    r = Registry("d2", delete=True)
+def groups_1_2(kind):
+    """On `kind` (d2 or d3); the labels of d3's cases end in ` (Distribution v3)`, and the
+    deliberate differences are the same."""
+    r = Registry(kind, delete=True)
+    suffix = " (Distribution v3)" if kind == "d3" else ""
     try:
         with ThreadPoolExecutor(3) as pool:
             futures = [pool.submit(run_case, r, *c) for c in CASES]
             for f in futures:
                 for label, theirs, ours in f.result():
-                    compare(label, theirs, ours, RULES.get(label))
+                    compare(label + suffix, theirs, ours, RULES.get(label))
     finally:
         r.stop()
 
@@ -739,8 +742,9 @@ def group_4_5():
         r.stop()
 
 
-groups_1_2()
+groups_1_2("d2")
+groups_1_2("d3")
 group_3()
 group_4_5()
 print(f"({time.time() - START:.0f} s)")
-report.finish("cases", 40)
+report.finish("cases", 60)

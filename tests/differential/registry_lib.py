@@ -1,5 +1,5 @@
-"""Registries for registries.py: Distribution 2.8 (`docker-registry`, referrers tag schema only)
-and olareg (OCI 1.1 referrers API), each on 127.0.0.1 with throwaway storage, raw manifest and
+"""Registries for registries.py: Distribution 2.8 (`docker-registry`) and CNCF Distribution v3
+(referrers tag schema only), and olareg (OCI 1.1 referrers API), each on 127.0.0.1 with throwaway storage, raw manifest and
 blob pushes to build registry states neither tool would write, and a fault-injecting HTTP proxy
 in front of a registry.
 """
@@ -52,7 +52,8 @@ def jdump(o):
 
 
 class Registry:
-    """kind: 'd2' (docker-registry 2.8) or 'ola' (olareg). Subjects get content derived from
+    """kind: 'd2' (docker-registry 2.8), 'd3' (Distribution v3, same configuration and storage)
+    or 'ola' (olareg). Subjects get content derived from
     `seed` (set per case) so that the same case built in several repositories has the same
     subject digests, and signatures made for it by `real_sig` are made once and reused."""
 
@@ -62,7 +63,7 @@ class Registry:
         self.lock = threading.Lock()
         self.dir = tempfile.mkdtemp(prefix=f"reg-{kind}-", dir=WORK)
         self.log = open(os.path.join(self.dir, "log"), "w")
-        if kind == "d2":
+        if kind in ("d2", "d3"):
             port = free_port()
             cfg = os.path.join(self.dir, "config.yml")
             with open(cfg, "w") as f:
@@ -70,7 +71,7 @@ class Registry:
                 f.write(f"storage: {{filesystem: {{rootdirectory: {self.dir}/data}}, "
                         f"delete: {{enabled: {'true' if delete else 'false'}}}}}\n")
                 f.write(f"http: {{addr: 127.0.0.1:{port}, secret: x}}\n")
-            self.proc = subprocess.Popen([BINARIES["d2"], "serve", cfg], stdout=self.log, stderr=self.log,
+            self.proc = subprocess.Popen([BINARIES[kind], "serve", cfg], stdout=self.log, stderr=self.log,
                                          stdin=subprocess.DEVNULL, start_new_session=True)
         else:
             port = free_port()
@@ -265,9 +266,9 @@ class Registry:
         return res
 
     def force_tag(self, repo, tag, data):
-        """d2 only: make `tag` point at arbitrary bytes, bypassing manifest validation,
-        by writing the filesystem storage's link files directly."""
-        assert self.kind == "d2"
+        """Distribution only: make `tag` point at arbitrary bytes, bypassing manifest
+        validation, by writing the filesystem storage's link files directly."""
+        assert self.kind in ("d2", "d3")
         d = self.put_blob(repo, data)["digest"]
         hexd = d.split(":")[1]
         root = f"{self.dir}/data/docker/registry/v2/repositories/{repo}/_manifests"
