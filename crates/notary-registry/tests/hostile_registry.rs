@@ -329,3 +329,45 @@ fn a_repository_the_registry_names_unknown_is_an_error_where_an_unknown_tag_list
         }
     }
 }
+
+#[test]
+fn connection_failures_read_as_notation_prints_them() {
+    // Go's net package words, which notation prints and its users look for.
+    let rt = rt();
+    let subject = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let e = rt
+        .block_on(client(&format!("http://127.0.0.1:{closed}")).resolve_reference(subject))
+        .unwrap_err();
+    assert!(matches!(e, Error::Network { .. }), "{e}");
+    assert!(
+        e.to_string().ends_with(&format!(
+            "/v2/app/manifests/{subject}: dial tcp 127.0.0.1:{closed}: connect: connection refused"
+        )),
+        "{e}"
+    );
+    // HTTPS asked of a plain HTTP registry (a forgotten --insecure-registry).
+    // A plain HTTP server answers a TLS ClientHello with an HTTP error, as Go's servers do.
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = plain.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        for mut conn in plain.incoming().flatten() {
+            let _ = conn.read(&mut [0u8; 512]);
+            let _ = conn.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
+        }
+    });
+    let mut o = RemoteOptions::default();
+    o.timeout = Duration::from_secs(10);
+    o.max_retries = 0;
+    let tls = RemoteRepository::new(&host, "app", o).unwrap();
+    let e = rt.block_on(tls.resolve_reference(subject)).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with(": http: server gave HTTP response to HTTPS client"),
+        "{e}"
+    );
+}

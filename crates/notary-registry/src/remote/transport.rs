@@ -120,14 +120,46 @@ pub(super) fn http_client(
 
 /// `e` and its sources, with the URL reqwest names in it redacted as in logs: after a redirect
 /// that is the storage URL, whose query may be a pre-signed grant (`X-Amz-Signature`, a SAS).
+/// reqwest's own "error sending request for url (...)" is left out (the operation names the
+/// URL already), and a refused connection reads as Go's net package words it
+/// (`dial tcp HOST:PORT: connect: connection refused`), as notation prints it.
 fn describe(e: &reqwest::Error) -> String {
-    let mut reason = e.to_string();
+    let mut parts = Vec::new();
+    let mut refused = false;
+    if !(e.is_request() && e.to_string().starts_with("error sending request")) {
+        parts.push(e.to_string());
+    }
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
-        reason.push_str(": ");
-        reason.push_str(&s.to_string());
+        refused |= s
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        parts.push(s.to_string());
         src = s.source();
     }
+    if e.is_connect()
+        && let Some(u) = e.url()
+        && let (Some(host), Some(port)) = (u.host_str(), u.port_or_known_default())
+    {
+        let said = |what: &str| parts.iter().any(|p| p.contains(what));
+        if refused {
+            return format!("dial tcp {host}:{port}: connect: connection refused");
+        }
+        // rustls reading a plain HTTP answer as a TLS record.
+        if u.scheme() == "https" && said("InvalidContentType") {
+            return "http: server gave HTTP response to HTTPS client".into();
+        }
+        if said("dns error")
+            && (said("Name or service not known") || said("No address associated with hostname"))
+        {
+            return format!("dial tcp: lookup {host}: no such host");
+        }
+    }
+    let reason = if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    };
     match e.url() {
         Some(u) => reason.replace(u.as_str(), &redact_url(u.as_str())),
         None => reason,
