@@ -321,6 +321,13 @@ fn basic_auth_over_tls_with_flags_and_docker_config() {
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Network { .. }), "{e}");
+        // In the words notation prints.
+        assert!(
+            e.to_string().ends_with(
+                ": tls: failed to verify certificate: x509: certificate signed by unknown authority"
+            ),
+            "{e}"
+        );
 
         // Credentials from a Docker config.json.
         let dir = tempfile::tempdir().unwrap();

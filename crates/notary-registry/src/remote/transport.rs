@@ -149,6 +149,11 @@ fn describe(e: &reqwest::Error) -> String {
         if u.scheme() == "https" && said("InvalidContentType") {
             return "http: server gave HTTP response to HTTPS client".into();
         }
+        // rustls's "invalid peer certificate: UnknownIssuer".
+        if said("UnknownIssuer") {
+            return "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+                .into();
+        }
         if said("dns error")
             && (said("Name or service not known") || said("No address associated with hostname"))
         {
