@@ -87,7 +87,8 @@ pub enum Error {
         reason: String,
     },
     /// A registry answered with an unexpected HTTP status.
-    #[error("{operation}: HTTP {status}{}", if message.is_empty() { String::new() } else { format!(": {message}") })]
+    // oras-go's words, which notation prints: `response status code 404: ...`.
+    #[error("{operation}: response status code {status}{}", if message.is_empty() { String::new() } else { format!(": {message}") })]
     Http {
         /// What was being done (method and URL).
         operation: String,

@@ -349,6 +349,33 @@ fn connection_failures_read_as_notation_prints_them() {
         )),
         "{e}"
     );
+    // An unexpected status, with and without an error body, in oras-go's words.
+    let body = br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#.to_vec();
+    let server = start(None, None, move |_, r| {
+        if r.target.contains("/manifests/") {
+            Action::Respond("500 Internal Server Error", Vec::new(), Vec::new())
+        } else {
+            Action::Respond("429 Too Many Requests", Vec::new(), body.clone())
+        }
+    });
+    let c = client(&server.origin);
+    let e = rt.block_on(c.resolve_reference(subject)).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with(": response status code 500: Internal Server Error"),
+        "{e}"
+    );
+    let e = rt
+        .block_on(c.fetch_blob(
+            &Descriptor::new("application/octet-stream", subject.parse().unwrap(), 2),
+            10,
+        ))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with(": response status code 429: toomanyrequests: slow down"),
+        "{e}"
+    );
     // HTTPS asked of a plain HTTP registry (a forgotten --insecure-registry).
     // A plain HTTP server answers a TLS ClientHello with an HTTP error, as Go's servers do.
     let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

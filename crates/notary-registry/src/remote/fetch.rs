@@ -5,7 +5,7 @@ use notary_core::{Descriptor, Digest, FetchedSignature};
 use reqwest::header;
 use reqwest::{Method, StatusCode};
 
-use super::transport::{network, read_capped};
+use super::transport::{network, read_error_body};
 use super::{RemoteReference, RemoteRepository};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_MANIFEST, Manifest};
@@ -38,9 +38,7 @@ impl RemoteRepository {
         if status.is_success() {
             return Ok(());
         }
-        let body = read_capped(resp, 64 * 1024, &format!("GET {url}"))
-            .await
-            .unwrap_or_default();
+        let body = read_error_body(resp, &format!("GET {url}")).await;
         Err(self.unexpected(format!("GET {url}"), status, &body))
     }
 
@@ -252,7 +250,7 @@ impl RemoteRepository {
                 });
             }
             if !status.is_success() {
-                let b = read_capped(resp, 64 * 1024, &op).await.unwrap_or_default();
+                let b = read_error_body(resp, &op).await;
                 return Err(self.unexpected(op, status, &b));
             }
             let mut hasher = manifest::StreamHasher::new(desc.digest.algorithm());

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 
 use super::RemoteRepository;
 use super::fetch::MANIFEST_ACCEPT;
-use super::transport::{Body, form_encode, read_capped};
+use super::transport::{Body, form_encode, read_error_body};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_INDEX, Manifest};
 
@@ -163,7 +163,7 @@ impl RemoteRepository {
             .map_err(fail)?;
         let status = resp.status();
         if status != StatusCode::CREATED {
-            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+            let b = read_error_body(resp, &url).await;
             return Err(fail(self.unexpected(format!("PUT {url}"), status, &b)));
         }
         generations.insert(tag.clone(), generation.saturating_add(1));

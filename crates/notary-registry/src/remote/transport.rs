@@ -182,6 +182,9 @@ pub(super) fn network(operation: &str, e: &reqwest::Error) -> Error {
     }
 }
 
+/// Most bytes of an error answer's body read for its message.
+const ERROR_BODY_CAP: u64 = 64 * 1024;
+
 /// Most characters of a registry's error message repeated in an [`Error`].
 const MAX_MESSAGE_CHARS: usize = 300;
 
@@ -225,7 +228,14 @@ pub(super) fn error_message(body: &[u8]) -> String {
                 if !text.is_empty() {
                     text.push_str("; ");
                 }
-                text.push_str(format!("{} {}", e.code, e.message).trim());
+                // oras-go's words for an error: the code in lower case with spaces, a colon,
+                // the message (`manifest unknown: manifest unknown`).
+                let code = e.code.replace('_', " ").to_lowercase();
+                match (code.is_empty(), e.message.is_empty()) {
+                    (false, false) => text.push_str(&format!("{code}: {}", e.message)),
+                    (false, true) => text.push_str(&code),
+                    _ => text.push_str(&e.message),
+                }
             }
             text
         }
@@ -384,7 +394,7 @@ impl RemoteRepository {
                     continue;
                 }
                 Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED => {
-                    let body = read_capped(resp, 64 * 1024, &op).await.unwrap_or_default();
+                    let body = read_error_body(resp, &op).await;
                     return Err(
                         self.auth_error(format!("credentials refused: {}", error_message(&body)))
                     );
@@ -442,7 +452,17 @@ impl RemoteRepository {
                 .await?;
             let status = resp.status();
             let headers = resp.headers().clone();
-            match read_body(resp, cap, &op, what).await {
+            // An error answer is read for its message under a cap of its own, so a refusal
+            // with a long body reads as the refusal, not as content over the content's cap.
+            let body = if status.is_success() {
+                read_body(resp, cap, &op, what).await
+            } else {
+                match read_body(resp, ERROR_BODY_CAP, &op, what).await {
+                    Err(Error::TooLarge { .. }) => Ok(Vec::new()),
+                    other => other,
+                }
+            };
+            match body {
                 Ok(b) => return Ok((status, headers, b)),
                 Err(e @ Error::Network { .. }) if attempt < self.inner.options.max_retries => {
                     tracing::debug!(url = %redact_url(url), error = %e, attempt, "body read failed, retrying");
@@ -455,10 +475,15 @@ impl RemoteRepository {
     }
 
     pub(super) fn unexpected(&self, op: String, status: StatusCode, body: &[u8]) -> Error {
+        let mut message = error_message(body);
+        if message.is_empty() {
+            // What oras-go says of an answer without an error body.
+            message = status.canonical_reason().unwrap_or_default().to_string();
+        }
         Error::Http {
             operation: op,
             status: status.as_u16(),
-            message: error_message(body),
+            message,
         }
     }
 
@@ -552,6 +577,14 @@ pub(super) fn is_transient(e: &Error) -> bool {
     }
 }
 
+/// The body of an error answer, for its message: at most [`ERROR_BODY_CAP`] bytes, empty when
+/// longer or unreadable (the status is the error then).
+pub(super) async fn read_error_body(resp: reqwest::Response, op: &str) -> Vec<u8> {
+    read_capped(resp, ERROR_BODY_CAP, op)
+        .await
+        .unwrap_or_default()
+}
+
 pub(super) async fn read_capped(
     resp: reqwest::Response,
     cap: u64,
@@ -603,7 +636,7 @@ mod tests {
             error_message(
                 br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#
             ),
-            "MANIFEST_UNKNOWN manifest unknown"
+            "manifest unknown: manifest unknown"
         );
         assert_eq!(error_message(b"404 page not found\n"), "404 page not found");
     }
@@ -621,7 +654,10 @@ mod tests {
                 .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
             "{m:?}"
         );
-        assert!(m.starts_with("DENIED ") && m.contains("fake line"), "{m:?}");
+        assert!(
+            m.starts_with("denied: ") && m.contains("fake line"),
+            "{m:?}"
+        );
         let raw = error_message(b"\x1b[31mred\x1b[0m");
         assert!(!raw.contains('\u{1b}'), "{raw:?}");
         // Ten thousand messages (a 4 MiB error body) are not all repeated.

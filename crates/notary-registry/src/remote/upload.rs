@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use super::RemoteRepository;
 use super::fetch::MANIFEST_ACCEPT;
 use super::referrers::{REFERRERS_API, TagIndex};
-use super::transport::{Body, form_encode, is_transient, read_capped};
+use super::transport::{Body, form_encode, is_transient, read_error_body};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_INDEX, IMAGE_MANIFEST, Manifest};
 
@@ -142,7 +142,7 @@ impl RemoteRepository {
             .await?;
         let status = resp.status();
         if status != StatusCode::ACCEPTED {
-            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+            let b = read_error_body(resp, &url).await;
             return Err(self.unexpected(format!("POST {url}"), status, &b));
         }
         self.location(&resp, &format!("POST {url}"))
@@ -309,9 +309,7 @@ impl RemoteRepository {
                 .await?;
             let status = resp.status();
             if status != StatusCode::ACCEPTED {
-                let b = read_capped(resp, 64 * 1024, &location)
-                    .await
-                    .unwrap_or_default();
+                let b = read_error_body(resp, &location).await;
                 return Err(self.unexpected(format!("PATCH {location}"), status, &b));
             }
             location = self.location(&resp, &url)?;
@@ -437,7 +435,7 @@ impl RemoteRepository {
             }
             StatusCode::ACCEPTED => self.learn_monolithic(false),
             status => {
-                let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+                let b = read_error_body(resp, &url).await;
                 return Err(self.unexpected(format!("POST {url}"), status, &b));
             }
         }
@@ -464,7 +462,7 @@ impl RemoteRepository {
             .await?;
         let status = resp.status();
         if status != StatusCode::CREATED {
-            let b = read_capped(resp, 64 * 1024, &put).await.unwrap_or_default();
+            let b = read_error_body(resp, &put).await;
             return Err(self.unexpected(format!("PUT {put}"), status, &b));
         }
         Ok(())
@@ -511,7 +509,7 @@ impl RemoteRepository {
         let status = resp.status();
         let has_subject_header = resp.headers().contains_key("oci-subject");
         if status != StatusCode::CREATED {
-            let b = read_capped(resp, 64 * 1024, &url).await.unwrap_or_default();
+            let b = read_error_body(resp, &url).await;
             return Err(self.unexpected(format!("PUT {url}"), status, &b));
         }
         desc.artifact_type = m
