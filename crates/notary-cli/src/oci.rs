@@ -8,7 +8,8 @@ use std::sync::Arc;
 use clap::{ArgAction, Args};
 use notary::DynSignatureRepository;
 use notary::artifact::{
-    RepositoryOperation, VerifyArtifactError, VerifyArtifactRequest, sign_and_push, verify_artifact,
+    RESOLVE_FAILED, RepositoryOperation, VerifyArtifactError, VerifyArtifactRequest, sign_and_push,
+    verify_artifact,
 };
 use notary_core::SignatureRepository;
 use notary_crypto::LocalSigner;
@@ -408,9 +409,9 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 fn split_layout(r: &str, optional: bool) -> Result<(String, Option<String>), Failure> {
     // notation's split: the last `@` (a digest), else the last `:` (a tag); an empty path or
     // an empty tag or digest is refused in its words.
-    let missing = || {
+    let invalid = |why: &str| {
         Failure::msg(format!(
-            "{r:?}: invalid reference: missing tag or digest. Expecting <file_path>:<tag> or <file_path>@<digest>"
+            "{r:?}: invalid reference: {why}. Expecting <file_path>:<tag> or <file_path>@<digest>"
         ))
     };
     let (path, object) = match r.rsplit_once('@') {
@@ -420,19 +421,17 @@ fn split_layout(r: &str, optional: bool) -> Result<(String, Option<String>), Fai
             Some((_, t)) if optional && t.contains('/') => return Ok((r.to_string(), None)),
             Some((p, t)) => (p, t),
             None if optional => return Ok((r.to_string(), None)),
-            None => return Err(missing()),
+            None => return Err(invalid("missing tag or digest")),
         },
     };
     if path.is_empty() {
-        return Err(Failure::msg(format!(
-            "{r:?}: invalid reference: missing oci-layout file path. Expecting <file_path>:<tag> or <file_path>@<digest>"
-        )));
+        return Err(invalid("missing oci-layout file path"));
     }
     if object.is_empty() {
         return if optional {
             Ok((path.to_string(), None))
         } else {
-            Err(missing())
+            Err(invalid("missing tag or digest"))
         };
     }
     Ok((path.to_string(), Some(object.to_string())))
@@ -726,14 +725,16 @@ async fn verify_one(
         request = request.with_user_metadata(&opts.user_metadata);
     }
     let res = verify_artifact(t.repo.repo(), v.as_ref(), &request).await;
-    // As notation: the tag warning once the tag has resolved.
-    if !matches!(
+    // notation resolves before it verifies: the tag warning only once the tag has resolved,
+    // and a failure to resolve in its own words, with no verification headline.
+    let unresolved = matches!(
         res,
         Err(VerifyArtifactError::Repository {
             operation: RepositoryOperation::Resolve,
             ..
         })
-    ) {
+    );
+    if !unresolved {
         warn_unpinned("verify", &t.object);
     }
     let done = match res {
@@ -762,13 +763,7 @@ async fn verify_one(
                 lines.join("\n")
             ));
         }
-        // notation resolves before it verifies: its words, with no verification headline.
-        Err(
-            e @ VerifyArtifactError::Repository {
-                operation: RepositoryOperation::Resolve,
-                ..
-            },
-        ) => return Err(e.to_string()),
+        Err(e) if unresolved => return Err(e.to_string()),
         Err(e) => return Err(format!("signature verification failed: {e}")),
     };
     let reference = t.at(&done.artifact.digest);
@@ -892,7 +887,7 @@ pub fn list(a: ListArgs) -> CmdResult {
     let rt = runtime()?;
     let subject = rt
         .block_on(t.repo.repo().resolve(&t.object))
-        .map_err(|e| Failure::msg(format!("failed to get manifest descriptor: {e}")))?;
+        .map_err(|e| Failure::msg(format!("{RESOLVE_FAILED}: {e}")))?;
     warn_unpinned("list", &t.object);
     // One more than the limit tells whether there were more (notation warns then).
     let mut sigs = rt.block_on(

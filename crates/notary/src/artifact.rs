@@ -102,6 +102,10 @@ pub struct ArtifactVerification {
 /// Boxed error source.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// What notation says before the reason an artifact could not be resolved, in every command
+/// that resolves one (sign, verify, list, inspect).
+pub const RESOLVE_FAILED: &str = "failed to get manifest descriptor";
+
 /// The repository call that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -131,11 +135,11 @@ pub enum VerifyArtifactError {
         #[source]
         source: notary_core::Error,
     },
-    /// The repository failed to resolve the reference (`failed to get manifest descriptor: `,
-    /// notation's words) or to list its signatures (`cannot retrieve signatures: `).
-    #[error("{}{source}", match operation {
-        RepositoryOperation::Resolve => "failed to get manifest descriptor: ",
-        _ => "cannot retrieve signatures: ",
+    /// The repository failed to resolve the reference ([`RESOLVE_FAILED`], notation's words)
+    /// or to list its signatures (`cannot retrieve signatures`).
+    #[error("{}: {source}", match operation {
+        RepositoryOperation::Resolve => RESOLVE_FAILED,
+        _ => "cannot retrieve signatures",
     })]
     Repository {
         /// The call that failed.
@@ -572,7 +576,7 @@ pub enum SignAndPushError {
     #[error(transparent)]
     Core(#[from] notary_core::Error),
     /// The artifact could not be resolved (its error is the source); in notation's words.
-    #[error("failed to get manifest descriptor: {0}")]
+    #[error("{prefix}: {0}", prefix = RESOLVE_FAILED)]
     Resolve(#[source] BoxError),
     /// The repository failed (its error is the source).
     #[error("repository: {0}")]

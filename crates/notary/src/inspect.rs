@@ -388,7 +388,7 @@ pub async fn inspect_artifact<R: SignatureRepository + ?Sized>(
     let artifact: Descriptor = repository
         .resolve(reference)
         .await
-        .map_err(|e| format!("failed to get manifest descriptor: {e}"))?;
+        .map_err(|e| format!("{}: {e}", crate::artifact::RESOLVE_FAILED))?;
     let mut list = repository
         .list_signatures(&artifact, max_signatures.saturating_add(1))
         .await

@@ -188,37 +188,30 @@ const ERROR_BODY_CAP: u64 = 64 * 1024;
 /// Most characters of a registry's error message repeated in an [`Error`].
 const MAX_MESSAGE_CHARS: usize = 300;
 
-/// Whether an error body of the distribution spec (`{"errors": [{"code": ...}]}`) carries
-/// `code`.
+/// An error body of the distribution spec: `{"errors": [{"code": ..., "message": ...}]}`.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorEntry {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// Whether a distribution-spec error body carries `code`.
 pub(super) fn has_error_code(body: &[u8], code: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Errs {
-        errors: Vec<Code>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Code {
-        #[serde(default)]
-        code: String,
-    }
-    serde_json::from_slice::<Errs>(body).is_ok_and(|e| e.errors.iter().any(|e| e.code == code))
+    serde_json::from_slice::<ErrorBody>(body).is_ok_and(|e| e.errors.iter().any(|e| e.code == code))
 }
 
 /// The `errors[].code` and `message`s of a distribution-spec error body, or the body's start:
 /// at most [`MAX_MESSAGE_CHARS`] characters, control characters and bidirectional overrides
 /// replaced. The registry writes it and errors reach terminals, logs and admission denials.
 pub(super) fn error_message(body: &[u8]) -> String {
-    #[derive(serde::Deserialize)]
-    struct Errs {
-        errors: Vec<Err>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Err {
-        #[serde(default)]
-        code: String,
-        #[serde(default)]
-        message: String,
-    }
-    let text = match serde_json::from_slice::<Errs>(body) {
+    let text = match serde_json::from_slice::<ErrorBody>(body) {
         Ok(e) => {
             let mut text = String::new();
             for e in &e.errors {
