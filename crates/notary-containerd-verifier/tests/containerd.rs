@@ -584,7 +584,7 @@ fn registry_credentials_come_from_a_docker_config() {
         &reference,
         &image.digest.to_string(),
         &[
-            "signature verification failed: cannot retrieve signatures",
+            "signature verification failed: authentication with",
             "requires a user name and password",
         ],
     );

@@ -343,11 +343,12 @@ fn connection_failures_read_as_notation_prints_them() {
         .block_on(client(&format!("http://127.0.0.1:{closed}")).resolve_reference(subject))
         .unwrap_err();
     assert!(matches!(e, Error::Network { .. }), "{e}");
-    assert!(
-        e.to_string().ends_with(&format!(
-            "/v2/app/manifests/{subject}: dial tcp 127.0.0.1:{closed}: connect: connection refused"
-        )),
-        "{e}"
+    // Go's HTTP client names the request `Head "URL"`.
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "Head \"http://127.0.0.1:{closed}/v2/app/manifests/{subject}\": dial tcp 127.0.0.1:{closed}: connect: connection refused"
+        )
     );
     // An unexpected status, with and without an error body, in oras-go's words.
     let body = br#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#.to_vec();
@@ -360,10 +361,13 @@ fn connection_failures_read_as_notation_prints_them() {
     });
     let c = client(&server.origin);
     let e = rt.block_on(c.resolve_reference(subject)).unwrap_err();
-    assert!(
-        e.to_string()
-            .ends_with(": response status code 500: Internal Server Error"),
-        "{e}"
+    // oras-go names it `HEAD "URL"`.
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "HEAD \"{}/v2/app/manifests/{subject}\": response status code 500: Internal Server Error",
+            server.origin
+        )
     );
     let e = rt
         .block_on(c.fetch_blob(
@@ -371,10 +375,12 @@ fn connection_failures_read_as_notation_prints_them() {
             10,
         ))
         .unwrap_err();
-    assert!(
-        e.to_string()
-            .ends_with(": response status code 429: toomanyrequests: slow down"),
-        "{e}"
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "GET \"{}/v2/app/blobs/{subject}\": response status code 429: toomanyrequests: slow down",
+            server.origin
+        )
     );
     // HTTPS asked of a plain HTTP registry (a forgotten --insecure-registry).
     // A plain HTTP server answers a TLS ClientHello with an HTTP error, as Go's servers do.
@@ -396,5 +402,114 @@ fn connection_failures_read_as_notation_prints_them() {
         e.to_string()
             .ends_with(": http: server gave HTTP response to HTTPS client"),
         "{e}"
+    );
+}
+
+/// A TLS server configuration presenting a leaf of `names` (DNS names or IP addresses) valid
+/// from `not_before` to `not_after`, issued by a fresh CA; returns it with the CA's PEM.
+fn tls_server(
+    names: &[&str],
+    not_before: time::OffsetDateTime,
+    not_after: time::OffsetDateTime,
+) -> (Arc<rustls::ServerConfig>, Vec<u8>) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut leaf = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    for n in names {
+        leaf.subject_alt_names.push(match n.parse() {
+            Ok(ip) => rcgen::SanType::IpAddress(ip),
+            Err(_) => rcgen::SanType::DnsName((*n).try_into().unwrap()),
+        });
+    }
+    leaf.not_before = not_before;
+    leaf.not_after = not_after;
+    leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone(), ca_cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    (Arc::new(config), ca_cert.pem().into_bytes())
+}
+
+#[test]
+fn refused_server_certificates_read_as_notation_prints_them() {
+    // Go's crypto/x509 words, which notation prints after `tls: failed to verify certificate: `.
+    let rt = rt();
+    let subject = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+    let now = time::OffsetDateTime::now_utc();
+    let year = time::Duration::days(365);
+    let refusal = |names: &[&str], from, until, host: &str| {
+        let (cfg, ca) = tls_server(names, from, until);
+        let server = start(Some(cfg), None, |_, _| not_found());
+        let port = server.origin.rsplit(':').next().unwrap().to_string();
+        let mut o = RemoteOptions::default();
+        o.timeout = Duration::from_secs(10);
+        o.max_retries = 0;
+        o.ca_certificates_pem = vec![ca];
+        let repo = RemoteRepository::new(&format!("{host}:{port}"), "app", o).unwrap();
+        let e = rt.block_on(repo.resolve_reference(subject)).unwrap_err();
+        assert!(matches!(e, Error::Network { .. }), "{e}");
+        let prefix = format!(
+            "Head \"https://{host}:{port}/v2/app/manifests/{subject}\": tls: failed to verify certificate: x509: "
+        );
+        let text = e.to_string();
+        assert!(text.starts_with(&prefix), "{text}");
+        text[prefix.len()..].to_string()
+    };
+    let valid = (now - year, now + year);
+    assert_eq!(
+        refusal(
+            &["registry.example", "mirror.example"],
+            valid.0,
+            valid.1,
+            "localhost"
+        ),
+        "certificate is valid for registry.example, mirror.example, not localhost"
+    );
+    assert_eq!(
+        refusal(&["registry.example"], valid.0, valid.1, "127.0.0.1"),
+        "cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs"
+    );
+    assert_eq!(
+        refusal(
+            &["10.0.0.1", "::1", "registry.example"],
+            valid.0,
+            valid.1,
+            "127.0.0.1"
+        ),
+        "certificate is valid for 10.0.0.1, ::1, not 127.0.0.1"
+    );
+    let ended = time::macros::datetime!(2020-01-01 00:00:00 UTC);
+    let why = refusal(&["127.0.0.1"], ended - year, ended, "127.0.0.1");
+    let (head, tail) = why
+        .split_once(" is after ")
+        .unwrap_or_else(|| panic!("{why}"));
+    assert_eq!(tail, "2020-01-01T00:00:00Z");
+    let current = head
+        .strip_prefix("certificate has expired or is not yet valid: current time ")
+        .unwrap_or_else(|| panic!("{why}"));
+    let current = notary_core::timefmt::parse_rfc3339(current).unwrap();
+    assert!((current - now).abs() < time::Duration::minutes(5), "{why}");
+    let starts = time::macros::datetime!(2100-01-01 00:00:00 UTC);
+    let why = refusal(&["127.0.0.1"], starts, starts + year, "127.0.0.1");
+    assert!(
+        why.starts_with("certificate has expired or is not yet valid: current time ")
+            && why.ends_with(" is before 2100-01-01T00:00:00Z"),
+        "{why}"
     );
 }

@@ -135,11 +135,12 @@ pub enum VerifyArtifactError {
         #[source]
         source: notary_core::Error,
     },
-    /// The repository failed to resolve the reference ([`RESOLVE_FAILED`], notation's words)
-    /// or to list its signatures (`cannot retrieve signatures`).
-    #[error("{}: {source}", match operation {
-        RepositoryOperation::Resolve => RESOLVE_FAILED,
-        _ => "cannot retrieve signatures",
+    /// The repository failed to resolve the reference (after [`RESOLVE_FAILED`], notation's
+    /// words) or to list its signatures (the repository's error alone, as notation prints it:
+    /// it names the listing request).
+    #[error("{}{source}", match operation {
+        RepositoryOperation::Resolve => format!("{RESOLVE_FAILED}: "),
+        _ => String::new(),
     })]
     Repository {
         /// The call that failed.

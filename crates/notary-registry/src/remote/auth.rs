@@ -11,7 +11,7 @@ use reqwest::header::{self, HeaderValue};
 
 use super::RemoteRepository;
 use super::credentials::Credential;
-use super::transport::{error_message, form_encode, network, read_capped, redact_url};
+use super::transport::{error_message, form_encode, http_op, network, read_capped, redact_url};
 use crate::error::Error;
 
 /// The access class of registry-level requests (`GET /v2/`): their tokens have no scope.
@@ -202,7 +202,22 @@ impl RemoteRepository {
                 "token realm {realm:?} is not HTTPS (allowed only with plain HTTP)"
             )));
         }
-        let op = format!("token {realm}");
+        // A token is asked for with a GET carrying service and scope, or with a POST of a
+        // refresh token (scope and service in its form).
+        let mut get_url = url.clone();
+        {
+            let mut q = get_url.query_pairs_mut();
+            if let Some(s) = service {
+                q.append_pair("service", s);
+            }
+            if !scope.is_empty() {
+                q.append_pair("scope", scope);
+            }
+        }
+        let op = match &credential {
+            Some(Credential::RefreshToken(_)) => http_op("POST", url.as_str()),
+            _ => http_op("GET", get_url.as_str()),
+        };
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let resp = match &credential {
             Some(Credential::RefreshToken(rt)) => {
@@ -231,17 +246,7 @@ impl RemoteRepository {
                     .await
             }
             other => {
-                let mut u = url;
-                {
-                    let mut q = u.query_pairs_mut();
-                    if let Some(s) = service {
-                        q.append_pair("service", s);
-                    }
-                    if !scope.is_empty() {
-                        q.append_pair("scope", scope);
-                    }
-                }
-                let mut req = self.inner.http.get(u);
+                let mut req = self.inner.http.get(get_url);
                 if let Some(Credential::Basic { username, password }) = other {
                     req = req.basic_auth(username, Some(password));
                 }

@@ -5,7 +5,7 @@ use notary_core::{Descriptor, Digest, FetchedSignature};
 use reqwest::header;
 use reqwest::{Method, StatusCode};
 
-use super::transport::{network, read_error_body};
+use super::transport::{http_op, network, read_error_body};
 use super::{RemoteReference, RemoteRepository};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_MANIFEST, Manifest};
@@ -38,8 +38,8 @@ impl RemoteRepository {
         if status.is_success() {
             return Ok(());
         }
-        let body = read_error_body(resp, &format!("GET {url}")).await;
-        Err(self.unexpected(format!("GET {url}"), status, &body))
+        let body = read_error_body(resp, &http_op("GET", &url)).await;
+        Err(self.unexpected(http_op("GET", &url), status, &body))
     }
 
     /// The `<tag>` or `<digest>` part of a reference into this repository: a bare tag or
@@ -104,7 +104,7 @@ impl RemoteRepository {
             });
         }
         if !status.is_success() {
-            return Err(self.unexpected(format!("HEAD {url}"), status, &[]));
+            return Err(self.unexpected(http_op("HEAD", &url), status, &[]));
         }
         let h = resp.headers();
         let media_type = h
@@ -129,7 +129,7 @@ impl RemoteRepository {
                     .get(&url, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, "manifest")
                     .await?;
                 if !status.is_success() {
-                    return Err(self.unexpected(format!("GET {url}"), status, &body));
+                    return Err(self.unexpected(http_op("GET", &url), status, &body));
                 }
                 // The digest the registry names must be that of what it sent (oras-go checks
                 // it too): otherwise what is signed is not what the tag names for others.
@@ -200,7 +200,7 @@ impl RemoteRepository {
             });
         }
         if !status.is_success() {
-            return Err(self.unexpected(format!("GET {url}"), status, &body));
+            return Err(self.unexpected(http_op("GET", &url), status, &body));
         }
         check_content(desc, &body)?;
         Ok(body)
@@ -224,7 +224,7 @@ impl RemoteRepository {
     ) -> Result<(), Error> {
         use std::io::{Seek as _, Write as _};
         let url = format!("{}/blobs/{}", self.inner.base, desc.digest);
-        let op = format!("GET {url}");
+        let op = http_op("GET", &url);
         let file_err = |e: std::io::Error| Error::Io {
             path: format!("temporary copy of {}", desc.digest),
             reason: e.to_string(),

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 
 use super::RemoteRepository;
 use super::fetch::MANIFEST_ACCEPT;
-use super::transport::{Body, form_encode, read_error_body};
+use super::transport::{Body, form_encode, http_op, read_error_body};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_INDEX, Manifest};
 
@@ -164,7 +164,7 @@ impl RemoteRepository {
         let status = resp.status();
         if status != StatusCode::CREATED {
             let b = read_error_body(resp, &url).await;
-            return Err(fail(self.unexpected(format!("PUT {url}"), status, &b)));
+            return Err(fail(self.unexpected(http_op("PUT", &url), status, &b)));
         }
         generations.insert(tag.clone(), generation.saturating_add(1));
         Ok(())
@@ -218,7 +218,7 @@ impl RemoteRepository {
             return Ok(Vec::new());
         }
         if !status.is_success() {
-            return Err(self.unexpected(format!("GET {url}"), status, &body));
+            return Err(self.unexpected(http_op("GET", &url), status, &body));
         }
         let invalid = |reason: String| Error::InvalidManifest {
             digest: tag.clone(),
@@ -405,7 +405,7 @@ impl RemoteRepository {
                 return Ok(None);
             }
             if !status.is_success() {
-                return Err(self.unexpected(format!("GET {url}"), status, &body));
+                return Err(self.unexpected(http_op("GET", &url), status, &body));
             }
             let content_type = headers
                 .get(header::CONTENT_TYPE)
@@ -451,7 +451,7 @@ impl RemoteRepository {
                         reason: e.to_string(),
                     })?;
                     let u = current.join(&next).map_err(|e| Error::Http {
-                        operation: format!("GET {url}"),
+                        operation: http_op("GET", &url),
                         status: status.as_u16(),
                         message: format!("bad Link {next:?}: {e}"),
                     })?;

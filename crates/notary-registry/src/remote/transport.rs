@@ -129,11 +129,12 @@ fn describe(e: &reqwest::Error) -> String {
     if !(e.is_request() && e.to_string().starts_with("error sending request")) {
         parts.push(e.to_string());
     }
+    let mut tls = None;
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
-        refused |= s
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        let io = s.downcast_ref::<std::io::Error>();
+        refused |= io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        tls = tls.or_else(|| rustls_error(s));
         parts.push(s.to_string());
         src = s.source();
     }
@@ -149,10 +150,10 @@ fn describe(e: &reqwest::Error) -> String {
         if u.scheme() == "https" && said("InvalidContentType") {
             return "http: server gave HTTP response to HTTPS client".into();
         }
-        // rustls's "invalid peer certificate: UnknownIssuer".
-        if said("UnknownIssuer") {
-            return "tls: failed to verify certificate: x509: certificate signed by unknown authority"
-                .into();
+        if let Some(rustls::Error::InvalidCertificate(c)) = tls
+            && let Some(why) = x509_words(c, host)
+        {
+            return format!("tls: failed to verify certificate: x509: {why}");
         }
         if said("dns error")
             && (said("Name or service not known") || said("No address associated with hostname"))
@@ -171,15 +172,93 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
+/// The rustls error in `e`: it travels inside io::Errors (two, from hyper-rustls), whose
+/// `source` skips what they wrap.
+fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur = e;
+    for _ in 0..4 {
+        if let Some(r) = cur.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        cur = cur.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+    None
+}
+
+/// A refused server certificate in the words of Go's crypto/x509, which notation prints;
+/// `None` where rustls knows less than Go says (its words are kept then).
+fn x509_words(c: &rustls::CertificateError, host: &str) -> Option<String> {
+    use rustls::CertificateError as C;
+    let at = |t: &rustls::pki_types::UnixTime| {
+        let t = time::OffsetDateTime::from_unix_timestamp(t.as_secs().try_into().ok()?).ok()?;
+        notary_core::timefmt::format_rfc3339(t).ok()
+    };
+    let expired = "certificate has expired or is not yet valid: current time";
+    Some(match c {
+        C::UnknownIssuer => "certificate signed by unknown authority".into(),
+        C::ExpiredContext { time, not_after } => {
+            format!("{expired} {} is after {}", at(time)?, at(not_after)?)
+        }
+        C::NotValidYetContext { time, not_before } => {
+            format!("{expired} {} is before {}", at(time)?, at(not_before)?)
+        }
+        C::NotValidForNameContext { presented, .. } => {
+            // webpki lists the names as `DnsName("a.example")` and `IpAddress(10.0.0.1)`.
+            let names = |kind: &str| -> Vec<String> {
+                presented
+                    .iter()
+                    .filter_map(|p| p.strip_prefix(kind)?.strip_prefix('(')?.strip_suffix(')'))
+                    .map(|n| n.trim_matches('"').to_string())
+                    .collect()
+            };
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let valid = if host.parse::<std::net::IpAddr>().is_ok() {
+                let ips = names("IpAddress");
+                if ips.is_empty() {
+                    return Some(format!(
+                        "cannot validate certificate for {host} because it doesn't contain any IP SANs"
+                    ));
+                }
+                // Go prints each address in its canonical form, as Rust's IpAddr does.
+                ips.iter()
+                    .map(|ip| {
+                        ip.parse::<std::net::IpAddr>()
+                            .map_or(ip.clone(), |a| a.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                names("DnsName").join(", ")
+            };
+            if valid.is_empty() {
+                format!("certificate is not valid for any names, but wanted to match {host}")
+            } else {
+                format!("certificate is valid for {valid}, not {host}")
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// A request as oras-go names it in an error: the method and the quoted URL, `GET "URL"`.
+pub(super) fn http_op(method: &str, url: &(impl AsRef<str> + ?Sized)) -> String {
+    format!("{method} {:?}", url.as_ref())
+}
+
+/// A failed request in Go's HTTP client's words: the method in its case (`Head "URL": ...`),
+/// as notation prints a connection failure.
 pub(super) fn network(operation: &str, e: &reqwest::Error) -> Error {
     let mut reason = describe(e);
     if e.is_timeout() {
         reason = format!("timed out ({reason})");
     }
-    Error::Network {
-        operation: operation.to_string(),
-        reason,
-    }
+    let operation = match operation.split_once(' ') {
+        Some((m, rest)) if m.len() > 1 && m.bytes().all(|b| b.is_ascii_uppercase()) => {
+            format!("{}{} {rest}", &m[..1], m[1..].to_ascii_lowercase())
+        }
+        _ => operation.to_string(),
+    };
+    Error::Network { operation, reason }
 }
 
 /// Most bytes of an error answer's body read for its message.
@@ -284,7 +363,7 @@ impl RemoteRepository {
         class: &'static str,
         retry: bool,
     ) -> Result<reqwest::Response, Error> {
-        let op = format!("{method} {url}");
+        let op = http_op(method.as_str(), url);
         // Every request carries the registry's credentials: never to another origin.
         self.check_origin(url, "request")?;
         let mut attempt = 0u32;
@@ -430,7 +509,7 @@ impl RemoteRepository {
         cap: u64,
         what: &'static str,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), Error> {
-        let op = format!("GET {url}");
+        let op = http_op("GET", &url);
         let mut attempt = 0u32;
         loop {
             let resp = self

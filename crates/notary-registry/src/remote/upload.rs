@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use super::RemoteRepository;
 use super::fetch::MANIFEST_ACCEPT;
 use super::referrers::{REFERRERS_API, TagIndex};
-use super::transport::{Body, form_encode, is_transient, read_error_body};
+use super::transport::{Body, form_encode, http_op, is_transient, read_error_body};
 use crate::error::Error;
 use crate::manifest::{self, IMAGE_INDEX, IMAGE_MANIFEST, Manifest};
 
@@ -143,9 +143,9 @@ impl RemoteRepository {
         let status = resp.status();
         if status != StatusCode::ACCEPTED {
             let b = read_error_body(resp, &url).await;
-            return Err(self.unexpected(format!("POST {url}"), status, &b));
+            return Err(self.unexpected(http_op("POST", &url), status, &b));
         }
-        self.location(&resp, &format!("POST {url}"))
+        self.location(&resp, &http_op("POST", &url))
     }
 
     /// Uploads a signature envelope, through `session` when one was opened ahead (a session
@@ -310,7 +310,7 @@ impl RemoteRepository {
             let status = resp.status();
             if status != StatusCode::ACCEPTED {
                 let b = read_error_body(resp, &location).await;
-                return Err(self.unexpected(format!("PATCH {location}"), status, &b));
+                return Err(self.unexpected(http_op("PATCH", &location), status, &b));
             }
             location = self.location(&resp, &url)?;
             offset = offset.saturating_add(filled as u64);
@@ -376,7 +376,7 @@ impl RemoteRepository {
         match resp.status() {
             s if s.is_success() => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
-            s => Err(self.unexpected(format!("HEAD {url}"), s, &[])),
+            s => Err(self.unexpected(http_op("HEAD", &url), s, &[])),
         }
     }
 
@@ -436,10 +436,10 @@ impl RemoteRepository {
             StatusCode::ACCEPTED => self.learn_monolithic(false),
             status => {
                 let b = read_error_body(resp, &url).await;
-                return Err(self.unexpected(format!("POST {url}"), status, &b));
+                return Err(self.unexpected(http_op("POST", &url), status, &b));
             }
         }
-        let location = self.location(&resp, &format!("POST {url}"))?;
+        let location = self.location(&resp, &http_op("POST", &url))?;
         self.finish_upload(&location, desc, Some(body)).await
     }
 
@@ -463,7 +463,7 @@ impl RemoteRepository {
         let status = resp.status();
         if status != StatusCode::CREATED {
             let b = read_error_body(resp, &put).await;
-            return Err(self.unexpected(format!("PUT {put}"), status, &b));
+            return Err(self.unexpected(http_op("PUT", &put), status, &b));
         }
         Ok(())
     }
@@ -510,7 +510,7 @@ impl RemoteRepository {
         let has_subject_header = resp.headers().contains_key("oci-subject");
         if status != StatusCode::CREATED {
             let b = read_error_body(resp, &url).await;
-            return Err(self.unexpected(format!("PUT {url}"), status, &b));
+            return Err(self.unexpected(http_op("PUT", &url), status, &b));
         }
         desc.artifact_type = m
             .artifact_type
