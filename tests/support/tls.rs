@@ -26,6 +26,12 @@ impl TestTls {
     }
 
     pub fn new() -> Self {
+        Self::with_leaf(&["localhost", "127.0.0.1"], |_| {})
+    }
+
+    /// A CA and a server certificate for `names` (DNS names or IP addresses), which `adjust`
+    /// may change further (validity, say) before the CA signs it.
+    pub fn with_leaf(names: &[&str], adjust: impl FnOnce(&mut rcgen::CertificateParams)) -> Self {
         let ca_key = rcgen::KeyPair::generate().unwrap();
         let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.distinguished_name
@@ -38,10 +44,15 @@ impl TestTls {
         let ca_cert = ca.self_signed(&ca_key).unwrap();
         let issuer = rcgen::Issuer::new(ca, ca_key);
         let key = rcgen::KeyPair::generate().unwrap();
-        let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-        leaf.subject_alt_names
-            .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
+        let mut leaf = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        for n in names {
+            leaf.subject_alt_names.push(match n.parse() {
+                Ok(ip) => rcgen::SanType::IpAddress(ip),
+                Err(_) => rcgen::SanType::DnsName((*n).try_into().unwrap()),
+            });
+        }
         leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        adjust(&mut leaf);
         let cert = leaf.signed_by(&key, &issuer).unwrap();
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)

@@ -2,6 +2,8 @@
 //! neither be taken for what it is not nor make the client's work unbounded.
 
 mod fake_server;
+#[path = "../../../tests/support/tls.rs"]
+mod tls;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -405,47 +407,6 @@ fn connection_failures_read_as_notation_prints_them() {
     );
 }
 
-/// A TLS server configuration presenting a leaf of `names` (DNS names or IP addresses) valid
-/// from `not_before` to `not_after`, issued by a fresh CA; returns it with the CA's PEM.
-fn tls_server(
-    names: &[&str],
-    not_before: time::OffsetDateTime,
-    not_after: time::OffsetDateTime,
-) -> (Arc<rustls::ServerConfig>, Vec<u8>) {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::CrlSign,
-    ];
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca, ca_key);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut leaf = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    for n in names {
-        leaf.subject_alt_names.push(match n.parse() {
-            Ok(ip) => rcgen::SanType::IpAddress(ip),
-            Err(_) => rcgen::SanType::DnsName((*n).try_into().unwrap()),
-        });
-    }
-    leaf.not_before = not_before;
-    leaf.not_after = not_after;
-    leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let cert = leaf.signed_by(&key, &issuer).unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone(), ca_cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-        )
-        .unwrap();
-    (Arc::new(config), ca_cert.pem().into_bytes())
-}
-
 #[test]
 fn refused_server_certificates_read_as_notation_prints_them() {
     // Go's crypto/x509 words, which notation prints after `tls: failed to verify certificate: `.
@@ -454,13 +415,16 @@ fn refused_server_certificates_read_as_notation_prints_them() {
     let now = time::OffsetDateTime::now_utc();
     let year = time::Duration::days(365);
     let refusal = |names: &[&str], from, until, host: &str| {
-        let (cfg, ca) = tls_server(names, from, until);
-        let server = start(Some(cfg), None, |_, _| not_found());
+        let tls = tls::TestTls::with_leaf(names, |leaf| {
+            leaf.not_before = from;
+            leaf.not_after = until;
+        });
+        let server = start(Some(tls.config()), None, |_, _| not_found());
         let port = server.origin.rsplit(':').next().unwrap().to_string();
         let mut o = RemoteOptions::default();
         o.timeout = Duration::from_secs(10);
         o.max_retries = 0;
-        o.ca_certificates_pem = vec![ca];
+        o.ca_certificates_pem = vec![tls.ca_pem.into_bytes()];
         let repo = RemoteRepository::new(&format!("{host}:{port}"), "app", o).unwrap();
         let e = rt.block_on(repo.resolve_reference(subject)).unwrap_err();
         assert!(matches!(e, Error::Network { .. }), "{e}");
