@@ -17,7 +17,8 @@ signatures, `--max-signatures` with untrusted signatures listed before a trusted
 and, through a fault-injecting proxy, paginated answers (relative `Link` headers), API errors.
 Group 4 tries reference forms (~20 malformed ones too, whose refusal must be worded as notation
 words it) and an image index as subject, group 5 repeated signing by both
-tools. Where notary differs on purpose (README: Deliberate differences from notation) the case is
+tools, group 6 changes between two verifications with notary's signature cache on (the
+listing's changes must be seen). Where notary differs on purpose (README: Deliberate differences from notation) the case is
 named with its rule. Exits 1 on any mismatch.
 """
 import json
@@ -54,8 +55,8 @@ with open(f"{CFG}/trustpolicy.json", "w") as f:
         "trustStores": ["ca:regdiff"], "trustedIdentities": ["*"]}]}, f)
 
 
-def tool_run(tool, args):
-    p = subprocess.run([TOOLS[tool], *args], capture_output=True, text=True, env=ENV, timeout=120)
+def tool_run(tool, args, env=None):
+    p = subprocess.run([TOOLS[tool], *args], capture_output=True, text=True, env=env or ENV, timeout=120)
     lines = [l for l in (p.stdout + p.stderr).splitlines() if not l.startswith("Warning: This feature")]
     return {"rc": p.returncode, "out": p.stdout, "msg": (lines or [""])[-1][:240]}
 
@@ -134,6 +135,10 @@ FALLBACK = ("a registry whose referrers API answers 400, 405 or 501 is read thro
             "schema; notation fails the listing")
 CROSS_ORIGIN = ("a referrers page Link to another origin is refused (credentials never go elsewhere); "
                 "notation follows it")
+GONE_SUBJECT = ("a digest reference is not resolved, so the signature of an artifact deleted from the "
+                "registry still verifies while the tag index lists it; notation fails to resolve the artifact")
+CACHED = ("a signature manifest or envelope already in the signature cache is not fetched again: one deleted "
+          "from the registry while a listing still names it still verifies; notation, which fetches it, fails")
 OLD_INDEX = ("the previous referrers tag index is left for the registry's garbage collection, not deleted "
              "(oras-go deletes it)")
 RULES = {}
@@ -155,6 +160,7 @@ rule("stricter", NO_RESOLVE, *[f"verify: signature manifest: {c}" for c in (
      "verify: signature manifest subject size wrong, by digest")
 rule("stricter", CROSS_ORIGIN, *[f"{cmd}: 7 signatures in two pages, Link another origin's URL"
                                  for cmd in ("list", "verify")])
+rule("lenient", GONE_SUBJECT, "verify: subject deleted, its signature still listed")
 rule("lenient", FALLBACK, *[f"list: referrers API {code}" for code in (400, 405, 501)])
 
 
@@ -262,6 +268,14 @@ def deleted(position):
 case(1, "deleted signature listed first")(deleted("first"))
 case(1, "deleted signature listed last")(deleted("last"))
 case(1, "deleted signature listed alone")(deleted("only"))
+
+
+@case(1, "subject deleted, its signature still listed")
+def _(r, repo):
+    s, (g,) = with_sigs(r, repo)
+    r.put_tag_index(repo, s["digest"], [entry(g)])
+    assert r.delete_manifest(repo, s["digest"])[0] == 202
+    return s
 
 
 @case(1, "tag on an image manifest")
@@ -743,9 +757,56 @@ def group_4_5():
         r.stop()
 
 
+# ---- group 6: notary's signature cache on (its default), changes between two verifications ----------
+def group_6():
+    """Each state is verified by both tools (notary filling its cache), changed in the registry,
+    and verified again: a change of the listing is always seen; a cached manifest or envelope
+    deleted from the registry is not fetched again (a named difference)."""
+    r = Registry("d2", delete=True)
+    env = dict(ENV, NOTATION_CACHE=f"{W}/signature-cache")
+    env.pop("NOTARY_SIGNATURE_CACHE")
+
+    def envelope_deleted(repo, s, g):
+        assert r.req("DELETE", f"/v2/{repo}/blobs/{g['manifest']['layers'][0]['digest']}")[0] == 202
+
+    def manifest_deleted(repo, s, g):
+        assert r.delete_manifest(repo, g["digest"])[0] == 202
+
+    def unlisted(repo, s, g):
+        r.put_tag_index(repo, s["digest"], [])
+
+    def trusted_added(repo, s, g):
+        t = r.copy_sig(repo, r.real_sig(s))
+        r.put_tag_index(repo, s["digest"], [entry(g), entry(t)])
+
+    cases = {
+        "envelope deleted": (envelope_deleted, False, CACHED),
+        "signature manifest deleted": (manifest_deleted, False, CACHED),
+        "signature removed from the tag index": (unlisted, False, None),
+        "trusted signature added beside an untrusted one": (trusted_added, True, None),
+    }
+    try:
+        for name, (change, untrusted, why) in cases.items():
+            repo = "cache-" + re.sub(r"[^a-z]+", "-", name)
+            s = r.subject(repo)
+            g = r.copy_sig(repo, r.real_sig(s, extra_args=("--key", "other") if untrusted else ()))
+            r.put_tag_index(repo, s["digest"], [entry(g)])
+            ref = f"{r.host}/{repo}@{s['digest']}"
+            for when in ("before", "after"):
+                if when == "after":
+                    change(repo, s, g)
+                res = {t: tool_run(t, ["verify", "--insecure-registry", ref], env) for t in TOOLS}
+                label = f"verify, signature cache on, {when}: {name}"
+                compare(label, *[((res[t]["rc"] == 0, None), res[t]["msg"]) for t in ("notation", "notary")],
+                        ("lenient", why) if when == "after" and why else None)
+    finally:
+        r.stop()
+
+
 groups_1_2("d2")
 groups_1_2("d3")
 group_3()
 group_4_5()
+group_6()
 print(f"({time.time() - START:.0f} s)")
 report.finish("cases", 60)
