@@ -384,6 +384,34 @@ fn connection_failures_read_as_notation_prints_them() {
             server.origin
         )
     );
+    // A connection closed with no answer: Go's `EOF`; a reset: the end of Go's words.
+    for reset in [false, true] {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let origin = format!("http://{}", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            use std::io::Read as _;
+            for conn in l.incoming().flatten() {
+                let mut conn = conn;
+                let _ = conn.read(&mut [0u8; 4096]);
+                if reset {
+                    // An abortive close: SO_LINGER 0 sends a RST.
+                    let _ = socket2::SockRef::from(&conn).set_linger(Some(Duration::ZERO));
+                }
+            }
+        });
+        let e = rt
+            .block_on(client(&origin).resolve_reference(subject))
+            .unwrap_err();
+        let why = if reset {
+            "read: connection reset by peer"
+        } else {
+            "EOF"
+        };
+        assert_eq!(
+            e.to_string(),
+            format!("Head \"{origin}/v2/app/manifests/{subject}\": {why}")
+        );
+    }
     // HTTPS asked of a plain HTTP registry (a forgotten --insecure-registry).
     // A plain HTTP server answers a TLS ClientHello with an HTTP error, as Go's servers do.
     let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

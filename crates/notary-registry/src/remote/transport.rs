@@ -122,10 +122,11 @@ pub(super) fn http_client(
 /// that is the storage URL, whose query may be a pre-signed grant (`X-Amz-Signature`, a SAS).
 /// reqwest's own "error sending request for url (...)" is left out (the operation names the
 /// URL already), and a refused connection reads as Go's net package words it
-/// (`dial tcp HOST:PORT: connect: connection refused`), as notation prints it.
+/// (`dial tcp HOST:PORT: connect: connection refused`), as notation prints it (likewise a
+/// refused certificate, an unknown host, and `EOF` for a connection closed unanswered).
 fn describe(e: &reqwest::Error) -> String {
     let mut parts = Vec::new();
-    let mut refused = false;
+    let (mut refused, mut reset) = (false, false);
     if !(e.is_request() && e.to_string().starts_with("error sending request")) {
         parts.push(e.to_string());
     }
@@ -134,9 +135,25 @@ fn describe(e: &reqwest::Error) -> String {
     while let Some(s) = src {
         let io = s.downcast_ref::<std::io::Error>();
         refused |= io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        reset |= io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionReset);
         tls = tls.or_else(|| rustls_error(s));
-        parts.push(s.to_string());
+        let text = s.to_string();
+        // hyper-util's wrapper ("client error (SendRequest)") says nothing the rest does not.
+        if !text.starts_with("client error (") {
+            parts.push(text);
+        }
         src = s.source();
+    }
+    // The connection closed before an answer: what Go's HTTP client calls it; a reset in the
+    // words Go ends it with (it names the local address first, which hyper does not tell).
+    if parts
+        .iter()
+        .any(|p| p.contains("connection closed before message completed"))
+    {
+        return "EOF".into();
+    }
+    if reset {
+        return "read: connection reset by peer".into();
     }
     if e.is_connect()
         && let Some(u) = e.url()
