@@ -412,6 +412,26 @@ fn connection_failures_read_as_notation_prints_them() {
             format!("Head \"{origin}/v2/app/manifests/{subject}\": {why}")
         );
     }
+    // A body cut short: Go's `unexpected EOF`.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        for mut conn in l.incoming().flatten() {
+            let _ = conn.read(&mut [0u8; 4096]);
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+        }
+    });
+    let e = rt
+        .block_on(client(&origin).fetch_blob(
+            &Descriptor::new("application/octet-stream", subject.parse().unwrap(), 100),
+            1000,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("Get \"{origin}/v2/app/blobs/{subject}\": unexpected EOF")
+    );
     // HTTPS asked of a plain HTTP registry (a forgotten --insecure-registry).
     // A plain HTTP server answers a TLS ClientHello with an HTTP error, as Go's servers do.
     let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -144,13 +144,18 @@ fn describe(e: &reqwest::Error) -> String {
         }
         src = s.source();
     }
-    // The connection closed before an answer: what Go's HTTP client calls it; a reset in the
-    // words Go ends it with (it names the local address first, which hyper does not tell).
-    if parts
-        .iter()
-        .any(|p| p.contains("connection closed before message completed"))
-    {
-        return "EOF".into();
+    // The connection closed before an answer, or inside a body: what Go calls it; a reset in
+    // the words Go ends it with (it names the local address first, which hyper does not tell).
+    if parts.iter().any(|p| {
+        p.contains("connection closed before message completed")
+            || p.contains("end of file before message length reached")
+    }) {
+        return if e.is_body() || e.is_decode() {
+            "unexpected EOF"
+        } else {
+            "EOF"
+        }
+        .into();
     }
     if reset {
         return "read: connection reset by peer".into();
