@@ -5,6 +5,7 @@ mod fake_server;
 #[path = "../../../tests/support/tls.rs"]
 mod tls;
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -332,6 +333,21 @@ fn a_repository_the_registry_names_unknown_is_an_error_where_an_unknown_tag_list
     }
 }
 
+/// A loopback server that reads the start of each connection and then does `answer` with it
+/// (dropping it closes it); returns its `host:port`.
+fn raw_server(answer: impl Fn(&mut std::net::TcpStream) + Send + 'static) -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        use std::io::Read as _;
+        for mut conn in l.incoming().flatten() {
+            let _ = conn.read(&mut [0u8; 4096]);
+            answer(&mut conn);
+        }
+    });
+    host
+}
+
 #[test]
 fn connection_failures_read_as_notation_prints_them() {
     // Go's net package words, which notation prints and its users look for.
@@ -386,19 +402,15 @@ fn connection_failures_read_as_notation_prints_them() {
     );
     // A connection closed with no answer: Go's `EOF`; a reset: the end of Go's words.
     for reset in [false, true] {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let origin = format!("http://{}", l.local_addr().unwrap());
-        std::thread::spawn(move || {
-            use std::io::Read as _;
-            for conn in l.incoming().flatten() {
-                let mut conn = conn;
-                let _ = conn.read(&mut [0u8; 4096]);
+        let origin = format!(
+            "http://{}",
+            raw_server(move |conn| {
                 if reset {
                     // An abortive close: SO_LINGER 0 sends a RST.
-                    let _ = socket2::SockRef::from(&conn).set_linger(Some(Duration::ZERO));
+                    let _ = socket2::SockRef::from(&*conn).set_linger(Some(Duration::ZERO));
                 }
-            }
-        });
+            })
+        );
         let e = rt
             .block_on(client(&origin).resolve_reference(subject))
             .unwrap_err();
@@ -413,15 +425,12 @@ fn connection_failures_read_as_notation_prints_them() {
         );
     }
     // A body cut short: Go's `unexpected EOF`.
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let origin = format!("http://{}", l.local_addr().unwrap());
-    std::thread::spawn(move || {
-        use std::io::{Read as _, Write as _};
-        for mut conn in l.incoming().flatten() {
-            let _ = conn.read(&mut [0u8; 4096]);
+    let origin = format!(
+        "http://{}",
+        raw_server(|conn| {
             let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
-        }
-    });
+        })
+    );
     let e = rt
         .block_on(client(&origin).fetch_blob(
             &Descriptor::new("application/octet-stream", subject.parse().unwrap(), 100),
@@ -434,14 +443,10 @@ fn connection_failures_read_as_notation_prints_them() {
     );
     // HTTPS asked of a plain HTTP registry (a forgotten --insecure-registry).
     // A plain HTTP server answers a TLS ClientHello with an HTTP error, as Go's servers do.
-    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let host = plain.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        use std::io::{Read as _, Write as _};
-        for mut conn in plain.incoming().flatten() {
-            let _ = conn.read(&mut [0u8; 512]);
-            let _ = conn.write_all(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
-        }
+    let host = raw_server(|conn| {
+        let _ = conn.write_all(
+            b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n",
+        );
     });
     let mut o = RemoteOptions::default();
     o.timeout = Duration::from_secs(10);
