@@ -38,7 +38,7 @@ impl RemoteRepository {
         if status.is_success() {
             return Ok(());
         }
-        let body = read_error_body(resp, &http_op("GET", &url)).await;
+        let body = read_error_body(resp).await;
         Err(self.unexpected(http_op("GET", &url), status, &body))
     }
 
@@ -250,7 +250,7 @@ impl RemoteRepository {
                 });
             }
             if !status.is_success() {
-                let b = read_error_body(resp, &op).await;
+                let b = read_error_body(resp).await;
                 return Err(self.unexpected(op, status, &b));
             }
             let mut hasher = manifest::StreamHasher::new(desc.digest.algorithm());

@@ -163,7 +163,7 @@ impl RemoteRepository {
             .map_err(fail)?;
         let status = resp.status();
         if status != StatusCode::CREATED {
-            let b = read_error_body(resp, &url).await;
+            let b = read_error_body(resp).await;
             return Err(fail(self.unexpected(http_op("PUT", &url), status, &b)));
         }
         generations.insert(tag.clone(), generation.saturating_add(1));

@@ -488,7 +488,7 @@ impl RemoteRepository {
                     continue;
                 }
                 Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED => {
-                    let body = read_error_body(resp, &op).await;
+                    let body = read_error_body(resp).await;
                     return Err(
                         self.auth_error(format!("credentials refused: {}", error_message(&body)))
                     );
@@ -673,8 +673,8 @@ pub(super) fn is_transient(e: &Error) -> bool {
 
 /// The body of an error answer, for its message: at most [`ERROR_BODY_CAP`] bytes, empty when
 /// longer or unreadable (the status is the error then).
-pub(super) async fn read_error_body(resp: reqwest::Response, op: &str) -> Vec<u8> {
-    read_capped(resp, ERROR_BODY_CAP, op)
+pub(super) async fn read_error_body(resp: reqwest::Response) -> Vec<u8> {
+    read_capped(resp, ERROR_BODY_CAP, "error answer")
         .await
         .unwrap_or_default()
 }

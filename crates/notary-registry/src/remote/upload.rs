@@ -142,7 +142,7 @@ impl RemoteRepository {
             .await?;
         let status = resp.status();
         if status != StatusCode::ACCEPTED {
-            let b = read_error_body(resp, &url).await;
+            let b = read_error_body(resp).await;
             return Err(self.unexpected(http_op("POST", &url), status, &b));
         }
         self.location(&resp, &http_op("POST", &url))
@@ -309,7 +309,7 @@ impl RemoteRepository {
                 .await?;
             let status = resp.status();
             if status != StatusCode::ACCEPTED {
-                let b = read_error_body(resp, &location).await;
+                let b = read_error_body(resp).await;
                 return Err(self.unexpected(http_op("PATCH", &location), status, &b));
             }
             location = self.location(&resp, &url)?;
@@ -435,7 +435,7 @@ impl RemoteRepository {
             }
             StatusCode::ACCEPTED => self.learn_monolithic(false),
             status => {
-                let b = read_error_body(resp, &url).await;
+                let b = read_error_body(resp).await;
                 return Err(self.unexpected(http_op("POST", &url), status, &b));
             }
         }
@@ -462,7 +462,7 @@ impl RemoteRepository {
             .await?;
         let status = resp.status();
         if status != StatusCode::CREATED {
-            let b = read_error_body(resp, &put).await;
+            let b = read_error_body(resp).await;
             return Err(self.unexpected(http_op("PUT", &put), status, &b));
         }
         Ok(())
@@ -509,7 +509,7 @@ impl RemoteRepository {
         let status = resp.status();
         let has_subject_header = resp.headers().contains_key("oci-subject");
         if status != StatusCode::CREATED {
-            let b = read_error_body(resp, &url).await;
+            let b = read_error_body(resp).await;
             return Err(self.unexpected(http_op("PUT", &url), status, &b));
         }
         desc.artifact_type = m
