@@ -169,7 +169,14 @@ fn describe(e: &reqwest::Error) -> String {
             return format!("dial tcp {host}:{port}: connect: connection refused");
         }
         // rustls reading a plain HTTP answer as a TLS record.
-        if u.scheme() == "https" && said("InvalidContentType") {
+        if u.scheme() == "https"
+            && matches!(
+                tls,
+                Some(rustls::Error::InvalidMessage(
+                    rustls::InvalidMessage::InvalidContentType
+                ))
+            )
+        {
             return "http: server gave HTTP response to HTTPS client".into();
         }
         if let Some(rustls::Error::InvalidCertificate(c)) = tls
