@@ -82,6 +82,28 @@ async fn post(
     (r.status().as_u16(), retry_after, r.text().await.unwrap())
 }
 
+/// A TLS connection to `server` offering only h2, for a raw h2 client.
+async fn h2_tls(server: &Server) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls::pki_types::CertificateDer::pem_file_iter(&server.ca).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_review_past_the_limit_gets_429_within_its_budget_and_the_next_is_served() {
     // A "registry" that accepts connections and says nothing until released, then hangs up.
@@ -175,26 +197,8 @@ async fn a_review_past_the_limit_gets_429_within_its_budget_and_the_next_is_serv
 
 #[tokio::test]
 async fn h2_clients_see_the_bound_as_the_stream_limit() {
-    use rustls::pki_types::pem::PemObject;
     let server = start(|s| s.max_reviews_in_flight = 7).await;
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls::pki_types::CertificateDer::pem_file_iter(&server.ca).unwrap() {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
-    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect("localhost".try_into().unwrap(), tcp)
-        .await
-        .unwrap();
-    let (_send, mut connection) = h2::client::handshake(tls).await.unwrap();
+    let (_send, mut connection) = h2::client::handshake(h2_tls(&server).await).await.unwrap();
     // Drive the connection until the server's SETTINGS have been read.
     let limit = tokio::time::timeout(
         Duration::from_secs(10),
@@ -211,4 +215,102 @@ async fn h2_clients_see_the_bound_as_the_stream_limit() {
     .await
     .expect("no SETTINGS from the server");
     assert_eq!(limit, 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_never_arrives_gives_up_its_slot() {
+    // Headers, then nothing: the slot taken for the review is released when the body does not
+    // arrive within the header timeout (no budget given), and the next review is served.
+    let server = start(|s| {
+        s.max_reviews_in_flight = 1;
+        s.header_read_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let (send, connection) = h2::client::handshake(h2_tls(&server).await).await.unwrap();
+    tokio::spawn(connection);
+    let mut send = send.ready().await.unwrap();
+    let request = hyper::Request::post(format!("https://{}/validate", server.addr))
+        .header("content-type", "application/json")
+        .header("content-length", "1000")
+        .body(())
+        .unwrap();
+    let start = Instant::now();
+    // The body stream stays open and empty.
+    let (response, _body) = send.send_request(request, false).unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(20), response)
+        .await
+        .expect("the stalled review was never answered")
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 408);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    let (status, _, body) = post(
+        client(&server.ca),
+        server.addr.clone(),
+        "5s",
+        pod_review("next", &[]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verification_gives_up_its_permit_at_its_deadline() {
+    // A registry that accepts and never answers, with retries enough to outlast the deadline:
+    // the verification ends at 12 registry timeouts (12 s here), and its permit serves the next.
+    let registry = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = registry.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((c, _)) = registry.accept().await {
+            held.push(c);
+        }
+    });
+    let server = start(|s| {
+        s.max_verifications_in_flight = 1;
+        s.registry.plain_http = vec![host.clone()];
+        s.registry.timeout = Duration::from_secs(1);
+        s.registry.max_retries = 100;
+    })
+    .await;
+    let (ca, addr) = (&server.ca, &server.addr);
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let (status, _, body) = post(
+        client(ca),
+        addr.clone(),
+        "2s",
+        pod_review("first", &[&format!("{host}/a@{digest}")]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("did not finish"), "{body}");
+    // While it runs, another image finds no permit; once its deadline passed, it gets one.
+    let started = Instant::now();
+    let verdict = |b: &str| {
+        serde_json::from_str::<Value>(b).unwrap()["response"]["status"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    loop {
+        let (status, _, body) = post(
+            client(ca),
+            addr.clone(),
+            "2s",
+            pod_review("next", &[&format!("{host}/b@{digest}")]),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        if !verdict(&body).contains("already running") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "the first verification still holds its permit: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }

@@ -44,11 +44,12 @@
 //!   descriptors, missing or corrupted blobs, tags, an image index as subject), then ~210
 //!   signings and verifications with odd `--user-metadata`; outcomes and listed signatures must
 //!   agree except where notary differs on purpose, each case named with its rule.
-//! - plugins.py: ~70 verifications of JWS and COSE envelopes naming a verification plugin (a
+//! - plugins.py: ~80 verifications of JWS and COSE envelopes naming a verification plugin (a
 //!   Python plugin installed in notation's plugin directory): minimum versions against installed
 //!   versions
 //!   (SemVer edge cases), critical and other extended attributes and what the plugin reports
-//!   processed, capabilities, results, contract versions, failures; outcomes must agree except
+//!   processed, capabilities, results, contract versions, failures, response member names in
+//!   any case, repeated and missing members; outcomes must agree except
 //!   where notary is stricter on purpose, each case named with its rule.
 //!
 //! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
@@ -174,7 +175,7 @@ fn notary_and_notation_agree_on_verification_plugins() {
     );
 }
 
-/// registries.py: ~630 list, verify, inspect and sign runs on real registries
+/// registries.py: ~680 list, verify, inspect and sign runs on real registries
 /// (Distribution 2.8 and v3 without the referrers API, olareg with it, a fault-injecting proxy in
 /// front): referrers tag index states (absent, empty, SBOMs, deleted signatures, a Docker
 /// manifest list, invalid JSON, odd entries, duplicates), odd signature manifests, signature

@@ -21,8 +21,8 @@ use notary_registry::{RemoteOptions, RemoteRepository};
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
-use registry::{Kind, Options, Registry, push_artifact};
-use trust::{chain, now, rt, verifier};
+use registry::{Kind, Options, Registry, push_artifact, rt};
+use trust::{chain, now, verifier};
 
 /// An oci-client client for the test registry: plain HTTP for it alone (`HttpsExcept`), or
 /// HTTPS trusting its test CA.
@@ -290,6 +290,63 @@ fn artifact_type_form_and_forced_tag_schema_on_a_registry_with_the_api() {
             .unwrap();
         let idx: manifest::Manifest = serde_json::from_slice(&data).unwrap();
         assert_eq!(idx.manifests.unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn a_tag_index_update_keeps_what_other_tools_wrote_in_their_entries() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    rt().block_on(async {
+        let ours = reg.repo("app");
+        let artifact = push_artifact(&ours, "v1", b"x").await;
+        // Another tool's referrer, listed in the tag schema index with members of its own.
+        let other = push_artifact(&ours, "sbom", b"an sbom").await;
+        let theirs_entry = serde_json::json!({
+            "mediaType": other.media_type,
+            "digest": other.digest,
+            "size": other.size,
+            "artifactType": "application/spdx+json",
+            "annotations": {"org.example.tool": "sbomgen"},
+            "x-vendor-meta": {"kept": true},
+        });
+        let index = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": manifest::IMAGE_INDEX,
+            "manifests": [theirs_entry.clone()],
+        }))
+        .unwrap();
+        let tag = referrers_tag(&artifact.digest);
+        ours.push_manifest(manifest::IMAGE_INDEX, &index, Some(&tag))
+            .await
+            .unwrap();
+
+        let theirs = oci(&reg, "app", RegistryAuth::Anonymous);
+        let s = sign_and_push(
+            &theirs,
+            "v1",
+            &chain(KeySpec::EcP256).signer().unwrap(),
+            &sign_options(EnvelopeMediaType::Jws),
+        )
+        .await
+        .unwrap();
+        let data = ours
+            .fetch_manifest(
+                &ours.resolve(&tag).await.unwrap(),
+                notary_registry::MAX_MANIFEST_SIZE,
+            )
+            .await
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&data).unwrap();
+        let entries = doc["manifests"].as_array().unwrap();
+        assert_eq!(entries.len(), 2, "{doc}");
+        // The other tool's entry is written back member for member, the signature after it.
+        assert_eq!(entries[0], theirs_entry);
+        assert_eq!(
+            entries[1]["digest"].as_str(),
+            Some(s.pushed.manifest.digest.to_string().as_str())
+        );
+        let listed = theirs.list_signatures(&artifact, 10).await.unwrap();
+        assert_eq!(sorted(listed), sorted(vec![s.pushed.manifest.clone()]));
     });
 }
 

@@ -619,3 +619,37 @@ esac"#,
     assert_eq!(err.validation(), Some(Validation::Plugin), "{err}");
     assert_eq!(seen_request(&meta_seen), serde_json::json!({}));
 }
+
+#[test]
+fn a_plugin_shares_the_callers_process_group_only_when_allowed_the_terminal() {
+    // Own group by default (killed whole on timeout); the caller's group with `with_terminal`,
+    // so that it can prompt on /dev/tty and receives Ctrl-C with the caller.
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    let out = tmp.path().join("pgid");
+    script(
+        &plugins,
+        "pg",
+        &format!(
+            "cat >/dev/null\ncut -d' ' -f5 /proc/$$/stat > {}\necho '{{\"name\":\"pg\",\"description\":\"d\",\"version\":\"1.0.0\",\"url\":\"https://e\",\"supportedContractVersions\":[\"1.0\"],\"capabilities\":[\"SIGNATURE_GENERATOR.RAW\"]}}'",
+            out.display()
+        ),
+    );
+    let ours = std::fs::read_to_string("/proc/self/stat")
+        .unwrap()
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().nth(2).unwrap().to_string())
+        .unwrap();
+    for terminal in [false, true] {
+        PluginHost::new(&plugins)
+            .with_terminal(terminal)
+            .metadata("pg")
+            .unwrap();
+        let pgid = std::fs::read_to_string(&out).unwrap().trim().to_string();
+        assert_eq!(
+            pgid == ours,
+            terminal,
+            "terminal={terminal}: plugin pgid {pgid}, ours {ours}"
+        );
+    }
+}

@@ -19,8 +19,8 @@ use notary::artifact::{sign_and_push, verify_artifact};
 use notary::{EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::SignatureRepository;
 use notary_registry::{Error, RemoteOptions, RemoteRepository};
-use registry::{Kind, Options, Registry, push_artifact};
-use trust::{chain, now, rt, verifier};
+use registry::{Kind, Options, Registry, push_artifact, rt};
+use trust::{chain, now, verifier};
 
 #[derive(Clone, Debug)]
 enum Fault {

@@ -16,8 +16,8 @@ use notary_registry::copy::{Endpoint, copy};
 use notary_registry::manifest;
 use notary_registry::remote::{Credential, DockerConfig, ReferrersSupport, StaticCredential};
 use notary_registry::{Error, OciLayout, RemoteRepository};
-use registry::{Kind, Options, Registry, push_artifact};
-use trust::{chain, now, rt, verifier};
+use registry::{Kind, Options, Registry, push_artifact, rt};
+use trust::{chain, now, verifier};
 
 fn sign_options(format: EnvelopeMediaType) -> SignOptions {
     let mut o = SignOptions::new(now());

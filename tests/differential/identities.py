@@ -121,6 +121,9 @@ CASES = [
     ("base", ID + "C=US, S=WA, O=acme"),
     ("base", ID + "C=US, ST=WA, O=acme, CN=other"),
     ("base", ID + "C=US, ST=WA, O=acme, OU=x"),
+    # An empty value reads as an absent attribute in notation's map comparison.
+    ("base", ID + "C=US, ST=WA, O=acme, OU="),
+    ("base", ID + "C=US, ST=WA, O=acme, CN="),
     ("base", ID + "C=US, ST=WA, O=#0c0461636d65"),
     ("base", ID + "C=US, ST=WA, O=#1304616d6365"),
     ("base", ID + "C=US, ST=WA, O=a\\63me"),

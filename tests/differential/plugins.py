@@ -158,10 +158,34 @@ cmd = sys.argv[1] if len(sys.argv) > 1 else ""
 req = sys.stdin.read()
 if b.get("garbage"):
     print("not json"); sys.exit(0)
+def go_untagged(name):
+    # What Go's encoding/json writes for a struct field without a tag: its Go name.
+    return {"url": "URL", "keyId": "KeyID"}.get(name, name[:1].upper() + name[1:])
+def out(obj, maps=("verificationResults",), repeat=False):
+    """Writes a response, its struct member names as behavior.json says."""
+    style = b.get("names")
+    def rename(o, is_map=False):
+        if not isinstance(o, dict):
+            return o
+        r = {}
+        for k, v in o.items():
+            key = k if is_map or style is None else (go_untagged(k) if style == "go" else k.upper())
+            r[key] = rename(v, is_map=(k in maps and not is_map))
+        return r
+    obj = rename(obj)
+    text = json.dumps(obj)
+    for k in b.get("omit_members", []):
+        obj.pop(k, None)
+        text = json.dumps(obj)
+    if repeat and b.get("repeat_first"):
+        # The first member again, before the rest, with another value: the last one counts.
+        k = next(iter(obj))
+        text = "{" + json.dumps(k) + ": " + json.dumps(b["repeat_first"]) + ", " + text[1:]
+    print(text)
 if cmd == "get-plugin-metadata":
-    print(json.dumps({"name": b.get("name", "%s"), "description": "differential", "version": b["version"],
-                      "url": "https://example.com", "supportedContractVersions": b.get("contracts", ["1.0"]),
-                      "capabilities": b["capabilities"]}))
+    out({"name": b.get("name", "%s"), "description": "differential", "version": b["version"],
+         "url": "https://example.com", "supportedContractVersions": b.get("contracts", ["1.0"]),
+         "capabilities": b["capabilities"]})
     sys.exit(0)
 if cmd == "verify-signature":
     if b.get("error"):
@@ -176,7 +200,7 @@ if cmd == "verify-signature":
     processed = unprocessed if b.get("processed", "all") == "all" else b.get("processed")
     with open(os.path.join(here, "last-request.json"), "w") as f:
         f.write(req)
-    print(json.dumps({"verificationResults": results, "processedAttributes": processed}))
+    out({"verificationResults": results, "processedAttributes": processed}, repeat=True)
     sys.exit(0)
 sys.stderr.write(json.dumps({"errorCode": "ERROR", "errorMessage": "unknown command " + cmd})); sys.exit(1)
 ''' % PLUGIN
@@ -268,6 +292,19 @@ case("plugin metadata names another plugin", PLUG, [VP], name="io.example.other"
 case("plugin supports contract 2.0 only", PLUG, [VP], contracts=["2.0"])
 case("plugin supports contracts 1.0 and 2.0", PLUG, [VP], contracts=["1.0", "2.0"])
 case("plugin supports contract 1.1", PLUG, [VP], contracts=["1.1"])
+# Responses as notation-go's decoder reads them: member names in any case (a Go plugin whose
+# structs lack JSON tags writes `Name`, `URL`, `Success`), a repeated member (the last counts),
+# a missing member (empty).
+case("response member names as Go writes untagged fields", PLUG, [VP], names="go")
+case("response member names in upper case", {**PLUG, ATTR: "x"}, [VP, ATTR], names="upper")
+case("response member names in upper case, identity refused", PLUG, [VP], names="upper",
+     results={CAPS[0]: False})
+case("processedAttributes missing, nothing to process", PLUG, [VP], omit_members=["processedAttributes"])
+case("processedAttributes missing, a critical attribute sent", {**PLUG, ATTR: "x"}, [VP, ATTR],
+     omit_members=["processedAttributes"])
+case("verificationResults missing", PLUG, [VP], omit_members=["verificationResults"])
+case("a response member repeated, the first refusing", PLUG, [VP],
+     repeat_first={CAPS[0]: {"success": False}, CAPS[1]: {"success": False}})
 # COSE: the same headers as text labels, and an extended attribute with an integer label (Go
 # forwards only text-labelled ones to plugins).
 case("COSE: plugin header, critical", PLUG, [VP], cose=True)

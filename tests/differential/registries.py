@@ -129,6 +129,8 @@ NEXT_SIG = ("a signature whose manifest or envelope cannot be fetched or is malf
             "and the next signature is tried; notation fails the whole verification at the first one")
 SKIP_ENTRY = ("an entry of a referrers tag index that is not a readable descriptor is left out of list, "
               "inspect and verify; notation fails the listing at it")
+SKIP_API_ENTRY = ("an entry of a referrers API page that is not a readable descriptor is left out of list, "
+                  "inspect and verify; notation lists it (and fails a verification that reaches it)")
 NO_RESOLVE = ("a digest reference is not resolved: the subject descriptor is taken from each signature "
               "manifest, so a signature manifest whose subject is wrong or missing fails")
 FALLBACK = ("a registry whose referrers API answers 400, 405 or 501 is read through the referrers tag "
@@ -155,6 +157,7 @@ rule("lenient", NEXT_SIG, *[f"verify: {c}" for c in (
     "signature manifest: no layers, then good", "signature manifest: envelope blob missing, then good")])
 rule("lenient", SKIP_ENTRY, *[f"{cmd}: {c}" for cmd in ("verify", "inspect")
                               for c in ("upper-case hex entry, then good", "malformed digest entry, then good")])
+rule("shows", SKIP_API_ENTRY, "list: referrers answer with an unreadable signature entry last")
 rule("stricter", NO_RESOLVE, *[f"verify: signature manifest: {c}" for c in (
     "subject size wrong", "subject mediaType Docker", "subject missing")],
      "verify: signature manifest subject size wrong, by digest")
@@ -643,6 +646,15 @@ def group_3():
                 {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": None})),
             "referrers answer lists each entry 3 times": lambda st, h, b, q: (200, h, (lambda j: jdump(
                 dict(j, manifests=j["manifests"] * 3)))(json.loads(b))),
+            # Another tool's referrer under a digest algorithm neither tool supports (blake3),
+            # listed before the signature; then a signature-type entry that cannot be read
+            # (negative size) listed after it.
+            "referrers answer with a blake3 SBOM entry first": lambda st, h, b, q: (200, h, (lambda j: jdump(
+                dict(j, manifests=[{"mediaType": OCI_MANIFEST, "artifactType": SBOM, "size": 20,
+                                    "digest": "blake3:" + "ab" * 32}] + j["manifests"])))(json.loads(b))),
+            "referrers answer with an unreadable signature entry last": lambda st, h, b, q: (200, h, (lambda j: jdump(
+                dict(j, manifests=j["manifests"] + [{"mediaType": OCI_MANIFEST, "artifactType": SIG_TYPE,
+                                                     "size": -1, "digest": "sha256:" + "cd" * 32}])))(json.loads(b))),
             "referrers API 404": lambda st, h, b, q: (404, {}, b""),
             "referrers API 400": lambda st, h, b, q: (400, err, b'{"errors":[{"code":"UNSUPPORTED","message":"x"}]}'),
             "referrers API 405": lambda st, h, b, q: (405, {}, b""),

@@ -2,7 +2,8 @@
 # The fixed revocation test CA (committed test material: its keys are public, never use them
 # outside tests) and the seeds of the `revocation` fuzz corpus, all made by OpenSSL.
 #   crates/notary-revocation/testdata/fixed-ca/: ca.der + ca.pk8 (EC P-256 CA), responder.der +
-#     responder.pk8 (delegated OCSP responder), leaf.der (CRL DP and OCSP URL on 127.0.0.1).
+#     responder.pk8 (delegated OCSP responder), leaf.der (CRL DP and OCSP URL on 127.0.0.1),
+#     serial-128.der (serial 128, DER content 00 80, which a CRL entry of -128 must not match).
 #   fuzz/corpus/revocation/seed-*: inputs of notary::fuzz_targets::revocation (first byte =
 #     mode: 1 CRL TBSCertList [+ delta TBSCertList], 2 OCSP ResponseData signed by the CA,
 #     3 ResponseData signed by the delegated responder; whole DER files are mode 0).
@@ -42,6 +43,11 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = codeSigning
 authorityInfoAccess = OCSP;URI:$base/ocsp
 crlDistributionPoints = URI:$base/leaf.crl
+[ serial128_ext ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = codeSigning
+crlDistributionPoints = URI:$base/serial-128.crl
 [ ocsp_ext ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -101,6 +107,13 @@ else
   printf 'V\t%s\t\t%s\tunknown\t/CN=Notary Fixed Revocation Test leaf\n' "$(date -u -d "$exp" +%Y%m%d%H%M%SZ)" "$serial" > db/index.txt
   echo 'unique_subject = no' > db/index.txt.attr
 fi
+
+# The serial-128 leaf, made from whichever CA is current.
+q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out s128.key
+q openssl req -new -key s128.key -out s128.csr -subj "/CN=Notary Fixed Revocation Test serial 128"
+q openssl x509 -req -in s128.csr -CA ca.pem -CAkey ca.key -set_serial 128 -days 36500 -sha256 \
+  -extfile ca.cnf -extensions serial128_ext -out s128.pem
+q openssl x509 -in s128.pem -outform DER -out "$out/serial-128.der"
 
 # DER helpers: the first element inside the outer SEQUENCE (a CRL's TBSCertList), and an
 # OCSP response's tbsResponseData.

@@ -15,10 +15,10 @@ use notary_core::{PushSignature, SignatureRepository};
 use notary_crypto::pki::TestChain;
 use notary_registry::{RemoteRepository, manifest};
 
+#[allow(unused_imports)] // not every test using this module needs it
+pub use super::registry::rt;
 use super::registry::{Kind, Options, Registry};
 use super::trust::now;
-#[allow(unused_imports)] // not every test using this module needs it
-pub use super::trust::rt;
 
 /// A CA and a leaf for the webhook or the API server, valid for the addresses they are
 /// reached at: `<name>-ca.crt`, `<name>.crt`, `<name>.key` in `dir`.

@@ -34,12 +34,3 @@ pub fn verifier(chain: &TestChain, scope: &str) -> notary::NotaryVerifier {
     .unwrap();
     notary::NotaryVerifier::new(notary::default_provider(), Arc::new(store)).with_oci_policy(policy)
 }
-
-/// A two-worker runtime, so blocking signers and servers in the test can make progress.
-pub fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}

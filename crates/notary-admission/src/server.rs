@@ -186,7 +186,24 @@ async fn handle(
             let max = webhook.settings().max_review_bytes;
             // One byte over the limit is enough to know it is too large.
             let limited = Limited::new(req.into_body(), max.saturating_add(1));
-            let response = match limited.collect().await {
+            // The body must arrive within the review's budget (else the header timeout): a
+            // client that sends headers and then stalls would otherwise hold its slot forever.
+            let read_within = budget.unwrap_or(webhook.settings().header_read_timeout);
+            let Ok(read) = tokio::time::timeout(read_within, limited.collect()).await else {
+                let m = webhook.metrics();
+                inc(&m.reviews);
+                inc(&m.malformed);
+                m.observe(start.elapsed());
+                return text(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "text/plain",
+                    format!(
+                        "notary-admission: the request body did not arrive within {} ms\n",
+                        read_within.as_millis()
+                    ),
+                );
+            };
+            let response = match read {
                 Ok(body) => {
                     let body = body.to_bytes();
                     match webhook.review_within(&body, budget).await {

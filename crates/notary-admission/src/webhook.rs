@@ -25,8 +25,16 @@ use crate::metrics::{Metrics, inc};
 use crate::reference::ImageReference;
 use crate::review::{API_VERSION, AdmissionResponse, AdmissionReview, KIND, Status};
 
-/// The API server's own limit on request bodies (3 MiB); a review cannot be larger.
+/// The API server's own limit on request bodies (3 MiB). A review of an object near that
+/// limit can be larger (the API server escapes `<`, `>` and `&` as six bytes each, and an
+/// UPDATE carries the old object too): such a review gets 400, which `failurePolicy` then
+/// decides; `--max-review-bytes` raises the bound.
 pub const DEFAULT_MAX_REVIEW_BYTES: usize = 3 * 1024 * 1024;
+
+/// A verification's whole time limit, in registry request timeouts (5 s each by default: one
+/// minute). A verification is a handful of requests; this leaves room for retries and paging
+/// while a hostile registry cannot hold a verification permit for long.
+pub const VERIFICATION_TIMEOUTS: u32 = 12;
 
 /// Most distinct images (containers and image volumes together) one review may name; an object
 /// naming more is denied before any is verified. Each image costs a verification task and
@@ -42,9 +50,10 @@ pub const DEFAULT_MAX_REGISTRY_CLIENTS: usize = 512;
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 /// Most `/validate` requests [`crate::serve`] handles at once, over all connections and h2
-/// streams; the slot is taken before the body is read. Each holds up to
-/// [`DEFAULT_MAX_REVIEW_BYTES`] of body and its parsed form: real reviews are a few KiB (128 of
-/// them, a few MiB), and even 128 bodies at the limit stay under 400 MiB. Concurrent reviews of
+/// streams; the slot is taken before the body is read, and given up when the body does not
+/// arrive within the review's budget (else the header timeout). Each holds up to
+/// [`DEFAULT_MAX_REVIEW_BYTES`] of body while it is parsed; only the object's pod spec is kept
+/// while its images are verified. Real reviews are a few KiB. Concurrent reviews of
 /// one image share a verification, so bursts such as a Deployment scaling out fit; past the
 /// bound, requests wait up to their time budget, then get 429.
 pub const DEFAULT_MAX_REVIEWS_IN_FLIGHT: usize = 128;
@@ -524,12 +533,14 @@ impl Webhook {
                 review.api_version, review.kind
             )));
         }
-        let request = review
+        let mut request = review
             .request
             .ok_or_else(|| malformed("no request".into()))?;
         if request.uid.is_empty() {
             return Err(malformed("the request has no uid".into()));
         }
+        // Held only until its images are listed, not while they are verified.
+        let object = request.object.take();
         let response = |allowed: bool, message: Option<String>, warnings: Vec<String>| {
             inc(if allowed {
                 &self.metrics.allowed
@@ -554,14 +565,15 @@ impl Webhook {
                 warnings,
             }
         };
-        let Some(object) = request.object.as_ref().filter(|o| !o.is_null()) else {
+        let Some(object) = object.filter(|o| !o.is_null()) else {
             // DELETE and CONNECT carry no new object: nothing will run.
             return Ok(response(true, None, Vec::new()));
         };
-        let list = match pod_images(&request.kind, object) {
+        let list = match pod_images(&request.kind, &object) {
             Ok(l) => l,
             Err(reason) => return Ok(response(false, Some(reason), Vec::new())),
         };
+        drop(object);
         if list.is_empty() {
             return Ok(response(true, None, Vec::new()));
         }
@@ -735,9 +747,24 @@ impl Webhook {
                     };
                     // Run on its own task: a client that hangs up must not cancel a
                     // verification other admissions are waiting for.
+                    // Bounded as a whole, not only per request: a registry that answers each
+                    // of hundreds of referrers pages just inside the request timeout would
+                    // otherwise hold the permit for many minutes.
+                    let deadline = me
+                        .settings
+                        .registry
+                        .timeout
+                        .saturating_mul(VERIFICATION_TIMEOUTS);
                     tokio::spawn(async move {
                         let _permit = permit;
-                        me.verify(&r, &repo, &digest, &verifier).await
+                        tokio::time::timeout(deadline, me.verify(&r, &repo, &digest, &verifier))
+                            .await
+                            .unwrap_or_else(|_| Verdict::Error {
+                                reason: format!(
+                                    "verification did not finish within {}s; the image was not verified",
+                                    deadline.as_secs()
+                                ),
+                            })
                     })
                     .await
                     .unwrap_or_else(|e| Verdict::Error {

@@ -107,7 +107,7 @@ pub fn plugin_signer(
     key_id: &str,
     config: BTreeMap<String, String>,
 ) -> Result<Box<dyn notary_core::Signer>, Failure> {
-    let host = notary::plugin::PluginHost::new(config::plugins_dir()?);
+    let host = crate::notation_dir()?.plugin_host();
     let signer = notary::plugin::PluginSigner::new(host, plugin, key_id, config)
         .map_err(|e| Failure::msg(format!("signing key uses {e}")))?;
     Ok(Box::new(signer))
@@ -301,8 +301,7 @@ pub fn sign_options(
         None => crate::notation_dir()?
             .config_json()?
             .signature_format_name()
-            .unwrap_or("jws")
-            .to_string(),
+            .unwrap_or_else(|| "jws".to_string()),
     };
     let mut o = SignOptions::new(crate::now());
     o.provider = crate::provider();
@@ -405,10 +404,11 @@ fn verify(a: BlobVerifyArgs) -> CmdResult {
     let mut f =
         File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
     let mut blob = BlobTarget::new(&mut f);
-    if let Some(mt) = a.media_type.as_deref() {
+    // An empty value asks for nothing, as notation treats it (its options are plain strings).
+    if let Some(mt) = a.media_type.as_deref().filter(|m| !m.is_empty()) {
         blob = blob.with_media_type(mt);
     }
-    if let Some(name) = a.policy_name.as_deref() {
+    if let Some(name) = a.policy_name.as_deref().filter(|n| !n.is_empty()) {
         blob = blob.with_policy_name(name);
     }
     let out = v

@@ -234,10 +234,28 @@ pub fn run(c: CertCommand) -> CmdResult {
                 None => TrustStoreType::ALL.to_vec(),
             };
             let root = config::config_dir()?.join("truststore").join("x509");
+            // A store notation cannot read fails the listing there (a missing one is empty).
+            let unreadable = |dir: &std::path::Path, e: std::io::Error| {
+                Failure::msg(format!(
+                    "failed to list all certificates stored in the trust store, with error: open {}: {e}",
+                    dir.display()
+                ))
+            };
             let mut rows: Vec<Vec<String>> = Vec::new();
             for t in types {
-                let Ok(entries) = fs::read_dir(root.join(t.as_str())) else {
-                    continue;
+                let type_dir = root.join(t.as_str());
+                let entries = match fs::read_dir(&type_dir) {
+                    Ok(entries) => entries,
+                    // A missing type directory, or a file in its place, lists nothing there.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                        ) =>
+                    {
+                        continue;
+                    }
+                    Err(e) => return Err(unreadable(&type_dir, e)),
                 };
                 let mut stores: Vec<PathBuf> = entries
                     .filter_map(|e| e.ok().map(|e| e.path()))
@@ -253,12 +271,10 @@ pub fn run(c: CertCommand) -> CmdResult {
                     }
                     // Certificates are the regular files of the store, as notation lists them.
                     let mut files: Vec<PathBuf> = fs::read_dir(&s)
-                        .map(|r| {
-                            r.filter_map(|e| e.ok().map(|e| e.path()))
-                                .filter(|p| is_real(p, false))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                        .map_err(|e| unreadable(&s, e))?
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| is_real(p, false))
+                        .collect();
                     files.sort();
                     // As notation: a file that does not parse fails the listing, one that
                     // holds no certificate (an empty file, for Go's reader) is left out.

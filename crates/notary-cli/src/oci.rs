@@ -345,6 +345,13 @@ impl notary::AsyncSigner for SpawnBlocking {
             SignerSlot::Loading(_) => None,
         }
     }
+
+    fn signing_agent_suffix(&self) -> Option<String> {
+        match &self.slot {
+            SignerSlot::Ready(s) => s.signing_agent_suffix(),
+            SignerSlot::Loading(_) => None,
+        }
+    }
 }
 
 /// A repository chosen at run time: an OCI layout or a registry.

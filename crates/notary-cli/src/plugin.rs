@@ -51,7 +51,7 @@ pub enum PluginCommand {
 }
 
 fn list() -> CmdResult {
-    let host = PluginHost::new(config::plugins_dir()?);
+    let host = crate::notation_dir()?.plugin_host();
     let names = host.list().map_err(|e| Failure::msg(e.to_string()))?;
     // notation's table: Go's `%v` of the capabilities (`[a b]`) and of the error (`<nil>`).
     let rows: Vec<Vec<String>> = names
@@ -236,18 +236,19 @@ fn install(source: &str, is_url: bool, sha256sum: Option<&str>, force: bool) -> 
 
 /// Installs the plugin package `data` (named `file_name`; `source` is how the user named it).
 fn install_package(data: &[u8], file_name: &str, source: &str, force: bool) -> CmdResult {
-    let dir = config::plugins_dir()?;
+    let notation = crate::notation_dir()?;
+    let dir = notation.plugins_dir().to_path_buf();
     config::ensure_dir(&dir)?;
     // Stage inside the plugin directory, so the final move is a rename on one file system.
     let tmp = tempfile::Builder::new()
-        .prefix(".install-")
+        .prefix(notary::plugin::STAGING_PREFIX)
         .tempdir_in(&dir)
         .map_err(io(&dir))?;
     let staged =
         notary::plugin_package::stage_package(data, file_name, tmp.path(), MAX_PLUGIN_SIZE)
             .map_err(|e| Failure::msg(e.to_string()))?;
     let (name, exe) = (staged.name.clone(), staged.path.clone());
-    let host = PluginHost::new(&dir);
+    let host = notation.plugin_host();
     let meta = host
         .metadata_of(&exe, &name)
         .map_err(|e| Failure::msg(format!("{source} is not a valid plugin: {e}")))?;
@@ -267,6 +268,11 @@ fn install_package(data: &[u8], file_name: &str, source: &str, force: bool) -> C
     config::ensure_dir(&target)?;
     let dst = target.join(&staged.file_name);
     std::fs::rename(&exe, &dst).map_err(io(&dst))?;
+    // The package's other files (a LICENSE, libraries the plugin loads) go beside it.
+    for other in &staged.other_files {
+        let dst = target.join(other);
+        std::fs::rename(tmp.path().join(other), &dst).map_err(io(&dst))?;
+    }
     match existing {
         Some(old) => println!(
             "Successfully updated plugin {name} from version {old} to {}",

@@ -193,3 +193,20 @@ fn key_update_without_default_does_nothing() {
     assert!(err.contains("--default flag is not set"), "{err}");
     assert_eq!(signing_keys(&e)["default"], "g");
 }
+
+#[test]
+fn without_a_usable_user_config_dir_the_configuration_is_dot_notation_here() {
+    // Go's os.UserConfigDir refuses a relative $XDG_CONFIG_HOME and needs $HOME otherwise;
+    // notation then uses `.notation` in the working directory, and so does notary.
+    let mut e = Env::new();
+    e.set_var("XDG_CONFIG_HOME", "relative");
+    e.ok(&["cert", "generate-test", "--bits", "256", "r"]);
+    assert!(e.work.join(".notation/signingkeys.json").is_file());
+    assert!(!e.work.join("relative").exists());
+    let mut e = Env::new();
+    e.remove_var("XDG_CONFIG_HOME");
+    e.remove_var("HOME");
+    e.ok(&["cert", "generate-test", "--bits", "256", "h"]);
+    assert!(e.work.join(".notation/localkeys/h.key").is_file());
+    assert!(e.ok(&["key", "list"]).contains("h"));
+}

@@ -398,6 +398,18 @@ fn blob_signature_file_errors_use_notations_words() {
         err.contains("integrity check failed. signature does not match the given blob"),
         "{err}"
     );
+    // Empty values ask for nothing: any media type, the global statement.
+    for flag in ["--media-type", "--policy-name"] {
+        e.ok(&[
+            "blob",
+            "verify",
+            flag,
+            "",
+            "--signature",
+            "blobFile.txt.jws.sig",
+            "blobFile.txt",
+        ]);
+    }
 }
 
 /// `plugin install` checks its arguments in notation's order and words.

@@ -103,6 +103,19 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
         "{out}"
     );
 
+    // The staging directory of an install killed half-way is not a plugin.
+    let staging = e.plugins().join(".install-AbC123");
+    std::fs::create_dir_all(&staging).unwrap();
+    write_exe(
+        &staging.join("notation-demo"),
+        &plugin_script("demo", "9.9.9"),
+    );
+    let out = e.ok(&["plugin", "list"]);
+    assert!(
+        !out.contains(".install-") && !out.contains("9.9.9"),
+        "{out}"
+    );
+
     // Uninstall needs confirmation (stdin is empty here) or --yes.
     let err = e.fails(&["plugin", "uninstall", "demo"]);
     assert!(err.contains("cancelled"), "{err}");
@@ -377,6 +390,29 @@ fn signing_sends_the_merged_plugin_config_with_get_plugin_metadata() {
     assert_eq!(request("get-plugin-metadata"), serde_json::json!({}));
 }
 
+#[test]
+fn a_package_may_carry_a_license_and_other_files() {
+    // The spec's package layout: the executable with a LICENSE (and dependencies) beside it,
+    // all installed in the plugin's directory, as notation does.
+    let e = Env::new();
+    let good = plugin_script("demo", "1.0.0");
+    let zip = e.work.join("demo.zip");
+    zip_of(
+        &zip,
+        &[
+            ("notation-demo", &good),
+            ("LICENSE", b"license text"),
+            ("lib/helper.so", b"lib"),
+        ],
+    );
+    let out = e.ok(&["plugin", "install", "--file", zip.to_str().unwrap()]);
+    assert!(out.contains("Successfully installed plugin demo"), "{out}");
+    let dir = e.plugins().join("demo");
+    assert_eq!(std::fs::read(dir.join("LICENSE")).unwrap(), b"license text");
+    assert_eq!(std::fs::read(dir.join("helper.so")).unwrap(), b"lib");
+    assert!(e.ok(&["plugin", "list"]).contains("1.0.0"));
+}
+
 /// Writes a test package to the given path.
 type Maker<'a> = Box<dyn Fn(&Path) + 'a>;
 
@@ -401,22 +437,28 @@ fn hostile_or_wrong_packages_are_refused() {
             "unsafe path",
         ),
         (
-            "two.zip",
-            Box::new(|p: &Path| zip_of(p, &[("notation-demo", &good), ("README", b"hi")])),
-            "exactly one file",
-        ),
-        (
             "two.tar.gz",
             Box::new(|p: &Path| {
                 tar_gz_of(p, &[("notation-demo", &good), ("notation-other", &good)])
             }),
-            "exactly one file",
+            "found more than one plugin executable files",
         ),
-        ("empty.zip", Box::new(|p: &Path| zip_of(p, &[])), "no file"),
+        (
+            "same-name.tar.gz",
+            Box::new(|p: &Path| {
+                tar_gz_of(p, &[("a/notation-demo", &good), ("b/notation-demo", &good)])
+            }),
+            "two files named \"notation-demo\"",
+        ),
+        (
+            "empty.zip",
+            Box::new(|p: &Path| zip_of(p, &[])),
+            "no plugin executable file was found",
+        ),
         (
             "badname.zip",
             Box::new(|p: &Path| zip_of(p, &[("demo", &good)])),
-            "must be named notation-",
+            "no plugin executable file was found",
         ),
         (
             "mismatch.zip",

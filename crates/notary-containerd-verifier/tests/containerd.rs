@@ -23,7 +23,7 @@ use notary_core::{PushSignature, SignatureRepository};
 use notary_crypto::pki::{ChainBuilder, TestChain};
 use notary_registry::remote::{Credential, StaticCredential};
 use notary_registry::{RemoteOptions, RemoteRepository};
-use registry::{Kind, Options, Registry};
+use registry::{Kind, Options, Registry, rt};
 use sha2::{Digest as _, Sha256};
 
 const SKIP_ENV: &str = "NOTARY_SKIP_CONTAINERD_TESTS";
@@ -199,14 +199,6 @@ impl Drop for Containerd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 fn sha256(b: &[u8]) -> String {

@@ -53,11 +53,25 @@ impl Descriptor {
     /// The descriptor of `content` hashed with SHA-256 (feature `sha2`).
     #[cfg(feature = "sha2")]
     pub fn for_content(media_type: impl Into<String>, content: &[u8]) -> Self {
-        Self::new(
-            media_type,
-            crate::DigestAlgorithm::Sha256.digest(content),
-            content.len() as u64,
-        )
+        Self::for_content_as(crate::DigestAlgorithm::Sha256, media_type, content)
+    }
+
+    /// [`Descriptor::for_content`] with the digest in `algorithm` (content addressed as its
+    /// source addressed it, e.g. sha512) (feature `sha2`).
+    ///
+    /// ```
+    /// use notary_core::{Descriptor, DigestAlgorithm};
+    /// let d = Descriptor::for_content_as(DigestAlgorithm::Sha512, "text/plain", b"hi");
+    /// assert_eq!(d.digest.algorithm(), DigestAlgorithm::Sha512);
+    /// assert_eq!(d.size, 2);
+    /// ```
+    #[cfg(feature = "sha2")]
+    pub fn for_content_as(
+        algorithm: crate::DigestAlgorithm,
+        media_type: impl Into<String>,
+        content: &[u8],
+    ) -> Self {
+        Self::new(media_type, algorithm.digest(content), content.len() as u64)
     }
 
     /// True when media type, digest and size are equal (what notation compares when it checks a

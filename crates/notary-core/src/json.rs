@@ -1,7 +1,8 @@
 //! JSON decoding rules shared by the envelope crates: duplicate member names refused at every
 //! level (serde_json keeps the last one silently, as Go does; a signed document must not be
 //! ambiguous), and Go's case-insensitive member matching, to refuse names Go would read as a
-//! known member. Not a stable API.
+//! known member in signed documents and to read them as Go does in what other programs answer
+//! ([`go_fields`]). Not a stable API.
 
 use std::fmt;
 
@@ -161,6 +162,58 @@ pub fn go_fold(c: char) -> char {
         '\u{212A}' => 'K', // KELVIN SIGN
         '\u{017F}' => 'S', // LATIN SMALL LETTER LONG S
         c => c.to_ascii_uppercase(),
+    }
+}
+
+/// `object` with each member Go's `encoding/json` would decode into one of `fields` renamed to
+/// it (an exact name is kept over a case variant); other members as they are. For reading what a
+/// Go program reads into a struct from programs that may spell member names otherwise
+/// (credential helpers, configuration files).
+///
+/// ```
+/// use notary_core::json::go_fields;
+/// let v: serde_json::Value = serde_json::from_str(r#"{"username":"u","Secret":"s","x":1}"#).unwrap();
+/// let serde_json::Value::Object(o) = v else { unreachable!() };
+/// let o = go_fields(o, &["Username", "Secret"]);
+/// assert_eq!((o["Username"].as_str(), o["Secret"].as_str()), (Some("u"), Some("s")));
+/// assert_eq!(o["x"], 1);
+/// ```
+pub fn go_fields(object: Map<String, Value>, fields: &[&str]) -> Map<String, Value> {
+    let mut out = Map::new();
+    let mut variants = Vec::new();
+    for (name, value) in object {
+        match fields
+            .iter()
+            .find(|f| **f != name && go_name_matches(&name, f))
+        {
+            Some(f) => variants.push((*f, value)),
+            None => {
+                out.insert(name, value);
+            }
+        }
+    }
+    for (field, value) in variants {
+        out.entry(field).or_insert(value);
+    }
+    out
+}
+
+/// Decodes `bytes` as `T` with the top-level object's member names matched to `fields` as Go
+/// matches them ([`go_fields`]): a flat struct read as a Go program reads it.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Tok { #[serde(default)] token: String }
+/// let t: Tok = notary_core::json::from_slice_go(br#"{"Token":"t"}"#, &["token"]).unwrap();
+/// assert_eq!(t.token, "t");
+/// ```
+pub fn from_slice_go<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    fields: &[&str],
+) -> serde_json::Result<T> {
+    match serde_json::from_slice::<Value>(bytes)? {
+        Value::Object(o) => serde_json::from_value(Value::Object(go_fields(o, fields))),
+        other => serde_json::from_value(other),
     }
 }
 

@@ -39,7 +39,7 @@ pub use error::Error;
 #[doc(hidden)]
 pub use error::shown;
 pub use keyspec::{HashAlgorithm, KeySpec, SignatureAlgorithm};
-pub use payload::{PAYLOAD_MEDIA_TYPE, Payload, go_json_escape};
+pub use payload::{DESCRIPTOR_MEMBERS, PAYLOAD_MEDIA_TYPE, Payload, go_json_escape};
 pub use policy::{
     Enforcement, TrustStoreType, ValidationAction, ValidationType, VerificationLevel,
 };

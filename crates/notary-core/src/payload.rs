@@ -7,7 +7,7 @@ use crate::error::Error;
 pub const PAYLOAD_MEDIA_TYPE: &str = "application/vnd.cncf.notary.payload.v1+json";
 
 /// The members of an OCI descriptor (Go's `ocispec.Descriptor`).
-const DESCRIPTOR_MEMBERS: &[&str] = &[
+pub const DESCRIPTOR_MEMBERS: &[&str] = &[
     "mediaType",
     "digest",
     "size",

@@ -32,6 +32,12 @@ pub trait Signer: Send + Sync {
     fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
         None
     }
+
+    /// What the signer adds to the signing agent header (notation-go writes
+    /// `<agent> <plugin name>/<plugin version>` for a plugin's signature). Default: nothing.
+    fn signing_agent_suffix(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<S: Signer + ?Sized> Signer for &S {
@@ -44,6 +50,9 @@ impl<S: Signer + ?Sized> Signer for &S {
     fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
         (**self).envelope_generator()
     }
+    fn signing_agent_suffix(&self) -> Option<String> {
+        (**self).signing_agent_suffix()
+    }
 }
 
 impl<S: Signer + ?Sized> Signer for Box<S> {
@@ -55,6 +64,9 @@ impl<S: Signer + ?Sized> Signer for Box<S> {
     }
     fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
         (**self).envelope_generator()
+    }
+    fn signing_agent_suffix(&self) -> Option<String> {
+        (**self).signing_agent_suffix()
     }
 }
 
@@ -100,6 +112,11 @@ pub trait AsyncSigner: Send + Sync {
     fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
         None
     }
+
+    /// See [`Signer::signing_agent_suffix`]. Default: none.
+    fn signing_agent_suffix(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<S: Signer + ?Sized> AsyncSigner for S {
@@ -114,6 +131,9 @@ impl<S: Signer + ?Sized> AsyncSigner for S {
     }
     fn envelope_generator(&self) -> Option<&dyn EnvelopeGenerator> {
         Signer::envelope_generator(self)
+    }
+    fn signing_agent_suffix(&self) -> Option<String> {
+        Signer::signing_agent_suffix(self)
     }
 }
 

@@ -552,7 +552,7 @@ fn write_f64(out: &mut Vec<u8>, v: f64) {
 }
 
 /// IEEE 754 half precision to double (exact).
-fn f16_to_f64(bits: u16) -> f64 {
+pub(crate) fn f16_to_f64(bits: u16) -> f64 {
     let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
     let exp = i32::from((bits >> 10) & 0x1f);
     let mant = f64::from(bits & 0x3ff);

@@ -30,7 +30,8 @@ pub(crate) fn label_name(label: &AttributeKey) -> String {
         AttributeKey::Int(LABEL_CONTENT_TYPE) => "content type (3)".into(),
         AttributeKey::Int(LABEL_X5CHAIN) => "x5chain (33)".into(),
         AttributeKey::Int(n) => n.to_string(),
-        AttributeKey::Text(t) => format!("{t:?}"),
+        // Labels come from untrusted envelopes: errors show a bounded prefix.
+        AttributeKey::Text(t) => format!("{:?}", notary_core::shown(t)),
     }
 }
 
@@ -103,9 +104,11 @@ fn attribute_value(key: &AttributeKey, value: &AttributeValue) -> Result<Value, 
     };
     match value {
         AttributeValue::Text(t) => Ok(Value::Text(t.clone())),
-        AttributeValue::Int(i) => {
-            Value::from_int(*i).ok_or_else(|| unsupported("integer outside the CBOR range"))
-        }
+        // The parser (like go-cose's decoder into Go integers) reads int64 values only.
+        AttributeValue::Int(i) => i64::try_from(*i)
+            .ok()
+            .and_then(|i| Value::from_int(i128::from(i)))
+            .ok_or_else(|| unsupported("integer outside the int64 range")),
         AttributeValue::Bool(b) => Ok(Value::Simple(if *b { 21 } else { 20 })),
         AttributeValue::Bytes(b) => Ok(Value::Bytes(b.clone())),
         // Re-encoded canonically after a strict decode, like every other part of the map.
@@ -240,7 +243,10 @@ fn find<'e, 'a>(entries: &'e [Entry<'a>], label: &AttributeKey) -> Option<&'e En
     entries.iter().find(|e| &e.label == label)
 }
 
-fn parse_time(entries: &[Entry<'_>], name: &str) -> Result<Option<(i64, OffsetDateTime)>, Error> {
+/// A tag-1 epoch time as go-cose's decoder (fxamacker/cbor) reads it: an integer number of
+/// seconds, or a float (RFC 8949 §3.4.2; the fraction kept to the nanosecond, NaN and
+/// infinities read as Go's zero time). Notary signers write integers.
+fn parse_time(entries: &[Entry<'_>], name: &str) -> Result<Option<OffsetDateTime>, Error> {
     let Some(entry) = find(entries, &text_label(name)) else {
         return Ok(None);
     };
@@ -253,6 +259,36 @@ fn parse_time(entries: &[Entry<'_>], name: &str) -> Result<Option<(i64, OffsetDa
             });
         }
     };
+    let float = match **inner {
+        Value::Float16(bits) => Some(cbor::f16_to_f64(bits)),
+        Value::Float32(bits) => Some(f64::from(f32::from_bits(bits))),
+        Value::Float64(bits) => Some(f64::from_bits(bits)),
+        _ => None,
+    };
+    if let Some(f) = float {
+        let out_of_range = || Error::TimeOutOfRange {
+            header: name.to_string(),
+            value: f.to_string(),
+        };
+        if !f.is_finite() {
+            return OffsetDateTime::from_unix_timestamp(timefmt::GO_ZERO_TIME_UNIX)
+                .map(Some)
+                .map_err(|_| out_of_range());
+        }
+        // Whole seconds and the fraction's nanoseconds, as Go's `time.Unix(Modf(f))`; a value
+        // beyond i64 or the representable years is out of range.
+        let whole = f.trunc();
+        if !(-9.2e18..=9.2e18).contains(&whole) {
+            return Err(out_of_range());
+        }
+        #[allow(clippy::cast_possible_truncation)] // bounded above; the fraction is below 1e9
+        let (secs, nanos) = (whole as i64, ((f - whole) * 1e9) as i64);
+        let t = OffsetDateTime::from_unix_timestamp(secs)
+            .ok()
+            .and_then(|t| t.checked_add(time::Duration::nanoseconds(nanos)))
+            .ok_or_else(out_of_range)?;
+        return Ok(Some(t));
+    }
     let secs = inner.as_int().ok_or_else(|| Error::TimeNotInteger {
         header: name.to_string(),
         found: inner.type_name(),
@@ -263,7 +299,7 @@ fn parse_time(entries: &[Entry<'_>], name: &str) -> Result<Option<(i64, OffsetDa
     };
     let secs = i64::try_from(secs).map_err(|_| out_of_range())?;
     let t = OffsetDateTime::from_unix_timestamp(secs).map_err(|_| out_of_range())?;
-    Ok(Some((secs, t)))
+    Ok(Some(t))
 }
 
 fn attribute_from(value: &Value, raw: &[u8]) -> AttributeValue {
@@ -350,20 +386,22 @@ pub(crate) fn parse_protected(raw: &[u8]) -> Result<ProtectedHeaders, Error> {
             scheme: signing_scheme.to_string(),
         });
     }
-    let (signing_secs, signing_time) =
+    let signing_time =
         parse_time(&entries, required)?.ok_or_else(|| missing(&text_label(required)))?;
     if notary_core::timefmt::is_go_zero_time(signing_time) {
         return Err(Error::ZeroTime {
             header: required.to_string(),
         });
     }
-    let expiry = parse_time(&entries, header::EXPIRY)?;
-    if let Some((expiry_secs, _)) = expiry
-        && expiry_secs <= signing_secs
+    // Go's zero time as an expiry is no expiry for notation (it checks `IsZero`).
+    let expiry = parse_time(&entries, header::EXPIRY)?
+        .filter(|t| !notary_core::timefmt::is_go_zero_time(*t));
+    if let Some(expiry) = expiry
+        && expiry <= signing_time
     {
         return Err(Error::ExpiryNotAfterSigningTime {
-            signing_time: signing_secs,
-            expiry: expiry_secs,
+            signing_time: signing_time.unix_timestamp(),
+            expiry: expiry.unix_timestamp(),
         });
     }
 
@@ -405,7 +443,7 @@ pub(crate) fn parse_protected(raw: &[u8]) -> Result<ProtectedHeaders, Error> {
             signing_scheme,
             signing_time,
             authentic_signing_time,
-            expiry: expiry.map(|(_, t)| t),
+            expiry,
             content_type,
             extended_attributes,
         },
@@ -440,12 +478,23 @@ pub(crate) fn check_generic_labels(
             }
             4 | 5 | 6 | 9 | 12 => true,
             7 | 11 => false,
+            LABEL_TYPE => {
+                check_type_header(&e.value)?;
+                continue;
+            }
             _ => continue,
         };
         match (&e.value, bytes) {
-            (Value::Bytes(_), true) | (Value::Array(_), false) => {}
+            (Value::Bytes(_), true) => {}
+            (v, false) if is_countersignature(v) || is_countersignature_list(v) => {}
             (other, true) => return Err(wrong_type(&e.label, "byte string", other)),
-            (other, false) => return Err(wrong_type(&e.label, "array", other)),
+            (other, false) => {
+                return Err(wrong_type(
+                    &e.label,
+                    "a COSE_Countersignature or a list of them",
+                    other,
+                ));
+            }
         }
     }
     if find(entries, &AttributeKey::Int(5)).is_some()
@@ -458,6 +507,55 @@ pub(crate) fn check_generic_labels(
         });
     }
     Ok(())
+}
+
+/// COSE label `typ` (RFC 9596).
+const LABEL_TYPE: i64 = 16;
+
+/// go-cose's rule for `typ`: an unsigned integer, or text of the form `type/subtype` (one `/`,
+/// not empty, no leading or trailing space).
+fn check_type_header(v: &Value) -> Result<(), Error> {
+    let label = AttributeKey::Int(LABEL_TYPE);
+    match v {
+        Value::Unsigned(_) => Ok(()),
+        Value::Text(t)
+            if !t.is_empty()
+                && !t.starts_with(' ')
+                && !t.ends_with(' ')
+                && t.matches('/').count() == 1 =>
+        {
+            Ok(())
+        }
+        Value::Text(_) => Err(Error::InvalidHeaderType {
+            header: label_name(&label),
+            expected: "text of the form type/subtype",
+            found: "text".into(),
+        }),
+        other => Err(wrong_type(&label, "text or unsigned integer", other)),
+    }
+}
+
+/// A COSE_Countersignature as go-cose decodes one: `[protected: bstr (empty or a map),
+/// unprotected: map, signature: non-empty bstr]`.
+fn is_countersignature(v: &Value) -> bool {
+    let Value::Array(items) = v else {
+        return false;
+    };
+    let [
+        Value::Bytes(protected),
+        Value::Map(_),
+        Value::Bytes(signature),
+    ] = items.as_slice()
+    else {
+        return false;
+    };
+    !signature.is_empty()
+        && (protected.is_empty() || matches!(cbor::decode(protected), Ok(Value::Map(_))))
+}
+
+/// A list of COSE_Countersignatures (possibly empty), the other form go-cose accepts.
+fn is_countersignature_list(v: &Value) -> bool {
+    matches!(v, Value::Array(items) if items.iter().all(is_countersignature))
 }
 
 fn wrong_type(label: &AttributeKey, expected: &'static str, found: &Value) -> Error {

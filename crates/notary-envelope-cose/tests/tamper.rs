@@ -62,6 +62,14 @@ fn with_protected(signer: &EcSigner, protected: &Pairs) -> Vec<u8> {
     build(signer, &map(protected), &map(&chain_of(signer)))
 }
 
+/// A valid envelope with `protected`, verified.
+fn verified_with(protected: &Pairs) -> notary_core::VerifiedEnvelope {
+    UnverifiedCose::parse(&with_protected(&EcSigner::new(KeySpec::EcP256), protected))
+        .unwrap()
+        .verify(&FakeCertVerifier)
+        .unwrap()
+}
+
 fn parse_err(bytes: &[u8]) -> Error {
     UnverifiedCose::parse(bytes).expect_err("envelope must be rejected")
 }
@@ -531,6 +539,55 @@ fn generic_cose_header_rules_of_go_cose_are_applied() {
 }
 
 #[test]
+fn typ_and_countersignatures_follow_go_cose() {
+    // typ (16), in either bucket: an unsigned integer or text of the form type/subtype; an
+    // unprotected counter signature (7, 11): one COSE_Countersignature or a list of them.
+    // Each refusal checked against notation-core-go v1.3.0 (go-cose v1.3.0).
+    let signer = EcSigner::new(KeySpec::EcP256);
+    let with_unprotected = |extra: (Vec<u8>, Vec<u8>)| {
+        let mut u = chain_of(&signer);
+        u.push(extra);
+        UnverifiedCose::parse(&build(&signer, &map(&good_protected()), &map(&u)))
+    };
+    for (typ, ok) in [
+        (int(-5), false),
+        (tstr("notary"), false),
+        (tstr("a/b/c"), false),
+        (tstr(" application/cose"), false),
+        (bstr(b"x"), false),
+        (tstr("application/cose"), true),
+        (int(18), true),
+    ] {
+        let mut p = good_protected();
+        p.push((int(16), typ.clone()));
+        let protected = UnverifiedCose::parse(&with_protected(&signer, &p));
+        assert_eq!(
+            protected.is_ok(),
+            ok,
+            "protected typ {typ:02x?}: {protected:?}"
+        );
+        let unprotected = with_unprotected((int(16), typ.clone()));
+        assert_eq!(unprotected.is_ok(), ok, "unprotected typ {typ:02x?}");
+    }
+    let one = arr(&[bstr(&[]), map(&[]), bstr(b"sig")]);
+    let with_protected_map = arr(&[bstr(&map(&[(int(1), int(-7))])), map(&[]), bstr(b"sig")]);
+    for label in [7, 11] {
+        for (value, ok) in [
+            (arr(&[int(1), int(2)]), false),
+            (arr(&[bstr(&[]), map(&[]), bstr(&[])]), false),
+            (arr(&[bstr(b"not a map"), map(&[]), bstr(b"sig")]), false),
+            (one.clone(), true),
+            (with_protected_map.clone(), true),
+            (arr(&[one.clone(), with_protected_map.clone()]), true),
+            (arr(&[]), true),
+        ] {
+            let r = with_unprotected((int(label), value.clone()));
+            assert_eq!(r.is_ok(), ok, "{label}: {value:02x?}: {r:?}");
+        }
+    }
+}
+
+#[test]
 fn tags_are_refused_in_the_unprotected_header() {
     // go-cose decodes everything outside the protected bytes with tags forbidden.
     let signer = EcSigner::new(KeySpec::EcP256);
@@ -928,10 +985,61 @@ fn time_encoding_rules() {
         with_time(tag(0, tstr("2022-08-24T06:18:44Z"))),
         Error::TimeNotEpochTag { found, .. } if found == "tag 0"
     ));
-    let mut float = vec![0xfb];
-    float.extend((T0 as f64 + 0.5).to_bits().to_be_bytes());
+    // A float (RFC 8949 §3.4.2) reads as go-cose's decoder reads it: with its fraction, and
+    // NaN or an infinity as Go's zero time (no signing time, no expiry).
+    let f64_cbor = |f: f64| {
+        let mut v = vec![0xfb];
+        v.extend(f.to_bits().to_be_bytes());
+        v
+    };
+    let mut p = good_protected();
+    set(
+        &mut p,
+        tstr(header::SIGNING_TIME),
+        tag(1, f64_cbor(T0 as f64 + 0.5)),
+    );
+    set(
+        &mut p,
+        tstr(header::EXPIRY),
+        tag(1, f64_cbor(T0 as f64 + 0.75)),
+    );
+    let verified = verified_with(&p);
+    let attrs = &verified.signer_info().signed_attributes;
+    assert_eq!(
+        attrs.signing_time,
+        Some(at(T0) + time::Duration::milliseconds(500))
+    );
+    assert_eq!(
+        attrs.expiry,
+        Some(at(T0) + time::Duration::milliseconds(750))
+    );
+    set(
+        &mut p,
+        tstr(header::EXPIRY),
+        tag(1, f64_cbor(T0 as f64 + 0.25)),
+    );
     assert!(matches!(
-        with_time(tag(1, float)),
+        protected_err(&p),
+        Error::ExpiryNotAfterSigningTime { .. }
+    ));
+    assert!(matches!(
+        with_time(tag(1, vec![0xf9, 0x7e, 0x00])), // half-precision NaN
+        Error::ZeroTime { .. }
+    ));
+    let mut p = good_protected();
+    set(
+        &mut p,
+        tstr(header::EXPIRY),
+        tag(1, f64_cbor(f64::INFINITY)),
+    );
+    let verified = verified_with(&p);
+    assert_eq!(verified.signer_info().signed_attributes.expiry, None);
+    assert!(matches!(
+        with_time(tag(1, f64_cbor(1e300))),
+        Error::TimeOutOfRange { .. }
+    ));
+    assert!(matches!(
+        with_time(tag(1, tstr("x"))),
         Error::TimeNotInteger { .. }
     ));
     assert!(matches!(
@@ -973,6 +1081,54 @@ fn go_zero_signing_time_is_no_signing_time() {
     );
     let bytes = with_protected(&EcSigner::new(KeySpec::EcP256), &p);
     assert!(UnverifiedCose::parse(&bytes).is_ok());
+}
+
+#[test]
+fn go_zero_expiry_is_no_expiry() {
+    // notation checks the expiry with `IsZero`: 0001-01-01T00:00:00Z, critical or not, is none
+    // (checked against notation-core-go v1.3.0).
+    let mut p = good_protected();
+    set(
+        &mut p,
+        tstr(header::EXPIRY),
+        tag(1, int(notary_core::timefmt::GO_ZERO_TIME_UNIX)),
+    );
+    let verified = verified_with(&p);
+    assert_eq!(verified.signer_info().signed_attributes.expiry, None);
+}
+
+#[test]
+fn labels_in_errors_are_bounded() {
+    // A label is attacker text: a megabyte of it named in crit shows as a short prefix.
+    let long = "x".repeat(1 << 20);
+    let mut p = good_protected();
+    set(
+        &mut p,
+        int(2),
+        arr(&[
+            tstr(header::SIGNING_SCHEME),
+            tstr(header::EXPIRY),
+            tstr(&long),
+        ]),
+    );
+    let e = protected_err(&p);
+    assert!(matches!(e, Error::CritLabelNotPresent { .. }), "{e:?}");
+    assert!(e.to_string().len() < 300, "{} bytes", e.to_string().len());
+}
+
+#[test]
+fn the_signer_refuses_integers_its_parser_refuses() {
+    let mut r = request();
+    r.extended_attributes.push(ExtendedAttribute {
+        key: AttributeKey::Text("big".into()),
+        value: AttributeValue::Int(i128::from(u64::MAX)),
+        critical: false,
+    });
+    let e = sign(&r, &EcSigner::new(KeySpec::EcP256)).unwrap_err();
+    assert!(
+        matches!(&e, Error::UnsupportedAttributeValue { reason, .. } if reason.contains("int64")),
+        "{e:?}"
+    );
 }
 
 #[test]

@@ -118,7 +118,14 @@ fn b64url(name: &str, s: &str) -> Result<Vec<u8>, Error> {
 }
 
 fn b64std(name: &str, s: &str) -> Result<Vec<u8>, Error> {
-    STANDARD.decode(s).map_err(|e| Error::Base64 {
+    // encoding/json decodes []byte members with Go's base64, which skips CR and LF (a PEM-style
+    // wrapped x5c entry reads there).
+    let s: std::borrow::Cow<'_, str> = if s.contains(['\r', '\n']) {
+        s.replace(['\r', '\n'], "").into()
+    } else {
+        s.into()
+    };
+    STANDARD.decode(s.as_bytes()).map_err(|e| Error::Base64 {
         name: name.to_string(),
         encoding: "base64",
         reason: e.to_string(),
@@ -381,7 +388,8 @@ fn parse_x5c(name: &str, value: &Value) -> Result<Vec<Vec<u8>>, Error> {
 
 fn parse_time(obj: &Map<String, Value>, name: &str) -> Result<Option<OffsetDateTime>, Error> {
     match obj.get(name) {
-        None => Ok(None),
+        // notation-go decodes these into `*time.Time`: JSON null leaves it unset.
+        None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
             timefmt::parse_rfc3339(s)
                 .map(Some)
@@ -410,7 +418,8 @@ fn parse_protected(p: &Map<String, Value>) -> Result<SignedAttributes, Error> {
     let content_type = take_string(p, PROTECTED, "cty")?;
     let signing_time = parse_time(p, header::SIGNING_TIME)?;
     let authentic_signing_time = parse_time(p, header::AUTHENTIC_SIGNING_TIME)?;
-    let expiry = parse_time(p, header::EXPIRY)?;
+    // Go's zero time as an expiry is no expiry for notation (it checks `IsZero`).
+    let expiry = parse_time(p, header::EXPIRY)?.filter(|t| !timefmt::is_go_zero_time(*t));
     let not_allowed = |h: &str| Error::HeaderNotAllowed {
         header: h.to_string(),
         scheme: scheme.to_string(),
@@ -583,11 +592,17 @@ pub fn protected_header_b64(
                 a.key
             )));
         };
+        // Nor a name Go would read as one of those (case folded): parse refuses it.
         if k.is_empty()
-            || REGISTERED.contains(&k.as_str())
-            || notary_core::KNOWN_PROTECTED_HEADERS.contains(&k.as_str())
+            || REGISTERED
+                .iter()
+                .chain(notary_core::KNOWN_PROTECTED_HEADERS.iter())
+                .any(|known| notary_core::json::go_name_matches(k, known))
         {
-            return Err(bad(format!("{k:?} cannot be an extended attribute")));
+            return Err(bad(format!(
+                "{:?} cannot be an extended attribute",
+                notary_core::shown(k)
+            )));
         }
         let v = match &a.value {
             AttributeValue::Text(s) => Value::String(s.clone()),
@@ -774,6 +789,11 @@ impl UnsignedJws {
             return Err(Error::CertificateChainTooLong {
                 count: raw.certificate_chain.len(),
                 max: MAX_CHAIN_LEN,
+            });
+        }
+        if raw.signature.is_empty() {
+            return Err(Error::Signer {
+                reason: "the signer returned an empty signature".into(),
             });
         }
         if let Some(n) = alg.ecdsa_signature_len()

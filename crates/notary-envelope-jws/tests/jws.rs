@@ -824,6 +824,15 @@ for_each_provider! {
             prepare(&empty, KeySpec::Rsa2048),
             Err(Error::InvalidRequest { .. })
         ));
+        // Nor an empty signature, whatever the algorithm.
+        let empty_rsa = notary_core::RawSignature {
+            signature: vec![],
+            certificate_chain: vec![b"leaf".to_vec()],
+        };
+        assert!(matches!(
+            prepare(&request, KeySpec::Rsa2048).unwrap().finish(empty_rsa),
+            Err(Error::Signer { reason }) if reason.contains("empty signature")
+        ));
         // An envelope notation would read as having no signing time is never written.
         let zero = time::OffsetDateTime::from_unix_timestamp(notary_core::timefmt::GO_ZERO_TIME_UNIX)
             .unwrap();
@@ -832,5 +841,53 @@ for_each_provider! {
             prepare(&go_zero, KeySpec::Rsa2048),
             Err(Error::InvalidRequest { reason }) if reason.contains("0001-01-01")
         ));
+    }
+
+    #[test]
+    fn a_null_or_go_zero_expiry_is_no_expiry() {
+        // notation-go decodes the expiry into `*time.Time` and checks `IsZero`: JSON null and
+        // 0001-01-01T00:00:00Z both mean no expiry, which need not be critical (checked
+        // against notation-core-go v1.3.0).
+        for value in [json!(null), json!("0001-01-01T00:00:00Z")] {
+            let v = value.clone();
+            let r = with_protected(move |h| {
+                h.insert("io.cncf.notary.expiry".into(), v);
+            });
+            assert!(r.is_ok(), "{value}: {r:?}");
+        }
+    }
+
+    #[test]
+    fn wrapped_base64_certificates_read_as_go_reads_them() {
+        // Go's base64 (behind encoding/json's []byte) skips CR and LF.
+        let bytes = signed(KeySpec::EcP256, |_| {});
+        let mut env: Value = serde_json::from_slice(&bytes).unwrap();
+        let leaf = env["header"]["x5c"][0].as_str().unwrap().to_string();
+        let (a, b) = leaf.split_at(64);
+        env["header"]["x5c"][0] = json!(format!("{a}\r\n{b}\n"));
+        let verified = UnverifiedJws::parse(&serde_json::to_vec(&env).unwrap())
+            .unwrap()
+            .verify(&x509())
+            .unwrap();
+        assert_eq!(
+            verified.signer_info().certificate_chain[0],
+            STANDARD.decode(&leaf).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_signer_refuses_names_its_parser_would_refuse() {
+        for name in ["ALG", "Crit", "IO.CNCF.NOTARY.EXPIRY", "io.cncf.notary.authenticsigningtime"] {
+            let mut request = SignRequest::new(br#"{"targetArtifact":{}}"#.to_vec(), NOW);
+            request.extended_attributes.push(ExtendedAttribute {
+                key: AttributeKey::Text(name.into()),
+                value: AttributeValue::Text("x".into()),
+                critical: false,
+            });
+            assert!(
+                matches!(prepare(&request, KeySpec::EcP256), Err(Error::InvalidRequest { .. })),
+                "{name}"
+            );
+        }
     }
 }

@@ -287,6 +287,21 @@ mod fixed_ca {
 
 /// OCI manifests and indexes as read from layouts and registries, and the signature-manifest rule.
 pub fn oci_manifest(data: &[u8]) {
+    // The same bytes as a referrers index (tag schema or API page), read entry by entry and
+    // updated with one more entry, as both registry clients do.
+    if let (Ok(index), Ok(subject)) = (
+        notary_registry::manifest::index_entries(data),
+        VERIFIER_DIGEST.parse::<notary_core::Digest>(),
+    ) {
+        let _ = notary_registry::manifest::readable_descriptors(
+            index.entries.clone(),
+            &subject,
+            "fuzz",
+        );
+        let entry =
+            notary_core::Descriptor::new(notary_registry::manifest::IMAGE_MANIFEST, subject, 2);
+        let _ = notary_registry::manifest::referrers_index_with(index.entries, &entry);
+    }
     if let Ok(m) = serde_json::from_slice::<notary_registry::manifest::Manifest>(data) {
         let _ = m.content().len();
         for mt in [
@@ -335,16 +350,17 @@ pub fn admission_review(data: &[u8]) {
     }
 }
 
-/// Plugin responses as the host reads them: every response type of the protocol, and the
-/// error body.
+/// Plugin responses as the host reads them (`notary::plugin::decode_response`): every
+/// response type of the protocol, and the error body.
 pub fn plugin_output(data: &[u8]) {
+    use notary::plugin::decode_response;
     use notary_plugin_api as api;
-    let _ = serde_json::from_slice::<api::GetMetadataResponse>(data);
-    let _ = serde_json::from_slice::<api::DescribeKeyResponse>(data);
-    let _ = serde_json::from_slice::<api::GenerateSignatureResponse>(data);
-    let _ = serde_json::from_slice::<api::GenerateEnvelopeResponse>(data);
-    let _ = serde_json::from_slice::<api::VerifySignatureResponse>(data);
-    let _ = serde_json::from_slice::<api::PluginError>(data);
+    let _ = decode_response::<api::GetMetadataResponse>(data);
+    let _ = decode_response::<api::DescribeKeyResponse>(data);
+    let _ = decode_response::<api::GenerateSignatureResponse>(data);
+    let _ = decode_response::<api::GenerateEnvelopeResponse>(data);
+    let _ = decode_response::<api::VerifySignatureResponse>(data);
+    let _ = decode_response::<api::PluginError>(data);
 }
 
 /// Fixed material of the `verifier` target: the root of the fuzz test CA (committed; the seeds
@@ -491,6 +507,9 @@ pub fn plugin_archive(data: &[u8]) {
         assert_eq!(staged.path.parent(), Some(dir.path()));
         assert!(notary::plugin::valid_name(&staged.name));
         assert!(std::fs::metadata(&staged.path).is_ok_and(|m| m.len() <= PLUGIN_ARCHIVE_LIMIT));
+        for other in &staged.other_files {
+            assert!(dir.path().join(other).is_file(), "{other}");
+        }
     }
 }
 

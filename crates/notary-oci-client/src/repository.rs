@@ -215,8 +215,25 @@ impl OciClientRepository {
         Ok(body.to_vec())
     }
 
-    /// The descriptors of the referrers tag schema index of `subject` (empty when absent).
+    /// The descriptors of the referrers tag schema index of `subject` (empty when absent). An
+    /// entry that is not a readable descriptor is left out (and logged): another tool's junk
+    /// referrer must not hide the signatures beside it.
     async fn read_tag_index(&self, subject: &Digest) -> Result<Vec<Descriptor>, Error> {
+        let entries = self.read_tag_index_entries(subject).await?;
+        Ok(manifest::readable_descriptors(
+            entries,
+            subject,
+            "referrers tag index",
+        ))
+    }
+
+    /// The `manifests` entries of the referrers tag schema index of `subject` as stored, so an
+    /// update writes every one of them back, readable or not, with members this crate does not
+    /// know (empty when the tag is absent).
+    async fn read_tag_index_entries(
+        &self,
+        subject: &Digest,
+    ) -> Result<Vec<serde_json::Value>, Error> {
         let tag = referrers_tag(subject);
         let shown = self.display(&tag);
         let body = match self
@@ -227,17 +244,21 @@ impl OciClientRepository {
             Err(Error::NotFound { .. }) => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        let m: Manifest = serde_json::from_slice(&body).map_err(|e| Error::InvalidManifest {
+        let index = manifest::index_entries(&body).map_err(|reason| Error::InvalidManifest {
             digest: shown.clone(),
-            reason: e.to_string(),
+            reason,
         })?;
-        if m.media_type.as_deref().is_some_and(|t| t != IMAGE_INDEX) {
+        if index
+            .media_type
+            .as_deref()
+            .is_some_and(|t| t != IMAGE_INDEX)
+        {
             return Err(Error::InvalidManifest {
                 digest: shown,
                 reason: "the referrers tag does not name an OCI image index".into(),
             });
         }
-        Ok(m.manifests.unwrap_or_default())
+        Ok(index.entries)
     }
 
     /// Referrers of `subject` of `artifact_type` through the referrers API; `None` when the
@@ -262,21 +283,17 @@ impl OciClientRepository {
                 ));
             }
         };
-        // Entries go through our descriptor type: a negative size or a digest outside the
-        // SHA-2 family refuses the listing, as it does in notary-rs's own client.
-        let list = index
+        // Entries go through our descriptor type; one that does not read (a negative size, a
+        // digest outside the SHA-2 family) is left out, as in notary-rs's own client.
+        let entries = index
             .manifests
             .iter()
-            .map(|entry| {
-                serde_json::to_value(entry)
-                    .and_then(serde_json::from_value::<Descriptor>)
-                    .map_err(|e| Error::InvalidManifest {
-                        digest: format!("referrers of {subject}"),
-                        reason: format!("entry {}: {e}", entry.digest),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(list))
+            .filter_map(|entry| serde_json::to_value(entry).ok());
+        Ok(Some(manifest::readable_descriptors(
+            entries,
+            subject,
+            "referrers API",
+        )))
     }
 
     /// Adds `entry` to the referrers tag schema index of `subject`, keeping every referrer
@@ -289,22 +306,19 @@ impl OciClientRepository {
             tag: tag.clone(),
             source: Box::new(e),
         };
-        let mut index = self.read_tag_index(&subject.digest).await.map_err(fail)?;
-        if index.iter().any(|d| d.digest == entry.digest) {
-            return Ok(());
-        }
-        index.push(entry.clone());
-        let doc = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": IMAGE_INDEX,
-            "manifests": index,
-        });
-        let bytes = serde_json::to_vec(&doc).map_err(|e| {
+        let stored = self
+            .read_tag_index_entries(&subject.digest)
+            .await
+            .map_err(fail)?;
+        let Some(bytes) = manifest::referrers_index_with(stored, &entry).map_err(|e| {
             fail(Error::InvalidManifest {
                 digest: tag.clone(),
                 reason: e.to_string(),
             })
-        })?;
+        })?
+        else {
+            return Ok(());
+        };
         self.client
             .push_manifest_raw(
                 &self.with_tag(&tag),

@@ -62,7 +62,8 @@ pub mod error_code {
 
 /// Reads `null` as the empty value. Go encodes a nil slice or map as `null` in fields declared
 /// without `omitempty` (notation-go sends `"unprocessedAttributes":null` when nothing is left
-/// unprocessed), and Go readers take it as empty. A missing field is still an error.
+/// unprocessed), and Go readers take it as empty. A missing field is an error in a request;
+/// the response types read it as empty, as notation-go's decoder leaves it.
 fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -107,8 +108,8 @@ pub struct DescribeKeyRequest {
 }
 
 /// `describe-key` response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
 pub struct DescribeKeyResponse {
     /// Must echo the request's key id.
     pub key_id: String,
@@ -136,8 +137,8 @@ pub struct GenerateSignatureRequest {
 }
 
 /// `generate-signature` response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
 pub struct GenerateSignatureResponse {
     /// Must echo the request's key id.
     pub key_id: String,
@@ -173,8 +174,8 @@ pub struct GenerateEnvelopeRequest {
 }
 
 /// `generate-envelope` response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
 pub struct GenerateEnvelopeResponse {
     /// Standard base64 of the envelope.
     pub signature_envelope: String,
@@ -195,8 +196,8 @@ pub struct GetMetadataRequest {
 }
 
 /// `get-plugin-metadata` response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
 pub struct GetMetadataResponse {
     /// Plugin name (must equal its directory name).
     pub name: String,
@@ -278,7 +279,8 @@ pub struct VerifySignatureRequest {
 }
 
 /// One capability's result.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct VerificationResult {
     /// Whether it passed.
     pub success: bool,
@@ -288,8 +290,8 @@ pub struct VerificationResult {
 }
 
 /// `verify-signature` response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
 pub struct VerifySignatureResponse {
     /// Result per requested capability (`null`, and `null` entries, read as absent).
     #[serde(deserialize_with = "verification_results")]
@@ -300,8 +302,8 @@ pub struct VerifySignatureResponse {
 }
 
 /// The error a failing plugin writes to stderr (exit code 1).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
 pub struct PluginError {
     /// `VALIDATION_ERROR`, `UNSUPPORTED_CONTRACT_VERSION`, `ACCESS_DENIED`, `TIMEOUT`, `THROTTLED` or `ERROR`.
     pub error_code: String,
@@ -453,12 +455,18 @@ mod tests {
         assert!(g.certificate_chain.is_empty());
     }
 
-    /// Only `null` is relaxed: a missing field or a wrong type is still refused.
+    /// A missing response member reads as empty, as Go's decoder leaves it; a wrong type is
+    /// still refused.
     #[test]
-    fn missing_or_mistyped_lists_are_still_refused() {
+    fn missing_response_members_read_empty_and_mistyped_ones_are_refused() {
+        let r: VerifySignatureResponse =
+            serde_json::from_str(r#"{"verificationResults":{}}"#).unwrap();
+        assert!(r.processed_attributes.is_empty());
+        let r: VerifySignatureResponse =
+            serde_json::from_str(r#"{"processedAttributes":["a"]}"#).unwrap();
+        assert!(r.verification_results.is_empty());
+        assert_eq!(r.processed_attributes, ["a"]);
         for bad in [
-            r#"{"verificationResults":{}}"#,
-            r#"{"processedAttributes":[]}"#,
             r#"{"verificationResults":{"X":true},"processedAttributes":[]}"#,
             r#"{"verificationResults":{},"processedAttributes":"a"}"#,
         ] {
@@ -467,5 +475,7 @@ mod tests {
                 "{bad}"
             );
         }
+        // Requests keep their required members.
+        assert!(serde_json::from_str::<DescribeKeyRequest>(r#"{"keyId":"k"}"#).is_err());
     }
 }

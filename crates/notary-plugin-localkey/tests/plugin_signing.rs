@@ -204,6 +204,20 @@ fn wrong_trust_anchor_does_not_verify_plugin_signature() {
     .unwrap();
     let o = SignOptions::new(time::OffsetDateTime::now_utc());
     let signed = notary::sign_artifact(&f.artifact, &signer, &o).unwrap();
+    // The plugin's name and version follow the agent, as notation-go writes them.
+    let agent = signed
+        .envelope
+        .signer_info()
+        .unsigned_attributes
+        .signing_agent
+        .clone()
+        .unwrap_or_default();
+    let meta = signer.metadata();
+    assert!(
+        agent.starts_with("notary-rs/")
+            && agent.ends_with(&format!(" {}/{}", meta.name, meta.version)),
+        "{agent}"
+    );
     // Same fixed test keys, but a different (random-serial) root certificate.
     assert!(
         verifier(&other.root)

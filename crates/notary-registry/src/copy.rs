@@ -123,9 +123,11 @@ impl Endpoint<'_> {
     }
 
     async fn put_blob(&self, d: &Descriptor, data: &[u8]) -> Result<(), Error> {
+        // In the source's algorithm: a sha512 blob stays sha512 (its manifest names it so).
+        let algorithm = d.digest.algorithm();
         let got = match self {
-            Self::Layout(l) => l.push_blob(&d.media_type, data)?,
-            Self::Remote(r) => r.push_blob(&d.media_type, data).await?,
+            Self::Layout(l) => l.push_blob_as(algorithm, &d.media_type, data)?,
+            Self::Remote(r) => r.push_blob_as(algorithm, &d.media_type, data).await?,
         };
         if got.digest != d.digest {
             return Err(Error::DigestMismatch {
@@ -142,16 +144,26 @@ impl Endpoint<'_> {
         data: &[u8],
         tag: Option<&str>,
     ) -> Result<(), Error> {
-        match self {
-            Self::Layout(l) => {
-                l.push_manifest(&d.media_type, data, tag)?;
-            }
+        // In the source's algorithm: signatures name their subject by this digest.
+        let algorithm = d.digest.algorithm();
+        let got = match self {
+            Self::Layout(l) => l.push_manifest_as(algorithm, &d.media_type, data, tag)?,
             Self::Remote(r) => {
-                r.push_manifest(&d.media_type, data, None).await?;
+                let got = r
+                    .push_manifest_as(algorithm, &d.media_type, data, None)
+                    .await?;
                 if let Some(t) = tag {
-                    r.push_manifest(&d.media_type, data, Some(t)).await?;
+                    r.push_manifest_as(algorithm, &d.media_type, data, Some(t))
+                        .await?;
                 }
+                got
             }
+        };
+        if got.digest != d.digest {
+            return Err(Error::DigestMismatch {
+                digest: d.digest.to_string(),
+                reason: format!("stored as {}", got.digest),
+            });
         }
         Ok(())
     }

@@ -272,7 +272,17 @@ impl OciLayout {
 
     /// Stores a blob (content-addressed; written only if absent) and returns its descriptor.
     pub fn push_blob(&self, media_type: &str, data: &[u8]) -> Result<Descriptor, Error> {
-        let d = Descriptor::for_content(media_type, data);
+        self.push_blob_as(notary_core::DigestAlgorithm::Sha256, media_type, data)
+    }
+
+    /// [`Self::push_blob`] addressed with `algorithm` (a copy keeps the source's digests).
+    pub fn push_blob_as(
+        &self,
+        algorithm: notary_core::DigestAlgorithm,
+        media_type: &str,
+        data: &[u8],
+    ) -> Result<Descriptor, Error> {
+        let d = Descriptor::for_content_as(algorithm, media_type, data);
         let p = self.checked_blob_path(&d.digest)?;
         // Anything but a regular file there (a link, a FIFO) is replaced by the rename.
         if !self.exists(&d.digest) {
@@ -344,11 +354,23 @@ impl OciLayout {
         data: &[u8],
         tag: Option<&str>,
     ) -> Result<Descriptor, Error> {
+        self.push_manifest_as(notary_core::DigestAlgorithm::Sha256, media_type, data, tag)
+    }
+
+    /// [`Self::push_manifest`] addressed with `algorithm` (a copy keeps the source's digests:
+    /// a signature's subject names the manifest by its digest).
+    pub fn push_manifest_as(
+        &self,
+        algorithm: notary_core::DigestAlgorithm,
+        media_type: &str,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<Descriptor, Error> {
         let m: Manifest = serde_json::from_slice(data).map_err(|e| Error::InvalidManifest {
-            digest: Descriptor::for_content(media_type, data).digest.to_string(),
+            digest: algorithm.digest(data).to_string(),
             reason: e.to_string(),
         })?;
-        let mut d = self.push_blob(media_type, data)?;
+        let mut d = self.push_blob_as(algorithm, media_type, data)?;
         d.artifact_type = m.artifact_type.clone();
         let _guard = self.index_lock.lock().unwrap_or_else(|p| p.into_inner());
         // Other processes (e.g. parallel `notary sign` runs) take the same advisory lock file.

@@ -247,6 +247,84 @@ impl StreamHasher {
     }
 }
 
+/// A referrers index (tag schema or API page) as far as a listing needs it: its `mediaType`
+/// and its `manifests` entries as stored, each to be read on its own (see
+/// [`readable_descriptors`]) or written back unchanged.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct IndexEntries {
+    /// The index's `mediaType` member, when it is a string.
+    pub media_type: Option<String>,
+    /// The `manifests` entries (empty when absent or `null`).
+    pub entries: Vec<serde_json::Value>,
+}
+
+/// Reads `body` as a referrers index: a JSON object whose `manifests`, if present, is an array.
+/// Why not, when it is not.
+pub fn index_entries(body: &[u8]) -> Result<IndexEntries, String> {
+    let doc: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let serde_json::Value::Object(mut doc) = doc else {
+        return Err("the referrers index is not a JSON object".into());
+    };
+    let media_type = match doc.remove("mediaType") {
+        Some(serde_json::Value::String(t)) => Some(t),
+        _ => None,
+    };
+    let entries = match doc.remove("manifests") {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::Array(entries)) => entries,
+        Some(_) => return Err("the referrers index's `manifests` is not an array".into()),
+    };
+    Ok(IndexEntries {
+        media_type,
+        entries,
+    })
+}
+
+/// The entries of a referrers listing that read as descriptors. One that does not (a digest
+/// algorithm this crate lacks, such as another tool's blake3 referrer, or a negative size) is
+/// left out and logged rather than failing the listing: another tool's referrer must not hide
+/// the signatures beside it (Go's notation decodes digests as plain strings and filters by
+/// artifact type before reading one).
+pub fn readable_descriptors(
+    entries: impl IntoIterator<Item = serde_json::Value>,
+    subject: &notary_core::Digest,
+    source: &'static str,
+) -> Vec<Descriptor> {
+    entries
+        .into_iter()
+        .filter_map(|entry| match serde_json::from_value::<Descriptor>(entry) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                tracing::warn!(subject = %subject, error = %e, source, "skipping an unreadable referrer entry");
+                None
+            }
+        })
+        .collect()
+}
+
+/// The referrers tag schema index listing `entries` as stored and then `entry`, serialised; `None`
+/// when one of `entries` already names `entry`'s digest (nothing to write).
+pub fn referrers_index_with(
+    mut entries: Vec<serde_json::Value>,
+    entry: &Descriptor,
+) -> serde_json::Result<Option<Vec<u8>>> {
+    let digest = entry.digest.to_string();
+    if entries
+        .iter()
+        .any(|v| v.get("digest").and_then(serde_json::Value::as_str) == Some(digest.as_str()))
+    {
+        return Ok(None);
+    }
+    entries.push(serde_json::to_value(entry)?);
+    serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": IMAGE_INDEX,
+        "manifests": entries,
+    }))
+    .map(Some)
+}
+
 /// Refuses content whose descriptor declares more than `cap` bytes, before any of it is read.
 pub(crate) fn check_cap(desc: &Descriptor, cap: u64) -> Result<(), Error> {
     if desc.size > cap {

@@ -35,29 +35,22 @@ fn not_found() -> Action {
     Action::Respond("404 Not Found", Vec::new(), Vec::new())
 }
 
+/// An image manifest: the empty config and one text/plain layer holding `content`.
+fn text_image(content: &[u8]) -> Vec<u8> {
+    manifest::image_manifest(
+        &Descriptor::for_content(manifest::EMPTY_JSON, b"{}"),
+        &[Descriptor::for_content("text/plain", content)],
+        None,
+        None,
+        None,
+    )
+}
+
 #[test]
 fn a_tag_resolved_by_get_must_hash_to_the_digest_the_registry_names() {
     let rt = rt();
-    let served = manifest::image_manifest(
-        &Descriptor::for_content(manifest::EMPTY_JSON, b"{}"),
-        &[Descriptor::for_content(
-            "text/plain",
-            b"what the client is sent",
-        )],
-        None,
-        None,
-        None,
-    );
-    let named = manifest::image_manifest(
-        &Descriptor::for_content(manifest::EMPTY_JSON, b"{}"),
-        &[Descriptor::for_content(
-            "text/plain",
-            b"what everyone else pulls",
-        )],
-        None,
-        None,
-        None,
-    );
+    let served = text_image(b"what the client is sent");
+    let named = text_image(b"what everyone else pulls");
     let served_digest = Descriptor::for_content(manifest::IMAGE_MANIFEST, &served).digest;
     let named_digest = Descriptor::for_content(manifest::IMAGE_MANIFEST, &named).digest;
     let body = served.clone();
@@ -183,6 +176,61 @@ fn relative_referrers_page_links_resolve_against_the_page_that_carries_them() {
             .map(|n| Descriptor::for_content("", &[n]).digest)
             .to_vec()
     );
+}
+
+#[test]
+fn an_unreadable_referrers_api_entry_is_skipped_and_the_signatures_beside_it_listed() {
+    let rt = rt();
+    let subject: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    let signature = serde_json::json!({
+        "mediaType": manifest::IMAGE_MANIFEST,
+        "digest": Descriptor::for_content("", b"a signature manifest").digest,
+        "size": 20,
+        "artifactType": notary_core::SIGNATURE_ARTIFACT_TYPE,
+    });
+    // Another tool's referrer under a digest algorithm notary lacks, and one with a negative
+    // size: neither reads as a descriptor.
+    let blake3 = serde_json::json!({
+        "mediaType": manifest::IMAGE_MANIFEST,
+        "digest": format!("blake3:{}", "ab".repeat(32)),
+        "size": 20,
+        "artifactType": "application/spdx+json",
+    });
+    let negative = serde_json::json!({
+        "mediaType": manifest::IMAGE_MANIFEST,
+        "digest": Descriptor::for_content("", b"another").digest,
+        "size": -1,
+        "artifactType": notary_core::SIGNATURE_ARTIFACT_TYPE,
+    });
+    let page = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": manifest::IMAGE_INDEX,
+        "manifests": [blake3, signature.clone(), negative],
+    }))
+    .unwrap();
+    let server = start(None, None, move |_, r| {
+        if !r.target.starts_with("/v2/app/referrers/") {
+            return not_found();
+        }
+        Action::Respond(
+            "200 OK",
+            vec![format!("Content-Type: {}", manifest::IMAGE_INDEX)],
+            page.clone(),
+        )
+    });
+    let c = client(&server.origin);
+    for artifact_type in [None, Some(notary_core::SIGNATURE_ARTIFACT_TYPE)] {
+        let list = rt
+            .block_on(c.referrers(&subject, artifact_type, 10))
+            .unwrap();
+        assert_eq!(
+            list.iter()
+                .map(|d| d.digest.to_string())
+                .collect::<Vec<_>>(),
+            [signature["digest"].as_str().unwrap()],
+            "artifact type {artifact_type:?}"
+        );
+    }
 }
 
 #[test]
@@ -529,4 +577,76 @@ fn refused_server_certificates_read_as_notation_prints_them() {
             && why.ends_with(" is before 2100-01-01T00:00:00Z"),
         "{why}"
     );
+}
+
+#[test]
+fn a_push_answered_with_another_digest_fails_before_the_referrers_index_is_written() {
+    // As oras-go's verifyContentDigest: the registry says it stored something else.
+    let rt = rt();
+    let image = text_image(b"hello");
+    let subject = Descriptor::for_content(manifest::IMAGE_MANIFEST, &image);
+    let envelope = Descriptor::for_content("application/jose+json", b"{}");
+    let signature = manifest::signature_manifest(
+        &envelope,
+        &subject,
+        &std::collections::BTreeMap::new(),
+        manifest::SignatureManifestForm::default(),
+    );
+    let other: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    let answer = format!("Docker-Content-Digest: {other}");
+    let server = start(None, None, move |_, r| {
+        if r.method == "PUT" || r.method == "POST" {
+            return Action::Respond("201 Created", vec![answer.clone()], Vec::new());
+        }
+        not_found()
+    });
+    let c = client(&server.origin);
+    let e = rt
+        .block_on(c.push_manifest(manifest::IMAGE_MANIFEST, &signature, None))
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::DigestMismatch { reason, .. } if reason.contains(&other.to_string())),
+        "{e:?}"
+    );
+    let puts = server.seen().iter().filter(|s| s.method == "PUT").count();
+    assert_eq!(puts, 1, "only the manifest PUT, no tag index written");
+    // A blob stored under another digest is refused the same way.
+    let e = rt
+        .block_on(c.push_blob("application/jose+json", b"{\"x\":1}"))
+        .unwrap_err();
+    assert!(matches!(&e, Error::DigestMismatch { .. }), "{e:?}");
+}
+
+#[test]
+fn a_sha512_reference_resolved_by_get_keeps_its_algorithm() {
+    // A HEAD without Docker-Content-Digest makes the client GET and describe the manifest: in
+    // the algorithm of the reference, as oras-go does, with or without the header on the GET.
+    let rt = rt();
+    let body = text_image(b"hello");
+    let d512 = notary_core::DigestAlgorithm::Sha512.digest(&body);
+    for header_on_get in [false, true] {
+        let (path, b, d) = (
+            format!("/v2/app/manifests/{d512}"),
+            body.clone(),
+            d512.clone(),
+        );
+        let server = start(None, None, move |_, r| {
+            if r.target != path {
+                return not_found();
+            }
+            let mut headers = vec![format!("Content-Type: {}", manifest::IMAGE_MANIFEST)];
+            if r.method == "HEAD" {
+                return Action::Respond("200 OK", headers, Vec::new());
+            }
+            if header_on_get {
+                headers.push(format!("Docker-Content-Digest: {d}"));
+            }
+            Action::Respond("200 OK", headers, b.clone())
+        });
+        let got = rt
+            .block_on(client(&server.origin).resolve_reference(&d512.to_string()))
+            .unwrap();
+        assert_eq!(got.digest, d512, "header on GET: {header_on_get}");
+        assert_eq!(got.size, body.len() as u64);
+    }
 }

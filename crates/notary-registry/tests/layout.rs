@@ -394,3 +394,44 @@ fn layout_signatures_match_notation_forms_and_whole_subject_descriptors() {
         );
     }
 }
+
+#[test]
+fn copy_keeps_sha512_digests_so_signatures_still_name_their_subject() {
+    use notary_core::DigestAlgorithm::Sha512;
+    use notary_registry::copy::{Endpoint, copy};
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let src = OciLayout::create(a.path()).unwrap();
+    let config = src
+        .push_blob_as(Sha512, manifest::EMPTY_JSON, b"{}")
+        .unwrap();
+    let layer = src.push_blob_as(Sha512, "text/plain", b"hello").unwrap();
+    let artifact = src
+        .push_manifest_as(
+            Sha512,
+            manifest::IMAGE_MANIFEST,
+            &manifest::image_manifest(&config, &[layer], None, None, None),
+            Some("v1"),
+        )
+        .unwrap();
+    assert_eq!(artifact.digest.algorithm(), Sha512);
+    block_on(src.push_signature(PushSignature::new(
+        &art_desc(&artifact),
+        notary_core::EnvelopeMediaType::Jws,
+        b"{}",
+        BTreeMap::new(),
+    )))
+    .unwrap();
+    assert_eq!(sigs(&src, "v1").len(), 1);
+    let dst = OciLayout::create(b.path()).unwrap();
+    let report = block_on(copy(
+        Endpoint::Layout(&src),
+        "v1",
+        Endpoint::Layout(&dst),
+        Some("v1"),
+        |_| {},
+    ))
+    .unwrap();
+    assert_eq!(report.artifact.digest, artifact.digest);
+    assert_eq!(block_on(dst.resolve("v1")).unwrap().digest, artifact.digest);
+    assert_eq!(sigs(&dst, "v1"), sigs(&src, "v1"));
+}

@@ -19,7 +19,7 @@ use fake_server::{Action, Server, capture, start};
 use notary_core::Digest;
 use notary_registry::remote::{Credential, StaticCredential};
 use notary_registry::{Error, RemoteOptions, RemoteRepository, manifest};
-use registry::{Kind, Options, Registry};
+use registry::{Kind, Options, Registry, rt};
 
 const USER: &str = "origin-user";
 const PASS: &str = "origin-s3cret-pw";
@@ -67,14 +67,6 @@ fn client(host: &str, plain_http: bool, ca: Option<&[u8]>) -> RemoteRepository {
 
 fn host_of(origin: &str) -> &str {
     origin.split_once("://").unwrap().1
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 fn auth_registry() -> Registry {

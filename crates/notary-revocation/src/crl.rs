@@ -104,10 +104,21 @@ pub(crate) struct Extension {
 
 /// Reads `Extensions` (SEQUENCE OF Extension). Duplicate OIDs are refused (RFC 5280 §4.2).
 pub(crate) fn extensions(content: &[u8]) -> Result<Vec<Extension>, &'static str> {
+    extensions_with(content, true)
+}
+
+/// Reads `Extensions`; `strict` refuses duplicate OIDs and more than [`MAX_EXTENSIONS`]. The
+/// lists Go reads without either check (CRL entries, OCSP single responses) are read with
+/// `strict` off: the enclosing size cap bounds them, and one odd entry must not make a whole
+/// CRL or response unusable.
+pub(crate) fn extensions_with(
+    content: &[u8],
+    strict: bool,
+) -> Result<Vec<Extension>, &'static str> {
     let mut r = Reader::new(content);
     let mut out: Vec<Extension> = Vec::new();
     while !r.is_empty() {
-        if out.len() >= MAX_EXTENSIONS {
+        if strict && out.len() >= MAX_EXTENSIONS {
             return Err("too many extensions");
         }
         let e = r.read(tag::SEQUENCE)?;
@@ -119,7 +130,7 @@ pub(crate) fn extensions(content: &[u8]) -> Result<Vec<Extension>, &'static str>
         };
         let value = er.read(tag::OCTET_STRING)?.value.to_vec();
         er.finish()?;
-        if out.iter().any(|x| x.oid == oid) {
+        if strict && out.iter().any(|x| x.oid == oid) {
             return Err("duplicate extension");
         }
         out.push(Extension {
@@ -491,11 +502,15 @@ fn integer(v: &[u8]) -> Result<Vec<u8>, CrlError> {
 
 fn parse_entry(content: &[u8]) -> Result<Entry, CrlError> {
     let mut er = Reader::new(content);
-    let serial = er.read(tag::INTEGER).map_err(crl_der)?.value.to_vec();
+    let serial = er.read(tag::INTEGER).map_err(crl_der)?.value;
+    // Go's parser reads serials with `ReadASN1Integer`: a non-minimal one makes the CRL
+    // unreadable. Minimal encodings are unique, so the bytes compare as the numbers do.
+    der::check_integer(serial).map_err(crl_der)?;
+    let serial = serial.to_vec();
     let revocation_date = parse_time(er.read_any().map_err(crl_der)?)?;
     let (mut reason, mut invalidity_date, mut unusable) = (None, None, None);
     if let Some(exts) = er.read_optional(tag::SEQUENCE).map_err(crl_der)? {
-        for e in extensions(exts.value).map_err(crl_der)? {
+        for e in extensions_with(exts.value, false).map_err(crl_der)? {
             match e.oid.as_str() {
                 OID_REASON_CODE => {
                     let v = der::parse_single(&e.value, tag::ENUMERATED).map_err(crl_der)?;
@@ -860,31 +875,34 @@ fn lookup(
     delta: Option<&Crl>,
     signing_time: Option<OffsetDateTime>,
 ) -> CertStatus {
-    let serial = big(cert.serial_bytes());
+    let serial = cert.serial_bytes();
     let mut latest_temporary: Option<&Entry> = None;
-    for e in base
-        .entries
-        .iter()
-        .chain(delta.into_iter().flat_map(|d| d.entries.iter()))
-    {
-        if big(&e.serial) != serial {
-            continue;
-        }
-        if let Some(why) = &e.unusable {
-            return CertStatus::Unknown(why.clone());
-        }
-        if let (Some(inv), Some(st)) = (e.invalidity_date, signing_time)
-            && st < inv
-        {
-            return CertStatus::Good;
-        }
-        match e.reason {
-            Some(6) | Some(8) => {
-                if latest_temporary.is_none_or(|l| e.revocation_date > l.revocation_date) {
-                    latest_temporary = Some(e);
-                }
+    for list in std::iter::once(base).chain(delta) {
+        for e in &list.entries {
+            // Both minimal DER (checked when parsed): equal bytes are equal numbers, and a
+            // negative serial never matches a positive one.
+            if e.serial != serial {
+                continue;
             }
-            _ => return CertStatus::Revoked(format!("revoked on {}", e.revocation_date)),
+            if let Some(why) = &e.unusable {
+                return CertStatus::Unknown(why.clone());
+            }
+            // Signed before the key was compromised: this list says no more about the
+            // certificate, but the delta, newer, may still revoke it (as notation-core-go
+            // stops scanning the one list).
+            if let (Some(inv), Some(st)) = (e.invalidity_date, signing_time)
+                && st < inv
+            {
+                break;
+            }
+            match e.reason {
+                Some(6) | Some(8) => {
+                    if latest_temporary.is_none_or(|l| e.revocation_date > l.revocation_date) {
+                        latest_temporary = Some(e);
+                    }
+                }
+                _ => return CertStatus::Revoked(format!("revoked on {}", e.revocation_date)),
+            }
         }
     }
     match latest_temporary {

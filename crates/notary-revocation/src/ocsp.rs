@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use notary_core::crypto::{CryptoProvider, HashFunction};
 use notary_x509::X509Verifier;
 
-use crate::fetch::Fetcher;
+use crate::fetch::{FetchErrorKind, Fetcher};
 use crate::{CertStatus, Error, is_http};
 
 /// Largest OCSP response read (notation's limit).
@@ -228,7 +228,8 @@ pub fn evaluate_with(
             continue;
         }
         let cs = sr.read_any().map_err(ocsp_der)?;
-        let this_update = gen_time(sr.read(tag::GENERALIZED_TIME).map_err(ocsp_der)?)?;
+        // thisUpdate must read, but is not compared with nextUpdate or `now` (below).
+        gen_time(sr.read(tag::GENERALIZED_TIME).map_err(ocsp_der)?)?;
         let next = match sr.read_optional(0xa0).map_err(ocsp_der)? {
             Some(n) => Some(gen_time(
                 der::parse_single(n.value, tag::GENERALIZED_TIME).map_err(ocsp_der)?,
@@ -238,10 +239,9 @@ pub fn evaluate_with(
         // thisUpdate is not compared with `now` (notation does not either): a response dated
         // ahead of a slow local clock is still the responder's current answer.
         // A response without nextUpdate is treated as expired, as notation does.
+        // A nextUpdate before thisUpdate is not refused: neither x/crypto/ocsp nor notation
+        // looks, and refusing would turn the responder's answer into a CRL fallback.
         match next {
-            Some(n) if n < this_update => {
-                return Err(ocsp_der("nextUpdate is before thisUpdate"));
-            }
             Some(n) if now <= n => {}
             _ => {
                 return Err(Error::NotCurrent {
@@ -249,32 +249,35 @@ pub fn evaluate_with(
                 });
             }
         }
-        let mut invalidity = None;
+        // Invalidity dates that read as GeneralizedTime; notation ignores one that does not.
+        let mut invalidity = Vec::new();
         if let Some(ext) = sr.read_optional(0xa1).map_err(ocsp_der)? {
             let seq = der::parse_single(ext.value, tag::SEQUENCE).map_err(ocsp_der)?;
-            for e in crate::crl::extensions(seq.value).map_err(ocsp_der)? {
-                match e.oid.as_str() {
-                    OID_INVALIDITY_DATE => {
-                        invalidity = Some(gen_time(
-                            der::parse_single(&e.value, tag::GENERALIZED_TIME).map_err(ocsp_der)?,
-                        )?);
-                    }
-                    // As x/crypto/ocsp: an unknown critical single extension is refused.
-                    _ if e.critical => {
-                        return Err(Error::UnsupportedCriticalExtension {
-                            location: "OCSP single response",
-                            oid: e.oid,
-                        });
-                    }
-                    _ => {}
+            for e in crate::crl::extensions_with(seq.value, false).map_err(ocsp_der)? {
+                // As x/crypto/ocsp: every critical single extension is refused, invalidityDate
+                // included.
+                if e.critical {
+                    return Err(Error::UnsupportedCriticalExtension {
+                        location: "OCSP single response",
+                        oid: e.oid,
+                    });
+                }
+                if e.oid == OID_INVALIDITY_DATE
+                    && let Ok(t) = der::parse_single(&e.value, tag::GENERALIZED_TIME)
+                        .map_err(ocsp_der)
+                        .and_then(gen_time)
+                {
+                    invalidity.push(t);
                 }
             }
         }
         sr.finish().map_err(ocsp_der)?;
         return match cs.tag {
             0x80 if cs.value.is_empty() => Ok(CertStatus::Good),
-            0xa1 => Ok(match (invalidity, authentic_signing_time) {
-                (Some(inv), Some(st)) if st < inv => CertStatus::Good,
+            // Signed before the key was compromised, as notation-core-go reads it: any
+            // invalidity date after the signing time.
+            0xa1 => Ok(match authentic_signing_time {
+                Some(st) if invalidity.iter().any(|inv| st < *inv) => CertStatus::Good,
                 _ => CertStatus::Revoked("OCSP responder reports the certificate revoked".into()),
             }),
             0x82 if cs.value.is_empty() => Ok(CertStatus::Unknown(
@@ -311,9 +314,16 @@ pub(crate) fn check(
             ));
             continue;
         }
+        // Go reads up to the limit and parses it: a response of exactly the limit is fine.
         match fetcher
-            .ocsp(url, &req, MAX_OCSP_RESPONSE, timeout)
-            .map_err(|e| e.to_string())
+            .ocsp(url, &req, MAX_OCSP_RESPONSE.saturating_add(1), timeout)
+            .map_err(|e| match e.kind {
+                FetchErrorKind::TooLarge => format!(
+                    "{}: OCSP response exceeds the {MAX_OCSP_RESPONSE}-byte limit",
+                    e.url
+                ),
+                _ => e.to_string(),
+            })
             .and_then(|resp| {
                 evaluate_with(x509, &resp, cert, issuer, authentic_signing_time, now)
                     .map_err(|e| format!("{}: {e}", url.escape_debug()))

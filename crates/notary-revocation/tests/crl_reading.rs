@@ -12,22 +12,17 @@ use notary_revocation::crl::Crl;
 use notary_revocation::{CertStatus, Checker, StaticFetcher};
 use notary_x509::Certificate;
 use notary_x509::der::tag;
-use providers::{ecdsa_sha256, extension, fixed, signed_by_fixed_ca, tlv, utc_time};
+use providers::{
+    BASE_URL, ecdsa_sha256, extension, fixed_cert, now, signed_by_fixed_ca, tlv, utc_time,
+};
 use time::OffsetDateTime;
-use time::macros::datetime;
-
-const BASE_URL: &str = "http://127.0.0.1/fixed-ca/leaf.crl";
-
-fn now() -> OffsetDateTime {
-    datetime!(2027-01-01 0:00 UTC)
-}
 
 fn ca() -> Certificate {
-    Certificate::from_der(&fixed("ca.der")).unwrap()
+    fixed_cert("ca.der")
 }
 
 fn leaf() -> Certificate {
-    Certificate::from_der(&fixed("leaf.der")).unwrap()
+    fixed_cert("leaf.der")
 }
 
 /// What to put in the CRL.

@@ -9,26 +9,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use notary_revocation::{CertStatus, Checker, FetchError, Fetcher, StaticFetcher};
-use notary_x509::Certificate;
 use notary_x509::der::tag;
-use providers::{ecdsa_sha256, extension, fixed, signed_by_fixed_ca, tlv, utc_time};
-use time::OffsetDateTime;
-use time::macros::datetime;
+use providers::{
+    BASE_URL, ecdsa_sha256, extension, fixed_cert, now, signed_by_fixed_ca, tlv, utc_time,
+};
 
-const BASE_URL: &str = "http://127.0.0.1/fixed-ca/leaf.crl";
 const HTTP_DELTA: &str = "http://127.0.0.1/fixed-ca/delta.crl";
 const HTTPS_DELTA: &str = "https://127.0.0.1/fixed-ca/delta.crl";
 const FTP_DELTA: &str = "ftp://127.0.0.1/fixed-ca/delta.crl";
 
-fn now() -> OffsetDateTime {
-    datetime!(2027-01-01 0:00 UTC)
-}
-
 /// A CRL of the fixed CA: number `number`, the fixed leaf revoked when `revoke_leaf`, a
 /// deltaCRLIndicator naming base 1 when `delta`, and a freshestCRL listing `freshest`.
 fn crl(number: u8, delta: bool, revoke_leaf: bool, freshest: &[&str]) -> Vec<u8> {
-    let ca = Certificate::from_der(&fixed("ca.der")).unwrap();
-    let leaf = Certificate::from_der(&fixed("leaf.der")).unwrap();
+    let ca = fixed_cert("ca.der");
+    let leaf = fixed_cert("leaf.der");
     let ecdsa_sha256 = ecdsa_sha256();
     let mut exts = vec![extension(
         &[0x55, 0x1d, 0x14],
@@ -117,8 +111,8 @@ for_each_provider! {
             inner,
             asked: Mutex::new(Vec::new()),
         });
-        let ca = Certificate::from_der(&fixed("ca.der")).unwrap();
-        let leaf = Certificate::from_der(&fixed("leaf.der")).unwrap();
+        let ca = fixed_cert("ca.der");
+        let leaf = fixed_cert("leaf.der");
         // No OCSP response is served, so the check falls back to the CRL.
         let st = Checker::new_with(x509(), fetcher.clone()).check_certificate(&leaf, &ca, None, now());
         let asked = fetcher.asked.lock().unwrap().clone();

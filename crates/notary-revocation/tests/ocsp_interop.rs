@@ -13,24 +13,11 @@ use notary_revocation::ocsp::evaluate_with;
 use notary_revocation::{CertStatus, Checker, StaticFetcher};
 use notary_x509::Certificate;
 use notary_x509::der::{self, Reader, tag};
-use providers::{fixed, tlv};
+use providers::{fixed, fixed_cert, generalized_time, ocsp_response, tlv};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 for_each_provider! {
-    fn gen_time(t: OffsetDateTime) -> Vec<u8> {
-        let s = format!(
-            "{:04}{:02}{:02}{:02}{:02}{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        );
-        tlv(tag::GENERALIZED_TIME, &[s.as_bytes()])
-    }
-
     struct Pki {
         ca: Certificate,
         leaf: Certificate,
@@ -39,8 +26,8 @@ for_each_provider! {
 
     fn pki() -> Pki {
         Pki {
-            ca: Certificate::from_der(&fixed("ca.der")).unwrap(),
-            leaf: Certificate::from_der(&fixed("leaf.der")).unwrap(),
+            ca: fixed_cert("ca.der"),
+            leaf: fixed_cert("leaf.der"),
             key: EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &fixed("ca.pk8")).unwrap(),
         }
     }
@@ -95,8 +82,8 @@ for_each_provider! {
             &[
                 &cert_id,
                 s.status,
-                &gen_time(s.this_update),
-                &tlv(0xa0, &[&gen_time(s.next_update)]),
+                &generalized_time(s.this_update),
+                &tlv(0xa0, &[&generalized_time(s.next_update)]),
                 s.extensions,
             ],
         );
@@ -104,7 +91,7 @@ for_each_provider! {
             tag::SEQUENCE,
             &[
                 &tlv(0xa1, &[p.ca.subject_raw()]), // responderID byName
-                &gen_time(s.this_update),
+                &generalized_time(s.this_update),
                 &tlv(tag::SEQUENCE, &[&single]),
             ],
         );
@@ -126,22 +113,7 @@ for_each_provider! {
                 &certs,
             ],
         );
-        let ocsp_basic: &[u8] = &[
-            0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01,
-        ];
-        tlv(
-            tag::SEQUENCE,
-            &[
-                &[0x0a, 0x01, 0x00],
-                &tlv(
-                    0xa0,
-                    &[&tlv(
-                        tag::SEQUENCE,
-                        &[ocsp_basic, &tlv(tag::OCTET_STRING, &[&basic])],
-                    )],
-                ),
-            ],
-        )
+        ocsp_response(&basic)
     }
 
     fn now() -> OffsetDateTime {
@@ -175,7 +147,7 @@ for_each_provider! {
             status(&good(&[SHA1], &digest::SHA1_FOR_LEGACY_USE_ONLY)).ok(),
             Some(CertStatus::Good)
         );
-        let revoked_at = tlv(0xa1, &[&gen_time(now() - Duration::days(2))]);
+        let revoked_at = tlv(0xa1, &[&generalized_time(now() - Duration::days(2))]);
         let revoked = Single {
             status: &revoked_at,
             ..good(&[SHA1], &digest::SHA1_FOR_LEGACY_USE_ONLY)

@@ -16,13 +16,17 @@ mod ber;
 use notary_core::DigestAlgorithm;
 use notary_core::crypto::{CryptoProvider, HashFunction};
 use notary_x509::der::{self, Reader, Tlv, small_uint, tag};
-use notary_x509::{Certificate, ExtendedKeyUsage, X509Verifier};
+use notary_x509::{Certificate, ExtendedKeyUsage, X509Verifier, name_constraints};
 use time::{Duration, OffsetDateTime};
 
 /// Largest token accepted (notation's TSA response cap).
 pub const MAX_TOKEN_SIZE: usize = 1024 * 1024;
 const MAX_CERTS: usize = 64;
 const MAX_CHAIN: usize = 10;
+const MAX_SIGNER_INFOS: usize = 8;
+const MAX_ATTRIBUTES: usize = 64;
+/// Signature checks one TSA path search may make (Go's path builder stops at 100).
+const MAX_SIGNATURE_CHECKS: usize = 100;
 
 const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 const OID_TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
@@ -101,6 +105,19 @@ pub enum Error {
         /// The extension's OID, dotted.
         oid: String,
     },
+    /// A CA of the TSA chain constrains names, and the signing certificate has a name it does
+    /// not allow (Go's path validation enforces name constraints, critical or not).
+    #[error(
+        "failed to verify signed token: cms verification failure: x509: a root or intermediate certificate is not authorized to sign for this name: {detail}"
+    )]
+    NameNotAuthorized {
+        /// Position of the constraining certificate in the chain.
+        index: usize,
+        /// Its subject.
+        subject: String,
+        /// Go's reason (`DNS name "tsa.example" is excluded by constraint "example"`).
+        detail: String,
+    },
     /// The TSA chain breaks the timestamping certificate rules at `genTime`.
     #[error("invalid timestamping certificate chain: {reason}")]
     Chain {
@@ -172,11 +189,7 @@ fn alg_oid(alg_id: &[u8]) -> Result<String, Error> {
 pub struct TimestampToken {
     certificates: Vec<Certificate>,
     e_content: Vec<u8>,
-    digest_alg: DigestAlgorithm,
-    signed_attrs: Vec<u8>,
-    signature_alg: Vec<u8>,
-    signature: Vec<u8>,
-    sid_serial: Option<Vec<u8>>,
+    signer_infos: Vec<SignerInfo>,
     imprint_alg: DigestAlgorithm,
     imprint: Vec<u8>,
     policy: String,
@@ -184,6 +197,22 @@ pub struct TimestampToken {
     accuracy: Duration,
     range: (OffsetDateTime, OffsetDateTime),
     nonce: Option<Vec<u8>>,
+}
+
+/// One SignerInfo as tspclient-go reads it (RFC 5652 §5.3).
+#[derive(Debug, Clone)]
+struct SignerInfo {
+    version: u64,
+    /// `sid`, an issuerAndSerialNumber: the issuer Name (whole TLV) and the serial number
+    /// (INTEGER contents).
+    sid_issuer: Vec<u8>,
+    sid_serial: Vec<u8>,
+    /// The digestAlgorithm OID, resolved when this SignerInfo is verified.
+    digest_oid: String,
+    /// The signed attributes as the signature covers them: a DER `SET OF`, elements sorted.
+    signed_attrs: Option<Vec<u8>>,
+    signature_alg: Vec<u8>,
+    signature: Vec<u8>,
 }
 
 /// A verified timestamp.
@@ -196,31 +225,33 @@ pub struct VerifiedTimestamp {
     pub tsa_chain: Vec<Certificate>,
 }
 
-fn parse_generalized_time(v: &[u8]) -> Result<OffsetDateTime, Error> {
-    let s = std::str::from_utf8(v).map_err(|_| bad("genTime is not ASCII"))?;
+/// A GeneralizedTime as RFC 3161 §2.4.2 allows it: UTC (`Z`), seconds, an optional fraction.
+/// `field` names it in errors (`genTime`, `signingTime`).
+fn parse_generalized_time(v: &[u8], field: &str) -> Result<OffsetDateTime, Error> {
+    let s = std::str::from_utf8(v).map_err(|_| bad(format!("{field} is not ASCII")))?;
     let s = s
         .strip_suffix('Z')
-        .ok_or_else(|| bad("genTime must be UTC (Z)"))?;
+        .ok_or_else(|| bad(format!("{field} must be UTC (Z)")))?;
     let (main, frac) = s.split_once('.').unwrap_or((s, ""));
     if main.len() != 14
         || !main.bytes().all(|b| b.is_ascii_digit())
         || !frac.bytes().all(|b| b.is_ascii_digit())
     {
-        return Err(bad("genTime must be YYYYMMDDHHMMSS[.f]Z"));
+        return Err(bad(format!("{field} must be YYYYMMDDHHMMSS[.f]Z")));
     }
     // RFC 3161 §2.4.2 (and Go's encoding/asn1, which re-serialises the parsed time and refuses
     // any difference): a decimal point only with a fraction, no trailing zero in the fraction,
     // and at most nanosecond precision.
     if s.contains('.') && (frac.is_empty() || frac.ends_with('0') || frac.len() > 9) {
-        return Err(bad(
-            "genTime fraction of a second must be 1 to 9 digits without a trailing zero",
-        ));
+        return Err(bad(format!(
+            "{field} fraction of a second must be 1 to 9 digits without a trailing zero"
+        )));
     }
     // All digits (checked above), so each field parses; at most 4 digits, so it fits.
     let n = |a: usize, b: usize| {
         main.get(a..b)
             .and_then(|d| d.parse::<u16>().ok())
-            .ok_or_else(|| bad("genTime must be YYYYMMDDHHMMSS[.f]Z"))
+            .ok_or_else(|| bad(format!("{field} must be YYYYMMDDHHMMSS[.f]Z")))
     };
     let small =
         |a: usize, b: usize| n(a, b).and_then(|v| u8::try_from(v).map_err(|_| bad("bad time")));
@@ -236,6 +267,83 @@ fn parse_generalized_time(v: &[u8]) -> Result<OffsetDateTime, Error> {
     let t = time::Time::from_hms_nano(small(8, 10)?, small(10, 12)?, small(12, 14)?, nanos)
         .map_err(|_| bad("bad time"))?;
     Ok(time::PrimitiveDateTime::new(date, t).assume_utc())
+}
+
+/// The CMS signingTime attribute: a UTCTime as RFC 5652 §11.3 requires it (`YYMMDDHHMMSSZ`,
+/// years 1950-2049) or a GeneralizedTime.
+fn parse_signing_time(st: Tlv<'_>) -> Result<OffsetDateTime, Error> {
+    match st.tag {
+        tag::GENERALIZED_TIME => parse_generalized_time(st.value, "signingTime"),
+        tag::UTC_TIME => {
+            let digits = st.value.strip_suffix(b"Z").unwrap_or_default();
+            if digits.len() != 12 || !digits.iter().all(u8::is_ascii_digit) {
+                return Err(bad("signingTime must be UTC with seconds (YYMMDDHHMMSSZ)"));
+            }
+            let mut v = if digits.first().is_some_and(|d| *d >= b'5') {
+                b"19".to_vec()
+            } else {
+                b"20".to_vec()
+            };
+            v.extend_from_slice(st.value);
+            parse_generalized_time(&v, "signingTime")
+        }
+        _ => Err(Error::SignedAttributes {
+            reason: "signingTime has a bad type".into(),
+        }),
+    }
+}
+
+/// The signed attributes as the signature covers them (RFC 5652 §5.4): a DER `SET OF`, its
+/// elements in DER order whatever order the token carries them in, as tspclient-go
+/// re-encodes them before checking the signature.
+fn der_attribute_set(content: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut r = Reader::new(content);
+    let mut attributes = Vec::new();
+    while !r.is_empty() {
+        if attributes.len() >= MAX_ATTRIBUTES {
+            return Err(bad("too many signed attributes"));
+        }
+        attributes.push(r.read(tag::SEQUENCE).map_err(bad)?.raw);
+    }
+    attributes.sort_unstable();
+    let mut set = Vec::with_capacity(content.len().saturating_add(6));
+    der::push_header(&mut set, tag::SET, content.len());
+    for a in attributes {
+        set.extend_from_slice(a);
+    }
+    Ok(set)
+}
+
+/// A SignerInfo's contents. Its structure is checked here, as Go's parser checks it; whether it
+/// verifies (version, algorithms, attributes) is decided per SignerInfo when verifying.
+fn parse_signer_info(content: &[u8]) -> Result<SignerInfo, Error> {
+    let mut r = Reader::new(content);
+    let version = small_uint(r.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)?;
+    // tspclient-go reads `sid` as an issuerAndSerialNumber, the form of version 1: a
+    // subjectKeyIdentifier ([0]) makes the token unreadable there, and here.
+    let sid = r
+        .read(tag::SEQUENCE)
+        .map_err(|_| bad("SignerInfo sid is not an issuerAndSerialNumber"))?;
+    let mut x = Reader::new(sid.value);
+    let sid_issuer = x.read(tag::SEQUENCE).map_err(bad)?.raw.to_vec();
+    let sid_serial = x.read(tag::INTEGER).map_err(bad)?.value;
+    der::check_integer(sid_serial).map_err(|e| bad(format!("SignerInfo serial number: {e}")))?;
+    let digest_oid = alg_oid(r.read(tag::SEQUENCE).map_err(bad)?.raw)?;
+    let signed_attrs = match r.read_optional(0xa0).map_err(bad)? {
+        Some(a) => Some(der_attribute_set(a.value)?),
+        None => None,
+    };
+    let signature_alg = r.read(tag::SEQUENCE).map_err(bad)?.raw.to_vec();
+    let signature = r.read(tag::OCTET_STRING).map_err(bad)?.value.to_vec();
+    Ok(SignerInfo {
+        version,
+        sid_issuer,
+        sid_serial: sid_serial.to_vec(),
+        digest_oid,
+        signed_attrs,
+        signature_alg,
+        signature,
+    })
 }
 
 /// `millis [0] INTEGER (1..999)` / `micros [1] INTEGER (1..999)` (RFC 3161 §2.4.2).
@@ -312,45 +420,36 @@ impl TimestampToken {
             let mut cr = Reader::new(c.value);
             while !cr.is_empty() {
                 let t = cr.read_any().map_err(bad)?;
-                if t.tag == tag::SEQUENCE {
-                    if certificates.len() >= MAX_CERTS {
-                        return Err(bad("too many certificates"));
-                    }
-                    certificates
-                        .push(Certificate::from_der(t.raw).map_err(|e| bad(e.to_string()))?);
+                // Go's x509.ParseCertificates reads X.509 certificates only: an attribute
+                // certificate or another CertificateChoices makes the token unreadable there.
+                if t.tag != tag::SEQUENCE {
+                    return Err(bad(format!(
+                        "failed to parse X509 certificates from signed data: unsupported CertificateChoices tag 0x{:02x}",
+                        t.tag
+                    )));
                 }
+                if certificates.len() >= MAX_CERTS {
+                    return Err(bad("too many certificates"));
+                }
+                certificates.push(Certificate::from_der(t.raw).map_err(|e| bad(e.to_string()))?);
             }
         }
         s.read_optional(0xa1).map_err(bad)?; // crls
         let infos = s.read(tag::SET).map_err(bad)?;
         s.finish().map_err(bad)?;
         let mut ir = Reader::new(infos.value);
-        let si = ir.read(tag::SEQUENCE).map_err(bad)?;
-        if !ir.is_empty() {
-            return Err(bad("exactly one SignerInfo is supported"));
+        let mut signer_infos = Vec::new();
+        while !ir.is_empty() {
+            if signer_infos.len() >= MAX_SIGNER_INFOS {
+                return Err(bad("too many SignerInfos"));
+            }
+            signer_infos.push(parse_signer_info(
+                ir.read(tag::SEQUENCE).map_err(bad)?.value,
+            )?);
         }
-        let mut sr = Reader::new(si.value);
-        if small_uint(sr.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)? != 1 {
-            return Err(bad("SignerInfo version must be 1"));
+        if signer_infos.is_empty() {
+            return Err(bad("signerInfo not found"));
         }
-        let sid = sr.read_any().map_err(bad)?;
-        let sid_serial = if sid.tag == tag::SEQUENCE {
-            let mut x = Reader::new(sid.value);
-            x.read(tag::SEQUENCE).map_err(bad)?;
-            Some(x.read(tag::INTEGER).map_err(bad)?.value.to_vec())
-        } else {
-            None
-        };
-        let digest_alg = hash_of(&alg_oid(sr.read(tag::SEQUENCE).map_err(bad)?.raw)?)?;
-        let attrs = sr
-            .read(0xa0)
-            .map_err(|_| bad("SignerInfo has no signed attributes"))?;
-        // The signature covers the attributes re-tagged as a SET OF.
-        let mut signed_attrs = Vec::with_capacity(attrs.raw.len());
-        der::push_header(&mut signed_attrs, tag::SET, attrs.value.len());
-        signed_attrs.extend_from_slice(attrs.value);
-        let signature_alg = sr.read(tag::SEQUENCE).map_err(bad)?.raw.to_vec();
-        let signature = sr.read(tag::OCTET_STRING).map_err(bad)?.value.to_vec();
 
         // TSTInfo
         let tst = der::parse_single(&e_content, tag::SEQUENCE).map_err(bad)?;
@@ -363,8 +462,11 @@ impl TimestampToken {
         let mut m = Reader::new(mi.value);
         let imprint_alg = hash_of(&alg_oid(m.read(tag::SEQUENCE).map_err(bad)?.raw)?)?;
         let imprint = m.read(tag::OCTET_STRING).map_err(bad)?.value.to_vec();
-        t.read(tag::INTEGER).map_err(bad)?; // serialNumber
-        let gen_time = parse_generalized_time(t.read(tag::GENERALIZED_TIME).map_err(bad)?.value)?;
+        // serialNumber: unused, but a malformed INTEGER makes the TSTInfo unreadable for Go.
+        der::check_integer(t.read(tag::INTEGER).map_err(bad)?.value)
+            .map_err(|e| bad(format!("TSTInfo serialNumber: {e}")))?;
+        let gen_time =
+            parse_generalized_time(t.read(tag::GENERALIZED_TIME).map_err(bad)?.value, "genTime")?;
         let mut accuracy = match t.read_optional(tag::SEQUENCE).map_err(bad)? {
             Some(a) => parse_accuracy(a.value)?,
             None => Duration::ZERO,
@@ -380,19 +482,22 @@ impl TimestampToken {
                 .checked_add(accuracy)
                 .ok_or_else(|| out_of_range("genTime + accuracy", "after the year 9999"))?,
         );
-        t.read_optional(tag::BOOLEAN).map_err(bad)?;
-        let nonce = t
-            .read_optional(tag::INTEGER)
-            .map_err(bad)?
-            .map(|n| n.value.to_vec());
+        if let Some(ordering) = t.read_optional(tag::BOOLEAN).map_err(bad)?
+            && !matches!(ordering.value, [0x00] | [0xff])
+        {
+            return Err(bad("TSTInfo ordering is not a DER BOOLEAN"));
+        }
+        let nonce = match t.read_optional(tag::INTEGER).map_err(bad)? {
+            Some(n) => {
+                der::check_integer(n.value).map_err(|e| bad(format!("TSTInfo nonce: {e}")))?;
+                Some(n.value.to_vec())
+            }
+            None => None,
+        };
         Ok(Self {
             certificates,
             e_content,
-            digest_alg,
-            signed_attrs,
-            signature_alg,
-            signature,
-            sid_serial,
+            signer_infos,
             imprint_alg,
             imprint,
             policy,
@@ -438,26 +543,13 @@ impl TimestampToken {
         self.nonce.as_deref()
     }
 
-    fn attributes(&self) -> Result<Vec<(String, Tlv<'_>)>, Error> {
-        let set = der::parse_single(&self.signed_attrs, tag::SET).map_err(bad)?;
-        let mut r = Reader::new(set.value);
-        let mut out = Vec::new();
-        while !r.is_empty() {
-            let a = r.read(tag::SEQUENCE).map_err(bad)?;
-            let mut ar = Reader::new(a.value);
-            let oid = oid_text(ar.read(tag::OID).map_err(bad)?.value);
-            let values = ar.read(tag::SET).map_err(bad)?;
-            let mut vr = Reader::new(values.value);
-            let first = vr.read_any().map_err(bad)?;
-            out.push((oid, first));
-        }
-        Ok(out)
-    }
-
-    /// The signing certificate named by `signingCertificateV2`.
+    /// The signing certificate of `si`, as tspclient-go locates it: the `signingCertificateV2`
+    /// attribute's first ESSCertIDv2 names it by its issuerSerial, else the SignerInfo's `sid`
+    /// does; its hash must be the ESSCertIDv2's (RFC 5816, RFC 5035 §4).
     fn signer(
         &self,
         provider: &CryptoProvider,
+        si: &SignerInfo,
         attrs: &[(String, Tlv<'_>)],
     ) -> Result<&Certificate, Error> {
         let sc = attrs
@@ -473,23 +565,42 @@ impl TimestampToken {
         let mut r = Reader::new(sc.value);
         let certs = r.read(tag::SEQUENCE).map_err(err)?;
         let mut cr = Reader::new(certs.value);
-        let id = cr.read(tag::SEQUENCE).map_err(err)?;
+        let id = cr
+            .read(tag::SEQUENCE)
+            .map_err(|_| err("signingCertificateV2 does not contain any certificate"))?;
         let mut ir = Reader::new(id.value);
         let hash = match ir.peek_tag() {
             Some(tag::SEQUENCE) => hash_of(&alg_oid(ir.read(tag::SEQUENCE).map_err(err)?.raw)?)?,
             _ => DigestAlgorithm::Sha256,
         };
         let cert_hash = ir.read(tag::OCTET_STRING).map_err(err)?.value;
+        let (issuer, serial): (&[u8], &[u8]) = match ir.read_optional(tag::SEQUENCE).map_err(err)? {
+            Some(issuer_serial) => {
+                let mut isr = Reader::new(issuer_serial.value);
+                let names = isr.read(tag::SEQUENCE).map_err(err)?;
+                let serial = isr.read(tag::INTEGER).map_err(err)?.value;
+                der::check_integer(serial).map_err(err)?;
+                // Go reads the first GeneralName, and only as a directoryName ([4], explicit).
+                let directory = Reader::new(names.value)
+                    .read_optional(0xa4)
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| err("issuer name is missing in IssuerSerial"))?;
+                let name = Reader::new(directory.value)
+                    .read(tag::SEQUENCE)
+                    .map_err(err)?;
+                (name.raw, serial)
+            }
+            None => (&si.sid_issuer, &si.sid_serial),
+        };
         let cert = self
             .certificates
             .iter()
-            .find(|c| digest(provider, hash, c.der()) == cert_hash)
-            .ok_or_else(|| err("no embedded certificate matches the signingCertificateV2 hash"))?;
-        if let Some(serial) = &self.sid_serial
-            && cert.serial_bytes() != serial.as_slice()
-        {
+            .find(|c| c.issuer_raw() == issuer && c.serial_bytes() == serial)
+            .ok_or_else(|| err("signing certificate not found in the timestamp token"))?;
+        if digest(provider, hash, cert.der()) != cert_hash {
             return Err(err(
-                "the SignerInfo identifier does not name the signing certificate",
+                "signing certificate hash does not match CertHash in signed attribute",
             ));
         }
         Ok(cert)
@@ -518,11 +629,45 @@ impl TimestampToken {
         message: &[u8],
         tsa_roots: &[Certificate],
     ) -> Result<VerifiedTimestamp, Error> {
-        let provider = x509.provider();
-        if digest(provider, self.imprint_alg, message) != self.imprint {
+        if digest(x509.provider(), self.imprint_alg, message) != self.imprint {
             return Err(Error::ImprintMismatch);
         }
-        let attrs = self.attributes()?;
+        // As tspclient-go: the token verifies when one of its SignerInfos does (RFC 5652 §5.6
+        // leaves the choice to the verifier); otherwise the last failure is reported.
+        let mut last = None;
+        for si in &self.signer_infos {
+            match self.verify_signer(x509, si, tsa_roots) {
+                Ok(v) => return Ok(v),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| bad("signerInfo not found")))
+    }
+
+    /// One SignerInfo: the signed attributes, the signing certificate, the CMS signature, then
+    /// a TSA path to a trusted root that satisfies the path rules, the timestamping rules at
+    /// `genTime` and the CMS signing time.
+    fn verify_signer(
+        &self,
+        x509: &X509Verifier,
+        si: &SignerInfo,
+        tsa_roots: &[Certificate],
+    ) -> Result<VerifiedTimestamp, Error> {
+        let provider = x509.provider();
+        if si.version != 1 {
+            return Err(bad(format!(
+                "invalid signer info version: only version 1 is supported; got {}",
+                si.version
+            )));
+        }
+        let digest_alg = hash_of(&si.digest_oid)?;
+        let signed_attrs = si
+            .signed_attrs
+            .as_deref()
+            .ok_or_else(|| Error::SignedAttributes {
+                reason: "SignerInfo has no signed attributes".into(),
+            })?;
+        let attrs = attributes(signed_attrs)?;
         let attr = |oid: &str| attrs.iter().find(|(o, _)| o == oid).map(|(_, v)| *v);
         let ct = attr(OID_CONTENT_TYPE).ok_or_else(|| Error::SignedAttributes {
             reason: "contentType is missing".into(),
@@ -536,61 +681,59 @@ impl TimestampToken {
             reason: "messageDigest is missing".into(),
         })?;
         if md.tag != tag::OCTET_STRING
-            || md.value != digest(provider, self.digest_alg, &self.e_content).as_slice()
+            || md.value != digest(provider, digest_alg, &self.e_content).as_slice()
         {
             return Err(Error::SignedAttributes {
                 reason: "messageDigest does not match the TSTInfo".into(),
             });
         }
-        let signer = self.signer(provider, &attrs)?;
-        let alg = signature_algorithm(&self.signature_alg, self.digest_alg)?;
-        x509.verify_signature_with_spki(
-            signer.spki_der(),
-            &alg,
-            &self.signed_attrs,
-            &self.signature,
-        )
-        .map_err(|e| Error::Signature {
-            reason: e.to_string(),
-        })?;
-        let chain = build_chain(x509, signer, &self.certificates, tsa_roots)?;
-        check_path_rules(&chain)?;
-        x509.validate_timestamping_chain(&chain, Some(self.gen_time))
-            .map_err(|e| Error::Chain {
+        let signer = self.signer(provider, si, &attrs)?;
+        let alg = signature_algorithm(&si.signature_alg, digest_alg)?;
+        x509.verify_signature_with_spki(signer.spki_der(), &alg, signed_attrs, &si.signature)
+            .map_err(|e| Error::Signature {
                 reason: e.to_string(),
             })?;
-        if let Some(st) = attr(OID_SIGNING_TIME) {
-            let t = match st.tag {
-                tag::GENERALIZED_TIME => parse_generalized_time(st.value)?,
-                tag::UTC_TIME => {
-                    let mut v = if st.value.first().is_some_and(|d| *d >= b'5') {
-                        b"19".to_vec()
-                    } else {
-                        b"20".to_vec()
-                    };
-                    v.extend_from_slice(st.value);
-                    parse_generalized_time(&v)?
-                }
-                _ => {
-                    return Err(Error::SignedAttributes {
-                        reason: "signingTime has a bad type".into(),
-                    });
-                }
-            };
-            if chain
-                .iter()
-                .any(|c| t < c.not_before() || t > c.not_after())
+        let signing_time = attr(OID_SIGNING_TIME).map(parse_signing_time).transpose()?;
+        let accept = |chain: &[Certificate]| -> Result<(), Error> {
+            check_path_rules(chain)?;
+            x509.validate_timestamping_chain(chain, Some(self.gen_time))
+                .map_err(|e| Error::Chain {
+                    reason: e.to_string(),
+                })?;
+            if let Some(t) = signing_time
+                && chain
+                    .iter()
+                    .any(|c| t < c.not_before() || t > c.not_after())
             {
                 return Err(Error::Chain {
                     reason: "the CMS signing time is outside the validity of the TSA chain".into(),
                 });
             }
-        }
+            Ok(())
+        };
+        let chain = find_chain(x509, signer, &self.certificates, tsa_roots, &accept)?;
         Ok(VerifiedTimestamp {
             range: self.timestamp_range(),
             tsa_chain: chain,
         })
     }
+}
+
+/// Each signed attribute's type and first value.
+fn attributes(signed_attrs: &[u8]) -> Result<Vec<(String, Tlv<'_>)>, Error> {
+    let set = der::parse_single(signed_attrs, tag::SET).map_err(bad)?;
+    let mut r = Reader::new(set.value);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let a = r.read(tag::SEQUENCE).map_err(bad)?;
+        let mut ar = Reader::new(a.value);
+        let oid = oid_text(ar.read(tag::OID).map_err(bad)?.value);
+        let values = ar.read(tag::SET).map_err(bad)?;
+        let mut vr = Reader::new(values.value);
+        let first = vr.read_any().map_err(bad)?;
+        out.push((oid, first));
+    }
+    Ok(out)
 }
 
 /// `data` hashed with `alg` by `provider`.
@@ -640,46 +783,95 @@ fn signature_algorithm(alg_id: &[u8], digest: DigestAlgorithm) -> Result<Vec<u8>
     })
 }
 
-/// Builds signer → ... → trusted root using the embedded certificates; the root must be
-/// byte-identical to one of `roots`.
-fn build_chain(
+/// Finds a path signer → ... → a root byte-identical to one of `roots`, through the embedded
+/// certificates, that `accept` approves. Like Go's path builder it backtracks: a token may carry
+/// a cross-certificate or a stale intermediate (same name, same key) beside the one that leads
+/// to a trusted root. Bounded by [`MAX_CHAIN`] and [`MAX_SIGNATURE_CHECKS`]; the first refusal
+/// of a complete path is reported, else an unknown authority.
+fn find_chain(
     x509: &X509Verifier,
     signer: &Certificate,
     embedded: &[Certificate],
     roots: &[Certificate],
+    accept: &dyn Fn(&[Certificate]) -> Result<(), Error>,
 ) -> Result<Vec<Certificate>, Error> {
+    let mut search = PathSearch {
+        x509,
+        embedded,
+        roots,
+        accept,
+        checks: 0,
+        refusal: None,
+    };
     let mut chain = vec![signer.clone()];
-    loop {
-        let cur = chain.last().cloned().ok_or(Error::UnknownAuthority)?;
-        if roots.iter().any(|r| r.der() == cur.der()) {
-            return Ok(chain);
+    if search.complete(&mut chain) {
+        return Ok(chain);
+    }
+    Err(search.refusal.unwrap_or(Error::UnknownAuthority))
+}
+
+struct PathSearch<'a> {
+    x509: &'a X509Verifier,
+    embedded: &'a [Certificate],
+    roots: &'a [Certificate],
+    accept: &'a dyn Fn(&[Certificate]) -> Result<(), Error>,
+    /// Signature checks made so far.
+    checks: usize,
+    /// Why the first complete path was refused.
+    refusal: Option<Error>,
+}
+
+impl PathSearch<'_> {
+    /// Whether `chain` extends to an accepted path; it then holds that path.
+    fn complete(&mut self, chain: &mut Vec<Certificate>) -> bool {
+        let Some(cur) = chain.last().cloned() else {
+            return false;
+        };
+        if self.roots.iter().any(|r| r.der() == cur.der()) {
+            return match (self.accept)(chain) {
+                Ok(()) => true,
+                Err(e) => {
+                    self.refusal.get_or_insert(e);
+                    false
+                }
+            };
         }
         if chain.len() > MAX_CHAIN {
-            return Err(Error::UnknownAuthority);
+            return false;
         }
-        let parent = roots
-            .iter()
-            .chain(embedded.iter())
-            .find(|p| {
-                p.der() != cur.der()
-                    && p.subject_raw() == cur.issuer_raw()
-                    && x509.verify_signed_by(&cur, p).is_ok()
-            })
-            .cloned()
-            .ok_or(Error::UnknownAuthority)?;
-        chain.push(parent);
+        for parent in self.roots.iter().chain(self.embedded) {
+            // Never a certificate twice: a path is not a loop.
+            if parent.subject_raw() != cur.issuer_raw()
+                || chain.iter().any(|c| c.der() == parent.der())
+            {
+                continue;
+            }
+            if self.checks >= MAX_SIGNATURE_CHECKS {
+                return false;
+            }
+            self.checks = self.checks.saturating_add(1);
+            if self.x509.verify_signed_by(&cur, parent).is_err() {
+                continue;
+            }
+            chain.push(parent.clone());
+            if self.complete(chain) {
+                return true;
+            }
+            chain.pop();
+        }
+        false
     }
 }
 
 /// Critical extensions a TSA chain certificate may carry: those notary-x509 reads or that carry
-/// no constraint on the path. Go also handles nameConstraints, policyMappings,
-/// policyConstraints and inhibitAnyPolicy, but nothing here enforces them, so they are refused
-/// rather than ignored; Go refuses a critical freshestCRL too.
-const HANDLED_CRITICAL_EXTENSIONS: [&str; 9] = [
+/// no constraint on the path. subjectAltName and nameConstraints count when Go processes them
+/// (see [`critical_is_handled`]). Go also handles policyMappings, policyConstraints and
+/// inhibitAnyPolicy, but nothing here enforces them, so they are refused rather than ignored;
+/// Go refuses a critical freshestCRL too.
+const HANDLED_CRITICAL_EXTENSIONS: [&str; 8] = [
     "2.5.29.15",         // keyUsage
     "2.5.29.19",         // basicConstraints
     "2.5.29.37",         // extKeyUsage
-    "2.5.29.17",         // subjectAltName (names play no part in TSA chains)
     "2.5.29.32",         // certificatePolicies (notation asks for no policy)
     "2.5.29.35",         // authorityKeyIdentifier
     "2.5.29.14",         // subjectKeyIdentifier
@@ -687,17 +879,29 @@ const HANDLED_CRITICAL_EXTENSIONS: [&str; 9] = [
     "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
 ];
 
+/// Whether Go's path validation processes the critical extension `oid` of `cert`.
+fn critical_is_handled(cert: &Certificate, oid: &str) -> bool {
+    match oid {
+        // Only with an e-mail, DNS, URI or IP name in it.
+        "2.5.29.17" => name_constraints::subject_alt_name_is_handled(cert),
+        // Only with bases of those forms, which `name_constraints::check` enforces.
+        "2.5.29.30" => name_constraints::is_handled(cert),
+        _ => HANDLED_CRITICAL_EXTENSIONS.contains(&oid),
+    }
+}
+
 /// The path rules Go's `x509.Certificate.Verify` adds to the Notary chain rules when
 /// tspclient-go verifies a token: no certificate may carry an unhandled critical extension,
-/// and a CA's extendedKeyUsage, when present and non-empty, must allow timeStamping (or any
-/// usage). The signing certificate's EKU is held to RFC 3161's stricter rule by
+/// a CA's extendedKeyUsage, when present and non-empty, must allow timeStamping (or any
+/// usage), and the CAs' name constraints, critical or not, must allow the signing
+/// certificate's names. The signing certificate's EKU is held to RFC 3161's stricter rule by
 /// `validate_timestamping_chain`.
 fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
     for (index, cert) in chain.iter().enumerate() {
         if let Some(oid) = cert
             .critical_extension_oids()
             .iter()
-            .find(|oid| !HANDLED_CRITICAL_EXTENSIONS.contains(&oid.as_str()))
+            .find(|oid| !critical_is_handled(cert, oid))
         {
             return Err(Error::UnhandledCriticalExtension {
                 index,
@@ -719,7 +923,20 @@ fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
             });
         }
     }
-    Ok(())
+    name_constraints::check(chain).map_err(|e| match e {
+        notary_x509::Error::NameNotAuthorized {
+            index,
+            subject,
+            detail,
+        } => Error::NameNotAuthorized {
+            index,
+            subject,
+            detail,
+        },
+        other => Error::Chain {
+            reason: other.to_string(),
+        },
+    })
 }
 
 /// Go's RFC 3339 with nanoseconds, trailing zeros trimmed, UTC (`2025-01-21T09:17:46.141Z`).
@@ -969,14 +1186,26 @@ impl TimestampRequest {
         }
         // certReq: the TSA's signing certificate itself must be in the token, located the way
         // verification locates it (signingCertificateV2), as tspclient-go requires.
-        let attrs = token.attributes()?;
-        if let Err(e) = token.signer(&self.provider, &attrs) {
-            return Err(Error::SigningCertificate {
-                reason: format!(
-                    "certReq was set but the token does not carry the TSA signing certificate: {e}"
-                ),
-            });
+        // Any one SignerInfo's certificate will do, as in tspclient-go.
+        let mut last = None;
+        for si in &token.signer_infos {
+            let found = match si.signed_attrs.as_deref().map(attributes) {
+                Some(Ok(attrs)) => token.signer(&self.provider, si, &attrs).map(|_| ()),
+                Some(Err(e)) => Err(e),
+                None => Err(Error::SignedAttributes {
+                    reason: "SignerInfo has no signed attributes".into(),
+                }),
+            };
+            match found {
+                Ok(()) => return Ok((token, token_der)),
+                Err(e) => last = Some(e),
+            }
         }
-        Ok((token, token_der))
+        let e = last.unwrap_or_else(|| bad("signerInfo not found"));
+        Err(Error::SigningCertificate {
+            reason: format!(
+                "certReq was set but the token does not carry the TSA signing certificate: {e}"
+            ),
+        })
     }
 }

@@ -7,34 +7,18 @@
 
 #[macro_use]
 mod common;
+mod tsa;
 
-use notary_core::crypto::HashFunction;
 use notary_timestamp::{Error, TimestampToken};
 use notary_x509::Certificate;
-use notary_x509::der::push_header;
 use rcgen::{
-    BasicConstraints, CertificateParams, CustomExtension, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SigningKey,
+    CertificateParams, CustomExtension, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SigningKey,
 };
-use time::macros::datetime;
+use tsa::{MESSAGE, ca, params, sha256, sha256_alg, signed_data_token, tlv, tst_info_oid};
 
-const MESSAGE: &[u8] = b"notary tsa chain test";
 const UNKNOWN_OID: &[u64] = &[1, 3, 6, 1, 4, 1, 55555, 1];
 const UNKNOWN_OID_TEXT: &str = "1.3.6.1.4.1.55555.1";
-
-fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let content = parts.concat();
-    let mut out = Vec::new();
-    push_header(&mut out, tag, content.len());
-    out.extend(content);
-    out
-}
-
-fn sha256(data: &[u8]) -> Vec<u8> {
-    notary_provider_aws_lc_rs::provider()
-        .hashing
-        .hash(HashFunction::Sha256, data)
-}
 
 /// Which certificate a test varies.
 #[derive(Clone, Copy)]
@@ -42,21 +26,6 @@ enum Who {
     Root,
     Intermediate,
     Leaf,
-}
-
-fn params(cn: &str) -> CertificateParams {
-    let mut p = CertificateParams::default();
-    p.distinguished_name.push(DnType::CommonName, cn);
-    p.not_before = datetime!(2024-01-01 0:00 UTC);
-    p.not_after = datetime!(2034-01-01 0:00 UTC);
-    p
-}
-
-fn ca(cn: &str) -> CertificateParams {
-    let mut p = params(cn);
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    p
 }
 
 fn critical(oid: &[u64], content: Vec<u8>) -> CustomExtension {
@@ -113,22 +82,8 @@ fn token_signed_as(
     let leaf = leaf_params.signed_by(&leaf_key, &inter_issuer).unwrap();
     let leaf_cert = Certificate::from_der(leaf.der()).unwrap();
 
-    let sha256_alg = tlv(
-        0x30,
-        &[
-            &tlv(
-                0x06,
-                &[&[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]],
-            ),
-            &tlv(0x05, &[]),
-        ],
-    );
-    let tst_info_oid = tlv(
-        0x06,
-        &[&[
-            0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04,
-        ]],
-    );
+    let sha256_alg = sha256_alg();
+    let tst_info_oid = tst_info_oid();
     let tst = tlv(
         0x30,
         &[
@@ -184,25 +139,10 @@ fn token_signed_as(
             &tlv(0x04, &[&signature]),
         ],
     );
-    let signed_data = tlv(
-        0x30,
-        &[
-            &tlv(0x02, &[&[3]]),
-            &tlv(0x31, &[&sha256_alg]),
-            &tlv(0x30, &[&tst_info_oid, &tlv(0xa0, &[&tlv(0x04, &[&tst])])]),
-            &tlv(0xa0, &[leaf.der(), inter.der()]),
-            &tlv(0x31, &[&signer_info]),
-        ],
-    );
-    let token = tlv(
-        0x30,
-        &[
-            &tlv(
-                0x06,
-                &[&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02]],
-            ),
-            &tlv(0xa0, &[&signed_data]),
-        ],
+    let token = signed_data_token(
+        &tst,
+        &[leaf.der().as_ref(), inter.der().as_ref()].concat(),
+        &signer_info,
     );
     (token, Certificate::from_der(root.der()).unwrap())
 }

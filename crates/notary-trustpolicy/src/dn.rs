@@ -17,11 +17,13 @@ impl DistinguishedName {
         &self.attributes
     }
 
-    /// True when every attribute of `self` is in `other` with the same value.
+    /// True when every attribute of `self` is in `other` with the same value. As in notation
+    /// (a Go map lookup), an attribute absent from `other` has the empty value: `OU=` in an
+    /// identity matches a subject with no OU.
     pub fn is_subset_of(&self, other: &DistinguishedName) -> bool {
         self.attributes
             .iter()
-            .all(|(k, v)| other.attributes.get(k) == Some(v))
+            .all(|(k, v)| other.attributes.get(k).map_or("", String::as_str) == v.as_str())
     }
 }
 
@@ -246,5 +248,18 @@ mod tests {
             parse_distinguished_name("CN=SomeCN,OU=SomeOU,O=SomeOrg,L=Seattle,ST=WA,C=US").unwrap();
         assert!(a.is_subset_of(&b));
         assert!(!b.is_subset_of(&a));
+    }
+
+    #[test]
+    fn an_empty_value_matches_an_absent_attribute() {
+        // notation-go's isSubsetDN compares map lookups: a missing key reads as "".
+        let identity = parse_distinguished_name("C=US,ST=WA,O=Notary,OU=").unwrap();
+        let without_ou =
+            parse_distinguished_name("CN=probe,O=Notary,L=Seattle,ST=WA,C=US").unwrap();
+        let empty_ou = parse_distinguished_name("CN=probe,OU=,O=Notary,ST=WA,C=US").unwrap();
+        let other_ou = parse_distinguished_name("CN=probe,OU=x,O=Notary,ST=WA,C=US").unwrap();
+        assert!(identity.is_subset_of(&without_ou));
+        assert!(identity.is_subset_of(&empty_ou));
+        assert!(!identity.is_subset_of(&other_ou));
     }
 }

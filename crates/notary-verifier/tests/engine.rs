@@ -560,6 +560,32 @@ fn the_plugin_gate_checks_version_and_capabilities() {
 }
 
 #[test]
+fn the_plugin_gate_bounds_what_it_repeats_of_the_envelope() {
+    // Any signer can name megabytes of critical attributes; the error shows bounded prefixes.
+    let provider = notary_provider_aws_lc_rs::provider();
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    for format in [EnvelopeMediaType::Jws, EnvelopeMediaType::Cose] {
+        let attrs = (0..20)
+            .map(|i| ExtendedAttribute {
+                key: AttributeKey::Text(format!("{i}{}", "k".repeat(100_000))),
+                value: AttributeValue::Text("v".into()),
+                critical: true,
+            })
+            .collect();
+        let env = sign(&chain, format, &artifact(), attrs);
+        let e = verifier(provider, chain.root(), "strict")
+            .verify(VerifyRequest::oci(&env, format, SCOPE, &artifact(), NOW))
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::Plugin), "{format:?}");
+        assert!(
+            e.to_string().len() < 2_000,
+            "{format:?}: {} bytes",
+            e.to_string().len()
+        );
+    }
+}
+
+#[test]
 fn a_plugin_with_nothing_to_do_is_not_called() {
     // A revocation-only plugin, a policy that skips revocation, and no attribute for the plugin
     // to claim: notation-go calls no plugin, and neither do we.

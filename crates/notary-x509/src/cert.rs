@@ -545,6 +545,31 @@ impl Certificate {
         &self.critical_extensions
     }
 
+    /// The contents of the extension `oid` (dotted) — the DER inside its OCTET STRING — when the
+    /// certificate has it, for the extensions this crate does not decode (subjectAltName,
+    /// nameConstraints, ...).
+    ///
+    /// ```
+    /// use notary_x509::Certificate;
+    /// let der = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/valid/leaf.der")).unwrap();
+    /// let cert = Certificate::from_der(&der)?;
+    /// assert!(cert.extension_value("2.5.29.19").is_some()); // basicConstraints
+    /// assert!(cert.extension_value("1.2.3.4").is_none());
+    /// # Ok::<(), notary_x509::Error>(())
+    /// ```
+    pub fn extension_value(&self, oid: &str) -> Option<&[u8]> {
+        // Walked again rather than kept: only the TSA path rules ask, once per certificate.
+        let extensions = parse_structure(&self.der).ok()?.extensions?;
+        let mut r = Reader::new(extensions);
+        while !r.is_empty() {
+            let (id, _, value) = read_extension(&mut r).ok()?;
+            if der::oid_to_string(id).as_deref() == Some(oid) {
+                return Some(value);
+            }
+        }
+        None
+    }
+
     /// True when the raw subject equals the raw issuer.
     pub fn is_self_issued(&self) -> bool {
         self.subject_raw() == self.issuer_raw()
@@ -797,7 +822,7 @@ fn parse_ext_key_usage(value: &[u8], critical: bool) -> Result<ExtendedKeyUsage,
 
 /// The checks Go's x509 parser makes on names it reads but this crate does not use: a
 /// certificate that fails them is unreadable for notation, so it is for notary too.
-mod gonames {
+pub(crate) mod gonames {
     use crate::der::{self, Reader, tag};
 
     type Res = Result<(), &'static str>;
@@ -808,7 +833,7 @@ mod gonames {
 
     /// Go's `domainToReverseLabels` succeeds: labels separated by dots, none empty, no trailing
     /// dot, every character printable ASCII other than space.
-    fn domain_ok(domain: &[u8]) -> bool {
+    pub(crate) fn domain_ok(domain: &[u8]) -> bool {
         if domain.is_empty() {
             return true;
         }
@@ -823,63 +848,64 @@ mod gonames {
 
     /// Go's `parseRFC2821Mailbox` succeeds: a dot-atom or quoted local part, `@`, a domain.
     fn mailbox_ok(v: &[u8]) -> bool {
-        let mut i = 0;
+        mailbox(v).is_some()
+    }
+
+    /// Go's `parseRFC2821Mailbox`: the local part (unquoted, escapes resolved) and the domain.
+    pub(crate) fn mailbox(v: &[u8]) -> Option<(Vec<u8>, &[u8])> {
+        let mut local = Vec::new();
+        let mut i = 0usize;
         if v.first() == Some(&b'"') {
             i = 1;
             loop {
-                match v.get(i) {
-                    None => return false,
-                    Some(b'"') => {
-                        i = i.saturating_add(1);
-                        break;
-                    }
-                    Some(b'\\') => {
-                        match v.get(i.saturating_add(1)) {
-                            Some(c) if (1..=127).contains(c) && *c != b'\n' && *c != b'\r' => {}
-                            _ => return false,
+                let c = *v.get(i)?;
+                i = i.saturating_add(1);
+                match c {
+                    b'"' => break,
+                    // quoted-pair: text = %d1-9 / %d11 / %d12 / %d14-127
+                    b'\\' => {
+                        let e = *v.get(i)?;
+                        if !matches!(e, 1..=9 | 11 | 12 | 14..=127) {
+                            return None;
                         }
-                        i = i.saturating_add(2);
+                        local.push(e);
+                        i = i.saturating_add(1);
                     }
-                    Some(&c)
-                        if c == 9
-                            || c == 32
-                            || c == 33
-                            || (35..=91).contains(&c)
-                            || (93..=126).contains(&c) =>
-                    {
-                        i = i.saturating_add(1)
-                    }
-                    Some(_) => return false,
+                    // qtext, with the space RFC 3696's examples assume
+                    1..=8 | 11 | 12 | 14..=31 | 32 | 33 | 35..=91 | 93..=126 | 127 => local.push(c),
+                    _ => return None,
                 }
             }
         } else {
-            let start = i;
             while let Some(&c) = v.get(i) {
                 if c == b'\\' {
-                    if v.get(i.saturating_add(1)).is_none() {
-                        return false;
-                    }
+                    // An escape outside quotes, which Go accepts: the escaped character.
+                    local.push(*v.get(i.saturating_add(1))?);
                     i = i.saturating_add(2);
                 } else if c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c) {
+                    local.push(c);
                     i = i.saturating_add(1);
                 } else {
                     break;
                 }
             }
-            let local = v.get(start..i).unwrap_or_default();
             if local.is_empty()
                 || local.first() == Some(&b'.')
                 || local.last() == Some(&b'.')
                 || local.windows(2).any(|w| w == b"..")
             {
-                return false;
+                return None;
             }
         }
-        v.get(i) == Some(&b'@') && domain_ok(v.get(i.saturating_add(1)..).unwrap_or_default())
+        if v.get(i) != Some(&b'@') {
+            return None;
+        }
+        let domain = v.get(i.saturating_add(1)..).unwrap_or_default();
+        domain_ok(domain).then_some((local, domain))
     }
 
     /// A URI's host as Go's `url.Parse` finds it (with its port), for the domain check.
-    fn uri_host(v: &[u8]) -> &[u8] {
+    pub(crate) fn uri_host(v: &[u8]) -> &[u8] {
         let Some(p) = v.windows(3).position(|w| w == b"://") else {
             return &[];
         };

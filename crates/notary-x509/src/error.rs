@@ -306,6 +306,19 @@ pub enum Error {
         /// Subject DN.
         subject: String,
     },
+    /// A CA's name constraints do not allow a name of the leaf (Go's path rules; see
+    /// [`crate::name_constraints`]).
+    #[error(
+        "x509: a root or intermediate certificate is not authorized to sign for this name: {detail} (certificate {index}, {subject:?})"
+    )]
+    NameNotAuthorized {
+        /// Position of the constraining certificate in the path.
+        index: usize,
+        /// Its subject DN.
+        subject: String,
+        /// Go's reason (`DNS name "a.example" is excluded by constraint "example"`).
+        detail: String,
+    },
 }
 
 impl From<Error> for notary_core::Error {

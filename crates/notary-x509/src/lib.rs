@@ -18,6 +18,7 @@ mod compat;
 pub mod der;
 mod error;
 mod name;
+pub mod name_constraints;
 mod read;
 mod signature;
 mod verifier;

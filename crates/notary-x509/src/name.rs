@@ -253,7 +253,7 @@ fn check_string(value_tag: u8, value: &[u8]) -> Result<(), String> {
         T61_STRING => true,
         PRINTABLE_STRING => value.iter().all(|&b| is_printable_lenient(b)),
         UTF8_STRING => std::str::from_utf8(value).is_ok(),
-        BMP_STRING => value.len().is_multiple_of(2),
+        BMP_STRING => bmp_units(value).is_some(),
         IA5_STRING => value.is_ascii(),
         NUMERIC_STRING => value.iter().all(|&b| b.is_ascii_digit() || b == b' '),
         other => return Err(format!("unsupported string type 0x{other:02x} in name")),
@@ -263,6 +263,30 @@ fn check_string(value_tag: u8, value: &[u8]) -> Result<(), String> {
     } else {
         Err(format!("invalid string of type 0x{value_tag:02x} in name"))
     }
+}
+
+/// The UTF-16 code units of a BMPString as Go's `parseASN1String` accepts it: an even length,
+/// a trailing 0x0000 terminator dropped, and no surrogate (0xd800-0xdfff) or permanent
+/// noncharacter (0xfffe, 0xffff, 0xfdd0-0xfdef), as BoringSSL and Go refuse them.
+fn bmp_units(value: &[u8]) -> Option<Vec<u16>> {
+    if !value.len().is_multiple_of(2) {
+        return None;
+    }
+    let value = match value {
+        [rest @ .., 0, 0] => rest,
+        v => v,
+    };
+    value
+        .chunks_exact(2)
+        .map(|p| {
+            let unit = u16::from_be_bytes([
+                p.first().copied().unwrap_or(0),
+                p.get(1).copied().unwrap_or(0),
+            ]);
+            let refused = matches!(unit, 0xfffe | 0xffff | 0xfdd0..=0xfdef | 0xd800..=0xdfff);
+            (!refused).then_some(unit)
+        })
+        .collect()
 }
 
 /// Decodes an attribute value like Go's `parseASN1String`; other types are an error.
@@ -280,19 +304,8 @@ fn decode_string(value_tag: u8, value: &[u8]) -> Result<String, String> {
             .map(str::to_owned)
             .map_err(|_| "invalid UTF-8 string in name".into()),
         BMP_STRING => {
-            if !value.len().is_multiple_of(2) {
-                return Err("invalid BMPString in name".into());
-            }
-            let value = match value {
-                [rest @ .., 0, 0] => rest,
-                v => v,
-            };
-            let units = value.chunks_exact(2).map(|p| {
-                u16::from_be_bytes([
-                    p.first().copied().unwrap_or(0),
-                    p.get(1).copied().unwrap_or(0),
-                ])
-            });
+            let units = bmp_units(value).ok_or("invalid BMPString in name")?;
+            // No surrogates are left, so every unit decodes.
             Ok(char::decode_utf16(units)
                 .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
                 .collect())
@@ -411,6 +424,16 @@ mod tests {
     fn string_types() {
         let raw = name(&[vec![atv(CN, BMP_STRING, &[0, b'h', 0, b'i', 0, 0])]]);
         assert_eq!(render(&raw), "CN=hi");
+        // Surrogates (even a well-formed pair) and noncharacters are refused, as in Go.
+        for units in [
+            [0xd8, 0x3d, 0xde, 0x00],
+            [0x00, b'a', 0xdc, 0x00],
+            [0x00, b'a', 0xff, 0xfe],
+            [0x00, b'a', 0xfd, 0xd0],
+        ] {
+            let raw = name(&[vec![atv(CN, BMP_STRING, &units)]]);
+            assert!(validate(&raw).is_err(), "{units:02x?}");
+        }
         let raw = name(&[vec![atv(CN, T61_STRING, &[0xe9])]]);
         assert_eq!(render(&raw), "CN=\u{e9}");
         let raw = name(&[vec![atv(CN, 0x1c, b"abcd")]]);

@@ -54,7 +54,8 @@ use notary_verifier::truststore::DirTrustStore;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// None of `NOTATION_CONFIG`, `XDG_CONFIG_HOME` and `HOME` is set.
+    /// No configuration directory could be found. [`NotationDir::from_env`] no longer returns
+    /// it: like notation, it falls back to `.notation` in the working directory.
     #[error(
         "cannot find the configuration directory: set NOTATION_CONFIG, XDG_CONFIG_HOME or HOME"
     )]
@@ -163,8 +164,8 @@ pub struct NotationDir {
 }
 
 impl NotationDir {
-    /// The directories notation uses: `$NOTATION_CONFIG`, else `$XDG_CONFIG_HOME/notation`,
-    /// else `$HOME/.config/notation`; plugins in `$NOTATION_LIBEXEC/plugins`, else
+    /// The directories notation uses: `$NOTATION_CONFIG`, else `$XDG_CONFIG_HOME/notation`
+    /// (when absolute), else `$HOME/.config/notation`, else `.notation` (as notation falls back); plugins in `$NOTATION_LIBEXEC/plugins`, else
     /// `<config>/plugins`; the cache in `$NOTATION_CACHE`, else `$XDG_CACHE_HOME/notation`, else
     /// `$HOME/.cache/notation`; Docker's credentials in `$DOCKER_CONFIG/config.json`, else
     /// `$HOME/.docker/config.json`.
@@ -174,10 +175,16 @@ impl NotationDir {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
+        // Go's `os.UserConfigDir` (a relative $XDG_CONFIG_HOME is an error there, a relative
+        // $HOME is not); where it fails, notation uses `.notation` in the working directory.
+        let user_config = match var("XDG_CONFIG_HOME") {
+            Some(d) if d.is_absolute() => Some(d),
+            Some(_) => None,
+            None => var("HOME").map(|h| h.join(".config")),
+        };
         let config = var("NOTATION_CONFIG")
-            .or_else(|| var("XDG_CONFIG_HOME").map(|d| d.join("notation")))
-            .or_else(|| var("HOME").map(|h| h.join(".config").join("notation")))
-            .ok_or(ConfigError::NoConfigDir)?;
+            .or_else(|| user_config.map(|d| d.join("notation")))
+            .unwrap_or_else(|| PathBuf::from(".notation"));
         let plugins = var("NOTATION_LIBEXEC")
             .unwrap_or_else(|| config.clone())
             .join("plugins");
@@ -322,6 +329,12 @@ impl NotationDir {
         &self.plugins
     }
 
+    /// The plugins of [`Self::plugins_dir`], run as notation runs them: sharing this process's
+    /// terminal when there is one ([`crate::plugin::PluginHost::with_terminal`]).
+    pub fn plugin_host(&self) -> crate::plugin::PluginHost {
+        crate::plugin::PluginHost::new(&self.plugins).with_terminal(crate::plugin::interactive())
+    }
+
     /// The cache directory, if one is known.
     pub fn cache_dir(&self) -> Option<&Path> {
         self.cache.as_deref()
@@ -391,7 +404,7 @@ impl NotationDir {
 
     fn base_verifier(&self, provider: CryptoProvider) -> NotaryVerifier {
         let verifier = NotaryVerifier::new(provider, Arc::new(self.trust_store(provider)))
-            .with_plugins(Arc::new(crate::plugin::PluginHost::new(&self.plugins)));
+            .with_plugins(Arc::new(self.plugin_host()));
         #[cfg(feature = "http")]
         let verifier = {
             let mut checker = notary_revocation::Checker::new_with(
@@ -486,6 +499,20 @@ fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
     true
 }
 
+/// The first JSON value of a configuration file, as Go's `json.Decoder` reads one (what follows
+/// it is not looked at); `null`, which leaves a Go struct unset, reads as an empty object.
+fn first_json_value(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    match serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<serde_json::Value>()
+        .next()
+    {
+        Some(Ok(serde_json::Value::Null)) => Ok(serde_json::Value::Object(serde_json::Map::new())),
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err("empty file".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,6 +549,35 @@ mod tests {
             .policy_bytes(PolicyKind::Blob)
             .unwrap_err();
         assert!(err.to_string().contains("symbolic links"), "{err}");
+    }
+
+    #[test]
+    fn signing_keys_are_read_as_gos_decoder_reads_them() {
+        // Member names in any case, the first JSON value, and null as no keys (notation).
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = NotationDir::at(tmp.path());
+        fs::write(
+            tmp.path().join("signingkeys.json"),
+            br#"{"Default": "a", "KEYS": [{"Name": "a", "KeyPath": "/k/a.key", "certpath": "/k/a.crt"}]} tail"#,
+        )
+        .unwrap();
+        let keys = dir.signing_keys().unwrap();
+        assert_eq!(
+            keys.get(None).unwrap().source().unwrap(),
+            KeySource::Local {
+                key: Path::new("/k/a.key"),
+                cert: Path::new("/k/a.crt")
+            }
+        );
+        // Written back under notation's names only.
+        let written = serde_json::to_value(&keys).unwrap();
+        assert_eq!(written["default"], "a");
+        assert!(
+            written.get("Default").is_none() && written.get("KEYS").is_none(),
+            "{written}"
+        );
+        fs::write(tmp.path().join("signingkeys.json"), b"null").unwrap();
+        assert_eq!(dir.signing_keys().unwrap(), SigningKeys::default());
     }
 
     #[test]
@@ -615,8 +671,34 @@ mod tests {
         let c = dir.config_json().unwrap();
         assert_eq!(c.signature_format().unwrap(), EnvelopeMediaType::Cose);
         assert!(c.is_insecure_registry("reg.test:5000"));
+        assert!(
+            c.is_insecure_registry("REG.Test:5000"),
+            "host names ignore case"
+        );
         assert!(!c.is_insecure_registry("reg.test"));
         assert_eq!(c.as_json()["other"], 1);
+        // notation reads the format in lower case, and an empty one as unset.
+        for (format, want) in [
+            ("COSE", EnvelopeMediaType::Cose),
+            ("", EnvelopeMediaType::Jws),
+        ] {
+            fs::write(
+                tmp.path().join("config.json"),
+                format!(r#"{{"signatureFormat": "{format}"}}"#),
+            )
+            .unwrap();
+            assert_eq!(dir.config_json().unwrap().signature_format().unwrap(), want);
+        }
+        // An empty credHelpers entry falls back to credsStore (oras-go).
+        fs::write(
+            tmp.path().join("config.json"),
+            br#"{"credsStore": "fake", "credHelpers": {"a.test": "", "b.test": "other"}}"#,
+        )
+        .unwrap();
+        let c = dir.config_json().unwrap();
+        assert_eq!(c.credential_helper("a.test"), Some("fake"));
+        assert_eq!(c.credential_helper("b.test"), Some("other"));
+        assert_eq!(c.credential_helper("c.test"), Some("fake"));
         fs::write(
             tmp.path().join("config.json"),
             br#"{"signatureFormat": "pgp"}"#,
@@ -627,6 +709,31 @@ mod tests {
         fs::write(tmp.path().join("config.json"), b"[]").unwrap();
         let err = dir.config_json().unwrap_err();
         assert!(err.to_string().contains("not a JSON object"), "{err}");
+        // The first JSON value is the configuration, as Go's json.Decoder reads it; the members
+        // notation decodes keep their types.
+        fs::write(
+            tmp.path().join("config.json"),
+            br#"{"insecureRegistries":["reg.test:5000"]} trailing"#,
+        )
+        .unwrap();
+        assert!(
+            dir.config_json()
+                .unwrap()
+                .is_insecure_registry("reg.test:5000")
+        );
+        fs::write(tmp.path().join("config.json"), b"null").unwrap();
+        assert!(dir.config_json().unwrap().as_json().is_empty());
+        for bad in [
+            r#"{"credsStore": 5}"#,
+            r#"{"insecureRegistries": "reg.test"}"#,
+            r#"{"insecureRegistries": [1]}"#,
+            r#"{"credHelpers": {"a": 1}}"#,
+            r#"{"auths": []}"#,
+        ] {
+            fs::write(tmp.path().join("config.json"), bad).unwrap();
+            let err = dir.config_json().unwrap_err();
+            assert!(err.to_string().contains("must be"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod config;
 mod error;
 pub mod inspect;
 pub mod plugin;
+mod plugin_json;
 pub mod plugin_package;
 pub mod revocation;
 mod signing;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+
 use notary_core::{
     EnvelopeGenerator, EnvelopeMediaType, GeneratedEnvelope, KeySpec, RawSignature,
     SignatureAlgorithm, Signer,
@@ -28,6 +29,9 @@ use notary_plugin_api::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+pub use crate::plugin_json::decode_response;
+use crate::plugin_json::go_base64;
 
 /// Largest stdout or stderr read from a plugin (notation's cap).
 pub const MAX_OUTPUT: usize = 64 * 1024 * 1024;
@@ -186,7 +190,12 @@ impl From<PluginError> for notary_core::Error {
 pub struct PluginHost {
     dir: PathBuf,
     timeout: Duration,
+    terminal: bool,
 }
+
+/// Prefix of the directories `plugin install` stages a package in, inside the plugin directory
+/// (never a plugin).
+pub const STAGING_PREFIX: &str = ".install-";
 
 /// True for names usable as a plugin directory (`[A-Za-z0-9._-]+`, not `.`/`..`).
 pub fn valid_name(name: &str) -> bool {
@@ -269,6 +278,13 @@ fn read_capped(mut r: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<R
     rx
 }
 
+/// Whether this process runs at a terminal (its stdin or stderr is one): where a CLI lets its
+/// plugins share it ([`PluginHost::with_terminal`]).
+pub fn interactive() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stdin().is_terminal() || std::io::stderr().is_terminal()
+}
+
 /// Takes a reader's result if it has arrived (`slot` keeps it).
 fn poll_reader(rx: &std::sync::mpsc::Receiver<ReadResult>, slot: &mut Option<ReadResult>) {
     if slot.is_none() {
@@ -312,7 +328,18 @@ impl PluginHost {
         Self {
             dir: dir.into(),
             timeout: Duration::from_secs(60),
+            terminal: false,
         }
+    }
+
+    /// Lets plugins share the caller's terminal: they run in the caller's process group, so a
+    /// plugin can ask for a PIN or a touch on `/dev/tty` (a background group is stopped by
+    /// SIGTTIN) and Ctrl-C reaches it too, as for notation's plugins. The price: a timeout then
+    /// kills the plugin alone, not what it forked. Off by default (each call in its own process
+    /// group, killed whole); [`interactive`] tells whether a person is at a terminal.
+    pub fn with_terminal(mut self, terminal: bool) -> Self {
+        self.terminal = terminal;
+        self
     }
 
     /// Sets the per-call timeout.
@@ -358,7 +385,8 @@ impl PluginHost {
             .flatten()
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| valid_name(n))
+            // An install interrupted by a signal may leave its staging directory behind.
+            .filter(|n| valid_name(n) && !n.starts_with(STAGING_PREFIX))
             .collect();
         names.sort();
         Ok(names)
@@ -431,9 +459,12 @@ impl PluginHost {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // Its own process group, so a timeout kills whatever the plugin forked as well.
+        // Its own process group, so a timeout kills whatever the plugin forked as well, unless
+        // the plugin may use the caller's terminal (`with_terminal`).
         #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        if !self.terminal {
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        }
         let mut child = notary_registry::spawn_when_not_busy(&mut command)
             .map_err(|e| process(e.to_string()))?;
         let (Some(stdout), Some(stderr), Some(mut stdin)) =
@@ -506,7 +537,7 @@ impl PluginHost {
         let stderr = collect(stderr)?;
         if !status.success() {
             return Err(
-                match serde_json::from_slice::<notary_plugin_api::PluginError>(&stderr) {
+                match decode_response::<notary_plugin_api::PluginError>(&stderr) {
                     Ok(e) if !e.error_code.is_empty() || !e.error_message.is_empty() => {
                         PluginError::Failed {
                             name: name.to_string(),
@@ -531,10 +562,11 @@ impl PluginHost {
                 },
             );
         }
-        serde_json::from_slice(&stdout).map_err(|e| PluginError::MalformedResponse {
+        decode_response(&stdout).map_err(|e| PluginError::MalformedResponse {
             name: name.to_string(),
             command: cmd.to_string(),
-            reason: e.to_string(),
+            // serde may quote a value of the response, which can be megabytes long.
+            reason: notary_core::shown(&e.to_string()),
         })
     }
 
@@ -773,8 +805,7 @@ impl PluginSigner {
                 ));
             }
         }
-        let signature = STANDARD
-            .decode(&resp.signature)
+        let signature = go_base64(&resp.signature)
             .map_err(|e| self.invalid(cmd, format!("signature is not base64: {e}")))?;
         if signature.is_empty() {
             return Err(self.invalid(cmd, "empty signature"));
@@ -795,8 +826,7 @@ impl PluginSigner {
         }
         let mut chain = Vec::with_capacity(resp.certificate_chain.len());
         for (i, c) in resp.certificate_chain.iter().enumerate() {
-            let der = STANDARD
-                .decode(c)
+            let der = go_base64(c)
                 .map_err(|e| self.invalid(cmd, format!("certificate {i} is not base64: {e}")))?;
             let cert = notary_x509::Certificate::from_der(&der)
                 .map_err(|e| self.invalid(cmd, format!("certificate {i}: {e}")))?;
@@ -862,8 +892,7 @@ impl PluginSigner {
                 ),
             ));
         }
-        let envelope = STANDARD
-            .decode(&resp.signature_envelope)
+        let envelope = go_base64(&resp.signature_envelope)
             .map_err(|e| self.invalid(cmd, format!("signatureEnvelope is not base64: {e}")))?;
         crate::signing::check_generated_envelope(
             media_type,
@@ -893,6 +922,11 @@ impl Signer for PluginSigner {
             SigningMode::Raw => None,
             SigningMode::Envelope => Some(self),
         }
+    }
+
+    /// ` <name>/<version>` of the plugin, as notation-go appends it to the signing agent.
+    fn signing_agent_suffix(&self) -> Option<String> {
+        Some(format!("{}/{}", self.metadata.name, self.metadata.version))
     }
 }
 

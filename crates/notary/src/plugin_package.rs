@@ -1,7 +1,9 @@
 //! Plugin packages as `notation plugin install` takes them: a bare `notation-<name>` executable,
-//! or a `.zip` / `.tar.gz` holding exactly that one file. Extraction never trusts the archive:
-//! paths are checked (no absolute paths, no `..`), links and special files are refused, the
-//! number of entries is capped and the decompressed size is capped while streaming.
+//! or a `.zip` / `.tar.gz` holding it and any other files (a LICENSE, dependencies: the spec's
+//! package layout), flattened into one directory. Extraction never trusts the archive: paths are
+//! checked (no absolute paths, no `..`), links and special files are skipped (never written),
+//! two files of one name are refused, the number of entries is capped and the decompressed size
+//! is capped while streaming.
 
 use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
@@ -15,7 +17,8 @@ pub const MAX_PLUGIN_SIZE: u64 = 256 * 1024 * 1024;
 /// Most entries (files and directories) an archive may list.
 pub const MAX_ENTRIES: usize = 1024;
 
-/// The executable a package held, written to a staging directory.
+/// The executable a package held, written to a staging directory with the package's other
+/// files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StagedPlugin {
     /// Plugin name (`<name>` of `notation-<name>`).
@@ -24,6 +27,20 @@ pub struct StagedPlugin {
     pub file_name: String,
     /// Where it was written (mode 0755 on Unix).
     pub path: PathBuf,
+    /// The package's other files, written beside it (mode 0644), by file name.
+    pub other_files: Vec<String>,
+}
+
+/// One regular file of a package: its (flattened) file name, content, and whether the archive
+/// marks it executable (`None`: the format says nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageFile {
+    /// File name, without directories.
+    pub name: String,
+    /// Content.
+    pub bytes: Vec<u8>,
+    /// The archive's executable bit, when it records one.
+    pub executable: Option<bool>,
 }
 
 fn invalid(reason: impl Into<String>) -> PluginError {
@@ -64,18 +81,27 @@ pub fn entry_file_name(raw: &str) -> Result<Option<String>, PluginError> {
     Ok(last.map(str::to_string))
 }
 
-/// One file found so far; a second one is refused.
-fn one_file(
-    found: &mut Option<(String, Vec<u8>)>,
+/// Reads an entry (within the package's cap) and adds it; two files of one name (after
+/// flattening) are refused.
+fn take_file(
+    files: &mut Vec<PackageFile>,
     name: String,
-    bytes: Vec<u8>,
+    executable: Option<bool>,
+    content: impl Read,
+    used: &mut u64,
+    limit: u64,
 ) -> Result<(), PluginError> {
-    if let Some((prev, _)) = found {
+    if files.iter().any(|f| f.name == name) {
         return Err(invalid(format!(
-            "the archive must contain exactly one file, found {prev} and {name}"
+            "the archive holds two files named {name:?}"
         )));
     }
-    *found = Some((name, bytes));
+    let bytes = read_capped(content, used, limit)?;
+    files.push(PackageFile {
+        name,
+        bytes,
+        executable,
+    });
     Ok(())
 }
 
@@ -83,42 +109,40 @@ fn too_many() -> PluginError {
     invalid(format!("the archive has more than {MAX_ENTRIES} entries"))
 }
 
-fn from_zip(data: &[u8], limit: u64) -> Result<(String, Vec<u8>), PluginError> {
+fn from_zip(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(data))
         .map_err(|e| invalid(format!("not a valid zip archive: {e}")))?;
     if z.len() > MAX_ENTRIES {
         return Err(too_many());
     }
     let mut used = 0u64;
-    let mut found = None;
+    let mut files = Vec::new();
     for i in 0..z.len() {
         let entry = z
             .by_index(i)
             .map_err(|e| invalid(format!("zip entry {i}: {e}")))?;
         let raw = entry.name().to_string();
         let name = entry_file_name(&raw)?;
-        if entry.is_dir() {
+        // Directories are flattened; links are never written (notation skips them too).
+        if entry.is_dir() || entry.is_symlink() {
             continue;
-        }
-        if entry.is_symlink() {
-            return Err(invalid(format!("archive entry {raw:?} is a symbolic link")));
         }
         let name =
             name.ok_or_else(|| invalid(format!("archive entry {raw:?} has no file name")))?;
+        let executable = entry.unix_mode().map(|m| m & 0o111 != 0);
         // The declared size is not trusted: the stream itself is capped.
-        let bytes = read_capped(entry, &mut used, limit)?;
-        one_file(&mut found, name, bytes)?;
+        take_file(&mut files, name, executable, entry, &mut used, limit)?;
     }
-    found.ok_or_else(|| invalid("the archive contains no file"))
+    Ok(files)
 }
 
-fn from_tar_gz(data: &[u8], limit: u64) -> Result<(String, Vec<u8>), PluginError> {
+fn from_tar_gz(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError> {
     // The decompressed stream is capped as a whole, headers included, so a gzip bomb of
     // empty entries or padding cannot run unbounded either.
     let gz = flate2::read::GzDecoder::new(data).take(limit.saturating_add(64 * 1024));
     let mut t = tar::Archive::new(gz);
     let mut used = 0u64;
-    let mut found = None;
+    let mut files = Vec::new();
     let entries = t
         .entries()
         .map_err(|e| invalid(format!("not a valid .tar.gz archive: {e}")))?;
@@ -133,30 +157,27 @@ fn from_tar_gz(data: &[u8], limit: u64) -> Result<(String, Vec<u8>), PluginError
             .to_string();
         let name = entry_file_name(&raw)?;
         let kind = entry.header().entry_type();
-        if kind.is_dir() {
-            continue;
-        }
+        // Directories are flattened; links and special files are never written (notation
+        // skips them too).
         if !kind.is_file() {
-            return Err(invalid(format!(
-                "archive entry {raw:?} is not a regular file"
-            )));
+            continue;
         }
         let name =
             name.ok_or_else(|| invalid(format!("archive entry {raw:?} has no file name")))?;
-        let bytes = read_capped(entry, &mut used, limit)?;
-        one_file(&mut found, name, bytes)?;
+        let executable = entry.header().mode().ok().map(|m| m & 0o111 != 0);
+        take_file(&mut files, name, executable, entry, &mut used, limit)?;
     }
-    found.ok_or_else(|| invalid("the archive contains no file"))
+    Ok(files)
 }
 
-/// The executable a package holds, as (file name, bytes): `data` is a zip (by magic or a
-/// `.zip` name), a gzip-compressed tar (magic, `.tar.gz` or `.tgz`), or the executable itself
-/// named `file_name`. At most `limit` bytes of content are accepted.
+/// The regular files a package holds: `data` is a zip (by magic or a `.zip` name), a
+/// gzip-compressed tar (magic, `.tar.gz` or `.tgz`), or the executable itself named
+/// `file_name`. At most `limit` bytes of content are accepted.
 pub fn read_package(
     data: &[u8],
     file_name: &str,
     limit: u64,
-) -> Result<(String, Vec<u8>), PluginError> {
+) -> Result<Vec<PackageFile>, PluginError> {
     if u64::try_from(data.len()).unwrap_or(u64::MAX) > limit {
         return Err(PluginError::PackageTooLarge { limit });
     }
@@ -168,46 +189,95 @@ pub fn read_package(
     {
         from_tar_gz(data, limit)
     } else {
-        Ok((file_name.to_string(), data.to_vec()))
+        Ok(vec![PackageFile {
+            name: file_name.to_string(),
+            bytes: data.to_vec(),
+            executable: None,
+        }])
     }
 }
 
-/// Extracts the package `data` (see [`read_package`]) and writes its executable into the
-/// existing directory `dir` (created exclusively, mode 0755), after checking its name is
-/// `notation-<valid plugin name>`. The caller then asks the plugin for its metadata and moves
-/// it into place.
+/// The plugin executable among `files`, as notation-go picks it: the one file named
+/// `notation-<valid name>` the archive marks executable (two are an error); failing that, the
+/// only file so named.
+fn plugin_executable(files: &[PackageFile]) -> Result<usize, PluginError> {
+    let named: Vec<usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.name.strip_prefix("notation-").is_some_and(valid_name))
+        .map(|(i, _)| i)
+        .collect();
+    let executable: Vec<usize> = named
+        .iter()
+        .copied()
+        .filter(|&i| files.get(i).is_some_and(|f| f.executable == Some(true)))
+        .collect();
+    match (executable.as_slice(), named.as_slice()) {
+        ([one], _) | ([], [one]) => Ok(*one),
+        ([_, _, ..], _) => Err(invalid("found more than one plugin executable files")),
+        _ => Err(invalid(format!(
+            "no plugin executable file was found: the package must hold one file named notation-<plugin name>, found {:?}",
+            files
+                .iter()
+                .take(8)
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+        ))),
+    }
+}
+
+/// Extracts the package `data` (see [`read_package`]) into the existing directory `dir`: the
+/// plugin executable (mode 0755) and the package's other files (0644), each created
+/// exclusively. The caller then asks the plugin for its metadata and moves the files into
+/// place.
 pub fn stage_package(
     data: &[u8],
     file_name: &str,
     dir: &Path,
     limit: u64,
 ) -> Result<StagedPlugin, PluginError> {
-    let (file_name, bytes) = read_package(data, file_name, limit)?;
-    let name = file_name
-        .strip_prefix("notation-")
-        .filter(|n| valid_name(n))
-        .ok_or_else(|| {
-            invalid(format!(
-                "the plugin executable must be named notation-<plugin name>, found {file_name:?}"
-            ))
-        })?
-        .to_string();
-    let path = dir.join(&file_name);
-    let io = |e: std::io::Error| invalid(format!("{}: {e}", path.display()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        opts.mode(0o755);
+    let files = read_package(data, file_name, limit)?;
+    let exe = plugin_executable(&files)?;
+    let mut staged = None;
+    let mut other_files = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        // Names come from the archive: only plain file names are written.
+        if !valid_name(&f.name) {
+            return Err(invalid(format!(
+                "archive file name {:?} is not a plain file name",
+                f.name
+            )));
+        }
+        let path = dir.join(&f.name);
+        let io = |e: std::io::Error| invalid(format!("{}: {e}", path.display()));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            opts.mode(if i == exe { 0o755 } else { 0o644 });
+        }
+        let mut out = opts.open(&path).map_err(io)?;
+        out.write_all(&f.bytes).map_err(io)?;
+        out.sync_all().map_err(io)?;
+        if i == exe {
+            let name = f
+                .name
+                .strip_prefix("notation-")
+                .unwrap_or_default()
+                .to_string();
+            staged = Some((name, f.name.clone(), path));
+        } else {
+            other_files.push(f.name.clone());
+        }
     }
-    let mut f = opts.open(&path).map_err(io)?;
-    f.write_all(&bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
+    let (name, file_name, path) =
+        staged.ok_or_else(|| invalid("no plugin executable file was found"))?;
     Ok(StagedPlugin {
         name,
         file_name,
         path,
+        other_files,
     })
 }
 

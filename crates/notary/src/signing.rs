@@ -79,7 +79,12 @@ pub fn sign_artifact(
     signer: &dyn Signer,
     options: &SignOptions,
 ) -> Result<SignedEnvelope, Error> {
-    let request = build_request(target, options, signer.envelope_generator().is_some())?;
+    let request = build_request(
+        target,
+        options,
+        signer.envelope_generator().is_some(),
+        signer.signing_agent_suffix(),
+    )?;
     let signed = sign_envelope(options.format, &request, signer, &options.provider)?;
     add_timestamp(signed, options)
 }
@@ -93,7 +98,12 @@ pub async fn sign_artifact_async<S: AsyncSigner + ?Sized>(
     options: &SignOptions,
 ) -> Result<SignedEnvelope, Error> {
     let generator = AsyncSigner::envelope_generator(signer);
-    let request = build_request(target, options, generator.is_some())?;
+    let request = build_request(
+        target,
+        options,
+        generator.is_some(),
+        AsyncSigner::signing_agent_suffix(signer),
+    )?;
     let signed = match generator {
         Some(g) => generate(options.format, &request, g, &options.provider)?,
         None => {
@@ -121,6 +131,7 @@ fn build_request(
     target: &Descriptor,
     options: &SignOptions,
     generates_envelopes: bool,
+    agent_suffix: Option<String>,
 ) -> Result<SignRequest, Error> {
     if options.timestamper.is_some() && generates_envelopes {
         return Err(Error::InvalidSignOptions {
@@ -158,7 +169,11 @@ fn build_request(
     request.signing_scheme = options.signing_scheme;
     request.expiry = expiry;
     request.extended_attributes = options.extended_attributes.clone();
-    request.signing_agent = options.signing_agent.clone();
+    // A plugin's name and version follow the agent, as notation-go writes them.
+    request.signing_agent = match (&options.signing_agent, agent_suffix) {
+        (Some(agent), Some(suffix)) => Some(format!("{agent} {suffix}")),
+        (agent, _) => agent.clone(),
+    };
     Ok(request)
 }
 
@@ -266,6 +281,30 @@ fn check_signed(
     })
 }
 
+/// Members of a signed payload beyond `targetArtifact` and, inside it, beyond the members of an
+/// OCI descriptor (notation-go's `areUnknownAttributesAdded`), each shown bounded.
+fn added_payload_members(payload: &[u8]) -> Vec<String> {
+    let Ok(serde_json::Value::Object(top)) = serde_json::from_slice::<serde_json::Value>(payload)
+    else {
+        return Vec::new(); // decode_payload has refused it already
+    };
+    let mut added: Vec<String> = top
+        .keys()
+        .filter(|k| *k != "targetArtifact")
+        .map(|k| notary_core::shown(k))
+        .collect();
+    if let Some(serde_json::Value::Object(target)) = top.get("targetArtifact") {
+        added.extend(
+            target
+                .keys()
+                .filter(|k| !notary_core::DESCRIPTOR_MEMBERS.contains(&k.as_str()))
+                .map(|k| notary_core::shown(k)),
+        );
+    }
+    added.truncate(16);
+    added
+}
+
 /// Checks an envelope produced by an envelope generator for `requested_payload` (see
 /// [`sign_envelope`]) and returns its verified view.
 pub fn check_generated_envelope(
@@ -284,6 +323,14 @@ pub fn check_generated_envelope(
     };
     let asked = Payload::from_slice(requested_payload)?.target_artifact;
     let got = envelope.decode_payload()?.target_artifact;
+    // As notation-go: the generator may not add members to the payload or to the subject
+    // descriptor beyond those of an OCI descriptor, which a verifier would never look at.
+    let added = added_payload_members(envelope.payload());
+    if !added.is_empty() {
+        return Err(invalid(format!(
+            "adds unknown attributes to the subject descriptor: {added:?}"
+        )));
+    }
     if got.media_type != asked.media_type || got.digest != asked.digest || got.size != asked.size {
         return Err(invalid(format!(
             "signs {} {} ({} bytes), not the requested {} {} ({} bytes)",
@@ -305,4 +352,56 @@ pub fn check_generated_envelope(
         .or(info.signed_attributes.authentic_signing_time);
     x509.validate_code_signing_chain(&chain, time)?;
     Ok(envelope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_envelope_may_not_add_payload_members() {
+        let now = time::OffsetDateTime::now_utc();
+        let chain = notary_crypto::pki::ChainBuilder::new(notary_core::KeySpec::EcP256, now)
+            .build()
+            .unwrap();
+        let signer = chain.signer().unwrap();
+        let target = Descriptor::for_content("application/vnd.oci.image.manifest.v1+json", b"m");
+        let asked = Payload::new(target.clone()).to_jws_json().unwrap();
+        let target_json = serde_json::to_value(&target).unwrap();
+        let provider = notary_provider_aws_lc_rs::provider();
+        for (payload, added) in [
+            (
+                serde_json::json!({"targetArtifact": target_json.clone(), "evil": "x"}),
+                "evil",
+            ),
+            (
+                {
+                    let mut t = target_json.clone();
+                    t["extra"] = serde_json::json!({"a": 1});
+                    serde_json::json!({ "targetArtifact": t })
+                },
+                "extra",
+            ),
+        ] {
+            let request = SignRequest::new(serde_json::to_vec(&payload).unwrap(), now);
+            let bytes = notary_envelope_jws::sign(&request, &signer).unwrap();
+            let e = check_generated_envelope(EnvelopeMediaType::Jws, &asked, &bytes, &provider)
+                .unwrap_err();
+            assert!(
+                e.to_string().contains("adds unknown attributes") && e.to_string().contains(added),
+                "{e}"
+            );
+        }
+        // The descriptor's own optional members are fine.
+        let mut t = target_json;
+        t["urls"] = serde_json::json!(["https://example.test"]);
+        let request = SignRequest::new(
+            serde_json::to_vec(&serde_json::json!({ "targetArtifact": t })).unwrap(),
+            now,
+        );
+        let bytes = notary_envelope_jws::sign(&request, &signer).unwrap();
+        assert!(
+            check_generated_envelope(EnvelopeMediaType::Jws, &asked, &bytes, &provider).is_ok()
+        );
+    }
 }

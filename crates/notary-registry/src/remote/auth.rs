@@ -285,7 +285,8 @@ impl RemoteRepository {
             #[serde(default)]
             access_token: String,
         }
-        let t: Tok = serde_json::from_slice(&body)
+        // Member names matched as oras-go's decoder matches them: in any case.
+        let t: Tok = notary_core::json::from_slice_go(&body, &["token", "access_token"])
             .map_err(|e| self.auth_error(format!("token response: {e}")))?;
         let token = if t.access_token.is_empty() {
             t.token

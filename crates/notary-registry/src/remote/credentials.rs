@@ -306,19 +306,24 @@ impl DockerConfig {
             Err(e) => return Err(helper_error(helper, "get", registry, e.reason())),
         };
         // serde's message may quote a value of the answer: only where it went wrong is told.
-        let h: HelperOutput = serde_json::from_slice(&out).map_err(|e| {
-            helper_error(
-                helper,
-                "get",
-                registry,
-                format!(
-                    "its answer is not a credential ({:?} error at line {}, column {})",
-                    e.classify(),
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
+        // Member names as Go reads them (docker-credential-helpers' struct has no JSON tags):
+        // in any case.
+        let h: HelperOutput =
+            notary_core::json::from_slice_go(&out, &["ServerURL", "Username", "Secret"]).map_err(
+                |e| {
+                    helper_error(
+                        helper,
+                        "get",
+                        registry,
+                        format!(
+                            "its answer is not a credential ({:?} error at line {}, column {})",
+                            e.classify(),
+                            e.line(),
+                            e.column()
+                        ),
+                    )
+                },
+            )?;
         if h.username == TOKEN_USERNAME {
             return Ok((!h.secret.is_empty()).then_some(Credential::RefreshToken(h.secret)));
         }
@@ -778,6 +783,45 @@ mod tests {
         let e = c.credential("broken.example").unwrap_err();
         assert!(e.to_string().contains("docker-credential-missing"), "{e}");
     }
+    /// A helper's member names are read as Go reads them (docker-credential-helpers' struct has
+    /// no JSON tags): in any case, an exact name over a case variant.
+    #[cfg(unix)]
+    #[test]
+    fn credential_helper_member_names_match_in_any_case() {
+        let dir = tempfile::tempdir().unwrap();
+        helper_script(
+            dir.path(),
+            "lower",
+            r#"read host; echo '{"serverurl":"x","username":"low","secret":"pw"}'"#,
+        );
+        helper_script(
+            dir.path(),
+            "exact",
+            r#"read host; echo '{"USERNAME":"variant","Username":"exact","Secret":"pw"}'"#,
+        );
+        let path = dir.path().join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"credHelpers":{"low.example":"lower","exact.example":"exact"}}"#,
+        )
+        .unwrap();
+        let c = DockerConfig::new(&path).with_helper_dirs(vec![dir.path().to_path_buf()]);
+        assert_eq!(
+            c.credential("low.example").unwrap(),
+            Some(Credential::Basic {
+                username: "low".into(),
+                password: "pw".into()
+            })
+        );
+        assert_eq!(
+            c.credential("exact.example").unwrap(),
+            Some(Credential::Basic {
+                username: "exact".into(),
+                password: "pw".into()
+            })
+        );
+    }
+
     /// Writes an executable `docker-credential-<name>` shell script into `dir`.
     #[cfg(unix)]
     fn helper_script(dir: &Path, name: &str, body: &str) {

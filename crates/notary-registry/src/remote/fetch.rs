@@ -133,10 +133,11 @@ impl RemoteRepository {
                 }
                 // The digest the registry names must be that of what it sent (oras-go checks
                 // it too): otherwise what is signed is not what the tag names for others.
-                if let Some(named) = headers
+                let named = headers
                     .get("docker-content-digest")
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|s| s.parse::<Digest>().ok())
+                    .and_then(|s| s.parse::<Digest>().ok());
+                if let Some(named) = &named
                     && !named.matches(&body)
                 {
                     return Err(Error::DigestMismatch {
@@ -160,7 +161,13 @@ impl RemoteRepository {
                         digest: object.clone(),
                         reason: "no manifest media type".into(),
                     })?;
-                Descriptor::for_content(mt, &body)
+                // Described in the algorithm it was asked by (a sha512 reference stays sha512,
+                // as in oras-go), else the one the registry named, else sha256.
+                let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
+                match object.parse::<Digest>().ok().or(named) {
+                    Some(d) if d.matches(&body) => Descriptor::new(mt, d, size),
+                    _ => Descriptor::for_content(mt, &body),
+                }
             }
         };
         if object.contains(':') && desc.digest.to_string() != object {

@@ -12,7 +12,7 @@ use super::RemoteRepository;
 use super::fetch::MANIFEST_ACCEPT;
 use super::transport::{Body, form_encode, http_op, read_error_body};
 use crate::error::Error;
-use crate::manifest::{self, IMAGE_INDEX, Manifest};
+use crate::manifest::{self, IMAGE_INDEX};
 
 /// Largest referrers index page or tag-schema index read.
 const MAX_INDEX_SIZE: u64 = 4 * 1024 * 1024;
@@ -117,41 +117,26 @@ impl RemoteRepository {
                 .await
                 .map_err(fail)?,
         };
-        let digest_of = |v: &serde_json::Value| {
-            v.get("digest")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        };
-        let new_digest = entry.digest.to_string();
-        if stored
-            .iter()
-            .any(|v| digest_of(v).as_deref() == Some(new_digest.as_str()))
-        {
-            return Ok(());
-        }
         // Every entry is kept as stored, once: an entry listed twice is written once, and one
         // with no digest at all (which names nothing) is dropped, as oras-go writes the index;
         // one this client cannot otherwise read is still written.
         let mut seen = std::collections::HashSet::new();
-        let mut index: Vec<serde_json::Value> = stored
+        let index: Vec<serde_json::Value> = stored
             .into_iter()
-            .filter(|v| digest_of(v).is_some_and(|d| seen.insert(d)))
+            .filter(|v| {
+                v.get("digest")
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|d| seen.insert(d.to_owned()))
+            })
             .collect();
-        index.push(serde_json::to_value(&entry).map_err(|e| {
+        let Some(bytes) = manifest::referrers_index_with(index, &entry).map_err(|e| {
             fail(Error::Config {
                 reason: e.to_string(),
             })
-        })?);
-        let doc = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": IMAGE_INDEX,
-            "manifests": index,
-        });
-        let bytes = serde_json::to_vec(&doc).map_err(|e| {
-            fail(Error::Config {
-                reason: e.to_string(),
-            })
-        })?;
+        })?
+        else {
+            return Ok(());
+        };
         let url = format!("{}/manifests/{tag}", self.inner.base);
         let body = Body {
             bytes: Bytes::from(bytes),
@@ -175,16 +160,11 @@ impl RemoteRepository {
     /// must not hide the others.
     async fn read_tag_index(&self, subject: &Digest) -> Result<Vec<Descriptor>, Error> {
         let entries = self.read_tag_index_entries(subject).await?;
-        Ok(entries
-            .into_iter()
-            .filter_map(|v| match serde_json::from_value::<Descriptor>(v) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    tracing::warn!(subject = %subject, error = %e, "skipping an unreadable entry of the referrers tag index");
-                    None
-                }
-            })
-            .collect())
+        Ok(manifest::readable_descriptors(
+            entries,
+            subject,
+            "referrers tag index",
+        ))
     }
 
     /// The `manifests` entries of the referrers tag schema index of `subject` as stored, so an
@@ -220,22 +200,11 @@ impl RemoteRepository {
         if !status.is_success() {
             return Err(self.unexpected(http_op("GET", &url), status, &body));
         }
-        let invalid = |reason: String| Error::InvalidManifest {
+        let index = manifest::index_entries(&body).map_err(|reason| Error::InvalidManifest {
             digest: tag.clone(),
             reason,
-        };
-        let doc: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| invalid(e.to_string()))?;
-        let serde_json::Value::Object(mut doc) = doc else {
-            return Err(invalid("the referrers index is not a JSON object".into()));
-        };
-        match doc.remove("manifests") {
-            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-            Some(serde_json::Value::Array(entries)) => Ok(entries),
-            Some(_) => Err(invalid(
-                "the referrers index's `manifests` is not an array".into(),
-            )),
-        }
+        })?;
+        Ok(index.entries)
     }
 
     /// Referrers of `subject`, optionally of one artifact type, through the referrers API
@@ -335,28 +304,28 @@ impl RemoteRepository {
         #[derive(serde::Deserialize)]
         struct OrasReferrers {
             #[serde(default)]
-            references: Vec<Descriptor>,
+            references: Vec<serde_json::Value>,
         }
         let listed: OrasReferrers =
             serde_json::from_slice(&body).map_err(|e| Error::InvalidManifest {
                 digest: format!("ORAS referrers of {subject}"),
                 reason: e.to_string(),
             })?;
-        let mut out: Vec<Descriptor> = listed
-            .references
-            .into_iter()
-            .filter(|d| {
-                manifest::is_manifest_type(&d.media_type)
-                    && matches!(
-                        d.artifact_type.as_deref(),
-                        Some(
-                            manifest::NOTARY_V2_SIGNATURE_TYPE
-                                | notary_core::SIGNATURE_ARTIFACT_TYPE
-                                | manifest::NV2_CONFIG
+        let mut out: Vec<Descriptor> =
+            manifest::readable_descriptors(listed.references, subject, "ORAS referrers listing")
+                .into_iter()
+                .filter(|d| {
+                    manifest::is_manifest_type(&d.media_type)
+                        && matches!(
+                            d.artifact_type.as_deref(),
+                            Some(
+                                manifest::NOTARY_V2_SIGNATURE_TYPE
+                                    | notary_core::SIGNATURE_ARTIFACT_TYPE
+                                    | manifest::NV2_CONFIG
+                            )
                         )
-                    )
-            })
-            .collect();
+                })
+                .collect();
         out.truncate(limit);
         Ok(out)
     }
@@ -423,16 +392,15 @@ impl RemoteRepository {
                 return Ok(None);
             }
             self.inner.referrers.store(REFERRERS_API, Ordering::Relaxed);
-            let m: Manifest =
-                serde_json::from_slice(&body).map_err(|e| Error::InvalidManifest {
-                    digest: format!("referrers of {subject}"),
-                    reason: e.to_string(),
-                })?;
+            let page = manifest::index_entries(&body).map_err(|reason| Error::InvalidManifest {
+                digest: format!("referrers of {subject}"),
+                reason,
+            })?;
             let filtered = headers
                 .get("oci-filters-applied")
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
-            for d in m.manifests.unwrap_or_default() {
+            for d in manifest::readable_descriptors(page.entries, subject, "referrers API page") {
                 if filtered
                     || artifact_type.is_none()
                     || d.artifact_type.as_deref() == artifact_type

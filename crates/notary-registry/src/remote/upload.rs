@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use notary_core::{Descriptor, Digest};
+use notary_core::{Descriptor, Digest, DigestAlgorithm};
 use reqwest::header;
 use reqwest::{Method, StatusCode};
 
@@ -25,10 +25,13 @@ pub(super) const MONOLITHIC_NO: u8 = 2;
 /// prepares without pushing cannot make the client hoard them.
 const MAX_PREPARED: usize = 16;
 
-/// How long a tag index read ahead stays usable. Another writer may update the index after
-/// the read, and its entry would be lost by a write based on an old read: a push that comes
-/// later than this reads the index again.
-const PREPARED_INDEX_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a tag index read ahead stays usable. The tag schema has no atomic update: another
+/// writer's entry added after the read is lost by a write based on it, so the read must be
+/// about as fresh as oras-go's (read after the signature manifest, one round trip before the
+/// write). A local key signs within milliseconds of the read; a push later than this (a
+/// plugin, a KMS, a TSA round trip) reads the index again beside the envelope's upload, which
+/// costs no extra round trip.
+const PREPARED_INDEX_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Work of coming signature pushes done ahead of them ([`RemoteRepository::prepare_push`]).
 #[derive(Default)]
@@ -170,7 +173,8 @@ impl RemoteRepository {
             }
         }
         // A fresh signature envelope is never there already: no existence check.
-        self.push_blob_checked(media_type, data, false).await
+        self.push_blob_checked(Descriptor::for_content(media_type, data), data, false)
+            .await
     }
 
     /// Makes sure the empty JSON config blob (`{}`) of signature manifests is in the
@@ -221,7 +225,11 @@ impl RemoteRepository {
         tracing::debug!("the config blob the cache remembered is gone; pushing it again");
         // Just found missing: upload without asking again.
         let pushed = self
-            .push_blob_checked(manifest::EMPTY_JSON, b"{}", false)
+            .push_blob_checked(
+                Descriptor::for_content(manifest::EMPTY_JSON, b"{}"),
+                b"{}",
+                false,
+            )
             .await;
         if let Some(c) = &self.inner.options.cache {
             c.set_config_blob_hint(&self.inner.registry, &self.inner.repository, pushed.is_ok());
@@ -384,18 +392,29 @@ impl RemoteRepository {
     /// A failed upload session is restarted from the beginning, so a retry never appends to
     /// a half-written upload.
     pub async fn push_blob(&self, media_type: &str, data: &[u8]) -> Result<Descriptor, Error> {
-        self.push_blob_checked(media_type, data, true).await
+        self.push_blob_as(DigestAlgorithm::Sha256, media_type, data)
+            .await
+    }
+
+    /// [`Self::push_blob`] addressed with `algorithm` (a copy keeps the source's digests).
+    pub async fn push_blob_as(
+        &self,
+        algorithm: DigestAlgorithm,
+        media_type: &str,
+        data: &[u8],
+    ) -> Result<Descriptor, Error> {
+        let desc = Descriptor::for_content_as(algorithm, media_type, data);
+        self.push_blob_checked(desc, data, true).await
     }
 
     /// Uploads a blob, asking first whether the registry has it only when `check_exists`
     /// (a fresh signature envelope is never there: the question would cost a round trip).
     pub(super) async fn push_blob_checked(
         &self,
-        media_type: &str,
+        desc: Descriptor,
         data: &[u8],
         check_exists: bool,
     ) -> Result<Descriptor, Error> {
-        let desc = Descriptor::for_content(media_type, data);
         if check_exists && self.blob_exists(&desc.digest).await? {
             return Ok(desc);
         }
@@ -431,7 +450,7 @@ impl RemoteRepository {
         match resp.status() {
             StatusCode::CREATED => {
                 self.learn_monolithic(true);
-                return Ok(());
+                return check_pushed_digest(&resp, &desc.digest);
             }
             StatusCode::ACCEPTED => self.learn_monolithic(false),
             status => {
@@ -465,7 +484,7 @@ impl RemoteRepository {
             let b = read_error_body(resp).await;
             return Err(self.unexpected(http_op("PUT", &put), status, &b));
         }
-        Ok(())
+        check_pushed_digest(&resp, &desc.digest)
     }
 
     /// Stores a manifest by digest (and under `tag` when given). A manifest with a `subject`
@@ -481,6 +500,24 @@ impl RemoteRepository {
         self.push_manifest_with(media_type, data, tag, None).await
     }
 
+    /// [`Self::push_manifest`] addressed with `algorithm` (a copy keeps the source's digests:
+    /// a signature's subject names the manifest by its digest).
+    pub async fn push_manifest_as(
+        &self,
+        algorithm: DigestAlgorithm,
+        media_type: &str,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<Descriptor, Error> {
+        self.push_manifest_desc(
+            Descriptor::for_content_as(algorithm, media_type, data),
+            data,
+            tag,
+            None,
+        )
+        .await
+    }
+
     /// [`Self::push_manifest`] with the subject's referrers tag index already read, if it was.
     pub(super) async fn push_manifest_with(
         &self,
@@ -489,7 +526,19 @@ impl RemoteRepository {
         tag: Option<&str>,
         index_ahead: Option<TagIndex>,
     ) -> Result<Descriptor, Error> {
-        let mut desc = Descriptor::for_content(media_type, data);
+        let desc = Descriptor::for_content(media_type, data);
+        self.push_manifest_desc(desc, data, tag, index_ahead).await
+    }
+
+    async fn push_manifest_desc(
+        &self,
+        mut desc: Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+        index_ahead: Option<TagIndex>,
+    ) -> Result<Descriptor, Error> {
+        let media_type = desc.media_type.clone();
+        let media_type = media_type.as_str();
         let m: Manifest = serde_json::from_slice(data).map_err(|e| Error::InvalidManifest {
             digest: desc.digest.to_string(),
             reason: e.to_string(),
@@ -512,6 +561,7 @@ impl RemoteRepository {
             let b = read_error_body(resp).await;
             return Err(self.unexpected(http_op("PUT", &url), status, &b));
         }
+        check_pushed_digest(&resp, &desc.digest)?;
         desc.artifact_type = m
             .artifact_type
             .clone()
@@ -534,6 +584,26 @@ impl RemoteRepository {
         }
         Ok(desc)
     }
+}
+
+/// oras-go's check of a push answer: a `Docker-Content-Digest` header, when the registry sends
+/// one, must name what was pushed; otherwise the registry stored something else, and a
+/// referrers entry or a caller's descriptor would point at content that is not there.
+fn check_pushed_digest(resp: &reqwest::Response, expected: &Digest) -> Result<(), Error> {
+    let Some(header) = resp.headers().get("docker-content-digest") else {
+        return Ok(());
+    };
+    let got = header.to_str().unwrap_or_default();
+    if got == expected.to_string() {
+        return Ok(());
+    }
+    Err(Error::DigestMismatch {
+        digest: expected.to_string(),
+        reason: format!(
+            "the registry answered the push with Docker-Content-Digest {:?}",
+            notary_core::shown(got)
+        ),
+    })
 }
 
 fn static_media_type(mt: &str) -> &'static str {

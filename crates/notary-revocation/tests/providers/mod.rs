@@ -38,6 +38,22 @@ pub fn fixed(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// The base CRL URL the fixed leaf lists as its distribution point.
+#[allow(dead_code)]
+pub const BASE_URL: &str = "http://127.0.0.1/fixed-ca/leaf.crl";
+
+/// The instant the fixed CA's tests are read at (inside every fixed certificate's validity).
+#[allow(dead_code)]
+pub fn now() -> time::OffsetDateTime {
+    time::macros::datetime!(2027-01-01 0:00 UTC)
+}
+
+/// A certificate of the fixed test CA, by file name (`ca.der`, `leaf.der`, ...).
+#[allow(dead_code)]
+pub fn fixed_cert(name: &str) -> notary_x509::Certificate {
+    notary_x509::Certificate::from_der(&fixed(name)).unwrap()
+}
+
 /// One DER element: tag `t` around the concatenated `parts`.
 #[allow(dead_code)]
 pub fn tlv(t: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -107,6 +123,43 @@ pub fn signed_by_fixed_ca(tbs: &[u8]) -> Vec<u8> {
             tbs,
             &ecdsa_sha256(),
             &tlv(tag::BIT_STRING, &[&[0], sig.as_ref()]),
+        ],
+    )
+}
+
+/// A DER GeneralizedTime `YYYYMMDDHHMMSSZ` for `t`.
+#[allow(dead_code)]
+pub fn generalized_time(t: time::OffsetDateTime) -> Vec<u8> {
+    let s = format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    tlv(notary_x509::der::tag::GENERALIZED_TIME, &[s.as_bytes()])
+}
+
+/// A successful OCSPResponse around the DER BasicOCSPResponse `basic`.
+#[allow(dead_code)]
+pub fn ocsp_response(basic: &[u8]) -> Vec<u8> {
+    use notary_x509::der::tag;
+    let ocsp_basic: &[u8] = &[
+        0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01,
+    ];
+    tlv(
+        tag::SEQUENCE,
+        &[
+            &[0x0a, 0x01, 0x00],
+            &tlv(
+                0xa0,
+                &[&tlv(
+                    tag::SEQUENCE,
+                    &[ocsp_basic, &tlv(tag::OCTET_STRING, &[basic])],
+                )],
+            ),
         ],
     )
 }

@@ -9,6 +9,9 @@ use notary_trustpolicy::TrustPolicyStatement;
 
 use crate::plugin::{SemVer, VerificationPlugin};
 
+/// Most critical attribute names an error lists.
+const MAX_NAMES_SHOWN: usize = 8;
+
 /// A verification plugin a signature requires, resolved and gated.
 pub(crate) struct ResolvedPlugin {
     name: String,
@@ -97,11 +100,13 @@ pub(crate) fn plugin_gate(
 ) -> Result<Option<ResolvedPlugin>, VerificationError> {
     let attrs = &envelope.signer_info().signed_attributes;
     let Some(p) = attrs.extended(header::VERIFICATION_PLUGIN) else {
+        // Names come from the envelope (any signer's): each shown bounded, and a few of them.
         let unknown: Vec<String> = attrs
             .extended_attributes
             .iter()
             .filter(|a| a.critical)
-            .map(|a| a.key.to_string())
+            .take(MAX_NAMES_SHOWN)
+            .map(|a| notary_core::shown(&a.key.to_string()))
             .collect();
         if !unknown.is_empty() {
             return Err(plugin_failure(format!(
@@ -148,14 +153,17 @@ pub(crate) fn plugin_gate(
             Some((
                 text,
                 SemVer::parse(text).ok_or_else(|| {
-                    plugin_failure(format!("{text:?} is not a valid SemVer version"))
+                    plugin_failure(format!(
+                        "{:?} is not a valid SemVer version",
+                        notary_core::shown(text)
+                    ))
                 })?,
             ))
         }
     };
     let attributes = plugin_attributes(attrs)?;
     let host = plugins.ok_or_else(|| {
-            plugin_failure(format!("the signature requires the verification plugin {name:?}, and no plugin directory is configured"))
+            plugin_failure(format!("the signature requires the verification plugin {:?}, and no plugin directory is configured", notary_core::shown(name)))
         })?;
     let meta = host
         .metadata_with_config(name, config)
@@ -170,8 +178,9 @@ pub(crate) fn plugin_gate(
         && version < min
     {
         return Err(plugin_failure(format!(
-            "found plugin {name} with version {} but signature verification needs plugin version greater than or equal to {text}",
-            meta.version
+            "found plugin {name} with version {} but signature verification needs plugin version greater than or equal to {}",
+            meta.version,
+            notary_core::shown(text)
         )));
     }
     use notary_plugin_api::capability::{VERIFIER_REVOCATION_CHECK, VERIFIER_TRUSTED_IDENTITY};

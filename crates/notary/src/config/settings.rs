@@ -23,14 +23,34 @@ impl NotationConfig {
             path: path.to_path_buf(),
             reason,
         };
-        match serde_json::from_slice(bytes) {
-            Ok(Value::Object(json)) => Ok(Self {
-                path: path.to_path_buf(),
-                json,
+        // As notation's (and oras') json.Decoder reads the file.
+        let json = match super::first_json_value(bytes).map_err(malformed)? {
+            Value::Object(json) => json,
+            _ => return Err(malformed("not a JSON object".into())),
+        };
+        // The members notation decodes must have their Go types (null leaves them unset).
+        type Check = fn(&Value) -> bool;
+        let typed: [(&str, &str, Check); 5] = [
+            ("insecureRegistries", "an array of strings", |v| {
+                v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
             }),
-            Ok(_) => Err(malformed("not a JSON object".into())),
-            Err(e) => Err(malformed(e.to_string())),
+            ("credsStore", "a string", Value::is_string),
+            ("signatureFormat", "a string", Value::is_string),
+            ("credHelpers", "an object of strings", |v| {
+                v.as_object()
+                    .is_some_and(|m| m.values().all(Value::is_string))
+            }),
+            ("auths", "an object", Value::is_object),
+        ];
+        for (member, want, is) in typed {
+            if json.get(member).is_some_and(|v| !v.is_null() && !is(v)) {
+                return Err(malformed(format!("{member} must be {want}")));
+            }
         }
+        Ok(Self {
+            path: path.to_path_buf(),
+            json,
+        })
     }
 
     /// An empty configuration for a file that does not exist (yet) at `path`.
@@ -56,9 +76,14 @@ impl NotationConfig {
         self.json
     }
 
-    /// `signatureFormat` as written (`jws` or `cose`), if set.
-    pub fn signature_format_name(&self) -> Option<&str> {
-        self.json.get("signatureFormat").and_then(Value::as_str)
+    /// `signatureFormat` as notation reads it: in lower case (`COSE` is `cose`), and unset when
+    /// empty.
+    pub fn signature_format_name(&self) -> Option<String> {
+        self.json
+            .get("signatureFormat")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_ascii_lowercase)
     }
 
     /// The default envelope format: `signatureFormat`, else JWS (notation's default).
@@ -66,7 +91,7 @@ impl NotationConfig {
         match self.signature_format_name() {
             None => Ok(EnvelopeMediaType::Jws),
             Some(name) => {
-                EnvelopeMediaType::from_format_name(name).map_err(|_| ConfigError::Malformed {
+                EnvelopeMediaType::from_format_name(&name).map_err(|_| ConfigError::Malformed {
                     path: self.path.clone(),
                     reason: format!("signature format {name:?} is not supported, use jws or cose"),
                 })
@@ -85,7 +110,10 @@ impl NotationConfig {
 
     /// Whether `registry` is listed in `insecureRegistries`.
     pub fn is_insecure_registry(&self, registry: &str) -> bool {
-        self.insecure_registries().contains(&registry)
+        // Host names are case-insensitive; notation compares with strings.EqualFold.
+        self.insecure_registries()
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(registry))
     }
 
     /// Whether the file configures credentials: a non-empty `auths` or `credHelpers`, or a
@@ -109,11 +137,11 @@ impl NotationConfig {
     /// The credential helper for `server` (its credential-store key: `host[:port]`, or Docker
     /// Hub's `https://index.docker.io/v1/`): `credHelpers[server]`, else `credsStore`.
     pub fn credential_helper(&self, server: &str) -> Option<&str> {
-        self.json
-            .get("credHelpers")
-            .and_then(|h| h.get(server))
-            .or_else(|| self.json.get("credsStore"))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+        // An empty `credHelpers` entry falls back to `credsStore`, as in oras-go.
+        fn named(v: Option<&Value>) -> Option<&str> {
+            v.and_then(Value::as_str).filter(|s| !s.is_empty())
+        }
+        named(self.json.get("credHelpers").and_then(|h| h.get(server)))
+            .or_else(|| named(self.json.get("credsStore")))
     }
 }

@@ -155,7 +155,33 @@ impl SigningKeys {
             path: path.to_path_buf(),
             reason,
         };
-        let keys: Self = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+        // The first JSON value, its member names matched as Go's encoding/json matches them
+        // (case-insensitively; the last of two that match wins), as notation reads the file.
+        let value = match super::first_json_value(bytes).map_err(malformed)? {
+            serde_json::Value::Object(top) => {
+                let mut top = notary_core::json::go_fields(top, &["default", "keys"]);
+                if let Some(serde_json::Value::Array(keys)) = top.get_mut("keys") {
+                    for k in keys.iter_mut() {
+                        if let serde_json::Value::Object(entry) = k {
+                            *entry = notary_core::json::go_fields(
+                                std::mem::take(entry),
+                                &[
+                                    "name",
+                                    "keyPath",
+                                    "certPath",
+                                    "id",
+                                    "pluginName",
+                                    "pluginConfig",
+                                ],
+                            );
+                        }
+                    }
+                }
+                serde_json::Value::Object(top)
+            }
+            other => other,
+        };
+        let keys: Self = serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
         let mut names = HashSet::new();
         for k in &keys.keys {
             if k.name.is_empty() || !names.insert(k.name.as_str()) {

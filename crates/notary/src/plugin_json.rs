@@ -1,0 +1,301 @@
+//! Plugin responses decoded as notation-go decodes them with `encoding/json`: a member name
+//! matches a field in any case (Go's folding), the last of two members that match wins, a
+//! `null` member leaves its field empty, and a missing one reads as empty (the response types
+//! default every field). The host then checks what it read, as notation-go does: an empty key
+//! id, signature or certificate chain is refused there, by name.
+//!
+//! Plugins are other programs, often written without Go's field tags in mind (a Go struct
+//! marshalled without tags writes `KeyID`, `Signature`), so reading them as notation does
+//! matters more here than in a signed document, where case variants are refused.
+
+use std::fmt;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// Every member name of the plugin responses, as the protocol spells it.
+const FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "version",
+    "url",
+    "supportedContractVersions",
+    "capabilities",
+    "keyId",
+    "keySpec",
+    "signature",
+    "signingAlgorithm",
+    "certificateChain",
+    "signatureEnvelope",
+    "signatureEnvelopeType",
+    "annotations",
+    "verificationResults",
+    "processedAttributes",
+    "success",
+    "reason",
+    "errorCode",
+    "errorMessage",
+    "errorMetadata",
+];
+
+/// How an object's member names are read.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// A Go struct: names matched to [`FIELDS`] in any case; `null` members are no-ops.
+    Struct,
+    /// A Go map of structs (`verificationResults`): names are data, values are structs.
+    MapOfStructs,
+    /// A Go map (`annotations`, `errorMetadata`): names and values are data.
+    Map,
+}
+
+impl Shape {
+    /// The shape of the value of member `field` of a struct.
+    fn member(field: &str) -> Shape {
+        match field {
+            "verificationResults" => Shape::MapOfStructs,
+            "annotations" | "errorMetadata" => Shape::Map,
+            _ => Shape::Struct,
+        }
+    }
+}
+
+/// The protocol's name for member `name`: itself when exact, else the field Go would decode
+/// it into, else itself (an unknown member, ignored by the response types).
+fn field_name(name: String) -> String {
+    if FIELDS.contains(&name.as_str()) {
+        return name;
+    }
+    match FIELDS
+        .iter()
+        .find(|f| notary_core::json::go_name_matches(&name, f))
+    {
+        Some(f) => (*f).to_string(),
+        None => name,
+    }
+}
+
+struct Seed(Shape);
+
+impl<'de> DeserializeSeed<'de> for Seed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(Seed(self.0))? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match self.0 {
+                Shape::Struct => {
+                    let key = field_name(key);
+                    let value = map.next_value_seed(Seed(Shape::member(&key)))?;
+                    // Go leaves a field as it was for `null` and overwrites it for any other
+                    // value, member after member.
+                    if !value.is_null() {
+                        out.insert(key, value);
+                    }
+                }
+                Shape::MapOfStructs => {
+                    let value = map.next_value_seed(Seed(Shape::Struct))?;
+                    if !matches!(value, Value::Object(_) | Value::Null) {
+                        return Err(serde::de::Error::custom(format!(
+                            "{:?} must be an object",
+                            notary_core::shown(&key)
+                        )));
+                    }
+                    out.insert(key, value);
+                }
+                Shape::Map => {
+                    let value = map.next_value_seed(Seed(Shape::Map))?;
+                    out.insert(key, value);
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Decodes a plugin's response (stdout) or error body (stderr) as [`crate::plugin::PluginHost`]
+/// reads it, with notation-go's decoding rules: one JSON object; member names matched in any
+/// case; the last of two repeated members wins; a `null` or missing member reads as empty. Map
+/// members (`annotations`, `errorMetadata`, the keys of `verificationResults`) keep their keys
+/// as sent.
+///
+/// ```
+/// use notary::plugin::decode_response;
+/// use notary_plugin_api::DescribeKeyResponse;
+/// let r: DescribeKeyResponse = decode_response(br#"{"KeyID":"k","KeySpec":"EC-256"}"#).unwrap();
+/// assert_eq!((r.key_id.as_str(), r.key_spec.as_str()), ("k", "EC-256"));
+/// assert!(decode_response::<DescribeKeyResponse>(br#"["k","EC-256"]"#).is_err());
+/// ```
+pub fn decode_response<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Seed(Shape::Struct).deserialize(&mut de)?;
+    de.end()?;
+    // serde would take an array for a struct, field by field; Go refuses it.
+    if !value.is_object() {
+        return Err(serde::de::Error::custom(
+            "the response is not a JSON object",
+        ));
+    }
+    serde_json::from_value(value)
+}
+
+/// A `[]byte` member as Go's encoding/json decodes it (`base64.StdEncoding`): CR and LF are
+/// skipped (a plugin may wrap its output) and the unused bits of the last character are not
+/// checked.
+pub(crate) fn go_base64(s: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    use base64::Engine as _;
+    use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
+    const GO_STD: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+    );
+    if s.contains(['\r', '\n']) {
+        GO_STD.decode(s.replace(['\r', '\n'], ""))
+    } else {
+        GO_STD.decode(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notary_plugin_api::{
+        DescribeKeyResponse, GenerateEnvelopeResponse, GenerateSignatureResponse,
+        GetMetadataResponse, PluginError, VerifySignatureResponse,
+    };
+
+    #[test]
+    fn member_names_match_in_any_case_and_the_last_wins() {
+        let r: GenerateSignatureResponse = decode_response(
+            br#"{"KeyID":"k1","Signature":"c2ln","SigningAlgorithm":"ECDSA-SHA-256",
+                 "CERTIFICATECHAIN":["YQ=="],"keyid":"k2","\u017Fignature":"bGFzdA=="}"#,
+        )
+        .unwrap();
+        assert_eq!(r.key_id, "k2");
+        assert_eq!(r.signature, "bGFzdA==");
+        assert_eq!(r.signing_algorithm, "ECDSA-SHA-256");
+        assert_eq!(r.certificate_chain, ["YQ=="]);
+    }
+
+    #[test]
+    fn null_leaves_a_field_as_it_was_and_missing_reads_empty() {
+        let r: DescribeKeyResponse = decode_response(br#"{"keyId":"k","keyId":null}"#).unwrap();
+        assert_eq!((r.key_id.as_str(), r.key_spec.as_str()), ("k", ""));
+        let v: VerifySignatureResponse = decode_response(
+            br#"{"verificationResults":{"SIGNATURE_VERIFIER.REVOCATION_CHECK":{"Success":true}}}"#,
+        )
+        .unwrap();
+        assert!(v.processed_attributes.is_empty());
+        assert!(v.verification_results["SIGNATURE_VERIFIER.REVOCATION_CHECK"].success);
+        let m: GetMetadataResponse =
+            decode_response(br#"{"Name":"p","capabilities":null}"#).unwrap();
+        assert_eq!(m.name, "p");
+        assert!(m.capabilities.is_empty() && m.url.is_empty());
+    }
+
+    #[test]
+    fn map_keys_are_data_and_keep_their_case() {
+        let r: GenerateEnvelopeResponse = decode_response(
+            br#"{"signatureEnvelope":"ZQ==","signatureEnvelopeType":"application/jose+json",
+                 "annotations":{"Name":"a","name":"b"}}"#,
+        )
+        .unwrap();
+        let a = r.annotations.unwrap();
+        assert_eq!((a["Name"].as_str(), a["name"].as_str()), ("a", "b"));
+        // Capability names are map keys: a case variant is another capability.
+        let v: VerifySignatureResponse = decode_response(
+            br#"{"verificationResults":{"signature_verifier.revocation_check":{"success":true}},
+                 "processedAttributes":[]}"#,
+        )
+        .unwrap();
+        assert!(
+            !v.verification_results
+                .contains_key("SIGNATURE_VERIFIER.REVOCATION_CHECK")
+        );
+        let e: PluginError =
+            decode_response(br#"{"ErrorCode":"ACCESS_DENIED","errorMetadata":{"Retry":"no"}}"#)
+                .unwrap();
+        assert_eq!(e.error_code, "ACCESS_DENIED");
+        assert_eq!(e.error_metadata.unwrap()["Retry"], "no");
+    }
+
+    #[test]
+    fn what_is_not_one_json_value_or_has_the_wrong_type_is_refused() {
+        assert!(decode_response::<DescribeKeyResponse>(br#"{"keyId":"k"} {}"#).is_err());
+        assert!(decode_response::<DescribeKeyResponse>(br#"{"keyId":7}"#).is_err());
+        assert!(decode_response::<DescribeKeyResponse>(br#"["keyId"]"#).is_err());
+        assert!(decode_response::<DescribeKeyResponse>(b"").is_err());
+        assert!(
+            decode_response::<VerifySignatureResponse>(br#"{"verificationResults":{"c":[true]}}"#)
+                .is_err()
+        );
+        // A capability name in the error is cut short: a plugin may write megabytes of it.
+        let long = format!(
+            r#"{{"verificationResults":{{"{}":1}}}}"#,
+            "c".repeat(10_000)
+        );
+        let e = decode_response::<VerifySignatureResponse>(long.as_bytes()).unwrap_err();
+        assert!(e.to_string().len() < 300, "{e}");
+    }
+
+    #[test]
+    fn plugin_base64_reads_as_gos_encoding_json_reads_it() {
+        use base64::Engine as _;
+        let data: Vec<u8> = (0u8..=255).collect();
+        let plain = base64::engine::general_purpose::STANDARD.encode(&data);
+        // Wrapped every 76 characters with LF or CRLF, as Python's encodebytes and PEM do.
+        for sep in ["\n", "\r\n"] {
+            let wrapped = plain
+                .as_bytes()
+                .chunks(76)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect::<Vec<_>>()
+                .join(sep);
+            assert_eq!(go_base64(&format!("{wrapped}{sep}")).unwrap(), data);
+        }
+        // Unused bits of the last character are not checked ("QR==" is "QQ==" in Go).
+        assert_eq!(go_base64("QR==").unwrap(), b"A");
+        // Padding is still required, and other characters are refused.
+        assert!(go_base64("QQ").is_err());
+        assert!(go_base64("Q Q==").is_err());
+    }
+}
