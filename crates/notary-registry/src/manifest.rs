@@ -304,19 +304,33 @@ pub fn readable_descriptors(
 }
 
 /// The referrers tag schema index listing `entries` as stored and then `entry`, serialised; `None`
-/// when one of `entries` already names `entry`'s digest (nothing to write).
+/// when there is nothing to write (`entry`'s digest is listed and nothing was dropped).
+///
+/// Each stored entry is written back member for member, readable or not, once: an entry listed
+/// again under the same digest is dropped, and so is one with no digest string (it names
+/// nothing), as oras-go cleans the index when it rewrites it.
 pub fn referrers_index_with(
-    mut entries: Vec<serde_json::Value>,
+    stored: Vec<serde_json::Value>,
     entry: &Descriptor,
 ) -> serde_json::Result<Option<Vec<u8>>> {
     let digest = entry.digest.to_string();
-    if entries
-        .iter()
-        .any(|v| v.get("digest").and_then(serde_json::Value::as_str) == Some(digest.as_str()))
-    {
+    let listed = stored.len();
+    let mut seen = std::collections::HashSet::new();
+    let mut entries: Vec<serde_json::Value> = stored
+        .into_iter()
+        .filter(|v| {
+            v.get("digest")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|d| seen.insert(d.to_owned()))
+        })
+        .collect();
+    let cleaned = entries.len() != listed;
+    if seen.contains(digest.as_str()) && !cleaned {
         return Ok(None);
     }
-    entries.push(serde_json::to_value(entry)?);
+    if !seen.contains(digest.as_str()) {
+        entries.push(serde_json::to_value(entry)?);
+    }
     serde_json::to_vec(&serde_json::json!({
         "schemaVersion": 2,
         "mediaType": IMAGE_INDEX,
@@ -406,4 +420,46 @@ pub fn signature_layer(
             ))
         })?;
     Ok((m, layer, format))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn written(stored: serde_json::Value, entry: &Descriptor) -> Option<serde_json::Value> {
+        let stored = stored.as_array().unwrap().clone();
+        referrers_index_with(stored, entry)
+            .unwrap()
+            .map(|b| serde_json::from_slice(&b).unwrap())
+    }
+
+    #[test]
+    fn a_tag_index_is_written_back_once_per_digest_with_the_new_entry_last() {
+        let sig = Descriptor::for_content(IMAGE_MANIFEST, b"signature");
+        let other = Descriptor::for_content(IMAGE_MANIFEST, b"sbom");
+        let theirs = json!({"mediaType": IMAGE_MANIFEST, "digest": other.digest, "size": other.size, "x-kept": [1]});
+        let stored =
+            json!([theirs, {"mediaType": IMAGE_MANIFEST, "size": 3}, theirs, {"digest": 5}]);
+        let doc = written(stored, &sig).unwrap();
+        assert_eq!(doc["mediaType"], IMAGE_INDEX);
+        assert_eq!(doc["schemaVersion"], 2);
+        let entries = doc["manifests"].as_array().unwrap();
+        assert_eq!(entries.len(), 2, "{doc}");
+        assert_eq!(entries[0], theirs);
+        assert_eq!(entries[1], serde_json::to_value(&sig).unwrap());
+    }
+
+    #[test]
+    fn an_entry_already_listed_is_not_written_again_unless_the_index_needs_cleaning() {
+        let sig = Descriptor::for_content(IMAGE_MANIFEST, b"signature");
+        let listed = serde_json::to_value(&sig).unwrap();
+        assert_eq!(written(json!([listed]), &sig), None);
+        // Listed twice: the index is rewritten with it once.
+        let doc = written(json!([listed, listed]), &sig).unwrap();
+        assert_eq!(doc["manifests"], json!([listed]));
+        // A digest-less entry beside it is dropped.
+        let doc = written(json!([{"size": 1}, listed]), &sig).unwrap();
+        assert_eq!(doc["manifests"], json!([listed]));
+    }
 }

@@ -117,19 +117,7 @@ impl RemoteRepository {
                 .await
                 .map_err(fail)?,
         };
-        // Every entry is kept as stored, once: an entry listed twice is written once, and one
-        // with no digest at all (which names nothing) is dropped, as oras-go writes the index;
-        // one this client cannot otherwise read is still written.
-        let mut seen = std::collections::HashSet::new();
-        let index: Vec<serde_json::Value> = stored
-            .into_iter()
-            .filter(|v| {
-                v.get("digest")
-                    .and_then(serde_json::Value::as_str)
-                    .is_some_and(|d| seen.insert(d.to_owned()))
-            })
-            .collect();
-        let Some(bytes) = manifest::referrers_index_with(index, &entry).map_err(|e| {
+        let Some(bytes) = manifest::referrers_index_with(stored, &entry).map_err(|e| {
             fail(Error::Config {
                 reason: e.to_string(),
             })
