@@ -324,12 +324,11 @@ pub fn referrers_index_with(
                 .is_some_and(|d| seen.insert(d.to_owned()))
         })
         .collect();
-    let cleaned = entries.len() != listed;
-    if seen.contains(digest.as_str()) && !cleaned {
-        return Ok(None);
-    }
     if !seen.contains(digest.as_str()) {
         entries.push(serde_json::to_value(entry)?);
+    } else if entries.len() == listed {
+        // Listed already and nothing dropped: the stored index stands.
+        return Ok(None);
     }
     serde_json::to_vec(&serde_json::json!({
         "schemaVersion": 2,
