@@ -5,7 +5,7 @@
 # On Linux with glibc they are static-pie executables (`-C target-feature=+crt-static`), as
 # notation's Go binaries are static: no dynamic loader, no libc.so to map and relocate. That
 # takes ~0.5 ms of CPU off every process: a warm `notary verify` against a local registry ran
-# 8-23% faster in interleaved A/B runs, a sign 0-13% (README, Benchmarks). Host names resolve
+# 8-23% faster in interleaved A/B runs, a sign 0-13% (benches/HISTORY.md). Host names resolve
 # through /etc/hosts and DNS (glibc's built-in NSS modules, as notation's pure-Go resolver
 # does); other NSS host modules load only where the system's glibc is the one linked. Neither
 # program loads shared libraries: PKCS#11 keys are used through the `notation-pkcs11` plugin, a separate and

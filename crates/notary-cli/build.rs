@@ -3,7 +3,7 @@
 //! `-static-libgcc` does for C and C++ programs, so they need no `libgcc_s.so.1`. Both run once
 //! per artifact (CI jobs, scripts, one containerd pull each): one shared library fewer to open,
 //! map and relocate, and no CPU-model probe in its constructor: 3-10% of a warm verification
-//! against a local registry in interleaved runs (README, Benchmarks). Anywhere else, or when the
+//! against a local registry in interleaved runs (benches/HISTORY.md). Anywhere else, or when the
 //! toolchain has no `libgcc_eh.a`, the build is unchanged. Never for a published library: it
 //! would impose the static unwinder on every program linking it.
 
