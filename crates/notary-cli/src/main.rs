@@ -140,7 +140,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let args = go_bool_flags(std::env::args_os());
+    let args = pflag_args(std::env::args_os());
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => return usage_exit(&e, &args),
@@ -236,13 +236,19 @@ fn go_bool(v: &str) -> Option<bool> {
     }
 }
 
-/// Rewrites `--switch=<Go bool>` as clap reads switches: `--switch` for true, nothing for
-/// false (a valued switch gets `=true`/`=false`). Other arguments, a value that is not a Go
-/// boolean (clap then names the flag and the value) and everything after `--` pass unchanged.
-fn go_bool_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+/// Rewrites arguments that pflag reads differently from clap:
+/// - `--switch=<Go bool>`: `--switch` for true, nothing for false (a valued switch gets
+///   `=true`/`=false`); a value that is not a Go boolean passes unchanged, for clap to name;
+/// - a flag that takes a value, given alone and followed by an argument starting with `-`:
+///   pflag takes that argument as the value (`--password -secret`, `-m -x=1`), clap would read
+///   it as a flag, so the two are joined (`--password=-secret`).
+///
+/// Everything after `--` passes unchanged.
+fn pflag_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let mut out = Vec::new();
     let mut operands = false;
-    for arg in args {
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
         if !operands && let Some(s) = arg.to_str() {
             if s == "--" {
                 operands = true;
@@ -264,11 +270,36 @@ fn go_bool_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi
                     out.push(format!("--{name}={b}").into());
                     continue;
                 }
+            } else if takes_value(s)
+                && let Some(value) = args.next_if(|next| next.as_encoded_bytes().starts_with(b"-"))
+            {
+                let mut joined = arg;
+                joined.push("=");
+                joined.push(value);
+                out.push(joined);
+                continue;
             }
         }
         out.push(arg);
     }
     out
+}
+
+/// Whether `arg` is a flag that needs a value and does not carry one (`--key`, `-k`): any flag
+/// but the switches, help and version (the switch lists are checked against the command tree).
+fn takes_value(arg: &str) -> bool {
+    let name = match arg.strip_prefix("--") {
+        Some(long) if long.len() > 1 => long,
+        Some(_) => return false,
+        None => match arg.strip_prefix('-') {
+            Some(short) if short.chars().count() == 1 && short != "-" => short,
+            _ => return false,
+        },
+    };
+    !name.contains('=')
+        && !SWITCHES.contains(&name)
+        && !VALUED_SWITCHES.contains(&name)
+        && !["help", "version", "h", "V"].contains(&name)
 }
 
 /// An integer flag value as pflag reads one (Go's `strconv.ParseInt(s, 0, 64)`): an optional
@@ -344,7 +375,7 @@ fn go_style_os_errors(message: &str) -> String {
 
 #[cfg(test)]
 mod switch_tests {
-    use super::{Cli, SWITCHES, VALUED_SWITCHES, go_bool_flags};
+    use super::{Cli, SWITCHES, VALUED_SWITCHES, pflag_args};
     use clap::{ArgAction, CommandFactory as _};
 
     fn collect(cmd: &clap::Command, switches: &mut Vec<String>, valued: &mut Vec<String>) {
@@ -368,7 +399,15 @@ mod switch_tests {
                 ArgAction::Set if a.get_num_args().is_some_and(|r| r.min_values() == 0) => {
                     valued.extend(names)
                 }
-                _ => {}
+                ArgAction::Help | ArgAction::Version => {}
+                // `pflag_args` counts every other flag as one that needs a value.
+                action => assert!(
+                    names.is_empty()
+                        || (action.takes_values()
+                            && a.get_num_args().is_none_or(|r| r.min_values() >= 1)),
+                    "{:?} neither is a switch nor needs a value",
+                    a.get_id()
+                ),
             }
         }
         for sub in cmd.get_subcommands() {
@@ -434,7 +473,7 @@ mod switch_tests {
     #[test]
     fn switches_take_go_boolean_values() {
         let run = |args: &[&str]| -> Vec<String> {
-            go_bool_flags(args.iter().map(|a| a.into()))
+            pflag_args(args.iter().map(|a| a.into()))
                 .into_iter()
                 .map(|a| a.into_string().unwrap())
                 .collect()
@@ -464,6 +503,64 @@ mod switch_tests {
         ] {
             assert_eq!(run(args), args);
         }
+    }
+
+    #[test]
+    fn a_flag_takes_the_next_argument_as_its_value_even_with_a_dash() {
+        let run = |args: &[&str]| -> Vec<String> {
+            pflag_args(args.iter().map(|a| a.into()))
+                .into_iter()
+                .map(|a| a.into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            run(&[
+                "notary",
+                "login",
+                "-u",
+                "-bob",
+                "--password",
+                "-secret",
+                "r"
+            ]),
+            ["notary", "login", "-u=-bob", "--password=-secret", "r"]
+        );
+        // The joined value is not read again as a flag; `-` alone is a value too.
+        assert_eq!(
+            run(&["notary", "sign", "-m", "-y=1", "--key", "-", "r"]),
+            ["notary", "sign", "-m=-y=1", "--key=-", "r"]
+        );
+        // Switches, help, a flag with its value, a short cluster, an ordinary value and
+        // operands after `--`: unchanged.
+        for args in [
+            &["notary", "verify", "-d", "-v", "r"][..],
+            &["notary", "sign", "--oci-layout", "-k", "k", "r"],
+            &["notary", "sign", "--key=k", "-d"],
+            &["notary", "sign", "-dk", "-x"],
+            &["notary", "sign", "-h", "-d"],
+            &["notary", "sign", "--", "-k", "-x"],
+        ] {
+            assert_eq!(run(args), args);
+        }
+        // clap then reads the joined forms as pflag read the separate ones.
+        use clap::Parser as _;
+        let cli = Cli::try_parse_from(run(&[
+            "notary",
+            "sign",
+            "--key",
+            "-weird",
+            "-m",
+            "-x=1",
+            "-d",
+            "localhost:5000/app:v1",
+        ]));
+        let cli = cli.expect("parsed");
+        let super::Command::Sign(a) = cli.command else {
+            panic!("not sign")
+        };
+        assert_eq!(a.key.as_deref(), Some("-weird"));
+        assert_eq!(a.user_metadata, ["-x=1"]);
+        assert!(cli.debug);
     }
 }
 

@@ -70,6 +70,19 @@ fn a_flag_given_twice_takes_its_last_value() {
 }
 
 #[test]
+fn a_flag_takes_the_next_argument_as_its_value_even_when_it_starts_with_a_dash() {
+    let (e, reference) = env_with_layout();
+    // pflag reads `-m -x=1` as the metadata `-x=1`; so must notary.
+    e.ok_both(&["sign", "--oci-layout", "-m", "-x=1", &reference]);
+    let inspect = e.ok(&["inspect", "--oci-layout", "-o", "json", &reference]);
+    assert!(inspect.contains(r#""-x": "1""#), "{inspect}");
+    // A key named by a separate argument starting with a dash: looked up, not read as flags.
+    let err = e.fails(&["sign", "--oci-layout", "--key", "-weird", &reference]);
+    assert!(err.contains("-weird"), "{err}");
+    assert!(!err.contains("unknown shorthand flag"), "{err}");
+}
+
+#[test]
 fn signer_flags_are_checked_in_cobras_groups_and_an_empty_key_is_the_default() {
     let (e, reference) = env_with_layout();
     let err = e.fails(&[
