@@ -460,20 +460,17 @@ pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOpt
     let user = flags.username.clone().or_else(|| env("NOTATION_USERNAME"));
     let pass = flags.password.clone().or_else(|| env("NOTATION_PASSWORD"));
     match (user, pass) {
-        (Some(u), Some(p)) => {
+        // A user name alone goes with an empty password, as in notation (a registry that
+        // needs no credentials never asks for them).
+        (Some(u), p) => {
             o.credentials = Arc::new(StaticCredential(Credential::Basic {
                 username: u,
-                password: p,
+                password: p.unwrap_or_default(),
             }));
         }
         // An identity token alone is a refresh token, as in notation.
         (None, Some(p)) => {
             o.credentials = Arc::new(StaticCredential(Credential::RefreshToken(p)));
-        }
-        (Some(_), None) => {
-            return Err(Failure::msg(
-                "a registry user name needs a password (--password or $NOTATION_PASSWORD)",
-            ));
         }
         // notation's config.json when it configures credentials, else Docker's.
         (None, None) => {}

@@ -167,10 +167,17 @@ impl std::fmt::Debug for RemoteRepository {
 }
 
 impl RemoteRepository {
-    /// A client of `repository` on `registry` (`host[:port]`).
+    /// A client of `repository` on `registry` (`host[:port]`). `docker.io` is reached at
+    /// Docker Hub's API host, `registry-1.docker.io`, as notation (oras-go) reaches it; the
+    /// client still names it, and looks up its credentials, as `docker.io`.
     pub fn new(registry: &str, repository: &str, options: RemoteOptions) -> Result<Self, Error> {
         let scheme = if options.plain_http { "http" } else { "https" };
-        let base = format!("{scheme}://{registry}/v2/{repository}");
+        let host = if registry == "docker.io" {
+            "registry-1.docker.io"
+        } else {
+            registry
+        };
+        let base = format!("{scheme}://{host}/v2/{repository}");
         let origin = reqwest::Url::parse(&base).map_err(|e| Error::Config {
             reason: format!("registry URL {base:?}: {e}"),
         })?;
@@ -361,5 +368,21 @@ mod tests {
             RemoteRepository::new("r.example", "app", o),
             Err(Error::Config { .. })
         ));
+    }
+
+    #[test]
+    fn docker_io_is_reached_at_docker_hubs_api_host_and_keeps_its_name() {
+        let r =
+            RemoteRepository::new("docker.io", "library/alpine", RemoteOptions::default()).unwrap();
+        assert_eq!(
+            r.inner.base,
+            "https://registry-1.docker.io/v2/library/alpine"
+        );
+        assert_eq!(r.registry(), "docker.io");
+        // Any other host, Docker Hub's alias included, is reached as named.
+        for host in ["index.docker.io", "registry-1.docker.io", "localhost:5000"] {
+            let r = RemoteRepository::new(host, "a", RemoteOptions::default()).unwrap();
+            assert_eq!(r.inner.base, format!("https://{host}/v2/a"));
+        }
     }
 }

@@ -106,6 +106,11 @@ pub(super) fn http_client(
         }
         roots.extend(certs);
     }
+    // Go's `ProxyFromEnvironment` never proxies `localhost` or a loopback address, so a local
+    // registry works for notation users whose environment sets a proxy; so does it here.
+    if origin.host_str().is_some_and(is_loopback) {
+        builder = builder.no_proxy();
+    }
     if options.plain_http {
         // No TLS will happen: skip loading the platform's roots (hundreds of files read and
         // parsed at start-up, most of a short CLI run against a local registry).
@@ -116,6 +121,16 @@ pub(super) fn http_client(
     builder.build().map_err(|e| Error::Config {
         reason: e.to_string(),
     })
+}
+
+/// Whether a URL's host is `localhost` or a loopback address (`[::1]` as URLs write it).
+fn is_loopback(host: &str) -> bool {
+    let ip = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    host.eq_ignore_ascii_case("localhost")
+        || ip
+            .unwrap_or(host)
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `e` and its sources, with the URL reqwest names in it redacted as in logs: after a redirect
@@ -496,9 +511,14 @@ impl RemoteRepository {
                 }
                 Ok(resp) if resp.status() == StatusCode::UNAUTHORIZED => {
                     let body = read_error_body(resp).await;
-                    return Err(
-                        self.auth_error(format!("credentials refused: {}", error_message(&body)))
-                    );
+                    // A HEAD's answer has no body to quote.
+                    let said = error_message(&body);
+                    let said = if said.is_empty() {
+                        "401 Unauthorized".into()
+                    } else {
+                        said
+                    };
+                    return Err(self.auth_error(format!("credentials refused: {said}")));
                 }
                 Ok(resp)
                     if retry
@@ -730,6 +750,22 @@ fn resp_url(op: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts_are_those_go_never_proxies() {
+        for h in ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "[::1]"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in [
+            "localhost.example",
+            "10.0.0.1",
+            "[::2]",
+            "example.org",
+            "::1x",
+        ] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
 
     #[test]
     fn error_bodies_are_summarised() {
