@@ -9,12 +9,23 @@ use crate::error::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DistinguishedName {
     attributes: BTreeMap<String, String>,
+    /// The values that `\XX` escapes made invalid UTF-8, by type (`attributes` holds them with
+    /// U+FFFD). Go compares such values as the bytes they are: they never equal a valid one.
+    raw: BTreeMap<String, Vec<u8>>,
 }
 
 impl DistinguishedName {
-    /// The attribute map.
+    /// The attribute map (a value that is not UTF-8 has U+FFFD in place of its bad bytes).
     pub fn attributes(&self) -> &BTreeMap<String, String> {
         &self.attributes
+    }
+
+    /// The bytes of the value of `ty`; empty when absent.
+    fn value(&self, ty: &str) -> &[u8] {
+        match self.raw.get(ty) {
+            Some(raw) => raw,
+            None => self.attributes.get(ty).map_or(&[][..], |v| v.as_bytes()),
+        }
     }
 
     /// True when every attribute of `self` is in `other` with the same value. As in notation
@@ -22,9 +33,61 @@ impl DistinguishedName {
     /// identity matches a subject with no OU.
     pub fn is_subset_of(&self, other: &DistinguishedName) -> bool {
         self.attributes
-            .iter()
-            .all(|(k, v)| other.attributes.get(k).map_or("", String::as_str) == v.as_str())
+            .keys()
+            .all(|k| other.value(k) == self.value(k))
     }
+
+    /// The name as Go's `%q` prints notation's attribute map: `map["C":"US" "O":"acme"]`.
+    pub fn go_map_text(&self) -> String {
+        let pairs: Vec<String> = self
+            .attributes
+            .keys()
+            .map(|k| format!("{}:{}", go_quote(k.as_bytes()), go_quote(self.value(k))))
+            .collect();
+        format!("map[{}]", pairs.join(" "))
+    }
+}
+
+/// Go's `strconv.Quote` of `bytes`: printable characters as they are, the usual backslash
+/// escapes, `\xNN` for bytes that are not UTF-8 and `\u`/`\U` for other unprintable ones.
+pub(crate) fn go_quote(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\u{7}' => out.push_str("\\a"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{b}' => out.push_str("\\v"),
+                ' ' => out.push(' '),
+                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                    out.push_str(&format!("\\x{:02x}", c as u32))
+                }
+                // Go's IsPrint: no spaces but U+0020, no controls or format characters.
+                c if c.is_whitespace()
+                    || c.is_control()
+                    || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}') =>
+                {
+                    if (c as u32) <= 0xffff {
+                        out.push_str(&format!("\\u{:04x}", c as u32));
+                    } else {
+                        out.push_str(&format!("\\U{:08x}", c as u32));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
 }
 
 const MANDATORY: [&str; 3] = ["C", "ST", "O"];
@@ -36,7 +99,7 @@ fn invalid(reason: String) -> Error {
 /// One attribute type and value of an RDN, and whether the RDN continues with `+`.
 struct Attr {
     ty: String,
-    value: String,
+    value: Vec<u8>,
     multi: bool,
 }
 
@@ -67,7 +130,7 @@ fn split(name: &str) -> Result<Vec<Attr>, String> {
             '\\' => escaping = true,
             // An empty type counts as none, as in go-ldap: a later `=` sets it.
             '=' if ty.is_empty() => {
-                ty = unescape(piece(start, i)?)?;
+                ty = String::from_utf8_lossy(&unescape(piece(start, i)?)?).into_owned();
                 start = i.saturating_add(1);
             }
             ',' | ';' | '+' => {
@@ -97,8 +160,8 @@ fn split(name: &str) -> Result<Vec<Attr>, String> {
 
 /// go-ldap's `decodeString`: trims ASCII spaces at both ends (keeping one after a trailing
 /// backslash), then resolves `\` followed by one of ` "#+,;<=>\` or by two hex digits; any
-/// other escape is an error.
-fn unescape(raw: &str) -> Result<String, String> {
+/// other escape is an error. The bytes may not be UTF-8 (`\fc`), as in Go.
+fn unescape(raw: &str) -> Result<Vec<u8>, String> {
     let mut text = raw.trim_matches(' ').to_string();
     if text.ends_with('\\') && raw.ends_with(' ') {
         text.push(' ');
@@ -133,7 +196,7 @@ fn unescape(raw: &str) -> Result<String, String> {
         let byte = u8::from_str_radix(&format!("{next}{second}"), 16).map_err(|_| bad())?;
         out.push(byte);
     }
-    String::from_utf8(out).map_err(|_| format!("escaped value {text:?} is not UTF-8"))
+    Ok(out)
 }
 
 /// Parses an `x509.subject` value with notation's rules: RFC 4514 syntax, no `=#` (hex-encoded
@@ -151,6 +214,7 @@ pub fn parse_distinguished_name(name: &str) -> Result<DistinguishedName, Error> 
         ))
     })?;
     let mut map = BTreeMap::new();
+    let mut raw = BTreeMap::new();
     let mut prev_multi = false;
     for a in attrs {
         if a.multi || prev_multi {
@@ -165,7 +229,18 @@ pub fn parse_distinguished_name(name: &str) -> Result<DistinguishedName, Error> 
                 "distinguished name (DN) {name:?} has duplicate RDN attribute for {ty:?}, DN can only have unique RDN attributes"
             )));
         }
-        map.insert(ty, a.value);
+        let value = match String::from_utf8(a.value) {
+            Ok(v) => {
+                raw.remove(&ty);
+                v
+            }
+            Err(e) => {
+                let v = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                raw.insert(ty.clone(), e.into_bytes());
+                v
+            }
+        };
+        map.insert(ty, value);
     }
     for m in MANDATORY {
         if map.get(m).is_none_or(String::is_empty) {
@@ -174,7 +249,10 @@ pub fn parse_distinguished_name(name: &str) -> Result<DistinguishedName, Error> 
             )));
         }
     }
-    Ok(DistinguishedName { attributes: map })
+    Ok(DistinguishedName {
+        attributes: map,
+        raw,
+    })
 }
 
 #[cfg(test)]

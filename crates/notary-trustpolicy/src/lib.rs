@@ -762,10 +762,12 @@ impl BlobTrustPolicy {
 
 /// Checks the leaf certificate's subject (Go's `pkix.Name.String()` rendering) against the
 /// trusted identities: `*` matches every signer; otherwise the first `x509.subject` identity
-/// whose attributes all appear, with equal values, in the subject matches.
+/// whose attributes all appear, with equal values, in the subject matches. A mismatch names
+/// the identities and the statement `policy_name` as notation does.
 pub fn match_trusted_identity(
     identities: &[TrustedIdentity],
     leaf_subject: &str,
+    policy_name: &str,
 ) -> Result<(), Error> {
     if identities.iter().any(|i| matches!(i, TrustedIdentity::Any)) {
         return Ok(());
@@ -790,17 +792,13 @@ pub fn match_trusted_identity(
     if x509.iter().any(|d| d.is_subset_of(&subject)) {
         Ok(())
     } else {
+        // notation's words, with Go's `%q` of its identity maps and of the policy name.
+        let maps: Vec<String> = x509.iter().map(|d| d.go_map_text()).collect();
         Err(Error::IdentityMismatch {
             reason: format!(
-                "signing certificate from the digital signature does not match the X.509 trusted identities {:?} defined in the trust policy",
-                x509.iter()
-                    .map(|d| d
-                        .attributes()
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(","))
-                    .collect::<Vec<_>>()
+                "signing certificate from the digital signature does not match the X.509 trusted identities [{}] defined in the trust policy {}",
+                maps.join(" "),
+                dn::go_quote(policy_name.as_bytes())
             ),
         })
     }

@@ -104,21 +104,48 @@ fn identity_matching() {
         .map(|s| s.parse().unwrap())
         .collect();
     let leaf = "CN=SomeCN,OU=SomeOU,O=SomeOrg,L=Seattle,ST=WA,C=US";
-    assert!(match_trusted_identity(&ids, leaf).is_ok());
-    assert!(match_trusted_identity(&ids, "CN=SomeCN,O=Other,ST=WA,C=US").is_err());
+    assert!(match_trusted_identity(&ids, leaf, "p").is_ok());
+    assert!(match_trusted_identity(&ids, "CN=SomeCN,O=Other,ST=WA,C=US", "p").is_err());
     let other: Vec<TrustedIdentity> = vec!["nonX509Prefix:my-custom-identity".parse().unwrap()];
-    assert!(match_trusted_identity(&other, leaf).is_err());
-    assert!(match_trusted_identity(&[TrustedIdentity::Any], "anything").is_ok());
+    assert!(match_trusted_identity(&other, leaf, "p").is_err());
+    assert!(match_trusted_identity(&[TrustedIdentity::Any], "anything", "p").is_ok());
     // A subject Go renders with `=#` (e.g. an email attribute) never matches an x509.subject identity.
     assert!(
         match_trusted_identity(
             &ids,
-            "CN=x,O=SomeOrg,ST=WA,C=US,1.2.840.113549.1.9.1=#0c03612e62"
+            "CN=x,O=SomeOrg,ST=WA,C=US,1.2.840.113549.1.9.1=#0c03612e62",
+            "p"
         )
         .is_err()
     );
     // Multi-valued RDNs in the rendering (two OU values) cannot match either.
-    assert!(match_trusted_identity(&ids, "CN=x,OU=a+OU=b,O=SomeOrg,ST=WA,C=US").is_err());
+    assert!(match_trusted_identity(&ids, "CN=x,OU=a+OU=b,O=SomeOrg,ST=WA,C=US", "p").is_err());
+    // A mismatch in notation's words: Go's `%q` of the identity maps and the policy name.
+    let e = match_trusted_identity(&ids, "CN=SomeCN,O=Other,ST=WA,C=US", "e2e").unwrap_err();
+    assert!(
+        e.to_string().ends_with(
+            r#"does not match the X.509 trusted identities [map["C":"US" "O":"SomeOrg" "ST":"WA"]] defined in the trust policy "e2e""#
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_identity_escaped_to_bytes_that_are_not_utf8_parses_and_never_matches() {
+    // go-ldap keeps the byte `\fc` as it is: notation accepts the policy, and no certificate
+    // subject (always UTF-8 as Go renders it) can equal it, not even one holding U+FFFD.
+    let bad: TrustedIdentity = r"x509.subject:C=DE,ST=BY,O=M\fcller".parse().unwrap();
+    let good: TrustedIdentity = "x509.subject:C=DE,ST=BY,O=Acme".parse().unwrap();
+    for subject in [
+        "CN=a,O=Müller,ST=BY,C=DE",
+        "CN=a,O=M\u{fffd}ller,ST=BY,C=DE",
+    ] {
+        let e = match_trusted_identity(std::slice::from_ref(&bad), subject, "p").unwrap_err();
+        assert!(e.to_string().contains(r#""O":"M\xfcller""#), "{e}");
+    }
+    // Beside an identity that matches, the statement still works.
+    let both = [bad, good];
+    assert!(match_trusted_identity(&both, "CN=a,O=Acme,ST=BY,C=DE", "p").is_ok());
 }
 
 fn doc(statement: &str) -> Vec<u8> {

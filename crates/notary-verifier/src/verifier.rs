@@ -217,25 +217,53 @@ impl NotaryVerifier {
         };
 
         let scheme = info.signed_attributes.signing_scheme;
-        if policy.action(ValidationType::Authenticity) != ValidationAction::Skip {
+        let authenticity_action = policy.action(ValidationType::Authenticity);
+        if authenticity_action != ValidationAction::Skip {
             tracing::debug!("Validating cert chain");
-            record(
-                Validation::Authenticity,
-                ValidationType::Authenticity,
-                authenticity::check_authenticity(
-                    self.trust_store.as_ref(),
-                    statement,
-                    scheme,
-                    &chain,
-                ),
-            )?;
-            // A plugin with the TRUSTED_IDENTITY capability decides the identity instead.
-            if !plugin_identity {
+            let anchored = authenticity::check_authenticity(
+                self.trust_store.as_ref(),
+                statement,
+                scheme,
+                &chain,
+            );
+            let identity = || {
                 tracing::debug!("Validating trust identity");
+                authenticity::check_identity(statement, &chain)
+            };
+            // A plugin with the TRUSTED_IDENTITY capability decides the identity instead.
+            if plugin_identity {
+                record(
+                    Validation::Authenticity,
+                    ValidationType::Authenticity,
+                    anchored,
+                )?;
+            } else if anchored.is_ok() || authenticity_action != ValidationAction::Log {
+                record(
+                    Validation::Authenticity,
+                    ValidationType::Authenticity,
+                    anchored,
+                )?;
+                let identity = identity();
                 record(
                     Validation::TrustedIdentity,
                     ValidationType::Authenticity,
-                    authenticity::check_identity(&statement.trusted_identities, &chain),
+                    identity,
+                )?;
+            } else {
+                // Logged, an identity failure takes the place of the trust store's, as
+                // notation-go writes it over the same authenticity result: one warning.
+                let identity = identity();
+                if identity.is_ok() {
+                    record(
+                        Validation::Authenticity,
+                        ValidationType::Authenticity,
+                        anchored,
+                    )?;
+                }
+                record(
+                    Validation::TrustedIdentity,
+                    ValidationType::Authenticity,
+                    identity,
                 )?;
             }
         } else {

@@ -291,6 +291,50 @@ fn tampering_another_root_and_another_target_fail_with_their_validation() {
 }
 
 #[test]
+fn audit_logs_one_authenticity_warning_when_store_and_identity_both_fail() {
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    let other = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    let env = sign(&chain, EnvelopeMediaType::Jws, &artifact(), Vec::new());
+    let provider = notary_provider_aws_lc_rs::provider();
+    let nobody = OciTrustPolicy::from_json(
+        format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"app","registryScopes":["{SCOPE}"],
+            "signatureVerification":{{"level":"audit"}},"trustStores":["ca:acme"],
+            "trustedIdentities":["x509.subject: C=US, ST=WA, O=nomatch"]}}]}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let verify = |root: &[u8]| {
+        NotaryVerifier::new(provider, Arc::new(store(provider, root)))
+            .with_oci_policy(nobody.clone())
+            .verify(VerifyRequest::oci(
+                &env,
+                EnvelopeMediaType::Jws,
+                SCOPE,
+                &artifact(),
+                NOW,
+            ))
+            .unwrap()
+    };
+    // As notation-go, the identity's failure takes the place of the trust store's.
+    let out = verify(other.root());
+    let warnings: Vec<_> = out.warnings().collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].0, Validation::TrustedIdentity);
+    assert!(
+        warnings[0].1.ends_with(
+            r#"trusted identities [map["C":"US" "O":"nomatch" "ST":"WA"]] defined in the trust policy "app""#
+        ),
+        "{warnings:?}"
+    );
+    // Anchored in the store, only the identity fails: the same one warning.
+    let out = verify(chain.root());
+    let validations: Vec<_> = out.warnings().map(|(v, _)| v).collect();
+    assert_eq!(validations, [Validation::TrustedIdentity]);
+}
+
+#[test]
 fn policy_errors_keep_the_trust_policy_error_as_source() {
     let provider = notary_provider_aws_lc_rs::provider();
     let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();

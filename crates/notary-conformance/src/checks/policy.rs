@@ -94,7 +94,14 @@ pub fn identity_match(ctx: &Context<'_>, input: &Value) -> Result<Outcome, Strin
         }
     }
     Ok(
-        match match_trusted_identity(&identities, &cert.subject_string()) {
+        match match_trusted_identity(
+            &identities,
+            &cert.subject_string(),
+            input
+                .get("policy")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        ) {
             Ok(()) => Outcome::Pass,
             Err(e) => Outcome::fail("trusted_identity", e),
         },

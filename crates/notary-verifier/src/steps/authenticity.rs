@@ -3,7 +3,7 @@
 
 use notary_core::SigningScheme;
 use notary_core::crypto::{CryptoProvider, HashFunction};
-use notary_trustpolicy::{TrustPolicyStatement, TrustedIdentity, match_trusted_identity};
+use notary_trustpolicy::{TrustPolicyStatement, match_trusted_identity};
 use notary_x509::Certificate;
 
 use super::{StepFailure, StepResult};
@@ -57,10 +57,17 @@ pub(crate) fn check_authenticity(
     }
 }
 
-pub(crate) fn check_identity(identities: &[TrustedIdentity], chain: &[Certificate]) -> StepResult {
+pub(crate) fn check_identity(
+    statement: &TrustPolicyStatement,
+    chain: &[Certificate],
+) -> StepResult {
     let leaf = chain.first().ok_or("the certificate chain is empty")?;
-    match_trusted_identity(identities, &leaf.subject_string())
-        .map_err(|e| StepFailure::with_source(e.to_string(), e))
+    match_trusted_identity(
+        &statement.trusted_identities,
+        &leaf.subject_string(),
+        &statement.name,
+    )
+    .map_err(|e| StepFailure::with_source(e.to_string(), e))
 }
 
 /// SHA-256 thumbprints (lowercase hex) of the certificates of the statement's signing stores; an
