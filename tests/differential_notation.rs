@@ -1,5 +1,5 @@
 //! Differential runs against notation-go, each a Python script in tests/differential:
-//! - envelopes.py: ~440 envelopes derived from ones `notary` signs (changed protected and
+//! - envelopes.py: ~480 envelopes derived from ones `notary` signs (changed protected and
 //!   unprotected headers, payloads, framing, generated certificate chains, the signingAuthority
 //!   scheme under a signingAuthority store) are verified by
 //!   notation-go's verifier (tests/interop-go/blobpeer) and by `notary blob verify`; the outcomes

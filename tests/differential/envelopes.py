@@ -368,6 +368,15 @@ for k in ("rsa", "ec"):
         ("jws: duplicate payload member", dict(pay_raw=b64u(b'{"targetArtifact":{"digest":"sha256:00","mediaType":"x","size":1},' + compact(json.loads(ub64u(base_jws(k)["payload"]))).encode()[1:]))),
         ("jws: payload not JSON", dict(pay_raw=b64u(b"hello"))),
         ("jws: payload with whitespace", dict(pay_raw=b64u(b" " + ub64u(base_jws(k)["payload"]) + b"\n"))),
+        # Found by a review (2026-12-05), each refused by every notation-go release.
+        ("jws: signingTime written with an escape", dict(prot_raw=b64u(re.sub(r'"(\d{4})-', r'"\1\\u002d', compact(json.loads(ub64u(base_jws(k)["protected"])))).encode()))),
+        ("jws: expiry written with an escape", dict(prot_raw=b64u(compact(dict(json.loads(ub64u(base_jws(k)["protected"])), **{EXP: "2099-01-01T00:00:00Z", "crit": [SCH, EXP]})).replace("2099-", "2099\\u002d").encode()))),
+        ("jws: payload data not base64", dict(payload=lambda p: p["targetArtifact"].__setitem__("data", "!!"))),
+        ("jws: payload data unpadded", dict(payload=lambda p: p["targetArtifact"].__setitem__("data", "e30"))),
+        ("jws: payload data padded", dict(payload=lambda p: p["targetArtifact"].__setitem__("data", "e30="))),
+        ("jws: payload platform a string", dict(payload=lambda p: p["targetArtifact"].__setitem__("platform", "linux"))),
+        ("jws: payload platform os a number", dict(payload=lambda p: p["targetArtifact"].__setitem__("platform", {"os": 5, "architecture": "amd64"}))),
+        ("jws: payload platform", dict(payload=lambda p: p["targetArtifact"].__setitem__("platform", {"os": "linux", "architecture": "amd64", "x": 1}))),
     ]
     if k == "ec":
         J += [("jws: high S", dict(high_s=True)),
@@ -417,6 +426,13 @@ for k in ("rsa", "ec"):
         ("cose: expiry ahead, not critical", dict(protected=setk(EXP, cbor2.CBORTag(1, 4000000000)))),
         ("cose: expiry passed", dict(protected=also(setk(EXP, cbor2.CBORTag(1, 1600000000)), crit(EXP)))),
         ("cose: expiry at Go's zero time", dict(protected=also(setk(EXP, cbor2.CBORTag(1, GO_ZERO)), crit(EXP)))),
+        # Found by a review (2026-12-05), each refused by every notation-go release.
+        ("cose: expiry at Go's zero time, not critical", dict(protected=setk(EXP, cbor2.CBORTag(1, GO_ZERO)))),
+        ("cose: extended attribute tag 1 of text", dict(protected=setk("com.example.t", cbor2.CBORTag(1, "x")))),
+        ("cose: extended attribute tag 0 not a date", dict(protected=setk("com.example.t", cbor2.CBORTag(0, "yesterday")))),
+        ("cose: extended attribute tag 2 of an integer", dict(protected=setk("com.example.t", cbor2.CBORTag(2, 5)))),
+        ("cose: extended attribute tag 0 date", dict(protected=setk("com.example.t", cbor2.CBORTag(0, "2026-12-05T00:00:00Z")))),
+        ("cose: payload data not base64", dict(payload=lambda p: (p["targetArtifact"].__setitem__("data", "!!"), p)[1])),
         ("cose: content type a number", dict(protected=setk(3, 50))),
         ("cose: other content type", dict(protected=setk(3, "application/json"))),
         ("cose: content type missing", dict(protected=lambda p: p.pop(3))),
@@ -512,6 +528,29 @@ chain_case("leaf not yet valid", nb=NOW + datetime.timedelta(days=1))
 chain_case("leaf expired", nb=NOW - datetime.timedelta(days=3), na=NOW - datetime.timedelta(hours=1))
 chain_case("leaf with an unknown critical extension", extra=[(unknown_ext, True)])
 chain_case("leaf with name constraints", extra=[(x509.NameConstraints(permitted_subtrees=[x509.DNSName("x")], excluded_subtrees=None), True)])
+# Found by a review (2026-12-05): Go's parser refuses these key identifier and AIA
+# extensions marked critical, and crypto/rsa exponents above 2^31 - 1.
+chain_case("leaf with a critical authority key identifier", extra=[(x509.AuthorityKeyIdentifier(b"\x02" * 20, None, None), True)])
+chain_case("leaf with a critical subject key identifier", extra=[(x509.SubjectKeyIdentifier(b"\x03" * 20), True)])
+chain_case("leaf with a critical authority information access", extra=[(x509.AuthorityInformationAccess([x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier("http://ocsp.example"))]), True)])
+
+
+def rsa_with_e(bits, e):
+    """An RSA key with public exponent `e` (cryptography generates only small ones)."""
+    import math
+    while True:
+        base = rsa.generate_private_key(65537, bits).private_numbers()
+        p, q = base.p, base.q
+        lam = (p - 1) * (q - 1) // math.gcd(p - 1, q - 1)
+        if math.gcd(e, lam) == 1:
+            break
+    d = pow(e, -1, lam)
+    pub = rsa.RSAPublicNumbers(e, p * q)
+    return rsa.RSAPrivateNumbers(p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p), pub).private_key()
+
+
+chain_case("RSA leaf with e = 2^31 - 1", rsa_with_e(2048, 2 ** 31 - 1))
+chain_case("RSA leaf with e = 2^31 + 11", rsa_with_e(2048, 2 ** 31 + 11))
 chain_case("leaf with a trailing byte", chain=lambda lk: [cert("differential leaf", lk, "differential ca", INT_KEY) + b"\x00", INT, ROOT])
 CA2 = rsa.generate_private_key(65537, 2048)
 

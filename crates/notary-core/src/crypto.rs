@@ -289,7 +289,7 @@ pub trait SignatureVerification: Send + Sync + fmt::Debug {
     /// Callers (notary-x509) have applied every policy rule before. Implementations must refuse
     /// every SHA-1 kind ([`CryptoError::Unsupported`]), refuse a key of the wrong type for
     /// `kind` ([`CryptoError::InvalidKey`]), accept RSA moduli of 2048 to 8192 bits with an odd
-    /// exponent `3 <= e < 2^33`, refuse compressed EC points, accept high-S ECDSA signatures
+    /// exponent `3 <= e < 2^31`, refuse compressed EC points, accept high-S ECDSA signatures
     /// (as Go does), and return [`CryptoError::BadSignature`] for everything else that fails.
     fn verify(
         &self,

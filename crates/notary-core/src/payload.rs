@@ -68,6 +68,9 @@ impl Payload {
         {
             return Err(case_variant_error(name, known));
         }
+        if let Some(t) = target.as_object() {
+            check_go_descriptor_types(t)?;
+        }
         let target_artifact: Descriptor =
             serde_json::from_value(target.clone()).map_err(|e| Error::InvalidPayload {
                 reason: format!("targetArtifact: {e}"),
@@ -112,6 +115,68 @@ impl Payload {
         out.push_str("}}");
         Ok(go_json_escape(&out).into_bytes())
     }
+}
+
+/// What Go's decoder requires of the descriptor members kept here as received (`data`, and
+/// `platform` with its known members, matched case-insensitively as Go matches them):
+/// notation-go decodes the payload into `ocispec.Descriptor` and refuses an envelope whose
+/// payload does not fit it, so this does too. `null` is Go's "absent".
+fn check_go_descriptor_types(
+    target: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), Error> {
+    use serde_json::Value;
+    let bad = |reason: String| Error::InvalidPayload {
+        reason: format!("targetArtifact: {reason}"),
+    };
+    match target.get("data") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if is_std_base64(s) => {}
+        Some(Value::String(_)) => return Err(bad("data is not standard padded base64".into())),
+        Some(_) => return Err(bad("data is not a string".into())),
+    }
+    let platform = match target.get("platform") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Object(p)) => p,
+        Some(_) => return Err(bad("platform is not an object".into())),
+    };
+    for (key, value) in platform {
+        let strings = match key.to_ascii_lowercase().as_str() {
+            "architecture" | "os" | "os.version" | "variant" => false,
+            "os.features" | "features" => true,
+            _ => continue,
+        };
+        let fits = match value {
+            Value::Null | Value::String(_) => !strings || value.is_null(),
+            Value::Array(items) => strings && items.iter().all(|i| i.is_string() || i.is_null()),
+            _ => false,
+        };
+        if !fits {
+            let wanted = if strings {
+                "an array of strings"
+            } else {
+                "a string"
+            };
+            return Err(bad(format!(
+                "platform member {:?} is not {wanted}",
+                crate::error::shown(key)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `s` is standard base64 with padding, as Go's `encoding/json` decodes a `[]byte`
+/// (`base64.StdEncoding`: line breaks skipped, unused trailing bits allowed).
+fn is_std_base64(s: &str) -> bool {
+    let b: Vec<u8> = s.bytes().filter(|c| !matches!(c, b'\r' | b'\n')).collect();
+    let body = b
+        .strip_suffix(b"==")
+        .or_else(|| b.strip_suffix(b"="))
+        .unwrap_or(&b);
+    b.len().is_multiple_of(4)
+        && body
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'))
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<String, Error> {
@@ -165,6 +230,47 @@ mod tests {
         ]));
         d.artifact_type = Some("x".into());
         d
+    }
+
+    #[test]
+    fn data_and_platform_must_fit_gos_descriptor() {
+        let d = "sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9";
+        let with = |extra: &str| {
+            Payload::from_slice(
+                format!(
+                    r#"{{"targetArtifact":{{"mediaType":"m/t","digest":"{d}","size":1{extra}}}}}"#
+                )
+                .as_bytes(),
+            )
+        };
+        for ok in [
+            r#","data":"e30=""#,
+            r#","data":"""#,
+            r#","data":"ZTMw\nZTMw""#,
+            r#","data":"e31=""#, // unused bits set: Go's StdEncoding allows them
+            r#","data":null"#,
+            r#","platform":{"os":"linux","architecture":"arm64","os.features":["a"],"x":5}"#,
+            r#","platform":{"OS":null,"features":null}"#,
+            r#","platform":null"#,
+        ] {
+            assert!(with(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            r#","data":"e30""#,
+            r#","data":"e3-_""#,
+            r#","data":"e=0=""#,
+            r#","data":5"#,
+            r#","platform":"linux""#,
+            r#","platform":{"os":5}"#,
+            r#","platform":{"Architecture":["x"]}"#,
+            r#","platform":{"os.features":"a"}"#,
+            r#","platform":{"features":[1]}"#,
+        ] {
+            assert!(
+                matches!(with(bad), Err(Error::InvalidPayload { .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -334,7 +334,11 @@ impl<'a> Decoder<'a> {
                     .map(|e| (e.key, e.value))
                     .collect(),
             ),
-            MAJOR_TAG => Value::Tag(head.arg, Box::new(self.value(depth.saturating_add(1))?)),
+            MAJOR_TAG => {
+                let inner = self.value(depth.saturating_add(1))?;
+                check_tag_content(head.arg, &inner, offset)?;
+                Value::Tag(head.arg, Box::new(inner))
+            }
             _ => match head.info {
                 25 => Value::Float16(u16::try_from(head.arg).unwrap_or(u16::MAX)),
                 26 => Value::Float32(u32::try_from(head.arg).unwrap_or(u32::MAX)),
@@ -468,6 +472,39 @@ pub(crate) fn write_text(out: &mut Vec<u8>, text: &str) {
 /// Appends an array head for `len` items.
 pub(crate) fn write_array_head(out: &mut Vec<u8>, len: usize) {
     write_head(out, MAJOR_ARRAY, len_arg(len));
+}
+
+/// The content RFC 8949 §3.4 requires of the tags it defines for dates and bignums, which the
+/// CBOR decoder of go-cose (fxamacker/cbor) checks wherever they occur: an RFC 3339 text for
+/// tag 0, a number for tag 1, a byte string for tags 2 and 3.
+fn check_tag_content(tag: u64, inner: &Value, offset: usize) -> Result<(), Error> {
+    let wanted = match (tag, inner) {
+        (0, Value::Text(t)) => {
+            return notary_core::timefmt::parse_rfc3339(t)
+                .map(drop)
+                .map_err(|_| Error::CborMalformed {
+                    offset,
+                    reason: "tag 0 holds a text that is not an RFC 3339 date-time".into(),
+                });
+        }
+        (0, _) => "a text string",
+        (
+            1,
+            Value::Unsigned(_)
+            | Value::Negative(_)
+            | Value::Float16(_)
+            | Value::Float32(_)
+            | Value::Float64(_),
+        )
+        | (2 | 3, Value::Bytes(_)) => return Ok(()),
+        (1, _) => "an integer or a floating-point number",
+        (2 | 3, _) => "a byte string",
+        _ => return Ok(()),
+    };
+    Err(Error::CborMalformed {
+        offset,
+        reason: format!("tag {tag} must hold {wanted}, not a {}", inner.type_name()),
+    })
 }
 
 /// Appends a tag head.

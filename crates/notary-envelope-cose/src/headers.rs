@@ -409,7 +409,9 @@ pub(crate) fn parse_protected(raw: &[u8]) -> Result<ProtectedHeaders, Error> {
     if signing_scheme == SigningScheme::X509SigningAuthority {
         must_be_critical.push(header::AUTHENTIC_SIGNING_TIME);
     }
-    if expiry.is_some() {
+    // Present is enough, whatever the value (Go's zero time too): notation-core-go's COSE
+    // check looks at the label, unlike its JWS one.
+    if labels.contains(&text_label(header::EXPIRY)) {
         must_be_critical.push(header::EXPIRY);
     }
     for name in must_be_critical {

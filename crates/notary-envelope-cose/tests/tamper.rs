@@ -1038,9 +1038,10 @@ fn time_encoding_rules() {
         with_time(tag(1, f64_cbor(1e300))),
         Error::TimeOutOfRange { .. }
     ));
+    // Tag 1 holds a number (RFC 8949 §3.4.2): the decoder refuses anything else, as go-cose's.
     assert!(matches!(
         with_time(tag(1, tstr("x"))),
-        Error::TimeNotInteger { .. }
+        Error::CborMalformed { reason, .. } if reason.contains("tag 1 must hold")
     ));
     assert!(matches!(
         with_time(tag(1, int(i64::MAX))),
@@ -1085,8 +1086,8 @@ fn go_zero_signing_time_is_no_signing_time() {
 
 #[test]
 fn go_zero_expiry_is_no_expiry() {
-    // notation checks the expiry with `IsZero`: 0001-01-01T00:00:00Z, critical or not, is none
-    // (checked against notation-core-go v1.3.0).
+    // notation checks the expiry with `IsZero`: 0001-01-01T00:00:00Z is none (checked against
+    // notation-core-go v1.3.0).
     let mut p = good_protected();
     set(
         &mut p,
@@ -1095,6 +1096,47 @@ fn go_zero_expiry_is_no_expiry() {
     );
     let verified = verified_with(&p);
     assert_eq!(verified.signer_info().signed_attributes.expiry, None);
+    // Present, it must still be critical: notation-core-go's COSE check looks at the label, not
+    // the value (every notation-go release refuses it; unlike JWS, which checks `IsZero`).
+    set(&mut p, int(2), arr(&[tstr(header::SIGNING_SCHEME)]));
+    assert_eq!(
+        protected_err(&p),
+        Error::HeaderNotCritical {
+            header: header::EXPIRY.into()
+        }
+    );
+}
+
+#[test]
+fn date_and_bignum_tags_must_hold_what_rfc_8949_defines_anywhere_in_the_header() {
+    // An extended attribute is otherwise free, but go-cose's decoder checks these tags wherever
+    // they stand (every notation-go release refuses such an envelope).
+    for (value, reason) in [
+        (tag(1, tstr("2026-12-05T00:00:00Z")), "tag 1 must hold"),
+        (tag(0, tstr("yesterday")), "tag 0 holds a text"),
+        (tag(0, int(T0)), "tag 0 must hold"),
+        (tag(2, tstr("12")), "tag 2 must hold"),
+        (arr(&[tag(3, int(1))]), "tag 3 must hold"),
+    ] {
+        let mut p = good_protected();
+        set(&mut p, tstr("com.example.attr"), value);
+        let e = protected_err(&p);
+        assert!(
+            matches!(&e, Error::CborMalformed { reason: r, .. } if r.contains(reason)),
+            "{reason}: {e:?}"
+        );
+    }
+    // What they define passes.
+    for value in [
+        tag(0, tstr("2026-12-05T00:00:00Z")),
+        tag(1, int(T0)),
+        tag(2, bstr(&[1, 2])),
+        tag(1000, tstr("any")),
+    ] {
+        let mut p = good_protected();
+        set(&mut p, tstr("com.example.attr"), value);
+        verified_with(&p);
+    }
 }
 
 #[test]

@@ -192,6 +192,7 @@ impl UnverifiedJws {
         let protected_json = b64url("protected", &protected_b64)?;
         let protected = strict::parse_object(&protected_json, PROTECTED)?;
         check_protected_names(&protected)?;
+        check_time_text(&protected_json)?;
 
         let header = match top.get("header") {
             Some(Value::Object(h)) => h,
@@ -384,6 +385,30 @@ fn parse_x5c(name: &str, value: &Value) -> Result<Vec<Vec<u8>>, Error> {
             b64std(&item, s)
         })
         .collect()
+}
+
+/// notation-go reads the three times from the JSON text as written (`time.Time`'s
+/// `UnmarshalJSON` does not unescape), so every release refuses a time spelt with an escape
+/// (`"2026\u002d12-..."`); so does this, before the value is read unescaped.
+fn check_time_text(protected_json: &[u8]) -> Result<(), Error> {
+    let raw: std::collections::HashMap<String, Box<serde_json::value::RawValue>> =
+        serde_json::from_slice(protected_json).map_err(|e| Error::Json {
+            part: PROTECTED,
+            reason: e.to_string(),
+        })?;
+    for name in [
+        header::SIGNING_TIME,
+        header::AUTHENTIC_SIGNING_TIME,
+        header::EXPIRY,
+    ] {
+        if raw.get(name).is_some_and(|v| v.get().contains('\\')) {
+            return Err(Error::InvalidTime {
+                header: name.to_string(),
+                reason: "the time is written with a JSON escape, which notation cannot read".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn parse_time(obj: &Map<String, Value>, name: &str) -> Result<Option<OffsetDateTime>, Error> {

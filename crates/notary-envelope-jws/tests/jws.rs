@@ -167,17 +167,25 @@ for_each_provider! {
 
     /// Re-signs a modified protected header with the same key, so only the header rule can fail.
     fn with_protected(edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Result<(), Error> {
+        with_protected_text(|text| {
+            let mut h: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
+            edit(&mut h);
+            serde_json::to_string(&h).unwrap()
+        })
+    }
+
+    /// Like `with_protected`, editing the header's JSON text as written.
+    fn with_protected_text(edit: impl FnOnce(String) -> String) -> Result<(), Error> {
         let s = signer(KeySpec::EcP256);
         let bytes = signed(KeySpec::EcP256, |_| {});
         let mut env: Value = serde_json::from_slice(&bytes).unwrap();
-        let mut h: serde_json::Map<String, Value> = serde_json::from_slice(
-            &URL_SAFE_NO_PAD
+        let text = String::from_utf8(
+            URL_SAFE_NO_PAD
                 .decode(env["protected"].as_str().unwrap())
                 .unwrap(),
         )
         .unwrap();
-        edit(&mut h);
-        let p = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&h).unwrap());
+        let p = URL_SAFE_NO_PAD.encode(edit(text));
         let input = format!("{p}.{}", env["payload"].as_str().unwrap());
         let sig = notary_core::Signer::sign(&s, input.as_bytes())
             .unwrap()
@@ -187,6 +195,29 @@ for_each_provider! {
         UnverifiedJws::parse(&serde_json::to_vec(&env).unwrap())?
             .verify(&x509())
             .map(|_| ())
+    }
+
+    #[test]
+    fn a_time_written_with_a_json_escape_is_refused_as_notation_refuses_it() {
+        // notation-go parses the times from the raw JSON text: `\u002d` is not a `-` to it.
+        let member = "io.cncf.notary.signingTime";
+        for (from, to) in [("-", "\\u002d"), ("T", "\\u0054")] {
+            let e = with_protected_text(|text| {
+                let h: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
+                let time = h[member].as_str().unwrap().to_string();
+                text.replace(&time, &time.replacen(from, to, 1))
+            })
+            .unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidTime { header, .. } if header == member),
+                "{e:?}"
+            );
+        }
+        // An escape in a member name is read as Go reads it (unescaped): accepted.
+        with_protected_text(|text| {
+            text.replacen("\"io.cncf.notary.signingTime\"", "\"io.cncf.notary.signing\\u0054ime\"", 1)
+        })
+        .unwrap();
     }
 
     #[test]

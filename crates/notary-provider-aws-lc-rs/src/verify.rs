@@ -132,7 +132,7 @@ fn strip_zeros(mut v: &[u8]) -> &[u8] {
 }
 
 /// The RSA bounds of the provider contract, checked before aws-lc so that both providers refuse
-/// the same keys: 2048 to 8192 modulus bits, an odd exponent with `3 <= e < 2^33`.
+/// the same keys: 2048 to 8192 modulus bits, an odd exponent with `3 <= e < 2^31`.
 fn rsa_components<'a>(
     modulus: &'a [u8],
     exponent: &'a [u8],
@@ -156,9 +156,9 @@ fn rsa_components<'a>(
     } else {
         u64::MAX
     };
-    if !(3..1 << 33).contains(&e_value) || e_value & 1 == 0 {
+    if !(3..1 << 31).contains(&e_value) || e_value & 1 == 0 {
         return Err(CryptoError::InvalidKey {
-            reason: "RSA public exponent must be odd, at least 3 and below 2^33".into(),
+            reason: "RSA public exponent must be odd, at least 3 and below 2^31".into(),
         });
     }
     Ok((n, e))
@@ -234,9 +234,18 @@ mod tests {
         assert!(rsa_components(&n2047, &[3]).is_err());
         assert!(rsa_components(&[0xc1; 1024], &[3]).is_ok());
         assert!(rsa_components(&[0xc1; 1025], &[3]).is_err());
-        for bad_e in [&[1u8][..], &[2], &[1, 0, 0], &[2, 0, 0, 0, 1], &[0]] {
+        // Go's crypto/rsa refuses exponents above 2^31 - 1.
+        for bad_e in [
+            &[1u8][..],
+            &[2],
+            &[1, 0, 0],
+            &[2, 0, 0, 0, 1],
+            &[0x80, 0, 0, 1],
+            &[1, 0xff, 0xff, 0xff, 0xff],
+            &[0],
+        ] {
             assert!(rsa_components(&n2048, bad_e).is_err(), "{bad_e:?}");
         }
-        assert!(rsa_components(&n2048, &[1, 0xff, 0xff, 0xff, 0xff]).is_ok());
+        assert!(rsa_components(&n2048, &[0x7f, 0xff, 0xff, 0xff]).is_ok());
     }
 }

@@ -126,7 +126,7 @@ fn strip_zeros(mut v: &[u8]) -> &[u8] {
     v
 }
 
-/// RSA with the bounds of the provider contract (2048..=8192 bits, odd `3 <= e < 2^33`), which
+/// RSA with the bounds of the provider contract (2048..=8192 bits, odd `3 <= e < 2^31`), which
 /// aws-lc applies too, plus `signature < n`, which `rsa` 0.9 does not check for PSS.
 fn verify_rsa(
     kind: SignatureKind,
@@ -152,7 +152,7 @@ fn verify_rsa(
         && e_bytes.last().is_some_and(|b| b & 1 == 1);
     if !e_ok {
         return Err(CryptoError::InvalidKey {
-            reason: "RSA public exponent must be odd, at least 3 and below 2^33".into(),
+            reason: "RSA public exponent must be odd, at least 3 and below 2^31".into(),
         });
     }
     let key =

@@ -26,6 +26,8 @@ const OID_CRL_DISTRIBUTION_POINTS: &[u8] = &[0x55, 0x1d, 0x1f];
 const OID_FRESHEST_CRL: &[u8] = &[0x55, 0x1d, 0x2e];
 const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
 const OID_NAME_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x1e];
+const OID_AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23];
+const OID_SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e];
 /// Most URLs kept per revocation extension.
 const MAX_URLS: usize = 32;
 
@@ -357,7 +359,24 @@ impl Certificate {
                         der::oid_to_string(oid).unwrap_or_else(|| format!("#{}", hex::encode(oid))),
                     );
                 }
+                // RFC 5280 §4.2.1.1, §4.2.1.2 and §4.2.2.1 have these non-critical, and Go's
+                // parser (so notation) refuses a certificate that marks one critical.
+                let never_critical = [
+                    (OID_AUTHORITY_KEY_ID, "authority key identifier"),
+                    (OID_SUBJECT_KEY_ID, "subject key identifier"),
+                    (OID_AUTHORITY_INFO_ACCESS, "authority information access"),
+                ];
+                if critical && let Some((_, what)) = never_critical.iter().find(|(o, _)| *o == oid)
+                {
+                    return Err(parse_err(format!(
+                        "the {what} extension is marked critical, which RFC 5280 forbids"
+                    )));
+                }
                 match oid {
+                    OID_AUTHORITY_KEY_ID => check_key_identifier(value, tag::SEQUENCE)
+                        .map_err(|e| ext_err("authority key identifier", e))?,
+                    OID_SUBJECT_KEY_ID => check_key_identifier(value, tag::OCTET_STRING)
+                        .map_err(|e| ext_err("subject key identifier", e))?,
                     OID_BASIC_CONSTRAINTS => {
                         basic_constraints = Some(parse_basic_constraints(value, critical)?)
                     }
@@ -738,6 +757,18 @@ pub(crate) fn parse_distribution_points(value: &[u8]) -> der::DerResult<Vec<Stri
         // reasons [1] and cRLIssuer [2] are not needed for the lookup.
     }
     Ok(out)
+}
+
+/// A key identifier extension as Go's parser reads it: an AuthorityKeyIdentifier SEQUENCE
+/// (whose optional `[0]` keyIdentifier must be readable) or a SubjectKeyIdentifier OCTET
+/// STRING. Go does not look past that first element, so neither does this.
+fn check_key_identifier(value: &[u8], outer: u8) -> der::DerResult<()> {
+    let item = Reader::new(value).read(outer)?;
+    if outer == tag::SEQUENCE {
+        // [0] IMPLICIT KeyIdentifier (a primitive context-specific tag).
+        Reader::new(item.value).read_optional(0x80)?;
+    }
+    Ok(())
 }
 
 fn ext_err(what: &str, e: &str) -> Error {

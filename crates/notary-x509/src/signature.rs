@@ -95,7 +95,7 @@ fn bit_len(v: &[u8]) -> usize {
 }
 
 /// The key rules that aws-lc once applied implicitly, made explicit so that every provider is
-/// given the same keys: RSA with 2048 to 8192 modulus bits and an odd exponent `3 <= e < 2^33`;
+/// given the same keys: RSA with 2048 to 8192 modulus bits and an odd exponent `3 <= e < 2^31`;
 /// EC as an uncompressed point of the curve's length (Go's parser refuses other forms);
 /// Ed25519 keys of 32 bytes.
 pub(crate) fn check_key_bounds(key: &PublicKey<'_>) -> Result<(), Error> {
@@ -114,9 +114,9 @@ pub(crate) fn check_key_bounds(key: &PublicKey<'_>) -> Result<(), Error> {
             } else {
                 u64::MAX
             };
-            if !(3..1 << 33).contains(&e) || e & 1 == 0 {
+            if !(3..1 << 31).contains(&e) || e & 1 == 0 {
                 return Err(Error::UnsupportedKey {
-                    reason: "RSA public exponent must be odd, at least 3 and below 2^33".into(),
+                    reason: "RSA public exponent must be odd, at least 3 and below 2^31".into(),
                 });
             }
         }

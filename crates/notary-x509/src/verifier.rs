@@ -52,7 +52,7 @@ impl X509Verifier {
     ///
     /// Accepted: sha256/384/512WithRSAEncryption, RSASSA-PSS (SHA-256/384/512, MGF1 with the
     /// same hash, salt = hash length), ecdsa-with-SHA256/384/512 (DER signature) and Ed25519.
-    /// RSA keys must have 2048 to 8192 bits and an odd exponent `3 <= e < 2^33`; EC keys must
+    /// RSA keys must have 2048 to 8192 bits and an odd exponent `3 <= e < 2^31`; EC keys must
     /// be uncompressed points. SHA-1 and MD5 based algorithms give
     /// [`Error::WeakSignatureAlgorithm`].
     ///

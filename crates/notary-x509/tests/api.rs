@@ -306,6 +306,7 @@ for_each_provider! {
             (n, &[2][..], "even exponent"),
             (n, &[1][..], "exponent 1"),
             (n, &[2, 0, 0, 0, 1][..], "exponent above 2^33"),
+            (n, &[0x80, 0, 0, 0x0b][..], "exponent 2^31 + 11"),
         ] {
             match check(&rsa_spki(n, e)) {
                 Err(Error::UnsupportedKey { reason }) => assert!(reason.contains("RSA"), "{what}: {reason}"),

@@ -706,3 +706,56 @@ fn accepts_what_go_accepts() {
     assert_eq!(old.not_before().year(), 1999);
     assert_eq!(old.not_after().year(), 2050);
 }
+
+/// Finding (differential run against notation-go): a leaf marking its authority or subject key
+/// identifier, or its authority information access, critical was accepted; Go's parser refuses
+/// each ("incorrectly marked critical", RFC 5280 §4.2.1.1, §4.2.1.2, §4.2.2.1), and so a
+/// malformed key identifier.
+#[test]
+fn key_identifiers_and_aia_are_never_critical_and_key_identifiers_are_read() {
+    const AKI: &[u8] = &[0x55, 0x1d, 0x23];
+    const SKI: &[u8] = &[0x55, 0x1d, 0x0e];
+    const AIA: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
+    let key_id = tlv(0x30, &tlv(0x80, &[7; 20]));
+    let subject_id = tlv(0x04, &[7; 20]);
+    let ocsp = tlv(
+        0x30,
+        &tlv(
+            0x30,
+            &[
+                tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01]),
+                tlv(0x86, b"http://ocsp.example"),
+            ]
+            .concat(),
+        ),
+    );
+    for (oid, value, what) in [
+        (AKI, &key_id, "authority key identifier"),
+        (SKI, &subject_id, "subject key identifier"),
+        (AIA, &ocsp, "authority information access"),
+    ] {
+        let base = without_extension(&leaf(), oid);
+        assert_accepted(what, &with_extension(&base, extension(oid, None, value)));
+        assert_accepted(
+            what,
+            &with_extension(&base, extension(oid, Some(0x00), value)),
+        );
+        let reason = parse_error(&with_extension(&base, extension(oid, Some(0xff), value)));
+        assert!(
+            reason.contains(what) && reason.contains("marked critical"),
+            "{what}: {reason}"
+        );
+    }
+    let base = without_extension(&without_extension(&leaf(), AKI), SKI);
+    for (oid, value) in [
+        (AKI, tlv(0x04, &[7; 20])),
+        (AKI, tlv(0x30, &[0x80, 0x05, 1])),
+        (SKI, tlv(0x30, &[])),
+        (SKI, vec![0x04, 0x05, 1]),
+    ] {
+        assert_refused(
+            "malformed key identifier",
+            &with_extension(&base, extension(oid, None, &value)),
+        );
+    }
+}
