@@ -43,6 +43,7 @@ NESTING = "nesting is capped at 128 levels"
 SIZE = "a policy file holds at most 16 MiB"
 TRAILING = "trustpolicy.json holds one JSON value with nothing after it (notation's verify ignores the rest)"
 IPV6 = "registry scopes may name an IPv6 registry (notation's scope syntax cannot express one)"
+DOTS = "trust store names . and .. name a directory above the stores, not a store"
 
 # Refused by notary, accepted by notation: why (README, "Deliberate differences from notation").
 STRICTER = {
@@ -75,6 +76,8 @@ STRICTER = {
     "load: trailing second object": TRAILING,
     "load: trailing second, invalid object": TRAILING,
     "load: trailing ]": TRAILING,
+    "import: stmt: trustStores ['ca:..']": DOTS,
+    "import: stmt: trustStores ['ca:.']": DOTS,
 }
 # Accepted by notary, refused by notation.
 EXTENSIONS = {

@@ -19,6 +19,7 @@ mod error;
 #[doc(hidden)]
 pub mod json;
 mod keyspec;
+pub mod mediatype;
 #[cfg(feature = "oci-spec")]
 pub mod oci_spec;
 mod payload;

@@ -558,6 +558,12 @@ pub enum VerificationError {
         /// The underlying error, if any.
         source: Option<SharedError>,
     },
+    /// The request cannot be verified whatever the policy says (an empty signature, a media
+    /// type that is not one), refused before any statement applies, as notation-go refuses it.
+    Request {
+        /// What is wrong.
+        reason: String,
+    },
     /// An enforced validation failed.
     Failed {
         /// The validation that failed.
@@ -607,11 +613,11 @@ impl VerificationError {
     pub fn validation(&self) -> Option<Validation> {
         match self {
             Self::Failed { validation, .. } => Some(*validation),
-            Self::Policy { .. } => None,
+            Self::Policy { .. } | Self::Request { .. } => None,
         }
     }
 
-    /// How far verification got before this error (0 for policy errors).
+    /// How far verification got before this error (0 for policy and request errors).
     pub fn progress(&self) -> usize {
         self.validation().map_or(0, Validation::progress)
     }
@@ -621,6 +627,7 @@ impl fmt::Display for VerificationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Policy { reason, .. } => write!(f, "trust policy: {reason}"),
+            Self::Request { reason } => f.write_str(reason),
             Self::Failed {
                 validation, reason, ..
             // notation's words and names ("authenticTimestamp validation failed. Failure
@@ -640,6 +647,7 @@ impl std::error::Error for VerificationError {
             Self::Policy { source, .. } | Self::Failed { source, .. } => source
                 .as_ref()
                 .map(|s| s.as_ref() as &(dyn std::error::Error + 'static)),
+            Self::Request { .. } => None,
         }
     }
 }

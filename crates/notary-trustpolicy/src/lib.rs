@@ -511,6 +511,17 @@ fn validate_statement(raw: &RawStatement) -> Result<TrustPolicyStatement, Error>
                 ),
             ));
         }
+        // notation's pattern allows them, but they name the type's directory or the one above
+        // it, never a store: refused here, where the policy is read, rather than at each use.
+        if n == "." || n == ".." {
+            return Err(invalid(
+                st,
+                "trustStores",
+                format!(
+                    "uses the trust store name {n:?} in trust store value {s:?}, which names a directory above the stores, not a store"
+                ),
+            ));
+        }
         trust_stores.push(TrustStoreRef {
             store_type,
             name: n.to_string(),

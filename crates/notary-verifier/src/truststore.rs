@@ -121,7 +121,7 @@ impl TrustStore for DirTrustStore {
         if !is_valid_name(name) {
             return Err(err(
                 TrustStoreErrorKind::Access,
-                "the store name must match [a-zA-Z0-9_.-]+".into(),
+                "the store name must match [a-zA-Z0-9_.-]+ and be neither . nor ..".into(),
             ));
         }
         let dir = self.store_dir(store_type, name);

@@ -387,6 +387,25 @@ impl Verifier for NotaryVerifier {
     }
 
     fn verify(&self, request: VerifyRequest<'_>) -> Result<VerificationOutcome, VerificationError> {
+        // notation-go's VerifyBlob refuses these before its trust policy is read, so a skip
+        // statement does not pass them.
+        if let VerifyTarget::Blob(blob) = &request.target {
+            if request.envelope.is_empty() {
+                return Err(VerificationError::Request {
+                    reason: "signature cannot be nil or empty".into(),
+                });
+            }
+            if let Some(mt) = blob.media_type {
+                notary_core::mediatype::check_media_type(mt).map_err(|e| {
+                    VerificationError::Request {
+                        reason: format!(
+                            "invalid content media type {:?}: mime: {e}",
+                            notary_core::shown(mt)
+                        ),
+                    }
+                })?;
+            }
+        }
         let statement = self.statement(request.policy_target())?;
         let policy = self.applied(statement);
         // One span per verification: the events of each validation (and of the revocation

@@ -381,6 +381,47 @@ fn skip_gives_a_skipped_outcome_without_parsing() {
 }
 
 #[test]
+fn an_empty_blob_signature_or_a_bad_media_type_is_refused_even_under_skip() {
+    let provider = notary_provider_aws_lc_rs::provider();
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    let v = NotaryVerifier::new(provider, Arc::new(store(provider, chain.root())))
+        .with_blob_policy(
+            BlobTrustPolicy::from_json(
+                br#"{"version":"1.0","trustPolicies":[{"name":"b",
+                "signatureVerification":{"level":"skip"}}]}"#,
+            )
+            .unwrap(),
+        );
+    let blob = b"x".to_vec();
+    let run = |envelope: &[u8], media_type: Option<&str>| {
+        let mut content = blob.as_slice();
+        let mut target = BlobTarget::new(&mut content).with_policy_name("b");
+        if let Some(mt) = media_type {
+            target = target.with_media_type(mt);
+        }
+        v.verify(VerifyRequest::blob(
+            envelope,
+            EnvelopeMediaType::Jws,
+            target,
+            NOW,
+        ))
+    };
+    // Skip passes anything else, as notation-go's skip does.
+    assert!(run(b"garbage", Some("text/plain; charset=utf-8")).is_ok());
+    let e = run(b"", None).unwrap_err();
+    assert!(
+        matches!(e, notary_core::VerificationError::Request { .. }),
+        "{e}"
+    );
+    assert_eq!(e.to_string(), "signature cannot be nil or empty");
+    let e = run(b"garbage", Some("a b")).unwrap_err();
+    assert!(
+        matches!(&e, notary_core::VerificationError::Request { reason } if reason.starts_with("invalid content media type \"a b\"")),
+        "{e}"
+    );
+}
+
+#[test]
 fn blobs_are_hashed_by_the_provider_and_user_metadata_is_enforced() {
     for provider in providers() {
         let chain = ChainBuilder::new(KeySpec::EcP384, NOW).build().unwrap();
