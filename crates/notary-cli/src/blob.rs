@@ -189,6 +189,13 @@ pub fn signer_source(
         e => Failure::from(e),
     })?;
     match entry.source()? {
+        // notation-go's words (`signer.NewFromFiles`) for an entry with an empty path.
+        KeySource::Local { key, .. } if key.as_os_str().is_empty() => {
+            Err(Failure::msg("key path not specified"))
+        }
+        KeySource::Local { cert, .. } if cert.as_os_str().is_empty() => {
+            Err(Failure::msg("certificate path not specified"))
+        }
         KeySource::Local { key, cert } => Ok(SignerSource::LocalFiles {
             key: PathBuf::from(key),
             cert: PathBuf::from(cert),
@@ -298,10 +305,16 @@ pub fn sign_options(
 ) -> Result<SignOptions, Failure> {
     let format = match format {
         Some(f) => f,
-        None => crate::notation_dir()?
-            .config_json()?
-            .signature_format_name()
-            .unwrap_or_else(|| "jws".to_string()),
+        // notation takes its default format from config.json only when the file reads; a
+        // malformed one leaves JWS (the registry flows still fail on it, in both tools).
+        None => match crate::notation_dir()?.config_json() {
+            Ok(c) => c.signature_format_name(),
+            Err(e) => {
+                tracing::warn!(error = %e, "config.json unreadable: signing with JWS, notation's default");
+                None
+            }
+        }
+        .unwrap_or_else(|| "jws".to_string()),
     };
     let mut o = SignOptions::new(crate::now());
     o.provider = crate::provider();
@@ -319,6 +332,13 @@ fn sign(a: BlobSignArgs) -> CmdResult {
     // Flags are checked before the key is loaded, so usage errors come first (flag groups
     // first, as cobra checks them).
     let plugin = signer_flags(a.key.as_deref(), a.plugin.as_deref(), a.id.as_deref())?;
+    // notation-go's SignBlob reads the media type as Go's mime package does.
+    notary_core::mediatype::check_media_type(&a.media_type).map_err(|e| {
+        Failure::msg(format!(
+            "invalid content media type {:?}: mime: {e}",
+            a.media_type
+        ))
+    })?;
     let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
     options.timestamper = timestamper(a.timestamp_url, a.timestamp_root_cert)?;
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;

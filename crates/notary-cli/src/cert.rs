@@ -229,8 +229,9 @@ pub fn run(c: CertCommand) -> CmdResult {
         } => {
             // An empty value is no filter, as in notation.
             let (t, store) = (t.filter(|t| !t.is_empty()), store.filter(|s| !s.is_empty()));
+            // A type notation does not know lists nothing there (it is only a filter).
             let types: Vec<TrustStoreType> = match t {
-                Some(t) => vec![store_type(&t)?],
+                Some(t) => t.parse().into_iter().collect(),
                 None => TrustStoreType::ALL.to_vec(),
             };
             let root = config::config_dir()?.join("truststore").join("x509");
@@ -350,6 +351,20 @@ pub fn run(c: CertCommand) -> CmdResult {
             yes,
             file,
         } => {
+            // notation's argument checks, before anything is asked.
+            match (all, &file) {
+                (true, Some(_)) => {
+                    return Err(Failure::msg(
+                        "cannot delete a single certificate file when --all flag is set",
+                    ));
+                }
+                (false, None) => {
+                    return Err(Failure::msg(
+                        "delete requires either the certificate file name that needs to be deleted or --all flag to delete all certificates in the given named trust store",
+                    ));
+                }
+                _ => {}
+            }
             let t = store_type(&t)?;
             let dir = store_dir(t, &store)?;
             if let Some(f) = &file {
@@ -369,13 +384,14 @@ pub fn run(c: CertCommand) -> CmdResult {
             if !yes && !confirm(&question)? {
                 return Ok(());
             }
-            match (all, file) {
-                (true, None) => {
+            // Checked above: --all exactly when no file is named.
+            match file {
+                None => {
                     fs::remove_dir_all(&dir)
                         .map_err(|e| Failure::msg(format!("{}: {e}", dir.display())))?;
                     println!("Successfully deleted {}", dir.display());
                 }
-                (false, Some(f)) => {
+                Some(f) => {
                     let p = dir.join(&f);
                     fs::remove_file(&p).map_err(|e| {
                         Failure::msg(format!(
@@ -384,11 +400,6 @@ pub fn run(c: CertCommand) -> CmdResult {
                         ))
                     })?;
                     println!("Successfully deleted {f}");
-                }
-                _ => {
-                    return Err(Failure::msg(
-                        "delete requires either the certificate file name that needs to be deleted or --all flag to delete all certificates in the given named trust store",
-                    ));
                 }
             }
             Ok(())

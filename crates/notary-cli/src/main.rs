@@ -134,8 +134,11 @@ enum Command {
     /// Generate the autocompletion script for a shell (bash, zsh, fish, powershell, elvish), as
     /// `notation completion` does: `source <(notary completion bash)`
     Completion {
-        /// The shell
-        shell: clap_complete::Shell,
+        /// The shell (without one, this help)
+        shell: Option<clap_complete::Shell>,
+        /// Leave the descriptions of commands and flags out of the completions
+        #[arg(long = "no-descriptions")]
+        no_descriptions: bool,
     },
 }
 
@@ -168,11 +171,29 @@ fn main() -> ExitCode {
         Command::Login(a) => login::login(a),
         Command::Logout(a) => login::logout(a),
         Command::Plugin(c) => plugin::run(c),
-        Command::Completion { shell } => {
+        // No shell: the command's help, and success, as notation's.
+        Command::Completion { shell: None, .. } => {
             use clap::CommandFactory as _;
+            let mut root = Cli::command();
+            root.build();
+            match root.find_subcommand_mut("completion") {
+                Some(c) => c.print_help().map_err(Failure::from),
+                None => Ok(()),
+            }
+        }
+        Command::Completion {
+            shell: Some(shell),
+            no_descriptions,
+        } => {
+            use clap::CommandFactory as _;
+            let mut cmd = Cli::command();
+            if no_descriptions {
+                cmd.build();
+                cmd = without_descriptions(cmd);
+            }
             // Rendered first: clap_complete panics when its writer fails (a closed pipe).
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "notary", &mut script);
+            clap_complete::generate(shell, &mut cmd, "notary", &mut script);
             match std::io::Write::write_all(&mut std::io::stdout(), &script) {
                 // A reader that stopped early (`| head`) is not an error of ours.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -200,6 +221,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// `cmd` and its subcommands with no about text on commands or help on flags, for
+/// `completion --no-descriptions` (the completions then offer names alone).
+fn without_descriptions(cmd: clap::Command) -> clap::Command {
+    cmd.about(None)
+        .long_about(None)
+        .mut_args(|a| a.help(None).long_help(None))
+        .mut_subcommands(without_descriptions)
+}
+
 /// The boolean flags (switches) of every command, long and short: pflag lets each take a value
 /// after `=` in any of Go's `strconv.ParseBool` spellings (`--default=false`, `-y=1`).
 const SWITCHES: &[&str] = &[
@@ -211,6 +241,7 @@ const SWITCHES: &[&str] = &[
     "from-oci-layout",
     "insecure-registry",
     "migrate",
+    "no-descriptions",
     "no-signature-cache",
     "oci-layout",
     "password-stdin",

@@ -815,10 +815,21 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
             "if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]",
         ));
     }
-    if let Some(scope) = &a.scope {
-        // notation's words for a --scope that no policy could name.
-        notary_trustpolicy::validate_registry_scope(scope)
-            .map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
+    // An empty --scope counts as given for the flag group but not as a scope: notation then
+    // takes the layout's path as written as the scope, and so does this.
+    let scope_flag = a.scope.clone().filter(|s| !s.is_empty());
+    let scope_of = |t: &Target| {
+        t.scope
+            .clone()
+            .or_else(|| scope_flag.clone())
+            .unwrap_or_else(|| t.name.clone())
+    };
+    if a.common.oci_layout {
+        for t in &targets {
+            // notation's words for a --scope that no policy could name.
+            notary_trustpolicy::validate_registry_scope(&scope_of(t))
+                .map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
+        }
     }
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
     let v: Arc<dyn notary::Verifier> =
@@ -827,9 +838,8 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
         max_signatures,
         user_metadata: parse_pairs(&a.user_metadata, "--user-metadata")?,
     });
-    let layout_scope = a.scope.clone().unwrap_or_default();
     let results = run_batch(&targets, |t| {
-        let scope = t.scope.clone().unwrap_or_else(|| layout_scope.clone());
+        let scope = scope_of(&t);
         verify_one(t, scope, v.clone(), opts.clone())
     })?;
     debug_counts(&targets);

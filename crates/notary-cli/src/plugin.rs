@@ -1,7 +1,7 @@
 //! `notary plugin list|install|uninstall`: the plugins under `$NOTATION_LIBEXEC/plugins`
 //! (default `<config dir>/plugins`), one directory per plugin holding `notation-<name>`.
 
-use std::io::{BufRead as _, Read as _};
+use std::io::Read as _;
 use std::path::Path;
 
 use clap::Subcommand;
@@ -71,6 +71,18 @@ fn list() -> CmdResult {
                 "[]".to_string(),
                 e.to_string(),
             ],
+        })
+        // A plugin's text (its stderr in an error) stays on its row, without terminal controls.
+        .map(|row| {
+            row.into_iter()
+                .map(|cell| {
+                    let line: String = cell
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect();
+                    line.trim().to_string()
+                })
+                .collect()
         })
         .collect();
     print!(
@@ -350,15 +362,13 @@ fn uninstall(name: &str, yes: bool) -> CmdResult {
             "unable to find plugin {name}.\nTo view a list of installed plugins, use `notary plugin list`"
         )));
     }
-    if !yes {
-        eprint!("Are you sure you want to uninstall plugin {name:?}? [y/N] ");
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Err(Failure::msg(format!(
-                "uninstalling plugin {name} was cancelled (use --yes to skip the prompt)"
-            )));
-        }
+    // Declined, nothing is removed and the command succeeds, as notation's.
+    if !yes
+        && !crate::cert::confirm(&format!(
+            "Are you sure you want to uninstall plugin {name:?}?"
+        ))?
+    {
+        return Ok(());
     }
     std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
     println!("Successfully uninstalled plugin {name}");

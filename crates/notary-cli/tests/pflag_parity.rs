@@ -83,6 +83,97 @@ fn a_flag_takes_the_next_argument_as_its_value_even_when_it_starts_with_a_dash()
 }
 
 #[test]
+fn cert_list_with_a_type_notation_does_not_know_lists_nothing() {
+    let e = Env::new();
+    e.default_test_key("acme");
+    assert!(e.ok(&["cert", "ls"]).contains("acme"));
+    for t in ["bogus", "CA"] {
+        assert_eq!(e.ok(&["cert", "ls", "-t", t]), "", "{t}");
+    }
+}
+
+#[test]
+fn a_malformed_config_json_leaves_jws_as_the_default_format_as_in_notation() {
+    let (e, reference) = env_with_layout();
+    for bad in ["{bad", r#"{"signatureFormat": 5}"#] {
+        std::fs::write(e.config.join("config.json"), bad).unwrap();
+        e.ok_both(&["sign", "--oci-layout", &reference]);
+    }
+    let inspect = e.ok(&["inspect", "--oci-layout", "-o", "json", &reference]);
+    assert!(inspect.contains("application/jose+json"), "{inspect}");
+    assert!(!inspect.contains("application/cose"), "{inspect}");
+}
+
+#[test]
+fn an_empty_scope_takes_the_layout_path_as_notation_does() {
+    let e = Env::new();
+    e.trust_test_key("acme", "reg.io/app", "p");
+    let (layout, _) = e.layout_with_artifact(Some("application/vnd.example"));
+    let named = e.work.join("reg.io/app");
+    std::fs::create_dir_all(named.parent().unwrap()).unwrap();
+    std::fs::rename(&layout, &named).unwrap();
+    e.ok_both(&["sign", "--oci-layout", "reg.io/app:v1"]);
+    for flag in [&["--scope", ""][..], &["--scope="]] {
+        let mut args = vec!["verify", "--oci-layout"];
+        args.extend(flag);
+        args.push("reg.io/app:v1");
+        let (out, _) = e.ok_both(&args);
+        assert!(out.contains("Successfully verified"), "{out}");
+    }
+    // A path that is no registry scope is refused as notation refuses it.
+    let err = e.fails(&[
+        "verify",
+        "--oci-layout",
+        "--scope",
+        "",
+        "reg.io/app/../app:v1",
+    ]);
+    assert!(err.contains("is not valid"), "{err}");
+}
+
+#[test]
+fn cert_delete_and_empty_key_paths_fail_in_notations_words() {
+    let (e, reference) = env_with_layout();
+    let err = e.fails(&[
+        "cert", "delete", "--type", "ca", "--store", "acme", "--all", "acme.crt", "-y",
+    ]);
+    assert!(
+        err.contains("cannot delete a single certificate file when --all flag is set"),
+        "{err}"
+    );
+    assert!(e.ok(&["cert", "ls"]).contains("acme.crt"));
+    let path = e.config.join("signingkeys.json");
+    let mut keys: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for (member, words) in [
+        ("certPath", "certificate path not specified"),
+        ("keyPath", "key path not specified"),
+    ] {
+        keys["keys"][0][member] = "".into();
+        std::fs::write(&path, keys.to_string()).unwrap();
+        let err = e.fails(&["sign", "--oci-layout", &reference]);
+        assert!(err.contains(words), "{err}");
+    }
+}
+
+#[test]
+fn blob_media_types_are_read_as_gos_mime_package_reads_them() {
+    let e = Env::new();
+    e.default_test_key("acme");
+    let file = e.write("notes.txt", "hello");
+    let file = file.to_str().unwrap();
+    let err = e.fails(&["blob", "sign", "--media-type", "a b", file]);
+    assert!(err.contains(r#"invalid content media type "a b""#), "{err}");
+    e.ok_both(&[
+        "blob",
+        "sign",
+        "--media-type",
+        "text/plain; charset=utf-8",
+        file,
+    ]);
+}
+
+#[test]
 fn signer_flags_are_checked_in_cobras_groups_and_an_empty_key_is_the_default() {
     let (e, reference) = env_with_layout();
     let err = e.fails(&[
@@ -418,6 +509,16 @@ fn completion_scripts_are_generated_for_notations_shells() {
         }
     }
     assert_eq!(status(&e, &["completion", "ksh"]), Some(1));
+    // notation's flag: names without their descriptions.
+    let full = e.ok(&["completion", "zsh"]);
+    let bare = e.ok(&["completion", "zsh", "--no-descriptions"]);
+    assert!(full.contains("Sign artifacts"), "{full}");
+    assert!(
+        !bare.contains("Sign artifacts") && bare.contains("sign"),
+        "{bare}"
+    );
+    // No shell: the command's help, and success.
+    assert!(e.ok(&["completion"]).contains("Usage: notary completion"));
 }
 
 #[test]

@@ -102,6 +102,23 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
         out.contains("broken") && out.contains("malformed response"),
         "{out}"
     );
+    // One whose stderr ends its error with line breaks (and a terminal escape): still one row.
+    let noisy = e.plugins().join("noisy");
+    std::fs::create_dir_all(&noisy).unwrap();
+    write_exe(
+        &noisy.join("notation-noisy"),
+        b"#!/bin/sh\nprintf 'nope\\n\\033[2J\\n' >&2\nexit 1\n",
+    );
+    let out = e.ok(&["plugin", "list"]);
+    let rows: Vec<&str> = out.lines().collect();
+    // The header, broken, demo and noisy.
+    assert_eq!(rows.len(), 4, "{out}");
+    assert!(
+        rows[3].starts_with("noisy ") && rows[3].contains("nope"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    std::fs::remove_dir_all(&noisy).unwrap();
 
     // The staging directory of an install killed half-way is not a plugin.
     let staging = e.plugins().join(".install-AbC123");
@@ -116,9 +133,14 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
         "{out}"
     );
 
-    // Uninstall needs confirmation (stdin is empty here) or --yes.
-    let err = e.fails(&["plugin", "uninstall", "demo"]);
-    assert!(err.contains("cancelled"), "{err}");
+    // Uninstall needs confirmation or --yes; declined (or stdin empty), nothing is removed and
+    // the command succeeds, as notation's.
+    e.ok(&["plugin", "uninstall", "demo"]);
+    assert!(installed.is_file());
+    let o = e.run_with_stdin(&["plugin", "uninstall", "demo"], b"n\n");
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Operation cancelled."), "{out}");
     assert!(installed.is_file());
     e.ok(&["plugin", "uninstall", "--yes", "demo"]);
     assert!(!e.plugins().join("demo").exists());
