@@ -533,8 +533,10 @@ fn target_shared(
 }
 
 /// Whether the object of a reference is a tag (a digest holds its algorithm's `:`).
+/// Whether the tag-or-digest part of a reference is a tag: anything that is not a digest (an
+/// OCI layout's tag may hold a `:`, such as `prod:v1`).
 fn is_tag(object: &str) -> bool {
-    !object.contains(':')
+    object.parse::<notary_core::Digest>().is_err()
 }
 
 /// notation's warning for `verb` (verify, list, inspect) given a tag reference.

@@ -174,6 +174,48 @@ fn blob_media_types_are_read_as_gos_mime_package_reads_them() {
 }
 
 #[test]
+fn a_layout_tag_holding_a_colon_names_its_own_artifact() {
+    // `path@prod:v1` names the tag `prod:v1` (as notation reads it), never `v1`.
+    let e = Env::new();
+    e.trust_test_key("acme", "local/x", "p");
+    let (layout, _) = e.layout_with_artifact(Some("application/vnd.example"));
+    let l = notary_registry::OciLayout::open(&layout).unwrap();
+    let config = l
+        .push_blob("application/vnd.oci.empty.v1+json", b"{}")
+        .unwrap();
+    let layer = l.push_blob("text/plain", b"other").unwrap();
+    let other = notary_registry::manifest::image_manifest(&config, &[layer], None, None, None);
+    let prod = l
+        .push_manifest(
+            notary_registry::manifest::IMAGE_MANIFEST,
+            &other,
+            Some("prod:v1"),
+        )
+        .unwrap();
+    let path = layout.to_str().unwrap();
+    e.ok_both(&["sign", "--oci-layout", &format!("{path}:v1")]);
+    let err = e.fails(&[
+        "verify",
+        "--oci-layout",
+        "--scope",
+        "local/x",
+        &format!("{path}@prod:v1"),
+    ]);
+    assert!(
+        err.contains(&prod.digest.to_string()) && err.contains("no signature"),
+        "{err}"
+    );
+    let err = e.fails(&[
+        "verify",
+        "--oci-layout",
+        "--scope",
+        "local/x",
+        &format!("{path}@nosuch.example/app:v1"),
+    ]);
+    assert!(!err.contains("Successfully"), "{err}");
+}
+
+#[test]
 fn signer_flags_are_checked_in_cobras_groups_and_an_empty_key_is_the_default() {
     let (e, reference) = env_with_layout();
     let err = e.fails(&[

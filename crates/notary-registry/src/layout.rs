@@ -407,7 +407,10 @@ impl OciLayout {
         Ok(d)
     }
 
-    /// Resolves a tag, a digest, or `name@digest` / `name:tag` forms to the manifest descriptor.
+    /// Resolves a digest (or `name@digest`) or a tag to the manifest descriptor. A tag is
+    /// matched whole against `org.opencontainers.image.ref.name`, as oras-go (so notation)
+    /// matches it: that annotation may hold a `:` (`prod:v1`, a full reference), and `prod:v1`
+    /// is never the tag `v1`.
     pub fn resolve_reference(&self, reference: &str) -> Result<Descriptor, Error> {
         let idx = self.read_index()?;
         let digest_part = reference.rsplit_once('@').map(|(_, d)| d).or_else(|| {
@@ -451,7 +454,7 @@ impl OciLayout {
             })?;
             return Ok(Descriptor::new(mt, digest, data.len() as u64));
         }
-        let tag = reference.rsplit_once(':').map_or(reference, |(_, t)| t);
+        let tag = reference;
         idx.manifests
             .iter()
             .rev()

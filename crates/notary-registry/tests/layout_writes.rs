@@ -278,3 +278,41 @@ fn writes_leave_no_temporaries_and_keep_the_usual_mode() {
         assert_eq!(mode(&p), expected, "{}", p.display());
     }
 }
+
+/// Finding (a review against notation): `path@prod:v1` resolved the tag `v1`, so `verify` and
+/// `sign` acted on another artifact than the one named and succeeded. A tag is the whole
+/// `org.opencontainers.image.ref.name`, as oras-go matches it.
+#[test]
+fn a_tag_with_a_colon_is_matched_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::create(dir.path()).unwrap();
+    layout.push_blob(manifest::EMPTY_JSON, b"{}").unwrap();
+    let (_, image) = image();
+    let layer = layout.push_blob("text/plain", b"other").unwrap();
+    let config = Descriptor::for_content(manifest::EMPTY_JSON, b"{}");
+    let other = manifest::image_manifest(&config, &[layer], None, None, None);
+    let v1 = layout
+        .push_manifest(manifest::IMAGE_MANIFEST, &image, Some("v1"))
+        .unwrap();
+    let prod = layout
+        .push_manifest(manifest::IMAGE_MANIFEST, &other, Some("prod:v1"))
+        .unwrap();
+    assert_ne!(v1.digest, prod.digest);
+    assert_eq!(layout.resolve_reference("v1").unwrap().digest, v1.digest);
+    assert_eq!(
+        layout.resolve_reference("prod:v1").unwrap().digest,
+        prod.digest
+    );
+    for unknown in ["md5:v1", "nosuch.example/app:v1", "prod"] {
+        assert!(
+            matches!(
+                layout.resolve_reference(unknown),
+                Err(Error::NotFound { .. })
+            ),
+            "{unknown}"
+        );
+    }
+    // A digest, bare or after a name, is still a digest.
+    let at = format!("app@{}", prod.digest);
+    assert_eq!(layout.resolve_reference(&at).unwrap().digest, prod.digest);
+}
