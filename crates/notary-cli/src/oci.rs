@@ -533,6 +533,18 @@ fn target_shared(
 }
 
 /// Whether the object of a reference is a tag (a digest holds its algorithm's `:`).
+/// Names each manifest of an OCI layout that the listing had to leave out and why (a signature
+/// among them would otherwise be missing without a word; notation fails on the first).
+fn warn_unreadable(t: &Target) {
+    if let Store::Layout(layout) = &t.repo {
+        for (digest, why) in layout.unreadable_manifests() {
+            eprintln!(
+                "Warning: manifest {digest} of the OCI layout could not be read and was left out: {why}"
+            );
+        }
+    }
+}
+
 /// Whether the tag-or-digest part of a reference is a tag: anything that is not a digest (an
 /// OCI layout's tag may hold a `:`, such as `prod:v1`).
 fn is_tag(object: &str) -> bool {
@@ -731,6 +743,7 @@ async fn verify_one(
         request = request.with_user_metadata(&opts.user_metadata);
     }
     let res = verify_artifact(t.repo.repo(), v.as_ref(), &request).await;
+    warn_unreadable(&t);
     // notation resolves before it verifies: the tag warning only once the tag has resolved,
     // and a failure to resolve in its own words, with no verification headline.
     let unresolved = matches!(
@@ -911,6 +924,7 @@ pub fn list(a: ListArgs) -> CmdResult {
             .repo()
             .list_signatures(&subject, max_signatures.saturating_add(1)),
     )?;
+    warn_unreadable(&t);
     let exceeded = sigs.len() > max_signatures;
     sigs.truncate(max_signatures);
     let reference = t.at(&subject.digest);
@@ -950,6 +964,7 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
         ))
         .map_err(Failure::msg)?;
     warn_unpinned("inspect", &t.object);
+    warn_unreadable(&t);
     // As notation: say which signatures could not be shown, show the others, then fail.
     for s in &v.skipped {
         if s.unfetched {

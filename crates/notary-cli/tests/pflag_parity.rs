@@ -216,6 +216,36 @@ fn a_layout_tag_holding_a_colon_names_its_own_artifact() {
 }
 
 #[test]
+fn a_layout_manifest_that_cannot_be_read_is_named_not_silently_left_out() {
+    let e = Env::new();
+    e.trust_test_key("acme", "local/x", "p");
+    let (layout, _) = e.layout_with_artifact(Some("application/vnd.example"));
+    let reference = format!("{}:v1", layout.display());
+    e.ok_both(&["sign", "--oci-layout", &reference]);
+    let listed = e.ok(&["list", "--oci-layout", &reference]);
+    let digest = listed
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .rfind(|w| w.starts_with("sha256:"))
+        .unwrap()
+        .to_string();
+    // The signature manifest corrupted in place (same size, other bytes).
+    let blob = layout.join("blobs/sha256").join(&digest["sha256:".len()..]);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    bytes[0] ^= 0x20;
+    std::fs::write(&blob, bytes).unwrap();
+    let o = e.run(&["verify", "--oci-layout", "--scope", "local/x", &reference]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "Warning: manifest {digest} of the OCI layout could not be read"
+        )) && err.contains("another digest"),
+        "{err}"
+    );
+}
+
+#[test]
 fn signer_flags_are_checked_in_cobras_groups_and_an_empty_key_is_the_default() {
     let (e, reference) = env_with_layout();
     let err = e.fails(&[

@@ -49,6 +49,10 @@ const MAX_REFERRERS: usize = 10_000;
 /// listing thousands of entries would otherwise grow the walk without bound before anything
 /// is copied.
 const MAX_OBJECTS: usize = 100_000;
+/// How many levels of referrers of referrers a copy follows (signatures of an SBOM of an image
+/// are two): a registry that answers every manifest with a new referrer cannot keep a copy
+/// going until [`MAX_OBJECTS`].
+pub const MAX_REFERRER_DEPTH: usize = 16;
 
 /// A copy source or destination.
 #[derive(Debug, Clone, Copy)]
@@ -185,6 +189,9 @@ struct Copier<'a, F> {
     done: HashSet<Digest>,
     /// Objects taken on so far (see [`MAX_OBJECTS`]).
     listed: usize,
+    /// Untagged manifests stored in a destination layout, listed in its `index.json` in one
+    /// rewrite at the end ([`Copier::index_stored`]).
+    stored: Vec<Descriptor>,
 }
 
 impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
@@ -225,8 +232,22 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
                 }
                 Some(bytes) => {
                     let this_tag = if d.digest == root.digest { tag } else { None };
-                    if this_tag.is_some() || !self.dst.has_manifest(&d).await? {
-                        self.dst.put_manifest(&d, &bytes, this_tag).await?;
+                    match (&self.dst, this_tag) {
+                        (Endpoint::Layout(l), None) => {
+                            let got =
+                                l.store_manifest_as(d.digest.algorithm(), &d.media_type, &bytes)?;
+                            if got.digest != d.digest {
+                                return Err(Error::DigestMismatch {
+                                    digest: d.digest.to_string(),
+                                    reason: format!("stored as {}", got.digest),
+                                });
+                            }
+                            self.stored.push(got);
+                        }
+                        _ if this_tag.is_some() || !self.dst.has_manifest(&d).await? => {
+                            self.dst.put_manifest(&d, &bytes, this_tag).await?;
+                        }
+                        _ => {}
                     }
                     self.progress.manifests = self.progress.manifests.saturating_add(1);
                     self.progress.bytes = self.progress.bytes.saturating_add(bytes.len() as u64);
@@ -236,6 +257,15 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
             }
         }
         Ok(())
+    }
+
+    /// Lists the manifests stored untagged in a destination layout (every one complete: its
+    /// content was written before it), also when the copy stopped part-way.
+    fn index_stored(&mut self) -> Result<(), Error> {
+        match self.dst {
+            Endpoint::Layout(l) => l.index_manifests(&std::mem::take(&mut self.stored), None),
+            Endpoint::Remote(_) => Ok(()),
+        }
     }
 
     /// Counts `n` more objects under `root`, refusing more than [`MAX_OBJECTS`] in the run.
@@ -378,6 +408,41 @@ impl CopyOptions {
     }
 }
 
+/// Copies `artifact` (tagged `dst_tag`), then the referrers of everything copied, at most
+/// [`MAX_REFERRER_DEPTH`] levels below it.
+async fn copy_graph<F: FnMut(&CopyProgress)>(
+    c: &mut Copier<'_, F>,
+    artifact: &Descriptor,
+    dst_tag: Option<&str>,
+    referrers: &mut Vec<Descriptor>,
+    seen: &mut HashSet<Digest>,
+) -> Result<(), Error> {
+    c.copy_node(artifact, dst_tag).await?;
+    let mut queue = vec![(artifact.clone(), 0usize)];
+    while let Some((subject, depth)) = queue.pop() {
+        let found = c.src.referrers(&subject).await?;
+        if depth >= MAX_REFERRER_DEPTH && !found.is_empty() {
+            return Err(Error::InvalidManifest {
+                digest: subject.digest.to_string(),
+                reason: format!(
+                    "referrers nest more than {MAX_REFERRER_DEPTH} levels below the artifact"
+                ),
+            });
+        }
+        for r in found {
+            if !seen.insert(r.digest.clone()) {
+                continue;
+            }
+            // Listing descriptors carry artifactType/annotations; copy by the manifest itself.
+            let plain = Descriptor::new(r.media_type.clone(), r.digest.clone(), r.size);
+            c.copy_node(&plain, None).await?;
+            referrers.push(r);
+            queue.push((plain, depth.saturating_add(1)));
+        }
+    }
+    Ok(())
+}
+
 /// [`copy`] with options (see [`CopyOptions`]).
 pub async fn copy_with(
     src: Endpoint<'_>,
@@ -402,23 +467,13 @@ pub async fn copy_with(
         on_progress,
         done: HashSet::new(),
         listed: 0,
+        stored: Vec::new(),
     };
-    c.copy_node(&artifact, dst_tag).await?;
     let mut referrers = Vec::new();
-    let mut queue = vec![artifact.clone()];
     let mut seen = HashSet::from([artifact.digest.clone()]);
-    while let Some(subject) = queue.pop() {
-        for r in c.src.referrers(&subject).await? {
-            if !seen.insert(r.digest.clone()) {
-                continue;
-            }
-            // Listing descriptors carry artifactType/annotations; copy by the manifest itself.
-            let plain = Descriptor::new(r.media_type.clone(), r.digest.clone(), r.size);
-            c.copy_node(&plain, None).await?;
-            referrers.push(r);
-            queue.push(plain);
-        }
-    }
+    let copied = copy_graph(&mut c, &artifact, dst_tag, &mut referrers, &mut seen).await;
+    let indexed = c.index_stored();
+    copied.and(indexed)?;
     if options.migrate_prototype_signatures
         && let Endpoint::Remote(r) = c.src
     {

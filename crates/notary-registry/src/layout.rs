@@ -43,7 +43,21 @@ pub struct OciLayout {
     // Serialises read-modify-write cycles of index.json within this process: shared by every
     // `OciLayout` opened on the same directory.
     index_lock: std::sync::Arc<Mutex<()>>,
+    walked: Mutex<Option<Walked>>,
 }
+
+/// What a walk from `index.json` reached, kept while `index.json` reads the same: blobs are
+/// addressed by digest and checked when read, so only the index can change what a walk finds.
+/// Without it `copy` re-read the whole layout for every referrer it followed.
+#[derive(Debug)]
+struct Walked {
+    index: Vec<u8>,
+    nodes: std::sync::Arc<Vec<(Descriptor, Manifest)>>,
+    unreadable: Vec<(String, String)>,
+}
+
+/// Manifests named in a layout but left out of listings, with why (at most this many).
+const MAX_UNREADABLE_NAMED: usize = 16;
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Io {
@@ -179,6 +193,7 @@ impl OciLayout {
             root,
             form: manifest::SignatureManifestForm::default(),
             index_lock,
+            walked: Mutex::new(None),
         };
         layout.read_index()?;
         Ok(layout)
@@ -236,13 +251,32 @@ impl OciLayout {
     }
 
     fn read_index(&self) -> Result<Index, Error> {
+        self.parse_index(&self.read_index_bytes()?)
+    }
+
+    /// `index.json` as read.
+    fn read_index_bytes(&self) -> Result<Vec<u8>, Error> {
         let p = self.root.join("index.json");
-        let bytes =
-            fsread::read_capped(&p, MAX_INDEX_SIZE)?.ok_or_else(|| io_err(&p, "no such file"))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::InvalidLayout {
+        fsread::read_capped(&p, MAX_INDEX_SIZE)?.ok_or_else(|| io_err(&p, "no such file"))
+    }
+
+    fn parse_index(&self, bytes: &[u8]) -> Result<Index, Error> {
+        serde_json::from_slice(bytes).map_err(|e| Error::InvalidLayout {
             path: self.root.display().to_string(),
             reason: format!("index.json: {e}"),
         })
+    }
+
+    /// Manifests the last listing reached but could not read (digest, why): present but not
+    /// matching their digest or size, not regular files, or not manifests. They are left out
+    /// of listings (a missing blob, common in partial copies, is not named here).
+    pub fn unreadable_manifests(&self) -> Vec<(String, String)> {
+        self.walked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|w| w.unreadable.clone())
+            .unwrap_or_default()
     }
 
     /// Whether the blob exists as a regular file (not a symbolic link) in the layout.
@@ -366,45 +400,74 @@ impl OciLayout {
         data: &[u8],
         tag: Option<&str>,
     ) -> Result<Descriptor, Error> {
+        let d = self.store_manifest_as(algorithm, media_type, data)?;
+        self.index_manifests(std::slice::from_ref(&d), tag)?;
+        Ok(d)
+    }
+
+    /// Stores a manifest's blob without listing it in `index.json` (see
+    /// [`Self::index_manifests`]): the descriptor, with the manifest's `artifactType`.
+    pub fn store_manifest_as(
+        &self,
+        algorithm: notary_core::DigestAlgorithm,
+        media_type: &str,
+        data: &[u8],
+    ) -> Result<Descriptor, Error> {
         let m: Manifest = serde_json::from_slice(data).map_err(|e| Error::InvalidManifest {
             digest: algorithm.digest(data).to_string(),
             reason: e.to_string(),
         })?;
         let mut d = self.push_blob_as(algorithm, media_type, data)?;
-        d.artifact_type = m.artifact_type.clone();
+        d.artifact_type = m.artifact_type;
+        Ok(d)
+    }
+
+    /// Lists stored manifests in `index.json` in one rewrite (a copy of many referrers rewrote
+    /// it once per manifest): untagged ones when not already listed; with `tag`, each in turn
+    /// takes the tag, which moves (the last keeps it). Never touches other entries.
+    pub fn index_manifests(
+        &self,
+        manifests: &[Descriptor],
+        tag: Option<&str>,
+    ) -> Result<(), Error> {
+        if manifests.is_empty() {
+            return Ok(());
+        }
         let _guard = self.index_lock.lock().unwrap_or_else(|p| p.into_inner());
         // Other processes (e.g. parallel `notary sign` runs) take the same advisory lock file.
         let lock_path = self.root.join(".notary-index.lock");
         let lock_file = open_lock_file(&lock_path)?;
         lock_file.lock().map_err(|e| io_err(&lock_path, e))?;
         let mut idx = self.read_index()?;
-        let mut entry = Descriptor::new(media_type, d.digest.clone(), d.size);
-        entry.artifact_type = m.artifact_type;
-        if let Some(t) = tag {
-            // The tag moves: drop it from whichever entry had it.
-            for e in &mut idx.manifests {
-                if e.annotations
-                    .as_ref()
-                    .and_then(|a| a.get(REF_NAME))
-                    .map(String::as_str)
-                    == Some(t)
-                    && let Some(a) = e.annotations.as_mut()
-                {
-                    a.remove(REF_NAME);
+        let mut listed: HashSet<Digest> = idx.manifests.iter().map(|e| e.digest.clone()).collect();
+        for d in manifests {
+            let mut entry = Descriptor::new(d.media_type.clone(), d.digest.clone(), d.size);
+            entry.artifact_type = d.artifact_type.clone();
+            if let Some(t) = tag {
+                // The tag moves: drop it from whichever entry had it.
+                for e in &mut idx.manifests {
+                    if e.annotations
+                        .as_ref()
+                        .and_then(|a| a.get(REF_NAME))
+                        .map(String::as_str)
+                        == Some(t)
+                        && let Some(a) = e.annotations.as_mut()
+                    {
+                        a.remove(REF_NAME);
+                    }
                 }
+                // An untagged entry for the same manifest is replaced by the tagged one.
+                idx.manifests.retain(|e| {
+                    e.digest != d.digest || e.annotations.as_ref().is_some_and(|a| !a.is_empty())
+                });
+                entry.annotations = Some(BTreeMap::from([(REF_NAME.to_string(), t.to_string())]));
+                idx.manifests.push(entry);
+            } else if listed.insert(d.digest.clone()) {
+                idx.manifests.push(entry);
             }
-            // An untagged entry for the same manifest is replaced by the tagged one.
-            idx.manifests.retain(|e| {
-                e.digest != d.digest || e.annotations.as_ref().is_some_and(|a| !a.is_empty())
-            });
-            entry.annotations = Some(BTreeMap::from([(REF_NAME.to_string(), t.to_string())]));
-            idx.manifests.push(entry);
-        } else if !idx.manifests.iter().any(|e| e.digest == d.digest) {
-            idx.manifests.push(entry);
         }
         let bytes = serde_json::to_vec(&idx).map_err(|e| io_err(&self.root, e))?;
-        atomic_write(&self.root.join("index.json"), &bytes)?;
-        Ok(d)
+        atomic_write(&self.root.join("index.json"), &bytes)
     }
 
     /// Resolves a digest (or `name@digest`) or a tag to the manifest descriptor. A tag is
@@ -487,11 +550,20 @@ impl OciLayout {
     }
 
     /// Every manifest reachable from `index.json` (through indexes), with its parsed content.
-    fn walk(&self) -> Result<Vec<(Descriptor, Manifest)>, Error> {
-        let idx = self.read_index()?;
+    fn walk(&self) -> Result<std::sync::Arc<Vec<(Descriptor, Manifest)>>, Error> {
+        let bytes = self.read_index_bytes()?;
+        let mut walked = self
+            .walked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(w) = walked.as_ref().filter(|w| w.index == bytes) {
+            return Ok(w.nodes.clone());
+        }
+        let idx = self.parse_index(&bytes)?;
         let mut queue: VecDeque<Descriptor> = idx.manifests.into_iter().collect();
         let mut seen = HashSet::new();
         let mut out = Vec::new();
+        let mut unreadable = Vec::new();
         while let Some(d) = queue.pop_front() {
             if !seen.insert(d.digest.clone()) || !manifest::is_manifest_type(&d.media_type) {
                 continue;
@@ -502,19 +574,36 @@ impl OciLayout {
                     reason: format!("more than {MAX_NODES} manifests"),
                 });
             }
-            let Ok(data) = self.fetch(&d, MAX_MANIFEST_SIZE) else {
-                // Blobs an index points at but the layout does not hold (partial copies) are skipped.
-                continue;
-            };
-            let Ok(m) = serde_json::from_slice::<Manifest>(&data) else {
-                continue;
+            let read = self.fetch(&d, MAX_MANIFEST_SIZE).and_then(|data| {
+                serde_json::from_slice::<Manifest>(&data).map_err(|e| Error::InvalidManifest {
+                    digest: d.digest.to_string(),
+                    reason: e.to_string(),
+                })
+            });
+            let m = match read {
+                Ok(m) => m,
+                // Blobs an index points at but the layout does not hold (partial copies).
+                Err(Error::NotFound { .. }) => continue,
+                Err(e) => {
+                    tracing::warn!(digest = %d.digest, error = %e, "OCI layout manifest left out");
+                    if unreadable.len() < MAX_UNREADABLE_NAMED {
+                        unreadable.push((d.digest.to_string(), e.to_string()));
+                    }
+                    continue;
+                }
             };
             if let Some(children) = &m.manifests {
                 queue.extend(children.iter().cloned());
             }
             out.push((d, m));
         }
-        Ok(out)
+        let nodes = std::sync::Arc::new(out);
+        *walked = Some(Walked {
+            index: bytes,
+            nodes: nodes.clone(),
+            unreadable,
+        });
+        Ok(nodes)
     }
 
     /// Descriptors of every manifest whose `subject` is `subject` (optionally of one artifact type).
@@ -523,14 +612,15 @@ impl OciLayout {
         subject: &Descriptor,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Descriptor>, Error> {
-        let target = subject.digest.to_string();
         Ok(self
             .walk()?
-            .into_iter()
+            .iter()
             .filter(|(_, m)| {
-                m.subject.as_ref().map(|s| s.digest.to_string()) == Some(target.clone())
+                m.subject
+                    .as_ref()
+                    .is_some_and(|s| s.digest == subject.digest)
             })
-            .map(|(d, m)| describe(d, &m))
+            .map(|(d, m)| describe(d.clone(), m))
             .filter(|d| artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type)
             .collect())
     }
@@ -571,11 +661,11 @@ impl SignatureRepository for OciLayout {
         };
         let mut out: Vec<Descriptor> = self
             .walk()?
-            .into_iter()
+            .iter()
             .filter(|(d, m)| {
                 manifest::is_signature_for(&d.media_type, m, &target) && same_subject(m)
             })
-            .map(|(d, m)| describe(d, &m))
+            .map(|(d, m)| describe(d.clone(), m))
             .collect();
         // Deterministic order: oldest first by creation annotation, then digest.
         out.sort_by(|a, b| {

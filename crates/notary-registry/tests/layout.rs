@@ -435,3 +435,83 @@ fn copy_keeps_sha512_digests_so_signatures_still_name_their_subject() {
     assert_eq!(block_on(dst.resolve("v1")).unwrap().digest, artifact.digest);
     assert_eq!(sigs(&dst, "v1"), sigs(&src, "v1"));
 }
+
+/// Finding (a review): a copy out of a layout re-read every manifest of the layout for each
+/// referrer it followed, and rewrote the destination's index.json for each manifest, so 2,000
+/// referrers took 38 s; and a source that gives every manifest a new referrer kept a copy going
+/// until the object cap. Now the walk is read once while index.json is unchanged, the
+/// destination is indexed in one rewrite, and referrers nest at most MAX_REFERRER_DEPTH deep.
+#[test]
+fn copy_indexes_every_referrer_and_bounds_how_deep_referrers_nest() {
+    use notary_registry::copy::{Endpoint, MAX_REFERRER_DEPTH, copy};
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let src = OciLayout::create(a.path()).unwrap();
+    let config = src.push_blob(manifest::EMPTY_JSON, b"{}").unwrap();
+    let layer = src.push_blob("text/plain", b"hello").unwrap();
+    let artifact = src
+        .push_manifest(
+            manifest::IMAGE_MANIFEST,
+            &manifest::image_manifest(&config, &[layer], None, None, None),
+            Some("v1"),
+        )
+        .unwrap();
+    // A chain: each manifest refers to the one before it, MAX_REFERRER_DEPTH deep.
+    let mut subject = artifact.clone();
+    let mut chain = Vec::new();
+    let mut link = |subject: &notary_core::Descriptor, n: usize| {
+        let l = src
+            .push_blob("text/plain", format!("{n}").as_bytes())
+            .unwrap();
+        let m = manifest::image_manifest(
+            &config,
+            &[l],
+            Some("application/vnd.example.note"),
+            Some(subject),
+            None,
+        );
+        src.push_manifest(manifest::IMAGE_MANIFEST, &m, None)
+            .unwrap()
+    };
+    for n in 0..MAX_REFERRER_DEPTH {
+        subject = link(&subject, n);
+        chain.push(subject.digest.clone());
+    }
+    let dst = OciLayout::create(b.path()).unwrap();
+    let report = block_on(copy(
+        Endpoint::Layout(&src),
+        "v1",
+        Endpoint::Layout(&dst),
+        Some("v1"),
+        |_| {},
+    ))
+    .unwrap();
+    assert_eq!(report.referrers.len(), MAX_REFERRER_DEPTH);
+    // Every copied referrer is listed in the destination's index.json, so found again there.
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b.path().join("index.json")).unwrap()).unwrap();
+    let listed: Vec<String> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["digest"].as_str().unwrap().to_string())
+        .collect();
+    for d in &chain {
+        assert!(listed.contains(&d.to_string()), "{d} is not indexed");
+    }
+    // One level more is refused, with what it is.
+    link(&subject, MAX_REFERRER_DEPTH);
+    let c = tempfile::tempdir().unwrap();
+    let dst = OciLayout::create(c.path()).unwrap();
+    let e = block_on(copy(
+        Endpoint::Layout(&src),
+        "v1",
+        Endpoint::Layout(&dst),
+        Some("v1"),
+        |_| {},
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidManifest { reason, .. } if reason.contains("nest more than 16 levels")),
+        "{e}"
+    );
+}
