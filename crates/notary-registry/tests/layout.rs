@@ -458,7 +458,7 @@ fn copy_indexes_every_referrer_and_bounds_how_deep_referrers_nest() {
     // A chain: each manifest refers to the one before it, MAX_REFERRER_DEPTH deep.
     let mut subject = artifact.clone();
     let mut chain = Vec::new();
-    let mut link = |subject: &notary_core::Descriptor, n: usize| {
+    let link = |subject: &notary_core::Descriptor, n: usize| {
         let l = src
             .push_blob("text/plain", format!("{n}").as_bytes())
             .unwrap();
