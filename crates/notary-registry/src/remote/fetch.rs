@@ -241,13 +241,14 @@ impl RemoteRepository {
             out.set_len(0).map_err(file_err)?;
             out.rewind().map_err(file_err)?;
             let mut resp = self
-                .send(
+                .send_for(
                     Method::GET,
                     &url,
                     &[(header::ACCEPT, "*/*")],
                     None,
                     "pull",
                     true,
+                    Some(blob_deadline(self.inner.options.timeout, desc.size)),
                 )
                 .await?;
             let status = resp.status();
@@ -364,4 +365,14 @@ fn check_content(desc: &Descriptor, body: &[u8]) -> Result<(), Error> {
             reason,
         }),
     }
+}
+
+/// The slowest transfer a streamed blob is given time for, after the client's timeout: a layer
+/// that needs longer than the timeout at an honest rate still copies, while the read timeout
+/// still gives up a stalled connection.
+const MIN_BLOB_RATE: u64 = 64 * 1024;
+
+/// How long the download of a blob of `size` bytes may take in all.
+fn blob_deadline(timeout: std::time::Duration, size: u64) -> std::time::Duration {
+    timeout.saturating_add(std::time::Duration::from_secs(size / MIN_BLOB_RATE))
 }

@@ -44,7 +44,9 @@ pub struct RemoteOptions {
     pub plain_http: bool,
     /// Extra trusted root certificates (PEM), added to the platform's roots.
     pub ca_certificates_pem: Vec<Vec<u8>>,
-    /// Time limit of each HTTP request, body included.
+    /// Time limit of each HTTP request, body included, and the longest wait for any byte. A
+    /// blob streamed to a file (`fetch_blob_to`, a copy's large layers) is given this plus the
+    /// time to arrive at 64 KiB/s, so an honest slow download completes.
     pub timeout: Duration,
     /// Retries of a request answered 429 or 5xx, or whose connection failed.
     pub max_retries: u32,

@@ -91,6 +91,9 @@ pub(super) fn http_client(
     let mut builder = reqwest::Client::builder()
         .user_agent(options.user_agent.clone())
         .timeout(options.timeout)
+        // A stalled connection is given up after this long without a byte, whatever deadline
+        // the request has (a large blob's is longer, see `send_for`).
+        .read_timeout(options.timeout)
         .connect_timeout(options.timeout.min(Duration::from_secs(30)))
         .pool_max_idle_per_host(32)
         .redirect(redirect_policy(origin.clone()));
@@ -407,6 +410,23 @@ impl RemoteRepository {
         class: &'static str,
         retry: bool,
     ) -> Result<reqwest::Response, Error> {
+        self.send_for(method, url, headers, body, class, retry, None)
+            .await
+    }
+
+    /// [`Self::send`] with a deadline of its own for the whole exchange, body included (a
+    /// large blob's download may take longer than the client's timeout at an honest rate).
+    #[allow(clippy::too_many_arguments)] // `send`'s, and the deadline
+    pub(super) async fn send_for(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(header::HeaderName, &str)],
+        body: Option<&Body>,
+        class: &'static str,
+        retry: bool,
+        deadline: Option<Duration>,
+    ) -> Result<reqwest::Response, Error> {
         let op = http_op(method.as_str(), url);
         // Every request carries the registry's credentials: never to another origin.
         self.check_origin(url, "request")?;
@@ -419,6 +439,9 @@ impl RemoteRepository {
             // empty and opens a second connection to the registry.
             tokio::task::yield_now().await;
             let mut req = self.inner.http.request(method.clone(), url);
+            if let Some(d) = deadline {
+                req = req.timeout(d);
+            }
             for (k, v) in headers {
                 req = req.header(k, *v);
             }
