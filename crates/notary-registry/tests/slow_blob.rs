@@ -89,3 +89,41 @@ fn a_slow_honest_blob_outlasts_the_timeout_and_a_stalled_one_does_not() {
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(10), "{e}");
 }
+
+#[test]
+fn a_request_that_times_out_is_tried_once_more_not_up_to_the_retry_limit() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Reads each request and never answers it.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let seen = requests.clone();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(mut tcp) = tcp else { continue };
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                if tcp.read(&mut buf).unwrap_or(0) > 0 {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_secs(30));
+            });
+        }
+    });
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.timeout = Duration::from_secs(1);
+    o.max_retries = 4;
+    let repo = RemoteRepository::new(&host, "app", o).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = rt.block_on(repo.resolve_reference("v1")).unwrap_err();
+    assert!(e.to_string().contains("timed out"), "{e}");
+    assert_eq!(requests.load(Ordering::SeqCst), 2, "{e}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

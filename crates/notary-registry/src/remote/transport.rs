@@ -431,6 +431,7 @@ impl RemoteRepository {
         // Every request carries the registry's credentials: never to another origin.
         self.check_origin(url, "request")?;
         let mut attempt = 0u32;
+        let mut timeouts = 0u32;
         let mut authenticated = false;
         loop {
             // A connection goes back to the pool only once its task has run after the previous
@@ -492,10 +493,15 @@ impl RemoteRepository {
                     });
                 }
                 Err(e) => {
+                    // A request that timed out is tried once more, not up to the retry limit:
+                    // a registry that stalls would otherwise hold each request five timeouts.
+                    let timed_out_before = e.is_timeout() && timeouts > 0;
+                    timeouts = timeouts.saturating_add(u32::from(e.is_timeout()));
                     if retry
                         && attempt < self.inner.options.max_retries
                         && !e.is_builder()
                         && !e.is_redirect()
+                        && !timed_out_before
                     {
                         self.backoff(attempt)
                     } else {
