@@ -493,7 +493,7 @@ pub(crate) fn check_generic_labels(
             (other, false) => {
                 return Err(wrong_type(
                     &e.label,
-                    "a COSE_Countersignature or a list of them",
+                    "COSE_Countersignature or a list of them",
                     other,
                 ));
             }
