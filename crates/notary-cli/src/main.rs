@@ -501,14 +501,16 @@ mod switch_tests {
         }
     }
 
+    /// `args` as `pflag_args` rewrites them.
+    fn run(args: &[&str]) -> Vec<String> {
+        pflag_args(args.iter().map(|a| a.into()))
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
     #[test]
     fn switches_take_go_boolean_values() {
-        let run = |args: &[&str]| -> Vec<String> {
-            pflag_args(args.iter().map(|a| a.into()))
-                .into_iter()
-                .map(|a| a.into_string().unwrap())
-                .collect()
-        };
         assert_eq!(
             run(&["notary", "--oci-layout=T", "--default=0", "-y=1", "x"]),
             ["notary", "--oci-layout", "-y", "x"]
@@ -538,12 +540,6 @@ mod switch_tests {
 
     #[test]
     fn a_flag_takes_the_next_argument_as_its_value_even_with_a_dash() {
-        let run = |args: &[&str]| -> Vec<String> {
-            pflag_args(args.iter().map(|a| a.into()))
-                .into_iter()
-                .map(|a| a.into_string().unwrap())
-                .collect()
-        };
         assert_eq!(
             run(&[
                 "notary",

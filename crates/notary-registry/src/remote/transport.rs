@@ -400,7 +400,8 @@ pub(super) struct Body {
 
 impl RemoteRepository {
     /// Sends a request, answering one auth challenge and retrying 429/5xx and connection
-    /// failures with backoff. Returns the final response whatever its status.
+    /// failures with backoff (a timed-out request once). Returns the final response whatever
+    /// its status.
     pub(super) async fn send(
         &self,
         method: Method,
