@@ -532,7 +532,6 @@ fn target_shared(
     })
 }
 
-/// Whether the object of a reference is a tag (a digest holds its algorithm's `:`).
 /// Names each manifest of an OCI layout that the listing had to leave out and why (a signature
 /// among them would otherwise be missing without a word; notation fails on the first).
 fn warn_unreadable(t: &Target) {
