@@ -46,12 +46,15 @@ pub struct OciLayout {
     walked: Mutex<Option<Walked>>,
 }
 
-/// What a walk from `index.json` reached, kept while `index.json` reads the same: blobs are
-/// addressed by digest and checked when read, so only the index can change what a walk finds.
-/// Without it `copy` re-read the whole layout for every referrer it followed.
+/// What a walk from `index.json` reached, reused while `index.json` reads the same and every
+/// manifest it named was there: blobs are addressed by digest and checked when read, so only
+/// the index (or a blob arriving) can change what a walk finds. Without it `copy` re-read the
+/// whole layout for every referrer it followed.
 #[derive(Debug)]
 struct Walked {
     index: Vec<u8>,
+    /// No manifest was missing: nothing but `index.json` can change the result.
+    complete: bool,
     nodes: std::sync::Arc<Vec<(Descriptor, Manifest)>>,
     unreadable: Vec<(String, String)>,
 }
@@ -556,7 +559,7 @@ impl OciLayout {
             .walked
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(w) = walked.as_ref().filter(|w| w.index == bytes) {
+        if let Some(w) = walked.as_ref().filter(|w| w.complete && w.index == bytes) {
             return Ok(w.nodes.clone());
         }
         let idx = self.parse_index(&bytes)?;
@@ -564,6 +567,7 @@ impl OciLayout {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         let mut unreadable = Vec::new();
+        let mut complete = true;
         while let Some(d) = queue.pop_front() {
             if !seen.insert(d.digest.clone()) || !manifest::is_manifest_type(&d.media_type) {
                 continue;
@@ -583,7 +587,10 @@ impl OciLayout {
             let m = match read {
                 Ok(m) => m,
                 // Blobs an index points at but the layout does not hold (partial copies).
-                Err(Error::NotFound { .. }) => continue,
+                Err(Error::NotFound { .. }) => {
+                    complete = false;
+                    continue;
+                }
                 Err(e) => {
                     tracing::warn!(digest = %d.digest, error = %e, "OCI layout manifest left out");
                     if unreadable.len() < MAX_UNREADABLE_NAMED {
@@ -600,6 +607,7 @@ impl OciLayout {
         let nodes = std::sync::Arc::new(out);
         *walked = Some(Walked {
             index: bytes,
+            complete,
             nodes: nodes.clone(),
             unreadable,
         });
