@@ -51,7 +51,7 @@ const MAX_REFERRERS: usize = 10_000;
 const MAX_OBJECTS: usize = 100_000;
 /// How many levels of referrers of referrers a copy follows (signatures of an SBOM of an image
 /// are two): a registry that answers every manifest with a new referrer cannot keep a copy
-/// going until [`MAX_OBJECTS`].
+/// going until the object cap (100,000).
 pub const MAX_REFERRER_DEPTH: usize = 16;
 
 /// A copy source or destination.
