@@ -391,6 +391,10 @@ fn parse_x5c(name: &str, value: &Value) -> Result<Vec<Vec<u8>>, Error> {
 /// `UnmarshalJSON` does not unescape), so every release refuses a time spelt with an escape
 /// (`"2026\u002d12-..."`); so does this, before the value is read unescaped.
 fn check_time_text(protected_json: &[u8]) -> Result<(), Error> {
+    // Without a backslash there is no escape: the header is not read a second time.
+    if !protected_json.contains(&b'\\') {
+        return Ok(());
+    }
     let raw: std::collections::HashMap<String, Box<serde_json::value::RawValue>> =
         serde_json::from_slice(protected_json).map_err(|e| Error::Json {
             part: PROTECTED,

@@ -54,6 +54,18 @@ const MAX_OBJECTS: usize = 100_000;
 /// going until the object cap (100,000).
 pub const MAX_REFERRER_DEPTH: usize = 16;
 
+/// Checks that the destination stored `wanted` under its own digest (a copy keeps digests:
+/// signatures name their subjects by them).
+fn stored_as(wanted: &Descriptor, got: &Descriptor) -> Result<(), Error> {
+    if got.digest != wanted.digest {
+        return Err(Error::DigestMismatch {
+            digest: wanted.digest.to_string(),
+            reason: format!("stored as {}", got.digest),
+        });
+    }
+    Ok(())
+}
+
 /// A copy source or destination.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -133,13 +145,7 @@ impl Endpoint<'_> {
             Self::Layout(l) => l.push_blob_as(algorithm, &d.media_type, data)?,
             Self::Remote(r) => r.push_blob_as(algorithm, &d.media_type, data).await?,
         };
-        if got.digest != d.digest {
-            return Err(Error::DigestMismatch {
-                digest: d.digest.to_string(),
-                reason: format!("stored as {}", got.digest),
-            });
-        }
-        Ok(())
+        stored_as(d, &got)
     }
 
     async fn put_manifest(
@@ -163,13 +169,7 @@ impl Endpoint<'_> {
                 got
             }
         };
-        if got.digest != d.digest {
-            return Err(Error::DigestMismatch {
-                digest: d.digest.to_string(),
-                reason: format!("stored as {}", got.digest),
-            });
-        }
-        Ok(())
+        stored_as(d, &got)
     }
 
     async fn referrers(&self, subject: &Descriptor) -> Result<Vec<Descriptor>, Error> {
@@ -236,12 +236,7 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
                         (Endpoint::Layout(l), None) => {
                             let got =
                                 l.store_manifest_as(d.digest.algorithm(), &d.media_type, &bytes)?;
-                            if got.digest != d.digest {
-                                return Err(Error::DigestMismatch {
-                                    digest: d.digest.to_string(),
-                                    reason: format!("stored as {}", got.digest),
-                                });
-                            }
+                            stored_as(&d, &got)?;
                             self.stored.push(got);
                         }
                         _ if this_tag.is_some() || !self.dst.has_manifest(&d).await? => {

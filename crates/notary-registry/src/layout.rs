@@ -520,7 +520,6 @@ impl OciLayout {
             })?;
             return Ok(Descriptor::new(mt, digest, data.len() as u64));
         }
-        let tag = reference;
         idx.manifests
             .iter()
             .rev()
@@ -529,7 +528,7 @@ impl OciLayout {
                     .as_ref()
                     .and_then(|a| a.get(REF_NAME))
                     .map(String::as_str)
-                    == Some(tag)
+                    == Some(reference)
             })
             .map(|e| Descriptor::new(e.media_type.clone(), e.digest.clone(), e.size))
             .ok_or_else(|| Error::NotFound {

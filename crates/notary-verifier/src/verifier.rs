@@ -230,25 +230,21 @@ impl NotaryVerifier {
                 tracing::debug!("Validating trust identity");
                 authenticity::check_identity(statement, &chain)
             };
-            // A plugin with the TRUSTED_IDENTITY capability decides the identity instead.
-            if plugin_identity {
+            if plugin_identity || anchored.is_ok() || authenticity_action != ValidationAction::Log {
                 record(
                     Validation::Authenticity,
                     ValidationType::Authenticity,
                     anchored,
                 )?;
-            } else if anchored.is_ok() || authenticity_action != ValidationAction::Log {
-                record(
-                    Validation::Authenticity,
-                    ValidationType::Authenticity,
-                    anchored,
-                )?;
-                let identity = identity();
-                record(
-                    Validation::TrustedIdentity,
-                    ValidationType::Authenticity,
-                    identity,
-                )?;
+                // A plugin with the TRUSTED_IDENTITY capability decides the identity instead.
+                if !plugin_identity {
+                    let identity = identity();
+                    record(
+                        Validation::TrustedIdentity,
+                        ValidationType::Authenticity,
+                        identity,
+                    )?;
+                }
             } else {
                 // Logged, an identity failure takes the place of the trust store's, as
                 // notation-go writes it over the same authenticity result: one warning.
