@@ -4,6 +4,7 @@
 //!   scheme under a signingAuthority store) are verified by
 //!   notation-go's verifier (tests/interop-go/blobpeer) and by `notary blob verify`; the outcomes
 //!   must agree except where notary is stricter on purpose, each such case named with its rule.
+//!   It runs a second time with `notary --crypto rustcrypto`.
 //! - releases.py: ~600 blob signatures as each notation-go release since v1.0.0 writes and
 //!   reads them (blobpeer built against v1.0.0, v1.1.0, v1.2.0, v1.3.0 and v1.3.2; six key
 //!   types, JWS and COSE, user metadata, expiry): each release's envelopes verify with notary,
@@ -99,6 +100,28 @@ fn run(script: &str, args: &[PathBuf]) {
 #[test]
 fn notary_and_notation_go_agree_on_mutated_envelopes() {
     run("envelopes.py", &[cli_env::notary_bin(), tool("blobpeer")]);
+}
+
+/// The same envelopes under the pure-Rust provider (`notary --crypto rustcrypto`): an
+/// embedder choosing it must get notation-go's outcomes too.
+#[test]
+fn notary_on_rustcrypto_and_notation_go_agree_on_mutated_envelopes() {
+    let dir = tempfile::tempdir().unwrap();
+    let wrapper = dir.path().join("notary");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec '{}' --crypto rustcrypto \"$@\"\n",
+            cli_env::notary_bin().display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    run("envelopes.py", &[wrapper, tool("blobpeer")]);
 }
 
 #[test]

@@ -144,3 +144,71 @@ fn blob_sign_reaches_the_tsa_through_http_proxy_unless_no_proxy() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(seen.lock().unwrap().len(), 1, "the proxy must not see it");
 }
+
+/// The hidden `--crypto` flag chooses the provider for the whole run, the timestamp request's
+/// nonce included: a timestamped sign and verify work under each provider the CLI is built with
+/// (a release build once lacked the pure-Rust provider's random source).
+#[test]
+fn timestamped_blob_sign_and_verify_under_each_crypto_provider() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (config, work, pki) = (
+        tmp.path().join("config"),
+        tmp.path().join("work"),
+        tmp.path().join("pki"),
+    );
+    std::fs::create_dir_all(&work).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pki/make-tsa.sh");
+    let o = Command::new("bash").arg(script).arg(&pki).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let url = support::start_tsa(&pki, false);
+    std::fs::write(work.join("good.json"), "{}").unwrap();
+    let tsa_root = pki.join("ca.crt");
+    let tsa_root = tsa_root.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let o = notary(&config, &work, &[], args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&["cert", "generate-test", "wabbit", "--default"]);
+    run(&["cert", "add", "-t", "tsa", "-s", "tsa", tsa_root]);
+    std::fs::write(
+        config.join("notation/trustpolicy.blob.json"),
+        r#"{"version":"1.0","trustPolicies":[{"name":"p","signatureVerification":{"level":"strict"},"trustStores":["ca:wabbit","tsa:tsa"],"trustedIdentities":["*"],"globalPolicy":true}]}"#,
+    )
+    .unwrap();
+    // The TSA's accuracy is 1.5001 s and the certificate starts now: a timestamp whose range
+    // reaches before the certificate fails authenticTimestamp, as notation's does.
+    std::thread::sleep(std::time::Duration::from_millis(2600));
+    for crypto in ["aws-lc-rs", "rustcrypto"] {
+        let sig = work.join("good.json.jws.sig");
+        let _ = std::fs::remove_file(&sig);
+        run(&[
+            "--crypto",
+            crypto,
+            "blob",
+            "sign",
+            "--timestamp-url",
+            &url,
+            "--timestamp-root-cert",
+            tsa_root,
+            "good.json",
+        ]);
+        let text = std::fs::read_to_string(&sig).unwrap();
+        assert!(
+            text.contains("io.cncf.notary.timestampSignature"),
+            "{crypto}: {text}"
+        );
+        run(&[
+            "--crypto",
+            crypto,
+            "blob",
+            "verify",
+            "--signature",
+            sig.to_str().unwrap(),
+            "good.json",
+        ]);
+    }
+}

@@ -138,6 +138,13 @@ pub enum Error {
         /// The PKIFreeText the TSA sent, if any.
         status_string: Vec<String>,
     },
+    /// The crypto provider has no random source for the request's nonce (a provider built
+    /// without one, such as notary-provider-rustcrypto without its `sign` feature).
+    #[error("no random source for the timestamp request's nonce: {reason}")]
+    NoRandom {
+        /// The provider's answer.
+        reason: String,
+    },
     /// A time field of the TSTInfo, or a time computed from it, is outside the range RFC 3161
     /// allows or this implementation can represent (years -9999 to 9999).
     #[error("timestamp {field} is out of range: {reason}")]
@@ -1131,7 +1138,9 @@ impl TimestampRequest {
         provider
             .random
             .fill(&mut nonce)
-            .map_err(|e| bad(format!("no randomness for the nonce: {e}")))?;
+            .map_err(|e| Error::NoRandom {
+                reason: e.to_string(),
+            })?;
         Ok(Self::new_with(provider, message, hash, nonce))
     }
 

@@ -220,4 +220,30 @@ for_each_provider! {
             .to_der()
         );
     }
+
+    #[test]
+    fn a_provider_without_a_random_source_is_named_not_called_a_syntax_error() {
+        use notary_core::DigestAlgorithm;
+        use notary_core::crypto::{CryptoError, CryptoProvider, SecureRandom};
+        use notary_timestamp::TimestampRequest;
+        #[derive(Debug)]
+        struct NoRandom;
+        impl SecureRandom for NoRandom {
+            fn fill(&self, _: &mut [u8]) -> Result<(), CryptoError> {
+                Err(CryptoError::Unsupported {
+                    what: "random numbers".into(),
+                })
+            }
+        }
+        let mut p: CryptoProvider = provider();
+        p.random = &NoRandom;
+        match TimestampRequest::with_random_nonce_from(&p, b"notation", DigestAlgorithm::Sha256) {
+            Err(e @ Error::NoRandom { .. }) => assert_eq!(
+                e.to_string(),
+                "no random source for the timestamp request's nonce: \
+                 unsupported by the crypto provider: random numbers"
+            ),
+            other => panic!("expected NoRandom, got {other:?}"),
+        }
+    }
 }
