@@ -21,7 +21,7 @@ use notary_core::crypto::{
 use sha2::Digest as _;
 
 /// The RustCrypto provider: with key loading when the feature `sign` is on, verification and
-/// hashing only otherwise.
+/// hashing only otherwise; random numbers with the feature `random` (implied by `sign`).
 pub const fn provider() -> CryptoProvider {
     let p = CryptoProvider::new("rustcrypto", &verify::Signatures, &Hashes, &Random);
     #[cfg(feature = "sign")]
@@ -72,12 +72,12 @@ impl Hashing for Hashes {
     }
 }
 
-/// [`SecureRandom`] on the operating system's generator (`rand_core::OsRng`, feature `sign`).
+/// [`SecureRandom`] on the operating system's generator (`rand_core::OsRng`, feature `random`).
 #[derive(Debug)]
 struct Random;
 
 impl SecureRandom for Random {
-    #[cfg(feature = "sign")]
+    #[cfg(feature = "random")]
     fn fill(&self, dest: &mut [u8]) -> Result<(), CryptoError> {
         use rand_core::RngCore as _;
         rand_core::OsRng
@@ -85,11 +85,12 @@ impl SecureRandom for Random {
             .map_err(|e| CryptoError::Backend(e.to_string().into()))
     }
 
-    #[cfg(not(feature = "sign"))]
+    #[cfg(not(feature = "random"))]
     fn fill(&self, _dest: &mut [u8]) -> Result<(), CryptoError> {
         Err(CryptoError::Unsupported {
-            what: "random numbers (notary-provider-rustcrypto is built without the feature `sign`)"
-                .into(),
+            what:
+                "random numbers (notary-provider-rustcrypto is built without the feature `random`)"
+                    .into(),
         })
     }
 }
@@ -98,7 +99,7 @@ impl SecureRandom for Random {
 mod tests {
     use super::*;
 
-    #[cfg(feature = "sign")]
+    #[cfg(feature = "random")]
     #[test]
     fn random_fills() {
         let mut a = [0u8; 32];
