@@ -90,7 +90,7 @@ struct Args {
     /// under the system temporary directory).
     #[arg(long, value_name = "DIR")]
     snapshot_dir: Option<PathBuf>,
-    /// Crypto provider: aws-lc-rs or rustcrypto (when built in).
+    /// Crypto provider: aws-lc-rs or rustcrypto.
     #[arg(long, default_value = "aws-lc-rs")]
     crypto: String,
 }
