@@ -34,3 +34,16 @@ count() {
   cargo tree -p notary-verifier -e normal "$@" --prefix none | sed 's/ (\*)//' | sort -u | wc -l
 }
 echo "crates in notary-verifier's graph: default (aws-lc-rs) $(count), rustcrypto $(count --no-default-features --features rustcrypto)"
+
+# The workspace's test build unifies features (dev-dependencies included), so a program built
+# alone can lack what its tests had: each program that takes `--crypto rustcrypto` must build
+# the provider in by itself, with its random source where it timestamps (the CLI).
+for bin in notary-cli notary-admission notary-containerd-verifier; do
+  feats=$(cargo tree -p "$bin" -e normal -i notary-provider-rustcrypto -f '{f}' --prefix none --depth 0 2>/dev/null || true)
+  [ -n "$feats" ] || { echo "$bin built alone has no rustcrypto provider" >&2; exit 1; }
+  if [ "$bin" = notary-cli ] && ! grep -q random <<<"$feats"; then
+    echo "notary-cli built alone has the rustcrypto provider without its random source ($feats)" >&2
+    exit 1
+  fi
+done
+echo "== programs built alone: rustcrypto provider present"
