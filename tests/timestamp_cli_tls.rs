@@ -1,7 +1,7 @@
 //! `notary blob sign --timestamp-url https://...`: the OpenSSL TSA behind a TLS front whose
 //! certificate a test CA issued; the CLI trusts that CA through `SSL_CERT_FILE` (as Go does).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 // The CLI suite's harness, for the one definition of the `notary` under test (`$NOTARY_BIN`).
@@ -38,8 +38,9 @@ fn notary(config: &Path, work: &Path, env: &[(&str, &str)], args: &[&str]) -> Ou
     c.output().unwrap()
 }
 
-#[test]
-fn blob_sign_with_an_https_tsa_trusted_through_ssl_cert_file() {
+/// A temporary directory holding `config` (XDG_CONFIG_HOME), `work` (with `good.json` to sign)
+/// and `pki` (the TSA's, from tests/pki/make-tsa.sh).
+fn tsa_dirs() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let (config, work, pki) = (
         tmp.path().join("config"),
@@ -47,14 +48,20 @@ fn blob_sign_with_an_https_tsa_trusted_through_ssl_cert_file() {
         tmp.path().join("pki"),
     );
     std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("good.json"), "{}").unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pki/make-tsa.sh");
     let o = Command::new("bash").arg(script).arg(&pki).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (tmp, config, work, pki)
+}
+
+#[test]
+fn blob_sign_with_an_https_tsa_trusted_through_ssl_cert_file() {
+    let (tmp, config, work, pki) = tsa_dirs();
     let tls = tls::TestTls::new();
     let url = tls.front(&support::start_tsa(&pki, false));
     let ca_file = tmp.path().join("https-ca.pem");
     std::fs::write(&ca_file, &tls.ca_pem).unwrap();
-    std::fs::write(work.join("good.json"), "{}").unwrap();
     let tsa_root = pki.join("ca.crt");
     let tsa_root = tsa_root.to_str().unwrap();
 
@@ -96,19 +103,9 @@ fn blob_sign_with_an_https_tsa_trusted_through_ssl_cert_file() {
 
 #[test]
 fn blob_sign_reaches_the_tsa_through_http_proxy_unless_no_proxy() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (config, work, pki) = (
-        tmp.path().join("config"),
-        tmp.path().join("work"),
-        tmp.path().join("pki"),
-    );
-    std::fs::create_dir_all(&work).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pki/make-tsa.sh");
-    let o = Command::new("bash").arg(script).arg(&pki).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (_tmp, config, work, pki) = tsa_dirs();
     let url = support::start_tsa(&pki, false);
     let (proxy_url, seen) = proxy::start();
-    std::fs::write(work.join("good.json"), "{}").unwrap();
     let tsa_root = pki.join("ca.crt");
     let tsa_root = tsa_root.to_str().unwrap();
     let o = notary(
@@ -150,18 +147,8 @@ fn blob_sign_reaches_the_tsa_through_http_proxy_unless_no_proxy() {
 /// (a release build once lacked the pure-Rust provider's random source).
 #[test]
 fn timestamped_blob_sign_and_verify_under_each_crypto_provider() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (config, work, pki) = (
-        tmp.path().join("config"),
-        tmp.path().join("work"),
-        tmp.path().join("pki"),
-    );
-    std::fs::create_dir_all(&work).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pki/make-tsa.sh");
-    let o = Command::new("bash").arg(script).arg(&pki).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (_tmp, config, work, pki) = tsa_dirs();
     let url = support::start_tsa(&pki, false);
-    std::fs::write(work.join("good.json"), "{}").unwrap();
     let tsa_root = pki.join("ca.crt");
     let tsa_root = tsa_root.to_str().unwrap();
     let run = |args: &[&str]| {
