@@ -136,7 +136,7 @@ impl CrlCache {
         // An exclusively created (O_EXCL: never a pre-planted symlink) 0600 temporary file with
         // an unpredictable name in the cache directory, renamed into place: readers see the old
         // or the new file.
-        // A provider without randomness (RustCrypto without `sign`) still gets a unique name;
+        // A provider without randomness (RustCrypto without `random`) still gets a unique name;
         // O_EXCL alone is what keeps a planted link from being followed.
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let mut nonce = [0u8; 16];
