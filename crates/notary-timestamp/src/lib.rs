@@ -139,7 +139,7 @@ pub enum Error {
         status_string: Vec<String>,
     },
     /// The crypto provider has no random source for the request's nonce (a provider built
-    /// without one, such as notary-provider-rustcrypto without its `sign` feature).
+    /// without one, such as notary-provider-rustcrypto without its `random` feature).
     #[error("no random source for the timestamp request's nonce: {reason}")]
     NoRandom {
         /// The provider's answer.
