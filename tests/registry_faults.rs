@@ -30,6 +30,9 @@ enum Fault {
     Corrupt,
     Oversize,
     Slow(Duration),
+    /// Forwards the request, then PUTs this body at the same path (another writer's stale
+    /// referrers tag index landing just after it), then answers with the first response.
+    ThenPut(Vec<u8>),
 }
 
 #[derive(Clone, Debug)]
@@ -192,6 +195,22 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
     let _ = up.write_all(&body);
     let mut resp = Vec::new();
     let _ = up.read_to_end(&mut resp);
+    if let Some(Fault::ThenPut(stale)) = &fault
+        && let Ok(mut w) = TcpStream::connect(upstream)
+    {
+        let _ = write!(
+            w,
+            "PUT {path} HTTP/1.1\r\nHost: {upstream}\r\nContent-Type: application/vnd.oci.image.index.v1+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            stale.len()
+        );
+        let _ = w.write_all(stale);
+        let mut answer = Vec::new();
+        let _ = w.read_to_end(&mut answer);
+        assert!(
+            answer.starts_with(b"HTTP/1.1 201"),
+            "stale index not stored"
+        );
+    }
     let split = resp
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -231,7 +250,12 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
 }
 
 fn client(host: &str, repo: &str) -> RemoteRepository {
+    client_with(host, repo, false)
+}
+
+fn client_with(host: &str, repo: &str, confirm_tag_index_writes: bool) -> RemoteRepository {
     let mut o = RemoteOptions::default();
+    o.confirm_tag_index_writes = confirm_tag_index_writes;
     o.plain_http = true;
     o.timeout = Duration::from_millis(1500);
     o.max_retries = 3;
@@ -379,5 +403,97 @@ fn faults_end_in_retries_or_clear_errors_and_never_in_damage() {
         )
         .await
         .unwrap();
+    });
+}
+
+#[test]
+fn a_tag_index_replaced_by_a_concurrent_signer_is_repaired_when_writes_are_confirmed() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let proxy = Proxy::start(reg.host.clone());
+    rt().block_on(async {
+        let c = chain(KeySpec::EcP256);
+        let signer = c.signer().unwrap();
+        let direct = client(&reg.host, "app");
+        let artifact = push_artifact(&direct, "v1", b"v1").await;
+        let first = sign_and_push(&direct, "v1", &signer, &opts())
+            .await
+            .unwrap();
+        let tag = notary_registry::remote::referrers_tag(&artifact.digest);
+        let index_path = format!("/manifests/{tag}");
+        // The index as it is now: what a signer that read it a moment ago writes back.
+        let now_desc = direct.resolve_reference(&tag).await.unwrap();
+        let stale = direct.fetch_manifest(&now_desc, 1 << 20).await.unwrap();
+        let listed = || async {
+            let mut d: Vec<String> = direct
+                .list_signatures(&artifact, 10)
+                .await
+                .unwrap()
+                .iter()
+                .map(|d| d.digest.to_string())
+                .collect();
+            d.sort();
+            d
+        };
+
+        // Without confirmation (notation's behaviour) the other signer's index, landing just
+        // after this one, leaves the new signature stored but unlisted.
+        proxy.add("PUT", &index_path, Fault::ThenPut(stale.clone()), 1);
+        let plain = client(&proxy.host, "app");
+        let lost = sign_and_push(&plain, "v1", &signer, &opts()).await.unwrap();
+        assert_eq!(
+            listed().await,
+            vec![first.pushed.manifest.digest.to_string()]
+        );
+        assert!(direct.manifest_exists(&lost.pushed.manifest).await.unwrap());
+
+        // Confirmed: the write is read back, found without the entry, and written again over
+        // the other signer's index (whose entries are kept).
+        proxy.clear();
+        proxy.add("PUT", &index_path, Fault::ThenPut(stale.clone()), 1);
+        let confirmed = client_with(&proxy.host, "app", true);
+        let kept = sign_and_push(&confirmed, "v1", &signer, &opts())
+            .await
+            .unwrap();
+        let mut want = vec![
+            first.pushed.manifest.digest.to_string(),
+            kept.pushed.manifest.digest.to_string(),
+        ];
+        want.sort();
+        assert_eq!(listed().await, want);
+        assert_eq!(
+            proxy.requests("PUT", &index_path),
+            3,
+            "1 unconfirmed, 2 confirmed"
+        );
+
+        // A confirmed write that no longer finds anyone else's: no second write.
+        proxy.clear();
+        let third = sign_and_push(&confirmed, "v1", &signer, &opts())
+            .await
+            .unwrap();
+        assert_eq!(proxy.requests("PUT", &index_path), 4);
+        assert_eq!(listed().await.len(), 3);
+        assert!(
+            listed()
+                .await
+                .contains(&third.pushed.manifest.digest.to_string())
+        );
+
+        // A writer that replaces the index every time: a typed error after five writes, and
+        // the index is the other writer's, intact.
+        proxy.add("PUT", &index_path, Fault::ThenPut(stale.clone()), 100);
+        let e = sign_and_push(&confirmed, "v1", &signer, &opts())
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("replaced it without this signature after each of 5 writes"),
+            "{e}"
+        );
+        assert_eq!(proxy.requests("PUT", &index_path), 9);
+        assert_eq!(
+            listed().await,
+            vec![first.pushed.manifest.digest.to_string()]
+        );
     });
 }

@@ -153,7 +153,9 @@ pub struct SignArgs {
     #[arg(long = "timestamp-root-cert")]
     pub timestamp_root_cert: Option<PathBuf>,
     /// Store the signature in the referrers tag schema even when the registry has the
-    /// referrers API (notation's default; `--force-referrers-tag=false` uses the API)
+    /// referrers API (notation's default; `--force-referrers-tag=false` uses the API).
+    /// `NOTARY_CONFIRM_REFERRERS_TAG=1` reads each tag index write back, so that signers of
+    /// one artifact at the same moment do not drop each other's signatures
     #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true", require_equals = true, conflicts_with = "oci_layout")]
     pub force_referrers_tag: bool,
     /// Deprecated (notation v1.3): `--allow-referrers-api` is `--force-referrers-tag=false`
@@ -452,6 +454,10 @@ pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOpt
     let mut o = crate::notation_dir()?.remote_options(registry)?;
     o.plain_http |= flags.insecure_registry;
     o.user_agent = format!("notary/{}", env!("CARGO_PKG_VERSION"));
+    // Opt-in (notation has no such step): read each referrers tag index write back and add the
+    // entry again if a concurrent signer's index replaced it.
+    o.confirm_tag_index_writes = std::env::var("NOTARY_CONFIRM_REFERRERS_TAG")
+        .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes"));
     if let Some(ca) = &flags.ca_file {
         let pem = crate::config::read_input(ca, crate::config::MAX_SMALL_FILE)?;
         o.ca_certificates_pem.push(pem);

@@ -381,6 +381,44 @@ fn one_batch_signing_one_artifact_several_times_keeps_every_signature_in_the_tag
     );
 }
 
+#[test]
+fn confirmed_tag_index_writes_read_the_index_back_once_it_is_written() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let mut e = env();
+    let a = push_artifact(&reg, 1);
+    let b = push_artifact(&reg, 2);
+    let tag_index = |r: &str| {
+        format!(
+            "/v2/app/manifests/sha256-{}",
+            r.rsplit_once("@sha256:").unwrap().1
+        )
+    };
+    // notation's way: the index is written and not looked at again.
+    let (_, log) = e.sign_counted(&a, &[]);
+    let sent = requests_of(&log);
+    assert_eq!(
+        sent.last().unwrap(),
+        &format!("PUT {}", tag_index(&a)),
+        "{sent:#?}"
+    );
+    // NOTARY_CONFIRM_REFERRERS_TAG=1: read back after the write, found with the signature.
+    e.set_var("NOTARY_CONFIRM_REFERRERS_TAG", "1");
+    let (_, log) = e.sign_counted(&b, &[]);
+    let sent = requests_of(&log);
+    let n = sent.len();
+    assert!(n >= 2, "{sent:#?}");
+    assert_eq!(
+        sent[n - 2..],
+        [
+            format!("PUT {}", tag_index(&b)),
+            format!("GET {}", tag_index(&b))
+        ],
+        "{sent:#?}"
+    );
+    let (out, _) = e.ok_both(&["list", "--insecure-registry", &b]);
+    assert_eq!(out.matches("sha256:").count(), 2, "{out}");
+}
+
 /// The HTTP requests of a debug log, as `METHOD path?query` (host dropped).
 fn requests_of(log: &str) -> Vec<String> {
     log.lines()

@@ -17,6 +17,7 @@ const CLEARED: &[&str] = &[
     "NOTATION_USERNAME",
     "NOTATION_PASSWORD",
     "NOTARY_SIGNATURE_CACHE",
+    "NOTARY_CONFIRM_REFERRERS_TAG",
     "RUST_LOG",
     "HTTP_PROXY",
     "http_proxy",

@@ -55,6 +55,14 @@ pub struct RemoteOptions {
     /// Always write the referrers tag schema index, even when the registry has the API
     /// (notation's `--force-referrers-tag`).
     pub force_referrers_tag: bool,
+    /// Read each referrers tag schema index back after writing it and, while another writer's
+    /// index has replaced it without the new entry, add the entry again (at most 4 times, then
+    /// [`Error::ReferrersIndex`]). The tag schema has no atomic update: signers of one artifact
+    /// at the same moment otherwise each write an index without the others' signatures, which
+    /// then exist but are not listed. Each write then costs a wait twice as long as the write
+    /// took (doubling with each rewrite, at most 2 s) and one more request. Off by default, as
+    /// in notation.
+    pub confirm_tag_index_writes: bool,
     /// The signature manifest form written.
     pub signature_manifest_form: manifest::SignatureManifestForm,
     /// Where credentials come from.
@@ -86,6 +94,7 @@ impl Default for RemoteOptions {
             max_retries: 4,
             retry_base_delay: Duration::from_millis(200),
             force_referrers_tag: false,
+            confirm_tag_index_writes: false,
             signature_manifest_form: manifest::SignatureManifestForm::default(),
             credentials: Arc::new(Anonymous),
             user_agent: concat!("notary-rs/", env!("CARGO_PKG_VERSION")).to_string(),

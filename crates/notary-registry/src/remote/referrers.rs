@@ -66,6 +66,11 @@ pub fn referrers_tag(digest: &Digest) -> String {
     format!("{alg}-{hex}")
 }
 
+/// With confirmed tag index writes: the most times an entry is written again after another
+/// writer's index replaced it, and the longest wait before reading a write back.
+const MAX_CONFIRM_REWRITES: u32 = 4;
+const MAX_CONFIRM_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A referrers tag index read ahead of its update: its entries, and the number of writes of its
 /// tag by this process when the read started.
 pub(super) struct TagIndex {
@@ -95,7 +100,9 @@ impl RemoteRepository {
 
     /// Adds `entry` to the referrers tag index of `subject`, keeping every referrer listed.
     /// `ahead` is the index read earlier by [`Self::read_tag_index_ahead`]: used unless this
-    /// process has written the tag since (then the index is read again).
+    /// process has written the tag since (then the index is read again). With
+    /// [`RemoteOptions::confirm_tag_index_writes`](super::RemoteOptions), each write is read
+    /// back and the entry added again while another writer's index has replaced it.
     pub(super) async fn add_to_tag_index(
         &self,
         subject: &Descriptor,
@@ -109,6 +116,13 @@ impl RemoteRepository {
             tag: tag.clone(),
             reason: e.to_string(),
         };
+        let merged = |stored| {
+            manifest::referrers_index_with(stored, &entry).map_err(|e| {
+                fail(Error::Config {
+                    reason: e.to_string(),
+                })
+            })
+        };
         let generation = generations.get(&tag).copied().unwrap_or(0);
         let stored = match ahead.filter(|a| a.generation == generation) {
             Some(a) => a.entries,
@@ -117,30 +131,62 @@ impl RemoteRepository {
                 .await
                 .map_err(fail)?,
         };
-        let Some(bytes) = manifest::referrers_index_with(stored, &entry).map_err(|e| {
-            fail(Error::Config {
-                reason: e.to_string(),
-            })
-        })?
-        else {
+        let Some(mut bytes) = merged(stored)? else {
             return Ok(());
         };
         let url = format!("{}/manifests/{tag}", self.inner.base);
-        let body = Body {
-            bytes: Bytes::from(bytes),
-            content_type: IMAGE_INDEX,
-        };
-        let resp = self
-            .send(Method::PUT, &url, &[], Some(&body), "push", true)
-            .await
-            .map_err(fail)?;
-        let status = resp.status();
-        if status != StatusCode::CREATED {
-            let b = read_error_body(resp).await;
-            return Err(fail(self.unexpected(http_op("PUT", &url), status, &b)));
+        let confirm = self.inner.options.confirm_tag_index_writes;
+        let mut writes = 0u32;
+        loop {
+            let body = Body {
+                bytes: Bytes::from(bytes),
+                content_type: IMAGE_INDEX,
+            };
+            let started = std::time::Instant::now();
+            let resp = self
+                .send(Method::PUT, &url, &[], Some(&body), "push", true)
+                .await
+                .map_err(fail)?;
+            let status = resp.status();
+            if status != StatusCode::CREATED {
+                let b = read_error_body(resp).await;
+                return Err(fail(self.unexpected(http_op("PUT", &url), status, &b)));
+            }
+            let g = generations.entry(tag.clone()).or_insert(0);
+            *g = g.saturating_add(1);
+            writes = writes.saturating_add(1);
+            if !confirm {
+                return Ok(());
+            }
+            // A writer that read the index before this write landed writes within about a
+            // round trip of it: wait twice as long as this write took, then look. The wait
+            // doubles with each rewrite, so that writers contending for the tag fall out of
+            // step (capped).
+            let wait = started
+                .elapsed()
+                .saturating_mul(2 << writes.saturating_sub(1).min(8));
+            tokio::time::sleep(wait.min(MAX_CONFIRM_WAIT)).await;
+            let stored = self
+                .read_tag_index_entries(&subject.digest)
+                .await
+                .map_err(fail)?;
+            match merged(stored)? {
+                None => return Ok(()),
+                Some(_) if writes > MAX_CONFIRM_REWRITES => {
+                    return Err(Error::ReferrersIndex {
+                        manifest: entry.digest.to_string(),
+                        tag: tag.clone(),
+                        reason: format!(
+                            "other writers replaced it without this signature after each of {writes} writes"
+                        ),
+                    });
+                }
+                Some(again) => {
+                    tracing::debug!(tag = %tag, writes, "another writer replaced the referrers tag index without this signature; adding it again");
+                    bytes = again;
+                }
+            }
         }
-        generations.insert(tag.clone(), generation.saturating_add(1));
-        Ok(())
     }
 
     /// The descriptors of the referrers tag schema index of `subject` (empty when absent). An
