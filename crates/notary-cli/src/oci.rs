@@ -47,6 +47,17 @@ pub fn flush_signature_cache() {
     }
 }
 
+/// A switch set in the environment: `Some(true)` for `1`, `true`, `on` or `yes`, `Some(false)`
+/// for `0`, `false`, `off` or `no` (any case), `None` when unset or anything else.
+fn env_switch(name: &str) -> Option<bool> {
+    let v = std::env::var(name).ok()?.to_ascii_lowercase();
+    match v.as_str() {
+        "1" | "true" | "on" | "yes" => Some(true),
+        "0" | "false" | "off" | "no" => Some(false),
+        _ => None,
+    }
+}
+
 /// The process's signature cache: on by default in `$NOTATION_CACHE/notary-signatures`; off
 /// with `--no-signature-cache`, `NOTARY_SIGNATURE_CACHE=off` (or `0`, `false`), or when no cache
 /// directory can be found. A cache that cannot be written warns once and is skipped.
@@ -56,13 +67,7 @@ fn signature_cache(c: &Common) -> Option<Arc<BlobCache>> {
     }
     CACHE
         .get_or_init(|| {
-            let off = std::env::var("NOTARY_SIGNATURE_CACHE").is_ok_and(|v| {
-                matches!(
-                    v.to_ascii_lowercase().as_str(),
-                    "off" | "0" | "false" | "no"
-                )
-            });
-            if off {
+            if env_switch("NOTARY_SIGNATURE_CACHE") == Some(false) {
                 return None;
             }
             let dir = crate::notation_dir().ok()?.cache_dir()?.to_path_buf();
@@ -456,8 +461,7 @@ pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOpt
     o.user_agent = format!("notary/{}", env!("CARGO_PKG_VERSION"));
     // Opt-in (notation has no such step): read each referrers tag index write back and add the
     // entry again if a concurrent signer's index replaced it.
-    o.confirm_tag_index_writes = std::env::var("NOTARY_CONFIRM_REFERRERS_TAG")
-        .is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes"));
+    o.confirm_tag_index_writes = env_switch("NOTARY_CONFIRM_REFERRERS_TAG") == Some(true);
     if let Some(ca) = &flags.ca_file {
         let pem = crate::config::read_input(ca, crate::config::MAX_SMALL_FILE)?;
         o.ca_certificates_pem.push(pem);
