@@ -62,16 +62,8 @@ JSON
 mkdir -p "$cfg/truststore/x509/ca/interop"; cp "$cfg/truststore/x509/ca/bench/"* "$cfg/truststore/x509/ca/interop/"
 
 # A local registry (Distribution 2.8) on an ephemeral port.
-mkdir -p "$work/reg"
-printf 'version: 0.1\nlog: {level: info, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:0}\n' "$work/reg/data" > "$work/reg/config.yml"
-setsid /usr/bin/docker-registry serve "$work/reg/config.yml" > "$work/reg/log" 2>&1 < /dev/null &
-reg_pid=$!
-for _ in $(seq 200); do
-  port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/reg/log" | head -1 | cut -d: -f2 || true)
-  [ -n "$port" ] && break; sleep 0.05
-done
-[ -n "${port:-}" ] || { cat "$work/reg/log" >&2; echo "compare-notation: registry did not start" >&2; exit 1; }
-host="127.0.0.1:$port"
+. benches/docker-registry.sh
+start_docker_registry "$work/reg" compare-notation
 # olareg (referrers API) on a free port; both tools use the API there (--force-referrers-tag=false).
 [ -x "$tools/olareg" ] || { echo "compare-notation: $tools/olareg missing (run scripts/setup.sh)" >&2; exit 1; }
 oport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -8,6 +8,7 @@
 #   starts CONCURRENT signs of it at once and counts the signatures listed. Set
 #   NOTARY_CONFIRM_REFERRERS_TAG=1 to time notary's confirmed tag index writes.
 set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 signer=$1; rounds=${2:-10}; k=${3:-8}
 tools="${NOTARY_TOOLS:-$HOME/.cache/notary-rs/tools}"
 [ -x "$tools/oras" ] || { echo "tag-index-race: $tools/oras missing (run scripts/setup.sh)" >&2; exit 1; }
@@ -16,22 +17,12 @@ oras=$tools/oras
 work=$(mktemp -d); reg_pid=""
 trap 'kill $reg_pid 2>/dev/null; rm -rf "$work"' EXIT
 export HOME="$work/home" XDG_CONFIG_HOME="$work/xdg" NOTATION_EXPERIMENTAL=1
-mkdir -p "$HOME" "$work/reg"
+mkdir -p "$HOME"
 # Both tools read notation's configuration: one test key, made by whichever is given.
-if "$signer" cert generate-test --help >/dev/null 2>&1; then
-  "$signer" cert generate-test race --default >/dev/null
-else
-  echo "tag-index-race: $signer cannot make a test key" >&2; exit 1
-fi
-printf 'version: 0.1\nlog: {level: info, accesslog: {disabled: true}}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:0}\n' "$work/reg/data" > "$work/reg/config.yml"
-setsid /usr/bin/docker-registry serve "$work/reg/config.yml" > "$work/reg/log" 2>&1 < /dev/null &
-reg_pid=$!
-for _ in $(seq 200); do
-  port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/reg/log" | head -1 | cut -d: -f2 || true)
-  [ -n "$port" ] && break; sleep 0.05
-done
-[ -n "${port:-}" ] || { cat "$work/reg/log" >&2; echo "tag-index-race: registry did not start" >&2; exit 1; }
-host=127.0.0.1:$port
+"$signer" cert generate-test race --default >/dev/null \
+  || { echo "tag-index-race: $signer cannot make a test key" >&2; exit 1; }
+. "$here/docker-registry.sh"
+start_docker_registry "$work/reg" tag-index-race
 listed=0; total=0; failed=0
 for r in $(seq "$rounds"); do
   echo "artifact $r" > "$work/a$r.txt"
