@@ -3,6 +3,8 @@
 //! signatures pushed by one are found, fetched and verified by the other, and the fetch checks
 //! refuse what a registry should not have sent.
 
+#[path = "support/fault_proxy.rs"]
+mod fault_proxy;
 #[path = "support/registry.rs"]
 mod registry;
 #[path = "support/trust.rs"]
@@ -11,6 +13,7 @@ mod trust;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use fault_proxy::{Fault, Proxy};
 use notary::artifact::{sign_and_push, verify_artifact};
 use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions};
 use notary_core::{PushSignature, SIGNATURE_ARTIFACT_TYPE, SignatureRepository};
@@ -350,6 +353,83 @@ fn a_tag_index_update_keeps_what_other_tools_wrote_in_their_entries() {
         );
         let listed = theirs.list_signatures(&artifact, 10).await.unwrap();
         assert_eq!(sorted(listed), sorted(vec![s.pushed.manifest.clone()]));
+    });
+}
+
+#[test]
+fn a_tag_index_replaced_by_a_concurrent_signer_is_repaired_when_writes_are_confirmed() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let proxy = Proxy::start(reg.host.clone());
+    rt().block_on(async {
+        let ours = reg.repo("app");
+        let artifact = push_artifact(&ours, "v1", b"v1").await;
+        let signer = chain(KeySpec::EcP256).signer().unwrap();
+        let options = sign_options(EnvelopeMediaType::Jws);
+        let first = sign_and_push(&ours, "v1", &signer, &options).await.unwrap();
+        let tag = referrers_tag(&artifact.digest);
+        let index_path = format!("/manifests/{tag}");
+        // The index as it is now: what a signer that read it a moment ago writes back.
+        let stale = ours
+            .fetch_manifest(
+                &ours.resolve(&tag).await.unwrap(),
+                notary_registry::MAX_MANIFEST_SIZE,
+            )
+            .await
+            .unwrap();
+        let listed = || async { sorted(ours.list_signatures(&artifact, 10).await.unwrap()) };
+        let through_proxy = |confirm: bool| {
+            let config = ClientConfig {
+                protocol: ClientProtocol::HttpsExcept(vec![proxy.host.clone()]),
+                ..ClientConfig::default()
+            };
+            let image: Reference = format!("{}/app:v1", proxy.host).parse().unwrap();
+            let mut o = OciClientOptions::default();
+            o.confirm_tag_index_writes = confirm;
+            OciClientRepository::new(Client::new(config), &image, RegistryAuth::Anonymous)
+                .with_options(o)
+        };
+
+        // Unconfirmed (oras-go's and notation's behaviour): the other signer's index, landing
+        // just after this one, leaves the new signature stored but unlisted.
+        proxy.add("PUT", &index_path, Fault::ThenPut(stale.clone()), 1);
+        let lost = sign_and_push(&through_proxy(false), "v1", &signer, &options)
+            .await
+            .unwrap();
+        assert_eq!(listed().await, sorted(vec![first.pushed.manifest.clone()]));
+        assert!(ours.manifest_exists(&lost.pushed.manifest).await.unwrap());
+
+        // Confirmed: read back, found replaced, written again over the other signer's index.
+        proxy.clear();
+        proxy.add("PUT", &index_path, Fault::ThenPut(stale.clone()), 1);
+        let confirmed = through_proxy(true);
+        let kept = sign_and_push(&confirmed, "v1", &signer, &options)
+            .await
+            .unwrap();
+        assert_eq!(
+            listed().await,
+            sorted(vec![
+                first.pushed.manifest.clone(),
+                kept.pushed.manifest.clone()
+            ])
+        );
+        assert_eq!(
+            proxy.requests("PUT", &index_path),
+            3,
+            "1 unconfirmed, 2 confirmed"
+        );
+
+        // Replaced after every write: the typed error after five, the other index intact.
+        proxy.add("PUT", &index_path, Fault::ThenPut(stale.clone()), 100);
+        let e = sign_and_push(&confirmed, "v1", &signer, &options)
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("replaced it without this signature after each of 5 writes"),
+            "{e}"
+        );
+        assert_eq!(proxy.requests("PUT", &index_path), 8);
+        assert_eq!(listed().await, sorted(vec![first.pushed.manifest.clone()]));
     });
 }
 

@@ -80,6 +80,14 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// With [`OciClientOptions::confirm_tag_index_writes`](crate::OciClientOptions), each write
+    /// of a referrers tag schema index was read back replaced by another writer's index without
+    /// the new entry, until the most writes allowed were spent.
+    #[error("other writers replaced it without this signature after each of {writes} writes")]
+    TagIndexReplaced {
+        /// The writes made.
+        writes: u32,
+    },
 }
 
 impl Error {

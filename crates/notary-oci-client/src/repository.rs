@@ -34,6 +34,13 @@ pub struct OciClientOptions {
     /// Always write the referrers tag schema index, even when the registry lists the new
     /// signature through its referrers API (notation's `--force-referrers-tag`).
     pub force_referrers_tag: bool,
+    /// Read each referrers tag schema index back after writing it and, while another writer's
+    /// index has replaced it without the new entry, add the entry again (at most 4 times, then
+    /// [`Error::ReferrersIndex`]), as notary-registry's `RemoteOptions::confirm_tag_index_writes`
+    /// does ([`TagIndexConfirmation`](notary_registry::manifest::TagIndexConfirmation)). Costs
+    /// each write a wait twice as long as the write took and one more request. Off by default,
+    /// as in notation and oras-go.
+    pub confirm_tag_index_writes: bool,
     /// The signature manifest form written (default: config media type
     /// `application/vnd.cncf.notary.signature`, what notation v1 writes).
     pub signature_manifest_form: SignatureManifestForm,
@@ -310,24 +317,46 @@ impl OciClientRepository {
             .read_tag_index_entries(&subject.digest)
             .await
             .map_err(fail)?;
-        let Some(bytes) = manifest::referrers_index_with(stored, &entry).map_err(|e| {
-            fail(Error::InvalidManifest {
-                digest: tag.clone(),
-                reason: e.to_string(),
+        let merged = |stored| {
+            manifest::referrers_index_with(stored, &entry).map_err(|e| {
+                fail(Error::InvalidManifest {
+                    digest: tag.clone(),
+                    reason: e.to_string(),
+                })
             })
-        })?
-        else {
+        };
+        let Some(mut bytes) = merged(stored)? else {
             return Ok(());
         };
-        self.client
-            .push_manifest_raw(
-                &self.with_tag(&tag),
-                bytes,
-                HeaderValue::from_static(IMAGE_INDEX),
-            )
-            .await
-            .map_err(|e| fail(registry_error(format!("push {}", self.display(&tag)), e)))?;
-        Ok(())
+        let mut confirmation = manifest::TagIndexConfirmation::new();
+        loop {
+            let started = std::time::Instant::now();
+            self.client
+                .push_manifest_raw(
+                    &self.with_tag(&tag),
+                    bytes,
+                    HeaderValue::from_static(IMAGE_INDEX),
+                )
+                .await
+                .map_err(|e| fail(registry_error(format!("push {}", self.display(&tag)), e)))?;
+            if !self.options.confirm_tag_index_writes {
+                return Ok(());
+            }
+            tokio::time::sleep(confirmation.wrote(started.elapsed())).await;
+            let stored = self
+                .read_tag_index_entries(&subject.digest)
+                .await
+                .map_err(fail)?;
+            match confirmation.next(merged(stored)?) {
+                Ok(None) => return Ok(()),
+                Ok(Some(again)) => bytes = again,
+                Err(_) => {
+                    return Err(fail(Error::TagIndexReplaced {
+                        writes: confirmation.writes(),
+                    }));
+                }
+            }
+        }
     }
 
     /// A blob by descriptor, streamed and stopped past the descriptor's size, then checked

@@ -338,6 +338,71 @@ pub fn referrers_index_with(
     .map(Some)
 }
 
+/// The steps of a confirmed referrers tag index write, shared by every client built on this
+/// crate so that they contend for a tag alike: after each write, wait (twice as long as the
+/// write took, doubling with each rewrite, at most [`Self::MAX_WAIT`]), read the index back and
+/// merge the entry into it again with [`referrers_index_with`]; stop when it is listed, give up
+/// after [`Self::MAX_WRITES`] writes. The client does the I/O and the sleeping.
+///
+/// The tag schema has no atomic update, so a signer whose index another writer replaced a moment
+/// later has no other way to notice that its entry is gone.
+///
+/// ```
+/// use std::time::Duration;
+/// use notary_registry::manifest::TagIndexConfirmation;
+///
+/// let mut c = TagIndexConfirmation::new();
+/// assert_eq!(c.wrote(Duration::from_millis(10)), Duration::from_millis(20));
+/// // The read-back lists the entry (`referrers_index_with` gave `None`): done.
+/// assert_eq!(c.next(None), Ok(None));
+/// // It did not: write the merged index again, after a longer wait.
+/// assert_eq!(c.next(Some(b"{}".to_vec())), Ok(Some(b"{}".to_vec())));
+/// assert_eq!(c.wrote(Duration::from_millis(10)), Duration::from_millis(40));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TagIndexConfirmation {
+    writes: u32,
+}
+
+impl TagIndexConfirmation {
+    /// The most writes of one entry before [`Self::next`] gives up.
+    pub const MAX_WRITES: u32 = 5;
+    /// The longest wait before a write is read back.
+    pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+    /// A write not yet made.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a write that took `took`; returns how long to wait before reading it back. A
+    /// writer that read the index before this write landed writes within about a round trip of
+    /// it; doubling the wait puts contending writers out of step.
+    pub fn wrote(&mut self, took: std::time::Duration) -> std::time::Duration {
+        self.writes = self.writes.saturating_add(1);
+        took.saturating_mul(2 << self.writes.saturating_sub(1).min(8))
+            .min(Self::MAX_WAIT)
+    }
+
+    /// The writes recorded so far.
+    pub fn writes(&self) -> u32 {
+        self.writes
+    }
+
+    /// What follows a read-back, given [`referrers_index_with`]'s answer for the index read
+    /// (`None`: the entry is listed): `Ok(None)` when the write is confirmed, `Ok(Some(index))`
+    /// to write `index` again, `Err(reason)` once [`Self::MAX_WRITES`] writes were replaced.
+    pub fn next(&self, again: Option<Vec<u8>>) -> Result<Option<Vec<u8>>, String> {
+        match again {
+            Some(_) if self.writes >= Self::MAX_WRITES => Err(format!(
+                "other writers replaced it without this signature after each of {} writes",
+                self.writes
+            )),
+            again => Ok(again),
+        }
+    }
+}
+
 /// Refuses content whose descriptor declares more than `cap` bytes, before any of it is read.
 pub(crate) fn check_cap(desc: &Descriptor, cap: u64) -> Result<(), Error> {
     if desc.size > cap {
@@ -460,5 +525,31 @@ mod tests {
         // A digest-less entry beside it is dropped.
         let doc = written(json!([{"size": 1}, listed]), &sig).unwrap();
         assert_eq!(doc["manifests"], json!([listed]));
+    }
+
+    #[test]
+    fn a_confirmed_write_waits_longer_each_time_and_gives_up_after_five() {
+        use std::time::Duration;
+        let mut c = TagIndexConfirmation::new();
+        let ms = Duration::from_millis;
+        let waits: Vec<Duration> = (0..5)
+            .map(|_| {
+                let w = c.wrote(ms(100));
+                assert_eq!(c.next(None), Ok(None), "a listed entry is confirmed");
+                if c.writes() < TagIndexConfirmation::MAX_WRITES {
+                    assert_eq!(c.next(Some(vec![1])), Ok(Some(vec![1])));
+                }
+                w
+            })
+            .collect();
+        // 2x, 4x, 8x the write's time, then the cap.
+        assert_eq!(waits, [ms(200), ms(400), ms(800), ms(1600), ms(2000)]);
+        let e = c.next(Some(vec![1])).unwrap_err();
+        assert!(e.contains("after each of 5 writes"), "{e}");
+        // A write too slow to measure sensibly still cannot overflow the wait.
+        let mut slow = TagIndexConfirmation::new();
+        for _ in 0..40 {
+            assert_eq!(slow.wrote(Duration::MAX), TagIndexConfirmation::MAX_WAIT);
+        }
     }
 }

@@ -66,11 +66,6 @@ pub fn referrers_tag(digest: &Digest) -> String {
     format!("{alg}-{hex}")
 }
 
-/// With confirmed tag index writes: the most times an entry is written again after another
-/// writer's index replaced it, and the longest wait before reading a write back.
-const MAX_CONFIRM_REWRITES: u32 = 4;
-const MAX_CONFIRM_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
 /// A referrers tag index read ahead of its update: its entries, and the number of writes of its
 /// tag by this process when the read started.
 pub(super) struct TagIndex {
@@ -136,7 +131,7 @@ impl RemoteRepository {
         };
         let url = format!("{}/manifests/{tag}", self.inner.base);
         let confirm = self.inner.options.confirm_tag_index_writes;
-        let mut writes = 0u32;
+        let mut confirmation = manifest::TagIndexConfirmation::new();
         loop {
             let body = Body {
                 bytes: Bytes::from(bytes),
@@ -154,36 +149,26 @@ impl RemoteRepository {
             }
             let g = generations.entry(tag.clone()).or_insert(0);
             *g = g.saturating_add(1);
-            writes = writes.saturating_add(1);
             if !confirm {
                 return Ok(());
             }
-            // A writer that read the index before this write landed writes within about a
-            // round trip of it: wait twice as long as this write took, then look. The wait
-            // doubles with each rewrite, so that writers contending for the tag fall out of
-            // step (capped).
-            let wait = started
-                .elapsed()
-                .saturating_mul(2 << writes.saturating_sub(1).min(8));
-            tokio::time::sleep(wait.min(MAX_CONFIRM_WAIT)).await;
+            tokio::time::sleep(confirmation.wrote(started.elapsed())).await;
             let stored = self
                 .read_tag_index_entries(&subject.digest)
                 .await
                 .map_err(fail)?;
-            match merged(stored)? {
-                None => return Ok(()),
-                Some(_) if writes > MAX_CONFIRM_REWRITES => {
+            match confirmation.next(merged(stored)?) {
+                Ok(None) => return Ok(()),
+                Ok(Some(again)) => {
+                    tracing::debug!(tag = %tag, writes = confirmation.writes(), "another writer replaced the referrers tag index without this signature; adding it again");
+                    bytes = again;
+                }
+                Err(reason) => {
                     return Err(Error::ReferrersIndex {
                         manifest: entry.digest.to_string(),
                         tag: tag.clone(),
-                        reason: format!(
-                            "other writers replaced it without this signature after each of {writes} writes"
-                        ),
+                        reason,
                     });
-                }
-                Some(again) => {
-                    tracing::debug!(tag = %tag, writes, "another writer replaced the referrers tag index without this signature; adding it again");
-                    bytes = again;
                 }
             }
         }
