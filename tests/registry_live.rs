@@ -552,6 +552,51 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
     }
 }
 
+#[test]
+fn a_push_after_a_pull_token_asks_for_the_push_token_up_front() {
+    let ts = TokenServer::start("bob", "hunter2");
+    let o = Options {
+        token: Some((
+            ts.url.clone(),
+            "notary-test".into(),
+            "notary-test-issuer".into(),
+            ts.cert_pem.clone(),
+        )),
+        ..Options::default()
+    };
+    let reg = Registry::start(Kind::Distribution2, &o);
+    let client = || {
+        let mut good = reg.remote_options();
+        good.credentials = Arc::new(StaticCredential(Credential::Basic {
+            username: "bob".into(),
+            password: "hunter2".into(),
+        }));
+        RemoteRepository::new(&reg.host, "tok/app", good).unwrap()
+    };
+    rt().block_on(async {
+        push_artifact(&client(), "v1", b"token protected").await;
+        // A fresh client meets the challenge once, on its first (pull) request; its sign's
+        // writes then carry a push token asked for ahead of them, not a pull token the registry
+        // must refuse first (a registry answering 403 there would fail the sign).
+        let r = client();
+        let log = Captured::default();
+        let _logging = log.install();
+        r.resolve("v1").await.unwrap();
+        sign_and_push(
+            &r,
+            "v1",
+            &chain(KeySpec::EcP256).signer().unwrap(),
+            &sign_options(EnvelopeMediaType::Jws),
+        )
+        .await
+        .unwrap();
+        let log = log.text();
+        assert_eq!(log.matches("status=401").count(), 1, "{log}");
+        assert_eq!(log.matches("authentication challenge").count(), 1, "{log}");
+        assert_eq!(log.matches("token request").count(), 2, "{log}");
+    });
+}
+
 /// The notary crates' DEBUG events, formatted as `notary --debug` prints them, for the
 /// current thread while the guard of [`Captured::install`] lives.
 #[derive(Clone, Default)]

@@ -8,7 +8,7 @@
 //! `docker-credential-<helper> store|erase`; without one it goes into `auths`. The registry
 //! commands read credentials from the same place (see `oci::remote_options`).
 
-use std::io::{IsTerminal as _, Read as _};
+use std::io::{BufRead as _, IsTerminal as _, Read as _};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -85,10 +85,23 @@ fn check_plaintext_username(username: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reads one line (without its line end) from `r`.
+/// Most bytes of a user name, password or token read from stdin: far more than any registry
+/// issues, and a bound on what a runaway pipe (`yes | notary login ...`) makes us hold.
+const MAX_STDIN: u64 = 1024 * 1024;
+
+fn too_long() -> Failure {
+    Failure::msg(format!(
+        "the input on stdin is longer than {MAX_STDIN} bytes"
+    ))
+}
+
+/// Reads one line (without its line end) from `r`, at most [`MAX_STDIN`] bytes.
 fn read_line(r: &mut impl std::io::BufRead) -> Result<String, Failure> {
     let mut line = String::new();
-    r.read_line(&mut line)?;
+    r.take(MAX_STDIN.saturating_add(1)).read_line(&mut line)?;
+    if line.len() as u64 > MAX_STDIN {
+        return Err(too_long());
+    }
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
@@ -131,8 +144,12 @@ fn credential(a: &LoginArgs) -> Result<(String, String), Failure> {
     let mut password = if a.password_stdin {
         let mut all = String::new();
         std::io::stdin()
+            .take(MAX_STDIN.saturating_add(1))
             .read_to_string(&mut all)
             .map_err(|e| Failure::msg(format!("reading the password from stdin: {e}")))?;
+        if all.len() as u64 > MAX_STDIN {
+            return Err(too_long());
+        }
         let p = all.strip_suffix('\n').unwrap_or(&all);
         p.strip_suffix('\r').unwrap_or(p).to_string()
     } else {

@@ -467,8 +467,19 @@ pub fn remote_options(flags: &RegistryFlags, registry: &str) -> Result<RemoteOpt
         o.ca_certificates_pem.push(pem);
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let user = flags.username.clone().or_else(|| env("NOTATION_USERNAME"));
-    let pass = flags.password.clone().or_else(|| env("NOTATION_PASSWORD"));
+    // A flag, even empty, overrides its variable; an empty result counts as unset, so `-u ""`
+    // makes the password a refresh token and neither set leaves the credential stores, as in
+    // notation.
+    let user = flags
+        .username
+        .clone()
+        .or_else(|| env("NOTATION_USERNAME"))
+        .filter(|u| !u.is_empty());
+    let pass = flags
+        .password
+        .clone()
+        .or_else(|| env("NOTATION_PASSWORD"))
+        .filter(|p| !p.is_empty());
     match (user, pass) {
         // A user name alone goes with an empty password, as in notation (a registry that
         // needs no credentials never asks for them).

@@ -302,3 +302,22 @@ fn a_user_name_with_a_colon_is_refused_before_it_is_stored_in_plain_text() {
     assert!(err.contains("colons (:) are not allowed"), "{err}");
     assert!(!e.config.join("config.json").exists());
 }
+
+#[test]
+fn a_password_on_stdin_is_read_up_to_a_bound() {
+    let e = Env::new();
+    // Nothing listens there: the refusal comes before any request. One byte over 1 MiB, as a
+    // runaway pipe would give it (without a bound the whole stream is held in memory).
+    let big = vec![b'a'; 1024 * 1024 + 1];
+    for args in [
+        &["login", "-u", "bob", "--password-stdin", "localhost:1"][..],
+        // The user name prompt reads a line from stdin too.
+        &["login", "localhost:1"][..],
+    ] {
+        let o = e.run_with_stdin(args, &big);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(err.contains("longer than 1048576 bytes"), "{args:?}: {err}");
+    }
+    assert!(!e.config.join("config.json").exists());
+}

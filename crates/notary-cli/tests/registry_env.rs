@@ -48,6 +48,13 @@ fn a_local_registry_is_reached_directly_whatever_proxy_the_environment_names() {
         out.contains("application/vnd.cncf.notary.signature"),
         "{out}"
     );
+    // Bare `localhost` names no port: HTTPS on 443, as notation (whose host-port split finds no
+    // port) does, never plain HTTP on 80.
+    let err = e.fails(&["list", "localhost/app:v1"]);
+    assert!(
+        err.contains("\"https://localhost/v2/app/manifests/v1\""),
+        "{err}"
+    );
 }
 
 #[test]
@@ -75,4 +82,24 @@ fn a_user_name_alone_is_sent_with_an_empty_password() {
         err.contains("credentials refused: 401 Unauthorized"),
         "{err}"
     );
+
+    // An empty `-u` overrides $NOTATION_USERNAME and makes the password a refresh token, as in
+    // notation: no user name and password for this registry's Basic challenge (the variables'
+    // would have been accepted).
+    e.set_var("NOTATION_USERNAME", "alice");
+    e.set_var("NOTATION_PASSWORD", "s3cret");
+    e.ok(&["list", "--insecure-registry", &reference]);
+    let err = e.fails(&["list", "-u", "", "--insecure-registry", &reference]);
+    assert!(err.contains("requires a user name and password"), "{err}");
+    // Both empty: no credential from the flags, so the stores (none here) and anonymous.
+    let err = e.fails(&[
+        "list",
+        "-u",
+        "",
+        "-p",
+        "",
+        "--insecure-registry",
+        &reference,
+    ]);
+    assert!(err.contains("requires a user name and password"), "{err}");
 }

@@ -420,3 +420,67 @@ fn a_registry_token_is_the_bearer_token_and_no_token_server_is_asked() {
     assert!(matches!(e, Error::Auth { .. }), "{e:?}");
     assert!(basic.seen().iter().all(|r| !r.has_header("authorization")));
 }
+
+/// A Docker `auths` entry may keep a token beside the user name and password (`docker login`
+/// leaves `identitytoken` or `registrytoken` there): a registry asking for Basic auth is still
+/// answered with the password, as notation (oras-go) answers it. Member names are matched in
+/// any case as Go reads them, and an odd entry for another registry does not matter.
+#[test]
+fn basic_challenges_are_answered_from_auths_entries_that_also_hold_tokens() {
+    let rt = rt();
+    let reg = auth_registry();
+    let host = reg.host.as_str();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASS}"));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    let d: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    for entries in [
+        format!(r#""{host}":{{"auth":"{auth}","identitytoken":"refresh-x"}}"#),
+        format!(r#""{host}":{{"auth":"{auth}","registrytoken":"registry-x"}}"#),
+        format!(r#""{host}":{{"Auth":"{auth}"}}"#),
+        format!(
+            r#""http://{host}/v2/":{{"Username":"{USER}","PASSWORD":"{PASS}","IdentityToken":"refresh-x"}},"other.example":"not an entry""#
+        ),
+    ] {
+        std::fs::write(&config, format!(r#"{{"auths":{{{entries}}}}}"#)).unwrap();
+        let mut o = RemoteOptions::default();
+        o.plain_http = true;
+        o.max_retries = 0;
+        o.credentials = Arc::new(notary_registry::remote::DockerConfig::new(&config));
+        let c = RemoteRepository::new(host, "app", o).unwrap();
+        let found = rt.block_on(c.blob_exists(&d));
+        assert!(matches!(found, Ok(false)), "{entries}: {found:?}");
+    }
+}
+
+/// A bearer challenge with a parameter that cannot be read after the realm (a bare word) is
+/// answered from the parameters before it, as notation (oras-go) answers it.
+#[test]
+fn a_bearer_challenge_with_an_unreadable_parameter_is_still_answered() {
+    let rt = rt();
+    let token_server = capture();
+    let realm = format!("{}/token", token_server.origin);
+    let registry = start(None, None, move |_, r| {
+        if r.head
+            .lines()
+            .any(|l| l.eq_ignore_ascii_case("authorization: Bearer captured-token"))
+        {
+            Action::Respond("200 OK", Vec::new(), Vec::new())
+        } else {
+            Action::Respond(
+                "401 Unauthorized",
+                vec![format!(
+                    "WWW-Authenticate: Bearer realm=\"{realm}\",service=\"registry\",error=\"insufficient_scope\",foo"
+                )],
+                b"{}".to_vec(),
+            )
+        }
+    });
+    let c = client(host_of(&registry.origin), true, None);
+    let d: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    let found = rt.block_on(c.blob_exists(&d));
+    assert!(matches!(found, Ok(true)), "{found:?}");
+    let asked = token_server.seen();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(asked[0].target.contains("service=registry"), "{asked:?}");
+}

@@ -24,6 +24,9 @@ pub(super) struct AuthState {
     basic: Option<HeaderValue>,
     /// Bearer tokens by access class (`pull`, `push`).
     tokens: HashMap<&'static str, HeaderValue>,
+    /// The realm and service of the last bearer challenge answered, for push tokens asked for
+    /// ahead of the push ([`RemoteRepository::prepare_push_token`]).
+    bearer: Option<(String, Option<String>)>,
 }
 
 /// A parsed `WWW-Authenticate` challenge.
@@ -49,9 +52,18 @@ pub(crate) fn parse_challenge(header: &str) -> Option<Challenge> {
     }
     let mut params = BTreeMap::new();
     let mut s = rest.trim();
+    // A parameter that cannot be read (no `=`, an unterminated quote) ends the list and those
+    // before it stand, as oras-go parses it for notation: `Bearer realm="r",error="x",foo`
+    // names the realm `r`.
     while !s.is_empty() {
-        let (key, after) = s.split_once('=')?;
-        let key = key.trim().to_ascii_lowercase();
+        let Some((key, after)) = s.split_once('=') else {
+            break;
+        };
+        let key = key.trim();
+        if key.is_empty() || key.contains([',', ' ', '\t']) {
+            break;
+        }
+        let key = key.to_ascii_lowercase();
         let after = after.trim_start();
         let (value, next) = if let Some(q) = after.strip_prefix('"') {
             // Quoted string; backslash escapes one character.
@@ -72,7 +84,10 @@ pub(crate) fn parse_challenge(header: &str) -> Option<Challenge> {
                     c => v.push(c),
                 }
             }
-            (v, &q[end?..])
+            let Some(rest) = end.and_then(|end| q.get(end..)) else {
+                break;
+            };
+            (v, rest)
         } else {
             let end = after.find(',').unwrap_or(after.len());
             (after[..end].trim().to_string(), &after[end..])
@@ -119,6 +134,13 @@ impl RemoteRepository {
             .credential(&self.inner.registry)
     }
 
+    fn basic_credential(&self) -> Result<Option<Credential>, Error> {
+        self.inner
+            .options
+            .credentials
+            .basic_credential(&self.inner.registry)
+    }
+
     pub(super) fn auth_error(&self, reason: impl Into<String>) -> Error {
         Error::Auth {
             registry: self.inner.registry.clone(),
@@ -134,10 +156,12 @@ impl RemoteRepository {
     ) -> Result<(), Error> {
         let parsed = parse_challenge(challenge)
             .ok_or_else(|| self.auth_error(format!("unsupported challenge {challenge:?}")))?;
-        let credential = self.credential()?;
         match parsed {
             Challenge::Basic => {
-                let Some(Credential::Basic { username, password }) = credential else {
+                // The user name and password even where the source also holds a token for
+                // bearer challenges (a Docker `auths` entry with both), as oras-go answers.
+                let Some(Credential::Basic { username, password }) = self.basic_credential()?
+                else {
                     return Err(self.auth_error(
                         "the registry requires a user name and password (use --username/--password or docker login)",
                     ));
@@ -158,34 +182,72 @@ impl RemoteRepository {
                 service,
                 scope,
             } => {
-                // A registry-level request (`ping`) asks for a token of no repository scope.
-                let scope = scope.unwrap_or_else(|| match class {
-                    REGISTRY_CLASS => String::new(),
-                    "push" => format!("repository:{}:pull,push", self.inner.repository),
-                    _ => format!("repository:{}:pull", self.inner.repository),
-                });
-                let token = match credential {
-                    // Docker's `registrytoken`: the token itself, no token server asked.
-                    Some(Credential::AccessToken(t)) => {
-                        tracing::debug!(scope, "bearer challenge answered with the registry token");
-                        t
-                    }
-                    other => {
-                        self.fetch_token(&realm, service.as_deref(), &scope, other)
-                            .await?
-                    }
-                };
-                let hv = authorization(&format!("Bearer {token}"))
-                    .ok_or_else(|| self.auth_error("token has invalid characters"))?;
                 self.inner
                     .auth
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .tokens
-                    .insert(class, hv);
-                Ok(())
+                    .bearer = Some((realm.clone(), service.clone()));
+                self.answer_bearer(&realm, service.as_deref(), scope, class)
+                    .await
             }
         }
+    }
+
+    /// Before a push request: a push token from the realm of a bearer challenge already
+    /// answered, when there is none yet, as oras-go asks for pull and push at once. A registry
+    /// that answers 403 rather than 401 to a token without push access would otherwise refuse
+    /// the push outright; elsewhere it saves the 401 round trip. If the token server refuses, the
+    /// request meets the registry's challenge as before.
+    pub(super) async fn prepare_push_token(&self) {
+        let known = {
+            let st = self.inner.auth.lock().unwrap_or_else(|p| p.into_inner());
+            if st.tokens.contains_key("push") {
+                return;
+            }
+            st.bearer.clone()
+        };
+        let Some((realm, service)) = known else {
+            return;
+        };
+        if let Err(e) = self
+            .answer_bearer(&realm, service.as_deref(), None, "push")
+            .await
+        {
+            tracing::debug!(error = %e, "push token asked for ahead of the push was refused");
+        }
+    }
+
+    /// Fetches (or takes from the credential) the bearer token of `class` and keeps it.
+    async fn answer_bearer(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+        scope: Option<String>,
+        class: &'static str,
+    ) -> Result<(), Error> {
+        // A registry-level request (`ping`) asks for a token of no repository scope.
+        let scope = scope.unwrap_or_else(|| match class {
+            REGISTRY_CLASS => String::new(),
+            "push" => format!("repository:{}:pull,push", self.inner.repository),
+            _ => format!("repository:{}:pull", self.inner.repository),
+        });
+        let token = match self.credential()? {
+            // Docker's `registrytoken`: the token itself, no token server asked.
+            Some(Credential::AccessToken(t)) => {
+                tracing::debug!(scope, "bearer challenge answered with the registry token");
+                t
+            }
+            other => self.fetch_token(realm, service, &scope, other).await?,
+        };
+        let hv = authorization(&format!("Bearer {token}"))
+            .ok_or_else(|| self.auth_error("token has invalid characters"))?;
+        self.inner
+            .auth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .tokens
+            .insert(class, hv);
+        Ok(())
     }
 
     async fn fetch_token(
@@ -210,8 +272,10 @@ impl RemoteRepository {
             if let Some(s) = service {
                 q.append_pair("service", s);
             }
-            if !scope.is_empty() {
-                q.append_pair("scope", scope);
+            // One `scope` parameter per scope, as the token protocol and oras-go send them (a
+            // challenge may name several, space-separated; the OAuth2 POST below joins them).
+            for s in scope.split_whitespace() {
+                q.append_pair("scope", s);
             }
         }
         let op = match &credential {
@@ -278,21 +342,22 @@ impl RemoteRepository {
                 error_message(&body)
             )));
         }
+        // Options: a `null` member reads as absent, as Go's decoder leaves a string unset.
         #[derive(serde::Deserialize)]
         struct Tok {
             #[serde(default)]
-            token: String,
+            token: Option<String>,
             #[serde(default)]
-            access_token: String,
+            access_token: Option<String>,
         }
         // Member names matched as oras-go's decoder matches them: in any case.
         let t: Tok = notary_core::json::from_slice_go(&body, &["token", "access_token"])
             .map_err(|e| self.auth_error(format!("token response: {e}")))?;
-        let token = if t.access_token.is_empty() {
-            t.token
-        } else {
-            t.access_token
-        };
+        let token = t
+            .access_token
+            .filter(|t| !t.is_empty())
+            .or(t.token)
+            .unwrap_or_default();
         if token.is_empty() {
             return Err(self.auth_error("the token server returned no token"));
         }
@@ -320,6 +385,29 @@ mod tests {
                 scope: Some("repository:a/b:pull,push".into()),
             })
         );
+        // A parameter that cannot be read ends the list; the realm before it stands.
+        let bearer = |service: Option<&str>| {
+            Some(Challenge::Bearer {
+                realm: "https://a.example/t".into(),
+                service: service.map(String::from),
+                scope: None,
+            })
+        };
+        for header in [
+            r#"Bearer realm="https://a.example/t",service="s",error="insufficient_scope",foo"#,
+            r#"bearer realm="https://a.example/t", service="s", Negotiate abc=="#,
+            r#"Bearer realm="https://a.example/t",service="s",note="unterminated"#,
+        ] {
+            assert_eq!(parse_challenge(header), bearer(Some("s")), "{header}");
+        }
+        assert_eq!(
+            parse_challenge(r#"Bearer realm="https://a.example/t",foo,service="s""#),
+            bearer(None)
+        );
+        assert_eq!(
+            parse_challenge("Bearer foo, realm=\"https://a.example/t\""),
+            None
+        );
         assert_eq!(parse_challenge("Negotiate abc"), None);
         assert_eq!(parse_challenge("Bearer service=\"x\""), None);
         assert_eq!(parse_challenge("Bearer realm=\"unterminated"), None);
@@ -327,9 +415,20 @@ mod tests {
 
     /// A token server on loopback that answers one request with `{"token":"t0k3n"}`.
     fn token_server() -> String {
+        token_server_answering(br#"{"token":"t0k3n"}"#)
+    }
+
+    /// A token server on loopback that answers one request with `body`.
+    fn token_server_answering(body: &'static [u8]) -> String {
+        token_server_recording(body).0
+    }
+
+    /// [`token_server_answering`], also sending on the channel the request head it read.
+    fn token_server_recording(body: &'static [u8]) -> (String, std::sync::mpsc::Receiver<String>) {
         use std::io::{Read as _, Write as _};
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let (mut s, _) = l.accept().unwrap();
             let mut head = Vec::new();
@@ -337,7 +436,7 @@ mod tests {
             while !head.ends_with(b"\r\n\r\n") && s.read(&mut b).unwrap() == 1 {
                 head.push(b[0]);
             }
-            let body = br#"{"token":"t0k3n"}"#;
+            let _ = tx.send(String::from_utf8_lossy(&head).into_owned());
             let _ = write!(
                 s,
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -345,7 +444,36 @@ mod tests {
             );
             let _ = s.write_all(body);
         });
-        format!("http://{addr}/token")
+        (format!("http://{addr}/token"), rx)
+    }
+
+    #[tokio::test]
+    async fn each_scope_of_a_challenge_is_its_own_parameter() {
+        use crate::remote::{RemoteOptions, StaticCredential};
+        let options = RemoteOptions {
+            plain_http: true,
+            credentials: std::sync::Arc::new(StaticCredential(Credential::Basic {
+                username: "u".into(),
+                password: "p".into(),
+            })),
+            ..RemoteOptions::default()
+        };
+        let r = RemoteRepository::new("127.0.0.1:1", "app", options).unwrap();
+        let (realm, head) = token_server_recording(br#"{"token":"t0k3n"}"#);
+        r.authenticate(
+            &format!(
+                r#"Bearer realm="{realm}",service="reg",scope="repository:a:pull repository:b:pull,push""#
+            ),
+            "pull",
+        )
+        .await
+        .unwrap();
+        let line = head.recv().unwrap();
+        let line = line.lines().next().unwrap();
+        assert_eq!(
+            line,
+            "GET /token?service=reg&scope=repository%3Aa%3Apull&scope=repository%3Ab%3Apull%2Cpush HTTP/1.1"
+        );
     }
 
     #[tokio::test]
@@ -370,5 +498,29 @@ mod tests {
         let h = r.auth_header("pull").unwrap();
         assert_eq!(h.as_bytes(), b"Bearer t0k3n");
         assert!(h.is_sensitive(), "Bearer");
+    }
+
+    #[tokio::test]
+    async fn a_null_token_member_reads_as_absent() {
+        use crate::remote::{RemoteOptions, StaticCredential};
+        for body in [
+            &br#"{"token":null,"access_token":"t0k3n"}"#[..],
+            br#"{"token":"t0k3n","access_token":null}"#,
+        ] {
+            let options = RemoteOptions {
+                plain_http: true,
+                credentials: std::sync::Arc::new(StaticCredential(Credential::Basic {
+                    username: "u".into(),
+                    password: "p".into(),
+                })),
+                ..RemoteOptions::default()
+            };
+            let r = RemoteRepository::new("127.0.0.1:1", "app", options).unwrap();
+            let realm = token_server_answering(body);
+            r.authenticate(&format!("Bearer realm=\"{realm}\""), "pull")
+                .await
+                .unwrap();
+            assert_eq!(r.auth_header("pull").unwrap().as_bytes(), b"Bearer t0k3n");
+        }
     }
 }

@@ -51,6 +51,16 @@ impl std::fmt::Debug for Credential {
 pub trait CredentialProvider: Send + Sync + std::fmt::Debug {
     /// The credential for `registry` (`host[:port]`), or `None` for anonymous access.
     fn credential(&self, registry: &str) -> Result<Option<Credential>, Error>;
+
+    /// The user name and password to answer `registry`'s Basic challenge with: by default
+    /// [`Self::credential`] when it is [`Credential::Basic`]. A source that keeps a token beside
+    /// a user name and password (a Docker `auths` entry) gives the latter here, as oras-go
+    /// does for notation: the token is for bearer challenges only.
+    fn basic_credential(&self, registry: &str) -> Result<Option<Credential>, Error> {
+        Ok(self
+            .credential(registry)?
+            .filter(|c| matches!(c, Credential::Basic { .. })))
+    }
 }
 
 /// No credentials: anonymous access.
@@ -75,13 +85,24 @@ impl CredentialProvider for StaticCredential {
 
 #[derive(Debug, Default, Deserialize)]
 struct DockerConfigFile {
+    /// Each entry is decoded only when looked up ([`DockerAuth::decode`]), as oras-go does: an
+    /// odd entry for another registry does not break this one.
     #[serde(default)]
-    auths: BTreeMap<String, DockerAuth>,
+    auths: BTreeMap<String, serde_json::Value>,
     #[serde(default, rename = "credHelpers")]
     cred_helpers: BTreeMap<String, String>,
     #[serde(default, rename = "credsStore")]
     creds_store: Option<String>,
 }
+
+/// The members of an `auths` entry.
+const AUTH_FIELDS: &[&str] = &[
+    "auth",
+    "username",
+    "password",
+    "identitytoken",
+    "registrytoken",
+];
 
 #[derive(Debug, Default, Deserialize)]
 struct DockerAuth {
@@ -95,6 +116,23 @@ struct DockerAuth {
     identitytoken: Option<String>,
     #[serde(default)]
     registrytoken: Option<String>,
+}
+
+impl DockerAuth {
+    /// An `auths` entry with its member names matched as Go's decoder matches them (in any
+    /// case: `Auth`, `IdentityToken`), as oras-go reads it for notation. `None` when it is not
+    /// an object of strings (serde's message is not kept: it may quote a value).
+    fn decode(value: &serde_json::Value) -> Option<Self> {
+        let value = match value {
+            // Go decodes `null` into an empty entry.
+            serde_json::Value::Null => return Some(Self::default()),
+            serde_json::Value::Object(o) => {
+                serde_json::Value::Object(notary_core::json::go_fields(o.clone(), AUTH_FIELDS))
+            }
+            other => other.clone(),
+        };
+        serde_json::from_value(value).ok()
+    }
 }
 
 #[derive(Deserialize)]
@@ -600,19 +638,28 @@ fn to_hostname(key: &str) -> &str {
 
 impl DockerConfig {
     /// The credential of an `auths` entry, if it holds one.
+    /// With `basic_only`, the user name and password alone (the tokens are skipped).
     fn auth_entry(
         &self,
         registry: &str,
         key: &str,
-        a: &DockerAuth,
+        entry: &serde_json::Value,
+        basic_only: bool,
     ) -> Result<Option<Credential>, Error> {
+        let a = DockerAuth::decode(entry).ok_or_else(|| Error::Auth {
+            registry: registry.to_string(),
+            reason: format!(
+                "{}: auths.{key} is not an auth entry (an object of strings)",
+                self.path.display()
+            ),
+        })?;
         // oras-go's order for a bearer challenge: the registry token as is, then the
         // identity (refresh) token, then the user name and password.
-        if let Some(t) = a.registrytoken.as_ref().filter(|t| !t.is_empty()) {
-            return Ok(Some(Credential::AccessToken(t.clone())));
+        if let Some(t) = a.registrytoken.filter(|t| !t.is_empty() && !basic_only) {
+            return Ok(Some(Credential::AccessToken(t)));
         }
-        if let Some(t) = a.identitytoken.as_ref().filter(|t| !t.is_empty()) {
-            return Ok(Some(Credential::RefreshToken(t.clone())));
+        if let Some(t) = a.identitytoken.filter(|t| !t.is_empty() && !basic_only) {
+            return Ok(Some(Credential::RefreshToken(t)));
         }
         if let Some(enc) = a.auth.as_ref().filter(|s| !s.is_empty()) {
             // Neither the encoded nor the decoded value is ever quoted in an error.
@@ -632,11 +679,14 @@ impl DockerConfig {
                 password: p.to_string(),
             }));
         }
-        if let (Some(u), Some(p)) = (&a.username, &a.password) {
-            return Ok(Some(Credential::Basic {
-                username: u.clone(),
-                password: p.clone(),
-            }));
+        // One of the two alone goes with the other empty, as oras-go sends it (a token server
+        // may take a user name alone).
+        let (username, password) = (
+            a.username.unwrap_or_default(),
+            a.password.unwrap_or_default(),
+        );
+        if !username.is_empty() || !password.is_empty() {
+            return Ok(Some(Credential::Basic { username, password }));
         }
         Ok(None)
     }
@@ -644,6 +694,20 @@ impl DockerConfig {
 
 impl CredentialProvider for DockerConfig {
     fn credential(&self, registry: &str) -> Result<Option<Credential>, Error> {
+        self.lookup(registry, false)
+    }
+
+    fn basic_credential(&self, registry: &str) -> Result<Option<Credential>, Error> {
+        Ok(self
+            .lookup(registry, true)?
+            .filter(|c| matches!(c, Credential::Basic { .. })))
+    }
+}
+
+impl DockerConfig {
+    /// The credential of `registry`; with `basic_only`, an `auths` entry's user name and
+    /// password even where it also holds a token (a helper gives one credential either way).
+    fn lookup(&self, registry: &str, basic_only: bool) -> Result<Option<Credential>, Error> {
         let cfg = self.read()?;
         let server = Self::server_address(registry);
         // A helper for the server, else the store for all: it alone answers (oras-go's
@@ -666,14 +730,14 @@ impl CredentialProvider for DockerConfig {
         }
         // The exact key, then legacy keys with a scheme or a path.
         if let Some(a) = cfg.auths.get(server)
-            && let Some(c) = self.auth_entry(registry, server, a)?
+            && let Some(c) = self.auth_entry(registry, server, a, basic_only)?
         {
             return Ok(Some(c));
         }
         for (key, a) in &cfg.auths {
             if key != server
                 && (to_hostname(key) == server || to_hostname(key) == registry)
-                && let Some(c) = self.auth_entry(registry, key, a)?
+                && let Some(c) = self.auth_entry(registry, key, a, basic_only)?
             {
                 return Ok(Some(c));
             }
@@ -690,7 +754,8 @@ pub(crate) fn fuzz_docker_config(data: &[u8]) -> Option<usize> {
     let mut n = 0usize;
     for (key, a) in &cfg.auths {
         n = n.saturating_add(to_hostname(key).len());
-        if let Some(enc) = &a.auth
+        if let Some(a) = DockerAuth::decode(a)
+            && let Some(enc) = &a.auth
             && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(enc.trim())
         {
             n = n.saturating_add(
@@ -742,6 +807,15 @@ mod tests {
             format!("{:?}", c.credential("a.example").unwrap()),
             "Some(AccessToken(***))"
         );
+        // A Basic challenge gets the entry's user name and password, whatever tokens it holds.
+        assert_eq!(
+            c.basic_credential("a.example").unwrap(),
+            Some(Credential::Basic {
+                username: "alice".into(),
+                password: "s3cret".into()
+            })
+        );
+        assert_eq!(c.basic_credential("t.example").unwrap(), None);
         assert_eq!(c.credential("other.example").unwrap(), None);
         assert_eq!(
             DockerConfig::new(dir.path().join("none"))
@@ -751,6 +825,27 @@ mod tests {
         );
         std::fs::write(&path, r#"{"auths":{"r":{"auth":"!!"}}}"#).unwrap();
         assert!(matches!(c.credential("r"), Err(Error::Auth { .. })));
+    }
+
+    #[test]
+    fn a_user_name_or_password_alone_goes_with_the_other_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"auths":{"u.example":{"username":"bob"},"p.example":{"Password":"pw"},"e.example":{"username":"","password":""}}}"#,
+        )
+        .unwrap();
+        let c = DockerConfig::new(&path);
+        let basic = |u: &str, p: &str| {
+            Some(Credential::Basic {
+                username: u.into(),
+                password: p.into(),
+            })
+        };
+        assert_eq!(c.credential("u.example").unwrap(), basic("bob", ""));
+        assert_eq!(c.credential("p.example").unwrap(), basic("", "pw"));
+        assert_eq!(c.credential("e.example").unwrap(), None);
     }
 
     #[cfg(unix)]

@@ -73,17 +73,21 @@ fn go_digest_reason(d: &str) -> &'static str {
     }
 }
 
-/// Whether `registry` (`host[:port]`, as written in a reference) is `localhost`, which notation
-/// speaks to over plain HTTP without being told.
+/// Whether `registry` (`host:port`, as written in a reference) is `localhost` with a port,
+/// which notation speaks to over plain HTTP without being told. Bare `localhost` is not: notation
+/// splits host and port and, finding no port, keeps HTTPS (port 443), so credentials never go
+/// out in the clear to a port no one named.
 ///
 /// ```
 /// use notary_registry::remote::is_localhost;
 /// assert!(is_localhost("localhost:5000"));
-/// assert!(is_localhost("localhost"));
+/// assert!(!is_localhost("localhost"));
 /// assert!(!is_localhost("localhost.example:5000"));
 /// ```
 pub fn is_localhost(registry: &str) -> bool {
-    registry.rsplit_once(':').map_or(registry, |(h, _)| h) == "localhost"
+    registry
+        .rsplit_once(':')
+        .is_some_and(|(host, _)| host == "localhost")
 }
 
 impl RemoteReference {

@@ -434,6 +434,9 @@ impl RemoteRepository {
         let mut attempt = 0u32;
         let mut timeouts = 0u32;
         let mut authenticated = false;
+        if class == "push" {
+            self.prepare_push_token().await;
+        }
         loop {
             // A connection goes back to the pool only once its task has run after the previous
             // response ended (body read or dropped unread): without this turn, a request sent
