@@ -52,6 +52,14 @@
 //!   processed, capabilities, results, contract versions, failures, response member names in
 //!   any case, repeated and missing members; outcomes must agree except
 //!   where notary is stricter on purpose, each case named with its rule.
+//! - auth.py: ~55 `list` runs on docker-registry behind htpasswd Basic auth and behind a token
+//!   server the script runs (ES256 JWTs the registry checks): credentials from flags, the
+//!   environment, Docker's and notation's `config.json` (`auths` forms, `credsStore`,
+//!   `credHelpers` through a helper it writes), token answer shapes and challenge forms, login
+//!   and logout, secrets absent from `--debug`; outcomes and the credentials the token server saw
+//!   must agree.
+//! - configdir.py: ~20 command sequences (`key`, `cert`, `policy`, `sign`) on fresh configuration
+//!   directories; output, the files left (names, modes) and their JSON bytes must agree.
 //!
 //! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
 //! installs them, and a missing one fails the test.
@@ -218,4 +226,23 @@ fn notary_and_notation_agree_on_registry_states() {
             registry::Kind::Distribution3.binary(),
         ],
     );
+}
+
+/// auth.py: registry credentials and authentication (see the module docs).
+#[test]
+fn notary_and_notation_agree_on_registry_authentication() {
+    run(
+        "auth.py",
+        &[
+            cli_env::notary_bin(),
+            tool("notation"),
+            registry::Kind::Distribution2.binary(),
+        ],
+    );
+}
+
+/// configdir.py: the configuration directory each tool leaves (see the module docs).
+#[test]
+fn notary_and_notation_leave_the_same_configuration_directory() {
+    run("configdir.py", &[cli_env::notary_bin(), tool("notation")]);
 }

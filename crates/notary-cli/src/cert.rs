@@ -247,14 +247,20 @@ pub fn run(c: CertCommand) -> CmdResult {
                 let type_dir = root.join(t.as_str());
                 let entries = match fs::read_dir(&type_dir) {
                     Ok(entries) => entries,
-                    // A missing type directory, or a file in its place, lists nothing there.
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                        ) =>
-                    {
-                        continue;
+                    // A missing type directory lists nothing there.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    // So does a file in its place; a file in place of a directory above it
+                    // (`truststore`, `x509`) fails, as notation's `lstat` of the type directory.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                        match fs::symlink_metadata(&type_dir) {
+                            Ok(_) => continue,
+                            Err(e) => {
+                                return Err(Failure::msg(format!(
+                                    "failed to list all certificates stored in the trust store, with error: lstat {}: {e}",
+                                    type_dir.display()
+                                )));
+                            }
+                        }
                     }
                     Err(e) => return Err(unreadable(&type_dir, e)),
                 };
@@ -386,19 +392,29 @@ pub fn run(c: CertCommand) -> CmdResult {
             }
             // Checked above: --all exactly when no file is named.
             match file {
+                // notation's words, naming the step that failed as Go's os errors do (`stat`
+                // for what does not exist).
                 None => {
-                    fs::remove_dir_all(&dir)
-                        .map_err(|e| Failure::msg(format!("{}: {e}", dir.display())))?;
+                    let fail = |op: &str, e: std::io::Error| {
+                        Failure::msg(format!(
+                            "failed to delete the named trust store: {op} {}: {e}",
+                            dir.display()
+                        ))
+                    };
+                    fs::metadata(&dir).map_err(|e| fail("stat", e))?;
+                    fs::remove_dir_all(&dir).map_err(|e| fail("unlinkat", e))?;
                     println!("Successfully deleted {}", dir.display());
                 }
                 Some(f) => {
                     let p = dir.join(&f);
-                    fs::remove_file(&p).map_err(|e| {
+                    let fail = |op: &str, e: std::io::Error| {
                         Failure::msg(format!(
-                            "failed to delete the certificate file: {}: {e}",
+                            "failed to delete the certificate file: {op} {}: {e}",
                             p.display()
                         ))
-                    })?;
+                    };
+                    fs::metadata(&p).map_err(|e| fail("stat", e))?;
+                    fs::remove_file(&p).map_err(|e| fail("remove", e))?;
                     println!("Successfully deleted {f}");
                 }
             }
@@ -535,7 +551,7 @@ fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
     for (what, p) in [("key", &key_path), ("certificate", &cert_path)] {
         if fs::symlink_metadata(p).is_ok() {
             return Err(Failure::msg(format!(
-                "failed to write {what} file: {}: file exists",
+                "failed to write {what} file: open {}: file exists",
                 p.display()
             )));
         }
@@ -592,12 +608,10 @@ fn write_test_files(
         .write_as(cert_path, g.cert_pem.as_bytes(), true)
         .map_err(|e| Failure::msg(format!("failed to write certificate file: {}", e.0)))?;
     println!("wrote certificate: {}", cert_path.display());
-    let abs = |p: &Path| {
-        fs::canonicalize(p)
-            .unwrap_or_else(|_| p.to_path_buf())
-            .display()
-            .to_string()
-    };
+    // As notation records them (the configuration directory joined and cleaned, links not
+    // resolved: a configuration directory reached through a link keeps being found through it),
+    // but always absolute, so that the key is found from any working directory.
+    let abs = |p: &Path| go_abs(p).display().to_string();
     created.write(store_file, g.cert_pem.as_bytes())?;
     println!("Successfully added {name}.crt to named store {name} of type ca");
     keys.keys
@@ -611,6 +625,25 @@ fn write_test_files(
         println!("{name}: mark as default signing key");
     }
     Ok(())
+}
+
+/// `p` made absolute and cleaned as Go's `filepath.Abs` does: `.` and `..` are folded by name,
+/// symbolic links are not resolved.
+fn go_abs(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            // `..` of the root is the root, as in Go.
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Whether `a` and `b` name the same directory (compared resolved when both exist).

@@ -142,9 +142,10 @@ fn complete_temp(path: &Path, data: &[u8]) -> Result<tempfile::NamedTempFile, Fa
 
 /// Writes `signingkeys.json` (read with [`notary::config::NotationDir::signing_keys`]).
 pub fn save_signing_keys(dir: &Path, keys: &SigningKeys) -> Result<(), Failure> {
-    // As notation's encoder writes it: four-space indent, a final newline.
+    // As notation's encoder writes it: four-space indent, Go's HTML-safe escapes, a final
+    // newline.
     let mut bytes = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let fmt = GoFormatter(serde_json::ser::PrettyFormatter::with_indent(b"    "));
     serde::Serialize::serialize(
         keys,
         &mut serde_json::Serializer::with_formatter(&mut bytes, fmt),
@@ -152,6 +153,65 @@ pub fn save_signing_keys(dir: &Path, keys: &SigningKeys) -> Result<(), Failure> 
     .map_err(|e| Failure::msg(e.to_string()))?;
     bytes.push(b'\n');
     write_private(&SigningKeys::path(dir), &bytes)
+}
+
+/// serde_json's pretty printer with Go's `encoding/json` string escapes: `<`, `>`, `&`, U+2028
+/// and U+2029 as `\u003c`, `\u003e`, `\u0026`, `\u2028`, `\u2029` (the other escapes already
+/// agree), so that a file notary writes is byte for byte the one notation writes.
+struct GoFormatter<'a>(serde_json::ser::PrettyFormatter<'a>);
+
+impl serde_json::ser::Formatter for GoFormatter<'_> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(at) = rest.find(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+            w.write_all(&rest.as_bytes()[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            write!(w, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+
+    // The layout is the pretty printer's.
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 #[cfg(test)]

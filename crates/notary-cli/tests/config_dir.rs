@@ -210,3 +210,178 @@ fn without_a_usable_user_config_dir_the_configuration_is_dot_notation_here() {
     assert!(e.work.join(".notation/localkeys/h.key").is_file());
     assert!(e.ok(&["key", "list"]).contains("h"));
 }
+
+#[test]
+fn signing_keys_json_is_written_with_gos_escapes() {
+    // notation's encoder writes `<`, `>`, `&`, U+2028 and U+2029 as \u escapes; a rewrite by
+    // notary gives the same bytes as one by notation (`key update --default` here).
+    let e = Env::new();
+    std::fs::create_dir_all(&e.config).unwrap();
+    std::fs::write(
+        e.config.join("signingkeys.json"),
+        "{\"keys\": [{\"name\": \"k\", \"keyPath\": \"/k/a&b<c>.key\", \"certPath\": \"/k/\u{2028}\u{2029}\\u0001\\t\\\"é.crt\"}]}",
+    )
+    .unwrap();
+    e.ok(&["key", "update", "--default", "k"]);
+    let written = std::fs::read_to_string(e.config.join("signingkeys.json")).unwrap();
+    assert_eq!(
+        written,
+        r#"{
+    "default": "k",
+    "keys": [
+        {
+            "name": "k",
+            "keyPath": "/k/a\u0026b\u003cc\u003e.key",
+            "certPath": "/k/\u2028\u2029\u0001\t\"é.crt"
+        }
+    ]
+}
+"#
+    );
+    // And read back as written.
+    let out = e.ok(&["key", "list"]);
+    assert!(out.contains("/k/a&b<c>.key"), "{out}");
+}
+
+#[test]
+fn generate_test_records_key_paths_through_the_configuration_directory_as_given() {
+    // As notation: the configuration directory joined and cleaned, a link in it kept (not
+    // resolved to its target).
+    let mut e = Env::new();
+    let real = e.root().join("real");
+    std::fs::create_dir_all(&real).unwrap();
+    let link = e.root().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    e.set_var("NOTATION_CONFIG", link.join("x/../notation"));
+    e.ok(&["cert", "generate-test", "--bits", "256", "t"]);
+    let keys: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(real.join("notation/signingkeys.json")).unwrap())
+            .unwrap();
+    let local = link.join("notation/localkeys");
+    assert_eq!(
+        keys["keys"][0]["keyPath"],
+        local.join("t.key").to_str().unwrap()
+    );
+    assert_eq!(
+        keys["keys"][0]["certPath"],
+        local.join("t.crt").to_str().unwrap()
+    );
+    // cleanup-test still knows them for its own.
+    e.ok(&["cert", "cleanup-test", "t"]);
+    assert!(!real.join("notation/localkeys/t.key").exists());
+}
+
+#[test]
+fn a_key_entry_with_one_local_path_is_a_local_key_even_beside_a_plugin() {
+    // notation reads an entry as a local key once keyPath or certPath is written, and then
+    // refuses the missing one; it never signs with the entry's plugin instead.
+    let e = Env::new();
+    e.default_test_key("acme");
+    let (layout, _) = e.layout_with_artifact(None);
+    let reference = format!("{}:v1", layout.display());
+    let key = e.config.join("localkeys/acme.key");
+    let cert = e.config.join("localkeys/acme.crt");
+    for (entry, words) in [
+        (
+            serde_json::json!({"name": "acme", "keyPath": key, "pluginName": "p", "id": "i"}),
+            "certificate path not specified",
+        ),
+        (
+            serde_json::json!({"name": "acme", "certPath": cert, "pluginName": "p", "id": "i"}),
+            "key path not specified",
+        ),
+        (
+            serde_json::json!({"name": "acme", "keyPath": key}),
+            "certificate path not specified",
+        ),
+    ] {
+        let doc = serde_json::json!({"default": "acme", "keys": [entry]});
+        std::fs::write(e.config.join("signingkeys.json"), doc.to_string()).unwrap();
+        let err = e.fails(&["sign", "--oci-layout", &reference]);
+        assert!(err.contains(words), "{doc}: {err}");
+    }
+}
+
+#[test]
+fn cert_delete_of_what_is_not_there_fails_in_notations_words() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "t"]);
+    let ca = e.config.join("truststore/x509/ca");
+    let err = e.fails(&["cert", "delete", "-t", "ca", "-s", "t", "-y", "none.crt"]);
+    assert!(
+        err.contains(&format!(
+            "Error: failed to delete the certificate file: stat {}: no such file or directory",
+            ca.join("t/none.crt").display()
+        )),
+        "{err}"
+    );
+    let err = e.fails(&["cert", "delete", "-t", "ca", "-s", "none", "-y", "--all"]);
+    assert!(
+        err.contains(&format!(
+            "Error: failed to delete the named trust store: stat {}: no such file or directory",
+            ca.join("none").display()
+        )),
+        "{err}"
+    );
+    assert!(e.ok(&["cert", "list"]).contains("t.crt"));
+}
+
+#[test]
+fn cert_list_fails_on_a_file_in_place_of_the_trust_store_directory() {
+    // As notation: a file in place of a type directory lists nothing there, but a file in
+    // place of `truststore/x509` is an error naming the type directory it hides.
+    let e = Env::new();
+    let x509 = e.config.join("truststore/x509");
+    std::fs::create_dir_all(&x509).unwrap();
+    std::fs::write(x509.join("ca"), b"").unwrap();
+    assert_eq!(e.ok(&["cert", "list"]), "");
+    std::fs::remove_dir_all(&x509).unwrap();
+    std::fs::write(&x509, b"").unwrap();
+    let err = e.fails(&["cert", "list"]);
+    assert!(
+        err.contains(&format!(
+            "failed to list all certificates stored in the trust store, with error: lstat {}: not a directory",
+            x509.join("ca").display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_json_names_notations_fields_in_any_case() {
+    // notation's Config struct is read by Go's decoder, which matches member names in any
+    // case: `SignatureFormat` sets the default envelope format.
+    let e = Env::new();
+    e.default_test_key("acme");
+    let (layout, _) = e.layout_with_artifact(None);
+    let reference = format!("{}:v1", layout.display());
+    std::fs::write(
+        e.config.join("config.json"),
+        br#"{"SignatureFormat": "COSE", "other": 1}"#,
+    )
+    .unwrap();
+    e.ok_both(&["sign", "--oci-layout", &reference]);
+    let inspect = e.ok(&["inspect", "--oci-layout", "-o", "json", &reference]);
+    assert!(inspect.contains("application/cose"), "{inspect}");
+    assert!(!inspect.contains("application/jose+json"), "{inspect}");
+}
+
+#[test]
+fn generate_test_never_replaces_key_files_left_by_key_delete() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "a"]);
+    e.ok(&["key", "delete", "a"]);
+    let key = e.config.join("localkeys/a.key");
+    let before = std::fs::read(&key).unwrap();
+    let err = e.fails(&["cert", "generate-test", "--bits", "256", "a"]);
+    // notation's words (its O_EXCL open), and the key is left as it was.
+    assert!(
+        err.contains(&format!(
+            "failed to write key file: open {}: file exists",
+            key.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&key).unwrap(), before);
+    assert_eq!(signing_keys(&e)["keys"], serde_json::json!([]));
+}

@@ -723,12 +723,30 @@ mod tests {
         );
         fs::write(tmp.path().join("config.json"), b"null").unwrap();
         assert!(dir.config_json().unwrap().as_json().is_empty());
+        // notation's own fields are matched in any case, as Go's decoder matches them; an
+        // exact name wins over a case variant.
+        fs::write(
+            tmp.path().join("config.json"),
+            br#"{"SIGNATUREFORMAT": "cose", "InsecureRegistries": ["reg.test:5000"]}"#,
+        )
+        .unwrap();
+        let c = dir.config_json().unwrap();
+        assert_eq!(c.signature_format().unwrap(), EnvelopeMediaType::Cose);
+        assert!(c.is_insecure_registry("reg.test:5000"));
+        fs::write(
+            tmp.path().join("config.json"),
+            br#"{"SignatureFormat": "cose", "signatureFormat": "jws"}"#,
+        )
+        .unwrap();
+        let c = dir.config_json().unwrap();
+        assert_eq!(c.signature_format().unwrap(), EnvelopeMediaType::Jws);
         for bad in [
             r#"{"credsStore": 5}"#,
             r#"{"insecureRegistries": "reg.test"}"#,
             r#"{"insecureRegistries": [1]}"#,
             r#"{"credHelpers": {"a": 1}}"#,
             r#"{"auths": []}"#,
+            r#"{"SignatureFormat": 5}"#,
         ] {
             fs::write(tmp.path().join("config.json"), bad).unwrap();
             let err = dir.config_json().unwrap_err();

@@ -43,7 +43,7 @@ impl NotationConfig {
             ("auths", "an object", Value::is_object),
         ];
         for (member, want, is) in typed {
-            if json.get(member).is_some_and(|v| !v.is_null() && !is(v)) {
+            if notation_member(&json, member).is_some_and(|v| !v.is_null() && !is(v)) {
                 return Err(malformed(format!("{member} must be {want}")));
             }
         }
@@ -79,8 +79,7 @@ impl NotationConfig {
     /// `signatureFormat` as notation reads it: in lower case (`COSE` is `cose`), and unset when
     /// empty.
     pub fn signature_format_name(&self) -> Option<String> {
-        self.json
-            .get("signatureFormat")
+        notation_member(&self.json, "signatureFormat")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_ascii_lowercase)
@@ -101,8 +100,7 @@ impl NotationConfig {
 
     /// `insecureRegistries`: the registries (`host[:port]`) reached over plain HTTP.
     pub fn insecure_registries(&self) -> Vec<&str> {
-        self.json
-            .get("insecureRegistries")
+        notation_member(&self.json, "insecureRegistries")
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default()
@@ -144,4 +142,19 @@ impl NotationConfig {
         named(self.json.get("credHelpers").and_then(|h| h.get(server)))
             .or_else(|| named(self.json.get("credsStore")))
     }
+}
+
+/// Member `name` of `json` as notation finds it: `signatureFormat` and `insecureRegistries` are
+/// fields of its Go `Config` struct, which Go's decoder matches in any case (`SignatureFormat`
+/// is read too); an exact name is taken over a case variant. Other members are looked up by
+/// their exact name (the credential members are read by oras-go, which matches exactly).
+fn notation_member<'a>(json: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    if !matches!(name, "signatureFormat" | "insecureRegistries") {
+        return json.get(name);
+    }
+    json.get(name).or_else(|| {
+        json.iter()
+            .find(|(k, _)| notary_core::json::go_name_matches(k, name))
+            .map(|(_, v)| v)
+    })
 }

@@ -102,13 +102,14 @@ impl KeyEntry {
         }
     }
 
-    /// What the entry signs with: local files win over a plugin when both are written (as in
-    /// notation, whose key suite is one or the other).
+    /// What the entry signs with: local files as soon as either path is written, even beside a
+    /// plugin (as in notation, whose key suite is local once either member is present); a path
+    /// that is not written is empty, and signing then fails on it, as notation's does.
     pub fn source(&self) -> Result<KeySource<'_>, ConfigError> {
         match (&self.key_path, &self.cert_path, &self.plugin_name, &self.id) {
-            (Some(k), Some(c), _, _) => Ok(KeySource::Local {
-                key: Path::new(k),
-                cert: Path::new(c),
+            (k, c, _, _) if k.is_some() || c.is_some() => Ok(KeySource::Local {
+                key: Path::new(k.as_deref().unwrap_or_default()),
+                cert: Path::new(c.as_deref().unwrap_or_default()),
             }),
             (_, _, Some(p), Some(id)) => Ok(KeySource::Plugin {
                 plugin: p,
