@@ -583,7 +583,7 @@ impl Settings {
     }
 
     /// Whether `registry` (as written in the image name) is spoken to over plain HTTP: listed,
-    /// or `localhost` (as notation does).
+    /// or `localhost` with a port (as notation does; bare `localhost` is HTTPS).
     pub fn is_plain_http(&self, registry: &str) -> bool {
         notary_registry::remote::is_localhost(registry)
             || self.plain_http.iter().any(|r| r == registry)
