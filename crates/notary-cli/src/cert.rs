@@ -414,7 +414,19 @@ pub fn run(c: CertCommand) -> CmdResult {
                         ))
                     };
                     fs::metadata(&p).map_err(|e| fail("stat", e))?;
-                    fs::remove_file(&p).map_err(|e| fail("remove", e))?;
+                    // Go's os.Remove, as notation calls it: unlink, else rmdir (an empty
+                    // directory goes too), reporting rmdir's error unless the path is no
+                    // directory.
+                    if let Err(unlink) = fs::remove_file(&p)
+                        && let Err(rmdir) = fs::remove_dir(&p)
+                    {
+                        let e = if rmdir.kind() == std::io::ErrorKind::NotADirectory {
+                            unlink
+                        } else {
+                            rmdir
+                        };
+                        return Err(fail("remove", e));
+                    }
                     println!("Successfully deleted {f}");
                 }
             }

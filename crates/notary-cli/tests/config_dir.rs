@@ -385,3 +385,26 @@ fn generate_test_never_replaces_key_files_left_by_key_delete() {
     assert_eq!(std::fs::read(&key).unwrap(), before);
     assert_eq!(signing_keys(&e)["keys"], serde_json::json!([]));
 }
+
+#[test]
+fn cert_delete_removes_an_empty_directory_as_notation_does() {
+    // notation removes the named entry with Go's os.Remove: an empty directory goes, one with
+    // files in it fails with rmdir's words.
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "t"]);
+    let store = e.config.join("truststore/x509/ca/t");
+    std::fs::create_dir(store.join("empty")).unwrap();
+    std::fs::create_dir(store.join("full")).unwrap();
+    std::fs::write(store.join("full/x"), b"x").unwrap();
+    e.ok(&["cert", "delete", "-t", "ca", "-s", "t", "-y", "empty"]);
+    assert!(!store.join("empty").exists());
+    let err = e.fails(&["cert", "delete", "-t", "ca", "-s", "t", "-y", "full"]);
+    assert!(
+        err.contains(&format!(
+            "failed to delete the certificate file: remove {}: directory not empty",
+            store.join("full").display()
+        )),
+        "{err}"
+    );
+    assert!(store.join("full/x").exists());
+}

@@ -248,6 +248,12 @@ fn policy_plugin_key_and_trust_store_errors_use_notations_words() {
     assert!(err.contains("unable to find plugin nope.\nTo view a list of installed plugins, use `notary plugin list`"), "{err}");
     let err = e.fails(&["key", "delete", "nokey"]);
     assert!(err.contains("signing key nokey not found"), "{err}");
+    // sign words it as notation does too (nothing after the name).
+    let err = e.fails(&["sign", "--key", "nokey", "--oci-layout", "none:v1"]);
+    assert!(
+        err.contains("Error: signing key nokey not found\n"),
+        "{err}"
+    );
 
     // Trust policy statements and trust stores, as notation words them.
     let reference = signed_layout(&e, "e2e");

@@ -110,7 +110,7 @@ pub enum ConfigError {
     #[error("default signing key not set. Please set default signing key or specify a key name")]
     NoDefaultKey,
     /// `signingkeys.json` has no key of this name.
-    #[error("signing key {name} not found in signingkeys.json")]
+    #[error("signing key {name} not found")]
     KeyNotFound {
         /// The name asked for.
         name: String,
