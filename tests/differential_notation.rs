@@ -58,6 +58,11 @@
 //!   `credHelpers` through a helper it writes), token answer shapes and challenge forms, login
 //!   and logout, secrets absent from `--debug`; outcomes and the credentials the token server saw
 //!   must agree.
+//! - signplugins.py: ~160 signings through a signing plugin (RAW and ENVELOPE capabilities)
+//!   answering well or badly (metadata, describe-key, generate-signature and generate-envelope
+//!   answers: keys, chains, algorithms, payloads, member names, encodings); outcomes, the plugin
+//!   requests, cross-verification, manifest annotations and signing agents must agree except
+//!   where notary is stricter on purpose, each case named with its rule.
 //! - configdir.py: ~20 command sequences (`key`, `cert`, `policy`, `sign`) on fresh configuration
 //!   directories; output, the files left (names, modes) and their JSON bytes must agree.
 //!
@@ -245,4 +250,10 @@ fn notary_and_notation_agree_on_registry_authentication() {
 #[test]
 fn notary_and_notation_leave_the_same_configuration_directory() {
     run("configdir.py", &[cli_env::notary_bin(), tool("notation")]);
+}
+
+/// signplugins.py: signing through plugins (see the module docs).
+#[test]
+fn notary_and_notation_agree_on_signing_plugins() {
+    run("signplugins.py", &[cli_env::notary_bin(), tool("notation")]);
 }

@@ -653,3 +653,47 @@ fn a_plugin_shares_the_callers_process_group_only_when_allowed_the_terminal() {
         );
     }
 }
+
+#[test]
+fn invalid_utf8_in_a_response_string_reads_as_replacement_characters() {
+    use notary::plugin::{PluginSigner, decode_response};
+    use notary_plugin_api::GenerateEnvelopeResponse;
+    use std::collections::BTreeMap;
+    let tmp = tempfile::tempdir().unwrap();
+    let plugins = tmp.path().join("plugins");
+    // notation-go decodes with encoding/json, which turns each byte of invalid UTF-8 in a
+    // string into U+FFFD: notation signs with these answers.
+    script(
+        &plugins,
+        "bytes",
+        r#"case "$1" in
+get-plugin-metadata) printf '{"name":"bytes","description":"d\377","version":"1.0.0","url":"u","supportedContractVersions":["1.0"],"capabilities":["SIGNATURE_GENERATOR.RAW"]}';;
+describe-key) printf '{"keyId":"k","keySpec":"EC-256","note":"\377\342\202"}';;
+*) exit 1;;
+esac"#,
+    );
+    let signer = PluginSigner::new(PluginHost::new(&plugins), "bytes", "k", BTreeMap::new())
+        .expect("invalid UTF-8 in the description is read as notation reads it");
+    assert_eq!(signer.metadata().description, "d\u{FFFD}");
+    assert_eq!(signer.describe_key().unwrap(), KeySpec::EcP256);
+
+    // One replacement per byte, as Go's utf8.DecodeRune steps (not one per maximal subpart).
+    let r: GenerateEnvelopeResponse = decode_response(
+        b"{\"signatureEnvelope\":\"YQ==\",\"signatureEnvelopeType\":\"application/jose+json\",\
+          \"annotations\":{\"a\":\"x\xe2\x82y\xff\"}}",
+    )
+    .unwrap();
+    assert_eq!(r.annotations.unwrap()["a"], "x\u{FFFD}\u{FFFD}y\u{FFFD}");
+    // Outside a string it is still not JSON.
+    assert!(decode_response::<GenerateEnvelopeResponse>(b"{\xff}").is_err());
+
+    // Lone UTF-16 surrogate escapes read as U+FFFD too; a pair stays one character, and an
+    // escaped backslash before `u` is no escape.
+    let r: GenerateEnvelopeResponse = decode_response(
+        br#"{"signatureEnvelopeType":"t","annotations":{"a":"\udcff\ud800x\ud83d\ude00\\ud800","\ud800":"k"}}"#,
+    )
+    .unwrap();
+    let annotations = r.annotations.unwrap();
+    assert_eq!(annotations["a"], "\u{FFFD}\u{FFFD}x\u{1F600}\\ud800");
+    assert_eq!(annotations["\u{FFFD}"], "k");
+}

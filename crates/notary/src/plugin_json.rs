@@ -166,7 +166,9 @@ impl<'de> Visitor<'de> for Seed {
 /// assert!(decode_response::<DescribeKeyResponse>(br#"["k","EC-256"]"#).is_err());
 /// ```
 pub fn decode_response<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let text = go_lossy_utf8(bytes);
+    let text = go_lone_surrogates(&text);
+    let mut de = serde_json::Deserializer::from_str(&text);
     let value = Seed(Shape::Struct).deserialize(&mut de)?;
     de.end()?;
     // serde would take an array for a struct, field by field; Go refuses it.
@@ -176,6 +178,87 @@ pub fn decode_response<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<
         ));
     }
     serde_json::from_value(value)
+}
+
+/// `bytes` as Go's encoding/json reads a document: each byte of an invalid UTF-8 sequence
+/// becomes U+FFFD. notation accepts a response with such bytes in a string (a description, an
+/// unknown member, an annotation); outside a string they stay a syntax error, as in Go.
+fn go_lossy_utf8(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(bytes.len().saturating_add(16));
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        // One replacement per byte (Go's utf8.DecodeRune width), not per maximal subpart.
+        out.extend(chunk.invalid().iter().map(|_| char::REPLACEMENT_CHARACTER));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The value of the four hex digits at `at`, if there are four.
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let digits = b.get(at..at.checked_add(4)?)?;
+    let digits = std::str::from_utf8(digits).ok()?;
+    if !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
+}
+
+/// `text` with each `\u` escape of a lone UTF-16 surrogate in a string replaced by
+/// `\ufffd`, as Go's encoding/json decodes it (serde_json refuses it). A high surrogate
+/// followed by a low one is a pair and stays.
+fn go_lone_surrogates(text: &str) -> std::borrow::Cow<'_, str> {
+    const HIGH: std::ops::Range<u32> = 0xD800..0xDC00;
+    const LOW: std::ops::Range<u32> = 0xDC00..0xE000;
+    const REPLACEMENT: &str = "\\ufffd";
+    let b = text.as_bytes();
+    let mut out = String::new();
+    let (mut last, mut i, mut in_string) = (0usize, 0usize, false);
+    while let Some(&c) = b.get(i) {
+        // Offsets from `i`; a JSON text never comes near usize::MAX.
+        let at = |n: usize| i.saturating_add(n);
+        let step = match c {
+            b'"' => {
+                in_string = !in_string;
+                1
+            }
+            b'\\' if in_string => {
+                let unit = (b.get(at(1)) == Some(&b'u'))
+                    .then(|| hex4(b, at(2)))
+                    .flatten();
+                let lone = match unit {
+                    Some(hi) if HIGH.contains(&hi) => {
+                        let paired = b.get(at(6)..at(8)) == Some(b"\\u".as_slice())
+                            && hex4(b, at(8)).is_some_and(|lo| LOW.contains(&lo));
+                        !paired
+                    }
+                    Some(lo) => LOW.contains(&lo),
+                    None => false,
+                };
+                if lone {
+                    out.push_str(text.get(last..i).unwrap_or_default());
+                    out.push_str(REPLACEMENT);
+                    last = at(6);
+                }
+                match unit {
+                    // A pair is consumed whole, so its low half is not seen as lone.
+                    Some(hi) if HIGH.contains(&hi) && !lone => 12,
+                    Some(_) => 6,
+                    // Any other escape is two bytes; a malformed one is the parser's to refuse.
+                    None => 2,
+                }
+            }
+            _ => 1,
+        };
+        i = at(step);
+    }
+    if last == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(text.get(last..).unwrap_or_default());
+    std::borrow::Cow::Owned(out)
 }
 
 /// A `[]byte` member as Go's encoding/json decodes it (`base64.StdEncoding`): CR and LF are
