@@ -447,18 +447,22 @@ mod tests {
         (format!("http://{addr}/token"), rx)
     }
 
-    #[tokio::test]
-    async fn each_scope_of_a_challenge_is_its_own_parameter() {
-        use crate::remote::{RemoteOptions, StaticCredential};
-        let options = RemoteOptions {
+    /// A client of a (never reached) plain-HTTP registry holding user `u`, password `p`.
+    fn client_with_password() -> RemoteRepository {
+        let options = crate::remote::RemoteOptions {
             plain_http: true,
-            credentials: std::sync::Arc::new(StaticCredential(Credential::Basic {
+            credentials: std::sync::Arc::new(crate::remote::StaticCredential(Credential::Basic {
                 username: "u".into(),
                 password: "p".into(),
             })),
-            ..RemoteOptions::default()
+            ..crate::remote::RemoteOptions::default()
         };
-        let r = RemoteRepository::new("127.0.0.1:1", "app", options).unwrap();
+        RemoteRepository::new("127.0.0.1:1", "app", options).unwrap()
+    }
+
+    #[tokio::test]
+    async fn each_scope_of_a_challenge_is_its_own_parameter() {
+        let r = client_with_password();
         let (realm, head) = token_server_recording(br#"{"token":"t0k3n"}"#);
         r.authenticate(
             &format!(
@@ -478,21 +482,11 @@ mod tests {
 
     #[tokio::test]
     async fn authorization_values_are_marked_sensitive() {
-        use crate::remote::{RemoteOptions, StaticCredential};
-        let options = |credential| RemoteOptions {
-            plain_http: true,
-            credentials: std::sync::Arc::new(StaticCredential(credential)),
-            ..RemoteOptions::default()
-        };
-        let basic = Credential::Basic {
-            username: "u".into(),
-            password: "p".into(),
-        };
-        let r = RemoteRepository::new("127.0.0.1:1", "app", options(basic.clone())).unwrap();
+        let r = client_with_password();
         r.authenticate("Basic realm=\"r\"", "pull").await.unwrap();
         assert!(r.auth_header("pull").unwrap().is_sensitive(), "Basic");
 
-        let r = RemoteRepository::new("127.0.0.1:1", "app", options(basic)).unwrap();
+        let r = client_with_password();
         let challenge = format!("Bearer realm=\"{}\",service=\"s\"", token_server());
         r.authenticate(&challenge, "pull").await.unwrap();
         let h = r.auth_header("pull").unwrap();
@@ -502,20 +496,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_null_token_member_reads_as_absent() {
-        use crate::remote::{RemoteOptions, StaticCredential};
         for body in [
             &br#"{"token":null,"access_token":"t0k3n"}"#[..],
             br#"{"token":"t0k3n","access_token":null}"#,
         ] {
-            let options = RemoteOptions {
-                plain_http: true,
-                credentials: std::sync::Arc::new(StaticCredential(Credential::Basic {
-                    username: "u".into(),
-                    password: "p".into(),
-                })),
-                ..RemoteOptions::default()
-            };
-            let r = RemoteRepository::new("127.0.0.1:1", "app", options).unwrap();
+            let r = client_with_password();
             let realm = token_server_answering(body);
             r.authenticate(&format!("Bearer realm=\"{realm}\""), "pull")
                 .await
