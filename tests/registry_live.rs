@@ -478,30 +478,42 @@ impl TokenServer {
     }
 }
 
+impl TokenServer {
+    /// A registry of `kind` that takes this server's tokens.
+    fn registry(&self, kind: Kind) -> Registry {
+        let o = Options {
+            token: Some((
+                self.url.clone(),
+                "notary-test".into(),
+                "notary-test-issuer".into(),
+                self.cert_pem.clone(),
+            )),
+            ..Options::default()
+        };
+        Registry::start(kind, &o)
+    }
+}
+
+/// A client of `tok/app` on `reg` with the credentials the token server takes (bob's).
+fn as_bob(reg: &Registry) -> RemoteRepository {
+    let mut good = reg.remote_options();
+    good.credentials = Arc::new(StaticCredential(Credential::Basic {
+        username: "bob".into(),
+        password: "hunter2".into(),
+    }));
+    RemoteRepository::new(&reg.host, "tok/app", good).unwrap()
+}
+
 #[test]
 fn bearer_token_auth_against_the_registrys_own_token_check() {
     let ts = TokenServer::start("bob", "hunter2");
     for kind in [Kind::Distribution2, Kind::Distribution3] {
-        let o = Options {
-            token: Some((
-                ts.url.clone(),
-                "notary-test".into(),
-                "notary-test-issuer".into(),
-                ts.cert_pem.clone(),
-            )),
-            ..Options::default()
-        };
-        let reg = Registry::start(kind, &o);
+        let reg = ts.registry(kind);
         rt().block_on(async {
             // Anonymous: the token server refuses, a clear auth error.
             let e = reg.repo("tok/app").resolve("v1").await.unwrap_err();
             assert!(matches!(e, Error::Auth { .. }), "{kind:?}: {e}");
-            let mut good = reg.remote_options();
-            good.credentials = Arc::new(StaticCredential(Credential::Basic {
-                username: "bob".into(),
-                password: "hunter2".into(),
-            }));
-            let r = RemoteRepository::new(&reg.host, "tok/app", good).unwrap();
+            let r = as_bob(&reg);
             let log = Captured::default();
             let _logging = log.install();
             let artifact = push_artifact(&r, "v1", b"token protected").await;
@@ -555,30 +567,13 @@ fn bearer_token_auth_against_the_registrys_own_token_check() {
 #[test]
 fn a_push_after_a_pull_token_asks_for_the_push_token_up_front() {
     let ts = TokenServer::start("bob", "hunter2");
-    let o = Options {
-        token: Some((
-            ts.url.clone(),
-            "notary-test".into(),
-            "notary-test-issuer".into(),
-            ts.cert_pem.clone(),
-        )),
-        ..Options::default()
-    };
-    let reg = Registry::start(Kind::Distribution2, &o);
-    let client = || {
-        let mut good = reg.remote_options();
-        good.credentials = Arc::new(StaticCredential(Credential::Basic {
-            username: "bob".into(),
-            password: "hunter2".into(),
-        }));
-        RemoteRepository::new(&reg.host, "tok/app", good).unwrap()
-    };
+    let reg = ts.registry(Kind::Distribution2);
     rt().block_on(async {
-        push_artifact(&client(), "v1", b"token protected").await;
+        push_artifact(&as_bob(&reg), "v1", b"token protected").await;
         // A fresh client meets the challenge once, on its first (pull) request; its sign's
         // writes then carry a push token asked for ahead of them, not a pull token the registry
         // must refuse first (a registry answering 403 there would fail the sign).
-        let r = client();
+        let r = as_bob(&reg);
         let log = Captured::default();
         let _logging = log.install();
         r.resolve("v1").await.unwrap();
