@@ -27,11 +27,12 @@ import sys
 
 import cbor2
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from common import Report, cert as make_cert, der, environment, now, outcome, run
+from common import (COSE_ALG, HASH, Report, alg_of, b64u, cert as make_cert, compact, der, environment, now, outcome,
+                    raw_sign, run, ub64u)
 
 NOTARY, PEER, WORK = sys.argv[1:4]
 CFG = f"{WORK}/xdg/notation"
@@ -76,14 +77,6 @@ MUST_ACCEPT = {"jws: as signed by notary", "cose: as signed by notary",
                "chain: EC P-256 leaf, intermediate, root"}
 
 
-def b64u(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def ub64u(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
 def notary(*args):
     run(ENV, NOTARY, *args)
 
@@ -112,36 +105,6 @@ def key(name):
         return serialization.load_pem_private_key(f.read(), None)
 
 
-HASH = {"PS256": hashes.SHA256(), "PS384": hashes.SHA384(), "PS512": hashes.SHA512(),
-        "ES256": hashes.SHA256(), "ES384": hashes.SHA384(), "ES512": hashes.SHA512()}
-COSE_ALG = {"PS256": -37, "PS384": -38, "PS512": -39, "ES256": -7, "ES384": -35, "ES512": -36}
-ORDER = {32: 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
-         48: int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF"
-                 "581A0DB248B0A77AECEC196ACCC52973", 16),
-         66: int("01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
-                 "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FC"
-                 "C0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409", 16)}
-
-
-def raw_sign(k, alg, msg, high_s=False):
-    """A JWS/COSE signature: RSA-PSS (salt = hash length) or ECDSA r||s (low S unless asked)."""
-    h = HASH[alg]
-    if alg.startswith("PS"):
-        return k.sign(msg, padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size), h)
-    r, s = utils.decode_dss_signature(k.sign(msg, ec.ECDSA(h)))
-    size = (k.curve.key_size + 7) // 8
-    n = ORDER[size]
-    if (s > n // 2) != high_s:
-        s = n - s
-    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
-
-
-def alg_of(k):
-    if isinstance(k, rsa.RSAPrivateKey):
-        return {2048: "PS256", 3072: "PS384", 4096: "PS512"}.get(k.key_size, "PS256")
-    return {256: "ES256", 384: "ES384", 521: "ES512"}.get(k.curve.key_size, "ES256")
-
-
 def base_jws(k):
     with open(f"{WORK}/base-{k}/blob.txt.jws.sig") as f:
         return json.load(f)
@@ -150,10 +113,6 @@ def base_jws(k):
 def base_cose(k):
     with open(f"{WORK}/base-{k}/blob.txt.cose.sig", "rb") as f:
         return cbor2.loads(f.read()).value
-
-
-def compact(obj):
-    return json.dumps(obj, separators=(",", ":"))
 
 
 def jws(k, protected=None, payload=None, header=None, prot_raw=None, pay_raw=None,

@@ -451,7 +451,12 @@ fn inspect(output: &str, sig: &Path) -> CmdResult {
     let format = envelope_type_of(sig)?;
     let bytes = crate::config::read_input(sig, crate::config::MAX_ENVELOPE_FILE)
         .map_err(|Failure(e)| Failure::msg(format!("failed to read signature file: {e}")))?;
-    let i = notary::inspect::inspect_envelope(format, &bytes, None)
+    let i = notary::inspect::inspect_envelope(
+        format,
+        &bytes,
+        None,
+        &notary::inspect::TimeZone::local(),
+    )
         .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
     if json {
         print!("{}", notary::inspect::to_notation_json(&i)?);

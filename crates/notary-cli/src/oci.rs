@@ -981,6 +981,8 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
             t.repo.repo(),
             &t.object,
             max_signatures,
+            // notation shows a COSE envelope's times in its local time zone.
+            &notary::inspect::TimeZone::local(),
         ))
         .map_err(Failure::msg)?;
     warn_unpinned("inspect", &t.object);

@@ -14,9 +14,11 @@
 mod cbor;
 mod error;
 mod headers;
+mod item;
 mod message;
 
 pub use error::Error;
+pub use item::{CborItem, decode_item};
 pub use message::{
     InspectedCose, MAX_CHAIN_LEN, MAX_ENVELOPE_SIZE, UnprotectedHeaders, UnverifiedCose,
     encode_sign1, sig_structure,

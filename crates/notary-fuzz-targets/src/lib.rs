@@ -5,12 +5,13 @@
 
 use notary_core::EnvelopeMediaType;
 
-/// JWS: parse, inspect, verify (the signature will not verify; the point is reaching every branch).
+/// JWS: parse, inspect, verify (the signature will not verify; the point is reaching every
+/// branch), and show it as `notary inspect` does (tree and JSON).
 pub fn jws_parse(data: &[u8]) {
     envelope(EnvelopeMediaType::Jws, data);
 }
 
-/// COSE: parse, inspect, verify.
+/// COSE: parse, inspect, verify, show.
 pub fn cose_parse(data: &[u8]) {
     envelope(EnvelopeMediaType::Cose, data);
 }
@@ -22,6 +23,11 @@ fn envelope(mt: EnvelopeMediaType, data: &[u8]) {
         e.set_timestamp_signature(data.to_vec());
         let again = e.to_bytes();
         let _ = notary::UnverifiedEnvelope::parse(mt, &again);
+    }
+    let zone = notary::inspect::TimeZone::utc();
+    if let Ok(shown) = notary::inspect::inspect_envelope(mt, data, None, &zone) {
+        let _ = shown.tree("signature").render();
+        let _ = notary::inspect::to_notation_json(&shown);
     }
 }
 

@@ -545,8 +545,13 @@ fn plugin_and_cli_sign_with_the_token() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         ok(&args);
         let sig = std::fs::read(dir.path().join("file.txt.jws.sig")).unwrap();
-        let i =
-            notary::inspect::inspect_envelope(notary::EnvelopeMediaType::Jws, &sig, None).unwrap();
+        let i = notary::inspect::inspect_envelope(
+            notary::EnvelopeMediaType::Jws,
+            &sig,
+            None,
+            &notary::inspect::TimeZone::utc(),
+        )
+        .unwrap();
         let v = serde_json::to_value(&i).unwrap().to_string();
         assert!(v.contains("ES256") || v.contains("ECDSA"), "{v}");
 

@@ -105,6 +105,8 @@ pub fn inspect(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
             &layout,
             str_field(input, "reference")?,
             usize::MAX,
+            // The corpus's expected outputs were made in UTC.
+            &notary::inspect::TimeZone::utc(),
         )) {
             Ok(v) => v,
             Err(e) => return Ok(Outcome::fail("parse", e)),
@@ -129,7 +131,12 @@ pub fn inspect(ctx: &Context<'_>, input: &Value) -> Result<Outcome, String> {
             Ok(m) => m,
             Err(e) => return Ok(Outcome::fail("parse", e)),
         };
-        match notary::inspect::inspect_envelope(media_type, &bytes, None) {
+        match notary::inspect::inspect_envelope(
+            media_type,
+            &bytes,
+            None,
+            &notary::inspect::TimeZone::utc(),
+        ) {
             Ok(v) => (
                 notary::inspect::to_notation_json(&v),
                 v.tree("<SIGNATURE_FILE_PATH>").render(),
