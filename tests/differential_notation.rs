@@ -65,6 +65,20 @@
 //!   where notary is stricter on purpose, each case named with its rule.
 //! - configdir.py: ~20 command sequences (`key`, `cert`, `policy`, `sign`) on fresh configuration
 //!   directories; output, the files left (names, modes) and their JSON bytes must agree.
+//! - flags.py: ~450 `sign`, `verify`, `list` and `inspect` runs on OCI layouts (and references
+//!   to a closed registry port) with odd flag values: `--expiry` in Go's duration syntax and its
+//!   limits, `--user-metadata` and `--plugin-config` forms, signature formats, signer and
+//!   timestamp flag groups, TSA URLs, `--max-signatures`, `-o`, repeated switches, layout paths
+//!   and references; exit statuses, the signature each sign leaves, listed digests and error
+//!   and warning words must agree except where notary differs on purpose, each case named with
+//!   its rule.
+//! - inspects.py: ~250 artifacts on docker-registry, each with the signatures of one case
+//!   (JWS and COSE, six key types, extended attributes of every JSON and CBOR type, odd
+//!   certificate names and validity dates, timestamps, several signatures, broken envelopes),
+//!   `notation inspect` and `notary inspect` with and without `-o json` under three time zones;
+//!   the texts must be equal byte for byte once notary's newer layout is written in v1.3.2's
+//!   older one by fixed rules, except where notary differs on purpose, each case named with its
+//!   rule.
 //!
 //! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
 //! installs them, and a missing one fails the test.
@@ -256,4 +270,26 @@ fn notary_and_notation_leave_the_same_configuration_directory() {
 #[test]
 fn notary_and_notation_agree_on_signing_plugins() {
     run("signplugins.py", &[cli_env::notary_bin(), tool("notation")]);
+}
+
+/// inspects.py: the full output of `inspect` (see the module docs).
+#[test]
+fn notary_and_notation_show_the_same_inspect_output() {
+    run(
+        "inspects.py",
+        &[
+            cli_env::notary_bin(),
+            tool("notation"),
+            registry::Kind::Distribution2.binary(),
+        ],
+    );
+}
+
+/// flags.py: flag values and references of the artifact commands (see the module docs).
+#[test]
+fn notary_and_notation_agree_on_flag_values_and_references() {
+    run(
+        "flags.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
 }

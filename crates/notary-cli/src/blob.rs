@@ -64,7 +64,8 @@ pub struct BlobSignArgs {
     #[arg(long = "timestamp-url")]
     pub timestamp_url: Option<String>,
     /// The TSA's root certificate (one self-signed certificate, PEM or DER)
-    #[arg(long = "timestamp-root-cert")]
+    // (An empty path is the command's to refuse, in notation's words.)
+    #[arg(long = "timestamp-root-cert", value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub timestamp_root_cert: Option<PathBuf>,
     /// Sign with this plugin (with --id) instead of a configured key
     #[arg(long)]
@@ -108,8 +109,14 @@ pub fn plugin_signer(
     config: BTreeMap<String, String>,
 ) -> Result<Box<dyn notary_core::Signer>, Failure> {
     let host = crate::notation_dir()?.plugin_host();
-    let signer = notary::plugin::PluginSigner::new(host, plugin, key_id, config)
-        .map_err(|e| Failure::msg(format!("signing key uses {e}")))?;
+    let signer =
+        notary::plugin::PluginSigner::new(host, plugin, key_id, config).map_err(|e| match e {
+            // notation's words for a plugin that is not installed.
+            notary::plugin::PluginError::NotInstalled { path, .. } => Failure::msg(format!(
+                "plugin executable file is either not found or inaccessible: stat {path}: no such file or directory"
+            )),
+            e => Failure::msg(format!("signing key uses {e}")),
+        })?;
     Ok(Box::new(signer))
 }
 
@@ -134,13 +141,15 @@ pub enum SignerSource {
     LocalFiles { key: PathBuf, cert: PathBuf },
 }
 
-/// notation's (cobra's) flag groups of the signer flags, in cobra's order: `--id` and
-/// `--plugin` together, then `--key` apart from each (a flag counts as set even when empty).
-/// Returns the plugin and key id when a plugin signs.
+/// notation's (cobra's) flag groups of the signer flags, in cobra's order: the groups whose
+/// flags go together (`--id` and `--plugin`, then `--timestamp-url` and `--timestamp-root-cert`,
+/// whether each was given), then `--key` apart from each of `--id` and `--plugin` (a flag
+/// counts as set even when empty). Returns the plugin and key id when a plugin signs.
 pub fn signer_flags<'a>(
     key: Option<&str>,
     plugin: Option<&'a str>,
     id: Option<&'a str>,
+    timestamp: [bool; 2],
 ) -> Result<Option<(&'a str, &'a str)>, Failure> {
     match (plugin, id) {
         (Some(_), None) | (None, Some(_)) => {
@@ -150,6 +159,16 @@ pub fn signer_flags<'a>(
             )));
         }
         _ => {}
+    }
+    if timestamp[0] != timestamp[1] {
+        return Err(Failure::msg(format!(
+            "if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [{}]",
+            if timestamp[0] {
+                "timestamp-root-cert"
+            } else {
+                "timestamp-url"
+            }
+        )));
     }
     if key.is_some() {
         for (other, set) in [("id", id.is_some()), ("plugin", plugin.is_some())] {
@@ -257,6 +276,23 @@ pub fn timestamper(
             "timestamping: tsa root certificate path cannot be empty",
         )),
         (Some(url), Some(root)) => {
+            // notation reads the URL before the root certificate.
+            if let Some(why) = tsa_url_error(&url) {
+                return Err(Failure::msg(format!(
+                    "cannot get http timestamper for timestamping: {why}"
+                )));
+            }
+            // Go's words for a file that cannot be opened or read.
+            match std::fs::metadata(&root) {
+                Err(e) => return Err(Failure::msg(format!("open {}: {e}", root.display()))),
+                Ok(m) if m.is_dir() => {
+                    return Err(Failure::msg(format!(
+                        "read {}: is a directory",
+                        root.display()
+                    )));
+                }
+                Ok(_) => {}
+            }
             let bytes = crate::config::read_input(&root, crate::config::MAX_SMALL_FILE)?;
             let x509 = notary_x509::X509Verifier::new(crate::provider());
             let cert = x509
@@ -279,6 +315,168 @@ pub fn timestamper(
     }
 }
 
+/// Why notation refuses a `--timestamp-url` before signing, in its words: Go's `url.Parse`
+/// (control characters, scheme, authority, `%` escapes), then an `http` or `https` scheme and a
+/// host. `None` for a URL it takes.
+pub fn tsa_url_error(raw: &str) -> Option<String> {
+    // Go's url.Error: the URL before the fragment, except for an error in the fragment.
+    let (before, fragment) = raw
+        .split_once('#')
+        .map_or((raw, None), |(u, f)| (u, Some(f)));
+    let parse = |url: &str, why: String| Some(format!("parse {}: {why}", crate::go_quote(url)));
+    if before.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return parse(before, "net/url: invalid control character in URL".into());
+    }
+    let mut scheme = String::new();
+    let mut rest = before;
+    for (i, c) in before.char_indices() {
+        match c {
+            'a'..='z' | 'A'..='Z' => {}
+            '0'..='9' | '+' | '-' | '.' if i > 0 => {}
+            ':' if i == 0 => return parse(before, "missing protocol scheme".into()),
+            ':' => {
+                scheme = before[..i].to_ascii_lowercase();
+                rest = &before[i + 1..];
+                break;
+            }
+            _ => break,
+        }
+    }
+    // The query is taken as it is.
+    let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
+    let mut host = None;
+    if !rest.starts_with('/') && !scheme.is_empty() {
+        // An opaque URL (`http:x`): no host, no path to read.
+    } else {
+        let mut path = rest;
+        if !rest.starts_with('/') {
+            if rest.split('/').next().is_some_and(|seg| seg.contains(':')) {
+                return parse(
+                    before,
+                    "first path segment in URL cannot contain colon".into(),
+                );
+            }
+        } else if (!scheme.is_empty() || !rest.starts_with("///")) && rest.starts_with("//") {
+            let after = &rest[2..];
+            let (authority, p) = after.find('/').map_or((after, ""), |i| after.split_at(i));
+            match go_url_authority(authority) {
+                Ok(h) => host = Some(h),
+                Err(why) => return parse(before, why),
+            }
+            path = p;
+        }
+        if let Err(why) = go_unescape(path, Escape::Other) {
+            return parse(before, why);
+        }
+    }
+    if let Some(f) = fragment
+        && let Err(why) = go_unescape(f, Escape::Other)
+    {
+        return parse(raw, why);
+    }
+    if scheme != "http" && scheme != "https" {
+        return Some(format!(
+            "endpoint {}: scheme must be http or https, but got {}",
+            crate::go_quote(raw),
+            crate::go_quote(&scheme)
+        ));
+    }
+    if host.is_none_or(str::is_empty) {
+        return Some(format!(
+            "endpoint {}: host cannot be empty",
+            crate::go_quote(raw)
+        ));
+    }
+    None
+}
+
+/// What Go's `url.unescape` checks in a part of a URL.
+#[derive(Clone, Copy, PartialEq)]
+enum Escape {
+    Host,
+    Zone,
+    Other,
+}
+
+/// Go's `url.unescape` as a check: `%` must start two hex digits (a host may only escape bytes
+/// from 0x80 and `%25`), and a host may hold only the characters Go allows there.
+fn go_unescape(s: &str, mode: Escape) -> Result<(), String> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            if i + 2 >= b.len() || !b[i + 1].is_ascii_hexdigit() || !b[i + 2].is_ascii_hexdigit() {
+                let bad = &s[i..];
+                let bad = bad.get(..3).unwrap_or(bad);
+                return Err(format!("invalid URL escape {}", crate::go_quote(bad)));
+            }
+            let hex = &s[i..i + 3];
+            let high = (b[i + 1] as char).to_digit(16).unwrap_or(0);
+            if mode == Escape::Host && high < 8 && hex != "%25" {
+                return Err(format!("invalid URL escape {}", crate::go_quote(hex)));
+            }
+            i += 3;
+            continue;
+        }
+        let c = b[i];
+        let allowed = c.is_ascii_alphanumeric() || b"!$&'()*+,;=:[]<>\"-_.~".contains(&c);
+        if mode != Escape::Other && c < 0x80 && !allowed {
+            return Err(format!(
+                "invalid character {} in host name",
+                crate::go_quote(&s[i..i + 1])
+            ));
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Go's `url.parseAuthority`: user information (checked, then dropped) and the host with its
+/// port, which it returns.
+fn go_url_authority(authority: &str) -> Result<&str, String> {
+    let (userinfo, host) = match authority.rfind('@') {
+        Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
+        None => (None, authority),
+    };
+    let valid_port = |p: &str| {
+        p.is_empty()
+            || p.strip_prefix(':')
+                .is_some_and(|d| d.bytes().all(|c| c.is_ascii_digit()))
+    };
+    let port_err = |p: &str| format!("invalid port {} after host", crate::go_quote(p));
+    if host.starts_with('[') {
+        let close = host.rfind(']').ok_or("missing ']' in host")?;
+        if !valid_port(&host[close + 1..]) {
+            return Err(port_err(&host[close + 1..]));
+        }
+        match host[..close].find("%25") {
+            Some(zone) => {
+                go_unescape(&host[..zone], Escape::Host)?;
+                go_unescape(&host[zone..close], Escape::Zone)?;
+                go_unescape(&host[close..], Escape::Host)?;
+            }
+            None => go_unescape(host, Escape::Host)?,
+        }
+    } else {
+        if let Some(i) = host.rfind(':')
+            && !valid_port(&host[i..])
+        {
+            return Err(port_err(&host[i..]));
+        }
+        go_unescape(host, Escape::Host)?;
+    }
+    if let Some(u) = userinfo {
+        if !u
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&c))
+        {
+            return Err("net/url: invalid userinfo".into());
+        }
+        go_unescape(u, Escape::Other)?;
+    }
+    Ok(host)
+}
+
 /// Why `--timestamp-root-cert` is not usable, in notation's words.
 fn tsa_root_failure(root: &Path, e: notary_x509::Error) -> Failure {
     use notary_x509::Error as E;
@@ -298,6 +496,29 @@ fn tsa_root_failure(root: &Path, e: notary_x509::Error) -> Failure {
     })
 }
 
+/// The envelope format without `--signature-format`: notation takes it from config.json only
+/// when the file reads; a malformed one leaves JWS (the registry flows still fail on it, in both
+/// tools).
+pub fn default_format() -> Result<String, Failure> {
+    Ok(match crate::notation_dir()?.config_json() {
+        Ok(c) => c.signature_format_name(),
+        Err(e) => {
+            tracing::warn!(error = %e, "config.json unreadable: signing with JWS, notation's default");
+            None
+        }
+    }
+    .unwrap_or_else(|| "jws".to_string()))
+}
+
+/// The envelope format named by `--signature-format`, refused in notation's words.
+pub fn envelope_format(format: &str) -> Result<EnvelopeMediaType, Failure> {
+    EnvelopeMediaType::from_format_name(format).map_err(|_| {
+        Failure::msg(format!(
+            "signature format {format:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\""
+        ))
+    })
+}
+
 pub fn sign_options(
     format: Option<String>,
     expiry: Option<String>,
@@ -305,24 +526,11 @@ pub fn sign_options(
 ) -> Result<SignOptions, Failure> {
     let format = match format {
         Some(f) => f,
-        // notation takes its default format from config.json only when the file reads; a
-        // malformed one leaves JWS (the registry flows still fail on it, in both tools).
-        None => match crate::notation_dir()?.config_json() {
-            Ok(c) => c.signature_format_name(),
-            Err(e) => {
-                tracing::warn!(error = %e, "config.json unreadable: signing with JWS, notation's default");
-                None
-            }
-        }
-        .unwrap_or_else(|| "jws".to_string()),
+        None => default_format()?,
     };
     let mut o = SignOptions::new(crate::now());
     o.provider = crate::provider();
-    o.format = EnvelopeMediaType::from_format_name(&format).map_err(|_| {
-        Failure::msg(format!(
-            "signature format {format:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\""
-        ))
-    })?;
+    o.format = envelope_format(&format)?;
     o.expiry = expiry.map(|e| parse_duration(&e)).transpose()?;
     o.user_metadata = parse_pairs(metadata, "--user-metadata")?;
     Ok(o)
@@ -331,7 +539,12 @@ pub fn sign_options(
 fn sign(a: BlobSignArgs) -> CmdResult {
     // Flags are checked before the key is loaded, so usage errors come first (flag groups
     // first, as cobra checks them).
-    let plugin = signer_flags(a.key.as_deref(), a.plugin.as_deref(), a.id.as_deref())?;
+    let plugin = signer_flags(
+        a.key.as_deref(),
+        a.plugin.as_deref(),
+        a.id.as_deref(),
+        [a.timestamp_url.is_some(), a.timestamp_root_cert.is_some()],
+    )?;
     // notation-go's SignBlob reads the media type as Go's mime package does.
     notary_core::mediatype::check_media_type(&a.media_type).map_err(|e| {
         Failure::msg(format!(
@@ -457,7 +670,7 @@ fn inspect(output: &str, sig: &Path) -> CmdResult {
         None,
         &notary::inspect::TimeZone::local(),
     )
-        .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
+    .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
     if json {
         print!("{}", notary::inspect::to_notation_json(&i)?);
     } else {
@@ -477,5 +690,71 @@ pub fn run(c: BlobCommand) -> CmdResult {
             )),
         },
         BlobCommand::Policy(p) => policy::run(p, Kind::Blob),
+    }
+}
+
+#[cfg(test)]
+mod tsa_url_tests {
+    use super::tsa_url_error;
+
+    #[test]
+    fn timestamp_urls_are_read_as_go_and_notation_read_them() {
+        for ok in [
+            "http://127.0.0.1:1",
+            "HTTPS://tsa.example/x?y=1#z",
+            "http://u:p@h:80/",
+            "http://[::1]:8080/t",
+            "http://[fe80::1%25en0]/",
+            "http://h/%41",
+            "http://ä/",
+        ] {
+            assert_eq!(tsa_url_error(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            (
+                "127.0.0.1:1",
+                "parse \"127.0.0.1:1\": first path segment in URL cannot contain colon",
+            ),
+            ("://x", "parse \"://x\": missing protocol scheme"),
+            (
+                "ftp://h",
+                "endpoint \"ftp://h\": scheme must be http or https, but got \"ftp\"",
+            ),
+            (
+                "x y",
+                "endpoint \"x y\": scheme must be http or https, but got \"\"",
+            ),
+            ("http:///x", "endpoint \"http:///x\": host cannot be empty"),
+            (
+                "http://a b",
+                "parse \"http://a b\": invalid character \" \" in host name",
+            ),
+            (
+                "http://%41/",
+                "parse \"http://%41/\": invalid URL escape \"%41\"",
+            ),
+            (
+                "http://h/%4",
+                "parse \"http://h/%4\": invalid URL escape \"%4\"",
+            ),
+            (
+                "http://[::1]x/",
+                "parse \"http://[::1]x/\": invalid port \"x\" after host",
+            ),
+            (
+                "http://u\"@h/",
+                "parse \"http://u\\\"@h/\": net/url: invalid userinfo",
+            ),
+            (
+                "http://h/#%zz",
+                "parse \"http://h/#%zz\": invalid URL escape \"%zz\"",
+            ),
+            (
+                "http://h\n/",
+                "parse \"http://h\\n/\": net/url: invalid control character in URL",
+            ),
+        ] {
+            assert_eq!(tsa_url_error(bad).as_deref(), Some(why), "{bad}");
+        }
     }
 }

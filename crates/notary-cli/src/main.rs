@@ -255,6 +255,20 @@ const SWITCHES: &[&str] = &[
     "v",
     "y",
 ];
+/// The names of the switch `name`: its long and short forms and aliases.
+fn switch_names(name: &str) -> Vec<&str> {
+    const SAME: &[&[&str]] = &[
+        &["debug", "d"],
+        &["verbose", "v"],
+        &["yes", "y"],
+        &["all", "a"],
+        &["insecure-registry", "plain-http"],
+    ];
+    SAME.iter()
+        .find(|names| names.contains(&name))
+        .map_or_else(|| vec![name], |names| names.to_vec())
+}
+
 /// Boolean flags that already take `=true`/`=false` (their default is true).
 const VALUED_SWITCHES: &[&str] = &["allow-referrers-api", "force-referrers-tag"];
 
@@ -294,6 +308,17 @@ fn pflag_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::O
                 if SWITCHES.contains(&name) {
                     if b {
                         out.push(format!("{dashes}{name}").into());
+                    } else {
+                        // The last value counts (pflag): `--oci-layout --oci-layout=false` is
+                        // false, whichever of the flag's names each gave.
+                        let names = switch_names(name);
+                        out.retain(|a: &std::ffi::OsString| {
+                            !a.to_str().is_some_and(|a| {
+                                names.iter().any(|n| {
+                                    a.strip_prefix(if n.len() == 1 { "-" } else { "--" }) == Some(n)
+                                })
+                            })
+                        });
                     }
                     continue;
                 }
@@ -463,6 +488,83 @@ mod switch_tests {
         let mut expected: Vec<String> = VALUED_SWITCHES.iter().map(|s| s.to_string()).collect();
         expected.sort();
         assert_eq!(valued, expected);
+    }
+
+    #[test]
+    fn a_switch_set_false_drops_its_earlier_forms() {
+        let args = |v: &[&str]| -> Vec<String> {
+            pflag_args(v.iter().map(std::ffi::OsString::from))
+                .into_iter()
+                .map(|a| a.into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            args(&["notary", "list", "-d", "--oci-layout", "--debug=false", "r"]),
+            ["notary", "list", "--oci-layout", "r"]
+        );
+        assert_eq!(
+            args(&["notary", "list", "--oci-layout=false", "--oci-layout", "r"]),
+            ["notary", "list", "--oci-layout", "r"]
+        );
+        assert_eq!(
+            args(&["notary", "ls", "--plain-http", "--insecure-registry=0", "r"]),
+            ["notary", "ls", "r"]
+        );
+        // A value that merely looks like the switch is left alone.
+        assert_eq!(
+            args(&[
+                "notary",
+                "sign",
+                "-m",
+                "--oci-layout",
+                "--oci-layout=f",
+                "r"
+            ]),
+            ["notary", "sign", "-m=--oci-layout", "r"]
+        );
+    }
+
+    #[test]
+    fn durations_are_read_as_go_reads_them_and_quoted_as_go_quotes_them() {
+        use super::{expiry_duration, go_duration, go_quote};
+        assert_eq!(
+            go_duration("-9223372036854775808ns").ok(),
+            Some(-(1i128 << 63))
+        );
+        assert_eq!(
+            go_duration("-2562047h47m16.854775808s").ok(),
+            Some(-(1i128 << 63))
+        );
+        assert!(go_duration("9223372036854775808ns").is_err());
+        assert!(go_duration("-9223372036854775809ns").is_err());
+        assert_eq!(go_duration("1.5h").ok(), Some(5_400_000_000_000));
+        assert_eq!(go_duration("-0").ok(), Some(0));
+        // Go adds a fraction in float64 arithmetic, keeping 18 digits: these come out whole.
+        assert_eq!(
+            go_duration("1.9999999999999999999s").ok(),
+            Some(2_000_000_000)
+        );
+        assert_eq!(
+            go_duration("0.3333333333333333333h").ok(),
+            Some(1_200_000_000_000)
+        );
+        assert!(expiry_duration(-1).is_err());
+        assert!(expiry_duration(1_500_000_000).is_err());
+        assert_eq!(
+            expiry_duration(3_000_000_000).ok(),
+            Some(time::Duration::seconds(3))
+        );
+        let err = go_duration("\u{661}h").unwrap_err().0;
+        assert_eq!(
+            err,
+            "invalid argument \"\u{661}h\" for \"-e, --expiry\" flag: time: invalid duration \"\\xd9\\xa1h\""
+        );
+        let err = go_duration("1\u{7f}").unwrap_err().0;
+        assert!(err.starts_with("invalid argument \"1\\x7f\""), "{err}");
+        assert_eq!(
+            go_quote("a\"b\\c\td\u{1}\u{200b}é"),
+            "\"a\\\"b\\\\c\\td\\x01\\u200bé\""
+        );
     }
 
     #[test]
@@ -668,6 +770,25 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
                 return ExitCode::from(1);
             }
         }
+        // The artifact commands' words (notation's) for a missing reference.
+        ErrorKind::MissingRequiredArgument => {
+            let command = args
+                .iter()
+                .skip(1)
+                .filter_map(|a| a.to_str())
+                .find(|a| !a.starts_with('-'));
+            if let (Some(ContextValue::Strings(missing)), Some(cmd)) =
+                (e.get(ContextKind::InvalidArg), command)
+                && missing.iter().any(|m| m == "<REFERENCE>")
+                && ["sign", "verify", "list", "ls", "inspect"].contains(&cmd)
+            {
+                let cmd = if cmd == "ls" { "list" } else { cmd };
+                eprintln!(
+                    "Error: missing reference to the artifact: use `notary {cmd} --help` to see what parameters are required"
+                );
+                return ExitCode::from(1);
+            }
+        }
         // pflag's words for an unknown flag and a value it cannot read (notation's e2e tests
         // and users' scripts match them).
         ErrorKind::UnknownArgument => {
@@ -808,28 +929,93 @@ pub fn parse_pairs(
 }
 
 /// Parses an `--expiry` duration as Go's `time.ParseDuration` does (`24h`, `1h30m`, `4.1m`,
-/// `90s`, `+1h`; at most 2562047h), in exact nanoseconds, then applies notation-go's rules:
-/// not negative, whole seconds.
+/// `90s`, `+1h`; at most 2562047h), then applies notation-go's rules: not negative, whole
+/// seconds.
 pub fn parse_duration(s: &str) -> Result<time::Duration, Failure> {
-    // pflag's words around Go's time.ParseDuration's.
+    expiry_duration(go_duration(s)?)
+}
+
+/// Go's `strconv.Quote` (`%q`): printable characters as they are, the usual backslash escapes,
+/// `\xNN` for other ASCII controls and `\u`/`\U` for other unprintable characters.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            ' ' => out.push(' '),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            // Go's IsPrint: no spaces but U+0020, no controls or format characters.
+            c if c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}') =>
+            {
+                if (c as u32) <= 0xffff {
+                    out.push_str(&format!("\\u{:04x}", c as u32));
+                } else {
+                    out.push_str(&format!("\\U{:08x}", c as u32));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// How Go's `time` package quotes a duration in its errors: every byte of a character outside
+/// printable ASCII as `\xNN`, `"` and `\` escaped.
+fn go_time_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        if (c as u32) >= 0x80 || c < ' ' {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        } else {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An `--expiry` value read as Go's `time.ParseDuration` reads it (pflag parses it before the
+/// command runs): its nanoseconds, negative ones included, or pflag's words around Go's.
+pub fn go_duration(s: &str) -> Result<i128, Failure> {
     let flag_err = |reason: String| {
         Failure::msg(format!(
-            "invalid argument {s:?} for \"-e, --expiry\" flag: time: {reason}"
+            "invalid argument {} for \"-e, --expiry\" flag: time: {reason}",
+            go_quote(s)
         ))
     };
-    let bad = || flag_err(format!("invalid duration {s:?}"));
+    let bad = || flag_err(format!("invalid duration {}", go_time_quote(s)));
     let (neg, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
     if rest == "0" {
-        return Ok(time::Duration::ZERO);
+        return Ok(0);
     }
     if rest.is_empty() {
         return Err(bad());
     }
-    // Nanoseconds; Go's limit is i64::MAX.
+    // Nanoseconds: up to 1<<63 while reading (the magnitude of Go's smallest duration).
+    const LIMIT: u128 = 1 << 63;
     let mut total: u128 = 0;
     while !rest.is_empty() {
         let int_end = rest
@@ -849,49 +1035,91 @@ pub fn parse_duration(s: &str) -> Result<time::Duration, Failure> {
         let unit_end = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(rest.len());
-        let unit: u128 = match &rest[..unit_end] {
+        let unit: u64 = match &rest[..unit_end] {
             "ns" => 1,
             "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
             "ms" => 1_000_000,
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            "" => return Err(flag_err(format!("missing unit in duration {s:?}"))),
-            u => return Err(flag_err(format!("unknown unit {u:?} in duration {s:?}"))),
+            "" => {
+                return Err(flag_err(format!(
+                    "missing unit in duration {}",
+                    go_time_quote(s)
+                )));
+            }
+            u => {
+                return Err(flag_err(format!(
+                    "unknown unit {} in duration {}",
+                    go_time_quote(u),
+                    go_time_quote(s)
+                )));
+            }
         };
         rest = &rest[unit_end..];
-        // Digits past what Go keeps (its precision) do not change the result.
-        let int: u128 = if int_part.is_empty() {
-            0
-        } else if int_part.len() > 20 {
+        // Go's leadingInt: an overflow is an invalid duration.
+        let mut int: u128 = 0;
+        for d in int_part.bytes() {
+            int = int * 10 + u128::from(d - b'0');
+            if int > LIMIT {
+                return Err(bad());
+            }
+        }
+        // Go's leadingFraction: digits are kept while they fit, the scale as a float64.
+        let (mut frac, mut scale, mut overflow) = (0u64, 1.0f64, false);
+        for d in frac_part.bytes() {
+            if overflow {
+                continue;
+            }
+            if frac > (i64::MAX as u64) / 10 {
+                overflow = true;
+                continue;
+            }
+            let next = frac * 10 + u64::from(d - b'0');
+            if u128::from(next) > LIMIT {
+                overflow = true;
+                continue;
+            }
+            frac = next;
+            scale *= 10.0;
+        }
+        if int > LIMIT / u128::from(unit) {
             return Err(bad());
-        } else {
-            int_part.parse().map_err(|_| bad())?
-        };
-        let frac_digits = &frac_part[..frac_part.len().min(18)];
-        let frac: u128 = if frac_digits.is_empty() {
-            0
-        } else {
-            frac_digits.parse().map_err(|_| bad())?
-        };
-        let scale = 10u128.pow(frac_digits.len() as u32);
-        total = total
-            .checked_add(int.checked_mul(unit).ok_or_else(bad)?)
-            .and_then(|t| t.checked_add(frac * unit / scale))
-            .ok_or_else(bad)?;
-        if total > i64::MAX as u128 {
+        }
+        let mut v = int * u128::from(unit);
+        if frac > 0 {
+            // Go adds the fraction in float64 arithmetic, truncated: so does this, exactly as Go.
+            v += (frac as f64 * (unit as f64 / scale)) as u64 as u128;
+            if v > LIMIT {
+                return Err(bad());
+            }
+        }
+        total += v;
+        if total > LIMIT {
             return Err(bad());
         }
     }
-    if neg && total > 0 {
+    if neg {
+        return Ok(-(total as i128));
+    }
+    if total > i64::MAX as u128 {
+        return Err(bad());
+    }
+    Ok(total as i128)
+}
+
+/// notation-go's rules for an expiry duration (checked once the artifact has resolved): not
+/// negative, whole seconds.
+pub fn expiry_duration(nanos: i128) -> Result<time::Duration, Failure> {
+    if nanos < 0 {
         return Err(Failure::msg("expiry duration cannot be a negative value"));
     }
-    if !total.is_multiple_of(1_000_000_000) {
+    if nanos % 1_000_000_000 != 0 {
         return Err(Failure::msg(
             "expiry duration supports minimum granularity of seconds",
         ));
     }
-    Ok(time::Duration::seconds((total / 1_000_000_000) as i64))
+    Ok(time::Duration::seconds((nanos / 1_000_000_000) as i64))
 }
 
 /// notation's configuration and cache directories, from the environment.

@@ -18,7 +18,7 @@ use notary_registry::copy::Endpoint;
 use notary_registry::remote::{Credential, StaticCredential};
 use notary_registry::{OciLayout, RemoteOptions, RemoteReference, RemoteRepository};
 
-use crate::blob::{sign_options, verifier};
+use crate::blob::verifier;
 use crate::policy::Kind;
 use crate::{CmdResult, Failure, parse_pairs};
 
@@ -155,16 +155,20 @@ pub struct SignArgs {
     #[arg(long = "timestamp-url")]
     pub timestamp_url: Option<String>,
     /// The TSA's root certificate (one self-signed certificate, PEM or DER)
-    #[arg(long = "timestamp-root-cert")]
+    // (An empty path is the command's to refuse, in notation's words.)
+    #[arg(long = "timestamp-root-cert", value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub timestamp_root_cert: Option<PathBuf>,
     /// Store the signature in the referrers tag schema even when the registry has the
     /// referrers API (notation's default; `--force-referrers-tag=false` uses the API).
     /// `NOTARY_CONFIRM_REFERRERS_TAG=1` reads each tag index write back, so that signers of
     /// one artifact at the same moment do not drop each other's signatures
-    #[arg(long = "force-referrers-tag", action = ArgAction::Set, default_value_t = true, num_args = 0..=1, default_missing_value = "true", require_equals = true, conflicts_with = "oci_layout")]
-    pub force_referrers_tag: bool,
+    /// [default: true]
+    // Not given is not the same as given true: with --oci-layout or --allow-referrers-api it is
+    // refused in notation's (cobra's) words, by `referrers_flag_group`.
+    #[arg(long = "force-referrers-tag", action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub force_referrers_tag: Option<bool>,
     /// Deprecated (notation v1.3): `--allow-referrers-api` is `--force-referrers-tag=false`
-    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true, conflicts_with_all = ["oci_layout", "force_referrers_tag"])]
+    #[arg(long = "allow-referrers-api", hide = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub allow_referrers_api: Option<bool>,
     /// More artifacts to sign with the same key and options (signed concurrently)
     #[arg(value_name = "MORE")]
@@ -513,6 +517,7 @@ fn target_shared(
 ) -> Result<Target, Failure> {
     if c.oci_layout {
         let (path, object) = split_layout(&c.reference, false)?;
+        check_layout_dir(&path)?;
         let layout = OciLayout::open(PathBuf::from(&path))?;
         return Ok(Target {
             repo: Store::Layout(layout),
@@ -551,6 +556,39 @@ fn target_shared(
         object: r.object(),
         scope: Some(r.scope()),
     })
+}
+
+/// notation's words for an artifact the repository could not resolve: the repository's reason
+/// after [`RESOLVE_FAILED`], except that a reference an OCI layout does not hold is only "not
+/// found" (oras-go's layout store names nothing).
+fn resolve_failure(t: &Target, e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if matches!(t.repo, Store::Layout(_))
+            && matches!(
+                c.downcast_ref::<notary_registry::Error>(),
+                Some(notary_registry::Error::NotFound { .. })
+            )
+        {
+            return format!("{RESOLVE_FAILED}: not found");
+        }
+        cause = c.source();
+    }
+    format!("{RESOLVE_FAILED}: {e}")
+}
+
+/// notation's checks of a layout path before it opens the layout (Go's words for the file
+/// system's answer).
+fn check_layout_dir(path: &str) -> CmdResult {
+    match std::fs::metadata(path) {
+        Err(e) => Err(Failure::msg(format!(
+            "failed to create OCI store: stat {path}: {e}"
+        ))),
+        Ok(m) if !m.is_dir() => Err(Failure::msg(
+            "failed to create OCI store: the input path is not a directory",
+        )),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// Names each manifest of an OCI layout that the listing had to leave out and why (a signature
@@ -664,36 +702,115 @@ where
     })
 }
 
-pub fn sign(mut a: SignArgs) -> CmdResult {
-    // cobra checks flag groups before anything runs.
-    let plugin = crate::blob::signer_flags(a.key.as_deref(), a.plugin.as_deref(), a.id.as_deref())?;
+/// cobra's mutually exclusive group of `sign`: at most one of `--oci-layout`,
+/// `--force-referrers-tag` and `--allow-referrers-api` (given at all, whatever its value).
+fn referrers_flag_group(a: &SignArgs) -> CmdResult {
+    let mut set: Vec<&str> = [
+        ("oci-layout", a.common.oci_layout),
+        ("force-referrers-tag", a.force_referrers_tag.is_some()),
+        ("allow-referrers-api", a.allow_referrers_api.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    if set.len() > 1 {
+        set.sort_unstable();
+        return Err(Failure::msg(format!(
+            "if any flags in the group [oci-layout force-referrers-tag allow-referrers-api] are set none of the others can be; [{}] were all set",
+            set.join(" ")
+        )));
+    }
+    Ok(())
+}
+
+/// The reserved user-metadata key notation-go refuses (once the artifact has resolved), in its
+/// words.
+fn reserved_metadata(metadata: &std::collections::BTreeMap<String, String>) -> Option<Failure> {
+    const PREFIX: &str = "io.cncf.notary";
+    metadata.keys().find(|k| k.starts_with(PREFIX)).map(|k| {
+        Failure::msg(format!(
+            "error adding user metadata: metadata key {k} has reserved prefix {PREFIX}"
+        ))
+    })
+}
+
+pub fn sign(a: SignArgs) -> CmdResult {
+    // As notation: pflag reads the expiry as it parses the flags, then cobra checks the flag
+    // groups, then the command gets the signer, opens the repositories, reads the signing
+    // options, resolves the artifacts, and only then checks the expiry's value and the
+    // metadata keys.
+    let expiry = a.expiry.as_deref().map(crate::go_duration).transpose()?;
+    let plugin = crate::blob::signer_flags(
+        a.key.as_deref(),
+        a.plugin.as_deref(),
+        a.id.as_deref(),
+        [a.timestamp_url.is_some(), a.timestamp_root_cert.is_some()],
+    )?;
+    referrers_flag_group(&a)?;
+    let mut force_referrers_tag = a.force_referrers_tag.unwrap_or(true);
     match a.allow_referrers_api {
         Some(true) => {
             eprintln!(
                 "Warning: flag '--allow-referrers-api' is deprecated and will be removed in future versions, use '--force-referrers-tag=false' instead."
             );
-            a.force_referrers_tag = false;
+            force_referrers_tag = false;
         }
         Some(false) => eprintln!(
             "Warning: flag '--allow-referrers-api' is deprecated and will be removed in future versions."
         ),
         None => {}
     }
-    // The signer first, then the signing options, then the repositories, as notation does; a
-    // local key is read and parsed on its own thread from here on, while the clients are built
-    // and the first requests are out.
-    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
-    let source = match plugin {
-        Some((p, id)) => {
-            crate::blob::SignerSource::Ready(crate::blob::plugin_signer(p, id, plugin_config)?)
+    // A local key is read and parsed on its own thread from here on, while the clients are
+    // built and the first requests are out. `--plugin-config` is read after the signer (a
+    // malformed one is reported after a signer that cannot be found), but a plugin key gets it.
+    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config");
+    let source = match (plugin, &plugin_config) {
+        (Some((p, id)), Ok(config)) => {
+            crate::blob::SignerSource::Ready(crate::blob::plugin_signer(p, id, config.clone())?)
         }
-        None => crate::blob::signer_source(a.key.as_deref(), &plugin_config)?,
+        (Some((p, _)), Err(_)) => {
+            crate::notation_dir()?
+                .plugin_host()
+                .executable(p)
+                .map_err(|e| match e {
+                    notary::plugin::PluginError::NotInstalled { path, .. } => Failure::msg(format!(
+                        "plugin executable file is either not found or inaccessible: stat {path}: no such file or directory"
+                    )),
+                    e => Failure::msg(e.to_string()),
+                })?;
+            return plugin_config.map(drop);
+        }
+        (None, config) => crate::blob::signer_source(
+            a.key.as_deref(),
+            config.as_ref().unwrap_or(&Default::default()),
+        )?,
     };
     let slot = SignerSlot::start(source);
-    let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
+    let targets = targets(&a.common, &a.more, force_referrers_tag)?;
+    let format = match a.format {
+        Some(f) => f,
+        None => crate::blob::default_format()?,
+    };
+    let mut options = notary::SignOptions::new(crate::now());
+    options.provider = crate::provider();
+    options.format = crate::blob::envelope_format(&format)?;
+    plugin_config?;
+    options.user_metadata = parse_pairs(&a.user_metadata, "--user-metadata")?;
     options.timestamper = crate::blob::timestamper(a.timestamp_url, a.timestamp_root_cert)?;
+    let expiry = expiry.map(crate::expiry_duration);
+    let reserved = reserved_metadata(&options.user_metadata);
+    if reserved.is_some() || expiry.as_ref().is_some_and(Result::is_err) {
+        // notation reports an artifact that does not resolve first.
+        let rt = runtime()?;
+        for t in &targets {
+            rt.block_on(t.repo.repo().resolve(&t.object))
+                .map_err(|e| Failure::msg(resolve_failure(t, &e)))?;
+        }
+        expiry.transpose()?;
+        return Err(reserved.unwrap_or_else(|| Failure::msg("invalid signing options")));
+    }
+    options.expiry = expiry.transpose()?;
     let options = Arc::new(options);
-    let targets = targets(&a.common, &a.more, a.force_referrers_tag)?;
     // Keys may sit behind a plugin process or an HSM: signing runs on the blocking pool so the
     // batch's other uploads go on meanwhile (one artifact signs with a local key in place).
     let signer = Arc::new(SpawnBlocking {
@@ -705,7 +822,12 @@ pub fn sign(mut a: SignArgs) -> CmdResult {
         async move {
             sign_and_push(t.repo.repo(), &t.object, signer.as_ref(), &options)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|e| match e {
+                    notary::artifact::SignAndPushError::Resolve(source) => {
+                        resolve_failure(&t, source.as_ref())
+                    }
+                    e => e.to_string(),
+                })
         }
     })?;
     debug_counts(&targets);
@@ -757,25 +879,40 @@ async fn verify_one(
     v: Arc<dyn notary::Verifier>,
     opts: Arc<VerifyOptions>,
 ) -> Result<Verified, String> {
-    let mut request = VerifyArtifactRequest::new(&t.object, &scope, crate::now())
+    // In a layout, a reference that only looks like a digest (`sha256:ABC`) is a tag to
+    // notation's store: resolved as one here too, rather than refused as a malformed digest.
+    let mut object = t.object.clone();
+    if matches!(t.repo, Store::Layout(_))
+        && ["sha256:", "sha384:", "sha512:"]
+            .iter()
+            .any(|a| object.starts_with(a))
+        && is_tag(&object)
+    {
+        let d = t
+            .repo
+            .repo()
+            .resolve(&object)
+            .await
+            .map_err(|e| resolve_failure(&t, &e))?;
+        object = d.digest.to_string();
+    }
+    let mut request = VerifyArtifactRequest::new(&object, &scope, crate::now())
         .with_max_signatures(opts.max_signatures);
     if !opts.user_metadata.is_empty() {
         request = request.with_user_metadata(&opts.user_metadata);
     }
     let res = verify_artifact(t.repo.repo(), v.as_ref(), &request).await;
     warn_unreadable(&t);
-    // notation resolves before it verifies: the tag warning only once the tag has resolved,
-    // and a failure to resolve in its own words, with no verification headline.
-    let unresolved = matches!(
-        res,
-        Err(VerifyArtifactError::Repository {
-            operation: RepositoryOperation::Resolve,
-            ..
-        })
-    );
-    if !unresolved {
-        warn_unpinned("verify", &t.object);
+    // notation resolves before it verifies: a failure to resolve in its own words, with no
+    // verification headline, and the tag warning only once the tag has resolved.
+    if let Err(VerifyArtifactError::Repository {
+        operation: RepositoryOperation::Resolve,
+        source,
+    }) = &res
+    {
+        return Err(resolve_failure(&t, source.as_ref()));
     }
+    warn_unpinned("verify", &t.object);
     let done = match res {
         Ok(d) => d,
         // notation's headline, then why: inline for one signature, one line each for more
@@ -802,7 +939,6 @@ async fn verify_one(
                 lines.join("\n")
             ));
         }
-        Err(e) if unresolved => return Err(e.to_string()),
         Err(e) => return Err(format!("signature verification failed: {e}")),
     };
     let reference = t.at(&done.artifact.digest);
@@ -936,7 +1072,7 @@ pub fn list(a: ListArgs) -> CmdResult {
     let rt = runtime()?;
     let subject = rt
         .block_on(t.repo.repo().resolve(&t.object))
-        .map_err(|e| Failure::msg(format!("{RESOLVE_FAILED}: {e}")))?;
+        .map_err(|e| Failure::msg(resolve_failure(&t, &e)))?;
     warn_unpinned("list", &t.object);
     // One more than the limit tells whether there were more (notation warns then).
     let mut sigs = rt.block_on(
@@ -972,6 +1108,13 @@ pub fn list(a: ListArgs) -> CmdResult {
 }
 
 pub fn inspect(a: InspectArgs) -> CmdResult {
+    // notation's words for an output format inspect does not have.
+    if !["text", "json"].contains(&a.output.as_str()) {
+        return Err(Failure::msg(format!(
+            "unrecognized output format {}",
+            a.output
+        )));
+    }
     let json = crate::output::wants_json(&a.output)?;
     let max_signatures = a.listing.check()?;
     let t = target(&a.common, false)?;
@@ -984,7 +1127,16 @@ pub fn inspect(a: InspectArgs) -> CmdResult {
             // notation shows a COSE envelope's times in its local time zone.
             &notary::inspect::TimeZone::local(),
         ))
-        .map_err(Failure::msg)?;
+        .map_err(|m| {
+            // The layout's "not found" in notation's words, as the other commands print it.
+            if matches!(t.repo, Store::Layout(_))
+                && m == format!("{RESOLVE_FAILED}: {}: not found", t.object)
+            {
+                Failure::msg(format!("{RESOLVE_FAILED}: not found"))
+            } else {
+                Failure::msg(m)
+            }
+        })?;
     warn_unpinned("inspect", &t.object);
     warn_unreadable(&t);
     // As notation: say which signatures could not be shown, show the others, then fail.

@@ -726,3 +726,450 @@ fn verify_plugin_config_reaches_the_verification_plugin() {
         serde_json::json!({"tenant": "42"})
     );
 }
+
+// ---- flag values and references of sign/verify/list, as tests/differential/flags.py found
+// them against notation v1.3.2 ----------------------------------------------------------------
+
+/// The layout reference of `signed_layout` with `object` (a tag or a digest) in place of its
+/// digest.
+fn in_layout(reference: &str, object: &str) -> String {
+    let path = reference.rsplit_once('@').unwrap().0;
+    format!("{path}{object}")
+}
+
+/// When several flags are wrong, the one notation reports: pflag's parse (the expiry's syntax)
+/// first, then cobra's flag groups (the ones that go together, then the exclusive ones), then
+/// the signer, the layout, the signing options, the artifact's resolution, and only then the
+/// expiry's value and the reserved metadata keys.
+#[test]
+fn sign_reports_the_error_notation_reports_first() {
+    let e = Env::new();
+    let reference = signed_layout(&e, "o");
+    let missing_tag = in_layout(&reference, ":nope");
+    fails_with(
+        &e,
+        &[
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "-e",
+                    "1x",
+                    "--key",
+                    "nope",
+                    &reference,
+                ],
+                "Error: invalid argument \"1x\" for \"-e, --expiry\" flag: time: unknown unit \"x\" in duration \"1x\"",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--timestamp-url",
+                    "x",
+                    "--key",
+                    "nope",
+                    &reference,
+                ],
+                "Error: if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-root-cert]",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--timestamp-url",
+                    "x",
+                    "--key",
+                    "k",
+                    "--id",
+                    "i",
+                    "--plugin",
+                    "p",
+                    &reference,
+                ],
+                "Error: if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-root-cert]",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--key",
+                    "k",
+                    "--id",
+                    "i",
+                    "--plugin",
+                    "p",
+                    "--force-referrers-tag",
+                    &reference,
+                ],
+                "Error: if any flags in the group [key id] are set none of the others can be; [id key] were all set",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--force-referrers-tag=false",
+                    &reference,
+                ],
+                "Error: if any flags in the group [oci-layout force-referrers-tag allow-referrers-api] are set none of the others can be; [force-referrers-tag oci-layout] were all set",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--plugin-config",
+                    "k",
+                    "--key",
+                    "nope",
+                    &reference,
+                ],
+                "Error: signing key nope not found",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--signature-format",
+                    "x",
+                    "nodir:v1",
+                ],
+                "Error: failed to create OCI store: stat nodir: no such file or directory",
+            ),
+            (
+                vec!["sign", "--oci-layout", "--plugin-config", "k", "nodir:v1"],
+                "Error: failed to create OCI store: stat nodir: no such file or directory",
+            ),
+            (
+                vec!["sign", "--oci-layout", "-e", "-1h", &missing_tag],
+                "Error: failed to get manifest descriptor: not found",
+            ),
+            (
+                vec!["sign", "--oci-layout", "-e", "1ms", &missing_tag],
+                "Error: failed to get manifest descriptor: not found",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "-m",
+                    "io.cncf.notary.x=1",
+                    &missing_tag,
+                ],
+                "Error: failed to get manifest descriptor: not found",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "-e",
+                    "-1h",
+                    "-m",
+                    "io.cncf.notary.x=1",
+                    &reference,
+                ],
+                "Error: expiry duration cannot be a negative value",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "-m",
+                    "io.cncf.notary.x=1",
+                    &reference,
+                ],
+                "Error: error adding user metadata: metadata key io.cncf.notary.x has reserved prefix io.cncf.notary",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "--timestamp-url",
+                    "ftp://x",
+                    "--timestamp-root-cert",
+                    "nofile",
+                    &missing_tag,
+                ],
+                "Error: cannot get http timestamper for timestamping: endpoint \"ftp://x\": scheme must be http or https, but got \"ftp\"",
+            ),
+        ],
+    );
+    // Nothing was signed by any of them.
+    let listed = e.ok(&["list", "--oci-layout", &reference]);
+    assert_eq!(listed.matches("sha256:").count(), 2, "{listed}");
+}
+
+/// Go's smallest duration (-1<<63 ns) parses, and is then refused as negative; Go's time
+/// package quotes non-ASCII bytes of a duration as `\xNN`.
+#[test]
+fn expiry_edges_read_as_go_reads_them() {
+    let e = Env::new();
+    let reference = signed_layout(&e, "x");
+    fails_with(
+        &e,
+        &[
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "-e",
+                    "-2562047h47m16.854775808s",
+                    &reference,
+                ],
+                "Error: expiry duration cannot be a negative value",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "-e",
+                    "-9223372036854775808ns",
+                    &reference,
+                ],
+                "Error: expiry duration cannot be a negative value",
+            ),
+            (
+                vec![
+                    "sign",
+                    "--oci-layout",
+                    "-e",
+                    "-9223372036854775809ns",
+                    &reference,
+                ],
+                "time: invalid duration \"-9223372036854775809ns\"",
+            ),
+            (
+                vec!["sign", "--oci-layout", "-e", "\u{661}h", &reference],
+                "Error: invalid argument \"\u{661}h\" for \"-e, --expiry\" flag: time: invalid duration \"\\xd9\\xa1h\"",
+            ),
+        ],
+    );
+}
+
+/// Layout paths and references in notation's words: a path that is not there or not a
+/// directory, and a tag or digest the layout does not hold ("not found", nothing more), also
+/// for a reference that only looks like a digest.
+#[test]
+fn layout_references_fail_in_notations_words() {
+    let e = Env::new();
+    e.trust_test_key("l", "*", "all");
+    let (layout, artifact) = e.layout_with_artifact(None);
+    let reference = format!("{}@{}", layout.display(), artifact.digest);
+    e.ok(&["sign", "--oci-layout", &reference]);
+    e.write("file.txt", "not a layout\n");
+    let upper = in_layout(
+        &reference,
+        &reference
+            .rsplit_once('@')
+            .unwrap()
+            .1
+            .to_uppercase()
+            .replace("SHA256", "@sha256"),
+    );
+    for cmd in [
+        &["sign", "--oci-layout"][..],
+        &["list", "--oci-layout"][..],
+        &["verify", "--oci-layout", "--scope", "local/app"][..],
+    ] {
+        for (r, words) in [
+            (
+                "nodir:v1".to_string(),
+                "Error: failed to create OCI store: stat nodir: no such file or directory",
+            ),
+            (
+                "file.txt:v1".to_string(),
+                "Error: failed to create OCI store: the input path is not a directory",
+            ),
+            (
+                in_layout(&reference, ":nope"),
+                "Error: failed to get manifest descriptor: not found\n",
+            ),
+            (
+                in_layout(&reference, "@sha256:abc"),
+                "Error: failed to get manifest descriptor: not found\n",
+            ),
+            (
+                upper.clone(),
+                "Error: failed to get manifest descriptor: not found\n",
+            ),
+            (
+                in_layout(&reference, &format!("@sha256:{}", "0".repeat(64))),
+                "Error: failed to get manifest descriptor: not found\n",
+            ),
+        ] {
+            let mut args = cmd.to_vec();
+            args.push(&r);
+            let err = e.fails(&args);
+            assert!(
+                err.ends_with(words) || err.contains(&format!("{words}\n")),
+                "{args:?}\n{words}\n{err}"
+            );
+            // notation warns about a tag only once it has resolved.
+            assert!(!err.contains("Warning: Always"), "{args:?}\n{err}");
+        }
+    }
+    // inspect (notary's --oci-layout) words it as the others.
+    let err = e.fails(&["inspect", "--oci-layout", &in_layout(&reference, ":nope")]);
+    assert!(
+        err.ends_with("Error: failed to get manifest descriptor: not found\n"),
+        "{err}"
+    );
+}
+
+/// A command without its reference says so in notation's words.
+#[test]
+fn a_missing_reference_is_named() {
+    let e = Env::new();
+    for cmd in ["sign", "verify", "list", "inspect"] {
+        let err = e.fails(&[cmd]);
+        assert_eq!(
+            err,
+            format!(
+                "Error: missing reference to the artifact: use `notary {cmd} --help` to see what parameters are required\n"
+            )
+        );
+    }
+    let err = e.fails(&["ls", "--oci-layout"]);
+    assert!(err.contains("use `notary list --help`"), "{err}");
+}
+
+/// A switch given twice takes its last value, as pflag's do: `--oci-layout=false` after
+/// `--oci-layout` reads the reference as a registry's.
+#[test]
+fn a_switch_set_false_after_true_is_false() {
+    let e = Env::new();
+    let reference = signed_layout(&e, "s");
+    let err = e.fails(&["list", "--oci-layout", "--oci-layout=false", &reference]);
+    assert!(err.contains("invalid reference"), "{err}");
+    let err = e.fails(&[
+        "list",
+        "--oci-layout=false",
+        "--oci-layout",
+        "--oci-layout=0",
+        &reference,
+    ]);
+    assert!(err.contains("invalid reference"), "{err}");
+    e.ok(&["list", "--oci-layout=false", "--oci-layout", &reference]);
+}
+
+/// `--timestamp-url` is read as notation reads it (Go's `url.Parse`, then an http or https
+/// scheme and a host) before the root certificate, and the root certificate file's failures
+/// are Go's.
+#[test]
+fn timestamp_urls_and_root_files_are_checked_in_notations_words() {
+    let e = Env::new();
+    let reference = signed_layout(&e, "u");
+    std::fs::create_dir(e.work.join("dir")).unwrap();
+    let sign = |url: &str, root: &str| {
+        e.fails(&[
+            "sign",
+            "--oci-layout",
+            "--timestamp-url",
+            url,
+            "--timestamp-root-cert",
+            root,
+            &reference,
+        ])
+    };
+    for (url, words) in [
+        (
+            "127.0.0.1:1",
+            "parse \"127.0.0.1:1\": first path segment in URL cannot contain colon",
+        ),
+        (
+            "ftp://127.0.0.1:1",
+            "endpoint \"ftp://127.0.0.1:1\": scheme must be http or https, but got \"ftp\"",
+        ),
+        (
+            "http://a b",
+            "parse \"http://a b\": invalid character \" \" in host name",
+        ),
+        ("://x", "parse \"://x\": missing protocol scheme"),
+        ("http://", "endpoint \"http://\": host cannot be empty"),
+        ("http:x", "endpoint \"http:x\": host cannot be empty"),
+        (
+            "/path",
+            "endpoint \"/path\": scheme must be http or https, but got \"\"",
+        ),
+        ("http://[::1", "parse \"http://[::1\": missing ']' in host"),
+        (
+            "http://%zz",
+            "parse \"http://%zz\": invalid URL escape \"%zz\"",
+        ),
+        (
+            "http://h:x/",
+            "parse \"http://h:x/\": invalid port \":x\" after host",
+        ),
+        (
+            "http://h/\u{7f}",
+            "parse \"http://h/\\x7f\": net/url: invalid control character in URL",
+        ),
+        (
+            "http://h/#%g0",
+            "parse \"http://h/#%g0\": invalid URL escape \"%g0\"",
+        ),
+    ] {
+        let err = sign(url, "dir");
+        assert!(
+            err.contains(&format!(
+                "Error: cannot get http timestamper for timestamping: {words}"
+            )),
+            "{url}\n{err}"
+        );
+    }
+    let tsa = "http://127.0.0.1:9/tsa";
+    assert!(
+        sign(tsa, "").contains("Error: timestamping: tsa root certificate path cannot be empty")
+    );
+    assert!(sign(tsa, "nofile").contains("Error: open nofile: no such file or directory"));
+    assert!(sign(tsa, "dir").contains("Error: read dir: is a directory"));
+}
+
+/// A signing plugin that is not installed is named in notation's words.
+#[test]
+fn a_missing_signing_plugin_is_named_in_notations_words() {
+    let e = Env::new();
+    let reference = signed_layout(&e, "p");
+    let err = e.fails(&[
+        "sign",
+        "--oci-layout",
+        "--plugin",
+        "absent",
+        "--id",
+        "k",
+        &reference,
+    ]);
+    let path = e.plugins().join("absent/notation-absent");
+    assert!(
+        err.contains(&format!(
+            "Error: plugin executable file is either not found or inaccessible: stat {}: no such file or directory",
+            path.display()
+        )),
+        "{err}"
+    );
+    // Still before a malformed --plugin-config.
+    let err = e.fails(&[
+        "sign",
+        "--oci-layout",
+        "--plugin",
+        "absent",
+        "--id",
+        "k",
+        "--plugin-config",
+        "x",
+        &reference,
+    ]);
+    assert!(
+        err.contains("plugin executable file is either not found"),
+        "{err}"
+    );
+}
+
+/// An output format inspect does not have, in notation's words.
+#[test]
+fn inspect_names_an_unknown_output_format_in_notations_words() {
+    let e = Env::new();
+    for format in ["x", "tree", ""] {
+        let err = e.fails(&["inspect", "-o", format, "127.0.0.1:9/app:v1"]);
+        assert_eq!(err, format!("Error: unrecognized output format {format}\n"));
+    }
+}

@@ -138,15 +138,26 @@ fn allow_referrers_api_is_accepted_as_deprecated() {
             "{cmd}: {err}"
         );
     }
-    // notation: mutually exclusive with --oci-layout and --force-referrers-tag on sign.
-    for extra in [&["--oci-layout"][..], &["--force-referrers-tag=false"][..]] {
-        let mut args = vec!["sign", "--allow-referrers-api"];
-        args.extend_from_slice(extra);
-        args.push("localhost:5000/app@sha256:0000000000000000000000000000000000000000000000000000000000000000");
-        let o = e.run(&args);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
-        assert!(err.contains("cannot be used with"), "{args:?}: {err}");
+    // notation: mutually exclusive with --oci-layout and --force-referrers-tag on sign, in
+    // cobra's words.
+    for (extra, set) in [
+        ("--oci-layout", "allow-referrers-api oci-layout"),
+        (
+            "--force-referrers-tag=false",
+            "allow-referrers-api force-referrers-tag",
+        ),
+    ] {
+        let args = [
+            "sign",
+            "--allow-referrers-api",
+            extra,
+            "localhost:5000/app@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        ];
+        let err = e.fails(&args);
+        assert!(
+            err.contains(&format!("if any flags in the group [oci-layout force-referrers-tag allow-referrers-api] are set none of the others can be; [{set}] were all set")),
+            "{args:?}: {err}"
+        );
     }
     // Boolean flags take their value only after '=', as pflag's do: the next argument is the
     // reference (an unreachable registry here), not the flag's value.
