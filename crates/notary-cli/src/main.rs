@@ -935,41 +935,9 @@ pub fn parse_duration(s: &str) -> Result<time::Duration, Failure> {
     expiry_duration(go_duration(s)?)
 }
 
-/// Go's `strconv.Quote` (`%q`): printable characters as they are, the usual backslash escapes,
-/// `\xNN` for other ASCII controls and `\u`/`\U` for other unprintable characters.
+/// Go's `strconv.Quote` (`%q`) of `s` ([`notary_core::json::go_quote`]).
 pub fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            ' ' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            // Go's IsPrint: no spaces but U+0020, no controls or format characters.
-            c if c.is_whitespace()
-                || c.is_control()
-                || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}') =>
-            {
-                if (c as u32) <= 0xffff {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    notary_core::json::go_quote(s.as_bytes())
 }
 
 /// How Go's `time` package quotes a duration in its errors: every byte of a character outside

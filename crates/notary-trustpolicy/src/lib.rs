@@ -809,7 +809,7 @@ pub fn match_trusted_identity(
             reason: format!(
                 "signing certificate from the digital signature does not match the X.509 trusted identities [{}] defined in the trust policy {}",
                 maps.join(" "),
-                dn::go_quote(policy_name.as_bytes())
+                notary_core::json::go_quote(policy_name.as_bytes())
             ),
         })
     }

@@ -707,7 +707,7 @@ mod gofmt {
     use std::fmt::Write as _;
 
     use notary_envelope_cose::CborItem;
-    use time::{OffsetDateTime, UtcOffset};
+    use time::OffsetDateTime;
 
     use super::Zone;
 
@@ -960,12 +960,8 @@ mod gofmt {
             };
             (t, name)
         } else {
-            let (off, abbr) = super::offset_in(zone, t.unix_timestamp());
-            let local = UtcOffset::from_whole_seconds(off)
-                .ok()
-                .and_then(|o| t.checked_to_offset(o))
-                .unwrap_or(t);
-            (local, abbr)
+            let (_, abbr) = super::offset_in(zone, t.unix_timestamp());
+            (super::in_zone(zone, t), abbr)
         };
         let mut s = format!(
             "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
