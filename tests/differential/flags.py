@@ -164,10 +164,6 @@ WORDED = {
                                                   "own words"),
     "verify: a blob that is not a manifest, by digest": NOT_A_MANIFEST,
     "inspect: no reference (inspect)": INSPECT_LAYOUT,
-    # The layout writer (crates/notary-registry, outside the CLI) lists the signature manifest in
-    # index.json without its annotations; oras-go copies the manifest's annotations there.
-    "sign: index.json entry of the signature": ("the index.json entry of a signature carries no annotations "
-                                                "(notary-registry's layout writer)"),
 }
 
 

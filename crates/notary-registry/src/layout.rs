@@ -409,7 +409,8 @@ impl OciLayout {
     }
 
     /// Stores a manifest's blob without listing it in `index.json` (see
-    /// [`Self::index_manifests`]): the descriptor, with the manifest's `artifactType`.
+    /// [`Self::index_manifests`]): the descriptor, with the manifest's `artifactType` and
+    /// annotations (what oras-go, so notation, lists in `index.json` for a manifest it packed).
     pub fn store_manifest_as(
         &self,
         algorithm: notary_core::DigestAlgorithm,
@@ -422,6 +423,7 @@ impl OciLayout {
         })?;
         let mut d = self.push_blob_as(algorithm, media_type, data)?;
         d.artifact_type = m.artifact_type;
+        d.annotations = m.annotations.filter(|a| !a.is_empty());
         Ok(d)
     }
 
@@ -446,6 +448,17 @@ impl OciLayout {
         for d in manifests {
             let mut entry = Descriptor::new(d.media_type.clone(), d.digest.clone(), d.size);
             entry.artifact_type = d.artifact_type.clone();
+            // A tag is ours to give, never the manifest's own annotation.
+            entry.annotations = d
+                .annotations
+                .as_ref()
+                .map(|a| {
+                    a.iter()
+                        .filter(|(k, _)| k.as_str() != REF_NAME)
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect::<BTreeMap<_, _>>()
+                })
+                .filter(|a| !a.is_empty());
             if let Some(t) = tag {
                 // The tag moves: drop it from whichever entry had it.
                 for e in &mut idx.manifests {
@@ -457,13 +470,22 @@ impl OciLayout {
                         && let Some(a) = e.annotations.as_mut()
                     {
                         a.remove(REF_NAME);
+                        if a.is_empty() {
+                            e.annotations = None;
+                        }
                     }
                 }
                 // An untagged entry for the same manifest is replaced by the tagged one.
                 idx.manifests.retain(|e| {
-                    e.digest != d.digest || e.annotations.as_ref().is_some_and(|a| !a.is_empty())
+                    e.digest != d.digest
+                        || e.annotations
+                            .as_ref()
+                            .is_some_and(|a| a.contains_key(REF_NAME))
                 });
-                entry.annotations = Some(BTreeMap::from([(REF_NAME.to_string(), t.to_string())]));
+                entry
+                    .annotations
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(REF_NAME.to_string(), t.to_string());
                 idx.manifests.push(entry);
             } else if listed.insert(d.digest.clone()) {
                 idx.manifests.push(entry);

@@ -316,3 +316,81 @@ fn a_tag_with_a_colon_is_matched_whole() {
     let at = format!("app@{}", prod.digest);
     assert_eq!(layout.resolve_reference(&at).unwrap().digest, prod.digest);
 }
+
+/// Finding (a review against notation): a signature's `index.json` entry lacked the manifest's
+/// annotations, which oras-go (so notation) lists there. A tag adds to them and, when it moves,
+/// leaves the rest on the entry it leaves.
+#[test]
+fn index_entries_carry_the_manifests_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::create(dir.path()).unwrap();
+    let config = layout.push_blob(manifest::EMPTY_JSON, b"{}").unwrap();
+    let annotated = |created: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": manifest::IMAGE_MANIFEST,
+            "config": {"mediaType": config.media_type, "digest": config.digest.to_string(), "size": config.size},
+            "layers": [],
+            "annotations": {
+                "org.opencontainers.image.created": created,
+                // A manifest naming a tag of its own never tags itself.
+                "org.opencontainers.image.ref.name": "forged",
+            },
+        }))
+        .unwrap()
+    };
+    let entries = || -> Vec<serde_json::Value> {
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("index.json")).unwrap()).unwrap();
+        index["manifests"].as_array().unwrap().clone()
+    };
+    let a = layout
+        .push_manifest(
+            manifest::IMAGE_MANIFEST,
+            &annotated("2026-01-01T00:00:00Z"),
+            None,
+        )
+        .unwrap();
+    let e = entries();
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        e[0]["annotations"],
+        serde_json::json!({"org.opencontainers.image.created": "2026-01-01T00:00:00Z"})
+    );
+    assert!(layout.resolve_reference("forged").is_err());
+
+    // Tagging it replaces the untagged entry by one with the tag added.
+    layout
+        .index_manifests(std::slice::from_ref(&a), Some("v1"))
+        .unwrap();
+    let e = entries();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        e[0]["annotations"],
+        serde_json::json!({
+            "org.opencontainers.image.created": "2026-01-01T00:00:00Z",
+            "org.opencontainers.image.ref.name": "v1",
+        })
+    );
+
+    // The tag moves to another manifest; the first keeps its own annotations, untagged.
+    let b = layout
+        .push_manifest(
+            manifest::IMAGE_MANIFEST,
+            &annotated("2026-02-02T00:00:00Z"),
+            Some("v1"),
+        )
+        .unwrap();
+    assert_eq!(layout.resolve_reference("v1").unwrap().digest, b.digest);
+    let e = entries();
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert_eq!(e[0]["digest"], a.digest.to_string());
+    assert_eq!(
+        e[0]["annotations"],
+        serde_json::json!({"org.opencontainers.image.created": "2026-01-01T00:00:00Z"})
+    );
+    assert_eq!(
+        e[1]["annotations"]["org.opencontainers.image.ref.name"],
+        serde_json::json!("v1")
+    );
+}
