@@ -157,9 +157,6 @@ WORDED = {
     # repository; oras-go the repository first.
     **{f"{k}: registry, https:// prefix": "notary-registry's reference parser names the registry `https:` first"
        for k in ("list", "verify", "inspect", "sign")},
-    # signingkeys.json is read by the notary crate's configuration reader.
-    "sign: no default key": "the configuration reader's words (notary crate) for an empty default key",
-    "sign: no default key, --key good": "the configuration reader's words (notary crate) for an empty default key",
     "sign: --timestamp-root-cert naming a leaf": ("notary-x509 says why the certificate is not a root in its "
                                                   "own words"),
     "verify: a blob that is not a manifest, by digest": NOT_A_MANIFEST,

@@ -106,6 +106,14 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// `signingkeys.json` parses but its keys break notation's rules: a key without a name,
+    /// two keys of one name, an empty default or a default that names no key. Worded as
+    /// notation words it.
+    #[error("malformed signingkeys.json: {reason}")]
+    InvalidSigningKeys {
+        /// What is wrong, in notation's words.
+        reason: String,
+    },
     /// No key name was given and `signingkeys.json` names no default key.
     #[error("default signing key not set. Please set default signing key or specify a key name")]
     NoDefaultKey,
@@ -639,21 +647,40 @@ mod tests {
     fn signing_keys_with_duplicate_names_or_an_unknown_default_are_refused() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = NotationDir::at(tmp.path());
-        for (doc, why) in [
+        // notation-go's words, whole.
+        for (doc, words) in [
             (
                 r#"{"keys": [{"name": "a", "id": "1", "pluginName": "p"}, {"name": "a", "id": "2", "pluginName": "p"}]}"#,
-                "unique",
+                "malformed signingkeys.json: multiple keys with name 'a' found",
             ),
-            (r#"{"default": "b", "keys": []}"#, "not in the key list"),
-            (r#"{"keys": 7}"#, "invalid type"),
+            (
+                r#"{"default": "", "keys": [{"name": "", "id": "1", "pluginName": "p"}]}"#,
+                "malformed signingkeys.json: key name cannot be empty",
+            ),
+            (
+                r#"{"default": "b", "keys": []}"#,
+                "malformed signingkeys.json: default key 'b' not found",
+            ),
+            (
+                r#"{"default": "", "keys": [{"name": "a", "id": "1", "pluginName": "p"}]}"#,
+                "malformed signingkeys.json: default key name cannot be empty",
+            ),
         ] {
             fs::write(tmp.path().join("signingkeys.json"), doc).unwrap();
             let err = dir.signing_keys().unwrap_err();
             assert!(
-                matches!(err, ConfigError::Malformed { .. }) && err.to_string().contains(why),
-                "{doc}: {err}"
+                matches!(err, ConfigError::InvalidSigningKeys { .. }),
+                "{doc}: {err:?}"
             );
+            assert_eq!(err.to_string(), words, "{doc}");
         }
+        fs::write(tmp.path().join("signingkeys.json"), r#"{"keys": 7}"#).unwrap();
+        let err = dir.signing_keys().unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Malformed { .. })
+                && err.to_string().contains("invalid type"),
+            "{err}"
+        );
     }
 
     #[test]

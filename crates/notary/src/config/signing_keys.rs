@@ -183,21 +183,26 @@ impl SigningKeys {
             other => other,
         };
         let keys: Self = serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
+        // notation-go's checks, in its order and words.
+        let invalid = |reason: String| ConfigError::InvalidSigningKeys { reason };
         let mut names = HashSet::new();
         for k in &keys.keys {
-            if k.name.is_empty() || !names.insert(k.name.as_str()) {
-                return Err(malformed(format!(
-                    "key names must be non-empty and unique ({:?})",
+            if k.name.is_empty() {
+                return Err(invalid("key name cannot be empty".into()));
+            }
+            if !names.insert(k.name.as_str()) {
+                return Err(invalid(format!(
+                    "multiple keys with name '{}' found",
                     k.name
                 )));
             }
         }
-        if let Some(d) = &keys.default
-            && !names.contains(d.as_str())
-        {
-            return Err(malformed(format!(
-                "default key {d:?} is not in the key list"
-            )));
+        match keys.default.as_deref() {
+            Some("") => return Err(invalid("default key name cannot be empty".into())),
+            Some(d) if !names.contains(d) => {
+                return Err(invalid(format!("default key '{d}' not found")));
+            }
+            _ => {}
         }
         Ok(keys)
     }
