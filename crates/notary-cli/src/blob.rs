@@ -111,10 +111,7 @@ pub fn plugin_signer(
     let host = crate::notation_dir()?.plugin_host();
     let signer =
         notary::plugin::PluginSigner::new(host, plugin, key_id, config).map_err(|e| match e {
-            // notation's words for a plugin that is not installed.
-            notary::plugin::PluginError::NotInstalled { path, .. } => Failure::msg(format!(
-                "plugin executable file is either not found or inaccessible: stat {path}: no such file or directory"
-            )),
+            e @ notary::plugin::PluginError::NotInstalled { .. } => crate::oci::plugin_missing(e),
             e => Failure::msg(format!("signing key uses {e}")),
         })?;
     Ok(Box::new(signer))

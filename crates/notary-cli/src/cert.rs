@@ -360,9 +360,7 @@ pub fn run(c: CertCommand) -> CmdResult {
             // notation's argument checks, before anything is asked.
             match (all, &file) {
                 (true, Some(_)) => {
-                    return Err(Failure::msg(
-                        "cannot delete a single certificate file when --all flag is set",
-                    ));
+                    return Err(Failure::msg(crate::arity::CERT_DELETE_ONE_WITH_ALL));
                 }
                 (false, None) => {
                     return Err(Failure::msg(

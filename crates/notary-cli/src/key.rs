@@ -74,11 +74,6 @@ pub fn run(c: KeyCommand) -> CmdResult {
             if name.is_empty() {
                 return Err(Failure::msg("key name cannot be empty"));
             }
-            if keys.keys.iter().any(|k| k.name == name) {
-                return Err(Failure::msg(format!(
-                    "signing key with name {name:?} already exists"
-                )));
-            }
             let entry = match (plugin, key_file, cert_file) {
                 (Some(p), None, None) => {
                     let id = id
@@ -86,7 +81,9 @@ pub fn run(c: KeyCommand) -> CmdResult {
                         .ok_or_else(|| Failure::msg("missing key id"))?;
                     let plugin_config = parse_pairs(&plugin_config, "--plugin-config")?;
                     // As notation: the plugin must be installed.
-                    notary::plugin::PluginHost::new(config::plugins_dir()?).executable(&p)?;
+                    notary::plugin::PluginHost::new(config::plugins_dir()?)
+                        .executable(&p)
+                        .map_err(crate::oci::plugin_missing)?;
                     KeyEntry::plugin(name.clone(), p, id, plugin_config)
                 }
                 (None, Some(k), Some(c)) => {
@@ -107,6 +104,12 @@ pub fn run(c: KeyCommand) -> CmdResult {
                     ));
                 }
             };
+            // After the flags and the plugin, as notation-go checks them.
+            if keys.keys.iter().any(|k| k.name == name) {
+                return Err(Failure::msg(format!(
+                    "signing key with name {name:?} already exists"
+                )));
+            }
             keys.keys.push(entry);
             if default {
                 keys.default = Some(name.clone());

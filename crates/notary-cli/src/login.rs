@@ -97,12 +97,24 @@ fn too_long() -> Failure {
 
 /// Reads one line (without its line end) from `r`, at most [`MAX_STDIN`] bytes.
 fn read_line(r: &mut impl std::io::BufRead) -> Result<String, Failure> {
+    Ok(read_line_ended(r)?.0)
+}
+
+/// [`read_line`], and whether the line ended with a line end (rather than the input).
+fn read_line_ended(r: &mut impl std::io::BufRead) -> Result<(String, bool), Failure> {
     let mut line = String::new();
     r.take(MAX_STDIN.saturating_add(1)).read_line(&mut line)?;
     if line.len() as u64 > MAX_STDIN {
         return Err(too_long());
     }
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+    let ended = line.ends_with('\n');
+    Ok((line.trim_end_matches(['\n', '\r']).to_string(), ended))
+}
+
+/// A prompt on stdout, as notation writes it.
+fn prompt(text: &str) {
+    print!("{text}");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
 }
 
 /// Reads a password from the terminal without echoing it.
@@ -110,7 +122,7 @@ fn read_line(r: &mut impl std::io::BufRead) -> Result<String, Failure> {
 fn read_hidden(prompt: &str) -> Result<String, Failure> {
     use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
     let stdin = std::io::stdin();
-    eprint!("{prompt}");
+    self::prompt(prompt);
     let saved = tcgetattr(&stdin).map_err(|e| Failure::msg(format!("terminal: {e}")))?;
     let mut quiet = saved.clone();
     quiet.local_modes.remove(LocalModes::ECHO);
@@ -119,7 +131,6 @@ fn read_hidden(prompt: &str) -> Result<String, Failure> {
     let line = read_line(&mut stdin.lock());
     // Echo comes back whatever the read gave.
     let _ = tcsetattr(&stdin, OptionalActions::Now, &saved);
-    eprintln!();
     line
 }
 
@@ -162,8 +173,13 @@ fn credential(a: &LoginArgs) -> Result<(String, String), Failure> {
     if password.is_empty() && !a.password_stdin {
         let tty = std::io::stdin().is_terminal();
         if username.is_empty() {
-            eprint!("Username: ");
-            username = read_line(&mut std::io::stdin().lock())?;
+            prompt("Username: ");
+            // notation needs the line end: input that stops before it is an error.
+            let (name, ended) = read_line_ended(&mut std::io::stdin().lock())?;
+            if !ended {
+                return Err(Failure::msg("error reading username: EOF"));
+            }
+            username = name;
         }
         let what = if username.is_empty() {
             "Token"
@@ -173,9 +189,11 @@ fn credential(a: &LoginArgs) -> Result<(String, String), Failure> {
         password = if tty {
             read_hidden(&format!("{what}: "))?
         } else {
-            eprint!("{what}: ");
+            prompt(&format!("{what}: "));
             read_line(&mut std::io::stdin().lock())?
         };
+        // notation ends the prompt's line once the password is read, echoed or not.
+        println!();
     }
     if password.is_empty() {
         return Err(Failure::msg(if username.is_empty() {
@@ -216,8 +234,8 @@ pub fn login(a: LoginArgs) -> CmdResult {
         .block_on(registry.ping())
         .map_err(|e| {
             Failure::msg(format!(
-                "failed to log in to {}: failed to validate the credentials: {e}",
-                a.server
+                "failed to log in to {}: failed to validate the credentials for {}: {e}",
+                a.server, a.server
             ))
         })?;
 

@@ -5,6 +5,7 @@
 //! `signingkeys.json` and `localkeys/` written by one tool are read by the other.
 #![forbid(unsafe_code)]
 
+mod arity;
 mod blob;
 mod cert;
 mod config;
@@ -724,6 +725,41 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
     if e.kind() == ErrorKind::InvalidSubcommand && args.get(1).is_some_and(|a| a == "help") {
         return help_topic(&args[2..]);
     }
+    // cobra's order: an unknown flag, then the operand count, then the required flags.
+    let positional_value = e.kind() == ErrorKind::InvalidValue
+        && !matches!(e.get(ContextKind::InvalidArg), Some(ContextValue::String(a)) if a.starts_with('-'));
+    if matches!(
+        e.kind(),
+        ErrorKind::MissingRequiredArgument | ErrorKind::UnknownArgument
+    ) || positional_value
+    {
+        use clap::CommandFactory as _;
+        let mut root = Cli::command();
+        root.build();
+        let inv = arity::scan(&root, args);
+        if let Some(m) = &inv.unknown_flag {
+            eprintln!("Error: {m}");
+            return ExitCode::from(1);
+        }
+        // `completion NAME` where NAME is no shell: cobra shows the group's help, exit 0.
+        if inv.path == ["completion"]
+            && let Some(shell) = inv.operands.first()
+            && !["bash", "zsh", "fish", "powershell", "elvish"].contains(&shell.as_str())
+        {
+            if let Some(c) = root.find_subcommand_mut("completion") {
+                let _ = c.print_help();
+            }
+            return ExitCode::SUCCESS;
+        }
+        if let Some(m) = arity::operand_error(&inv) {
+            eprintln!("Error: {m}");
+            return ExitCode::from(1);
+        }
+        if let Some(m) = arity::required_flags_error(&root, &inv) {
+            eprintln!("Error: {m}");
+            return ExitCode::from(1);
+        }
+    }
     match e.kind() {
         // cobra prints a command group's help on stdout when no subcommand is given.
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -767,25 +803,6 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
                 }
                 text.push_str("Run 'notary --help' for usage.");
                 eprintln!("{text}");
-                return ExitCode::from(1);
-            }
-        }
-        // The artifact commands' words (notation's) for a missing reference.
-        ErrorKind::MissingRequiredArgument => {
-            let command = args
-                .iter()
-                .skip(1)
-                .filter_map(|a| a.to_str())
-                .find(|a| !a.starts_with('-'));
-            if let (Some(ContextValue::Strings(missing)), Some(cmd)) =
-                (e.get(ContextKind::InvalidArg), command)
-                && missing.iter().any(|m| m == "<REFERENCE>")
-                && ["sign", "verify", "list", "ls", "inspect"].contains(&cmd)
-            {
-                let cmd = if cmd == "ls" { "list" } else { cmd };
-                eprintln!(
-                    "Error: missing reference to the artifact: use `notary {cmd} --help` to see what parameters are required"
-                );
                 return ExitCode::from(1);
             }
         }

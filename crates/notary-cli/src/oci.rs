@@ -39,6 +39,17 @@ pub struct Common {
 
 static CACHE: std::sync::OnceLock<Option<Arc<BlobCache>>> = std::sync::OnceLock::new();
 
+/// A plugin looked up by name that cannot be run, in notation's words where it is not
+/// installed (notation users and its e2e tests match them).
+pub(crate) fn plugin_missing(e: notary::plugin::PluginError) -> Failure {
+    match e {
+        notary::plugin::PluginError::NotInstalled { path, .. } => Failure::msg(format!(
+            "plugin executable file is either not found or inaccessible: stat {path}: no such file or directory"
+        )),
+        e => Failure::msg(e.to_string()),
+    }
+}
+
 /// Waits for the signature cache's writes still under way (entries fetched by this process are
 /// written beside its requests and checks): called before the process exits.
 pub fn flush_signature_cache() {
@@ -772,12 +783,7 @@ pub fn sign(a: SignArgs) -> CmdResult {
             crate::notation_dir()?
                 .plugin_host()
                 .executable(p)
-                .map_err(|e| match e {
-                    notary::plugin::PluginError::NotInstalled { path, .. } => Failure::msg(format!(
-                        "plugin executable file is either not found or inaccessible: stat {path}: no such file or directory"
-                    )),
-                    e => Failure::msg(e.to_string()),
-                })?;
+                .map_err(plugin_missing)?;
             return plugin_config.map(drop);
         }
         (None, config) => crate::blob::signer_source(
@@ -975,7 +981,6 @@ async fn verify_one(
 pub fn verify(a: VerifyArgs) -> CmdResult {
     let json = crate::output::wants_json(&a.output)?;
     let max_signatures = a.listing.check()?;
-    let targets = targets(&a.common, &a.more, false)?;
     if a.scope.is_some() && !a.common.oci_layout {
         return Err(Failure::msg(
             "if any flags in the group [oci-layout scope] are set they must all be set; missing [oci-layout]",
@@ -986,6 +991,16 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
             "if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]",
         ));
     }
+    // notation loads the trust policy and trust stores, then reads the plugin configuration
+    // and user metadata, then the reference: its first error is reported.
+    let v = verifier(Kind::Oci)?;
+    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
+    let v: Arc<dyn notary::Verifier> = Arc::new(v.with_plugin_config(plugin_config));
+    let opts = Arc::new(VerifyOptions {
+        max_signatures,
+        user_metadata: parse_pairs(&a.user_metadata, "--user-metadata")?,
+    });
+    let targets = targets(&a.common, &a.more, false)?;
     // An empty --scope counts as given for the flag group but not as a scope: notation then
     // takes the layout's path as written as the scope, and so does this.
     let scope_flag = a.scope.clone().filter(|s| !s.is_empty());
@@ -1002,13 +1017,6 @@ pub fn verify(a: VerifyArgs) -> CmdResult {
                 .map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
         }
     }
-    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
-    let v: Arc<dyn notary::Verifier> =
-        Arc::new(verifier(Kind::Oci)?.with_plugin_config(plugin_config));
-    let opts = Arc::new(VerifyOptions {
-        max_signatures,
-        user_metadata: parse_pairs(&a.user_metadata, "--user-metadata")?,
-    });
     let results = run_batch(&targets, |t| {
         let scope = scope_of(&t);
         verify_one(t, scope, v.clone(), opts.clone())

@@ -220,7 +220,11 @@ fn usage_errors_exit_1_and_help_exits_0() {
     for (args, says) in [
         (&["--no-such-flag"][..], "--no-such-flag"),
         (&["cert", "list", "--no-such-flag"][..], "--no-such-flag"),
-        (&["cert", "add", "-t", "ca", "x.pem"][..], "--store"),
+        // cobra's words (notation's) for a required flag not given.
+        (
+            &["cert", "add", "-t", "ca", "x.pem"][..],
+            "Error: required flag(s) \"store\" not set",
+        ),
     ] {
         let o = e.run(args);
         let err = String::from_utf8_lossy(&o.stderr);

@@ -321,3 +321,35 @@ fn a_password_on_stdin_is_read_up_to_a_bound() {
     }
     assert!(!e.config.join("config.json").exists());
 }
+
+/// Finding (a review against notation v1.3.2): the prompts went to stderr, the password's line
+/// was never ended, and a user name cut short by the end of input was taken as empty (so a
+/// token was asked for). notation prompts on stdout, ends the line once the password is read,
+/// and refuses a user name without its line end.
+#[test]
+fn prompts_read_as_notation_reads_them() {
+    let e = Env::new();
+    // Nothing listens there: every case stops before or at the registry check.
+    for (stdin, stdout, error) in [
+        (&b""[..], "Username: ", "Error: error reading username: EOF"),
+        (b"bob", "Username: ", "Error: error reading username: EOF"),
+        (b"\n", "Username: Token: \n", "Error: token required"),
+        (
+            b"bob\n",
+            "Username: Password: \n",
+            "Error: password required",
+        ),
+        (
+            b"bob\nsecret",
+            "Username: Password: \n",
+            "Error: failed to log in to localhost:1: failed to validate the credentials for localhost:1: ",
+        ),
+    ] {
+        let o = e.run_with_stdin(&["login", "localhost:1"], stdin);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{stdin:?}");
+        assert_eq!(String::from_utf8_lossy(&o.stdout), stdout, "{stdin:?}");
+        assert!(err.starts_with(error), "{stdin:?}: {err}");
+    }
+    assert!(!e.config.join("config.json").exists());
+}

@@ -580,7 +580,11 @@ fn completion_scripts_are_generated_for_notations_shells() {
             assert!(out.contains(command), "{shell}: {command}");
         }
     }
-    assert_eq!(status(&e, &["completion", "ksh"]), Some(1));
+    // A shell cobra has no command for: the command's help, and success, as notation.
+    assert!(
+        e.ok(&["completion", "ksh"])
+            .contains("Usage: notary completion")
+    );
     // notation's flag: names without their descriptions.
     let full = e.ok(&["completion", "zsh"]);
     let bare = e.ok(&["completion", "zsh", "--no-descriptions"]);
@@ -623,4 +627,69 @@ fn an_artifact_that_cannot_be_resolved_is_named_in_notations_words() {
         ),
         "{err}"
     );
+}
+
+/// Finding (a review against notation v1.3.2): a command given too few or too many operands,
+/// or missing a required flag, got clap's usage text. cobra checks the operands first, then
+/// the required flags, each in words notation's users see (and its e2e tests match).
+#[test]
+fn operand_counts_and_required_flags_use_notations_words() {
+    let e = Env::new();
+    for (args, words) in [
+        (
+            &["cert", "show"][..],
+            "Error: missing certificate file name\n",
+        ),
+        (
+            &["cert", "show", "a", "b"],
+            "Error: show only supports single certificate file\n",
+        ),
+        (
+            &["cert", "delete", "a"],
+            "Error: required flag(s) \"store\", \"type\" not set\n",
+        ),
+        (
+            &["cert", "delete", "--all", "a"],
+            "Error: cannot delete a single certificate file when --all flag is set. use --help flag for more details\n",
+        ),
+        (
+            &["cert", "add", "-t", "ca", "-s", "s"],
+            "Error: missing certificate path\n",
+        ),
+        (
+            &["cert", "generate-test"],
+            "Error: missing certificate common_name\n",
+        ),
+        (
+            &["key", "add", "a", "b", "--plugin", "p"],
+            "Error: either missing key name or unnecessary parameters passed\n",
+        ),
+        (&["key", "update"], "Error: missing key name\n"),
+        (&["key", "delete"], "Error: missing key names\n"),
+        (
+            &["policy", "show", "x"],
+            "Error: accepts 0 arg(s), received 1\n",
+        ),
+        (&["plugin", "uninstall"], "Error: plugin name is required\n"),
+        (&["login"], "Error: no hostname specified\n"),
+        (&["logout"], "Error: no hostname specified\n"),
+        (
+            &["version", "x"],
+            "Error: unknown command \"x\" for \"notary version\"\n",
+        ),
+        (
+            &["completion", "bash", "x"],
+            "Error: unknown command \"x\" for \"notary completion bash\"\n",
+        ),
+        // An unknown flag is reported before the operands, as pflag reads flags first.
+        (
+            &["cert", "show", "a", "b", "--bogus"],
+            "Error: unknown flag: --bogus\n",
+        ),
+    ] {
+        let o = e.run(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&o.stderr), words, "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
 }

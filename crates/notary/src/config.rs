@@ -89,8 +89,9 @@ pub enum ConfigError {
         /// The file that was looked for.
         path: PathBuf,
     },
-    /// The trust policy is invalid.
-    #[error("{}: {source}", path.display())]
+    /// The trust policy is invalid. The message starts with notation's words, then names
+    /// the file.
+    #[error("{source} ({})", path.display())]
     Policy {
         /// The file.
         path: PathBuf,
