@@ -65,6 +65,16 @@
 //!   where notary is stricter on purpose, each case named with its rule.
 //! - configdir.py: ~20 command sequences (`key`, `cert`, `policy`, `sign`) on fresh configuration
 //!   directories; output, the files left (names, modes) and their JSON bytes must agree.
+//! - plugincli.py: ~250 `plugin install`, `plugin list` and `plugin uninstall` sequences on fresh
+//!   configuration directories: shell-script plugins answering `get-plugin-metadata` well or
+//!   badly (SemVer edges, capabilities, contract versions, broken JSON, missing members,
+//!   failures, names), installed from executables, .zip and .tar.gz packages (several files and
+//!   executables, directories, links, modes, `..` and absolute entries, sniffed types,
+//!   corrupted, many entries) and by URL from a local HTTPS server, with `--sha256sum`,
+//!   `--force`, upgrades and downgrades, odd plugin directories, and uninstalls answering the
+//!   prompt; exit statuses, stdout byte for byte, error and warning words and the tree left
+//!   (names, kinds, file modes, contents) must agree except where notary differs on purpose,
+//!   each case named with its rule.
 //! - flags.py: ~450 `sign`, `verify`, `list` and `inspect` runs on OCI layouts (and references
 //!   to a closed registry port) with odd flag values: `--expiry` in Go's duration syntax and its
 //!   limits, `--user-metadata` and `--plugin-config` forms, signature formats, signer and
@@ -264,6 +274,12 @@ fn notary_and_notation_agree_on_registry_authentication() {
 #[test]
 fn notary_and_notation_leave_the_same_configuration_directory() {
     run("configdir.py", &[cli_env::notary_bin(), tool("notation")]);
+}
+
+/// plugincli.py: the `plugin` commands (see the module docs).
+#[test]
+fn notary_and_notation_agree_on_plugin_commands() {
+    run("plugincli.py", &[cli_env::notary_bin(), tool("notation")]);
 }
 
 /// signplugins.py: signing through plugins (see the module docs).

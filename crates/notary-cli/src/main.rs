@@ -829,6 +829,17 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
             {
                 let flag = arg.split([' ', '=', '[']).next().unwrap_or(arg);
                 let name = flag.trim_start_matches('-');
+                // A valued flag last on the line, with no value at all (an empty one is a value).
+                if value.is_empty()
+                    && e.kind() == ErrorKind::InvalidValue
+                    && e.to_string().contains("none was supplied")
+                {
+                    match flag.strip_prefix("--") {
+                        Some(long) => eprintln!("Error: flag needs an argument: --{long}"),
+                        None => eprintln!("Error: flag needs an argument: '{name}' in {flag}"),
+                    }
+                    return ExitCode::from(1);
+                }
                 let reason = if SWITCHES.contains(&name) || VALUED_SWITCHES.contains(&name) {
                     format!("strconv.ParseBool: parsing {value:?}: invalid syntax")
                 } else {

@@ -5,7 +5,9 @@ use std::io::Read as _;
 use std::path::Path;
 
 use clap::Subcommand;
-use notary::plugin::PluginHost;
+use notary::plugin::{PluginError, PluginHost};
+use notary::plugin_package::PackageKind;
+use notary_plugin_api::GetMetadataResponse;
 
 use crate::config;
 use crate::{CmdResult, Failure};
@@ -50,13 +52,145 @@ pub enum PluginCommand {
     },
 }
 
+/// Go's name of this platform (`GOOS/GOARCH`), as notation's hints print it.
+fn go_platform() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    };
+    format!("{os}/{arch}")
+}
+
+/// notation-go's classes of plugin failures, which its hints tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// The executable could not be run or failed (`PluginExecutableFileError`).
+    Exec,
+    /// Its answer could not be read or was refused (`PluginMalformedError`).
+    Malformed,
+    /// Anything else.
+    Other,
+}
+
+/// A plugin failure in notation's words (`exe` the executable run) and its class.
+fn go_words(e: &PluginError, exe: &Path) -> (String, Class) {
+    match e {
+        PluginError::Process { reason, .. } => (
+            crate::go_style_os_errors(&format!("fork/exec {}: {reason}", exe.display())),
+            Class::Exec,
+        ),
+        // Go prints `exit status 1`, Rust `exit status: 1`.
+        PluginError::ExitStatus { status, .. } => {
+            (status.replace("exit status: ", "exit status "), Class::Exec)
+        }
+        PluginError::MalformedResponse { name, command, .. } => (
+            format!("failed to unmarshal the response of {command} command for plugin {name}"),
+            Class::Malformed,
+        ),
+        PluginError::InvalidMetadata { name, reason } => {
+            match reason.strip_prefix("invalid metadata: ") {
+                Some(r) => (
+                    format!("metadata validation failed for plugin {name}: {r}"),
+                    Class::Malformed,
+                ),
+                None => (e.to_string(), Class::Other),
+            }
+        }
+        PluginError::NotInstalled { name, .. } => (
+            format!(
+                "plugin executable file `notation-{name}` not found. Use `notary plugin install` command to install the plugin"
+            ),
+            Class::Other,
+        ),
+        PluginError::NotRegularFile { .. } => (
+            "plugin executable file is not a regular file".to_string(),
+            Class::Other,
+        ),
+        e => (e.to_string(), Class::Other),
+    }
+}
+
+/// A failure of `context` in notation's words with its hint: an executable failure keeps the
+/// context, a malformed answer stands alone (as notation's install prints them).
+fn hinted(context: &str, (words, class): (String, Class)) -> String {
+    let platform = go_platform();
+    match class {
+        Class::Exec => format!(
+            "{context}: {words}.\nPlease ensure that the plugin executable file is compatible with {platform} and has appropriate permissions."
+        ),
+        Class::Malformed => format!(
+            "{words}.\nPlease ensure that the plugin executable file is intact and compatible with {platform}. Contact the plugin publisher for further assistance."
+        ),
+        Class::Other => format!("{context}: {words}"),
+    }
+}
+
+/// notation-go's words for a plugin reporting another name than its executable's.
+fn name_mismatch(reported: &str, name: &str) -> String {
+    format!(
+        "plugin executable file name must be \"notation-{reported}\" instead of \"notation-{name}\""
+    )
+}
+
+/// `get-plugin-metadata` of `exe` for plugin `name`, checked as notation-go checks it (the
+/// metadata, then the name it reports); a failure in notation's words with its class, naming
+/// the executable `shown` (where notation would have run it).
+fn checked_metadata(
+    host: &PluginHost,
+    exe: &Path,
+    shown: &Path,
+    name: &str,
+) -> Result<GetMetadataResponse, (String, Class)> {
+    let m = host
+        .metadata_of(exe, name)
+        .map_err(|e| go_words(&e, shown))?;
+    if m.name != name {
+        return Err((name_mismatch(&m.name, name), Class::Other));
+    }
+    Ok(m)
+}
+
+/// The metadata of an installed plugin, or the error column of `plugin list` in notation's
+/// words.
+fn list_entry(host: &PluginHost, name: &str) -> Result<GetMetadataResponse, String> {
+    let exe = host
+        .executable(name)
+        .map_err(|e| go_words(&e, Path::new("")).0)?;
+    match host.metadata_of(&exe, name) {
+        // notation-go's words for a file the system cannot execute.
+        Err(PluginError::Process { reason, .. }) if reason.contains("(os error 8)") => {
+            Err(format!(
+                "plugin file `notation-{name}` is not executable. Use `notary plugin install` command to install the plugin. Please ensure that the plugin executable file is compatible with {}",
+                go_platform()
+            ))
+        }
+        Err(e) => Err(go_words(&e, &exe).0),
+        Ok(m) if m.name != name => Err(name_mismatch(&m.name, name)),
+        Ok(m) => Ok(m),
+    }
+}
+
 fn list() -> CmdResult {
     let host = crate::notation_dir()?.plugin_host();
+    if let Err(e) = std::fs::read_dir(host.dir())
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        return Err(Failure::msg(format!(
+            "failed to list plugin: open .: {e}.\nPlease ensure that the current user has permission to access the plugin directory: {}",
+            host.dir().display()
+        )));
+    }
     let names = host.list().map_err(|e| Failure::msg(e.to_string()))?;
     // notation's table: Go's `%v` of the capabilities (`[a b]`) and of the error (`<nil>`).
     let rows: Vec<Vec<String>> = names
         .into_iter()
-        .map(|n| match host.metadata(&n) {
+        .map(|n| match list_entry(&host, &n) {
             Ok(m) => vec![
                 n,
                 m.description,
@@ -69,7 +203,7 @@ fn list() -> CmdResult {
                 String::new(),
                 String::new(),
                 "[]".to_string(),
-                e.to_string(),
+                crate::go_style_os_errors(&e),
             ],
         })
         // A plugin's text (its stderr in an error) stays on its row, without terminal controls.
@@ -95,16 +229,25 @@ fn list() -> CmdResult {
     Ok(())
 }
 
-/// Reads the package file, refusing anything but a regular file within the size cap.
-fn read_file(file: &Path) -> Result<Vec<u8>, Failure> {
-    let meta =
-        std::fs::metadata(file).map_err(|e| Failure::msg(format!("{}: {e}", file.display())))?;
+/// Reads the package file, refusing anything but a regular file within the size cap; returns
+/// its content and permission bits.
+fn read_file(file: &Path) -> Result<(Vec<u8>, Option<u32>), Failure> {
+    // notation's words: Go's `os.Stat` error, and its own for anything but a file.
+    let meta = std::fs::metadata(file)
+        .map_err(|e| Failure::msg(format!("stat {}: {e}", file.display())))?;
     if !meta.is_file() {
         return Err(Failure::msg(format!(
-            "{}: not a regular file",
+            "{} is not a valid file",
             file.display()
         )));
     }
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt as _;
+        Some(meta.permissions().mode() & 0o7777)
+    };
+    #[cfg(not(unix))]
+    let mode = None;
     let mut data = Vec::new();
     // The size is read through a cap too: the file may grow after the metadata call.
     std::fs::File::open(file)
@@ -113,7 +256,7 @@ fn read_file(file: &Path) -> Result<Vec<u8>, Failure> {
                 .read_to_end(&mut data)
         })
         .map_err(|e| Failure::msg(format!("{}: {e}", file.display())))?;
-    Ok(data)
+    Ok((data, mode))
 }
 
 fn io(p: &Path) -> impl Fn(std::io::Error) -> Failure + '_ {
@@ -125,13 +268,13 @@ const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600
 /// Most redirects followed by a download.
 const MAX_REDIRECTS: usize = 10;
 
-/// Checks `data` against the `--sha256sum` the user gave (hex, any case).
+/// Checks `data` against the `--sha256sum` the user gave (hex, any case, taken as given).
 fn check_sha256(data: &[u8], expected: &str) -> CmdResult {
     use sha2::Digest as _;
     let actual = hex::encode(sha2::Sha256::digest(data));
-    if !actual.eq_ignore_ascii_case(expected.trim()) {
+    if !actual.eq_ignore_ascii_case(expected) {
         return Err(Failure::msg(format!(
-            "plugin installation failed: plugin SHA-256 checksum does not match user input. Expecting {expected}, got {actual}"
+            "plugin SHA-256 checksum does not match user input. Expecting {expected}, got {actual}"
         )));
     }
     Ok(())
@@ -143,7 +286,21 @@ fn check_sha256(data: &[u8], expected: &str) -> CmdResult {
 fn download(url: &str) -> Result<(Vec<u8>, String), Failure> {
     // notation's words; the URL is the user's own.
     let fail = |m: String| Failure::msg(format!("failed to download plugin from URL: {m}"));
-    let parsed = reqwest::Url::parse(url).map_err(|e| fail(e.to_string()))?;
+    let parsed = match reqwest::Url::parse(url) {
+        Ok(u) => u,
+        // Go reads a URL without a scheme as a path: its scheme is empty, so not HTTPS.
+        // (The parser's error for one, compared without naming the `url` crate's type.)
+        Err(e) if reqwest::Url::parse("no-scheme").err() == Some(e) => {
+            return Err(fail(
+                "only the HTTPS scheme is supported, but got ".to_string(),
+            ));
+        }
+        Err(e) => {
+            return Err(Failure::msg(format!(
+                "failed to parse plugin download URL {url} with error: parse {url:?}: {e}"
+            )));
+        }
+    };
     if parsed.scheme() != "https" {
         return Err(fail(format!(
             "only the HTTPS scheme is supported, but got {}",
@@ -170,22 +327,29 @@ fn download(url: &str) -> Result<(Vec<u8>, String), Failure> {
         .timeout(DOWNLOAD_TIMEOUT)
         .redirect(policy)
         .build()
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(error_chain(&e)))?;
     let rt = crate::oci::runtime()?;
+    // Once the request can be made, notation's words name the URL.
+    let failed = |m: String| {
+        Failure::msg(format!(
+            "failed to download plugin from URL {url} with error: {m}"
+        ))
+    };
+    println!("Downloading plugin from {url}");
     let data = rt.block_on(async {
         let mut resp = client
             .get(parsed)
             .send()
             .await
-            .map_err(|e| fail(error_chain(&e)))?;
+            .map_err(|e| failed(error_chain(&e)))?;
         if resp.status() != reqwest::StatusCode::OK {
-            return Err(fail(format!(
-                "https response bad status: {}",
+            return Err(failed(format!(
+                "GET {url:?}: https response bad status: {}",
                 resp.status()
             )));
         }
         let too_large = || {
-            fail(format!(
+            failed(format!(
                 "the plugin source reached the {} MiB size limit",
                 MAX_PLUGIN_SIZE / (1024 * 1024)
             ))
@@ -194,7 +358,7 @@ fn download(url: &str) -> Result<(Vec<u8>, String), Failure> {
             return Err(too_large());
         }
         let mut data = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| fail(error_chain(&e)))? {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| failed(error_chain(&e)))? {
             if (data.len() as u64).saturating_add(chunk.len() as u64) >= MAX_PLUGIN_SIZE {
                 return Err(too_large());
             }
@@ -202,6 +366,7 @@ fn download(url: &str) -> Result<(Vec<u8>, String), Failure> {
         }
         Ok(data)
     })?;
+    println!("Download completed");
     Ok((data, file_name))
 }
 
@@ -219,7 +384,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 fn install(source: &str, is_url: bool, sha256sum: Option<&str>, force: bool) -> CmdResult {
     let sha256sum = sha256sum.filter(|s| !s.is_empty());
-    let (data, file_name) = if is_url {
+    // notation's prefix for whatever fails once the source is at hand.
+    let failed = |Failure(m)| Failure::msg(format!("plugin installation failed: {m}"));
+    let (data, file_name, mode) = if is_url {
         let sum = sha256sum.ok_or_else(|| {
             Failure::msg(
                 "installing from URL requires non-empty SHA256 checksum of the plugin source",
@@ -227,49 +394,105 @@ fn install(source: &str, is_url: bool, sha256sum: Option<&str>, force: bool) -> 
         })?;
         let (data, name) = download(source)?;
         // Checked before anything is unpacked or run.
-        check_sha256(&data, sum)?;
-        (data, name)
+        check_sha256(&data, sum).map_err(failed)?;
+        (data, name, None)
     } else {
         let file = Path::new(source);
-        let data = read_file(file)
-            .map_err(|Failure(m)| Failure::msg(format!("plugin installation failed: {m}")))?;
+        let (data, mode) = read_file(file).map_err(failed)?;
         if let Some(sum) = sha256sum {
-            check_sha256(&data, sum)?;
+            check_sha256(&data, sum).map_err(failed)?;
         }
         let name = file
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_string();
-        (data, name)
+        (data, name, mode)
     };
-    install_package(&data, &file_name, source, force)
+    install_package(&data, &file_name, mode, source, force).map_err(failed)
 }
 
-/// Installs the plugin package `data` (named `file_name`; `source` is how the user named it).
-fn install_package(data: &[u8], file_name: &str, source: &str, force: bool) -> CmdResult {
+/// Installs the plugin package `data` (named `file_name`, with the permission bits `mode` when
+/// it is a file; `source` is how the user named it). The plugin directory and its parents are
+/// created if missing, and removed again when the installation fails (notation leaves nothing
+/// behind).
+fn install_package(
+    data: &[u8],
+    file_name: &str,
+    mode: Option<u32>,
+    source: &str,
+    force: bool,
+) -> CmdResult {
+    let kind = PackageKind::of(data);
+    if kind == PackageKind::Executable {
+        // notation's checks of a bare executable, before anything is written or run.
+        if file_name
+            .strip_prefix("notation-")
+            .is_none_or(str::is_empty)
+        {
+            return Err(Failure::msg(format!(
+                "failed to read plugin name from input file {file_name}: invalid plugin executable file name. Plugin file name requires format notation-{{plugin-name}}, but got {file_name}"
+            )));
+        }
+        if mode.is_some_and(|m| m & 0o100 == 0) {
+            return Err(Failure::msg(format!(
+                "input file {file_name} is not executable"
+            )));
+        }
+    }
     let notation = crate::notation_dir()?;
     let dir = notation.plugins_dir().to_path_buf();
+    let missing: Vec<std::path::PathBuf> = dir
+        .ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && std::fs::symlink_metadata(p).is_err())
+        .map(Path::to_path_buf)
+        .collect();
     config::ensure_dir(&dir)?;
+    let result = install_staged(&notation, data, file_name, mode, kind, source, force);
+    if result.is_err() {
+        // Deepest first; only directories this run created and left empty.
+        for created in &missing {
+            let _ = std::fs::remove_dir(created);
+        }
+    }
+    result
+}
+
+/// Stages the package in the plugin directory, asks the plugin for its metadata, checks the
+/// installed version and moves the files into place.
+fn install_staged(
+    notation: &notary::config::NotationDir,
+    data: &[u8],
+    file_name: &str,
+    mode: Option<u32>,
+    kind: PackageKind,
+    source: &str,
+    force: bool,
+) -> CmdResult {
+    let dir = notation.plugins_dir().to_path_buf();
     // Stage inside the plugin directory, so the final move is a rename on one file system.
     let tmp = tempfile::Builder::new()
         .prefix(notary::plugin::STAGING_PREFIX)
         .tempdir_in(&dir)
         .map_err(io(&dir))?;
     let staged =
-        notary::plugin_package::stage_package(data, file_name, tmp.path(), MAX_PLUGIN_SIZE)
-            .map_err(|e| Failure::msg(e.to_string()))?;
+        notary::plugin_package::stage_package(data, file_name, mode, tmp.path(), MAX_PLUGIN_SIZE)
+            .map_err(|e| match e {
+            PluginError::NoExecutable | PluginError::SeveralExecutables => {
+                Failure::msg(format!("failed to read plugin from input directory: {e}"))
+            }
+            e => Failure::msg(e.to_string()),
+        })?;
     let (name, exe) = (staged.name.clone(), staged.path.clone());
     let host = notation.plugin_host();
-    let meta = host
-        .metadata_of(&exe, &name)
-        .map_err(|e| Failure::msg(format!("{source} is not a valid plugin: {e}")))?;
-    if meta.name != name {
-        return Err(Failure::msg(format!(
-            "the executable is named notation-{name} but the plugin reports the name {:?}",
-            meta.name
-        )));
-    }
+    // notation runs a bare executable where it is; an archive's from where it unpacked it.
+    let shown = if kind == PackageKind::Executable {
+        Path::new(source)
+    } else {
+        exe.as_path()
+    };
+    let meta = checked_metadata(&host, &exe, shown, &name)
+        .map_err(|e| Failure::msg(hinted("failed to get metadata of new plugin", e)))?;
     let existing = existing_version(&host, &name, &meta.version, force)?;
     // Whatever is left under the plugin's directory goes, as notation-go's install cleans up
     // before it copies.
@@ -308,21 +531,24 @@ fn existing_version(
     new_version: &str,
     force: bool,
 ) -> Result<Option<String>, Failure> {
-    use notary::plugin::PluginError;
     use notary::verifier::plugin::SemVer;
-    let failed = |m: String| Failure::msg(format!("plugin installation failed: {m}"));
-    match host.executable(name) {
-        Ok(_) => {}
+    let failed = Failure::msg;
+    let exe = match host.executable(name) {
+        Ok(exe) => exe,
         Err(PluginError::NotInstalled { .. }) => return Ok(None),
         Err(_) if force => return Ok(None),
-        Err(e) => return Err(failed(format!("failed to check plugin existence: {e}"))),
-    }
-    let current = match host.metadata(name) {
+        Err(e) => {
+            let (words, _) = go_words(&e, Path::new(""));
+            return Err(failed(format!("failed to check plugin existence: {words}")));
+        }
+    };
+    let current = match checked_metadata(host, &exe, &exe, name) {
         Ok(m) => m.version,
         Err(_) if force => return Ok(None),
         Err(e) => {
-            return Err(failed(format!(
-                "failed to get metadata of existing plugin: {e}"
+            return Err(failed(hinted(
+                "failed to get metadata of existing plugin",
+                e,
             )));
         }
     };
@@ -353,14 +579,32 @@ fn existing_version(
 }
 
 fn uninstall(name: &str, yes: bool) -> CmdResult {
+    let not_found = || {
+        Failure::msg(format!(
+            "unable to find plugin {name}.\nTo view a list of installed plugins, use `notary plugin list`"
+        ))
+    };
+    // A name that cannot be a plugin's directory names none (and never one outside).
     if !notary::plugin::valid_name(name) {
-        return Err(Failure::msg(format!("invalid plugin name {name:?}")));
+        return Err(not_found());
     }
     let dir = config::plugins_dir()?.join(name);
-    if std::fs::symlink_metadata(&dir).is_err() {
-        return Err(Failure::msg(format!(
-            "unable to find plugin {name}.\nTo view a list of installed plugins, use `notary plugin list`"
-        )));
+    // notation looks for the plugin's executable, as it would run it.
+    let exe = dir.join(format!("notation-{name}"));
+    match std::fs::metadata(&exe) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => {
+            return Err(Failure::msg(
+                "failed to check plugin existence: plugin executable file is not a regular file",
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+        Err(e) => {
+            return Err(Failure::msg(format!(
+                "failed to check plugin existence: plugin executable file is either not found or inaccessible: stat {}: {e}",
+                exe.display()
+            )));
+        }
     }
     // Declined, nothing is removed and the command succeeds, as notation's.
     if !yes

@@ -468,7 +468,7 @@ fn plugin_install_argument_errors_use_notations_words() {
             ),
             (
                 vec!["plugin", "install", "--file", "absent.zip"],
-                "plugin installation failed: absent.zip: no such file or directory",
+                "plugin installation failed: stat absent.zip: no such file or directory",
             ),
         ],
     );

@@ -99,7 +99,10 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
     write_exe(&broken.join("notation-broken"), b"#!/bin/sh\necho nope\n");
     let out = e.ok(&["plugin", "list"]);
     assert!(
-        out.contains("broken") && out.contains("malformed response"),
+        out.contains("broken")
+            && out.contains(
+                "failed to unmarshal the response of get-plugin-metadata command for plugin broken"
+            ),
         "{out}"
     );
     // One whose stderr ends its error with line breaks (and a terminal escape): still one row.
@@ -114,7 +117,7 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
     // The header, broken, demo and noisy.
     assert_eq!(rows.len(), 4, "{out}");
     assert!(
-        rows[3].starts_with("noisy ") && rows[3].contains("nope"),
+        rows[3].starts_with("noisy ") && rows[3].contains("exit status 1"),
         "{out}"
     );
     assert!(!out.contains('\u{1b}'), "{out:?}");
@@ -148,9 +151,10 @@ fn install_list_uninstall_plain_zip_and_tar_gz() {
         e.fails(&["plugin", "uninstall", "--yes", "demo"])
             .contains("unable to find plugin demo.")
     );
+    // A name that cannot be a plugin's directory names none, in notation's words.
     assert!(
         e.fails(&["plugin", "uninstall", "--yes", "../config"])
-            .contains("invalid plugin name")
+            .contains("unable to find plugin ../config.")
     );
 }
 
@@ -258,8 +262,9 @@ fn reinstall_follows_notation_version_rules() {
     let exe = e.plugins().join("demo/notation-demo");
     write_exe(&exe, b"#!/bin/sh\necho nope\n");
     let err = refused("3.0.0");
+    // notation's words for an answer that is not JSON: the reason alone, with its hint.
     assert!(
-        err.contains("plugin installation failed: failed to get metadata of existing plugin"),
+        err.contains("Error: plugin installation failed: failed to unmarshal the response of get-plugin-metadata command for plugin demo.\nPlease ensure"),
         "{err}"
     );
     let out = ok("3.0.0", true);
@@ -314,8 +319,9 @@ fn metadata_without_the_fields_notation_requires_is_refused() {
         write_exe(&exe, &metadata_script(&meta));
         let err = e.fails(&["plugin", "install", "--file", exe.to_str().unwrap()]);
         assert!(
-            err.contains("is not a valid plugin")
-                && err.contains(&format!("invalid metadata: {reason}")),
+            err.contains(&format!(
+                "Error: plugin installation failed: metadata validation failed for plugin demo: {reason}.\nPlease ensure that the plugin executable file is intact"
+            )),
             "{field}: {err}"
         );
         assert!(!e.plugins().join("demo").exists(), "{field}");
@@ -326,7 +332,9 @@ fn metadata_without_the_fields_notation_requires_is_refused() {
         write_exe(&dir.join("notation-demo"), &metadata_script(&meta));
         let out = e.ok(&["plugin", "list"]);
         assert!(
-            out.contains(&format!("invalid metadata: {reason}")),
+            out.contains(&format!(
+                "metadata validation failed for plugin demo: {reason}"
+            )),
             "{field}: {out}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
@@ -431,8 +439,31 @@ fn a_package_may_carry_a_license_and_other_files() {
     assert!(out.contains("Successfully installed plugin demo"), "{out}");
     let dir = e.plugins().join("demo");
     assert_eq!(std::fs::read(dir.join("LICENSE")).unwrap(), b"license text");
-    assert_eq!(std::fs::read(dir.join("helper.so")).unwrap(), b"lib");
+    // A zip's directories are ignored, as notation reads only its top level.
+    assert!(!dir.join("helper.so").exists() && !dir.join("lib").exists());
     assert!(e.ok(&["plugin", "list"]).contains("1.0.0"));
+
+    // A tar's files are flattened into the plugin's directory, as notation does.
+    let tgz = e.work.join("demo.tar.gz");
+    tar_gz_of(
+        &tgz,
+        &[
+            ("bin/notation-demo", &plugin_script("demo", "1.1.0")),
+            ("lib/helper.so", b"lib"),
+        ],
+    );
+    e.ok(&["plugin", "install", "--file", tgz.to_str().unwrap()]);
+    assert_eq!(std::fs::read(dir.join("helper.so")).unwrap(), b"lib");
+    assert!(!dir.join("LICENSE").exists());
+
+    // A zip holding the executable only in a directory holds no plugin for notation.
+    let nested = e.work.join("nested.zip");
+    zip_of(&nested, &[("bin/notation-other", &good)]);
+    let err = e.fails(&["plugin", "install", "--file", nested.to_str().unwrap()]);
+    assert!(
+        err.contains("Error: plugin installation failed: failed to read plugin from input directory: no plugin executable file was found"),
+        "{err}"
+    );
 }
 
 /// Writes a test package to the given path.
@@ -446,7 +477,7 @@ fn hostile_or_wrong_packages_are_refused() {
         (
             "slip.zip",
             Box::new(|p: &Path| zip_of(p, &[("../notation-demo", &good)])),
-            "unsafe path",
+            "file name in zip cannot contain '..', but found \"../notation-demo\"",
         ),
         (
             "abs.zip",
@@ -456,7 +487,7 @@ fn hostile_or_wrong_packages_are_refused() {
         (
             "slip.tar.gz",
             Box::new(|p: &Path| tar_gz_of(p, &[("x/../../notation-demo", &good)])),
-            "unsafe path",
+            "file name in tar.gz cannot contain '..', but found \"x/../../notation-demo\"",
         ),
         (
             "two.tar.gz",
@@ -474,8 +505,9 @@ fn hostile_or_wrong_packages_are_refused() {
         ),
         (
             "empty.zip",
+            // Only an end record: not a zip by its first bytes, so a bare file of a wrong name.
             Box::new(|p: &Path| zip_of(p, &[])),
-            "no plugin executable file was found",
+            "failed to read plugin name from input file empty.zip: invalid plugin executable file name",
         ),
         (
             "badname.zip",
@@ -485,17 +517,17 @@ fn hostile_or_wrong_packages_are_refused() {
         (
             "mismatch.zip",
             Box::new(|p: &Path| zip_of(p, &[("notation-other", &good)])),
-            "reports the name \"demo\"",
+            "failed to get metadata of new plugin: plugin executable file name must be \"notation-demo\" instead of \"notation-other\"",
         ),
         (
             "notplugin.zip",
             Box::new(|p: &Path| zip_of(p, &[("notation-demo", b"#!/bin/sh\nexit 3\n")])),
-            "is not a valid plugin",
+            "failed to get metadata of new plugin: exit status 3.\nPlease ensure",
         ),
         (
             "corrupt.zip",
             Box::new(|p: &Path| std::fs::write(p, b"PK\x03\x04garbage").unwrap()),
-            "not a valid zip",
+            "zip: not a valid zip file",
         ),
     ];
     for (file, make, needle) in cases {
@@ -504,11 +536,145 @@ fn hostile_or_wrong_packages_are_refused() {
         let err = e.fails(&["plugin", "install", "--file", p.to_str().unwrap()]);
         assert!(err.contains(needle), "{file}: {err}");
     }
-    // Nothing was installed by any of them, and no staging directory is left behind.
-    let left: Vec<_> = std::fs::read_dir(e.plugins())
-        .map(|d| d.flatten().map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    assert!(left.is_empty(), "{left:?}");
+    // Nothing was installed by any of them, no staging directory is left behind, and the
+    // plugin directory they created is removed again (notation leaves nothing).
+    assert!(!e.plugins().exists());
+}
+
+#[test]
+fn a_bare_executable_must_be_named_and_executable() {
+    let e = Env::new();
+    let good = plugin_script("demo", "1.0.0");
+    let named = e.work.join("demo");
+    write_exe(&named, &good);
+    let err = e.fails(&["plugin", "install", "--file", named.to_str().unwrap()]);
+    assert!(
+        err.contains("Error: plugin installation failed: failed to read plugin name from input file demo: invalid plugin executable file name. Plugin file name requires format notation-{plugin-name}, but got demo"),
+        "{err}"
+    );
+    let exe = e.work.join("notation-demo");
+    std::fs::write(&exe, &good).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = e.fails(&["plugin", "install", "--file", exe.to_str().unwrap()]);
+    assert!(
+        err.contains(
+            "Error: plugin installation failed: input file notation-demo is not executable"
+        ),
+        "{err}"
+    );
+    // Its type is read from its first bytes, not its name: a script named .zip is a bare file.
+    let odd = e.work.join("notation-demo.zip");
+    write_exe(&odd, &good);
+    let err = e.fails(&["plugin", "install", "--file", odd.to_str().unwrap()]);
+    assert!(
+        err.contains(
+            "plugin executable file name must be \"notation-demo\" instead of \"notation-demo.zip\""
+        ),
+        "{err}"
+    );
+    assert!(!e.plugins().exists());
+    // A file that is no program: Go's words for the failed start, with notation's hint.
+    let junk = e.work.join("junk/notation-demo");
+    std::fs::create_dir_all(junk.parent().unwrap()).unwrap();
+    write_exe(&junk, b"\x7fELF junk");
+    let err = e.fails(&["plugin", "install", "--file", junk.to_str().unwrap()]);
+    assert!(
+        err.contains(&format!(
+            "failed to get metadata of new plugin: fork/exec {}: exec format error.\nPlease ensure that the plugin executable file is compatible with",
+            junk.display()
+        )),
+        "{err}"
+    );
+    // --sha256sum is compared as given (a space is no hex digit), and needs a value.
+    use sha2::Digest as _;
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let sum = hex::encode(sha2::Sha256::digest(&good));
+    let spaced = format!(" {sum}");
+    let path = exe.to_str().unwrap();
+    let err = e.fails(&["plugin", "install", "--file", path, "--sha256sum", &spaced]);
+    assert!(err.contains("checksum does not match user input"), "{err}");
+    let err = e.fails(&["plugin", "install", "--file", path, "--sha256sum"]);
+    assert!(
+        err.contains("Error: flag needs an argument: --sha256sum"),
+        "{err}"
+    );
+    e.ok(&[
+        "plugin",
+        "install",
+        "--file",
+        path,
+        "--sha256sum",
+        &sum.to_uppercase(),
+    ]);
+}
+
+#[test]
+fn installed_files_keep_the_package_modes_as_notation_copies_them() {
+    use std::os::unix::fs::MetadataExt as _;
+    let e = Env::new();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().mode() & 0o7777;
+    let dir = e.plugins().join("demo");
+    // A bare executable keeps its bits, without group and other write.
+    let exe = e.work.join("notation-demo");
+    std::fs::write(&exe, plugin_script("demo", "1.0.0")).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o700)).unwrap();
+    e.ok(&["plugin", "install", "--file", exe.to_str().unwrap()]);
+    assert_eq!(mode(&dir.join("notation-demo")), 0o700);
+    // An archive's files keep the bits it records; the one candidate not marked executable
+    // gets its owner's execute bit.
+    let tgz = e.work.join("demo.tar.gz");
+    let gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&tgz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let mut t = tar::Builder::new(gz);
+    for (name, data, bits) in [
+        ("notation-demo", plugin_script("demo", "1.1.0"), 0o640),
+        ("LICENSE", b"text".to_vec(), 0o600),
+        ("lib.so", b"lib".to_vec(), 0o777),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(bits);
+        h.set_path(name).unwrap();
+        h.set_cksum();
+        t.append(&h, data.as_slice()).unwrap();
+    }
+    t.into_inner().unwrap().finish().unwrap();
+    e.ok(&["plugin", "install", "--file", tgz.to_str().unwrap()]);
+    assert_eq!(mode(&dir.join("notation-demo")), 0o740);
+    assert_eq!(mode(&dir.join("LICENSE")), 0o600);
+    assert_eq!(mode(&dir.join("lib.so")), 0o755);
+}
+
+#[test]
+fn uninstall_and_list_in_notations_words() {
+    let e = Env::new();
+    // A directory without the executable is no installed plugin: nothing is removed.
+    let dir = e.plugins().join("demo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let err = e.fails(&["plugin", "uninstall", "--yes", "demo"]);
+    assert!(err.contains("Error: unable to find plugin demo."), "{err}");
+    assert!(dir.exists());
+    let err = e.fails(&["plugin", "uninstall", "--yes"]);
+    assert!(err.contains("Error: plugin name is required"), "{err}");
+    let err = e.fails(&["plugin", "uninstall", "--yes", "demo", "other"]);
+    assert!(
+        err.contains("Error: only one plugin can be removed at a time"),
+        "{err}"
+    );
+    let out = e.ok(&["plugin", "list"]);
+    assert!(
+        out.contains("plugin executable file `notation-demo` not found. Use `notary plugin install` command to install the plugin"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(e.plugins()).unwrap();
+    std::fs::write(e.plugins(), b"").unwrap();
+    let err = e.fails(&["plugin", "list"]);
+    assert!(
+        err.contains("Error: failed to list plugin: open .: not a directory.\nPlease ensure that the current user has permission to access the plugin directory"),
+        "{err}"
+    );
 }
 
 #[test]

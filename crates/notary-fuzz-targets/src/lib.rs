@@ -505,9 +505,13 @@ pub fn plugin_archive(data: &[u8]) {
     let Ok(dir) = tempfile::tempdir() else {
         return;
     };
-    if let Ok(staged) =
-        notary::plugin_package::stage_package(package, file_name, dir.path(), PLUGIN_ARCHIVE_LIMIT)
-    {
+    if let Ok(staged) = notary::plugin_package::stage_package(
+        package,
+        file_name,
+        None,
+        dir.path(),
+        PLUGIN_ARCHIVE_LIMIT,
+    ) {
         // Whatever an archive says, the executable lands directly in the staging directory
         // under a valid plugin name, within the cap.
         assert_eq!(staged.path.parent(), Some(dir.path()));

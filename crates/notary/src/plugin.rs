@@ -161,6 +161,14 @@ pub enum PluginError {
         /// What was wrong.
         reason: String,
     },
+    /// A plugin package holds no file named `notation-<name>` marked executable, nor exactly
+    /// one so named (notation's words).
+    #[error("no plugin executable file was found")]
+    NoExecutable,
+    /// A plugin package holds more than one executable named `notation-<name>` (notation's
+    /// words).
+    #[error("found more than one plugin executable files")]
+    SeveralExecutables,
     /// A plugin package, or its decompressed content, is larger than the limit.
     #[error("plugin content exceeds {} MiB", .limit / 1024 / 1024)]
     PackageTooLarge {

@@ -1,9 +1,12 @@
 //! Plugin packages as `notation plugin install` takes them: a bare `notation-<name>` executable,
 //! or a `.zip` / `.tar.gz` holding it and any other files (a LICENSE, dependencies: the spec's
-//! package layout), flattened into one directory. Extraction never trusts the archive: paths are
-//! checked (no absolute paths, no `..`), links and special files are skipped (never written),
-//! two files of one name are refused, the number of entries is capped and the decompressed size
-//! is capped while streaming.
+//! package layout), told apart by their first bytes as notation does. A zip's files at its top
+//! level are taken (its directories are ignored, as notation ignores them); a tar's regular files
+//! are flattened into one directory. Extraction never trusts the archive: an entry name holding
+//! `..` fails the package (notation's rule), absolute paths are refused, links and special files
+//! are skipped (never written), two files of one name are refused, the number of entries is
+//! capped and the decompressed size is capped while streaming. Files keep the permission bits the
+//! archive records, without group and other write (notation's copy).
 
 use std::io::{Read, Write as _};
 use std::path::{Path, PathBuf};
@@ -31,16 +34,23 @@ pub struct StagedPlugin {
     pub other_files: Vec<String>,
 }
 
-/// One regular file of a package: its (flattened) file name, content, and whether the archive
-/// marks it executable (`None`: the format says nothing).
+/// One regular file of a package: its (flattened) file name, content, and the permission bits
+/// the archive records (`None`: the format says nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageFile {
     /// File name, without directories.
     pub name: String,
     /// Content.
     pub bytes: Vec<u8>,
-    /// The archive's executable bit, when it records one.
-    pub executable: Option<bool>,
+    /// The archive's permission bits (`0o7777` at most), when it records them.
+    pub mode: Option<u32>,
+}
+
+impl PackageFile {
+    /// True when the archive marks the file executable by its owner (notation's test).
+    fn executable(&self) -> bool {
+        self.mode.is_some_and(|m| m & 0o100 != 0)
+    }
 }
 
 fn invalid(reason: impl Into<String>) -> PluginError {
@@ -81,12 +91,23 @@ pub fn entry_file_name(raw: &str) -> Result<Option<String>, PluginError> {
     Ok(last.map(str::to_string))
 }
 
+/// notation's zip-slip rule: any entry name holding `..` fails the whole package (`kind` is
+/// `zip` or `tar.gz`).
+fn check_dots(raw: &str, kind: &str) -> Result<(), PluginError> {
+    if raw.contains("..") {
+        return Err(invalid(format!(
+            "file name in {kind} cannot contain '..', but found {raw:?}"
+        )));
+    }
+    Ok(())
+}
+
 /// Reads an entry (within the package's cap) and adds it; two files of one name (after
 /// flattening) are refused.
 fn take_file(
     files: &mut Vec<PackageFile>,
     name: String,
-    executable: Option<bool>,
+    mode: Option<u32>,
     content: impl Read,
     used: &mut u64,
     limit: u64,
@@ -97,11 +118,7 @@ fn take_file(
         )));
     }
     let bytes = read_capped(content, used, limit)?;
-    files.push(PackageFile {
-        name,
-        bytes,
-        executable,
-    });
+    files.push(PackageFile { name, bytes, mode });
     Ok(())
 }
 
@@ -111,9 +128,13 @@ fn too_many() -> PluginError {
 
 fn from_zip(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(data))
-        .map_err(|e| invalid(format!("not a valid zip archive: {e}")))?;
+        .map_err(|e| invalid(format!("zip: not a valid zip file: {e}")))?;
     if z.len() > MAX_ENTRIES {
         return Err(too_many());
+    }
+    // Every name is checked before anything is read, as notation checks them.
+    for name in z.file_names() {
+        check_dots(name, "zip")?;
     }
     let mut used = 0u64;
     let mut files = Vec::new();
@@ -123,15 +144,21 @@ fn from_zip(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError> {
             .map_err(|e| invalid(format!("zip entry {i}: {e}")))?;
         let raw = entry.name().to_string();
         let name = entry_file_name(&raw)?;
-        // Directories are flattened; links are never written (notation skips them too).
-        if entry.is_dir() || entry.is_symlink() {
+        // Directories and the files in them are ignored (notation reads the top level only);
+        // links are never written (notation skips them too).
+        let nested = raw
+            .split(['/', '\\'])
+            .filter(|p| !p.is_empty() && *p != ".")
+            .count()
+            > 1;
+        if entry.is_dir() || entry.is_symlink() || nested {
             continue;
         }
         let name =
             name.ok_or_else(|| invalid(format!("archive entry {raw:?} has no file name")))?;
-        let executable = entry.unix_mode().map(|m| m & 0o111 != 0);
+        let mode = entry.unix_mode().map(|m| m & 0o7777);
         // The declared size is not trusted: the stream itself is capped.
-        take_file(&mut files, name, executable, entry, &mut used, limit)?;
+        take_file(&mut files, name, mode, entry, &mut used, limit)?;
     }
     Ok(files)
 }
@@ -155,6 +182,7 @@ fn from_tar_gz(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError>
         let raw = std::str::from_utf8(&path)
             .map_err(|_| invalid("archive entry path is not UTF-8"))?
             .to_string();
+        check_dots(&raw, "tar.gz")?;
         let name = entry_file_name(&raw)?;
         let kind = entry.header().entry_type();
         // Directories are flattened; links and special files are never written (notation
@@ -164,36 +192,57 @@ fn from_tar_gz(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError>
         }
         let name =
             name.ok_or_else(|| invalid(format!("archive entry {raw:?} has no file name")))?;
-        let executable = entry.header().mode().ok().map(|m| m & 0o111 != 0);
-        take_file(&mut files, name, executable, entry, &mut used, limit)?;
+        let mode = entry.header().mode().ok().map(|m| m & 0o7777);
+        take_file(&mut files, name, mode, entry, &mut used, limit)?;
     }
     Ok(files)
 }
 
-/// The regular files a package holds: `data` is a zip (by magic or a `.zip` name), a
-/// gzip-compressed tar (magic, `.tar.gz` or `.tgz`), or the executable itself named
-/// `file_name`. At most `limit` bytes of content are accepted.
+/// What a package is, by its first bytes (as notation sniffs it; the file name does not count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PackageKind {
+    /// A zip archive (`PK\x03\x04`).
+    Zip,
+    /// A gzip stream (`1f 8b 08`), read as a tar.
+    TarGz,
+    /// Anything else: the plugin executable itself.
+    Executable,
+}
+
+impl PackageKind {
+    /// The kind of the package `data`.
+    pub fn of(data: &[u8]) -> Self {
+        if data.starts_with(b"PK\x03\x04") {
+            Self::Zip
+        } else if data.starts_with(&[0x1f, 0x8b, 0x08]) {
+            Self::TarGz
+        } else {
+            Self::Executable
+        }
+    }
+}
+
+/// The regular files a package holds: `data` is a zip, a gzip-compressed tar, or the executable
+/// itself named `file_name` with the permission bits `mode` ([`PackageKind::of`]). At most
+/// `limit` bytes of content are accepted.
 pub fn read_package(
     data: &[u8],
     file_name: &str,
+    mode: Option<u32>,
     limit: u64,
 ) -> Result<Vec<PackageFile>, PluginError> {
     if u64::try_from(data.len()).unwrap_or(u64::MAX) > limit {
         return Err(PluginError::PackageTooLarge { limit });
     }
-    if data.starts_with(b"PK\x03\x04") || file_name.ends_with(".zip") {
-        from_zip(data, limit)
-    } else if data.starts_with(&[0x1f, 0x8b])
-        || file_name.ends_with(".tar.gz")
-        || file_name.ends_with(".tgz")
-    {
-        from_tar_gz(data, limit)
-    } else {
-        Ok(vec![PackageFile {
+    match PackageKind::of(data) {
+        PackageKind::Zip => from_zip(data, limit),
+        PackageKind::TarGz => from_tar_gz(data, limit),
+        PackageKind::Executable => Ok(vec![PackageFile {
             name: file_name.to_string(),
             bytes: data.to_vec(),
-            executable: None,
-        }])
+            mode,
+        }]),
     }
 }
 
@@ -210,33 +259,29 @@ fn plugin_executable(files: &[PackageFile]) -> Result<usize, PluginError> {
     let executable: Vec<usize> = named
         .iter()
         .copied()
-        .filter(|&i| files.get(i).is_some_and(|f| f.executable == Some(true)))
+        .filter(|&i| files.get(i).is_some_and(PackageFile::executable))
         .collect();
     match (executable.as_slice(), named.as_slice()) {
         ([one], _) | ([], [one]) => Ok(*one),
-        ([_, _, ..], _) => Err(invalid("found more than one plugin executable files")),
-        _ => Err(invalid(format!(
-            "no plugin executable file was found: the package must hold one file named notation-<plugin name>, found {:?}",
-            files
-                .iter()
-                .take(8)
-                .map(|f| f.name.as_str())
-                .collect::<Vec<_>>()
-        ))),
+        ([_, _, ..], _) => Err(PluginError::SeveralExecutables),
+        _ => Err(PluginError::NoExecutable),
     }
 }
 
-/// Extracts the package `data` (see [`read_package`]) into the existing directory `dir`: the
-/// plugin executable (mode 0755) and the package's other files (0644), each created
-/// exclusively. The caller then asks the plugin for its metadata and moves the files into
-/// place.
+/// Extracts the package `data` (see [`read_package`]; `mode` is a bare executable's permission
+/// bits) into the existing directory `dir`, each file created exclusively with the bits the
+/// package records without group and other write (notation's copy), by default 0755 for the
+/// plugin executable and 0644 for the others; the executable gets its owner's execute bit (as
+/// notation sets it on the one candidate not marked executable). The caller then asks the
+/// plugin for its metadata and moves the files into place.
 pub fn stage_package(
     data: &[u8],
     file_name: &str,
+    mode: Option<u32>,
     dir: &Path,
     limit: u64,
 ) -> Result<StagedPlugin, PluginError> {
-    let files = read_package(data, file_name, limit)?;
+    let files = read_package(data, file_name, mode, limit)?;
     let exe = plugin_executable(&files)?;
     let mut staged = None;
     let mut other_files = Vec::new();
@@ -259,6 +304,18 @@ pub fn stage_package(
         }
         let mut out = opts.open(&path).map_err(io)?;
         out.write_all(&f.bytes).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let default = if i == exe { 0o755 } else { 0o644 };
+            let mut bits = f.mode.unwrap_or(default);
+            if i == exe {
+                bits |= 0o100;
+            }
+            // Set on the open file, so the process umask does not change it.
+            out.set_permissions(std::fs::Permissions::from_mode(bits & 0o755))
+                .map_err(io)?;
+        }
         out.sync_all().map_err(io)?;
         if i == exe {
             let name = f
@@ -271,8 +328,7 @@ pub fn stage_package(
             other_files.push(f.name.clone());
         }
     }
-    let (name, file_name, path) =
-        staged.ok_or_else(|| invalid("no plugin executable file was found"))?;
+    let (name, file_name, path) = staged.ok_or(PluginError::NoExecutable)?;
     Ok(StagedPlugin {
         name,
         file_name,
