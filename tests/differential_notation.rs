@@ -89,6 +89,16 @@
 //!   the texts must be equal byte for byte once notary's newer layout is written in v1.3.2's
 //!   older one by fixed rules, except where notary differs on purpose, each case named with its
 //!   rule.
+//! - blobs.py: ~250 `blob sign`, `blob verify`, `blob inspect` and `blob policy init|import|show`
+//!   runs (signature directories and file names, `--force` and the overwrite question, media
+//!   types, user metadata, expiry, formats, signer and timestamp flags, statement selection,
+//!   signature files missing, garbage or misnamed, odd blob paths, policy documents). notation
+//!   v1.3.2 has no `blob` commands: the cases whose code notation's blob commands share with
+//!   `sign` and `verify` run as those on an OCI layout of the same bytes (exit status, flag
+//!   errors, warnings, the envelope made must agree), the others with notary alone (exit status
+//!   0 or 1) unless the peer given has `blob` commands, when every case runs through both and
+//!   stdout, errors, warnings and the files left must agree except where notary differs on
+//!   purpose, each case named with its rule.
 //!
 //! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
 //! installs them, and a missing one fails the test.
@@ -308,4 +318,10 @@ fn notary_and_notation_agree_on_flag_values_and_references() {
         "flags.py",
         &[cli_env::notary_bin(), tool("notation"), tool("oras")],
     );
+}
+
+/// blobs.py: the `blob` commands (see the module docs).
+#[test]
+fn notary_and_notation_agree_on_blob_commands() {
+    run("blobs.py", &[cli_env::notary_bin(), tool("notation")]);
 }

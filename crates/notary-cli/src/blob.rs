@@ -13,7 +13,7 @@ use notary::{
 use notary::config::KeySource;
 
 use crate::config;
-use crate::policy::{self, Kind, PolicyCommand};
+use crate::policy::{self, BlobPolicyCommand, Kind};
 use crate::{CmdResult, Failure, parse_duration, parse_pairs};
 
 #[derive(Subcommand)]
@@ -34,7 +34,7 @@ pub enum BlobCommand {
     },
     /// Manage the blob trust policy
     #[command(subcommand)]
-    Policy(PolicyCommand),
+    Policy(BlobPolicyCommand),
 }
 
 #[derive(Args)]
@@ -46,7 +46,8 @@ pub struct BlobSignArgs {
     #[arg(short = 'k', long = "key")]
     pub key: Option<String>,
     /// Directory to write the signature to (no short form: notation's `-d` is `--debug`)
-    #[arg(long = "signature-directory", default_value = ".")]
+    // (An empty path is the current directory, as Go joins it.)
+    #[arg(long = "signature-directory", default_value = ".", value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub dir: PathBuf,
     /// Media type of the blob
     #[arg(long = "media-type", default_value = "application/octet-stream")]
@@ -77,13 +78,14 @@ pub struct BlobSignArgs {
     #[arg(long = "plugin-config")]
     pub plugin_config: Vec<String>,
     /// The file to sign
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Args)]
 pub struct BlobVerifyArgs {
     /// The signature file
-    #[arg(short = 's', long = "signature")]
+    // (An empty path is the command's to refuse, in notation's words.)
+    #[arg(short = 's', long = "signature", value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub signature: Option<PathBuf>,
     /// Blob trust policy statement name (default: the global statement)
     #[arg(long = "policy-name")]
@@ -98,7 +100,7 @@ pub struct BlobVerifyArgs {
     #[arg(long = "plugin-config")]
     pub plugin_config: Vec<String>,
     /// The file to verify
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
 }
 
 /// A plugin signer for `plugin` / `key_id` with `config` (`--plugin-config` entries override
@@ -235,27 +237,37 @@ pub fn envelope_type_of(path: &Path) -> Result<EnvelopeMediaType, Failure> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // notation: the extension first (`.sig`, any case), then at least three parts, then the
+    // format before it, in any case.
     let parts: Vec<&str> = name.split('.').collect();
-    let [.., fmt, ext] = parts.as_slice() else {
+    if parts.len() < 2 || !parts[parts.len() - 1].eq_ignore_ascii_case("sig") {
         return Err(Failure::msg(format!(
-            "invalid signature filename {name}. A valid signature file name must contain signature format and .sig file extension"
+            "invalid signature filename {name}. The file extension must be .sig"
         )));
-    };
+    }
     if parts.len() < 3 {
         return Err(Failure::msg(format!(
             "invalid signature filename {name}. A valid signature file name must contain signature format and .sig file extension"
         )));
     }
-    if !ext.eq_ignore_ascii_case("sig") {
-        return Err(Failure::msg(format!(
-            "invalid signature filename {name}. The file extension must be .sig"
-        )));
-    }
-    EnvelopeMediaType::from_format_name(fmt).map_err(|_| {
+    let fmt = parts[parts.len() - 2].to_ascii_lowercase();
+    EnvelopeMediaType::from_format_name(&fmt).map_err(|_| {
         Failure::msg(format!(
             "signature format {fmt:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\""
         ))
     })
+}
+
+/// notation's checks of `--timestamp-url` and `--timestamp-root-cert` given empty.
+fn timestamper_flags_given(url: Option<&str>, root: Option<&Path>) -> Result<(), Failure> {
+    match (url, root) {
+        // notation: an empty `--timestamp-url` is refused, not taken as "no timestamping".
+        (Some(""), _) => Err(Failure::msg("timestamping: tsa url cannot be empty")),
+        (Some(_), Some(root)) if root.as_os_str().is_empty() => Err(Failure::msg(
+            "timestamping: tsa root certificate path cannot be empty",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The timestamper for `--timestamp-url` / `--timestamp-root-cert` (both or neither).
@@ -265,14 +277,8 @@ pub fn timestamper(
 ) -> Result<Option<Arc<dyn notary::timestamp::Timestamper>>, Failure> {
     match (url, root) {
         (None, None) => Ok(None),
-        // notation: an empty `--timestamp-url` is refused, not taken as "no timestamping".
-        (Some(url), _) if url.is_empty() => {
-            Err(Failure::msg("timestamping: tsa url cannot be empty"))
-        }
-        (Some(_), Some(root)) if root.as_os_str().is_empty() => Err(Failure::msg(
-            "timestamping: tsa root certificate path cannot be empty",
-        )),
         (Some(url), Some(root)) => {
+            timestamper_flags_given(Some(&url), Some(&root))?;
             // notation reads the URL before the root certificate.
             if let Some(why) = tsa_url_error(&url) {
                 return Err(Failure::msg(format!(
@@ -534,28 +540,33 @@ pub fn sign_options(
 }
 
 fn sign(a: BlobSignArgs) -> CmdResult {
+    let file = a.file.ok_or_else(|| {
+        Failure::msg(
+            "missing file path to the blob artifact: use `notary blob sign --help` to see what parameters are required",
+        )
+    })?;
     // Flags are checked before the key is loaded, so usage errors come first (flag groups
-    // first, as cobra checks them).
+    // first, as cobra checks them; `--expiry` when pflag parses it).
     let plugin = signer_flags(
         a.key.as_deref(),
         a.plugin.as_deref(),
         a.id.as_deref(),
         [a.timestamp_url.is_some(), a.timestamp_root_cert.is_some()],
     )?;
-    // notation-go's SignBlob reads the media type as Go's mime package does.
-    notary_core::mediatype::check_media_type(&a.media_type).map_err(|e| {
-        Failure::msg(format!(
-            "invalid content media type {:?}: mime: {e}",
-            a.media_type
-        ))
-    })?;
-    let mut options = sign_options(a.format, a.expiry, &a.user_metadata)?;
-    options.timestamper = timestamper(a.timestamp_url, a.timestamp_root_cert)?;
+    let expiry = a.expiry.map(|e| parse_duration(&e)).transpose()?;
+    // The command's own checks of the timestamping flags come before the signer.
+    if a.timestamp_url.is_some() {
+        timestamper_flags_given(a.timestamp_url.as_deref(), a.timestamp_root_cert.as_deref())?;
+    }
     let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
+    // Then notation's order: the signer, the signing options, the file, its media type.
     let signer = match plugin {
         Some((p, id)) => plugin_signer(p, id, plugin_config)?,
         None => signer_with(a.key.as_deref(), &plugin_config)?,
     };
+    let mut options = sign_options(a.format, None, &a.user_metadata)?;
+    options.expiry = expiry;
+    options.timestamper = timestamper(a.timestamp_url, a.timestamp_root_cert)?;
     if signer.envelope_generator().is_some() {
         return Err(Failure::msg(
             "blob signing needs a plugin with the SIGNATURE_GENERATOR.RAW capability",
@@ -563,33 +574,77 @@ fn sign(a: BlobSignArgs) -> CmdResult {
     }
     let spec = notary_core::Signer::key_spec(&signer)?;
     let mut f =
-        File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
+        File::open(&file).map_err(|e| Failure::msg(format!("open {}: {e}", file.display())))?;
+    // notation-go's SignBlob reads the media type as Go's mime package does.
+    notary_core::mediatype::check_media_type(&a.media_type).map_err(|e| {
+        Failure::msg(format!(
+            "invalid content media type {:?}: mime: {e}",
+            a.media_type
+        ))
+    })?;
     // Streamed once with the hash the signing key implies: memory does not grow with the file.
     let (digest, size) =
         notary::verifier::hash_reader(&crate::provider(), spec.hash_algorithm(), &mut f)
-            .map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
+            .map_err(|e| Failure::msg(format!("{}: {e}", file.display())))?;
+    // notation-go's words for a reserved key, once the blob is read (as for `sign`).
+    if let Some(reserved) = crate::oci::reserved_metadata(&options.user_metadata) {
+        return Err(reserved);
+    }
     let desc = Descriptor::new(a.media_type, digest, size);
     let signed = notary::sign_artifact(&desc, &signer, &options)?;
-    let base = a
-        .file
+    let base = file
         .file_name()
-        .ok_or_else(|| Failure::msg(format!("{}: not a file", a.file.display())))?
+        .ok_or_else(|| Failure::msg(format!("{}: not a file", file.display())))?
         .to_string_lossy()
         .to_string();
-    let out = a
-        .dir
-        .join(format!("{base}.{}.sig", options.format.format_name()));
-    if out.exists() && !a.force {
-        return Err(Failure::msg(format!(
-            "signature file {} already exists, use --force to overwrite it",
-            out.display()
-        )));
+    let out = go_join(
+        &a.dir,
+        &format!("{base}.{}.sig", options.format.format_name()),
+    );
+    // As notation: --force warns whether or not there is a file to replace; without it, an
+    // existing file is replaced only once the user agrees (no answer declines, and succeeds).
+    if a.force {
+        eprintln!("Warning: existing signature file will be overwritten");
+    } else if out.exists()
+        && !crate::cert::confirm("The signature file already exists, do you want to overwrite it?")?
+    {
+        return Ok(());
     }
     // Creates a missing directory 0700 and leaves an existing one (`-d /tmp`) as it is.
     config::write_private(&out, &signed.bytes)?;
-    println!("Successfully signed {}", a.file.display());
+    println!("Successfully signed {}", file.display());
     println!("Signature file written to {}", out.display());
     Ok(())
+}
+
+/// Go's `filepath.Join(dir, name)`: the two joined, then cleaned lexically (`.` elements
+/// dropped, `x/..` folded, no trailing separator; `.` for nothing), so the default directory
+/// `.` names `a.txt.jws.sig` as notation prints it.
+fn go_join(dir: &Path, name: &str) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    let mut depth = 0usize;
+    for c in dir.join(name).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if depth > 0 => {
+                out.pop();
+                depth -= 1;
+            }
+            // `..` above the root is the root; above a relative start, it stays.
+            Component::ParentDir if out.has_root() => {}
+            Component::ParentDir => out.push(".."),
+            Component::Normal(n) => {
+                out.push(n);
+                depth += 1;
+            }
+            Component::RootDir | Component::Prefix(_) => out.push(c.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// The verifier `notation verify` / `notation blob verify` builds from the configuration
@@ -620,22 +675,32 @@ pub fn print_warnings(out: &notary::VerificationOutcome) {
 }
 
 fn verify(a: BlobVerifyArgs) -> CmdResult {
+    // notation's (cobra's) order: the argument, then the flags it checks itself.
+    let file = a.file.ok_or_else(|| {
+        Failure::msg(
+            "missing path to the blob artifact: use `notary blob verify --help` to see what parameters are required",
+        )
+    })?;
     // Checked here rather than by the parser, for notation's words.
     let signature = a
         .signature
         .as_deref()
         .filter(|p| !p.as_os_str().is_empty())
         .ok_or_else(|| Failure::msg("filepath of the signature cannot be empty"))?;
-    let format = envelope_type_of(signature)?;
-    let envelope = crate::config::read_input(signature, crate::config::MAX_ENVELOPE_FILE)?;
-    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
-    let v = verifier(Kind::Blob)?.with_plugin_config(plugin_config);
-    let metadata: BTreeMap<String, String> = parse_pairs(&a.user_metadata, "--user-metadata")?;
+    if a.media_type.as_deref() == Some("") {
+        return Err(Failure::msg("--media-type is set but with empty value"));
+    }
+    // Then the blob, the signature, the verifier, the flag values and the signature's format.
     let mut f =
-        File::open(&a.file).map_err(|e| Failure::msg(format!("{}: {e}", a.file.display())))?;
+        File::open(&file).map_err(|e| Failure::msg(format!("open {}: {e}", file.display())))?;
+    let envelope = crate::config::read_input(signature, crate::config::MAX_ENVELOPE_FILE)?;
+    let v = verifier(Kind::Blob)?;
+    let plugin_config = parse_pairs(&a.plugin_config, "--plugin-config")?;
+    let v = v.with_plugin_config(plugin_config);
+    let metadata: BTreeMap<String, String> = parse_pairs(&a.user_metadata, "--user-metadata")?;
+    let format = envelope_type_of(signature)?;
     let mut blob = BlobTarget::new(&mut f);
-    // An empty value asks for nothing, as notation treats it (its options are plain strings).
-    if let Some(mt) = a.media_type.as_deref().filter(|m| !m.is_empty()) {
+    if let Some(mt) = a.media_type.as_deref() {
         blob = blob.with_media_type(mt);
     }
     if let Some(name) = a.policy_name.as_deref().filter(|n| !n.is_empty()) {
@@ -646,11 +711,28 @@ fn verify(a: BlobVerifyArgs) -> CmdResult {
             VerifyRequest::blob(&envelope, format, blob, crate::now())
                 .with_user_metadata(&metadata),
         )
-        .map_err(|e| Failure::msg(format!("signature verification failed: {e}")))?;
+        .map_err(|e| {
+            // notation's headline for a failed validation (notation-go's ErrorVerificationFailed)
+            // names the blob; other failures (policy, request, user metadata) keep theirs.
+            // Either way the reason follows.
+            match &e {
+                notary::VerificationError::Failed {
+                    validation: notary::Validation::UserMetadata,
+                    ..
+                } => Failure::msg(format!(
+                    "signature verification failed: unable to find specified metadata in the signature ({e})"
+                )),
+                notary::VerificationError::Failed { .. } => Failure::msg(format!(
+                    "provided signature verification failed against blob {}: {e}",
+                    file.display()
+                )),
+                _ => Failure::msg(format!("signature verification failed: {e}")),
+            }
+        })?;
     print_warnings(&out);
     print!(
         "{}",
-        crate::output::verification_text(&out, &a.file.display().to_string(), false)
+        crate::output::verification_text(&out, &file.display().to_string(), false)
     );
     Ok(())
 }
@@ -667,7 +749,8 @@ fn inspect(output: &str, sig: &Path) -> CmdResult {
         None,
         &notary::inspect::TimeZone::local(),
     )
-    .map_err(|e| Failure::msg(format!("failed to parse signature {}: {e}", sig.display())))?;
+    // notation's words: the parser's reason, without the path.
+    .map_err(|e| Failure::msg(format!("failed to parse signature: {e}")))?;
     if json {
         print!("{}", notary::inspect::to_notation_json(&i)?);
     } else {
@@ -686,7 +769,8 @@ pub fn run(c: BlobCommand) -> CmdResult {
                 "missing signature path: use `notary blob inspect --help` to see what parameters are required",
             )),
         },
-        BlobCommand::Policy(p) => policy::run(p, Kind::Blob),
+        BlobCommand::Policy(BlobPolicyCommand::Init(a)) => policy::init(a),
+        BlobCommand::Policy(BlobPolicyCommand::Common(p)) => policy::run(p, Kind::Blob),
     }
 }
 
@@ -752,6 +836,35 @@ mod tsa_url_tests {
             ),
         ] {
             assert_eq!(tsa_url_error(bad).as_deref(), Some(why), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod signature_path_tests {
+    use std::path::Path;
+
+    use super::go_join;
+
+    #[test]
+    fn signature_paths_are_joined_and_cleaned_as_go_joins_them() {
+        for (dir, want) in [
+            (".", "a.jws.sig"),
+            ("", "a.jws.sig"),
+            ("./", "a.jws.sig"),
+            ("sigs/", "sigs/a.jws.sig"),
+            ("./x/../sigs/.", "sigs/a.jws.sig"),
+            ("..", "../a.jws.sig"),
+            ("../../x/..", "../../a.jws.sig"),
+            ("x/../..", "../a.jws.sig"),
+            ("/tmp/./s//t/..", "/tmp/s/a.jws.sig"),
+            ("/..", "/a.jws.sig"),
+        ] {
+            assert_eq!(
+                go_join(Path::new(dir), "a.jws.sig"),
+                Path::new(want),
+                "{dir}"
+            );
         }
     }
 }

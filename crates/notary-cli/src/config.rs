@@ -44,8 +44,10 @@ fn read_capped(path: &Path, max: u64, streams: bool) -> Result<Vec<u8>, Failure>
         }
         Ok(())
     };
-    check(&fs::metadata(path).map_err(|e| fail(&e))?)?;
-    let file = fs::File::open(path).map_err(|e| fail(&e))?;
+    // Go's words (`os.ReadFile`) for a file that cannot be found or opened.
+    let open = |e: std::io::Error| Failure::msg(format!("open {}: {e}", path.display()));
+    check(&fs::metadata(path).map_err(open)?)?;
+    let file = fs::File::open(path).map_err(open)?;
     check(&file.metadata().map_err(|e| fail(&e))?)?;
     let mut data = Vec::new();
     file.take(max.saturating_add(1))
@@ -144,15 +146,20 @@ fn complete_temp(path: &Path, data: &[u8]) -> Result<tempfile::NamedTempFile, Fa
 pub fn save_signing_keys(dir: &Path, keys: &SigningKeys) -> Result<(), Failure> {
     // As notation's encoder writes it: four-space indent, Go's HTML-safe escapes, a final
     // newline.
-    let mut bytes = Vec::new();
-    let fmt = GoFormatter(serde_json::ser::PrettyFormatter::with_indent(b"    "));
-    serde::Serialize::serialize(
-        keys,
-        &mut serde_json::Serializer::with_formatter(&mut bytes, fmt),
-    )
-    .map_err(|e| Failure::msg(e.to_string()))?;
+    let mut bytes = go_json_indent(keys, b"    ")?;
     bytes.push(b'\n');
     write_private(&SigningKeys::path(dir), &bytes)
+}
+
+/// `value` as Go's `json.MarshalIndent(value, "", indent)` writes it: `indent` per level, Go's
+/// HTML-safe escapes, no final newline.
+pub fn go_json_indent<T: serde::Serialize>(value: &T, indent: &[u8]) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    let fmt = GoFormatter(serde_json::ser::PrettyFormatter::with_indent(indent));
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(&mut bytes, fmt))
+        .map_err(|e| Failure::msg(e.to_string()))?;
+    Ok(bytes)
 }
 
 /// serde_json's pretty printer with Go's `encoding/json` string escapes: `<`, `>`, `&`, U+2028

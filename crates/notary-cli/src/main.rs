@@ -240,6 +240,7 @@ const SWITCHES: &[&str] = &[
     "file",
     "force",
     "from-oci-layout",
+    "global",
     "insecure-registry",
     "migrate",
     "no-descriptions",

@@ -736,7 +736,9 @@ fn referrers_flag_group(a: &SignArgs) -> CmdResult {
 
 /// The reserved user-metadata key notation-go refuses (once the artifact has resolved), in its
 /// words.
-fn reserved_metadata(metadata: &std::collections::BTreeMap<String, String>) -> Option<Failure> {
+pub(crate) fn reserved_metadata(
+    metadata: &std::collections::BTreeMap<String, String>,
+) -> Option<Failure> {
     const PREFIX: &str = "io.cncf.notary";
     metadata.keys().find(|k| k.starts_with(PREFIX)).map(|k| {
         Failure::msg(format!(

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 use crate::config;
 use crate::{CmdResult, Failure};
@@ -41,13 +41,133 @@ pub enum PolicyCommand {
     /// Import a trust policy configuration from a JSON file
     Import {
         /// The policy file
-        file: PathBuf,
+        // (Any number of arguments: notation counts them in its own words.)
+        #[arg(value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
+        file: Vec<PathBuf>,
         /// Override the existing trust policy configuration without prompt
         #[arg(long)]
         force: bool,
     },
     /// Show the trust policy configuration
     Show,
+}
+
+/// `notary blob policy`: the shared commands and `init` (notation has no `policy init` for OCI).
+#[derive(Subcommand)]
+#[command(defer = true)]
+pub enum BlobPolicyCommand {
+    /// Initialize blob trust policy configuration
+    Init(BlobPolicyInit),
+    #[command(flatten)]
+    Common(PolicyCommand),
+}
+
+#[derive(Args)]
+pub struct BlobPolicyInit {
+    /// Name of the blob trust policy
+    #[arg(short = 'n', long)]
+    name: Option<String>,
+    /// Trust store in the format "<store_type>:<store_name>" (repeatable)
+    #[arg(long = "trust-store")]
+    trust_stores: Vec<String>,
+    /// Trusted identity: "x509.subject:<subject>" for the x509 CA scheme, the signing
+    /// authority's identity for x509 signingAuthority (repeatable)
+    #[arg(long = "trusted-identity")]
+    trusted_identities: Vec<String>,
+    /// Override the existing blob trust policy configuration, never prompt
+    #[arg(long)]
+    force: bool,
+    /// Set the policy as the global policy
+    #[arg(long)]
+    global: bool,
+}
+
+/// One statement of `blob policy init`, in the member order and with the empty members left
+/// out as notation-go's `BlobDocument` encodes it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InitDocument<'a> {
+    version: &'a str,
+    trust_policies: [InitStatement<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InitStatement<'a> {
+    name: &'a str,
+    signature_verification: InitLevel,
+    trust_stores: &'a [String],
+    trusted_identities: &'a [String],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    global_policy: bool,
+}
+
+#[derive(serde::Serialize)]
+struct InitLevel {
+    level: &'static str,
+}
+
+/// `blob policy init`: a blob trust policy of one strict statement, written as notation writes
+/// it (two-space indent, no final newline) once it validates. An existing policy that reads as
+/// a document is replaced only with `--force` (and a warning) or once the user agrees.
+pub fn init(a: BlobPolicyInit) -> CmdResult {
+    // cobra's words for required flags that were not given (an empty value counts as given).
+    let missing: Vec<&str> = [
+        ("name", a.name.is_none()),
+        ("trust-store", a.trust_stores.is_empty()),
+        ("trusted-identity", a.trusted_identities.is_empty()),
+    ]
+    .iter()
+    .filter(|(_, m)| *m)
+    .map(|(n, _)| *n)
+    .collect();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|n| format!("\"{n}\"")).collect();
+        return Err(Failure::msg(format!(
+            "required flag(s) {} not set",
+            names.join(", ")
+        )));
+    }
+    let doc = InitDocument {
+        version: "1.0",
+        trust_policies: [InitStatement {
+            name: a.name.as_deref().unwrap_or_default(),
+            signature_verification: InitLevel { level: "strict" },
+            trust_stores: &a.trust_stores,
+            trusted_identities: &a.trusted_identities,
+            global_policy: a.global,
+        }],
+    };
+    let bytes = config::go_json_indent(&doc, b"  ")?;
+    validate(Kind::Blob, &bytes).map_err(|e| Failure::msg(format!("invalid blob policy: {e}")))?;
+    let dst = config::config_dir()?.join(Kind::Blob.file());
+    if blob_policy_exists(&dst) {
+        if a.force {
+            eprintln!("Warning: existing blob trust policy configuration will be overwritten");
+        } else if !crate::cert::confirm(
+            "The blob trust policy configuration already exists, do you want to overwrite it?",
+        )? {
+            return Ok(());
+        }
+    }
+    config::write_private(&dst, &bytes)?;
+    println!(
+        "Successfully initialized blob trust policy file to {}.",
+        dst.display()
+    );
+    Ok(())
+}
+
+/// Whether notation would take `path` for an existing blob trust policy: a file that decodes
+/// as a document (valid or not), which it asks about before replacing it. (Read as any input
+/// file is: a regular file, capped.)
+fn blob_policy_exists(path: &std::path::Path) -> bool {
+    config::read_input(path, config::MAX_SMALL_FILE).is_ok_and(|b| {
+        matches!(
+            serde_json::from_slice::<serde_json::Value>(&b),
+            Ok(serde_json::Value::Object(_) | serde_json::Value::Null)
+        )
+    })
 }
 
 fn validate(kind: Kind, bytes: &[u8]) -> Result<(), notary_trustpolicy::Error> {
@@ -60,16 +180,37 @@ fn validate(kind: Kind, bytes: &[u8]) -> Result<(), notary_trustpolicy::Error> {
 pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
     match c {
         PolicyCommand::Import { file, force } => {
+            // notation's words: `blob policy import` names the blob policy in each of them.
+            let (usage, what, read, parse, validated) = match kind {
+                Kind::Oci => (
+                    "policy",
+                    "file",
+                    "trust policy file",
+                    "trust policy configuration",
+                    "trust policy",
+                ),
+                Kind::Blob => (
+                    "blob policy",
+                    "configuration",
+                    "blob trust policy file",
+                    "blob trust policy configuration",
+                    "blob trust policy configuration",
+                ),
+            };
+            let [file] = file.as_slice() else {
+                return Err(Failure::msg(format!(
+                    "requires 1 argument but received {}.\nUsage: notary {usage} import <path-to-policy.json>\nPlease specify a trust policy {what} location as the argument",
+                    file.len()
+                )));
+            };
             // notation's three steps and their words: read, parse, validate.
-            let bytes = crate::config::read_input_or_stream(&file, crate::config::MAX_SMALL_FILE)
-                .map_err(|Failure(e)| {
-                Failure::msg(format!("failed to read trust policy file: {e}"))
-            })?;
+            let bytes = crate::config::read_input_or_stream(file, crate::config::MAX_SMALL_FILE)
+                .map_err(|Failure(e)| Failure::msg(format!("failed to read {read}: {e}")))?;
             validate(kind, &bytes).map_err(|e| match e {
-                notary_trustpolicy::Error::Parse { reason } => Failure::msg(format!(
-                    "failed to parse trust policy configuration: {reason}"
-                )),
-                e => Failure::msg(format!("failed to validate trust policy: {e}")),
+                notary_trustpolicy::Error::Parse { reason } => {
+                    Failure::msg(format!("failed to parse {parse}: {reason}"))
+                }
+                e => Failure::msg(format!("failed to validate {validated}: {e}")),
             })?;
             let dir = config::config_dir()?;
             // notation v1.x reads only trustpolicy.json; later versions prefer
@@ -81,7 +222,12 @@ pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
             };
             // As notation: an existing configuration is replaced only once the user agrees
             // (stdin: "y" or "yes"; no answer declines and changes nothing), or with --force.
-            if std::fs::symlink_metadata(&dst).is_ok() {
+            // (notation's blob command asks only about a file that reads as a policy document.)
+            let existing = match kind {
+                Kind::Oci => std::fs::symlink_metadata(&dst).is_ok(),
+                Kind::Blob => blob_policy_exists(&dst),
+            };
+            if existing {
                 if force {
                     eprintln!(
                         "Warning: existing {} trust policy configuration will be overwritten",
@@ -96,9 +242,10 @@ pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
             }
             config::write_private(&dst, &bytes)?;
             println!(
-                "Successfully imported {} trust policy configuration to {}",
+                "Successfully imported {} trust policy configuration to {}{}",
                 kind.label(),
-                dst.display()
+                dst.display(),
+                if let Kind::Blob = kind { "." } else { "" }
             );
             Ok(())
         }

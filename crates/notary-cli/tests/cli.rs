@@ -58,8 +58,14 @@ fn blob_sign_verify_tamper_identity_audit() {
     ]);
     assert!(e.work.join("artifact.bin.jws.sig").is_file());
     assert!(e.work.join("artifact.bin.cose.sig").is_file());
-    let err = e.fails(&["blob", "sign", "artifact.bin"]);
-    assert!(err.contains("already exists"), "{err}");
+    // An existing signature is replaced only once the user agrees; no answer keeps it.
+    let before = std::fs::read(e.work.join("artifact.bin.jws.sig")).unwrap();
+    let out = e.ok(&["blob", "sign", "artifact.bin"]);
+    assert!(out.contains("already exists"), "{out}");
+    assert_eq!(
+        std::fs::read(e.work.join("artifact.bin.jws.sig")).unwrap(),
+        before
+    );
 
     let pol = e.write(
         "policy.json",

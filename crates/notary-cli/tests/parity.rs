@@ -347,6 +347,12 @@ fn blob_signature_file_errors_use_notations_words() {
     std::fs::write(e.work.join("blobFile.txt"), b"bytes").unwrap();
     e.ok(&["blob", "sign", "blobFile.txt"]);
     let signed = e.work.join("blobFile.txt.jws.sig");
+    // (The policy is read before the signature file's name, as notation reads them.)
+    std::fs::write(
+        e.config.join("trustpolicy.blob.json"),
+        r#"{"version":"1.0","trustPolicies":[{"name":"g","signatureVerification":{"level":"strict"},"trustStores":["ca:b"],"trustedIdentities":["*"],"globalPolicy":true}]}"#,
+    )
+    .unwrap();
     for (name, words) in [
         (
             "blobFile.txt.jws.invalid",
@@ -375,15 +381,18 @@ fn blob_signature_file_errors_use_notations_words() {
     // Operating-system errors read as Go writes them.
     let err = e.fails(&["blob", "inspect", "absent.jws.sig"]);
     assert!(
-        err.contains("failed to read signature file: absent.jws.sig: no such file or directory"),
+        err.contains(
+            "failed to read signature file: open absent.jws.sig: no such file or directory"
+        ),
         "{err}"
     );
     assert!(!err.contains("os error"), "{err}");
-    std::fs::write(
-        e.config.join("trustpolicy.blob.json"),
-        r#"{"version":"1.0","trustPolicies":[{"name":"g","signatureVerification":{"level":"strict"},"trustStores":["ca:b"],"trustedIdentities":["*"],"globalPolicy":true}]}"#,
-    )
-    .unwrap();
+    std::fs::write(e.work.join("garbage.jws.sig"), b"garbage").unwrap();
+    let err = e.fails(&["blob", "inspect", "garbage.jws.sig"]);
+    assert!(
+        err.starts_with("Error: failed to parse signature: "),
+        "{err}"
+    );
     e.ok(&[
         "blob",
         "verify",
@@ -401,21 +410,311 @@ fn blob_signature_file_errors_use_notations_words() {
         "blobFile.txt",
     ]);
     assert!(
-        err.contains("integrity check failed. signature does not match the given blob"),
+        err.starts_with(
+            "Error: provided signature verification failed against blob blobFile.txt: "
+        ) && err.contains("integrity check failed. signature does not match the given blob"),
         "{err}"
     );
-    // Empty values ask for nothing: any media type, the global statement.
-    for flag in ["--media-type", "--policy-name"] {
-        e.ok(&[
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "-m",
+        "k=v",
+        "--signature",
+        "blobFile.txt.jws.sig",
+        "blobFile.txt",
+    ]);
+    assert!(
+        err.starts_with(
+            "Error: signature verification failed: unable to find specified metadata in the signature"
+        ),
+        "{err}"
+    );
+    // An empty policy name asks for the global statement; an empty media type is refused.
+    e.ok(&[
+        "blob",
+        "verify",
+        "--policy-name",
+        "",
+        "--signature",
+        "blobFile.txt.jws.sig",
+        "blobFile.txt",
+    ]);
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "--media-type",
+        "",
+        "--signature",
+        "blobFile.txt.jws.sig",
+        "blobFile.txt",
+    ]);
+    assert!(
+        err.contains("--media-type is set but with empty value"),
+        "{err}"
+    );
+    // The format is read in any case; a name without `.sig` names the extension first.
+    std::fs::copy(&signed, e.work.join("blobFile.txt.JWS.sig")).unwrap();
+    e.ok(&[
+        "blob",
+        "verify",
+        "--signature",
+        "blobFile.txt.JWS.sig",
+        "blobFile.txt",
+    ]);
+    std::fs::copy(&signed, e.work.join("blobFile")).unwrap();
+    let err = e.fails(&["blob", "verify", "--signature", "blobFile", "blobFile.txt"]);
+    assert!(
+        err.contains("invalid signature filename blobFile. The file extension must be .sig"),
+        "{err}"
+    );
+    // The blob is opened before the signature is read.
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "--signature",
+        "absent.jws.sig",
+        "absent.txt",
+    ]);
+    assert!(
+        err.contains("Error: open absent.txt: no such file or directory"),
+        "{err}"
+    );
+    let err = e.fails(&["blob", "verify", "--signature", "x.jws.sig"]);
+    assert!(err.contains("missing path to the blob artifact"), "{err}");
+    let err = e.fails(&["blob", "sign"]);
+    assert!(
+        err.contains("missing file path to the blob artifact: use `notary blob sign --help`"),
+        "{err}"
+    );
+}
+
+/// `blob sign` names and replaces signature files as notation does: the directory joined and
+/// cleaned as Go's `filepath.Join`, `--force` warning, an existing file replaced only once the
+/// user agrees.
+#[test]
+fn blob_sign_names_and_replaces_signature_files_as_notation_does() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "--bits", "256", "b", "--default"]);
+    std::fs::write(e.work.join("a.txt"), b"bytes").unwrap();
+    let out = e.ok(&["blob", "sign", "a.txt"]);
+    assert_eq!(
+        out,
+        "Successfully signed a.txt\nSignature file written to a.txt.jws.sig\n"
+    );
+    let first = std::fs::read(e.work.join("a.txt.jws.sig")).unwrap();
+    // notation-go's words and order: reserved metadata once the blob is read, the empty
+    // timestamp URL before the signer.
+    let err = e.fails(&["blob", "sign", "-m", "io.cncf.notary.x=1", "a.txt"]);
+    assert!(
+        err.contains("error adding user metadata: metadata key io.cncf.notary.x has reserved prefix io.cncf.notary"),
+        "{err}"
+    );
+    let err = e.fails(&[
+        "blob",
+        "sign",
+        "--timestamp-url",
+        "",
+        "--timestamp-root-cert",
+        "r.crt",
+        "--key",
+        "nope",
+        "a.txt",
+    ]);
+    assert!(
+        err.contains("timestamping: tsa url cannot be empty"),
+        "{err}"
+    );
+    for (dir, printed) in [
+        ("./sigs/", "sigs/a.txt.cose.sig"),
+        ("x/../sigs", "sigs/a.txt.cose.sig"),
+        ("", "a.txt.cose.sig"),
+    ] {
+        let out = e.ok(&[
             "blob",
-            "verify",
-            flag,
-            "",
-            "--signature",
-            "blobFile.txt.jws.sig",
-            "blobFile.txt",
+            "sign",
+            "--force",
+            "--signature-format",
+            "cose",
+            "--signature-directory",
+            dir,
+            "a.txt",
         ]);
+        assert!(
+            out.ends_with(&format!("Signature file written to {printed}\n")),
+            "{dir}: {out}"
+        );
+        assert!(e.work.join(printed).is_file(), "{printed}");
     }
+    // No answer declines: the command succeeds and the file stays as it was.
+    let o = e.run(&["blob", "sign", "a.txt"]);
+    assert!(o.status.success());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.starts_with("The signature file already exists, do you want to overwrite it? [y/N]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Successfully signed"), "{stdout}");
+    assert_eq!(std::fs::read(e.work.join("a.txt.jws.sig")).unwrap(), first);
+    // "y" replaces it; --force warns, even with nothing to replace.
+    let o = e.run_with_stdin(&["blob", "sign", "a.txt"], b"y\n");
+    assert!(o.status.success());
+    assert_ne!(std::fs::read(e.work.join("a.txt.jws.sig")).unwrap(), first);
+    let (_, err) = e.ok_both(&[
+        "blob",
+        "sign",
+        "--force",
+        "--signature-directory",
+        "new",
+        "a.txt",
+    ]);
+    assert!(
+        err.contains("Warning: existing signature file will be overwritten"),
+        "{err}"
+    );
+}
+
+/// `blob policy init` writes the document notation writes (two-space indent, members in
+/// notation-go's order, no final newline) and `blob policy import` speaks of the blob policy.
+#[test]
+fn blob_policy_init_and_import_follow_notation() {
+    let e = Env::new();
+    let policy = e.config.join("trustpolicy.blob.json");
+    let err = e.fails(&["blob", "policy", "init"]);
+    assert!(
+        err.contains(r#"required flag(s) "name", "trust-store", "trusted-identity" not set"#),
+        "{err}"
+    );
+    let err = e.fails(&[
+        "blob",
+        "policy",
+        "init",
+        "--name",
+        "n",
+        "--trusted-identity",
+        "*",
+    ]);
+    assert!(
+        err.contains(r#"required flag(s) "trust-store" not set"#),
+        "{err}"
+    );
+    let err = e.fails(&[
+        "blob",
+        "policy",
+        "init",
+        "--name",
+        "n",
+        "--trust-store",
+        "bad",
+        "--trusted-identity",
+        "*",
+    ]);
+    assert!(err.starts_with("Error: invalid blob policy: "), "{err}");
+    assert!(!policy.exists());
+    let out = e.ok(&[
+        "blob",
+        "policy",
+        "init",
+        "-n",
+        "n<&>",
+        "--trust-store",
+        "ca:s",
+        "--trusted-identity",
+        "x509.subject: C=US, ST=WA, O=a",
+        "--global",
+    ]);
+    assert_eq!(
+        out,
+        format!(
+            "Successfully initialized blob trust policy file to {}.\n",
+            policy.display()
+        )
+    );
+    let written = std::fs::read_to_string(&policy).unwrap();
+    assert_eq!(
+        written,
+        "{\n  \"version\": \"1.0\",\n  \"trustPolicies\": [\n    {\n      \"name\": \"n\\u003c\\u0026\\u003e\",\n      \"signatureVerification\": {\n        \"level\": \"strict\"\n      },\n      \"trustStores\": [\n        \"ca:s\"\n      ],\n      \"trustedIdentities\": [\n        \"x509.subject: C=US, ST=WA, O=a\"\n      ],\n      \"globalPolicy\": true\n    }\n  ]\n}"
+    );
+    assert_eq!(
+        std::fs::metadata(&policy).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // An existing policy: no answer keeps it; --force warns and replaces it.
+    let again = [
+        "blob",
+        "policy",
+        "init",
+        "--name",
+        "m",
+        "--trust-store",
+        "ca:s",
+        "--trusted-identity",
+        "*",
+    ];
+    let out = e.ok(&again);
+    assert!(
+        out.starts_with("The blob trust policy configuration already exists"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&policy).unwrap(), written);
+    let mut forced = again.to_vec();
+    forced.push("--force");
+    let (_, err) = e.ok_both(&forced);
+    assert!(
+        err.contains("Warning: existing blob trust policy configuration will be overwritten"),
+        "{err}"
+    );
+    assert!(
+        !std::fs::read_to_string(&policy)
+            .unwrap()
+            .contains("globalPolicy")
+    );
+    // A file that is not a policy document is replaced without a question.
+    std::fs::write(&policy, "{").unwrap();
+    e.ok(&again);
+    assert!(std::fs::read_to_string(&policy).unwrap().contains("\"m\""));
+
+    // blob policy import: the blob policy named in every message.
+    std::fs::write(e.work.join("bad.json"), "{").unwrap();
+    let err = e.fails(&["blob", "policy", "import", "--force", "bad.json"]);
+    assert!(
+        err.contains("failed to parse blob trust policy configuration: "),
+        "{err}"
+    );
+    let err = e.fails(&["blob", "policy", "import", "--force", "absent.json"]);
+    assert!(
+        err.contains(
+            "failed to read blob trust policy file: open absent.json: no such file or directory"
+        ),
+        "{err}"
+    );
+    // (notation v1.3.2's words for the OCI policy.)
+    let err = e.fails(&["policy", "import", "--force", "absent.json"]);
+    assert!(
+        err.contains(
+            "Error: failed to read trust policy file: open absent.json: no such file or directory"
+        ),
+        "{err}"
+    );
+    let err = e.fails(&["blob", "policy", "import"]);
+    assert!(
+        err.contains("requires 1 argument but received 0.\nUsage: notary blob policy import <path-to-policy.json>\nPlease specify a trust policy configuration location as the argument"),
+        "{err}"
+    );
+    let err = e.fails(&["policy", "import", "a", "b"]);
+    assert!(
+        err.contains("requires 1 argument but received 2.\nUsage: notary policy import <path-to-policy.json>\nPlease specify a trust policy file location as the argument"),
+        "{err}"
+    );
+    std::fs::write(e.work.join("p.json"), &written).unwrap();
+    let out = e.ok(&["blob", "policy", "import", "--force", "p.json"]);
+    assert_eq!(
+        out,
+        format!(
+            "Successfully imported blob trust policy configuration to {}.\n",
+            policy.display()
+        )
+    );
 }
 
 /// `plugin install` checks its arguments in notation's order and words.
