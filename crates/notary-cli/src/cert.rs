@@ -688,6 +688,12 @@ fn remove_reporting(path: &Path, what: &str, failures: &mut Vec<String>) {
 /// directory) are deleted: a key registered with `key add --key --cert` names the user's own
 /// files, which are never removed.
 fn cleanup_test(name: &str) -> CmdResult {
+    // notation's check of the operand, before anything is read.
+    if !is_valid_name(name) {
+        return Err(Failure::msg(
+            "certificate common name must follow [a-zA-Z0-9_.-]+ format",
+        ));
+    }
     let dir = config::config_dir()?;
     let mut keys = crate::notation_dir()?.signing_keys()?;
     let entry = keys.get(Some(name))?.clone();

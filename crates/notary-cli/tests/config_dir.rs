@@ -50,6 +50,15 @@ fn cleanup_test_removes_what_generate_test_made_and_never_a_users_own_key() {
     assert!(err.contains("generate-test"), "{err}");
     assert!(key.is_file() && cert.is_file());
     assert!(e.ok(&["key", "list"]).contains("mine"));
+    // notation's operand checks: a name, and one a store could be named after.
+    let err = e.fails(&["cert", "cleanup-test"]);
+    assert_eq!(err.trim_end(), "Error: missing certificate common name");
+    let err = e.fails(&["cert", "cleanup-test", "../g"]);
+    assert_eq!(
+        err.trim_end(),
+        "Error: certificate common name must follow [a-zA-Z0-9_.-]+ format"
+    );
+    assert!(local.join("g.key").is_file());
 }
 
 #[test]
