@@ -99,6 +99,14 @@
 //!   0 or 1) unless the peer given has `blob` commands, when every case runs through both and
 //!   stdout, errors, warnings and the files left must agree except where notary differs on
 //!   purpose, each case named with its rule.
+//! - verifyout.py: ~240 `verify` runs on OCI layouts (good, COSE, user metadata, several
+//!   signatures some bad, expired signatures and certificates, untrusted signers, tampered
+//!   envelopes, none; every level and overrides, identities that do not match, missing and empty
+//!   trust stores, no policy, tags, `--user-metadata`, `--max-signatures`) and a few on
+//!   docker-registry, each plain and with `-v`: exit status, stdout byte for byte and stderr
+//!   line by line must agree except where notary differs on purpose by a named rule (its log
+//!   lines under `-v` are `tracing`'s, but notation's failed-validation and skip messages must
+//!   be among them).
 //!
 //! Needs python3 with `cryptography` and `cbor2`, `openssl` and the Go tools: scripts/setup.sh
 //! installs them, and a missing one fails the test.
@@ -324,4 +332,18 @@ fn notary_and_notation_agree_on_flag_values_and_references() {
 #[test]
 fn notary_and_notation_agree_on_blob_commands() {
     run("blobs.py", &[cli_env::notary_bin(), tool("notation")]);
+}
+
+/// verifyout.py: the text `verify` prints (see the module docs).
+#[test]
+fn notary_and_notation_print_the_same_verify_text() {
+    run(
+        "verifyout.py",
+        &[
+            cli_env::notary_bin(),
+            tool("notation"),
+            tool("oras"),
+            registry::Kind::Distribution2.binary(),
+        ],
+    );
 }

@@ -712,6 +712,10 @@ fn verify(a: BlobVerifyArgs) -> CmdResult {
                 .with_user_metadata(&metadata),
         )
         .map_err(|e| {
+            // A trust store missing or empty is the whole error, as for `verify`.
+            if let Some(m) = crate::output::trust_store_failure(&e) {
+                return Failure::msg(m);
+            }
             // notation's headline for a failed validation (notation-go's ErrorVerificationFailed)
             // names the blob; other failures (policy, request, user metadata) keep theirs.
             // Either way the reason follows.

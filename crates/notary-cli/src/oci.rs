@@ -921,21 +921,40 @@ async fn verify_one(
         return Err(resolve_failure(&t, source.as_ref()));
     }
     warn_unpinned("verify", &t.object);
+    // The artifact as notation names it in its headline: resolved to its digest.
+    let named = |reference: &str| {
+        reference
+            .rsplit_once('@')
+            .map_or_else(|| t.given(), |(_, digest)| t.at(&digest))
+    };
+    if let Err(VerifyArtifactError::AllFailed { failures, .. }) = &res
+        && let Some(e) = failures
+            .iter()
+            .find_map(|f| crate::output::trust_store_failure(f))
+    {
+        return Err(e);
+    }
     let done = match res {
         Ok(d) => d,
         // notation's headline, then why: inline for one signature, one line each for more
         // (most progressed first).
-        Err(VerifyArtifactError::AllFailed { failures, .. }) if failures.len() == 1 => {
+        Err(VerifyArtifactError::AllFailed {
+            failures,
+            reference,
+        }) if failures.len() == 1 => {
             let why = failures
                 .first()
                 .map(ToString::to_string)
                 .unwrap_or_default();
             return Err(format!(
                 "signature verification failed for all the signatures associated with {}: {why}",
-                t.given()
+                named(&reference)
             ));
         }
-        Err(VerifyArtifactError::AllFailed { failures, .. }) => {
+        Err(VerifyArtifactError::AllFailed {
+            failures,
+            reference,
+        }) => {
             let lines: Vec<String> = failures
                 .iter()
                 .enumerate()
@@ -943,7 +962,7 @@ async fn verify_one(
                 .collect();
             return Err(format!(
                 "signature verification failed for all the signatures associated with {}:\n{}",
-                t.given(),
+                named(&reference),
                 lines.join("\n")
             ));
         }

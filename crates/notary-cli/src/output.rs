@@ -44,6 +44,33 @@ pub fn verification_text(out: &notary::VerificationOutcome, subject: &str, warne
     text
 }
 
+/// notation's whole error for a verification that failed on a trust store missing or holding
+/// no certificate (its `CheckVerificationFailure` puts these before any verification
+/// headline): `e` or an error behind it is the trust store's.
+pub fn trust_store_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use notary::truststore::{TrustStoreError, TrustStoreErrorKind};
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(t) = e.downcast_ref::<TrustStoreError>() {
+            let (name, store_type) = (&t.name, t.store_type.as_str());
+            let what = match t.kind {
+                TrustStoreErrorKind::Missing => {
+                    format!("the trust store {name:?} of type {store_type:?} does not exist")
+                }
+                TrustStoreErrorKind::Empty => format!(
+                    "no x509 certificates were found in trust store {name:?} of type {store_type:?}"
+                ),
+                _ => return None,
+            };
+            return Some(format!(
+                "{what}. Use command 'notary cert add' to create and add trusted certificates to the trust store"
+            ));
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// `rows` under `header`, laid out as Go's `tabwriter` (padding 3, every cell terminated by a
 /// tab) lays out notation's tables: each cell padded to its column's widest plus three spaces,
 /// the last cell too.

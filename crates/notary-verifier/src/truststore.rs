@@ -39,6 +39,11 @@ impl std::fmt::Display for TrustStoreError {
                 "the trust store {:?} of type {store_type:?} does not exist ({})",
                 self.name, self.reason
             ),
+            TrustStoreErrorKind::Empty => write!(
+                f,
+                "no x509 certificates were found in trust store {:?} of type {store_type:?} ({})",
+                self.name, self.reason
+            ),
             _ => write!(f, "trust store {store_type}:{}: {}", self.name, self.reason),
         }
     }
@@ -52,6 +57,8 @@ impl std::error::Error for TrustStoreError {}
 pub enum TrustStoreErrorKind {
     /// The store does not exist (`reason` says where it was looked for).
     Missing,
+    /// The store is a directory holding no certificate (`reason` says which).
+    Empty,
     /// The store is not a plain directory or cannot be read.
     Access,
     /// A file in the store holds no decodable certificate.
@@ -175,10 +182,7 @@ impl TrustStore for DirTrustStore {
             );
         }
         if certs.is_empty() {
-            return Err(err(
-                TrustStoreErrorKind::Access,
-                format!("{} has no certificates", dir.display()),
-            ));
+            return Err(err(TrustStoreErrorKind::Empty, dir.display().to_string()));
         }
         Ok(certs)
     }

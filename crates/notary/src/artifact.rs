@@ -328,6 +328,12 @@ where
         };
         let skipped =
             SkippedVerification::assertion(policy).map_err(VerifyArtifactError::Policy)?;
+        // notation-go's words under `-v`.
+        tracing::info!(
+            "Signature verification skipped for {}@{}",
+            request.policy_scope,
+            artifact.digest
+        );
         return Ok(ArtifactVerification {
             artifact,
             signature_manifest: None,

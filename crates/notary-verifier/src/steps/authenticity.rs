@@ -25,13 +25,11 @@ pub(crate) fn check_authenticity(
 ) -> StepResult {
     let wanted = store_type_for(scheme);
     let mut trusted: Vec<Certificate> = Vec::new();
-    let mut names = Vec::new();
     for store in statement
         .trust_stores
         .iter()
         .filter(|s| s.store_type == wanted)
     {
-        names.push(store.to_string());
         let certs = trust_store
             .certificates(wanted, &store.name)
             .map_err(|e| StepFailure::with_source(e.to_string(), e))?;
@@ -50,10 +48,10 @@ pub(crate) fn check_authenticity(
     if anchored {
         Ok(())
     } else {
-        Err(StepFailure::new(format!(
-            "signature is not produced by a trusted signer (no certificate of the chain is in {})",
-            names.join(", ")
-        )))
+        // notation-core-go's words (notation prints them in the warning of a logged failure).
+        Err(StepFailure::new(
+            "the signature's certificate chain does not contain any trusted certificate",
+        ))
     }
 }
 
