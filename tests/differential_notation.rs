@@ -65,6 +65,14 @@
 //!   where notary is stricter on purpose, each case named with its rule.
 //! - configdir.py: ~20 command sequences (`key`, `cert`, `policy`, `sign`) on fresh configuration
 //!   directories; output, the files left (names, modes) and their JSON bytes must agree.
+//! - mgmt.py: ~235 sequences of `cert` (add, list, show, delete, generate-test), `key` (add,
+//!   list, update, delete) and `policy` (import, show) steps on fresh configuration directories:
+//!   several certificate files some bad, files and store names taken or invalid, every `cert
+//!   list` filter, prompts answered y, yes, n, an empty line or nothing, `--all`, `-y` and
+//!   `--force`, plugin keys, `trustpolicy.json` against `trustpolicy.oci.json`,
+//!   `NOTATION_CONFIG` and `XDG_CONFIG_HOME`, a configuration directory that is a file; exit
+//!   statuses, stdout byte for byte, error and warning words and the tree left must agree except
+//!   where notary differs on purpose, each case named with its rule.
 //! - plugincli.py: ~250 `plugin install`, `plugin list` and `plugin uninstall` sequences on fresh
 //!   configuration directories: shell-script plugins answering `get-plugin-metadata` well or
 //!   badly (SemVer edges, capabilities, contract versions, broken JSON, missing members,
@@ -292,6 +300,12 @@ fn notary_and_notation_agree_on_registry_authentication() {
 #[test]
 fn notary_and_notation_leave_the_same_configuration_directory() {
     run("configdir.py", &[cli_env::notary_bin(), tool("notation")]);
+}
+
+/// mgmt.py: the `cert`, `key` and `policy` commands (see the module docs).
+#[test]
+fn notary_and_notation_agree_on_management_commands() {
+    run("mgmt.py", &[cli_env::notary_bin(), tool("notation")]);
 }
 
 /// plugincli.py: the `plugin` commands (see the module docs).

@@ -26,7 +26,8 @@ pub enum CertCommand {
         #[arg(short = 's', long = "store")]
         store: String,
         /// Certificate files (PEM or DER)
-        #[arg(required = true)]
+        // (An empty path is read as notation reads it: the working directory.)
+        #[arg(required = true, value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
         paths: Vec<PathBuf>,
     },
     /// List certificates in trust stores
@@ -77,8 +78,8 @@ pub enum CertCommand {
         default: bool,
         /// Key size: RSA 2048, 3072 or 4096 (as notation); 256, 384 or 521 give an EC key on
         /// that NIST curve (notation generates RSA only)
-        #[arg(short = 'b', long = "bits", default_value_t = 2048)]
-        bits: u32,
+        #[arg(short = 'b', long = "bits", default_value_t = 2048, value_parser = crate::go_int, allow_hyphen_values = true)]
+        bits: i64,
         /// Key spec by name (RSA-2048 ... EC-521); an alternative to --bits
         #[arg(long = "key-spec", hide = true, conflicts_with = "bits")]
         key_spec: Option<String>,
@@ -93,6 +94,9 @@ pub enum CertCommand {
 }
 
 fn store_type(s: &str) -> Result<TrustStoreType, Failure> {
+    if s.is_empty() {
+        return Err(Failure::msg("store type cannot be empty"));
+    }
     s.parse()
         .map_err(|_| Failure::msg(format!("unsupported store type: {s}")))
 }
@@ -111,14 +115,12 @@ fn store_dir(t: TrustStoreType, name: &str) -> Result<PathBuf, Failure> {
 }
 
 /// A certificate file named on the command line for `show` or `delete`: a name in the store,
-/// never a path that could lead out of it.
-fn store_file_name(f: &str) -> Result<&str, Failure> {
-    if f.is_empty()
-        || f == "."
-        || f == ".."
-        || f.contains('/')
-        || f.contains(std::path::MAIN_SEPARATOR)
-    {
+/// never a path that could lead out of it. `empty` is notation's words for an empty name.
+fn store_file_name<'a>(f: &'a str, empty: &str) -> Result<&'a str, Failure> {
+    if f.is_empty() {
+        return Err(Failure::msg(empty));
+    }
+    if f == "." || f == ".." || f.contains('/') || f.contains(std::path::MAIN_SEPARATOR) {
         return Err(Failure::msg(format!(
             "invalid certificate file name {f:?}: give the name of a file in the trust store"
         )));
@@ -135,12 +137,54 @@ fn is_real(p: &Path, dir: bool) -> bool {
 /// Largest certificate file `cert add` reads (as the trust store reader: roots, not archives).
 const MAX_CERT_FILE: u64 = 16 * 1024 * 1024;
 
-/// Reads a certificate file given on the command line. Unlike a file inside the trust store, a
-/// symlink is followed, as notation does (`/etc/ssl/certs/*.pem` are links on Debian and
+/// Reads a certificate file given on the command line, as notation reads it: the path made
+/// absolute first (an empty one is the working directory). Unlike a file inside the trust store,
+/// a symlink is followed, as notation does (`/etc/ssl/certs/*.pem` are links on Debian and
 /// Ubuntu); the target must still be a regular file of bounded size.
 fn read_source(src: &Path) -> Result<Vec<u8>, Failure> {
-    crate::config::read_input(src, MAX_CERT_FILE)
-        .map_err(|Failure(m)| Failure::msg(format!("failed to add {m}")))
+    let src = if src.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        src
+    };
+    crate::config::read_input(&go_abs(src), MAX_CERT_FILE)
+}
+
+/// Go's words (notation reads certificate files with Go's `x509` package) for a file whose
+/// certificates do not parse; notary's own limits keep their words.
+fn go_parse_error(e: &notary_x509::Error) -> String {
+    match e {
+        notary_x509::Error::NoCertificates => "no valid certificate found in the file".into(),
+        notary_x509::Error::Parse { reason } if !reason.starts_with("more than") => {
+            "x509: malformed certificate".into()
+        }
+        e => e.to_string(),
+    }
+}
+
+/// Reads the certificates of a file in a trust store for `cert show` and `cert list`: the
+/// trust store reader's rules (a regular file, bounded), failures in notation's words (Go's
+/// `open` and `read` errors, Go's `x509` words for what does not parse).
+fn read_stored(path: &Path) -> Result<Vec<notary_x509::Certificate>, String> {
+    match fs::metadata(path) {
+        Err(e) => return Err(format!("open {}: {e}", path.display())),
+        Ok(m) if m.is_dir() => return Err(format!("read {}: is a directory", path.display())),
+        Ok(_) => {}
+    }
+    read_certificate_file(path).map_err(|(kind, reason)| {
+        if let notary::truststore::TrustStoreErrorKind::Parse = kind {
+            // The file was read whole just now (bounded); read again for the typed error.
+            if let Err(e) = fs::read(path)
+                .map_err(|e| notary_x509::Error::Parse {
+                    reason: e.to_string(),
+                })
+                .and_then(|b| notary_x509::read_certificates(&b))
+            {
+                return go_parse_error(&e);
+            }
+        }
+        reason
+    })
 }
 
 /// Checks that `data` holds certificates acceptable for a store of type `t`.
@@ -148,24 +192,22 @@ fn check_certificates(t: TrustStoreType, data: &[u8], src: &Path) -> Result<(), 
     let fail =
         |e: &dyn std::fmt::Display| Failure::msg(format!("failed to add {}: {e}", src.display()));
     let x509 = notary_x509::X509Verifier::new(crate::provider());
-    for c in notary_x509::read_certificates(data).map_err(|e| fail(&e))? {
+    for c in notary_x509::read_certificates(data).map_err(|e| Failure::msg(go_parse_error(&e)))? {
         x509.check_trust_store_certificate(&c, t)
             .map_err(|e| fail(&e))?;
     }
     Ok(())
 }
 
+/// notation's words for a trust store file name that is taken.
+const TAKEN: &str = "certificate already exists in the Trust Store";
+
 /// Where file `name` of store `t:store` lives; an error naming it if it already exists (a
 /// dangling symlink counts: writing there would follow it).
 fn new_store_file(t: TrustStoreType, store: &str, name: &OsStr) -> Result<PathBuf, Failure> {
     let dst = store_dir(t, store)?.join(name);
     if fs::symlink_metadata(&dst).is_ok() {
-        return Err(Failure::msg(format!(
-            "certificate {} already exists in the trust store {}:{store}: {}",
-            name.to_string_lossy(),
-            t.as_str(),
-            dst.display()
-        )));
+        return Err(Failure::msg(format!("{TAKEN}: {}", dst.display())));
     }
     Ok(dst)
 }
@@ -173,12 +215,20 @@ fn new_store_file(t: TrustStoreType, store: &str, name: &OsStr) -> Result<PathBu
 /// Copies the certificates of `src` (a regular file, or a link to one) into the store after
 /// checking them; an existing file of the same name is never replaced.
 pub fn add_to_store(t: TrustStoreType, store: &str, src: &Path) -> Result<PathBuf, Failure> {
+    // Read first, as notation does: an empty path reads the working directory.
+    let data = read_source(src)?;
+    check_certificates(t, &data, src)?;
     let name = src
         .file_name()
         .ok_or_else(|| Failure::msg(format!("{}: no file name", src.display())))?;
-    let data = read_source(src)?;
-    check_certificates(t, &data, src)?;
-    let dst = new_store_file(t, store, name)?;
+    // Reported in notation's words alone: `cert add` quotes each file's error.
+    let dst = new_store_file(t, store, name).map_err(|Failure(m)| {
+        if m.starts_with(TAKEN) {
+            Failure::msg(TAKEN)
+        } else {
+            Failure(m)
+        }
+    })?;
     // Written as a regular file holding the content: the store never refers to the source.
     config::write_private_new(&dst, &data)?;
     Ok(dst)
@@ -289,7 +339,7 @@ pub fn run(c: CertCommand) -> CmdResult {
                         if fs::metadata(&f).is_ok_and(|m| m.len() == 0) {
                             continue;
                         }
-                        match read_certificate_file(&f) {
+                        match read_stored(&f) {
                             Ok(_) => rows.push(vec![
                                 t.as_str().to_string(),
                                 s.file_name()
@@ -299,7 +349,7 @@ pub fn run(c: CertCommand) -> CmdResult {
                                     .map(|n| n.to_string_lossy().into_owned())
                                     .unwrap_or_default(),
                             ]),
-                            Err((_, e)) => {
+                            Err(e) => {
                                 return Err(Failure::msg(format!(
                                     "failed to list all certificates stored in the trust store, with error: {e}"
                                 )));
@@ -323,10 +373,13 @@ pub fn run(c: CertCommand) -> CmdResult {
             file,
         } => {
             let t = store_type(&t)?;
-            let path = store_dir(t, &store)?.join(store_file_name(&file)?);
+            let path = store_dir(t, &store)?.join(store_file_name(
+                &file,
+                "certificate fileName cannot be empty",
+            )?);
             // Any certificate that parses is shown, as notation shows it: the store's rules
             // apply when it is used.
-            let certs = read_certificate_file(&path).map_err(|(_, r)| {
+            let certs = read_stored(&path).map_err(|r| {
                 Failure::msg(format!(
                     "failed to show details of certificate {file}, with error: {r}"
                 ))
@@ -372,7 +425,10 @@ pub fn run(c: CertCommand) -> CmdResult {
             let t = store_type(&t)?;
             let dir = store_dir(t, &store)?;
             if let Some(f) = &file {
-                store_file_name(f)?;
+                store_file_name(
+                    f,
+                    "to delete a specific certificate, certificate fileName cannot be empty",
+                )?;
             }
             // notation's prompts, word for word.
             let question = match &file {
@@ -475,10 +531,10 @@ const KEY_BITS: [(u32, KeySpec); 6] = [
     (521, KeySpec::EcP521),
 ];
 
-fn key_spec_of_bits(bits: u32) -> Result<KeySpec, Failure> {
+fn key_spec_of_bits(bits: i64) -> Result<KeySpec, Failure> {
     KEY_BITS
         .iter()
-        .find(|(b, _)| *b == bits)
+        .find(|(b, _)| i64::from(*b) == bits)
         .map(|(_, s)| *s)
         .ok_or_else(|| {
             Failure::msg(format!(
@@ -547,7 +603,7 @@ fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
         return Err(Failure::msg("name needs to follow [a-zA-Z0-9_.-]+ format"));
     }
     let dir = config::config_dir()?;
-    let keys = crate::notation_dir()?.signing_keys()?;
+    let keys = config::signing_keys()?;
     if keys.keys.iter().any(|k| k.name == name) {
         return Err(Failure::msg(format!(
             "signing key with name {name:?} already exists"
@@ -695,7 +751,7 @@ fn cleanup_test(name: &str) -> CmdResult {
         ));
     }
     let dir = config::config_dir()?;
-    let mut keys = crate::notation_dir()?.signing_keys()?;
+    let mut keys = config::signing_keys()?;
     let entry = keys.get(Some(name))?.clone();
     let (Some(key_path), Some(cert_path)) = (&entry.key_path, &entry.cert_path) else {
         return Err(Failure::msg(if entry.plugin_name.is_some() {

@@ -18,6 +18,23 @@ pub fn plugins_dir() -> Result<PathBuf, Failure> {
     Ok(crate::notation_dir()?.plugins_dir().to_path_buf())
 }
 
+/// `signingkeys.json` (see [`notary::config::NotationDir::signing_keys`]); a file that cannot
+/// be read is named in notation's words (its loader `lstat`s the file and takes nothing but a
+/// regular file).
+pub fn signing_keys() -> Result<SigningKeys, Failure> {
+    use notary::config::ConfigError;
+    crate::notation_dir()?.signing_keys().map_err(|e| match e {
+        ConfigError::Read { path, source } => {
+            Failure::msg(format!("lstat {}: {source}", path.display()))
+        }
+        ConfigError::NotARegularFile { path, .. } => Failure::msg(format!(
+            "{} is not a regular file (symlinks are not supported)",
+            crate::go_quote(&path.display().to_string())
+        )),
+        e => e.into(),
+    })
+}
+
 /// Reads an input file named on the command line (a link is followed): a regular file of at most
 /// `max` bytes. The type is checked before the open (opening a FIFO would block) and again on the
 /// opened file, and the read stops past `max` (a file that grows, `/dev/zero`). Errors name the
@@ -36,7 +53,14 @@ fn read_capped(path: &Path, max: u64, streams: bool) -> Result<Vec<u8>, Failure>
     use std::io::Read as _;
     let fail = |e: &dyn std::fmt::Display| Failure::msg(format!("{}: {e}", path.display()));
     let check = |m: &fs::Metadata| -> Result<(), Failure> {
-        if !(m.is_file() || streams && !m.is_dir()) {
+        // Go's words (`os.ReadFile` of a directory).
+        if m.is_dir() {
+            return Err(Failure::msg(format!(
+                "read {}: is a directory",
+                path.display()
+            )));
+        }
+        if !(m.is_file() || streams) {
             return Err(fail(&"not a regular file"));
         }
         if m.is_file() && m.len() > max {
@@ -74,9 +98,26 @@ pub fn ensure_dir(dir: &Path) -> Result<(), Failure> {
         use std::os::unix::fs::DirBuilderExt as _;
         builder.mode(0o700);
     }
-    builder
-        .create(dir)
-        .map_err(|e| Failure::msg(format!("{}: {e}", dir.display())))
+    builder.create(dir).map_err(|e| mkdir_error(dir, e))
+}
+
+/// A failed `ensure_dir` in Go's words (`os.MkdirAll`, as notation creates directories): the
+/// first directory on the way that could not be made, or the file in the way ("mkdir
+/// <path>: not a directory").
+fn mkdir_error(dir: &Path, e: std::io::Error) -> Failure {
+    let mut ancestors: Vec<&Path> = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .collect();
+    ancestors.reverse();
+    for a in ancestors {
+        match fs::metadata(a) {
+            Ok(m) if m.is_dir() => continue,
+            Ok(_) => return Failure::msg(format!("mkdir {}: not a directory", a.display())),
+            Err(_) => return Failure::msg(format!("mkdir {}: {e}", a.display())),
+        }
+    }
+    Failure::msg(format!("mkdir {}: {e}", dir.display()))
 }
 
 /// Writes a file with mode 0600, atomically: a temporary file with an unpredictable name is
@@ -85,7 +126,7 @@ pub fn ensure_dir(dir: &Path) -> Result<(), Failure> {
 pub fn write_private(path: &Path, data: &[u8]) -> Result<(), Failure> {
     let tmp = complete_temp(path, data)?;
     // On failure the temporary file is removed when `e.file` drops: nothing half-written.
-    tmp.persist(path).map_err(|e| fail(path, e.error))?;
+    tmp.persist(path).map_err(|e| open_fail(path, e.error))?;
     Ok(())
 }
 
@@ -114,12 +155,18 @@ fn write_new(path: &Path, data: &[u8], public: bool) -> Result<(), Failure> {
     let _ = public;
     // A no-replace rename (or link + unlink): atomic, and refused when the name is taken.
     tmp.persist_noclobber(path)
-        .map_err(|e| fail(path, e.error))?;
+        .map_err(|e| open_fail(path, e.error))?;
     Ok(())
 }
 
 fn fail(p: &Path, e: std::io::Error) -> Failure {
     Failure::msg(format!("{}: {e}", p.display()))
+}
+
+/// A file that could not be put in place, in Go's words for the `open` of `os.WriteFile` (as
+/// notation writes it): "open <path>: is a directory", "open <path>: file exists".
+fn open_fail(p: &Path, e: std::io::Error) -> Failure {
+    Failure::msg(format!("open {}: {e}", p.display()))
 }
 
 /// A 0600 temporary file holding all of `data`, synced, next to `path`.

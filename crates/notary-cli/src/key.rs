@@ -59,7 +59,7 @@ pub enum KeyCommand {
 
 pub fn run(c: KeyCommand) -> CmdResult {
     let dir = config::config_dir()?;
-    let mut keys = crate::notation_dir()?.signing_keys()?;
+    let mut keys = config::signing_keys()?;
     match c {
         KeyCommand::Add {
             name,
@@ -80,6 +80,10 @@ pub fn run(c: KeyCommand) -> CmdResult {
                         .filter(|i| !i.is_empty())
                         .ok_or_else(|| Failure::msg("missing key id"))?;
                     let plugin_config = parse_pairs(&plugin_config, "--plugin-config")?;
+                    // notation's words for an empty name (looked up as a plugin).
+                    if p.is_empty() {
+                        return Err(Failure::msg("plugin name cannot be empty"));
+                    }
                     // As notation: the plugin must be installed.
                     notary::plugin::PluginHost::new(config::plugins_dir()?)
                         .executable(&p)

@@ -846,7 +846,10 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
                 } else {
                     std::error::Error::source(e).map_or_else(String::new, ToString::to_string)
                 };
-                eprintln!("Error: invalid argument {value:?} for {flag:?} flag: {reason}");
+                eprintln!(
+                    "Error: invalid argument {value:?} for {:?} flag: {reason}",
+                    pflag_flag_name(flag)
+                );
                 return ExitCode::from(1);
             }
         }
@@ -858,6 +861,36 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
+    }
+}
+
+/// A long flag as pflag names it in its errors: `-b, --bits` when the flag has a shorthand
+/// (looked up in the command tree: one shorthand wherever the long name is used), else as given.
+fn pflag_flag_name(flag: &str) -> String {
+    use clap::CommandFactory as _;
+    fn shorts(cmd: &clap::Command, long: &str, found: &mut Vec<char>) {
+        for a in cmd.get_arguments() {
+            if a.get_long() == Some(long)
+                && let Some(c) = a.get_short()
+                && !found.contains(&c)
+            {
+                found.push(c);
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            shorts(sub, long, found);
+        }
+    }
+    let Some(long) = flag.strip_prefix("--") else {
+        return flag.to_string();
+    };
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut found = Vec::new();
+    shorts(&cmd, long, &mut found);
+    match found.as_slice() {
+        [c] => format!("-{c}, --{long}"),
+        _ => flag.to_string(),
     }
 }
 

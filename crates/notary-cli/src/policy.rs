@@ -141,7 +141,7 @@ pub fn init(a: BlobPolicyInit) -> CmdResult {
     let bytes = config::go_json_indent(&doc, b"  ")?;
     validate(Kind::Blob, &bytes).map_err(|e| Failure::msg(format!("invalid blob policy: {e}")))?;
     let dst = config::config_dir()?.join(Kind::Blob.file());
-    if blob_policy_exists(&dst) {
+    if policy_document_exists(&dst) {
         if a.force {
             eprintln!("Warning: existing blob trust policy configuration will be overwritten");
         } else if !crate::cert::confirm(
@@ -158,10 +158,10 @@ pub fn init(a: BlobPolicyInit) -> CmdResult {
     Ok(())
 }
 
-/// Whether notation would take `path` for an existing blob trust policy: a file that decodes
-/// as a document (valid or not), which it asks about before replacing it. (Read as any input
-/// file is: a regular file, capped.)
-fn blob_policy_exists(path: &std::path::Path) -> bool {
+/// Whether notation would take `path` for an existing trust policy: a file that decodes as a
+/// document (valid or not), which it asks about before replacing it. (Read as any input file
+/// is: a regular file, capped.)
+fn policy_document_exists(path: &std::path::Path) -> bool {
     config::read_input(path, config::MAX_SMALL_FILE).is_ok_and(|b| {
         matches!(
             serde_json::from_slice::<serde_json::Value>(&b),
@@ -220,27 +220,38 @@ pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
                 Kind::Oci if !dir.join(kind.file()).exists() => dir.join("trustpolicy.json"),
                 _ => dir.join(kind.file()),
             };
-            // As notation: an existing configuration is replaced only once the user agrees
-            // (stdin: "y" or "yes"; no answer declines and changes nothing), or with --force.
-            // (notation's blob command asks only about a file that reads as a policy document.)
-            let existing = match kind {
-                Kind::Oci => std::fs::symlink_metadata(&dst).is_ok(),
-                Kind::Blob => blob_policy_exists(&dst),
-            };
-            if existing {
-                if force {
-                    eprintln!(
-                        "Warning: existing {} trust policy configuration will be overwritten",
-                        kind.label()
-                    );
-                } else if !crate::cert::confirm(&format!(
-                    "The {} trust policy configuration already exists, do you want to overwrite it?",
-                    kind.label()
-                ))? {
-                    return Ok(());
+            // As notation: an existing policy (a file that reads as a policy document, valid
+            // or not) is replaced only once the user agrees (stdin: "y" or "yes"; no answer
+            // declines and changes nothing); --force never asks, and warns whether or not
+            // there is one. notation v1.3.2's words for the OCI policy, its main branch's for
+            // the blob policy.
+            if force {
+                match kind {
+                    Kind::Oci => eprintln!(
+                        "Warning: existing trust policy configuration file will be overwritten"
+                    ),
+                    Kind::Blob => eprintln!(
+                        "Warning: existing blob trust policy configuration will be overwritten"
+                    ),
                 }
+            } else if policy_document_exists(&dst)
+                && !crate::cert::confirm(match kind {
+                    Kind::Oci => {
+                        "The trust policy file already exists, do you want to overwrite it?"
+                    }
+                    Kind::Blob => {
+                        "The blob trust policy configuration already exists, do you want to overwrite it?"
+                    }
+                })?
+            {
+                return Ok(());
             }
-            config::write_private(&dst, &bytes)?;
+            let written = match kind {
+                Kind::Oci => "trust policy file",
+                Kind::Blob => "blob trust policy configuration",
+            };
+            config::write_private(&dst, &bytes)
+                .map_err(|Failure(e)| Failure::msg(format!("failed to write {written}: {e}")))?;
             println!(
                 "Successfully imported {} trust policy configuration to {}{}",
                 kind.label(),
@@ -255,23 +266,37 @@ pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
                 .policy_bytes(kind.policy_kind())
                 .map_err(|e| match e {
                     // notation's words and hint.
+                    // (notation v1.3.2 names no kind for the OCI policy.)
                     notary::config::ConfigError::NoPolicy { .. } => Failure::msg(format!(
-                        "failed to show {} trust policy as the trust policy file does not exist.\nYou can import one using `notary {blob}policy import <path-to-policy.json>`",
-                        kind.label()
+                        "failed to show {blob}trust policy as the trust policy file does not exist.\nYou can import one using `notary {blob}policy import <path-to-policy.json>`"
                     )),
+                    // Go's words for a file that cannot be read (`os.ReadFile`), after
+                    // notation's.
+                    notary::config::ConfigError::Read { path, source } => Failure::msg(format!(
+                        "failed to show trust policy: open {}: {source}",
+                        path.display()
+                    )),
+                    notary::config::ConfigError::NotARegularFile { path, .. }
+                        if path.is_dir() =>
+                    {
+                        Failure::msg(format!(
+                            "failed to show trust policy: read {}: is a directory",
+                            path.display()
+                        ))
+                    }
                     other => Failure::msg(other.to_string()),
                 })?;
             // An invalid policy is shown all the same, after the reason and a hint on stderr,
             // and the command succeeds, as notation's does (the hint is the point of it).
             if let Err(e) = validate(kind, &bytes) {
+                // (notation v1.3.2 names no kind for the OCI policy.)
                 let existing = if let Kind::Blob = kind {
-                    "existing"
+                    "existing blob"
                 } else {
                     "Existing"
                 };
                 eprintln!(
-                    "Error: {e}\n{existing} {} trust policy configuration is invalid, you may update or create a new one via `notary {blob}policy import <path-to-policy.json>`",
-                    kind.label()
+                    "Error: {e}\n{existing} trust policy configuration is invalid, you may update or create a new one via `notary {blob}policy import <path-to-policy.json>`"
                 );
             }
             // The file's bytes as they are, as notation writes them (no newline added).

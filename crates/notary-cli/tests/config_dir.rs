@@ -417,3 +417,119 @@ fn cert_delete_removes_an_empty_directory_as_notation_does() {
     );
     assert!(store.join("full/x").exists());
 }
+
+/// A configuration directory (or a file in it) that is not what it should be is named in
+/// notation's words: Go's `mkdir`, `lstat`, `open` and `read` errors (tests/differential/mgmt.py
+/// compares them with notation itself).
+#[test]
+fn an_unusable_configuration_directory_is_named_in_notations_words() {
+    let e = Env::new();
+    let cert = e.work.join("root.crt");
+    e.ok(&["cert", "generate-test", "t"]);
+    std::fs::copy(e.config.join("localkeys/t.crt"), &cert).unwrap();
+    let cert = cert.to_str().unwrap();
+    let policy = e.write(
+        "policy.json",
+        r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#,
+    );
+    let policy = policy.to_str().unwrap();
+    let c = e.config.display().to_string();
+
+    // signingkeys.json a directory.
+    std::fs::remove_file(e.config.join("signingkeys.json")).unwrap();
+    std::fs::create_dir(e.config.join("signingkeys.json")).unwrap();
+    let err = e.fails(&["key", "ls"]);
+    assert!(
+        err.contains(&format!(
+            "Error: \"{c}/signingkeys.json\" is not a regular file (symlinks are not supported)"
+        )),
+        "{err}"
+    );
+    // trustpolicy.json a directory: shown, and written over, in Go's words.
+    std::fs::create_dir(e.config.join("trustpolicy.json")).unwrap();
+    let err = e.fails(&["policy", "show"]);
+    assert!(
+        err.contains(&format!(
+            "Error: failed to show trust policy: read {c}/trustpolicy.json: is a directory"
+        )),
+        "{err}"
+    );
+    let err = e.fails(&["policy", "import", policy]);
+    assert!(
+        err.contains(&format!(
+            "Error: failed to write trust policy file: open {c}/trustpolicy.json: is a directory"
+        )),
+        "{err}"
+    );
+    // A file where a trust store directory should be.
+    std::fs::create_dir_all(e.config.join("truststore/x509/ca")).unwrap();
+    std::fs::write(e.config.join("truststore/x509/ca/s"), "").unwrap();
+    let err = e.fails(&["cert", "add", "-t", "ca", "-s", "s", cert]);
+    assert!(
+        err.contains(&format!(
+            "with error \"mkdir {c}/truststore/x509/ca/s: not a directory\""
+        )),
+        "{err}"
+    );
+
+    // The configuration directory itself a file.
+    std::fs::remove_dir_all(&e.config).unwrap();
+    std::fs::write(&e.config, "").unwrap();
+    let err = e.fails(&["cert", "add", "-t", "ca", "-s", "s", cert]);
+    assert!(
+        err.contains(&format!("with error \"mkdir {c}: not a directory\"")),
+        "{err}"
+    );
+    for args in [vec!["key", "ls"], vec!["key", "delete", "k"]] {
+        let err = e.fails(&args);
+        assert!(
+            err.contains(&format!(
+                "Error: lstat {c}/signingkeys.json: not a directory"
+            )),
+            "{args:?}: {err}"
+        );
+    }
+    let err = e.fails(&["policy", "import", policy]);
+    assert!(
+        err.contains(&format!(
+            "Error: failed to write trust policy file: mkdir {c}: not a directory"
+        )),
+        "{err}"
+    );
+}
+
+/// `policy import` asks before replacing a file that reads as a trust policy document (valid
+/// or not) and replaces anything else without a question; `--force` warns whether or not there
+/// is one, as notation v1.3.2 does, in its words.
+#[test]
+fn policy_import_asks_about_a_policy_document_only_and_force_always_warns() {
+    let e = Env::new();
+    let policy = e.write(
+        "policy.json",
+        r#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#,
+    );
+    let policy = policy.to_str().unwrap();
+    let (_, err) = e.ok_both(&["policy", "import", "--force", policy]);
+    assert!(
+        err.contains("Warning: existing trust policy configuration file will be overwritten"),
+        "{err}"
+    );
+    // A policy document that does not validate is still asked about.
+    let file = e.config.join("trustpolicy.json");
+    std::fs::write(&file, r#"{"version":"9"}"#).unwrap();
+    let o = e.run_with_stdin(&["policy", "import", policy], b"n\n");
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "The trust policy file already exists, do you want to overwrite it? [y/N] Operation cancelled.\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        r#"{"version":"9"}"#
+    );
+    // What is no JSON document is replaced without a question.
+    std::fs::write(&file, "{not json").unwrap();
+    let out = e.ok(&["policy", "import", policy]);
+    assert!(out.starts_with("Successfully imported"), "{out}");
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"p\""));
+}

@@ -214,7 +214,7 @@ fn a_missing_trust_policy_is_reported_in_notations_words() {
 fn policy_plugin_key_and_trust_store_errors_use_notations_words() {
     let e = Env::new();
     let err = e.fails(&["policy", "show"]);
-    assert!(err.contains("failed to show OCI trust policy as the trust policy file does not exist.\nYou can import one using `notary policy import <path-to-policy.json>`"), "{err}");
+    assert!(err.contains("failed to show trust policy as the trust policy file does not exist.\nYou can import one using `notary policy import <path-to-policy.json>`"), "{err}");
     let err = e.fails(&["blob", "policy", "show"]);
     assert!(
         err.contains("failed to show blob trust policy as the trust policy file does not exist."),
@@ -227,7 +227,7 @@ fn policy_plugin_key_and_trust_store_errors_use_notations_words() {
         (
             "trustpolicy.json",
             vec!["policy", "show"],
-            "Existing OCI trust policy configuration is invalid",
+            "Existing trust policy configuration is invalid",
         ),
         (
             "trustpolicy.blob.json",
@@ -1471,4 +1471,119 @@ fn inspect_names_an_unknown_output_format_in_notations_words() {
         let err = e.fails(&["inspect", "-o", format, "127.0.0.1:9/app:v1"]);
         assert_eq!(err, format!("Error: unrecognized output format {format}\n"));
     }
+}
+
+/// `cert add`, `cert show`, `cert list`, `cert delete`, `key add` and `cert generate-test` in
+/// notation v1.3.2's words, each failure as notation reports it (tests/differential/mgmt.py
+/// compares them with notation itself).
+#[test]
+fn certificate_and_key_commands_fail_in_notations_words() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "t"]);
+    let crt = e.config.join("localkeys/t.crt");
+    let crt = crt.to_str().unwrap();
+    e.write("garbage.pem", "not a certificate\n");
+    e.write("empty.pem", "");
+    std::fs::create_dir(e.work.join("dir.pem")).unwrap();
+    let work = e.work.display().to_string();
+
+    // Several files, some bad: the good ones are added, the others reported one a line, each
+    // with Go's words for what went wrong (an empty path reads the working directory).
+    let o = e.run(&[
+        "cert",
+        "add",
+        "-t",
+        "ca",
+        "-s",
+        "s",
+        crt,
+        "garbage.pem",
+        "missing.pem",
+        "empty.pem",
+        "dir.pem",
+        "",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        format!("Successfully added following certificates to named store s of type ca:\n{crt}\n")
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err,
+        format!(
+            "Error: Failed to add following certificates to named store s of type ca:\n\
+             garbage.pem, with error \"x509: malformed certificate\"\n\
+             missing.pem, with error \"open {work}/missing.pem: no such file or directory\"\n\
+             empty.pem, with error \"no valid certificate found in the file\"\n\
+             dir.pem, with error \"read {work}/dir.pem: is a directory\"\n\
+             , with error \"read {work}: is a directory\"\n\n"
+        )
+    );
+    // A file of that name already there.
+    let err = e.fails(&["cert", "add", "-t", "ca", "-s", "s", crt]);
+    assert!(
+        err.contains("t.crt, with error \"certificate already exists in the Trust Store\"\n"),
+        "{err}"
+    );
+
+    let store = e.config.join("truststore/x509/ca/s");
+    std::fs::copy(e.work.join("garbage.pem"), store.join("garbage.pem")).unwrap();
+    std::fs::copy(e.work.join("empty.pem"), store.join("empty.pem")).unwrap();
+    std::fs::create_dir(store.join("d")).unwrap();
+    let at = store.display();
+    fails_with(
+        &e,
+        &[
+            (
+                vec!["cert", "show", "-t", "ca", "-s", "s", "none.pem"],
+                &format!(
+                    "Error: failed to show details of certificate none.pem, with error: open {at}/none.pem: no such file or directory"
+                ),
+            ),
+            (
+                vec!["cert", "show", "-t", "ca", "-s", "s", "d"],
+                &format!(
+                    "Error: failed to show details of certificate d, with error: read {at}/d: is a directory"
+                ),
+            ),
+            (
+                vec!["cert", "show", "-t", "ca", "-s", "s", "garbage.pem"],
+                "Error: failed to show details of certificate garbage.pem, with error: x509: malformed certificate\n",
+            ),
+            (
+                vec!["cert", "show", "-t", "ca", "-s", "s", "empty.pem"],
+                "Error: failed to show details of certificate empty.pem, with error: no valid certificate found in the file\n",
+            ),
+            (
+                vec!["cert", "show", "-t", "ca", "-s", "s", ""],
+                "Error: certificate fileName cannot be empty\n",
+            ),
+            (
+                vec!["cert", "delete", "-t", "ca", "-s", "s", "-y", ""],
+                "Error: to delete a specific certificate, certificate fileName cannot be empty\n",
+            ),
+            (
+                vec!["cert", "ls"],
+                "Error: failed to list all certificates stored in the trust store, with error: x509: malformed certificate\n",
+            ),
+            (
+                vec!["cert", "add", "-t", "", "-s", "s", crt],
+                "Error: store type cannot be empty\n",
+            ),
+            (
+                vec!["cert", "show", "-t", "", "-s", "s", "t.crt"],
+                "Error: store type cannot be empty\n",
+            ),
+            (
+                vec!["key", "add", "k", "--plugin", "", "--id", "1"],
+                "Error: plugin name cannot be empty\n",
+            ),
+            // pflag names a flag with a shorthand by both names.
+            (
+                vec!["cert", "generate-test", "-b", "abc", "u"],
+                "Error: invalid argument \"abc\" for \"-b, --bits\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n",
+            ),
+        ],
+    );
 }
