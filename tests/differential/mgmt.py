@@ -78,8 +78,6 @@ ALIAS = ("`cert rm` and `key rm` are notary's aliases of `delete` (README: Delib
          "rm` is notation's of `plugin uninstall`); notation v1.3.2 has none for these")
 JSON_WORDS = ("the JSON parser's words for a document that is not JSON (Go's encoding/json: \"invalid character "
               "...\", \"unexpected end of JSON input\")")
-VALIDATION_WORDS = ("trust policy validation errors in notary-trustpolicy's words (notation-go's newer ones); "
-                    "notation v1.3.2 puts \"trust policy: \" before a statement's")
 MODE = ("a configuration file is replaced atomically with a new 0600 file (README; configdir.py "
         "rewrite-keeps-no-wider-mode); notation truncates it in place, keeping its mode")
 BITS = ("`cert generate-test --bits` takes 2048, 3072 or 4096 (RSA) and 256, 384 or 521 (EC) only "
@@ -117,11 +115,7 @@ WORDED = {
     "policy show: garbage": JSON_WORDS,
     "policy show: an empty file": JSON_WORDS,
     "policy import: garbage": JSON_WORDS,
-    "policy show: an invalid policy": VALIDATION_WORDS,
-    "policy import: over an invalid policy, answered n": VALIDATION_WORDS,
     "key delete: all, rm alias": ALIAS,
-    "policy import: an invalid policy": VALIDATION_WORDS,
-    "policy import: an invalid policy over a valid one, --force": VALIDATION_WORDS,
     "policy import: over garbage, answered y": MODE,
 }
 

@@ -11,8 +11,12 @@ pub enum Error {
         reason: String,
     },
     /// The document breaks a validation rule.
-    #[error("{}{reason}", .statement.as_ref().map(|s| format!("trust policy statement {s:?} ")).unwrap_or_default())]
+    #[error("{}{}{reason}", .document.map(|d| format!("{d}: ")).unwrap_or_default(), .statement.as_ref().map(|s| format!("trust policy statement {s:?} ")).unwrap_or_default())]
     Invalid {
+        /// The document kind naming the rule, as notation-go names the rules every statement
+        /// follows (`trust policy` for an OCI document, as notation v1.3.2 says, `blob trust
+        /// policy`); `None` for the document's own rules.
+        document: Option<&'static str>,
         /// The statement, if the rule is per statement.
         statement: Option<String>,
         /// The field (`version`, `registryScopes`, `trustStores`, ...).

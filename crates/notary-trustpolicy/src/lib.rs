@@ -90,6 +90,7 @@ impl FromStr for TrustedIdentity {
     /// Parses one identity string; errors are notation's per-identity messages.
     fn from_str(s: &str) -> Result<Self, Error> {
         let inv = |reason: String| Error::Invalid {
+            document: None,
             statement: None,
             field: "trustedIdentities",
             reason,
@@ -366,9 +367,38 @@ fn decode_document(bytes: &[u8], kind: DocKind) -> Result<(String, Vec<RawStatem
 
 fn invalid(statement: Option<&str>, field: &'static str, reason: impl Into<String>) -> Error {
     Error::Invalid {
+        document: None,
         statement: statement.map(str::to_string),
         field,
         reason: reason.into(),
+    }
+}
+
+/// `e`, a rule every statement follows, named by its document as notation-go names it.
+fn in_document(e: Error, kind: &str) -> Error {
+    match e {
+        Error::Invalid {
+            document: None,
+            statement,
+            field,
+            reason,
+        } => Error::Invalid {
+            document: Some(document_name(kind)),
+            statement,
+            field,
+            reason,
+        },
+        e => e,
+    }
+}
+
+/// How notation names a document of `kind` (`oci` or `blob`) in its validation errors: notation
+/// v1.3.2 says `trust policy` for the OCI one.
+fn document_name(kind: &str) -> &'static str {
+    if kind == "blob" {
+        "blob trust policy"
+    } else {
+        "trust policy"
     }
 }
 
@@ -527,15 +557,16 @@ fn validate_statement(raw: &RawStatement) -> Result<TrustPolicyStatement, Error>
             name: n.to_string(),
         });
     }
+    // The wildcard rule before any identity is read, as notation-go checks it.
+    if raw.trusted_identities.len() > 1 && raw.trusted_identities.iter().any(|s| s == "*") {
+        return Err(invalid(
+            st,
+            "trustedIdentities",
+            "uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values",
+        ));
+    }
     let mut trusted_identities = Vec::new();
     for s in &raw.trusted_identities {
-        if s == "*" && raw.trusted_identities.len() > 1 {
-            return Err(invalid(
-                st,
-                "trustedIdentities",
-                "uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values",
-            ));
-        }
         let id: TrustedIdentity = s.parse().map_err(|e| match e {
             Error::Invalid { reason, field, .. } => invalid(st, field, reason),
             other => other,
@@ -603,25 +634,32 @@ fn validate_document(
     let mut out = Vec::new();
     for raw in raws {
         if raw.name.is_empty() {
-            return Err(invalid(
-                None,
-                "name",
-                format!(
-                    "{kind} trust policy: a trust policy statement is missing a name, every statement requires a name"
+            return Err(in_document(
+                invalid(
+                    None,
+                    "name",
+                    "a trust policy statement is missing a name, every statement requires a name",
                 ),
+                kind,
             ));
         }
         if !names.insert(raw.name.as_str()) {
+            // notation v1.3.2's words for an OCI document; notation-go's for a blob one.
+            let statements = if kind == "blob" {
+                "blob trust policy statements"
+            } else {
+                "trust policy statements"
+            };
             return Err(invalid(
                 None,
                 "name",
                 format!(
-                    "multiple {kind} trust policy statements use the same name {:?}, statement names must be unique",
+                    "multiple {statements} use the same name {:?}, statement names must be unique",
                     raw.name
                 ),
             ));
         }
-        out.push(validate_statement(raw)?);
+        out.push(validate_statement(raw).map_err(|e| in_document(e, kind))?);
     }
     Ok(out)
 }
@@ -647,20 +685,14 @@ impl OciTrustPolicy {
                 return Err(invalid(
                     st,
                     "registryScopes",
-                    format!(
-                        "oci trust policy statement {:?} has zero registry scopes, it must specify registry scopes with at least one value",
-                        s.name
-                    ),
+                    "has zero registry scopes, it must specify registry scopes with at least one value",
                 ));
             }
             if s.registry_scopes.iter().any(|x| x == "*") && s.registry_scopes.len() > 1 {
                 return Err(invalid(
                     st,
                     "registryScopes",
-                    format!(
-                        "oci trust policy statement {:?} uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values",
-                        s.name
-                    ),
+                    "uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values",
                 ));
             }
             for scope in &mut s.registry_scopes {
@@ -675,7 +707,7 @@ impl OciTrustPolicy {
                         None,
                         "registryScopes",
                         format!(
-                            "registry scope {scope:?} is present in multiple oci trust policy statements, one registry scope value can only be associated with one statement"
+                            "registry scope {scope:?} is present in multiple trust policy statements, one registry scope value can only be associated with one statement"
                         ),
                     ));
                 }

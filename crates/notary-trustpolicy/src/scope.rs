@@ -18,6 +18,7 @@ pub const MAX_NAME_LENGTH: usize = 255;
 
 fn bad(scope: &str) -> Error {
     Error::Invalid {
+        document: None,
         statement: None,
         field: "registryScopes",
         reason: format!(
