@@ -65,14 +65,16 @@ pub enum BlobPolicyCommand {
 #[derive(Args)]
 pub struct BlobPolicyInit {
     /// Name of the blob trust policy
-    #[arg(short = 'n', long)]
-    name: Option<String>,
+    // Required flags are named in cobra's words by `arity::required_flags_error` (an empty
+    // value counts as given, as in notation).
+    #[arg(short = 'n', long, required = true)]
+    name: String,
     /// Trust store in the format "<store_type>:<store_name>" (repeatable)
-    #[arg(long = "trust-store")]
+    #[arg(long = "trust-store", required = true)]
     trust_stores: Vec<String>,
     /// Trusted identity: "x509.subject:<subject>" for the x509 CA scheme, the signing
     /// authority's identity for x509 signingAuthority (repeatable)
-    #[arg(long = "trusted-identity")]
+    #[arg(long = "trusted-identity", required = true)]
     trusted_identities: Vec<String>,
     /// Override the existing blob trust policy configuration, never prompt
     #[arg(long)]
@@ -111,27 +113,10 @@ struct InitLevel {
 /// it (two-space indent, no final newline) once it validates. An existing policy that reads as
 /// a document is replaced only with `--force` (and a warning) or once the user agrees.
 pub fn init(a: BlobPolicyInit) -> CmdResult {
-    // cobra's words for required flags that were not given (an empty value counts as given).
-    let missing: Vec<&str> = [
-        ("name", a.name.is_none()),
-        ("trust-store", a.trust_stores.is_empty()),
-        ("trusted-identity", a.trusted_identities.is_empty()),
-    ]
-    .iter()
-    .filter(|(_, m)| *m)
-    .map(|(n, _)| *n)
-    .collect();
-    if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|n| format!("\"{n}\"")).collect();
-        return Err(Failure::msg(format!(
-            "required flag(s) {} not set",
-            names.join(", ")
-        )));
-    }
     let doc = InitDocument {
         version: "1.0",
         trust_policies: [InitStatement {
-            name: a.name.as_deref().unwrap_or_default(),
+            name: &a.name,
             signature_verification: InitLevel { level: "strict" },
             trust_stores: &a.trust_stores,
             trusted_identities: &a.trusted_identities,
