@@ -285,17 +285,6 @@ pub fn timestamper(
                     "cannot get http timestamper for timestamping: {why}"
                 )));
             }
-            // Go's words for a file that cannot be opened or read.
-            match std::fs::metadata(&root) {
-                Err(e) => return Err(Failure::msg(format!("open {}: {e}", root.display()))),
-                Ok(m) if m.is_dir() => {
-                    return Err(Failure::msg(format!(
-                        "read {}: is a directory",
-                        root.display()
-                    )));
-                }
-                Ok(_) => {}
-            }
             let bytes = crate::config::read_input(&root, crate::config::MAX_SMALL_FILE)?;
             let x509 = notary_x509::X509Verifier::new(crate::provider());
             let cert = x509

@@ -166,11 +166,7 @@ fn go_parse_error(e: &notary_x509::Error) -> String {
 /// trust store reader's rules (a regular file, bounded), failures in notation's words (Go's
 /// `open` and `read` errors, Go's `x509` words for what does not parse).
 fn read_stored(path: &Path) -> Result<Vec<notary_x509::Certificate>, String> {
-    match fs::metadata(path) {
-        Err(e) => return Err(format!("open {}: {e}", path.display())),
-        Ok(m) if m.is_dir() => return Err(format!("read {}: is a directory", path.display())),
-        Ok(_) => {}
-    }
+    crate::config::stat_as_go_reads(path)?;
     read_certificate_file(path).map_err(|(kind, reason)| {
         if let notary::truststore::TrustStoreErrorKind::Parse = kind {
             // The file was read whole just now (bounded); read again for the typed error.

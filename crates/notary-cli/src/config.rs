@@ -49,6 +49,16 @@ pub fn read_input_or_stream(path: &Path, max: u64) -> Result<Vec<u8>, Failure> {
     read_capped(path, max, true)
 }
 
+/// The metadata of `path` (a link followed), or Go's words (`os.ReadFile`) for a file that
+/// cannot be found or opened (`open PATH: ...`) or is a directory (`read PATH: is a directory`).
+pub fn stat_as_go_reads(path: &Path) -> Result<fs::Metadata, String> {
+    match fs::metadata(path) {
+        Err(e) => Err(format!("open {}: {e}", path.display())),
+        Ok(m) if m.is_dir() => Err(format!("read {}: is a directory", path.display())),
+        Ok(m) => Ok(m),
+    }
+}
+
 fn read_capped(path: &Path, max: u64, streams: bool) -> Result<Vec<u8>, Failure> {
     use std::io::Read as _;
     let fail = |e: &dyn std::fmt::Display| Failure::msg(format!("{}: {e}", path.display()));
@@ -68,10 +78,9 @@ fn read_capped(path: &Path, max: u64, streams: bool) -> Result<Vec<u8>, Failure>
         }
         Ok(())
     };
-    // Go's words (`os.ReadFile`) for a file that cannot be found or opened.
-    let open = |e: std::io::Error| Failure::msg(format!("open {}: {e}", path.display()));
-    check(&fs::metadata(path).map_err(open)?)?;
-    let file = fs::File::open(path).map_err(open)?;
+    check(&stat_as_go_reads(path).map_err(Failure::msg)?)?;
+    let file =
+        fs::File::open(path).map_err(|e| Failure::msg(format!("open {}: {e}", path.display())))?;
     check(&file.metadata().map_err(|e| fail(&e))?)?;
     let mut data = Vec::new();
     file.take(max.saturating_add(1))

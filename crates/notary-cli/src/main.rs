@@ -848,7 +848,7 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
                 };
                 eprintln!(
                     "Error: invalid argument {value:?} for {:?} flag: {reason}",
-                    pflag_flag_name(flag)
+                    pflag_flag_name(args, flag)
                 );
                 return ExitCode::from(1);
             }
@@ -864,37 +864,33 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
     }
 }
 
-/// A long flag as pflag names it in its errors: `-b, --bits` when the flag has a shorthand
-/// (looked up in the command tree: one shorthand wherever the long name is used), else as given.
-fn pflag_flag_name(flag: &str) -> String {
+/// A long flag as pflag names it in its errors: `-b, --bits` when the command the line names
+/// gives it a shorthand, else as given.
+fn pflag_flag_name(args: &[std::ffi::OsString], flag: &str) -> String {
     use clap::CommandFactory as _;
-    fn shorts(cmd: &clap::Command, long: &str, found: &mut Vec<char>) {
-        for a in cmd.get_arguments() {
-            if a.get_long() == Some(long)
-                && let Some(c) = a.get_short()
-                && !found.contains(&c)
-            {
-                found.push(c);
-            }
-        }
-        for sub in cmd.get_subcommands() {
-            shorts(sub, long, found);
-        }
-    }
     let Some(long) = flag.strip_prefix("--") else {
         return flag.to_string();
     };
-    let mut cmd = Cli::command();
-    cmd.build();
-    let mut found = Vec::new();
-    shorts(&cmd, long, &mut found);
-    match found.as_slice() {
-        [c] => format!("-{c}, --{long}"),
-        _ => flag.to_string(),
+    let mut root = Cli::command();
+    root.build();
+    let inv = arity::scan(&root, args);
+    let mut cmd = &root;
+    for name in &inv.path {
+        match cmd.find_subcommand(name) {
+            Some(sub) => cmd = sub,
+            None => break,
+        }
+    }
+    match cmd
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))
+        .and_then(clap::Arg::get_short)
+    {
+        Some(c) => format!("-{c}, --{long}"),
+        None => flag.to_string(),
     }
 }
 
-/// Levenshtein distance (case-insensitive, as cobra's suggestions compare).
 /// `notary help TOPIC...` where clap found no such command, as cobra's help command answers:
 /// the help of the deepest command the topics name (words after it are ignored), or, when the
 /// first names no command, `Unknown help topic [...]` and the root's help on stderr; exit 0.
@@ -945,6 +941,7 @@ fn help_topic(topics: &[std::ffi::OsString]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Levenshtein distance (case-insensitive, as cobra's suggestions compare).
 fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (
         a.to_lowercase().chars().collect(),
