@@ -179,6 +179,39 @@ class Report:
         self.mismatch(label, f"{said}{listed}\n  {self.peer}: {gm}\n  notary: {nm}")
         return False
 
+    def sequence(self, label, pairs, diffs, stricter=None, lenient=None, worded=None):
+        """A case run as a sequence of steps: `pairs` holds (peer accepted, notary accepted) per
+        step, `diffs` what differed. `stricter` (the rule) marks a case where some step notary
+        refuses on purpose and none the other way round; `lenient`, the reverse; `worded`, one
+        where only the words differ."""
+        g = pairs[-1][0] if pairs else False
+        if stricter is not None or lenient is not None:
+            rule = stricter if stricter is not None else lenient
+            want, other = ((True, False), (False, True)) if stricter is not None else ((False, True), (True, False))
+            if want in pairs and other not in pairs:
+                self.stricter += 1
+                print(f"{'strict refused   ' if stricter is not None else 'differs on purpose'} {label}: {rule}")
+            else:
+                self.mismatch(label, f"listed as {'stricter' if stricter is not None else 'lenient'} ({rule}) but\n"
+                                     + ("\n".join(diffs) or "agrees"))
+        elif worded is not None and diffs and all(t == o for t, o in pairs):
+            self.stricter += 1
+            print(f"differs on purpose {label}: {worded}")
+        elif worded is not None:
+            self.mismatch(label, f"listed as worded differently ({worded}) but "
+                                 + ("agrees" if not diffs else "\n".join(diffs)))
+        elif diffs:
+            self.mismatch(label, "\n".join(diffs))
+        else:
+            self.agree += 1
+            self.accepted += g
+            print(f"agree  {'accepted' if g else 'refused '}  {label}")
+
+    def stale(self, listed, labels):
+        """A mismatch for each deliberate difference in `listed` that no case of `labels` has."""
+        for name in sorted(set(listed) - set(labels)):
+            self.mismatch(name, "listed as a deliberate difference, but no case has this name")
+
     def finish(self, what, min_accepted):
         """Prints the summary and exits: 1 on a mismatch or fewer than `min_accepted` cases both
         accepted (a broken case builder would have both refuse everything)."""

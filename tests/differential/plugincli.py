@@ -702,37 +702,10 @@ def main():
         dir_modes = label.startswith("dir mode")
         theirs = run_case(NOTATION, steps, dir_modes)
         ours = run_case(NOTARY, steps, dir_modes)
-        g, n = theirs[0][-1]["ok"], ours[0][-1]["ok"]
         diffs = compare(theirs, ours)
         pairs = [(t["ok"], o["ok"]) for t, o in zip(theirs[0], ours[0])]
-        if label in STRICTER or label in LENIENT:
-            # Some step notary refuses (STRICTER) or accepts (LENIENT) on purpose, none the
-            # other way round.
-            stricter = label in STRICTER
-            rule = STRICTER.get(label) or LENIENT[label]
-            want, other = ((True, False), (False, True)) if stricter else ((False, True), (True, False))
-            if want in pairs and other not in pairs:
-                report.stricter += 1
-                print(f"{'strict refused   ' if stricter else 'differs on purpose'} {label}: {rule}")
-            else:
-                report.mismatch(label, f"listed as {'stricter' if stricter else 'lenient'} ({rule}) but\n"
-                                + ("\n".join(diffs) or "agrees"))
-            continue
-        rule = WORDED.get(label)
-        if rule and diffs and all(t["ok"] == o["ok"] for t, o in zip(theirs[0], ours[0])):
-            report.stricter += 1
-            print(f"differs on purpose {label}: {rule}")
-        elif rule:
-            report.mismatch(label, f"listed as worded differently ({rule}) but "
-                                   + ("agrees" if not diffs else "\n".join(diffs)))
-        elif diffs:
-            report.mismatch(label, "\n".join(diffs))
-        else:
-            report.agree += 1
-            report.accepted += g
-            print(f"agree  {'accepted' if g else 'refused '}  {label}")
-    for stale in sorted((set(STRICTER) | set(LENIENT) | set(WORDED)) - set(labels)):
-        report.mismatch(stale, "listed as a deliberate difference, but no case has this name")
+        report.sequence(label, pairs, diffs, STRICTER.get(label), LENIENT.get(label), WORDED.get(label))
+    report.stale({**STRICTER, **LENIENT, **WORDED}, labels)
     print(f"ran in {time.time() - START:.0f} s")
     report.finish("plugin command cases", 0 if only else 40)
 
