@@ -7,6 +7,7 @@ Needs `cryptography` (scripts/setup.sh installs it).
 """
 import base64
 import datetime
+import hashlib
 import json
 import os
 import subprocess
@@ -221,6 +222,52 @@ class Report:
         print(f"{total} {what}: {self.agree} agree ({self.accepted} accepted by both), "
               f"{self.stricter} deliberately stricter or different, {len(self.mismatched)} mismatched")
         sys.exit(1 if self.mismatched or self.accepted < min_accepted else 0)
+
+
+# --- configurations and layouts (levels.py, verifyout.py) -------------------------------------------
+def add_signing_key(cfg, name, key, chain):
+    """Writes `key` and the PEM `chain` (certificates, leaf first) under `cfg` and adds them to its
+    signingkeys.json as key `name`."""
+    with open(f"{cfg}/{name}.key", "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    with open(f"{cfg}/{name}.crt", "wb") as f:
+        f.write(b"".join(pem(c) for c in chain))
+    with open(f"{cfg}/signingkeys.json") as f:
+        keys = json.load(f)
+    keys["keys"].append({"name": name, "keyPath": f"{cfg}/{name}.key", "certPath": f"{cfg}/{name}.crt"})
+    with open(f"{cfg}/signingkeys.json", "w") as f:
+        json.dump(keys, f)
+
+
+def tamper_layout_payload(layout, artifact):
+    """Changes one character of the JWS payload of the signature of `artifact` in OCI layout
+    `layout`, rewriting envelope, manifest and index.json so that every digest and size holds."""
+    with open(f"{layout}/index.json") as f:
+        index = json.load(f)
+    entry = next(m for m in index["manifests"] if m["digest"] != artifact)
+
+    def blob(d):
+        return f"{layout}/blobs/sha256/{d[7:]}"
+
+    def put(data):
+        d = "sha256:" + hashlib.sha256(data).hexdigest()
+        with open(blob(d), "wb") as f:
+            f.write(data)
+        return d, len(data)
+
+    with open(blob(entry["digest"])) as f:
+        manifest = json.load(f)
+    with open(blob(manifest["layers"][0]["digest"])) as f:
+        envelope = json.load(f)
+    p = envelope["payload"]
+    envelope["payload"] = p[:-2] + ("A" if p[-2] != "A" else "B") + p[-1]
+    d, n = put(json.dumps(envelope).encode())
+    manifest["layers"][0].update(digest=d, size=n)
+    d, n = put(json.dumps(manifest).encode())
+    entry.update(digest=d, size=n)
+    with open(f"{layout}/index.json", "w") as f:
+        json.dump(index, f)
 
 
 # --- signing envelopes by hand (envelopes.py, inspects.py) -------------------------------------------

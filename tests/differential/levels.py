@@ -15,7 +15,6 @@ Exits 1 on any disagreement.
 Needs python3 with `cryptography` (scripts/setup.sh installs it).
 """
 import datetime
-import hashlib
 import json
 import os
 import shutil
@@ -27,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from common import Report, cert as make_cert, der, environment, now, outcome, pem, run
+from common import Report, add_signing_key, cert as make_cert, der, environment, now, outcome, pem, run, tamper_layout_payload
 
 NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
 ENV = environment(W)
@@ -82,45 +81,12 @@ ART["expired-cert"] = artifact("expired-cert")
 leaf_key = ec.generate_private_key(ec.SECP256R1())
 leaf_expiry = now() + datetime.timedelta(seconds=8)
 leaf = cert("short-lived", leaf_key, "levels root", ROOT_KEY, False, leaf_expiry)
-with open(f"{CFG}/short.key", "wb") as f:
-    f.write(leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()))
-with open(f"{CFG}/short.crt", "wb") as f:
-    f.write(pem(leaf) + pem(ROOT))
-with open(f"{CFG}/signingkeys.json") as f:
-    keys = json.load(f)
-keys["keys"].append({"name": "short", "keyPath": f"{CFG}/short.key", "certPath": f"{CFG}/short.crt"})
-with open(f"{CFG}/signingkeys.json", "w") as f:
-    json.dump(keys, f)
+add_signing_key(CFG, "short", leaf_key, [leaf, ROOT])
 sh(NOTARY, "sign", "--oci-layout", "--key", "short", f"expired-cert@{ART['expired-cert']}")
 signed_by_short = now()
 
 # Tamper with the payload of the 'tampered' signature, keeping every digest and size right.
-with open("tampered/index.json") as f:
-    index = json.load(f)
-entry = next(m for m in index["manifests"] if m["digest"] != ART["tampered"])
-blob = lambda d: f"tampered/blobs/sha256/{d[7:]}"
-with open(blob(entry["digest"])) as f:
-    manifest = json.load(f)
-with open(blob(manifest["layers"][0]["digest"])) as f:
-    envelope = json.load(f)
-p = envelope["payload"]
-envelope["payload"] = p[:-2] + ("A" if p[-2] != "A" else "B") + p[-1]
-
-
-def put(data):
-    d = "sha256:" + hashlib.sha256(data).hexdigest()
-    with open(blob(d), "wb") as f:
-        f.write(data)
-    return d, len(data)
-
-
-d, n = put(json.dumps(envelope).encode())
-manifest["layers"][0].update(digest=d, size=n)
-d, n = put(json.dumps(manifest).encode())
-entry.update(digest=d, size=n)
-with open("tampered/index.json", "w") as f:
-    json.dump(index, f)
+tamper_layout_payload("tampered", ART["tampered"])
 
 # Past the 2 s expiry and the short-lived certificate, measured, not assumed.
 time.sleep(max(0.0, (max(leaf_expiry, signed_by_short) - now()).total_seconds()) + 2.5)
