@@ -150,7 +150,11 @@ pub struct Settings {
     /// ([`DEFAULT_HEADER_READ_TIMEOUT`]).
     pub header_read_timeout: Duration,
     /// Where private copies of the configuration are written for the verifier (notation's
-    /// readers refuse the symbolic links of mounted ConfigMaps and Secrets).
+    /// readers refuse the symbolic links of mounted ConfigMaps and Secrets): each webhook makes
+    /// a directory of its own in it, with a random name and mode 0700, and removes it when
+    /// dropped. Only the webhook's user, or root, should be able to write here (the system
+    /// temporary directory, with its sticky bit, is fine): whoever can rename entries of this
+    /// directory can replace the copies.
     pub snapshot_dir: PathBuf,
 }
 
@@ -172,8 +176,7 @@ impl Settings {
             max_reviews_in_flight: DEFAULT_MAX_REVIEWS_IN_FLIGHT,
             max_verifications_in_flight: DEFAULT_MAX_VERIFICATIONS_IN_FLIGHT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
-            snapshot_dir: std::env::temp_dir()
-                .join(format!("notary-admission-{}", std::process::id())),
+            snapshot_dir: std::env::temp_dir(),
         }
     }
 }
@@ -258,6 +261,9 @@ pub struct Webhook {
     max_verifications: usize,
     snapshot: Mutex<Option<SnapshotState>>,
     previous_snapshot: Mutex<Option<PathBuf>>,
+    /// This webhook's own directory in [`Settings::snapshot_dir`], made on first use (created
+    /// new, never reused, so nobody else can have prepared it); removed on drop.
+    private_dir: Mutex<Option<tempfile::TempDir>>,
 }
 
 impl std::fmt::Debug for Webhook {
@@ -356,6 +362,27 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Warns when others than the owner may rename entries of `root`: a directory writable by group
+/// or others without the sticky bit lets them replace the webhook's private directory.
+fn warn_if_shared(root: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(m) = std::fs::metadata(root) {
+            let mode = m.permissions().mode();
+            if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+                tracing::warn!(
+                    dir = %root.display(),
+                    mode = format_args!("{:o}", mode & 0o7777),
+                    "The snapshot directory is writable by other users and has no sticky bit: they could replace the configuration copies"
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = root;
+}
+
 /// Writes `files` as a notation configuration directory of regular files under `root`.
 fn materialise(root: &Path, files: &ConfigFiles) -> Result<PathBuf, Error> {
     let io = |p: &Path, e: std::io::Error| Error::Config {
@@ -401,6 +428,7 @@ impl Webhook {
             metrics: Metrics::default(),
             snapshot: Mutex::new(None),
             previous_snapshot: Mutex::new(None),
+            private_dir: Mutex::new(None),
         }
     }
 
@@ -418,7 +446,8 @@ impl Webhook {
         {
             return Ok((s.hash, s.verifier.clone()));
         }
-        let copy = materialise(&self.settings.snapshot_dir, &files)?;
+        let root = self.private_dir()?;
+        let copy = materialise(&root, &files)?;
         let dir =
             NotationDir::at(&copy).with_plugins_dir(self.settings.notation_dir.join("plugins"));
         // The copy never changes (a change makes a new one), so its trust store is read once.
@@ -454,6 +483,35 @@ impl Webhook {
             dir: copy,
         });
         Ok((files.hash, verifier))
+    }
+
+    /// This webhook's private directory for configuration copies, made on first use.
+    fn private_dir(&self) -> Result<PathBuf, Error> {
+        let mut dir = self.private_dir.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = dir.as_ref() {
+            return Ok(d.path().to_path_buf());
+        }
+        let root = &self.settings.snapshot_dir;
+        let io = |e: std::io::Error| Error::Config {
+            reason: format!(
+                "making a private directory for configuration copies in {}: {e}",
+                root.display()
+            ),
+        };
+        std::fs::create_dir_all(root).map_err(io)?;
+        warn_if_shared(root);
+        // A new directory with a random name (created exclusively), mode 0700.
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("notary-admission-");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            builder.permissions(std::fs::Permissions::from_mode(0o700));
+        }
+        let made = builder.tempdir_in(root).map_err(io)?;
+        let path = made.path().to_path_buf();
+        *dir = Some(made);
+        Ok(path)
     }
 
     /// Ready when the notation configuration directory holds a valid OCI trust policy.
@@ -902,6 +960,50 @@ mod tests {
 
     fn message(r: &AdmissionResponse) -> &str {
         r.status.as_ref().map_or("", |s| s.message.as_str())
+    }
+
+    #[test]
+    fn configuration_copies_go_to_a_new_private_directory_removed_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("snapshots");
+        // What another user could have prepared under the old fixed name: never used.
+        let planted = root.join(format!("notary-admission-{}", std::process::id()));
+        std::fs::create_dir_all(&planted).unwrap();
+        let hook = webhook(dir.path(), true, |_| {});
+        hook.ready().unwrap();
+        let mine: Vec<PathBuf> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p != &planted)
+            .collect();
+        assert_eq!(mine.len(), 1, "{mine:?}");
+        assert_eq!(
+            std::fs::read_dir(&planted).unwrap().count(),
+            0,
+            "the planted directory was written to"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&mine[0]).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+        // The copy of the policy is inside it.
+        let copies: Vec<PathBuf> = std::fs::read_dir(&mine[0])
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(copies.len(), 1);
+        assert!(copies[0].join("trustpolicy.oci.json").is_file());
+        // A second check reuses it; a second webhook gets its own.
+        hook.ready().unwrap();
+        let other = webhook(dir.path(), true, |_| {});
+        other.ready().unwrap();
+        assert_eq!(std::fs::read_dir(&root).unwrap().count(), 3);
+        drop(hook);
+        drop(other);
+        assert!(!mine[0].exists());
+        assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1);
     }
 
     #[tokio::test]

@@ -86,8 +86,9 @@ struct Args {
     /// timeoutSeconds).
     #[arg(long, default_value_t = 5)]
     registry_timeout_seconds: u64,
-    /// Where private copies of the notation configuration are written (default: a directory
-    /// under the system temporary directory).
+    /// Where the webhook makes its private directory (random name, mode 0700, removed at exit)
+    /// for copies of the notation configuration (default: the system temporary directory).
+    /// Other users must not be able to rename its entries (a sticky or private directory).
     #[arg(long, value_name = "DIR")]
     snapshot_dir: Option<PathBuf>,
     /// Crypto provider: aws-lc-rs or rustcrypto.
