@@ -15,6 +15,47 @@ use time::OffsetDateTime;
 
 use crate::crl::Crl;
 
+/// The largest cache file read: a base and a delta CRL of [`crate::crl::MAX_CRL_SIZE`] each,
+/// in base64, and the JSON around them.
+const MAX_ENTRY_FILE: u64 = (2 * crate::crl::MAX_CRL_SIZE as u64).div_ceil(3) * 4 + 1024;
+
+/// Reads a cache file: a regular file of at most [`MAX_ENTRY_FILE`] bytes. The directory may be
+/// shared (`$NOTATION_CACHE`), so a link, a FIFO (which would block the read) or a device
+/// (endless) is refused rather than followed, and the type is checked on the opened file.
+fn read_entry(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut opts = fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = opts.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    if meta.len() > MAX_ENTRY_FILE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_ENTRY_FILE} bytes"),
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_ENTRY_FILE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_ENTRY_FILE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_ENTRY_FILE} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// A base CRL and its delta, as cached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedCrl {
@@ -66,7 +107,7 @@ impl CrlCache {
     pub fn get(&self, url: &str, now: OffsetDateTime) -> Option<CachedCrl> {
         // The debug lines are notation's, which its users look for.
         tracing::debug!("Retrieving crl bundle from file cache with key {url:?} ...");
-        let bytes = match fs::read(self.dir.join(self.file_name(url))) {
+        let bytes = match read_entry(&self.dir.join(self.file_name(url))) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 tracing::debug!("CRL file cache miss. Key {url:?} does not exist");

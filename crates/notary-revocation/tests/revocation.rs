@@ -300,4 +300,43 @@ for_each_provider! {
                 .ends_with(".tmp"))
         );
     }
+
+    /// The cache directory may be shared: a link, a FIFO or an oversized file where an entry
+    /// should be is a miss, never followed, waited on or read whole.
+    #[cfg(unix)]
+    #[test]
+    fn crl_cache_entries_that_are_not_regular_files_are_misses() {
+        use notary_revocation::{CachedCrl, CrlCache};
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CrlCache::new_with(&provider(), dir.path().join("crl"));
+        let url = "http://localhost:10086/leaf.crl";
+        let entry = CachedCrl {
+            base: data("notation-e2e/config/crl/leaf.crl"),
+            delta: None,
+        };
+        cache.set(url, &entry).unwrap();
+        assert_eq!(cache.get(url, now()), Some(entry.clone()));
+        let file = std::fs::read_dir(cache.dir()).unwrap().next().unwrap().unwrap().path();
+        let aside = dir.path().join("aside");
+        std::fs::rename(&file, &aside).unwrap();
+
+        std::os::unix::fs::symlink(&aside, &file).unwrap();
+        assert_eq!(cache.get(url, now()), None, "a link was followed");
+        std::fs::remove_file(&file).unwrap();
+
+        let fifo = std::process::Command::new("mkfifo").arg(&file).status().unwrap();
+        assert!(fifo.success());
+        // Returns at once (O_NONBLOCK) instead of waiting for a writer.
+        assert_eq!(cache.get(url, now()), None, "a FIFO was read");
+        std::fs::remove_file(&file).unwrap();
+
+        // Past the largest entry two CRLs can make, before parsing anything.
+        let big = std::fs::File::create(&file).unwrap();
+        big.set_len(100 * 1024 * 1024).unwrap();
+        assert_eq!(cache.get(url, now()), None, "an oversized entry was read");
+        std::fs::remove_file(&file).unwrap();
+
+        std::fs::rename(&aside, &file).unwrap();
+        assert_eq!(cache.get(url, now()), Some(entry));
+    }
 }
