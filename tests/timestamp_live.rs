@@ -254,6 +254,84 @@ fn timestamping_over_https_trusts_the_given_ca_only() {
     assert!(e.to_string().contains("certificate"), "{e}");
 }
 
+/// Answers a fixed status and records what it was asked.
+struct Recording {
+    status: fn(String) -> notary::revocation::RevocationStatus,
+    asked: std::sync::Mutex<Vec<(Vec<String>, notary::revocation::RevocationPurpose)>>,
+}
+
+impl notary::revocation::RevocationChecker for Recording {
+    fn check(
+        &self,
+        chain: &[Certificate],
+        purpose: notary::revocation::RevocationPurpose,
+        _authentic_signing_time: Option<OffsetDateTime>,
+        _now: OffsetDateTime,
+    ) -> notary::revocation::RevocationStatus {
+        self.asked.lock().unwrap().push((
+            chain.iter().map(Certificate::subject_string).collect(),
+            purpose,
+        ));
+        (self.status)(format!("{} is revoked", chain[0].subject_string()))
+    }
+}
+
+#[test]
+fn signing_checks_the_tsa_chain_for_revocation_and_fails_on_revoked_or_unknown() {
+    use notary::revocation::{RevocationPurpose, RevocationStatus};
+    let (_keep, pki) = make_pki();
+    let url = support::start_tsa(&pki, false);
+    let now = OffsetDateTime::now_utc();
+    let chain = ChainBuilder::new(KeySpec::EcP256, now)
+        .validity(now - Duration::hours(1), now + Duration::days(1))
+        .build()
+        .unwrap();
+    let sign_with = |status: fn(String) -> RevocationStatus| {
+        let checker = Arc::new(Recording {
+            status,
+            asked: Default::default(),
+        });
+        let mut opts = SignOptions::new(now);
+        opts.timestamper = Some(Arc::new(
+            Rfc3161Timestamper::new(&url, root(&pki)).with_revocation(checker.clone()),
+        ));
+        let r = notary::sign_artifact(&target(), &chain.signer().unwrap(), &opts);
+        let asked = checker.asked.lock().unwrap().clone();
+        (r, asked)
+    };
+    let (signed, asked) = sign_with(|_| RevocationStatus::Good);
+    assert!(
+        signed
+            .unwrap()
+            .envelope
+            .signer_info()
+            .unsigned_attributes
+            .timestamp_signature
+            .is_some()
+    );
+    // Once, for the TSA's chain (never the signer's), with the timestamping purpose.
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].1, RevocationPurpose::Timestamping);
+    let tsa_root = root(&pki)[0].subject_string();
+    assert_eq!(asked[0].0.last(), Some(&tsa_root), "{asked:?}");
+    let leaf = Certificate::from_der(&chain.certificates[0]).unwrap();
+    assert!(!asked[0].0.contains(&leaf.subject_string()));
+
+    for status in [
+        (|reason| RevocationStatus::Revoked { reason }) as fn(String) -> RevocationStatus,
+        |reason| RevocationStatus::Unknown { reason },
+    ] {
+        let (e, _) = sign_with(status);
+        let e = e.unwrap_err();
+        assert!(matches!(e, notary::Error::Timestamp { .. }), "{e}");
+        let text = format!("{e}");
+        assert!(
+            text.contains("timestamp: after timestamping: ") && text.contains("is revoked"),
+            "{text}"
+        );
+    }
+}
+
 /// Re-encodes a DER token as BER: every length in the 4-octet long form, or (`indefinite`)
 /// constructed elements with indefinite lengths.
 fn to_ber(der: &[u8], indefinite: bool) -> Vec<u8> {

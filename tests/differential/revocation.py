@@ -155,6 +155,7 @@ class Chain:
         """`unsignable`: a leaf neither tool signs with (notary signs with a plain certificate for
         the same key, and the envelope's x5c, which its signature does not cover, is replaced)."""
         self.name = name
+        self.sign_args = list(sign_args)
         self.int_key = key()
         self.int = make_cert(dn(f"{name} ca"), self.int_key, dn("revocation root"), ROOT_KEY, ca=True,
                              ku=int_ku, not_after=now() + 20 * DAY, extra=int_ext)
@@ -180,7 +181,8 @@ class Chain:
             f.write(name)
         sh(ORAS, "push", "--oci-layout", f"{name}:v1", f"{name}.txt")
         self.digest = sh(ORAS, "resolve", "--oci-layout", f"{name}:v1")
-        # Signed while every revocation check would pass: signing does not check revocation.
+        # Signed while the signer's revocation checks would pass (signing does not check them;
+        # a TSA's chain it does check, and its callers serve good answers for it first).
         sh(NOTARY, "sign", "--oci-layout", "--key", name, *sign_args, f"{name}@{self.digest}")
         if unsignable:
             self.replace_x5c([self.leaf, self.int, ROOT])
@@ -386,17 +388,37 @@ report = Report("notation")
 case_no = 0
 
 
+def serve(name, served=None, responses=None):
+    """From now on the server answers `served` (path under /NAME -> (status, body) or DER bytes)
+    and `responses` (serial -> (status, body) or DER bytes, at /NAME/ocsp), and nothing else."""
+    SERVED.clear()
+    OCSP.clear()
+    for path, v in (served or {}).items():
+        SERVED[f"/{name}/{path}"] = v if isinstance(v, tuple) else (200, v)
+    OCSP[f"/{name}/ocsp"] = {s: (v if isinstance(v, tuple) else (200, v))
+                             for s, v in (responses or {}).items()}
+
+
+def sign_again(chain, label, served=None, responses=None):
+    """Serves as `verify` does, then signs the chain's artifact once more with each tool (its
+    sign_args: timestamped), each with an empty cache: the TSA's chain is checked for
+    revocation after timestamping, the signer's own chain is not."""
+    global case_no
+    serve(chain.name, served, responses)
+    args = ["sign", "--oci-layout", "--key", chain.name, *chain.sign_args, f"{chain.name}@{chain.digest}"]
+    results = []
+    for tool in (NOTATION, NOTARY):
+        case_no += 1
+        results.append(outcome([tool, *args], dict(ENV, XDG_CACHE_HOME=f"{W}/cache-{case_no}")))
+    report.record(f"{chain.name}: sign, {label}", *results)
+
+
 def verify(chain, label, served=None, responses=None, stricter=None):
     """Serves `served` (path under the chain -> (status, body) or DER bytes) and `responses`
     (serial -> (status, body) or DER bytes, at /NAME/ocsp), then verifies with both tools.
     `stricter` names the rule by which notary refuses where notation accepts."""
     global case_no
-    SERVED.clear()
-    OCSP.clear()
-    for path, v in (served or {}).items():
-        SERVED[f"/{chain.name}/{path}"] = v if isinstance(v, tuple) else (200, v)
-    OCSP[f"/{chain.name}/ocsp"] = {s: (v if isinstance(v, tuple) else (200, v))
-                                   for s, v in (responses or {}).items()}
+    serve(chain.name, served, responses)
     args = ["verify", "--oci-layout", "--scope", "local/rev", f"{chain.name}@{chain.digest}"]
     results = []
     for tool in (NOTATION, NOTARY):
@@ -785,8 +807,9 @@ def tsa_leaf(name, ext):
 
 TS_ARGS = ["--timestamp-url", f"{BASE}/tsa", "--timestamp-root-cert", f"{W}/tsaroot.pem"]
 tsa_crl_cert, _ = tsa_leaf("tsa-crl", [cdp(url("tscrl", "tsa.crl"))])
-TC = Chain("tscrl", sign_args=TS_ARGS)
 t_ok = crl(TSA_ROOT_KEY, TSA_ROOT.subject)
+serve("tscrl", {"tsa.crl": t_ok})
+TC = Chain("tscrl", sign_args=TS_ARGS)
 verify(TC, "timestamped, TSA CRL good", {"tsa.crl": t_ok})
 verify(TC, "timestamped, TSA certificate revoked", {"tsa.crl": crl(
     TSA_ROOT_KEY, TSA_ROOT.subject, revoked=[(tsa_crl_cert.serial_number, None, R.key_compromise, [])])})
@@ -797,6 +820,7 @@ verify(TC, "timestamped, TSA CRL expired", {"tsa.crl": crl(TSA_ROOT_KEY, TSA_ROO
                                                             next_=now() - DAY)})
 verify(TC, "timestamped, TSA CRL by another key", {"tsa.crl": crl(rsa_key(), TSA_ROOT.subject)})
 tsa_ocsp_cert, _ = tsa_leaf("tsa-ocsp", [aia(url("tsocsp", "ocsp"))])
+serve("tsocsp", {}, {tsa_ocsp_cert.serial_number: ocsp_response(tsa_ocsp_cert, TSA_ROOT, TSA_ROOT_KEY)})
 TO = Chain("tsocsp", sign_args=TS_ARGS)
 for label, resp in [("good", ocsp_response(tsa_ocsp_cert, TSA_ROOT, TSA_ROOT_KEY)),
                     ("revoked", ocsp_response(tsa_ocsp_cert, TSA_ROOT, TSA_ROOT_KEY, status=S.REVOKED)),
@@ -821,6 +845,7 @@ with open(f"{CFG}/trustpolicy.json", "w") as f:
         "trustStores": ["ca:rev", "tsa:revtsa"], "trustedIdentities": ["*"]}]}, f)
 # A signer chain with its own revocation information beside the TSA's.
 tsa_both_cert, _ = tsa_leaf("tsa-both", [cdp(url("tsboth", "tsa.crl"))])
+serve("tsboth", {"tsa.crl": t_ok})
 TB = Chain("tsboth", leaf_ext=[cdp(url("tsboth", "leaf.crl"))], sign_args=TS_ARGS)
 tb_leaf_ok = crl(TB.int_key, dn("tsboth ca"))
 tb_leaf_rev = crl(TB.int_key, dn("tsboth ca"), revoked=[(TB.leaf.serial_number, None, None, [])])
@@ -828,6 +853,12 @@ tb_tsa_rev = crl(TSA_ROOT_KEY, TSA_ROOT.subject, revoked=[(tsa_both_cert.serial_
 for sl, sc in [("good", tb_leaf_ok), ("revoked", tb_leaf_rev), ("404", (404, b""))]:
     for tl, tc in [("good", t_ok), ("revoked", tb_tsa_rev), ("404", (404, b""))]:
         verify(TB, f"timestamped, signer CRL {sl}, TSA CRL {tl}", {"leaf.crl": sc, "tsa.crl": tc})
+# Signing checks the TSA's chain once the token verifies (revoked or unknown fails), never the
+# signer's own.
+for sl, sc in [("good", tb_leaf_ok), ("revoked", tb_leaf_rev)]:
+    for tl, tc in [("good", t_ok), ("revoked", tb_tsa_rev), ("404", (404, b"")),
+                   ("expired", crl(TSA_ROOT_KEY, TSA_ROOT.subject, last=now() - 3 * DAY, next_=now() - DAY))]:
+        sign_again(TB, f"signer CRL {sl}, TSA CRL {tl}", {"leaf.crl": sc, "tsa.crl": tc})
 
 # --- One tool's CRL cache read by the other ({cache}/notation/crl, notation's format) -----------
 def cache_case(label, writer, reader, leaf_then, leaf_before=None):

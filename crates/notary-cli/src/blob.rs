@@ -290,9 +290,13 @@ pub fn timestamper(
             let cert = x509
                 .validate_tsa_root_certificate(&bytes)
                 .map_err(|e| tsa_root_failure(&root, e))?;
+            // The TSA's chain is checked for revocation after timestamping, as notation's
+            // `sign` checks it (CRLs cached where `verify` caches them).
+            let revocation = crate::notation_dir()?.revocation_checker(crate::provider());
             Ok(Some(Arc::new(
                 notary::timestamp::Rfc3161Timestamper::new(url, vec![cert])
-                    .with_provider(crate::provider()),
+                    .with_provider(crate::provider())
+                    .with_revocation(revocation),
             )))
         }
         // notation's (cobra's) words for a flag group given in part.

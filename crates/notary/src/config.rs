@@ -415,20 +415,28 @@ impl NotationDir {
         let verifier = NotaryVerifier::new(provider, Arc::new(self.trust_store(provider)))
             .with_plugins(Arc::new(self.plugin_host()));
         #[cfg(feature = "http")]
-        let verifier = {
-            let mut checker = notary_revocation::Checker::new_with(
-                notary_x509::X509Verifier::new(provider),
-                Arc::new(notary_revocation::HttpFetcher::new()),
-            );
-            if let Some(cache) = &self.cache {
-                checker = checker.with_cache(notary_revocation::CrlCache::new_with(
-                    &provider,
-                    cache.join("crl"),
-                ));
-            }
-            verifier.with_revocation(Arc::new(checker))
-        };
+        let verifier = verifier.with_revocation(self.revocation_checker(provider));
         verifier
+    }
+
+    /// Online revocation checking as notation's `verify` and `sign` (of a TSA's chain) do it:
+    /// OCSP, then CRLs, cached under `<cache>/crl`.
+    #[cfg(feature = "http")]
+    pub fn revocation_checker(
+        &self,
+        provider: CryptoProvider,
+    ) -> Arc<dyn notary_revocation::RevocationChecker> {
+        let mut checker = notary_revocation::Checker::new_with(
+            notary_x509::X509Verifier::new(provider),
+            Arc::new(notary_revocation::HttpFetcher::new()),
+        );
+        if let Some(cache) = &self.cache {
+            checker = checker.with_cache(notary_revocation::CrlCache::new_with(
+                &provider,
+                cache.join("crl"),
+            ));
+        }
+        Arc::new(checker)
     }
 }
 

@@ -49,6 +49,16 @@ pub enum TimestampError {
         #[source]
         source: BoxError,
     },
+    /// The TSA's certificate chain is revoked, or its revocation status could not be learned
+    /// (notation's `sign` fails on both).
+    // notation-core-go's words after its "timestamp: " prefix.
+    #[error("timestamp: after timestamping: {reason}")]
+    Revocation {
+        /// The TSA URL.
+        url: String,
+        /// The revocation checker's reason, naming the certificate.
+        reason: String,
+    },
     /// Any other failure of a custom timestamper.
     #[error(transparent)]
     Other(BoxError),
@@ -59,10 +69,11 @@ pub use rfc3161::Rfc3161Timestamper;
 
 #[cfg(feature = "http")]
 mod rfc3161 {
+    use std::sync::Arc;
     use std::time::Duration;
 
     use notary_core::DigestAlgorithm;
-    use notary_revocation::HttpFetcher;
+    use notary_revocation::{HttpFetcher, RevocationChecker, RevocationPurpose, RevocationStatus};
     use notary_timestamp::TimestampRequest;
     use notary_x509::{Certificate, X509Verifier};
 
@@ -74,13 +85,25 @@ mod rfc3161 {
     /// HTTPS trusts the platform's roots (`SSL_CERT_FILE` / `SSL_CERT_DIR` when set) and honours
     /// `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY`; pass an [`HttpFetcher`] built with extra roots or
     /// explicit proxies through [`Rfc3161Timestamper::with_http`].
-    #[derive(Debug, Clone)]
+    #[derive(Clone)]
     pub struct Rfc3161Timestamper {
         url: String,
         roots: Vec<Certificate>,
         timeout: Duration,
         http: HttpFetcher,
         x509: X509Verifier,
+        revocation: Option<Arc<dyn RevocationChecker>>,
+    }
+
+    impl std::fmt::Debug for Rfc3161Timestamper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Rfc3161Timestamper")
+                .field("url", &logged_url(&self.url))
+                .field("roots", &self.roots.len())
+                .field("timeout", &self.timeout)
+                .field("revocation", &self.revocation.is_some())
+                .finish_non_exhaustive()
+        }
     }
 
     /// Largest TSA response read (notation's limit).
@@ -96,7 +119,17 @@ mod rfc3161 {
                 timeout: Duration::from_secs(15),
                 http: HttpFetcher::new(),
                 x509: X509Verifier::new(crate::default_provider()),
+                revocation: None,
             }
+        }
+
+        /// Checks the TSA's certificate chain for revocation once its token verifies, as
+        /// notation's `sign` does: a chain that is revoked, or whose status is unknown, fails
+        /// the timestamp (and so the signing) instead of embedding a token no verifier will
+        /// accept. Without it the chain is not checked when signing.
+        pub fn with_revocation(mut self, checker: Arc<dyn RevocationChecker>) -> Self {
+            self.revocation = Some(checker);
+            self
         }
 
         /// Uses `provider` for the request digest, the nonce and the token's verification.
@@ -157,13 +190,34 @@ mod rfc3161 {
                     source: Box::new(e),
                 }
             })?;
-            token
+            let verified = token
                 .verify_with(&self.x509, message, &self.roots)
                 .map_err(|e| TimestampError::DoesNotVerify {
                     url: url(),
                     source: Box::new(e),
                 })?;
             tracing::debug!(url = %logged_url(&self.url), "timestamp verified");
+            if let Some(checker) = &self.revocation {
+                // The signing machine's clock: the status is the one at signing, as notation's.
+                match checker.check(
+                    &verified.tsa_chain,
+                    RevocationPurpose::Timestamping,
+                    None,
+                    time::OffsetDateTime::now_utc(),
+                ) {
+                    RevocationStatus::Good => {}
+                    RevocationStatus::Revoked { reason } | RevocationStatus::Unknown { reason } => {
+                        tracing::debug!(url = %logged_url(&self.url), %reason, "timestamping certificate chain refused");
+                        return Err(TimestampError::Revocation { url: url(), reason });
+                    }
+                    _ => {
+                        return Err(TimestampError::Revocation {
+                            url: url(),
+                            reason: "unexpected revocation status".into(),
+                        });
+                    }
+                }
+            }
             Ok(der)
         }
     }
