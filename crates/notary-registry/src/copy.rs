@@ -122,10 +122,11 @@ impl Endpoint<'_> {
         }
     }
 
-    async fn has_blob(&self, d: &Digest) -> Result<bool, Error> {
+    async fn has_blob(&self, d: &Descriptor) -> Result<bool, Error> {
         match self {
+            // Size and content checked: a corrupt blob in a layout is copied over.
             Self::Layout(l) => Ok(l.exists(d)),
-            Self::Remote(r) => r.blob_exists(d).await,
+            Self::Remote(r) => r.blob_exists(&d.digest).await,
         }
     }
 
@@ -276,7 +277,7 @@ impl<F: FnMut(&CopyProgress)> Copier<'_, F> {
     }
 
     async fn copy_blob(&mut self, d: &Descriptor) -> Result<(), Error> {
-        if self.dst.has_blob(&d.digest).await? {
+        if self.dst.has_blob(d).await? {
             self.progress.blobs_skipped = self.progress.blobs_skipped.saturating_add(1);
         } else if d.size <= STREAM_ABOVE {
             let data = self.src.blob(d).await?;

@@ -20,9 +20,15 @@ const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const MAX_INDEX_SIZE: u64 = 64 * 1024 * 1024;
 /// Largest `oci-layout` marker read.
 const MAX_MARKER_SIZE: u64 = 64 * 1024;
+/// Largest blob already in a layout that is hashed before a write skips it
+/// ([`OciLayout::exists`]): the largest one a copy holds in memory (`copy::STREAM_ABOVE`).
+const MAX_HASHED_PRESENT: u64 = 16 * 1024 * 1024;
 /// Most manifests visited when looking for referrers.
 const MAX_NODES: usize = 100_000;
 
+/// `index.json`. Members this crate does not model (`artifactType`, `subject`, another tool's
+/// or a later spec's) are kept in `other` and written back as read: rewriting the index to add
+/// a signature must not drop what oras-go or notation keep.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Index {
@@ -30,9 +36,39 @@ struct Index {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     media_type: Option<String>,
     #[serde(default)]
-    manifests: Vec<Descriptor>,
+    manifests: Vec<Entry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     annotations: Option<BTreeMap<String, String>>,
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One `manifests` entry of `index.json`: the descriptor, plus the members [`Descriptor`] does
+/// not model, kept for the same reason as [`Index::other`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    // Declared first: a flattened struct takes its own members, the map gets the rest.
+    #[serde(flatten)]
+    desc: Descriptor,
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Entry {
+    fn new(desc: Descriptor) -> Self {
+        Self {
+            desc,
+            other: serde_json::Map::new(),
+        }
+    }
+
+    fn tag(&self) -> Option<&str> {
+        self.desc
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(REF_NAME))
+            .map(String::as_str)
+    }
 }
 
 /// An OCI image layout directory used as a signature repository.
@@ -47,13 +83,13 @@ pub struct OciLayout {
 }
 
 /// What a walk from `index.json` reached, reused while `index.json` reads the same and every
-/// manifest it named was there: blobs are addressed by digest and checked when read, so only
-/// the index (or a blob arriving) can change what a walk finds. Without it `copy` re-read the
-/// whole layout for every referrer it followed.
+/// manifest it named was there and intact: blobs are addressed by digest and checked when
+/// read, so only the index (or a blob arriving or repaired) can change what a walk finds.
+/// Without it `copy` re-read the whole layout for every referrer it followed.
 #[derive(Debug)]
 struct Walked {
     index: Vec<u8>,
-    /// No manifest was missing: nothing but `index.json` can change the result.
+    /// No manifest was missing or unreadable: nothing but `index.json` can change the result.
     complete: bool,
     nodes: std::sync::Arc<Vec<(Descriptor, Manifest)>>,
     unreadable: Vec<(String, String)>,
@@ -78,6 +114,17 @@ fn write_via_temp(
     path: &Path,
     fill: impl FnOnce(&mut fs::File, &Path) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    filled_temp(path, fill)?
+        .persist(path)
+        .map_err(|e| io_err(path, e.error))?;
+    Ok(())
+}
+
+/// The temporary file of [`write_via_temp`], filled and synced, not yet in place.
+fn filled_temp(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File, &Path) -> Result<(), Error>,
+) -> Result<tempfile::NamedTempFile, Error> {
     let dir = path
         .parent()
         .ok_or_else(|| io_err(path, "no parent directory"))?;
@@ -95,13 +142,59 @@ fn write_via_temp(
     let tmp_path = tmp.path().to_path_buf();
     fill(tmp.as_file_mut(), &tmp_path)?;
     tmp.as_file().sync_all().map_err(|e| io_err(&tmp_path, e))?;
-    tmp.persist(path).map_err(|e| io_err(path, e.error))?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// Writes `data` to `path` atomically (see [`write_via_temp`]).
 fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Error> {
     write_via_temp(path, |f, tmp| f.write_all(data).map_err(|e| io_err(tmp, e)))
+}
+
+/// Writes `data` to `path` atomically unless something is already there (left as it is, even
+/// a link: opening the layout judges it). The temporary is renamed without replacing
+/// (`RENAME_NOREPLACE`, else a hard link), so a file another process or tool wrote first is
+/// never replaced, whatever lock it takes. Where the file system has neither, the check and the
+/// rename are made under the index lock, which every `index.json` update of this crate holds.
+fn write_new(root: &Path, path: &Path, data: &[u8]) -> Result<(), Error> {
+    let exists = || fs::symlink_metadata(path).is_ok();
+    if exists() {
+        return Ok(());
+    }
+    let tmp = filled_temp(path, |f, tmp| f.write_all(data).map_err(|e| io_err(tmp, e)))?;
+    let tmp = match tmp.persist_noclobber(path) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        // Another writer got there first (the file system may report that otherwise).
+        Err(e) if exists() => {
+            tracing::debug!(path = %path.display(), error = %e.error, "created meanwhile");
+            return Ok(());
+        }
+        // Neither an exclusive rename nor a link here: fall back, keeping the temporary.
+        Err(e) => {
+            tracing::debug!(path = %path.display(), error = %e.error, "no exclusive rename");
+            e.file
+        }
+    };
+    let mutex = lock_for(root);
+    let _lock = lock_index(root, &mutex)?;
+    if !exists() {
+        tmp.persist(path).map_err(|e| io_err(path, e.error))?;
+    }
+    Ok(())
+}
+
+/// Takes the index lock of the layout at `root`: `mutex` (this process's, see [`lock_for`])
+/// and the advisory lock file other processes (e.g. parallel `notary sign` runs) take. Both
+/// are held until the returned values are dropped.
+fn lock_index<'a>(
+    root: &Path,
+    mutex: &'a Mutex<()>,
+) -> Result<(std::sync::MutexGuard<'a, ()>, fs::File), Error> {
+    let guard = mutex.lock().unwrap_or_else(|p| p.into_inner());
+    let lock_path = root.join(".notary-index.lock");
+    let lock_file = open_lock_file(&lock_path)?;
+    lock_file.lock().map_err(|e| io_err(&lock_path, e))?;
+    Ok((guard, lock_file))
 }
 
 /// Opens (creating if needed) the advisory lock file of `index.json` updates. It is not
@@ -206,23 +299,20 @@ impl OciLayout {
     pub fn create(path: impl AsRef<Path>) -> Result<Self, Error> {
         let root = path.as_ref().to_path_buf();
         fs::create_dir_all(root.join("blobs").join("sha256")).map_err(|e| io_err(&root, e))?;
-        if !root.join("oci-layout").exists() {
-            atomic_write(
-                &root.join("oci-layout"),
-                br#"{"imageLayoutVersion":"1.0.0"}"#,
-            )?;
-        }
-        if !root.join("index.json").exists() {
-            let idx = Index {
-                schema_version: 2,
-                media_type: Some(IMAGE_INDEX.to_string()),
-                ..Index::default()
-            };
-            atomic_write(
-                &root.join("index.json"),
-                &serde_json::to_vec(&idx).unwrap_or_default(),
-            )?;
-        }
+        // Never over what is there: processes creating the same layout at once (parallel
+        // copies into a new directory) would otherwise empty an index another one had added to.
+        write_new(
+            &root,
+            &root.join("oci-layout"),
+            br#"{"imageLayoutVersion":"1.0.0"}"#,
+        )?;
+        let idx = Index {
+            schema_version: 2,
+            media_type: Some(IMAGE_INDEX.to_string()),
+            ..Index::default()
+        };
+        let bytes = serde_json::to_vec(&idx).map_err(|e| io_err(&root, e))?;
+        write_new(&root, &root.join("index.json"), &bytes)?;
         Self::open(root)
     }
 
@@ -282,10 +372,42 @@ impl OciLayout {
             .unwrap_or_default()
     }
 
-    /// Whether the blob exists as a regular file (not a symbolic link) in the layout.
-    pub fn exists(&self, d: &Digest) -> bool {
-        self.checked_blob_path(d)
-            .is_ok_and(|p| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file()))
+    /// Whether the layout holds `desc`'s blob intact: a regular file (not a symbolic link) of
+    /// the descriptor's size whose content hashes to its digest. Only the size is checked for a
+    /// blob larger than 16 MiB (hashing a large layer on every copy would cost about what the
+    /// copy saves). Writes skip a blob only when it is intact, so a truncated or corrupt one
+    /// is rewritten instead of being reported as copied.
+    pub fn exists(&self, desc: &Descriptor) -> bool {
+        use std::io::Read as _;
+        let Ok(p) = self.checked_blob_path(&desc.digest) else {
+            return false;
+        };
+        let Ok(Some((file, len))) = fsread::open_regular(&p) else {
+            return false;
+        };
+        if len != desc.size {
+            return false;
+        }
+        if len > MAX_HASHED_PRESENT {
+            return true;
+        }
+        // Streamed (bounded memory), and no further than the size even if the file grows.
+        let mut hasher = manifest::StreamHasher::new(desc.digest.algorithm());
+        let mut input = file.take(desc.size.saturating_add(1));
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut n = 0u64;
+        loop {
+            match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(k) => {
+                    n = n.saturating_add(k as u64);
+                    hasher.update(buf.get(..k).unwrap_or_default());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+        n == desc.size && hasher.matches(&desc.digest)
     }
 
     /// Reads a blob, checking its size and digest against `desc` and the cap.
@@ -321,8 +443,9 @@ impl OciLayout {
     ) -> Result<Descriptor, Error> {
         let d = Descriptor::for_content_as(algorithm, media_type, data);
         let p = self.checked_blob_path(&d.digest)?;
-        // Anything but a regular file there (a link, a FIFO) is replaced by the rename.
-        if !self.exists(&d.digest) {
+        // Anything but the intact blob there (a link, a FIFO, a truncated or corrupt file) is
+        // replaced by the rename.
+        if !self.exists(&d) {
             atomic_write(&p, data)?;
         }
         Ok(d)
@@ -351,7 +474,7 @@ impl OciLayout {
     pub fn push_blob_file(&self, desc: &Descriptor, src: &Path) -> Result<(), Error> {
         use std::io::Read as _;
         let dst = self.checked_blob_path(&desc.digest)?;
-        if self.exists(&desc.digest) {
+        if self.exists(desc) {
             return Ok(());
         }
         let (mut input, _) =
@@ -438,13 +561,13 @@ impl OciLayout {
         if manifests.is_empty() {
             return Ok(());
         }
-        let _guard = self.index_lock.lock().unwrap_or_else(|p| p.into_inner());
-        // Other processes (e.g. parallel `notary sign` runs) take the same advisory lock file.
-        let lock_path = self.root.join(".notary-index.lock");
-        let lock_file = open_lock_file(&lock_path)?;
-        lock_file.lock().map_err(|e| io_err(&lock_path, e))?;
+        let _lock = lock_index(&self.root, &self.index_lock)?;
         let mut idx = self.read_index()?;
-        let mut listed: HashSet<Digest> = idx.manifests.iter().map(|e| e.digest.clone()).collect();
+        let mut listed: HashSet<Digest> = idx
+            .manifests
+            .iter()
+            .map(|e| e.desc.digest.clone())
+            .collect();
         for d in manifests {
             let mut entry = Descriptor::new(d.media_type.clone(), d.digest.clone(), d.size);
             entry.artifact_type = d.artifact_type.clone();
@@ -459,30 +582,30 @@ impl OciLayout {
                         .collect::<BTreeMap<_, _>>()
                 })
                 .filter(|a| !a.is_empty());
+            let mut entry = Entry::new(entry);
             if let Some(t) = tag {
                 // The tag moves: drop it from whichever entry had it.
                 for e in &mut idx.manifests {
-                    if e.annotations
-                        .as_ref()
-                        .and_then(|a| a.get(REF_NAME))
-                        .map(String::as_str)
-                        == Some(t)
-                        && let Some(a) = e.annotations.as_mut()
+                    if e.tag() == Some(t)
+                        && let Some(a) = e.desc.annotations.as_mut()
                     {
                         a.remove(REF_NAME);
                         if a.is_empty() {
-                            e.annotations = None;
+                            e.desc.annotations = None;
                         }
                     }
                 }
-                // An untagged entry for the same manifest is replaced by the tagged one.
+                // An untagged entry for the same manifest is replaced by the tagged one, which
+                // keeps the members this crate does not model.
                 idx.manifests.retain(|e| {
-                    e.digest != d.digest
-                        || e.annotations
-                            .as_ref()
-                            .is_some_and(|a| a.contains_key(REF_NAME))
+                    let replaced = e.desc.digest == d.digest && e.tag().is_none();
+                    if replaced {
+                        entry.other.extend(e.other.clone());
+                    }
+                    !replaced
                 });
                 entry
+                    .desc
                     .annotations
                     .get_or_insert_with(BTreeMap::new)
                     .insert(REF_NAME.to_string(), t.to_string());
@@ -514,8 +637,8 @@ impl OciLayout {
                         reference: reference.to_string(),
                         reason: e.to_string(),
                     })?;
-            if let Some(e) = idx.manifests.iter().find(|e| e.digest == digest) {
-                let d = Descriptor::new(e.media_type.clone(), digest, e.size);
+            if let Some(e) = idx.manifests.iter().find(|e| e.desc.digest == digest) {
+                let d = Descriptor::new(e.desc.media_type.clone(), digest, e.desc.size);
                 self.check_entry_size(&d)?;
                 return Ok(d);
             }
@@ -545,14 +668,14 @@ impl OciLayout {
         idx.manifests
             .iter()
             .rev()
-            .find(|e| {
-                e.annotations
-                    .as_ref()
-                    .and_then(|a| a.get(REF_NAME))
-                    .map(String::as_str)
-                    == Some(reference)
+            .find(|e| e.tag() == Some(reference))
+            .map(|e| {
+                Descriptor::new(
+                    e.desc.media_type.clone(),
+                    e.desc.digest.clone(),
+                    e.desc.size,
+                )
             })
-            .map(|e| Descriptor::new(e.media_type.clone(), e.digest.clone(), e.size))
             .ok_or_else(|| Error::NotFound {
                 reference: reference.to_string(),
             })
@@ -584,7 +707,7 @@ impl OciLayout {
             return Ok(w.nodes.clone());
         }
         let idx = self.parse_index(&bytes)?;
-        let mut queue: VecDeque<Descriptor> = idx.manifests.into_iter().collect();
+        let mut queue: VecDeque<Descriptor> = idx.manifests.into_iter().map(|e| e.desc).collect();
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         let mut unreadable = Vec::new();
@@ -614,6 +737,8 @@ impl OciLayout {
                 }
                 Err(e) => {
                     tracing::warn!(digest = %d.digest, error = %e, "OCI layout manifest left out");
+                    // A write repairs a corrupt blob in place, index.json unchanged.
+                    complete = false;
                     if unreadable.len() < MAX_UNREADABLE_NAMED {
                         unreadable.push((d.digest.to_string(), e.to_string()));
                     }
