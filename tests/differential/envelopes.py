@@ -69,6 +69,12 @@ STRICTER = {
     "chain: leaf EKU codeSigning and anyExtendedKeyUsage": "signature spec: the leaf EKU must not contain it",
     "chain: CA basicConstraints not critical": "signature spec: critical on CA certificates",
     "signingAuthority cose: signingTime as well": "the scheme forbids it (as JWS)",
+    "jws: alg also unprotected": "header names in the protected and unprotected headers are disjoint (RFC 7515 §5.2)",
+    "jws: x5c also protected": "header names in the protected and unprotected headers are disjoint (RFC 7515 §5.2)",
+    "jws: crit unprotected": "crit is only allowed in the protected header (RFC 7515 §4.1.11)",
+    "jws: expiry only unprotected": "Notary signed attributes belong in the protected header (as COSE)",
+    "cose: counter signature null": "counter signature headers hold COSE_Countersignatures (RFC 9338); go-cose reads null as none",
+    "cose: counter signature list holding null": "counter signature headers hold COSE_Countersignatures (RFC 9338); go-cose reads null as none",
 }
 
 
@@ -336,6 +342,11 @@ for k in ("rsa", "ec"):
         ("jws: payload platform a string", dict(payload=lambda p: p["targetArtifact"].__setitem__("platform", "linux"))),
         ("jws: payload platform os a number", dict(payload=lambda p: p["targetArtifact"].__setitem__("platform", {"os": 5, "architecture": "amd64"}))),
         ("jws: payload platform", dict(payload=lambda p: p["targetArtifact"].__setitem__("platform", {"os": "linux", "architecture": "amd64", "x": 1}))),
+        # Found by a review (2026-12-06): accepted by notation-go, refused by notary (STRICTER).
+        ("jws: alg also unprotected", dict(header=lambda h: dict(h, alg="none"))),
+        ("jws: x5c also protected", dict(protected=lambda p: p.__setitem__("x5c", base_jws(k)["header"]["x5c"]))),
+        ("jws: crit unprotected", dict(header=lambda h: dict(h, crit=["foo"]))),
+        ("jws: expiry only unprotected", dict(header=lambda h: dict(h, **{EXP: "2020-01-01T00:00:00Z"}))),
     ]
     if k == "ec":
         J += [("jws: high S", dict(high_s=True)),
@@ -413,6 +424,22 @@ for k in ("rsa", "ec"):
         ("cose: unprotected map in wide form", dict(encode=lambda a: b"\xd2\x84" + cbor2.dumps(a[0]) + wide(a[1]) + cbor2.dumps(a[2]) + cbor2.dumps(a[3]))),
         ("cose: tag and array head in wide form", dict(encode=lambda a: wide(cbor2.CBORTag(18, a)))),
         ("cose: signature length in wide form", dict(encode=lambda a: b"\xd2\x84" + cbor2.dumps(a[0]) + cbor2.dumps(a[1]) + cbor2.dumps(a[2]) + wide(a[3]))),
+        # Found by a review (2026-12-06), each refused by every notation-go release (RFC 9052
+        # §3.1, and go-cose's header rules applied inside each countersignature).
+        ("cose: IV protected, Partial IV unprotected", dict(protected=setk(5, b"\x01" * 16), unprotected=lambda u: {**u, 6: b"\x01"})),
+        ("cose: Partial IV protected, IV unprotected", dict(protected=setk(6, b"\x01"), unprotected=lambda u: {**u, 5: b"\x01" * 16})),
+        ("cose: countersignature kid as text", dict(unprotected=lambda u: {**u, 11: [cbor2.dumps({4: "text"}), {}, b"\x01"]})),
+        ("cose: countersignature crit unprotected", dict(unprotected=lambda u: {**u, 11: [b"", {2: [1]}, b"\x01"]})),
+        ("cose: countersignature crit names an absent label", dict(unprotected=lambda u: {**u, 11: [cbor2.dumps({1: -7, 2: [4]}), {}, b"\x01"]})),
+        ("cose: countersignature content type not type/subtype", dict(unprotected=lambda u: {**u, 7: [b"", {3: "text"}, b"\x01"]})),
+        ("cose: countersignature IV protected, Partial IV unprotected", dict(unprotected=lambda u: {**u, 7: [cbor2.dumps({5: b"a"}), {6: b"b"}, b"\x01"]})),
+        ("cose: countersignature holding an invalid countersignature", dict(unprotected=lambda u: {**u, 7: [b"", {11: 5}, b"\x01"]})),
+        ("cose: countersignature list, one invalid", dict(unprotected=lambda u: {**u, 11: [[b"", {}, b"\x01"], [b"", {4: 1}, b"\x01"]]})),
+        # ... and what go-cose accepts inside a countersignature stays accepted.
+        ("cose: countersignature with valid headers", dict(unprotected=lambda u: {**u, 11: [cbor2.dumps({1: "ES256", 2: [1, 1], 3: 50}), {4: b"k", 5: b"iv", 3: "a/b"}, b"\x01"]})),
+        ("cose: countersignature holding countersignatures", dict(unprotected=lambda u: {**u, 7: [b"", {11: [[cbor2.dumps({1: -7}), {}, b"\x01"]]}, b"\x01"]})),
+        ("cose: counter signature null", dict(unprotected=lambda u: {**u, 11: None})),
+        ("cose: counter signature list holding null", dict(unprotected=lambda u: {**u, 7: [[b"", {}, b"\x01"], None]})),
     ]
     if k == "ec":
         C.append(("cose: high S", dict(high_s=True)))

@@ -178,11 +178,23 @@ pub(crate) struct Decoder<'a> {
 impl<'a> Decoder<'a> {
     /// A decoder positioned at the start of `data`.
     pub(crate) fn new(data: &'a [u8]) -> Self {
+        Self::counting_from(data, 0)
+    }
+
+    /// A decoder of `data` that starts with `items` already counted against [`MAX_ITEMS`]:
+    /// byte strings holding CBOR (protected headers) are decoded on the budget of the envelope
+    /// around them, so the cap holds for the whole envelope.
+    pub(crate) fn counting_from(data: &'a [u8], items: usize) -> Self {
         Self {
             data,
             pos: 0,
-            items: 0,
+            items,
         }
+    }
+
+    /// Items counted so far, including those this decoder started with.
+    pub(crate) fn items(&self) -> usize {
+        self.items
     }
 
     /// Fails unless every byte has been consumed.

@@ -130,6 +130,28 @@ pub enum Error {
         /// The label.
         label: String,
     },
+    /// IV (5) and Partial IV (6) are both present, in one bucket or one in each (RFC 9052
+    /// §3.1 allows only one of them).
+    #[error(
+        "IV (5) in the {iv} header and Partial IV (6) in the {partial_iv} header must not both be present"
+    )]
+    IvWithPartialIv {
+        /// The bucket holding IV: `protected` or `unprotected`.
+        iv: &'static str,
+        /// The bucket holding Partial IV: `protected` or `unprotected`.
+        partial_iv: &'static str,
+    },
+    /// A COSE_Countersignature in an unprotected counter signature header (label 7 or 11) breaks
+    /// a rule of its own: empty signature, protected header not a map, or one of go-cose's
+    /// header rules in its protected or unprotected header (as `source` tells).
+    #[error("countersignature in header {header} is invalid: {source}")]
+    InvalidCountersignature {
+        /// The counter signature header holding it.
+        header: String,
+        /// What is wrong with it.
+        #[source]
+        source: Box<Error>,
+    },
     /// A known header is in the wrong bucket (e.g. x5chain in the protected header, alg or a
     /// Notary signed attribute in the unprotected header).
     #[error("header {label} is not allowed in the {bucket} header")]

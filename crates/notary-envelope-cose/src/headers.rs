@@ -17,6 +17,20 @@ pub(crate) const LABEL_ALG: i64 = 1;
 pub(crate) const LABEL_CRIT: i64 = 2;
 /// COSE label `content type`.
 pub(crate) const LABEL_CONTENT_TYPE: i64 = 3;
+/// COSE label `kid`.
+const LABEL_KID: i64 = 4;
+/// COSE label `IV`.
+const LABEL_IV: i64 = 5;
+/// COSE label `Partial IV`.
+const LABEL_PARTIAL_IV: i64 = 6;
+/// COSE label `counter signature` (RFC 9338).
+const LABEL_COUNTER_SIGNATURE: i64 = 7;
+/// COSE label `CounterSignature0` (RFC 9338).
+const LABEL_COUNTER_SIGNATURE0: i64 = 9;
+/// COSE label `Countersignature version 2` (RFC 9338).
+const LABEL_COUNTER_SIGNATURE_V2: i64 = 11;
+/// COSE label `Countersignature0 version 2` (RFC 9338).
+const LABEL_COUNTER_SIGNATURE0_V2: i64 = 12;
 /// COSE label `x5chain` (RFC 9360).
 pub(crate) const LABEL_X5CHAIN: i64 = 33;
 /// CBOR tag for epoch-based date/time.
@@ -28,6 +42,14 @@ pub(crate) fn label_name(label: &AttributeKey) -> String {
         AttributeKey::Int(LABEL_ALG) => "alg (1)".into(),
         AttributeKey::Int(LABEL_CRIT) => "crit (2)".into(),
         AttributeKey::Int(LABEL_CONTENT_TYPE) => "content type (3)".into(),
+        AttributeKey::Int(LABEL_KID) => "kid (4)".into(),
+        AttributeKey::Int(LABEL_IV) => "IV (5)".into(),
+        AttributeKey::Int(LABEL_PARTIAL_IV) => "Partial IV (6)".into(),
+        AttributeKey::Int(LABEL_COUNTER_SIGNATURE) => "counter signature (7)".into(),
+        AttributeKey::Int(LABEL_COUNTER_SIGNATURE0) => "CounterSignature0 (9)".into(),
+        AttributeKey::Int(LABEL_COUNTER_SIGNATURE_V2) => "Countersignature version 2 (11)".into(),
+        AttributeKey::Int(LABEL_COUNTER_SIGNATURE0_V2) => "Countersignature0 version 2 (12)".into(),
+        AttributeKey::Int(LABEL_TYPE) => "typ (16)".into(),
         AttributeKey::Int(LABEL_X5CHAIN) => "x5chain (33)".into(),
         AttributeKey::Int(n) => n.to_string(),
         // Labels come from untrusted envelopes: errors show a bounded prefix.
@@ -316,19 +338,22 @@ fn attribute_from(value: &Value, raw: &[u8]) -> AttributeValue {
 }
 
 /// Decodes and checks the protected header bytes (the content of the protected bstr).
-pub(crate) fn parse_protected(raw: &[u8]) -> Result<ProtectedHeaders, Error> {
+/// `items` is the envelope's CBOR item count so far ([`cbor::MAX_ITEMS`] caps the whole
+/// envelope); it is advanced by the items decoded here.
+pub(crate) fn parse_protected(raw: &[u8], items: &mut usize) -> Result<ProtectedHeaders, Error> {
     if raw.is_empty() {
         return Err(Error::EmptyProtectedHeader);
     }
-    let mut dec = cbor::Decoder::new(raw);
+    let mut dec = cbor::Decoder::counting_from(raw, *items);
     let entries = dec
         .map_entries(0)?
         .map_err(|head| Error::ProtectedHeaderNotMap {
             found: head.type_name(),
         })?;
     dec.finish()?;
+    *items = dec.items();
     let entries = labelled(entries, "protected")?;
-    check_generic_labels(&entries, "protected")?;
+    check_generic_labels(&entries, "protected", items)?;
 
     // Unsigned attributes and the certificate chain never belong in the protected bucket
     // (notation ignores a protected x5chain; we refuse it).
@@ -459,53 +484,87 @@ fn missing(label: &AttributeKey) -> Error {
     }
 }
 
+/// A header map entry as the generic checks read it: its label and value.
+type Pair<'v> = (&'v AttributeKey, &'v Value);
+
 /// go-cose's checks of the generic header parameters (RFC 9052 §3.1), which notation applies
 /// to every envelope: kid (4), IV (5) and Partial IV (6) are byte strings and the two IVs are
 /// never both present; counter signatures (7, 9, 11, 12) are unprotected only, 9 and 12 byte
-/// strings, 7 and 11 arrays.
+/// strings, 7 and 11 one COSE_Countersignature or a list of them, each checked in turn;
+/// typ (16) is a media type. `items` is the envelope's CBOR item count so far.
 pub(crate) fn check_generic_labels(
     entries: &[Entry<'_>],
     bucket: &'static str,
+    items: &mut usize,
 ) -> Result<(), Error> {
-    for e in entries {
-        let AttributeKey::Int(n) = e.label else {
+    let pairs: Vec<Pair<'_>> = entries.iter().map(|e| (&e.label, &e.value)).collect();
+    check_generic(&pairs, bucket, items)
+}
+
+fn check_generic(
+    entries: &[Pair<'_>],
+    bucket: &'static str,
+    items: &mut usize,
+) -> Result<(), Error> {
+    for &(label, value) in entries {
+        let AttributeKey::Int(n) = *label else {
             continue;
         };
-        let bytes = match n {
-            7 | 9 | 11 | 12 if bucket == "protected" => {
+        match n {
+            LABEL_COUNTER_SIGNATURE
+            | LABEL_COUNTER_SIGNATURE0
+            | LABEL_COUNTER_SIGNATURE_V2
+            | LABEL_COUNTER_SIGNATURE0_V2
+                if bucket == "protected" =>
+            {
                 return Err(Error::MisplacedHeader {
-                    label: label_name(&e.label),
+                    label: label_name(label),
                     bucket,
                 });
             }
-            4 | 5 | 6 | 9 | 12 => true,
-            7 | 11 => false,
-            LABEL_TYPE => {
-                check_type_header(&e.value)?;
-                continue;
+            LABEL_KID
+            | LABEL_IV
+            | LABEL_PARTIAL_IV
+            | LABEL_COUNTER_SIGNATURE0
+            | LABEL_COUNTER_SIGNATURE0_V2
+                if !matches!(value, Value::Bytes(_)) =>
+            {
+                return Err(wrong_type(label, "byte string", value));
             }
-            _ => continue,
-        };
-        match (&e.value, bytes) {
-            (Value::Bytes(_), true) => {}
-            (v, false) if is_countersignature(v) || is_countersignature_list(v) => {}
-            (other, true) => return Err(wrong_type(&e.label, "byte string", other)),
-            (other, false) => {
-                return Err(wrong_type(
-                    &e.label,
-                    "COSE_Countersignature or a list of them",
-                    other,
-                ));
+            LABEL_COUNTER_SIGNATURE | LABEL_COUNTER_SIGNATURE_V2 => {
+                check_countersignatures(label, value, items)?;
             }
+            LABEL_TYPE => check_media_type(label, value)?,
+            _ => {}
         }
     }
-    if find(entries, &AttributeKey::Int(5)).is_some()
-        && find(entries, &AttributeKey::Int(6)).is_some()
-    {
-        return Err(Error::InvalidHeaderType {
-            header: "IV (5)".into(),
-            expected: "header without Partial IV (6)",
-            found: "both".into(),
+    let has = |n: i64| entries.iter().any(|(l, _)| **l == AttributeKey::Int(n));
+    if has(LABEL_IV) && has(LABEL_PARTIAL_IV) {
+        return Err(Error::IvWithPartialIv {
+            iv: bucket,
+            partial_iv: bucket,
+        });
+    }
+    Ok(())
+}
+
+/// RFC 9052 §3.1 (and go-cose's `ensureIV`): IV (5) and Partial IV (6) are never both present,
+/// also not one protected and the other unprotected. `protected` and `unprotected` tell whether
+/// a bucket holds an integer label.
+pub(crate) fn check_iv_across_buckets(
+    protected: impl Fn(i64) -> bool,
+    unprotected: impl Fn(i64) -> bool,
+) -> Result<(), Error> {
+    if protected(LABEL_IV) && unprotected(LABEL_PARTIAL_IV) {
+        return Err(Error::IvWithPartialIv {
+            iv: "protected",
+            partial_iv: "unprotected",
+        });
+    }
+    if protected(LABEL_PARTIAL_IV) && unprotected(LABEL_IV) {
+        return Err(Error::IvWithPartialIv {
+            iv: "unprotected",
+            partial_iv: "protected",
         });
     }
     Ok(())
@@ -514,10 +573,10 @@ pub(crate) fn check_generic_labels(
 /// COSE label `typ` (RFC 9596).
 const LABEL_TYPE: i64 = 16;
 
-/// go-cose's rule for `typ`: an unsigned integer, or text of the form `type/subtype` (one `/`,
-/// not empty, no leading or trailing space).
-fn check_type_header(v: &Value) -> Result<(), Error> {
-    let label = AttributeKey::Int(LABEL_TYPE);
+/// go-cose's rule for `typ`, and for `content type` in a countersignature's headers: an
+/// unsigned integer, or text of the form `type/subtype` (one `/`, not empty, no leading or
+/// trailing space).
+fn check_media_type(label: &AttributeKey, v: &Value) -> Result<(), Error> {
     match v {
         Value::Unsigned(_) => Ok(()),
         Value::Text(t)
@@ -529,35 +588,159 @@ fn check_type_header(v: &Value) -> Result<(), Error> {
             Ok(())
         }
         Value::Text(_) => Err(Error::InvalidHeaderType {
-            header: label_name(&label),
+            header: label_name(label),
             expected: "text of the form type/subtype",
             found: "text".into(),
         }),
-        other => Err(wrong_type(&label, "text or unsigned integer", other)),
+        other => Err(wrong_type(label, "text or unsigned integer", other)),
     }
 }
 
-/// A COSE_Countersignature as go-cose decodes one: `[protected: bstr (empty or a map),
-/// unprotected: map, signature: non-empty bstr]`.
-fn is_countersignature(v: &Value) -> bool {
-    let Value::Array(items) = v else {
-        return false;
+const COUNTERSIGNATURES: &str = "COSE_Countersignature or a list of them";
+
+/// A counter signature header value (7 or 11) as go-cose decodes it: one COSE_Countersignature
+/// or a list of them (possibly empty). go-cose tries the single form first, then the list; an
+/// array starting with a byte string can only be the single form (list items are arrays).
+fn check_countersignatures(
+    label: &AttributeKey,
+    value: &Value,
+    items: &mut usize,
+) -> Result<(), Error> {
+    let Value::Array(parts) = value else {
+        return Err(wrong_type(label, COUNTERSIGNATURES, value));
     };
-    let [
-        Value::Bytes(protected),
-        Value::Map(_),
-        Value::Bytes(signature),
-    ] = items.as_slice()
-    else {
-        return false;
-    };
-    !signature.is_empty()
-        && (protected.is_empty() || matches!(cbor::decode(protected), Ok(Value::Map(_))))
+    if matches!(parts.first(), Some(Value::Bytes(_))) {
+        return check_countersignature(label, parts, items);
+    }
+    for part in parts {
+        match part {
+            Value::Array(inner) => check_countersignature(label, inner, items)?,
+            other => return Err(wrong_type(label, COUNTERSIGNATURES, other)),
+        }
+    }
+    Ok(())
 }
 
-/// A list of COSE_Countersignatures (possibly empty), the other form go-cose accepts.
-fn is_countersignature_list(v: &Value) -> bool {
-    matches!(v, Value::Array(items) if items.iter().all(is_countersignature))
+/// One COSE_Countersignature, `[protected: bstr (empty or a map), unprotected: map,
+/// signature: non-empty bstr]`, with go-cose's header checks applied to its own two header
+/// maps (and so to the countersignatures they hold). Recursion is bounded by the CBOR nesting
+/// cap: each level nests an array and a map in the unprotected header, and a protected map
+/// (decoded afresh) may hold no countersignature.
+fn check_countersignature(
+    label: &AttributeKey,
+    parts: &[Value],
+    items: &mut usize,
+) -> Result<(), Error> {
+    let [
+        Value::Bytes(protected),
+        Value::Map(unprotected),
+        Value::Bytes(signature),
+    ] = parts
+    else {
+        return Err(Error::InvalidHeaderType {
+            header: label_name(label),
+            expected: "COSE_Countersignature [protected bstr, unprotected map, signature bstr] or a list of them",
+            found: format!("array of {} items", parts.len()),
+        });
+    };
+    let invalid = |source: Error| Error::InvalidCountersignature {
+        header: label_name(label),
+        source: Box::new(source),
+    };
+    if signature.is_empty() {
+        return Err(invalid(Error::EmptySignature));
+    }
+    let protected_entries = if protected.is_empty() {
+        Vec::new()
+    } else {
+        let mut dec = cbor::Decoder::counting_from(protected, *items);
+        let entries = dec.map_entries(0).map_err(invalid)?.map_err(|head| {
+            invalid(Error::ProtectedHeaderNotMap {
+                found: head.type_name(),
+            })
+        })?;
+        dec.finish().map_err(invalid)?;
+        *items = dec.items();
+        labelled(entries, "protected").map_err(invalid)?
+    };
+    let protected_pairs: Vec<Pair<'_>> = protected_entries
+        .iter()
+        .map(|e| (&e.label, &e.value))
+        .collect();
+    let unprotected_labels = unprotected
+        .iter()
+        .map(|(key, value)| {
+            to_label(key).map(|l| (l, value)).ok_or_else(|| {
+                invalid(Error::InvalidHeaderLabel {
+                    bucket: "unprotected",
+                    found: key.type_name(),
+                })
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let unprotected_pairs: Vec<Pair<'_>> =
+        unprotected_labels.iter().map(|(l, v)| (l, *v)).collect();
+    check_countersignature_bucket(&protected_pairs, "protected", items).map_err(invalid)?;
+    check_countersignature_bucket(&unprotected_pairs, "unprotected", items).map_err(invalid)?;
+    let has = |pairs: &[Pair<'_>], n: i64| pairs.iter().any(|(l, _)| **l == AttributeKey::Int(n));
+    check_iv_across_buckets(|n| has(&protected_pairs, n), |n| has(&unprotected_pairs, n))
+        .map_err(invalid)
+}
+
+/// go-cose's checks of one header map of a countersignature: the generic ones, plus those the
+/// message's own alg, crit and content type meet in stricter form in [`parse_protected`] and
+/// the unprotected header parser: alg an integer or text, crit protected only (a non-empty
+/// array of integer or text labels present in the same map), content type a media type.
+fn check_countersignature_bucket(
+    entries: &[Pair<'_>],
+    bucket: &'static str,
+    items: &mut usize,
+) -> Result<(), Error> {
+    check_generic(entries, bucket, items)?;
+    for &(label, value) in entries {
+        match label {
+            AttributeKey::Int(LABEL_ALG)
+                if value.as_int().is_none() && !matches!(value, Value::Text(_)) =>
+            {
+                return Err(wrong_type(label, "integer or text string", value));
+            }
+            AttributeKey::Int(LABEL_CRIT) if bucket == "unprotected" => {
+                return Err(Error::MisplacedHeader {
+                    label: label_name(label),
+                    bucket,
+                });
+            }
+            AttributeKey::Int(LABEL_CRIT) => check_countersignature_crit(value, entries)?,
+            AttributeKey::Int(LABEL_CONTENT_TYPE) => check_media_type(label, value)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// go-cose's `ensureCritical`, which (unlike notary's rule for the message's own crit) allows
+/// any label, listed more than once.
+fn check_countersignature_crit(value: &Value, entries: &[Pair<'_>]) -> Result<(), Error> {
+    let label = AttributeKey::Int(LABEL_CRIT);
+    let Value::Array(listed) = value else {
+        return Err(wrong_type(&label, "array", value));
+    };
+    if listed.is_empty() {
+        return Err(Error::EmptyCrit);
+    }
+    // A set keeps the check linear whatever the input holds.
+    let present: HashSet<&AttributeKey> = entries.iter().map(|(l, _)| *l).collect();
+    for item in listed {
+        let name = to_label(item).ok_or_else(|| Error::InvalidCritEntry {
+            found: item.type_name(),
+        })?;
+        if !present.contains(&name) {
+            return Err(Error::CritLabelNotPresent {
+                label: label_name(&name),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn wrong_type(label: &AttributeKey, expected: &'static str, found: &Value) -> Error {

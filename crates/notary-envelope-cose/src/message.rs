@@ -180,7 +180,10 @@ impl UnverifiedCose {
     /// (alg, crit, content type, signing scheme and times, expiry); an x5chain that is missing,
     /// empty, longer than [`MAX_CHAIN_LEN`], not an array of byte strings or in the protected
     /// header; a timestamp signature
-    /// that is not a byte string; a signing agent that is not a text string.
+    /// that is not a byte string; a signing agent that is not a text string; go-cose's generic
+    /// header rules (kid, IV and Partial IV byte strings and never both, in either bucket;
+    /// typ; counter signatures, each with go-cose's header rules applied to its own headers).
+    /// The whole envelope, protected bytes included, shares one CBOR item budget.
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
         if bytes.len() > MAX_ENVELOPE_SIZE {
             return Err(Error::InputTooLarge {
@@ -234,11 +237,15 @@ impl UnverifiedCose {
             other => return Err(field_error("signature", "byte string", &other)),
         };
         dec.finish()?;
+        // The protected bytes and the countersignatures' protected bytes are decoded on the
+        // envelope's item budget, so the cap bounds the work for the whole envelope.
+        let mut items = dec.items();
 
-        let headers = headers::parse_protected(&protected)?;
+        let headers = headers::parse_protected(&protected, &mut items)?;
         let (unprotected, other_unprotected) = parse_unprotected(
             headers::labelled(unprotected_entries, "unprotected")?,
             &headers,
+            &mut items,
         )?;
         if payload.is_empty() {
             return Err(Error::EmptyPayload);
@@ -358,8 +365,13 @@ type OtherEntries = Vec<(Vec<u8>, Vec<u8>)>;
 fn parse_unprotected(
     entries: Vec<headers::Entry<'_>>,
     protected: &ProtectedHeaders,
+    items: &mut usize,
 ) -> Result<(UnprotectedHeaders, OtherEntries), Error> {
-    headers::check_generic_labels(&entries, "unprotected")?;
+    headers::check_generic_labels(&entries, "unprotected", items)?;
+    headers::check_iv_across_buckets(
+        |n| protected.labels.contains(&AttributeKey::Int(n)),
+        |n| entries.iter().any(|e| e.label == AttributeKey::Int(n)),
+    )?;
     let mut headers = UnprotectedHeaders::default();
     let mut chain_seen = false;
     let mut others = Vec::new();

@@ -511,7 +511,13 @@ fn generic_cose_header_rules_of_go_cose_are_applied() {
     let mut p = good_protected();
     p.push((int(5), bstr(b"iv")));
     p.push((int(6), bstr(b"piv")));
-    assert!(matches!(protected_err(&p), Error::InvalidHeaderType { .. }));
+    assert_eq!(
+        protected_err(&p),
+        Error::IvWithPartialIv {
+            iv: "protected",
+            partial_iv: "protected"
+        }
+    );
     // Counter signatures are never protected; unprotected ones must have their type.
     for label in [7, 9, 11, 12] {
         let mut p = good_protected();
@@ -585,6 +591,310 @@ fn typ_and_countersignatures_follow_go_cose() {
             assert_eq!(r.is_ok(), ok, "{label}: {value:02x?}: {r:?}");
         }
     }
+}
+
+#[test]
+fn iv_and_partial_iv_are_refused_across_buckets() {
+    // RFC 9052 §3.1: never both, whichever bucket holds each (go-cose's ensureIV; every
+    // notation-go release refuses these).
+    let signer = EcSigner::new(KeySpec::EcP256);
+    for (iv, piv, iv_bucket, piv_bucket) in [
+        (true, false, "protected", "unprotected"),
+        (false, true, "unprotected", "protected"),
+    ] {
+        let mut p = good_protected();
+        let mut u = chain_of(&signer);
+        let (protected_label, unprotected_label) = if iv { (5, 6) } else { (6, 5) };
+        assert!(iv != piv);
+        p.push((int(protected_label), bstr(b"0123456789abcdef")));
+        u.push((int(unprotected_label), bstr(b"\x01")));
+        let err = parse_err(&build(&signer, &map(&p), &map(&u)));
+        assert_eq!(
+            err,
+            Error::IvWithPartialIv {
+                iv: iv_bucket,
+                partial_iv: piv_bucket
+            }
+        );
+        assert!(err.to_string().contains("IV (5)"), "{err}");
+        assert!(err.to_string().contains("Partial IV (6)"), "{err}");
+    }
+    // Either one alone, in either bucket, is fine.
+    for label in [5, 6] {
+        let mut p = good_protected();
+        p.push((int(label), bstr(b"iv")));
+        assert!(UnverifiedCose::parse(&with_protected(&signer, &p)).is_ok());
+        let mut u = chain_of(&signer);
+        u.push((int(label), bstr(b"iv")));
+        assert!(UnverifiedCose::parse(&build(&signer, &map(&good_protected()), &map(&u))).is_ok());
+    }
+}
+
+/// One COSE_Countersignature with the given protected map (empty: no protected bytes) and
+/// unprotected map.
+fn countersignature(protected: &Pairs, unprotected: &Pairs) -> Vec<u8> {
+    let protected = if protected.is_empty() {
+        Vec::new()
+    } else {
+        map(protected)
+    };
+    arr(&[bstr(&protected), map(unprotected), bstr(b"sig")])
+}
+
+#[test]
+fn countersignature_headers_follow_go_cose() {
+    // go-cose v1.3.0 (notation-go v1.3) decodes each countersignature in labels 7 and 11 and
+    // applies its header rules to the countersignature's own two header maps.
+    let signer = EcSigner::new(KeySpec::EcP256);
+    let parse_with = |label: i64, value: Vec<u8>| {
+        let mut u = chain_of(&signer);
+        u.push((int(label), value));
+        UnverifiedCose::parse(&build(&signer, &map(&good_protected()), &map(&u)))
+    };
+    let nested_err = |label: i64, value: Vec<u8>| -> Error {
+        match parse_with(label, value) {
+            Err(Error::InvalidCountersignature { header, source }) => {
+                assert!(header.contains(&format!("({label})")), "{header}");
+                *source
+            }
+            other => panic!("{label}: expected InvalidCountersignature, got {other:?}"),
+        }
+    };
+    let alg = (int(1), int(-7));
+    type Expected = fn(&Error) -> bool;
+    let refused: Vec<(&str, Vec<u8>, Expected)> = vec![
+        (
+            "kid as text, protected",
+            countersignature(&vec![alg.clone(), (int(4), tstr("text"))], &vec![]),
+            |e| matches!(e, Error::InvalidHeaderType { header, expected: "byte string", .. } if header == "kid (4)"),
+        ),
+        (
+            "kid as text, unprotected",
+            countersignature(&vec![], &vec![(int(4), tstr("text"))]),
+            |e| {
+                matches!(
+                    e,
+                    Error::InvalidHeaderType {
+                        expected: "byte string",
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "IV not bytes",
+            countersignature(&vec![], &vec![(int(5), int(1))]),
+            |e| {
+                matches!(
+                    e,
+                    Error::InvalidHeaderType {
+                        expected: "byte string",
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "IV and Partial IV in one bucket",
+            countersignature(&vec![], &vec![(int(5), bstr(b"a")), (int(6), bstr(b"b"))]),
+            |e| {
+                matches!(
+                    e,
+                    Error::IvWithPartialIv {
+                        iv: "unprotected",
+                        partial_iv: "unprotected"
+                    }
+                )
+            },
+        ),
+        (
+            "IV protected, Partial IV unprotected",
+            countersignature(&vec![(int(5), bstr(b"a"))], &vec![(int(6), bstr(b"b"))]),
+            |e| {
+                matches!(
+                    e,
+                    Error::IvWithPartialIv {
+                        iv: "protected",
+                        partial_iv: "unprotected"
+                    }
+                )
+            },
+        ),
+        (
+            "alg as bytes",
+            countersignature(&vec![(int(1), bstr(b"x"))], &vec![]),
+            |e| {
+                matches!(
+                    e,
+                    Error::InvalidHeaderType {
+                        expected: "integer or text string",
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "crit unprotected",
+            countersignature(&vec![], &vec![(int(2), arr(&[int(1)]))]),
+            |e| {
+                matches!(
+                    e,
+                    Error::MisplacedHeader {
+                        bucket: "unprotected",
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "crit empty",
+            countersignature(&vec![alg.clone(), (int(2), arr(&[]))], &vec![]),
+            |e| matches!(e, Error::EmptyCrit),
+        ),
+        (
+            "crit names an absent label",
+            countersignature(&vec![alg.clone(), (int(2), arr(&[int(4)]))], &vec![]),
+            |e| matches!(e, Error::CritLabelNotPresent { .. }),
+        ),
+        (
+            "crit entry a byte string",
+            countersignature(&vec![alg.clone(), (int(2), arr(&[bstr(b"x")]))], &vec![]),
+            |e| matches!(e, Error::InvalidCritEntry { .. }),
+        ),
+        (
+            "content type without a slash",
+            countersignature(&vec![], &vec![(int(3), tstr("text"))]),
+            |e| matches!(e, Error::InvalidHeaderType { header, .. } if header == "content type (3)"),
+        ),
+        (
+            "content type negative",
+            countersignature(&vec![], &vec![(int(3), int(-1))]),
+            |e| matches!(e, Error::InvalidHeaderType { .. }),
+        ),
+        (
+            "counter signature in its protected header",
+            countersignature(&vec![(int(9), bstr(b"x"))], &vec![]),
+            |e| {
+                matches!(
+                    e,
+                    Error::MisplacedHeader {
+                        bucket: "protected",
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            "protected header not a map",
+            arr(&[bstr(&arr(&[])), map(&[]), bstr(b"sig")]),
+            |e| matches!(e, Error::ProtectedHeaderNotMap { .. }),
+        ),
+        (
+            "empty signature",
+            arr(&[bstr(&[]), map(&[]), bstr(&[])]),
+            |e| matches!(e, Error::EmptySignature),
+        ),
+        (
+            "label a byte string",
+            countersignature(&vec![], &vec![(bstr(b"x"), int(1))]),
+            |e| matches!(e, Error::InvalidHeaderLabel { .. }),
+        ),
+        (
+            "nested countersignature invalid",
+            countersignature(&vec![], &vec![(int(11), int(5))]),
+            |e| matches!(e, Error::InvalidHeaderType { .. }),
+        ),
+        (
+            "nested countersignature with kid as text",
+            countersignature(
+                &vec![],
+                &vec![(
+                    int(7),
+                    countersignature(&vec![], &vec![(int(4), tstr("x"))]),
+                )],
+            ),
+            |e| {
+                matches!(e, Error::InvalidCountersignature { source, .. }
+                if matches!(**source, Error::InvalidHeaderType { expected: "byte string", .. }))
+            },
+        ),
+    ];
+    for label in [7, 11] {
+        for (name, value, expected) in &refused {
+            let err = nested_err(label, value.clone());
+            assert!(expected(&err), "{label} {name}: {err:?}");
+            // The same countersignature in a list is refused the same way.
+            let listed = nested_err(
+                label,
+                arr(&[countersignature(&vec![], &vec![]), value.clone()]),
+            );
+            assert_eq!(listed, err, "{label} {name} in a list");
+        }
+        // What go-cose accepts stays accepted.
+        for (name, value) in [
+            (
+                "kid and IV as bytes",
+                countersignature(
+                    &vec![alg.clone(), (int(4), bstr(b"k"))],
+                    &vec![(int(5), bstr(b"iv"))],
+                ),
+            ),
+            (
+                "alg as text",
+                countersignature(&vec![(int(1), tstr("ES256"))], &vec![(int(1), int(-7))]),
+            ),
+            (
+                "crit listing a present label twice",
+                countersignature(
+                    &vec![alg.clone(), (int(2), arr(&[int(1), int(1)]))],
+                    &vec![],
+                ),
+            ),
+            (
+                "content type a number",
+                countersignature(&vec![(int(3), int(50))], &vec![(int(3), tstr("a/b"))]),
+            ),
+            (
+                "nested countersignatures",
+                countersignature(
+                    &vec![],
+                    &vec![(
+                        int(11),
+                        arr(&[countersignature(&vec![alg.clone()], &vec![])]),
+                    )],
+                ),
+            ),
+            (
+                "unknown labels",
+                countersignature(
+                    &vec![(tstr("x"), tag(1, int(0)))],
+                    &vec![(int(99), tstr("y"))],
+                ),
+            ),
+        ] {
+            let r = parse_with(label, value);
+            assert!(r.is_ok(), "{label} {name}: {r:?}");
+        }
+    }
+}
+
+#[test]
+fn countersignature_protected_bytes_share_the_envelope_item_budget() {
+    // Each protected bstr decoded alone stays under the item cap; together they do not. The
+    // budget is the envelope's, so work stays linear in the input however it is split.
+    let signer = EcSigner::new(KeySpec::EcP256);
+    let per = 40_000usize;
+    let one_protected = map(&[(tstr("x"), arr(&vec![int(0); per]))]);
+    let cs = arr(&[bstr(&one_protected), map(&[]), bstr(b"sig")]);
+    let mut u = chain_of(&signer);
+    u.push((int(11), arr(&vec![cs.clone(); 4])));
+    assert!(matches!(
+        parse_err(&build(&signer, &map(&good_protected()), &map(&u))),
+        Error::InvalidCountersignature { source, .. } if matches!(*source, Error::CborTooManyItems { .. })
+    ));
+    let mut u = chain_of(&signer);
+    u.push((int(11), arr(&vec![cs; 2])));
+    assert!(UnverifiedCose::parse(&build(&signer, &map(&good_protected()), &map(&u))).is_ok());
 }
 
 #[test]

@@ -139,6 +139,22 @@ pub enum Error {
         /// The header it would be read as.
         header: String,
     },
+    /// A header parameter name is in both the protected and the unprotected header (RFC 7515
+    /// §5.2 step 4 requires the two to be disjoint).
+    #[error("header {name:?} appears in both the protected and the unprotected header")]
+    HeaderInBothBuckets {
+        /// The header name.
+        name: String,
+    },
+    /// A header parameter is where it is not allowed: `crit` (RFC 7515 §4.1.11) or a Notary
+    /// signed attribute (signing scheme, signing times, expiry) in the unprotected header.
+    #[error("header {name:?} is not allowed in the {part}")]
+    MisplacedHeader {
+        /// The header name.
+        name: String,
+        /// Where it was found.
+        part: &'static str,
+    },
     /// `x5c` holds more certificates than [`crate::MAX_CHAIN_LEN`].
     #[error("the certificate chain (x5c) has {count} certificates, more than the {max} allowed")]
     CertificateChainTooLong {
@@ -150,8 +166,23 @@ pub enum Error {
     /// `x5c` is empty.
     #[error("the certificate chain (x5c) is empty")]
     EmptyCertificateChain,
-    /// The signature does not verify with the leaf certificate's key (or the algorithm does not
-    /// match the key).
+    /// The key of the leaf certificate could not be determined.
+    #[error("cannot use the leaf certificate's key: {reason}")]
+    CertificateKey {
+        /// The verifier's message.
+        reason: String,
+    },
+    /// The declared `alg` does not match the leaf certificate's key.
+    #[error(
+        "declared algorithm {declared} does not match the leaf certificate key ({certificate})"
+    )]
+    AlgorithmMismatch {
+        /// Algorithm in the protected header.
+        declared: String,
+        /// Key spec of the leaf certificate.
+        certificate: String,
+    },
+    /// The signature does not verify with the leaf certificate's key.
     #[error("signature is invalid: {reason}")]
     SignatureInvalid {
         /// The crypto layer's message.

@@ -159,7 +159,9 @@ impl UnverifiedJws {
     /// kept for [`UnverifiedJws::to_bytes`]). Two members matching the same header (`x5c` and
     /// `X5C`) are refused rather than resolved the way Go does (last one wins). The protected
     /// header stays exact: a member differing from a Notary or JOSE header only in case is
-    /// refused.
+    /// refused. Stricter than notation-go: `crit` in the unprotected header (RFC 7515
+    /// §4.1.11), a name in both headers (§5.2 step 4) and a Notary signed attribute (signing
+    /// scheme, times, expiry) in the unprotected header are refused.
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
         if bytes.len() > MAX_ENVELOPE_SIZE {
             return Err(Error::TooLarge {
@@ -215,6 +217,28 @@ impl UnverifiedJws {
         let mut other_unprotected = Vec::new();
         let mut matched: Vec<(Unprotected, &str)> = Vec::new();
         for (k, v) in header {
+            // RFC 7515 §4.1.11: crit is integrity protected or it means nothing.
+            if k == "crit" {
+                return Err(Error::MisplacedHeader {
+                    name: k.clone(),
+                    part: UNPROTECTED,
+                });
+            }
+            // RFC 7515 §5.2 step 4: the two headers' names are disjoint, so that no header
+            // has a signed and an unsigned value to choose from.
+            if protected.contains_key(k) {
+                return Err(Error::HeaderInBothBuckets {
+                    name: notary_core::shown(k),
+                });
+            }
+            // Notary's signed attributes are signed or absent: an unsigned expiry would look
+            // enforced and is not (the COSE codec refuses these labels likewise).
+            if notary_core::KNOWN_PROTECTED_HEADERS.contains(&k.as_str()) {
+                return Err(Error::MisplacedHeader {
+                    name: k.clone(),
+                    part: UNPROTECTED,
+                });
+            }
             let Some(member) = UNPROTECTED_MEMBERS
                 .iter()
                 .find(|(known, _)| notary_core::json::go_name_matches(k, known))
@@ -285,8 +309,9 @@ impl UnverifiedJws {
         })
     }
 
-    /// Verifies the signature over the received `protected.payload` text with the leaf
-    /// certificate's key (the verifier binds `alg` to the key), then the Notary header rules.
+    /// Checks the Notary header rules, that the declared `alg` is the one the leaf
+    /// certificate's key implies, then verifies the signature over the received
+    /// `protected.payload` text with that key.
     pub fn verify(&self, verifier: &dyn SignatureVerifier) -> Result<VerifiedEnvelope, Error> {
         let alg = self.declared_algorithm()?;
         // An empty chain is a format error of its own, reported before any crypto.
@@ -303,6 +328,21 @@ impl UnverifiedJws {
         input.push(b'.');
         input.extend_from_slice(self.payload_b64.as_bytes());
         let (payload, signer_info) = self.content(alg)?;
+        // The key checks come first so that they keep their own errors (as in the COSE codec)
+        // rather than surfacing as a signature failure.
+        let leaf = self.chain.first().ok_or(Error::EmptyCertificateChain)?;
+        let key_spec =
+            verifier
+                .key_spec_of_certificate(leaf)
+                .map_err(|e| Error::CertificateKey {
+                    reason: e.to_string(),
+                })?;
+        if key_spec.signature_algorithm() != alg {
+            return Err(Error::AlgorithmMismatch {
+                declared: alg.to_string(),
+                certificate: key_spec.to_string(),
+            });
+        }
         VerifiedEnvelope::from_signature_check(
             EnvelopeMediaType::Jws,
             payload,
@@ -621,12 +661,14 @@ pub fn protected_header_b64(
                 a.key
             )));
         };
-        // Nor a name Go would read as one of those (case folded): parse refuses it.
+        // Nor a name Go would read as one of those (case folded), nor an unprotected member
+        // name (the two headers' names must be disjoint): parse refuses them.
         if k.is_empty()
             || REGISTERED
                 .iter()
                 .chain(notary_core::KNOWN_PROTECTED_HEADERS.iter())
                 .any(|known| notary_core::json::go_name_matches(k, known))
+            || UNPROTECTED_MEMBERS.iter().any(|(name, _)| k == name)
         {
             return Err(bad(format!(
                 "{:?} cannot be an extended attribute",

@@ -381,7 +381,8 @@ for_each_provider! {
                 Box::new(|h| {
                     h.insert("alg".into(), json!("ES384"));
                 }),
-                |e| matches!(e, Error::SignatureInvalid { .. }),
+                // The key checks keep their own error (the signature is never tried).
+                |e| matches!(e, Error::AlgorithmMismatch { .. }),
             ),
         ];
         for (name, edit, want) in cases {
@@ -482,6 +483,107 @@ for_each_provider! {
             UnverifiedJws::parse(&vec![b' '; 33 * 1024 * 1024]),
             Err(Error::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn key_checks_keep_their_own_errors() {
+        // As in the COSE codec: a leaf whose key does not fit `alg`, or that cannot be read, is
+        // reported as such rather than as a signature failure.
+        let bytes = signed(KeySpec::EcP256, |_| {});
+        let env: Value = serde_json::from_slice(&bytes).unwrap();
+        let with_leaf = |leaf: &[u8]| {
+            let mut v = env.clone();
+            v["header"]["x5c"] = json!([STANDARD.encode(leaf)]);
+            UnverifiedJws::parse(&serde_json::to_vec(&v).unwrap())
+                .unwrap()
+                .verify(&x509())
+                .map(|_| ())
+        };
+        let p384 = notary_crypto::pki::ChainBuilder::new(KeySpec::EcP384, NOW)
+            .build()
+            .unwrap();
+        assert_eq!(
+            with_leaf(&p384.certificates[0]),
+            Err(Error::AlgorithmMismatch {
+                declared: "ECDSA-SHA-256".into(),
+                certificate: "EC-384".into()
+            })
+        );
+        assert!(matches!(
+            with_leaf(b"not a certificate"),
+            Err(Error::CertificateKey { .. })
+        ));
+        // Same key type, another key (the intermediate's): the signature check itself fails.
+        let p256 = notary_crypto::pki::ChainBuilder::new(KeySpec::EcP256, NOW)
+            .build()
+            .unwrap();
+        let err = with_leaf(&p256.certificates[1]);
+        assert!(matches!(err, Err(Error::SignatureInvalid { .. })), "{err:?}");
+    }
+
+    #[test]
+    fn header_names_are_disjoint_and_crit_is_protected_only() {
+        // RFC 7515 §5.2 step 4 and §4.1.11; notation-go accepts both, notary refuses on purpose.
+        let bytes = signed(KeySpec::EcP256, |_| {});
+        let env: Value = serde_json::from_slice(&bytes).unwrap();
+        let with_header = |name: &str, value: Value| {
+            let mut v = env.clone();
+            v["header"][name] = value;
+            UnverifiedJws::parse(&serde_json::to_vec(&v).unwrap())
+        };
+        for (name, value) in [
+            ("alg", json!("none")),
+            ("cty", json!("application/json")),
+            ("io.cncf.notary.signingScheme", json!("notary.x509")),
+            ("io.cncf.notary.signingTime", json!("2026-06-01T12:00:00Z")),
+        ] {
+            let err = with_header(name, value).unwrap_err();
+            assert!(
+                matches!(&err, Error::HeaderInBothBuckets { name: n } if n == name),
+                "{name}: {err:?}"
+            );
+            assert!(err.to_string().contains(name), "{err}");
+        }
+        for value in [json!(["foo"]), json!([]), json!("x")] {
+            let err = with_header("crit", value).unwrap_err();
+            assert_eq!(
+                err,
+                Error::MisplacedHeader {
+                    name: "crit".into(),
+                    part: "unprotected header"
+                }
+            );
+        }
+        // A Notary signed attribute absent from the protected header is refused unprotected.
+        for name in ["io.cncf.notary.expiry", "io.cncf.notary.authenticSigningTime"] {
+            let err = with_header(name, json!("2020-01-01T00:00:00Z")).unwrap_err();
+            assert_eq!(
+                err,
+                Error::MisplacedHeader {
+                    name: name.into(),
+                    part: "unprotected header"
+                }
+            );
+        }
+        // Names are case-sensitive (RFC 7515 §4): a member in another case is only unknown,
+        // and unknown unprotected members stay ignored.
+        with_header("Alg", json!("none"))
+            .unwrap()
+            .verify(&x509())
+            .unwrap();
+        with_header("CRIT", json!(["foo"]))
+            .unwrap()
+            .verify(&x509())
+            .unwrap();
+        // An x5c in both headers is refused too (the chain is read from the unprotected one).
+        let err = with_protected(|h| {
+            h.insert("x5c".into(), env["header"]["x5c"].clone());
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::HeaderInBothBuckets { name } if name == "x5c"),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -908,7 +1010,16 @@ for_each_provider! {
 
     #[test]
     fn the_signer_refuses_names_its_parser_would_refuse() {
-        for name in ["ALG", "Crit", "IO.CNCF.NOTARY.EXPIRY", "io.cncf.notary.authenticsigningtime"] {
+        for name in [
+            "ALG",
+            "Crit",
+            "IO.CNCF.NOTARY.EXPIRY",
+            "io.cncf.notary.authenticsigningtime",
+            // Unprotected member names: the two headers' names must be disjoint.
+            "x5c",
+            "io.cncf.notary.signingAgent",
+            "io.cncf.notary.timestampSignature",
+        ] {
             let mut request = SignRequest::new(br#"{"targetArtifact":{}}"#.to_vec(), NOW);
             request.extended_attributes.push(ExtendedAttribute {
                 key: AttributeKey::Text(name.into()),
