@@ -599,6 +599,10 @@ fn generate_test(name: &str, default: bool, spec: KeySpec) -> CmdResult {
         return Err(Failure::msg("name needs to follow [a-zA-Z0-9_.-]+ format"));
     }
     let dir = config::config_dir()?;
+    // Made now rather than at the first write, so that it can be locked from the read of
+    // signingkeys.json to its write (parallel runs must not lose each other's keys).
+    config::ensure_dir(&dir)?;
+    let _lock = config::lock_dir(&dir);
     let keys = config::signing_keys()?;
     if keys.keys.iter().any(|k| k.name == name) {
         return Err(Failure::msg(format!(
@@ -747,6 +751,7 @@ fn cleanup_test(name: &str) -> CmdResult {
         ));
     }
     let dir = config::config_dir()?;
+    let _lock = config::lock_dir(&dir);
     let mut keys = config::signing_keys()?;
     let entry = keys.get(Some(name))?.clone();
     let (Some(key_path), Some(cert_path)) = (&entry.key_path, &entry.cert_path) else {

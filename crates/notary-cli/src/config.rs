@@ -13,6 +13,25 @@ pub fn config_dir() -> Result<PathBuf, Failure> {
     Ok(crate::notation_dir()?.config_dir().to_path_buf())
 }
 
+/// An exclusive advisory lock on directory `dir` (`flock` on the directory itself: nothing is
+/// added to notation's directory), held until the returned file is dropped. The commands that
+/// read, change and write `signingkeys.json` or `config.json` hold it from the read to the
+/// write, so that parallel runs (two `login`s in one CI job) do not lose each other's changes.
+/// A missing directory, or a file system without locks, is not locked.
+pub fn lock_dir(dir: &Path) -> Option<fs::File> {
+    let f = fs::File::open(dir).ok()?;
+    if !f.metadata().ok()?.is_dir() {
+        return None;
+    }
+    match f.lock() {
+        Ok(()) => Some(f),
+        Err(e) => {
+            tracing::debug!(dir = %dir.display(), error = %e, "configuration directory not locked");
+            None
+        }
+    }
+}
+
 /// The plugin directory: `$NOTATION_LIBEXEC/plugins`, else `<config dir>/plugins`.
 pub fn plugins_dir() -> Result<PathBuf, Failure> {
     Ok(crate::notation_dir()?.plugins_dir().to_path_buf())

@@ -59,6 +59,10 @@ pub enum KeyCommand {
 
 pub fn run(c: KeyCommand) -> CmdResult {
     let dir = config::config_dir()?;
+    // From the read to the write: a parallel `key add` must not lose this one's change.
+    let _lock = (!matches!(c, KeyCommand::List))
+        .then(|| config::lock_dir(&dir))
+        .flatten();
     let mut keys = config::signing_keys()?;
     match c {
         KeyCommand::Add {

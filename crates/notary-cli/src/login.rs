@@ -245,6 +245,16 @@ pub fn login(a: LoginArgs) -> CmdResult {
             .store_in_helper(&helper, &a.server, &credential)
             .map_err(|e| Failure::msg(format!("failed to log in to {}: {e}", a.server)))?;
     } else {
+        // Read again under the lock, after the (slow) validation: another `login` may have
+        // written meanwhile, and its entry must be kept. The directory is made now (where the
+        // file is notation's) so that a first login can be locked too.
+        let dir = config::config_dir()?;
+        if path.starts_with(&dir) {
+            config::ensure_dir(&dir)?;
+        }
+        let _lock = config::lock_dir(&dir);
+        let store = crate::notation_dir()?.credentials_file()?;
+        let path = store.path().to_path_buf();
         let mut cfg = store.into_json();
         let entry = if username.is_empty() {
             serde_json::json!({ "identitytoken": password })
@@ -277,6 +287,8 @@ pub fn login(a: LoginArgs) -> CmdResult {
 pub fn logout(a: LogoutArgs) -> CmdResult {
     check_server(&a.server)?;
     let key = server_key(&a.server);
+    // From the read to the write, as `login`.
+    let _lock = config::lock_dir(&config::config_dir()?);
     let store = crate::notation_dir()?.credentials_file()?;
     let path = store.path().to_path_buf();
     let fail = |e: Failure| Failure::msg(format!("failed to log out of {}: {}", a.server, e.0));

@@ -533,3 +533,45 @@ fn policy_import_asks_about_a_policy_document_only_and_force_always_warns() {
     assert!(out.starts_with("Successfully imported"), "{out}");
     assert!(std::fs::read_to_string(&file).unwrap().contains("\"p\""));
 }
+
+/// Commands that change `signingkeys.json` read and write it under a lock on the configuration
+/// directory: parallel runs keep every key (without it, the last writer wins).
+#[test]
+fn parallel_key_changes_lose_no_key() {
+    let e = Env::new();
+    e.ok(&["cert", "generate-test", "base"]);
+    let key = e.config.join("localkeys/base.key");
+    let cert = e.config.join("localkeys/base.crt");
+    let (key, cert) = (key.to_str().unwrap(), cert.to_str().unwrap());
+    let mut children: Vec<std::process::Child> = (0..10)
+        .map(|i| {
+            let name = format!("k{i}");
+            e.command(&["key", "add", &name, "--key", key, "--cert", cert])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children.extend((0..4).map(|i| {
+        e.command(&["cert", "generate-test", &format!("g{i}")])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }));
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let mut names: Vec<String> = signing_keys(&e)["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = std::iter::once("base".to_string())
+        .chain((0..10).map(|i| format!("k{i}")))
+        .chain((0..4).map(|i| format!("g{i}")))
+        .collect();
+    want.sort();
+    assert_eq!(names, want);
+}

@@ -353,3 +353,53 @@ fn prompts_read_as_notation_reads_them() {
     }
     assert!(!e.config.join("config.json").exists());
 }
+
+/// Two logins at once (to two names of one registry) both stay stored: `config.json` is read
+/// again and written under a lock after the credentials are checked.
+#[test]
+fn parallel_logins_keep_both_entries() {
+    let reg = start_registry();
+    let e = Env::new();
+    let port = reg.host.rsplit_once(':').unwrap().1.to_string();
+    let hosts = [reg.host.clone(), format!("localhost:{port}")];
+    for round in 0..3 {
+        let children: Vec<_> = hosts
+            .iter()
+            .map(|h| {
+                let mut c = e.command(&[
+                    "login",
+                    "-u",
+                    USER,
+                    "--password-stdin",
+                    "--insecure-registry",
+                    h,
+                ]);
+                c.stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null());
+                let mut child = c.spawn().unwrap();
+                use std::io::Write as _;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(format!("{PASS}\n").as_bytes())
+                    .unwrap();
+                child
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        let cfg = e.notation_config();
+        for h in &hosts {
+            assert!(
+                cfg["auths"][h]["auth"].is_string(),
+                "round {round}: {h} lost: {cfg}"
+            );
+        }
+        for h in &hosts {
+            e.ok(&["logout", h]);
+        }
+    }
+}
