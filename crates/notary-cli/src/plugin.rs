@@ -494,19 +494,38 @@ fn install_staged(
     let meta = checked_metadata(&host, &exe, shown, &name)
         .map_err(|e| Failure::msg(hinted("failed to get metadata of new plugin", e)))?;
     let existing = existing_version(&host, &name, &meta.version, force)?;
-    // Whatever is left under the plugin's directory goes, as notation-go's install cleans up
-    // before it copies.
+    // The plugin's new directory is put together in the staging directory, then swapped in
+    // with two renames: an interrupted or failed install leaves the old plugin or the new one,
+    // never a directory half emptied or half filled. Whatever was under the plugin's directory
+    // goes (moved aside, removed with the staging directories), as notation-go's install
+    // cleans up before it copies.
     let target = dir.join(&name);
-    if std::fs::symlink_metadata(&target).is_ok() {
-        std::fs::remove_dir_all(&target).map_err(io(&target))?;
-    }
-    config::ensure_dir(&target)?;
-    let dst = target.join(&staged.file_name);
+    // Beside the staging directory (a package may hold any file name): the new directory and
+    // the old one on its way out.
+    let swap = tempfile::Builder::new()
+        .prefix(notary::plugin::STAGING_PREFIX)
+        .tempdir_in(&dir)
+        .map_err(io(&dir))?;
+    let assembled = swap.path().join("new");
+    config::ensure_dir(&assembled)?;
+    let dst = assembled.join(&staged.file_name);
     std::fs::rename(&exe, &dst).map_err(io(&dst))?;
     // The package's other files (a LICENSE, libraries the plugin loads) go beside it.
     for other in &staged.other_files {
-        let dst = target.join(other);
+        let dst = assembled.join(other);
         std::fs::rename(tmp.path().join(other), &dst).map_err(io(&dst))?;
+    }
+    let old = swap.path().join("old");
+    let had_old = std::fs::symlink_metadata(&target).is_ok();
+    if had_old {
+        std::fs::rename(&target, &old).map_err(io(&target))?;
+    }
+    if let Err(e) = std::fs::rename(&assembled, &target) {
+        // Put the old plugin back rather than leave none.
+        if had_old {
+            let _ = std::fs::rename(&old, &target);
+        }
+        return Err(io(&target)(e));
     }
     match existing {
         Some(old) => println!(

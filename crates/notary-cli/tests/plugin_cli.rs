@@ -466,6 +466,57 @@ fn a_package_may_carry_a_license_and_other_files() {
     );
 }
 
+/// An upgrade swaps the plugin's whole directory in (the new one is assembled beside it, in
+/// staging directories of its own): afterwards the directory holds exactly the new package's
+/// files, whatever they are named, and no staging directory is left behind.
+#[test]
+fn an_upgrade_replaces_the_whole_directory_and_leaves_no_staging_behind() {
+    let e = Env::new();
+    let a = e.work.join("a.zip");
+    let b = e.work.join("b.zip");
+    let (sa, sb) = (
+        plugin_script("demo", "2.0.0"),
+        plugin_script("demo", "3.0.0"),
+    );
+    // File names the swap itself might have used.
+    zip_of(&a, &[("notation-demo", &sa), ("new", b"a"), ("A", b"a")]);
+    zip_of(&b, &[("notation-demo", &sb), ("old", b"b"), ("B", b"b")]);
+    let dir = e.plugins().join("demo");
+    let names = || {
+        let mut n: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let others = || -> Vec<String> {
+        std::fs::read_dir(e.plugins())
+            .unwrap()
+            .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "demo")
+            .collect()
+    };
+    e.ok(&["plugin", "install", "--file", a.to_str().unwrap()]);
+    assert_eq!(names(), ["A", "new", "notation-demo"]);
+    e.ok(&["plugin", "install", "--file", b.to_str().unwrap()]);
+    assert_eq!(names(), ["B", "notation-demo", "old"]);
+    assert_eq!(std::fs::read(dir.join("notation-demo")).unwrap(), sb);
+    assert!(others().is_empty(), "{:?}", others());
+    // A refused downgrade leaves the installed plugin as it was.
+    e.fails(&["plugin", "install", "--file", a.to_str().unwrap()]);
+    assert_eq!(names(), ["B", "notation-demo", "old"]);
+    e.ok(&[
+        "plugin",
+        "install",
+        "--force",
+        "--file",
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(names(), ["A", "new", "notation-demo"]);
+    assert!(others().is_empty(), "{:?}", others());
+}
+
 /// Writes a test package to the given path.
 type Maker<'a> = Box<dyn Fn(&Path) + 'a>;
 
