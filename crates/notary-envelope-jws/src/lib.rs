@@ -255,6 +255,12 @@ impl UnverifiedJws {
                 });
             }
             matched.push((member, k.as_str()));
+            // A null unsigned member is an absent one, as Go decodes it into its struct
+            // (another implementation may write every field it has); a null x5c is refused
+            // by its own check (no chain either way).
+            if v.is_null() && member != Unprotected::X5c {
+                continue;
+            }
             match member {
                 Unprotected::X5c => chain = Some(parse_x5c(k, v)?),
                 Unprotected::TimestampSignature => {

@@ -625,6 +625,38 @@ for_each_provider! {
     }
 
     #[test]
+    fn null_unsigned_members_are_absent_as_go_reads_them() {
+        let env = notation_jws_edited(|t| {
+            t.replace(
+                "\"io.cncf.notary.signingAgent\":\"Notation/1.0.0\"",
+                "\"io.cncf.notary.signingAgent\":null,\"io.cncf.notary.timestampSignature\":null",
+            )
+        })
+        .unwrap();
+        let v = env.verify(&x509()).unwrap();
+        let unsigned = &v.signer_info().unsigned_attributes;
+        assert_eq!(unsigned.signing_agent, None);
+        assert_eq!(unsigned.timestamp_signature, None);
+        // A null chain is still refused (Go reads it as none, and fails on that).
+        let e = notation_jws_edited(|t| {
+            let start = t.find("\"x5c\":[").unwrap();
+            let end = start + t[start..].find(']').unwrap() + 1;
+            format!("{}\"x5c\":null{}", &t[..start], &t[end..])
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("x5c"), "{e}");
+        // Another type is still refused.
+        let e = notation_jws_edited(|t| {
+            t.replace(
+                "\"io.cncf.notary.signingAgent\":\"Notation/1.0.0\"",
+                "\"io.cncf.notary.signingAgent\":5",
+            )
+        })
+        .unwrap_err();
+        assert!(matches!(e, Error::Invalid { .. }), "{e}");
+    }
+
+    #[test]
     fn legacy_signing_agent_member_is_read_like_notation() {
         let bytes = fixture("legacy-signing-agent.jws.sig");
         let text = String::from_utf8(bytes.clone()).unwrap();
