@@ -863,6 +863,32 @@ fn large_blobs_are_streamed_through_copy_in_every_direction() {
         .unwrap();
         assert_eq!(done.artifact, artifact);
         assert_eq!(third.fetch_blob(&layer, 1 << 30).await.unwrap(), big);
+
+        // A large blob changed on disk (same size) is hashed as it streams and the upload is
+        // never completed: the copy fails in notary's words, and the registry holds nothing.
+        let path = layout_dir
+            .path()
+            .join("blobs/sha256")
+            .join(layer.digest.hex());
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[1000] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let fresh = Registry::start(Kind::Distribution2, &Options::default());
+        let corrupt = fresh.repo("big/app");
+        let e = copy(
+            Endpoint::Layout(&layout),
+            "v1",
+            Endpoint::Remote(&corrupt),
+            Some("v1"),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&e, Error::DigestMismatch { reason, .. } if reason.contains("hashes to another digest")),
+            "{e}"
+        );
+        assert!(!corrupt.blob_exists(&layer.digest).await.unwrap());
     });
 }
 

@@ -240,8 +240,10 @@ impl RemoteRepository {
     }
 
     /// Uploads a blob from a file in chunks (POST, PATCH with `Content-Range`, PUT with the
-    /// digest), so memory stays bounded; the registry checks the digest at the end. A failed
-    /// session starts over from the first byte.
+    /// digest), so memory stays bounded. The content is hashed as it goes and the upload is
+    /// not completed unless it matches the digest (the registry checks it too, but one that
+    /// does not would store the wrong bytes under it). A failed session starts over from the
+    /// first byte.
     pub async fn push_blob_file(
         &self,
         desc: &Descriptor,
@@ -279,6 +281,7 @@ impl RemoteRepository {
             reason: "no such file".into(),
         })?;
         let mut file = file.take(desc.size.saturating_add(1));
+        let mut hasher = crate::manifest::StreamHasher::new(desc.digest.algorithm());
         let mut offset = 0u64;
         let mut buf = vec![0u8; CHUNK];
         loop {
@@ -299,6 +302,7 @@ impl RemoteRepository {
                 break;
             }
             // filled >= 1 here.
+            hasher.update(buf.get(..filled).unwrap_or_default());
             let last = offset.saturating_add(filled as u64).saturating_sub(1);
             let range = format!("{offset}-{last}");
             let body = Body {
@@ -331,6 +335,12 @@ impl RemoteRepository {
                     path.display(),
                     desc.size
                 ),
+            });
+        }
+        if !hasher.matches(&desc.digest) {
+            return Err(Error::DigestMismatch {
+                digest: desc.digest.to_string(),
+                reason: format!("{} hashes to another digest", path.display()),
             });
         }
         self.finish_upload(&location, desc, None).await
