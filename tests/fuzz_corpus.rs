@@ -178,3 +178,19 @@ fn plugin_archive_corpus() {
 fn oci_layout_corpus() {
     assert!(replay("oci_layout", notary_fuzz_targets::oci_layout) > 0);
 }
+
+#[test]
+fn containerd_input_corpus() {
+    assert!(replay("containerd_input", notary_fuzz_targets::containerd_input) > 0);
+    // The well-formed seeds reach the end of the parsing (one reading each), the others not.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/containerd_input");
+    let images = |name: &str| {
+        notary_fuzz_targets::containerd_images(&std::fs::read(dir.join(name)).unwrap())
+    };
+    for name in ["seed-descriptor", "seed-input", "seed-input-run"] {
+        assert_eq!(images(name), 1, "{name}");
+    }
+    for name in ["seed-mismatch", "seed-bad-digest"] {
+        assert_eq!(images(name), 0, "{name}");
+    }
+}

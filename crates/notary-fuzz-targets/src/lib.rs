@@ -356,6 +356,39 @@ pub fn admission_review(data: &[u8]) {
     }
 }
 
+/// containerd's image-verifier call as the verifier reads it: the first line is `-name`, the
+/// second `-digest`, the rest stdin, read as an OCI descriptor and as an image-verifier input.
+pub fn containerd_input(data: &[u8]) {
+    let _ = containerd_images(data);
+}
+
+/// How many of [`containerd_input`]'s two readings give an image (for the seeds' test).
+pub fn containerd_images(data: &[u8]) -> usize {
+    use notary_containerd_verifier::{
+        Args, DESCRIPTOR_MEDIA_TYPE, Image, VERIFIER_INPUT_MEDIA_TYPE,
+    };
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.splitn(3, '\n');
+    let (Some(name), Some(digest)) = (parts.next(), parts.next()) else {
+        return 0;
+    };
+    let mut images = 0;
+    let stdin = parts.next().unwrap_or_default().as_bytes();
+    for media_type in [DESCRIPTOR_MEDIA_TYPE, VERIFIER_INPUT_MEDIA_TYPE] {
+        let args = [
+            format!("-name={name}"),
+            format!("-digest={digest}"),
+            format!("-stdin-media-type={media_type}"),
+        ];
+        if let Ok(args) = Args::parse(args)
+            && Image::from_args(&args, Some(stdin)).is_ok()
+        {
+            images += 1;
+        }
+    }
+    images
+}
+
 /// Plugin responses as the host reads them (`notary::plugin::decode_response`): every
 /// response type of the protocol, and the error body.
 pub fn plugin_output(data: &[u8]) {
