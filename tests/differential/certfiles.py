@@ -212,6 +212,9 @@ def resign(cert, key, mutate, sha1=False):
 
 OID_SAN, OID_NC, OID_BC, OID_KU, OID_SKI = (b"\x55\x1d\x11", b"\x55\x1d\x1e", b"\x55\x1d\x13",
                                            b"\x55\x1d\x0f", b"\x55\x1d\x0e")
+# certificatePolicies, policyMappings, policyConstraints, inhibitAnyPolicy; a private policy OID.
+OID_CP, OID_PM, OID_PC, OID_IAP = b"\x55\x1d\x20", b"\x55\x1d\x21", b"\x55\x1d\x24", b"\x55\x1d\x36"
+POLICY = bytes.fromhex("2b0601040183b23a")
 
 
 def ext(oid, value, critical=False, explicit_false=False):
@@ -469,6 +472,7 @@ def odd_certs():
                   ("of DNS .example.test", [(0x82, b".example.test")]),
                   ("of DNS example..test", [(0x82, b"example..test")]),
                   ("of DNS example.test.", [(0x82, b"example.test.")]),
+                  ("of DNS .", [(0x82, b".")]),
                   ("of an empty DNS name", [(0x82, b"")]),
                   ("of IP 10.0.0.0/16", [(0x87, bytes([10, 0, 0, 0, 255, 255, 0, 0]))]),
                   ("of IP with mask 255.0.255.0", [(0x87, bytes([10, 0, 0, 0, 255, 0, 255, 0]))]),
@@ -489,6 +493,32 @@ def odd_certs():
                   ("URI host with a trailing dot", b"https://example.test./x"),
                   ("URI with user and port", b"https://user@example.test:443/p"),
                   ("URN", b"urn:isbn:0451450523"),
+                  # Go's url.Parse: an opaque URI has no host to check; bad escapes, an unclosed
+                  # IP literal and control characters are refused.
+                  ("opaque URI whose text looks like a bad host", b"urn:foo://bad..host"),
+                  ("URI with a bad escape", b"http://%zz/"),
+                  ("URI with an unclosed IP literal", b"http://[::1/"),
+                  ("URI with a DEL character", b"http://a.example/\x7f"),
+                  ("URI with two ports on an http host", b"http://a.example:80:81/"),
+              ]],
+            # The policy extensions Go's parser reads: a malformed one makes the certificate
+            # unreadable for notation.
+            *[(f"root with {label}", add_ext(ext(oid, value, critical)))
+              for label, oid, value, critical in [
+                  ("certificate policies", OID_CP, tlv(0x30, tlv(0x30, tlv(0x06, POLICY))), False),
+                  ("a repeated certificate policy", OID_CP,
+                   tlv(0x30, tlv(0x30, tlv(0x06, POLICY)) * 2), False),
+                  ("a certificate policy without an OID", OID_CP, tlv(0x30, tlv(0x30, tlv(0x02, b"\x01"))), False),
+                  ("certificate policies not a SEQUENCE", OID_CP, tlv(0x04, b"x"), False),
+                  ("a critical policy mapping", OID_PM,
+                   tlv(0x30, tlv(0x30, tlv(0x06, POLICY) + tlv(0x06, b"\x2a"))), True),
+                  ("a policy mapping of one OID", OID_PM, tlv(0x30, tlv(0x30, tlv(0x06, POLICY))), False),
+                  ("policy constraints", OID_PC, tlv(0x30, tlv(0x80, b"\x00") + tlv(0x81, b"\x01")), False),
+                  ("policy constraints with a constructed field", OID_PC, tlv(0x30, tlv(0xA0, tlv(0x02, b"\x01"))), False),
+                  ("policy constraints not a SEQUENCE", OID_PC, b"\x01\x02\x03", False),
+                  ("a 9-byte requireExplicitPolicy", OID_PC, tlv(0x30, tlv(0x80, b"\x01" + bytes(8))), False),
+                  ("inhibitAnyPolicy 0", OID_IAP, tlv(0x02, b"\x00"), False),
+                  ("inhibitAnyPolicy not an INTEGER", OID_IAP, tlv(0x04, b"x"), False),
               ]],
         ])},
     }

@@ -900,9 +900,9 @@ fn critical_is_handled(cert: &Certificate, oid: &str) -> bool {
 /// The path rules Go's `x509.Certificate.Verify` adds to the Notary chain rules when
 /// tspclient-go verifies a token: no certificate may carry an unhandled critical extension,
 /// a CA's extendedKeyUsage, when present and non-empty, must allow timeStamping (or any
-/// usage), and the CAs' name constraints, critical or not, must allow the signing
-/// certificate's names. The signing certificate's EKU is held to RFC 3161's stricter rule by
-/// `validate_timestamping_chain`.
+/// usage), and the CAs' name constraints, critical or not, must allow the names of every
+/// certificate below them (intermediates included). The signing certificate's EKU is held to
+/// RFC 3161's stricter rule by `validate_timestamping_chain`.
 fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
     for (index, cert) in chain.iter().enumerate() {
         if let Some(oid) = cert

@@ -83,6 +83,10 @@ struct Case {
     leaf_san: Option<(Vec<u8>, bool)>,
     /// The intermediate's nameConstraints value and criticality.
     intermediate_name_constraints: Option<(Vec<u8>, bool)>,
+    /// The intermediate's subjectAltName GeneralNames contents (non-critical).
+    intermediate_san: Option<Vec<u8>>,
+    /// The root's nameConstraints value (non-critical).
+    root_name_constraints: Option<Vec<u8>>,
 }
 
 impl Default for Case {
@@ -101,6 +105,8 @@ impl Default for Case {
             broken_signer_first: false,
             leaf_san: None,
             intermediate_name_constraints: None,
+            intermediate_san: None,
+            root_name_constraints: None,
         }
     }
 }
@@ -108,7 +114,12 @@ impl Default for Case {
 /// The token and its trusted root.
 fn build(c: &Case) -> (Vec<u8>, Certificate) {
     let root_key = KeyPair::generate().unwrap();
-    let root_params = ca("TSA Test Root");
+    let mut root_params = ca("TSA Test Root");
+    if let Some(value) = &c.root_name_constraints {
+        root_params
+            .custom_extensions
+            .push(extension(&[2, 5, 29, 30], value.clone(), false));
+    }
     let root = root_params.self_signed(&root_key).unwrap();
     let root_issuer = Issuer::new(root_params, root_key);
 
@@ -119,6 +130,11 @@ fn build(c: &Case) -> (Vec<u8>, Certificate) {
         inter_params
             .custom_extensions
             .push(extension(&[2, 5, 29, 30], value.clone(), *critical));
+    }
+    if let Some(names) = &c.intermediate_san {
+        inter_params
+            .custom_extensions
+            .push(extension(&[2, 5, 29, 17], tlv(0x30, &[names]), false));
     }
     let inter = inter_params
         .clone()
@@ -496,6 +512,43 @@ fn name_constraints_of_the_tsa_cas_are_enforced() {
             leaf_san,
             intermediate_name_constraints: Some((
                 name_constraints(&[directory_name("x")], &[]),
+                false,
+            )),
+            ..Case::default()
+        },
+    );
+}
+
+/// Finding (t2): the names of the TSA intermediate were not held to the root's name
+/// constraints (only the signing certificate's were); Go's `Verify` checks every certificate
+/// below a constraining CA, and a CA's own constraints never apply to itself (outcomes taken
+/// with Go 1.26.8's `Certificate.Verify` on chains of the same shape).
+#[test]
+fn name_constraints_apply_to_the_intermediates_names_too() {
+    let root_name_constraints = Some(name_constraints(&[dns("example.com")], &[]));
+    refused(
+        "intermediate-san-not-permitted-by-root",
+        Case {
+            root_name_constraints: root_name_constraints.clone(),
+            intermediate_san: Some(dns("evil.example.org")),
+            ..Case::default()
+        },
+        "DNS name \"evil.example.org\" is not permitted by any constraint",
+    );
+    accepted(
+        "intermediate-san-permitted-by-root",
+        Case {
+            root_name_constraints,
+            intermediate_san: Some(dns("tsa.example.com")),
+            ..Case::default()
+        },
+    );
+    accepted(
+        "intermediate-own-constraints-not-applied-to-itself",
+        Case {
+            intermediate_san: Some(dns("evil.example.org")),
+            intermediate_name_constraints: Some((
+                name_constraints(&[dns("example.com")], &[dns("evil.example.org")]),
                 false,
             )),
             ..Case::default()

@@ -28,6 +28,13 @@ const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
 const OID_NAME_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x1e];
 const OID_AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23];
 const OID_SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e];
+const OID_CERTIFICATE_POLICIES: &[u8] = &[0x55, 0x1d, 0x20];
+const OID_POLICY_MAPPINGS: &[u8] = &[0x55, 0x1d, 0x21];
+const OID_POLICY_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x24];
+const OID_INHIBIT_ANY_POLICY: &[u8] = &[0x55, 0x1d, 0x36];
+/// Most entries read from a certificatePolicies or policyMappings extension. Go has no limit;
+/// real certificates carry a handful, and the bound keeps the duplicate check cheap.
+const MAX_POLICIES: usize = 1024;
 /// Most URLs kept per revocation extension.
 const MAX_URLS: usize = 32;
 
@@ -313,8 +320,11 @@ impl Certificate {
     /// identical, and, as in Go, negative serial numbers, duplicate extensions, malformed OIDs
     /// (non-minimal, truncated, or a subidentifier of 2^31 or more), a malformed public key
     /// info or unique identifier, and name attributes that are not valid strings are refused.
-    /// Only basicConstraints, keyUsage and extendedKeyUsage contents are decoded (malformed
-    /// ones are errors); other extensions are ignored, as the Notary rules require, except
+    /// basicConstraints, keyUsage and extendedKeyUsage contents are decoded (malformed ones
+    /// are errors); the other extensions Go's parser reads (key identifiers, authority
+    /// information access, CRL distribution points, subjectAltName, nameConstraints,
+    /// certificatePolicies, policyMappings, policyConstraints, inhibitAnyPolicy) are refused
+    /// when Go refuses them; other extensions are ignored, as the Notary rules require, except
     /// that every critical flag is recorded ([`Certificate::critical_extension_oids`]).
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         if der.len() > MAX_CERT_LEN {
@@ -399,6 +409,17 @@ impl Certificate {
                         .map_err(|e| ext_err("subject alternative name", e))?,
                     OID_NAME_CONSTRAINTS => gonames::check_name_constraints(value)
                         .map_err(|e| ext_err("name constraints", e))?,
+                    // The policy extensions are read by Go's parser too (the Notary rules do
+                    // not use them): a malformed one makes the certificate unreadable there.
+                    OID_CERTIFICATE_POLICIES => check_certificate_policies(value)
+                        .map_err(|e| ext_err("certificate policies", e))?,
+                    OID_POLICY_MAPPINGS => {
+                        check_policy_mappings(value).map_err(|e| ext_err("policy mappings", e))?
+                    }
+                    OID_POLICY_CONSTRAINTS => check_policy_constraints(value)
+                        .map_err(|e| ext_err("policy constraints", e))?,
+                    OID_INHIBIT_ANY_POLICY => check_inhibit_any_policy(value)
+                        .map_err(|e| ext_err("inhibit any policy", e))?,
                     _ => {}
                 }
             }
@@ -771,6 +792,98 @@ fn check_key_identifier(value: &[u8], outer: u8) -> der::DerResult<()> {
     Ok(())
 }
 
+/// A Go `OID` as `x509.newOIDFromDER` accepts it: not empty, complete, every subidentifier
+/// minimally encoded. Unlike [`der::check_oid`], arcs of any size are allowed.
+fn check_policy_oid(content: &[u8]) -> der::DerResult<()> {
+    let complete = content.last().is_some_and(|b| b & 0x80 == 0);
+    // A subidentifier starts at the first octet and after each octet without bit 8.
+    let minimal = std::iter::once(&0u8)
+        .chain(content)
+        .zip(content)
+        .all(|(prev, b)| prev & 0x80 != 0 || *b != 0x80);
+    if complete && minimal {
+        Ok(())
+    } else {
+        Err("malformed policy identifier")
+    }
+}
+
+/// A signed INTEGER as cryptobyte's `ReadASN1Int64WithTag` reads it: minimal and fitting 64
+/// bits (Go then stores it in an `int`, 64 bits on the platforms notation ships for).
+fn check_int64(value: &[u8]) -> der::DerResult<()> {
+    der::check_integer(value)?;
+    if value.len() > 8 {
+        return Err("integer does not fit 64 bits");
+    }
+    Ok(())
+}
+
+/// certificatePolicies (RFC 5280 §4.2.1.4) as Go's `parseCertificatePoliciesExtension` reads
+/// it: a SEQUENCE of PolicyInformation SEQUENCEs, each starting with a well-formed policy OID
+/// that no other entry repeats. Go looks no further (qualifiers, anything after the outer
+/// SEQUENCE), so neither does this.
+fn check_certificate_policies(value: &[u8]) -> der::DerResult<()> {
+    let seq = Reader::new(value).read(tag::SEQUENCE)?;
+    let mut r = Reader::new(seq.value);
+    let mut oids: Vec<&[u8]> = Vec::new();
+    while !r.is_empty() {
+        if oids.len() >= MAX_POLICIES {
+            return Err("too many policies");
+        }
+        let info = r.read(tag::SEQUENCE)?;
+        let oid = Reader::new(info.value).read(tag::OID)?;
+        check_policy_oid(oid.value)?;
+        oids.push(oid.value);
+    }
+    // Go compares the raw contents; sorting makes the check O(n log n).
+    oids.sort_unstable();
+    if oids.windows(2).any(|w| w.first() == w.get(1)) {
+        return Err("a policy identifier is repeated");
+    }
+    Ok(())
+}
+
+/// policyMappings (RFC 5280 §4.2.1.5) as Go's `processExtensions` reads it: a SEQUENCE of
+/// SEQUENCEs each starting with two OBJECT IDENTIFIER elements (issuer and subject domain
+/// policies). Go checks only their tags, not their contents, and nothing after them.
+fn check_policy_mappings(value: &[u8]) -> der::DerResult<()> {
+    let seq = Reader::new(value).read(tag::SEQUENCE)?;
+    let mut r = Reader::new(seq.value);
+    let mut count = 0usize;
+    while !r.is_empty() {
+        if count >= MAX_POLICIES {
+            return Err("too many policy mappings");
+        }
+        count = count.saturating_add(1);
+        let mapping = r.read(tag::SEQUENCE)?;
+        let mut m = Reader::new(mapping.value);
+        m.read(tag::OID)?;
+        m.read(tag::OID)?;
+    }
+    Ok(())
+}
+
+/// policyConstraints (RFC 5280 §4.2.1.11) as Go's `processExtensions` reads it: a SEQUENCE
+/// whose optional requireExplicitPolicy `[0]` and then inhibitPolicyMapping `[1]` (IMPLICIT
+/// INTEGER, primitive) are 64-bit integers when present. Go reads each only if the next
+/// element carries its tag and ignores whatever else follows, and so does this.
+fn check_policy_constraints(value: &[u8]) -> der::DerResult<()> {
+    let seq = Reader::new(value).read(tag::SEQUENCE)?;
+    let mut r = Reader::new(seq.value);
+    for field in [0x80, 0x81] {
+        if let Some(skip_certs) = r.read_optional(field)? {
+            check_int64(skip_certs.value)?;
+        }
+    }
+    Ok(())
+}
+
+/// inhibitAnyPolicy (RFC 5280 §4.2.1.14) as Go reads it (`ReadASN1Integer` into an `int`): an
+/// INTEGER fitting 64 bits, anything after it ignored. Go accepts a negative value.
+fn check_inhibit_any_policy(value: &[u8]) -> der::DerResult<()> {
+    check_int64(Reader::new(value).read(tag::INTEGER)?.value)
+}
+
 fn ext_err(what: &str, e: &str) -> Error {
     parse_err(format!("invalid {what} extension: {e}"))
 }
@@ -873,8 +986,10 @@ pub(crate) mod gonames {
             .all(|label| !label.is_empty() && label.iter().all(|&c| (33..=126).contains(&c)))
     }
 
-    fn trim_dot(v: &[u8]) -> &[u8] {
-        v.strip_prefix(b".").unwrap_or(v)
+    /// Go's `domainNameValid(s, true)` for a constraint: a domain that may start with a dot;
+    /// no trailing dot, so `.` alone is refused.
+    fn constraint_domain_ok(v: &[u8]) -> bool {
+        v.is_empty() || (v.last() != Some(&b'.') && domain_ok(v.strip_prefix(b".").unwrap_or(v)))
     }
 
     /// Go's `parseRFC2821Mailbox` succeeds: a dot-atom or quoted local part, `@`, a domain.
@@ -935,21 +1050,223 @@ pub(crate) mod gonames {
         domain_ok(domain).then_some((local, domain))
     }
 
-    /// A URI's host as Go's `url.Parse` finds it (with its port), for the domain check.
-    pub(crate) fn uri_host(v: &[u8]) -> &[u8] {
-        let Some(p) = v.windows(3).position(|w| w == b"://") else {
-            return &[];
+    /// Go's `url.Parse` of a URI name: its `Host` (unescaped, with any port; empty for a
+    /// URI without authority, such as an opaque `urn:` or `mailto:` one), or Go's reason for
+    /// refusing it. Only what decides acceptance and the host is computed.
+    pub(crate) fn parse_uri(v: &[u8]) -> Result<Vec<u8>, &'static str> {
+        // The fragment is cut off first; only its escapes are checked.
+        let (u, fragment) = match v.iter().position(|&c| c == b'#') {
+            Some(hash) => (
+                v.get(..hash).unwrap_or_default(),
+                v.get(hash.saturating_add(1)..).unwrap_or_default(),
+            ),
+            None => (v, &[][..]),
         };
-        let rest = v.get(p.saturating_add(3)..).unwrap_or_default();
-        let end = rest
-            .iter()
-            .position(|c| b"/?#".contains(c))
-            .unwrap_or(rest.len());
-        let authority = rest.get(..end).unwrap_or_default();
-        match authority.iter().rposition(|&c| c == b'@') {
+        if u.iter().any(|&c| c < b' ' || c == 0x7f) {
+            return Err("invalid control character in URL");
+        }
+        if u == b"*" {
+            return Ok(Vec::new());
+        }
+        let (scheme, rest) = scheme(u)?;
+        // The query (from the first `?`) is kept raw by Go, never checked.
+        let rest = match rest.iter().position(|&c| c == b'?') {
+            Some(q) => rest.get(..q).unwrap_or_default(),
+            None => rest,
+        };
+        let mut host = Vec::new();
+        let mut path = rest;
+        if !rest.starts_with(b"/") {
+            if !scheme.is_empty() {
+                // A rootless path: opaque, not looked into.
+                unescape(fragment, Escape::Other)?;
+                return Ok(host);
+            }
+            let segment_end = rest.iter().position(|&c| c == b'/').unwrap_or(rest.len());
+            if rest.get(..segment_end).unwrap_or_default().contains(&b':') {
+                return Err("first path segment in URL cannot contain colon");
+            }
+        }
+        if (!scheme.is_empty() || !rest.starts_with(b"///")) && rest.starts_with(b"//") {
+            let after = rest.get(2..).unwrap_or_default();
+            let end = after.iter().position(|&c| c == b'/').unwrap_or(after.len());
+            let authority = after.get(..end).unwrap_or_default();
+            path = after.get(end..).unwrap_or_default();
+            host = parse_authority(&scheme, authority)?;
+        }
+        unescape(path, Escape::Other)?;
+        unescape(fragment, Escape::Other)?;
+        Ok(host)
+    }
+
+    /// Go's `getScheme`: the scheme (lower case; empty when there is none) and the rest.
+    fn scheme(u: &[u8]) -> Result<(Vec<u8>, &[u8]), &'static str> {
+        for (i, &c) in u.iter().enumerate() {
+            match c {
+                b'a'..=b'z' | b'A'..=b'Z' => {}
+                b'0'..=b'9' | b'+' | b'-' | b'.' if i > 0 => {}
+                b':' if i == 0 => return Err("missing protocol scheme"),
+                b':' => {
+                    let scheme = u.get(..i).unwrap_or_default().to_ascii_lowercase();
+                    return Ok((scheme, u.get(i.saturating_add(1)..).unwrap_or_default()));
+                }
+                _ => return Ok((Vec::new(), u)),
+            }
+        }
+        Ok((Vec::new(), u))
+    }
+
+    /// Go's `parseAuthority`: the host of `[userinfo@]host[:port]`, unescaped.
+    fn parse_authority(scheme: &[u8], authority: &[u8]) -> Result<Vec<u8>, &'static str> {
+        let at = authority.iter().rposition(|&c| c == b'@');
+        let host_port = match at {
             Some(at) => authority.get(at.saturating_add(1)..).unwrap_or_default(),
             None => authority,
+        };
+        let host = parse_host(scheme, host_port)?;
+        if let Some(at) = at {
+            let userinfo = authority.get(..at).unwrap_or_default();
+            let valid = userinfo
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&c));
+            if !valid {
+                return Err("invalid userinfo");
+            }
+            unescape(userinfo, Escape::Other)?;
         }
+        Ok(host)
+    }
+
+    /// Go's `validOptionalPort`: empty, or a colon and digits.
+    fn valid_optional_port(port: &[u8]) -> bool {
+        match port.split_first() {
+            None => true,
+            Some((b':', digits)) => digits.iter().all(u8::is_ascii_digit),
+            Some(_) => false,
+        }
+    }
+
+    /// Go's `parseHost` (Go 1.26 defaults): an IP literal in brackets holding an IPv6
+    /// address (with an optional `%25` zone), or a name whose only colon starts a numeric
+    /// port (http and https) or whose last colon does (other schemes).
+    fn parse_host(scheme: &[u8], host: &[u8]) -> Result<Vec<u8>, &'static str> {
+        match host.iter().rposition(|&c| c == b'[') {
+            Some(0) => {
+                let close = host
+                    .iter()
+                    .rposition(|&c| c == b']')
+                    .ok_or("missing ']' in host")?;
+                let colon_port = host.get(close.saturating_add(1)..).unwrap_or_default();
+                if !valid_optional_port(colon_port) {
+                    return Err("invalid port after host");
+                }
+                let colon_port = unescape(colon_port, Escape::Host)?;
+                let name = host.get(1..close).unwrap_or_default();
+                let mut unescaped = match name.windows(3).position(|w| w == b"%25") {
+                    Some(zone) => {
+                        let mut out = unescape(name.get(..zone).unwrap_or_default(), Escape::Host)?;
+                        out.extend(unescape(
+                            name.get(zone..).unwrap_or_default(),
+                            Escape::Zone,
+                        )?);
+                        out
+                    }
+                    None => unescape(name, Escape::Host)?,
+                };
+                // Only an IPv6 address (an IPv4-mapped one included) may be bracketed.
+                if !is_ipv6_with_zone(&unescaped) {
+                    return Err("invalid IP-literal");
+                }
+                unescaped.insert(0, b'[');
+                unescaped.push(b']');
+                unescaped.extend(colon_port);
+                Ok(unescaped)
+            }
+            Some(_) => Err("invalid IP-literal"),
+            None => {
+                if let Some(first) = host.iter().position(|&c| c == b':') {
+                    let last = host.iter().rposition(|&c| c == b':').unwrap_or(first);
+                    // Go 1.26 (urlstrictcolons) allows one colon only in http(s) hosts.
+                    let port_at = if scheme == b"http" || scheme == b"https" {
+                        first
+                    } else {
+                        last
+                    };
+                    if !valid_optional_port(host.get(port_at..).unwrap_or_default()) {
+                        return Err("invalid port after host");
+                    }
+                }
+                unescape(host, Escape::Host)
+            }
+        }
+    }
+
+    /// Whether Go's `netip.ParseAddr` reads `text` as an IPv6 address (not IPv4), with an
+    /// optional non-empty `%zone`.
+    fn is_ipv6_with_zone(text: &[u8]) -> bool {
+        let Ok(text) = std::str::from_utf8(text) else {
+            return false;
+        };
+        let addr = match text.split_once('%') {
+            Some((_, "")) => return false,
+            Some((addr, _)) => addr,
+            None => text,
+        };
+        addr.parse::<std::net::Ipv6Addr>().is_ok()
+    }
+
+    /// The part of a URL an escape is checked for, as Go's `unescape` modes differ.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Escape {
+        /// Host: `%XX` only for bytes of 0x80 or more (and `%25`), and only the ASCII bytes
+        /// a host may hold.
+        Host,
+        /// IPv6 zone: `%XX` only for ASCII bytes a host may hold (and `%25`, `%20`).
+        Zone,
+        /// Path, fragment, userinfo: `%XX` well formed.
+        Other,
+    }
+
+    /// ASCII bytes Go's `shouldEscape` lets a host (or zone) hold unescaped.
+    fn host_byte(c: u8) -> bool {
+        c.is_ascii_alphanumeric() || b"-_.~!$&'()*+,;=:[]<>\"".contains(&c)
+    }
+
+    /// Go's `unescape` of one part of a URL: the unescaped bytes, or its refusal.
+    fn unescape(s: &[u8], mode: Escape) -> Result<Vec<u8>, &'static str> {
+        let hex = |c: Option<&u8>| -> Option<u8> {
+            c.and_then(|&c| char::from(c).to_digit(16))
+                .and_then(|d| u8::try_from(d).ok())
+        };
+        let mut out = Vec::with_capacity(s.len());
+        let mut i = 0usize;
+        while let Some(&c) = s.get(i) {
+            if c == b'%' {
+                let (Some(hi), Some(lo)) = (
+                    hex(s.get(i.saturating_add(1))),
+                    hex(s.get(i.saturating_add(2))),
+                ) else {
+                    return Err("invalid URL escape");
+                };
+                let v = (hi << 4) | lo;
+                let pct25 = v == 0x25;
+                if mode == Escape::Host && hi < 8 && !pct25 {
+                    return Err("invalid URL escape in host");
+                }
+                if mode == Escape::Zone && !pct25 && v != b' ' && !host_byte(v) {
+                    return Err("invalid URL escape in zone");
+                }
+                out.push(v);
+                i = i.saturating_add(3);
+            } else {
+                if mode != Escape::Other && c < 0x80 && !host_byte(c) {
+                    return Err("invalid character in host name");
+                }
+                out.push(c);
+                i = i.saturating_add(1);
+            }
+        }
+        Ok(out)
     }
 
     /// subjectAltName: e-mail, DNS and URI names are IA5 strings (a URI's host a domain), IP
@@ -963,9 +1280,14 @@ pub(crate) mod gonames {
                 0x81 if !ia5(gn.value) => return Err("SAN rfc822Name is malformed"),
                 0x82 if !ia5(gn.value) => return Err("SAN dNSName is malformed"),
                 0x86 if !ia5(gn.value) => return Err("SAN uniformResourceIdentifier is malformed"),
-                0x86 if !domain_ok(uri_host(gn.value)) => {
-                    return Err("cannot parse URI: invalid domain");
-                }
+                0x86 => match parse_uri(gn.value) {
+                    Err(e) => return Err(e),
+                    // Go checks the host only when the URI has one.
+                    Ok(host) if !domain_ok(&host) => {
+                        return Err("cannot parse URI: invalid domain");
+                    }
+                    Ok(_) => {}
+                },
                 0x87 if gn.value.len() != 4 && gn.value.len() != 16 => {
                     return Err("cannot parse IP address of this length");
                 }
@@ -1000,7 +1322,7 @@ pub(crate) mod gonames {
             let base = Reader::new(subtree.value).read_any()?;
             let value = base.value;
             match base.tag {
-                0x82 if !ia5(value) || !domain_ok(trim_dot(value)) => {
+                0x82 if !ia5(value) || !constraint_domain_ok(value) => {
                     return Err("failed to parse dnsName constraint");
                 }
                 0x87 => {
@@ -1018,7 +1340,7 @@ pub(crate) mod gonames {
                         && if value.contains(&b'@') {
                             mailbox_ok(value)
                         } else {
-                            domain_ok(trim_dot(value))
+                            constraint_domain_ok(value)
                         };
                     if !ok {
                         return Err("failed to parse rfc822Name constraint");
@@ -1028,7 +1350,7 @@ pub(crate) mod gonames {
                     let ip = std::str::from_utf8(value)
                         .ok()
                         .is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok());
-                    if !ia5(value) || ip || !domain_ok(trim_dot(value)) {
+                    if !ia5(value) || ip || !constraint_domain_ok(value) {
                         return Err("failed to parse URI constraint");
                     }
                 }

@@ -510,6 +510,13 @@ fn refuses_what_go_refuses() {
             nc(permitted(tlv(0x86, b"192.0.2.1"))),
         ),
         ("name constraints with no subtrees", nc(Vec::new())),
+        // Go's domainNameValid: no trailing dot, so a lone dot is no domain.
+        ("name constraint DNS .", nc(permitted(tlv(0x82, b".")))),
+        (
+            "name constraint e-mail domain .",
+            nc(permitted(tlv(0x81, b"."))),
+        ),
+        ("name constraint URI .", nc(permitted(tlv(0x86, b".")))),
         (
             "negative pathLenConstraint",
             with_extension(
@@ -757,5 +764,298 @@ fn key_identifiers_and_aia_are_never_critical_and_key_identifiers_are_read() {
             "malformed key identifier",
             &with_extension(&base, extension(oid, None, &value)),
         );
+    }
+}
+
+/// Finding (t4): certificatePolicies, policyMappings, policyConstraints and inhibitAnyPolicy
+/// were not read at all, so a certificate Go's parser (so notation) refuses for a malformed
+/// one (a repeated policy OID included) verified. Each vector's outcome was taken from Go
+/// 1.26.8's `x509.ParseCertificate` on a certificate carrying that extension value.
+#[test]
+fn policy_extensions_are_read_as_go_reads_them() {
+    const POLICIES: &[u8] = &[0x55, 0x1d, 0x20];
+    const MAPPINGS: &[u8] = &[0x55, 0x1d, 0x21];
+    const CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x24];
+    const INHIBIT_ANY: &[u8] = &[0x55, 0x1d, 0x36];
+    let l = leaf();
+    // (what, extension, value in hex, accepted by Go)
+    let cases: &[(&str, &[u8], &str, bool)] = &[
+        ("policy", POLICIES, "300c300a06082b0601040183b23a", true),
+        (
+            "policy with a qualifier",
+            POLICIES,
+            "3020301e06082b0601040183b23a3012301006082b06010505070201160461626364",
+            true,
+        ),
+        ("no policy", POLICIES, "3000", true),
+        (
+            "data after the policies",
+            POLICIES,
+            "300c300a06082b0601040183b23a0500",
+            true,
+        ),
+        (
+            "policy OID with an arc of 2^35",
+            POLICIES,
+            "300b3009060755888080808000",
+            true,
+        ),
+        (
+            "unread data after a policy OID",
+            POLICIES,
+            "300d300b06082b0601040183b23a05",
+            true,
+        ),
+        (
+            "repeated policy",
+            POLICIES,
+            "3014300a06082b0601040183b23a300a06082b0601040183b23a",
+            false,
+        ),
+        ("policies not a SEQUENCE", POLICIES, "040178", false),
+        ("policy without an OID", POLICIES, "3005300302010a", false),
+        ("policy not a SEQUENCE", POLICIES, "300306012a", false),
+        (
+            "non-minimal policy OID",
+            POLICIES,
+            "300630040602802a",
+            false,
+        ),
+        ("truncated policy OID", POLICIES, "3006300406022a86", false),
+        ("empty policy OID", POLICIES, "300430020600", false),
+        ("mapping", MAPPINGS, "3008300606012a06012b", true),
+        ("no mapping", MAPPINGS, "3000", true),
+        // Go checks the tags of the mapped OIDs only.
+        ("mapping of empty OIDs", MAPPINGS, "3006300406000600", true),
+        (
+            "mapping of a non-minimal OID",
+            MAPPINGS,
+            "3008300606018006012b",
+            true,
+        ),
+        (
+            "data after a mapping's OIDs",
+            MAPPINGS,
+            "300a300806012a06012b0500",
+            true,
+        ),
+        (
+            "data after the mappings",
+            MAPPINGS,
+            "3008300606012a06012b0500",
+            true,
+        ),
+        ("mapping of an INTEGER", MAPPINGS, "3005300302010a", false),
+        ("mapping with one OID", MAPPINGS, "3005300306012a", false),
+        ("mappings not a SEQUENCE", MAPPINGS, "0400", false),
+        (
+            "both policy constraints",
+            CONSTRAINTS,
+            "3006800100810101",
+            true,
+        ),
+        ("no policy constraint", CONSTRAINTS, "3000", true),
+        ("inhibitPolicyMapping only", CONSTRAINTS, "3003810102", true),
+        (
+            "negative requireExplicitPolicy",
+            CONSTRAINTS,
+            "30038001ff",
+            true,
+        ),
+        (
+            "64-bit skip count",
+            CONSTRAINTS,
+            "300a80087fffffffffffffff",
+            true,
+        ),
+        // Go reads a field only when the next element has its (primitive) tag.
+        (
+            "constructed [0] is not read",
+            CONSTRAINTS,
+            "3005a003020101",
+            true,
+        ),
+        (
+            "fields in reverse order",
+            CONSTRAINTS,
+            "3006810101800100",
+            true,
+        ),
+        ("[0] twice", CONSTRAINTS, "3006800100800100", true),
+        ("policy constraints garbage", CONSTRAINTS, "010203", false),
+        ("non-minimal skip count", CONSTRAINTS, "300480020001", false),
+        (
+            "skip count over 64 bits",
+            CONSTRAINTS,
+            "300b8009010000000000000000",
+            false,
+        ),
+        ("empty skip count", CONSTRAINTS, "30028000", false),
+        ("truncated skip count", CONSTRAINTS, "30028005", false),
+        ("inhibitAnyPolicy", INHIBIT_ANY, "020100", true),
+        ("negative inhibitAnyPolicy", INHIBIT_ANY, "0201ff", true),
+        (
+            "data after inhibitAnyPolicy",
+            INHIBIT_ANY,
+            "0201000500",
+            true,
+        ),
+        (
+            "inhibitAnyPolicy not an INTEGER",
+            INHIBIT_ANY,
+            "040178",
+            false,
+        ),
+        ("empty inhibitAnyPolicy", INHIBIT_ANY, "0200", false),
+        (
+            "non-minimal inhibitAnyPolicy",
+            INHIBIT_ANY,
+            "02020001",
+            false,
+        ),
+        (
+            "inhibitAnyPolicy over 64 bits",
+            INHIBIT_ANY,
+            "0209010000000000000000",
+            false,
+        ),
+    ];
+    for &(what, oid, value, accepted) in cases {
+        let value = hex::decode(value).unwrap();
+        // Go handles these extensions, so their critical flag changes nothing when parsing.
+        for critical in [None, Some(0xff)] {
+            let der = with_extension(&l, extension(oid, critical, &value));
+            if accepted {
+                assert_accepted(what, &der);
+            } else {
+                let reason = parse_error(&der);
+                assert!(reason.contains("polic"), "{what}: {reason}");
+            }
+        }
+    }
+
+    // More entries than are read.
+    let many = |entry: &[u8]| tlv(0x30, &entry.repeat(1025));
+    let policy = |i: u16| {
+        tlv(
+            0x30,
+            &tlv(0x06, &[0x2a, 0x81, (i >> 7) as u8 | 0x80, (i & 0x7f) as u8]),
+        )
+    };
+    let policies: Vec<u8> = (0..1025u16).flat_map(policy).collect();
+    assert!(
+        parse_error(&with_extension(
+            &l,
+            extension(POLICIES, None, &tlv(0x30, &policies))
+        ))
+        .contains("too many policies")
+    );
+    let mapping = tlv(0x30, &[0x06, 0x01, 0x2a, 0x06, 0x01, 0x2b]);
+    assert!(
+        parse_error(&with_extension(
+            &l,
+            extension(MAPPINGS, None, &many(&mapping))
+        ))
+        .contains("too many policy mappings")
+    );
+}
+
+/// Finding (t3): a URI subjectAltName was accepted or refused by a guess at its host (the
+/// text after the first `://`), not as Go's `url.Parse` reads it: notary refused an opaque
+/// `urn:foo://bad..host` Go accepts, and accepted URIs `url.Parse` refuses (bad escapes, an
+/// unclosed IP literal, control characters), which make the certificate unreadable for Go.
+/// Go checks the host's labels only when the URI has a host. Each outcome was taken from Go
+/// 1.26.8's `x509.ParseCertificate`.
+#[test]
+fn uri_names_are_parsed_as_go_parses_them() {
+    const SAN: &[u8] = &[0x55, 0x1d, 0x11];
+    let l = leaf();
+    // (URI, accepted by Go)
+    let cases: &[(&[u8], bool)] = &[
+        (b"urn:foo://bad..host", true),
+        (b"mailto:x@a..b", true),
+        (b"http://%zz/", false),
+        (b"http://[::1/", false),
+        (b"http://a.example/\x7f", false),
+        (b"https://a..b/", false),
+        (b"https://u@example.test:443/p", true),
+        (b"urn:isbn:0451450523", true),
+        (b"http://a.example/#\x7f", true),
+        (b"http://a.example/#%zz", false),
+        (b"http://a.example/?%zz", true),
+        (b"http://a.example/%zz", false),
+        (b"http://a.example/%41", true),
+        (b"http://a%25b/", true),
+        (b"http://a%41b/", false),
+        (b"http://a%C3%A9/", false),
+        (b"http://a b/", false),
+        (b"http://a^b/", false),
+        (b"http://a{b/", false),
+        (b"http://a.example:80:81/", false),
+        (b"foo://a.example:80:81/", true),
+        (b"foo://a:b:80/", true),
+        (b"http://a.example:8x/", false),
+        (b"http://[::1]:443/", true),
+        (b"http://[1.2.3.4]/", false),
+        (b"http://[::ffff:1.2.3.4]/", true),
+        (b"http://[fe80::1%25eth0]/", true),
+        (b"http://[fe80::1%25]/", false),
+        (b"http://[fe80::1%25%C3%A9]/", false),
+        (b"http://[fe80::1%25a%20b]/", false),
+        (b"http://x[::1]/", false),
+        (b"http://[::1]x/", false),
+        (b"http://a]b/", true),
+        (b"http://u:p@a.example/", true),
+        (b"http://u^@a.example/", false),
+        (b"http://u%zz@a.example/", false),
+        (b"http://a@b@c.example/", true),
+        (b":foo", false),
+        (b"1http://x", false),
+        (b"*", true),
+        (b"", true),
+        (b"//host/p", true),
+        (b"///x", true),
+        (b"a/b:c", true),
+        (b"a:b", true),
+        (b"x:/path", true),
+        (b"http:///nohost", true),
+        (b"http://", true),
+        (b"http://:80/", true),
+        (b"http://a.example.", false),
+        (b"http://.a.example/", false),
+        (b"http://-a.example/", true),
+        (b"http://a_b.example/", true),
+        (b"http://a\\b/", false),
+        (b"http://a|b/", false),
+        (b"http://[::1]%41/", false),
+        (b"http://[::1]:/", true),
+        (b"HTTP://A.EXAMPLE/", true),
+        (b"http://a.example?x", true),
+        (b"http://a.example#f", true),
+        (b"http://a<b>/", true),
+        (b"http://a\"b/", true),
+        (b"http://[fe80::1%25%41]/", true),
+        (b"http://[fe80::1%25%2f]/", false),
+        (b"http://[fe80::1%25%80]/", false),
+        (b"http://[::1%25x]:8/", true),
+        (b"s3://bucket..x/", false),
+        (b"http://a..b:80/", false),
+        (b"http://a%2eb/", false),
+        (b"http://[]/", false),
+        (b"http://[1::2::3]/", false),
+        (b"ldap://[::1]/", true),
+    ];
+    for &(uri, accepted) in cases {
+        let what = String::from_utf8_lossy(uri);
+        let der = with_extension(&l, extension(SAN, None, &tlv(0x30, &tlv(0x86, uri))));
+        if accepted {
+            assert_accepted(&what, &der);
+        } else {
+            let reason = parse_error(&der);
+            assert!(
+                reason.contains("subject alternative name"),
+                "{what}: {reason}"
+            );
+        }
     }
 }
