@@ -118,6 +118,13 @@ pub enum Error {
         /// Go's reason (`DNS name "tsa.example" is excluded by constraint "example"`).
         detail: String,
     },
+    /// A certificate of the TSA chain requires an explicit policy (policyConstraints, critical
+    /// or not) and the path carries none: a certificate below it names no policy (Go's policy
+    /// validation, RFC 5280 §6.1 as RFC 9618 updates it; its words, for the one chain built).
+    #[error(
+        "failed to verify signed token: cms verification failure: x509: no valid chains built: 1 candidate chains with invalid policies"
+    )]
+    InvalidPolicies,
     /// The TSA chain breaks the timestamping certificate rules at `genTime`.
     #[error("invalid timestamping certificate chain: {reason}")]
     Chain {
@@ -901,7 +908,8 @@ fn critical_is_handled(cert: &Certificate, oid: &str) -> bool {
 /// tspclient-go verifies a token: no certificate may carry an unhandled critical extension,
 /// a CA's extendedKeyUsage, when present and non-empty, must allow timeStamping (or any
 /// usage), and the CAs' name constraints, critical or not, must allow the names of every
-/// certificate below them (intermediates included). The signing certificate's EKU is held to
+/// certificate below them (intermediates included), and a required explicit policy must be
+/// carried ([`explicit_policy_unmet`]). The signing certificate's EKU is held to
 /// RFC 3161's stricter rule by `validate_timestamping_chain`.
 fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
     for (index, cert) in chain.iter().enumerate() {
@@ -930,6 +938,9 @@ fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
             });
         }
     }
+    if explicit_policy_unmet(chain) {
+        return Err(Error::InvalidPolicies);
+    }
     name_constraints::check(chain).map_err(|e| match e {
         notary_x509::Error::NameNotAuthorized {
             index,
@@ -944,6 +955,49 @@ fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
             reason: other.to_string(),
         },
     })
+}
+
+/// Whether Go's policy validation (`policiesValid`, with no policy asked for) refuses `chain`
+/// (leaf first, the trust anchor last, whose own extensions do not count) for want of an
+/// explicit policy: the requireExplicitPolicy counter reaches zero while, or after, some
+/// certificate below the anchor names no policy, which empties Go's policy graph for good.
+/// Where every certificate names policies the outcome turns on the policies themselves,
+/// which nothing here processes; such a chain is not refused.
+fn explicit_policy_unmet(chain: &[Certificate]) -> bool {
+    let Some(n) = chain.len().checked_sub(1).filter(|n| *n > 0) else {
+        return false;
+    };
+    let mut explicit = i64::try_from(n).unwrap_or(i64::MAX).saturating_add(1);
+    let mut no_policy = false;
+    for i in (0..n).rev() {
+        let Some(cert) = chain.get(i) else {
+            return false;
+        };
+        if !cert.has_certificate_policies() {
+            no_policy = true;
+        }
+        if explicit == 0 && no_policy {
+            return true;
+        }
+        if i != 0 {
+            if !cert.is_self_issued() && explicit > 0 {
+                explicit = explicit.saturating_sub(1);
+            }
+            // A negative value is ignored, as Go ignores it.
+            if let Some(r) = cert.require_explicit_policy()
+                && (0..explicit).contains(&r)
+            {
+                explicit = r;
+            }
+        }
+    }
+    if explicit > 0 {
+        explicit = explicit.saturating_sub(1);
+    }
+    if chain.first().and_then(Certificate::require_explicit_policy) == Some(0) {
+        explicit = 0;
+    }
+    explicit == 0 && no_policy
 }
 
 /// Go's RFC 3339 with nanoseconds, trailing zeros trimmed, UTC (`2025-01-21T09:17:46.141Z`).

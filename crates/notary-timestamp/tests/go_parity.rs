@@ -87,6 +87,12 @@ struct Case {
     intermediate_san: Option<Vec<u8>>,
     /// The root's nameConstraints value (non-critical).
     root_name_constraints: Option<Vec<u8>>,
+    /// requireExplicitPolicy of a non-critical policyConstraints on the intermediate.
+    intermediate_require_explicit: Option<u8>,
+    /// The same on the root (the trust anchor: Go does not process its extensions).
+    root_require_explicit: Option<u8>,
+    /// certificatePolicies (one policy) on the intermediate and the leaf.
+    policies: bool,
 }
 
 impl Default for Case {
@@ -107,6 +113,9 @@ impl Default for Case {
             intermediate_name_constraints: None,
             intermediate_san: None,
             root_name_constraints: None,
+            intermediate_require_explicit: None,
+            root_require_explicit: None,
+            policies: false,
         }
     }
 }
@@ -120,6 +129,16 @@ fn build(c: &Case) -> (Vec<u8>, Certificate) {
             .custom_extensions
             .push(extension(&[2, 5, 29, 30], value.clone(), false));
     }
+    // policyConstraints { requireExplicitPolicy [0] n } and certificatePolicies { 2.23.140.1.2.1 }.
+    let require_explicit =
+        |n: u8| extension(&[2, 5, 29, 36], tlv(0x30, &[&tlv(0x80, &[&[n]])]), false);
+    let policies = || {
+        let oid = tlv(0x06, &[&[0x67, 0x81, 0x0c, 0x01, 0x02, 0x01]]);
+        extension(&[2, 5, 29, 32], tlv(0x30, &[&tlv(0x30, &[&oid])]), false)
+    };
+    if let Some(n) = c.root_require_explicit {
+        root_params.custom_extensions.push(require_explicit(n));
+    }
     let root = root_params.self_signed(&root_key).unwrap();
     let root_issuer = Issuer::new(root_params, root_key);
 
@@ -130,6 +149,12 @@ fn build(c: &Case) -> (Vec<u8>, Certificate) {
         inter_params
             .custom_extensions
             .push(extension(&[2, 5, 29, 30], value.clone(), *critical));
+    }
+    if let Some(n) = c.intermediate_require_explicit {
+        inter_params.custom_extensions.push(require_explicit(n));
+    }
+    if c.policies {
+        inter_params.custom_extensions.push(policies());
     }
     if let Some(names) = &c.intermediate_san {
         inter_params
@@ -157,6 +182,9 @@ fn build(c: &Case) -> (Vec<u8>, Certificate) {
     leaf_params
         .custom_extensions
         .push(extension(&[2, 5, 29, 37], eku, true));
+    if c.policies {
+        leaf_params.custom_extensions.push(policies());
+    }
     if let Some((names, critical)) = &c.leaf_san {
         leaf_params.custom_extensions.push(extension(
             &[2, 5, 29, 17],
@@ -551,6 +579,46 @@ fn name_constraints_apply_to_the_intermediates_names_too() {
                 name_constraints(&[dns("example.com")], &[dns("evil.example.org")]),
                 false,
             )),
+            ..Case::default()
+        },
+    );
+}
+
+/// Go's policy validation (Go 1.22+) refuses a chain that requires an explicit policy
+/// (policyConstraints, critical or not) where a certificate below names none; the trust
+/// anchor's own constraint does not count.
+#[test]
+fn a_required_explicit_policy_must_be_carried() {
+    const INVALID: &str = "x509: no valid chains built: 1 candidate chains with invalid policies";
+    for n in [0, 1] {
+        refused(
+            &format!("intermediate-require-explicit-{n}-no-policies"),
+            Case {
+                intermediate_require_explicit: Some(n),
+                ..Case::default()
+            },
+            INVALID,
+        );
+    }
+    accepted(
+        "intermediate-require-explicit-2-no-policies",
+        Case {
+            intermediate_require_explicit: Some(2),
+            ..Case::default()
+        },
+    );
+    accepted(
+        "intermediate-require-explicit-0-with-policies",
+        Case {
+            intermediate_require_explicit: Some(0),
+            policies: true,
+            ..Case::default()
+        },
+    );
+    accepted(
+        "root-require-explicit-0-no-policies",
+        Case {
+            root_require_explicit: Some(0),
             ..Case::default()
         },
     );

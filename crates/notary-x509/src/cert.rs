@@ -286,6 +286,10 @@ pub struct Certificate {
     /// The freshest-CRL extension value, decoded on demand: Go does not parse it with the
     /// certificate, so a malformed one must not make the certificate unreadable.
     freshest_crl: Option<Vec<u8>>,
+    /// Whether a certificatePolicies extension names at least one policy.
+    has_policies: bool,
+    /// policyConstraints' requireExplicitPolicy (skip certificates), when present.
+    require_explicit_policy: Option<i64>,
     /// Result of checking the signature with the certificate's own key, computed on demand,
     /// with the name of the provider that computed it (another provider recomputes).
     pub(crate) self_signature: OnceLock<(&'static str, Result<(), Error>)>,
@@ -349,6 +353,7 @@ impl Certificate {
         let mut ext_key_usage = None;
         let mut critical_extensions = Vec::new();
         let (mut ocsp_urls, mut crl_urls, mut freshest_crl) = (Vec::new(), Vec::new(), None);
+        let (mut has_policies, mut require_explicit_policy) = (false, None::<i64>);
         if let Some(exts) = st.extensions {
             let mut seen: Vec<&[u8]> = Vec::new();
             let mut r = Reader::new(exts);
@@ -411,13 +416,18 @@ impl Certificate {
                         .map_err(|e| ext_err("name constraints", e))?,
                     // The policy extensions are read by Go's parser too (the Notary rules do
                     // not use them): a malformed one makes the certificate unreadable there.
-                    OID_CERTIFICATE_POLICIES => check_certificate_policies(value)
-                        .map_err(|e| ext_err("certificate policies", e))?,
+                    OID_CERTIFICATE_POLICIES => {
+                        has_policies = check_certificate_policies(value)
+                            .map_err(|e| ext_err("certificate policies", e))?
+                            > 0;
+                    }
                     OID_POLICY_MAPPINGS => {
                         check_policy_mappings(value).map_err(|e| ext_err("policy mappings", e))?
                     }
-                    OID_POLICY_CONSTRAINTS => check_policy_constraints(value)
-                        .map_err(|e| ext_err("policy constraints", e))?,
+                    OID_POLICY_CONSTRAINTS => {
+                        require_explicit_policy = check_policy_constraints(value)
+                            .map_err(|e| ext_err("policy constraints", e))?;
+                    }
                     OID_INHIBIT_ANY_POLICY => check_inhibit_any_policy(value)
                         .map_err(|e| ext_err("inhibit any policy", e))?,
                     _ => {}
@@ -442,6 +452,8 @@ impl Certificate {
             ocsp_urls,
             crl_urls,
             freshest_crl,
+            has_policies,
+            require_explicit_policy,
             self_signature: OnceLock::new(),
         })
     }
@@ -453,6 +465,18 @@ impl Certificate {
     /// OCSP responder URLs from the authority information access extension, in order.
     pub fn ocsp_urls(&self) -> &[String] {
         &self.ocsp_urls
+    }
+
+    /// Whether the certificate names at least one policy (certificatePolicies).
+    pub fn has_certificate_policies(&self) -> bool {
+        self.has_policies
+    }
+
+    /// policyConstraints' requireExplicitPolicy: how many more certificates may follow before
+    /// the path must carry an explicit policy (RFC 5280 §4.2.1.11); `None` without it. Negative
+    /// values are kept as read (Go ignores them).
+    pub fn require_explicit_policy(&self) -> Option<i64> {
+        self.require_explicit_policy
     }
 
     /// URI full names of the CRL distribution points, in order (other name forms skipped).
@@ -810,19 +834,24 @@ fn check_policy_oid(content: &[u8]) -> der::DerResult<()> {
 
 /// A signed INTEGER as cryptobyte's `ReadASN1Int64WithTag` reads it: minimal and fitting 64
 /// bits (Go then stores it in an `int`, 64 bits on the platforms notation ships for).
-fn check_int64(value: &[u8]) -> der::DerResult<()> {
+fn check_int64(value: &[u8]) -> der::DerResult<i64> {
     der::check_integer(value)?;
     if value.len() > 8 {
         return Err("integer does not fit 64 bits");
     }
-    Ok(())
+    // Two's complement, sign-extended from the first octet.
+    let first = value.first().copied().unwrap_or_default();
+    let start: i64 = if first & 0x80 != 0 { -1 } else { 0 };
+    Ok(value
+        .iter()
+        .fold(start, |acc, &b| (acc << 8) | i64::from(b)))
 }
 
 /// certificatePolicies (RFC 5280 §4.2.1.4) as Go's `parseCertificatePoliciesExtension` reads
 /// it: a SEQUENCE of PolicyInformation SEQUENCEs, each starting with a well-formed policy OID
 /// that no other entry repeats. Go looks no further (qualifiers, anything after the outer
 /// SEQUENCE), so neither does this.
-fn check_certificate_policies(value: &[u8]) -> der::DerResult<()> {
+fn check_certificate_policies(value: &[u8]) -> der::DerResult<usize> {
     let seq = Reader::new(value).read(tag::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
     let mut oids: Vec<&[u8]> = Vec::new();
@@ -840,7 +869,7 @@ fn check_certificate_policies(value: &[u8]) -> der::DerResult<()> {
     if oids.windows(2).any(|w| w.first() == w.get(1)) {
         return Err("a policy identifier is repeated");
     }
-    Ok(())
+    Ok(oids.len())
 }
 
 /// policyMappings (RFC 5280 §4.2.1.5) as Go's `processExtensions` reads it: a SEQUENCE of
@@ -867,21 +896,25 @@ fn check_policy_mappings(value: &[u8]) -> der::DerResult<()> {
 /// whose optional requireExplicitPolicy `[0]` and then inhibitPolicyMapping `[1]` (IMPLICIT
 /// INTEGER, primitive) are 64-bit integers when present. Go reads each only if the next
 /// element carries its tag and ignores whatever else follows, and so does this.
-fn check_policy_constraints(value: &[u8]) -> der::DerResult<()> {
+fn check_policy_constraints(value: &[u8]) -> der::DerResult<Option<i64>> {
     let seq = Reader::new(value).read(tag::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
+    let mut require_explicit = None;
     for field in [0x80, 0x81] {
         if let Some(skip_certs) = r.read_optional(field)? {
-            check_int64(skip_certs.value)?;
+            let v = check_int64(skip_certs.value)?;
+            if field == 0x80 {
+                require_explicit = Some(v);
+            }
         }
     }
-    Ok(())
+    Ok(require_explicit)
 }
 
 /// inhibitAnyPolicy (RFC 5280 §4.2.1.14) as Go reads it (`ReadASN1Integer` into an `int`): an
 /// INTEGER fitting 64 bits, anything after it ignored. Go accepts a negative value.
 fn check_inhibit_any_policy(value: &[u8]) -> der::DerResult<()> {
-    check_int64(Reader::new(value).read(tag::INTEGER)?.value)
+    check_int64(Reader::new(value).read(tag::INTEGER)?.value).map(|_| ())
 }
 
 fn ext_err(what: &str, e: &str) -> Error {
