@@ -112,6 +112,19 @@ pub fn run(c: KeyCommand) -> CmdResult {
                     ));
                 }
             };
+            // A first key of a new configuration: the directory is made now so that it can
+            // be locked (and the file read again under the lock) before the write.
+            let _first_lock = match &_lock {
+                Some(_) => None,
+                None => {
+                    config::ensure_dir(&dir)?;
+                    let lock = config::lock_dir(&dir);
+                    if lock.is_some() {
+                        keys = config::signing_keys()?;
+                    }
+                    lock
+                }
+            };
             // After the flags and the plugin, as notation-go checks them.
             if keys.keys.iter().any(|k| k.name == name) {
                 return Err(Failure::msg(format!(

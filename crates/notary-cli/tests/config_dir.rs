@@ -575,3 +575,37 @@ fn parallel_key_changes_lose_no_key() {
     want.sort();
     assert_eq!(names, want);
 }
+
+/// The same on a configuration directory that does not exist yet: the first `key add`s make
+/// it and lock it before they read.
+#[test]
+fn parallel_first_key_adds_lose_no_key() {
+    let maker = Env::new();
+    maker.ok(&["cert", "generate-test", "base"]);
+    let e = Env::new();
+    assert!(!e.config.exists());
+    let key = e.work.join("base.key");
+    let cert = e.work.join("base.crt");
+    std::fs::copy(maker.config.join("localkeys/base.key"), &key).unwrap();
+    std::fs::copy(maker.config.join("localkeys/base.crt"), &cert).unwrap();
+    let (key, cert) = (key.to_str().unwrap(), cert.to_str().unwrap());
+    let children: Vec<std::process::Child> = (0..8)
+        .map(|i| {
+            e.command(&["key", "add", &format!("k{i}"), "--key", key, "--cert", cert])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let mut names: Vec<String> = signing_keys(&e)["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, (0..8).map(|i| format!("k{i}")).collect::<Vec<_>>());
+}

@@ -27,38 +27,161 @@ const MAX_HASHED_PRESENT: u64 = 16 * 1024 * 1024;
 const MAX_NODES: usize = 100_000;
 
 /// `index.json`. Members this crate does not model (`artifactType`, `subject`, another tool's
-/// or a later spec's) are kept in `other` and written back as read: rewriting the index to add
-/// a signature must not drop what oras-go or notation keep.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// or a later spec's) are kept in `other` as their JSON text and written back as read:
+/// rewriting the index to add a signature must not drop or alter what oras-go or notation
+/// keep.
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Index {
     schema_version: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    media_type: Option<String>,
+    manifests: Vec<Entry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotations: Option<BTreeMap<String, String>>,
+    #[serde(flatten)]
+    other: RawMembers,
+}
+
+/// The members of [`Index`] as this crate reads them; the others are ignored here.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KnownIndex {
+    schema_version: u32,
+    #[serde(default)]
     media_type: Option<String>,
     #[serde(default)]
     manifests: Vec<Entry>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     annotations: Option<BTreeMap<String, String>>,
-    #[serde(flatten)]
-    other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for Index {
+    // Read twice, as the modelled members and as raw members (the ones not modelled are
+    // kept): serde's `flatten` would convert them to `serde_json::Value`, which refuses
+    // numbers past f64's range (Go skips them) and rounds integers past 64 bits.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let known: KnownIndex = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
+        let all: RawMembers = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
+        Ok(Self {
+            schema_version: known.schema_version,
+            media_type: known.media_type,
+            manifests: known.manifests,
+            annotations: known.annotations,
+            other: all.without(&["schemaVersion", "mediaType", "manifests", "annotations"]),
+        })
+    }
 }
 
 /// One `manifests` entry of `index.json`: the descriptor, plus the members [`Descriptor`] does
-/// not model, kept for the same reason as [`Index::other`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// not model, kept as read for the same reason as [`Index::other`].
+#[derive(Debug, Clone, Serialize)]
 struct Entry {
-    // Declared first: a flattened struct takes its own members, the map gets the rest.
     #[serde(flatten)]
     desc: Descriptor,
     #[serde(flatten)]
-    other: serde_json::Map<String, serde_json::Value>,
+    other: RawMembers,
+}
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        let desc: Descriptor = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
+        let all: RawMembers = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
+        Ok(Self {
+            desc,
+            other: all.without(&[
+                "mediaType",
+                "artifactType",
+                "digest",
+                "size",
+                "urls",
+                "annotations",
+                "data",
+                "platform",
+            ]),
+        })
+    }
+}
+
+/// The members of a JSON object with their values as written (JSON text, kept verbatim). A
+/// name given twice keeps its last value, as Go's decoder does.
+#[derive(Debug, Clone, Default)]
+struct RawMembers(Vec<(String, Box<serde_json::value::RawValue>)>);
+
+impl RawMembers {
+    /// The members but those named in `known`.
+    fn without(self, known: &[&str]) -> Self {
+        Self(
+            self.0
+                .into_iter()
+                .filter(|(k, _)| !known.contains(&k.as_str()))
+                .collect(),
+        )
+    }
+
+    /// Adds the members of `other` this one does not have.
+    fn extend(&mut self, other: &Self) {
+        let have: HashSet<String> = self.0.iter().map(|(k, _)| k.clone()).collect();
+        for (k, v) in &other.0 {
+            if !have.contains(k) {
+                self.0.push((k.clone(), v.clone()));
+            }
+        }
+    }
+}
+
+impl Serialize for RawMembers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for RawMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = RawMembers;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawMembers, A::Error> {
+                let mut out: Vec<(String, Box<serde_json::value::RawValue>)> = Vec::new();
+                // Positions by name: a hostile object with many members stays linear.
+                let mut at: std::collections::HashMap<String, usize> = Default::default();
+                while let Some(k) = map.next_key::<String>()? {
+                    let v: Box<serde_json::value::RawValue> = map.next_value()?;
+                    match at.get(&k).and_then(|&i| out.get_mut(i)) {
+                        Some(slot) => slot.1 = v,
+                        None => {
+                            at.insert(k.clone(), out.len());
+                            out.push((k, v));
+                        }
+                    }
+                }
+                Ok(RawMembers(out))
+            }
+        }
+        d.deserialize_map(Members)
+    }
 }
 
 impl Entry {
     fn new(desc: Descriptor) -> Self {
         Self {
             desc,
-            other: serde_json::Map::new(),
+            other: RawMembers::default(),
         }
     }
 
@@ -600,7 +723,7 @@ impl OciLayout {
                 idx.manifests.retain(|e| {
                     let replaced = e.desc.digest == d.digest && e.tag().is_none();
                     if replaced {
-                        entry.other.extend(e.other.clone());
+                        entry.other.extend(&e.other);
                     }
                     !replaced
                 });
@@ -737,8 +860,17 @@ impl OciLayout {
                 }
                 Err(e) => {
                     tracing::warn!(digest = %d.digest, error = %e, "OCI layout manifest left out");
-                    // A write repairs a corrupt blob in place, index.json unchanged.
-                    complete = false;
+                    // A write repairs a corrupt blob in place, index.json unchanged, so the
+                    // walk is redone while one is there; an intact blob that is no manifest
+                    // (or too large for one) never changes, and does not stop the reuse.
+                    if matches!(
+                        e,
+                        Error::DigestMismatch { .. }
+                            | Error::NotRegularFile { .. }
+                            | Error::Io { .. }
+                    ) {
+                        complete = false;
+                    }
                     if unreadable.len() < MAX_UNREADABLE_NAMED {
                         unreadable.push((d.digest.to_string(), e.to_string()));
                     }

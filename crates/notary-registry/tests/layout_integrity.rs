@@ -321,6 +321,47 @@ fn unknown_index_members_survive_a_signature_and_a_copy() {
     );
 }
 
+/// Members not modelled are written back as their JSON text: numbers past f64's range and
+/// integers past 64 bits (which Go's decoder skips) neither fail the layout nor change, and a
+/// member given twice keeps its last value, as Go reads it.
+#[test]
+fn unknown_index_members_are_kept_verbatim() {
+    let s = signed();
+    let root = s.dir.path();
+    let path = root.join("index.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen(
+        '{',
+        r#"{"x-huge":1e400,"x-big":123456789012345678901234567890,"x-dup":1,"x-dup":2,"x-nested":{"a":[1.50,"\u00e9"]},"#,
+        1,
+    );
+    std::fs::write(&path, &edited).unwrap();
+    let layout = OciLayout::open(root).unwrap();
+    block_on(layout.push_signature(PushSignature::new(
+        &s.artifact,
+        notary_core::EnvelopeMediaType::Jws,
+        b"{\"payload\":\"again\"}",
+        Default::default(),
+    )))
+    .unwrap();
+    let after = std::fs::read_to_string(&path).unwrap();
+    for kept in [
+        r#""x-huge":1e400"#,
+        r#""x-big":123456789012345678901234567890"#,
+        r#""x-dup":2"#,
+        r#""x-nested":{"a":[1.50,"\u00e9"]}"#,
+    ] {
+        assert!(after.contains(kept), "{kept} not kept: {after}");
+    }
+    assert!(!after.contains(r#""x-dup":1"#), "{after}");
+    assert_eq!(
+        block_on(layout.list_signatures(&s.artifact, 10))
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
 /// A listing that left out a corrupt signature manifest lists it once a write repaired it,
 /// `index.json` unchanged (the listing is not served from before the repair).
 #[test]
