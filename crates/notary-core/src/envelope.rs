@@ -311,6 +311,41 @@ pub struct SignerInfo {
     pub signature: Vec<u8>,
 }
 
+/// Why a leaf certificate cannot have made a signature with the declared algorithm
+/// ([`check_leaf_algorithm`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LeafKeyError {
+    /// The leaf's public key cannot be read, or is no Notary key spec (the reason).
+    Key(String),
+    /// The key implies another algorithm than the declared one.
+    AlgorithmMismatch {
+        /// The envelope's algorithm.
+        declared: SignatureAlgorithm,
+        /// The leaf key's spec.
+        certificate: crate::keyspec::KeySpec,
+    },
+}
+
+/// For envelope codecs: the key spec of `leaf` (DER) when it implies `declared`, checked before
+/// the signature so that a wrong key or algorithm is reported as such, not as a bad signature.
+pub fn check_leaf_algorithm(
+    verifier: &dyn crate::SignatureVerifier,
+    leaf: &[u8],
+    declared: SignatureAlgorithm,
+) -> Result<crate::keyspec::KeySpec, LeafKeyError> {
+    let key_spec = verifier
+        .key_spec_of_certificate(leaf)
+        .map_err(|e| LeafKeyError::Key(e.to_string()))?;
+    if key_spec.signature_algorithm() != declared {
+        return Err(LeafKeyError::AlgorithmMismatch {
+            declared,
+            certificate: key_spec,
+        });
+    }
+    Ok(key_spec)
+}
+
 /// An envelope whose signature has been checked with its leaf certificate's key and whose
 /// headers follow the Notary rules. Only envelope codecs create it; the payload is reachable
 /// only through this type.

@@ -33,8 +33,9 @@ pub use descriptor::{Descriptor, validate_user_metadata};
 pub use digest::{Digest, DigestAlgorithm};
 pub use envelope::{
     AttributeKey, AttributeValue, CertificateChain, EnvelopeMediaType, ExtendedAttribute,
-    KNOWN_PROTECTED_HEADERS, MAX_CERTIFICATE_CHAIN_LEN, SignRequest, SignedAttributes, SignerInfo,
-    SigningScheme, UnsignedAttributes, VerifiedEnvelope, header,
+    KNOWN_PROTECTED_HEADERS, LeafKeyError, MAX_CERTIFICATE_CHAIN_LEN, SignRequest,
+    SignedAttributes, SignerInfo, SigningScheme, UnsignedAttributes, VerifiedEnvelope,
+    check_leaf_algorithm, header,
 };
 pub use error::Error;
 #[doc(hidden)]

@@ -353,3 +353,22 @@ pub enum Error {
         reason: String,
     },
 }
+
+impl From<notary_core::LeafKeyError> for Error {
+    fn from(e: notary_core::LeafKeyError) -> Self {
+        match e {
+            notary_core::LeafKeyError::AlgorithmMismatch {
+                declared,
+                certificate,
+            } => Error::AlgorithmMismatch {
+                declared: declared.to_string(),
+                certificate: certificate.to_string(),
+            },
+            notary_core::LeafKeyError::Key(reason) => Error::CertificateKey { reason },
+            // A later kind is still a key the envelope cannot have been made with.
+            other => Error::CertificateKey {
+                reason: format!("{other:?}"),
+            },
+        }
+    }
+}

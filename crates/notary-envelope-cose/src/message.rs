@@ -275,19 +275,7 @@ impl UnverifiedCose {
             .certificate_chain
             .first()
             .ok_or(Error::EmptyCertificateChain)?;
-        let key_spec =
-            verifier
-                .key_spec_of_certificate(leaf)
-                .map_err(|e| Error::CertificateKey {
-                    reason: e.to_string(),
-                })?;
-        let declared = self.headers.algorithm;
-        if key_spec.signature_algorithm() != declared {
-            return Err(Error::AlgorithmMismatch {
-                declared: declared.to_string(),
-                certificate: key_spec.to_string(),
-            });
-        }
+        notary_core::check_leaf_algorithm(verifier, leaf, self.headers.algorithm)?;
         let tbs = sig_structure(&self.protected, &self.payload);
         VerifiedEnvelope::from_signature_check(
             EnvelopeMediaType::Cose,

@@ -321,9 +321,7 @@ impl UnverifiedJws {
     pub fn verify(&self, verifier: &dyn SignatureVerifier) -> Result<VerifiedEnvelope, Error> {
         let alg = self.declared_algorithm()?;
         // An empty chain is a format error of its own, reported before any crypto.
-        if self.chain.is_empty() {
-            return Err(Error::EmptyCertificateChain);
-        }
+        let leaf = self.chain.first().ok_or(Error::EmptyCertificateChain)?;
         let mut input = Vec::with_capacity(
             self.protected_b64
                 .len()
@@ -334,21 +332,7 @@ impl UnverifiedJws {
         input.push(b'.');
         input.extend_from_slice(self.payload_b64.as_bytes());
         let (payload, signer_info) = self.content(alg)?;
-        // The key checks come first so that they keep their own errors (as in the COSE codec)
-        // rather than surfacing as a signature failure.
-        let leaf = self.chain.first().ok_or(Error::EmptyCertificateChain)?;
-        let key_spec =
-            verifier
-                .key_spec_of_certificate(leaf)
-                .map_err(|e| Error::CertificateKey {
-                    reason: e.to_string(),
-                })?;
-        if key_spec.signature_algorithm() != alg {
-            return Err(Error::AlgorithmMismatch {
-                declared: alg.to_string(),
-                certificate: key_spec.to_string(),
-            });
-        }
+        notary_core::check_leaf_algorithm(verifier, leaf, alg)?;
         VerifiedEnvelope::from_signature_check(
             EnvelopeMediaType::Jws,
             payload,

@@ -93,16 +93,7 @@ impl<'de> Deserialize<'de> for Entry {
         let all: RawMembers = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
         Ok(Self {
             desc,
-            other: all.without(&[
-                "mediaType",
-                "artifactType",
-                "digest",
-                "size",
-                "urls",
-                "annotations",
-                "data",
-                "platform",
-            ]),
+            other: all.without(notary_core::DESCRIPTOR_MEMBERS),
         })
     }
 }
