@@ -12,6 +12,21 @@ fn signing_keys(e: &Env) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(e.config.join("signingkeys.json")).unwrap()).unwrap()
 }
 
+/// Waits for `children` (each must succeed), then the key names of signingkeys.json, sorted.
+fn wait_for_key_names(e: &Env, children: Vec<std::process::Child>) -> Vec<String> {
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let mut names: Vec<String> = signing_keys(e)["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn cleanup_test_removes_what_generate_test_made_and_never_a_users_own_key() {
     let e = Env::new();
@@ -558,16 +573,7 @@ fn parallel_key_changes_lose_no_key() {
             .spawn()
             .unwrap()
     }));
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
-    }
-    let mut names: Vec<String> = signing_keys(&e)["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
+    let names = wait_for_key_names(&e, children);
     let mut want: Vec<String> = std::iter::once("base".to_string())
         .chain((0..10).map(|i| format!("k{i}")))
         .chain((0..4).map(|i| format!("g{i}")))
@@ -597,15 +603,6 @@ fn parallel_first_key_adds_lose_no_key() {
                 .unwrap()
         })
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
-    }
-    let mut names: Vec<String> = signing_keys(&e)["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
+    let names = wait_for_key_names(&e, children);
     assert_eq!(names, (0..8).map(|i| format!("k{i}")).collect::<Vec<_>>());
 }
