@@ -35,6 +35,23 @@ const OID_INHIBIT_ANY_POLICY: &[u8] = &[0x55, 0x1d, 0x36];
 /// Most entries read from a certificatePolicies or policyMappings extension. Go has no limit;
 /// real certificates carry a handful, and the bound keeps the duplicate check cheap.
 const MAX_POLICIES: usize = 1024;
+
+/// What RFC 5280 path validation (§6.1, as RFC 9618 updates it) reads of a certificate. OIDs are
+/// kept as their DER contents, which Go compares. Negative skip counts are kept as read (Go
+/// ignores them).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PolicyFields {
+    /// certificatePolicies' policy identifiers, in certificate order (none repeated).
+    pub(crate) policies: Vec<Vec<u8>>,
+    /// policyMappings: (issuerDomainPolicy, subjectDomainPolicy), in certificate order.
+    pub(crate) mappings: Vec<(Vec<u8>, Vec<u8>)>,
+    /// policyConstraints' requireExplicitPolicy.
+    pub(crate) require_explicit: Option<i64>,
+    /// policyConstraints' inhibitPolicyMapping.
+    pub(crate) inhibit_mapping: Option<i64>,
+    /// inhibitAnyPolicy.
+    pub(crate) inhibit_any: Option<i64>,
+}
 /// Most URLs kept per revocation extension.
 const MAX_URLS: usize = 32;
 
@@ -153,7 +170,9 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
     let tbs = outer.read(tag::SEQUENCE)?;
     let sig_alg = outer.read(tag::SEQUENCE)?;
     let sig = outer.read(tag::BIT_STRING)?;
-    outer.finish()?;
+    // Go's parser stops at the signature: what follows it inside the SEQUENCE (unsigned, in
+    // no field) is not read, and the certificate stays the same bytes for trust-anchor
+    // comparisons.
     der::check_bit_string(sig.value).map_err(|_| "malformed signature")?;
     let (unused, signature) = sig.value.split_first().ok_or("malformed signature")?;
 
@@ -187,6 +206,7 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
     let subject = t.read(tag::SEQUENCE)?;
     let spki = t.read(tag::SEQUENCE)?;
     check_spki_structure(spki.value).map_err(|_| "malformed subject public key info")?;
+    crate::signature::check_public_key_as_go(spki.raw)?;
     // As Go's parser (so notation) reads the rest: unique identifiers only from version 2 on,
     // extensions only in version 3 (a v1 or v2 certificate has none, whatever follows), and
     // nothing after them (the issuer signed it; it changes nothing read here).
@@ -201,7 +221,8 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
         if version == 3
             && let Some(e) = t.read_optional(0xa3)?
         {
-            extensions = Some(der::parse_single(e.value, tag::SEQUENCE)?.value);
+            // Go reads the SEQUENCE inside [3] and nothing after it.
+            extensions = Some(Reader::new(e.value).read(tag::SEQUENCE)?.value);
         }
     }
     Ok(Structure {
@@ -221,15 +242,15 @@ fn parse_structure(der: &[u8]) -> der::DerResult<Structure<'_>> {
     })
 }
 
-/// Checks the content of an AlgorithmIdentifier: a well-formed OID and at most one
-/// parameters element (Go's `parseAI` refuses a malformed OID).
+/// Checks the content of an AlgorithmIdentifier as Go's `parseAI` reads it: a well-formed OID
+/// and, when more follows, a well-formed parameters element; nothing after that is read.
 fn check_algorithm_identifier(content: &[u8]) -> der::DerResult<()> {
     let mut r = Reader::new(content);
     der::check_oid(r.read(tag::OID)?.value)?;
     if !r.is_empty() {
         r.read_any()?;
     }
-    r.finish()
+    Ok(())
 }
 
 /// Checks the shape of a SubjectPublicKeyInfo (an AlgorithmIdentifier and a well-formed BIT
@@ -238,8 +259,8 @@ fn check_algorithm_identifier(content: &[u8]) -> der::DerResult<()> {
 fn check_spki_structure(content: &[u8]) -> der::DerResult<()> {
     let mut r = Reader::new(content);
     check_algorithm_identifier(r.read(tag::SEQUENCE)?.value)?;
-    der::check_bit_string(r.read(tag::BIT_STRING)?.value)?;
-    r.finish()
+    // Go reads the key's BIT STRING and nothing after it.
+    der::check_bit_string(r.read(tag::BIT_STRING)?.value)
 }
 
 /// The DER SubjectPublicKeyInfo of a DER certificate, found without a full parse.
@@ -286,10 +307,8 @@ pub struct Certificate {
     /// The freshest-CRL extension value, decoded on demand: Go does not parse it with the
     /// certificate, so a malformed one must not make the certificate unreadable.
     freshest_crl: Option<Vec<u8>>,
-    /// Whether a certificatePolicies extension names at least one policy.
-    has_policies: bool,
-    /// policyConstraints' requireExplicitPolicy (skip certificates), when present.
-    require_explicit_policy: Option<i64>,
+    /// The policies and policy constraints, as Go's path validation reads them.
+    pub(crate) policy: PolicyFields,
     /// Result of checking the signature with the certificate's own key, computed on demand,
     /// with the name of the provider that computed it (another provider recomputes).
     pub(crate) self_signature: OnceLock<(&'static str, Result<(), Error>)>,
@@ -341,9 +360,9 @@ impl Certificate {
 
         let mut validity = Reader::new(st.validity);
         let (not_before, not_after) = (|| {
+            // Go reads the two times and nothing after them.
             let nb = der::parse_time(validity.read_any()?)?;
             let na = der::parse_time(validity.read_any()?)?;
-            validity.finish()?;
             Ok((nb, na))
         })()
         .map_err(|e: &str| parse_err(format!("invalid validity: {e}")))?;
@@ -353,7 +372,7 @@ impl Certificate {
         let mut ext_key_usage = None;
         let mut critical_extensions = Vec::new();
         let (mut ocsp_urls, mut crl_urls, mut freshest_crl) = (Vec::new(), Vec::new(), None);
-        let (mut has_policies, mut require_explicit_policy) = (false, None::<i64>);
+        let mut policy = PolicyFields::default();
         if let Some(exts) = st.extensions {
             let mut seen: Vec<&[u8]> = Vec::new();
             let mut r = Reader::new(exts);
@@ -361,14 +380,15 @@ impl Certificate {
                 if seen.len() >= MAX_EXTENSIONS {
                     return Err(parse_err("too many extensions"));
                 }
-                let (oid, critical, value) = read_extension(&mut r)
+                let (oid, critical, value) = der::read_extension(&mut r)
                     .map_err(|e| parse_err(format!("invalid extension: {e}")))?;
                 if seen.contains(&oid) {
                     return Err(parse_err("certificate contains duplicate extensions"));
                 }
                 seen.push(oid);
                 if critical {
-                    // OIDs are checked by `read_extension`; should rendering still fail, the
+                    // OIDs are checked by `der::read_extension` (a strict check, so the raw-byte
+                    // duplicate check above is an OID comparison); should rendering still fail, the
                     // name is one no caller can recognise, so it fails closed.
                     critical_extensions.push(
                         der::oid_to_string(oid).unwrap_or_else(|| format!("#{}", hex::encode(oid))),
@@ -404,7 +424,7 @@ impl Certificate {
                             .map_err(|e| ext_err("authority information access", e))?
                     }
                     OID_CRL_DISTRIBUTION_POINTS => {
-                        crl_urls = parse_distribution_points(value)
+                        crl_urls = parse_distribution_points(value, true)
                             .map_err(|e| ext_err("CRL distribution points", e))?
                     }
                     OID_FRESHEST_CRL => freshest_crl = Some(value.to_vec()),
@@ -417,19 +437,24 @@ impl Certificate {
                     // The policy extensions are read by Go's parser too (the Notary rules do
                     // not use them): a malformed one makes the certificate unreadable there.
                     OID_CERTIFICATE_POLICIES => {
-                        has_policies = check_certificate_policies(value)
-                            .map_err(|e| ext_err("certificate policies", e))?
-                            > 0;
+                        policy.policies = read_certificate_policies(value)
+                            .map_err(|e| ext_err("certificate policies", e))?;
                     }
                     OID_POLICY_MAPPINGS => {
-                        check_policy_mappings(value).map_err(|e| ext_err("policy mappings", e))?
+                        policy.mappings = read_policy_mappings(value)
+                            .map_err(|e| ext_err("policy mappings", e))?
                     }
                     OID_POLICY_CONSTRAINTS => {
-                        require_explicit_policy = check_policy_constraints(value)
-                            .map_err(|e| ext_err("policy constraints", e))?;
+                        (policy.require_explicit, policy.inhibit_mapping) =
+                            read_policy_constraints(value)
+                                .map_err(|e| ext_err("policy constraints", e))?;
                     }
-                    OID_INHIBIT_ANY_POLICY => check_inhibit_any_policy(value)
-                        .map_err(|e| ext_err("inhibit any policy", e))?,
+                    OID_INHIBIT_ANY_POLICY => {
+                        policy.inhibit_any = Some(
+                            read_inhibit_any_policy(value)
+                                .map_err(|e| ext_err("inhibit any policy", e))?,
+                        )
+                    }
                     _ => {}
                 }
             }
@@ -452,8 +477,7 @@ impl Certificate {
             ocsp_urls,
             crl_urls,
             freshest_crl,
-            has_policies,
-            require_explicit_policy,
+            policy,
             self_signature: OnceLock::new(),
         })
     }
@@ -469,14 +493,14 @@ impl Certificate {
 
     /// Whether the certificate names at least one policy (certificatePolicies).
     pub fn has_certificate_policies(&self) -> bool {
-        self.has_policies
+        !self.policy.policies.is_empty()
     }
 
     /// policyConstraints' requireExplicitPolicy: how many more certificates may follow before
     /// the path must carry an explicit policy (RFC 5280 §4.2.1.11); `None` without it. Negative
     /// values are kept as read (Go ignores them).
     pub fn require_explicit_policy(&self) -> Option<i64> {
-        self.require_explicit_policy
+        self.policy.require_explicit
     }
 
     /// URI full names of the CRL distribution points, in order (other name forms skipped).
@@ -489,7 +513,7 @@ impl Certificate {
     pub fn freshest_crl_urls(&self) -> Result<Vec<String>, Error> {
         match &self.freshest_crl {
             None => Ok(Vec::new()),
-            Some(v) => parse_distribution_points(v).map_err(|e| ext_err("freshest CRL", e)),
+            Some(v) => parse_distribution_points(v, false).map_err(|e| ext_err("freshest CRL", e)),
         }
     }
 
@@ -626,7 +650,7 @@ impl Certificate {
         let extensions = parse_structure(&self.der).ok()?.extensions?;
         let mut r = Reader::new(extensions);
         while !r.is_empty() {
-            let (id, _, value) = read_extension(&mut r).ok()?;
+            let (id, _, value) = der::read_extension(&mut r).ok()?;
             if der::oid_to_string(id).as_deref() == Some(oid) {
                 return Some(value);
             }
@@ -718,37 +742,16 @@ impl Certificate {
     }
 }
 
-/// Reads one Extension: OID, critical flag (default false) and the OCTET STRING contents.
-fn read_extension<'a>(r: &mut Reader<'a>) -> der::DerResult<(&'a [u8], bool, &'a [u8])> {
-    let ext = r.read(tag::SEQUENCE)?;
-    let mut e = Reader::new(ext.value);
-    let oid = e.read(tag::OID)?;
-    // A strict OID check makes the raw-byte duplicate check an OID comparison: a
-    // non-minimal encoding of an OID cannot pass as a second, different extension.
-    der::check_oid(oid.value)?;
-    let critical = match e.read_optional(tag::BOOLEAN)? {
-        Some(b) => match b.value {
-            [0x00] => false,
-            [0xff] => true,
-            _ => return Err("critical is not a DER boolean"),
-        },
-        None => false,
-    };
-    let value = e.read(OCTET_STRING)?;
-    e.finish()?;
-    Ok((oid.value, critical, value.value))
-}
-
-const OCTET_STRING: u8 = 0x04;
-
 fn uri(tlv: &der::Tlv<'_>) -> Option<String> {
     // GeneralName uniformResourceIdentifier [6] IA5String, implicit.
     (tlv.tag == 0x86).then(|| String::from_utf8_lossy(tlv.value).into_owned())
 }
 
-/// AuthorityInfoAccessSyntax: the OCSP access locations that are URIs.
+/// AuthorityInfoAccessSyntax: the OCSP access locations that are URIs. As Go's parser reads
+/// it: a location that is not a URI is skipped unread, and nothing after the outer SEQUENCE
+/// or after a location is looked at.
 fn parse_aia_ocsp(value: &[u8]) -> der::DerResult<Vec<String>> {
-    let seq = der::parse_single(value, tag::SEQUENCE)?;
+    let seq = Reader::new(value).read(tag::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
     let mut out = Vec::new();
     while !r.is_empty() {
@@ -756,9 +759,8 @@ fn parse_aia_ocsp(value: &[u8]) -> der::DerResult<Vec<String>> {
         let mut a = Reader::new(ad.value);
         let method = a.read(tag::OID)?;
         der::check_oid(method.value)?;
-        let location = a.read_any()?;
-        a.finish()?;
-        if method.value == OID_AD_OCSP
+        if let Some(location) = a.read_optional(0x86)?
+            && method.value == OID_AD_OCSP
             && let Some(u) = uri(&location)
             && out.len() < MAX_URLS
         {
@@ -769,8 +771,16 @@ fn parse_aia_ocsp(value: &[u8]) -> der::DerResult<Vec<String>> {
 }
 
 /// CRLDistributionPoints (also the syntax of FreshestCRL): URI full names, in order.
-pub(crate) fn parse_distribution_points(value: &[u8]) -> der::DerResult<Vec<String>> {
-    let seq = der::parse_single(value, tag::SEQUENCE)?;
+/// Go's certificate parser ignores what follows the outer SEQUENCE (`trailing_ok`).
+pub(crate) fn parse_distribution_points(
+    value: &[u8],
+    trailing_ok: bool,
+) -> der::DerResult<Vec<String>> {
+    let seq = if trailing_ok {
+        Reader::new(value).read(tag::SEQUENCE)?
+    } else {
+        der::parse_single(value, tag::SEQUENCE)?
+    };
     let mut r = Reader::new(seq.value);
     let mut out = Vec::new();
     while !r.is_empty() {
@@ -851,7 +861,7 @@ fn check_int64(value: &[u8]) -> der::DerResult<i64> {
 /// it: a SEQUENCE of PolicyInformation SEQUENCEs, each starting with a well-formed policy OID
 /// that no other entry repeats. Go looks no further (qualifiers, anything after the outer
 /// SEQUENCE), so neither does this.
-fn check_certificate_policies(value: &[u8]) -> der::DerResult<usize> {
+fn read_certificate_policies(value: &[u8]) -> der::DerResult<Vec<Vec<u8>>> {
     let seq = Reader::new(value).read(tag::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
     let mut oids: Vec<&[u8]> = Vec::new();
@@ -865,56 +875,57 @@ fn check_certificate_policies(value: &[u8]) -> der::DerResult<usize> {
         oids.push(oid.value);
     }
     // Go compares the raw contents; sorting makes the check O(n log n).
-    oids.sort_unstable();
-    if oids.windows(2).any(|w| w.first() == w.get(1)) {
+    let mut sorted = oids.clone();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w.first() == w.get(1)) {
         return Err("a policy identifier is repeated");
     }
-    Ok(oids.len())
+    Ok(oids.into_iter().map(<[u8]>::to_vec).collect())
 }
 
 /// policyMappings (RFC 5280 §4.2.1.5) as Go's `processExtensions` reads it: a SEQUENCE of
 /// SEQUENCEs each starting with two OBJECT IDENTIFIER elements (issuer and subject domain
 /// policies). Go checks only their tags, not their contents, and nothing after them.
-fn check_policy_mappings(value: &[u8]) -> der::DerResult<()> {
+fn read_policy_mappings(value: &[u8]) -> der::DerResult<Vec<(Vec<u8>, Vec<u8>)>> {
     let seq = Reader::new(value).read(tag::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
-    let mut count = 0usize;
+    let mut out = Vec::new();
     while !r.is_empty() {
-        if count >= MAX_POLICIES {
+        if out.len() >= MAX_POLICIES {
             return Err("too many policy mappings");
         }
-        count = count.saturating_add(1);
         let mapping = r.read(tag::SEQUENCE)?;
         let mut m = Reader::new(mapping.value);
-        m.read(tag::OID)?;
-        m.read(tag::OID)?;
+        let issuer = m.read(tag::OID)?.value.to_vec();
+        let subject = m.read(tag::OID)?.value.to_vec();
+        out.push((issuer, subject));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// policyConstraints (RFC 5280 §4.2.1.11) as Go's `processExtensions` reads it: a SEQUENCE
 /// whose optional requireExplicitPolicy `[0]` and then inhibitPolicyMapping `[1]` (IMPLICIT
 /// INTEGER, primitive) are 64-bit integers when present. Go reads each only if the next
-/// element carries its tag and ignores whatever else follows, and so does this.
-fn check_policy_constraints(value: &[u8]) -> der::DerResult<Option<i64>> {
+/// element carries its tag and ignores whatever else follows, and so does this. Returns
+/// (requireExplicitPolicy, inhibitPolicyMapping).
+fn read_policy_constraints(value: &[u8]) -> der::DerResult<(Option<i64>, Option<i64>)> {
     let seq = Reader::new(value).read(tag::SEQUENCE)?;
     let mut r = Reader::new(seq.value);
-    let mut require_explicit = None;
-    for field in [0x80, 0x81] {
-        if let Some(skip_certs) = r.read_optional(field)? {
-            let v = check_int64(skip_certs.value)?;
-            if field == 0x80 {
-                require_explicit = Some(v);
-            }
-        }
-    }
-    Ok(require_explicit)
+    let require_explicit = match r.read_optional(0x80)? {
+        Some(skip_certs) => Some(check_int64(skip_certs.value)?),
+        None => None,
+    };
+    let inhibit_mapping = match r.read_optional(0x81)? {
+        Some(skip_certs) => Some(check_int64(skip_certs.value)?),
+        None => None,
+    };
+    Ok((require_explicit, inhibit_mapping))
 }
 
 /// inhibitAnyPolicy (RFC 5280 §4.2.1.14) as Go reads it (`ReadASN1Integer` into an `int`): an
 /// INTEGER fitting 64 bits, anything after it ignored. Go accepts a negative value.
-fn check_inhibit_any_policy(value: &[u8]) -> der::DerResult<()> {
-    check_int64(Reader::new(value).read(tag::INTEGER)?.value).map(|_| ())
+fn read_inhibit_any_policy(value: &[u8]) -> der::DerResult<i64> {
+    check_int64(Reader::new(value).read(tag::INTEGER)?.value)
 }
 
 fn ext_err(what: &str, e: &str) -> Error {
@@ -923,7 +934,9 @@ fn ext_err(what: &str, e: &str) -> Error {
 
 fn parse_basic_constraints(value: &[u8], critical: bool) -> Result<BasicConstraints, Error> {
     let err = |e| ext_err("basic constraints", e);
-    let seq = der::parse_single(value, tag::SEQUENCE).map_err(err)?;
+    // As Go: the outer SEQUENCE, then an optional cA and an optional pathLenConstraint in
+    // that order; whatever else there is, inside or after it, is not looked at.
+    let seq = Reader::new(value).read(tag::SEQUENCE).map_err(err)?;
     let mut r = Reader::new(seq.value);
     let ca = match r.read_optional(tag::BOOLEAN).map_err(err)? {
         Some(b) => match b.value {
@@ -944,7 +957,6 @@ fn parse_basic_constraints(value: &[u8], critical: bool) -> Result<BasicConstrai
         }
         None => None,
     };
-    r.finish().map_err(err)?;
     Ok(BasicConstraints {
         ca,
         path_len,
@@ -954,7 +966,8 @@ fn parse_basic_constraints(value: &[u8], critical: bool) -> Result<BasicConstrai
 
 fn parse_key_usage(value: &[u8], critical: bool) -> Result<KeyUsage, Error> {
     let err = |e| ext_err("key usage", e);
-    let bits = der::parse_single(value, tag::BIT_STRING).map_err(err)?;
+    // Go reads the BIT STRING and nothing after it.
+    let bits = Reader::new(value).read(tag::BIT_STRING).map_err(err)?;
     der::check_bit_string(bits.value).map_err(err)?;
     let bytes = bits.value.get(1..).unwrap_or_default();
     // (byte, bit mask in that byte, usage): named bits 0..=8, most significant bit first.
@@ -983,7 +996,8 @@ fn parse_key_usage(value: &[u8], critical: bool) -> Result<KeyUsage, Error> {
 
 fn parse_ext_key_usage(value: &[u8], critical: bool) -> Result<ExtendedKeyUsage, Error> {
     let err = |e| ext_err("extended key usage", e);
-    let seq = der::parse_single(value, tag::SEQUENCE).map_err(err)?;
+    // Go reads the SEQUENCE and nothing after it.
+    let seq = Reader::new(value).read(tag::SEQUENCE).map_err(err)?;
     let mut r = Reader::new(seq.value);
     let mut usages = Vec::new();
     while !r.is_empty() {
@@ -1305,7 +1319,8 @@ pub(crate) mod gonames {
     /// subjectAltName: e-mail, DNS and URI names are IA5 strings (a URI's host a domain), IP
     /// addresses 4 or 16 bytes; other name forms are not looked into.
     pub(super) fn check_subject_alt_names(value: &[u8]) -> Res {
-        let seq = der::parse_single(value, tag::SEQUENCE)?;
+        // Go reads the SEQUENCE and nothing after it.
+        let seq = Reader::new(value).read(tag::SEQUENCE)?;
         let mut r = Reader::new(seq.value);
         while !r.is_empty() {
             let gn = r.read_any()?;

@@ -197,6 +197,34 @@ pub fn check_oid(content: &[u8]) -> DerResult<()> {
     }
 }
 
+/// Reads an AlgorithmIdentifier as Go decodes one: a SEQUENCE whose first element is a
+/// well-formed OID ([`check_oid`]); its parameters, and anything after them, are not read.
+pub fn read_algorithm_identifier<'a>(r: &mut Reader<'a>) -> DerResult<Tlv<'a>> {
+    let alg = r.read(tag::SEQUENCE)?;
+    check_oid(Reader::new(alg.value).read(tag::OID)?.value)?;
+    Ok(alg)
+}
+
+/// Reads one Extension as Go's parsers read it: a SEQUENCE of a well-formed OID
+/// ([`check_oid`]), an optional DER BOOLEAN critical flag (default false) and an OCTET STRING;
+/// nothing after the value is read. Returns the OID contents, the flag and the value contents.
+pub fn read_extension<'a>(r: &mut Reader<'a>) -> DerResult<(&'a [u8], bool, &'a [u8])> {
+    let ext = r.read(tag::SEQUENCE)?;
+    let mut e = Reader::new(ext.value);
+    let oid = e.read(tag::OID)?;
+    check_oid(oid.value)?;
+    let critical = match e.read_optional(tag::BOOLEAN)? {
+        Some(b) => match b.value {
+            [0x00] => false,
+            [0xff] => true,
+            _ => return Err("critical is not a DER boolean"),
+        },
+        None => false,
+    };
+    let value = e.read(tag::OCTET_STRING)?;
+    Ok((oid.value, critical, value.value))
+}
+
 /// A non-negative DER INTEGER that fits `u64`.
 pub fn small_uint(value: &[u8]) -> DerResult<u64> {
     check_integer(value)?;

@@ -96,12 +96,10 @@ fn for_each_attribute<'a>(
             let oid = fields
                 .read(tag::OID)
                 .map_err(|e| format!("invalid attribute type: {e}"))?;
+            // Go reads the type and the value, and nothing after them.
             let value = fields
                 .read_any()
                 .map_err(|e| format!("invalid attribute value: {e}"))?;
-            fields
-                .finish()
-                .map_err(|e| format!("invalid attribute: {e}"))?;
             f(oid.value, value.tag, value.value)?;
         }
     }

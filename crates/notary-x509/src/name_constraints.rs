@@ -92,7 +92,9 @@ pub fn check(path: &[Certificate]) -> Result<(), Error> {
 /// The subjectAltName's GeneralNames (tag, contents), when it is well formed.
 fn general_names(cert: &Certificate) -> Option<Vec<(u8, &[u8])>> {
     let value = cert.extension_value(OID_SUBJECT_ALT_NAME)?;
-    let seq = der::parse_single(value, tag::SEQUENCE).ok()?;
+    // The first element only, as Go reads it (and as the certificate was parsed): bytes after
+    // it must not make the names unreadable here, which would skip the constraints.
+    let seq = Reader::new(value).read(tag::SEQUENCE).ok()?;
     let mut r = Reader::new(seq.value);
     let mut out = Vec::new();
     while !r.is_empty() {

@@ -27,10 +27,13 @@ pub(crate) mod oid {
     pub const ECDSA_WITH_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
     pub const ECDSA_WITH_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04];
     pub const DSA_WITH_SHA1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x03];
+    pub const P224: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x21];
     pub const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
     pub const P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
     pub const P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
     pub const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+    pub const X25519: &[u8] = &[0x2b, 0x65, 0x6e];
+    pub const DSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01];
     pub const SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
     pub const SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
     pub const SHA384: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
@@ -145,50 +148,151 @@ fn bad_key(reason: &str) -> Error {
     }
 }
 
-/// Decodes a DER SubjectPublicKeyInfo.
-pub(crate) fn parse_spki(spki: &[u8]) -> Result<PublicKey<'_>, Error> {
-    let outer = der::parse_single(spki, tag::SEQUENCE).map_err(bad_key)?;
+/// The parts of a SubjectPublicKeyInfo as Go's parser reads them: the algorithm OID, its
+/// parameters element if any, and the key's BIT STRING; nothing after the parameters or after
+/// the BIT STRING is read.
+fn spki_parts(spki: &[u8]) -> der::DerResult<(&[u8], Option<der::Tlv<'_>>, der::Tlv<'_>)> {
+    let outer = Reader::new(spki).read(tag::SEQUENCE)?;
     let mut r = Reader::new(outer.value);
-    let alg = r.read(tag::SEQUENCE).map_err(bad_key)?;
-    let bits = r.read(tag::BIT_STRING).map_err(bad_key)?;
-    r.finish().map_err(bad_key)?;
-    let key = der::bit_string_bytes(&bits).map_err(bad_key)?;
-
+    let alg = r.read(tag::SEQUENCE)?;
+    let bits = r.read(tag::BIT_STRING)?;
     let mut a = Reader::new(alg.value);
-    let alg_oid = a.read(tag::OID).map_err(bad_key)?;
+    let alg_oid = a.read(tag::OID)?;
     let params = if a.is_empty() {
         None
     } else {
-        Some(a.read_any().map_err(bad_key)?)
+        Some(a.read_any()?)
     };
-    a.finish().map_err(bad_key)?;
+    Ok((alg_oid.value, params, bits))
+}
 
-    match alg_oid.value {
+/// An RSAPublicKey as Go's parser reads it: a SEQUENCE of two minimal INTEGERs (anything after
+/// them, or after the SEQUENCE, not read); (modulus, exponent) contents.
+fn rsa_key_parts(key: &[u8]) -> der::DerResult<(&[u8], &[u8])> {
+    let seq = Reader::new(key).read(tag::SEQUENCE)?;
+    let mut k = Reader::new(seq.value);
+    let n = k.read(tag::INTEGER)?;
+    let e = k.read(tag::INTEGER)?;
+    der::check_integer(n.value)?;
+    der::check_integer(e.value)?;
+    Ok((n.value, e.value))
+}
+
+/// Refuses the public keys Go's certificate parser refuses (`parsePublicKey`), so that a
+/// certificate notation cannot load does not load here either: RSA without NULL parameters,
+/// or whose modulus or exponent is not a positive minimal INTEGER (the exponent within 64
+/// bits); EC without a named curve, on a curve Go does not know (P-224, P-256, P-384, P-521),
+/// or not an uncompressed point of its length; Ed25519 and X25519 with parameters or not of 32
+/// bytes; DSA with malformed or non-positive values. Other algorithms are not looked into, as
+/// Go does not. (Go also checks that an EC point is on its curve; that needs the curve's
+/// arithmetic and is left to the provider when the key is used.)
+pub(crate) fn check_public_key_as_go(spki: &[u8]) -> Result<(), &'static str> {
+    let (alg, params, bits) = spki_parts(spki)?;
+    // Go decodes only the keys of algorithms it knows (their BIT STRING whole bytes); another
+    // key, unused bits included, is left as it is.
+    const KNOWN: [&[u8]; 5] = [
+        oid::RSA_ENCRYPTION,
+        oid::EC_PUBLIC_KEY,
+        oid::ED25519,
+        oid::X25519,
+        oid::DSA,
+    ];
+    if !KNOWN.contains(&alg) {
+        return Ok(());
+    }
+    let key = der::bit_string_bytes(&bits)?;
+    let positive = |v: &[u8]| v.first().is_some_and(|b| b & 0x80 == 0) && v.iter().any(|b| *b != 0);
+    match alg {
+        oid::RSA_ENCRYPTION => {
+            if !matches!(params, Some(p) if p.tag == tag::NULL && p.value.is_empty()) {
+                return Err("RSA key missing NULL parameters");
+            }
+            let (n, e) = rsa_key_parts(key).map_err(|_| "invalid RSA public key")?;
+            if !positive(n) {
+                return Err("RSA modulus is not a positive number");
+            }
+            if e.len() > 8 || !positive(e) {
+                return Err("RSA public exponent is not a positive number of 64 bits");
+            }
+        }
+        oid::EC_PUBLIC_KEY => {
+            let curve = match params {
+                Some(p) if p.tag == tag::OID && der::check_oid(p.value).is_ok() => p.value,
+                _ => return Err("invalid ECDSA parameters"),
+            };
+            // 0x04 and the two coordinates.
+            let point_len = match curve {
+                oid::P224 => 57,
+                oid::P256 => 65,
+                oid::P384 => 97,
+                oid::P521 => 133,
+                _ => return Err("unsupported elliptic curve"),
+            };
+            if key.first() != Some(&0x04) || key.len() != point_len {
+                return Err("invalid uncompressed EC public key");
+            }
+        }
+        oid::ED25519 | oid::X25519 => {
+            if params.is_some() {
+                return Err("X25519 or Ed25519 key encoded with parameters");
+            }
+            if key.len() != 32 {
+                return Err("wrong X25519 or Ed25519 public key size");
+            }
+        }
+        oid::DSA => {
+            let y = Reader::new(key)
+                .read(tag::INTEGER)
+                .map_err(|_| "invalid DSA public key")?;
+            let p = params.ok_or("invalid DSA parameters")?;
+            if p.tag != tag::SEQUENCE {
+                return Err("invalid DSA parameters");
+            }
+            let mut r = Reader::new(p.value);
+            let mut values = vec![y.value];
+            for _ in 0..3 {
+                values.push(
+                    r.read(tag::INTEGER)
+                        .map_err(|_| "invalid DSA parameters")?
+                        .value,
+                );
+            }
+            for v in values {
+                der::check_integer(v).map_err(|_| "invalid DSA parameters")?;
+                if !positive(v) {
+                    return Err("zero or negative DSA parameter");
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Decodes a DER SubjectPublicKeyInfo.
+pub(crate) fn parse_spki(spki: &[u8]) -> Result<PublicKey<'_>, Error> {
+    let (alg_oid, params, bits) = spki_parts(spki).map_err(bad_key)?;
+    let key = der::bit_string_bytes(&bits).map_err(bad_key)?;
+
+    match alg_oid {
         oid::RSA_ENCRYPTION => {
             // Go refuses RSA keys whose parameters are not NULL.
             if !matches!(params, Some(p) if p.tag == tag::NULL && p.value.is_empty()) {
                 return Err(bad_key("RSA key parameters must be NULL"));
             }
-            let seq = der::parse_single(key, tag::SEQUENCE).map_err(bad_key)?;
-            let mut k = Reader::new(seq.value);
-            let n = k.read(tag::INTEGER).map_err(bad_key)?;
-            let e = k.read(tag::INTEGER).map_err(bad_key)?;
-            k.finish().map_err(bad_key)?;
-            der::check_integer(n.value).map_err(bad_key)?;
-            der::check_integer(e.value).map_err(bad_key)?;
-            if n.value.first().is_some_and(|b| b & 0x80 != 0)
-                || e.value.first().is_some_and(|b| b & 0x80 != 0)
+            let (n, e) = rsa_key_parts(key).map_err(bad_key)?;
+            if n.first().is_some_and(|b| b & 0x80 != 0) || e.first().is_some_and(|b| b & 0x80 != 0)
             {
                 return Err(bad_key("negative RSA modulus or exponent"));
             }
-            let modulus = match n.value {
+            let modulus = match n {
                 [0, rest @ ..] => rest,
                 v => v,
             };
             if modulus.is_empty() {
                 return Err(bad_key("zero RSA modulus"));
             }
-            let exponent = match e.value {
+            let exponent = match e {
                 [0, rest @ ..] => rest,
                 v => v,
             };
@@ -382,12 +486,12 @@ fn parse_cert_sig_alg(algorithm_identifier_der: &[u8]) -> Result<CertSigAlg, Err
         der::parse_single(algorithm_identifier_der, tag::SEQUENCE).map_err(|_| malformed())?;
     let mut r = Reader::new(seq.value);
     let alg_oid = r.read(tag::OID).map_err(|_| malformed())?;
+    // As Go's `parseAI`: the parameters element, and nothing after it read.
     let params = if r.is_empty() {
         None
     } else {
         Some(r.read_any().map_err(|_| malformed())?)
     };
-    r.finish().map_err(|_| malformed())?;
 
     Ok(match alg_oid.value {
         oid::SHA256_WITH_RSA => CertSigAlg::RsaPkcs1(Hash::Sha256),

@@ -3,28 +3,11 @@
 //! asserts that `Certificate::from_der` refuses what Go's `crypto/x509` (or RFC 5280, where
 //! Go is lenient and the rule is cheap) refuses, and accepts what Go accepts.
 
+mod common;
+
+use common::{children, tlv};
 use notary_core::SignatureVerifier;
-use notary_x509::der::{Reader, push_header};
 use notary_x509::{Certificate, Error, X509Verifier};
-
-/// DER TLV with a minimal definite length.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    push_header(&mut out, tag, content.len());
-    out.extend_from_slice(content);
-    out
-}
-
-/// The encodings of the elements inside a constructed element.
-fn children(element: &[u8]) -> Vec<Vec<u8>> {
-    let mut outer = Reader::new(element);
-    let mut r = Reader::new(outer.read_any().unwrap().value);
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        out.push(r.read_any().unwrap().raw.to_vec());
-    }
-    out
-}
 
 /// The valid fixture leaf: v3, TBS fields version, serial, signature, issuer, validity,
 /// subject, subjectPublicKeyInfo, extensions.
@@ -238,8 +221,8 @@ fn oids_inside_extensions_and_names_follow_go() {
 }
 
 /// Finding: the signature AlgorithmIdentifier was only compared (inner against outer), never
-/// checked, so a malformed OID or extra fields parsed; Go's `parseAI` refuses a malformed OID
-/// and RFC 5280 allows one parameters element.
+/// checked, so a malformed OID parsed; Go's `parseAI` refuses it. Go reads one parameters
+/// element and nothing after it (checked against Go 1.26.8), so a second one is accepted.
 #[test]
 fn signature_algorithm_identifier_is_checked() {
     let l = leaf();
@@ -252,6 +235,16 @@ fn signature_algorithm_identifier_is_checked() {
             &tlv(0x30, &[tlv(0x06, &sha256_rsa), vec![0x05, 0x00]].concat()),
         ),
     );
+    assert_accepted(
+        "two parameters",
+        &with_signature_algorithm(
+            &l,
+            &tlv(
+                0x30,
+                &[tlv(0x06, &sha256_rsa), vec![0x05, 0x00, 0x05, 0x00]].concat(),
+            ),
+        ),
+    );
     for (what, alg) in [
         ("truncated OID", tlv(0x30, &tlv(0x06, &[0x2a, 0x86]))),
         (
@@ -260,10 +253,10 @@ fn signature_algorithm_identifier_is_checked() {
         ),
         ("empty", tlv(0x30, &[])),
         (
-            "two parameters",
+            "malformed parameters",
             tlv(
                 0x30,
-                &[tlv(0x06, &sha256_rsa), vec![0x05, 0x00, 0x05, 0x00]].concat(),
+                &[tlv(0x06, &sha256_rsa), vec![0x05, 0x02, 0x00]].concat(),
             ),
         ),
     ] {
@@ -276,7 +269,8 @@ fn signature_algorithm_identifier_is_checked() {
 
 /// Finding: the SubjectPublicKeyInfo was not looked into until the key was used, so
 /// certificates with an empty or malformed key info (malformed algorithm OID, BIT STRING
-/// with non-zero padding bits, trailing fields) parsed; Go refuses them all.
+/// with non-zero padding bits) parsed; Go refuses them all. Go reads nothing after the key's
+/// BIT STRING (checked against Go 1.26.8), so a trailing field is accepted.
 #[test]
 fn subject_public_key_info_structure_is_checked() {
     let l = leaf();
@@ -288,6 +282,13 @@ fn subject_public_key_info_structure_is_checked() {
     let unknown = edit_tbs(&l, |t| t[SPKI] = spki(&[0x2a, 0x03], &[0x00, 0xff], &[]));
     let cert = Certificate::from_der(&unknown).unwrap();
     assert!(matches!(cert.key_spec(), Err(Error::UnsupportedKey { .. })));
+    // Go does not decode such a key: a BIT STRING with (zero) unused bits is read as well.
+    let unused_bits = edit_tbs(&l, |t| t[SPKI] = spki(&[0x2a, 0x03], &[0x01, 0xfe], &[]));
+    assert_accepted("unknown key algorithm, one unused bit", &unused_bits);
+    let trailing = edit_tbs(&l, |t| {
+        t[SPKI] = spki(&[0x2a, 0x03], &[0x00, 0xff], &[0x05, 0x00])
+    });
+    assert_accepted("trailing field", &trailing);
 
     let verifier = X509Verifier::new(notary_provider_aws_lc_rs::provider());
     for (what, info) in [
@@ -302,10 +303,6 @@ fn subject_public_key_info_structure_is_checked() {
             spki(&[0x2a, 0x03], &[0x08, 0x00], &[]),
         ),
         ("empty bit string", spki(&[0x2a, 0x03], &[], &[])),
-        (
-            "trailing field",
-            spki(&[0x2a, 0x03], &[0x00, 0xff], &[0x05, 0x00]),
-        ),
     ] {
         let der = edit_tbs(&l, |t| t[SPKI] = info);
         assert!(parse_error(&der).contains("public key info"), "{what}");
@@ -1057,5 +1054,284 @@ fn uri_names_are_parsed_as_go_parses_them() {
                 "{what}: {reason}"
             );
         }
+    }
+}
+
+/// Finding (review, checked against Go 1.26.8 `x509.ParseCertificate` with certificates made by
+/// `x509.CreateCertificate`): Go reads only the first element of these extension values and,
+/// in basicConstraints and an access description, only the members it needs, so bytes after
+/// them do not make the certificate unreadable; notary refused each, and so refused chains
+/// notation verifies. nameConstraints is the one Go refuses trailing bytes in.
+#[test]
+fn extension_values_are_read_as_far_as_go_reads_them() {
+    const KU: &[u8] = &[0x55, 0x1d, 0x0f];
+    const EKU: &[u8] = &[0x55, 0x1d, 0x25];
+    const SAN: &[u8] = &[0x55, 0x1d, 0x11];
+    const AIA: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
+    const CRLDP: &[u8] = &[0x55, 0x1d, 0x1f];
+    const NC: &[u8] = &[0x55, 0x1d, 0x1e];
+    const NULL: &[u8] = &[0x05, 0x00];
+    let ocsp_method = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01]);
+    let ocsp_url = tlv(0x86, b"http://a.test/ocsp");
+    let crl_dp = tlv(
+        0x30,
+        &tlv(0xa0, &tlv(0xa0, &tlv(0x86, b"http://a.test/c.crl"))),
+    );
+    let cat = |parts: &[&[u8]]| parts.concat();
+    let l = leaf();
+    let with = |oid: &[u8], value: Vec<u8>| {
+        with_extension(&without_extension(&l, oid), extension(oid, None, &value))
+    };
+
+    // basicConstraints: after the SEQUENCE; inside it after cA; a pathLenConstraint first
+    // (then cA is not read: FALSE, as Go has it).
+    for value in [
+        cat(&[CA_TRUE, NULL]),
+        tlv(0x30, &cat(&[&[0x01, 0x01, 0xff], NULL])),
+    ] {
+        let c = Certificate::from_der(&with(BASIC_CONSTRAINTS, value)).unwrap();
+        let bc = c.basic_constraints().unwrap();
+        assert!(bc.ca && bc.path_len.is_none(), "{bc:?}");
+    }
+    let c = Certificate::from_der(&with(
+        BASIC_CONSTRAINTS,
+        tlv(0x30, &[0x02, 0x01, 0x00, 0x01, 0x01, 0xff]),
+    ))
+    .unwrap();
+    assert!(!c.basic_constraints().unwrap().ca);
+
+    let c = Certificate::from_der(&with(KU, cat(&[&[0x03, 0x02, 0x07, 0x80], NULL]))).unwrap();
+    assert!(
+        c.key_usage()
+            .unwrap()
+            .has(notary_x509::KeyUsage::DIGITAL_SIGNATURE)
+    );
+
+    let code_signing = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03]);
+    let c = Certificate::from_der(&with(EKU, cat(&[&tlv(0x30, &code_signing), NULL]))).unwrap();
+    assert_eq!(
+        c.extended_key_usage().unwrap().usages,
+        ["1.3.6.1.5.5.7.3.3"]
+    );
+
+    assert_accepted(
+        "SAN followed by bytes",
+        &with(SAN, cat(&[&tlv(0x30, &tlv(0x82, b"a.test")), NULL])),
+    );
+
+    // AIA: after the SEQUENCE; after a location; a description with no location or with a
+    // location that is not a URI (skipped, not read).
+    for (value, urls) in [
+        (
+            cat(&[
+                &tlv(0x30, &tlv(0x30, &cat(&[&ocsp_method, &ocsp_url]))),
+                NULL,
+            ]),
+            1,
+        ),
+        (
+            tlv(0x30, &tlv(0x30, &cat(&[&ocsp_method, &ocsp_url, NULL]))),
+            1,
+        ),
+        (tlv(0x30, &tlv(0x30, &ocsp_method)), 0),
+        (
+            tlv(
+                0x30,
+                &tlv(0x30, &cat(&[&ocsp_method, &tlv(0x82, b"a.test"), NULL])),
+            ),
+            0,
+        ),
+    ] {
+        let c = Certificate::from_der(&with(AIA, value)).unwrap();
+        assert_eq!(c.ocsp_urls().len(), urls, "{:?}", c.ocsp_urls());
+    }
+    let c = Certificate::from_der(&with(
+        AIA,
+        tlv(0x30, &tlv(0x30, &cat(&[&ocsp_method, &ocsp_url]))),
+    ))
+    .unwrap();
+    assert_eq!(c.ocsp_urls(), ["http://a.test/ocsp"]);
+
+    let c = Certificate::from_der(&with(CRLDP, cat(&[&tlv(0x30, &crl_dp), NULL]))).unwrap();
+    assert_eq!(c.crl_urls(), ["http://a.test/c.crl"]);
+
+    // Still refused, as Go refuses them: nameConstraints followed by bytes, and a malformed
+    // element read before the end.
+    let nc = tlv(0x30, &tlv(0xa0, &tlv(0x30, &tlv(0x82, b"a.test"))));
+    assert_accepted("name constraints", &with(NC, nc.clone()));
+    assert_refused(
+        "name constraints followed by bytes",
+        &with(NC, cat(&[&nc, NULL])),
+    );
+    assert_refused(
+        "basicConstraints cA not DER",
+        &with(BASIC_CONSTRAINTS, tlv(0x30, &[0x01, 0x01, 0x01])),
+    );
+    assert_refused("keyUsage not a BIT STRING", &with(KU, NULL.to_vec()));
+    assert_refused(
+        "AIA method not an OID",
+        &with(AIA, tlv(0x30, &tlv(0x30, &cat(&[NULL, &ocsp_url])))),
+    );
+}
+
+/// Finding (a differential run of ~9,300 structure-aware mutants of 18 certificates against
+/// Go 1.26.8's `x509.ParseCertificate`): Go reads nothing after the signature inside the
+/// Certificate, after the two validity times, after an attribute's value, after an
+/// extension's value, after the extensions' SEQUENCE inside `[3]`, or after an RSA key's
+/// exponent, and notary refused each; and Go refuses public keys it cannot decode (RSA
+/// without NULL parameters or with a non-minimal or non-positive modulus, EC without a known
+/// named curve or not an uncompressed point, Ed25519 with parameters or of another size, DSA
+/// without parameters), which notary accepted until the key was used, so a trust store
+/// holding one loaded here and not in notation.
+#[test]
+fn certificate_parts_and_keys_are_read_as_go_reads_them() {
+    let l = leaf();
+    const NULL: &[u8] = &[0x05, 0x00];
+    let outer_with = |extra: &[u8]| {
+        let mut parts = children(&l);
+        parts.push(extra.to_vec());
+        tlv(0x30, &parts.concat())
+    };
+    let name_with_extra = |t: &mut Vec<Vec<u8>>| {
+        // The issuer's first attribute gets an element after its value.
+        let mut rdns = children(&t[ISSUER]);
+        let mut atv = children(&children(&rdns[0])[0]);
+        atv.push(NULL.to_vec());
+        rdns[0] = tlv(0x31, &tlv(0x30, &atv.concat()));
+        t[ISSUER] = tlv(0x30, &rdns.concat());
+    };
+    let spki = |alg: Vec<u8>, key: Vec<u8>| {
+        tlv(
+            0x30,
+            &[tlv(0x30, &alg), tlv(0x03, &[&[0u8][..], &key].concat())].concat(),
+        )
+    };
+    const RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+    const EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+    const P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+    const DSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01];
+    // The leaf's RSA key: modulus and exponent INTEGER encodings.
+    let rsa = {
+        let info = children(&children(&l)[0])[SPKI].clone();
+        let bits = children(&info)[1].clone();
+        let content = notary_x509::der::Reader::new(&bits)
+            .read_any()
+            .unwrap()
+            .value;
+        children(&content[1..])
+    };
+    let rsa_key =
+        |parts: &[&[u8]], after: &[u8]| [tlv(0x30, &parts.concat()), after.to_vec()].concat();
+    let (n, e) = (rsa[0].clone(), rsa[1].clone());
+    let rsa_alg = [tlv(0x06, RSA), NULL.to_vec()].concat();
+
+    for (what, der) in [
+        ("an element after the signature", outer_with(NULL)),
+        (
+            "a third validity time",
+            edit_tbs(&l, |t| {
+                let mut v = children(&t[VALIDITY]);
+                v.push(v[1].clone());
+                t[VALIDITY] = tlv(0x30, &v.concat());
+            }),
+        ),
+        (
+            "an element after an attribute value",
+            edit_tbs(&l, name_with_extra),
+        ),
+        (
+            "an element after an extension value",
+            edit_tbs(&l, |t| {
+                let mut exts = children(&children(&t[EXTENSIONS])[0]);
+                let mut first = children(&exts[0]);
+                first.push(NULL.to_vec());
+                exts[0] = tlv(0x30, &first.concat());
+                t[EXTENSIONS] = tlv(0xa3, &tlv(0x30, &exts.concat()));
+            }),
+        ),
+        (
+            "an element after the extensions SEQUENCE",
+            edit_tbs(&l, |t| {
+                let exts = children(&t[EXTENSIONS])[0].clone();
+                t[EXTENSIONS] = tlv(0xa3, &[exts, NULL.to_vec()].concat());
+            }),
+        ),
+        (
+            "an element after the RSA exponent and after the key",
+            edit_tbs(&l, |t| {
+                t[SPKI] = spki(rsa_alg.clone(), rsa_key(&[&n, &e, NULL], NULL))
+            }),
+        ),
+    ] {
+        assert_accepted(what, &der);
+    }
+    let c = Certificate::from_der(&edit_tbs(&l, name_with_extra)).unwrap();
+    assert_eq!(
+        c.issuer_string(),
+        "CN=Notary Test Intermediate,OU=Test,O=Notary,L=Seattle,ST=WA,C=US"
+    );
+
+    let point = [&[0x04u8][..], &[0x01; 64]].concat();
+    for (what, info) in [
+        (
+            "RSA without parameters",
+            spki(tlv(0x06, RSA), rsa_key(&[&n, &e], &[])),
+        ),
+        (
+            "RSA with parameters that are not NULL",
+            spki(
+                [tlv(0x06, RSA), vec![0x04, 0x00]].concat(),
+                rsa_key(&[&n, &e], &[]),
+            ),
+        ),
+        (
+            "RSA with a non-minimal modulus",
+            spki(
+                rsa_alg.clone(),
+                rsa_key(
+                    &[
+                        &tlv(0x02, &[&[0u8, 0][..], &n[n.len() - 256..]].concat()),
+                        &e,
+                    ],
+                    &[],
+                ),
+            ),
+        ),
+        (
+            "RSA with a negative modulus",
+            spki(rsa_alg.clone(), rsa_key(&[&[0x02, 0x01, 0x80], &e], &[])),
+        ),
+        (
+            "RSA with a zero exponent",
+            spki(rsa_alg.clone(), rsa_key(&[&n, &[0x02, 0x01, 0x00]], &[])),
+        ),
+        ("EC without a curve", spki(tlv(0x06, EC), point.clone())),
+        (
+            "EC on secp256k1",
+            spki(
+                [tlv(0x06, EC), tlv(0x06, &[0x2b, 0x81, 0x04, 0x00, 0x0a])].concat(),
+                point.clone(),
+            ),
+        ),
+        (
+            "EC compressed point",
+            spki(
+                [tlv(0x06, EC), tlv(0x06, P256)].concat(),
+                [&[0x02u8][..], &[0x01; 32]].concat(),
+            ),
+        ),
+        (
+            "Ed25519 with parameters",
+            spki([tlv(0x06, ED25519), NULL.to_vec()].concat(), vec![1; 32]),
+        ),
+        ("Ed25519 of 31 bytes", spki(tlv(0x06, ED25519), vec![1; 31])),
+        (
+            "DSA without parameters",
+            spki(tlv(0x06, DSA), vec![0x02, 0x01, 0x05]),
+        ),
+    ] {
+        let der = edit_tbs(&l, |t| t[SPKI] = info);
+        assert!(Certificate::from_der(&der).is_err(), "{what}");
     }
 }

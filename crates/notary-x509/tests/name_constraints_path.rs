@@ -8,47 +8,10 @@
 //! the forms in the order IP, DNS, URI, e-mail, reads every URI and mailbox of a certificate
 //! before any constraint, and matches excluded wildcard names against sibling hosts.
 
-use notary_x509::der::{Reader, push_header};
-use notary_x509::{Certificate, Error, name_constraints};
+mod common;
 
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    push_header(&mut out, tag, content.len());
-    out.extend_from_slice(content);
-    out
-}
-
-/// The encodings of the elements inside a constructed element.
-fn children(element: &[u8]) -> Vec<Vec<u8>> {
-    let mut outer = Reader::new(element);
-    let mut r = Reader::new(outer.read_any().unwrap().value);
-    let mut out = Vec::new();
-    while !r.is_empty() {
-        out.push(r.read_any().unwrap().raw.to_vec());
-    }
-    out
-}
-
-/// The fixture certificate `name` with the given (OID contents, hex value) extensions added
-/// (non-critical). Its signature goes stale: the constraint check does not read it.
-fn fixture(name: &str, extensions: &[(&[u8], &str)]) -> Certificate {
-    let der = std::fs::read(format!(
-        "{}/testdata/valid/{name}.der",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let mut outer = children(&der);
-    let mut tbs = children(&outer[0]);
-    let last = tbs.len() - 1;
-    let mut exts = children(&children(&tbs[last])[0]);
-    for (oid, value) in extensions.iter().filter(|(_, v)| !v.is_empty()) {
-        let value = hex::decode(value).unwrap();
-        exts.push(tlv(0x30, &[tlv(0x06, oid), tlv(0x04, &value)].concat()));
-    }
-    tbs[last] = tlv(0xa3, &tlv(0x30, &exts.concat()));
-    outer[0] = tlv(0x30, &tbs.concat());
-    Certificate::from_der(&tlv(0x30, &outer.concat())).unwrap()
-}
+use common::fixture_with as fixture;
+use notary_x509::{Error, name_constraints};
 
 const SAN: &[u8] = &[0x55, 0x1d, 0x11];
 const NC: &[u8] = &[0x55, 0x1d, 0x1e];
@@ -84,6 +47,19 @@ fn names_of_the_whole_path_are_checked_as_go_does() {
             "",
             "",
             "300c820a6576696c2e6f74686572",
+            Some((
+                2,
+                "DNS name \"evil.other\" is not permitted by any constraint",
+            )),
+        ),
+        // Bytes after the subjectAltName SEQUENCE: Go reads the names and ignores them, so
+        // the names are still checked (notary once read such a name list as absent).
+        (
+            "leaf_san_outside_root_permitted_trailing_bytes",
+            "3012a010300e820c6578616d706c652e74657374",
+            "",
+            "",
+            "300c820a6576696c2e6f746865720500",
             Some((
                 2,
                 "DNS name \"evil.other\" is not permitted by any constraint",
