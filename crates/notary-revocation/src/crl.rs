@@ -128,8 +128,8 @@ pub(crate) fn extensions_with(
             Some(b) => der_bool(b.value)?,
             None => false,
         };
+        // Go's parseExtension reads nothing after the value.
         let value = er.read(tag::OCTET_STRING)?.value.to_vec();
-        er.finish()?;
         if strict && out.iter().any(|x| x.oid == oid) {
             return Err("duplicate extension");
         }
@@ -214,8 +214,9 @@ fn parse_idp(v: &[u8]) -> Result<IssuingDistributionPoint, &'static str> {
 }
 
 /// The tbsCertList, signatureAlgorithm and signatureValue of a CertificateList. Bytes after
-/// the CertificateList are ignored, as Go's `x509.ParseRevocationList` (and so notation)
-/// ignores them: they are outside what the signature covers and change nothing.
+/// the CertificateList, or after the signature inside it, are ignored, as Go's
+/// `x509.ParseRevocationList` (and so notation) ignores them: they are outside what the
+/// signature covers and change nothing.
 fn signed_parts(der_bytes: &[u8]) -> Result<(Tlv<'_>, Tlv<'_>, Tlv<'_>), CrlError> {
     let cl = Reader::new(der_bytes)
         .read(tag::SEQUENCE)
@@ -224,7 +225,6 @@ fn signed_parts(der_bytes: &[u8]) -> Result<(Tlv<'_>, Tlv<'_>, Tlv<'_>), CrlErro
     let tbs = r.read(tag::SEQUENCE).map_err(crl_der)?;
     let sig_alg = r.read(tag::SEQUENCE).map_err(crl_der)?;
     let sig = r.read(tag::BIT_STRING).map_err(crl_der)?;
-    r.finish().map_err(crl_der)?;
     Ok((tbs, sig_alg, sig))
 }
 
@@ -259,7 +259,10 @@ impl Crl {
         if inner_alg.raw != sig_alg.raw {
             return Err(crl_der("inner and outer signature algorithms differ"));
         }
-        t.read(tag::SEQUENCE).map_err(crl_der)?; // issuer: the signature establishes it
+        // issuer: the signature establishes it, but Go's parser refuses a malformed Name.
+        let issuer = t.read(tag::SEQUENCE).map_err(crl_der)?;
+        notary_x509::validate_name(issuer.raw)
+            .map_err(|e| Error::malformed("CRL issuer", e.to_string()))?;
         let this_update = parse_time(t.read_any().map_err(crl_der)?)?;
         let next_update = match t.peek_tag() {
             Some(tag::UTC_TIME | tag::GENERALIZED_TIME) => {
@@ -280,8 +283,10 @@ impl Crl {
         let (mut crl_number, mut delta_crl_indicator, mut freshest_crl_urls) =
             (None, None, Vec::new());
         let (mut issuing_distribution_point, mut idp_der) = (None, None);
+        // As Go's parser: a `[0]` holding the Extensions SEQUENCE (nothing after it read);
+        // anything else where the extensions go, and all after them, is not read.
         if let Some(x) = t.read_optional(0xa0).map_err(crl_der)? {
-            let seq = der::parse_single(x.value, tag::SEQUENCE).map_err(crl_der)?;
+            let seq = Reader::new(x.value).read(tag::SEQUENCE).map_err(crl_der)?;
             for e in extensions(seq.value).map_err(crl_der)? {
                 match e.oid.as_str() {
                     // notation handles only these two when critical (RFC 5280 makes the others
@@ -310,7 +315,16 @@ impl Crl {
                             })?);
                         idp_der = Some(e.value);
                     }
-                    OID_AUTHORITY_KEY_ID => {}
+                    // Go reads it (a SEQUENCE, its keyIdentifier if first) and refuses a
+                    // malformed one.
+                    OID_AUTHORITY_KEY_ID => {
+                        let akid = Reader::new(&e.value)
+                            .read(tag::SEQUENCE)
+                            .map_err(|err| Error::malformed("CRL authority key identifier", err))?;
+                        Reader::new(akid.value)
+                            .read_optional(0x80)
+                            .map_err(|err| Error::malformed("CRL authority key identifier", err))?;
+                    }
                     _ if e.critical => {
                         return Err(Error::UnsupportedCriticalExtension {
                             location: "CRL",
@@ -321,7 +335,6 @@ impl Crl {
                 }
             }
         }
-        t.finish().map_err(crl_der)?;
         der::bit_string_bytes(&sig).map_err(crl_der)?;
         Ok(Self {
             der: None,
@@ -493,9 +506,10 @@ fn hex(v: &[u8]) -> String {
     v.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The content of a DER INTEGER extension value (cRLNumber, deltaCRLIndicator).
+/// The content of a DER INTEGER extension value (cRLNumber, deltaCRLIndicator): the first
+/// element, as Go's `ReadASN1Integer` reads it.
 fn integer(v: &[u8]) -> Result<Vec<u8>, CrlError> {
-    let i = der::parse_single(v, tag::INTEGER).map_err(crl_der)?;
+    let i = Reader::new(v).read(tag::INTEGER).map_err(crl_der)?;
     der::check_integer(i.value).map_err(crl_der)?;
     Ok(i.value.to_vec())
 }
@@ -513,13 +527,19 @@ fn parse_entry(content: &[u8]) -> Result<Entry, CrlError> {
         for e in extensions_with(exts.value, false).map_err(crl_der)? {
             match e.oid.as_str() {
                 OID_REASON_CODE => {
-                    let v = der::parse_single(&e.value, tag::ENUMERATED).map_err(crl_der)?;
+                    // Go's ReadASN1Enum: the first element, minimal.
+                    let v = Reader::new(&e.value)
+                        .read(tag::ENUMERATED)
+                        .map_err(crl_der)?;
+                    der::check_integer(v.value).map_err(crl_der)?;
                     reason = Some(der::small_uint(v.value).map_err(crl_der)?);
                 }
                 OID_INVALIDITY_DATE => {
+                    // notation-core-go decodes it with `encoding/asn1`, not the CRL parser:
+                    // fractional seconds are read there.
                     match der::parse_single(&e.value, tag::GENERALIZED_TIME)
+                        .and_then(der::parse_time_asn1)
                         .map_err(crl_der)
-                        .and_then(parse_time)
                     {
                         Ok(t) => invalidity_date = Some(t),
                         Err(err) => {
@@ -540,7 +560,7 @@ fn parse_entry(content: &[u8]) -> Result<Entry, CrlError> {
             }
         }
     }
-    er.finish().map_err(crl_der)?;
+    // Nothing after the extensions is read, as in Go.
     Ok(Entry {
         serial,
         revocation_date,

@@ -14,6 +14,8 @@ use crate::{CertStatus, Error, is_http};
 
 /// Largest OCSP response read (notation's limit).
 pub const MAX_OCSP_RESPONSE: usize = 20480;
+/// Most SingleResponses decoded from one response.
+const MAX_SINGLE_RESPONSES: usize = 256;
 const OID_OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
 const OID_INVALIDITY_DATE: &str = "2.5.29.24";
 /// AlgorithmIdentifier of SHA-1 with NULL parameters (what notation and OpenSSL send).
@@ -46,17 +48,10 @@ fn issuer_key_bits(issuer: &Certificate) -> Result<&[u8], Error> {
     der::bit_string_bytes(&bits).map_err(bad)
 }
 
-/// The hash of a CertID's AlgorithmIdentifier, compared by OID: parameters may be absent or
-/// NULL (RFC 5754 §2; responders differ), anything else does not match.
+/// The hash of a CertID's AlgorithmIdentifier, compared by OID as x/crypto/ocsp compares it
+/// (its parameters, absent or NULL as responders differ, are not read).
 fn cert_id_hash(alg: &Tlv<'_>) -> Option<HashFunction> {
-    let mut r = Reader::new(alg.value);
-    let oid = r.read(tag::OID).ok()?;
-    if let Some(params) = r.read_optional(tag::NULL).ok()?
-        && !params.value.is_empty()
-    {
-        return None;
-    }
-    r.finish().ok()?;
+    let oid = Reader::new(alg.value).read(tag::OID).ok()?;
     match oid.value {
         OID_SHA1 => Some(HashFunction::Sha1),
         OID_SHA256 => Some(HashFunction::Sha256),
@@ -113,16 +108,155 @@ fn gen_time(t: Tlv<'_>) -> Result<OffsetDateTime, Error> {
     der::parse_time_asn1(t).map_err(ocsp_der)
 }
 
-/// Validates a DER OCSP response for `cert` and returns its status; signatures and CertID
-/// hashes go through `x509` and its provider.
-pub fn evaluate_with(
-    x509: &X509Verifier,
-    response: &[u8],
-    cert: &Certificate,
-    issuer: &Certificate,
-    authentic_signing_time: Option<OffsetDateTime>,
-    now: OffsetDateTime,
-) -> Result<CertStatus, Error> {
+/// One SingleResponse as x/crypto/ocsp decodes it.
+struct Single<'a> {
+    cert_id_alg: Tlv<'a>,
+    name_hash: &'a [u8],
+    key_hash: &'a [u8],
+    serial: &'a [u8],
+    /// `good [0]` present (its content is not read).
+    good: bool,
+    /// `unknown [2]` present.
+    unknown: bool,
+    next_update: Option<OffsetDateTime>,
+    extensions: Vec<crate::crl::Extension>,
+}
+
+/// A BasicOCSPResponse as x/crypto/ocsp decodes it (`ParseResponseForCert`, through Go's
+/// encoding/asn1): the fields in order, an optional one skipped when the next element is not
+/// of its type, nothing after the last one of a SEQUENCE read, but nothing allowed after the
+/// OCSPResponse or after the BasicOCSPResponse; every SingleResponse decoded.
+struct Decoded<'a> {
+    tbs: Tlv<'a>,
+    sig_alg: Tlv<'a>,
+    signature: Vec<u8>,
+    /// The first of the embedded certificates (of any tag: Go keeps them raw).
+    first_cert: Option<&'a [u8]>,
+    singles: Vec<Single<'a>>,
+}
+
+/// An optional EXPLICIT field as Go's encoding/asn1 reads one: the element if it has tag
+/// `expected`; otherwise absent, except that a zero-length element ending its SEQUENCE fails
+/// there ("explicit tag has no child"), a quirk of Go's decoder that notation inherits.
+fn optional_explicit<'a>(r: &mut Reader<'a>, expected: u8) -> Result<Option<Tlv<'a>>, Error> {
+    if r.peek_tag() == Some(expected) {
+        return r.read_any().map(Some).map_err(ocsp_der);
+    }
+    let mut probe = *r;
+    if let Ok(next) = probe.read_any()
+        && next.value.is_empty()
+        && probe.is_empty()
+    {
+        return Err(ocsp_der("explicit tag has no child"));
+    }
+    Ok(None)
+}
+
+/// A value as Go's encoding/asn1 decodes one into an `any` (an attribute value of the byName
+/// responder ID): the universal primitive types it knows must be well formed; other values
+/// are not read.
+fn check_any_value(t: &Tlv<'_>) -> Result<(), &'static str> {
+    let v = t.value;
+    let ok = match t.tag {
+        tag::BOOLEAN => matches!(v, [0x00] | [0xff]),
+        // PrintableString, with the `*` and `&` Go allows.
+        0x13 => v
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?*&".contains(b)),
+        0x12 => v.iter().all(|b| b.is_ascii_digit() || *b == b' '),
+        0x16 => v.is_ascii(),
+        0x0c => std::str::from_utf8(v).is_ok(),
+        tag::INTEGER => der::check_integer(v).is_ok() && v.len() <= 8,
+        tag::BIT_STRING => der::check_bit_string(v).is_ok(),
+        tag::OID => der::check_oid(v).is_ok(),
+        tag::UTC_TIME | tag::GENERALIZED_TIME => der::parse_time_asn1(*t).is_ok(),
+        0x1e => v.len().is_multiple_of(2),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err("invalid attribute value")
+    }
+}
+
+/// The first element inside an EXPLICIT tag, which must have tag `inner`.
+fn explicit<'a>(outer: &Tlv<'a>, inner: u8) -> Result<Tlv<'a>, Error> {
+    Reader::new(outer.value).read(inner).map_err(ocsp_der)
+}
+
+/// A Name as encoding/asn1 decodes `pkix.RDNSequence` (the byName responder ID): RDN SETs of
+/// SEQUENCEs each starting with a well-formed OID; the values are not checked here.
+fn check_rdn_sequence(content: &[u8]) -> Result<(), Error> {
+    let seq = der::parse_single(content, tag::SEQUENCE).map_err(ocsp_der)?;
+    let mut rdns = Reader::new(seq.value);
+    while !rdns.is_empty() {
+        let set = rdns.read(tag::SET).map_err(ocsp_der)?;
+        let mut atvs = Reader::new(set.value);
+        while !atvs.is_empty() {
+            let atv = atvs.read(tag::SEQUENCE).map_err(ocsp_der)?;
+            let mut f = Reader::new(atv.value);
+            der::check_oid(f.read(tag::OID).map_err(ocsp_der)?.value).map_err(ocsp_der)?;
+            check_any_value(&f.read_any().map_err(ocsp_der)?).map_err(ocsp_der)?;
+        }
+    }
+    Ok(())
+}
+
+fn decode_single<'a>(content: &'a [u8]) -> Result<Single<'a>, Error> {
+    let mut sr = Reader::new(content);
+    let id = sr.read(tag::SEQUENCE).map_err(ocsp_der)?;
+    let mut ir = Reader::new(id.value);
+    let cert_id_alg = der::read_algorithm_identifier(&mut ir).map_err(ocsp_der)?;
+    let name_hash = ir.read(tag::OCTET_STRING).map_err(ocsp_der)?.value;
+    let key_hash = ir.read(tag::OCTET_STRING).map_err(ocsp_der)?.value;
+    let serial = ir.read(tag::INTEGER).map_err(ocsp_der)?.value;
+    der::check_integer(serial).map_err(ocsp_der)?;
+    let good = sr.read_optional(0x80).map_err(ocsp_der)?.is_some();
+    if let Some(revoked) = sr.read_optional(0xa1).map_err(ocsp_der)? {
+        // RevokedInfo: revocationTime, then an optional [0] EXPLICIT ENUMERATED reason.
+        let mut rr = Reader::new(revoked.value);
+        gen_time(rr.read_any().map_err(ocsp_der)?)?;
+        if let Some(reason) = optional_explicit(&mut rr, 0xa0)? {
+            der::check_integer(explicit(&reason, tag::ENUMERATED)?.value).map_err(ocsp_der)?;
+        }
+    }
+    let unknown = sr.read_optional(0x82).map_err(ocsp_der)?.is_some();
+    // thisUpdate must read, but is not compared with nextUpdate or `now` (below).
+    gen_time(sr.read_any().map_err(ocsp_der)?)?;
+    let next_update = match optional_explicit(&mut sr, 0xa0)? {
+        Some(n) => {
+            let mut nr = Reader::new(n.value);
+            let at = gen_time(nr.read_any().map_err(ocsp_der)?)?;
+            // Go reads on from inside the tag: what follows the time there stands where the
+            // singleExtensions go when nothing follows the tag.
+            if !nr.is_empty() && sr.is_empty() {
+                optional_explicit(&mut nr, 0xa1)?;
+            }
+            Some(at)
+        }
+        None => None,
+    };
+    let extensions = match optional_explicit(&mut sr, 0xa1)? {
+        Some(ext) => {
+            let seq = explicit(&ext, tag::SEQUENCE)?;
+            crate::crl::extensions_with(seq.value, false).map_err(ocsp_der)?
+        }
+        None => Vec::new(),
+    };
+    Ok(Single {
+        cert_id_alg,
+        name_hash,
+        key_hash,
+        serial,
+        good,
+        unknown,
+        next_update,
+        extensions,
+    })
+}
+
+fn decode(response: &[u8]) -> Result<Decoded<'_>, Error> {
     let top = der::parse_single(response, tag::SEQUENCE).map_err(ocsp_der)?;
     let mut r = Reader::new(top.value);
     let status =
@@ -132,8 +266,7 @@ pub fn evaluate_with(
             "OCSP responder error (status {status})"
         )));
     }
-    let rb = der::parse_single(r.read(0xa0).map_err(ocsp_der)?.value, tag::SEQUENCE)
-        .map_err(ocsp_der)?;
+    let rb = explicit(&r.read(0xa0).map_err(ocsp_der)?, tag::SEQUENCE)?;
     let mut rbr = Reader::new(rb.value);
     if der::oid_to_string(rbr.read(tag::OID).map_err(ocsp_der)?.value).as_deref()
         != Some(OID_OCSP_BASIC)
@@ -147,26 +280,81 @@ pub fn evaluate_with(
     .map_err(ocsp_der)?;
     let mut br = Reader::new(basic.value);
     let tbs = br.read(tag::SEQUENCE).map_err(ocsp_der)?;
-    let sig_alg = br.read(tag::SEQUENCE).map_err(ocsp_der)?;
-    let signature = der::bit_string_bytes(&br.read(tag::BIT_STRING).map_err(ocsp_der)?)
-        .map_err(ocsp_der)?
-        .to_vec();
+    let sig_alg = der::read_algorithm_identifier(&mut br).map_err(ocsp_der)?;
+    let bits = br.read(tag::BIT_STRING).map_err(ocsp_der)?;
+    der::check_bit_string(bits.value).map_err(ocsp_der)?;
+    let signature = bits.value.get(1..).unwrap_or_default().to_vec();
     let mut first_cert = None;
-    if let Some(c) = br.read_optional(0xa0).map_err(ocsp_der)? {
-        let seq = der::parse_single(c.value, tag::SEQUENCE).map_err(ocsp_der)?;
+    if let Some(c) = optional_explicit(&mut br, 0xa0)? {
+        // A SEQUENCE OF (Go takes a SET OF too).
+        let seq = Reader::new(c.value).read_any().map_err(ocsp_der)?;
+        if seq.tag != tag::SEQUENCE && seq.tag != tag::SET {
+            return Err(ocsp_der("certificates are not a SEQUENCE OF"));
+        }
         let mut cr = Reader::new(seq.value);
         while !cr.is_empty() {
-            let t = cr.read(tag::SEQUENCE).map_err(ocsp_der)?;
-            if first_cert.is_none() {
-                first_cert =
-                    Some(Certificate::from_der(t.raw).map_err(|e| {
-                        Error::malformed("OCSP responder certificate", e.to_string())
-                    })?);
-            }
+            let t = cr.read_any().map_err(ocsp_der)?;
+            first_cert.get_or_insert(t.raw);
         }
     }
+
+    let mut tr = Reader::new(tbs.value);
+    if let Some(v) = optional_explicit(&mut tr, 0xa0)? {
+        der::check_integer(explicit(&v, tag::INTEGER)?.value).map_err(ocsp_der)?;
+    }
+    let responder = tr.read_any().map_err(ocsp_der)?;
+    // Go looks at the tag number only: 1 byName, 2 byKey.
+    match responder.tag & 0x1f {
+        1 => check_rdn_sequence(responder.value)?,
+        2 => {
+            der::parse_single(responder.value, tag::OCTET_STRING).map_err(ocsp_der)?;
+        }
+        _ => return Err(ocsp_der("invalid responder id tag")),
+    }
+    gen_time(tr.read_any().map_err(ocsp_der)?)?; // producedAt
+    let responses = tr.read(tag::SEQUENCE).map_err(ocsp_der)?;
+    let mut rr = Reader::new(responses.value);
+    let mut singles = Vec::new();
+    while !rr.is_empty() {
+        if singles.len() >= MAX_SINGLE_RESPONSES {
+            return Err(ocsp_der("too many single responses"));
+        }
+        singles.push(decode_single(
+            rr.read(tag::SEQUENCE).map_err(ocsp_der)?.value,
+        )?);
+    }
+    if singles.is_empty() {
+        return Err(ocsp_der("OCSP response contains bad number of responses"));
+    }
+    Ok(Decoded {
+        tbs,
+        sig_alg,
+        signature,
+        first_cert,
+        singles,
+    })
+}
+
+/// Validates a DER OCSP response for `cert` and returns its status; signatures and CertID
+/// hashes go through `x509` and its provider.
+pub fn evaluate_with(
+    x509: &X509Verifier,
+    response: &[u8],
+    cert: &Certificate,
+    issuer: &Certificate,
+    authentic_signing_time: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<CertStatus, Error> {
+    let d = decode(response)?;
+    let first_cert = match d.first_cert {
+        Some(raw) => Some(
+            Certificate::from_der(raw)
+                .map_err(|e| Error::malformed("OCSP responder certificate", e.to_string()))?,
+        ),
+        None => None,
+    };
     let signer_ok = |k: &Certificate| {
-        x509.verify_signature_with_spki(k.spki_der(), sig_alg.raw, tbs.raw, &signature)
+        x509.verify_signature_with_spki(k.spki_der(), d.sig_alg.raw, d.tbs.raw, &d.signature)
             .is_ok()
     };
     // As notation (Go's `ocsp.ParseResponseForCert`): with no certificates the issuer signs;
@@ -174,13 +362,15 @@ pub fn evaluate_with(
     // issuer itself qualifies only when self-signed); the others are not read. A delegated
     // responder must also hold the OCSP-signing EKU and be valid now (RFC 6960 §4.2.2.2;
     // notation checks neither): without that, any certificate the CA issued could vouch for
-    // its siblings.
+    // its siblings. The issuer is recognised by what it signed (its TBSCertificate and
+    // signature), as bytes after its signature are not part of it.
     let trusted = match &first_cert {
         None => signer_ok(issuer),
         Some(first) => {
             x509.verify_signed_by(first, issuer).is_ok()
                 && signer_ok(first)
-                && (first.der() == issuer.der()
+                && ((first.tbs_der() == issuer.tbs_der()
+                    && first.signature() == issuer.signature())
                     || (first.issuer_raw() == issuer.subject_raw()
                         && first.extended_key_usage().is_some_and(|e| {
                             e.usages.iter().any(|u| u == ExtendedKeyUsage::OCSP_SIGNING)
@@ -199,49 +389,25 @@ pub fn evaluate_with(
             },
         });
     }
-    let mut tr = Reader::new(tbs.value);
-    tr.read_optional(0xa0).map_err(ocsp_der)?; // version
-    tr.read_any().map_err(ocsp_der)?; // responderID
-    tr.read(tag::GENERALIZED_TIME).map_err(ocsp_der)?; // producedAt
-    let responses = tr.read(tag::SEQUENCE).map_err(ocsp_der)?;
     let key_bits = issuer_key_bits(issuer)?;
-    let mut rr = Reader::new(responses.value);
-    while !rr.is_empty() {
-        let single = rr.read(tag::SEQUENCE).map_err(ocsp_der)?;
-        let mut sr = Reader::new(single.value);
-        let id = sr.read(tag::SEQUENCE).map_err(ocsp_der)?;
-        let mut ir = Reader::new(id.value);
-        let alg = ir.read(tag::SEQUENCE).map_err(ocsp_der)?;
-        let (inh, ikh, iserial) = (
-            ir.read(tag::OCTET_STRING).map_err(ocsp_der)?.value,
-            ir.read(tag::OCTET_STRING).map_err(ocsp_der)?.value,
-            ir.read(tag::INTEGER).map_err(ocsp_der)?.value,
-        );
-        // The CertID names this certificate when its hashes, in its own algorithm, match.
-        let Some(hash) = cert_id_hash(&alg) else {
+    for single in &d.singles {
+        // The CertID names this certificate when its hashes, in its own algorithm, match
+        // (RFC 6960 §4.1.1; x/crypto/ocsp compares the serial only).
+        let Some(hash) = cert_id_hash(&single.cert_id_alg) else {
             continue;
         };
-        if iserial != cert.serial_bytes()
-            || inh != x509.provider().hashing.hash(hash, issuer.subject_raw())
-            || ikh != x509.provider().hashing.hash(hash, key_bits)
+        if single.serial != cert.serial_bytes()
+            || single.name_hash != x509.provider().hashing.hash(hash, issuer.subject_raw())
+            || single.key_hash != x509.provider().hashing.hash(hash, key_bits)
         {
             continue;
         }
-        let cs = sr.read_any().map_err(ocsp_der)?;
-        // thisUpdate must read, but is not compared with nextUpdate or `now` (below).
-        gen_time(sr.read(tag::GENERALIZED_TIME).map_err(ocsp_der)?)?;
-        let next = match sr.read_optional(0xa0).map_err(ocsp_der)? {
-            Some(n) => Some(gen_time(
-                der::parse_single(n.value, tag::GENERALIZED_TIME).map_err(ocsp_der)?,
-            )?),
-            None => None,
-        };
         // thisUpdate is not compared with `now` (notation does not either): a response dated
         // ahead of a slow local clock is still the responder's current answer.
         // A response without nextUpdate is treated as expired, as notation does.
         // A nextUpdate before thisUpdate is not refused: neither x/crypto/ocsp nor notation
         // looks, and refusing would turn the responder's answer into a CRL fallback.
-        match next {
+        match single.next_update {
             Some(n) if now <= n => {}
             _ => {
                 return Err(Error::NotCurrent {
@@ -251,40 +417,36 @@ pub fn evaluate_with(
         }
         // Invalidity dates that read as GeneralizedTime; notation ignores one that does not.
         let mut invalidity = Vec::new();
-        if let Some(ext) = sr.read_optional(0xa1).map_err(ocsp_der)? {
-            let seq = der::parse_single(ext.value, tag::SEQUENCE).map_err(ocsp_der)?;
-            for e in crate::crl::extensions_with(seq.value, false).map_err(ocsp_der)? {
-                // As x/crypto/ocsp: every critical single extension is refused, invalidityDate
-                // included.
-                if e.critical {
-                    return Err(Error::UnsupportedCriticalExtension {
-                        location: "OCSP single response",
-                        oid: e.oid,
-                    });
-                }
-                if e.oid == OID_INVALIDITY_DATE
-                    && let Ok(t) = der::parse_single(&e.value, tag::GENERALIZED_TIME)
-                        .map_err(ocsp_der)
-                        .and_then(gen_time)
-                {
-                    invalidity.push(t);
-                }
+        for e in &single.extensions {
+            // As x/crypto/ocsp: every critical single extension is refused, invalidityDate
+            // included.
+            if e.critical {
+                return Err(Error::UnsupportedCriticalExtension {
+                    location: "OCSP single response",
+                    oid: e.oid.clone(),
+                });
+            }
+            if e.oid == OID_INVALIDITY_DATE
+                && let Ok(t) = der::parse_single(&e.value, tag::GENERALIZED_TIME)
+                    .map_err(ocsp_der)
+                    .and_then(gen_time)
+            {
+                invalidity.push(t);
             }
         }
-        sr.finish().map_err(ocsp_der)?;
-        return match cs.tag {
-            0x80 if cs.value.is_empty() => Ok(CertStatus::Good),
+        // As x/crypto/ocsp: `good` wins, then `unknown`; with neither the answer is revoked.
+        return Ok(if single.good {
+            CertStatus::Good
+        } else if single.unknown {
+            CertStatus::Unknown("OCSP responder does not know the certificate".into())
+        } else {
             // Signed before the key was compromised, as notation-core-go reads it: any
             // invalidity date after the signing time.
-            0xa1 => Ok(match authentic_signing_time {
+            match authentic_signing_time {
                 Some(st) if invalidity.iter().any(|inv| st < *inv) => CertStatus::Good,
                 _ => CertStatus::Revoked("OCSP responder reports the certificate revoked".into()),
-            }),
-            0x82 if cs.value.is_empty() => Ok(CertStatus::Unknown(
-                "OCSP responder does not know the certificate".into(),
-            )),
-            _ => Err(ocsp_der("invalid certStatus")),
-        };
+            }
+        });
     }
     Err(Error::unusable(
         "the OCSP response has no answer for this certificate",

@@ -192,7 +192,9 @@ for_each_provider! {
     #[test]
     fn an_invalidity_date_in_the_base_crl_does_not_hide_the_delta() {
         // The base entry (on hold, key compromised after the signing time) stops the base's
-        // scan only; the newer delta revokes the certificate for good.
+        // scan only; the newer delta revokes the certificate for good. (notation-core-go
+        // v1.3.0, under notation v1.3.2, answers good at the base entry without reading the
+        // delta; notary keeps the delta's newer answer: README, deliberate differences.)
         let st = now() - Duration::days(10);
         let base = crl(1, None, Some(DELTA_URL), &[E {
             serial: leaf().serial_bytes().to_vec(),
@@ -321,5 +323,52 @@ for_each_provider! {
         let s = checker(StaticFetcher::new().with_crl(BASE_URL, signed_by_fixed_ca(&tbs)))
             .check_certificate(&leaf(), &ca(), None, now());
         assert_eq!(s, CertStatus::Good);
+    }
+
+    #[test]
+    fn a_crl_invalidity_date_with_fractional_seconds_is_read() {
+        // notation-core-go decodes invalidityDate with encoding/asn1, which reads fractions:
+        // key compromised after the signing time, so the signature stands (Good). A trailing
+        // zero in the fraction is not DER and leaves no answer, as Go's error does.
+        let entry = |when: &str| {
+            let inv = tlv(tag::GENERALIZED_TIME, &[when.as_bytes()]);
+            let exts = tlv(tag::SEQUENCE, &[
+                &extension(&[0x55, 0x1d, 0x15], false, &[0x0a, 0x01, 0x01]),
+                &extension(&[0x55, 0x1d, 0x18], false, &inv),
+            ]);
+            tlv(tag::SEQUENCE, &[
+                &tlv(tag::INTEGER, &[leaf().serial_bytes()]),
+                &utc_time(now() - Duration::days(1)),
+                &exts,
+            ])
+        };
+        let number = extension(&[0x55, 0x1d, 0x14], false, &tlv(tag::INTEGER, &[&[1]]));
+        let crl_with = |when: &str| {
+            signed_by_fixed_ca(&tlv(tag::SEQUENCE, &[
+                &tlv(tag::INTEGER, &[&[1]]),
+                &ecdsa_sha256(),
+                ca().subject_raw(),
+                &utc_time(now() - Duration::hours(1)),
+                &utc_time(now() + Duration::days(7)),
+                &tlv(tag::SEQUENCE, &[&entry(when)]),
+                &tlv(0xa0, &[&tlv(tag::SEQUENCE, &[&number])]),
+            ]))
+        };
+        // The GeneralizedTime text of three days ago, without its `Z`.
+        let whole = generalized_time(now() - Duration::days(3));
+        let stamp = String::from_utf8(whole[2..whole.len() - 1].to_vec()).unwrap();
+        let signed = Some(now() - Duration::days(10));
+        let status = |when: String| {
+            checker(StaticFetcher::new().with_crl(BASE_URL, crl_with(&when)))
+                .check_certificate(&leaf(), &ca(), signed, now())
+        };
+        assert_eq!(status(format!("{stamp}.25Z")), CertStatus::Good);
+        assert_eq!(status(format!("{stamp}Z")), CertStatus::Good);
+        let s = status(format!("{stamp}.250Z"));
+        assert!(matches!(&s, CertStatus::Unknown(why) if why.contains("fractional")), "{s:?}");
+        // Signed after the key was compromised: revoked.
+        let s = checker(StaticFetcher::new().with_crl(BASE_URL, crl_with(&format!("{stamp}.25Z"))))
+            .check_certificate(&leaf(), &ca(), Some(now() - Duration::days(1)), now());
+        assert!(matches!(s, CertStatus::Revoked(_)), "{s:?}");
     }
 }

@@ -162,10 +162,14 @@ for_each_provider! {
             status(&good(&[SHA256, NULL], &digest::SHA256)).ok(),
             Some(CertStatus::Good)
         );
-        // Parameters other than NULL, or hashes that do not match the algorithm: no answer.
-        let bad_params: &[&[u8]] = &[SHA1, &[0x02, 0x01, 0x00]];
-        let e = status(&good(bad_params, &digest::SHA1_FOR_LEGACY_USE_ONLY)).unwrap_err();
-        assert!(e.to_string().contains("no answer"), "{e}");
+        // Parameters other than NULL are not read (x/crypto/ocsp compares the OID alone; the
+        // go_mutants differential caught notary refusing them); hashes that do not match the
+        // algorithm: no answer.
+        let odd_params: &[&[u8]] = &[SHA1, &[0x02, 0x01, 0x00]];
+        assert_eq!(
+            status(&good(odd_params, &digest::SHA1_FOR_LEGACY_USE_ONLY)).ok(),
+            Some(CertStatus::Good)
+        );
         let e = status(&good(&[SHA256], &digest::SHA1_FOR_LEGACY_USE_ONLY)).unwrap_err();
         assert!(e.to_string().contains("no answer"), "{e}");
 

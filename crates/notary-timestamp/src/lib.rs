@@ -24,6 +24,8 @@ pub const MAX_TOKEN_SIZE: usize = 1024 * 1024;
 const MAX_CERTS: usize = 64;
 const MAX_CHAIN: usize = 10;
 const MAX_SIGNER_INFOS: usize = 8;
+/// Most digestAlgorithms entries read (tokens list one).
+const MAX_DIGEST_ALGORITHMS: usize = 64;
 const MAX_ATTRIBUTES: usize = 64;
 /// Signature checks one TSA path search may make (Go's path builder stops at 100).
 const MAX_SIGNATURE_CHECKS: usize = 100;
@@ -309,23 +311,58 @@ fn parse_signing_time(st: Tlv<'_>) -> Result<OffsetDateTime, Error> {
 
 /// The signed attributes as the signature covers them (RFC 5652 §5.4): a DER `SET OF`, its
 /// elements in DER order whatever order the token carries them in, as tspclient-go
-/// re-encodes them before checking the signature.
+/// re-encodes them before checking the signature. Go decodes each attribute as its type and
+/// its values and encodes those two again, so anything after the values is not signed over
+/// (nor read) there, and not here either.
 fn der_attribute_set(content: &[u8]) -> Result<Vec<u8>, Error> {
     let mut r = Reader::new(content);
-    let mut attributes = Vec::new();
+    let mut attributes: Vec<Vec<u8>> = Vec::new();
     while !r.is_empty() {
         if attributes.len() >= MAX_ATTRIBUTES {
             return Err(bad("too many signed attributes"));
         }
-        attributes.push(r.read(tag::SEQUENCE).map_err(bad)?.raw);
+        let a = r.read(tag::SEQUENCE).map_err(bad)?;
+        let mut ar = Reader::new(a.value);
+        let oid = ar.read(tag::OID).map_err(bad)?;
+        der::check_oid(oid.value).map_err(bad)?;
+        // Go keeps the values as a raw element of any tag (its first value is read from its
+        // content), and encodes it back as it was.
+        let values = ar.read_any().map_err(bad)?;
+        let mut attribute = Vec::with_capacity(a.raw.len());
+        der::push_header(
+            &mut attribute,
+            tag::SEQUENCE,
+            oid.raw.len().saturating_add(values.raw.len()),
+        );
+        attribute.extend_from_slice(oid.raw);
+        attribute.extend_from_slice(values.raw);
+        attributes.push(attribute);
     }
     attributes.sort_unstable();
-    let mut set = Vec::with_capacity(content.len().saturating_add(6));
-    der::push_header(&mut set, tag::SET, content.len());
+    let len = attributes
+        .iter()
+        .map(Vec::len)
+        .fold(0usize, usize::saturating_add);
+    let mut set = Vec::with_capacity(len.saturating_add(6));
+    der::push_header(&mut set, tag::SET, len);
     for a in attributes {
-        set.extend_from_slice(a);
+        set.extend_from_slice(&a);
     }
     Ok(set)
+}
+
+/// TSTInfo extensions as Go decodes `[]pkix.Extension` ([`der::read_extension`]).
+fn check_extensions(content: &[u8]) -> Result<(), Error> {
+    let mut r = Reader::new(content);
+    let mut count = 0usize;
+    while !r.is_empty() {
+        count = count.saturating_add(1);
+        if count > MAX_DIGEST_ALGORITHMS {
+            return Err(bad("too many TSTInfo extensions"));
+        }
+        der::read_extension(&mut r).map_err(|e| bad(format!("TSTInfo extension: {e}")))?;
+    }
+    Ok(())
 }
 
 /// A SignerInfo's contents. Its structure is checked here, as Go's parser checks it; whether it
@@ -339,7 +376,9 @@ fn parse_signer_info(content: &[u8]) -> Result<SignerInfo, Error> {
         .read(tag::SEQUENCE)
         .map_err(|_| bad("SignerInfo sid is not an issuerAndSerialNumber"))?;
     let mut x = Reader::new(sid.value);
-    let sid_issuer = x.read(tag::SEQUENCE).map_err(bad)?.raw.to_vec();
+    // Go keeps the issuer as a raw value of any tag; it only has to match a certificate's
+    // issuer when no ESSCertIDv2 issuerSerial names the certificate instead.
+    let sid_issuer = x.read_any().map_err(bad)?.raw.to_vec();
     let sid_serial = x.read(tag::INTEGER).map_err(bad)?.value;
     der::check_integer(sid_serial).map_err(|e| bad(format!("SignerInfo serial number: {e}")))?;
     let digest_oid = alg_oid(r.read(tag::SEQUENCE).map_err(bad)?.raw)?;
@@ -358,6 +397,23 @@ fn parse_signer_info(content: &[u8]) -> Result<SignerInfo, Error> {
         signature_alg,
         signature,
     })
+}
+
+/// An ESSCertIDv2 as Go's decoder reads tspclient-go's `eSSCertIDv2`: an optional
+/// AlgorithmIdentifier, the certHash OCTET STRING, an optional IssuerSerial (a GeneralNames
+/// SEQUENCE and a minimal INTEGER); nothing after those read.
+fn check_ess_cert_id(id: &Tlv<'_>) -> Result<(), &'static str> {
+    let mut r = Reader::new(id.value);
+    if r.peek_tag() == Some(tag::SEQUENCE) {
+        der::read_algorithm_identifier(&mut r)?;
+    }
+    r.read(tag::OCTET_STRING)?;
+    if let Some(issuer_serial) = r.read_optional(tag::SEQUENCE)? {
+        let mut isr = Reader::new(issuer_serial.value);
+        isr.read(tag::SEQUENCE)?;
+        der::check_integer(isr.read(tag::INTEGER)?.value)?;
+    }
+    Ok(())
 }
 
 /// `millis [0] INTEGER (1..999)` / `micros [1] INTEGER (1..999)` (RFC 3161 §2.4.2).
@@ -382,8 +438,8 @@ fn parse_accuracy(v: &[u8]) -> Result<Duration, Error> {
         }
     };
     let millis = sub_second(r.read_optional(0x80).map_err(bad)?, "accuracy.millis")?;
+    // Nothing after micros is read (Go's decoder stops there).
     let micros = sub_second(r.read_optional(0x81).map_err(bad)?, "accuracy.micros")?;
-    r.finish().map_err(bad)?;
     Duration::seconds(seconds)
         .checked_add(Duration::milliseconds(millis))
         .and_then(|d| d.checked_add(Duration::microseconds(micros)))
@@ -411,26 +467,45 @@ impl TimestampToken {
         if oid_text(r.read(tag::OID).map_err(bad)?.value) != OID_SIGNED_DATA {
             return Err(bad("content type is not signedData"));
         }
+        // As tspclient-go decodes it (Go's encoding/asn1): nothing after the content, after the
+        // SignedData inside it, after the eContent or after the SignerInfos is read.
         let explicit = r.read(0xa0).map_err(bad)?;
-        r.finish().map_err(bad)?;
-        let sd = der::parse_single(explicit.value, tag::SEQUENCE).map_err(bad)?;
+        let sd = Reader::new(explicit.value)
+            .read(tag::SEQUENCE)
+            .map_err(bad)?;
         let mut s = Reader::new(sd.value);
         if small_uint(s.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)? != 3 {
             return Err(bad("SignedData version must be 3"));
         }
-        s.read(tag::SET).map_err(bad)?; // digestAlgorithms
+        // digestAlgorithms: unused, but Go decodes each as an AlgorithmIdentifier.
+        let digest_algorithms = s.read(tag::SET).map_err(bad)?;
+        let mut dr = Reader::new(digest_algorithms.value);
+        let mut count = 0usize;
+        while !dr.is_empty() {
+            count = count.saturating_add(1);
+            if count > MAX_DIGEST_ALGORITHMS {
+                return Err(bad("too many digest algorithms"));
+            }
+            der::read_algorithm_identifier(&mut dr).map_err(bad)?;
+        }
         let eci = s.read(tag::SEQUENCE).map_err(bad)?;
         let mut e = Reader::new(eci.value);
         if oid_text(e.read(tag::OID).map_err(bad)?.value) != OID_TST_INFO {
             return Err(bad("encapsulated content is not id-ct-TSTInfo"));
         }
         let econ = e.read(0xa0).map_err(bad)?;
-        let e_content = der::parse_single(econ.value, tag::OCTET_STRING)
+        let e_content = Reader::new(econ.value)
+            .read(tag::OCTET_STRING)
             .map_err(bad)?
             .value
             .to_vec();
         let mut certificates = Vec::new();
-        if let Some(c) = s.read_optional(0xa0).map_err(bad)? {
+        // Go reads `certificates` as a raw `[0]`, constructed or not.
+        let certs_field = match s.peek_tag() {
+            Some(0xa0 | 0x80) => Some(s.read_any().map_err(bad)?),
+            _ => None,
+        };
+        if let Some(c) = certs_field {
             let mut cr = Reader::new(c.value);
             while !cr.is_empty() {
                 let t = cr.read_any().map_err(bad)?;
@@ -450,7 +525,6 @@ impl TimestampToken {
         }
         s.read_optional(0xa1).map_err(bad)?; // crls
         let infos = s.read(tag::SET).map_err(bad)?;
-        s.finish().map_err(bad)?;
         let mut ir = Reader::new(infos.value);
         let mut signer_infos = Vec::new();
         while !ir.is_empty() {
@@ -465,13 +539,17 @@ impl TimestampToken {
             return Err(bad("signerInfo not found"));
         }
 
-        // TSTInfo
-        let tst = der::parse_single(&e_content, tag::SEQUENCE).map_err(bad)?;
+        // TSTInfo, as Go's encoding/asn1 decodes tspclient-go's TSTInfo: the fields in order,
+        // an optional one skipped when the next element is not of its type, nothing after the
+        // last one (or after the TSTInfo) read.
+        let tst = Reader::new(&e_content).read(tag::SEQUENCE).map_err(bad)?;
         let mut t = Reader::new(tst.value);
         if small_uint(t.read(tag::INTEGER).map_err(bad)?.value).map_err(bad)? != 1 {
             return Err(bad("TSTInfo version must be 1"));
         }
-        let policy = oid_text(t.read(tag::OID).map_err(bad)?.value);
+        let policy = t.read(tag::OID).map_err(bad)?;
+        der::check_oid(policy.value).map_err(|e| bad(format!("TSTInfo policy: {e}")))?;
+        let policy = oid_text(policy.value);
         let mi = t.read(tag::SEQUENCE).map_err(bad)?;
         let mut m = Reader::new(mi.value);
         let imprint_alg = hash_of(&alg_oid(m.read(tag::SEQUENCE).map_err(bad)?.raw)?)?;
@@ -508,6 +586,13 @@ impl TimestampToken {
             }
             None => None,
         };
+        // tsa [0] GeneralName: not used, Go keeps it raw. extensions [1]: each an Extension.
+        if matches!(t.peek_tag(), Some(0xa0 | 0x80)) {
+            t.read_any().map_err(bad)?;
+        }
+        if let Some(exts) = t.read_optional(0xa1).map_err(bad)? {
+            check_extensions(exts.value)?;
+        }
         Ok(Self {
             certificates,
             e_content,
@@ -576,8 +661,22 @@ impl TimestampToken {
         let err = |r: &str| Error::SigningCertificate {
             reason: r.to_string(),
         };
+        if sc.tag != tag::SEQUENCE {
+            return Err(err("signingCertificateV2 is not a SEQUENCE"));
+        }
         let mut r = Reader::new(sc.value);
         let certs = r.read(tag::SEQUENCE).map_err(err)?;
+        // Go decodes every ESSCertIDv2 of the list (a malformed one anywhere fails the
+        // attribute); only the first names the signing certificate.
+        let mut all = Reader::new(certs.value);
+        let mut count = 0usize;
+        while !all.is_empty() {
+            count = count.saturating_add(1);
+            if count > MAX_CERTS {
+                return Err(err("too many ESSCertIDv2 entries"));
+            }
+            check_ess_cert_id(&all.read(tag::SEQUENCE).map_err(err)?).map_err(err)?;
+        }
         let mut cr = Reader::new(certs.value);
         let id = cr
             .read(tag::SEQUENCE)
@@ -742,7 +841,7 @@ fn attributes(signed_attrs: &[u8]) -> Result<Vec<(String, Tlv<'_>)>, Error> {
         let a = r.read(tag::SEQUENCE).map_err(bad)?;
         let mut ar = Reader::new(a.value);
         let oid = oid_text(ar.read(tag::OID).map_err(bad)?.value);
-        let values = ar.read(tag::SET).map_err(bad)?;
+        let values = ar.read_any().map_err(bad)?;
         let mut vr = Reader::new(values.value);
         let first = vr.read_any().map_err(bad)?;
         out.push((oid, first));
@@ -938,7 +1037,8 @@ fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
             });
         }
     }
-    if explicit_policy_unmet(chain) {
+    // Go's `x509.Verify` runs policy validation with anyPolicy as the initial set.
+    if !notary_x509::policy::policies_valid(chain) {
         return Err(Error::InvalidPolicies);
     }
     name_constraints::check(chain).map_err(|e| match e {
@@ -955,49 +1055,6 @@ fn check_path_rules(chain: &[Certificate]) -> Result<(), Error> {
             reason: other.to_string(),
         },
     })
-}
-
-/// Whether Go's policy validation (`policiesValid`, with no policy asked for) refuses `chain`
-/// (leaf first, the trust anchor last, whose own extensions do not count) for want of an
-/// explicit policy: the requireExplicitPolicy counter reaches zero while, or after, some
-/// certificate below the anchor names no policy, which empties Go's policy graph for good.
-/// Where every certificate names policies the outcome turns on the policies themselves,
-/// which nothing here processes; such a chain is not refused.
-fn explicit_policy_unmet(chain: &[Certificate]) -> bool {
-    let Some(n) = chain.len().checked_sub(1).filter(|n| *n > 0) else {
-        return false;
-    };
-    let mut explicit = i64::try_from(n).unwrap_or(i64::MAX).saturating_add(1);
-    let mut no_policy = false;
-    for i in (0..n).rev() {
-        let Some(cert) = chain.get(i) else {
-            return false;
-        };
-        if !cert.has_certificate_policies() {
-            no_policy = true;
-        }
-        if explicit == 0 && no_policy {
-            return true;
-        }
-        if i != 0 {
-            if !cert.is_self_issued() && explicit > 0 {
-                explicit = explicit.saturating_sub(1);
-            }
-            // A negative value is ignored, as Go ignores it.
-            if let Some(r) = cert.require_explicit_policy()
-                && (0..explicit).contains(&r)
-            {
-                explicit = r;
-            }
-        }
-    }
-    if explicit > 0 {
-        explicit = explicit.saturating_sub(1);
-    }
-    if chain.first().and_then(Certificate::require_explicit_policy) == Some(0) {
-        explicit = 0;
-    }
-    explicit == 0 && no_policy
 }
 
 /// Go's RFC 3339 with nanoseconds, trailing zeros trimmed, UTC (`2025-01-21T09:17:46.141Z`).
