@@ -43,35 +43,58 @@ struct Index {
     other: RawMembers,
 }
 
-/// The members of [`Index`] as this crate reads them; the others are ignored here.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct KnownIndex {
-    schema_version: u32,
-    #[serde(default)]
-    media_type: Option<String>,
-    #[serde(default)]
-    manifests: Vec<Entry>,
-    #[serde(default)]
-    annotations: Option<BTreeMap<String, String>>,
-}
-
 impl<'de> Deserialize<'de> for Index {
-    // Read twice, as the modelled members and as raw members (the ones not modelled are
-    // kept): serde's `flatten` would convert them to `serde_json::Value`, which refuses
-    // numbers past f64's range (Go skips them) and rounds integers past 64 bits.
+    // One pass: the modelled members are decoded where they stand and the others kept as
+    // their JSON text. serde's `flatten` would convert those to `serde_json::Value`, which
+    // refuses numbers past f64's range (Go skips them) and rounds integers past 64 bits. A
+    // modelled member given twice is refused, as a derived decoder refuses it.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-        let known: KnownIndex = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-        let all: RawMembers = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-        Ok(Self {
-            schema_version: known.schema_version,
-            media_type: known.media_type,
-            manifests: known.manifests,
-            annotations: known.annotations,
-            other: all.without(&["schemaVersion", "mediaType", "manifests", "annotations"]),
-        })
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = Index;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an OCI image index object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Index, A::Error> {
+                use serde::de::Error as _;
+                fn once<T, E: serde::de::Error>(
+                    slot: &mut Option<T>,
+                    name: &'static str,
+                    v: T,
+                ) -> Result<(), E> {
+                    match slot.replace(v) {
+                        Some(_) => Err(E::duplicate_field(name)),
+                        None => Ok(()),
+                    }
+                }
+                let (mut schema_version, mut media_type, mut manifests, mut annotations) =
+                    (None, None, None, None);
+                let mut other = MembersBuilder::default();
+                while let Some(k) = map.next_key::<String>()? {
+                    match k.as_str() {
+                        "schemaVersion" => {
+                            once(&mut schema_version, "schemaVersion", map.next_value()?)?
+                        }
+                        "mediaType" => once(&mut media_type, "mediaType", map.next_value()?)?,
+                        "manifests" => once(&mut manifests, "manifests", map.next_value()?)?,
+                        "annotations" => once(&mut annotations, "annotations", map.next_value()?)?,
+                        _ => other.put(k, map.next_value()?),
+                    }
+                }
+                Ok(Index {
+                    schema_version: schema_version
+                        .ok_or_else(|| A::Error::missing_field("schemaVersion"))?,
+                    media_type: media_type.flatten(),
+                    manifests: manifests.unwrap_or_default(),
+                    annotations: annotations.flatten(),
+                    other: other.finish(),
+                })
+            }
+        }
+        d.deserialize_map(Members)
     }
 }
 
@@ -86,15 +109,43 @@ struct Entry {
 }
 
 impl<'de> Deserialize<'de> for Entry {
+    // One pass over the entry: the descriptor's members are set aside (raw, every occurrence,
+    // so a repeated one is still refused by the descriptor's decoder) and decoded from there.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-        let desc: Descriptor = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-        let all: RawMembers = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-        Ok(Self {
-            desc,
-            other: all.without(notary_core::DESCRIPTOR_MEMBERS),
-        })
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = Entry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a descriptor object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entry, A::Error> {
+                use serde::de::Error as _;
+                let mut known: Vec<(String, Box<serde_json::value::RawValue>)> = Vec::new();
+                let mut other = MembersBuilder::default();
+                while let Some(k) = map.next_key::<String>()? {
+                    let v: Box<serde_json::value::RawValue> = map.next_value()?;
+                    if notary_core::DESCRIPTOR_MEMBERS.contains(&k.as_str()) {
+                        known.push((k, v));
+                    } else {
+                        other.put(k, v);
+                    }
+                }
+                let members = known.iter().map(|(k, v)| (k.as_str(), &**v));
+                let desc = Descriptor::deserialize(serde::de::value::MapDeserializer::<
+                    _,
+                    serde_json::Error,
+                >::new(members))
+                .map_err(A::Error::custom)?;
+                Ok(Entry {
+                    desc,
+                    other: other.finish(),
+                })
+            }
+        }
+        d.deserialize_map(Members)
     }
 }
 
@@ -104,16 +155,6 @@ impl<'de> Deserialize<'de> for Entry {
 struct RawMembers(Vec<(String, Box<serde_json::value::RawValue>)>);
 
 impl RawMembers {
-    /// The members but those named in `known`.
-    fn without(self, known: &[&str]) -> Self {
-        Self(
-            self.0
-                .into_iter()
-                .filter(|(k, _)| !known.contains(&k.as_str()))
-                .collect(),
-        )
-    }
-
     /// Adds the members of `other` this one does not have.
     fn extend(&mut self, other: &Self) {
         let have: HashSet<String> = self.0.iter().map(|(k, _)| k.clone()).collect();
@@ -136,35 +177,28 @@ impl Serialize for RawMembers {
     }
 }
 
-impl<'de> Deserialize<'de> for RawMembers {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Members;
-        impl<'de> serde::de::Visitor<'de> for Members {
-            type Value = RawMembers;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RawMembers, A::Error> {
-                let mut out: Vec<(String, Box<serde_json::value::RawValue>)> = Vec::new();
-                // Positions by name: a hostile object with many members stays linear.
-                let mut at: std::collections::HashMap<String, usize> = Default::default();
-                while let Some(k) = map.next_key::<String>()? {
-                    let v: Box<serde_json::value::RawValue> = map.next_value()?;
-                    match at.get(&k).and_then(|&i| out.get_mut(i)) {
-                        Some(slot) => slot.1 = v,
-                        None => {
-                            at.insert(k.clone(), out.len());
-                            out.push((k, v));
-                        }
-                    }
-                }
-                Ok(RawMembers(out))
+/// Collects [`RawMembers`] as an object is read.
+#[derive(Default)]
+struct MembersBuilder {
+    out: Vec<(String, Box<serde_json::value::RawValue>)>,
+    // Positions by name: a hostile object with many members stays linear.
+    at: std::collections::HashMap<String, usize>,
+}
+
+impl MembersBuilder {
+    /// Sets member `k`: a name given again keeps its last value, in its first place.
+    fn put(&mut self, k: String, v: Box<serde_json::value::RawValue>) {
+        match self.at.get(&k).and_then(|&i| self.out.get_mut(i)) {
+            Some(slot) => slot.1 = v,
+            None => {
+                self.at.insert(k.clone(), self.out.len());
+                self.out.push((k, v));
             }
         }
-        d.deserialize_map(Members)
+    }
+
+    fn finish(self) -> RawMembers {
+        RawMembers(self.out)
     }
 }
 
@@ -978,5 +1012,52 @@ impl SignatureRepository for OciLayout {
             manifest::signature_manifest(&blob, request.subject, &request.annotations, self.form);
         let manifest = self.push_manifest(manifest::IMAGE_MANIFEST, &data, None)?;
         Ok(PushedSignature::new(blob, manifest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: &str = r#""mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0"#;
+
+    fn parse(text: &str) -> Result<Index, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// One pass keeps the decoder's rules: a modelled member given twice, in the index or in
+    /// an entry, is refused; a missing `schemaVersion` is refused; `null` reads as absent.
+    #[test]
+    fn modelled_members_are_decoded_as_a_derived_decoder_would() {
+        let dup = parse(r#"{"schemaVersion":2,"manifests":[],"schemaVersion":2}"#).unwrap_err();
+        assert!(dup.contains("duplicate field `schemaVersion`"), "{dup}");
+        let dup = parse(&format!(
+            r#"{{"schemaVersion":2,"manifests":[{{{D},"size":1}}]}}"#
+        ))
+        .unwrap_err();
+        assert!(dup.contains("duplicate field `size`"), "{dup}");
+        let missing = parse(r#"{"manifests":[]}"#).unwrap_err();
+        assert!(
+            missing.contains("missing field `schemaVersion`"),
+            "{missing}"
+        );
+        let bad =
+            parse(r#"{"schemaVersion":2,"manifests":[{"mediaType":"x","size":0}]}"#).unwrap_err();
+        assert!(bad.contains("missing field `digest`"), "{bad}");
+        assert!(parse(r#"[2]"#).is_err());
+
+        let idx = parse(&format!(
+            r#"{{"schemaVersion":2,"mediaType":null,"annotations":null,"x":[1],"manifests":[{{"y":1e400,{D},"y":{{"z":2}}}}],"x":3}}"#
+        ))
+        .unwrap();
+        assert_eq!(idx.media_type, None);
+        assert_eq!(idx.annotations, None);
+        assert_eq!(serde_json::to_string(&idx.other).unwrap(), r#"{"x":3}"#);
+        assert_eq!(idx.manifests.len(), 1);
+        assert_eq!(idx.manifests[0].desc.size, 0);
+        assert_eq!(
+            serde_json::to_string(&idx.manifests[0].other).unwrap(),
+            r#"{"y":{"z":2}}"#
+        );
     }
 }

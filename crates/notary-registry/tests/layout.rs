@@ -1,23 +1,14 @@
 //! The OCI layout back end on notation's real e2e layouts and on layouts it writes itself.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod common;
+
+use common::block_on;
 use notary_core::{PushSignature, SignatureRepository};
 use notary_registry::{Error, OciLayout, manifest};
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let w = std::task::Waker::noop();
-    let mut cx = std::task::Context::from_waker(w);
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 fn e2e(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

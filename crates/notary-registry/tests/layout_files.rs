@@ -7,18 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use notary_core::{Descriptor, PushSignature, SignatureRepository};
-use notary_registry::{Error, OciLayout, manifest};
+mod common;
+
+use common::{blob_path, block_on, signed_layout};
+use notary_core::{Descriptor, SignatureRepository};
+use notary_registry::{Error, OciLayout};
 
 /// How long any refused read may take (a hang or an unbounded read takes far longer).
 const QUICK: Duration = Duration::from_secs(10);
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 /// Runs `f` on a thread and fails the test if it does not finish within [`QUICK`] (the
 /// thread of a hung read is left behind; the test process ends anyway).
@@ -39,26 +35,10 @@ struct Fixture {
     envelope: Descriptor,
 }
 
-fn blob_path(root: &Path, d: &Descriptor) -> PathBuf {
-    root.join("blobs/sha256").join(d.digest.hex())
-}
-
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("layout");
-    let layout = OciLayout::create(&root).unwrap();
-    let config = layout.push_blob(manifest::EMPTY_JSON, b"{}").unwrap();
-    let image = manifest::image_manifest(&config, &[], None, None, None);
-    let artifact = layout
-        .push_manifest(manifest::IMAGE_MANIFEST, &image, Some("v1"))
-        .unwrap();
-    let pushed = block_on(layout.push_signature(PushSignature::new(
-        &artifact,
-        notary_core::EnvelopeMediaType::Jws,
-        b"{\"payload\":\"x\"}",
-        Default::default(),
-    )))
-    .unwrap();
+    let (_, artifact, pushed) = signed_layout(&root, &[], b"{\"payload\":\"x\"}");
     Fixture {
         _dir: dir,
         root,

@@ -6,28 +6,16 @@
 //! - rewriting `index.json` keeps the members this crate does not model, at the top level and
 //!   in each entry (a signature dropped `artifactType`, `subject` and vendor members).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Barrier};
 
+mod common;
+
+use common::{blob_path, block_on, signed_layout};
 use notary_core::{Descriptor, PushSignature, SignatureRepository as _};
 use notary_registry::copy::{Endpoint, copy};
 use notary_registry::{OciLayout, manifest};
 use serde_json::{Value, json};
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let w = std::task::Waker::noop();
-    let mut cx = std::task::Context::from_waker(w);
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
-
-fn blob_path(root: &Path, d: &Descriptor) -> PathBuf {
-    root.join("blobs/sha256").join(d.digest.hex())
-}
 
 fn read_index(root: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(root.join("index.json")).unwrap()).unwrap()
@@ -47,20 +35,11 @@ struct Signed {
 
 fn signed() -> Signed {
     let dir = tempfile::tempdir().unwrap();
-    let layout = OciLayout::create(dir.path()).unwrap();
-    let config = layout.push_blob(manifest::EMPTY_JSON, b"{}").unwrap();
-    let layer = layout.push_blob("text/plain", b"hello").unwrap();
-    let image = manifest::image_manifest(&config, &[layer], None, None, None);
-    let artifact = layout
-        .push_manifest(manifest::IMAGE_MANIFEST, &image, Some("v1"))
-        .unwrap();
-    let pushed = block_on(layout.push_signature(PushSignature::new(
-        &artifact,
-        notary_core::EnvelopeMediaType::Jws,
+    let (_, artifact, pushed) = signed_layout(
+        dir.path(),
+        &[b"hello"],
         br#"{"payload":"an envelope long enough to be cut short","signatures":[]}"#,
-        Default::default(),
-    )))
-    .unwrap();
+    );
     Signed {
         dir,
         artifact,
