@@ -1,0 +1,261 @@
+// Go's answers for the structure-aware mutants of tests/go_mutants.rs, one line per mutant
+// NAME.der of a directory, sorted by name:
+//
+//	mutants x509 DIR                 x509.ParseCertificate: "NAME OK <digest of what was read>",
+//	                                 "NAME ERR curve" (an EC point off its curve), "NAME ERR -"
+//	mutants tst DIR MESSAGE ROOT     a timestamp token as notation-go checks one: tspclient-go
+//	                                 ParseSignedToken, Info, Validate(MESSAGE), Verify (ROOT,
+//	                                 at the token's time), notation-core-go
+//	                                 ValidateTimestampingCertChain: "NAME OK <genTime
+//	                                 accuracy>" or "NAME ERR -"
+//	mutants ocsp DIR CERT ISSUER NOW an OCSP response as notation-core-go v1.3.0 reads one for
+//	                                 CERT (x/crypto/ocsp ParseResponseForCert, nextUpdate at
+//	                                 NOW, Unix seconds): "NAME OK good|revoked|unknown" or
+//	                                 "NAME ERR -"
+//	mutants crl DIR CERT ISSUER NOW SIGNED
+//	                                 a base CRL as notation-core-go v1.3.0 checks CERT against
+//	                                 it (its validateCRL at NOW and checkRevocation), with no
+//	                                 signing time and with SIGNED (Unix seconds):
+//	                                 "NAME OK <status>/<status with SIGNED>" or "NAME ERR -"
+//
+// tests/go_mutants.rs says how to regenerate its expectation files with this program.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	nx509 "github.com/notaryproject/notation-core-go/x509"
+	"github.com/notaryproject/tspclient-go"
+	"golang.org/x/crypto/ocsp"
+)
+
+func main() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: mutants x509 DIR | mutants tst DIR MESSAGE ROOT")
+		os.Exit(2)
+	}
+	names, err := filepath.Glob(filepath.Join(os.Args[2], "*.der"))
+	if err != nil {
+		panic(err)
+	}
+	sort.Strings(names)
+	var check func([]byte) string
+	switch os.Args[1] {
+	case "x509":
+		check = parseCertificate
+	case "tst":
+		message, err := os.ReadFile(os.Args[3])
+		if err != nil {
+			panic(err)
+		}
+		roots := x509.NewCertPool()
+		roots.AddCert(readCertificate(os.Args[4]))
+		check = func(der []byte) string { return verifyToken(der, message, roots) }
+	case "ocsp":
+		cert, issuer, now := readCertificate(os.Args[3]), readCertificate(os.Args[4]), unix(os.Args[5])
+		check = func(der []byte) string { return checkOCSP(der, cert, issuer, now) }
+	case "crl":
+		cert, issuer, now := readCertificate(os.Args[3]), readCertificate(os.Args[4]), unix(os.Args[5])
+		signed := unix(os.Args[6])
+		check = func(der []byte) string { return checkCRL(der, cert, issuer, now, signed) }
+	default:
+		panic("unknown mode " + os.Args[1])
+	}
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	fmt.Fprintf(w, "# %s %s, %d mutants (tests/interop-go/mutants)\n", os.Args[1], runtime.Version(), len(names))
+	for _, n := range names {
+		der, err := os.ReadFile(n)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Fprintf(w, "%s %s\n", strings.TrimSuffix(filepath.Base(n), ".der"), check(der))
+	}
+}
+
+func readCertificate(path string) *x509.Certificate {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	if block, _ := pem.Decode(b); block != nil {
+		b = block.Bytes
+	}
+	c, err := x509.ParseCertificate(b)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func urls(v []string) string {
+	out := make([]string, len(v))
+	for i, u := range v {
+		if utf8.ValidString(u) {
+			out[i] = hex.EncodeToString([]byte(u))
+		} else {
+			out[i] = "-"
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func parseCertificate(der []byte) string {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		if strings.Contains(err.Error(), "not on curve") {
+			return "ERR curve"
+		}
+		return "ERR -"
+	}
+	bc := "none"
+	if c.BasicConstraintsValid {
+		pl := "none"
+		if c.MaxPathLen > 0 || c.MaxPathLenZero {
+			pl = fmt.Sprint(c.MaxPathLen)
+		}
+		bc = fmt.Sprintf("%v/%s", c.IsCA, pl)
+	}
+	read := fmt.Sprintf("bc=%s;ku=%d;eku=%d;ocsp=%s;crl=%s;serial=%x;nb=%d;na=%d;v=%d;subj=%s;iss=%s",
+		bc, int(c.KeyUsage), len(c.ExtKeyUsage)+len(c.UnknownExtKeyUsage), urls(c.OCSPServer),
+		urls(c.CRLDistributionPoints), c.SerialNumber.Bytes(), c.NotBefore.Unix(), c.NotAfter.Unix(),
+		c.Version, hex.EncodeToString([]byte(c.Subject.String())), hex.EncodeToString([]byte(c.Issuer.String())))
+	sum := sha256.Sum256([]byte(read))
+	return "OK " + hex.EncodeToString(sum[:8])
+}
+
+func verifyToken(der, message []byte, roots *x509.CertPool) string {
+	token, err := tspclient.ParseSignedToken(der)
+	if err != nil {
+		return "ERR -"
+	}
+	info, err := token.Info()
+	if err != nil {
+		return "ERR -"
+	}
+	ts, err := info.Validate(message)
+	if err != nil {
+		return "ERR -"
+	}
+	chain, err := token.Verify(context.Background(), x509.VerifyOptions{CurrentTime: ts.Value, Roots: roots})
+	if err != nil {
+		return "ERR -"
+	}
+	if err := nx509.ValidateTimestampingCertChain(chain); err != nil {
+		return "ERR -"
+	}
+	return fmt.Sprintf("OK %d.%09d %d", ts.Value.Unix(), ts.Value.Nanosecond(), ts.Accuracy.Nanoseconds())
+}
+
+func unix(s string) time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	return time.Unix(n, 0)
+}
+
+var (
+	oidInvalidityDate           = asn1.ObjectIdentifier{2, 5, 29, 24}
+	oidIssuingDistributionPoint = asn1.ObjectIdentifier{2, 5, 29, 28}
+	oidDeltaCRLIndicator        = asn1.ObjectIdentifier{2, 5, 29, 27}
+)
+
+// checkOCSP follows notation-core-go v1.3.0's checkStatusFromServer after the download.
+func checkOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time) string {
+	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
+	if err != nil {
+		return "ERR -"
+	}
+	if now.After(resp.NextUpdate) {
+		return "ERR -"
+	}
+	switch resp.Status {
+	case ocsp.Good:
+		return "OK good"
+	case ocsp.Revoked:
+		return "OK revoked"
+	default:
+		return "OK unknown"
+	}
+}
+
+// checkCRL follows notation-core-go v1.3.0's validateCRL and checkRevocation for a base CRL
+// (those are internal to that module; the steps are the same, with NOW for time.Now).
+func checkCRL(der []byte, cert, issuer *x509.Certificate, now, signed time.Time) string {
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		return "ERR -"
+	}
+	if crl.CheckSignatureFrom(issuer) != nil || crl.NextUpdate.IsZero() || now.After(crl.NextUpdate) {
+		return "ERR -"
+	}
+	for _, ext := range crl.Extensions {
+		if !ext.Id.Equal(oidIssuingDistributionPoint) && !ext.Id.Equal(oidDeltaCRLIndicator) && ext.Critical {
+			return "ERR -"
+		}
+	}
+	unsigned, err1 := crlStatus(crl, cert, time.Time{})
+	withTime, err2 := crlStatus(crl, cert, signed)
+	if err1 != nil || err2 != nil {
+		return "ERR -"
+	}
+	return "OK " + unsigned + "/" + withTime
+}
+
+func crlStatus(crl *x509.RevocationList, cert *x509.Certificate, signingTime time.Time) (string, error) {
+	var latestTemp *x509.RevocationListEntry
+	for i := range crl.RevokedCertificateEntries {
+		entry := &crl.RevokedCertificateEntries[i]
+		if entry.SerialNumber.Cmp(cert.SerialNumber) != 0 {
+			continue
+		}
+		var invalidity time.Time
+		for _, ext := range entry.Extensions {
+			switch {
+			case ext.Id.Equal(oidInvalidityDate):
+				rest, err := asn1.UnmarshalWithParams(ext.Value, &invalidity, "generalized")
+				if err != nil {
+					return "", err
+				}
+				if len(rest) > 0 {
+					return "", fmt.Errorf("trailing data")
+				}
+			default:
+				if ext.Critical {
+					return "", fmt.Errorf("unsupported critical extension")
+				}
+			}
+		}
+		if !signingTime.IsZero() && !invalidity.IsZero() && signingTime.Before(invalidity) {
+			return "good", nil
+		}
+		switch entry.ReasonCode {
+		case 6, 8: // certificateHold, removeFromCRL
+			if latestTemp == nil || latestTemp.RevocationTime.Before(entry.RevocationTime) {
+				latestTemp = entry
+			}
+		default:
+			return "revoked", nil
+		}
+	}
+	if latestTemp != nil && latestTemp.ReasonCode == 6 {
+		return "revoked", nil
+	}
+	return "good", nil
+}
