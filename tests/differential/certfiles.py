@@ -215,6 +215,9 @@ OID_SAN, OID_NC, OID_BC, OID_KU, OID_SKI = (b"\x55\x1d\x11", b"\x55\x1d\x1e", b"
 # certificatePolicies, policyMappings, policyConstraints, inhibitAnyPolicy; a private policy OID.
 OID_CP, OID_PM, OID_PC, OID_IAP = b"\x55\x1d\x20", b"\x55\x1d\x21", b"\x55\x1d\x24", b"\x55\x1d\x36"
 POLICY = bytes.fromhex("2b0601040183b23a")
+# extendedKeyUsage, authorityInfoAccess, CRLDistributionPoints; OCSP access method; a DER NULL.
+OID_EKU, OID_AIA, OID_CRLDP = b"\x55\x1d\x25", bytes.fromhex("2b06010505070101"), b"\x55\x1d\x1f"
+AD_OCSP, NULL = tlv(0x06, bytes.fromhex("2b06010505073001")), b"\x05\x00"
 
 
 def ext(oid, value, critical=False, explicit_false=False):
@@ -437,6 +440,8 @@ def odd_certs():
         "BER outer length root": ber_outer(der(OTHER)),
         "root whose signature has an unused bit": signature_bits(der(mk(name("bits root"), rsakey())), 0),
         "root whose signature has an unused bit set": signature_bits(der(mk(name("bits1 root"), rsakey())), 1),
+        # Go stops reading the Certificate at the signature.
+        "root with an element after its signature": tlv(0x30, body(der(mk(name("sigx root"), rsakey()))) + NULL),
         # How Go's x509 parser reads extensions, names, times and fields (each one edit away
         # from a valid root, re-signed).
         **{label: resign(mk(name(f"go {i} root"), gk), gk, edit) for i, (label, edit) in enumerate([
@@ -519,6 +524,41 @@ def odd_certs():
                   ("a 9-byte requireExplicitPolicy", OID_PC, tlv(0x30, tlv(0x80, b"\x01" + bytes(8))), False),
                   ("inhibitAnyPolicy 0", OID_IAP, tlv(0x02, b"\x00"), False),
                   ("inhibitAnyPolicy not an INTEGER", OID_IAP, tlv(0x04, b"x"), False),
+              ]],
+            # What Go's parser reads past (after the validity times, after the key's BIT STRING
+            # or its RSA exponent) and the keys it cannot decode (x509.parsePublicKey).
+            ("root with a third validity time",
+             lambda els: els[:4] + [tlv(0x30, body(els[4]) + children(body(els[4]))[1])] + els[5:]),
+            ("root with an element after its key", lambda els: els[:6] + [tlv(0x30, body(els[6]) + NULL)] + els[7:]),
+            ("root with an RSA key without NULL parameters",
+             lambda els: els[:6] + [tlv(0x30, tlv(0x30, children(body(children(body(els[6]))[0]))[0])
+                                        + children(body(els[6]))[1])] + els[7:]),
+            ("root with an element after its RSA exponent",
+             lambda els: els[:6] + [tlv(0x30, children(body(els[6]))[0] + tlv(0x03, b"\x00" + tlv(
+                 0x30, body(body(children(body(els[6]))[1])[1:]) + NULL)))] + els[7:]),
+            # Go reads the first element of these and stops: bytes after it (or, in
+            # basicConstraints and an access description, after what it needs) are not looked
+            # at, except after nameConstraints.
+            ("root with bytes after basicConstraints",
+             replace_ext(OID_BC, ext(OID_BC, tlv(0x30, b"\x01\x01\xff") + NULL, True))),
+            ("root with bytes inside basicConstraints after cA",
+             replace_ext(OID_BC, ext(OID_BC, tlv(0x30, b"\x01\x01\xff" + NULL), True))),
+            ("root with bytes after keyUsage",
+             replace_ext(OID_KU, ext(OID_KU, tlv(0x03, b"\x01\x06") + NULL, True))),
+            *[(f"root with {label}", add_ext(ext(oid, value)))
+              for label, oid, value in [
+                  ("bytes after extendedKeyUsage", OID_EKU,
+                   tlv(0x30, tlv(0x06, bytes.fromhex("2b06010505070303"))) + NULL),
+                  ("bytes after subjectAltName", OID_SAN, tlv(0x30, tlv(0x82, b"x.test")) + NULL),
+                  ("bytes after authorityInfoAccess", OID_AIA,
+                   tlv(0x30, tlv(0x30, AD_OCSP + tlv(0x86, b"http://127.0.0.1:9/ocsp"))) + NULL),
+                  ("bytes after an access location", OID_AIA,
+                   tlv(0x30, tlv(0x30, AD_OCSP + tlv(0x86, b"http://127.0.0.1:9/ocsp") + NULL))),
+                  ("an access description without a location", OID_AIA, tlv(0x30, tlv(0x30, AD_OCSP))),
+                  ("bytes after CRLDistributionPoints", OID_CRLDP,
+                   tlv(0x30, tlv(0x30, tlv(0xA0, tlv(0xA0, tlv(0x86, b"http://127.0.0.1:9/c.crl"))))) + NULL),
+                  ("bytes after nameConstraints", OID_NC,
+                   tlv(0x30, tlv(0xA0, tlv(0x30, tlv(0x82, b"x.test")))) + NULL),
               ]],
         ])},
     }

@@ -95,11 +95,11 @@ TS_EKU = [ExtendedKeyUsageOID.TIME_STAMPING]
 
 
 def tsa_cert(key, eku=(TS_EKU, True), ku="default", under_inter=False, not_before=None, not_after=None, ca=False,
-             ku_critical=True):
+             ku_critical=True, policies=()):
     """A TSA certificate; `eku` is (usages, critical) or None, `ku` a key usage dict, "default"
     (digitalSignature) or False; `under_inter` True (the plain intermediate) or an
-    (intermediate, its key) pair."""
-    extra = []
+    (intermediate, its key) pair; `policies` the OIDs of a certificatePolicies extension."""
+    extra = [cert_policies(*policies)] if policies else []
     if eku is not None:
         extra.append((x509.ExtendedKeyUsage(eku[0]), eku[1]))
     issuer, issuer_key = (TSA_ROOT, TSA_ROOT_KEY)
@@ -108,6 +108,24 @@ def tsa_cert(key, eku=(TS_EKU, True), ku="default", under_inter=False, not_befor
     return make_cert(dn("ts tsa"), key, issuer.subject, issuer_key, ca=ca, eku=None,
                      ku=None if ku == "default" else ku, ku_critical=ku_critical, not_before=not_before,
                      not_after=not_after or now() + 10 * DAY, extra=extra)
+
+
+# Two private certificate policies, and the extensions of Go's policy validation (x509.Verify,
+# as tspclient-go runs it): certificatePolicies, policyMappings, a non-critical
+# requireExplicitPolicy of 0.
+POLICY_A, POLICY_B = x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), x509.ObjectIdentifier("1.3.6.1.4.1.99999.2")
+
+
+def cert_policies(*oids):
+    return x509.CertificatePolicies([x509.PolicyInformation(o, None) for o in oids]), False
+
+
+def policy_mapping(issuer, subject):
+    value = der(0x30, der(0x30, oid(issuer.dotted_string), oid(subject.dotted_string)))
+    return x509.UnrecognizedExtension(x509.ObjectIdentifier("2.5.29.33"), value), False
+
+
+EXPLICIT_POLICY = (x509.PolicyConstraints(0, None), False)
 
 
 def configure(name, key, cert, chain=(), **kw):
@@ -392,6 +410,24 @@ TOKENS = [(f"token of '{name}'", token_from(conf)) for i, (name, conf) in enumer
                            ("with an unknown critical extension", dict(extra=[(x509.UnrecognizedExtension(
                                x509.ObjectIdentifier("1.2.3.4.8"), b"\x05\x00"), True)])),
                        ]]],
+    # Certificate policies along the chain (the TSA certificate names `leaf`).
+    *[(f"built token, {label}", odd_tsa(under_inter=(i, TSA_INTER_KEY), chain=(i,), policies=leaf))
+      for label, leaf, i in [(label, leaf, make_cert(dn("ts tsa inter"), TSA_INTER_KEY, TSA_ROOT.subject,
+                                                     TSA_ROOT_KEY, ca=True, not_after=now() + 20 * DAY,
+                                                     extra=list(extra)))
+                             for label, leaf, extra in [
+                                 ("explicit policy A, TSA names A", [POLICY_A],
+                                  [cert_policies(POLICY_A), EXPLICIT_POLICY]),
+                                 ("explicit policy A, TSA names B", [POLICY_B],
+                                  [cert_policies(POLICY_A), EXPLICIT_POLICY]),
+                                 ("explicit policy A mapped to B, TSA names B", [POLICY_B],
+                                  [cert_policies(POLICY_A), EXPLICIT_POLICY, policy_mapping(POLICY_A, POLICY_B)]),
+                                 ("explicit anyPolicy, TSA names B", [POLICY_B],
+                                  [cert_policies(x509.ObjectIdentifier("2.5.29.32.0")), EXPLICIT_POLICY]),
+                                 ("policy A mapped to anyPolicy, TSA names A", [POLICY_A],
+                                  [cert_policies(POLICY_A), policy_mapping(POLICY_A, x509.ObjectIdentifier("2.5.29.32.0"))]),
+                                 ("policy A, TSA names B, nothing explicit", [POLICY_B], [cert_policies(POLICY_A)]),
+                             ]]],
     ("token imprinting SHA-384", token_from(PLAIN, "sha384")),
     ("token imprinting SHA-512", token_from(PLAIN, "sha512")),
     ("token over other bytes", token_from(PLAIN, other_data=True)),
