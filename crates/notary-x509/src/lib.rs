@@ -15,6 +15,7 @@ mod cert;
 mod chain;
 #[cfg(feature = "compat-aws-lc")]
 mod compat;
+mod curve;
 pub mod der;
 mod error;
 mod name;

@@ -2,6 +2,7 @@
 //! bounds, the binding of a key to an algorithm). The mathematics is the provider's: see
 //! [`crate::X509Verifier`].
 
+use crate::curve;
 use notary_core::crypto::{CryptoError, CryptoProvider, EcCurve, HashFunction, SignatureKind};
 use notary_core::{KeySpec, SignatureAlgorithm};
 
@@ -184,8 +185,7 @@ fn rsa_key_parts(key: &[u8]) -> der::DerResult<(&[u8], &[u8])> {
 /// bits); EC without a named curve, on a curve Go does not know (P-224, P-256, P-384, P-521),
 /// or not an uncompressed point of its length; Ed25519 and X25519 with parameters or not of 32
 /// bytes; DSA with malformed or non-positive values. Other algorithms are not looked into, as
-/// Go does not. (Go also checks that an EC point is on its curve; that needs the curve's
-/// arithmetic and is left to the provider when the key is used.)
+/// Go does not. An EC point must lie on its curve, as Go's parser requires.
 pub(crate) fn check_public_key_as_go(spki: &[u8]) -> Result<(), &'static str> {
     let (alg, params, bits) = spki_parts(spki)?;
     // Go decodes only the keys of algorithms it knows (their BIT STRING whole bytes); another
@@ -230,6 +230,9 @@ pub(crate) fn check_public_key_as_go(spki: &[u8]) -> Result<(), &'static str> {
             };
             if key.first() != Some(&0x04) || key.len() != point_len {
                 return Err("invalid uncompressed EC public key");
+            }
+            if !curve::on_curve(curve, key.get(1..).unwrap_or_default()) {
+                return Err("EC public key is not a point on its curve");
             }
         }
         oid::ED25519 | oid::X25519 => {

@@ -1334,4 +1334,22 @@ fn certificate_parts_and_keys_are_read_as_go_reads_them() {
         let der = edit_tbs(&l, |t| t[SPKI] = info);
         assert!(Certificate::from_der(&der).is_err(), "{what}");
     }
+
+    // Go's parser also refuses an EC point that is not on its curve: a trust store holding
+    // such a certificate fails to load in notation, and here.
+    let ec_alg = [tlv(0x06, EC), tlv(0x06, P256)].concat();
+    let off = edit_tbs(&l, |t| t[SPKI] = spki(ec_alg.clone(), point.clone()));
+    let e = parse_error(&off);
+    assert!(e.contains("not a point on its curve"), "{e}");
+    // The curve's base point is on it.
+    let base = [
+        &[0x04u8][..],
+        &hex::decode("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296").unwrap(),
+        &hex::decode("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5").unwrap(),
+    ]
+    .concat();
+    assert_accepted(
+        "the P-256 base point",
+        &edit_tbs(&l, |t| t[SPKI] = spki(ec_alg.clone(), base)),
+    );
 }
