@@ -121,15 +121,10 @@ pub(crate) fn extensions_with(
         if strict && out.len() >= MAX_EXTENSIONS {
             return Err("too many extensions");
         }
-        let e = r.read(tag::SEQUENCE)?;
-        let mut er = Reader::new(e.value);
-        let oid = der::oid_to_string(er.read(tag::OID)?.value).ok_or("malformed OID")?;
-        let critical = match er.read_optional(tag::BOOLEAN)? {
-            Some(b) => der_bool(b.value)?,
-            None => false,
-        };
-        // Go's parseExtension reads nothing after the value.
-        let value = er.read(tag::OCTET_STRING)?.value.to_vec();
+        // Go's reading: OID arcs within its limits, a DER flag, nothing after the value.
+        let (oid, critical, value) = der::read_extension(&mut r)?;
+        let oid = der::oid_to_string(oid).ok_or("malformed OID")?;
+        let value = value.to_vec();
         if strict && out.iter().any(|x| x.oid == oid) {
             return Err("duplicate extension");
         }
@@ -980,6 +975,26 @@ mod tests {
         let mut u: Vec<String> = inner.map.iter().map(|(k, _)| k.clone()).collect();
         u.sort();
         u
+    }
+
+    #[test]
+    fn extension_oids_are_read_within_go_limits() {
+        // Extension { 1.2.<arc> , OCTET STRING {} }, strict and not (CRL and entry lists).
+        let ext = |arc: &[u8]| {
+            let oid = [&[0x2a][..], arc].concat();
+            let inner = [&[0x06, oid.len() as u8][..], &oid, &[0x04, 0x00]].concat();
+            [&[0x30, inner.len() as u8][..], &inner].concat()
+        };
+        // 2^31 - 1 fits Go's arcs; 2^31 does not (cryptobyte refuses it), nor a padded arc.
+        let fits = ext(&[0x87, 0xff, 0xff, 0xff, 0x7f]);
+        let too_big = ext(&[0x88, 0x80, 0x80, 0x80, 0x00]);
+        let padded = ext(&[0x80, 0x01]);
+        for strict in [true, false] {
+            let read = extensions_with(&fits, strict).unwrap();
+            assert_eq!(read[0].oid, "1.2.2147483647");
+            assert!(extensions_with(&too_big, strict).is_err());
+            assert!(extensions_with(&padded, strict).is_err());
+        }
     }
 
     #[test]
