@@ -109,8 +109,9 @@ struct Entry {
 }
 
 impl<'de> Deserialize<'de> for Entry {
-    // One pass over the entry: the descriptor's members are set aside (raw, every occurrence,
-    // so a repeated one is still refused by the descriptor's decoder) and decoded from there.
+    // One pass over the entry: the descriptor's decoder reads its members straight from the
+    // document (a repeated one is refused by it), and the other members are set aside as they
+    // go by.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Members;
         impl<'de> serde::de::Visitor<'de> for Members {
@@ -118,27 +119,14 @@ impl<'de> Deserialize<'de> for Entry {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a descriptor object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Entry, A::Error> {
-                use serde::de::Error as _;
-                let mut known: Vec<(String, Box<serde_json::value::RawValue>)> = Vec::new();
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Entry, A::Error> {
                 let mut other = MembersBuilder::default();
-                while let Some(k) = map.next_key::<String>()? {
-                    let v: Box<serde_json::value::RawValue> = map.next_value()?;
-                    if notary_core::DESCRIPTOR_MEMBERS.contains(&k.as_str()) {
-                        known.push((k, v));
-                    } else {
-                        other.put(k, v);
-                    }
-                }
-                let members = known.iter().map(|(k, v)| (k.as_str(), &**v));
-                let desc = Descriptor::deserialize(serde::de::value::MapDeserializer::<
-                    _,
-                    serde_json::Error,
-                >::new(members))
-                .map_err(A::Error::custom)?;
+                let desc = Descriptor::deserialize(serde::de::value::MapAccessDeserializer::new(
+                    DescriptorMembers {
+                        map,
+                        other: &mut other,
+                    },
+                ))?;
                 Ok(Entry {
                     desc,
                     other: other.finish(),
@@ -146,6 +134,39 @@ impl<'de> Deserialize<'de> for Entry {
             }
         }
         d.deserialize_map(Members)
+    }
+}
+
+/// The members of an entry object that [`Descriptor`] models, as a map of their own; the
+/// others are kept in `other` as they are passed over.
+struct DescriptorMembers<'b, A> {
+    map: A,
+    other: &'b mut MembersBuilder,
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::de::MapAccess<'de> for DescriptorMembers<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        use serde::de::IntoDeserializer as _;
+        while let Some(k) = self.map.next_key::<String>()? {
+            if notary_core::DESCRIPTOR_MEMBERS.contains(&k.as_str()) {
+                return seed.deserialize(k.into_deserializer()).map(Some);
+            }
+            let v: Box<serde_json::value::RawValue> = self.map.next_value()?;
+            self.other.put(k, v);
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
     }
 }
 
