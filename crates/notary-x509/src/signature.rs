@@ -200,7 +200,16 @@ pub(crate) fn check_public_key_as_go(spki: &[u8]) -> Result<(), &'static str> {
     if !KNOWN.contains(&alg) {
         return Ok(());
     }
-    let key = der::bit_string_bytes(&bits)?;
+    let key = match alg {
+        // Go right-aligns a key's bits when some are unused: that breaks the leading tag of
+        // an RSA, EC or DSA key, but an Ed25519 or X25519 key keeps its 32 bytes and loads
+        // (as other bits; notary refuses such a key if it is used).
+        oid::ED25519 | oid::X25519 => {
+            der::check_bit_string(bits.value)?;
+            bits.value.get(1..).unwrap_or_default()
+        }
+        _ => der::bit_string_bytes(&bits)?,
+    };
     let positive = |v: &[u8]| v.first().is_some_and(|b| b & 0x80 == 0) && v.iter().any(|b| *b != 0);
     match alg {
         oid::RSA_ENCRYPTION => {

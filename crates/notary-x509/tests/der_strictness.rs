@@ -1339,8 +1339,8 @@ fn certificate_parts_and_keys_are_read_as_go_reads_them() {
     // such a certificate fails to load in notation, and here.
     let ec_alg = [tlv(0x06, EC), tlv(0x06, P256)].concat();
     let off = edit_tbs(&l, |t| t[SPKI] = spki(ec_alg.clone(), point.clone()));
-    let e = parse_error(&off);
-    assert!(e.contains("not a point on its curve"), "{e}");
+    let why = parse_error(&off);
+    assert!(why.contains("not a point on its curve"), "{why}");
     // The curve's base point is on it.
     let base = [
         &[0x04u8][..],
@@ -1352,4 +1352,37 @@ fn certificate_parts_and_keys_are_read_as_go_reads_them() {
         "the P-256 base point",
         &edit_tbs(&l, |t| t[SPKI] = spki(ec_alg.clone(), base)),
     );
+
+    // A key whose BIT STRING has unused bits: Go shifts the bits right, which only an
+    // Ed25519 or X25519 key survives (it keeps 32 bytes), so only those load; the key is not
+    // used here (it is other bits than those written). Go 1.26.8's answers, checked on these
+    // certificates.
+    let with_unused = |alg: Vec<u8>, key: &[u8]| {
+        tlv(
+            0x30,
+            &[tlv(0x30, &alg), tlv(0x03, &[&[3u8][..], key].concat())].concat(),
+        )
+    };
+    let ed = edit_tbs(&l, |t| {
+        t[SPKI] = with_unused(tlv(0x06, ED25519), &[0x08; 32])
+    });
+    let c = Certificate::from_der(&ed).unwrap();
+    assert!(c.key_spec().is_err());
+    for (what, info) in [
+        (
+            "Ed25519 with non-zero unused bits",
+            with_unused(tlv(0x06, ED25519), &[0x01; 32]),
+        ),
+        (
+            "RSA with unused bits",
+            with_unused(rsa_alg.clone(), &rsa_key(&[&n, &e], &[])),
+        ),
+        (
+            "EC with unused bits",
+            with_unused(ec_alg.clone(), &[&[0x04u8][..], &[0x08; 64]].concat()),
+        ),
+    ] {
+        let der = edit_tbs(&l, |t| t[SPKI] = info);
+        assert!(Certificate::from_der(&der).is_err(), "{what}");
+    }
 }
