@@ -36,6 +36,9 @@ const MAJOR_SIMPLE: u8 = 7;
 /// Simple value `null`.
 pub(crate) const SIMPLE_NULL: u8 = 22;
 
+/// The self-described CBOR tag (RFC 8949 §3.4.6), which changes nothing of the item it holds.
+const TAG_SELF_DESCRIBED: u64 = 55_799;
+
 /// A decoded CBOR data item.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
@@ -173,6 +176,8 @@ pub(crate) struct Decoder<'a> {
     data: &'a [u8],
     pos: usize,
     items: usize,
+    /// Whether tag 55799 is passed over before an item (see [`Decoder::stripping_self_described`]).
+    strip_self_described: bool,
 }
 
 impl<'a> Decoder<'a> {
@@ -189,7 +194,16 @@ impl<'a> Decoder<'a> {
             data,
             pos: 0,
             items,
+            strip_self_described: false,
         }
+    }
+
+    /// Passes over tag 55799 (any number of times) before an array item, a map key or value and
+    /// the top-level item, but not inside another tag: where go-cose decodes with tags allowed
+    /// (protected headers), its CBOR library drops that tag at those places and nowhere else.
+    pub(crate) fn stripping_self_described(mut self) -> Self {
+        self.strip_self_described = true;
+        self
     }
 
     /// Items counted so far, including those this decoder started with.
@@ -284,6 +298,7 @@ impl<'a> Decoder<'a> {
             data: self.data,
             pos: self.pos,
             items: 0,
+            strip_self_described: false,
         };
         probe.head()
     }
@@ -302,8 +317,12 @@ impl<'a> Decoder<'a> {
     /// Decodes one complete data item at nesting level `depth`.
     pub(crate) fn value(&mut self, depth: usize) -> Result<Value, Error> {
         self.check_depth(depth)?;
-        let offset = self.pos;
-        let head = self.head()?;
+        let mut offset = self.pos;
+        let mut head = self.head()?;
+        while self.strip_self_described && head.is_tag(TAG_SELF_DESCRIBED) {
+            offset = self.pos;
+            head = self.head()?;
+        }
         self.value_after_head(head, offset, depth)
     }
 
@@ -347,7 +366,14 @@ impl<'a> Decoder<'a> {
                     .collect(),
             ),
             MAJOR_TAG => {
-                let inner = self.value(depth.saturating_add(1))?;
+                // A tag's content is read as it is: no self-described tag is passed over there.
+                let inner = {
+                    let depth = depth.saturating_add(1);
+                    self.check_depth(depth)?;
+                    let offset = self.pos;
+                    let head = self.head()?;
+                    self.value_after_head(head, offset, depth)?
+                };
                 check_tag_content(head.arg, &inner, offset)?;
                 Value::Tag(head.arg, Box::new(inner))
             }
@@ -623,6 +649,34 @@ mod tests {
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
             .collect()
+    }
+
+    /// Tag 55799 as go-cose's CBOR library reads protected headers: dropped before an item,
+    /// a map key or value, an array item (as often as it is repeated), kept inside a tag.
+    #[test]
+    fn self_described_tag_is_passed_over_where_go_drops_it() {
+        let strip = |h: &str| {
+            let bytes = hex(h);
+            let mut d = Decoder::new(&bytes).stripping_self_described();
+            let v = d.value(0);
+            v.and_then(|v| d.finish().map(|()| v))
+        };
+        assert_eq!(strip("d9d9f701").unwrap(), Value::Unsigned(1));
+        assert_eq!(strip("d9d9f7d9d9f701").unwrap(), Value::Unsigned(1));
+        assert_eq!(
+            strip("a1d9d9f701d9d9f78102").unwrap(),
+            Value::Map(vec![(
+                Value::Unsigned(1),
+                Value::Array(vec![Value::Unsigned(2)])
+            )])
+        );
+        // Inside another tag it stays, and tag 1 then holds a tag, not a time.
+        assert!(strip("c1d9d9f71a6a1d7440").is_err());
+        // Without the mode it is a tag like any other.
+        assert_eq!(
+            decode(&hex("d9d9f701")).unwrap(),
+            Value::Tag(55_799, Box::new(Value::Unsigned(1)))
+        );
     }
 
     #[test]

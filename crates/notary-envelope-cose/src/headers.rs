@@ -344,7 +344,9 @@ pub(crate) fn parse_protected(raw: &[u8], items: &mut usize) -> Result<Protected
     if raw.is_empty() {
         return Err(Error::EmptyProtectedHeader);
     }
-    let mut dec = cbor::Decoder::counting_from(raw, *items);
+    // go-cose decodes protected bytes with tags allowed, where tag 55799 is dropped; its
+    // first byte must still be a map's.
+    let mut dec = cbor::Decoder::counting_from(raw, *items).stripping_self_described();
     let entries = dec
         .map_entries(0)?
         .map_err(|head| Error::ProtectedHeaderNotMap {
@@ -653,7 +655,7 @@ fn check_countersignature(
     let protected_entries = if protected.is_empty() {
         Vec::new()
     } else {
-        let mut dec = cbor::Decoder::counting_from(protected, *items);
+        let mut dec = cbor::Decoder::counting_from(protected, *items).stripping_self_described();
         let entries = dec.map_entries(0).map_err(invalid)?.map_err(|head| {
             invalid(Error::ProtectedHeaderNotMap {
                 found: head.type_name(),
