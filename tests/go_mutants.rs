@@ -25,8 +25,11 @@
 //!   differences): an OCSP answer whose CertID hashes do not name the issuer, a CRL repeating
 //!   an extension.
 //!
-//! The token, OCSP and CRL checks run on both crypto providers (aws-lc-rs and RustCrypto);
-//! each must answer as Go.
+//! - Signature envelopes, COSE and JWS, against notation-go's integrity step
+//!   (`go_mutants_envelopes.rs`).
+//!
+//! The token, OCSP, CRL and envelope checks run on both crypto providers (aws-lc-rs and
+//! RustCrypto); each must answer as Go.
 //!
 //! Go's answers are in `tests/go-mutants/*.txt`, by the SHA-256 of each mutant. To make them
 //! again after the inputs or the mutations change (Go and the module proxy needed):
@@ -39,7 +42,13 @@
 //! /tmp/mutants tst /tmp/m/openssl openssl-message.bin openssl-root.der > tst-openssl-go1.26.8.txt
 //! /tmp/mutants ocsp /tmp/m/ocsp revocation-leaf.der revocation-ca.der 1796601600 > ocsp-go1.26.8.txt
 //! /tmp/mutants crl /tmp/m/crl revocation-leaf.der revocation-ca.der 1796601600 1790812800 > crl-go1.26.8.txt
+//! A="application/vnd.oci.image.manifest.v1+json sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 1234"
+//! /tmp/mutants cose /tmp/m/cose $A > cose-go1.26.8.txt
+//! /tmp/mutants jws /tmp/m/jws $A > jws-go1.26.8.txt
 //! ```
+
+#[path = "go_mutants_envelopes.rs"]
+mod envelopes;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -17,6 +17,13 @@
 //	                                 it (its validateCRL at NOW and checkRevocation), with no
 //	                                 signing time and with SIGNED (Unix seconds):
 //	                                 "NAME OK <status>/<status with SIGNED>" or "NAME ERR -"
+//	mutants cose|jws DIR MEDIATYPE DIGEST SIZE
+//	                                 a signature envelope as notation-go v1.3.2's integrity step
+//	                                 reads one: notation-core-go v1.3.0 signature.ParseEnvelope
+//	                                 and Verify, then the payload content type check, the
+//	                                 payload's reading and its targetArtifact compared with the
+//	                                 artifact (MEDIATYPE, DIGEST, SIZE) as verifier.Verify does:
+//	                                 "NAME OK <digest of what was read>" or "NAME ERR -"
 //
 // tests/go_mutants.rs says how to regenerate its expectation files with this program.
 package main
@@ -28,6 +35,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -39,8 +47,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/notaryproject/notation-core-go/signature"
+	_ "github.com/notaryproject/notation-core-go/signature/cose"
+	_ "github.com/notaryproject/notation-core-go/signature/jws"
 	nx509 "github.com/notaryproject/notation-core-go/x509"
 	"github.com/notaryproject/tspclient-go"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -73,6 +86,14 @@ func main() {
 		cert, issuer, now := readCertificate(os.Args[3]), readCertificate(os.Args[4]), unix(os.Args[5])
 		signed := unix(os.Args[6])
 		check = func(der []byte) string { return checkCRL(der, cert, issuer, now, signed) }
+	case "cose", "jws":
+		media := map[string]string{"cose": "application/cose", "jws": "application/jose+json"}[os.Args[1]]
+		size, err := strconv.ParseInt(os.Args[5], 10, 64)
+		if err != nil {
+			panic(err)
+		}
+		artifact := ocispec.Descriptor{MediaType: os.Args[3], Digest: digest.Digest(os.Args[4]), Size: size}
+		check = func(b []byte) string { return verifyEnvelope(media, b, artifact) }
 	default:
 		panic("unknown mode " + os.Args[1])
 	}
@@ -258,4 +279,59 @@ func crlStatus(crl *x509.RevocationList, cert *x509.Certificate, signingTime tim
 		return "revoked", nil
 	}
 	return "good", nil
+}
+
+// verifyEnvelope is notation-go's integrity step (verifyIntegrity): ParseEnvelope, then
+// Verify, which checks the signature with the leaf's key, the signer information and the
+// certificate chain. What was read is digested: payload content type and bytes, signing
+// scheme, signing time, expiry, extended attributes (key and criticality), signing agent,
+// timestamp signature, chain length and algorithm.
+func verifyEnvelope(mediaType string, b []byte, artifact ocispec.Descriptor) string {
+	env, err := signature.ParseEnvelope(mediaType, b)
+	if err != nil {
+		return "ERR -"
+	}
+	content, err := env.Verify()
+	if err != nil {
+		return "ERR -"
+	}
+	// notation-go's verifyIntegrity then checks the payload's type (ValidatePayloadContentType),
+	// and the artifact check reads the payload (DescriptorFromSignaturePayload).
+	if content.Payload.ContentType != "application/vnd.cncf.notary.payload.v1+json" {
+		return "ERR -"
+	}
+	var payload struct {
+		TargetArtifact ocispec.Descriptor `json:"targetArtifact"`
+	}
+	if err := json.Unmarshal(content.Payload.Content, &payload); err != nil {
+		return "ERR -"
+	}
+	ta := payload.TargetArtifact
+	// verifier.Verify: the descriptor must be the artifact's (oras content.Equal).
+	if ta.MediaType != artifact.MediaType || ta.Digest != artifact.Digest || ta.Size != artifact.Size {
+		return "ERR -"
+	}
+	var annotations []string
+	for k, v := range ta.Annotations {
+		annotations = append(annotations, fmt.Sprintf("%x=%x", k, v))
+	}
+	sort.Strings(annotations)
+	si := content.SignerInfo
+	expiry := "-"
+	if !si.SignedAttributes.Expiry.IsZero() {
+		expiry = fmt.Sprint(si.SignedAttributes.Expiry.Unix())
+	}
+	var ext []string
+	for _, a := range si.SignedAttributes.ExtendedAttributes {
+		ext = append(ext, fmt.Sprintf("%v:%v", a.Key, a.Critical))
+	}
+	sort.Strings(ext)
+	read := fmt.Sprintf("ta=%x|%x|%d|%s;ct=%s;payload=%x;scheme=%s;st=%d;exp=%s;ext=%s;agent=%x;tst=%x;certs=%d;alg=%d",
+		ta.MediaType, string(ta.Digest), ta.Size, strings.Join(annotations, ","),
+		content.Payload.ContentType, content.Payload.Content, si.SignedAttributes.SigningScheme,
+		si.SignedAttributes.SigningTime.Unix(), expiry, strings.Join(ext, ","),
+		[]byte(si.UnsignedAttributes.SigningAgent), si.UnsignedAttributes.TimestampSignature,
+		len(si.CertificateChain), int(si.SignatureAlgorithm))
+	sum := sha256.Sum256([]byte(read))
+	return "OK " + hex.EncodeToString(sum[:8])
 }
