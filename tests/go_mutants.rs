@@ -43,8 +43,7 @@
 //! /tmp/mutants ocsp /tmp/m/ocsp revocation-leaf.der revocation-ca.der 1796601600 > ocsp-go1.26.8.txt
 //! /tmp/mutants crl /tmp/m/crl revocation-leaf.der revocation-ca.der 1796601600 1790812800 > crl-go1.26.8.txt
 //! A="application/vnd.oci.image.manifest.v1+json sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 1234"
-//! /tmp/mutants cose /tmp/m/cose $A > cose-go1.26.8.txt
-//! /tmp/mutants jws /tmp/m/jws $A > jws-go1.26.8.txt
+//! for f in cose jws cose-sa jws-sa; do /tmp/mutants ${f%-sa} /tmp/m/$f $A > $f-go1.26.8.txt; done
 //! ```
 
 #[path = "go_mutants_envelopes.rs"]

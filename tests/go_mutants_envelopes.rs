@@ -1,4 +1,4 @@
-//! Signature envelopes against notation-go's integrity step (notation-core-go v1.3.0
+//! Signature envelopes (both signing schemes) against notation-go's integrity step (notation-core-go v1.3.0
 //! `signature.ParseEnvelope` and `Verify`: the signature with the leaf's key, the signer
 //! information, the certificate chain), on structure-aware mutants of a COSE and a JWS
 //! envelope made here: every CBOR item or JSON value replaced by one of each type, deleted,
@@ -42,9 +42,10 @@ fn chain() -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// What both envelopes sign: a payload, a signing time, an expiry, two extended attributes
-/// (one critical) and a signing agent.
-fn request() -> SignRequest {
+/// What the envelopes sign: a payload, a signing time (or an authentic signing time, under the
+/// signingAuthority scheme), an expiry, two extended attributes (one critical) and a signing
+/// agent.
+fn request(scheme: SigningScheme) -> SignRequest {
     let at = time::macros::datetime!(2026-06-01 12:00:00 UTC);
     let (media_type, digest, size) = ARTIFACT;
     let mut r = SignRequest::new(
@@ -54,6 +55,7 @@ fn request() -> SignRequest {
         .into_bytes(),
         at,
     );
+    r.signing_scheme = scheme;
     r.expiry = Some(at + time::Duration::days(365));
     r.signing_agent = Some("notary-rs/mutants".into());
     r.extended_attributes = vec![
@@ -650,14 +652,15 @@ fn cose_resign(mut envelope: Cbor) -> Vec<u8> {
     cbor(&envelope)
 }
 
-fn cose_envelope() -> Vec<u8> {
-    let unsigned = notary_envelope_cose::prepare(&request(), notary_core::KeySpec::EcP256).unwrap();
+fn cose_envelope(scheme: SigningScheme) -> Vec<u8> {
+    let unsigned =
+        notary_envelope_cose::prepare(&request(scheme), notary_core::KeySpec::EcP256).unwrap();
     let input = unsigned.signing_input().to_vec();
     unsigned.finish(raw(&input)).unwrap()
 }
 
-fn cose_mutants() -> Vec<Vec<u8>> {
-    let base = cose_envelope();
+fn cose_mutants(scheme: SigningScheme) -> Vec<Vec<u8>> {
+    let base = cose_envelope(scheme);
     let root = decode_all(&base);
     let mut out = vec![base.clone()];
     // Paths of the array's items under tag 18.
@@ -712,27 +715,41 @@ fn cose_mutants() -> Vec<Vec<u8>> {
     out
 }
 
+/// The two schemes' envelopes: mutants directory and Go's answers.
+const SCHEMES: [(SigningScheme, &str); 2] = [
+    (SigningScheme::X509, ""),
+    (SigningScheme::X509SigningAuthority, "-sa"),
+];
+
+/// Compares the mutants of `media` envelopes of both schemes with Go's answers.
+fn compare_envelopes(
+    media: EnvelopeMediaType,
+    mutants: fn(SigningScheme) -> Vec<Vec<u8>>,
+    min_mutants: usize,
+) {
+    let format = media.format_name();
+    for (scheme, suffix) in SCHEMES {
+        let all = unique(mutants(scheme), &format!("{format}{suffix}"));
+        for x509 in verifiers() {
+            assert_eq!(check(&x509, media, &all[0]).0, "OK", "the base envelope");
+            let accepted = compare(
+                &all,
+                &format!("{format}{suffix}-go1.26.8.txt"),
+                |m| check(&x509, media, m),
+                deliberate,
+            );
+            assert!(
+                all.len() > min_mutants && accepted > 100,
+                "{scheme:?}: {} {accepted}",
+                all.len()
+            );
+        }
+    }
+}
+
 #[test]
 fn cose_envelope_mutants_verify_as_notation_go_verifies_them() {
-    let all = unique(cose_mutants(), "cose");
-    for x509 in verifiers() {
-        assert_eq!(
-            check(&x509, EnvelopeMediaType::Cose, &all[0]).0,
-            "OK",
-            "the base envelope"
-        );
-        let accepted = compare(
-            &all,
-            "cose-go1.26.8.txt",
-            |m| check(&x509, EnvelopeMediaType::Cose, m),
-            deliberate,
-        );
-        assert!(
-            all.len() > 700 && accepted > 100,
-            "{} {accepted}",
-            all.len()
-        );
-    }
+    compare_envelopes(EnvelopeMediaType::Cose, cose_mutants, 700);
 }
 
 // ---- JSON ---------------------------------------------------------------------------------
@@ -1020,14 +1037,15 @@ fn jws_resign(mut envelope: Json) -> Vec<u8> {
     json(&envelope).into_bytes()
 }
 
-fn jws_envelope() -> Vec<u8> {
-    let unsigned = notary_envelope_jws::prepare(&request(), notary_core::KeySpec::EcP256).unwrap();
+fn jws_envelope(scheme: SigningScheme) -> Vec<u8> {
+    let unsigned =
+        notary_envelope_jws::prepare(&request(scheme), notary_core::KeySpec::EcP256).unwrap();
     let input = unsigned.signing_input().to_vec();
     unsigned.finish(raw(&input)).unwrap()
 }
 
-fn jws_mutants() -> Vec<Vec<u8>> {
-    let base = jws_envelope();
+fn jws_mutants(scheme: SigningScheme) -> Vec<Vec<u8>> {
+    let base = jws_envelope(scheme);
     let root = parse_json_all(&base);
     let mut out = vec![base.clone()];
     let names: Vec<String> = match &root {
@@ -1062,23 +1080,5 @@ fn jws_mutants() -> Vec<Vec<u8>> {
 
 #[test]
 fn jws_envelope_mutants_verify_as_notation_go_verifies_them() {
-    let all = unique(jws_mutants(), "jws");
-    for x509 in verifiers() {
-        assert_eq!(
-            check(&x509, EnvelopeMediaType::Jws, &all[0]).0,
-            "OK",
-            "the base envelope"
-        );
-        let accepted = compare(
-            &all,
-            "jws-go1.26.8.txt",
-            |m| check(&x509, EnvelopeMediaType::Jws, m),
-            deliberate,
-        );
-        assert!(
-            all.len() > 400 && accepted > 100,
-            "{} {accepted}",
-            all.len()
-        );
-    }
+    compare_envelopes(EnvelopeMediaType::Jws, jws_mutants, 400);
 }
