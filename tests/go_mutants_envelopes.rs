@@ -1,14 +1,16 @@
-//! Signature envelopes (both signing schemes) against notation-go's integrity step (notation-core-go v1.3.0
+//! Signature envelopes against notation-go's integrity step (notation-core-go v1.3.0
 //! `signature.ParseEnvelope` and `Verify`: the signature with the leaf's key, the signer
-//! information, the certificate chain), on structure-aware mutants of a COSE and a JWS
-//! envelope made here: every CBOR item or JSON value replaced by one of each type, deleted,
-//! repeated, given a longer or indefinite-length head (CBOR), escaped or re-spaced (JSON), its
-//! last byte changed; members and labels added; the protected header's own items mutated the
-//! same way. Whenever the protected header or the payload changes, the mutant is signed again
-//! (deterministic ECDSA, RFC 6979, so a mutant's bytes and its key stay the same from run to
-//! run), so what is inside them is compared, not only how a broken signature fails. Compared:
-//! the verdict, and when accepted, what was read (payload and its type, signing scheme and
-//! time, expiry, extended attributes, signing agent, timestamp, chain length, algorithm).
+//! information, the certificate chain; then the payload's type, the payload read and its
+//! target matched to the artifact), on structure-aware mutants of COSE and JWS envelopes made
+//! here under both signing schemes: every CBOR item or JSON value replaced by one of each
+//! type, deleted, repeated, given a longer or indefinite-length head (CBOR), escaped or
+//! re-spaced (JSON), its last byte changed; members and labels added; the protected header's
+//! and the payload's own items mutated the same way. Whenever the protected header or the
+//! payload changes, the mutant is signed again (deterministic ECDSA, RFC 6979, so a mutant's
+//! bytes and its key stay the same from run to run), so what is inside them is compared, not
+//! only how a broken signature fails. Compared: the verdict, and when accepted, what was read
+//! (the payload's target, payload and its type, signing scheme and time, expiry, extended
+//! attributes, signing agent, timestamp, chain length, algorithm).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
