@@ -757,7 +757,7 @@ fn cose_envelope_mutants_verify_as_notation_go_verifies_them() {
 // ---- JSON ---------------------------------------------------------------------------------
 
 #[derive(Clone, PartialEq, Debug)]
-enum Json {
+pub(crate) enum Json {
     /// A literal, number or any other text, written as it is.
     Raw(String),
     /// A string, as written between its quotes (escapes kept).
@@ -767,7 +767,7 @@ enum Json {
     Obj(Vec<(String, Json)>),
 }
 
-fn json(v: &Json) -> String {
+pub(crate) fn json(v: &Json) -> String {
     match v {
         Json::Raw(t) => t.clone(),
         Json::Str(s) => format!("\"{s}\""),
@@ -833,7 +833,7 @@ fn parse_json(t: &[u8], at: &mut usize) -> Json {
     }
 }
 
-fn parse_json_all(t: &[u8]) -> Json {
+pub(crate) fn parse_json_all(t: &[u8]) -> Json {
     let mut at = 0;
     let v = parse_json(t, &mut at);
     assert_eq!(at, t.len());
@@ -876,7 +876,7 @@ fn first_char(s: &str, f: impl Fn(char) -> Option<String>) -> Option<String> {
 }
 
 /// The mutants of `root`, each with the path of the value it changed.
-fn json_mutants(root: &Json) -> Vec<(Json, Vec<usize>)> {
+pub(crate) fn json_mutants(root: &Json) -> Vec<(Json, Vec<usize>)> {
     let raw = |t: &str| Json::Raw(t.to_string());
     let replacements = [
         raw("null"),

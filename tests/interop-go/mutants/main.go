@@ -17,6 +17,10 @@
 //	                                 it (its validateCRL at NOW and checkRevocation), with no
 //	                                 signing time and with SIGNED (Unix seconds):
 //	                                 "NAME OK <status>/<status with SIGNED>" or "NAME ERR -"
+//	mutants policy DIR                an OCI trust policy document as notation v1.3.2 loads one
+//	                                 (the first JSON value decoded into trustpolicy.Document,
+//	                                 then Validate): "NAME OK <digest of what was read>" or
+//	                                 "NAME ERR -"
 //	mutants cose|jws DIR MEDIATYPE DIGEST SIZE
 //	                                 a signature envelope as notation-go v1.3.2's integrity step
 //	                                 reads one: notation-core-go v1.3.0 signature.ParseEnvelope
@@ -35,6 +39,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
+	"bytes"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -51,6 +56,7 @@ import (
 	_ "github.com/notaryproject/notation-core-go/signature/cose"
 	_ "github.com/notaryproject/notation-core-go/signature/jws"
 	nx509 "github.com/notaryproject/notation-core-go/x509"
+	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/notaryproject/tspclient-go"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -86,6 +92,8 @@ func main() {
 		cert, issuer, now := readCertificate(os.Args[3]), readCertificate(os.Args[4]), unix(os.Args[5])
 		signed := unix(os.Args[6])
 		check = func(der []byte) string { return checkCRL(der, cert, issuer, now, signed) }
+	case "policy":
+		check = readPolicy
 	case "cose", "jws":
 		media := map[string]string{"cose": "application/cose", "jws": "application/jose+json"}[os.Args[1]]
 		size, err := strconv.ParseInt(os.Args[5], 10, 64)
@@ -332,6 +340,40 @@ func verifyEnvelope(mediaType string, b []byte, artifact ocispec.Descriptor) str
 		si.SignedAttributes.SigningTime.Unix(), expiry, strings.Join(ext, ","),
 		[]byte(si.UnsignedAttributes.SigningAgent), si.UnsignedAttributes.TimestampSignature,
 		len(si.CertificateChain), int(si.SignatureAlgorithm))
+	sum := sha256.Sum256([]byte(read))
+	return "OK " + hex.EncodeToString(sum[:8])
+}
+
+// readPolicy is getDocument (json.Decoder: the first value) and Document.Validate; what was
+// read is each statement's name, scope count, the action of every validation, the timestamp
+// option, trust stores and identities.
+func readPolicy(b []byte) string {
+	var doc trustpolicy.Document
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&doc); err != nil {
+		return "ERR -"
+	}
+	if err := doc.Validate(); err != nil {
+		return "ERR -"
+	}
+	read := "v=" + doc.Version
+	for _, st := range doc.TrustPolicies {
+		level, err := st.SignatureVerification.GetVerificationLevel()
+		if err != nil {
+			return "ERR -"
+		}
+		var actions []string
+		for _, t := range []trustpolicy.ValidationType{trustpolicy.TypeIntegrity, trustpolicy.TypeAuthenticity,
+			trustpolicy.TypeAuthenticTimestamp, trustpolicy.TypeExpiry, trustpolicy.TypeRevocation} {
+			actions = append(actions, string(level.Enforcement[t]))
+		}
+		ts := string(st.SignatureVerification.VerifyTimestamp)
+		if ts == "" {
+			ts = string(trustpolicy.OptionAlways)
+		}
+		read += fmt.Sprintf(";name=%x;scopes=%d;actions=%s;ts=%s;stores=%x;ids=%x", st.Name,
+			len(st.RegistryScopes), strings.Join(actions, ","), ts,
+			strings.Join(st.TrustStores, ","), strings.Join(st.TrustedIdentities, "|"))
+	}
 	sum := sha256.Sum256([]byte(read))
 	return "OK " + hex.EncodeToString(sum[:8])
 }
