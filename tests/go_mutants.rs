@@ -13,9 +13,9 @@
 //!   (the commit notation v1.3.2 is built with) `ParseSignedToken`, `Info`, `Validate`,
 //!   `Verify` and notation-core-go v1.3.0 `ValidateTimestampingCertChain`, against
 //!   `TimestampToken::parse` and `verify_with`: the same verdict, and the same time and
-//!   accuracy when accepted. The openssl token's TSTInfo and signed attributes are also mutated and signed again (its TSA key is in
-//!   `tests/go-mutants`), so what is inside them is compared too, not only how a broken
-//!   signature fails.
+//!   accuracy when accepted. The openssl token's TSTInfo and signed attributes are also
+//!   mutated and signed again (its TSA key is in `tests/go-mutants`), so what is inside them
+//!   is compared too, not only how a broken signature fails.
 //! - OCSP responses (revoked and good, made with `openssl ocsp`) and a CRL (made with `openssl
 //!   ca`), both also with their signed part mutated and signed again by the CA, against
 //!   notation-core-go v1.3.0's reading: x/crypto/ocsp `ParseResponseForCert` and the
