@@ -26,8 +26,9 @@
 //!   an extension.
 //!
 //! - Signature envelopes, COSE and JWS, against notation-go's integrity step
-//!   (`go_mutants_envelopes.rs`), and trust policy documents against notation's loading of
-//!   one (`go_mutants_policy.rs`).
+//!   (`go_mutants_envelopes.rs`), trust policy documents against notation's loading of one
+//!   (`go_mutants_policy.rs`) and signature manifests against notation-go's reading of one
+//!   from an OCI layout (`go_mutants_manifest.rs`).
 //!
 //! The token, OCSP, CRL and envelope checks run on both crypto providers (aws-lc-rs and
 //! RustCrypto); each must answer as Go.
@@ -46,10 +47,13 @@
 //! A="application/vnd.oci.image.manifest.v1+json sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 1234"
 //! for f in cose jws cose-sa jws-sa; do /tmp/mutants ${f%-sa} /tmp/m/$f $A > $f-go1.26.8.txt; done
 //! /tmp/mutants policy /tmp/m/policy > policy-go1.26.8.txt
+//! /tmp/mutants manifest /tmp/m/manifest manifest-envelope.bin > manifest-go1.26.8.txt
 //! ```
 
 #[path = "go_mutants_envelopes.rs"]
 mod envelopes;
+#[path = "go_mutants_manifest.rs"]
+mod manifest;
 #[path = "go_mutants_policy.rs"]
 mod policy;
 

@@ -21,6 +21,11 @@
 //	                                 (the first JSON value decoded into trustpolicy.Document,
 //	                                 then Validate): "NAME OK <digest of what was read>" or
 //	                                 "NAME ERR -"
+//	mutants manifest DIR ENVELOPE     a signature manifest as notation v1.3.2 reads one from an
+//	                                 OCI layout holding it, ENVELOPE and an empty config
+//	                                 (registry.NewOCIRepository, FetchSignatureBlob; the layer's
+//	                                 media type must then name an envelope format): "NAME OK
+//	                                 <digest of the envelope and its media type>" or "NAME ERR -"
 //	mutants cose|jws DIR MEDIATYPE DIGEST SIZE
 //	                                 a signature envelope as notation-go v1.3.2's integrity step
 //	                                 reads one: notation-core-go v1.3.0 signature.ParseEnvelope
@@ -56,6 +61,7 @@ import (
 	_ "github.com/notaryproject/notation-core-go/signature/cose"
 	_ "github.com/notaryproject/notation-core-go/signature/jws"
 	nx509 "github.com/notaryproject/notation-core-go/x509"
+	"github.com/notaryproject/notation-go/registry"
 	"github.com/notaryproject/notation-go/verifier/trustpolicy"
 	"github.com/notaryproject/tspclient-go"
 	"github.com/opencontainers/go-digest"
@@ -94,6 +100,12 @@ func main() {
 		check = func(der []byte) string { return checkCRL(der, cert, issuer, now, signed) }
 	case "policy":
 		check = readPolicy
+	case "manifest":
+		envelope, err := os.ReadFile(os.Args[3])
+		if err != nil {
+			panic(err)
+		}
+		check = func(b []byte) string { return fetchSignature(b, envelope) }
 	case "cose", "jws":
 		media := map[string]string{"cose": "application/cose", "jws": "application/jose+json"}[os.Args[1]]
 		size, err := strconv.ParseInt(os.Args[5], 10, 64)
@@ -375,5 +387,47 @@ func readPolicy(b []byte) string {
 			strings.Join(st.TrustStores, ","), strings.Join(st.TrustedIdentities, "|"))
 	}
 	sum := sha256.Sum256([]byte(read))
+	return "OK " + hex.EncodeToString(sum[:8])
+}
+
+// fetchSignature lays out an OCI layout holding the manifest, the envelope and "{}" (each
+// under its digest) and fetches the signature through notation-go's repository, as notation
+// verify --oci-layout does for each signature manifest it lists.
+func fetchSignature(manifest, envelope []byte) string {
+	dir, err := os.MkdirTemp("", "mutant-layout")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	if err := os.MkdirAll(blobs, 0o755); err != nil {
+		panic(err)
+	}
+	for _, b := range [][]byte{manifest, envelope, []byte("{}")} {
+		sum := sha256.Sum256(b)
+		if err := os.WriteFile(filepath.Join(blobs, hex.EncodeToString(sum[:])), b, 0o644); err != nil {
+			panic(err)
+		}
+	}
+	must := func(err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "index.json"), []byte(`{"schemaVersion":2,"manifests":[]}`), 0o644))
+	repo, err := registry.NewOCIRepository(dir, registry.RepositoryOptions{})
+	if err != nil {
+		panic(err)
+	}
+	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(manifest), Size: int64(len(manifest))}
+	blob, blobDesc, err := repo.FetchSignatureBlob(context.Background(), desc)
+	if err != nil {
+		return "ERR -"
+	}
+	if blobDesc.MediaType != "application/jose+json" && blobDesc.MediaType != "application/cose" {
+		return "ERR -"
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%x|%s", sha256.Sum256(blob), blobDesc.MediaType)))
 	return "OK " + hex.EncodeToString(sum[:8])
 }
