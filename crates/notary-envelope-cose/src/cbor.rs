@@ -316,10 +316,15 @@ impl<'a> Decoder<'a> {
 
     /// Decodes one complete data item at nesting level `depth`.
     pub(crate) fn value(&mut self, depth: usize) -> Result<Value, Error> {
+        self.item(depth, self.strip_self_described)
+    }
+
+    /// [`Decoder::value`], passing over tag 55799 first when `strip` is set.
+    fn item(&mut self, depth: usize, strip: bool) -> Result<Value, Error> {
         self.check_depth(depth)?;
         let mut offset = self.pos;
         let mut head = self.head()?;
-        while self.strip_self_described && head.is_tag(TAG_SELF_DESCRIBED) {
+        while strip && head.is_tag(TAG_SELF_DESCRIBED) {
             offset = self.pos;
             head = self.head()?;
         }
@@ -367,13 +372,7 @@ impl<'a> Decoder<'a> {
             ),
             MAJOR_TAG => {
                 // A tag's content is read as it is: no self-described tag is passed over there.
-                let inner = {
-                    let depth = depth.saturating_add(1);
-                    self.check_depth(depth)?;
-                    let offset = self.pos;
-                    let head = self.head()?;
-                    self.value_after_head(head, offset, depth)?
-                };
+                let inner = self.item(depth.saturating_add(1), false)?;
                 check_tag_content(head.arg, &inner, offset)?;
                 Value::Tag(head.arg, Box::new(inner))
             }
