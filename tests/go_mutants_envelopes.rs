@@ -22,7 +22,7 @@ use notary_core::{
 use p256::ecdsa::signature::Signer as _;
 use p256::pkcs8::DecodePrivateKey as _;
 
-use super::{compare, read, unique, verifiers, workspace};
+use super::{compare, deliberate, read, unique, verifiers, workspace};
 
 fn signing_key() -> p256::ecdsa::SigningKey {
     p256::ecdsa::SigningKey::from_pkcs8_der(&read(&workspace(
@@ -233,9 +233,35 @@ fn check(
     )
 }
 
-/// The differences allowed: what notary refuses on purpose (`check` names it) and Go takes.
-fn deliberate(go: &(String, String), ours: &(String, String)) -> bool {
-    go.0 == "OK" && ours.0 == "ERR" && ours.1 != "-"
+// ---- Trees of items (CBOR) or values (JSON) --------------------------------------------------
+
+/// A decoded document whose nodes are reached by paths of child indexes.
+trait Tree: Clone {
+    /// The node's children, in document order.
+    fn children_mut(&mut self) -> Vec<&mut Self>;
+}
+
+/// The path of every node, the root's (empty) first, in document order.
+fn paths<T: Tree>(root: &T) -> Vec<Vec<usize>> {
+    fn walk<T: Tree>(node: &mut T, prefix: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        out.push(prefix.clone());
+        for (i, c) in node.children_mut().into_iter().enumerate() {
+            prefix.push(i);
+            walk(c, prefix, out);
+            prefix.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&mut root.clone(), &mut Vec::new(), &mut out);
+    out
+}
+
+/// The node at `path`.
+fn at<'a, T: Tree>(node: &'a mut T, path: &[usize]) -> &'a mut T {
+    match path.split_first() {
+        None => node,
+        Some((&i, rest)) => at(node.children_mut().swap_remove(i), rest),
+    }
 }
 
 // ---- CBOR ---------------------------------------------------------------------------------
@@ -394,31 +420,15 @@ fn decode_all(b: &[u8]) -> Cbor {
     item
 }
 
-/// The children of an item: array items, map keys and values (key 2i, value 2i + 1), a tag's
-/// content.
-fn children_mut(item: &mut Cbor) -> Vec<&mut Cbor> {
-    match item {
-        Cbor::Array(items, _) => items.iter_mut().collect(),
-        Cbor::Map(pairs, _) => pairs.iter_mut().flat_map(|(k, v)| [k, v]).collect(),
-        Cbor::Tag(_, inner, _) => vec![&mut **inner],
-        _ => Vec::new(),
-    }
-}
-
-fn cbor_paths(item: &Cbor, prefix: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-    out.push(prefix.clone());
-    let mut copy = item.clone();
-    for (i, c) in children_mut(&mut copy).into_iter().enumerate() {
-        prefix.push(i);
-        cbor_paths(c, prefix, out);
-        prefix.pop();
-    }
-}
-
-fn cbor_at<'a>(item: &'a mut Cbor, path: &[usize]) -> &'a mut Cbor {
-    match path.split_first() {
-        None => item,
-        Some((&i, rest)) => cbor_at(children_mut(item).swap_remove(i), rest),
+impl Tree for Cbor {
+    /// Array items, map keys and values (key 2i, value 2i + 1), a tag's content.
+    fn children_mut(&mut self) -> Vec<&mut Self> {
+        match self {
+            Cbor::Array(items, _) => items.iter_mut().collect(),
+            Cbor::Map(pairs, _) => pairs.iter_mut().flat_map(|(k, v)| [k, v]).collect(),
+            Cbor::Tag(_, inner, _) => vec![&mut **inner],
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -447,14 +457,13 @@ fn cbor_mutants(root: &Cbor) -> Vec<(Cbor, Vec<usize>)> {
         Cbor::Simple(vec![0xfb, 0x41, 0xd9, 0xd2, 0x4b, 0x40, 0x00, 0x00, 0x00]),
         Cbor::Tag(1, Box::new(int(0)), Form::Shortest),
     ];
-    let mut paths = Vec::new();
-    cbor_paths(root, &mut Vec::new(), &mut paths);
+    let paths = paths(root);
     let mut out = Vec::new();
     for path in paths {
-        let node = cbor_at(&mut root.clone(), &path).clone();
+        let node = at(&mut root.clone(), &path).clone();
         let mut set = |f: &dyn Fn(&mut Cbor)| {
             let mut t = root.clone();
-            f(cbor_at(&mut t, &path));
+            f(at(&mut t, &path));
             out.push((t, path.clone()));
         };
         for r in &replacements {
@@ -568,10 +577,10 @@ fn cbor_mutants(root: &Cbor) -> Vec<(Cbor, Vec<usize>)> {
         }
         // Deleted and repeated, where the parent is an array or a map (a key takes its value).
         if let Some((&last, parent_path)) = path.split_last() {
-            let parent = cbor_at(&mut root.clone(), parent_path).clone();
+            let parent = at(&mut root.clone(), parent_path).clone();
             let edit_parent = |f: &dyn Fn(&mut Cbor)| {
                 let mut t = root.clone();
-                f(cbor_at(&mut t, parent_path));
+                f(at(&mut t, parent_path));
                 (t, path.clone())
             };
             match parent {
@@ -757,7 +766,7 @@ fn cose_envelope_mutants_verify_as_notation_go_verifies_them() {
 // ---- JSON ---------------------------------------------------------------------------------
 
 #[derive(Clone, PartialEq, Debug)]
-pub(crate) enum Json {
+enum Json {
     /// A literal, number or any other text, written as it is.
     Raw(String),
     /// A string, as written between its quotes (escapes kept).
@@ -767,7 +776,7 @@ pub(crate) enum Json {
     Obj(Vec<(String, Json)>),
 }
 
-pub(crate) fn json(v: &Json) -> String {
+fn json(v: &Json) -> String {
     match v {
         Json::Raw(t) => t.clone(),
         Json::Str(s) => format!("\"{s}\""),
@@ -833,7 +842,7 @@ fn parse_json(t: &[u8], at: &mut usize) -> Json {
     }
 }
 
-pub(crate) fn parse_json_all(t: &[u8]) -> Json {
+fn parse_json_all(t: &[u8]) -> Json {
     let mut at = 0;
     let v = parse_json(t, &mut at);
     assert_eq!(at, t.len());
@@ -841,28 +850,14 @@ pub(crate) fn parse_json_all(t: &[u8]) -> Json {
     v
 }
 
-fn json_children(v: &mut Json) -> Vec<&mut Json> {
-    match v {
-        Json::Arr(items) => items.iter_mut().collect(),
-        Json::Obj(members) => members.iter_mut().map(|(_, v)| v).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn json_paths(v: &Json, prefix: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-    out.push(prefix.clone());
-    let mut copy = v.clone();
-    for (i, c) in json_children(&mut copy).into_iter().enumerate() {
-        prefix.push(i);
-        json_paths(c, prefix, out);
-        prefix.pop();
-    }
-}
-
-fn json_at<'a>(v: &'a mut Json, path: &[usize]) -> &'a mut Json {
-    match path.split_first() {
-        None => v,
-        Some((&i, rest)) => json_at(json_children(v).swap_remove(i), rest),
+impl Tree for Json {
+    /// Array items and member values.
+    fn children_mut(&mut self) -> Vec<&mut Self> {
+        match self {
+            Json::Arr(items) => items.iter_mut().collect(),
+            Json::Obj(members) => members.iter_mut().map(|(_, v)| v).collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -876,7 +871,7 @@ fn first_char(s: &str, f: impl Fn(char) -> Option<String>) -> Option<String> {
 }
 
 /// The mutants of `root`, each with the path of the value it changed.
-pub(crate) fn json_mutants(root: &Json) -> Vec<(Json, Vec<usize>)> {
+fn json_mutants(root: &Json) -> Vec<(Json, Vec<usize>)> {
     let raw = |t: &str| Json::Raw(t.to_string());
     let replacements = [
         raw("null"),
@@ -887,14 +882,13 @@ pub(crate) fn json_mutants(root: &Json) -> Vec<(Json, Vec<usize>)> {
         Json::Arr(Vec::new()),
         Json::Obj(Vec::new()),
     ];
-    let mut paths = Vec::new();
-    json_paths(root, &mut Vec::new(), &mut paths);
+    let paths = paths(root);
     let mut out = Vec::new();
     for path in paths {
-        let node = json_at(&mut root.clone(), &path).clone();
+        let node = at(&mut root.clone(), &path).clone();
         let mut set = |f: &dyn Fn(&mut Json)| {
             let mut t = root.clone();
-            f(json_at(&mut t, &path));
+            f(at(&mut t, &path));
             out.push((t, path.clone()));
         };
         for r in &replacements {
@@ -983,7 +977,7 @@ pub(crate) fn json_mutants(root: &Json) -> Vec<(Json, Vec<usize>)> {
         // Deleted and repeated, where the parent is an array or an object.
         if let Some((&last, parent_path)) = path.split_last() {
             let mut t = root.clone();
-            let parent = json_at(&mut t, parent_path);
+            let parent = at(&mut t, parent_path);
             let mut deleted = parent.clone();
             let mut repeated = parent.clone();
             match (&mut deleted, &mut repeated) {
@@ -999,7 +993,7 @@ pub(crate) fn json_mutants(root: &Json) -> Vec<(Json, Vec<usize>)> {
             }
             for p in [deleted, repeated] {
                 let mut t = root.clone();
-                *json_at(&mut t, parent_path) = p;
+                *at(&mut t, parent_path) = p;
                 out.push((t, path.clone()));
             }
         }
@@ -1007,12 +1001,39 @@ pub(crate) fn json_mutants(root: &Json) -> Vec<(Json, Vec<usize>)> {
     out
 }
 
+/// The mutants of the compact JSON document `base`: itself first, each of [`json_mutants`],
+/// then `base` followed by `after` and `base` cut short by one byte.
+pub(crate) fn document_mutants(base: &[u8], after: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![base.to_vec()];
+    out.extend(
+        json_mutants(&parse_json_all(base))
+            .into_iter()
+            .map(|(m, _)| json(&m).into_bytes()),
+    );
+    out.push([base, after].concat());
+    out.push(base[..base.len() - 1].to_vec());
+    out
+}
+
+/// The index of member `name` of an object, when it is the only one of that name.
+fn member_at(v: &Json, name: &str) -> Option<usize> {
+    let Json::Obj(members) = v else { return None };
+    let mut found = members
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, _))| k == name)
+        .map(|(i, _)| i);
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
 /// The value of member `name` of an object (the only one of that name), as written.
 fn member<'a>(v: &'a mut Json, name: &str) -> Option<&'a mut Json> {
-    let Json::Obj(members) = v else { return None };
-    let mut found = members.iter_mut().filter(|(k, _)| k == name);
-    let first = found.next()?;
-    found.next().is_none().then_some(&mut first.1)
+    let i = member_at(v, name)?;
+    match v {
+        Json::Obj(members) => members.get_mut(i).map(|(_, v)| v),
+        _ => None,
+    }
 }
 
 /// A JSON string's value, when it is a valid string.
@@ -1023,8 +1044,8 @@ fn string_value(s: &str) -> Option<String> {
 /// Signs `envelope` again when it still has one `protected`, `payload` and `signature` string.
 fn jws_resign(mut envelope: Json) -> Vec<u8> {
     let input = match (
-        member(&mut envelope.clone(), "protected").cloned(),
-        member(&mut envelope.clone(), "payload").cloned(),
+        member(&mut envelope, "protected").cloned(),
+        member(&mut envelope, "payload").cloned(),
     ) {
         (Some(Json::Str(p)), Some(Json::Str(d))) => string_value(&p)
             .zip(string_value(&d))
@@ -1050,11 +1071,7 @@ fn jws_mutants(scheme: SigningScheme) -> Vec<Vec<u8>> {
     let base = jws_envelope(scheme);
     let root = parse_json_all(&base);
     let mut out = vec![base.clone()];
-    let names: Vec<String> = match &root {
-        Json::Obj(m) => m.iter().map(|(k, _)| k.clone()).collect(),
-        _ => panic!("a JSON object"),
-    };
-    let signature_at = names.iter().position(|k| k == "signature").unwrap();
+    let signature_at = member_at(&root, "signature").expect("one signature member");
     for (m, path) in json_mutants(&root) {
         if path.first() == Some(&signature_at) {
             out.push(json(&m).into_bytes());
