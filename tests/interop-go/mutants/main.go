@@ -39,12 +39,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
-	"bytes"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -71,23 +71,18 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: mutants x509 DIR | mutants tst DIR MESSAGE ROOT")
+		fmt.Fprintln(os.Stderr, "usage: mutants MODE DIR [ARGS...] (the modes are in the comment at the top of main.go)")
 		os.Exit(2)
 	}
 	names, err := filepath.Glob(filepath.Join(os.Args[2], "*.der"))
-	if err != nil {
-		panic(err)
-	}
+	must(err)
 	sort.Strings(names)
 	var check func([]byte) string
 	switch os.Args[1] {
 	case "x509":
 		check = parseCertificate
 	case "tst":
-		message, err := os.ReadFile(os.Args[3])
-		if err != nil {
-			panic(err)
-		}
+		message := readFile(os.Args[3])
 		roots := x509.NewCertPool()
 		roots.AddCert(readCertificate(os.Args[4]))
 		check = func(der []byte) string { return verifyToken(der, message, roots) }
@@ -101,17 +96,12 @@ func main() {
 	case "policy":
 		check = readPolicy
 	case "manifest":
-		envelope, err := os.ReadFile(os.Args[3])
-		if err != nil {
-			panic(err)
-		}
+		envelope := readFile(os.Args[3])
 		check = func(b []byte) string { return fetchSignature(b, envelope) }
 	case "cose", "jws":
 		media := map[string]string{"cose": "application/cose", "jws": "application/jose+json"}[os.Args[1]]
 		size, err := strconv.ParseInt(os.Args[5], 10, 64)
-		if err != nil {
-			panic(err)
-		}
+		must(err)
 		artifact := ocispec.Descriptor{MediaType: os.Args[3], Digest: digest.Digest(os.Args[4]), Size: size}
 		check = func(b []byte) string { return verifyEnvelope(media, b, artifact) }
 	default:
@@ -121,26 +111,31 @@ func main() {
 	defer w.Flush()
 	fmt.Fprintf(w, "# %s %s, %d mutants (tests/interop-go/mutants)\n", os.Args[1], runtime.Version(), len(names))
 	for _, n := range names {
-		der, err := os.ReadFile(n)
-		if err != nil {
-			panic(err)
-		}
+		der := readFile(n)
 		fmt.Fprintf(w, "%s %s\n", strings.TrimSuffix(filepath.Base(n), ".der"), check(der))
 	}
 }
 
-func readCertificate(path string) *x509.Certificate {
-	b, err := os.ReadFile(path)
+// must stops the program on a set-up error: the answers would be meaningless.
+func must(err error) {
 	if err != nil {
 		panic(err)
 	}
+}
+
+func readFile(path string) []byte {
+	b, err := os.ReadFile(path)
+	must(err)
+	return b
+}
+
+func readCertificate(path string) *x509.Certificate {
+	b := readFile(path)
 	if block, _ := pem.Decode(b); block != nil {
 		b = block.Bytes
 	}
 	c, err := x509.ParseCertificate(b)
-	if err != nil {
-		panic(err)
-	}
+	must(err)
 	return c
 }
 
@@ -205,9 +200,7 @@ func verifyToken(der, message []byte, roots *x509.CertPool) string {
 
 func unix(s string) time.Time {
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		panic(err)
-	}
+	must(err)
 	return time.Unix(n, 0)
 }
 
@@ -395,31 +388,18 @@ func readPolicy(b []byte) string {
 // verify --oci-layout does for each signature manifest it lists.
 func fetchSignature(manifest, envelope []byte) string {
 	dir, err := os.MkdirTemp("", "mutant-layout")
-	if err != nil {
-		panic(err)
-	}
+	must(err)
 	defer os.RemoveAll(dir)
 	blobs := filepath.Join(dir, "blobs", "sha256")
-	if err := os.MkdirAll(blobs, 0o755); err != nil {
-		panic(err)
-	}
+	must(os.MkdirAll(blobs, 0o755))
 	for _, b := range [][]byte{manifest, envelope, []byte("{}")} {
 		sum := sha256.Sum256(b)
-		if err := os.WriteFile(filepath.Join(blobs, hex.EncodeToString(sum[:])), b, 0o644); err != nil {
-			panic(err)
-		}
-	}
-	must := func(err error) {
-		if err != nil {
-			panic(err)
-		}
+		must(os.WriteFile(filepath.Join(blobs, hex.EncodeToString(sum[:])), b, 0o644))
 	}
 	must(os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644))
 	must(os.WriteFile(filepath.Join(dir, "index.json"), []byte(`{"schemaVersion":2,"manifests":[]}`), 0o644))
 	repo, err := registry.NewOCIRepository(dir, registry.RepositoryOptions{})
-	if err != nil {
-		panic(err)
-	}
+	must(err)
 	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(manifest), Size: int64(len(manifest))}
 	blob, blobDesc, err := repo.FetchSignatureBlob(context.Background(), desc)
 	if err != nil {
