@@ -26,13 +26,18 @@ done
 if [ -n "${NOTARY_BIN:-}" ]; then
   notary=$NOTARY_BIN
 else
-  # The release build (static-pie on Linux with glibc, as notation's release binaries are
-  # static); NOTARY_STATIC=0 times the ordinary dynamically linked build instead.
+  # The release build (static on Linux, linked against musl where it is installed, as
+  # notation's release binaries are static); NOTARY_LIBC=gnu times the static glibc build,
+  # NOTARY_STATIC=0 the ordinary dynamically linked one.
   notary=$(bash scripts/build-release.sh | sed -n 1p)  # sed reads it all: no SIGPIPE under pipefail
 fi
 notation="$tools/notation"; oras="$tools/oras"; blobpeer="$tools/blobpeer"
 # Which build is timed: linking is part of what a process costs.
 if readelf -lW "$notary" 2>/dev/null | grep -q INTERP; then link=dynamic; else link=static; fi
+# The musl release build carries mimalloc (scripts/build-release.sh), the glibc one does not.
+if [ "$link" = static ]; then
+  if grep -qa mimalloc "$notary"; then link="$link, musl + mimalloc"; else link="$link, glibc"; fi
+fi
 echo "notary: $notary ($link)"
 
 work=$(mktemp -d); reg_pid=""

@@ -12,6 +12,8 @@ need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v make >/dev/null || need_apt+=(make)
+# The release build links musl (scripts/build-release.sh): its C compiler wrapper and headers.
+command -v musl-gcc >/dev/null || need_apt+=(musl-tools)
 # Real registries and tools of the live tests: Debian's Distribution 2.8 (no referrers API),
 # htpasswd for its Basic auth.
 [ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
@@ -37,6 +39,11 @@ fi
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust stable) is required" >&2; exit 1; }
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+# The release build's target (scripts/build-release.sh).
+musl_target="$(uname -m)-unknown-linux-musl"
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$musl_target"; then
+  rustup target add "$musl_target"
+fi
 
 # cargo-deny checks licences, advisories and sources of the dependency graph.
 if ! command -v cargo-deny >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-deny" ]; then

@@ -20,6 +20,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// musl's allocator serialises threads on one lock (scripts/build-release.sh).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A user-facing failure: printed as `Error: ...`, exit code 1.
 #[derive(Debug)]
 pub struct Failure(String);

@@ -684,7 +684,7 @@ where
     // (compare-notation.sh times one process per artifact).
     let rt = runtime()?;
     let batch = targets.len() > 1;
-    rt.block_on(async {
+    let out = rt.block_on(async {
         let sem = Arc::new(tokio::sync::Semaphore::new(BATCH_CONCURRENCY));
         let mut set = tokio::task::JoinSet::new();
         for (i, t) in targets.iter().enumerate() {
@@ -710,7 +710,11 @@ where
             out[i] = Some(v);
         }
         Ok(out.into_iter().flatten().collect())
-    })
+    });
+    // Every task was awaited above: what is left is idle blocking-pool threads, which need not
+    // be woken and joined one by one before the process exits.
+    rt.shutdown_background();
+    out
 }
 
 /// cobra's mutually exclusive group of `sign`: at most one of `--oci-layout`,

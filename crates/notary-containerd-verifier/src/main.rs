@@ -8,6 +8,11 @@ use std::sync::Mutex;
 
 use notary_containerd_verifier::{Args, HELP, Image, MAX_INPUT, Settings, Verdict, label_of};
 
+// musl's allocator serialises threads on one lock (scripts/build-release.sh).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Held by whoever prints the verdict: the main thread or the timeout watchdog, never both.
 static DECIDED: Mutex<()> = Mutex::new(());
 
