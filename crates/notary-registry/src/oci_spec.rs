@@ -86,6 +86,48 @@ fn check_common(m: &Manifest, target: &str, refused: &[&str]) -> Result<(), Erro
     Ok(())
 }
 
+/// Sets the optional members an image manifest and an index share (media and artifact types,
+/// subject, annotations) on `$b`, either builder (two generated types with no trait in
+/// common), and builds.
+macro_rules! build_with_shared {
+    ($b:expr, $m:expr) => {{
+        let (mut b, m) = ($b, $m);
+        if let Some(mt) = &m.media_type {
+            b = b.media_type(oci::MediaType::from(mt.as_str()));
+        }
+        if let Some(at) = &m.artifact_type {
+            b = b.artifact_type(oci::MediaType::from(at.as_str()));
+        }
+        if let Some(s) = &m.subject {
+            b = b.subject(to_oci(s)?);
+        }
+        if let Some(a) = &m.annotations {
+            b = b.annotations(hash_map(a));
+        }
+        b.build().map_err(|e| invalid(e.to_string()))
+    }};
+}
+
+/// The by-value conversions, through the by-reference ones.
+macro_rules! by_value {
+    ($($from:ty => $to:ty),* $(,)?) => {$(
+        impl TryFrom<$from> for $to {
+            type Error = Error;
+
+            fn try_from(m: $from) -> Result<Self, Error> {
+                Self::try_from(&m)
+            }
+        }
+    )*};
+}
+
+by_value!(
+    Manifest => oci::ImageManifest,
+    oci::ImageManifest => Manifest,
+    Manifest => oci::ImageIndex,
+    oci::ImageIndex => Manifest,
+);
+
 impl TryFrom<&Manifest> for oci::ImageManifest {
     type Error = Error;
 
@@ -109,31 +151,11 @@ impl TryFrom<&Manifest> for oci::ImageManifest {
             .layers
             .as_deref()
             .ok_or_else(|| invalid(format!("an oci-spec {TARGET} needs a layers array")))?;
-        let mut b = oci::ImageManifestBuilder::default()
+        let b = oci::ImageManifestBuilder::default()
             .schema_version(m.schema_version)
             .config(to_oci(config)?)
             .layers(to_oci_all(layers)?);
-        if let Some(mt) = &m.media_type {
-            b = b.media_type(oci::MediaType::from(mt.as_str()));
-        }
-        if let Some(at) = &m.artifact_type {
-            b = b.artifact_type(oci::MediaType::from(at.as_str()));
-        }
-        if let Some(s) = &m.subject {
-            b = b.subject(to_oci(s)?);
-        }
-        if let Some(a) = &m.annotations {
-            b = b.annotations(hash_map(a));
-        }
-        b.build().map_err(|e| invalid(e.to_string()))
-    }
-}
-
-impl TryFrom<Manifest> for oci::ImageManifest {
-    type Error = Error;
-
-    fn try_from(m: Manifest) -> Result<Self, Error> {
-        Self::try_from(&m)
+        build_with_shared!(b, m)
     }
 }
 
@@ -152,14 +174,6 @@ impl TryFrom<&oci::ImageManifest> for Manifest {
             subject: m.subject().as_ref().map(from_oci).transpose()?,
             annotations: m.annotations().as_ref().map(btree_map),
         })
-    }
-}
-
-impl TryFrom<oci::ImageManifest> for Manifest {
-    type Error = Error;
-
-    fn try_from(m: oci::ImageManifest) -> Result<Self, Error> {
-        Self::try_from(&m)
     }
 }
 
@@ -182,30 +196,10 @@ impl TryFrom<&Manifest> for oci::ImageIndex {
             .manifests
             .as_deref()
             .ok_or_else(|| invalid(format!("an oci-spec {TARGET} needs a manifests array")))?;
-        let mut b = oci::ImageIndexBuilder::default()
+        let b = oci::ImageIndexBuilder::default()
             .schema_version(m.schema_version)
             .manifests(to_oci_all(manifests)?);
-        if let Some(mt) = &m.media_type {
-            b = b.media_type(oci::MediaType::from(mt.as_str()));
-        }
-        if let Some(at) = &m.artifact_type {
-            b = b.artifact_type(oci::MediaType::from(at.as_str()));
-        }
-        if let Some(s) = &m.subject {
-            b = b.subject(to_oci(s)?);
-        }
-        if let Some(a) = &m.annotations {
-            b = b.annotations(hash_map(a));
-        }
-        b.build().map_err(|e| invalid(e.to_string()))
-    }
-}
-
-impl TryFrom<Manifest> for oci::ImageIndex {
-    type Error = Error;
-
-    fn try_from(m: Manifest) -> Result<Self, Error> {
-        Self::try_from(&m)
+        build_with_shared!(b, m)
     }
 }
 
@@ -224,14 +218,6 @@ impl TryFrom<&oci::ImageIndex> for Manifest {
             subject: m.subject().as_ref().map(from_oci).transpose()?,
             annotations: m.annotations().as_ref().map(btree_map),
         })
-    }
-}
-
-impl TryFrom<oci::ImageIndex> for Manifest {
-    type Error = Error;
-
-    fn try_from(m: oci::ImageIndex) -> Result<Self, Error> {
-        Self::try_from(&m)
     }
 }
 
