@@ -51,11 +51,13 @@ static_target() {
 
 if [ "${NOTARY_STATIC:-1}" != 0 ] && [[ "$host" == *-linux-gnu ]]; then
   target=$(static_target)
-  # mimalloc frees every page it holds at exit when statically linked (for a library unloaded
-  # and loaded again); a process that is exiting needs none of that (~0.1 ms per run). `cc`
-  # reads CFLAGS_<target> for the C code of this target only.
-  cflags_var="CFLAGS_${target//-/_}"
-  export "$cflags_var=${!cflags_var:+${!cflags_var} }-DMI_SKIP_COLLECT_ON_EXIT"
+  if [[ "$target" == *-musl ]]; then
+    # mimalloc (the musl builds' allocator) frees every page it holds at exit when statically
+    # linked (for a library unloaded and loaded again); a process that is exiting needs none
+    # of that (~0.1 ms per run). `cc` reads CFLAGS_<target> for the C code of this target only.
+    cflags_var="CFLAGS_${target//-/_}"
+    export "$cflags_var=${!cflags_var:+${!cflags_var} }-DMI_SKIP_COLLECT_ON_EXIT"
+  fi
   # --target keeps the flag off build scripts and proc-macros (which must stay dynamic) and
   # puts these artifacts in their own directory, beside the ordinary build's.
   RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C target-feature=+crt-static" \
