@@ -1156,7 +1156,9 @@ pub fn expiry_duration(nanos: i128) -> Result<time::Duration, Failure> {
 
 /// notation's configuration and cache directories, from the environment.
 pub fn notation_dir() -> Result<notary::config::NotationDir, Failure> {
-    notary::config::NotationDir::from_env().map_err(|e| Failure::msg(e.to_string()))
+    notary::config::NotationDir::from_env()
+        .map(|d| d.with_warning_handler(|m| eprintln!("Warning: {m}")))
+        .map_err(|e| Failure::msg(e.to_string()))
 }
 
 /// The current time: the CLI owns the clock; the library takes it as a parameter.

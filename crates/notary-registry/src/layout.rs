@@ -278,14 +278,25 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
 /// directory (created if needed), which is then synced and renamed onto `path`. The temporary
 /// is created exclusively under an unpredictable name, so a link or FIFO planted beside `path`
 /// (a layout from an archive) is never opened, and it is removed on every error path (dropped
-/// `NamedTempFile`, including inside a failed `persist`).
+/// `NamedTempFile`, including inside a failed `persist`). A regular file it replaces keeps its
+/// permission bits (an `index.json` made private stays private, as notation's in-place write
+/// keeps them).
 fn write_via_temp(
     path: &Path,
     fill: impl FnOnce(&mut fs::File, &Path) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    filled_temp(path, fill)?
-        .persist(path)
-        .map_err(|e| io_err(path, e.error))?;
+    let tmp = filled_temp(path, fill)?;
+    #[cfg(unix)]
+    if let Ok(old) = fs::symlink_metadata(path)
+        && old.is_file()
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = old.permissions().mode() & 0o777;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| io_err(tmp.path(), e))?;
+    }
+    tmp.persist(path).map_err(|e| io_err(path, e.error))?;
     Ok(())
 }
 

@@ -650,3 +650,198 @@ fn a_sha512_reference_resolved_by_get_keeps_its_algorithm() {
         assert_eq!(got.size, body.len() as u64);
     }
 }
+
+/// A loopback server that gives each connection its own thread running `answer` on it with the
+/// start of its request; returns its `host:port`.
+fn threaded_server(
+    answer: impl Fn(&mut std::net::TcpStream, &str) + Send + Sync + 'static,
+) -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = l.local_addr().unwrap().to_string();
+    let answer = Arc::new(answer);
+    std::thread::spawn(move || {
+        for mut conn in l.incoming().flatten() {
+            let answer = answer.clone();
+            std::thread::spawn(move || {
+                use std::io::Read as _;
+                let mut head = [0u8; 4096];
+                let n = conn.read(&mut head).unwrap_or(0);
+                let head = String::from_utf8_lossy(&head[..n]).into_owned();
+                answer(&mut conn, &head);
+            });
+        }
+    });
+    host
+}
+
+#[test]
+fn a_body_that_times_out_is_read_once_more_at_most() {
+    let rt = rt();
+    let subject: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    // The referrers listing's headers and a first byte arrive, then nothing until long after
+    // the client's timeout: a registry dripping its answer.
+    let listings = Arc::new(AtomicUsize::new(0));
+    let counted = listings.clone();
+    let host = threaded_server(move |conn, head| {
+        // The tag schema, read beside the API: absent.
+        if !head.starts_with("GET /v2/app/referrers/") {
+            let _ = conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+            return;
+        }
+        counted.fetch_add(1, Ordering::SeqCst);
+        let _ = conn.write_all(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: 1000\r\n\r\n{{",
+                manifest::IMAGE_INDEX
+            )
+            .as_bytes(),
+        );
+        std::thread::sleep(Duration::from_secs(6));
+    });
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.timeout = Duration::from_millis(700);
+    o.max_retries = 4;
+    o.retry_base_delay = Duration::from_millis(10);
+    let c = RemoteRepository::new(&host, "app", o).unwrap();
+    let started = std::time::Instant::now();
+    let e = rt.block_on(c.referrers(&subject, None, 10)).unwrap_err();
+    assert!(
+        matches!(&e, Error::Network { reason, .. } if reason.contains("timed out")),
+        "{e:?}"
+    );
+    // The first read and one more, not one per retry (five).
+    assert_eq!(listings.load(Ordering::SeqCst), 2, "listing requests");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_fetch_by_descriptor_reads_no_more_than_the_descriptor_declares() {
+    let rt = rt();
+    let written = Arc::new(AtomicUsize::new(0));
+    let counted = written.clone();
+    // An endless body without a length (read until the connection closes).
+    let host = threaded_server(move |conn, _| {
+        let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+        let chunk = vec![b'x'; 64 * 1024];
+        while conn.write_all(&chunk).is_ok() {
+            if counted.fetch_add(chunk.len(), Ordering::SeqCst) > 256 * 1024 * 1024 {
+                break;
+            }
+        }
+    });
+    let mut o = RemoteOptions::default();
+    o.plain_http = true;
+    o.timeout = Duration::from_secs(20);
+    o.max_retries = 0;
+    let c = RemoteRepository::new(&host, "app", o).unwrap();
+    let desc = Descriptor::for_content("application/jose+json", &[b'x'; 100]);
+    let e = rt.block_on(c.fetch_blob(&desc, 32 << 20)).unwrap_err();
+    match &e {
+        Error::DigestMismatch { reason, .. } => {
+            assert!(reason.contains("more than 100 bytes"), "{reason}")
+        }
+        other => panic!("expected DigestMismatch, got {other:?}"),
+    }
+    // Cut off near the declared size, not at the 32 MiB cap (what the kernel's socket
+    // buffers took in the meantime aside).
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = written.load(Ordering::SeqCst);
+    assert!(
+        sent < 16 << 20,
+        "{sent} bytes sent before the client hung up"
+    );
+}
+
+#[test]
+fn a_refusal_of_the_referrers_api_is_reported_not_taken_for_a_missing_api() {
+    let rt = rt();
+    let subject: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    let server = start(None, None, move |_, r| {
+        if r.target.starts_with("/v2/denied/referrers/") {
+            let body = br#"{"errors":[{"code":"DENIED","message":"not for you"}]}"#;
+            return Action::Respond("400 Bad Request", Vec::new(), body.to_vec());
+        }
+        // A registry without the API, in one of the ways registries say so.
+        if r.target.starts_with("/v2/plain/referrers/") {
+            return Action::Respond("400 Bad Request", Vec::new(), b"bad request".to_vec());
+        }
+        not_found()
+    });
+    let repo = |name: &str| {
+        let mut o = RemoteOptions::default();
+        o.plain_http = true;
+        o.max_retries = 0;
+        RemoteRepository::new(server.origin.split_once("://").unwrap().1, name, o).unwrap()
+    };
+    let e = rt
+        .block_on(repo("denied").referrers(&subject, None, 10))
+        .unwrap_err();
+    match &e {
+        Error::Http {
+            status, message, ..
+        } => {
+            assert_eq!(*status, 400);
+            assert!(message.contains("not for you"), "{message}");
+        }
+        other => panic!("expected Http, got {other:?}"),
+    }
+    // The tag schema is read instead (no index tag: no referrers).
+    let listed = rt
+        .block_on(repo("plain").referrers(&subject, None, 10))
+        .unwrap();
+    assert!(listed.is_empty());
+    assert!(
+        server
+            .seen()
+            .iter()
+            .any(|s| s.target.contains("/v2/plain/manifests/sha256-"))
+    );
+}
+
+#[test]
+fn token_challenges_are_reported_in_what_they_got_wrong() {
+    let rt = rt();
+    let server = start(None, None, move |origin, r| {
+        if r.target.starts_with("/token") {
+            return Action::Respond("200 OK", Vec::new(), br#"{"token":"t"}"#.to_vec());
+        }
+        let realm = if r.target.starts_with("/v2/file/") {
+            "file:///etc/passwd".to_string()
+        } else {
+            format!("{origin}/token")
+        };
+        Action::Respond(
+            "401 Unauthorized",
+            vec![format!(
+                "WWW-Authenticate: Bearer realm=\"{realm}\",service=\"s\""
+            )],
+            Vec::new(),
+        )
+    });
+    let repo = |name: &str| {
+        let mut o = RemoteOptions::default();
+        o.plain_http = true;
+        o.max_retries = 0;
+        RemoteRepository::new(server.origin.split_once("://").unwrap().1, name, o).unwrap()
+    };
+    let e = rt
+        .block_on(repo("file").resolve_reference("v1"))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("\"file:///etc/passwd\": unsupported protocol scheme \"file\""),
+        "{e}"
+    );
+    // An anonymous token the registry still refuses: no credentials were refused.
+    let e = rt
+        .block_on(repo("anon").resolve_reference("v1"))
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("refused an anonymous request"), "{text}");
+    assert!(!text.contains("credentials refused"), "{text}");
+}

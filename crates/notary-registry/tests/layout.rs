@@ -161,6 +161,40 @@ fn push_then_list_and_concurrent_writers_lose_nothing() {
     );
 }
 
+/// An `index.json` its owner made private stays private when a signature is added (notation
+/// rewrites it in place, which keeps the mode; the atomic rename here must too).
+#[cfg(unix)]
+#[test]
+fn a_signature_keeps_the_permission_bits_of_index_json() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let l = OciLayout::create(dir.path()).unwrap();
+    let config = l.push_blob(manifest::EMPTY_JSON, b"{}").unwrap();
+    let layer = l.push_blob("text/plain", b"hello").unwrap();
+    let art = l
+        .push_manifest(
+            manifest::IMAGE_MANIFEST,
+            &manifest::image_manifest(&config, &[layer], Some("text/x"), None, None),
+            Some("v1"),
+        )
+        .unwrap();
+    let index = dir.path().join("index.json");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    for wanted in [0o600, 0o640] {
+        std::fs::set_permissions(&index, std::fs::Permissions::from_mode(wanted)).unwrap();
+        let env = format!("envelope {wanted:o}");
+        block_on(l.push_signature(PushSignature::new(
+            &art,
+            notary_core::EnvelopeMediaType::Jws,
+            env.as_bytes(),
+            BTreeMap::new(),
+        )))
+        .unwrap();
+        assert_eq!(mode(&index), wanted);
+    }
+    assert_eq!(sigs(&OciLayout::open(dir.path()).unwrap(), "v1").len(), 2);
+}
+
 fn art_desc(d: &notary_core::Descriptor) -> notary_core::Descriptor {
     notary_core::Descriptor::new(d.media_type.clone(), d.digest.clone(), d.size)
 }

@@ -2,11 +2,15 @@
 //! one file per URL named by the lowercase hex SHA-256 of the URL, holding
 //! `{"baseCRL": <base64 DER>, "deltaCRL": <base64 DER, omitted without a delta>}`. Writes are
 //! atomic (temporary file + rename), so concurrent processes never see a torn file; a corrupt or
-//! expired entry is a miss.
+//! expired entry is a miss. A cache that cannot be written, or an entry that cannot be read, is
+//! reported to the warning handler, if any ([`CrlCache::with_warning_handler`]), and costs only a
+//! download: verification goes on.
 
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -73,6 +77,26 @@ pub struct CrlCache {
     hashing: &'static dyn Hashing,
     /// Names temporary files unpredictably.
     random: &'static dyn SecureRandom,
+    warnings: Warnings,
+}
+
+/// What is called with a warning's one-line message.
+type WarningHandler = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Where warnings go, and whether a failed write was reported already (one per cache: the
+/// next write fails alike).
+#[derive(Clone, Default)]
+struct Warnings {
+    handler: Option<WarningHandler>,
+    write_reported: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Warnings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Warnings")
+            .field("handler", &self.handler.is_some())
+            .finish()
+    }
 }
 
 impl CrlCache {
@@ -83,6 +107,33 @@ impl CrlCache {
             dir: dir.into(),
             hashing: provider.hashing,
             random: provider.random,
+            warnings: Warnings::default(),
+        }
+    }
+
+    /// Calls `handler` with a one-line message when an entry cannot be read or is corrupted
+    /// (it is then a miss) and when the cache cannot be written (once per cache). Without a
+    /// handler these are debug events only.
+    #[must_use]
+    pub fn with_warning_handler(mut self, handler: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.warnings.handler = Some(Arc::new(handler));
+        self
+    }
+
+    fn warn(&self, message: &str) {
+        tracing::debug!("{message}");
+        if let Some(h) = &self.warnings.handler {
+            h(message);
+        }
+    }
+
+    /// Reports a failed write (the first of this cache only).
+    pub(crate) fn write_failed(&self, e: &std::io::Error) {
+        if !self.warnings.write_reported.swap(true, Ordering::Relaxed) {
+            self.warn(&format!(
+                "failed to store crl bundle in file cache {}: {e}",
+                self.dir.display()
+            ));
         }
     }
 
@@ -109,20 +160,28 @@ impl CrlCache {
         tracing::debug!("Retrieving crl bundle from file cache with key {url:?} ...");
         let bytes = match read_entry(&self.dir.join(self.file_name(url))) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A cache directory under a file is as empty as a missing one; writing says why.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
                 tracing::debug!("CRL file cache miss. Key {url:?} does not exist");
                 return None;
             }
             Err(e) => {
-                tracing::debug!("failed to get crl bundle from file cache with key {url:?}: {e}");
+                self.warn(&format!(
+                    "failed to get crl bundle from file cache with key {url:?}, downloading it: {e}"
+                ));
                 return None;
             }
         };
-        let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-        let base = STANDARD.decode(v.get("baseCRL")?.as_str()?).ok()?;
-        let delta = match v.get("deltaCRL").and_then(|d| d.as_str()) {
-            Some(d) => Some(STANDARD.decode(d).ok()?),
-            None => None,
+        let Some((base, delta)) = decode_entry(&bytes) else {
+            self.warn(&format!(
+                "crl bundle in file cache with key {url:?} is corrupted, downloading it"
+            ));
+            return None;
         };
         let current = |der: &[u8]| match Crl::parse_fields(der).ok().and_then(|c| c.next_update) {
             Some(n) if now <= n => true,
@@ -208,6 +267,17 @@ impl CrlCache {
         }
         written
     }
+}
+
+/// The base and delta DER of a cache file, `None` when it is not one.
+fn decode_entry(bytes: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let base = STANDARD.decode(v.get("baseCRL")?.as_str()?).ok()?;
+    let delta = match v.get("deltaCRL").and_then(|d| d.as_str()) {
+        Some(d) => Some(STANDARD.decode(d).ok()?),
+        None => None,
+    };
+    Some((base, delta))
 }
 
 fn hex_lower(d: &[u8]) -> String {

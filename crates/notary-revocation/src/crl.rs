@@ -803,7 +803,7 @@ fn finish(
     if let (Some(c), Some(base_der)) = (cache, base.der.as_deref()) {
         // A cache that cannot be written only costs a download next time.
         if let Err(e) = c.set_der(url, base_der, delta.as_ref().and_then(|d| d.der.as_deref())) {
-            tracing::debug!("failed to store crl bundle in file cache: {e}");
+            c.write_failed(&e);
         }
     }
     Ok((base, delta))
@@ -1134,6 +1134,87 @@ mod tests {
         .unwrap();
         assert_eq!(hit.der.as_deref(), Some(fetcher.crl.as_slice()));
         assert_eq!(fetcher.handed_out.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_cache_that_cannot_be_written_or_read_warns_and_verification_goes_on() {
+        let chain = notary_x509::read_certificates(&data("certchain_with_crl.pem")).unwrap();
+        let (leaf, issuer) = (&chain[0], &chain[1]);
+        let url = leaf.crl_urls()[0].clone();
+        let fetcher = Recording {
+            crl: data("leaf.crl"),
+            handed_out: Default::default(),
+        };
+        let timeout = Duration::from_secs(1);
+        let warned = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let collect = |w: &std::sync::Arc<std::sync::Mutex<Vec<String>>>| {
+            let w = w.clone();
+            move |m: &str| w.lock().unwrap().push(m.to_string())
+        };
+        let provider = notary_provider_aws_lc_rs::provider();
+        // The cache directory would be under a regular file: every load still succeeds, and
+        // the failed write is reported once.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("file"), b"").unwrap();
+        let cache = CrlCache::new_with(&provider, dir.path().join("file/crl"))
+            .with_warning_handler(collect(&warned));
+        for _ in 0..2 {
+            load(
+                &x509(),
+                &fetcher,
+                Some(&cache),
+                timeout,
+                &url,
+                issuer,
+                now(),
+            )
+            .unwrap();
+        }
+        let w = warned.lock().unwrap().clone();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("failed to store crl bundle in file cache"),
+            "{w:?}"
+        );
+        warned.lock().unwrap().clear();
+
+        // A corrupted entry: reported, downloaded again and replaced.
+        let dir = tempfile::tempdir().unwrap();
+        let cache =
+            CrlCache::new_with(&provider, dir.path()).with_warning_handler(collect(&warned));
+        load(
+            &x509(),
+            &fetcher,
+            Some(&cache),
+            timeout,
+            &url,
+            issuer,
+            now(),
+        )
+        .unwrap();
+        let entry = std::fs::read_dir(dir.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        std::fs::write(&entry, b"{\"baseCRL\": 7}").unwrap();
+        let fetched = fetcher.handed_out.lock().unwrap().len();
+        load(
+            &x509(),
+            &fetcher,
+            Some(&cache),
+            timeout,
+            &url,
+            issuer,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(fetcher.handed_out.lock().unwrap().len(), fetched + 1);
+        let w = warned.lock().unwrap().clone();
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("is corrupted, downloading it"), "{w:?}");
+        assert_eq!(cache.get(&url, now()).unwrap().base, fetcher.crl);
     }
 
     #[test]

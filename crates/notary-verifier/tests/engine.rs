@@ -485,6 +485,44 @@ fn blobs_are_hashed_by_the_provider_and_user_metadata_is_enforced() {
             ))
             .unwrap_err();
         assert_eq!(e.validation(), Some(Validation::TargetMismatch));
+
+        // A blob longer than the signed one, here endless: read one byte past the signed
+        // size, not to its end.
+        let mut read = 0u64;
+        let mut endless = CountingReader {
+            inner: std::io::repeat(b'x'),
+            read: &mut read,
+        };
+        let e = v
+            .verify(VerifyRequest::blob(
+                &env,
+                EnvelopeMediaType::Jws,
+                BlobTarget::new(&mut endless),
+                NOW,
+            ))
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::TargetMismatch));
+        assert!(
+            e.to_string().contains(&format!(
+                "the blob is larger than the {size} bytes the signature is for"
+            )),
+            "{e}"
+        );
+        assert_eq!(read, size + 1);
+    }
+}
+
+/// A reader that counts what is read from it.
+struct CountingReader<'a, R> {
+    inner: R,
+    read: &'a mut u64,
+}
+
+impl<R: std::io::Read> std::io::Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        *self.read += k as u64;
+        Ok(k)
     }
 }
 

@@ -170,6 +170,29 @@ pub struct NotationDir {
     plugins: PathBuf,
     cache: Option<PathBuf>,
     docker_config: Option<PathBuf>,
+    on_warning: WarningHandler,
+}
+
+/// Where the verifiers made from a [`NotationDir`] report what they go on without (a CRL cache
+/// that cannot be written or read). Not part of what a directory is: any two compare equal.
+#[derive(Clone, Default)]
+struct WarningHandler(Option<Arc<WarningFn>>);
+
+/// What is called with a warning's one-line message.
+type WarningFn = dyn Fn(&str) + Send + Sync;
+
+impl PartialEq for WarningHandler {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for WarningHandler {}
+
+impl std::fmt::Debug for WarningHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Some(..)" } else { "None" })
+    }
 }
 
 impl NotationDir {
@@ -208,6 +231,7 @@ impl NotationDir {
             plugins,
             cache,
             docker_config,
+            on_warning: WarningHandler::default(),
         })
     }
 
@@ -220,7 +244,17 @@ impl NotationDir {
             config,
             cache: None,
             docker_config: None,
+            on_warning: WarningHandler::default(),
         }
+    }
+
+    /// Calls `handler` with a one-line message where a verifier made from this directory goes
+    /// on without something it would use: a CRL cache entry that cannot be read (downloaded
+    /// instead) or a CRL cache that cannot be written. Without a handler these are debug events.
+    #[must_use]
+    pub fn with_warning_handler(mut self, handler: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.on_warning = WarningHandler(Some(Arc::new(handler)));
+        self
     }
 
     /// Falls back to the Docker `config.json` at `path` for credentials (see
@@ -431,10 +465,11 @@ impl NotationDir {
             Arc::new(notary_revocation::HttpFetcher::new()),
         );
         if let Some(cache) = &self.cache {
-            checker = checker.with_cache(notary_revocation::CrlCache::new_with(
-                &provider,
-                cache.join("crl"),
-            ));
+            let mut crl_cache = notary_revocation::CrlCache::new_with(&provider, cache.join("crl"));
+            if let Some(h) = self.on_warning.0.clone() {
+                crl_cache = crl_cache.with_warning_handler(move |m| h(m));
+            }
+            checker = checker.with_cache(crl_cache);
         }
         Arc::new(checker)
     }

@@ -59,17 +59,37 @@ fn invalid(reason: impl Into<String>) -> PluginError {
     }
 }
 
-/// Reads at most `limit` bytes in total (`used` counts across entries).
-fn read_capped(r: impl Read, used: &mut u64, limit: u64) -> Result<Vec<u8>, PluginError> {
-    let mut out = Vec::new();
-    let budget = limit.saturating_sub(*used);
-    r.take(budget.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| invalid(format!("cannot read the plugin archive: {e}")))?;
-    *used = used.saturating_add(u64::try_from(out.len()).unwrap_or(u64::MAX));
-    if *used > limit {
+/// Reads an entry whose header declares `declared` bytes, within `limit` bytes in total (`used`
+/// counts across entries). The declared size is checked against what is left before anything
+/// is inflated (a bomb is refused at once, as notation refuses it), and the stream is cut one
+/// byte past it, so a header that understates its content costs no more memory than it
+/// declares: content longer or shorter than declared fails the package (Go's archive/zip, so
+/// notation, refuses both).
+fn read_capped(
+    r: impl Read,
+    declared: u64,
+    used: &mut u64,
+    limit: u64,
+) -> Result<Vec<u8>, PluginError> {
+    if used.saturating_add(declared) > limit {
         return Err(PluginError::PackageTooLarge { limit });
     }
+    let mut out = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    r.take(declared.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| invalid(format!("cannot read the plugin archive: {e}")))?;
+    let got = u64::try_from(out.len()).unwrap_or(u64::MAX);
+    if got != declared {
+        return Err(invalid(format!(
+            "an entry holds {} bytes where its header declares {declared}",
+            if got > declared {
+                "more".to_string()
+            } else {
+                got.to_string()
+            }
+        )));
+    }
+    *used = used.saturating_add(got);
     Ok(out)
 }
 
@@ -108,7 +128,7 @@ fn take_file(
     files: &mut Vec<PackageFile>,
     name: String,
     mode: Option<u32>,
-    content: impl Read,
+    (content, declared): (impl Read, u64),
     used: &mut u64,
     limit: u64,
 ) -> Result<(), PluginError> {
@@ -117,9 +137,45 @@ fn take_file(
             "the archive holds two files named {name:?}"
         )));
     }
-    let bytes = read_capped(content, used, limit)?;
+    let bytes = read_capped(content, declared, used, limit)?;
     files.push(PackageFile { name, bytes, mode });
     Ok(())
+}
+
+/// The first name the zip's central directory lists twice, read from the bytes: the zip crate
+/// keeps one entry per name (the last), so a second file of one name would otherwise be
+/// installed unseen, where Go's archive/zip, so notation, refuses the archive. Walks the
+/// central file headers from `start` (already parsed once by the crate) and stops at the
+/// first record that is not one.
+fn duplicate_zip_entry(data: &[u8], start: u64) -> Option<String> {
+    const HEADER: usize = 46;
+    let field = |h: &[u8], at: usize| {
+        h.get(at..at.saturating_add(2))
+            .and_then(|b| <[u8; 2]>::try_from(b).ok())
+            .map_or(0, |b| usize::from(u16::from_le_bytes(b)))
+    };
+    let mut at = usize::try_from(start).ok()?;
+    let mut names: Vec<&[u8]> = Vec::new();
+    while names.len() <= MAX_ENTRIES {
+        let Some(h) = data.get(at..at.saturating_add(HEADER)) else {
+            break;
+        };
+        if !h.starts_with(b"PK\x01\x02") {
+            break;
+        }
+        let (name_len, extra_len, comment_len) = (field(h, 28), field(h, 30), field(h, 32));
+        let name_at = at.saturating_add(HEADER);
+        let name = data.get(name_at..name_at.saturating_add(name_len))?;
+        if names.contains(&name) {
+            return Some(String::from_utf8_lossy(name).into_owned());
+        }
+        names.push(name);
+        at = name_at
+            .saturating_add(name_len)
+            .saturating_add(extra_len)
+            .saturating_add(comment_len);
+    }
+    None
 }
 
 fn too_many() -> PluginError {
@@ -131,6 +187,9 @@ fn from_zip(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError> {
         .map_err(|e| invalid(format!("zip: not a valid zip file: {e}")))?;
     if z.len() > MAX_ENTRIES {
         return Err(too_many());
+    }
+    if let Some(name) = duplicate_zip_entry(data, z.central_directory_start()) {
+        return Err(invalid(format!("{name}: duplicate entries in zip file")));
     }
     // Every name is checked before anything is read, as notation checks them.
     for name in z.file_names() {
@@ -157,8 +216,8 @@ fn from_zip(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError> {
         let name =
             name.ok_or_else(|| invalid(format!("archive entry {raw:?} has no file name")))?;
         let mode = entry.unix_mode().map(|m| m & 0o7777);
-        // The declared size is not trusted: the stream itself is capped.
-        take_file(&mut files, name, mode, entry, &mut used, limit)?;
+        let declared = entry.size();
+        take_file(&mut files, name, mode, (entry, declared), &mut used, limit)?;
     }
     Ok(files)
 }
@@ -193,7 +252,9 @@ fn from_tar_gz(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError>
         let name =
             name.ok_or_else(|| invalid(format!("archive entry {raw:?} has no file name")))?;
         let mode = entry.header().mode().ok().map(|m| m & 0o7777);
-        take_file(&mut files, name, mode, entry, &mut used, limit)?;
+        // A tar entry's size is exact: the archive's next header is found by it.
+        let declared = entry.size();
+        take_file(&mut files, name, mode, (entry, declared), &mut used, limit)?;
     }
     Ok(files)
 }
@@ -339,7 +400,114 @@ pub fn stage_package(
 
 #[cfg(test)]
 mod tests {
-    use super::entry_file_name;
+    use super::{entry_file_name, read_package};
+    use crate::plugin::PluginError;
+    use std::io::Write as _;
+
+    /// A zip of `(name, content)` entries, deflated.
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, content) in entries {
+            z.start_file(
+                *name,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated)
+                    .unix_permissions(0o755),
+            )
+            .unwrap();
+            z.write_all(content).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    /// Every occurrence of `from` in `data` replaced by `to` (same length).
+    fn patch(data: &mut [u8], from: &[u8], to: &[u8]) {
+        assert_eq!(from.len(), to.len());
+        let mut hits = 0;
+        let mut i = 0;
+        while i + from.len() <= data.len() {
+            if &data[i..i + from.len()] == from {
+                data[i..i + from.len()].copy_from_slice(to);
+                hits += 1;
+            }
+            i += 1;
+        }
+        assert!(hits > 0);
+    }
+
+    /// Sets the uncompressed size of every local and central file header in `data`.
+    fn set_uncompressed_size(data: &mut [u8], size: u32) {
+        let mut i = 0;
+        while i + 4 <= data.len() {
+            let at = match &data[i..i + 4] {
+                b"PK\x03\x04" => Some(i + 22),
+                b"PK\x01\x02" => Some(i + 24),
+                _ => None,
+            };
+            if let Some(at) = at {
+                data[at..at + 4].copy_from_slice(&size.to_le_bytes());
+            }
+            i += 1;
+        }
+    }
+
+    fn read(data: &[u8], limit: u64) -> Result<Vec<super::PackageFile>, PluginError> {
+        read_package(data, "notation-x", None, limit)
+    }
+
+    #[test]
+    fn a_zip_naming_one_file_twice_is_refused() {
+        let mut data = zip_of(&[("notation-evil", b"first"), ("notation-evix", b"second")]);
+        // Unchanged, both entries are read.
+        assert_eq!(read(&data, 1 << 20).unwrap().len(), 2);
+        // The second entry renamed in its local and central headers: the zip crate keeps one
+        // entry of the name, the package is refused (notation's words).
+        patch(&mut data, b"notation-evix", b"notation-evil");
+        let err = read(&data, 1 << 20).unwrap_err().to_string();
+        assert!(
+            err.contains("notation-evil: duplicate entries in zip file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn zip_sizes_are_checked_before_inflating_and_bound_the_stream() {
+        let content = vec![0u8; 64 * 1024];
+        let data = zip_of(&[("notation-x", &content)]);
+        // Declared 65536 bytes against a limit of 1024: refused on the header's word.
+        assert!(matches!(
+            read(&data, 1024),
+            Err(PluginError::PackageTooLarge { limit: 1024 })
+        ));
+        assert_eq!(read(&data, 1 << 20).unwrap()[0].bytes, content);
+        // A header that understates the content (65536 -> 16, central directory and local
+        // header): the stream is cut past the declared size and the package refused.
+        let mut lying = data.clone();
+        set_uncompressed_size(&mut lying, 16);
+        let err = read(&lying, 1 << 20).unwrap_err().to_string();
+        assert!(
+            err.contains("holds more bytes where its header declares 16"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn tar_sizes_are_checked_before_reading() {
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut t = tar::Builder::new(gz);
+        let mut h = tar::Header::new_gnu();
+        h.set_size(4096);
+        h.set_mode(0o755);
+        h.set_path("notation-x").unwrap();
+        h.set_cksum();
+        t.append(&h, &[7u8; 4096][..]).unwrap();
+        let data = t.into_inner().unwrap().finish().unwrap();
+        assert!(matches!(
+            read(&data, 4095),
+            Err(PluginError::PackageTooLarge { limit: 4095 })
+        ));
+        assert_eq!(read(&data, 4096).unwrap()[0].bytes, vec![7u8; 4096]);
+    }
 
     #[test]
     fn zip_slip_paths_are_refused() {

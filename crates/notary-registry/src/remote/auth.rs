@@ -127,7 +127,7 @@ impl RemoteRepository {
             .or_else(|| st.basic.clone())
     }
 
-    fn credential(&self) -> Result<Option<Credential>, Error> {
+    pub(super) fn credential(&self) -> Result<Option<Credential>, Error> {
         self.inner
             .options
             .credentials
@@ -259,10 +259,19 @@ impl RemoteRepository {
     ) -> Result<String, Error> {
         let url = reqwest::Url::parse(realm)
             .map_err(|e| self.auth_error(format!("token realm {realm:?}: {e}")))?;
-        if url.scheme() != "https" && !(url.scheme() == "http" && self.inner.options.plain_http) {
-            return Err(self.auth_error(format!(
-                "token realm {realm:?} is not HTTPS (allowed only with plain HTTP)"
-            )));
+        match url.scheme() {
+            "https" => {}
+            "http" if self.inner.options.plain_http => {}
+            "http" => {
+                return Err(self.auth_error(format!(
+                    "token realm {realm:?} is plain HTTP, allowed only for a registry reached over plain HTTP"
+                )));
+            }
+            other => {
+                return Err(self.auth_error(format!(
+                    "token realm {realm:?}: unsupported protocol scheme {other:?}"
+                )));
+            }
         }
         // A token is asked for with a GET carrying service and scope, or with a POST of a
         // refresh token (scope and service in its form).

@@ -188,8 +188,31 @@ impl RemoteRepository {
         } else {
             MANIFEST_ACCEPT.to_string()
         };
-        let (status, _, body) = self.get(&url, &accept, cap, "manifest").await?;
+        let (status, body) = self
+            .get_described(&url, &accept, desc, cap, "manifest")
+            .await?;
         self.fetched(&url, desc, status, body)
+    }
+
+    /// GETs the content `desc` describes, reading no more than its declared size: a registry
+    /// sending more is cut off there (as notation stops), not at the cap, since a longer body
+    /// can only fail the descriptor's check. The cap is refused first ([`manifest::check_cap`]).
+    async fn get_described(
+        &self,
+        url: &str,
+        accept: &str,
+        desc: &Descriptor,
+        cap: u64,
+        what: &'static str,
+    ) -> Result<(StatusCode, Vec<u8>), Error> {
+        match self.get(url, accept, desc.size.min(cap), what).await {
+            Ok((status, _, body)) => Ok((status, body)),
+            Err(Error::TooLarge { .. }) if desc.size < cap => Err(Error::DigestMismatch {
+                digest: desc.digest.to_string(),
+                reason: format!("the registry sent more than {} bytes", desc.size),
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// The common end of a fetch by digest: 404 is `NotFound`, any other failure is unexpected,
@@ -217,7 +240,7 @@ impl RemoteRepository {
     pub async fn fetch_blob(&self, desc: &Descriptor, cap: u64) -> Result<Vec<u8>, Error> {
         manifest::check_cap(desc, cap)?;
         let url = format!("{}/blobs/{}", self.inner.base, desc.digest);
-        let (status, _, body) = self.get(&url, "*/*", cap, "blob").await?;
+        let (status, body) = self.get_described(&url, "*/*", desc, cap, "blob").await?;
         self.fetched(&url, desc, status, body)
     }
 
@@ -237,6 +260,7 @@ impl RemoteRepository {
             reason: e.to_string(),
         };
         let mut attempt = 0u32;
+        let mut timed_out = false;
         loop {
             out.set_len(0).map_err(file_err)?;
             out.rewind().map_err(file_err)?;
@@ -263,8 +287,12 @@ impl RemoteRepository {
             }
             let mut hasher = manifest::StreamHasher::new(desc.digest.algorithm());
             let mut n = 0u64;
+            let mut timeout = false;
             let streamed: Result<(), Error> = async {
-                while let Some(chunk) = resp.chunk().await.map_err(|e| network(&op, &e))? {
+                while let Some(chunk) = resp.chunk().await.map_err(|e| {
+                    timeout = e.is_timeout();
+                    network(&op, &e)
+                })? {
                     n = n.saturating_add(chunk.len() as u64);
                     if n > desc.size {
                         return Err(Error::DigestMismatch {
@@ -279,7 +307,11 @@ impl RemoteRepository {
             }
             .await;
             match streamed {
-                Err(Error::Network { .. }) if attempt < self.inner.options.max_retries => {
+                // A transfer that timed out starts over once only (see `get`).
+                Err(Error::Network { .. })
+                    if attempt < self.inner.options.max_retries && !(timeout && timed_out) =>
+                {
+                    timed_out |= timeout;
                     tokio::time::sleep(self.backoff(attempt)).await;
                     attempt = attempt.saturating_add(1);
                     continue;

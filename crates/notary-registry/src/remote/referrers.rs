@@ -368,7 +368,14 @@ impl RemoteRepository {
             let (status, headers, body) = self
                 .get(&url, IMAGE_INDEX, MAX_INDEX_SIZE, "referrers index")
                 .await?;
+            // A refusal in the registry's own words (DENIED, UNAUTHORIZED) says nothing of the
+            // API: it is the answer, reported as such, not a reason to read the tag schema and
+            // then report no signature.
+            let refused = ["DENIED", "UNAUTHORIZED"]
+                .iter()
+                .any(|code| super::transport::has_error_code(&body, code));
             if page == 0
+                && !refused
                 && matches!(
                     status,
                     StatusCode::NOT_FOUND

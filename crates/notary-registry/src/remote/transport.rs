@@ -551,7 +551,14 @@ impl RemoteRepository {
                     } else {
                         said
                     };
-                    return Err(self.auth_error(format!("credentials refused: {said}")));
+                    // Only credentials that were sent can have been refused.
+                    return Err(self.auth_error(if matches!(self.credential(), Ok(None)) {
+                        format!(
+                            "the registry refused an anonymous request: {said} (no credentials are configured for it; see `notary login`)"
+                        )
+                    } else {
+                        format!("credentials refused: {said}")
+                    }));
                 }
                 Ok(resp)
                     if retry
@@ -593,6 +600,7 @@ impl RemoteRepository {
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>), Error> {
         let op = http_op("GET", &url);
         let mut attempt = 0u32;
+        let mut timed_out = false;
         loop {
             let resp = self
                 .send(
@@ -609,21 +617,27 @@ impl RemoteRepository {
             // An error answer is read for its message under a cap of its own, so a refusal
             // with a long body reads as the refusal, not as content over the content's cap.
             let body = if status.is_success() {
-                read_body(resp, cap, &op, what).await
+                read_body_timed(resp, cap, &op, what).await
             } else {
-                match read_body(resp, ERROR_BODY_CAP, &op, what).await {
-                    Err(Error::TooLarge { .. }) => Ok(Vec::new()),
+                match read_body_timed(resp, ERROR_BODY_CAP, &op, what).await {
+                    Err((Error::TooLarge { .. }, _)) => Ok(Vec::new()),
                     other => other,
                 }
             };
             match body {
                 Ok(b) => return Ok((status, headers, b)),
-                Err(e @ Error::Network { .. }) if attempt < self.inner.options.max_retries => {
+                // A body that timed out is read once more at most, as a request that timed out
+                // is sent once more (`send`): a registry dripping its answers would otherwise
+                // hold each read for every retry's full timeout.
+                Err((e @ Error::Network { .. }, timeout))
+                    if attempt < self.inner.options.max_retries && !(timeout && timed_out) =>
+                {
+                    timed_out |= timeout;
                     tracing::debug!(url = %redact_url(url), error = %e, attempt, "body read failed, retrying");
                     tokio::time::sleep(self.backoff(attempt)).await;
                     attempt = attempt.saturating_add(1);
                 }
-                Err(e) => return Err(e),
+                Err((e, _)) => return Err(e),
             }
         }
     }
@@ -749,16 +763,32 @@ pub(super) async fn read_capped(
 
 /// Reads a body, refusing more than `cap` bytes before buffering them.
 async fn read_body(
-    mut resp: reqwest::Response,
+    resp: reqwest::Response,
     cap: u64,
     op: &str,
     what: &'static str,
 ) -> Result<Vec<u8>, Error> {
-    let too_large = |size: u64| Error::TooLarge {
-        what,
-        digest: resp_url(op),
-        size,
-        max: cap,
+    read_body_timed(resp, cap, op, what)
+        .await
+        .map_err(|(e, _)| e)
+}
+
+/// [`read_body`], telling whether a failure was the request's timeout (`true`), which the
+/// caller retries once only.
+async fn read_body_timed(
+    mut resp: reqwest::Response,
+    cap: u64,
+    op: &str,
+    what: &'static str,
+) -> Result<Vec<u8>, (Error, bool)> {
+    let too_large = |size: u64| {
+        let e = Error::TooLarge {
+            what,
+            digest: resp_url(op),
+            size,
+            max: cap,
+        };
+        (e, false)
     };
     if let Some(len) = resp.content_length()
         && len > cap
@@ -766,7 +796,11 @@ async fn read_body(
         return Err(too_large(len));
     }
     let mut out = Vec::with_capacity(resp.content_length().unwrap_or(0).min(cap) as usize);
-    while let Some(chunk) = resp.chunk().await.map_err(|e| network(op, &e))? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| (network(op, &e), e.is_timeout()))?
+    {
         let total = (out.len() as u64).saturating_add(chunk.len() as u64);
         if total > cap {
             return Err(too_large(total));

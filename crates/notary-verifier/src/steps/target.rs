@@ -34,14 +34,26 @@ pub(crate) fn check_blob(
     algorithm: DigestAlgorithm,
     blob: BlobTarget<'_>,
 ) -> Result<(), VerificationError> {
-    let (digest, size) = hash_reader(provider, algorithm, blob.content).map_err(|e| {
+    let signed = &payload.target_artifact;
+    // One byte past the signed size at most: a longer blob, or an endless stream (a device, a
+    // pipe), fails there instead of being hashed to its end first.
+    let mut content = blob.content.take(signed.size.saturating_add(1));
+    let (digest, size) = hash_reader(provider, algorithm, &mut content).map_err(|e| {
         VerificationError::failed_with(
             Validation::TargetMismatch,
             format!("cannot read the blob: {e}"),
             e,
         )
     })?;
-    let signed = &payload.target_artifact;
+    if size > signed.size {
+        return Err(VerificationError::failed(
+            Validation::TargetMismatch,
+            format!(
+                "integrity check failed. signature does not match the given blob (the blob is larger than the {} bytes the signature is for)",
+                signed.size
+            ),
+        ));
+    }
     if signed.digest != digest || signed.size != size {
         return Err(VerificationError::failed(
             Validation::TargetMismatch,
