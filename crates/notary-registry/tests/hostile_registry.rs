@@ -845,3 +845,50 @@ fn token_challenges_are_reported_in_what_they_got_wrong() {
     assert!(text.contains("refused an anonymous request"), "{text}");
     assert!(!text.contains("credentials refused"), "{text}");
 }
+
+#[test]
+fn referrers_pages_that_link_in_a_loop_are_refused_at_once() {
+    let rt = rt();
+    let subject: Digest = manifest::EMPTY_JSON_DIGEST.parse().unwrap();
+    let entry = serde_json::json!({
+        "mediaType": manifest::IMAGE_MANIFEST,
+        "digest": Descriptor::for_content("", b"a signature manifest").digest,
+        "size": 20,
+        "artifactType": notary_core::SIGNATURE_ARTIFACT_TYPE,
+    });
+    let page = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": manifest::IMAGE_INDEX,
+        "manifests": [entry],
+    }))
+    .unwrap();
+    let pages = Arc::new(AtomicUsize::new(0));
+    let served = pages.clone();
+    // Page 1 links to page 2, which links back to page 1.
+    let server = start(None, None, move |_, r| {
+        if !r.target.starts_with("/v2/app/referrers/") {
+            return not_found();
+        }
+        served.fetch_add(1, Ordering::SeqCst);
+        let path = r.target.split('?').next().unwrap();
+        let next = if r.target.contains("page=2") {
+            path.to_string()
+        } else {
+            format!("{path}?page=2")
+        };
+        Action::Respond(
+            "200 OK",
+            vec![
+                format!("Content-Type: {}", manifest::IMAGE_INDEX),
+                format!("Link: <{next}>; rel=\"next\""),
+            ],
+            page.clone(),
+        )
+    });
+    let c = client(&server.origin);
+    let e = rt
+        .block_on(c.referrers(&subject, None, usize::MAX))
+        .unwrap_err();
+    assert!(e.to_string().contains("link in a loop"), "{e}");
+    assert_eq!(pages.load(Ordering::SeqCst), 2, "pages read");
+}

@@ -364,6 +364,7 @@ impl RemoteRepository {
             url.push_str(&form_encode(t));
         }
         let mut out = Vec::new();
+        let mut visited: Vec<String> = Vec::new();
         for page in 0..MAX_PAGES {
             let (status, headers, body) = self
                 .get(&url, IMAGE_INDEX, MAX_INDEX_SIZE, "referrers index")
@@ -450,7 +451,18 @@ impl RemoteRepository {
                         message: format!("bad Link {next:?}: {e}"),
                     })?;
                     self.check_origin(u.as_str(), "referrers page link")?;
-                    url = u.to_string();
+                    // A page linking back to one already read would be read again until the
+                    // page limit: a loop is the registry's error, said at once.
+                    visited.push(std::mem::replace(&mut url, u.to_string()));
+                    if visited.contains(&url) {
+                        return Err(Error::Unsupported {
+                            registry: self.inner.registry.clone(),
+                            reason: format!(
+                                "the referrers pages link in a loop, back to {}",
+                                super::transport::redact_url(&url)
+                            ),
+                        });
+                    }
                 }
                 None => return Ok(Some(out)),
             }
