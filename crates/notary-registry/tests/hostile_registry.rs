@@ -892,3 +892,49 @@ fn referrers_pages_that_link_in_a_loop_are_refused_at_once() {
     assert!(e.to_string().contains("link in a loop"), "{e}");
     assert_eq!(pages.load(Ordering::SeqCst), 2, "pages read");
 }
+
+#[test]
+fn requests_refused_together_share_one_token_fetch() {
+    let rt = rt();
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counted = fetches.clone();
+    let server = start(None, None, move |origin, r| {
+        if r.target.starts_with("/token") {
+            counted.fetch_add(1, Ordering::SeqCst);
+            return Action::Respond("200 OK", Vec::new(), br#"{"token":"t1"}"#.to_vec());
+        }
+        if r.head.contains("Bearer t1") {
+            return not_found();
+        }
+        // Answered late, so that every request is out before the first challenge arrives.
+        std::thread::sleep(Duration::from_millis(150));
+        Action::Respond(
+            "401 Unauthorized",
+            vec![format!(
+                "WWW-Authenticate: Bearer realm=\"{origin}/token\",service=\"s\""
+            )],
+            Vec::new(),
+        )
+    });
+    let c = client(&server.origin);
+    let (a, b, d) = rt.block_on(async {
+        tokio::join!(
+            c.resolve_reference("a"),
+            c.resolve_reference("b"),
+            c.resolve_reference("d")
+        )
+    });
+    for r in [a, b, d] {
+        assert!(matches!(r, Err(Error::NotFound { .. })), "{r:?}");
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "token fetches");
+    // Each request went out twice: refused, then with the one token.
+    assert_eq!(
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.target.starts_with("/v2/app/manifests/"))
+            .count(),
+        6
+    );
+}

@@ -148,11 +148,13 @@ impl RemoteRepository {
         }
     }
 
-    /// Answers a 401 challenge: remembers Basic credentials or fetches a bearer token.
+    /// Answers a 401 challenge to a request that carried `sent`: remembers Basic credentials or
+    /// fetches a bearer token.
     pub(super) async fn authenticate(
         &self,
         challenge: &str,
         class: &'static str,
+        sent: Option<&HeaderValue>,
     ) -> Result<(), Error> {
         let parsed = parse_challenge(challenge)
             .ok_or_else(|| self.auth_error(format!("unsupported challenge {challenge:?}")))?;
@@ -187,7 +189,7 @@ impl RemoteRepository {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .bearer = Some((realm.clone(), service.clone()));
-                self.answer_bearer(&realm, service.as_deref(), scope, class)
+                self.answer_bearer(&realm, service.as_deref(), scope, class, sent)
                     .await
             }
         }
@@ -209,22 +211,31 @@ impl RemoteRepository {
         let Some((realm, service)) = known else {
             return;
         };
+        let current = self.auth_header("push");
         if let Err(e) = self
-            .answer_bearer(&realm, service.as_deref(), None, "push")
+            .answer_bearer(&realm, service.as_deref(), None, "push", current.as_ref())
             .await
         {
             tracing::debug!(error = %e, "push token asked for ahead of the push was refused");
         }
     }
 
-    /// Fetches (or takes from the credential) the bearer token of `class` and keeps it.
+    /// Fetches (or takes from the credential) the bearer token of `class` and keeps it, unless
+    /// another request's fetch, waited for here, has replaced `sent` (what the refused request
+    /// carried) meanwhile: the request is then sent again with that token.
     async fn answer_bearer(
         &self,
         realm: &str,
         service: Option<&str>,
         scope: Option<String>,
         class: &'static str,
+        sent: Option<&HeaderValue>,
     ) -> Result<(), Error> {
+        let _one_at_a_time = self.inner.token_fetch.lock().await;
+        if self.auth_header(class).as_ref() != sent {
+            tracing::debug!(class, "bearer token fetched meanwhile by another request");
+            return Ok(());
+        }
         // A registry-level request (`ping`) asks for a token of no repository scope.
         let scope = scope.unwrap_or_else(|| match class {
             REGISTRY_CLASS => String::new(),
@@ -478,6 +489,7 @@ mod tests {
                 r#"Bearer realm="{realm}",service="reg",scope="repository:a:pull repository:b:pull,push""#
             ),
             "pull",
+            None,
         )
         .await
         .unwrap();
@@ -492,12 +504,14 @@ mod tests {
     #[tokio::test]
     async fn authorization_values_are_marked_sensitive() {
         let r = client_with_password();
-        r.authenticate("Basic realm=\"r\"", "pull").await.unwrap();
+        r.authenticate("Basic realm=\"r\"", "pull", None)
+            .await
+            .unwrap();
         assert!(r.auth_header("pull").unwrap().is_sensitive(), "Basic");
 
         let r = client_with_password();
         let challenge = format!("Bearer realm=\"{}\",service=\"s\"", token_server());
-        r.authenticate(&challenge, "pull").await.unwrap();
+        r.authenticate(&challenge, "pull", None).await.unwrap();
         let h = r.auth_header("pull").unwrap();
         assert_eq!(h.as_bytes(), b"Bearer t0k3n");
         assert!(h.is_sensitive(), "Bearer");
@@ -511,7 +525,7 @@ mod tests {
         ] {
             let r = client_with_password();
             let realm = token_server_answering(body);
-            r.authenticate(&format!("Bearer realm=\"{realm}\""), "pull")
+            r.authenticate(&format!("Bearer realm=\"{realm}\""), "pull", None)
                 .await
                 .unwrap();
             assert_eq!(r.auth_header("pull").unwrap().as_bytes(), b"Bearer t0k3n");

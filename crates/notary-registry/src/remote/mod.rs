@@ -113,6 +113,10 @@ struct Inner {
     repository: String,
     options: RemoteOptions,
     auth: std::sync::Mutex<AuthState>,
+    /// Held while a bearer token is fetched, so requests refused at the same moment (a
+    /// verification's listing beside the tag schema read, a sign's first round) take the first
+    /// one's token rather than each asking the token server.
+    token_fetch: tokio::sync::Mutex<()>,
     referrers: AtomicU8,
     requests: AtomicU64,
     // Serialises read-modify-write cycles of referrers tag indexes within this process, and
@@ -202,6 +206,7 @@ impl RemoteRepository {
                 repository: repository.to_string(),
                 options,
                 auth: std::sync::Mutex::new(AuthState::default()),
+                token_fetch: tokio::sync::Mutex::new(()),
                 referrers: AtomicU8::new(REFERRERS_UNKNOWN),
                 requests: AtomicU64::new(0),
                 tag_index_lock: tokio::sync::Mutex::new(std::collections::HashMap::new()),

@@ -455,7 +455,8 @@ impl RemoteRepository {
                     .header(header::CONTENT_TYPE, b.content_type)
                     .body(b.bytes.clone());
             }
-            if let Some(h) = self.auth_header(class) {
+            let sent_auth = self.auth_header(class);
+            if let Some(h) = sent_auth.clone() {
                 req = req.header(header::AUTHORIZATION, h);
             }
             self.inner.requests.fetch_add(1, Ordering::Relaxed);
@@ -538,7 +539,8 @@ impl RemoteRepository {
                         class,
                         "authentication challenge"
                     );
-                    self.authenticate(&challenge, class).await?;
+                    self.authenticate(&challenge, class, sent_auth.as_ref())
+                        .await?;
                     authenticated = true;
                     continue;
                 }
