@@ -513,7 +513,9 @@ impl Settings {
         let notation = match cache_dir {
             Some(d) => notation.with_cache_dir(d),
             None => notation,
-        };
+        }
+        // containerd logs what the verifier writes to stderr.
+        .with_warning_handler(|m| eprintln!("warning: {m}"));
         let mut plain_http = file.plain_http;
         plain_http.extend(args.plain_http.iter().cloned());
         // notation's own list of plain-HTTP registries.
