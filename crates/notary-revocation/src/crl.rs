@@ -14,7 +14,10 @@ use crate::{CertStatus, Error, is_http};
 
 /// Largest CRL fetched (a body of exactly this size is refused, as notation does).
 pub const MAX_CRL_SIZE: usize = 32 * 1024 * 1024;
-const MAX_ENTRIES: usize = 1_000_000;
+/// Most entries read: as many as a CRL of [`MAX_CRL_SIZE`] can hold (an entry takes at least 18
+/// bytes: its SEQUENCE, a one-byte serial, the shortest time), so the size cap is the bound, as
+/// for notation; a million-entry CRL of short serials is real.
+const MAX_ENTRIES: usize = MAX_CRL_SIZE / 18;
 
 const OID_CRL_NUMBER: &str = "2.5.29.20";
 const OID_DELTA_CRL_INDICATOR: &str = "2.5.29.27";

@@ -669,3 +669,29 @@ fn post_expecting_requires_the_exact_content_type() {
         .unwrap();
     assert_eq!(body.len(), 64 * 1024);
 }
+
+#[test]
+fn an_ocsp_get_appends_the_request_to_the_path_before_the_responders_query() {
+    let body = crl_bytes();
+    let (addr, log) = origin(body.clone());
+    let f = HttpFetcher::new();
+    // Bytes whose base64 holds `+`, `/` and `=`.
+    let request = [0xfbu8, 0xff, 0xbf, 0x01];
+    for (responder, line) in [
+        (
+            format!("http://{addr}/ocsp?a=b"),
+            "GET /ocsp/%2B%2F%2B%2FAQ%3D%3D?a=b HTTP/1.1",
+        ),
+        (
+            format!("http://{addr}/ocsp/"),
+            "GET /ocsp/%2B%2F%2B%2FAQ%3D%3D HTTP/1.1",
+        ),
+        (
+            format!("http://{addr}"),
+            "GET /%2B%2F%2B%2FAQ%3D%3D HTTP/1.1",
+        ),
+    ] {
+        assert_eq!(f.ocsp(&responder, &request, MAX, T).unwrap(), body);
+        assert_eq!(log.lock().unwrap().pop().unwrap().line, line);
+    }
+}

@@ -245,8 +245,8 @@ for_each_provider! {
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        // Revoked at the leaf: the intermediate's CRL was never needed.
-        assert_eq!(names.len(), 1);
+        // Both certificates' CRLs were fetched at once (as notation fetches them), and kept.
+        assert_eq!(names.len(), 2);
         assert!(
             names
                 .iter()
@@ -339,4 +339,71 @@ for_each_provider! {
         std::fs::rename(&aside, &file).unwrap();
         assert_eq!(cache.get(url, now()), Some(entry));
     }
+
+    /// Answers every CRL request only once a second one is in flight (or after 3 s alone),
+    /// and records whether each met another.
+    struct Rendezvous {
+        inner: StaticFetcher,
+        state: std::sync::Mutex<(usize, Vec<bool>)>,
+        arrived: std::sync::Condvar,
+    }
+
+    impl Fetcher for Rendezvous {
+        fn ocsp(
+            &self,
+            responder: &str,
+            request: &[u8],
+            max: usize,
+            timeout: Duration,
+        ) -> Result<Vec<u8>, notary_revocation::FetchError> {
+            self.inner.ocsp(responder, request, max, timeout)
+        }
+
+        fn crl(
+            &self,
+            url: &str,
+            max: usize,
+            timeout: Duration,
+        ) -> Result<Vec<u8>, notary_revocation::FetchError> {
+            let mut st = self.state.lock().unwrap();
+            st.0 += 1;
+            self.arrived.notify_all();
+            let (mut st, _) = self
+                .arrived
+                .wait_timeout_while(st, Duration::from_secs(3), |st| st.0 < 2)
+                .unwrap();
+            let met = st.0 >= 2;
+            st.1.push(met);
+            drop(st);
+            self.inner.crl(url, max, timeout)
+        }
+    }
+
+    /// The certificates of a chain are checked at once, as notation checks them: two
+    /// unreachable responders cost one timeout, not two.
+    #[test]
+    fn the_certificates_of_a_chain_are_checked_at_once() {
+        let f = Arc::new(Rendezvous {
+            inner: StaticFetcher::new()
+                .with_crl(
+                    "http://localhost:10086/leaf.crl",
+                    data("notation-e2e/config/crl/leaf.crl"),
+                )
+                .with_crl(
+                    "http://localhost:10086/intermediate.crl",
+                    data("notation-e2e/config/crl/intermediate.crl"),
+                ),
+            state: std::sync::Mutex::new((0, Vec::new())),
+            arrived: std::sync::Condvar::new(),
+        });
+        let status = Checker::new_with(x509(), f.clone()).check(
+            &crl_chain(),
+            RevocationPurpose::CodeSigning,
+            None,
+            now(),
+        );
+        assert!(matches!(status, RevocationStatus::Good), "{status:?}");
+        assert_eq!(f.state.lock().unwrap().1, [true, true]);
+    }
+
 }

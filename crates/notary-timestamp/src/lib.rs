@@ -1152,11 +1152,22 @@ const FAIL_INFO: [(usize, &str); 8] = [
 /// The error for a refused request, naming the status, the failInfo bits and the
 /// statusString the TSA sent (best effort: a malformed optional part is reported as such).
 fn rejection(status: u64, rest: &mut Reader<'_>) -> Error {
+    // The TSA's own text, shown to the user: a few lines of it at most.
+    const MAX_TEXTS: usize = 4;
+    const MAX_CHARS: usize = 200;
     let mut status_string = Vec::new();
     if let Ok(Some(texts)) = rest.read_optional(tag::SEQUENCE) {
         let mut tr = Reader::new(texts.value);
         while let Ok(t) = tr.read_any() {
-            status_string.push(String::from_utf8_lossy(t.value).into_owned());
+            if status_string.len() >= MAX_TEXTS {
+                break;
+            }
+            let text = String::from_utf8_lossy(t.value);
+            let mut kept: String = text.chars().take(MAX_CHARS).collect();
+            if kept.len() < text.len() {
+                kept.push_str("...");
+            }
+            status_string.push(kept);
         }
     }
     let fail_info = match rest.read_optional(tag::BIT_STRING) {

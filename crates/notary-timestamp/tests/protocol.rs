@@ -191,6 +191,18 @@ for_each_provider! {
             other => panic!("expected Rejected, got {other:?}"),
         }
         assert!(e.to_string().contains("badAlg"), "{e}");
+        // The TSA's text is shown in part: four strings of 200 characters at most.
+        let long = "x".repeat(3000);
+        let texts: Vec<Vec<u8>> = (0..6).map(|_| tlv(0x0c, &[long.as_bytes()])).collect();
+        let texts: Vec<&[u8]> = texts.iter().map(Vec::as_slice).collect();
+        let rest = tlv(0x30, &texts);
+        match request().validate_response(&response(2, &rest, None)) {
+            Err(Error::Rejected { status_string, .. }) => {
+                assert_eq!(status_string.len(), 4);
+                assert!(status_string.iter().all(|s| *s == format!("{}...", &long[..200])));
+            }
+            other => panic!("expected Rejected, got {other:?}"),
+        }
         // waiting (3), no failInfo; even with a token, it is not used.
         match request().validate_response(&response(3, &[], Some(&Tst::good().token()))) {
             Err(Error::Rejected { status: 3, status_name: "waiting", fail_info, .. }) => {

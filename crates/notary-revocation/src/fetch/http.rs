@@ -446,9 +446,12 @@ impl Fetcher for HttpFetcher {
             .collect();
         if b64.len() < 255 && escaped.len() < 255 {
             // The responder is checked on its own first, so that a bad one is reported as given.
-            parse_url(responder)?;
-            let url = format!("{}/{escaped}", responder.trim_end_matches('/'));
-            self.request(Method::GET, &url, None, None, max, timeout)
+            // The request is the last segment of its path (RFC 6960 A.1), before any query the
+            // responder's URL has, as notation builds it.
+            let mut url = parse_url(responder)?;
+            let path = format!("{}/{escaped}", url.path().trim_end_matches('/'));
+            url.set_path(&path);
+            self.request(Method::GET, url.as_str(), None, None, max, timeout)
         } else {
             self.request(
                 Method::POST,
