@@ -314,3 +314,33 @@ async fn a_verification_gives_up_its_permit_at_its_deadline() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sockets_in_their_handshake_do_not_hold_the_served_connections_slots() {
+    let server = start(|s| s.max_connections = 4).await;
+    // Ten times the limit of sockets that connect and never start TLS, held open.
+    let mut idle = Vec::new();
+    for _ in 0..40 {
+        idle.push(tokio::net::TcpStream::connect(&server.addr).await.unwrap());
+    }
+    // The API server's review still gets through, well within its own timeout.
+    let c = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(&server.ca).unwrap()).unwrap(),
+        )
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let image = format!("127.0.0.1:1/app@sha256:{}", "a".repeat(64));
+    let r = c
+        .post(format!("https://{}/validate?timeout=5s", server.addr))
+        .header("content-type", "application/json")
+        .body(pod_review("u1", &[&image]))
+        .send()
+        .await
+        .expect("the review was not answered while idle sockets were open");
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(v["response"]["uid"], "u1");
+    drop(idle);
+}

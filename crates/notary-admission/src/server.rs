@@ -255,6 +255,13 @@ fn budget_of(query: &str) -> Option<Duration> {
     Some(total.saturating_sub(margin))
 }
 
+/// Fewest connections allowed in their TLS handshake at once (else four times the served
+/// connections' limit).
+const MIN_HANDSHAKES: usize = 1024;
+
+/// Longest a TLS handshake may take (else the header read timeout, if shorter).
+const MAX_HANDSHAKE_TIME: Duration = Duration::from_secs(10);
+
 /// The HTTP server of a connection whose TLS handshake negotiated `alpn`: h2 when it says so,
 /// else HTTP/1.1 (Go's servers do the same), never a guess from the first bytes, which would
 /// wait for them without a time limit.
@@ -289,8 +296,11 @@ fn http_builder(
 /// loaded once up front (an unusable pair is an error) and then reloaded whenever the files
 /// change; a changed pair that does not load is reported on stderr and the previous one kept.
 ///
-/// At most `max_connections` of the webhook's settings are served at once (further ones wait
-/// in the listen backlog), and a connection must deliver request headers within
+/// At most `max_connections` of the webhook's settings are served at once once their TLS
+/// handshake is done (a further one waits for a slot as long as a request's headers may take);
+/// four times as many (at least 1024) may be in their handshake, which must end within the
+/// header timeout (10 s at most), and further ones wait in the listen backlog. A connection
+/// must deliver request headers within
 /// `header_read_timeout` (HTTP/1.1: each request, so idle keep-alive connections are closed
 /// too; h2: its first request, later idle time is the API server's long-lived connection) or
 /// it is closed.
@@ -336,12 +346,21 @@ pub async fn serve(
     let reviews = Arc::new(ReviewSlots::new(webhook.settings().max_reviews_in_flight));
     let max_streams = u32::try_from(reviews.max).unwrap_or(u32::MAX);
     let slots = Arc::new(Semaphore::new(max_connections));
+    // Connections still in their TLS handshake are counted apart, under a larger bound and
+    // the header timeout: sockets that connect and send nothing (from one client, hundreds of
+    // them) then hold none of the slots of served connections, so the API server's next
+    // connection still gets through (it waited behind them in the backlog, past its timeout).
+    let handshakes = Arc::new(Semaphore::new(
+        max_connections.saturating_mul(4).max(MIN_HANDSHAKES),
+    ));
+    let handshake_timeout = header_read_timeout.min(MAX_HANDSHAKE_TIME);
     // Warn once per stretch at the limit, not once per connection.
     let mut saturated = false;
     let mut shutdown = std::pin::pin!(shutdown);
     let result = loop {
-        // A slot first, then the connection: at the limit, new clients wait in the backlog.
-        let permit = match slots.clone().try_acquire_owned() {
+        // A handshake slot first, then the connection: at the limit, new clients wait in the
+        // backlog.
+        let permit = match handshakes.clone().try_acquire_owned() {
             Ok(p) => {
                 saturated = false;
                 p
@@ -351,11 +370,11 @@ pub async fn serve(
                     saturated = true;
                     tracing::warn!(
                         max_connections,
-                        "connection limit reached; new connections wait until one closes"
+                        "connection limit reached (connections in their TLS handshake); new connections wait until one closes"
                     );
                 }
                 tokio::select! {
-                    p = slots.clone().acquire_owned() => match p {
+                    p = handshakes.clone().acquire_owned() => match p {
                         Ok(p) => p,
                         Err(_) => break Ok(()),
                     },
@@ -379,14 +398,28 @@ pub async fn serve(
         // Responses go out in one write; no reason to wait for Nagle.
         let _ = tcp.set_nodelay(true);
         let acceptor = TlsAcceptor::from(config.read().unwrap_or_else(|e| e.into_inner()).clone());
-        let (webhook, reviews) = (webhook.clone(), reviews.clone());
+        let (webhook, reviews, slots) = (webhook.clone(), reviews.clone(), slots.clone());
         tokio::spawn(async move {
-            // Held until the connection ends.
-            let _permit = permit;
             let Ok(Ok(stream)) =
-                tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
+                tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await
             else {
                 return;
+            };
+            drop(permit);
+            // A served connection's slot, held until it ends; at the limit it waits for one
+            // as long as a request's headers may take.
+            let _permit = match slots.clone().try_acquire_owned() {
+                Ok(p) => p,
+                Err(_) => {
+                    tracing::warn!(
+                        max_connections,
+                        "connection limit reached; a new connection waits for one to close"
+                    );
+                    match tokio::time::timeout(header_read_timeout, slots.acquire_owned()).await {
+                        Ok(Ok(p)) => p,
+                        _ => return,
+                    }
+                }
             };
             let builder = http_builder(
                 stream.get_ref().1.alpn_protocol(),

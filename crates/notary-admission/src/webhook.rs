@@ -850,7 +850,7 @@ impl Webhook {
         let reference = format!("{}/{}@{digest}", r.connect_host(), r.repository);
         let request =
             VerifyArtifactRequest::new(&reference, &scope, time::OffsetDateTime::now_utc());
-        match verify_artifact(repo, verifier, &request).await {
+        match verify_artifact(repo, &Blocking(verifier), &request).await {
             Ok(v) => match &v.outcome {
                 VerificationOutcome::Skipped(_) => Verdict::Skipped,
                 outcome => Verdict::Allowed {
@@ -919,6 +919,35 @@ impl Webhook {
                     reason: format!("{validation}{}", chain(e)),
                 }
             }
+        }
+    }
+}
+
+/// The verifier as the webhook's tasks call it. Its checks are synchronous and some of them
+/// wait: a verification plugin's process (up to its 60 s), OCSP and CRL downloads (their
+/// timeouts). On the multi-threaded runtime the worker is handed over first
+/// (`block_in_place`), so the other reviews, `/healthz` and the review deadlines go on
+/// meanwhile instead of waiting behind one hung plugin.
+#[derive(Debug)]
+struct Blocking<'a>(&'a NotaryVerifier);
+
+impl Verifier for Blocking<'_> {
+    fn policy(
+        &self,
+        target: PolicyTarget<'_>,
+    ) -> Result<notary_core::AppliedPolicy, notary_core::VerificationError> {
+        self.0.policy(target)
+    }
+
+    fn verify(
+        &self,
+        request: notary_core::VerifyRequest<'_>,
+    ) -> Result<VerificationOutcome, notary_core::VerificationError> {
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(|| self.0.verify(request))
+            }
+            _ => self.0.verify(request),
         }
     }
 }

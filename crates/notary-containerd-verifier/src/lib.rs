@@ -705,7 +705,9 @@ fn check_descriptor(d: Descriptor, digest: &Digest) -> Result<Descriptor, Error>
 
 /// The best name for messages before `-name` and `-digest` were checked.
 pub fn label_of(args: &Args) -> String {
-    match (&args.name, &args.digest) {
+    // The label opens containerd's log line: a control character in `-name` is shown escaped,
+    // as in the reason after it, never passed to a terminal.
+    let label = match (&args.name, &args.digest) {
         (Some(n), Some(d)) if !n.contains('@') => {
             // Drop the tag: the digest is what is verified.
             let repo = match n.rsplit_once(':') {
@@ -716,7 +718,17 @@ pub fn label_of(args: &Args) -> String {
         }
         (Some(n), _) => n.clone(),
         (None, _) => "(no -name)".to_string(),
-    }
+    };
+    label
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The decision: allow (exit 0) or refuse, and the one-line reason for stdout.
@@ -1092,6 +1104,11 @@ mod tests {
         );
         assert_eq!(label_of(&args("r/a@x", D, None)), "r/a@x");
         assert_eq!(label_of(&Args::default()), "(no -name)");
+        // Control characters are shown escaped, never passed on.
+        assert_eq!(
+            label_of(&args("r/a\u{1b}[2J", D, None)),
+            format!("r/a\\u{{1b}}[2J@{D}")
+        );
     }
 
     #[test]

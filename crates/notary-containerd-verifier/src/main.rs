@@ -24,6 +24,8 @@ fn emit(verdict: &Verdict) -> ! {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", verdict.reason);
     let _ = out.flush();
+    // A plugin still running (the watchdog's verdict) would outlive this process.
+    notary::plugin::kill_running_plugins();
     // Exit while holding the lock so that a late watchdog cannot print a second line.
     std::process::exit(i32::from(verdict.exit_code()))
 }
@@ -75,10 +77,17 @@ fn main() -> ExitCode {
         let mut buf = Vec::new();
         if let Err(e) = std::io::stdin()
             .lock()
-            .take(MAX_INPUT)
+            .take(MAX_INPUT.saturating_add(1))
             .read_to_end(&mut buf)
         {
             emit(&Verdict::deny(&label, format_args!("stdin: {e}")));
+        }
+        // Cut short, the input could parse as something it is not.
+        if buf.len() as u64 > MAX_INPUT {
+            emit(&Verdict::deny(
+                &label,
+                format_args!("stdin: the input is larger than {MAX_INPUT} bytes"),
+            ));
         }
         Some(buf)
     } else {

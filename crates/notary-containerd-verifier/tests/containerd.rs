@@ -984,3 +984,26 @@ fn verify_on_run_input_is_verified_like_a_pull() {
         "{out}"
     );
 }
+
+#[test]
+fn stdin_past_the_input_limit_is_refused_not_cut_short() {
+    // A valid descriptor, blanks up to the limit, then garbage: cut at the limit, the input
+    // would read as the descriptor alone.
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let mut stdin = format!(
+        r#"{{"mediaType":"{}","digest":"{digest}","size":1}}"#,
+        notary_containerd_verifier::DESCRIPTOR_MEDIA_TYPE
+    );
+    let limit = usize::try_from(notary_containerd_verifier::MAX_INPUT).unwrap();
+    stdin.push_str(&" ".repeat(limit - stdin.len()));
+    stdin.push_str("TRAILING GARBAGE {");
+    let (code, out) = run_verifier_with(
+        &["--no-signature-cache", "--notation-config", "/nonexistent"],
+        "127.0.0.1:1/app",
+        &digest,
+        notary_containerd_verifier::DESCRIPTOR_MEDIA_TYPE,
+        &stdin,
+    );
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("larger than 1048576 bytes"), "{out}");
+}

@@ -314,6 +314,42 @@ fn kill_plugin(child: &mut std::process::Child, reaped: bool) {
     }
 }
 
+/// The process groups of the plugins running now (their leaders' pids), started in groups of
+/// their own, for [`kill_running_plugins`].
+static RUNNING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// A plugin's entry in [`RUNNING`] while its host waits for it.
+struct Running(u32);
+
+impl Running {
+    fn register(leader: u32) -> Self {
+        RUNNING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(leader);
+        Self(leader)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|p| *p != self.0);
+    }
+}
+
+/// Kills the process group of every plugin this process runs now. For a process about to exit
+/// on a deadline of its own (the containerd verifier's watchdog), whose plugins would otherwise
+/// outlive it; plugins sharing the terminal ([`PluginHost::with_terminal`]) are in the
+/// caller's group and not reached.
+pub fn kill_running_plugins() {
+    for leader in RUNNING.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        kill_group(*leader);
+    }
+}
+
 /// SIGKILL to the process group `leader` leads. While the plugin is not reaped its pid cannot
 /// be reused; after that, the group id stays reserved as long as any member is alive. ESRCH
 /// (nobody left in the group) is the expected outcome when all have exited.
@@ -475,6 +511,7 @@ impl PluginHost {
         }
         let mut child = notary_registry::spawn_when_not_busy(&mut command)
             .map_err(|e| process(e.to_string()))?;
+        let _running = (!self.terminal).then(|| Running::register(child.id()));
         let (Some(stdout), Some(stderr), Some(mut stdin)) =
             (child.stdout.take(), child.stderr.take(), child.stdin.take())
         else {

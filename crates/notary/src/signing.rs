@@ -346,6 +346,26 @@ pub fn check_generated_envelope(
         }
     }
     let info = envelope.signer_info();
+    // The verifier's plugin gate: attributes a generator marks critical need a verification
+    // plugin the envelope names; without one every verification fails, so it is not pushed.
+    let attrs = &info.signed_attributes;
+    if attrs
+        .extended(notary_core::header::VERIFICATION_PLUGIN)
+        .is_none()
+    {
+        let critical: Vec<String> = attrs
+            .extended_attributes
+            .iter()
+            .filter(|a| a.critical)
+            .take(8)
+            .map(|a| notary_core::shown(&a.key.to_string()))
+            .collect();
+        if !critical.is_empty() {
+            return Err(invalid(format!(
+                "marks attributes {critical:?} critical but names no verification plugin to process them, so no verification would accept it"
+            )));
+        }
+    }
     let time = info
         .signed_attributes
         .signing_time
@@ -402,6 +422,46 @@ mod tests {
         let bytes = notary_envelope_jws::sign(&request, &signer).unwrap();
         assert!(
             check_generated_envelope(EnvelopeMediaType::Jws, &asked, &bytes, &provider).is_ok()
+        );
+    }
+
+    #[test]
+    fn a_generated_envelope_with_critical_attributes_must_name_a_verification_plugin() {
+        use notary_core::{AttributeKey, AttributeValue, ExtendedAttribute};
+        let now = time::OffsetDateTime::now_utc();
+        let chain = notary_crypto::pki::ChainBuilder::new(notary_core::KeySpec::EcP256, now)
+            .build()
+            .unwrap();
+        let signer = chain.signer().unwrap();
+        let target = Descriptor::for_content("application/vnd.oci.image.manifest.v1+json", b"m");
+        let asked = Payload::new(target).to_jws_json().unwrap();
+        let provider = notary_provider_aws_lc_rs::provider();
+        let attr = |key: &str, value: &str, critical| ExtendedAttribute {
+            key: AttributeKey::Text(key.into()),
+            value: AttributeValue::Text(value.into()),
+            critical,
+        };
+        let sign = |attrs: Vec<ExtendedAttribute>| {
+            let mut request = SignRequest::new(asked.clone(), now);
+            request.extended_attributes = attrs;
+            notary_envelope_jws::sign(&request, &signer).unwrap()
+        };
+        let check = |bytes: &[u8]| {
+            check_generated_envelope(EnvelopeMediaType::Jws, &asked, bytes, &provider)
+        };
+        let e = check(&sign(vec![attr("x.custom.attr", "v", true)])).unwrap_err();
+        assert!(
+            e.to_string().contains("names no verification plugin"),
+            "{e}"
+        );
+        // Not critical, or with a plugin to process it: what a verifier can accept.
+        assert!(check(&sign(vec![attr("x.custom.attr", "v", false)])).is_ok());
+        assert!(
+            check(&sign(vec![
+                attr("x.custom.attr", "v", true),
+                attr(notary_core::header::VERIFICATION_PLUGIN, "vp", true),
+            ]))
+            .is_ok()
         );
     }
 }

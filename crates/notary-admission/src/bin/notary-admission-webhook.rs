@@ -54,7 +54,8 @@ struct Args {
     /// Largest AdmissionReview body accepted, in bytes (the API server sends at most 3 MiB).
     #[arg(long, default_value_t = notary_admission::DEFAULT_MAX_REVIEW_BYTES)]
     max_review_bytes: usize,
-    /// Most connections served at once; more wait in the listen backlog.
+    /// Most connections served at once after their TLS handshake (four times as many, at
+    /// least 1024, may be in the handshake); more wait in the listen backlog.
     #[arg(long, default_value_t = nonzero(notary_admission::DEFAULT_MAX_CONNECTIONS))]
     max_connections: NonZeroUsize,
     /// Most reviews handled at once, over all connections; more wait up to their timeout, then
