@@ -163,7 +163,7 @@ fn run(args: Args) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("tokio runtime: {e}"))?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| format!("listen on {}: {e}", args.listen))?;
@@ -182,7 +182,11 @@ fn run(args: Args) -> Result<(), String> {
         serve(listener, webhook, tls, shutdown)
             .await
             .map_err(|e| e.to_string())
-    })
+    });
+    // Verifications still running at shutdown may be waiting on plugins, which would
+    // outlive the webhook.
+    notary::plugin::kill_running_plugins();
+    served
 }
 
 fn main() -> ExitCode {
