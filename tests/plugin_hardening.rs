@@ -181,44 +181,6 @@ fn plugin_sleeping_past_the_deadline_is_killed_with_its_grandchild() {
     assert_timeout_and_no_survivor(r, elapsed, &pids, 2);
 }
 
-/// A process exiting on a deadline of its own (the containerd verifier's watchdog) kills the
-/// plugins it is running, with what they forked, rather than leave them behind.
-#[test]
-fn running_plugins_are_killed_on_request_with_their_children() {
-    let tmp = tempfile::tempdir().unwrap();
-    let plugins = tmp.path().join("plugins");
-    let pids = tmp.path().join("pids");
-    script(
-        &plugins,
-        "hung",
-        &format!(
-            "cat >/dev/null; echo $$ > {p}; sleep 300 & echo $! >> {p}; sleep 300",
-            p = pids.display()
-        ),
-    );
-    let host = PluginHost::new(&plugins).with_timeout(Duration::from_secs(300));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(host.verify_signature("hung", &request(16)));
-    });
-    // Both processes started.
-    let until = Instant::now() + Duration::from_secs(10);
-    while read_pids(&pids).len() < 2 && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let started = read_pids(&pids);
-    assert_eq!(started.len(), 2, "the plugin recorded its pids");
-    notary::plugin::kill_running_plugins();
-    for pid in started {
-        assert!(wait_gone(pid), "process {pid} survived");
-    }
-    // The host sees its plugin killed and says so, well before its own deadline.
-    let r = rx
-        .recv_timeout(MARGIN)
-        .expect("the plugin call must end once its plugin is killed");
-    assert!(r.is_err(), "{r:?}");
-}
-
 #[test]
 fn well_behaved_plugin_with_a_large_request_still_answers() {
     let tmp = tempfile::tempdir().unwrap();
