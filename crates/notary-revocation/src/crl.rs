@@ -622,6 +622,19 @@ pub(crate) struct Sources<'a> {
     pub timeout: Duration,
 }
 
+/// True when every CRL of `cert` is validated in memory and current at `now`: checking it
+/// fetches nothing.
+pub(crate) fn in_memory(
+    validated: &Validated,
+    cert: &Certificate,
+    issuer: &Certificate,
+    now: OffsetDateTime,
+) -> bool {
+    cert.crl_urls()
+        .iter()
+        .all(|url| validated.get(url, issuer, now).is_some())
+}
+
 /// Most CRLs kept in memory.
 const MAX_VALIDATED: usize = 256;
 /// Approximate bytes (entries, signed parts, issuer) kept in memory; the least recently used

@@ -359,12 +359,17 @@ impl RevocationChecker for Checker {
         let check = |(cert, issuer): (&Certificate, &Certificate)| {
             self.check_certificate(cert, issuer, authentic_signing_time, now)
         };
-        // Every certificate's responders are asked at once, as notation asks them, so that
-        // unreachable ones cost one certificate's timeouts, not the chain's sum; the verdict is
-        // read in chain order all the same.
+        // Every certificate whose check may wait on a responder is checked at once, as
+        // notation checks them, so that unreachable ones cost one certificate's timeouts, not
+        // the chain's sum; the verdict is read in chain order all the same. A chain answered
+        // from the CRLs validated in memory (the warm path) starts no thread.
+        let waits = |(cert, issuer): &(&Certificate, &Certificate)| {
+            !cert.ocsp_urls().is_empty() || !crl::in_memory(&self.validated, cert, issuer, now)
+        };
+        let concurrent = pairs.iter().filter(|p| waits(p)).count() > 1;
         let statuses: Vec<CertStatus> = match pairs.split_first() {
             None => Vec::new(),
-            Some((first, [])) => vec![check(*first)],
+            Some(_) if !concurrent => pairs.iter().map(|p| check(*p)).collect(),
             Some((first, rest)) => std::thread::scope(|s| {
                 let others: Vec<_> = rest.iter().map(|p| s.spawn(move || check(*p))).collect();
                 let mut all = vec![check(*first)];
