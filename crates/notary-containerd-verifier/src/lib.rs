@@ -705,8 +705,8 @@ fn check_descriptor(d: Descriptor, digest: &Digest) -> Result<Descriptor, Error>
 
 /// The best name for messages before `-name` and `-digest` were checked.
 pub fn label_of(args: &Args) -> String {
-    // The label opens containerd's log line: a control character in `-name` is shown escaped,
-    // as in the reason after it, never passed to a terminal.
+    // The label opens containerd's log line: a control character (or a bidirectional
+    // override) in `-name` is shown escaped, never passed to a terminal.
     let label = match (&args.name, &args.digest) {
         (Some(n), Some(d)) if !n.contains('@') => {
             // Drop the tag: the digest is what is verified.
@@ -719,16 +719,7 @@ pub fn label_of(args: &Args) -> String {
         (Some(n), _) => n.clone(),
         (None, _) => "(no -name)".to_string(),
     };
-    label
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    notary::inspect::printable(&label).into_owned()
 }
 
 /// The decision: allow (exit 0) or refuse, and the one-line reason for stdout.

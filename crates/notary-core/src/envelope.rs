@@ -284,6 +284,21 @@ impl SignedAttributes {
             .iter()
             .find(|a| a.key.as_text() == Some(name))
     }
+
+    /// The names of the critical extended attributes no verifier can process: all of them
+    /// when the envelope names no verification plugin ([`header::VERIFICATION_PLUGIN`]), none
+    /// otherwise (the plugin is given them). At most `max` names, each [`crate::shown`].
+    pub fn unprocessable_critical(&self, max: usize) -> Vec<String> {
+        if self.extended(header::VERIFICATION_PLUGIN).is_some() {
+            return Vec::new();
+        }
+        self.extended_attributes
+            .iter()
+            .filter(|a| a.critical)
+            .take(max)
+            .map(|a| crate::shown(&a.key.to_string()))
+            .collect()
+    }
 }
 
 /// The unsigned (unprotected) attributes of an envelope, apart from the certificate chain.

@@ -366,11 +366,9 @@ impl RevocationChecker for Checker {
         let waits = |(cert, issuer): &(&Certificate, &Certificate)| {
             !cert.ocsp_urls().is_empty() || !crl::in_memory(&self.validated, cert, issuer, now)
         };
-        let concurrent = pairs.iter().filter(|p| waits(p)).count() > 1;
+        let concurrent = pairs.len() > 1 && pairs.iter().filter(|p| waits(p)).count() > 1;
         let statuses: Vec<CertStatus> = match pairs.split_first() {
-            None => Vec::new(),
-            Some(_) if !concurrent => pairs.iter().map(|p| check(*p)).collect(),
-            Some((first, rest)) => std::thread::scope(|s| {
+            Some((first, rest)) if concurrent => std::thread::scope(|s| {
                 let others: Vec<_> = rest.iter().map(|p| s.spawn(move || check(*p))).collect();
                 let mut all = vec![check(*first)];
                 all.extend(others.into_iter().map(|h| {
@@ -380,6 +378,7 @@ impl RevocationChecker for Checker {
                 }));
                 all
             }),
+            _ => pairs.iter().map(|p| check(*p)).collect(),
         };
         for ((cert, _), status) in pairs.iter().zip(statuses) {
             match status {

@@ -66,6 +66,7 @@ fn invalid(reason: impl Into<String>) -> PluginError {
 /// declares: content longer or shorter than declared fails the package (Go's archive/zip, so
 /// notation, refuses both).
 fn read_capped(
+    name: &str,
     r: impl Read,
     declared: u64,
     used: &mut u64,
@@ -81,7 +82,7 @@ fn read_capped(
     let got = u64::try_from(out.len()).unwrap_or(u64::MAX);
     if got != declared {
         return Err(invalid(format!(
-            "an entry holds {} bytes where its header declares {declared}",
+            "archive entry {name:?} holds {} bytes where its header declares {declared}",
             if got > declared {
                 "more".to_string()
             } else {
@@ -128,7 +129,8 @@ fn take_file(
     files: &mut Vec<PackageFile>,
     name: String,
     mode: Option<u32>,
-    (content, declared): (impl Read, u64),
+    content: impl Read,
+    declared: u64,
     used: &mut u64,
     limit: u64,
 ) -> Result<(), PluginError> {
@@ -137,7 +139,7 @@ fn take_file(
             "the archive holds two files named {name:?}"
         )));
     }
-    let bytes = read_capped(content, declared, used, limit)?;
+    let bytes = read_capped(&name, content, declared, used, limit)?;
     files.push(PackageFile { name, bytes, mode });
     Ok(())
 }
@@ -217,7 +219,7 @@ fn from_zip(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError> {
             name.ok_or_else(|| invalid(format!("archive entry {raw:?} has no file name")))?;
         let mode = entry.unix_mode().map(|m| m & 0o7777);
         let declared = entry.size();
-        take_file(&mut files, name, mode, (entry, declared), &mut used, limit)?;
+        take_file(&mut files, name, mode, entry, declared, &mut used, limit)?;
     }
     Ok(files)
 }
@@ -254,7 +256,7 @@ fn from_tar_gz(data: &[u8], limit: u64) -> Result<Vec<PackageFile>, PluginError>
         let mode = entry.header().mode().ok().map(|m| m & 0o7777);
         // A tar entry's size is exact: the archive's next header is found by it.
         let declared = entry.size();
-        take_file(&mut files, name, mode, (entry, declared), &mut used, limit)?;
+        take_file(&mut files, name, mode, entry, declared, &mut used, limit)?;
     }
     Ok(files)
 }
@@ -486,7 +488,9 @@ mod tests {
         set_uncompressed_size(&mut lying, 16);
         let err = read(&lying, 1 << 20).unwrap_err().to_string();
         assert!(
-            err.contains("holds more bytes where its header declares 16"),
+            err.contains(
+                "archive entry \"notation-x\" holds more bytes where its header declares 16"
+            ),
             "{err}"
         );
     }

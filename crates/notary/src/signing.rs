@@ -348,23 +348,11 @@ pub fn check_generated_envelope(
     let info = envelope.signer_info();
     // The verifier's plugin gate: attributes a generator marks critical need a verification
     // plugin the envelope names; without one every verification fails, so it is not pushed.
-    let attrs = &info.signed_attributes;
-    if attrs
-        .extended(notary_core::header::VERIFICATION_PLUGIN)
-        .is_none()
-    {
-        let critical: Vec<String> = attrs
-            .extended_attributes
-            .iter()
-            .filter(|a| a.critical)
-            .take(8)
-            .map(|a| notary_core::shown(&a.key.to_string()))
-            .collect();
-        if !critical.is_empty() {
-            return Err(invalid(format!(
-                "marks attributes {critical:?} critical but names no verification plugin to process them, so no verification would accept it"
-            )));
-        }
+    let critical = info.signed_attributes.unprocessable_critical(8);
+    if !critical.is_empty() {
+        return Err(invalid(format!(
+            "marks attributes {critical:?} critical but names no verification plugin to process them, so no verification would accept it"
+        )));
     }
     let time = info
         .signed_attributes

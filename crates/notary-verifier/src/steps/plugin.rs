@@ -101,13 +101,7 @@ pub(crate) fn plugin_gate(
     let attrs = &envelope.signer_info().signed_attributes;
     let Some(p) = attrs.extended(header::VERIFICATION_PLUGIN) else {
         // Names come from the envelope (any signer's): each shown bounded, and a few of them.
-        let unknown: Vec<String> = attrs
-            .extended_attributes
-            .iter()
-            .filter(|a| a.critical)
-            .take(MAX_NAMES_SHOWN)
-            .map(|a| notary_core::shown(&a.key.to_string()))
-            .collect();
+        let unknown = attrs.unprocessable_critical(MAX_NAMES_SHOWN);
         if !unknown.is_empty() {
             return Err(plugin_failure(format!(
                 "the signature has critical attributes {unknown:?} that can only be processed by a verification plugin"
