@@ -322,6 +322,32 @@ impl<R: SignatureRepository> DynSignatureRepository for R {
     }
 }
 
+/// The trait object behind each form [`dyn_repository!`] covers. A `Box` or `Arc` of the
+/// object is itself a `SignatureRepository` (below), hence a `DynSignatureRepository` through
+/// the blanket impl: calling `resolve_dyn` on it directly would pick that impl and call itself
+/// forever, so every call goes through the object's own vtable.
+trait AsDynRepository<'r> {
+    fn as_dyn(&self) -> &(dyn DynSignatureRepository + 'r);
+}
+
+impl<'r> AsDynRepository<'r> for dyn DynSignatureRepository + 'r {
+    fn as_dyn(&self) -> &(dyn DynSignatureRepository + 'r) {
+        self
+    }
+}
+
+impl<'r> AsDynRepository<'r> for Box<dyn DynSignatureRepository + 'r> {
+    fn as_dyn(&self) -> &(dyn DynSignatureRepository + 'r) {
+        &**self
+    }
+}
+
+impl<'r> AsDynRepository<'r> for Arc<dyn DynSignatureRepository + 'r> {
+    fn as_dyn(&self) -> &(dyn DynSignatureRepository + 'r) {
+        &**self
+    }
+}
+
 macro_rules! dyn_repository {
     ($ty:ty) => {
         impl<'r> SignatureRepository for $ty {
@@ -330,35 +356,35 @@ macro_rules! dyn_repository {
                 &self,
                 reference: &str,
             ) -> impl Future<Output = Result<Descriptor, RepositoryError>> + Send {
-                async move { self.resolve_dyn(reference).await }
+                async move { self.as_dyn().resolve_dyn(reference).await }
             }
             fn resolve_is_cheap(&self) -> bool {
-                self.resolve_is_cheap_dyn()
+                self.as_dyn().resolve_is_cheap_dyn()
             }
             fn list_signatures(
                 &self,
                 subject: &Descriptor,
                 limit: usize,
             ) -> impl Future<Output = Result<Vec<Descriptor>, RepositoryError>> + Send {
-                async move { self.list_signatures_dyn(subject, limit).await }
+                async move { self.as_dyn().list_signatures_dyn(subject, limit).await }
             }
             fn fetch_signature(
                 &self,
                 manifest: &Descriptor,
             ) -> impl Future<Output = Result<FetchedSignature, RepositoryError>> + Send {
-                async move { self.fetch_signature_dyn(manifest).await }
+                async move { self.as_dyn().fetch_signature_dyn(manifest).await }
             }
             fn push_signature(
                 &self,
                 request: PushSignature<'_>,
             ) -> impl Future<Output = Result<PushedSignature, RepositoryError>> + Send {
-                async move { self.push_signature_dyn(request).await }
+                async move { self.as_dyn().push_signature_dyn(request).await }
             }
             fn prepare_push_signature(
                 &self,
                 subject: Option<&Digest>,
             ) -> impl Future<Output = ()> + Send {
-                async move { self.prepare_push_signature_dyn(subject).await }
+                async move { self.as_dyn().prepare_push_signature_dyn(subject).await }
             }
         }
     };
