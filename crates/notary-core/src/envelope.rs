@@ -361,12 +361,139 @@ pub fn check_leaf_algorithm(
     Ok(key_spec)
 }
 
-/// An envelope whose signature has been checked with its leaf certificate's key and whose
-/// headers follow the Notary rules. Only envelope codecs create it; the payload is reachable
-/// only through this type.
+/// The signed part of an envelope exactly as received: its protected header and payload in the
+/// form its format signs them. [`VerifiedEnvelope::from_signature_check`] builds the signing
+/// input from these bytes itself and takes the payload from them, so the payload of a
+/// [`VerifiedEnvelope`] is always the one its signature covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignedContent<'a> {
+    /// JWS (RFC 7515 §5.2): the protected header and the payload as the base64url text the
+    /// envelope holds. The signing input is `protected.payload`; the payload is that text
+    /// decoded (unpadded, no stray bits).
+    Jws {
+        /// The `protected` member's text.
+        protected: &'a str,
+        /// The `payload` member's text.
+        payload: &'a str,
+    },
+    /// COSE_Sign1 (RFC 9052 §4.4): the content of the protected header's byte string and the
+    /// payload. The signing input is the `Sig_structure` `["Signature1", protected, h'',
+    /// payload]` ([`cose_sig_structure`]).
+    Cose {
+        /// The protected header byte string's content.
+        protected: &'a [u8],
+        /// The payload.
+        payload: &'a [u8],
+    },
+}
+
+impl SignedContent<'_> {
+    /// The envelope format.
+    pub fn media_type(&self) -> EnvelopeMediaType {
+        match self {
+            Self::Jws { .. } => EnvelopeMediaType::Jws,
+            Self::Cose { .. } => EnvelopeMediaType::Cose,
+        }
+    }
+
+    /// The bytes the signature covers.
+    ///
+    /// ```
+    /// use notary_core::SignedContent;
+    /// let jws = SignedContent::Jws { protected: "eyJ9", payload: "aGk" };
+    /// assert_eq!(jws.signing_input(), b"eyJ9.aGk");
+    /// let cose = SignedContent::Cose { protected: &[0xa0], payload: b"hi" };
+    /// assert_eq!(cose.signing_input(), b"\x84\x6aSignature1\x41\xa0\x40\x42hi");
+    /// ```
+    pub fn signing_input(&self) -> Vec<u8> {
+        match self {
+            Self::Jws { protected, payload } => {
+                let mut input = Vec::with_capacity(
+                    protected
+                        .len()
+                        .saturating_add(payload.len())
+                        .saturating_add(1),
+                );
+                input.extend_from_slice(protected.as_bytes());
+                input.push(b'.');
+                input.extend_from_slice(payload.as_bytes());
+                input
+            }
+            Self::Cose { protected, payload } => cose_sig_structure(protected, payload),
+        }
+    }
+
+    /// The payload bytes (decoded, for JWS).
+    pub fn payload(&self) -> Result<Vec<u8>, Error> {
+        use base64::Engine as _;
+        match self {
+            Self::Jws { payload, .. } => base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .map_err(|e| Error::InvalidPayload {
+                    reason: format!("the JWS payload is not base64url (unpadded): {e}"),
+                }),
+            Self::Cose { payload, .. } => Ok(payload.to_vec()),
+        }
+    }
+}
+
+/// The COSE_Sign1 `Sig_structure` with empty external AAD, `["Signature1", protected, h'',
+/// payload]`, in CBOR's definite-length encoding. `protected` is the content of the protected
+/// header byte string exactly as it appears in the message.
+pub fn cose_sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
+    /// The head of a CBOR item of major type `major` and argument `n` (RFC 8949 §3).
+    fn head(out: &mut Vec<u8>, major: u8, n: usize) {
+        let m = major << 5;
+        let n = n as u64;
+        match n {
+            0..=23 => out.push(m | n as u8),
+            24..=0xff => out.extend_from_slice(&[m | 24, n as u8]),
+            0x100..=0xffff => {
+                out.push(m | 25);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            0x1_0000..=0xffff_ffff => {
+                out.push(m | 26);
+                out.extend_from_slice(&(n as u32).to_be_bytes());
+            }
+            _ => {
+                out.push(m | 27);
+                out.extend_from_slice(&n.to_be_bytes());
+            }
+        }
+    }
+    const ARRAY: u8 = 4;
+    const TEXT: u8 = 3;
+    const BYTES: u8 = 2;
+    const CONTEXT: &str = "Signature1";
+    let mut out = Vec::with_capacity(
+        protected
+            .len()
+            .saturating_add(payload.len())
+            .saturating_add(32),
+    );
+    head(&mut out, ARRAY, 4);
+    head(&mut out, TEXT, CONTEXT.len());
+    out.extend_from_slice(CONTEXT.as_bytes());
+    head(&mut out, BYTES, protected.len());
+    out.extend_from_slice(protected);
+    head(&mut out, BYTES, 0);
+    head(&mut out, BYTES, payload.len());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// An envelope whose signature has been checked with its leaf certificate's key over the
+/// envelope's own signed bytes, and whose headers follow the Notary rules. Envelope codecs
+/// make it with [`VerifiedEnvelope::from_signature_check`]; the payload is reachable only
+/// through this type.
 ///
 /// Integrity is all it proves: trust (chain rules, anchoring, identity, expiry, timestamp,
-/// revocation) is decided by the verifier.
+/// revocation) is decided by the verifier. What it rests on: the [`crate::SignatureVerifier`]
+/// the check ran with (the crypto backend: one that accepts any signature makes any envelope
+/// "verified", so choose it as you choose a trust anchor), and the codec's reading of the
+/// protected header into the signed attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedEnvelope {
     media_type: EnvelopeMediaType,
@@ -375,15 +502,16 @@ pub struct VerifiedEnvelope {
 }
 
 impl VerifiedEnvelope {
-    /// For envelope codecs: checks `signer_info.signature` over `signing_input` (the exact
-    /// bytes received) with the leaf certificate's key through `verifier`, which binds the
-    /// declared algorithm to that key, and only then wraps the envelope. This is the only way
-    /// to obtain a `VerifiedEnvelope`.
+    /// For envelope codecs: checks `signer_info.signature` over the signing input built from
+    /// `signed` (the envelope's protected header and payload exactly as received) with the leaf
+    /// certificate's key through `verifier`, which binds the declared algorithm to that key,
+    /// and only then wraps the payload taken from `signed`. This is the only way to obtain a
+    /// `VerifiedEnvelope`; a payload the signature does not cover cannot be put in one.
+    /// `signer_info.signed_attributes` must be the codec's reading of `signed`'s protected
+    /// header.
     pub fn from_signature_check(
-        media_type: EnvelopeMediaType,
-        payload: Vec<u8>,
+        signed: SignedContent<'_>,
         signer_info: SignerInfo,
-        signing_input: &[u8],
         verifier: &dyn crate::SignatureVerifier,
     ) -> Result<Self, Error> {
         let leaf =
@@ -393,14 +521,15 @@ impl VerifiedEnvelope {
                 .ok_or_else(|| Error::SignatureInvalid {
                     reason: "the certificate chain is empty".into(),
                 })?;
+        let payload = signed.payload()?;
         verifier.verify_signature(
             leaf,
             signer_info.signature_algorithm,
-            signing_input,
+            &signed.signing_input(),
             &signer_info.signature,
         )?;
         Ok(Self {
-            media_type,
+            media_type: signed.media_type(),
             payload,
             signer_info,
         })
@@ -433,5 +562,124 @@ impl VerifiedEnvelope {
     /// The signer information.
     pub fn signer_info(&self) -> &SignerInfo {
         &self.signer_info
+    }
+}
+
+#[cfg(test)]
+mod signed_content_tests {
+    use super::*;
+    use crate::KeySpec;
+
+    /// A crypto backend that accepts exactly one message: what a genuine signature over that
+    /// message looks like to the core.
+    struct SignedOver(Vec<u8>);
+
+    impl crate::SignatureVerifier for SignedOver {
+        fn key_spec_of_certificate(&self, _: &[u8]) -> Result<KeySpec, Error> {
+            Ok(KeySpec::EcP256)
+        }
+        fn verify_signature(
+            &self,
+            _: &[u8],
+            _: SignatureAlgorithm,
+            message: &[u8],
+            _: &[u8],
+        ) -> Result<(), Error> {
+            if message == self.0.as_slice() {
+                Ok(())
+            } else {
+                Err(Error::SignatureInvalid {
+                    reason: "signature does not verify".into(),
+                })
+            }
+        }
+    }
+
+    fn signer_info() -> SignerInfo {
+        SignerInfo {
+            signed_attributes: SignedAttributes {
+                signing_scheme: SigningScheme::X509,
+                signing_time: None,
+                authentic_signing_time: None,
+                expiry: None,
+                content_type: crate::PAYLOAD_MEDIA_TYPE.into(),
+                extended_attributes: Vec::new(),
+            },
+            unsigned_attributes: UnsignedAttributes::default(),
+            signature_algorithm: SignatureAlgorithm::EcdsaSha256,
+            certificate_chain: vec![b"leaf".to_vec()],
+            signature: b"sig".to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_payload_is_the_one_the_signature_covers() {
+        let signed = SignedContent::Cose {
+            protected: &[0xa0],
+            payload: b"signed",
+        };
+        let backend = SignedOver(cose_sig_structure(&[0xa0], b"signed"));
+        let env = VerifiedEnvelope::from_signature_check(signed, signer_info(), &backend).unwrap();
+        assert_eq!(env.payload(), b"signed");
+        assert_eq!(env.media_type(), EnvelopeMediaType::Cose);
+
+        // A genuine signature over other bytes cannot vouch for a payload of one's choosing.
+        let forged = SignedContent::Cose {
+            protected: &[0xa0],
+            payload: b"forged",
+        };
+        assert!(VerifiedEnvelope::from_signature_check(forged, signer_info(), &backend).is_err());
+
+        let jws = SignedContent::Jws {
+            protected: "eyJ9",
+            payload: "aGk",
+        };
+        let backend = SignedOver(b"eyJ9.aGk".to_vec());
+        let env = VerifiedEnvelope::from_signature_check(jws, signer_info(), &backend).unwrap();
+        assert_eq!(env.payload(), b"hi");
+        assert_eq!(env.media_type(), EnvelopeMediaType::Jws);
+        let forged = SignedContent::Jws {
+            protected: "eyJ9",
+            payload: "eW8",
+        };
+        assert!(VerifiedEnvelope::from_signature_check(forged, signer_info(), &backend).is_err());
+    }
+
+    #[test]
+    fn a_jws_payload_is_decoded_strictly() {
+        // "aGl" carries stray bits after "hi"; "aGk=" is padded: neither is what a signer
+        // emits, and neither is decoded into a verified payload.
+        for text in ["aGl", "aGk=", "a Gk"] {
+            let jws = SignedContent::Jws {
+                protected: "eyJ9",
+                payload: text,
+            };
+            let backend = SignedOver(jws.signing_input());
+            let err =
+                VerifiedEnvelope::from_signature_check(jws, signer_info(), &backend).unwrap_err();
+            assert!(err.to_string().contains("not base64url"), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_sig_structure_heads_follow_the_lengths() {
+        for (len, head) in [
+            (0usize, vec![0x40]),
+            (23, vec![0x57]),
+            (24, vec![0x58, 24]),
+            (255, vec![0x58, 0xff]),
+            (256, vec![0x59, 0x01, 0x00]),
+            (65_536, vec![0x5a, 0x00, 0x01, 0x00, 0x00]),
+        ] {
+            let payload = vec![7u8; len];
+            let tbs = cose_sig_structure(&[0xa0], &payload);
+            let prefix = b"\x84\x6aSignature1\x41\xa0\x40";
+            assert_eq!(&tbs[..prefix.len()], prefix);
+            assert_eq!(
+                &tbs[prefix.len()..prefix.len() + head.len()],
+                head.as_slice()
+            );
+            assert_eq!(tbs.len(), prefix.len() + head.len() + len);
+        }
     }
 }

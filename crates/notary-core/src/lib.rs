@@ -34,8 +34,8 @@ pub use digest::{Digest, DigestAlgorithm};
 pub use envelope::{
     AttributeKey, AttributeValue, CertificateChain, EnvelopeMediaType, ExtendedAttribute,
     KNOWN_PROTECTED_HEADERS, LeafKeyError, MAX_CERTIFICATE_CHAIN_LEN, SignRequest,
-    SignedAttributes, SignerInfo, SigningScheme, UnsignedAttributes, VerifiedEnvelope,
-    check_leaf_algorithm, header,
+    SignedAttributes, SignedContent, SignerInfo, SigningScheme, UnsignedAttributes,
+    VerifiedEnvelope, check_leaf_algorithm, cose_sig_structure, header,
 };
 pub use error::Error;
 #[doc(hidden)]

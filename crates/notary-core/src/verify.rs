@@ -6,9 +6,13 @@
 //! `notary-verifier`'s `NotaryVerifier`) do no I/O of their own beyond what the embedder gives
 //! them; the clock comes in with every request.
 //!
-//! An outcome that says "verified" can only be made from a [`VerifiedEnvelope`], and a
-//! [`VerifiedEnvelope`] only by a successful signature check
-//! ([`VerifiedEnvelope::from_signature_check`]): a caller cannot produce one by accident.
+//! An outcome that says "verified" is made only by a verifier's explicit assertion
+//! ([`VerifiedSignature::assertion`], in the manner of rustls' `ServerCertVerified::assertion`)
+//! and only from a [`VerifiedEnvelope`], which exists only after a successful signature check
+//! over the envelope's own signed bytes ([`VerifiedEnvelope::from_signature_check`], which takes
+//! the payload from the bytes the signature covers): a caller cannot produce one by accident,
+//! nor pair a genuine signature with a payload it does not cover. The check is as sound as the
+//! crypto backend ([`crate::SignatureVerifier`]) it ran with.
 
 use std::collections::BTreeMap;
 use std::fmt;

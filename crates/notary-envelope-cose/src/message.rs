@@ -3,7 +3,7 @@
 use std::fmt;
 
 use notary_core::{
-    AttributeKey, EnvelopeMediaType, SignatureAlgorithm, SignatureVerifier, SignerInfo,
+    AttributeKey, SignatureAlgorithm, SignatureVerifier, SignedContent, SignerInfo,
     UnsignedAttributes, VerifiedEnvelope, header,
 };
 
@@ -81,18 +81,8 @@ fn text_key(name: &str) -> Vec<u8> {
 /// assert_eq!(tbs, b"\x84\x6aSignature1\x41\xa0\x40\x42hi");
 /// ```
 pub fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(
-        protected
-            .len()
-            .saturating_add(payload.len())
-            .saturating_add(32),
-    );
-    cbor::write_array_head(&mut out, 4);
-    cbor::write_text(&mut out, "Signature1");
-    cbor::write_bytes(&mut out, protected);
-    cbor::write_bytes(&mut out, &[]);
-    cbor::write_bytes(&mut out, payload);
-    out
+    // One encoder for signing and verifying: the core's, which verification goes through.
+    notary_core::cose_sig_structure(protected, payload)
 }
 
 /// Encodes a COSE_Sign1_Tagged message from its parts. `protected` is the encoded protected
@@ -276,12 +266,12 @@ impl UnverifiedCose {
             .first()
             .ok_or(Error::EmptyCertificateChain)?;
         notary_core::check_leaf_algorithm(verifier, leaf, self.headers.algorithm)?;
-        let tbs = sig_structure(&self.protected, &self.payload);
         VerifiedEnvelope::from_signature_check(
-            EnvelopeMediaType::Cose,
-            self.payload.clone(),
+            SignedContent::Cose {
+                protected: &self.protected,
+                payload: &self.payload,
+            },
             self.signer_info(),
-            &tbs,
             verifier,
         )
         .map_err(|e| Error::SignatureInvalid {

@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, HashSet};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use notary_core::{
-    AttributeKey, AttributeValue, EnvelopeMediaType, ExtendedAttribute, KeySpec, RawSignature,
-    SignRequest, SignatureAlgorithm, SignatureVerifier, SignedAttributes, Signer, SignerInfo,
+    AttributeKey, AttributeValue, ExtendedAttribute, KeySpec, RawSignature, SignRequest,
+    SignatureAlgorithm, SignatureVerifier, SignedAttributes, SignedContent, Signer, SignerInfo,
     SigningScheme, UnsignedAttributes, VerifiedEnvelope, header, timefmt,
 };
 use serde_json::{Map, Value};
@@ -322,22 +322,16 @@ impl UnverifiedJws {
         let alg = self.declared_algorithm()?;
         // An empty chain is a format error of its own, reported before any crypto.
         let leaf = self.chain.first().ok_or(Error::EmptyCertificateChain)?;
-        let mut input = Vec::with_capacity(
-            self.protected_b64
-                .len()
-                .saturating_add(self.payload_b64.len())
-                .saturating_add(1),
-        );
-        input.extend_from_slice(self.protected_b64.as_bytes());
-        input.push(b'.');
-        input.extend_from_slice(self.payload_b64.as_bytes());
-        let (payload, signer_info) = self.content(alg)?;
+        // The payload is decoded here to report a bad one in this crate's words; the verified
+        // envelope takes it again from the exact text its signature covers.
+        let (_, signer_info) = self.content(alg)?;
         notary_core::check_leaf_algorithm(verifier, leaf, alg)?;
         VerifiedEnvelope::from_signature_check(
-            EnvelopeMediaType::Jws,
-            payload,
+            SignedContent::Jws {
+                protected: &self.protected_b64,
+                payload: &self.payload_b64,
+            },
             signer_info,
-            &input,
             verifier,
         )
         .map_err(|e| Error::SignatureInvalid {
