@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         generated.key_pem.as_bytes(),
         generated.cert_pem.as_bytes(),
     )?;
-    let cert = notary_x509::Certificate::from_der(&generated.cert_der)?;
+    let cert = notary::Certificate::from_der(&generated.cert_der)?;
     println!(
         "generated test key (EC-256) and certificate {}",
         cert.subject_string()

@@ -47,13 +47,21 @@ fn main() -> Result<(), Error> {
     match verifier.verify(VerifyRequest::oci(
         &envelope, media_type, &scope, &artifact, now,
     )) {
+        // A `skip` statement is an `Ok` too, and it verified nothing: say which it was.
         Ok(outcome) => {
-            println!(
-                "verified: policy {:?}, level {}, {} warning(s)",
-                outcome.policy_name(),
-                outcome.level(),
-                outcome.warnings().count()
-            );
+            if outcome.is_verified() {
+                println!(
+                    "verified: policy {:?}, level {}, {} warning(s)",
+                    outcome.policy_name(),
+                    outcome.level(),
+                    outcome.warnings().count()
+                );
+            } else {
+                println!(
+                    "not verified: policy {:?} skips verification for {scope}",
+                    outcome.policy_name()
+                );
+            }
             Ok(())
         }
         Err(e) => Err(format!("refused: {e}").into()),

@@ -12,7 +12,9 @@ use notary::artifact::{VerifyArtifactRequest, verify_artifact};
 use notary::config::NotationDir;
 use notary::registry::{RemoteOptions, RemoteReference, RemoteRepository};
 
-#[tokio::main(flavor = "current_thread")]
+// Multi-threaded: the verifier is synchronous and may wait on an OCSP/CRL server or a plugin
+// (see `verify_artifact`), which must not stall the runtime's only thread.
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reference = std::env::args()
         .nth(1)
@@ -20,7 +22,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let verifier = NotationDir::from_env()?.oci_verifier(notary::default_provider())?;
     let parsed = RemoteReference::parse(&reference)?;
     let mut options = RemoteOptions::default();
-    options.plain_http = parsed.registry.starts_with("localhost");
+    // `localhost:PORT` only: a host that merely starts with "localhost" is somebody else's.
+    options.plain_http = notary::registry::remote::is_localhost(&parsed.registry);
     let repository = RemoteRepository::for_reference(&parsed, options)?;
     let scope = format!("{}/{}", parsed.registry, parsed.repository);
     let object = match (&parsed.digest, &parsed.tag) {
@@ -29,7 +32,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (None, None) => "latest".to_string(),
     };
     let request = VerifyArtifactRequest::new(&object, &scope, time::OffsetDateTime::now_utc());
-    let done = verify_artifact(&repository, &verifier, &request).await?;
+    let done = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(verify_artifact(
+            &repository,
+            &verifier,
+            &request,
+        ))
+    })?;
     println!(
         "{reference}: {:?} under policy {:?}",
         done.outcome.level(),

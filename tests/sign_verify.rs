@@ -418,3 +418,50 @@ fn blob_target<'a>(
     }
     t
 }
+
+/// A timestamp authority that takes a while and then refuses.
+#[derive(Debug)]
+struct SlowTsa(std::time::Duration);
+
+impl notary::timestamp::Timestamper for SlowTsa {
+    fn timestamp(
+        &self,
+        _message: &[u8],
+        _hash: DigestAlgorithm,
+    ) -> Result<Vec<u8>, notary::timestamp::TimestampError> {
+        std::thread::sleep(self.0);
+        Err(notary::timestamp::TimestampError::Request(
+            "the test TSA refuses".into(),
+        ))
+    }
+}
+
+#[test]
+fn async_signing_leaves_the_runtime_free_while_the_tsa_answers() {
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    let signer = chain.signer().unwrap();
+    let mut options = SignOptions::new(NOW);
+    options.timestamper = Some(Arc::new(SlowTsa(std::time::Duration::from_millis(300))));
+    // One thread: while the TSA is waited on, another task must still be polled.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let ticks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = ticks.clone();
+    let err = rt.block_on(async {
+        let ticker = tokio::spawn(async move {
+            loop {
+                counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tokio::task::yield_now().await;
+            }
+        });
+        let result = notary::sign_artifact_async(&target(), &signer, &options).await;
+        ticker.abort();
+        result.unwrap_err()
+    });
+    assert!(matches!(err, notary::Error::Timestamp(_)), "{err:?}");
+    assert!(err.to_string().contains("the test TSA refuses"), "{err}");
+    // In line, the ticker would not have run at all before the refusal.
+    let n = ticks.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(n > 100, "the runtime ran {n} other polls during 300 ms");
+}

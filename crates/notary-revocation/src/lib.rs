@@ -23,7 +23,10 @@ pub use cache::{CachedCrl, CrlCache};
 pub use fetch::{FetchError, FetchErrorKind, Fetcher, StaticFetcher};
 #[cfg(feature = "http")]
 pub use fetch::{HttpFetcher, HttpFetcherBuilder, ProxyConfig};
-use notary_x509::{Certificate, X509Verifier};
+/// The certificate type [`RevocationChecker::check`] takes, so a checker of one's own needs no
+/// direct dependency on `notary-x509`.
+pub use notary_x509::Certificate;
+use notary_x509::X509Verifier;
 use time::OffsetDateTime;
 
 /// Why a CRL or OCSP response cannot be used as revocation evidence.

@@ -27,6 +27,7 @@ pub use notary_core::{
 pub use notary_revocation::{
     OfflineRevocation, RevocationChecker, RevocationPurpose, RevocationStatus,
 };
+pub use truststore::Certificate;
 pub use verifier::{NotaryVerifier, hash_reader};
 
 /// The crypto provider of the enabled backend feature: aws-lc-rs when `aws-lc-rs` is on, else

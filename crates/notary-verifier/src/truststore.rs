@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 pub use notary_core::TrustStoreType;
 
 use notary_core::crypto::CryptoProvider;
-use notary_x509::{Certificate, X509Verifier, read_certificates};
+/// The certificate type of [`TrustStore`] and [`MemoryTrustStore::add`], so a store of one's
+/// own needs no direct dependency on `notary-x509`.
+pub use notary_x509::Certificate;
+use notary_x509::{X509Verifier, read_certificates};
 
 /// Largest certificate file read from a trust store (a trust store holds roots, not archives).
 const MAX_CERT_FILE: u64 = 16 * 1024 * 1024;

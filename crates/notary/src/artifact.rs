@@ -260,6 +260,13 @@ impl Subject {
 ///
 /// Signatures whose thumbprint annotation names a certificate of the policy's trust stores are
 /// tried first; annotations are unsigned, so this only orders the work and never decides trust.
+///
+/// Only the repository is awaited: `verifier` is synchronous and runs on the calling task.
+/// With online revocation checking or verification plugins (as
+/// [`crate::config::NotationDir::oci_verifier`] sets them up) it may wait on an OCSP or CRL
+/// server or a plugin process for up to their timeouts; on tokio, call this from a
+/// multi-threaded runtime and hand the worker over around it (`tokio::task::block_in_place`, as
+/// the admission webhook does), or run it on a blocking thread with [`block_on`].
 pub async fn verify_artifact<R, V>(
     repository: &R,
     verifier: &V,

@@ -38,8 +38,8 @@ pub use notary_trustpolicy as trustpolicy;
 /// The trust engine crate (`notary-verifier`), for its plugin trait and helpers.
 pub use notary_verifier as verifier;
 pub use notary_verifier::{
-    EnvelopeError, InspectedEnvelope, NotaryVerifier, UnverifiedEnvelope, default_provider,
-    provider_by_name, thumbprints, truststore,
+    Certificate, EnvelopeError, InspectedEnvelope, NotaryVerifier, UnverifiedEnvelope,
+    default_provider, provider_by_name, thumbprints, truststore,
 };
 pub use signing::{
     SignOptions, SignedEnvelope, check_generated_envelope, sign_artifact, sign_artifact_async,

@@ -123,7 +123,7 @@ pub async fn sign_artifact_async<S: AsyncSigner + ?Sized>(
             check_signed(options.format, bytes, &request, &options.provider)?
         }
     };
-    add_timestamp(signed, options)
+    add_timestamp_async(signed, options).await
 }
 
 /// The sign request for `target` under `options` (payload, truncated signing time, expiry).
@@ -179,32 +179,149 @@ fn build_request(
 
 /// Adds the RFC 3161 countersignature `options` asks for, re-verifying the envelope.
 fn add_timestamp(signed: SignedEnvelope, options: &SignOptions) -> Result<SignedEnvelope, Error> {
-    match &options.timestamper {
+    match timestamp_request(&signed, options)? {
         None => Ok(signed),
+        Some((t, signature, hash)) => {
+            let token = t.timestamp(&signature, hash).map_err(Error::Timestamp)?;
+            embed_timestamp(signed, token, options)
+        }
+    }
+}
 
+/// [`add_timestamp`] for the async path: the timestamp authority is a network round trip (up
+/// to its timeout), so it is asked from a thread of its own and awaited, and the task's thread
+/// is free meanwhile, whatever the executor.
+async fn add_timestamp_async(
+    signed: SignedEnvelope,
+    options: &SignOptions,
+) -> Result<SignedEnvelope, Error> {
+    match timestamp_request(&signed, options)? {
+        None => Ok(signed),
+        Some((t, signature, hash)) => {
+            let token = off_thread(move || t.timestamp(&signature, hash))
+                .await
+                .map_err(Error::Timestamp)?;
+            embed_timestamp(signed, token, options)
+        }
+    }
+}
+
+/// What the TSA is asked for: the raw signature bytes, hashed as the signing key implies.
+/// `None` without a timestamper.
+#[expect(
+    clippy::type_complexity,
+    reason = "a private triple consumed right away by its two callers"
+)]
+fn timestamp_request(
+    signed: &SignedEnvelope,
+    options: &SignOptions,
+) -> Result<
+    Option<(
+        std::sync::Arc<dyn crate::timestamp::Timestamper>,
+        Vec<u8>,
+        notary_core::DigestAlgorithm,
+    )>,
+    Error,
+> {
+    match &options.timestamper {
+        None => Ok(None),
         Some(_) if options.signing_scheme != SigningScheme::X509 => {
             Err(Error::InvalidSignOptions {
                 reason: "timestamping applies to the notary.x509 signing scheme only".into(),
             })
         }
         Some(t) => {
-            // The TSA countersigns the raw signature bytes, hashed as the signing key implies.
             let info = signed.envelope.signer_info();
-            let token = t
-                .timestamp(&info.signature, info.signature_algorithm.hash_algorithm())
-                .map_err(Error::Timestamp)?;
-            let x509 = X509Verifier::new(options.provider);
-            let mut env = UnverifiedEnvelope::parse(options.format, &signed.bytes)?;
-            env.set_timestamp_signature(token);
-            let bytes = env.to_bytes();
-            let envelope =
-                UnverifiedEnvelope::parse(options.format, &bytes)?.verify_integrity(&x509)?;
-            Ok(SignedEnvelope {
-                bytes,
-                envelope,
-                annotations: signed.annotations,
-            })
+            Ok(Some((
+                t.clone(),
+                info.signature.clone(),
+                info.signature_algorithm.hash_algorithm(),
+            )))
         }
+    }
+}
+
+/// Puts `token` in the envelope's unsigned header and verifies the result again.
+fn embed_timestamp(
+    signed: SignedEnvelope,
+    token: Vec<u8>,
+    options: &SignOptions,
+) -> Result<SignedEnvelope, Error> {
+    let x509 = X509Verifier::new(options.provider);
+    let mut env = UnverifiedEnvelope::parse(options.format, &signed.bytes)?;
+    env.set_timestamp_signature(token);
+    let bytes = env.to_bytes();
+    let envelope = UnverifiedEnvelope::parse(options.format, &bytes)?.verify_integrity(&x509)?;
+    Ok(SignedEnvelope {
+        bytes,
+        envelope,
+        annotations: signed.annotations,
+    })
+}
+
+/// Runs `f` on a thread of its own and resolves when it returns, so an async caller's thread
+/// is not held by a call that waits on the network; it needs no particular executor. Where no
+/// thread can be started, `f` runs in line. A panic in `f` resumes in the caller.
+async fn off_thread<T, F>(f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    use std::sync::{Arc, Mutex, PoisonError};
+    use std::task::{Poll, Waker};
+
+    struct Shared<T, F> {
+        job: Option<F>,
+        result: Option<std::thread::Result<T>>,
+        waker: Option<Waker>,
+    }
+    let shared = Arc::new(Mutex::new(Shared {
+        job: Some(f),
+        result: None,
+        waker: None,
+    }));
+    let theirs = Arc::clone(&shared);
+    let spawned = std::thread::Builder::new()
+        .name("notary-timestamp".into())
+        .spawn(move || {
+            let job = theirs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .job
+                .take();
+            let Some(job) = job else { return };
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            let mut s = theirs.lock().unwrap_or_else(PoisonError::into_inner);
+            s.result = Some(result);
+            if let Some(w) = s.waker.take() {
+                w.wake();
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::debug!(error = %e, "no thread for the timestamp request: asked in line");
+        let job = shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .job
+            .take();
+        if let Some(job) = job {
+            return job();
+        }
+    }
+    let result = std::future::poll_fn(|cx| {
+        let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        match s.result.take() {
+            Some(r) => Poll::Ready(r),
+            None => {
+                s.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    })
+    .await;
+    match result {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 
