@@ -223,7 +223,8 @@ pub struct CriticalAttributes {
     pub content_type: String,
     /// Signing scheme.
     pub signing_scheme: String,
-    /// Expiry (RFC 3339).
+    /// Expiry (RFC 3339). notation sends Go's zero time, `0001-01-01T00:00:00Z`, for a
+    /// signature without one: read it through [`CriticalAttributes::expiry`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry: Option<String>,
     /// Authentic signing time (RFC 3339, signing-authority scheme).
@@ -234,6 +235,27 @@ pub struct CriticalAttributes {
     /// integer COSE label, a byte string), since the plugin could never report it processed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extended_attributes: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+impl CriticalAttributes {
+    /// The expiry, `None` when the signature has none: the member absent, empty, or Go's zero
+    /// time (which notation sends for a signature without expiry).
+    ///
+    /// ```
+    /// # use notary_plugin_api::CriticalAttributes;
+    /// let mut a: CriticalAttributes = serde_json::from_str(
+    ///     r#"{"contentType":"application/vnd.cncf.notary.payload.v1+json",
+    ///         "signingScheme":"notary.x509","expiry":"0001-01-01T00:00:00Z"}"#,
+    /// ).unwrap();
+    /// assert_eq!(a.expiry(), None);
+    /// a.expiry = Some("2027-01-01T00:00:00Z".into());
+    /// assert_eq!(a.expiry(), Some("2027-01-01T00:00:00Z"));
+    /// ```
+    pub fn expiry(&self) -> Option<&str> {
+        self.expiry
+            .as_deref()
+            .filter(|e| !e.is_empty() && !e.starts_with("0001-01-01T00:00:00"))
+    }
 }
 
 /// The signature part of a `verify-signature` request.
@@ -323,6 +345,38 @@ impl PluginError {
             error_message: message.into(),
             error_metadata: None,
         }
+    }
+
+    /// The error with `key` = `value` added to its `errorMetadata`.
+    ///
+    /// ```
+    /// # use notary_plugin_api::{PluginError, error_code};
+    /// let e = PluginError::new(error_code::ACCESS_DENIED, "no access to the key")
+    ///     .with_metadata("keyId", "k1");
+    /// assert_eq!(e.to_string(), "ACCESS_DENIED: no access to the key");
+    /// assert_eq!(e.error_metadata.unwrap()["keyId"], "k1");
+    /// ```
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.error_metadata
+            .get_or_insert_with(BTreeMap::new)
+            .insert(key.into(), value.into());
+        self
+    }
+}
+
+impl std::fmt::Display for PluginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.error_code, self.error_message)
+    }
+}
+
+impl std::error::Error for PluginError {}
+
+/// An I/O failure of the plugin (a key file, a socket) as a generic `ERROR`, so handlers can
+/// use `?` on it.
+impl From<std::io::Error> for PluginError {
+    fn from(e: std::io::Error) -> Self {
+        Self::new(error_code::GENERIC, e.to_string())
     }
 }
 

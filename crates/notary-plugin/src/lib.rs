@@ -114,6 +114,13 @@ pub trait Plugin {
 }
 
 fn decode<T: DeserializeOwned>(input: &[u8]) -> PluginResult<T> {
+    // serde reads a struct from a JSON array too; the protocol's requests are objects, and
+    // Go's decoder refuses anything else.
+    if input.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(validation_error(
+            "malformed request: the request is not a JSON object",
+        ));
+    }
     serde_json::from_slice(input)
         .map_err(|e| validation_error(format!("malformed request: {}", json_error(&e))))
 }
@@ -213,6 +220,7 @@ fn encode<T: Serialize>(value: &T) -> PluginResult<Vec<u8>> {
 }
 
 fn check_contract(version: &str) -> PluginResult<()> {
+    require(version.is_empty(), "contractVersion")?;
     if version != CONTRACT_VERSION {
         return Err(PluginError::new(
             error_code::UNSUPPORTED_CONTRACT_VERSION,
@@ -265,23 +273,51 @@ pub fn dispatch<P: Plugin + ?Sized>(
     }
 }
 
+/// The commands [`dispatch`] answers.
+const COMMANDS: [&str; 5] = [
+    command::GET_PLUGIN_METADATA,
+    command::DESCRIBE_KEY,
+    command::GENERATE_SIGNATURE,
+    command::GENERATE_ENVELOPE,
+    command::VERIFY_SIGNATURE,
+];
+
 /// The plugin's `main`: reads the command from the first argument and the request from stdin,
 /// writes the response to stdout (exit 0) or an error object to stderr (exit 1).
 ///
+/// An unknown command is refused before stdin is read. While a handler runs, stdout and
+/// stderr are sent to `/dev/null` (on Unix), so that nothing the plugin or a library it uses
+/// prints can corrupt the response or the error object the host parses (as
+/// notation-plugin-framework-go does): log to a file instead. A handler that panics is
+/// answered with an `ERROR` object naming the panic, and exit 1.
+///
 /// The `version` command prints the plugin's name and version for people.
 pub fn run<P: Plugin + ?Sized>(plugin: &P) -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    let result = match args.get(1).map(String::as_str) {
+    let command = match std::env::args_os()
+        .nth(1)
+        .map(std::ffi::OsString::into_string)
+    {
         None => Err(validation_error(
             "usage: <plugin> <command> (request JSON on stdin)",
         )),
-        Some("version") => {
+        Some(Err(c)) => Err(validation_error(format!(
+            "unknown command {:?}",
+            c.to_string_lossy()
+        ))),
+        Some(Ok(c)) => Ok(c),
+    };
+    let result = match command {
+        Err(e) => Err(e),
+        Ok(c) if c == "version" => {
             let m = plugin.metadata(&GetMetadataRequest::default());
             println!("{} - {}\nVersion: {}", m.name, m.description, m.version);
             return ExitCode::SUCCESS;
         }
-        Some(cmd) => read_request(std::io::stdin().lock(), MAX_REQUEST)
-            .and_then(|input| dispatch(plugin, cmd, &input)),
+        Ok(c) if !COMMANDS.contains(&c.as_str()) => {
+            Err(validation_error(format!("unknown command {c:?}")))
+        }
+        Ok(c) => read_request(std::io::stdin().lock(), MAX_REQUEST)
+            .and_then(|input| guarded(|| dispatch(plugin, &c, &input))),
     };
     match result {
         Ok(out) => {
@@ -302,6 +338,80 @@ pub fn run<P: Plugin + ?Sized>(plugin: &P) -> ExitCode {
             let _ = std::io::stderr().lock().write_all(&body);
             ExitCode::from(1)
         }
+    }
+}
+
+/// The panic of the handler [`guarded`] runs, as the panic hook saw it.
+static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Runs a handler with stdout and stderr silenced and a panic made into an error object.
+fn guarded(handler: impl FnOnce() -> PluginResult<Vec<u8>>) -> PluginResult<Vec<u8>> {
+    let silenced = stdio::silence();
+    // The default hook would print the panic to stderr, where the host expects JSON; it is
+    // reported in the error object instead.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        *PANIC
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(info.to_string());
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler));
+    std::panic::set_hook(hook);
+    drop(silenced);
+    result.unwrap_or_else(|_| {
+        let what = PANIC
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_default();
+        let what: String = what.chars().take(1000).collect();
+        Err(generic_error(format!("the plugin failed: {what}")))
+    })
+}
+
+/// Sending stdout and stderr to `/dev/null` while a handler runs, and back afterwards.
+#[cfg(unix)]
+mod stdio {
+    use std::io::Write as _;
+    use std::os::fd::{AsFd as _, OwnedFd};
+
+    /// The original stdout and stderr, put back when dropped.
+    pub(super) struct Silenced {
+        stdout: OwnedFd,
+        stderr: OwnedFd,
+    }
+
+    /// `None` when the descriptors cannot be swapped: the handler then runs as it is.
+    pub(super) fn silence() -> Option<Silenced> {
+        let null = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .ok()?;
+        let _ = std::io::stdout().flush();
+        let stdout = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+        let stderr = std::io::stderr().as_fd().try_clone_to_owned().ok()?;
+        rustix::stdio::dup2_stdout(&null).ok()?;
+        if rustix::stdio::dup2_stderr(&null).is_err() {
+            let _ = rustix::stdio::dup2_stdout(&stdout);
+            return None;
+        }
+        Some(Silenced { stdout, stderr })
+    }
+
+    impl Drop for Silenced {
+        fn drop(&mut self) {
+            // What the handler left in std's buffer goes where the handler wrote it.
+            let _ = std::io::stdout().flush();
+            let _ = rustix::stdio::dup2_stdout(&self.stdout);
+            let _ = rustix::stdio::dup2_stderr(&self.stderr);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod stdio {
+    pub(super) fn silence() -> Option<()> {
+        None
     }
 }
 
@@ -348,6 +458,23 @@ mod tests {
         assert_eq!(e.error_code, error_code::VALIDATION_ERROR);
         let e = dispatch(&Fixed, "generate-envelope", br#"{"contractVersion":"1.0","keyId":"k","payloadType":"p","signatureEnvelopeType":"application/cose","payload":"AA=="}"#).unwrap_err();
         assert!(e.error_message.contains("not supported"), "{e:?}");
+        // Objects only: serde would read the struct from an array too.
+        for array in [&br#"["1.0","k1"]"#[..], b" [] "] {
+            let e = dispatch(&Fixed, "describe-key", array).unwrap_err();
+            assert_eq!(e.error_code, error_code::VALIDATION_ERROR);
+            assert!(e.error_message.contains("not a JSON object"), "{e:?}");
+        }
+        let e = dispatch(&Fixed, "get-plugin-metadata", b"[]").unwrap_err();
+        assert_eq!(e.error_code, error_code::VALIDATION_ERROR);
+        // An empty contract version is a missing one, as the Go framework reports it.
+        let e = dispatch(
+            &Fixed,
+            "describe-key",
+            br#"{"contractVersion":"","keyId":"k1"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.error_code, error_code::VALIDATION_ERROR);
+        assert_eq!(e.error_message, "contractVersion cannot be empty");
         let e = dispatch(&Fixed, "frobnicate", b"{}").unwrap_err();
         assert!(e.error_message.contains("unknown command"));
         let m = dispatch(&Fixed, "get-plugin-metadata", b"").unwrap();
