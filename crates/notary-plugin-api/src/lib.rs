@@ -30,6 +30,48 @@ pub mod capability {
     pub const VERIFIER_REVOCATION_CHECK: &str = "SIGNATURE_VERIFIER.REVOCATION_CHECK";
 }
 
+/// `keySpec` values (`describe-key`, `generate-signature`).
+pub mod key_spec {
+    /// RSA 2048-bit.
+    pub const RSA_2048: &str = "RSA-2048";
+    /// RSA 3072-bit.
+    pub const RSA_3072: &str = "RSA-3072";
+    /// RSA 4096-bit.
+    pub const RSA_4096: &str = "RSA-4096";
+    /// ECDSA on P-256.
+    pub const EC_256: &str = "EC-256";
+    /// ECDSA on P-384.
+    pub const EC_384: &str = "EC-384";
+    /// ECDSA on P-521.
+    pub const EC_521: &str = "EC-521";
+}
+
+/// `hashAlgorithm` values (`generate-signature`).
+pub mod hash_algorithm {
+    /// SHA-256 (RSA-2048, EC-256).
+    pub const SHA_256: &str = "SHA-256";
+    /// SHA-384 (RSA-3072, EC-384).
+    pub const SHA_384: &str = "SHA-384";
+    /// SHA-512 (RSA-4096, EC-521).
+    pub const SHA_512: &str = "SHA-512";
+}
+
+/// `signingAlgorithm` values (`generate-signature` responses).
+pub mod signing_algorithm {
+    /// RSASSA-PSS with SHA-256.
+    pub const RSASSA_PSS_SHA_256: &str = "RSASSA-PSS-SHA-256";
+    /// RSASSA-PSS with SHA-384.
+    pub const RSASSA_PSS_SHA_384: &str = "RSASSA-PSS-SHA-384";
+    /// RSASSA-PSS with SHA-512.
+    pub const RSASSA_PSS_SHA_512: &str = "RSASSA-PSS-SHA-512";
+    /// ECDSA with SHA-256.
+    pub const ECDSA_SHA_256: &str = "ECDSA-SHA-256";
+    /// ECDSA with SHA-384.
+    pub const ECDSA_SHA_384: &str = "ECDSA-SHA-384";
+    /// ECDSA with SHA-512.
+    pub const ECDSA_SHA_512: &str = "ECDSA-SHA-512";
+}
+
 /// Command names (the plugin's first argument).
 pub mod command {
     /// `get-plugin-metadata`.

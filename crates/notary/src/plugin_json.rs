@@ -286,6 +286,44 @@ mod tests {
         GetMetadataResponse, PluginError, VerifySignatureResponse,
     };
 
+    /// The protocol's value names, as the SDK's constants spell them, are notary-core's.
+    #[test]
+    fn plugin_api_constants_are_the_core_names() {
+        use notary_core::{DigestAlgorithm, KeySpec, SignatureAlgorithm};
+        use notary_plugin_api::{hash_algorithm, key_spec, signing_algorithm};
+        let specs = [
+            key_spec::RSA_2048,
+            key_spec::RSA_3072,
+            key_spec::RSA_4096,
+            key_spec::EC_256,
+            key_spec::EC_384,
+            key_spec::EC_521,
+        ];
+        for name in specs {
+            assert_eq!(KeySpec::from_name(name).unwrap().name(), name);
+        }
+        assert_eq!(specs.len(), KeySpec::ALL.len());
+        let algs = [
+            signing_algorithm::RSASSA_PSS_SHA_256,
+            signing_algorithm::RSASSA_PSS_SHA_384,
+            signing_algorithm::RSASSA_PSS_SHA_512,
+            signing_algorithm::ECDSA_SHA_256,
+            signing_algorithm::ECDSA_SHA_384,
+            signing_algorithm::ECDSA_SHA_512,
+        ];
+        for name in algs {
+            assert_eq!(SignatureAlgorithm::from_name(name).unwrap().name(), name);
+        }
+        assert_eq!(algs.len(), SignatureAlgorithm::ALL.len());
+        for (alg, name) in [
+            (DigestAlgorithm::Sha256, hash_algorithm::SHA_256),
+            (DigestAlgorithm::Sha384, hash_algorithm::SHA_384),
+            (DigestAlgorithm::Sha512, hash_algorithm::SHA_512),
+        ] {
+            assert_eq!(alg.notary_name(), name);
+        }
+    }
+
     #[test]
     fn member_names_match_in_any_case_and_the_last_wins() {
         let r: GenerateSignatureResponse = decode_response(
