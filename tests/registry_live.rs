@@ -896,6 +896,75 @@ fn large_blobs_are_streamed_through_copy_in_every_direction() {
 /// with an upload session and sees the config blob; the next pushes of the same client prepare
 /// the session and the tag index while the artifact resolves and skip the config blob. A
 /// repository prepared for a push that never comes gives its session to the next push.
+/// A tool that builds one client per reference: clients of one repository built apart share
+/// the process's tag index lock, so signatures pushed at the same moment are all listed.
+#[test]
+fn separately_built_clients_signing_at_once_keep_every_signature() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    rt().block_on(async {
+        let mut o = reg.remote_options();
+        o.force_referrers_tag = true;
+        let first = RemoteRepository::new(&reg.host, "app", o.clone()).unwrap();
+        let artifact = push_artifact(&first, "v1", b"once").await;
+        let digest = artifact.digest.to_string();
+        let c = chain(KeySpec::EcP256);
+        let signer = c.signer().unwrap();
+        let options = sign_options(EnvelopeMediaType::Jws);
+        let clients: Vec<RemoteRepository> = (0..6)
+            .map(|_| RemoteRepository::new(&reg.host, "app", o.clone()).unwrap())
+            .collect();
+        let results = futures_join_all(
+            clients
+                .iter()
+                .map(|r| sign_and_push(r, &digest, &signer, &options))
+                .collect(),
+        )
+        .await;
+        let mut manifests: Vec<String> = results
+            .into_iter()
+            .map(|r| r.unwrap().pushed.manifest.digest.to_string())
+            .collect();
+        manifests.sort();
+        let mut listed: Vec<String> = first
+            .list_signatures(&artifact, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.digest.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(listed, manifests);
+    });
+}
+
+/// Awaits every future at once (the test has no futures crate).
+async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
+    let mut handles: Vec<Option<_>> = handles.into_iter().map(Some).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (slot, out) in handles.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        *out = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().map(Option::unwrap).collect()
+}
+
 #[test]
 fn one_client_learns_and_prepares_its_pushes_on_a_tag_schema_registry() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());

@@ -55,8 +55,30 @@ pub struct OciClientRepository {
     resolved_registry: String,
     repository: String,
     options: OciClientOptions,
-    // Serialises read-modify-write cycles of referrers tag indexes within this process.
-    tag_index_lock: tokio::sync::Mutex<()>,
+    // Serialises read-modify-write cycles of referrers tag indexes within this process: one
+    // lock per repository, shared by every `OciClientRepository` of it (see `shared_lock`).
+    tag_index_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The tag index lock of `registry/repository`, one per process, so that repositories built
+/// apart for the same repository (one per reference) do not lose each other's signatures when
+/// they push at once. Entries no repository holds any more are dropped as others are added.
+fn shared_lock(registry: &str, repository: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+    type Locks = std::collections::HashMap<String, Weak<tokio::sync::Mutex<()>>>;
+    static LOCKS: OnceLock<Mutex<Locks>> = OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let key = format!("{}/{repository}", registry.to_ascii_lowercase());
+    if let Some(lock) = locks.get(&key).and_then(Weak::upgrade) {
+        return lock;
+    }
+    locks.retain(|_, l| l.strong_count() > 0);
+    let lock = Arc::new(tokio::sync::Mutex::new(()));
+    locks.insert(key, Arc::downgrade(&lock));
+    lock
 }
 
 impl std::fmt::Debug for OciClientRepository {
@@ -87,14 +109,16 @@ impl OciClientRepository {
     /// The repository of `image` (its tag or digest is ignored), reached through `client` with
     /// `auth`, which is stored in the client for the registry unless it already holds one.
     pub fn new(client: Client, image: &Reference, auth: RegistryAuth) -> Self {
+        let resolved_registry = image.resolve_registry().to_string();
+        let repository = image.repository().to_string();
         Self {
             client,
             auth,
             registry: image.registry().to_string(),
-            resolved_registry: image.resolve_registry().to_string(),
-            repository: image.repository().to_string(),
+            tag_index_lock: shared_lock(&resolved_registry, &repository),
+            resolved_registry,
+            repository,
             options: OciClientOptions::default(),
-            tag_index_lock: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -304,10 +328,32 @@ impl OciClientRepository {
     }
 
     /// Adds `entry` to the referrers tag schema index of `subject`, keeping every referrer
-    /// already listed.
+    /// already listed. A read or write the registry fails with a server error (docker-registry
+    /// answers 500 now and then while other writers update the tag) is tried again from the
+    /// read, twice at most: oci-client retries nothing, and the signature manifest is already
+    /// pushed, so giving up would leave it unlisted.
     async fn add_to_tag_index(&self, subject: &Descriptor, entry: Descriptor) -> Result<(), Error> {
-        let tag = referrers_tag(&subject.digest);
         let _guard = self.tag_index_lock.lock().await;
+        let mut retries = 0u32;
+        loop {
+            match self.update_tag_index(subject, &entry).await {
+                Err(e) if retries < 2 && is_transient(&e) => {
+                    drop(e);
+                    retries = retries.saturating_add(1);
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// One read-merge-write cycle of [`Self::add_to_tag_index`] (the caller holds the lock).
+    async fn update_tag_index(
+        &self,
+        subject: &Descriptor,
+        entry: &Descriptor,
+    ) -> Result<(), Error> {
+        let tag = referrers_tag(&subject.digest);
         let fail = |e: Error| Error::ReferrersIndex {
             manifest: entry.digest.to_string(),
             tag: tag.clone(),
@@ -318,7 +364,7 @@ impl OciClientRepository {
             .await
             .map_err(fail)?;
         let merged = |stored| {
-            manifest::referrers_index_with(stored, &entry).map_err(|e| {
+            manifest::referrers_index_with(stored, entry).map_err(|e| {
                 fail(Error::InvalidManifest {
                     digest: tag.clone(),
                     reason: e.to_string(),
@@ -594,6 +640,22 @@ fn registry_error(operation: String, e: impl Into<crate::BoxError>) -> Error {
     }
 }
 
+/// Whether a tag index update failed on a server error worth another try: a 5xx other than 501
+/// (not implemented). Distribution's 500 carries the code `UNKNOWN`, which oci-client's error
+/// envelope does not know, so it arrives as a plain server error.
+fn is_transient(e: &Error) -> bool {
+    let Error::ReferrersIndex { source, .. } = e else {
+        return false;
+    };
+    let Error::Registry { source, .. } = source.as_ref() else {
+        return false;
+    };
+    matches!(
+        source.downcast_ref::<OciDistributionError>(),
+        Some(OciDistributionError::ServerError { code, .. }) if (500..600).contains(code) && *code != 501
+    )
+}
+
 /// Whether `e` says the manifest, blob or repository does not exist.
 fn is_not_found(e: &OciDistributionError) -> bool {
     match e {
@@ -644,6 +706,49 @@ mod tests {
     fn repo() -> OciClientRepository {
         let image: Reference = "127.0.0.1:5000/team/app:v1".parse().unwrap();
         OciClientRepository::new(Client::default(), &image, RegistryAuth::Anonymous)
+    }
+
+    #[test]
+    fn tag_index_updates_are_tried_again_after_server_errors_only() {
+        let failed = |code: u16| Error::ReferrersIndex {
+            manifest: "sha256:00".into(),
+            tag: "sha256-00".into(),
+            source: Box::new(registry_error(
+                "pull".into(),
+                OciDistributionError::ServerError {
+                    code,
+                    url: "http://r/v2/app/manifests/sha256-00".into(),
+                    message: "UNKNOWN".into(),
+                },
+            )),
+        };
+        assert!(is_transient(&failed(500)));
+        assert!(is_transient(&failed(503)));
+        assert!(!is_transient(&failed(501)));
+        assert!(!is_transient(&failed(400)));
+        assert!(!is_transient(&failed(403)));
+        let not_registry = Error::ReferrersIndex {
+            manifest: "sha256:00".into(),
+            tag: "sha256-00".into(),
+            source: Box::new(Error::InvalidManifest {
+                digest: "sha256-00".into(),
+                reason: "not an index".into(),
+            }),
+        };
+        assert!(!is_transient(&not_registry));
+    }
+
+    #[test]
+    fn repositories_built_apart_share_the_tag_index_lock() {
+        let a = repo();
+        let b = repo();
+        let image: Reference = "127.0.0.1:5000/team/other:v1".parse().unwrap();
+        let other = OciClientRepository::new(Client::default(), &image, RegistryAuth::Anonymous);
+        assert!(std::sync::Arc::ptr_eq(&a.tag_index_lock, &b.tag_index_lock));
+        assert!(!std::sync::Arc::ptr_eq(
+            &a.tag_index_lock,
+            &other.tag_index_lock
+        ));
     }
 
     #[test]

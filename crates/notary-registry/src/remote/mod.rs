@@ -119,10 +119,11 @@ struct Inner {
     token_fetch: tokio::sync::Mutex<()>,
     referrers: AtomicU8,
     requests: AtomicU64,
-    // Serialises read-modify-write cycles of referrers tag indexes within this process, and
-    // counts the writes of each tag so that an index read ahead of time (while a signature
-    // uploads) is used only if no writer of this process has changed it since.
-    tag_index_lock: tokio::sync::Mutex<std::collections::HashMap<String, u64>>,
+    // Serialises read-modify-write cycles of referrers tag indexes within this process (shared
+    // by every client of the repository, see `shared_tag_index_lock`), and counts the writes of
+    // each tag so that an index read ahead of time (while a signature uploads) is used only if
+    // no writer of this process has changed it since.
+    tag_index_lock: Arc<TagIndexLock>,
     /// Whether a small blob goes up in one POST (see `upload::MONOLITHIC_*`).
     monolithic: AtomicU8,
     /// The empty config blob of signature manifests is known to be in the repository (checked
@@ -181,6 +182,31 @@ impl std::fmt::Debug for RemoteRepository {
     }
 }
 
+/// The writes of each referrers tag of one repository by this process, behind the lock that
+/// serialises them.
+type TagIndexLock = tokio::sync::Mutex<std::collections::HashMap<String, u64>>;
+
+/// The tag index lock of `registry/repository`, one per process: clients built separately
+/// for the same repository (a tool that makes one per reference) take the same lock, as
+/// clones do, so two signatures pushed by this process at once are both listed. Entries of
+/// repositories no client holds any more are dropped as others are added.
+fn shared_tag_index_lock(registry: &str, repository: &str) -> Arc<TagIndexLock> {
+    type Locks = std::collections::HashMap<String, std::sync::Weak<TagIndexLock>>;
+    static LOCKS: std::sync::OnceLock<std::sync::Mutex<Locks>> = std::sync::OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let key = format!("{}/{repository}", registry.to_ascii_lowercase());
+    if let Some(lock) = locks.get(&key).and_then(std::sync::Weak::upgrade) {
+        return lock;
+    }
+    locks.retain(|_, l| l.strong_count() > 0);
+    let lock = Arc::new(TagIndexLock::default());
+    locks.insert(key, Arc::downgrade(&lock));
+    lock
+}
+
 impl RemoteRepository {
     /// A client of `repository` on `registry` (`host[:port]`). `docker.io` is reached at
     /// Docker Hub's API host, `registry-1.docker.io`, as notation (oras-go) reaches it; the
@@ -209,7 +235,7 @@ impl RemoteRepository {
                 token_fetch: tokio::sync::Mutex::new(()),
                 referrers: AtomicU8::new(REFERRERS_UNKNOWN),
                 requests: AtomicU64::new(0),
-                tag_index_lock: tokio::sync::Mutex::new(std::collections::HashMap::new()),
+                tag_index_lock: shared_tag_index_lock(registry, repository),
                 monolithic: AtomicU8::new(upload::MONOLITHIC_UNKNOWN),
                 config_ready: AtomicBool::new(false),
                 config_checked: AtomicBool::new(false),
@@ -373,6 +399,37 @@ pub fn annotations_of(d: &Descriptor) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clients_of_one_repository_share_the_tag_index_lock() {
+        let new = |registry: &str, repository: &str| {
+            RemoteRepository::new(registry, repository, RemoteOptions::default()).unwrap()
+        };
+        let a = new("lock.example:5000", "app");
+        let b = new("LOCK.example:5000", "app");
+        let other_repo = new("lock.example:5000", "other");
+        let other_registry = new("lock2.example:5000", "app");
+        assert!(Arc::ptr_eq(
+            &a.inner.tag_index_lock,
+            &b.inner.tag_index_lock
+        ));
+        assert!(Arc::ptr_eq(
+            &a.inner.tag_index_lock,
+            &a.clone().inner.tag_index_lock
+        ));
+        assert!(!Arc::ptr_eq(
+            &a.inner.tag_index_lock,
+            &other_repo.inner.tag_index_lock
+        ));
+        assert!(!Arc::ptr_eq(
+            &a.inner.tag_index_lock,
+            &other_registry.inner.tag_index_lock
+        ));
+        // Once no client holds it, a new client starts afresh.
+        let weak = Arc::downgrade(&a.inner.tag_index_lock);
+        drop((a, b));
+        assert!(weak.upgrade().is_none());
+    }
 
     #[test]
     fn bad_ca_bundles_are_refused() {
