@@ -165,7 +165,7 @@ impl RemoteRepository {
                 let Some(Credential::Basic { username, password }) = self.basic_credential()?
                 else {
                     return Err(self.auth_error(
-                        "the registry requires a user name and password (use --username/--password or docker login)",
+                        "the registry requires a user name and password, and no credentials were given",
                     ));
                 };
                 let v = base64::engine::general_purpose::STANDARD
