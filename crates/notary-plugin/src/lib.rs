@@ -347,15 +347,26 @@ static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 /// Runs a handler with stdout and stderr silenced and a panic made into an error object.
 fn guarded(handler: impl FnOnce() -> PluginResult<Vec<u8>>) -> PluginResult<Vec<u8>> {
     let silenced = stdio::silence();
+    // Where the host reads the error object: a plugin built with `panic = "abort"` ends in
+    // the hook, so the hook writes the object there itself.
+    let host_stderr = stdio::host_stderr(silenced.as_ref());
     // The default hook would print the panic to stderr, where the host expects JSON; it is
     // reported in the error object instead.
     let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|info| {
+    std::panic::set_hook(Box::new(move |info| {
+        let what = info.to_string();
+        if cfg!(panic = "abort") {
+            let body = serde_json::to_vec(&panic_error(&what)).unwrap_or_default();
+            if let Some(mut err) = host_stderr.as_ref() {
+                let _ = err.write_all(&body);
+            }
+        }
         *PANIC
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(info.to_string());
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(what);
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler));
+    let _ = std::panic::take_hook();
     std::panic::set_hook(hook);
     drop(silenced);
     result.unwrap_or_else(|_| {
@@ -364,9 +375,14 @@ fn guarded(handler: impl FnOnce() -> PluginResult<Vec<u8>>) -> PluginResult<Vec<
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
             .unwrap_or_default();
-        let what: String = what.chars().take(1000).collect();
-        Err(generic_error(format!("the plugin failed: {what}")))
+        Err(panic_error(&what))
     })
+}
+
+/// The error object of a handler that panicked with `what` (as the panic hook prints it).
+fn panic_error(what: &str) -> PluginError {
+    let what: String = what.chars().take(1000).collect();
+    generic_error(format!("the plugin failed: {what}"))
 }
 
 /// Sending stdout and stderr to `/dev/null` while a handler runs, and back afterwards.
@@ -398,6 +414,18 @@ mod stdio {
         Some(Silenced { stdout, stderr })
     }
 
+    /// A handle on the stderr the host reads while `silenced` holds the real one aside.
+    pub(super) fn host_stderr(silenced: Option<&Silenced>) -> Option<std::fs::File> {
+        match silenced {
+            Some(s) => s.stderr.try_clone().ok().map(std::fs::File::from),
+            None => std::io::stderr()
+                .as_fd()
+                .try_clone_to_owned()
+                .ok()
+                .map(std::fs::File::from),
+        }
+    }
+
     impl Drop for Silenced {
         fn drop(&mut self) {
             // What the handler left in std's buffer goes where the handler wrote it.
@@ -412,6 +440,10 @@ mod stdio {
 mod stdio {
     pub(super) fn silence() -> Option<()> {
         None
+    }
+
+    pub(super) fn host_stderr(_: Option<&()>) -> Option<std::io::Stderr> {
+        Some(std::io::stderr())
     }
 }
 
