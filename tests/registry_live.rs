@@ -892,10 +892,6 @@ fn large_blobs_are_streamed_through_copy_in_every_direction() {
     });
 }
 
-/// One client, no cache: the first push learns that docker-registry answers a monolithic POST
-/// with an upload session and sees the config blob; the next pushes of the same client prepare
-/// the session and the tag index while the artifact resolves and skip the config blob. A
-/// repository prepared for a push that never comes gives its session to the next push.
 /// A tool that builds one client per reference: clients of one repository built apart share
 /// the process's tag index lock, so signatures pushed at the same moment are all listed.
 #[test]
@@ -965,6 +961,10 @@ async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Out
     outputs.into_iter().map(Option::unwrap).collect()
 }
 
+/// One client, no cache: the first push learns that docker-registry answers a monolithic POST
+/// with an upload session and sees the config blob; the next pushes of the same client prepare
+/// the session and the tag index while the artifact resolves and skip the config blob. A
+/// repository prepared for a push that never comes gives its session to the next push.
 #[test]
 fn one_client_learns_and_prepares_its_pushes_on_a_tag_schema_registry() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());

@@ -521,6 +521,18 @@ impl VerifiedEnvelope {
                 .ok_or_else(|| Error::SignatureInvalid {
                     reason: "the certificate chain is empty".into(),
                 })?;
+        if let SignedContent::Jws { protected, .. } = signed {
+            // Text outside the base64url alphabet (a '.') would move the boundary between the
+            // header and the payload within the same signing input.
+            if !protected
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(Error::SignatureInvalid {
+                    reason: "the JWS protected header is not base64url text".into(),
+                });
+            }
+        }
         let payload = signed.payload()?;
         verifier.verify_signature(
             leaf,
@@ -649,7 +661,19 @@ mod signed_content_tests {
     fn a_jws_payload_is_decoded_strictly() {
         // "aGl" carries stray bits after "hi"; "aGk=" is padded: neither is what a signer
         // emits, and neither is decoded into a verified payload.
-        for text in ["aGl", "aGk=", "a Gk"] {
+        // A '.' in the header would sign "eyJ9.aGk" as header "eyJ9.aGk" and payload "".
+        let shifted = SignedContent::Jws {
+            protected: "eyJ9.aGk",
+            payload: "",
+        };
+        let backend = SignedOver(shifted.signing_input());
+        assert!(
+            VerifiedEnvelope::from_signature_check(shifted, signer_info(), &backend)
+                .unwrap_err()
+                .to_string()
+                .contains("not base64url text")
+        );
+        for text in ["aGl", "aGk=", "a Gk", "aG.k"] {
             let jws = SignedContent::Jws {
                 protected: "eyJ9",
                 payload: text,

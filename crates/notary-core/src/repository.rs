@@ -210,9 +210,14 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub struct RepositoryError(Box<dyn std::error::Error + Send + Sync + 'static>);
 
 impl RepositoryError {
-    /// Wraps a repository's error.
+    /// Wraps a repository's error (a `RepositoryError` is taken as it is, not wrapped again,
+    /// so a repository held through two layers of `dyn` keeps one error to downcast).
     pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self(Box::new(error))
+        let boxed: Box<dyn std::error::Error + Send + Sync + 'static> = Box::new(error);
+        match boxed.downcast::<RepositoryError>() {
+            Ok(inner) => *inner,
+            Err(other) => Self(other),
+        }
     }
 
     /// The wrapped error, if it is a `T`.

@@ -12,7 +12,8 @@
 //! over the envelope's own signed bytes ([`VerifiedEnvelope::from_signature_check`], which takes
 //! the payload from the bytes the signature covers): a caller cannot produce one by accident,
 //! nor pair a genuine signature with a payload it does not cover. The check is as sound as the
-//! crypto backend ([`crate::SignatureVerifier`]) it ran with.
+//! crypto backend ([`crate::SignatureVerifier`]) it ran with, and the signed attributes are the
+//! envelope codec's reading of the protected header it passed (not re-derived in the core).
 
 use std::collections::BTreeMap;
 use std::fmt;

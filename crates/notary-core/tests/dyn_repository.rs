@@ -169,4 +169,10 @@ fn a_shared_trait_object_reaches_the_implementation() {
     let boxed: Box<dyn DynSignatureRepository> = Box::new(repository);
     block_on(exercise(&boxed));
     assert_eq!(memory.calls.lock().unwrap().len(), 2 * ALL_CALLS.len());
+    // Two layers of `dyn`, one wrapped error: it still downcasts, and its chain is not repeated.
+    let e = block_on(SignatureRepository::resolve(&boxed, "v9")).unwrap_err();
+    assert!(e.downcast_ref::<NotFound>().is_some(), "{e:?}");
+    let source = std::error::Error::source(&e).unwrap();
+    assert_eq!(source.to_string(), "v9 not found");
+    assert!(source.source().is_none());
 }

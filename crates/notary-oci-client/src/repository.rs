@@ -62,7 +62,9 @@ pub struct OciClientRepository {
 
 /// The tag index lock of `registry/repository`, one per process, so that repositories built
 /// apart for the same repository (one per reference) do not lose each other's signatures when
-/// they push at once. Entries no repository holds any more are dropped as others are added.
+/// they push at once. The registry is keyed in lower case, without the default HTTPS port, and
+/// with Docker Hub's names folded into one. Entries no repository holds any more are dropped
+/// as others are added.
 fn shared_lock(registry: &str, repository: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
     use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
     type Locks = std::collections::HashMap<String, Weak<tokio::sync::Mutex<()>>>;
@@ -71,7 +73,13 @@ fn shared_lock(registry: &str, repository: &str) -> std::sync::Arc<tokio::sync::
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    let key = format!("{}/{repository}", registry.to_ascii_lowercase());
+    let registry = registry.to_ascii_lowercase();
+    let registry = registry.strip_suffix(":443").unwrap_or(&registry);
+    let registry = match registry {
+        "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
+        r => r,
+    };
+    let key = format!("{registry}/{repository}");
     if let Some(lock) = locks.get(&key).and_then(Weak::upgrade) {
         return lock;
     }
@@ -748,6 +756,23 @@ mod tests {
         assert!(!std::sync::Arc::ptr_eq(
             &a.tag_index_lock,
             &other.tag_index_lock
+        ));
+        let at = |image: &str| {
+            let image: Reference = image.parse().unwrap();
+            OciClientRepository::new(Client::default(), &image, RegistryAuth::Anonymous)
+                .tag_index_lock
+        };
+        let hub = at("docker.io/library/app:v1");
+        for other in [
+            "library/app:v1",
+            "index.docker.io/library/app:v1",
+            "registry-1.docker.io/library/app:v1",
+        ] {
+            assert!(std::sync::Arc::ptr_eq(&hub, &at(other)), "{other}");
+        }
+        assert!(std::sync::Arc::ptr_eq(
+            &at("Reg.Example/app:v1"),
+            &at("reg.example:443/app:v1")
         ));
     }
 

@@ -289,7 +289,8 @@ const COMMANDS: [&str; 5] = [
 /// stderr are sent to `/dev/null` (on Unix), so that nothing the plugin or a library it uses
 /// prints can corrupt the response or the error object the host parses (as
 /// notation-plugin-framework-go does): log to a file instead. A handler that panics is
-/// answered with an `ERROR` object naming the panic, and exit 1.
+/// answered with an `ERROR` object naming the panic, and exit 1; in a plugin built with
+/// `panic = "abort"` the object is written by the panic hook and the process then aborts.
 ///
 /// The `version` command prints the plugin's name and version for people.
 pub fn run<P: Plugin + ?Sized>(plugin: &P) -> ExitCode {
@@ -350,9 +351,15 @@ fn guarded(handler: impl FnOnce() -> PluginResult<Vec<u8>>) -> PluginResult<Vec<
     // Where the host reads the error object: a plugin built with `panic = "abort"` ends in
     // the hook, so the hook writes the object there itself.
     let host_stderr = stdio::host_stderr(silenced.as_ref());
-    // The default hook would print the panic to stderr, where the host expects JSON; it is
-    // reported in the error object instead.
-    let hook = std::panic::take_hook();
+    // The error object reports the panic; the plugin's own hook (a log file) still runs, and
+    // the default one prints into /dev/null, not where the host expects JSON.
+    let hook: std::sync::Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
+        std::sync::Arc::from(std::panic::take_hook());
+    let theirs = std::sync::Arc::clone(&hook);
+    PANIC
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
     std::panic::set_hook(Box::new(move |info| {
         let what = info.to_string();
         if cfg!(panic = "abort") {
@@ -364,16 +371,20 @@ fn guarded(handler: impl FnOnce() -> PluginResult<Vec<u8>>) -> PluginResult<Vec<
         *PANIC
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(what);
+        theirs(info);
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler));
     let _ = std::panic::take_hook();
-    std::panic::set_hook(hook);
+    std::panic::set_hook(Box::new(move |info| hook(info)));
     drop(silenced);
-    result.unwrap_or_else(|_| {
+    result.unwrap_or_else(|payload| {
+        // `resume_unwind` runs no hook: the payload is all there is then.
         let what = PANIC
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_string()))
+            .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         Err(panic_error(&what))
     })

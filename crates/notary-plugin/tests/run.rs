@@ -26,6 +26,7 @@ impl Plugin for Probe {
         let mode = std::env::var("NOTARY_PLUGIN_PROBE").unwrap_or_default();
         match mode.as_str() {
             "panic" => panic!("the key store is gone"),
+            "resume" => std::panic::resume_unwind(Box::new("resumed without a hook")),
             "print" => {
                 println!("debug: looking up {}", r.key_id);
                 print!("unterminated noise");
@@ -90,6 +91,35 @@ fn a_panic_is_an_error_object() {
     );
 }
 
+fn a_resumed_unwind_is_named_by_its_payload() {
+    let r = plugin(&["describe-key".as_ref()], "resume", REQUEST);
+    assert_eq!(r.code, Some(1));
+    let e = error_object(&r.stderr);
+    assert_eq!(e.error_message, "the plugin failed: resumed without a hook");
+}
+
+fn the_plugins_own_panic_hook_still_runs() {
+    let log = std::env::temp_dir().join(format!("notary-plugin-hook-{}", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .arg("describe-key")
+        .env("NOTARY_PLUGIN_PROBE", "panic")
+        .env("NOTARY_PLUGIN_HOOK_LOG", &log)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(REQUEST).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let e = error_object(&String::from_utf8(out.stderr).unwrap());
+    assert!(e.error_message.contains("the key store is gone"), "{e:?}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    assert!(logged.contains("the key store is gone"), "{logged:?}");
+}
+
 fn prints_do_not_reach_the_host() {
     let r = plugin(&["describe-key".as_ref()], "print", REQUEST);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
@@ -145,10 +175,24 @@ fn a_command_that_is_not_utf8_is_an_error_object() {
 
 fn main() -> ExitCode {
     if std::env::var_os("NOTARY_PLUGIN_PROBE").is_some() {
+        // A plugin's own hook, logging panics to a file.
+        if let Some(log) = std::env::var_os("NOTARY_PLUGIN_HOOK_LOG") {
+            std::panic::set_hook(Box::new(move |info| {
+                let _ = std::fs::write(&log, info.to_string());
+            }));
+        }
         return notary_plugin::run(&Probe);
     }
     let tests: &[(&str, fn())] = &[
         ("a_panic_is_an_error_object", a_panic_is_an_error_object),
+        (
+            "a_resumed_unwind_is_named_by_its_payload",
+            a_resumed_unwind_is_named_by_its_payload,
+        ),
+        (
+            "the_plugins_own_panic_hook_still_runs",
+            the_plugins_own_panic_hook_still_runs,
+        ),
         ("prints_do_not_reach_the_host", prints_do_not_reach_the_host),
         (
             "an_unknown_command_is_refused_without_reading_stdin",

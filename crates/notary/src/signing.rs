@@ -281,9 +281,12 @@ where
         waker: None,
     }));
     let theirs = Arc::clone(&shared);
+    // The request's events stay in the caller's span.
+    let span = tracing::Span::current();
     let spawned = std::thread::Builder::new()
         .name("notary-timestamp".into())
         .spawn(move || {
+            let _entered = span.enter();
             let job = theirs
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)

@@ -186,18 +186,25 @@ impl std::fmt::Debug for RemoteRepository {
 /// serialises them.
 type TagIndexLock = tokio::sync::Mutex<std::collections::HashMap<String, u64>>;
 
-/// The tag index lock of `registry/repository`, one per process: clients built separately
+/// The tag index lock of `repository` at `origin`, one per process: clients built separately
 /// for the same repository (a tool that makes one per reference) take the same lock, as
-/// clones do, so two signatures pushed by this process at once are both listed. Entries of
+/// clones do, so two signatures pushed by this process at once are both listed. The key is the
+/// host and port the client speaks to (however the registry was spelled: case, a default
+/// port, an IPv6 form, `docker.io`), with Docker Hub's names folded into one. Entries of
 /// repositories no client holds any more are dropped as others are added.
-fn shared_tag_index_lock(registry: &str, repository: &str) -> Arc<TagIndexLock> {
+fn shared_tag_index_lock(origin: &reqwest::Url, repository: &str) -> Arc<TagIndexLock> {
     type Locks = std::collections::HashMap<String, std::sync::Weak<TagIndexLock>>;
     static LOCKS: std::sync::OnceLock<std::sync::Mutex<Locks>> = std::sync::OnceLock::new();
     let mut locks = LOCKS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let key = format!("{}/{repository}", registry.to_ascii_lowercase());
+    let host = match origin.host_str().unwrap_or_default() {
+        "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
+        h => h,
+    };
+    let port = origin.port_or_known_default().unwrap_or_default();
+    let key = format!("{host}:{port}/{repository}");
     if let Some(lock) = locks.get(&key).and_then(std::sync::Weak::upgrade) {
         return lock;
     }
@@ -223,6 +230,7 @@ impl RemoteRepository {
             reason: format!("registry URL {base:?}: {e}"),
         })?;
         let http = transport::http_client(&options, &origin)?;
+        let tag_index_lock = shared_tag_index_lock(&origin, repository);
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -235,7 +243,7 @@ impl RemoteRepository {
                 token_fetch: tokio::sync::Mutex::new(()),
                 referrers: AtomicU8::new(REFERRERS_UNKNOWN),
                 requests: AtomicU64::new(0),
-                tag_index_lock: shared_tag_index_lock(registry, repository),
+                tag_index_lock,
                 monolithic: AtomicU8::new(upload::MONOLITHIC_UNKNOWN),
                 config_ready: AtomicBool::new(false),
                 config_checked: AtomicBool::new(false),
@@ -407,6 +415,27 @@ mod tests {
         };
         let a = new("lock.example:5000", "app");
         let b = new("LOCK.example:5000", "app");
+        // The same host and port however spelled: a default port, an IPv6 form, Docker Hub.
+        let https = new("lock.example", "app");
+        let https_port = new("lock.example:443", "app");
+        assert!(Arc::ptr_eq(
+            &https.inner.tag_index_lock,
+            &https_port.inner.tag_index_lock
+        ));
+        let v6 = new("[0:0::1]:5000", "app");
+        let v6_short = new("[::1]:5000", "app");
+        assert!(Arc::ptr_eq(
+            &v6.inner.tag_index_lock,
+            &v6_short.inner.tag_index_lock
+        ));
+        let hub = new("docker.io", "library/app");
+        for other in ["index.docker.io", "registry-1.docker.io"] {
+            let o = new(other, "library/app");
+            assert!(
+                Arc::ptr_eq(&hub.inner.tag_index_lock, &o.inner.tag_index_lock),
+                "{other}"
+            );
+        }
         let other_repo = new("lock.example:5000", "other");
         let other_registry = new("lock2.example:5000", "app");
         assert!(Arc::ptr_eq(
