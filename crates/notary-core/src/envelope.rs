@@ -442,27 +442,6 @@ impl SignedContent<'_> {
 /// payload]`, in CBOR's definite-length encoding. `protected` is the content of the protected
 /// header byte string exactly as it appears in the message.
 pub fn cose_sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
-    /// The head of a CBOR item of major type `major` and argument `n` (RFC 8949 §3).
-    fn head(out: &mut Vec<u8>, major: u8, n: usize) {
-        let m = major << 5;
-        let n = n as u64;
-        match n {
-            0..=23 => out.push(m | n as u8),
-            24..=0xff => out.extend_from_slice(&[m | 24, n as u8]),
-            0x100..=0xffff => {
-                out.push(m | 25);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            0x1_0000..=0xffff_ffff => {
-                out.push(m | 26);
-                out.extend_from_slice(&(n as u32).to_be_bytes());
-            }
-            _ => {
-                out.push(m | 27);
-                out.extend_from_slice(&n.to_be_bytes());
-            }
-        }
-    }
     const ARRAY: u8 = 4;
     const TEXT: u8 = 3;
     const BYTES: u8 = 2;
@@ -473,15 +452,37 @@ pub fn cose_sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
             .saturating_add(payload.len())
             .saturating_add(32),
     );
-    head(&mut out, ARRAY, 4);
-    head(&mut out, TEXT, CONTEXT.len());
+    let len = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    cbor_head(&mut out, ARRAY, 4);
+    cbor_head(&mut out, TEXT, len(CONTEXT.len()));
     out.extend_from_slice(CONTEXT.as_bytes());
-    head(&mut out, BYTES, protected.len());
+    cbor_head(&mut out, BYTES, len(protected.len()));
     out.extend_from_slice(protected);
-    head(&mut out, BYTES, 0);
-    head(&mut out, BYTES, payload.len());
+    cbor_head(&mut out, BYTES, 0);
+    cbor_head(&mut out, BYTES, len(payload.len()));
     out.extend_from_slice(payload);
     out
+}
+
+/// Appends the head of a CBOR item of major type `major` and argument `arg`, in its shortest
+/// form (RFC 8949 §3): the one head encoder of the workspace, shared with the COSE codec.
+#[doc(hidden)]
+pub fn cbor_head(out: &mut Vec<u8>, major: u8, arg: u64) {
+    let m = major << 5;
+    if arg < 24 {
+        out.push(m | arg as u8);
+    } else if let Ok(a) = u8::try_from(arg) {
+        out.extend_from_slice(&[m | 24, a]);
+    } else if let Ok(a) = u16::try_from(arg) {
+        out.push(m | 25);
+        out.extend_from_slice(&a.to_be_bytes());
+    } else if let Ok(a) = u32::try_from(arg) {
+        out.push(m | 26);
+        out.extend_from_slice(&a.to_be_bytes());
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&arg.to_be_bytes());
+    }
 }
 
 /// An envelope whose signature has been checked with its leaf certificate's key over the

@@ -35,7 +35,7 @@ pub use envelope::{
     AttributeKey, AttributeValue, CertificateChain, EnvelopeMediaType, ExtendedAttribute,
     KNOWN_PROTECTED_HEADERS, LeafKeyError, MAX_CERTIFICATE_CHAIN_LEN, SignRequest,
     SignedAttributes, SignedContent, SignerInfo, SigningScheme, UnsignedAttributes,
-    VerifiedEnvelope, check_leaf_algorithm, cose_sig_structure, header,
+    VerifiedEnvelope, cbor_head, check_leaf_algorithm, cose_sig_structure, header,
 };
 pub use error::Error;
 #[doc(hidden)]

@@ -473,21 +473,7 @@ fn key_identity(key: &Value) -> Vec<u8> {
 
 /// Writes a head with the shortest argument encoding.
 pub(crate) fn write_head(out: &mut Vec<u8>, major: u8, arg: u64) {
-    let m = major << 5;
-    if arg < 24 {
-        out.push(m | arg as u8);
-    } else if let Ok(a) = u8::try_from(arg) {
-        out.extend_from_slice(&[m | 24, a]);
-    } else if let Ok(a) = u16::try_from(arg) {
-        out.push(m | 25);
-        out.extend_from_slice(&a.to_be_bytes());
-    } else if let Ok(a) = u32::try_from(arg) {
-        out.push(m | 26);
-        out.extend_from_slice(&a.to_be_bytes());
-    } else {
-        out.push(m | 27);
-        out.extend_from_slice(&arg.to_be_bytes());
-    }
+    notary_core::cbor_head(out, major, arg);
 }
 
 fn len_arg(len: usize) -> u64 {

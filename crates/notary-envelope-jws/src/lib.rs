@@ -322,9 +322,9 @@ impl UnverifiedJws {
         let alg = self.declared_algorithm()?;
         // An empty chain is a format error of its own, reported before any crypto.
         let leaf = self.chain.first().ok_or(Error::EmptyCertificateChain)?;
-        // The payload is decoded here to report a bad one in this crate's words; the verified
-        // envelope takes it again from the exact text its signature covers.
-        let (_, signer_info) = self.content(alg)?;
+        // The payload's text was checked at parse; the verified envelope decodes it from the
+        // exact text its signature covers.
+        let signer_info = self.signer_info(alg)?;
         notary_core::check_leaf_algorithm(verifier, leaf, alg)?;
         VerifiedEnvelope::from_signature_check(
             SignedContent::Jws {
@@ -351,18 +351,18 @@ impl UnverifiedJws {
     }
 
     fn content(&self, alg: SignatureAlgorithm) -> Result<(Vec<u8>, SignerInfo), Error> {
-        let signed_attributes = parse_protected(&self.protected)?;
-        let payload = b64url("payload", &self.payload_b64)?;
-        Ok((
-            payload,
-            SignerInfo {
-                signed_attributes,
-                unsigned_attributes: self.unprotected.clone(),
-                signature_algorithm: alg,
-                certificate_chain: self.chain.clone(),
-                signature: self.signature.clone(),
-            },
-        ))
+        let signer_info = self.signer_info(alg)?;
+        Ok((b64url("payload", &self.payload_b64)?, signer_info))
+    }
+
+    fn signer_info(&self, alg: SignatureAlgorithm) -> Result<SignerInfo, Error> {
+        Ok(SignerInfo {
+            signed_attributes: parse_protected(&self.protected)?,
+            unsigned_attributes: self.unprotected.clone(),
+            signature_algorithm: alg,
+            certificate_chain: self.chain.clone(),
+            signature: self.signature.clone(),
+        })
     }
 
     /// Replaces the unprotected `io.cncf.notary.timestampSignature` (the signature stays valid).
