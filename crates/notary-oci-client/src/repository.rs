@@ -63,30 +63,15 @@ pub struct OciClientRepository {
 /// The tag index lock of `registry/repository`, one per process, so that repositories built
 /// apart for the same repository (one per reference) do not lose each other's signatures when
 /// they push at once. The registry is keyed in lower case, without the default HTTPS port, and
-/// with Docker Hub's names folded into one. Entries no repository holds any more are dropped
-/// as others are added.
+/// with Docker Hub's names folded into one.
 fn shared_lock(registry: &str, repository: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-    use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
-    type Locks = std::collections::HashMap<String, Weak<tokio::sync::Mutex<()>>>;
-    static LOCKS: OnceLock<Mutex<Locks>> = OnceLock::new();
-    let mut locks = LOCKS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
     let registry = registry.to_ascii_lowercase();
     let registry = registry.strip_suffix(":443").unwrap_or(&registry);
     let registry = match registry {
         "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
         r => r,
     };
-    let key = format!("{registry}/{repository}");
-    if let Some(lock) = locks.get(&key).and_then(Weak::upgrade) {
-        return lock;
-    }
-    locks.retain(|_, l| l.strong_count() > 0);
-    let lock = Arc::new(tokio::sync::Mutex::new(()));
-    locks.insert(key, Arc::downgrade(&lock));
-    lock
+    notary_registry::per_process(format!("{registry}/{repository}"))
 }
 
 impl std::fmt::Debug for OciClientRepository {

@@ -24,6 +24,7 @@ pub mod oci_spec;
 mod process;
 #[cfg(feature = "remote")]
 pub mod remote;
+mod shared;
 
 pub use error::Error;
 pub use layout::OciLayout;
@@ -32,6 +33,8 @@ pub use manifest::{SignatureManifestForm, thumbprint_annotation};
 pub use process::spawn_when_not_busy;
 #[cfg(feature = "remote")]
 pub use remote::{RemoteOptions, RemoteReference, RemoteRepository};
+#[doc(hidden)]
+pub use shared::per_process;
 
 /// Largest signature manifest read (notation's cap).
 pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;

@@ -190,28 +190,14 @@ type TagIndexLock = tokio::sync::Mutex<std::collections::HashMap<String, u64>>;
 /// for the same repository (a tool that makes one per reference) take the same lock, as
 /// clones do, so two signatures pushed by this process at once are both listed. The key is the
 /// host and port the client speaks to (however the registry was spelled: case, a default
-/// port, an IPv6 form, `docker.io`), with Docker Hub's names folded into one. Entries of
-/// repositories no client holds any more are dropped as others are added.
+/// port, an IPv6 form, `docker.io`), with Docker Hub's names folded into one.
 fn shared_tag_index_lock(origin: &reqwest::Url, repository: &str) -> Arc<TagIndexLock> {
-    type Locks = std::collections::HashMap<String, std::sync::Weak<TagIndexLock>>;
-    static LOCKS: std::sync::OnceLock<std::sync::Mutex<Locks>> = std::sync::OnceLock::new();
-    let mut locks = LOCKS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let host = match origin.host_str().unwrap_or_default() {
         "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
         h => h,
     };
     let port = origin.port_or_known_default().unwrap_or_default();
-    let key = format!("{host}:{port}/{repository}");
-    if let Some(lock) = locks.get(&key).and_then(std::sync::Weak::upgrade) {
-        return lock;
-    }
-    locks.retain(|_, l| l.strong_count() > 0);
-    let lock = Arc::new(TagIndexLock::default());
-    locks.insert(key, Arc::downgrade(&lock));
-    lock
+    crate::per_process(format!("{host}:{port}/{repository}"))
 }
 
 impl RemoteRepository {
