@@ -4,6 +4,9 @@
 //!
 //! The plugins are small shell scripts in a temporary plugin directory.
 
+#[path = "support/plugin_request.rs"]
+mod plugin_request;
+
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,9 +17,6 @@ use notary::truststore::{MemoryTrustStore, TrustStoreType};
 use notary::{Descriptor, EnvelopeMediaType, KeySpec, SignOptions, Validation, Verifier};
 use notary_core::{AttributeKey, AttributeValue, ExtendedAttribute, header};
 use notary_crypto::pki::{ChainBuilder, TestChain};
-use notary_plugin_api::{
-    CONTRACT_VERSION, CriticalAttributes, SignatureInfo, TrustPolicyInfo, VerifySignatureRequest,
-};
 use time::macros::datetime;
 
 const TIMEOUT: Duration = Duration::from_secs(1);
@@ -31,26 +31,8 @@ fn script(plugins: &Path, name: &str, body: &str) {
     std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-fn request(padding: usize) -> VerifySignatureRequest {
-    VerifySignatureRequest {
-        contract_version: CONTRACT_VERSION.into(),
-        signature: SignatureInfo {
-            critical_attributes: CriticalAttributes {
-                content_type: "application/vnd.cncf.notary.payload.v1+json".into(),
-                signing_scheme: "notary.x509".into(),
-                expiry: None,
-                authentic_signing_time: None,
-                extended_attributes: None,
-            },
-            unprocessed_attributes: Vec::new(),
-            certificate_chain: vec!["A".repeat(padding)],
-        },
-        trust_policy: TrustPolicyInfo {
-            trusted_identities: vec!["*".into()],
-            signature_verification: Vec::new(),
-        },
-        plugin_config: None,
-    }
+fn request(padding: usize) -> notary_plugin_api::VerifySignatureRequest {
+    plugin_request::verify_signature_request("A".repeat(padding))
 }
 
 /// True while `pid` is a live process (a zombie awaiting its reaper counts as gone).

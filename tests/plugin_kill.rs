@@ -1,13 +1,13 @@
 //! `notary::plugin::kill_running_plugins`, in a test binary of its own: it kills every plugin
 //! the process runs, which would reach the plugins of tests running beside it.
 
+#[path = "support/plugin_request.rs"]
+mod plugin_request;
+
 use std::os::unix::fs::PermissionsExt as _;
 use std::time::{Duration, Instant};
 
 use notary::plugin::PluginHost;
-use notary_plugin_api::{
-    CONTRACT_VERSION, CriticalAttributes, SignatureInfo, TrustPolicyInfo, VerifySignatureRequest,
-};
 
 /// True while `pid` is a live process (a zombie awaiting its reaper counts as gone).
 fn alive(pid: u32) -> bool {
@@ -39,25 +39,7 @@ fn running_plugins_are_killed_on_request_with_their_children() {
     )
     .unwrap();
     std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let request = VerifySignatureRequest {
-        contract_version: CONTRACT_VERSION.into(),
-        signature: SignatureInfo {
-            critical_attributes: CriticalAttributes {
-                content_type: "application/vnd.cncf.notary.payload.v1+json".into(),
-                signing_scheme: "notary.x509".into(),
-                expiry: None,
-                authentic_signing_time: None,
-                extended_attributes: None,
-            },
-            unprocessed_attributes: Vec::new(),
-            certificate_chain: vec!["AAAA".into()],
-        },
-        trust_policy: TrustPolicyInfo {
-            trusted_identities: vec!["*".into()],
-            signature_verification: Vec::new(),
-        },
-        plugin_config: None,
-    };
+    let request = plugin_request::verify_signature_request("AAAA".into());
     let host = PluginHost::new(&plugins).with_timeout(Duration::from_secs(300));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
