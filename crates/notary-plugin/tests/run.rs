@@ -54,9 +54,20 @@ struct Ran {
 
 /// Runs this binary as the plugin with `args`, `mode` and `stdin`.
 fn plugin(args: &[&std::ffi::OsStr], mode: &str, stdin: &[u8]) -> Ran {
+    plugin_with(args, mode, &[], stdin)
+}
+
+/// [`plugin`] with more environment variables.
+fn plugin_with(
+    args: &[&std::ffi::OsStr],
+    mode: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+    stdin: &[u8],
+) -> Ran {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(args)
         .env("NOTARY_PLUGIN_PROBE", mode)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -101,19 +112,14 @@ fn a_resumed_unwind_is_named_by_its_payload() {
 fn the_plugins_own_panic_hook_still_runs() {
     let log = std::env::temp_dir().join(format!("notary-plugin-hook-{}", std::process::id()));
     let _ = std::fs::remove_file(&log);
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .arg("describe-key")
-        .env("NOTARY_PLUGIN_PROBE", "panic")
-        .env("NOTARY_PLUGIN_HOOK_LOG", &log)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(REQUEST).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let e = error_object(&String::from_utf8(out.stderr).unwrap());
+    let r = plugin_with(
+        &["describe-key".as_ref()],
+        "panic",
+        &[("NOTARY_PLUGIN_HOOK_LOG", log.as_os_str())],
+        REQUEST,
+    );
+    assert_eq!(r.code, Some(1));
+    let e = error_object(&r.stderr);
     assert!(e.error_message.contains("the key store is gone"), "{e:?}");
     let logged = std::fs::read_to_string(&log).unwrap();
     let _ = std::fs::remove_file(&log);
