@@ -909,11 +909,10 @@ fn separately_built_clients_signing_at_once_keep_every_signature() {
         let clients: Vec<RemoteRepository> = (0..6)
             .map(|_| RemoteRepository::new(&reg.host, "app", o.clone()).unwrap())
             .collect();
-        let results = futures_join_all(
+        let results = futures_util::future::join_all(
             clients
                 .iter()
-                .map(|r| sign_and_push(r, &digest, &signer, &options))
-                .collect(),
+                .map(|r| sign_and_push(r, &digest, &signer, &options)),
         )
         .await;
         let mut manifests: Vec<String> = results
@@ -931,34 +930,6 @@ fn separately_built_clients_signing_at_once_keep_every_signature() {
         listed.sort();
         assert_eq!(listed, manifests);
     });
-}
-
-/// Awaits every future at once (the test has no futures crate).
-async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
-    let mut handles: Vec<Option<_>> = handles.into_iter().map(Some).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (slot, out) in handles.iter_mut().zip(outputs.iter_mut()) {
-            if let Some(f) = slot {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => {
-                        *out = Some(v);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().map(Option::unwrap).collect()
 }
 
 /// One client, no cache: the first push learns that docker-registry answers a monolithic POST
