@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
-targets=(jws_parse cose_parse cert_chain trust_policy timestamp_token revocation oci_manifest registry_text plugin_output verifier plugin_archive oci_layout admission_review containerd_input)
+targets=(jws_parse cose_parse cert_chain trust_policy timestamp_token revocation oci_manifest registry_text plugin_output plugin_request verifier plugin_archive oci_layout admission_review containerd_input)
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
   echo "fuzz: no nightly toolchain on this machine; corpora replayed on stable by tests/fuzz_corpus.rs only"

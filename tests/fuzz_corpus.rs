@@ -123,6 +123,11 @@ fn plugin_output_corpus() {
 }
 
 #[test]
+fn plugin_request_corpus() {
+    assert!(replay("plugin_request", notary_fuzz_targets::plugin_request) > 0);
+}
+
+#[test]
 fn verifier_corpus() {
     assert!(replay("verifier", notary_fuzz_targets::verifier) > 0);
 }

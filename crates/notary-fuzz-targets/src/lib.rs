@@ -402,6 +402,144 @@ pub fn plugin_output(data: &[u8]) {
     let _ = decode_response::<api::PluginError>(data);
 }
 
+/// Requests as a plugin built with `notary-plugin` reads them (`notary_plugin::dispatch`): the
+/// first byte picks the command (one of the five, or an unknown one), the rest is the request.
+/// A plugin's answer must be something the host can read back: a response of the command's
+/// type, or an error object with a code.
+pub fn plugin_request(data: &[u8]) {
+    use notary_plugin_api::command;
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let commands = [
+        command::GET_PLUGIN_METADATA,
+        command::DESCRIBE_KEY,
+        command::GENERATE_SIGNATURE,
+        command::GENERATE_ENVELOPE,
+        command::VERIFY_SIGNATURE,
+        "sign-everything",
+    ];
+    let name = commands[usize::from(selector) % commands.len()];
+    match notary_plugin::dispatch(&EchoPlugin, name, input) {
+        Ok(out) => read_back(name, &out),
+        Err(e) => {
+            let out = serde_json::to_vec(&e).expect("a plugin error encodes");
+            let back = notary::plugin::decode_response::<notary_plugin_api::PluginError>(&out)
+                .expect("the host reads the plugin's error object");
+            assert!(
+                !back.error_code.is_empty(),
+                "an error object without a code"
+            );
+            assert_eq!(
+                back, e,
+                "the host reads another error than the plugin wrote"
+            );
+        }
+    }
+}
+
+/// Fails when the host cannot read `out` as the response to `name`.
+fn read_back(name: &str, out: &[u8]) {
+    use notary::plugin::decode_response;
+    use notary_plugin_api::{self as api, command};
+    let read = match name {
+        command::GET_PLUGIN_METADATA => decode_response::<api::GetMetadataResponse>(out).map(drop),
+        command::DESCRIBE_KEY => decode_response::<api::DescribeKeyResponse>(out).map(drop),
+        command::GENERATE_SIGNATURE => {
+            decode_response::<api::GenerateSignatureResponse>(out).map(drop)
+        }
+        command::GENERATE_ENVELOPE => {
+            decode_response::<api::GenerateEnvelopeResponse>(out).map(drop)
+        }
+        command::VERIFY_SIGNATURE => decode_response::<api::VerifySignatureResponse>(out).map(drop),
+        other => panic!("{other:?} was answered"),
+    };
+    if let Err(e) = read {
+        panic!("the host cannot read the {name} response: {e}");
+    }
+}
+
+/// A plugin that answers every command with what the request holds, so the fuzzer's strings
+/// reach the response encoder.
+struct EchoPlugin;
+
+impl notary_plugin::Plugin for EchoPlugin {
+    fn metadata(
+        &self,
+        request: &notary_plugin_api::GetMetadataRequest,
+    ) -> notary_plugin_api::GetMetadataResponse {
+        let config = request.plugin_config.iter().flatten();
+        let description = config.map(|(k, v)| format!("{k}={v}")).collect::<String>();
+        notary_plugin::metadata(
+            "echo",
+            &description,
+            "1.0.0",
+            "",
+            &["SIGNATURE_VERIFIER.TRUSTED_IDENTITY"],
+        )
+    }
+
+    fn describe_key(
+        &self,
+        request: &notary_plugin_api::DescribeKeyRequest,
+    ) -> notary_plugin::PluginResult<notary_plugin_api::DescribeKeyResponse> {
+        Ok(notary_plugin_api::DescribeKeyResponse {
+            key_id: request.key_id.clone(),
+            key_spec: "EC-256".into(),
+        })
+    }
+
+    fn generate_signature(
+        &self,
+        request: &notary_plugin_api::GenerateSignatureRequest,
+    ) -> notary_plugin::PluginResult<notary_plugin_api::GenerateSignatureResponse> {
+        Ok(notary_plugin_api::GenerateSignatureResponse {
+            key_id: request.key_id.clone(),
+            signature: request.payload.clone(),
+            signing_algorithm: request.hash_algorithm.clone(),
+            certificate_chain: vec![request.key_spec.clone()],
+        })
+    }
+
+    fn generate_envelope(
+        &self,
+        request: &notary_plugin_api::GenerateEnvelopeRequest,
+    ) -> notary_plugin::PluginResult<notary_plugin_api::GenerateEnvelopeResponse> {
+        Ok(notary_plugin_api::GenerateEnvelopeResponse {
+            signature_envelope: request.payload.clone(),
+            signature_envelope_type: request.signature_envelope_type.clone(),
+            annotations: request.plugin_config.clone(),
+        })
+    }
+
+    fn verify_signature(
+        &self,
+        request: &notary_plugin_api::VerifySignatureRequest,
+    ) -> notary_plugin::PluginResult<notary_plugin_api::VerifySignatureResponse> {
+        let attributes = &request.signature.critical_attributes;
+        if let Some(expiry) = attributes.expiry() {
+            return Err(notary_plugin::validation_error(format!("expires {expiry}")));
+        }
+        let results = request
+            .trust_policy
+            .signature_verification
+            .iter()
+            .map(|c| {
+                let result = notary_plugin_api::VerificationResult {
+                    success: c.len() % 2 == 0,
+                    reason: (c.len() % 2 == 1)
+                        .then(|| request.signature.certificate_chain.concat()),
+                };
+                (c.clone(), result)
+            })
+            .collect();
+        Ok(notary_plugin_api::VerifySignatureResponse {
+            verification_results: results,
+            processed_attributes: request.signature.unprocessed_attributes.clone(),
+        })
+    }
+}
+
 /// Fixed material of the `verifier` target: the root of the fuzz test CA (committed; the seeds
 /// in `fuzz/corpus/verifier/` are envelopes signed by its leaf, see `tests/fuzz_corpus.rs`).
 const FUZZ_ROOT: &[u8] = include_bytes!("../testdata/fuzz/root.der");
