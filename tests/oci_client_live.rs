@@ -434,6 +434,62 @@ fn a_tag_index_replaced_by_a_concurrent_signer_is_repaired_when_writes_are_confi
 }
 
 #[test]
+fn a_tag_index_read_or_write_failed_with_a_server_error_is_tried_again_twice() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let proxy = Proxy::start(reg.host.clone());
+    rt().block_on(async {
+        let ours = reg.repo("app");
+        let artifact = push_artifact(&ours, "v1", b"v1").await;
+        let signer = chain(KeySpec::EcP256).signer().unwrap();
+        let options = sign_options(EnvelopeMediaType::Jws);
+        let index_path = format!("/manifests/{}", referrers_tag(&artifact.digest));
+        let config = ClientConfig {
+            protocol: ClientProtocol::HttpsExcept(vec![proxy.host.clone()]),
+            ..ClientConfig::default()
+        };
+        let image: Reference = format!("{}/app:v1", proxy.host).parse().unwrap();
+        let repo = OciClientRepository::new(Client::new(config), &image, RegistryAuth::Anonymous);
+        let listed = || async { sorted(ours.list_signatures(&artifact, 10).await.unwrap()) };
+        let mut expected = Vec::new();
+
+        // Two failed writes (Distribution's 500, a gateway's 503): written on the third try.
+        proxy.add("PUT", &index_path, Fault::Status(500, None), 1);
+        proxy.add("PUT", &index_path, Fault::Status(503, None), 1);
+        let signed = sign_and_push(&repo, "v1", &signer, &options).await.unwrap();
+        expected.push(signed.pushed.manifest.clone());
+        assert_eq!(listed().await, sorted(expected.clone()));
+        assert_eq!(proxy.requests("PUT", &index_path), 3);
+
+        // A failed read: the update starts again from the read.
+        let gets = proxy.requests("GET", &index_path);
+        proxy.add("GET", &index_path, Fault::Status(502, None), 1);
+        let signed = sign_and_push(&repo, "v1", &signer, &options).await.unwrap();
+        expected.push(signed.pushed.manifest.clone());
+        assert_eq!(listed().await, sorted(expected.clone()));
+        assert_eq!(proxy.requests("GET", &index_path), gets + 2);
+        assert_eq!(proxy.requests("PUT", &index_path), 4);
+
+        // Three failures: the typed error after the third write; the index keeps what it had.
+        proxy.add("PUT", &index_path, Fault::Status(500, None), 3);
+        let e = sign_and_push(&repo, "v1", &signer, &options)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("500"), "{e}");
+        assert_eq!(proxy.requests("PUT", &index_path), 7);
+        assert_eq!(listed().await, sorted(expected.clone()));
+
+        // 501 (not implemented) is no passing failure: not tried again.
+        proxy.add("PUT", &index_path, Fault::Status(501, None), 1);
+        let e = sign_and_push(&repo, "v1", &signer, &options)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("501"), "{e}");
+        assert_eq!(proxy.requests("PUT", &index_path), 8);
+        assert_eq!(listed().await, sorted(expected));
+    });
+}
+
+#[test]
 fn fetches_refuse_what_does_not_match_the_descriptor() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());
     rt().block_on(async {
