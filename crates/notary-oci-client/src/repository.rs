@@ -1,5 +1,8 @@
 //! [`OciClientRepository`]: the [`SignatureRepository`] operations on top of `oci-client`.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use futures_util::StreamExt as _;
 use http::HeaderValue;
 use notary_core::{
@@ -10,7 +13,7 @@ use notary_registry::manifest::{
     self, ARTIFACT_MANIFEST, EMPTY_JSON, IMAGE_INDEX, IMAGE_MANIFEST, Manifest,
     SignatureManifestForm,
 };
-use notary_registry::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE};
+use notary_registry::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE, TagIndexLock};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
@@ -56,22 +59,22 @@ pub struct OciClientRepository {
     repository: String,
     options: OciClientOptions,
     // Serialises read-modify-write cycles of referrers tag indexes within this process: one
-    // lock per repository, shared by every `OciClientRepository` of it (see `shared_lock`).
-    tag_index_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    // lock per repository, shared by every client of it in the process (see `shared_lock`).
+    tag_index_lock: Arc<TagIndexLock>,
 }
 
-/// The tag index lock of `registry/repository`, one per process, so that repositories built
-/// apart for the same repository (one per reference) do not lose each other's signatures when
-/// they push at once. The registry is keyed in lower case, without the default HTTPS port, and
-/// with Docker Hub's names folded into one.
-fn shared_lock(registry: &str, repository: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-    let registry = registry.to_ascii_lowercase();
-    let registry = registry.strip_suffix(":443").unwrap_or(&registry);
-    let registry = match registry {
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
-        r => r,
+/// The tag index lock of `repository` on `registry` (`host[:port]`), one per process, shared
+/// with every other client of it in the process, `OciClientRepository` or notary-rs's own
+/// `RemoteRepository`, so that clients built apart for one repository (one per reference) do
+/// not lose each other's signatures when they push at once. A registry named without a port is
+/// keyed as HTTPS's 443 (a plain-HTTP registry on port 80 is then keyed apart from a
+/// `RemoteRepository` of it, which knows its scheme).
+fn shared_lock(registry: &str, repository: &str) -> Arc<TagIndexLock> {
+    let (host, port) = match registry.rsplit_once(':') {
+        Some((host, port)) => (host, port.parse().unwrap_or(443)),
+        None => (registry, 443),
     };
-    notary_registry::per_process(format!("{registry}/{repository}"))
+    notary_registry::tag_index_lock(host, port, repository)
 }
 
 impl std::fmt::Debug for OciClientRepository {
@@ -326,10 +329,10 @@ impl OciClientRepository {
     /// read, twice at most: oci-client retries nothing, and the signature manifest is already
     /// pushed, so giving up would leave it unlisted.
     async fn add_to_tag_index(&self, subject: &Descriptor, entry: Descriptor) -> Result<(), Error> {
-        let _guard = self.tag_index_lock.lock().await;
+        let mut writes = self.tag_index_lock.lock().await;
         let mut retries = 0u32;
         loop {
-            match self.update_tag_index(subject, &entry).await {
+            match self.update_tag_index(subject, &entry, &mut writes).await {
                 Err(e) if retries < 2 && is_transient(&e) => {
                     drop(e);
                     retries = retries.saturating_add(1);
@@ -340,11 +343,14 @@ impl OciClientRepository {
         }
     }
 
-    /// One read-merge-write cycle of [`Self::add_to_tag_index`] (the caller holds the lock).
+    /// One read-merge-write cycle of [`Self::add_to_tag_index`]; the caller holds the lock, and
+    /// each write is counted in `writes` (so a `RemoteRepository` of the same repository in this
+    /// process knows the index it read ahead is stale).
     async fn update_tag_index(
         &self,
         subject: &Descriptor,
         entry: &Descriptor,
+        writes: &mut HashMap<String, u64>,
     ) -> Result<(), Error> {
         let tag = referrers_tag(&subject.digest);
         let fail = |e: Error| Error::ReferrersIndex {
@@ -378,6 +384,8 @@ impl OciClientRepository {
                 )
                 .await
                 .map_err(|e| fail(registry_error(format!("push {}", self.display(&tag)), e)))?;
+            let count = writes.entry(tag.clone()).or_insert(0);
+            *count = count.saturating_add(1);
             if !self.options.confirm_tag_index_writes {
                 return Ok(());
             }
@@ -759,6 +767,16 @@ mod tests {
             &at("Reg.Example/app:v1"),
             &at("reg.example:443/app:v1")
         ));
+        // The lock notary-rs's own client of the same repository takes (keyed by host and
+        // port, see notary-registry's `clients_of_one_repository_share_the_tag_index_lock`).
+        for (image, host, port) in [
+            ("127.0.0.1:5000/team/app:v1", "127.0.0.1", 5000),
+            ("Reg.Example/team/app:v1", "reg.example", 443),
+            ("team/app:v1", "registry-1.docker.io", 443),
+        ] {
+            let remote = notary_registry::tag_index_lock(host, port, "team/app");
+            assert!(std::sync::Arc::ptr_eq(&at(image), &remote), "{image}");
+        }
     }
 
     #[test]

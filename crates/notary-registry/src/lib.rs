@@ -35,6 +35,9 @@ pub use process::spawn_when_not_busy;
 pub use remote::{RemoteOptions, RemoteReference, RemoteRepository};
 #[doc(hidden)]
 pub use shared::per_process;
+#[cfg(feature = "tag-index-lock")]
+#[doc(hidden)]
+pub use shared::{TagIndexLock, tag_index_lock};
 
 /// Largest signature manifest read (notation's cap).
 pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;

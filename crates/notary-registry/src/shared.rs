@@ -31,3 +31,27 @@ pub fn per_process<T: Default + Send + Sync + 'static>(key: String) -> Arc<T> {
     shared.insert(key, Arc::downgrade(&erased));
     value
 }
+
+/// The writes of each referrers tag of one repository by this process (one count per tag, so a
+/// tag index read ahead of its update is known to be stale once this process has written the
+/// tag since), behind the lock that serialises this process's updates of them. Shared with the
+/// oci-client integration; not a stable API.
+#[cfg(feature = "tag-index-lock")]
+#[doc(hidden)]
+pub type TagIndexLock = tokio::sync::Mutex<HashMap<String, u64>>;
+
+/// The tag index lock of `repository` on the registry at `host` (a name, an IPv4 address or a
+/// bracketed IPv6 address) and `port`: one per process, taken by every client of the repository
+/// whatever its kind (`RemoteRepository`, the oci-client integration), so signatures pushed by
+/// this process at once are all listed. The host is keyed in lower case, with Docker Hub's
+/// names folded into one. Not a stable API.
+#[cfg(feature = "tag-index-lock")]
+#[doc(hidden)]
+pub fn tag_index_lock(host: &str, port: u16, repository: &str) -> Arc<TagIndexLock> {
+    let host = host.to_ascii_lowercase();
+    let host = match host.as_str() {
+        "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
+        h => h,
+    };
+    per_process(format!("{host}:{port}/{repository}"))
+}

@@ -30,6 +30,7 @@ pub use credentials::{Anonymous, Credential, CredentialProvider, DockerConfig, S
 pub use reference::{RemoteReference, is_localhost};
 pub use referrers::{ReferrersSupport, referrers_tag};
 
+use crate::TagIndexLock;
 use crate::cache::BlobCache;
 use crate::error::Error;
 use crate::manifest;
@@ -182,22 +183,15 @@ impl std::fmt::Debug for RemoteRepository {
     }
 }
 
-/// The writes of each referrers tag of one repository by this process, behind the lock that
-/// serialises them.
-type TagIndexLock = tokio::sync::Mutex<std::collections::HashMap<String, u64>>;
-
 /// The tag index lock of `repository` at `origin`, one per process: clients built separately
-/// for the same repository (a tool that makes one per reference) take the same lock, as
-/// clones do, so two signatures pushed by this process at once are both listed. The key is the
-/// host and port the client speaks to (however the registry was spelled: case, a default
-/// port, an IPv6 form, `docker.io`), with Docker Hub's names folded into one.
+/// for the same repository (a tool that makes one per reference, or an `OciClientRepository`
+/// of it) take the same lock, as clones do, so two signatures pushed by this process at once
+/// are both listed. The key is the host and port the client speaks to (however the registry
+/// was spelled: case, a default port, an IPv6 form, `docker.io`).
 fn shared_tag_index_lock(origin: &reqwest::Url, repository: &str) -> Arc<TagIndexLock> {
-    let host = match origin.host_str().unwrap_or_default() {
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
-        h => h,
-    };
+    let host = origin.host_str().unwrap_or_default();
     let port = origin.port_or_known_default().unwrap_or_default();
-    crate::per_process(format!("{host}:{port}/{repository}"))
+    crate::tag_index_lock(host, port, repository)
 }
 
 impl RemoteRepository {
@@ -440,6 +434,11 @@ mod tests {
             &a.inner.tag_index_lock,
             &other_registry.inner.tag_index_lock
         ));
+        // The lock the oci-client integration takes for the same host, port and repository.
+        for (client, host, port) in [(&a, "lock.example", 5000), (&https, "LOCK.example", 443)] {
+            let shared = crate::tag_index_lock(host, port, "app");
+            assert!(Arc::ptr_eq(&client.inner.tag_index_lock, &shared), "{host}");
+        }
         // Once no client holds it, a new client starts afresh.
         let weak = Arc::downgrade(&a.inner.tag_index_lock);
         drop((a, b));
