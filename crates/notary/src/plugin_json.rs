@@ -125,6 +125,13 @@ impl<'de> Visitor<'de> for Seed {
             match self.0 {
                 Shape::Struct => {
                     let key = field_name(key);
+                    if !FIELDS.contains(&key.as_str()) {
+                        // An unknown member is skipped unbuilt, as Go skips it: serde_json
+                        // skips a value without recursion, so one nested past the 128 levels
+                        // a built value may have does not fail the response.
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    }
                     let value = map.next_value_seed(Seed(Shape::member(&key)))?;
                     // Go leaves a field as it was for `null` and overwrites it for any other
                     // value, member after member.
@@ -322,6 +329,29 @@ mod tests {
         ] {
             assert_eq!(alg.notary_name(), name);
         }
+    }
+
+    #[test]
+    fn unknown_members_are_skipped_at_any_depth_and_known_ones_stay_capped() {
+        let deep = |levels: usize| format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+        let text = format!(
+            r#"{{"keyId":"k","vendor":{{"trace":{}}},"keySpec":"EC-256"}}"#,
+            deep(2000)
+        );
+        let r: DescribeKeyResponse = decode_response(text.as_bytes()).unwrap();
+        assert_eq!((r.key_id.as_str(), r.key_spec.as_str()), ("k", "EC-256"));
+        // In a verification result too (a struct inside the map of results).
+        let text = format!(
+            r#"{{"verificationResults":{{"SIGNATURE_VERIFIER.TRUSTED_IDENTITY":{{"success":true,"x":{}}}}},"processedAttributes":[]}}"#,
+            deep(500)
+        );
+        let r: VerifySignatureResponse = decode_response(text.as_bytes()).unwrap();
+        assert!(r.verification_results["SIGNATURE_VERIFIER.TRUSTED_IDENTITY"].success);
+        // Skipped, not unchecked: malformed JSON inside an unknown member is still an error.
+        assert!(decode_response::<DescribeKeyResponse>(br#"{"keyId":"k","x":[1,}"#).is_err());
+        // A known member nested that deep has the wrong type anyway, and is refused.
+        let text = format!(r#"{{"keyId":{}}}"#, deep(2000));
+        assert!(decode_response::<DescribeKeyResponse>(text.as_bytes()).is_err());
     }
 
     #[test]
