@@ -469,13 +469,22 @@ fn a_tag_index_read_or_write_failed_with_a_server_error_is_tried_again_twice() {
         assert_eq!(proxy.requests("GET", &index_path), gets + 2);
         assert_eq!(proxy.requests("PUT", &index_path), 4);
 
-        // Three failures: the typed error after the third write; the index keeps what it had.
+        // A write the registry stored but a gateway answered with 502: the read that starts
+        // the retry finds the entry listed, and nothing is written again.
+        proxy.add("PUT", &index_path, Fault::StoredThenStatus(502), 1);
+        let signed = sign_and_push(&repo, "v1", &signer, &options).await.unwrap();
+        expected.push(signed.pushed.manifest.clone());
+        assert_eq!(listed().await, sorted(expected.clone()));
+        assert_eq!(proxy.requests("PUT", &index_path), 5);
+
+        // Three failures (none reaching the registry): the typed error after the third write.
         proxy.add("PUT", &index_path, Fault::Status(500, None), 3);
         let e = sign_and_push(&repo, "v1", &signer, &options)
             .await
             .unwrap_err();
+        assert!(tag_index_failure(&e), "{e}");
         assert!(e.to_string().contains("500"), "{e}");
-        assert_eq!(proxy.requests("PUT", &index_path), 7);
+        assert_eq!(proxy.requests("PUT", &index_path), 8);
         assert_eq!(listed().await, sorted(expected.clone()));
 
         // 501 (not implemented) is no passing failure: not tried again.
@@ -483,9 +492,76 @@ fn a_tag_index_read_or_write_failed_with_a_server_error_is_tried_again_twice() {
         let e = sign_and_push(&repo, "v1", &signer, &options)
             .await
             .unwrap_err();
+        assert!(tag_index_failure(&e), "{e}");
         assert!(e.to_string().contains("501"), "{e}");
-        assert_eq!(proxy.requests("PUT", &index_path), 8);
+        assert_eq!(proxy.requests("PUT", &index_path), 9);
         assert_eq!(listed().await, sorted(expected));
+    });
+}
+
+/// Whether `e` is oci-client's `ReferrersIndex` error somewhere in its source chain.
+fn tag_index_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if matches!(
+            e.downcast_ref::<Error>(),
+            Some(Error::ReferrersIndex { .. })
+        ) {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+#[test]
+fn a_tag_index_written_by_oci_client_makes_a_remote_repositorys_read_ahead_stale() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    let proxy = Proxy::start(reg.host.clone());
+    rt().block_on(async {
+        let artifact = push_artifact(&reg.repo("app"), "v1", b"v1").await;
+        // Both kinds of client of one repository in this process, through the proxy.
+        let mut o = RemoteOptions::default();
+        o.plain_http = true;
+        let remote = RemoteRepository::new(&proxy.host, "app", o).unwrap();
+        let config = ClientConfig {
+            protocol: ClientProtocol::HttpsExcept(vec![proxy.host.clone()]),
+            ..ClientConfig::default()
+        };
+        let image: Reference = format!("{}/app:v1", proxy.host).parse().unwrap();
+        let oci = OciClientRepository::new(Client::new(config), &image, RegistryAuth::Anonymous);
+        let index_path = format!("/manifests/{}", referrers_tag(&artifact.digest));
+        let push = |envelope: &'static [u8]| {
+            PushSignature::new(&artifact, EnvelopeMediaType::Jws, envelope, BTreeMap::new())
+        };
+        let mut expected = vec![remote.push_signature(push(b"1")).await.unwrap().manifest];
+        // A listing teaches the client that this registry takes the tag schema (so that it
+        // reads the index ahead of a push).
+        assert_eq!(
+            remote.list_signatures(&artifact, 10).await.unwrap().len(),
+            1
+        );
+        for (round, stored_then_failed) in [(b"23", false), (b"45", true)] {
+            // The tag index read ahead of the next push, as `sign_and_push` does while it
+            // signs; meanwhile an oci-client repository of it adds its signature (in the
+            // second round, a write the registry stored but a gateway answered with 502).
+            remote.prepare_push_signature(Some(&artifact.digest)).await;
+            if stored_then_failed {
+                proxy.add("PUT", &index_path, Fault::StoredThenStatus(502), 1);
+            }
+            let theirs = oci.push_signature(push(&round[..1])).await.unwrap();
+            expected.push(theirs.manifest);
+            // The read-ahead is stale: the push reads the index again and keeps that entry.
+            let ours = remote.push_signature(push(&round[1..])).await.unwrap();
+            expected.push(ours.manifest);
+            assert_eq!(
+                sorted(remote.list_signatures(&artifact, 10).await.unwrap()),
+                sorted(expected.clone()),
+                "round {}",
+                String::from_utf8_lossy(round)
+            );
+        }
+        assert_eq!(proxy.faults_served(), 1);
     });
 }
 

@@ -21,6 +21,9 @@ pub enum Fault {
     /// Forwards the request, then PUTs this body at the same path (another writer's stale
     /// referrers tag index landing just after it), then answers with the first response.
     ThenPut(Vec<u8>),
+    /// Forwards the request (the registry stores it), then answers with this status instead
+    /// of the registry's answer (a gateway failing on the way back).
+    StoredThenStatus(u16),
 }
 
 #[derive(Clone, Debug)]
@@ -208,6 +211,20 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
         None => (resp.clone(), Vec::new()),
     };
     match fault {
+        Some(Fault::StoredThenStatus(code)) => {
+            assert!(
+                resp.starts_with(b"HTTP/1.1 2"),
+                "the forwarded request failed: {}",
+                String::from_utf8_lossy(&head)
+            );
+            let body = br#"{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}"#;
+            let _ = write!(
+                client,
+                "HTTP/1.1 {code} Injected\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = client.write_all(body);
+        }
         Some(Fault::Truncate) => {
             let _ = client.write_all(&head);
             let _ = client.write_all(&rbody[..rbody.len() / 2]);

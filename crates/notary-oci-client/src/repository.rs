@@ -63,17 +63,22 @@ pub struct OciClientRepository {
     tag_index_lock: Arc<TagIndexLock>,
 }
 
-/// The tag index lock of `repository` on `registry` (`host[:port]`), one per process, shared
-/// with every other client of it in the process, `OciClientRepository` or notary-rs's own
-/// `RemoteRepository`, so that clients built apart for one repository (one per reference) do
-/// not lose each other's signatures when they push at once. A registry named without a port is
-/// keyed as HTTPS's 443 (a plain-HTTP registry on port 80 is then keyed apart from a
-/// `RemoteRepository` of it, which knows its scheme).
+/// The tag index lock of `repository` on `registry` (`host[:port]`, the registry written to),
+/// one per process, shared with every other client of it in the process, `OciClientRepository`
+/// or notary-rs's own `RemoteRepository`, so that clients built apart for one repository (one
+/// per reference) do not lose each other's signatures when they push at once. The address is
+/// read as a URL, as `RemoteRepository` reads its origin (IPv4 and IPv6 forms normalised, no
+/// port read as 443; notary-registry keys ports 80 and 443 as one, whatever the scheme).
 fn shared_lock(registry: &str, repository: &str) -> Arc<TagIndexLock> {
-    let (host, port) = match registry.rsplit_once(':') {
-        Some((host, port)) => (host, port.parse().unwrap_or(443)),
-        None => (registry, 443),
-    };
+    let url = url::Url::parse(&format!("https://{registry}")).ok();
+    let host = url
+        .as_ref()
+        .and_then(url::Url::host_str)
+        .unwrap_or(registry);
+    let port = url
+        .as_ref()
+        .and_then(url::Url::port_or_known_default)
+        .unwrap_or(443);
     notary_registry::tag_index_lock(host, port, repository)
 }
 
@@ -111,7 +116,7 @@ impl OciClientRepository {
             client,
             auth,
             registry: image.registry().to_string(),
-            tag_index_lock: shared_lock(&resolved_registry, &repository),
+            tag_index_lock: shared_lock(image.registry(), &repository),
             resolved_registry,
             repository,
             options: OciClientOptions::default(),
@@ -376,6 +381,10 @@ impl OciClientRepository {
         let mut confirmation = manifest::TagIndexConfirmation::new();
         loop {
             let started = std::time::Instant::now();
+            // Counted before it is sent: a write the registry stored but answered with an
+            // error (a gateway's 502) still makes an index read ahead of it stale.
+            let count = writes.entry(tag.clone()).or_insert(0);
+            *count = count.saturating_add(1);
             self.client
                 .push_manifest_raw(
                     &self.with_tag(&tag),
@@ -384,8 +393,6 @@ impl OciClientRepository {
                 )
                 .await
                 .map_err(|e| fail(registry_error(format!("push {}", self.display(&tag)), e)))?;
-            let count = writes.entry(tag.clone()).or_insert(0);
-            *count = count.saturating_add(1);
             if !self.options.confirm_tag_index_writes {
                 return Ok(());
             }
@@ -773,6 +780,8 @@ mod tests {
             ("127.0.0.1:5000/team/app:v1", "127.0.0.1", 5000),
             ("Reg.Example/team/app:v1", "reg.example", 443),
             ("team/app:v1", "registry-1.docker.io", 443),
+            // A plain-HTTP registry on port 80, as a RemoteRepository of it keys it.
+            ("reg.example:80/team/app:v1", "reg.example", 80),
         ] {
             let remote = notary_registry::tag_index_lock(host, port, "team/app");
             assert!(std::sync::Arc::ptr_eq(&at(image), &remote), "{image}");

@@ -44,7 +44,9 @@ pub type TagIndexLock = tokio::sync::Mutex<HashMap<String, u64>>;
 /// bracketed IPv6 address) and `port`: one per process, taken by every client of the repository
 /// whatever its kind (`RemoteRepository`, the oci-client integration), so signatures pushed by
 /// this process at once are all listed. The host is keyed in lower case, with Docker Hub's
-/// names folded into one. Not a stable API.
+/// names folded into one, and ports 80 and 443 as one (a client that knows the scheme and one
+/// that does not then agree: sharing a lock too widely only serialises, sharing it too little
+/// loses signatures). Not a stable API.
 #[cfg(feature = "tag-index-lock")]
 #[doc(hidden)]
 pub fn tag_index_lock(host: &str, port: u16, repository: &str) -> Arc<TagIndexLock> {
@@ -53,5 +55,31 @@ pub fn tag_index_lock(host: &str, port: u16, repository: &str) -> Arc<TagIndexLo
         "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
         h => h,
     };
+    let port = if port == 80 { 443 } else { port };
     per_process(format!("{host}:{port}/{repository}"))
+}
+
+#[cfg(all(test, feature = "tag-index-lock"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_tag_index_lock_per_host_port_and_repository() {
+        let a = tag_index_lock("Reg.Example", 443, "app");
+        assert!(Arc::ptr_eq(&a, &tag_index_lock("reg.example", 443, "app")));
+        assert!(Arc::ptr_eq(&a, &tag_index_lock("reg.example", 80, "app")));
+        assert!(!Arc::ptr_eq(
+            &a,
+            &tag_index_lock("reg.example", 5000, "app")
+        ));
+        assert!(!Arc::ptr_eq(
+            &a,
+            &tag_index_lock("reg.example", 443, "other")
+        ));
+        let hub = tag_index_lock("docker.io", 443, "library/app");
+        assert!(Arc::ptr_eq(
+            &hub,
+            &tag_index_lock("index.docker.io", 443, "library/app")
+        ));
+    }
 }

@@ -138,6 +138,10 @@ impl RemoteRepository {
                 content_type: IMAGE_INDEX,
             };
             let started = std::time::Instant::now();
+            // Counted before it is sent: a write the registry stored but answered with an
+            // error (a gateway's 502) still makes an index read ahead of it stale.
+            let g = generations.entry(tag.clone()).or_insert(0);
+            *g = g.saturating_add(1);
             let resp = self
                 .send(Method::PUT, &url, &[], Some(&body), "push", true)
                 .await
@@ -147,8 +151,6 @@ impl RemoteRepository {
                 let b = read_error_body(resp).await;
                 return Err(fail(self.unexpected(http_op("PUT", &url), status, &b)));
             }
-            let g = generations.entry(tag.clone()).or_insert(0);
-            *g = g.saturating_add(1);
             if !confirm {
                 return Ok(());
             }
