@@ -438,24 +438,28 @@ pub fn plugin_request(data: &[u8]) {
     }
 }
 
-/// Fails when the host cannot read `out` as the response to `name`.
+/// Fails when the host does not read `out` back as the response to `name` the plugin wrote
+/// (as serde reads its own output).
 fn read_back(name: &str, out: &[u8]) {
-    use notary::plugin::decode_response;
     use notary_plugin_api::{self as api, command};
-    let read = match name {
-        command::GET_PLUGIN_METADATA => decode_response::<api::GetMetadataResponse>(out).map(drop),
-        command::DESCRIBE_KEY => decode_response::<api::DescribeKeyResponse>(out).map(drop),
-        command::GENERATE_SIGNATURE => {
-            decode_response::<api::GenerateSignatureResponse>(out).map(drop)
-        }
-        command::GENERATE_ENVELOPE => {
-            decode_response::<api::GenerateEnvelopeResponse>(out).map(drop)
-        }
-        command::VERIFY_SIGNATURE => decode_response::<api::VerifySignatureResponse>(out).map(drop),
+    match name {
+        command::GET_PLUGIN_METADATA => same::<api::GetMetadataResponse>(name, out),
+        command::DESCRIBE_KEY => same::<api::DescribeKeyResponse>(name, out),
+        command::GENERATE_SIGNATURE => same::<api::GenerateSignatureResponse>(name, out),
+        command::GENERATE_ENVELOPE => same::<api::GenerateEnvelopeResponse>(name, out),
+        command::VERIFY_SIGNATURE => same::<api::VerifySignatureResponse>(name, out),
         other => panic!("{other:?} was answered"),
-    };
-    if let Err(e) = read {
-        panic!("the host cannot read the {name} response: {e}");
+    }
+}
+
+fn same<T>(name: &str, out: &[u8])
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let written: T = serde_json::from_slice(out).expect("the SDK writes JSON serde reads");
+    match notary::plugin::decode_response::<T>(out) {
+        Ok(read) => assert_eq!(read, written, "the host reads another {name} response"),
+        Err(e) => panic!("the host cannot read the {name} response: {e}"),
     }
 }
 

@@ -128,7 +128,8 @@ impl<'de> Visitor<'de> for Seed {
                     if !FIELDS.contains(&key.as_str()) {
                         // An unknown member is skipped unbuilt, as Go skips it: serde_json
                         // skips a value without recursion, so one nested past the 128 levels
-                        // a built value may have does not fail the response.
+                        // a built value may have does not fail the response (Go's own cap,
+                        // 10,000 levels, is checked on the whole text first).
                         map.next_value::<serde::de::IgnoredAny>()?;
                         continue;
                     }
@@ -175,6 +176,11 @@ impl<'de> Visitor<'de> for Seed {
 pub fn decode_response<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
     let text = go_lossy_utf8(bytes);
     let text = go_lone_surrogates(&text);
+    // Unknown members are skipped at any depth below; Go's scanner refuses a document nested
+    // deeper than this anywhere.
+    if nesting_exceeds(&text, GO_MAX_NESTING) {
+        return Err(serde::de::Error::custom("exceeded max depth"));
+    }
     let mut de = serde_json::Deserializer::from_str(&text);
     let value = Seed(Shape::Struct).deserialize(&mut de)?;
     de.end()?;
@@ -185,6 +191,37 @@ pub fn decode_response<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<
         ));
     }
     serde_json::from_value(value)
+}
+
+/// The deepest nesting of arrays and objects Go's encoding/json accepts (`maxNestingDepth`).
+const GO_MAX_NESTING: usize = 10_000;
+
+/// Whether arrays and objects in `text` nest deeper than `max` (brackets in strings are text).
+fn nesting_exceeds(text: &str, max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for c in text.bytes() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth = depth.saturating_add(1);
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `bytes` as Go's encoding/json reads a document: each byte of an invalid UTF-8 sequence
@@ -349,9 +386,69 @@ mod tests {
         assert!(r.verification_results["SIGNATURE_VERIFIER.TRUSTED_IDENTITY"].success);
         // Skipped, not unchecked: malformed JSON inside an unknown member is still an error.
         assert!(decode_response::<DescribeKeyResponse>(br#"{"keyId":"k","x":[1,}"#).is_err());
-        // A known member nested that deep has the wrong type anyway, and is refused.
-        let text = format!(r#"{{"keyId":{}}}"#, deep(2000));
-        assert!(decode_response::<DescribeKeyResponse>(text.as_bytes()).is_err());
+        // A known member is built, under serde_json's cap of 128 levels.
+        let text = format!(r#"{{"keyId":"k","keySpec":{}}}"#, deep(200));
+        let e = decode_response::<DescribeKeyResponse>(text.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("recursion limit"), "{e}");
+        // Go's cap holds for unknown members too: 10,000 levels, brackets in strings aside.
+        let at = |levels: usize| format!(r#"{{"keyId":"k","x":"[[{{","y":{}}}"#, deep(levels - 1));
+        assert!(decode_response::<DescribeKeyResponse>(at(10_000).as_bytes()).is_ok());
+        let e = decode_response::<DescribeKeyResponse>(at(10_001).as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("exceeded max depth"), "{e}");
+    }
+
+    /// Every member name the response types write is one the decoder reads as known (an
+    /// unlisted one would be skipped as unknown and read as empty).
+    #[test]
+    fn every_response_member_is_a_known_field() {
+        use notary_plugin_api::{CONTRACT_VERSION, VerificationResult};
+        use std::collections::BTreeMap;
+        let map = BTreeMap::from([("k".to_string(), "v".to_string())]);
+        let result = VerificationResult {
+            success: false,
+            reason: Some("r".into()),
+        };
+        let responses = [
+            serde_json::to_value(GetMetadataResponse {
+                name: "n".into(),
+                description: "d".into(),
+                version: "1".into(),
+                url: "u".into(),
+                supported_contract_versions: vec![CONTRACT_VERSION.into()],
+                capabilities: vec!["c".into()],
+            }),
+            serde_json::to_value(DescribeKeyResponse {
+                key_id: "k".into(),
+                key_spec: "EC-256".into(),
+            }),
+            serde_json::to_value(GenerateSignatureResponse {
+                key_id: "k".into(),
+                signature: "s".into(),
+                signing_algorithm: "a".into(),
+                certificate_chain: vec!["c".into()],
+            }),
+            serde_json::to_value(GenerateEnvelopeResponse {
+                signature_envelope: "e".into(),
+                signature_envelope_type: "t".into(),
+                annotations: Some(map.clone()),
+            }),
+            serde_json::to_value(VerifySignatureResponse {
+                verification_results: BTreeMap::from([("x".to_string(), result.clone())]),
+                processed_attributes: vec!["p".into()],
+            }),
+            serde_json::to_value(result),
+            serde_json::to_value(PluginError {
+                error_code: "c".into(),
+                error_message: "m".into(),
+                error_metadata: Some(map),
+            }),
+        ];
+        for response in responses {
+            let response = response.unwrap();
+            for name in response.as_object().unwrap().keys() {
+                assert!(FIELDS.contains(&name.as_str()), "{name} is not in FIELDS");
+            }
+        }
     }
 
     #[test]
