@@ -19,6 +19,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 
 use crate::error::Error;
+pub use notary_registry::manifest::referrers_tag;
 
 /// Every manifest media type a registry may answer a resolve with (Distribution refuses OCI
 /// manifests to clients that do not list them, even by digest).
@@ -90,14 +91,6 @@ impl std::fmt::Debug for OciClientRepository {
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
-}
-
-/// The tag of the referrers tag schema index of `digest`: `<alg>-<hex>`, truncated as the
-/// distribution spec says.
-pub fn referrers_tag(digest: &Digest) -> String {
-    let alg: String = digest.algorithm().name().chars().take(32).collect();
-    let hex: String = digest.hex().chars().take(64).collect();
-    format!("{alg}-{hex}")
 }
 
 /// `<tag>` or `<digest>` of a reference into the repository.

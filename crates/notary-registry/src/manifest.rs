@@ -31,6 +31,15 @@ pub const EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
 pub const EMPTY_JSON_DIGEST: &str =
     "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
+/// The tag of the referrers tag schema index of `digest`: `<alg>-<hex>`, truncated as the
+/// distribution spec says. Every client of this workspace names the tag with this one function,
+/// so the per-process tag index locks count writes under the same name.
+pub fn referrers_tag(digest: &notary_core::Digest) -> String {
+    let alg: String = digest.algorithm().name().chars().take(32).collect();
+    let hex: String = digest.hex().chars().take(64).collect();
+    format!("{alg}-{hex}")
+}
+
 /// True for media types that are manifests or indexes (as opposed to blobs).
 pub fn is_manifest_type(media_type: &str) -> bool {
     matches!(

@@ -12,6 +12,7 @@ use super::RemoteRepository;
 use super::fetch::MANIFEST_ACCEPT;
 use super::transport::{Body, form_encode, http_op, read_error_body};
 use crate::error::Error;
+pub use crate::manifest::referrers_tag;
 use crate::manifest::{self, IMAGE_INDEX};
 
 /// Largest referrers index page or tag-schema index read.
@@ -56,14 +57,6 @@ pub(super) fn next_link(h: &HeaderMap) -> Option<String> {
         }
     }
     None
-}
-
-/// The tag of the referrers tag schema index of `digest`: `<alg>-<hex>`, truncated as the
-/// distribution spec says.
-pub fn referrers_tag(digest: &Digest) -> String {
-    let alg: String = digest.algorithm().name().chars().take(32).collect();
-    let hex: String = digest.hex().chars().take(64).collect();
-    format!("{alg}-{hex}")
 }
 
 /// A referrers tag index read ahead of its update: its entries, and the number of writes of its
