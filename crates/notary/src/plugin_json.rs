@@ -13,66 +13,83 @@ use std::fmt;
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-/// Every member name of the plugin responses, as the protocol spells it.
-const FIELDS: &[&str] = &[
-    "name",
-    "description",
-    "version",
-    "url",
-    "supportedContractVersions",
-    "capabilities",
-    "keyId",
-    "keySpec",
-    "signature",
-    "signingAlgorithm",
-    "certificateChain",
-    "signatureEnvelope",
-    "signatureEnvelopeType",
-    "annotations",
-    "verificationResults",
-    "processedAttributes",
-    "success",
-    "reason",
-    "errorCode",
-    "errorMessage",
-    "errorMetadata",
-];
+/// The member names of the response struct `T` as the protocol spells them (its serde field
+/// names), read from its `Deserialize` implementation; empty for a type that is no struct.
+fn fields_of<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    /// A deserializer that only records the field names a struct asks for.
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+    #[derive(Debug)]
+    struct Stop;
+    impl fmt::Display for Stop {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("probe")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> Deserializer<'de> for Probe<'_> {
+        type Error = Stop;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            *self.0 = fields;
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
+}
 
 /// How an object's member names are read.
 #[derive(Clone, Copy)]
 enum Shape {
-    /// A Go struct: names matched to [`FIELDS`] in any case; `null` members are no-ops.
-    Struct,
-    /// A Go map of structs (`verificationResults`): names are data, values are structs.
+    /// A Go struct with these fields: names matched to them in any case; other members are
+    /// skipped unread and `null` members are no-ops.
+    Struct(&'static [&'static str]),
+    /// A Go map of structs (`verificationResults`): names are data, values are results.
     MapOfStructs,
     /// A Go map (`annotations`, `errorMetadata`): names and values are data.
     Map,
 }
 
 impl Shape {
-    /// The shape of the value of member `field` of a struct.
+    /// The shape of the value of member `field` of a struct: a response's maps, else a value
+    /// whose objects (in a member of the wrong type) have no fields.
     fn member(field: &str) -> Shape {
         match field {
             "verificationResults" => Shape::MapOfStructs,
             "annotations" | "errorMetadata" => Shape::Map,
-            _ => Shape::Struct,
+            _ => Shape::Struct(&[]),
         }
     }
 }
 
-/// The protocol's name for member `name`: itself when exact, else the field Go would decode
-/// it into, else itself (an unknown member, ignored by the response types).
-fn field_name(name: String) -> String {
-    if FIELDS.contains(&name.as_str()) {
-        return name;
+/// The field of `fields` member `name` is read into: itself when exact, else the one Go would
+/// decode it into (names match in any case), else none (an unknown member).
+fn field_name(name: &str, fields: &[&'static str]) -> Option<&'static str> {
+    if let Some(f) = fields.iter().find(|f| **f == name) {
+        return Some(f);
     }
-    match FIELDS
+    fields
         .iter()
-        .find(|f| notary_core::json::go_name_matches(&name, f))
-    {
-        Some(f) => (*f).to_string(),
-        None => name,
-    }
+        .find(|f| notary_core::json::go_name_matches(name, f))
+        .copied()
 }
 
 struct Seed(Shape);
@@ -123,25 +140,26 @@ impl<'de> Visitor<'de> for Seed {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             match self.0 {
-                Shape::Struct => {
-                    let key = field_name(key);
-                    if !FIELDS.contains(&key.as_str()) {
-                        // An unknown member is skipped unbuilt, as Go skips it: serde_json
-                        // skips a value without recursion, so one nested past the 128 levels
-                        // a built value may have does not fail the response (Go's own cap,
-                        // 10,000 levels, is checked on the whole text first).
+                Shape::Struct(fields) => {
+                    let Some(field) = field_name(&key, fields) else {
+                        // A member the struct has no field for is skipped unbuilt, as Go
+                        // skips it: serde_json skips a value without recursion, so one nested
+                        // past the 128 levels a built value may have does not fail the
+                        // response (Go's own cap, 10,000 levels, is checked on the whole text
+                        // first).
                         map.next_value::<serde::de::IgnoredAny>()?;
                         continue;
-                    }
-                    let value = map.next_value_seed(Seed(Shape::member(&key)))?;
+                    };
+                    let value = map.next_value_seed(Seed(Shape::member(field)))?;
                     // Go leaves a field as it was for `null` and overwrites it for any other
                     // value, member after member.
                     if !value.is_null() {
-                        out.insert(key, value);
+                        out.insert(field.to_string(), value);
                     }
                 }
                 Shape::MapOfStructs => {
-                    let value = map.next_value_seed(Seed(Shape::Struct))?;
+                    let result = fields_of::<notary_plugin_api::VerificationResult>();
+                    let value = map.next_value_seed(Seed(Shape::Struct(result)))?;
                     if !matches!(value, Value::Object(_) | Value::Null) {
                         return Err(serde::de::Error::custom(format!(
                             "{:?} must be an object",
@@ -161,8 +179,9 @@ impl<'de> Visitor<'de> for Seed {
 }
 
 /// Decodes a plugin's response (stdout) or error body (stderr) as [`crate::plugin::PluginHost`]
-/// reads it, with notation-go's decoding rules: one JSON object; member names matched in any
-/// case; the last of two repeated members wins; a `null` or missing member reads as empty. Map
+/// reads it, with notation-go's decoding rules: one JSON object; member names matched to the
+/// fields of `T` (a protocol response struct) in any case, other members skipped unread; the
+/// last of two repeated members wins; a `null` or missing member reads as empty. Map
 /// members (`annotations`, `errorMetadata`, the keys of `verificationResults`) keep their keys
 /// as sent.
 ///
@@ -182,7 +201,7 @@ pub fn decode_response<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<
         return Err(serde::de::Error::custom("exceeded max depth"));
     }
     let mut de = serde_json::Deserializer::from_str(&text);
-    let value = Seed(Shape::Struct).deserialize(&mut de)?;
+    let value = Seed(Shape::Struct(fields_of::<T>())).deserialize(&mut de)?;
     de.end()?;
     // serde would take an array for a struct, field by field; Go refuses it.
     if !value.is_object() {
@@ -397,58 +416,78 @@ mod tests {
         assert!(e.to_string().contains("exceeded max depth"), "{e}");
     }
 
-    /// Every member name the response types write is one the decoder reads as known (an
+    /// Every member name a response type writes is a field the decoder reads for that type (an
     /// unlisted one would be skipped as unknown and read as empty).
     #[test]
-    fn every_response_member_is_a_known_field() {
+    fn every_response_member_is_a_field_of_its_type() {
         use notary_plugin_api::{CONTRACT_VERSION, VerificationResult};
         use std::collections::BTreeMap;
+        fn known<T: serde::Serialize + DeserializeOwned>(value: T) {
+            let fields = fields_of::<T>();
+            let json = serde_json::to_value(value).unwrap();
+            let names: Vec<&String> = json.as_object().unwrap().keys().collect();
+            assert!(!names.is_empty());
+            for name in names {
+                assert!(fields.contains(&name.as_str()), "{name} not in {fields:?}");
+            }
+        }
         let map = BTreeMap::from([("k".to_string(), "v".to_string())]);
         let result = VerificationResult {
             success: false,
             reason: Some("r".into()),
         };
-        let responses = [
-            serde_json::to_value(GetMetadataResponse {
-                name: "n".into(),
-                description: "d".into(),
-                version: "1".into(),
-                url: "u".into(),
-                supported_contract_versions: vec![CONTRACT_VERSION.into()],
-                capabilities: vec!["c".into()],
-            }),
-            serde_json::to_value(DescribeKeyResponse {
-                key_id: "k".into(),
-                key_spec: "EC-256".into(),
-            }),
-            serde_json::to_value(GenerateSignatureResponse {
-                key_id: "k".into(),
-                signature: "s".into(),
-                signing_algorithm: "a".into(),
-                certificate_chain: vec!["c".into()],
-            }),
-            serde_json::to_value(GenerateEnvelopeResponse {
-                signature_envelope: "e".into(),
-                signature_envelope_type: "t".into(),
-                annotations: Some(map.clone()),
-            }),
-            serde_json::to_value(VerifySignatureResponse {
-                verification_results: BTreeMap::from([("x".to_string(), result.clone())]),
-                processed_attributes: vec!["p".into()],
-            }),
-            serde_json::to_value(result),
-            serde_json::to_value(PluginError {
-                error_code: "c".into(),
-                error_message: "m".into(),
-                error_metadata: Some(map),
-            }),
-        ];
-        for response in responses {
-            let response = response.unwrap();
-            for name in response.as_object().unwrap().keys() {
-                assert!(FIELDS.contains(&name.as_str()), "{name} is not in FIELDS");
-            }
-        }
+        known(GetMetadataResponse {
+            name: "n".into(),
+            description: "d".into(),
+            version: "1".into(),
+            url: "u".into(),
+            supported_contract_versions: vec![CONTRACT_VERSION.into()],
+            capabilities: vec!["c".into()],
+        });
+        known(DescribeKeyResponse {
+            key_id: "k".into(),
+            key_spec: "EC-256".into(),
+        });
+        known(GenerateSignatureResponse {
+            key_id: "k".into(),
+            signature: "s".into(),
+            signing_algorithm: "a".into(),
+            certificate_chain: vec!["c".into()],
+        });
+        known(GenerateEnvelopeResponse {
+            signature_envelope: "e".into(),
+            signature_envelope_type: "t".into(),
+            annotations: Some(map.clone()),
+        });
+        known(VerifySignatureResponse {
+            verification_results: BTreeMap::from([("x".to_string(), result.clone())]),
+            processed_attributes: vec!["p".into()],
+        });
+        known(result);
+        known(PluginError {
+            error_code: "c".into(),
+            error_message: "m".into(),
+            error_metadata: Some(map),
+        });
+        assert_eq!(fields_of::<DescribeKeyResponse>(), ["keyId", "keySpec"]);
+    }
+
+    /// A member another response type has is no field of this one: skipped unread, as Go
+    /// skips it, whatever it holds.
+    #[test]
+    fn members_of_other_response_types_are_skipped() {
+        let r: DescribeKeyResponse = decode_response(
+            br#"{"keyId":"k","keySpec":"EC-256","verificationResults":{"x":1},"success":1e999,
+                 "signature":{"a":[1]},"annotations":[1]}"#,
+        )
+        .unwrap();
+        assert_eq!((r.key_id.as_str(), r.key_spec.as_str()), ("k", "EC-256"));
+        // Inside a verification result, only `success` and `reason` are fields.
+        let r: VerifySignatureResponse = decode_response(
+            br#"{"verificationResults":{"A":{"Success":true,"keyId":1e999}},"processedAttributes":null}"#,
+        )
+        .unwrap();
+        assert!(r.verification_results["A"].success);
     }
 
     #[test]
