@@ -46,6 +46,16 @@ fn oci(reg: &Registry, name: &str, auth: RegistryAuth) -> OciClientRepository {
     OciClientRepository::new(client(reg), &image, auth)
 }
 
+/// An oci-client repository `name` reached through the fault proxy (plain HTTP to it alone).
+fn oci_through(proxy: &Proxy, name: &str) -> OciClientRepository {
+    let config = ClientConfig {
+        protocol: ClientProtocol::HttpsExcept(vec![proxy.host.clone()]),
+        ..ClientConfig::default()
+    };
+    let image: Reference = format!("{}/{name}:v1", proxy.host).parse().unwrap();
+    OciClientRepository::new(Client::new(config), &image, RegistryAuth::Anonymous)
+}
+
 fn sign_options(format: EnvelopeMediaType) -> SignOptions {
     let mut o = SignOptions::new(now());
     o.format = format;
@@ -378,15 +388,9 @@ fn a_tag_index_replaced_by_a_concurrent_signer_is_repaired_when_writes_are_confi
             .unwrap();
         let listed = || async { sorted(ours.list_signatures(&artifact, 10).await.unwrap()) };
         let through_proxy = |confirm: bool| {
-            let config = ClientConfig {
-                protocol: ClientProtocol::HttpsExcept(vec![proxy.host.clone()]),
-                ..ClientConfig::default()
-            };
-            let image: Reference = format!("{}/app:v1", proxy.host).parse().unwrap();
             let mut o = OciClientOptions::default();
             o.confirm_tag_index_writes = confirm;
-            OciClientRepository::new(Client::new(config), &image, RegistryAuth::Anonymous)
-                .with_options(o)
+            oci_through(&proxy, "app").with_options(o)
         };
 
         // Unconfirmed (oras-go's and notation's behaviour): the other signer's index, landing
@@ -443,12 +447,7 @@ fn a_tag_index_read_or_write_failed_with_a_server_error_is_tried_again_twice() {
         let signer = chain(KeySpec::EcP256).signer().unwrap();
         let options = sign_options(EnvelopeMediaType::Jws);
         let index_path = format!("/manifests/{}", referrers_tag(&artifact.digest));
-        let config = ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(vec![proxy.host.clone()]),
-            ..ClientConfig::default()
-        };
-        let image: Reference = format!("{}/app:v1", proxy.host).parse().unwrap();
-        let repo = OciClientRepository::new(Client::new(config), &image, RegistryAuth::Anonymous);
+        let repo = oci_through(&proxy, "app");
         let listed = || async { sorted(ours.list_signatures(&artifact, 10).await.unwrap()) };
         let mut expected = Vec::new();
 
@@ -524,12 +523,7 @@ fn a_tag_index_written_by_oci_client_makes_a_remote_repositorys_read_ahead_stale
         let mut o = RemoteOptions::default();
         o.plain_http = true;
         let remote = RemoteRepository::new(&proxy.host, "app", o).unwrap();
-        let config = ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(vec![proxy.host.clone()]),
-            ..ClientConfig::default()
-        };
-        let image: Reference = format!("{}/app:v1", proxy.host).parse().unwrap();
-        let oci = OciClientRepository::new(Client::new(config), &image, RegistryAuth::Anonymous);
+        let oci = oci_through(&proxy, "app");
         let index_path = format!("/manifests/{}", referrers_tag(&artifact.digest));
         let push = |envelope: &'static [u8]| {
             PushSignature::new(&artifact, EnvelopeMediaType::Jws, envelope, BTreeMap::new())

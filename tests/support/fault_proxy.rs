@@ -121,6 +121,20 @@ fn read_message(r: &mut BufReader<TcpStream>) -> Option<(String, Vec<String>, Ve
     Some((first.trim_end().to_string(), headers, body))
 }
 
+/// Answers with `code` and a registry error body (and `Retry-After` when given), then closes.
+fn answer_status(client: &mut TcpStream, code: u16, retry_after: Option<u64>) {
+    let ra = retry_after
+        .map(|s| format!("Retry-After: {s}\r\n"))
+        .unwrap_or_default();
+    let body = br#"{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}"#;
+    let _ = write!(
+        client,
+        "HTTP/1.1 {code} Injected\r\n{ra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = client.write_all(body);
+}
+
 fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let Some((line, headers, body)) = read_message(&mut reader) else {
@@ -149,16 +163,7 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
     let mut client = client;
     match &fault {
         Some(Fault::Status(code, retry_after)) => {
-            let ra = retry_after
-                .map(|s| format!("Retry-After: {s}\r\n"))
-                .unwrap_or_default();
-            let body = br#"{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}"#;
-            let _ = write!(
-                client,
-                "HTTP/1.1 {code} Injected\r\n{ra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = client.write_all(body);
+            answer_status(&mut client, *code, *retry_after);
             return;
         }
         Some(Fault::Drop) => {
@@ -217,13 +222,7 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
                 "the forwarded request failed: {}",
                 String::from_utf8_lossy(&head)
             );
-            let body = br#"{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}"#;
-            let _ = write!(
-                client,
-                "HTTP/1.1 {code} Injected\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = client.write_all(body);
+            answer_status(&mut client, code, None);
         }
         Some(Fault::Truncate) => {
             let _ = client.write_all(&head);
