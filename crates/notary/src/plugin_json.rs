@@ -62,8 +62,9 @@ enum Shape {
     /// A Go struct with these fields: names matched to them in any case; other members are
     /// skipped unread and `null` members are no-ops.
     Struct(&'static [&'static str]),
-    /// A Go map of structs (`verificationResults`): names are data, values are results.
-    MapOfStructs,
+    /// A Go map of structs with these fields (`verificationResults`): names are data, values
+    /// are results.
+    MapOfStructs(&'static [&'static str]),
     /// A Go map (`annotations`, `errorMetadata`): names and values are data.
     Map,
 }
@@ -73,7 +74,9 @@ impl Shape {
     /// whose objects (in a member of the wrong type) have no fields.
     fn member(field: &str) -> Shape {
         match field {
-            "verificationResults" => Shape::MapOfStructs,
+            "verificationResults" => {
+                Shape::MapOfStructs(fields_of::<notary_plugin_api::VerificationResult>())
+            }
             "annotations" | "errorMetadata" => Shape::Map,
             _ => Shape::Struct(&[]),
         }
@@ -157,9 +160,8 @@ impl<'de> Visitor<'de> for Seed {
                         out.insert(field.to_string(), value);
                     }
                 }
-                Shape::MapOfStructs => {
-                    let result = fields_of::<notary_plugin_api::VerificationResult>();
-                    let value = map.next_value_seed(Seed(Shape::Struct(result)))?;
+                Shape::MapOfStructs(fields) => {
+                    let value = map.next_value_seed(Seed(Shape::Struct(fields)))?;
                     if !matches!(value, Value::Object(_) | Value::Null) {
                         return Err(serde::de::Error::custom(format!(
                             "{:?} must be an object",
