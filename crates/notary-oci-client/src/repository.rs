@@ -374,10 +374,7 @@ impl OciClientRepository {
         let mut confirmation = manifest::TagIndexConfirmation::new();
         loop {
             let started = std::time::Instant::now();
-            // Counted before it is sent: a write the registry stored but answered with an
-            // error (a gateway's 502) still makes an index read ahead of it stale.
-            let count = writes.entry(tag.clone()).or_insert(0);
-            *count = count.saturating_add(1);
+            notary_registry::count_tag_index_write(writes, &tag);
             self.client
                 .push_manifest_raw(
                     &self.with_tag(&tag),

@@ -37,7 +37,7 @@ pub use remote::{RemoteOptions, RemoteReference, RemoteRepository};
 pub use shared::per_process;
 #[cfg(feature = "tag-index-lock")]
 #[doc(hidden)]
-pub use shared::{TagIndexLock, tag_index_lock};
+pub use shared::{TagIndexLock, count_tag_index_write, tag_index_lock};
 
 /// Largest signature manifest read (notation's cap).
 pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;

@@ -40,6 +40,16 @@ pub fn per_process<T: Default + Send + Sync + 'static>(key: String) -> Arc<T> {
 #[doc(hidden)]
 pub type TagIndexLock = tokio::sync::Mutex<HashMap<String, u64>>;
 
+/// Counts a write of referrers tag `tag` in the counts a [`TagIndexLock`] guards. Every client
+/// calls it before it sends the write: a write the registry stored but answered with an error
+/// (a gateway's 502) still makes an index read ahead of it stale. Not a stable API.
+#[cfg(feature = "tag-index-lock")]
+#[doc(hidden)]
+pub fn count_tag_index_write(writes: &mut HashMap<String, u64>, tag: &str) {
+    let count = writes.entry(tag.to_string()).or_insert(0);
+    *count = count.saturating_add(1);
+}
+
 /// The tag index lock of `repository` on the registry at `host` (a name, an IPv4 address or a
 /// bracketed IPv6 address) and `port`: one per process, taken by every client of the repository
 /// whatever its kind (`RemoteRepository`, the oci-client integration), so signatures pushed by

@@ -131,10 +131,7 @@ impl RemoteRepository {
                 content_type: IMAGE_INDEX,
             };
             let started = std::time::Instant::now();
-            // Counted before it is sent: a write the registry stored but answered with an
-            // error (a gateway's 502) still makes an index read ahead of it stale.
-            let g = generations.entry(tag.clone()).or_insert(0);
-            *g = g.saturating_add(1);
+            crate::count_tag_index_write(&mut generations, &tag);
             let resp = self
                 .send(Method::PUT, &url, &[], Some(&body), "push", true)
                 .await
