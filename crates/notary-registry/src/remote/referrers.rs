@@ -68,14 +68,17 @@ pub(super) struct TagIndex {
 
 impl RemoteRepository {
     /// Reads the referrers tag index of `subject` before it is updated (while a signature
-    /// uploads). `None` when the read failed: the update reads it again.
+    /// uploads). `None` when the read failed, or when another client of the repository in this
+    /// process is updating an index (its write may be in flight, so a read now could miss it
+    /// however the counts stand): the update reads it again, under the lock, rather than this
+    /// read waiting out the other update.
     pub(super) async fn read_tag_index_ahead(&self, subject: &Digest) -> Option<TagIndex> {
         let tag = referrers_tag(subject);
         let generation = self
             .inner
             .tag_index_lock
-            .lock()
-            .await
+            .try_lock()
+            .ok()?
             .get(&tag)
             .copied()
             .unwrap_or(0);
