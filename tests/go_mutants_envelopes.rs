@@ -173,11 +173,6 @@ fn check(
         .and_then(|e| e.verify_integrity(x509))
     {
         Ok(v) => v,
-        Err(EnvelopeError::Cose(Cose::InvalidHeaderType { header, .. }))
-            if header.contains("io.cncf.notary.signingAgent") =>
-        {
-            return refused("typed unprotected header");
-        }
         Err(EnvelopeError::Cose(Cose::CritDuplicate { .. })) => {
             return refused("crit entry repeated");
         }

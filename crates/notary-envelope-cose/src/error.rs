@@ -161,6 +161,12 @@ pub enum Error {
         /// The bucket it was found in.
         bucket: &'static str,
     },
+    /// `x5chain` (33) is in the protected header: notary, like notation, reads the certificate
+    /// chain from the unprotected header only.
+    #[error(
+        "x5chain (33) is in the protected header; the certificate chain is read from the unprotected header only, as notation reads it"
+    )]
+    ProtectedCertificateChain,
     /// A required header is absent.
     #[error("required header {header} is missing")]
     MissingHeader {

@@ -357,19 +357,13 @@ pub(crate) fn parse_protected(raw: &[u8], items: &mut usize) -> Result<Protected
     let entries = labelled(entries, "protected")?;
     check_generic_labels(&entries, "protected", items)?;
 
-    // Unsigned attributes and the certificate chain never belong in the protected bucket
-    // (notation ignores a protected x5chain; we refuse it).
-    for misplaced in [
-        AttributeKey::Int(LABEL_X5CHAIN),
-        text_label(header::TIMESTAMP_SIGNATURE),
-        text_label(header::SIGNING_AGENT),
-    ] {
-        if find(&entries, &misplaced).is_some() {
-            return Err(Error::MisplacedHeader {
-                label: label_name(&misplaced),
-                bucket: "protected",
-            });
-        }
+    // The spec lets x5chain be protected too, but notation reads the chain from the unprotected
+    // header only (a protected one is ignored, and a chain in both buckets breaks RFC 9052's
+    // disjoint labels): refused, naming where the chain is read. The unsigned attributes'
+    // names in the protected header are ordinary extended attributes, as in notation-go (and
+    // in a JWS protected header).
+    if find(&entries, &AttributeKey::Int(LABEL_X5CHAIN)).is_some() {
+        return Err(Error::ProtectedCertificateChain);
     }
 
     // Sets keep the checks linear in the number of entries, whatever the input holds.

@@ -406,15 +406,15 @@ fn parse_unprotected(
             (AttributeKey::Text(t), Value::Bytes(token)) if t == header::TIMESTAMP_SIGNATURE => {
                 headers.timestamp_signature = Some(token);
             }
-            (AttributeKey::Text(t), other) if t == header::TIMESTAMP_SIGNATURE => {
-                return Err(wrong("byte string", &other));
-            }
             (AttributeKey::Text(t), Value::Text(agent)) if t == header::SIGNING_AGENT => {
                 headers.signing_agent = Some(agent);
             }
-            (AttributeKey::Text(t), other) if t == header::SIGNING_AGENT => {
-                return Err(wrong("text string", &other));
-            }
+            // Of another type, the two unsigned attributes read as absent, as notation-go reads
+            // them: the spec forbids failing on the signing agent's content, and a timestamp is
+            // only used under `notary.x509`, where an absent one fails any check that needs it.
+            // Both are unsigned, so refusing them would protect nothing.
+            (AttributeKey::Text(t), _)
+                if t == header::TIMESTAMP_SIGNATURE || t == header::SIGNING_AGENT => {}
             (label, _) => others.push((
                 cbor::encode(&match label {
                     AttributeKey::Int(n) => {

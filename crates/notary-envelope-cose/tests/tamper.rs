@@ -1503,22 +1503,43 @@ fn misplaced_headers_are_rejected() {
     let mut p = good_protected();
     p.push((int(33), arr(&[bstr(&signer.leaf())])));
     let bytes = build(&signer, &map(&p), &map(&[]));
-    assert_eq!(
-        parse_err(&bytes),
-        Error::MisplacedHeader {
-            label: "x5chain (33)".into(),
-            bucket: "protected"
-        }
+    assert_eq!(parse_err(&bytes), Error::ProtectedCertificateChain);
+    assert!(
+        Error::ProtectedCertificateChain
+            .to_string()
+            .contains("read from the unprotected header only")
     );
+    // Beside the unprotected chain too.
+    assert_eq!(
+        protected_err(&{
+            let mut p = good_protected();
+            p.push((int(33), arr(&[bstr(&signer.leaf())])));
+            p
+        }),
+        Error::ProtectedCertificateChain
+    );
+    // The unsigned attributes' names in the protected header are extended attributes, as in
+    // notation-go and in a JWS protected header; the real unsigned attributes stay unread there.
     let mut p = good_protected();
     p.push((tstr(header::SIGNING_AGENT), tstr("x")));
-    assert!(matches!(
-        protected_err(&p),
-        Error::MisplacedHeader {
-            bucket: "protected",
-            ..
-        }
-    ));
+    p.push((tstr(header::TIMESTAMP_SIGNATURE), bstr(b"token")));
+    let verified = verified_with(&p);
+    let info = verified.signer_info();
+    assert_eq!(info.unsigned_attributes.signing_agent, None);
+    assert_eq!(info.unsigned_attributes.timestamp_signature, None);
+    let names: Vec<String> = info
+        .signed_attributes
+        .extended_attributes
+        .iter()
+        .map(|a| format!("{}:{}", a.key, a.critical))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("{}:false", header::SIGNING_AGENT),
+            format!("{}:false", header::TIMESTAMP_SIGNATURE)
+        ]
+    );
 
     // alg in both buckets.
     let mut u = chain_of(&signer);
@@ -1628,21 +1649,38 @@ fn x5chain_is_capped_at_parse() {
 }
 
 #[test]
-fn unsigned_attribute_types_are_enforced() {
+fn unsigned_attributes_of_another_type_read_as_absent() {
+    // As notation-go reads them; the spec forbids failing on the signing agent's content.
     let signer = EcSigner::new(KeySpec::EcP256);
     let p = map(&good_protected());
+    for (label, value) in [
+        (header::TIMESTAMP_SIGNATURE, tstr("not bytes")),
+        (header::TIMESTAMP_SIGNATURE, int(7)),
+        (header::SIGNING_AGENT, bstr(b"agent")),
+        (header::SIGNING_AGENT, int(7)),
+        (header::SIGNING_AGENT, arr(&[tstr("a")])),
+    ] {
+        let mut u = chain_of(&signer);
+        u.push((tstr(label), value));
+        let verified = UnverifiedCose::parse(&build(&signer, &p, &map(&u)))
+            .unwrap_or_else(|e| panic!("{label}: {e}"))
+            .verify(&FakeCertVerifier)
+            .unwrap();
+        let unsigned = &verified.signer_info().unsigned_attributes;
+        assert_eq!(unsigned.signing_agent, None, "{label}");
+        assert_eq!(unsigned.timestamp_signature, None, "{label}");
+    }
+    // Of their own types they are read.
     let mut u = chain_of(&signer);
-    u.push((tstr(header::TIMESTAMP_SIGNATURE), tstr("not bytes")));
-    assert!(matches!(
-        parse_err(&build(&signer, &p, &map(&u))),
-        Error::InvalidHeaderType { header, expected: "byte string", .. } if header.contains("timestampSignature")
-    ));
-    let mut u = chain_of(&signer);
-    u.push((tstr(header::SIGNING_AGENT), bstr(b"agent")));
-    assert!(matches!(
-        parse_err(&build(&signer, &p, &map(&u))),
-        Error::InvalidHeaderType { header, expected: "text string", .. } if header.contains("signingAgent")
-    ));
+    u.push((tstr(header::SIGNING_AGENT), tstr("agent/1")));
+    u.push((tstr(header::TIMESTAMP_SIGNATURE), bstr(b"token")));
+    let verified = UnverifiedCose::parse(&build(&signer, &p, &map(&u)))
+        .unwrap()
+        .verify(&FakeCertVerifier)
+        .unwrap();
+    let unsigned = &verified.signer_info().unsigned_attributes;
+    assert_eq!(unsigned.signing_agent.as_deref(), Some("agent/1"));
+    assert_eq!(unsigned.timestamp_signature.as_deref(), Some(&b"token"[..]));
 }
 
 // --- signing requests ---------------------------------------------------------------------------

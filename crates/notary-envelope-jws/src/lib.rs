@@ -39,8 +39,18 @@ const ENVELOPE: &str = "envelope";
 const PROTECTED: &str = "protected header";
 const UNPROTECTED: &str = "unprotected header";
 
-/// Registered headers that may not appear in `crit`.
+/// The registered headers a Notary envelope uses; none may appear in `crit`.
 const REGISTERED: [&str; 3] = ["alg", "cty", "crit"];
+
+/// Header names registered for JOSE (the IANA "JSON Web Signature and Encryption Header
+/// Parameters" registry: RFC 7515, 7516, 7518, 7519 §5.3, 7797, 8225, 8555, 9321), which the
+/// JWS envelope spec keeps out of `crit` ("headers apart from registered headers"): one listed
+/// there is refused, not handed to a verification plugin as an extended attribute.
+const JOSE_REGISTERED: [&str; 28] = [
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc",
+    "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c", "iss", "sub", "aud", "b64", "ppt",
+    "url", "nonce", "svt",
+];
 
 /// The unprotected members notation reads; anything else there is ignored (RFC 7515 §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -561,6 +571,12 @@ fn parse_protected(p: &Map<String, Value>) -> Result<SignedAttributes, Error> {
                 reason: "this header may not be marked critical".into(),
             });
         }
+        if JOSE_REGISTERED.contains(&e) {
+            return Err(Error::InvalidCrit {
+                entry: notary_core::shown(e),
+                reason: "a registered JOSE header may not be listed in crit".into(),
+            });
+        }
         if !p.contains_key(e) {
             return Err(Error::InvalidCrit {
                 entry: notary_core::shown(e),
@@ -679,6 +695,11 @@ pub fn protected_header_b64(
             return Err(bad(format!("extended attribute {k:?} is given twice")));
         }
         if a.critical {
+            if JOSE_REGISTERED.contains(&k.as_str()) {
+                return Err(bad(format!(
+                    "{k:?} is a registered JOSE header and cannot be marked critical"
+                )));
+            }
             crit.push(Value::from(k.as_str()));
         }
     }

@@ -259,6 +259,31 @@ for_each_provider! {
                 |e| matches!(e, Error::InvalidCrit { .. }),
             ),
             (
+                "kid in the protected header and in crit",
+                Box::new(|h| {
+                    h.insert("kid".into(), json!("key-1"));
+                    h.insert(
+                        "crit".into(),
+                        json!(["io.cncf.notary.signingScheme", "kid"]),
+                    );
+                }),
+                |e| {
+                    matches!(e, Error::InvalidCrit { entry, reason }
+                        if entry == "kid" && reason.contains("registered JOSE header"))
+                },
+            ),
+            (
+                "b64 in the protected header and in crit",
+                Box::new(|h| {
+                    h.insert("b64".into(), json!(true));
+                    h.insert(
+                        "crit".into(),
+                        json!(["io.cncf.notary.signingScheme", "b64"]),
+                    );
+                }),
+                |e| matches!(e, Error::InvalidCrit { entry, .. } if entry == "b64"),
+            ),
+            (
                 "signingTime in crit",
                 Box::new(|h| {
                     h.insert(
@@ -419,6 +444,26 @@ for_each_provider! {
                 .unwrap()
                 .critical
         );
+    }
+
+    #[test]
+    fn a_registered_jose_header_cannot_be_signed_critical() {
+        let mut req = SignRequest::new(br#"{"targetArtifact":{"mediaType":"a/b","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}}"#.to_vec(), NOW);
+        req.extended_attributes.push(ExtendedAttribute {
+            key: "kid".into(),
+            value: "key-1".into(),
+            critical: true,
+        });
+        let err = sign(&req, &signer(KeySpec::EcP256)).unwrap_err();
+        assert!(err.to_string().contains("registered JOSE header"), "{err}");
+        // Not critical, it is an ordinary extended attribute.
+        req.extended_attributes[0].critical = false;
+        let bytes = sign(&req, &signer(KeySpec::EcP256)).unwrap();
+        let v = UnverifiedJws::parse(&bytes)
+            .unwrap()
+            .verify(&x509())
+            .unwrap();
+        assert!(!v.signer_info().signed_attributes.extended("kid").unwrap().critical);
     }
 
     #[test]
