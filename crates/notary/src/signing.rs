@@ -393,11 +393,38 @@ fn check_signed(
     let x509 = X509Verifier::new(*provider);
     let (envelope, chain) =
         UnverifiedEnvelope::parse(format, &bytes)?.verify_integrity_with_chain(&x509)?;
+    if let Some(reason) = unverifiable_attributes(&envelope.signer_info().signed_attributes) {
+        return Err(Error::InvalidSignOptions {
+            reason: format!("the extended attributes {reason}"),
+        });
+    }
     x509.validate_code_signing_chain(&chain, Some(request.signing_time))?;
     Ok(SignedEnvelope {
         bytes,
         envelope,
         annotations: BTreeMap::new(),
+    })
+}
+
+/// Why no verifier would accept an envelope with these signed attributes, by the verifier's
+/// plugin gate: critical extended attributes with no verification plugin named to process
+/// them, or the plugin's name or minimum version not marked critical (the spec makes both
+/// critical). Such an envelope is never returned by a signing function.
+fn unverifiable_attributes(attributes: &notary_core::SignedAttributes) -> Option<String> {
+    let critical = attributes.unprocessable_critical(8);
+    if !critical.is_empty() {
+        return Some(format!(
+            "mark attributes {critical:?} critical but name no verification plugin to process them, so no verification would accept the envelope"
+        ));
+    }
+    [
+        notary_core::header::VERIFICATION_PLUGIN,
+        notary_core::header::VERIFICATION_PLUGIN_MIN_VERSION,
+    ]
+    .into_iter()
+    .find(|name| attributes.extended(name).is_some_and(|a| !a.critical))
+    .map(|name| {
+        format!("include {name} not marked critical, so no verification would accept the envelope")
     })
 }
 
@@ -466,13 +493,8 @@ pub fn check_generated_envelope(
         }
     }
     let info = envelope.signer_info();
-    // The verifier's plugin gate: attributes a generator marks critical need a verification
-    // plugin the envelope names; without one every verification fails, so it is not pushed.
-    let critical = info.signed_attributes.unprocessable_critical(8);
-    if !critical.is_empty() {
-        return Err(invalid(format!(
-            "marks attributes {critical:?} critical but names no verification plugin to process them, so no verification would accept it"
-        )));
+    if let Some(reason) = unverifiable_attributes(&info.signed_attributes) {
+        return Err(invalid(format!("has extended attributes that {reason}")));
     }
     let time = info
         .signed_attributes
@@ -558,10 +580,7 @@ mod tests {
             check_generated_envelope(EnvelopeMediaType::Jws, &asked, bytes, &provider)
         };
         let e = check(&sign(vec![attr("x.custom.attr", "v", true)])).unwrap_err();
-        assert!(
-            e.to_string().contains("names no verification plugin"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("name no verification plugin"), "{e}");
         // Not critical, or with a plugin to process it: what a verifier can accept.
         assert!(check(&sign(vec![attr("x.custom.attr", "v", false)])).is_ok());
         assert!(
@@ -571,5 +590,69 @@ mod tests {
             ]))
             .is_ok()
         );
+        // The plugin's name or minimum version not critical: refused by every verifier.
+        let e = check(&sign(vec![attr(
+            notary_core::header::VERIFICATION_PLUGIN,
+            "vp",
+            false,
+        )]))
+        .unwrap_err();
+        assert!(e.to_string().contains("not marked critical"), "{e}");
+    }
+
+    #[test]
+    fn a_local_signer_returns_no_envelope_a_verifier_would_refuse_for_its_attributes() {
+        use notary_core::header::{VERIFICATION_PLUGIN, VERIFICATION_PLUGIN_MIN_VERSION};
+        use notary_core::{AttributeKey, AttributeValue, ExtendedAttribute};
+        let now = time::OffsetDateTime::now_utc();
+        let chain = notary_crypto::pki::ChainBuilder::new(notary_core::KeySpec::EcP256, now)
+            .build()
+            .unwrap();
+        let signer = chain.signer().unwrap();
+        let target = Descriptor::for_content("application/vnd.oci.image.manifest.v1+json", b"m");
+        let payload = Payload::new(target).to_jws_json().unwrap();
+        let provider = notary_provider_aws_lc_rs::provider();
+        let attr = |key: &str, critical| ExtendedAttribute {
+            key: AttributeKey::Text(key.into()),
+            value: AttributeValue::Text("1.0.0".into()),
+            critical,
+        };
+        let sign = |format, attrs: Vec<ExtendedAttribute>| {
+            let mut request = SignRequest::new(payload.clone(), now);
+            request.extended_attributes = attrs;
+            sign_envelope(format, &request, &signer, &provider)
+        };
+        for format in [EnvelopeMediaType::Jws, EnvelopeMediaType::Cose] {
+            for attrs in [
+                vec![attr(VERIFICATION_PLUGIN, false)],
+                vec![
+                    attr(VERIFICATION_PLUGIN, true),
+                    attr(VERIFICATION_PLUGIN_MIN_VERSION, false),
+                ],
+            ] {
+                let e = sign(format, attrs).unwrap_err();
+                assert!(
+                    matches!(&e, Error::InvalidSignOptions { reason } if reason.contains("not marked critical")),
+                    "{format:?}: {e}"
+                );
+            }
+            let e = sign(format, vec![attr("x.custom.attr", true)]).unwrap_err();
+            assert!(
+                e.to_string().contains("name no verification plugin"),
+                "{format:?}: {e}"
+            );
+            assert!(
+                sign(
+                    format,
+                    vec![
+                        attr(VERIFICATION_PLUGIN, true),
+                        attr(VERIFICATION_PLUGIN_MIN_VERSION, true),
+                        attr("x.custom.attr", true),
+                    ]
+                )
+                .is_ok(),
+                "{format:?}"
+            );
+        }
     }
 }
