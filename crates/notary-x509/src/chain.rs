@@ -76,6 +76,12 @@ fn check_validity(index: usize, cert: &Certificate, at: OffsetDateTime) -> Resul
 /// Maps a signature failure of certificate `index` to its typed chain error.
 fn signature_error(index: usize, cert: &Certificate, e: Error, self_check: bool) -> Error {
     match e {
+        // The key that checks a self-signature is the certificate's own.
+        Error::UnsupportedKey { reason } if self_check => Error::CertificateKeyUnsupported {
+            index,
+            subject: cert.subject_string(),
+            reason,
+        },
         Error::WeakSignatureAlgorithm { algorithm } => Error::WeakCertificateSignature {
             index,
             subject: cert.subject_string(),
@@ -120,8 +126,15 @@ fn check_link(
             subject: cert.subject_string(),
         });
     }
-    x509.verify_signed_by(cert, parent)
-        .map_err(|e| signature_error(index, cert, e, false))?;
+    x509.verify_signed_by(cert, parent).map_err(|e| match e {
+        // The parent's key is what notary cannot verify with: name the parent.
+        Error::UnsupportedKey { reason } => Error::CertificateKeyUnsupported {
+            index: index.saturating_add(1),
+            subject: parent.subject_string(),
+            reason,
+        },
+        e => signature_error(index, cert, e, false),
+    })?;
     if cert.issuer_raw() != parent.subject_raw() {
         return Err(Error::IssuerMismatch {
             index,

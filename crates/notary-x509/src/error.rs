@@ -286,6 +286,18 @@ pub enum Error {
         /// Subject DN.
         subject: String,
     },
+    /// A CA or root certificate's key is outside what notary verifies signatures with (RSA
+    /// under 2048 bits, a curve other than P-256/384/521): named as the certificate whose key it
+    /// is, not as a signature that failed.
+    #[error("certificate {index} with subject {subject:?} has an unsupported key: {reason}")]
+    CertificateKeyUnsupported {
+        /// Position in the chain.
+        index: usize,
+        /// Subject DN.
+        subject: String,
+        /// The key found.
+        reason: String,
+    },
     /// The leaf key is not one of the six Notary key specs.
     #[error("leaf certificate {index} with subject {subject:?} has an unsupported key: {reason}")]
     LeafKeyUnsupported {

@@ -228,6 +228,11 @@ fn check_root_certificate(x509: &X509Verifier, cert: &Certificate) -> Result<(),
             subject: cert.subject_string(),
             algorithm,
         },
+        Error::UnsupportedKey { reason } => Error::CertificateKeyUnsupported {
+            index: 0,
+            subject: cert.subject_string(),
+            reason,
+        },
         other => Error::NotSelfSigned {
             index: 0,
             subject: cert.subject_string(),

@@ -237,4 +237,14 @@ openssl dgst -sha256 -sign leaf.key -sigopt rsa_padding_mode:pss -sigopt rsa_pss
   -out "$OUT/raw/ps256.sig" "$OUT/raw/message.txt"
 openssl dgst -sha512 -sign ecleaf.key -out "$OUT/raw/es512.der.sig" "$OUT/raw/message.txt"
 
+# An RSA-1024 root (notary verifies no signature with an RSA key under 2048 bits; notation
+# accepts such a CA) over a valid leaf: the error names the root's key.
+rsa root1024 1024
+sign root1024 "Notary rsa1024 Root" self root
+rsa leaf_under_1024 2048
+sign leaf_under_1024 "Notary leaf under rsa1024" root1024 leaf
+mkdir -p "$OUT/ca_rsa1024"
+cp root1024.pem "$OUT/ca_rsa1024/root.pem"
+cp leaf_under_1024.pem "$OUT/ca_rsa1024/leaf.pem"
+
 echo "fixtures written to $OUT"

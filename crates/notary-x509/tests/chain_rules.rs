@@ -170,6 +170,29 @@ for_each_provider! {
     }
 
     #[test]
+    fn a_ca_key_notary_does_not_verify_with_is_named_as_that_certificates_key() {
+        // An RSA-1024 root: the error names the root and its key, not the leaf's signature.
+        let chain = vec![fx("ca_rsa1024/leaf.pem"), fx("ca_rsa1024/root.pem")];
+        match validate_code_signing_chain(&chain, None) {
+            Err(e @ Error::CertificateKeyUnsupported { index: 1, .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("Notary rsa1024 Root") && text.contains("1024 bits"),
+                    "{text}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // The same root as a TSA root file.
+        match validate_tsa_root_certificate(&read(&fixture("ca_rsa1024/root.pem"))) {
+            Err(Error::CertificateKeyUnsupported { index: 0, reason, .. }) => {
+                assert!(reason.contains("1024 bits"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn sha1_signature_refused() {
         match validate_code_signing_chain(&with_leaf("leaf_sha1"), None) {
             Err(Error::WeakCertificateSignature {
