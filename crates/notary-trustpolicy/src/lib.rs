@@ -582,9 +582,11 @@ fn validate_statement(raw: &RawStatement) -> Result<TrustPolicyStatement, Error>
             _ => None,
         })
         .collect();
+    // Every ordered pair, in notation-go's order, so the error names the same two identities
+    // in the same order (the subset first).
     for (i, (sa, a)) in dns.iter().enumerate() {
-        for (sb, b) in dns.iter().skip(i).skip(1) {
-            if a.is_subset_of(b) || b.is_subset_of(a) {
+        for (j, (sb, b)) in dns.iter().enumerate() {
+            if i != j && a.is_subset_of(b) {
                 return Err(invalid(
                     st,
                     "trustedIdentities",
@@ -778,7 +780,7 @@ impl BlobTrustPolicy {
             return Err(invalid(
                 Some(&g.name),
                 "globalPolicy",
-                "the global blob trust policy statement cannot use the skip verification level",
+                "is the global blob trust policy statement and cannot use the skip verification level",
             ));
         }
         Ok(Self {

@@ -216,5 +216,43 @@ fn validation_rules() {
         BlobTrustPolicy::from_json(&doc(&format!("{},{}", g("audit", "a"), g("strict", "b"))))
             .is_err()
     );
-    assert!(BlobTrustPolicy::from_json(&doc(&g("skip", "a"))).is_err());
+    let e = BlobTrustPolicy::from_json(&doc(&g("skip", "a"))).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "trust policy statement \"a\" is the global blob trust policy statement and cannot use the skip verification level"
+    );
+}
+
+#[test]
+fn overlapping_identities_are_named_as_notation_names_them() {
+    // notation-go walks every ordered pair and names the subset first.
+    let policy = |ids: &[&str]| {
+        let ids: Vec<String> = ids.iter().map(|i| format!("{i:?}")).collect();
+        format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"p","registryScopes":["*"],"signatureVerification":{{"level":"strict"}},"trustStores":["ca:x"],"trustedIdentities":[{}]}}]}}"#,
+            ids.join(",")
+        )
+    };
+    let wide = "x509.subject: C=US, ST=WA, O=acme";
+    let narrow = "x509.subject: C=US, ST=WA, O=acme, CN=signer";
+    for ids in [[wide, narrow], [narrow, wide]] {
+        let e = OciTrustPolicy::from_json(policy(&ids).as_bytes()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "trust policy: trust policy statement \"p\" has overlapping x509 trustedIdentities, {wide:?} overlaps with {narrow:?}"
+            )
+        );
+    }
+    // Equal sets: the first is named first (each is the other's subset).
+    let same = "x509.subject: O=acme, ST=WA, C=US";
+    let e = OciTrustPolicy::from_json(policy(&[wide, same]).as_bytes()).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with(&format!("{wide:?} overlaps with {same:?}")),
+        "{e}"
+    );
+    // Neither a subset of the other: accepted, as notation does.
+    let other = "x509.subject: C=US, ST=WA, O=acme, OU=build";
+    assert!(OciTrustPolicy::from_json(policy(&[narrow, other]).as_bytes()).is_ok());
 }
