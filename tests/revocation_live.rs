@@ -283,3 +283,70 @@ fn scope_of(reference: &str) -> &str {
         .split_once('@')
         .map_or(reference, |(scope, _)| scope)
 }
+
+/// An OCSP response the issuing CA signs itself. OpenSSL's responder embeds the signer's
+/// certificate by default, which Go (and so notation) reads as a delegated responder and
+/// refuses; without it (`-resp_no_certs`) the response is the issuer's and is read.
+#[test]
+fn an_ocsp_response_signed_by_the_issuing_ca_itself() {
+    let pki = Pki::start();
+    let chain = pki.chain();
+    let dir = &pki.path;
+    openssl(
+        &[
+            "ocsp",
+            "-issuer",
+            "inter/ca.crt",
+            "-cert",
+            "leaf.crt",
+            "-no_nonce",
+            "-reqout",
+            "self-q.der",
+        ],
+        dir,
+    );
+    let respond = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "ocsp",
+            "-index",
+            "inter/db/index.txt",
+            "-CA",
+            "inter/ca.crt",
+            "-rsigner",
+            "inter/ca.crt",
+            "-rkey",
+            "inter/ca.key",
+            "-nmin",
+            "5",
+            "-reqin",
+            "self-q.der",
+            "-respout",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        openssl(&args, dir);
+        std::fs::read(dir.join(out)).unwrap()
+    };
+    let x509 = notary_x509::X509Verifier::new(notary::default_provider());
+    let evaluate = |response: &[u8]| {
+        notary_revocation::ocsp::evaluate_with(
+            &x509,
+            response,
+            &chain[0],
+            &chain[1],
+            None,
+            OffsetDateTime::now_utc(),
+        )
+    };
+    assert_eq!(
+        evaluate(&respond(&["-resp_no_certs"], "self-bare.der")).unwrap(),
+        notary::revocation::CertStatus::Good
+    );
+    let e = evaluate(&respond(&[], "self-with-cert.der")).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the issuer's own certificate as its signer")
+            && e.to_string().contains("-resp_no_certs"),
+        "{e}"
+    );
+}
