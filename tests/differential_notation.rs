@@ -33,6 +33,12 @@
 //!   timestamp, invalidity dates against a signingAuthority signature's authentic signing time,
 //!   each tool reading the other's CRL cache, and revocation levels and overrides; the outcomes
 //!   must agree except where notary is stricter on purpose, each such case named with its rule.
+//! - chains.py: ~45 verifications of hand-made JWS envelopes in OCI layouts: chain shapes
+//!   (duplicated, appended, cross-signed, missing certificates, an intermediate as the trust
+//!   anchor), validity at the authentic time (expired or not-yet-valid certificates, genTime on
+//!   a notAfter to the second with and without accuracy, the baseline TSA policy), TSA chains
+//!   valid at genTime only or built through extra certificates, the signingAuthority scheme and
+//!   levels; both tools must give the specification's outcome for each.
 //! - timestamps.py: ~860 cases (JWS and COSE): a local TSA (`openssl ts`, and tokens built by the script for
 //!   TSA certificates OpenSSL will not sign with) in ~25 configurations (EKU and key usage
 //!   variants, expired, CA, intermediates of ~11 kinds, included or not, ESSCertID v1/v2,
@@ -233,6 +239,14 @@ fn notary_and_notation_agree_on_certificate_files_and_trust_stores() {
 fn notary_and_notation_agree_on_revocation() {
     run(
         "revocation.py",
+        &[cli_env::notary_bin(), tool("notation"), tool("oras")],
+    );
+}
+
+#[test]
+fn notary_and_notation_agree_on_chain_shapes_validity_and_timestamp_edges() {
+    run(
+        "chains.py",
         &[cli_env::notary_bin(), tool("notation"), tool("oras")],
     );
 }
