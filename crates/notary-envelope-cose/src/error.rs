@@ -167,6 +167,12 @@ pub enum Error {
         "x5chain (33) is in the protected header; the certificate chain is read from the unprotected header only, as notation reads it"
     )]
     ProtectedCertificateChain,
+    /// A COSE Hash Envelope (payload hash alg, label 258, and no content type): a format the
+    /// Notary specification describes but no notation release reads or writes.
+    #[error(
+        "COSE Hash Envelopes (payload hash alg, label 258) are not supported; notation does not read them either"
+    )]
+    HashEnvelopeUnsupported,
     /// A required header is absent.
     #[error("required header {header} is missing")]
     MissingHeader {

@@ -33,6 +33,8 @@ const LABEL_COUNTER_SIGNATURE_V2: i64 = 11;
 const LABEL_COUNTER_SIGNATURE0_V2: i64 = 12;
 /// COSE label `x5chain` (RFC 9360).
 pub(crate) const LABEL_X5CHAIN: i64 = 33;
+/// COSE label `payload hash alg` of a COSE Hash Envelope (draft-ietf-cose-hash-envelope).
+const LABEL_PAYLOAD_HASH_ALG: i64 = 258;
 /// CBOR tag for epoch-based date/time.
 const TAG_EPOCH: u64 = 1;
 
@@ -372,6 +374,12 @@ pub(crate) fn parse_protected(raw: &[u8], items: &mut usize) -> Result<Protected
     let crit = parse_crit(&entries, &labels)?;
 
     let content_type = match find(&entries, &AttributeKey::Int(LABEL_CONTENT_TYPE)) {
+        // A COSE Hash Envelope (draft-ietf-cose-hash-envelope; a feature branch of
+        // notation-core-go, in no notation release) signs a hash under label 258 and has no
+        // content type: name it rather than report a missing header.
+        None if find(&entries, &AttributeKey::Int(LABEL_PAYLOAD_HASH_ALG)).is_some() => {
+            return Err(Error::HashEnvelopeUnsupported);
+        }
         None => return Err(missing(&AttributeKey::Int(LABEL_CONTENT_TYPE))),
         Some(Entry {
             value: Value::Text(t),

@@ -1566,6 +1566,20 @@ fn misplaced_headers_are_rejected() {
 }
 
 #[test]
+fn a_cose_hash_envelope_is_named_as_unsupported() {
+    // Payload hash alg (258) and preimage content type (259) instead of a content type.
+    let mut p = good_protected();
+    remove(&mut p, int(3));
+    p.push((int(258), int(-16)));
+    p.push((int(259), tstr("application/octet-stream")));
+    assert_eq!(protected_err(&p), Error::HashEnvelopeUnsupported);
+    // Without label 258, a missing content type is reported as such.
+    let mut p = good_protected();
+    remove(&mut p, int(3));
+    assert!(matches!(protected_err(&p), Error::MissingHeader { .. }));
+}
+
+#[test]
 fn header_labels_must_be_int_or_text() {
     let signer = EcSigner::new(KeySpec::EcP256);
     let mut p = good_protected();
