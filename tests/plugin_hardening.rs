@@ -679,3 +679,24 @@ esac"#,
     assert_eq!(annotations["a"], "\u{FFFD}\u{FFFD}x\u{1F600}\\ud800");
     assert_eq!(annotations["\u{FFFD}"], "k");
 }
+
+#[test]
+fn a_plugin_that_cannot_start_is_named_by_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path();
+    // Not executable: the spawn fails, and the error names the executable as Go's fork/exec does.
+    script(plugins, "noexec", "echo {}");
+    let exe = plugins.join("noexec").join("notation-noexec");
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let host = PluginHost::new(plugins);
+    let e = host.metadata("noexec").unwrap_err();
+    assert!(
+        matches!(&e, PluginError::Process { reason, .. } if reason.contains(&exe.display().to_string())),
+        "{e}"
+    );
+    // A directory where the executable belongs: not a regular file, and not called a symlink.
+    std::fs::create_dir_all(plugins.join("dir").join("notation-dir")).unwrap();
+    let e = host.metadata("dir").unwrap_err();
+    assert!(matches!(e, PluginError::NotRegularFile { .. }), "{e}");
+    assert!(e.to_string().contains("is not a regular file"), "{e}");
+}

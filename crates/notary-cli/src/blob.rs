@@ -114,7 +114,7 @@ pub fn plugin_signer(
     let signer =
         notary::plugin::PluginSigner::new(host, plugin, key_id, config).map_err(|e| match e {
             e @ notary::plugin::PluginError::NotInstalled { .. } => crate::oci::plugin_missing(e),
-            e => Failure::msg(format!("signing key uses {e}")),
+            e => Failure::msg(e.to_string()),
         })?;
     Ok(Box::new(signer))
 }

@@ -219,9 +219,19 @@ fn encode<T: Serialize>(value: &T) -> PluginResult<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| generic_error(format!("cannot encode response: {e}")))
 }
 
+/// Accepts every minor version of the contract this SDK speaks ("1.0", "1.1", ...): the plugin
+/// spec keeps minor versions backward compatible, and a plugin ignores the members a newer
+/// minor version adds (unknown members are skipped). Another major version is refused.
 fn check_contract(version: &str) -> PluginResult<()> {
     require(version.is_empty(), "contractVersion")?;
-    if version != CONTRACT_VERSION {
+    let major = CONTRACT_VERSION
+        .split('.')
+        .next()
+        .unwrap_or(CONTRACT_VERSION);
+    let same_major = version.split_once('.').is_some_and(|(m, minor)| {
+        m == major && !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit())
+    });
+    if !same_major {
         return Err(PluginError::new(
             error_code::UNSUPPORTED_CONTRACT_VERSION,
             format!(
@@ -497,6 +507,24 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.error_code, error_code::UNSUPPORTED_CONTRACT_VERSION);
+        // A later minor version, with a member it added: served (the spec keeps minors
+        // compatible). Anything else that is not 1.N is refused.
+        let ok = dispatch(
+            &Fixed,
+            "describe-key",
+            br#"{"contractVersion":"1.1","keyId":"k1","newMinorField":1}"#,
+        )
+        .unwrap();
+        assert_eq!(ok, br#"{"keyId":"k1","keySpec":"EC-256"}"#);
+        for bad in ["1", "1.", "1.x", "11.0", "0.9", "v1.0", "1.0.0"] {
+            let request = format!(r#"{{"contractVersion":"{bad}","keyId":"k1"}}"#);
+            let e = dispatch(&Fixed, "describe-key", request.as_bytes()).unwrap_err();
+            assert_eq!(
+                e.error_code,
+                error_code::UNSUPPORTED_CONTRACT_VERSION,
+                "{bad}"
+            );
+        }
         let e = dispatch(&Fixed, "describe-key", b"{not json").unwrap_err();
         assert_eq!(e.error_code, error_code::VALIDATION_ERROR);
         let e = dispatch(&Fixed, "generate-envelope", br#"{"contractVersion":"1.0","keyId":"k","payloadType":"p","signatureEnvelopeType":"application/cose","payload":"AA=="}"#).unwrap_err();

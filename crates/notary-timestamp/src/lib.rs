@@ -731,6 +731,16 @@ impl TimestampToken {
         self.verify_with(&compat_verifier(), message, tsa_roots)
     }
 
+    /// Checks only that the token imprints `message` (its hash, in the token's algorithm,
+    /// through `provider`): what a signer can check of a token it did not request, with no TSA
+    /// root to verify it against. [`TimestampToken::verify_with`] does this and the rest.
+    pub fn check_imprint(&self, provider: &CryptoProvider, message: &[u8]) -> Result<(), Error> {
+        if digest(provider, self.imprint_alg, message) != self.imprint {
+            return Err(Error::ImprintMismatch);
+        }
+        Ok(())
+    }
+
     /// Verifies the token for `message` (the bytes whose hash it imprints) against
     /// `tsa_roots`: the imprint, the signed attributes and the CMS signature through `x509`'s
     /// provider, then the TSA chain: Go's path rules as tspclient-go applies them (unhandled

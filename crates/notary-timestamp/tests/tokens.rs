@@ -61,6 +61,12 @@ for_each_provider! {
             tok.verify_with(&x509(), &msg, &other_roots),
             Err(Error::UnknownAuthority)
         ));
+        // The imprint alone, with no root: what a signer checks of a plugin's token.
+        assert_eq!(tok.check_imprint(&provider(), &msg), Ok(()));
+        assert_eq!(
+            tok.check_imprint(&provider(), b"other"),
+            Err(Error::ImprintMismatch)
+        );
     }
 
     #[test]

@@ -745,4 +745,46 @@ fn a_plugin_with_nothing_to_do_is_not_called() {
     let v = v.with_plugins(asked.clone());
     assert!(v.verify(request()).unwrap().is_verified());
     assert_eq!(asked.seen.lock().unwrap().len(), 1);
+
+    // Extended attributes beside the plugin's name: the plugin still has no check to make. A
+    // request without checks is refused by every plugin framework, so none is sent: a
+    // non-critical attribute is not the plugin's to claim (verified, as notation), a critical
+    // one cannot be processed (refused by name).
+    for (critical, verified) in [(false, true), (true, false)] {
+        let attrs = vec![
+            ExtendedAttribute {
+                key: AttributeKey::Text(header::VERIFICATION_PLUGIN.into()),
+                value: AttributeValue::Text("fake".into()),
+                critical: true,
+            },
+            ExtendedAttribute {
+                key: AttributeKey::Text("com.example.build".into()),
+                value: AttributeValue::Text("42".into()),
+                critical,
+            },
+        ];
+        let env = sign(&chain, EnvelopeMediaType::Cose, &artifact(), attrs);
+        let idle = Arc::new(FakePlugin::new("1.0.0", vec![VERIFIER_REVOCATION_CHECK]));
+        let v = v.clone().with_plugins(idle.clone());
+        let outcome = v.verify(VerifyRequest::oci(
+            &env,
+            EnvelopeMediaType::Cose,
+            SCOPE,
+            &target,
+            NOW,
+        ));
+        assert!(idle.seen.lock().unwrap().is_empty(), "critical: {critical}");
+        match outcome {
+            Ok(o) => assert!(verified && o.is_verified(), "critical: {critical}"),
+            Err(e) => {
+                assert!(!verified, "critical: {critical}: {e}");
+                assert_eq!(e.validation(), Some(Validation::Plugin));
+                assert!(
+                    e.to_string().contains("com.example.build")
+                        && e.to_string().contains("asks it for no check"),
+                    "{e}"
+                );
+            }
+        }
+    }
 }

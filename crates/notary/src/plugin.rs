@@ -55,7 +55,7 @@ pub enum PluginError {
         path: String,
     },
     /// The executable is a symlink or not a regular file.
-    #[error("plugin executable {path} must be a regular file (symlinks are not allowed)")]
+    #[error("plugin executable {path} is not a regular file (symlinks are not followed)")]
     NotRegularFile {
         /// The executable path.
         path: String,
@@ -509,8 +509,9 @@ impl PluginHost {
         if !self.terminal {
             std::os::unix::process::CommandExt::process_group(&mut command, 0);
         }
+        // Named by its path, as Go's `fork/exec PATH: ...` names it.
         let mut child = notary_registry::spawn_when_not_busy(&mut command)
-            .map_err(|e| process(e.to_string()))?;
+            .map_err(|e| process(format!("{}: {e}", exe.display())))?;
         let _running = (!self.terminal).then(|| Running::register(child.id()));
         let (Some(stdout), Some(stderr), Some(mut stdin)) =
             (child.stdout.take(), child.stderr.take(), child.stdin.take())

@@ -72,7 +72,8 @@ fn read_capped(
     used: &mut u64,
     limit: u64,
 ) -> Result<Vec<u8>, PluginError> {
-    if used.saturating_add(declared) > limit {
+    // "less than 256 MiB" (plugin spec), as notation counts it: the limit itself is too large.
+    if used.saturating_add(declared) >= limit {
         return Err(PluginError::PackageTooLarge { limit });
     }
     let mut out = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
@@ -287,15 +288,15 @@ impl PackageKind {
 }
 
 /// The regular files a package holds: `data` is a zip, a gzip-compressed tar, or the executable
-/// itself named `file_name` with the permission bits `mode` ([`PackageKind::of`]). At most
-/// `limit` bytes of content are accepted.
+/// itself named `file_name` with the permission bits `mode` ([`PackageKind::of`]). Its size and
+/// its content's must be less than `limit` bytes (the plugin spec's "less than 256 MiB").
 pub fn read_package(
     data: &[u8],
     file_name: &str,
     mode: Option<u32>,
     limit: u64,
 ) -> Result<Vec<PackageFile>, PluginError> {
-    if u64::try_from(data.len()).unwrap_or(u64::MAX) > limit {
+    if u64::try_from(data.len()).unwrap_or(u64::MAX) >= limit {
         return Err(PluginError::PackageTooLarge { limit });
     }
     match PackageKind::of(data) {
@@ -507,10 +508,21 @@ mod tests {
         t.append(&h, &[7u8; 4096][..]).unwrap();
         let data = t.into_inner().unwrap().finish().unwrap();
         assert!(matches!(
-            read(&data, 4095),
-            Err(PluginError::PackageTooLarge { limit: 4095 })
+            read(&data, 4096),
+            Err(PluginError::PackageTooLarge { limit: 4096 })
         ));
-        assert_eq!(read(&data, 4096).unwrap()[0].bytes, vec![7u8; 4096]);
+        assert_eq!(read(&data, 4097).unwrap()[0].bytes, vec![7u8; 4096]);
+    }
+
+    #[test]
+    fn a_bare_executable_must_be_smaller_than_the_limit() {
+        let exe = b"#!/bin/sh\necho plugin\n".to_vec();
+        let n = exe.len() as u64;
+        assert!(matches!(
+            read(&exe, n),
+            Err(PluginError::PackageTooLarge { .. })
+        ));
+        assert_eq!(read(&exe, n + 1).unwrap()[0].bytes, exe);
     }
 
     #[test]

@@ -496,6 +496,18 @@ pub fn check_generated_envelope(
     if let Some(reason) = unverifiable_attributes(&info.signed_attributes) {
         return Err(invalid(format!("has extended attributes that {reason}")));
     }
+    // The plugin spec has the host check a generated envelope's timestamp countersignature.
+    // With no TSA root to verify it against here, it must at least be a token over this
+    // envelope's signature (a verifier with a tsa store would refuse anything else).
+    if let Some(token) = &info.unsigned_attributes.timestamp_signature {
+        notary_timestamp::TimestampToken::parse(token)
+            .and_then(|t| t.check_imprint(provider, &info.signature))
+            .map_err(|e| {
+                invalid(format!(
+                    "has a timestamp countersignature that is not a token over its signature: {e}"
+                ))
+            })?;
+    }
     let time = info
         .signed_attributes
         .signing_time
@@ -598,6 +610,43 @@ mod tests {
         )]))
         .unwrap_err();
         assert!(e.to_string().contains("not marked critical"), "{e}");
+    }
+
+    #[test]
+    fn a_generated_envelopes_timestamp_must_be_a_token_over_its_signature() {
+        let now = time::OffsetDateTime::now_utc();
+        let chain = notary_crypto::pki::ChainBuilder::new(notary_core::KeySpec::EcP256, now)
+            .build()
+            .unwrap();
+        let signer = chain.signer().unwrap();
+        let target = Descriptor::for_content("application/vnd.oci.image.manifest.v1+json", b"m");
+        let asked = Payload::new(target).to_jws_json().unwrap();
+        let provider = notary_provider_aws_lc_rs::provider();
+        let bytes =
+            notary_envelope_jws::sign(&SignRequest::new(asked.clone(), now), &signer).unwrap();
+        let with_token = |token: &[u8]| {
+            use base64::Engine as _;
+            let mut env: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            env["header"]["io.cncf.notary.timestampSignature"] =
+                base64::engine::general_purpose::STANDARD
+                    .encode(token)
+                    .into();
+            serde_json::to_vec(&env).unwrap()
+        };
+        let check = |envelope: &[u8]| {
+            check_generated_envelope(EnvelopeMediaType::Jws, &asked, envelope, &provider)
+        };
+        assert!(check(&bytes).is_ok());
+        // Not a token, or a real token over other bytes (a GlobalSign token of the corpus).
+        let real = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/interop/data/derived/tsa-tokens/notation-go-jwsWithTimestamp.tst.der"
+        ))
+        .unwrap();
+        for token in [&b"garbage"[..], &real] {
+            let e = check(&with_token(token)).unwrap_err();
+            assert!(e.to_string().contains("timestamp countersignature"), "{e}");
+        }
     }
 
     #[test]

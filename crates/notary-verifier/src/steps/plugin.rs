@@ -220,11 +220,29 @@ pub(crate) fn run_plugin(
     if p.revocation && !revocation_skipped {
         caps.push(VERIFIER_REVOCATION_CHECK.to_string());
     }
-    // notation-go calls no plugin when nothing is asked of it (revocation-only plugin, revocation
-    // skipped). Attributes left for the plugin to claim still need the call: they must not pass
-    // unprocessed.
-    if caps.is_empty() && p.attributes.is_empty() {
-        return Ok((None, None));
+    // notation-go calls no plugin when nothing is asked of it (a revocation-only plugin,
+    // revocation skipped), and a plugin can be asked nothing else: a request without checks is
+    // refused by the plugin framework (Go's and ours). Critical attributes, which must be
+    // processed (spec), then fail here by name; non-critical ones are not the plugin's to claim.
+    if caps.is_empty() {
+        let critical: Vec<String> = attrs
+            .extended_attributes
+            .iter()
+            .filter(|a| a.critical)
+            .filter_map(|a| a.key.as_text())
+            .filter(|k| {
+                *k != header::VERIFICATION_PLUGIN && *k != header::VERIFICATION_PLUGIN_MIN_VERSION
+            })
+            .take(MAX_NAMES_SHOWN)
+            .map(notary_core::shown)
+            .collect();
+        if critical.is_empty() {
+            return Ok((None, None));
+        }
+        return Err(plugin_failure(format!(
+            "the signature has critical attributes {critical:?} for the verification plugin {:?} to process, but the trust policy asks it for no check (its only capability, revocation checking, is skipped)",
+            notary_core::shown(&p.name)
+        )));
     }
     // Every attribute sent is "unprocessed" for the plugin to claim (see plugin_attributes).
     let extended = p.attributes.clone();
