@@ -367,6 +367,120 @@ fn a_tag_index_update_keeps_what_other_tools_wrote_in_their_entries() {
 }
 
 #[test]
+fn a_referrers_tag_holding_a_docker_manifest_list_keeps_its_entries_and_an_image_manifest_stays() {
+    let reg = Registry::start(Kind::Distribution2, &Options::default());
+    rt().block_on(async {
+        let ours = reg.repo("app");
+        let artifact = push_artifact(&ours, "v1", b"x").await;
+        let signer = chain(KeySpec::EcP256).signer().unwrap();
+        let options = sign_options(EnvelopeMediaType::Jws);
+        let first = sign_and_push(&ours, "v1", &signer, &options)
+            .await
+            .unwrap()
+            .pushed
+            .manifest;
+        // The tag last written as a Docker manifest list: docker-registry serves it only to a
+        // client that accepts that type (to others: 404, which read as "no index" before).
+        let tag = referrers_tag(&artifact.digest);
+        let list = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": manifest::DOCKER_MANIFEST_LIST,
+            "manifests": [serde_json::to_value(&first).unwrap()],
+        }))
+        .unwrap();
+        ours.push_manifest(manifest::DOCKER_MANIFEST_LIST, &list, Some(&tag))
+            .await
+            .unwrap();
+        let theirs = oci(&reg, "app", RegistryAuth::Anonymous);
+        assert_eq!(
+            sorted(theirs.list_signatures(&artifact, 10).await.unwrap()),
+            sorted(vec![first.clone()])
+        );
+        let second = sign_and_push(&theirs, "v1", &signer, &options)
+            .await
+            .unwrap()
+            .pushed
+            .manifest;
+        assert_eq!(
+            sorted(
+                reg.repo("app")
+                    .list_signatures(&artifact, 10)
+                    .await
+                    .unwrap()
+            ),
+            sorted(vec![first, second]),
+            "the first signature stays listed"
+        );
+
+        // An image manifest under the tag is not an index: reported, and left as it is.
+        let other = push_artifact(&ours, "v2", b"y").await;
+        let image = push_artifact(&ours, "unrelated", b"z").await;
+        let image_bytes = ours
+            .fetch_manifest(&image, notary_registry::MAX_MANIFEST_SIZE)
+            .await
+            .unwrap();
+        let other_tag = referrers_tag(&other.digest);
+        ours.push_manifest(&image.media_type, &image_bytes, Some(&other_tag))
+            .await
+            .unwrap();
+        let e = sign_and_push(&theirs, "v2", &signer, &options)
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("does not name an image index"),
+            "{e}"
+        );
+        assert_eq!(ours.resolve(&other_tag).await.unwrap().digest, image.digest);
+    });
+}
+
+#[test]
+fn signatures_are_found_when_the_referrers_api_ignores_the_artifact_type_filter() {
+    // olareg behind a proxy that answers the referrers API with another tool's referrer only
+    // (a registry may ignore the filter); the signature is in the tag schema index.
+    let reg = Registry::start(Kind::Olareg, &Options::default());
+    let proxy = Proxy::start(reg.host.clone());
+    rt().block_on(async {
+        let mut o = reg.remote_options();
+        o.force_referrers_tag = true;
+        let ours = RemoteRepository::new(&reg.host, "app", o).unwrap();
+        let artifact = push_artifact(&ours, "v1", b"x").await;
+        let pushed = sign_and_push(
+            &ours,
+            "v1",
+            &chain(KeySpec::EcP256).signer().unwrap(),
+            &sign_options(EnvelopeMediaType::Jws),
+        )
+        .await
+        .unwrap()
+        .pushed
+        .manifest;
+        let sbom = push_artifact(&ours, "sbom", b"an sbom").await;
+        let answer = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": manifest::IMAGE_INDEX,
+            "manifests": [{
+                "mediaType": sbom.media_type,
+                "digest": sbom.digest,
+                "size": sbom.size,
+                "artifactType": "application/spdx+json",
+            }],
+        }))
+        .unwrap();
+        proxy.add(
+            "GET",
+            "/referrers/",
+            Fault::Answer(manifest::IMAGE_INDEX, answer),
+            usize::MAX,
+        );
+        let theirs = oci_through(&proxy, "app");
+        let listed = theirs.list_signatures(&artifact, 10).await.unwrap();
+        assert!(proxy.faults_served() > 0, "the referrers API was not asked");
+        assert_eq!(sorted(listed), sorted(vec![pushed]));
+    });
+}
+
+#[test]
 fn a_tag_index_replaced_by_a_concurrent_signer_is_repaired_when_writes_are_confirmed() {
     let reg = Registry::start(Kind::Distribution2, &Options::default());
     let proxy = Proxy::start(reg.host.clone());

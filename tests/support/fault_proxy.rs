@@ -24,6 +24,9 @@ pub enum Fault {
     /// Forwards the request (the registry stores it), then answers with this status instead
     /// of the registry's answer (a gateway failing on the way back).
     StoredThenStatus(u16),
+    /// Answers 200 with this content type and body instead of forwarding (a registry that
+    /// answers otherwise than the test registry does, such as one ignoring a query filter).
+    Answer(&'static str, Vec<u8>),
 }
 
 #[derive(Clone, Debug)]
@@ -171,6 +174,15 @@ fn serve(client: TcpStream, upstream: &str, state: &Mutex<State>) {
             return;
         }
         Some(Fault::Slow(d)) => std::thread::sleep(*d),
+        Some(Fault::Answer(content_type, body)) => {
+            let _ = write!(
+                client,
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = client.write_all(body);
+            return;
+        }
         _ => {}
     }
     // Forward with Connection: close and relay the whole answer.

@@ -10,10 +10,19 @@ use notary_core::{
     SignatureRepository,
 };
 use notary_registry::manifest::{
-    self, ARTIFACT_MANIFEST, EMPTY_JSON, IMAGE_INDEX, IMAGE_MANIFEST, Manifest,
-    SignatureManifestForm,
+    self, ARTIFACT_MANIFEST, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, EMPTY_JSON, IMAGE_INDEX,
+    IMAGE_MANIFEST, Manifest, SignatureManifestForm,
 };
 use notary_registry::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE, TagIndexLock};
+
+/// What a referrers tag may hold, asked for all at once (see `read_tag_index_entries`).
+const TAG_INDEX_ACCEPT: &[&str] = &[
+    IMAGE_INDEX,
+    DOCKER_MANIFEST_LIST,
+    IMAGE_MANIFEST,
+    DOCKER_MANIFEST,
+    ARTIFACT_MANIFEST,
+];
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
@@ -261,8 +270,11 @@ impl OciClientRepository {
     ) -> Result<Vec<serde_json::Value>, Error> {
         let tag = referrers_tag(subject);
         let shown = self.display(&tag);
+        // Every manifest type is accepted: a registry answers 404 for a type the client does not
+        // accept, and reading that as "no index" would have the next write drop every referrer
+        // the tag lists (a Docker manifest list there, say). What the tag holds is judged below.
         let body = match self
-            .pull_manifest(&self.with_tag(&tag), &[IMAGE_INDEX], &shown)
+            .pull_manifest(&self.with_tag(&tag), TAG_INDEX_ACCEPT, &shown)
             .await
         {
             Ok(b) => b,
@@ -273,14 +285,16 @@ impl OciClientRepository {
             digest: shown.clone(),
             reason,
         })?;
+        // An index, as oras-go and notation read one (a Docker manifest list included); any
+        // other manifest under the tag is reported and left as it is (distribution spec).
         if index
             .media_type
             .as_deref()
-            .is_some_and(|t| t != IMAGE_INDEX)
+            .is_some_and(|t| t != IMAGE_INDEX && t != DOCKER_MANIFEST_LIST)
         {
             return Err(Error::InvalidManifest {
                 digest: shown,
-                reason: "the referrers tag does not name an OCI image index".into(),
+                reason: "the referrers tag does not name an image index".into(),
             });
         }
         Ok(index.entries)
@@ -532,19 +546,26 @@ impl SignatureRepository for OciClientRepository {
         limit: usize,
     ) -> Result<Vec<Descriptor>, Error> {
         self.authorise().await;
+        let signatures = |list: &mut Vec<Descriptor>| {
+            list.retain(|d| {
+                d.artifact_type.as_deref() == Some(SIGNATURE_ARTIFACT_TYPE)
+                    && (d.media_type == IMAGE_MANIFEST || d.media_type == ARTIFACT_MANIFEST)
+            });
+        };
         let mut list = self
             .referrers_api(&subject.digest, SIGNATURE_ARTIFACT_TYPE)
             .await?
             .unwrap_or_default();
-        // oci-client falls back to the tag schema only on a 404; an empty answer also consults
-        // it, since a signer may have written only the tag schema (notation's default).
+        // Filtered before it is judged empty: a registry may ignore the artifactType filter
+        // (the distribution spec allows it), and an answer of only other referrers (an SBOM)
+        // holds no signature. oci-client falls back to the tag schema only on a 404; no
+        // signature in the API's answer also consults it, since a signer may have written only
+        // the tag schema (notation's default).
+        signatures(&mut list);
         if list.is_empty() {
             list = self.read_tag_index(&subject.digest).await?;
+            signatures(&mut list);
         }
-        list.retain(|d| {
-            d.artifact_type.as_deref() == Some(SIGNATURE_ARTIFACT_TYPE)
-                && (d.media_type == IMAGE_MANIFEST || d.media_type == ARTIFACT_MANIFEST)
-        });
         list.truncate(limit);
         Ok(list)
     }
