@@ -169,8 +169,9 @@ pub enum PluginError {
     /// words).
     #[error("found more than one plugin executable files")]
     SeveralExecutables,
-    /// A plugin package, or its decompressed content, is larger than the limit.
-    #[error("plugin content exceeds {} MiB", .limit / 1024 / 1024)]
+    /// A plugin package, or its decompressed content, is not smaller than the limit (the spec
+    /// wants less than 256 MiB).
+    #[error("plugin content reached the {} MiB size limit", .limit / 1024 / 1024)]
     PackageTooLarge {
         /// The limit in bytes.
         limit: u64,
