@@ -111,10 +111,12 @@ pub fn plugin_signer(
     config: BTreeMap<String, String>,
 ) -> Result<Box<dyn notary_core::Signer>, Failure> {
     let host = crate::notation_dir()?.plugin_host();
+    let exe = host.dir().join(plugin).join(format!("notation-{plugin}"));
     let signer =
         notary::plugin::PluginSigner::new(host, plugin, key_id, config).map_err(|e| match e {
             e @ notary::plugin::PluginError::NotInstalled { .. } => crate::oci::plugin_missing(e),
-            e => Failure::msg(e.to_string()),
+            // notation's words: a plugin that cannot start is `fork/exec PATH: ...`.
+            e => Failure::msg(crate::plugin::go_words(&e, &exe).0),
         })?;
     Ok(Box::new(signer))
 }

@@ -88,6 +88,9 @@ pub enum CertCommand {
     /// and certificate files, the certificate in the trust store ca/NAME, and the key list entry
     #[command(name = "cleanup-test")]
     CleanupTest {
+        /// Do not prompt for confirmation
+        #[arg(short = 'y', long = "yes")]
+        yes: bool,
         /// Common name given to generate-test
         name: String,
     },
@@ -494,7 +497,7 @@ pub fn run(c: CertCommand) -> CmdResult {
             };
             generate_test(&name, default, spec)
         }
-        CertCommand::CleanupTest { name } => cleanup_test(&name),
+        CertCommand::CleanupTest { yes, name } => cleanup_test(&name, yes),
     }
 }
 
@@ -720,88 +723,107 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Removes `path`, as notation's `cleanup-test` does: a missing file is already cleaned up.
-fn remove_reporting(path: &Path, what: &str, failures: &mut Vec<String>) {
+/// One step of `cleanup-test`: removing `path` said `done` when it was there, `absent` when it
+/// was already gone (an earlier, interrupted cleanup), and any other failure is kept for the end.
+fn cleanup_step(path: &Path, done: String, absent: String, failures: &mut Vec<String>) {
     match fs::remove_file(path) {
-        Ok(()) => println!(
-            "Success: deleted the {what} file {:?}",
-            path.display().to_string()
-        ),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!(
-            "Success: {what} file {:?} does not exist. It is already been cleaned up.",
-            path.display().to_string()
-        ),
-        Err(e) => failures.push(format!(
-            "cannot delete the {what} file {:?} during cleanup-test, {e}",
-            path.display().to_string()
-        )),
+        Ok(()) => println!("{done}"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("{absent}"),
+        Err(e) => failures.push(format!("cannot delete {}: {e}", path.display())),
     }
 }
 
-/// `cert cleanup-test NAME`, as notation v1.3: deletes the key and certificate files of the key
-/// `NAME`, its certificate in the trust store `ca/NAME`, and the key list entry. Only the files
-/// `generate-test` writes (`localkeys/NAME.key` and `localkeys/NAME.crt` of the configuration
-/// directory) are deleted: a key registered with `key add --key --cert` names the user's own
-/// files, which are never removed.
-fn cleanup_test(name: &str) -> CmdResult {
+/// `cert cleanup-test [-y] NAME`, as notation's command-line specification describes it (the
+/// command is in notation's source, in no release yet): after a confirmation (`--yes` skips it)
+/// removes the certificate `NAME.crt` from the trust store `ca/NAME`, the key `NAME` from the
+/// signing key list, and the files `localkeys/NAME.key` and `localkeys/NAME.crt`; a piece that
+/// is already gone does not stop the others, so an interrupted cleanup can be finished. Only
+/// what `generate-test` writes is touched: a key `NAME` registered from other files (`key add
+/// --key --cert`, a plugin key) is refused before anything is removed.
+fn cleanup_test(name: &str, yes: bool) -> CmdResult {
     // notation's check of the operand, before anything is read.
     if !is_valid_name(name) {
         return Err(Failure::msg(
             "certificate common name must follow [a-zA-Z0-9_.-]+ format",
         ));
     }
+    let question =
+        format!("Are you sure you want to clean up test key {name:?} and its certificate?");
+    if !yes && !confirm(&question)? {
+        return Ok(());
+    }
     let dir = config::config_dir()?;
     let _lock = config::lock_dir(&dir);
     let mut keys = config::signing_keys()?;
-    let entry = keys.get(Some(name))?.clone();
-    let (Some(key_path), Some(cert_path)) = (&entry.key_path, &entry.cert_path) else {
-        return Err(Failure::msg(if entry.plugin_name.is_some() {
-            "cleanup-test can only apply to non-external keys created by the generate-test command"
-        } else {
-            "cleanup-test requires key pair files created by the generate-test command"
-        }));
-    };
     let local = dir.join("localkeys");
-    for (p, ext) in [(key_path, "key"), (cert_path, "crt")] {
-        let p = Path::new(p);
-        let generated = p.file_name() == Some(OsStr::new(&format!("{name}.{ext}")))
-            && p.parent().is_some_and(|d| same_dir(d, &local));
-        if !generated {
-            return Err(Failure::msg(format!(
-                "cleanup-test can only apply to keys created by the generate-test command: {} is not {}",
-                p.display(),
-                local.join(format!("{name}.{ext}")).display()
-            )));
+    let key_file = local.join(format!("{name}.key"));
+    let cert_file = local.join(format!("{name}.crt"));
+    let entry = keys.keys.iter().find(|k| k.name == name).cloned();
+    if let Some(entry) = &entry {
+        let (Some(key_path), Some(cert_path)) = (&entry.key_path, &entry.cert_path) else {
+            return Err(Failure::msg(if entry.plugin_name.is_some() {
+                "cleanup-test can only apply to non-external keys created by the generate-test command"
+            } else {
+                "cleanup-test requires key pair files created by the generate-test command"
+            }));
+        };
+        for (p, want) in [(key_path, &key_file), (cert_path, &cert_file)] {
+            let p = Path::new(p);
+            let generated = p.file_name() == want.file_name()
+                && p.parent().is_some_and(|d| same_dir(d, &local));
+            if !generated {
+                return Err(Failure::msg(format!(
+                    "cleanup-test can only apply to keys created by the generate-test command: {} is not {}",
+                    p.display(),
+                    want.display()
+                )));
+            }
         }
     }
     let mut failures = Vec::new();
-    remove_reporting(Path::new(key_path), "key", &mut failures);
-    remove_reporting(Path::new(cert_path), "certificate", &mut failures);
-    let cert_file = format!("{name}.crt");
-    let stored = store_dir(TrustStoreType::Ca, name)?.join(&cert_file);
-    match fs::remove_file(&stored) {
-        Ok(()) => println!("Success: removed {cert_file:?} from trust store ca/{name}"),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!(
-            "Success: certificate {cert_file:?} does not exist in trust store ca/{name}. It is already been cleaned up."
+    let stored_name = format!("{name}.crt");
+    cleanup_step(
+        &store_dir(TrustStoreType::Ca, name)?.join(&stored_name),
+        format!(
+            "Successfully deleted certificate {stored_name} from trust store {name} of type ca."
         ),
-        Err(e) => failures.push(format!(
-            "cannot remove certificate {cert_file:?} from trust store ca/{name} during cleanup-test, {e}"
-        )),
-    }
-    keys.keys.retain(|k| k.name != name);
-    if keys.default.as_deref() == Some(name) {
-        keys.default = None;
-    }
-    config::save_signing_keys(&dir, &keys)?;
-    println!("Success: removed {name:?} from notation signing key list");
-    if !failures.is_empty() {
-        for f in &failures {
-            eprintln!("Failed: {f}");
+        format!("Certificate {stored_name} does not exist in trust store {name} of type ca."),
+        &mut failures,
+    );
+    if entry.is_some() {
+        keys.keys.retain(|k| k.name != name);
+        if keys.default.as_deref() == Some(name) {
+            keys.default = None;
         }
-        return Err(Failure::msg(
-            "failed to complete the cleanup-test, manual deletion is required",
-        ));
+        match config::save_signing_keys(&dir, &keys) {
+            Ok(()) => println!("Successfully removed key {name} from signingkeys.json."),
+            Err(e) => failures.push(format!("cannot update signingkeys.json: {}", e.0)),
+        }
+    } else {
+        println!("Key {name} does not exist in signingkeys.json.");
     }
+    cleanup_step(
+        &key_file,
+        format!("Successfully deleted key file: {}.", key_file.display()),
+        format!("Key file {} does not exist.", key_file.display()),
+        &mut failures,
+    );
+    cleanup_step(
+        &cert_file,
+        format!(
+            "Successfully deleted certificate file: {}.",
+            cert_file.display()
+        ),
+        format!("Certificate file {} does not exist.", cert_file.display()),
+        &mut failures,
+    );
+    if !failures.is_empty() {
+        return Err(Failure::msg(format!(
+            "Failed to clean up the test key {name} and its corresponding certificate: {}",
+            failures.join("; ")
+        )));
+    }
+    println!("Cleanup completed successfully.");
     Ok(())
 }
 

@@ -860,12 +860,22 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
         }
         _ => {}
     }
-    // clap picks the stream: stdout for help and version, stderr for errors. If even that
-    // cannot be written, the exit code still tells.
-    let _ = e.print();
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
+        // clap picks the stream: stdout for help and version. If even that cannot be
+        // written, the exit code still tells.
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        // Any other usage error in notation's form (one `Error: ` line, as every other error
+        // of the CLI), not clap's lower-case `error:` with a usage block.
+        _ => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let message = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("Error: {message}");
+            ExitCode::from(1)
+        }
     }
 }
 

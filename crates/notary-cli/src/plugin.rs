@@ -69,7 +69,7 @@ fn go_platform() -> String {
 
 /// notation-go's classes of plugin failures, which its hints tell apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
+pub(crate) enum Class {
     /// The executable could not be run or failed (`PluginExecutableFileError`).
     Exec,
     /// Its answer could not be read or was refused (`PluginMalformedError`).
@@ -79,7 +79,7 @@ enum Class {
 }
 
 /// A plugin failure in notation's words (`exe` the executable run) and its class.
-fn go_words(e: &PluginError, exe: &Path) -> (String, Class) {
+pub(crate) fn go_words(e: &PluginError, exe: &Path) -> (String, Class) {
     match e {
         PluginError::Process { reason, .. } => (
             crate::go_style_os_errors(&format!("fork/exec {}: {reason}", exe.display())),

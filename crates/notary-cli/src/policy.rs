@@ -274,9 +274,10 @@ pub fn run(c: PolicyCommand, kind: Kind) -> CmdResult {
             // An invalid policy is shown all the same, after the reason and a hint on stderr,
             // and the command succeeds, as notation's does (the hint is the point of it).
             if let Err(e) = validate(kind, &bytes) {
-                // (notation v1.3.2 names no kind for the OCI policy.)
+                // (notation v1.3.2 names no kind for the OCI policy; its source's blob command
+                // says "Existing blob".)
                 let existing = if let Kind::Blob = kind {
-                    "existing blob"
+                    "Existing blob"
                 } else {
                     "Existing"
                 };

@@ -34,17 +34,54 @@ fn cleanup_test_removes_what_generate_test_made_and_never_a_users_own_key() {
     let local = e.config.join("localkeys");
     let stored = e.config.join("truststore/x509/ca/t/t.crt");
     assert!(stored.is_file());
-    let out = e.ok(&["cert", "cleanup-test", "t"]);
-    assert!(out.contains("Success: deleted the key file"), "{out}");
-    assert!(!local.join("t.key").exists());
-    assert!(!local.join("t.crt").exists());
-    assert!(!stored.exists());
+    // Asked first: no answer (end of input) or "n" deletes nothing.
+    for answer in ["", "n\n"] {
+        let out = e.ok_with_stdin(&["cert", "cleanup-test", "t"], answer);
+        assert!(
+            out.starts_with(
+                "Are you sure you want to clean up test key \"t\" and its certificate? [y/N] "
+            ),
+            "{out}"
+        );
+        assert!(stored.is_file() && local.join("t.key").is_file());
+    }
+    let out = e.ok_with_stdin(&["cert", "cleanup-test", "t"], "y\n");
+    let key_file = local.join("t.key");
+    let cert_file = local.join("t.crt");
+    assert_eq!(
+        out,
+        format!(
+            "Are you sure you want to clean up test key \"t\" and its certificate? [y/N] \
+             Successfully deleted certificate t.crt from trust store t of type ca.\n\
+             Successfully removed key t from signingkeys.json.\n\
+             Successfully deleted key file: {}.\n\
+             Successfully deleted certificate file: {}.\n\
+             Cleanup completed successfully.\n",
+            key_file.display(),
+            cert_file.display()
+        )
+    );
+    assert!(!key_file.exists() && !cert_file.exists() && !stored.exists());
     let keys = signing_keys(&e);
     assert_eq!(keys["keys"], serde_json::json!([]), "{keys}");
     assert_eq!(keys.get("default"), None, "{keys}");
-    // Again: nothing left to clean, and the key is gone from the list.
-    let err = e.fails(&["cert", "cleanup-test", "t"]);
-    assert!(err.contains("not found"), "{err}");
+    // An interrupted cleanup (the key already removed from the list) is finished, with -y.
+    e.ok(&["cert", "generate-test", "--bits", "256", "t"]);
+    e.ok(&["key", "delete", "t"]);
+    let out = e.ok(&["cert", "cleanup-test", "-y", "t"]);
+    assert!(
+        out.contains("Key t does not exist in signingkeys.json."),
+        "{out}"
+    );
+    assert!(out.ends_with("Cleanup completed successfully.\n"), "{out}");
+    assert!(!key_file.exists() && !cert_file.exists() && !stored.exists());
+    // Nothing left at all: every step says so, and the command still succeeds.
+    let out = e.ok(&["cert", "cleanup-test", "--yes", "t"]);
+    assert!(
+        out.contains("does not exist in trust store t of type ca."),
+        "{out}"
+    );
+    assert!(out.ends_with("Cleanup completed successfully.\n"), "{out}");
 
     // A key registered from the user's own files: cleanup-test never deletes them.
     e.ok(&["cert", "generate-test", "--bits", "256", "g"]);
@@ -61,7 +98,7 @@ fn cleanup_test_removes_what_generate_test_made_and_never_a_users_own_key() {
         "--cert",
         cert.to_str().unwrap(),
     ]);
-    let err = e.fails(&["cert", "cleanup-test", "mine"]);
+    let err = e.fails(&["cert", "cleanup-test", "--yes", "mine"]);
     assert!(err.contains("generate-test"), "{err}");
     assert!(key.is_file() && cert.is_file());
     assert!(e.ok(&["key", "list"]).contains("mine"));
@@ -291,7 +328,7 @@ fn generate_test_records_key_paths_through_the_configuration_directory_as_given(
         local.join("t.crt").to_str().unwrap()
     );
     // cleanup-test still knows them for its own.
-    e.ok(&["cert", "cleanup-test", "t"]);
+    e.ok(&["cert", "cleanup-test", "--yes", "t"]);
     assert!(!real.join("notation/localkeys/t.key").exists());
 }
 

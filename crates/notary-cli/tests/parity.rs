@@ -232,7 +232,7 @@ fn policy_plugin_key_and_trust_store_errors_use_notations_words() {
         (
             "trustpolicy.blob.json",
             vec!["blob", "policy", "show"],
-            "existing blob trust policy configuration is invalid",
+            "Existing blob trust policy configuration is invalid",
         ),
     ] {
         std::fs::write(e.config.join(file), invalid).unwrap();
@@ -429,6 +429,20 @@ fn blob_signature_file_errors_use_notations_words() {
             "Error: signature verification failed: unable to find specified metadata in the signature"
         ),
         "{err}"
+    );
+    // No statement of that name: notation-go's words, unprefixed.
+    let err = e.fails(&[
+        "blob",
+        "verify",
+        "--policy-name",
+        "wabbit-networks-policy",
+        "--signature",
+        "blobFile.txt.jws.sig",
+        "blobFile.txt",
+    ]);
+    assert_eq!(
+        err.trim_end(),
+        "Error: signature verification failed: no applicable blob trust policy with name \"wabbit-networks-policy\""
     );
     // An empty policy name asks for the global statement; an empty media type is refused.
     e.ok(&[
@@ -1010,6 +1024,21 @@ fn verify_plugin_config_reaches_the_verification_plugin() {
     .unwrap();
     e.ok(&["policy", "import", policy.to_str().unwrap()]);
     let reference = format!("{}@{}", layout.display(), art.digest);
+    // A scope no statement names: the trust policy's words right after notation's prefix.
+    let err = e.fails(&[
+        "verify",
+        "--oci-layout",
+        "--scope",
+        "local/other",
+        &reference,
+    ]);
+    assert!(
+        err.starts_with(&format!(
+            "Error: signature verification failed: artifact \"local/other@{}\" has no applicable oci trust policy statement.",
+            art.digest
+        )),
+        "{err}"
+    );
     let out = e.ok(&[
         "verify",
         "--oci-layout",

@@ -693,3 +693,25 @@ fn operand_counts_and_required_flags_use_notations_words() {
         assert!(o.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn usage_errors_clap_reports_read_as_one_error_line() {
+    // Extra operands (refused on purpose, README) and conflicting flags: one `Error: ` line, as
+    // every other error, not clap's lower-case `error:` and a usage block.
+    let e = Env::new();
+    for (args, want) in [
+        (
+            vec!["key", "list", "x"],
+            "Error: unexpected argument 'x' found\n",
+        ),
+        (
+            vec!["login", "-p", "x", "--password-stdin", "localhost:5000"],
+            "Error: the argument '--password <PASSWORD>' cannot be used with '--password-stdin'\n",
+        ),
+    ] {
+        let o = e.run(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&o.stderr), want, "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+}

@@ -768,3 +768,28 @@ fn decompression_is_capped_while_streaming() {
     assert!(err.contains("exceeds 256 MiB"), "{err}");
     assert!(!e.plugins().join("demo").exists());
 }
+
+#[test]
+fn signing_with_a_plugin_that_cannot_start_names_its_executable() {
+    let e = Env::new();
+    let dir = e.plugins().join("noexec");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("notation-noexec");
+    std::fs::write(&exe, plugin_script("noexec", "1.0.0")).unwrap();
+    // Not executable (0644): notation says `fork/exec PATH: permission denied`.
+    let blob = e.work.join("blob.txt");
+    std::fs::write(&blob, b"hello").unwrap();
+    let err = e.fails(&[
+        "blob",
+        "sign",
+        "--plugin",
+        "noexec",
+        "--id",
+        "k",
+        blob.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        err.trim_end(),
+        format!("Error: fork/exec {}: permission denied", exe.display())
+    );
+}

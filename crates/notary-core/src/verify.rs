@@ -631,7 +631,9 @@ impl VerificationError {
 impl fmt::Display for VerificationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Policy { reason, .. } => write!(f, "trust policy: {reason}"),
+            // The trust policy's own words (notation's), unprefixed: notation prints them after
+            // "signature verification failed: " as they are, and scripts match them.
+            Self::Policy { reason, .. } => f.write_str(reason),
             Self::Request { reason } => f.write_str(reason),
             Self::Failed {
                 validation, reason, ..

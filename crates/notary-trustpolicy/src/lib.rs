@@ -795,12 +795,19 @@ impl BlobTrustPolicy {
             Some(n) if n.trim().is_empty() => Err(Error::NoApplicableStatement {
                 reason: "the blob trust policy name must not be blank".into(),
             }),
-            Some(n) => self.statements.iter().find(|s| s.name == n).ok_or_else(|| Error::NoApplicableStatement {
-                reason: format!("trust policy statement {n:?} for blob not found"),
+            Some(n) => self.statements.iter().find(|s| s.name == n).ok_or_else(|| {
+                Error::NoApplicableStatement {
+                    // notation-go's words (`GetApplicableTrustPolicy`), which scripts match.
+                    reason: format!("no applicable blob trust policy with name {n:?}"),
+                }
             }),
-            None => self.statements.iter().find(|s| s.global_policy).ok_or_else(|| Error::NoApplicableStatement {
-                reason: "no global blob trust policy statement was found; use --policy-name to select one".into(),
-            }),
+            None => self
+                .statements
+                .iter()
+                .find(|s| s.global_policy)
+                .ok_or_else(|| Error::NoApplicableStatement {
+                    reason: "no global blob trust policy".into(),
+                }),
         }
     }
 }

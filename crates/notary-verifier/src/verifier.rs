@@ -159,7 +159,7 @@ impl NotaryVerifier {
                     .map_err(|e| VerificationError::policy_with(e.to_string(), e))
             }
             _ => Err(VerificationError::Policy {
-                reason: "unsupported policy target".into(),
+                reason: "unsupported trust policy target".into(),
                 source: None,
             }),
         }

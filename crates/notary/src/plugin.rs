@@ -510,9 +510,8 @@ impl PluginHost {
         if !self.terminal {
             std::os::unix::process::CommandExt::process_group(&mut command, 0);
         }
-        // Named by its path, as Go's `fork/exec PATH: ...` names it.
         let mut child = notary_registry::spawn_when_not_busy(&mut command)
-            .map_err(|e| process(format!("{}: {e}", exe.display())))?;
+            .map_err(|e| process(e.to_string()))?;
         let _running = (!self.terminal).then(|| Running::register(child.id()));
         let (Some(stdout), Some(stderr), Some(mut stdin)) =
             (child.stdout.take(), child.stderr.take(), child.stdin.take())

@@ -129,6 +129,20 @@ impl Env {
         child.wait_with_output().unwrap()
     }
 
+    /// Runs a command that must succeed with `stdin` as its input (answers to a prompt); its
+    /// stdout.
+    pub fn ok_with_stdin(&self, args: &[&str], stdin: &str) -> String {
+        let o = self.run_with_stdin(args, stdin.as_bytes());
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            o.status.success(),
+            "notary {args:?} exited {:?}:\n{out}\n{}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        out
+    }
+
     /// Runs a command that must succeed; its stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         self.ok_both(args).0
