@@ -423,6 +423,8 @@ fn a_referrers_tag_holding_a_docker_manifest_list_keeps_its_entries_and_an_image
         ours.push_manifest(&image.media_type, &image_bytes, Some(&other_tag))
             .await
             .unwrap();
+        // Listing reads it as no signatures, as notation does; signing refuses to replace it.
+        assert_eq!(theirs.list_signatures(&other, 10).await.unwrap(), vec![]);
         let e = sign_and_push(&theirs, "v2", &signer, &options)
             .await
             .unwrap_err();
@@ -431,6 +433,35 @@ fn a_referrers_tag_holding_a_docker_manifest_list_keeps_its_entries_and_an_image
             "{e}"
         );
         assert_eq!(ours.resolve(&other_tag).await.unwrap().digest, image.digest);
+        // The same for a manifest that leaves its mediaType out (the image spec allows it).
+        let bare = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "config": {
+                "mediaType": manifest::EMPTY_JSON,
+                "digest": manifest::EMPTY_JSON_DIGEST,
+                "size": 2,
+            },
+            "layers": [],
+        }))
+        .unwrap();
+        ours.push_blob(manifest::EMPTY_JSON, b"{}").await.unwrap();
+        let third = push_artifact(&ours, "v3", b"w").await;
+        let third_tag = referrers_tag(&third.digest);
+        let bare_desc = ours
+            .push_manifest(manifest::IMAGE_MANIFEST, &bare, Some(&third_tag))
+            .await
+            .unwrap();
+        let e = sign_and_push(&theirs, "v3", &signer, &options)
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("does not name an image index"),
+            "{e}"
+        );
+        assert_eq!(
+            ours.resolve(&third_tag).await.unwrap().digest,
+            bare_desc.digest
+        );
     });
 }
 

@@ -11,8 +11,9 @@ case's signing time, expiry and scheme, and a timestamp token built here at the 
 (accuracy, TSA policy and TSA chain as the case needs: tokens are made in Python so that genTime
 can sit on a certificate's notAfter to the second). Both tools verify it under the case's trust
 policy. The outcomes must agree, and each case's expected outcome under the specification (the
-trust store and policy spec: chains end in a root byte-equal to a trusted one, every
-certificate valid at the authentic time, genTime ± accuracy inside the signing chain's validity)
+trust store and policy spec: an ordered chain ending in a root, anchored by a certificate
+byte-equal to a trusted one, every certificate valid at the authentic time, genTime ± accuracy
+inside the signing chain's validity)
 must hold for both. Exits 1 on any mismatch.
 
 Needs python3 with `cryptography` (scripts/setup.sh installs it).

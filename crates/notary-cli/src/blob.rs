@@ -115,8 +115,12 @@ pub fn plugin_signer(
     let signer =
         notary::plugin::PluginSigner::new(host, plugin, key_id, config).map_err(|e| match e {
             e @ notary::plugin::PluginError::NotInstalled { .. } => crate::oci::plugin_missing(e),
-            // notation's words: a plugin that cannot start is `fork/exec PATH: ...`.
-            e => Failure::msg(crate::plugin::go_words(&e, &exe).0),
+            // notation's words for a plugin that cannot start: `fork/exec PATH: ...`.
+            e @ notary::plugin::PluginError::Process { .. } => {
+                Failure::msg(crate::plugin::go_words(&e, &exe).0)
+            }
+            // The others name the plugin and what it said (its stderr included).
+            e => Failure::msg(format!("signing key uses {e}")),
         })?;
     Ok(Box::new(signer))
 }

@@ -869,11 +869,21 @@ fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
         }
         // Any other usage error in notation's form (one `Error: ` line, as every other error
         // of the CLI), not clap's lower-case `error:` with a usage block.
+        // (Its detail lines, such as the arguments missing or a `tip:`, are kept; the usage
+        // block after them is not.)
         _ => {
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            let message = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("Error: {message}");
+            let mut lines = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:"))
+                .filter(|l| !l.trim().is_empty());
+            let first = lines.next().unwrap_or_default();
+            let mut message = format!("Error: {}", first.strip_prefix("error: ").unwrap_or(first));
+            for l in lines {
+                message.push('\n');
+                message.push_str(l);
+            }
+            eprintln!("{message}");
             ExitCode::from(1)
         }
     }

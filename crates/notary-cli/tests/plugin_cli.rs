@@ -748,7 +748,7 @@ fn decompression_is_capped_while_streaming() {
     t.into_inner().unwrap().finish().unwrap();
     assert!(std::fs::metadata(&bomb).unwrap().len() < 10 * 1024 * 1024);
     let err = e.fails(&["plugin", "install", "--file", bomb.to_str().unwrap()]);
-    assert!(err.contains("exceeds 256 MiB"), "{err}");
+    assert!(err.contains("reached the 256 MiB size limit"), "{err}");
 
     // The same as a zip (one deflated entry).
     let bomb = e.work.join("bomb.zip");
@@ -765,7 +765,7 @@ fn decompression_is_capped_while_streaming() {
     z.finish().unwrap();
     assert!(std::fs::metadata(&bomb).unwrap().len() < 10 * 1024 * 1024);
     let err = e.fails(&["plugin", "install", "--file", bomb.to_str().unwrap()]);
-    assert!(err.contains("exceeds 256 MiB"), "{err}");
+    assert!(err.contains("reached the 256 MiB size limit"), "{err}");
     assert!(!e.plugins().join("demo").exists());
 }
 
@@ -791,5 +791,27 @@ fn signing_with_a_plugin_that_cannot_start_names_its_executable() {
     assert_eq!(
         err.trim_end(),
         format!("Error: fork/exec {}: permission denied", exe.display())
+    );
+    // A plugin that starts and fails keeps its name, the command and what it wrote.
+    std::fs::write(
+        &exe,
+        "#!/bin/sh\necho 'boom: cannot reach KMS' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = e.fails(&[
+        "blob",
+        "sign",
+        "--plugin",
+        "noexec",
+        "--id",
+        "k",
+        blob.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("noexec")
+            && err.contains("get-plugin-metadata")
+            && err.contains("boom: cannot reach KMS"),
+        "{err}"
     );
 }

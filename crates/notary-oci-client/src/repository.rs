@@ -15,6 +15,16 @@ use notary_registry::manifest::{
 };
 use notary_registry::{MAX_ENVELOPE_SIZE, MAX_MANIFEST_SIZE, TagIndexLock};
 
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference};
+
+use crate::error::Error;
+pub use notary_registry::manifest::referrers_tag;
+
+/// Why a referrers tag that names a manifest is not read as an index.
+const NOT_AN_INDEX: &str = "the referrers tag does not name an image index";
+
 /// What a referrers tag may hold, asked for all at once (see `read_tag_index_entries`).
 const TAG_INDEX_ACCEPT: &[&str] = &[
     IMAGE_INDEX,
@@ -23,12 +33,6 @@ const TAG_INDEX_ACCEPT: &[&str] = &[
     DOCKER_MANIFEST,
     ARTIFACT_MANIFEST,
 ];
-use oci_client::errors::{OciDistributionError, OciErrorCode};
-use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, Reference};
-
-use crate::error::Error;
-pub use notary_registry::manifest::referrers_tag;
 
 /// Every manifest media type a registry may answer a resolve with (Distribution refuses OCI
 /// manifests to clients that do not list them, even by digest).
@@ -253,7 +257,12 @@ impl OciClientRepository {
     /// entry that is not a readable descriptor is left out (and logged): another tool's junk
     /// referrer must not hide the signatures beside it.
     async fn read_tag_index(&self, subject: &Digest) -> Result<Vec<Descriptor>, Error> {
-        let entries = self.read_tag_index_entries(subject).await?;
+        // A tag naming something else than an index lists nothing, as notation reads it; only
+        // an update of the index refuses it.
+        let entries = match self.read_tag_index_entries(subject).await {
+            Err(Error::InvalidManifest { reason, .. }) if reason == NOT_AN_INDEX => Vec::new(),
+            other => other?,
+        };
         Ok(manifest::readable_descriptors(
             entries,
             subject,
@@ -286,15 +295,19 @@ impl OciClientRepository {
             reason,
         })?;
         // An index, as oras-go and notation read one (a Docker manifest list included); any
-        // other manifest under the tag is reported and left as it is (distribution spec).
-        if index
-            .media_type
-            .as_deref()
-            .is_some_and(|t| t != IMAGE_INDEX && t != DOCKER_MANIFEST_LIST)
-        {
+        // other manifest under the tag is reported and left as it is (distribution spec). A
+        // manifest may leave its mediaType out: one with a config or layers is no index.
+        let not_index = match index.media_type.as_deref() {
+            Some(t) => t != IMAGE_INDEX && t != DOCKER_MANIFEST_LIST,
+            None => serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| {
+                v.get("manifests").is_none()
+                    && (v.get("config").is_some() || v.get("layers").is_some())
+            }),
+        };
+        if not_index {
             return Err(Error::InvalidManifest {
                 digest: shown,
-                reason: "the referrers tag does not name an image index".into(),
+                reason: NOT_AN_INDEX.into(),
             });
         }
         Ok(index.entries)

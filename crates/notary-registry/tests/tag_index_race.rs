@@ -49,18 +49,21 @@ fn a_signature_pushed_while_another_signer_was_slow_stays_listed() {
 }
 
 #[test]
-fn a_read_ahead_does_not_wait_out_another_clients_update() {
+fn a_read_ahead_does_not_wait_out_another_clients_update_nor_miss_its_write() {
     let reg = registry::Registry::start(registry::Kind::Distribution2, &Default::default());
     let rt = registry::rt();
     let subject = rt.block_on(registry::push_artifact(&reg.repo("app"), "v1", b"payload"));
     let mut o = reg.remote_options();
     o.force_referrers_tag = true;
     let repo = RemoteRepository::new(&reg.host, "app", o).unwrap();
+    let tag = notary_registry::remote::referrers_tag(&subject.digest);
     let (host, port) = reg.host.rsplit_once(':').unwrap();
     let lock = notary_registry::tag_index_lock(host, port.parse().unwrap(), "app");
-    // Another client of the repository in this process holds the lock for its whole update
-    // (a slow registry, confirmed writes): preparing a push must not wait for it.
-    let guard = rt.block_on(lock.lock());
+    // Another client of the repository in this process is updating the index: it holds the
+    // lock and has counted its write, which has not reached the registry yet.
+    let mut guard = rt.block_on(lock.lock());
+    notary_registry::count_tag_index_write(&mut guard, &tag);
+    // Preparing a push neither waits for it nor reads an index the write is about to change.
     let prepared = rt.block_on(async {
         tokio::time::timeout(
             Duration::from_secs(5),
@@ -72,30 +75,45 @@ fn a_read_ahead_does_not_wait_out_another_clients_update() {
         prepared.is_ok(),
         "preparing a push waited for another client's tag index update"
     );
+    // The other client's write lands (an entry of its own), then it lets go.
+    let theirs = rt.block_on(registry::push_artifact(&reg.repo("app"), "theirs", b"sig"));
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": theirs.media_type,
+            "digest": theirs.digest,
+            "size": theirs.size,
+            "artifactType": notary_core::SIGNATURE_ARTIFACT_TYPE,
+        }],
+    }))
+    .unwrap();
+    rt.block_on(reg.repo("app").push_manifest(
+        "application/vnd.oci.image.index.v1+json",
+        &index,
+        Some(&tag),
+    ))
+    .unwrap();
     drop(guard);
-    // The push then reads the index under the lock and lists its signature with the earlier one.
-    let push = |envelope: &'static [u8]| {
-        rt.block_on(repo.push_signature(PushSignature::new(
+    // The push reads the index under the lock: the other client's entry stays listed.
+    let ours = rt
+        .block_on(repo.push_signature(PushSignature::new(
             &subject,
             EnvelopeMediaType::Jws,
-            envelope,
+            b"{\"ours\":1}",
             BTreeMap::new(),
         )))
-        .unwrap()
-    };
-    let first = push(b"{\"first\":1}");
-    let second = push(b"{\"second\":1}");
+        .unwrap();
     let listed: Vec<String> = rt
         .block_on(reg.repo("app").list_signatures(&subject, 100))
         .unwrap()
         .iter()
         .map(|d| d.digest.to_string())
         .collect();
-    for p in [&first, &second] {
+    for d in [&ours.manifest.digest, &theirs.digest] {
         assert!(
-            listed.contains(&p.manifest.digest.to_string()),
-            "{} is not listed: {listed:?}",
-            p.manifest.digest
+            listed.contains(&d.to_string()),
+            "{d} is not listed: {listed:?}"
         );
     }
 }

@@ -379,17 +379,20 @@ pub fn evaluate_with(
         }
     };
     if !trusted {
-        let is_issuer = first_cert.as_ref().is_some_and(|f| {
-            f.tbs_der() == issuer.tbs_der() && f.signature() == issuer.signature()
+        // The issuer's own certificate, embedded by the issuer that did sign the response
+        // (OpenSSL's responder run with `-rsigner <CA>` embeds it by default): Go reads the
+        // first certificate as a delegated responder, so notation refuses it too. Say so rather
+        // than call the issuer a stranger.
+        let issuer_embedded = first_cert.as_ref().is_some_and(|f| {
+            f.tbs_der() == issuer.tbs_der() && f.signature() == issuer.signature() && signer_ok(f)
         });
         return Err(Error::Signature {
             reason: if first_cert.is_none() {
                 "the OCSP response is not signed by the issuer".into()
-            } else if is_issuer {
-                // OpenSSL's responder run with `-rsigner <CA>` embeds the CA's certificate by
-                // default; Go reads the first certificate as a delegated responder, so notation
-                // refuses it too. Say so rather than call the issuer a stranger.
-                "the OCSP response carries the issuer's own certificate as its signer, which is                  read as a delegated responder and is not one (not issued by the issuer); a                  response the issuer signs must carry no certificates (OpenSSL: -resp_no_certs)"
+            } else if issuer_embedded {
+                "the OCSP response carries the issuer's own certificate as its signer, which is \
+                 read as a delegated responder and is not one (not issued by the issuer); a \
+                 response the issuer signs must carry no certificates (OpenSSL: -resp_no_certs)"
                     .into()
             } else {
                 "the OCSP response's first certificate is not a responder the issuer delegated \

@@ -8,6 +8,8 @@ use std::fmt;
 
 use notary_plugin_api::{GetMetadataResponse, VerifySignatureRequest, VerifySignatureResponse};
 
+pub use crate::steps::plugin::check_plugin_attributes;
+
 /// Boxed error source of a plugin failure.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 

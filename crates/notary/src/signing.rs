@@ -395,7 +395,7 @@ fn check_signed(
         UnverifiedEnvelope::parse(format, &bytes)?.verify_integrity_with_chain(&x509)?;
     if let Some(reason) = unverifiable_attributes(&envelope.signer_info().signed_attributes) {
         return Err(Error::InvalidSignOptions {
-            reason: format!("the extended attributes {reason}"),
+            reason: format!("no verification would accept the envelope: {reason}"),
         });
     }
     x509.validate_code_signing_chain(&chain, Some(request.signing_time))?;
@@ -406,26 +406,18 @@ fn check_signed(
     })
 }
 
-/// Why no verifier would accept an envelope with these signed attributes, by the verifier's
-/// plugin gate: critical extended attributes with no verification plugin named to process
-/// them, or the plugin's name or minimum version not marked critical (the spec makes both
-/// critical). Such an envelope is never returned by a signing function.
+/// Why every verification would refuse an envelope with these signed attributes, by the
+/// verifier's own plugin gate (`notary_verifier::plugin::check_plugin_attributes`): critical
+/// extended attributes with no verification plugin named, the plugin's name or minimum
+/// version malformed or not critical (the spec makes both critical), a critical attribute no
+/// plugin request can carry. Signing functions return no such envelope.
 fn unverifiable_attributes(attributes: &notary_core::SignedAttributes) -> Option<String> {
-    let critical = attributes.unprocessable_critical(8);
-    if !critical.is_empty() {
-        return Some(format!(
-            "mark attributes {critical:?} critical but name no verification plugin to process them, so no verification would accept the envelope"
-        ));
-    }
-    [
-        notary_core::header::VERIFICATION_PLUGIN,
-        notary_core::header::VERIFICATION_PLUGIN_MIN_VERSION,
-    ]
-    .into_iter()
-    .find(|name| attributes.extended(name).is_some_and(|a| !a.critical))
-    .map(|name| {
-        format!("include {name} not marked critical, so no verification would accept the envelope")
-    })
+    notary_verifier::plugin::check_plugin_attributes(attributes)
+        .err()
+        .map(|e| match e {
+            notary_core::VerificationError::Failed { reason, .. } => reason,
+            other => other.to_string(),
+        })
 }
 
 /// Members of a signed payload beyond `targetArtifact` and, inside it, beyond the members of an
@@ -494,7 +486,9 @@ pub fn check_generated_envelope(
     }
     let info = envelope.signer_info();
     if let Some(reason) = unverifiable_attributes(&info.signed_attributes) {
-        return Err(invalid(format!("has extended attributes that {reason}")));
+        return Err(invalid(format!(
+            "would be refused by every verification: {reason}"
+        )));
     }
     // The plugin spec has the host check a generated envelope's timestamp countersignature.
     // With no TSA root to verify it against here, it must at least be a token over this
@@ -592,7 +586,11 @@ mod tests {
             check_generated_envelope(EnvelopeMediaType::Jws, &asked, bytes, &provider)
         };
         let e = check(&sign(vec![attr("x.custom.attr", "v", true)])).unwrap_err();
-        assert!(e.to_string().contains("name no verification plugin"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("can only be processed by a verification plugin"),
+            "{e}"
+        );
         // Not critical, or with a plugin to process it: what a verifier can accept.
         assert!(check(&sign(vec![attr("x.custom.attr", "v", false)])).is_ok());
         assert!(
@@ -609,7 +607,7 @@ mod tests {
             false,
         )]))
         .unwrap_err();
-        assert!(e.to_string().contains("not marked critical"), "{e}");
+        assert!(e.to_string().contains("must be marked critical"), "{e}");
     }
 
     #[test]
@@ -637,12 +635,13 @@ mod tests {
             check_generated_envelope(EnvelopeMediaType::Jws, &asked, envelope, &provider)
         };
         assert!(check(&bytes).is_ok());
-        // Not a token, or a real token over other bytes (a GlobalSign token of the corpus).
+        // Not a token, or a token over other bytes (notation-core-go's test token).
         let real = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/interop/data/derived/tsa-tokens/notation-go-jwsWithTimestamp.tst.der"
+            "/../notary-timestamp/testdata/TimeStampTokenWithInvalidSignature.p7s"
         ))
         .unwrap();
+        assert!(notary_timestamp::TimestampToken::parse(&real).is_ok());
         for token in [&b"garbage"[..], &real] {
             let e = check(&with_token(token)).unwrap_err();
             assert!(e.to_string().contains("timestamp countersignature"), "{e}");
@@ -672,23 +671,46 @@ mod tests {
             sign_envelope(format, &request, &signer, &provider)
         };
         for format in [EnvelopeMediaType::Jws, EnvelopeMediaType::Cose] {
-            for attrs in [
-                vec![attr(VERIFICATION_PLUGIN, false)],
-                vec![
-                    attr(VERIFICATION_PLUGIN, true),
-                    attr(VERIFICATION_PLUGIN_MIN_VERSION, false),
-                ],
+            for (attrs, why) in [
+                (
+                    vec![attr(VERIFICATION_PLUGIN, false)],
+                    "must be marked critical",
+                ),
+                (
+                    vec![
+                        attr(VERIFICATION_PLUGIN, true),
+                        attr(VERIFICATION_PLUGIN_MIN_VERSION, false),
+                    ],
+                    "must be marked critical",
+                ),
+                // A minimum version that is no SemVer: every verifier refuses it too.
+                (
+                    vec![
+                        attr(VERIFICATION_PLUGIN, true),
+                        ExtendedAttribute {
+                            key: AttributeKey::Text(VERIFICATION_PLUGIN_MIN_VERSION.into()),
+                            value: AttributeValue::Text("one".into()),
+                            critical: true,
+                        },
+                    ],
+                    "is not a valid SemVer version",
+                ),
+                (
+                    vec![attr("x.custom.attr", true)],
+                    "can only be processed by a verification plugin",
+                ),
             ] {
                 let e = sign(format, attrs).unwrap_err();
                 assert!(
-                    matches!(&e, Error::InvalidSignOptions { reason } if reason.contains("not marked critical")),
+                    matches!(&e, Error::InvalidSignOptions { reason } if reason.contains(why)),
                     "{format:?}: {e}"
                 );
             }
-            let e = sign(format, vec![attr("x.custom.attr", true)]).unwrap_err();
+            // A minimum version alone, not critical, with no plugin named: the verifier
+            // accepts it (it reads the minimum only beside a plugin), so signing does too.
             assert!(
-                e.to_string().contains("name no verification plugin"),
-                "{format:?}: {e}"
+                sign(format, vec![attr(VERIFICATION_PLUGIN_MIN_VERSION, false)]).is_ok(),
+                "{format:?}"
             );
             assert!(
                 sign(

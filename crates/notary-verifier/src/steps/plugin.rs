@@ -90,15 +90,21 @@ fn plugin_failure(reason: impl Into<String>) -> VerificationError {
     VerificationError::failed(Validation::Plugin, reason)
 }
 
-/// notation's plugin resolution: a signature naming a verification plugin needs that plugin,
-/// installed, at least the minimum version the signature asks for, with a verifier
-/// capability. Without a plugin, unknown critical attributes fail closed (spec).
-pub(crate) fn plugin_gate(
-    plugins: Option<&dyn VerificationPlugin>,
-    envelope: &VerifiedEnvelope,
-    config: &BTreeMap<String, String>,
-) -> Result<Option<ResolvedPlugin>, VerificationError> {
-    let attrs = &envelope.signer_info().signed_attributes;
+/// What a signature's attributes ask of a verification plugin, checked without one: its name
+/// and minimum version, and the attributes it is to be given.
+struct PluginRequirements<'a> {
+    name: &'a str,
+    min: Option<(&'a str, SemVer)>,
+    attributes: BTreeMap<String, serde_json::Value>,
+}
+
+/// The checks of the plugin gate that need no plugin: without a plugin named, unknown critical
+/// attributes fail closed (spec); with one, its name and minimum version must be non-empty
+/// critical strings (the version SemVer) and every critical attribute must be one a plugin
+/// request can carry.
+fn plugin_requirements(
+    attrs: &notary_core::SignedAttributes,
+) -> Result<Option<PluginRequirements<'_>>, VerificationError> {
     let Some(p) = attrs.extended(header::VERIFICATION_PLUGIN) else {
         // Names come from the envelope (any signer's): each shown bounded, and a few of them.
         let unknown = attrs.unprocessable_critical(MAX_NAMES_SHOWN);
@@ -155,7 +161,41 @@ pub(crate) fn plugin_gate(
             ))
         }
     };
-    let attributes = plugin_attributes(attrs)?;
+    Ok(Some(PluginRequirements {
+        name,
+        min,
+        attributes: plugin_attributes(attrs)?,
+    }))
+}
+
+/// Checks `attrs` as the verifier's plugin gate does before it looks for a plugin, so that a
+/// signer can refuse to produce an envelope every verification would refuse for its extended
+/// attributes (critical ones with no verification plugin named, the plugin's name or minimum
+/// version malformed or not critical, a critical attribute no plugin request can carry).
+/// Whether the named plugin is installed, new enough and able is the verifier's to find out.
+pub fn check_plugin_attributes(
+    attrs: &notary_core::SignedAttributes,
+) -> Result<(), VerificationError> {
+    plugin_requirements(attrs).map(|_| ())
+}
+
+/// notation's plugin resolution: a signature naming a verification plugin needs that plugin,
+/// installed, at least the minimum version the signature asks for, with a verifier
+/// capability. Without a plugin, unknown critical attributes fail closed (spec).
+pub(crate) fn plugin_gate(
+    plugins: Option<&dyn VerificationPlugin>,
+    envelope: &VerifiedEnvelope,
+    config: &BTreeMap<String, String>,
+) -> Result<Option<ResolvedPlugin>, VerificationError> {
+    let attrs = &envelope.signer_info().signed_attributes;
+    let Some(PluginRequirements {
+        name,
+        min,
+        attributes,
+    }) = plugin_requirements(attrs)?
+    else {
+        return Ok(None);
+    };
     let host = plugins.ok_or_else(|| {
             plugin_failure(format!("the signature requires the verification plugin {:?}, and no plugin directory is configured", notary_core::shown(name)))
         })?;
