@@ -20,11 +20,16 @@ use notary_x509::{Certificate, read_certificates};
 use time::{Duration, OffsetDateTime};
 
 fn make_pki() -> (tempfile::TempDir, PathBuf) {
+    make_pki_with_root_bits(2048)
+}
+
+fn make_pki_with_root_bits(bits: u32) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pki/make-tsa.sh");
     let out = Command::new("bash")
         .arg(&script)
         .arg(dir.path())
+        .arg(bits.to_string())
         .output()
         .expect("bash and openssl are installed by scripts/setup.sh");
     assert!(
@@ -432,4 +437,52 @@ fn scope_of(reference: &str) -> &str {
     reference
         .split_once('@')
         .map_or(reference, |(scope, _)| scope)
+}
+
+#[test]
+fn a_tsa_chain_through_a_key_notary_does_not_verify_with_names_that_key() {
+    // An RSA-1024 TSA root (notation accepts it; notary verifies with no RSA key under 2048
+    // bits): no path, and the error says why rather than only "unknown authority".
+    let (_dir, pki) = make_pki_with_root_bits(1024);
+    let data = b"the signature bytes a token imprints";
+    std::fs::write(pki.join("data.bin"), data).unwrap();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&pki)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "ts", "-query", "-data", "data.bin", "-sha256", "-cert", "-out", "q.tsq",
+    ]);
+    openssl(&[
+        "ts",
+        "-reply",
+        "-config",
+        "tsa.cnf",
+        "-queryfile",
+        "q.tsq",
+        "-token_out",
+        "-out",
+        "t.der",
+    ]);
+    let token = notary_timestamp::TimestampToken::parse(&std::fs::read(pki.join("t.der")).unwrap())
+        .unwrap();
+    let x509 = notary_x509::X509Verifier::new(notary::default_provider());
+    match token.verify_with(&x509, data, &root(&pki)) {
+        Err(e @ notary_timestamp::Error::UnsupportedIssuerKey { .. }) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("Test TSA Root") && text.contains("1024 bits"),
+                "{text}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

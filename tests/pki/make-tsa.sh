@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Test PKI for a real OpenSSL RFC 3161 TSA: a root CA and a TSA certificate (critical
-# timeStamping EKU), plus the `openssl ts -reply` configuration. Usage: make-tsa.sh DIR
+# timeStamping EKU), plus the `openssl ts -reply` configuration.
+# Usage: make-tsa.sh DIR [ROOT_RSA_BITS]   (the root's key size, 2048 unless given)
 set -euo pipefail
-d="$1"; mkdir -p "$d"; cd "$d"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
+d="$1"; root_bits="${2:-2048}"; mkdir -p "$d"; cd "$d"
+openssl req -x509 -newkey "rsa:$root_bits" -nodes -keyout ca.key -out ca.crt -days 3650 \
   -subj "/C=US/ST=WA/O=Notary Test/CN=Test TSA Root" \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 openssl req -new -newkey rsa:2048 -nodes -keyout tsa.key -out tsa.csr \

@@ -80,6 +80,18 @@ pub enum Error {
         "failed to verify signed token: cms verification failure: x509: certificate signed by unknown authority"
     )]
     UnknownAuthority,
+    /// No path to a TSA root, and an issuer on the way was passed over for its key, which
+    /// notary verifies no signature with (RSA under 2048 bits, an ECDSA curve other than
+    /// P-256/384/521).
+    #[error(
+        "failed to verify signed token: cms verification failure: x509: certificate signed by unknown authority (issuer {subject:?} has an unsupported key: {reason})"
+    )]
+    UnsupportedIssuerKey {
+        /// The issuer's subject.
+        subject: String,
+        /// Its key.
+        reason: String,
+    },
     /// A CA certificate of the TSA chain has an extendedKeyUsage without id-kp-timeStamping or
     /// anyExtendedKeyUsage: Go's path validation (tspclient-go verifies with
     /// `KeyUsages: [timeStamping]`) lets every certificate of the path narrow the usages.
@@ -925,12 +937,19 @@ fn find_chain(
         accept,
         checks: 0,
         refusal: None,
+        unsupported_key: None,
     };
     let mut chain = vec![signer.clone()];
     if search.complete(&mut chain) {
         return Ok(chain);
     }
-    Err(search.refusal.unwrap_or(Error::UnknownAuthority))
+    Err(match (search.refusal, search.unsupported_key) {
+        (Some(e), _) => e,
+        // No path, and an issuer was passed over only for its key: say so (notation accepts
+        // some such keys, an RSA-1024 CA for one, where notary verifies with none).
+        (None, Some((subject, reason))) => Error::UnsupportedIssuerKey { subject, reason },
+        (None, None) => Error::UnknownAuthority,
+    })
 }
 
 struct PathSearch<'a> {
@@ -942,6 +961,8 @@ struct PathSearch<'a> {
     checks: usize,
     /// Why the first complete path was refused.
     refusal: Option<Error>,
+    /// The first issuer passed over for a key notary does not verify with (subject, why).
+    unsupported_key: Option<(String, String)>,
 }
 
 impl PathSearch<'_> {
@@ -973,8 +994,14 @@ impl PathSearch<'_> {
                 return false;
             }
             self.checks = self.checks.saturating_add(1);
-            if self.x509.verify_signed_by(&cur, parent).is_err() {
-                continue;
+            match self.x509.verify_signed_by(&cur, parent) {
+                Ok(()) => {}
+                Err(notary_x509::Error::UnsupportedKey { reason }) => {
+                    self.unsupported_key
+                        .get_or_insert((parent.subject_string(), reason));
+                    continue;
+                }
+                Err(_) => continue,
             }
             chain.push(parent.clone());
             if self.complete(chain) {
