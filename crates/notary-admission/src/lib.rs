@@ -9,7 +9,9 @@
 //!   whose content the kubelet pulls and mounts like a container image; an image volume
 //!   without a reference is denied), canonicalises each reference the way trust policy
 //!   scopes are matched (`nginx` is `docker.io/library/nginx`; host case and `:443` do not
-//!   matter), resolves tags to digests (or denies tag-only references), and verifies with
+//!   matter), resolves tags to digests (or denies tag-only references: a validating webhook
+//!   cannot pin the digest it verified, and the kubelet resolves a tag again when it pulls),
+//!   and verifies with
 //!   `notary::artifact::verify_artifact`. Concurrent admissions of one digest share one
 //!   verification. A denial names the image (`image "ref"`, or `volume "name" image "ref"`
 //!   when only image volumes use it) and the failed validation; `audit` policies admit with

@@ -57,6 +57,11 @@ pub struct AdmissionRequest {
     /// of a possibly large object is skipped while it is read, never held.
     #[serde(default, deserialize_with = "image_bearing_members")]
     pub object: Option<serde_json::Value>,
+    /// The object before an `UPDATE`, read the same way: the images it already named were
+    /// admitted then, and an update that keeps them (a scale, a finalizer removed, a status
+    /// change) is not held up verifying them again.
+    #[serde(default, deserialize_with = "image_bearing_members")]
+    pub old_object: Option<serde_json::Value>,
     /// Set for `dryRun` requests; they are verified all the same.
     #[serde(default)]
     pub dry_run: Option<bool>,

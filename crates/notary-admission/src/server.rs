@@ -240,7 +240,9 @@ async fn handle(
 }
 
 /// The time to answer a review the API server allows (its `?timeout=10s` query parameter, a
-/// Go duration in whole or fractional seconds), less a margin for the response's way back.
+/// Go duration in whole or fractional seconds), less a margin for the response's way back and
+/// for the API server's rounding: it sends the time it has left rounded up to whole seconds,
+/// so up to a second more than it will wait (one second, or half of a shorter timeout).
 fn budget_of(query: &str) -> Option<Duration> {
     let value = query
         .split('&')
@@ -251,7 +253,7 @@ fn budget_of(query: &str) -> Option<Duration> {
     };
     let secs = number.parse::<f64>().ok()? * unit;
     let total = Duration::try_from_secs_f64(secs).ok()?;
-    let margin = Duration::from_millis(500).min(total.checked_div(4).unwrap_or_default());
+    let margin = Duration::from_secs(1).min(total.checked_div(2).unwrap_or_default());
     Some(total.saturating_sub(margin))
 }
 
@@ -460,12 +462,12 @@ mod tests {
 
     #[test]
     fn the_api_servers_timeout_parameter_sets_the_budget() {
-        assert_eq!(budget_of("timeout=10s"), Some(Duration::from_millis(9500)));
+        assert_eq!(budget_of("timeout=10s"), Some(Duration::from_secs(9)));
         assert_eq!(
             budget_of("a=b&timeout=1.5s"),
-            Some(Duration::from_millis(1125))
+            Some(Duration::from_millis(750))
         );
-        assert_eq!(budget_of("timeout=800ms"), Some(Duration::from_millis(600)));
+        assert_eq!(budget_of("timeout=800ms"), Some(Duration::from_millis(400)));
         assert_eq!(budget_of("timeout=10"), None);
         assert_eq!(budget_of("timeout=-1s"), None);
         assert_eq!(budget_of("other=1s"), None);

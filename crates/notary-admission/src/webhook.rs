@@ -599,6 +599,7 @@ impl Webhook {
         }
         // Held only until its images are listed, not while they are verified.
         let object = request.object.take();
+        let old_object = request.old_object.take();
         let response = |allowed: bool, message: Option<String>, warnings: Vec<String>| {
             inc(if allowed {
                 &self.metrics.allowed
@@ -627,11 +628,23 @@ impl Webhook {
             // DELETE and CONNECT carry no new object: nothing will run.
             return Ok(response(true, None, Vec::new()));
         };
-        let list = match pod_images(&request.kind, &object) {
+        let mut list = match pod_images(&request.kind, &object) {
             Ok(l) => l,
             Err(reason) => return Ok(response(false, Some(reason), Vec::new())),
         };
         drop(object);
+        // An UPDATE is judged on what it adds: an image the old object already named (as
+        // written) was admitted with it and keeps running whatever is verified now; denying
+        // the update would only block scale-downs, finalizer removals and status writes while
+        // a registry is away. A changed or new image is verified as on CREATE.
+        if request.operation == "UPDATE"
+            && let Some(old) = old_object.filter(|o| !o.is_null())
+            && let Ok(before) = pod_images(&request.kind, &old)
+        {
+            let known: std::collections::HashSet<&str> =
+                before.iter().map(|i| i.reference.as_str()).collect();
+            list.retain(|i| !known.contains(i.reference.as_str()));
+        }
         if list.is_empty() {
             return Ok(response(true, None, Vec::new()));
         }
@@ -690,7 +703,10 @@ impl Webhook {
             let subject = PodImage::subject(image);
             match verdict {
                 Some(Verdict::Allowed { warnings: w }) => {
-                    warnings.extend(w.into_iter().map(|w| format!("{subject}: {w}")));
+                    warnings.extend(
+                        w.into_iter()
+                            .map(|w| bounded_warning(format!("{subject}: {w}"))),
+                    );
                 }
                 Some(Verdict::Skipped) => {}
                 Some(Verdict::Denied { reason } | Verdict::Error { reason }) => {
@@ -952,10 +968,34 @@ impl Verifier for Blocking<'_> {
     }
 }
 
+/// Longest admission warning sent: the API server may truncate longer ones (the admission API
+/// asks for 120 characters or fewer and cuts at 256); the whole text goes to the log.
+const MAX_WARNING_CHARS: usize = 256;
+
+/// `warning`, cut to [`MAX_WARNING_CHARS`] characters with an ellipsis when longer.
+fn bounded_warning(warning: String) -> String {
+    if warning.chars().count() <= MAX_WARNING_CHARS {
+        return warning;
+    }
+    tracing::info!(%warning, "admission warning shortened for the API server");
+    let mut cut: String = warning.chars().take(MAX_WARNING_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::{Value, json};
+
+    #[test]
+    fn warnings_are_cut_to_what_the_api_server_keeps() {
+        assert_eq!(bounded_warning("short".into()), "short");
+        let long = "é".repeat(400);
+        let cut = bounded_warning(long);
+        assert_eq!(cut.chars().count(), MAX_WARNING_CHARS);
+        assert!(cut.ends_with('…'));
+    }
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
     fn pod_review(spec: Value) -> Vec<u8> {
@@ -1033,6 +1073,73 @@ mod tests {
         drop(other);
         assert!(!mine[0].exists());
         assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_update_verifies_only_the_images_it_adds() {
+        let dir = tempfile::tempdir().unwrap();
+        // Tag-only images are denied before any registry request: a denial here shows which
+        // images the review looked at.
+        let hook = webhook(dir.path(), true, |s| s.deny_tag_only = true);
+        let review = |operation: &str, old: Value, new: Value| {
+            serde_json::to_vec(&json!({
+                "apiVersion": API_VERSION, "kind": KIND,
+                "request": {
+                    "uid": "u",
+                    "kind": {"group": "apps", "version": "v1", "kind": "ReplicaSet"},
+                    "operation": operation,
+                    "object": {"spec": {"replicas": 0, "template": {"spec": new}}},
+                    "oldObject": {"spec": {"replicas": 3, "template": {"spec": old}}}
+                }
+            }))
+            .unwrap()
+        };
+        let app = json!({"containers": [{"name": "a", "image": "registry.test/app:1"}]});
+        // A scale-down with the template unchanged: nothing new to verify.
+        let r = hook
+            .review(&review("UPDATE", app.clone(), app.clone()))
+            .await
+            .unwrap();
+        assert!(r.allowed, "{}", message(&r));
+        // The same object as a CREATE is verified (and refused: tag only).
+        let r = hook
+            .review(&review("CREATE", app.clone(), app.clone()))
+            .await
+            .unwrap();
+        assert!(!r.allowed);
+        // An update that adds a sidecar or changes an image verifies just that image.
+        let more = json!({"containers": [
+            {"name": "a", "image": "registry.test/app:1"},
+            {"name": "b", "image": "registry.test/sidecar:2"}
+        ]});
+        let r = hook
+            .review(&review("UPDATE", app.clone(), more))
+            .await
+            .unwrap();
+        let m = message(&r);
+        assert!(
+            !r.allowed && m.contains("sidecar:2") && !m.contains("app:1"),
+            "{m}"
+        );
+        let changed = json!({"containers": [{"name": "a", "image": "registry.test/app:2"}]});
+        let r = hook
+            .review(&review("UPDATE", app.clone(), changed))
+            .await
+            .unwrap();
+        assert!(!r.allowed && message(&r).contains("app:2"));
+        // An UPDATE without an old object is verified in full.
+        let body = serde_json::to_vec(&json!({
+            "apiVersion": API_VERSION, "kind": KIND,
+            "request": {
+                "uid": "u",
+                "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "operation": "UPDATE",
+                "object": {"spec": app}
+            }
+        }))
+        .unwrap();
+        assert!(!hook.review(&body).await.unwrap().allowed);
+        assert_eq!(hook.registry_requests(), 0);
     }
 
     #[tokio::test]

@@ -18,14 +18,15 @@
 //!
 //! # Installing
 //!
-//! containerd runs *every* entry of the directory, in name order, and refuses every pull if one
-//! is not executable (a `README` there breaks all pulls). containerd passes no options, so they
+//! containerd runs the first `max_verifiers` entries of the directory (10 by default), in name
+//! order, skipping the rest with only a warning, so notary's entry should sort first; it
+//! refuses every pull if an entry is not executable (a `README` there breaks all pulls). containerd passes no options, so they
 //! go in [`DEFAULT_CONFIG_PATH`] (see [`ConfigFile`]) or in a wrapper script:
 //!
 //! ```sh
 //! install -m 0755 target/release/notary-containerd-verifier /usr/local/bin/
 //! mkdir -p /opt/containerd/image-verifier/bin
-//! ln -s /usr/local/bin/notary-containerd-verifier /opt/containerd/image-verifier/bin/50-notary
+//! ln -s /usr/local/bin/notary-containerd-verifier /opt/containerd/image-verifier/bin/00-notary
 //! cat > /etc/notary/containerd-verifier.json <<'JSON'
 //! {"notationConfigDir": "/etc/notation", "timeoutSeconds": 8}
 //! JSON
