@@ -972,14 +972,15 @@ impl Verifier for Blocking<'_> {
 /// asks for 120 characters or fewer and cuts at 256); the whole text goes to the log.
 const MAX_WARNING_CHARS: usize = 256;
 
-/// `warning`, cut to [`MAX_WARNING_CHARS`] characters with an ellipsis when longer.
+/// `warning`, cut to [`MAX_WARNING_CHARS`] characters ending in `...` when longer (ASCII: the
+/// API server passes warnings on in an HTTP `Warning` header, where clients read ASCII only).
 fn bounded_warning(warning: String) -> String {
     if warning.chars().count() <= MAX_WARNING_CHARS {
         return warning;
     }
     tracing::info!(%warning, "admission warning shortened for the API server");
-    let mut cut: String = warning.chars().take(MAX_WARNING_CHARS - 1).collect();
-    cut.push('…');
+    let mut cut: String = warning.chars().take(MAX_WARNING_CHARS - 3).collect();
+    cut.push_str("...");
     cut
 }
 
@@ -994,7 +995,7 @@ mod tests {
         let long = "é".repeat(400);
         let cut = bounded_warning(long);
         assert_eq!(cut.chars().count(), MAX_WARNING_CHARS);
-        assert!(cut.ends_with('…'));
+        assert!(cut.ends_with("..."));
     }
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 

@@ -788,3 +788,31 @@ fn a_plugin_with_nothing_to_do_is_not_called() {
         }
     }
 }
+
+#[test]
+fn a_blank_verification_plugin_name_is_refused_before_any_plugin_is_asked() {
+    let provider = notary_provider_aws_lc_rs::provider();
+    let chain = ChainBuilder::new(KeySpec::EcP256, NOW).build().unwrap();
+    for name in ["", "  "] {
+        let attrs = vec![ExtendedAttribute {
+            key: AttributeKey::Text(header::VERIFICATION_PLUGIN.into()),
+            value: AttributeValue::Text(name.into()),
+            critical: true,
+        }];
+        let env = sign(&chain, EnvelopeMediaType::Jws, &artifact(), attrs);
+        let plugin = Arc::new(FakePlugin::new("1.0.0", vec![VERIFIER_REVOCATION_CHECK]));
+        let e = verifier(provider, chain.root(), "strict")
+            .with_plugins(plugin.clone())
+            .verify(VerifyRequest::oci(
+                &env,
+                EnvelopeMediaType::Jws,
+                SCOPE,
+                &artifact(),
+                NOW,
+            ))
+            .unwrap_err();
+        assert_eq!(e.validation(), Some(Validation::Plugin), "{name:?}");
+        assert!(e.to_string().contains("must be a non-empty string"), "{e}");
+        assert!(plugin.seen.lock().unwrap().is_empty());
+    }
+}
