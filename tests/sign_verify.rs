@@ -59,6 +59,24 @@ fn sign(chain: &TestChain, format: EnvelopeMediaType, f: impl FnOnce(&mut SignOp
         .bytes
 }
 
+/// An envelope with `attrs` made by the envelope encoders themselves: the signing functions
+/// refuse envelopes every verification would refuse for their extended attributes, and these
+/// tests need such envelopes to check that the verifier refuses them too.
+fn sign_refused_by_signers(
+    chain: &TestChain,
+    format: EnvelopeMediaType,
+    attrs: Vec<ExtendedAttribute>,
+) -> Vec<u8> {
+    let payload = notary_core::Payload::new(target()).to_jws_json().unwrap();
+    let mut request = notary_core::SignRequest::new(payload, NOW);
+    request.extended_attributes = attrs;
+    let signer = chain.signer().unwrap();
+    match format {
+        EnvelopeMediaType::Jws => notary_envelope_jws::sign(&request, &signer).unwrap(),
+        _ => notary_envelope_cose::sign(&request, &signer).unwrap(),
+    }
+}
+
 fn verify(
     v: &notary::NotaryVerifier,
     env: &[u8],
@@ -265,13 +283,22 @@ fn identity_expiry_and_validity_follow_the_level() {
 fn unknown_critical_attributes_fail_closed_and_target_and_metadata_are_fatal() {
     let chain = ChainBuilder::new(KeySpec::EcP384, NOW).build().unwrap();
     let v = verifier(&chain, "audit", "", "*");
-    let env = sign(&chain, EnvelopeMediaType::Jws, |o| {
-        o.extended_attributes.push(ExtendedAttribute {
-            key: AttributeKey::Text("com.example.mustUnderstand".into()),
-            value: AttributeValue::Text("yes".into()),
-            critical: true,
-        })
-    });
+    let must_understand = ExtendedAttribute {
+        key: AttributeKey::Text("com.example.mustUnderstand".into()),
+        value: AttributeValue::Text("yes".into()),
+        critical: true,
+    };
+    // Signing refuses it (no verification would accept it)...
+    let mut o = notary::SignOptions::new(NOW);
+    o.extended_attributes.push(must_understand.clone());
+    let e = notary::sign_artifact(&target(), &chain.signer().unwrap(), &o).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("can only be processed by a verification plugin"),
+        "{e}"
+    );
+    // ...and the verifier refuses the envelope another signer could make.
+    let env = sign_refused_by_signers(&chain, EnvelopeMediaType::Jws, vec![must_understand]);
     assert_eq!(
         failed(verify(&v, &env, EnvelopeMediaType::Jws)),
         Validation::Plugin
