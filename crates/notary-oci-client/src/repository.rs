@@ -22,9 +22,6 @@ use oci_client::{Client, Reference};
 use crate::error::Error;
 pub use notary_registry::manifest::referrers_tag;
 
-/// Why a referrers tag that names a manifest is not read as an index.
-const NOT_AN_INDEX: &str = "the referrers tag does not name an image index";
-
 /// What a referrers tag may hold, asked for all at once (see `read_tag_index_entries`).
 const TAG_INDEX_ACCEPT: &[&str] = &[
     IMAGE_INDEX,
@@ -259,10 +256,10 @@ impl OciClientRepository {
     async fn read_tag_index(&self, subject: &Digest) -> Result<Vec<Descriptor>, Error> {
         // A tag naming something else than an index lists nothing, as notation reads it; only
         // an update of the index refuses it.
-        let entries = match self.read_tag_index_entries(subject).await {
-            Err(Error::InvalidManifest { reason, .. }) if reason == NOT_AN_INDEX => Vec::new(),
-            other => other?,
-        };
+        let entries = self
+            .read_tag_index_entries(subject)
+            .await?
+            .unwrap_or_default();
         Ok(manifest::readable_descriptors(
             entries,
             subject,
@@ -270,13 +267,28 @@ impl OciClientRepository {
         ))
     }
 
-    /// The `manifests` entries of the referrers tag schema index of `subject` as stored, so an
-    /// update writes every one of them back, readable or not, with members this crate does not
-    /// know (empty when the tag is absent).
-    async fn read_tag_index_entries(
+    /// [`Self::read_tag_index_entries`] for an update of the index, which a tag naming
+    /// another manifest refuses (distribution spec: reported, and left as it is).
+    async fn tag_index_entries_to_update(
         &self,
         subject: &Digest,
     ) -> Result<Vec<serde_json::Value>, Error> {
+        self.read_tag_index_entries(subject)
+            .await?
+            .ok_or_else(|| Error::InvalidManifest {
+                digest: self.display(&referrers_tag(subject)),
+                reason: "the referrers tag does not name an image index".into(),
+            })
+    }
+
+    /// The `manifests` entries of the referrers tag schema index of `subject` as stored, so an
+    /// update writes every one of them back, readable or not, with members this crate does not
+    /// know (empty when the tag is absent); `None` when the tag names a manifest that is no
+    /// index.
+    async fn read_tag_index_entries(
+        &self,
+        subject: &Digest,
+    ) -> Result<Option<Vec<serde_json::Value>>, Error> {
         let tag = referrers_tag(subject);
         let shown = self.display(&tag);
         // Every manifest type is accepted: a registry answers 404 for a type the client does not
@@ -287,15 +299,14 @@ impl OciClientRepository {
             .await
         {
             Ok(b) => b,
-            Err(Error::NotFound { .. }) => return Ok(Vec::new()),
+            Err(Error::NotFound { .. }) => return Ok(Some(Vec::new())),
             Err(e) => return Err(e),
         };
         let index = manifest::index_entries(&body).map_err(|reason| Error::InvalidManifest {
-            digest: shown.clone(),
+            digest: shown,
             reason,
         })?;
-        // An index, as oras-go and notation read one (a Docker manifest list included); any
-        // other manifest under the tag is reported and left as it is (distribution spec). A
+        // An index, as oras-go and notation read one (a Docker manifest list included). A
         // manifest may leave its mediaType out: one with a config or layers is no index.
         let not_index = match index.media_type.as_deref() {
             Some(t) => t != IMAGE_INDEX && t != DOCKER_MANIFEST_LIST,
@@ -304,13 +315,7 @@ impl OciClientRepository {
                     && (v.get("config").is_some() || v.get("layers").is_some())
             }),
         };
-        if not_index {
-            return Err(Error::InvalidManifest {
-                digest: shown,
-                reason: NOT_AN_INDEX.into(),
-            });
-        }
-        Ok(index.entries)
+        Ok((!not_index).then_some(index.entries))
     }
 
     /// Referrers of `subject` of `artifact_type` through the referrers API; `None` when the
@@ -384,7 +389,7 @@ impl OciClientRepository {
             source: Box::new(e),
         };
         let stored = self
-            .read_tag_index_entries(&subject.digest)
+            .tag_index_entries_to_update(&subject.digest)
             .await
             .map_err(fail)?;
         let merged = |stored| {
@@ -415,7 +420,7 @@ impl OciClientRepository {
             }
             tokio::time::sleep(confirmation.wrote(started.elapsed())).await;
             let stored = self
-                .read_tag_index_entries(&subject.digest)
+                .tag_index_entries_to_update(&subject.digest)
                 .await
                 .map_err(fail)?;
             match confirmation.next(merged(stored)?) {
