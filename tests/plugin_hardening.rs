@@ -4,6 +4,8 @@
 //!
 //! The plugins are small shell scripts in a temporary plugin directory.
 
+#[path = "support/encoder_sign.rs"]
+mod encoder_sign;
 #[path = "support/plugin_request.rs"]
 mod plugin_request;
 
@@ -251,27 +253,15 @@ fn sign_with(
         // rules; the encoders make the envelope the verifier must refuse in turn.
         Err(notary::Error::InvalidSignOptions { reason }) => {
             assert!(reason.contains("no verification would accept"), "{reason}");
-            sign_refused_by_signers(chain, format, o.extended_attributes)
+            encoder_sign::sign_refused_by_signers(
+                chain,
+                format,
+                target(),
+                NOW,
+                o.extended_attributes,
+            )
         }
         Err(e) => panic!("{e}"),
-    }
-}
-
-/// An envelope with `attrs` made by the envelope encoders themselves: the signing functions
-/// refuse envelopes every verification would refuse for their extended attributes, and these
-/// tests need such envelopes to check that the verifier refuses them too.
-fn sign_refused_by_signers(
-    chain: &TestChain,
-    format: EnvelopeMediaType,
-    attrs: Vec<ExtendedAttribute>,
-) -> Vec<u8> {
-    let payload = notary_core::Payload::new(target()).to_jws_json().unwrap();
-    let mut request = notary_core::SignRequest::new(payload, NOW);
-    request.extended_attributes = attrs;
-    let signer = chain.signer().unwrap();
-    match format {
-        EnvelopeMediaType::Jws => notary_envelope_jws::sign(&request, &signer).unwrap(),
-        _ => notary_envelope_cose::sign(&request, &signer).unwrap(),
     }
 }
 

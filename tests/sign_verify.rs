@@ -1,6 +1,9 @@
 //! End-to-end library tests: sign with every key spec, both envelopes and both schemes, then
 //! verify through the verifier; tampering and policy behaviour give the right typed failures.
 
+#[path = "support/encoder_sign.rs"]
+mod encoder_sign;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -57,24 +60,6 @@ fn sign(chain: &TestChain, format: EnvelopeMediaType, f: impl FnOnce(&mut SignOp
     notary::sign_artifact(&target(), &chain.signer().unwrap(), &o)
         .unwrap()
         .bytes
-}
-
-/// An envelope with `attrs` made by the envelope encoders themselves: the signing functions
-/// refuse envelopes every verification would refuse for their extended attributes, and these
-/// tests need such envelopes to check that the verifier refuses them too.
-fn sign_refused_by_signers(
-    chain: &TestChain,
-    format: EnvelopeMediaType,
-    attrs: Vec<ExtendedAttribute>,
-) -> Vec<u8> {
-    let payload = notary_core::Payload::new(target()).to_jws_json().unwrap();
-    let mut request = notary_core::SignRequest::new(payload, NOW);
-    request.extended_attributes = attrs;
-    let signer = chain.signer().unwrap();
-    match format {
-        EnvelopeMediaType::Jws => notary_envelope_jws::sign(&request, &signer).unwrap(),
-        _ => notary_envelope_cose::sign(&request, &signer).unwrap(),
-    }
 }
 
 fn verify(
@@ -298,7 +283,13 @@ fn unknown_critical_attributes_fail_closed_and_target_and_metadata_are_fatal() {
         "{e}"
     );
     // ...and the verifier refuses the envelope another signer could make.
-    let env = sign_refused_by_signers(&chain, EnvelopeMediaType::Jws, vec![must_understand]);
+    let env = encoder_sign::sign_refused_by_signers(
+        &chain,
+        EnvelopeMediaType::Jws,
+        target(),
+        NOW,
+        vec![must_understand],
+    );
     assert_eq!(
         failed(verify(&v, &env, EnvelopeMediaType::Jws)),
         Validation::Plugin
