@@ -28,10 +28,10 @@ import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from common import Report, add_signing_key, alg_of, b64u, compact, environment, outcome, pem, raw_sign, run
+from common import Report, add_signing_key, alg_of, b64u, cms_token, compact, environment, outcome, pem, raw_sign, run
 
 NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
 ENV = environment(W)
@@ -92,66 +92,6 @@ def policy(stores, level="strict", verify_timestamp=None):
         json.dump({"version": "1.0", "trustPolicies": [{
             "name": "p", "registryScopes": ["*"], "signatureVerification": sv,
             "trustStores": stores, "trustedIdentities": ["*"]}]}, f)
-
-
-# --- RFC 3161 tokens at any genTime ------------------------------------------------------------
-def tlv(tag, *parts):
-    body = b"".join(parts)
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(ln)]) + ln + body
-
-
-def oid(dotted):
-    arcs = [int(a) for a in dotted.split(".")]
-    out = bytes([40 * arcs[0] + arcs[1]])
-    for a in arcs[2:]:
-        chunk = [a & 0x7F]
-        a >>= 7
-        while a:
-            chunk.insert(0, 0x80 | (a & 0x7F))
-            a >>= 7
-        out += bytes(chunk)
-    return tlv(0x06, out)
-
-
-def integer(v):
-    return tlv(0x02, v.to_bytes(v.bit_length() // 8 + 1, "big", signed=True))
-
-
-SHA256_ALG = tlv(0x30, oid("2.16.840.1.101.3.4.2.1"))
-TST_INFO = "1.2.840.113549.1.9.16.1.4"
-
-
-def token(tsa_key, tsa_cert, chain, gen_time, accuracy=1, tsa_policy="1.2.3.4.1"):
-    """A function of the signature bytes giving a TimeStampToken over them: genTime `gen_time`,
-    accuracy in whole seconds (None: absent), signed by `tsa_key` (RSA PKCS#1 v1.5, SHA-256)
-    with signingCertificateV2 naming `tsa_cert`, carrying `tsa_cert` and `chain`."""
-    def make(sig):
-        fields = [integer(1), oid(tsa_policy), tlv(0x30, SHA256_ALG, tlv(0x04, hashlib.sha256(sig).digest())),
-                  integer(int.from_bytes(os.urandom(8), "big")),
-                  tlv(0x18, gen_time.strftime("%Y%m%d%H%M%SZ").encode())]
-        if accuracy is not None:
-            fields.append(tlv(0x30, integer(accuracy)))
-        tst = tlv(0x30, *fields)
-        cert_der = der_of(tsa_cert)
-        attrs = sorted([
-            tlv(0x30, oid("1.2.840.113549.1.9.3"), tlv(0x31, oid(TST_INFO))),
-            tlv(0x30, oid("1.2.840.113549.1.9.4"), tlv(0x31, tlv(0x04, hashlib.sha256(tst).digest()))),
-            tlv(0x30, oid("1.2.840.113549.1.9.16.2.47"), tlv(0x31, tlv(0x30, tlv(0x30, tlv(
-                0x30, tlv(0x04, hashlib.sha256(cert_der).digest())))))),
-        ])
-        signature = tsa_key.sign(tlv(0x31, *attrs), padding.PKCS1v15(), hashes.SHA256())
-        signer_info = tlv(0x30, integer(1), tlv(0x30, tsa_cert.issuer.public_bytes(), integer(tsa_cert.serial_number)),
-                          SHA256_ALG, tlv(0xA0, *attrs), tlv(0x30, oid("1.2.840.113549.1.1.11"), tlv(0x05)),
-                          tlv(0x04, signature))
-        certs = tlv(0xA0, cert_der, *(der_of(c) for c in chain))
-        signed_data = tlv(0x30, integer(3), tlv(0x31, SHA256_ALG), tlv(0x30, oid(TST_INFO), tlv(0xA0, tlv(0x04, tst))),
-                          certs, tlv(0x31, signer_info))
-        return tlv(0x30, oid("1.2.840.113549.1.7.2"), tlv(0xA0, signed_data))
-    return make
 
 
 # --- layouts whose signature is replaced -----------------------------------------------------------
@@ -285,7 +225,7 @@ policy(["ca:root"])
 
 
 def ts(at, chain=(TINT, TROOT), leaf=TLEAF, **kw):
-    return token(TL_K, leaf, list(chain), at, **kw)
+    return cms_token(TL_K, leaf, list(chain), at, **kw)
 
 
 # --- chain shapes (notary.x509, no timestamp) ----------------------------------------------------

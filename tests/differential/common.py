@@ -312,3 +312,72 @@ def alg_of(k):
     if isinstance(k, rsa.RSAPrivateKey):
         return {2048: "PS256", 3072: "PS384", 4096: "PS512"}.get(k.key_size, "PS256")
     return {256: "ES256", 384: "ES384", 521: "ES512"}.get(k.curve.key_size, "ES256")
+
+
+# --- RFC 3161 tokens built here (timestamps.py, chains.py) ------------------------------------------
+def tlv(tag, *parts):
+    """A DER TLV of `tag` around the concatenated `parts` (minimal length)."""
+    body = b"".join(parts)
+    n = len(body)
+    if n < 0x80:
+        return bytes([tag, n]) + body
+    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(ln)]) + ln + body
+
+
+def oid(dotted):
+    arcs = [int(a) for a in dotted.split(".")]
+    out = bytes([40 * arcs[0] + arcs[1]])
+    for a in arcs[2:]:
+        chunk = [a & 0x7F]
+        a >>= 7
+        while a:
+            chunk.insert(0, 0x80 | (a & 0x7F))
+            a >>= 7
+        out += bytes(chunk)
+    return tlv(0x06, out)
+
+
+def integer(v):
+    return tlv(0x02, v.to_bytes(v.bit_length() // 8 + 1, "big", signed=True))
+
+
+SHA256_ALG = tlv(0x30, oid("2.16.840.1.101.3.4.2.1"))
+TST_INFO = "1.2.840.113549.1.9.16.1.4"
+
+
+def cms_token(tsa_key, tsa_cert, chain, gen_time=None, accuracy=1, tsa_policy="1.2.3.4.1"):
+    """A function of the signature bytes giving an RFC 3161 TimeStampToken over them, built here
+    (for TSA certificates `openssl ts` refuses to sign with, or a genTime of the case's choice):
+    SHA-256 imprint, genTime `gen_time` (now by default), accuracy in whole seconds (None:
+    absent), policy `tsa_policy`, signingCertificateV2 naming `tsa_cert`, RSA PKCS#1 v1.5 or
+    ECDSA with SHA-256, the certificates `tsa_cert` and `chain`."""
+    def make(sig):
+        gen = (gen_time or now()).strftime("%Y%m%d%H%M%SZ").encode()
+        fields = [integer(1), oid(tsa_policy), tlv(0x30, SHA256_ALG, tlv(0x04, hashlib.sha256(sig).digest())),
+                  integer(int.from_bytes(os.urandom(8), "big")), tlv(0x18, gen)]
+        if accuracy is not None:
+            fields.append(tlv(0x30, integer(accuracy)))
+        tst = tlv(0x30, *fields)
+        cert_der = der(tsa_cert)
+        attrs = sorted([
+            tlv(0x30, oid("1.2.840.113549.1.9.3"), tlv(0x31, oid(TST_INFO))),
+            tlv(0x30, oid("1.2.840.113549.1.9.4"), tlv(0x31, tlv(0x04, hashlib.sha256(tst).digest()))),
+            tlv(0x30, oid("1.2.840.113549.1.9.16.2.47"), tlv(0x31, tlv(0x30, tlv(0x30, tlv(
+                0x30, tlv(0x04, hashlib.sha256(cert_der).digest())))))),
+        ])
+        signed_attrs = tlv(0x31, *attrs)
+        if isinstance(tsa_key, rsa.RSAPrivateKey):
+            signature = tsa_key.sign(signed_attrs, padding.PKCS1v15(), hashes.SHA256())
+            sig_alg = tlv(0x30, oid("1.2.840.113549.1.1.11"), tlv(0x05))
+        else:
+            signature = tsa_key.sign(signed_attrs, ec.ECDSA(hashes.SHA256()))
+            sig_alg = tlv(0x30, oid("1.2.840.10045.4.3.2"))
+        issuer_serial = tlv(0x30, tsa_cert.issuer.public_bytes(), integer(tsa_cert.serial_number))
+        signer_info = tlv(0x30, integer(1), issuer_serial, SHA256_ALG, tlv(0xA0, *attrs), sig_alg,
+                          tlv(0x04, signature))
+        certs = tlv(0xA0, cert_der, *(der(c) for c in chain))
+        signed_data = tlv(0x30, integer(3), tlv(0x31, SHA256_ALG), tlv(0x30, oid(TST_INFO), tlv(0xA0, tlv(0x04, tst))),
+                          certs, tlv(0x31, signer_info))
+        return tlv(0x30, oid("1.2.840.113549.1.7.2"), tlv(0xA0, signed_data))
+    return make

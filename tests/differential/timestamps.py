@@ -32,7 +32,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from common import Report, cert as make_cert, environment, now, outcome, pem, run, ts_reply, tsa_config
+from common import (SHA256_ALG, Report, cert as make_cert, cms_token, environment, integer, now, oid, outcome,
+                    pem, run, tlv as der, ts_reply, tsa_config)
 
 NOTARY, NOTATION, ORAS, W = sys.argv[1:5]
 ENV = environment(W)
@@ -298,72 +299,6 @@ def token_from(conf, digest_alg="sha256", other_data=False, response=False):
         subprocess.run(["openssl", "ts", "-reply", "-config", conf, "-queryfile", f"{W}/p.tsq", *args,
                         "-out", f"{W}/p.der"], check=True, capture_output=True)
         return open(f"{W}/p.der", "rb").read()
-    return make
-
-
-def der(tag, *parts):
-    body = b"".join(parts)
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(ln)]) + ln + body
-
-
-def oid(dotted):
-    arcs = [int(a) for a in dotted.split(".")]
-    out = bytes([40 * arcs[0] + arcs[1]])
-    for a in arcs[2:]:
-        chunk = [a & 0x7F]
-        a >>= 7
-        while a:
-            chunk.insert(0, 0x80 | (a & 0x7F))
-            a >>= 7
-        out += bytes(chunk)
-    return der(0x06, out)
-
-
-def integer(v):
-    return der(0x02, v.to_bytes(v.bit_length() // 8 + 1, "big", signed=True))
-
-
-SHA256_ALG = der(0x30, oid("2.16.840.1.101.3.4.2.1"))
-
-
-def cms_token(tsa_key, tsa_cert, chain):
-    """An RFC 3161 token built here (for TSA certificates `openssl ts` refuses to sign with):
-    SHA-256 imprint, signingCertificateV2, RSA PKCS#1 v1.5 or ECDSA with SHA-256."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    def make(sig):
-        gen = now().strftime("%Y%m%d%H%M%SZ").encode()
-        tst = der(0x30, integer(1), oid("1.2.3.4.1"),
-                  der(0x30, SHA256_ALG, der(0x04, hashlib.sha256(sig).digest())),
-                  integer(int.from_bytes(os.urandom(8), "big")), der(0x18, gen),
-                  der(0x30, integer(1)))
-        cert_der = tsa_cert.public_bytes(serialization.Encoding.DER)
-        attrs = sorted([
-            der(0x30, oid("1.2.840.113549.1.9.3"), der(0x31, oid("1.2.840.113549.1.9.16.1.4"))),
-            der(0x30, oid("1.2.840.113549.1.9.4"), der(0x31, der(0x04, hashlib.sha256(tst).digest()))),
-            der(0x30, oid("1.2.840.113549.1.9.16.2.47"), der(0x31, der(0x30, der(0x30, der(
-                0x30, der(0x04, hashlib.sha256(cert_der).digest())))))),
-        ])
-        signed_attrs = der(0x31, *attrs)
-        if isinstance(tsa_key, rsa.RSAPrivateKey):
-            signature = tsa_key.sign(signed_attrs, padding.PKCS1v15(), hashes.SHA256())
-            sig_alg = der(0x30, oid("1.2.840.113549.1.1.11"), der(0x05))
-        else:
-            signature = tsa_key.sign(signed_attrs, ec.ECDSA(hashes.SHA256()))
-            sig_alg = der(0x30, oid("1.2.840.10045.4.3.2"))
-        issuer_serial = der(0x30, tsa_cert.issuer.public_bytes(), integer(tsa_cert.serial_number))
-        signer_info = der(0x30, integer(1), issuer_serial, SHA256_ALG, der(0xA0, *attrs), sig_alg,
-                          der(0x04, signature))
-        certs = der(0xA0, cert_der, *(c.public_bytes(serialization.Encoding.DER) for c in chain))
-        signed_data = der(0x30, integer(3), der(0x31, SHA256_ALG),
-                          der(0x30, oid("1.2.840.113549.1.9.16.1.4"), der(0xA0, der(0x04, tst))),
-                          certs, der(0x31, signer_info))
-        return der(0x30, oid("1.2.840.113549.1.7.2"), der(0xA0, signed_data))
     return make
 
 
