@@ -514,17 +514,41 @@ pub fn check_generated_envelope(
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_generated_envelope_may_not_add_payload_members() {
+    /// What every test here signs with: an EC P-256 test chain valid now, a manifest target
+    /// and its v1 payload, the aws-lc-rs provider.
+    struct Fixture {
+        now: time::OffsetDateTime,
+        signer: notary_crypto::LocalSigner,
+        target: Descriptor,
+        payload: Vec<u8>,
+        provider: CryptoProvider,
+    }
+
+    fn fixture() -> Fixture {
         let now = time::OffsetDateTime::now_utc();
         let chain = notary_crypto::pki::ChainBuilder::new(notary_core::KeySpec::EcP256, now)
             .build()
             .unwrap();
-        let signer = chain.signer().unwrap();
         let target = Descriptor::for_content("application/vnd.oci.image.manifest.v1+json", b"m");
-        let asked = Payload::new(target.clone()).to_jws_json().unwrap();
+        Fixture {
+            now,
+            signer: chain.signer().unwrap(),
+            payload: Payload::new(target.clone()).to_jws_json().unwrap(),
+            target,
+            provider: notary_provider_aws_lc_rs::provider(),
+        }
+    }
+
+    #[test]
+    fn a_generated_envelope_may_not_add_payload_members() {
+        let Fixture {
+            now,
+            signer,
+            target,
+            payload: asked,
+            provider,
+        } = fixture();
         let target_json = serde_json::to_value(&target).unwrap();
-        let provider = notary_provider_aws_lc_rs::provider();
         for (payload, added) in [
             (
                 serde_json::json!({"targetArtifact": target_json.clone(), "evil": "x"}),
@@ -564,14 +588,13 @@ mod tests {
     #[test]
     fn a_generated_envelope_with_critical_attributes_must_name_a_verification_plugin() {
         use notary_core::{AttributeKey, AttributeValue, ExtendedAttribute};
-        let now = time::OffsetDateTime::now_utc();
-        let chain = notary_crypto::pki::ChainBuilder::new(notary_core::KeySpec::EcP256, now)
-            .build()
-            .unwrap();
-        let signer = chain.signer().unwrap();
-        let target = Descriptor::for_content("application/vnd.oci.image.manifest.v1+json", b"m");
-        let asked = Payload::new(target).to_jws_json().unwrap();
-        let provider = notary_provider_aws_lc_rs::provider();
+        let Fixture {
+            now,
+            signer,
+            payload: asked,
+            provider,
+            ..
+        } = fixture();
         let attr = |key: &str, value: &str, critical| ExtendedAttribute {
             key: AttributeKey::Text(key.into()),
             value: AttributeValue::Text(value.into()),
@@ -612,14 +635,13 @@ mod tests {
 
     #[test]
     fn a_generated_envelopes_timestamp_must_be_a_token_over_its_signature() {
-        let now = time::OffsetDateTime::now_utc();
-        let chain = notary_crypto::pki::ChainBuilder::new(notary_core::KeySpec::EcP256, now)
-            .build()
-            .unwrap();
-        let signer = chain.signer().unwrap();
-        let target = Descriptor::for_content("application/vnd.oci.image.manifest.v1+json", b"m");
-        let asked = Payload::new(target).to_jws_json().unwrap();
-        let provider = notary_provider_aws_lc_rs::provider();
+        let Fixture {
+            now,
+            signer,
+            payload: asked,
+            provider,
+            ..
+        } = fixture();
         let bytes =
             notary_envelope_jws::sign(&SignRequest::new(asked.clone(), now), &signer).unwrap();
         let with_token = |token: &[u8]| {
@@ -652,14 +674,13 @@ mod tests {
     fn a_local_signer_returns_no_envelope_a_verifier_would_refuse_for_its_attributes() {
         use notary_core::header::{VERIFICATION_PLUGIN, VERIFICATION_PLUGIN_MIN_VERSION};
         use notary_core::{AttributeKey, AttributeValue, ExtendedAttribute};
-        let now = time::OffsetDateTime::now_utc();
-        let chain = notary_crypto::pki::ChainBuilder::new(notary_core::KeySpec::EcP256, now)
-            .build()
-            .unwrap();
-        let signer = chain.signer().unwrap();
-        let target = Descriptor::for_content("application/vnd.oci.image.manifest.v1+json", b"m");
-        let payload = Payload::new(target).to_jws_json().unwrap();
-        let provider = notary_provider_aws_lc_rs::provider();
+        let Fixture {
+            now,
+            signer,
+            payload,
+            provider,
+            ..
+        } = fixture();
         let attr = |key: &str, critical| ExtendedAttribute {
             key: AttributeKey::Text(key.into()),
             value: AttributeValue::Text("1.0.0".into()),
